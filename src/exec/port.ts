@@ -1,0 +1,87 @@
+/**
+ * The Executor port: what the engine asks of process supervision.
+ * An implementation spawns one attempt of a task in its own process group,
+ * captures its output to a log file, reads the lines Spire understands, and
+ * reports how it ended. It never touches the store.
+ */
+
+export type LogStream = "stdout" | "stderr";
+
+export interface LogLine {
+  /** Epoch milliseconds at which the line was read. */
+  ts: number;
+  stream: LogStream;
+  line: string;
+}
+
+export interface MetricAggregate {
+  min: number;
+  max: number;
+  mean: number;
+  sum: number;
+  count: number;
+}
+
+export interface LaunchSpec {
+  /** Unique per attempt, e.g. `<run>:<path>:<attempt>`. */
+  id: string;
+  /** argv[0] is looked up in PATH. No shell is involved unless argv asks for one. */
+  argv: string[];
+  cwd: string;
+  /** The complete environment of the process (nothing else is inherited). */
+  env: Record<string, string>;
+  /** Absolute path of the log file; parent folders are created as needed. */
+  logFile: string;
+  /** Absolute path handed to the task as SPIRE_OUTPUT; KEY=VALUE lines are read when it ends. */
+  outputFile: string;
+  timeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL to the process group. */
+  killGraceMs: number;
+  /** Exact values replaced by *** in the log and in marker values (values shorter than 4 characters are ignored). */
+  secrets: string[];
+  /** Regular expressions: lines matching count as warnings / errors. */
+  warnPattern?: string;
+  errorPattern?: string;
+}
+
+export type AttemptEnd = "succeeded" | "failed" | "timed_out" | "canceled";
+
+export interface AttemptReport {
+  state: AttemptEnd;
+  exitCode: number | null;
+  signal: string | null;
+  /** Why it ended when not by its own exit code: "timed out after 2s", "canceled: …", "spawn failed: ENOENT …". */
+  reason: string | null;
+  pid: number | null;
+  startedAt: number;
+  finishedAt: number;
+  warnings: number;
+  errors: number;
+  metrics: Record<string, MetricAggregate>;
+  /** From `::output::K=V` lines and the SPIRE_OUTPUT file (the file wins). */
+  outputs: Record<string, string>;
+  /** The last lines of output (at most 20), for failure summaries. */
+  tail: LogLine[];
+}
+
+export interface LaunchEvents {
+  onStart?(pid: number, startedAt: number): void;
+  /** `::progress::DONE/TOTAL` */
+  onProgress?(done: number, total: number): void;
+  /** Every captured line, after masking (only called when provided: costs nothing otherwise). */
+  onLine?(line: LogLine): void;
+}
+
+export interface TaskHandle {
+  readonly id: string;
+  /** Ends the attempt: SIGTERM to the group, SIGKILL after killGraceMs. Idempotent. */
+  cancel(reason: string): void;
+  /** Resolves once the process and every descendant are gone and the log is flushed. Never rejects. */
+  readonly done: Promise<AttemptReport>;
+}
+
+export interface Executor {
+  launch(spec: LaunchSpec, events?: LaunchEvents): TaskHandle;
+  /** Cancels everything still running and waits until it is gone. */
+  shutdown(): Promise<void>;
+}

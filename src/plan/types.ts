@@ -1,0 +1,69 @@
+/**
+ * The planned task graph of one pipeline: groups, arrays and matrices
+ * expanded, names resolved to paths. Pure data, no I/O.
+ */
+import type { PipelineDef, TaskDef } from "../spec/schema.js";
+
+export type TaskState =
+  | "pending"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "canceled"
+  | "skipped"
+  | "timed_out"
+  | "interrupted";
+
+export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set([
+  "succeeded",
+  "failed",
+  "canceled",
+  "skipped",
+  "timed_out",
+  "interrupted",
+]);
+
+/** `pass`: from needs/on_pass/depends_on; `fail`: on_fail; `done`: on_done. */
+export type DependencyKind = "pass" | "fail" | "done";
+
+export interface Dependency {
+  /** Path of a planned node (a leaf task, a group or an array). */
+  path: string;
+  on: DependencyKind;
+}
+
+export interface PlannedNode {
+  /** `dump`, `checks/size`, `shards[2]`, `arr[1]/say_count`. Unique in the plan. */
+  path: string;
+  /** The last name segment as written in the file (`size`, `shards`). */
+  name: string;
+  /** `task` runs a payload; `group` and `array` only aggregate their children. */
+  type: "task" | "group" | "array";
+  /** Path of the enclosing group or array node, if any. */
+  parent?: string;
+  /** Paths of the direct children (groups and arrays only), in file order. */
+  children: string[];
+  /** The definition this node came from (for an array copy: the task def with repeat/matrix removed). */
+  def: TaskDef;
+  /** For a copy of an array: its index and (matrix only) its values. */
+  arrayIndex?: number;
+  matrix?: Record<string, string | number | boolean>;
+  /**
+   * Environment inherited down the tree, later wins: pipeline env < enclosing
+   * groups' env < the task's own env. Values are unrendered (may hold templates).
+   */
+  env: Record<string, string>;
+  /** Own conditions plus those inherited from enclosing groups, resolved to node paths. */
+  deps: Dependency[];
+  /** Enclosing arrays with `parallel`: at most `max` running tasks under `path` at once. */
+  parallelLimits: { path: string; max: number }[];
+}
+
+export interface Plan {
+  pipeline: string;
+  /** All nodes in a topological order (every dependency before its dependents; parents before children). */
+  nodes: PlannedNode[];
+  byPath: Map<string, PlannedNode>;
+}
+
+export type { PipelineDef, TaskDef };
