@@ -55,6 +55,11 @@ export interface PlannedNode {
   env: Record<string, string>;
   /** Own conditions plus those inherited from enclosing groups, resolved to node paths. */
   deps: Dependency[];
+  /**
+   * `${{ tasks.NAME.outputs.K }}` names used by this task's templates, resolved
+   * (with the same scoping as needs) to the path of an upstream node.
+   */
+  taskRefs: Record<string, string>;
   /** Enclosing arrays with `parallel`: at most `max` running tasks under `path` at once. */
   parallelLimits: { path: string; max: number }[];
 }
