@@ -1,0 +1,2 @@
+export { openSqliteStore } from "./store.js";
+export { MIGRATIONS, type Migration } from "./migrations.js";

@@ -1,0 +1,100 @@
+/**
+ * The SQLite schema, as numbered migrations. Append only: a migration that
+ * has shipped is never edited; a change is a new entry with the next number.
+ * (TypeScript strings, not .sql files, so they reach dist/.)
+ *
+ * Conventions: times are epoch milliseconds (INTEGER), JSON is TEXT,
+ * booleans are 0/1.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const initial = `
+CREATE TABLE namespaces (
+  name        TEXT PRIMARY KEY,
+  origin      TEXT NOT NULL,
+  metadata    TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+-- Definitions. Runs do not reference this table: history outlives definitions.
+CREATE TABLE pipelines (
+  namespace   TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  definition  TEXT NOT NULL,
+  digest      TEXT NOT NULL,
+  paused      INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  PRIMARY KEY (namespace, name)
+);
+
+CREATE TABLE runs (
+  id          TEXT PRIMARY KEY,
+  namespace   TEXT NOT NULL,
+  pipeline    TEXT NOT NULL,
+  state       TEXT NOT NULL,
+  "trigger"   TEXT NOT NULL,
+  args        TEXT NOT NULL,
+  definition  TEXT NOT NULL,
+  "partition" TEXT,
+  reason      TEXT,
+  created_at  INTEGER NOT NULL,
+  started_at  INTEGER,
+  finished_at INTEGER,
+  warnings    INTEGER NOT NULL DEFAULT 0,
+  errors      INTEGER NOT NULL DEFAULT 0,
+  metrics     TEXT NOT NULL
+);
+-- History is listed newest first: overall, per pipeline, per state.
+CREATE INDEX runs_by_time ON runs (created_at DESC, id DESC);
+CREATE INDEX runs_by_pipeline ON runs (namespace, pipeline, created_at DESC, id DESC);
+CREATE INDEX runs_by_state ON runs (state, created_at DESC, id DESC);
+
+CREATE TABLE task_runs (
+  run_id          TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  path            TEXT NOT NULL,
+  attempt         INTEGER NOT NULL,
+  state           TEXT NOT NULL,
+  exit_code       INTEGER,
+  signal          TEXT,
+  reason          TEXT,
+  pid             INTEGER,
+  started_at      INTEGER,
+  finished_at     INTEGER,
+  cpu_ms          INTEGER,
+  peak_rss_bytes  INTEGER,
+  warnings        INTEGER NOT NULL DEFAULT 0,
+  errors          INTEGER NOT NULL DEFAULT 0,
+  metrics         TEXT NOT NULL,
+  outputs         TEXT NOT NULL,
+  log_file        TEXT,
+  PRIMARY KEY (run_id, path, attempt)
+);
+
+-- The one stream every reader follows (SSE, CLI, UI, notifications).
+-- AUTOINCREMENT: a seq is never reused, even after retention deletes the newest rows,
+-- so a client resuming with Last-Event-ID never skips an event.
+CREATE TABLE events (
+  seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  ts        INTEGER NOT NULL,
+  type      TEXT NOT NULL,
+  task_path TEXT,
+  attempt   INTEGER,
+  data      TEXT NOT NULL
+);
+CREATE INDEX events_by_run ON events (run_id, seq);
+
+-- Append-only: retention may delete events, nothing may rewrite one.
+CREATE TRIGGER events_are_append_only BEFORE UPDATE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'events are append-only');
+END;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", sql: initial }];

@@ -1,0 +1,41 @@
+import type { Connection, Row } from "../connection.js";
+import type { EventRow } from "../../port.js";
+import { int, intOrNull, json, text, textOrNull, toJson } from "../columns.js";
+
+const APPEND = `
+INSERT INTO events (run_id, ts, type, task_path, attempt, data)
+VALUES (@run_id, @ts, @type, @task_path, @attempt, @data)`;
+
+/** Appends one event and returns it with the seq the database gave it. */
+export function appendEvent(conn: Connection, event: Omit<EventRow, "seq">): EventRow {
+  const data = toJson(event.data);
+  const result = conn.statement(APPEND).run({
+    run_id: event.run_id,
+    ts: event.ts,
+    type: event.type,
+    task_path: event.task_path ?? null,
+    attempt: event.attempt ?? null,
+    data,
+  });
+  // Parse back what was stored, so the caller sees exactly what readers will.
+  return { ...event, seq: Number(result.lastInsertRowid), data: JSON.parse(data) as EventRow["data"] };
+}
+
+export function listEvents(conn: Connection, runId: string, afterSeq: number, limit: number): EventRow[] {
+  return conn
+    .statement("SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+    .all(runId, afterSeq, limit)
+    .map(eventFromRow);
+}
+
+function eventFromRow(row: Row): EventRow {
+  return {
+    seq: int(row, "seq"),
+    run_id: text(row, "run_id"),
+    ts: int(row, "ts"),
+    type: text(row, "type"),
+    task_path: textOrNull(row, "task_path"),
+    attempt: intOrNull(row, "attempt"),
+    data: json(row, "data"),
+  };
+}

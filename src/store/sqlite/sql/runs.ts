@@ -1,0 +1,140 @@
+import type { Connection, Row } from "../connection.js";
+import type { RunQuery, RunRow } from "../../port.js";
+import { RunNotFoundError } from "../../errors.js";
+import { int, intOrNull, json, text, textOrNull, toJson } from "../columns.js";
+
+type RunPatch = Partial<Omit<RunRow, "id">> & { id: string };
+
+const INSERT = `
+INSERT INTO runs (id, namespace, pipeline, state, "trigger", args, definition, "partition", reason,
+  created_at, started_at, finished_at, warnings, errors, metrics)
+VALUES (@id, @namespace, @pipeline, @state, @trigger, @args, @definition, @partition, @reason,
+  @created_at, @started_at, @finished_at, @warnings, @errors, @metrics)`;
+
+export function insertRun(conn: Connection, run: RunRow): void {
+  conn.statement(INSERT).run(runParams(run));
+}
+
+/** How each patchable field is stored: its column and its encoding. */
+const COLUMNS: Record<keyof Omit<RunRow, "id">, { column: string; encode: (value: unknown) => unknown }> = {
+  namespace: plain("namespace"),
+  pipeline: plain("pipeline"),
+  state: plain("state"),
+  trigger: encoded('"trigger"'),
+  args: encoded("args"),
+  definition: { column: "definition", encode: (value) => JSON.stringify(value ?? null) },
+  partition: plain('"partition"'),
+  reason: plain("reason"),
+  created_at: plain("created_at"),
+  started_at: plain("started_at"),
+  finished_at: plain("finished_at"),
+  warnings: plain("warnings"),
+  errors: plain("errors"),
+  metrics: encoded("metrics"),
+};
+
+/**
+ * Sets only the fields present in `patch`. The statement text depends on
+ * which fields are given; the engine uses a handful of shapes, each prepared once.
+ */
+export function patchRun(conn: Connection, patch: RunPatch): void {
+  const sets: string[] = [];
+  const values: unknown[] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    if (field === "id" || value === undefined) continue;
+    const spec = COLUMNS[field as keyof typeof COLUMNS];
+    if (!spec) throw new Error(`store: a run has no field ${JSON.stringify(field)}`);
+    sets.push(`${spec.column} = ?`);
+    values.push(spec.encode(value));
+  }
+  const sql = sets.length > 0 ? `UPDATE runs SET ${sets.join(", ")} WHERE id = ?` : "SELECT 1 FROM runs WHERE id = ?";
+  const found = sets.length > 0 ? conn.statement(sql).run(...values, patch.id).changes > 0 : conn.statement(sql).get(patch.id) !== undefined;
+  if (!found) throw new RunNotFoundError(patch.id);
+}
+
+export function getRunRow(conn: Connection, id: string): RunRow | undefined {
+  const row = conn.statement("SELECT * FROM runs WHERE id = ?").get(id);
+  return row && runFromRow(row);
+}
+
+/**
+ * Ids starting with `prefix`, by a range scan of the primary key: a LIKE
+ * would be case-insensitive and could not use the index.
+ */
+export function findRunIds(conn: Connection, prefix: string, limit: number): string[] {
+  const rows = conn
+    .statement("SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?")
+    .all(prefix, prefix + "\u{10FFFF}", limit);
+  return rows.map((row) => text(row, "id")).filter((id) => id.startsWith(prefix));
+}
+
+/** Newest first; `before` pages by (created_at, id) of the cursor run. */
+export function listRuns(conn: Connection, query: RunQuery): RunRow[] {
+  const where: string[] = [];
+  const params: Record<string, unknown> = { limit: query.limit };
+  if (query.namespace !== undefined) (where.push("namespace = @namespace"), (params.namespace = query.namespace));
+  if (query.pipeline !== undefined) (where.push("pipeline = @pipeline"), (params.pipeline = query.pipeline));
+  if (query.state !== undefined) (where.push("state = @state"), (params.state = query.state));
+  if (query.before !== undefined) {
+    const cursor = conn.statement("SELECT created_at FROM runs WHERE id = ?").get(query.before);
+    params.before = query.before;
+    if (cursor) {
+      where.push("(created_at < @cursor_at OR (created_at = @cursor_at AND id < @before))");
+      params.cursor_at = int(cursor, "created_at");
+    } else {
+      // The cursor run is gone (retention): ids sort by creation time, so compare ids.
+      where.push("id < @before");
+    }
+  }
+  const filter = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+  const sql = `SELECT * FROM runs ${filter} ORDER BY created_at DESC, id DESC LIMIT @limit`;
+  return conn.statement(sql).all(params).map(runFromRow);
+}
+
+function runParams(run: RunRow): Record<string, unknown> {
+  return {
+    id: run.id,
+    namespace: run.namespace,
+    pipeline: run.pipeline,
+    state: run.state,
+    trigger: toJson(run.trigger),
+    args: toJson(run.args),
+    definition: JSON.stringify(run.definition ?? null),
+    partition: run.partition ?? null,
+    reason: run.reason ?? null,
+    created_at: run.created_at,
+    started_at: run.started_at ?? null,
+    finished_at: run.finished_at ?? null,
+    warnings: run.warnings,
+    errors: run.errors,
+    metrics: toJson(run.metrics),
+  };
+}
+
+export function runFromRow(row: Row): RunRow {
+  return {
+    id: text(row, "id"),
+    namespace: text(row, "namespace"),
+    pipeline: text(row, "pipeline"),
+    state: text(row, "state") as RunRow["state"],
+    trigger: json(row, "trigger"),
+    args: json(row, "args"),
+    definition: json(row, "definition"),
+    partition: textOrNull(row, "partition"),
+    reason: textOrNull(row, "reason"),
+    created_at: int(row, "created_at"),
+    started_at: intOrNull(row, "started_at"),
+    finished_at: intOrNull(row, "finished_at"),
+    warnings: int(row, "warnings"),
+    errors: int(row, "errors"),
+    metrics: json(row, "metrics"),
+  };
+}
+
+function plain(column: string) {
+  return { column, encode: (value: unknown) => value };
+}
+
+function encoded(column: string) {
+  return { column, encode: toJson };
+}

@@ -1,0 +1,65 @@
+import type { Connection, Row } from "../connection.js";
+import type { TaskRunRow } from "../../port.js";
+import { int, intOrNull, json, text, textOrNull, toJson } from "../columns.js";
+
+// One row per attempt; a later write of the same attempt replaces it whole.
+const UPSERT = `
+INSERT INTO task_runs (run_id, path, attempt, state, exit_code, signal, reason, pid, started_at,
+  finished_at, cpu_ms, peak_rss_bytes, warnings, errors, metrics, outputs, log_file)
+VALUES (@run_id, @path, @attempt, @state, @exit_code, @signal, @reason, @pid, @started_at,
+  @finished_at, @cpu_ms, @peak_rss_bytes, @warnings, @errors, @metrics, @outputs, @log_file)
+ON CONFLICT (run_id, path, attempt) DO UPDATE SET
+  state = excluded.state, exit_code = excluded.exit_code, signal = excluded.signal,
+  reason = excluded.reason, pid = excluded.pid, started_at = excluded.started_at,
+  finished_at = excluded.finished_at, cpu_ms = excluded.cpu_ms,
+  peak_rss_bytes = excluded.peak_rss_bytes, warnings = excluded.warnings, errors = excluded.errors,
+  metrics = excluded.metrics, outputs = excluded.outputs, log_file = excluded.log_file`;
+
+export function upsertTaskRun(conn: Connection, task: TaskRunRow): void {
+  conn.statement(UPSERT).run({
+    run_id: task.run_id,
+    path: task.path,
+    attempt: task.attempt,
+    state: task.state,
+    exit_code: task.exit_code ?? null,
+    signal: task.signal ?? null,
+    reason: task.reason ?? null,
+    pid: task.pid ?? null,
+    started_at: task.started_at ?? null,
+    finished_at: task.finished_at ?? null,
+    cpu_ms: task.cpu_ms ?? null,
+    peak_rss_bytes: task.peak_rss_bytes ?? null,
+    warnings: task.warnings,
+    errors: task.errors,
+    metrics: toJson(task.metrics),
+    outputs: toJson(task.outputs),
+    log_file: task.log_file ?? null,
+  });
+}
+
+/** A run's task rows, by path then attempt (the same order on every backend). */
+export function listTaskRuns(conn: Connection, runId: string): TaskRunRow[] {
+  return conn.statement("SELECT * FROM task_runs WHERE run_id = ? ORDER BY path, attempt").all(runId).map(taskFromRow);
+}
+
+function taskFromRow(row: Row): TaskRunRow {
+  return {
+    run_id: text(row, "run_id"),
+    path: text(row, "path"),
+    attempt: int(row, "attempt"),
+    state: text(row, "state") as TaskRunRow["state"],
+    exit_code: intOrNull(row, "exit_code"),
+    signal: textOrNull(row, "signal"),
+    reason: textOrNull(row, "reason"),
+    pid: intOrNull(row, "pid"),
+    started_at: intOrNull(row, "started_at"),
+    finished_at: intOrNull(row, "finished_at"),
+    cpu_ms: intOrNull(row, "cpu_ms"),
+    peak_rss_bytes: intOrNull(row, "peak_rss_bytes"),
+    warnings: int(row, "warnings"),
+    errors: int(row, "errors"),
+    metrics: json(row, "metrics"),
+    outputs: json(row, "outputs"),
+    log_file: textOrNull(row, "log_file"),
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The SQLite adapter of the Store port. better-sqlite3 is synchronous; every
+ * method does its work in one synchronous transaction and hands back a
+ * promise, so callers are written for PostgreSQL's asynchronous driver too.
+ */
+import type { EventRow, Store } from "../port.js";
+import { Connection } from "./connection.js";
+import { migrate } from "./migrate.js";
+import * as namespaces from "./sql/namespaces.js";
+import * as pipelines from "./sql/pipelines.js";
+import * as runs from "./sql/runs.js";
+import * as taskRuns from "./sql/taskRuns.js";
+import * as events from "./sql/events.js";
+
+/**
+ * Opens (creating the file and its folder if missing) a SQLite store.
+ * Call `init()` before anything else: it creates or upgrades the schema.
+ */
+export function openSqliteStore(file: string): Store {
+  const conn = new Connection(file);
+  return {
+    init: async () => migrate(conn),
+    close: async () => conn.close(),
+
+    upsertNamespace: async (row) => conn.writeTransaction(() => namespaces.upsertNamespace(conn, row)),
+    getNamespace: async (name) => namespaces.getNamespace(conn, name),
+    listNamespaces: async () => namespaces.listNamespaces(conn),
+
+    upsertPipeline: async (row) => conn.writeTransaction(() => pipelines.upsertPipeline(conn, row)),
+    getPipeline: async (namespace, name) => pipelines.getPipeline(conn, namespace, name),
+    listPipelines: async (namespace) => pipelines.listPipelines(conn, namespace),
+    deletePipeline: async (namespace, name) =>
+      conn.writeTransaction(() => pipelines.deletePipeline(conn, namespace, name)),
+
+    createRun: async (run, event) =>
+      conn.writeTransaction(() => {
+        runs.insertRun(conn, run);
+        return events.appendEvent(conn, event);
+      }),
+
+    write: async (changes) =>
+      conn.writeTransaction(() => {
+        const stored: EventRow[] = [];
+        for (const change of changes) {
+          // Event first: it is the record of the change; the rows are its effect.
+          stored.push(events.appendEvent(conn, change.event));
+          if (change.run) runs.patchRun(conn, change.run);
+          if (change.task) taskRuns.upsertTaskRun(conn, change.task);
+        }
+        return stored;
+      }),
+
+    getRun: async (id) =>
+      conn.readTransaction(() => {
+        const run = runs.getRunRow(conn, id);
+        return run && { run, tasks: taskRuns.listTaskRuns(conn, id) };
+      }),
+    findRunIds: async (prefix, limit) => runs.findRunIds(conn, prefix, limit),
+    listRuns: async (query) => conn.readTransaction(() => runs.listRuns(conn, query)),
+    listEvents: async (runId, afterSeq, limit) => events.listEvents(conn, runId, afterSeq, limit),
+  };
+}

@@ -1,0 +1,156 @@
+import { describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
+import Database from "better-sqlite3";
+import { tempDir } from "../helpers/tmp.js";
+import { storeContract } from "./contract.js";
+import { aRun, runCreated, taskChange } from "./fixtures.js";
+import type { Store } from "../../src/store/port.js";
+import { openSqliteStore, MIGRATIONS } from "../../src/store/sqlite/index.js";
+import { Connection } from "../../src/store/sqlite/connection.js";
+import { migrate } from "../../src/store/sqlite/migrate.js";
+import { SchemaTooNewError } from "../../src/store/errors.js";
+
+// Which file each store was opened on, so the contract can open a sibling.
+const files = new WeakMap<Store, string>();
+
+storeContract("sqlite", async (t, shareWith) => {
+  const file = shareWith ? files.get(shareWith) : join(tempDir(t, "spire-store-"), "spire.db");
+  assert.ok(file, "shareWith must be a store this factory opened");
+  const store = openSqliteStore(file);
+  files.set(store, file);
+  return store;
+});
+
+/** A store on a new file in a temp folder, initialised, closed after the test. */
+async function freshStore(t: TestContext, file = join(tempDir(t, "spire-store-"), "spire.db")): Promise<{ store: Store; file: string }> {
+  const store = openSqliteStore(file);
+  t.after(() => store.close());
+  await store.init();
+  return { store, file };
+}
+
+/** A plain connection beside the store's, to look at the file directly. */
+function peek(t: TestContext, file: string): Database.Database {
+  const db = new Database(file);
+  t.after(() => db.close());
+  return db;
+}
+
+describe("sqlite store", () => {
+  test("creates the missing parent folders and the file", async (t) => {
+    const file = join(tempDir(t), "a", "b", "spire.db");
+    await freshStore(t, file);
+    assert.ok(existsSync(file));
+  });
+
+  test("uses WAL, and each connection gets NORMAL sync, a busy timeout and foreign keys", async (t) => {
+    const file = join(tempDir(t), "spire.db");
+    const conn = new Connection(file);
+    t.after(() => conn.close());
+    assert.equal(conn.db.pragma("journal_mode", { simple: true }), "wal");
+    assert.equal(conn.db.pragma("synchronous", { simple: true }), 1);
+    assert.equal(conn.db.pragma("busy_timeout", { simple: true }), 5000);
+    assert.equal(conn.db.pragma("foreign_keys", { simple: true }), 1);
+    // WAL is a property of the file: another connection sees it too.
+    assert.equal(peek(t, file).pragma("journal_mode", { simple: true }), "wal");
+  });
+
+  test("records each migration once, however often init runs", async (t) => {
+    const { store, file } = await freshStore(t);
+    await store.init();
+    const again = openSqliteStore(file);
+    await again.init();
+    await again.close();
+    const rows = peek(t, file).prepare("SELECT version, name FROM schema_migrations ORDER BY version").all();
+    assert.deepEqual(rows, MIGRATIONS.map(({ version, name }) => ({ version, name })));
+  });
+
+  test("refuses a database written by a newer Spire, and says what to do", async (t) => {
+    const { store, file } = await freshStore(t);
+    await store.close();
+    peek(t, file).prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 0)").run(MIGRATIONS.length + 6);
+    const newer = openSqliteStore(file);
+    t.after(() => newer.close());
+    const known = MIGRATIONS.length;
+    await assert.rejects(newer.init(), (error: unknown) => {
+      assert.ok(error instanceof SchemaTooNewError);
+      assert.equal(
+        error.message,
+        `${file}: this database was written by a newer Spire (schema ${known + 6}; this one knows ${known}): upgrade Spire`,
+      );
+      return true;
+    });
+  });
+
+  test("a migration list out of order is a programming error", (t) => {
+    const conn = new Connection(join(tempDir(t), "spire.db"));
+    t.after(() => conn.close());
+    const skipped = [{ version: 1, name: "a", sql: "" }, { version: 3, name: "c", sql: "" }];
+    assert.throws(() => migrate(conn, skipped), /migration c has version 3, expected 2/);
+  });
+
+  test("a failing migration is rolled back and leaves the earlier ones applied", (t) => {
+    const conn = new Connection(join(tempDir(t), "spire.db"));
+    t.after(() => conn.close());
+    const list = [
+      { version: 1, name: "good", sql: "CREATE TABLE good (x INTEGER)" },
+      { version: 2, name: "bad", sql: "CREATE TABLE half (x INTEGER); CREATE TABLE good (y INTEGER)" },
+    ];
+    assert.throws(() => migrate(conn, list), /already exists/);
+    const tables = conn.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('good', 'half')").all();
+    assert.deepEqual(tables, [{ name: "good" }]);
+    assert.deepEqual(conn.db.prepare("SELECT version FROM schema_migrations").all(), [{ version: 1 }]);
+  });
+
+  test("the database itself refuses to rewrite an event", async (t) => {
+    const { store, file } = await freshStore(t);
+    await store.createRun(aRun("r1"), runCreated(aRun("r1")));
+    assert.throws(() => peek(t, file).prepare("UPDATE events SET type = 'forged'").run(), /append-only/);
+    assert.equal((await store.listEvents("r1", 0, 1))[0]?.type, "run.created");
+  });
+
+  test("a writer in another thread and this one write at the same time without failing", async (t) => {
+    const { store, file } = await freshStore(t);
+    await store.createRun(aRun("main"), runCreated(aRun("main")));
+    const writes = 2000;
+    const worker = new Worker(new URL("./sqlite-writer.worker.js", import.meta.url), {
+      workerData: { file, runId: "other", writes },
+    });
+    t.after(() => worker.terminate());
+    const messages: Array<{ ready?: boolean; seqs?: number[] }> = [];
+    worker.on("message", (message: { ready?: boolean; seqs?: number[] }) => messages.push(message));
+    const exited = once(worker, "exit");
+    await once(worker, "message"); // ready: its connection is open, so the two loops overlap
+    const seqs: number[] = [];
+    for (let i = 0; i < writes; i++) {
+      seqs.push(...(await store.write([taskChange("main", `t${i}`, "task.started")])).map((e) => e.seq));
+    }
+    const [code] = (await exited) as [number];
+    assert.equal(code, 0);
+    const theirs = messages.find((m) => m.seqs)?.seqs ?? [];
+    assert.equal(theirs.length, writes);
+    assert.equal(new Set([...seqs, ...theirs]).size, 2 * writes);
+    t.diagnostic(`writer switches: ${switches(seqs, theirs)} (more than 1 means the transactions interleaved)`);
+    assert.equal((await store.getRun("other"))?.tasks.length, writes);
+  });
+
+  test("two connections initialising one new file at once both succeed", async (t) => {
+    const file = join(tempDir(t), "spire.db");
+    const stores = [openSqliteStore(file), openSqliteStore(file)];
+    t.after(() => Promise.all(stores.map((store) => store.close())));
+    await Promise.all(stores.map((store) => store.init()));
+    await stores[0]!.createRun(aRun("r1"), runCreated(aRun("r1")));
+    assert.equal((await stores[1]!.getRun("r1"))?.run.id, "r1");
+  });
+});
+
+/** How often the owner of consecutive seqs changes between the two writers. */
+function switches(ours: number[], theirs: number[]): number {
+  const mine = new Set(ours);
+  const all = [...ours, ...theirs].sort((a, b) => a - b);
+  return all.filter((seq, i) => i > 0 && mine.has(seq) !== mine.has(all[i - 1]!)).length;
+}
