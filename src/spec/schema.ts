@@ -232,17 +232,23 @@ export const triggerSchema = triggerObject.transform((trigger, ctx): TriggerDef 
 });
 
 const argScalar = z.union([z.string(), z.number(), z.boolean()]);
+const argObject = z.strictObject({
+  type: z.enum(["string", "number", "integer", "boolean"]).default("string"),
+  default: argScalar.optional(),
+  enum: z.array(argScalar).min(1).optional(),
+  pattern: z.string().optional(),
+  required: z.boolean().default(false),
+  description: z.string().optional(),
+  secret: z.boolean().optional(),
+});
+/** An argument declaration; a bare scalar is shorthand for its default (and type). */
 export const argSchema = z.union([
-  argScalar.transform((value) => ({ type: typeof value === "string" ? ("string" as const) : typeof value === "number" ? ("number" as const) : ("boolean" as const), default: value, required: false })),
-  z.strictObject({
-    type: z.enum(["string", "number", "integer", "boolean"]).default("string"),
-    default: argScalar.optional(),
-    enum: z.array(argScalar).min(1).optional(),
-    pattern: z.string().optional(),
-    required: z.boolean().default(false),
-    description: z.string().optional(),
-    secret: z.boolean().optional(),
-  }),
+  argScalar.transform((value): z.output<typeof argObject> => ({
+    type: typeof value === "string" ? "string" : typeof value === "number" ? "number" : "boolean",
+    default: value,
+    required: false,
+  })),
+  argObject,
 ]);
 export type ArgDef = z.output<typeof argSchema>;
 

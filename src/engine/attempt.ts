@@ -1,0 +1,139 @@
+/**
+ * From a planned node to the LaunchSpec of one attempt: templates rendered,
+ * the environment of SPEC §3, the command line of its runner, its files.
+ * Pure apart from the runner lookup; the controller does the I/O.
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import type { PlannedNode } from "../plan/types.js";
+import type { LaunchSpec } from "../exec/port.js";
+import { commandFor } from "../exec/runners.js";
+import { renderTemplate, type TemplateContext } from "../spec/templates.js";
+import type { TaskDef } from "../spec/schema.js";
+import { buildTaskEnv } from "./task-env.js";
+import type { PreparedRun } from "./prepared-run.js";
+
+export const DEFAULT_KILL_GRACE_MS = 10_000;
+
+export interface AttemptFiles {
+  logFile: string;
+  outputFile: string;
+  artifactsDir: string;
+}
+
+export function attemptFiles(dataDir: string, runId: string, path: string, attempt: number): AttemptFiles {
+  const taskDir = join(dataDir, "runs", runId, "tasks", path);
+  return {
+    logFile: join(taskDir, `${attempt}.log`),
+    outputFile: join(taskDir, `${attempt}.out`),
+    artifactsDir: join(dataDir, "runs", runId, "artifacts", path),
+  };
+}
+
+export interface AttemptInput {
+  prepared: PreparedRun;
+  node: PlannedNode;
+  attempt: number;
+  dataDir: string;
+  nodePath: string;
+  baseEnv: Record<string, string | undefined>;
+  /** Outputs of finished tasks, by path. */
+  outputs: ReadonlyMap<string, Record<string, string>>;
+}
+
+export type AttemptBuild = { ok: true; spec: LaunchSpec } | { ok: false; reason: string };
+
+export function buildAttempt(input: AttemptInput): AttemptBuild {
+  const { prepared, node, attempt } = input;
+  const { run } = prepared;
+  const files = attemptFiles(input.dataDir, run.id, node.path, attempt);
+  const context: TemplateContext = {
+    args: run.args,
+    taskOutputs: (name) => {
+      const path = node.taskRefs[name];
+      return path === undefined ? undefined : input.outputs.get(path);
+    },
+    run: {
+      id: run.id,
+      namespace: run.namespace,
+      pipeline: run.pipeline,
+      scheduled_at: scheduledAt(prepared),
+      trigger: run.trigger.kind,
+    },
+    matrix: node.matrix,
+  };
+  const render = (text: string) => renderTemplate(text, context).value;
+
+  const def = renderDef(node.def, render);
+  const cwd = def.cwd === undefined ? prepared.baseDir : isAbsolute(def.cwd) ? def.cwd : resolve(prepared.baseDir, def.cwd);
+  const command = commandFor(def, { cwd, nodePath: input.nodePath });
+  if ("error" in command) return { ok: false, reason: command.error };
+
+  const planned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(node.env)) planned[key] = render(value);
+  const env = buildTaskEnv({
+    base: input.baseEnv,
+    envFiles: {
+      ...(prepared.pipeline.env_file === undefined ? {} : prepared.envFiles.get(prepared.pipeline.env_file)),
+      ...(node.def.env_file === undefined ? {} : prepared.envFiles.get(node.def.env_file)),
+    },
+    planned,
+    secrets: prepared.secretEnv,
+    runId: run.id,
+    namespace: run.namespace,
+    pipeline: run.pipeline,
+    taskPath: node.path,
+    attempt,
+    arrayIndex: node.arrayIndex,
+    matrix: node.matrix,
+    scheduledAt: scheduledAt(prepared),
+    trigger: run.trigger.kind,
+    args: prepared.args,
+    outputFile: files.outputFile,
+    artifactsDir: files.artifactsDir,
+  });
+  const spec: LaunchSpec = {
+    id: `${run.id}:${node.path}:${attempt}`,
+    argv: command.argv,
+    cwd,
+    env,
+    logFile: files.logFile,
+    outputFile: files.outputFile,
+    killGraceMs: def.kill_grace ?? DEFAULT_KILL_GRACE_MS,
+    secrets: prepared.secretValues,
+  };
+  if (def.timeout !== undefined) spec.timeoutMs = def.timeout;
+  if (def.warn_pattern !== undefined) spec.warnPattern = def.warn_pattern;
+  if (def.error_pattern !== undefined) spec.errorPattern = def.error_pattern;
+  return { ok: true, spec };
+}
+
+function scheduledAt(prepared: PreparedRun): string {
+  return prepared.run.trigger.scheduled_at ?? new Date(prepared.run.created_at).toISOString();
+}
+
+/** The fields where templates are allowed (SPEC §2): exec items, cwd, docker, http. env is done separately. */
+function renderDef(def: TaskDef, render: (text: string) => string): TaskDef {
+  const out: TaskDef = { ...def };
+  if (def.exec) out.exec = def.exec.map(render);
+  if (def.cwd !== undefined) out.cwd = render(def.cwd);
+  if (def.docker) {
+    out.docker = {
+      ...def.docker,
+      image: render(def.docker.image),
+      volumes: def.docker.volumes.map(render),
+      env: Object.fromEntries(Object.entries(def.docker.env as Record<string, string>).map(([key, value]) => [key, render(value)])),
+    };
+    if (def.docker.command !== undefined) {
+      out.docker.command = Array.isArray(def.docker.command) ? def.docker.command.map(render) : render(def.docker.command);
+    }
+  }
+  if (def.http) {
+    out.http = {
+      ...def.http,
+      url: render(def.http.url),
+      headers: Object.fromEntries(Object.entries(def.http.headers as Record<string, string>).map(([key, value]) => [key, render(value)])),
+    };
+    if (def.http.body !== undefined) out.http.body = render(def.http.body);
+  }
+  return out;
+}

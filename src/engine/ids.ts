@@ -1,0 +1,34 @@
+/**
+ * Run ids: 16 lowercase characters that sort by creation time (10 of
+ * Crockford base32 for the millisecond, 6 random), so that "newest first" is
+ * an index order and a short prefix on the command line is usually unique.
+ */
+import { randomBytes } from "node:crypto";
+
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+let lastMs = 0;
+let lastRandom: number[] = [];
+
+export function newRunId(now = Date.now()): string {
+  let time = "";
+  let rest = now;
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[rest % 32] + time;
+    rest = Math.floor(rest / 32);
+  }
+  // Within one millisecond, increment the random part so ids stay ordered.
+  let random: number[];
+  if (now === lastMs) {
+    random = [...lastRandom];
+    for (let i = random.length - 1; i >= 0; i--) {
+      random[i] = (random[i]! + 1) % 32;
+      if (random[i] !== 0) break;
+    }
+  } else {
+    random = [...randomBytes(6)].map((byte) => byte % 32);
+  }
+  lastMs = now;
+  lastRandom = random;
+  return time + random.map((digit) => ALPHABET[digit]).join("");
+}

@@ -1,0 +1,126 @@
+/**
+ * The run object of SPEC §5: what `GET /runs/{id}`, `spire show --json` and
+ * `spire run --json` return. Built from stored rows only, so every client
+ * sees the same thing. Field names are fixed by the spec.
+ */
+import type { MetricAggregate } from "../exec/port.js";
+import { planPipeline } from "../plan/plan.js";
+import { nodeState } from "../plan/ready.js";
+import type { Plan, TaskState } from "../plan/types.js";
+import type { PipelineDef } from "../spec/schema.js";
+import type { RunRow, TaskRunRow } from "../store/port.js";
+import { addCounts, emptyCounts, type Counts } from "./rollup.js";
+
+export interface TaskObject {
+  name: string;
+  path: string;
+  state: TaskState;
+  attempts: number;
+  exit_code: number | null;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  cpu_ms: number | null;
+  peak_rss_bytes: number | null;
+  warnings: number;
+  errors: number;
+  metrics: Record<string, MetricAggregate>;
+  outputs: Record<string, string>;
+  reason: string | null;
+  signal: string | null;
+}
+
+export interface GroupObject {
+  path: string;
+  type: "group" | "array";
+  state: TaskState;
+  warnings: number;
+  errors: number;
+  metrics: Record<string, MetricAggregate>;
+}
+
+export interface RunObject {
+  id: string;
+  namespace: string;
+  pipeline: string;
+  state: RunRow["state"];
+  reason: string | null;
+  trigger: RunRow["trigger"];
+  args: Record<string, unknown>;
+  partition: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  warnings: number;
+  errors: number;
+  metrics: Record<string, MetricAggregate>;
+  tasks: TaskObject[];
+  groups: GroupObject[];
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const span = (from: number | null, to: number | null) => (from === null || to === null ? null : to - from);
+
+export function planOfRun(run: RunRow): Plan | undefined {
+  const planned = planPipeline(run.pipeline, run.definition as PipelineDef);
+  return planned.ok ? planned.plan : undefined;
+}
+
+export function toRunObject(run: RunRow, taskRows: TaskRunRow[], plan: Plan | undefined = planOfRun(run)): RunObject {
+  const latest = new Map<string, TaskRunRow>();
+  for (const row of taskRows) {
+    const seen = latest.get(row.path);
+    if (!seen || row.attempt > seen.attempt) latest.set(row.path, row);
+  }
+  const paths = plan ? plan.nodes.filter((node) => node.type === "task").map((node) => node.path) : [...latest.keys()];
+  const tasks = paths.map((path) => taskObject(path, latest.get(path), plan));
+  const states = new Map(tasks.map((task) => [task.path, task.state] as const));
+  const groups: GroupObject[] = [];
+  for (const node of plan?.nodes ?? []) {
+    if (node.type === "task") continue;
+    const counts = emptyCounts();
+    for (const task of tasks) if (task.path.startsWith(`${node.path}/`) || task.path.startsWith(`${node.path}[`)) addCounts(counts, task);
+    groups.push({ path: node.path, type: node.type, state: nodeState(plan!, states, node.path), ...counts });
+  }
+  const counts: Counts = { warnings: run.warnings, errors: run.errors, metrics: run.metrics };
+  return {
+    id: run.id,
+    namespace: run.namespace,
+    pipeline: run.pipeline,
+    state: run.state,
+    reason: run.reason,
+    trigger: run.trigger,
+    args: run.args,
+    partition: run.partition,
+    created_at: new Date(run.created_at).toISOString(),
+    started_at: iso(run.started_at),
+    finished_at: iso(run.finished_at),
+    duration_ms: span(run.started_at, run.finished_at),
+    ...counts,
+    tasks,
+    groups,
+  };
+}
+
+function taskObject(path: string, row: TaskRunRow | undefined, plan: Plan | undefined): TaskObject {
+  const name = plan?.byPath.get(path)?.name ?? path.split("/").pop() ?? path;
+  return {
+    name,
+    path,
+    state: row?.state ?? "pending",
+    attempts: row && row.started_at !== null ? row.attempt : 0,
+    exit_code: row?.exit_code ?? null,
+    started_at: iso(row?.started_at ?? null),
+    finished_at: iso(row?.finished_at ?? null),
+    duration_ms: span(row?.started_at ?? null, row?.finished_at ?? null),
+    cpu_ms: row?.cpu_ms ?? null,
+    peak_rss_bytes: row?.peak_rss_bytes ?? null,
+    warnings: row?.warnings ?? 0,
+    errors: row?.errors ?? 0,
+    metrics: row?.metrics ?? {},
+    outputs: row?.outputs ?? {},
+    reason: row?.reason ?? null,
+    signal: row?.signal ?? null,
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The global parallelism limit: a counting semaphore shared by every run of
+ * an engine. Waiters are called back in order when a slot frees up.
+ */
+export class Slots {
+  private used = 0;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(readonly capacity: number) {
+    if (!(capacity >= 1)) throw new Error(`parallelism must be at least 1, got ${capacity}`);
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  tryAcquire(): boolean {
+    if (this.used >= this.capacity) return false;
+    this.used++;
+    return true;
+  }
+
+  release(): void {
+    if (this.used <= 0) throw new Error("Slots.release without acquire");
+    this.used--;
+    const next = this.waiters.shift();
+    if (next) next();
+  }
+
+  /** Calls `wake` once, the next time a slot is released (it must still tryAcquire). */
+  onFree(wake: () => void): void {
+    this.waiters.push(wake);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Creating a run: arguments checked, the graph planned, env files and
+ * secrets read, and the run recorded (with the definition it runs with)
+ * before anything executes.
+ */
+import { resolve } from "node:path";
+import { planPipeline } from "../plan/plan.js";
+import { resolveArgs } from "../spec/args.js";
+import { loadEnvFile } from "../spec/dotenv.js";
+import type { PipelineDef, TaskDef } from "../spec/schema.js";
+import type { Store, TriggerInfo } from "../store/port.js";
+import { newRunId } from "./ids.js";
+import type { PreparedRun } from "./prepared-run.js";
+
+/** A value this short would mask half of every log: such secrets are not masked. */
+export const MIN_MASKED_SECRET_LENGTH = 4;
+
+export class RunRequestError extends Error {
+  constructor(
+    message: string,
+    readonly details: string[],
+    readonly code: "bad_args" | "bad_definition" | "env_file",
+  ) {
+    super(message);
+  }
+}
+
+export interface RunRequest {
+  namespace: string;
+  pipelineName: string;
+  pipeline: PipelineDef;
+  args: Record<string, unknown>;
+  trigger: TriggerInfo;
+  baseDir: string;
+  partition?: string | null;
+  /** The environment secrets are taken from (`secrets: [NAME]`). */
+  secretSource: Record<string, string | undefined>;
+  now?: number;
+}
+
+export async function createRun(store: Store, request: RunRequest): Promise<PreparedRun> {
+  const args = resolveArgs(request.pipeline.args, request.args);
+  if (!args.ok) throw new RunRequestError(`invalid arguments for ${request.pipelineName}`, args.errors, "bad_args");
+  const planned = planPipeline(request.pipelineName, request.pipeline);
+  if (!planned.ok) {
+    throw new RunRequestError(`${request.pipelineName} cannot be planned`, planned.errors.map((error) => error.message), "bad_definition");
+  }
+  const envFiles = await readEnvFiles(request.pipeline, request.baseDir);
+  const secretEnv: Record<string, string> = {};
+  const secretNames = new Set([...request.pipeline.secrets, ...taskSecretNames(request.pipeline.tasks)]);
+  for (const name of secretNames) {
+    const value = request.secretSource[name];
+    if (value !== undefined) secretEnv[name] = value;
+  }
+  const secretArgs = Object.entries(request.pipeline.args)
+    .filter(([, def]) => "secret" in def && def.secret)
+    .map(([name]) => String(args.values[name] ?? ""));
+  const secretValues = [...new Set([...[...envFiles.values()].flatMap((file) => Object.values(file)), ...Object.values(secretEnv), ...secretArgs])].filter(
+    (value) => value.length >= MIN_MASKED_SECRET_LENGTH,
+  );
+  const now = request.now ?? Date.now();
+  const run = {
+    id: newRunId(now),
+    namespace: request.namespace,
+    pipeline: request.pipelineName,
+    state: "queued" as const,
+    trigger: request.trigger,
+    args: args.values,
+    definition: request.pipeline,
+    partition: request.partition ?? null,
+    reason: null,
+    created_at: now,
+    started_at: null,
+    finished_at: null,
+    warnings: 0,
+    errors: 0,
+    metrics: {},
+  };
+  await store.createRun(run, { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { trigger: request.trigger, args: maskedArgs(args.values, secretArgs) } });
+  return { run, pipeline: request.pipeline, plan: planned.plan, args: args.values, baseDir: request.baseDir, envFiles, secretEnv, secretValues };
+}
+
+/** Each env file of the pipeline and its tasks, read once per run (not on the spawn path). */
+async function readEnvFiles(pipeline: PipelineDef, baseDir: string): Promise<Map<string, Record<string, string>>> {
+  const files = [pipeline.env_file, ...taskEnvFiles(pipeline.tasks)].filter((file): file is string => file !== undefined);
+  const values = new Map<string, Record<string, string>>();
+  for (const file of new Set(files)) {
+    try {
+      values.set(file, await loadEnvFile(resolve(baseDir, file)));
+    } catch (error) {
+      throw new RunRequestError((error as Error).message, [(error as Error).message], "env_file");
+    }
+  }
+  return values;
+}
+
+function* walkTasks(tasks: Record<string, TaskDef>): Generator<TaskDef> {
+  for (const task of Object.values(tasks)) {
+    yield task;
+    if (task.group) yield* walkTasks(task.group);
+  }
+}
+
+function taskEnvFiles(tasks: Record<string, TaskDef>): string[] {
+  return [...walkTasks(tasks)].map((task) => task.env_file).filter((file): file is string => file !== undefined);
+}
+
+function taskSecretNames(tasks: Record<string, TaskDef>): string[] {
+  return [...walkTasks(tasks)].flatMap((task) => task.secrets ?? []);
+}
+
+function maskedArgs(values: Record<string, unknown>, secrets: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, secrets.includes(String(value)) ? "***" : value]));
+}
