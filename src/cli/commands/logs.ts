@@ -1,0 +1,67 @@
+/** `spire logs RUN [TASK]`: what the tasks of a run printed, stdout and stderr apart and in order. */
+import pc from "picocolors";
+import { readLog } from "../../exec/log-file.js";
+import type { LogStream } from "../../exec/port.js";
+import type { TaskRunRow } from "../../store/port.js";
+import { suggest } from "../../spec/suggest.js";
+import { CliError, EXIT } from "../errors.js";
+import { openStore, resolveRunId } from "../context.js";
+import { timestamp } from "../render/format.js";
+
+export interface LogsOptions {
+  stream?: LogStream;
+  attempt?: string;
+  timestamps?: boolean;
+  data?: string;
+}
+
+export async function logsCommand(given: string, task: string | undefined, options: LogsOptions): Promise<void> {
+  const { store } = await openStore(options.data);
+  try {
+    const id = await resolveRunId(store, given);
+    const { tasks } = (await store.getRun(id))!;
+    const rows = pickAttempts(tasks, task, options.attempt);
+    const prefix = task === undefined;
+    const color = process.stdout.isTTY === true;
+    for (const row of rows) {
+      if (!row.log_file) continue;
+      let offset = 0;
+      for (;;) {
+        const page = await readLog(row.log_file, { offset, limit: 5000, ...(options.stream ? { stream: options.stream } : {}) });
+        const text = page.lines
+          .map((line) => {
+            const parts: string[] = [];
+            if (options.timestamps) parts.push(pc.dim(timestamp(line.ts)));
+            if (prefix) parts.push(pc.cyan(`${row.path}${row.attempt > 1 ? `#${row.attempt}` : ""}`));
+            parts.push(color && line.stream === "stderr" ? pc.red(line.line) : line.line);
+            return parts.join(" ");
+          })
+          .join("\n");
+        if (text) process.stdout.write(`${text}\n`);
+        if (page.nextOffset === null) break;
+        offset = page.nextOffset;
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function pickAttempts(tasks: TaskRunRow[], task: string | undefined, attempt: string | undefined): TaskRunRow[] {
+  const ordered = [...tasks].sort((a, b) => (a.started_at ?? Infinity) - (b.started_at ?? Infinity) || a.attempt - b.attempt);
+  if (task === undefined) {
+    if (attempt !== undefined) throw new CliError("--attempt needs a task", EXIT.usage, "For example: spire logs last dump --attempt 2");
+    return ordered;
+  }
+  const mine = ordered.filter((row) => row.path === task);
+  if (mine.length === 0) {
+    const paths = [...new Set(tasks.map((row) => row.path))];
+    const close = suggest(task, paths);
+    throw new CliError(`this run has no task "${task}"${close ? ` — did you mean "${close}"?` : ""}`, EXIT.usage, `Its tasks: ${paths.join(", ")}`);
+  }
+  if (attempt === undefined) return [mine.reduce((a, b) => (b.attempt > a.attempt ? b : a))];
+  const number = Number(attempt);
+  const chosen = mine.find((row) => row.attempt === number);
+  if (!chosen) throw new CliError(`task ${task} has no attempt ${attempt}`, EXIT.usage, `Attempts: ${mine.map((row) => row.attempt).join(", ")}`);
+  return [chosen];
+}

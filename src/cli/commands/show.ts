@@ -1,0 +1,72 @@
+/** `spire show RUN`: the run as a tree — states, times, attempts, exit codes, resources, counts, metrics, outputs. */
+import pc from "picocolors";
+import { toRunObject, planOfRun, type RunObject, type TaskObject } from "../../engine/run-object.js";
+import type { MetricAggregate } from "../../exec/port.js";
+import type { Plan, PlannedNode } from "../../plan/types.js";
+import { openStore, resolveRunId } from "../context.js";
+import { ICONS, bytes, duration, paint } from "../render/format.js";
+
+export async function showCommand(given: string, options: { json?: boolean; data?: string }): Promise<void> {
+  const { store } = await openStore(options.data);
+  try {
+    const id = await resolveRunId(store, given);
+    const stored = (await store.getRun(id))!;
+    const plan = planOfRun(stored.run);
+    const object = toRunObject(stored.run, stored.tasks, plan);
+    process.stdout.write(options.json ? `${JSON.stringify(object, null, 2)}\n` : renderRun(object, plan));
+  } finally {
+    await store.close();
+  }
+}
+
+export function renderRun(run: RunObject, plan: Plan | undefined): string {
+  const out: string[] = [];
+  out.push(`${paint(run.state, `${ICONS[run.state]} ${run.state}`)}  ${pc.bold(`${run.namespace}/${run.pipeline}`)}  ${pc.dim(run.id)}`);
+  const trigger = run.trigger.scheduled_at ? `${run.trigger.kind} (slot ${run.trigger.scheduled_at})` : run.trigger.kind;
+  out.push(pc.dim(`trigger ${trigger} · created ${run.created_at}${run.duration_ms !== null ? ` · took ${duration(run.duration_ms)}` : ""}`));
+  if (Object.keys(run.args).length) out.push(pc.dim(`args ${Object.entries(run.args).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(" ")}`));
+  if (run.reason) out.push(`reason: ${run.reason}`);
+  if (run.warnings || run.errors) out.push(`${run.warnings} warnings, ${run.errors} errors`);
+  out.push(...metricLines(run.metrics, ""));
+  out.push("");
+  const groups = new Map(run.groups.map((group) => [group.path, group]));
+  const tasks = new Map(run.tasks.map((task) => [task.path, task]));
+  for (const node of plan?.nodes ?? []) {
+    const indent = "  ".repeat(depthOf(node, plan!));
+    const group = groups.get(node.path);
+    const task = tasks.get(node.path);
+    if (group) out.push(`${indent}${paint(group.state, `${ICONS[group.state]} ${node.name}${node.arrayIndex !== undefined ? `[${node.arrayIndex}]` : ""}`)}${group.warnings || group.errors ? pc.dim(`  ${group.warnings}w ${group.errors}e`) : ""}`);
+    else if (task) out.push(...taskLines(task, node.arrayIndex !== undefined ? `${node.name}[${node.arrayIndex}]` : node.name, indent));
+  }
+  if (!plan) for (const task of run.tasks) out.push(...taskLines(task, task.path, ""));
+  return out.join("\n") + "\n";
+}
+
+function depthOf(node: PlannedNode, plan: Plan): number {
+  let depth = 0;
+  for (let parent = node.parent; parent !== undefined; parent = plan.byPath.get(parent)?.parent) depth++;
+  return depth;
+}
+
+function taskLines(task: TaskObject, name: string, indent: string): string[] {
+  const facts: string[] = [];
+  if (task.duration_ms !== null) facts.push(duration(task.duration_ms));
+  if (task.attempts > 1) facts.push(`${task.attempts} attempts`);
+  if (task.exit_code !== null) facts.push(`exit ${task.exit_code}`);
+  if (task.signal) facts.push(task.signal);
+  if (task.cpu_ms !== null) facts.push(`cpu ${duration(task.cpu_ms)}`);
+  if (task.peak_rss_bytes !== null) facts.push(`mem ${bytes(task.peak_rss_bytes)}`);
+  if (task.warnings) facts.push(pc.yellow(`${task.warnings} warning${task.warnings === 1 ? "" : "s"}`));
+  if (task.errors) facts.push(pc.red(`${task.errors} error${task.errors === 1 ? "" : "s"}`));
+  const lines = [`${indent}${paint(task.state, `${ICONS[task.state]} ${name}`)}  ${pc.dim(facts.join(" · "))}`];
+  if (task.reason) lines.push(`${indent}    ${pc.dim(task.reason)}`);
+  for (const [key, value] of Object.entries(task.outputs)) lines.push(`${indent}    ${pc.dim("output")} ${key}=${value}`);
+  lines.push(...metricLines(task.metrics, `${indent}    `));
+  return lines;
+}
+
+function metricLines(metrics: Record<string, MetricAggregate>, indent: string): string[] {
+  return Object.entries(metrics).map(
+    ([name, m]) => `${indent}${pc.dim("metric")} ${name}: min ${m.min} max ${m.max} mean ${Number(m.mean.toFixed(3))} sum ${m.sum} count ${m.count}`,
+  );
+}

@@ -1,0 +1,28 @@
+/** `spire validate [-f FILE]`: every error of a definitions file at once, or a short confirmation. */
+import { resolve } from "node:path";
+import pc from "picocolors";
+import { loadDefinitions, formatDefinitionErrors } from "../../spec/load.js";
+import { planPipeline } from "../../plan/plan.js";
+import { CliError, EXIT } from "../errors.js";
+
+export async function validateCommand(options: { file: string; json?: boolean }): Promise<void> {
+  const loaded = await loadDefinitions(resolve(options.file));
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(loaded.ok ? { ok: true, errors: [] } : { ok: false, errors: loaded.errors }, null, 2)}\n`);
+    if (!loaded.ok) process.exitCode = EXIT.usage;
+    return;
+  }
+  if (!loaded.ok) {
+    const count = loaded.errors.length;
+    throw new CliError(`${options.file} has ${count} error${count === 1 ? "" : "s"}:\n${formatDefinitionErrors(loaded.errors)}`, EXIT.usage);
+  }
+  const names = Object.keys(loaded.file.pipelines);
+  let tasks = 0;
+  for (const name of names) {
+    const planned = planPipeline(name, loaded.file.pipelines[name]!);
+    if (planned.ok) tasks += planned.plan.nodes.filter((node) => node.type === "task").length;
+  }
+  process.stdout.write(
+    `${pc.green("✓")} ${options.file} is valid: ${names.length} pipeline${names.length === 1 ? "" : "s"} (${names.join(", ")}), ${tasks} task${tasks === 1 ? "" : "s"}\n`,
+  );
+}
