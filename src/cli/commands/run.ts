@@ -38,7 +38,7 @@ export async function runCommand(pipelineName: string | undefined, options: RunO
     const namespace = file.namespace ?? defaultNamespace(origin.host, origin.user, path);
     const now = Date.now();
     const existing = await store.getNamespace(namespace);
-    await store.upsertNamespace({ name: namespace, origin: { ...origin, applied_at: now }, metadata: file.metadata ?? {}, created_at: existing?.created_at ?? now, updated_at: now });
+    await store.upsertNamespace({ name: namespace, origin: { ...origin, applied_at: now, author: typeof file.metadata?.author === "string" ? file.metadata.author : null }, metadata: file.metadata ?? {}, created_at: existing?.created_at ?? now, updated_at: now });
     const known = await store.getPipeline(namespace, name);
     await store.upsertPipeline({ namespace, name, definition: pipeline, digest: definitionDigest(pipeline), paused: known?.paused ?? false, created_at: known?.created_at ?? now, updated_at: now });
 

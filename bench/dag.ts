@@ -1,0 +1,70 @@
+/**
+ * bench/dag: a generated 1,000-task layered DAG of no-op tasks (`exec:
+ * ["true"]`, two random needs each), run by `spire run` and by `make -j2`
+ * on the same graph, best of 3 each, in the same run.
+ * Target: Spire's wall time ≤ 1.5× make's.
+ *
+ *   npm run build && node dist/bench/dag.js [tasks] [layers]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SPIRE_BIN, machine, saveResult, seededRandom, timeCommand } from "./lib.js";
+
+const TASKS = Number(process.argv[2] ?? 1000);
+const LAYERS = Number(process.argv[3] ?? 20);
+const ROUNDS = 3;
+
+function generate(): { names: string[]; needs: Map<string, string[]> } {
+  const random = seededRandom(42);
+  const perLayer = Math.ceil(TASKS / LAYERS);
+  const names: string[] = [];
+  const needs = new Map<string, string[]>();
+  for (let index = 0; index < TASKS; index++) {
+    const name = `t${index}`;
+    const layer = Math.floor(index / perLayer);
+    const deps = new Set<string>();
+    if (layer > 0) {
+      while (deps.size < Math.min(2, layer * perLayer)) deps.add(`t${Math.floor(random() * layer * perLayer)}`);
+    }
+    names.push(name);
+    needs.set(name, [...deps]);
+  }
+  return { names, needs };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "spire-bench-dag-"));
+  const { names, needs } = generate();
+  const yaml = ["pipelines:", "  dag:", "    tasks:"];
+  for (const name of names) {
+    const deps = needs.get(name)!;
+    yaml.push(`      ${name}: { exec: ["true"]${deps.length ? `, needs: [${deps.join(", ")}]` : ""} }`);
+  }
+  writeFileSync(join(dir, "dag.yaml"), yaml.join("\n") + "\n");
+  const make = [".PHONY: all " + names.join(" "), `all: ${names.join(" ")}`];
+  for (const name of names) make.push(`${name}: ${needs.get(name)!.join(" ")}`, "\t@true");
+  writeFileSync(join(dir, "Makefile"), make.join("\n") + "\n");
+
+  const spireTimes: number[] = [];
+  const makeTimes: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    makeTimes.push(await timeCommand("make", ["-s", "-j2", "-f", join(dir, "Makefile"), "all"], { cwd: dir }));
+    const data = join(dir, `data-${round}`);
+    spireTimes.push(
+      await timeCommand(process.execPath, [SPIRE_BIN, "run", "-f", join(dir, "dag.yaml"), "--parallelism", "2"], { env: { ...process.env, SPIRE_DATA: data } }),
+    );
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const spireBest = Math.min(...spireTimes);
+  const makeBest = Math.min(...makeTimes);
+  const ratio = spireBest / makeBest;
+  console.log(`bench/dag: ${TASKS} no-op tasks in ${LAYERS} layers, 2 needs each, parallelism 2, best of ${ROUNDS}`);
+  console.log(`machine: ${machine()}`);
+  console.log(`  make -j2     ${makeBest.toFixed(0).padStart(6)} ms   (all: ${makeTimes.map((ms) => ms.toFixed(0)).join(", ")})`);
+  console.log(`  spire run    ${spireBest.toFixed(0).padStart(6)} ms   (all: ${spireTimes.map((ms) => ms.toFixed(0)).join(", ")})`);
+  console.log(`  ratio        ${ratio.toFixed(2)}× make   (target ≤ 1.5×: ${ratio <= 1.5 ? "met" : "NOT met"})`);
+  saveResult("dag", { tasks: TASKS, layers: LAYERS, make_ms: makeTimes, spire_ms: spireTimes, ratio });
+}
+
+await main();
