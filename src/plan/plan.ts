@@ -1,23 +1,64 @@
 /**
- * STUB — being written. Expands a pipeline into its task graph.
+ * Expands a pipeline into its task graph: groups, arrays and matrices
+ * become nodes with paths, names become node paths, and every mistake in
+ * the graph (unknown names, cycles, outputs used before they exist) is
+ * reported at once. Pure: no I/O.
  */
-import type { PipelineDef, Plan } from "./types.js";
+import { expandPipeline, type Draft } from "./expand.js";
+import { ErrorList, type PlanError } from "./errors.js";
+import { findCycles, isUpstream, topologicalOrder } from "./graph.js";
+import { resolveTaskRefs } from "./refs.js";
+import { fieldOfKind, resolveConditions } from "./resolve.js";
+import type { PipelineDef, Plan, PlannedNode } from "./types.js";
 
-export interface PlanError {
-  /** Key path from the file root to the task concerned: ["pipelines", "p", "tasks", "a", "group", "b"]. */
-  keyPath: (string | number)[];
-  /** The field holding the bad reference, when there is one: "needs" (covers on_pass, depends_on), "on_fail", "on_done", "env.KEY", "exec[2]", "cwd", … */
-  field?: string;
-  /** The name as written, for unknown references. */
-  reference?: string;
-  code: "unknown_task" | "cycle" | "self_reference" | "not_upstream" | "duplicate_path";
-  message: string;
-  /** "did you mean …?" candidate. */
-  suggestion?: string;
-}
+export type { PlanError } from "./errors.js";
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; errors: PlanError[] };
 
-export function planPipeline(_name: string, _pipeline: PipelineDef): PlanResult {
-  throw new Error("planPipeline: not implemented yet");
+export function planPipeline(name: string, pipeline: PipelineDef): PlanResult {
+  const { drafts } = expandPipeline(name, pipeline);
+  const errors = new ErrorList();
+  const byPath = new Map<string, PlannedNode>();
+  for (const draft of drafts) {
+    if (byPath.has(draft.node.path)) {
+      errors.add({ code: "duplicate_path", keyPath: draft.keyPath, message: `two tasks have the path ${draft.node.path}` });
+    }
+    byPath.set(draft.node.path, draft.node);
+  }
+  resolveConditions(drafts, byPath, errors);
+  const nodes = drafts.map((draft) => draft.node);
+  for (const cycle of findCycles(nodes, byPath)) errors.add(cycleError(cycle, drafts, byPath));
+  for (const draft of drafts) {
+    if (draft.node.type === "task") resolveTaskRefs(draft, byPath, (node, target) => isUpstream(node, target, byPath), errors);
+  }
+  if (errors.errors.length > 0) return { ok: false, errors: errors.errors };
+  return { ok: true, plan: { pipeline: name, nodes: topologicalOrder(nodes, byPath), byPath } };
+}
+
+/**
+ * Reports a cycle starting at the first node (in file order) that itself
+ * declares its step of the cycle, so the key path and field point at a
+ * condition the user wrote. Names are shown as written (no copy indices).
+ */
+function cycleError(cycle: string[], drafts: Draft[], byPath: ReadonlyMap<string, PlannedNode>): PlanError {
+  const draftOf = new Map(drafts.map((draft, index) => [draft.node.path, { draft, index }]));
+  const declared = cycle.map((path, i) => {
+    const next = cycle[(i + 1) % cycle.length]!;
+    return byPath.get(path)?.deps.find((dep) => dep.path === next && dep.from === path);
+  });
+  let start = 0;
+  cycle.forEach((path, i) => {
+    const better = declared[i] !== undefined && (declared[start] === undefined || draftOf.get(path)!.index < draftOf.get(cycle[start]!)!.index);
+    if (better) start = i;
+  });
+  const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
+  const names = [...rotated, rotated[0]!].map((path) => draftOf.get(path)!.draft.display);
+  const shown = names.filter((name, i) => i === 0 || name !== names[i - 1]);
+  const first = declared[start];
+  return {
+    code: "cycle",
+    keyPath: draftOf.get(rotated[0]!)!.draft.keyPath,
+    ...(first === undefined ? {} : { field: fieldOfKind(first.on) }),
+    message: `dependency cycle: ${shown.join(" → ")}`,
+  };
 }

@@ -30,6 +30,12 @@ export interface Dependency {
   /** Path of a planned node (a leaf task, a group or an array). */
   path: string;
   on: DependencyKind;
+  /**
+   * Path of the node that declared this condition: the node itself, or the
+   * enclosing group/array it was inherited from. The `fail` deps declared by
+   * one node form one clause ("runs when any of these failed").
+   */
+  from?: string;
 }
 
 export interface PlannedNode {
@@ -45,9 +51,17 @@ export interface PlannedNode {
   children: string[];
   /** The definition this node came from (for an array copy: the task def with repeat/matrix removed). */
   def: TaskDef;
-  /** For a copy of an array: its index and (matrix only) its values. */
+  /**
+   * For a copy of an array, and for every node inside one: the index of the
+   * innermost enclosing copy, and the matrix values of all enclosing copies
+   * (inner wins on equal keys).
+   */
   arrayIndex?: number;
   matrix?: Record<string, string | number | boolean>;
+  /** Key path of the definition in the file: ["pipelines", "p", "tasks", "a", "group", "b"]. */
+  keyPath?: (string | number)[];
+  /** Effective allow_failure: the node's own, else the nearest enclosing group's; default false. */
+  allowFailure?: boolean;
   /**
    * Environment inherited down the tree, later wins: pipeline env < enclosing
    * groups' env < the task's own env. Values are unrendered (may hold templates).
@@ -60,7 +74,12 @@ export interface PlannedNode {
    * (with the same scoping as needs) to the path of an upstream node.
    */
   taskRefs: Record<string, string>;
-  /** Enclosing arrays with `parallel`: at most `max` running tasks under `path` at once. */
+  /**
+   * Enclosing arrays with `parallel`: at most `max` copies of the array at
+   * `path` in progress at once. A copy is in progress from the start of its
+   * first task until all of its tasks have ended (for an array of plain
+   * tasks: while the copy runs).
+   */
   parallelLimits: { path: string; max: number }[];
 }
 
