@@ -18,7 +18,7 @@ import { DURATION_PATTERN, SIZE_PATTERN, parseDurationMs, parseSizeBytes } from 
 export const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const name = (what: string) =>
   z.string().regex(NAME_PATTERN, {
-    message: `${what} names use letters, digits, '_', '.' and '-' (and do not start with '.' or '-')`,
+    message: `a ${what} name: letters, digits, '_', '.' and '-', not starting with '.' or '-'`,
   });
 
 export const duration = z
@@ -184,7 +184,9 @@ function normaliseTask(task: TaskOutputBase, ctx: z.RefinementCtx): TaskDef {
   return def;
 }
 
-export const taskSchema: z.ZodType<TaskDef, TaskInput> = taskObject.transform(normaliseTask);
+export const taskSchema: z.ZodType<TaskDef, TaskInput> = taskObject
+  .transform(normaliseTask)
+  .meta({ id: "task", description: "A task: exactly one payload (run, exec, python, node, script, uv, docker, http or group), and how to run it." });
 
 export const TRIGGER_KEYS = ["cron", "every", "at", "watch", "webhook", "after"] as const;
 export type TriggerKind = (typeof TRIGGER_KEYS)[number];

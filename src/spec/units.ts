@@ -57,7 +57,9 @@ const SIZE_UNITS: Record<string, number> = {
   t: 1024 ** 4,
 };
 
-export const SIZE_PATTERN = /^\d+(?:\.\d+)?\s*(?:b|kb|mb|gb|tb|kib|mib|gib|tib|k|m|g|t)?$/i;
+// Spelled out case by case rather than with the `i` flag: JSON Schema patterns carry no flags,
+// and editors check sizes with this same pattern (schema/spire.schema.json).
+export const SIZE_PATTERN = /^\d+(?:\.\d+)?\s*(?:[bB]|[kKmMgGtT](?:[iI]?[bB])?)?$/;
 
 /** Bytes from `512MiB`, `2GiB`, `1.5G`, `100kb` or a plain number of bytes; undefined when malformed. */
 export function parseSizeBytes(value: string | number): number | undefined {

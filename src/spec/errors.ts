@@ -1,0 +1,58 @@
+/**
+ * Errors in a definitions file, as a user sees them: where (file, line,
+ * column, key path), what is wrong, what was expected, and how to fix it.
+ */
+
+export interface DefinitionError {
+  file: string;
+  /** 1-based, in the original file; 0 only when the file as a whole is concerned (it could not be read). */
+  line: number;
+  column: number;
+  /** "pipelines.backup.tasks.dump.timeout", arrays as "triggers[0]"; "" for the document itself. */
+  keyPath: string;
+  /** What is wrong, in words a user acts on. */
+  message: string;
+  /** What was expected ("a duration such as 10s", "one of: none, latest, all"). */
+  expected?: string;
+  /** "did you mean `needs`?", or how to fix it. */
+  hint?: string;
+}
+
+export type PathSegment = string | number;
+
+/** `["pipelines", "p", "triggers", 0, "at"]` → `pipelines.p.triggers[0].at`. Odd keys are quoted. */
+export function formatKeyPath(path: readonly PathSegment[]): string {
+  let text = "";
+  for (const segment of path) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(segment)) text += text === "" ? segment : `.${segment}`;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
+
+/** One error per line: `file:line:col  keyPath: message (expected …) — hint`. */
+export function formatDefinitionErrors(errors: readonly DefinitionError[]): string {
+  return errors.map(formatOne).join("\n");
+}
+
+function formatOne(error: DefinitionError): string {
+  const where = error.line > 0 ? `${error.file}:${error.line}:${error.column}` : error.file;
+  let text = `${where}  ${error.keyPath === "" ? "" : `${error.keyPath}: `}${error.message}`;
+  // A message may already name what it expected ("expected a list, got a string"); say it once.
+  if (error.expected !== undefined && !error.message.includes(error.expected)) text += ` (expected ${error.expected})`;
+  if (error.hint !== undefined) text += ` — ${error.hint}`;
+  return text;
+}
+
+/** Sorted by position, then key path; exact duplicates dropped. */
+export function sortErrors(errors: readonly DefinitionError[]): DefinitionError[] {
+  const seen = new Set<string>();
+  const unique = errors.filter((error) => {
+    const key = formatOne(error);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique.sort((a, b) => a.line - b.line || a.column - b.column || a.keyPath.localeCompare(b.keyPath));
+}

@@ -1,0 +1,27 @@
+/**
+ * The JSON Schema of spire.yaml, for editors (yaml-language-server) and
+ * other tools. Generated from the one zod schema, input side: what a user
+ * may write, before normalisation.
+ */
+import { z } from "zod";
+import { spireFileSchema } from "./schema.js";
+
+/** A URN rather than a made-up web address: editors resolve the schema by the path in `$schema` comments. */
+export const SPIRE_SCHEMA_ID = "urn:spire:schema:spire.yaml:v1";
+
+export function buildJsonSchema(): Record<string, unknown> {
+  const generated = z.toJSONSchema(spireFileSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+  const { $schema, ...rest } = generated;
+  return {
+    $schema,
+    $id: SPIRE_SCHEMA_ID,
+    title: "Spire definitions file (spire.yaml)",
+    description: "Pipelines of tasks with their triggers, arguments, queue policy and notifications. See SPEC.md §2.",
+    ...rest,
+  };
+}
+
+/** The file's exact text, so a test can tell whether the committed file is up to date. */
+export function jsonSchemaText(): string {
+  return `${JSON.stringify(buildJsonSchema(), null, 2)}\n`;
+}

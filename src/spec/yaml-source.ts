@@ -1,0 +1,197 @@
+/**
+ * Reads definitions YAML safely: one document, no custom tags, a bounded
+ * number of alias expansions (an "alias bomb" is refused rather than
+ * expanded), no duplicate keys, and no `__proto__` keys, which JavaScript
+ * objects cannot hold as data. Every problem is reported with its position.
+ *
+ * Tags are refused by default; an importer (e.g. Gator's `!Job`) passes its
+ * own `customTags`, and its tagged nodes then resolve like any other.
+ */
+import { LineCounter, isScalar, parseAllDocuments, visit, type Document, type Tags } from "yaml";
+import type { DefinitionError } from "./errors.js";
+import { formatKeyPath } from "./errors.js";
+import { SourceMap } from "./positions.js";
+
+export const MAX_DEFINITIONS_BYTES = 5 * 1024 * 1024;
+/** Enough for any hand-written file; an alias bomb needs thousands. */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface YamlOptions {
+  /** Tags this reader understands (none by default: an unknown tag is an error). */
+  customTags?: Tags;
+}
+
+export interface YamlSource {
+  /** The document as plain data; undefined when it could not be built. */
+  value: unknown;
+  map: SourceMap;
+  errors: DefinitionError[];
+  /** False when the syntax is broken, so the data cannot be trusted for further checks. */
+  wellFormed: boolean;
+}
+
+/** Problems that leave the data as the user meant it, so validation can still go on. */
+const RECOVERABLE = new Set(["DUPLICATE_KEY"]);
+
+export function readYaml(text: string, file: string, options: YamlOptions = {}): YamlSource {
+  const lines = new LineCounter();
+  const at = (map: SourceMap, offset: number, message: string, extra: Partial<DefinitionError> = {}): DefinitionError => ({
+    file,
+    ...map.position(offset),
+    keyPath: formatKeyPath(map.pathAt(offset)),
+    message,
+    ...extra,
+  });
+
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_DEFINITIONS_BYTES) {
+    const map = new SourceMap(undefined, lines);
+    return { value: undefined, map, wellFormed: false, errors: [tooBig(file, bytes)] };
+  }
+
+  const docs = parseAllDocuments(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+    strict: true,
+    customTags: options.customTags ?? [],
+  });
+  const doc: Document | undefined = docs[0];
+  const map = new SourceMap(doc, lines);
+  if (doc === undefined) {
+    return { value: null, map, wellFormed: true, errors: [] };
+  }
+
+  const errors: DefinitionError[] = [];
+  let wellFormed = true;
+  for (const error of doc.errors) {
+    if (!RECOVERABLE.has(error.code)) wellFormed = false;
+    if (error.code === "DUPLICATE_KEY") errors.push(duplicateKey(at(map, error.pos[0], ""), doc, error.pos[0]));
+    else errors.push(at(map, unclosedQuoteStart(doc, error.code, error.pos[0]) ?? error.pos[0], syntaxMessage(error.message)));
+  }
+  for (const warning of doc.warnings) {
+    if (warning.code === "TAG_RESOLVE_FAILED") errors.push(at(map, warning.pos[0], unknownTagMessage(warning.message), { hint: TAG_HINT }));
+  }
+  const extra = docs[1];
+  if (extra !== undefined) {
+    const offset = extra.range[0];
+    errors.push({
+      ...at(map, offset, "a definitions file holds one YAML document; this is a second one"),
+      keyPath: "",
+      hint: "merge the documents into one, or put each into its own file",
+    });
+  }
+  errors.push(...protoKeys(doc, map, file));
+
+  let value: unknown;
+  if (wellFormed) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      wellFormed = false;
+      errors.push(aliasError(error, doc, map, file));
+    }
+  }
+  return { value, map, errors, wellFormed };
+}
+
+/** The error for a file over the size limit (also used before reading a file from disk). */
+export function tooBig(file: string, bytes: number): DefinitionError {
+  const mib = (bytes / 1024 / 1024).toFixed(1);
+  return {
+    file,
+    line: 1,
+    column: 1,
+    keyPath: "",
+    message: `the file is ${mib} MiB; definitions files are limited to ${MAX_DEFINITIONS_BYTES / 1024 / 1024} MiB`,
+    hint: "split it into several files (one namespace each), or move data out of it",
+  };
+}
+
+/**
+ * An unclosed quote is noticed where the file ends; the user needs to see
+ * where the string began.
+ */
+function unclosedQuoteStart(doc: Document, code: string, offset: number): number | undefined {
+  if (code !== "MISSING_CHAR") return undefined;
+  let start: number | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
+      if (quoted && node.range && node.range[0] < offset && node.range[1] >= offset) start = node.range[0];
+    },
+  });
+  return start;
+}
+
+function syntaxMessage(message: string): string {
+  return `YAML syntax: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+}
+
+const TAG_HINT = "definitions files are plain YAML: remove the tag (custom tags such as !Job or !!js/function are not run)";
+
+function unknownTagMessage(message: string): string {
+  const tag = message.replace(/^Unresolved tag:\s*/, "").replace(/^tag:yaml\.org,2002:/, "!!");
+  return `unknown YAML tag \`${tag}\``;
+}
+
+function duplicateKey(base: DefinitionError, doc: Document, offset: number): DefinitionError {
+  let name = "";
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.range?.[0] === offset) name = String(node.value);
+    },
+  });
+  return {
+    ...base,
+    message: name === "" ? "duplicate key" : `duplicate key \`${name}\``,
+    hint: "a key may appear once in a mapping: merge the two entries or rename one",
+  };
+}
+
+/** `__proto__` as a key would be dropped (or worse) when the YAML becomes JavaScript data; refuse it visibly. */
+function protoKeys(doc: Document, map: SourceMap, file: string): DefinitionError[] {
+  const found: DefinitionError[] = [];
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && pair.key.value === "__proto__" && pair.key.range) {
+        const offset = pair.key.range[0];
+        found.push({
+          file,
+          ...map.position(offset),
+          keyPath: formatKeyPath(map.pathAt(offset)),
+          message: "`__proto__` cannot be used as a key or name",
+          hint: "rename it; `__proto__` is reserved in JavaScript and would be lost",
+        });
+      }
+    },
+  });
+  return found;
+}
+
+function aliasError(error: unknown, doc: Document, map: SourceMap, file: string): DefinitionError {
+  const message = error instanceof Error ? error.message : String(error);
+  // Point at the alias named in the message (an unknown anchor), else at the first alias.
+  const named = /: (\S+)$/.exec(message)?.[1];
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.range && (offset === undefined || node.source === named)) offset = node.range[0];
+      if (node.source === named) return visit.BREAK;
+      return undefined;
+    },
+  });
+  offset ??= 0;
+  const excessive = /excessive alias count/i.test(message);
+  return {
+    file,
+    ...map.position(offset),
+    keyPath: formatKeyPath(map.pathAt(offset)),
+    message: excessive
+      ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}); refusing a file that grows exponentially when read`
+      : `YAML aliases: ${message}`,
+    ...(excessive ? { hint: "write the repeated parts out, or use fewer nested aliases" } : {}),
+  };
+}
+
