@@ -42,7 +42,8 @@ function deriver(plan: Plan, states: States): (path: string) => TaskState {
     if (node === undefined || node.type === "task") return states.get(path) ?? "pending";
     const known = memo.get(path);
     if (known !== undefined) return known;
-    const tally = emptyTally(node.children.length);
+    // Count every child from its actual state (emptyTally starts them all as pending).
+    const tally = { ...emptyTally(node.children.length), pending: 0 };
     for (const child of node.children) {
       const childNode = plan.byPath.get(child);
       if (childNode !== undefined) tallyChild(tally, childNode, derive(child), 1);
