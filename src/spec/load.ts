@@ -57,7 +57,9 @@ function analyse(text: string, file: string, options: ParseOptions): Analysis {
 
   const parsed = spireFileSchema.safeParse(yaml.value);
   if (!parsed.success) {
-    context.errors.push(...issuesToErrors(parsed.error.issues, { file, schema: spireFileSchema, value: yaml.value, map: yaml.map }));
+    const schemaErrors = issuesToErrors(parsed.error.issues, { file, schema: spireFileSchema, value: yaml.value, map: yaml.map });
+    // Under an unknown tag (e.g. Gator's `!Job`) the shape was meant for another reader: the tag error says it all.
+    context.errors.push(...schemaErrors.filter((error) => !yaml.unknownTagPaths.some((path) => isWithin(error.keyPath, path))));
   }
   checkTemplates(yaml.value, context);
   checkArgsAndPatterns(yaml.value, context);
@@ -65,6 +67,10 @@ function analyse(text: string, file: string, options: ParseOptions): Analysis {
   // The planner needs the normalised model, so graph errors wait for the schema to pass.
   if (parsed.success) checkGraphs(parsed.data, yaml.value, context);
   return { raw: yaml.value, model: parsed.success ? parsed.data : undefined, context };
+}
+
+function isWithin(keyPath: string, outer: string): boolean {
+  return outer !== "" && (keyPath === outer || keyPath.startsWith(`${outer}.`) || keyPath.startsWith(`${outer}[`));
 }
 
 function finish(analysis: Analysis, path: string, source: string): LoadResult {

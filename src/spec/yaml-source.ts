@@ -28,6 +28,8 @@ export interface YamlSource {
   errors: DefinitionError[];
   /** False when the syntax is broken, so the data cannot be trusted for further checks. */
   wellFormed: boolean;
+  /** Key paths of nodes with an unknown tag: their content was meant for another reader. */
+  unknownTagPaths: string[];
 }
 
 /** Problems that leave the data as the user meant it, so validation can still go on. */
@@ -46,7 +48,7 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > MAX_DEFINITIONS_BYTES) {
     const map = new SourceMap(undefined, lines);
-    return { value: undefined, map, wellFormed: false, errors: [tooBig(file, bytes)] };
+    return { value: undefined, map, wellFormed: false, errors: [tooBig(file, bytes)], unknownTagPaths: [] };
   }
 
   const docs = parseAllDocuments(text, {
@@ -60,7 +62,7 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
   const doc: Document | undefined = docs[0];
   const map = new SourceMap(doc, lines);
   if (doc === undefined) {
-    return { value: null, map, wellFormed: true, errors: [] };
+    return { value: null, map, wellFormed: true, errors: [], unknownTagPaths: [] };
   }
 
   const errors: DefinitionError[] = [];
@@ -70,8 +72,12 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
     if (error.code === "DUPLICATE_KEY") errors.push(duplicateKey(at(map, error.pos[0], ""), doc, error.pos[0]));
     else errors.push(at(map, unclosedQuoteStart(doc, error.code, error.pos[0]) ?? error.pos[0], syntaxMessage(error.message)));
   }
+  const unknownTagPaths: string[] = [];
   for (const warning of doc.warnings) {
-    if (warning.code === "TAG_RESOLVE_FAILED") errors.push(at(map, warning.pos[0], unknownTagMessage(warning.message), { hint: TAG_HINT }));
+    if (warning.code !== "TAG_RESOLVE_FAILED") continue;
+    const error = at(map, warning.pos[0], unknownTagMessage(warning.message), { hint: TAG_HINT });
+    errors.push(error);
+    unknownTagPaths.push(error.keyPath);
   }
   const extra = docs[1];
   if (extra !== undefined) {
@@ -93,7 +99,7 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
       errors.push(aliasError(error, doc, map, file));
     }
   }
-  return { value, map, errors, wellFormed };
+  return { value, map, errors, wellFormed, unknownTagPaths };
 }
 
 /** The error for a file over the size limit (also used before reading a file from disk). */
