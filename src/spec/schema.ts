@@ -101,7 +101,7 @@ const taskObject = z.strictObject({
   // payloads
   run: z.string().optional().meta({ description: "A shell command, run with `sh -c` (or `shell:`). No templates: use env variables." }),
   shell: z.string().optional().meta({ description: "The shell for `run`: sh, bash, zsh, …" }),
-  exec: z.array(z.union([z.string(), z.number()]).transform(String)).min(1).optional().meta({ description: "argv, run without a shell." }),
+  exec: z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String)).min(1).optional().meta({ description: "argv, run without a shell." }),
   python: z.string().optional().meta({ description: "Inline Python code." }),
   node: z.string().optional().meta({ description: "Inline JavaScript code." }),
   script: z.string().optional().meta({ description: "A script file: .py with python3, .js/.mjs/.ts with node, others executed directly." }),
