@@ -134,3 +134,16 @@ export function failFastReason(failedPath: string): string {
 export function hasHandlerCondition(leaf: PlannedNode): boolean {
   return leaf.deps.some((dep) => dep.on !== "pass");
 }
+
+/**
+ * For parallel limits, a copy of an array holds a place from the start of
+ * its first task until all its tasks have ended. Tasks skipped before they
+ * ran do not take a place: otherwise skips alone could fill the places.
+ */
+export function hasStarted(state: TaskState): boolean {
+  return state !== "pending" && state !== "skipped";
+}
+
+export function inProgress(counts: { leaves: number; started: number; ended: number }): boolean {
+  return counts.started > 0 && counts.ended < counts.leaves;
+}

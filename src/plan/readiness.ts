@@ -13,6 +13,8 @@ import {
   failFastReason,
   groupState,
   hasHandlerCondition,
+  hasStarted,
+  inProgress,
   isTerminal,
   outcomeOf,
   tallyChild,
@@ -43,7 +45,9 @@ export class Readiness {
   private state: TaskState[] = [];
   private tallies: (ChildTally | undefined)[] = [];
   private unresolved: number[] = [];
+  /** Per array: copies in progress. Per node: its leaves, and how many have started and ended. */
   private inProgress: number[] = [];
+  private progress: { leaves: number; started: number; ended: number }[] = [];
   private ready = new Set<number>();
   private readyOrder: number[] | undefined = [];
   private toEvaluate: number[] = [];
@@ -101,7 +105,7 @@ export class Readiness {
       if (start.length >= max) break;
       if (this.state[i] !== "pending" || !this.fits(i, admitted)) continue;
       for (const limit of this.limits[i]!) {
-        if (this.state[limit.copy] !== "running") admittedCopies(admitted, limit.array).add(limit.copy);
+        if (!this.copyInProgress(limit.copy)) admittedCopies(admitted, limit.array).add(limit.copy);
       }
       start.push(this.nodes[i]!.path);
     }
@@ -135,6 +139,11 @@ export class Readiness {
     this.state = this.nodes.map(() => "pending");
     this.tallies = this.nodes.map((node) => (node.type === "task" ? undefined : emptyTally(node.children.length)));
     this.inProgress = this.nodes.map(() => 0);
+    this.progress = this.nodes.map(() => ({ leaves: 0, started: 0, ended: 0 }));
+    this.nodes.forEach((node, i) => {
+      if (node.type !== "task") return;
+      for (let j = i; j >= 0; j = this.parent[j]!) this.progress[j]!.leaves++;
+    });
     this.ready = new Set();
     this.readyOrder = undefined;
     this.failedFirst = undefined;
@@ -166,6 +175,7 @@ export class Readiness {
       else if (state === "canceled") this.counts.canceled++;
     }
     this.ready.delete(i);
+    this.trackProgress(i, old, state);
     this.changeState(i, state);
     if (this.options.failFast && this.failedFirst === undefined && countsAsFailure(node, state)) {
       this.failedFirst = node.path;
@@ -184,13 +194,26 @@ export class Readiness {
       if (!isTerminal(old) && isTerminal(state)) this.resolveDependents(i);
       const p = this.parent[i]!;
       if (p < 0) return;
-      const parentNode = this.nodes[p]!;
-      if (parentNode.type === "array") this.inProgress[p]! += Number(state === "running") - Number(old === "running");
       const tally = this.tallies[p]!;
       tallyChild(tally, this.nodes[i]!, old, -1);
       tallyChild(tally, this.nodes[i]!, state, 1);
       i = p;
       state = groupState(tally);
+    }
+  }
+
+  /** Updates the started/ended counts of the leaf and its ancestors, and the copies in progress of each array. */
+  private trackProgress(leaf: number, old: TaskState, state: TaskState): void {
+    const started = Number(hasStarted(state)) - Number(hasStarted(old));
+    const ended = Number(isTerminal(state)) - Number(isTerminal(old));
+    if (started === 0 && ended === 0) return;
+    for (let j = leaf; j >= 0; j = this.parent[j]!) {
+      const counts = this.progress[j]!;
+      const before = inProgress(counts);
+      counts.started += started;
+      counts.ended += ended;
+      const p = this.parent[j]!;
+      if (p >= 0 && this.nodes[p]!.type === "array") this.inProgress[p]! += Number(inProgress(counts)) - Number(before);
     }
   }
 
@@ -236,9 +259,14 @@ export class Readiness {
     return this.readyOrder;
   }
 
+  private copyInProgress(copy: number): boolean {
+    const counts = this.progress[copy];
+    return counts !== undefined && inProgress(counts);
+  }
+
   private fits(i: number, admitted: Map<number, Set<number>>): boolean {
     return this.limits[i]!.every((limit) => {
-      if (limit.array < 0 || this.state[limit.copy] === "running") return true;
+      if (limit.array < 0 || this.copyInProgress(limit.copy)) return true;
       const copies = admittedCopies(admitted, limit.array);
       return copies.has(limit.copy) || this.inProgress[limit.array]! + copies.size < limit.max;
     });

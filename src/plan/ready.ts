@@ -11,6 +11,8 @@ import {
   failFastReason,
   groupState,
   hasHandlerCondition,
+  hasStarted,
+  inProgress,
   isTerminal,
   outcomeOf,
   tallyChild,
@@ -90,7 +92,7 @@ function withinParallelLimits(plan: Plan, candidates: PlannedNode[], stateOf: (p
     let copies = inProgress.get(arrayPath);
     if (copies === undefined) {
       const array = plan.byPath.get(arrayPath);
-      copies = new Set(array?.children.filter((copy) => stateOf(copy) === "running") ?? []);
+      copies = new Set(array?.children.filter((copy) => copyInProgress(plan, copy, stateOf)) ?? []);
       inProgress.set(arrayPath, copies);
     }
     return copies;
@@ -107,6 +109,24 @@ function withinParallelLimits(plan: Plan, candidates: PlannedNode[], stateOf: (p
     start.push(leaf.path);
   }
   return start;
+}
+
+function copyInProgress(plan: Plan, copy: string, stateOf: (path: string) => TaskState): boolean {
+  const counts = { leaves: 0, started: 0, ended: 0 };
+  const stack = [copy];
+  while (stack.length > 0) {
+    const node = plan.byPath.get(stack.pop()!);
+    if (node === undefined) continue;
+    if (node.type !== "task") {
+      stack.push(...node.children);
+      continue;
+    }
+    const state = stateOf(node.path);
+    counts.leaves++;
+    counts.started += Number(hasStarted(state));
+    counts.ended += Number(isTerminal(state));
+  }
+  return inProgress(counts);
 }
 
 /** The child of `arrayPath` (a copy) that contains `leaf`, or is it. */
