@@ -49,7 +49,9 @@ export class Readiness {
   private inProgress: number[] = [];
   private progress: { leaves: number; started: number; ended: number }[] = [];
   private ready = new Set<number>();
+  /** `ready` sorted by plan order; undefined after an addition, `readyRemoved` after a removal. */
   private readyOrder: number[] | undefined = [];
+  private readyRemoved = false;
   private toEvaluate: number[] = [];
   private failedFirst: string | undefined;
   private sweepDue = false;
@@ -174,7 +176,7 @@ export class Readiness {
       if (countsAsFailure(node, state)) this.counts.failures++;
       else if (state === "canceled") this.counts.canceled++;
     }
-    this.ready.delete(i);
+    if (this.ready.delete(i)) this.readyRemoved = true;
     this.trackProgress(i, old, state);
     this.changeState(i, state);
     if (this.options.failFast && this.failedFirst === undefined && countsAsFailure(node, state)) {
@@ -255,7 +257,8 @@ export class Readiness {
 
   private readyInOrder(): number[] {
     if (this.readyOrder === undefined) this.readyOrder = [...this.ready].sort((a, b) => a - b);
-    else this.readyOrder = this.readyOrder.filter((i) => this.ready.has(i));
+    else if (this.readyRemoved) this.readyOrder = this.readyOrder.filter((i) => this.ready.has(i));
+    this.readyRemoved = false;
     return this.readyOrder;
   }
 
