@@ -6,7 +6,7 @@
  */
 import type { Executor, AttemptReport, TaskHandle, LogLine } from "../exec/port.js";
 import type { PlannedNode, TaskState } from "../plan/types.js";
-import { nextSteps, runOutcome } from "../plan/ready.js";
+import { Readiness } from "../plan/readiness.js";
 import type { RunRow, RunState, StateChange, Store, TaskRunRow } from "../store/port.js";
 import { buildAttempt, attemptFiles } from "./attempt.js";
 import type { PreparedRun } from "./prepared-run.js";
@@ -34,6 +34,7 @@ export type RunListener = (change: RunChange) => void;
 
 export class RunController {
   private readonly states = new Map<string, TaskState>();
+  private readonly readiness: Readiness;
   private readonly attempts = new Map<string, number>();
   private readonly outputs = new Map<string, Record<string, string>>();
   private readonly handles = new Map<string, TaskHandle>();
@@ -41,6 +42,8 @@ export class RunController {
   private readonly retryReady: string[] = [];
   private readonly counts = emptyCounts();
   private inFlight = 0;
+  /** Attempts between their slot and their process (writing task.started). */
+  private starting = 0;
   private waitingForSlot = false;
   private stopReason: { state: RunState; reason: string } | null = null;
   private finished = false;
@@ -61,6 +64,7 @@ export class RunController {
     this.wantLines = options.streamLines ?? false;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     for (const node of prepared.plan.nodes) if (node.type === "task") this.states.set(node.path, "pending");
+    this.readiness = new Readiness(prepared.plan, { failFast: prepared.pipeline.fail_fast });
   }
 
   /** Starts the run; `done` resolves with the final run row. */
@@ -107,42 +111,55 @@ export class RunController {
       this.maybeFinish();
       return;
     }
+    // Retries that finished waiting go first: they were started before anything now ready.
+    this.startCandidates(this.retryReady.splice(0, this.freePlaces()));
     for (;;) {
-      const steps = nextSteps(this.prepared.plan, this.states, { failFast: this.prepared.pipeline.fail_fast });
+      const steps = this.readiness.next(this.freePlaces());
       for (const { path, reason } of steps.skip) this.settle(path, "skipped", reason);
-      const candidates = [...this.retryReady, ...steps.start];
-      const started = this.startCandidates(candidates);
+      const started = this.startCandidates(steps.start);
       if (steps.skip.length === 0 && started === 0) break;
-      if (started > 0 && steps.skip.length === 0 && this.waitingForSlot) break;
+    }
+    if (this.freePlaces() === 0 && !this.waitingForSlot && this.deps.slots.inUse >= this.deps.slots.capacity) {
+      // Woken when any run of this engine releases a slot.
+      this.waitingForSlot = true;
+      this.deps.slots.onFree(() => {
+        this.waitingForSlot = false;
+        this.pump();
+      });
     }
     this.maybeFinish();
   }
 
+  /** How many more attempts may start now: the engine's free slots, within the pipeline's own parallelism. */
+  private freePlaces(): number {
+    const engineFree = this.deps.slots.capacity - this.deps.slots.inUse;
+    const limit = this.prepared.pipeline.parallelism;
+    const ownFree = limit === undefined ? Infinity : limit - this.handles.size - this.starting;
+    return Math.max(0, Math.min(engineFree, ownFree));
+  }
+
   private startCandidates(candidates: string[]): number {
     let started = 0;
-    const limit = this.prepared.pipeline.parallelism ?? Infinity;
-    for (const path of candidates) {
-      if (this.inFlight - this.retryTimers.size >= limit) break;
+    for (const [index, path] of candidates.entries()) {
       if (!this.deps.slots.tryAcquire()) {
-        if (!this.waitingForSlot) {
-          this.waitingForSlot = true;
-          this.deps.slots.onFree(() => {
-            this.waitingForSlot = false;
-            this.pump();
-          });
-        }
+        // Not started: a retry goes back to its queue; a fresh task is still pending and comes back from next().
+        for (const rest of candidates.slice(index)) if ((this.attempts.get(rest) ?? 0) > 0) this.retryReady.push(rest);
         break;
       }
-      const retryIndex = this.retryReady.indexOf(path);
-      if (retryIndex >= 0) this.retryReady.splice(retryIndex, 1);
-      this.states.set(path, "running");
+      this.setState(path, "running");
       this.inFlight++;
+      this.starting++;
       started++;
       const attempt = (this.attempts.get(path) ?? 0) + 1;
       this.attempts.set(path, attempt);
       void this.runAttempt(this.prepared.plan.byPath.get(path)!, attempt).catch((error) => this.fail(error));
     }
     return started;
+  }
+
+  private setState(path: string, state: TaskState): void {
+    this.states.set(path, state);
+    this.readiness.update(path, state);
   }
 
   private async runAttempt(node: PlannedNode, attempt: number): Promise<void> {
@@ -159,6 +176,7 @@ export class RunController {
     if (!build.ok) row.log_file = null;
     // Write-ahead: the attempt is on record before its process exists.
     await this.write([{ event: this.event("task.started", { argv: build.ok ? build.spec.argv : null }, node.path, attempt), task: row }]);
+    this.starting--;
     this.listener?.({ type: "task", row });
     if (!build.ok) {
       this.deps.slots.release();
@@ -220,7 +238,7 @@ export class RunController {
           return;
         }
         this.inFlight--;
-        this.states.set(node.path, report.state);
+        this.setState(node.path, report.state);
         addCounts(this.counts, final);
         if (report.outputs) this.outputs.set(node.path, report.outputs);
         if (report.state !== "succeeded" && !node.def.allow_failure && this.prepared.pipeline.fail_fast) {
@@ -233,7 +251,7 @@ export class RunController {
 
   /** Records a task that ends without running (skipped, or canceled while pending). */
   private settle(path: string, state: TaskState, reason: string): void {
-    this.states.set(path, state);
+    this.setState(path, state);
     const attempt = Math.max(1, this.attempts.get(path) ?? 1);
     const row = this.taskRow(path, attempt, { state, reason, finished_at: this.now() });
     this.inFlight++;
@@ -248,7 +266,7 @@ export class RunController {
 
   private maybeFinish(): void {
     if (this.finished || this.inFlight > 0) return;
-    const outcome = runOutcome(this.prepared.plan, this.states);
+    const outcome = this.readiness.outcome();
     if (outcome === "running" && !this.stopReason) return;
     if ([...this.states.values()].some((state) => state === "pending" || state === "running")) return;
     this.finished = true;

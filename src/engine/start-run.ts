@@ -12,9 +12,6 @@ import type { Store, TriggerInfo } from "../store/port.js";
 import { newRunId } from "./ids.js";
 import type { PreparedRun } from "./prepared-run.js";
 
-/** A value this short would mask half of every log: such secrets are not masked. */
-export const MIN_MASKED_SECRET_LENGTH = 4;
-
 export class RunRequestError extends Error {
   constructor(
     message: string,
@@ -55,9 +52,8 @@ export async function createRun(store: Store, request: RunRequest): Promise<Prep
   const secretArgs = Object.entries(request.pipeline.args)
     .filter(([, def]) => "secret" in def && def.secret)
     .map(([name]) => String(args.values[name] ?? ""));
-  const secretValues = [...new Set([...[...envFiles.values()].flatMap((file) => Object.values(file)), ...Object.values(secretEnv), ...secretArgs])].filter(
-    (value) => value.length >= MIN_MASKED_SECRET_LENGTH,
-  );
+  // Every value; the executor's masker leaves out those too short to mask sensibly.
+  const secretValues = [...new Set([...[...envFiles.values()].flatMap((file) => Object.values(file)), ...Object.values(secretEnv), ...secretArgs])];
   const now = request.now ?? Date.now();
   const run = {
     id: newRunId(now),

@@ -93,10 +93,9 @@ export type PayloadKind = (typeof PAYLOAD_KEYS)[number];
 
 const matrixValue = z.union([z.string(), z.number(), z.boolean()]);
 
-type TaskInput = z.input<typeof taskObject>;
-type TaskOutputBase = z.output<typeof taskObject>;
-
-const taskObject = z.strictObject({
+// The fields of a task without `group`, so that their types are inferred
+// exactly; `group` (recursive) is added below with explicit types.
+const taskFields = z.strictObject({
   description: z.string().optional(),
   // payloads
   run: z.string().optional().meta({ description: "A shell command, run with `sh -c` (or `shell:`). No templates: use env variables." }),
@@ -110,9 +109,6 @@ const taskObject = z.strictObject({
   args: z.array(z.union([z.string(), z.number()]).transform(String)).optional().meta({ description: "Arguments for `script`/`uv`." }),
   docker: dockerSchema.optional(),
   http: httpSchema.optional(),
-  get group() {
-    return z.record(name("task"), taskSchema).optional();
-  },
   // arrays
   repeat: z.number().int().min(1).max(10_000).optional(),
   matrix: z.record(name("matrix key"), z.array(matrixValue).min(1)).optional(),
@@ -138,6 +134,15 @@ const taskObject = z.strictObject({
   warn_pattern: z.string().optional(),
   error_pattern: z.string().optional(),
   secrets: z.array(z.string()).optional(),
+});
+
+type TaskInput = z.input<typeof taskFields> & { group?: Record<string, TaskInput> };
+type TaskOutputBase = z.output<typeof taskFields> & { group?: Record<string, TaskDef> };
+
+const taskObject = taskFields.extend({
+  get group(): z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodType<TaskDef, TaskInput>>> {
+    return z.record(name("task"), taskSchema).optional();
+  },
 });
 
 export interface TaskDef extends Omit<TaskOutputBase, "group" | "on_pass" | "depends_on" | "needs" | "on_fail" | "on_done"> {
