@@ -1,0 +1,293 @@
+/**
+ * One attempt of one task: a process group from spawn until nothing of it
+ * is left.
+ *
+ *   spawn ──▶ running ──(exits on its own)──▶ SIGKILL what is left of the group
+ *                 └──(timeout / cancel)──▶ SIGTERM group and escapees ── grace ──▶ SIGKILL
+ *   then: group gone + pipes closed ──▶ read SPIRE_OUTPUT ──▶ log flushed ──▶ done
+ *
+ * Invariant: once the group has been seen empty, its number is never
+ * signalled again, because a pid (and so a pgid) can then be reused by an
+ * unrelated process.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
+import type { AttemptEnd, AttemptReport, LaunchEvents, LaunchSpec, LogStream, TaskHandle } from "./port.js";
+import { OutputCapture } from "./capture.js";
+import { LogWriter } from "./log-writer.js";
+import type { LingerWatch, Lingerer } from "./linger-watch.js";
+import { readOutputFile } from "./output-file.js";
+import { explainSpawnError } from "./spawn-errors.js";
+import { descendantsOf, groupAlive, holdersOf, ownFdTarget, readProcTable, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
+
+/** After the leader exited and the group was killed, pipes still open this long mean an escaped holder. */
+const LINGER_RESCUE_MS = 200;
+/** Give up on pipes nobody can be found holding (no /proc, or a holder we may not signal). */
+const LINGER_GIVE_UP_MS = 5_000;
+/** How long SIGKILLed members may take to vanish before we stop waiting (a process stuck in the kernel). */
+const KILL_WAIT_MS = 10_000;
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(3))}s`;
+  const total = Math.round(ms / 1000);
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  return `${h > 0 ? `${h}h` : ""}${m > 0 ? `${m}m` : ""}${s > 0 ? `${s}s` : ""}`;
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class Attempt implements TaskHandle, Lingerer {
+  readonly id: string;
+  readonly done: Promise<AttemptReport>;
+  #resolve!: (report: AttemptReport) => void;
+  readonly #spec: LaunchSpec;
+  readonly #events: LaunchEvents;
+  readonly #watch: LingerWatch;
+  readonly #writer: LogWriter;
+  readonly #capture: OutputCapture;
+  #child: ChildProcess | undefined;
+  #pid: number | null = null;
+  #startedAt = Date.now();
+  #exit: { code: number | null; signal: NodeJS.Signals | null; at: number } | undefined;
+  #ending: { state: Extract<AttemptEnd, "timed_out" | "canceled">; reason: string } | undefined;
+  #groupGone = false;
+  #groupGoneAt = 0;
+  #escaped: ProcInfo[] = [];
+  #openPipes = 0;
+  #pipesClosed: (() => void) | undefined;
+  #timeoutTimer: NodeJS.Timeout | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  #rescuing = false;
+  #gaveUp = false;
+  #settled = false;
+
+  constructor(spec: LaunchSpec, events: LaunchEvents, watch: LingerWatch) {
+    this.id = spec.id;
+    this.#spec = spec;
+    this.#events = events;
+    this.#watch = watch;
+    this.#writer = new LogWriter(spec.logFile);
+    this.#capture = new OutputCapture(spec, this.#writer, events);
+    this.done = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  /** Starts the process; never throws (a failure to start is a failed attempt). */
+  start(): void {
+    const [command, ...args] = this.#spec.argv;
+    if (command === undefined || command === "") return void this.#failToStart(undefined, "no command to run");
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, { cwd: this.#spec.cwd, env: this.#spec.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    } catch (error) {
+      return void this.#failToStart(error);
+    }
+    this.#child = child;
+    if (child.pid === undefined) {
+      child.once("error", (error) => void this.#failToStart(error));
+      return;
+    }
+    this.#pid = child.pid;
+    child.on("error", () => undefined); // only spawn errors are emitted without child.kill(), handled above
+    // A pid means the process exists; tell after launch() has returned its handle.
+    const pid = child.pid;
+    if (this.#events.onStart !== undefined) queueMicrotask(() => this.#events.onStart?.(pid, this.#startedAt));
+    child.once("exit", (code, signal) => this.#leaderExited(code, signal));
+    this.#openPipes = 2;
+    this.#capturePipe("stdout", child.stdout!);
+    this.#capturePipe("stderr", child.stderr!);
+    const timeoutMs = this.#spec.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs > 0) {
+      this.#timeoutTimer = setTimeout(() => this.#terminate("timed_out", `timed out after ${formatDuration(timeoutMs)}`), timeoutMs);
+    }
+  }
+
+  cancel(reason: string): void {
+    this.#terminate("canceled", reason);
+  }
+
+  /** Ends the attempt before it started (the executor is shutting down). */
+  refuse(reason: string): void {
+    this.#ending = { state: "canceled", reason };
+    this.#resolve(this.#report("canceled", null, null, reason, Date.now()));
+  }
+
+  #capturePipe(stream: LogStream, pipe: Readable): void {
+    pipe.setEncoding("utf8"); // decodes across chunk boundaries, so a UTF-8 character is never split
+    pipe.on("data", (chunk: string) => this.#capture.push(stream, chunk));
+    // End of file is enough (waiting for "close" costs another turn of the event loop per task);
+    // "close" covers a pipe destroyed without reaching its end.
+    let open = true;
+    const ended = () => {
+      if (!open) return;
+      open = false;
+      this.#capture.end(stream);
+      if (--this.#openPipes === 0) {
+        this.#watch.unwatch(this);
+        this.#pipesClosed?.();
+      }
+    };
+    pipe.once("end", ended);
+    pipe.once("close", ended);
+  }
+
+  #leaderExited(code: number | null, signal: NodeJS.Signals | null): void {
+    this.#exit = { code, signal, at: Date.now() };
+    clearTimeout(this.#timeoutTimer);
+    // Background children left in the group are killed now, in the same tick as
+    // the exit: the group number is certainly still ours (see the invariant above).
+    if (this.#ending === undefined && !signalGroup(this.#pid!, "SIGKILL")) this.#markGroupGone();
+    if (this.#openPipes > 0) this.#watch.watch(this);
+    void this.#finish();
+  }
+
+  #terminate(state: "timed_out" | "canceled", reason: string): void {
+    if (this.#ending !== undefined || this.#exit !== undefined || this.#pid === null) return;
+    this.#ending = { state, reason };
+    clearTimeout(this.#timeoutTimer);
+    void this.#signalAll("SIGTERM").then(() => {
+      this.#graceTimer = setTimeout(() => void this.#signalAll("SIGKILL"), this.#spec.killGraceMs);
+    });
+  }
+
+  /** Signals the group and every descendant that left it (found before signalling, while the tree is intact). */
+  async #signalAll(signal: NodeJS.Signals): Promise<void> {
+    await this.#findEscaped();
+    if (!this.#groupGone && !signalGroup(this.#pid!, signal)) this.#markGroupGone();
+    await Promise.all(this.#escaped.map((info) => signalProcess(info, signal)));
+  }
+
+  async #findEscaped(): Promise<void> {
+    if (!HAS_PROC || this.#groupGone) return;
+    const pgid = this.#pid!;
+    const table = await readProcTable();
+    const roots = new Set([pgid, ...this.#escaped.map((info) => info.pid)]);
+    for (const info of table) if (info.pgid === pgid) roots.add(info.pid);
+    const known = new Set(this.#escaped.map((info) => `${info.pid}/${info.startTime}`));
+    for (const root of roots) {
+      for (const info of descendantsOf(table, root)) {
+        const key = `${info.pid}/${info.startTime}`;
+        if (info.pgid !== pgid && !known.has(key)) {
+          known.add(key);
+          this.#escaped.push(info);
+        }
+      }
+    }
+  }
+
+  #markGroupGone(): void {
+    if (this.#groupGone) return;
+    this.#groupGone = true;
+    this.#groupGoneAt = Date.now();
+  }
+
+  /** LingerWatch: the pipes stay open after the leader exited. Only a holder outside the group can keep them open once it is gone. */
+  onLinger(): void {
+    if (!this.#groupGone) return; // members still ending (a TERM trap within its grace) may hold them
+    const lingeredMs = Date.now() - this.#groupGoneAt;
+    if (lingeredMs >= LINGER_GIVE_UP_MS && !this.#gaveUp) {
+      this.#gaveUp = true;
+      this.#capture.note("stderr", "spire: output pipes still held open by an unknown process; stopped reading");
+      this.#child?.stdout?.destroy();
+      this.#child?.stderr?.destroy();
+    } else if (lingeredMs >= LINGER_RESCUE_MS && !this.#rescuing) {
+      this.#rescuing = true;
+      void this.#killPipeHolders().finally(() => (this.#rescuing = false));
+    }
+  }
+
+  async #killPipeHolders(): Promise<void> {
+    const targets = new Set<string>();
+    for (const pipe of [this.#child?.stdout, this.#child?.stderr]) {
+      const fd = (pipe as unknown as { _handle?: { fd?: number } } | null | undefined)?._handle?.fd;
+      const target = fd === undefined || fd < 0 ? undefined : await ownFdTarget(fd);
+      if (target !== undefined) targets.add(target);
+    }
+    const holders = await holdersOf(targets);
+    await Promise.all(holders.map((info) => signalProcess(info, "SIGKILL")));
+  }
+
+  async #finish(): Promise<void> {
+    try {
+      // When the group is already gone nothing can write SPIRE_OUTPUT any more: read it while the pipes drain.
+      const outputsRead = this.#groupGone ? readOutputFile(this.#spec.outputFile) : undefined;
+      if (this.#openPipes > 0) await new Promise<void>((resolve) => (this.#pipesClosed = resolve));
+      if (!this.#groupGone) await this.#waitGroupGone();
+      if (this.#escaped.length > 0) await this.#waitEscapedGone();
+      clearTimeout(this.#graceTimer);
+      const { outputs, problems } = await (outputsRead ?? readOutputFile(this.#spec.outputFile));
+      for (const problem of problems) this.#capture.note("stderr", `spire: SPIRE_OUTPUT ${problem}`);
+      this.#capture.warnings += problems.length;
+      const fileOutputs = Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, this.#capture.mask(value)]));
+      await this.#writer.close();
+      this.#settle(this.#endReport({ ...this.#capture.markerOutputs, ...fileOutputs }));
+    } catch (error) {
+      await this.#writer.close().catch(() => undefined);
+      this.#settle(this.#report("failed", null, null, `internal error while ending the task: ${(error as Error).message}`, Date.now()));
+    }
+  }
+
+  async #waitGroupGone(): Promise<void> {
+    const deadline = Date.now() + this.#spec.killGraceMs + KILL_WAIT_MS;
+    while (!this.#groupGone && Date.now() < deadline) {
+      if (!(await groupAlive(this.#pid!))) return this.#markGroupGone();
+      // Left on its own: keep killing (a member may have forked meanwhile). Ended by us: the grace timer does it.
+      if (this.#ending === undefined) signalGroup(this.#pid!, "SIGKILL");
+      await delay(10);
+    }
+  }
+
+  /** Descendants that left the group get the same grace (the grace timer SIGKILLs them). */
+  async #waitEscapedGone(): Promise<void> {
+    const deadline = Date.now() + this.#spec.killGraceMs + KILL_WAIT_MS;
+    while (this.#escaped.length > 0 && Date.now() < deadline) {
+      const alive = await Promise.all(this.#escaped.map(stillRunning));
+      this.#escaped = this.#escaped.filter((_, index) => alive[index]);
+      if (this.#escaped.length > 0) await delay(10);
+    }
+  }
+
+  #endReport(outputs: Record<string, string>): AttemptReport {
+    const { code, signal, at } = this.#exit!;
+    let state: AttemptEnd = code === 0 ? "succeeded" : "failed";
+    let reason: string | null = signal === null ? null : `killed by ${signal} (not sent by Spire${signal === "SIGKILL" ? "; out of memory?" : ""})`;
+    if (this.#ending !== undefined) ({ state, reason } = this.#ending);
+    if (reason === null && this.#writer.error !== undefined) reason = `log not written: ${this.#writer.error.message}`;
+    return { ...this.#report(state, code, signal, reason, at), outputs };
+  }
+
+  #report(state: AttemptEnd, exitCode: number | null, signal: string | null, reason: string | null, finishedAt: number): AttemptReport {
+    return {
+      state,
+      exitCode,
+      signal,
+      reason,
+      pid: this.#pid,
+      startedAt: this.#startedAt,
+      finishedAt,
+      warnings: this.#capture.warnings,
+      errors: this.#capture.errors,
+      metrics: this.#capture.metrics.toRecord(),
+      outputs: { ...this.#capture.markerOutputs },
+      tail: this.#capture.tail(),
+    };
+  }
+
+  async #failToStart(error: unknown, why?: string): Promise<void> {
+    const command = this.#spec.argv[0] ?? "";
+    const failure = why !== undefined ? { exitCode: 127, reason: why } : await explainSpawnError(error, command, this.#spec.cwd);
+    const reason = this.#capture.mask(failure.reason);
+    this.#capture.note("stderr", `spire: ${reason}`);
+    await this.#writer.close();
+    this.#settle(this.#report("failed", failure.exitCode, null, reason, Date.now()));
+  }
+
+  #settle(report: AttemptReport): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#timeoutTimer);
+    clearTimeout(this.#graceTimer);
+    this.#watch.unwatch(this);
+    this.#resolve(report);
+  }
+}
