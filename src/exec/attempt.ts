@@ -18,7 +18,7 @@ import { LogWriter } from "./log-writer.js";
 import type { LingerWatch, Lingerer } from "./linger-watch.js";
 import { readOutputFile } from "./output-file.js";
 import { explainSpawnError } from "./spawn-errors.js";
-import { descendantsOf, groupAlive, holdersOf, ownFdTarget, readProcTable, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
+import { descendantsOf, groupAlive, processesWithEnv, readProcTable, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
 
 /** After the leader exited and the group was killed, pipes still open this long mean an escaped holder. */
 const LINGER_RESCUE_MS = 200;
@@ -34,6 +34,14 @@ export function formatDuration(ms: number): string {
   const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
   return `${h > 0 ? `${h}h` : ""}${m > 0 ? `${m}m` : ""}${s > 0 ? `${s}s` : ""}`;
 }
+
+/**
+ * Every process of an attempt inherits this variable, with a value unique to
+ * the attempt (`<executor>.<n>:<spec id>`; the spec id alone repeats across
+ * engines and test files), so that descendants that left the group can
+ * still be found in /proc.
+ */
+export const EXEC_ID_VARIABLE = "SPIRE_EXEC_ID";
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -58,15 +66,19 @@ export class Attempt implements TaskHandle, Lingerer {
   #pipesClosed: (() => void) | undefined;
   #timeoutTimer: NodeJS.Timeout | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
+  /** "SPIRE_EXEC_ID=…", as it appears in /proc/<pid>/environ. */
+  readonly execEntry: string;
   #rescuing = false;
   #gaveUp = false;
   #settled = false;
 
-  constructor(spec: LaunchSpec, events: LaunchEvents, watch: LingerWatch) {
+  /** `execId`: the value of SPIRE_EXEC_ID for this attempt, unique among all attempts anywhere. */
+  constructor(spec: LaunchSpec, events: LaunchEvents, watch: LingerWatch, execId: string) {
     this.id = spec.id;
     this.#spec = spec;
     this.#events = events;
     this.#watch = watch;
+    this.execEntry = `${EXEC_ID_VARIABLE}=${execId}`;
     this.#writer = new LogWriter(spec.logFile);
     this.#capture = new OutputCapture(spec, this.#writer, events);
     this.done = new Promise((resolve) => (this.#resolve = resolve));
@@ -78,7 +90,8 @@ export class Attempt implements TaskHandle, Lingerer {
     if (command === undefined || command === "") return void this.#failToStart(undefined, "no command to run");
     let child: ChildProcess;
     try {
-      child = spawn(command, args, { cwd: this.#spec.cwd, env: this.#spec.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const env = { ...this.#spec.env, [EXEC_ID_VARIABLE]: this.execEntry.slice(EXEC_ID_VARIABLE.length + 1) };
+      child = spawn(command, args, { cwd: this.#spec.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     } catch (error) {
       return void this.#failToStart(error);
     }
@@ -100,6 +113,11 @@ export class Attempt implements TaskHandle, Lingerer {
     if (timeoutMs !== undefined && timeoutMs > 0) {
       this.#timeoutTimer = setTimeout(() => this.#terminate("timed_out", `timed out after ${formatDuration(timeoutMs)}`), timeoutMs);
     }
+  }
+
+  /** Whether the leader exited by itself (not ended by timeout or cancel), so strays outside the group were not looked for. */
+  get exitedOnItsOwn(): boolean {
+    return this.#exit !== undefined && this.#ending === undefined;
   }
 
   cancel(reason: string): void {
@@ -157,20 +175,19 @@ export class Attempt implements TaskHandle, Lingerer {
     await Promise.all(this.#escaped.map((info) => signalProcess(info, signal)));
   }
 
+  /** Descendants outside the group: by parent links from the group (and earlier finds), and by the attempt's environment entry. */
   async #findEscaped(): Promise<void> {
-    if (!HAS_PROC || this.#groupGone) return;
+    if (!HAS_PROC) return;
     const pgid = this.#pid!;
-    const table = await readProcTable();
-    const roots = new Set([pgid, ...this.#escaped.map((info) => info.pid)]);
+    const [table, marked] = await Promise.all([readProcTable(), processesWithEnv(this.execEntry)]);
+    const roots = new Set([pgid, ...this.#escaped.map((info) => info.pid), ...marked.map((info) => info.pid)]);
     for (const info of table) if (info.pgid === pgid) roots.add(info.pid);
     const known = new Set(this.#escaped.map((info) => `${info.pid}/${info.startTime}`));
-    for (const root of roots) {
-      for (const info of descendantsOf(table, root)) {
-        const key = `${info.pid}/${info.startTime}`;
-        if (info.pgid !== pgid && !known.has(key)) {
-          known.add(key);
-          this.#escaped.push(info);
-        }
+    for (const info of [...marked, ...[...roots].flatMap((root) => descendantsOf(table, root))]) {
+      const key = `${info.pid}/${info.startTime}`;
+      if (info.pgid !== pgid && !known.has(key)) {
+        known.add(key);
+        this.#escaped.push(info);
       }
     }
   }
@@ -192,27 +209,24 @@ export class Attempt implements TaskHandle, Lingerer {
       this.#child?.stderr?.destroy();
     } else if (lingeredMs >= LINGER_RESCUE_MS && !this.#rescuing) {
       this.#rescuing = true;
-      void this.#killPipeHolders().finally(() => (this.#rescuing = false));
+      void this.#killStrays().finally(() => (this.#rescuing = false));
     }
   }
 
-  async #killPipeHolders(): Promise<void> {
-    const targets = new Set<string>();
-    for (const pipe of [this.#child?.stdout, this.#child?.stderr]) {
-      const fd = (pipe as unknown as { _handle?: { fd?: number } } | null | undefined)?._handle?.fd;
-      const target = fd === undefined || fd < 0 ? undefined : await ownFdTarget(fd);
-      if (target !== undefined) targets.add(target);
-    }
-    const holders = await holdersOf(targets);
-    await Promise.all(holders.map((info) => signalProcess(info, "SIGKILL")));
+  /** The group is gone but the pipes are open: what holds them left the group. Find it by the attempt's environment entry. */
+  async #killStrays(): Promise<void> {
+    const strays = await processesWithEnv(this.execEntry);
+    await Promise.all(strays.map((info) => signalProcess(info, "SIGKILL")));
   }
 
   async #finish(): Promise<void> {
     try {
       // When the group is already gone nothing can write SPIRE_OUTPUT any more: read it while the pipes drain.
       const outputsRead = this.#groupGone ? readOutputFile(this.#spec.outputFile) : undefined;
-      if (this.#openPipes > 0) await new Promise<void>((resolve) => (this.#pipesClosed = resolve));
+      // Both at once: a holder outside the group is only looked for once the group is gone.
+      const pipesClosed = this.#openPipes > 0 ? new Promise<void>((resolve) => (this.#pipesClosed = resolve)) : undefined;
       if (!this.#groupGone) await this.#waitGroupGone();
+      await pipesClosed;
       if (this.#escaped.length > 0) await this.#waitEscapedGone();
       clearTimeout(this.#graceTimer);
       const { outputs, problems } = await (outputsRead ?? readOutputFile(this.#spec.outputFile));

@@ -7,24 +7,34 @@
  * engine (the engine would send LaunchSpec / cancel over a local socket and
  * receive onStart / onProgress / AttemptReport back).
  */
+import { randomBytes } from "node:crypto";
 import type { AttemptReport, Executor, LaunchEvents, LaunchSpec, TaskHandle } from "./port.js";
-import { Attempt } from "./attempt.js";
+import { Attempt, EXEC_ID_VARIABLE } from "./attempt.js";
 import { LingerWatch } from "./linger-watch.js";
+import { StraySweep } from "./stray-sweep.js";
 
 export class LocalExecutor implements Executor {
-  readonly #running = new Set<Attempt>();
+  readonly #running = new Map<string, Attempt>();
   readonly #lingerWatch = new LingerWatch();
+  /** Distinguishes this executor's attempts from every other's (other engines, other test files). */
+  readonly #idPrefix = `${randomBytes(4).toString("hex")}.`;
+  readonly #straySweep = new StraySweep(`${EXEC_ID_VARIABLE}=${this.#idPrefix}`, (entry) => this.#running.has(entry));
+  #counter = 0;
   #shutdownReason: string | undefined;
 
   /** Starts one attempt. Never throws: a command that cannot start ends as a failed attempt. */
   launch(spec: LaunchSpec, events: LaunchEvents = {}): TaskHandle {
-    const attempt = new Attempt(spec, events, this.#lingerWatch);
+    const attempt = new Attempt(spec, events, this.#lingerWatch, `${this.#idPrefix}${++this.#counter}:${spec.id}`);
     if (this.#shutdownReason !== undefined) {
       attempt.refuse(this.#shutdownReason);
       return attempt;
     }
-    this.#running.add(attempt);
-    void attempt.done.then(() => this.#running.delete(attempt));
+    this.#running.set(attempt.execEntry, attempt);
+    void attempt.done.then(() => {
+      this.#running.delete(attempt.execEntry);
+      // Ended by us, strays were searched for already; on its own, a daemon may have slipped away.
+      if (attempt.exitedOnItsOwn) this.#straySweep.schedule();
+    });
     attempt.start();
     return attempt;
   }
@@ -34,14 +44,20 @@ export class LocalExecutor implements Executor {
     return this.#running.size;
   }
 
+  /** Kills, now, processes of attempts that already ended (normally done about a second after they end). */
+  sweepStrays(): Promise<void> {
+    return this.#straySweep.sweep();
+  }
+
   /** Cancels every attempt (SIGTERM, SIGKILL after each one's grace) and waits until all are gone. Later launches are refused. */
   async shutdown(reason = "canceled: executor shut down"): Promise<void> {
     this.#shutdownReason = reason;
     const pending: Promise<AttemptReport>[] = [];
-    for (const attempt of this.#running) {
+    for (const attempt of this.#running.values()) {
       attempt.cancel(reason);
       pending.push(attempt.done);
     }
     await Promise.all(pending);
+    await this.#straySweep.sweep();
   }
 }

@@ -4,11 +4,11 @@
  * The task's process group (pgid = leader pid) covers almost everything it
  * starts. What leaves the group (setsid, setpgid: daemons, `setsid sleep`)
  * is found on Linux through /proc: by parent links while the leader is
- * alive, and by who still holds the task's output pipes after it exited.
+ * alive, and by an environment entry unique to the attempt after that.
  * A process is identified by pid and start time, because pids are reused.
  * On other systems only the group is signalled.
  */
-import { readdir, readFile, readlink } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 
 export const HAS_PROC = process.platform === "linux";
 
@@ -110,36 +110,50 @@ export async function groupAlive(pgid: number): Promise<boolean> {
   return table.some((info) => info.pgid === pgid && info.state !== "Z");
 }
 
-/** The kernel's name for what a file descriptor of this process points at, e.g. "socket:[1234]". */
-export async function ownFdTarget(fd: number): Promise<string | undefined> {
-  if (!HAS_PROC) return undefined;
+/**
+ * Processes (other than this one) whose environment holds `entry` exactly
+ * (as "NAME=value"). Every attempt's processes inherit a unique entry, so
+ * this finds descendants that left the group and were re-parented, as long
+ * as they kept their environment.
+ */
+export async function processesWithEnv(entry: string): Promise<ProcInfo[]> {
+  if (!HAS_PROC) return [];
+  const pids = (await listPids()).filter((pid) => pid !== process.pid);
+  const found = await Promise.all(pids.map(async (pid) => ((await environHas(pid, entry)) ? readProc(pid) : undefined)));
+  return found.filter((info): info is ProcInfo => info !== undefined && info.state !== "Z");
+}
+
+/** Processes (other than this one) with an environment entry starting with `prefix`, and that entry's value. */
+export async function processesWithEnvPrefix(prefix: string): Promise<{ info: ProcInfo; entry: string }[]> {
+  if (!HAS_PROC) return [];
+  const pids = (await listPids()).filter((pid) => pid !== process.pid);
+  const found = await Promise.all(
+    pids.map(async (pid) => {
+      const entry = await environEntry(pid, prefix);
+      const info = entry === undefined ? undefined : await readProc(pid);
+      return info === undefined || info.state === "Z" ? undefined : { info, entry: entry! };
+    }),
+  );
+  return found.filter((item): item is { info: ProcInfo; entry: string } => item !== undefined);
+}
+
+async function environEntry(pid: number, prefix: string): Promise<string | undefined> {
   try {
-    return await readlink(`/proc/self/fd/${fd}`);
+    const environ = await readFile(`/proc/${pid}/environ`, "latin1");
+    const at = environ.startsWith(prefix) ? 0 : environ.indexOf(`\0${prefix}`) + 1;
+    if (at <= 0 && !environ.startsWith(prefix)) return undefined;
+    const end = environ.indexOf("\0", at);
+    return environ.slice(at, end < 0 ? undefined : end);
   } catch {
     return undefined;
   }
 }
 
-/** Processes other than this one holding any of `targets` (see ownFdTarget) open. */
-export async function holdersOf(targets: ReadonlySet<string>): Promise<ProcInfo[]> {
-  if (!HAS_PROC || targets.size === 0) return [];
-  const holders = await Promise.all(
-    (await listPids())
-      .filter((pid) => pid !== process.pid)
-      .map(async (pid) => ((await holdsAny(pid, targets)) ? readProc(pid) : undefined)),
-  );
-  return holders.filter((info): info is ProcInfo => info !== undefined);
-}
-
-async function holdsAny(pid: number, targets: ReadonlySet<string>): Promise<boolean> {
+async function environHas(pid: number, entry: string): Promise<boolean> {
   try {
-    const fds = await readdir(`/proc/${pid}/fd`);
-    for (const fd of fds) {
-      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
-      if (targets.has(target)) return true;
-    }
+    const environ = await readFile(`/proc/${pid}/environ`, "latin1");
+    return environ.startsWith(`${entry}\0`) || environ.includes(`\0${entry}\0`) || environ === entry || environ.endsWith(`\0${entry}`);
   } catch {
-    // gone, or not ours to look into
+    return false; // gone, or not ours to read
   }
-  return false;
 }
