@@ -32,6 +32,19 @@ function bareSpawn(): Promise<void> {
   });
 }
 
+/** The same with two output pipes read to their end: what any capture of stdout and stderr apart costs. */
+function bareSpawnWithPipes(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("true", [], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let open = 3;
+    const one = () => --open === 0 && resolve();
+    child.once("error", reject);
+    child.stdout.resume().once("end", one);
+    child.stderr.resume().once("end", one);
+    child.once("exit", one);
+  });
+}
+
 async function viaExecutor(dir: string): Promise<number> {
   const executor = new LocalExecutor();
   let failed = 0;
@@ -55,16 +68,19 @@ async function viaExecutor(dir: string): Promise<number> {
 const dir = mkdtempSync(join(tmpdir(), "spire-bench-"));
 try {
   const bare: number[] = [];
+  const piped: number[] = [];
   const executor: number[] = [];
   for (let round = 0; round < 2; round++) {
     bare.push(await pool(bareSpawn));
+    piped.push(await pool(bareSpawnWithPipes));
     executor.push(await viaExecutor(dir));
   }
   const best = (rates: number[]) => Math.max(...rates);
   console.log(`${total} × true, parallelism ${parallelism}`);
   console.log(`bare spawn (stdio ignore): ${best(bare).toFixed(0)}/s  (rounds: ${bare.map((r) => r.toFixed(0)).join(", ")})`);
+  console.log(`bare spawn, two pipes:      ${best(piped).toFixed(0)}/s  (rounds: ${piped.map((r) => r.toFixed(0)).join(", ")})`);
   console.log(`LocalExecutor:             ${best(executor).toFixed(0)}/s  (rounds: ${executor.map((r) => r.toFixed(0)).join(", ")})`);
-  console.log(`ratio: ${(best(executor) / best(bare)).toFixed(3)}`);
+  console.log(`ratio to bare: ${(best(executor) / best(bare)).toFixed(3)}; to bare with pipes: ${(best(executor) / best(piped)).toFixed(3)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
