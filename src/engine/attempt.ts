@@ -65,7 +65,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
 
   const def = renderDef(node.def, render);
   const cwd = def.cwd === undefined ? prepared.baseDir : isAbsolute(def.cwd) ? def.cwd : resolve(prepared.baseDir, def.cwd);
-  const command = commandFor(def, { cwd, nodePath: input.nodePath });
+  const command = commandFor(def, { cwd, nodePath: input.nodePath, id: `${run.id}:${node.path}:${attempt}` });
   if ("error" in command) return { ok: false, reason: command.error };
 
   const planned: Record<string, string> = {};

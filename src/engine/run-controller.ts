@@ -4,6 +4,7 @@
  * fail_fast, timeouts and cancel, and records every state change in the
  * store before acting on it or telling anyone (write-ahead).
  */
+import { mkdir } from "node:fs/promises";
 import type { Executor, AttemptReport, TaskHandle, LogLine } from "../exec/port.js";
 import type { PlannedNode, TaskState } from "../plan/types.js";
 import { Readiness } from "../plan/readiness.js";
@@ -174,8 +175,13 @@ export class RunController {
     });
     const row = this.taskRow(node.path, attempt, { state: "running", started_at: this.now() });
     if (!build.ok) row.log_file = null;
-    // Write-ahead: the attempt is on record before its process exists.
-    await this.write([{ event: this.event("task.started", { argv: build.ok ? build.spec.argv : null }, node.path, attempt), task: row }]);
+    // Write-ahead: the attempt is on record before its process exists. Its artifact
+    // folder is made meanwhile, so that a task can always write to $SPIRE_ARTIFACTS.
+    const files = attemptFiles(this.deps.dataDir, this.runId, node.path, attempt);
+    await Promise.all([
+      this.write([{ event: this.event("task.started", { argv: build.ok ? build.spec.argv : null }, node.path, attempt), task: row }]),
+      build.ok ? mkdir(files.artifactsDir, { recursive: true }) : undefined,
+    ]);
     this.starting--;
     this.listener?.({ type: "task", row });
     if (!build.ok) {

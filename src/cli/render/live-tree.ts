@@ -89,7 +89,8 @@ export class LiveTree {
   }
 
   private render(): string[] {
-    const rows = (this.out.rows ?? 40) - 4;
+    // A pseudo-terminal may report 0 rows when nobody set its size.
+    const rows = (this.out.rows || 40) - 4;
     const lines: string[] = [];
     const nodes = this.plan.nodes;
     const all = nodes.map((node) => this.line(node.path, node.type, depth(node.path)));
