@@ -1,0 +1,155 @@
+/**
+ * What the engine offers its clients (the HTTP API, later the MCP server):
+ * one method per operation, plain data in and out. Routes translate HTTP to
+ * these calls and ServiceError to statuses; nothing here knows about HTTP.
+ */
+import type { DefinitionError } from "../spec/errors.js";
+import type { PipelineDef } from "../spec/schema.js";
+import type { LogLine, LogStream } from "../exec/port.js";
+import type { EventRow, NamespaceRow, RunState } from "../store/port.js";
+import type { RunObject } from "./run-object.js";
+
+export type Scope = "read" | "run" | "admin";
+
+/** Who asks: the name of the token that authenticated the request. */
+export interface Actor {
+  name: string;
+  scope: Scope;
+}
+
+export type ServiceErrorCode =
+  | "bad_request"
+  | "not_found"
+  | "conflict"
+  | "queue_full"
+  | "invalid_args"
+  | "invalid_definitions"
+  | "unauthorized"
+  | "forbidden"
+  | "unavailable";
+
+/** A client's mistake (or a refusal), never a 500. `details` is shown to the client as is. */
+export class ServiceError extends Error {
+  constructor(
+    readonly code: ServiceErrorCode,
+    message: string,
+    readonly details: unknown = null,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApplyRequest {
+  /** The definitions file's text: YAML (JSON is YAML too). */
+  text: string;
+  /** Shown in error positions; default "spire.yaml". */
+  fileName?: string;
+  /** Overrides the file's `namespace:`; one of the two is required over the API. */
+  namespace?: string;
+  prune: boolean;
+  dryRun: boolean;
+  /** Where the file came from (the CLI sends its host, user, absolute path). */
+  origin?: { host?: string; user?: string; path?: string | null };
+}
+
+export interface ChangeSet {
+  namespace: string;
+  created: string[];
+  changed: string[];
+  unchanged: string[];
+  removed: string[];
+  dry_run: boolean;
+}
+
+export interface PipelineSummary {
+  namespace: string;
+  name: string;
+  description: string | null;
+  paused: boolean;
+  triggers: PipelineDef["triggers"];
+  /** ISO time of the next scheduled run, when a trigger has one. */
+  next_fire_at: string | null;
+  last_run: { id: string; state: RunState; finished_at: string | null } | null;
+  updated_at: string;
+}
+
+export interface PipelineDetail extends PipelineSummary {
+  definition: PipelineDef;
+}
+
+export interface RunSummary {
+  id: string;
+  namespace: string;
+  pipeline: string;
+  state: RunState;
+  reason: string | null;
+  trigger: RunObject["trigger"];
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+export interface RunListQuery {
+  namespace?: string;
+  pipeline?: string;
+  state?: RunState;
+  limit: number;
+  /** From a previous page's `next_cursor`. */
+  cursor?: string;
+}
+
+export interface LogQuery {
+  stream?: LogStream;
+  /** Only lines at or after this time (epoch ms). */
+  since?: number;
+  /** Attempt number; default the last. */
+  attempt?: number;
+  /** From a previous page's `next_cursor`. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  scope: Scope;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+/** A live event for SSE: a stored state change, or a log line (not stored as an event). */
+export type LiveEvent = { kind: "event"; event: EventRow } | { kind: "log"; run_id: string; task: string; line: LogLine };
+
+export interface EngineService {
+  apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet>;
+  listPipelines(namespace?: string): Promise<PipelineSummary[]>;
+  getPipeline(namespace: string, name: string): Promise<PipelineDetail>;
+  deletePipeline(actor: Actor, namespace: string, name: string): Promise<void>;
+  setPaused(actor: Actor, namespace: string, name: string, paused: boolean): Promise<PipelineSummary>;
+
+  /** 201 with the run; ServiceError queue_full (409) or invalid_args (422). */
+  startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject>;
+  listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }>;
+  getRun(id: string): Promise<RunObject>;
+  cancelRun(actor: Actor, id: string): Promise<RunObject>;
+  /** Re-runs the failed tasks (or `from` and everything below it), keeping the results that passed. */
+  retryRun(actor: Actor, id: string, request: { from?: string }): Promise<RunObject>;
+
+  readLogs(runId: string, task: string, query: LogQuery): Promise<{ lines: LogLine[]; next_cursor: string | null }>;
+  /** Stored events of a run after `afterSeq` (oldest first). */
+  listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
+  /** Live events of one run (or all runs when runId is null); returns the unsubscribe function. */
+  subscribe(runId: string | null, listener: (event: LiveEvent) => void): () => void;
+
+  listNamespaces(): Promise<NamespaceRow[]>;
+  listAudit(query: { limit: number; before?: number }): Promise<{ entries: { seq: number; ts: string; actor: string; action: string; target: string; details: Record<string, unknown> }[]; next_cursor: number | null }>;
+
+  /** Prometheus text exposition format. */
+  metrics(): Promise<string>;
+  health(): { status: "ok" | "draining"; version: string; uptime_ms: number };
+}
+
+export type { DefinitionError };
