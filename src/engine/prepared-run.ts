@@ -5,7 +5,7 @@
 import type { Plan } from "../plan/types.js";
 import type { PipelineDef } from "../spec/schema.js";
 import type { ArgValue } from "../spec/args.js";
-import type { RunRow } from "../store/port.js";
+import type { RunRow, TaskRunRow } from "../store/port.js";
 
 export interface PreparedRun {
   run: RunRow;
@@ -20,4 +20,6 @@ export interface PreparedRun {
   secretEnv: Record<string, string>;
   /** Every value to mask as *** in logs. */
   secretValues: string[];
+  /** A retry's tasks that passed in the run it retries: their last attempt's rows, by path. */
+  kept?: Map<string, TaskRunRow>;
 }

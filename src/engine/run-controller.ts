@@ -8,7 +8,7 @@ import { mkdir } from "node:fs/promises";
 import type { Executor, AttemptReport, TaskHandle, LogLine } from "../exec/port.js";
 import type { PlannedNode, TaskState } from "../plan/types.js";
 import { Readiness } from "../plan/readiness.js";
-import type { RunRow, RunState, StateChange, Store, TaskRunRow } from "../store/port.js";
+import type { EventRow, RunRow, RunState, StateChange, Store, TaskRunRow } from "../store/port.js";
 import { buildAttempt, attemptFiles } from "./attempt.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { addCounts, emptyCounts } from "./rollup.js";
@@ -22,6 +22,8 @@ export interface RunDeps {
   nodePath: string;
   baseEnv: Record<string, string | undefined>;
   now?: () => number;
+  /** Told of every stored event, after it is stored (the engine's live event stream). */
+  publish?: (events: EventRow[]) => void;
 }
 
 export type RunChange =
@@ -65,13 +67,23 @@ export class RunController {
     this.wantLines = options.streamLines ?? false;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     for (const node of prepared.plan.nodes) if (node.type === "task") this.states.set(node.path, "pending");
-    this.readiness = new Readiness(prepared.plan, { failFast: prepared.pipeline.fail_fast });
+    // A retry keeps the results that passed: those tasks start out succeeded.
+    for (const [path, kept] of prepared.kept ?? []) {
+      this.states.set(path, "succeeded");
+      this.outputs.set(path, kept.outputs);
+      addCounts(this.counts, kept);
+    }
+    this.readiness = new Readiness(prepared.plan, { failFast: prepared.pipeline.fail_fast, states: this.states });
   }
 
   /** Starts the run; `done` resolves with the final run row. */
   async start(): Promise<RunRow> {
     const startedAt = this.now();
-    await this.write([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }]);
+    const kept: StateChange[] = [...(this.prepared.kept ?? new Map<string, TaskRunRow>())].map(([path, row]) => ({
+      event: this.event("task.kept", { from_run: row.run_id }, path, 1),
+      task: { ...row, run_id: this.runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: row.log_file },
+    }));
+    await this.write([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }, ...kept]);
     this.listener?.({ type: "run", state: "running", reason: null });
     const timeout = this.prepared.pipeline.timeout;
     if (timeout !== undefined) {
@@ -299,8 +311,10 @@ export class RunController {
     this.resolveDone({ ...this.prepared.run, state: "interrupted", reason: `internal error: ${String(error)}` });
   }
 
-  private write(changes: StateChange[]) {
-    return this.deps.store.write(changes);
+  private async write(changes: StateChange[]): Promise<EventRow[]> {
+    const events = await this.deps.store.write(changes);
+    this.deps.publish?.(events);
+    return events;
   }
 
   private event(type: string, data: Record<string, unknown>, taskPath: string | null = null, attempt: number | null = null) {

@@ -8,7 +8,7 @@ import { planPipeline } from "../plan/plan.js";
 import { resolveArgs } from "../spec/args.js";
 import { loadEnvFile } from "../spec/dotenv.js";
 import type { PipelineDef, TaskDef } from "../spec/schema.js";
-import type { Store, TriggerInfo } from "../store/port.js";
+import type { RunRow, Store, TriggerInfo } from "../store/port.js";
 import { newRunId } from "./ids.js";
 import type { PreparedRun } from "./prepared-run.js";
 
@@ -36,32 +36,15 @@ export interface RunRequest {
 }
 
 export async function createRun(store: Store, request: RunRequest): Promise<PreparedRun> {
-  const args = resolveArgs(request.pipeline.args, request.args);
-  if (!args.ok) throw new RunRequestError(`invalid arguments for ${request.pipelineName}`, args.errors, "bad_args");
-  const planned = planPipeline(request.pipelineName, request.pipeline);
-  if (!planned.ok) {
-    throw new RunRequestError(`${request.pipelineName} cannot be planned`, planned.errors.map((error) => error.message), "bad_definition");
-  }
-  const envFiles = await readEnvFiles(request.pipeline, request.baseDir);
-  const secretEnv: Record<string, string> = {};
-  const secretNames = new Set([...request.pipeline.secrets, ...taskSecretNames(request.pipeline.tasks)]);
-  for (const name of secretNames) {
-    const value = request.secretSource[name];
-    if (value !== undefined) secretEnv[name] = value;
-  }
-  const secretArgs = Object.entries(request.pipeline.args)
-    .filter(([, def]) => "secret" in def && def.secret)
-    .map(([name]) => String(args.values[name] ?? ""));
-  // Every value; the executor's masker leaves out those too short to mask sensibly.
-  const secretValues = [...new Set([...[...envFiles.values()].flatMap((file) => Object.values(file)), ...Object.values(secretEnv), ...secretArgs])];
   const now = request.now ?? Date.now();
+  const parts = await prepareParts(request.pipelineName, request.pipeline, request.args, request.baseDir, request.secretSource);
   const run = {
     id: newRunId(now),
     namespace: request.namespace,
     pipeline: request.pipelineName,
     state: "queued" as const,
     trigger: request.trigger,
-    args: args.values,
+    args: parts.args,
     definition: request.pipeline,
     partition: request.partition ?? null,
     reason: null,
@@ -72,11 +55,38 @@ export async function createRun(store: Store, request: RunRequest): Promise<Prep
     errors: 0,
     metrics: {},
   };
-  await store.createRun(run, { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { trigger: request.trigger, args: maskedArgs(args.values, secretArgs) } });
-  return { run, pipeline: request.pipeline, plan: planned.plan, args: args.values, baseDir: request.baseDir, envFiles, secretEnv, secretValues };
+  await store.createRun(run, { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { trigger: request.trigger, args: maskedArgs(parts.args, parts.secretArgs) } });
+  return { run, ...parts };
 }
 
-/** Each env file of the pipeline and its tasks, read once per run (not on the spawn path). */
+/** A run already in the store (queued when the engine stopped), made ready to execute again. */
+export async function prepareStoredRun(run: RunRow, baseDir: string, secretSource: Record<string, string | undefined>): Promise<PreparedRun> {
+  const parts = await prepareParts(run.pipeline, run.definition as PipelineDef, run.args, baseDir, secretSource);
+  return { run, ...parts };
+}
+
+async function prepareParts(name: string, pipeline: PipelineDef, given: Record<string, unknown>, baseDir: string, secretSource: Record<string, string | undefined>) {
+  const args = resolveArgs(pipeline.args, given);
+  if (!args.ok) throw new RunRequestError(`invalid arguments for ${name}`, args.errors, "bad_args");
+  const planned = planPipeline(name, pipeline);
+  if (!planned.ok) {
+    throw new RunRequestError(`${name} cannot be planned`, planned.errors.map((error) => error.message), "bad_definition");
+  }
+  const envFiles = await readEnvFiles(pipeline, baseDir);
+  const secretEnv: Record<string, string> = {};
+  const secretNames = new Set([...pipeline.secrets, ...taskSecretNames(pipeline.tasks)]);
+  for (const secret of secretNames) {
+    const value = secretSource[secret];
+    if (value !== undefined) secretEnv[secret] = value;
+  }
+  const secretArgs = Object.entries(pipeline.args)
+    .filter(([, def]) => "secret" in def && def.secret)
+    .map(([arg]) => String(args.values[arg] ?? ""));
+  // Every value; the executor's masker leaves out those too short to mask sensibly.
+  const secretValues = [...new Set([...[...envFiles.values()].flatMap((file) => Object.values(file)), ...Object.values(secretEnv), ...secretArgs])];
+  return { pipeline, plan: planned.plan, args: args.values, baseDir, envFiles, secretEnv, secretValues, secretArgs };
+}
+
 async function readEnvFiles(pipeline: PipelineDef, baseDir: string): Promise<Map<string, Record<string, string>>> {
   const files = [pipeline.env_file, ...taskEnvFiles(pipeline.tasks)].filter((file): file is string => file !== undefined);
   const values = new Map<string, Record<string, string>>();

@@ -1,0 +1,55 @@
+/**
+ * `apply`: validate a definitions file, then upsert its pipelines into one
+ * namespace in one transaction, and say what changed. Nothing is applied
+ * from a file with any error.
+ */
+import { parseDefinitions } from "../spec/load.js";
+import type { PipelineRow, Store } from "../store/port.js";
+import { definitionDigest } from "./digest.js";
+import { ServiceError, type Actor, type ApplyRequest, type ChangeSet } from "./service.js";
+
+export async function applyDefinitions(store: Store, actor: Actor, request: ApplyRequest, now: number): Promise<ChangeSet> {
+  const fileName = request.fileName ?? "spire.yaml";
+  const parsed = parseDefinitions(request.text, fileName);
+  if (!parsed.ok) {
+    const count = parsed.errors.length;
+    throw new ServiceError("invalid_definitions", `${fileName} has ${count} error${count === 1 ? "" : "s"}; nothing was applied`, parsed.errors);
+  }
+  const file = parsed.file;
+  const namespace = request.namespace ?? file.namespace;
+  if (namespace === undefined) {
+    throw new ServiceError("bad_request", "no namespace: set `namespace:` in the file or pass one (spire apply --ns NAME)");
+  }
+  const existing = new Map((await store.listPipelines(namespace)).map((row) => [row.name, row]));
+  const change: ChangeSet = { namespace, created: [], changed: [], unchanged: [], removed: [], dry_run: request.dryRun };
+  const upserts: PipelineRow[] = [];
+  for (const [name, definition] of Object.entries(file.pipelines)) {
+    const digest = definitionDigest(definition);
+    const before = existing.get(name);
+    if (!before) change.created.push(name);
+    else if (before.digest !== digest) change.changed.push(name);
+    else {
+      change.unchanged.push(name);
+      continue;
+    }
+    upserts.push({ namespace, name, definition, digest, paused: before?.paused ?? false, created_at: before?.created_at ?? now, updated_at: now });
+  }
+  if (request.prune) for (const name of existing.keys()) if (!Object.hasOwn(file.pipelines, name)) change.removed.push(name);
+  if (request.dryRun) return change;
+
+  const known = await store.getNamespace(namespace);
+  const author = typeof file.metadata?.author === "string" ? file.metadata.author : actor.name;
+  await store.applyNamespace({
+    namespace: {
+      name: namespace,
+      origin: { host: request.origin?.host ?? "", user: request.origin?.user ?? "", path: request.origin?.path ?? null, applied_at: now, author },
+      metadata: { ...(file.metadata ?? {}), ...(Object.keys(file.locks).length ? { locks: file.locks } : {}) },
+      created_at: known?.created_at ?? now,
+      updated_at: now,
+    },
+    upserts,
+    deletes: change.removed,
+    audit: { ts: now, actor: actor.name, action: "apply", target: namespace, details: { created: change.created, changed: change.changed, removed: change.removed } },
+  });
+  return change;
+}

@@ -1,0 +1,495 @@
+/**
+ * The engine: pipelines by namespace, runs started over the API under each
+ * pipeline's concurrency and queue policy, one parallelism limit for all,
+ * live events. It talks only to ports (Store, Executor); the HTTP layer talks
+ * only to it (EngineService).
+ */
+import type { Executor } from "../exec/port.js";
+import { readLog } from "../exec/log-file.js";
+import type { PipelineDef } from "../spec/schema.js";
+import { hostname } from "node:os";
+import { dirname, isAbsolute } from "node:path";
+import type { EventRow, RunRow, RunState, Store, TaskRunRow } from "../store/port.js";
+import { VERSION } from "../version.js";
+import { admit } from "./admission.js";
+import { applyDefinitions } from "./apply.js";
+import { EventBus } from "./event-bus.js";
+import { renderMetrics } from "./metrics.js";
+import type { PreparedRun } from "./prepared-run.js";
+import { RunController } from "./run-controller.js";
+import { planOfRun, toRunObject, type RunObject } from "./run-object.js";
+import { keptForRetry } from "./retry.js";
+import { Slots } from "./slots.js";
+import { createRun, prepareStoredRun, RunRequestError } from "./start-run.js";
+import {
+  ServiceError,
+  type Actor,
+  type ApplyRequest,
+  type ChangeSet,
+  type EngineService,
+  type LiveEvent,
+  type LogQuery,
+  type PipelineDetail,
+  type PipelineSummary,
+  type RunListQuery,
+  type RunSummary,
+} from "./service.js";
+
+export interface EngineLogger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export interface EngineOptions {
+  store: Store;
+  executor: Executor;
+  dataDir: string;
+  parallelism: number;
+  logger?: EngineLogger;
+  /** Where `secrets:` are read from (the engine's own environment). */
+  environment?: Record<string, string | undefined>;
+  now?: () => number;
+}
+
+interface Waiting {
+  prepared: PreparedRun;
+  readyAt: number;
+}
+
+interface PipelineQueue {
+  running: Map<string, RunController>;
+  waiting: Waiting[];
+  timer?: NodeJS.Timeout;
+}
+
+const quietLogger: EngineLogger = { info() {}, warn() {}, error() {} };
+
+export class Engine implements EngineService {
+  private readonly bus = new EventBus();
+  private readonly slots: Slots;
+  private readonly queues = new Map<string, PipelineQueue>();
+  private readonly controllers = new Map<string, RunController>();
+  private readonly startedAt: number;
+  private readonly now: () => number;
+  private readonly logger: EngineLogger;
+  private draining = false;
+
+  constructor(private readonly options: EngineOptions) {
+    this.slots = new Slots(options.parallelism);
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? quietLogger;
+    this.startedAt = this.now();
+  }
+
+  /**
+   * After a restart: runs that were running lost their controller. Their tasks
+   * cannot be watched from here, so they are marked interrupted with the reason;
+   * queued runs are queued again.
+   */
+  async recover(): Promise<{ interrupted: number; requeued: number }> {
+    const { store } = this.options;
+    const stale = await store.listRunsInStates(["queued", "running"]);
+    let interrupted = 0;
+    let requeued = 0;
+    for (const run of stale) {
+      if (run.state === "queued") {
+        const prepared = await prepareStoredRun(run, await this.baseDirOf(run.namespace), this.options.environment ?? process.env).catch(() => undefined);
+        if (prepared) {
+          this.queueOf(run.namespace, run.pipeline).waiting.push({ prepared, readyAt: this.now() });
+          requeued++;
+          continue;
+        }
+      }
+      await this.interrupt(run, "the engine stopped while this run was in progress");
+      interrupted++;
+    }
+    for (const key of this.queues.keys()) this.pump(key);
+    return { interrupted, requeued };
+  }
+
+  private async interrupt(run: RunRow, reason: string): Promise<void> {
+    const stored = await this.options.store.getRun(run.id);
+    const now = this.now();
+    const changes = (stored?.tasks ?? [])
+      .filter((task) => task.state === "running" || task.state === "pending")
+      .map((task) => ({
+        event: { run_id: run.id, ts: now, type: "task.interrupted", task_path: task.path, attempt: task.attempt, data: { reason } },
+        task: { ...task, state: "interrupted" as const, reason, finished_at: now },
+      }));
+    const events = await this.options.store.write([
+      ...changes,
+      { event: { run_id: run.id, ts: now, type: "run.finished", task_path: null, attempt: null, data: { state: "interrupted", reason } }, run: { id: run.id, state: "interrupted", reason, finished_at: now } },
+    ]);
+    this.publish(events);
+  }
+
+  // ── definitions ──────────────────────────────────────────────────────────
+
+  async apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet> {
+    return applyDefinitions(this.options.store, actor, request, this.now());
+  }
+
+  async listPipelines(namespace?: string): Promise<PipelineSummary[]> {
+    const rows = await this.options.store.listPipelines(namespace);
+    return Promise.all(rows.map((row) => this.summarise(row.namespace, row.name, row.definition as PipelineDef, row.paused, row.updated_at)));
+  }
+
+  async getPipeline(namespace: string, name: string): Promise<PipelineDetail> {
+    const row = await this.pipelineRow(namespace, name);
+    const summary = await this.summarise(namespace, name, row.definition as PipelineDef, row.paused, row.updated_at);
+    return { ...summary, definition: row.definition as PipelineDef };
+  }
+
+  async deletePipeline(actor: Actor, namespace: string, name: string): Promise<void> {
+    await this.pipelineRow(namespace, name);
+    await this.options.store.deletePipeline(namespace, name);
+    await this.audit(actor, "pipeline.delete", `${namespace}/${name}`);
+  }
+
+  async setPaused(actor: Actor, namespace: string, name: string, paused: boolean): Promise<PipelineSummary> {
+    if (!(await this.options.store.setPipelinePaused(namespace, name, paused))) throw notFoundPipeline(namespace, name);
+    await this.audit(actor, paused ? "pipeline.pause" : "pipeline.resume", `${namespace}/${name}`);
+    const row = await this.pipelineRow(namespace, name);
+    return this.summarise(namespace, name, row.definition as PipelineDef, row.paused, row.updated_at);
+  }
+
+  private async pipelineRow(namespace: string, name: string) {
+    const row = await this.options.store.getPipeline(namespace, name);
+    if (!row) throw notFoundPipeline(namespace, name);
+    return row;
+  }
+
+  private async summarise(namespace: string, name: string, definition: PipelineDef, paused: boolean, updatedAt: number): Promise<PipelineSummary> {
+    const [last] = await this.options.store.listRuns({ namespace, pipeline: name, limit: 1 });
+    return {
+      namespace,
+      name,
+      description: definition.description ?? null,
+      paused,
+      triggers: definition.triggers,
+      next_fire_at: null,
+      last_run: last ? { id: last.id, state: last.state, finished_at: iso(last.finished_at) } : null,
+      updated_at: new Date(updatedAt).toISOString(),
+    };
+  }
+
+  // ── runs ─────────────────────────────────────────────────────────────────
+
+  async startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject> {
+    this.refuseWhileDraining();
+    const row = await this.pipelineRow(namespace, name);
+    const baseDir = await this.baseDirOf(namespace);
+    const prepared = await this.prepare(() =>
+      createRun(this.options.store, {
+        namespace,
+        pipelineName: name,
+        pipeline: row.definition as PipelineDef,
+        args: request.args,
+        trigger: { kind: "manual", scheduled_at: null, actor: actor.name },
+        baseDir,
+        partition: request.partition ?? null,
+        secretSource: this.options.environment ?? process.env,
+        now: this.now(),
+      }),
+    );
+    await this.audit(actor, "run.start", `${namespace}/${name}`, { run: prepared.run.id });
+    return this.admitRun(prepared);
+  }
+
+  async retryRun(actor: Actor, id: string, request: { from?: string }): Promise<RunObject> {
+    this.refuseWhileDraining();
+    const original = await this.storedRun(id);
+    if (original.run.state === "running" || original.run.state === "queued") {
+      throw new ServiceError("conflict", `run ${id} is still ${original.run.state}; cancel it or wait for it to end before retrying`);
+    }
+    const definition = original.run.definition as PipelineDef;
+    const plan = planOfRun(original.run);
+    if (!plan) throw new ServiceError("conflict", `run ${id} was made with a definition this engine cannot plan`);
+    const kept = keptForRetry(plan, original.tasks, request.from);
+    if ("error" in kept) throw new ServiceError("bad_request", kept.error);
+    const baseDir = await this.baseDirOf(original.run.namespace);
+    const prepared = await this.prepare(() =>
+      createRun(this.options.store, {
+        namespace: original.run.namespace,
+        pipelineName: original.run.pipeline,
+        pipeline: definition,
+        args: original.run.args,
+        trigger: { kind: "retry", scheduled_at: original.run.trigger.scheduled_at ?? null, of: id, ...(request.from ? { from: request.from } : {}) },
+        baseDir,
+        partition: original.run.partition,
+        secretSource: this.options.environment ?? process.env,
+        now: this.now(),
+      }),
+    );
+    prepared.kept = kept.kept;
+    await this.audit(actor, "run.retry", id, { run: prepared.run.id, from: request.from ?? null });
+    return this.admitRun(prepared);
+  }
+
+  private async prepare(make: () => Promise<PreparedRun>): Promise<PreparedRun> {
+    try {
+      const prepared = await make();
+      this.publish(await this.options.store.listEvents(prepared.run.id, 0, 10));
+      return prepared;
+    } catch (error) {
+      if (error instanceof RunRequestError) {
+        throw new ServiceError(error.code === "bad_args" ? "invalid_args" : "invalid_definitions", error.message, error.details);
+      }
+      throw error;
+    }
+  }
+
+  private async admitRun(prepared: PreparedRun): Promise<RunObject> {
+    const { run, pipeline } = prepared;
+    const queue = this.queueOf(run.namespace, run.pipeline);
+    const decision = admit(pipeline, { running: [...queue.running.keys()].map((id) => ({ id })), waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
+    const readyAt = this.now() + (pipeline.debounce ?? 0);
+    switch (decision.action) {
+      case "start":
+        this.launch(prepared);
+        break;
+      case "wait":
+        if (decision.replaces) {
+          const index = queue.waiting.findIndex((w) => w.prepared.run.id === decision.replaces);
+          const [replaced] = queue.waiting.splice(index, 1);
+          if (replaced) await this.finishUnstarted(replaced.prepared.run, "skipped", `replaced by the newer run ${run.id}`);
+        }
+        queue.waiting.push({ prepared, readyAt });
+        this.schedulePump(this.keyOf(run.namespace, run.pipeline), readyAt);
+        break;
+      case "preempt":
+        queue.waiting.push({ prepared, readyAt });
+        this.controllers.get(decision.cancels)?.cancel(`preempted by the newer run ${run.id}`);
+        break;
+      case "refuse": {
+        await this.finishUnstarted(run, "skipped", decision.reason);
+        throw new ServiceError("queue_full", `run refused: ${decision.reason}`, { run: await this.getRun(run.id) });
+      }
+    }
+    return this.getRun(run.id);
+  }
+
+  private launch(prepared: PreparedRun): void {
+    const { run } = prepared;
+    const key = this.keyOf(run.namespace, run.pipeline);
+    const controller = new RunController(
+      { store: this.options.store, executor: this.options.executor, dataDir: this.options.dataDir, slots: this.slots, nodePath: process.execPath, baseEnv: this.options.environment ?? process.env, publish: (events) => this.publish(events), now: this.now },
+      prepared,
+    );
+    this.queueOf(run.namespace, run.pipeline).running.set(run.id, controller);
+    this.controllers.set(run.id, controller);
+    controller.done.then(
+      (final) => {
+        this.logger.info({ run: run.id, pipeline: key, state: final.state }, "run finished");
+        this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
+        this.controllers.delete(run.id);
+        this.pump(key);
+      },
+      (error) => this.logger.error({ run: run.id, error: String(error) }, "run failed inside the engine"),
+    );
+    void controller.start().catch((error) => this.logger.error({ run: run.id, error: String(error) }, "run could not start"));
+  }
+
+  /** Starts waiting runs while the pipeline has room, in order; waits for a debounce to pass. */
+  private pump(key: string): void {
+    const queue = this.queues.get(key);
+    if (!queue || this.draining) return;
+    while (queue.waiting.length > 0) {
+      const next = queue.waiting[0]!;
+      if (queue.running.size >= next.prepared.pipeline.concurrency) return;
+      if (next.readyAt > this.now()) return this.schedulePump(key, next.readyAt);
+      queue.waiting.shift();
+      this.launch(next.prepared);
+    }
+  }
+
+  private schedulePump(key: string, at: number): void {
+    const queue = this.queues.get(key)!;
+    if (queue.timer) clearTimeout(queue.timer);
+    queue.timer = setTimeout(() => {
+      queue.timer = undefined;
+      this.pump(key);
+    }, Math.max(0, at - this.now()));
+  }
+
+  private async finishUnstarted(run: RunRow, state: "skipped" | "canceled", reason: string): Promise<void> {
+    const now = this.now();
+    const events = await this.options.store.write([
+      { event: { run_id: run.id, ts: now, type: "run.finished", task_path: null, attempt: null, data: { state, reason } }, run: { id: run.id, state, reason, finished_at: now } },
+    ]);
+    this.publish(events);
+  }
+
+  async cancelRun(actor: Actor, id: string): Promise<RunObject> {
+    const stored = await this.storedRun(id);
+    const reason = `canceled by ${actor.name}`;
+    const controller = this.controllers.get(id);
+    if (controller) controller.cancel(reason);
+    else {
+      const queue = this.queues.get(this.keyOf(stored.run.namespace, stored.run.pipeline));
+      const index = queue?.waiting.findIndex((w) => w.prepared.run.id === id) ?? -1;
+      if (index < 0) throw new ServiceError("conflict", `run ${id} is ${stored.run.state}: there is nothing to cancel`);
+      queue!.waiting.splice(index, 1);
+      await this.finishUnstarted(stored.run, "canceled", reason);
+    }
+    await this.audit(actor, "run.cancel", id);
+    return this.getRun(id);
+  }
+
+  async listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {
+    const rows = await this.options.store.listRuns({
+      limit: query.limit + 1,
+      ...(query.namespace !== undefined ? { namespace: query.namespace } : {}),
+      ...(query.pipeline !== undefined ? { pipeline: query.pipeline } : {}),
+      ...(query.state !== undefined ? { state: query.state } : {}),
+      ...(query.cursor !== undefined ? { before: query.cursor } : {}),
+    });
+    const page = rows.slice(0, query.limit);
+    return { runs: page.map(summariseRun), next_cursor: rows.length > query.limit ? page[page.length - 1]!.id : null };
+  }
+
+  async getRun(id: string): Promise<RunObject> {
+    const stored = await this.storedRun(id);
+    return toRunObject(stored.run, stored.tasks);
+  }
+
+  private async storedRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] }> {
+    const stored = await this.options.store.getRun(id);
+    if (!stored) throw new ServiceError("not_found", `no run with id ${id}`);
+    return stored;
+  }
+
+  async readLogs(runId: string, task: string, query: LogQuery) {
+    const { tasks } = await this.storedRun(runId);
+    const attempts = tasks.filter((row) => row.path === task);
+    if (attempts.length === 0) throw new ServiceError("not_found", `run ${runId} has no task ${JSON.stringify(task)}`);
+    const row = query.attempt === undefined ? attempts.reduce((a, b) => (b.attempt > a.attempt ? b : a)) : attempts.find((a) => a.attempt === query.attempt);
+    if (!row) throw new ServiceError("not_found", `task ${task} of run ${runId} has no attempt ${query.attempt}`);
+    const offset = query.cursor === undefined ? 0 : Number(query.cursor);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new ServiceError("bad_request", "cursor: not a cursor from an earlier page");
+    if (!row.log_file) return { lines: [], next_cursor: null };
+    // The file comes from the store, never from the request.
+    const page = await readLog(row.log_file, { offset, limit: query.limit, ...(query.stream ? { stream: query.stream } : {}), ...(query.since !== undefined ? { sinceTs: query.since } : {}) });
+    return { lines: page.lines, next_cursor: page.nextOffset === null ? null : String(page.nextOffset) };
+  }
+
+  listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]> {
+    return this.options.store.listEvents(runId, afterSeq, limit);
+  }
+
+  subscribe(runId: string | null, listener: (event: LiveEvent) => void): () => void {
+    return this.bus.subscribe(runId, listener);
+  }
+
+  private publish(events: EventRow[]): void {
+    for (const event of events) this.bus.publish(event.run_id, { kind: "event", event });
+  }
+
+  // ── the rest ─────────────────────────────────────────────────────────────
+
+  listNamespaces() {
+    return this.options.store.listNamespaces();
+  }
+
+  async listAudit(query: { limit: number; before?: number }) {
+    const rows = await this.options.store.listAudit({ limit: query.limit + 1, ...(query.before !== undefined ? { before: query.before } : {}) });
+    const page = rows.slice(0, query.limit);
+    return {
+      entries: page.map((row) => ({ ...row, ts: new Date(row.ts).toISOString() })),
+      next_cursor: rows.length > query.limit ? page[page.length - 1]!.seq : null,
+    };
+  }
+
+  private async audit(actor: Actor, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
+    await this.options.store.appendAudit({ ts: this.now(), actor: actor.name, action, target, details });
+  }
+
+  async metrics(): Promise<string> {
+    const waiting = [...this.queues.values()].reduce((sum, queue) => sum + queue.waiting.length, 0);
+    return renderMetrics({
+      runsRunning: this.controllers.size,
+      runsWaiting: waiting,
+      slotsInUse: this.slots.inUse,
+      slotsCapacity: this.slots.capacity,
+      uptimeMs: this.now() - this.startedAt,
+      runsByState: await this.countRunsByState(),
+    });
+  }
+
+  private async countRunsByState(): Promise<Partial<Record<RunState, number>>> {
+    const states: RunState[] = ["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"];
+    const counts = await Promise.all(states.map((state) => this.options.store.countRuns({ states: [state] })));
+    return Object.fromEntries(states.map((state, index) => [state, counts[index]!]));
+  }
+
+  /**
+   * Relative paths in a definition (cwd, env_file, script) are relative to the
+   * file it was applied from, when that file is on this machine; else to the data folder.
+   */
+  private async baseDirOf(namespace: string): Promise<string> {
+    const origin = (await this.options.store.getNamespace(namespace))?.origin;
+    return origin?.path && isAbsolute(origin.path) && origin.host === hostname() ? dirname(origin.path) : this.options.dataDir;
+  }
+
+  health() {
+    return { status: this.draining ? ("draining" as const) : ("ok" as const), version: VERSION, uptime_ms: this.now() - this.startedAt };
+  }
+
+  /**
+   * SIGTERM: take no new work, let running runs finish for up to `graceMs`,
+   * then cancel what is left (TERM, then KILL after each task's grace).
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);
+    const all = Promise.all([...this.controllers.values()].map((controller) => controller.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)))]);
+    clearTimeout(timer);
+    if (timedOut) {
+      for (const controller of this.controllers.values()) controller.cancel("the engine is shutting down");
+      await all;
+    }
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  private refuseWhileDraining(): void {
+    if (this.draining) throw new ServiceError("unavailable", "the engine is shutting down and takes no new runs");
+  }
+
+  private keyOf(namespace: string, pipeline: string): string {
+    return `${namespace}/${pipeline}`;
+  }
+
+  private queueOf(namespace: string, pipeline: string): PipelineQueue {
+    const key = this.keyOf(namespace, pipeline);
+    let queue = this.queues.get(key);
+    if (!queue) this.queues.set(key, (queue = { running: new Map(), waiting: [] }));
+    return queue;
+  }
+}
+
+function notFoundPipeline(namespace: string, name: string): ServiceError {
+  return new ServiceError("not_found", `no pipeline ${namespace}/${name}`, { hint: "see the pipelines with: spire ls" });
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function summariseRun(run: RunRow): RunSummary {
+  return {
+    id: run.id,
+    namespace: run.namespace,
+    pipeline: run.pipeline,
+    state: run.state,
+    reason: run.reason,
+    trigger: run.trigger,
+    created_at: new Date(run.created_at).toISOString(),
+    started_at: iso(run.started_at),
+    finished_at: iso(run.finished_at),
+    duration_ms: run.started_at !== null && run.finished_at !== null ? run.finished_at - run.started_at : null,
+  };
+}

@@ -1,0 +1,40 @@
+/** The engine's live event stream: stored events and log lines, to whoever listens (SSE, CLI followers). */
+import type { LiveEvent } from "./service.js";
+
+type Listener = (event: LiveEvent) => void;
+
+export class EventBus {
+  private readonly byRun = new Map<string, Set<Listener>>();
+  private readonly everything = new Set<Listener>();
+
+  subscribe(runId: string | null, listener: Listener): () => void {
+    if (runId === null) {
+      this.everything.add(listener);
+      return () => this.everything.delete(listener);
+    }
+    let listeners = this.byRun.get(runId);
+    if (!listeners) this.byRun.set(runId, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.byRun.delete(runId);
+    };
+  }
+
+  hasListeners(runId: string): boolean {
+    return this.everything.size > 0 || this.byRun.has(runId);
+  }
+
+  publish(runId: string, event: LiveEvent): void {
+    for (const listener of this.byRun.get(runId) ?? []) safely(listener, event);
+    for (const listener of this.everything) safely(listener, event);
+  }
+}
+
+function safely(listener: Listener, event: LiveEvent): void {
+  try {
+    listener(event);
+  } catch {
+    // A listener's failure (a closed socket) must not stop the engine or other listeners.
+  }
+}
