@@ -1,0 +1,64 @@
+/**
+ * Starts a socket supervisor that outlives this process: in its own session
+ * (no terminal signal reaches it), not waited for, its stderr appended to a
+ * log file. Resolves once it listens; rejects with its own words when it
+ * refuses (another live supervisor owns the socket).
+ */
+import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+import { DEFAULT_NODE_FLAGS, SUPERVISOR_MAIN } from "./link.js";
+
+export interface DaemonOptions {
+  socketPath: string;
+  /** Exit after this long with no running attempt and no client (0: never). */
+  idleExitMs?: number;
+  /** Where the supervisor's stderr goes (appended); discarded when absent. */
+  logFile?: string;
+  env?: NodeJS.ProcessEnv;
+  nodeFlags?: string[];
+}
+
+export async function startSocketSupervisor(options: DaemonOptions): Promise<{ pid: number }> {
+  const args = [...(options.nodeFlags ?? DEFAULT_NODE_FLAGS), SUPERVISOR_MAIN, "--socket", options.socketPath];
+  if (options.idleExitMs !== undefined) args.push("--idle-exit-ms", String(options.idleExitMs));
+  let logFd: number | undefined;
+  if (options.logFile !== undefined) {
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    logFd = openSync(options.logFile, "a", 0o600);
+  }
+  try {
+    const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "pipe", logFd ?? "ignore"], env: options.env ?? process.env });
+    const status = await firstLine(child.stdout!, new Promise((resolve) => child.once("error", resolve)));
+    child.stdout!.destroy();
+    child.unref();
+    return parseStatus(status, child.exitCode);
+  } finally {
+    if (logFd !== undefined) closeSync(logFd);
+  }
+}
+
+/** The first line written to `stream`, or "" when it ends (or `failed` settles) first. */
+function firstLine(stream: NodeJS.ReadableStream, failed: Promise<unknown>): Promise<string> {
+  return new Promise((resolve) => {
+    let text = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      text += chunk;
+      if (text.includes("\n")) resolve(text.slice(0, text.indexOf("\n")));
+    });
+    stream.once("end", () => resolve(""));
+    void failed.then((error) => resolve(JSON.stringify({ type: "error", message: (error as Error).message })));
+  });
+}
+
+function parseStatus(line: string, exitCode: number | null): { pid: number } {
+  let status: { type?: string; pid?: number; message?: string } = {};
+  try {
+    status = JSON.parse(line) as typeof status;
+  } catch {
+    // said nothing we understand
+  }
+  if (status.type === "ready" && typeof status.pid === "number") return { pid: status.pid };
+  throw new Error(`spire supervisor did not start: ${status.message ?? `it exited${exitCode !== null ? ` with code ${exitCode}` : ""} without saying why`}`);
+}

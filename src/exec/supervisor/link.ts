@@ -1,0 +1,78 @@
+/**
+ * The engine's end of the wire to a supervisor: a child's stdin/stdout, or a
+ * Unix socket. Both look the same to SupervisorExecutor: write text, get
+ * lines, learn once why the wire closed.
+ */
+import { spawn } from "node:child_process";
+import { connect, type Socket } from "node:net";
+import type { Readable, Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { LineSplitter } from "./protocol.js";
+
+export interface Link {
+  write(text: string): void;
+  /** Called with each line from the supervisor, then once with why the wire closed. */
+  listen(onLine: (line: string) => void, onClose: (reason: string) => void): void;
+  /** Ends our side (a socket client leaving; a stdio child reads end of input). */
+  end(): void;
+  /** Whether the wire keeps this process alive (only while something waits on the supervisor). */
+  setRef(ref: boolean): void;
+  readonly pid: number | undefined;
+}
+
+export const SUPERVISOR_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
+
+function readLines(stream: Readable, onLine: (line: string) => void): void {
+  const splitter = new LineSplitter(onLine);
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => splitter.push(chunk));
+}
+
+const asSocket = (stream: Readable | Writable | null) => stream as unknown as Socket | null;
+
+export interface ChildOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Extra flags for node (the default keeps the young generation small: a smaller process forks faster). */
+  nodeFlags?: string[];
+}
+
+export const DEFAULT_NODE_FLAGS = ["--max-semi-space-size=2"];
+
+export function childLink(options: ChildOptions = {}): Link {
+  const flags = options.nodeFlags ?? DEFAULT_NODE_FLAGS;
+  // stderr is shared: the supervisor only writes there what a person should see.
+  const child = spawn(process.execPath, [...flags, SUPERVISOR_MAIN, "--stdio"], { stdio: ["pipe", "pipe", "inherit"], env: options.env ?? process.env });
+  child.stdin!.on("error", () => undefined); // EPIPE when it died; "close" below says why
+  return {
+    pid: child.pid,
+    write: (text) => void (child.stdin!.writable && child.stdin!.write(text)),
+    listen(onLine, onClose) {
+      readLines(child.stdout!, onLine);
+      child.once("error", (error) => onClose(`supervisor did not start: ${error.message}`));
+      child.once("close", (code, signal) => onClose(`supervisor exited: ${signal !== null ? `killed by ${signal}` : `exit code ${code}`}`));
+    },
+    end: () => child.stdin!.end(),
+    setRef(ref) {
+      for (const handle of [child, asSocket(child.stdin), asSocket(child.stdout)]) {
+        if (ref) handle?.ref();
+        else handle?.unref();
+      }
+    },
+  };
+}
+
+export function socketLink(socketPath: string): Link {
+  const socket = connect(socketPath);
+  let error: Error | undefined;
+  socket.on("error", (e) => (error = e));
+  return {
+    pid: undefined,
+    write: (text) => void (socket.writable && socket.write(text)),
+    listen(onLine, onClose) {
+      readLines(socket, onLine);
+      socket.once("close", () => onClose(`supervisor connection lost${error !== undefined ? `: ${error.message}` : " (the supervisor exited or closed it)"}`));
+    },
+    end: () => socket.end(),
+    setRef: (ref) => void (ref ? socket.ref() : socket.unref()),
+  };
+}

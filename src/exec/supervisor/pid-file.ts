@@ -1,0 +1,65 @@
+/**
+ * The pid file beside a supervisor's socket: who owns the socket. It holds
+ * "<pid> <start time>", so that a pid reused by an unrelated process is not
+ * taken for a live supervisor.
+ */
+import { readFile, unlink, writeFile } from "node:fs/promises";
+import { pidStartTime } from "./attempt-files.js";
+
+export function pidFileFor(socketPath: string): string {
+  return `${socketPath}.pid`;
+}
+
+interface Owner {
+  pid: number;
+  startTime: string | null;
+}
+
+async function readOwner(file: string): Promise<Owner | undefined> {
+  try {
+    const [pid, startTime] = (await readFile(file, "utf8")).trim().split(" ");
+    return Number.isInteger(Number(pid)) && Number(pid) > 0 ? { pid: Number(pid), startTime: startTime ?? null } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerAlive(owner: Owner): boolean {
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  const now = pidStartTime(owner.pid);
+  return owner.startTime === null || now === null || now === owner.startTime;
+}
+
+/**
+ * Creates the pid file exclusively; a stale one (its process gone) is
+ * replaced. Throws with a message for the user when a live supervisor owns it.
+ * (Two supervisors started in the same instant over a stale file could both
+ * win; the engine starts one at a time.)
+ */
+export async function claimPidFile(socketPath: string): Promise<void> {
+  const file = pidFileFor(socketPath);
+  const content = `${process.pid} ${pidStartTime(process.pid) ?? ""}\n`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await writeFile(file, content, { flag: "wx", mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = await readOwner(file);
+    if (owner !== undefined && owner.pid !== process.pid && ownerAlive(owner)) {
+      throw new Error(`another supervisor (pid ${owner.pid}) already serves ${socketPath}; not starting a second one`);
+    }
+    await unlink(file).catch(() => undefined);
+  }
+  throw new Error(`could not claim ${file}`);
+}
+
+/** Removes the pid file if it is still ours. */
+export async function releasePidFile(socketPath: string): Promise<void> {
+  const file = pidFileFor(socketPath);
+  if ((await readOwner(file))?.pid === process.pid) await unlink(file).catch(() => undefined);
+}
