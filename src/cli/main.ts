@@ -13,6 +13,7 @@ export function buildProgram(): Command {
     .description("A personal scheduler and pipeline runner: cron, grown up.")
     .version(VERSION, "-V, --version")
     .option("--data <dir>", "data folder (default: $SPIRE_DATA, or $XDG_DATA_HOME/spire, or ~/.local/share/spire)")
+    .option("--engine <url>", "the engine to talk to (default: $SPIRE_ENGINE, or the local engine's address file)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
@@ -26,19 +27,118 @@ export function buildProgram(): Command {
 
   program
     .command("run")
-    .description("run a pipeline from a definitions file and record it")
-    .argument("[pipeline]", "the pipeline to run (optional when the file has only one)")
-    .option("-f, --file <file>", "definitions file", "spire.yaml")
+    .description("run a pipeline: on the engine when one is running, else in this process (with -f), and record it")
+    .argument("[pipeline]", "the pipeline to run (NAME or NS/NAME; optional when the file has only one)")
+    .option("-f, --file <file>", "definitions file (default: spire.yaml when no engine is running)")
     .option("-a, --arg <key=value>", "a run argument (repeatable)", collect, [])
     .option("--json", "print only the final run object as JSON")
-    .option("--parallelism <n>", "tasks at once (default: the number of CPUs)")
+    .option("--detach", "print only the run id and return (engine only)")
+    .option("--partition <key>", "the run's queue partition (see queue.partition_limit)")
+    .option("--parallelism <n>", "tasks at once, for a run in this process (default: the number of CPUs)")
     .addHelpText(
       "after",
-      examples(["spire run -f examples/hello.yaml", "spire run -f backup.yaml backup --arg level=best", "spire run -f ci.yaml --json > run.json"]),
+      examples(["spire run -f examples/hello.yaml", "spire run backup --arg level=best", "spire run backup --detach", "spire run -f ci.yaml --json > run.json"]),
     )
-    .action(async (pipeline, options, command) =>
-      process.exit(await (await import("./commands/run.js")).runCommand(pipeline, { ...options, data: command.parent.opts().data })),
-    );
+    .action(async (pipeline, options, command) => process.exit(await (await import("./commands/run.js")).runCommand(pipeline, { ...options, ...globals(command) })));
+
+  program
+    .command("engine")
+    .description("run the engine in the foreground: HTTP API, scheduler, executor")
+    .option("-f, --file <file>", "definitions file to apply at start")
+    .option("--listen <host:port>", "address of the API (loopback unless --allow-remote)", "127.0.0.1:7431")
+    .option("--allow-remote", "allow a --listen address other machines can reach")
+    .option("--grace <duration>", "on SIGTERM, how long running tasks get to finish", "30s")
+    .option("--parallelism <n>", "tasks at once (default: the number of CPUs)")
+    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire"]))
+    .action(async (options, command) => (await import("./commands/engine.js")).engineCommand({ ...options, ...globals(command) }));
+
+  program
+    .command("apply")
+    .description("validate a definitions file and upsert it into the engine; prints what changed")
+    .option("-f, --file <file>", "definitions file", "spire.yaml")
+    .option("--ns <namespace>", "namespace (default: the file's, or a digest of host, user and path)")
+    .option("--prune", "remove the namespace's pipelines that the file no longer has")
+    .option("--dry-run", "say what would change, change nothing")
+    .option("--json", "print the change set as JSON")
+    .addHelpText("after", examples(["spire apply -f spire.yaml", "spire apply -f spire.yaml --prune --dry-run"]))
+    .action(async (options, command) => (await import("./commands/apply.js")).applyCommand({ ...options, ...globals(command) }));
+
+  program
+    .command("ls")
+    .description("pipelines, with their last result and next fire time")
+    .option("--ns <namespace>", "only this namespace")
+    .option("--json", "print JSON")
+    .addHelpText("after", examples(["spire ls", "spire ls --ns home --json"]))
+    .action(async (options, command) => (await import("./commands/listing.js")).lsCommand({ ...options, ...globals(command) }));
+
+  program
+    .command("ns")
+    .description("namespaces, with where their definitions came from")
+    .option("--json", "print JSON")
+    .addHelpText("after", examples(["spire ns"]))
+    .action(async (options, command) => (await import("./commands/listing.js")).nsCommand({ ...options, ...globals(command) }));
+
+  program
+    .command("cancel")
+    .description("cancel a run (its tasks get SIGTERM, then SIGKILL after their grace)")
+    .argument("<run>", "run id, a unique prefix, or `last`")
+    .option("--json", "print the run object")
+    .addHelpText("after", examples(["spire cancel last", "spire cancel 01jbx4k2"]))
+    .action(async (run, options, command) => (await import("./commands/control.js")).cancelCommand(run, { ...options, ...globals(command) }));
+
+  program
+    .command("retry")
+    .description("re-run the tasks of a run that failed (or TASK and all below it), keeping the ones that passed")
+    .argument("<run>", "run id, a unique prefix, or `last`")
+    .option("--from <task>", "re-run this task (or group) and everything that depends on it")
+    .option("--detach", "print only the new run's id")
+    .option("--json", "print only the final run object as JSON")
+    .addHelpText("after", examples(["spire retry last", "spire retry 01jbx4k2 --from compress"]))
+    .action(async (run, options, command) => process.exit(await (await import("./commands/control.js")).retryCommand(run, { ...options, ...globals(command) })));
+
+  for (const [action, description] of [
+    ["pause", "stop a pipeline's triggers (manual runs still work)"],
+    ["resume", "start a paused pipeline's triggers again"],
+    ["rm", "remove a pipeline (its run history stays)"],
+  ] as const) {
+    program
+      .command(action)
+      .description(description)
+      .argument("<pipeline>", "NAME or NS/NAME")
+      .option("--ns <namespace>", "the namespace, when NAME is in several")
+      .addHelpText("after", examples([`spire ${action} backup`, `spire ${action} home/backup`]))
+      .action(async (pipeline, options, command) => (await import("./commands/control.js")).pipelineCommand(action, pipeline, { ...options, ...globals(command) }));
+  }
+
+  const token = program.command("token").description("API tokens: create, list, revoke").addHelpText("after", examples(["TOKEN=$(spire token create --scope run --ttl 30d --name ci)", "spire token list", "spire token revoke 01jbx…"]));
+  token
+    .command("create")
+    .description("create a token; prints only the token")
+    .option("--scope <scope>", "read, run or admin", "read")
+    .option("--ttl <duration>", "lifetime, e.g. 30d (default: no expiry)")
+    .option("--name <name>", "a name to recognise it by (shown in the audit log)")
+    .addHelpText("after", examples(["spire token create --scope run --ttl 30d --name ci"]))
+    .action(async (options, command) => (await import("./commands/tokens.js")).tokenCreateCommand({ ...options, ...globals(command) }));
+  token
+    .command("list")
+    .description("tokens, with scope, expiry and whether revoked")
+    .option("--json", "print JSON")
+    .addHelpText("after", examples(["spire token list"]))
+    .action(async (options, command) => (await import("./commands/tokens.js")).tokenListCommand({ ...options, ...globals(command) }));
+  token
+    .command("revoke")
+    .description("revoke a token (takes effect at once)")
+    .argument("<id>", "the token's id, from spire token list")
+    .addHelpText("after", examples(["spire token revoke 01jbx4k2m9qz3v7c"]))
+    .action(async (id, options, command) => (await import("./commands/tokens.js")).tokenRevokeCommand(id, { ...options, ...globals(command) }));
+
+  program
+    .command("audit")
+    .description("who changed or started what, when")
+    .option("-n, --limit <n>", "how many", "50")
+    .option("--json", "print JSON")
+    .addHelpText("after", examples(["spire audit -n 20"]))
+    .action(async (options, command) => (await import("./commands/tokens.js")).auditCommand({ ...options, ...globals(command) }));
 
   program
     .command("runs")
@@ -49,7 +149,7 @@ export function buildProgram(): Command {
     .option("-n, --limit <n>", "how many", "20")
     .option("--json", "print JSON")
     .addHelpText("after", examples(["spire runs", "spire runs backup --status failed -n 5"]))
-    .action(async (pipeline, options, command) => (await import("./commands/runs.js")).runsCommand(pipeline, { ...options, data: command.parent.opts().data }));
+    .action(async (pipeline, options, command) => (await import("./commands/runs.js")).runsCommand(pipeline, { ...options, ...globals(command) }));
 
   program
     .command("show")
@@ -57,7 +157,7 @@ export function buildProgram(): Command {
     .argument("<run>", "run id, a unique prefix of one, or `last`")
     .option("--json", "print the run object (SPEC §5)")
     .addHelpText("after", examples(["spire show last", "spire show 01jbx4k2 --json"]))
-    .action(async (run, options, command) => (await import("./commands/show.js")).showCommand(run, { ...options, data: command.parent.opts().data }));
+    .action(async (run, options, command) => (await import("./commands/show.js")).showCommand(run, { ...options, ...globals(command) }));
 
   program
     .command("logs")
@@ -68,9 +168,17 @@ export function buildProgram(): Command {
     .option("--attempt <n>", "this attempt (default: the last)")
     .option("-t, --timestamps", "show each line's timestamp")
     .addHelpText("after", examples(["spire logs last", "spire logs last dump --stream stderr -t"]))
-    .action(async (run, task, options, command) => (await import("./commands/logs.js")).logsCommand(run, task, { ...options, data: command.parent.opts().data }));
+    .action(async (run, task, options, command) => (await import("./commands/logs.js")).logsCommand(run, task, { ...options, ...globals(command) }));
 
   return program;
+}
+
+/** --data and --engine, given before or after the command name. */
+function globals(command: Command): { data?: string; engine?: string } {
+  let root: Command = command;
+  while (root.parent) root = root.parent;
+  const options = { ...root.opts(), ...command.optsWithGlobals() } as { data?: string; engine?: string };
+  return { ...(options.data !== undefined ? { data: options.data } : {}), ...(options.engine !== undefined ? { engine: options.engine } : {}) };
 }
 
 function collect(value: string, previous: string[]): string[] {

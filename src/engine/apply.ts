@@ -16,7 +16,7 @@ export async function applyDefinitions(store: Store, actor: Actor, request: Appl
     throw new ServiceError("invalid_definitions", `${fileName} has ${count} error${count === 1 ? "" : "s"}; nothing was applied`, parsed.errors);
   }
   const file = parsed.file;
-  const namespace = request.namespace ?? file.namespace;
+  const namespace = request.namespace ?? file.namespace ?? request.defaultNamespace;
   if (namespace === undefined) {
     throw new ServiceError("bad_request", "no namespace: set `namespace:` in the file or pass one (spire apply --ns NAME)");
   }

@@ -44,8 +44,10 @@ export interface ApplyRequest {
   text: string;
   /** Shown in error positions; default "spire.yaml". */
   fileName?: string;
-  /** Overrides the file's `namespace:`; one of the two is required over the API. */
+  /** Overrides the file's `namespace:`. */
   namespace?: string;
+  /** Used when neither `namespace` nor the file names one (the CLI sends the digest of host, user and path). */
+  defaultNamespace?: string;
   prune: boolean;
   dryRun: boolean;
   /** Where the file came from (the CLI sends its host, user, absolute path). */

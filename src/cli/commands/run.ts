@@ -4,6 +4,7 @@
  * timestamped lines elsewhere. Ctrl-C cancels the run and waits until every
  * process group is gone.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { LocalExecutor } from "../../exec/local-executor.js";
@@ -17,17 +18,72 @@ import type { SpireFile } from "../../spec/schema.js";
 import { CliError, EXIT } from "../errors.js";
 import { loadFileOrFail, openStore } from "../context.js";
 import { createRenderer } from "../render/run-renderer.js";
+import { EngineClient, engineAnswers, findEngine } from "../client.js";
+import { followRun } from "../follow.js";
+import { resolvePipeline } from "./control.js";
+import type { RunObject } from "../../engine/run-object.js";
 
 export interface RunOptions {
-  file: string;
+  file?: string;
   arg: string[];
   json?: boolean;
   parallelism?: string;
+  detach?: boolean;
+  partition?: string;
   data?: string;
+  engine?: string;
 }
 
+const DEFAULT_FILE = "spire.yaml";
+
+/**
+ * `spire run PIPELINE` runs on the engine; `spire run -f FILE [PIPELINE]` too
+ * when an engine answers (the file is applied first), and in this process
+ * when none does.
+ */
 export async function runCommand(pipelineName: string | undefined, options: RunOptions): Promise<number> {
   const args = parseArgPairs(options.arg);
+  const target = findEngine(options);
+  const engineUp = target !== undefined && (await engineAnswers(target));
+  if (engineUp) return runOnEngine(new EngineClient(target), pipelineName, args, options);
+  if (options.detach) throw new CliError("--detach needs a running engine", EXIT.unreachable, "Start one with: spire engine");
+  if (options.file === undefined && pipelineName !== undefined && !existsSync(DEFAULT_FILE)) {
+    throw new CliError(`no engine is running, and there is no ${DEFAULT_FILE} here to run ${pipelineName} from`, EXIT.unreachable, "Start the engine (spire engine), or give the file: spire run -f FILE PIPELINE");
+  }
+  return runLocally(pipelineName, args, { ...options, file: options.file ?? DEFAULT_FILE });
+}
+
+async function runOnEngine(client: EngineClient, pipelineName: string | undefined, args: Record<string, string>, options: RunOptions): Promise<number> {
+  let namespace: string | undefined;
+  let name = pipelineName;
+  if (options.file !== undefined) {
+    const { file, path } = await loadFileOrFail(options.file);
+    name = choosePipeline(file, pipelineName, options.file);
+    const origin = originOf(path);
+    const change = await client.call<{ namespace: string }>("POST", "/apply", {
+      text: readFileSync(path, "utf8"),
+      file_name: options.file,
+      default_namespace: defaultNamespace(origin.host, origin.user, path),
+      prune: false,
+      dry_run: false,
+      origin,
+    });
+    namespace = change.namespace;
+  }
+  if (name === undefined) throw new CliError("which pipeline?", EXIT.usage, "For example: spire run backup   (see them with: spire ls)");
+  const pipeline = namespace ? { namespace, name } : await resolvePipeline(client, name);
+  const run = await client.call<RunObject>("POST", `/pipelines/${encodeURIComponent(pipeline.namespace)}/${encodeURIComponent(pipeline.name)}/runs`, {
+    args,
+    ...(options.partition ? { partition: options.partition } : {}),
+  });
+  if (options.detach) {
+    process.stdout.write(`${run.id}\n`);
+    return EXIT.ok;
+  }
+  return followRun(client, run, { json: options.json === true });
+}
+
+async function runLocally(pipelineName: string | undefined, args: Record<string, string>, options: RunOptions & { file: string }): Promise<number> {
   const parallelism = parseParallelism(options.parallelism);
   const { file, path } = await loadFileOrFail(options.file);
   const name = choosePipeline(file, pipelineName, options.file);

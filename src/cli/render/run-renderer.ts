@@ -16,7 +16,8 @@ export interface Renderer {
   onChange(change: RunChange): void;
   /** A message for the person watching (e.g. after Ctrl-C). */
   note(text: string): void;
-  finish(run: RunObject, rows: TaskRunRow[]): Promise<void>;
+  /** `tails`: last lines of failed tasks known from elsewhere (a followed run reads them through the API). */
+  finish(run: RunObject, rows: TaskRunRow[], tails?: Map<string, LogLine[]>): Promise<void>;
 }
 
 export interface RendererOptions {
@@ -36,6 +37,9 @@ class Tails {
   readonly byPath = new Map<string, LogLine[]>();
   record(change: RunChange): void {
     if (change.type === "task" && change.tail) this.byPath.set(change.row.path, change.tail);
+  }
+  merge(tails: Map<string, LogLine[]> | undefined): void {
+    for (const [path, lines] of tails ?? []) this.byPath.set(path, lines);
   }
 }
 
@@ -101,7 +105,8 @@ class PlainRenderer implements Renderer {
   note(text: string): void {
     this.print(text);
   }
-  async finish(run: RunObject): Promise<void> {
+  async finish(run: RunObject, _rows: TaskRunRow[], tails?: Map<string, LogLine[]>): Promise<void> {
+    this.tails.merge(tails);
     for (const line of summaryLines(run, this.tails)) process.stdout.write(`${line}\n`);
   }
 }
@@ -121,7 +126,8 @@ class TreeRenderer implements Renderer {
   note(text: string): void {
     this.tree.note(text);
   }
-  async finish(run: RunObject): Promise<void> {
+  async finish(run: RunObject, _rows: TaskRunRow[], tails?: Map<string, LogLine[]>): Promise<void> {
+    this.tails.merge(tails);
     this.tree.stop();
     for (const line of summaryLines(run, this.tails)) process.stdout.write(`${line}\n`);
   }

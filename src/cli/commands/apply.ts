@@ -1,0 +1,43 @@
+/** `spire apply -f FILE`: validate, then upsert into the engine's namespace; prints the change set. */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import pc from "picocolors";
+import type { ChangeSet } from "../../engine/service.js";
+import { defaultNamespace, originOf } from "../../spec/namespace.js";
+import { CliError, EXIT } from "../errors.js";
+import { requireEngine } from "../client.js";
+
+export async function applyCommand(options: { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; data?: string; engine?: string }): Promise<void> {
+  const path = resolve(options.file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new CliError(`cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error)}`, EXIT.usage);
+  }
+  const client = await requireEngine(options);
+  const origin = originOf(path);
+  const change = await client.call<ChangeSet>("POST", "/apply", {
+    text,
+    file_name: options.file,
+    ...(options.ns ? { namespace: options.ns } : {}),
+    default_namespace: defaultNamespace(origin.host, origin.user, path),
+    prune: options.prune === true,
+    dry_run: options.dryRun === true,
+    origin,
+  });
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(change, null, 2)}\n`);
+    return;
+  }
+  const verb = change.dry_run ? "would be" : "";
+  process.stdout.write(`${change.dry_run ? pc.yellow("dry run: nothing applied\n") : ""}namespace ${pc.bold(change.namespace)}\n`);
+  const section = (label: string, names: string[], mark: string, paint: (text: string) => string) => {
+    for (const name of names) process.stdout.write(`  ${paint(`${mark} ${name}`)}  ${pc.dim(`${verb} ${label}`.trim())}\n`);
+  };
+  section("created", change.created, "+", pc.green);
+  section("changed", change.changed, "~", pc.yellow);
+  section("removed", change.removed, "-", pc.red);
+  section("unchanged", change.unchanged, "=", pc.dim);
+  process.stdout.write(pc.dim(`${change.created.length} created, ${change.changed.length} changed, ${change.unchanged.length} unchanged, ${change.removed.length} removed\n`));
+}

@@ -1,0 +1,126 @@
+/**
+ * `spire engine`: the long-running engine in the foreground — HTTP API,
+ * executor (through a small supervisor process, so spawning stays fast
+ * however large this heap grows), history — with structured logs.
+ * SIGTERM drains: no new runs, running ones get `--grace` to finish, then
+ * their process groups are stopped. A second SIGTERM exits at once.
+ */
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { availableParallelism } from "node:os";
+import pino from "pino";
+import pretty from "pino-pretty";
+import { Engine } from "../../engine/engine.js";
+import { SupervisorExecutor } from "../../exec/supervisor/client.js";
+import { loadOrCreateSecret, TokenAuthority } from "../../api/auth.js";
+import { startApiServer } from "../../api/server.js";
+import { originOf, defaultNamespace } from "../../spec/namespace.js";
+import { parseDurationMs } from "../../spec/units.js";
+import { CliError, EXIT } from "../errors.js";
+import { dataDir, databaseFile } from "../data-dir.js";
+import { openSqliteStore } from "../../store/sqlite/index.js";
+import { ADDRESS_FILE } from "../client.js";
+
+export interface EngineOptions {
+  file?: string;
+  listen: string;
+  data?: string;
+  allowRemote?: boolean;
+  grace: string;
+  parallelism?: string;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+export function parseListen(listen: string, allowRemote: boolean): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(listen.trim());
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) throw new CliError(`--listen ${JSON.stringify(listen)} is not HOST:PORT`, EXIT.usage, "For example: --listen 127.0.0.1:7431");
+  const host = match[1]!.replace(/^\[(.*)\]$/, "$1");
+  if (!LOOPBACK.has(host) && !LOOPBACK.has(match[1]!) && !host.startsWith("127.") && !allowRemote) {
+    throw new CliError(
+      `refusing to listen on ${listen}: that is reachable from other machines`,
+      EXIT.usage,
+      "The API runs tasks on this machine. If you mean it, pass --allow-remote (and put TLS in front), or tunnel the loopback port (ssh -L, Tailscale).",
+    );
+  }
+  return { host, port };
+}
+
+export async function engineCommand(options: EngineOptions): Promise<void> {
+  const { host, port } = parseListen(options.listen, options.allowRemote === true);
+  const graceMs = parseDurationMs(options.grace);
+  if (graceMs === undefined) throw new CliError(`--grace ${JSON.stringify(options.grace)} is not a duration`, EXIT.usage, "For example: --grace 30s");
+  const parallelism = options.parallelism === undefined ? availableParallelism() : Number(options.parallelism);
+  if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number ≥ 1`, EXIT.usage);
+  const dir = dataDir(options.data);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
+  const store = openSqliteStore(databaseFile(dir));
+  await store.init();
+  const executor = await SupervisorExecutor.startChild();
+  const engine = new Engine({ store, executor, dataDir: dir, parallelism, logger });
+  const recovered = await engine.recover();
+  if (recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
+
+  if (options.file) await applyAtStart(engine, options.file, logger);
+
+  const auth = new TokenAuthority(store, await loadOrCreateSecret(dir));
+  await auth.ensureLocalToken(dir);
+  const server = await startApiServer({ service: engine, auth, host, port, logger });
+  const addressFile = join(dir, ADDRESS_FILE);
+  writeFileSync(addressFile, JSON.stringify({ url: server.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
+  chmodSync(addressFile, 0o600);
+  logger.info({ url: server.url, data: dir, parallelism }, `engine listening on ${server.url}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(EXIT.interrupted);
+    }
+    stopping = true;
+    logger.info({ signal, grace_ms: graceMs }, "draining: no new runs; waiting for running ones");
+    await engine.drain(graceMs);
+    await server.close();
+    await executor.shutdown();
+    await store.close();
+    removeAddressFile(addressFile);
+    logger.info("engine stopped");
+    process.exit(EXIT.ok);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+async function applyAtStart(engine: Engine, file: string, logger: pino.Logger): Promise<void> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, EXIT.usage);
+  }
+  const origin = originOf(path);
+  try {
+    const change = await engine.apply(
+      { name: "local", scope: "admin" },
+      { text, fileName: file, defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin },
+    );
+    logger.info(change, `applied ${file}`);
+  } catch (error) {
+    const details = (error as { details?: unknown }).details;
+    const lines = Array.isArray(details) ? details.map((item: { file?: string; line?: number; column?: number; keyPath?: string; message?: string }) => `${item.file}:${item.line}:${item.column}  ${item.keyPath}: ${item.message}`) : [];
+    throw new CliError(`${(error as Error).message}${lines.length ? `\n${lines.join("\n")}` : ""}`, EXIT.usage, "The engine did not start. Fix the file (spire validate -f FILE) and try again.");
+  }
+}
+
+function removeAddressFile(file: string): void {
+  try {
+    const current = JSON.parse(readFileSync(file, "utf8")) as { pid?: number };
+    if (current.pid === process.pid) rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
+}
