@@ -1,0 +1,164 @@
+/**
+ * API tokens: HS256 JWTs signed with the engine's secret. The JWT carries who
+ * (sub), what it may do (scope) and its record id (jti); the record in the
+ * store is what makes it valid, so revoking it takes effect on the next request.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { SignJWT, jwtVerify } from "jose";
+import type { Actor, Scope, TokenInfo } from "../engine/service.js";
+import type { Store, TokenRow } from "../store/port.js";
+import { assertPrivateFile, writePrivateFile } from "./secret.js";
+
+export { loadOrCreateSecret } from "./secret.js";
+
+export type TokenStore = Pick<Store, "createToken" | "getToken" | "listTokens" | "revokeToken" | "touchToken" | "appendAudit">;
+
+const SCOPES: readonly Scope[] = ["read", "run", "admin"];
+/** last_used_at is for people ("is this token still used?"): minute precision spares a write per request. */
+const TOUCH_EVERY_MS = 60_000;
+const LOCAL_TOKEN_NAME = "local";
+
+export function scopeAllows(held: Scope, needed: Scope): boolean {
+  return SCOPES.indexOf(held) >= SCOPES.indexOf(needed);
+}
+
+export function isScope(value: unknown): value is Scope {
+  return typeof value === "string" && (SCOPES as readonly string[]).includes(value);
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function tokenInfo(row: TokenRow): TokenInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    created_at: iso(row.created_at)!,
+    expires_at: iso(row.expires_at),
+    revoked_at: iso(row.revoked_at),
+    last_used_at: iso(row.last_used_at),
+  };
+}
+
+export interface IssueRequest {
+  name: string;
+  scope: Scope;
+  ttlMs?: number;
+}
+
+export class TokenAuthority {
+  private readonly touchedAt = new Map<string, number>();
+
+  constructor(
+    private readonly store: TokenStore,
+    private readonly secret: Uint8Array,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records the token, then signs it; the JWT is returned once and never stored. */
+  async issue(request: IssueRequest, by?: Actor): Promise<{ token: string; info: TokenInfo }> {
+    const id = randomBytes(16).toString("base64url");
+    const createdAt = this.now();
+    const expiresAt = request.ttlMs === undefined ? null : createdAt + request.ttlMs;
+    const row: TokenRow = { id, name: request.name, scope: request.scope, created_at: createdAt, expires_at: expiresAt, revoked_at: null, last_used_at: null };
+    await this.store.createToken(row);
+    const jwt = new SignJWT({ scope: request.scope })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(request.name)
+      .setJti(id)
+      .setIssuedAt(Math.floor(createdAt / 1000));
+    if (expiresAt !== null) jwt.setExpirationTime(Math.floor(expiresAt / 1000));
+    const token = await jwt.sign(this.secret);
+    if (by) await this.audit(by, "token.create", id, { name: request.name, scope: request.scope, expires_at: iso(expiresAt) });
+    return { token, info: tokenInfo(row) };
+  }
+
+  /** The actor a token stands for, or undefined for anything not valid right now (never throws on bad input). */
+  async verify(token: string): Promise<Actor | undefined> {
+    const claims = await this.verifySignature(token);
+    if (!claims) return undefined;
+    const row = await this.store.getToken(claims.jti);
+    if (!row || row.revoked_at !== null || row.name !== claims.sub || row.scope !== claims.scope) return undefined;
+    const now = this.now();
+    if (row.expires_at !== null && row.expires_at <= now) return undefined;
+    this.touch(row.id, now);
+    return { name: row.name, scope: row.scope };
+  }
+
+  async list(): Promise<TokenInfo[]> {
+    return (await this.store.listTokens()).map(tokenInfo);
+  }
+
+  /** False when the id is unknown or already revoked. */
+  async revoke(id: string, by?: Actor): Promise<boolean> {
+    const revoked = await this.store.revokeToken(id, this.now());
+    this.touchedAt.delete(id);
+    if (revoked && by) await this.audit(by, "token.revoke", id, {});
+    return revoked;
+  }
+
+  /**
+   * The admin token of the local CLI, in `<dataDir>/token` (0600): reused
+   * while it still verifies, otherwise the old "local" token is revoked and a
+   * new one written.
+   */
+  async ensureLocalToken(dataDir: string): Promise<string> {
+    const file = join(dataDir, "token");
+    const existing = await readTokenFile(file);
+    if (existing) {
+      const actor = await this.verify(existing);
+      if (actor?.name === LOCAL_TOKEN_NAME && actor.scope === "admin") return existing;
+    }
+    for (const row of await this.store.listTokens()) {
+      if (row.name === LOCAL_TOKEN_NAME && row.revoked_at === null) await this.store.revokeToken(row.id, this.now());
+    }
+    const { token } = await this.issue({ name: LOCAL_TOKEN_NAME, scope: "admin" });
+    await writePrivateFile(file, `${token}\n`);
+    return token;
+  }
+
+  private async verifySignature(token: string): Promise<{ sub: string; jti: string; scope: Scope } | undefined> {
+    try {
+      // Only HS256: `alg: none` and every other algorithm are refused by the allow-list.
+      const { payload } = await jwtVerify(token, this.secret, { algorithms: ["HS256"], currentDate: new Date(this.now()) });
+      const { sub, jti, scope } = payload;
+      if (typeof sub !== "string" || typeof jti !== "string" || !isScope(scope)) return undefined;
+      return { sub, jti, scope };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private touch(id: string, now: number): void {
+    const last = this.touchedAt.get(id);
+    if (last !== undefined && now - last < TOUCH_EVERY_MS) return;
+    this.touchedAt.set(id, now);
+    // Not awaited: a lost "last used" time is not worth delaying a request for.
+    this.store.touchToken(id, now).catch(() => this.touchedAt.delete(id));
+  }
+
+  private async audit(by: Actor, action: string, target: string, details: Record<string, unknown>): Promise<void> {
+    await this.store.appendAudit({ ts: this.now(), actor: by.name, action, target, details });
+  }
+}
+
+/**
+ * The token in a private file, or undefined when it is missing or empty, or
+ * when others could read it: such a token counts as leaked and is replaced.
+ */
+async function readTokenFile(file: string): Promise<string | undefined> {
+  try {
+    await assertPrivateFile(file);
+  } catch {
+    return undefined;
+  }
+  try {
+    const text = (await readFile(file, "utf8")).trim();
+    return text === "" ? undefined : text;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}

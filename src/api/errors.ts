@@ -1,0 +1,100 @@
+/**
+ * Every error answer is `{ error: { code, message, details } }`. Statuses are
+ * decided here and nowhere else: ServiceError codes, validation problems,
+ * and the framework's own refusals (body too large, unknown media type).
+ */
+import type { z } from "zod";
+import { ServiceError, type ServiceErrorCode } from "../engine/service.js";
+
+/** Codes the HTTP layer adds to the service's own. */
+export type ApiErrorCode = ServiceErrorCode | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal";
+
+const STATUS: Record<ApiErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  queue_full: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_args: 422,
+  invalid_definitions: 422,
+  internal: 500,
+  unavailable: 503,
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details: unknown = null,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+
+  body(): { error: { code: string; message: string; details: unknown } } {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+/** The framework's 4xx errors carry a statusCode; these are the ones a client can cause. */
+const FRAMEWORK_CODES: Record<number, ApiErrorCode> = {
+  400: "bad_request",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+/**
+ * Turns anything thrown while answering into an ApiError, or undefined for
+ * an unexpected error (a 500 whose message must not reach the client).
+ */
+export function toApiError(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ServiceError) return new ApiError(error.code, error.message, error.details);
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    const code = FRAMEWORK_CODES[status] ?? "bad_request";
+    return new ApiError(code, frameworkMessage(code, error as Error));
+  }
+  return undefined;
+}
+
+function frameworkMessage(code: ApiErrorCode, error: Error): string {
+  switch (code) {
+    case "payload_too_large":
+      return "the request body is larger than 5 MiB";
+    case "unsupported_media_type":
+      return "unsupported Content-Type: send application/json (or YAML as text/yaml to /apply)";
+    default:
+      // Framework messages name the problem (bad URL, empty body) without echoing the body.
+      return error.message;
+  }
+}
+
+/** One line per problem, each prefixed by where it is: `query.limit: expected …`. */
+export function describeIssues(location: string, issues: readonly z.core.$ZodIssue[]): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const where = [location, ...issue.path.map(String)].join(".");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) lines.push(`${where}.${key}: unknown ${location === "body" ? "field" : "parameter"}`);
+    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+      lines.push(`${where}: required`);
+    } else {
+      lines.push(`${where}: ${issue.message}`);
+    }
+  }
+  return lines;
+}
+
+export function validationError(problems: string[]): ApiError {
+  return new ApiError("bad_request", `invalid request: ${problems.join("; ")}`, problems);
+}

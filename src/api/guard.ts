@@ -1,0 +1,48 @@
+/**
+ * Defences that do not depend on the route: Host and Origin checks against
+ * DNS rebinding (a web page on another site that resolves its own name to
+ * 127.0.0.1 reaches the engine with a foreign Host), and security headers.
+ */
+import { networkInterfaces } from "node:os";
+
+const WILDCARDS = new Set(["0.0.0.0", "::", ""]);
+
+const hostPort = (host: string, port: number) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`);
+
+/** Every `host:port` a legitimate client may send in Host, in lower case. */
+export function allowedHostSet(listenHost: string, port: number, extra: readonly string[] = []): Set<string> {
+  const hosts = new Set([hostPort("localhost", port), hostPort("127.0.0.1", port), hostPort("::1", port)]);
+  if (WILDCARDS.has(listenHost)) {
+    // Listening on every interface: the machine's own addresses are its names.
+    for (const addresses of Object.values(networkInterfaces())) {
+      for (const address of addresses ?? []) hosts.add(hostPort(address.address.split("%")[0]!, port));
+    }
+  } else {
+    hosts.add(hostPort(listenHost, port));
+  }
+  for (const entry of extra) {
+    const name = entry.toLowerCase();
+    hosts.add(name);
+    // A name given without a port means this server's port.
+    if (!/:\d+$/.test(name) || (name.startsWith("[") && name.endsWith("]"))) hosts.add(hostPort(name.replace(/^\[|\]$/g, ""), port));
+  }
+  return new Set([...hosts].map((host) => host.toLowerCase()));
+}
+
+/** Why a request is refused, or undefined when its Host and Origin are acceptable. */
+export function hostProblem(allowed: Set<string>, host: string | undefined, origin: string | undefined): string | undefined {
+  if (!host || !allowed.has(host.toLowerCase())) return `host ${JSON.stringify(host ?? "")} is not allowed: use the engine's address, or add the name to the engine's allowed hosts`;
+  if (origin === undefined) return undefined;
+  const match = /^https?:\/\/([^/]+)$/i.exec(origin);
+  if (!match || !allowed.has(match[1]!.toLowerCase())) return `origin ${JSON.stringify(origin)} is not allowed`;
+  return undefined;
+}
+
+export const SECURITY_HEADERS: Record<string, string> = {
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "cross-origin-resource-policy": "same-origin",
+};

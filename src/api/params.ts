@@ -1,0 +1,62 @@
+/**
+ * Building blocks for route parameters. Query strings arrive as text, so
+ * numbers and booleans are parsed here, with one message per parameter that
+ * says what was expected.
+ */
+import { z } from "zod";
+import { NAME_PATTERN } from "../spec/schema.js";
+import { DURATION_PATTERN, parseDurationMs } from "../spec/units.js";
+
+/** A whole number in [min, max], given as text in a query string. */
+export function wholeNumber(min: number, max: number) {
+  const error = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** `true`/`false`/`1`/`0` in a query string. */
+export const flag = z
+  .enum(["true", "false", "1", "0"], { error: "expected true or false" })
+  .transform((value) => value === "true" || value === "1");
+
+export const nameParam = (what: string) =>
+  z
+    .string()
+    .max(200, { error: `a ${what} name is at most 200 characters` })
+    .regex(NAME_PATTERN, { error: `expected a ${what} name: letters, digits, '_', '.' and '-', not starting with '.' or '-'` });
+
+/** Run ids are 16 lowercase letters and digits; anything else cannot name a run. */
+export const runId = z.string().regex(/^[0-9a-z]{1,64}$/, { error: "expected a run id (lowercase letters and digits)" });
+
+/**
+ * A task path as the engine writes it: names joined by `/`, array copies as
+ * `[n]`. Checked here so that nothing like `..`, `/etc/passwd` or a NUL ever
+ * reaches the service; the service looks the task up in the store anyway.
+ */
+export const TASK_PATH_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\[\d+\])*(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\[\d+\])*)*$/;
+
+export const taskPath = z
+  .string()
+  .max(1000, { error: "a task path is at most 1000 characters" })
+  .regex(TASK_PATH_PATTERN, { error: "expected a task path such as dump, checks/size or shards[2]" })
+  .refine((path) => !path.split("/").some((part) => part === ".." || part === "."), { error: "a task path has no '.' or '..' parts" });
+
+/** A time in a query: epoch milliseconds or an ISO 8601 date-time; gives epoch ms. */
+export const timeParam = z
+  .string()
+  .refine((text) => parseTime(text) !== undefined, { error: "expected epoch milliseconds or an ISO 8601 time" })
+  .transform((text) => parseTime(text)!);
+
+function parseTime(text: string): number | undefined {
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** A token lifetime: `30d`, `12h`, or a number of seconds. */
+export const ttl = z
+  .union([z.number().positive(), z.string().regex(DURATION_PATTERN)], { error: "expected a duration such as 12h or 30d, or a number of seconds" })
+  .transform((value) => parseDurationMs(value)!)
+  .refine((ms) => ms >= 1000 && ms <= 10 * 365 * 86_400_000, { error: "expected a lifetime from 1s to 10 years" });
+
+export const cursor = z.string().min(1).max(500, { error: "a cursor is at most 500 characters" });

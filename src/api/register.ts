@@ -1,0 +1,90 @@
+/**
+ * Turns the route table into Fastify routes: authentication before the body
+ * is read, validation of every request part with the route's zod schemas,
+ * and the handler's answer with the route's success status.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import type { Actor, Scope } from "../engine/service.js";
+import { scopeAllows, type TokenAuthority } from "./auth.js";
+import { ApiError, describeIssues, validationError } from "./errors.js";
+import { pathPattern, type AnyRoute, type ApiDeps, type RouteContext } from "./route.js";
+
+export const API_PREFIX = "/api/v1";
+/** JWTs of Spire are a few hundred bytes; a longer header is not worth verifying. */
+const MAX_TOKEN_LENGTH = 4096;
+
+const actors = new WeakMap<FastifyRequest, Actor>();
+
+/** `{x}` → `:x`; a `{task}` path runs to the end of the URL and is split by the route itself. */
+function routerPath(path: string): string {
+  return API_PREFIX + path.replace(/\{task\}.*$/, "*").replace(/\{([a-z_]+)\}/g, ":$1");
+}
+
+export function registerRoutes(app: FastifyInstance, routes: readonly AnyRoute[], deps: ApiDeps): void {
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: routerPath(route.path),
+      onRequest: route.scope === "open" ? undefined : async (request) => authenticate(deps.auth, request, route.scope as Scope),
+      handler: async (request, reply) => answer(route, deps, request, reply),
+    });
+  }
+}
+
+async function authenticate(auth: TokenAuthority, request: FastifyRequest, scope: Scope): Promise<void> {
+  const header = request.headers.authorization;
+  if (!header) throw new ApiError("unauthorized", "no token: send `Authorization: Bearer <token>` (make one with `spire token create`)");
+  const match = /^Bearer +(\S+)$/i.exec(header);
+  if (!match || match[1]!.length > MAX_TOKEN_LENGTH) throw new ApiError("unauthorized", "the Authorization header is not `Bearer <token>`");
+  const actor = await auth.verify(match[1]!);
+  if (!actor) throw new ApiError("unauthorized", "the token is not valid: it is malformed, expired or revoked, or was made by another engine");
+  if (!scopeAllows(actor.scope, scope)) {
+    throw new ApiError("forbidden", `this needs a token with the ${scope} scope; this one (${actor.name}) has ${actor.scope}`);
+  }
+  actors.set(request, actor);
+}
+
+export function actorOf(request: FastifyRequest): Actor | undefined {
+  return actors.get(request);
+}
+
+async function answer(route: AnyRoute, deps: ApiDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const ctx = validate(route, deps, request, reply);
+  const result = await route.handler(ctx);
+  if (result === reply || reply.sent) return reply;
+  if (reply.statusCode === 200 && route.status) reply.code(route.status);
+  if (result === undefined) return reply.send();
+  return result;
+}
+
+function validate(route: AnyRoute, deps: ApiDeps, request: FastifyRequest, reply: FastifyReply): RouteContext<unknown, unknown, unknown> {
+  const problems: string[] = [];
+  const parse = (location: string, schema: z.ZodType | undefined, value: unknown) => {
+    if (!schema) return value;
+    const result = schema.safeParse(value, { reportInput: true });
+    if (result.success) return result.data;
+    problems.push(...describeIssues(location, result.error.issues));
+    return undefined;
+  };
+  const params = parse("path", route.params, route.rawParams ? route.rawParams(request) : request.params);
+  const query = parse("query", route.query, request.query ?? {});
+  const headers = parse("header", route.headers, request.headers) as Record<string, unknown>;
+  let body: unknown;
+  let text: string | undefined;
+  if (typeof request.body === "string") {
+    if (!route.textBody) throw new ApiError("unsupported_media_type", "this route takes a JSON body: send Content-Type: application/json");
+    text = request.body;
+  } else if (route.body) {
+    body = parse("body", route.body, request.body === undefined ? {} : request.body);
+  }
+  if (problems.length > 0) throw validationError(problems);
+  return { actor: actors.get(request), params, query, body, headers: headers ?? {}, text, request, reply, deps };
+}
+
+/** The methods that exist for a path (for 405 and its Allow header). */
+export function methodsFor(routes: readonly AnyRoute[], path: string): string[] {
+  if (!path.startsWith(API_PREFIX)) return [];
+  const rest = path.slice(API_PREFIX.length);
+  return [...new Set(routes.filter((route) => pathPattern(route.path).test(rest)).map((route) => route.method))];
+}

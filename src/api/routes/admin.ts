@@ -1,0 +1,96 @@
+/** Namespaces, the audit log and API tokens. */
+import { z } from "zod";
+import type { NamespaceRow } from "../../store/port.js";
+import { TokenNameTakenError } from "../../store/errors.js";
+import { ApiError } from "../errors.js";
+import { nameParam, ttl, wholeNumber } from "../params.js";
+import { route } from "../route.js";
+import { auditPage, namespaceInfo, tokenInfo } from "../schemas.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function namespaceObject(row: NamespaceRow) {
+  return { ...row, origin: { ...row.origin, applied_at: iso(row.origin.applied_at) }, created_at: iso(row.created_at), updated_at: iso(row.updated_at) };
+}
+
+const namespaces = route({
+  method: "GET",
+  path: "/namespaces",
+  scope: "read",
+  tag: "definitions",
+  summary: "Namespaces with their origin (host, user, file, applied at, author).",
+  responses: [{ status: 200, description: "The namespaces.", schema: z.object({ namespaces: z.array(namespaceInfo) }) }],
+  async handler({ deps }) {
+    return { namespaces: (await deps.service.listNamespaces()).map(namespaceObject) };
+  },
+});
+
+const audit = route({
+  method: "GET",
+  path: "/audit",
+  scope: "admin",
+  tag: "admin",
+  summary: "Who changed or started what, when; newest first.",
+  query: z.strictObject({
+    limit: wholeNumber(1, 1000).default(100),
+    before: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional().meta({ description: "next_cursor of the previous page." }),
+  }),
+  responses: [{ status: 200, description: "One page of entries.", schema: auditPage }],
+  async handler({ query, deps }) {
+    return deps.service.listAudit(query);
+  },
+});
+
+const createToken = route({
+  method: "POST",
+  path: "/tokens",
+  scope: "admin",
+  tag: "admin",
+  summary: "Make an API token; the token itself is in this answer only.",
+  body: z.strictObject({
+    name: nameParam("token"),
+    scope: z.enum(["read", "run", "admin"], { error: "expected read, run or admin" }),
+    ttl: ttl.optional().meta({ description: "Lifetime: 12h, 30d, or seconds; default: no expiry." }),
+  }),
+  status: 201,
+  responses: [
+    { status: 201, description: "The token (shown once) and its record.", schema: z.object({ token: z.string(), info: tokenInfo }) },
+    { status: 409, description: "A token with this name exists." },
+  ],
+  async handler({ actor, body, deps }) {
+    try {
+      return await deps.auth.issue({ name: body.name, scope: body.scope, ttlMs: body.ttl }, actor);
+    } catch (error) {
+      if (error instanceof TokenNameTakenError) throw new ApiError("conflict", `a token named ${JSON.stringify(body.name)} exists: choose another name or revoke it first`);
+      throw error;
+    }
+  },
+});
+
+const listTokens = route({
+  method: "GET",
+  path: "/tokens",
+  scope: "admin",
+  tag: "admin",
+  summary: "API tokens (never the tokens themselves), newest first.",
+  responses: [{ status: 200, description: "The tokens.", schema: z.object({ tokens: z.array(tokenInfo) }) }],
+  async handler({ deps }) {
+    return { tokens: await deps.auth.list() };
+  },
+});
+
+const revokeToken = route({
+  method: "DELETE",
+  path: "/tokens/{id}",
+  scope: "admin",
+  tag: "admin",
+  summary: "Revoke a token; it is refused from the next request on.",
+  params: z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "expected a token id" }) }),
+  status: 204,
+  responses: [{ status: 204, description: "Revoked." }, { status: 404, description: "No such token, or already revoked." }],
+  async handler({ actor, params, deps }) {
+    if (!(await deps.auth.revoke(params.id, actor))) throw new ApiError("not_found", `no token ${params.id} that is not revoked`);
+  },
+});
+
+export const adminRoutes = [namespaces, audit, createToken, listTokens, revokeToken];

@@ -1,0 +1,9 @@
+/** The route table: the server registers it and the OpenAPI document describes it. */
+import type { AnyRoute } from "../route.js";
+import { adminRoutes } from "./admin.js";
+import { eventsRoute } from "./events.js";
+import { pipelineRoutes } from "./pipelines.js";
+import { runRoutes } from "./runs.js";
+import { systemRoutes } from "./system.js";
+
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, eventsRoute, ...adminRoutes];

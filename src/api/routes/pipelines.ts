@@ -1,0 +1,135 @@
+/** Definitions in (apply), pipelines out, and runs started from a pipeline. */
+import { z } from "zod";
+import { ApiError } from "../errors.js";
+import { flag, nameParam } from "../params.js";
+import { route } from "../route.js";
+import { changeSet, pipelineDetail, pipelineSummary, runObject } from "../schemas.js";
+
+const pipelineParams = z.strictObject({ ns: nameParam("namespace"), name: nameParam("pipeline") });
+
+const applyBody = z.strictObject({
+  text: z.string().min(1, { error: "expected the definitions file's text (YAML or JSON)" }),
+  file_name: z.string().max(500).optional().meta({ description: "Shown in error positions; default spire.yaml." }),
+  namespace: nameParam("namespace").optional(),
+  default_namespace: nameParam("namespace").optional().meta({ description: "Used when neither namespace nor the file names one." }),
+  prune: z.boolean().optional(),
+  dry_run: z.boolean().optional(),
+  origin: z
+    .strictObject({ host: z.string().max(500).optional(), user: z.string().max(500).optional(), path: z.string().max(4096).nullable().optional() })
+    .optional(),
+});
+
+const apply = route({
+  method: "POST",
+  path: "/apply",
+  scope: "admin",
+  tag: "definitions",
+  summary: "Validate and upsert a definitions file (YAML as text/yaml, or JSON {text, …}); answers with the change set.",
+  query: z.strictObject({
+    ns: nameParam("namespace").optional().meta({ description: "Overrides the file's namespace." }),
+    prune: flag.optional().meta({ description: "Remove pipelines of the namespace that the file no longer has." }),
+    dry_run: flag.optional(),
+  }),
+  body: applyBody,
+  textBody: true,
+  responses: [
+    { status: 200, description: "What was created, changed, unchanged and removed.", schema: changeSet },
+    { status: 422, description: "invalid_definitions: details is the list of errors with file, line, column and key path." },
+  ],
+  async handler({ actor, query, body, text, deps }) {
+    const given = text !== undefined ? { text } : body;
+    if (given.text.trim() === "") throw new ApiError("bad_request", "body: the definitions text is empty", ["body: empty"]);
+    const fromJson = text === undefined ? body : undefined;
+    return deps.service.apply(actor!, {
+      text: given.text,
+      fileName: fromJson?.file_name,
+      namespace: query.ns ?? fromJson?.namespace,
+      defaultNamespace: fromJson?.default_namespace,
+      prune: query.prune ?? fromJson?.prune ?? false,
+      dryRun: query.dry_run ?? fromJson?.dry_run ?? false,
+      origin: fromJson?.origin,
+    });
+  },
+});
+
+const list = route({
+  method: "GET",
+  path: "/pipelines",
+  scope: "read",
+  tag: "pipelines",
+  summary: "Pipelines with their triggers, next fire time and last result.",
+  query: z.strictObject({ namespace: nameParam("namespace").optional() }),
+  responses: [{ status: 200, description: "The pipelines.", schema: z.object({ pipelines: z.array(pipelineSummary) }) }],
+  async handler({ query, deps }) {
+    return { pipelines: await deps.service.listPipelines(query.namespace) };
+  },
+});
+
+const get = route({
+  method: "GET",
+  path: "/pipelines/{ns}/{name}",
+  scope: "read",
+  tag: "pipelines",
+  summary: "One pipeline with its definition.",
+  params: pipelineParams,
+  responses: [{ status: 200, description: "The pipeline.", schema: pipelineDetail }, { status: 404, description: "No such pipeline." }],
+  async handler({ params, deps }) {
+    return deps.service.getPipeline(params.ns, params.name);
+  },
+});
+
+const remove = route({
+  method: "DELETE",
+  path: "/pipelines/{ns}/{name}",
+  scope: "admin",
+  tag: "pipelines",
+  summary: "Remove a pipeline (its past runs stay).",
+  params: pipelineParams,
+  status: 204,
+  responses: [{ status: 204, description: "Removed." }, { status: 404, description: "No such pipeline." }],
+  async handler({ actor, params, deps }) {
+    await deps.service.deletePipeline(actor!, params.ns, params.name);
+  },
+});
+
+const startRun = route({
+  method: "POST",
+  path: "/pipelines/{ns}/{name}/runs",
+  scope: "run",
+  tag: "runs",
+  summary: "Start a run with arguments.",
+  params: pipelineParams,
+  body: z.strictObject({
+    args: z.record(z.string().max(200), z.unknown()).optional().meta({ description: "Run arguments by name; checked against the pipeline's args." }),
+    partition: z.string().min(1).max(200).optional().meta({ description: "The queue partition of this run." }),
+  }),
+  status: 201,
+  responses: [
+    { status: 201, description: "The run, as created.", schema: runObject },
+    { status: 404, description: "No such pipeline." },
+    { status: 409, description: "queue_full: the pipeline's queue refused the run." },
+    { status: 422, description: "invalid_args: details list the bad arguments." },
+  ],
+  async handler({ actor, params, body, reply, deps }) {
+    const run = await deps.service.startRun(actor!, params.ns, params.name, { args: body.args ?? {}, partition: body.partition });
+    reply.header("location", `/api/v1/runs/${encodeURIComponent(run.id)}`);
+    return run;
+  },
+});
+
+function pauseRoute(paused: boolean) {
+  return route({
+    method: "POST",
+    path: `/pipelines/{ns}/{name}/${paused ? "pause" : "resume"}`,
+    scope: "run",
+    tag: "pipelines",
+    summary: paused ? "Stop the pipeline's triggers (runs started by hand still run)." : "Restart the pipeline's triggers.",
+    params: pipelineParams,
+    responses: [{ status: 200, description: "The pipeline.", schema: pipelineSummary }, { status: 404, description: "No such pipeline." }],
+    async handler({ actor, params, deps }) {
+      return deps.service.setPaused(actor!, params.ns, params.name, paused);
+    },
+  });
+}
+
+export const pipelineRoutes = [apply, list, get, remove, startRun, pauseRoute(true), pauseRoute(false)];

@@ -1,0 +1,121 @@
+/** Run history, one run, cancel and retry, and a task's logs. */
+import type { FastifyRequest } from "fastify";
+import { z } from "zod";
+import { ApiError } from "../errors.js";
+import { cursor, runId, taskPath, timeParam, wholeNumber } from "../params.js";
+import { route } from "../route.js";
+import { runObject, runPage } from "../schemas.js";
+import { nameParam } from "../params.js";
+
+const runParams = z.strictObject({ id: runId });
+
+const list = route({
+  method: "GET",
+  path: "/runs",
+  scope: "read",
+  tag: "runs",
+  summary: "Run history, newest first, with cursor paging.",
+  query: z.strictObject({
+    namespace: nameParam("namespace").optional(),
+    pipeline: nameParam("pipeline").optional(),
+    status: z.enum(["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"]).optional(),
+    limit: wholeNumber(1, 1000).default(50),
+    cursor: cursor.optional().meta({ description: "next_cursor of the previous page." }),
+  }),
+  responses: [{ status: 200, description: "One page of runs.", schema: runPage }],
+  async handler({ query, deps }) {
+    const { status, ...rest } = query;
+    return deps.service.listRuns({ ...rest, state: status });
+  },
+});
+
+const get = route({
+  method: "GET",
+  path: "/runs/{id}",
+  scope: "read",
+  tag: "runs",
+  summary: "The run with its task runs.",
+  params: runParams,
+  responses: [{ status: 200, description: "The run.", schema: runObject }, { status: 404, description: "No such run." }],
+  async handler({ params, deps }) {
+    return deps.service.getRun(params.id);
+  },
+});
+
+const cancel = route({
+  method: "POST",
+  path: "/runs/{id}/cancel",
+  scope: "run",
+  tag: "runs",
+  summary: "Cancel a queued or running run.",
+  params: runParams,
+  responses: [{ status: 200, description: "The run.", schema: runObject }, { status: 404, description: "No such run." }],
+  async handler({ actor, params, deps }) {
+    return deps.service.cancelRun(actor!, params.id);
+  },
+});
+
+const retry = route({
+  method: "POST",
+  path: "/runs/{id}/retry",
+  scope: "run",
+  tag: "runs",
+  summary: "Re-run the failed tasks (or `from` and all below it), keeping those that passed.",
+  params: runParams,
+  body: z.strictObject({ from: taskPath.optional() }),
+  responses: [
+    { status: 200, description: "The run.", schema: runObject },
+    { status: 404, description: "No such run or task." },
+    { status: 409, description: "The run is still going." },
+  ],
+  async handler({ actor, params, body, deps }) {
+    return deps.service.retryRun(actor!, params.id, { from: body.from });
+  },
+});
+
+const LOGS_PATH = /^\/api\/v1\/runs\/([^/]+)\/tasks\/(.+)\/logs$/;
+
+/**
+ * The router cannot split `/runs/{id}/tasks/{task}/logs` when the task path
+ * holds `/`, so the raw URL is split here and each part decoded exactly once
+ * (a double-encoded `%252e` stays `%2e`, which no task path contains).
+ */
+function logParams(request: FastifyRequest): unknown {
+  const path = request.raw.url?.split("?")[0] ?? "";
+  const match = LOGS_PATH.exec(path);
+  if (!match) throw new ApiError("not_found", `no route ${request.method} ${path}`);
+  try {
+    return { id: decodeURIComponent(match[1]!), task: decodeURIComponent(match[2]!) };
+  } catch {
+    throw new ApiError("bad_request", "the path is not valid percent-encoding", ["path: bad percent-encoding"]);
+  }
+}
+
+const logs = route({
+  method: "GET",
+  path: "/runs/{id}/tasks/{task}/logs",
+  scope: "read",
+  tag: "runs",
+  summary: "A task's log lines as NDJSON `{ts, stream, line}` (ts in epoch ms); the next page's cursor is in Spire-Next-Cursor.",
+  params: z.strictObject({ id: runId, task: taskPath.meta({ description: "The task path, such as checks/size or shards[2] (`/` may be sent as is)." }) }),
+  rawParams: logParams,
+  query: z.strictObject({
+    stream: z.enum(["stdout", "stderr"]).optional(),
+    since: timeParam.optional().meta({ description: "Lines at or after this time: epoch ms or ISO 8601." }),
+    attempt: wholeNumber(1, 10_000).optional().meta({ description: "Default: the last attempt." }),
+    cursor: cursor.optional(),
+    limit: wholeNumber(1, 10_000).default(1000),
+  }),
+  responses: [
+    { status: 200, description: "NDJSON lines.", contentType: "application/x-ndjson" },
+    { status: 404, description: "No such run or task." },
+  ],
+  async handler({ params, query, reply, deps }) {
+    const page = await deps.service.readLogs(params.id, params.task, query);
+    if (page.next_cursor !== null) reply.header("spire-next-cursor", page.next_cursor);
+    reply.type("application/x-ndjson; charset=utf-8");
+    return page.lines.map((line) => `${JSON.stringify({ ts: line.ts, stream: line.stream, line: line.line })}\n`).join("");
+  },
+});
+
+export const runRoutes = [list, get, cancel, retry, logs];

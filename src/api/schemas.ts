@@ -1,0 +1,150 @@
+/**
+ * Response shapes, for the OpenAPI document. They mirror the types in
+ * src/engine/service.ts and run-object.ts (a test checks real answers
+ * against them), and carry ids so the document names them once.
+ */
+import { z } from "zod";
+
+const isoTime = z.string().meta({ format: "date-time" });
+const nullableTime = isoTime.nullable();
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: "bad_request, unauthorized, forbidden, not_found, conflict, queue_full, invalid_args, invalid_definitions, …" }),
+      message: z.string(),
+      details: z.unknown().meta({ description: "A list of problems with their location, the definition errors, or null." }),
+    }),
+  })
+  .meta({ id: "Error" });
+
+const metricAggregate = z.object({ min: z.number(), max: z.number(), mean: z.number(), sum: z.number(), count: z.number() }).meta({ id: "MetricAggregate" });
+const metrics = z.record(z.string(), metricAggregate);
+const runState = z.enum(["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"]).meta({ id: "RunState" });
+const taskState = z.enum(["pending", "running", "succeeded", "failed", "canceled", "skipped", "timed_out", "interrupted"]).meta({ id: "TaskState" });
+const trigger = z.looseObject({ kind: z.string(), scheduled_at: nullableTime.optional() }).meta({ id: "Trigger" });
+
+export const taskObject = z
+  .object({
+    name: z.string(),
+    path: z.string(),
+    state: taskState,
+    attempts: z.number().int(),
+    exit_code: z.number().int().nullable(),
+    started_at: nullableTime,
+    finished_at: nullableTime,
+    duration_ms: z.number().nullable(),
+    cpu_ms: z.number().nullable(),
+    peak_rss_bytes: z.number().nullable(),
+    warnings: z.number().int(),
+    errors: z.number().int(),
+    metrics,
+    outputs: z.record(z.string(), z.string()),
+    reason: z.string().nullable(),
+    signal: z.string().nullable(),
+  })
+  .meta({ id: "TaskRun" });
+
+export const runObject = z
+  .object({
+    id: z.string(),
+    namespace: z.string(),
+    pipeline: z.string(),
+    state: runState,
+    reason: z.string().nullable(),
+    trigger,
+    args: z.record(z.string(), z.unknown()),
+    partition: z.string().nullable(),
+    created_at: isoTime,
+    started_at: nullableTime,
+    finished_at: nullableTime,
+    duration_ms: z.number().nullable(),
+    warnings: z.number().int(),
+    errors: z.number().int(),
+    metrics,
+    tasks: z.array(taskObject),
+    groups: z.array(
+      z.object({ path: z.string(), type: z.enum(["group", "array"]), state: taskState, warnings: z.number().int(), errors: z.number().int(), metrics }),
+    ),
+  })
+  .meta({ id: "Run" });
+
+export const runSummary = z
+  .object({
+    id: z.string(),
+    namespace: z.string(),
+    pipeline: z.string(),
+    state: runState,
+    reason: z.string().nullable(),
+    trigger,
+    created_at: isoTime,
+    started_at: nullableTime,
+    finished_at: nullableTime,
+    duration_ms: z.number().nullable(),
+  })
+  .meta({ id: "RunSummary" });
+
+export const runPage = z.object({ runs: z.array(runSummary), next_cursor: z.string().nullable() }).meta({ id: "RunPage" });
+
+export const pipelineSummary = z
+  .object({
+    namespace: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    paused: z.boolean(),
+    triggers: z.array(z.record(z.string(), z.unknown())),
+    next_fire_at: nullableTime,
+    last_run: z.object({ id: z.string(), state: runState, finished_at: nullableTime }).nullable(),
+    updated_at: isoTime,
+  })
+  .meta({ id: "PipelineSummary" });
+
+export const pipelineDetail = pipelineSummary
+  .extend({ definition: z.record(z.string(), z.unknown()).meta({ description: "The normalised pipeline definition (see schema/spire.schema.json)." }) })
+  .meta({ id: "Pipeline" });
+
+export const changeSet = z
+  .object({
+    namespace: z.string(),
+    created: z.array(z.string()),
+    changed: z.array(z.string()),
+    unchanged: z.array(z.string()),
+    removed: z.array(z.string()),
+    dry_run: z.boolean(),
+  })
+  .meta({ id: "ChangeSet" });
+
+export const namespaceInfo = z
+  .object({
+    name: z.string(),
+    origin: z.object({ host: z.string(), user: z.string(), path: z.string().nullable(), applied_at: isoTime, author: z.string().nullable() }),
+    metadata: z.record(z.string(), z.unknown()),
+    created_at: isoTime,
+    updated_at: isoTime,
+  })
+  .meta({ id: "Namespace" });
+
+export const tokenInfo = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scope: z.enum(["read", "run", "admin"]),
+    created_at: isoTime,
+    expires_at: nullableTime,
+    revoked_at: nullableTime,
+    last_used_at: nullableTime,
+  })
+  .meta({ id: "Token" });
+
+export const auditPage = z
+  .object({
+    entries: z.array(
+      z.object({ seq: z.number().int(), ts: isoTime, actor: z.string(), action: z.string(), target: z.string(), details: z.record(z.string(), z.unknown()) }),
+    ),
+    next_cursor: z.number().int().nullable(),
+  })
+  .meta({ id: "AuditPage" });
+
+export const health = z
+  .object({ status: z.enum(["ok", "draining"]), version: z.string(), uptime_ms: z.number() })
+  .meta({ id: "Health" });

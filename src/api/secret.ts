@@ -1,0 +1,61 @@
+/**
+ * The engine's signing secret and other private files of the data folder.
+ * Anyone who can read the secret can mint admin tokens, so a secret file that
+ * group or others can read is refused rather than silently used.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, link, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+const SECRET_BYTES = 32;
+
+/** Refuses a private file whose mode lets group or others read or write it. */
+export async function assertPrivateFile(file: string): Promise<void> {
+  const info = await stat(file);
+  if ((info.mode & 0o077) !== 0) {
+    const mode = (info.mode & 0o777).toString(8).padStart(3, "0");
+    throw new Error(`${file} has mode ${mode}: group or others can read it; run \`chmod 600 ${file}\` (or delete it to make a new one)`);
+  }
+}
+
+/**
+ * Reads `<dataDir>/secret`, or makes one (32 random bytes, mode 0600).
+ * Creation goes through a temporary file and link(2), which fails if the file
+ * exists: two engines starting at once end up with the same secret and
+ * neither ever reads a half-written one.
+ */
+export async function loadOrCreateSecret(dataDir: string): Promise<Uint8Array> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, "secret");
+  try {
+    return await readSecret(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(temp, randomBytes(SECRET_BYTES), { mode: 0o600, flag: "wx" });
+  try {
+    await link(temp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  } finally {
+    await unlink(temp);
+  }
+  return readSecret(file);
+}
+
+async function readSecret(file: string): Promise<Uint8Array> {
+  await assertPrivateFile(file);
+  const bytes = await readFile(file);
+  if (bytes.length !== SECRET_BYTES) {
+    throw new Error(`${file} holds ${bytes.length} bytes, not ${SECRET_BYTES}: it is damaged; delete it (every token will have to be made again)`);
+  }
+  return new Uint8Array(bytes);
+}
+
+/** Writes a small private file (mode 0600) atomically: readers see the old or the new text. */
+export async function writePrivateFile(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(temp, text, { mode: 0o600, flag: "wx" });
+  await rename(temp, file);
+}

@@ -1,0 +1,141 @@
+/**
+ * The HTTP API of SPEC §5 on Fastify: the route table under /api/v1, token
+ * auth, Host/Origin checks, one error shape, and no secrets in the logs
+ * (request logging is our own and names only method, route and status).
+ */
+import type { AddressInfo } from "node:net";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import type { EngineService } from "../engine/service.js";
+import type { TokenAuthority } from "./auth.js";
+import { ApiError, toApiError } from "./errors.js";
+import { SECURITY_HEADERS, allowedHostSet, hostProblem } from "./guard.js";
+import { buildOpenApi } from "./openapi.js";
+import { actorOf, methodsFor, registerRoutes } from "./register.js";
+import type { ApiDeps } from "./route.js";
+import { ROUTES } from "./routes/index.js";
+
+export const BODY_LIMIT = 5 * 1024 * 1024;
+
+export interface ApiServerOptions {
+  service: EngineService;
+  auth: TokenAuthority;
+  host: string;
+  port: number;
+  /** More `host[:port]` names a client may use (a reverse proxy's, a LAN name). */
+  allowedHosts?: string[];
+  logger: Logger;
+  /** Default 15 s. */
+  heartbeatMs?: number;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const logger = options.logger.child({ component: "api" });
+  let openapi: Record<string, unknown> | undefined;
+  const deps: ApiDeps = {
+    service: options.service,
+    auth: options.auth,
+    logger,
+    openapi: () => (openapi ??= buildOpenApi(ROUTES)),
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    streams: new Set(),
+  };
+  // Filled in once the port is known (port 0 picks one); no request comes before.
+  let allowedHosts = new Set<string>();
+  const app = Fastify({
+    // As the base type, so the instance has Fastify's default type parameters.
+    loggerInstance: logger as FastifyBaseLogger,
+    // Our own request log (logRequest) names the route, never the URL's values, headers or body.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    exposeHeadRoutes: false,
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors: (error, request, reply) => sendError(reply, request, error),
+  });
+  installBodyParsers(app);
+  app.addHook("onRequest", async (request) => {
+    const problem = hostProblem(allowedHosts, request.headers.host, request.headers.origin);
+    if (problem) throw new ApiError("forbidden", problem);
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
+  app.addHook("onResponse", async (request, reply) => logRequest(request, reply));
+  app.addHook("preClose", async () => {
+    for (const close of [...deps.streams]) close();
+  });
+  app.setErrorHandler((error, request, reply) => sendError(reply, request, error));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0]!;
+    const allow = methodsFor(ROUTES, path);
+    if (allow.length > 0) {
+      reply.header("allow", allow.join(", "));
+      return sendError(reply, request, new ApiError("method_not_allowed", `${request.method} is not allowed here; use ${allow.join(" or ")}`));
+    }
+    return sendError(reply, request, new ApiError("not_found", `no route ${request.method} ${path}`));
+  });
+  registerRoutes(app, ROUTES, deps);
+  await app.listen({ host: options.host, port: options.port });
+  const port = (app.server.address() as AddressInfo).port;
+  allowedHosts = allowedHostSet(options.host, port, options.allowedHosts);
+  return { url: `http://${urlHost(options.host)}:${port}`, port, close: () => app.close() };
+}
+
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/**
+ * Bodies are parsed as text and JSON only. `__proto__` keys are refused, so
+ * no parsed body can carry a prototype into objects built from it.
+ */
+function installBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, text, done) => {
+    if (text === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text as string, (key, value: unknown) => {
+        if (key === "__proto__") throw new ApiError("bad_request", "body: the key __proto__ is not allowed", ["body: __proto__ is not allowed"]);
+        return value;
+      }));
+    } catch (error) {
+      done(error instanceof ApiError ? error : new ApiError("bad_request", "body: not valid JSON", ["body: not valid JSON"]), undefined);
+    }
+  });
+  app.addContentTypeParser(["text/yaml", "application/yaml", "text/plain"], { parseAs: "string" }, (_request, text, done) => done(null, text));
+}
+
+function sendError(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
+  const known = toApiError(error);
+  if (!known) {
+    // Logged with the route pattern, never the URL's values, the headers or the body.
+    request.log.error({ err: error, method: request.method, route: request.routeOptions?.url }, "api: unexpected error");
+    const internal = new ApiError("internal", "internal error: the engine's log has the details");
+    return reply.code(500).type("application/json; charset=utf-8").send(internal.body());
+  }
+  if (known.status === 401) reply.header("www-authenticate", 'Bearer realm="spire"');
+  return reply.code(known.status).type("application/json; charset=utf-8").send(known.body());
+}
+
+function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  const entry = {
+    method: request.method,
+    route: request.routeOptions?.url ?? "(none)",
+    status: reply.statusCode,
+    ms: Math.round(reply.elapsedTime),
+    actor: actorOf(request)?.name,
+  };
+  if (reply.statusCode >= 500) request.log.warn(entry, "api request");
+  else if (reply.statusCode >= 400) request.log.info(entry, "api request");
+  else request.log.debug(entry, "api request");
+}
+
+export type { FastifyError };

@@ -1,0 +1,166 @@
+/** Tokens, the secret file and the local token: what makes a request authenticated. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chmod, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { SignJWT } from "jose";
+import { loadOrCreateSecret, TokenAuthority } from "../../src/api/auth.js";
+import { openSqliteStore } from "../../src/store/sqlite/index.js";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { tempDir } from "../helpers/tmp.js";
+import { errorOf, startApi } from "./harness.js";
+
+checkNoLeftoverProcesses();
+
+async function authority(t: Parameters<typeof tempDir>[0], now: () => number = Date.now) {
+  const dir = tempDir(t);
+  const store = openSqliteStore(join(dir, "spire.db"));
+  await store.init();
+  t.after(() => store.close());
+  return { dir, store, auth: new TokenAuthority(store, await loadOrCreateSecret(dir), now) };
+}
+
+test("the secret is 32 bytes, mode 0600, and the same on the next start", async (t) => {
+  const dir = tempDir(t);
+  const first = await loadOrCreateSecret(dir);
+  assert.equal(first.length, 32);
+  assert.equal((await stat(join(dir, "secret"))).mode & 0o777, 0o600);
+  assert.deepEqual(await loadOrCreateSecret(dir), first);
+});
+
+test("a secret readable by group or others is refused with what to do", async (t) => {
+  const dir = tempDir(t);
+  await loadOrCreateSecret(dir);
+  await chmod(join(dir, "secret"), 0o640);
+  await assert.rejects(loadOrCreateSecret(dir), /mode 640.*chmod 600/);
+});
+
+test("two engines starting at once make one secret", async (t) => {
+  const dir = tempDir(t);
+  const [a, b] = await Promise.all([loadOrCreateSecret(dir), loadOrCreateSecret(dir)]);
+  assert.deepEqual(a, b);
+});
+
+test("issue, verify, list, revoke: revocation takes effect on the next verify", async (t) => {
+  const { auth } = await authority(t);
+  const { token, info } = await auth.issue({ name: "ci", scope: "run" });
+  assert.deepEqual(await auth.verify(token), { name: "ci", scope: "run" });
+  assert.deepEqual((await auth.list()).map((row) => row.id), [info.id]);
+  assert.equal(await auth.revoke(info.id), true);
+  assert.equal(await auth.verify(token), undefined);
+  assert.equal(await auth.revoke(info.id), false, "revoking twice reports nothing revoked");
+});
+
+test("last_used_at is written once a minute per token, not per request", async (t) => {
+  let now = 1_700_000_000_000;
+  const { auth, store } = await authority(t, () => now);
+  const { token, info } = await auth.issue({ name: "ui", scope: "read" });
+  await auth.verify(token);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal((await store.getToken(info.id))?.last_used_at, now);
+  const first = now;
+  now += 30_000;
+  await auth.verify(token);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal((await store.getToken(info.id))?.last_used_at, first);
+  now += 31_000;
+  await auth.verify(token);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal((await store.getToken(info.id))?.last_used_at, now);
+});
+
+test("a token past its ttl no longer verifies", async (t) => {
+  let now = 1_700_000_000_000;
+  const { auth } = await authority(t, () => now);
+  const { token } = await auth.issue({ name: "short", scope: "read", ttlMs: 60_000 });
+  assert.ok(await auth.verify(token));
+  now += 61_000;
+  assert.equal(await auth.verify(token), undefined);
+});
+
+test("the local token is written 0600, reused while valid, replaced when revoked", async (t) => {
+  const { dir, auth } = await authority(t);
+  const token = await auth.ensureLocalToken(dir);
+  assert.equal((await stat(join(dir, "token"))).mode & 0o777, 0o600);
+  assert.equal((await readFile(join(dir, "token"), "utf8")).trim(), token);
+  assert.deepEqual(await auth.verify(token), { name: "local", scope: "admin" });
+  assert.equal(await auth.ensureLocalToken(dir), token);
+  const local = (await auth.list()).find((row) => row.name === "local")!;
+  await auth.revoke(local.id);
+  const second = await auth.ensureLocalToken(dir);
+  assert.notEqual(second, token);
+  assert.ok(await auth.verify(second));
+});
+
+test("a local token file others can read counts as leaked: revoked and replaced", async (t) => {
+  const { dir, auth } = await authority(t);
+  const token = await auth.ensureLocalToken(dir);
+  await chmod(join(dir, "token"), 0o644);
+  const replaced = await auth.ensureLocalToken(dir);
+  assert.notEqual(replaced, token);
+  assert.equal(await auth.verify(token), undefined);
+  assert.equal((await stat(join(dir, "token"))).mode & 0o777, 0o600);
+});
+
+test("over HTTP: expired, tampered, alg none, foreign-secret, revoked and malformed tokens get 401 with WWW-Authenticate", async (t) => {
+  const api = await startApi(t);
+  const secret = await loadOrCreateSecret(api.dir);
+  const { info } = await api.auth.issue({ name: "victim", scope: "admin" });
+  const sign = (claims: Record<string, unknown>, key: Uint8Array = secret) =>
+    new SignJWT({ scope: "admin", ...claims }).setProtectedHeader({ alg: "HS256" }).setSubject("victim").setJti(info.id).setIssuedAt().sign(key);
+
+  const expired = await new SignJWT({ scope: "admin" }).setProtectedHeader({ alg: "HS256" }).setSubject("victim").setJti(info.id).setIssuedAt(1).setExpirationTime(2).sign(secret);
+  const good = await sign({});
+  const [head, payload] = good.split(".");
+  const tamperedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, "base64url").toString()), scope: "admin", sub: "someone" })).toString("base64url");
+  const tampered = `${head}.${tamperedPayload}.${good.split(".")[2]}`;
+  const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
+  const foreign = await sign({}, new Uint8Array(32).fill(7));
+  const unknownJti = await new SignJWT({ scope: "admin" }).setProtectedHeader({ alg: "HS256" }).setSubject("victim").setJti("nope").sign(secret);
+  const hs512 = await new SignJWT({ scope: "admin" }).setProtectedHeader({ alg: "HS512" }).setSubject("victim").setJti(info.id).sign(new Uint8Array(64).fill(1));
+
+  assert.equal((await api.call("GET", "/pipelines", { as: { token: good } })).status, 200, "the untampered token works");
+  const bad: Record<string, string> = { expired, tampered, none, foreign, unknownJti, hs512, garbage: "not.a.jwt", empty: "" };
+  for (const [what, token] of Object.entries(bad)) {
+    const response = await api.call("GET", "/pipelines", { as: { token } });
+    assert.equal(response.status, 401, what);
+    assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer/, what);
+    assert.equal((await errorOf(response)).code, "unauthorized", what);
+  }
+  const basic = await api.call("GET", "/pipelines", { as: null, headers: { authorization: "Basic dXNlcjpwYXNz" } });
+  assert.equal(basic.status, 401);
+
+  await api.auth.revoke(info.id);
+  assert.equal((await api.call("GET", "/pipelines", { as: { token: good } })).status, 401, "revoked at once");
+});
+
+test("tokens over the API: create shows the token once, list never does, delete revokes; names are unique", async (t) => {
+  const api = await startApi(t);
+  const created = await api.call("POST", "/tokens", { body: { name: "ci", scope: "run", ttl: "30d" } });
+  assert.equal(created.status, 201);
+  const { token, info } = (await created.json()) as { token: string; info: { id: string; expires_at: string } };
+  assert.ok(Date.parse(info.expires_at) > Date.now() + 29 * 86_400_000);
+  assert.equal((await api.call("POST", "/runs/0000000000000000/cancel", { as: { token } })).status, 404, "a run token reaches run routes");
+  const duplicate = await api.call("POST", "/tokens", { body: { name: "ci", scope: "read" } });
+  assert.equal(duplicate.status, 409);
+  assert.equal((await errorOf(duplicate)).code, "conflict");
+  const listed = await (await api.call("GET", "/tokens")).text();
+  assert.ok(!listed.includes(token), "the list never holds a token");
+  assert.ok(listed.includes(info.id));
+  assert.equal((await api.call("DELETE", `/tokens/${info.id}`)).status, 204);
+  assert.equal((await api.call("GET", "/runs", { as: { token } })).status, 401);
+  assert.equal((await api.call("DELETE", `/tokens/${info.id}`)).status, 404);
+  const audit = (await (await api.call("GET", "/audit")).json()) as { entries: { action: string; actor: string }[] };
+  assert.deepEqual(audit.entries.map((entry) => entry.action).filter((action) => action.startsWith("token.")), ["token.revoke", "token.create"]);
+  assert.ok(audit.entries.every((entry) => entry.actor === "admin"));
+});
+
+test("a bad ttl or scope is a 400 naming the field", async (t) => {
+  const api = await startApi(t);
+  const response = await api.call("POST", "/tokens", { body: { name: "x", scope: "root", ttl: "forever" } });
+  assert.equal(response.status, 400);
+  const error = await errorOf(response);
+  assert.ok((error.details as string[]).some((line) => line.startsWith("body.scope:")));
+  assert.ok((error.details as string[]).some((line) => line.startsWith("body.ttl:")));
+  await writeFile(join(api.dir, "unused"), "");
+});
