@@ -28,11 +28,15 @@ export async function startSocketSupervisor(options: DaemonOptions): Promise<{ p
     logFd = openSync(options.logFile, "a", 0o600);
   }
   try {
-    const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "pipe", logFd ?? "ignore"], env: options.env ?? process.env });
+    // Without a log file, stderr is read until it says whether it serves: a crash on start is then explained.
+    const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "pipe", logFd ?? "pipe"], env: options.env ?? process.env });
+    let stderr = "";
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const status = await firstLine(child.stdout!, new Promise((resolve) => child.once("error", resolve)));
     child.stdout!.destroy();
+    child.stderr?.destroy();
     child.unref();
-    return parseStatus(status, child.exitCode);
+    return parseStatus(status, child.exitCode, stderr);
   } finally {
     if (logFd !== undefined) closeSync(logFd);
   }
@@ -52,7 +56,7 @@ function firstLine(stream: NodeJS.ReadableStream, failed: Promise<unknown>): Pro
   });
 }
 
-function parseStatus(line: string, exitCode: number | null): { pid: number } {
+function parseStatus(line: string, exitCode: number | null, stderr: string): { pid: number } {
   let status: { type?: string; pid?: number; message?: string } = {};
   try {
     status = JSON.parse(line) as typeof status;
@@ -60,5 +64,5 @@ function parseStatus(line: string, exitCode: number | null): { pid: number } {
     // said nothing we understand
   }
   if (status.type === "ready" && typeof status.pid === "number") return { pid: status.pid };
-  throw new Error(`spire supervisor did not start: ${status.message ?? `it exited${exitCode !== null ? ` with code ${exitCode}` : ""} without saying why`}`);
+  throw new Error(`spire supervisor did not start: ${status.message ?? `it exited${exitCode !== null ? ` with code ${exitCode}` : ""}${stderr.trim() !== "" ? `: ${stderr.trim().slice(-2000)}` : " without saying why"}`}`);
 }
