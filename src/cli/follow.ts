@@ -8,7 +8,8 @@ import type { RunChange } from "../engine/run-controller.js";
 import type { RunObject } from "../engine/run-object.js";
 import type { PipelineDetail } from "../engine/service.js";
 import { planPipeline } from "../plan/plan.js";
-import type { EventRow, RunRow, TaskRunRow } from "../store/port.js";
+import type { EventRow, RunRow } from "../store/port.js";
+import { blankTaskRow } from "../engine/task-row.js";
 import type { TaskState } from "../plan/types.js";
 import { EXIT } from "./errors.js";
 import type { EngineClient } from "./client.js";
@@ -83,25 +84,13 @@ function toChange(event: EventRow): RunChange | undefined {
   }
   if (!event.type.startsWith("task.") || !event.task_path) return undefined;
   const state = (event.type === "task.started" ? "running" : event.type === "task.finished" ? event.data.state : event.type === "task.kept" ? "succeeded" : event.type.slice(5)) as TaskState;
-  const row: TaskRunRow = {
-    run_id: event.run_id,
-    path: event.task_path,
-    attempt: event.attempt ?? 1,
+  const row = blankTaskRow(event.run_id, event.task_path, event.attempt ?? 1, {
     state,
     exit_code: (event.data.exit_code as number | null | undefined) ?? null,
-    signal: null,
     reason: (event.data.reason as string | null | undefined) ?? null,
-    pid: null,
     started_at: event.type === "task.started" ? event.ts : null,
     finished_at: state === "running" ? null : event.ts,
-    cpu_ms: null,
-    peak_rss_bytes: null,
-    warnings: 0,
-    errors: 0,
-    metrics: {},
-    outputs: {},
-    log_file: null,
-  };
+  });
   return { type: "task", row };
 }
 

@@ -17,7 +17,7 @@ import { EventBus } from "./event-bus.js";
 import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { RunController } from "./run-controller.js";
-import { planOfRun, toRunObject, type RunObject } from "./run-object.js";
+import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
 import { Slots } from "./slots.js";
 import { createRun, prepareStoredRun, RunRequestError } from "./start-run.js";
@@ -346,7 +346,7 @@ export class Engine implements EngineService {
       ...(query.cursor !== undefined ? { before: query.cursor } : {}),
     });
     const page = rows.slice(0, query.limit);
-    return { runs: page.map(summariseRun), next_cursor: rows.length > query.limit ? page[page.length - 1]!.id : null };
+    return { runs: page.map(toRunSummary), next_cursor: rows.length > query.limit ? page[page.length - 1]!.id : null };
   }
 
   async getRun(id: string): Promise<RunObject> {
@@ -475,21 +475,4 @@ export class Engine implements EngineService {
 
 function notFoundPipeline(namespace: string, name: string): ServiceError {
   return new ServiceError("not_found", `no pipeline ${namespace}/${name}`, { hint: "see the pipelines with: spire ls" });
-}
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-function summariseRun(run: RunRow): RunSummary {
-  return {
-    id: run.id,
-    namespace: run.namespace,
-    pipeline: run.pipeline,
-    state: run.state,
-    reason: run.reason,
-    trigger: run.trigger,
-    created_at: new Date(run.created_at).toISOString(),
-    started_at: iso(run.started_at),
-    finished_at: iso(run.finished_at),
-    duration_ms: run.started_at !== null && run.finished_at !== null ? run.finished_at - run.started_at : null,
-  };
 }

@@ -12,6 +12,7 @@ import type { EventRow, RunRow, RunState, StateChange, Store, TaskRunRow } from 
 import { buildAttempt, attemptFiles } from "./attempt.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { addCounts, emptyCounts } from "./rollup.js";
+import { blankTaskRow } from "./task-row.js";
 import type { Slots } from "./slots.js";
 
 export interface RunDeps {
@@ -322,27 +323,9 @@ export class RunController {
   }
 
   private taskRow(path: string, attempt: number, fields: Partial<TaskRunRow>): TaskRunRow {
-    return {
-      run_id: this.runId,
-      path,
-      attempt,
-      state: "pending",
-      exit_code: null,
-      signal: null,
-      reason: null,
-      pid: null,
-      started_at: null,
-      finished_at: null,
-      cpu_ms: null,
-      peak_rss_bytes: null,
-      warnings: 0,
-      errors: 0,
-      metrics: {},
-      outputs: {},
-      log_file: attemptFiles(this.deps.dataDir, this.runId, path, attempt).logFile,
-      ...fields,
-    };
+    return blankTaskRow(this.runId, path, attempt, { log_file: attemptFiles(this.deps.dataDir, this.runId, path, attempt).logFile, ...fields });
   }
+
 }
 
 function failedToStart(row: TaskRunRow, reason: string, now: number, state: "failed" | "canceled" = "failed"): AttemptReport {

@@ -9,6 +9,7 @@ import { nodeState } from "../plan/ready.js";
 import type { Plan, TaskState } from "../plan/types.js";
 import type { PipelineDef } from "../spec/schema.js";
 import type { RunRow, TaskRunRow } from "../store/port.js";
+import type { RunSummary } from "./service.js";
 import { addCounts, emptyCounts, type Counts } from "./rollup.js";
 
 export interface TaskObject {
@@ -59,7 +60,7 @@ export interface RunObject {
   groups: GroupObject[];
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const span = (from: number | null, to: number | null) => (from === null || to === null ? null : to - from);
 
 export function planOfRun(run: RunRow): Plan | undefined {
@@ -122,5 +123,21 @@ function taskObject(path: string, row: TaskRunRow | undefined, plan: Plan | unde
     outputs: row?.outputs ?? {},
     reason: row?.reason ?? null,
     signal: row?.signal ?? null,
+  };
+}
+
+/** A run without its tasks, for lists. */
+export function toRunSummary(run: RunRow): RunSummary {
+  return {
+    id: run.id,
+    namespace: run.namespace,
+    pipeline: run.pipeline,
+    state: run.state,
+    reason: run.reason,
+    trigger: run.trigger,
+    created_at: new Date(run.created_at).toISOString(),
+    started_at: iso(run.started_at),
+    finished_at: iso(run.finished_at),
+    duration_ms: span(run.started_at, run.finished_at),
   };
 }
