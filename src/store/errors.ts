@@ -24,3 +24,11 @@ export class RunNotFoundError extends Error {
     super(`store: no run with id ${JSON.stringify(runId)}`);
   }
 }
+
+/** A token not revoked already has this name: the user picks another or revokes that one. */
+export class TokenNameTakenError extends Error {
+  override readonly name = "TokenNameTakenError";
+  constructor(readonly tokenName: string) {
+    super(`store: a token named ${JSON.stringify(tokenName)} exists: choose another name or revoke it first`);
+  }
+}

@@ -118,6 +118,61 @@ export interface RunQuery {
   before?: string;
 }
 
+export type TokenScope = "read" | "run" | "admin";
+
+/** An API token's record. Its id is the JWT's `jti`; the JWT itself is never stored. */
+export interface TokenRow {
+  id: string;
+  /** Unique among tokens not revoked, so a user can name the one to revoke. */
+  name: string;
+  scope: TokenScope;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+/** Who changed or started what, when. Append-only. */
+export interface AuditRow {
+  /** Monotonic across the store; the paging cursor. */
+  seq: number;
+  ts: number;
+  /** A token name, `cli:<user>`, `engine`, … */
+  actor: string;
+  /** `apply`, `run.start`, `pipeline.pause`, `token.create`, … */
+  action: string;
+  /** What it was done to, such as `home/backup` or a run id. */
+  target: string;
+  details: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  limit: number;
+  /** Entries with seq strictly below this one. */
+  before?: number;
+}
+
+/**
+ * One `apply` of a namespace: written in one transaction, all or nothing.
+ * Upserts keep an existing pipeline's created_at and its `paused` flag
+ * (pausing is an operator's decision, not part of the definitions file).
+ */
+export interface NamespaceChange {
+  namespace: NamespaceRow;
+  /** Pipelines of `namespace.name` to insert or replace. */
+  upserts: PipelineRow[];
+  /** Names of pipelines of `namespace.name` to remove; unknown names are ignored. */
+  deletes: string[];
+  audit?: Omit<AuditRow, "seq">;
+}
+
+export interface RunCountQuery {
+  namespace?: string;
+  pipeline?: string;
+  /** Runs in any of these states; none given counts nothing. */
+  states: RunState[];
+}
+
 export interface Store {
   /** Creates or upgrades the schema (numbered migrations). Idempotent. */
   init(): Promise<void>;
@@ -144,4 +199,35 @@ export interface Store {
   listRuns(query: RunQuery): Promise<RunRow[]>;
   /** Events of a run with seq > afterSeq, oldest first. */
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
+
+  /**
+   * Events of all runs with seq > afterSeq, oldest first: the global stream.
+   * A reader that resumes from the last seq it saw must never skip an event,
+   * so events become visible in seq order (an adapter whose writers can
+   * commit out of seq order has to serialise appends).
+   */
+  listEventsSince(afterSeq: number, limit: number): Promise<EventRow[]>;
+  /** Runs in any of `states`, oldest first (created_at, then id): recovery and queues. */
+  listRunsInStates(states: RunState[]): Promise<RunRow[]>;
+  countRuns(query: RunCountQuery): Promise<number>;
+
+  /** Upserts the namespace and its pipelines, deletes, and appends the audit entry, in one transaction. */
+  applyNamespace(change: NamespaceChange): Promise<void>;
+  /** Sets only the paused flag (updated_at tracks the definition, so it stays); false when unknown. */
+  setPipelinePaused(namespace: string, name: string, paused: boolean): Promise<boolean>;
+
+  /** Throws TokenNameTakenError when a token not revoked has the same name. */
+  createToken(row: TokenRow): Promise<void>;
+  getToken(id: string): Promise<TokenRow | undefined>;
+  /** Newest first (created_at, then id). */
+  listTokens(): Promise<TokenRow[]>;
+  /** False when the token is unknown or already revoked (the first revocation time stays). */
+  revokeToken(id: string, at: number): Promise<boolean>;
+  /** Records a use; never moves last_used_at backwards. Unknown ids are ignored. */
+  touchToken(id: string, at: number): Promise<void>;
+
+  /** Appends one entry and returns it with its seq. */
+  appendAudit(row: Omit<AuditRow, "seq">): Promise<AuditRow>;
+  /** Newest first. */
+  listAudit(query: AuditQuery): Promise<AuditRow[]>;
 }

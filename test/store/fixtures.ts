@@ -1,5 +1,5 @@
 /** Builders of port rows for store tests: complete rows with overridable fields. */
-import type { EventRow, NamespaceRow, PipelineRow, RunRow, StateChange, TaskRunRow } from "../../src/store/port.js";
+import type { AuditRow, EventRow, NamespaceRow, PipelineRow, RunRow, StateChange, TaskRunRow, TokenRow } from "../../src/store/port.js";
 
 export function aNamespace(name: string, over: Partial<NamespaceRow> = {}): NamespaceRow {
   return {
@@ -81,4 +81,12 @@ export function runCreated(run: RunRow): Omit<EventRow, "seq"> {
 export function taskChange(runId: string, path: string, type: string, over: Partial<TaskRunRow> = {}): StateChange {
   const task = aTask(runId, path, over);
   return { event: anEvent(runId, type, { task_path: path, attempt: task.attempt, data: { state: task.state } }), task };
+}
+
+export function aToken(id: string, over: Partial<TokenRow> = {}): TokenRow {
+  return { id, name: `token-${id}`, scope: "run", created_at: 3_000, expires_at: 90_000, revoked_at: null, last_used_at: null, ...over };
+}
+
+export function anAudit(action: string, over: Partial<Omit<AuditRow, "seq">> = {}): Omit<AuditRow, "seq"> {
+  return { ts: 4_000, actor: "cli:jane", action, target: "home/backup", details: { via: "test" }, ...over };
 }

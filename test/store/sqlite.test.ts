@@ -7,7 +7,7 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { tempDir } from "../helpers/tmp.js";
 import { storeContract } from "./contract.js";
-import { aRun, runCreated, taskChange } from "./fixtures.js";
+import { anAudit, aPipeline, aRun, aToken, runCreated, taskChange } from "./fixtures.js";
 import type { Store } from "../../src/store/port.js";
 import { openSqliteStore, MIGRATIONS } from "../../src/store/sqlite/index.js";
 import { Connection } from "../../src/store/sqlite/connection.js";
@@ -111,6 +111,34 @@ describe("sqlite store", () => {
     await store.createRun(aRun("r1"), runCreated(aRun("r1")));
     assert.throws(() => peek(t, file).prepare("UPDATE events SET type = 'forged'").run(), /append-only/);
     assert.equal((await store.listEvents("r1", 0, 1))[0]?.type, "run.created");
+  });
+
+  test("the database itself refuses to rewrite an audit entry", async (t) => {
+    const { store, file } = await freshStore(t);
+    await store.appendAudit(anAudit("apply"));
+    assert.throws(() => peek(t, file).prepare("UPDATE audit SET actor = 'someone else'").run(), /append-only/);
+    assert.equal((await store.listAudit({ limit: 1 }))[0]?.actor, "cli:jane");
+  });
+
+  test("the database itself keeps live token names unique, whoever writes", async (t) => {
+    const { store, file } = await freshStore(t);
+    await store.createToken(aToken("t1", { name: "ci" }));
+    const insert = peek(t, file).prepare("INSERT INTO tokens (id, name, scope, created_at, revoked_at) VALUES (?, 'ci', 'read', 0, ?)");
+    assert.throws(() => insert.run("t2", null), /UNIQUE/);
+    insert.run("t3", 5);
+    assert.deepEqual((await store.listTokens()).map((row) => row.id).sort(), ["t1", "t3"]);
+  });
+
+  test("a database made by migration 1 upgrades in place and keeps its rows", async (t) => {
+    const file = join(tempDir(t), "spire.db");
+    const conn = new Connection(file);
+    migrate(conn, MIGRATIONS.slice(0, 1));
+    conn.db.prepare("INSERT INTO pipelines VALUES ('home', 'backup', '{}', 'd', 1, 5, 6)").run();
+    conn.close();
+    const { store } = await freshStore(t, file);
+    assert.deepEqual(await store.getPipeline("home", "backup"), aPipeline("home", "backup", { definition: {}, digest: "d", paused: true, created_at: 5, updated_at: 6 }));
+    await store.createToken(aToken("t1"));
+    assert.equal((await store.getToken("t1"))?.name, "token-t1");
   });
 
   test("a writer in another thread and this one write at the same time without failing", async (t) => {

@@ -97,4 +97,43 @@ BEGIN
 END;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", sql: initial }];
+const tokensAndAudit = `
+-- API tokens, by JWT id. The JWT is never stored: only its record.
+CREATE TABLE tokens (
+  id           TEXT PRIMARY KEY,
+  name         TEXT NOT NULL,
+  scope        TEXT NOT NULL CHECK (scope IN ('read', 'run', 'admin')),
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,
+  revoked_at   INTEGER,
+  last_used_at INTEGER
+);
+-- A name picks out one live token (to revoke it); revoked ones free their name.
+CREATE UNIQUE INDEX tokens_live_name ON tokens (name) WHERE revoked_at IS NULL;
+CREATE INDEX tokens_by_time ON tokens (created_at DESC, id DESC);
+
+-- AUTOINCREMENT: a seq is never reused, so a paging cursor stays valid.
+CREATE TABLE audit (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts      INTEGER NOT NULL,
+  actor   TEXT NOT NULL,
+  action  TEXT NOT NULL,
+  target  TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+
+-- Append-only: retention may delete entries, nothing may rewrite one.
+CREATE TRIGGER audit_is_append_only BEFORE UPDATE ON audit
+BEGIN
+  SELECT RAISE(ABORT, 'audit is append-only');
+END;
+
+-- Queue policy counts a pipeline's queued and running runs on every trigger;
+-- runs_by_pipeline would walk its whole history for that.
+CREATE INDEX runs_by_pipeline_state ON runs (namespace, pipeline, state);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", sql: initial },
+  { version: 2, name: "tokens_audit", sql: tokensAndAudit },
+];

@@ -11,6 +11,9 @@ import * as pipelines from "./sql/pipelines.js";
 import * as runs from "./sql/runs.js";
 import * as taskRuns from "./sql/taskRuns.js";
 import * as events from "./sql/events.js";
+import * as tokens from "./sql/tokens.js";
+import * as audit from "./sql/audit.js";
+import { applyNamespace } from "./sql/applyNamespace.js";
 
 /**
  * Opens (creating the file and its folder if missing) a SQLite store.
@@ -58,5 +61,22 @@ export function openSqliteStore(file: string): Store {
     findRunIds: async (prefix, limit) => runs.findRunIds(conn, prefix, limit),
     listRuns: async (query) => conn.readTransaction(() => runs.listRuns(conn, query)),
     listEvents: async (runId, afterSeq, limit) => events.listEvents(conn, runId, afterSeq, limit),
+    listEventsSince: async (afterSeq, limit) => events.listEventsSince(conn, afterSeq, limit),
+    listRunsInStates: async (states) => runs.listRunsInStates(conn, states),
+    countRuns: async (query) => runs.countRuns(conn, query),
+
+    applyNamespace: async (change) => conn.writeTransaction(() => applyNamespace(conn, change)),
+    setPipelinePaused: async (namespace, name, paused) =>
+      conn.writeTransaction(() => pipelines.setPipelinePaused(conn, namespace, name, paused)),
+
+    createToken: async (row) => conn.writeTransaction(() => tokens.insertToken(conn, row)),
+    getToken: async (id) => tokens.getToken(conn, id),
+    listTokens: async () => tokens.listTokens(conn),
+    revokeToken: async (id, at) => conn.writeTransaction(() => tokens.revokeToken(conn, id, at)),
+    // A single statement is its own transaction; skipping BEGIN/COMMIT keeps it cheap.
+    touchToken: async (id, at) => tokens.touchToken(conn, id, at),
+
+    appendAudit: async (row) => conn.writeTransaction(() => audit.appendAudit(conn, row)),
+    listAudit: async (query) => audit.listAudit(conn, query),
   };
 }

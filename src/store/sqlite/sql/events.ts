@@ -28,6 +28,11 @@ export function listEvents(conn: Connection, runId: string, afterSeq: number, li
     .map(eventFromRow);
 }
 
+/** All runs' events after `afterSeq`: the primary key is seq, so this is a range scan. */
+export function listEventsSince(conn: Connection, afterSeq: number, limit: number): EventRow[] {
+  return conn.statement("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit).map(eventFromRow);
+}
+
 function eventFromRow(row: Row): EventRow {
   return {
     seq: int(row, "seq"),

@@ -10,8 +10,29 @@ ON CONFLICT (namespace, name) DO UPDATE SET
   definition = excluded.definition, digest = excluded.digest, paused = excluded.paused,
   updated_at = excluded.updated_at`;
 
+// For apply: a definitions file says nothing about pausing, so an existing
+// pipeline keeps its flag; a new one takes the row's.
+const APPLY = `
+INSERT INTO pipelines (namespace, name, definition, digest, paused, created_at, updated_at)
+VALUES (@namespace, @name, @definition, @digest, @paused, @created_at, @updated_at)
+ON CONFLICT (namespace, name) DO UPDATE SET
+  definition = excluded.definition, digest = excluded.digest, updated_at = excluded.updated_at`;
+
 export function upsertPipeline(conn: Connection, row: PipelineRow): void {
-  conn.statement(UPSERT).run({
+  conn.statement(UPSERT).run(pipelineParams(row));
+}
+
+export function applyPipeline(conn: Connection, row: PipelineRow): void {
+  conn.statement(APPLY).run(pipelineParams(row));
+}
+
+export function setPipelinePaused(conn: Connection, namespace: string, name: string, paused: boolean): boolean {
+  const sql = "UPDATE pipelines SET paused = ? WHERE namespace = ? AND name = ?";
+  return conn.statement(sql).run(paused ? 1 : 0, namespace, name).changes > 0;
+}
+
+function pipelineParams(row: PipelineRow): Record<string, unknown> {
+  return {
     namespace: row.namespace,
     name: row.name,
     definition: JSON.stringify(row.definition ?? null),
@@ -19,7 +40,7 @@ export function upsertPipeline(conn: Connection, row: PipelineRow): void {
     paused: row.paused ? 1 : 0,
     created_at: row.created_at,
     updated_at: row.updated_at,
-  });
+  };
 }
 
 export function getPipeline(conn: Connection, namespace: string, name: string): PipelineRow | undefined {

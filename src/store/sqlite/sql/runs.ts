@@ -1,5 +1,5 @@
 import type { Connection, Row } from "../connection.js";
-import type { RunQuery, RunRow } from "../../port.js";
+import type { RunCountQuery, RunQuery, RunRow, RunState } from "../../port.js";
 import { RunNotFoundError } from "../../errors.js";
 import { int, intOrNull, json, text, textOrNull, toJson } from "../columns.js";
 
@@ -89,6 +89,28 @@ export function listRuns(conn: Connection, query: RunQuery): RunRow[] {
   const filter = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
   const sql = `SELECT * FROM runs ${filter} ORDER BY created_at DESC, id DESC LIMIT @limit`;
   return conn.statement(sql).all(params).map(runFromRow);
+}
+
+/** Oldest first. Recovery lists queued and running runs: few rows, found by runs_by_state. */
+export function listRunsInStates(conn: Connection, states: readonly RunState[]): RunRow[] {
+  if (states.length === 0) return [];
+  // One placeholder per state: at most seven shapes, each prepared once, and the index stays usable.
+  const sql = `SELECT * FROM runs WHERE state IN (${placeholders(states.length)}) ORDER BY created_at, id`;
+  return conn.statement(sql).all(...states).map(runFromRow);
+}
+
+export function countRuns(conn: Connection, query: RunCountQuery): number {
+  if (query.states.length === 0) return 0;
+  const where = [`state IN (${placeholders(query.states.length)})`];
+  const params: unknown[] = [...query.states];
+  if (query.namespace !== undefined) (where.push("namespace = ?"), params.push(query.namespace));
+  if (query.pipeline !== undefined) (where.push("pipeline = ?"), params.push(query.pipeline));
+  const row = conn.statement(`SELECT count(*) AS n FROM runs WHERE ${where.join(" AND ")}`).get(...params);
+  return row ? int(row, "n") : 0;
+}
+
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => "?").join(", ");
 }
 
 function runParams(run: RunRow): Record<string, unknown> {

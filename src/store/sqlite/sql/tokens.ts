@@ -1,0 +1,63 @@
+import type { Connection, Row } from "../connection.js";
+import type { TokenRow } from "../../port.js";
+import { TokenNameTakenError } from "../../errors.js";
+import { int, intOrNull, text } from "../columns.js";
+
+const INSERT = `
+INSERT INTO tokens (id, name, scope, created_at, expires_at, revoked_at, last_used_at)
+VALUES (@id, @name, @scope, @created_at, @expires_at, @revoked_at, @last_used_at)`;
+
+/**
+ * Inserts a token. Call inside a write transaction: the name check and the
+ * insert then hold the write lock together, so the typed error is exact (the
+ * partial unique index is the backstop).
+ */
+export function insertToken(conn: Connection, row: TokenRow): void {
+  const taken = conn.statement("SELECT 1 FROM tokens WHERE name = ? AND revoked_at IS NULL").get(row.name);
+  if (taken && row.revoked_at === null) throw new TokenNameTakenError(row.name);
+  conn.statement(INSERT).run({
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    created_at: row.created_at,
+    expires_at: row.expires_at ?? null,
+    revoked_at: row.revoked_at ?? null,
+    last_used_at: row.last_used_at ?? null,
+  });
+}
+
+export function getToken(conn: Connection, id: string): TokenRow | undefined {
+  const row = conn.statement("SELECT * FROM tokens WHERE id = ?").get(id);
+  return row && tokenFromRow(row);
+}
+
+export function listTokens(conn: Connection): TokenRow[] {
+  return conn.statement("SELECT * FROM tokens ORDER BY created_at DESC, id DESC").all().map(tokenFromRow);
+}
+
+/** Only a live token is revoked: the first revocation time is the one that counts. */
+export function revokeToken(conn: Connection, id: string, at: number): boolean {
+  return conn.statement("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id).changes > 0;
+}
+
+/**
+ * One statement, no read first: it runs on every authenticated request.
+ * Requests finish out of order, so an older time never overwrites a newer one.
+ */
+export function touchToken(conn: Connection, id: string, at: number): void {
+  conn
+    .statement("UPDATE tokens SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)")
+    .run({ id, at });
+}
+
+function tokenFromRow(row: Row): TokenRow {
+  return {
+    id: text(row, "id"),
+    name: text(row, "name"),
+    scope: text(row, "scope") as TokenRow["scope"],
+    created_at: int(row, "created_at"),
+    expires_at: intOrNull(row, "expires_at"),
+    revoked_at: intOrNull(row, "revoked_at"),
+    last_used_at: intOrNull(row, "last_used_at"),
+  };
+}
