@@ -37,7 +37,7 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export async function startApi(t: TestContext, options: { service?: (engine: Engine) => EngineService; heartbeatMs?: number } = {}): Promise<Api> {
+export async function startApi(t: TestContext, options: { service?: (engine: Engine) => EngineService; heartbeatMs?: number; logger?: pino.Logger } = {}): Promise<Api> {
   const dir = tempDir(t, "spire-api-");
   const store = openSqliteStore(join(dir, "spire.db"));
   await store.init();
@@ -49,7 +49,7 @@ export async function startApi(t: TestContext, options: { service?: (engine: Eng
     auth,
     host: "127.0.0.1",
     port: 0,
-    logger: pino({ level: "silent" }),
+    logger: options.logger ?? pino({ level: "silent" }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
   });
   t.after(async () => {

@@ -2,10 +2,9 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { ApiError } from "../errors.js";
-import { cursor, runId, taskPath, timeParam, wholeNumber } from "../params.js";
+import { cursor, nameParam, runId, taskPath, timeParam, wholeNumber } from "../params.js";
 import { route } from "../route.js";
 import { runObject, runPage } from "../schemas.js";
-import { nameParam } from "../params.js";
 
 const runParams = z.strictObject({ id: runId });
 

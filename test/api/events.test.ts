@@ -1,0 +1,149 @@
+/** Server-Sent Events of a run: replay after Last-Event-ID, live events and logs, heartbeat, the end. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import type { LiveEvent } from "../../src/engine/service.js";
+import { startApi, type Api } from "./harness.js";
+
+checkNoLeftoverProcesses();
+
+interface Frame {
+  id?: string;
+  event: string;
+  data: string;
+  comment?: string;
+}
+
+/** Reads frames until the server ends the stream (or `until` says stop). */
+async function readFrames(response: Response, until: (frame: Frame) => boolean = () => false): Promise<Frame[]> {
+  const frames: Frame[] = [];
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of response.body!) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const frame: Frame = { event: "message", data: "" };
+      for (const line of buffer.slice(0, end).split("\n")) {
+        if (line.startsWith(":")) frame.comment = line.slice(1).trim();
+        else if (line.startsWith("id: ")) frame.id = line.slice(4);
+        else if (line.startsWith("event: ")) frame.event = line.slice(7);
+        else if (line.startsWith("data: ")) frame.data += line.slice(6);
+      }
+      buffer = buffer.slice(end + 2);
+      frames.push(frame);
+      if (until(frame)) {
+        await response.body!.cancel();
+        return frames;
+      }
+    }
+  }
+  return frames;
+}
+
+const events = (api: Api, id: string, headers: Record<string, string> = {}, query = "") =>
+  api.call("GET", `/runs/${id}/events${query}`, { as: "read", headers });
+
+async function finishedRunId(api: Api): Promise<string> {
+  await api.apply("pipelines:\n  quick:\n    tasks:\n      a: { run: echo one }\n      b: { run: echo two, needs: [a] }\n");
+  const { id } = (await (await api.call("POST", "/pipelines/test/quick/runs", { as: "run", body: {} })).json()) as { id: string };
+  const done = await readFrames(await events(api, id));
+  assert.equal(done.at(-1)?.event, "run.finished");
+  return id;
+}
+
+test("a finished run: the whole history, then the end; Last-Event-ID and ?after= resume after that seq", async (t) => {
+  const api = await startApi(t);
+  const id = await finishedRunId(api);
+  const response = await events(api, id);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type") ?? "", /^text\/event-stream/);
+  assert.equal(response.headers.get("cache-control"), "no-store");
+  const all = (await readFrames(response)).filter((frame) => frame.id !== undefined);
+  assert.equal(all[0]?.event, "run.created");
+  assert.equal(all.at(-1)?.event, "run.finished");
+  const seqs = all.map((frame) => Number(frame.id));
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), "in seq order");
+  for (const frame of all) assert.equal(JSON.parse(frame.data).seq, Number(frame.id));
+
+  const middle = all[Math.floor(all.length / 2)]!;
+  const resumed = (await readFrames(await events(api, id, { "last-event-id": middle.id! }))).filter((frame) => frame.id !== undefined);
+  assert.deepEqual(resumed.map((frame) => frame.id), all.filter((frame) => Number(frame.id) > Number(middle.id)).map((frame) => frame.id));
+  const viaQuery = (await readFrames(await events(api, id, {}, `?after=${middle.id}`))).filter((frame) => frame.id !== undefined);
+  assert.deepEqual(viaQuery.map((frame) => frame.id), resumed.map((frame) => frame.id));
+  const pastTheEnd = (await readFrames(await events(api, id, { "last-event-id": all.at(-1)!.id! }))).filter((frame) => frame.id !== undefined);
+  assert.deepEqual(pastTheEnd, [], "after the last event: nothing, and the stream still ends");
+});
+
+test("bad Last-Event-ID is a 400; an unknown run a 404 before any stream", async (t) => {
+  const api = await startApi(t);
+  const bad = await events(api, "0000000000000000", { "last-event-id": "abc" });
+  assert.equal(bad.status, 400);
+  assert.ok(((await bad.json()) as { error: { details: string[] } }).error.details[0]!.startsWith("header.last-event-id:"));
+  const unknown = await events(api, "0000000000000000");
+  assert.equal(unknown.status, 404);
+});
+
+test("a live run: replay, then live state changes and log lines, heartbeats, and the end after run.finished", async (t) => {
+  // The engine does not publish log lines to subscribers yet, so the test adds one to the live stream itself.
+  const listeners = new Set<(event: LiveEvent) => void>();
+  const api = await startApi(t, {
+    heartbeatMs: 50,
+    service: (engine) =>
+      new Proxy(engine, {
+        get(target, key) {
+          if (key === "subscribe") {
+            return (runId: string | null, listener: (event: LiveEvent) => void) => {
+              listeners.add(listener);
+              const off = target.subscribe(runId, listener);
+              return () => (listeners.delete(listener), off());
+            };
+          }
+          const value = Reflect.get(target, key) as unknown;
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      }),
+  });
+  const gate = join(api.dir, "go");
+  await api.apply(`pipelines:\n  slow:\n    tasks:\n      wait:\n        run: 'while [ ! -f "${gate}" ]; do sleep 0.02; done; echo released'\n`);
+  const { id } = (await (await api.call("POST", "/pipelines/test/slow/runs", { as: "run", body: {} })).json()) as { id: string };
+  let heartbeat = false;
+  let started = false;
+  let injected = false;
+  const frames = await readFrames(await events(api, id), (frame) => {
+    if (frame.comment === "heartbeat") heartbeat = true;
+    if (frame.event === "task.started") started = true;
+    if (heartbeat && started && !injected) {
+      injected = true;
+      for (const listener of listeners) listener({ kind: "log", run_id: id, task: "wait", line: { ts: Date.now(), stream: "stdout", line: "live line" } });
+    }
+    // The task is released only once the live log line has come through.
+    if (frame.event === "log") void writeFile(gate, "");
+    return false;
+  });
+  const logs = frames.filter((frame) => frame.event === "log");
+  assert.equal(logs.length, 1);
+  assert.equal(logs[0]!.id, undefined, "log lines carry no id");
+  assert.deepEqual(Object.keys(JSON.parse(logs[0]!.data)).sort(), ["line", "stream", "task", "ts"]);
+  const states = frames.filter((frame) => frame.id !== undefined).map((frame) => frame.event);
+  assert.equal(states[0], "run.created");
+  assert.ok(states.includes("task.started"));
+  assert.equal(states.at(-1), "run.finished");
+  const ids = frames.filter((frame) => frame.id !== undefined).map((frame) => Number(frame.id));
+  assert.equal(new Set(ids).size, ids.length, "no event twice (replay and live overlap)");
+});
+
+test("closing the server ends open event streams", async (t) => {
+  const api = await startApi(t);
+  await api.apply(`pipelines:\n  forever:\n    tasks:\n      wait: { run: 'while [ ! -f "${join(api.dir, "never")}" ]; do sleep 0.05; done' }\n`);
+  const { id } = (await (await api.call("POST", "/pipelines/test/forever/runs", { as: "run", body: {} })).json()) as { id: string };
+  const response = await events(api, id);
+  const reading = readFrames(response);
+  await api.server.close();
+  const frames = await reading;
+  assert.equal(frames[0]?.event, "message", "the stream opened (retry frame) and then ended");
+  await api.call("POST", `/runs/${id}/cancel`).catch(() => undefined);
+  await api.engine.drain(0);
+});
