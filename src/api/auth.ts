@@ -59,7 +59,8 @@ export class TokenAuthority {
 
   /** Records the token, then signs it; the JWT is returned once and never stored. */
   async issue(request: IssueRequest, by?: Actor): Promise<{ token: string; info: TokenInfo }> {
-    const id = randomBytes(16).toString("base64url");
+    // Hex: an id never starts with "-", so it reads as an argument on a command line, not an option.
+    const id = randomBytes(12).toString("hex");
     const createdAt = this.now();
     const expiresAt = request.ttlMs === undefined ? null : createdAt + request.ttlMs;
     const row: TokenRow = { id, name: request.name, scope: request.scope, created_at: createdAt, expires_at: expiresAt, revoked_at: null, last_used_at: null };

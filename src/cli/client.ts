@@ -60,7 +60,11 @@ export class EngineClient {
   /** One API call; any answer but 2xx becomes a CliError with the engine's message. */
   async call<T>(method: string, path: string, body?: unknown, options: { contentType?: string; raw?: boolean } = {}): Promise<T> {
     const response = await this.fetch(method, path, body, options.contentType);
-    if (response.ok) return (options.raw ? await response.text() : await response.json()) as T;
+    if (response.ok) {
+      const text = await response.text();
+      // 204 No Content (a revoke, a delete) has no body to read.
+      return (options.raw ? text : text === "" ? undefined : JSON.parse(text)) as T;
+    }
     throw await this.failure(response);
   }
 
