@@ -13,6 +13,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "../src/exec/local-executor.js";
+import { SupervisorExecutor } from "../src/exec/supervisor/client.js";
+import type { Executor } from "../src/exec/port.js";
 import { RunController } from "../src/engine/run-controller.js";
 import { createRun } from "../src/engine/start-run.js";
 import { Slots } from "../src/engine/slots.js";
@@ -46,11 +48,10 @@ async function bareLoop(): Promise<number> {
   return performance.now() - started;
 }
 
-async function spireRun(dir: string): Promise<number> {
-  const store = openSqliteStore(join(dir, "spire.db"));
+async function spireRun(dir: string, executor: Executor): Promise<number> {
+  const store = openSqliteStore(join(dir, `spire-${Math.random()}.db`));
   await store.init();
   const pipeline = pipelineSchema.parse({ tasks: { work: { repeat: TASKS, exec: ["echo", "hi"] } } });
-  const executor = new LocalExecutor();
   const started = performance.now();
   const prepared = await createRun(store, { namespace: "bench", pipelineName: "spawn", pipeline, args: {}, trigger: { kind: "manual" }, baseDir: dir, secretSource: {} });
   const controller = new RunController({ store, executor, dataDir: dir, slots: new Slots(PARALLEL), nodePath: process.execPath, baseEnv: process.env }, prepared);
@@ -75,7 +76,8 @@ async function main(): Promise<void> {
   const rate = (ms: number) => (TASKS / (ms / 1000)).toFixed(0);
   await bareLoop(); // warm up the page cache and the JIT for both sides
   const bare = await bareLoop();
-  const spire = await spireRun(dir);
+  const spire = await spireRun(dir, new LocalExecutor());
+  const supervised = await spireRun(dir, await SupervisorExecutor.startChild());
   const bare2 = await bareLoop();
   const bareBest = Math.min(bare, bare2);
   const c = cPosixSpawn(dir);
@@ -91,9 +93,10 @@ async function main(): Promise<void> {
   console.log(`  bare Node spawn loop (no capture)    ${rate(bareBest).padStart(6)} tasks/s  (${bareBest.toFixed(0)} ms; runs ${bare.toFixed(0)}, ${bare2.toFixed(0)})`);
   console.log(`  spire (capture, logs, SQLite)        ${rate(spire).padStart(6)} tasks/s  (${spire.toFixed(0)} ms)`);
   console.log(`  ratio                                ${ratio.toFixed(2)}× bare   (target ≥ 0.85×: ${ratio >= 0.85 ? "met" : "NOT met"})`);
+  console.log(`  spire through the supervisor process ${rate(supervised).padStart(6)} tasks/s  (${supervised.toFixed(0)} ms; ${(bareBest / supervised).toFixed(2)}× bare) — the engine's path`);
   if (c !== undefined) console.log(`  C posix_spawn (reference)            ${rate(c).padStart(6)} tasks/s  (${c.toFixed(0)} ms)`);
   console.log(`  bare loop with a 1 GiB parent heap   ${rate(bigHeap).padStart(6)} tasks/s  (${bigHeap.toFixed(0)} ms)`);
-  saveResult("spawn", { tasks: TASKS, parallel: PARALLEL, bare_ms: [bare, bare2], spire_ms: spire, c_posix_spawn_ms: c ?? null, bare_big_heap_ms: bigHeap, ratio });
+  saveResult("spawn", { tasks: TASKS, parallel: PARALLEL, bare_ms: [bare, bare2], spire_ms: spire, supervisor_ms: supervised, c_posix_spawn_ms: c ?? null, bare_big_heap_ms: bigHeap, ratio });
 }
 
 await main();

@@ -164,10 +164,11 @@ export function buildProgram(): Command {
     .description("the logs of a run, or of one of its tasks")
     .argument("<run>", "run id, a unique prefix of one, or `last`")
     .argument("[task]", "task path, e.g. dump or checks/size or shards[2]")
+    .option("-f, --follow", "keep printing new lines until the run ends")
     .addOption(new Option("--stream <stream>", "only this stream").choices(["stdout", "stderr"]))
     .option("--attempt <n>", "this attempt (default: the last)")
     .option("-t, --timestamps", "show each line's timestamp")
-    .addHelpText("after", examples(["spire logs last", "spire logs last dump --stream stderr -t"]))
+    .addHelpText("after", examples(["spire logs last", "spire logs last dump --stream stderr -t", "spire logs -f 01jbx4k2"]))
     .action(async (run, task, options, command) => (await import("./commands/logs.js")).logsCommand(run, task, { ...options, ...globals(command) }));
 
   return program;

@@ -14,6 +14,7 @@ import { VERSION } from "../version.js";
 import { admit } from "./admission.js";
 import { applyDefinitions } from "./apply.js";
 import { EventBus } from "./event-bus.js";
+import { LogTailer } from "./log-tail.js";
 import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { RunController } from "./run-controller.js";
@@ -74,12 +75,14 @@ export class Engine implements EngineService {
   private readonly now: () => number;
   private readonly logger: EngineLogger;
   private draining = false;
+  private readonly logTailer: LogTailer;
 
   constructor(private readonly options: EngineOptions) {
     this.slots = new Slots(options.parallelism);
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? quietLogger;
     this.startedAt = this.now();
+    this.logTailer = new LogTailer(options.store, this.bus, (runId) => this.controllers.has(runId));
   }
 
   /**
@@ -379,7 +382,13 @@ export class Engine implements EngineService {
   }
 
   subscribe(runId: string | null, listener: (event: LiveEvent) => void): () => void {
-    return this.bus.subscribe(runId, listener);
+    const unsubscribe = this.bus.subscribe(runId, listener);
+    if (runId === null) return unsubscribe;
+    const unfollow = this.logTailer.follow(runId);
+    return () => {
+      unsubscribe();
+      unfollow();
+    };
   }
 
   private publish(events: EventRow[]): void {

@@ -198,3 +198,20 @@ test("every command has --help with an example", async (t) => {
     assert.match(result.stdout, /Examples:\n {2}\$ spire /, command);
   }
 });
+
+test("logs -f follows a live run to its end", async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "data");
+  const file = join(dir, "ticks.yaml");
+  writeFileSync(file, `pipelines:\n  ticks:\n    tasks:\n      tick:\n        run: for i in 1 2 3 4 5; do echo "tick $i"; sleep 0.2; done; echo "late" >&2\n`);
+  const running = spire(["run", "-f", file], { data });
+  // Follow as soon as the run exists.
+  let listed: { id: string }[] = [];
+  while (listed.length === 0) {
+    listed = JSON.parse((await spire(["runs", "--json"], { data })).stdout);
+  }
+  const followed = await spire(["logs", "-f", listed[0]!.id, "tick"], { data });
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.equal(followed.stdout, "tick 1\ntick 2\ntick 3\ntick 4\ntick 5\nlate\n");
+  assert.equal((await running).code, 0);
+});
