@@ -1,0 +1,160 @@
+/**
+ * Cron expressions: croner parses and walks the calendar; Spire decides the
+ * dialect and the DST rules.
+ *
+ * Dialect (documented for users in the trigger's schema text):
+ * - 5 fields, or 6 with seconds first; no 7th (year) field.
+ * - @yearly @annually @monthly @weekly @daily @midnight @hourly.
+ * - L, W, LW (day of month), N#K, N#L, NL (day of week), ?, JAN-DEC, SUN-SAT,
+ *   0 and 7 are Sunday.
+ * - Day of month and day of week as Vixie cron: when both are restricted a
+ *   day matches either (OR); when one of them starts with `*` (as in `*\/2`)
+ *   both must match (AND). Croner ORs `*\/2` with a weekday, so the
+ *   expression is rewritten with croner's `+` (AND) prefix in that case.
+ *   A `+` written by the user keeps croner's meaning: AND.
+ *
+ * croner runs in UTC here: it only enumerates wall times (see zone.ts), and
+ * wall-schedule.ts maps them to instants with Spire's DST rules.
+ */
+import { Cron } from "croner";
+import type { Schedule } from "./schedule.js";
+import { wallSchedule, type WallSequence } from "./wall-schedule.js";
+
+const NICKNAMES: Record<string, string> = {
+  "@yearly": "0 0 1 1 *",
+  "@annually": "0 0 1 1 *",
+  "@monthly": "0 0 1 * *",
+  "@weekly": "0 0 * * 0",
+  "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
+  "@hourly": "0 * * * *",
+};
+
+const FIELDS_5 = ["minute", "hour", "day-of-month", "month", "day-of-week"] as const;
+const FIELDS_6 = ["second", ...FIELDS_5] as const;
+
+const ALLOWED: Record<string, string> = {
+  second: "0-59 and * , - / ?",
+  minute: "0-59 and * , - / ?",
+  hour: "0-23 and * , - / ?",
+  "day-of-month": "1-31 and * , - / ? L W (L = last day, 15W = weekday nearest the 15th)",
+  month: "1-12, JAN-DEC and * , - / ?",
+  "day-of-week": "0-7 (0 and 7 are Sunday), SUN-SAT and * , - / ? L # (FRI#2 = second Friday, 5L = last Friday)",
+};
+
+/** The expression as Spire reads it: nicknames expanded, whitespace single. */
+export function expandCron(expr: string): string {
+  const text = expr.trim().replace(/\s+/g, " ");
+  return NICKNAMES[text.toLowerCase()] ?? text;
+}
+
+const isStar = (field: string): boolean => field.startsWith("*") || field.startsWith("?");
+const isAll = (field: string): boolean => field === "*" || field === "?";
+
+const DAY_NUMBERS: Record<string, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
+
+/**
+ * Day names as numbers, with SUN closing a range as 7 (MON-SUN is 1-7)
+ * except after SUN itself: croner 11.0.1 reads every "-SUN" as "-7", so
+ * SUN-SUN would match every day.
+ */
+function dayNamesToNumbers(field: string): string {
+  const numbered = field.replace(/(?<![A-Za-z])(sun|mon|tue|wed|thu|fri|sat)(?![A-Za-z])/gi, (name) =>
+    String(DAY_NUMBERS[name.toLowerCase()]),
+  );
+  return numbered.replace(/(?<!\d)(\d+)-0(?!\d)/g, (range, low: string) => (Number(low) > 0 ? `${low}-7` : range));
+}
+
+/** The expression handed to croner: day names numbered, Vixie's AND rule made explicit with `+`. */
+function croneriseCron(expanded: string): string {
+  const fields = expanded.split(" ");
+  const dom = fields[fields.length - 3];
+  const dow = fields[fields.length - 1];
+  if (dom === undefined || dow === undefined) return expanded;
+  fields[fields.length - 1] = dayNamesToNumbers(dow);
+  if (!isAll(dom) && !isAll(dow) && !dow.startsWith("+") && (isStar(dom) || isStar(dow))) {
+    fields[fields.length - 1] = `+${fields[fields.length - 1]}`;
+  }
+  return fields.join(" ");
+}
+
+function croner(expanded: string): Cron {
+  // Croner's defaults are stated anyway, as they are Spire's dialect:
+  // OR of day fields (domAndDow false) unless `+`; Sunday 0 and 7.
+  return new Cron(croneriseCron(expanded), {
+    timezone: "UTC",
+    mode: "5-or-6-parts",
+    domAndDow: false,
+    alternativeWeekdays: false,
+    paused: true,
+  });
+}
+
+function explain(field: string, text: string, error: unknown): string {
+  const raw = error instanceof Error ? error.message.replace(/^CronPattern:\s*/, "") : String(error);
+  const outOfRange = /Invalid value for \w+/.test(raw);
+  const detail = outOfRange
+    ? "a value is out of range"
+    : /illegal characters/.test(raw)
+      ? "an unknown name or character"
+      : raw.replace(/\.$/, "");
+  return `${field} field "${text}": ${detail}; allowed: ${ALLOWED[field]}`;
+}
+
+/**
+ * Why a cron expression is wrong, naming the field, or undefined when it is
+ * fine. Also rejects expressions that never match (such as 30 February).
+ */
+export function checkCron(expr: string): string | undefined {
+  const prefix = `cron "${expr}"`;
+  const expanded = expandCron(expr);
+  if (expanded === "") {
+    return `${prefix}: empty; write 5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly`;
+  }
+  if (expanded.startsWith("@")) {
+    return `${prefix}: unknown nickname; use @hourly, @daily (@midnight), @weekly, @monthly or @yearly (@annually)`;
+  }
+  const fields = expanded.split(" ");
+  if (fields.length !== 5 && fields.length !== 6) {
+    return `${prefix}: has ${fields.length} fields; write 5 (minute hour day-of-month month day-of-week) or 6 (second first)`;
+  }
+  const names = fields.length === 5 ? FIELDS_5 : FIELDS_6;
+  // Each field alone, with wildcards elsewhere, so the message can name it.
+  for (let index = 0; index < fields.length; index++) {
+    const probe = fields.map((field, at) => (at === index ? field : "*"));
+    try {
+      croner(probe.join(" "));
+    } catch (error) {
+      return `${prefix}: ${explain(names[index]!, fields[index]!, error)}`;
+    }
+  }
+  let job: Cron;
+  try {
+    job = croner(expanded);
+  } catch (error) {
+    return `${prefix}: ${error instanceof Error ? error.message.replace(/^CronPattern:\s*/, "") : String(error)}`;
+  }
+  // Four hundred years hold every calendar pattern (leap years included).
+  if (job.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) {
+    return `${prefix}: never matches a date (such as day 30 of February); check day-of-month against month`;
+  }
+  return undefined;
+}
+
+/** Matching wall times of an expression (throws with checkCron's message). */
+export function cronWalls(expr: string): WallSequence {
+  const problem = checkCron(expr);
+  if (problem !== undefined) throw new Error(problem);
+  const job = croner(expandCron(expr));
+  return {
+    // croner returns runs strictly after the reference's whole second.
+    after: (wall) => job.nextRun(new Date(wall))?.getTime(),
+    // previousRuns is strictly before its reference: +1 ms keeps the second itself.
+    atOrBefore: (wall) => job.previousRuns(1, new Date(Math.floor(wall / 1000) * 1000 + 1))[0]?.getTime(),
+  };
+}
+
+/** A cron schedule in a zone, with Spire's DST rules. */
+export function cronSchedule(expr: string, zone: string): Schedule {
+  return wallSchedule(cronWalls(expr), zone);
+}
