@@ -173,6 +173,24 @@ export interface RunCountQuery {
   states: RunState[];
 }
 
+/** Where a trigger's schedule stands: its anchor (first seen) and the newest slot handled. */
+export interface ScheduleRow {
+  namespace: string;
+  pipeline: string;
+  /** Identifies one trigger of a pipeline (e.g. its index and kind). */
+  trigger_key: string;
+  anchor: number;
+  last_slot: number | null;
+}
+
+export interface SlotClaim {
+  slot: number;
+  outcome: "run" | "missed";
+  /** For outcome "run": the run to create with it, and its `run.created` event. */
+  run?: RunRow;
+  event?: Omit<EventRow, "seq">;
+}
+
 export interface Store {
   /** Creates or upgrades the schema (numbered migrations). Idempotent. */
   init(): Promise<void>;
@@ -186,6 +204,17 @@ export interface Store {
   getPipeline(namespace: string, name: string): Promise<PipelineRow | undefined>;
   listPipelines(namespace?: string): Promise<PipelineRow[]>;
   deletePipeline(namespace: string, name: string): Promise<boolean>;
+
+  /** The schedule of a trigger, created with `anchor` the first time it is asked for. */
+  ensureSchedule(namespace: string, pipeline: string, triggerKey: string, anchor: number): Promise<ScheduleRow>;
+  /**
+   * Records slots of one trigger (ascending) and creates their runs, in one
+   * transaction, only if every slot is newer than the schedule's last slot;
+   * moves last_slot to the newest. False (and nothing written) when another
+   * engine, or an earlier call, has handled any of them: a slot starts at most one run.
+   */
+  claimSlots(namespace: string, pipeline: string, triggerKey: string, claims: SlotClaim[], at: number): Promise<boolean>;
+  listSchedules(namespace?: string): Promise<ScheduleRow[]>;
 
   /** Inserts the run and its `run.created` event in one transaction. */
   createRun(run: RunRow, event: Omit<EventRow, "seq">): Promise<EventRow>;

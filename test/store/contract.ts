@@ -29,6 +29,7 @@ import { tokenTests } from "./contract-tokens.js";
 import { auditTests } from "./contract-audit.js";
 import { applyTests } from "./contract-apply.js";
 import { queueTests } from "./contract-queues.js";
+import { scheduleTests } from "./contract-schedules.js";
 
 export type StoreFactory = (t: TestContext, shareWith?: Store) => Promise<Store>;
 
@@ -61,6 +62,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     describe("audit", () => auditTests(open));
     describe("applying a namespace", () => applyTests(open));
     describe("recovery and queues", () => queueTests(open));
+    describe("schedules and slots", () => scheduleTests(open));
   });
 }
 

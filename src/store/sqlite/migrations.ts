@@ -133,7 +133,34 @@ END;
 CREATE INDEX runs_by_pipeline_state ON runs (namespace, pipeline, state);
 `;
 
+// Trigger slots (SPEC §6): a slot (pipeline, trigger, scheduled time) starts at
+// most one run, across restarts and across engines sharing the store. The
+// primary key of `slots` is that promise; `schedules.last_slot` only moves
+// forwards, so a clock stepped back cannot hand out an old slot again.
+const schedulesAndSlots = `
+CREATE TABLE schedules (
+  namespace    TEXT NOT NULL,
+  pipeline     TEXT NOT NULL,
+  trigger_key  TEXT NOT NULL,
+  anchor       INTEGER NOT NULL,
+  last_slot    INTEGER,
+  PRIMARY KEY (namespace, pipeline, trigger_key)
+);
+
+CREATE TABLE slots (
+  namespace    TEXT NOT NULL,
+  pipeline     TEXT NOT NULL,
+  trigger_key  TEXT NOT NULL,
+  slot         INTEGER NOT NULL,
+  outcome      TEXT NOT NULL CHECK (outcome IN ('run', 'missed')),
+  run_id       TEXT REFERENCES runs (id) ON DELETE SET NULL,
+  recorded_at  INTEGER NOT NULL,
+  PRIMARY KEY (namespace, pipeline, trigger_key, slot)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
+  { version: 3, name: "schedules_slots", sql: schedulesAndSlots },
 ];

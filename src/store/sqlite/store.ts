@@ -14,6 +14,7 @@ import * as events from "./sql/events.js";
 import * as tokens from "./sql/tokens.js";
 import * as audit from "./sql/audit.js";
 import { applyNamespace } from "./sql/applyNamespace.js";
+import * as schedules from "./sql/schedules.js";
 
 /**
  * Opens (creating the file and its folder if missing) a SQLite store.
@@ -34,6 +35,12 @@ export function openSqliteStore(file: string): Store {
     listPipelines: async (namespace) => pipelines.listPipelines(conn, namespace),
     deletePipeline: async (namespace, name) =>
       conn.writeTransaction(() => pipelines.deletePipeline(conn, namespace, name)),
+
+    ensureSchedule: async (namespace, pipeline, triggerKey, anchor) =>
+      conn.writeTransaction(() => schedules.ensureSchedule(conn, namespace, pipeline, triggerKey, anchor)),
+    claimSlots: async (namespace, pipeline, triggerKey, claims, at) =>
+      conn.writeTransaction(() => schedules.claimSlots(conn, namespace, pipeline, triggerKey, claims, at)),
+    listSchedules: async (namespace) => schedules.listSchedules(conn, namespace),
 
     createRun: async (run, event) =>
       conn.writeTransaction(() => {
