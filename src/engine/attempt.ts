@@ -29,6 +29,11 @@ export function attemptFiles(dataDir: string, runId: string, path: string, attem
   };
 }
 
+/** The executor's name for one attempt; a supervisor that outlives the engine knows it by this after a restart. */
+export function attemptId(runId: string, path: string, attempt: number): string {
+  return `${runId}:${path}:${attempt}`;
+}
+
 export interface AttemptInput {
   prepared: PreparedRun;
   node: PlannedNode;
@@ -65,7 +70,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
 
   const def = renderDef(node.def, render);
   const cwd = def.cwd === undefined ? prepared.baseDir : isAbsolute(def.cwd) ? def.cwd : resolve(prepared.baseDir, def.cwd);
-  const command = commandFor(def, { cwd, nodePath: input.nodePath, id: `${run.id}:${node.path}:${attempt}` });
+  const command = commandFor(def, { cwd, nodePath: input.nodePath, id: attemptId(run.id, node.path, attempt) });
   if ("error" in command) return { ok: false, reason: command.error };
 
   const planned: Record<string, string> = {};
@@ -92,7 +97,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
     artifactsDir: files.artifactsDir,
   });
   const spec: LaunchSpec = {
-    id: `${run.id}:${node.path}:${attempt}`,
+    id: attemptId(run.id, node.path, attempt),
     argv: command.argv,
     cwd,
     env,

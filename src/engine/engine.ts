@@ -17,6 +17,8 @@ import { EventBus } from "./event-bus.js";
 import { LogTailer } from "./log-tail.js";
 import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
+import { Reattacher, type AttemptKeeper } from "./recover.js";
+import { resumePoint, type ResumePoint } from "./resume.js";
 import { RunController } from "./run-controller.js";
 import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
@@ -45,6 +47,8 @@ export interface EngineLogger {
 export interface EngineOptions {
   store: Store;
   executor: Executor;
+  /** A supervisor that outlives the engine: attempts are re-attached at start, and each result acked once stored. */
+  supervisor?: AttemptKeeper;
   dataDir: string;
   parallelism: number;
   logger?: EngineLogger;
@@ -86,29 +90,45 @@ export class Engine implements EngineService {
   }
 
   /**
-   * After a restart: runs that were running lost their controller. Their tasks
-   * cannot be watched from here, so they are marked interrupted with the reason;
-   * queued runs are queued again.
+   * After a restart: runs that were running carry on where they stood (see
+   * recover.ts and resume.ts): their attempts are adopted, recorded or marked
+   * interrupted, and their pending tasks start as if nothing had happened.
+   * A run that cannot be resumed (its definition no longer plans) is marked
+   * interrupted. Queued runs are queued again.
    */
-  async recover(): Promise<{ interrupted: number; requeued: number }> {
+  async recover(): Promise<{ resumed: number; interrupted: number; requeued: number }> {
     const { store } = this.options;
     const stale = await store.listRunsInStates(["queued", "running"]);
-    let interrupted = 0;
-    let requeued = 0;
+    const reattacher = await Reattacher.open(this.options.supervisor);
+    const counts = { resumed: 0, interrupted: 0, requeued: 0 };
     for (const run of stale) {
-      if (run.state === "queued") {
-        const prepared = await prepareStoredRun(run, await this.baseDirOf(run.namespace), this.options.environment ?? process.env).catch(() => undefined);
-        if (prepared) {
-          this.queueOf(run.namespace, run.pipeline).waiting.push({ prepared, readyAt: this.now() });
-          requeued++;
-          continue;
-        }
+      const prepared = await prepareStoredRun(run, await this.baseDirOf(run.namespace), this.options.environment ?? process.env).catch((error: Error) => error);
+      if (prepared instanceof Error) {
+        await this.interrupt(run, `the engine stopped while this run was in progress, and it cannot go on: ${prepared.message}`);
+        counts.interrupted++;
+      } else if (run.state === "queued") {
+        this.queueOf(run.namespace, run.pipeline).waiting.push({ prepared, readyAt: this.now() });
+        counts.requeued++;
+      } else {
+        const stored = await store.getRun(run.id);
+        const point = resumePoint(stored?.tasks ?? [], await this.allEvents(run.id), await reattacher.attemptsOf(run.id, stored?.tasks ?? []), this.now());
+        this.launch(prepared, point);
+        counts.resumed++;
       }
-      await this.interrupt(run, "the engine stopped while this run was in progress");
-      interrupted++;
     }
+    // After every run has claimed its attempts: what is left belongs to nobody.
+    reattacher.releaseUnclaimed((message) => this.logger.warn({}, message));
     for (const key of this.queues.keys()) this.pump(key);
-    return { interrupted, requeued };
+    return counts;
+  }
+
+  private async allEvents(runId: string): Promise<EventRow[]> {
+    const events: EventRow[] = [];
+    for (;;) {
+      const page = await this.options.store.listEvents(runId, events.at(-1)?.seq ?? 0, 1000);
+      events.push(...page);
+      if (page.length < 1000) return events;
+    }
   }
 
   private async interrupt(run: RunRow, reason: string): Promise<void> {
@@ -273,12 +293,25 @@ export class Engine implements EngineService {
     return this.getRun(run.id);
   }
 
-  private launch(prepared: PreparedRun): void {
+  /** Starts a run's controller; with `resume`, carries on a run an earlier engine started. */
+  private launch(prepared: PreparedRun, resume?: ResumePoint): void {
     const { run } = prepared;
     const key = this.keyOf(run.namespace, run.pipeline);
     const controller = new RunController(
-      { store: this.options.store, executor: this.options.executor, dataDir: this.options.dataDir, slots: this.slots, nodePath: process.execPath, baseEnv: this.options.environment ?? process.env, publish: (events) => this.publish(events), now: this.now },
+      {
+        store: this.options.store,
+        executor: this.options.executor,
+        dataDir: this.options.dataDir,
+        slots: this.slots,
+        nodePath: process.execPath,
+        baseEnv: this.options.environment ?? process.env,
+        publish: (events) => this.publish(events),
+        now: this.now,
+        ...(this.options.supervisor ? { ack: (id: string) => this.options.supervisor!.ack(id) } : {}),
+      },
       prepared,
+      undefined,
+      resume ? { resume } : {},
     );
     this.queueOf(run.namespace, run.pipeline).running.set(run.id, controller);
     this.controllers.set(run.id, controller);
@@ -291,7 +324,7 @@ export class Engine implements EngineService {
       },
       (error) => this.logger.error({ run: run.id, error: String(error) }, "run failed inside the engine"),
     );
-    void controller.start().catch((error) => this.logger.error({ run: run.id, error: String(error) }, "run could not start"));
+    void (resume ? controller.resume() : controller.start()).catch((error) => this.logger.error({ run: run.id, error: String(error) }, "run could not start"));
   }
 
   /** Starts waiting runs while the pipeline has room, in order; waits for a debounce to pass. */

@@ -5,12 +5,14 @@
  * store before acting on it or telling anyone (write-ahead).
  */
 import { mkdir } from "node:fs/promises";
-import type { Executor, AttemptReport, TaskHandle, LogLine } from "../exec/port.js";
+import type { Executor, AttemptReport, TaskHandle, LogLine, LaunchEvents } from "../exec/port.js";
 import type { PlannedNode, TaskState } from "../plan/types.js";
 import { Readiness } from "../plan/readiness.js";
+import { countsAsFailure } from "../plan/conditions.js";
 import type { EventRow, RunRow, RunState, StateChange, Store, TaskRunRow } from "../store/port.js";
-import { buildAttempt, attemptFiles } from "./attempt.js";
+import { buildAttempt, attemptFiles, attemptId } from "./attempt.js";
 import type { PreparedRun } from "./prepared-run.js";
+import type { Reattached, ResumePoint } from "./resume.js";
 import { addCounts, emptyCounts } from "./rollup.js";
 import { blankTaskRow } from "./task-row.js";
 import type { Slots } from "./slots.js";
@@ -25,7 +27,12 @@ export interface RunDeps {
   now?: () => number;
   /** Told of every stored event, after it is stored (the engine's live event stream). */
   publish?: (events: EventRow[]) => void;
+  /** Told each attempt's id once its end is stored: a supervisor that outlives the engine may then forget the report. */
+  ack?: (attemptId: string) => void;
 }
+
+/** How an attempt ended: an executor's report, or "interrupted" when nobody saw its end. */
+type Ending = Omit<AttemptReport, "state"> & { state: AttemptReport["state"] | "interrupted" };
 
 export type RunChange =
   | { type: "run"; state: RunState; reason: string | null }
@@ -45,6 +52,8 @@ export class RunController {
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly retryReady: string[] = [];
   private readonly counts = emptyCounts();
+  /** Why each interrupted task was interrupted, for the run's reason. */
+  private readonly interruptions = new Map<string, string>();
   private inFlight = 0;
   /** Attempts between their slot and their process (writing task.started). */
   private starting = 0;
@@ -57,12 +66,14 @@ export class RunController {
   readonly done: Promise<RunRow>;
   private readonly now: () => number;
   private readonly wantLines: boolean;
+  private readonly resumeFrom: ResumePoint | undefined;
 
+  /** `resume`: carry on a run a previous engine started (see resume()); the run's stored rows are its starting point. */
   constructor(
     private readonly deps: RunDeps,
     private readonly prepared: PreparedRun,
     private readonly listener?: RunListener,
-    options: { streamLines?: boolean } = {},
+    options: { streamLines?: boolean; resume?: ResumePoint } = {},
   ) {
     this.now = deps.now ?? Date.now;
     this.wantLines = options.streamLines ?? false;
@@ -74,6 +85,8 @@ export class RunController {
       this.outputs.set(path, kept.outputs);
       addCounts(this.counts, kept);
     }
+    this.resumeFrom = options.resume;
+    if (options.resume) this.loadResumePoint(options.resume);
     this.readiness = new Readiness(prepared.plan, { failFast: prepared.pipeline.fail_fast, states: this.states });
   }
 
@@ -94,6 +107,71 @@ export class RunController {
     return this.done;
   }
 
+  /**
+   * Carries on a run whose engine stopped: finished tasks stay as stored,
+   * running attempts are watched (adopted), recorded or marked interrupted
+   * (as recover.ts found them), waiting retries wait out what is left of
+   * their delay, and pending tasks start when their dependencies allow.
+   * Nothing is launched twice: only pending tasks and due retries start.
+   */
+  async resume(): Promise<RunRow> {
+    const point = this.resumeFrom;
+    if (!point) throw new Error("RunController.resume: constructed without a resume point");
+    const tally = { adopted: 0, recorded: 0, interrupted: 0 };
+    for (const { how } of point.running.values()) tally[how.kind === "running" ? "adopted" : how.kind === "ended" ? "recorded" : "interrupted"]++;
+    await this.write([{ event: this.event("run.resumed", { ...tally, waiting_retries: point.retries.size }) }]);
+    this.listener?.({ type: "run", state: "running", reason: null });
+    // Set before any attempt is settled: an attempt that ends in a stopping run is not retried.
+    this.stopReason = point.stop;
+    for (const [path, delayMs] of point.retries) {
+      this.inFlight++;
+      this.scheduleRetry(path, delayMs);
+    }
+    for (const [path, { row, how }] of point.running) this.reattach(path, row, how);
+    const timeout = this.prepared.pipeline.timeout;
+    if (timeout !== undefined) {
+      const left = timeout - (this.now() - (this.prepared.run.started_at ?? this.now()));
+      this.runTimer = setTimeout(() => this.stop("failed", `the run timed out after ${timeout} ms`), Math.max(0, left));
+    }
+    if (point.stop) this.halt(point.stop.reason);
+    else if (this.prepared.pipeline.fail_fast) {
+      // A failure stored just before the engine died may not have reached the others yet.
+      const failed = [...point.done.values()].find((row) => countsAsFailure(this.prepared.plan.byPath.get(row.path)!, row.state));
+      if (failed) for (const handle of this.handles.values()) handle.cancel(`fail_fast: ${failed.path} failed`);
+    }
+    this.pump();
+    return this.done;
+  }
+
+  /** States, attempts, outputs and counts as stored; tasks still in progress count as running for the planner. */
+  private loadResumePoint(point: ResumePoint): void {
+    for (const [path, attempt] of point.attempts) this.attempts.set(path, attempt);
+    for (const [path, row] of point.done) {
+      this.states.set(path, row.state);
+      if (row.state === "interrupted") this.interruptions.set(path, row.reason ?? "its end was not seen");
+      this.outputs.set(path, row.outputs);
+      addCounts(this.counts, row);
+    }
+    for (const path of [...point.retries.keys(), ...point.running.keys()]) this.states.set(path, "running");
+  }
+
+  private reattach(path: string, row: TaskRunRow, how: Reattached): void {
+    const node = this.prepared.plan.byPath.get(path)!;
+    this.inFlight++;
+    if (how.kind === "ended") return this.attemptEnded(node, row.attempt, row, how.report);
+    if (how.kind === "lost") return this.attemptEnded(node, row.attempt, row, interrupted(row, how.reason, how.pid, this.now()));
+    if (how.kind !== "running") throw new Error(`attempt ${row.attempt} of ${path} cannot be reattached: ${how.kind}`);
+    // It holds a slot like any running attempt, even if this engine has fewer: it is already running.
+    this.deps.slots.take();
+    const handle = how.adopt(this.attemptEvents(path));
+    this.handles.set(path, handle);
+    void handle.done.then((report) => {
+      this.handles.delete(path);
+      this.deps.slots.release();
+      this.attemptEnded(node, row.attempt, row, report);
+    });
+  }
+
   /** Cancels the run: running tasks get SIGTERM (then SIGKILL), nothing new starts. */
   cancel(reason = "canceled by user"): void {
     this.stop("canceled", reason);
@@ -106,6 +184,16 @@ export class RunController {
   private stop(state: RunState, reason: string): void {
     if (this.stopReason || this.finished) return;
     this.stopReason = { state, reason };
+    // Stored before anything is canceled: an engine restarted meanwhile carries on stopping, not running.
+    void this.write([{ event: this.event("run.stopping", { state, reason }) }]).then(
+      () => this.halt(reason),
+      (error) => this.fail(error),
+    );
+  }
+
+  /** Acts on a stop: cancels what runs and what waits; pending tasks are settled as canceled by pump(). */
+  private halt(reason: string): void {
+    if (this.finished) return;
     for (const handle of this.handles.values()) handle.cancel(reason);
     for (const [path, timer] of this.retryTimers) {
       clearTimeout(timer);
@@ -113,7 +201,8 @@ export class RunController {
       this.inFlight--;
       this.settle(path, "canceled", reason);
     }
-    this.retryReady.length = 0;
+    // Retries due but waiting for a slot are still "running" for the planner: they end here too.
+    for (const path of this.retryReady.splice(0)) this.settle(path, "canceled", reason);
     this.pump();
   }
 
@@ -207,10 +296,7 @@ export class RunController {
       this.attemptEnded(node, attempt, row, failedToStart(row, this.stopReason.reason, this.now(), "canceled"));
       return;
     }
-    const handle = this.deps.executor.launch(build.spec, {
-      onProgress: (done, total) => this.listener?.({ type: "progress", path: node.path, done, total }),
-      ...(this.wantLines ? { onLine: (line: LogLine) => this.listener?.({ type: "line", path: node.path, line }) } : {}),
-    });
+    const handle = this.deps.executor.launch(build.spec, this.attemptEvents(node.path));
     this.handles.set(node.path, handle);
     const report = await handle.done;
     this.handles.delete(node.path);
@@ -218,7 +304,14 @@ export class RunController {
     this.attemptEnded(node, attempt, row, report);
   }
 
-  private attemptEnded(node: PlannedNode, attempt: number, started: TaskRunRow, report: AttemptReport): void {
+  private attemptEvents(path: string): LaunchEvents {
+    return {
+      onProgress: (done, total) => this.listener?.({ type: "progress", path, done, total }),
+      ...(this.wantLines ? { onLine: (line: LogLine) => this.listener?.({ type: "line", path, line }) } : {}),
+    };
+  }
+
+  private attemptEnded(node: PlannedNode, attempt: number, started: TaskRunRow, report: Ending): void {
     const final: TaskRunRow = {
       ...started,
       state: report.state,
@@ -234,29 +327,22 @@ export class RunController {
       outputs: report.outputs,
     };
     const retries = node.def.retries;
-    const retryable = (report.state === "failed" || report.state === "timed_out") && !this.stopReason;
+    const retryable = (report.state === "failed" || report.state === "timed_out" || report.state === "interrupted") && !this.stopReason;
     const willRetry = retryable && retries !== undefined && attempt <= retries.max;
     const changes: StateChange[] = [{ event: this.event("task.finished", { state: report.state, exit_code: report.exitCode, reason: report.reason }, node.path, attempt), task: final }];
     const delayMs = willRetry ? Math.min(retries.backoff * retries.factor ** (attempt - 1), retries.max_delay) : 0;
     if (willRetry) changes.push({ event: this.event("task.retry_scheduled", { delay_ms: delayMs, next_attempt: attempt + 1 }, node.path, attempt) });
     void this.write(changes)
       .then(() => {
+        this.deps.ack?.(attemptId(this.runId, node.path, attempt));
         this.listener?.({ type: "task", row: final, tail: report.tail });
         if (willRetry) {
           this.listener?.({ type: "retry", path: node.path, attempt: attempt + 1, delayMs });
-          // The task stays "running" for the planner while it waits: it is not done.
-          this.retryTimers.set(
-            node.path,
-            setTimeout(() => {
-              this.retryTimers.delete(node.path);
-              this.inFlight--;
-              this.retryReady.push(node.path);
-              this.pump();
-            }, delayMs),
-          );
+          this.scheduleRetry(node.path, delayMs);
           return;
         }
         this.inFlight--;
+        if (report.state === "interrupted") this.interruptions.set(node.path, report.reason ?? "its end was not seen");
         this.setState(node.path, report.state);
         addCounts(this.counts, final);
         if (report.outputs) this.outputs.set(node.path, report.outputs);
@@ -266,6 +352,19 @@ export class RunController {
         this.pump();
       })
       .catch((error) => this.fail(error));
+  }
+
+  /** The task stays "running" for the planner while it waits: it is not done. */
+  private scheduleRetry(path: string, delayMs: number): void {
+    this.retryTimers.set(
+      path,
+      setTimeout(() => {
+        this.retryTimers.delete(path);
+        this.inFlight--;
+        this.retryReady.push(path);
+        this.pump();
+      }, delayMs),
+    );
   }
 
   /** Records a task that ends without running (skipped, or canceled while pending). */
@@ -290,8 +389,9 @@ export class RunController {
     if ([...this.states.values()].some((state) => state === "pending" || state === "running")) return;
     this.finished = true;
     if (this.runTimer) clearTimeout(this.runTimer);
-    const state: RunState = this.stopReason?.state ?? (outcome === "running" ? "failed" : outcome);
-    const reason = this.stopReason?.reason ?? null;
+    const interruption = this.stopReason ? undefined : this.onlyInterruptions();
+    const state: RunState = this.stopReason?.state ?? (interruption ? "interrupted" : outcome === "running" ? "failed" : outcome);
+    const reason = this.stopReason?.reason ?? interruption ?? null;
     const patch = { id: this.runId, state, reason, finished_at: this.now(), ...this.counts };
     void this.write([{ event: this.event("run.finished", { state, reason }), run: patch }])
       .then(async () => {
@@ -300,6 +400,14 @@ export class RunController {
         this.resolveDone(stored?.run ?? { ...this.prepared.run, ...patch });
       })
       .catch((error) => this.fail(error));
+  }
+
+  /** When every task that fails the run was interrupted (not its own doing), why: the run is then interrupted, not failed. */
+  private onlyInterruptions(): string | undefined {
+    const failures = [...this.states].filter(([path, state]) => countsAsFailure(this.prepared.plan.byPath.get(path)!, state));
+    if (failures.length === 0 || failures.some(([, state]) => state !== "interrupted")) return undefined;
+    const [path] = failures[0]!;
+    return `${path} was interrupted: ${this.interruptions.get(path) ?? "its end was not seen"}`;
   }
 
   private fail(error: unknown): void {
@@ -326,6 +434,11 @@ export class RunController {
     return blankTaskRow(this.runId, path, attempt, { log_file: attemptFiles(this.deps.dataDir, this.runId, path, attempt).logFile, ...fields });
   }
 
+}
+
+/** The end of an attempt nobody saw: the engine and its supervisor both stopped while it ran. */
+function interrupted(row: TaskRunRow, reason: string, pid: number | null, now: number): Ending {
+  return { state: "interrupted", exitCode: null, signal: null, reason, pid, startedAt: row.started_at ?? now, finishedAt: now, warnings: 0, errors: 1, metrics: {}, outputs: {}, tail: [] };
 }
 
 function failedToStart(row: TaskRunRow, reason: string, now: number, state: "failed" | "canceled" = "failed"): AttemptReport {

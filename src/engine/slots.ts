@@ -20,6 +20,11 @@ export class Slots {
     return true;
   }
 
+  /** Takes a slot even beyond capacity: for an attempt already running (adopted after a restart), which cannot wait. */
+  take(): void {
+    this.used++;
+  }
+
   release(): void {
     if (this.used <= 0) throw new Error("Slots.release without acquire");
     this.used--;

@@ -1,61 +1,18 @@
 /**
  * The engine as a user meets it: `spire engine` in the foreground, driven by
  * the real CLI — apply, run, cancel, retry, tokens, audit — and stopped with
- * SIGTERM (drain) or SIGKILL (the next start finishes the books).
+ * SIGTERM (drain) or SIGKILL (the next start finds its tasks; see crash.test.ts).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
-import type { TestContext } from "node:test";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
-import { example, finished, spire, startSpire, type SpireResult } from "../helpers/cli.js";
+import { example, spire } from "../helpers/cli.js";
+import { pipelineFile, startEngine, stopEngine, waitForState } from "../helpers/engine.js";
 
 checkNoLeftoverProcesses();
-
-interface RunningEngine {
-  child: ChildProcess;
-  data: string;
-  url: string;
-  exit: Promise<SpireResult>;
-}
-
-async function startEngine(t: TestContext, data: string, extra: string[] = []): Promise<RunningEngine> {
-  const child = startSpire(["engine", "--listen", "127.0.0.1:0", ...extra], { data });
-  const exit = finished(child);
-  const addressFile = join(data, "engine.json");
-  const deadline = Date.now() + 15_000;
-  // The address file is the engine's way of saying it listens.
-  while (!existsSync(addressFile) || JSON.parse(readFileSync(addressFile, "utf8")).pid !== child.pid) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      const result = await Promise.race([exit, new Promise<SpireResult>((resolve) => setTimeout(() => resolve({ code: null, signal: null, stdout: "", stderr: "(still running)" }), 100))]);
-      throw new Error(`the engine did not start: ${result.stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const engine = { child, data, url: JSON.parse(readFileSync(addressFile, "utf8")).url as string, exit };
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      await exit;
-    }
-  });
-  return engine;
-}
-
-/** Stops the engine (SIGTERM) and waits for it: call at the end of a test, before the leftover check. */
-async function stopEngine(engine: RunningEngine): Promise<void> {
-  if (engine.child.exitCode === null && engine.child.signalCode === null) engine.child.kill("SIGTERM");
-  await engine.exit;
-}
-
-function pipelineFile(dir: string, body: string): string {
-  const file = join(dir, "spire.yaml");
-  writeFileSync(file, body);
-  return file;
-}
 
 test("apply, run, show the change set and the history through the engine", async (t) => {
   const data = tempDir(t);
@@ -136,14 +93,6 @@ pipelines:
   await stopEngine(engine);
 });
 
-async function waitForState(data: string, id: string, state: string): Promise<{ state: string; tasks: { state: string }[] }> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const shown = JSON.parse((await spire(["show", id, "--json"], { data })).stdout);
-    if (shown.state === state || Date.now() > deadline) return shown;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test("tokens: a read token cannot start runs; a revoked token is refused at once", async (t) => {
   const data = tempDir(t);
@@ -192,21 +141,27 @@ test("SIGTERM drains: a running run finishes, new runs are refused, the engine e
   assert.equal(existsSync(join(data, "engine.json")), false, "the address file is gone");
 });
 
-test("after kill -9 of the engine, the next start leaves no run running forever", async (t) => {
+test("after kill -9 of the engine, the next start watches its task to the end", async (t) => {
   const data = tempDir(t);
   const engine = await startEngine(t, data);
   const started = join(data, "started");
-  const file = pipelineFile(data, `namespace: k\npipelines:\n  long:\n    tasks:\n      job: { run: 'touch "${started}"; sleep 30' }\n`);
+  const go = join(data, "go");
+  const file = pipelineFile(data, `namespace: k\npipelines:\n  long:\n    tasks:\n      job: { run: 'touch "${started}"; while [ ! -e "${go}" ]; do sleep 0.05; done; echo after; exit 3' }\n`);
   assert.equal((await spire(["apply", "-f", file], { data })).code, 0);
   const id = (await spire(["run", "long", "--detach"], { data })).stdout.trim();
   while (!existsSync(started)) await new Promise((resolve) => setTimeout(resolve, 20));
   engine.child.kill("SIGKILL");
   await engine.exit;
   const restarted = await startEngine(t, data);
-  const shown = JSON.parse((await spire(["show", id, "--json"], { data })).stdout);
-  assert.equal(shown.state, "interrupted");
-  assert.match(shown.reason, /the engine stopped while this run was in progress/);
-  assert.equal(shown.tasks[0].state, "interrupted");
+  assert.equal(JSON.parse((await spire(["show", id, "--json"], { data })).stdout).state, "running", "the task outlived its engine");
+  writeFileSync(go, "");
+  const shown = await waitForState(data, id, "failed");
+  assert.equal(shown.state, "failed");
+  assert.deepEqual(
+    shown.tasks.map((task) => [task.state, task.exit_code]),
+    [["failed", 3]],
+    "its real exit code, seen by the new engine",
+  );
+  assert.equal((await spire(["logs", id, "job"], { data })).stdout, "after\n");
   await stopEngine(restarted);
-  // checkNoLeftoverProcesses(): the supervisor ended the task when its engine died.
 });

@@ -1,9 +1,12 @@
 /**
  * `spire engine`: the long-running engine in the foreground — HTTP API,
- * executor (through a small supervisor process, so spawning stays fast
- * however large this heap grows), history — with structured logs.
+ * executor, history — with structured logs. Tasks run in a supervisor
+ * process on `<data>/supervisor.sock` (spawning stays fast however large
+ * this heap grows), which outlives the engine: killed, even by SIGKILL, the
+ * engine finds its tasks there at the next start (SPEC §6).
  * SIGTERM drains: no new runs, running ones get `--grace` to finish, then
- * their process groups are stopped. A second SIGTERM exits at once.
+ * their process groups are stopped and the supervisor told to exit. A second
+ * SIGTERM exits at once, leaving the supervisor and the tasks running.
  */
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -12,6 +15,7 @@ import pino from "pino";
 import pretty from "pino-pretty";
 import { Engine } from "../../engine/engine.js";
 import { SupervisorExecutor } from "../../exec/supervisor/client.js";
+import { startSocketSupervisor } from "../../exec/supervisor/daemon.js";
 import { loadOrCreateSecret, TokenAuthority } from "../../api/auth.js";
 import { startApiServer } from "../../api/server.js";
 import { originOf, defaultNamespace } from "../../spec/namespace.js";
@@ -59,10 +63,10 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
   const store = openSqliteStore(databaseFile(dir));
   await store.init();
-  const executor = await SupervisorExecutor.startChild();
-  const engine = new Engine({ store, executor, dataDir: dir, parallelism, logger });
+  const executor = await connectSupervisor(dir, logger);
+  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, logger });
   const recovered = await engine.recover();
-  if (recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
+  if (recovered.resumed || recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
 
   if (options.file) await applyAtStart(engine, options.file, logger);
 
@@ -92,6 +96,31 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/**
+ * The supervisor of this data folder: the one still running from an earlier
+ * engine (its tasks went on while no engine was up), else a new one.
+ */
+async function connectSupervisor(dir: string, logger: pino.Logger): Promise<SupervisorExecutor> {
+  const socketPath = join(dir, "supervisor.sock");
+  try {
+    const executor = await SupervisorExecutor.connect(socketPath);
+    logger.info({ supervisor: executor.pid }, "reconnected to the running supervisor");
+    return executor;
+  } catch (error) {
+    if (/another client is connected/.test((error as Error).message)) {
+      throw new CliError(`another engine is using the supervisor at ${socketPath}`, EXIT.usage, "Only one engine may run per data folder: stop the other one (or give this one --data).");
+    }
+  }
+  try {
+    // Its default idle exit applies only with no engine connected and no task running: an engine that
+    // never comes back does not leave it forever, and the reports it kept are on disk beside each log.
+    await startSocketSupervisor({ socketPath, logFile: join(dir, "supervisor.log") });
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage, `The supervisor's own log: ${join(dir, "supervisor.log")}`);
+  }
+  return SupervisorExecutor.connect(socketPath);
 }
 
 async function applyAtStart(engine: Engine, file: string, logger: pino.Logger): Promise<void> {

@@ -28,12 +28,14 @@ export class SupervisorExecutor implements Executor {
   readonly #unclaimed = new Map<string, AttemptReport>();
   readonly #listWaiters: { resolve(attempts: KnownAttempt[]): void; reject(error: Error): void }[] = [];
   readonly #closed: Promise<void>;
-  #hello: { resolve(pid: number): void; reject(error: Error): void } | undefined;
+  #hello: { resolve(hello: { pid: number; startedAt: number }): void; reject(error: Error): void } | undefined;
   #closedReason: string | undefined;
   /** Shutting down or disconnecting: the wire must keep this process alive until it closes. */
   #shuttingDown = false;
   /** The supervisor's pid (from its hello). */
   pid = 0;
+  /** When the supervisor started (from its hello): an attempt stored as started after this, and unknown to it, never reached it. */
+  startedAt = 0;
 
   private constructor(link: Link, options: ClientOptions) {
     this.#link = link;
@@ -116,7 +118,7 @@ export class SupervisorExecutor implements Executor {
   }
 
   async #ready(): Promise<SupervisorExecutor> {
-    this.pid = await new Promise<number>((resolve, reject) => (this.#hello = { resolve, reject }));
+    ({ pid: this.pid, startedAt: this.startedAt } = await new Promise<{ pid: number; startedAt: number }>((resolve, reject) => (this.#hello = { resolve, reject })));
     this.#hello = undefined;
     this.#updateRef();
     return this;
@@ -145,7 +147,7 @@ export class SupervisorExecutor implements Executor {
     }
     switch (event.type) {
       case "hello":
-        return this.#hello?.resolve(event.pid);
+        return this.#hello?.resolve({ pid: event.pid, startedAt: event.startedAt });
       case "started":
         return this.#attempts.get(event.id)?.started(event.pid, event.startedAt);
       case "progress":

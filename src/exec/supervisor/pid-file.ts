@@ -3,7 +3,9 @@
  * "<pid> <start time>", so that a pid reused by an unrelated process is not
  * taken for a live supervisor.
  */
+import { readFileSync } from "node:fs";
 import { readFile, unlink, writeFile } from "node:fs/promises";
+import { HAS_PROC, parseProcStat } from "../process-tree.js";
 import { pidStartTime } from "./attempt-files.js";
 
 export function pidFileFor(socketPath: string): string {
@@ -30,8 +32,23 @@ function ownerAlive(owner: Owner): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  if (isZombie(owner.pid)) return false;
   const now = pidStartTime(owner.pid);
   return owner.startTime === null || now === null || now === owner.startTime;
+}
+
+/**
+ * A supervisor killed after its engine died is re-parented; where nobody
+ * reaps orphans (some containers' pid 1), it stays a zombie: it answers
+ * kill(pid, 0) but serves nothing.
+ */
+function isZombie(pid: number): boolean {
+  if (!HAS_PROC) return false;
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, "latin1"))?.state === "Z";
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,0 +1,68 @@
+/** An engine (`spire engine` on port 0) for CLI tests: started, found through `<data>/engine.json`, stopped. */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import type { TestContext } from "node:test";
+import { finished, spire, startSpire, type SpireResult } from "./cli.js";
+
+export interface RunningEngine {
+  child: ChildProcess;
+  data: string;
+  url: string;
+  exit: Promise<SpireResult>;
+}
+
+export async function startEngine(t: TestContext, data: string, extra: string[] = []): Promise<RunningEngine> {
+  const child = startSpire(["engine", "--listen", "127.0.0.1:0", ...extra], { data });
+  const exit = finished(child);
+  const addressFile = join(data, "engine.json");
+  const deadline = Date.now() + 15_000;
+  // The address file is the engine's way of saying it listens.
+  while (addressOf(addressFile)?.pid !== child.pid) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      const result = await Promise.race([exit, new Promise<SpireResult>((resolve) => setTimeout(() => resolve({ code: null, signal: null, stdout: "", stderr: "(still running)" }), 100))]);
+      throw new Error(`the engine did not start: ${result.stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const engine = { child, data, url: addressOf(addressFile)!.url, exit };
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await exit;
+    }
+  });
+  return engine;
+}
+
+/** The address file's content; undefined while it is absent or half written (it is not written atomically). */
+function addressOf(file: string): { pid: number; url: string } | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as { pid: number; url: string };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops the engine (SIGTERM) and waits for it: call at the end of a test, before the leftover check. */
+export async function stopEngine(engine: RunningEngine): Promise<void> {
+  if (engine.child.exitCode === null && engine.child.signalCode === null) engine.child.kill("SIGTERM");
+  await engine.exit;
+}
+
+export function pipelineFile(dir: string, body: string): string {
+  const file = join(dir, "spire.yaml");
+  writeFileSync(file, body);
+  return file;
+}
+
+/** `spire show --json` until the run is in `state` (or 10 s pass: the caller's assertion then says what it was). */
+export async function waitForState(data: string, id: string, state: string): Promise<{ state: string; tasks: { state: string; exit_code: number | null }[] }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const shown = JSON.parse((await spire(["show", id, "--json"], { data })).stdout);
+    if (shown.state === state || Date.now() > deadline) return shown;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
