@@ -48,7 +48,11 @@ export interface IssueRequest {
   ttlMs?: number;
 }
 
+/** Tokens whose signature is known good, oldest dropped first. */
+const VERIFIED_CACHE_SIZE = 1000;
+
 export class TokenAuthority {
+  private readonly verified = new Map<string, { claims: { sub: string; jti: string; scope: Scope }; exp?: number }>();
   private readonly touchedAt = new Map<string, number>();
 
   constructor(
@@ -121,11 +125,18 @@ export class TokenAuthority {
   }
 
   private async verifySignature(token: string): Promise<{ sub: string; jti: string; scope: Scope } | undefined> {
+    // A token whose signature was checked before is not checked again until it
+    // expires: the signature cannot change, and jose's verify is most of a
+    // request's cost. Revocation is still read from the store on every request.
+    const known = this.verified.get(token);
+    if (known && (known.exp === undefined || known.exp * 1000 > this.now())) return known.claims;
     try {
       // Only HS256: `alg: none` and every other algorithm are refused by the allow-list.
       const { payload } = await jwtVerify(token, this.secret, { algorithms: ["HS256"], currentDate: new Date(this.now()) });
       const { sub, jti, scope } = payload;
       if (typeof sub !== "string" || typeof jti !== "string" || !isScope(scope)) return undefined;
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { claims: { sub, jti, scope }, ...(payload.exp !== undefined ? { exp: payload.exp } : {}) });
       return { sub, jti, scope };
     } catch {
       return undefined;

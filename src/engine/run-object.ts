@@ -63,9 +63,17 @@ export interface RunObject {
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const span = (from: number | null, to: number | null) => (from === null || to === null ? null : to - from);
 
+/** Plans of recent runs: a run's definition never changes, and planning is most of a GET /runs/{id}. */
+const planCache = new Map<string, Plan | undefined>();
+const PLAN_CACHE_SIZE = 500;
+
 export function planOfRun(run: RunRow): Plan | undefined {
+  if (planCache.has(run.id)) return planCache.get(run.id);
   const planned = planPipeline(run.pipeline, run.definition as PipelineDef);
-  return planned.ok ? planned.plan : undefined;
+  const plan = planned.ok ? planned.plan : undefined;
+  if (planCache.size >= PLAN_CACHE_SIZE) planCache.delete(planCache.keys().next().value!);
+  planCache.set(run.id, plan);
+  return plan;
 }
 
 export function toRunObject(run: RunRow, taskRows: TaskRunRow[], plan: Plan | undefined = planOfRun(run)): RunObject {
