@@ -15,6 +15,7 @@ import { admit } from "./admission.js";
 import { applyDefinitions } from "./apply.js";
 import { EventBus } from "./event-bus.js";
 import { LogTailer } from "./log-tail.js";
+import { LockTable } from "./locks.js";
 import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { Reattacher, type AttemptKeeper } from "./recover.js";
@@ -79,6 +80,8 @@ export class Engine implements EngineService {
   private readonly now: () => number;
   private readonly logger: EngineLogger;
   private draining = false;
+  /** Named locks held by running runs (SPEC §2 `locks`), shared across pipelines and namespaces. */
+  private readonly locks = new LockTable();
   private readonly logTailer: LogTailer;
 
   constructor(private readonly options: EngineOptions) {
@@ -107,11 +110,15 @@ export class Engine implements EngineService {
         await this.interrupt(run, `the engine stopped while this run was in progress, and it cannot go on: ${prepared.message}`);
         counts.interrupted++;
       } else if (run.state === "queued") {
+        prepared.lockCapacities = await this.lockCapacities(run.namespace);
         this.queueOf(run.namespace, run.pipeline).waiting.push({ prepared, readyAt: this.now() });
         counts.requeued++;
       } else {
         const stored = await store.getRun(run.id);
         const point = resumePoint(stored?.tasks ?? [], await this.allEvents(run.id), await reattacher.attemptsOf(run.id, stored?.tasks ?? []), this.now());
+        // It held its locks when the engine stopped: it holds them again, whatever waits.
+        prepared.lockCapacities = await this.lockCapacities(run.namespace);
+        this.locks.tryAcquire(prepared.pipeline.locks, () => Infinity);
         this.launch(prepared, point);
         counts.resumed++;
       }
@@ -268,9 +275,15 @@ export class Engine implements EngineService {
     const queue = this.queueOf(run.namespace, run.pipeline);
     const decision = admit(pipeline, { running: [...queue.running.keys()].map((id) => ({ id })), waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
     const readyAt = this.now() + (pipeline.debounce ?? 0);
+    prepared.lockCapacities = await this.lockCapacities(run.namespace);
     switch (decision.action) {
       case "start":
-        this.launch(prepared);
+        if (this.takeLocks(prepared)) {
+          this.launch(prepared);
+          break;
+        }
+        // Its locks are held by other runs: it waits for them like a queued run.
+        queue.waiting.push({ prepared, readyAt });
         break;
       case "wait":
         if (decision.replaces) {
@@ -320,7 +333,9 @@ export class Engine implements EngineService {
         this.logger.info({ run: run.id, pipeline: key, state: final.state }, "run finished");
         this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
         this.controllers.delete(run.id);
+        this.locks.release(prepared.pipeline.locks);
         this.pump(key);
+        if (prepared.pipeline.locks.length > 0) for (const other of this.queues.keys()) if (other !== key) this.pump(other);
       },
       (error) => this.logger.error({ run: run.id, error: String(error) }, "run failed inside the engine"),
     );
@@ -335,9 +350,22 @@ export class Engine implements EngineService {
       const next = queue.waiting[0]!;
       if (queue.running.size >= next.prepared.pipeline.concurrency) return;
       if (next.readyAt > this.now()) return this.schedulePump(key, next.readyAt);
+      if (!this.takeLocks(next.prepared)) return; // woken again when a run releases its locks
       queue.waiting.shift();
       this.launch(next.prepared);
     }
+  }
+
+  /** All of a run's locks at once, or none (see LockTable). */
+  private takeLocks(prepared: PreparedRun): boolean {
+    const capacities = prepared.lockCapacities ?? {};
+    return this.locks.tryAcquire(prepared.pipeline.locks, (name) => capacities[name] ?? 1);
+  }
+
+  /** Capacities declared by the definitions file of a namespace (`locks:` at its top level). */
+  private async lockCapacities(namespace: string): Promise<Record<string, number>> {
+    const declared = (await this.options.store.getNamespace(namespace))?.metadata.locks;
+    return declared && typeof declared === "object" ? (declared as Record<string, number>) : {};
   }
 
   private schedulePump(key: string, at: number): void {

@@ -20,6 +20,8 @@ export interface PreparedRun {
   secretEnv: Record<string, string>;
   /** Every value to mask as *** in logs. */
   secretValues: string[];
+  /** Capacities of the named locks its namespace declares (`locks:`); undeclared locks have 1. */
+  lockCapacities?: Record<string, number>;
   /** A retry's tasks that passed in the run it retries: their last attempt's rows, by path. */
   kept?: Map<string, TaskRunRow>;
 }

@@ -143,3 +143,39 @@ pipelines:
   const done = await until(api, second.id, "succeeded");
   assert.ok(Date.parse(done.started_at ?? "") - sent >= 300, "the run waited for the debounce window");
 });
+
+test("named locks are shared across pipelines: a run waits while its lock is held, up to the declared capacity", async (t) => {
+  const api = await startApi(t);
+  await api.apply(`
+locks: { db: 1, license: 2 }
+pipelines:
+  busy:
+    locks: [db]
+    tasks:
+      work: { run: sleep 30, kill_grace: 200ms }
+  other:
+    locks: [db]
+    tasks:
+      work: { run: "true" }
+  tool:
+    concurrency: 5
+    locks: [license]
+    tasks:
+      work: { run: sleep 30, kill_grace: 200ms }
+`);
+  const holder = await started(api);
+  await until(api, holder.id, "running");
+  const waiter = (await (await api.call("POST", "/pipelines/test/other/runs", { as: "run", body: {} })).json()) as Run;
+  assert.equal(waiter.state, "queued", "db is held by the busy run");
+  await cancelAll(api, [holder.id]);
+  await until(api, waiter.id, "succeeded");
+
+  const tools: Run[] = [];
+  for (let i = 0; i < 3; i++) tools.push((await (await api.call("POST", "/pipelines/test/tool/runs", { as: "run", body: {} })).json()) as Run);
+  await until(api, tools[0]!.id, "running");
+  await until(api, tools[1]!.id, "running");
+  assert.equal((await runOf(api, tools[2]!.id)).state, "queued", "a license with capacity 2 never has three holders");
+  await cancelAll(api, [tools[0]!.id]);
+  await until(api, tools[2]!.id, "running");
+  await cancelAll(api, [tools[1]!.id, tools[2]!.id]);
+});
