@@ -33,6 +33,8 @@ export function admit(pipeline: Pick<PipelineDef, "concurrency" | "queue" | "deb
     // Within the debounce window newer triggers coalesce: the newest replaces the one waiting.
     return { action: "wait", replaces: sameQueue[sameQueue.length - 1]!.id };
   }
+  // A debounced run waits even when nothing runs: its wait is the debounce, not a queue place.
+  if (debounced && view.running.length < pipeline.concurrency && view.waiting.length === 0) return { action: "wait" };
   if (sameQueue.length < places) return { action: "wait" };
   const where = partitionLimit === undefined ? "" : ` for partition ${JSON.stringify(partition)}`;
   if (places === 0 && strategy !== "preempt") return { action: "refuse", reason: `a run is in progress and the queue takes no waiting runs (queue.limit: 0)` };

@@ -272,10 +272,16 @@ export class Engine implements EngineService {
 
   private async admitRun(prepared: PreparedRun): Promise<RunObject> {
     const { run, pipeline } = prepared;
+    prepared.lockCapacities = await this.lockCapacities(run.namespace);
+    // A drain may have begun while this request awaited: it must not launch a run the drain does not know of.
+    if (this.draining) {
+      await this.finishUnstarted(run, "canceled", "the engine is shutting down");
+      throw new ServiceError("unavailable", "the engine is shutting down and takes no new runs");
+    }
+    // From here to the queue change below, no await: the decision sees the queue as it is.
     const queue = this.queueOf(run.namespace, run.pipeline);
     const decision = admit(pipeline, { running: [...queue.running.keys()].map((id) => ({ id })), waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
     const readyAt = this.now() + (pipeline.debounce ?? 0);
-    prepared.lockCapacities = await this.lockCapacities(run.namespace);
     switch (decision.action) {
       case "start":
         if (this.takeLocks(prepared)) {
@@ -285,15 +291,15 @@ export class Engine implements EngineService {
         // Its locks are held by other runs: it waits for them like a queued run.
         queue.waiting.push({ prepared, readyAt });
         break;
-      case "wait":
-        if (decision.replaces) {
-          const index = queue.waiting.findIndex((w) => w.prepared.run.id === decision.replaces);
-          const [replaced] = queue.waiting.splice(index, 1);
-          if (replaced) await this.finishUnstarted(replaced.prepared.run, "skipped", `replaced by the newer run ${run.id}`);
-        }
+      case "wait": {
+        // The queue changes before any await, so that a concurrent request sees it as it is.
+        const index = decision.replaces ? queue.waiting.findIndex((w) => w.prepared.run.id === decision.replaces) : -1;
+        const [replaced] = index >= 0 ? queue.waiting.splice(index, 1) : [];
         queue.waiting.push({ prepared, readyAt });
         this.schedulePump(this.keyOf(run.namespace, run.pipeline), readyAt);
+        if (replaced) await this.finishUnstarted(replaced.prepared.run, "skipped", `replaced by the newer run ${run.id}`);
         break;
+      }
       case "preempt":
         queue.waiting.push({ prepared, readyAt });
         this.controllers.get(decision.cancels)?.cancel(`preempted by the newer run ${run.id}`);

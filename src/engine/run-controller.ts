@@ -8,7 +8,7 @@ import { mkdir } from "node:fs/promises";
 import type { Executor, AttemptReport, TaskHandle, LogLine, LaunchEvents } from "../exec/port.js";
 import type { PlannedNode, TaskState } from "../plan/types.js";
 import { Readiness } from "../plan/readiness.js";
-import { countsAsFailure } from "../plan/conditions.js";
+import { countsAsFailure, hasHandlerCondition } from "../plan/conditions.js";
 import type { EventRow, RunRow, RunState, StateChange, Store, TaskRunRow } from "../store/port.js";
 import { buildAttempt, attemptFiles, attemptId } from "./attempt.js";
 import type { PreparedRun } from "./prepared-run.js";
@@ -55,6 +55,8 @@ export class RunController {
   /** Why each interrupted task was interrupted, for the run's reason. */
   private readonly interruptions = new Map<string, string>();
   private inFlight = 0;
+  /** Set by the first failure under fail_fast: nothing launches after it. */
+  private failFastReason: string | null = null;
   /** Attempts between their slot and their process (writing task.started). */
   private starting = 0;
   private waitingForSlot = false;
@@ -92,6 +94,11 @@ export class RunController {
 
   /** Starts the run; `done` resolves with the final run row. */
   async start(): Promise<RunRow> {
+    this.begin().catch((error) => this.fail(error));
+    return this.done;
+  }
+
+  private async begin(): Promise<void> {
     const startedAt = this.now();
     const kept: StateChange[] = [...(this.prepared.kept ?? new Map<string, TaskRunRow>())].map(([path, row]) => ({
       event: this.event("task.kept", { from_run: row.run_id }, path, 1),
@@ -104,7 +111,6 @@ export class RunController {
       this.runTimer = setTimeout(() => this.stop("failed", `the run timed out after ${timeout} ms`), timeout);
     }
     this.pump();
-    return this.done;
   }
 
   /**
@@ -115,6 +121,11 @@ export class RunController {
    * Nothing is launched twice: only pending tasks and due retries start.
    */
   async resume(): Promise<RunRow> {
+    this.carryOn().catch((error) => this.fail(error));
+    return this.done;
+  }
+
+  private async carryOn(): Promise<void> {
     const point = this.resumeFrom;
     if (!point) throw new Error("RunController.resume: constructed without a resume point");
     const tally = { adopted: 0, recorded: 0, interrupted: 0 };
@@ -137,10 +148,12 @@ export class RunController {
     else if (this.prepared.pipeline.fail_fast) {
       // A failure stored just before the engine died may not have reached the others yet.
       const failed = [...point.done.values()].find((row) => countsAsFailure(this.prepared.plan.byPath.get(row.path)!, row.state));
-      if (failed) for (const handle of this.handles.values()) handle.cancel(`fail_fast: ${failed.path} failed`);
+      if (failed) {
+        this.failFastReason = `fail_fast: ${failed.path} failed`;
+        this.cancelInFlight(this.failFastReason);
+      }
     }
     this.pump();
-    return this.done;
   }
 
   /** States, attempts, outputs and counts as stored; tasks still in progress count as running for the planner. */
@@ -194,6 +207,12 @@ export class RunController {
   /** Acts on a stop: cancels what runs and what waits; pending tasks are settled as canceled by pump(). */
   private halt(reason: string): void {
     if (this.finished) return;
+    this.cancelInFlight(reason);
+    this.pump();
+  }
+
+  /** Cancels running attempts and retries still waiting (their delay, or a slot). */
+  private cancelInFlight(reason: string): void {
     for (const handle of this.handles.values()) handle.cancel(reason);
     for (const [path, timer] of this.retryTimers) {
       clearTimeout(timer);
@@ -203,7 +222,6 @@ export class RunController {
     }
     // Retries due but waiting for a slot are still "running" for the planner: they end here too.
     for (const path of this.retryReady.splice(0)) this.settle(path, "canceled", reason);
-    this.pump();
   }
 
   /** Starts whatever is ready; finishes the run when nothing is left. Synchronous decisions, async writes. */
@@ -280,10 +298,17 @@ export class RunController {
     // Write-ahead: the attempt is on record before its process exists. Its artifact
     // folder is made meanwhile, so that a task can always write to $SPIRE_ARTIFACTS.
     const files = attemptFiles(this.deps.dataDir, this.runId, node.path, attempt);
-    await Promise.all([
-      this.write([{ event: this.event("task.started", { argv: build.ok ? build.spec.argv : null }, node.path, attempt), task: row }]),
-      build.ok ? mkdir(files.artifactsDir, { recursive: true }) : undefined,
-    ]);
+    try {
+      await Promise.all([
+        this.write([{ event: this.event("task.started", { argv: build.ok ? maskAll(build.spec.argv, this.prepared.secretValues) : null }, node.path, attempt), task: row }]),
+        build.ok ? mkdir(files.artifactsDir, { recursive: true }) : undefined,
+      ]);
+    } catch (error) {
+      // Nothing was launched: give the slot back before the run fails.
+      this.starting--;
+      this.deps.slots.release();
+      throw error;
+    }
     this.starting--;
     this.listener?.({ type: "task", row });
     if (!build.ok) {
@@ -291,9 +316,11 @@ export class RunController {
       this.attemptEnded(node, attempt, row, failedToStart(row, build.reason, this.now()));
       return;
     }
-    if (this.stopReason) {
+    // Under fail_fast, on_fail/on_done handlers still run: they are what a failure is for.
+    const stopping = this.stopReason?.reason ?? (this.failFastReason !== null && !hasHandlerCondition(node) ? this.failFastReason : null);
+    if (stopping) {
       this.deps.slots.release();
-      this.attemptEnded(node, attempt, row, failedToStart(row, this.stopReason.reason, this.now(), "canceled"));
+      this.attemptEnded(node, attempt, row, failedToStart(row, stopping, this.now(), "canceled"));
       return;
     }
     const handle = this.deps.executor.launch(build.spec, this.attemptEvents(node.path));
@@ -346,8 +373,10 @@ export class RunController {
         this.setState(node.path, report.state);
         addCounts(this.counts, final);
         if (report.outputs) this.outputs.set(node.path, report.outputs);
-        if (report.state !== "succeeded" && !node.def.allow_failure && this.prepared.pipeline.fail_fast) {
-          for (const handle of this.handles.values()) handle.cancel(`fail_fast: ${node.path} failed`);
+        if (this.prepared.pipeline.fail_fast && this.failFastReason === null && countsAsFailure(node, report.state)) {
+          // The first failure cancels what runs, what waits to retry, and what is about to launch.
+          this.failFastReason = `fail_fast: ${node.path} failed`;
+          this.cancelInFlight(this.failFastReason);
         }
         this.pump();
       })
@@ -416,6 +445,9 @@ export class RunController {
     if (this.failure) return;
     this.failure = error;
     this.finished = true;
+    if (this.runTimer) clearTimeout(this.runTimer);
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
     for (const handle of this.handles.values()) handle.cancel("internal error: " + String(error));
     this.resolveDone({ ...this.prepared.run, state: "interrupted", reason: `internal error: ${String(error)}` });
   }
@@ -456,4 +488,10 @@ function failedToStart(row: TaskRunRow, reason: string, now: number, state: "fai
     outputs: {},
     tail: [],
   };
+}
+
+/** argv as it may be recorded: secret values (long enough to mask) replaced by ***. */
+function maskAll(argv: string[], secrets: string[]): string[] {
+  const masked = secrets.filter((secret) => secret.length >= 4);
+  return masked.length === 0 ? argv : argv.map((item) => masked.reduce((text, secret) => text.split(secret).join("***"), item));
 }

@@ -28,11 +28,13 @@ export class Slots {
   release(): void {
     if (this.used <= 0) throw new Error("Slots.release without acquire");
     this.used--;
-    const next = this.waiters.shift();
-    if (next) next();
+    // Every waiter is woken and tries again: one woken waiter that no longer
+    // needs the slot (its run was canceled) must not leave the others asleep.
+    const waiting = this.waiters.splice(0);
+    for (const wake of waiting) wake();
   }
 
-  /** Calls `wake` once, the next time a slot is released (it must still tryAcquire). */
+  /** Calls `wake` once, the next time a slot is released (it must still tryAcquire, and may register again). */
   onFree(wake: () => void): void {
     this.waiters.push(wake);
   }

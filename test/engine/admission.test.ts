@@ -48,3 +48,7 @@ test("with debounce a run always waits first, and newer triggers coalesce into t
   assert.deepEqual(admit(debounced, view([]), null), { action: "wait" });
   assert.deepEqual(admit(debounced, view([], [["b", null]]), null), { action: "wait", replaces: "b" });
 });
+
+test("a debounced pipeline with no waiting places still takes a run when idle", () => {
+  assert.deepEqual(admit(policy({ limit: 0, strategy: "append" }, 1, 500), view([]), null), { action: "wait" });
+});
