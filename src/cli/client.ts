@@ -19,9 +19,11 @@ export const TOKEN_FILE = "token";
 
 export function findEngine(options: { data?: string; engine?: string }): EngineTarget | undefined {
   const dir = dataDir(options.data);
-  const token = process.env.SPIRE_TOKEN ?? readOptional(join(dir, TOKEN_FILE))?.trim() ?? null;
   const explicit = options.engine ?? process.env.SPIRE_ENGINE;
-  if (explicit) return { url: explicit.replace(/\/+$/, ""), token };
+  // The local admin token goes only to the local engine (the one the address file names):
+  // an engine named on the command line gets SPIRE_TOKEN or nothing.
+  if (explicit) return { url: explicit.replace(/\/+$/, ""), token: process.env.SPIRE_TOKEN ?? null };
+  const token = process.env.SPIRE_TOKEN ?? readOptional(join(dir, TOKEN_FILE))?.trim() ?? null;
   const address = readOptional(join(dir, ADDRESS_FILE));
   if (!address) return undefined;
   try {

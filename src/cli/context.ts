@@ -5,10 +5,11 @@ import type { SpireFile } from "../spec/schema.js";
 import type { Store } from "../store/port.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { CliError, EXIT } from "./errors.js";
-import { dataDir, databaseFile } from "./data-dir.js";
+import { dataDir, databaseFile, ensureDataDir } from "./data-dir.js";
 
 export async function openStore(dataOption?: string): Promise<{ store: Store; dir: string }> {
   const dir = dataDir(dataOption);
+  ensureDataDir(dir);
   const store = openSqliteStore(databaseFile(dir));
   try {
     await store.init();

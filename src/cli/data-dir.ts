@@ -1,4 +1,5 @@
 /** Where Spire keeps its database, logs and artifacts (SPEC §7). */
+import { chmodSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -11,4 +12,13 @@ export function dataDir(explicit?: string): string {
 
 export function databaseFile(dir: string): string {
   return join(dir, "spire.db");
+}
+
+/**
+ * Creates the data folder (and its parents) and keeps it private: it holds
+ * the database, logs, artifacts and the API secret.
+ */
+export function ensureDataDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }

@@ -52,7 +52,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
   const { run } = prepared;
   const files = attemptFiles(input.dataDir, run.id, node.path, attempt);
   const context: TemplateContext = {
-    args: run.args,
+    args: prepared.args,
     taskOutputs: (name) => {
       const path = node.taskRefs[name];
       return path === undefined ? undefined : input.outputs.get(path);
@@ -120,6 +120,7 @@ function scheduledAt(prepared: PreparedRun): string {
 function renderDef(def: TaskDef, render: (text: string) => string): TaskDef {
   const out: TaskDef = { ...def };
   if (def.exec) out.exec = def.exec.map(render);
+  if (def.args) out.args = def.args.map(render);
   if (def.cwd !== undefined) out.cwd = render(def.cwd);
   if (def.docker) {
     out.docker = {

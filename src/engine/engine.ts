@@ -234,6 +234,10 @@ export class Engine implements EngineService {
       throw new ServiceError("conflict", `run ${id} is still ${original.run.state}; cancel it or wait for it to end before retrying`);
     }
     const definition = original.run.definition as PipelineDef;
+    const secretArgs = Object.entries(definition.args).filter(([, def]) => "secret" in def && def.secret).map(([name]) => name);
+    if (secretArgs.length > 0) {
+      throw new ServiceError("conflict", `run ${id} took secret arguments (${secretArgs.join(", ")}), which are not stored: start a new run with them instead of retrying`);
+    }
     const plan = planOfRun(original.run);
     if (!plan) throw new ServiceError("conflict", `run ${id} was made with a definition this engine cannot plan`);
     const kept = keptForRetry(plan, original.tasks, request.from);

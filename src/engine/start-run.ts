@@ -44,7 +44,8 @@ export async function createRun(store: Store, request: RunRequest): Promise<Prep
     pipeline: request.pipelineName,
     state: "queued" as const,
     trigger: request.trigger,
-    args: parts.args,
+    // Secret arguments are never stored in clear: the run keeps *** and the values live only in memory.
+    args: maskedArgs(parts.args, parts.secretArgNames),
     definition: request.pipeline,
     partition: request.partition ?? null,
     reason: null,
@@ -55,7 +56,7 @@ export async function createRun(store: Store, request: RunRequest): Promise<Prep
     errors: 0,
     metrics: {},
   };
-  await store.createRun(run, { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { trigger: request.trigger, args: maskedArgs(parts.args, parts.secretArgs) } });
+  await store.createRun(run, { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { trigger: request.trigger, args: maskedArgs(parts.args, parts.secretArgNames) } });
   return { run, ...parts };
 }
 
@@ -79,12 +80,13 @@ async function prepareParts(name: string, pipeline: PipelineDef, given: Record<s
     const value = secretSource[secret];
     if (value !== undefined) secretEnv[secret] = value;
   }
-  const secretArgs = Object.entries(pipeline.args)
+  const secretArgNames = Object.entries(pipeline.args)
     .filter(([, def]) => "secret" in def && def.secret)
-    .map(([arg]) => String(args.values[arg] ?? ""));
+    .map(([arg]) => arg);
+  const secretArgs = secretArgNames.map((arg) => String(args.values[arg] ?? ""));
   // Every value; the executor's masker leaves out those too short to mask sensibly.
   const secretValues = [...new Set([...[...envFiles.values()].flatMap((file) => Object.values(file)), ...Object.values(secretEnv), ...secretArgs])];
-  return { pipeline, plan: planned.plan, args: args.values, baseDir, envFiles, secretEnv, secretValues, secretArgs };
+  return { pipeline, plan: planned.plan, args: args.values, baseDir, envFiles, secretEnv, secretValues, secretArgNames };
 }
 
 async function readEnvFiles(pipeline: PipelineDef, baseDir: string): Promise<Map<string, Record<string, string>>> {
@@ -115,6 +117,6 @@ function taskSecretNames(tasks: Record<string, TaskDef>): string[] {
   return [...walkTasks(tasks)].flatMap((task) => task.secrets ?? []);
 }
 
-function maskedArgs(values: Record<string, unknown>, secrets: string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, secrets.includes(String(value)) ? "***" : value]));
+function maskedArgs(values: Record<string, unknown>, secretNames: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, secretNames.includes(key) ? "***" : value]));
 }

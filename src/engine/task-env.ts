@@ -24,9 +24,15 @@ export interface TaskEnvInput {
   artifactsDir: string;
 }
 
+/**
+ * The engine's own credentials are not the tasks' business: a task that needs
+ * a token gets one through `secrets:` or `env_file`, where it is masked.
+ */
+const WITHHELD = new Set(["SPIRE_TOKEN"]);
+
 export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(input.base)) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(input.base)) if (value !== undefined && !WITHHELD.has(key)) env[key] = value;
   Object.assign(env, input.envFiles, input.planned, input.secrets);
   env.SPIRE_RUN_ID = input.runId;
   env.SPIRE_NAMESPACE = input.namespace;

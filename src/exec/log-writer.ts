@@ -1,19 +1,28 @@
 /**
- * Appends text to a log file without blocking the event loop.
+ * Appends text to a log file without waiting on the disk for the data.
  *
  * Nothing touches the disk until the first append, so a task that prints
  * nothing costs no file I/O. Appends are queued and written one batch at a
  * time: whatever arrived while a write was in flight goes out as the next
  * single write, so a chatty task costs few syscalls, not one per line.
+ *
+ * The file is opened (and its folder made) synchronously, at the first
+ * append: two small metadata calls, where the thread pool would cost four
+ * round trips (mkdir, open, write, close) per task, each a wake-up of a
+ * pool thread and of this loop — measured as the largest cost after the
+ * spawn itself when tasks are short (bench/spawn). Data is still written
+ * asynchronously (a write can wait on dirty-page throttling; an open does
+ * not), and close is synchronous because it only drops the descriptor.
  */
-import { mkdir, open, type FileHandle } from "node:fs/promises";
+import { closeSync, mkdirSync, openSync, write } from "node:fs";
 import { dirname } from "node:path";
 
 export class LogWriter {
   readonly #file: string;
   #queued: string[] = [];
-  #draining: Promise<void> | undefined;
-  #handle: FileHandle | undefined;
+  #fd: number | undefined;
+  #writing = false;
+  #idle: (() => void)[] = [];
   /** The first error met (the log is then abandoned; output is still parsed). */
   error: Error | undefined;
 
@@ -23,34 +32,65 @@ export class LogWriter {
 
   append(text: string): void {
     if (text === "" || this.error !== undefined) return;
+    if (this.#fd === undefined && !this.#open()) return;
     this.#queued.push(text);
-    this.#draining ??= this.#drain();
+    if (!this.#writing) this.#writeQueued();
   }
 
   /** Resolves once everything appended so far is written and the file closed. */
   async close(): Promise<void> {
-    while (this.#draining !== undefined) await this.#draining;
-    const handle = this.#handle;
-    this.#handle = undefined;
-    if (handle !== undefined) await handle.close().catch(() => undefined);
+    if (this.#writing) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // the data was written (or its error recorded); a failed close loses nothing more
+    }
   }
 
-  async #drain(): Promise<void> {
+  #open(): boolean {
     try {
-      if (this.#handle === undefined) {
-        await mkdir(dirname(this.#file), { recursive: true });
-        this.#handle = await open(this.#file, "a");
-      }
-      while (this.#queued.length > 0) {
-        const batch = this.#queued.length === 1 ? this.#queued[0]! : this.#queued.join("");
-        this.#queued = [];
-        await this.#handle.write(batch);
-      }
+      this.#fd = openLog(this.#file);
+      return true;
     } catch (error) {
-      this.error = error instanceof Error ? error : new Error(String(error));
-      this.#queued = [];
-    } finally {
-      this.#draining = undefined;
+      this.#fail(error);
+      return false;
     }
+  }
+
+  #writeQueued(): void {
+    const batch = this.#queued.length === 1 ? this.#queued[0]! : this.#queued.join("");
+    this.#queued = [];
+    this.#writing = true;
+    this.#writeBytes(Buffer.from(batch, "utf8"));
+  }
+
+  /** Writes all of `bytes` (a regular file rarely takes less than asked, but may: disk full). */
+  #writeBytes(bytes: Buffer): void {
+    write(this.#fd!, bytes, 0, bytes.length, null, (error, written) => {
+      if (error !== null) this.#fail(error);
+      else if (written < bytes.length) return this.#writeBytes(bytes.subarray(written));
+      if (this.error === undefined && this.#queued.length > 0) return this.#writeQueued();
+      this.#writing = false;
+      for (const resolve of this.#idle.splice(0)) resolve();
+    });
+  }
+
+  #fail(error: unknown): void {
+    this.error = error instanceof Error ? error : new Error(String(error));
+    this.#queued = [];
+  }
+}
+
+/** Opens for appending; the folder is made only when the open says it is missing (a retry's folder exists). */
+function openLog(file: string): number {
+  try {
+    return openSync(file, "a");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(dirname(file), { recursive: true });
+    return openSync(file, "a");
   }
 }

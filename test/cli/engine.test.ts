@@ -7,6 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { example, spire } from "../helpers/cli.js";
@@ -164,4 +166,15 @@ test("after kill -9 of the engine, the next start watches its task to the end", 
   );
   assert.equal((await spire(["logs", id, "job"], { data })).stdout, "after\n");
   await stopEngine(restarted);
+});
+
+test("a second engine on a busy address says so and exits 2", async (t) => {
+  const data = tempDir(t);
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  t.after(() => blocker.close());
+  const port = (blocker.address() as AddressInfo).port;
+  const result = await spire(["engine", "--listen", `127.0.0.1:${port}`], { data });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use\\nIs another engine running\\?`));
 });

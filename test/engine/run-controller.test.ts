@@ -201,3 +201,17 @@ test("retries wait with exponential backoff, capped by max_delay", async (t) => 
   const delays = changes.flatMap((change) => (change.type === "retry" ? [change.delayMs] : []));
   assert.deepEqual(delays, [50, 150, 200]);
 });
+
+test("a secret argument reaches the task but is stored, shown and logged only as ***", async (t) => {
+  const { object, store, row, events } = await execute(
+    t,
+    { args: { password: { secret: true, required: true } }, tasks: { use: { exec: ["sh", "-c", 'echo "got $SPIRE_ARG_PASSWORD $1"; echo "lengths ${#SPIRE_ARG_PASSWORD} ${#1}"', "sh", "${{ args.password }}"] } } },
+    { args: { password: "correct-horse-battery" } },
+  );
+  assert.equal(object.state, "succeeded");
+  assert.deepEqual(object.args, { password: "***" });
+  const { tasks } = (await store.getRun(row.id))!;
+  const lines = readFileSync(tasks[0]!.log_file!, "utf8").trim().split("\n").map((line) => line.split(" ").slice(2).join(" "));
+  assert.deepEqual(lines, ["got *** ***", "lengths 21 21"], "the task saw the real value (21 characters) through env and template; the log masks it");
+  assert.doesNotMatch(JSON.stringify(events), /correct-horse-battery/, "not in the event log (argv is masked too)");
+});

@@ -4,6 +4,7 @@
  * The subscription is made before the replay is read, so an event stored in
  * between arrives live and is not lost; seq numbers drop the duplicates.
  */
+import { SECURITY_HEADERS } from "../guard.js";
 import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -68,10 +69,10 @@ class RunEventStream {
 
   start(res: ServerResponse, finished: boolean, heartbeatMs: number, streams: Set<() => void>): void {
     this.res = res;
+    // A hijacked reply skips the onSend hook: the security headers are set here.
     res.writeHead(200, {
+      ...SECURITY_HEADERS,
       "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store",
-      "x-content-type-options": "nosniff",
       connection: "keep-alive",
       "x-accel-buffering": "no",
     });

@@ -21,7 +21,7 @@ import { startApiServer } from "../../api/server.js";
 import { originOf, defaultNamespace } from "../../spec/namespace.js";
 import { parseDurationMs } from "../../spec/units.js";
 import { CliError, EXIT } from "../errors.js";
-import { dataDir, databaseFile } from "../data-dir.js";
+import { dataDir, databaseFile, ensureDataDir } from "../data-dir.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
 import { ADDRESS_FILE } from "../client.js";
 
@@ -58,7 +58,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const parallelism = options.parallelism === undefined ? availableParallelism() : Number(options.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number ≥ 1`, EXIT.usage);
   const dir = dataDir(options.data);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensureDataDir(dir);
 
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
   const store = openSqliteStore(databaseFile(dir));
@@ -72,7 +72,23 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
 
   const auth = new TokenAuthority(store, await loadOrCreateSecret(dir));
   await auth.ensureLocalToken(dir);
-  const server = await startApiServer({ service: engine, auth, host, port, logger });
+  let server;
+  try {
+    server = await startApiServer({ service: engine, auth, host, port, logger });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
+    // A supervisor with tasks is left be (the engine that does start adopts them); an idle one is stopped.
+    const running = (await executor.list()).some((attempt) => attempt.state === "running");
+    if (running) await executor.disconnect();
+    else await executor.shutdown("the engine could not start");
+    await store.close();
+    throw new CliError(
+      code === "EADDRINUSE" ? `${options.listen} is already in use` : `cannot listen on ${options.listen} (${code})`,
+      EXIT.usage,
+      code === "EADDRINUSE" ? "Is another engine running? (spire ls talks to it.) Or choose another address with --listen HOST:PORT." : "Choose another address with --listen HOST:PORT.",
+    );
+  }
   const addressFile = join(dir, ADDRESS_FILE);
   writeFileSync(addressFile, JSON.stringify({ url: server.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
   chmodSync(addressFile, 0o600);

@@ -121,10 +121,15 @@ async function runLocally(pipelineName: string | undefined, args: Record<string,
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
-    const finalRow = await controller.start();
-    await executor.shutdown();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    let finalRow;
+    try {
+      finalRow = await controller.start();
+    } finally {
+      // Whatever happened, no process group of this run outlives the command.
+      await executor.shutdown();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
     const stored = await store.getRun(finalRow.id);
     const object = toRunObject(stored?.run ?? finalRow, stored?.tasks ?? [], prepared.plan);
     await renderer.finish(object, stored?.tasks ?? []);
