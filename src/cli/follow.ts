@@ -11,7 +11,7 @@ import { planPipeline } from "../plan/plan.js";
 import type { EventRow, RunRow } from "../store/port.js";
 import { blankTaskRow } from "../engine/task-row.js";
 import type { TaskState } from "../plan/types.js";
-import { EXIT } from "./errors.js";
+import { CliError, EXIT } from "./errors.js";
 import type { EngineClient } from "./client.js";
 import { createRenderer } from "./render/run-renderer.js";
 
@@ -36,6 +36,9 @@ export async function followRun(client: EngineClient, run: RunObject, options: {
     process.off("SIGINT", onSignal);
   }
   const final = await client.call<RunObject>("GET", `/runs/${run.id}`);
+  if (final.state === "running" || final.state === "queued") {
+    throw new CliError(`lost the engine's event stream; run ${run.id} is still ${final.state}`, EXIT.unreachable, `Follow it again with: spire logs -f ${run.id}   (or see it with: spire show ${run.id})`);
+  }
   await renderer.finish(final, [], await failedTails(client, final));
   if (interrupted) return EXIT.interrupted;
   return final.state === "succeeded" ? EXIT.ok : EXIT.runFailed;

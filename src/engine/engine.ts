@@ -16,6 +16,7 @@ import { applyDefinitions } from "./apply.js";
 import { EventBus } from "./event-bus.js";
 import { LogTailer } from "./log-tail.js";
 import { LockTable } from "./locks.js";
+import { latestAttempts } from "./task-row.js";
 import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { Reattacher, type AttemptKeeper } from "./recover.js";
@@ -438,7 +439,7 @@ export class Engine implements EngineService {
     const { tasks } = await this.storedRun(runId);
     const attempts = tasks.filter((row) => row.path === task);
     if (attempts.length === 0) throw new ServiceError("not_found", `run ${runId} has no task ${JSON.stringify(task)}`);
-    const row = query.attempt === undefined ? attempts.reduce((a, b) => (b.attempt > a.attempt ? b : a)) : attempts.find((a) => a.attempt === query.attempt);
+    const row = query.attempt === undefined ? latestAttempts(attempts).get(task) : attempts.find((a) => a.attempt === query.attempt);
     if (!row) throw new ServiceError("not_found", `task ${task} of run ${runId} has no attempt ${query.attempt}`);
     const offset = query.cursor === undefined ? 0 : Number(query.cursor);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new ServiceError("bad_request", "cursor: not a cursor from an earlier page");

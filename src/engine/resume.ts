@@ -5,6 +5,7 @@
  * which were running (and what became of them, see recover.ts), and whether
  * the run was already stopping. Pure: no I/O.
  */
+import { latestAttempts } from "./task-row.js";
 import type { AttemptReport, LaunchEvents, TaskHandle } from "../exec/port.js";
 import { isTerminal } from "../plan/conditions.js";
 import type { EventRow, RunState, TaskRunRow } from "../store/port.js";
@@ -34,8 +35,7 @@ export interface ResumePoint {
 }
 
 export function resumePoint(rows: readonly TaskRunRow[], events: readonly EventRow[], reattached: ReadonlyMap<string, Reattached>, now: number): ResumePoint {
-  const latest = new Map<string, TaskRunRow>();
-  for (const row of rows) if ((latest.get(row.path)?.attempt ?? 0) < row.attempt) latest.set(row.path, row);
+  const latest = latestAttempts(rows);
   const retryDueAt = new Map<string, number>();
   let stop: ResumePoint["stop"] = null;
   for (const event of events) {

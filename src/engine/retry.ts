@@ -6,10 +6,10 @@
 import type { Plan } from "../plan/types.js";
 import type { TaskRunRow } from "../store/port.js";
 import { suggest } from "../spec/suggest.js";
+import { latestAttempts } from "./task-row.js";
 
 export function keptForRetry(plan: Plan, rows: TaskRunRow[], from?: string): { kept: Map<string, TaskRunRow> } | { error: string } {
-  const latest = new Map<string, TaskRunRow>();
-  for (const row of rows) if ((latest.get(row.path)?.attempt ?? 0) < row.attempt) latest.set(row.path, row);
+  const latest = latestAttempts(rows);
   const leaves = plan.nodes.filter((node) => node.type === "task");
 
   let seeds: string[];

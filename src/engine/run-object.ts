@@ -10,6 +10,7 @@ import type { Plan, TaskState } from "../plan/types.js";
 import type { PipelineDef } from "../spec/schema.js";
 import type { RunRow, TaskRunRow } from "../store/port.js";
 import type { RunSummary } from "./service.js";
+import { latestAttempts } from "./task-row.js";
 import { addCounts, emptyCounts, type Counts } from "./rollup.js";
 
 export interface TaskObject {
@@ -77,11 +78,7 @@ export function planOfRun(run: RunRow): Plan | undefined {
 }
 
 export function toRunObject(run: RunRow, taskRows: TaskRunRow[], plan: Plan | undefined = planOfRun(run)): RunObject {
-  const latest = new Map<string, TaskRunRow>();
-  for (const row of taskRows) {
-    const seen = latest.get(row.path);
-    if (!seen || row.attempt > seen.attempt) latest.set(row.path, row);
-  }
+  const latest = latestAttempts(taskRows);
   const paths = plan ? plan.nodes.filter((node) => node.type === "task").map((node) => node.path) : [...latest.keys()];
   const tasks = paths.map((path) => taskObject(path, latest.get(path), plan));
   const states = new Map(tasks.map((task) => [task.path, task.state] as const));

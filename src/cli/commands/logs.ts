@@ -1,6 +1,7 @@
 /** `spire logs RUN [TASK]`: what the tasks of a run printed, stdout and stderr apart and in order. */
 import pc from "picocolors";
 import { readLog } from "../../exec/log-file.js";
+import { latestAttempts } from "../../engine/task-row.js";
 import type { LogStream } from "../../exec/port.js";
 import type { TaskRunRow } from "../../store/port.js";
 import { suggest } from "../../spec/suggest.js";
@@ -73,7 +74,7 @@ function pickAttempts(tasks: TaskRunRow[], task: string | undefined, attempt: st
     const close = suggest(task, paths);
     throw new CliError(`this run has no task "${task}"${close ? ` — did you mean "${close}"?` : ""}`, EXIT.usage, `Its tasks: ${paths.join(", ")}`);
   }
-  if (attempt === undefined) return [mine.reduce((a, b) => (b.attempt > a.attempt ? b : a))];
+  if (attempt === undefined) return [latestAttempts(mine).get(task)!];
   const number = Number(attempt);
   const chosen = mine.find((row) => row.attempt === number);
   if (!chosen) throw new CliError(`task ${task} has no attempt ${attempt}`, EXIT.usage, `Attempts: ${mine.map((row) => row.attempt).join(", ")}`);

@@ -2,6 +2,7 @@
 import pc from "picocolors";
 import type { RunState } from "../../store/port.js";
 import { CliError, EXIT } from "../errors.js";
+import { toRunSummary } from "../../engine/run-object.js";
 import { openStore } from "../context.js";
 import { ICONS, duration, paint } from "../render/format.js";
 
@@ -25,19 +26,7 @@ export async function runsCommand(
       ...(options.ns !== undefined ? { namespace: options.ns } : {}),
     });
     if (options.json) {
-      const rows = runs.map((run) => ({
-        id: run.id,
-        namespace: run.namespace,
-        pipeline: run.pipeline,
-        state: run.state,
-        trigger: run.trigger,
-        created_at: new Date(run.created_at).toISOString(),
-        started_at: run.started_at === null ? null : new Date(run.started_at).toISOString(),
-        finished_at: run.finished_at === null ? null : new Date(run.finished_at).toISOString(),
-        duration_ms: run.started_at !== null && run.finished_at !== null ? run.finished_at - run.started_at : null,
-        reason: run.reason,
-      }));
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(runs.map(toRunSummary), null, 2)}\n`);
       return;
     }
     if (runs.length === 0) {
