@@ -173,6 +173,8 @@ test("socket: a SIGKILLed supervisor ends the client's pending handles, and a ne
   let taskPid = 0;
   const handle = client.launch(spec, { onStart: (p) => (taskPid = p) });
   await until(() => taskPid > 0, 5000, "the task to start");
+  // The started record is written just after the spawn: the crash comes once it is on disk.
+  await until(() => existsSync(attemptFiles(spec.logFile).started), 5000, "the started record");
   process.kill(pid, "SIGKILL");
   const report = await handle.done;
   assert.equal(report.state, "failed");
