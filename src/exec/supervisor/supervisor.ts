@@ -24,7 +24,6 @@ interface Entry {
   logFile: string;
   pid: number | null;
   startedAt: number;
-  startedWrite: Promise<void> | undefined;
   report: AttemptReport | undefined;
 }
 
@@ -112,7 +111,7 @@ export class Supervisor {
       onProgress: (done, total) => this.#send({ type: "progress", id, done, total }),
     };
     if (lines) events.onLine = (line) => this.#send({ type: "line", id, line });
-    const entry: Entry = { handle: this.#executor.launch(spec, events), logFile: spec.logFile, pid: null, startedAt: Date.now(), startedWrite: undefined, report: undefined };
+    const entry: Entry = { handle: this.#executor.launch(spec, events), logFile: spec.logFile, pid: null, startedAt: Date.now(), report: undefined };
     this.#attempts.set(id, entry);
     this.#running++;
     const finishing = entry.handle.done.then((report) => this.#finished(id, entry, report));
@@ -126,17 +125,18 @@ export class Supervisor {
     entry.pid = pid;
     entry.startedAt = startedAt;
     const record: StartedRecord = { pid, startedAt, pidStartTime: pidStartTime(pid) };
-    entry.startedWrite = writeJsonAtomic(attemptFiles(entry.logFile).started, record).catch((error: Error) =>
-      this.#warn(`attempt ${id}: started record not written: ${error.message}`),
-    );
+    try {
+      writeJsonAtomic(attemptFiles(entry.logFile).started, record);
+    } catch (error) {
+      this.#warn(`attempt ${id}: started record not written: ${(error as Error).message}`);
+    }
     this.#send({ type: "started", id, pid, startedAt });
   }
 
-  async #finished(id: string, entry: Entry, report: AttemptReport): Promise<void> {
-    // In order on disk: a result file never appears before its started file.
-    await entry.startedWrite;
+  #finished(id: string, entry: Entry, report: AttemptReport): void {
+    // Both records are written synchronously, so a result file never appears before its started file.
     try {
-      await writeJsonAtomic(attemptFiles(entry.logFile).result, report);
+      writeJsonAtomic(attemptFiles(entry.logFile).result, report);
     } catch (error) {
       this.#warn(`attempt ${id}: result not written: ${(error as Error).message}`);
     }
