@@ -110,6 +110,18 @@ export function buildProgram(): Command {
       .action(async (pipeline, options, command) => (await import("./commands/control.js")).pipelineCommand(action, pipeline, { ...options, ...globals(command) }));
   }
 
+  program
+    .command("next")
+    .description("a schedule in plain words and its next fire times, with DST changes marked")
+    .argument("<pipeline-or-cron>", 'a pipeline (NAME or NS/NAME), or a cron expression in quotes')
+    .option("-n, --count <n>", "how many times", "5")
+    .option("--tz <zone>", "time zone to read and show times in (default: this machine's)")
+    .option("--from <time>", "start from this time instead of now (ISO 8601)")
+    .option("-f, --file <file>", "read the pipeline from this file instead of the engine")
+    .option("--json", 'print { "description", "next": [ISO…] }')
+    .addHelpText("after", examples(['spire next "0 3 * * 1-5" --tz Europe/Berlin', "spire next backup -n 10", 'spire next "30 2 * * *" --tz America/New_York --from 2027-03-10 --json']))
+    .action(async (subject, options, command) => (await import("./commands/next.js")).nextCommand(subject, { ...options, ...globals(command) }));
+
   const token = program.command("token").description("API tokens: create, list, revoke").addHelpText("after", examples(["TOKEN=$(spire token create --scope run --ttl 30d --name ci)", "spire token list", "spire token revoke 01jbx…"]));
   token
     .command("create")

@@ -1,0 +1,35 @@
+/** `spire next`: plain words, next times, DST marked, through the real program. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../helpers/tmp.js";
+import { spire } from "../helpers/cli.js";
+
+test("a cron across spring-forward in New York: the gap slot runs once, at the first valid instant", async (t) => {
+  const data = tempDir(t);
+  const result = await spire(["next", "30 2 * * *", "--tz", "America/New_York", "--from", "2027-03-12T00:00", "-n", "3", "--json"], { data });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout), {
+    description: "At 02:30 every day (America/New_York)",
+    next: ["2027-03-12T02:30:00-05:00", "2027-03-13T02:30:00-05:00", "2027-03-14T03:00:00-04:00"],
+  });
+  const plain = await spire(["next", "30 2 * * *", "--tz", "America/New_York", "--from", "2027-03-12T00:00", "-n", "3"], { data });
+  assert.match(plain.stdout, /2027-03-14T03:00:00-04:00 {3}← the clock changes here: -05:00 → -04:00/);
+});
+
+test("a pipeline's triggers from a file, merged in time order", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "spire.yaml");
+  writeFileSync(file, `pipelines:\n  twice:\n    triggers:\n      - cron: "0 9 * * *"\n        timezone: UTC\n      - cron: "0 17 * * *"\n        timezone: UTC\n    tasks:\n      a: { run: "true" }\n`);
+  const result = await spire(["next", "twice", "-f", file, "--from", "2026-12-01T00:00:00Z", "-n", "3", "--json"], { data: dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout).next, ["2026-12-01T09:00:00+00:00", "2026-12-01T17:00:00+00:00", "2026-12-02T09:00:00+00:00"]);
+});
+
+test("a wrong cron names the field and exits 2", async (t) => {
+  const data = tempDir(t);
+  const result = await spire(["next", "0 25 * * *"], { data });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /hour field "25": a value is out of range; allowed: 0-23/);
+});
