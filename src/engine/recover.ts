@@ -2,7 +2,7 @@
  * After a restart, what became of each attempt the store says is running
  * (SPEC §6: killing the engine loses no finished result). In order of trust:
  * the supervisor still runs it (adopt it); the supervisor holds its report
- * (record it); a `.result.json` beside its log (the supervisor wrote it,
+ * (record it); a result record beside its log (the supervisor wrote it,
  * then died: record it); the supervisor has lived since before the attempt
  * was stored and never heard of it (it never ran: start it); else nobody saw
  * its end: it is interrupted, and its process group, if it still runs with

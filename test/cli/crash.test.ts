@@ -53,7 +53,9 @@ async function killEngine(engine: RunningEngine): Promise<void> {
   await engine.exit;
 }
 
-const resultFile = (data: string, run: string, task: string) => join(data, "runs", run, "tasks", task, "1.result.json");
+/** The supervisor's records of attempt 1 (src/exec/supervisor/attempt-files.ts): JSON lines, a started one then a result one. */
+const recordsFile = (data: string, run: string, task: string) => join(data, "runs", run, "tasks", task, "1.records");
+const hasResult = (data: string, run: string, task: string) => existsSync(recordsFile(data, run, task)) && readFileSync(recordsFile(data, run, task), "utf8").includes('{"result":');
 
 async function storedEvents(data: string, run: string) {
   const store = openSqliteStore(join(data, "spire.db"));
@@ -89,7 +91,7 @@ pipelines:
 
   // With no engine: two tasks finish (one fails), their lines and results go to disk through the supervisor.
   writeFileSync(join(data, "down"), "");
-  await until(() => existsSync(resultFile(data, id, "quick")) && existsSync(resultFile(data, id, "bad")), "results written while the engine was down");
+  await until(() => hasResult(data, id, "quick") && hasResult(data, id, "bad"), "results written while the engine was down");
 
   const restarted = await startEngine(t, data, ["--parallelism", "8"]);
   writeFileSync(join(data, "up"), "");
@@ -130,7 +132,7 @@ pipelines:
   );
   await until(() => existsSync(join(data, "job.started")), "the task to start");
   const supervisorPid = Number(readFileSync(join(data, "supervisor.sock.pid"), "utf8").split(" ")[0]);
-  const taskPid = (JSON.parse(readFileSync(join(data, "runs", id, "tasks", "job", "1.started.json"), "utf8")) as { pid: number }).pid;
+  const taskPid = (JSON.parse(readFileSync(recordsFile(data, id, "job"), "utf8").split("\n")[0]!) as { started: { pid: number } }).started.pid;
   await killEngine(engine);
   process.kill(supervisorPid, "SIGKILL");
   await until(() => !alive(supervisorPid), "the supervisor to die");

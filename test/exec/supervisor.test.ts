@@ -145,7 +145,8 @@ test("socket: tasks outlive the client; a new client lists, collects and acks th
   assert.equal(finished?.state, "finished");
   assert.equal(finished?.state === "finished" && finished.report.exitCode, 3);
   assert.deepEqual((await readLog(spec.logFile)).lines.map((l) => l.line), ["done"]);
-  assert.ok(existsSync(attemptFiles(spec.logFile).started) && existsSync(attemptFiles(spec.logFile).result));
+  const both = await readAttemptRecords(spec.logFile);
+  assert.ok(both.started !== undefined && both.result?.exitCode === 3, "both records on disk");
   second.ack(spec.id);
   assert.deepEqual(await second.list(), [], "acked: forgotten");
 
@@ -174,7 +175,8 @@ test("socket: a SIGKILLed supervisor ends the client's pending handles, and a ne
   const handle = client.launch(spec, { onStart: (p) => (taskPid = p) });
   await until(() => taskPid > 0, 5000, "the task to start");
   // The started record is written just after the spawn: the crash comes once it is on disk.
-  await until(() => existsSync(attemptFiles(spec.logFile).started), 5000, "the started record");
+  const records = attemptFiles(spec.logFile).records;
+  await until(() => existsSync(records) && readFileSync(records, "utf8").includes('"started"'), 5000, "the started record");
   process.kill(pid, "SIGKILL");
   const report = await handle.done;
   assert.equal(report.state, "failed");

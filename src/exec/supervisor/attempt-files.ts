@@ -1,11 +1,17 @@
 /**
  * The records a supervisor leaves beside each attempt's log, so that an
  * engine restarting after the supervisor itself died can tell an attempt
- * that finished (`<log>.result.json`) from one that was started and lost
- * (`<log>.started.json` only; its pid and start time say whether it runs on).
- * Both are written whole or not at all: temp file, then rename.
+ * that finished (a result record) from one that was started and lost (a
+ * started record only; its pid and start time say whether it runs on).
+ *
+ * Both go into one file, `<log base>.records`, one JSON line each, each
+ * appended by a single write: the started record creates the file, the
+ * result is appended. A line cut short by a crash does not parse and counts
+ * as absent, as a temp file never renamed did; one file instead of a temp
+ * file and a rename per record saves, per task, an inode allocation and two
+ * renames, which bench/spawn measured among the largest costs of an attempt.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { AttemptReport } from "../port.js";
@@ -18,10 +24,10 @@ export interface StartedRecord {
   pidStartTime: string | null;
 }
 
-/** `runs/R/tasks/a/1.log` → `runs/R/tasks/a/1.started.json` and `…/1.result.json`. */
-export function attemptFiles(logFile: string): { started: string; result: string } {
+/** `runs/R/tasks/a/1.log` → `runs/R/tasks/a/1.records`. */
+export function attemptFiles(logFile: string): { records: string } {
   const base = logFile.endsWith(".log") ? logFile.slice(0, -4) : logFile;
-  return { started: `${base}.started.json`, result: `${base}.result.json` };
+  return { records: `${base}.records` };
 }
 
 /**
@@ -38,43 +44,46 @@ export function pidStartTime(pid: number): string | null {
   }
 }
 
-let tempCounter = 0;
+type RecordLine = { started: StartedRecord } | { result: AttemptReport };
 
 /**
- * Writes JSON so that readers see the old file or the new one, never a part (rename is atomic).
- *
- * Synchronous on purpose: a record is a few hundred bytes, and its three
- * syscalls (create, write, rename) cost less than the thread pool's round
- * trips would (open, write, close, rename: four wake-ups of a pool thread
- * and of the loop, twice per task, on the way to every result; measured
- * with bench/spawn). It also puts the started record on disk in the same
- * turn as the spawn, before anyone hears of the attempt.
+ * Appends one record as one line in one write (O_APPEND): readers see it
+ * whole or, after a crash in the middle, a line that does not parse.
+ * Synchronous on purpose: a record is a few hundred bytes, and its
+ * syscalls cost less than thread-pool round trips on the way to every
+ * result; it also puts the started record on disk in the spawn's turn.
  */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
-  const text = JSON.stringify(value);
+export function appendRecord(logFile: string, record: RecordLine): void {
+  const file = attemptFiles(logFile).records;
+  const line = `${JSON.stringify(record)}\n`;
   try {
-    writeFileSync(temp, text);
+    appendFileSync(file, line);
   } catch (error) {
     // The log folder is only created on the first line of output; a silent task may not have it yet.
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(temp, text);
-  }
-  renameSync(temp, file);
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, "utf8")) as T;
-  } catch {
-    return undefined; // absent (or, impossible with rename, partial)
+    appendFileSync(file, line);
   }
 }
 
-/** What the supervisor recorded about an attempt; both absent when it never got to spawn it. */
+/** What the supervisor recorded about an attempt; both absent when it never got to spawn it. The last of each kind counts. */
 export async function readAttemptRecords(logFile: string): Promise<{ started?: StartedRecord; result?: AttemptReport }> {
-  const files = attemptFiles(logFile);
-  const [started, result] = await Promise.all([readJson<StartedRecord>(files.started), readJson<AttemptReport>(files.result)]);
-  return { ...(started !== undefined ? { started } : {}), ...(result !== undefined ? { result } : {}) };
+  let text: string;
+  try {
+    text = await readFile(attemptFiles(logFile).records, "utf8");
+  } catch {
+    return {}; // never started
+  }
+  const found: { started?: StartedRecord; result?: AttemptReport } = {};
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    try {
+      const record = JSON.parse(line) as Partial<{ started: StartedRecord; result: AttemptReport }>;
+      if (record.started !== undefined) found.started = record.started;
+      if (record.result !== undefined) found.result = record.result;
+    } catch {
+      // a line cut short by a crash: as if never written
+    }
+  }
+  return found;
 }

@@ -3,15 +3,15 @@
  * LocalExecutor, turns requests into launches and cancels, and events into
  * messages for whichever client is attached (if any).
  *
- * Write-ahead on disk: `<log>.started.json` right after the spawn, and the
- * report in `<log>.result.json` before `done` is sent, so nobody is told a
+ * Write-ahead on disk: a started record right after the spawn, and the
+ * report as a result record before `done` is sent (attempt-files.ts), so nobody is told a
  * result that a crash could still lose. Reports stay in memory until the
  * client acks them, and are sent again on `list` (a client that reconnects
  * collects what finished while it was away).
  */
 import type { AttemptReport, LaunchEvents, LaunchSpec, TaskHandle } from "../port.js";
 import { LocalExecutor } from "../local-executor.js";
-import { attemptFiles, pidStartTime, writeJsonAtomic, type StartedRecord } from "./attempt-files.js";
+import { appendRecord, pidStartTime, type StartedRecord } from "./attempt-files.js";
 import { encode, parseRequest, type KnownAttempt, type Request, type SupervisorEvent } from "./protocol.js";
 
 /** Where events go: the attached client's connection. */
@@ -126,7 +126,7 @@ export class Supervisor {
     entry.startedAt = startedAt;
     const record: StartedRecord = { pid, startedAt, pidStartTime: pidStartTime(pid) };
     try {
-      writeJsonAtomic(attemptFiles(entry.logFile).started, record);
+      appendRecord(entry.logFile, { started: record });
     } catch (error) {
       this.#warn(`attempt ${id}: started record not written: ${(error as Error).message}`);
     }
@@ -134,9 +134,9 @@ export class Supervisor {
   }
 
   #finished(id: string, entry: Entry, report: AttemptReport): void {
-    // Both records are written synchronously, so a result file never appears before its started file.
+    // Both records are written synchronously, so a result never comes before its started record.
     try {
-      writeJsonAtomic(attemptFiles(entry.logFile).result, report);
+      appendRecord(entry.logFile, { result: report });
     } catch (error) {
       this.#warn(`attempt ${id}: result not written: ${(error as Error).message}`);
     }
