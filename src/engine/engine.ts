@@ -25,7 +25,9 @@ import { RunController } from "./run-controller.js";
 import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
 import { Slots } from "./slots.js";
-import { createRun, prepareStoredRun, RunRequestError } from "./start-run.js";
+import { createRun, prepareRun, prepareStoredRun, RunRequestError } from "./start-run.js";
+import { Scheduler, type ScheduledStart } from "./scheduler.js";
+import { systemZone } from "../time/index.js";
 import {
   ServiceError,
   type Actor,
@@ -57,6 +59,8 @@ export interface EngineOptions {
   /** Where `secrets:` are read from (the engine's own environment). */
   environment?: Record<string, string | undefined>;
   now?: () => number;
+  /** The zone of triggers without `timezone` (default: this machine's). */
+  defaultZone?: string;
 }
 
 interface Waiting {
@@ -84,6 +88,7 @@ export class Engine implements EngineService {
   /** Named locks held by running runs (SPEC §2 `locks`), shared across pipelines and namespaces. */
   private readonly locks = new LockTable();
   private readonly logTailer: LogTailer;
+  private readonly scheduler: Scheduler;
 
   constructor(private readonly options: EngineOptions) {
     this.slots = new Slots(options.parallelism);
@@ -91,6 +96,49 @@ export class Engine implements EngineService {
     this.logger = options.logger ?? quietLogger;
     this.startedAt = this.now();
     this.logTailer = new LogTailer(options.store, this.bus, (runId) => this.controllers.has(runId));
+    this.scheduler = new Scheduler({
+      store: options.store,
+      now: this.now,
+      defaultZone: options.defaultZone ?? systemZone(),
+      prepare: (start) => this.prepareScheduled(start),
+      warn: (message, details) => this.logger.warn(details, message),
+    });
+  }
+
+  /** Starts firing time triggers (after recover()). */
+  async startScheduler(): Promise<void> {
+    await this.scheduler.refresh();
+    this.scheduler.start();
+  }
+
+  /** A due slot's run, made but not stored: the scheduler stores it with its slot, then admits it. */
+  private async prepareScheduled(start: ScheduledStart) {
+    const { row, trigger, triggerKey, slot } = start;
+    try {
+      const { prepared, event } = await prepareRun({
+        namespace: row.namespace,
+        pipelineName: row.name,
+        pipeline: row.definition as PipelineDef,
+        args: trigger.args ?? {},
+        trigger: { kind: trigger.kind, scheduled_at: new Date(slot).toISOString(), trigger_key: triggerKey },
+        baseDir: await this.baseDirOf(row.namespace),
+        secretSource: this.options.environment ?? process.env,
+        now: this.now(),
+      });
+      const admit = async () => {
+        this.publish(await this.options.store.listEvents(prepared.run.id, 0, 10));
+        // A refused slot (queue full) is recorded as a skipped run with its reason: nothing more to do.
+        await this.admitRun(prepared).catch((error) => {
+          if (!(error instanceof ServiceError)) throw error;
+          this.logger.warn({ run: prepared.run.id, reason: error.message }, "scheduled run not started");
+        });
+      };
+      return { claim: { slot, outcome: "run" as const, run: prepared.run, event }, admit };
+    } catch (error) {
+      if (!(error instanceof RunRequestError)) throw error;
+      this.logger.warn({ pipeline: `${row.namespace}/${row.name}`, slot: new Date(slot).toISOString(), error: error.message, details: error.details }, "a scheduled run could not be made");
+      return undefined;
+    }
   }
 
   /**
@@ -158,7 +206,9 @@ export class Engine implements EngineService {
   // ── definitions ──────────────────────────────────────────────────────────
 
   async apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet> {
-    return applyDefinitions(this.options.store, actor, request, this.now());
+    const change = await applyDefinitions(this.options.store, actor, request, this.now());
+    if (!change.dry_run) await this.scheduler.refresh();
+    return change;
   }
 
   async listPipelines(namespace?: string): Promise<PipelineSummary[]> {
@@ -175,11 +225,13 @@ export class Engine implements EngineService {
   async deletePipeline(actor: Actor, namespace: string, name: string): Promise<void> {
     await this.pipelineRow(namespace, name);
     await this.options.store.deletePipeline(namespace, name);
+    await this.scheduler.refresh();
     await this.audit(actor, "pipeline.delete", `${namespace}/${name}`);
   }
 
   async setPaused(actor: Actor, namespace: string, name: string, paused: boolean): Promise<PipelineSummary> {
     if (!(await this.options.store.setPipelinePaused(namespace, name, paused))) throw notFoundPipeline(namespace, name);
+    await this.scheduler.refresh();
     await this.audit(actor, paused ? "pipeline.pause" : "pipeline.resume", `${namespace}/${name}`);
     const row = await this.pipelineRow(namespace, name);
     return this.summarise(namespace, name, row.definition as PipelineDef, row.paused, row.updated_at);
@@ -199,7 +251,7 @@ export class Engine implements EngineService {
       description: definition.description ?? null,
       paused,
       triggers: definition.triggers,
-      next_fire_at: null,
+      next_fire_at: iso(paused ? null : this.scheduler.nextFireAt(namespace, name)),
       last_run: last ? { id: last.id, state: last.state, finished_at: iso(last.finished_at) } : null,
       updated_at: new Date(updatedAt).toISOString(),
     };
@@ -345,6 +397,8 @@ export class Engine implements EngineService {
         this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
         this.controllers.delete(run.id);
         this.locks.release(prepared.pipeline.locks);
+        const triggerKey = run.trigger.trigger_key;
+        if (typeof triggerKey === "string") this.scheduler.finished(run.namespace, run.pipeline, triggerKey, final.finished_at ?? this.now());
         this.pump(key);
         if (prepared.pipeline.locks.length > 0) for (const other of this.queues.keys()) if (other !== key) this.pump(other);
       },
@@ -523,6 +577,7 @@ export class Engine implements EngineService {
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
+    this.scheduler.stop();
     for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);
     const all = Promise.all([...this.controllers.values()].map((controller) => controller.done));
     let timer: NodeJS.Timeout | undefined;

@@ -8,7 +8,7 @@ import { planPipeline } from "../plan/plan.js";
 import { resolveArgs } from "../spec/args.js";
 import { loadEnvFile } from "../spec/dotenv.js";
 import type { PipelineDef, TaskDef } from "../spec/schema.js";
-import type { RunRow, Store, TriggerInfo } from "../store/port.js";
+import type { EventRow, RunRow, Store, TriggerInfo } from "../store/port.js";
 import { newRunId } from "./ids.js";
 import type { PreparedRun } from "./prepared-run.js";
 
@@ -36,6 +36,13 @@ export interface RunRequest {
 }
 
 export async function createRun(store: Store, request: RunRequest): Promise<PreparedRun> {
+  const { prepared, event } = await prepareRun(request);
+  await store.createRun(prepared.run, event);
+  return prepared;
+}
+
+/** Everything createRun does but storing: a scheduled slot stores its run together with the slot. */
+export async function prepareRun(request: RunRequest): Promise<{ prepared: PreparedRun; event: Omit<EventRow, "seq"> }> {
   const now = request.now ?? Date.now();
   const parts = await prepareParts(request.pipelineName, request.pipeline, request.args, request.baseDir, request.secretSource);
   const run = {
@@ -56,8 +63,8 @@ export async function createRun(store: Store, request: RunRequest): Promise<Prep
     errors: 0,
     metrics: {},
   };
-  await store.createRun(run, { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { trigger: request.trigger, args: maskedArgs(parts.args, parts.secretArgNames) } });
-  return { run, ...parts };
+  const event = { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { trigger: request.trigger, args: maskedArgs(parts.args, parts.secretArgNames) } };
+  return { prepared: { run, ...parts }, event };
 }
 
 /** A run already in the store (queued when the engine stopped), made ready to execute again. */

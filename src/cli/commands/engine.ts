@@ -69,6 +69,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   if (recovered.resumed || recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
 
   if (options.file) await applyAtStart(engine, options.file, logger);
+  await engine.startScheduler();
 
   const auth = new TokenAuthority(store, await loadOrCreateSecret(dir));
   await auth.ensureLocalToken(dir);

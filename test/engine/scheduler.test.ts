@@ -1,0 +1,100 @@
+/**
+ * Time triggers through the real engine (real store, real processes):
+ * exactly one run per slot, nothing early, catch-up after downtime by
+ * backdating the schedule's anchor (as if the engine had been down).
+ */
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Engine } from "../../src/engine/engine.js";
+import { LocalExecutor } from "../../src/exec/local-executor.js";
+import { openSqliteStore } from "../../src/store/sqlite/index.js";
+import type { Store } from "../../src/store/port.js";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { tempDir } from "../helpers/tmp.js";
+
+checkNoLeftoverProcesses();
+
+const admin = { name: "test", scope: "admin" as const };
+
+async function engineWith(t: TestContext, yaml: string, before?: (store: Store) => Promise<void>): Promise<{ engine: Engine; store: Store }> {
+  const dir = tempDir(t);
+  const store = openSqliteStore(join(dir, "spire.db"));
+  await store.init();
+  const executor = new LocalExecutor();
+  const engine = new Engine({ store, executor, dataDir: dir, parallelism: 4, defaultZone: "UTC" });
+  t.after(async () => {
+    await engine.drain(0);
+    await executor.shutdown();
+    await store.close();
+  });
+  await before?.(store);
+  await engine.apply(admin, { text: yaml, namespace: "s", prune: false, dryRun: false });
+  await engine.startScheduler();
+  return { engine, store };
+}
+
+/** Resolves when `count` runs of the namespace have finished (awaits the engine's own events). */
+function finishedRuns(engine: Engine, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const stop = engine.subscribe(null, (event) => {
+      if (event.kind === "event" && event.event.type === "run.finished" && ++seen === count) {
+        stop();
+        resolve();
+      }
+    });
+  });
+}
+
+test("every: 100ms starts one run per slot, never before its slot", async (t) => {
+  const { engine, store } = await engineWith(t, `pipelines:\n  tick:\n    triggers: [{ every: 100ms }]\n    concurrency: 5\n    tasks:\n      t: { run: "true" }\n`);
+  await finishedRuns(engine, 8);
+  await engine.drain(5_000);
+  const runs = await store.listRuns({ pipeline: "tick", limit: 100 });
+  const slots = runs.map((run) => Date.parse(String(run.trigger.scheduled_at))).sort((a, b) => a - b);
+  assert.ok(slots.length >= 8);
+  assert.equal(new Set(slots).size, slots.length, "no slot ran twice");
+  for (const slot of slots) assert.equal((slot - slots[0]!) % 100, 0, "slots are the interval apart (counted from the trigger's anchor)");
+  for (const run of runs) assert.ok(run.created_at >= Date.parse(String(run.trigger.scheduled_at)), "no run was made before its slot");
+});
+
+const everyMinute = (catchup: string) => `pipelines:\n  minute:\n    catchup: ${catchup}\n    catchup_limit: 3\n    triggers: [{ cron: "* * * * *" }]\n    tasks:\n      t: { run: "true" }\n`;
+/** As if the trigger had been applied ten minutes ago and the engine had been down since. */
+const tenMinutesDown = async (store: Store) => {
+  await store.ensureSchedule("s", "minute", "0:cron", Date.now() - 10 * 60_000);
+};
+
+test("catch-up latest after downtime: one run, for the last missed slot", async (t) => {
+  const { engine, store } = await engineWith(t, everyMinute("latest"), tenMinutesDown);
+  await finishedRuns(engine, 1);
+  const runs = await store.listRuns({ pipeline: "minute", limit: 100 });
+  assert.equal(runs.length, 1);
+  const lastMinute = Math.floor(Date.now() / 60_000) * 60_000;
+  assert.ok([lastMinute, lastMinute - 60_000].includes(Date.parse(String(runs[0]!.trigger.scheduled_at))), "the newest missed slot");
+  const [schedule] = await store.listSchedules("s");
+  assert.ok(schedule!.last_slot! >= lastMinute - 60_000);
+});
+
+test("catch-up all is capped by catchup_limit; a restart adds nothing", async (t) => {
+  const { engine, store } = await engineWith(t, everyMinute("all"), tenMinutesDown);
+  await finishedRuns(engine, 3);
+  assert.equal((await store.listRuns({ pipeline: "minute", limit: 100 })).length, 3);
+  // What a restart does: read the triggers again and look for due slots.
+  await engine.startScheduler();
+  await engine.apply(admin, { text: everyMinute("all"), namespace: "s", prune: false, dryRun: false });
+  const runs = await store.listRuns({ pipeline: "minute", limit: 100 });
+  assert.ok(runs.length <= 4, `no second catch-up (a new minute may have begun: ${runs.length})`);
+});
+
+test("catch-up none after downtime: no run for the missed slots", async (t) => {
+  const { engine, store } = await engineWith(t, everyMinute("none"), tenMinutesDown);
+  // The scheduler has looked once the schedule's last slot has moved past the missed ones.
+  const deadline = Date.now() + 5_000;
+  while (((await store.listSchedules("s"))[0]?.last_slot ?? 0) < Date.now() - 120_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  const lastSlot = (await store.listSchedules("s"))[0]!.last_slot!;
+  assert.ok(lastSlot >= Math.floor(Date.now() / 60_000) * 60_000 - 60_000, "the missed slots were recorded as handled");
+  const runs = await store.listRuns({ pipeline: "minute", limit: 100 });
+  assert.ok(runs.every((run) => Date.parse(String(run.trigger.scheduled_at)) > Date.now() - 2_000), "only an on-time slot may run, never a missed one");
+  void engine;
+});
