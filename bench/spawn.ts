@@ -9,7 +9,7 @@
  *   npm run build && node dist/bench/spawn.js [tasks] [parallelism]
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "../src/exec/local-executor.js";
@@ -24,6 +24,37 @@ import { REPO_ROOT, machine, saveResult } from "./lib.js";
 
 const TASKS = Number(process.argv[2] ?? 5000);
 const PARALLEL = Number(process.argv[3] ?? 2);
+const ROUNDS = Number(process.argv[4] ?? 3);
+
+interface Sample {
+  ms: number;
+  /** CPU µs per task of this process, and of the children reaped meanwhile. */
+  selfUs: number;
+  childrenUs: number;
+}
+
+/** utime+stime and cutime+cstime of this process, in ms (Linux; zeros elsewhere). */
+function cpuTimes(): { self: number; children: number } {
+  try {
+    const fields = readFileSync("/proc/self/stat", "latin1").split(") ")[1]!.split(" ");
+    const tick = 10; // USER_HZ is 100 on Linux
+    return { self: (Number(fields[11]) + Number(fields[12])) * tick, children: (Number(fields[13]) + Number(fields[14])) * tick };
+  } catch {
+    return { self: 0, children: 0 };
+  }
+}
+
+async function measure(run: () => Promise<number>): Promise<Sample> {
+  const before = cpuTimes();
+  const ms = await run();
+  const after = cpuTimes();
+  return { ms, selfUs: ((after.self - before.self) * 1000) / TASKS, childrenUs: ((after.children - before.children) * 1000) / TASKS };
+}
+
+function median(samples: Sample[]): Sample {
+  const sorted = [...samples].sort((a, b) => a.ms - b.ms);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
 
 async function bareLoop(): Promise<number> {
   const started = performance.now();
@@ -75,11 +106,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "spire-bench-spawn-"));
   const rate = (ms: number) => (TASKS / (ms / 1000)).toFixed(0);
   await bareLoop(); // warm up the page cache and the JIT for both sides
-  const bare = await bareLoop();
-  const spire = await spireRun(dir, new LocalExecutor());
-  const supervised = await spireRun(dir, await SupervisorExecutor.startChild());
-  const bare2 = await bareLoop();
-  const bareBest = Math.min(bare, bare2);
+  const runs = { bare: [] as Sample[], spire: [] as Sample[], supervised: [] as Sample[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.bare.push(await measure(bareLoop));
+    runs.spire.push(await measure(() => spireRun(dir, new LocalExecutor())));
+    // The supervisor exits at the end of its run, so its CPU (and its tasks') is in this process's children time.
+    runs.supervised.push(await measure(async () => spireRun(dir, await SupervisorExecutor.startChild())));
+  }
+  const [bare, spire, supervised] = [median(runs.bare), median(runs.spire), median(runs.supervised)];
   const c = cPosixSpawn(dir);
   const ballast: number[][] = [];
   for (let i = 0; i < 128; i++) ballast.push(new Array(1024 * 1024).fill(i)); // ≈ 1 GiB of heap
@@ -87,16 +121,18 @@ async function main(): Promise<void> {
   ballast.length = 0;
   rmSync(dir, { recursive: true, force: true });
 
-  const ratio = bareBest / spire;
-  console.log(`bench/spawn: ${TASKS} tasks of \`echo hi\`, parallelism ${PARALLEL}`);
+  const ratio = bare.ms / spire.ms;
+  const all = (samples: Sample[]) => samples.map((sample) => rate(sample.ms)).join(", ");
+  const cpu = (sample: Sample, children: string) => `CPU/task ${sample.selfUs.toFixed(0)} µs here + ${sample.childrenUs.toFixed(0)} µs ${children}`;
+  console.log(`bench/spawn: ${TASKS} tasks of \`echo hi\`, parallelism ${PARALLEL}, median of ${ROUNDS} interleaved rounds`);
   console.log(`machine: ${machine()}`);
-  console.log(`  bare Node spawn loop (no capture)    ${rate(bareBest).padStart(6)} tasks/s  (${bareBest.toFixed(0)} ms; runs ${bare.toFixed(0)}, ${bare2.toFixed(0)})`);
-  console.log(`  spire (capture, logs, SQLite)        ${rate(spire).padStart(6)} tasks/s  (${spire.toFixed(0)} ms)`);
+  console.log(`  bare Node spawn loop (no capture)    ${rate(bare.ms).padStart(6)} tasks/s  (rounds ${all(runs.bare)}; ${cpu(bare, "tasks")})`);
+  console.log(`  spire (capture, logs, SQLite)        ${rate(spire.ms).padStart(6)} tasks/s  (rounds ${all(runs.spire)}; ${cpu(spire, "tasks")})`);
   console.log(`  ratio                                ${ratio.toFixed(2)}× bare   (target ≥ 0.85×: ${ratio >= 0.85 ? "met" : "NOT met"})`);
-  console.log(`  spire through the supervisor process ${rate(supervised).padStart(6)} tasks/s  (${supervised.toFixed(0)} ms; ${(bareBest / supervised).toFixed(2)}× bare) — the engine's path`);
+  console.log(`  spire through the supervisor process ${rate(supervised.ms).padStart(6)} tasks/s  (${(bare.ms / supervised.ms).toFixed(2)}× bare; rounds ${all(runs.supervised)}; ${cpu(supervised, "supervisor and tasks")}) — the engine's path`);
   if (c !== undefined) console.log(`  C posix_spawn (reference)            ${rate(c).padStart(6)} tasks/s  (${c.toFixed(0)} ms)`);
   console.log(`  bare loop with a 1 GiB parent heap   ${rate(bigHeap).padStart(6)} tasks/s  (${bigHeap.toFixed(0)} ms)`);
-  saveResult("spawn", { tasks: TASKS, parallel: PARALLEL, bare_ms: [bare, bare2], spire_ms: spire, supervisor_ms: supervised, c_posix_spawn_ms: c ?? null, bare_big_heap_ms: bigHeap, ratio });
+  saveResult("spawn", { tasks: TASKS, parallel: PARALLEL, rounds: ROUNDS, bare: runs.bare, spire: runs.spire, supervisor: runs.supervised, c_posix_spawn_ms: c ?? null, bare_big_heap_ms: bigHeap, ratio, supervisor_ratio: bare.ms / supervised.ms });
 }
 
 await main();
