@@ -90,23 +90,7 @@ export function toRunObject(run: RunRow, taskRows: TaskRunRow[], plan: Plan | un
     groups.push({ path: node.path, type: node.type, state: nodeState(plan!, states, node.path), ...counts });
   }
   const counts: Counts = { warnings: run.warnings, errors: run.errors, metrics: run.metrics };
-  return {
-    id: run.id,
-    namespace: run.namespace,
-    pipeline: run.pipeline,
-    state: run.state,
-    reason: run.reason,
-    trigger: run.trigger,
-    args: run.args,
-    partition: run.partition,
-    created_at: new Date(run.created_at).toISOString(),
-    started_at: iso(run.started_at),
-    finished_at: iso(run.finished_at),
-    duration_ms: span(run.started_at, run.finished_at),
-    ...counts,
-    tasks,
-    groups,
-  };
+  return { ...toRunSummary(run), args: run.args, partition: run.partition, ...counts, tasks, groups };
 }
 
 function taskObject(path: string, row: TaskRunRow | undefined, plan: Plan | undefined): TaskObject {

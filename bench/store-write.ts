@@ -1,16 +1,16 @@
 /**
  * How long one store write takes, on a real file in a temp folder.
  * Not a test (timings vary by machine); run it after building:
- *   node dist/test/store/write-bench.js [writes]
+ *   npm run build && node dist/bench/store-write.js [writes]
  * The engine makes ~3 writes per task (started, output, finished), each
  * [1 event + task row], so this cost times 3 is the store's share of a task.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StateChange, Store } from "../../src/store/port.js";
-import { openSqliteStore } from "../../src/store/sqlite/index.js";
-import { aRun, runCreated, taskChange } from "./fixtures.js";
+import type { StateChange, Store } from "../src/store/port.js";
+import { openSqliteStore } from "../src/store/sqlite/index.js";
+import { aRun, runCreated, taskChange } from "../test/store/fixtures.js";
 
 const writes = Number(process.argv[2] ?? 10_000);
 // Counts changes across all measurements, so no two write the same row.
