@@ -3,7 +3,7 @@
  * (sub), what it may do (scope) and its record id (jti); the record in the
  * store is what makes it valid, so revoking it takes effect on the next request.
  */
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SignJWT, jwtVerify } from "jose";
@@ -90,6 +90,21 @@ export class TokenAuthority {
     if (row.expires_at !== null && row.expires_at <= now) return undefined;
     this.touch(row.id, now);
     return { name: row.name, scope: row.scope };
+  }
+
+  /**
+   * A pipeline's own webhook token: an HMAC of its name under the engine's
+   * secret, so it needs no storage and only works for that pipeline. It
+   * changes when the secret does.
+   */
+  hookToken(namespace: string, pipeline: string): string {
+    return createHmac("sha256", this.secret).update(`hook\0${namespace}\0${pipeline}`).digest("base64url");
+  }
+
+  verifyHookToken(namespace: string, pipeline: string, given: string): boolean {
+    const expected = Buffer.from(this.hookToken(namespace, pipeline));
+    const actual = Buffer.from(given);
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
 
   async list(): Promise<TokenInfo[]> {

@@ -122,6 +122,15 @@ export function buildProgram(): Command {
     .addHelpText("after", examples(['spire next "0 3 * * 1-5" --tz Europe/Berlin', "spire next backup -n 10", 'spire next "30 2 * * *" --tz America/New_York --from 2027-03-10 --json']))
     .action(async (subject, options, command) => (await import("./commands/next.js")).nextCommand(subject, { ...options, ...globals(command) }));
 
+  program
+    .command("hook")
+    .description("a pipeline's webhook URL and hook token (the token starts that pipeline and nothing else)")
+    .argument("<pipeline>", "NAME or NS/NAME")
+    .option("--ns <namespace>", "the namespace, when NAME is in several")
+    .option("--json", "print { url, token, enabled }")
+    .addHelpText("after", examples(["spire hook deploy", "curl -X POST -H \"Authorization: Bearer $(spire hook deploy --json | jq -r .token)\" …"]))
+    .action(async (pipeline, options, command) => (await import("./commands/hook.js")).hookCommand(pipeline, { ...options, ...globals(command) }));
+
   const token = program.command("token").description("API tokens: create, list, revoke").addHelpText("after", examples(["TOKEN=$(spire token create --scope run --ttl 30d --name ci)", "spire token list", "spire token revoke 01jbx…"]));
   token
     .command("create")

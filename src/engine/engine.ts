@@ -280,6 +280,31 @@ export class Engine implements EngineService {
     return this.admitRun(prepared);
   }
 
+  async startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject> {
+    this.refuseWhileDraining();
+    const row = await this.pipelineRow(namespace, name);
+    const definition = row.definition as PipelineDef;
+    const hook = definition.triggers.findIndex((trigger) => trigger.kind === "webhook");
+    if (hook < 0) throw new ServiceError("not_found", `${namespace}/${name} has no webhook trigger`, { hint: "add `- webhook: true` to its triggers" });
+    if (row.paused) throw new ServiceError("conflict", `${namespace}/${name} is paused: its triggers do not start runs`, { hint: `spire resume ${namespace}/${name}` });
+    const baseDir = await this.baseDirOf(namespace);
+    const prepared = await this.prepare(() =>
+      createRun(this.options.store, {
+        namespace,
+        pipelineName: name,
+        pipeline: definition,
+        // The trigger's own args, then what the caller sent.
+        args: { ...(definition.triggers[hook]!.args ?? {}), ...args },
+        trigger: { kind: "webhook", scheduled_at: new Date(this.now()).toISOString(), trigger_key: `${hook}:webhook` },
+        baseDir,
+        secretSource: this.options.environment ?? process.env,
+        now: this.now(),
+      }),
+    );
+    await this.options.store.appendAudit({ ts: this.now(), actor: "webhook", action: "run.start", target: `${namespace}/${name}`, details: { run: prepared.run.id } });
+    return this.admitRun(prepared);
+  }
+
   async retryRun(actor: Actor, id: string, request: { from?: string }): Promise<RunObject> {
     this.refuseWhileDraining();
     const original = await this.storedRun(id);

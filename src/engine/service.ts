@@ -134,6 +134,8 @@ export interface EngineService {
 
   /** 201 with the run; ServiceError queue_full (409) or invalid_args (422). */
   startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject>;
+  /** A webhook trigger fired (its token already checked): the pipeline must have `webhook: true`. */
+  startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject>;
   listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }>;
   getRun(id: string): Promise<RunObject>;
   cancelRun(actor: Actor, id: string): Promise<RunObject>;

@@ -178,3 +178,19 @@ test("a second engine on a busy address says so and exits 2", async (t) => {
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use\\nIs another engine running\\?`));
 });
+
+test("spire hook prints the webhook URL and token, and the token starts the pipeline", async (t) => {
+  const data = tempDir(t);
+  const engine = await startEngine(t, data);
+  const file = pipelineFile(data, `namespace: h\npipelines:\n  deploy:\n    triggers: [{ webhook: true }]\n    tasks:\n      go: { run: "true" }\n`);
+  assert.equal((await spire(["apply", "-f", file], { data })).code, 0);
+  const shown = await spire(["hook", "deploy", "--json"], { data });
+  assert.equal(shown.code, 0, shown.stderr);
+  const hook = JSON.parse(shown.stdout) as { url: string; token: string; enabled: boolean };
+  assert.equal(hook.url, `${engine.url}/api/v1/hooks/h/deploy`);
+  const fired = await fetch(hook.url, { method: "POST", headers: { authorization: `Bearer ${hook.token}` } });
+  assert.equal(fired.status, 201);
+  const run = (await fired.json()) as { id: string };
+  assert.equal((await waitForState(data, run.id, "succeeded")).state, "succeeded");
+  await stopEngine(engine);
+});

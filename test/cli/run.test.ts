@@ -192,7 +192,7 @@ test("bad usage exits 2 with what to do next", async (t) => {
 
 test("every command has --help with an example", async (t) => {
   const data = tempDir(t);
-  const commands = ["validate", "run", "runs", "show", "logs", "engine", "apply", "ls", "ns", "cancel", "retry", "pause", "resume", "rm", "token", "token create", "token list", "token revoke", "audit", "next"];
+  const commands = ["validate", "run", "runs", "show", "logs", "engine", "apply", "ls", "ns", "cancel", "retry", "pause", "resume", "rm", "token", "token create", "token list", "token revoke", "audit", "next", "hook"];
   for (const command of commands) {
     const result = await spire([...command.split(" "), "--help"], { data });
     assert.equal(result.code, 0, command);

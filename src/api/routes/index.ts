@@ -5,5 +5,6 @@ import { eventsRoute } from "./events.js";
 import { pipelineRoutes } from "./pipelines.js";
 import { runRoutes } from "./runs.js";
 import { systemRoutes } from "./system.js";
+import { hookRoutes } from "./hooks.js";
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, eventsRoute, ...adminRoutes];
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, eventsRoute, ...adminRoutes, ...hookRoutes];
