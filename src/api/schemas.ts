@@ -45,30 +45,6 @@ export const taskObject = z
   })
   .meta({ id: "TaskRun" });
 
-export const runObject = z
-  .object({
-    id: z.string(),
-    namespace: z.string(),
-    pipeline: z.string(),
-    state: runState,
-    reason: z.string().nullable(),
-    trigger,
-    args: z.record(z.string(), z.unknown()),
-    partition: z.string().nullable(),
-    created_at: isoTime,
-    started_at: nullableTime,
-    finished_at: nullableTime,
-    duration_ms: z.number().nullable(),
-    warnings: z.number().int(),
-    errors: z.number().int(),
-    metrics,
-    tasks: z.array(taskObject),
-    groups: z.array(
-      z.object({ path: z.string(), type: z.enum(["group", "array"]), state: taskState, warnings: z.number().int(), errors: z.number().int(), metrics }),
-    ),
-  })
-  .meta({ id: "Run" });
-
 export const runSummary = z
   .object({
     id: z.string(),
@@ -83,6 +59,21 @@ export const runSummary = z
     duration_ms: z.number().nullable(),
   })
   .meta({ id: "RunSummary" });
+
+/** The run object of SPEC §5: the summary, with its args, counts and tasks. */
+export const runObject = runSummary
+  .extend({
+    args: z.record(z.string(), z.unknown()),
+    partition: z.string().nullable(),
+    warnings: z.number().int(),
+    errors: z.number().int(),
+    metrics,
+    tasks: z.array(taskObject),
+    groups: z.array(
+      z.object({ path: z.string(), type: z.enum(["group", "array"]), state: taskState, warnings: z.number().int(), errors: z.number().int(), metrics }),
+    ),
+  })
+  .meta({ id: "Run" });
 
 export const runPage = z.object({ runs: z.array(runSummary), next_cursor: z.string().nullable() }).meta({ id: "RunPage" });
 

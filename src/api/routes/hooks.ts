@@ -5,11 +5,10 @@
  */
 import { z } from "zod";
 import { ApiError } from "../errors.js";
-import { nameParam } from "../params.js";
 import { route } from "../route.js";
 import { runObject } from "../schemas.js";
+import { pipelineParams } from "./pipelines.js";
 
-const pipelineParams = z.strictObject({ ns: nameParam("namespace"), name: nameParam("pipeline") });
 
 function hookTokenOf(headers: Record<string, unknown>): string | undefined {
   const authorization = headers.authorization;

@@ -5,7 +5,7 @@ import { flag, nameParam } from "../params.js";
 import { route } from "../route.js";
 import { changeSet, pipelineDetail, pipelineSummary, runObject } from "../schemas.js";
 
-const pipelineParams = z.strictObject({ ns: nameParam("namespace"), name: nameParam("pipeline") });
+export const pipelineParams = z.strictObject({ ns: nameParam("namespace"), name: nameParam("pipeline") });
 
 const applyBody = z.strictObject({
   text: z.string().min(1, { error: "expected the definitions file's text (YAML or JSON)" }),
