@@ -11,29 +11,14 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { alive, until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
 import { pipelineFile, startEngine, stopEngine, waitForState, type RunningEngine } from "../helpers/engine.js";
 
 checkNoLeftoverProcesses();
 
-/** Polls for what has no event (a file another process writes), failing after `ms`. */
-async function until(predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return false;
-  }
-}
 
 /** A task body: appends itself to the ledger, says it started, waits for `gate`, prints, exits with `code`. */
 function waiting(data: string, name: string, gate: string, code = 0): string {

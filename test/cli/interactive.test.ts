@@ -8,18 +8,12 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
 import { SPIRE_BIN, finished, startSpire } from "../helpers/cli.js";
 
 checkNoLeftoverProcesses();
 
-async function until(check: () => boolean, what: string, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 test("Ctrl-C cancels the run, waits for its process groups, and exits 130", async (t) => {
   const dir = tempDir(t);

@@ -22,26 +22,10 @@ export function specFor(dir: string, argv: string[], extra: Partial<LaunchSpec> 
   };
 }
 
-/** Running (or stopped) — a zombie or a missing pid is not alive. */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return false;
-  }
-}
 
 export function pgidOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
 }
 
-/** Resolves when `predicate` holds, polling (for what has no event); rejects after `ms`. */
-export async function until(predicate: () => boolean, ms = 5000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { alive, until } from "../helpers/poll.js";

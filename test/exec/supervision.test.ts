@@ -26,7 +26,7 @@ test("a timeout ends the whole group, grandchildren included", async (t) => {
   const { lines, events } = lineCollector();
   const spec = specFor(dir, ["sh", "-c", "sleep 30 & a=$!; sleep 30 & b=$!; echo $a $b; wait"], { timeoutMs: 300 });
   const handle = executor.launch(spec, events);
-  await until(() => lines.length > 0, 5000, "the pids");
+  await until(() => lines.length > 0, "the pids", 5000);
   const pids = lines[0]!.split(" ").map(Number);
   assert.equal(pids.length, 2);
   for (const pid of pids) assert.ok(alive(pid), `grandchild ${pid} runs before the timeout`);
@@ -42,9 +42,9 @@ test("cancel ends the group and a descendant that left it with setsid", async (t
   const { lines, events } = lineCollector();
   const spec = specFor(dir, ["sh", "-c", "setsid sleep 30 & echo $!; sleep 30 & echo $!; wait"]);
   const handle = executor.launch(spec, events);
-  await until(() => lines.length >= 2, 5000, "the pids");
+  await until(() => lines.length >= 2, "the pids", 5000);
   const [escaped, inGroup] = lines.map(Number) as [number, number];
-  await until(() => alive(escaped) && pgidOf(escaped) !== pgidOf(inGroup), 5000, "setsid to take effect");
+  await until(() => alive(escaped) && pgidOf(escaped) !== pgidOf(inGroup), "setsid to take effect", 5000);
   handle.cancel("canceled by the test");
   handle.cancel("a second cancel changes nothing");
   const report = await handle.done;
@@ -73,7 +73,7 @@ test("kill_grace: a task that traps SIGTERM gets SIGKILL after the grace", async
   const { lines, events } = lineCollector();
   const spec = specFor(dir, ["sh", "-c", "trap 'echo got-term' TERM; echo ready; while :; do sleep 0.02; done"], { killGraceMs: 400 });
   const handle = executor.launch(spec, events);
-  await until(() => lines.includes("ready"), 5000, "ready");
+  await until(() => lines.includes("ready"), "ready", 5000);
   const canceledAt = Date.now();
   handle.cancel("stop");
   const report = await handle.done;
@@ -186,5 +186,5 @@ test("a daemon that left the group and closed its output is found by the stray s
   assert.equal(report.state, "succeeded");
   const pid = Number(readFileSync(`${spec.outputFile}.pid`, "utf8"));
   assert.ok(alive(pid) && pgidOf(pid) !== report.pid, "the daemon escaped the group kill");
-  await until(() => !alive(pid), 4000, "the sweep to kill the daemon");
+  await until(() => !alive(pid), "the sweep to kill the daemon", 4000);
 });

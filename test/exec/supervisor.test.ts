@@ -59,7 +59,7 @@ test("stdio: cancel through the protocol ends the task's whole group", async (t)
   const supervisor = await SupervisorExecutor.startChild();
   const lines: string[] = [];
   const handle = supervisor.launch(specFor(dir, ["sh", "-c", "sleep 30 & echo $!; wait"]), { onLine: (l) => lines.push(l.line) });
-  await until(() => lines.length > 0, 5000, "the background pid");
+  await until(() => lines.length > 0, "the background pid", 5000);
   const background = Number(lines[0]);
   assert.ok(alive(background));
   handle.cancel("canceled by the test");
@@ -79,7 +79,7 @@ test("malformed JSON and unknown request types get error events; the supervisor 
   // Split mid-message, and several in one write: framing must not care.
   child.stdin.write('{not json}\n{"type":"frobnicate"}\n[1,2]\n{"type":"launch","spec":{"id":"x"}}\n{"type":"li');
   child.stdin.write('st"}\n');
-  await until(() => events.some((e) => e.type === "list"), 5000, "the list answer");
+  await until(() => events.some((e) => e.type === "list"), "the list answer", 5000);
   const errors = events.filter((e) => e.type === "error").map((e) => e.message);
   assert.equal(errors.length, 4);
   assert.match(errors[0]!, /^malformed JSON/);
@@ -100,7 +100,7 @@ test("a SIGKILLed parent: its supervisor cancels the task and exits", async (t) 
   const { supervisor, task, logFile } = JSON.parse(line) as { supervisor: number; task: number; logFile: string };
   assert.ok(alive(supervisor) && alive(task));
   parent.kill("SIGKILL");
-  await until(() => !alive(task) && !alive(supervisor), 5000, "the task and the supervisor to end");
+  await until(() => !alive(task) && !alive(supervisor), "the task and the supervisor to end", 5000);
   const { result } = await readAttemptRecords(logFile);
   assert.equal(result?.state, "canceled");
   assert.equal(result?.reason, "canceled: the engine went away");
@@ -111,7 +111,7 @@ test("a SIGKILLed supervisor: pending handles resolve as failed, saying so", asy
   const supervisor = await SupervisorExecutor.startChild();
   let taskPid = 0;
   const handle = supervisor.launch(specFor(dir, ["sleep", "30"]), { onStart: (pid) => (taskPid = pid) });
-  await until(() => taskPid > 0, 5000, "the task to start");
+  await until(() => taskPid > 0, "the task to start", 5000);
   process.kill(supervisor.pid, "SIGKILL");
   const report = await handle.done;
   assert.equal(report.state, "failed");
@@ -152,7 +152,7 @@ test("socket: tasks outlive the client; a new client lists, collects and acks th
 
   await assert.rejects(startSocketSupervisor({ socketPath }), new RegExp(`another supervisor \\(pid ${pid}\\) already serves`));
   await second.shutdown();
-  await until(() => !alive(pid), 5000, "the supervisor to exit");
+  await until(() => !alive(pid), "the supervisor to exit", 5000);
   assert.equal(existsSync(socketPath) || existsSync(pidFileFor(socketPath)), false, "socket and pid file removed");
 });
 
@@ -173,10 +173,10 @@ test("socket: a SIGKILLed supervisor ends the client's pending handles, and a ne
   const spec = specFor(dir, ["sleep", "30"]);
   let taskPid = 0;
   const handle = client.launch(spec, { onStart: (p) => (taskPid = p) });
-  await until(() => taskPid > 0, 5000, "the task to start");
+  await until(() => taskPid > 0, "the task to start", 5000);
   // The started record is written just after the spawn: the crash comes once it is on disk.
   const records = attemptFiles(spec.logFile).records;
-  await until(() => existsSync(records) && readFileSync(records, "utf8").includes('"started"'), 5000, "the started record");
+  await until(() => existsSync(records) && readFileSync(records, "utf8").includes('"started"'), "the started record", 5000);
   process.kill(pid, "SIGKILL");
   const report = await handle.done;
   assert.equal(report.state, "failed");
@@ -199,6 +199,6 @@ test("socket: exits when idle (no attempt, no client) and cleans up", async (t) 
   const report = await client.launch(specFor(dir, ["sh", "-c", "sleep 0.3"])).done;
   assert.equal(report.state, "succeeded", "not idle while a client is connected and a task runs");
   await client.disconnect();
-  await until(() => !alive(pid), 5000, "the idle supervisor to exit");
+  await until(() => !alive(pid), "the idle supervisor to exit", 5000);
   assert.equal(existsSync(socketPath), false);
 });
