@@ -35,7 +35,9 @@ import {
   type ChangeSet,
   type EngineService,
   type LiveEvent,
+  type LogFollowing,
   type LogQuery,
+  type Subscription,
   type PipelineDetail,
   type PipelineSummary,
   type RunListQuery,
@@ -95,7 +97,7 @@ export class Engine implements EngineService {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? quietLogger;
     this.startedAt = this.now();
-    this.logTailer = new LogTailer(options.store, this.bus, (runId) => this.controllers.has(runId));
+    this.logTailer = new LogTailer(options.store, (runId) => this.controllers.has(runId));
     this.scheduler = new Scheduler({
       store: options.store,
       now: this.now,
@@ -411,7 +413,10 @@ export class Engine implements EngineService {
         ...(this.options.supervisor ? { ack: (id: string) => this.options.supervisor!.ack(id) } : {}),
       },
       prepared,
-      undefined,
+      // Progress is live only (never stored): followers see it over the event bus.
+      (change) => {
+        if (change.type === "progress") this.bus.publish(run.id, { kind: "progress", run_id: run.id, task: change.path, done: change.done, total: change.total });
+      },
       resume ? { resume } : {},
     );
     this.queueOf(run.namespace, run.pipeline).running.set(run.id, controller);
@@ -532,14 +537,18 @@ export class Engine implements EngineService {
     return this.options.store.listEvents(runId, afterSeq, limit);
   }
 
-  subscribe(runId: string | null, listener: (event: LiveEvent) => void): () => void {
+  subscribe(runId: string | null, listener: (event: LiveEvent) => void, options: { logs?: LogFollowing } = {}): Subscription {
     const unsubscribe = this.bus.subscribe(runId, listener);
-    if (runId === null) return unsubscribe;
-    const unfollow = this.logTailer.follow(runId);
-    return () => {
-      unsubscribe();
-      unfollow();
-    };
+    const logs = options.logs ?? "all";
+    if (runId === null || logs === "none") return Object.assign(() => void unsubscribe(), { caughtUp: () => Promise.resolve() });
+    const tail = this.logTailer.follow(runId, listener, logs === "new" ? "now" : "start");
+    return Object.assign(
+      () => {
+        unsubscribe();
+        tail.stop();
+      },
+      { caughtUp: () => tail.caughtUp() },
+    );
   }
 
   private publish(events: EventRow[]): void {

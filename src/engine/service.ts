@@ -123,7 +123,33 @@ export interface TokenInfo {
 }
 
 /** A live event for SSE: a stored state change, or a log line (not stored as an event). */
-export type LiveEvent = { kind: "event"; event: EventRow } | { kind: "log"; run_id: string; task: string; line: LogLine };
+export interface LiveLogLine {
+  kind: "log";
+  run_id: string;
+  task: string;
+  attempt: number;
+  line: LogLine;
+}
+
+/** `::progress::` of a running task: live only, never stored. */
+export interface LiveProgress {
+  kind: "progress";
+  run_id: string;
+  task: string;
+  done: number;
+  total: number;
+}
+
+export type LiveEvent = { kind: "event"; event: EventRow } | LiveLogLine | LiveProgress;
+
+/** Calling it unsubscribes; `caughtUp` resolves once the subscriber has every log line on disk (call it when the run has finished). */
+export interface Subscription {
+  (): void;
+  caughtUp(): Promise<void>;
+}
+
+/** Which log lines a follower of a run gets: all of them from the start, only new ones, or none. */
+export type LogFollowing = "all" | "new" | "none";
 
 export interface EngineService {
   apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet>;
@@ -146,7 +172,8 @@ export interface EngineService {
   /** Stored events of a run after `afterSeq` (oldest first). */
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
   /** Live events of one run (or all runs when runId is null); returns the unsubscribe function. */
-  subscribe(runId: string | null, listener: (event: LiveEvent) => void): () => void;
+  /** Live events of one run (or of all runs, without log lines); `logs` chooses the log lines of one run's followers (default all). */
+  subscribe(runId: string | null, listener: (event: LiveEvent) => void, options?: { logs?: LogFollowing }): Subscription;
 
   listNamespaces(): Promise<NamespaceRow[]>;
   listAudit(query: { limit: number; before?: number }): Promise<{ entries: { seq: number; ts: string; actor: string; action: string; target: string; details: Record<string, unknown> }[]; next_cursor: number | null }>;

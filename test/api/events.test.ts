@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
-import type { LiveEvent } from "../../src/engine/service.js";
 import { startApi, type Api } from "./harness.js";
 
 checkNoLeftoverProcesses();
@@ -86,53 +85,64 @@ test("bad Last-Event-ID is a 400; an unknown run a 404 before any stream", async
   assert.equal(unknown.status, 404);
 });
 
-test("a live run: replay, then live state changes and log lines, heartbeats, and the end after run.finished", async (t) => {
-  // The engine does not publish log lines to subscribers yet, so the test adds one to the live stream itself.
-  const listeners = new Set<(event: LiveEvent) => void>();
-  const api = await startApi(t, {
-    heartbeatMs: 50,
-    service: (engine) =>
-      new Proxy(engine, {
-        get(target, key) {
-          if (key === "subscribe") {
-            return (runId: string | null, listener: (event: LiveEvent) => void) => {
-              listeners.add(listener);
-              const off = target.subscribe(runId, listener);
-              return () => (listeners.delete(listener), off());
-            };
-          }
-          const value = Reflect.get(target, key) as unknown;
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      }),
-  });
+test("a live run: replay, then live state changes, log lines and progress, heartbeats, and the end after run.finished", async (t) => {
+  const api = await startApi(t, { heartbeatMs: 50 });
   const gate = join(api.dir, "go");
-  await api.apply(`pipelines:\n  slow:\n    tasks:\n      wait:\n        run: 'while [ ! -f "${gate}" ]; do sleep 0.02; done; echo released'\n`);
+  await api.apply(
+    `pipelines:\n  slow:\n    tasks:\n      wait:\n        run: 'echo before; echo "::progress::1/4"; while [ ! -f "${gate}" ]; do sleep 0.02; done; echo after'\n`,
+  );
   const { id } = (await (await api.call("POST", "/pipelines/test/slow/runs", { as: "run", body: {} })).json()) as { id: string };
-  let heartbeat = false;
-  let started = false;
-  let injected = false;
+  const seen = { heartbeat: false, progress: false, before: false };
   const frames = await readFrames(await events(api, id), (frame) => {
-    if (frame.comment === "heartbeat") heartbeat = true;
-    if (frame.event === "task.started") started = true;
-    if (heartbeat && started && !injected) {
-      injected = true;
-      for (const listener of listeners) listener({ kind: "log", run_id: id, task: "wait", line: { ts: Date.now(), stream: "stdout", line: "live line" } });
-    }
-    // The task is released only once the live log line has come through.
-    if (frame.event === "log") void writeFile(gate, "");
+    if (frame.comment === "heartbeat") seen.heartbeat = true;
+    if (frame.event === "progress") seen.progress = true;
+    if (frame.event === "log" && JSON.parse(frame.data).line === "before") seen.before = true;
+    // The task is released once a heartbeat, its progress and its first line have come through.
+    if (seen.heartbeat && seen.progress && seen.before) void writeFile(gate, "");
     return false;
   });
   const logs = frames.filter((frame) => frame.event === "log");
-  assert.equal(logs.length, 1);
+  assert.deepEqual(logs.map((frame) => JSON.parse(frame.data).line), ["before", "::progress::1/4", "after"], "markers stay in the log");
   assert.equal(logs[0]!.id, undefined, "log lines carry no id");
-  assert.deepEqual(Object.keys(JSON.parse(logs[0]!.data)).sort(), ["line", "stream", "task", "ts"]);
+  assert.deepEqual(JSON.parse(logs[0]!.data), { task: "wait", attempt: 1, ts: JSON.parse(logs[0]!.data).ts, stream: "stdout", line: "before" });
+  const progress = frames.find((frame) => frame.event === "progress");
+  assert.deepEqual(JSON.parse(progress!.data), { task: "wait", done: 1, total: 4 });
+  assert.equal(progress!.id, undefined, "progress carries no id");
   const states = frames.filter((frame) => frame.id !== undefined).map((frame) => frame.event);
   assert.equal(states[0], "run.created");
   assert.ok(states.includes("task.started"));
   assert.equal(states.at(-1), "run.finished");
   const ids = frames.filter((frame) => frame.id !== undefined).map((frame) => Number(frame.id));
   assert.equal(new Set(ids).size, ids.length, "no event twice (replay and live overlap)");
+});
+
+test("each follower gets its own log lines: a late one still gets them all, ?logs=new only what comes next, ?logs=none none", async (t) => {
+  const api = await startApi(t);
+  const gate = join(api.dir, "go");
+  await api.apply(`pipelines:\n  slow:\n    tasks:\n      wait:\n        run: 'echo early; while [ ! -f "${gate}" ]; do sleep 0.02; done; echo late'\n`);
+  const { id } = (await (await api.call("POST", "/pipelines/test/slow/runs", { as: "run", body: {} })).json()) as { id: string };
+  const lines = (frames: Frame[]) => frames.filter((frame) => frame.event === "log").map((frame) => JSON.parse(frame.data).line as string);
+  // The first follower has seen "early": the line is written, and every later follower joins after it.
+  let firstSawEarly!: () => void;
+  const early = new Promise<void>((resolve) => (firstSawEarly = resolve));
+  const first = readFrames(await events(api, id), (frame) => {
+    if (frame.event === "log") firstSawEarly();
+    return false;
+  });
+  await early;
+  const late = readFrames(await events(api, id), (frame) => {
+    if (frame.event === "log") void writeFile(gate, "");
+    return false;
+  });
+  const fresh = readFrames(await events(api, id, {}, "?logs=new"));
+  const none = readFrames(await events(api, id, {}, "?logs=none"));
+  assert.deepEqual(lines(await first), ["early", "late"]);
+  assert.deepEqual(lines(await late), ["early", "late"]);
+  assert.deepEqual(lines(await fresh), ["late"]);
+  assert.deepEqual(lines(await none), []);
+  assert.equal((await none).at(-1)?.event, "run.finished");
+  const bad = await events(api, id, {}, "?logs=some");
+  assert.equal(bad.status, 400);
 });
 
 test("closing the server ends open event streams", async (t) => {

@@ -8,7 +8,7 @@ import { SECURITY_HEADERS } from "../guard.js";
 import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { EngineService, LiveEvent } from "../../engine/service.js";
+import type { EngineService, LiveEvent, LogFollowing, Subscription } from "../../engine/service.js";
 import type { EventRow } from "../../store/port.js";
 import { runId, wholeNumber } from "../params.js";
 import { route } from "../route.js";
@@ -26,14 +26,20 @@ export const eventsRoute = route({
   scope: "read",
   tag: "runs",
   summary:
-    "Server-Sent Events of a run: each stored event (`id:` its seq, `event:` its type, data: the event row with ts in epoch ms), log lines as `event: log`, a heartbeat comment every 15 s; resumable with Last-Event-ID; ends after run.finished.",
+    "Server-Sent Events of a run: each stored event (`id:` its seq, `event:` its type, data: the event row with ts in epoch ms), log lines as `event: log` (data: task, attempt, ts, stream, line), a running task's `::progress::` as `event: progress` (data: task, done, total; live only), a heartbeat comment every 15 s; resumable with Last-Event-ID; ends after run.finished.",
   params: z.strictObject({ id: runId }),
   headers: z.object({ "last-event-id": seq.optional().meta({ description: "Resume after this event seq." }) }),
-  query: z.strictObject({ after: seq.optional().meta({ description: "Like Last-Event-ID, for clients that cannot set headers." }) }),
+  query: z.strictObject({
+    after: seq.optional().meta({ description: "Like Last-Event-ID, for clients that cannot set headers." }),
+    logs: z
+      .enum(["all", "new", "none"])
+      .default("all")
+      .meta({ description: "Log lines: all of them from the start of each attempt (default), only those written from now on (a client that resumes and pages the rest from the logs route), or none." }),
+  }),
   responses: [{ status: 200, description: "An event stream.", contentType: "text/event-stream" }, { status: 404, description: "No such run." }],
   async handler({ params, headers, query, reply, deps }) {
     const after = (headers["last-event-id"] as number | undefined) ?? query.after ?? 0;
-    const stream = new RunEventStream(deps.service, params.id, after, deps.logger);
+    const stream = new RunEventStream(deps.service, params.id, after, query.logs, deps.logger);
     const finished = await stream.prepare(); // throws not_found before anything is sent
     reply.hijack();
     stream.start(reply.raw, finished, deps.heartbeatMs, deps.streams);
@@ -43,7 +49,9 @@ export const eventsRoute = route({
 
 class RunEventStream {
   private live: LiveEvent[] | undefined = [];
-  private unsubscribe: () => void = () => {};
+  private subscription: Subscription | undefined;
+  /** run.finished was seen: the stream ends once the log lines on disk have been sent. */
+  private finishing = false;
   private res: ServerResponse | undefined;
   private ended = false;
   private cleanups: (() => void)[] = [];
@@ -52,17 +60,18 @@ class RunEventStream {
     private readonly service: EngineService,
     private readonly runId: string,
     private lastSeq: number,
+    private readonly logs: LogFollowing,
     private readonly logger: Logger,
   ) {}
 
   /** Subscribes, then looks the run up; true when it has already finished. */
   async prepare(): Promise<boolean> {
-    this.unsubscribe = this.service.subscribe(this.runId, (event) => (this.live ? this.live.push(event) : this.send(event)));
+    this.subscription = this.service.subscribe(this.runId, (event) => (this.live ? this.live.push(event) : this.send(event)), { logs: this.logs });
     try {
       const run = await this.service.getRun(this.runId);
       return TERMINAL.has(run.state);
     } catch (error) {
-      this.unsubscribe();
+      this.subscription();
       throw error;
     }
   }
@@ -80,7 +89,7 @@ class RunEventStream {
     const heartbeat = setInterval(() => this.write(": heartbeat\n\n"), heartbeatMs);
     const close = () => this.end();
     streams.add(close);
-    this.cleanups.push(() => clearInterval(heartbeat), () => streams.delete(close), () => this.unsubscribe());
+    this.cleanups.push(() => clearInterval(heartbeat), () => streams.delete(close), () => this.subscription?.());
     res.on("close", close);
     this.replay(finished).catch((error: unknown) => {
       this.logger.error({ err: error, run: this.runId }, "api: event replay failed");
@@ -97,22 +106,33 @@ class RunEventStream {
     const buffered = this.live ?? [];
     this.live = undefined;
     for (const event of buffered) this.send(event);
-    // A finished run has stored all its events: nothing more will come.
-    if (finished) this.end();
+    // A finished run has stored all its events: nothing more will come (run.finished, if it was sent, ends the stream itself).
+    if (finished && !this.finishing) this.end();
   }
 
   private send(event: LiveEvent): void {
     if (this.ended) return;
+    // Log lines and progress have no id: Last-Event-ID counts stored events only.
     if (event.kind === "log") {
       const { ts, stream, line } = event.line;
-      this.write(`event: log\ndata: ${JSON.stringify({ task: event.task, ts, stream, line })}\n\n`);
+      this.write(`event: log\ndata: ${JSON.stringify({ task: event.task, attempt: event.attempt, ts, stream, line })}\n\n`);
+      return;
+    }
+    if (event.kind === "progress") {
+      this.write(`event: progress\ndata: ${JSON.stringify({ task: event.task, done: event.done, total: event.total })}\n\n`);
       return;
     }
     const row = event.event;
     if (row.seq <= this.lastSeq) return;
     this.lastSeq = row.seq;
-    this.write(`id: ${row.seq}\nevent: ${row.type.replace(/[^\w.-]/g, "_")}\ndata: ${JSON.stringify(row)}\n\n`);
-    if (row.type === "run.finished") this.end();
+    const frame = `id: ${row.seq}\nevent: ${row.type.replace(/[^\w.-]/g, "_")}\ndata: ${JSON.stringify(row)}\n\n`;
+    if (row.type !== "run.finished") return this.write(frame);
+    // The last lines of the last tasks are on disk but perhaps not sent yet: they come before the end.
+    this.finishing = true;
+    void (this.subscription?.caughtUp() ?? Promise.resolve()).then(() => {
+      this.write(frame);
+      this.end();
+    });
   }
 
   private write(text: string): void {
