@@ -6,7 +6,7 @@
 import type { LogLine } from "../exec/port.js";
 import type { RunChange } from "../engine/run-controller.js";
 import type { RunObject } from "../engine/run-object.js";
-import type { PipelineDetail } from "../engine/service.js";
+import type { PipelineDef } from "../spec/schema.js";
 import { planPipeline } from "../plan/plan.js";
 import type { EventRow, RunRow } from "../store/port.js";
 import { blankTaskRow } from "../engine/task-row.js";
@@ -16,8 +16,9 @@ import type { EngineClient } from "./client.js";
 import { createRenderer } from "./render/run-renderer.js";
 
 export async function followRun(client: EngineClient, run: RunObject, options: { json: boolean }): Promise<number> {
-  const detail = await client.call<PipelineDetail>("GET", `/pipelines/${encodeURIComponent(run.namespace)}/${encodeURIComponent(run.pipeline)}`);
-  const planned = planPipeline(run.pipeline, detail.definition);
+  // The tree of what this run runs: its own definition, whatever the pipeline has become since.
+  const { definition } = await client.call<{ definition: PipelineDef }>("GET", `/runs/${run.id}/definition`);
+  const planned = planPipeline(run.pipeline, definition);
   const plan = planned.ok ? planned.plan : { pipeline: run.pipeline, nodes: [], byPath: new Map() };
   const renderer = createRenderer({ json: options.json, tty: process.stdout.isTTY === true, plan, run: asRow(run) });
   let interrupted = false;
@@ -28,10 +29,7 @@ export async function followRun(client: EngineClient, run: RunObject, options: {
   };
   process.on("SIGINT", onSignal);
   try {
-    await streamEvents(client, run.id, (event) => {
-      const change = toChange(event);
-      if (change) renderer.onChange(change);
-    });
+    await streamEvents(client, run.id, (change) => renderer.onChange(change));
   } finally {
     process.off("SIGINT", onSignal);
   }
@@ -44,11 +42,15 @@ export async function followRun(client: EngineClient, run: RunObject, options: {
   return final.state === "succeeded" ? EXIT.ok : EXIT.runFailed;
 }
 
-/** Reads the run's SSE stream until `run.finished` (resuming with Last-Event-ID if the connection drops). */
-async function streamEvents(client: EngineClient, runId: string, onEvent: (event: EventRow) => void): Promise<void> {
+/**
+ * Reads the run's SSE stream until `run.finished` (resuming with Last-Event-ID
+ * if the connection drops). Log lines are not asked for: the tree shows
+ * states and progress, and the failed tasks' last lines are read at the end.
+ */
+async function streamEvents(client: EngineClient, runId: string, onChange: (change: RunChange) => void): Promise<void> {
   let lastId = 0;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const response = await client.fetch("GET", `/runs/${runId}/events${lastId ? `?after=${lastId}` : ""}`);
+    const response = await client.fetch("GET", `/runs/${runId}/events?logs=none${lastId ? `&after=${lastId}` : ""}`);
     if (!response.ok || !response.body) throw await client.failure(response);
     const decoder = new TextDecoder();
     let buffer = "";
@@ -59,9 +61,15 @@ async function streamEvents(client: EngineClient, runId: string, onEvent: (event
         const frame = parseFrame(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
         if (!frame || frame.event === "log") continue;
+        if (frame.event === "progress") {
+          const { task, done, total } = JSON.parse(frame.data) as { task: string; done: number; total: number };
+          onChange({ type: "progress", path: task, done, total });
+          continue;
+        }
         const event = JSON.parse(frame.data) as EventRow;
         lastId = event.seq;
-        onEvent(event);
+        const change = toChange(event);
+        if (change) onChange(change);
         if (event.type === "run.finished") return;
       }
     }

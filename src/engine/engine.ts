@@ -513,6 +513,12 @@ export class Engine implements EngineService {
     return toRunObject(stored.run, stored.tasks);
   }
 
+  async getRunDefinition(id: string): Promise<PipelineDef> {
+    const stored = await this.options.store.getRun(id);
+    if (!stored) throw new ServiceError("not_found", `no run with id ${id}`);
+    return stored.run.definition as PipelineDef;
+  }
+
   private async storedRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] }> {
     const stored = await this.options.store.getRun(id);
     if (!stored) throw new ServiceError("not_found", `no run with id ${id}`);

@@ -164,6 +164,8 @@ export interface EngineService {
   startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject>;
   listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }>;
   getRun(id: string): Promise<RunObject>;
+  /** The normalised pipeline definition the run was made with. */
+  getRunDefinition(id: string): Promise<PipelineDef>;
   cancelRun(actor: Actor, id: string): Promise<RunObject>;
   /** Re-runs the failed tasks (or `from` and everything below it), keeping the results that passed. */
   retryRun(actor: Actor, id: string, request: { from?: string }): Promise<RunObject>;

@@ -157,3 +157,14 @@ test("closing the server ends open event streams", async (t) => {
   await api.call("POST", `/runs/${id}/cancel`).catch(() => undefined);
   await api.engine.drain(0);
 });
+
+test("a run's definition stays the one it was made with after the pipeline is applied anew", async (t) => {
+  const api = await startApi(t);
+  const id = await finishedRunId(api);
+  await api.apply("pipelines:\n  quick:\n    tasks:\n      other: { run: echo three }\n");
+  const response = await api.call("GET", `/runs/${id}/definition`, { as: "read" });
+  assert.equal(response.status, 200);
+  const { definition } = (await response.json()) as { definition: { tasks: Record<string, unknown> } };
+  assert.deepEqual(Object.keys(definition.tasks).sort(), ["a", "b"]);
+  assert.equal((await api.call("GET", "/runs/0000000000000000/definition", { as: "read" })).status, 404);
+});

@@ -11,7 +11,8 @@ import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
-import { example, spire } from "../helpers/cli.js";
+import { example, finished, spire, startSpire } from "../helpers/cli.js";
+import { until } from "../helpers/poll.js";
 import { pipelineFile, startEngine, stopEngine, waitForState } from "../helpers/engine.js";
 
 checkNoLeftoverProcesses();
@@ -192,5 +193,29 @@ test("spire hook prints the webhook URL and token, and the token starts the pipe
   assert.equal(fired.status, 201);
   const run = (await fired.json()) as { id: string };
   assert.equal((await waitForState(data, run.id, "succeeded")).state, "succeeded");
+  await stopEngine(engine);
+});
+
+test("spire run PIPELINE follows the run it started: progress shows live, and a re-apply mid-run does not change what it draws", async (t) => {
+  const data = tempDir(t);
+  const engine = await startEngine(t, data);
+  const started = join(data, "started");
+  const go = join(data, "go");
+  const body = (task: string) =>
+    `namespace: f\npipelines:\n  work:\n    tasks:\n      ${task}: { run: 'echo "::progress::1/2"; touch "${started}"; while [ ! -e "${go}" ]; do sleep 0.02; done' }\n`;
+  const file = pipelineFile(data, body("first"));
+  assert.equal((await spire(["apply", "-f", file], { data })).code, 0);
+  const follower = startSpire(["run", "work"], { data });
+  const followed = finished(follower);
+  await until(() => existsSync(started), "the task started");
+  // The pipeline changes while its run goes on: the run keeps its own definition.
+  pipelineFile(data, body("second"));
+  assert.equal((await spire(["apply", "-f", file], { data })).code, 0);
+  writeFileSync(go, "");
+  const result = await followed;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /first progress 1\/2/);
+  assert.match(result.stdout, /first succeeded/);
+  assert.doesNotMatch(result.stdout, /second/);
   await stopEngine(engine);
 });

@@ -4,7 +4,8 @@ import { adminRoutes } from "./admin.js";
 import { eventsRoute } from "./events.js";
 import { pipelineRoutes } from "./pipelines.js";
 import { runRoutes } from "./runs.js";
+import { runDefinitionRoute } from "./run-definition.js";
 import { systemRoutes } from "./system.js";
 import { hookRoutes } from "./hooks.js";
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, eventsRoute, ...adminRoutes, ...hookRoutes];
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes];
