@@ -6,6 +6,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import type { PlannedNode } from "../plan/types.js";
 import type { LaunchSpec } from "../exec/port.js";
+import type { HttpRequestSpec } from "../exec/http/http-attempt.js";
 import { commandFor } from "../exec/runners.js";
 import { renderTemplate, type TemplateContext } from "../spec/templates.js";
 import type { TaskDef } from "../spec/schema.js";
@@ -70,7 +71,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
 
   const def = renderDef(node.def, render);
   const cwd = def.cwd === undefined ? prepared.baseDir : isAbsolute(def.cwd) ? def.cwd : resolve(prepared.baseDir, def.cwd);
-  const command = commandFor(def, { cwd, nodePath: input.nodePath, id: attemptId(run.id, node.path, attempt) });
+  const command = def.http ? { argv: [def.http.method, def.http.url] } : commandFor(def, { cwd, nodePath: input.nodePath, id: attemptId(run.id, node.path, attempt) });
   if ("error" in command) return { ok: false, reason: command.error };
 
   const planned: Record<string, string> = {};
@@ -106,10 +107,28 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
     killGraceMs: def.kill_grace ?? DEFAULT_KILL_GRACE_MS,
     secrets: prepared.secretValues,
   };
-  if (def.timeout !== undefined) spec.timeoutMs = def.timeout;
+  if (def.http) spec.http = httpRequest(def.http);
+  const timeout = Math.min(def.timeout ?? Infinity, def.http?.timeout ?? Infinity);
+  if (timeout !== Infinity) spec.timeoutMs = timeout;
   if (def.warn_pattern !== undefined) spec.warnPattern = def.warn_pattern;
   if (def.error_pattern !== undefined) spec.errorPattern = def.error_pattern;
+  if (def.limits?.memory !== undefined || def.limits?.cpu_time !== undefined) {
+    spec.limits = { ...(def.limits.memory !== undefined ? { memoryBytes: def.limits.memory } : {}), ...(def.limits.cpu_time !== undefined ? { cpuTimeMs: def.limits.cpu_time } : {}) };
+  }
   return { ok: true, spec };
+}
+
+function httpRequest(http: NonNullable<TaskDef["http"]>): HttpRequestSpec {
+  const expect = typeof http.expect === "number" ? { status: http.expect } : (http.expect ?? {});
+  const status = expect.status === undefined ? [] : Array.isArray(expect.status) ? expect.status : [expect.status];
+  return {
+    method: http.method,
+    url: http.url,
+    headers: http.headers as Record<string, string>,
+    ...(http.body !== undefined ? { body: http.body } : {}),
+    expectStatus: status,
+    ...(expect.body !== undefined ? { expectBody: expect.body } : {}),
+  };
 }
 
 function scheduledAt(prepared: PreparedRun): string {

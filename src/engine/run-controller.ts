@@ -6,6 +6,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import type { Executor, AttemptReport, TaskHandle, LogLine, LaunchEvents } from "../exec/port.js";
+import { launchHttp } from "../exec/http/http-attempt.js";
 import type { PlannedNode, TaskState } from "../plan/types.js";
 import { Readiness } from "../plan/readiness.js";
 import { countsAsFailure, hasHandlerCondition } from "../plan/conditions.js";
@@ -323,7 +324,9 @@ export class RunController {
       this.attemptEnded(node, attempt, row, failedToStart(row, stopping, this.now(), "canceled"));
       return;
     }
-    const handle = this.deps.executor.launch(build.spec, this.attemptEvents(node.path));
+    // An http task is a request the engine makes itself; everything else is a process.
+    const { spec } = build;
+    const handle = spec.http ? launchHttp({ ...spec, http: spec.http }, this.attemptEvents(node.path)) : this.deps.executor.launch(spec, this.attemptEvents(node.path));
     this.handles.set(node.path, handle);
     const report = await handle.done;
     this.handles.delete(node.path);
@@ -352,6 +355,8 @@ export class RunController {
       errors: report.errors,
       metrics: report.metrics,
       outputs: report.outputs,
+      cpu_ms: report.cpuMs ?? null,
+      peak_rss_bytes: report.peakRssBytes ?? null,
     };
     const retries = node.def.retries;
     const retryable = (report.state === "failed" || report.state === "timed_out" || report.state === "interrupted") && !this.stopReason;

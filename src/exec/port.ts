@@ -22,6 +22,8 @@ export interface MetricAggregate {
   count: number;
 }
 
+import type { HttpRequestSpec } from "./http/http-attempt.js";
+
 export interface LaunchSpec {
   /** Unique per attempt, e.g. `<run>:<path>:<attempt>`. */
   id: string;
@@ -42,6 +44,10 @@ export interface LaunchSpec {
   /** Regular expressions: lines matching count as warnings / errors. */
   warnPattern?: string;
   errorPattern?: string;
+  /** The attempt fails (TERM, KILL after killGraceMs) when its whole process tree goes over one; checked at each resource sample. */
+  limits?: { memoryBytes?: number; cpuTimeMs?: number };
+  /** An `http:` task: the engine makes this request itself (argv only names it, for the record). */
+  http?: HttpRequestSpec;
 }
 
 export type AttemptEnd = "succeeded" | "failed" | "timed_out" | "canceled";
@@ -62,6 +68,13 @@ export interface AttemptReport {
   outputs: Record<string, string>;
   /** The last lines of output (at most 20), for failure summaries. */
   tail: LogLine[];
+  /**
+   * User + system CPU of the whole process tree (src/exec/resources), and
+   * its highest sampled RSS. Absent when nothing could be measured: the
+   * attempt never ran, the system cannot tell, or the report is older.
+   */
+  cpuMs?: number;
+  peakRssBytes?: number;
 }
 
 export interface LaunchEvents {

@@ -1,0 +1,119 @@
+/**
+ * An `http:` task, done by the engine itself (no process): one request,
+ * logged like any task — what was asked and answered on stderr, the
+ * response body on stdout, through the same capture (masking, markers,
+ * warn/error patterns, tail) — and judged by `expect` (status, and a
+ * pattern the body must match). A timeout or a cancel aborts the request.
+ *
+ * The records file beside the log gets a started and a result record, as
+ * the supervisor writes for processes: an engine killed after the answer
+ * came but before it was stored finds the result at its next start, and
+ * one killed mid-request marks the attempt interrupted rather than sending
+ * the request again (it may not be safe to repeat).
+ */
+import type { AttemptReport, LaunchEvents, LaunchSpec, TaskHandle } from "../port.js";
+import { OutputCapture } from "../capture.js";
+import { LogWriter } from "../log-writer.js";
+import { appendRecord } from "../supervisor/attempt-files.js";
+import { formatDuration } from "../format.js";
+
+export interface HttpRequestSpec {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Accepted statuses; empty: any 2xx. */
+  expectStatus: number[];
+  /** A regular expression the body must match. */
+  expectBody?: string;
+}
+
+/** The body kept to test `expect.body` against (all of it still goes to the log). */
+const MAX_MATCHED_BODY_CHARS = 1024 * 1024;
+
+export function launchHttp(spec: LaunchSpec & { http: HttpRequestSpec }, events: LaunchEvents = {}): TaskHandle {
+  const controller = new AbortController();
+  let ending: { state: "timed_out" | "canceled"; reason: string } | undefined;
+  const stop = (state: "timed_out" | "canceled", reason: string) => {
+    if (ending) return;
+    ending = { state, reason };
+    controller.abort();
+  };
+  const timer = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop("timed_out", `timed out after ${formatDuration(spec.timeoutMs!)}`), spec.timeoutMs);
+  const done = request(spec, events, controller.signal, () => ending).finally(() => clearTimeout(timer));
+  return { id: spec.id, cancel: (reason) => stop("canceled", reason.startsWith("canceled") ? reason : `canceled: ${reason}`), done };
+}
+
+async function request(spec: LaunchSpec & { http: HttpRequestSpec }, events: LaunchEvents, signal: AbortSignal, ending: () => { state: "timed_out" | "canceled"; reason: string } | undefined): Promise<AttemptReport> {
+  const { http } = spec;
+  const startedAt = Date.now();
+  const writer = new LogWriter(spec.logFile);
+  const capture = new OutputCapture(spec, writer, events);
+  appendRecord(spec.logFile, { started: { pid: process.pid, startedAt, pidStartTime: null } });
+  events.onStart?.(process.pid, startedAt);
+  capture.note("stderr", `${http.method} ${http.url}`);
+  let state: AttemptReport["state"] = "failed";
+  let reason: string | null = null;
+  let status: number | null = null;
+  try {
+    const response = await fetch(http.url, { method: http.method, headers: http.headers, ...(http.body !== undefined ? { body: http.body } : {}), signal, redirect: "follow" });
+    status = response.status;
+    capture.note("stderr", `${response.status} ${response.statusText} after ${formatDuration(Date.now() - startedAt)}`);
+    const body = await readBody(response, capture);
+    reason = judge(http, response.status, body);
+    state = reason === null ? "succeeded" : "failed";
+  } catch (error) {
+    const stopped = ending();
+    if (stopped) ({ state, reason } = stopped);
+    else reason = `request failed: ${describe(error)}`;
+    capture.note("stderr", reason!);
+  }
+  capture.end("stdout");
+  await writer.close();
+  const report: AttemptReport = {
+    state,
+    exitCode: null,
+    signal: null,
+    reason: state === "succeeded" ? null : capture.mask(reason ?? ""),
+    pid: null,
+    startedAt,
+    finishedAt: Date.now(),
+    warnings: capture.warnings,
+    errors: capture.errors,
+    metrics: capture.metrics.toRecord(),
+    // The status is an output, so that a later task can use it: {{ tasks.check.outputs.status }}.
+    outputs: { ...capture.markerOutputs, ...(status !== null ? { status: String(status) } : {}) },
+    tail: capture.tail(),
+  };
+  appendRecord(spec.logFile, { result: report });
+  return report;
+}
+
+/** Streams the body into the log; returns its start, for `expect.body`. */
+async function readBody(response: Response, capture: OutputCapture): Promise<string> {
+  if (!response.body) return "";
+  const decoder = new TextDecoder();
+  let kept = "";
+  for await (const chunk of response.body) {
+    const text = decoder.decode(chunk as Uint8Array, { stream: true });
+    capture.push("stdout", text);
+    if (kept.length < MAX_MATCHED_BODY_CHARS) kept += text.slice(0, MAX_MATCHED_BODY_CHARS - kept.length);
+  }
+  const rest = decoder.decode();
+  capture.push("stdout", rest);
+  return kept + rest;
+}
+
+/** Null when the answer is what `expect` asks; else why not. */
+function judge(http: HttpRequestSpec, status: number, body: string): string | null {
+  const statusOk = http.expectStatus.length === 0 ? status >= 200 && status < 300 : http.expectStatus.includes(status);
+  if (!statusOk) return `expected status ${http.expectStatus.length === 0 ? "2xx" : http.expectStatus.join(" or ")}, got ${status}`;
+  if (http.expectBody !== undefined && !new RegExp(http.expectBody).test(body)) return `the response body does not match ${JSON.stringify(http.expectBody)}`;
+  return null;
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ""}`;
+  return error instanceof Error ? error.message : String(error);
+}
