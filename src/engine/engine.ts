@@ -13,7 +13,7 @@ import type { EventRow, RunRow, RunState, Store, TaskRunRow } from "../store/por
 import { VERSION } from "../version.js";
 import { admit } from "./admission.js";
 import { applyDefinitions } from "./apply.js";
-import { EventBus } from "./event-bus.js";
+import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { LogTailer } from "./log-tail.js";
 import { LockTable } from "./locks.js";
 import { latestAttempts } from "./task-row.js";
@@ -26,7 +26,9 @@ import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run
 import { keptForRetry } from "./retry.js";
 import { Slots } from "./slots.js";
 import { createRun, prepareRun, prepareStoredRun, RunRequestError } from "./start-run.js";
-import { Scheduler, type ScheduledStart } from "./scheduler.js";
+import { Scheduler, type NoRun, type ScheduledStart, type SlotRun } from "./scheduler.js";
+import { newRunId } from "./ids.js";
+import { toMissedObject, type MissedObject } from "./missed-object.js";
 import { systemZone } from "../time/index.js";
 import {
   ServiceError,
@@ -103,6 +105,7 @@ export class Engine implements EngineService {
       now: this.now,
       defaultZone: options.defaultZone ?? systemZone(),
       prepare: (start) => this.prepareScheduled(start),
+      missed: (missed) => this.bus.publishPipeline({ kind: "missed", missed }),
       warn: (message, details) => this.logger.warn(details, message),
     });
   }
@@ -113,11 +116,14 @@ export class Engine implements EngineService {
     this.scheduler.start();
   }
 
-  /** A due slot's run, made but not stored: the scheduler stores it with its slot, then admits it. */
-  private async prepareScheduled(start: ScheduledStart) {
+  /**
+   * A slot's run, made ahead of the slot but not stored: the scheduler stamps
+   * it (id, creation time) when the slot fires, stores it with its slot, then admits it.
+   */
+  private async prepareScheduled(start: ScheduledStart): Promise<SlotRun | NoRun> {
     const { row, trigger, triggerKey, slot } = start;
     try {
-      const { prepared, event } = await prepareRun({
+      const made = await prepareRun({
         namespace: row.namespace,
         pipelineName: row.name,
         pipeline: row.definition as PipelineDef,
@@ -127,20 +133,39 @@ export class Engine implements EngineService {
         secretSource: this.options.environment ?? process.env,
         now: this.now(),
       });
-      const admit = async () => {
-        this.publish(await this.options.store.listEvents(prepared.run.id, 0, 10));
-        // A refused slot (queue full) is recorded as a skipped run with its reason: nothing more to do.
-        await this.admitRun(prepared).catch((error) => {
-          if (!(error instanceof ServiceError)) throw error;
-          this.logger.warn({ run: prepared.run.id, reason: error.message }, "scheduled run not started");
-        });
+      let prepared = made.prepared;
+      return {
+        stamp: (now) => {
+          prepared = { ...made.prepared, run: { ...made.prepared.run, id: newRunId(now), created_at: now } };
+          return { run: prepared.run, event: { ...made.event, run_id: prepared.run.id, ts: now } };
+        },
+        admit: async (created) => {
+          this.publish([created]);
+          // A refused slot (queue full) is recorded as a skipped run with its reason: nothing more to do.
+          await this.admitRun(prepared).catch((error) => {
+            if (!(error instanceof ServiceError)) throw error;
+            this.logger.warn({ run: prepared.run.id, reason: error.message }, "scheduled run not started");
+          });
+        },
       };
-      return { claim: { slot, outcome: "run" as const, run: prepared.run, event }, admit };
     } catch (error) {
       if (!(error instanceof RunRequestError)) throw error;
       this.logger.warn({ pipeline: `${row.namespace}/${row.name}`, slot: new Date(slot).toISOString(), error: error.message, details: error.details }, "a scheduled run could not be made");
-      return undefined;
+      return { error: [error.message, ...error.details].join(": ") };
     }
+  }
+
+  /** Slots that did not run, newest first (GET /pipelines/{ns}/{name}/missed). */
+  async listMissed(namespace: string, name: string, query: { limit: number; before?: number }): Promise<{ missed: MissedObject[]; next_cursor: number | null }> {
+    await this.pipelineRow(namespace, name);
+    const rows = await this.options.store.listMissed({ namespace, pipeline: name, limit: query.limit + 1, ...(query.before !== undefined ? { before: query.before } : {}) });
+    const page = rows.slice(0, query.limit);
+    return { missed: page.map(toMissedObject), next_cursor: rows.length > query.limit ? page[page.length - 1]!.seq : null };
+  }
+
+  /** Pipeline events outside any run (`missed`), for notifications; returns the unsubscribe function. */
+  subscribePipelines(listener: (event: PipelineEvent) => void): () => void {
+    return this.bus.subscribePipelines(listener);
   }
 
   /**

@@ -1,11 +1,27 @@
 /** The engine's live event stream: stored events and log lines, to whoever listens (SSE, CLI followers). */
+import type { MissedRow } from "../store/port.js";
 import type { LiveEvent } from "./service.js";
 
 type Listener = (event: LiveEvent) => void;
 
+/** What happens to a pipeline outside any run: slots that did not run (SPEC §2: the `missed` event). */
+export type PipelineEvent = { kind: "missed"; missed: MissedRow };
+type PipelineListener = (event: PipelineEvent) => void;
+
 export class EventBus {
   private readonly byRun = new Map<string, Set<Listener>>();
   private readonly everything = new Set<Listener>();
+  private readonly pipelineListeners = new Set<PipelineListener>();
+
+  /** Pipeline events (notifications subscribe here); returns the unsubscribe function. */
+  subscribePipelines(listener: PipelineListener): () => void {
+    this.pipelineListeners.add(listener);
+    return () => this.pipelineListeners.delete(listener);
+  }
+
+  publishPipeline(event: PipelineEvent): void {
+    for (const listener of this.pipelineListeners) safely(listener, event);
+  }
 
   subscribe(runId: string | null, listener: Listener): () => void {
     if (runId === null) {
@@ -31,7 +47,7 @@ export class EventBus {
   }
 }
 
-function safely(listener: Listener, event: LiveEvent): void {
+function safely<T>(listener: (event: T) => void, event: T): void {
   try {
     listener(event);
   } catch {

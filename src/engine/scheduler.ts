@@ -1,15 +1,28 @@
 /**
  * Time triggers (cron, every, at) of applied pipelines: which slots are due,
  * which were missed while the engine was down or the machine slept, and
- * starting their runs. A slot is claimed in the store together with its run
- * (store.claimSlots), so it starts at most one run across restarts and
- * engines; the maths is src/time (pure). The wait between checks never
- * exceeds MAX_WAIT_MS, so suspend, resume and clock steps are noticed, and a
- * timer that fires early starts nothing early (the clock is read again).
+ * starting their runs. The maths is src/time (pure).
+ *
+ * Exactly once: a slot is claimed in the store together with its run, so it
+ * starts at most one run across restarts and engines. Never early: a slot is
+ * taken only once the clock, read again, has reached it (timers can fire a
+ * little early). The wait between looks never exceeds MAX_WAIT_MS, so
+ * suspend, resume and clock steps are noticed.
+ *
+ * On time at scale (bench/fire: 1,100 triggers due at the same instant):
+ * - entries wait in a min-heap by the time they next need a look, so a look
+ *   touches only what is due;
+ * - a slot's run is made (definition planned, args checked, env files read)
+ *   up to PREPARE_AHEAD_MS before the slot, one run per turn of the event
+ *   loop; at the slot it is only stamped with its id and time;
+ * - everything due at one instant is claimed in one store transaction;
+ * - runs are admitted after the claim, one per turn of the event loop, so
+ *   their creation and start never hold up the next slot's timer.
  */
 import type { PipelineDef, TriggerDef } from "../spec/schema.js";
-import type { PipelineRow, SlotClaim, Store } from "../store/port.js";
-import { MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../time/index.js";
+import type { ClaimResult, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow, SlotClaim, Store } from "../store/port.js";
+import { countSlots, MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../time/index.js";
+import { MinHeap } from "./min-heap.js";
 
 export interface ScheduledStart {
   row: PipelineRow;
@@ -18,12 +31,26 @@ export interface ScheduledStart {
   slot: number;
 }
 
+/** A slot's run, made ahead of its slot; stamped (id, creation time) when the slot fires. */
+export interface SlotRun {
+  /** The run and its `run.created` event, created at `now`. Called once. */
+  stamp(now: number): { run: RunRow; event: Omit<EventRow, "seq"> };
+  /** After the claim is stored: publish its stored event and admit the run. */
+  admit(created: EventRow): Promise<void>;
+}
+
+/** Why a slot's run cannot be made (bad args, an env file missing): the slot is recorded as missed with it. */
+export interface NoRun {
+  error: string;
+}
+
 export interface SchedulerDeps {
   store: Store;
   now: () => number;
   defaultZone: string;
-  /** Makes the run of a slot (args checked, planned) without storing it: its row and event go into the claim. */
-  prepare(start: ScheduledStart): Promise<{ claim: SlotClaim; admit: () => Promise<void> } | undefined>;
+  prepare(start: ScheduledStart): Promise<SlotRun | NoRun>;
+  /** A `missed` record was stored (publish it: notifications subscribe). */
+  missed(record: MissedRow): void;
   warn(message: string, details: object): void;
 }
 
@@ -36,16 +63,46 @@ interface Entry {
   /** `every` with after_finish: when the last run of this trigger finished. */
   lastFinished?: number;
   running: boolean;
+  /** The next slot and when it fires; undefined when none is left or a fixed delay waits for its run. */
+  next?: { slot: number; fireAt: number };
+  /** The next slot's run, made ahead. */
+  ready?: { slot: number; made: SlotRun | NoRun };
+  /** In the heap (waiting for a look) or in the preparation queue. */
+  queued: boolean;
+  /** Dropped by a refresh: whatever is in flight for it is let go. */
+  retired: boolean;
+}
+
+interface Due {
+  entry: Entry;
+  runs: number[];
+  missed?: MissedSlots;
 }
 
 /** A slot within this much of now is "on time", not missed, for `catchup: none`. */
 const ON_TIME_GRACE_MS = 1_000;
+/** How long before its slot a run is made: env files are read at most this early. */
+const PREPARE_AHEAD_MS = 500;
+/** A missed record lists at most this many slots (the newest); the rest are counted. */
+const MISSED_LISTED = 100;
+/** Counting missed slots walks at most this many (a cron cannot be counted by arithmetic). */
+const MISSED_COUNT_CAP = 1_000;
+/** After a failed claim (the store refused to write), the entries look again this much later. */
+const RETRY_AFTER_MS = 1_000;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Scheduler {
   private entries: Entry[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private byPipeline = new Map<string, Entry[]>();
+  /** Entries by the time they next need a look: to be prepared, or to fire. */
+  private heap = new MinHeap<Entry>();
+  private readonly toPrepare: Entry[] = [];
+  private readonly toAdmit: { run: SlotRun; event: EventRow }[] = [];
+  private preparing = false;
+  private admitting = false;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private ticking = false;
-  private again = false;
   private stopped = true;
 
   constructor(private readonly deps: SchedulerDeps) {}
@@ -64,34 +121,53 @@ export class Scheduler {
         const stored = await this.deps.store.ensureSchedule(row.namespace, row.name, key, now);
         try {
           const schedule = scheduleOf(trigger, { defaultZone: this.deps.defaultZone, anchor: stored.anchor, key: `${row.namespace}/${row.name}/${key}` });
-          const previous = this.entries.find((entry) => entry.row.namespace === row.namespace && entry.row.name === row.name && entry.key === key);
-          entries.push({ row, trigger, key, schedule, lastSlot: stored.last_slot ?? stored.anchor, running: previous?.running ?? false, ...(previous?.lastFinished !== undefined ? { lastFinished: previous.lastFinished } : {}) });
+          const previous = this.find(row.namespace, row.name, key);
+          entries.push({
+            row,
+            trigger,
+            key,
+            schedule,
+            lastSlot: Math.max(stored.last_slot ?? stored.anchor, previous?.lastSlot ?? -Infinity),
+            running: previous?.running ?? false,
+            ...(previous?.lastFinished !== undefined ? { lastFinished: previous.lastFinished } : {}),
+            queued: false,
+            retired: false,
+          });
         } catch (error) {
           this.deps.warn("a trigger cannot be scheduled", { pipeline: `${row.namespace}/${row.name}`, trigger: key, error: (error as Error).message });
         }
       }
     }
+    for (const entry of this.entries) entry.retired = true;
     this.entries = entries;
-    if (!this.stopped) this.kick();
+    this.byPipeline = new Map();
+    for (const entry of entries) {
+      const pipeline = `${entry.row.namespace}/${entry.row.name}`;
+      this.byPipeline.set(pipeline, [...(this.byPipeline.get(pipeline) ?? []), entry]);
+    }
+    this.heap = new MinHeap();
+    this.toPrepare.length = 0;
+    for (const entry of entries) this.plan(entry, now);
+    this.arm();
   }
 
   start(): void {
     this.stopped = false;
-    this.kick();
+    if (!this.preparing && this.toPrepare.length > 0) void this.prepareQueued();
+    if (!this.admitting && this.toAdmit.length > 0) void this.admitQueued();
+    this.arm();
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.disarm();
   }
 
   /** The next time a pipeline fires, for `spire ls` and GET /pipelines. */
   nextFireAt(namespace: string, pipeline: string): number | null {
     let next: number | null = null;
-    for (const entry of this.entries) {
-      if (entry.row.namespace !== namespace || entry.row.name !== pipeline) continue;
-      const at = this.nextDue(entry);
+    for (const entry of this.byPipeline.get(`${namespace}/${pipeline}`) ?? []) {
+      const at = entry.next?.fireAt;
       if (at !== undefined && (next === null || at < next)) next = at;
     }
     return next;
@@ -99,86 +175,265 @@ export class Scheduler {
 
   /** For `every … after_finish`: the run of that trigger finished, the delay counts from now. */
   finished(namespace: string, pipeline: string, triggerKey: string, at: number): void {
-    const entry = this.entries.find((e) => e.row.namespace === namespace && e.row.name === pipeline && e.key === triggerKey);
+    const entry = this.find(namespace, pipeline, triggerKey);
     if (!entry) return;
     entry.running = false;
     entry.lastFinished = at;
-    this.kick();
+    if (!entry.queued) this.plan(entry, this.deps.now());
+    this.arm();
   }
 
-  private nextDue(entry: Entry): number | undefined {
-    if (entry.schedule.fixedDelay) {
-      if (entry.running) return undefined;
-      const slot = entry.schedule.next(Math.max(entry.lastFinished ?? entry.lastSlot, entry.lastSlot));
-      return slot === undefined ? undefined : entry.schedule.fireAt(slot);
-    }
-    const slot = entry.schedule.next(entry.lastSlot);
-    return slot === undefined ? undefined : entry.schedule.fireAt(slot);
+  private find(namespace: string, pipeline: string, triggerKey: string): Entry | undefined {
+    return this.byPipeline.get(`${namespace}/${pipeline}`)?.find((entry) => entry.key === triggerKey);
   }
 
-  /** Runs a check now (or right after the one in progress). */
-  private kick(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
+  // ── waiting ──────────────────────────────────────────────────────────────
+
+  /** Works out an entry's next slot and puts it where it waits: the heap, or the preparation queue. */
+  private plan(entry: Entry, now: number): void {
+    entry.next = this.nextSlot(entry);
+    if (entry.ready && entry.ready.slot !== entry.next?.slot) delete entry.ready;
+    if (!entry.next) return;
+    entry.queued = true;
+    if (entry.ready || entry.next.fireAt - PREPARE_AHEAD_MS > now) this.heap.push(entry.ready ? entry.next.fireAt : entry.next.fireAt - PREPARE_AHEAD_MS, entry);
+    else this.queuePreparation(entry);
+  }
+
+  private nextSlot(entry: Entry): { slot: number; fireAt: number } | undefined {
+    if (entry.schedule.fixedDelay && entry.running) return undefined;
+    const after = entry.schedule.fixedDelay ? Math.max(entry.lastFinished ?? entry.lastSlot, entry.lastSlot) : entry.lastSlot;
+    const slot = entry.schedule.next(after);
+    return slot === undefined ? undefined : { slot, fireAt: entry.schedule.fireAt(slot) };
+  }
+
+  private disarm(): void {
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), 0);
+    this.timer = undefined;
+  }
+
+  /** Sets the one timer for the heap's first entry (or a look in MAX_WAIT_MS). */
+  private arm(): void {
+    // A look in progress arms the timer when it ends.
+    if (this.stopped || this.ticking) return;
+    this.disarm();
+    const first = this.heap.peekKey();
+    const wait = first === undefined ? MAX_WAIT_MS : first - this.deps.now();
+    // setTimeout can wake up to a millisecond early (libuv keeps a cached
+    // millisecond clock): the last millisecond is waited out turn by turn.
+    if (wait <= 1) this.timer = setImmediate(() => void this.tick());
+    // Never longer than MAX_WAIT_MS: a suspended machine or a stepped clock is noticed at the next look.
+    else this.timer = setTimeout(() => void this.tick(), Math.min(wait - 1, MAX_WAIT_MS));
   }
 
   private async tick(): Promise<void> {
     this.timer = undefined;
+    if (this.stopped) return;
     this.ticking = true;
     try {
-      for (const entry of this.entries) await this.handle(entry).catch((error: Error) => this.deps.warn("a slot could not be started", { pipeline: `${entry.row.namespace}/${entry.row.name}`, trigger: entry.key, error: error.message }));
+      const now = this.deps.now();
+      const due: Entry[] = [];
+      while ((this.heap.peekKey() ?? Infinity) <= now) {
+        const entry = this.heap.pop()!;
+        entry.queued = false;
+        if (entry.retired || !entry.next) continue;
+        if (entry.next.fireAt <= now) due.push(entry);
+        else this.queuePreparation(entry);
+      }
+      if (due.length > 0) await this.fire(due);
     } finally {
       this.ticking = false;
     }
-    if (this.stopped) return;
-    if (this.again) {
-      this.again = false;
-      return this.kick();
-    }
-    const now = this.deps.now();
-    const dues = this.entries.map((entry) => this.nextDue(entry)).filter((at): at is number => at !== undefined);
-    const wait = dues.length ? Math.min(...dues) - now : MAX_WAIT_MS;
-    // Never sleep longer than MAX_WAIT_MS: a suspended machine or a stepped clock is noticed at the next look.
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, Math.min(wait, MAX_WAIT_MS)));
+    this.arm();
   }
 
-  /** Claims and starts what is due for one trigger; records what was missed. */
-  private async handle(entry: Entry): Promise<void> {
-    const now = this.deps.now();
-    let due: { run: number[]; missed: number[] };
-    if (entry.schedule.fixedDelay) {
-      const at = this.nextDue(entry);
-      if (at === undefined || at > now) return;
-      due = { run: [entry.schedule.next(Math.max(entry.lastFinished ?? entry.lastSlot, entry.lastSlot))!], missed: [] };
-    } else {
-      const definition = entry.row.definition as PipelineDef;
-      due = missedSlots(entry.schedule, entry.lastSlot, now, definition.catchup, definition.catchup_limit, { grace: ON_TIME_GRACE_MS + (entry.trigger.jitter ?? 0) });
-      // A jittered slot fires a little after its time; it is not claimed before that.
-      const newest = due.run[due.run.length - 1];
-      if (newest !== undefined && entry.schedule.fireAt(newest) > now) return;
-    }
-    if (due.run.length === 0 && due.missed.length === 0) return;
-    const claims: SlotClaim[] = due.missed.map((slot) => ({ slot, outcome: "missed" }));
-    const admits: (() => Promise<void>)[] = [];
-    for (const slot of due.run) {
-      const made = await this.deps.prepare({ row: entry.row, trigger: entry.trigger, triggerKey: entry.key, slot });
-      if (made) {
-        claims.push(made.claim);
-        admits.push(made.admit);
-      } else claims.push({ slot, outcome: "missed" });
-    }
-    claims.sort((a, b) => a.slot - b.slot);
-    const claimed = await this.deps.store.claimSlots(entry.row.namespace, entry.row.name, entry.key, claims, now);
-    entry.lastSlot = Math.max(entry.lastSlot, claims[claims.length - 1]!.slot);
-    // Lost to another engine (or an earlier claim): nothing of ours was stored, nothing starts.
-    if (!claimed) return;
-    if (due.missed.length) this.deps.warn("slots missed", { pipeline: `${entry.row.namespace}/${entry.row.name}`, trigger: entry.key, missed: due.missed.map((slot) => new Date(slot).toISOString()) });
-    if (entry.schedule.fixedDelay && admits.length) entry.running = true;
-    for (const admit of admits) await admit();
+  // ── making runs ahead ────────────────────────────────────────────────────
+
+  private queuePreparation(entry: Entry): void {
+    entry.queued = true;
+    this.toPrepare.push(entry);
+    if (!this.preparing) void this.prepareQueued();
   }
+
+  /** One run per turn of the event loop: a timer due meanwhile is not held up. */
+  private async prepareQueued(): Promise<void> {
+    this.preparing = true;
+    try {
+      while (!this.stopped && this.toPrepare.length > 0) {
+        const entry = this.toPrepare.shift()!;
+        const next = entry.next;
+        if (entry.retired || !next) continue;
+        const made = await this.make(entry, next.slot);
+        if (entry.retired || entry.next !== next) continue;
+        entry.ready = { slot: next.slot, made };
+        this.heap.push(next.fireAt, entry);
+        this.arm();
+        await yieldToLoop();
+      }
+    } finally {
+      this.preparing = false;
+    }
+  }
+
+  private async make(entry: Entry, slot: number): Promise<SlotRun | NoRun> {
+    try {
+      return await this.deps.prepare({ row: entry.row, trigger: entry.trigger, triggerKey: entry.key, slot });
+    } catch (error) {
+      this.deps.warn("a scheduled run could not be made", { pipeline: `${entry.row.namespace}/${entry.row.name}`, trigger: entry.key, error: (error as Error).message });
+      return { error: (error as Error).message };
+    }
+  }
+
+  // ── firing ───────────────────────────────────────────────────────────────
+
+  /** Claims what is due for these entries in one transaction, then admits the runs. */
+  private async fire(entries: Entry[]): Promise<void> {
+    const dues: Due[] = [];
+    for (const entry of entries) {
+      const due = this.dueOf(entry, this.deps.now());
+      if (due) dues.push(due);
+    }
+    // Runs not made ahead (catch-up, a slot that came due while its run was being made) are made now.
+    const made = new Map<Due, (SlotRun | NoRun)[]>();
+    for (const due of dues) {
+      const runs: (SlotRun | NoRun)[] = [];
+      for (const slot of due.runs) runs.push(due.entry.ready?.slot === slot ? due.entry.ready.made : await this.make(due.entry, slot));
+      made.set(due, runs);
+    }
+    // The instant the runs are created: everything slow was done before it.
+    const now = this.deps.now();
+    const claims: SlotClaim[] = [];
+    const starts: SlotRun[][] = [];
+    for (const due of dues) {
+      const { claim, runs } = this.claimOf(due, made.get(due)!, now);
+      claims.push(claim);
+      starts.push(runs);
+    }
+    let results: ClaimResult[];
+    try {
+      results = await this.deps.store.claimSlots(claims, now);
+    } catch (error) {
+      this.deps.warn("slots could not be claimed; looking again shortly", { error: (error as Error).message, triggers: claims.length });
+      for (const entry of entries) this.retryLater(entry, now);
+      return;
+    }
+    dues.forEach((due, index) => this.claimed(due, claims[index]!, results[index]!, starts[index]!));
+    for (const entry of entries) {
+      delete entry.ready;
+      // An entry with nothing to claim yet (a jittered catch-up slot) was put back in the heap by dueOf.
+      if (!entry.retired && !entry.queued) this.plan(entry, now);
+    }
+    if (!this.admitting) void this.admitQueued();
+  }
+
+  /** The slots of an entry to run and to record as missed; undefined when nothing is to be claimed yet. */
+  private dueOf(entry: Entry, now: number): Due | undefined {
+    const next = entry.next!;
+    if (entry.schedule.fixedDelay) return { entry, runs: [next.slot] };
+    const definition = entry.row.definition as PipelineDef;
+    const grace = ON_TIME_GRACE_MS + (entry.trigger.jitter ?? 0);
+    const following = entry.schedule.next(next.slot);
+    // The usual case: one slot due, on time.
+    if ((following === undefined || following > now) && (definition.catchup !== "none" || now - next.slot <= grace)) return { entry, runs: [next.slot] };
+    const due = missedSlots(entry.schedule, entry.lastSlot, now, definition.catchup, definition.catchup_limit, { grace, maxListed: MISSED_LISTED });
+    const newest = due.run[due.run.length - 1];
+    // A jittered slot fires a little after its time; it is not claimed before that.
+    if (newest !== undefined && entry.schedule.fireAt(newest) > now) {
+      entry.queued = true;
+      this.heap.push(entry.schedule.fireAt(newest), entry);
+      return undefined;
+    }
+    if (due.missed.length === 0) return due.run.length ? { entry, runs: due.run } : undefined;
+    const last = due.missed[due.missed.length - 1]!;
+    const counted = due.more ? countSlots(entry.schedule, entry.lastSlot, last, MISSED_COUNT_CAP) : { count: due.missed.length, exact: true };
+    return {
+      entry,
+      runs: due.run,
+      missed: {
+        count: counted.count,
+        count_exact: counted.exact,
+        first_slot: due.more ? (entry.schedule.next(entry.lastSlot) ?? due.missed[0]!) : due.missed[0]!,
+        last_slot: last,
+        slots: due.missed,
+        reason: catchupReason(definition),
+      },
+    };
+  }
+
+  /** The claim of one entry: its runs stamped at `now`; slots whose run could not be made join the missed record. */
+  private claimOf(due: Due, made: (SlotRun | NoRun)[], now: number): { claim: SlotClaim; runs: SlotRun[] } {
+    const { entry } = due;
+    const claim: SlotClaim = { namespace: entry.row.namespace, pipeline: entry.row.name, trigger_key: entry.key, runs: [] };
+    const runs: SlotRun[] = [];
+    const failed: { slot: number; error: string }[] = [];
+    due.runs.forEach((slot, index) => {
+      const run = made[index]!;
+      if ("error" in run) return void failed.push({ slot, error: run.error });
+      claim.runs.push({ slot, ...run.stamp(now) });
+      runs.push(run);
+    });
+    const missed = withFailures(due.missed, failed);
+    if (missed) claim.missed = missed;
+    return { claim, runs };
+  }
+
+  private claimed(due: Due, claim: SlotClaim, result: ClaimResult, runs: SlotRun[]): void {
+    const { entry } = due;
+    const newest = Math.max(claim.runs[claim.runs.length - 1]?.slot ?? -Infinity, claim.missed?.last_slot ?? -Infinity);
+    if (newest > -Infinity) entry.lastSlot = Math.max(entry.lastSlot, newest);
+    // Lost to another engine (or an earlier claim): nothing of ours was stored, nothing starts.
+    if (!result.claimed) return;
+    if (result.missed) {
+      const { count, first_slot, last_slot, reason } = result.missed;
+      this.deps.warn("slots missed", { pipeline: `${entry.row.namespace}/${entry.row.name}`, trigger: entry.key, count, first: new Date(first_slot).toISOString(), last: new Date(last_slot).toISOString(), reason });
+      this.deps.missed(result.missed);
+    }
+    if (entry.schedule.fixedDelay && runs.length) entry.running = true;
+    runs.forEach((run, index) => this.toAdmit.push({ run, event: result.events[index]! }));
+  }
+
+  private retryLater(entry: Entry, now: number): void {
+    if (entry.retired || entry.queued || !entry.next) return;
+    entry.queued = true;
+    this.heap.push(now + RETRY_AFTER_MS, entry);
+  }
+
+  /** One run per turn of the event loop, so a thousand runs starting at once never hold up a timer. */
+  private async admitQueued(): Promise<void> {
+    this.admitting = true;
+    try {
+      // Stopped: what was claimed stays queued in the store, and the next engine start takes it up.
+      while (!this.stopped && this.toAdmit.length > 0) {
+        const next = this.toAdmit.shift()!;
+        await next.run.admit(next.event).catch((error: Error) => this.deps.warn("a scheduled run could not be started", { run: next.event.run_id, error: error.message }));
+        await yieldToLoop();
+      }
+    } finally {
+      this.admitting = false;
+    }
+  }
+}
+
+function catchupReason(definition: PipelineDef): string {
+  const passed = "the slots passed while the engine was not looking (stopped, asleep or busy)";
+  if (definition.catchup === "none") return `${passed}; catchup: none runs none of them`;
+  if (definition.catchup === "latest") return `${passed}; catchup: latest runs only the newest`;
+  return `${passed}; catchup: all runs at most catchup_limit (${definition.catchup_limit}) of them`;
+}
+
+/** The missed record, with the slots whose run could not be made added to it. */
+function withFailures(missed: MissedSlots | undefined, failed: { slot: number; error: string }[]): MissedSlots | undefined {
+  if (failed.length === 0) return missed;
+  const slots = [...(missed?.slots ?? []), ...failed.map((failure) => failure.slot)].sort((a, b) => a - b).slice(-MISSED_LISTED);
+  const reasons = [...new Set(failed.map((failure) => `its run could not be made: ${failure.error}`))];
+  return {
+    count: (missed?.count ?? 0) + failed.length,
+    count_exact: missed?.count_exact ?? true,
+    first_slot: Math.min(missed?.first_slot ?? Infinity, failed[0]!.slot),
+    last_slot: Math.max(missed?.last_slot ?? -Infinity, failed[failed.length - 1]!.slot),
+    slots,
+    reason: [...(missed ? [missed.reason] : []), ...reasons].join("; "),
+  };
 }

@@ -183,12 +183,55 @@ export interface ScheduleRow {
   last_slot: number | null;
 }
 
+/** Due slots of one trigger that will not run, as one record however many there are. */
+export interface MissedSlots {
+  /** How many slots; a lower bound when `count_exact` is false (too many to walk). */
+  count: number;
+  count_exact: boolean;
+  first_slot: number;
+  last_slot: number;
+  /** Some of them (the newest), ascending. */
+  slots: number[];
+  reason: string;
+}
+
+/** A `missed` record: slots of a trigger that did not run, found at `detected_at`. */
+export interface MissedRow extends MissedSlots {
+  /** Monotonic across the store; the paging cursor. */
+  seq: number;
+  namespace: string;
+  pipeline: string;
+  trigger_key: string;
+  detected_at: number;
+  /** The run the same look started (catchup latest or all), if any. */
+  run_id: string | null;
+}
+
+export interface MissedQuery {
+  namespace?: string;
+  pipeline?: string;
+  run_id?: string;
+  limit: number;
+  /** Records with seq strictly below this one. */
+  before?: number;
+}
+
+/** What one trigger claims at one look: the runs of its due slots and the slots it missed. */
 export interface SlotClaim {
-  slot: number;
-  outcome: "run" | "missed";
-  /** For outcome "run": the run to create with it, and its `run.created` event. */
-  run?: RunRow;
-  event?: Omit<EventRow, "seq">;
+  namespace: string;
+  pipeline: string;
+  trigger_key: string;
+  /** Ascending by slot; each run with its `run.created` event. */
+  runs: { slot: number; run: RunRow; event: Omit<EventRow, "seq"> }[];
+  missed?: MissedSlots;
+}
+
+export interface ClaimResult {
+  /** False when another engine (or an earlier claim) handled any of its slots: nothing of it was written. */
+  claimed: boolean;
+  /** The stored `run.created` events of its runs (empty when not claimed). */
+  events: EventRow[];
+  missed?: MissedRow;
 }
 
 export interface Store {
@@ -208,12 +251,16 @@ export interface Store {
   /** The schedule of a trigger, created with `anchor` the first time it is asked for. */
   ensureSchedule(namespace: string, pipeline: string, triggerKey: string, anchor: number): Promise<ScheduleRow>;
   /**
-   * Records slots of one trigger (ascending) and creates their runs, in one
-   * transaction, only if every slot is newer than the schedule's last slot;
-   * moves last_slot to the newest. False (and nothing written) when another
-   * engine, or an earlier call, has handled any of them: a slot starts at most one run.
+   * Claims the due slots of several triggers in one transaction (everything
+   * due at one instant). Per trigger: only if every slot, run or missed, is
+   * newer than the schedule's last slot, its runs are created, its missed
+   * record appended and last_slot moved to the newest; otherwise nothing of
+   * that trigger is written (another engine, or an earlier call, handled it):
+   * a slot starts at most one run. Results are in the order of `claims`.
    */
-  claimSlots(namespace: string, pipeline: string, triggerKey: string, claims: SlotClaim[], at: number): Promise<boolean>;
+  claimSlots(claims: SlotClaim[], at: number): Promise<ClaimResult[]>;
+  /** Missed records, newest first. */
+  listMissed(query: MissedQuery): Promise<MissedRow[]>;
   listSchedules(namespace?: string): Promise<ScheduleRow[]>;
 
   /** Inserts the run and its `run.created` event in one transaction. */

@@ -68,3 +68,24 @@ export function missedSlots(
   const split = due.length - runCount;
   return { run: due.slice(split), missed: due.slice(0, split), more };
 }
+
+export interface SlotCount {
+  count: number;
+  /** False when the walk stopped at its cap: `count` is then a lower bound. */
+  exact: boolean;
+}
+
+/**
+ * How many slots lie in (after, atOrBefore]: arithmetic where the schedule
+ * can count (every, at), else a walk of at most `cap` slots, so that a month
+ * of a one-second cron does not hold the engine up to be counted.
+ */
+export function countSlots(schedule: Schedule, after: number, atOrBefore: number, cap = 10_000): SlotCount {
+  if (schedule.count) return { count: schedule.count(after, atOrBefore), exact: true };
+  let count = 0;
+  for (let slot = schedule.next(after); slot !== undefined && slot <= atOrBefore; slot = schedule.next(slot)) {
+    if (count === cap) return { count, exact: false };
+    count++;
+  }
+  return { count, exact: true };
+}

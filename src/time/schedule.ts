@@ -17,6 +17,8 @@ export interface Schedule {
   next(after: number): number | undefined;
   /** The last slot at or before `atOrBefore`, or undefined (catch-up walks back with it). */
   prev(atOrBefore: number): number | undefined;
+  /** How many slots lie in (after, atOrBefore], when the schedule can tell without walking them. */
+  count?(after: number, atOrBefore: number): number;
 }
 
 export interface TriggerSchedule extends Schedule {
@@ -53,12 +55,21 @@ export function everySchedule(interval: number, anchor: number): Schedule {
     next: (after) => (after < anchor ? anchor : anchor + (Math.floor((after - anchor) / interval) + 1) * interval),
     prev: (atOrBefore) =>
       atOrBefore < anchor ? undefined : anchor + Math.floor((atOrBefore - anchor) / interval) * interval,
+    // Slots at or before t: floor((t - anchor) / interval) + 1 when t ≥ anchor.
+    count: (after, atOrBefore) => {
+      const upTo = (t: number) => (t < anchor ? 0 : Math.floor((t - anchor) / interval) + 1);
+      return Math.max(0, upTo(atOrBefore) - upTo(after));
+    },
   };
 }
 
 /** Once. */
 export function onceSchedule(at: number): Schedule {
-  return { next: (after) => (at > after ? at : undefined), prev: (atOrBefore) => (at <= atOrBefore ? at : undefined) };
+  return {
+    next: (after) => (at > after ? at : undefined),
+    prev: (atOrBefore) => (at <= atOrBefore ? at : undefined),
+    count: (after, atOrBefore) => (at > after && at <= atOrBefore ? 1 : 0),
+  };
 }
 
 /** Slots in [start, end): start inclusive, end exclusive, so consecutive ranges do not share a slot. */
@@ -66,7 +77,7 @@ export function boundedSchedule(inner: Schedule, start?: number, end?: number): 
   if (start === undefined && end === undefined) return inner;
   const low = start ?? -Infinity;
   const high = end ?? Infinity;
-  return {
+  const bounded: Schedule = {
     next(after) {
       const slot = inner.next(Math.max(after, low - 1));
       return slot !== undefined && slot < high ? slot : undefined;
@@ -76,6 +87,15 @@ export function boundedSchedule(inner: Schedule, start?: number, end?: number): 
       return slot !== undefined && slot >= low ? slot : undefined;
     },
   };
+  if (inner.count) {
+    const count = inner.count;
+    bounded.count = (after, atOrBefore) => {
+      const from = Math.max(after, low - 1);
+      const to = Math.min(atOrBefore, high - 1);
+      return to > from ? count(from, to) : 0;
+    };
+  }
+  return bounded;
 }
 
 /**
@@ -158,6 +178,7 @@ export function scheduleOf(trigger: TriggerDef, options: ScheduleOptions): Trigg
     fixedDelay,
     next: (after) => bounded.next(after),
     prev: (atOrBefore) => bounded.prev(atOrBefore),
+    ...(bounded.count ? { count: bounded.count } : {}),
     fireAt: (slot) => slot + jitterOf(key, slot, jitter),
   };
 }

@@ -1,8 +1,26 @@
-/** Store contract: trigger schedules, and a slot starting at most one run. */
+/** Store contract: trigger schedules, a slot starting at most one run, and `missed` records. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { MissedSlots, RunRow, SlotClaim } from "../../src/store/port.js";
 import type { Open } from "./contract.js";
 import { aRun, runCreated } from "./fixtures.js";
+
+/** The claim of slots of one trigger of ns/p: each run slot with a fresh run. */
+function claimOf(triggerKey: string, runs: Array<[number, RunRow]>, missed?: MissedSlots, pipeline = "p"): SlotClaim {
+  return { namespace: "ns", pipeline, trigger_key: triggerKey, runs: runs.map(([slot, run]) => ({ slot, run, event: runCreated(run) })), ...(missed ? { missed } : {}) };
+}
+
+const runOf = (id: string, pipeline = "p") => aRun(id, { namespace: "ns", pipeline });
+
+const missedOf = (first: number, last: number, count: number, over: Partial<MissedSlots> = {}): MissedSlots => ({
+  count,
+  count_exact: true,
+  first_slot: first,
+  last_slot: last,
+  slots: [first, last],
+  reason: "catchup: latest",
+  ...over,
+});
 
 export function scheduleTests(open: Open): void {
   test("a schedule is created once, with the anchor of its first sighting", async (t) => {
@@ -12,49 +30,78 @@ export function scheduleTests(open: Open): void {
     assert.deepEqual((await store.listSchedules("ns")).map((row) => row.trigger_key), ["0:cron"]);
   });
 
-  test("claiming a slot creates its run; the same slot (or an older one) is refused and writes nothing", async (t) => {
+  test("claiming a slot creates its run and its stored event; the same slot (or an older one) is refused and writes nothing", async (t) => {
     const store = await open(t);
     await store.ensureSchedule("ns", "p", "0:cron", 0);
-    const first = aRun("r1", { namespace: "ns", pipeline: "p" });
-    assert.equal(await store.claimSlots("ns", "p", "0:cron", [{ slot: 60_000, outcome: "run", run: first, event: runCreated(first) }], 61_000), true);
-    const again = aRun("r2", { namespace: "ns", pipeline: "p" });
-    assert.equal(await store.claimSlots("ns", "p", "0:cron", [{ slot: 60_000, outcome: "run", run: again, event: runCreated(again) }], 61_500), false);
-    assert.equal(await store.claimSlots("ns", "p", "0:cron", [{ slot: 30_000, outcome: "run", run: again, event: runCreated(again) }], 61_500), false);
+    const [first] = await store.claimSlots([claimOf("0:cron", [[60_000, runOf("r1")]])], 61_000);
+    assert.equal(first!.claimed, true);
+    assert.deepEqual(first!.events.map((event) => [event.run_id, event.type]), [["r1", "run.created"]]);
+    assert.deepEqual(await store.listEvents("r1", 0, 10), first!.events, "the events handed back are the stored ones, with their seq");
+    assert.deepEqual(await store.claimSlots([claimOf("0:cron", [[60_000, runOf("r2")]])], 61_500), [{ claimed: false, events: [] }]);
+    assert.deepEqual(await store.claimSlots([claimOf("0:cron", [[30_000, runOf("r2")]])], 61_500), [{ claimed: false, events: [] }]);
     assert.equal(await store.getRun("r2"), undefined, "a refused claim creates no run");
     assert.ok(await store.getRun("r1"));
     assert.equal((await store.listSchedules())[0]!.last_slot, 60_000);
   });
 
-  test("missed slots and the run after them go in together; last_slot moves to the newest", async (t) => {
+  test("many triggers in one call: each is claimed or refused on its own, results in order", async (t) => {
+    const store = await open(t);
+    for (const name of ["a", "b", "c"]) await store.ensureSchedule("ns", name, "0:every", 0);
+    await store.claimSlots([claimOf("0:every", [[5_000, runOf("b0", "b")]], undefined, "b")], 5_001);
+    const results = await store.claimSlots(
+      [claimOf("0:every", [[5_000, runOf("a1", "a")]], undefined, "a"), claimOf("0:every", [[5_000, runOf("b1", "b")]], undefined, "b"), claimOf("0:every", [[5_000, runOf("c1", "c")]], undefined, "c")],
+      5_002,
+    );
+    assert.deepEqual(results.map((result) => result.claimed), [true, false, true]);
+    assert.deepEqual(results.map((result) => result.events.map((event) => event.run_id)), [["a1"], [], ["c1"]]);
+    assert.equal(await store.getRun("b1"), undefined);
+    assert.deepEqual((await store.listSchedules("ns")).map((row) => row.last_slot), [5_000, 5_000, 5_000]);
+  });
+
+  test("missed slots become one record with the run after them, in one claim; last_slot moves to the newest", async (t) => {
     const store = await open(t);
     await store.ensureSchedule("ns", "p", "1:every", 0);
-    const run = aRun("r3", { namespace: "ns", pipeline: "p" });
-    const claimed = await store.claimSlots(
-      "ns",
-      "p",
-      "1:every",
-      [
-        { slot: 1_000, outcome: "missed" },
-        { slot: 2_000, outcome: "missed" },
-        { slot: 3_000, outcome: "run", run, event: runCreated(run) },
-      ],
-      3_500,
-    );
-    assert.equal(claimed, true);
+    const [result] = await store.claimSlots([claimOf("1:every", [[3_000, runOf("r3")]], missedOf(1_000, 2_000, 2))], 3_500);
+    assert.equal(result!.claimed, true);
+    assert.deepEqual(result!.missed, { seq: result!.missed!.seq, namespace: "ns", pipeline: "p", trigger_key: "1:every", detected_at: 3_500, run_id: "r3", ...missedOf(1_000, 2_000, 2) });
     assert.equal((await store.listSchedules("ns"))[0]!.last_slot, 3_000);
-    assert.equal(await store.claimSlots("ns", "p", "1:every", [{ slot: 2_500, outcome: "missed" }], 4_000), false);
+    assert.deepEqual(await store.listMissed({ namespace: "ns", pipeline: "p", limit: 10 }), [result!.missed]);
+    assert.deepEqual(await store.listMissed({ run_id: "r3", limit: 10 }), [result!.missed], "found by the run that followed");
+    assert.deepEqual(await store.claimSlots([claimOf("1:every", [], missedOf(2_500, 2_500, 1))], 4_000), [{ claimed: false, events: [] }], "an old missed slot is refused too");
+    assert.equal((await store.listMissed({ limit: 10 })).length, 1);
+  });
+
+  test("a month of one-second slots is one record, however many it counts", async (t) => {
+    const store = await open(t);
+    await store.ensureSchedule("ns", "p", "0:every", 0);
+    const month = 30 * 86_400;
+    const slots = Array.from({ length: 100 }, (_, index) => (month - 100 + index) * 1_000);
+    const [result] = await store.claimSlots([claimOf("0:every", [], missedOf(1_000, month * 1_000, month, { slots, count_exact: true }))], month * 1_000 + 10);
+    assert.equal(result!.missed!.count, month);
+    assert.equal(result!.missed!.run_id, null, "nothing ran");
+    assert.deepEqual((await store.listMissed({ namespace: "ns", limit: 10 }))[0]!.slots, slots);
+    assert.equal((await store.listSchedules("ns"))[0]!.last_slot, month * 1_000);
+  });
+
+  test("missed records list newest first, by pipeline, with a cursor", async (t) => {
+    const store = await open(t);
+    for (const name of ["p", "q"]) await store.ensureSchedule("ns", name, "0:cron", 0);
+    await store.claimSlots([claimOf("0:cron", [], missedOf(60_000, 60_000, 1))], 61_000);
+    await store.claimSlots([claimOf("0:cron", [], missedOf(60_000, 120_000, 2), "q")], 121_000);
+    await store.claimSlots([claimOf("0:cron", [], missedOf(120_000, 180_000, 2, { count_exact: false }))], 181_000);
+    const mine = await store.listMissed({ namespace: "ns", pipeline: "p", limit: 10 });
+    assert.deepEqual(mine.map((row) => [row.last_slot, row.count_exact]), [[180_000, false], [60_000, true]]);
+    const page = await store.listMissed({ limit: 2 });
+    assert.deepEqual(page.map((row) => [row.pipeline, row.last_slot]), [["p", 180_000], ["q", 120_000]]);
+    assert.deepEqual((await store.listMissed({ limit: 2, before: page[1]!.seq })).map((row) => row.last_slot), [60_000]);
   });
 
   test("two stores racing for one slot: exactly one wins", async (t) => {
     const first = await open(t);
     const second = await open(t, first);
     await first.ensureSchedule("ns", "p", "0:cron", 0);
-    const runs = [aRun("a1", { namespace: "ns", pipeline: "p" }), aRun("b1", { namespace: "ns", pipeline: "p" })];
-    const results = await Promise.all([
-      first.claimSlots("ns", "p", "0:cron", [{ slot: 5_000, outcome: "run", run: runs[0], event: runCreated(runs[0]!) }], 5_001),
-      second.claimSlots("ns", "p", "0:cron", [{ slot: 5_000, outcome: "run", run: runs[1], event: runCreated(runs[1]!) }], 5_001),
-    ]);
-    assert.deepEqual(results.filter(Boolean).length, 1);
-    assert.equal((await first.countRuns({ namespace: "ns", pipeline: "p", states: ["queued"] })) , 1);
+    const results = await Promise.all([first.claimSlots([claimOf("0:cron", [[5_000, runOf("a1")]])], 5_001), second.claimSlots([claimOf("0:cron", [[5_000, runOf("b1")]])], 5_001)]);
+    assert.equal(results.filter(([result]) => result!.claimed).length, 1);
+    assert.equal(await first.countRuns({ namespace: "ns", pipeline: "p", states: ["queued"] }), 1);
   });
 }

@@ -1,10 +1,10 @@
-/** Catch-up after downtime or sleep: properties against a forward enumeration, and the policies by example. */
+/** Catch-up after downtime or sleep: properties against a forward enumeration, the policies by example, counting missed slots. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { missedSlots, type CatchupPolicy } from "../../src/time/catchup.js";
-import { cronSchedule } from "../../src/time/cron.js";
-import { everySchedule, type Schedule } from "../../src/time/schedule.js";
+import { countSlots, missedSlots, type CatchupPolicy } from "../../src/time/catchup.js";
+import { cronSchedule, rememberLast } from "../../src/time/cron.js";
+import { boundedSchedule, everySchedule, onceSchedule, type Schedule } from "../../src/time/schedule.js";
 import { scheduleSlots } from "./reference.js";
 
 const T0 = Date.parse("2026-10-24T22:00:00Z");
@@ -81,5 +81,42 @@ describe("missedSlots", () => {
   test("a clock stepped back before lastSlot repeats nothing", () => {
     const schedule = everySchedule(60_000, 0);
     assert.deepEqual(missedSlots(schedule, 600_000, 300_000, "all", 100), { run: [], missed: [], more: false });
+  });
+});
+
+describe("countSlots", () => {
+  const bounded = boundedSchedule(everySchedule(60_000, 0), T0, T0 + 3_600_000);
+  const counted: Array<[string, Schedule]> = [...schedules, ["every 1m within [T0, T0+1h)", bounded], ["at T0+90s", onceSchedule(T0 + 90_000)]];
+
+  test("equals the slots enumerated one by one; exact by arithmetic where the schedule can count", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...counted), fc.integer({ min: -3_600_000, max: 6 * 3_600_000 }), fc.integer({ min: 0, max: 6 * 3_600_000 }), ([, schedule], offset, length) => {
+        const after = T0 + offset;
+        const atOrBefore = after + length;
+        const expected = scheduleSlots(schedule, after, atOrBefore, 1_000_000).length;
+        assert.deepEqual(countSlots(schedule, after, atOrBefore, 1_000_000), { count: expected, exact: true });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("a month of a one-second cron stops at the cap and says so; a month of every 1s is counted", () => {
+    const month = 30 * 86_400_000;
+    assert.deepEqual(countSlots(cronSchedule("* * * * * *", "UTC"), T0, T0 + month, 1_000), { count: 1_000, exact: false });
+    assert.deepEqual(countSlots(everySchedule(1_000, 0), T0, T0 + month, 1_000), { count: 30 * 86_400, exact: true });
+  });
+});
+
+describe("cron schedules are shared and remember their answers", () => {
+  test("the same expression and zone give one schedule; answers are the same as a fresh walk", () => {
+    const first = cronSchedule("*/5 * * * * *", "Europe/Berlin");
+    assert.equal(cronSchedule("*/5  * * * * *", "Europe/Berlin"), first, "whitespace does not make another schedule");
+    assert.notEqual(cronSchedule("*/5 * * * * *", "UTC"), first);
+    const fresh = rememberLast({ next: (after) => first.next(after), prev: (at) => first.prev(at) }, 1);
+    for (let at = T0; at < T0 + 60_000; at += 1_234) {
+      assert.equal(first.next(at), fresh.next(at));
+      assert.equal(first.next(at), fresh.next(at), "asked again: the remembered answer");
+      assert.equal(first.prev(at), fresh.prev(at));
+    }
   });
 });

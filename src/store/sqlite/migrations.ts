@@ -159,8 +159,32 @@ CREATE TABLE slots (
 );
 `;
 
+// Slots that did not run (SPEC §2 catchup: each emits a `missed` event). One
+// row per trigger per look, however many slots it covers: a month of downtime
+// under `every: 1s` is one row with a count, not millions. Missed slots are no
+// longer written to `slots` (schedules.last_slot already covers them).
+const missedSlots = `
+CREATE TABLE missed (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  namespace    TEXT NOT NULL,
+  pipeline     TEXT NOT NULL,
+  trigger_key  TEXT NOT NULL,
+  detected_at  INTEGER NOT NULL,
+  count        INTEGER NOT NULL CHECK (count > 0),
+  count_exact  INTEGER NOT NULL CHECK (count_exact IN (0, 1)),
+  first_slot   INTEGER NOT NULL,
+  last_slot    INTEGER NOT NULL,
+  slots        TEXT NOT NULL,
+  reason       TEXT NOT NULL,
+  run_id       TEXT REFERENCES runs (id) ON DELETE SET NULL
+);
+CREATE INDEX missed_by_pipeline ON missed (namespace, pipeline, seq DESC);
+CREATE INDEX missed_by_run ON missed (run_id) WHERE run_id IS NOT NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
   { version: 3, name: "schedules_slots", sql: schedulesAndSlots },
+  { version: 4, name: "missed", sql: missedSlots },
 ];

@@ -15,6 +15,7 @@ import * as tokens from "./sql/tokens.js";
 import * as audit from "./sql/audit.js";
 import { applyNamespace } from "./sql/applyNamespace.js";
 import * as schedules from "./sql/schedules.js";
+import * as missed from "./sql/missed.js";
 
 /**
  * Opens (creating the file and its folder if missing) a SQLite store.
@@ -38,8 +39,8 @@ export function openSqliteStore(file: string): Store {
 
     ensureSchedule: async (namespace, pipeline, triggerKey, anchor) =>
       conn.writeTransaction(() => schedules.ensureSchedule(conn, namespace, pipeline, triggerKey, anchor)),
-    claimSlots: async (namespace, pipeline, triggerKey, claims, at) =>
-      conn.writeTransaction(() => schedules.claimSlots(conn, namespace, pipeline, triggerKey, claims, at)),
+    claimSlots: async (claims, at) => conn.writeTransaction(() => schedules.claimSlots(conn, claims, at)),
+    listMissed: async (query) => missed.listMissed(conn, query),
     listSchedules: async (namespace) => schedules.listSchedules(conn, namespace),
 
     createRun: async (run, event) =>
