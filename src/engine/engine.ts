@@ -16,11 +16,12 @@ import { applyDefinitions } from "./apply.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { LogTailer } from "./log-tail.js";
 import { LockTable } from "./locks.js";
-import { latestAttempts } from "./task-row.js";
+import { endedRow, latestAttempts } from "./task-row.js";
+import { attemptId } from "./attempt.js";
 import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { Reattacher, type AttemptKeeper } from "./recover.js";
-import { resumePoint, type ResumePoint } from "./resume.js";
+import { resumePoint, type Reattached, type ResumePoint } from "./resume.js";
 import { RunController } from "./run-controller.js";
 import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
@@ -183,7 +184,9 @@ export class Engine implements EngineService {
     for (const run of stale) {
       const prepared = await prepareStoredRun(run, await this.baseDirOf(run.namespace), this.options.environment ?? process.env).catch((error: Error) => error);
       if (prepared instanceof Error) {
-        await this.interrupt(run, `the engine stopped while this run was in progress, and it cannot go on: ${prepared.message}`);
+        // Its attempts are claimed all the same: a result that came in while the engine was down is recorded, not dropped.
+        const attempts = await reattacher.attemptsOf(run.id, (await store.getRun(run.id))?.tasks ?? []);
+        await this.interrupt(run, `the engine stopped while this run was in progress, and it cannot go on: ${prepared.message}`, attempts);
         counts.interrupted++;
       } else if (run.state === "queued") {
         prepared.lockCapacities = await this.lockCapacities(run.namespace);
@@ -214,19 +217,43 @@ export class Engine implements EngineService {
     }
   }
 
-  private async interrupt(run: RunRow, reason: string): Promise<void> {
+  /**
+   * Ends a run that cannot go on. Of its attempts that were running: one that
+   * ended meanwhile is recorded with its real result; one still running is
+   * stopped (nothing would read its outputs) and marked interrupted; the rest
+   * are interrupted.
+   */
+  private async interrupt(run: RunRow, reason: string, attempts: ReadonlyMap<string, Reattached> = new Map()): Promise<void> {
     const stored = await this.options.store.getRun(run.id);
     const now = this.now();
+    const acks: string[] = [];
     const changes = (stored?.tasks ?? [])
       .filter((task) => task.state === "running" || task.state === "pending")
-      .map((task) => ({
-        event: { run_id: run.id, ts: now, type: "task.interrupted", task_path: task.path, attempt: task.attempt, data: { reason } },
-        task: { ...task, state: "interrupted" as const, reason, finished_at: now },
-      }));
+      .map((task) => {
+        const how = attempts.get(task.path);
+        const id = attemptId(run.id, task.path, task.attempt);
+        if (how?.kind === "ended") {
+          acks.push(id);
+          const row = endedRow(task, how.report);
+          return { event: { run_id: run.id, ts: now, type: "task.finished", task_path: task.path, attempt: task.attempt, data: { state: row.state, exit_code: row.exit_code, reason: row.reason } }, task: row };
+        }
+        let why = reason;
+        if (how?.kind === "running") {
+          const handle = how.adopt({});
+          handle.cancel(reason);
+          void handle.done.then(() => this.options.supervisor?.ack(id));
+          why = `${reason} (its processes were stopped)`;
+        }
+        return {
+          event: { run_id: run.id, ts: now, type: "task.interrupted", task_path: task.path, attempt: task.attempt, data: { reason: why } },
+          task: { ...task, state: "interrupted" as const, reason: why, finished_at: now },
+        };
+      });
     const events = await this.options.store.write([
       ...changes,
       { event: { run_id: run.id, ts: now, type: "run.finished", task_path: null, attempt: null, data: { state: "interrupted", reason } }, run: { id: run.id, state: "interrupted", reason, finished_at: now } },
     ]);
+    for (const id of acks) this.options.supervisor?.ack(id);
     this.publish(events);
   }
 

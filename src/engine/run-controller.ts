@@ -15,7 +15,7 @@ import { buildAttempt, attemptFiles, attemptId } from "./attempt.js";
 import type { PreparedRun } from "./prepared-run.js";
 import type { Reattached, ResumePoint } from "./resume.js";
 import { addCounts, emptyCounts } from "./rollup.js";
-import { blankTaskRow } from "./task-row.js";
+import { blankTaskRow, endedRow, type AttemptEnding } from "./task-row.js";
 import type { Slots } from "./slots.js";
 
 export interface RunDeps {
@@ -33,7 +33,6 @@ export interface RunDeps {
 }
 
 /** How an attempt ended: an executor's report, or "interrupted" when nobody saw its end. */
-type Ending = Omit<AttemptReport, "state"> & { state: AttemptReport["state"] | "interrupted" };
 
 export type RunChange =
   | { type: "run"; state: RunState; reason: string | null }
@@ -341,23 +340,8 @@ export class RunController {
     };
   }
 
-  private attemptEnded(node: PlannedNode, attempt: number, started: TaskRunRow, report: Ending): void {
-    const final: TaskRunRow = {
-      ...started,
-      state: report.state,
-      exit_code: report.exitCode,
-      signal: report.signal,
-      reason: report.reason,
-      pid: report.pid,
-      started_at: report.pid === null ? started.started_at : report.startedAt,
-      finished_at: report.finishedAt,
-      warnings: report.warnings,
-      errors: report.errors,
-      metrics: report.metrics,
-      outputs: report.outputs,
-      cpu_ms: report.cpuMs ?? null,
-      peak_rss_bytes: report.peakRssBytes ?? null,
-    };
+  private attemptEnded(node: PlannedNode, attempt: number, started: TaskRunRow, report: AttemptEnding): void {
+    const final = endedRow(started, report);
     const retries = node.def.retries;
     const retryable = (report.state === "failed" || report.state === "timed_out" || report.state === "interrupted") && !this.stopReason;
     const willRetry = retryable && retries !== undefined && attempt <= retries.max;
@@ -474,7 +458,7 @@ export class RunController {
 }
 
 /** The end of an attempt nobody saw: the engine and its supervisor both stopped while it ran. */
-function interrupted(row: TaskRunRow, reason: string, pid: number | null, now: number): Ending {
+function interrupted(row: TaskRunRow, reason: string, pid: number | null, now: number): AttemptEnding {
   return { state: "interrupted", exitCode: null, signal: null, reason, pid, startedAt: row.started_at ?? now, finishedAt: now, warnings: 0, errors: 1, metrics: {}, outputs: {}, tail: [] };
 }
 

@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
@@ -170,5 +170,43 @@ pipelines:
     "job's real exit code; next ran after it",
   );
   assert.equal(readFileSync(join(data, "ledger"), "utf8"), "job 1\nnext 1\n");
+  await stopEngine(restarted);
+});
+
+test("a run that cannot go on after a restart keeps the results that came in meanwhile, and its still-running tasks are stopped", async (t) => {
+  const data = tempDir(t);
+  const engine = await startEngine(t, data, ["--parallelism", "4"]);
+  writeFileSync(join(data, ".env"), "GREETING=hi\n");
+  const id = await startRun(
+    data,
+    `namespace: u
+pipelines:
+  broken:
+    env_file: .env
+    tasks:
+      done: { run: '${waiting(data, "done", "down", 5)}' }
+      going: { run: '${waiting(data, "going", "never")}' }
+`,
+    "broken",
+  );
+  await until(() => existsSync(join(data, "done.started")) && existsSync(join(data, "going.started")), "both tasks to start");
+  const goingPid = (JSON.parse(readFileSync(recordsFile(data, id, "going"), "utf8").split("\n")[0]!) as { started: { pid: number } }).started.pid;
+  await killEngine(engine);
+  writeFileSync(join(data, "down"), "");
+  await until(() => hasResult(data, id, "done"), "done's result, written while the engine was down");
+  // The run's env_file is gone: the next engine cannot prepare the run again.
+  rmSync(join(data, ".env"));
+
+  const restarted = await startEngine(t, data, ["--parallelism", "4"]);
+  const shown = (await waitForState(data, id, "interrupted")) as unknown as { state: string; reason: string; tasks: { path: string; state: string; exit_code: number | null; reason: string | null }[] };
+  assert.equal(shown.state, "interrupted");
+  assert.match(shown.reason, /cannot go on/);
+  const byPath = Object.fromEntries(shown.tasks.map((task) => [task.path, task]));
+  assert.equal(byPath.done!.state, "failed", "its real result, recorded");
+  assert.equal(byPath.done!.exit_code, 5);
+  assert.equal(byPath.going!.state, "interrupted");
+  assert.match(byPath.going!.reason ?? "", /its processes were stopped/);
+  await until(() => !alive(goingPid), "the task that could not go on to be stopped");
+  assert.equal((await spire(["logs", id, "done"], { data })).stdout, "done after the gate\n");
   await stopEngine(restarted);
 });

@@ -15,7 +15,7 @@ import type { AttemptReport, LaunchEvents, LaunchSpec, TaskHandle } from "../por
 import { OutputCapture } from "../capture.js";
 import { LogWriter } from "../log-writer.js";
 import { appendRecord } from "../supervisor/attempt-files.js";
-import { formatDuration } from "../format.js";
+import { formatDuration } from "../attempt.js";
 
 export interface HttpRequestSpec {
   method: string;
