@@ -14,6 +14,7 @@ import { VERSION } from "../version.js";
 import { admit } from "./admission.js";
 import { applyDefinitions } from "./apply.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
+import { EventTriggers, outsideWindow, type TriggeredStart } from "./event-triggers.js";
 import { LogTailer } from "./log-tail.js";
 import { LockTable } from "./locks.js";
 import { endedRow, latestAttempts } from "./task-row.js";
@@ -94,6 +95,7 @@ export class Engine implements EngineService {
   private readonly locks = new LockTable();
   private readonly logTailer: LogTailer;
   private readonly scheduler: Scheduler;
+  private readonly eventTriggers: EventTriggers;
 
   constructor(private readonly options: EngineOptions) {
     this.slots = new Slots(options.parallelism);
@@ -109,12 +111,20 @@ export class Engine implements EngineService {
       missed: (missed) => this.bus.publishPipeline({ kind: "missed", missed }),
       warn: (message, details) => this.logger.warn(details, message),
     });
+    this.eventTriggers = new EventTriggers({
+      store: options.store,
+      baseDirOf: (namespace) => this.baseDirOf(namespace),
+      start: (start) => this.startTriggeredRun(start),
+      info: (message, details) => this.logger.info(details, message),
+      warn: (message, details) => this.logger.warn(details, message),
+    });
   }
 
-  /** Starts firing time triggers (after recover()). */
+  /** Starts firing time triggers, and watch and after triggers (after recover()). */
   async startScheduler(): Promise<void> {
     await this.scheduler.refresh();
     this.scheduler.start();
+    await this.eventTriggers.start();
   }
 
   /**
@@ -261,7 +271,7 @@ export class Engine implements EngineService {
 
   async apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet> {
     const change = await applyDefinitions(this.options.store, actor, request, this.now());
-    if (!change.dry_run) await this.scheduler.refresh();
+    if (!change.dry_run) await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh()]);
     return change;
   }
 
@@ -279,13 +289,13 @@ export class Engine implements EngineService {
   async deletePipeline(actor: Actor, namespace: string, name: string): Promise<void> {
     await this.pipelineRow(namespace, name);
     await this.options.store.deletePipeline(namespace, name);
-    await this.scheduler.refresh();
+    await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh()]);
     await this.audit(actor, "pipeline.delete", `${namespace}/${name}`);
   }
 
   async setPaused(actor: Actor, namespace: string, name: string, paused: boolean): Promise<PipelineSummary> {
     if (!(await this.options.store.setPipelinePaused(namespace, name, paused))) throw notFoundPipeline(namespace, name);
-    await this.scheduler.refresh();
+    await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh()]);
     await this.audit(actor, paused ? "pipeline.pause" : "pipeline.resume", `${namespace}/${name}`);
     const row = await this.pipelineRow(namespace, name);
     return this.summarise(namespace, name, row.definition as PipelineDef, row.paused, row.updated_at);
@@ -335,27 +345,41 @@ export class Engine implements EngineService {
   }
 
   async startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject> {
+    const row = await this.pipelineRow(namespace, name);
+    const hook = (row.definition as PipelineDef).triggers.findIndex((trigger) => trigger.kind === "webhook");
+    if (hook < 0) throw new ServiceError("not_found", `${namespace}/${name} has no webhook trigger`, { hint: "add `- webhook: true` to its triggers" });
+    return this.startTriggeredRun({ namespace, name, index: hook, kind: "webhook", actor: "webhook", args });
+  }
+
+  /**
+   * The one way an event trigger (webhook, watch, after) starts a run: the
+   * trigger's own args, then the caller's; refused while the pipeline is
+   * paused or outside the trigger's start/end; then admitted like any run.
+   */
+  private async startTriggeredRun(start: TriggeredStart): Promise<RunObject> {
     this.refuseWhileDraining();
+    const { namespace, name, index, kind } = start;
     const row = await this.pipelineRow(namespace, name);
     const definition = row.definition as PipelineDef;
-    const hook = definition.triggers.findIndex((trigger) => trigger.kind === "webhook");
-    if (hook < 0) throw new ServiceError("not_found", `${namespace}/${name} has no webhook trigger`, { hint: "add `- webhook: true` to its triggers" });
+    const trigger = definition.triggers[index];
+    // The definition may have changed since the event: a trigger that is gone starts nothing.
+    if (trigger?.kind !== kind) throw new ServiceError("conflict", `${namespace}/${name} no longer has this ${kind} trigger`);
     if (row.paused) throw new ServiceError("conflict", `${namespace}/${name} is paused: its triggers do not start runs`, { hint: `spire resume ${namespace}/${name}` });
-    const baseDir = await this.baseDirOf(namespace);
-    const prepared = await this.prepare(() =>
+    const outside = outsideWindow(trigger, this.options.defaultZone ?? systemZone(), this.now());
+    if (outside !== undefined) throw new ServiceError("conflict", `${namespace}/${name} does not start now: ${outside}`);
+    const prepared = await this.prepare(async () =>
       createRun(this.options.store, {
         namespace,
         pipelineName: name,
         pipeline: definition,
-        // The trigger's own args, then what the caller sent.
-        args: { ...(definition.triggers[hook]!.args ?? {}), ...args },
-        trigger: { kind: "webhook", scheduled_at: new Date(this.now()).toISOString(), trigger_key: `${hook}:webhook` },
-        baseDir,
+        args: { ...(trigger.args ?? {}), ...(start.args ?? {}) },
+        trigger: { kind, scheduled_at: new Date(this.now()).toISOString(), trigger_key: `${index}:${kind}`, ...start.details },
+        baseDir: await this.baseDirOf(namespace),
         secretSource: this.options.environment ?? process.env,
         now: this.now(),
       }),
     );
-    await this.options.store.appendAudit({ ts: this.now(), actor: "webhook", action: "run.start", target: `${namespace}/${name}`, details: { run: prepared.run.id } });
+    await this.options.store.appendAudit({ ts: this.now(), actor: start.actor, action: "run.start", target: `${namespace}/${name}`, details: { run: prepared.run.id } });
     return this.admitRun(prepared);
   }
 
@@ -481,6 +505,7 @@ export class Engine implements EngineService {
         this.locks.release(prepared.pipeline.locks);
         const triggerKey = run.trigger.trigger_key;
         if (typeof triggerKey === "string") this.scheduler.finished(run.namespace, run.pipeline, triggerKey, final.finished_at ?? this.now());
+        this.eventTriggers.finished(final);
         this.pump(key);
         if (prepared.pipeline.locks.length > 0) for (const other of this.queues.keys()) if (other !== key) this.pump(other);
       },
@@ -670,6 +695,7 @@ export class Engine implements EngineService {
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
     this.scheduler.stop();
+    await this.eventTriggers.stop();
     for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);
     const all = Promise.all([...this.controllers.values()].map((controller) => controller.done));
     let timer: NodeJS.Timeout | undefined;

@@ -193,6 +193,9 @@ export const taskSchema: z.ZodType<TaskDef, TaskInput> = taskObject
   .transform(normaliseTask)
   .meta({ id: "task", description: "A task: exactly one payload (run, exec, python, node, script, uv, docker, http or group), and how to run it." });
 
+/** `name`, or `namespace/name` (names cannot hold a '/'). */
+const AFTER_PIPELINE_PATTERN = new RegExp(`^(?:${NAME_PATTERN.source.slice(1, -1)}/)?${NAME_PATTERN.source.slice(1, -1)}$`);
+
 export const TRIGGER_KEYS = ["cron", "every", "at", "watch", "webhook", "after"] as const;
 export type TriggerKind = (typeof TRIGGER_KEYS)[number];
 
@@ -202,12 +205,29 @@ const triggerObject = z.strictObject({
   after_finish: z.boolean().optional().meta({ description: "With every: wait this long after the previous run finished." }),
   align: z.boolean().optional().meta({ description: "With every: fire on multiples of the interval on the clock." }),
   at: z.string().optional().meta({ description: "Once, at this ISO 8601 time." }),
-  watch: z.union([z.string(), z.array(z.string()).min(1)]).optional().meta({ description: "Files or folders to watch." }),
-  debounce: duration.optional(),
+  watch: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .meta({
+      description:
+        "Files or folders to watch (folders with everything below them), relative to the definitions file's folder. A path that does not exist yet is picked up when it appears. The run's trigger lists the changed paths.",
+    }),
+  debounce: duration
+    .optional()
+    .meta({ description: "With watch: a burst of changes starts one run, once no change came for this long (a duration such as 500ms or 2s; default 500ms)." }),
   webhook: z.literal(true).optional(),
   after: z
-    .strictObject({ pipeline: z.string().min(1), status: z.enum(["success", "failure", "any"]).default("success") })
-    .optional(),
+    .strictObject({
+      pipeline: z.string().regex(AFTER_PIPELINE_PATTERN, { message: "a pipeline name, or namespace/pipeline for one in another namespace" }).meta({
+        description: "The pipeline whose runs are followed: a name in this namespace, or namespace/name.",
+      }),
+      status: z.enum(["success", "failure", "any"]).default("success").meta({
+        description:
+          "success: it succeeded; failure: it failed or was interrupted; any: either. Canceled and skipped runs start nothing. Chains of after triggers stop after 32 runs in a row.",
+      }),
+    })
+    .optional()
+    .meta({ description: "Start when another pipeline's run finished with this status." }),
   timezone: z.string().optional().meta({ description: "IANA time zone; default: the engine's local zone." }),
   args: stringMap.optional(),
   start: z.string().optional(),
@@ -234,6 +254,9 @@ export const triggerSchema = triggerObject.transform((trigger, ctx): TriggerDef 
   }
   if (trigger.after_finish !== undefined && trigger.every === undefined) {
     ctx.addIssue({ code: "custom", message: "after_finish applies to every", path: ["after_finish"] });
+  }
+  if (trigger.debounce !== undefined && trigger.watch === undefined) {
+    ctx.addIssue({ code: "custom", message: "debounce applies to watch; for runs that wait and coalesce, put debounce on the pipeline", path: ["debounce"] });
   }
   return { ...trigger, kind: present[0] ?? "cron" };
 });
