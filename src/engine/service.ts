@@ -8,6 +8,7 @@ import type { PipelineDef } from "../spec/schema.js";
 import type { LogLine, LogStream } from "../exec/port.js";
 import type { EventRow, NamespaceRow, RunState } from "../store/port.js";
 import type { RunObject } from "./run-object.js";
+import type { MissedObject } from "./missed-object.js";
 
 export type Scope = "read" | "run" | "admin";
 
@@ -157,6 +158,8 @@ export interface EngineService {
   getPipeline(namespace: string, name: string): Promise<PipelineDetail>;
   deletePipeline(actor: Actor, namespace: string, name: string): Promise<void>;
   setPaused(actor: Actor, namespace: string, name: string, paused: boolean): Promise<PipelineSummary>;
+  /** Slots of the pipeline's time triggers that did not run, newest first. */
+  listMissed(namespace: string, name: string, query: { limit: number; before?: number }): Promise<{ missed: MissedObject[]; next_cursor: number | null }>;
 
   /** 201 with the run; ServiceError queue_full (409) or invalid_args (422). */
   startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject>;

@@ -3,49 +3,13 @@
  * exactly one run per slot, nothing early, catch-up after downtime by
  * backdating the schedule's anchor (as if the engine had been down).
  */
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { Engine } from "../../src/engine/engine.js";
-import { LocalExecutor } from "../../src/exec/local-executor.js";
-import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import type { Store } from "../../src/store/port.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
-import { tempDir } from "../helpers/tmp.js";
+import { admin, engineWith, finishedRuns } from "./scheduler-harness.js";
 
 checkNoLeftoverProcesses();
-
-const admin = { name: "test", scope: "admin" as const };
-
-async function engineWith(t: TestContext, yaml: string, before?: (store: Store) => Promise<void>): Promise<{ engine: Engine; store: Store }> {
-  const dir = tempDir(t);
-  const store = openSqliteStore(join(dir, "spire.db"));
-  await store.init();
-  const executor = new LocalExecutor();
-  const engine = new Engine({ store, executor, dataDir: dir, parallelism: 4, defaultZone: "UTC" });
-  t.after(async () => {
-    await engine.drain(0);
-    await executor.shutdown();
-    await store.close();
-  });
-  await before?.(store);
-  await engine.apply(admin, { text: yaml, namespace: "s", prune: false, dryRun: false });
-  await engine.startScheduler();
-  return { engine, store };
-}
-
-/** Resolves when `count` runs of the namespace have finished (awaits the engine's own events). */
-function finishedRuns(engine: Engine, count: number): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const stop = engine.subscribe(null, (event) => {
-      if (event.kind === "event" && event.event.type === "run.finished" && ++seen === count) {
-        stop();
-        resolve();
-      }
-    });
-  });
-}
 
 test("every: 100ms starts one run per slot, never before its slot", async (t) => {
   const { engine, store } = await engineWith(t, `pipelines:\n  tick:\n    triggers: [{ every: 100ms }]\n    concurrency: 5\n    tasks:\n      t: { run: "true" }\n`);

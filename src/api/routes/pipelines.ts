@@ -1,7 +1,7 @@
 /** Definitions in (apply), pipelines out, and runs started from a pipeline. */
 import { z } from "zod";
 import { ApiError } from "../errors.js";
-import { flag, nameParam } from "../params.js";
+import { flag, nameParam, wholeNumber } from "../params.js";
 import { route } from "../route.js";
 import { changeSet, pipelineDetail, pipelineSummary, runObject } from "../schemas.js";
 
@@ -132,4 +132,45 @@ function pauseRoute(paused: boolean) {
   });
 }
 
-export const pipelineRoutes = [apply, list, get, remove, startRun, pauseRoute(true), pauseRoute(false)];
+const isoTime = z.string().meta({ format: "date-time" });
+
+const missedPage = z
+  .object({
+    missed: z.array(
+      z.object({
+        seq: z.number().int(),
+        namespace: z.string(),
+        pipeline: z.string(),
+        trigger_key: z.string().meta({ description: "The trigger: its index in `triggers` and its kind, such as 0:cron." }),
+        detected_at: isoTime,
+        count: z.number().int().meta({ description: "How many slots did not run (at least this many when count_exact is false)." }),
+        count_exact: z.boolean(),
+        first_slot: isoTime,
+        last_slot: isoTime,
+        slots: z.array(isoTime).meta({ description: "Up to 100 of them, the newest, oldest first." }),
+        reason: z.string(),
+        run_id: z.string().nullable().meta({ description: "The run the same catch-up started (catchup: latest or all)." }),
+      }),
+    ),
+    next_cursor: z.number().int().nullable(),
+  })
+  .meta({ id: "MissedPage" });
+
+const missed = route({
+  method: "GET",
+  path: "/pipelines/{ns}/{name}/missed",
+  scope: "read",
+  tag: "pipelines",
+  summary: "Slots of the pipeline's time triggers that did not run (engine down, machine asleep, catchup policy), newest first: one record per trigger per look, with a count.",
+  params: pipelineParams,
+  query: z.strictObject({
+    limit: wholeNumber(1, 1000).default(100),
+    before: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional().meta({ description: "next_cursor of the previous page." }),
+  }),
+  responses: [{ status: 200, description: "One page of missed records.", schema: missedPage }, { status: 404, description: "No such pipeline." }],
+  async handler({ params, query, deps }) {
+    return deps.service.listMissed(params.ns, params.name, { limit: query.limit, ...(query.before !== undefined ? { before: query.before } : {}) });
+  },
+});
+
+export const pipelineRoutes = [apply, list, get, remove, startRun, pauseRoute(true), pauseRoute(false), missed];

@@ -3,6 +3,7 @@ import pc from "picocolors";
 import { toRunObject, planOfRun, type RunObject, type TaskObject } from "../../engine/run-object.js";
 import type { MetricAggregate } from "../../exec/port.js";
 import type { Plan, PlannedNode } from "../../plan/types.js";
+import type { MissedRow } from "../../store/port.js";
 import { openStore, resolveRunId } from "../context.js";
 import { ICONS, bytes, duration, paint } from "../render/format.js";
 
@@ -13,17 +14,20 @@ export async function showCommand(given: string, options: { json?: boolean; data
     const stored = (await store.getRun(id))!;
     const plan = planOfRun(stored.run);
     const object = toRunObject(stored.run, stored.tasks, plan);
-    process.stdout.write(options.json ? `${JSON.stringify(object, null, 2)}\n` : renderRun(object, plan));
+    // Slots that the same catch-up did not run, such as the older ones under `catchup: latest`.
+    const missed = options.json ? [] : await store.listMissed({ run_id: id, limit: 5 });
+    process.stdout.write(options.json ? `${JSON.stringify(object, null, 2)}\n` : renderRun(object, plan, missed));
   } finally {
     await store.close();
   }
 }
 
-export function renderRun(run: RunObject, plan: Plan | undefined): string {
+export function renderRun(run: RunObject, plan: Plan | undefined, missed: MissedRow[] = []): string {
   const out: string[] = [];
   out.push(`${paint(run.state, `${ICONS[run.state]} ${run.state}`)}  ${pc.bold(`${run.namespace}/${run.pipeline}`)}  ${pc.dim(run.id)}`);
   const trigger = run.trigger.scheduled_at ? `${run.trigger.kind} (slot ${run.trigger.scheduled_at})` : run.trigger.kind;
   out.push(pc.dim(`trigger ${trigger} · created ${run.created_at}${run.duration_ms !== null ? ` · took ${duration(run.duration_ms)}` : ""}`));
+  out.push(...missed.map(missedLine));
   if (Object.keys(run.args).length) out.push(pc.dim(`args ${Object.entries(run.args).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(" ")}`));
   if (run.reason) out.push(`reason: ${run.reason}`);
   if (run.warnings || run.errors) out.push(`${run.warnings} warnings, ${run.errors} errors`);
@@ -40,6 +44,12 @@ export function renderRun(run: RunObject, plan: Plan | undefined): string {
   }
   if (!plan) for (const task of run.tasks) out.push(...taskLines(task, task.path, ""));
   return out.join("\n") + "\n";
+}
+
+function missedLine(record: MissedRow): string {
+  const count = `${record.count_exact ? "" : "at least "}${record.count} slot${record.count === 1 ? "" : "s"}`;
+  const when = record.count === 1 ? new Date(record.first_slot).toISOString() : `${new Date(record.first_slot).toISOString()} … ${new Date(record.last_slot).toISOString()}`;
+  return pc.yellow(`missed before this run: ${count} (${when}): ${record.reason}`);
 }
 
 function depthOf(node: PlannedNode, plan: Plan): number {
