@@ -57,6 +57,10 @@ export interface RunObject {
   warnings: number;
   errors: number;
   metrics: Record<string, MetricAggregate>;
+  /** CPU of every attempt of every task, summed; null when none was measured. */
+  cpu_ms: number | null;
+  /** The highest peak RSS of any one attempt (tasks that ran side by side may together have used more); null when none was measured. */
+  peak_rss_bytes: number | null;
   tasks: TaskObject[];
   groups: GroupObject[];
 }
@@ -90,7 +94,17 @@ export function toRunObject(run: RunRow, taskRows: TaskRunRow[], plan: Plan | un
     groups.push({ path: node.path, type: node.type, state: nodeState(plan!, states, node.path), ...counts });
   }
   const counts: Counts = { warnings: run.warnings, errors: run.errors, metrics: run.metrics };
-  return { ...toRunSummary(run), args: run.args, partition: run.partition, ...counts, tasks, groups };
+  return { ...toRunSummary(run), args: run.args, partition: run.partition, ...counts, ...resourceTotals(taskRows), tasks, groups };
+}
+
+function resourceTotals(taskRows: readonly TaskRunRow[]): Pick<RunObject, "cpu_ms" | "peak_rss_bytes"> {
+  let cpu: number | null = null;
+  let peak: number | null = null;
+  for (const row of taskRows) {
+    if (row.cpu_ms !== null) cpu = (cpu ?? 0) + row.cpu_ms;
+    if (row.peak_rss_bytes !== null) peak = Math.max(peak ?? 0, row.peak_rss_bytes);
+  }
+  return { cpu_ms: cpu, peak_rss_bytes: peak };
 }
 
 function taskObject(path: string, row: TaskRunRow | undefined, plan: Plan | undefined): TaskObject {

@@ -3,7 +3,7 @@
  * is left.
  *
  *   spawn ──▶ running ──(exits on its own)──▶ SIGKILL what is left of the group
- *                 └──(timeout / cancel)──▶ SIGTERM group and escapees ── grace ──▶ SIGKILL
+ *                 └──(timeout / cancel / over a limit)──▶ SIGTERM group and escapees ── grace ──▶ SIGKILL
  *   then: group gone + pipes closed ──▶ read SPIRE_OUTPUT ──▶ log flushed ──▶ done
  *
  * Invariant: once the group has been seen empty, its number is never
@@ -18,6 +18,10 @@ import { LogWriter } from "./log-writer.js";
 import type { LingerWatch, Lingerer } from "./linger-watch.js";
 import { readOutputFile } from "./output-file.js";
 import { explainSpawnError } from "./spawn-errors.js";
+import { formatDuration } from "./format.js";
+import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
+import { hasLimits, limitExceeded } from "./resources/limits.js";
+import type { TreeUsage } from "./resources/port.js";
 import { descendantsOf, groupAlive, processesWithEnv, readProcTable, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
 
 /** After the leader exited and the group was killed, pipes still open this long mean an escaped holder. */
@@ -27,13 +31,7 @@ const LINGER_GIVE_UP_MS = 5_000;
 /** How long SIGKILLed members may take to vanish before we stop waiting (a process stuck in the kernel). */
 const KILL_WAIT_MS = 10_000;
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(3))}s`;
-  const total = Math.round(ms / 1000);
-  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  return `${h > 0 ? `${h}h` : ""}${m > 0 ? `${m}m` : ""}${s > 0 ? `${s}s` : ""}`;
-}
+export { formatDuration };
 
 /**
  * Every process of an attempt inherits this variable, with a value unique to
@@ -58,7 +56,7 @@ export class Attempt implements TaskHandle, Lingerer {
   #pid: number | null = null;
   #startedAt = Date.now();
   #exit: { code: number | null; signal: NodeJS.Signals | null; at: number } | undefined;
-  #ending: { state: Extract<AttemptEnd, "timed_out" | "canceled">; reason: string } | undefined;
+  #ending: { state: Extract<AttemptEnd, "timed_out" | "canceled" | "failed">; reason: string } | undefined;
   #groupGone = false;
   #groupGoneAt = 0;
   #escaped: ProcInfo[] = [];
@@ -71,10 +69,16 @@ export class Attempt implements TaskHandle, Lingerer {
   #rescuing = false;
   #gaveUp = false;
   #settled = false;
+  readonly #monitor: ResourceMonitor | undefined;
+  #usage: Tracker | undefined;
 
-  /** `execId`: the value of SPIRE_EXEC_ID for this attempt, unique among all attempts anywhere. */
-  constructor(spec: LaunchSpec, events: LaunchEvents, watch: LingerWatch, execId: string) {
+  /**
+   * `execId`: the value of SPIRE_EXEC_ID for this attempt, unique among all attempts anywhere.
+   * `monitor`: samples CPU and memory of its process tree (none: no figures, no limits).
+   */
+  constructor(spec: LaunchSpec, events: LaunchEvents, watch: LingerWatch, execId: string, monitor?: ResourceMonitor) {
     this.id = spec.id;
+    this.#monitor = monitor;
     this.#spec = spec;
     this.#events = events;
     this.#watch = watch;
@@ -101,6 +105,8 @@ export class Attempt implements TaskHandle, Lingerer {
       return;
     }
     this.#pid = child.pid;
+    const limited = hasLimits(this.#spec.limits);
+    this.#usage = this.#monitor?.track({ pgid: child.pid, execEntry: this.execEntry, limited, onSample: (usage) => this.#checkLimits(usage) });
     child.on("error", () => undefined); // only spawn errors are emitted without child.kill(), handled above
     // A pid means the process exists; tell after launch() has returned its handle.
     const pid = child.pid;
@@ -152,6 +158,7 @@ export class Attempt implements TaskHandle, Lingerer {
   #leaderExited(code: number | null, signal: NodeJS.Signals | null): void {
     this.#exit = { code, signal, at: Date.now() };
     clearTimeout(this.#timeoutTimer);
+    this.#usage?.leaderExited(); // reads what is left of the tree before the SIGKILL below
     // Background children left in the group are killed now, in the same tick as
     // the exit: the group number is certainly still ours (see the invariant above).
     if (this.#ending === undefined && !signalGroup(this.#pid!, "SIGKILL")) this.#markGroupGone();
@@ -159,13 +166,18 @@ export class Attempt implements TaskHandle, Lingerer {
     void this.#finish();
   }
 
-  #terminate(state: "timed_out" | "canceled", reason: string): void {
+  #terminate(state: "timed_out" | "canceled" | "failed", reason: string): void {
     if (this.#ending !== undefined || this.#exit !== undefined || this.#pid === null) return;
     this.#ending = { state, reason };
     clearTimeout(this.#timeoutTimer);
     void this.#signalAll("SIGTERM").then(() => {
       this.#graceTimer = setTimeout(() => void this.#signalAll("SIGKILL"), this.#spec.killGraceMs);
     });
+  }
+
+  #checkLimits(usage: TreeUsage): void {
+    const reason = limitExceeded(this.#spec.limits, usage);
+    if (reason !== undefined) this.#terminate("failed", reason);
   }
 
   /** Signals the group and every descendant that left it (found before signalling, while the tree is intact). */
@@ -233,7 +245,7 @@ export class Attempt implements TaskHandle, Lingerer {
       for (const problem of problems) this.#capture.note("stderr", `spire: SPIRE_OUTPUT ${problem}`);
       this.#capture.warnings += problems.length;
       const fileOutputs = Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, this.#capture.mask(value)]));
-      await this.#writer.close();
+      await Promise.all([this.#writer.close(), this.#usage?.measured]);
       this.#settle(this.#endReport({ ...this.#capture.markerOutputs, ...fileOutputs }));
     } catch (error) {
       await this.#writer.close().catch(() => undefined);
@@ -284,7 +296,13 @@ export class Attempt implements TaskHandle, Lingerer {
       metrics: this.#capture.metrics.toRecord(),
       outputs: { ...this.#capture.markerOutputs },
       tail: this.#capture.tail(),
+      ...this.#usageFigures(),
     };
+  }
+
+  /** Ends the sampling; the figures when something was measured. */
+  #usageFigures(): Pick<AttemptReport, "cpuMs" | "peakRssBytes"> {
+    return this.#usage === undefined ? {} : (this.#monitor?.untrack(this.#usage) ?? {});
   }
 
   async #failToStart(error: unknown, why?: string): Promise<void> {
@@ -299,6 +317,7 @@ export class Attempt implements TaskHandle, Lingerer {
   #settle(report: AttemptReport): void {
     if (this.#settled) return;
     this.#settled = true;
+    if (this.#usage !== undefined) this.#monitor?.untrack(this.#usage);
     clearTimeout(this.#timeoutTimer);
     clearTimeout(this.#graceTimer);
     this.#watch.unwatch(this);

@@ -12,6 +12,12 @@ import type { AttemptReport, Executor, LaunchEvents, LaunchSpec, TaskHandle } fr
 import { Attempt, EXEC_ID_VARIABLE } from "./attempt.js";
 import { LingerWatch } from "./linger-watch.js";
 import { StraySweep } from "./stray-sweep.js";
+import { ResourceMonitor } from "./resources/monitor.js";
+
+export interface LocalExecutorOptions {
+  /** Sample CPU and memory of each attempt's process tree (and enforce LaunchSpec.limits). On by default; off only to measure what sampling costs. */
+  resources?: boolean;
+}
 
 export class LocalExecutor implements Executor {
   readonly #running = new Map<string, Attempt>();
@@ -19,12 +25,17 @@ export class LocalExecutor implements Executor {
   /** Distinguishes this executor's attempts from every other's (other engines, other test files). */
   readonly #idPrefix = `${randomBytes(4).toString("hex")}.`;
   readonly #straySweep = new StraySweep(`${EXEC_ID_VARIABLE}=${this.#idPrefix}`, (entry) => this.#running.has(entry));
+  readonly #monitor: ResourceMonitor | undefined;
   #counter = 0;
   #shutdownReason: string | undefined;
 
+  constructor(options: LocalExecutorOptions = {}) {
+    this.#monitor = options.resources === false ? undefined : new ResourceMonitor();
+  }
+
   /** Starts one attempt. Never throws: a command that cannot start ends as a failed attempt. */
   launch(spec: LaunchSpec, events: LaunchEvents = {}): TaskHandle {
-    const attempt = new Attempt(spec, events, this.#lingerWatch, `${this.#idPrefix}${++this.#counter}:${spec.id}`);
+    const attempt = new Attempt(spec, events, this.#lingerWatch, `${this.#idPrefix}${++this.#counter}:${spec.id}`, this.#monitor);
     if (this.#shutdownReason !== undefined) {
       attempt.refuse(this.#shutdownReason);
       return attempt;

@@ -8,6 +8,7 @@
  * A process is identified by pid and start time, because pids are reused.
  * On other systems only the group is signalled.
  */
+import { closeSync, openSync, readdirSync, readSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 
 export const HAS_PROC = process.platform === "linux";
@@ -24,12 +25,17 @@ export interface ProcInfo {
 
 /** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields are read after the last ')'. */
 export function parseProcStat(text: string): ProcInfo | undefined {
+  return parseProcStatFields(text)?.info;
+}
+
+/** ProcInfo and the raw fields after the command name (field 3 of proc(5) is fields[0]). */
+export function parseProcStatFields(text: string): ProcStat | undefined {
   const close = text.lastIndexOf(")");
   if (close < 0) return undefined;
   const fields = text.slice(close + 2).split(" ");
   const pid = Number(text.slice(0, text.indexOf(" ")));
   if (fields.length < 20 || !Number.isInteger(pid)) return undefined;
-  return { pid, state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19]! };
+  return { info: { pid, state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19]! }, fields };
 }
 
 async function readProc(pid: number): Promise<ProcInfo | undefined> {
@@ -51,15 +57,81 @@ export async function readProcTable(): Promise<ProcInfo[]> {
   return infos.filter((info): info is ProcInfo => info !== undefined);
 }
 
+const statBuffer = Buffer.alloc(4096);
+
+export interface ProcStat {
+  info: ProcInfo;
+  /** The raw fields after the command name, for readers that need more of the line (CPU times). */
+  fields: string[];
+}
+
+/** Everything is read again after this long, so that a reused pid cannot pass for the process it replaced (that would take pid_max spawns in between). */
+const FULL_READ_AFTER_MS = 1_000;
+
+/**
+ * The process table for a sampler that reads it several times a second.
+ * Read synchronously into one reused buffer (about 10 µs a process here,
+ * against about 90 µs of thread-pool work for an asynchronous readFile),
+ * and incrementally: a process's stat is read when its pid first appears,
+ * then only when the caller asks for it. What is kept of the others may be
+ * stale, which does not matter for finding a task's tree: no process outside
+ * a tree ever joins it (a task is its own session, so no outsider can enter
+ * its group, and re-parenting only goes to init or a subreaper); what is in
+ * a tree, the caller asks to refresh.
+ */
+export class ProcStatTable {
+  #entries = new Map<number, ProcStat>();
+  #fullReadAt = -Infinity;
+
+  /** Every process; those in `refresh` (and new ones) read now. */
+  read(refresh: ReadonlySet<number>, now = Date.now()): ProcStat[] {
+    if (!HAS_PROC) return [];
+    const full = now - this.#fullReadAt > FULL_READ_AFTER_MS;
+    if (full) this.#fullReadAt = now;
+    const next = new Map<number, ProcStat>();
+    for (const entry of readdirSync("/proc")) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid) || pid <= 0) continue;
+      const kept = full || refresh.has(pid) ? undefined : this.#entries.get(pid);
+      const stat = kept ?? readProcStatSync(pid);
+      if (stat !== undefined) next.set(pid, stat);
+    }
+    this.#entries = next;
+    return [...next.values()];
+  }
+}
+
+function readProcStatSync(pid: number): ProcStat | undefined {
+  const text = readSmallFileSync(`/proc/${pid}/stat`);
+  return text === undefined ? undefined : parseProcStatFields(text);
+}
+
+/** A /proc file of at most 4 KiB, or undefined when the process is gone (or not ours to read). */
+export function readSmallFileSync(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    return statBuffer.toString("latin1", 0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Every live descendant of `pid`, by parent links. */
-export function descendantsOf(table: readonly ProcInfo[], pid: number): ProcInfo[] {
-  const children = new Map<number, ProcInfo[]>();
+export function descendantsOf<T extends ProcInfo>(table: readonly T[], pid: number): T[] {
+  const children = new Map<number, T[]>();
   for (const info of table) {
     const siblings = children.get(info.ppid);
     if (siblings === undefined) children.set(info.ppid, [info]);
     else siblings.push(info);
   }
-  const found: ProcInfo[] = [];
+  const found: T[] = [];
   const queue = [pid];
   for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
     for (const child of children.get(next) ?? []) {

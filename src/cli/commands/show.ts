@@ -31,6 +31,8 @@ export function renderRun(run: RunObject, plan: Plan | undefined, missed: Missed
   if (Object.keys(run.args).length) out.push(pc.dim(`args ${Object.entries(run.args).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(" ")}`));
   if (run.reason) out.push(`reason: ${run.reason}`);
   if (run.warnings || run.errors) out.push(`${run.warnings} warnings, ${run.errors} errors`);
+  const resources = [run.cpu_ms !== null ? `cpu ${duration(run.cpu_ms)} (all attempts)` : "", run.peak_rss_bytes !== null ? `peak mem ${bytes(run.peak_rss_bytes)}` : ""].filter(Boolean);
+  if (resources.length) out.push(pc.dim(resources.join(" · ")));
   out.push(...metricLines(run.metrics, ""));
   out.push("");
   const groups = new Map(run.groups.map((group) => [group.path, group]));

@@ -87,6 +87,10 @@ export function launchSpecProblem(spec: unknown): string | undefined {
   if (!isOptional(spec.timeoutMs, isNonNegative)) return "spec.timeoutMs must be a number ≥ 0";
   if (!isStringArray(spec.secrets)) return "spec.secrets must be an array of strings";
   if (!isOptional(spec.warnPattern, isString) || !isOptional(spec.errorPattern, isString)) return "spec.warnPattern and spec.errorPattern must be strings";
+  const { limits } = spec;
+  if (!isOptional(limits, (value) => isRecord(value) && isOptional(value.memoryBytes, isNonNegative) && isOptional(value.cpuTimeMs, isNonNegative))) {
+    return "spec.limits must be { memoryBytes?, cpuTimeMs? } with numbers ≥ 0";
+  }
   return undefined;
 }
 

@@ -1,0 +1,214 @@
+/**
+ * Samples the process trees of running attempts: one timer and one read of
+ * the process table for all of them, so that many long tasks cost one scan
+ * per tick, and a task shorter than the first sample costs no scan at all
+ * (its figures come from the reap meter).
+ *
+ * Each attempt is sampled 10 ms after its spawn, then at growing intervals
+ * up to 250 ms (100 ms when it has limits: a runaway allocation is caught
+ * sooner). Attempts due within half their interval are sampled together,
+ * so their phases converge onto shared ticks.
+ *
+ * The tree of an attempt: its process group, everything descended from a
+ * member (by parent links: setsid/setpgid children), members seen before
+ * wherever they moved, and, every few seconds, processes carrying its
+ * SPIRE_EXEC_ID entry (what was re-parented to init before we saw it).
+ */
+import { descendantsOf, processesWithEnvPrefix, signalGroup, type ProcInfo } from "../process-tree.js";
+import { probeForThisSystem, reapMeterOfThisProcess } from "./system.js";
+import type { ProcessCpu, TreeUsage, UsageProbe } from "./port.js";
+import type { ReapMeter } from "./reap-meter.js";
+import { TreeAccount, type Member } from "./tree-account.js";
+
+const FIRST_SAMPLE_MS = 10;
+const MAX_INTERVAL_MS = 250;
+const MAX_INTERVAL_WITH_LIMITS_MS = 100;
+/** Scanning every environment costs several ms: only for attempts older than this, and this often. */
+const ENV_SCAN_AFTER_MS = 1_000;
+const ENV_SCAN_EVERY_MS = 5_000;
+
+export interface TrackOptions {
+  /** The leader's pid, which is also the group's id. */
+  pgid: number;
+  /** "SPIRE_EXEC_ID=…" of the attempt. */
+  execEntry: string;
+  /** Limits apply: sample more often. */
+  limited: boolean;
+  /** After each sample (not after the final figure): where limits are checked. */
+  onSample(usage: TreeUsage): void;
+}
+
+/** The processes of `tree` found in `table`: its group (unless gone), members seen before, marked ones, and all their descendants. */
+export function membersOf<T extends ProcInfo>(table: readonly T[], tree: { pgid: number | undefined; known: Iterable<ProcInfo>; marked: ReadonlySet<number> }): T[] {
+  const knownKeys = new Set([...tree.known].map((info) => `${info.pid}/${info.startTime}`));
+  const found = new Map<string, T>();
+  const add = (info: T) => found.set(`${info.pid}/${info.startTime}`, info);
+  for (const info of table) {
+    if (info.pgid === tree.pgid || tree.marked.has(info.pid) || knownKeys.has(`${info.pid}/${info.startTime}`)) add(info);
+  }
+  for (const root of [...found.values()]) for (const info of descendantsOf(table, root.pid)) add(info);
+  return [...found.values()];
+}
+
+export class Tracker {
+  readonly account: TreeAccount;
+  /** Resolves once the leader's final CPU figure is in (at once when the leader has not exited yet). */
+  measured: Promise<void> = Promise.resolve();
+  readonly #options: TrackOptions;
+  readonly #monitor: ResourceMonitor;
+  #interval = FIRST_SAMPLE_MS;
+  dueAt: number;
+  envDueAt: number;
+  #lastSampleAt: number;
+  #groupGone = false;
+  /** Nothing left to sample: the leader is gone and nothing of its tree is known to run. */
+  idle = false;
+
+  constructor(options: TrackOptions, monitor: ResourceMonitor, now: number) {
+    this.#options = options;
+    this.#monitor = monitor;
+    this.account = new TreeAccount(options.pgid);
+    this.#lastSampleAt = now;
+    this.dueAt = now + FIRST_SAMPLE_MS;
+    this.envDueAt = now + ENV_SCAN_AFTER_MS;
+  }
+
+  get interval(): number {
+    return this.#interval;
+  }
+
+  get execEntry(): string {
+    return this.#options.execEntry;
+  }
+
+  sample(table: readonly ProcessCpu[], marked: ReadonlySet<number>, now: number): void {
+    const { pgid } = this.#options;
+    const members = membersOf(table, { pgid: this.#groupGone ? undefined : pgid, known: this.account.members, marked });
+    this.account.observe(members.map((member) => this.#withMemory(member)));
+    // An empty group never fills again: its number may now be reused by an unrelated process.
+    if (this.account.leaderEnded && !members.some((member) => member.pgid === pgid)) this.#groupGone = true;
+    this.#lastSampleAt = now;
+    this.#interval = Math.min(this.#interval * 2, this.#options.limited ? MAX_INTERVAL_WITH_LIMITS_MS : MAX_INTERVAL_MS);
+    this.dueAt = now + this.#interval;
+    if (this.account.leaderEnded && this.#groupGone && members.length === 0) this.idle = true;
+    this.#options.onSample(this.account);
+  }
+
+  /**
+   * Call from the leader's 'exit', before anything else of the group is
+   * signalled: reads what is left of the tree now, and asks the reap meter
+   * for the leader's final figure.
+   */
+  leaderExited(): void {
+    const now = Date.now();
+    const { pgid } = this.#options;
+    const probe = this.#monitor.probe;
+    const leader = { sampledMs: this.account.leaderSampledMs, treeSampledMs: this.account.liveSampledMs, unsampledMs: now - this.#lastSampleAt };
+    this.account.leaderEnded = true;
+    this.#groupGone = !signalGroup(pgid, 0);
+    const escaped = [...this.account.members].some((member) => member.pgid !== pgid);
+    if (this.#groupGone && !escaped) {
+      this.account.observe([]); // what the leader waited for is now in its own figure
+      this.idle = true;
+    } else if (probe.processesNow !== undefined) {
+      this.sample(probe.processesNow(new Set(this.watched())), new Set(), now);
+    }
+    this.measured = this.#monitor.reapMeter.reaped(leader).then((finalMs) => this.account.leaderReaped(finalMs));
+  }
+
+  /** The pids whose figures must be fresh at this tracker's next sample. */
+  watched(): number[] {
+    return [this.#options.pgid, ...[...this.account.members].map((member) => member.pid)];
+  }
+
+  #withMemory(info: ProcessCpu): Member {
+    const memory = info.state === "Z" ? undefined : this.#monitor.probe.memory(info.pid);
+    return { ...info, rssBytes: memory?.rssBytes ?? 0, peakRssBytes: memory?.peakRssBytes ?? 0 };
+  }
+}
+
+export class ResourceMonitor {
+  readonly probe: UsageProbe;
+  readonly reapMeter: ReapMeter;
+  readonly #tracked = new Set<Tracker>();
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Infinity;
+  #sampling = false;
+
+  constructor(probe: UsageProbe = probeForThisSystem(), reapMeter: ReapMeter = reapMeterOfThisProcess()) {
+    this.probe = probe;
+    this.reapMeter = reapMeter;
+  }
+
+  /** Call right after the spawn, in the same turn. */
+  track(options: TrackOptions): Tracker {
+    this.reapMeter.prime();
+    const tracker = new Tracker(options, this, Date.now());
+    this.#tracked.add(tracker);
+    this.#arm();
+    return tracker;
+  }
+
+  /** Stops sampling the attempt; its figures, those that were measured. */
+  untrack(tracker: Tracker): { cpuMs?: number; peakRssBytes?: number } {
+    this.#tracked.delete(tracker);
+    if (this.#tracked.size === 0) this.#disarm();
+    const { cpuMs, peakRssBytes, measured, memoryMeasured } = tracker.account;
+    return { ...(measured ? { cpuMs: Math.round(cpuMs) } : {}), ...(memoryMeasured ? { peakRssBytes } : {}) };
+  }
+
+  #arm(): void {
+    if (this.#sampling) return;
+    let next = Infinity;
+    for (const tracker of this.#tracked) if (!tracker.idle && tracker.dueAt < next) next = tracker.dueAt;
+    if (next === Infinity) return this.#disarm();
+    if (this.#timer !== undefined && this.#timerAt <= next) return;
+    this.#disarm();
+    this.#timerAt = next;
+    this.#timer = setTimeout(() => void this.#tick(), Math.max(0, next - Date.now()));
+    this.#timer.unref(); // the attempts' own handles keep the process alive
+  }
+
+  #disarm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
+  async #tick(): Promise<void> {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = Date.now();
+    const due = [...this.#tracked].filter((tracker) => !tracker.idle && tracker.dueAt - now <= tracker.interval / 2);
+    if (due.length === 0) return this.#arm();
+    this.#sampling = true;
+    try {
+      const marked = due.some((tracker) => tracker.envDueAt <= now) ? await this.#markedProcesses(now) : new Map<string, Set<number>>();
+      const table = await this.probe.processes(new Set(due.flatMap((tracker) => tracker.watched())));
+      const at = Date.now();
+      for (const tracker of due) if (this.#tracked.has(tracker) && !tracker.idle) tracker.sample(table, marked.get(tracker.execEntry) ?? new Set(), at);
+    } catch {
+      // a failed read leaves the figures as they were; the next tick tries again
+    } finally {
+      this.#sampling = false;
+      this.#arm();
+    }
+  }
+
+  /** Pids carrying each attempt's entry, found by one scan of every environment. */
+  async #markedProcesses(now: number): Promise<Map<string, Set<number>>> {
+    const found = new Map<string, Set<number>>();
+    let prefix: string | undefined;
+    for (const tracker of this.#tracked) {
+      if (tracker.envDueAt <= now) tracker.envDueAt = now + ENV_SCAN_EVERY_MS;
+      prefix = tracker.execEntry.slice(0, tracker.execEntry.indexOf("=") + 1); // the same variable for all
+    }
+    if (prefix === undefined) return found;
+    for (const { info, entry } of await processesWithEnvPrefix(prefix)) {
+      const pids = found.get(entry) ?? new Set<number>();
+      pids.add(info.pid);
+      found.set(entry, pids);
+    }
+    return found;
+  }
+}
