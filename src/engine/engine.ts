@@ -39,6 +39,7 @@ import {
   type ChangeSet,
   type EngineService,
   type LiveEvent,
+  type LiveProgress,
   type LogFollowing,
   type LogQuery,
   type Subscription,
@@ -87,6 +88,8 @@ export class Engine implements EngineService {
   private readonly slots: Slots;
   private readonly queues = new Map<string, PipelineQueue>();
   private readonly controllers = new Map<string, RunController>();
+  /** The latest `::progress::` of each task of each running run. */
+  private readonly progress = new Map<string, Map<string, LiveProgress>>();
   private readonly startedAt: number;
   private readonly now: () => number;
   private readonly logger: EngineLogger;
@@ -489,9 +492,14 @@ export class Engine implements EngineService {
         ...(this.options.supervisor ? { ack: (id: string) => this.options.supervisor!.ack(id) } : {}),
       },
       prepared,
-      // Progress is live only (never stored): followers see it over the event bus.
+      // Progress is live only (never stored): followers see it over the event bus, and a new follower the latest of each task.
       (change) => {
-        if (change.type === "progress") this.bus.publish(run.id, { kind: "progress", run_id: run.id, task: change.path, done: change.done, total: change.total });
+        if (change.type !== "progress") return;
+        const progress = { kind: "progress" as const, run_id: run.id, task: change.path, done: change.done, total: change.total };
+        let latest = this.progress.get(run.id);
+        if (!latest) this.progress.set(run.id, (latest = new Map()));
+        latest.set(change.path, progress);
+        this.bus.publish(run.id, progress);
       },
       resume ? { resume } : {},
     );
@@ -502,6 +510,7 @@ export class Engine implements EngineService {
         this.logger.info({ run: run.id, pipeline: key, state: final.state }, "run finished");
         this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
         this.controllers.delete(run.id);
+        this.progress.delete(run.id);
         this.locks.release(prepared.pipeline.locks);
         const triggerKey = run.trigger.trigger_key;
         if (typeof triggerKey === "string") this.scheduler.finished(run.namespace, run.pipeline, triggerKey, final.finished_at ?? this.now());
@@ -622,6 +631,8 @@ export class Engine implements EngineService {
 
   subscribe(runId: string | null, listener: (event: LiveEvent) => void, options: { logs?: LogFollowing } = {}): Subscription {
     const unsubscribe = this.bus.subscribe(runId, listener);
+    // Progress is not stored: a follower that comes late is told where each running task stands.
+    if (runId !== null) for (const progress of this.progress.get(runId)?.values() ?? []) listener(progress);
     const logs = options.logs ?? "all";
     if (runId === null || logs === "none") return Object.assign(() => void unsubscribe(), { caughtUp: () => Promise.resolve() });
     const tail = this.logTailer.follow(runId, listener, logs === "new" ? "now" : "start");
