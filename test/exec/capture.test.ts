@@ -1,7 +1,8 @@
 /** Output capture through real processes: streams, order, timestamps, markers, outputs, masking. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import { readLog } from "../../src/exec/log-file.js";
 import type { LogLine } from "../../src/exec/port.js";
@@ -14,10 +15,16 @@ const executor = new LocalExecutor();
 
 test("stdout and stderr are kept apart, in order, each line timestamped when read; the last partial line is kept", async (t) => {
   const dir = tempDir(t);
-  const spec = specFor(dir, ["sh", "-c", "echo one; echo two >&2; echo three; sleep 0.05; echo four >&2; printf 'no newline'"]);
+  // "four" waits for a gate opened 50 ms after "one" was read: it is certainly read later, however loaded the machine.
+  const gate = join(dir, "gate");
+  const spec = specFor(dir, ["sh", "-c", `echo one; echo two >&2; echo three; while [ ! -e '${gate}' ]; do sleep 0.01; done; echo four >&2; printf 'no newline'`]);
   const seen: LogLine[] = [];
   let startedPid = 0;
-  const handle = executor.launch(spec, { onLine: (line) => seen.push(line), onStart: (pid) => (startedPid = pid) });
+  const onLine = (line: LogLine) => {
+    seen.push(line);
+    if (line.line === "one") setTimeout(() => writeFileSync(gate, ""), 50);
+  };
+  const handle = executor.launch(spec, { onLine, onStart: (pid) => (startedPid = pid) });
   const report = await handle.done;
   assert.equal(report.state, "succeeded");
   assert.equal(report.exitCode, 0);
