@@ -11,6 +11,7 @@ import { commandFor } from "../exec/runners.js";
 import { renderTemplate, type TemplateContext } from "../spec/templates.js";
 import type { TaskDef } from "../spec/schema.js";
 import { buildTaskEnv } from "./task-env.js";
+import { missingTool } from "./runner-help.js";
 import type { PreparedRun } from "./prepared-run.js";
 
 export const DEFAULT_KILL_GRACE_MS = 10_000;
@@ -97,6 +98,8 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
     outputFile: files.outputFile,
     artifactsDir: files.artifactsDir,
   });
+  const missing = missingTool(def, command.argv[0], env.PATH);
+  if (missing !== undefined) return { ok: false, reason: missing };
   const spec: LaunchSpec = {
     id: attemptId(run.id, node.path, attempt),
     argv: command.argv,

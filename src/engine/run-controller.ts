@@ -16,6 +16,7 @@ import type { PreparedRun } from "./prepared-run.js";
 import type { Reattached, ResumePoint } from "./resume.js";
 import { addCounts, emptyCounts } from "./rollup.js";
 import { blankTaskRow, endedRow, type AttemptEnding } from "./task-row.js";
+import { explainEnding } from "./runner-help.js";
 import type { Slots } from "./slots.js";
 
 export interface RunDeps {
@@ -330,7 +331,7 @@ export class RunController {
     const report = await handle.done;
     this.handles.delete(node.path);
     this.deps.slots.release();
-    this.attemptEnded(node, attempt, row, report);
+    this.attemptEnded(node, attempt, row, explainEnding(node.def, report));
   }
 
   private attemptEvents(path: string): LaunchEvents {
