@@ -12,8 +12,8 @@ export interface RunningEngine {
   exit: Promise<SpireResult>;
 }
 
-export async function startEngine(t: TestContext, data: string, extra: string[] = []): Promise<RunningEngine> {
-  const child = startSpire(["engine", "--listen", "127.0.0.1:0", ...extra], { data });
+export async function startEngine(t: TestContext, data: string, extra: string[] = [], env: Record<string, string> = {}): Promise<RunningEngine> {
+  const child = startSpire(["engine", "--listen", "127.0.0.1:0", ...extra], { data, env });
   const exit = finished(child);
   const addressFile = join(data, "engine.json");
   const deadline = Date.now() + 15_000;
