@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { request as httpRequest } from "node:http";
 import pino from "pino";
 import { Engine } from "../../src/engine/engine.js";
+import { Notifier, type NotifyTuning } from "../../src/notify/notifier.js";
 import type { EngineService, Scope } from "../../src/engine/service.js";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import { loadOrCreateSecret, TokenAuthority } from "../../src/api/auth.js";
@@ -21,6 +22,7 @@ export interface Api {
   dir: string;
   store: Store;
   engine: Engine;
+  notifier: Notifier;
   auth: TokenAuthority;
   server: ApiServer;
   tokens: Record<Scope, string>;
@@ -37,12 +39,14 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export async function startApi(t: TestContext, options: { service?: (engine: Engine) => EngineService; heartbeatMs?: number; logger?: pino.Logger } = {}): Promise<Api> {
+export async function startApi(t: TestContext, options: { service?: (engine: Engine) => EngineService; heartbeatMs?: number; logger?: pino.Logger; notify?: Partial<NotifyTuning> } = {}): Promise<Api> {
   const dir = tempDir(t, "spire-api-");
   const store = openSqliteStore(join(dir, "spire.db"));
   await store.init();
   const executor = new LocalExecutor();
   const engine = new Engine({ store, executor, dataDir: dir, parallelism: 4 });
+  const notifier = new Notifier({ store, dataDir: dir, tuning: options.notify ?? {}, ...(options.logger ? { logger: options.logger } : {}) });
+  notifier.attach(engine);
   const auth = new TokenAuthority(store, await loadOrCreateSecret(dir));
   const server = await startApiServer({
     service: options.service ? options.service(engine) : engine,
@@ -55,6 +59,7 @@ export async function startApi(t: TestContext, options: { service?: (engine: Eng
   t.after(async () => {
     await server.close();
     await engine.drain(0);
+    await notifier.close(1000);
     await executor.shutdown();
     await store.close();
   });
@@ -69,6 +74,7 @@ export async function startApi(t: TestContext, options: { service?: (engine: Eng
     dir,
     store,
     engine,
+    notifier,
     auth,
     server,
     tokens,

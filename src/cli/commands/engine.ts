@@ -14,6 +14,7 @@ import { availableParallelism } from "node:os";
 import pino from "pino";
 import pretty from "pino-pretty";
 import { Engine } from "../../engine/engine.js";
+import { Notifier } from "../../notify/notifier.js";
 import { SupervisorExecutor } from "../../exec/supervisor/client.js";
 import { startSocketSupervisor } from "../../exec/supervisor/daemon.js";
 import { loadOrCreateSecret, TokenAuthority } from "../../api/auth.js";
@@ -65,6 +66,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   await store.init();
   const executor = await connectSupervisor(dir, logger);
   const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, logger });
+  const notifier = new Notifier({ store, dataDir: dir, logger });
+  notifier.attach(engine);
   const recovered = await engine.recover();
   if (recovered.resumed || recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
 
@@ -104,6 +107,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
     stopping = true;
     logger.info({ signal, grace_ms: graceMs }, "draining: no new runs; waiting for running ones");
     await engine.drain(graceMs);
+    await notifier.close();
     await server.close();
     await executor.shutdown();
     await store.close();
