@@ -13,14 +13,16 @@ import { blankTaskRow } from "../engine/task-row.js";
 import type { TaskState } from "../plan/types.js";
 import { CliError, EXIT } from "./errors.js";
 import type { EngineClient } from "./client.js";
-import { createRenderer } from "./render/run-renderer.js";
+import { createRenderer, type Renderer } from "./render/run-renderer.js";
 
-export async function followRun(client: EngineClient, run: RunObject, options: { json: boolean }): Promise<number> {
-  // The tree of what this run runs: its own definition, whatever the pipeline has become since.
-  const { definition } = await client.call<{ definition: PipelineDef }>("GET", `/runs/${run.id}/definition`);
-  const planned = planPipeline(run.pipeline, definition);
-  const plan = planned.ok ? planned.plan : { pipeline: run.pipeline, nodes: [], byPath: new Map() };
-  const renderer = createRenderer({ json: options.json, tty: process.stdout.isTTY === true, plan, run: asRow(run) });
+export interface FollowOptions {
+  json: boolean;
+  /** Shows the run instead of the tree, plain lines or JSON; it is given the tasks' log lines too (an ad hoc job prints its command's output). */
+  renderer?: Renderer;
+}
+
+export async function followRun(client: EngineClient, run: RunObject, options: FollowOptions): Promise<number> {
+  const renderer = options.renderer ?? (await defaultRenderer(client, run, options.json));
   let interrupted = false;
   const onSignal = () => {
     if (!interrupted) renderer.note("Ctrl-C: canceling the run, waiting for its tasks to stop…");
@@ -29,7 +31,7 @@ export async function followRun(client: EngineClient, run: RunObject, options: {
   };
   process.on("SIGINT", onSignal);
   try {
-    await streamEvents(client, run.id, (change) => renderer.onChange(change));
+    await streamEvents(client, run.id, options.renderer !== undefined, (change) => renderer.onChange(change));
   } finally {
     process.off("SIGINT", onSignal);
   }
@@ -37,20 +39,30 @@ export async function followRun(client: EngineClient, run: RunObject, options: {
   if (final.state === "running" || final.state === "queued") {
     throw new CliError(`lost the engine's event stream; run ${run.id} is still ${final.state}`, EXIT.unreachable, `Follow it again with: spire logs -f ${run.id}   (or see it with: spire show ${run.id})`);
   }
-  await renderer.finish(final, [], await failedTails(client, final));
+  await renderer.finish(final, [], options.renderer ? undefined : await failedTails(client, final));
   if (interrupted) return EXIT.interrupted;
   return final.state === "succeeded" ? EXIT.ok : EXIT.runFailed;
 }
 
+async function defaultRenderer(client: EngineClient, run: RunObject, json: boolean): Promise<Renderer> {
+  // The tree of what this run runs: its own definition, whatever the pipeline has become since.
+  const { definition } = await client.call<{ definition: PipelineDef }>("GET", `/runs/${run.id}/definition`);
+  const planned = planPipeline(run.pipeline, definition);
+  const plan = planned.ok ? planned.plan : { pipeline: run.pipeline, nodes: [], byPath: new Map() };
+  return createRenderer({ json, tty: process.stdout.isTTY === true, plan, run: asRow(run) });
+}
+
 /**
  * Reads the run's SSE stream until `run.finished` (resuming with Last-Event-ID
- * if the connection drops). Log lines are not asked for: the tree shows
+ * if the connection drops). Log lines only when asked for: the tree shows
  * states and progress, and the failed tasks' last lines are read at the end.
+ * After a dropped connection only new lines are asked for, so none comes twice.
  */
-async function streamEvents(client: EngineClient, runId: string, onChange: (change: RunChange) => void): Promise<void> {
+async function streamEvents(client: EngineClient, runId: string, lines: boolean, onChange: (change: RunChange) => void): Promise<void> {
   let lastId = 0;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const response = await client.fetch("GET", `/runs/${runId}/events?logs=none${lastId ? `&after=${lastId}` : ""}`);
+    const logs = !lines ? "none" : attempt === 0 ? "all" : "new";
+    const response = await client.fetch("GET", `/runs/${runId}/events?logs=${logs}${lastId ? `&after=${lastId}` : ""}`);
     if (!response.ok || !response.body) throw await client.failure(response);
     const decoder = new TextDecoder();
     let buffer = "";
@@ -60,7 +72,12 @@ async function streamEvents(client: EngineClient, runId: string, onChange: (chan
       while ((end = buffer.indexOf("\n\n")) >= 0) {
         const frame = parseFrame(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
-        if (!frame || frame.event === "log") continue;
+        if (!frame) continue;
+        if (frame.event === "log") {
+          const { task, ts, stream, line } = JSON.parse(frame.data) as { task: string } & LogLine;
+          if (lines) onChange({ type: "line", path: task, line: { ts, stream, line } });
+          continue;
+        }
         if (frame.event === "progress") {
           const { task, done, total } = JSON.parse(frame.data) as { task: string; done: number; total: number };
           onChange({ type: "progress", path: task, done, total });

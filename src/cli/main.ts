@@ -27,19 +27,59 @@ export function buildProgram(): Command {
 
   program
     .command("run")
-    .description("run a pipeline: on the engine when one is running, else in this process (with -f), and record it")
+    .description("run a pipeline, or a command after -- (an ad hoc job): on the engine when one is running, else in this process, and record it")
     .argument("[pipeline]", "the pipeline to run (NAME or NS/NAME; optional when the file has only one)")
+    .allowExcessArguments()
     .option("-f, --file <file>", "definitions file (default: spire.yaml when no engine is running)")
     .option("-a, --arg <key=value>", "a run argument (repeatable)", collect, [])
     .option("--json", "print only the final run object as JSON")
     .option("--detach", "print only the run id and return (engine only)")
     .option("--partition <key>", "the run's queue partition (see queue.partition_limit)")
     .option("--parallelism <n>", "tasks at once, for a run in this process (default: the number of CPUs)")
+    .option("--when <spec>", 'with -- COMMAND: once (default), a cron, @daily, "every 5s" or "at TIME"; a schedule needs the engine')
+    .option("--ns <namespace>", "with -- COMMAND: its namespace (default: a digest of host, user and this folder); else the namespace of PIPELINE")
     .addHelpText(
       "after",
-      examples(["spire run -f examples/hello.yaml", "spire run backup --arg level=best", "spire run backup --detach", "spire run -f ci.yaml --json > run.json"]),
+      examples([
+        "spire run -f examples/hello.yaml",
+        "spire run backup --arg level=best",
+        "spire run backup --detach",
+        "spire run -f ci.yaml --json > run.json",
+        "spire run -- ./backup.sh --full",
+        'spire run --when "every 5m" -- curl -fsS https://example.org/health',
+        `spire run --when @daily -- 'python:import shutil; print(shutil.disk_usage("/").free)'`,
+        "spire run -- sh -c 'du -sh ~ | tee -a sizes.txt'",
+      ]) +
+        `
+A command after -- runs without a shell: each word is one argument, as given
+(cmd:PROGRAM says so explicitly; python:CODE and node:CODE run inline code,
+the other words being its arguments). For pipes and globs, ask for a shell:
+spire run -- sh -c '…'. The command becomes a pipeline, listed by spire ls
+and removed with spire rm; the same command with the same --when from the
+same folder is the same pipeline, so running it again reuses it and its
+history.
+`,
     )
-    .action(async (pipeline, options, command) => process.exit(await (await import("./commands/run.js")).runCommand(pipeline, { ...options, ...globals(command) })));
+    .action(async (pipeline, options, command) =>
+      process.exit(await (await import("./commands/run.js")).runCommand(pipeline, { ...options, ...globals(command), command: wordsAfterDashes(command), operands: command.args })),
+    );
+
+  program
+    .command("watch")
+    .description("watch(1) as a job: run a command every SECS and show its latest output full-screen; each run is kept in the history")
+    .argument("<command...>", "the command (after --), run without a shell; python:CODE, node:CODE and cmd: as for spire run")
+    .option("-n, --interval <secs>", "seconds between runs (from the end of one to the start of the next)", "2")
+    .option("-p, --precise", "a fixed rate: SECS from the start of one run to the start of the next")
+    .option("--ns <namespace>", "its namespace (default: a digest of host, user and this folder)")
+    .addHelpText(
+      "after",
+      examples(["spire watch -- df -h /", "spire watch -n 0.5 --precise -- cat /proc/loadavg", "spire watch -n 10 -- sh -c 'ls -l | wc -l'"]) +
+        `
+Ctrl-C stops it: the pipeline is paused (spire ls shows it), its runs stay
+(spire runs NAME), and the next spire watch of the same command resumes it.
+`,
+    )
+    .action(async (words, options, command) => process.exit(await (await import("./commands/watch.js")).watchCommand(words, { ...options, ...globals(command) })));
 
   program
     .command("engine")
@@ -201,6 +241,15 @@ function globals(command: Command): { data?: string; engine?: string } {
   while (root.parent) root = root.parent;
   const options = { ...root.opts(), ...command.optsWithGlobals() } as { data?: string; engine?: string };
   return { ...(options.data !== undefined ? { data: options.data } : {}), ...(options.engine !== undefined ? { engine: options.engine } : {}) };
+}
+
+/** The words after `--` on the command line (an ad hoc command); undefined when there is no `--`. */
+function wordsAfterDashes(command: Command): string[] | undefined {
+  let root: Command = command;
+  while (root.parent) root = root.parent;
+  const raw = (root as Command & { rawArgs: string[] }).rawArgs;
+  const dashes = raw.indexOf("--");
+  return dashes < 0 ? undefined : raw.slice(dashes + 1);
 }
 
 function collect(value: string, previous: string[]): string[] {

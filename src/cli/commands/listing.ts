@@ -3,7 +3,7 @@ import pc from "picocolors";
 import type { PipelineSummary } from "../../engine/service.js";
 import type { NamespaceRow } from "../../store/port.js";
 import { requireEngine } from "../client.js";
-import { ICONS, paint } from "../render/format.js";
+import { ICONS, duration, paint } from "../render/format.js";
 import { table } from "../render/table.js";
 
 export async function lsCommand(options: { ns?: string; json?: boolean; data?: string; engine?: string }): Promise<void> {
@@ -11,17 +11,34 @@ export async function lsCommand(options: { ns?: string; json?: boolean; data?: s
   const { pipelines } = await client.call<{ pipelines: PipelineSummary[] }>("GET", `/pipelines${options.ns ? `?namespace=${encodeURIComponent(options.ns)}` : ""}`);
   if (options.json) return void process.stdout.write(`${JSON.stringify(pipelines, null, 2)}\n`);
   if (pipelines.length === 0) return void process.stdout.write(pc.dim("no pipelines — add some with: spire apply -f spire.yaml\n"));
+  const now = Date.now();
   process.stdout.write(
     table(
-      ["PIPELINE", "LAST RUN", "NEXT", "TRIGGERS"],
+      ["PIPELINE", "LAST RUN", "NEXT", "TRIGGERS", "DESCRIPTION"],
       pipelines.map((p) => [
         `${p.namespace}/${p.name}${p.paused ? pc.yellow(" (paused)") : ""}`,
-        p.last_run ? paint(p.last_run.state, `${ICONS[p.last_run.state]} ${p.last_run.state} ${p.last_run.id}`) : pc.dim("never"),
-        p.next_fire_at ?? pc.dim("—"),
+        p.last_run ? paint(p.last_run.state, `${ICONS[p.last_run.state]} ${p.last_run.state} ${p.last_run.id}`) + pc.dim(ago(p.last_run.finished_at, now)) : pc.dim("never"),
+        p.next_fire_at ? `${p.next_fire_at}${pc.dim(` (in ${roughly(Date.parse(p.next_fire_at) - now)})`)}` : pc.dim("—"),
         p.triggers.map((trigger) => trigger.kind).join(", ") || pc.dim("manual"),
+        // Ad hoc jobs (spire run -- …, spire watch -- …) say so here, with their command.
+        shorten(p.description ?? "", 60),
       ]),
     ),
   );
+}
+
+function ago(finishedAt: string | null, now: number): string {
+  return finishedAt ? ` ${roughly(now - Date.parse(finishedAt))} ago` : "";
+}
+
+/** 4.2s, 3m05s, 2h10m, and days beyond two of them. */
+function roughly(ms: number): string {
+  const DAY = 86_400_000;
+  return ms >= 2 * DAY ? `${Math.round(ms / DAY)}d` : duration(Math.max(0, ms));
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 export async function nsCommand(options: { json?: boolean; data?: string; engine?: string }): Promise<void> {

@@ -13,11 +13,11 @@ import { RunController, type RunChange } from "../../engine/run-controller.js";
 import { toRunObject } from "../../engine/run-object.js";
 import { Slots } from "../../engine/slots.js";
 import { definitionDigest } from "../../engine/digest.js";
-import { defaultNamespace, originOf } from "../../spec/namespace.js";
+import { defaultNamespace, originOf, type Origin } from "../../spec/namespace.js";
 import type { SpireFile } from "../../spec/schema.js";
 import { CliError, EXIT } from "../errors.js";
 import { loadFileOrFail, openStore } from "../context.js";
-import { createRenderer } from "../render/run-renderer.js";
+import { createRenderer, type Renderer } from "../render/run-renderer.js";
 import { EngineClient, engineAnswers, findEngine } from "../client.js";
 import { followRun } from "../follow.js";
 import { resolvePipeline } from "./control.js";
@@ -32,6 +32,12 @@ export interface RunOptions {
   partition?: string;
   data?: string;
   engine?: string;
+  /** An ad hoc job: */
+  when?: string;
+  ns?: string;
+  /** The words after `--` (undefined without `--`), and every operand commander saw. */
+  command?: string[];
+  operands?: string[];
 }
 
 const DEFAULT_FILE = "spire.yaml";
@@ -42,6 +48,9 @@ const DEFAULT_FILE = "spire.yaml";
  * when none does.
  */
 export async function runCommand(pipelineName: string | undefined, options: RunOptions): Promise<number> {
+  if (options.command !== undefined) return runAdhoc(options.command, options);
+  if ((options.operands?.length ?? 0) > 1) throw new CliError(`one pipeline at a time (got ${options.operands!.join(" ")})`, EXIT.usage, "To run a command, put it after --: spire run -- echo hello");
+  if (options.when !== undefined) throw new CliError("--when is for a command: spire run --when SPEC -- COMMAND…", EXIT.usage, "A pipeline's schedule is its triggers (see: spire next PIPELINE).");
   const args = parseArgPairs(options.arg);
   const target = findEngine(options);
   const engineUp = target !== undefined && (await engineAnswers(target));
@@ -51,6 +60,12 @@ export async function runCommand(pipelineName: string | undefined, options: RunO
     throw new CliError(`no engine is running, and there is no ${DEFAULT_FILE} here to run ${pipelineName} from`, EXIT.unreachable, "Start the engine (spire engine), or give the file: spire run -f FILE PIPELINE");
   }
   return runLocally(pipelineName, args, { ...options, file: options.file ?? DEFAULT_FILE });
+}
+
+async function runAdhoc(words: string[], options: RunOptions): Promise<number> {
+  if ((options.operands?.length ?? 0) > words.length) throw new CliError("give a pipeline or a command after --, not both", EXIT.usage, "For example: spire run backup, or: spire run -- echo hello");
+  if (options.file !== undefined || options.arg.length > 0) throw new CliError("-f and --arg are for pipelines, not for a command after --", EXIT.usage, "An ad hoc command takes its arguments as words: spire run -- ./backup.sh --full");
+  return (await import("./adhoc.js")).adhocCommand(words, options);
 }
 
 async function runOnEngine(client: EngineClient, pipelineName: string | undefined, args: Record<string, string>, options: RunOptions): Promise<number> {
@@ -71,7 +86,7 @@ async function runOnEngine(client: EngineClient, pipelineName: string | undefine
     namespace = change.namespace;
   }
   if (name === undefined) throw new CliError("which pipeline?", EXIT.usage, "For example: spire run backup   (see them with: spire ls)");
-  const pipeline = namespace ? { namespace, name } : await resolvePipeline(client, name);
+  const pipeline = namespace ? { namespace, name } : await resolvePipeline(client, name, options.ns);
   const run = await client.call<RunObject>("POST", `/pipelines/${encodeURIComponent(pipeline.namespace)}/${encodeURIComponent(pipeline.name)}/runs`, {
     args,
     ...(options.partition ? { partition: options.partition } : {}),
@@ -84,14 +99,32 @@ async function runOnEngine(client: EngineClient, pipelineName: string | undefine
 }
 
 async function runLocally(pipelineName: string | undefined, args: Record<string, string>, options: RunOptions & { file: string }): Promise<number> {
-  const parallelism = parseParallelism(options.parallelism);
   const { file, path } = await loadFileOrFail(options.file);
   const name = choosePipeline(file, pipelineName, options.file);
+  const origin = originOf(path);
+  const namespace = file.namespace ?? defaultNamespace(origin.host, origin.user, path);
+  return runInProcess({ file, name, namespace, origin, baseDir: dirname(path) }, args, options);
+}
+
+/** A pipeline to run in this process: from a file, or made by the CLI (an ad hoc job). */
+export interface LocalTarget {
+  file: SpireFile;
+  name: string;
+  namespace: string;
+  origin: Origin;
+  /** Where relative paths of the definition start. */
+  baseDir: string;
+  /** How the run is shown, log lines included (default: the tree, plain lines or JSON, as for a file, without log lines). */
+  renderer?: Renderer;
+}
+
+/** Records the namespace and pipeline in the data folder, then runs it here and records the run. */
+export async function runInProcess(target: LocalTarget, args: Record<string, string>, options: RunOptions): Promise<number> {
+  const parallelism = parseParallelism(options.parallelism);
+  const { file, name, namespace, origin, baseDir } = target;
   const pipeline = file.pipelines[name]!;
   const { store, dir } = await openStore(options.data);
   try {
-    const origin = originOf(path);
-    const namespace = file.namespace ?? defaultNamespace(origin.host, origin.user, path);
     const now = Date.now();
     const existing = await store.getNamespace(namespace);
     await store.upsertNamespace({ name: namespace, origin: { ...origin, applied_at: now, author: typeof file.metadata?.author === "string" ? file.metadata.author : null }, metadata: file.metadata ?? {}, created_at: existing?.created_at ?? now, updated_at: now });
@@ -100,18 +133,19 @@ async function runLocally(pipelineName: string | undefined, args: Record<string,
 
     let prepared;
     try {
-      prepared = await createRun(store, { namespace, pipelineName: name, pipeline, args, trigger: { kind: "manual", scheduled_at: null }, baseDir: dirname(path), secretSource: process.env });
+      prepared = await createRun(store, { namespace, pipelineName: name, pipeline, args, trigger: { kind: "manual", scheduled_at: null }, baseDir, secretSource: process.env });
     } catch (error) {
       if (error instanceof RunRequestError) throw new CliError(`${error.message}:\n${error.details.map((line) => `  ${line}`).join("\n")}`, EXIT.usage);
       throw error;
     }
 
     const executor = new LocalExecutor();
-    const renderer = createRenderer({ json: options.json ?? false, tty: process.stdout.isTTY === true, plan: prepared.plan, run: prepared.run });
+    const renderer = target.renderer ?? createRenderer({ json: options.json ?? false, tty: process.stdout.isTTY === true, plan: prepared.plan, run: prepared.run });
     const controller = new RunController(
       { store, executor, dataDir: dir, slots: new Slots(parallelism), nodePath: process.execPath, baseEnv: process.env },
       prepared,
       (change: RunChange) => renderer.onChange(change),
+      { streamLines: target.renderer !== undefined },
     );
     let interrupted = false;
     const onSignal = (signal: NodeJS.Signals) => {

@@ -1,0 +1,117 @@
+/**
+ * `spire watch [-n SECS] [--precise] -- COMMAND…`: watch(1) as a job. Each
+ * run is a recorded run of an ad hoc pipeline; Ctrl-C stops the firing and
+ * keeps the history. Not on a terminal each run's output is printed once
+ * after its header; on a terminal (a real pty, made by util-linux `script`)
+ * it is full-screen in the alternate buffer, given back on exit.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { until } from "../helpers/poll.js";
+import { tempDir } from "../helpers/tmp.js";
+import { SPIRE_BIN, finished, spire, startSpire } from "../helpers/cli.js";
+import { startEngine, stopEngine } from "../helpers/engine.js";
+
+checkNoLeftoverProcesses();
+
+const HEADER = /^Every 0\.2s: sh -c 'echo tick; echo tock >&2' {3}\S+: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/gm;
+
+/** `spire watch -n 0.2 … -- sh -c 'echo tick; echo tock >&2'`, not on a terminal, until it has shown `count` runs. */
+async function watchUntil(count: number, options: { data: string; cwd: string }, extra: string[] = []) {
+  const child = startSpire(["watch", "-n", "0.2", ...extra, "--", "sh", "-c", "echo tick; echo tock >&2"], options);
+  const result = finished(child);
+  let stdout = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  await until(() => (stdout.match(HEADER) ?? []).length >= count, `${count} runs shown`, 15_000);
+  return { child, result, stdout: () => stdout };
+}
+
+async function runsOf(data: string): Promise<{ id: string; pipeline: string; state: string; trigger: { kind: string } }[]> {
+  return JSON.parse((await spire(["runs", "--json", "-n", "1000"], { data })).stdout);
+}
+
+test("not on a terminal: each run's output after its header; Ctrl-C pauses the pipeline, keeps its runs, exits 130", async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "data");
+  const engine = await startEngine(t, data);
+  const { child, result, stdout } = await watchUntil(4, { data, cwd: dir });
+  child.kill("SIGINT");
+  const { code, stderr } = await result;
+  assert.equal(code, 130, stderr);
+  assert.match(stdout(), /^Every 0\.2s: .*\n\ntick\ntock\n\nEvery 0\.2s: /, "a header, a blank line, the run's output (both streams)");
+  assert.match(stderr, /stopped: \w+\/watch-sh-c-echo-tick-echo-tock-2-[0-9a-f]{8} is paused; its runs: spire runs /);
+
+  const [pipeline] = JSON.parse((await spire(["ls", "--json"], { data })).stdout);
+  assert.equal(pipeline.paused, true);
+  assert.equal(pipeline.next_fire_at, null, "it fires no more");
+  assert.equal(pipeline.triggers[0].after_finish, true, "without --precise the interval counts from the end of a run");
+  assert.equal(pipeline.description, "ad hoc watch: sh -c 'echo tick; echo tock >&2'");
+
+  const runs = await runsOf(data);
+  assert.ok(runs.length >= 4, `${runs.length} runs kept`);
+  assert.ok(runs.some((run) => run.trigger.kind === "every"), "the engine's trigger fired them");
+  assert.ok(runs.every((run) => run.state !== "running" && run.state !== "queued"), "none is left going");
+  await stopEngine(engine);
+  assert.equal((await runsOf(data)).length, runs.length, "nothing fired after Ctrl-C");
+});
+
+test("watching the same command again resumes its pipeline and history; --precise is a fixed rate", async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "data");
+  const engine = await startEngine(t, data);
+  const watch = async (extra: string[]) => {
+    const { child, result } = await watchUntil(2, { data, cwd: dir }, extra);
+    const [listed] = JSON.parse((await spire(["ls", "--json"], { data })).stdout);
+    child.kill("SIGINT");
+    assert.equal((await result).code, 130);
+    return listed;
+  };
+  const first = await watch([]);
+  const second = await watch(["--precise"]);
+  assert.equal(second.name, first.name, "one pipeline per command");
+  assert.equal(second.paused, false, "resumed while watched");
+  assert.equal(second.triggers[0].after_finish, undefined, "--precise: start to start");
+  assert.equal(new Set((await runsOf(data)).map((run) => run.pipeline)).size, 1);
+  await stopEngine(engine);
+});
+
+test("without an engine the watch runs here and still keeps each run", async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "data");
+  const { child, result } = await watchUntil(3, { data, cwd: dir });
+  child.kill("SIGINT");
+  const { code, stderr } = await result;
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /stopped; its runs: spire runs watch-sh-c-/);
+  const runs = await runsOf(data);
+  assert.ok(runs.length >= 3, `${runs.length} runs kept`);
+  assert.ok(runs.every((run) => run.pipeline === runs[0]!.pipeline && run.pipeline.startsWith("watch-")));
+});
+
+test("on a terminal: full screen in the alternate buffer, redrawn in place; Ctrl-C gives the terminal back", async (t) => {
+  const dir = tempDir(t);
+  const command = [process.execPath, SPIRE_BIN, "watch", "-n", "0.2", "--", "printf", "%s\\n", "first line", "\x1b]0;title\x07second"].map((part) => `'${part}'`).join(" ");
+  // The pty's own size (what the program reads), not just COLUMNS and LINES in its environment.
+  const child = spawn("script", ["-qfec", `stty cols 120 rows 10; exec ${command}`, "/dev/null"], {
+    cwd: dir,
+    env: { ...process.env, SPIRE_DATA: join(dir, "data"), TERM: "xterm-256color" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const result = finished(child);
+  let raw = "";
+  child.stdout!.on("data", (chunk: Buffer) => (raw += chunk.toString()));
+  await until(() => (raw.match(/\x1b\[H\x1b\[2JEvery 0\.2s/g) ?? []).length >= 3, "three screens", 15_000);
+  child.stdin!.write("\x03"); // Ctrl-C, as the terminal sends it
+  const { code } = await result;
+  assert.equal(code, 130, raw);
+  assert.ok(raw.indexOf("\x1b[?1049h") < raw.indexOf("Every 0.2s"), "the alternate screen first");
+  assert.ok(raw.lastIndexOf("\x1b[?1049l") > raw.lastIndexOf("Every 0.2s"), "and back to the normal screen at the end");
+  assert.match(raw, /\x1b\[\?25h\x1b\[\?1049l/, "the cursor shown again");
+  assert.match(raw, /Every 0\.2s: printf .* {2,}\S+: \d{4}-/, "the header: command left, host and time right");
+  assert.match(raw, /\n\r?\n\r?first line\r?\nsecond/, "the output, its escape sequence removed");
+  assert.doesNotMatch(raw, /\x1b\]0;/, "neither the output nor the command in the header can set the terminal's title");
+  assert.match(raw, /Every 0\.2s: printf '%s\\n' 'first line' \$'\\x1b\]0;title\\x07second'/, "the command shown with its control characters escaped");
+});
