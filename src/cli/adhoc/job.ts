@@ -168,5 +168,6 @@ export function definitionsText(namespace: string, name: string, definition: Rec
   if (Object.keys(metadata).length) file.metadata = metadata;
   if (locks && typeof locks === "object") file.locks = locks;
   file.pipelines = { [name]: definition };
-  return stringify(file);
+  // No anchors and aliases: the command's words stand in the metadata and in the task, each written out.
+  return stringify(file, { aliasDuplicateObjects: false });
 }

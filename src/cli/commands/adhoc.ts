@@ -90,7 +90,7 @@ export function placeJob(name: string, pipeline: AdhocPipeline, ns: string | und
   const parsed = parseDefinitions(text, FILE_NAME);
   if (!parsed.ok) {
     // The words themselves can be wrong for a definition, e.g. an unknown ${{ template }} in an argument.
-    throw new CliError(`this command cannot be an ad hoc job:\n${formatDefinitionErrors(parsed.errors)}`, EXIT.usage, `The job as a definitions file:\n${text}`);
+    throw new CliError(`this command cannot be an ad hoc job:\n${formatDefinitionErrors(parsed.errors)}`, EXIT.usage, "A word with ${{ … }} is a template, filled in when the job runs (SPEC §2).");
   }
   const kept = existing ? { host: existing.origin.host, user: existing.origin.user, path: existing.origin.path ?? pipeline.cwd } : origin;
   return { namespace, name, origin: kept, cwd: pipeline.cwd, text, file: parsed.file };
