@@ -98,6 +98,8 @@ export class Engine implements EngineService {
   private readonly locks = new LockTable();
   private readonly logTailer: LogTailer;
   private readonly scheduler: Scheduler;
+  /** Scheduled runs of definitions that read no env file, made once per applied row and trigger (see prepareScheduled). */
+  private readonly madeOnce = new WeakMap<ScheduledStart["row"], Map<string, Awaited<ReturnType<typeof prepareRun>>>>();
   private readonly eventTriggers: EventTriggers;
 
   constructor(private readonly options: EngineOptions) {
@@ -132,26 +134,33 @@ export class Engine implements EngineService {
 
   /**
    * A slot's run, made ahead of the slot but not stored: the scheduler stamps
-   * it (id, creation time) when the slot fires, stores it with its slot, then admits it.
+   * it (id, creation time) when the slot fires, stores it with its slot, then
+   * admits it. A trigger whose definition reads no env file makes the same
+   * run for every slot but the slot itself, so it is made once per applied
+   * definition (a new apply gives new rows).
    */
   private async prepareScheduled(start: ScheduledStart): Promise<SlotRun | NoRun> {
     const { row, trigger, triggerKey, slot } = start;
+    const scheduled = { kind: trigger.kind, scheduled_at: new Date(slot).toISOString(), trigger_key: triggerKey };
     try {
-      const made = await prepareRun({
-        namespace: row.namespace,
-        pipelineName: row.name,
-        pipeline: row.definition as PipelineDef,
-        args: trigger.args ?? {},
-        trigger: { kind: trigger.kind, scheduled_at: new Date(slot).toISOString(), trigger_key: triggerKey },
-        baseDir: await this.baseDirOf(row.namespace),
-        secretSource: this.options.environment ?? process.env,
-        now: this.now(),
-      });
+      const made =
+        this.madeOnce.get(row)?.get(triggerKey) ??
+        (await prepareRun({
+          namespace: row.namespace,
+          pipelineName: row.name,
+          pipeline: row.definition as PipelineDef,
+          args: trigger.args ?? {},
+          trigger: scheduled,
+          baseDir: await this.baseDirOf(row.namespace),
+          secretSource: this.options.environment ?? process.env,
+          now: this.now(),
+        }));
+      if (made.prepared.envFiles.size === 0) this.madeOnce.set(row, (this.madeOnce.get(row) ?? new Map()).set(triggerKey, made));
       let prepared = made.prepared;
       return {
         stamp: (now) => {
-          prepared = { ...made.prepared, run: { ...made.prepared.run, id: newRunId(now), created_at: now } };
-          return { run: prepared.run, event: { ...made.event, run_id: prepared.run.id, ts: now } };
+          prepared = { ...made.prepared, run: { ...made.prepared.run, id: newRunId(now), created_at: now, trigger: scheduled } };
+          return { run: prepared.run, event: { ...made.event, run_id: prepared.run.id, ts: now, data: { ...made.event.data, trigger: scheduled } } };
         },
         admit: async (created) => {
           this.publish([created]);

@@ -14,7 +14,9 @@
  *   touches only what is due;
  * - a slot's run is made (definition planned, args checked, env files read)
  *   up to PREPARE_AHEAD_MS before the slot, one run per turn of the event
- *   loop; at the slot it is only stamped with its id and time;
+ *   loop; at the slot it is only stamped with its id and time. Making ahead
+ *   only saves time: a slot whose run is not ready fires at its time anyway,
+ *   and its run is made then;
  * - everything due at one instant is claimed in one store transaction;
  * - runs are admitted after the claim, one per turn of the event loop, so
  *   their creation and start never hold up the next slot's timer.
@@ -67,10 +69,15 @@ interface Entry {
   next?: { slot: number; fireAt: number };
   /** The next slot's run, made ahead. */
   ready?: { slot: number; made: SlotRun | NoRun };
-  /** In the heap (waiting for a look) or in the preparation queue. */
-  queued: boolean;
   /** Dropped by a refresh: whatever is in flight for it is let go. */
   retired: boolean;
+}
+
+/** A look an entry waits for: to make its next slot's run ahead, or to fire it. Stale once the entry has moved on. */
+interface Look {
+  entry: Entry;
+  next: { slot: number; fireAt: number };
+  kind: "prepare" | "fire";
 }
 
 interface Due {
@@ -96,8 +103,8 @@ export class Scheduler {
   private entries: Entry[] = [];
   private byPipeline = new Map<string, Entry[]>();
   /** Entries by the time they next need a look: to be prepared, or to fire. */
-  private heap = new MinHeap<Entry>();
-  private readonly toPrepare: Entry[] = [];
+  private heap = new MinHeap<Look>();
+  private readonly toPrepare: Look[] = [];
   private readonly toAdmit: { run: SlotRun; event: EventRow }[] = [];
   private preparing = false;
   private admitting = false;
@@ -130,7 +137,6 @@ export class Scheduler {
             lastSlot: Math.max(stored.last_slot ?? stored.anchor, previous?.lastSlot ?? -Infinity),
             running: previous?.running ?? false,
             ...(previous?.lastFinished !== undefined ? { lastFinished: previous.lastFinished } : {}),
-            queued: false,
             retired: false,
           });
         } catch (error) {
@@ -179,7 +185,8 @@ export class Scheduler {
     if (!entry) return;
     entry.running = false;
     entry.lastFinished = at;
-    if (!entry.queued) this.plan(entry, this.deps.now());
+    // Only a fixed delay waits for its run; any other entry is already waiting for its next slot.
+    if (entry.next === undefined) this.plan(entry, this.deps.now());
     this.arm();
   }
 
@@ -189,14 +196,16 @@ export class Scheduler {
 
   // ── waiting ──────────────────────────────────────────────────────────────
 
-  /** Works out an entry's next slot and puts it where it waits: the heap, or the preparation queue. */
+  /** Works out an entry's next slot: it fires at its time, and its run is made ahead. */
   private plan(entry: Entry, now: number): void {
-    entry.next = this.nextSlot(entry);
-    if (entry.ready && entry.ready.slot !== entry.next?.slot) delete entry.ready;
-    if (!entry.next) return;
-    entry.queued = true;
-    if (entry.ready || entry.next.fireAt - PREPARE_AHEAD_MS > now) this.heap.push(entry.ready ? entry.next.fireAt : entry.next.fireAt - PREPARE_AHEAD_MS, entry);
-    else this.queuePreparation(entry);
+    const next = this.nextSlot(entry);
+    entry.next = next;
+    if (entry.ready && entry.ready.slot !== next?.slot) delete entry.ready;
+    if (!next) return;
+    this.heap.push(next.fireAt, { entry, next, kind: "fire" });
+    const prepareAt = next.fireAt - PREPARE_AHEAD_MS;
+    if (prepareAt > now) this.heap.push(prepareAt, { entry, next, kind: "prepare" });
+    else this.queuePreparation({ entry, next, kind: "prepare" });
   }
 
   private nextSlot(entry: Entry): { slot: number; fireAt: number } | undefined {
@@ -236,11 +245,11 @@ export class Scheduler {
       const now = this.deps.now();
       const due: Entry[] = [];
       while ((this.heap.peekKey() ?? Infinity) <= now) {
-        const entry = this.heap.pop()!;
-        entry.queued = false;
-        if (entry.retired || !entry.next) continue;
-        if (entry.next.fireAt <= now) due.push(entry);
-        else this.queuePreparation(entry);
+        const look = this.heap.pop()!;
+        if (look.entry.retired || look.entry.next !== look.next) continue;
+        if (look.kind === "prepare") this.queuePreparation(look);
+        // At most one fire look per entry is current: plan, postponing and retrying each replace the one popped.
+        else due.push(look.entry);
       }
       if (due.length > 0) await this.fire(due);
     } finally {
@@ -251,9 +260,8 @@ export class Scheduler {
 
   // ── making runs ahead ────────────────────────────────────────────────────
 
-  private queuePreparation(entry: Entry): void {
-    entry.queued = true;
-    this.toPrepare.push(entry);
+  private queuePreparation(look: Look): void {
+    this.toPrepare.push(look);
     if (!this.preparing) void this.prepareQueued();
   }
 
@@ -262,14 +270,11 @@ export class Scheduler {
     this.preparing = true;
     try {
       while (!this.stopped && this.toPrepare.length > 0) {
-        const entry = this.toPrepare.shift()!;
-        const next = entry.next;
-        if (entry.retired || !next) continue;
+        const { entry, next } = this.toPrepare.shift()!;
+        if (entry.retired || entry.next !== next || entry.ready?.slot === next.slot) continue;
         const made = await this.make(entry, next.slot);
-        if (entry.retired || entry.next !== next) continue;
-        entry.ready = { slot: next.slot, made };
-        this.heap.push(next.fireAt, entry);
-        this.arm();
+        // Fired meanwhile (its run was made then): this one is not needed.
+        if (!entry.retired && entry.next === next) entry.ready = { slot: next.slot, made };
         await yieldToLoop();
       }
     } finally {
@@ -291,9 +296,13 @@ export class Scheduler {
   /** Claims what is due for these entries in one transaction, then admits the runs. */
   private async fire(entries: Entry[]): Promise<void> {
     const dues: Due[] = [];
+    const postponed = new Set<Entry>();
     for (const entry of entries) {
       const due = this.dueOf(entry, this.deps.now());
-      if (due) dues.push(due);
+      if ("postpone" in due) {
+        postponed.add(entry);
+        this.heap.push(due.postpone, { entry, next: entry.next!, kind: "fire" });
+      } else if (due.runs.length > 0 || due.missed) dues.push(due);
     }
     // Runs not made ahead (catch-up, a slot that came due while its run was being made) are made now.
     const made = new Map<Due, (SlotRun | NoRun)[]>();
@@ -316,20 +325,20 @@ export class Scheduler {
       results = await this.deps.store.claimSlots(claims, now);
     } catch (error) {
       this.deps.warn("slots could not be claimed; looking again shortly", { error: (error as Error).message, triggers: claims.length });
-      for (const entry of entries) this.retryLater(entry, now);
+      for (const entry of entries) if (!postponed.has(entry)) this.heap.push(now + RETRY_AFTER_MS, { entry, next: entry.next!, kind: "fire" });
       return;
     }
     dues.forEach((due, index) => this.claimed(due, claims[index]!, results[index]!, starts[index]!));
     for (const entry of entries) {
+      if (postponed.has(entry)) continue;
       delete entry.ready;
-      // An entry with nothing to claim yet (a jittered catch-up slot) was put back in the heap by dueOf.
-      if (!entry.retired && !entry.queued) this.plan(entry, now);
+      if (!entry.retired) this.plan(entry, now);
     }
     if (!this.admitting) void this.admitQueued();
   }
 
-  /** The slots of an entry to run and to record as missed; undefined when nothing is to be claimed yet. */
-  private dueOf(entry: Entry, now: number): Due | undefined {
+  /** The slots of an entry to run and to record as missed, or when to look again (a jittered slot not yet due). */
+  private dueOf(entry: Entry, now: number): Due | { postpone: number } {
     const next = entry.next!;
     if (entry.schedule.fixedDelay) return { entry, runs: [next.slot] };
     const definition = entry.row.definition as PipelineDef;
@@ -340,12 +349,8 @@ export class Scheduler {
     const due = missedSlots(entry.schedule, entry.lastSlot, now, definition.catchup, definition.catchup_limit, { grace, maxListed: MISSED_LISTED });
     const newest = due.run[due.run.length - 1];
     // A jittered slot fires a little after its time; it is not claimed before that.
-    if (newest !== undefined && entry.schedule.fireAt(newest) > now) {
-      entry.queued = true;
-      this.heap.push(entry.schedule.fireAt(newest), entry);
-      return undefined;
-    }
-    if (due.missed.length === 0) return due.run.length ? { entry, runs: due.run } : undefined;
+    if (newest !== undefined && entry.schedule.fireAt(newest) > now) return { postpone: entry.schedule.fireAt(newest) };
+    if (due.missed.length === 0) return { entry, runs: due.run };
     const last = due.missed[due.missed.length - 1]!;
     const counted = due.more ? countSlots(entry.schedule, entry.lastSlot, last, MISSED_COUNT_CAP) : { count: due.missed.length, exact: true };
     return {
@@ -392,12 +397,6 @@ export class Scheduler {
     }
     if (entry.schedule.fixedDelay && runs.length) entry.running = true;
     runs.forEach((run, index) => this.toAdmit.push({ run, event: result.events[index]! }));
-  }
-
-  private retryLater(entry: Entry, now: number): void {
-    if (entry.retired || entry.queued || !entry.next) return;
-    entry.queued = true;
-    this.heap.push(now + RETRY_AFTER_MS, entry);
   }
 
   /** One run per turn of the event loop, so a thousand runs starting at once never hold up a timer. */

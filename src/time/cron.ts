@@ -108,6 +108,17 @@ function explain(field: string, text: string, error: unknown): string {
  * fine. Also rejects expressions that never match (such as 30 February).
  */
 export function checkCron(expr: string): string | undefined {
+  // The engine checks every trigger at each refresh: croner parses several patterns per check.
+  if (checked.has(expr)) return checked.get(expr);
+  const problem = findCronProblem(expr);
+  if (checked.size >= SHARED_LIMIT) checked.clear();
+  checked.set(expr, problem);
+  return problem;
+}
+
+const checked = new Map<string, string | undefined>();
+
+function findCronProblem(expr: string): string | undefined {
   const prefix = `cron "${expr}"`;
   const expanded = expandCron(expr);
   if (expanded === "") {

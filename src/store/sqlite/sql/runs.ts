@@ -113,6 +113,17 @@ function placeholders(count: number): string {
   return Array.from({ length: count }, () => "?").join(", ");
 }
 
+// Runs of one applied definition share its object (a scheduler makes thousands a
+// second): its JSON is made once. Definitions are never changed once made.
+const definitionTexts = new WeakMap<object, string>();
+
+function definitionJson(definition: unknown): string {
+  if (typeof definition !== "object" || definition === null) return JSON.stringify(definition ?? null);
+  let text = definitionTexts.get(definition);
+  if (text === undefined) definitionTexts.set(definition, (text = JSON.stringify(definition)));
+  return text;
+}
+
 function runParams(run: RunRow): Record<string, unknown> {
   return {
     id: run.id,
@@ -121,7 +132,7 @@ function runParams(run: RunRow): Record<string, unknown> {
     state: run.state,
     trigger: toJson(run.trigger),
     args: toJson(run.args),
-    definition: JSON.stringify(run.definition ?? null),
+    definition: definitionJson(run.definition),
     partition: run.partition ?? null,
     reason: run.reason ?? null,
     created_at: run.created_at,
