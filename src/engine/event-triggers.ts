@@ -92,8 +92,8 @@ export class EventTriggers {
     if (this.stopped) return;
     const pipeline = `${start.namespace}/${start.name}`;
     this.deps.start(start).then(
-      (run) => this.deps.info(`a ${start.kind} trigger started a run`, { pipeline, trigger: `${start.index}:${start.kind}`, run: run.id }),
-      (error: Error) => this.deps.warn(`a ${start.kind} trigger did not start a run`, { pipeline, trigger: `${start.index}:${start.kind}`, reason: error.message }),
+      (run) => this.deps.info(`run started by its ${start.kind} trigger`, { pipeline, trigger: `${start.index}:${start.kind}`, run: run.id }),
+      (error: Error) => this.deps.warn(`no run started by its ${start.kind} trigger`, { pipeline, trigger: `${start.index}:${start.kind}`, reason: error.message }),
     );
   }
 }
