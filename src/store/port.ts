@@ -234,6 +234,25 @@ export interface ClaimResult {
   missed?: MissedRow;
 }
 
+/** What retention asks of one pipeline's history (see Store.listExpiredRuns). */
+export interface RetentionQuery {
+  namespace: string;
+  pipeline: string;
+  /** Finished runs beyond the newest `keep` (by creation) have expired. */
+  keep?: number;
+  /** Finished runs that finished before this time have expired. */
+  finishedBefore?: number;
+  limit: number;
+}
+
+/** A finished run that retention may remove. */
+export interface ExpiredRun {
+  id: string;
+  state: RunState;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface Store {
   /** Creates or upgrades the schema (numbered migrations). Idempotent. */
   init(): Promise<void>;
@@ -286,6 +305,23 @@ export interface Store {
   /** Runs in any of `states`, oldest first (created_at, then id): recovery and queues. */
   listRunsInStates(states: RunState[]): Promise<RunRow[]>;
   countRuns(query: RunCountQuery): Promise<number>;
+
+  /** Every (namespace, pipeline) that has runs, whether or not it still has a definition. */
+  listRunPipelines(): Promise<{ namespace: string; pipeline: string }[]>;
+  /**
+   * Finished runs of one pipeline past its retention, oldest first. The
+   * newest finished run never expires (the pipeline's last result stays to
+   * be seen), nor does a queued or running run.
+   */
+  listExpiredRuns(query: RetentionQuery): Promise<ExpiredRun[]>;
+  /**
+   * Deletes these runs with their task runs and events, in one transaction;
+   * a run that is queued or running (or unknown) is left as it is. Returns
+   * the ids deleted.
+   */
+  deleteRuns(ids: string[]): Promise<string[]>;
+  /** The ones among `ids` that name a run in the store. */
+  knownRunIds(ids: string[]): Promise<string[]>;
 
   /** Upserts the namespace and its pipelines, deletes, and appends the audit entry, in one transaction. */
   applyNamespace(change: NamespaceChange): Promise<void>;

@@ -30,6 +30,7 @@ import { auditTests } from "./contract-audit.js";
 import { applyTests } from "./contract-apply.js";
 import { queueTests } from "./contract-queues.js";
 import { scheduleTests } from "./contract-schedules.js";
+import { retentionTests } from "./contract-retention.js";
 
 export type StoreFactory = (t: TestContext, shareWith?: Store) => Promise<Store>;
 
@@ -63,6 +64,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     describe("applying a namespace", () => applyTests(open));
     describe("recovery and queues", () => queueTests(open));
     describe("schedules and slots", () => scheduleTests(open));
+    describe("retention", () => retentionTests(open));
   });
 }
 

@@ -182,9 +182,16 @@ CREATE INDEX missed_by_pipeline ON missed (namespace, pipeline, seq DESC);
 CREATE INDEX missed_by_run ON missed (run_id) WHERE run_id IS NOT NULL;
 `;
 
+// Retention deletes whole runs. slots.run_id is set to NULL for each deleted run
+// (its foreign key): without an index that is a scan of every slot per run.
+const runRemoval = `
+CREATE INDEX slots_by_run ON slots (run_id) WHERE run_id IS NOT NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
   { version: 3, name: "schedules_slots", sql: schedulesAndSlots },
   { version: 4, name: "missed", sql: missedSlots },
+  { version: 5, name: "run_removal", sql: runRemoval },
 ];

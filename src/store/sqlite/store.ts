@@ -16,6 +16,7 @@ import * as audit from "./sql/audit.js";
 import { applyNamespace } from "./sql/applyNamespace.js";
 import * as schedules from "./sql/schedules.js";
 import * as missed from "./sql/missed.js";
+import * as retention from "./sql/retention.js";
 
 /**
  * Opens (creating the file and its folder if missing) a SQLite store.
@@ -72,6 +73,11 @@ export function openSqliteStore(file: string): Store {
     listEventsSince: async (afterSeq, limit) => events.listEventsSince(conn, afterSeq, limit),
     listRunsInStates: async (states) => runs.listRunsInStates(conn, states),
     countRuns: async (query) => runs.countRuns(conn, query),
+
+    listRunPipelines: async () => retention.listRunPipelines(conn),
+    listExpiredRuns: async (query) => retention.listExpiredRuns(conn, query),
+    deleteRuns: async (ids) => conn.writeTransaction(() => retention.deleteRuns(conn, ids)),
+    knownRunIds: async (ids) => conn.readTransaction(() => retention.knownRunIds(conn, ids)),
 
     applyNamespace: async (change) => conn.writeTransaction(() => applyNamespace(conn, change)),
     setPipelinePaused: async (namespace, name, paused) =>
