@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
+import { parseEnv } from "node:util";
 import pino from "pino";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { alive, until } from "../helpers/poll.js";
@@ -63,12 +64,7 @@ pipelines:
   assert.equal(event!.data.channel, "run");
   assert.equal(event!.data.status, "exit 0");
   assert.equal(readFileSync(join(folder, "cwd.txt"), "utf8").trim(), realpathSync(folder));
-  const env = Object.fromEntries(
-    readFileSync(join(folder, "notified.env"), "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-  );
+  const env = parseEnv(readFileSync(join(folder, "notified.env"), "utf8"));
   assert.equal(env.SPIRE_RUN_ID, run.id);
   assert.equal(env.SPIRE_NAMESPACE, "test");
   assert.equal(env.SPIRE_PIPELINE, "backup");
