@@ -1,7 +1,8 @@
 /**
  * API tokens: HS256 JWTs signed with the engine's secret. The JWT carries who
  * (sub), what it may do (scope) and its record id (jti); the record in the
- * store is what makes it valid, so revoking it takes effect on the next request.
+ * store is what makes it valid, so revoking it takes effect on the next request
+ * (this engine keeps a copy of the records it has read: see TOKEN_ROW_TTL_MS).
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -50,9 +51,24 @@ export interface IssueRequest {
 
 /** Tokens whose signature is known good, oldest dropped first. */
 const VERIFIED_CACHE_SIZE = 1000;
+/**
+ * How long a token's record read from the store is trusted. This engine is
+ * the only writer of the token table and updates its copy before answering a
+ * revoke, so here a revocation takes effect at once. The limit is for a store
+ * shared by several engines (PostgreSQL, later): a token revoked through
+ * another engine is refused here within this time. A "tokens changed"
+ * generation read from the store would be exact, but would cost a store round
+ * trip per request again; one read per token per second does not show.
+ */
+const TOKEN_ROW_TTL_MS = 1000;
+/** Records kept in memory (each is a few short strings), oldest dropped first. */
+const TOKEN_ROW_CACHE_SIZE = 1000;
 
 export class TokenAuthority {
   private readonly verified = new Map<string, { claims: { sub: string; jti: string; scope: Scope }; exp?: number }>();
+  private readonly rows = new Map<string, { row: TokenRow | undefined; readAt: number }>();
+  /** A store read in progress per token id: a revoke meanwhile makes its result stale, so it is not kept. */
+  private readonly reading = new Map<string, object>();
   private readonly touchedAt = new Map<string, number>();
 
   constructor(
@@ -69,6 +85,7 @@ export class TokenAuthority {
     const expiresAt = request.ttlMs === undefined ? null : createdAt + request.ttlMs;
     const row: TokenRow = { id, name: request.name, scope: request.scope, created_at: createdAt, expires_at: expiresAt, revoked_at: null, last_used_at: null };
     await this.store.createToken(row);
+    this.remember(id, row, createdAt);
     const jwt = new SignJWT({ scope: request.scope })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(request.name)
@@ -84,7 +101,7 @@ export class TokenAuthority {
   async verify(token: string): Promise<Actor | undefined> {
     const claims = await this.verifySignature(token);
     if (!claims) return undefined;
-    const row = await this.store.getToken(claims.jti);
+    const row = await this.tokenRow(claims.jti);
     if (!row || row.revoked_at !== null || row.name !== claims.sub || row.scope !== claims.scope) return undefined;
     const now = this.now();
     if (row.expires_at !== null && row.expires_at <= now) return undefined;
@@ -113,8 +130,7 @@ export class TokenAuthority {
 
   /** False when the id is unknown or already revoked. */
   async revoke(id: string, by?: Actor): Promise<boolean> {
-    const revoked = await this.store.revokeToken(id, this.now());
-    this.touchedAt.delete(id);
+    const revoked = await this.revokeRow(id);
     if (revoked && by) await this.audit(by, "token.revoke", id, {});
     return revoked;
   }
@@ -132,7 +148,7 @@ export class TokenAuthority {
       if (actor?.name === LOCAL_TOKEN_NAME && actor.scope === "admin") return existing;
     }
     for (const row of await this.store.listTokens()) {
-      if (row.name === LOCAL_TOKEN_NAME && row.revoked_at === null) await this.store.revokeToken(row.id, this.now());
+      if (row.name === LOCAL_TOKEN_NAME && row.revoked_at === null) await this.revokeRow(row.id);
     }
     const { token } = await this.issue({ name: LOCAL_TOKEN_NAME, scope: "admin" });
     await writePrivateFile(file, `${token}\n`);
@@ -156,6 +172,40 @@ export class TokenAuthority {
     } catch {
       return undefined;
     }
+  }
+
+  /** The token's record: this engine's copy while fresh, else read from the store. */
+  private async tokenRow(id: string): Promise<TokenRow | undefined> {
+    const known = this.rows.get(id);
+    const now = this.now();
+    if (known && now - known.readAt < TOKEN_ROW_TTL_MS) return known.row;
+    const ticket = {};
+    this.reading.set(id, ticket);
+    try {
+      const row = await this.store.getToken(id);
+      if (this.reading.get(id) === ticket) this.remember(id, row, now);
+      return row;
+    } finally {
+      if (this.reading.get(id) === ticket) this.reading.delete(id);
+    }
+  }
+
+  private remember(id: string, row: TokenRow | undefined, readAt: number): void {
+    this.rows.delete(id);
+    if (this.rows.size >= TOKEN_ROW_CACHE_SIZE) this.rows.delete(this.rows.keys().next().value!);
+    this.rows.set(id, { row, readAt });
+  }
+
+  /** Revoked in the store and, before anyone is told, in this engine's copy. */
+  private async revokeRow(id: string): Promise<boolean> {
+    // Dropped before the write: a read that started earlier must not bring the old record back.
+    this.rows.delete(id);
+    this.reading.delete(id);
+    this.touchedAt.delete(id);
+    const revoked = await this.store.revokeToken(id, this.now());
+    this.rows.delete(id);
+    this.reading.delete(id);
+    return revoked;
   }
 
   private touch(id: string, now: number): void {

@@ -62,9 +62,13 @@ function validate(route: AnyRoute, deps: ApiDeps, request: FastifyRequest, reply
   const problems: string[] = [];
   const parse = (location: string, schema: z.ZodType | undefined, value: unknown) => {
     if (!schema) return value;
-    const result = schema.safeParse(value, { reportInput: true });
+    // Without options first: zod's `reportInput` makes even a passing parse ~15× slower
+    // (measured: 7.8 against 0.5 µs for one run id). The messages need it, so a failing
+    // value is parsed again with it; parsing is pure, so the issues are the same.
+    const result = schema.safeParse(value);
     if (result.success) return result.data;
-    problems.push(...describeIssues(location, result.error.issues));
+    const reported = schema.safeParse(value, { reportInput: true });
+    problems.push(...describeIssues(location, reported.success ? result.error.issues : reported.error.issues));
     return undefined;
   };
   const params = parse("path", route.params, route.rawParams ? route.rawParams(request) : request.params);

@@ -14,6 +14,7 @@ import { VERSION } from "../version.js";
 import { admit } from "./admission.js";
 import { applyDefinitions } from "./apply.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
+import { RunObjectCache } from "./run-cache.js";
 import { EventTriggers, outsideWindow, type TriggeredStart } from "./event-triggers.js";
 import { LogTailer } from "./log-tail.js";
 import { LockTable } from "./locks.js";
@@ -85,6 +86,7 @@ const quietLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 
 export class Engine implements EngineService {
   private readonly bus = new EventBus();
+  private readonly runObjects = new RunObjectCache(this.bus);
   private readonly slots: Slots;
   private readonly queues = new Map<string, PipelineQueue>();
   private readonly controllers = new Map<string, RunController>();
@@ -604,8 +606,10 @@ export class Engine implements EngineService {
   }
 
   async getRun(id: string): Promise<RunObject> {
-    const stored = await this.storedRun(id);
-    return toRunObject(stored.run, stored.tasks);
+    return this.runObjects.get(id, async () => {
+      const stored = await this.storedRun(id);
+      return toRunObject(stored.run, stored.tasks);
+    });
   }
 
   async getRunDefinition(id: string): Promise<PipelineDef> {

@@ -51,6 +51,50 @@ test("issue, verify, list, revoke: revocation takes effect on the next verify", 
   assert.equal(await auth.revoke(info.id), false, "revoking twice reports nothing revoked");
 });
 
+test("a token revoked through another engine on the same store is refused within a second", async (t) => {
+  let now = 1_700_000_000_000;
+  const { auth, store, dir } = await authority(t, () => now);
+  const other = new TokenAuthority(store, await loadOrCreateSecret(dir), () => now);
+  const { token, info } = await auth.issue({ name: "shared", scope: "read" });
+  assert.ok(await auth.verify(token));
+  assert.equal(await other.revoke(info.id), true);
+  assert.equal(await other.verify(token), undefined, "the engine that revoked refuses it at once");
+  now += 999;
+  assert.ok(await auth.verify(token), "this engine's copy of the record is still fresh");
+  now += 2;
+  assert.equal(await auth.verify(token), undefined, "read again from the store: revoked");
+});
+
+test("a record read from the store while the token is revoked does not bring it back", async (t) => {
+  let now = 1_700_000_000_000;
+  const { store, dir } = await authority(t);
+  // The real store, with token reads held until released: a slow store (PostgreSQL, later).
+  let release: (() => void) | undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let readDone: (() => void) | undefined;
+  const read = new Promise<void>((resolve) => (readDone = resolve));
+  let holding = false;
+  const slow: typeof store = Object.create(store);
+  slow.getToken = async (id) => {
+    const row = await store.getToken(id);
+    if (!holding) return row;
+    readDone!();
+    await held;
+    return row;
+  };
+  const auth = new TokenAuthority(slow, await loadOrCreateSecret(dir), () => now);
+  const { token, info } = await auth.issue({ name: "raced", scope: "read" });
+  now += 1001;
+  holding = true;
+  const during = auth.verify(token);
+  await read;
+  assert.equal(await auth.revoke(info.id), true);
+  release!();
+  assert.ok(await during, "the request that came before the revoke may pass");
+  holding = false;
+  assert.equal(await auth.verify(token), undefined, "the old record was not kept");
+});
+
 test("last_used_at is written once a minute per token, not per request", async (t) => {
   let now = 1_700_000_000_000;
   const { auth, store } = await authority(t, () => now);
