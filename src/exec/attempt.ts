@@ -11,12 +11,14 @@
  * unrelated process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import type { AttemptEnd, AttemptReport, LaunchEvents, LaunchSpec, LogStream, TaskHandle } from "./port.js";
 import { OutputCapture } from "./capture.js";
 import { LogWriter } from "./log-writer.js";
 import type { LingerWatch, Lingerer } from "./linger-watch.js";
-import { readOutputFile } from "./output-file.js";
+import { takeOutputFile } from "./output-file.js";
 import { explainSpawnError } from "./spawn-errors.js";
 import { formatDuration } from "./format.js";
 import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
@@ -94,6 +96,8 @@ export class Attempt implements TaskHandle, Lingerer {
     if (command === undefined || command === "") return void this.#failToStart(undefined, "no command to run");
     let child: ChildProcess;
     try {
+      // SPIRE_OUTPUT must be writable from the task's first instruction: its folder exists before the process does.
+      mkdirSync(dirname(this.#spec.outputFile), { recursive: true });
       const env = { ...this.#spec.env, [EXEC_ID_VARIABLE]: this.execEntry.slice(EXEC_ID_VARIABLE.length + 1) };
       child = spawn(command, args, { cwd: this.#spec.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     } catch (error) {
@@ -234,14 +238,14 @@ export class Attempt implements TaskHandle, Lingerer {
   async #finish(): Promise<void> {
     try {
       // When the group is already gone nothing can write SPIRE_OUTPUT any more: read it while the pipes drain.
-      const outputsRead = this.#groupGone ? readOutputFile(this.#spec.outputFile) : undefined;
+      const outputsRead = this.#groupGone ? takeOutputFile(this.#spec.outputFile) : undefined;
       // Both at once: a holder outside the group is only looked for once the group is gone.
       const pipesClosed = this.#openPipes > 0 ? new Promise<void>((resolve) => (this.#pipesClosed = resolve)) : undefined;
       if (!this.#groupGone) await this.#waitGroupGone();
       await pipesClosed;
       if (this.#escaped.length > 0) await this.#waitEscapedGone();
       clearTimeout(this.#graceTimer);
-      const { outputs, problems } = await (outputsRead ?? readOutputFile(this.#spec.outputFile));
+      const { outputs, problems } = await (outputsRead ?? takeOutputFile(this.#spec.outputFile));
       for (const problem of problems) this.#capture.note("stderr", `spire: SPIRE_OUTPUT ${problem}`);
       this.#capture.warnings += problems.length;
       const fileOutputs = Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, this.#capture.mask(value)]));

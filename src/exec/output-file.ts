@@ -10,7 +10,7 @@
  *   DELIMITER
  */
 import { statSync } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { open, rm, type FileHandle } from "node:fs/promises";
 import { OUTPUT_KEY_PATTERN } from "./markers.js";
 
 /** A larger file is read up to here and reported: outputs are meant to be small. */
@@ -52,6 +52,17 @@ export function parseOutputFile(text: string): ParsedOutputs {
     }
   }
   return { outputs, problems };
+}
+
+/**
+ * Reads the file, then removes it: its values may hold secrets, which are
+ * kept only masked (in the task's outputs), never in clear on disk.
+ */
+export async function takeOutputFile(path: string): Promise<ParsedOutputs> {
+  const parsed = await readOutputFile(path);
+  // Nothing was there in the common case: no second look at the disk.
+  if (Object.keys(parsed.outputs).length > 0 || parsed.problems.length > 0) await rm(path, { force: true }).catch(() => undefined);
+  return parsed;
 }
 
 /**

@@ -54,10 +54,10 @@ pipelines:
     tasks:
       say:
         run: |
+          echo "token=$DEPLOY_TOKEN" >> "$SPIRE_OUTPUT"
           echo "plain $API_KEY $DEPLOY_TOKEN $SPIRE_ARG_PASS"
           echo "$DEPLOY_TOKEN" >&2
           echo "::output::key=$API_KEY"
-          echo "token=$DEPLOY_TOKEN" >> "$SPIRE_OUTPUT"
           echo "::warning::saw $SPIRE_ARG_PASS"
       call:
         http: { url: "${url}", headers: { authorization: "Bearer \${{ args.pass }}" } }
@@ -93,7 +93,8 @@ pipelines:
   const shown = await spire(["show", id], { data });
   const logs = await spire(["logs", id], { data });
   assert.match(answers[3]!, /plain \*\*\* \*\*\* \*\*\*/, "the log is there, masked");
-  assert.match(answers[0]!, /"key":"\*\*\*"/, "outputs are masked");
+  assert.match(answers[0]!, /"key":"\*\*\*"/, "marker outputs are masked");
+  assert.match(answers[0]!, /"token":"\*\*\*"/, "SPIRE_OUTPUT, written before anything else, is read and masked");
   await stopEngine(engine);
   const { stdout, stderr } = await engine.exit;
 
