@@ -32,6 +32,8 @@ import { createRun, prepareRun, prepareStoredRun, RunRequestError } from "./star
 import { Scheduler, type NoRun, type ScheduledStart, type SlotRun } from "./scheduler.js";
 import { newRunId } from "./ids.js";
 import { toMissedObject, type MissedObject } from "./missed-object.js";
+import { listRunArtifacts, openRunArtifact } from "./artifact-listing.js";
+import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./retention.js";
 import { systemZone } from "../time/index.js";
 import {
   ServiceError,
@@ -69,6 +71,10 @@ export interface EngineOptions {
   now?: () => number;
   /** The zone of triggers without `timezone` (default: this machine's). */
   defaultZone?: string;
+  /** Retention of pipelines that set none (default DEFAULT_RETENTION). */
+  retention?: RetentionLimits;
+  /** The most artifacts one run may keep (default 1 GiB). */
+  artifactLimitBytes?: number;
 }
 
 interface Waiting {
@@ -103,6 +109,7 @@ export class Engine implements EngineService {
   /** Scheduled runs of definitions that read no env file, made once per applied row and trigger (see prepareScheduled). */
   private readonly madeOnce = new WeakMap<ScheduledStart["row"], Map<string, Awaited<ReturnType<typeof prepareRun>>>>();
   private readonly eventTriggers: EventTriggers;
+  private readonly retention: Retention;
 
   constructor(private readonly options: EngineOptions) {
     this.slots = new Slots(options.parallelism);
@@ -125,6 +132,13 @@ export class Engine implements EngineService {
       info: (message, details) => this.logger.info(details, message),
       warn: (message, details) => this.logger.warn(details, message),
     });
+    this.retention = new Retention({
+      store: options.store,
+      dataDir: options.dataDir,
+      defaults: options.retention ?? DEFAULT_RETENTION,
+      now: this.now,
+      removed: (ids) => ids.forEach((id) => this.runObjects.forget(id)),
+    });
   }
 
   /** Starts firing time triggers, and watch and after triggers (after recover()). */
@@ -132,6 +146,13 @@ export class Engine implements EngineService {
     await this.scheduler.refresh();
     this.scheduler.start();
     await this.eventTriggers.start();
+    this.retention.start(
+      SWEEP_EVERY_MS,
+      (report) => {
+        if (report.removed + report.orphans > 0) this.logger.info({ runs: report.removed, bytes: report.bytes, orphans: report.orphans }, "retention removed old runs");
+      },
+      (error) => this.logger.error({ error: String(error) }, "retention sweep failed"),
+    );
   }
 
   /**
@@ -501,6 +522,7 @@ export class Engine implements EngineService {
         publish: (events) => this.publish(events),
         now: this.now,
         ...(this.options.supervisor ? { ack: (id: string) => this.options.supervisor!.ack(id) } : {}),
+        ...(this.options.artifactLimitBytes !== undefined ? { artifactLimitBytes: this.options.artifactLimitBytes } : {}),
       },
       prepared,
       // Progress is live only (never stored): followers see it over the event bus, and a new follower the latest of each task.
@@ -642,6 +664,22 @@ export class Engine implements EngineService {
     return this.options.store.listEvents(runId, afterSeq, limit);
   }
 
+  async listArtifacts(runId: string) {
+    const { run, tasks } = await this.storedRun(runId);
+    return listRunArtifacts(this.options.dataDir, run.id, [...latestAttempts(tasks).keys()]);
+  }
+
+  async openArtifact(runId: string, task: string, name: string) {
+    const { run, tasks } = await this.storedRun(runId);
+    return openRunArtifact(this.options.dataDir, run.id, [...latestAttempts(tasks).keys()], task, name);
+  }
+
+  async collectGarbage(actor: Actor, options: { dryRun: boolean }): Promise<SweepReport> {
+    const report = await this.retention.sweep(options);
+    if (!options.dryRun) await this.audit(actor, "gc", "runs", { runs: report.removed, bytes: report.bytes, orphans: report.orphans });
+    return report;
+  }
+
   subscribe(runId: string | null, listener: (event: LiveEvent) => void, options: { logs?: LogFollowing } = {}): Subscription {
     const unsubscribe = this.bus.subscribe(runId, listener);
     // Progress is not stored: a follower that comes late is told where each running task stands.
@@ -719,6 +757,7 @@ export class Engine implements EngineService {
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
     this.scheduler.stop();
+    await this.retention.stop();
     await this.eventTriggers.stop();
     for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);
     const all = Promise.all([...this.controllers.values()].map((controller) => controller.done));

@@ -3,12 +3,15 @@
  * one method per operation, plain data in and out. Routes translate HTTP to
  * these calls and ServiceError to statuses; nothing here knows about HTTP.
  */
+import type { FileHandle } from "node:fs/promises";
 import type { DefinitionError } from "../spec/errors.js";
 import type { PipelineDef } from "../spec/schema.js";
 import type { LogLine, LogStream } from "../exec/port.js";
 import type { EventRow, NamespaceRow, RunState } from "../store/port.js";
 import type { RunObject } from "./run-object.js";
 import type { MissedObject } from "./missed-object.js";
+import type { ArtifactEntry } from "./artifact-listing.js";
+import type { SweepReport } from "./retention.js";
 
 export type Scope = "read" | "run" | "admin";
 
@@ -179,6 +182,13 @@ export interface EngineService {
   /** Live events of one run (or all runs when runId is null); returns the unsubscribe function. */
   /** Live events of one run (or of all runs, without log lines); `logs` chooses the log lines of one run's followers (default all). */
   subscribe(runId: string | null, listener: (event: LiveEvent) => void, options?: { logs?: LogFollowing }): Subscription;
+
+  /** The files a run's tasks kept (`artifacts:` and what they wrote to $SPIRE_ARTIFACTS). */
+  listArtifacts(runId: string): Promise<ArtifactEntry[]>;
+  /** One of them, opened for reading (the caller closes it); not_found unless it is in the list. */
+  openArtifact(runId: string, task: string, name: string): Promise<{ handle: FileHandle; size: number; name: string }>;
+  /** Applies retention now (`spire gc`): removes finished runs past their limits, or, dry, says which. */
+  collectGarbage(actor: Actor, options: { dryRun: boolean }): Promise<SweepReport>;
 
   listNamespaces(): Promise<NamespaceRow[]>;
   listAudit(query: { limit: number; before?: number }): Promise<{ entries: { seq: number; ts: string; actor: string; action: string; target: string; details: Record<string, unknown> }[]; next_cursor: number | null }>;

@@ -7,5 +7,7 @@ import { runRoutes } from "./runs.js";
 import { runDefinitionRoute } from "./run-definition.js";
 import { systemRoutes } from "./system.js";
 import { hookRoutes } from "./hooks.js";
+import { artifactRoutes } from "./artifacts.js";
+import { gcRoutes } from "./gc.js";
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes];
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes];
