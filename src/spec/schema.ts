@@ -282,6 +282,8 @@ export const argSchema = z.union([
 ]);
 export type ArgDef = z.output<typeof argSchema>;
 
+const NOTIFY_CHANNELS = ["webhook", "mqtt", "run"] as const;
+
 export const notifySchema = z.strictObject({
   on: z.array(z.enum(["success", "failure", "recovered", "started", "missed"])).min(1),
   webhook: z
@@ -292,6 +294,21 @@ export const notifySchema = z.strictObject({
     .optional(),
   mqtt: z.strictObject({ url: z.string().min(1), topic: z.string().min(1), qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1) }).optional(),
   run: z.string().optional(),
+}).superRefine((entry, ctx) => {
+  const channels = NOTIFY_CHANNELS.filter((key) => entry[key] !== undefined);
+  if (channels.length !== 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: channels.length === 0 ? `a notification needs exactly one of: ${NOTIFY_CHANNELS.join(", ")}` : `a notification has exactly one channel, found ${channels.join(" and ")}; write one entry per channel`,
+    });
+  }
+  const url = typeof entry.webhook === "string" ? entry.webhook : entry.webhook?.url;
+  if (url !== undefined && !/^https?:\/\/[^\s/]/.test(url)) {
+    ctx.addIssue({ code: "custom", message: "a webhook URL starts with http:// or https://", path: typeof entry.webhook === "string" ? ["webhook"] : ["webhook", "url"] });
+  }
+  if (entry.mqtt !== undefined && !/^(mqtts?|wss?|tcp|ssl):\/\/[^\s/]/.test(entry.mqtt.url)) {
+    ctx.addIssue({ code: "custom", message: "an MQTT broker URL starts with mqtt://, mqtts://, ws:// or wss://", path: ["mqtt", "url"] });
+  }
 });
 export type NotifyDef = z.output<typeof notifySchema>;
 
