@@ -182,10 +182,11 @@ export class Scheduler {
   /** For `every … after_finish`: the run of that trigger finished, the delay counts from now. */
   finished(namespace: string, pipeline: string, triggerKey: string, at: number): void {
     const entry = this.find(namespace, pipeline, triggerKey);
-    if (!entry) return;
+    // Only a fixed delay waits for its run; any other entry is already waiting for its next slot
+    // (and a thousand runs finishing a second must not re-arm the timer a thousand times).
+    if (!entry?.schedule.fixedDelay) return;
     entry.running = false;
     entry.lastFinished = at;
-    // Only a fixed delay waits for its run; any other entry is already waiting for its next slot.
     if (entry.next === undefined) this.plan(entry, this.deps.now());
     this.arm();
   }
