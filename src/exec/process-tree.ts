@@ -8,7 +8,7 @@
  * A process is identified by pid and start time, because pids are reused.
  * On other systems only the group is signalled.
  */
-import { closeSync, openSync, readdirSync, readSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 
 export const HAS_PROC = process.platform === "linux";
@@ -65,43 +65,7 @@ export interface ProcStat {
   fields: string[];
 }
 
-/** Everything is read again after this long, so that a reused pid cannot pass for the process it replaced (that would take pid_max spawns in between). */
-const FULL_READ_AFTER_MS = 1_000;
-
-/**
- * The process table for a sampler that reads it several times a second.
- * Read synchronously into one reused buffer (about 10 µs a process here,
- * against about 90 µs of thread-pool work for an asynchronous readFile),
- * and incrementally: a process's stat is read when its pid first appears,
- * then only when the caller asks for it. What is kept of the others may be
- * stale, which does not matter for finding a task's tree: no process outside
- * a tree ever joins it (a task is its own session, so no outsider can enter
- * its group, and re-parenting only goes to init or a subreaper); what is in
- * a tree, the caller asks to refresh.
- */
-export class ProcStatTable {
-  #entries = new Map<number, ProcStat>();
-  #fullReadAt = -Infinity;
-
-  /** Every process; those in `refresh` (and new ones) read now. */
-  read(refresh: ReadonlySet<number>, now = Date.now()): ProcStat[] {
-    if (!HAS_PROC) return [];
-    const full = now - this.#fullReadAt > FULL_READ_AFTER_MS;
-    if (full) this.#fullReadAt = now;
-    const next = new Map<number, ProcStat>();
-    for (const entry of readdirSync("/proc")) {
-      const pid = Number(entry);
-      if (!Number.isInteger(pid) || pid <= 0) continue;
-      const kept = full || refresh.has(pid) ? undefined : this.#entries.get(pid);
-      const stat = kept ?? readProcStatSync(pid);
-      if (stat !== undefined) next.set(pid, stat);
-    }
-    this.#entries = next;
-    return [...next.values()];
-  }
-}
-
-function readProcStatSync(pid: number): ProcStat | undefined {
+export function readProcStatSync(pid: number): ProcStat | undefined {
   const text = readSmallFileSync(`/proc/${pid}/stat`);
   return text === undefined ? undefined : parseProcStatFields(text);
 }
@@ -124,13 +88,7 @@ export function readSmallFileSync(path: string): string | undefined {
 }
 
 /** Every live descendant of `pid`, by parent links. */
-export function descendantsOf<T extends ProcInfo>(table: readonly T[], pid: number): T[] {
-  const children = new Map<number, T[]>();
-  for (const info of table) {
-    const siblings = children.get(info.ppid);
-    if (siblings === undefined) children.set(info.ppid, [info]);
-    else siblings.push(info);
-  }
+export function descendantsOf<T extends ProcInfo>(table: readonly T[], pid: number, children = childrenByParent(table)): T[] {
   const found: T[] = [];
   const queue = [pid];
   for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
@@ -141,6 +99,17 @@ export function descendantsOf<T extends ProcInfo>(table: readonly T[], pid: numb
     }
   }
   return found;
+}
+
+/** The table by parent pid: build it once to look for the descendants of several processes. */
+export function childrenByParent<T extends ProcInfo>(table: readonly T[]): Map<number, T[]> {
+  const children = new Map<number, T[]>();
+  for (const info of table) {
+    const siblings = children.get(info.ppid);
+    if (siblings === undefined) children.set(info.ppid, [info]);
+    else siblings.push(info);
+  }
+  return children;
 }
 
 /** Whether the process we saw is still running (same pid and start time, not a zombie). */

@@ -4,7 +4,8 @@
  * synchronous read can happen between a leader's exit and the SIGKILL of
  * the rest of its group.
  */
-import { parseProcStatFields, ProcStatTable, readSmallFileSync } from "../process-tree.js";
+import { parseProcStatFields, readSmallFileSync, type ProcStat } from "../process-tree.js";
+import { ProcStatTable } from "../proc-table.js";
 import type { ProcessCpu, ProcessMemory, UsageProbe } from "./port.js";
 
 /** USER_HZ: /proc reports CPU times in these ticks, 100 a second on every Linux architecture Node runs on. */
@@ -27,13 +28,19 @@ export function parseStatusMemory(text: string): ProcessMemory {
 
 export class LinuxProbe implements UsageProbe {
   readonly #table = new ProcStatTable();
+  /** The table keeps the entries of processes it did not read again: so do we. */
+  readonly #cpu = new WeakMap<ProcStat, ProcessCpu>();
 
   processes(watched: ReadonlySet<number>): Promise<ProcessCpu[]> {
     return Promise.resolve(this.processesNow(watched));
   }
 
   processesNow(watched: ReadonlySet<number>): ProcessCpu[] {
-    return this.#table.read(watched).map(({ info, fields }) => ({ ...info, cpuMs: cpuMsOfStatFields(fields) }));
+    return this.#table.read(watched).map((stat) => {
+      let entry = this.#cpu.get(stat);
+      if (entry === undefined) this.#cpu.set(stat, (entry = { ...stat.info, cpuMs: cpuMsOfStatFields(stat.fields) }));
+      return entry;
+    });
   }
 
   memory(pid: number): ProcessMemory | undefined {
@@ -41,8 +48,9 @@ export class LinuxProbe implements UsageProbe {
     return text === undefined ? undefined : parseStatusMemory(text);
   }
 
+  /** cutime and cstime are the whole process's in any of its threads' stat; this thread's is cheaper to make than the process's (no sum over threads). */
   reapedChildrenCpuMs(): number | undefined {
-    const text = readSmallFileSync("/proc/self/stat");
+    const text = readSmallFileSync("/proc/thread-self/stat") ?? readSmallFileSync("/proc/self/stat");
     const fields = text === undefined ? undefined : parseProcStatFields(text)?.fields;
     return fields === undefined ? undefined : (Number(fields[13]) + Number(fields[14])) * MS_PER_TICK;
   }

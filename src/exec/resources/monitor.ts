@@ -4,9 +4,11 @@
  * per tick, and a task shorter than the first sample costs no scan at all
  * (its figures come from the reap meter).
  *
- * Each attempt is sampled 10 ms after its spawn, then at growing intervals
+ * Each attempt is sampled 20 ms after its spawn, then at growing intervals
  * up to 250 ms (100 ms when it has limits: a runaway allocation is caught
- * sooner). Attempts due within half their interval are sampled together,
+ * sooner). A task that ends sooner has its CPU all the same (from the reap
+ * meter) but no memory figure: sampling every short task would cost more
+ * than it tells. Attempts due within half their interval are sampled together,
  * so their phases converge onto shared ticks.
  *
  * The tree of an attempt: its process group, everything descended from a
@@ -14,16 +16,16 @@
  * wherever they moved, and, every few seconds, processes carrying its
  * SPIRE_EXEC_ID entry (what was re-parented to init before we saw it).
  */
-import { descendantsOf, processesWithEnvPrefix, signalGroup, type ProcInfo } from "../process-tree.js";
+import { childrenByParent, descendantsOf, processesWithEnvPrefix, signalGroup, type ProcInfo } from "../process-tree.js";
 import { probeForThisSystem, reapMeterOfThisProcess } from "./system.js";
 import type { ProcessCpu, TreeUsage, UsageProbe } from "./port.js";
 import type { ReapMeter } from "./reap-meter.js";
 import { TreeAccount, type Member } from "./tree-account.js";
 
-const FIRST_SAMPLE_MS = 10;
+const FIRST_SAMPLE_MS = 20;
 const MAX_INTERVAL_MS = 250;
 const MAX_INTERVAL_WITH_LIMITS_MS = 100;
-/** Scanning every environment costs several ms: only for attempts older than this, and this often. */
+/** Scanning every environment costs several ms: only for attempts older than this, and at most this often (one scan serves all). */
 const ENV_SCAN_AFTER_MS = 1_000;
 const ENV_SCAN_EVERY_MS = 5_000;
 
@@ -46,7 +48,8 @@ export function membersOf<T extends ProcInfo>(table: readonly T[], tree: { pgid:
   for (const info of table) {
     if (info.pgid === tree.pgid || tree.marked.has(info.pid) || knownKeys.has(`${info.pid}/${info.startTime}`)) add(info);
   }
-  for (const root of [...found.values()]) for (const info of descendantsOf(table, root.pid)) add(info);
+  const children = childrenByParent(table);
+  for (const root of [...found.values()]) for (const info of descendantsOf(table, root.pid, children)) add(info);
   return [...found.values()];
 }
 
@@ -134,6 +137,7 @@ export class ResourceMonitor {
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #sampling = false;
+  #nextEnvScanAt = 0;
 
   constructor(probe: UsageProbe = probeForThisSystem(), reapMeter: ReapMeter = reapMeterOfThisProcess()) {
     this.probe = probe;
@@ -183,7 +187,8 @@ export class ResourceMonitor {
     if (due.length === 0) return this.#arm();
     this.#sampling = true;
     try {
-      const marked = due.some((tracker) => tracker.envDueAt <= now) ? await this.#markedProcesses(now) : new Map<string, Set<number>>();
+      const scanEnv = now >= this.#nextEnvScanAt && due.some((tracker) => tracker.envDueAt <= now);
+      const marked = scanEnv ? await this.#markedProcesses(now) : new Map<string, Set<number>>();
       const table = await this.probe.processes(new Set(due.flatMap((tracker) => tracker.watched())));
       const at = Date.now();
       for (const tracker of due) if (this.#tracked.has(tracker) && !tracker.idle) tracker.sample(table, marked.get(tracker.execEntry) ?? new Set(), at);
@@ -197,6 +202,7 @@ export class ResourceMonitor {
 
   /** Pids carrying each attempt's entry, found by one scan of every environment. */
   async #markedProcesses(now: number): Promise<Map<string, Set<number>>> {
+    this.#nextEnvScanAt = now + ENV_SCAN_EVERY_MS;
     const found = new Map<string, Set<number>>();
     let prefix: string | undefined;
     for (const tracker of this.#tracked) {
