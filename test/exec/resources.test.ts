@@ -6,7 +6,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import { formatBytes } from "../../src/exec/format.js";
@@ -21,7 +22,8 @@ import { readAttemptRecords } from "../../src/exec/supervisor/attempt-files.js";
 import { SupervisorExecutor } from "../../src/exec/supervisor/client.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
-import { specFor } from "./fixtures.js";
+import { specFor, until } from "./fixtures.js";
+import { ProcStatTable } from "../../src/exec/proc-table.js";
 
 const MiB = 1024 * 1024;
 
@@ -259,6 +261,21 @@ describe("real tasks", () => {
     } finally {
       await supervisor.shutdown();
     }
+  });
+
+  test("the incremental process table: new processes are read, their threads are not", async (t) => {
+    const table = new ProcStatTable();
+    table.read(new Set()); // the full read; what follows is incremental
+    const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 5000)"], { stdio: "ignore" });
+    t.after(() => void child.kill("SIGKILL"));
+    await until(() => readdirSync(`/proc/${child.pid}/task`).length > 1, "the child's threads");
+    const threads = readdirSync(`/proc/${child.pid}/task`).map(Number).filter((tid) => tid !== child.pid);
+    const pids = new Set(table.read(new Set()).map((stat) => stat.info.pid));
+    assert.ok(pids.has(child.pid!), "the new process is in");
+    for (const tid of threads) assert.equal(pids.has(tid), false, `thread ${tid} is not a process`);
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    assert.equal(new Set(table.read(new Set([child.pid!])).map((stat) => stat.info.pid)).has(child.pid!), false, "a watched process that ended is dropped");
   });
 
   test("sampling off (for benchmarks): no figures, and no limits", async (t) => {
