@@ -1,0 +1,62 @@
+/**
+ * bench/api-start: how long `spire engine` takes from its spawn to "engine
+ * listening" (its log line, written just after the address file), in a new
+ * data folder (the first start: database, secret, token, supervisor) and
+ * again in the same folder. Each engine is stopped with SIGTERM (which stops
+ * its supervisor too) before the next starts.
+ *
+ *   npm run build && node dist/bench/api-start.js [--starts 5]
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { SPIRE_BIN, machine, percentile, saveResult } from "./lib.js";
+
+const { values: options } = parseArgs({ options: { starts: { type: "string", default: "5" } } });
+const STARTS = Number(options.starts);
+
+/** Spawn → the "engine listening" line on stderr, in ms; then SIGTERM and the exit. */
+async function timeOneStart(dataDir: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [SPIRE_BIN, "engine", "--listen", "127.0.0.1:0", "--data", dataDir], { stdio: ["ignore", "ignore", "pipe"] });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let log = "";
+  const listening = await new Promise<number>((resolve, reject) => {
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      log += chunk;
+      if (log.includes("engine listening")) resolve(performance.now() - started);
+    });
+    void exited.then((code) => reject(new Error(`the engine exited ${code} before listening: ${log.slice(-2000)}`)));
+  });
+  child.kill("SIGTERM");
+  if ((await exited) !== 0) throw new Error(`the engine did not stop cleanly: ${log.slice(-2000)}`);
+  return listening;
+}
+
+const summary = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0]!, median: percentile(sorted, 50), max: sorted[sorted.length - 1]!, all: values.map((ms) => Math.round(ms)) };
+};
+
+const dir = mkdtempSync(join(tmpdir(), "spire-bench-start-"));
+try {
+  console.log(`bench/api-start: node ${SPIRE_BIN} engine, spawn → "engine listening", ${STARTS} times each`);
+  console.log(`machine: ${machine()}; load average ${loadavg().map((value) => value.toFixed(2)).join(", ")}`);
+  const fresh: number[] = [];
+  const again: number[] = [];
+  for (let index = 0; index < STARTS; index++) {
+    const dataDir = join(dir, `data-${index}`);
+    fresh.push(await timeOneStart(dataDir));
+    again.push(await timeOneStart(dataDir));
+  }
+  const result = { starts: STARTS, new_data_folder_ms: summary(fresh), same_data_folder_ms: summary(again) };
+  const row = (label: string, s: ReturnType<typeof summary>) =>
+    console.log(`   ${label.padEnd(20)} median ${s.median.toFixed(0).padStart(4)} ms   min ${s.min.toFixed(0).padStart(4)} ms   max ${s.max.toFixed(0).padStart(4)} ms   (${s.all.join(", ")})`);
+  row("new data folder", result.new_data_folder_ms);
+  row("same data folder", result.same_data_folder_ms);
+  console.log(`saved ${saveResult("api-start", result)}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
