@@ -64,8 +64,15 @@ const TOKEN_ROW_TTL_MS = 1000;
 /** Records kept in memory (each is a few short strings), oldest dropped first. */
 const TOKEN_ROW_CACHE_SIZE = 1000;
 
+/** What a token's verified signature vouches for. */
+interface Claims {
+  sub: string;
+  jti: string;
+  scope: Scope;
+}
+
 export class TokenAuthority {
-  private readonly verified = new Map<string, { claims: { sub: string; jti: string; scope: Scope }; exp?: number }>();
+  private readonly verified = new Map<string, { claims: Claims; exp?: number }>();
   private readonly rows = new Map<string, { row: TokenRow | undefined; readAt: number }>();
   /** A store read in progress per token id: a revoke meanwhile makes its result stale, so it is not kept. */
   private readonly reading = new Map<string, object>();
@@ -99,9 +106,26 @@ export class TokenAuthority {
 
   /** The actor a token stands for, or undefined for anything not valid right now (never throws on bad input). */
   async verify(token: string): Promise<Actor | undefined> {
+    const known = this.verifyKnown(token);
+    if (known) return known.actor;
     const claims = await this.verifySignature(token);
     if (!claims) return undefined;
-    const row = await this.tokenRow(claims.jti);
+    return this.actorFor(claims, await this.tokenRow(claims.jti));
+  }
+
+  /**
+   * verify's answer without waiting, when the token's signature was checked
+   * before and its record is fresh in memory (nearly every request);
+   * undefined when verify has to look something up.
+   */
+  verifyKnown(token: string): { actor: Actor | undefined } | undefined {
+    const claims = this.knownClaims(token);
+    const known = claims && this.rows.get(claims.jti);
+    if (!known || this.now() - known.readAt >= TOKEN_ROW_TTL_MS) return undefined;
+    return { actor: this.actorFor(claims, known.row) };
+  }
+
+  private actorFor(claims: Claims, row: TokenRow | undefined): Actor | undefined {
     if (!row || row.revoked_at !== null || row.name !== claims.sub || row.scope !== claims.scope) return undefined;
     const now = this.now();
     if (row.expires_at !== null && row.expires_at <= now) return undefined;
@@ -155,12 +179,19 @@ export class TokenAuthority {
     return token;
   }
 
-  private async verifySignature(token: string): Promise<{ sub: string; jti: string; scope: Scope } | undefined> {
-    // A token whose signature was checked before is not checked again until it
-    // expires: the signature cannot change, and jose's verify is most of a
-    // request's cost. Revocation is still read from the store on every request.
+  /**
+   * The claims of a token whose signature was checked before, until it
+   * expires: the signature cannot change, and jose's verify was most of a
+   * request's cost. Revocation is in the record, not here (see tokenRow).
+   */
+  private knownClaims(token: string): Claims | undefined {
     const known = this.verified.get(token);
-    if (known && (known.exp === undefined || known.exp * 1000 > this.now())) return known.claims;
+    return known && (known.exp === undefined || known.exp * 1000 > this.now()) ? known.claims : undefined;
+  }
+
+  private async verifySignature(token: string): Promise<Claims | undefined> {
+    const known = this.knownClaims(token);
+    if (known) return known;
     try {
       // Only HS256: `alg: none` and every other algorithm are refused by the allow-list.
       const { payload } = await jwtVerify(token, this.secret, { algorithms: ["HS256"], currentDate: new Date(this.now()) });

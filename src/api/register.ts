@@ -26,23 +26,30 @@ export function registerRoutes(app: FastifyInstance, routes: readonly AnyRoute[]
     app.route({
       method: route.method,
       url: routerPath(route.path),
-      onRequest: route.scope === "open" ? undefined : async (request) => authenticate(deps.auth, request, route.scope as Scope),
+      onRequest: route.scope === "open" ? undefined : (request, _reply, done) => authenticate(deps.auth, request, route.scope as Scope, done),
       handler: async (request, reply) => answer(route, deps, request, reply),
     });
   }
 }
 
-async function authenticate(auth: TokenAuthority, request: FastifyRequest, scope: Scope): Promise<void> {
+/** A callback hook: a token already known is settled in the same turn, without a promise. */
+function authenticate(auth: TokenAuthority, request: FastifyRequest, scope: Scope, done: (error?: Error) => void): void {
   const header = request.headers.authorization;
-  if (!header) throw new ApiError("unauthorized", "no token: send `Authorization: Bearer <token>` (make one with `spire token create`)");
+  if (!header) return done(new ApiError("unauthorized", "no token: send `Authorization: Bearer <token>` (make one with `spire token create`)"));
   const match = /^Bearer +(\S+)$/i.exec(header);
-  if (!match || match[1]!.length > MAX_TOKEN_LENGTH) throw new ApiError("unauthorized", "the Authorization header is not `Bearer <token>`");
-  const actor = await auth.verify(match[1]!);
-  if (!actor) throw new ApiError("unauthorized", "the token is not valid: it is malformed, expired or revoked, or was made by another engine");
+  if (!match || match[1]!.length > MAX_TOKEN_LENGTH) return done(new ApiError("unauthorized", "the Authorization header is not `Bearer <token>`"));
+  const known = auth.verifyKnown(match[1]!);
+  if (known) return done(admit(request, known.actor, scope));
+  auth.verify(match[1]!).then((actor) => done(admit(request, actor, scope)), done);
+}
+
+function admit(request: FastifyRequest, actor: Actor | undefined, scope: Scope): ApiError | undefined {
+  if (!actor) return new ApiError("unauthorized", "the token is not valid: it is malformed, expired or revoked, or was made by another engine");
   if (!scopeAllows(actor.scope, scope)) {
-    throw new ApiError("forbidden", `this needs a token with the ${scope} scope; this one (${actor.name}) has ${actor.scope}`);
+    return new ApiError("forbidden", `this needs a token with the ${scope} scope; this one (${actor.name}) has ${actor.scope}`);
   }
   actors.set(request, actor);
+  return undefined;
 }
 
 export function actorOf(request: FastifyRequest): Actor | undefined {
