@@ -1,6 +1,8 @@
 /** What most commands need: the store in the data folder, a definitions file, a run id. */
 import { resolve } from "node:path";
 import { loadDefinitions, formatDefinitionErrors } from "../spec/load.js";
+import type { DefinitionsFormat } from "../spec/compat/format.js";
+import { toSpireYaml } from "../spec/compat/to-yaml.js";
 import type { SpireFile } from "../spec/schema.js";
 import type { Store } from "../store/port.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
@@ -19,9 +21,15 @@ export async function openStore(dataOption?: string): Promise<{ store: Store; di
   return { store, dir };
 }
 
-export async function loadFileOrFail(file: string): Promise<{ file: SpireFile; path: string }> {
+/**
+ * A definitions file in any of the formats (`format`: as given, else
+ * detected); `text` is what an engine is sent: the file itself, or for
+ * another tool's file its Spire translation (made here, where the files
+ * beside it, such as prunner's .env, can be seen).
+ */
+export async function loadFileOrFail(file: string, format?: DefinitionsFormat): Promise<{ file: SpireFile; path: string; text: string }> {
   const path = resolve(file);
-  const loaded = await loadDefinitions(path);
+  const loaded = await loadDefinitions(path, format === undefined ? {} : { format });
   if (!loaded.ok) {
     const count = loaded.errors.length;
     throw new CliError(
@@ -30,7 +38,22 @@ export async function loadFileOrFail(file: string): Promise<{ file: SpireFile; p
       "Nothing was run. Fix the errors above and try again (spire validate -f FILE checks without running).",
     );
   }
-  return { file: loaded.file, path };
+  const text = loaded.format === "spire" ? loaded.source : toSpireYaml(loaded.spire, { format: loaded.format, file: path });
+  return { file: loaded.file, path, text };
+}
+
+/**
+ * What to send an engine for a definitions file whose text is `text`: the
+ * text itself for a Spire file (the engine checks it), the Spire
+ * translation for another tool's file. Such a file is checked here, where
+ * the files beside it can be seen; with an explicit `format`, its errors are
+ * reported here too (the engine could only guess the format).
+ */
+export async function textForEngine(file: string, text: string, format?: DefinitionsFormat): Promise<string> {
+  if (format === "spire") return text;
+  const loaded = await loadDefinitions(resolve(file), format === undefined ? {} : { format });
+  if (loaded.ok) return loaded.format === "spire" ? text : toSpireYaml(loaded.spire, { format: loaded.format, file });
+  return format === undefined ? text : (await loadFileOrFail(file, format)).text;
 }
 
 /** A full id, a unique prefix of one, or `last` (the newest run). */

@@ -22,7 +22,8 @@ export function buildProgram(): Command {
     .description("check a definitions file without running or applying it")
     .option("-f, --file <file>", "definitions file", "spire.yaml")
     .option("--json", "print the errors as JSON")
-    .addHelpText("after", examples(["spire validate -f examples/hello.yaml"]))
+    .addOption(formatOption())
+    .addHelpText("after", examples(["spire validate -f examples/hello.yaml", "spire validate -f pipelines.yml   # prunner's, detected"]))
     .action(async (options) => (await import("./commands/validate.js")).validateCommand(options));
 
   program
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     .option("--json", "print only the final run object as JSON")
     .option("--detach", "print only the run id and return (engine only)")
     .option("--partition <key>", "the run's queue partition (see queue.partition_limit)")
+    .addOption(formatOption())
     .option("--parallelism <n>", "tasks at once, for a run in this process (default: the number of CPUs)")
     .option("--when <spec>", 'with -- COMMAND: once (default), a cron, @daily, "every 5s" or "at TIME"; a schedule needs the engine')
     .option("--ns <namespace>", "with -- COMMAND: its namespace (default: a digest of host, user and this folder); else the namespace of PIPELINE")
@@ -85,11 +87,15 @@ Ctrl-C stops it: the pipeline is paused (spire ls shows it), its runs stay
     .command("engine")
     .description("run the engine in the foreground: HTTP API, scheduler, executor")
     .option("-f, --file <file>", "definitions file to apply at start")
+    .addOption(formatOption())
     .option("--listen <host:port>", "address of the API (loopback unless --allow-remote)", "127.0.0.1:7431")
     .option("--allow-remote", "allow a --listen address other machines can reach")
     .option("--grace <duration>", "on SIGTERM, how long running tasks get to finish", "30s")
     .option("--parallelism <n>", "tasks at once (default: the number of CPUs)")
-    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire"]))
+    .option("--keep-runs <n>", "finished runs kept per pipeline without its own retention.keep (0: no limit)", "1000")
+    .option("--keep-days <days>", "days a finished run is kept, for pipelines without retention.days (0: no limit)", "90")
+    .option("--artifact-limit <size>", "the most artifacts one run may keep", "1GiB")
+    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0"]))
     .action(async (options, command) => (await import("./commands/engine.js")).engineCommand({ ...options, ...globals(command) }));
 
   program
@@ -100,8 +106,25 @@ Ctrl-C stops it: the pipeline is paused (spire ls shows it), its runs stay
     .option("--prune", "remove the namespace's pipelines that the file no longer has")
     .option("--dry-run", "say what would change, change nothing")
     .option("--json", "print the change set as JSON")
-    .addHelpText("after", examples(["spire apply -f spire.yaml", "spire apply -f spire.yaml --prune --dry-run"]))
+    .addOption(formatOption())
+    .addHelpText("after", examples(["spire apply -f spire.yaml", "spire apply -f spire.yaml --prune --dry-run", "spire apply -f jobs.yaml --format gator"]))
     .action(async (options, command) => (await import("./commands/apply.js")).applyCommand({ ...options, ...globals(command) }));
+
+  program
+    .command("convert")
+    .description("print a prunner pipelines.yml or a Gator job file as the equivalent spire.yaml")
+    .argument("<file>", "the file to convert")
+    .addOption(formatOption())
+    .addHelpText(
+      "after",
+      examples(["spire convert pipelines.yml > spire.yaml", "spire convert jobs.yaml --format gator"]) +
+        `
+All three formats also work as they are, wherever a file goes (validate, run
+-f, apply, engine -f): convert is for moving to Spire's own format. Keep the
+result beside the original: relative paths are read from its folder.
+`,
+    )
+    .action(async (file, options) => (await import("./commands/convert.js")).convertCommand(file, options));
 
   program
     .command("ls")
@@ -171,6 +194,22 @@ Ctrl-C stops it: the pipeline is paused (spire ls shows it), its runs stay
     .addHelpText("after", examples(["spire hook deploy", "curl -X POST -H \"Authorization: Bearer $(spire hook deploy --json | jq -r .token)\" …"]))
     .action(async (pipeline, options, command) => (await import("./commands/hook.js")).hookCommand(pipeline, { ...options, ...globals(command) }));
 
+  program
+    .command("gc")
+    .description("apply retention now: remove finished runs past their pipeline's retention (or the engine's defaults), with their logs and artifacts")
+    .option("--dry-run", "say what would be removed, remove nothing")
+    .option("--json", "print what was removed as JSON")
+    .addHelpText(
+      "after",
+      examples(["spire gc --dry-run", "spire gc", "spire gc --json | jq .bytes"]) +
+        `
+The newest finished run of each pipeline always stays, and queued or running
+runs are never removed. With no engine running, gc works on the data folder
+directly, with the limits its last engine was started with.
+`,
+    )
+    .action(async (options, command) => (await import("./commands/gc.js")).gcCommand({ ...options, ...globals(command) }));
+
   const token = program.command("token").description("API tokens: create, list, revoke").addHelpText("after", examples(["TOKEN=$(spire token create --scope run --ttl 30d --name ci)", "spire token list", "spire token revoke 01jbx…"]));
   token
     .command("create")
@@ -233,6 +272,11 @@ Ctrl-C stops it: the pipeline is paused (spire ls shows it), its runs stay
     .action(async (run, task, options, command) => (await import("./commands/logs.js")).logsCommand(run, task, { ...options, ...globals(command) }));
 
   return program;
+}
+
+/** The format of a definitions file; detected from its content when not given. */
+function formatOption(): Option {
+  return new Option("--format <format>", "the file's format (default: detected from its content)").choices(["spire", "prunner", "gator"]);
 }
 
 /** --data and --engine, given before or after the command name. */

@@ -4,19 +4,21 @@
  * fail_fast, timeouts and cancel, and records every state change in the
  * store before acting on it or telling anyone (write-ahead).
  */
-import { mkdir } from "node:fs/promises";
 import type { Executor, AttemptReport, TaskHandle, LogLine, LaunchEvents } from "../exec/port.js";
 import { launchHttp } from "../exec/http/http-attempt.js";
 import type { PlannedNode, TaskState } from "../plan/types.js";
 import { Readiness } from "../plan/readiness.js";
-import { countsAsFailure, hasHandlerCondition } from "../plan/conditions.js";
+import { countsAsFailure, hasHandlerCondition, isFailed } from "../plan/conditions.js";
 import type { EventRow, RunRow, RunState, StateChange, Store, TaskRunRow } from "../store/port.js";
 import { buildAttempt, attemptFiles, attemptId } from "./attempt.js";
+import { DEFAULT_ARTIFACT_LIMIT_BYTES, RunArtifacts } from "./artifacts.js";
 import type { PreparedRun } from "./prepared-run.js";
 import type { Reattached, ResumePoint } from "./resume.js";
 import { addCounts, emptyCounts } from "./rollup.js";
 import { blankTaskRow, endedRow, type AttemptEnding } from "./task-row.js";
 import { explainEnding } from "./runner-help.js";
+import { compatEnding } from "./compat-ending.js";
+import { failureEnv, firstFailure, type FailureRecord } from "./failure-details.js";
 import type { Slots } from "./slots.js";
 
 export interface RunDeps {
@@ -31,6 +33,8 @@ export interface RunDeps {
   publish?: (events: EventRow[]) => void;
   /** Told each attempt's id once its end is stored: a supervisor that outlives the engine may then forget the report. */
   ack?: (attemptId: string) => void;
+  /** The most artifacts one run may keep (default 1 GiB). */
+  artifactLimitBytes?: number;
 }
 
 /** How an attempt ended: an executor's report, or "interrupted" when nobody saw its end. */
@@ -53,6 +57,8 @@ export class RunController {
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly retryReady: string[] = [];
   private readonly counts = emptyCounts();
+  /** Tasks that failed, for the handlers (on_fail) that start after them. */
+  private readonly failures = new Map<string, FailureRecord>();
   /** Why each interrupted task was interrupted, for the run's reason. */
   private readonly interruptions = new Map<string, string>();
   private inFlight = 0;
@@ -70,6 +76,7 @@ export class RunController {
   private readonly now: () => number;
   private readonly wantLines: boolean;
   private readonly resumeFrom: ResumePoint | undefined;
+  private readonly artifacts: RunArtifacts;
 
   /** `resume`: carry on a run a previous engine started (see resume()); the run's stored rows are its starting point. */
   constructor(
@@ -81,6 +88,7 @@ export class RunController {
     this.now = deps.now ?? Date.now;
     this.wantLines = options.streamLines ?? false;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.artifacts = new RunArtifacts({ dataDir: deps.dataDir, limitBytes: deps.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT_BYTES, nodePath: deps.nodePath, baseEnv: deps.baseEnv, now: this.now }, prepared);
     for (const node of prepared.plan.nodes) if (node.type === "task") this.states.set(node.path, "pending");
     // A retry keeps the results that passed: those tasks start out succeeded.
     for (const [path, kept] of prepared.kept ?? []) {
@@ -163,6 +171,7 @@ export class RunController {
     for (const [path, row] of point.done) {
       this.states.set(path, row.state);
       if (row.state === "interrupted") this.interruptions.set(path, row.reason ?? "its end was not seen");
+      this.noteFailure(row);
       this.outputs.set(path, row.outputs);
       addCounts(this.counts, row);
     }
@@ -294,15 +303,17 @@ export class RunController {
       baseEnv: this.deps.baseEnv,
       outputs: this.outputs,
     });
+    // A failure handler learns what it handles (read before it is launched; best effort).
+    const failure = build.ok ? firstFailure(node, this.failures) : undefined;
+    if (build.ok && failure) Object.assign(build.spec.env, await failureEnv(failure));
     const row = this.taskRow(node.path, attempt, { state: "running", started_at: this.now() });
     if (!build.ok) row.log_file = null;
     // Write-ahead: the attempt is on record before its process exists. Its artifact
     // folder is made meanwhile, so that a task can always write to $SPIRE_ARTIFACTS.
-    const files = attemptFiles(this.deps.dataDir, this.runId, node.path, attempt);
     try {
       await Promise.all([
         this.write([{ event: this.event("task.started", { argv: build.ok ? maskAll(build.spec.argv, this.prepared.secretValues) : null }, node.path, attempt), task: row }]),
-        build.ok ? mkdir(files.artifactsDir, { recursive: true }) : undefined,
+        build.ok ? this.artifacts.prepare(node) : undefined,
       ]);
     } catch (error) {
       // Nothing was launched: give the slot back before the run fails.
@@ -331,7 +342,7 @@ export class RunController {
     const report = await handle.done;
     this.handles.delete(node.path);
     this.deps.slots.release();
-    this.attemptEnded(node, attempt, row, explainEnding(node.def, report));
+    this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)));
   }
 
   private attemptEvents(path: string): LaunchEvents {
@@ -341,12 +352,23 @@ export class RunController {
     };
   }
 
+  /** Its artifacts are kept before its end is recorded: whoever sees the end can fetch them. */
   private attemptEnded(node: PlannedNode, attempt: number, started: TaskRunRow, report: AttemptEnding): void {
+    void this.artifacts
+      .collect(node, attempt, report, this.outputs)
+      .then((kept) => this.recordEnd(node, attempt, started, report, kept))
+      .catch((error) => this.fail(error));
+  }
+
+  private recordEnd(node: PlannedNode, attempt: number, started: TaskRunRow, report: AttemptEnding, kept: StateChange["event"] | undefined): void {
     const final = endedRow(started, report);
     const retries = node.def.retries;
     const retryable = (report.state === "failed" || report.state === "timed_out" || report.state === "interrupted") && !this.stopReason;
     const willRetry = retryable && retries !== undefined && attempt <= retries.max;
-    const changes: StateChange[] = [{ event: this.event("task.finished", { state: report.state, exit_code: report.exitCode, reason: report.reason }, node.path, attempt), task: final }];
+    const changes: StateChange[] = [
+      ...(kept ? [{ event: kept }] : []),
+      { event: this.event("task.finished", { state: report.state, exit_code: report.exitCode, reason: report.reason }, node.path, attempt), task: final },
+    ];
     const delayMs = willRetry ? Math.min(retries.backoff * retries.factor ** (attempt - 1), retries.max_delay) : 0;
     if (willRetry) changes.push({ event: this.event("task.retry_scheduled", { delay_ms: delayMs, next_attempt: attempt + 1 }, node.path, attempt) });
     void this.write(changes)
@@ -360,6 +382,7 @@ export class RunController {
         }
         this.inFlight--;
         if (report.state === "interrupted") this.interruptions.set(node.path, report.reason ?? "its end was not seen");
+        this.noteFailure(final);
         this.setState(node.path, report.state);
         addCounts(this.counts, final);
         if (report.outputs) this.outputs.set(node.path, report.outputs);
@@ -371,6 +394,11 @@ export class RunController {
         this.pump();
       })
       .catch((error) => this.fail(error));
+  }
+
+  private noteFailure(row: TaskRunRow): void {
+    if (!isFailed(row.state)) return;
+    this.failures.set(row.path, { path: row.path, exitCode: row.exit_code, reason: row.reason, logFile: row.log_file, finishedAt: row.finished_at ?? this.now() });
   }
 
   /** The task stays "running" for the planner while it waits: it is not done. */

@@ -8,10 +8,13 @@ import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CheckContext } from "./check-context.js";
 import { checkArgsAndPatterns } from "./check-args.js";
+import { checkArtifacts } from "./check-artifacts.js";
 import { checkEnvFiles } from "./check-env-files.js";
 import { checkGraphs } from "./check-graph.js";
 import { checkTemplates } from "./check-templates.js";
 import { checkTriggers } from "./check-triggers.js";
+import { envFilesBeside, laterErrors, translate, yamlOptionsFor } from "./compat/foreign.js";
+import { isGatorText, looksLikePrunner, type DefinitionsFormat } from "./compat/format.js";
 import { sortErrors, type DefinitionError } from "./errors.js";
 import { spireFileSchema, type SpireFile } from "./schema.js";
 import { MAX_DEFINITIONS_BYTES, readYaml, tooBig, type YamlOptions } from "./yaml-source.js";
@@ -20,15 +23,22 @@ import { issuesToErrors } from "./zod-issues.js";
 export { formatDefinitionErrors, type DefinitionError } from "./errors.js";
 
 export type LoadResult =
-  | { ok: true; file: SpireFile; path: string; source: string }
+  /** `spire`: for a file in another tool's format, the same definitions in Spire's own shape. */
+  | { ok: true; file: SpireFile; path: string; source: string; format: DefinitionsFormat; spire?: unknown }
   | { ok: false; errors: DefinitionError[] };
 
-export type ParseOptions = YamlOptions;
+export interface ParseOptions extends YamlOptions {
+  /** Spire's own, prunner's pipelines.yml or a Gator job file; detected from the content when not given. */
+  format?: DefinitionsFormat;
+  /** For a prunner file: which of `.env` and `.env.local` lie beside it (loadDefinitions looks). */
+  envFiles?: string[];
+}
 
 interface Analysis {
   raw: unknown;
   model: SpireFile | undefined;
   context: CheckContext;
+  format: DefinitionsFormat;
 }
 
 /** Pure: no I/O. */
@@ -40,33 +50,49 @@ export function parseDefinitions(text: string, fileName: string, options: ParseO
 export async function loadDefinitions(path: string, options: ParseOptions = {}): Promise<LoadResult> {
   const text = await readLimited(path);
   if (typeof text !== "string") return { ok: false, errors: [text] };
-  const analysis = analyse(text, path, options);
+  const analysis = analyse(text, path, { ...options, envFiles: options.envFiles ?? (await envFilesBeside(path)) });
   if (analysis.raw !== undefined) await checkEnvFiles(analysis.raw, path, analysis.context);
   return finish(analysis, resolve(path), text);
 }
 
 function analyse(text: string, file: string, options: ParseOptions): Analysis {
-  const yaml = readYaml(text, file, options);
+  // A Gator file is known by its first tag, before reading: its tags are accepted by its reader only.
+  const given = options.format ?? (isGatorText(text) ? "gator" : undefined);
+  const yaml = readYaml(text, file, yamlOptionsFor(given, options));
   const context = new CheckContext(file, text, yaml.map);
   context.errors.push(...yaml.errors);
-  if (!yaml.wellFormed) return { raw: undefined, model: undefined, context };
+  if (!yaml.wellFormed) return { raw: undefined, model: undefined, context, format: given ?? "spire" };
   if (yaml.value === null || yaml.value === undefined) {
     context.report([], "the file is empty", { expected: "a mapping with at least `pipelines:`" });
-    return { raw: undefined, model: undefined, context };
+    return { raw: undefined, model: undefined, context, format: given ?? "spire" };
   }
+  const format = given ?? (looksLikePrunner(yaml.value) ? "prunner" : "spire");
+  if (format === "spire") return { ...check(yaml.value, context, yaml.unknownTagPaths), format };
 
-  const parsed = spireFileSchema.safeParse(yaml.value);
+  // Another tool's file: translated into Spire's shape, then checked as one, its errors placed back on the original.
+  const translated = translate(format, yaml.value, file, text, yaml.map, options.envFiles ?? []);
+  context.errors.push(...translated.errors);
+  if (translated.spire === undefined) return { raw: undefined, model: undefined, context, format };
+  const checks = new CheckContext(file, text, translated.map);
+  const checked = check(translated.spire, checks, []);
+  context.errors.push(...laterErrors(translated, checks.errors));
+  return { raw: translated.spire, model: checked.model, context, format };
+}
+
+function check(value: unknown, context: CheckContext, unknownTagPaths: string[]): Pick<Analysis, "raw" | "model" | "context"> {
+  const parsed = spireFileSchema.safeParse(value);
   if (!parsed.success) {
-    const schemaErrors = issuesToErrors(parsed.error.issues, { file, schema: spireFileSchema, value: yaml.value, map: yaml.map });
+    const schemaErrors = issuesToErrors(parsed.error.issues, { file: context.file, schema: spireFileSchema, value, map: context.map });
     // Under an unknown tag (e.g. Gator's `!Job`) the shape was meant for another reader: the tag error says it all.
-    context.errors.push(...schemaErrors.filter((error) => !yaml.unknownTagPaths.some((path) => isWithin(error.keyPath, path))));
+    context.errors.push(...schemaErrors.filter((error) => !unknownTagPaths.some((path) => isWithin(error.keyPath, path))));
   }
-  checkTemplates(yaml.value, context);
-  checkArgsAndPatterns(yaml.value, context);
-  checkTriggers(yaml.value, context);
+  checkTemplates(value, context);
+  checkArgsAndPatterns(value, context);
+  checkTriggers(value, context);
+  checkArtifacts(value, context);
   // The planner needs the normalised model, so graph errors wait for the schema to pass.
-  if (parsed.success) checkGraphs(parsed.data, yaml.value, context);
-  return { raw: yaml.value, model: parsed.success ? parsed.data : undefined, context };
+  if (parsed.success) checkGraphs(parsed.data, value, context);
+  return { raw: value, model: parsed.success ? parsed.data : undefined, context };
 }
 
 function isWithin(keyPath: string, outer: string): boolean {
@@ -78,7 +104,8 @@ function finish(analysis: Analysis, path: string, source: string): LoadResult {
   if (errors.length > 0 || analysis.model === undefined) {
     return { ok: false, errors: sortErrors(errors) };
   }
-  return { ok: true, file: analysis.model, path, source };
+  const translated = analysis.format === "spire" ? {} : { spire: analysis.raw };
+  return { ok: true, file: analysis.model, path, source, format: analysis.format, ...translated };
 }
 
 /** The file's text, or an error when it cannot be read or is too big (checked before reading it). */

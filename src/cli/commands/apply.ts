@@ -6,8 +6,10 @@ import type { ChangeSet } from "../../engine/service.js";
 import { defaultNamespace, originOf } from "../../spec/namespace.js";
 import { CliError, EXIT } from "../errors.js";
 import { requireEngine } from "../client.js";
+import { textForEngine } from "../context.js";
+import type { DefinitionsFormat } from "../../spec/compat/format.js";
 
-export async function applyCommand(options: { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; data?: string; engine?: string }): Promise<void> {
+export async function applyCommand(options: { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; data?: string; engine?: string; format?: DefinitionsFormat }): Promise<void> {
   const path = resolve(options.file);
   let text: string;
   try {
@@ -15,6 +17,7 @@ export async function applyCommand(options: { file: string; ns?: string; prune?:
   } catch (error) {
     throw new CliError(`cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error)}`, EXIT.usage);
   }
+  text = await textForEngine(options.file, text, options.format);
   const client = await requireEngine(options);
   const origin = originOf(path);
   const change = await client.call<ChangeSet>("POST", "/apply", {

@@ -25,14 +25,18 @@ import { CliError, EXIT } from "../errors.js";
 import { dataDir, databaseFile, ensureDataDir } from "../data-dir.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
 import { ADDRESS_FILE } from "../client.js";
+import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
+import { textForEngine } from "../context.js";
+import type { DefinitionsFormat } from "../../spec/compat/format.js";
 
-export interface EngineOptions {
+export interface EngineOptions extends RetentionFlags {
   file?: string;
   listen: string;
   data?: string;
   allowRemote?: boolean;
   grace: string;
   parallelism?: string;
+  format?: DefinitionsFormat;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -58,20 +62,22 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   if (graceMs === undefined) throw new CliError(`--grace ${JSON.stringify(options.grace)} is not a duration`, EXIT.usage, "For example: --grace 30s");
   const parallelism = options.parallelism === undefined ? availableParallelism() : Number(options.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number ≥ 1`, EXIT.usage);
+  const { retention, artifactLimitBytes } = parseRetentionFlags(options);
   const dir = dataDir(options.data);
   ensureDataDir(dir);
+  saveRetentionDefaults(dir, retention);
 
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
   const store = openSqliteStore(databaseFile(dir));
   await store.init();
   const executor = await connectSupervisor(dir, logger);
-  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, logger });
+  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, logger, retention, artifactLimitBytes });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
   const recovered = await engine.recover();
   if (recovered.resumed || recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
 
-  if (options.file) await applyAtStart(engine, options.file, logger);
+  if (options.file) await applyAtStart(engine, options.file, logger, options.format);
   await engine.startScheduler();
 
   const auth = new TokenAuthority(store, await loadOrCreateSecret(dir));
@@ -144,7 +150,7 @@ async function connectSupervisor(dir: string, logger: pino.Logger): Promise<Supe
   return SupervisorExecutor.connect(socketPath);
 }
 
-async function applyAtStart(engine: Engine, file: string, logger: pino.Logger): Promise<void> {
+async function applyAtStart(engine: Engine, file: string, logger: pino.Logger, format?: DefinitionsFormat): Promise<void> {
   const path = resolve(file);
   let text: string;
   try {
@@ -152,6 +158,7 @@ async function applyAtStart(engine: Engine, file: string, logger: pino.Logger): 
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, EXIT.usage);
   }
+  text = await textForEngine(file, text, format);
   const origin = originOf(path);
   try {
     const change = await engine.apply(

@@ -4,7 +4,7 @@
  * timestamped lines elsewhere. Ctrl-C cancels the run and waits until every
  * process group is gone.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { LocalExecutor } from "../../exec/local-executor.js";
@@ -15,6 +15,7 @@ import { Slots } from "../../engine/slots.js";
 import { definitionDigest } from "../../engine/digest.js";
 import { defaultNamespace, originOf, type Origin } from "../../spec/namespace.js";
 import type { SpireFile } from "../../spec/schema.js";
+import type { DefinitionsFormat } from "../../spec/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
 import { loadFileOrFail, openStore } from "../context.js";
 import { createRenderer, type Renderer } from "../render/run-renderer.js";
@@ -30,6 +31,7 @@ export interface RunOptions {
   parallelism?: string;
   detach?: boolean;
   partition?: string;
+  format?: DefinitionsFormat;
   data?: string;
   engine?: string;
   /** An ad hoc job: */
@@ -72,11 +74,11 @@ async function runOnEngine(client: EngineClient, pipelineName: string | undefine
   let namespace: string | undefined;
   let name = pipelineName;
   if (options.file !== undefined) {
-    const { file, path } = await loadFileOrFail(options.file);
+    const { file, path, text } = await loadFileOrFail(options.file, options.format);
     name = choosePipeline(file, pipelineName, options.file);
     const origin = originOf(path);
     const change = await client.call<{ namespace: string }>("POST", "/apply", {
-      text: readFileSync(path, "utf8"),
+      text,
       file_name: options.file,
       default_namespace: defaultNamespace(origin.host, origin.user, path),
       prune: false,
@@ -99,7 +101,7 @@ async function runOnEngine(client: EngineClient, pipelineName: string | undefine
 }
 
 async function runLocally(pipelineName: string | undefined, args: Record<string, string>, options: RunOptions & { file: string }): Promise<number> {
-  const { file, path } = await loadFileOrFail(options.file);
+  const { file, path } = await loadFileOrFail(options.file, options.format);
   const name = choosePipeline(file, pipelineName, options.file);
   const origin = originOf(path);
   const namespace = file.namespace ?? defaultNamespace(origin.host, origin.user, path);

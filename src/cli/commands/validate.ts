@@ -3,10 +3,11 @@ import { resolve } from "node:path";
 import pc from "picocolors";
 import { loadDefinitions, formatDefinitionErrors } from "../../spec/load.js";
 import { planPipeline } from "../../plan/plan.js";
+import { FORMAT_NAMES, type DefinitionsFormat } from "../../spec/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
 
-export async function validateCommand(options: { file: string; json?: boolean }): Promise<void> {
-  const loaded = await loadDefinitions(resolve(options.file));
+export async function validateCommand(options: { file: string; json?: boolean; format?: DefinitionsFormat }): Promise<void> {
+  const loaded = await loadDefinitions(resolve(options.file), options.format === undefined ? {} : { format: options.format });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(loaded.ok ? { ok: true, errors: [] } : { ok: false, errors: loaded.errors }, null, 2)}\n`);
     if (!loaded.ok) process.exitCode = EXIT.usage;
@@ -23,6 +24,6 @@ export async function validateCommand(options: { file: string; json?: boolean })
     if (planned.ok) tasks += planned.plan.nodes.filter((node) => node.type === "task").length;
   }
   process.stdout.write(
-    `${pc.green("✓")} ${options.file} is valid: ${names.length} pipeline${names.length === 1 ? "" : "s"} (${names.join(", ")}), ${tasks} task${tasks === 1 ? "" : "s"}\n`,
+    `${pc.green("✓")} ${options.file} is valid${loaded.format === "spire" ? "" : ` (read as ${FORMAT_NAMES[loaded.format]})`}: ${names.length} pipeline${names.length === 1 ? "" : "s"} (${names.join(", ")}), ${tasks} task${tasks === 1 ? "" : "s"}\n`,
   );
 }
