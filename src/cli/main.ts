@@ -301,6 +301,11 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `spire logs last | head`: the reader left, which is no error of ours; stop quietly, as cat does.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT.ok);
+    throw error;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
-import { example, spire } from "../helpers/cli.js";
+import { example, spire, startSpire } from "../helpers/cli.js";
 
 checkNoLeftoverProcesses();
 
@@ -215,4 +215,20 @@ test("logs -f follows a live run to its end", async (t) => {
   assert.equal(followed.code, 0, followed.stderr);
   assert.equal(followed.stdout, "tick 1\ntick 2\ntick 3\ntick 4\ntick 5\nlate\n");
   assert.equal((await running).code, 0);
+});
+
+test("a reader that leaves early (spire logs … | head) ends spire quietly with 0, no stack trace", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "long.yaml");
+  writeFileSync(file, "pipelines:\n  long:\n    tasks:\n      count: { run: 'seq 1 300000' }\n");
+  const data = join(dir, "data");
+  assert.equal((await spire(["run", "-f", file], { data })).code, 0);
+  const child = startSpire(["logs", "last"], { data });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  // Like head: read the first chunk, then close the pipe.
+  child.stdout!.once("data", () => child.stdout!.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on("close", (exitCode) => resolve(exitCode)));
+  assert.equal(stderr, "");
+  assert.equal(code, 0);
 });
