@@ -141,8 +141,8 @@ export class Attempt implements TaskHandle, Lingerer {
   }
 
   #capturePipe(stream: LogStream, pipe: Readable): void {
-    pipe.setEncoding("utf8"); // decodes across chunk boundaries, so a UTF-8 character is never split
-    pipe.on("data", (chunk: string) => this.#capture.push(stream, chunk));
+    // Bytes, not decoded text: the capture copies most lines to the log without making them strings.
+    pipe.on("data", (chunk: Buffer) => this.#capture.push(stream, chunk));
     // End of file is enough (waiting for "close" costs another turn of the event loop per task);
     // "close" covers a pipe destroyed without reaching its end.
     let open = true;

@@ -2,25 +2,41 @@
  * What happens to each line a task prints: split, timestamp, mask, read
  * markers, keep the tail, and batch into the log.
  *
- * The hot path is one call per chunk read from a pipe: it takes one
- * timestamp (every line in a chunk was read at that moment), does one
- * string split and one log append. Nothing here allocates a timer or
- * serialises JSON per line.
+ * The hot path is one call per chunk read from a pipe, and works on the
+ * bytes: one timestamp per chunk (every line in it was read at that
+ * moment), newlines found with indexOf, and each line copied into one
+ * log batch (LogBatch) with a single append per chunk. A line becomes a
+ * JS string only when something must read it: a listener, a pattern, a
+ * possible marker ("::" first), a secret's bytes found in it, or the last
+ * lines kept as the tail (decoded when the tail is read).
  */
+import { isUtf8 } from "node:buffer";
 import type { LaunchEvents, LogLine, LogStream } from "./port.js";
 import { formatLogLine } from "./log-file.js";
+import { LogBatch } from "./log-batch.js";
 import { Masker } from "./masking.js";
-import { MetricAggregator, mayBeMarker, parseMarker } from "./markers.js";
+import { MetricAggregator, mayBeMarker, mayBeMarkerBytes, parseMarker } from "./markers.js";
 import type { LogWriter } from "./log-writer.js";
 
-/** A longer line is cut into pieces of this many characters. */
-export const MAX_LINE_CHARS = 64 * 1024;
+/** A longer line is cut into pieces of at most this many bytes, never inside a UTF-8 character. */
+export const MAX_LINE_BYTES = 64 * 1024;
 export const TAIL_LINES = 20;
+
+const NEWLINE = 10;
+const CARRIAGE_RETURN = 13;
+const NOTHING = Buffer.alloc(0);
 
 export interface CaptureOptions {
   secrets: string[];
   warnPattern?: string;
   errorPattern?: string;
+}
+
+/** A tail line; its text is decoded only when the tail is read. */
+interface TailEntry {
+  ts: number;
+  stream: LogStream;
+  line: string | Buffer;
 }
 
 export class OutputCapture {
@@ -29,8 +45,13 @@ export class OutputCapture {
   readonly #masker: Masker;
   readonly #warnPattern: RegExp | undefined;
   readonly #errorPattern: RegExp | undefined;
-  readonly #partial: Record<LogStream, string> = { stdout: "", stderr: "" };
-  readonly #tail: LogLine[] = [];
+  /** Every line must be read as text (a listener or a pattern wants it). */
+  readonly #readEveryLine: boolean;
+  /** The bytes of each stream's unfinished line. */
+  readonly #partial: Record<LogStream, Buffer> = { stdout: NOTHING, stderr: NOTHING };
+  readonly #tail: TailEntry[] = [];
+  /** Whether the chunk being handled may hold a secret: when not, no line of it is searched. */
+  #secretsInChunk = false;
   readonly metrics = new MetricAggregator();
   readonly markerOutputs: Record<string, string> = {};
   warnings = 0;
@@ -42,35 +63,80 @@ export class OutputCapture {
     this.#masker = new Masker(options.secrets);
     this.#warnPattern = this.#compile("warn_pattern", options.warnPattern);
     this.#errorPattern = this.#compile("error_pattern", options.errorPattern);
+    this.#readEveryLine = events.onLine !== undefined || this.#warnPattern !== undefined || this.#errorPattern !== undefined;
   }
 
-  /** A chunk as read from the task's stdout or stderr (already decoded). */
-  push(stream: LogStream, chunk: string): void {
+  /** A chunk as read from the task's stdout or stderr (bytes, or text already decoded). */
+  push(stream: LogStream, chunk: Buffer | string): void {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+    if (bytes.length === 0) return;
     const ts = Date.now();
-    const pieces = (this.#partial[stream] + chunk).split("\n");
-    this.#partial[stream] = pieces.pop()!;
-    let batch = "";
-    for (const piece of pieces) batch += this.#takeLine(ts, stream, piece.endsWith("\r") ? piece.slice(0, -1) : piece);
-    // A line with no end in sight (a progress bar drawn with \r) is cut, so memory stays bounded.
-    while (this.#partial[stream].length >= MAX_LINE_CHARS) {
-      const long = this.#partial[stream];
-      batch += this.#takeLine(ts, stream, long.slice(0, MAX_LINE_CHARS));
-      this.#partial[stream] = long.slice(MAX_LINE_CHARS);
+    let partial = this.#partial[stream];
+    const batch = new LogBatch(ts, stream, partial.length + bytes.length);
+    const lastNewline = bytes.lastIndexOf(NEWLINE);
+    let start = 0;
+    if (lastNewline >= 0) {
+      if (partial.length > 0) {
+        // The unfinished line ends in this chunk: only it is copied.
+        const firstNewline = bytes.indexOf(NEWLINE);
+        const line = wholeCharacters(Buffer.concat([partial, bytes.subarray(0, firstNewline)]));
+        this.#secretsInChunk = this.#masker.active && this.#masker.occursIn(line);
+        this.#completeLine(batch, ts, stream, line, 0, line.length);
+        partial = NOTHING;
+        start = firstNewline + 1;
+      }
+      if (start <= lastNewline) {
+        const lines = wholeCharacters(bytes.subarray(start, lastNewline + 1));
+        this.#secretsInChunk = this.#masker.active && this.#masker.occursIn(lines);
+        const keep = (from: number, to: number) => this.#keep({ ts, stream, line: lines.subarray(from, to) });
+        for (let from = 0; from < lines.length; ) {
+          // Ordinary lines need nothing but copying: in bulk.
+          if (!this.#readEveryLine && !this.#secretsInChunk) {
+            from = batch.addLines(lines, from, lines.length, MAX_LINE_BYTES, TAIL_LINES, keep);
+            if (from === lines.length) break;
+          }
+          const newline = lines.indexOf(NEWLINE, from);
+          this.#completeLine(batch, ts, stream, lines, from, newline);
+          from = newline + 1;
+        }
+      }
+      start = lastNewline + 1;
     }
-    this.#writer.append(batch);
+    if (start < bytes.length) partial = partial.length === 0 ? bytes.subarray(start) : Buffer.concat([partial, bytes.subarray(start)]);
+    // A line with no end in sight (a progress bar drawn with \r) is cut, so memory stays bounded. A piece
+    // is cut only once more than one byte follows it: the line's end may yet be a "\r\n", which is not kept.
+    let cutFrom = 0;
+    while (partial.length - cutFrom > MAX_LINE_BYTES + 1) {
+      const cut = characterStart(partial, cutFrom + MAX_LINE_BYTES);
+      const piece = wholeCharacters(partial.subarray(cutFrom, cut));
+      this.#secretsInChunk = this.#masker.active;
+      this.#takeBytes(batch, ts, stream, piece, 0, piece.length);
+      cutFrom = cut;
+    }
+    this.#partial[stream] = cutFrom === 0 ? partial : partial.subarray(cutFrom);
+    this.#writer.append(batch.take());
   }
 
   /** The stream ended: its last line may have had no "\n". */
   end(stream: LogStream): void {
     const rest = this.#partial[stream];
-    this.#partial[stream] = "";
-    if (rest !== "") this.#writer.append(this.#takeLine(Date.now(), stream, rest));
+    this.#partial[stream] = NOTHING;
+    if (rest.length === 0) return;
+    const ts = Date.now();
+    const line = wholeCharacters(rest);
+    const batch = new LogBatch(ts, stream, line.length);
+    this.#secretsInChunk = this.#masker.active;
+    this.#cutLine(batch, ts, stream, line, 0, line.length);
+    this.#writer.append(batch.take());
   }
 
   /** A line from Spire itself (why a task could not start, unreadable outputs), logged like the task's own. */
   note(stream: LogStream, text: string): void {
     let batch = "";
-    for (const line of text.split("\n")) batch += this.#takeLine(Date.now(), stream, line);
+    for (const line of text.split("\n")) {
+      const ts = Date.now();
+      batch += formatLogLine(ts, stream, this.#takeLine(ts, stream, line));
+    }
     this.#writer.append(batch);
   }
 
@@ -79,15 +145,54 @@ export class OutputCapture {
   }
 
   tail(): LogLine[] {
-    return this.#tail.slice();
+    return this.#tail.map(({ ts, stream, line }) => ({ ts, stream, line: typeof line === "string" ? line : line.toString("utf8") }));
   }
 
-  /** Handles one complete line; returns its log-file form. */
+  /** A line that ended with "\n" at `end`: one "\r" before it is not kept. */
+  #completeLine(batch: LogBatch, ts: number, stream: LogStream, bytes: Buffer, start: number, end: number): void {
+    if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
+    this.#cutLine(batch, ts, stream, bytes, start, end);
+  }
+
+  /** Cuts a line longer than MAX_LINE_BYTES into pieces. */
+  #cutLine(batch: LogBatch, ts: number, stream: LogStream, bytes: Buffer, start: number, end: number): void {
+    while (end - start > MAX_LINE_BYTES) {
+      const cut = characterStart(bytes, start + MAX_LINE_BYTES);
+      this.#takeBytes(batch, ts, stream, bytes, start, cut);
+      start = cut;
+    }
+    this.#takeBytes(batch, ts, stream, bytes, start, end);
+  }
+
+  /** One line in bytes: copied as it is unless something must read it as text. */
+  #takeBytes(batch: LogBatch, ts: number, stream: LogStream, bytes: Buffer, start: number, end: number): void {
+    const asText =
+      this.#readEveryLine || mayBeMarkerBytes(bytes, start, end) || (this.#secretsInChunk && this.#masker.occursIn(bytes, start, end));
+    if (!asText) {
+      batch.addBytes(bytes, start, end);
+      this.#keep({ ts, stream, line: bytes.subarray(start, end) });
+      return;
+    }
+    const raw = bytes.toString("utf8", start, end);
+    const line = this.#takeLine(ts, stream, raw);
+    if (line === raw) batch.addBytes(bytes, start, end);
+    else batch.addText(line);
+  }
+
+  #keep(entry: TailEntry): void {
+    if (this.#tail.length === TAIL_LINES) this.#tail.shift();
+    this.#tail.push(entry);
+  }
+
+  /** Handles one complete line read as text; returns it as it is logged (masked). */
   #takeLine(ts: number, stream: LogStream, raw: string): string {
     let severity = 0; // 0 none, 1 warning, 2 error: a line counts once, as the worse of what it matches
     let marker = mayBeMarker(raw) ? parseMarker(raw) : undefined;
     // A mask applies from its own line on: the line announcing it must not show the value.
-    if (marker?.kind === "add-mask") this.#masker.add(marker.value);
+    if (marker?.kind === "add-mask") {
+      this.#masker.add(marker.value);
+      this.#secretsInChunk = this.#masker.active; // the value may be in any later line of the chunk
+    }
     const line = this.mask(raw);
     // Marker values are read from the masked line, so outputs and metric names never carry a secret.
     if (marker !== undefined && line !== raw) marker = parseMarker(line);
@@ -96,11 +201,9 @@ export class OutputCapture {
     if (severity < 1 && this.#warnPattern?.test(line)) severity = 1;
     if (severity === 2) this.errors++;
     else if (severity === 1) this.warnings++;
-    const entry: LogLine = { ts, stream, line };
-    if (this.#tail.length === TAIL_LINES) this.#tail.shift();
-    this.#tail.push(entry);
-    this.#events.onLine?.(entry);
-    return formatLogLine(ts, stream, line);
+    this.#keep({ ts, stream, line });
+    this.#events.onLine?.({ ts, stream, line });
+    return line;
   }
 
   /** Returns the severity the marker gives its line. */
@@ -133,4 +236,17 @@ export class OutputCapture {
       return undefined;
     }
   }
+}
+
+/** `at`, or the start of the UTF-8 character `at` falls inside (at most 3 bytes back). */
+function characterStart(bytes: Buffer, at: number): number {
+  for (let back = 0; back < 3 && (bytes[at - back]! & 0xc0) === 0x80; back++) {
+    if ((bytes[at - back - 1]! & 0xc0) !== 0x80) return at - back - 1;
+  }
+  return at;
+}
+
+/** Bytes that are not UTF-8 become U+FFFD, as a text decoder reading the pipe would make them. */
+function wholeCharacters(bytes: Buffer): Buffer {
+  return isUtf8(bytes) ? bytes : Buffer.from(bytes.toString("utf8"), "utf8");
 }

@@ -14,12 +14,12 @@
  * asynchronously (a write can wait on dirty-page throttling; an open does
  * not), and close is synchronous because it only drops the descriptor.
  */
-import { closeSync, mkdirSync, openSync, write } from "node:fs";
+import { closeSync, mkdirSync, openSync, writev } from "node:fs";
 import { dirname } from "node:path";
 
 export class LogWriter {
   readonly #file: string;
-  #queued: string[] = [];
+  #queued: Buffer[] = [];
   #fd: number | undefined;
   #writing = false;
   #idle: (() => void)[] = [];
@@ -30,10 +30,11 @@ export class LogWriter {
     this.#file = file;
   }
 
-  append(text: string): void {
-    if (text === "" || this.error !== undefined) return;
+  /** `data`: log lines, each ending with "\n" (a Buffer is kept until written, so it must not be reused). */
+  append(data: Buffer | string): void {
+    if (data.length === 0 || this.error !== undefined) return;
     if (this.#fd === undefined && !this.#open()) return;
-    this.#queued.push(text);
+    this.#queued.push(typeof data === "string" ? Buffer.from(data, "utf8") : data);
     if (!this.#writing) this.#writeQueued();
   }
 
@@ -60,18 +61,19 @@ export class LogWriter {
     }
   }
 
+  /** Everything queued goes out in one writev, without joining the batches first. */
   #writeQueued(): void {
-    const batch = this.#queued.length === 1 ? this.#queued[0]! : this.#queued.join("");
+    const batches = this.#queued;
     this.#queued = [];
     this.#writing = true;
-    this.#writeBytes(Buffer.from(batch, "utf8"));
+    this.#writeBatches(batches);
   }
 
-  /** Writes all of `bytes` (a regular file rarely takes less than asked, but may: disk full). */
-  #writeBytes(bytes: Buffer): void {
-    write(this.#fd!, bytes, 0, bytes.length, null, (error, written) => {
+  /** Writes all of `batches` (a regular file rarely takes less than asked, but may: disk full). */
+  #writeBatches(batches: Buffer[]): void {
+    writev(this.#fd!, batches, (error, written) => {
       if (error !== null) this.#fail(error);
-      else if (written < bytes.length) return this.#writeBytes(bytes.subarray(written));
+      else if (written < totalLength(batches)) return this.#writeBatches(after(batches, written));
       if (this.error === undefined && this.#queued.length > 0) return this.#writeQueued();
       this.#writing = false;
       for (const resolve of this.#idle.splice(0)) resolve();
@@ -82,6 +84,19 @@ export class LogWriter {
     this.error = error instanceof Error ? error : new Error(String(error));
     this.#queued = [];
   }
+}
+
+function totalLength(batches: Buffer[]): number {
+  let total = 0;
+  for (const batch of batches) total += batch.length;
+  return total;
+}
+
+/** What is left of `batches` once their first `written` bytes are written. */
+function after(batches: Buffer[], written: number): Buffer[] {
+  let index = 0;
+  while (written >= batches[index]!.length) written -= batches[index++]!.length;
+  return [batches[index]!.subarray(written), ...batches.slice(index + 1)];
 }
 
 /** Opens for appending; the folder is made only when the open says it is missing (a retry's folder exists). */

@@ -27,6 +27,29 @@ export function mayBeMarker(line: string): boolean {
   return line.startsWith("::") || (line.length > 2 && (line[0] === " " || line[0] === "\t") && line.trimStart().startsWith("::"));
 }
 
+const COLON = 0x3a;
+
+/**
+ * mayBeMarker for a line still in bytes, `bytes[start, end)`: false only when
+ * the text certainly is not a marker, so that most lines are never decoded.
+ * After ASCII blanks, a byte ≥ 0x80 may begin a Unicode space that
+ * trimStart() would also skip: such a line is decoded and asked again.
+ */
+export function mayBeMarkerBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 2) return false;
+  const first = bytes[start]!;
+  if (first === COLON) return bytes[start + 1] === COLON;
+  if (first !== 0x20 && first !== 0x09) return false;
+  let at = start + 1;
+  while (at < end && isAsciiBlank(bytes[at]!)) at++;
+  return at < end && (bytes[at] === COLON || bytes[at]! >= 0x80);
+}
+
+/** The ASCII characters String#trimStart() skips: tab, line feed, vertical tab, form feed, carriage return, space. */
+function isAsciiBlank(byte: number): boolean {
+  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
+}
+
 export function parseMarker(line: string): Marker | undefined {
   const text = line.trimStart();
   if (!text.startsWith("::")) return undefined;

@@ -12,6 +12,8 @@ export const MASK = "***";
 export class Masker {
   /** Longest first, so a secret containing another is masked whole. */
   #values: string[] = [];
+  /** The values as UTF-8, to tell from a line's bytes whether it needs masking at all. */
+  #bytes: Buffer[] = [];
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -30,7 +32,16 @@ export class Masker {
         changed = true;
       }
     }
-    if (changed) this.#values.sort((a, b) => b.length - a.length);
+    if (!changed) return;
+    this.#values.sort((a, b) => b.length - a.length);
+    this.#bytes = this.#values.map((value) => Buffer.from(value, "utf8"));
+  }
+
+  /** Whether some value occurs in `bytes[start, end)` (the whole of `bytes` by default). */
+  occursIn(bytes: Buffer, start = 0, end = bytes.length): boolean {
+    const within = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+    for (const value of this.#bytes) if (within.indexOf(value) >= 0) return true;
+    return false;
   }
 
   mask(text: string): string {
