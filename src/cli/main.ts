@@ -38,6 +38,8 @@ export function buildProgram(): Command {
     .option("--partition <key>", "the run's queue partition (see queue.partition_limit)")
     .addOption(formatOption())
     .option("--parallelism <n>", "tasks at once, for a run in this process (default: the number of CPUs)")
+    .option("--cpus <n>", "cpus tasks' resources may reserve at once, for a run in this process (default: this machine's cores)")
+    .option("--memory <size>", "memory tasks' resources may reserve at once, for a run in this process (default: this machine's memory)")
     .option("--when <spec>", 'with -- COMMAND: once (default), a cron, @daily, "every 5s" or "at TIME"; a schedule needs the engine')
     .option("--ns <namespace>", "with -- COMMAND: its namespace (default: a digest of host, user and this folder); else the namespace of PIPELINE")
     .addHelpText(
@@ -92,6 +94,8 @@ Ctrl-C stops it: the pipeline is paused (spire ls shows it), its runs stay
     .option("--allow-remote", "allow a --listen address other machines can reach")
     .option("--grace <duration>", "on SIGTERM, how long running tasks get to finish", "30s")
     .option("--parallelism <n>", "tasks at once (default: the number of CPUs)")
+    .option("--cpus <n>", "cpus tasks' resources: may reserve at once (default: this machine's cores)")
+    .option("--memory <size>", "memory tasks' resources: may reserve at once (default: this machine's memory)")
     .option("--keep-runs <n>", "finished runs kept per pipeline without its own retention.keep (0: no limit)", "1000")
     .option("--keep-days <days>", "days a finished run is kept, for pipelines without retention.days (0: no limit)", "90")
     .option("--artifact-limit <size>", "the most artifacts one run may keep", "1GiB")

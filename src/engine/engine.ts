@@ -28,6 +28,7 @@ import { RunController } from "./run-controller.js";
 import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
 import { Slots } from "./slots.js";
+import type { ResourceCapacity } from "./reservations.js";
 import { createRun, prepareRun, prepareStoredRun, RunRequestError } from "./start-run.js";
 import { Scheduler, type NoRun, type ScheduledStart, type SlotRun } from "./scheduler.js";
 import { newRunId } from "./ids.js";
@@ -65,6 +66,8 @@ export interface EngineOptions {
   supervisor?: AttemptKeeper;
   dataDir: string;
   parallelism: number;
+  /** Cpus and memory tasks may reserve (`resources:`); default: this machine's (see engineCapacity). */
+  resources?: ResourceCapacity;
   logger?: EngineLogger;
   /** Where `secrets:` are read from (the engine's own environment). */
   environment?: Record<string, string | undefined>;
@@ -112,7 +115,12 @@ export class Engine implements EngineService {
   private readonly retention: Retention;
 
   constructor(private readonly options: EngineOptions) {
-    this.slots = new Slots(options.parallelism);
+    // One lock table for whole runs and tasks; a task giving locks back may let a waiting run start.
+    this.slots = new Slots(options.parallelism, {
+      locks: this.locks,
+      ...(options.resources ? { resources: options.resources } : {}),
+      onLocksReleased: () => this.pumpAll(),
+    });
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? quietLogger;
     this.startedAt = this.now();
@@ -545,6 +553,8 @@ export class Engine implements EngineService {
         this.controllers.delete(run.id);
         this.progress.delete(run.id);
         this.locks.release(prepared.pipeline.locks);
+        // Tasks of other runs may be waiting for those locks.
+        if (prepared.pipeline.locks.length > 0) this.slots.wake();
         const triggerKey = run.trigger.trigger_key;
         if (typeof triggerKey === "string") this.scheduler.finished(run.namespace, run.pipeline, triggerKey, final.finished_at ?? this.now());
         this.eventTriggers.finished(final);
@@ -568,6 +578,10 @@ export class Engine implements EngineService {
       queue.waiting.shift();
       this.launch(next.prepared);
     }
+  }
+
+  private pumpAll(): void {
+    for (const key of this.queues.keys()) this.pump(key);
   }
 
   /** All of a run's locks at once, or none (see LockTable). */

@@ -1,30 +1,57 @@
 /**
  * Named, counted locks shared across pipelines (SPEC §2 `locks`): a run of a
  * pipeline with `locks: [db]` holds one unit of `db` from its start to its
- * end. A lock's capacity is what the definitions file that declares it says
- * (`locks: { db: 2 }`), 1 when undeclared. All or nothing: a run takes every
- * lock it needs at once or waits, so two runs never hold half of each
- * other's needs (no deadlock).
+ * end, and a task with `locks: [db]` (or `{ name: db, count: 2 }`) holds its
+ * units while it runs, from the same table. A lock's capacity is what the
+ * definitions file that declares it says (`locks: { db: 2 }`), 1 when
+ * undeclared. All or nothing: a holder takes every lock it needs at once or
+ * waits, so two holders never hold half of each other's needs (no deadlock).
  */
+export interface LockRequest {
+  name: string;
+  count: number;
+}
+
+/** `[db, { name: tool, count: 2 }]` as units per lock; a name given twice is taken once, with its largest count. */
+export function normaliseLocks(locks: readonly (string | LockRequest)[]): LockRequest[] {
+  const units = new Map<string, number>();
+  for (const lock of locks) {
+    const { name, count } = typeof lock === "string" ? { name: lock, count: 1 } : lock;
+    units.set(name, Math.max(units.get(name) ?? 0, count));
+  }
+  return [...units].map(([name, count]) => ({ name, count }));
+}
+
 export class LockTable {
   private readonly held = new Map<string, number>();
 
-  /** Takes one unit of each lock if all are free; false (and nothing taken) otherwise. */
-  tryAcquire(names: readonly string[], capacityOf: (name: string) => number): boolean {
-    const wanted = [...new Set(names)];
-    if (wanted.some((name) => (this.held.get(name) ?? 0) >= capacityOf(name))) return false;
-    for (const name of wanted) this.held.set(name, (this.held.get(name) ?? 0) + 1);
+  /** Takes the units of each lock if all are free; false (and nothing taken) otherwise. */
+  tryAcquire(locks: readonly (string | LockRequest)[], capacityOf: (name: string) => number): boolean {
+    const wanted = normaliseLocks(locks);
+    if (!this.fits(wanted, capacityOf)) return false;
+    this.take(wanted);
     return true;
   }
 
-  release(names: readonly string[]): void {
-    for (const name of new Set(names)) {
-      const count = (this.held.get(name) ?? 0) - 1;
-      if (count <= 0) this.held.delete(name);
-      else this.held.set(name, count);
+  /** Whether every lock has its units free. */
+  fits(locks: readonly LockRequest[], capacityOf: (name: string) => number): boolean {
+    return locks.every(({ name, count }) => this.holders(name) + count <= capacityOf(name));
+  }
+
+  /** Takes the units whatever the capacity: for holders that already ran (adopted after a restart), which cannot wait. */
+  take(locks: readonly (string | LockRequest)[]): void {
+    for (const { name, count } of normaliseLocks(locks)) this.held.set(name, this.holders(name) + count);
+  }
+
+  release(locks: readonly (string | LockRequest)[]): void {
+    for (const { name, count } of normaliseLocks(locks)) {
+      const left = this.holders(name) - count;
+      if (left <= 0) this.held.delete(name);
+      else this.held.set(name, left);
     }
   }
 
+  /** Units of the lock held now. */
   holders(name: string): number {
     return this.held.get(name) ?? 0;
   }

@@ -20,6 +20,7 @@ import { explainEnding } from "./runner-help.js";
 import { compatEnding } from "./compat-ending.js";
 import { failureEnv, firstFailure, type FailureRecord } from "./failure-details.js";
 import type { Slots } from "./slots.js";
+import { SLOT_ONLY, taskRequest, type TaskRequest } from "./reservations.js";
 
 export interface RunDeps {
   store: Store;
@@ -67,6 +68,10 @@ export class RunController {
   /** Attempts between their slot and their process (writing task.started). */
   private starting = 0;
   private waitingForSlot = false;
+  /** Set when a task of this pump was refused for its cpus, memory or locks: the run then queues for them. */
+  private refusedThisPump = false;
+  /** What each task asks of the engine while it runs (resources, task locks). */
+  private readonly requests = new Map<string, TaskRequest>();
   private stopReason: { state: RunState; reason: string } | null = null;
   private finished = false;
   private runTimer: NodeJS.Timeout | undefined;
@@ -184,13 +189,14 @@ export class RunController {
     if (how.kind === "ended") return this.attemptEnded(node, row.attempt, row, how.report);
     if (how.kind === "lost") return this.attemptEnded(node, row.attempt, row, interrupted(row, how.reason, how.pid, this.now()));
     if (how.kind !== "running") throw new Error(`attempt ${row.attempt} of ${path} cannot be reattached: ${how.kind}`);
-    // It holds a slot like any running attempt, even if this engine has fewer: it is already running.
-    this.deps.slots.take();
+    // It holds a slot, its resources and its locks like any running attempt, even beyond capacity: it is already running.
+    const request = this.requestOf(path);
+    this.deps.slots.take(request);
     const handle = how.adopt(this.attemptEvents(path));
     this.handles.set(path, handle);
     void handle.done.then((report) => {
       this.handles.delete(path);
-      this.deps.slots.release();
+      this.deps.slots.release(request);
       this.attemptEnded(node, row.attempt, row, report);
     });
   }
@@ -238,10 +244,12 @@ export class RunController {
   private pump(): void {
     if (this.finished) return;
     if (this.stopReason) {
+      this.deps.slots.withdraw(this);
       for (const [path, state] of this.states) if (state === "pending") this.settle(path, "canceled", this.stopReason.reason);
       this.maybeFinish();
       return;
     }
+    this.refusedThisPump = false;
     // Retries that finished waiting go first: they were started before anything now ready.
     this.startCandidates(this.retryReady.splice(0, this.freePlaces()));
     for (;;) {
@@ -250,8 +258,11 @@ export class RunController {
       const started = this.startCandidates(steps.start);
       if (steps.skip.length === 0 && started === 0) break;
     }
-    if (this.freePlaces() === 0 && !this.waitingForSlot && this.deps.slots.inUse >= this.deps.slots.capacity) {
-      // Woken when any run of this engine releases a slot.
+    const slotsFull = this.deps.slots.inUse >= this.deps.slots.capacity;
+    // Still in the queue for resources while a task was refused them, or while no slot was free to try.
+    if (!this.refusedThisPump && !slotsFull) this.deps.slots.withdraw(this);
+    if (((this.freePlaces() === 0 && slotsFull) || this.refusedThisPump) && !this.waitingForSlot) {
+      // Woken when any run of this engine releases a slot, resources or locks.
       this.waitingForSlot = true;
       this.deps.slots.onFree(() => {
         this.waitingForSlot = false;
@@ -272,10 +283,21 @@ export class RunController {
   private startCandidates(candidates: string[]): number {
     let started = 0;
     for (const [index, path] of candidates.entries()) {
-      if (!this.deps.slots.tryAcquire()) {
+      const request = this.requestOf(path);
+      // A request this engine can never meet fails the task now rather than waiting forever.
+      const never = request === SLOT_ONLY ? undefined : this.deps.slots.beyond(request);
+      const refusal = never === undefined ? this.deps.slots.claim(request, this) : undefined;
+      if (refusal === "no-slot") {
         // Not started: a retry goes back to its queue; a fresh task is still pending and comes back from next().
         for (const rest of candidates.slice(index)) if ((this.attempts.get(rest) ?? 0) > 0) this.retryReady.push(rest);
         break;
+      }
+      if (refusal === "busy") {
+        // Its cpus, memory or locks are taken: it waits (the run queues with its request), and smaller tasks may go first.
+        if (!this.refusedThisPump) this.deps.slots.wait(this, request);
+        this.refusedThisPump = true;
+        if ((this.attempts.get(path) ?? 0) > 0) this.retryReady.push(path);
+        continue;
       }
       this.setState(path, "running");
       this.inFlight++;
@@ -283,9 +305,15 @@ export class RunController {
       started++;
       const attempt = (this.attempts.get(path) ?? 0) + 1;
       this.attempts.set(path, attempt);
-      void this.runAttempt(this.prepared.plan.byPath.get(path)!, attempt).catch((error) => this.fail(error));
+      void this.runAttempt(this.prepared.plan.byPath.get(path)!, attempt, never === undefined ? request : undefined, never).catch((error) => this.fail(error));
     }
     return started;
+  }
+
+  private requestOf(path: string): TaskRequest {
+    let request = this.requests.get(path);
+    if (!request) this.requests.set(path, (request = taskRequest(this.prepared.plan.byPath.get(path)!.def, this.prepared.lockCapacities)));
+    return request;
   }
 
   private setState(path: string, state: TaskState): void {
@@ -293,7 +321,11 @@ export class RunController {
     this.readiness.update(path, state);
   }
 
-  private async runAttempt(node: PlannedNode, attempt: number): Promise<void> {
+  /** `held`: what the attempt took (given back when it ends); `refused`: why it cannot start at all (it took nothing). */
+  private async runAttempt(node: PlannedNode, attempt: number, held: TaskRequest | undefined, refused?: string): Promise<void> {
+    const giveBack = () => {
+      if (held) this.deps.slots.release(held);
+    };
     const build = buildAttempt({
       prepared: this.prepared,
       node,
@@ -318,20 +350,24 @@ export class RunController {
     } catch (error) {
       // Nothing was launched: give the slot back before the run fails.
       this.starting--;
-      this.deps.slots.release();
+      giveBack();
       throw error;
     }
     this.starting--;
     this.listener?.({ type: "task", row });
+    if (refused !== undefined) {
+      this.attemptEnded(node, attempt, row, failedToStart(row, `not started: ${refused}`, this.now()));
+      return;
+    }
     if (!build.ok) {
-      this.deps.slots.release();
+      giveBack();
       this.attemptEnded(node, attempt, row, failedToStart(row, build.reason, this.now()));
       return;
     }
     // Under fail_fast, on_fail/on_done handlers still run: they are what a failure is for.
     const stopping = this.stopReason?.reason ?? (this.failFastReason !== null && !hasHandlerCondition(node) ? this.failFastReason : null);
     if (stopping) {
-      this.deps.slots.release();
+      giveBack();
       this.attemptEnded(node, attempt, row, failedToStart(row, stopping, this.now(), "canceled"));
       return;
     }
@@ -341,7 +377,7 @@ export class RunController {
     this.handles.set(node.path, handle);
     const report = await handle.done;
     this.handles.delete(node.path);
-    this.deps.slots.release();
+    giveBack();
     this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)));
   }
 
@@ -435,6 +471,7 @@ export class RunController {
     if (outcome === "running" && !this.stopReason) return;
     if ([...this.states.values()].some((state) => state === "pending" || state === "running")) return;
     this.finished = true;
+    this.deps.slots.withdraw(this);
     if (this.runTimer) clearTimeout(this.runTimer);
     const interruption = this.stopReason ? undefined : this.onlyInterruptions();
     const state: RunState = this.stopReason?.state ?? (interruption ? "interrupted" : outcome === "running" ? "failed" : outcome);
@@ -463,6 +500,7 @@ export class RunController {
     if (this.failure) return;
     this.failure = error;
     this.finished = true;
+    this.deps.slots.withdraw(this);
     if (this.runTimer) clearTimeout(this.runTimer);
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();

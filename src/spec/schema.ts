@@ -40,6 +40,9 @@ export const size = z
 const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 const nameList = (what: string) => z.array(name(what));
 
+/** A task's lock: a name takes one unit, `{ name, count }` several (a license of a tool that counts seats). */
+const taskLock = z.union([name("lock"), z.strictObject({ name: name("lock"), count: z.number().int().min(1) })]);
+
 export const retriesSchema = z
   .union([
     z.number().int().nonnegative(),
@@ -129,7 +132,7 @@ const taskFields = z.strictObject({
   allow_failure: z.boolean().optional(),
   limits: z.strictObject({ memory: size.optional(), cpu_time: duration.optional() }).optional(),
   resources: z.strictObject({ cpus: z.number().positive().optional(), memory: size.optional() }).optional(),
-  locks: nameList("lock").optional(),
+  locks: z.array(taskLock).optional().meta({ description: "Locks held while the task runs: a name takes one unit, { name, count } several; capacities are the top-level locks:." }),
   artifacts: z.array(z.string()).optional(),
   warn_pattern: z.string().optional(),
   error_pattern: z.string().optional(),

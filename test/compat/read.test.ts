@@ -101,7 +101,8 @@ describe("the real files of prunner and Gator", () => {
     const job = file.pipelines["test_job"]!.tasks["test_job"]!;
     assert.deepEqual(job.exec, ["echo", "hey", "there", "you"]);
     assert.deepEqual(job.resources, { cpus: 1, memory: 10_000_000 });
-    assert.deepEqual(job.locks, ["ToolA"]);
+    assert.deepEqual(job.locks, [{ name: "ToolA", count: 3 }]);
+    assert.deepEqual(file.locks, { ToolA: 3 }, "a counted license's capacity is the most one job asks for");
   });
 });
 

@@ -26,10 +26,11 @@ import { dataDir, databaseFile, ensureDataDir } from "../data-dir.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
 import { ADDRESS_FILE } from "../client.js";
 import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
+import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
 import { textForEngine } from "../context.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
 
-export interface EngineOptions extends RetentionFlags {
+export interface EngineOptions extends RetentionFlags, ResourceFlags {
   file?: string;
   listen: string;
   data?: string;
@@ -63,6 +64,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const parallelism = options.parallelism === undefined ? availableParallelism() : Number(options.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number ≥ 1`, EXIT.usage);
   const { retention, artifactLimitBytes } = parseRetentionFlags(options);
+  const resources = parseResourceFlags(options);
   const dir = dataDir(options.data);
   ensureDataDir(dir);
   saveRetentionDefaults(dir, retention);
@@ -71,7 +73,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const store = openSqliteStore(databaseFile(dir));
   await store.init();
   const executor = await connectSupervisor(dir, logger);
-  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, logger, retention, artifactLimitBytes });
+  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
   const recovered = await engine.recover();
@@ -102,7 +104,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const addressFile = join(dir, ADDRESS_FILE);
   writeFileSync(addressFile, JSON.stringify({ url: server.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
   chmodSync(addressFile, 0o600);
-  logger.info({ url: server.url, data: dir, parallelism }, `engine listening on ${server.url}`);
+  logger.info({ url: server.url, data: dir, parallelism, cpus: resources.cpus, memory: resources.memoryBytes }, `engine listening on ${server.url}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -12,6 +12,7 @@ import { createRun, RunRequestError } from "../../engine/start-run.js";
 import { RunController, type RunChange } from "../../engine/run-controller.js";
 import { toRunObject } from "../../engine/run-object.js";
 import { Slots } from "../../engine/slots.js";
+import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
 import { definitionDigest } from "../../engine/digest.js";
 import { defaultNamespace, originOf, type Origin } from "../../spec/namespace.js";
 import type { SpireFile } from "../../spec/schema.js";
@@ -24,7 +25,7 @@ import { followRun } from "../follow.js";
 import { resolvePipeline } from "./control.js";
 import type { RunObject } from "../../engine/run-object.js";
 
-export interface RunOptions {
+export interface RunOptions extends ResourceFlags {
   file?: string;
   arg: string[];
   json?: boolean;
@@ -123,6 +124,7 @@ export interface LocalTarget {
 /** Records the namespace and pipeline in the data folder, then runs it here and records the run. */
 export async function runInProcess(target: LocalTarget, args: Record<string, string>, options: RunOptions): Promise<number> {
   const parallelism = parseParallelism(options.parallelism);
+  const resources = parseResourceFlags(options);
   const { file, name, namespace, origin, baseDir } = target;
   const pipeline = file.pipelines[name]!;
   const { store, dir } = await openStore(options.data);
@@ -140,11 +142,13 @@ export async function runInProcess(target: LocalTarget, args: Record<string, str
       if (error instanceof RunRequestError) throw new CliError(`${error.message}:\n${error.details.map((line) => `  ${line}`).join("\n")}`, EXIT.usage);
       throw error;
     }
+    // Task locks take units of the capacities this file declares.
+    prepared.lockCapacities = file.locks;
 
     const executor = new LocalExecutor();
     const renderer = target.renderer ?? createRenderer({ json: options.json ?? false, tty: process.stdout.isTTY === true, plan: prepared.plan, run: prepared.run });
     const controller = new RunController(
-      { store, executor, dataDir: dir, slots: new Slots(parallelism), nodePath: process.execPath, baseEnv: process.env },
+      { store, executor, dataDir: dir, slots: new Slots(parallelism, { resources }), nodePath: process.execPath, baseEnv: process.env },
       prepared,
       (change: RunChange) => renderer.onChange(change),
       { streamLines: target.renderer !== undefined },

@@ -2,8 +2,8 @@
  * A Gator job's `resources:` as Spire's: `!Cores [n]` → resources.cpus,
  * `!Memory [size, unit]` (KB, MB, GB, TB, decimal, default MB) →
  * resources.memory, `!License [name, count]` and `!Feature [name, count]` →
- * locks (each name taken once: Spire's task locks are a list of names; the
- * capacity of a lock is declared at the top of a Spire file, default 1).
+ * locks (`name`, or `{ name, count }` for more than one unit; the capacity
+ * of a lock is declared at the top of a Spire file, default 1).
  * Each tag also comes in mapping form (`!Memory { size: 2, unit: GB }`).
  */
 import type { PathSegment } from "../errors.js";
@@ -30,7 +30,8 @@ export function translateResources(value: unknown, path: PathSegment[], spirePat
     return out;
   }
   const resources: Raw = {};
-  const locks: string[] = [];
+  const locks: (string | { name: string; count: number })[] = [];
+  const lockNames: string[] = [];
   const given = new Set<GatorKind>();
   value.forEach((item, index) => {
     const at = [...path, index];
@@ -52,11 +53,12 @@ export function translateResources(value: unknown, path: PathSegment[], spirePat
       reader.origins.add([...spirePath, "resources", key], at);
     } else {
       const name = reader.string(fields["name"], where("name"));
-      reader.integer(fields["count"], where("count"), "a whole number");
+      const count = reader.integer(fields["count"], where("count"), "a whole number");
       if (name === undefined || !reader.name(name, where("name"), "lock")) return;
-      if (locks.includes(name)) reader.error(at, `a second request for ${JSON.stringify(name)}`, { hint: "one entry per license or feature" });
+      if (lockNames.includes(name)) reader.error(at, `a second request for ${JSON.stringify(name)}`, { hint: "one entry per license or feature" });
       reader.origins.add([...spirePath, "locks", locks.length], at);
-      locks.push(name);
+      lockNames.push(name);
+      locks.push(count !== undefined && count > 1 ? { name, count } : name);
     }
   });
   if (Object.keys(resources).length > 0) out["resources"] = resources;
@@ -102,4 +104,23 @@ function memory(fields: Raw, at: PathSegment[], where: (field: string) => PathSe
     return undefined;
   }
   return size > 0 ? `${size}${unit}` : undefined;
+}
+
+/**
+ * Capacities for the file's top-level `locks:`: a Gator file has no place to
+ * say how many seats a license has, so each counted license gets the most any
+ * one job asks for — the file runs as it would alone, and jobs that together
+ * ask for more take turns. Declare the real figure in a Spire file (see
+ * `spire convert`).
+ */
+export function licenseCapacities(tasks: unknown, found: Record<string, number> = {}): Record<string, number> {
+  if (!isRecord(tasks)) return found;
+  for (const task of Object.values(tasks)) {
+    if (!isRecord(task)) continue;
+    for (const lock of Array.isArray(task["locks"]) ? task["locks"] : []) {
+      if (isRecord(lock) && typeof lock["name"] === "string" && typeof lock["count"] === "number") found[lock["name"]] = Math.max(found[lock["name"]] ?? 1, lock["count"]);
+    }
+    licenseCapacities(task["group"], found);
+  }
+  return found;
 }

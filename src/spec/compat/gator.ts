@@ -12,7 +12,7 @@
  *   on_pass, on_done       → needs, on_done
  *   on_fail                → on_fail; Gator wants every listed job to fail, Spire's on_fail any one:
  *                            with several, the task is wrapped in groups, one on_fail each (ANDed)
- *   resources              → resources: { cpus, memory }; !License/!Feature → locks
+ *   resources              → resources: { cpus, memory }; !License/!Feature → locks (counted)
  *
  * The pipeline carries `metadata: { compat: gator }`: a command that cannot
  * start then ends with exit code 255, as in Gator (see the run controller).
@@ -21,7 +21,7 @@ import { basename, extname } from "node:path";
 import type { PathSegment } from "../errors.js";
 import { suggest } from "../suggest.js";
 import { NAME_PATTERN } from "../schema.js";
-import { GATOR_RESOURCE_KEYS, translateResources } from "./gator-resources.js";
+import { GATOR_RESOURCE_KEYS, licenseCapacities, translateResources } from "./gator-resources.js";
 import { expandVariables } from "./gator-expand.js";
 import { JOB_KINDS, kindOf, type GatorKind } from "./gator-tags.js";
 import type { ForeignReader, Raw } from "./reader.js";
@@ -73,7 +73,10 @@ export function translateGator(raw: unknown, reader: ForeignReader): Raw | undef
   } else {
     pipeline["tasks"] = { [name]: translateJob(root, kind, [], [...pipelinePath, "tasks", name], top, [name], reader) };
   }
-  return { pipelines: { [name]: pipeline } };
+  const capacities = licenseCapacities(pipeline["tasks"]);
+  if (Object.keys(capacities).length === 0) return { pipelines: { [name]: pipeline } };
+  reader.origins.add(["locks"], []);
+  return { locks: capacities, pipelines: { [name]: pipeline } };
 }
 
 /** The pipeline's name: the top job's ident, else the file's name. */
