@@ -195,10 +195,12 @@ export class Engine implements EngineService {
         },
         admit: async (created) => {
           this.publish([created]);
-          // A refused slot (queue full) is recorded as a skipped run with its reason: nothing more to do.
+          // A refused slot (queue full) is recorded as a skipped run with its reason; a fixed delay counts from now,
+          // as if that run had finished at once (else its trigger would wait for a run that never comes).
           await this.admitRun(prepared).catch((error) => {
             if (!(error instanceof ServiceError)) throw error;
             this.logger.warn({ run: prepared.run.id, reason: error.message }, "scheduled run not started");
+            this.scheduler.finished(row.namespace, row.name, triggerKey, this.now());
           });
         },
       };
@@ -338,6 +340,7 @@ export class Engine implements EngineService {
 
   async setPaused(actor: Actor, namespace: string, name: string, paused: boolean): Promise<PipelineSummary> {
     if (!(await this.options.store.setPipelinePaused(namespace, name, paused))) throw notFoundPipeline(namespace, name);
+    if (!paused) await this.scheduler.resumed(await this.pipelineRow(namespace, name), this.now());
     await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh()]);
     await this.audit(actor, paused ? "pipeline.pause" : "pipeline.resume", `${namespace}/${name}`);
     const row = await this.pipelineRow(namespace, name);

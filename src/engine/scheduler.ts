@@ -179,6 +179,50 @@ export class Scheduler {
     return next;
   }
 
+  /**
+   * A paused pipeline is resumed: the slots that passed while it was paused
+   * are recorded as missed (reason: paused) and never run late, whatever its
+   * catchup says — catch-up is for time the engine did not see, not for a
+   * pause someone asked for. Call before refresh().
+   */
+  async resumed(row: PipelineRow, at: number): Promise<void> {
+    const definition = row.definition as PipelineDef;
+    const claims: SlotClaim[] = [];
+    for (const [index, trigger] of definition.triggers.entries()) {
+      if (trigger.kind !== "cron" && trigger.kind !== "every" && trigger.kind !== "at") continue;
+      const key = `${index}:${trigger.kind}`;
+      const stored = await this.deps.store.ensureSchedule(row.namespace, row.name, key, at);
+      let schedule: TriggerSchedule;
+      try {
+        schedule = scheduleOf(trigger, { defaultZone: this.deps.defaultZone, anchor: stored.anchor, key: `${row.namespace}/${row.name}/${key}` });
+      } catch {
+        continue; // refresh() says why it cannot be scheduled
+      }
+      const from = stored.last_slot ?? stored.anchor;
+      // A grace below zero: no slot up to now is on time.
+      const due = missedSlots(schedule, from, at, "none", 1, { grace: -1, maxListed: MISSED_LISTED });
+      if (due.missed.length === 0) continue;
+      const last = due.missed[due.missed.length - 1]!;
+      const counted = due.more ? countSlots(schedule, from, last, MISSED_COUNT_CAP) : { count: due.missed.length, exact: true };
+      claims.push({
+        namespace: row.namespace,
+        pipeline: row.name,
+        trigger_key: key,
+        runs: [],
+        missed: {
+          count: counted.count,
+          count_exact: counted.exact,
+          first_slot: due.more ? (schedule.next(from) ?? due.missed[0]!) : due.missed[0]!,
+          last_slot: last,
+          slots: due.missed,
+          reason: "the pipeline was paused",
+        },
+      });
+    }
+    if (claims.length === 0) return;
+    for (const result of await this.deps.store.claimSlots(claims, at)) if (result.missed) this.deps.missed(result.missed);
+  }
+
   /** For `every … after_finish`: the run of that trigger finished, the delay counts from now. */
   finished(namespace: string, pipeline: string, triggerKey: string, at: number): void {
     const entry = this.find(namespace, pipeline, triggerKey);

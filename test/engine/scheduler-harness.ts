@@ -10,7 +10,12 @@ import { tempDir } from "../helpers/tmp.js";
 export const admin = { name: "test", scope: "admin" as const };
 
 /** Applies `yaml` to namespace `s` (after `before`, which may backdate schedules or subscribe) and starts the scheduler. */
-export async function engineWith(t: TestContext, yaml: string, before?: (store: Store, engine: Engine) => Promise<void>): Promise<{ engine: Engine; store: Store; dir: string }> {
+export async function engineWith(
+  t: TestContext,
+  yaml: string,
+  before?: (store: Store, engine: Engine) => Promise<void>,
+  options: { startScheduler?: boolean } = {},
+): Promise<{ engine: Engine; store: Store; dir: string }> {
   const dir = tempDir(t);
   const store = openSqliteStore(join(dir, "spire.db"));
   await store.init();
@@ -23,7 +28,7 @@ export async function engineWith(t: TestContext, yaml: string, before?: (store: 
   });
   await before?.(store, engine);
   await engine.apply(admin, { text: yaml, namespace: "s", prune: false, dryRun: false });
-  await engine.startScheduler();
+  if (options.startScheduler ?? true) await engine.startScheduler();
   return { engine, store, dir };
 }
 

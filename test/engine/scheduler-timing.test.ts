@@ -9,6 +9,9 @@
  * from the start) is asserted exactly.
  */
 import { test } from "node:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
@@ -83,3 +86,18 @@ function groupBy<T, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
   for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
   return groups;
 }
+
+test("a fixed-delay slot refused by the queue is skipped, and the trigger goes on from then", async (t) => {
+  const gate = join(tmpdir(), `spire-gate-${process.pid}-${Date.now()}`);
+  t.after(() => rmSync(gate, { force: true }));
+  // queue.limit 0: while the manual run holds the pipeline, a slot's run is refused (skipped).
+  const yaml = `pipelines:\n  spaced:\n    triggers: [{ every: 100ms, after_finish: true }]\n    queue: { limit: 0 }\n    tasks:\n      t: { run: 'while [ ! -e "${gate}" ] && [ "$SPIRE_TRIGGER" = manual ]; do sleep 0.02; done' }\n`;
+  const { engine, store } = await engineWith(t, yaml, undefined, { startScheduler: false });
+  await engine.startRun({ name: "test", scope: "admin" }, "s", "spaced", { args: {} });
+  await engine.startScheduler();
+  const states = async () => (await store.listRuns({ pipeline: "spaced", limit: 100 })).map((run) => `${run.trigger.kind}:${run.state}`);
+  await until(async () => (await states()).includes("every:skipped"), "a slot refused while the manual run holds the pipeline");
+  writeFileSync(gate, "");
+  // Before the fix, the trigger waited for the skipped run to finish, which never happens: no more runs.
+  await until(async () => (await states()).includes("every:succeeded"), "a later slot of the same trigger to run");
+});

@@ -1,9 +1,9 @@
 /** For what has no event to await (a process ending, a file another process writes): poll, with a deadline. */
 import { readFileSync } from "node:fs";
 
-export async function until(predicate: () => boolean, what: string, withinMs = 10_000): Promise<void> {
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, withinMs = 10_000): Promise<void> {
   const deadline = Date.now() + withinMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
