@@ -12,6 +12,8 @@ import { dataDir } from "./data-dir.js";
 export interface EngineTarget {
   url: string;
   token: string | null;
+  /** The local engine's process, from its address file. */
+  pid?: number;
 }
 
 export const ADDRESS_FILE = "engine.json";
@@ -27,8 +29,9 @@ export function findEngine(options: { data?: string; engine?: string }): EngineT
   const address = readOptional(join(dir, ADDRESS_FILE));
   if (!address) return undefined;
   try {
-    const parsed = JSON.parse(address) as { url?: unknown };
-    return typeof parsed.url === "string" ? { url: parsed.url, token } : undefined;
+    const parsed = JSON.parse(address) as { url?: unknown; pid?: unknown };
+    if (typeof parsed.url !== "string") return undefined;
+    return { url: parsed.url, token, ...(typeof parsed.pid === "number" ? { pid: parsed.pid } : {}) };
   } catch {
     return undefined;
   }
@@ -42,13 +45,28 @@ function readOptional(file: string): string | undefined {
   }
 }
 
-/** Is an engine answering there? (health is the one open route) */
-export async function engineAnswers(target: EngineTarget, timeoutMs = 1500): Promise<boolean> {
+/**
+ * Is an engine answering there? (health is the one open route) A local
+ * engine whose process is alive is given longer to answer: on a busy
+ * machine it may be slow, and taking it for absent would run the work in
+ * this process instead, or say no engine runs.
+ */
+export async function engineAnswers(target: EngineTarget, timeoutMs = target.pid !== undefined && processAlive(target.pid) ? 15_000 : 1500): Promise<boolean> {
   try {
     const response = await fetch(`${target.url}/api/v1/health`, { signal: AbortSignal.timeout(timeoutMs) });
     return response.ok;
   } catch {
     return false;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

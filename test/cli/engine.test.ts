@@ -219,3 +219,20 @@ test("spire run PIPELINE follows the run it started: progress shows live, and a 
   assert.doesNotMatch(result.stdout, /second/);
   await stopEngine(engine);
 });
+
+test("a local engine that is slow to answer (its process alive) is waited for, not taken for absent", async (t) => {
+  const data = tempDir(t);
+  const engine = await startEngine(t, data);
+  const file = pipelineFile(data, `namespace: w\npipelines:\n  quick:\n    tasks:\n      job: { run: 'true' }\n`);
+  assert.equal((await spire(["apply", "-f", file], { data })).code, 0);
+  // Stopped, it answers nothing; it goes on 2 s later, longer than a health check waits for an engine that may not be there.
+  engine.child.kill("SIGSTOP");
+  t.after(() => void engine.child.kill("SIGCONT"));
+  const started = finished(startSpire(["run", "quick", "--detach"], { data }));
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  engine.child.kill("SIGCONT");
+  const result = await started;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^\w{16}\n$/, "the run was started on the engine");
+  await stopEngine(engine);
+});
