@@ -6,13 +6,15 @@
  *     finishes before the next is posted, so no queueing). Target p99 ≤ 10 ms.
  *  2. GET /runs/{id} throughput with autocannon, against the engine and, in
  *     the same run, against a bare node:http server (a child process) that
- *     answers the same path with the same bytes. Target ≥ 0.5× the bare rate.
+ *     answers the same path with the same bytes, in alternating rounds (the
+ *     ratio of each pair, then their median: on a shared machine the load
+ *     moves between two measurements). Target ≥ 0.5× the bare rate.
  *  3. The engine at rest with 100 applied pipelines: RSS and CPU time of the
  *     engine and of its supervisor child, from /proc, over a window.
  *     Targets: engine RSS ≤ 80 MB, CPU ≈ 0 (we call < 0.1 % of a core ≈ 0).
  *
  *   npm run build && node dist/bench/api.js [--runs 1000] [--duration 10]
- *       [--connections 10] [--rest 60] [--pipelines 100] [--only latency,get,rest]
+ *       [--connections 10] [--rounds 3] [--rest 60] [--pipelines 100] [--only latency,get,rest]
  *       [--engine-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * Linux only (part 3 reads /proc).
@@ -34,6 +36,7 @@ const { values: options } = parseArgs({
     warmup: { type: "string", default: "20" },
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
     rest: { type: "string", default: "60" },
     settle: { type: "string", default: "5" },
     pipelines: { type: "string", default: "100" },
@@ -46,6 +49,7 @@ const RUNS = Number(options.runs);
 const WARMUP = Number(options.warmup);
 const DURATION_S = Number(options.duration);
 const CONNECTIONS = Number(options.connections);
+const ROUNDS = Number(options.rounds);
 const REST_S = Number(options.rest);
 const SETTLE_S = Number(options.settle);
 const PIPELINES = Number(options.pipelines);
@@ -328,8 +332,9 @@ interface GetResult {
   body_bytes: number;
   connections: number;
   duration_s: number;
-  engine: LoadResult;
-  bare: LoadResult;
+  /** Engine then bare, one pair per round, each `duration_s` long. */
+  rounds: { engine: LoadResult; bare: LoadResult; ratio: number }[];
+  /** The median pair's ratio. */
   ratio: number;
 }
 
@@ -384,17 +389,21 @@ async function getPart(engine: EngineProcess, runId: string, dir: string): Promi
     // Short warm-ups (JIT, connection setup), then the measured runs, engine first.
     await autocannon({ url: `${engine.url}${path}`, connections: CONNECTIONS, duration: 2, headers: { authorization: `Bearer ${engine.token}` } });
     await autocannon({ url: `http://127.0.0.1:${bare.port}${path}`, connections: CONNECTIONS, duration: 2 });
-    const engineLoad = await load(`${engine.url}${path}`, engine.token, engine.pid);
-    const bareLoad = await load(`http://127.0.0.1:${bare.port}${path}`, engine.token, bare.child.pid!);
-    if (engineLoad.non2xx || engineLoad.errors) throw new Error(`the engine answered ${engineLoad.non2xx} non-2xx, ${engineLoad.errors} errors`);
+    const rounds: GetResult["rounds"] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const engineLoad = await load(`${engine.url}${path}`, engine.token, engine.pid);
+      const bareLoad = await load(`http://127.0.0.1:${bare.port}${path}`, engine.token, bare.child.pid!);
+      if (engineLoad.non2xx || engineLoad.errors) throw new Error(`the engine answered ${engineLoad.non2xx} non-2xx, ${engineLoad.errors} errors`);
+      rounds.push({ engine: engineLoad, bare: bareLoad, ratio: engineLoad.requests_per_s / bareLoad.requests_per_s });
+    }
+    const ratios = rounds.map((pair) => pair.ratio).sort((a, b) => a - b);
     return {
       path: "/api/v1/runs/{id} (one-task run)",
       body_bytes: answer.body.length,
       connections: CONNECTIONS,
       duration_s: DURATION_S,
-      engine: engineLoad,
-      bare: bareLoad,
-      ratio: engineLoad.requests_per_s / bareLoad.requests_per_s,
+      rounds,
+      ratio: percentile(ratios, 50),
     };
   } finally {
     bare.child.kill("SIGTERM");
@@ -403,14 +412,19 @@ async function getPart(engine: EngineProcess, runId: string, dir: string): Promi
 
 function printGet(result: GetResult): void {
   console.log(`\n2. GET /api/v1/runs/{id} throughput: autocannon, ${result.connections} connections, ${result.duration_s} s each, bearer token;`);
-  console.log(`   the same ${result.body_bytes}-byte answer (and headers) from a bare node:http server in a child process, same run`);
+  console.log(`   the same ${result.body_bytes}-byte answer (and headers) from a bare node:http server in a child process, same run;`);
+  console.log(`   ${result.rounds.length} rounds of engine then bare`);
   const row = (label: string, r: LoadResult) =>
     console.log(
       `   ${label.padEnd(8)} ${r.requests_per_s.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency_p50_ms).padStart(3)} ms   p99 ${String(r.latency_p99_ms).padStart(3)} ms   max ${String(r.latency_max_ms).padStart(4)} ms   server CPU ${r.server_cpu_us_per_request.toFixed(0).padStart(4)} µs/request`,
     );
-  row("engine", result.engine);
-  row("bare", result.bare);
-  console.log(`   ratio    ${result.ratio.toFixed(2)}× the bare server   (target ≥ 0.5×: ${result.ratio >= 0.5 ? "met" : "NOT met"})`);
+  result.rounds.forEach((pair, index) => {
+    console.log(`   round ${index + 1}`);
+    row("engine", pair.engine);
+    row("bare", pair.bare);
+    console.log(`   ratio    ${pair.ratio.toFixed(2)}×`);
+  });
+  console.log(`   median ratio ${result.ratio.toFixed(2)}× the bare server   (target ≥ 0.5×: ${result.ratio >= 0.5 ? "met" : "NOT met"})`);
 }
 
 // ---------------------------------------------------------------- part 3
@@ -436,6 +450,8 @@ interface RestResult {
   total_rss_mb: number;
   /** The engine's RSS at each 1 s sample, MB. */
   engine_rss_series_mb: number[];
+  /** The engine's CPU time in each 10 s of the window, ms (a one-off collection shows as one slice). */
+  engine_cpu_per_10s_ms: number[];
 }
 
 function generatePipelines(count: number): string {
@@ -498,7 +514,15 @@ async function restPart(engine: EngineProcess): Promise<RestResult> {
     supervisor,
     total_rss_mb: engineAtRest.rss_mb.last + (supervisor?.rss_mb.last ?? 0),
     engine_rss_series_mb: series.get(engine.pid)!.map((sample) => Math.round((sample.rssBytes / MB) * 10) / 10),
+    engine_cpu_per_10s_ms: cpuSlices(series.get(engine.pid)!, 10),
   };
+}
+
+/** CPU time used in each `seconds` of 1 s samples. */
+function cpuSlices(samples: ProcSample[], seconds: number): number[] {
+  const slices: number[] = [];
+  for (let start = 0; start + seconds < samples.length; start += seconds) slices.push(samples[start + seconds]!.cpuMs - samples[start]!.cpuMs);
+  return slices;
 }
 
 function printRest(result: RestResult): void {
@@ -514,6 +538,7 @@ function printRest(result: RestResult): void {
   else console.log("   supervisor: not found among the engine's children");
   const every = Math.max(1, Math.round(result.engine_rss_series_mb.length / 12));
   console.log(`   engine RSS over the window (every ${every} s): ${result.engine_rss_series_mb.filter((_, i) => i % every === 0).map((mb) => mb.toFixed(0)).join(" ")} MB`);
+  console.log(`   engine CPU in each 10 s of the window: ${result.engine_cpu_per_10s_ms.join(" ")} ms`);
   console.log(`   together   RSS ${fmt(result.total_rss_mb, 1)} MB`);
   const rssMet = result.engine.rss_mb.max <= 80;
   const cpuMet = result.engine.cpu_percent_of_core + (result.supervisor?.cpu_percent_of_core ?? 0) < 0.1;
