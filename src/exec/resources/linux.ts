@@ -4,6 +4,7 @@
  * synchronous read can happen between a leader's exit and the SIGKILL of
  * the rest of its group.
  */
+import { openSync, readSync } from "node:fs";
 import { parseProcStatFields, readSmallFileSync, type ProcStat } from "../process-tree.js";
 import { ProcStatTable } from "../proc-table.js";
 import type { ProcessCpu, ProcessMemory, UsageProbe } from "./port.js";
@@ -26,10 +27,22 @@ export function parseStatusMemory(text: string): ProcessMemory {
   return { rssBytes, peakRssBytes: Math.max(rssBytes, kib("VmHWM")) };
 }
 
+const selfBuffer = Buffer.alloc(1024);
+
+function openProcFile(path: string): number | undefined {
+  try {
+    return openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+}
+
 export class LinuxProbe implements UsageProbe {
   readonly #table = new ProcStatTable();
   /** The table keeps the entries of processes it did not read again: so do we. */
   readonly #cpu = new WeakMap<ProcStat, ProcessCpu>();
+  /** This thread's stat, open for the life of the process (close-on-exec: no child inherits it); null when it cannot be. */
+  #selfStat: number | null | undefined;
 
   processes(watched: ReadonlySet<number>): Promise<ProcessCpu[]> {
     return Promise.resolve(this.processesNow(watched));
@@ -48,10 +61,22 @@ export class LinuxProbe implements UsageProbe {
     return text === undefined ? undefined : parseStatusMemory(text);
   }
 
-  /** cutime and cstime are the whole process's in any of its threads' stat; this thread's is cheaper to make than the process's (no sum over threads). */
+  /**
+   * cutime and cstime are the whole process's in any of its threads' stat;
+   * this thread's is cheaper to make than the process's (no sum over
+   * threads). Kept open: reading a /proc file again from offset 0 makes it
+   * anew, so each read costs one syscall instead of three.
+   */
   reapedChildrenCpuMs(): number | undefined {
-    const text = readSmallFileSync("/proc/thread-self/stat") ?? readSmallFileSync("/proc/self/stat");
-    const fields = text === undefined ? undefined : parseProcStatFields(text)?.fields;
+    this.#selfStat ??= openProcFile("/proc/thread-self/stat") ?? openProcFile("/proc/self/stat") ?? null;
+    if (this.#selfStat === null) return undefined;
+    let text: string;
+    try {
+      text = selfBuffer.toString("latin1", 0, readSync(this.#selfStat, selfBuffer, 0, selfBuffer.length, 0));
+    } catch {
+      return undefined;
+    }
+    const fields = parseProcStatFields(text)?.fields;
     return fields === undefined ? undefined : (Number(fields[13]) + Number(fields[14])) * MS_PER_TICK;
   }
 }

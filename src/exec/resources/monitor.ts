@@ -108,6 +108,13 @@ export class Tracker {
     const probe = this.#monitor.probe;
     const leader = { sampledMs: this.account.leaderSampledMs, treeSampledMs: this.account.liveSampledMs, unsampledMs: now - this.#lastSampleAt };
     this.account.leaderEnded = true;
+    this.measured = this.#monitor.reapMeter.reaped(leader).then((finalMs) => this.account.leaderReaped(finalMs));
+    if (!this.account.sampled) {
+      // Ended before its first sample (most short tasks): nothing was counted that the leader's figure holds,
+      // so there is nothing to correct; what it left running, if anything, is killed now, unmeasured.
+      this.idle = true;
+      return;
+    }
     this.#groupGone = !signalGroup(pgid, 0);
     const escaped = [...this.account.members].some((member) => member.pgid !== pgid);
     if (this.#groupGone && !escaped) {
@@ -116,7 +123,6 @@ export class Tracker {
     } else if (probe.processesNow !== undefined) {
       this.sample(probe.processesNow(new Set(this.watched())), new Set(), now);
     }
-    this.measured = this.#monitor.reapMeter.reaped(leader).then((finalMs) => this.account.leaderReaped(finalMs));
   }
 
   /** The pids whose figures must be fresh at this tracker's next sample. */

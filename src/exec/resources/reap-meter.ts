@@ -38,6 +38,8 @@ export interface ReapedLeader {
 
 /** The reported cutime can run one tick ahead of the exact sum it rounds. */
 const TICK_MS = 10;
+/** Asked once: it is a system call. */
+const CPUS = availableParallelism();
 
 /**
  * Shares the growth of our reaped-children CPU across the leaders reaped in
@@ -45,7 +47,7 @@ const TICK_MS = 10;
  * tree's sampled figure plus its unsampled wall time × `cpus` (no tree can
  * use more than all CPUs meanwhile).
  */
-export function shareReaped(growthMs: number, batch: readonly ReapedLeader[], cpus = availableParallelism()): number[] {
+export function shareReaped(growthMs: number, batch: readonly ReapedLeader[], cpus = CPUS): number[] {
   const sampled = batch.reduce((sum, leader) => sum + leader.sampledMs, 0);
   const rest = Math.max(0, growthMs - sampled);
   const weights = batch.map((leader) => Math.max(1, leader.unsampledMs));

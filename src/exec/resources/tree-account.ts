@@ -48,6 +48,8 @@ export class TreeAccount implements TreeUsage {
   /** Whether CPU / memory were ever measured (a figure of 0 from no sample at all would be a lie). */
   measured = false;
   memoryMeasured = false;
+  /** Whether observe() was ever called. */
+  sampled = false;
 
   constructor(leaderPid: number) {
     this.leaderPid = leaderPid;
@@ -70,6 +72,7 @@ export class TreeAccount implements TreeUsage {
 
   /** One sample: every member of the tree found now (zombies included), with their memory. */
   observe(members: readonly Member[]): void {
+    this.sampled = true;
     const current = new Map(members.map((member) => [keyOf(member), member] as const));
     const inside = new Set([this.leaderPid, ...[...this.#members.values(), ...members].map((member) => member.pid)]);
     for (const [key, seen] of this.#members) {
