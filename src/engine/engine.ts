@@ -652,9 +652,7 @@ export class Engine implements EngineService {
   }
 
   async getRunDefinition(id: string): Promise<PipelineDef> {
-    const stored = await this.options.store.getRun(id);
-    if (!stored) throw new ServiceError("not_found", `no run with id ${id}`);
-    return stored.run.definition as PipelineDef;
+    return (await this.storedRun(id)).run.definition as PipelineDef;
   }
 
   private async storedRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] }> {

@@ -202,22 +202,7 @@ export class Scheduler {
       // A grace below zero: no slot up to now is on time.
       const due = missedSlots(schedule, from, at, "none", 1, { grace: -1, maxListed: MISSED_LISTED });
       if (due.missed.length === 0) continue;
-      const last = due.missed[due.missed.length - 1]!;
-      const counted = due.more ? countSlots(schedule, from, last, MISSED_COUNT_CAP) : { count: due.missed.length, exact: true };
-      claims.push({
-        namespace: row.namespace,
-        pipeline: row.name,
-        trigger_key: key,
-        runs: [],
-        missed: {
-          count: counted.count,
-          count_exact: counted.exact,
-          first_slot: due.more ? (schedule.next(from) ?? due.missed[0]!) : due.missed[0]!,
-          last_slot: last,
-          slots: due.missed,
-          reason: "the pipeline was paused",
-        },
-      });
+      claims.push({ namespace: row.namespace, pipeline: row.name, trigger_key: key, runs: [], missed: missedRecord(schedule, from, due, "the pipeline was paused") });
     }
     if (claims.length === 0) return;
     for (const result of await this.deps.store.claimSlots(claims, at)) if (result.missed) this.deps.missed(result.missed);
@@ -396,20 +381,7 @@ export class Scheduler {
     // A jittered slot fires a little after its time; it is not claimed before that.
     if (newest !== undefined && entry.schedule.fireAt(newest) > now) return { postpone: entry.schedule.fireAt(newest) };
     if (due.missed.length === 0) return { entry, runs: due.run };
-    const last = due.missed[due.missed.length - 1]!;
-    const counted = due.more ? countSlots(entry.schedule, entry.lastSlot, last, MISSED_COUNT_CAP) : { count: due.missed.length, exact: true };
-    return {
-      entry,
-      runs: due.run,
-      missed: {
-        count: counted.count,
-        count_exact: counted.exact,
-        first_slot: due.more ? (entry.schedule.next(entry.lastSlot) ?? due.missed[0]!) : due.missed[0]!,
-        last_slot: last,
-        slots: due.missed,
-        reason: catchupReason(definition),
-      },
-    };
+    return { entry, runs: due.run, missed: missedRecord(entry.schedule, entry.lastSlot, due, catchupReason(definition)) };
   }
 
   /** The claim of one entry: its runs stamped at `now`; slots whose run could not be made join the missed record. */
@@ -458,6 +430,20 @@ export class Scheduler {
       this.admitting = false;
     }
   }
+}
+
+/** The missed record of a catch-up's missed slots (non-empty) after `from`: listed up to MISSED_LISTED, counted up to MISSED_COUNT_CAP. */
+function missedRecord(schedule: TriggerSchedule, from: number, due: { missed: number[]; more: boolean }, reason: string): MissedSlots {
+  const last = due.missed[due.missed.length - 1]!;
+  const counted = due.more ? countSlots(schedule, from, last, MISSED_COUNT_CAP) : { count: due.missed.length, exact: true };
+  return {
+    count: counted.count,
+    count_exact: counted.exact,
+    first_slot: due.more ? (schedule.next(from) ?? due.missed[0]!) : due.missed[0]!,
+    last_slot: last,
+    slots: due.missed,
+    reason,
+  };
 }
 
 function catchupReason(definition: PipelineDef): string {

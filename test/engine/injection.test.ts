@@ -74,7 +74,7 @@ test("a value like $(touch …) reaches python, node, script, docker and http ta
   assert.equal(existsSync(witness), false, "the injected command must not run");
 });
 
-test("a docker task gets the value as one argv item (its container command, env and volume), never shell text", async (t) => {
+test("a docker task gets the value as one argv item (its container command and env), never shell text", async (t) => {
   const dir = tempDir(t);
   const value = "x; touch /tmp/pwned-by-spire $(id)";
   const file = join(dir, "spire.yaml");
