@@ -94,14 +94,12 @@ async function readBody(response: Response, capture: OutputCapture): Promise<str
   if (!response.body) return "";
   const decoder = new TextDecoder();
   let kept = "";
-  for await (const chunk of response.body) {
-    const text = decoder.decode(chunk as Uint8Array, { stream: true });
-    capture.push("stdout", text);
-    if (kept.length < MAX_MATCHED_BODY_CHARS) kept += text.slice(0, MAX_MATCHED_BODY_CHARS - kept.length);
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    // The capture takes bytes as they are (a view, not a copy); only the start kept for `expect.body` is decoded here.
+    capture.push("stdout", Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (kept.length < MAX_MATCHED_BODY_CHARS) kept += decoder.decode(chunk, { stream: true }).slice(0, MAX_MATCHED_BODY_CHARS - kept.length);
   }
-  const rest = decoder.decode();
-  capture.push("stdout", rest);
-  return kept + rest;
+  return kept.length < MAX_MATCHED_BODY_CHARS ? kept + decoder.decode() : kept;
 }
 
 /** Null when the answer is what `expect` asks; else why not. */
