@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { SPIRE_BIN, machine, percentile, saveResult } from "./lib.js";
+import { spireArgv, machine, percentile, saveResult } from "./lib.js";
 import { childrenOf, sampleProcess, wakeups, type ProcSample } from "./proc.js";
 
 const { values: options } = parseArgs({
@@ -159,7 +159,7 @@ async function startEngine(dir: string): Promise<EngineProcess> {
   writeFileSync(logFile, "");
   const { openSync } = await import("node:fs");
   const log = openSync(logFile, "a");
-  const child = spawn(process.execPath, [...ENGINE_FLAGS, SPIRE_BIN, "engine", "--listen", "127.0.0.1:0", "--data", join(dir, "data")], {
+  const child = spawn(process.execPath, [...ENGINE_FLAGS, ...spireArgv("engine", "--listen", "127.0.0.1:0", "--data", join(dir, "data"))], {
     stdio: ["ignore", log, log],
     cwd: dir,
   });
@@ -550,7 +550,7 @@ function printRest(result: RestResult): void {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "spire-bench-api-"));
-  console.log(`bench/api: a real engine process (node ${SPIRE_BIN} engine), data in ${dir}`);
+  console.log(`bench/api: a real engine process (node ${spireArgv("engine").join(" ")}), data in ${dir}`);
   console.log(`machine: ${machine()}`);
   if (ENGINE_FLAGS.length) console.log(`engine node flags: ${ENGINE_FLAGS.join(" ")}`);
   const engine = await startEngine(dir);

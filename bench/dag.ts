@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { SPIRE_BIN, machine, saveResult, seededRandom, timeCommand } from "./lib.js";
+import { spireArgv, machine, saveResult, seededRandom, timeCommand } from "./lib.js";
 
 const TASKS = Number(process.argv[2] ?? 1000);
 const LAYERS = Number(process.argv[3] ?? 20);
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     makeTimes.push(await timeCommand("make", ["-s", "-j2", "-f", join(dir, "Makefile"), "all"], { cwd: dir }));
     const data = join(dir, `data-${round}`);
     spireTimes.push(
-      await timeCommand(process.execPath, [SPIRE_BIN, "run", "-f", join(dir, "dag.yaml"), "--parallelism", "2"], { env: { ...process.env, SPIRE_DATA: data } }),
+      await timeCommand(process.execPath, spireArgv("run", "-f", join(dir, "dag.yaml"), "--parallelism", "2"), { env: { ...process.env, SPIRE_DATA: data } }),
     );
   }
   rmSync(dir, { recursive: true, force: true });

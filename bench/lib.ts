@@ -1,12 +1,23 @@
 /** Shared bits of the benchmarks: timing whole commands, machine facts, result files. */
 import { spawn } from "node:child_process";
 import { cpus, totalmem } from "node:os";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const SPIRE_BIN = join(REPO_ROOT, "bin", "spire.js");
+
+/**
+ * Node's arguments to run `spire ARGS…` as the installed command runs it:
+ * the node flags of bin/spire.js's shebang, the script, ARGS (the benches
+ * spawn process.execPath, so the flags would otherwise be lost).
+ */
+export function spireArgv(...args: string[]): string[] {
+  const shebang = readFileSync(SPIRE_BIN, "utf8").split("\n", 1)[0]!;
+  const flags = shebang.split(/\s+/).filter((word) => word.startsWith("--"));
+  return [...flags, SPIRE_BIN, ...args];
+}
 
 export function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";

@@ -1,5 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-concurrent-recompilation
 // The `spire` command. The CLI is compiled to dist/ by `npm run build` (run by `npm install`).
+//
+// --no-concurrent-recompilation: V8's optimising compiler then runs on the main
+// thread instead of a worker whose malloc arena (~8 MB) an idle engine would
+// keep for ever (bench/api). Optimisation is rare in a process that idles or
+// lives for a second; V8 reads the flag only at start, hence the shebang
+// (`env -S`, coreutils 8.30+ and macOS). Run as `node bin/spire.js`, it is off.
 import { setFlagsFromString } from "node:v8";
 
 // The engine idles most of its life, so its memory at rest counts more than

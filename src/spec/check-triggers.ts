@@ -7,6 +7,7 @@ import type { CheckContext } from "./check-context.js";
 import { rawPipelines } from "./raw-walk.js";
 import { suggest } from "./suggest.js";
 import { isRecord } from "./zod-issues.js";
+import { checkZone } from "../time/zone.js";
 
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[Zz]|[+-](\d{2})(?::?(\d{2}))?)?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -49,13 +50,7 @@ export function isIsoDateTime(text: string): boolean {
 }
 
 export function isTimeZone(zone: string): boolean {
-  if (zone.trim() === "") return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+  return zone.trim() !== "" && checkZone(zone) === undefined;
 }
 
 let zones: string[] | undefined;

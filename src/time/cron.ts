@@ -158,14 +158,35 @@ function findCronProblem(expr: string): string | undefined {
 export function cronWalls(expr: string): WallSequence {
   const problem = checkCron(expr);
   if (problem !== undefined) throw new Error(problem);
-  const job = croner(expandCron(expr));
+  const expanded = expandCron(expr);
   return {
     // croner returns runs strictly after the reference's whole second.
-    after: (wall) => job.nextRun(new Date(wall))?.getTime(),
+    after: (wall) => compiled(expanded).nextRun(new Date(wall))?.getTime(),
     // previousRuns is strictly before its reference: +1 ms keeps the second itself.
-    atOrBefore: (wall) => job.previousRuns(1, new Date(Math.floor(wall / 1000) * 1000 + 1))[0]?.getTime(),
+    atOrBefore: (wall) => compiled(expanded).previousRuns(1, new Date(Math.floor(wall / 1000) * 1000 + 1))[0]?.getTime(),
   };
 }
+
+/**
+ * croner's parsed pattern holds a 10,000-entry year table (80 KB) even when,
+ * as always here, the year is `*`: a hundred yearly crons kept parsed were
+ * 8 MB of an idle engine. So only the most recently used are kept; the rest
+ * are parsed again when asked (~20 µs), which for most is once a slot.
+ */
+function compiled(expanded: string): Cron {
+  let job = recentlyUsed.get(expanded);
+  if (job === undefined) {
+    job = croner(expanded);
+    if (recentlyUsed.size >= COMPILED_LIMIT) recentlyUsed.delete(recentlyUsed.keys().next().value!);
+  } else {
+    recentlyUsed.delete(expanded);
+  }
+  recentlyUsed.set(expanded, job);
+  return job;
+}
+
+const recentlyUsed = new Map<string, Cron>();
+const COMPILED_LIMIT = 16;
 
 const shared = new Map<string, Schedule>();
 const SHARED_LIMIT = 256;

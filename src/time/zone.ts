@@ -11,6 +11,8 @@
  * which the schedules rely on.
  */
 
+import { readlinkSync } from "node:fs";
+
 const SECOND = 1000;
 const DAY = 86_400_000;
 
@@ -37,6 +39,7 @@ function formatter(zone: string): Intl.DateTimeFormat {
 
 /** An error message a user can act on, or undefined when the zone is known. */
 export function checkZone(zone: string): string | undefined {
+  if (isUtcName(zone)) return undefined;
   try {
     formatter(zone);
     return undefined;
@@ -45,9 +48,30 @@ export function checkZone(zone: string): string | undefined {
   }
 }
 
-/** The zone Node runs in (TZ, or the system's), for triggers without `timezone`. */
+const UTC_NAMES = new Set(["UTC", "Etc/UTC", "UCT", "Etc/UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu", "GMT", "Etc/GMT"]);
+const isUtcName = (zone: string): boolean => UTC_NAMES.has(zone);
+
+let system: string | undefined;
+
+/**
+ * The zone Node runs in (TZ, or the system's), for triggers without `timezone`.
+ * A machine on UTC (most servers) is recognised without Intl: the first use
+ * of Intl's time zones maps ~7 MB of ICU data into the process for good,
+ * and a UTC engine never needs it (offsetAt knows UTC's offset).
+ */
 export function systemZone(): string {
-  return new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return (system ??= utcWithoutIntl() ?? new Intl.DateTimeFormat().resolvedOptions().timeZone);
+}
+
+function utcWithoutIntl(): "UTC" | undefined {
+  const tz = process.env.TZ;
+  if (tz !== undefined && tz !== "") return isUtcName(tz.replace(/^:/, "")) ? "UTC" : undefined;
+  try {
+    const target = readlinkSync("/etc/localtime");
+    return isUtcName(target.replace(/^.*zoneinfo\//, "")) ? "UTC" : undefined;
+  } catch {
+    return undefined; // no such link (macOS has one too; a container may not): ask Intl
+  }
 }
 
 export const floorSecond = (ms: number): number => Math.floor(ms / SECOND) * SECOND;
@@ -59,7 +83,7 @@ const OFFSET_CACHE_SIZE = 4096;
 
 /** UTC offset in ms at an instant (whole seconds: historical offsets have seconds). */
 export function offsetAt(zone: string, instant: number): number {
-  if (zone === "UTC" || zone === "Etc/UTC") return 0;
+  if (isUtcName(zone)) return 0;
   const at = floorSecond(instant);
   let cache = offsetCache.get(zone);
   if (cache === undefined) offsetCache.set(zone, (cache = new Map()));

@@ -68,3 +68,16 @@ describe("cron dialect", () => {
     assert.match(checkCron("0 0 30 2 *")!, /never matches/);
   });
 });
+
+describe("cron schedules beyond the ones kept parsed", () => {
+  test("forty crons asked in turn, again and again, give the same slots as each asked alone", () => {
+    // Only the most recently used crons stay parsed (croner's year table is 80 KB each);
+    // the others are parsed again: their answers must not change.
+    const exprs = Array.from({ length: 40 }, (_, index) => `${index} ${index % 24} * * *`);
+    const alone = exprs.map((expr) => days(expr, "2024-02-27T00:00:00Z", "2024-03-02T00:00:00Z"));
+    for (let round = 0; round < 3; round++) {
+      exprs.forEach((expr, index) => assert.deepEqual(days(expr, "2024-02-27T00:00:00Z", "2024-03-02T00:00:00Z"), alone[index], expr));
+    }
+    assert.deepEqual(alone[5], ["2024-02-27T05:05", "2024-02-28T05:05", "2024-02-29T05:05", "2024-03-01T05:05"]);
+  });
+});

@@ -36,7 +36,8 @@ export interface ChildOptions {
   nodeFlags?: string[];
 }
 
-export const DEFAULT_NODE_FLAGS = ["--max-semi-space-size=2"];
+// No concurrent recompilation: its worker thread keeps a malloc arena (~6 MB) for the life of the process.
+export const DEFAULT_NODE_FLAGS = ["--max-semi-space-size=2", "--no-concurrent-recompilation"];
 
 export function childLink(options: ChildOptions = {}): Link {
   const flags = options.nodeFlags ?? DEFAULT_NODE_FLAGS;
