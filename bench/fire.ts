@@ -32,6 +32,7 @@
  *
  *   npm run build && node dist/bench/fire.js [--duration 60] [--cron 1000]
  *       [--every 100] [--spawning 20] [--only floor,apscheduler,spire,claim]
+ *       [--engine-flags="--cpu-prof --cpu-prof-dir=/tmp/prof-fire"]
  *
  * claim: the store's share, alone: one whole second's claim transaction.
  */
@@ -59,6 +60,7 @@ const { values: options } = parseArgs({
     only: { type: "string", default: "floor,apscheduler,spire,claim" },
     "floor-child": { type: "boolean", default: false },
     "window-start": { type: "string" },
+    "engine-flags": { type: "string", default: "" },
   },
 });
 const DURATION_S = Number(options.duration);
@@ -68,6 +70,7 @@ const SPAWNING = Math.min(Number(options.spawning), CRON);
 const WARMUP_S = Number(options.warmup);
 const PARTS = new Set(options.only.split(","));
 const EVERY_MS = 100;
+const ENGINE_FLAGS = options["engine-flags"].split(" ").filter(Boolean);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -193,7 +196,7 @@ async function spirePart(): Promise<SpireResult> {
     writeFileSync(logFile, "");
     const { openSync } = await import("node:fs");
     const log = openSync(logFile, "a");
-    const engine = spawn(process.execPath, spireArgv("engine", "--listen", "127.0.0.1:0", "--data", data), { stdio: ["ignore", log, log] });
+    const engine = spawn(process.execPath, [...ENGINE_FLAGS, ...spireArgv("engine", "--listen", "127.0.0.1:0", "--data", data)], { stdio: ["ignore", log, log] });
     const exited = new Promise<void>((resolve) => engine.once("exit", () => resolve()));
     for (const deadline = Date.now() + 30_000; !existsSync(join(data, "engine.json")); await sleep(20)) {
       if (engine.exitCode !== null || Date.now() > deadline) throw new Error(`the engine did not start: ${readFileSync(logFile, "utf8").slice(-2000)}`);
