@@ -14,6 +14,8 @@ export class Connection {
   readonly db: Database.Database;
   readonly file: string;
   private readonly statements = new Map<string, Statement>();
+  private pending: { fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+  private flushing = false;
   // Built once: db.transaction() compiles wrappers, too slow to repeat per write.
   private readonly inTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
@@ -33,6 +35,8 @@ export class Connection {
 
   /** The prepared statement for `sql`, prepared once per connection. */
   statement(sql: string): Statement {
+    // Any read or write outside the batch sees the batched writes first (see batchedWrite).
+    if (this.pending.length > 0 && !this.flushing) this.flushWrites();
     let prepared = this.statements.get(sql);
     if (!prepared) {
       prepared = this.db.prepare<unknown[], Row>(sql);
@@ -47,16 +51,81 @@ export class Connection {
    * SQLITE_BUSY when its read lock cannot be upgraded.
    */
   writeTransaction<T>(fn: () => T): T {
+    if (this.pending.length > 0 && !this.flushing) this.flushWrites();
     return this.inTransaction.immediate(fn) as T;
   }
 
   /** Runs `fn` in a read transaction: one consistent snapshot for several queries. */
   readTransaction<T>(fn: () => T): T {
+    if (this.pending.length > 0 && !this.flushing) this.flushWrites();
     return this.inTransaction.deferred(fn) as T;
   }
 
+  /**
+   * Group commit: runs `fn` in a write transaction shared with the other
+   * batched writes asked for in the same turn of the event loop (before the
+   * microtask queue empties). A commit costs more than the small writes a run
+   * makes (bench/fire: a thousand runs starting at one instant made 4,000
+   * commits a second, 40 % of the engine's time). Each write keeps its own
+   * savepoint, so one that fails is undone alone and only its promise
+   * rejects; each promise settles after the commit. Order is kept: writes
+   * run in the order asked, and any other use of the connection (a read, an
+   * unbatched write) first commits what is waiting.
+   */
+  batchedWrite<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (this.pending.length === 1) queueMicrotask(() => this.flushWrites());
+    });
+  }
+
+  private flushWrites(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = true;
+    if (batch.length === 1) {
+      const [write] = batch as [(typeof batch)[0]];
+      try {
+        write.resolve(this.inTransaction.immediate(write.fn));
+      } catch (error) {
+        write.reject(error);
+      } finally {
+        this.flushing = false;
+      }
+      return;
+    }
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.inTransaction.immediate(() => {
+        for (const write of batch) {
+          try {
+            // Nested in the open transaction, better-sqlite3 makes this a savepoint.
+            outcomes.push({ ok: true, value: this.inTransaction(write.fn) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // BEGIN or COMMIT failed (busy, disk full): nothing of the batch is stored.
+      for (const write of batch) write.reject(error);
+      return;
+    } finally {
+      this.flushing = false;
+    }
+    batch.forEach((write, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
+  }
+
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.flushWrites();
+      this.db.close();
+    }
     this.statements.clear();
   }
 }

@@ -50,8 +50,8 @@ export function openSqliteStore(file: string): Store {
         return events.appendEvent(conn, event);
       }),
 
-    write: async (changes) =>
-      conn.writeTransaction(() => {
+    write: (changes) =>
+      conn.batchedWrite(() => {
         const stored: EventRow[] = [];
         for (const change of changes) {
           // Event first: it is the record of the change; the rows are its effect.
