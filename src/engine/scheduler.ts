@@ -18,8 +18,9 @@
  *   only saves time: a slot whose run is not ready fires at its time anyway,
  *   and its run is made then;
  * - everything due at one instant is claimed in one store transaction;
- * - runs are admitted after the claim, one per turn of the event loop, so
- *   their creation and start never hold up the next slot's timer.
+ * - runs are admitted after the claim, a few per turn of the event loop, so
+ *   their start never holds up the next slot's timer for long, and their
+ *   writes share commits (the store batches the writes asked in one turn).
  */
 import type { PipelineDef, TriggerDef } from "../spec/schema.js";
 import type { ClaimResult, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow, SlotClaim, Store } from "../store/port.js";
@@ -96,6 +97,9 @@ const MISSED_LISTED = 100;
 const MISSED_COUNT_CAP = 1_000;
 /** After a failed claim (the store refused to write), the entries look again this much later. */
 const RETRY_AFTER_MS = 1_000;
+
+/** Scheduled runs admitted per turn of the event loop (see admitQueued). */
+const ADMIT_CHUNK = 16;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -416,14 +420,23 @@ export class Scheduler {
     runs.forEach((run, index) => this.toAdmit.push({ run, event: result.events[index]! }));
   }
 
-  /** One run per turn of the event loop, so a thousand runs starting at once never hold up a timer. */
+  /**
+   * ADMIT_CHUNK runs per turn of the event loop: together, so that their
+   * store writes share commits (the store batches what is asked in one turn),
+   * and few enough that a thousand runs starting at once never hold up a
+   * timer for long. Admissions begin in claim order.
+   */
   private async admitQueued(): Promise<void> {
     this.admitting = true;
     try {
       // Stopped: what was claimed stays queued in the store, and the next engine start takes it up.
       while (!this.stopped && this.toAdmit.length > 0) {
-        const next = this.toAdmit.shift()!;
-        await next.run.admit(next.event).catch((error: Error) => this.deps.warn("a scheduled run could not be started", { run: next.event.run_id, error: error.message }));
+        const chunk = this.toAdmit.splice(0, ADMIT_CHUNK);
+        await Promise.all(
+          chunk.map((next) =>
+            next.run.admit(next.event).catch((error: Error) => this.deps.warn("a scheduled run could not be started", { run: next.event.run_id, error: error.message })),
+          ),
+        );
         await yieldToLoop();
       }
     } finally {
