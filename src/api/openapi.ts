@@ -21,7 +21,9 @@ class SchemaCollector {
     for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, Json>)) this.components[id] = retarget(def);
     const id = schema.meta()?.id;
     if (typeof id === "string") {
-      this.components[id] = retarget(rest);
+      // zod may put a schema with an id in $defs itself and answer a bare $ref to it:
+      // the component is then that definition, not the $ref (which would point at itself).
+      if (!(typeof rest.$ref === "string" && rest.$ref === `#/$defs/${id}`)) this.components[id] = retarget(rest);
       return { $ref: `#/components/schemas/${id}` };
     }
     return retarget(rest);

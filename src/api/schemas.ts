@@ -68,6 +68,11 @@ export const runObject = runSummary
     warnings: z.number().int(),
     errors: z.number().int(),
     metrics,
+    cpu_ms: z.number().nullable().describe("CPU (user + system) of every attempt of every task, summed, in ms; null when none was measured."),
+    peak_rss_bytes: z
+      .number()
+      .nullable()
+      .describe("The highest peak RSS of any one attempt, in bytes (tasks that ran side by side may together have used more); null when none was measured."),
     tasks: z.array(taskObject),
     groups: z.array(
       z.object({ path: z.string(), type: z.enum(["group", "array"]), state: taskState, warnings: z.number().int(), errors: z.number().int(), metrics }),

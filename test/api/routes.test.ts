@@ -70,6 +70,19 @@ test("the OpenAPI document is 3.1 with bearer JWT and every route of the table",
   const text = JSON.stringify(doc);
   assert.ok(!text.includes("#/$defs/"), "every $ref points into components");
   for (const ref of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) assert.ok(doc.components.schemas[ref[1]!], `ref ${ref[1]} resolves`);
+  for (const [id, schema] of Object.entries(doc.components.schemas)) assert.notDeepEqual(schema, { $ref: `#/components/schemas/${id}` }, `${id} is a schema, not a reference to itself`);
+});
+
+test("every field of a finished run's object, and of its tasks, is in the OpenAPI Run and TaskRun schemas", async (t) => {
+  const api = await startApi(t);
+  await api.apply(PIPELINES);
+  const run = (await finishedRun(api, await startedRun(api))) as Record<string, unknown> & { tasks: Record<string, unknown>[] };
+  const doc = (await (await api.call("GET", "/openapi.json", { as: "read" })).json()) as { components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+  const documented = (schema: string) => Object.keys(doc.components.schemas[schema]!.properties);
+  assert.deepEqual(Object.keys(run).sort(), documented("Run").sort());
+  assert.ok(run.tasks.length > 0);
+  for (const task of run.tasks) assert.deepEqual(Object.keys(task).sort(), documented("TaskRun").sort());
+  assert.ok("cpu_ms" in run && "peak_rss_bytes" in run, "the run carries its resource totals");
 });
 
 test("unknown routes are 404, wrong methods 405 with Allow, both with the error object", async (t) => {
