@@ -14,7 +14,7 @@
  *     Targets: engine RSS ≤ 80 MB, CPU ≈ 0 (we call < 0.1 % of a core ≈ 0).
  *
  *   npm run build && node dist/bench/api.js [--runs 1000] [--duration 10]
- *       [--connections 10] [--rounds 3] [--rest 60] [--pipelines 100] [--only latency,get,rest]
+ *       [--connections 10] [--rounds 3] [--rest 60] [--settle 30] [--pipelines 100] [--only latency,get,rest]
  *       [--engine-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * Linux only (part 3 reads /proc).
@@ -38,7 +38,7 @@ const { values: options } = parseArgs({
     connections: { type: "string", default: "10" },
     rounds: { type: "string", default: "3" },
     rest: { type: "string", default: "60" },
-    settle: { type: "string", default: "5" },
+    settle: { type: "string", default: "30" },
     pipelines: { type: "string", default: "100" },
     only: { type: "string", default: "latency,get,rest" },
     "engine-flags": { type: "string", default: "" },
@@ -445,6 +445,8 @@ interface RestResult {
   window_s: number;
   samples: number;
   rss_before_apply_mb: number;
+  /** The engine's RSS each second of the settle, from the apply on, MB. */
+  settle_rss_series_mb: number[];
   engine: ProcessAtRest;
   supervisor: ProcessAtRest | null;
   total_rss_mb: number;
@@ -474,7 +476,15 @@ async function restPart(engine: EngineProcess): Promise<RestResult> {
   const changes = await callJson<{ created: string[] }>(engine.url, engine.token, "POST", "/api/v1/apply", { text: generatePipelines(PIPELINES) });
   if (changes.created.length !== PIPELINES) throw new Error(`apply created ${changes.created.length} pipelines, not ${PIPELINES}`);
   await callJson(engine.url, engine.token, "GET", "/api/v1/pipelines");
-  await sleep(SETTLE_S * 1000);
+  // The settle: V8 gives back what the apply used only when its memory reducer
+  // runs, ~10–20 s later. Sampled too, so the apply's own peak is reported.
+  const settling: number[] = [];
+  const settleStart = performance.now();
+  for (let second = 0; second < SETTLE_S; second++) {
+    const sample = sampleProcess(engine.pid);
+    if (sample) settling.push(sample.rssBytes / MB);
+    await sleep(settleStart + (second + 1) * 1000 - performance.now());
+  }
   const supervisorPid = childrenOf(engine.pid).find((pid) => sampleProcess(pid)?.comm.startsWith("node")) ?? childrenOf(engine.pid)[0];
   const pids = [engine.pid, ...(supervisorPid ? [supervisorPid] : [])];
   const series = new Map<number, ProcSample[]>(pids.map((pid) => [pid, []]));
@@ -510,6 +520,7 @@ async function restPart(engine: EngineProcess): Promise<RestResult> {
     window_s: elapsedS,
     samples: series.get(engine.pid)!.length,
     rss_before_apply_mb: beforeApply.rssBytes / MB,
+    settle_rss_series_mb: settling.map((mb) => Math.round(mb * 10) / 10),
     engine: engineAtRest,
     supervisor,
     total_rss_mb: engineAtRest.rss_mb.last + (supervisor?.rss_mb.last ?? 0),
@@ -533,6 +544,13 @@ function printRest(result: RestResult): void {
       `   ${label.padEnd(11)} pid ${String(p.pid).padEnd(7)} RSS ${fmt(p.rss_mb.last, 1).padStart(5)} MB (min ${fmt(p.rss_mb.min, 1)}, max ${fmt(p.rss_mb.max, 1)}; peak ever ${fmt(p.hwm_mb, 1)})   CPU ${fmt(p.cpu_ms, 0)} ms = ${fmt(p.cpu_percent_of_core, 3)} % of a core   ${fmt(p.wakeups_per_s, 1)} wake-ups/s   ${p.threads} threads`,
     );
   console.log(`   engine RSS before the apply: ${fmt(result.rss_before_apply_mb, 1)} MB`);
+  const settle = result.settle_rss_series_mb;
+  const restLevel = result.engine.rss_mb.max;
+  const settledAfter = settle.findIndex((mb, index) => settle.slice(index).every((later) => later <= restLevel + 1));
+  console.log(
+    `   during the settle (from the apply, every 1 s): ${settle.map((mb) => mb.toFixed(0)).join(" ")} MB; peak ${fmt(Math.max(...settle), 1)} MB, ` +
+      (settledAfter >= 0 ? `at the rest level from ${settledAfter} s after the apply (V8's memory reducer)` : "not yet at the rest level when the window began"),
+  );
   row("engine", result.engine);
   if (result.supervisor) row("supervisor", result.supervisor);
   else console.log("   supervisor: not found among the engine's children");
