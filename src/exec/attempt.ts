@@ -24,7 +24,7 @@ import { formatDuration } from "./format.js";
 import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
 import { hasLimits, limitExceeded } from "./resources/limits.js";
 import type { TreeUsage } from "./resources/port.js";
-import { descendantsOf, groupAlive, processesWithEnv, readProcTable, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
+import { descendantsOf, groupAlive, processesWithEnv, readProcStatSync, readProcTable, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
 
 /** After the leader exited and the group was killed, pipes still open this long mean an escaped holder. */
 const LINGER_RESCUE_MS = 200;
@@ -59,6 +59,13 @@ export class Attempt implements TaskHandle, Lingerer {
   #startedAt = Date.now();
   #exit: { code: number | null; signal: NodeJS.Signals | null; at: number } | undefined;
   #ending: { state: Extract<AttemptEnd, "timed_out" | "canceled" | "failed">; reason: string } | undefined;
+  /**
+   * Whether the ending (cancel, timeout, limit) reached the leader while it still ran. Asking to end
+   * is not ending: the leader may exit on its own before the SIGTERM goes out (the processes are
+   * looked up first) or just before the ask (its exit not yet reported by Node); it then ended
+   * by itself, and its own exit says how.
+   */
+  #endingTookEffect = false;
   #groupGone = false;
   #groupGoneAt = 0;
   #escaped: ProcInfo[] = [];
@@ -127,7 +134,7 @@ export class Attempt implements TaskHandle, Lingerer {
 
   /** Whether the leader exited by itself (not ended by timeout or cancel), so strays outside the group were not looked for. */
   get exitedOnItsOwn(): boolean {
-    return this.#exit !== undefined && this.#ending === undefined;
+    return this.#exit !== undefined && !this.#endingTookEffect;
   }
 
   cancel(reason: string): void {
@@ -175,7 +182,7 @@ export class Attempt implements TaskHandle, Lingerer {
     this.#ending = { state, reason };
     clearTimeout(this.#timeoutTimer);
     void this.#signalAll("SIGTERM").then(() => {
-      this.#graceTimer = setTimeout(() => void this.#signalAll("SIGKILL"), this.#spec.killGraceMs);
+      if (!this.#settled) this.#graceTimer = setTimeout(() => void this.#signalAll("SIGKILL"), this.#spec.killGraceMs);
     });
   }
 
@@ -187,8 +194,22 @@ export class Attempt implements TaskHandle, Lingerer {
   /** Signals the group and every descendant that left it (found before signalling, while the tree is intact). */
   async #signalAll(signal: NodeJS.Signals): Promise<void> {
     await this.#findEscaped();
+    // Read just before the signal (same tick): a leader that has exited by now ended on its own.
+    if (signal === "SIGTERM") this.#endingTookEffect = this.#leaderRunning();
     if (!this.#groupGone && !signalGroup(this.#pid!, signal)) this.#markGroupGone();
     await Promise.all(this.#escaped.map((info) => signalProcess(info, signal)));
+  }
+
+  /**
+   * The leader has not exited. Node reports an exit in the same turn as it reaps the process, so
+   * before that report the leader is either running or a zombie; /proc tells which.
+   */
+  #leaderRunning(): boolean {
+    if (this.#exit !== undefined) return false;
+    if (!HAS_PROC) return true;
+    const stat = readProcStatSync(this.#pid!);
+    // Unreadable: nothing says it exited, so the signal counts (as it did before this was asked).
+    return stat === undefined || stat.info.state !== "Z";
   }
 
   /** Descendants outside the group: by parent links from the group (and earlier finds), and by the attempt's environment entry. */
@@ -281,7 +302,7 @@ export class Attempt implements TaskHandle, Lingerer {
     const { code, signal, at } = this.#exit!;
     let state: AttemptEnd = code === 0 ? "succeeded" : "failed";
     let reason: string | null = signal === null ? null : `killed by ${signal} (not sent by Spire${signal === "SIGKILL" ? "; out of memory?" : ""})`;
-    if (this.#ending !== undefined) ({ state, reason } = this.#ending);
+    if (this.#ending !== undefined && this.#endingTookEffect) ({ state, reason } = this.#ending);
     if (reason === null && this.#writer.error !== undefined) reason = `log not written: ${this.#writer.error.message}`;
     return { ...this.#report(state, code, signal, reason, at), outputs };
   }
