@@ -17,6 +17,7 @@ import type { Reattached, ResumePoint } from "./resume.js";
 import { addCounts, emptyCounts } from "./rollup.js";
 import { blankTaskRow, endedRow, type AttemptEnding } from "./task-row.js";
 import { explainEnding } from "./runner-help.js";
+import { bringKeptLog } from "./kept-logs.js";
 import { compatEnding } from "./compat-ending.js";
 import { failureEnv, firstFailure, type FailureRecord } from "./failure-details.js";
 import type { Slots } from "./slots.js";
@@ -114,10 +115,13 @@ export class RunController {
 
   private async begin(): Promise<void> {
     const startedAt = this.now();
-    const kept: StateChange[] = [...(this.prepared.kept ?? new Map<string, TaskRunRow>())].map(([path, row]) => ({
-      event: this.event("task.kept", { from_run: row.run_id }, path, 1),
-      task: { ...row, run_id: this.runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: row.log_file },
-    }));
+    // Each kept row names its log in this run's own folder: retention may remove the run it came from.
+    const kept: StateChange[] = await Promise.all(
+      [...(this.prepared.kept ?? new Map<string, TaskRunRow>())].map(async ([path, row]) => ({
+        event: this.event("task.kept", { from_run: row.run_id }, path, 1),
+        task: { ...row, run_id: this.runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: await bringKeptLog(row.log_file, this.taskRow(path, 1, {}).log_file!) },
+      })),
+    );
     await this.write([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }, ...kept]);
     this.listener?.({ type: "run", state: "running", reason: null });
     const timeout = this.prepared.pipeline.timeout;
