@@ -14,12 +14,19 @@
  *   chain stops after MAX_AFTER_CHAIN runs in a row started this way, with a
  *   warning: a loop that never ends is a mistake far more often than a wish
  *   (`every: …, after_finish: true` repeats a pipeline on purpose).
- * - Only runs this engine sees finish count: a run that ended while no engine
+ * - Only runs an engine sees finish count: a run that ended while no engine
  *   ran triggers nothing.
+ * - Durable: a run whose end may start followers is stored with a pending
+ *   record (in the transaction of its end), and each follower's run is made
+ *   with a claim keyed by (that run, follower trigger) in one transaction.
+ *   An engine killed in between leaves the record; the next one makes the
+ *   followers not made yet, and a claim made already makes nothing twice.
  */
 import type { PipelineDef } from "../spec/schema.js";
-import type { PipelineRow, RunRow, RunState } from "../store/port.js";
+import type { FollowerClaim, PipelineRow, RunRow, RunState, Store } from "../store/port.js";
 import type { TriggeredStart } from "./event-triggers.js";
+import type { PreparedRun } from "./prepared-run.js";
+import { prepareRun, type RunRequest } from "./start-run.js";
 
 export type AfterStatus = "success" | "failure" | "any";
 
@@ -60,6 +67,11 @@ export class AfterTriggers {
     this.followers = followers;
   }
 
+  /** Whether a run of this pipeline ending in this state has followers to start. */
+  follows(run: Pick<RunRow, "namespace" | "pipeline" | "state">): boolean {
+    return (this.followers.get(`${run.namespace}/${run.pipeline}`) ?? []).some((follower) => MATCHING[follower.status].has(run.state));
+  }
+
   /** The runs to start now that `run` has finished. */
   startsAfter(run: RunRow): TriggeredStart[] {
     const upstream = `${run.namespace}/${run.pipeline}`;
@@ -83,6 +95,23 @@ export class AfterTriggers {
       details: { of: run.id, pipeline: upstream, state: run.state, depth },
     }));
   }
+}
+
+/** The states in which a run may start followers, whoever follows it. */
+export const MAY_BE_FOLLOWED: ReadonlySet<RunState> = MATCHING.any;
+
+/** The follower's run for this finished run was made already (by this engine, or by one before it). */
+export class FollowerExistsError extends Error {
+  constructor(claim: FollowerClaim) {
+    super(`${claim.namespace}/${claim.pipeline} was started already after run ${claim.source_run}`);
+  }
+}
+
+/** createRun for a follower: stored together with its claim, or not at all (FollowerExistsError). */
+export async function createFollowerRun(store: Store, request: RunRequest, claim: FollowerClaim): Promise<PreparedRun> {
+  const { prepared, event } = await prepareRun(request);
+  if ((await store.createFollowerRun(claim, prepared.run, event)) === undefined) throw new FollowerExistsError(claim);
+  return prepared;
 }
 
 /** `name` is in the follower's namespace; `ns/name` names another. */

@@ -16,6 +16,7 @@ import { applyDefinitions } from "./apply.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { RunObjectCache } from "./run-cache.js";
 import { EventTriggers, outsideWindow, type TriggeredStart } from "./event-triggers.js";
+import { createFollowerRun } from "./after-triggers.js";
 import { LogTailer } from "./log-tail.js";
 import { LockTable } from "./locks.js";
 import { endedRow, latestAttempts } from "./task-row.js";
@@ -417,8 +418,8 @@ export class Engine implements EngineService {
     if (row.paused) throw new ServiceError("conflict", `${namespace}/${name} is paused: its triggers do not start runs`, { hint: `spire resume ${namespace}/${name}` });
     const outside = outsideWindow(trigger, this.options.defaultZone ?? systemZone(), this.now());
     if (outside !== undefined) throw new ServiceError("conflict", `${namespace}/${name} does not start now: ${outside}`);
-    const prepared = await this.prepare(async () =>
-      createRun(this.options.store, {
+    const prepared = await this.prepare(async () => {
+      const request = {
         namespace,
         pipelineName: name,
         pipeline: definition,
@@ -427,8 +428,11 @@ export class Engine implements EngineService {
         baseDir: await this.baseDirOf(namespace),
         secretSource: this.options.environment ?? process.env,
         now: this.now(),
-      }),
-    );
+      };
+      // A follower's run is stored with its claim: made once per finished run, whichever engine makes it.
+      if (start.follows === undefined) return createRun(this.options.store, request);
+      return createFollowerRun(this.options.store, request, { source_run: start.follows, namespace, pipeline: name, trigger_key: `${index}:${kind}` });
+    });
     await this.options.store.appendAudit({ ts: this.now(), actor: start.actor, action: "run.start", target: `${namespace}/${name}`, details: { run: prepared.run.id } });
     return this.admitRun(prepared);
   }
@@ -540,6 +544,7 @@ export class Engine implements EngineService {
         nodePath: process.execPath,
         baseEnv: this.options.environment ?? process.env,
         publish: (events) => this.publish(events),
+        followed: (state) => this.eventTriggers.followed({ id: run.id, namespace: run.namespace, pipeline: run.pipeline, state }),
         now: this.now,
         ...(this.options.supervisor ? { ack: (id: string) => this.options.supervisor!.ack(id) } : {}),
         ...(this.options.artifactLimitBytes !== undefined ? { artifactLimitBytes: this.options.artifactLimitBytes } : {}),

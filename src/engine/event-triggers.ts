@@ -6,12 +6,14 @@
  *
  * Armed after the engine has recovered (start), re-armed wherever the
  * scheduler is refreshed (apply, delete, pause, resume), disarmed on drain.
- * Paused pipelines are not armed.
+ * Paused pipelines are not armed. At start, the followers an earlier engine
+ * did not make (it stopped first: see after-triggers.ts) are made.
  */
 import type { TriggerDef } from "../spec/schema.js";
 import type { RunRow, Store } from "../store/port.js";
 import { parseTime } from "../time/index.js";
-import { AfterTriggers } from "./after-triggers.js";
+import { AfterTriggers, FollowerExistsError, MAY_BE_FOLLOWED } from "./after-triggers.js";
+import { ServiceError } from "./service.js";
 import { WatchTriggers } from "./watch-triggers.js";
 
 /** What an event trigger asks the engine to start. */
@@ -27,10 +29,15 @@ export interface TriggeredStart {
   details?: Record<string, unknown>;
   /** Given on top of the trigger's own args (a webhook caller's). */
   args?: Record<string, unknown>;
+  /** `after`: the finished run followed; the run is made with its claim (at most once per finished run and trigger). */
+  follows?: string;
 }
 
+/** What became of one start: made (or refused for good), or to be tried again by the next engine. */
+type Fired = "settled" | "again";
+
 export interface EventTriggerDeps {
-  store: Pick<Store, "listPipelines">;
+  store: Pick<Store, "listPipelines" | "listPendingFollowers" | "settleFollowers">;
   baseDirOf(namespace: string): Promise<string>;
   /** The engine's startTriggeredRun. */
   start(start: TriggeredStart): Promise<{ id: string }>;
@@ -48,6 +55,9 @@ export class EventTriggers {
   /** Resolves after the first refresh: runs that finish before it (resumed at recovery) wait for the index. */
   private readonly armed: Promise<void>;
   private markArmed!: () => void;
+  private isArmed = false;
+  /** Runs whose end was stored as awaiting followers (see followed()), until their followers are made. */
+  private readonly awaiting = new Set<string>();
 
   constructor(private readonly deps: EventTriggerDeps) {
     this.watches = new WatchTriggers({ baseDirOf: deps.baseDirOf, fire: (start) => this.fire(start), warn: deps.warn });
@@ -58,7 +68,13 @@ export class EventTriggers {
   async start(): Promise<void> {
     this.started = true;
     await this.refresh();
+    this.isArmed = true;
     this.markArmed();
+    // Runs that finished under an engine that stopped before it made their followers. Not awaited:
+    // making a run may wait (an env file); a run finishing meanwhile may be followed twice over, but its claims make each run once.
+    const pending = await this.deps.store.listPendingFollowers();
+    for (const run of pending) this.awaiting.add(run.id);
+    for (const run of pending) void this.follow(run);
   }
 
   /** Reads the applied pipelines again; call after apply, delete, pause and resume. */
@@ -74,12 +90,30 @@ export class EventTriggers {
     return this.refreshing;
   }
 
+  /**
+   * Asked as a run's end is stored: whether it may start followers, and so is
+   * stored as awaiting them. Before the index is built (a run resumed at
+   * recovery ending early), any state that some trigger could follow says yes.
+   */
+  followed(run: Pick<RunRow, "id" | "namespace" | "pipeline" | "state">): boolean {
+    const followed = this.isArmed ? this.afters.follows(run) : MAY_BE_FOLLOWED.has(run.state);
+    if (followed) this.awaiting.add(run.id);
+    return followed;
+  }
+
   /** A run this engine ran has ended (not a skipped or canceled one that never started). */
   finished(run: RunRow): void {
-    void this.armed.then(() => {
-      if (this.stopped) return;
-      for (const start of this.afters.startsAfter(run)) this.fire(start);
-    });
+    void this.armed.then(() => this.follow(run));
+  }
+
+  /** Starts the followers of a finished run; once each is made or refused for good, its pending record goes. */
+  private async follow(run: RunRow): Promise<void> {
+    if (this.stopped) return;
+    const fired = await Promise.all(this.afters.startsAfter(run).map((start) => this.fire({ ...start, follows: run.id })));
+    // A stopping engine, or a store that failed, leaves the record: the next engine makes what is missing.
+    if (!this.awaiting.has(run.id) || fired.includes("again") || this.stopped) return;
+    this.awaiting.delete(run.id);
+    await this.deps.store.settleFollowers(run.id).catch((error: Error) => this.deps.warn("a finished run's followers were made, but that could not be stored", { run: run.id, reason: error.message }));
   }
 
   async stop(): Promise<void> {
@@ -88,12 +122,21 @@ export class EventTriggers {
     await this.watches.close();
   }
 
-  private fire(start: TriggeredStart): void {
-    if (this.stopped) return;
+  private fire(start: TriggeredStart): Promise<Fired> {
+    if (this.stopped) return Promise.resolve("again");
     const pipeline = `${start.namespace}/${start.name}`;
-    this.deps.start(start).then(
-      (run) => this.deps.info(`run started by its ${start.kind} trigger`, { pipeline, trigger: `${start.index}:${start.kind}`, run: run.id }),
-      (error: Error) => this.deps.warn(`no run started by its ${start.kind} trigger`, { pipeline, trigger: `${start.index}:${start.kind}`, reason: error.message }),
+    const trigger = `${start.index}:${start.kind}`;
+    return this.deps.start(start).then(
+      (run) => {
+        this.deps.info(`run started by its ${start.kind} trigger`, { pipeline, trigger, run: run.id });
+        return "settled";
+      },
+      (error: Error) => {
+        if (error instanceof FollowerExistsError) return "settled";
+        this.deps.warn(`no run started by its ${start.kind} trigger`, { pipeline, trigger, reason: error.message });
+        // Refused by what the definitions say (paused, outside its window, bad arguments): for good. Else (shutting down, the store): again.
+        return error instanceof ServiceError && error.code !== "unavailable" ? "settled" : "again";
+      },
     );
   }
 }

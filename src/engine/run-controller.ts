@@ -37,6 +37,8 @@ export interface RunDeps {
   ack?: (attemptId: string) => void;
   /** The most artifacts one run may keep (default 1 GiB). */
   artifactLimitBytes?: number;
+  /** Asked as the run's end is stored: whether `after` triggers follow it (its end is then stored as awaiting them). */
+  followed?: (state: RunState) => boolean;
 }
 
 /** How an attempt ended: an executor's report, or "interrupted" when nobody saw its end. */
@@ -481,7 +483,9 @@ export class RunController {
     const state: RunState = this.stopReason?.state ?? (interruption ? "interrupted" : outcome === "running" ? "failed" : outcome);
     const reason = this.stopReason?.reason ?? interruption ?? null;
     const patch = { id: this.runId, state, reason, finished_at: this.now(), ...this.counts };
-    void this.write([{ event: this.event("run.finished", { state, reason }), run: patch }])
+    const end: StateChange = { event: this.event("run.finished", { state, reason }), run: patch };
+    if (this.deps.followed?.(state)) end.awaitsFollowers = true;
+    void this.write([end])
       .then(async () => {
         this.listener?.({ type: "run", state, reason });
         const stored = await this.deps.store.getRun(this.runId);

@@ -107,6 +107,22 @@ export interface StateChange {
   run?: Partial<Omit<RunRow, "id">> & { id: string };
   /** The whole row of one attempt, inserted or replaced by (run_id, path, attempt). */
   task?: TaskRunRow;
+  /**
+   * The run (the event's) has ended in a way that starts `after` followers: it is
+   * remembered as pending until settleFollowers, so that an engine that stops
+   * before making them has the next one make them (listPendingFollowers).
+   */
+  awaitsFollowers?: boolean;
+}
+
+/** One follower trigger's run for one finished run: made at most once (Store.createFollowerRun). */
+export interface FollowerClaim {
+  /** The finished run being followed. */
+  source_run: string;
+  /** The follower: its pipeline and its trigger's key (`<index>:after`). */
+  namespace: string;
+  pipeline: string;
+  trigger_key: string;
 }
 
 export interface RunQuery {
@@ -284,6 +300,16 @@ export interface Store {
 
   /** Inserts the run and its `run.created` event in one transaction. */
   createRun(run: RunRow, event: Omit<EventRow, "seq">): Promise<EventRow>;
+  /**
+   * createRun for an `after` trigger, with its claim in the same transaction;
+   * undefined, and nothing written, when that claim was made already (the
+   * follower's run for that finished run exists, or existed).
+   */
+  createFollowerRun(claim: FollowerClaim, run: RunRow, event: Omit<EventRow, "seq">): Promise<EventRow | undefined>;
+  /** Finished runs whose followers are still to be made (StateChange.awaitsFollowers), oldest end first. */
+  listPendingFollowers(): Promise<RunRow[]>;
+  /** The run's followers are all made (or refused for good): forgets it and its claims. */
+  settleFollowers(runId: string): Promise<void>;
   /** Applies the changes in order, in one transaction; returns the stored events. */
   write(changes: StateChange[]): Promise<EventRow[]>;
 

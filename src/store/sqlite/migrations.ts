@@ -188,10 +188,36 @@ const runRemoval = `
 CREATE INDEX slots_by_run ON slots (run_id) WHERE run_id IS NOT NULL;
 `;
 
+// `after` triggers: a finished run starts each of its followers once, across
+// crashes. after_pending holds the runs whose followers are still to be made,
+// written in the transaction that records the run's end and removed once every
+// follower is made (or refused for good). after_follows is the promise that a
+// follower trigger makes at most one run per finished run: its row is written
+// in the transaction that makes that run. Both go with the finished run
+// (retention); an after_follows row is removed with its pending record, so the
+// table stays small; run_id is for the record only (no key: the follower run
+// may be removed first).
+const afterFollows = `
+CREATE TABLE after_pending (
+  run_id       TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE
+);
+
+CREATE TABLE after_follows (
+  source_run   TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  namespace    TEXT NOT NULL,
+  pipeline     TEXT NOT NULL,
+  trigger_key  TEXT NOT NULL,
+  run_id       TEXT NOT NULL,
+  recorded_at  INTEGER NOT NULL,
+  PRIMARY KEY (source_run, namespace, pipeline, trigger_key)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
   { version: 3, name: "schedules_slots", sql: schedulesAndSlots },
   { version: 4, name: "missed", sql: missedSlots },
   { version: 5, name: "run_removal", sql: runRemoval },
+  { version: 6, name: "after_follows", sql: afterFollows },
 ];

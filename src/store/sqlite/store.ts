@@ -17,6 +17,7 @@ import { applyNamespace } from "./sql/applyNamespace.js";
 import * as schedules from "./sql/schedules.js";
 import * as missed from "./sql/missed.js";
 import * as retention from "./sql/retention.js";
+import * as afterFollows from "./sql/afterFollows.js";
 
 /**
  * Opens (creating the file and its folder if missing) a SQLite store.
@@ -49,6 +50,9 @@ export function openSqliteStore(file: string): Store {
         runs.insertRun(conn, run);
         return events.appendEvent(conn, event);
       }),
+    createFollowerRun: async (claim, run, event) => conn.writeTransaction(() => afterFollows.createFollowerRun(conn, claim, run, event, run.created_at)),
+    listPendingFollowers: async () => afterFollows.listPendingFollowers(conn),
+    settleFollowers: async (runId) => conn.writeTransaction(() => afterFollows.settleFollowers(conn, runId)),
 
     write: (changes) =>
       conn.batchedWrite(() => {
@@ -58,6 +62,7 @@ export function openSqliteStore(file: string): Store {
           stored.push(events.appendEvent(conn, change.event));
           if (change.run) runs.patchRun(conn, change.run);
           if (change.task) taskRuns.upsertTaskRun(conn, change.task);
+          if (change.awaitsFollowers) afterFollows.markPending(conn, change.event.run_id);
         }
         return stored;
       }),
