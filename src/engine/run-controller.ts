@@ -362,7 +362,7 @@ export class RunController {
     this.starting--;
     this.listener?.({ type: "task", row });
     if (refused !== undefined) {
-      this.attemptEnded(node, attempt, row, failedToStart(row, `not started: ${refused}`, this.now()));
+      this.attemptEnded(node, attempt, row, { ...failedToStart(row, `not started: ${refused}`, this.now()), hopeless: true });
       return;
     }
     if (!build.ok) {
@@ -405,7 +405,7 @@ export class RunController {
   private recordEnd(node: PlannedNode, attempt: number, started: TaskRunRow, report: AttemptEnding, kept: StateChange["event"] | undefined): void {
     const final = endedRow(started, report);
     const retries = node.def.retries;
-    const retryable = (report.state === "failed" || report.state === "timed_out" || report.state === "interrupted") && !this.stopReason;
+    const retryable = (report.state === "failed" || report.state === "timed_out" || report.state === "interrupted") && !this.stopReason && !report.hopeless;
     const willRetry = retryable && retries !== undefined && attempt <= retries.max;
     const changes: StateChange[] = [
       ...(kept ? [{ event: kept }] : []),

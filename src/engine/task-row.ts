@@ -3,7 +3,11 @@ import type { AttemptReport } from "../exec/port.js";
 import type { TaskRunRow } from "../store/port.js";
 
 /** How an attempt ended: its report, or an interruption (its end was not seen). */
-export type AttemptEnding = Omit<AttemptReport, "state"> & { state: AttemptReport["state"] | "interrupted" };
+export type AttemptEnding = Omit<AttemptReport, "state"> & {
+  state: AttemptReport["state"] | "interrupted";
+  /** No attempt of this task could ever start here (it asks for more than the engine has): never retried. */
+  hopeless?: true;
+};
 
 /** Each task's last attempt, by path. */
 export function latestAttempts(rows: Iterable<TaskRunRow>): Map<string, TaskRunRow> {

@@ -51,7 +51,7 @@ async function runFile(t: import("node:test").TestContext, yaml: string, extra: 
   writeFileSync(file, yaml);
   const result = await spire(["run", "-f", file, "--json", ...extra], { data: join(dir, "data") });
   assert.ok(result.stdout.trim().startsWith("{"), result.stdout + result.stderr);
-  return { code: result.code, run: JSON.parse(result.stdout) as { state: string; tasks: { path: string; state: string; reason: string | null }[] } };
+  return { code: result.code, run: JSON.parse(result.stdout) as { state: string; tasks: { path: string; state: string; reason: string | null; attempts: number }[] } };
 }
 
 test("two tasks that each ask for all cpus run one after the other, while two small ones run together", async (t) => {
@@ -128,6 +128,23 @@ pipelines:
   assert.match(byPath.get("greedy")!.reason ?? "", /3 units of lock seats, whose capacity is 2/);
   assert.equal(byPath.get("fine")!.state, "succeeded");
   assert.ok(Date.now() - started < 30_000, "it did not wait for what can never come");
+});
+
+test("a task too big for the engine is not retried: no attempt could ever start", async (t) => {
+  const { code, run } = await runFile(
+    t,
+    `pipelines:
+  p:
+    tasks:
+      huge: { run: 'true', resources: { cpus: 8 }, retries: { max: 3, backoff: 10ms } }
+`,
+    ["--cpus", "2"],
+  );
+  assert.equal(code, 1);
+  const huge = run.tasks.find((task) => task.path === "huge")!;
+  assert.equal(huge.state, "failed");
+  assert.equal(huge.attempts, 1, "one attempt, refused; none retried");
+  assert.match(huge.reason ?? "", /asks for 8 cpus; this engine has 2 \(--cpus\)/);
 });
 
 test("--cpus and --memory that are not amounts are usage errors", async (t) => {
