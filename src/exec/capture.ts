@@ -8,12 +8,13 @@
  * log batch (LogBatch) with a single append per chunk. A line becomes a
  * JS string only when something must read it: a listener, a pattern, a
  * possible marker ("::" first), a secret's bytes found in it, or the last
- * lines kept as the tail (decoded when the tail is read).
+ * lines kept as the tail (decoded when the tail is read, see LogTail).
  */
 import { isUtf8 } from "node:buffer";
 import type { LaunchEvents, LogLine, LogStream } from "./port.js";
 import { formatLogLine } from "./log-file.js";
 import { LogBatch } from "./log-batch.js";
+import { LogTail } from "./log-tail.js";
 import { Masker } from "./masking.js";
 import { MetricAggregator, mayBeMarker, mayBeMarkerBytes, parseMarker } from "./markers.js";
 import type { LogWriter } from "./log-writer.js";
@@ -32,13 +33,6 @@ export interface CaptureOptions {
   errorPattern?: string;
 }
 
-/** A tail line; its text is decoded only when the tail is read. */
-interface TailEntry {
-  ts: number;
-  stream: LogStream;
-  line: string | Buffer;
-}
-
 export class OutputCapture {
   readonly #writer: LogWriter;
   readonly #events: LaunchEvents;
@@ -49,7 +43,7 @@ export class OutputCapture {
   readonly #readEveryLine: boolean;
   /** The bytes of each stream's unfinished line. */
   readonly #partial: Record<LogStream, Buffer> = { stdout: NOTHING, stderr: NOTHING };
-  readonly #tail: TailEntry[] = [];
+  readonly #tail = new LogTail(TAIL_LINES);
   /** Whether the chunk being handled may hold a secret: when not, no line of it is searched. */
   #secretsInChunk = false;
   readonly metrics = new MetricAggregator();
@@ -88,11 +82,10 @@ export class OutputCapture {
       if (start <= lastNewline) {
         const lines = wholeCharacters(bytes.subarray(start, lastNewline + 1));
         this.#secretsInChunk = this.#masker.active && this.#masker.occursIn(lines);
-        const keep = (from: number, to: number) => this.#keep({ ts, stream, line: lines.subarray(from, to) });
         for (let from = 0; from < lines.length; ) {
           // Ordinary lines need nothing but copying: in bulk.
           if (!this.#readEveryLine && !this.#secretsInChunk) {
-            from = batch.addLines(lines, from, lines.length, MAX_LINE_BYTES, TAIL_LINES, keep);
+            from = batch.addLines(lines, from, lines.length, MAX_LINE_BYTES, this.#tail);
             if (from === lines.length) break;
           }
           const newline = lines.indexOf(NEWLINE, from);
@@ -145,7 +138,7 @@ export class OutputCapture {
   }
 
   tail(): LogLine[] {
-    return this.#tail.map(({ ts, stream, line }) => ({ ts, stream, line: typeof line === "string" ? line : line.toString("utf8") }));
+    return this.#tail.lines();
   }
 
   /** A line that ended with "\n" at `end`: one "\r" before it is not kept. */
@@ -170,18 +163,13 @@ export class OutputCapture {
       this.#readEveryLine || mayBeMarkerBytes(bytes, start, end) || (this.#secretsInChunk && this.#masker.occursIn(bytes, start, end));
     if (!asText) {
       batch.addBytes(bytes, start, end);
-      this.#keep({ ts, stream, line: bytes.subarray(start, end) });
+      this.#tail.addBytes(ts, stream, bytes, start, end);
       return;
     }
     const raw = bytes.toString("utf8", start, end);
     const line = this.#takeLine(ts, stream, raw);
     if (line === raw) batch.addBytes(bytes, start, end);
     else batch.addText(line);
-  }
-
-  #keep(entry: TailEntry): void {
-    if (this.#tail.length === TAIL_LINES) this.#tail.shift();
-    this.#tail.push(entry);
   }
 
   /** Handles one complete line read as text; returns it as it is logged (masked). */
@@ -201,7 +189,7 @@ export class OutputCapture {
     if (severity < 1 && this.#warnPattern?.test(line)) severity = 1;
     if (severity === 2) this.errors++;
     else if (severity === 1) this.warnings++;
-    this.#keep({ ts, stream, line });
+    this.#tail.addText(ts, stream, line);
     this.#events.onLine?.({ ts, stream, line });
     return line;
   }

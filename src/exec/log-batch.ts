@@ -8,10 +8,14 @@
  * (addLines): one copy of the run, then each line moved into place within
  * the batch, so no view is allocated per line — a Buffer#copy or #set with
  * a range makes one, which cost more than the copy of an 80-byte line
- * (bench/logs).
+ * (bench/logs). The prefix in front of each line is stored as 32-bit words
+ * through a DataView (inlined by the optimizing compiler), not copied: a
+ * copyWithin is a call into the runtime, and two of them per line were
+ * most of the capture's time on 80-byte lines.
  */
 import { STREAM_CODE } from "./log-file.js";
 import type { LogStream } from "./port.js";
+import type { LogTail } from "./log-tail.js";
 
 const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
@@ -21,22 +25,45 @@ const TAB = 0x09;
 /** Where addLines found the newlines of its region (reused: one batch is built at a time). */
 let newlines: Int32Array = new Int32Array(16 * 1024);
 
+/**
+ * Batches are cut from a shared slab one after another (as Node's Buffer
+ * pool does, larger): one allocation per SLAB_BYTES of log instead of one
+ * per chunk read, whose allocation and collection cost more than building
+ * the batch of a small read (bench/logs). A batch is given the whole rest
+ * of the slab and gives back what it did not use when taken.
+ */
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.alloc(0);
+let slabUsed = 0;
+/** The room last claimed, until given back: the only one that can be (it is the rest of the slab). */
+let claimedRoom: Buffer | undefined;
+
 export class LogBatch {
+  readonly #ts: number;
+  readonly #stream: LogStream;
   #bytes: Buffer;
   #used = 0;
+  #view: DataView;
   readonly #prefix = Buffer.allocUnsafe(32);
-  #prefixLength = 0;
+  readonly #prefixLength: number;
+  /** The prefix as little-endian 32-bit words (its last 0–3 bytes are in #prefix only). */
+  readonly #prefixWords: Int32Array;
 
   /** `expected`: the bytes of output this batch is for (the buffer grows if lines are many and short). */
   constructor(ts: number, stream: LogStream, expected: number) {
+    this.#ts = ts;
+    this.#stream = stream;
     this.#prefixLength = this.#prefix.write(`${ts} ${STREAM_CODE[stream]} `, "latin1");
-    this.#bytes = Buffer.allocUnsafe(expected + (expected >> 2) + 256);
+    this.#prefixWords = new Int32Array(this.#prefixLength >> 2);
+    for (let word = 0; word < this.#prefixWords.length; word++) this.#prefixWords[word] = this.#prefix.readInt32LE(word * 4);
+    this.#bytes = claimRoom(expected + (expected >> 2) + 256);
+    this.#view = viewOf(this.#bytes);
   }
 
   /** Adds the line `source[start, end)` (no "\n" in it). */
   addBytes(source: Uint8Array, start: number, end: number): void {
     this.#reserve(end - start);
-    let at = this.#writePrefix();
+    let at = this.#writePrefix(this.#used);
     this.#bytes.set(source.subarray(start, end), at);
     at += end - start;
     this.#bytes[at++] = NEWLINE;
@@ -48,10 +75,10 @@ export class LogBatch {
    * ending with "\n") as they are, in bulk; stops before the first line
    * that needs a closer look: longer than `maxLine`, ending with "\r", or
    * starting with ":", a space or a tab (it may be a marker). Returns where
-   * it stopped (`end` when every line was added). `recent` is told the last
-   * `recentCount` of the lines added, in order.
+   * it stopped (`end` when every line was added). The last lines added go
+   * to `tail` (only as many as it keeps).
    */
-  addLines(source: Uint8Array, start: number, end: number, maxLine: number, recentCount: number, recent: (start: number, end: number) => void): number {
+  addLines(source: Buffer, start: number, end: number, maxLine: number, tail: LogTail): number {
     let count = 0;
     let lineStart = start;
     for (let newline = source.indexOf(NEWLINE, start); newline >= 0 && newline < end; newline = source.indexOf(NEWLINE, newline + 1)) {
@@ -62,8 +89,8 @@ export class LogBatch {
     }
     if (count === 0) return start;
     this.#moveLines(source, start, lineStart, count);
-    for (let index = Math.max(0, count - recentCount); index < count; index++) {
-      recent(index === 0 ? start : newlines[index - 1]! + 1, newlines[index]!);
+    for (let index = Math.max(0, count - tail.size); index < count; index++) {
+      tail.addBytes(this.#ts, this.#stream, source, index === 0 ? start : newlines[index - 1]! + 1, newlines[index]!);
     }
     return lineStart;
   }
@@ -75,17 +102,18 @@ export class LogBatch {
     const size = length + count * prefixLength;
     this.#reserve(0, size);
     const bytes = this.#bytes;
-    const first = this.#used;
-    const region = first + size - length - start; // source[i] is copied to bytes[region + i]
+    const region = this.#used + size - length - start; // source[i] is copied to bytes[region + i]
     bytes.set(start === 0 && end === source.length ? source : source.subarray(start, end), region + start);
-    this.#prefix.copy(bytes, first, 0, prefixLength);
-    let at = first + prefixLength;
+    const view = this.#view;
+    const words = this.#prefixWords;
+    const wordCount = words.length;
+    const prefixRest = this.#prefix.subarray(wordCount * 4, prefixLength); // its last 0–3 bytes
+    let at = this.#used;
     let lineStart = start;
     for (let index = 0; index < count; index++) {
-      if (index > 0) {
-        bytes.copyWithin(at, first, first + prefixLength);
-        at += prefixLength;
-      }
+      // The prefix overwrites only bytes of lines already moved: the region starts count * prefixLength ahead.
+      for (let word = 0; word < wordCount; word++, at += 4) view.setInt32(at, words[word]!, true);
+      for (let i = 0; i < prefixRest.length; i++) bytes[at++] = prefixRest[i]!;
       const after = newlines[index]! + 1;
       bytes.copyWithin(at, region + lineStart, region + after);
       at += after - lineStart;
@@ -97,7 +125,7 @@ export class LogBatch {
   /** Adds a line that had to become text (masked, for instance). */
   addText(text: string): void {
     this.#reserve(Buffer.byteLength(text, "utf8"));
-    let at = this.#writePrefix();
+    let at = this.#writePrefix(this.#used);
     at += this.#bytes.write(text, at, "utf8");
     this.#bytes[at++] = NEWLINE;
     this.#used = at;
@@ -105,14 +133,18 @@ export class LogBatch {
 
   /** The batch's bytes (a view: the batch must not be used after). */
   take(): Buffer {
+    giveBackRoom(this.#bytes, this.#used);
     return this.#bytes.subarray(0, this.#used);
   }
 
-  #writePrefix(): number {
+  /** Writes the prefix at `at` (room reserved); returns where the line goes. */
+  #writePrefix(at: number): number {
+    const view = this.#view;
+    const words = this.#prefixWords;
+    for (let word = 0; word < words.length; word++, at += 4) view.setInt32(at, words[word]!, true);
     const bytes = this.#bytes;
     const prefix = this.#prefix;
-    let at = this.#used;
-    for (let i = 0; i < this.#prefixLength; i++) bytes[at++] = prefix[i]!;
+    for (let i = words.length * 4; i < this.#prefixLength; i++) bytes[at++] = prefix[i]!;
     return at;
   }
 
@@ -122,7 +154,9 @@ export class LogBatch {
     if (needed <= this.#bytes.length) return;
     const grown = Buffer.allocUnsafe(Math.max(needed, this.#bytes.length * 2));
     this.#bytes.copy(grown, 0, 0, this.#used);
+    giveBackRoom(this.#bytes, 0);
     this.#bytes = grown;
+    this.#view = viewOf(grown);
   }
 }
 
@@ -130,6 +164,30 @@ export class LogBatch {
 function ordinary(source: Uint8Array, start: number, newline: number): boolean {
   const first = source[start];
   return first !== COLON && first !== SPACE && first !== TAB && source[newline - 1] !== CARRIAGE_RETURN;
+}
+
+/** At least `size` bytes for one batch: the rest of the slab (a new slab when too little is left), or a buffer of its own when large. */
+function claimRoom(size: number): Buffer {
+  if (size > SLAB_BYTES >> 1) return Buffer.allocUnsafeSlow(size);
+  if (slab.length - slabUsed < size) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const room = slab.subarray(slabUsed);
+  slabUsed = slab.length;
+  claimedRoom = room;
+  return room;
+}
+
+/** The room's bytes after `used` are free again, unless another batch claimed room since. */
+function giveBackRoom(room: Buffer, used: number): void {
+  if (room !== claimedRoom) return;
+  slabUsed = slab.length - room.length + used;
+  claimedRoom = undefined;
+}
+
+function viewOf(bytes: Buffer): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 function grow(positions: Int32Array): Int32Array {

@@ -108,3 +108,50 @@ test("a real task writing many lines in few writes: every line logged once, in o
   lines.forEach((l, i) => assert.equal(l.line, `${i % 1000 === 7 ? "  " : ""}line ${i}`));
   assert.deepEqual(report.tail.map((l) => l.line), lines.slice(-20).map((l) => l.line));
 });
+
+test("the tail is the last 20 lines as logged, whether copied in bulk or read as text, across many chunks", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "task.log");
+  const writer = new LogWriter(file);
+  const output = new OutputCapture({ secrets: ["hunter22"] }, writer, {});
+  for (let chunk = 0; chunk < 30; chunk++) {
+    // Bulk lines, a masked one, a marker, a "\r\n", and a line left unfinished for the next chunk; some chunks have fewer lines than the tail.
+    const lines = Array.from({ length: chunk % 3 === 0 ? 3 : 25 }, (_, i) => `chunk ${chunk} line ${i}`);
+    lines.splice(lines.length - 2, 0, `pass hunter22 ${chunk}`, `::output::n=${chunk}`, `crlf ${chunk}\r`);
+    output.push(chunk % 2 === 0 ? "stdout" : "stderr", Buffer.from(`${lines.join("\n")}\nunfinished ${chunk}`));
+    output.push(chunk % 2 === 0 ? "stdout" : "stderr", Buffer.from(` ends\n`));
+  }
+  output.end("stdout");
+  output.end("stderr");
+  await writer.close();
+  const logged = (await readLog(file)).lines;
+  assert.equal(logged.length, 10 * 6 + 20 * 28 + 30 * 1);
+  assert.deepEqual(output.tail(), logged.slice(-20));
+  assert.ok(output.tail().some((l) => l.line === "pass *** 29"), "a masked line is in the tail as logged");
+});
+
+test("captures cutting their batches from the same slab never write into each other's bytes", async (t) => {
+  const dir = tempDir(t);
+  const expected = { a: [] as string[], b: [] as string[] };
+  const writers = { a: new LogWriter(join(dir, "a.log")), b: new LogWriter(join(dir, "b.log")) };
+  const captures = { a: new OutputCapture({ secrets: [] }, writers.a, {}), b: new OutputCapture({ secrets: [] }, writers.b, {}) };
+  // Writes are still queued while later batches are built: ordinary lines, one-character lines (a batch outgrows its
+  // room: each line gains a prefix many times its size), and chunks too large for a slab.
+  for (let round = 0; round < 40; round++) {
+    for (const name of ["a", "b"] as const) {
+      const width = round % 3 === 0 ? 1 : round % 3 === 1 ? 70 : 3000;
+      const lines = Array.from({ length: round % 3 === 2 ? 60 : 500 }, (_, i) => `${name}${round}.${i}`.padEnd(width, name).slice(0, Math.max(width, 1)));
+      expected[name].push(...lines);
+      captures[name].push("stdout", Buffer.from(lines.join("\n") + "\n"));
+    }
+  }
+  await Promise.all([writers.a.close(), writers.b.close()]);
+  for (const name of ["a", "b"] as const) {
+    const { lines } = await readLog(join(dir, `${name}.log`));
+    assert.deepEqual(
+      lines.map((l) => l.line),
+      expected[name],
+      `${name}.log holds its own lines, in order`,
+    );
+  }
+});
