@@ -36,8 +36,9 @@ export interface ChildOptions {
   nodeFlags?: string[];
 }
 
-// No concurrent recompilation: its worker thread keeps a malloc arena (~6 MB) for the life of the process.
-export const DEFAULT_NODE_FLAGS = ["--max-semi-space-size=2", "--no-concurrent-recompilation"];
+// Concurrent recompilation stays on here (unlike the engine's shebang): the supervisor is on
+// the path from trigger to spawn, where a compile on the main thread is a pause, and its RSS is no target.
+export const DEFAULT_NODE_FLAGS = ["--max-semi-space-size=2"];
 
 export function childLink(options: ChildOptions = {}): Link {
   const flags = options.nodeFlags ?? DEFAULT_NODE_FLAGS;
