@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { spireArgv, machine, percentile, saveResult } from "./lib.js";
+import { spireArgv, spireArgvWith, machine, percentile, saveResult } from "./lib.js";
 import { childrenOf, sampleProcess, wakeups, type ProcSample } from "./proc.js";
 
 const { values: options } = parseArgs({
@@ -159,7 +159,7 @@ async function startEngine(dir: string): Promise<EngineProcess> {
   writeFileSync(logFile, "");
   const { openSync } = await import("node:fs");
   const log = openSync(logFile, "a");
-  const child = spawn(process.execPath, [...ENGINE_FLAGS, ...spireArgv("engine", "--listen", "127.0.0.1:0", "--data", join(dir, "data"))], {
+  const child = spawn(process.execPath, spireArgvWith(ENGINE_FLAGS, "engine", "--listen", "127.0.0.1:0", "--data", join(dir, "data")), {
     stdio: ["ignore", log, log],
     cwd: dir,
   });

@@ -43,7 +43,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { REPO_ROOT, spireArgv, machine, percentile, saveResult, timeCommand } from "./lib.js";
+import { REPO_ROOT, spireArgv, spireArgvWith, machine, percentile, saveResult, timeCommand } from "./lib.js";
 import { sampleProcess } from "./proc.js";
 import { prepareRun } from "../src/engine/start-run.js";
 import { parseDefinitions } from "../src/spec/load.js";
@@ -184,6 +184,8 @@ interface SpireResult {
   created: Lateness;
   started: Lateness;
   spawned: Lateness;
+  /** Missed slots in the window by the engine's reason. */
+  missedReasons: { reason: string; slots: number; seconds_into_window: number[] }[];
   /** The engine's CPU over the window, % of one core. */
   engineCpuPercent: number;
 }
@@ -196,7 +198,7 @@ async function spirePart(): Promise<SpireResult> {
     writeFileSync(logFile, "");
     const { openSync } = await import("node:fs");
     const log = openSync(logFile, "a");
-    const engine = spawn(process.execPath, [...ENGINE_FLAGS, ...spireArgv("engine", "--listen", "127.0.0.1:0", "--data", data)], { stdio: ["ignore", log, log] });
+    const engine = spawn(process.execPath, spireArgvWith(ENGINE_FLAGS, "engine", "--listen", "127.0.0.1:0", "--data", data), { stdio: ["ignore", log, log] });
     const exited = new Promise<void>((resolve) => engine.once("exit", () => resolve()));
     for (const deadline = Date.now() + 30_000; !existsSync(join(data, "engine.json")); await sleep(20)) {
       if (engine.exitCode !== null || Date.now() > deadline) throw new Error(`the engine did not start: ${readFileSync(logFile, "utf8").slice(-2000)}`);
@@ -235,9 +237,20 @@ function readSpireStore(file: string, windowStart: number, windowEnd: number): O
       if (keys.has(key)) double++;
       keys.add(key);
     }
-    const missedRows = db.prepare("SELECT slots FROM missed WHERE namespace = 'fire'").all() as { slots: string }[];
+    const missedRows = db.prepare("SELECT slots, reason FROM missed WHERE namespace = 'fire'").all() as { slots: string; reason: string }[];
     // Listed slots are the newest 100 of each record: enough inside a one-minute window.
-    const missed = missedRows.flatMap((row) => JSON.parse(row.slots) as number[]).filter((at) => at >= windowStart && at < windowEnd).length;
+    const inWindowSlots = (row: { slots: string }) => (JSON.parse(row.slots) as number[]).filter((at) => at >= windowStart && at < windowEnd);
+    const missed = missedRows.flatMap(inWindowSlots).length;
+    // Why, in the engine's words, with the seconds the missed slots fell in.
+    const missedReasons = new Map<string, { slots: number; seconds: Set<number> }>();
+    for (const row of missedRows) {
+      const slots = inWindowSlots(row);
+      if (slots.length === 0) continue;
+      const entry = missedReasons.get(row.reason) ?? { slots: 0, seconds: new Set<number>() };
+      entry.slots += slots.length;
+      for (const slot of slots) entry.seconds.add(Math.floor((slot - windowStart) / 1000));
+      missedReasons.set(row.reason, entry);
+    }
     const expected = ((windowEnd - windowStart) / 1000) * CRON + ((windowEnd - windowStart) / EVERY_MS) * EVERY;
     const tasks = db
       .prepare(`SELECT json_extract(r."trigger", '$.scheduled_at') AS scheduled_at, t.started_at FROM task_runs t JOIN runs r ON r.id = t.run_id WHERE r.namespace = 'fire' AND t.attempt = 1 AND t.started_at IS NOT NULL`)
@@ -250,6 +263,7 @@ function readSpireStore(file: string, windowStart: number, windowEnd: number): O
       created: { values: created, early: created.filter((value) => value < 0).length, double, missed, lost: expected - keys.size - missed },
       started: { values: started, early: started.filter((value) => value < 0).length, double, missed, lost: inWindow.length - started.length },
       spawned: { values: spawned, early: spawned.filter((value) => value < 0).length, double: 0, missed: 0 },
+      missedReasons: [...missedReasons].map(([reason, { slots, seconds }]) => ({ reason, slots, seconds_into_window: [...seconds].sort((a, b) => a - b) })),
     };
   } finally {
     db.close();
@@ -339,6 +353,10 @@ async function main(): Promise<void> {
     lines.push(row("Spire: run created (slot claimed)", results.spire_created));
     lines.push(row("Spire: run started", results.spire_started));
     lines.push(row(`Spire: task spawned (${SPAWNING} pipelines)`, results.spire_spawned));
+    (results as Record<string, unknown>).spire_missed = spire.missedReasons;
+    for (const { reason, slots, seconds_into_window } of spire.missedReasons) {
+      lines.push(`Spire missed ${slots} slots (in seconds ${seconds_into_window.join(", ")} of the window): ${reason}`);
+    }
   }
   console.log(`\n${"lateness from slot, ms".padEnd(34)}${["fires", "p50", "p99", "max", "early", "double", "missed", "lost"].map((cell) => cell.padStart(9)).join("")}`);
   for (const line of lines) console.log(line);

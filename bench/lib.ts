@@ -14,9 +14,14 @@ export const SPIRE_BIN = join(REPO_ROOT, "bin", "spire.js");
  * spawn process.execPath, so the flags would otherwise be lost).
  */
 export function spireArgv(...args: string[]): string[] {
+  return spireArgvWith([], ...args);
+}
+
+/** The same with more node flags, after the shebang's so that they win (`--engine-flags`). */
+export function spireArgvWith(nodeFlags: string[], ...args: string[]): string[] {
   const shebang = readFileSync(SPIRE_BIN, "utf8").split("\n", 1)[0]!;
   const flags = shebang.split(/\s+/).filter((word) => word.startsWith("--"));
-  return [...flags, SPIRE_BIN, ...args];
+  return [...flags, ...nodeFlags, SPIRE_BIN, ...args];
 }
 
 export function machine(): string {

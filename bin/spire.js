@@ -1,11 +1,14 @@
-#!/usr/bin/env -S node --no-concurrent-recompilation
+#!/usr/bin/env -S node --v8-pool-size=1
 // The `spire` command. The CLI is compiled to dist/ by `npm run build` (run by `npm install`).
 //
-// --no-concurrent-recompilation: V8's optimising compiler then runs on the main
-// thread instead of a worker whose malloc arena (~8 MB) an idle engine would
-// keep for ever (bench/api). Optimisation is rare in a process that idles or
-// lives for a second; V8 reads the flag only at start, hence the shebang
-// (`env -S`, coreutils 8.30+ and macOS). Run as `node bin/spire.js`, it is off.
+// --v8-pool-size=1: one V8 worker thread instead of one per core. Each worker
+// keeps a malloc arena for the life of the process; an idle engine kept ~8 MB
+// of them (bench/api). Compiling and collecting still happen off the main
+// thread (--no-concurrent-recompilation saved as much but put optimising
+// compiles on the main thread: trigger-to-spawn p99 +5 ms). V8 reads the flag
+// only at start, hence the shebang (`env -S`: coreutils 8.30+, macOS). Run as
+// `node bin/spire.js`, it is off.
+
 import { setFlagsFromString } from "node:v8";
 
 // The engine idles most of its life, so its memory at rest counts more than
