@@ -320,8 +320,10 @@ export class Engine implements EngineService {
 
   async apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet> {
     const change = await applyDefinitions(this.options.store, actor, request, this.now());
-    if (!change.dry_run) this.capacities.clear();
-    if (!change.dry_run) await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh()]);
+    if (!change.dry_run) {
+      this.capacities.clear();
+      await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh()]);
+    }
     return change;
   }
 

@@ -121,7 +121,7 @@ export class RunController {
     const kept: StateChange[] = await Promise.all(
       [...(this.prepared.kept ?? new Map<string, TaskRunRow>())].map(async ([path, row]) => ({
         event: this.event("task.kept", { from_run: row.run_id }, path, 1),
-        task: { ...row, run_id: this.runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: await bringKeptLog(row.log_file, this.taskRow(path, 1, {}).log_file!) },
+        task: { ...row, run_id: this.runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: await bringKeptLog(row.log_file, attemptFiles(this.deps.dataDir, this.runId, path, 1).logFile) },
       })),
     );
     await this.write([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }, ...kept]);

@@ -171,7 +171,7 @@ export function cronWalls(expr: string): WallSequence {
  * croner's parsed pattern holds a 10,000-entry year table (80 KB) even when,
  * as always here, the year is `*`: a hundred yearly crons kept parsed were
  * 8 MB of an idle engine. So only the most recently used are kept; the rest
- * are parsed again when asked (~20 µs), which for most is once a slot.
+ * are parsed again when asked (~30 µs), which for most is once a slot.
  */
 function compiled(expanded: string): Cron {
   let job = recentlyUsed.get(expanded);

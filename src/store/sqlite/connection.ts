@@ -36,7 +36,7 @@ export class Connection {
   /** The prepared statement for `sql`, prepared once per connection. */
   statement(sql: string): Statement {
     // Any read or write outside the batch sees the batched writes first (see batchedWrite).
-    if (this.pending.length > 0 && !this.flushing) this.flushWrites();
+    this.flushWrites();
     let prepared = this.statements.get(sql);
     if (!prepared) {
       prepared = this.db.prepare<unknown[], Row>(sql);
@@ -51,13 +51,13 @@ export class Connection {
    * SQLITE_BUSY when its read lock cannot be upgraded.
    */
   writeTransaction<T>(fn: () => T): T {
-    if (this.pending.length > 0 && !this.flushing) this.flushWrites();
+    this.flushWrites();
     return this.inTransaction.immediate(fn) as T;
   }
 
   /** Runs `fn` in a read transaction: one consistent snapshot for several queries. */
   readTransaction<T>(fn: () => T): T {
-    if (this.pending.length > 0 && !this.flushing) this.flushWrites();
+    this.flushWrites();
     return this.inTransaction.deferred(fn) as T;
   }
 
@@ -79,8 +79,9 @@ export class Connection {
     });
   }
 
+  /** Commits the batched writes waiting, if any (not from inside the commit itself). */
   private flushWrites(): void {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.flushing) return;
     const batch = this.pending;
     this.pending = [];
     this.flushing = true;
