@@ -37,7 +37,7 @@
  * claim: the store's share, alone: one whole second's claim transaction.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -188,7 +188,12 @@ interface SpireResult {
   missedReasons: { reason: string; slots: number; seconds_into_window: number[] }[];
   /** The engine's CPU over the window, % of one core. */
   engineCpuPercent: number;
+  /** The WAL file (its largest size so far) and the database at the window's end. */
+  walBytes: number;
+  dbBytes: number;
 }
+
+const fileSize = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
 async function spirePart(): Promise<SpireResult> {
   const dir = mkdtempSync(join(tmpdir(), "spire-bench-fire-"));
@@ -212,17 +217,20 @@ async function spirePart(): Promise<SpireResult> {
     const cpuBefore = sampleProcess(engine.pid!)?.cpuMs ?? NaN;
     await sleep(windowEnd - Date.now());
     const cpuAfter = sampleProcess(engine.pid!)?.cpuMs ?? NaN;
+    // The WAL file keeps the largest size it reached: it shows whether it started over under this load.
+    const walBytes = fileSize(join(data, "spire.db-wal"));
+    const dbBytes = fileSize(join(data, "spire.db"));
     // The last slots' runs are being started: give them a moment before the engine drains.
     await sleep(3_000);
     engine.kill("SIGTERM");
     await exited;
-    return { ...readSpireStore(join(data, "spire.db"), windowStart, windowEnd), engineCpuPercent: ((cpuAfter - cpuBefore) / (windowEnd - windowStart)) * 100 };
+    return { ...readSpireStore(join(data, "spire.db"), windowStart, windowEnd), engineCpuPercent: ((cpuAfter - cpuBefore) / (windowEnd - windowStart)) * 100, walBytes, dbBytes };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function readSpireStore(file: string, windowStart: number, windowEnd: number): Omit<SpireResult, "engineCpuPercent"> {
+function readSpireStore(file: string, windowStart: number, windowEnd: number): Omit<SpireResult, "engineCpuPercent" | "walBytes" | "dbBytes"> {
   const db = new Database(file, { readonly: true });
   try {
     const runs = (
@@ -344,12 +352,15 @@ async function main(): Promise<void> {
     }
   }
   let cpu: number | undefined;
+  let store = "";
   if (PARTS.has("spire")) {
     const spire = await spirePart();
     results.spire_created = summarise(spire.created);
     results.spire_started = summarise(spire.started);
     results.spire_spawned = summarise(spire.spawned);
     cpu = spire.engineCpuPercent;
+    store = `the WAL file peaked at ${(spire.walBytes / 1048576).toFixed(0)} MB (the database: ${(spire.dbBytes / 1048576).toFixed(0)} MB)`;
+    (results as Record<string, unknown>).spire_wal_bytes = spire.walBytes;
     lines.push(row("Spire: run created (slot claimed)", results.spire_created));
     lines.push(row("Spire: run started", results.spire_started));
     lines.push(row(`Spire: task spawned (${SPAWNING} pipelines)`, results.spire_spawned));
@@ -364,7 +375,7 @@ async function main(): Promise<void> {
   const created = results.spire_created as Summary | undefined;
   const aps = results.apscheduler as Summary | undefined;
   if (created) {
-    console.log(`\nSpire engine CPU over the window: ${cpu!.toFixed(0)} % of one core`);
+    console.log(`\nSpire engine CPU over the window: ${cpu!.toFixed(0)} % of one core; ${store}`);
     if (floor) console.log(`Spire created p99 − floor p99: ${fmt(created.p99 - floor.p99)} ms (target ≤ 5); max ${fmt(created.max)} ms (target ≤ 20); early ${created.early}, double ${created.double} (targets 0)`);
     if (aps && "p99" in aps) console.log(`APScheduler p99 / Spire created p99: ${(aps.p99 / Math.max(created.p99, 1)).toFixed(1)}× (Spire's p99 floored at 1 ms for the ratio)`);
   }

@@ -224,6 +224,11 @@ export class Engine implements EngineService {
   }
 
   /** Pipeline events outside any run (`missed`), for notifications; returns the unsubscribe function. */
+  /** The definition a run under way was made with, from memory (undefined once it has ended, or before it starts). */
+  definitionOf(runId: string): PipelineDef | undefined {
+    return this.controllers.get(runId)?.definition;
+  }
+
   subscribePipelines(listener: (event: PipelineEvent) => void): () => void {
     return this.bus.subscribePipelines(listener);
   }
@@ -796,7 +801,7 @@ export class Engine implements EngineService {
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
-    this.scheduler.stop();
+    await this.scheduler.stop();
     await this.retention.stop();
     await this.eventTriggers.stop();
     for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);

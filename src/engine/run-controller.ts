@@ -13,6 +13,7 @@ import type { EventRow, RunRow, RunState, StateChange, Store, TaskRunRow } from 
 import { buildAttempt, attemptFiles, attemptId } from "./attempt.js";
 import { DEFAULT_ARTIFACT_LIMIT_BYTES, RunArtifacts } from "./artifacts.js";
 import type { PreparedRun } from "./prepared-run.js";
+import type { PipelineDef } from "../spec/schema.js";
 import type { Reattached, ResumePoint } from "./resume.js";
 import { addCounts, emptyCounts } from "./rollup.js";
 import { blankTaskRow, endedRow, type AttemptEnding } from "./task-row.js";
@@ -210,6 +211,11 @@ export class RunController {
   /** Cancels the run: running tasks get SIGTERM (then SIGKILL), nothing new starts. */
   cancel(reason = "canceled by user"): void {
     this.stop("canceled", reason);
+  }
+
+  /** The definition the run was made with. */
+  get definition(): PipelineDef {
+    return this.prepared.pipeline;
   }
 
   private get runId(): string {

@@ -98,8 +98,15 @@ const MISSED_COUNT_CAP = 1_000;
 /** After a failed claim (the store refused to write), the entries look again this much later. */
 const RETRY_AFTER_MS = 1_000;
 
-/** Scheduled runs admitted per turn of the event loop (see admitQueued). */
-const ADMIT_CHUNK = 16;
+/** How long admitting scheduled runs may hold the event loop per turn, and the most runs per turn (see admitQueued). */
+const ADMIT_TURN_MS = 2;
+const ADMIT_CHUNK_MAX = 64;
+/** The store's upkeep (Store.maintain) is done after a look only when the next is at least this far off. */
+const QUIET_MS = 50;
+/** How long runs are made for in one turn of the event loop (see prepareQueued). */
+const PREPARE_SLICE_MS = 1;
+/** Entries claimed per store transaction (see fire): about 2 ms of the event loop each. */
+const CLAIM_CHUNK = 64;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -112,6 +119,10 @@ export class Scheduler {
   private readonly toAdmit: { run: SlotRun; event: EventRow }[] = [];
   private preparing = false;
   private admitting = false;
+  /** Runs admitted per turn, adjusted to what a turn costs. */
+  private admitChunk = 8;
+  /** Claims still being stored, chunk by chunk. */
+  private readonly claiming = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private ticking = false;
   private stopped = true;
@@ -168,9 +179,11 @@ export class Scheduler {
     this.arm();
   }
 
-  stop(): void {
+  /** No more looks; resolves once the claims under way are stored (what they claimed stays queued for the next start). */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.disarm();
+    await Promise.all(this.claiming);
   }
 
   /** The next time a pipeline fires, for `spire ls` and GET /pipelines. */
@@ -290,6 +303,8 @@ export class Scheduler {
       this.ticking = false;
     }
     this.arm();
+    // Right after a look, with the next one far enough away: the store's upkeep delays nothing due.
+    if ((this.heap.peekKey() ?? Infinity) - this.deps.now() >= QUIET_MS) this.deps.store.maintain?.();
   }
 
   // ── making runs ahead ────────────────────────────────────────────────────
@@ -299,17 +314,25 @@ export class Scheduler {
     if (!this.preparing) void this.prepareQueued();
   }
 
-  /** One run per turn of the event loop: a timer due meanwhile is not held up. */
+  /**
+   * PREPARE_SLICE_MS of making runs per turn of the event loop: a timer due
+   * meanwhile is not held up for long, and a slot's run is ready in time even
+   * while the loop is busy admitting runs (a run per turn was not: 100 runs
+   * to make every 100 ms took ten times that).
+   */
   private async prepareQueued(): Promise<void> {
     this.preparing = true;
     try {
+      let sliceEnd = performance.now() + PREPARE_SLICE_MS;
       while (!this.stopped && this.toPrepare.length > 0) {
         const { entry, next } = this.toPrepare.shift()!;
         if (entry.retired || entry.next !== next || entry.ready?.slot === next.slot) continue;
         const made = await this.make(entry, next.slot);
         // Fired meanwhile (its run was made then): this one is not needed.
         if (!entry.retired && entry.next === next) entry.ready = { slot: next.slot, made };
+        if (performance.now() < sliceEnd) continue;
         await yieldToLoop();
+        sliceEnd = performance.now() + PREPARE_SLICE_MS;
       }
     } finally {
       this.preparing = false;
@@ -327,16 +350,23 @@ export class Scheduler {
 
   // ── firing ───────────────────────────────────────────────────────────────
 
-  /** Claims what is due for these entries in one transaction, then admits the runs. */
+  /**
+   * Stamps what is due for these entries with one instant, then claims it
+   * CLAIM_CHUNK entries per transaction, a turn of the event loop apart, and
+   * admits each chunk's runs once it is stored. The chunks go on after the
+   * look has ended: a timer due meanwhile fires between them, on time, where
+   * one transaction for everything would hold it up (a whole second's 1,100
+   * claims take 35–100 ms). The entries of a chunk have no look in the heap
+   * until it is stored, so none is claimed twice at once.
+   */
   private async fire(entries: Entry[]): Promise<void> {
     const dues: Due[] = [];
-    const postponed = new Set<Entry>();
     for (const entry of entries) {
       const due = this.dueOf(entry, this.deps.now());
-      if ("postpone" in due) {
-        postponed.add(entry);
-        this.heap.push(due.postpone, { entry, next: entry.next!, kind: "fire" });
-      } else if (due.runs.length > 0 || due.missed) dues.push(due);
+      if ("postpone" in due) this.heap.push(due.postpone, { entry, next: entry.next!, kind: "fire" });
+      else if (due.runs.length > 0 || due.missed) dues.push(due);
+      // Nothing due after all (a fixed delay's run is still going): it waits for its next slot as usual.
+      else this.replan(entry, this.deps.now());
     }
     // Runs not made ahead (catch-up, a slot that came due while its run was being made) are made now.
     const made = new Map<Due, (SlotRun | NoRun)[]>();
@@ -347,28 +377,39 @@ export class Scheduler {
     }
     // The instant the runs are created: everything slow was done before it.
     const now = this.deps.now();
-    const claims: SlotClaim[] = [];
-    const starts: SlotRun[][] = [];
-    for (const due of dues) {
-      const { claim, runs } = this.claimOf(due, made.get(due)!, now);
-      claims.push(claim);
-      starts.push(runs);
+    const stamped = dues.map((due) => ({ due, ...this.claimOf(due, made.get(due)!, now) }));
+    const claiming = this.claimInChunks(stamped, now);
+    this.claiming.add(claiming);
+    void claiming.finally(() => this.claiming.delete(claiming));
+  }
+
+  private async claimInChunks(stamped: { due: Due; claim: SlotClaim; runs: SlotRun[] }[], now: number): Promise<void> {
+    for (let start = 0; start < stamped.length; start += CLAIM_CHUNK) {
+      if (start > 0) await yieldToLoop();
+      const chunk = stamped.slice(start, start + CLAIM_CHUNK);
+      let results: ClaimResult[];
+      try {
+        results = await this.deps.store.claimSlots(
+          chunk.map((one) => one.claim),
+          now,
+        );
+      } catch (error) {
+        this.deps.warn("slots could not be claimed; looking again shortly", { error: (error as Error).message, triggers: chunk.length });
+        for (const { due } of chunk) this.heap.push(this.deps.now() + RETRY_AFTER_MS, { entry: due.entry, next: due.entry.next!, kind: "fire" });
+        this.arm();
+        continue;
+      }
+      chunk.forEach(({ due, claim, runs }, index) => this.claimed(due, claim, results[index]!, runs));
+      for (const { due } of chunk) this.replan(due.entry, now);
+      if (!this.admitting) void this.admitQueued();
+      this.arm();
     }
-    let results: ClaimResult[];
-    try {
-      results = await this.deps.store.claimSlots(claims, now);
-    } catch (error) {
-      this.deps.warn("slots could not be claimed; looking again shortly", { error: (error as Error).message, triggers: claims.length });
-      for (const entry of entries) if (!postponed.has(entry)) this.heap.push(now + RETRY_AFTER_MS, { entry, next: entry.next!, kind: "fire" });
-      return;
-    }
-    dues.forEach((due, index) => this.claimed(due, claims[index]!, results[index]!, starts[index]!));
-    for (const entry of entries) {
-      if (postponed.has(entry)) continue;
-      delete entry.ready;
-      if (!entry.retired) this.plan(entry, now);
-    }
-    if (!this.admitting) void this.admitQueued();
+  }
+
+  /** An entry's slot was claimed (or turned out to be nothing to claim): on to its next one. */
+  private replan(entry: Entry, now: number): void {
+    delete entry.ready;
+    if (!entry.retired) this.plan(entry, now);
   }
 
   /** The slots of an entry to run and to record as missed, or when to look again (a jittered slot not yet due). */
@@ -421,23 +462,31 @@ export class Scheduler {
   }
 
   /**
-   * ADMIT_CHUNK runs per turn of the event loop: together, so that their
+   * A chunk of runs per turn of the event loop: together, so that their
    * store writes share commits (the store batches what is asked in one turn),
    * and few enough that a thousand runs starting at once never hold up a
-   * timer for long. Admissions begin in claim order.
+   * timer for long. The chunk is sized by what the last one cost: a turn
+   * should take about ADMIT_TURN_MS (a run with no process to start costs
+   * ~0.25 ms, one that spawns several times that). Admissions begin in claim order.
    */
   private async admitQueued(): Promise<void> {
     this.admitting = true;
     try {
       // Stopped: what was claimed stays queued in the store, and the next engine start takes it up.
       while (!this.stopped && this.toAdmit.length > 0) {
-        const chunk = this.toAdmit.splice(0, ADMIT_CHUNK);
+        const chunk = this.toAdmit.splice(0, this.admitChunk);
+        // The turn's length: until the loop next reaches its check phase (this runs there, before the yield below).
+        const turnStart = performance.now();
+        let turnMs = 0;
+        setImmediate(() => (turnMs = performance.now() - turnStart));
         await Promise.all(
           chunk.map((next) =>
             next.run.admit(next.event).catch((error: Error) => this.deps.warn("a scheduled run could not be started", { run: next.event.run_id, error: error.message })),
           ),
         );
         await yieldToLoop();
+        if (turnMs > ADMIT_TURN_MS * 1.5) this.admitChunk = Math.max(1, this.admitChunk >> 1);
+        else if (turnMs < ADMIT_TURN_MS / 2) this.admitChunk = Math.min(ADMIT_CHUNK_MAX, this.admitChunk + 1);
       }
     } finally {
       this.admitting = false;

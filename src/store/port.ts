@@ -273,6 +273,12 @@ export interface Store {
   /** Creates or upgrades the schema (numbered migrations). Idempotent. */
   init(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The engine expects nothing to be due for a while (QUIET_MS at least):
+   * upkeep that holds the thread for some milliseconds is best done now
+   * (SQLite: starting a busy WAL over). Cheap when there is nothing to do.
+   */
+  maintain?(): void;
 
   upsertNamespace(row: NamespaceRow): Promise<void>;
   getNamespace(name: string): Promise<NamespaceRow | undefined>;

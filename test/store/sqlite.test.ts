@@ -141,6 +141,42 @@ describe("sqlite store", () => {
     assert.equal((await store.getToken("t1"))?.name, "token-t1");
   });
 
+  test("migration 7 keeps every slot and its uniqueness, and keys slots by time", async (t) => {
+    const file = join(tempDir(t), "spire.db");
+    const conn = new Connection(file);
+    migrate(conn, MIGRATIONS.slice(0, 6));
+    conn.db.prepare("INSERT INTO slots VALUES ('home', 'backup', '0:cron', 1000, 'run', NULL, 1001)").run();
+    conn.db.prepare("INSERT INTO slots VALUES ('home', 'report', '0:cron', 500, 'run', NULL, 501)").run();
+    conn.close();
+    await freshStore(t, file);
+    const db = peek(t, file);
+    assert.deepEqual(db.prepare("SELECT slot, pipeline, recorded_at FROM slots ORDER BY slot").all(), [
+      { slot: 500, pipeline: "report", recorded_at: 501 },
+      { slot: 1000, pipeline: "backup", recorded_at: 1001 },
+    ]);
+    assert.throws(() => db.prepare("INSERT INTO slots VALUES (1000, 'home', 'backup', '0:cron', 'run', NULL, 2)").run(), /UNIQUE constraint failed/);
+    // Time first: one instant's claims are neighbours in the tree, whatever their pipelines.
+    const key = db.prepare("SELECT name FROM pragma_index_xinfo('sqlite_autoindex_slots_1') WHERE key = 1 ORDER BY seqno").all();
+    assert.deepEqual(key, [{ name: "slot" }, { name: "namespace" }, { name: "pipeline" }, { name: "trigger_key" }]);
+  });
+
+  test("counting a pipeline's unfinished runs reads the small index of unfinished runs", async (t) => {
+    const { store, file } = await freshStore(t);
+    await store.createRun(aRun("r1"), runCreated(aRun("r1")));
+    assert.equal(await store.countRuns({ namespace: aRun("r1").namespace, pipeline: aRun("r1").pipeline, states: ["queued", "running"] }), 1);
+    // The statement countRuns prepares for it, with values.
+    const sql = "SELECT count(*) FROM runs WHERE state IN (?, ?) AND namespace = ? AND pipeline = ? AND state IN ('queued', 'running')";
+    const plan = peek(t, file).prepare(`EXPLAIN QUERY PLAN ${sql}`).all("queued", "running", "home", "backup");
+    assert.match(JSON.stringify(plan), /runs_unfinished_by_pipeline/);
+    // A finished run is not in it.
+    const entries = peek(t, file).prepare("SELECT count(*) AS n FROM runs INDEXED BY runs_unfinished_by_pipeline WHERE state IN ('queued', 'running')").get() as { n: number };
+    assert.equal(entries.n, 1);
+    await store.write([{ event: { run_id: "r1", ts: 9, type: "run.finished", task_path: null, attempt: null, data: { state: "succeeded" } }, run: { id: "r1", state: "succeeded", finished_at: 9 } }]);
+    const after = peek(t, file).prepare("SELECT count(*) AS n FROM runs INDEXED BY runs_unfinished_by_pipeline WHERE state IN ('queued', 'running')").get() as { n: number };
+    assert.equal(after.n, 0);
+    assert.equal(await store.countRuns({ namespace: aRun("r1").namespace, pipeline: aRun("r1").pipeline, states: ["succeeded"] }), 1);
+  });
+
   test("a writer in another thread and this one write at the same time without failing", async (t) => {
     const { store, file } = await freshStore(t);
     await store.createRun(aRun("main"), runCreated(aRun("main")));

@@ -6,6 +6,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { Checkpoints, DEFAULT_CHECKPOINTS, type CheckpointOptions } from "./checkpoints.js";
 
 export type Row = Record<string, unknown>;
 export type Statement = Database.Statement<unknown[], Row>;
@@ -18,8 +19,10 @@ export class Connection {
   private flushing = false;
   // Built once: db.transaction() compiles wrappers, too slow to repeat per write.
   private readonly inTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
+  /** Undefined for a database in memory: it has no WAL. */
+  readonly checkpoints: Checkpoints | undefined;
 
-  constructor(file: string) {
+  constructor(file: string, options: { checkpoints?: CheckpointOptions } = {}) {
     this.file = file;
     if (!isSpecialName(file)) mkdirSync(dirname(resolve(file)), { recursive: true });
     this.db = new Database(file);
@@ -31,6 +34,7 @@ export class Connection {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     this.inTransaction = this.db.transaction((fn: () => unknown) => fn());
+    this.checkpoints = isSpecialName(file) ? undefined : new Checkpoints(this.db, file, options.checkpoints ?? DEFAULT_CHECKPOINTS);
   }
 
   /** The prepared statement for `sql`, prepared once per connection. */
@@ -52,7 +56,9 @@ export class Connection {
    */
   writeTransaction<T>(fn: () => T): T {
     this.flushWrites();
-    return this.inTransaction.immediate(fn) as T;
+    const result = this.inTransaction.immediate(fn) as T;
+    this.checkpoints?.committed();
+    return result;
   }
 
   /** Runs `fn` in a read transaction: one consistent snapshot for several queries. */
@@ -88,7 +94,9 @@ export class Connection {
     if (batch.length === 1) {
       const [write] = batch as [(typeof batch)[0]];
       try {
-        write.resolve(this.inTransaction.immediate(write.fn));
+        const value = this.inTransaction.immediate(write.fn);
+        this.checkpoints?.committed();
+        write.resolve(value);
       } catch (error) {
         write.reject(error);
       } finally {
@@ -115,6 +123,7 @@ export class Connection {
     } finally {
       this.flushing = false;
     }
+    this.checkpoints?.committed();
     batch.forEach((write, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) write.resolve(outcome.value);
@@ -122,11 +131,22 @@ export class Connection {
     });
   }
 
-  close(): void {
-    if (this.db.open) {
-      this.flushWrites();
-      this.db.close();
-    }
+  /** A moment when the engine expects nothing for a while: see Checkpoints.maintain. */
+  maintain(): void {
+    this.flushWrites();
+    this.checkpoints?.maintain();
+  }
+
+  /** Commits what is waiting and closes; waits only when a checkpoint worker has to end first. */
+  close(): Promise<void> {
+    if (this.db.open) this.flushWrites();
+    const ending = this.checkpoints?.close();
+    if (!ending) return Promise.resolve(this.closeDatabase());
+    return ending.then(() => this.closeDatabase());
+  }
+
+  private closeDatabase(): void {
+    if (this.db.open) this.db.close();
     this.statements.clear();
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { EventRow, Store } from "../port.js";
 import { Connection } from "./connection.js";
+import type { CheckpointOptions } from "./checkpoints.js";
 import { migrate } from "./migrate.js";
 import * as namespaces from "./sql/namespaces.js";
 import * as pipelines from "./sql/pipelines.js";
@@ -23,10 +24,11 @@ import * as afterFollows from "./sql/afterFollows.js";
  * Opens (creating the file and its folder if missing) a SQLite store.
  * Call `init()` before anything else: it creates or upgrades the schema.
  */
-export function openSqliteStore(file: string): Store {
-  const conn = new Connection(file);
+export function openSqliteStore(file: string, options: { checkpoints?: CheckpointOptions } = {}): Store {
+  const conn = new Connection(file, options);
   return {
     init: async () => migrate(conn),
+    maintain: () => conn.maintain(),
     close: async () => conn.close(),
 
     upsertNamespace: async (row) => conn.writeTransaction(() => namespaces.upsertNamespace(conn, row)),
