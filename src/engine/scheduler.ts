@@ -105,8 +105,8 @@ const ADMIT_CHUNK_MAX = 64;
 const QUIET_MS = 50;
 /** How long runs are made for in one turn of the event loop (see prepareQueued). */
 const PREPARE_SLICE_MS = 1;
-/** Entries claimed per store transaction (see fire): about 2 ms of the event loop each. */
-const CLAIM_CHUNK = 64;
+/** Entries claimed per store transaction (see fire): 1–2 ms of the event loop each. */
+const CLAIM_CHUNK = 32;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -284,6 +284,20 @@ export class Scheduler {
     else this.timer = setTimeout(() => void this.tick(), Math.min(wait - 1, MAX_WAIT_MS));
   }
 
+  /**
+   * Called between the pieces of work done in the background (claims,
+   * admissions, making runs): a look that has come due runs now. Its timer
+   * would wait for the rest of the event loop's turn, and each kind of work
+   * takes its own piece per turn.
+   */
+  private lookIfDue(): void {
+    if (this.stopped || this.ticking) return;
+    const first = this.heap.peekKey();
+    if (first === undefined || first > this.deps.now()) return;
+    this.disarm();
+    void this.tick();
+  }
+
   private async tick(): Promise<void> {
     this.timer = undefined;
     if (this.stopped) return;
@@ -332,6 +346,7 @@ export class Scheduler {
         if (!entry.retired && entry.next === next) entry.ready = { slot: next.slot, made };
         if (performance.now() < sliceEnd) continue;
         await yieldToLoop();
+        this.lookIfDue();
         sliceEnd = performance.now() + PREPARE_SLICE_MS;
       }
     } finally {
@@ -385,7 +400,10 @@ export class Scheduler {
 
   private async claimInChunks(stamped: { due: Due; claim: SlotClaim; runs: SlotRun[] }[], now: number): Promise<void> {
     for (let start = 0; start < stamped.length; start += CLAIM_CHUNK) {
-      if (start > 0) await yieldToLoop();
+      if (start > 0) {
+        await yieldToLoop();
+        this.lookIfDue();
+      }
       const chunk = stamped.slice(start, start + CLAIM_CHUNK);
       let results: ClaimResult[];
       try {
@@ -474,6 +492,7 @@ export class Scheduler {
     try {
       // Stopped: what was claimed stays queued in the store, and the next engine start takes it up.
       while (!this.stopped && this.toAdmit.length > 0) {
+        this.lookIfDue();
         const chunk = this.toAdmit.splice(0, this.admitChunk);
         // The turn's length: until the loop next reaches its check phase (this runs there, before the yield below).
         const turnStart = performance.now();
@@ -484,7 +503,10 @@ export class Scheduler {
             next.run.admit(next.event).catch((error: Error) => this.deps.warn("a scheduled run could not be started", { run: next.event.run_id, error: error.message })),
           ),
         );
+        // Admitted within the turn (no I/O awaited): this is what they cost, without the rest of the turn's work.
+        const admittedMs = performance.now() - turnStart;
         await yieldToLoop();
+        turnMs = Math.min(turnMs, admittedMs);
         if (turnMs > ADMIT_TURN_MS * 1.5) this.admitChunk = Math.max(1, this.admitChunk >> 1);
         else if (turnMs < ADMIT_TURN_MS / 2) this.admitChunk = Math.min(ADMIT_CHUNK_MAX, this.admitChunk + 1);
       }
