@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Store } from "../../src/store/port.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
-import { admin, engineWith, finishedRuns } from "./scheduler-harness.js";
+import { admin, engineWith, finishedRuns, slotOf } from "./scheduler-harness.js";
 
 checkNoLeftoverProcesses();
 
@@ -21,6 +21,25 @@ test("every: 100ms starts one run per slot, never before its slot", async (t) =>
   assert.equal(new Set(slots).size, slots.length, "no slot ran twice");
   for (const slot of slots) assert.equal((slot - slots[0]!) % 100, 0, "slots are the interval apart (counted from the trigger's anchor)");
   for (const run of runs) assert.ok(run.created_at >= Date.parse(String(run.trigger.scheduled_at)), "no run was made before its slot");
+});
+
+test("100 triggers due at one instant are claimed in several transactions: each slot of each runs once, none is lost", async (t) => {
+  const pipelines = Array.from({ length: 100 }, (_, index) => `  p${index}:\n    triggers: [{ every: 200ms, align: true }]\n    tasks: {}\n`).join("");
+  const { engine, store } = await engineWith(t, `pipelines:\n${pipelines}`);
+  await finishedRuns(engine, 500);
+  await engine.drain(5_000);
+  const runs = await store.listRuns({ namespace: "s", limit: 10_000 });
+  const byKey = new Map<string, number>();
+  const pipelinesBySlot = new Map<number, Set<string>>();
+  for (const run of runs) {
+    const key = `${run.pipeline}@${slotOf(run)}`;
+    byKey.set(key, (byKey.get(key) ?? 0) + 1);
+    pipelinesBySlot.set(slotOf(run), (pipelinesBySlot.get(slotOf(run)) ?? new Set()).add(run.pipeline));
+  }
+  assert.deepEqual([...byKey].filter(([, count]) => count > 1), [], "no slot ran twice");
+  // A drain waits for the claims under way, so a slot claimed for one pipeline is claimed for all of them.
+  for (const [slot, names] of pipelinesBySlot) assert.equal(names.size, 100, `slot ${new Date(slot).toISOString()} ran for ${names.size} of the 100 pipelines`);
+  assert.ok(pipelinesBySlot.size >= 5);
 });
 
 const everyMinute = (catchup: string) => `pipelines:\n  minute:\n    catchup: ${catchup}\n    catchup_limit: 3\n    triggers: [{ cron: "* * * * *" }]\n    tasks:\n      t: { run: "true" }\n`;
