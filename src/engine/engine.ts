@@ -223,12 +223,12 @@ export class Engine implements EngineService {
     return { missed: page.map(toMissedObject), next_cursor: rows.length > query.limit ? page[page.length - 1]!.seq : null };
   }
 
-  /** Pipeline events outside any run (`missed`), for notifications; returns the unsubscribe function. */
   /** The definition a run under way was made with, from memory (undefined once it has ended, or before it starts). */
   definitionOf(runId: string): PipelineDef | undefined {
     return this.controllers.get(runId)?.definition;
   }
 
+  /** Pipeline events outside any run (`missed`), for notifications; returns the unsubscribe function. */
   subscribePipelines(listener: (event: PipelineEvent) => void): () => void {
     return this.bus.subscribePipelines(listener);
   }

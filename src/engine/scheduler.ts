@@ -393,9 +393,10 @@ export class Scheduler {
     // The instant the runs are created: everything slow was done before it.
     const now = this.deps.now();
     const stamped = dues.map((due) => ({ due, ...this.claimOf(due, made.get(due)!, now) }));
-    const claiming = this.claimInChunks(stamped, now);
+    // A claim the store refuses is retried inside; anything else thrown is a bug, said and not left unhandled.
+    const claiming = this.claimInChunks(stamped, now).catch((error: Error) => this.deps.warn("slots could not be claimed", { error: error.message }));
     this.claiming.add(claiming);
-    void claiming.finally(() => this.claiming.delete(claiming));
+    void claiming.then(() => this.claiming.delete(claiming));
   }
 
   private async claimInChunks(stamped: { due: Due; claim: SlotClaim; runs: SlotRun[] }[], now: number): Promise<void> {

@@ -102,13 +102,20 @@ export class Checkpoints {
     if (this.restart !== "due" || !this.worker) return;
     this.restart = "asked";
     clearTimeout(this.restartTimer);
+    // An answer that never comes (the worker ended meanwhile) does not stop the next restart.
+    this.restartTimer = setTimeout(() => (this.restart = undefined), MAINTAIN_WITHIN_MS).unref();
     this.worker.postMessage("aside" satisfies CheckpointMessage);
   }
 
   private copyRest(): void {
     this.restart = undefined;
     clearTimeout(this.restartTimer);
-    if (this.db.open && !this.db.inTransaction) this.db.pragma("wal_checkpoint(PASSIVE)");
+    if (!this.db.open || this.db.inTransaction) return;
+    try {
+      this.db.pragma("wal_checkpoint(PASSIVE)");
+    } catch {
+      // Busy or failing now: the worker says "big" again in a few seconds, and the WAL is only larger meanwhile.
+    }
   }
 
   private offload(): void {

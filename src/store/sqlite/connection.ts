@@ -133,7 +133,6 @@ export class Connection {
 
   /** A moment when the engine expects nothing for a while: see Checkpoints.maintain. */
   maintain(): void {
-    this.flushWrites();
     this.checkpoints?.maintain();
   }
 
