@@ -14,7 +14,7 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 function open(t: TestContext, checkpoints: Partial<CheckpointOptions>): { conn: Connection; file: string } {
   const file = join(tempDir(t, "spire-ckpt-"), "spire.db");
   const conn = new Connection(file, {
-    checkpoints: { startAtCommitsPerSecond: 10, everyMs: 10, slowPagesPerSecond: 0, idleAfterMs: 60_000, restartAtPages: 1_000_000, ...checkpoints },
+    checkpoints: { startAtCommitsPerSecond: 10, sustainedSeconds: 1, everyMs: 10, slowPagesPerSecond: 0, idleAfterMs: 60_000, restartAtPages: 1_000_000, ...checkpoints },
   });
   t.after(() => conn.close());
   conn.db.exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
@@ -37,6 +37,20 @@ describe("sqlite checkpoints", () => {
     for (let index = 0; index < 20; index++) commit(conn, 1);
     assert.equal(conn.checkpoints?.offloaded, false);
     assert.equal(autocheckpoint(conn), 1000);
+  });
+
+  test("a burst of commits starts no worker; a rate kept up for the seconds asked does", async (t) => {
+    const { conn } = open(t, { startAtCommitsPerSecond: 20, sustainedSeconds: 2 });
+    for (let index = 0; index < 100; index++) commit(conn, 1);
+    assert.equal(conn.checkpoints?.offloaded, false, "one busy second is a burst");
+    // Keep committing (a turn apart) until the second busy second: then the worker takes over.
+    const started = Date.now();
+    while (!conn.checkpoints?.offloaded && Date.now() - started < 10_000) {
+      commit(conn, 1);
+      await turn();
+    }
+    assert.equal(conn.checkpoints?.offloaded, true);
+    assert.ok(Date.now() - started >= 500, "not before a second busy second began");
   });
 
   test("under a stream of commits a worker checkpoints, and the WAL still starts over", async (t) => {
