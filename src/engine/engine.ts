@@ -644,6 +644,7 @@ export class Engine implements EngineService {
       { event: { run_id: run.id, ts: now, type: "run.finished", task_path: null, attempt: null, data: { state, reason } }, run: { id: run.id, state, reason, finished_at: now } },
     ]);
     this.publish(events);
+    this.eventTriggers.ended(run);
   }
 
   async cancelRun(actor: Actor, id: string): Promise<RunObject> {

@@ -33,8 +33,8 @@ export interface TriggeredStart {
   follows?: string;
 }
 
-/** What became of one start: made (or refused for good), or to be tried again by the next engine. */
-type Fired = "settled" | "again";
+/** What became of one start: made, refused for good, or to be tried again by the next engine. */
+type Fired = "made" | "refused" | "again";
 
 export interface EventTriggerDeps {
   store: Pick<Store, "listPipelines" | "listPendingFollowers" | "settleFollowers">;
@@ -60,7 +60,7 @@ export class EventTriggers {
   private readonly awaiting = new Set<string>();
 
   constructor(private readonly deps: EventTriggerDeps) {
-    this.watches = new WatchTriggers({ baseDirOf: deps.baseDirOf, fire: (start) => this.fire(start), warn: deps.warn });
+    this.watches = new WatchTriggers({ baseDirOf: deps.baseDirOf, fire: async (start) => (await this.fire(start)) === "made", info: deps.info, warn: deps.warn });
     this.afters = new AfterTriggers(deps.warn);
     this.armed = new Promise((resolve) => (this.markArmed = resolve));
   }
@@ -103,7 +103,14 @@ export class EventTriggers {
 
   /** A run this engine ran has ended (not a skipped or canceled one that never started). */
   finished(run: RunRow): void {
+    this.ended(run);
     void this.armed.then(() => this.follow(run));
+  }
+
+  /** Any run has ended, also one that never started (refused, canceled or replaced while queued). */
+  ended(run: Pick<RunRow, "namespace" | "pipeline" | "trigger">): void {
+    const key = run.trigger.trigger_key;
+    if (typeof key === "string") this.watches.ended(run.namespace, run.pipeline, key);
   }
 
   /** Starts the followers of a finished run; once each is made or refused for good, its pending record goes. */
@@ -129,13 +136,13 @@ export class EventTriggers {
     return this.deps.start(start).then(
       (run) => {
         this.deps.info(`run started by its ${start.kind} trigger`, { pipeline, trigger, run: run.id });
-        return "settled";
+        return "made";
       },
       (error: Error) => {
-        if (error instanceof FollowerExistsError) return "settled";
+        if (error instanceof FollowerExistsError) return "refused";
         this.deps.warn(`no run started by its ${start.kind} trigger`, { pipeline, trigger, reason: error.message });
         // Refused by what the definitions say (paused, outside its window, bad arguments): for good. Else (shutting down, the store): again.
-        return error instanceof ServiceError && error.code !== "unavailable" ? "settled" : "again";
+        return error instanceof ServiceError && error.code !== "unavailable" ? "refused" : "again";
       },
     );
   }

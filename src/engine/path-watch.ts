@@ -24,6 +24,8 @@ export interface PathWatchOptions {
   targets: string[];
   /** A burst ends when no change came for this long. */
   debounceMs: number;
+  /** A change for which this says true belongs to no burst (see watch-own-runs.ts). */
+  muted?(path: string): boolean;
   /** Called once per burst with the changed paths (absolute, sorted, each once). */
   onBurst(paths: string[]): void;
   warn(message: string, details: object): void;
@@ -70,7 +72,7 @@ export class PathWatch {
   }
 
   private note(path: string): void {
-    if (this.closed) return;
+    if (this.closed || this.options.muted?.(path)) return;
     this.changed.add(path);
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), this.options.debounceMs);

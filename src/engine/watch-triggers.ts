@@ -3,13 +3,15 @@
  * pipeline. Paths come only from applied definitions, relative to the
  * definitions file's folder. A refresh keeps the watchers whose paths and
  * debounce are unchanged, so applying one pipeline neither loses another's
- * burst in progress nor walks its folders again.
+ * burst in progress nor walks its folders again. A trigger takes no changes
+ * while its own run is under way, nor just after (see watch-own-runs.ts).
  */
 import { resolve } from "node:path";
 import type { PipelineDef } from "../spec/schema.js";
 import type { PipelineRow } from "../store/port.js";
 import type { TriggeredStart } from "./event-triggers.js";
 import { PathWatch } from "./path-watch.js";
+import { OwnRuns } from "./watch-own-runs.js";
 
 /** The quiet time that ends a burst when the trigger gives no `debounce`. */
 export const DEFAULT_WATCH_DEBOUNCE_MS = 500;
@@ -19,13 +21,16 @@ const MAX_PATHS_SHOWN = 100;
 
 export interface WatchTriggerDeps {
   baseDirOf(namespace: string): Promise<string>;
-  fire(start: TriggeredStart): void;
+  /** Resolves true when a run was made and admitted (started or queued), false when none will run. */
+  fire(start: TriggeredStart): Promise<boolean>;
+  info(message: string, details: object): void;
   warn(message: string, details: object): void;
 }
 
 interface Armed {
   signature: string;
   watch: PathWatch;
+  debounceMs: number;
 }
 
 interface Wanted {
@@ -39,6 +44,7 @@ interface Wanted {
 export class WatchTriggers {
   /** By `namespace/name/index`. */
   private readonly armed = new Map<string, Armed>();
+  private readonly own = new OwnRuns();
 
   constructor(private readonly deps: WatchTriggerDeps) {}
 
@@ -54,11 +60,20 @@ export class WatchTriggers {
     const opened: Promise<void>[] = [];
     for (const [key, want] of wanted) {
       if (this.armed.has(key)) continue;
-      const watch = this.open(want);
-      this.armed.set(key, { signature: want.signature, watch });
+      const watch = this.open(key, want);
+      this.armed.set(key, { signature: want.signature, watch, debounceMs: want.debounceMs });
       opened.push(watch.ready);
     }
+    this.own.keepOnly(new Set(wanted.keys()));
     await Promise.all([...closing, ...opened]);
+  }
+
+  /** A run ended that a watch trigger started (its trigger key is `<index>:watch`): its writes settle, then changes count again. */
+  ended(namespace: string, name: string, triggerKey: string): void {
+    const index = /^(\d+):watch$/.exec(triggerKey)?.[1];
+    if (index === undefined) return;
+    const key = `${namespace}/${name}/${index}`;
+    this.own.ended(key, this.armed.get(key)?.debounceMs ?? DEFAULT_WATCH_DEBOUNCE_MS);
   }
 
   async close(): Promise<void> {
@@ -83,21 +98,26 @@ export class WatchTriggers {
     return wanted;
   }
 
-  private open(want: Wanted): PathWatch {
+  private open(key: string, want: Wanted): PathWatch {
     const pipeline = `${want.namespace}/${want.name}`;
+    const trigger = `${want.index}:watch`;
     return new PathWatch({
       targets: want.targets,
       debounceMs: want.debounceMs,
-      warn: (message, details) => this.deps.warn(message, { pipeline, trigger: `${want.index}:watch`, ...details }),
-      onBurst: (paths) =>
-        this.deps.fire({
-          namespace: want.namespace,
-          name: want.name,
-          index: want.index,
-          kind: "watch",
-          actor: "watch",
-          details: { paths: paths.slice(0, MAX_PATHS_SHOWN), changed: paths.length },
-        }),
+      warn: (message, details) => this.deps.warn(message, { pipeline, trigger, ...details }),
+      muted: (path) => {
+        const { muted, first } = this.own.muted(key);
+        if (first) this.deps.info("a change while this trigger's own run is under way (or just ended) starts no run: it is taken as that run's", { pipeline, trigger, path });
+        return muted;
+      },
+      onBurst: (paths) => {
+        // Muted from here on: the run this makes would otherwise fire the trigger again with its own writes.
+        const generation = this.own.fired(key);
+        const start = { namespace: want.namespace, name: want.name, index: want.index, kind: "watch" as const, actor: "watch", details: { paths: paths.slice(0, MAX_PATHS_SHOWN), changed: paths.length } };
+        void this.deps.fire(start).then((made) => {
+          if (!made) this.own.notMade(key, generation);
+        });
+      },
     });
   }
 }

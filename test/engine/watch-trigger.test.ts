@@ -2,7 +2,8 @@
  * `watch` triggers through the real engine: real files, real inotify (via
  * chokidar), real runs. Bursts of changes are debounced into one run; paths
  * that appear later are picked up; paused pipelines and paths no longer
- * watched start nothing.
+ * watched start nothing; a pipeline writing into its own watched folder
+ * does not fire itself.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -90,4 +91,24 @@ test("apply re-arms: a changed path fires, the old one no longer does; a trigger
   writeFileSync(join(defs, "new", "b"), "x");
   const [run] = await finishedRuns(store, "t", "inbox", 1);
   assert.deepEqual(run!.trigger.paths, [join(defs, "new", "b")]);
+});
+
+test("a pipeline whose task writes into its watched folder runs once per outside change, not in a loop", async (t) => {
+  // Each run writes two new files there: one as it starts, one as its last act (seen after the run has ended).
+  const yaml = `pipelines:\n  inbox:\n    triggers:\n      - watch: ./inbox\n        debounce: ${DEBOUNCE_MS}ms\n    tasks:\n      t: { run: 'echo started > "begin-$SPIRE_RUN_ID"; sleep 0.3; echo done > "end-$SPIRE_RUN_ID"', cwd: ./inbox }\n`;
+  const { store, defs } = await triggerEngine(t, yaml, { folders: ["inbox"] });
+  const inbox = join(defs, "inbox");
+  writeFileSync(join(inbox, "outside-1"), "x");
+  const [first] = await finishedRuns(store, "t", "inbox", 1);
+  assert.deepEqual(first!.trigger.paths, [join(inbox, "outside-1")]);
+  // The run has ended: with the loop, its own two files would start the next run within one debounce.
+  // No event marks "no run was made", so wait several debounces past the settling time after the run.
+  await quietFor(NOTHING_MORE_MS);
+  assert.equal((await runsOf(store, "t", "inbox")).length, 1, "the run's own writes start no run");
+
+  writeFileSync(join(inbox, "outside-2"), "x");
+  const runs = await finishedRuns(store, "t", "inbox", 2);
+  assert.deepEqual(runs[1]!.trigger.paths, [join(inbox, "outside-2")], "a later outside change fires, and only it is named");
+  await quietFor(NOTHING_MORE_MS);
+  assert.equal((await runsOf(store, "t", "inbox")).length, 2, "and its run's writes start nothing either");
 });
