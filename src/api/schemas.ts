@@ -88,6 +88,7 @@ export const pipelineSummary = z
     name: z.string(),
     description: z.string().nullable(),
     paused: z.boolean(),
+    paused_reason: z.string().nullable().meta({ description: "Why the engine itself paused it (a spire watch whose lease lapsed); null otherwise." }),
     triggers: z.array(z.record(z.string(), z.unknown())),
     next_fire_at: nullableTime,
     last_run: z.object({ id: z.string(), state: runState, finished_at: nullableTime }).nullable(),
@@ -98,6 +99,18 @@ export const pipelineSummary = z
 export const pipelineDetail = pipelineSummary
   .extend({ definition: z.record(z.string(), z.unknown()).meta({ description: "The normalised pipeline definition (see schema/spire.schema.json)." }) })
   .meta({ id: "Pipeline" });
+
+export const watchLease = z
+  .object({
+    namespace: z.string(),
+    name: z.string(),
+    paused: z.boolean().meta({ description: "Paused by someone: it holds no lease, and the renewal changed nothing." }),
+    expires_at: nullableTime.meta({ description: "When it lapses without another renewal; null while paused." }),
+    lease_ms: z.number().int(),
+    renew_every_ms: z.number().int().meta({ description: "How often the watcher renews." }),
+    resumed: z.boolean().meta({ description: "This renewal resumed it: the engine had paused it when an earlier term lapsed." }),
+  })
+  .meta({ id: "WatchLease" });
 
 export const changeSet = z
   .object({

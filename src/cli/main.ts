@@ -81,6 +81,8 @@ history.
         `
 Ctrl-C stops it: the pipeline is paused (spire ls shows it), its runs stay
 (spire runs NAME), and the next spire watch of the same command resumes it.
+Killed outright (kill -9), it stops renewing its lease, and the engine does
+the same once the lease lapses (spire engine --watch-lease, default 30s).
 `,
     )
     .action(async (words, options, command) => process.exit(await (await import("./commands/watch.js")).watchCommand(words, { ...options, ...globals(command) })));
@@ -93,6 +95,7 @@ Ctrl-C stops it: the pipeline is paused (spire ls shows it), its runs stay
     .option("--listen <host:port>", "address of the API (loopback unless --allow-remote)", "127.0.0.1:7431")
     .option("--allow-remote", "allow a --listen address other machines can reach")
     .option("--grace <duration>", "on SIGTERM, how long running tasks get to finish", "30s")
+    .option("--watch-lease <duration>", "how long a spire watch's pipeline goes on firing after its watcher stopped renewing its lease (killed)", "30s")
     .option("--parallelism <n>", "tasks at once (default: the number of CPUs)")
     .option("--cpus <n>", "cpus tasks' resources: may reserve at once (default: this machine's cores)")
     .option("--memory <size>", "memory tasks' resources: may reserve at once (default: this machine's memory)")

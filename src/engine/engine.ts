@@ -36,6 +36,7 @@ import { newRunId } from "./ids.js";
 import { toMissedObject, type MissedObject } from "./missed-object.js";
 import { listRunArtifacts, openRunArtifact } from "./artifact-listing.js";
 import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./retention.js";
+import { DEFAULT_WATCH_LEASE_MS, WatchLeases } from "./watch-leases.js";
 import { systemZone } from "../time/index.js";
 import {
   ServiceError,
@@ -52,6 +53,7 @@ import {
   type PipelineSummary,
   type RunListQuery,
   type RunSummary,
+  type WatchLease,
 } from "./service.js";
 
 export interface EngineLogger {
@@ -79,6 +81,8 @@ export interface EngineOptions {
   retention?: RetentionLimits;
   /** The most artifacts one run may keep (default 1 GiB). */
   artifactLimitBytes?: number;
+  /** How long a `spire watch` pipeline fires without its watcher renewing its lease (default DEFAULT_WATCH_LEASE_MS). */
+  watchLeaseMs?: number;
 }
 
 interface Waiting {
@@ -94,6 +98,8 @@ interface PipelineQueue {
 
 const CAPACITIES_FRESH_MS = 1_000;
 const quietLogger: EngineLogger = { info() {}, warn() {}, error() {} };
+/** Who pauses a `spire watch` pipeline whose lease lapsed, in the audit. */
+const LEASE_ACTOR: Actor = { name: "engine (spire watch lease)", scope: "admin" };
 
 export class Engine implements EngineService {
   private readonly bus = new EventBus();
@@ -116,6 +122,7 @@ export class Engine implements EngineService {
   private readonly madeOnce = new WeakMap<ScheduledStart["row"], Map<string, Awaited<ReturnType<typeof prepareRun>>>>();
   private readonly eventTriggers: EventTriggers;
   private readonly retention: Retention;
+  private readonly leases: WatchLeases;
 
   constructor(private readonly options: EngineOptions) {
     // One lock table for whole runs and tasks; a task giving locks back may let a waiting run start.
@@ -150,6 +157,13 @@ export class Engine implements EngineService {
       now: this.now,
       removed: (ids) => ids.forEach((id) => this.runObjects.forget(id)),
     });
+    this.leases = new WatchLeases({
+      store: options.store,
+      leaseMs: options.watchLeaseMs ?? DEFAULT_WATCH_LEASE_MS,
+      lapse: (namespace, name, reason) => this.watchLapsed(namespace, name, reason),
+      resume: (namespace, name) => this.changePaused(LEASE_ACTOR, namespace, name, false, { reason: "its spire watch renewed its lease again" }).then(() => {}),
+      warn: (message, details) => this.logger.warn(details, message),
+    });
   }
 
   /** Starts firing time triggers, and watch and after triggers (after recover()). */
@@ -157,6 +171,7 @@ export class Engine implements EngineService {
     await this.scheduler.refresh();
     this.scheduler.start();
     await this.eventTriggers.start();
+    await this.leases.start();
     this.retention.start(
       SWEEP_EVERY_MS,
       (report) => {
@@ -327,7 +342,7 @@ export class Engine implements EngineService {
     const change = await applyDefinitions(this.options.store, actor, request, this.now());
     if (!change.dry_run) {
       this.capacities.clear();
-      await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh()]);
+      await this.refreshTriggers();
     }
     return change;
   }
@@ -346,17 +361,39 @@ export class Engine implements EngineService {
   async deletePipeline(actor: Actor, namespace: string, name: string): Promise<void> {
     await this.pipelineRow(namespace, name);
     await this.options.store.deletePipeline(namespace, name);
-    await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh()]);
+    await this.refreshTriggers();
     await this.audit(actor, "pipeline.delete", `${namespace}/${name}`);
   }
 
   async setPaused(actor: Actor, namespace: string, name: string, paused: boolean): Promise<PipelineSummary> {
+    // A person's pause or resume stands: a late renewal of a lapsed `spire watch` lease must not undo it.
+    this.leases.forget(namespace, name);
+    return this.changePaused(actor, namespace, name, paused);
+  }
+
+  private async changePaused(actor: Actor, namespace: string, name: string, paused: boolean, details: Record<string, unknown> = {}): Promise<PipelineSummary> {
     if (!(await this.options.store.setPipelinePaused(namespace, name, paused))) throw notFoundPipeline(namespace, name);
     if (!paused) await this.scheduler.resumed(await this.pipelineRow(namespace, name), this.now());
-    await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh()]);
-    await this.audit(actor, paused ? "pipeline.pause" : "pipeline.resume", `${namespace}/${name}`);
+    await this.refreshTriggers();
+    await this.audit(actor, paused ? "pipeline.pause" : "pipeline.resume", `${namespace}/${name}`, details);
     const row = await this.pipelineRow(namespace, name);
     return this.summarise(namespace, name, row.definition as PipelineDef, row.paused, row.updated_at);
+  }
+
+  /** After definitions or paused states change: what fires, and which `spire watch` pipelines hold leases. */
+  private async refreshTriggers(): Promise<void> {
+    await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh(), this.leases.refresh()]);
+  }
+
+  renewWatchLease(namespace: string, name: string): Promise<WatchLease> {
+    return this.leases.renew(namespace, name);
+  }
+
+  /** A `spire watch` stopped renewing its lease (killed, say): what its Ctrl-C would have done — pause, cancel what is under way. */
+  private async watchLapsed(namespace: string, name: string, reason: string): Promise<void> {
+    await this.changePaused(LEASE_ACTOR, namespace, name, true, { reason });
+    const canceled = await this.cancelUnderWay(namespace, name, `canceled: ${reason}`);
+    this.logger.warn({ pipeline: `${namespace}/${name}`, reason, canceled }, "paused a spire watch pipeline: its lease lapsed");
   }
 
   private async pipelineRow(namespace: string, name: string) {
@@ -372,6 +409,7 @@ export class Engine implements EngineService {
       name,
       description: definition.description ?? null,
       paused,
+      paused_reason: paused ? (this.leases.pausedWhy(namespace, name) ?? null) : null,
       triggers: definition.triggers,
       next_fire_at: iso(paused ? null : this.scheduler.nextFireAt(namespace, name)),
       last_run: last ? { id: last.id, state: last.state, finished_at: iso(last.finished_at) } : null,
@@ -647,6 +685,17 @@ export class Engine implements EngineService {
     this.eventTriggers.ended(run);
   }
 
+  /** Cancels a pipeline's running and waiting runs; returns their ids. */
+  private async cancelUnderWay(namespace: string, name: string, reason: string): Promise<string[]> {
+    const queue = this.queues.get(this.keyOf(namespace, name));
+    if (!queue) return [];
+    const running = [...queue.running.entries()];
+    for (const [, controller] of running) controller.cancel(reason);
+    const waiting = queue.waiting.splice(0);
+    for (const { prepared } of waiting) await this.finishUnstarted(prepared.run, "canceled", reason);
+    return [...running.map(([id]) => id), ...waiting.map(({ prepared }) => prepared.run.id)];
+  }
+
   async cancelRun(actor: Actor, id: string): Promise<RunObject> {
     const stored = await this.storedRun(id);
     const reason = `canceled by ${actor.name}`;
@@ -805,6 +854,7 @@ export class Engine implements EngineService {
     await this.scheduler.stop();
     await this.retention.stop();
     await this.eventTriggers.stop();
+    await this.leases.stop();
     for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);
     const all = Promise.all([...this.controllers.values()].map((controller) => controller.done));
     let timer: NodeJS.Timeout | undefined;

@@ -72,6 +72,8 @@ export interface PipelineSummary {
   name: string;
   description: string | null;
   paused: boolean;
+  /** Why the engine itself paused it (a `spire watch` whose lease lapsed); null otherwise. */
+  paused_reason: string | null;
   triggers: PipelineDef["triggers"];
   /** ISO time of the next scheduled run, when a trigger has one. */
   next_fire_at: string | null;
@@ -81,6 +83,21 @@ export interface PipelineSummary {
 
 export interface PipelineDetail extends PipelineSummary {
   definition: PipelineDef;
+}
+
+/** A `spire watch` pipeline's lease, as its watcher renews it (see watch-leases.ts). */
+export interface WatchLease {
+  namespace: string;
+  name: string;
+  /** Paused by someone: it holds no lease, and the renewal changed nothing. */
+  paused: boolean;
+  /** When it lapses without another renewal; null while paused. */
+  expires_at: string | null;
+  lease_ms: number;
+  /** How often the watcher renews. */
+  renew_every_ms: number;
+  /** This renewal resumed it: the engine had paused it when an earlier term lapsed. */
+  resumed: boolean;
 }
 
 export interface RunSummary {
@@ -161,6 +178,8 @@ export interface EngineService {
   getPipeline(namespace: string, name: string): Promise<PipelineDetail>;
   deletePipeline(actor: Actor, namespace: string, name: string): Promise<void>;
   setPaused(actor: Actor, namespace: string, name: string, paused: boolean): Promise<PipelineSummary>;
+  /** Takes or renews the lease that keeps a `spire watch` pipeline firing; not_found, or conflict for any other pipeline. */
+  renewWatchLease(namespace: string, name: string): Promise<WatchLease>;
   /** Slots of the pipeline's time triggers that did not run, newest first. */
   listMissed(namespace: string, name: string, query: { limit: number; before?: number }): Promise<{ missed: MissedObject[]; next_cursor: number | null }>;
 

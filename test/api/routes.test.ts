@@ -220,3 +220,16 @@ test("health is open and says ok; 503 while draining", async (t) => {
   const refused = await api.call("POST", "/pipelines/test/hello/runs", { as: "run", body: {} });
   assert.ok([404, 503].includes(refused.status));
 });
+
+test("a watch lease: an unknown pipeline is a 404, one not made by spire watch a 409, each with the error object", async (t) => {
+  const api = await startApi(t);
+  await api.apply(PIPELINES);
+  const missing = await api.call("POST", "/pipelines/test/nope/lease", { as: "run" });
+  assert.equal(missing.status, 404);
+  assert.match((await errorOf(missing)).message, /no pipeline test\/nope/);
+  const plain = await api.call("POST", "/pipelines/test/hello/lease", { as: "run" });
+  assert.equal(plain.status, 409);
+  assert.match((await errorOf(plain)).message, /not made by spire watch/);
+  const summary = (await (await api.call("GET", "/pipelines/test/hello")).json()) as { paused: boolean; paused_reason: string | null };
+  assert.deepEqual([summary.paused, summary.paused_reason], [false, null], "and it is left as it was");
+});

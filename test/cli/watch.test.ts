@@ -3,7 +3,8 @@
  * run is a recorded run of an ad hoc pipeline; Ctrl-C stops the firing and
  * keeps the history. Not on a terminal each run's output is printed once
  * after its header; on a terminal (a real pty, made by util-linux `script`)
- * it is full-screen in the alternate buffer, given back on exit.
+ * it is full-screen in the alternate buffer, given back on exit. Killed
+ * outright, the watch stops renewing its lease and the engine pauses it.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,7 +14,7 @@ import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
 import { SPIRE_BIN, finished, spire, startSpire } from "../helpers/cli.js";
-import { startEngine, stopEngine } from "../helpers/engine.js";
+import { apiGet, startEngine, stopEngine } from "../helpers/engine.js";
 
 checkNoLeftoverProcesses();
 
@@ -76,6 +77,35 @@ test("watching the same command again resumes its pipeline and history; --precis
   assert.equal(second.triggers[0].after_finish, undefined, "--precise: start to start");
   assert.equal(new Set((await runsOf(data)).map((run) => run.pipeline)).size, 1);
   await stopEngine(engine);
+});
+
+test("killed with SIGKILL, the watch stops renewing its lease: the engine pauses its pipeline, cancels its run and says why", async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "data");
+  const engine = await startEngine(t, data, ["--watch-lease", "1s"]);
+  const pipelines = async () => (await apiGet<{ pipelines: { paused: boolean; paused_reason: string | null; next_fire_at: string | null }[] }>(engine, "/pipelines")).pipelines;
+  const runs = async () => (await apiGet<{ runs: { state: string; reason: string | null }[] }>(engine, "/runs?limit=100")).runs;
+  // A command that outlives the watcher: its run is under way when the watcher dies.
+  const child = startSpire(["watch", "-n", "0.2", "--", "sleep", "30"], { data, cwd: dir });
+  const result = finished(child);
+  await until(async () => (await runs()).some((run) => run.state === "running"), "the watch's first run running", 15_000);
+  // Alive, the watcher renews: several terms pass without a pause. Nothing marks "not paused", so it is looked at after them.
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  assert.equal((await pipelines())[0]?.paused, false, "renewed while the watch runs");
+
+  child.kill("SIGKILL");
+  assert.equal((await result).signal, "SIGKILL");
+  await until(async () => (await pipelines())[0]?.paused === true, "the engine pausing the pipeline", 10_000);
+  const [pipeline] = await pipelines();
+  assert.equal(pipeline!.paused_reason, "its spire watch is gone: no lease renewal for 1s");
+  assert.equal(pipeline!.next_fire_at, null, "it fires no more");
+  await until(async () => (await runs()).every((run) => run.state !== "running" && run.state !== "queued"), "its run ended");
+  assert.ok((await runs()).some((run) => run.state === "canceled" && /^canceled: its spire watch is gone/.test(run.reason ?? "")), "the run under way canceled, as Ctrl-C would");
+  assert.match((await spire(["ls"], { data })).stdout, /\(paused: its spire watch is gone: no lease renewal for 1s\)/);
+  const audit = JSON.parse((await spire(["audit", "--json"], { data })).stdout) as { actor: string; action: string; details: { reason?: string } }[];
+  assert.ok(audit.some((entry) => entry.action === "pipeline.pause" && entry.actor.includes("lease") && /spire watch is gone/.test(entry.details.reason ?? "")), "the audit says who and why");
+  await stopEngine(engine);
+  assert.match((await engine.exit).stderr, /paused a spire watch pipeline: its lease lapsed/);
 });
 
 test("without an engine the watch runs here and still keeps each run", async (t) => {

@@ -7,7 +7,7 @@ import type { TestContext } from "node:test";
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { Engine, type EngineLogger } from "../../src/engine/engine.js";
+import { Engine, type EngineLogger, type EngineOptions } from "../../src/engine/engine.js";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import type { RunRow, Store } from "../../src/store/port.js";
@@ -24,8 +24,8 @@ export interface TriggerEngine {
   apply(yaml: string, namespace?: string): Promise<void>;
 }
 
-/** `folders` (under the definitions' folder) are made before anything is watched. */
-export async function triggerEngine(t: TestContext, yaml: string, options: { namespace?: string; folders?: string[] } = {}): Promise<TriggerEngine> {
+/** `folders` (under the definitions' folder) are made before anything is watched; `engine` sets more engine options. */
+export async function triggerEngine(t: TestContext, yaml: string, options: { namespace?: string; folders?: string[]; engine?: Partial<EngineOptions> } = {}): Promise<TriggerEngine> {
   const namespace = options.namespace ?? "t";
   const dir = tempDir(t, "spire-triggers-");
   const defs = join(dir, "defs");
@@ -36,7 +36,7 @@ export async function triggerEngine(t: TestContext, yaml: string, options: { nam
   const executor = new LocalExecutor();
   const warnings: TriggerEngine["warnings"] = [];
   const logger: EngineLogger = { info() {}, error() {}, warn: (details, message) => warnings.push({ message: message ?? "", details }) };
-  const engine = new Engine({ store, executor, dataDir: dir, parallelism: 4, defaultZone: "UTC", logger });
+  const engine = new Engine({ store, executor, dataDir: dir, parallelism: 4, defaultZone: "UTC", logger, ...options.engine });
   t.after(async () => {
     await engine.drain(0);
     await executor.shutdown();

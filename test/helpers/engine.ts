@@ -66,3 +66,11 @@ export async function waitForState(data: string, id: string, state: string): Pro
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** A GET under /api/v1 with the engine's local token: cheaper to poll than one CLI process per look. */
+export async function apiGet<T>(engine: RunningEngine, path: string): Promise<T> {
+  const token = readFileSync(join(engine.data, "token"), "utf8").trim();
+  const response = await fetch(`${engine.url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}

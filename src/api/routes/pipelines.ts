@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ApiError } from "../errors.js";
 import { flag, nameParam, wholeNumber } from "../params.js";
 import { route } from "../route.js";
-import { changeSet, pipelineDetail, pipelineSummary, runObject } from "../schemas.js";
+import { changeSet, pipelineDetail, pipelineSummary, runObject, watchLease } from "../schemas.js";
 
 export const pipelineParams = z.strictObject({ ns: nameParam("namespace"), name: nameParam("pipeline") });
 
@@ -132,6 +132,25 @@ function pauseRoute(paused: boolean) {
   });
 }
 
+/** `spire watch` renews this while it runs; no body, and nothing but the pipeline's name comes from the request. */
+const lease = route({
+  method: "POST",
+  path: "/pipelines/{ns}/{name}/lease",
+  scope: "run",
+  tag: "pipelines",
+  summary:
+    "Take or renew the lease of a pipeline made by spire watch: it fires only while its watcher renews this (every renew_every_ms); a term without a renewal pauses it and cancels its runs under way. Renewing one paused that way resumes it.",
+  params: pipelineParams,
+  responses: [
+    { status: 200, description: "The lease.", schema: watchLease },
+    { status: 404, description: "No such pipeline." },
+    { status: 409, description: "conflict: the pipeline was not made by spire watch, and holds no lease." },
+  ],
+  async handler({ params, deps }) {
+    return deps.service.renewWatchLease(params.ns, params.name);
+  },
+});
+
 const isoTime = z.string().meta({ format: "date-time" });
 
 const missedPage = z
@@ -173,4 +192,4 @@ const missed = route({
   },
 });
 
-export const pipelineRoutes = [apply, list, get, remove, startRun, pauseRoute(true), pauseRoute(false), missed];
+export const pipelineRoutes = [apply, list, get, remove, startRun, pauseRoute(true), pauseRoute(false), lease, missed];

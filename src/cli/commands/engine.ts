@@ -36,6 +36,7 @@ export interface EngineOptions extends RetentionFlags, ResourceFlags {
   data?: string;
   allowRemote?: boolean;
   grace: string;
+  watchLease: string;
   parallelism?: string;
   format?: DefinitionsFormat;
 }
@@ -61,6 +62,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const { host, port } = parseListen(options.listen, options.allowRemote === true);
   const graceMs = parseDurationMs(options.grace);
   if (graceMs === undefined) throw new CliError(`--grace ${JSON.stringify(options.grace)} is not a duration`, EXIT.usage, "For example: --grace 30s");
+  const watchLeaseMs = parseDurationMs(options.watchLease);
+  if (watchLeaseMs === undefined || watchLeaseMs < 1000) throw new CliError(`--watch-lease ${JSON.stringify(options.watchLease)} is not a duration of at least 1s`, EXIT.usage, "For example: --watch-lease 30s");
   const parallelism = options.parallelism === undefined ? availableParallelism() : Number(options.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number ≥ 1`, EXIT.usage);
   const { retention, artifactLimitBytes } = parseRetentionFlags(options);
@@ -73,7 +76,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const store = openSqliteStore(databaseFile(dir));
   await store.init();
   const executor = await connectSupervisor(dir, logger);
-  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes });
+  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
   const recovered = await engine.recover();

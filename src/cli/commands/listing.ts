@@ -16,7 +16,7 @@ export async function lsCommand(options: { ns?: string; json?: boolean; data?: s
     table(
       ["PIPELINE", "LAST RUN", "NEXT", "TRIGGERS", "DESCRIPTION"],
       pipelines.map((p) => [
-        `${p.namespace}/${p.name}${p.paused ? pc.yellow(" (paused)") : ""}`,
+        `${p.namespace}/${p.name}${p.paused ? pc.yellow(p.paused_reason ? ` (paused: ${p.paused_reason})` : " (paused)") : ""}`,
         p.last_run ? paint(p.last_run.state, `${ICONS[p.last_run.state]} ${p.last_run.state} ${p.last_run.id}`) + pc.dim(ago(p.last_run.finished_at, now)) : pc.dim("never"),
         p.next_fire_at ? `${p.next_fire_at}${pc.dim(` (in ${roughly(Date.parse(p.next_fire_at) - now)})`)}` : pc.dim("—"),
         p.triggers.map((trigger) => trigger.kind).join(", ") || pc.dim("manual"),

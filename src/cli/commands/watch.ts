@@ -4,7 +4,9 @@
  * `after_finish` unless --precise), so the engine fires it and every run is
  * kept; this command shows each run's output as it ends. Ctrl-C pauses the
  * pipeline (the history stays; the next watch of the same command resumes
- * it) and cancels a run still going, as watch(1) ends its command.
+ * it) and cancels a run still going, as watch(1) ends its command. While it
+ * runs it renews a lease on the pipeline, so that the engine does the same
+ * when this process is killed without a chance to (watch-lease.ts).
  *
  * With no engine the same happens in this process: a loop runs the command
  * and records each run in the data folder (the pipeline is stored without a
@@ -23,6 +25,7 @@ import type { Renderer } from "../render/run-renderer.js";
 import { createWatchScreen, type WatchedRun, type WatchScreen } from "../render/watch-screen.js";
 import { applyJob, engineIfUp, engineNamespace, localNamespace, pipelinePath, placeJob, type PlacedJob } from "./adhoc.js";
 import { runInProcess } from "./run.js";
+import { holdLease, type HeldLease } from "./watch-lease.js";
 
 export interface WatchOptions {
   interval: string;
@@ -113,7 +116,9 @@ async function watchOnEngine(client: EngineClient, job: PlacedJob, intervalMs: n
   await applyJob(client, job);
   const path = pipelinePath(job);
   if ((await client.call<PipelineDetail>("GET", path)).paused) await client.call("POST", `${path}/resume`);
+  let lease: HeldLease | undefined;
   try {
+    lease = await holdLease(client, job);
     const first = await client.call<RunObject>("POST", `${path}/runs`, { args: {} });
     const since = first.created_at;
     const shown = new Set<string>();
@@ -129,6 +134,7 @@ async function watchOnEngine(client: EngineClient, job: PlacedJob, intervalMs: n
     }
   } finally {
     // Whatever ended the watch (Ctrl-C, or the engine going away), the trigger must stop firing.
+    lease?.stop();
     await client.call("POST", `${path}/pause`).catch((error: Error) => process.stderr.write(`spire: could not pause ${job.namespace}/${job.name}: ${error.message}\nPause it with: spire pause ${job.namespace}/${job.name}\n`));
     await cancelUnfinished(client, job).catch(() => undefined);
   }
