@@ -40,6 +40,7 @@ import { DEFAULT_WATCH_LEASE_MS, WatchLeases } from "./watch-leases.js";
 import { systemZone } from "../time/index.js";
 import {
   ServiceError,
+  notFoundPipeline,
   type Actor,
   type ApplyRequest,
   type ChangeSet,
@@ -884,8 +885,4 @@ export class Engine implements EngineService {
     if (!queue) this.queues.set(key, (queue = { running: new Map(), waiting: [] }));
     return queue;
   }
-}
-
-function notFoundPipeline(namespace: string, name: string): ServiceError {
-  return new ServiceError("not_found", `no pipeline ${namespace}/${name}`, { hint: "see the pipelines with: spire ls" });
 }

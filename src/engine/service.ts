@@ -43,6 +43,11 @@ export class ServiceError extends Error {
   }
 }
 
+/** The error for a pipeline that is not there, with where to look. */
+export function notFoundPipeline(namespace: string, name: string): ServiceError {
+  return new ServiceError("not_found", `no pipeline ${namespace}/${name}`, { hint: "see the pipelines with: spire ls" });
+}
+
 export interface ApplyRequest {
   /** The definitions file's text: YAML (JSON is YAML too). */
   text: string;

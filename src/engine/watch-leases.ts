@@ -24,7 +24,7 @@
 import { performance } from "node:perf_hooks";
 import type { PipelineDef } from "../spec/schema.js";
 import type { Store } from "../store/port.js";
-import { ServiceError, type WatchLease } from "./service.js";
+import { notFoundPipeline, ServiceError, type WatchLease } from "./service.js";
 
 /** Long enough that a busy machine never misses three renewals in a row; short enough that a dead watcher stops firing soon. */
 export const DEFAULT_WATCH_LEASE_MS = 30_000;
@@ -98,7 +98,7 @@ export class WatchLeases {
   async renew(namespace: string, name: string): Promise<WatchLease> {
     const key = keyOf(namespace, name);
     const row = await this.deps.store.getPipeline(namespace, name);
-    if (!row) throw new ServiceError("not_found", `no pipeline ${namespace}/${name}`, { hint: "see the pipelines with: spire ls" });
+    if (!row) throw notFoundPipeline(namespace, name);
     if (!isWatchPipeline(row.definition)) {
       throw new ServiceError("conflict", `${namespace}/${name} was not made by spire watch: only those hold a lease`, { hint: `to stop its triggers: spire pause ${namespace}/${name}` });
     }

@@ -56,6 +56,11 @@ export class Connection {
    */
   writeTransaction<T>(fn: () => T): T {
     this.flushWrites();
+    return this.commit(fn);
+  }
+
+  /** One IMMEDIATE transaction, and its commit counted for the checkpoints (see checkpoints.ts). */
+  private commit<T>(fn: () => T): T {
     const result = this.inTransaction.immediate(fn) as T;
     this.checkpoints?.committed();
     return result;
@@ -94,9 +99,7 @@ export class Connection {
     if (batch.length === 1) {
       const [write] = batch as [(typeof batch)[0]];
       try {
-        const value = this.inTransaction.immediate(write.fn);
-        this.checkpoints?.committed();
-        write.resolve(value);
+        write.resolve(this.commit(write.fn));
       } catch (error) {
         write.reject(error);
       } finally {
@@ -106,7 +109,7 @@ export class Connection {
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
-      this.inTransaction.immediate(() => {
+      this.commit(() => {
         for (const write of batch) {
           try {
             // Nested in the open transaction, better-sqlite3 makes this a savepoint.
@@ -123,7 +126,6 @@ export class Connection {
     } finally {
       this.flushing = false;
     }
-    this.checkpoints?.committed();
     batch.forEach((write, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) write.resolve(outcome.value);
