@@ -1,25 +1,10 @@
-/** What most commands need: the store in the data folder, a definitions file, a run id. */
+/** A definitions file, read as the CLI reads it: located errors, and the text an engine is sent. */
 import { resolve } from "node:path";
 import { loadDefinitions, formatDefinitionErrors } from "../spec/load.js";
 import type { DefinitionsFormat } from "../spec/compat/format.js";
 import { toSpireYaml } from "../spec/compat/to-yaml.js";
 import type { SpireFile } from "../spec/schema.js";
-import type { Store } from "../store/port.js";
-import { openSqliteStore } from "../store/sqlite/index.js";
 import { CliError, EXIT } from "./errors.js";
-import { dataDir, databaseFile, ensureDataDir } from "./data-dir.js";
-
-export async function openStore(dataOption?: string): Promise<{ store: Store; dir: string }> {
-  const dir = dataDir(dataOption);
-  ensureDataDir(dir);
-  const store = openSqliteStore(databaseFile(dir));
-  try {
-    await store.init();
-  } catch (error) {
-    throw new CliError(`cannot open the database in ${dir}: ${(error as Error).message}`, EXIT.runFailed);
-  }
-  return { store, dir };
-}
 
 /**
  * A definitions file in any of the formats (`format`: as given, else
@@ -54,20 +39,4 @@ export async function textForEngine(file: string, text: string, format?: Definit
   const loaded = await loadDefinitions(resolve(file), format === undefined ? {} : { format });
   if (loaded.ok) return loaded.format === "spire" ? text : toSpireYaml(loaded.spire, { format: loaded.format, file });
   return format === undefined ? text : (await loadFileOrFail(file, format)).text;
-}
-
-/** A full id, a unique prefix of one, or `last` (the newest run). */
-export async function resolveRunId(store: Store, given: string): Promise<string> {
-  if (given === "last" || given === "latest") {
-    const [newest] = await store.listRuns({ limit: 1 });
-    if (!newest) throw new CliError("there are no runs yet", EXIT.usage, "Start one with: spire run -f spire.yaml");
-    return newest.id;
-  }
-  if (!/^[0-9a-z]{1,32}$/.test(given)) throw new CliError(`"${given}" is not a run id`, EXIT.usage, "Run ids look like 01jbx4k2m9qz3v7c; see: spire runs");
-  const found = await store.findRunIds(given, 2);
-  if (found.length === 0) throw new CliError(`no run with id ${given}`, EXIT.usage, "See the run history with: spire runs");
-  if (found.length > 1 && !found.includes(given)) {
-    throw new CliError(`the id prefix ${given} is ambiguous (${found.join(", ")}, …)`, EXIT.usage, "Give more characters of the id.");
-  }
-  return found.includes(given) ? given : found[0]!;
 }

@@ -4,7 +4,8 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
-import { CliError, EXIT } from "./errors.js";
+import { cliErrorOf, EXIT } from "./errors.js";
+import { showTimesInUtc } from "./render/format.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 
@@ -14,8 +15,28 @@ export function buildProgram(): Command {
     .version(VERSION, "-V, --version")
     .option("--data <dir>", "data folder (default: $SPIRE_DATA, or $XDG_DATA_HOME/spire, or ~/.local/share/spire)")
     .option("--engine <url>", "the engine to talk to (default: $SPIRE_ENGINE, or the local engine's address file)")
+    .option("--utc", "show times in UTC (default: this machine's zone, with its offset); --json always gives ISO 8601")
     .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      `
+Without --engine or SPIRE_ENGINE, commands talk to the engine of the data
+folder when it runs (spire engine), and otherwise work on the data folder
+themselves: spire run runs the pipeline in this process and records it there.
+
+Exit codes:
+  0    done; a run succeeded
+  1    a run failed or was canceled; or something went wrong on Spire's side
+  2    bad usage, invalid definitions, or a request the engine refused
+       (no such pipeline or run, bad arguments, queue full)
+  3    the engine cannot be reached, or it refused the token
+  130  interrupted (Ctrl-C): the run was canceled and its processes are gone
+`,
+    )
     .exitOverride();
+  program.hook("preAction", (_program, action) => {
+    if ((action.optsWithGlobals() as { utc?: boolean }).utc) showTimesInUtc(true);
+  });
 
   program
     .command("validate")
@@ -152,9 +173,10 @@ result beside the original: relative paths are read from its folder.
     .command("cancel")
     .description("cancel a run (its tasks get SIGTERM, then SIGKILL after their grace)")
     .argument("<run>", "run id, a unique prefix, or `last`")
+    .argument("[pipeline]", "with last: the newest run of this pipeline")
     .option("--json", "print the run object")
-    .addHelpText("after", examples(["spire cancel last", "spire cancel 01jbx4k2"]))
-    .action(async (run, options, command) => (await import("./commands/control.js")).cancelCommand(run, { ...options, ...globals(command) }));
+    .addHelpText("after", examples(["spire cancel last", "spire cancel last backup", "spire cancel 01jbx4k2"]))
+    .action(async (run, pipeline, options, command) => (await import("./commands/control.js")).cancelCommand(run, pipeline, { ...options, ...globals(command) }));
 
   program
     .command("retry")
@@ -262,21 +284,30 @@ directly, with the limits its last engine was started with.
     .command("show")
     .description("a run as a tree: states, times, attempts, exit codes, warnings, errors, metrics, outputs")
     .argument("<run>", "run id, a unique prefix of one, or `last`")
-    .option("--json", "print the run object (SPEC §5)")
-    .addHelpText("after", examples(["spire show last", "spire show 01jbx4k2 --json"]))
-    .action(async (run, options, command) => (await import("./commands/show.js")).showCommand(run, { ...options, ...globals(command) }));
+    .argument("[pipeline]", "with last: the newest run of this pipeline")
+    .option("--json", "print the run object (the API's GET /api/v1/runs/{id})")
+    .addHelpText("after", examples(["spire show last", "spire show last backup", "spire show 01jbx4k2 --json"]))
+    .action(async (run, pipeline, options, command) => (await import("./commands/show.js")).showCommand(run, pipeline, { ...options, ...globals(command) }));
 
   program
     .command("logs")
     .description("the logs of a run, or of one of its tasks")
     .argument("<run>", "run id, a unique prefix of one, or `last`")
-    .argument("[task]", "task path, e.g. dump or checks/size or shards[2]")
+    .argument("[words...]", "TASK; after last: [PIPELINE] [TASK]")
     .option("-f, --follow", "keep printing new lines until the run ends")
     .addOption(new Option("--stream <stream>", "only this stream").choices(["stdout", "stderr"]))
     .option("--attempt <n>", "this attempt (default: the last)")
-    .option("-t, --timestamps", "show each line's timestamp")
-    .addHelpText("after", examples(["spire logs last", "spire logs last dump --stream stderr -t", "spire logs -f 01jbx4k2"]))
-    .action(async (run, task, options, command) => (await import("./commands/logs.js")).logsCommand(run, task, { ...options, ...globals(command) }));
+    .option("-t, --timestamps", "show each line's time (to the millisecond)")
+    .addHelpText(
+      "after",
+      examples(["spire logs last", "spire logs last backup", "spire logs last backup dump --stream stderr -t", "spire logs -f 01jbx4k2 checks/size"]) +
+        `
+After last, one word is a task of the newest run when it has such a task,
+else a pipeline, NAME or NS/NAME (its newest run). A task is its path:
+dump, checks/size (in a group) or shards[2] (in an array).
+`,
+    )
+    .action(async (run, words, options, command) => (await import("./commands/logs.js")).logsCommand(run, words, { ...options, ...globals(command) }));
 
   return program;
 }
@@ -326,9 +357,10 @@ function report(error: unknown): number {
     // Commander has printed its message already; help and version are not errors.
     return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  if (error instanceof CliError) {
-    process.stderr.write(`spire: ${error.message}\n${error.hint ? `${error.hint}\n` : ""}`);
-    return error.exitCode;
+  const known = cliErrorOf(error);
+  if (known) {
+    process.stderr.write(`spire: ${known.message}\n${known.hint ? `${known.hint}\n` : ""}`);
+    return known.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`spire: internal error: ${message}\n`);

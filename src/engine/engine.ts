@@ -18,6 +18,7 @@ import { RunObjectCache } from "./run-cache.js";
 import { EventTriggers, outsideWindow, type TriggeredStart } from "./event-triggers.js";
 import { createFollowerRun } from "./after-triggers.js";
 import { LogTailer } from "./log-tail.js";
+import { ForeignRuns } from "./foreign-runs.js";
 import { LockTable } from "./locks.js";
 import { endedRow, latestAttempts } from "./task-row.js";
 import { attemptId } from "./attempt.js";
@@ -49,6 +50,7 @@ import {
   type LiveProgress,
   type LogFollowing,
   type LogQuery,
+  type NamespaceInfo,
   type Subscription,
   type PipelineDetail,
   type PipelineSummary,
@@ -84,6 +86,12 @@ export interface EngineOptions {
   artifactLimitBytes?: number;
   /** How long a `spire watch` pipeline fires without its watcher renewing its lease (default DEFAULT_WATCH_LEASE_MS). */
   watchLeaseMs?: number;
+  /**
+   * False for an engine inside a CLI command (no engine running): it runs
+   * what it is asked to and never touches schedules, so the engine that
+   * starts later counts slots from its own first sight of each trigger.
+   */
+  schedules?: boolean;
 }
 
 interface Waiting {
@@ -124,6 +132,8 @@ export class Engine implements EngineService {
   private readonly eventTriggers: EventTriggers;
   private readonly retention: Retention;
   private readonly leases: WatchLeases;
+  /** Runs of another process on this store that someone here follows. */
+  private readonly foreignRuns: ForeignRuns;
 
   constructor(private readonly options: EngineOptions) {
     // One lock table for whole runs and tasks; a task giving locks back may let a waiting run start.
@@ -135,7 +145,14 @@ export class Engine implements EngineService {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? quietLogger;
     this.startedAt = this.now();
-    this.logTailer = new LogTailer(options.store, (runId) => this.controllers.has(runId));
+    this.foreignRuns = new ForeignRuns({
+      store: options.store,
+      deliver: (runId, events) => {
+        this.runObjects.forget(runId);
+        for (const event of events) this.bus.publishToRun(runId, { kind: "event", event });
+      },
+    });
+    this.logTailer = new LogTailer(options.store, (runId) => this.controllers.has(runId) || this.foreignRuns.isActive(runId));
     this.scheduler = new Scheduler({
       store: options.store,
       now: this.now,
@@ -232,9 +249,15 @@ export class Engine implements EngineService {
   }
 
   /** Slots that did not run, newest first (GET /pipelines/{ns}/{name}/missed). */
-  async listMissed(namespace: string, name: string, query: { limit: number; before?: number }): Promise<{ missed: MissedObject[]; next_cursor: number | null }> {
+  async listMissed(namespace: string, name: string, query: { limit: number; before?: number; run?: string }): Promise<{ missed: MissedObject[]; next_cursor: number | null }> {
     await this.pipelineRow(namespace, name);
-    const rows = await this.options.store.listMissed({ namespace, pipeline: name, limit: query.limit + 1, ...(query.before !== undefined ? { before: query.before } : {}) });
+    const rows = await this.options.store.listMissed({
+      namespace,
+      pipeline: name,
+      limit: query.limit + 1,
+      ...(query.before !== undefined ? { before: query.before } : {}),
+      ...(query.run !== undefined ? { run_id: query.run } : {}),
+    });
     const page = rows.slice(0, query.limit);
     return { missed: page.map(toMissedObject), next_cursor: rows.length > query.limit ? page[page.length - 1]!.seq : null };
   }
@@ -374,7 +397,7 @@ export class Engine implements EngineService {
 
   private async changePaused(actor: Actor, namespace: string, name: string, paused: boolean, details: Record<string, unknown> = {}): Promise<PipelineSummary> {
     if (!(await this.options.store.setPipelinePaused(namespace, name, paused))) throw notFoundPipeline(namespace, name);
-    if (!paused) await this.scheduler.resumed(await this.pipelineRow(namespace, name), this.now());
+    if (!paused && this.options.schedules !== false) await this.scheduler.resumed(await this.pipelineRow(namespace, name), this.now());
     await this.refreshTriggers();
     await this.audit(actor, paused ? "pipeline.pause" : "pipeline.resume", `${namespace}/${name}`, details);
     const row = await this.pipelineRow(namespace, name);
@@ -383,7 +406,7 @@ export class Engine implements EngineService {
 
   /** After definitions or paused states change: what fires, and which `spire watch` pipelines hold leases. */
   private async refreshTriggers(): Promise<void> {
-    await Promise.all([this.scheduler.refresh(), this.eventTriggers.refresh(), this.leases.refresh()]);
+    await Promise.all([this.options.schedules === false ? undefined : this.scheduler.refresh(), this.eventTriggers.refresh(), this.leases.refresh()]);
   }
 
   renewWatchLease(namespace: string, name: string): Promise<WatchLease> {
@@ -714,6 +737,7 @@ export class Engine implements EngineService {
   }
 
   async listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {
+    if (query.idPrefix !== undefined) return this.findRuns(query.idPrefix, query.limit);
     const rows = await this.options.store.listRuns({
       limit: query.limit + 1,
       ...(query.namespace !== undefined ? { namespace: query.namespace } : {}),
@@ -723,6 +747,13 @@ export class Engine implements EngineService {
     });
     const page = rows.slice(0, query.limit);
     return { runs: page.map(toRunSummary), next_cursor: rows.length > query.limit ? page[page.length - 1]!.id : null };
+  }
+
+  /** Runs whose id starts with `prefix`, in id order (one page: a prefix narrows to a few). */
+  private async findRuns(prefix: string, limit: number): Promise<{ runs: RunSummary[]; next_cursor: null }> {
+    const ids = await this.options.store.findRunIds(prefix, limit);
+    const found = await Promise.all(ids.map((id) => this.options.store.getRun(id)));
+    return { runs: found.flatMap((stored) => (stored ? [toRunSummary(stored.run)] : [])), next_cursor: null };
   }
 
   async getRun(id: string): Promise<RunObject> {
@@ -777,7 +808,13 @@ export class Engine implements EngineService {
   }
 
   subscribe(runId: string | null, listener: (event: LiveEvent) => void, options: { logs?: LogFollowing } = {}): Subscription {
-    const unsubscribe = this.bus.subscribe(runId, listener);
+    const unsubscribeBus = this.bus.subscribe(runId, listener);
+    // A run this engine does not hold is run elsewhere (or has ended): its events are read from the store.
+    const unwatch = runId !== null && !this.isLocal(runId) ? this.foreignRuns.watch(runId) : undefined;
+    const unsubscribe = () => {
+      unsubscribeBus();
+      unwatch?.();
+    };
     // Progress is not stored: a follower that comes late is told where each running task stands.
     if (runId !== null) for (const progress of this.progress.get(runId)?.values() ?? []) listener(progress);
     const logs = options.logs ?? "all";
@@ -798,8 +835,14 @@ export class Engine implements EngineService {
 
   // ── the rest ─────────────────────────────────────────────────────────────
 
-  listNamespaces() {
-    return this.options.store.listNamespaces();
+  async listNamespaces(): Promise<NamespaceInfo[]> {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return (await this.options.store.listNamespaces()).map((row) => ({
+      ...row,
+      origin: { ...row.origin, applied_at: iso(row.origin.applied_at) },
+      created_at: iso(row.created_at),
+      updated_at: iso(row.updated_at),
+    }));
   }
 
   async listAudit(query: { limit: number; before?: number }) {
@@ -865,6 +908,13 @@ export class Engine implements EngineService {
       for (const controller of this.controllers.values()) controller.cancel("the engine is shutting down");
       await all;
     }
+  }
+
+  /** The run is running here, or waits in one of this engine's queues. */
+  isLocal(runId: string): boolean {
+    if (this.controllers.has(runId)) return true;
+    for (const queue of this.queues.values()) if (queue.waiting.some((waiting) => waiting.prepared.run.id === runId)) return true;
+    return false;
   }
 
   get isDraining(): boolean {

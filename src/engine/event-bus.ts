@@ -41,6 +41,11 @@ export class EventBus {
     return this.everything.size > 0 || this.byRun.has(runId);
   }
 
+  /** To the run's own followers only (see ForeignRuns). */
+  publishToRun(runId: string, event: LiveEvent): void {
+    for (const listener of this.byRun.get(runId) ?? []) safely(listener, event);
+  }
+
   publish(runId: string, event: LiveEvent): void {
     for (const listener of this.byRun.get(runId) ?? []) safely(listener, event);
     for (const listener of this.everything) safely(listener, event);

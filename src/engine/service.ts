@@ -7,7 +7,7 @@ import type { FileHandle } from "node:fs/promises";
 import type { DefinitionError } from "../spec/errors.js";
 import type { PipelineDef } from "../spec/schema.js";
 import type { LogLine, LogStream } from "../exec/port.js";
-import type { EventRow, NamespaceRow, RunState } from "../store/port.js";
+import type { EventRow, NamespaceOrigin, RunState } from "../store/port.js";
 import type { RunObject } from "./run-object.js";
 import type { MissedObject } from "./missed-object.js";
 import type { ArtifactEntry } from "./artifact-listing.js";
@@ -122,6 +122,8 @@ export interface RunListQuery {
   namespace?: string;
   pipeline?: string;
   state?: RunState;
+  /** Only runs whose id starts with this (a person types the first few characters). */
+  idPrefix?: string;
   limit: number;
   /** From a previous page's `next_cursor`. */
   cursor?: string;
@@ -136,6 +138,15 @@ export interface LogQuery {
   /** From a previous page's `next_cursor`. */
   cursor?: string;
   limit: number;
+}
+
+/** A namespace as clients see it: times in ISO 8601. */
+export interface NamespaceInfo {
+  name: string;
+  origin: Omit<NamespaceOrigin, "applied_at"> & { applied_at: string };
+  metadata: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface TokenInfo {
@@ -186,7 +197,7 @@ export interface EngineService {
   /** Takes or renews the lease that keeps a `spire watch` pipeline firing; not_found, or conflict for any other pipeline. */
   renewWatchLease(namespace: string, name: string): Promise<WatchLease>;
   /** Slots of the pipeline's time triggers that did not run, newest first. */
-  listMissed(namespace: string, name: string, query: { limit: number; before?: number }): Promise<{ missed: MissedObject[]; next_cursor: number | null }>;
+  listMissed(namespace: string, name: string, query: { limit: number; before?: number; run?: string }): Promise<{ missed: MissedObject[]; next_cursor: number | null }>;
 
   /** 201 with the run; ServiceError queue_full (409) or invalid_args (422). */
   startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject>;
@@ -214,7 +225,7 @@ export interface EngineService {
   /** Applies retention now (`spire gc`): removes finished runs past their limits, or, dry, says which. */
   collectGarbage(actor: Actor, options: { dryRun: boolean }): Promise<SweepReport>;
 
-  listNamespaces(): Promise<NamespaceRow[]>;
+  listNamespaces(): Promise<NamespaceInfo[]>;
   listAudit(query: { limit: number; before?: number }): Promise<{ entries: { seq: number; ts: string; actor: string; action: string; target: string; details: Record<string, unknown> }[]; next_cursor: number | null }>;
 
   /** Prometheus text exposition format. */

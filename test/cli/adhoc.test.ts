@@ -183,7 +183,7 @@ test("bad input is a clear error with exit code 2 (3 when a schedule has no engi
   }
   const scheduled = await spire(["run", "--when", "@daily", "--", "date"], { data, cwd: dir });
   assert.equal(scheduled.code, 3);
-  assert.match(scheduled.stderr, /a schedule \(--when @daily\) needs the engine, and none is running\nStart it with: spire engine/);
+  assert.match(scheduled.stderr, /a schedule \(--when @daily\) needs a running engine, and none is running\nStart it with: spire engine/);
 });
 
 test("run and watch --help explain ad hoc commands, with examples", async (t) => {

@@ -16,7 +16,7 @@ test("the hello example runs, outputs flow downstream, and the run is recorded",
   const data = tempDir(t);
   const result = await spire(["run", "-f", example("hello.yaml")], { data });
   assert.equal(result.code, 0, result.stdout + result.stderr);
-  assert.match(result.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z greet started$/m, "plain mode prints timestamped lines");
+  assert.match(result.stdout, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d) greet started$/m, "plain mode prints timestamped lines");
   assert.match(result.stdout, /greet succeeded in \d/);
   assert.match(result.stdout, /count\[2\] succeeded/);
   assert.match(result.stdout, /run \w{16} succeeded in .*6 succeeded/);

@@ -1,17 +1,10 @@
 /** Namespaces, the audit log and API tokens. */
 import { z } from "zod";
-import type { NamespaceRow } from "../../store/port.js";
 import { TokenNameTakenError } from "../../store/errors.js";
 import { ApiError } from "../errors.js";
 import { nameParam, ttl, wholeNumber } from "../params.js";
 import { route } from "../route.js";
 import { auditPage, namespaceInfo, tokenInfo } from "../schemas.js";
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function namespaceObject(row: NamespaceRow) {
-  return { ...row, origin: { ...row.origin, applied_at: iso(row.origin.applied_at) }, created_at: iso(row.created_at), updated_at: iso(row.updated_at) };
-}
 
 const namespaces = route({
   method: "GET",
@@ -21,7 +14,7 @@ const namespaces = route({
   summary: "Namespaces with their origin (host, user, file, applied at, author).",
   responses: [{ status: 200, description: "The namespaces.", schema: z.object({ namespaces: z.array(namespaceInfo) }) }],
   async handler({ deps }) {
-    return { namespaces: (await deps.service.listNamespaces()).map(namespaceObject) };
+    return { namespaces: await deps.service.listNamespaces() };
   },
 });
 

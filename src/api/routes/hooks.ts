@@ -3,6 +3,7 @@
  * token (not an API token: it can start that one pipeline and nothing else),
  * and `GET /pipelines/{ns}/{name}/hook` for the URL and token (admin).
  */
+import { hookInfo } from "../hook-info.js";
 import { z } from "zod";
 import { ApiError } from "../errors.js";
 import { route } from "../route.js";
@@ -53,12 +54,7 @@ const show = route({
   params: pipelineParams,
   responses: [{ status: 200, description: "Where to POST and with which token.", schema: z.object({ path: z.string(), token: z.string(), enabled: z.boolean() }) }],
   async handler({ params, deps }) {
-    const pipeline = await deps.service.getPipeline(params.ns, params.name);
-    return {
-      path: `/api/v1/hooks/${encodeURIComponent(params.ns)}/${encodeURIComponent(params.name)}`,
-      token: deps.auth.hookToken(params.ns, params.name),
-      enabled: pipeline.definition.triggers.some((trigger) => trigger.kind === "webhook"),
-    };
+    return hookInfo(deps.service, deps.auth, params.ns, params.name);
   },
 });
 

@@ -22,11 +22,16 @@ const list = route({
     status: z.enum(["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"]).optional(),
     limit: wholeNumber(1, 1000).default(50),
     cursor: cursor.optional().meta({ description: "next_cursor of the previous page." }),
+    id_prefix: z
+      .string()
+      .regex(/^[0-9a-z]{1,32}$/, { error: "expected the first characters of a run id (digits and lower-case letters)" })
+      .optional()
+      .meta({ description: "Only runs whose id starts with this, in id order (the other filters do not apply)." }),
   }),
   responses: [{ status: 200, description: "One page of runs.", schema: runPage }],
   async handler({ query, deps }) {
-    const { status, ...rest } = query;
-    return deps.service.listRuns({ ...rest, state: status });
+    const { status, id_prefix, ...rest } = query;
+    return deps.service.listRuns({ ...rest, state: status, ...(id_prefix !== undefined ? { idPrefix: id_prefix } : {}) });
   },
 });
 

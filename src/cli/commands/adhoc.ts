@@ -7,22 +7,22 @@
  * engine, without touching the namespace's other pipelines.
  */
 import pc from "picocolors";
-import type { ChangeSet, PipelineDetail } from "../../engine/service.js";
-import type { RunObject } from "../../engine/run-object.js";
+import type { ChangeSet, NamespaceInfo, SpireClient } from "../../client/port.js";
 import { formatDefinitionErrors, parseDefinitions } from "../../spec/load.js";
 import { defaultNamespace, originOf, type Origin } from "../../spec/namespace.js";
 import { NAME_PATTERN, type SpireFile } from "../../spec/schema.js";
-import type { NamespaceRow } from "../../store/port.js";
 import { describeTrigger, nextTimes, scheduleOf, systemZone } from "../../time/index.js";
 import { adhocDefinition, adhocName, definitionsText, parseCommand, parseWhen, triggersOf, type AdhocPipeline, type When } from "../adhoc/job.js";
 import { OutputRenderer } from "../adhoc/output.js";
-import { EngineClient, engineAnswers, findEngine } from "../client.js";
-import { openStore } from "../context.js";
+import { connect } from "../connect.js";
 import { CliError, EXIT } from "../errors.js";
 import { followRun } from "../follow.js";
-import { runInProcess } from "./run.js";
+import { clock } from "../render/format.js";
+import { requireEngine } from "./control.js";
+import type { ResourceFlags } from "../resource-options.js";
+import { inProcessSettings } from "./run.js";
 
-export interface AdhocOptions {
+export interface AdhocOptions extends ResourceFlags {
   when?: string;
   ns?: string;
   json?: boolean;
@@ -52,19 +52,19 @@ export async function adhocCommand(words: string[], options: AdhocOptions): Prom
   const cwd = process.cwd();
   const name = adhocName(command, cwd, whenKey(when));
   const pipeline: AdhocPipeline = { command, cwd, triggers: triggersOf(when), kind: "run" };
-  const client = await engineIfUp(options);
-  if (!client) {
-    if (when.kind !== "once") throw new CliError(`a schedule (--when ${options.when}) needs the engine, and none is running`, EXIT.unreachable, "Start it with: spire engine   (or spire service install), then run this again.");
-    if (options.detach) throw new CliError("--detach needs a running engine", EXIT.unreachable, "Start one with: spire engine");
-    const job = placeJob(name, pipeline, options.ns, await localNamespace(options.ns, options.data));
-    return runInProcess({ file: job.file, name, namespace: job.namespace, origin: job.origin, baseDir: cwd, ...(options.json ? {} : { renderer: new OutputRenderer() }) }, {}, { ...options, arg: [] });
+  const client = await connect(options, inProcessSettings(options));
+  try {
+    if (when.kind !== "once") requireEngine(client.location, `a schedule (--when ${options.when})`);
+    if (options.detach) requireEngine(client.location, "--detach");
+    const job = placeJob(name, pipeline, options.ns, await existingNamespace(client, options.ns));
+    const change = await applyJob(client, job);
+    if (when.kind !== "once") return await printScheduled(client, job, change, options.json === true);
+    const run = await client.startRun(job.namespace, job.name, { args: {}, ...(options.partition ? { partition: options.partition } : {}) });
+    if (options.detach) return void process.stdout.write(`${run.id}\n`), EXIT.ok;
+    return await followRun(client, run, { json: options.json === true, ...(options.json ? {} : { renderer: new OutputRenderer() }) });
+  } finally {
+    await client.close();
   }
-  const job = placeJob(name, pipeline, options.ns, await engineNamespace(client, options.ns));
-  const change = await applyJob(client, job);
-  if (when.kind !== "once") return printScheduled(client, job, change, options.json === true);
-  const run = await client.call<RunObject>("POST", `${pipelinePath(job)}/runs`, { args: {}, ...(options.partition ? { partition: options.partition } : {}) });
-  if (options.detach) return void process.stdout.write(`${run.id}\n`), EXIT.ok;
-  return followRun(client, run, { json: options.json === true, ...(options.json ? {} : { renderer: new OutputRenderer() }) });
 }
 
 /** What tells one schedule from another in the pipeline's name. */
@@ -72,17 +72,12 @@ function whenKey(when: When): string {
   return JSON.stringify(when);
 }
 
-export async function engineIfUp(options: { data?: string; engine?: string }): Promise<EngineClient | undefined> {
-  const target = findEngine(options);
-  return target !== undefined && (await engineAnswers(target)) ? new EngineClient(target) : undefined;
-}
-
 /**
  * The definitions text of the job in its namespace. A namespace that exists
  * keeps its origin, metadata and locks (apply replaces them with the
  * file's); a new one gets this folder as its origin.
  */
-export function placeJob(name: string, pipeline: AdhocPipeline, ns: string | undefined, existing: NamespaceRow | undefined): PlacedJob {
+export function placeJob(name: string, pipeline: AdhocPipeline, ns: string | undefined, existing: NamespaceInfo | undefined): PlacedJob {
   const origin = originOf(pipeline.cwd);
   const namespace = ns ?? defaultNamespace(origin.host, origin.user, pipeline.cwd);
   if (!NAME_PATTERN.test(namespace)) throw new CliError(`--ns ${JSON.stringify(namespace)} is not a namespace name`, EXIT.usage, "Use letters, digits, '_', '.' and '-', not starting with '.' or '-'.");
@@ -90,35 +85,21 @@ export function placeJob(name: string, pipeline: AdhocPipeline, ns: string | und
   const parsed = parseDefinitions(text, FILE_NAME);
   if (!parsed.ok) {
     // The words themselves can be wrong for a definition, e.g. an unknown ${{ template }} in an argument.
-    throw new CliError(`this command cannot be an ad hoc job:\n${formatDefinitionErrors(parsed.errors)}`, EXIT.usage, "A word with ${{ … }} is a template, filled in when the job runs (SPEC §2).");
+    throw new CliError(`this command cannot be an ad hoc job:\n${formatDefinitionErrors(parsed.errors)}`, EXIT.usage, "A word with ${{ … }} is a template, filled in when the job runs.");
   }
   const kept = existing ? { host: existing.origin.host, user: existing.origin.user, path: existing.origin.path ?? pipeline.cwd } : origin;
   return { namespace, name, origin: kept, cwd: pipeline.cwd, text, file: parsed.file };
 }
 
-export async function engineNamespace(client: EngineClient, ns: string | undefined): Promise<NamespaceRow | undefined> {
+/** The namespace --ns names, as it is (a job put there keeps its origin and metadata). */
+export async function existingNamespace(client: SpireClient, ns: string | undefined): Promise<NamespaceInfo | undefined> {
   if (ns === undefined) return undefined;
-  const { namespaces } = await client.call<{ namespaces: NamespaceRow[] }>("GET", "/namespaces");
-  return namespaces.find((row) => row.name === ns);
-}
-
-export async function localNamespace(ns: string | undefined, data: string | undefined): Promise<NamespaceRow | undefined> {
-  if (ns === undefined) return undefined;
-  const { store } = await openStore(data);
-  try {
-    return (await store.getNamespace(ns)) ?? undefined;
-  } finally {
-    await store.close();
-  }
+  return (await client.listNamespaces()).find((row) => row.name === ns);
 }
 
 /** Upserts the job's pipeline; prune is off, so the namespace's other pipelines stay as they are. */
-export async function applyJob(client: EngineClient, job: PlacedJob): Promise<ChangeSet> {
-  return client.call<ChangeSet>("POST", "/apply", { text: job.text, file_name: FILE_NAME, prune: false, dry_run: false, origin: job.origin });
-}
-
-export function pipelinePath(job: { namespace: string; name: string }): string {
-  return `/pipelines/${encodeURIComponent(job.namespace)}/${encodeURIComponent(job.name)}`;
+export async function applyJob(client: SpireClient, job: PlacedJob): Promise<ChangeSet> {
+  return client.apply({ text: job.text, fileName: FILE_NAME, prune: false, dryRun: false, origin: job.origin });
 }
 
 function changeOf(change: ChangeSet, name: string): "created" | "changed" | "unchanged" {
@@ -126,8 +107,8 @@ function changeOf(change: ChangeSet, name: string): "created" | "changed" | "unc
 }
 
 /** What was made, when it fires next (as the engine counts), and how to see and remove it. */
-async function printScheduled(client: EngineClient, job: PlacedJob, change: ChangeSet, json: boolean): Promise<number> {
-  const detail = await client.call<PipelineDetail>("GET", pipelinePath(job));
+async function printScheduled(client: SpireClient, job: PlacedJob, change: ChangeSet, json: boolean): Promise<number> {
+  const detail = await client.getPipeline(job.namespace, job.name);
   const zone = systemZone();
   const trigger = detail.definition.triggers[0]!;
   const description = describeTrigger(trigger, { defaultZone: zone });
@@ -143,7 +124,7 @@ async function printScheduled(client: EngineClient, job: PlacedJob, change: Chan
   const what = { created: "made", changed: "updated", unchanged: "already there" }[made];
   process.stdout.write(`${pc.green("✓")} ${job.namespace}/${job.name} ${what}: ${detail.description?.replace(/^ad hoc run: /, "") ?? ""}\n`);
   process.stdout.write(`  ${description}${detail.paused ? pc.yellow(` — paused; start it with: spire resume ${job.namespace}/${job.name}`) : ""}\n`);
-  for (const time of next) process.stdout.write(`  next: ${time.iso}${time.dstChange ? pc.yellow(`   ← the clock changes here: ${time.dstChange.before} → ${time.dstChange.after}`) : ""}\n`);
+  for (const time of next) process.stdout.write(`  next: ${clock(time.at)}${time.dstChange ? pc.yellow(`   ← the clock changes here: ${time.dstChange.before} → ${time.dstChange.after}`) : ""}\n`);
   process.stdout.write(pc.dim(`  its runs: spire runs ${job.name}    remove it: spire rm ${job.namespace}/${job.name}\n`));
   return EXIT.ok;
 }

@@ -2,14 +2,13 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import pc from "picocolors";
-import type { ChangeSet } from "../../engine/service.js";
 import { defaultNamespace, originOf } from "../../spec/namespace.js";
 import { CliError, EXIT } from "../errors.js";
-import { requireEngine } from "../client.js";
+import { withClient, type Target } from "../connect.js";
 import { textForEngine } from "../context.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
 
-export async function applyCommand(options: { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; data?: string; engine?: string; format?: DefinitionsFormat }): Promise<void> {
+export async function applyCommand(options: Target & { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; format?: DefinitionsFormat }): Promise<void> {
   const path = resolve(options.file);
   let text: string;
   try {
@@ -18,17 +17,19 @@ export async function applyCommand(options: { file: string; ns?: string; prune?:
     throw new CliError(`cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error)}`, EXIT.usage);
   }
   text = await textForEngine(options.file, text, options.format);
-  const client = await requireEngine(options);
   const origin = originOf(path);
-  const change = await client.call<ChangeSet>("POST", "/apply", {
-    text,
-    file_name: options.file,
-    ...(options.ns ? { namespace: options.ns } : {}),
-    default_namespace: defaultNamespace(origin.host, origin.user, path),
-    prune: options.prune === true,
-    dry_run: options.dryRun === true,
-    origin,
-  });
+  const { change, inProcess } = await withClient(options, async (client) => ({
+    change: await client.apply({
+      text,
+      fileName: options.file,
+      ...(options.ns ? { namespace: options.ns } : {}),
+      defaultNamespace: defaultNamespace(origin.host, origin.user, path),
+      prune: options.prune === true,
+      dryRun: options.dryRun === true,
+      origin,
+    }),
+    inProcess: client.location.kind === "in-process",
+  }));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(change, null, 2)}\n`);
     return;
@@ -43,4 +44,5 @@ export async function applyCommand(options: { file: string; ns?: string; prune?:
   section("removed", change.removed, "-", pc.red);
   section("unchanged", change.unchanged, "=", pc.dim);
   process.stdout.write(pc.dim(`${change.created.length} created, ${change.changed.length} changed, ${change.unchanged.length} unchanged, ${change.removed.length} removed\n`));
+  if (inProcess && !change.dry_run) process.stdout.write(pc.yellow("no engine is running: kept in the data folder; triggers fire once one runs (spire engine)\n"));
 }

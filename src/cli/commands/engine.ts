@@ -24,7 +24,7 @@ import { parseDurationMs } from "../../spec/units.js";
 import { CliError, EXIT } from "../errors.js";
 import { dataDir, databaseFile, ensureDataDir } from "../data-dir.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
-import { ADDRESS_FILE } from "../client.js";
+import { ADDRESS_FILE } from "../connect.js";
 import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
 import { textForEngine } from "../context.js";

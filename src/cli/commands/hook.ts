@@ -1,13 +1,19 @@
 /** `spire hook PIPELINE`: the pipeline's webhook URL and its hook token. */
 import pc from "picocolors";
-import { requireEngine } from "../client.js";
-import { resolvePipeline } from "./control.js";
+import { withClient, type Target } from "../connect.js";
+import { resolvePipeline } from "../resolve.js";
 
-export async function hookCommand(pipeline: string, options: { ns?: string; json?: boolean; data?: string; engine?: string }): Promise<void> {
-  const client = await requireEngine(options);
-  const { namespace, name } = await resolvePipeline(client, pipeline, options.ns);
-  const hook = await client.call<{ path: string; token: string; enabled: boolean }>("GET", `/pipelines/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/hook`);
-  const url = `${client.target.url}${hook.path}`;
+/** Where an engine listens unless told otherwise (spire engine --listen). */
+const DEFAULT_ADDRESS = "http://127.0.0.1:7431";
+
+export async function hookCommand(pipeline: string, options: Target & { ns?: string; json?: boolean }): Promise<void> {
+  const { namespace, name, hook, url } = await withClient(options, async (client) => {
+    const found = await resolvePipeline(client, pipeline, options.ns);
+    const hook = await client.getHook(found.namespace, found.name);
+    // With no engine running, the address is the one an engine listens on by default.
+    const base = client.location.kind === "engine" ? client.location.url : DEFAULT_ADDRESS;
+    return { ...found, hook, url: `${base}${hook.path}` };
+  });
   if (options.json) return void process.stdout.write(`${JSON.stringify({ url, token: hook.token, enabled: hook.enabled }, null, 2)}\n`);
   process.stdout.write(`url    ${url}\ntoken  ${hook.token}\n`);
   if (!hook.enabled) process.stdout.write(pc.yellow(`${namespace}/${name} has no webhook trigger yet: add \`- webhook: true\` to its triggers and apply.\n`));

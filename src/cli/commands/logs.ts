@@ -1,82 +1,122 @@
-/** `spire logs RUN [TASK]`: what the tasks of a run printed, stdout and stderr apart and in order. */
+/**
+ * `spire logs RUN [TASK]`, `spire logs last [PIPELINE] [TASK]`: what the
+ * tasks of a run printed, stdout and stderr apart and in order; -f follows a
+ * live run to its end.
+ */
 import pc from "picocolors";
-import { readLog } from "../../exec/log-file.js";
-import { latestAttempts } from "../../engine/task-row.js";
-import type { LogStream } from "../../exec/port.js";
-import type { TaskRunRow } from "../../store/port.js";
+import type { LogLine, LogStream } from "../../exec/port.js";
+import type { RunObject, SpireClient } from "../../client/port.js";
 import { suggest } from "../../spec/suggest.js";
 import { CliError, EXIT } from "../errors.js";
-import { openStore, resolveRunId } from "../context.js";
+import { withClient, type Target } from "../connect.js";
 import { timestamp } from "../render/format.js";
+import { resolvePipeline, resolveRun } from "../resolve.js";
 
-export interface LogsOptions {
+export interface LogsOptions extends Target {
   follow?: boolean;
   stream?: LogStream;
   attempt?: string;
   timestamps?: boolean;
-  data?: string;
 }
 
-export async function logsCommand(given: string, task: string | undefined, options: LogsOptions): Promise<void> {
-  const { store } = await openStore(options.data);
-  try {
-    const id = await resolveRunId(store, given);
-    const offsets = new Map<string, number>();
-    for (;;) {
-      const stored = (await store.getRun(id))!;
-      const ended = !["queued", "running"].includes(stored.run.state);
-      await printNew(pickAttempts(stored.tasks, task, options.attempt, options.follow === true), offsets, task === undefined, options);
-      // Following: read again until the run has ended; the last pass after that catches the final lines.
-      if (!options.follow || ended) break;
-      await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+const PAGE = 5000;
+
+export async function logsCommand(given: string, words: string[], options: LogsOptions): Promise<void> {
+  await withClient(options, async (client) => {
+    const { runId, task } = await target(client, given, words);
+    const run = await client.getRun(runId);
+    const attempt = attemptOf(run, task, options.attempt);
+    if (options.follow && !["succeeded", "failed", "canceled", "skipped", "interrupted"].includes(run.state)) return follow(client, run, task, attempt, options);
+    for (const [path, number, of] of attemptsToPrint(run, task, attempt)) {
+      let cursor: string | null = null;
+      do {
+        const page: { lines: LogLine[]; next_cursor: string | null } = await client.readLogs(run.id, path, {
+          attempt: number,
+          limit: PAGE,
+          ...(options.stream ? { stream: options.stream } : {}),
+          ...(cursor !== null ? { cursor } : {}),
+        });
+        print(page.lines, task === undefined ? label(path, number, of) : undefined, options);
+        cursor = page.next_cursor;
+      } while (cursor !== null);
     }
-  } finally {
-    await store.close();
-  }
+  });
 }
 
-const FOLLOW_POLL_MS = 200;
-
-/** Prints the lines of each attempt past what was printed before (offsets by attempt). */
-async function printNew(rows: TaskRunRow[], offsets: Map<string, number>, prefix: boolean, options: LogsOptions): Promise<void> {
-  const color = process.stdout.isTTY === true;
-  for (const row of rows) {
-    if (!row.log_file) continue;
-    const key = `${row.path}#${row.attempt}`;
-    for (;;) {
-      const page = await readLog(row.log_file, { offset: offsets.get(key) ?? 0, limit: 5000, ...(options.stream ? { stream: options.stream } : {}) });
-      offsets.set(key, page.nextOffset ?? page.endOffset);
-      const text = page.lines
-        .map((line) => {
-          const parts: string[] = [];
-          if (options.timestamps) parts.push(pc.dim(timestamp(line.ts)));
-          if (prefix) parts.push(pc.cyan(`${row.path}${row.attempt > 1 ? `#${row.attempt}` : ""}`));
-          parts.push(color && line.stream === "stderr" ? pc.red(line.line) : line.line);
-          return parts.join(" ");
-        })
-        .join("\n");
-      if (text) process.stdout.write(`${text}\n`);
-      if (page.nextOffset === null) break;
-    }
+/**
+ * RUN [TASK], or `last [PIPELINE] [TASK]`. After `last`, one word is a task
+ * of the newest run when it has one of that name (checks/size is a task
+ * path), else a pipeline, NAME or NS/NAME (its newest run).
+ */
+async function target(client: SpireClient, given: string, words: string[]): Promise<{ runId: string; task: string | undefined }> {
+  if (words.length > 2) throw new CliError(`too many words: ${words.join(" ")}`, EXIT.usage, "spire logs RUN [TASK], or spire logs last [PIPELINE] [TASK]");
+  const isLast = given === "last" || given === "latest";
+  if (!isLast || words.length === 0) {
+    if (words.length === 2) throw new CliError(`a pipeline goes with last, not with a run id (${given})`, EXIT.usage, `For example: spire logs last ${words[0]} ${words[1]}`);
+    return { runId: await resolveRun(client, given), task: words[0] };
   }
+  const [word, task] = words as [string, string | undefined];
+  if (task !== undefined) return { runId: await resolveRun(client, given, await resolvePipeline(client, word)), task };
+  const newest = await resolveRun(client, given);
+  if ((await client.getRun(newest)).tasks.some((candidate) => candidate.path === word)) return { runId: newest, task: word };
+  const pipeline = await resolvePipeline(client, word).catch(() => undefined);
+  return pipeline ? { runId: await resolveRun(client, given, pipeline), task: undefined } : { runId: newest, task: word };
 }
 
-function pickAttempts(tasks: TaskRunRow[], task: string | undefined, attempt: string | undefined, following = false): TaskRunRow[] {
-  const ordered = [...tasks].sort((a, b) => (a.started_at ?? Infinity) - (b.started_at ?? Infinity) || a.attempt - b.attempt);
+function attemptOf(run: RunObject, task: string | undefined, attempt: string | undefined): number | undefined {
   if (task === undefined) {
     if (attempt !== undefined) throw new CliError("--attempt needs a task", EXIT.usage, "For example: spire logs last dump --attempt 2");
-    return ordered;
+    return undefined;
   }
-  const mine = ordered.filter((row) => row.path === task);
-  if (mine.length === 0 && following) return [];
-  if (mine.length === 0) {
-    const paths = [...new Set(tasks.map((row) => row.path))];
+  const found = run.tasks.find((candidate) => candidate.path === task);
+  if (!found) {
+    const paths = run.tasks.map((candidate) => candidate.path);
     const close = suggest(task, paths);
-    throw new CliError(`this run has no task "${task}"${close ? ` — did you mean "${close}"?` : ""}`, EXIT.usage, `Its tasks: ${paths.join(", ")}`);
+    throw new CliError(`run ${run.id} has no task "${task}"${close ? ` — did you mean "${close}"?` : ""}`, EXIT.usage, `Its tasks: ${paths.join(", ") || "(none)"}`);
   }
-  if (attempt === undefined) return [latestAttempts(mine).get(task)!];
+  if (attempt === undefined) return undefined;
   const number = Number(attempt);
-  const chosen = mine.find((row) => row.attempt === number);
-  if (!chosen) throw new CliError(`task ${task} has no attempt ${attempt}`, EXIT.usage, `Attempts: ${mine.map((row) => row.attempt).join(", ")}`);
-  return [chosen];
+  if (!Number.isInteger(number) || number < 1 || number > Math.max(1, found.attempts)) {
+    throw new CliError(`task ${task} has no attempt ${attempt}`, EXIT.usage, `Attempts: ${Array.from({ length: Math.max(1, found.attempts) }, (_, i) => i + 1).join(", ")}`);
+  }
+  return number;
+}
+
+/** [task, attempt, attempts of that task]: one task's chosen (or last) attempt, or every attempt of every task in the order they started. */
+function attemptsToPrint(run: RunObject, task: string | undefined, attempt: number | undefined): [string, number, number][] {
+  if (task !== undefined) {
+    const found = run.tasks.find((candidate) => candidate.path === task)!;
+    return [[task, attempt ?? Math.max(1, found.attempts), found.attempts]];
+  }
+  const started = run.tasks.filter((candidate) => candidate.attempts > 0).sort((a, b) => (a.started_at ?? "~").localeCompare(b.started_at ?? "~"));
+  return started.flatMap((candidate) => Array.from({ length: candidate.attempts }, (_, index): [string, number, number] => [candidate.path, index + 1, candidate.attempts]));
+}
+
+/** Every line so far, then each new one, until the run ends. */
+async function follow(client: SpireClient, run: RunObject, task: string | undefined, attempt: number | undefined, options: LogsOptions): Promise<void> {
+  await client.follow(run.id, { logs: "all" }, (event) => {
+    if (event.kind !== "log") return;
+    if (task !== undefined && (event.task !== task || (attempt !== undefined && event.attempt !== attempt))) return;
+    if (options.stream && event.line.stream !== options.stream) return;
+    print([event.line], task === undefined ? label(event.task, event.attempt, event.attempt) : undefined, options);
+  });
+}
+
+function label(path: string, attempt: number, attempts: number): string {
+  return `${path}${attempts > 1 ? `#${attempt}` : ""}`;
+}
+
+function print(lines: LogLine[], prefix: string | undefined, options: LogsOptions): void {
+  if (lines.length === 0) return;
+  const color = process.stdout.isTTY === true;
+  const text = lines
+    .map((line) => {
+      const parts: string[] = [];
+      if (options.timestamps) parts.push(pc.dim(timestamp(line.ts)));
+      if (prefix !== undefined) parts.push(pc.cyan(prefix));
+      parts.push(color && line.stream === "stderr" ? pc.red(line.line) : line.line);
+      return parts.join(" ");
+    })
+    .join("\n");
+  process.stdout.write(`${text}\n`);
 }

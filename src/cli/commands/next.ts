@@ -5,13 +5,13 @@
  */
 import { resolve } from "node:path";
 import pc from "picocolors";
-import type { PipelineDetail } from "../../engine/service.js";
 import type { TriggerDef } from "../../spec/schema.js";
 import { checkCron, checkZone, describeTrigger, nextTimes, parseTime, scheduleOf, systemZone, type NextTime } from "../../time/index.js";
 import { CliError, EXIT } from "../errors.js";
-import { requireEngine } from "../client.js";
+import { withClient } from "../connect.js";
+import { timesInUtc } from "../render/format.js";
 import { loadFileOrFail } from "../context.js";
-import { resolvePipeline } from "./control.js";
+import { resolvePipeline } from "../resolve.js";
 
 export interface NextOptions {
   count: string;
@@ -26,7 +26,7 @@ export interface NextOptions {
 export async function nextCommand(subject: string, options: NextOptions): Promise<void> {
   const count = Number(options.count);
   if (!Number.isInteger(count) || count < 1 || count > 1000) throw new CliError(`-n must be a whole number from 1 to 1000, got ${JSON.stringify(options.count)}`, EXIT.usage);
-  const zone = options.tz ?? systemZone();
+  const zone = options.tz ?? (timesInUtc() ? "UTC" : systemZone());
   const zoneProblem = checkZone(zone);
   if (zoneProblem) throw new CliError(`--tz: ${zoneProblem}`, EXIT.usage, "Use an IANA zone name such as Europe/Berlin or America/New_York.");
   let from = Date.now();
@@ -51,7 +51,7 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
   process.stdout.write(`${description}\n`);
   for (const time of merged) {
     const change = time.dstChange ? pc.yellow(`   ← the clock changes here: ${time.dstChange.before} → ${time.dstChange.after}`) : "";
-    process.stdout.write(`  ${time.iso}${change}\n`);
+    process.stdout.write(`  ${time.iso.replace("T", " ")}${change}\n`);
   }
 }
 
@@ -72,8 +72,8 @@ async function pipelineTriggers(name: string, options: NextOptions): Promise<Tri
     if (!pipeline) throw new CliError(`${options.file} has no pipeline "${name}"`, EXIT.usage, `Its pipelines: ${Object.keys(file.pipelines).join(", ")}`);
     return pipeline.triggers;
   }
-  const client = await requireEngine(options);
-  const { namespace, name: pipeline } = await resolvePipeline(client, name);
-  const detail = await client.call<PipelineDetail>("GET", `/pipelines/${encodeURIComponent(namespace)}/${encodeURIComponent(pipeline)}`);
-  return detail.definition.triggers;
+  return withClient(options, async (client) => {
+    const { namespace, name: pipeline } = await resolvePipeline(client, name);
+    return (await client.getPipeline(namespace, pipeline)).definition.triggers;
+  });
 }

@@ -6,24 +6,17 @@
  */
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname } from "node:path";
-import { LocalExecutor } from "../../exec/local-executor.js";
-import { createRun, RunRequestError } from "../../engine/start-run.js";
-import { RunController, type RunChange } from "../../engine/run-controller.js";
-import { toRunObject } from "../../engine/run-object.js";
-import { Slots } from "../../engine/slots.js";
+import type { SpireClient } from "../../client/port.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
-import { definitionDigest } from "../../engine/digest.js";
-import { defaultNamespace, originOf, type Origin } from "../../spec/namespace.js";
+import { defaultNamespace, originOf } from "../../spec/namespace.js";
 import type { SpireFile } from "../../spec/schema.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
-import { loadFileOrFail, openStore } from "../context.js";
-import { createRenderer, type Renderer } from "../render/run-renderer.js";
-import { EngineClient, engineAnswers, findEngine } from "../client.js";
+import { loadFileOrFail } from "../context.js";
+import { connect, type InProcessSettings } from "../connect.js";
 import { followRun } from "../follow.js";
-import { resolvePipeline } from "./control.js";
-import type { RunObject } from "../../engine/run-object.js";
+import { resolvePipeline } from "../resolve.js";
+import { requireEngine } from "./control.js";
 
 export interface RunOptions extends ResourceFlags {
   file?: string;
@@ -46,23 +39,28 @@ export interface RunOptions extends ResourceFlags {
 const DEFAULT_FILE = "spire.yaml";
 
 /**
- * `spire run PIPELINE` runs on the engine; `spire run -f FILE [PIPELINE]` too
- * when an engine answers (the file is applied first), and in this process
- * when none does.
+ * `spire run PIPELINE` and `spire run -f FILE [PIPELINE]` (the file is
+ * applied first) run on the engine when one answers, and in this process
+ * when none does; either way the run is recorded and followed the same way.
  */
 export async function runCommand(pipelineName: string | undefined, options: RunOptions): Promise<number> {
   if (options.command !== undefined) return runAdhoc(options.command, options);
   if ((options.operands?.length ?? 0) > 1) throw new CliError(`one pipeline at a time (got ${options.operands!.join(" ")})`, EXIT.usage, "To run a command, put it after --: spire run -- echo hello");
   if (options.when !== undefined) throw new CliError("--when is for a command: spire run --when SPEC -- COMMAND…", EXIT.usage, "A pipeline's schedule is its triggers (see: spire next PIPELINE).");
   const args = parseArgPairs(options.arg);
-  const target = findEngine(options);
-  const engineUp = target !== undefined && (await engineAnswers(target));
-  if (engineUp) return runOnEngine(new EngineClient(target), pipelineName, args, options);
-  if (options.detach) throw new CliError("--detach needs a running engine", EXIT.unreachable, "Start one with: spire engine");
-  if (options.file === undefined && pipelineName !== undefined && !existsSync(DEFAULT_FILE)) {
-    throw new CliError(`no engine is running, and there is no ${DEFAULT_FILE} here to run ${pipelineName} from`, EXIT.unreachable, "Start the engine (spire engine), or give the file: spire run -f FILE PIPELINE");
+  const client = await connect(options, inProcessSettings(options));
+  try {
+    if (options.detach) requireEngine(client.location, "--detach");
+    const pipeline = await pipelineToRun(client, pipelineName, options);
+    const run = await client.startRun(pipeline.namespace, pipeline.name, { args, ...(options.partition ? { partition: options.partition } : {}) });
+    if (options.detach) {
+      process.stdout.write(`${run.id}\n`);
+      return EXIT.ok;
+    }
+    return await followRun(client, run, { json: options.json === true });
+  } finally {
+    await client.close();
   }
-  return runLocally(pipelineName, args, { ...options, file: options.file ?? DEFAULT_FILE });
 }
 
 async function runAdhoc(words: string[], options: RunOptions): Promise<number> {
@@ -71,113 +69,34 @@ async function runAdhoc(words: string[], options: RunOptions): Promise<number> {
   return (await import("./adhoc.js")).adhocCommand(words, options);
 }
 
-async function runOnEngine(client: EngineClient, pipelineName: string | undefined, args: Record<string, string>, options: RunOptions): Promise<number> {
-  let namespace: string | undefined;
-  let name = pipelineName;
-  if (options.file !== undefined) {
-    const { file, path, text } = await loadFileOrFail(options.file, options.format);
-    name = choosePipeline(file, pipelineName, options.file);
+/**
+ * The pipeline of a file (applied first, without touching the namespace's
+ * other pipelines), or one the engine knows. With no engine running and no
+ * -f, ./spire.yaml is the file when there is one, as it was before the
+ * engine existed for this folder.
+ */
+async function pipelineToRun(client: SpireClient, given: string | undefined, options: RunOptions): Promise<{ namespace: string; name: string }> {
+  const fileName = options.file ?? (client.location.kind === "in-process" && existsSync(DEFAULT_FILE) ? DEFAULT_FILE : undefined);
+  if (fileName !== undefined) {
+    const { file, path, text } = await loadFileOrFail(fileName, options.format);
+    const name = choosePipeline(file, given, fileName);
     const origin = originOf(path);
-    const change = await client.call<{ namespace: string }>("POST", "/apply", {
-      text,
-      file_name: options.file,
-      default_namespace: defaultNamespace(origin.host, origin.user, path),
-      prune: false,
-      dry_run: false,
-      origin,
-    });
-    namespace = change.namespace;
+    const change = await client.apply({ text, fileName, defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin });
+    return { namespace: change.namespace, name };
   }
-  if (name === undefined) throw new CliError("which pipeline?", EXIT.usage, "For example: spire run backup   (see them with: spire ls)");
-  const pipeline = namespace ? { namespace, name } : await resolvePipeline(client, name, options.ns);
-  const run = await client.call<RunObject>("POST", `/pipelines/${encodeURIComponent(pipeline.namespace)}/${encodeURIComponent(pipeline.name)}/runs`, {
-    args,
-    ...(options.partition ? { partition: options.partition } : {}),
-  });
-  if (options.detach) {
-    process.stdout.write(`${run.id}\n`);
-    return EXIT.ok;
-  }
-  return followRun(client, run, { json: options.json === true });
-}
-
-async function runLocally(pipelineName: string | undefined, args: Record<string, string>, options: RunOptions & { file: string }): Promise<number> {
-  const { file, path } = await loadFileOrFail(options.file, options.format);
-  const name = choosePipeline(file, pipelineName, options.file);
-  const origin = originOf(path);
-  const namespace = file.namespace ?? defaultNamespace(origin.host, origin.user, path);
-  return runInProcess({ file, name, namespace, origin, baseDir: dirname(path) }, args, options);
-}
-
-/** A pipeline to run in this process: from a file, or made by the CLI (an ad hoc job). */
-export interface LocalTarget {
-  file: SpireFile;
-  name: string;
-  namespace: string;
-  origin: Origin;
-  /** Where relative paths of the definition start. */
-  baseDir: string;
-  /** How the run is shown, log lines included (default: the tree, plain lines or JSON, as for a file, without log lines). */
-  renderer?: Renderer;
-}
-
-/** Records the namespace and pipeline in the data folder, then runs it here and records the run. */
-export async function runInProcess(target: LocalTarget, args: Record<string, string>, options: RunOptions): Promise<number> {
-  const parallelism = parseParallelism(options.parallelism);
-  const resources = parseResourceFlags(options);
-  const { file, name, namespace, origin, baseDir } = target;
-  const pipeline = file.pipelines[name]!;
-  const { store, dir } = await openStore(options.data);
-  try {
-    const now = Date.now();
-    const existing = await store.getNamespace(namespace);
-    await store.upsertNamespace({ name: namespace, origin: { ...origin, applied_at: now, author: typeof file.metadata?.author === "string" ? file.metadata.author : null }, metadata: file.metadata ?? {}, created_at: existing?.created_at ?? now, updated_at: now });
-    const known = await store.getPipeline(namespace, name);
-    await store.upsertPipeline({ namespace, name, definition: pipeline, digest: definitionDigest(pipeline), paused: known?.paused ?? false, created_at: known?.created_at ?? now, updated_at: now });
-
-    let prepared;
-    try {
-      prepared = await createRun(store, { namespace, pipelineName: name, pipeline, args, trigger: { kind: "manual", scheduled_at: null }, baseDir, secretSource: process.env });
-    } catch (error) {
-      if (error instanceof RunRequestError) throw new CliError(`${error.message}:\n${error.details.map((line) => `  ${line}`).join("\n")}`, EXIT.usage);
-      throw error;
-    }
-    // Task locks take units of the capacities this file declares.
-    prepared.lockCapacities = file.locks;
-
-    const executor = new LocalExecutor();
-    const renderer = target.renderer ?? createRenderer({ json: options.json ?? false, tty: process.stdout.isTTY === true, plan: prepared.plan, run: prepared.run });
-    const controller = new RunController(
-      { store, executor, dataDir: dir, slots: new Slots(parallelism, { resources }), nodePath: process.execPath, baseEnv: process.env },
-      prepared,
-      (change: RunChange) => renderer.onChange(change),
-      { streamLines: target.renderer !== undefined },
+  if (given === undefined) {
+    throw new CliError(
+      client.location.kind === "engine" ? "which pipeline?" : `which pipeline? (no engine is running, and there is no ${DEFAULT_FILE} here)`,
+      EXIT.usage,
+      "For example: spire run backup (see them with: spire ls), or spire run -f FILE",
     );
-    let interrupted = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (!interrupted) renderer.note(`${signal === "SIGINT" ? "Ctrl-C" : signal}: canceling the run, waiting for its tasks to stop…`);
-      interrupted = true;
-      controller.cancel(signal === "SIGINT" ? "interrupted (Ctrl-C)" : `interrupted (${signal})`);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    let finalRow;
-    try {
-      finalRow = await controller.start();
-    } finally {
-      // Whatever happened, no process group of this run outlives the command.
-      await executor.shutdown();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
-    const stored = await store.getRun(finalRow.id);
-    const object = toRunObject(stored?.run ?? finalRow, stored?.tasks ?? [], prepared.plan);
-    await renderer.finish(object, stored?.tasks ?? []);
-    if (interrupted) return EXIT.interrupted;
-    return object.state === "succeeded" ? EXIT.ok : EXIT.runFailed;
-  } finally {
-    await store.close();
   }
+  return resolvePipeline(client, given, options.ns);
+}
+
+/** An engine in this process runs with the run's own limits. */
+export function inProcessSettings(options: ResourceFlags & { parallelism?: string }): InProcessSettings {
+  return { parallelism: parseParallelism(options.parallelism), resources: parseResourceFlags(options) };
 }
 
 function choosePipeline(file: SpireFile, given: string | undefined, fileName: string): string {

@@ -1,32 +1,36 @@
 /** `spire show RUN`: the run as a tree — states, times, attempts, exit codes, resources, counts, metrics, outputs. */
 import pc from "picocolors";
-import { toRunObject, planOfRun, type RunObject, type TaskObject } from "../../engine/run-object.js";
+import type { TaskObject } from "../../engine/run-object.js";
 import type { MetricAggregate } from "../../exec/port.js";
+import { planPipeline } from "../../plan/plan.js";
 import type { Plan, PlannedNode } from "../../plan/types.js";
-import type { MissedRow } from "../../store/port.js";
-import { openStore, resolveRunId } from "../context.js";
-import { ICONS, bytes, duration, paint } from "../render/format.js";
+import type { MissedObject, RunObject, SpireClient } from "../../client/port.js";
+import { withClient, type Target } from "../connect.js";
+import { ICONS, bytes, clock, duration, paint } from "../render/format.js";
+import { resolvePipeline, resolveRun } from "../resolve.js";
 
-export async function showCommand(given: string, options: { json?: boolean; data?: string }): Promise<void> {
-  const { store } = await openStore(options.data);
-  try {
-    const id = await resolveRunId(store, given);
-    const stored = (await store.getRun(id))!;
-    const plan = planOfRun(stored.run);
-    const object = toRunObject(stored.run, stored.tasks, plan);
+export async function showCommand(given: string, pipeline: string | undefined, options: Target & { json?: boolean; ns?: string }): Promise<void> {
+  await withClient(options, async (client) => {
+    const id = await runOf(client, given, pipeline, options.ns);
+    const object = await client.getRun(id);
+    if (options.json) return void process.stdout.write(`${JSON.stringify(object, null, 2)}\n`);
+    const planned = planPipeline(object.pipeline, await client.getRunDefinition(id));
     // Slots that the same catch-up did not run, such as the older ones under `catchup: latest`.
-    const missed = options.json ? [] : await store.listMissed({ run_id: id, limit: 5 });
-    process.stdout.write(options.json ? `${JSON.stringify(object, null, 2)}\n` : renderRun(object, plan, missed));
-  } finally {
-    await store.close();
-  }
+    const missed = object.trigger.scheduled_at ? await client.listMissed(object.namespace, object.pipeline, { limit: 5, run: id }).catch(() => []) : [];
+    process.stdout.write(renderRun(object, planned.ok ? planned.plan : undefined, missed));
+  });
 }
 
-export function renderRun(run: RunObject, plan: Plan | undefined, missed: MissedRow[] = []): string {
+/** RUN, or `last PIPELINE` (`spire show last backup`). */
+export async function runOf(client: SpireClient, given: string, pipeline: string | undefined, ns?: string): Promise<string> {
+  return resolveRun(client, given, pipeline !== undefined ? await resolvePipeline(client, pipeline, ns) : undefined);
+}
+
+export function renderRun(run: RunObject, plan: Plan | undefined, missed: MissedObject[] = []): string {
   const out: string[] = [];
   out.push(`${paint(run.state, `${ICONS[run.state]} ${run.state}`)}  ${pc.bold(`${run.namespace}/${run.pipeline}`)}  ${pc.dim(run.id)}`);
-  const trigger = run.trigger.scheduled_at ? `${run.trigger.kind} (slot ${run.trigger.scheduled_at})` : run.trigger.kind;
-  out.push(pc.dim(`trigger ${trigger} · created ${run.created_at}${run.duration_ms !== null ? ` · took ${duration(run.duration_ms)}` : ""}`));
+  const trigger = run.trigger.scheduled_at ? `${run.trigger.kind} (slot ${clock(run.trigger.scheduled_at)})` : run.trigger.kind;
+  out.push(pc.dim(`trigger ${trigger} · created ${clock(run.created_at)}${run.duration_ms !== null ? ` · took ${duration(run.duration_ms)}` : ""}`));
   out.push(...missed.map(missedLine));
   if (Object.keys(run.args).length) out.push(pc.dim(`args ${Object.entries(run.args).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(" ")}`));
   if (run.reason) out.push(`reason: ${run.reason}`);
@@ -48,9 +52,9 @@ export function renderRun(run: RunObject, plan: Plan | undefined, missed: Missed
   return out.join("\n") + "\n";
 }
 
-function missedLine(record: MissedRow): string {
+function missedLine(record: MissedObject): string {
   const count = `${record.count_exact ? "" : "at least "}${record.count} slot${record.count === 1 ? "" : "s"}`;
-  const when = record.count === 1 ? new Date(record.first_slot).toISOString() : `${new Date(record.first_slot).toISOString()} … ${new Date(record.last_slot).toISOString()}`;
+  const when = record.count === 1 ? clock(record.first_slot) : `${clock(record.first_slot)} … ${clock(record.last_slot)}`;
   return pc.yellow(`missed before this run: ${count} (${when}): ${record.reason}`);
 }
 

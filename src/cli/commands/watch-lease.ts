@@ -5,9 +5,7 @@
  * renewals stop, and the engine pauses it when the lease lapses.
  */
 import pc from "picocolors";
-import type { WatchLease } from "../../engine/service.js";
-import type { EngineClient } from "../client.js";
-import { pipelinePath } from "./adhoc.js";
+import type { SpireClient, WatchLease } from "../../client/port.js";
 
 export interface HeldLease {
   /** Stops renewing (before Ctrl-C pauses the pipeline itself). */
@@ -15,15 +13,14 @@ export interface HeldLease {
 }
 
 /** Takes the lease (its failure ends the watch before anything fired), then renews it until stopped. */
-export async function holdLease(client: EngineClient, job: { namespace: string; name: string }): Promise<HeldLease> {
-  const path = `${pipelinePath(job)}/lease`;
-  let lease = await client.call<WatchLease>("POST", path);
+export async function holdLease(client: SpireClient, job: { namespace: string; name: string }): Promise<HeldLease> {
+  let lease: WatchLease = await client.renewWatchLease(job.namespace, job.name);
   let stopped = false;
   let complaint = "";
   let timer: NodeJS.Timeout;
   const renew = async () => {
     try {
-      lease = await client.call<WatchLease>("POST", path);
+      lease = await client.renewWatchLease(job.namespace, job.name);
       complaint = "";
       if (lease.resumed) process.stderr.write(pc.dim(`${job.namespace}/${job.name} resumed: the engine had paused it while this watch did not renew its lease\n`));
     } catch (error) {

@@ -14,17 +14,13 @@
  */
 import pc from "picocolors";
 import type { LogLine } from "../../exec/port.js";
-import type { RunChange } from "../../engine/run-controller.js";
-import type { RunObject } from "../../engine/run-object.js";
-import type { PipelineDetail, RunSummary } from "../../engine/service.js";
+import type { RunObject, RunSummary, SpireClient } from "../../client/port.js";
 import type { RunState } from "../../store/port.js";
 import { ADHOC_TASK, adhocName, parseCommand, type AdhocPipeline } from "../adhoc/job.js";
-import type { EngineClient } from "../client.js";
+import { connect } from "../connect.js";
 import { CliError, EXIT } from "../errors.js";
-import type { Renderer } from "../render/run-renderer.js";
 import { createWatchScreen, type WatchedRun, type WatchScreen } from "../render/watch-screen.js";
-import { applyJob, engineIfUp, engineNamespace, localNamespace, pipelinePath, placeJob, type PlacedJob } from "./adhoc.js";
-import { runInProcess } from "./run.js";
+import { applyJob, existingNamespace, placeJob, type PlacedJob } from "./adhoc.js";
 import { holdLease, type HeldLease } from "./watch-lease.js";
 
 export interface WatchOptions {
@@ -44,25 +40,26 @@ export async function watchCommand(words: string[], options: WatchOptions): Prom
   const cwd = process.cwd();
   // Watches of one command share a pipeline (and so a history) whatever their interval.
   const name = adhocName(command, cwd, "watch", "watch-");
-  const client = await engineIfUp(options);
+  const client = await connect(options);
   const stop = stopSignal();
   const screen = createWatchScreen({ intervalMs, command: command.display });
   try {
-    if (client) {
+    if (client.location.kind === "engine") {
       const trigger = { every: `${intervalMs}ms`, ...(options.precise ? {} : { after_finish: true }), start: new Date(Date.now() + intervalMs).toISOString() };
-      const job = placeJob(name, watchPipeline(command, cwd, [trigger]), options.ns, await engineNamespace(client, options.ns));
+      const job = placeJob(name, watchPipeline(command, cwd, [trigger]), options.ns, await existingNamespace(client, options.ns));
       await watchOnEngine(client, job, intervalMs, screen, stop);
       screen.close();
       process.stderr.write(`${pc.dim(`stopped: ${job.namespace}/${job.name} is paused; its runs: spire runs ${job.name}; remove it: spire rm ${job.namespace}/${job.name}`)}\n`);
     } else {
-      const job = placeJob(name, watchPipeline(command, cwd, []), options.ns, await localNamespace(options.ns, options.data));
-      await watchHere(job, intervalMs, options, screen, stop);
+      const job = placeJob(name, watchPipeline(command, cwd, []), options.ns, await existingNamespace(client, options.ns));
+      await watchHere(client, job, intervalMs, options, screen, stop);
       screen.close();
       process.stderr.write(`${pc.dim(`stopped; its runs: spire runs ${job.name}`)}\n`);
     }
   } finally {
     screen.close();
     stop.dispose();
+    await client.close();
   }
   return EXIT.interrupted;
 }
@@ -112,73 +109,62 @@ const sleep = (ms: number, stop: Stop) => Promise.race([new Promise((resolve) =>
  * started at once, as watch(1) runs its command at once. Runs of this watch
  * are those created from the first one on; each is shown when it ends.
  */
-async function watchOnEngine(client: EngineClient, job: PlacedJob, intervalMs: number, screen: WatchScreen, stop: Stop): Promise<void> {
+async function watchOnEngine(client: SpireClient, job: PlacedJob, intervalMs: number, screen: WatchScreen, stop: Stop): Promise<void> {
   await applyJob(client, job);
-  const path = pipelinePath(job);
-  if ((await client.call<PipelineDetail>("GET", path)).paused) await client.call("POST", `${path}/resume`);
+  if ((await client.getPipeline(job.namespace, job.name)).paused) await client.setPaused(job.namespace, job.name, false);
   let lease: HeldLease | undefined;
   try {
     lease = await holdLease(client, job);
-    const first = await client.call<RunObject>("POST", `${path}/runs`, { args: {} });
+    const first = await client.startRun(job.namespace, job.name, { args: {} });
     const since = first.created_at;
     const shown = new Set<string>();
     const pollMs = Math.min(250, Math.max(50, intervalMs / 4));
     while (!stop.stopped) {
-      const query = new URLSearchParams({ namespace: job.namespace, pipeline: job.name, limit: "50" });
-      const { runs } = await client.call<{ runs: RunSummary[] }>("GET", `/runs?${query}`);
+      const { runs } = await client.listRuns({ namespace: job.namespace, pipeline: job.name, limit: 50 });
       const ended = runs.filter((run) => run.created_at >= since && FINISHED.has(run.state) && !shown.has(run.id)).reverse();
       // On a terminal only the newest matters; elsewhere each run is printed once, in order.
-      for (const run of process.stdout.isTTY ? ended.slice(-1) : ended) screen.show(await engineRun(client, run));
+      for (const run of process.stdout.isTTY ? ended.slice(-1) : ended) screen.show(await watchedRun(client, await client.getRun(run.id)));
       for (const run of ended) shown.add(run.id);
       await sleep(pollMs, stop);
     }
   } finally {
     // Whatever ended the watch (Ctrl-C, or the engine going away), the trigger must stop firing.
     lease?.stop();
-    await client.call("POST", `${path}/pause`).catch((error: Error) => process.stderr.write(`spire: could not pause ${job.namespace}/${job.name}: ${error.message}\nPause it with: spire pause ${job.namespace}/${job.name}\n`));
+    await client.setPaused(job.namespace, job.name, true).catch((error: Error) => process.stderr.write(`spire: could not pause ${job.namespace}/${job.name}: ${error.message}\nPause it with: spire pause ${job.namespace}/${job.name}\n`));
     await cancelUnfinished(client, job).catch(() => undefined);
   }
 }
 
-async function engineRun(client: EngineClient, run: RunSummary): Promise<WatchedRun> {
-  const object = await client.call<RunObject>("GET", `/runs/${run.id}`);
+/** A finished run as the screen shows it: its state, exit code and what the command printed. */
+async function watchedRun(client: SpireClient, object: RunObject, lines?: LogLine[]): Promise<WatchedRun> {
   const task = object.tasks[0];
-  const text = task ? await client.call<string>("GET", `/runs/${run.id}/tasks/${ADHOC_TASK}/logs?limit=10000`, undefined, { raw: true }).catch(() => "") : "";
-  const lines = text
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as LogLine);
-  return { id: run.id, state: object.state, startedAt: Date.parse(object.started_at ?? object.created_at), exitCode: task?.exit_code ?? null, reason: task?.reason ?? object.reason, lines };
+  const printed = lines ?? (task ? (await client.readLogs(object.id, ADHOC_TASK, { limit: 10_000 }).catch(() => ({ lines: [] }))).lines : []);
+  return { id: object.id, state: object.state, startedAt: Date.parse(object.started_at ?? object.created_at), exitCode: task?.exit_code ?? null, reason: task?.reason ?? object.reason, lines: printed };
 }
 
 /** As watch(1) ends its command on Ctrl-C: a run still going is canceled (and kept, as canceled). */
-async function cancelUnfinished(client: EngineClient, job: PlacedJob): Promise<void> {
-  const query = new URLSearchParams({ namespace: job.namespace, pipeline: job.name, limit: "10" });
-  const { runs } = await client.call<{ runs: RunSummary[] }>("GET", `/runs?${query}`);
-  for (const run of runs.filter((run) => !FINISHED.has(run.state))) await client.call("POST", `/runs/${run.id}/cancel`).catch(() => undefined);
+async function cancelUnfinished(client: SpireClient, job: PlacedJob): Promise<void> {
+  const { runs } = await client.listRuns({ namespace: job.namespace, pipeline: job.name, limit: 10 });
+  for (const run of runs.filter((run: RunSummary) => !FINISHED.has(run.state))) await client.cancelRun(run.id).catch(() => undefined);
 }
 
-/** No engine: runs the command here, in a loop, each run recorded in the data folder. */
-async function watchHere(job: PlacedJob, intervalMs: number, options: WatchOptions, screen: WatchScreen, stop: Stop): Promise<void> {
+/**
+ * No engine: the command runs here, in a loop, each run recorded in the
+ * data folder. Ctrl-C cancels the run under way (the engine in this process
+ * ends it) and stops the loop.
+ */
+async function watchHere(client: SpireClient, job: PlacedJob, intervalMs: number, options: WatchOptions, screen: WatchScreen, stop: Stop): Promise<void> {
+  await applyJob(client, job);
   while (!stop.stopped) {
     const began = Date.now();
-    const capture = new CaptureRenderer();
-    await runInProcess({ file: job.file, name: job.name, namespace: job.namespace, origin: job.origin, baseDir: job.cwd, renderer: capture }, {}, { arg: [], ...(options.data !== undefined ? { data: options.data } : {}) });
-    if (capture.run && !stop.stopped) screen.show(capture.run);
+    const run = await client.startRun(job.namespace, job.name, { args: {} });
+    const lines: LogLine[] = [];
+    const canceling = stop.promise.then(() => client.cancelRun(run.id).catch(() => undefined));
+    await client.follow(run.id, { logs: "all" }, (event) => {
+      if (event.kind === "log") lines.push(event.line);
+    });
+    void canceling;
+    if (!stop.stopped) screen.show(await watchedRun(client, await client.getRun(run.id), lines));
     await sleep(options.precise ? Math.max(0, began + intervalMs - Date.now()) : intervalMs, stop);
-  }
-}
-
-/** Keeps a local run's output for the screen instead of printing it. */
-class CaptureRenderer implements Renderer {
-  private readonly lines: LogLine[] = [];
-  run: WatchedRun | undefined;
-  onChange(change: RunChange): void {
-    if (change.type === "line") this.lines.push(change.line);
-  }
-  note(): void {}
-  async finish(run: RunObject): Promise<void> {
-    const task = run.tasks[0];
-    this.run = { id: run.id, state: run.state, startedAt: Date.parse(run.started_at ?? run.created_at), exitCode: task?.exit_code ?? null, reason: task?.reason ?? run.reason, lines: this.lines };
   }
 }

@@ -43,8 +43,38 @@ export function progressBar(done: number, total: number, width = 20): string {
   return `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${Math.round(ratio * 100)}%`;
 }
 
+let utc = false;
+
+/** `--utc`: human output gives times in UTC instead of this machine's zone. */
+export function showTimesInUtc(on: boolean): void {
+  utc = on;
+}
+
+export function timesInUtc(): boolean {
+  return utc;
+}
+
+/**
+ * A time as people read it, one way everywhere in human output: this
+ * machine's zone with its offset (`2026-12-05 09:12:03+01:00`), or UTC with
+ * --utc (`2026-12-05 08:12:03Z`); `milliseconds` for log lines. ISO 8601 or
+ * epoch ms given. --json output keeps ISO 8601.
+ */
+export function clock(time: number | string, options: { milliseconds?: boolean } = {}): string {
+  const ms = typeof time === "number" ? time : Date.parse(time);
+  if (!Number.isFinite(ms)) return String(time);
+  const offsetMinutes = utc ? 0 : -new Date(ms).getTimezoneOffset();
+  const shifted = new Date(ms + offsetMinutes * 60_000).toISOString();
+  const text = `${shifted.slice(0, 10)} ${shifted.slice(11, options.milliseconds ? 23 : 19)}`;
+  if (offsetMinutes === 0 && utc) return `${text}Z`;
+  const sign = offsetMinutes < 0 ? "-" : "+";
+  const abs = Math.abs(offsetMinutes);
+  return `${text}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+/** A log line's time: to the millisecond. */
 export function timestamp(ms: number): string {
-  return new Date(ms).toISOString();
+  return clock(ms, { milliseconds: true });
 }
 
 export function bytes(value: number | null): string {

@@ -79,6 +79,8 @@ class JsonRenderer implements Renderer {
 
 class PlainRenderer implements Renderer {
   private readonly tails = new Tails();
+  /** When each attempt started, for its duration: a followed run's end event does not repeat it. */
+  private readonly startedAt = new Map<string, number>();
   constructor(run: RunRow) {
     this.print(`run ${run.id} of ${run.namespace}/${run.pipeline} started`);
   }
@@ -89,9 +91,13 @@ class PlainRenderer implements Renderer {
     this.tails.record(change);
     if (change.type === "task") {
       const { row } = change;
-      if (row.state === "running") this.print(`${row.path} started${row.attempt > 1 ? ` (attempt ${row.attempt})` : ""}`, row.started_at ?? Date.now());
-      else {
-        const took = row.started_at !== null && row.finished_at !== null ? ` in ${duration(row.finished_at - row.started_at)}` : "";
+      const attempt = `${row.path}#${row.attempt}`;
+      if (row.state === "running") {
+        this.startedAt.set(attempt, row.started_at ?? Date.now());
+        this.print(`${row.path} started${row.attempt > 1 ? ` (attempt ${row.attempt})` : ""}`, row.started_at ?? Date.now());
+      } else {
+        const started = row.started_at ?? this.startedAt.get(attempt) ?? null;
+        const took = started !== null && row.finished_at !== null ? ` in ${duration(row.finished_at - started)}` : "";
         const exit = row.exit_code !== null && row.state !== "succeeded" ? ` (exit ${row.exit_code})` : "";
         const why = row.reason ? `: ${row.reason}` : "";
         this.print(`${row.path} ${row.state.replace("_", " ")}${exit}${took}${why}`, row.finished_at ?? Date.now());

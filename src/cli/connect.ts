@@ -1,0 +1,158 @@
+/**
+ * Which Spire a command talks to, decided in one place: the engine named by
+ * `--engine URL` or SPIRE_ENGINE (and nothing else: if it does not answer,
+ * that is the answer); else the local engine its address file names, when it
+ * answers; else an engine run in this process over the data folder. Every
+ * command reads and changes state through the client this returns, so none
+ * can read a local file while another command reaches an engine.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { HttpClient, type EngineAddress } from "../client/http.js";
+import type { SpireClient } from "../client/port.js";
+import type { ResourceCapacity } from "../engine/reservations.js";
+import { CliError, EXIT } from "./errors.js";
+import { dataDir, databaseFile, ensureDataDir } from "./data-dir.js";
+
+export const ADDRESS_FILE = "engine.json";
+export const TOKEN_FILE = "token";
+
+export interface Target {
+  data?: string;
+  engine?: string;
+}
+
+/** What an engine run in this process is given (a run's --parallelism, --cpus, --memory). */
+export interface InProcessSettings {
+  parallelism?: number;
+  resources?: ResourceCapacity;
+}
+
+export async function connect(target: Target, settings: InProcessSettings = {}): Promise<SpireClient> {
+  const engine = await findEngine(target);
+  if (engine) return new HttpClient(engine);
+  return openInProcess(dataDir(target.data), settings);
+}
+
+/**
+ * The engine to talk to over HTTP, or undefined when none is named and the
+ * local one is not running. A named engine is returned whether it answers or
+ * not: falling back to local state would answer for the wrong Spire.
+ */
+export async function findEngine(target: Target): Promise<EngineAddress | undefined> {
+  const dir = dataDir(target.data);
+  const local = localEngine(dir);
+  const localToken = () => process.env.SPIRE_TOKEN ?? readOptional(join(dir, TOKEN_FILE))?.trim() ?? null;
+  const named = target.engine ?? process.env.SPIRE_ENGINE;
+  if (named !== undefined && named !== "") {
+    const url = parseEngineUrl(named);
+    // The local admin token goes to the local engine only, however it is named; any other gets SPIRE_TOKEN or nothing.
+    return { url, token: local && sameEngine(url, local.url) ? localToken() : (process.env.SPIRE_TOKEN ?? null) };
+  }
+  if (!local) return undefined;
+  const address = { url: local.url, token: localToken() };
+  return (await answers(address.url, local.pid)) ? address : undefined;
+}
+
+function parseEngineUrl(given: string): string {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new CliError(`the engine address ${JSON.stringify(given)} is not a URL`, EXIT.usage, "For example: --engine http://127.0.0.1:7431 (or SPIRE_ENGINE=http://127.0.0.1:7431)");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`the engine address ${JSON.stringify(given)} is not http:// or https://`, EXIT.usage);
+  return given.replace(/\/+$/, "");
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/** Two addresses of one engine: the same scheme and port, and the same host (loopback names count as one). */
+function sameEngine(a: string, b: string): boolean {
+  const [x, y] = [new URL(a), new URL(b)];
+  const port = (url: URL) => url.port || (url.protocol === "https:" ? "443" : "80");
+  const host = (url: URL) => (LOOPBACK.has(url.hostname) || url.hostname.startsWith("127.") ? "loopback" : url.hostname);
+  return x.protocol === y.protocol && port(x) === port(y) && host(x) === host(y);
+}
+
+/** The address file the local engine writes when it starts listening (and removes when it stops). */
+function localEngine(dir: string): { url: string; pid?: number } | undefined {
+  const text = readOptional(join(dir, ADDRESS_FILE));
+  if (text === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(text) as { url?: unknown; pid?: unknown };
+    if (typeof parsed.url !== "string") return undefined;
+    return { url: parsed.url, ...(typeof parsed.pid === "number" ? { pid: parsed.pid } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Is the local engine answering? (health is the one open route) One whose
+ * process is alive is given longer: on a busy machine it may be slow, and
+ * taking it for absent would run the work in this process instead.
+ */
+async function answers(url: string, pid: number | undefined): Promise<boolean> {
+  const timeoutMs = pid !== undefined && processAlive(pid) ? 15_000 : 1500;
+  try {
+    const response = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readOptional(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The engine in this process: loaded only when no engine runs (it brings the store, the executor and the notifier). */
+async function openInProcess(dir: string, settings: InProcessSettings): Promise<SpireClient> {
+  const [{ InProcessClient }, { openSqliteStore }, { loadRetentionDefaults }, { stderrLogger }] = await Promise.all([
+    import("../client/in-process.js"),
+    import("../store/sqlite/index.js"),
+    import("./retention-options.js"),
+    import("./stderr-logger.js"),
+  ]);
+  ensureDataDir(dir);
+  const store = openSqliteStore(databaseFile(dir));
+  try {
+    await store.init();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw new CliError(`cannot open the database in ${dir}: ${(error as Error).message}`, EXIT.runFailed);
+  }
+  return new InProcessClient({
+    store,
+    dataDir: dir,
+    retention: loadRetentionDefaults(dir),
+    logger: stderrLogger(),
+    ...(settings.parallelism !== undefined ? { parallelism: settings.parallelism } : {}),
+    ...(settings.resources ? { resources: settings.resources } : {}),
+  });
+}
+
+/** Runs `use` with a client and closes it whatever happens (an in-process engine waits for its runs' notifications). */
+export async function withClient<T>(target: Target, use: (client: SpireClient) => Promise<T>, settings: InProcessSettings = {}): Promise<T> {
+  const client = await connect(target, settings);
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,57 @@
+/** What a person types for a pipeline or a run, turned into what the engine knows, with a did-you-mean when it is not there. */
+import type { SpireClient } from "../client/port.js";
+import { suggest } from "../spec/suggest.js";
+import { CliError, EXIT } from "./errors.js";
+
+export interface PipelineRef {
+  namespace: string;
+  name: string;
+}
+
+/** `NS/NAME`, or a NAME that is unique across namespaces (or in `ns`). */
+export async function resolvePipeline(client: SpireClient, given: string, ns?: string): Promise<PipelineRef> {
+  const slash = given.indexOf("/");
+  const namespace = slash > 0 ? given.slice(0, slash) : ns;
+  const name = slash > 0 ? given.slice(slash + 1) : given;
+  const pipelines = await client.listPipelines(namespace);
+  const matches = pipelines.filter((pipeline) => pipeline.name === name);
+  if (matches.length === 1) return { namespace: matches[0]!.namespace, name };
+  if (matches.length > 1) {
+    throw new CliError(`${name} is in several namespaces: ${matches.map((p) => p.namespace).join(", ")}`, EXIT.usage, `Say which: ${matches[0]!.namespace}/${name}, or --ns ${matches[0]!.namespace}`);
+  }
+  const where = namespace !== undefined ? ` in namespace ${namespace}` : "";
+  const close = suggest(name, pipelines.map((pipeline) => pipeline.name));
+  const elsewhere = namespace !== undefined ? (await client.listPipelines()).filter((pipeline) => pipeline.name === name) : [];
+  const hint =
+    close !== undefined
+      ? `Did you mean ${namespace !== undefined ? `${namespace}/` : ""}${close}? (see them all with: spire ls)`
+      : elsewhere.length > 0
+        ? `It is in: ${elsewhere.map((p) => `${p.namespace}/${p.name}`).join(", ")}`
+        : pipelines.length === 0 && namespace === undefined
+          ? "There are no pipelines yet: add some with spire apply -f spire.yaml"
+          : "See them with: spire ls";
+  throw new CliError(`no pipeline named ${name}${where}`, EXIT.usage, hint);
+}
+
+const RUN_ID = /^[0-9a-z]{1,32}$/;
+
+/**
+ * A full run id, a unique prefix of one, or `last` — the newest run, or the
+ * newest of `pipeline` when one is given (`spire show last backup`).
+ */
+export async function resolveRun(client: SpireClient, given: string, pipeline?: PipelineRef): Promise<string> {
+  if (given === "last" || given === "latest") {
+    const { runs } = await client.listRuns({ limit: 1, ...(pipeline ? { namespace: pipeline.namespace, pipeline: pipeline.name } : {}) });
+    if (runs[0]) return runs[0].id;
+    if (pipeline) throw new CliError(`${pipeline.namespace}/${pipeline.name} has no runs yet`, EXIT.usage, `Start one with: spire run ${pipeline.name}`);
+    throw new CliError("there are no runs yet", EXIT.usage, "Start one with: spire run -f spire.yaml");
+  }
+  if (pipeline) throw new CliError(`a pipeline goes with last, not with a run id (${given})`, EXIT.usage, `For example: spire show last ${pipeline.name}`);
+  if (!RUN_ID.test(given)) throw new CliError(`"${given}" is not a run id`, EXIT.usage, "Run ids look like 01jbx4k2m9qz3v7c, or say last; see them with: spire runs");
+  const { runs } = await client.listRuns({ idPrefix: given, limit: 2 });
+  const ids = runs.map((run) => run.id);
+  if (ids.includes(given)) return given;
+  if (ids.length === 0) throw new CliError(`no run with id ${given}`, EXIT.usage, "See the run history with: spire runs");
+  if (ids.length > 1) throw new CliError(`the id prefix ${given} is ambiguous (${ids.join(", ")}, …)`, EXIT.usage, "Give more characters of the id.");
+  return ids[0]!;
+}

@@ -1,0 +1,103 @@
+/**
+ * Everything a program (the CLI first) reads from or changes in Spire, as
+ * one interface. Two things stand behind it: an engine reached over its HTTP
+ * API (http.ts), and, with no engine running, an engine run in the caller's
+ * own process over the same data folder (in-process.ts). A command is
+ * written once against this interface, so it cannot read one source and
+ * change another.
+ *
+ * Refusals are the engine's ServiceError (code, message, details), whichever
+ * stands behind; an engine that cannot be reached is EngineUnreachable.
+ */
+import type { PipelineDef } from "../spec/schema.js";
+import type { LogLine } from "../exec/port.js";
+import type { MissedObject } from "../engine/missed-object.js";
+import type { SweepReport } from "../engine/retention.js";
+import type { RunObject } from "../engine/run-object.js";
+import type {
+  ApplyRequest,
+  ChangeSet,
+  LiveEvent,
+  LogFollowing,
+  LogQuery,
+  NamespaceInfo,
+  PipelineDetail,
+  PipelineSummary,
+  RunListQuery,
+  RunSummary,
+  Scope,
+  TokenInfo,
+  WatchLease,
+} from "../engine/service.js";
+
+export type { ApplyRequest, ChangeSet, LiveEvent, LogFollowing, LogQuery, NamespaceInfo, PipelineDetail, PipelineSummary, RunListQuery, RunObject, RunSummary, TokenInfo, WatchLease, MissedObject, SweepReport };
+
+/** Where the answers come from: an engine's URL, or the data folder of an engine in this process. */
+export type ClientLocation = { kind: "engine"; url: string } | { kind: "in-process"; dataDir: string };
+
+export interface AuditEntry {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: Record<string, unknown>;
+}
+
+export interface HookInfo {
+  /** The path under the engine's address (`/api/v1/hooks/NS/NAME`). */
+  path: string;
+  token: string;
+  /** The pipeline has a `webhook: true` trigger. */
+  enabled: boolean;
+}
+
+export interface FollowOptions {
+  /** Which log lines: all from the start, only new ones, or none. */
+  logs: LogFollowing;
+}
+
+export interface SpireClient {
+  readonly location: ClientLocation;
+
+  apply(request: ApplyRequest): Promise<ChangeSet>;
+  listPipelines(namespace?: string): Promise<PipelineSummary[]>;
+  getPipeline(namespace: string, name: string): Promise<PipelineDetail>;
+  deletePipeline(namespace: string, name: string): Promise<void>;
+  setPaused(namespace: string, name: string, paused: boolean): Promise<PipelineSummary>;
+  renewWatchLease(namespace: string, name: string): Promise<WatchLease>;
+  getHook(namespace: string, name: string): Promise<HookInfo>;
+  /** Slots of the pipeline's time triggers that did not run, newest first; `run`: only those the same catch-up as that run passed over. */
+  listMissed(namespace: string, name: string, query: { limit: number; run?: string }): Promise<MissedObject[]>;
+
+  startRun(namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject>;
+  listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }>;
+  getRun(id: string): Promise<RunObject>;
+  getRunDefinition(id: string): Promise<PipelineDef>;
+  cancelRun(id: string): Promise<RunObject>;
+  retryRun(id: string, request: { from?: string }): Promise<RunObject>;
+  readLogs(runId: string, task: string, query: LogQuery): Promise<{ lines: LogLine[]; next_cursor: string | null }>;
+  /**
+   * Follows a run from its start to its end: every stored event, the log lines
+   * asked for, progress. Resolves once run.finished has been delivered (or the
+   * stream could not be had again; the caller reads the run to know which).
+   */
+  follow(runId: string, options: FollowOptions, onEvent: (event: LiveEvent) => void): Promise<void>;
+
+  collectGarbage(options: { dryRun: boolean }): Promise<SweepReport>;
+  listNamespaces(): Promise<NamespaceInfo[]>;
+  listAudit(query: { limit: number }): Promise<AuditEntry[]>;
+  createToken(request: { name: string; scope: Scope; ttlMs?: number }): Promise<{ token: string; info: TokenInfo }>;
+  listTokens(): Promise<TokenInfo[]>;
+  revokeToken(id: string): Promise<void>;
+
+  /** Lets go: an in-process engine waits for its runs' notifications and stops. */
+  close(): Promise<void>;
+}
+
+/** No engine answers at the address the client was given. */
+export class EngineUnreachable extends Error {
+  constructor(readonly url: string) {
+    super(`cannot reach the engine at ${url}`);
+  }
+}
