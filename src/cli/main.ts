@@ -285,7 +285,7 @@ directly, with the limits its last engine was started with.
     .description("a run as a tree: states, times, attempts, exit codes, warnings, errors, metrics, outputs")
     .argument("<run>", "run id, a unique prefix of one, or `last`")
     .argument("[pipeline]", "with last: the newest run of this pipeline")
-    .option("--json", "print the run object (the API's GET /api/v1/runs/{id})")
+    .option("--json", "print the run object (as GET /api/v1/runs/{id} answers it)")
     .addHelpText("after", examples(["spire show last", "spire show last backup", "spire show 01jbx4k2 --json"]))
     .action(async (run, pipeline, options, command) => (await import("./commands/show.js")).showCommand(run, pipeline, { ...options, ...globals(command) }));
 

@@ -16,7 +16,7 @@ export function buildJsonSchema(): Record<string, unknown> {
     $schema,
     $id: SPIRE_SCHEMA_ID,
     title: "Spire definitions file (spire.yaml)",
-    description: "Pipelines of tasks with their triggers, arguments, queue policy and notifications. See SPEC.md §2.",
+    description: "Pipelines of tasks with their triggers, arguments, queue policy and notifications.",
     ...rest,
   };
 }

@@ -82,7 +82,7 @@ class PlainRenderer implements Renderer {
   /** When each attempt started, for its duration: a followed run's end event does not repeat it. */
   private readonly startedAt = new Map<string, number>();
   constructor(run: RunRow) {
-    this.print(`run ${run.id} of ${run.namespace}/${run.pipeline} started`);
+    this.print(`run ${run.id} of ${run.namespace}/${run.pipeline} started`, run.started_at ?? run.created_at);
   }
   private print(text: string, at = Date.now()): void {
     process.stdout.write(`${timestamp(at)} ${text}\n`);

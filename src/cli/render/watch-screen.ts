@@ -8,6 +8,7 @@
 import { hostname } from "node:os";
 import type { LogLine } from "../../exec/port.js";
 import type { RunState } from "../../store/port.js";
+import { clock } from "./format.js";
 
 export interface WatchedRun {
   id: string;
@@ -40,14 +41,7 @@ function headerLeft(header: WatchHeader): string {
 
 function headerRight(run: WatchedRun | undefined): string {
   const ended = run === undefined || run.state === "succeeded" ? "" : ` [${run.state}${run.reason ? `: ${run.reason}` : run.exitCode !== null ? `: exit code ${run.exitCode}` : ""}]`;
-  return `${hostname()}: ${localTime(run?.startedAt ?? Date.now())}${ended}`;
-}
-
-/** `2026-11-23 04:16:12` in this machine's zone. */
-function localTime(ms: number): string {
-  const at = new Date(ms);
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
+  return `${hostname()}: ${clock(run?.startedAt ?? Date.now())}${ended}`;
 }
 
 class PlainScreen implements WatchScreen {
