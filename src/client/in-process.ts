@@ -7,8 +7,7 @@
  * its run and sends its failure webhook like a run on the engine.
  */
 import { availableParallelism } from "node:os";
-import { hookInfo } from "../api/hook-info.js";
-import { loadOrCreateSecret, TokenAuthority } from "../api/auth.js";
+import type { TokenAuthority } from "../api/auth.js";
 import { Engine, type EngineLogger } from "../engine/engine.js";
 import type { ResourceCapacity } from "../engine/reservations.js";
 import type { RetentionLimits } from "../engine/retention.js";
@@ -96,6 +95,7 @@ export class InProcessClient implements SpireClient {
   }
 
   async getHook(namespace: string, name: string): Promise<HookInfo> {
+    const { hookInfo } = await import("../api/hook-info.js");
     return hookInfo(this.engine, await this.tokens(), namespace, name);
   }
 
@@ -181,9 +181,16 @@ export class InProcessClient implements SpireClient {
     }
   }
 
-  /** Tokens are signed with the engine's secret: made here, as the engine would at its first start, when there is none yet. */
+  /**
+   * Tokens are signed with the engine's secret: made here, as the engine
+   * would at its first start, when there is none yet. Loaded on first use:
+   * the JWT library is a large share of a command's start.
+   */
   private async tokens(): Promise<TokenAuthority> {
-    this.auth ??= new TokenAuthority(this.options.store, await loadOrCreateSecret(this.options.dataDir));
+    if (!this.auth) {
+      const { loadOrCreateSecret, TokenAuthority } = await import("../api/auth.js");
+      this.auth = new TokenAuthority(this.options.store, await loadOrCreateSecret(this.options.dataDir));
+    }
     return this.auth;
   }
 }

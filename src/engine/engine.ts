@@ -12,7 +12,6 @@ import { dirname, isAbsolute } from "node:path";
 import type { EventRow, RunRow, RunState, Store, TaskRunRow } from "../store/port.js";
 import { VERSION } from "../version.js";
 import { admit } from "./admission.js";
-import { applyDefinitions } from "./apply.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { RunObjectCache } from "./run-cache.js";
 import { EventTriggers, outsideWindow, type TriggeredStart } from "./event-triggers.js";
@@ -363,6 +362,8 @@ export class Engine implements EngineService {
   // ── definitions ──────────────────────────────────────────────────────────
 
   async apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet> {
+    // Loaded on first use: the definitions' schema is most of the engine's load time, and a CLI command that only reads never needs it.
+    const { applyDefinitions } = await import("./apply.js");
     const change = await applyDefinitions(this.options.store, actor, request, this.now());
     if (!change.dry_run) {
       this.capacities.clear();

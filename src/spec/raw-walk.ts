@@ -4,7 +4,7 @@
  * and report everything at once. Only own properties are read.
  */
 import type { PathSegment } from "./errors.js";
-import { isRecord } from "./zod-issues.js";
+import { isRecord } from "./is-record.js";
 
 export interface RawPipeline {
   name: string;

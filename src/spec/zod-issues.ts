@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { DefinitionError, PathSegment } from "./errors.js";
 import { formatKeyPath } from "./errors.js";
+import { isRecord } from "./is-record.js";
 import type { SourceMap } from "./positions.js";
 import { acceptedKeys, describeExpected } from "./schema-walk.js";
 import { PAYLOAD_KEYS } from "./schema.js";
@@ -169,9 +170,7 @@ function customError(issue: Extract<Issue, { code: "custom" }>, value: unknown, 
   return make(issue.message);
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 /** The raw value at `path`, using own properties only (no prototype lookups). */
 export function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
