@@ -16,7 +16,7 @@
  * wherever they moved, and, every few seconds, processes carrying its
  * SPIRE_EXEC_ID entry (what was re-parented to init before we saw it).
  */
-import { childrenByParent, descendantsOf, processesWithEnvPrefix, signalGroup, type ProcInfo } from "../process-tree.js";
+import { membersOf, pidsByEnvEntry, signalGroup } from "../process-tree.js";
 import { probeForThisSystem, reapMeterOfThisProcess } from "./system.js";
 import type { ProcessCpu, TreeUsage, UsageProbe } from "./port.js";
 import type { ReapMeter } from "./reap-meter.js";
@@ -38,19 +38,6 @@ export interface TrackOptions {
   limited: boolean;
   /** After each sample (not after the final figure): where limits are checked. */
   onSample(usage: TreeUsage): void;
-}
-
-/** The processes of `tree` found in `table`: its group (unless gone), members seen before, marked ones, and all their descendants. */
-export function membersOf<T extends ProcInfo>(table: readonly T[], tree: { pgid: number | undefined; known: Iterable<ProcInfo>; marked: ReadonlySet<number> }): T[] {
-  const knownKeys = new Set([...tree.known].map((info) => `${info.pid}/${info.startTime}`));
-  const found = new Map<string, T>();
-  const add = (info: T) => found.set(`${info.pid}/${info.startTime}`, info);
-  for (const info of table) {
-    if (info.pgid === tree.pgid || tree.marked.has(info.pid) || knownKeys.has(`${info.pid}/${info.startTime}`)) add(info);
-  }
-  const children = childrenByParent(table);
-  for (const root of [...found.values()]) for (const info of descendantsOf(table, root.pid, children)) add(info);
-  return [...found.values()];
 }
 
 export class Tracker {
@@ -194,7 +181,7 @@ export class ResourceMonitor {
     this.#sampling = true;
     try {
       const scanEnv = now >= this.#nextEnvScanAt && due.some((tracker) => tracker.envDueAt <= now);
-      const marked = scanEnv ? await this.#markedProcesses(now) : new Map<string, Set<number>>();
+      const marked = scanEnv ? this.#markedProcesses(now) : new Map<string, Set<number>>();
       const table = await this.probe.processes(new Set(due.flatMap((tracker) => tracker.watched())));
       const at = Date.now();
       for (const tracker of due) if (this.#tracked.has(tracker) && !tracker.idle) tracker.sample(table, marked.get(tracker.execEntry) ?? new Set(), at);
@@ -207,20 +194,13 @@ export class ResourceMonitor {
   }
 
   /** Pids carrying each attempt's entry, found by one scan of every environment. */
-  async #markedProcesses(now: number): Promise<Map<string, Set<number>>> {
+  #markedProcesses(now: number): Map<string, Set<number>> {
     this.#nextEnvScanAt = now + ENV_SCAN_EVERY_MS;
-    const found = new Map<string, Set<number>>();
     let prefix: string | undefined;
     for (const tracker of this.#tracked) {
       if (tracker.envDueAt <= now) tracker.envDueAt = now + ENV_SCAN_EVERY_MS;
       prefix = tracker.execEntry.slice(0, tracker.execEntry.indexOf("=") + 1); // the same variable for all
     }
-    if (prefix === undefined) return found;
-    for (const { info, entry } of await processesWithEnvPrefix(prefix)) {
-      const pids = found.get(entry) ?? new Set<number>();
-      pids.add(info.pid);
-      found.set(entry, pids);
-    }
-    return found;
+    return prefix === undefined ? new Map() : pidsByEnvEntry(prefix);
   }
 }
