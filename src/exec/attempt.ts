@@ -222,7 +222,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     const pgid = this.#pid;
     this.addEscaped([...(this.#usage?.account.members ?? [])].filter((member) => member.pgid !== pgid && member.state !== "Z"));
     for (const info of this.#escaped) signalProcess(info, signal);
-    return { pgid: this.#groupGone ? undefined : pgid, known: [...this.#escaped], leaderStartTime: this.#leaderStartTime };
+    return { pgid: this.#groupGone ? undefined : pgid, known: [...this.#escaped], leaderStartTime: this.#leaderStartTime ?? this.#usage?.leaderStartTime };
   }
 
   /** Stoppable: processes of this attempt outside its group, to wait for (and SIGKILL after the grace). */

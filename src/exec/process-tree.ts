@@ -190,6 +190,28 @@ export class SharedProcTable {
   }
 }
 
+/** Where a tree is rooted, for a look at the environments: its group (unless gone), and its leader's start time (clock ticks since boot) when known. */
+export interface TreeRoot {
+  pgid: number | undefined;
+  leaderStartTime: number | undefined;
+}
+
+/**
+ * The pids whose environment is worth reading to find what left these
+ * trees' groups: a descendant started after its leader, so older processes
+ * (most of a machine's) are not read, nor the members of the groups
+ * themselves (found by their group already).
+ */
+export function envCandidates(table: readonly ProcInfo[], trees: Iterable<TreeRoot>): number[] {
+  const groups = new Set<number | undefined>();
+  let since = Infinity;
+  for (const tree of trees) {
+    groups.add(tree.pgid);
+    since = Math.min(since, tree.leaderStartTime ?? 0);
+  }
+  return table.filter((info) => !groups.has(info.pgid) && Number(info.startTime) >= since && info.pid !== process.pid).map((info) => info.pid);
+}
+
 /**
  * Processes (other than this one) whose environment holds `entry` exactly
  * (as "NAME=value"). Every attempt's processes inherit a unique entry, so

@@ -2,21 +2,20 @@
  * Stops attempts together: a cancel of 50 tasks, an executor shutting down,
  * the kill_grace of many tasks running out at the same moment.
  *
- * The signals go out first, in the turn after the requests (so that all the
- * requests of one turn are one batch): each attempt's group, and what is
- * already known of its tree outside the group. Then one look through /proc,
- * in the same turn, serves the whole batch: the descendants that left their
- * group (setsid, setpgid) are found by parent links and by the attempt's
- * SPIRE_EXEC_ID entry, and get the same signal. Looking first, as each
- * attempt once did for itself, cost two full scans of /proc per attempt
- * before its signal: seconds for 50 tasks.
+ * The signals go out first, as soon as the code that asked has run: each
+ * attempt's group, and what is already known of its tree outside the group.
+ * Then one look through /proc serves every attempt signalled meanwhile: the
+ * descendants that left their group (setsid, setpgid) are found by parent
+ * links and by the attempt's SPIRE_EXEC_ID entry, and get the same signal.
+ * Looking first, as each attempt once did for itself, cost two full scans of
+ * /proc per attempt before its signal: seconds for 50 tasks.
  *
  * Signalling first means a member may die before the look and leave its
  * escaped child re-parented: that child is still found by its environment
  * entry, or was already known (the resource monitor's last sample, earlier
  * looks).
  */
-import { HAS_PROC, membersOf, pidsByEnvEntry, processKey, SharedProcTable, signalProcess, type ProcInfo } from "./process-tree.js";
+import { envCandidates, HAS_PROC, membersOf, pidsByEnvEntry, processKey, SharedProcTable, signalProcess, type ProcInfo, type TreeRoot } from "./process-tree.js";
 
 /** A process table this old still tells whether a group has a live member (its dead are seen at the next read). */
 const TABLE_MIN_AGE_MS = 50;
@@ -41,9 +40,11 @@ export interface Stoppable {
 export class Stopper {
   readonly #prefix: string;
   readonly #table = new SharedProcTable();
-  /** Requests of this turn, by attempt: a SIGKILL asked after a SIGTERM replaces it. */
+  /** Asked for and not yet signalled, by attempt: a SIGKILL asked after a SIGTERM replaces it. */
   #pending = new Map<Stoppable, StopSignal>();
-  #batchDone: { promise: Promise<void>; resolve(): void } | undefined;
+  /** Signalled, waiting for the next look. */
+  #signalled: Signalled[] = [];
+  #nextLook: { promise: Promise<void>; resolve(): void } | undefined;
 
   /** `prefix`: the start of the environment entry of every attempt of this executor ("SPIRE_EXEC_ID=<executor>."). */
   constructor(prefix: string) {
@@ -51,18 +52,22 @@ export class Stopper {
   }
 
   /**
-   * Signals the attempt in the next turn, with the others asked for in this
-   * one. Resolves once the look for its escaped descendants is done.
+   * Signals the attempt once the code that asked has run (a microtask: the
+   * other stops asked meanwhile, such as a run's cancel of each of its
+   * tasks, go with it), then looks for its escaped descendants with every
+   * other attempt signalled before the look (in the event loop's next check
+   * phase). Resolves once that look is done.
    */
   stop(target: Stoppable, signal: StopSignal): Promise<void> {
+    if (this.#pending.size === 0) queueMicrotask(() => this.#signalPending());
     if (this.#pending.get(target) !== "SIGKILL") this.#pending.set(target, signal);
-    if (this.#batchDone === undefined) {
+    if (this.#nextLook === undefined) {
       let resolve!: () => void;
       const promise = new Promise<void>((done) => (resolve = done));
-      this.#batchDone = { promise, resolve };
-      setImmediate(() => this.#stopBatch());
+      this.#nextLook = { promise, resolve };
+      setImmediate(() => this.#look());
     }
-    return this.#batchDone.promise;
+    return this.#nextLook.promise;
   }
 
   /**
@@ -75,21 +80,24 @@ export class Stopper {
     return this.#table.read(Math.max(notBefore, performance.now() - age));
   }
 
-  #stopBatch(): void {
-    const batch = this.#pending;
-    const done = this.#batchDone!;
+  #signalPending(): void {
+    const pending = this.#pending;
     this.#pending = new Map();
-    this.#batchDone = undefined;
-    const trees: Signalled[] = [];
-    for (const [target, signal] of batch) {
+    for (const [target, signal] of pending) {
       const tree = target.signalNow(signal);
-      if (tree !== undefined) trees.push({ target, signal, ...tree });
+      if (tree !== undefined) this.#signalled.push({ target, signal, ...tree });
     }
-    // Right after the signals, in the same turn: the members just signalled have had little time to die, so parent links still lead to what left their group.
+  }
+
+  #look(): void {
+    const signalled = this.#signalled;
+    const look = this.#nextLook!;
+    this.#signalled = [];
+    this.#nextLook = undefined;
     try {
-      if (HAS_PROC && trees.length > 0) this.#signalEscaped(trees);
+      if (HAS_PROC && signalled.length > 0) this.#signalEscaped(signalled);
     } finally {
-      done.resolve();
+      look.resolve();
     }
   }
 
@@ -112,31 +120,13 @@ export class Stopper {
   }
 }
 
-/** What to look for of an attempt just signalled. */
-export interface StoppedTree {
-  /** Its group, unless known to be gone. */
-  pgid: number | undefined;
-  /** Its processes already known outside the group (already signalled). */
+/** What to look for of an attempt just signalled: its group (unless known to be gone), its leader's start time, and its processes already known outside the group (already signalled). */
+export interface StoppedTree extends TreeRoot {
   known: readonly ProcInfo[];
-  /** The leader's start time (clock ticks since boot) when known: every descendant started at or after it. */
-  leaderStartTime: number | undefined;
 }
 
 /** A stop whose signals went out, for the look through /proc. */
 interface Signalled extends StoppedTree {
   target: Stoppable;
   signal: StopSignal;
-}
-
-/**
- * The pids whose environment may be worth reading: a descendant that left
- * its group started after its leader, so older processes (most of a
- * machine's) are not read, nor members of the groups just signalled (found
- * by their group already).
- */
-function envCandidates(table: readonly ProcInfo[], trees: readonly Signalled[]): number[] {
-  const groups = new Set(trees.map((tree) => tree.pgid));
-  let since = Infinity;
-  for (const tree of trees) since = Math.min(since, tree.leaderStartTime ?? 0);
-  return table.filter((info) => !groups.has(info.pgid) && Number(info.startTime) >= since).map((info) => info.pid);
 }
