@@ -287,8 +287,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
       if (this.#escaped.length > 0) await this.#waitEscapedGone();
       clearTimeout(this.#graceTimer);
       const { outputs, problems } = await (outputsRead ?? takeOutputFile(this.#spec.outputFile));
-      for (const problem of problems) this.#capture.note("stderr", `spire: SPIRE_OUTPUT ${problem}`);
-      this.#capture.warnings += problems.length;
+      for (const problem of problems) this.#capture.warn("stderr", `spire: SPIRE_OUTPUT ${problem}`);
       const fileOutputs = Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, this.#capture.mask(value)]));
       await Promise.all([this.#writer.close(), this.#usage?.measured]);
       this.#settle(this.#endReport({ ...this.#capture.markerOutputs, ...fileOutputs }));
@@ -345,6 +344,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
       metrics: this.#capture.metrics.toRecord(),
       outputs: { ...this.#capture.markerOutputs },
       tail: this.#capture.tail(),
+      ...this.#capture.keptMessages(),
       ...this.#usageFigures(),
     };
   }
