@@ -24,6 +24,15 @@ const runState = z.enum(["queued", "running", "succeeded", "failed", "canceled",
 const taskState = z.enum(["pending", "running", "succeeded", "failed", "canceled", "skipped", "timed_out", "interrupted"]).meta({ id: "TaskState" });
 const trigger = z.looseObject({ kind: z.string(), scheduled_at: nullableTime.optional() }).meta({ id: "Trigger" });
 
+const taskMessage = z
+  .object({
+    level: z.enum(["warning", "error"]),
+    text: z.string().describe("Secrets masked as in the log; at most 1,000 characters (a longer text is cut and ends with …)."),
+    ts: isoTime.describe("When the line was read."),
+    stream: z.enum(["stdout", "stderr"]),
+  })
+  .meta({ id: "TaskMessage" });
+
 export const taskObject = z
   .object({
     name: z.string(),
@@ -42,6 +51,11 @@ export const taskObject = z
     outputs: z.record(z.string(), z.string()),
     reason: z.string().nullable(),
     signal: z.string().nullable(),
+    messages: z
+      .array(taskMessage)
+      .describe(
+        "The texts of the first 100 warnings and the first 100 errors of the task's last attempt, in the order printed: `::warning::TEXT` and `::error::TEXT` lines, lines counted by warn_pattern or error_pattern (whole), and Spire's own warnings about the task. `warnings` and `errors` count them all; the log keeps every line.",
+      ),
   })
   .meta({ id: "TaskRun" });
 

@@ -3,7 +3,7 @@
  * `spire run --json` return. Built from stored rows only, so every client
  * sees the same thing. Field names are fixed by the spec.
  */
-import type { MetricAggregate } from "../exec/port.js";
+import type { MetricAggregate, TaskMessage } from "../exec/port.js";
 import { planPipeline } from "../plan/plan.js";
 import { nodeState } from "../plan/ready.js";
 import type { Plan, TaskState } from "../plan/types.js";
@@ -30,6 +30,16 @@ export interface TaskObject {
   outputs: Record<string, string>;
   reason: string | null;
   signal: string | null;
+  /** The texts of the first 100 warnings and first 100 errors of its last attempt, in order (`warnings` and `errors` count them all). */
+  messages: MessageObject[];
+}
+
+/** A TaskMessage with its time as ISO 8601, like every time of the run object. */
+export interface MessageObject {
+  level: TaskMessage["level"];
+  text: string;
+  ts: string;
+  stream: TaskMessage["stream"];
 }
 
 export interface GroupObject {
@@ -126,7 +136,12 @@ function taskObject(path: string, row: TaskRunRow | undefined, plan: Plan | unde
     outputs: row?.outputs ?? {},
     reason: row?.reason ?? null,
     signal: row?.signal ?? null,
+    messages: row?.messages?.map(messageObject) ?? [],
   };
+}
+
+function messageObject(message: TaskMessage): MessageObject {
+  return { level: message.level, text: message.text, ts: new Date(message.ts).toISOString(), stream: message.stream };
 }
 
 /** A run without its tasks, for lists. */

@@ -57,5 +57,6 @@ export function endedRow(started: TaskRunRow, report: AttemptEnding): TaskRunRow
     outputs: report.outputs,
     cpu_ms: report.cpuMs ?? null,
     peak_rss_bytes: report.peakRssBytes ?? null,
+    ...(report.messages !== undefined ? { messages: report.messages } : {}),
   };
 }

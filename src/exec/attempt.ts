@@ -3,7 +3,8 @@
  * is left.
  *
  *   spawn ──▶ running ──(exits on its own)──▶ SIGKILL what is left of the group
- *                 └──(timeout / cancel / over a limit)──▶ SIGTERM group and escapees ── grace ──▶ SIGKILL
+ *                 └──(timeout / cancel / over a limit)──▶ SIGTERM group, then escapees ── grace ──▶ SIGKILL
+ *                      (signalled with every attempt stopped at that moment: see stopper.ts)
  *   then: group gone + pipes closed ──▶ read SPIRE_OUTPUT ──▶ log flushed ──▶ done
  *
  * Invariant: once the group has been seen empty, its number is never
@@ -24,12 +25,15 @@ import { formatDuration } from "./format.js";
 import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
 import { hasLimits, limitExceeded } from "./resources/limits.js";
 import type { TreeUsage } from "./resources/port.js";
-import { descendantsOf, groupAlive, processesWithEnv, readProcStatSync, readProcTable, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
+import { groupAlive, processesWithEnv, processKey, readProcStatSync, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
+import type { Stoppable, StoppedTree, Stopper, StopSignal } from "./stopper.js";
 
 /** After the leader exited and the group was killed, pipes still open this long mean an escaped holder. */
 const LINGER_RESCUE_MS = 200;
 /** Give up on pipes nobody can be found holding (no /proc, or a holder we may not signal). */
 const LINGER_GIVE_UP_MS = 5_000;
+/** A group still there this long after its wait began is looked for in /proc: it may hold only zombies. */
+const ZOMBIE_LOOK_AFTER_MS = 50;
 /** How long SIGKILLed members may take to vanish before we stop waiting (a process stuck in the kernel). */
 const KILL_WAIT_MS = 10_000;
 
@@ -45,7 +49,15 @@ export const EXEC_ID_VARIABLE = "SPIRE_EXEC_ID";
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class Attempt implements TaskHandle, Lingerer {
+/** What the attempts of one executor share. */
+export interface AttemptServices {
+  lingerWatch: LingerWatch;
+  stopper: Stopper;
+  /** Samples CPU and memory of the process tree (none: no figures, no limits). */
+  monitor?: ResourceMonitor;
+}
+
+export class Attempt implements TaskHandle, Lingerer, Stoppable {
   readonly id: string;
   readonly done: Promise<AttemptReport>;
   #resolve!: (report: AttemptReport) => void;
@@ -61,11 +73,18 @@ export class Attempt implements TaskHandle, Lingerer {
   #ending: { state: Extract<AttemptEnd, "timed_out" | "canceled" | "failed">; reason: string } | undefined;
   /**
    * Whether the ending (cancel, timeout, limit) reached the leader while it still ran. Asking to end
-   * is not ending: the leader may exit on its own before the SIGTERM goes out (the processes are
-   * looked up first) or just before the ask (its exit not yet reported by Node); it then ended
-   * by itself, and its own exit says how.
+   * is not ending: the leader may exit on its own before the SIGTERM goes out (it goes out in the
+   * next turn, with the others of the moment) or just before the ask (its exit not yet reported by
+   * Node); it then ended by itself, and its own exit says how.
    */
   #endingTookEffect = false;
+  /** The leader's start time (clock ticks since boot), read with its state at the first signal. */
+  #leaderStartTime: number | undefined;
+  /** The first signal of the ending went out (and #endingTookEffect was decided then). */
+  #signalled = false;
+  /** Resolves once the look for descendants outside the group, after the last signal, is done. */
+  #looked: Promise<void> | undefined;
+  readonly #stopper: Stopper;
   #groupGone = false;
   #groupGoneAt = 0;
   #escaped: ProcInfo[] = [];
@@ -75,22 +94,19 @@ export class Attempt implements TaskHandle, Lingerer {
   #graceTimer: NodeJS.Timeout | undefined;
   /** "SPIRE_EXEC_ID=…", as it appears in /proc/<pid>/environ. */
   readonly execEntry: string;
-  #rescuing = false;
   #gaveUp = false;
   #settled = false;
   readonly #monitor: ResourceMonitor | undefined;
   #usage: Tracker | undefined;
 
-  /**
-   * `execId`: the value of SPIRE_EXEC_ID for this attempt, unique among all attempts anywhere.
-   * `monitor`: samples CPU and memory of its process tree (none: no figures, no limits).
-   */
-  constructor(spec: LaunchSpec, events: LaunchEvents, watch: LingerWatch, execId: string, monitor?: ResourceMonitor) {
+  /** `execId`: the value of SPIRE_EXEC_ID for this attempt, unique among all attempts anywhere. */
+  constructor(spec: LaunchSpec, events: LaunchEvents, services: AttemptServices, execId: string) {
     this.id = spec.id;
-    this.#monitor = monitor;
+    this.#monitor = services.monitor;
+    this.#stopper = services.stopper;
     this.#spec = spec;
     this.#events = events;
-    this.#watch = watch;
+    this.#watch = services.lingerWatch;
     this.execEntry = `${EXEC_ID_VARIABLE}=${execId}`;
     this.#writer = new LogWriter(spec.logFile);
     this.#capture = new OutputCapture(spec, this.#writer, events);
@@ -181,9 +197,12 @@ export class Attempt implements TaskHandle, Lingerer {
     if (this.#ending !== undefined || this.#exit !== undefined || this.#pid === null) return;
     this.#ending = { state, reason };
     clearTimeout(this.#timeoutTimer);
-    void this.#signalAll("SIGTERM").then(() => {
-      if (!this.#settled) this.#graceTimer = setTimeout(() => void this.#signalAll("SIGKILL"), this.#spec.killGraceMs);
-    });
+    this.#stop("SIGTERM");
+    this.#graceTimer = setTimeout(() => this.#stop("SIGKILL"), this.#spec.killGraceMs);
+  }
+
+  #stop(signal: StopSignal): void {
+    this.#looked = this.#stopper.stop(this, signal);
   }
 
   #checkLimits(usage: TreeUsage): void {
@@ -191,13 +210,30 @@ export class Attempt implements TaskHandle, Lingerer {
     if (reason !== undefined) this.#terminate("failed", reason);
   }
 
-  /** Signals the group and every descendant that left it (found before signalling, while the tree is intact). */
-  async #signalAll(signal: NodeJS.Signals): Promise<void> {
-    await this.#findEscaped();
-    // Read just before the signal (same tick): a leader that has exited by now ended on its own.
-    if (signal === "SIGTERM") this.#endingTookEffect = this.#leaderRunning();
-    if (!this.#groupGone && !signalGroup(this.#pid!, signal)) this.#markGroupGone();
-    await Promise.all(this.#escaped.map((info) => signalProcess(info, signal)));
+  /** Stoppable: signals the group, and the descendants already known to have left it (earlier looks, the resource monitor's last sample). */
+  signalNow(signal: StopSignal): StoppedTree | undefined {
+    if (this.#settled || this.#pid === null) return undefined;
+    if (!this.#signalled) {
+      this.#signalled = true;
+      // Read just before the signal (same turn): a leader that has exited by now ended on its own.
+      this.#endingTookEffect = this.#leaderRunning();
+    }
+    if (!this.#groupGone && !signalGroup(this.#pid, signal)) this.#markGroupGone();
+    const pgid = this.#pid;
+    this.addEscaped([...(this.#usage?.account.members ?? [])].filter((member) => member.pgid !== pgid && member.state !== "Z"));
+    for (const info of this.#escaped) signalProcess(info, signal);
+    return { pgid: this.#groupGone ? undefined : pgid, known: [...this.#escaped], leaderStartTime: this.#leaderStartTime ?? this.#usage?.leaderStartTime };
+  }
+
+  /** Stoppable: processes of this attempt outside its group, to wait for (and SIGKILL after the grace). */
+  addEscaped(found: readonly ProcInfo[]): void {
+    const known = new Set(this.#escaped.map(processKey));
+    for (const info of found) {
+      const key = processKey(info);
+      if (known.has(key)) continue;
+      known.add(key);
+      this.#escaped.push({ pid: info.pid, ppid: info.ppid, pgid: info.pgid, state: info.state, startTime: info.startTime });
+    }
   }
 
   /**
@@ -208,25 +244,9 @@ export class Attempt implements TaskHandle, Lingerer {
     if (this.#exit !== undefined) return false;
     if (!HAS_PROC) return true;
     const stat = readProcStatSync(this.#pid!);
+    if (stat !== undefined) this.#leaderStartTime = Number(stat.info.startTime);
     // Unreadable: nothing says it exited, so the signal counts (as it did before this was asked).
     return stat === undefined || stat.info.state !== "Z";
-  }
-
-  /** Descendants outside the group: by parent links from the group (and earlier finds), and by the attempt's environment entry. */
-  async #findEscaped(): Promise<void> {
-    if (!HAS_PROC) return;
-    const pgid = this.#pid!;
-    const [table, marked] = await Promise.all([readProcTable(), processesWithEnv(this.execEntry)]);
-    const roots = new Set([pgid, ...this.#escaped.map((info) => info.pid), ...marked.map((info) => info.pid)]);
-    for (const info of table) if (info.pgid === pgid) roots.add(info.pid);
-    const known = new Set(this.#escaped.map((info) => `${info.pid}/${info.startTime}`));
-    for (const info of [...marked, ...[...roots].flatMap((root) => descendantsOf(table, root))]) {
-      const key = `${info.pid}/${info.startTime}`;
-      if (info.pgid !== pgid && !known.has(key)) {
-        known.add(key);
-        this.#escaped.push(info);
-      }
-    }
   }
 
   #markGroupGone(): void {
@@ -244,16 +264,14 @@ export class Attempt implements TaskHandle, Lingerer {
       this.#capture.note("stderr", "spire: output pipes still held open by an unknown process; stopped reading");
       this.#child?.stdout?.destroy();
       this.#child?.stderr?.destroy();
-    } else if (lingeredMs >= LINGER_RESCUE_MS && !this.#rescuing) {
-      this.#rescuing = true;
-      void this.#killStrays().finally(() => (this.#rescuing = false));
+    } else if (lingeredMs >= LINGER_RESCUE_MS) {
+      this.#killStrays();
     }
   }
 
   /** The group is gone but the pipes are open: what holds them left the group. Find it by the attempt's environment entry. */
-  async #killStrays(): Promise<void> {
-    const strays = await processesWithEnv(this.execEntry);
-    await Promise.all(strays.map((info) => signalProcess(info, "SIGKILL")));
+  #killStrays(): void {
+    for (const info of processesWithEnv(this.execEntry)) signalProcess(info, "SIGKILL");
   }
 
   async #finish(): Promise<void> {
@@ -264,11 +282,12 @@ export class Attempt implements TaskHandle, Lingerer {
       const pipesClosed = this.#openPipes > 0 ? new Promise<void>((resolve) => (this.#pipesClosed = resolve)) : undefined;
       if (!this.#groupGone) await this.#waitGroupGone();
       await pipesClosed;
+      // Ended by us: what left the group is known once the look after the signals is done.
+      await this.#looked;
       if (this.#escaped.length > 0) await this.#waitEscapedGone();
       clearTimeout(this.#graceTimer);
       const { outputs, problems } = await (outputsRead ?? takeOutputFile(this.#spec.outputFile));
-      for (const problem of problems) this.#capture.note("stderr", `spire: SPIRE_OUTPUT ${problem}`);
-      this.#capture.warnings += problems.length;
+      for (const problem of problems) this.#capture.warn("stderr", `spire: SPIRE_OUTPUT ${problem}`);
       const fileOutputs = Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, this.#capture.mask(value)]));
       await Promise.all([this.#writer.close(), this.#usage?.measured]);
       this.#settle(this.#endReport({ ...this.#capture.markerOutputs, ...fileOutputs }));
@@ -280,8 +299,13 @@ export class Attempt implements TaskHandle, Lingerer {
 
   async #waitGroupGone(): Promise<void> {
     const deadline = Date.now() + this.#spec.killGraceMs + KILL_WAIT_MS;
+    const since = performance.now();
     while (!this.#groupGone && Date.now() < deadline) {
-      if (!(await groupAlive(this.#pid!))) return this.#markGroupGone();
+      const waitedMs = performance.now() - since;
+      // Members just killed are gone once reaped, a moment later. Only a group that stays may be zombies alone
+      // (an init that does not reap), which /proc tells: one read serves every attempt waiting meanwhile.
+      const gone = waitedMs < ZOMBIE_LOOK_AFTER_MS ? !signalGroup(this.#pid!, 0) : !groupAlive(this.#pid!, () => this.#stopper.freshTable(since, waitedMs / 4));
+      if (gone) return this.#markGroupGone();
       // Left on its own: keep killing (a member may have forked meanwhile). Ended by us: the grace timer does it.
       if (this.#ending === undefined) signalGroup(this.#pid!, "SIGKILL");
       await delay(10);
@@ -292,8 +316,7 @@ export class Attempt implements TaskHandle, Lingerer {
   async #waitEscapedGone(): Promise<void> {
     const deadline = Date.now() + this.#spec.killGraceMs + KILL_WAIT_MS;
     while (this.#escaped.length > 0 && Date.now() < deadline) {
-      const alive = await Promise.all(this.#escaped.map(stillRunning));
-      this.#escaped = this.#escaped.filter((_, index) => alive[index]);
+      this.#escaped = this.#escaped.filter(stillRunning);
       if (this.#escaped.length > 0) await delay(10);
     }
   }
@@ -321,6 +344,7 @@ export class Attempt implements TaskHandle, Lingerer {
       metrics: this.#capture.metrics.toRecord(),
       outputs: { ...this.#capture.markerOutputs },
       tail: this.#capture.tail(),
+      ...this.#capture.keptMessages(),
       ...this.#usageFigures(),
     };
   }

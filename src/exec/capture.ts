@@ -11,12 +11,13 @@
  * lines kept as the tail (decoded when the tail is read, see LogTail).
  */
 import { isUtf8 } from "node:buffer";
-import type { LaunchEvents, LogLine, LogStream } from "./port.js";
+import type { AttemptReport, LaunchEvents, LogLine, LogStream } from "./port.js";
 import { formatLogLine } from "./log-file.js";
 import { LogBatch } from "./log-batch.js";
 import { LogTail } from "./log-tail.js";
 import { Masker } from "./masking.js";
 import { MetricAggregator, mayBeMarker, mayBeMarkerBytes, parseMarker } from "./markers.js";
+import { MessageLog } from "./messages.js";
 import type { LogWriter } from "./log-writer.js";
 
 /** A longer line is cut into pieces of at most this many bytes, never inside a UTF-8 character. */
@@ -48,6 +49,8 @@ export class OutputCapture {
   #secretsInChunk = false;
   readonly metrics = new MetricAggregator();
   readonly markerOutputs: Record<string, string> = {};
+  /** The texts of the first warnings and errors (the counts below count them all). */
+  readonly messages = new MessageLog();
   warnings = 0;
   errors = 0;
 
@@ -133,12 +136,25 @@ export class OutputCapture {
     this.#writer.append(batch);
   }
 
+  /** A warning from Spire itself about the task (an unreadable SPIRE_OUTPUT line): logged, counted and kept like the task's own. */
+  warn(stream: LogStream, text: string): void {
+    this.note(stream, text);
+    this.warnings++;
+    this.messages.add("warning", this.mask(text), Date.now(), stream);
+  }
+
   mask(text: string): string {
     return this.#masker.active ? this.#masker.mask(text) : text;
   }
 
   tail(): LogLine[] {
     return this.#tail.lines();
+  }
+
+  /** The report's `messages` field: present only when some were kept (reports stay small for the many tasks that warn of nothing). */
+  keptMessages(): Pick<AttemptReport, "messages"> {
+    const { messages } = this.messages;
+    return messages.length > 0 ? { messages } : {};
   }
 
   /** A line that ended with "\n" at `end`: one "\r" before it is not kept. */
@@ -187,8 +203,13 @@ export class OutputCapture {
     if (marker !== undefined) severity = this.#applyMarker(marker);
     if (severity < 2 && this.#errorPattern?.test(line)) severity = 2;
     if (severity < 1 && this.#warnPattern?.test(line)) severity = 1;
-    if (severity === 2) this.errors++;
-    else if (severity === 1) this.warnings++;
+    if (severity > 0) {
+      if (severity === 2) this.errors++;
+      else this.warnings++;
+      // A marker's text is what it says; a line a pattern counted is kept whole.
+      const text = marker?.kind === "warning" || marker?.kind === "error" ? marker.text : line;
+      this.messages.add(severity === 2 ? "error" : "warning", text, ts, stream);
+    }
     this.#tail.addText(ts, stream, line);
     this.#events.onLine?.({ ts, stream, line });
     return line;

@@ -9,9 +9,10 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AttemptReport, Executor, LaunchEvents, LaunchSpec, TaskHandle } from "./port.js";
-import { Attempt, EXEC_ID_VARIABLE } from "./attempt.js";
+import { Attempt, EXEC_ID_VARIABLE, type AttemptServices } from "./attempt.js";
 import { LingerWatch } from "./linger-watch.js";
 import { StraySweep } from "./stray-sweep.js";
+import { Stopper } from "./stopper.js";
 import { ResourceMonitor } from "./resources/monitor.js";
 
 export interface LocalExecutorOptions {
@@ -21,21 +22,24 @@ export interface LocalExecutorOptions {
 
 export class LocalExecutor implements Executor {
   readonly #running = new Map<string, Attempt>();
-  readonly #lingerWatch = new LingerWatch();
   /** Distinguishes this executor's attempts from every other's (other engines, other test files). */
   readonly #idPrefix = `${randomBytes(4).toString("hex")}.`;
   readonly #straySweep = new StraySweep(`${EXEC_ID_VARIABLE}=${this.#idPrefix}`, (entry) => this.#running.has(entry));
-  readonly #monitor: ResourceMonitor | undefined;
+  readonly #services: AttemptServices;
   #counter = 0;
   #shutdownReason: string | undefined;
 
   constructor(options: LocalExecutorOptions = {}) {
-    this.#monitor = options.resources === false ? undefined : new ResourceMonitor();
+    this.#services = {
+      lingerWatch: new LingerWatch(),
+      stopper: new Stopper(`${EXEC_ID_VARIABLE}=${this.#idPrefix}`),
+      ...(options.resources === false ? {} : { monitor: new ResourceMonitor() }),
+    };
   }
 
   /** Starts one attempt. Never throws: a command that cannot start ends as a failed attempt. */
   launch(spec: LaunchSpec, events: LaunchEvents = {}): TaskHandle {
-    const attempt = new Attempt(spec, events, this.#lingerWatch, `${this.#idPrefix}${++this.#counter}:${spec.id}`, this.#monitor);
+    const attempt = new Attempt(spec, events, this.#services, `${this.#idPrefix}${++this.#counter}:${spec.id}`);
     if (this.#shutdownReason !== undefined) {
       attempt.refuse(this.#shutdownReason);
       return attempt;
@@ -56,11 +60,11 @@ export class LocalExecutor implements Executor {
   }
 
   /** Kills, now, processes of attempts that already ended (normally done about a second after they end). */
-  sweepStrays(): Promise<void> {
-    return this.#straySweep.sweep();
+  sweepStrays(): void {
+    this.#straySweep.sweep();
   }
 
-  /** Cancels every attempt (SIGTERM, SIGKILL after each one's grace) and waits until all are gone. Later launches are refused. */
+  /** Cancels every attempt (SIGTERM to all at once, SIGKILL after each one's grace) and waits until all are gone. Later launches are refused. */
   async shutdown(reason = "canceled: executor shut down"): Promise<void> {
     this.#shutdownReason = reason;
     const pending: Promise<AttemptReport>[] = [];
@@ -69,6 +73,6 @@ export class LocalExecutor implements Executor {
       pending.push(attempt.done);
     }
     await Promise.all(pending);
-    await this.#straySweep.sweep();
+    this.#straySweep.sweep();
   }
 }

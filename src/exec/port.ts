@@ -14,6 +14,16 @@ export interface LogLine {
   line: string;
 }
 
+/** A warning or an error an attempt printed (see messages.ts for what is kept). */
+export interface TaskMessage {
+  level: "warning" | "error";
+  /** `TEXT` of a `::warning::TEXT` / `::error::TEXT` line, or the whole line a pattern counted; masked; at most 1,000 characters. */
+  text: string;
+  /** Epoch milliseconds at which the line was read. */
+  ts: number;
+  stream: LogStream;
+}
+
 export interface MetricAggregate {
   min: number;
   max: number;
@@ -68,6 +78,12 @@ export interface AttemptReport {
   outputs: Record<string, string>;
   /** The last lines of output (at most 20), for failure summaries. */
   tail: LogLine[];
+  /**
+   * The texts of its first 100 warnings and first 100 errors, in order (the
+   * counts above count them all). Absent from reports that kept none, and
+   * from reports older than this field.
+   */
+  messages?: TaskMessage[];
   /**
    * User + system CPU of the whole process tree (src/exec/resources), and
    * its highest sampled RSS. Absent when nothing could be measured: the

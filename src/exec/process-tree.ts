@@ -8,8 +8,7 @@
  * A process is identified by pid and start time, because pids are reused.
  * On other systems only the group is signalled.
  */
-import { closeSync, openSync, readSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 
 export const HAS_PROC = process.platform === "linux";
 
@@ -38,23 +37,30 @@ export function parseProcStatFields(text: string): ProcStat | undefined {
   return { info: { pid, state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19]! }, fields };
 }
 
-async function readProc(pid: number): Promise<ProcInfo | undefined> {
-  try {
-    return parseProcStat(await readFile(`/proc/${pid}/stat`, "latin1"));
-  } catch {
-    return undefined; // gone while we looked
-  }
+/** One process, or undefined when it is gone (or not ours to read). */
+function readProc(pid: number): ProcInfo | undefined {
+  return readProcStatSync(pid)?.info;
 }
 
-async function listPids(): Promise<number[]> {
-  const entries = await readdir("/proc");
-  return entries.map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
+function listPids(): number[] {
+  return readdirSync("/proc")
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && pid > 0);
 }
 
-export async function readProcTable(): Promise<ProcInfo[]> {
+/**
+ * Every process. Synchronous, into one reused buffer: about 10 µs a process,
+ * where an asynchronous read costs several thread-pool round trips, and
+ * many of them at once (tasks ending together) queue behind one another.
+ */
+export function readProcTable(): ProcInfo[] {
   if (!HAS_PROC) return [];
-  const infos = await Promise.all((await listPids()).map(readProc));
-  return infos.filter((info): info is ProcInfo => info !== undefined);
+  const infos: ProcInfo[] = [];
+  for (const pid of listPids()) {
+    const info = readProc(pid);
+    if (info !== undefined) infos.push(info);
+  }
+  return infos;
 }
 
 const statBuffer = Buffer.alloc(4096);
@@ -112,9 +118,9 @@ export function childrenByParent<T extends ProcInfo>(table: readonly T[]): Map<n
   return children;
 }
 
-/** Whether the process we saw is still running (same pid and start time, not a zombie). */
-export async function stillRunning(target: ProcInfo): Promise<boolean> {
-  const now = await readProc(target.pid);
+/** Whether the process we saw is still running (same pid and start time, not a zombie). Synchronous: checked in the same turn as a signal that follows. */
+export function stillRunning(target: ProcInfo): boolean {
+  const now = readProcStatSync(target.pid)?.info;
   return now !== undefined && now.startTime === target.startTime && now.state !== "Z";
 }
 
@@ -129,9 +135,9 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Signals one process, but only if it is still the one we saw (same start time). */
-export async function signalProcess(target: ProcInfo, signal: NodeJS.Signals): Promise<void> {
-  if (!(await stillRunning(target))) return;
+/** Signals one process, but only if it is still the one we saw (same start time): a pid may have been reused. */
+export function signalProcess(target: ProcInfo, signal: NodeJS.Signals): void {
+  if (!stillRunning(target)) return;
   try {
     process.kill(target.pid, signal);
   } catch {
@@ -142,13 +148,68 @@ export async function signalProcess(target: ProcInfo, signal: NodeJS.Signals): P
 /**
  * Whether any member of the group can still run. Zombies do not count: an
  * init that does not reap (as in some containers) leaves them forever, and
- * they hold no resources but a pid.
+ * they hold no resources but a pid. `readTable`: a process table read after
+ * the caller began to wait (a shared one serves many waiters).
  */
-export async function groupAlive(pgid: number): Promise<boolean> {
+export function groupAlive(pgid: number, readTable: () => readonly ProcInfo[] = readProcTable): boolean {
   if (!signalGroup(pgid, 0)) return false;
   if (!HAS_PROC) return true;
-  const table = await readProcTable();
-  return table.some((info) => info.pgid === pgid && info.state !== "Z");
+  return readTable().some((info) => info.pgid === pgid && info.state !== "Z");
+}
+
+/** The processes of a tree found in `table`: its group (unless gone), members seen before, marked ones, and all their descendants. */
+export function membersOf<T extends ProcInfo>(table: readonly T[], tree: { pgid: number | undefined; known: Iterable<ProcInfo>; marked: ReadonlySet<number> }): T[] {
+  const knownKeys = new Set([...tree.known].map(processKey));
+  const found = new Map<string, T>();
+  const add = (info: T) => found.set(processKey(info), info);
+  for (const info of table) {
+    if (info.pgid === tree.pgid || tree.marked.has(info.pid) || knownKeys.has(processKey(info))) add(info);
+  }
+  const children = childrenByParent(table);
+  for (const root of [...found.values()]) for (const info of descendantsOf(table, root.pid, children)) add(info);
+  return [...found.values()];
+}
+
+/** Names one process for its whole life: pids are reused, start times are not (for the same pid). */
+export function processKey(info: { pid: number; startTime: string }): string {
+  return `${info.pid}/${info.startTime}`;
+}
+
+/**
+ * One full read of the process table shared by everyone who needs one at
+ * about the same moment: a caller says how old a table it can use, and gets
+ * the last one read since then, else a new read.
+ */
+export class SharedProcTable {
+  #last: { readAt: number; table: ProcInfo[] } | undefined;
+
+  /** A table read at `notBefore` (performance.now()) or later. */
+  read(notBefore: number): ProcInfo[] {
+    if (this.#last === undefined || this.#last.readAt < notBefore) this.#last = { readAt: performance.now(), table: readProcTable() };
+    return this.#last.table;
+  }
+}
+
+/** Where a tree is rooted, for a look at the environments: its group (unless gone), and its leader's start time (clock ticks since boot) when known. */
+export interface TreeRoot {
+  pgid: number | undefined;
+  leaderStartTime: number | undefined;
+}
+
+/**
+ * The pids whose environment is worth reading to find what left these
+ * trees' groups: a descendant started after its leader, so older processes
+ * (most of a machine's) are not read, nor the members of the groups
+ * themselves (found by their group already).
+ */
+export function envCandidates(table: readonly ProcInfo[], trees: Iterable<TreeRoot>): number[] {
+  const groups = new Set<number | undefined>();
+  let since = Infinity;
+  for (const tree of trees) {
+    groups.add(tree.pgid);
+    since = Math.min(since, tree.leaderStartTime ?? 0);
+  }
+  return table.filter((info) => !groups.has(info.pgid) && Number(info.startTime) >= since && info.pid !== process.pid).map((info) => info.pid);
 }
 
 /**
@@ -157,44 +218,50 @@ export async function groupAlive(pgid: number): Promise<boolean> {
  * this finds descendants that left the group and were re-parented, as long
  * as they kept their environment.
  */
-export async function processesWithEnv(entry: string): Promise<ProcInfo[]> {
+export function processesWithEnv(entry: string): ProcInfo[] {
+  return processesWithEnvPrefix(entry)
+    .filter((found) => found.entry === entry)
+    .map((found) => found.info);
+}
+
+/**
+ * Processes (other than this one) with an environment entry starting with
+ * `prefix`, and that entry; `among`: only these pids. Synchronous, like readProcTable: one look at
+ * every environment costs a few milliseconds this way, where asynchronous
+ * reads took hundreds while many tasks were ending.
+ */
+export function processesWithEnvPrefix(prefix: string, among?: readonly number[]): { info: ProcInfo; entry: string }[] {
   if (!HAS_PROC) return [];
-  const pids = (await listPids()).filter((pid) => pid !== process.pid);
-  const found = await Promise.all(pids.map(async (pid) => ((await environHas(pid, entry)) ? readProc(pid) : undefined)));
-  return found.filter((info): info is ProcInfo => info !== undefined && info.state !== "Z");
-}
-
-/** Processes (other than this one) with an environment entry starting with `prefix`, and that entry's value. */
-export async function processesWithEnvPrefix(prefix: string): Promise<{ info: ProcInfo; entry: string }[]> {
-  if (!HAS_PROC) return [];
-  const pids = (await listPids()).filter((pid) => pid !== process.pid);
-  const found = await Promise.all(
-    pids.map(async (pid) => {
-      const entry = await environEntry(pid, prefix);
-      const info = entry === undefined ? undefined : await readProc(pid);
-      return info === undefined || info.state === "Z" ? undefined : { info, entry: entry! };
-    }),
-  );
-  return found.filter((item): item is { info: ProcInfo; entry: string } => item !== undefined);
-}
-
-async function environEntry(pid: number, prefix: string): Promise<string | undefined> {
-  try {
-    const environ = await readFile(`/proc/${pid}/environ`, "latin1");
-    const at = environ.startsWith(prefix) ? 0 : environ.indexOf(`\0${prefix}`) + 1;
-    if (at <= 0 && !environ.startsWith(prefix)) return undefined;
-    const end = environ.indexOf("\0", at);
-    return environ.slice(at, end < 0 ? undefined : end);
-  } catch {
-    return undefined;
+  const found: { info: ProcInfo; entry: string }[] = [];
+  for (const pid of among ?? listPids()) {
+    if (pid === process.pid) continue;
+    const entry = environEntry(pid, prefix);
+    const info = entry === undefined ? undefined : readProc(pid);
+    if (info !== undefined && info.state !== "Z") found.push({ info, entry: entry! });
   }
+  return found;
 }
 
-async function environHas(pid: number, entry: string): Promise<boolean> {
-  try {
-    const environ = await readFile(`/proc/${pid}/environ`, "latin1");
-    return environ.startsWith(`${entry}\0`) || environ.includes(`\0${entry}\0`) || environ === entry || environ.endsWith(`\0${entry}`);
-  } catch {
-    return false; // gone, or not ours to read
+/** processesWithEnvPrefix's pids grouped by their entry: what each attempt has carrying its own. */
+export function pidsByEnvEntry(prefix: string, among?: readonly number[]): Map<string, Set<number>> {
+  const byEntry = new Map<string, Set<number>>();
+  for (const { info, entry } of processesWithEnvPrefix(prefix, among)) {
+    const pids = byEntry.get(entry);
+    if (pids === undefined) byEntry.set(entry, new Set([info.pid]));
+    else pids.add(info.pid);
   }
+  return byEntry;
+}
+
+function environEntry(pid: number, prefix: string): string | undefined {
+  let environ: string;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, "latin1");
+  } catch {
+    return undefined; // gone, or not ours to read
+  }
+  const at = environ.startsWith(prefix) ? 0 : environ.indexOf(`\0${prefix}`) + 1;
+  if (at <= 0 && !environ.startsWith(prefix)) return undefined;
+  const end = environ.indexOf("\0", at);
+  return environ.slice(at, end < 0 ? undefined : end);
 }

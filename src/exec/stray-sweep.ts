@@ -14,7 +14,6 @@ export class StraySweep {
   readonly #prefix: string;
   readonly #isRunning: (entry: string) => boolean;
   #timer: NodeJS.Timeout | undefined;
-  #sweeping: Promise<void> | undefined;
 
   /** `prefix`: the start of every environment entry of this executor ("SPIRE_EXEC_ID=<executor>."). */
   constructor(prefix: string, isRunning: (entry: string) => boolean) {
@@ -25,22 +24,14 @@ export class StraySweep {
   /** An attempt ended: sweep soon (one timer, however many end meanwhile). */
   schedule(): void {
     if (!HAS_PROC || this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.sweep();
-    }, SWEEP_DELAY_MS);
+    this.#timer = setTimeout(() => this.sweep(), SWEEP_DELAY_MS);
     this.#timer.unref();
   }
 
-  /** Kills strays now; resolves when done (used by shutdown and tests). */
-  sweep(): Promise<void> {
-    this.#sweeping ??= this.#run().finally(() => (this.#sweeping = undefined));
-    return this.#sweeping;
-  }
-
-  async #run(): Promise<void> {
-    const found = await processesWithEnvPrefix(this.#prefix);
-    const strays = found.filter(({ entry }) => !this.#isRunning(entry));
-    await Promise.all(strays.map(({ info }) => signalProcess(info, "SIGKILL")));
+  /** Kills strays now (used by shutdown). */
+  sweep(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const { info, entry } of processesWithEnvPrefix(this.#prefix)) if (!this.#isRunning(entry)) signalProcess(info, "SIGKILL");
   }
 }

@@ -6,7 +6,7 @@
  * Times are epoch milliseconds. JSON columns are plain values here.
  */
 import type { TaskState } from "../plan/types.js";
-import type { MetricAggregate } from "../exec/port.js";
+import type { MetricAggregate, TaskMessage } from "../exec/port.js";
 
 export type RunState = "queued" | "running" | "succeeded" | "failed" | "canceled" | "skipped" | "interrupted";
 
@@ -83,6 +83,12 @@ export interface TaskRunRow {
   metrics: Record<string, MetricAggregate>;
   outputs: Record<string, string>;
   log_file: string | null;
+  /**
+   * The texts of its first warnings and errors (AttemptReport.messages).
+   * Stored when a written row has some (a later write without them keeps
+   * them); read back only by getRun, on the rows that have any.
+   */
+  messages?: TaskMessage[];
 }
 
 export interface EventRow {

@@ -131,6 +131,21 @@ export async function errorOf(response: Response | RawAnswer): Promise<{ code: s
   return parsed.error;
 }
 
+/** GET /runs/{id} once the run has finished (awaits its run.finished event). */
+export async function finishedRun(api: Api, id: string): Promise<unknown> {
+  const finished = new Promise<void>((resolve) => {
+    const stop = api.engine.subscribe(id, (event) => {
+      if (event.kind === "event" && event.event.type === "run.finished") {
+        stop();
+        resolve();
+      }
+    });
+  });
+  const current = (await (await api.call("GET", `/runs/${id}`)).json()) as { finished_at: string | null };
+  if (current.finished_at === null) await finished;
+  return (await (await api.call("GET", `/runs/${id}`)).json()) as unknown;
+}
+
 export const PIPELINES = `
 pipelines:
   hello:

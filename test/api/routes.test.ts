@@ -5,7 +5,7 @@ import { ROUTES } from "../../src/api/routes/index.js";
 import { runObject } from "../../src/api/schemas.js";
 import type { AnyRoute } from "../../src/api/route.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
-import { errorOf, PIPELINES, startApi, type Api } from "./harness.js";
+import { errorOf, finishedRun, PIPELINES, startApi, type Api } from "./harness.js";
 
 checkNoLeftoverProcesses();
 
@@ -132,19 +132,6 @@ async function startedRun(api: Api, args: Record<string, unknown> = {}) {
   return run.id;
 }
 
-async function finishedRun(api: Api, id: string) {
-  const finished = new Promise<void>((resolve) => {
-    const stop = api.engine.subscribe(id, (event) => {
-      if (event.kind === "event" && event.event.type === "run.finished") {
-        stop();
-        resolve();
-      }
-    });
-  });
-  const current = (await (await api.call("GET", `/runs/${id}`)).json()) as { finished_at: string | null };
-  if (current.finished_at === null) await finished;
-  return (await (await api.call("GET", `/runs/${id}`)).json()) as unknown;
-}
 
 test("apply, list, start a run, read it, its logs as NDJSON; bad args 422; pause and resume; delete", async (t) => {
   const api = await startApi(t);

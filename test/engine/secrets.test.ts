@@ -95,6 +95,8 @@ pipelines:
   assert.match(answers[3]!, /plain \*\*\* \*\*\* \*\*\*/, "the log is there, masked");
   assert.match(answers[0]!, /"key":"\*\*\*"/, "marker outputs are masked");
   assert.match(answers[0]!, /"token":"\*\*\*"/, "SPIRE_OUTPUT, written before anything else, is read and masked");
+  const say = (JSON.parse(answers[0]!) as { tasks: { path: string; messages: { level: string; text: string }[] }[] }).tasks.find((task) => task.path === "say");
+  assert.deepEqual(say?.messages.map((message) => [message.level, message.text]), [["warning", "saw ***"]], "a warning's kept text is masked, through the supervisor");
   await stopEngine(engine);
   const { stdout, stderr } = await engine.exit;
 

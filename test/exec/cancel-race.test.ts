@@ -50,7 +50,7 @@ test("a task that exits 0 after the cancel was asked for but before its signal w
   const events: LaunchEvents = {
     onStart(pid) {
       runningAtCancel = stateOf(pid);
-      // The signal goes out after the processes are looked up (asynchronously): the exit comes first.
+      // The signal goes out once the code that asked for it has run (with the other stops of the moment): the exit comes first.
       handle!.cancel("fail_fast: a sibling failed");
       holdUntilExited(pid);
     },

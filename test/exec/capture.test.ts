@@ -95,6 +95,53 @@ test("markers: warnings, errors, patterns (a line counts once), metrics, progres
   assert.deepEqual(report.outputs, { answer: "42", greeting: "hello=world" });
 });
 
+test("the texts of the first 100 warnings and 100 errors are kept in order, masked and cut at 1,000 characters; the counts count them all", async (t) => {
+  const dir = tempDir(t);
+  const secret = "s3cret-token-value";
+  const script = [
+    "i=1; while [ $i -le 150 ]; do echo \"::warning::warning number $i\"; i=$((i+1)); done",
+    "echo '::error::first error'",
+    "echo 'FATAL: counted by the pattern, kept whole'",
+    `echo "::warning::the token is $TOKEN"`,
+    `echo "::error::$(head -c 1500 /dev/zero | tr '\\0' x)"`,
+    "i=1; while [ $i -le 120 ]; do echo \"::error::error number $i\"; i=$((i+1)); done",
+  ].join("\n");
+  const spec = specFor(dir, ["sh", "-c", script], { errorPattern: "^FATAL", secrets: [secret] });
+  spec.env = { ...spec.env, TOKEN: secret };
+  const report = await executor.launch(spec).done;
+  assert.equal(report.state, "succeeded");
+  assert.equal(report.warnings, 151);
+  assert.equal(report.errors, 123);
+  const messages = report.messages ?? [];
+  const warnings = messages.filter((m) => m.level === "warning");
+  const errors = messages.filter((m) => m.level === "error");
+  assert.deepEqual(
+    warnings.map((m) => m.text),
+    Array.from({ length: 100 }, (_, i) => `warning number ${i + 1}`),
+    "the first 100 warnings, in order; the one with the token came too late",
+  );
+  // One stream: lines of stdout and stderr are ordered by when they were read, which need not be when they were printed.
+  assert.deepEqual(
+    errors.slice(0, 3).map((m) => m.text.slice(0, 41)),
+    ["first error", "FATAL: counted by the pattern, kept whole", "x".repeat(41)],
+  );
+  assert.equal(errors[2]!.text.length, 1000, "a long text is cut to 1,000 characters");
+  assert.ok(errors[2]!.text.endsWith("…"));
+  assert.equal(errors.length, 100);
+  assert.equal(errors.at(-1)!.text, "error number 97");
+  assert.ok(messages.every((m, i) => i === 0 || m.ts >= messages[i - 1]!.ts), "in the order printed");
+  assert.ok(messages.every((m) => m.ts >= report.startedAt && m.ts <= report.finishedAt));
+
+  const masked = await executor.launch(specFor(dir, ["sh", "-c", `echo "::warning::the token is $TOKEN" >&2`], { secrets: [secret], env: { ...spec.env } })).done;
+  assert.deepEqual(masked.messages?.map((m) => [m.text, m.stream]), [["the token is ***", "stderr"]], "a secret is masked in the kept text as in the log");
+  const pattern = await executor.launch(specFor(dir, ["sh", "-c", `echo "WARN $TOKEN"`], { warnPattern: "^WARN", secrets: [secret], env: { ...spec.env } })).done;
+  assert.deepEqual(pattern.messages?.map((m) => m.text), ["WARN ***"], "also in a line a pattern counted");
+  assert.ok(!JSON.stringify([report, masked, pattern]).includes(secret));
+
+  const quiet = await executor.launch(specFor(dir, ["sh", "-c", "echo fine"])).done;
+  assert.equal(quiet.messages, undefined, "a report without warnings carries no messages field");
+});
+
 test("the SPIRE_OUTPUT file, multi-line values included, overrides marker outputs", async (t) => {
   const dir = tempDir(t);
   const script = `echo '::output::size=1'; echo '::output::kept=yes'; printf 'size=2\\nnotes<<EOF\\nfirst line\\nsecond=line\\nEOF\\n' > "$SPIRE_OUTPUT"`;
@@ -110,6 +157,11 @@ test("an unreadable line in SPIRE_OUTPUT is a warning in the log", async (t) => 
   assert.deepEqual(report.outputs, { ok: "1" });
   assert.equal(report.warnings, 1);
   assert.match(readFileSync(spec.logFile, "utf8"), /e spire: SPIRE_OUTPUT line 2: expected KEY=VALUE/);
+  assert.deepEqual(
+    report.messages?.map((m) => [m.level, m.text]),
+    [["warning", "spire: SPIRE_OUTPUT line 2: expected KEY=VALUE or KEY<<DELIMITER"]],
+    "and its text is kept like the task's own warnings",
+  );
 });
 
 test("secrets are masked in the log file, the tail, marker values and outputs", async (t) => {

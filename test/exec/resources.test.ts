@@ -15,7 +15,7 @@ import type { AttemptReport } from "../../src/exec/port.js";
 import { parseStatusMemory } from "../../src/exec/resources/linux.js";
 import { limitExceeded } from "../../src/exec/resources/limits.js";
 import { parsePsLine, parsePsTime } from "../../src/exec/resources/macos.js";
-import { membersOf } from "../../src/exec/resources/monitor.js";
+import { membersOf } from "../../src/exec/process-tree.js";
 import { shareReaped } from "../../src/exec/resources/reap-meter.js";
 import { TreeAccount, type Member } from "../../src/exec/resources/tree-account.js";
 import { readAttemptRecords } from "../../src/exec/supervisor/attempt-files.js";

@@ -54,6 +54,22 @@ test("cancel ends the group and a descendant that left it with setsid", async (t
   assert.equal(alive(escaped), false, "the setsid descendant is gone too");
 });
 
+test("cancel ends a descendant that left the group and cleared its environment, found through its parent, after the grace", async (t) => {
+  const dir = tempDir(t);
+  const { lines, events } = lineCollector();
+  // TERM ignored by both (inherited), and no SPIRE_EXEC_ID on the escapee: only the parent link leads to it, and only SIGKILL ends it.
+  const spec = specFor(dir, ["sh", "-c", "trap '' TERM; env -i setsid sleep 30 & echo $!; wait"], { killGraceMs: 300 });
+  const handle = executor.launch(spec, events);
+  await until(() => lines.length >= 1, "the pid", 5000);
+  const escaped = Number(lines[0]);
+  t.after(() => alive(escaped) && process.kill(escaped, "SIGKILL"));
+  await until(() => alive(escaped) && pgidOf(escaped) === escaped, "setsid to take effect", 5000);
+  handle.cancel("canceled by the test");
+  const report = await handle.done;
+  assert.equal(report.state, "canceled");
+  assert.equal(alive(escaped), false, "the escapee is gone once done resolves");
+});
+
 test("background children left after a normal exit are killed before done resolves", async (t) => {
   const dir = tempDir(t);
   // One keeps the output pipe open, one does not; one more leaves the group and keeps the pipe.

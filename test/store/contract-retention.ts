@@ -59,12 +59,14 @@ export function retentionTests(open: Open): void {
   test("deleteRuns removes finished runs with their task runs and events, in one go; queued, running and unknown ids are left", async (t) => {
     const store = await open(t);
     await history(store, ["succeeded", "running", "failed", "queued"]);
-    for (const id of ["r1", "r2", "r3"]) await store.write([taskChange(id, "dump", "task.finished", { state: "succeeded" })]);
+    const messages = [{ level: "warning" as const, text: "kept with its run", ts: 11_500, stream: "stdout" as const }];
+    for (const id of ["r1", "r2", "r3"]) await store.write([taskChange(id, "dump", "task.finished", { state: "succeeded", messages })]);
     const before = await store.listEventsSince(0, 100);
     assert.deepEqual(await store.deleteRuns(["r1", "r2", "r3", "r4", "nope"]), ["r1", "r3"]);
     assert.equal(await store.getRun("r1"), undefined);
     assert.equal(await store.getRun("r3"), undefined);
     assert.equal((await store.getRun("r2"))?.tasks.length, 1, "the running run keeps its task runs");
+    assert.deepEqual((await store.getRun("r2"))?.tasks[0]?.messages, messages, "and their texts");
     assert.ok(await store.getRun("r4"));
     assert.deepEqual(await store.listEvents("r1", 0, 10), []);
     const after = await store.listEventsSince(0, 100);

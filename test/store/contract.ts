@@ -23,6 +23,7 @@ import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { EventRow, Store } from "../../src/store/port.js";
+import type { TaskMessage } from "../../src/exec/port.js";
 import { RunNotFoundError } from "../../src/store/errors.js";
 import { aNamespace, anEvent, aPipeline, aRun, aTask, runCreated, taskChange } from "./fixtures.js";
 import { tokenTests } from "./contract-tokens.js";
@@ -211,6 +212,27 @@ function writeTests(withRun: Open): void {
     const finished = aTask("r1", "dump", { state: "succeeded", exit_code: 0, finished_at: 15_000, cpu_ms: 12, peak_rss_bytes: 1 << 20, pid: null, outputs: { size: "42" } });
     await store.write([{ event: anEvent("r1", "task.finished"), task: finished }]);
     assert.deepEqual((await store.getRun("r1"))?.tasks, [finished]);
+  });
+
+  test("a task's warning and error texts are kept with its attempt: a later write without them keeps them, and only rows with some carry them", async (t) => {
+    const store = await withRun(t);
+    const messages: TaskMessage[] = [
+      { level: "warning", text: "disk almost full", ts: 14_000, stream: "stdout" },
+      { level: "error", text: "nul \u0000 and ünïcode ✓", ts: 14_500, stream: "stderr" },
+    ];
+    await store.write([taskChange("r1", "dump", "task.started"), taskChange("r1", "other", "task.started")]);
+    const finished = aTask("r1", "dump", { state: "failed", exit_code: 1, finished_at: 15_000, warnings: 1, errors: 1, messages });
+    await store.write([{ event: anEvent("r1", "task.finished"), task: finished }]);
+    const read = (await store.getRun("r1"))!.tasks;
+    assert.deepEqual(read, [finished, aTask("r1", "other")]);
+    assert.equal("messages" in read[1]!, false, "a row without texts has no messages field");
+    const rewritten = { ...finished, reason: "rewritten" };
+    delete rewritten.messages;
+    await store.write([{ event: anEvent("r1", "task.note"), task: rewritten }]);
+    assert.deepEqual((await store.getRun("r1"))!.tasks[0], { ...rewritten, messages }, "the texts stay");
+    const retried = aTask("r1", "dump", { attempt: 2, state: "succeeded", messages: [{ level: "warning", text: "again", ts: 16_000, stream: "stdout" }] });
+    await store.write([{ event: anEvent("r1", "task.finished"), task: retried }]);
+    assert.deepEqual((await store.getRun("r1"))!.tasks.map((task) => task.messages?.map((m) => m.text)), [["disk almost full", "nul \u0000 and ünïcode ✓"], ["again"], undefined]);
   });
 
   test("several changes apply in order and return their events with rising seq", async (t) => {

@@ -160,6 +160,16 @@ describe("sqlite store", () => {
     assert.deepEqual(key, [{ name: "slot" }, { name: "namespace" }, { name: "pipeline" }, { name: "trigger_key" }]);
   });
 
+  test("a task's kept texts go with its run when retention deletes it", async (t) => {
+    const { store, file } = await freshStore(t);
+    await store.createRun(aRun("r1", { state: "succeeded" }), runCreated(aRun("r1")));
+    await store.write([taskChange("r1", "dump", "task.finished", { state: "succeeded", messages: [{ level: "warning", text: "w", ts: 1, stream: "stdout" }] })]);
+    const count = () => (peek(t, file).prepare("SELECT count(*) AS n FROM task_messages").get() as { n: number }).n;
+    assert.equal(count(), 1);
+    assert.deepEqual(await store.deleteRuns(["r1"]), ["r1"]);
+    assert.equal(count(), 0);
+  });
+
   test("counting a pipeline's unfinished runs reads the small index of unfinished runs", async (t) => {
     const { store, file } = await freshStore(t);
     await store.createRun(aRun("r1"), runCreated(aRun("r1")));

@@ -84,6 +84,7 @@ async function request(spec: LaunchSpec & { http: HttpRequestSpec }, events: Lau
     // The status is an output, so that a later task can use it: {{ tasks.check.outputs.status }}.
     outputs: { ...capture.markerOutputs, ...(status !== null ? { status: String(status) } : {}) },
     tail: capture.tail(),
+    ...capture.keptMessages(),
   };
   appendRecord(spec.logFile, { result: report });
   return report;

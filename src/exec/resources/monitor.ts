@@ -16,7 +16,7 @@
  * wherever they moved, and, every few seconds, processes carrying its
  * SPIRE_EXEC_ID entry (what was re-parented to init before we saw it).
  */
-import { childrenByParent, descendantsOf, processesWithEnvPrefix, signalGroup, type ProcInfo } from "../process-tree.js";
+import { envCandidates, membersOf, pidsByEnvEntry, signalGroup, type ProcInfo, type TreeRoot } from "../process-tree.js";
 import { probeForThisSystem, reapMeterOfThisProcess } from "./system.js";
 import type { ProcessCpu, TreeUsage, UsageProbe } from "./port.js";
 import type { ReapMeter } from "./reap-meter.js";
@@ -40,20 +40,7 @@ export interface TrackOptions {
   onSample(usage: TreeUsage): void;
 }
 
-/** The processes of `tree` found in `table`: its group (unless gone), members seen before, marked ones, and all their descendants. */
-export function membersOf<T extends ProcInfo>(table: readonly T[], tree: { pgid: number | undefined; known: Iterable<ProcInfo>; marked: ReadonlySet<number> }): T[] {
-  const knownKeys = new Set([...tree.known].map((info) => `${info.pid}/${info.startTime}`));
-  const found = new Map<string, T>();
-  const add = (info: T) => found.set(`${info.pid}/${info.startTime}`, info);
-  for (const info of table) {
-    if (info.pgid === tree.pgid || tree.marked.has(info.pid) || knownKeys.has(`${info.pid}/${info.startTime}`)) add(info);
-  }
-  const children = childrenByParent(table);
-  for (const root of [...found.values()]) for (const info of descendantsOf(table, root.pid, children)) add(info);
-  return [...found.values()];
-}
-
-export class Tracker {
+export class Tracker implements TreeRoot {
   readonly account: TreeAccount;
   /** Resolves once the leader's final CPU figure is in (at once when the leader has not exited yet). */
   measured: Promise<void> = Promise.resolve();
@@ -64,6 +51,7 @@ export class Tracker {
   envDueAt: number;
   #lastSampleAt: number;
   #groupGone = false;
+  #leaderStartTime: number | undefined;
   /** Nothing left to sample: the leader is gone and nothing of its tree is known to run. */
   idle = false;
 
@@ -84,9 +72,23 @@ export class Tracker {
     return this.#options.execEntry;
   }
 
+  /** TreeRoot: the group, unless it is gone. */
+  get pgid(): number | undefined {
+    return this.#groupGone ? undefined : this.#options.pgid;
+  }
+
+  /** TreeRoot: the leader's start time, once a sample saw it. */
+  get leaderStartTime(): number | undefined {
+    return this.#leaderStartTime;
+  }
+
   sample(table: readonly ProcessCpu[], marked: ReadonlySet<number>, now: number): void {
     const { pgid } = this.#options;
     const members = membersOf(table, { pgid: this.#groupGone ? undefined : pgid, known: this.account.members, marked });
+    if (this.#leaderStartTime === undefined && !this.account.leaderEnded) {
+      const leader = members.find((member) => member.pid === pgid);
+      if (leader !== undefined) this.#leaderStartTime = Number(leader.startTime);
+    }
     this.account.observe(members.map((member) => this.#withMemory(member)));
     // An empty group never fills again: its number may now be reused by an unrelated process.
     if (this.account.leaderEnded && !members.some((member) => member.pgid === pgid)) this.#groupGone = true;
@@ -194,8 +196,8 @@ export class ResourceMonitor {
     this.#sampling = true;
     try {
       const scanEnv = now >= this.#nextEnvScanAt && due.some((tracker) => tracker.envDueAt <= now);
-      const marked = scanEnv ? await this.#markedProcesses(now) : new Map<string, Set<number>>();
       const table = await this.probe.processes(new Set(due.flatMap((tracker) => tracker.watched())));
+      const marked = scanEnv ? this.#markedProcesses(now, table) : new Map<string, Set<number>>();
       const at = Date.now();
       for (const tracker of due) if (this.#tracked.has(tracker) && !tracker.idle) tracker.sample(table, marked.get(tracker.execEntry) ?? new Set(), at);
     } catch {
@@ -206,21 +208,14 @@ export class ResourceMonitor {
     }
   }
 
-  /** Pids carrying each attempt's entry, found by one scan of every environment. */
-  async #markedProcesses(now: number): Promise<Map<string, Set<number>>> {
+  /** Pids carrying each attempt's entry, found by one scan of the environments of the processes younger than the leaders. */
+  #markedProcesses(now: number, table: readonly ProcInfo[]): Map<string, Set<number>> {
     this.#nextEnvScanAt = now + ENV_SCAN_EVERY_MS;
-    const found = new Map<string, Set<number>>();
     let prefix: string | undefined;
     for (const tracker of this.#tracked) {
       if (tracker.envDueAt <= now) tracker.envDueAt = now + ENV_SCAN_EVERY_MS;
       prefix = tracker.execEntry.slice(0, tracker.execEntry.indexOf("=") + 1); // the same variable for all
     }
-    if (prefix === undefined) return found;
-    for (const { info, entry } of await processesWithEnvPrefix(prefix)) {
-      const pids = found.get(entry) ?? new Set<number>();
-      pids.add(info.pid);
-      found.set(entry, pids);
-    }
-    return found;
+    return prefix === undefined ? new Map() : pidsByEnvEntry(prefix, envCandidates(table, this.#tracked));
   }
 }

@@ -30,6 +30,28 @@ function readLines(stream: Readable, onLine: (line: string) => void): void {
 
 const asSocket = (stream: Readable | Writable | null) => stream as unknown as Socket | null;
 
+/**
+ * Writes the requests of one turn as one write: a run's cancel of its 50
+ * tasks (or a burst of launches) then reaches the supervisor as one chunk,
+ * acted on together, instead of the first line alone while the rest wait
+ * for the supervisor's next read.
+ */
+function batchedWriter(stream: Writable): (text: string) => void {
+  let corked = false;
+  return (text) => {
+    if (!stream.writable) return;
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        corked = false;
+        stream.uncork();
+      });
+    }
+    stream.write(text);
+  };
+}
+
 export interface ChildOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra flags for node (the default keeps the young generation small: a smaller process forks faster). */
@@ -47,7 +69,7 @@ export function childLink(options: ChildOptions = {}): Link {
   child.stdin!.on("error", () => undefined); // EPIPE when it died; "close" below says why
   return {
     pid: child.pid,
-    write: (text) => void (child.stdin!.writable && child.stdin!.write(text)),
+    write: batchedWriter(child.stdin!),
     listen(onLine, onClose) {
       readLines(child.stdout!, onLine);
       child.once("error", (error) => onClose(`supervisor did not start: ${error.message}`));
@@ -69,7 +91,7 @@ export function socketLink(socketPath: string): Link {
   socket.on("error", (e) => (error = e));
   return {
     pid: undefined,
-    write: (text) => void (socket.writable && socket.write(text)),
+    write: batchedWriter(socket),
     listen(onLine, onClose) {
       readLines(socket, onLine);
       socket.once("close", () => onClose(`supervisor connection lost${error !== undefined ? `: ${error.message}` : " (the supervisor exited or closed it)"}`));

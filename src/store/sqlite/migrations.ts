@@ -243,6 +243,21 @@ DROP INDEX runs_by_pipeline_state;
 CREATE INDEX runs_unfinished_by_pipeline ON runs (namespace, pipeline, state) WHERE state IN ('queued', 'running');
 `;
 
+// The texts of each attempt's first warnings and errors (at most 100 of each,
+// 1,000 characters each), as one JSON array per attempt that has any. Apart
+// from task_runs: most attempts have none, task rows are rewritten at every
+// state change and read by more than the run object, and the texts are written
+// once, with the attempt's end. They go with their run (retention).
+const taskMessages = `
+CREATE TABLE task_messages (
+  run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  path      TEXT NOT NULL,
+  attempt   INTEGER NOT NULL,
+  messages  TEXT NOT NULL,
+  PRIMARY KEY (run_id, path, attempt)
+) WITHOUT ROWID;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
@@ -251,4 +266,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "run_removal", sql: runRemoval },
   { version: 6, name: "after_follows", sql: afterFollows },
   { version: 7, name: "fewer_pages_per_run", sql: fewerPagesPerRun },
+  { version: 8, name: "task_messages", sql: taskMessages },
 ];

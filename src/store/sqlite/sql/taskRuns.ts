@@ -35,11 +35,26 @@ export function upsertTaskRun(conn: Connection, task: TaskRunRow): void {
     outputs: toJson(task.outputs),
     log_file: task.log_file ?? null,
   });
+  if (task.messages !== undefined && task.messages.length > 0) {
+    conn.statement(UPSERT_MESSAGES).run(task.run_id, task.path, task.attempt, JSON.stringify(task.messages));
+  }
 }
+
+const UPSERT_MESSAGES = `
+INSERT INTO task_messages (run_id, path, attempt, messages) VALUES (?, ?, ?, ?)
+ON CONFLICT (run_id, path, attempt) DO UPDATE SET messages = excluded.messages`;
 
 /** A run's task rows, by path then attempt (the same order on every backend). */
 export function listTaskRuns(conn: Connection, runId: string): TaskRunRow[] {
-  return conn.statement("SELECT * FROM task_runs WHERE run_id = ? ORDER BY path, attempt").all(runId).map(taskFromRow);
+  const rows = conn.statement("SELECT * FROM task_runs WHERE run_id = ? ORDER BY path, attempt").all(runId).map(taskFromRow);
+  const withMessages = conn.statement("SELECT path, attempt, messages FROM task_messages WHERE run_id = ?").all(runId);
+  if (withMessages.length === 0) return rows;
+  const byAttempt = new Map(withMessages.map((row) => [`${text(row, "path")}\0${int(row, "attempt")}`, row] as const));
+  for (const row of rows) {
+    const found = byAttempt.get(`${row.path}\0${row.attempt}`);
+    if (found !== undefined) row.messages = json(found, "messages");
+  }
+  return rows;
 }
 
 function taskFromRow(row: Row): TaskRunRow {
