@@ -47,6 +47,7 @@ test("with --engine or SPIRE_ENGINE, runs, show, logs, ls and run all answer fro
   const show = await spire(["show", "last"], { data: near, env });
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, new RegExp(`far/backup  ${id}`));
+  assert.match(show.stdout, /✓ dump .*1 warning\n\s+⚠ disk at 91%\n/, "the warning's text, not only its count");
   const logs = await spire(["logs", id.slice(0, 10), "dump"], { data: near, env });
   assert.equal(logs.code, 0, logs.stderr);
   assert.equal(logs.stdout, "dumped\n::warning::disk at 91%\n");
@@ -110,6 +111,7 @@ test("with no engine, every command works on the data folder through an engine i
   const show = await spire(["show", "last", "backup"], { data });
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, /far\/backup/);
+  assert.match(show.stdout, /⚠ disk at 91%/);
   const logs = await spire(["logs", "last", "backup", "check"], { data });
   assert.equal(logs.stdout, "checked\n");
   const both = await spire(["logs", "last", "backup"], { data });

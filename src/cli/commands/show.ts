@@ -7,6 +7,7 @@ import type { Plan, PlannedNode } from "../../plan/types.js";
 import type { MissedObject, RunObject, SpireClient } from "../../client/port.js";
 import { withClient, type Target } from "../connect.js";
 import { ICONS, bytes, clock, duration, paint } from "../render/format.js";
+import { messageLines } from "../render/messages.js";
 import { resolvePipeline, resolveRun } from "../resolve.js";
 
 export async function showCommand(given: string, pipeline: string | undefined, options: Target & { json?: boolean; ns?: string }): Promise<void> {
@@ -46,9 +47,9 @@ export function renderRun(run: RunObject, plan: Plan | undefined, missed: Missed
     const group = groups.get(node.path);
     const task = tasks.get(node.path);
     if (group) out.push(`${indent}${paint(group.state, `${ICONS[group.state]} ${node.name}${node.arrayIndex !== undefined ? `[${node.arrayIndex}]` : ""}`)}${group.warnings || group.errors ? pc.dim(`  ${group.warnings}w ${group.errors}e`) : ""}`);
-    else if (task) out.push(...taskLines(task, node.arrayIndex !== undefined ? `${node.name}[${node.arrayIndex}]` : node.name, indent));
+    else if (task) out.push(...taskLines(task, node.arrayIndex !== undefined ? `${node.name}[${node.arrayIndex}]` : node.name, indent, run.id));
   }
-  if (!plan) for (const task of run.tasks) out.push(...taskLines(task, task.path, ""));
+  if (!plan) for (const task of run.tasks) out.push(...taskLines(task, task.path, "", run.id));
   return out.join("\n") + "\n";
 }
 
@@ -64,7 +65,7 @@ function depthOf(node: PlannedNode, plan: Plan): number {
   return depth;
 }
 
-function taskLines(task: TaskObject, name: string, indent: string): string[] {
+function taskLines(task: TaskObject, name: string, indent: string, runId: string): string[] {
   const facts: string[] = [];
   if (task.duration_ms !== null) facts.push(duration(task.duration_ms));
   if (task.attempts > 1) facts.push(`${task.attempts} attempts`);
@@ -78,6 +79,7 @@ function taskLines(task: TaskObject, name: string, indent: string): string[] {
   if (task.reason) lines.push(`${indent}    ${pc.dim(task.reason)}`);
   for (const [key, value] of Object.entries(task.outputs)) lines.push(`${indent}    ${pc.dim("output")} ${key}=${value}`);
   lines.push(...metricLines(task.metrics, `${indent}    `));
+  lines.push(...messageLines(task, { indent: `${indent}    `, runId }));
   return lines;
 }
 
