@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { loadDefinitions, formatDefinitionErrors } from "../spec/load.js";
 import type { DefinitionsFormat } from "../spec/compat/format.js";
 import { toSpireYaml } from "../spec/compat/to-yaml.js";
+import type { DefinitionError } from "../spec/errors.js";
 import type { SpireFile } from "../spec/schema.js";
 import type { Store } from "../store/port.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
@@ -25,9 +26,14 @@ export async function openStore(dataOption?: string): Promise<{ store: Store; di
  * A definitions file in any of the formats (`format`: as given, else
  * detected); `text` is what an engine is sent: the file itself, or for
  * another tool's file its Spire translation (made here, where the files
- * beside it, such as prunner's .env, can be seen).
+ * beside it, such as prunner's .env, can be seen). `notDone` says what the
+ * errors stopped.
  */
-export async function loadFileOrFail(file: string, format?: DefinitionsFormat): Promise<{ file: SpireFile; path: string; text: string }> {
+export async function loadFileOrFail(
+  file: string,
+  format?: DefinitionsFormat,
+  notDone = "Nothing was run.",
+): Promise<{ file: SpireFile; path: string; text: string; warnings: DefinitionError[] }> {
   const path = resolve(file);
   const loaded = await loadDefinitions(path, format === undefined ? {} : { format });
   if (!loaded.ok) {
@@ -35,11 +41,11 @@ export async function loadFileOrFail(file: string, format?: DefinitionsFormat): 
     throw new CliError(
       `${file} has ${count} error${count === 1 ? "" : "s"}:\n${formatDefinitionErrors(loaded.errors)}`,
       EXIT.usage,
-      "Nothing was run. Fix the errors above and try again (spire validate -f FILE checks without running).",
+      `${notDone} Fix the errors above and try again (spire validate -f FILE checks without running).`,
     );
   }
   const text = loaded.format === "spire" ? loaded.source : toSpireYaml(loaded.spire, { format: loaded.format, file: path });
-  return { file: loaded.file, path, text };
+  return { file: loaded.file, path, text, warnings: loaded.warnings };
 }
 
 /**

@@ -11,6 +11,7 @@ import { LineCounter, isScalar, parseAllDocuments, visit, type Document, type Ta
 import type { DefinitionError } from "./errors.js";
 import { formatKeyPath } from "./errors.js";
 import { SourceMap } from "./positions.js";
+import { quote, quotedLine, quoteHint } from "./quote-hint.js";
 
 export const MAX_DEFINITIONS_BYTES = 5 * 1024 * 1024;
 /** Enough for any hand-written file; an alias bomb needs thousands. */
@@ -34,6 +35,8 @@ export interface YamlSource {
 
 /** Problems that leave the data as the user meant it, so validation can still go on. */
 const RECOVERABLE = new Set(["DUPLICATE_KEY"]);
+/** Syntax errors that an unquoted value with `: `, `@`, `[`, a quoted part and more… makes (see quote-hint.ts). */
+const UNQUOTED_VALUE = new Set(["BLOCK_AS_IMPLICIT_KEY", "UNEXPECTED_TOKEN", "BAD_SCALAR_START"]);
 
 export function readYaml(text: string, file: string, options: YamlOptions = {}): YamlSource {
   const lines = new LineCounter();
@@ -67,10 +70,19 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
 
   const errors: DefinitionError[] = [];
   let wellFormed = true;
+  const hintedLines = new Set<number>();
   for (const error of doc.errors) {
     if (!RECOVERABLE.has(error.code)) wellFormed = false;
+    if (hintedLines.has(map.position(error.pos[0]).line)) continue;
+    const quoted = UNQUOTED_VALUE.has(error.code) ? quotedLine(text, error.pos[0]) : undefined;
     if (error.code === "DUPLICATE_KEY") errors.push(duplicateKey(at(map, error.pos[0], ""), doc, error.pos[0]));
-    else errors.push(at(map, unclosedQuoteStart(doc, error.code, error.pos[0]) ?? error.pos[0], syntaxMessage(error.message)));
+    else if (quoted !== undefined) {
+      // One mistake often makes several errors on its line; the first says it, with the fix.
+      hintedLines.add(map.position(error.pos[0]).line);
+      const message = error.code === "BLOCK_AS_IMPLICIT_KEY" ? 'YAML syntax: ": " inside a plain value starts a mapping' : syntaxMessage(error.message);
+      const keyPath = quoted.keyOffset === undefined ? {} : { keyPath: formatKeyPath(map.pathAt(quoted.keyOffset)) };
+      errors.push({ ...at(map, error.pos[0], message, { hint: quoteHint(quoted) }), ...keyPath });
+    } else errors.push(at(map, unclosedQuoteStart(doc, error.code, error.pos[0]) ?? error.pos[0], syntaxMessage(error.message)));
   }
   const unknownTagPaths: string[] = [];
   for (const warning of doc.warnings) {
@@ -96,7 +108,7 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
       wellFormed = false;
-      errors.push(aliasError(error, doc, map, file));
+      errors.push(aliasError(error, doc, map, file, text));
     }
   }
   return { value, map, errors, wellFormed, unknownTagPaths };
@@ -176,7 +188,7 @@ function protoKeys(doc: Document, map: SourceMap, file: string): DefinitionError
   return found;
 }
 
-function aliasError(error: unknown, doc: Document, map: SourceMap, file: string): DefinitionError {
+function aliasError(error: unknown, doc: Document, map: SourceMap, file: string, text: string): DefinitionError {
   const message = error instanceof Error ? error.message : String(error);
   // Point at the alias named in the message (an unknown anchor), else at the first alias.
   const named = /: (\S+)$/.exec(message)?.[1];
@@ -197,7 +209,13 @@ function aliasError(error: unknown, doc: Document, map: SourceMap, file: string)
     message: excessive
       ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}); refusing a file that grows exponentially when read`
       : `YAML aliases: ${message}`,
-    ...(excessive ? { hint: "write the repeated parts out, or use fewer nested aliases" } : {}),
+    ...(excessive ? { hint: "write the repeated parts out, or use fewer nested aliases" } : named === undefined ? {} : { hint: unknownAliasHint(text, offset, named) }),
   };
+}
+
+/** `*.log` meant as a file pattern: YAML reads it as an alias of an anchor `.log`. */
+function unknownAliasHint(text: string, offset: number, name: string): string {
+  const line = quotedLine(text, offset);
+  return line !== undefined ? `a value starting with * is read as an alias; ${quoteHint(line)}` : `a value starting with * is read as an alias; quote it: ${quote(`*${name}`)}`;
 }
 

@@ -108,6 +108,17 @@ function explain(field: string, text: string, error: unknown): string {
  * fine. Also rejects expressions that never match (such as 30 February).
  */
 export function checkCron(expr: string): string | undefined {
+  return explainCron(expr)?.message;
+}
+
+export interface CronProblem {
+  message: string;
+  /** The field the message is about, as written (for pointing at it in a file). */
+  field?: string;
+}
+
+/** checkCron's answer, with the field it is about. */
+export function explainCron(expr: string): CronProblem | undefined {
   // The engine checks every trigger at each refresh: croner parses several patterns per check.
   if (checked.has(expr)) return checked.get(expr);
   const problem = findCronProblem(expr);
@@ -116,20 +127,20 @@ export function checkCron(expr: string): string | undefined {
   return problem;
 }
 
-const checked = new Map<string, string | undefined>();
+const checked = new Map<string, CronProblem | undefined>();
 
-function findCronProblem(expr: string): string | undefined {
+function findCronProblem(expr: string): CronProblem | undefined {
   const prefix = `cron "${expr}"`;
   const expanded = expandCron(expr);
   if (expanded === "") {
-    return `${prefix}: empty; write 5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly`;
+    return { message: `${prefix}: empty; write 5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly` };
   }
   if (expanded.startsWith("@")) {
-    return `${prefix}: unknown nickname; use @hourly, @daily (@midnight), @weekly, @monthly or @yearly (@annually)`;
+    return { message: `${prefix}: unknown nickname; use @hourly, @daily (@midnight), @weekly, @monthly or @yearly (@annually)` };
   }
   const fields = expanded.split(" ");
   if (fields.length !== 5 && fields.length !== 6) {
-    return `${prefix}: has ${fields.length} fields; write 5 (minute hour day-of-month month day-of-week) or 6 (second first)`;
+    return { message: `${prefix}: has ${fields.length} field${fields.length === 1 ? "" : "s"}; write 5 (minute hour day-of-month month day-of-week) or 6 (second first)` };
   }
   const names = fields.length === 5 ? FIELDS_5 : FIELDS_6;
   // Each field alone, with wildcards elsewhere, so the message can name it.
@@ -138,18 +149,18 @@ function findCronProblem(expr: string): string | undefined {
     try {
       croner(probe.join(" "));
     } catch (error) {
-      return `${prefix}: ${explain(names[index]!, fields[index]!, error)}`;
+      return { message: `${prefix}: ${explain(names[index]!, fields[index]!, error)}`, field: fields[index]! };
     }
   }
   let job: Cron;
   try {
     job = croner(expanded);
   } catch (error) {
-    return `${prefix}: ${error instanceof Error ? error.message.replace(/^CronPattern:\s*/, "") : String(error)}`;
+    return { message: `${prefix}: ${error instanceof Error ? error.message.replace(/^CronPattern:\s*/, "") : String(error)}` };
   }
   // Four hundred years hold every calendar pattern (leap years included).
   if (job.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) {
-    return `${prefix}: never matches a date (such as day 30 of February); check day-of-month against month`;
+    return { message: `${prefix}: never matches a date (such as day 30 of February); check day-of-month against month` };
   }
   return undefined;
 }

@@ -8,6 +8,7 @@ import { CliError, EXIT } from "../errors.js";
 import { requireEngine } from "../client.js";
 import { textForEngine } from "../context.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
+import { formatDefinitionErrors } from "../../spec/errors.js";
 
 export async function applyCommand(options: { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; data?: string; engine?: string; format?: DefinitionsFormat }): Promise<void> {
   const path = resolve(options.file);
@@ -43,4 +44,6 @@ export async function applyCommand(options: { file: string; ns?: string; prune?:
   section("removed", change.removed, "-", pc.red);
   section("unchanged", change.unchanged, "=", pc.dim);
   process.stdout.write(pc.dim(`${change.created.length} created, ${change.changed.length} changed, ${change.unchanged.length} unchanged, ${change.removed.length} removed\n`));
+  // An older engine sends none.
+  if (change.warnings?.length) process.stderr.write(`${pc.yellow(formatDefinitionErrors(change.warnings))}\n`);
 }

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import pc from "picocolors";
 import type { PipelineDetail } from "../../engine/service.js";
 import type { TriggerDef } from "../../spec/schema.js";
-import { checkCron, checkZone, describeTrigger, nextTimes, parseTime, scheduleOf, systemZone, type NextTime } from "../../time/index.js";
+import { checkCron, checkTrigger, checkZone, describeTrigger, nextTimes, parseTime, scheduleOf, systemZone, type NextTime } from "../../time/index.js";
 import { CliError, EXIT } from "../errors.js";
 import { requireEngine } from "../client.js";
 import { loadFileOrFail } from "../context.js";
@@ -38,6 +38,11 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
   const triggers = looksLikeCron(subject) ? [cronTrigger(subject, options.tz)] : await pipelineTriggers(subject, options);
   const timed = triggers.filter((trigger) => ["cron", "every", "at"].includes(trigger.kind));
   if (timed.length === 0) throw new CliError(`${subject} has no time triggers (cron, every, at)`, EXIT.usage, "Its runs start by hand, webhook, file change or another pipeline.");
+  // A file was checked when it was loaded; a definition from the engine may predate today's checks.
+  for (const trigger of timed) {
+    const problem = checkTrigger(trigger, { defaultZone: zone });
+    if (problem !== undefined) throw new CliError(`${subject}: a trigger cannot be scheduled: ${problem}`, EXIT.usage, "Fix it in its definitions file (spire validate -f FILE says where) and apply it again.");
+  }
 
   const description = timed.map((trigger) => describeTrigger(trigger, { defaultZone: zone })).join("; ");
   const merged: NextTime[] = timed
