@@ -61,7 +61,9 @@ function report(problem: TriggerProblem, fields: TriggerTimeFields, path: PathSe
       ...(guess !== undefined ? { hint: `did you mean \`${guess}\`?` } : {}),
     });
   } else if (problem.code === "time" && typeof text === "string") {
-    context.report(where, `${JSON.stringify(text)} is not a date and time`, {
+    // "not a date or date-time" says nothing the message does not; a day or month out of range does.
+    const reason = problem.reason === undefined || /^not a date/.test(problem.reason) ? "" : `: ${problem.reason}`;
+    context.report(where, `${JSON.stringify(text)} is not a date and time${reason}`, {
       expected: EXAMPLE,
       ...(ISO_DATE.test(text.trim()) ? { hint: `add a time: ${text.trim()}T00:00:00` } : {}),
     });

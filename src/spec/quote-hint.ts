@@ -8,8 +8,12 @@
 import type { DefinitionError } from "./errors.js";
 
 export interface QuotedLine {
-  /** The line as it should be written. */
+  /** The line as it should be written (without its indentation). */
   fixed: string;
+  /** The line in the source: its offsets, and the whole line as it should be (with its indentation). */
+  start: number;
+  end: number;
+  replacement: string;
   /** Where the key of the value starts, when the line has one (`run:`). */
   keyOffset?: number;
 }
@@ -41,8 +45,8 @@ export function quotedLine(source: string, offset: number, options: QuoteOptions
     const close = closingBracket(value);
     if (close < 0 || (close === value.length - 1 && !options.wholeCollection)) return undefined;
   }
-  const fixed = `${source.slice(start, valueStart).trimStart()}${quote(value)}`;
-  return { fixed, ...(key === undefined ? {} : { keyOffset: start + lead.length }) };
+  const replacement = `${source.slice(start, valueStart)}${quote(value)}`;
+  return { fixed: replacement.trimStart(), start, end, replacement, ...(key === undefined ? {} : { keyOffset: start + lead.length }) };
 }
 
 /** A string was wanted and a one-line `{…}` or `[…]` given (`run: {x}`): the error gets the quoting hint. */

@@ -7,11 +7,11 @@
  * Tags are refused by default; an importer (e.g. Gator's `!Job`) passes its
  * own `customTags`, and its tagged nodes then resolve like any other.
  */
-import { LineCounter, isScalar, parseAllDocuments, visit, type Document, type Tags } from "yaml";
+import { LineCounter, isScalar, parseAllDocuments, parseDocument, visit, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type Tags } from "yaml";
 import type { DefinitionError } from "./errors.js";
 import { formatKeyPath } from "./errors.js";
 import { SourceMap } from "./positions.js";
-import { quote, quotedLine, quoteHint } from "./quote-hint.js";
+import { quote, quotedLine, quoteHint, type QuotedLine } from "./quote-hint.js";
 
 export const MAX_DEFINITIONS_BYTES = 5 * 1024 * 1024;
 /** Enough for any hand-written file; an alias bomb needs thousands. */
@@ -37,6 +37,7 @@ export interface YamlSource {
 const RECOVERABLE = new Set(["DUPLICATE_KEY"]);
 /** Syntax errors that an unquoted value with `: `, `@`, `[`, a quoted part and more… makes (see quote-hint.ts). */
 const UNQUOTED_VALUE = new Set(["BLOCK_AS_IMPLICIT_KEY", "UNEXPECTED_TOKEN", "BAD_SCALAR_START"]);
+const MAX_QUOTE_LOOKS = 20;
 
 export function readYaml(text: string, file: string, options: YamlOptions = {}): YamlSource {
   const lines = new LineCounter();
@@ -54,14 +55,8 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
     return { value: undefined, map, wellFormed: false, errors: [tooBig(file, bytes)], unknownTagPaths: [] };
   }
 
-  const docs = parseAllDocuments(text, {
-    lineCounter: lines,
-    prettyErrors: false,
-    uniqueKeys: true,
-    merge: true,
-    strict: true,
-    customTags: options.customTags ?? [],
-  });
+  const parsing: ParseOptions & DocumentOptions & SchemaOptions = { prettyErrors: false, uniqueKeys: true, merge: true, strict: true, customTags: options.customTags ?? [] };
+  const docs = parseAllDocuments(text, { ...parsing, lineCounter: lines });
   const doc: Document | undefined = docs[0];
   const map = new SourceMap(doc, lines);
   if (doc === undefined) {
@@ -71,10 +66,13 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
   const errors: DefinitionError[] = [];
   let wellFormed = true;
   const hintedLines = new Set<number>();
+  let looks = 0;
   for (const error of doc.errors) {
     if (!RECOVERABLE.has(error.code)) wellFormed = false;
     if (hintedLines.has(map.position(error.pos[0]).line)) continue;
-    const quoted = UNQUOTED_VALUE.has(error.code) ? quotedLine(text, error.pos[0]) : undefined;
+    // Each look reads the file again: a file broken on every line gets hints on its first lines only.
+    const candidate = UNQUOTED_VALUE.has(error.code) && looks++ < MAX_QUOTE_LOOKS ? quotedLine(text, error.pos[0]) : undefined;
+    const quoted = candidate !== undefined && quotingMends(text, candidate, parsing) ? candidate : undefined;
     if (error.code === "DUPLICATE_KEY") errors.push(duplicateKey(at(map, error.pos[0], ""), doc, error.pos[0]));
     else if (quoted !== undefined) {
       // One mistake often makes several errors on its line; the first says it, with the fix.
@@ -112,6 +110,17 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
     }
   }
   return { value, map, errors, wellFormed, unknownTagPaths };
+}
+
+/**
+ * Whether the line, quoted, reads without errors. An error on a line can
+ * also come from an earlier one (a `{` left open swallows what follows):
+ * quoting is the fix only when it is.
+ */
+function quotingMends(text: string, line: QuotedLine, parsing: ParseOptions & DocumentOptions & SchemaOptions): boolean {
+  const mended = parseDocument(`${text.slice(0, line.start)}${line.replacement}${text.slice(line.end)}`, parsing);
+  const end = line.start + line.replacement.length;
+  return !mended.errors.some((error) => error.pos[0] >= line.start && error.pos[0] <= end);
 }
 
 /** The error for a file over the size limit (also used before reading a file from disk). */

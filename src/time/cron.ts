@@ -20,15 +20,16 @@ import { Cron } from "croner";
 import type { Schedule } from "./schedule.js";
 import { wallSchedule, type WallSequence } from "./wall-schedule.js";
 
-const NICKNAMES: Record<string, string> = {
-  "@yearly": "0 0 1 1 *",
-  "@annually": "0 0 1 1 *",
-  "@monthly": "0 0 1 * *",
-  "@weekly": "0 0 * * 0",
-  "@daily": "0 0 * * *",
-  "@midnight": "0 0 * * *",
-  "@hourly": "0 * * * *",
-};
+// A Map, not an object: a cron such as "constructor" must not find Object's own properties.
+const NICKNAMES = new Map([
+  ["@yearly", "0 0 1 1 *"],
+  ["@annually", "0 0 1 1 *"],
+  ["@monthly", "0 0 1 * *"],
+  ["@weekly", "0 0 * * 0"],
+  ["@daily", "0 0 * * *"],
+  ["@midnight", "0 0 * * *"],
+  ["@hourly", "0 * * * *"],
+]);
 
 const FIELDS_5 = ["minute", "hour", "day-of-month", "month", "day-of-week"] as const;
 const FIELDS_6 = ["second", ...FIELDS_5] as const;
@@ -45,7 +46,7 @@ const ALLOWED: Record<string, string> = {
 /** The expression as Spire reads it: nicknames expanded, whitespace single. */
 export function expandCron(expr: string): string {
   const text = expr.trim().replace(/\s+/g, " ");
-  return NICKNAMES[text.toLowerCase()] ?? text;
+  return NICKNAMES.get(text.toLowerCase()) ?? text;
 }
 
 const isStar = (field: string): boolean => field.startsWith("*") || field.startsWith("?");

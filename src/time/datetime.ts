@@ -11,7 +11,8 @@ import { instantOf } from "./zone.js";
 const PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
-export type ParsedTime = { ok: true; ms: number } | { ok: false; error: string };
+/** `reason`: what is wrong, without the text and the example that `error` adds. */
+export type ParsedTime = { ok: true; ms: number } | { ok: false; error: string; reason: string };
 
 const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
@@ -20,6 +21,7 @@ export function parseTime(text: string, zone: string): ParsedTime {
   const fail = (why: string): ParsedTime => ({
     ok: false,
     error: `time "${text}": ${why}; write ISO 8601 such as 2026-12-24T18:00:00+01:00, or 2026-12-24T18:00 (in the trigger's zone)`,
+    reason: why,
   });
   if (match === null) return fail("not a date or date-time");
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [

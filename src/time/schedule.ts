@@ -123,6 +123,8 @@ export interface TriggerProblem {
   message: string;
   /** The part of the field's text the message is about, such as a cron's field. */
   part?: string;
+  /** For `time`: what is wrong with it, in a few words ("month 13 is not 1-12"). */
+  reason?: string;
 }
 
 /**
@@ -146,7 +148,7 @@ export function triggerProblems(trigger: TriggerTimeFields, defaultZone: string)
     const text = trigger[key];
     if (text === undefined) continue;
     const parsed = parseTime(text, zone);
-    if (!parsed.ok) problems.push({ field: key, code: "time", message: parsed.error });
+    if (!parsed.ok) problems.push({ field: key, code: "time", message: parsed.error, reason: parsed.reason });
     else if (!isDateTime(text)) problems.push({ field: key, code: "time", message: `time "${text}": a date needs a time of day here, such as ${text.trim()}T00:00:00` });
     else times[key] = parsed.ms;
   }
