@@ -13,11 +13,13 @@ function quoteHints(text: string): string[] {
 }
 
 test("the fixed line, put in place of the broken one, reads as the command that was written", () => {
+  let hinted = 0;
   const piece = fc.constantFrom("echo", "a: b", "ALERT:", "x", '"q"', "'s'", "\\n", "[ -f x ]", "&&", "*.log", "@", "`date`", "{x}", "- y", "> out", "| cat", "%", "it's", ":", "#1", ",");
   fc.assert(
     fc.property(fc.array(piece, { minLength: 1, maxLength: 5 }), (pieces) => {
       const command = pieces.join(" ");
       for (const fixed of quoteHints(fileWith(`run: ${command}`))) {
+        hinted++;
         const again = parseDefinitions(fileWith(fixed), "spire.yaml");
         assert.ok(again.ok, `${fixed}\n${again.ok ? "" : formatDefinitionErrors(again.errors)}`);
         assert.equal(again.file.pipelines["p"]!.tasks["a"]!.run, command, fixed);
@@ -25,6 +27,7 @@ test("the fixed line, put in place of the broken one, reads as the command that 
     }),
     { numRuns: 300 },
   );
+  assert.ok(hinted > 50, `only ${hinted} of 300 broken commands got a hint`);
 });
 
 test("one hint per broken line, even when YAML finds several errors on it", () => {
@@ -35,6 +38,7 @@ test("one hint per broken line, even when YAML finds several errors on it", () =
 });
 
 test("no quoting hint where quoting is not the fix: an unclosed list, a value going on below, a list meant as one", () => {
+  assert.deepEqual(quoteHints(fileWith("run: echo a: b")), ['run: "echo a: b"'], "where it is, it is given");
   assert.deepEqual(quoteHints(fileWith("exec: [echo, hi")), []);
   assert.deepEqual(quoteHints("pipelines:\n  p:\n    tasks:\n      a:\n        run: echo a: b\n          and more\n"), []);
   const list = parseDefinitions(fileWith("exec: [echo, hi]"), "spire.yaml");
