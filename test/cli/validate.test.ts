@@ -67,6 +67,9 @@ test("warnings do not block: validate says them, exit 0, and --json lists them a
     ["pipelines.party.triggers[0].at", "warning"],
     ["pipelines.party.triggers[1].watch", "warning"],
   ]);
+  const next = await spire(["next", "party", "-f", file, "--tz", "UTC"], { data: dir });
+  assert.equal(next.code, 0, next.stderr);
+  assert.equal(next.stdout, "once at 2020-01-01T17:00:00+00:00\n  no fire times left\n");
 });
 
 test("spire engine -f with a missing or invalid file says what validate says, and starts nothing", async (t) => {
@@ -88,14 +91,18 @@ test("spire engine -f with a missing or invalid file says what validate says, an
   assert.equal(existsSync(join(data, "engine.json")), false, "the engine never listened");
 });
 
-test("apply: a file with an error applies nothing; warnings (a past at, an after the engine lacks) are applied and said", async (t) => {
+test("apply: a file with an error (a cron, a missing script) applies nothing; warnings (a past at, an after the engine lacks) are applied and said", async (t) => {
   const data = tempDir(t);
   const engine = await startEngine(t, data);
   const bad = pipelineFile(data, withCron("0 0 * * 8"));
   const refused = await spire(["apply", "-f", bad], { data });
   assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /nothing was applied/);
+  assert.match(refused.stderr, /nothing was applied/i);
   assert.match(refused.stderr, /pipelines\.nightly\.triggers\[0\]\.cron: cron "0 0 \* \* 8": day-of-week field "8": a value is out of range/);
+  const noScript = pipelineFile(data, "pipelines:\n  nightly:\n    tasks:\n      t: { script: ./backup.sh }\n");
+  const missing = await spire(["apply", "-f", noScript], { data });
+  assert.equal(missing.code, 2);
+  assert.ok(missing.stderr.includes(`${noScript}:4:20  pipelines.nightly.tasks.t.script: "./backup.sh" does not exist (looked for ${join(data, "backup.sh")})`), missing.stderr);
 
   const warned = pipelineFile(data, 'pipelines:\n  late:\n    triggers:\n      - at: "2020-01-01T00:00:00Z"\n      - after: { pipeline: elsewhere/ingest }\n    tasks:\n      t: { run: "true" }\n');
   const applied = await spire(["apply", "-f", warned], { data });

@@ -54,6 +54,7 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
     return;
   }
   process.stdout.write(`${description}\n`);
+  if (merged.length === 0) process.stdout.write(pc.dim(`  ${options.from === undefined ? "no fire times left" : "no fire times after --from"}\n`));
   for (const time of merged) {
     const change = time.dstChange ? pc.yellow(`   ← the clock changes here: ${time.dstChange.before} → ${time.dstChange.after}`) : "";
     process.stdout.write(`  ${time.iso}${change}\n`);
