@@ -36,7 +36,7 @@ test("a mistyped cron: validate refuses it where it is, and next -f says the sam
 
 test("validate accepts a cron exactly when next does (a few real runs; the property test does many at the function level)", async (t) => {
   const dir = tempDir(t);
-  const crons = ["0 3 * *", "every day at 3", "0 0 * * 5#L", "*/0 * * * *", "@daily", "0 0 31 2 *"];
+  const crons = ["every day at 3", "0 0 * * 5#L", "*/0 * * * *", "@daily"];
   const results = await Promise.all(
     crons.map(async (cron, index) => {
       const file = join(dir, `c${index}.yaml`);
@@ -49,7 +49,7 @@ test("validate accepts a cron exactly when next does (a few real runs; the prope
     assert.equal(result.validated, result.next, `${result.cron}: validate ${result.validated}, next ${result.next}`);
     assert.doesNotMatch(result.stderr, /internal error/);
   }
-  assert.deepEqual(results.map((result) => result.validated), [2, 2, 0, 2, 0, 2]);
+  assert.deepEqual(results.map((result) => result.validated), [2, 0, 2, 0]);
 });
 
 test("warnings do not block: validate says them, exit 0, and --json lists them apart from errors", async (t) => {

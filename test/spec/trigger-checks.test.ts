@@ -52,7 +52,7 @@ describe("a cron at validate time is what spire next says of it", () => {
         assert.deepEqual(cronErrors(result), verdict === undefined ? [] : [verdict], JSON.stringify(cron));
         assert.equal(result.ok, verdict === undefined, result.ok ? cron : formatDefinitionErrors(result.errors));
       }),
-      { numRuns: 400 },
+      { numRuns: 300 },
     );
   });
 
