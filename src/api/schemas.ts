@@ -134,6 +134,20 @@ export const changeSet = z
     unchanged: z.array(z.string()),
     removed: z.array(z.string()),
     dry_run: z.boolean(),
+    warnings: z
+      .array(
+        z.object({
+          file: z.string(),
+          line: z.number().int(),
+          column: z.number().int(),
+          keyPath: z.string(),
+          message: z.string(),
+          expected: z.string().optional(),
+          hint: z.string().optional(),
+          severity: z.literal("warning"),
+        }),
+      )
+      .meta({ description: "What was applied but will not work as the file seems to mean (an `at` already past, an `after` naming a pipeline the engine does not have yet)." }),
   })
   .meta({ id: "ChangeSet" });
 

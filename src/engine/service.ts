@@ -70,6 +70,8 @@ export interface ChangeSet {
   unchanged: string[];
   removed: string[];
   dry_run: boolean;
+  /** Applied, but will not work as the file seems to mean (see DefinitionError.severity). */
+  warnings: DefinitionError[];
 }
 
 export interface PipelineSummary {

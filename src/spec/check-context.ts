@@ -23,6 +23,11 @@ export class CheckContext {
     });
   }
 
+  /** Reports a warning: something that will not work as meant, which still lets the file be applied. */
+  warn(path: PathSegment[], message: string, extra: Partial<DefinitionError> = {}, position?: Position): void {
+    this.report(path, message, { ...extra, severity: "warning" }, position);
+  }
+
   /** The position of `text` inside the string at `path`, else of the string itself. */
   inside(path: PathSegment[], text: string): Position {
     return this.map.locateInScalar(path, text, this.source) ?? this.map.locate(path).position;

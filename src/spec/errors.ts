@@ -16,6 +16,11 @@ export interface DefinitionError {
   expected?: string;
   /** "did you mean `needs`?", or how to fix it. */
   hint?: string;
+  /**
+   * Absent for an error. A warning says something will not work as the file
+   * seems to mean (an `at` already past), without blocking validate or apply.
+   */
+  severity?: "warning";
 }
 
 export type PathSegment = string | number;
@@ -31,19 +36,22 @@ export function formatKeyPath(path: readonly PathSegment[]): string {
   return text;
 }
 
-/** One error per line: `file:line:col  keyPath: message (expected …) — hint`. */
+/** One error per line: `file:line:col  keyPath: message (expected …) — hint`; a warning's with `warning: ` before the key path. */
 export function formatDefinitionErrors(errors: readonly DefinitionError[]): string {
   return errors.map(formatOne).join("\n");
 }
 
 function formatOne(error: DefinitionError): string {
   const where = error.line > 0 ? `${error.file}:${error.line}:${error.column}` : error.file;
-  let text = `${where}  ${error.keyPath === "" ? "" : `${error.keyPath}: `}${error.message}`;
+  const severity = error.severity === "warning" ? "warning: " : "";
+  let text = `${where}  ${severity}${error.keyPath === "" ? "" : `${error.keyPath}: `}${error.message}`;
   // A message may already name what it expected ("expected a list, got a string"); say it once.
   if (error.expected !== undefined && !error.message.includes(error.expected)) text += ` (expected ${error.expected})`;
   if (error.hint !== undefined) text += ` — ${error.hint}`;
   return text;
 }
+
+export const isWarning = (error: DefinitionError): boolean => error.severity === "warning";
 
 /** Sorted by position, then key path; exact duplicates dropped. */
 export function sortErrors(errors: readonly DefinitionError[]): DefinitionError[] {

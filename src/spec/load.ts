@@ -9,29 +9,38 @@ import { resolve } from "node:path";
 import { CheckContext } from "./check-context.js";
 import { checkArgsAndPatterns } from "./check-args.js";
 import { checkArtifacts } from "./check-artifacts.js";
-import { checkEnvFiles } from "./check-env-files.js";
+import { checkFiles } from "./check-files.js";
 import { checkGraphs } from "./check-graph.js";
 import { checkTemplates } from "./check-templates.js";
 import { checkTriggers } from "./check-triggers.js";
 import { envFilesBeside, laterErrors, translate, yamlOptionsFor } from "./compat/foreign.js";
 import { isGatorText, looksLikePrunner, type DefinitionsFormat } from "./compat/format.js";
-import { sortErrors, type DefinitionError } from "./errors.js";
+import { formatKeyPath, isWarning, sortErrors, type DefinitionError, type PathSegment } from "./errors.js";
+import type { SourceMap } from "./positions.js";
 import { spireFileSchema, type SpireFile } from "./schema.js";
 import { MAX_DEFINITIONS_BYTES, readYaml, tooBig, type YamlOptions } from "./yaml-source.js";
+import { withCollectionQuoteHint } from "./quote-hint.js";
 import { issuesToErrors } from "./zod-issues.js";
 
 export { formatDefinitionErrors, type DefinitionError } from "./errors.js";
 
 export type LoadResult =
-  /** `spire`: for a file in another tool's format, the same definitions in Spire's own shape. */
-  | { ok: true; file: SpireFile; path: string; source: string; format: DefinitionsFormat; spire?: unknown }
-  | { ok: false; errors: DefinitionError[] };
+  /**
+   * `spire`: for a file in another tool's format, the same definitions in Spire's own shape.
+   * `at`: where a key path of `spire` (or of the file itself) is, for what a caller checks later.
+   */
+  | { ok: true; file: SpireFile; path: string; source: string; format: DefinitionsFormat; spire?: unknown; warnings: DefinitionError[]; at(path: PathSegment[]): Place }
+  | { ok: false; errors: DefinitionError[]; warnings: DefinitionError[] };
+
+export type Place = Pick<DefinitionError, "file" | "line" | "column" | "keyPath">;
 
 export interface ParseOptions extends YamlOptions {
   /** Spire's own, prunner's pipelines.yml or a Gator job file; detected from the content when not given. */
   format?: DefinitionsFormat;
   /** For a prunner file: which of `.env` and `.env.local` lie beside it (loadDefinitions looks). */
   envFiles?: string[];
+  /** The time now, for warnings about times already past (an `at` that will never fire); none without it. */
+  now?: number;
 }
 
 interface Analysis {
@@ -39,6 +48,8 @@ interface Analysis {
   model: SpireFile | undefined;
   context: CheckContext;
   format: DefinitionsFormat;
+  /** For another tool's file: the places of the translation's key paths in the original, and its errors said in the original's terms. */
+  translation?: { map: SourceMap; relabel(errors: readonly DefinitionError[]): DefinitionError[] };
 }
 
 /** Pure: no I/O. */
@@ -46,12 +57,20 @@ export function parseDefinitions(text: string, fileName: string, options: ParseO
   return finish(analyse(text, fileName, options), fileName, text);
 }
 
-/** Reads the file (size limit), parses, validates, checks env_file paths exist (relative to the file). */
+/**
+ * Reads the file (size limit), parses, validates, checks the files it names
+ * (env_file, scripts; relative to the file) and warns about times already past.
+ */
 export async function loadDefinitions(path: string, options: ParseOptions = {}): Promise<LoadResult> {
   const text = await readLimited(path);
-  if (typeof text !== "string") return { ok: false, errors: [text] };
-  const analysis = analyse(text, path, { ...options, envFiles: options.envFiles ?? (await envFilesBeside(path)) });
-  if (analysis.raw !== undefined) await checkEnvFiles(analysis.raw, path, analysis.context);
+  if (typeof text !== "string") return { ok: false, errors: [text], warnings: [] };
+  const analysis = analyse(text, path, { now: Date.now(), ...options, envFiles: options.envFiles ?? (await envFilesBeside(path)) });
+  if (analysis.raw !== undefined) {
+    const { translation } = analysis;
+    const checks = translation === undefined ? analysis.context : new CheckContext(path, text, translation.map);
+    await checkFiles(analysis.raw, path, checks);
+    if (translation !== undefined) analysis.context.errors.push(...translation.relabel(checks.errors));
+  }
   return finish(analysis, resolve(path), text);
 }
 
@@ -67,28 +86,30 @@ function analyse(text: string, file: string, options: ParseOptions): Analysis {
     return { raw: undefined, model: undefined, context, format: given ?? "spire" };
   }
   const format = given ?? (looksLikePrunner(yaml.value) ? "prunner" : "spire");
-  if (format === "spire") return { ...check(yaml.value, context, yaml.unknownTagPaths), format };
+  if (format === "spire") return { ...check(yaml.value, context, yaml.unknownTagPaths, options.now), format };
 
   // Another tool's file: translated into Spire's shape, then checked as one, its errors placed back on the original.
   const translated = translate(format, yaml.value, file, text, yaml.map, options.envFiles ?? []);
   context.errors.push(...translated.errors);
   if (translated.spire === undefined) return { raw: undefined, model: undefined, context, format };
   const checks = new CheckContext(file, text, translated.map);
-  const checked = check(translated.spire, checks, []);
-  context.errors.push(...laterErrors(translated, checks.errors));
-  return { raw: translated.spire, model: checked.model, context, format };
+  const checked = check(translated.spire, checks, [], options.now);
+  const relabel = (errors: readonly DefinitionError[]) => laterErrors(translated, errors);
+  context.errors.push(...relabel(checks.errors));
+  return { raw: translated.spire, model: checked.model, context, format, translation: { map: translated.map, relabel } };
 }
 
-function check(value: unknown, context: CheckContext, unknownTagPaths: string[]): Pick<Analysis, "raw" | "model" | "context"> {
+function check(value: unknown, context: CheckContext, unknownTagPaths: string[], now: number | undefined): Pick<Analysis, "raw" | "model" | "context"> {
   const parsed = spireFileSchema.safeParse(value);
   if (!parsed.success) {
     const schemaErrors = issuesToErrors(parsed.error.issues, { file: context.file, schema: spireFileSchema, value, map: context.map });
     // Under an unknown tag (e.g. Gator's `!Job`) the shape was meant for another reader: the tag error says it all.
-    context.errors.push(...schemaErrors.filter((error) => !unknownTagPaths.some((path) => isWithin(error.keyPath, path))));
+    const relevant = schemaErrors.filter((error) => !unknownTagPaths.some((path) => isWithin(error.keyPath, path)));
+    context.errors.push(...relevant.map((error) => withCollectionQuoteHint(error, context.source)));
   }
   checkTemplates(value, context);
   checkArgsAndPatterns(value, context);
-  checkTriggers(value, context);
+  checkTriggers(value, context, now);
   checkArtifacts(value, context);
   // The planner needs the normalised model, so graph errors wait for the schema to pass.
   if (parsed.success) checkGraphs(parsed.data, value, context);
@@ -100,12 +121,16 @@ function isWithin(keyPath: string, outer: string): boolean {
 }
 
 function finish(analysis: Analysis, path: string, source: string): LoadResult {
-  const errors = analysis.context.errors;
+  const all = sortErrors(analysis.context.errors);
+  const errors = all.filter((error) => !isWarning(error));
+  const warnings = all.filter(isWarning);
   if (errors.length > 0 || analysis.model === undefined) {
-    return { ok: false, errors: sortErrors(errors) };
+    return { ok: false, errors, warnings };
   }
   const translated = analysis.format === "spire" ? {} : { spire: analysis.raw };
-  return { ok: true, file: analysis.model, path, source, format: analysis.format, ...translated };
+  const map = analysis.translation?.map ?? analysis.context.map;
+  const at = (keyPath: PathSegment[]): Place => ({ file: analysis.context.file, ...map.locate(keyPath).position, keyPath: formatKeyPath(keyPath) });
+  return { ok: true, file: analysis.model, path, source, format: analysis.format, ...translated, warnings, at };
 }
 
 /** The file's text, or an error when it cannot be read or is too big (checked before reading it). */

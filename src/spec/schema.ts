@@ -199,12 +199,15 @@ export const taskSchema: z.ZodType<TaskDef, TaskInput> = taskObject
 /** `name`, or `namespace/name` (names cannot hold a '/'). */
 const AFTER_PIPELINE_PATTERN = new RegExp(`^(?:${NAME_PATTERN.source.slice(1, -1)}/)?${NAME_PATTERN.source.slice(1, -1)}$`);
 
+const MAX_INTERVAL_MS = 100 * 365 * 86_400_000;
+const MAX_WATCH_DEBOUNCE_MS = 24 * 86_400_000;
+
 export const TRIGGER_KEYS = ["cron", "every", "at", "watch", "webhook", "after"] as const;
 export type TriggerKind = (typeof TRIGGER_KEYS)[number];
 
 const triggerObject = z.strictObject({
   cron: z.string().optional().meta({ description: "5 fields, or 6 with seconds first; @hourly @daily @weekly @monthly @yearly; L W # ? and names." }),
-  every: duration.optional().meta({ description: "A fixed rate (start to start), 50ms to years." }),
+  every: duration.optional().meta({ description: "A fixed rate (start to start), 50ms to 100y." }),
   after_finish: z.boolean().optional().meta({ description: "With every: wait this long after the previous run finished." }),
   align: z.boolean().optional().meta({ description: "With every: fire on multiples of the interval on the clock." }),
   at: z.string().optional().meta({ description: "Once, at this ISO 8601 time." }),
@@ -255,6 +258,12 @@ export const triggerSchema = triggerObject.transform((trigger, ctx): TriggerDef 
   if (trigger.every !== undefined && trigger.every < 50) {
     ctx.addIssue({ code: "custom", message: "every must be at least 50ms", path: ["every"] });
   }
+  // Slots further apart than this would fall past the dates a calendar (and a JavaScript Date) holds.
+  for (const key of ["every", "jitter"] as const) {
+    if ((trigger[key] ?? 0) > MAX_INTERVAL_MS) ctx.addIssue({ code: "custom", message: `${key} must be at most 100y`, path: [key] });
+  }
+  // A timer cannot wait longer than 2^31 - 1 ms (24.8 days): a longer quiet time would end at once.
+  if ((trigger.debounce ?? 0) > MAX_WATCH_DEBOUNCE_MS) ctx.addIssue({ code: "custom", message: "debounce must be at most 24d", path: ["debounce"] });
   if (trigger.after_finish !== undefined && trigger.every === undefined) {
     ctx.addIssue({ code: "custom", message: "after_finish applies to every", path: ["after_finish"] });
   }

@@ -7,10 +7,11 @@
  * Tags are refused by default; an importer (e.g. Gator's `!Job`) passes its
  * own `customTags`, and its tagged nodes then resolve like any other.
  */
-import { LineCounter, isScalar, parseAllDocuments, visit, type Document, type Tags } from "yaml";
+import { LineCounter, isScalar, parseAllDocuments, parseDocument, visit, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type Tags } from "yaml";
 import type { DefinitionError } from "./errors.js";
 import { formatKeyPath } from "./errors.js";
 import { SourceMap } from "./positions.js";
+import { quote, quotedLine, quoteHint, type QuotedLine } from "./quote-hint.js";
 
 export const MAX_DEFINITIONS_BYTES = 5 * 1024 * 1024;
 /** Enough for any hand-written file; an alias bomb needs thousands. */
@@ -34,6 +35,9 @@ export interface YamlSource {
 
 /** Problems that leave the data as the user meant it, so validation can still go on. */
 const RECOVERABLE = new Set(["DUPLICATE_KEY"]);
+/** Syntax errors that an unquoted value with `: `, `@`, `[`, a quoted part and more… makes (see quote-hint.ts). */
+const UNQUOTED_VALUE = new Set(["BLOCK_AS_IMPLICIT_KEY", "UNEXPECTED_TOKEN", "BAD_SCALAR_START"]);
+const MAX_QUOTE_LOOKS = 20;
 
 export function readYaml(text: string, file: string, options: YamlOptions = {}): YamlSource {
   const lines = new LineCounter();
@@ -51,14 +55,8 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
     return { value: undefined, map, wellFormed: false, errors: [tooBig(file, bytes)], unknownTagPaths: [] };
   }
 
-  const docs = parseAllDocuments(text, {
-    lineCounter: lines,
-    prettyErrors: false,
-    uniqueKeys: true,
-    merge: true,
-    strict: true,
-    customTags: options.customTags ?? [],
-  });
+  const parsing: ParseOptions & DocumentOptions & SchemaOptions = { prettyErrors: false, uniqueKeys: true, merge: true, strict: true, customTags: options.customTags ?? [] };
+  const docs = parseAllDocuments(text, { ...parsing, lineCounter: lines });
   const doc: Document | undefined = docs[0];
   const map = new SourceMap(doc, lines);
   if (doc === undefined) {
@@ -67,10 +65,22 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
 
   const errors: DefinitionError[] = [];
   let wellFormed = true;
+  const hintedLines = new Set<number>();
+  let looks = 0;
   for (const error of doc.errors) {
     if (!RECOVERABLE.has(error.code)) wellFormed = false;
+    if (hintedLines.has(map.position(error.pos[0]).line)) continue;
+    // Each look reads the file again: a file broken on every line gets hints on its first lines only.
+    const candidate = UNQUOTED_VALUE.has(error.code) && looks++ < MAX_QUOTE_LOOKS ? quotedLine(text, error.pos[0]) : undefined;
+    const quoted = candidate !== undefined && quotingMends(text, candidate, parsing) ? candidate : undefined;
     if (error.code === "DUPLICATE_KEY") errors.push(duplicateKey(at(map, error.pos[0], ""), doc, error.pos[0]));
-    else errors.push(at(map, unclosedQuoteStart(doc, error.code, error.pos[0]) ?? error.pos[0], syntaxMessage(error.message)));
+    else if (quoted !== undefined) {
+      // One mistake often makes several errors on its line; the first says it, with the fix.
+      hintedLines.add(map.position(error.pos[0]).line);
+      const message = error.code === "BLOCK_AS_IMPLICIT_KEY" ? 'YAML syntax: ": " inside a plain value starts a mapping' : syntaxMessage(error.message);
+      const keyPath = quoted.keyOffset === undefined ? {} : { keyPath: formatKeyPath(map.pathAt(quoted.keyOffset)) };
+      errors.push({ ...at(map, error.pos[0], message, { hint: quoteHint(quoted) }), ...keyPath });
+    } else errors.push(at(map, unclosedQuoteStart(doc, error.code, error.pos[0]) ?? error.pos[0], syntaxMessage(error.message)));
   }
   const unknownTagPaths: string[] = [];
   for (const warning of doc.warnings) {
@@ -96,10 +106,21 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
       wellFormed = false;
-      errors.push(aliasError(error, doc, map, file));
+      errors.push(aliasError(error, doc, map, file, text));
     }
   }
   return { value, map, errors, wellFormed, unknownTagPaths };
+}
+
+/**
+ * Whether the line, quoted, reads without errors. An error on a line can
+ * also come from an earlier one (a `{` left open swallows what follows):
+ * quoting is the fix only when it is.
+ */
+function quotingMends(text: string, line: QuotedLine, parsing: ParseOptions & DocumentOptions & SchemaOptions): boolean {
+  const mended = parseDocument(`${text.slice(0, line.start)}${line.replacement}${text.slice(line.end)}`, parsing);
+  const end = line.start + line.replacement.length;
+  return !mended.errors.some((error) => error.pos[0] >= line.start && error.pos[0] <= end);
 }
 
 /** The error for a file over the size limit (also used before reading a file from disk). */
@@ -176,7 +197,7 @@ function protoKeys(doc: Document, map: SourceMap, file: string): DefinitionError
   return found;
 }
 
-function aliasError(error: unknown, doc: Document, map: SourceMap, file: string): DefinitionError {
+function aliasError(error: unknown, doc: Document, map: SourceMap, file: string, text: string): DefinitionError {
   const message = error instanceof Error ? error.message : String(error);
   // Point at the alias named in the message (an unknown anchor), else at the first alias.
   const named = /: (\S+)$/.exec(message)?.[1];
@@ -197,7 +218,13 @@ function aliasError(error: unknown, doc: Document, map: SourceMap, file: string)
     message: excessive
       ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}); refusing a file that grows exponentially when read`
       : `YAML aliases: ${message}`,
-    ...(excessive ? { hint: "write the repeated parts out, or use fewer nested aliases" } : {}),
+    ...(excessive ? { hint: "write the repeated parts out, or use fewer nested aliases" } : named === undefined ? {} : { hint: unknownAliasHint(text, offset, named) }),
   };
+}
+
+/** `*.log` meant as a file pattern: YAML reads it as an alias of an anchor `.log`. */
+function unknownAliasHint(text: string, offset: number, name: string): string {
+  const line = quotedLine(text, offset);
+  return line !== undefined ? `a value starting with * is read as an alias; ${quoteHint(line)}` : `a value starting with * is read as an alias; quote it: ${quote(`*${name}`)}`;
 }
 

@@ -20,15 +20,16 @@ import { Cron } from "croner";
 import type { Schedule } from "./schedule.js";
 import { wallSchedule, type WallSequence } from "./wall-schedule.js";
 
-const NICKNAMES: Record<string, string> = {
-  "@yearly": "0 0 1 1 *",
-  "@annually": "0 0 1 1 *",
-  "@monthly": "0 0 1 * *",
-  "@weekly": "0 0 * * 0",
-  "@daily": "0 0 * * *",
-  "@midnight": "0 0 * * *",
-  "@hourly": "0 * * * *",
-};
+// A Map, not an object: a cron such as "constructor" must not find Object's own properties.
+const NICKNAMES = new Map([
+  ["@yearly", "0 0 1 1 *"],
+  ["@annually", "0 0 1 1 *"],
+  ["@monthly", "0 0 1 * *"],
+  ["@weekly", "0 0 * * 0"],
+  ["@daily", "0 0 * * *"],
+  ["@midnight", "0 0 * * *"],
+  ["@hourly", "0 * * * *"],
+]);
 
 const FIELDS_5 = ["minute", "hour", "day-of-month", "month", "day-of-week"] as const;
 const FIELDS_6 = ["second", ...FIELDS_5] as const;
@@ -45,7 +46,7 @@ const ALLOWED: Record<string, string> = {
 /** The expression as Spire reads it: nicknames expanded, whitespace single. */
 export function expandCron(expr: string): string {
   const text = expr.trim().replace(/\s+/g, " ");
-  return NICKNAMES[text.toLowerCase()] ?? text;
+  return NICKNAMES.get(text.toLowerCase()) ?? text;
 }
 
 const isStar = (field: string): boolean => field.startsWith("*") || field.startsWith("?");
@@ -108,6 +109,17 @@ function explain(field: string, text: string, error: unknown): string {
  * fine. Also rejects expressions that never match (such as 30 February).
  */
 export function checkCron(expr: string): string | undefined {
+  return explainCron(expr)?.message;
+}
+
+export interface CronProblem {
+  message: string;
+  /** The field the message is about, as written (for pointing at it in a file). */
+  field?: string;
+}
+
+/** checkCron's answer, with the field it is about. */
+export function explainCron(expr: string): CronProblem | undefined {
   // The engine checks every trigger at each refresh: croner parses several patterns per check.
   if (checked.has(expr)) return checked.get(expr);
   const problem = findCronProblem(expr);
@@ -116,20 +128,20 @@ export function checkCron(expr: string): string | undefined {
   return problem;
 }
 
-const checked = new Map<string, string | undefined>();
+const checked = new Map<string, CronProblem | undefined>();
 
-function findCronProblem(expr: string): string | undefined {
+function findCronProblem(expr: string): CronProblem | undefined {
   const prefix = `cron "${expr}"`;
   const expanded = expandCron(expr);
   if (expanded === "") {
-    return `${prefix}: empty; write 5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly`;
+    return { message: `${prefix}: empty; write 5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly` };
   }
   if (expanded.startsWith("@")) {
-    return `${prefix}: unknown nickname; use @hourly, @daily (@midnight), @weekly, @monthly or @yearly (@annually)`;
+    return { message: `${prefix}: unknown nickname; use @hourly, @daily (@midnight), @weekly, @monthly or @yearly (@annually)` };
   }
   const fields = expanded.split(" ");
   if (fields.length !== 5 && fields.length !== 6) {
-    return `${prefix}: has ${fields.length} fields; write 5 (minute hour day-of-month month day-of-week) or 6 (second first)`;
+    return { message: `${prefix}: has ${fields.length} field${fields.length === 1 ? "" : "s"}; write 5 (minute hour day-of-month month day-of-week) or 6 (second first)` };
   }
   const names = fields.length === 5 ? FIELDS_5 : FIELDS_6;
   // Each field alone, with wildcards elsewhere, so the message can name it.
@@ -138,18 +150,18 @@ function findCronProblem(expr: string): string | undefined {
     try {
       croner(probe.join(" "));
     } catch (error) {
-      return `${prefix}: ${explain(names[index]!, fields[index]!, error)}`;
+      return { message: `${prefix}: ${explain(names[index]!, fields[index]!, error)}`, field: fields[index]! };
     }
   }
   let job: Cron;
   try {
     job = croner(expanded);
   } catch (error) {
-    return `${prefix}: ${error instanceof Error ? error.message.replace(/^CronPattern:\s*/, "") : String(error)}`;
+    return { message: `${prefix}: ${error instanceof Error ? error.message.replace(/^CronPattern:\s*/, "") : String(error)}` };
   }
   // Four hundred years hold every calendar pattern (leap years included).
   if (job.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) {
-    return `${prefix}: never matches a date (such as day 30 of February); check day-of-month against month`;
+    return { message: `${prefix}: never matches a date (such as day 30 of February); check day-of-month against month` };
   }
   return undefined;
 }

@@ -38,10 +38,20 @@ function everyWords(ms: number): string {
   return `every ${text.startsWith("1 ") && !text.includes(" ", 2) ? text.slice(2) : text}`;
 }
 
-/** cronstrue's reading, with "every day" where it would say nothing about days. */
+/**
+ * cronstrue's reading, with "every day" where it would say nothing about
+ * days. cronstrue knows less of the dialect than croner (`5#L`, `+`): what it
+ * cannot read is shown as written rather than as its error text.
+ */
 export function describeCron(expr: string): string {
   const expanded = expandCron(expr);
-  const text = cronstrue.toString(expanded, { use24HourTimeFormat: true, throwExceptionOnParseError: false });
+  let text: string;
+  try {
+    // N#L is the same day as NL, which cronstrue reads.
+    text = cronstrue.toString(expanded.replace(/(\d)#L\b/gi, "$1L"), { use24HourTimeFormat: true, throwExceptionOnParseError: true });
+  } catch {
+    return `on the cron schedule "${expanded}"`;
+  }
   const fields = expanded.split(" ");
   const daysOpen = fields.slice(-3).every((field) => field === "*" || field === "?");
   return daysOpen && /^At \d/.test(text) ? `${text} every day` : text;
@@ -80,6 +90,8 @@ export function describeTrigger(trigger: TriggerDef, options: { defaultZone: str
   return text;
 }
 
+const LAST_DATE_MS = 8.64e15;
+
 export interface NextTime {
   /** Epoch ms of the slot. */
   at: number;
@@ -97,7 +109,8 @@ export function nextTimes(schedule: Schedule, from: number, n: number, zone: str
   let cursor = from;
   while (times.length < n) {
     const at = schedule.next(cursor);
-    if (at === undefined) break;
+    // Past the last instant a Date can hold (year 275760) nothing can be shown.
+    if (at === undefined || !(Math.abs(at) <= LAST_DATE_MS)) break;
     const offset = offsetAt(zone, at);
     const entry: NextTime = { at, iso: formatInZone(at, zone), offset: formatOffset(offset) };
     if (offset !== previousOffset) entry.dstChange = { before: formatOffset(previousOffset), after: formatOffset(offset) };

@@ -6,8 +6,8 @@
  * pipeline and the trigger it is the unique key of a run (DESIGN habit 3).
  */
 import type { TriggerDef } from "../spec/schema.js";
-import { checkCron, cronSchedule } from "./cron.js";
-import { parseTime, timeOf } from "./datetime.js";
+import { cronSchedule, explainCron } from "./cron.js";
+import { isDateTime, parseTime, timeOf } from "./datetime.js";
 import { jitterOf } from "./jitter.js";
 import { wallMultiples, wallSchedule } from "./wall-schedule.js";
 import { checkZone } from "./zone.js";
@@ -112,28 +112,62 @@ function delaySchedule(interval: number, start = -Infinity, end = Infinity): Sch
   };
 }
 
-/** Why a time-based trigger cannot be scheduled, or undefined when it can. */
-export function checkTrigger(trigger: TriggerDef, options: Pick<ScheduleOptions, "defaultZone">): string | undefined {
-  const zone = trigger.timezone ?? options.defaultZone;
-  const problems: string[] = [];
-  const zoneProblem = checkZone(zone);
-  if (zoneProblem !== undefined) return `timezone: ${zoneProblem}`;
-  if (trigger.kind === "cron" && trigger.cron !== undefined) {
-    const cronProblem = checkCron(trigger.cron);
-    if (cronProblem !== undefined) problems.push(cronProblem);
+/** The fields of a trigger that decide whether it can be scheduled (as written: `every` only counts as present). */
+export type TriggerTimeFields = Partial<Pick<TriggerDef, "cron" | "timezone" | "at" | "start" | "end" | "align" | "after_finish">> & { every?: unknown };
+
+export interface TriggerProblem {
+  field: "cron" | "timezone" | "at" | "start" | "end" | "align";
+  /** `time`: the text is not a date and time; `zone`: not a known zone; `rule`: anything else. */
+  code: "time" | "zone" | "rule";
+  /** Says which field itself (`cron "…": …`, `time "…": …`). */
+  message: string;
+  /** The part of the field's text the message is about, such as a cron's field. */
+  part?: string;
+  /** For `time`: what is wrong with it, in a few words ("month 13 is not 1-12"). */
+  reason?: string;
+}
+
+/**
+ * Every reason a trigger cannot be scheduled, by field. Validation and the
+ * engine both ask this, so a file that validates is one the engine schedules.
+ * Pure: a time already past is no problem here (that depends on the clock).
+ */
+export function triggerProblems(trigger: TriggerTimeFields, defaultZone: string): TriggerProblem[] {
+  const problems: TriggerProblem[] = [];
+  const given = trigger.timezone ?? defaultZone;
+  const zoneProblem = checkZone(given);
+  if (zoneProblem !== undefined) problems.push({ field: "timezone", code: "zone", message: zoneProblem });
+  // Times without an offset are read in the zone; with an unknown one, any fixed zone still tells good from bad.
+  const zone = zoneProblem === undefined ? given : "UTC";
+  if (trigger.cron !== undefined) {
+    const cron = explainCron(trigger.cron);
+    if (cron !== undefined) problems.push({ field: "cron", code: "rule", message: cron.message, ...(cron.field !== undefined ? { part: cron.field } : {}) });
   }
+  const times: Partial<Record<"at" | "start" | "end", number>> = {};
   for (const key of ["at", "start", "end"] as const) {
     const text = trigger[key];
     if (text === undefined) continue;
     const parsed = parseTime(text, zone);
-    if (!parsed.ok) problems.push(`${key}: ${parsed.error}`);
+    if (!parsed.ok) problems.push({ field: key, code: "time", message: parsed.error, reason: parsed.reason });
+    else if (!isDateTime(text)) problems.push({ field: key, code: "time", message: `time "${text}": a date needs a time of day here, such as ${text.trim()}T00:00:00` });
+    else times[key] = parsed.ms;
   }
-  if (problems.length === 0 && trigger.start !== undefined && trigger.end !== undefined) {
-    if (timeOf(trigger.end, zone) <= timeOf(trigger.start, zone)) problems.push("end: must be after start");
+  const { at, start, end } = times;
+  if (start !== undefined && end !== undefined && end <= start) problems.push({ field: "end", code: "rule", message: "must be after start" });
+  else if (at !== undefined && ((start !== undefined && at < start) || (end !== undefined && at >= end))) {
+    problems.push({ field: "at", code: "rule", message: `is ${start !== undefined && at < start ? "before start" : "at or after end"}, so it never fires` });
   }
   if (trigger.every !== undefined && trigger.align === true && trigger.after_finish === true) {
-    problems.push("align: a fixed delay (after_finish) follows the previous run, not the clock; remove one");
+    problems.push({ field: "align", code: "rule", message: "a fixed delay (after_finish) follows the previous run, not the clock; remove one" });
   }
+  return problems;
+}
+
+/** Why a time-based trigger cannot be scheduled, or undefined when it can. */
+export function checkTrigger(trigger: TriggerDef, options: Pick<ScheduleOptions, "defaultZone">): string | undefined {
+  const problems = triggerProblems(trigger, options.defaultZone).map((problem) =>
+    problem.field === "cron" ? problem.message : `${problem.field}: ${problem.message}`,
+  );
   return problems.length === 0 ? undefined : problems.join("; ");
 }
 

@@ -30,7 +30,10 @@ async function runTask(t: TestContext, task: string, path: string): Promise<Task
 
 test("uv, docker or a Python interpreter missing from PATH: the task fails saying what to install", async (t) => {
   const empty = tempDir(t); // a PATH with nothing on it, whatever this machine has installed
-  const uv = await runTask(t, "{ uv: 'print(1)' }", empty);
+  // uv: takes a Python file, which must exist for the file to be valid.
+  const scripts = tempDir(t);
+  writeFileSync(join(scripts, "job.py"), "print(1)\n");
+  const uv = await runTask(t, `{ uv: '${join(scripts, "job.py")}' }`, empty);
   assert.equal(uv.state, "failed");
   assert.match(uv.reason!, /^uv is not installed here \(not found in PATH\): install it \(https:\/\/docs\.astral\.sh\/uv/);
   const docker = await runTask(t, "{ docker: { image: alpine, command: 'echo hi' } }", empty);

@@ -7,7 +7,8 @@ import { formatDefinitionErrors, parseDefinitions } from "../../src/spec/load.js
 import { acceptedKeys, describeExpected } from "../../src/spec/schema-walk.js";
 import { spireFileSchema } from "../../src/spec/schema.js";
 import { editDistance, suggest } from "../../src/spec/suggest.js";
-import { isIsoDateTime, isTimeZone } from "../../src/spec/check-triggers.js";
+import { isTimeZone } from "../../src/spec/check-triggers.js";
+import { isDateTime } from "../../src/time/datetime.js";
 import { parseField } from "../../src/spec/check-graph.js";
 
 test("key paths: dots, indexes, and quoted odd keys", () => {
@@ -40,8 +41,8 @@ test("did-you-mean counts a swap of neighbours as one slip", () => {
 });
 
 test("ISO date-times and time zones", () => {
-  for (const ok of ["2026-12-24T18:00:00+01:00", "2026-12-24T18:00Z", "2026-12-24 18:00:00", "2028-02-29T00:00:00.123Z"]) assert.ok(isIsoDateTime(ok), ok);
-  for (const bad of ["2026-12-24", "2026-02-30T00:00:00", "2026-12-24T25:00:00", "tomorrow", "24.12.2026 18:00"]) assert.ok(!isIsoDateTime(bad), bad);
+  for (const ok of ["2026-12-24T18:00:00+01:00", "2026-12-24T18:00Z", "2026-12-24 18:00:00", "2028-02-29T00:00:00.123Z"]) assert.ok(isDateTime(ok), ok);
+  for (const bad of ["2026-12-24", "2026-02-30T00:00:00", "2026-12-24T25:00:00", "tomorrow", "24.12.2026 18:00"]) assert.ok(!isDateTime(bad), bad);
   assert.ok(isTimeZone("Europe/Berlin") && isTimeZone("UTC"));
   assert.ok(!isTimeZone("Europe/Berln") && !isTimeZone(""));
 });

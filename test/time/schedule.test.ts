@@ -121,7 +121,7 @@ describe("checkTrigger", () => {
     assert.match(checkTrigger(trigger({ kind: "cron", cron: "0 3 * * *", timezone: "Europe/Berln" }), { defaultZone: "UTC" })!, /unknown time zone "Europe\/Berln"/);
     assert.match(checkTrigger(trigger({ kind: "cron", cron: "0 24 * * *" }), { defaultZone: "UTC" })!, /hour field "24"/);
     assert.match(checkTrigger(trigger({ kind: "at", at: "2026-02-30T10:00" }), { defaultZone: "UTC" })!, /at: time "2026-02-30T10:00": day 30 is not in 2026-02/);
-    assert.match(checkTrigger(trigger({ kind: "every", every: 1000, start: "2026-02-01", end: "2026-01-01" }), { defaultZone: "UTC" })!, /end: must be after start/);
+    assert.match(checkTrigger(trigger({ kind: "every", every: 1000, start: "2026-02-01T00:00", end: "2026-01-01T00:00" }), { defaultZone: "UTC" })!, /end: must be after start/);
     assert.match(checkTrigger(trigger({ kind: "every", every: 1000, align: true, after_finish: true }), { defaultZone: "UTC" })!, /align/);
     assert.throws(() => scheduleOf(trigger({ kind: "webhook", webhook: true }), { defaultZone: "UTC" }), /fires on events/);
   });

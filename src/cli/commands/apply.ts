@@ -7,6 +7,7 @@ import { CliError, EXIT } from "../errors.js";
 import { withClient, type Target } from "../connect.js";
 import { textForEngine } from "../context.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
+import { formatDefinitionErrors } from "../../spec/errors.js";
 
 export async function applyCommand(options: Target & { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; format?: DefinitionsFormat }): Promise<void> {
   const path = resolve(options.file);
@@ -44,5 +45,7 @@ export async function applyCommand(options: Target & { file: string; ns?: string
   section("removed", change.removed, "-", pc.red);
   section("unchanged", change.unchanged, "=", pc.dim);
   process.stdout.write(pc.dim(`${change.created.length} created, ${change.changed.length} changed, ${change.unchanged.length} unchanged, ${change.removed.length} removed\n`));
+  // An older engine sends none.
+  if (change.warnings?.length) process.stderr.write(`${pc.yellow(formatDefinitionErrors(change.warnings))}\n`);
   if (inProcess && !change.dry_run) process.stdout.write(pc.yellow("no engine is running: kept in the data folder; triggers fire once one runs (spire engine)\n"));
 }

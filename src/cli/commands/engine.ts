@@ -27,7 +27,8 @@ import { openSqliteStore } from "../../store/sqlite/index.js";
 import { ADDRESS_FILE } from "../connect.js";
 import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
-import { textForEngine } from "../context.js";
+import { loadFileOrFail } from "../context.js";
+import { formatDefinitionErrors, type DefinitionError } from "../../spec/errors.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
 
 export interface EngineOptions extends RetentionFlags, ResourceFlags {
@@ -68,6 +69,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number ≥ 1`, EXIT.usage);
   const { retention, artifactLimitBytes } = parseRetentionFlags(options);
   const resources = parseResourceFlags(options);
+  // Read and checked like `spire validate` does, before anything starts.
+  const definitions = options.file === undefined ? undefined : await loadFileOrFail(options.file, options.format, "The engine did not start.");
   const dir = dataDir(options.data);
   ensureDataDir(dir);
   saveRetentionDefaults(dir, retention);
@@ -82,7 +85,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const recovered = await engine.recover();
   if (recovered.resumed || recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
 
-  if (options.file) await applyAtStart(engine, options.file, logger, options.format);
+  if (options.file && definitions) await applyAtStart(engine, options.file, definitions, logger);
   await engine.startScheduler();
 
   const auth = new TokenAuthority(store, await loadOrCreateSecret(dir));
@@ -155,26 +158,26 @@ async function connectSupervisor(dir: string, logger: pino.Logger): Promise<Supe
   return SupervisorExecutor.connect(socketPath);
 }
 
-async function applyAtStart(engine: Engine, file: string, logger: pino.Logger, format?: DefinitionsFormat): Promise<void> {
-  const path = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, EXIT.usage);
-  }
-  text = await textForEngine(file, text, format);
+async function applyAtStart(engine: Engine, file: string, definitions: Awaited<ReturnType<typeof loadFileOrFail>>, logger: pino.Logger): Promise<void> {
+  const { path, text } = definitions;
   const origin = originOf(path);
   try {
-    const change = await engine.apply(
+    const { warnings, ...change } = await engine.apply(
       { name: "local", scope: "admin" },
       { text, fileName: file, defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin },
     );
     logger.info(change, `applied ${file}`);
+    // The engine's warnings and those only the file's folder shows (a watched path not there yet), each once.
+    const said = new Set<string>();
+    for (const warning of [...definitions.warnings, ...warnings]) {
+      const key = `${warning.keyPath}\u0000${warning.message}`;
+      if (!said.has(key)) logger.warn(formatDefinitionErrors([warning]));
+      said.add(key);
+    }
   } catch (error) {
     const details = (error as { details?: unknown }).details;
-    const lines = Array.isArray(details) ? details.map((item: { file?: string; line?: number; column?: number; keyPath?: string; message?: string }) => `${item.file}:${item.line}:${item.column}  ${item.keyPath}: ${item.message}`) : [];
-    throw new CliError(`${(error as Error).message}${lines.length ? `\n${lines.join("\n")}` : ""}`, EXIT.usage, "The engine did not start. Fix the file (spire validate -f FILE) and try again.");
+    const lines = Array.isArray(details) ? formatDefinitionErrors(details as DefinitionError[]) : "";
+    throw new CliError(`${(error as Error).message}${lines ? `\n${lines}` : ""}`, EXIT.usage, "The engine did not start. Fix the file (spire validate -f FILE) and try again.");
   }
 }
 

@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import pc from "picocolors";
 import type { TriggerDef } from "../../spec/schema.js";
-import { checkCron, checkZone, describeTrigger, nextTimes, parseTime, scheduleOf, systemZone, type NextTime } from "../../time/index.js";
+import { checkCron, checkTrigger, checkZone, describeTrigger, nextTimes, parseTime, scheduleOf, systemZone, type NextTime } from "../../time/index.js";
 import { CliError, EXIT } from "../errors.js";
 import { withClient } from "../connect.js";
 import { timesInUtc } from "../render/format.js";
@@ -38,6 +38,11 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
   const triggers = looksLikeCron(subject) ? [cronTrigger(subject, options.tz)] : await pipelineTriggers(subject, options);
   const timed = triggers.filter((trigger) => ["cron", "every", "at"].includes(trigger.kind));
   if (timed.length === 0) throw new CliError(`${subject} has no time triggers (cron, every, at)`, EXIT.usage, "Its runs start by hand, webhook, file change or another pipeline.");
+  // A file was checked when it was loaded; a definition from the engine may predate today's checks.
+  for (const trigger of timed) {
+    const problem = checkTrigger(trigger, { defaultZone: zone });
+    if (problem !== undefined) throw new CliError(`${subject}: a trigger cannot be scheduled: ${problem}`, EXIT.usage, "Fix it in its definitions file (spire validate -f FILE says where) and apply it again.");
+  }
 
   const description = timed.map((trigger) => describeTrigger(trigger, { defaultZone: zone })).join("; ");
   const merged: NextTime[] = timed
@@ -49,6 +54,7 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
     return;
   }
   process.stdout.write(`${description}\n`);
+  if (merged.length === 0) process.stdout.write(pc.dim(`  ${options.from === undefined ? "no fire times left" : "no fire times after --from"}\n`));
   for (const time of merged) {
     const change = time.dstChange ? pc.yellow(`   ← the clock changes here: ${time.dstChange.before} → ${time.dstChange.after}`) : "";
     process.stdout.write(`  ${time.iso.replace("T", " ")}${change}\n`);

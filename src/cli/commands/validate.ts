@@ -1,4 +1,7 @@
-/** `spire validate [-f FILE]`: every error of a definitions file at once, or a short confirmation. */
+/**
+ * `spire validate [-f FILE]`: every error of a definitions file at once, or a
+ * short confirmation; warnings (valid, but will not work as meant) either way.
+ */
 import { resolve } from "node:path";
 import pc from "picocolors";
 import { loadDefinitions, formatDefinitionErrors } from "../../spec/load.js";
@@ -9,13 +12,14 @@ import { CliError, EXIT } from "../errors.js";
 export async function validateCommand(options: { file: string; json?: boolean; format?: DefinitionsFormat }): Promise<void> {
   const loaded = await loadDefinitions(resolve(options.file), options.format === undefined ? {} : { format: options.format });
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(loaded.ok ? { ok: true, errors: [] } : { ok: false, errors: loaded.errors }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: loaded.ok, errors: loaded.ok ? [] : loaded.errors, warnings: loaded.warnings }, null, 2)}\n`);
     if (!loaded.ok) process.exitCode = EXIT.usage;
     return;
   }
   if (!loaded.ok) {
     const count = loaded.errors.length;
-    throw new CliError(`${options.file} has ${count} error${count === 1 ? "" : "s"}:\n${formatDefinitionErrors(loaded.errors)}`, EXIT.usage);
+    const warnings = loaded.warnings.length > 0 ? `\n${formatDefinitionErrors(loaded.warnings)}` : "";
+    throw new CliError(`${options.file} has ${count} error${count === 1 ? "" : "s"}:\n${formatDefinitionErrors(loaded.errors)}${warnings}`, EXIT.usage);
   }
   const names = Object.keys(loaded.file.pipelines);
   let tasks = 0;
@@ -24,6 +28,9 @@ export async function validateCommand(options: { file: string; json?: boolean; f
     if (planned.ok) tasks += planned.plan.nodes.filter((node) => node.type === "task").length;
   }
   process.stdout.write(
-    `${pc.green("✓")} ${options.file} is valid${loaded.format === "spire" ? "" : ` (read as ${FORMAT_NAMES[loaded.format]})`}: ${names.length} pipeline${names.length === 1 ? "" : "s"} (${names.join(", ")}), ${tasks} task${tasks === 1 ? "" : "s"}\n`,
+    `${pc.green("✓")} ${options.file} is valid${loaded.format === "spire" ? "" : ` (read as ${FORMAT_NAMES[loaded.format]})`}: ${names.length} pipeline${names.length === 1 ? "" : "s"} (${names.join(", ")}), ${tasks} task${tasks === 1 ? "" : "s"}${warned(loaded.warnings.length)}\n`,
   );
+  if (loaded.warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(loaded.warnings))}\n`);
 }
+
+const warned = (count: number): string => (count === 0 ? "" : `; ${count} warning${count === 1 ? "" : "s"}:`);
