@@ -37,8 +37,8 @@ export class ForeignRuns {
       entry = { users: 0, lastSeq: 0, timer: undefined, reading: false };
       this.watched.set(runId, entry);
       const watched = entry;
+      // Not unref'd: someone waits for this run's end (spire logs -f), and these reads are all that can bring it.
       watched.timer = setInterval(() => void this.read(runId, watched), POLL_MS);
-      watched.timer.unref();
       void this.read(runId, watched);
     }
     entry.users++;

@@ -28,7 +28,7 @@ export interface QuoteOptions {
 }
 
 /** The key (if any) and the value of a block line: `  - run: echo a: b`. The key ends at the first `: `. */
-const LINE = /^(\s*(?:-\s+)*)(?:((?:"[^"]*"|'[^']*'|[^\s"'#:][^:#]*?)):[ \t]+)?(\S.*?)\s*$/;
+const LINE = /^(\s*(?:-\s+)*)(?:((?:"[^"]*"|'[^']*'|[^\s"'#:][^:#]*?)):[ \t]+)?(\S.*?)\s*$/d;
 
 /** The line holding `offset`, with its value quoted, when the value as written is the trouble there. */
 export function quotedLine(source: string, offset: number, options: QuoteOptions = {}): QuotedLine | undefined {
@@ -37,7 +37,8 @@ export function quotedLine(source: string, offset: number, options: QuoteOptions
   const match = LINE.exec(source.slice(start, end));
   if (match === null) return undefined;
   const [, lead = "", key, value = ""] = match;
-  const valueStart = start + lead.length + (key === undefined ? 0 : source.slice(start + lead.length, end).indexOf(value, key.length));
+  // Where the regex found the value: searching for its text could find it earlier (`run: : :`).
+  const valueStart = start + match.indices![3]![0];
   if ((offset < valueStart && !options.wholeCollection) || continuesBelow(source, end, lead.length)) return undefined;
   if (isQuoted(value)) return undefined;
   if (/^[[{]/.test(value)) {

@@ -18,7 +18,7 @@ import { apiGet, startEngine, stopEngine } from "../helpers/engine.js";
 
 checkNoLeftoverProcesses();
 
-const HEADER = /^Every 0\.2s: sh -c 'echo tick; echo tock >&2' {3}\S+: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/gm;
+const HEADER = /^Every 0\.2s: sh -c 'echo tick; echo tock >&2' {3}\S+: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/gm;
 
 /** `spire watch -n 0.2 … -- sh -c 'echo tick; echo tock >&2'`, not on a terminal, until it has shown `count` runs. */
 async function watchUntil(count: number, options: { data: string; cwd: string }, extra: string[] = []) {

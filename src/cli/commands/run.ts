@@ -5,6 +5,9 @@
  * process group is gone.
  */
 import { existsSync } from "node:fs";
+import pc from "picocolors";
+import { formatDefinitionErrors } from "../../spec/errors.js";
+import { suggest } from "../../spec/suggest.js";
 import { availableParallelism } from "node:os";
 import type { SpireClient } from "../../client/port.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
@@ -78,7 +81,8 @@ async function runAdhoc(words: string[], options: RunOptions): Promise<number> {
 async function pipelineToRun(client: SpireClient, given: string | undefined, options: RunOptions): Promise<{ namespace: string; name: string }> {
   const fileName = options.file ?? (client.location.kind === "in-process" && existsSync(DEFAULT_FILE) ? DEFAULT_FILE : undefined);
   if (fileName !== undefined) {
-    const { file, path, text } = await loadFileOrFail(fileName, options.format);
+    const { file, path, text, warnings } = await loadFileOrFail(fileName, options.format);
+    if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
     const name = choosePipeline(file, given, fileName);
     const origin = originOf(path);
     const change = await client.apply({ text, fileName, defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin });
@@ -103,7 +107,8 @@ function choosePipeline(file: SpireFile, given: string | undefined, fileName: st
   const names = Object.keys(file.pipelines);
   if (given !== undefined) {
     if (Object.hasOwn(file.pipelines, given)) return given;
-    throw new CliError(`${fileName} has no pipeline "${given}"`, EXIT.usage, `Its pipelines: ${names.join(", ") || "(none)"}`);
+    const close = suggest(given, names);
+    throw new CliError(`${fileName} has no pipeline "${given}"`, EXIT.usage, close !== undefined ? `Did you mean ${close}? (its pipelines: ${names.join(", ")})` : `Its pipelines: ${names.join(", ") || "(none)"}`);
   }
   if (names.length === 1) return names[0]!;
   throw new CliError(
