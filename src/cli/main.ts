@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import { CliError, EXIT } from "./errors.js";
+import { usePrivateUmask } from "../files/private.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 
@@ -309,6 +310,8 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // What Spire writes is private (0600/0700); users' tasks get the umask back (files/private.ts).
+  usePrivateUmask();
   // `spire logs last | head`: the reader left, which is no error of ours; stop quietly, as cat does.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(EXIT.ok);

@@ -12,7 +12,7 @@
  * said in the task's log. Collections of one run go one at a time, so the
  * limit is exact however many tasks end together.
  */
-import { appendFile, copyFile, lstat, mkdir, realpath, stat } from "node:fs/promises";
+import { appendFile, lstat, realpath, stat } from "node:fs/promises";
 import { constants } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { glob } from "tinyglobby";
@@ -21,6 +21,7 @@ import type { EventRow } from "../store/port.js";
 import { artifactPatternProblem } from "../spec/check-artifacts.js";
 import { formatLogLine } from "../exec/log-file.js";
 import { formatBytes } from "../exec/format.js";
+import { makePrivateDir, privateCopy, PRIVATE_FILE_MODE } from "../files/private.js";
 import { attemptFiles, buildAttempt } from "./attempt.js";
 import { folderBytes, isInside } from "./artifact-files.js";
 import { artifactFolder, bringKept, placeInputs, runArtifactsRoot } from "./artifact-handover.js";
@@ -129,8 +130,8 @@ export class RunArtifacts {
           notKept.push({ name, why: "limit" });
           continue;
         }
-        await mkdir(dirname(dest), { recursive: true });
-        await copyFile(source, dest, constants.COPYFILE_FICLONE);
+        await makePrivateDir(dirname(dest));
+        await privateCopy(source, dest, constants.COPYFILE_FICLONE);
         used += size - replaced;
         kept.push({ name, size });
       }
@@ -154,7 +155,7 @@ export class RunArtifacts {
   private async tellLog(path: string, attempt: number, lines: string[]): Promise<void> {
     const { logFile } = attemptFiles(this.options.dataDir, this.runId, path, attempt);
     const ts = this.options.now();
-    await mkdir(dirname(logFile), { recursive: true });
-    await appendFile(logFile, lines.map((line) => formatLogLine(ts, "stderr", `spire: ${line}`)).join("")).catch(() => undefined);
+    await makePrivateDir(dirname(logFile));
+    await appendFile(logFile, lines.map((line) => formatLogLine(ts, "stderr", `spire: ${line}`)).join(""), { mode: PRIVATE_FILE_MODE }).catch(() => undefined);
   }
 }

@@ -11,7 +11,6 @@
  * unrelated process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import type { AttemptEnd, AttemptReport, LaunchEvents, LaunchSpec, LogStream, TaskHandle } from "./port.js";
@@ -20,6 +19,7 @@ import { LogWriter } from "./log-writer.js";
 import type { LingerWatch, Lingerer } from "./linger-watch.js";
 import { takeOutputFile } from "./output-file.js";
 import { explainSpawnError } from "./spawn-errors.js";
+import { makePrivateDirSync, withUserUmask } from "../files/private.js";
 import { formatDuration } from "./format.js";
 import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
 import { hasLimits, limitExceeded } from "./resources/limits.js";
@@ -104,9 +104,10 @@ export class Attempt implements TaskHandle, Lingerer {
     let child: ChildProcess;
     try {
       // SPIRE_OUTPUT must be writable from the task's first instruction: its folder exists before the process does.
-      mkdirSync(dirname(this.#spec.outputFile), { recursive: true });
+      makePrivateDirSync(dirname(this.#spec.outputFile));
       const env = { ...this.#spec.env, [EXEC_ID_VARIABLE]: this.execEntry.slice(EXEC_ID_VARIABLE.length + 1) };
-      child = spawn(command, args, { cwd: this.#spec.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      // The task is the user's program: the files it writes get the user's umask, not Spire's.
+      child = withUserUmask(() => spawn(command, args, { cwd: this.#spec.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] }));
     } catch (error) {
       return void this.#failToStart(error);
     }

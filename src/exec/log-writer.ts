@@ -14,8 +14,9 @@
  * asynchronously (a write can wait on dirty-page throttling; an open does
  * not), and close is synchronous because it only drops the descriptor.
  */
-import { closeSync, mkdirSync, openSync, writev } from "node:fs";
+import { closeSync, openSync, writev } from "node:fs";
 import { dirname } from "node:path";
+import { makePrivateDirSync, PRIVATE_FILE_MODE } from "../files/private.js";
 
 export class LogWriter {
   readonly #file: string;
@@ -102,10 +103,10 @@ function after(batches: Buffer[], written: number): Buffer[] {
 /** Opens for appending; the folder is made only when the open says it is missing (a retry's folder exists). */
 function openLog(file: string): number {
   try {
-    return openSync(file, "a");
+    return openSync(file, "a", PRIVATE_FILE_MODE);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    mkdirSync(dirname(file), { recursive: true });
-    return openSync(file, "a");
+    makePrivateDirSync(dirname(file));
+    return openSync(file, "a", PRIVATE_FILE_MODE);
   }
 }

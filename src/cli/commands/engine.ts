@@ -8,7 +8,7 @@
  * their process groups are stopped and the supervisor told to exit. A second
  * SIGTERM exits at once, leaving the supervisor and the tasks running.
  */
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { availableParallelism } from "node:os";
 import pino from "pino";

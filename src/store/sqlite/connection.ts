@@ -4,8 +4,8 @@
  * engine writes several times per task).
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { ensurePrivateFileSync, makePrivateDirSync, makePrivateSync } from "../../files/private.js";
 import { Checkpoints, DEFAULT_CHECKPOINTS, type CheckpointOptions } from "./checkpoints.js";
 
 export type Row = Record<string, unknown>;
@@ -24,7 +24,7 @@ export class Connection {
 
   constructor(file: string, options: { checkpoints?: CheckpointOptions } = {}) {
     this.file = file;
-    if (!isSpecialName(file)) mkdirSync(dirname(resolve(file)), { recursive: true });
+    if (!isSpecialName(file)) makePrivate(file);
     this.db = new Database(file);
     // busy_timeout first: switching to WAL takes a lock another process may hold.
     this.db.pragma("busy_timeout = 5000");
@@ -150,6 +150,17 @@ export class Connection {
     if (this.db.open) this.db.close();
     this.statements.clear();
   }
+}
+
+/**
+ * SQLite makes the -wal and -shm files with the database file's mode, so a
+ * database file that is 0600 before the first open keeps all three private.
+ * Files of an older Spire (0644) are made private here too.
+ */
+function makePrivate(file: string): void {
+  makePrivateDirSync(dirname(resolve(file)));
+  ensurePrivateFileSync(file);
+  for (const companion of [`${file}-wal`, `${file}-shm`, `${file}-journal`]) makePrivateSync(companion);
 }
 
 function isSpecialName(file: string): boolean {
