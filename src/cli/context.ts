@@ -12,7 +12,11 @@ import { dataDir, databaseFile, ensureDataDir } from "./data-dir.js";
 export async function openStore(dataOption?: string): Promise<{ store: Store; dir: string }> {
   const dir = dataDir(dataOption);
   ensureDataDir(dir);
-  const store = openSqliteStore(databaseFile(dir));
+  const store = openSqliteStore(databaseFile(dir), {
+    // A run in this process waits for room to record its results; say so once, and once when it has it.
+    onDiskSpace: (event) =>
+      process.stderr.write(event.full ? `spire: ${event.error.message}: the run's results are recorded once there is room\n` : "spire: the disk has room again\n"),
+  });
   try {
     await store.init();
   } catch (error) {

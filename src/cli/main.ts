@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import { CliError, EXIT } from "./errors.js";
 import { usePrivateUmask } from "../files/private.js";
+import { DiskFullError, isDiskFull } from "../store/errors.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 
@@ -333,6 +334,10 @@ function report(error: unknown): number {
   if (error instanceof CliError) {
     process.stderr.write(`spire: ${error.message}\n${error.hint ? `${error.hint}\n` : ""}`);
     return error.exitCode;
+  }
+  if (isDiskFull(error)) {
+    process.stderr.write(`spire: ${error instanceof DiskFullError ? error.message : `no space left on the disk (${(error as Error).message}): free some space`}\nNothing was lost: try again once there is room.\n`);
+    return EXIT.runFailed;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`spire: internal error: ${message}\n`);

@@ -90,7 +90,13 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   saveRetentionDefaults(dir, retention);
 
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
-  const store = openSqliteStore(databaseFile(dir));
+  const store = openSqliteStore(databaseFile(dir), {
+    // Said once each way, however often the waiting writes are tried meanwhile.
+    onDiskSpace: (event) =>
+      event.full
+        ? logger.error({ data: dir }, `${event.error.message}: results are kept in memory and recorded once there is room; new runs are refused meanwhile`)
+        : logger.info({ data: dir, full_for_ms: event.fullForMs }, "the disk has room again: what waited is recorded"),
+  });
   await store.init();
   const executor = await connectSupervisor(dir, logger);
   const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs });
