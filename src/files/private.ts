@@ -41,10 +41,8 @@ export function usePrivateUmask(taskUmask?: number): void {
 
 /** The umask users' programs run with (this process's, when it never switched). */
 export function userUmask(): number {
-  if (usersUmask !== undefined) return usersUmask;
-  const current = process.umask(0);
-  process.umask(current);
-  return current;
+  // process.umask() reads it in one native call (set to 0 and back at once, no JavaScript between).
+  return usersUmask ?? process.umask();
 }
 
 /**
