@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { SignJWT, jwtVerify } from "jose";
 import type { Actor, Scope, TokenInfo } from "../engine/service.js";
 import type { Store, TokenRow } from "../store/port.js";
-import { assertPrivateFile, writePrivateFile } from "./secret.js";
+import { assertPrivateFile } from "./secret.js";
+import { writePrivateFile } from "../files/private.js";
 
 export { loadOrCreateSecret } from "./secret.js";
 

@@ -5,9 +5,10 @@
  */
 import type { z } from "zod";
 import { ServiceError, type ServiceErrorCode } from "../engine/service.js";
+import { DiskFullError, isDiskFull } from "../store/errors.js";
 
 /** Codes the HTTP layer adds to the service's own. */
-export type ApiErrorCode = ServiceErrorCode | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "internal";
+export type ApiErrorCode = ServiceErrorCode | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "disk_full" | "internal";
 
 const STATUS: Record<ApiErrorCode, number> = {
   bad_request: 400,
@@ -23,6 +24,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   invalid_definitions: 422,
   internal: 500,
   unavailable: 503,
+  disk_full: 507,
 };
 
 export class ApiError extends Error {
@@ -59,6 +61,11 @@ const FRAMEWORK_CODES: Record<number, ApiErrorCode> = {
 export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof ServiceError) return new ApiError(error.code, error.message, error.details);
+  // Not the client's doing and no bug: it can try again once there is room.
+  if (isDiskFull(error)) {
+    const said = error instanceof DiskFullError ? error.message : "the disk holding Spire's data folder is full: free some space on it";
+    return new ApiError("disk_full", `${said}, then try again`);
+  }
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
     const code = FRAMEWORK_CODES[status] ?? "bad_request";

@@ -31,11 +31,23 @@ export function allowedHostSet(listenHost: string, port: number, extra: readonly
 
 /** Why a request is refused, or undefined when its Host and Origin are acceptable. */
 export function hostProblem(allowed: Set<string>, host: string | undefined, origin: string | undefined): string | undefined {
-  if (!host || !allowed.has(host.toLowerCase())) return `host ${JSON.stringify(host ?? "")} is not allowed: use the engine's address, or add the name to the engine's allowed hosts`;
+  if (!host || !allowed.has(host.toLowerCase())) {
+    return `host ${JSON.stringify(host ?? "")} is not allowed: use the engine's address${host ? `, or start the engine with --allow-host ${hintName(host)}` : ""}`;
+  }
   if (origin === undefined) return undefined;
   const match = /^https?:\/\/([^/]+)$/i.exec(origin);
-  if (!match || !allowed.has(match[1]!.toLowerCase())) return `origin ${JSON.stringify(origin)} is not allowed`;
+  if (!match || !allowed.has(match[1]!.toLowerCase())) {
+    return `origin ${JSON.stringify(origin)} is not allowed${match ? `: if that page is yours, start the engine with --allow-host ${hintName(match[1]!)}` : ""}`;
+  }
   return undefined;
+}
+
+/** A name or IP with an optional port, as a client puts it in Host: `localhost:8080`, `box.tail1234.ts.net`, `[fd7a::1]:7431`. */
+export const HOST_NAME_PATTERN = /^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,252}|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** The name as `--allow-host` takes it; anything that option would refuse is shown as NAME, never echoed into a command. */
+function hintName(host: string): string {
+  return HOST_NAME_PATTERN.test(host) ? host : "NAME";
 }
 
 export const SECURITY_HEADERS: Record<string, string> = {

@@ -6,10 +6,10 @@
 import { z } from "zod";
 import { NAME_PATTERN } from "../spec/schema.js";
 import { DURATION_PATTERN, parseDurationMs } from "../spec/units.js";
+import { RUN_ID_PATTERN } from "../engine/ids.js";
 
 /** A whole number in [min, max], given as text in a query string. */
-export function wholeNumber(min: number, max: number) {
-  const error = `expected a whole number from ${min} to ${max}`;
+export function wholeNumber(min: number, max: number, error = `expected a whole number from ${min} to ${max}`) {
   return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
@@ -59,4 +59,25 @@ export const ttl = z
   .transform((value) => parseDurationMs(value)!)
   .refine((ms) => ms >= 1000 && ms <= 10 * 365 * 86_400_000, { error: "expected a lifetime from 1s to 10 years" });
 
-export const cursor = z.string().min(1).max(500, { error: "a cursor is at most 500 characters" });
+/*
+ * Paging cursors. A cursor is only ever the `next_cursor` of an earlier page;
+ * one that could not have been is refused (400) rather than answered with an
+ * empty or arbitrary page, which a client would take for the end of the list.
+ */
+const FIRST_PAGE = "or leave it out for the first page";
+
+/** `GET /runs`: a run id (the last run of the previous page). */
+export const runCursor = z.string().regex(RUN_ID_PATTERN, {
+  error: `not a paging cursor: expected the next_cursor of a previous page (a run id, 16 letters and digits such as 01m92jxkd16f3hng), ${FIRST_PAGE}`,
+});
+
+/** A task's log: a byte offset, checked against the log itself by the service (it must start a line). */
+export const logCursor = z.string().regex(/^\d{1,15}$/, {
+  error: `not a paging cursor: expected the Spire-Next-Cursor header of a previous page (a byte offset: digits), ${FIRST_PAGE}`,
+});
+
+/** Audit entries and missed records: the seq of the last entry of the previous page. */
+export const seqCursor = wholeNumber(1, Number.MAX_SAFE_INTEGER, `not a paging cursor: expected the next_cursor of a previous page (a whole number), ${FIRST_PAGE}`);
+
+/** An event stream's resume point: Last-Event-ID or `after`. */
+export const eventSeq = wholeNumber(0, Number.MAX_SAFE_INTEGER, "expected the id of an event already received (a whole number), or leave it out to start at the first event");

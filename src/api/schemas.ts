@@ -11,7 +11,7 @@ const nullableTime = isoTime.nullable();
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z.string().meta({ description: "bad_request, unauthorized, forbidden, not_found, conflict, queue_full, invalid_args, invalid_definitions, …" }),
+      code: z.string().meta({ description: "bad_request, unauthorized, forbidden, not_found, conflict, queue_full, invalid_args, invalid_definitions, disk_full (507), …" }),
       message: z.string(),
       details: z.unknown().meta({ description: "A list of problems with their location, the definition errors, or null." }),
     }),

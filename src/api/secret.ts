@@ -4,8 +4,9 @@
  * group or others can read is refused rather than silently used.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, link, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../files/private.js";
 
 const SECRET_BYTES = 32;
 
@@ -25,7 +26,7 @@ export async function assertPrivateFile(file: string): Promise<void> {
  * neither ever reads a half-written one.
  */
 export async function loadOrCreateSecret(dataDir: string): Promise<Uint8Array> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await makePrivateDir(dataDir);
   const file = join(dataDir, "secret");
   try {
     return await readSecret(file);
@@ -33,7 +34,7 @@ export async function loadOrCreateSecret(dataDir: string): Promise<Uint8Array> {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
   const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temp, randomBytes(SECRET_BYTES), { mode: 0o600, flag: "wx" });
+  await writeFile(temp, randomBytes(SECRET_BYTES), { mode: PRIVATE_FILE_MODE, flag: "wx" });
   try {
     await link(temp, file);
   } catch (error) {
@@ -51,11 +52,4 @@ async function readSecret(file: string): Promise<Uint8Array> {
     throw new Error(`${file} holds ${bytes.length} bytes, not ${SECRET_BYTES}: it is damaged; delete it (every token will have to be made again)`);
   }
   return new Uint8Array(bytes);
-}
-
-/** Writes a small private file (mode 0600) atomically: readers see the old or the new text. */
-export async function writePrivateFile(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temp, text, { mode: 0o600, flag: "wx" });
-  await rename(temp, file);
 }

@@ -10,6 +10,7 @@ import type { EngineService } from "../engine/service.js";
 import type { TokenAuthority } from "./auth.js";
 import { ApiError, toApiError } from "./errors.js";
 import { SECURITY_HEADERS, allowedHostSet, hostProblem } from "./guard.js";
+import { lingerForBody } from "./linger.js";
 import { buildOpenApi } from "./openapi.js";
 import { actorOf, methodsFor, registerRoutes } from "./register.js";
 import type { ApiDeps } from "./route.js";
@@ -71,8 +72,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const problem = hostProblem(allowedHosts, request.headers.host, request.headers.origin);
     done(problem ? new ApiError("forbidden", problem) : undefined);
   });
-  app.addHook("onSend", (_request, reply, payload, done) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     reply.headers(SECURITY_HEADERS);
+    // A refusal sent while the body still arrives: the client must read it before the connection ends.
+    if (reply.statusCode >= 400) lingerForBody(request.raw, () => reply.removeHeader("connection"));
     done(null, payload);
   });
   app.addHook("onResponse", (request, reply, done) => {

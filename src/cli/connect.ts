@@ -123,18 +123,24 @@ function readOptional(file: string): string | undefined {
 
 /** The engine in this process: loaded only when no engine runs (it brings the store, the executor and the notifier). */
 async function openInProcess(dir: string, settings: InProcessSettings): Promise<SpireClient> {
-  const [{ InProcessClient }, { openSqliteStore }, { loadRetentionDefaults }, { stderrLogger }] = await Promise.all([
+  const [{ InProcessClient }, { openSqliteStore }, { isDiskFull }, { loadRetentionDefaults }, { stderrLogger }] = await Promise.all([
     import("../client/in-process.js"),
     import("../store/sqlite/index.js"),
+    import("../store/errors.js"),
     import("./retention-options.js"),
     import("./stderr-logger.js"),
   ]);
   ensureDataDir(dir);
-  const store = openSqliteStore(databaseFile(dir));
+  const store = openSqliteStore(databaseFile(dir), {
+    // A run in this process waits for room to record its results; say so once, and once when it has it.
+    onDiskSpace: (event) =>
+      process.stderr.write(event.full ? `spire: ${event.error.message}: the run's results are recorded once there is room\n` : "spire: the disk has room again\n"),
+  });
   try {
     await store.init();
   } catch (error) {
     await store.close().catch(() => undefined);
+    if (isDiskFull(error)) throw error;
     throw new CliError(`cannot open the database in ${dir}: ${(error as Error).message}`, EXIT.runFailed);
   }
   return new InProcessClient({

@@ -1,5 +1,6 @@
 /** Where Spire keeps its database, logs and artifacts (SPEC §7). */
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync } from "node:fs";
+import { makePrivateDirSync, PRIVATE_DIR_MODE } from "../files/private.js";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -19,6 +20,6 @@ export function databaseFile(dir: string): string {
  * the database, logs, artifacts and the API secret.
  */
 export function ensureDataDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  makePrivateDirSync(dir);
+  chmodSync(dir, PRIVATE_DIR_MODE);
 }

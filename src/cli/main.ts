@@ -6,6 +6,8 @@ import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import { cliErrorOf, EXIT } from "./errors.js";
 import { showTimesInUtc } from "./render/format.js";
+import { usePrivateUmask } from "../files/private.js";
+import { DiskFullError, isDiskFull } from "../store/errors.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 
@@ -115,6 +117,7 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .addOption(formatOption())
     .option("--listen <host:port>", "address of the API (loopback unless --allow-remote)", "127.0.0.1:7431")
     .option("--allow-remote", "allow a --listen address other machines can reach")
+    .option("--allow-host <name>", "another name clients may reach the API by, as NAME or NAME:PORT: an SSH tunnel's local port, a reverse proxy's or a Tailscale name (repeatable)", collect, [])
     .option("--grace <duration>", "on SIGTERM, how long running tasks get to finish", "30s")
     .option("--watch-lease <duration>", "how long a spire watch's pipeline goes on firing after its watcher stopped renewing its lease (killed)", "30s")
     .option("--parallelism <n>", "tasks at once (default: the number of CPUs)")
@@ -123,7 +126,7 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .option("--keep-runs <n>", "finished runs kept per pipeline without its own retention.keep (0: no limit)", "1000")
     .option("--keep-days <days>", "days a finished run is kept, for pipelines without retention.days (0: no limit)", "90")
     .option("--artifact-limit <size>", "the most artifacts one run may keep", "1GiB")
-    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0"]))
+    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0", "spire engine --allow-host localhost:8080 --allow-host laptop.tail1234.ts.net"]))
     .action(async (options, command) => (await import("./commands/engine.js")).engineCommand({ ...options, ...globals(command) }));
 
   program
@@ -339,6 +342,8 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // What Spire writes is private (0600/0700); users' tasks get the umask back (files/private.ts).
+  usePrivateUmask();
   // `spire logs last | head`: the reader left, which is no error of ours; stop quietly, as cat does.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(EXIT.ok);
@@ -361,6 +366,10 @@ function report(error: unknown): number {
   if (known) {
     process.stderr.write(`spire: ${known.message}\n${known.hint ? `${known.hint}\n` : ""}`);
     return known.exitCode;
+  }
+  if (isDiskFull(error)) {
+    process.stderr.write(`spire: ${error instanceof DiskFullError ? error.message : `no space left on the disk (${(error as Error).message}): free some space`}\nNothing was lost: try again once there is room.\n`);
+    return EXIT.runFailed;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`spire: internal error: ${message}\n`);

@@ -4,7 +4,8 @@
  * no engine running applies the limits that engine would (and never removes
  * runs it would have kept).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writePrivateFileSync } from "../files/private.js";
 import { join } from "node:path";
 import { DEFAULT_RETENTION, type RetentionLimits } from "../engine/retention.js";
 import { DEFAULT_ARTIFACT_LIMIT_BYTES } from "../engine/artifacts.js";
@@ -35,7 +36,7 @@ function count(text: string, flag: string, pattern: RegExp, expected: string): n
 }
 
 export function saveRetentionDefaults(dataDir: string, limits: RetentionLimits): void {
-  writeFileSync(join(dataDir, FILE), `${JSON.stringify({ keep_runs: limits.keep, keep_days: limits.days })}\n`);
+  writePrivateFileSync(join(dataDir, FILE), `${JSON.stringify({ keep_runs: limits.keep, keep_days: limits.days })}\n`);
 }
 
 /** What the last engine of this data folder was started with; the built-in defaults when none was. */

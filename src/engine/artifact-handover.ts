@@ -12,12 +12,13 @@
  * Names resolve to the nearest scope (src/plan/resolve.ts), so a link never
  * stands where a task of that name has its own folder.
  */
-import { link, lstat, mkdir, symlink, copyFile } from "node:fs/promises";
+import { link, lstat, symlink } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type { PlannedNode, Plan } from "../plan/types.js";
 import type { TaskRunRow } from "../store/port.js";
 import { attemptFiles } from "./attempt.js";
 import { listFiles } from "./artifact-files.js";
+import { makePrivateDir, privateCopy } from "../files/private.js";
 
 /** A task's artifact folder (the one $SPIRE_ARTIFACTS names). */
 export function artifactFolder(dataDir: string, runId: string, path: string): string {
@@ -31,14 +32,14 @@ export function runArtifactsRoot(dataDir: string, runId: string): string {
 /** Makes the task's own folder and places what it depends on beside it. */
 export async function placeInputs(dataDir: string, runId: string, plan: Plan, node: PlannedNode): Promise<void> {
   const own = artifactFolder(dataDir, runId, node.path);
-  await mkdir(own, { recursive: true });
+  await makePrivateDir(own);
   const beside = dirname(own);
   for (const path of new Set(node.deps.map((dep) => dep.path))) {
     const target = plan.byPath.get(path);
     if (!target) continue;
     const folder = target.type === "array" ? await arrayView(dataDir, runId, plan, target) : artifactFolder(dataDir, runId, target.path);
     // A dependency that kept nothing (or was skipped) still shows as an empty folder, not a dangling name.
-    await mkdir(folder, { recursive: true });
+    await makePrivateDir(folder);
     const name = join(beside, target.name);
     if (name !== folder) await linkOnce(relative(beside, folder), name);
   }
@@ -47,12 +48,12 @@ export async function placeInputs(dataDir: string, runId: string, plan: Plan, no
 /** `artifacts/<array>/`: one link per copy, named by its index. */
 async function arrayView(dataDir: string, runId: string, plan: Plan, array: PlannedNode): Promise<string> {
   const view = artifactFolder(dataDir, runId, array.path);
-  await mkdir(view, { recursive: true });
+  await makePrivateDir(view);
   for (const copyPath of array.children) {
     const copy = plan.byPath.get(copyPath);
     if (copy?.arrayIndex === undefined) continue;
     const folder = artifactFolder(dataDir, runId, copy.path);
-    await mkdir(folder, { recursive: true });
+    await makePrivateDir(folder);
     await linkOnce(relative(view, folder), join(view, String(copy.arrayIndex)));
   }
   return view;
@@ -78,11 +79,11 @@ export async function bringKept(dataDir: string, runId: string, kept: ReadonlyMa
     const to = artifactFolder(dataDir, runId, path);
     for (const file of await listFiles(from)) {
       const dest = join(to, file.name);
-      await mkdir(dirname(dest), { recursive: true });
+      await makePrivateDir(dirname(dest));
       if (await lstat(dest).catch(() => undefined)) continue;
       // The old run may be removed meanwhile (retention): what is gone is gone, the run goes on.
       await link(file.path, dest)
-        .catch(() => copyFile(file.path, dest))
+        .catch(() => privateCopy(file.path, dest))
         .catch((error: NodeJS.ErrnoException) => {
           if (error.code !== "ENOENT") throw error;
         });

@@ -12,15 +12,17 @@
  * said in the task's log. Collections of one run go one at a time, so the
  * limit is exact however many tasks end together.
  */
-import { appendFile, copyFile, lstat, mkdir, realpath, stat } from "node:fs/promises";
+import { appendFile, lstat, realpath, rm, stat } from "node:fs/promises";
 import { constants } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { glob } from "tinyglobby";
 import type { PlannedNode } from "../plan/types.js";
 import type { EventRow } from "../store/port.js";
+import { isDiskFull } from "../store/errors.js";
 import { artifactPatternProblem } from "../spec/check-artifacts.js";
 import { formatLogLine } from "../exec/log-file.js";
 import { formatBytes } from "../exec/format.js";
+import { makePrivateDir, privateCopy, PRIVATE_FILE_MODE } from "../files/private.js";
 import { attemptFiles, buildAttempt } from "./attempt.js";
 import { folderBytes, isInside } from "./artifact-files.js";
 import { artifactFolder, bringKept, placeInputs, runArtifactsRoot } from "./artifact-handover.js";
@@ -58,11 +60,21 @@ export class RunArtifacts {
     return this.prepared.run.id;
   }
 
-  /** Before an attempt starts: it can always write to $SPIRE_ARTIFACTS, and read what it depends on. */
-  async prepare(node: PlannedNode): Promise<void> {
+  /**
+   * Before an attempt starts: it can always write to $SPIRE_ARTIFACTS, and
+   * read what it depends on. Says why it cannot start when the disk is full.
+   */
+  async prepare(node: PlannedNode): Promise<string | undefined> {
     const { kept } = this.prepared;
-    if (kept && kept.size > 0) await (this.kept ??= bringKept(this.options.dataDir, this.runId, kept));
-    await placeInputs(this.options.dataDir, this.runId, this.prepared.plan, node);
+    try {
+      if (kept && kept.size > 0) await (this.kept ??= bringKept(this.options.dataDir, this.runId, kept));
+      await placeInputs(this.options.dataDir, this.runId, this.prepared.plan, node);
+      return undefined;
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      this.kept = undefined; // tried again by the next attempt, when there may be room
+      return `the disk holding Spire's data folder ${this.options.dataDir} is full: the task's artifact folder could not be made (free some space)`;
+    }
   }
 
   /**
@@ -114,7 +126,12 @@ export class RunArtifacts {
     const folder = artifactFolder(this.options.dataDir, this.runId, path);
     const data = await realpath(this.options.dataDir).catch(() => resolve(this.options.dataDir));
     let used = await folderBytes(runArtifactsRoot(this.options.dataDir, this.runId));
+    let full = false;
     for (const name of matches) {
+      if (full) {
+        notKept.push({ name, why: "the disk is full" });
+        continue;
+      }
       const source = await realpath(resolve(cwd, name)).catch(() => undefined);
       const dest = resolve(folder, name);
       if (source === undefined) continue; // gone since the glob saw it
@@ -129,8 +146,17 @@ export class RunArtifacts {
           notKept.push({ name, why: "limit" });
           continue;
         }
-        await mkdir(dirname(dest), { recursive: true });
-        await copyFile(source, dest, constants.COPYFILE_FICLONE);
+        try {
+          await makePrivateDir(dirname(dest));
+          await privateCopy(source, dest, constants.COPYFILE_FICLONE);
+        } catch (error) {
+          if (!isDiskFull(error)) throw error;
+          // No room: this one (half copied) and the rest are not kept, and the task's end is recorded all the same.
+          await rm(dest, { force: true }).catch(() => undefined);
+          notKept.push({ name, why: "the disk is full" });
+          full = true;
+          continue;
+        }
         used += size - replaced;
         kept.push({ name, size });
       }
@@ -150,11 +176,12 @@ export class RunArtifacts {
     return lines;
   }
 
-  /** Lines in the attempt's own log (stderr), where a person looks first. */
+  /** Lines in the attempt's own log (stderr), where a person looks first; best effort (the disk may be full). */
   private async tellLog(path: string, attempt: number, lines: string[]): Promise<void> {
     const { logFile } = attemptFiles(this.options.dataDir, this.runId, path, attempt);
     const ts = this.options.now();
-    await mkdir(dirname(logFile), { recursive: true });
-    await appendFile(logFile, lines.map((line) => formatLogLine(ts, "stderr", `spire: ${line}`)).join("")).catch(() => undefined);
+    await makePrivateDir(dirname(logFile))
+      .then(() => appendFile(logFile, lines.map((line) => formatLogLine(ts, "stderr", `spire: ${line}`)).join(""), { mode: PRIVATE_FILE_MODE }))
+      .catch(() => undefined);
   }
 }

@@ -5,7 +5,7 @@
  * only to it (EngineService).
  */
 import type { Executor } from "../exec/port.js";
-import { readLog } from "../exec/log-file.js";
+import { atLineStart, readLog } from "../exec/log-file.js";
 import type { PipelineDef } from "../spec/schema.js";
 import { hostname } from "node:os";
 import { dirname, isAbsolute } from "node:path";
@@ -32,7 +32,7 @@ import { Slots } from "./slots.js";
 import type { ResourceCapacity } from "./reservations.js";
 import { createRun, prepareRun, prepareStoredRun, RunRequestError } from "./start-run.js";
 import { Scheduler, type NoRun, type ScheduledStart, type SlotRun } from "./scheduler.js";
-import { newRunId } from "./ids.js";
+import { newRunId, RUN_ID_PATTERN, runIdTime } from "./ids.js";
 import { toMissedObject, type MissedObject } from "./missed-object.js";
 import { listRunArtifacts, openRunArtifact } from "./artifact-listing.js";
 import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./retention.js";
@@ -105,6 +105,8 @@ interface PipelineQueue {
 }
 
 const CAPACITIES_FRESH_MS = 1_000;
+/** How far ahead of this engine's clock a run id may have been made (another engine, a clock stepped back). */
+const CLOCK_SKEW_MS = 86_400_000;
 const quietLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 /** Who pauses a `spire watch` pipeline whose lease lapsed, in the audit. */
 const LEASE_ACTOR: Actor = { name: "engine (spire watch lease)", scope: "admin" };
@@ -739,6 +741,11 @@ export class Engine implements EngineService {
 
   async listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {
     if (query.idPrefix !== undefined) return this.findRuns(query.idPrefix, query.limit);
+    // A cursor is the id of a run made earlier; one from the future would page from the top as if it were one.
+    if (query.cursor !== undefined && !(RUN_ID_PATTERN.test(query.cursor) && runIdTime(query.cursor) <= this.now() + CLOCK_SKEW_MS)) {
+      const problem = `cursor: ${JSON.stringify(query.cursor)} is not the id of a run made so far: pass the next_cursor of a previous page, or leave it out for the first page`;
+      throw new ServiceError("bad_request", problem, [problem]);
+    }
     const rows = await this.options.store.listRuns({
       limit: query.limit + 1,
       ...(query.namespace !== undefined ? { namespace: query.namespace } : {}),
@@ -781,7 +788,10 @@ export class Engine implements EngineService {
     const row = query.attempt === undefined ? latestAttempts(attempts).get(task) : attempts.find((a) => a.attempt === query.attempt);
     if (!row) throw new ServiceError("not_found", `task ${task} of run ${runId} has no attempt ${query.attempt}`);
     const offset = query.cursor === undefined ? 0 : Number(query.cursor);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new ServiceError("bad_request", "cursor: not a cursor from an earlier page");
+    if (!Number.isSafeInteger(offset) || offset < 0 || (offset > 0 && !(row.log_file && (await atLineStart(row.log_file, offset))))) {
+      const problem = `cursor: ${JSON.stringify(query.cursor)} is not a place in this task's log: pass the next cursor of a previous page of the same log (Spire-Next-Cursor), or leave it out for the first page`;
+      throw new ServiceError("bad_request", problem, [problem]);
+    }
     if (!row.log_file) return { lines: [], next_cursor: null };
     // The file comes from the store, never from the request.
     const page = await readLog(row.log_file, { offset, limit: query.limit, ...(query.stream ? { stream: query.stream } : {}), ...(query.since !== undefined ? { sinceTs: query.since } : {}) });

@@ -7,6 +7,9 @@ import { randomBytes } from "node:crypto";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
+/** Every run id newRunId makes, and nothing else. */
+export const RUN_ID_PATTERN = new RegExp(`^[${ALPHABET}]{16}$`);
+
 let lastMs = 0;
 let lastRandom: number[] = [];
 
@@ -31,4 +34,11 @@ export function newRunId(now = Date.now()): string {
   lastMs = now;
   lastRandom = random;
   return time + random.map((digit) => ALPHABET[digit]).join("");
+}
+
+/** The millisecond a run id was made at (its first 10 characters). */
+export function runIdTime(id: string): number {
+  let ms = 0;
+  for (const char of id.slice(0, 10)) ms = ms * 32 + ALPHABET.indexOf(char);
+  return ms;
 }

@@ -6,17 +6,18 @@
  * run's removal cannot take a kept log along, and no sweep has to work out
  * which runs still point into another run's folder. A link costs no space.
  */
-import { copyFile, link, lstat, mkdir } from "node:fs/promises";
+import { link, lstat } from "node:fs/promises";
 import { dirname } from "node:path";
+import { makePrivateDir, privateCopy } from "../files/private.js";
 
 /** The log file the kept row should name: `to` once the log is there, else `from` as it was (gone already: nothing to keep). */
 export async function bringKeptLog(from: string | null, to: string): Promise<string | null> {
   if (from === null || from === to) return from;
   // A run resumed after a crash may have linked it already.
   if (await lstat(to).catch(() => undefined)) return to;
-  await mkdir(dirname(to), { recursive: true });
+  await makePrivateDir(dirname(to));
   try {
-    await link(from, to).catch(() => copyFile(from, to));
+    await link(from, to).catch(() => privateCopy(from, to));
     return to;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return from;

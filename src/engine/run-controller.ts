@@ -354,10 +354,11 @@ export class RunController {
     if (!build.ok) row.log_file = null;
     // Write-ahead: the attempt is on record before its process exists. Its artifact
     // folder is made meanwhile, so that a task can always write to $SPIRE_ARTIFACTS.
+    let noRoom: string | undefined;
     try {
       await Promise.all([
         this.write([{ event: this.event("task.started", { argv: build.ok ? maskAll(build.spec.argv, this.prepared.secretValues) : null }, node.path, attempt), task: row }]),
-        build.ok ? this.artifacts.prepare(node) : undefined,
+        build.ok ? this.artifacts.prepare(node).then((problem) => void (noRoom = problem)) : undefined,
       ]);
     } catch (error) {
       // Nothing was launched: give the slot back before the run fails.
@@ -371,9 +372,9 @@ export class RunController {
       this.attemptEnded(node, attempt, row, { ...failedToStart(row, `not started: ${refused}`, this.now()), hopeless: true });
       return;
     }
-    if (!build.ok) {
+    if (!build.ok || noRoom !== undefined) {
       giveBack();
-      this.attemptEnded(node, attempt, row, failedToStart(row, build.reason, this.now()));
+      this.attemptEnded(node, attempt, row, failedToStart(row, build.ok ? `not started: ${noRoom}` : build.reason, this.now()));
       return;
     }
     // Under fail_fast, on_fail/on_done handlers still run: they are what a failure is for.

@@ -24,6 +24,7 @@
  */
 import type { PipelineDef, TriggerDef } from "../spec/schema.js";
 import type { ClaimResult, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow, SlotClaim, Store } from "../store/port.js";
+import { isDiskFull } from "../store/errors.js";
 import { countSlots, MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../time/index.js";
 import { MinHeap } from "./min-heap.js";
 
@@ -413,7 +414,8 @@ export class Scheduler {
           now,
         );
       } catch (error) {
-        this.deps.warn("slots could not be claimed; looking again shortly", { error: (error as Error).message, triggers: chunk.length });
+        // A full disk is said once by the store, not once a second here.
+        if (!isDiskFull(error)) this.deps.warn("slots could not be claimed; looking again shortly", { error: (error as Error).message, triggers: chunk.length });
         for (const { due } of chunk) this.heap.push(this.deps.now() + RETRY_AFTER_MS, { entry: due.entry, next: due.entry.next!, kind: "fire" });
         this.arm();
         continue;

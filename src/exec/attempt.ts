@@ -12,7 +12,6 @@
  * unrelated process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import type { AttemptEnd, AttemptReport, LaunchEvents, LaunchSpec, LogStream, TaskHandle } from "./port.js";
@@ -21,6 +20,7 @@ import { LogWriter } from "./log-writer.js";
 import type { LingerWatch, Lingerer } from "./linger-watch.js";
 import { takeOutputFile } from "./output-file.js";
 import { explainSpawnError } from "./spawn-errors.js";
+import { makePrivateDirSync, withUserUmask } from "../files/private.js";
 import { formatDuration } from "./format.js";
 import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
 import { hasLimits, limitExceeded } from "./resources/limits.js";
@@ -120,9 +120,10 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     let child: ChildProcess;
     try {
       // SPIRE_OUTPUT must be writable from the task's first instruction: its folder exists before the process does.
-      mkdirSync(dirname(this.#spec.outputFile), { recursive: true });
+      makePrivateDirSync(dirname(this.#spec.outputFile));
       const env = { ...this.#spec.env, [EXEC_ID_VARIABLE]: this.execEntry.slice(EXEC_ID_VARIABLE.length + 1) };
-      child = spawn(command, args, { cwd: this.#spec.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      // The task is the user's program: the files it writes get the user's umask, not Spire's.
+      child = withUserUmask(() => spawn(command, args, { cwd: this.#spec.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] }));
     } catch (error) {
       return void this.#failToStart(error);
     }

@@ -98,6 +98,29 @@ export async function readLog(file: string, options: ReadLogOptions = {}): Promi
   }
 }
 
+/**
+ * Whether `offset` is where a line of `file` starts: 0, or just after a "\n"
+ * (so at most the file's size). Every offset readLog gives out is one; a
+ * paging cursor that is not would read from the middle of a line.
+ */
+export async function atLineStart(file: string, offset: number): Promise<boolean> {
+  if (offset === 0) return true;
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  try {
+    const byte = Buffer.alloc(1);
+    const { bytesRead } = await handle.read(byte, 0, 1, offset - 1);
+    return bytesRead === 1 && byte[0] === 10;
+  } finally {
+    await handle.close();
+  }
+}
+
 function wanted(line: LogLine, options: ReadLogOptions): boolean {
   return (options.stream === undefined || line.stream === options.stream) && (options.sinceTs === undefined || line.ts >= options.sinceTs);
 }

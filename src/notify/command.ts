@@ -8,6 +8,7 @@
  * have done half of its work).
  */
 import { spawn } from "node:child_process";
+import { withUserUmask } from "../files/private.js";
 import { DeliveryError, type Channel } from "./channel.js";
 import type { Payload } from "./message.js";
 
@@ -44,7 +45,8 @@ export class CommandChannel implements Channel {
   send(payload: Payload, signal: AbortSignal): Promise<string> {
     const { cwd, timeoutMs, killGraceMs, mask } = this.options;
     return new Promise((resolve, reject) => {
-      const child = spawn("sh", ["-c", this.command], { cwd, env: { ...this.options.env, ...payloadEnv(payload) }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      // The user's command: its files get the user's umask, not Spire's.
+      const child = withUserUmask(() => spawn("sh", ["-c", this.command], { cwd, env: { ...this.options.env, ...payloadEnv(payload) }, detached: true, stdio: ["ignore", "pipe", "pipe"] }));
       let output = "";
       const keep = (chunk: Buffer) => (output = (output + chunk.toString("utf8")).slice(-KEPT_OUTPUT));
       child.stdout.on("data", keep);

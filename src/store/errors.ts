@@ -32,3 +32,25 @@ export class TokenNameTakenError extends Error {
     super(`store: a token named ${JSON.stringify(tokenName)} exists: choose another name or revoke it first`);
   }
 }
+
+/**
+ * A write the disk had no room for (SQLITE_FULL, ENOSPC, EDQUOT): nothing of
+ * it was stored. The user frees space; Spire then records what waited.
+ */
+export class DiskFullError extends Error {
+  override readonly name = "DiskFullError";
+  constructor(readonly folder: string) {
+    super(`the disk holding Spire's data folder ${folder} is full: free some space on it`);
+  }
+}
+
+/**
+ * Whether `error` says the disk (or the user's quota) is full. SQLite says
+ * SQLITE_FULL for a write, and SQLITE_IOERR_SHMSIZE when the -shm file it
+ * maps cannot grow (opening a database on a full disk).
+ */
+export function isDiskFull(error: unknown): boolean {
+  if (error instanceof DiskFullError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_FULL") || code === "SQLITE_IOERR_SHMSIZE" || code === "ENOSPC" || code === "EDQUOT");
+}

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { TokenNameTakenError } from "../../store/errors.js";
 import { ApiError } from "../errors.js";
-import { nameParam, ttl, wholeNumber } from "../params.js";
+import { nameParam, seqCursor, ttl, wholeNumber } from "../params.js";
 import { route } from "../route.js";
 import { auditPage, namespaceInfo, tokenInfo } from "../schemas.js";
 
@@ -26,7 +26,7 @@ const audit = route({
   summary: "Who changed or started what, when; newest first.",
   query: z.strictObject({
     limit: wholeNumber(1, 1000).default(100),
-    before: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional().meta({ description: "next_cursor of the previous page." }),
+    before: seqCursor.optional().meta({ description: "next_cursor of the previous page." }),
   }),
   responses: [{ status: 200, description: "One page of entries.", schema: auditPage }],
   async handler({ query, deps }) {

@@ -9,13 +9,11 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { RunFollower } from "../../engine/run-follower.js";
 import type { LiveEvent } from "../../engine/service.js";
-import { runId, wholeNumber } from "../params.js";
+import { eventSeq, runId } from "../params.js";
 import { route } from "../route.js";
 
 /** A client this far behind is dropped; it resumes with Last-Event-ID. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-
-const seq = wholeNumber(0, Number.MAX_SAFE_INTEGER);
 
 export const eventsRoute = route({
   method: "GET",
@@ -25,9 +23,9 @@ export const eventsRoute = route({
   summary:
     "Server-Sent Events of a run: each stored event (`id:` its seq, `event:` its type, data: the event row with ts in epoch ms), log lines as `event: log` (data: task, attempt, ts, stream, line), a running task's `::progress::` as `event: progress` (data: task, done, total; live only), a heartbeat comment every 15 s; resumable with Last-Event-ID; ends after run.finished.",
   params: z.strictObject({ id: runId }),
-  headers: z.object({ "last-event-id": seq.optional().meta({ description: "Resume after this event seq." }) }),
+  headers: z.object({ "last-event-id": eventSeq.optional().meta({ description: "Resume after this event seq." }) }),
   query: z.strictObject({
-    after: seq.optional().meta({ description: "Like Last-Event-ID, for clients that cannot set headers." }),
+    after: eventSeq.optional().meta({ description: "Like Last-Event-ID, for clients that cannot set headers." }),
     logs: z
       .enum(["all", "new", "none"])
       .default("all")

@@ -1,7 +1,7 @@
 /** Definitions in (apply), pipelines out, and runs started from a pipeline. */
 import { z } from "zod";
 import { ApiError } from "../errors.js";
-import { flag, nameParam, runId, wholeNumber } from "../params.js";
+import { flag, nameParam, runId, seqCursor, wholeNumber } from "../params.js";
 import { route } from "../route.js";
 import { changeSet, pipelineDetail, pipelineSummary, runObject, watchLease } from "../schemas.js";
 
@@ -184,7 +184,7 @@ const missed = route({
   params: pipelineParams,
   query: z.strictObject({
     limit: wholeNumber(1, 1000).default(100),
-    before: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional().meta({ description: "next_cursor of the previous page." }),
+    before: seqCursor.optional().meta({ description: "next_cursor of the previous page." }),
     run: runId.optional().meta({ description: "Only the records of the look that started this run (the slots its catch-up passed over)." }),
   }),
   responses: [{ status: 200, description: "One page of missed records.", schema: missedPage }, { status: 404, description: "No such pipeline." }],

@@ -2,7 +2,7 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { ApiError } from "../errors.js";
-import { cursor, nameParam, runId, taskPath, timeParam, wholeNumber } from "../params.js";
+import { logCursor, nameParam, runCursor, runId, taskPath, timeParam, wholeNumber } from "../params.js";
 import { route } from "../route.js";
 import { runObjectJson } from "../../engine/run-cache.js";
 import { runObject, runPage } from "../schemas.js";
@@ -21,7 +21,7 @@ const list = route({
     pipeline: nameParam("pipeline").optional(),
     status: z.enum(["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"]).optional(),
     limit: wholeNumber(1, 1000).default(50),
-    cursor: cursor.optional().meta({ description: "next_cursor of the previous page." }),
+    cursor: runCursor.optional().meta({ description: "next_cursor of the previous page." }),
     id_prefix: z
       .string()
       .regex(/^[0-9a-z]{1,32}$/, { error: "expected the first characters of a run id (digits and lower-case letters)" })
@@ -111,7 +111,7 @@ const logs = route({
     stream: z.enum(["stdout", "stderr"]).optional(),
     since: timeParam.optional().meta({ description: "Lines at or after this time: epoch ms or ISO 8601." }),
     attempt: wholeNumber(1, 10_000).optional().meta({ description: "Default: the last attempt." }),
-    cursor: cursor.optional(),
+    cursor: logCursor.optional().meta({ description: "Spire-Next-Cursor of the previous page." }),
     limit: wholeNumber(1, 10_000).default(1000),
   }),
   responses: [

@@ -8,7 +8,7 @@
  * their process groups are stopped and the supervisor told to exit. A second
  * SIGTERM exits at once, leaving the supervisor and the tasks running.
  */
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { availableParallelism } from "node:os";
 import pino from "pino";
@@ -19,6 +19,7 @@ import { SupervisorExecutor } from "../../exec/supervisor/client.js";
 import { startSocketSupervisor } from "../../exec/supervisor/daemon.js";
 import { loadOrCreateSecret, TokenAuthority } from "../../api/auth.js";
 import { startApiServer } from "../../api/server.js";
+import { HOST_NAME_PATTERN } from "../../api/guard.js";
 import { originOf, defaultNamespace } from "../../spec/namespace.js";
 import { parseDurationMs } from "../../spec/units.js";
 import { CliError, EXIT } from "../errors.js";
@@ -36,6 +37,8 @@ export interface EngineOptions extends RetentionFlags, ResourceFlags {
   listen: string;
   data?: string;
   allowRemote?: boolean;
+  /** More names clients may send in Host (and Origin): `--allow-host`, repeatable. */
+  allowHost?: string[];
   grace: string;
   watchLease: string;
   parallelism?: string;
@@ -59,8 +62,22 @@ export function parseListen(listen: string, allowRemote: boolean): { host: strin
   return { host, port };
 }
 
+export function parseAllowedHosts(names: readonly string[]): string[] {
+  for (const name of names) {
+    if (!HOST_NAME_PATTERN.test(name)) {
+      throw new CliError(
+        `--allow-host ${JSON.stringify(name)} is not a host name`,
+        EXIT.usage,
+        "Give the name as a client sends it in the Host header, without scheme or path: --allow-host NAME or NAME:PORT (e.g. --allow-host localhost:8080).",
+      );
+    }
+  }
+  return [...names];
+}
+
 export async function engineCommand(options: EngineOptions): Promise<void> {
   const { host, port } = parseListen(options.listen, options.allowRemote === true);
+  const allowedHosts = parseAllowedHosts(options.allowHost ?? []);
   const graceMs = parseDurationMs(options.grace);
   if (graceMs === undefined) throw new CliError(`--grace ${JSON.stringify(options.grace)} is not a duration`, EXIT.usage, "For example: --grace 30s");
   const watchLeaseMs = parseDurationMs(options.watchLease);
@@ -76,7 +93,13 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   saveRetentionDefaults(dir, retention);
 
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
-  const store = openSqliteStore(databaseFile(dir));
+  const store = openSqliteStore(databaseFile(dir), {
+    // Said once each way, however often the waiting writes are tried meanwhile.
+    onDiskSpace: (event) =>
+      event.full
+        ? logger.error({ data: dir }, `${event.error.message}: results are kept in memory and recorded once there is room; new runs are refused meanwhile`)
+        : logger.info({ data: dir, full_for_ms: event.fullForMs }, "the disk has room again: what waited is recorded"),
+  });
   await store.init();
   const executor = await connectSupervisor(dir, logger);
   const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs });
@@ -92,7 +115,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   await auth.ensureLocalToken(dir);
   let server;
   try {
-    server = await startApiServer({ service: engine, auth, host, port, logger });
+    server = await startApiServer({ service: engine, auth, host, port, allowedHosts, logger });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;

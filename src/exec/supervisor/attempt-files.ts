@@ -11,11 +11,12 @@
  * file and a rename per record saves, per task, an inode allocation and two
  * renames, which bench/spawn measured among the largest costs of an attempt.
  */
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { AttemptReport } from "../port.js";
 import { HAS_PROC, parseProcStat } from "../process-tree.js";
+import { makePrivateDirSync, PRIVATE_FILE_MODE } from "../../files/private.js";
 
 export interface StartedRecord {
   pid: number;
@@ -57,12 +58,12 @@ export function appendRecord(logFile: string, record: RecordLine): void {
   const file = attemptFiles(logFile).records;
   const line = `${JSON.stringify(record)}\n`;
   try {
-    appendFileSync(file, line);
+    appendFileSync(file, line, { mode: PRIVATE_FILE_MODE });
   } catch (error) {
     // The log folder is only created on the first line of output; a silent task may not have it yet.
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    mkdirSync(dirname(file), { recursive: true });
-    appendFileSync(file, line);
+    makePrivateDirSync(dirname(file));
+    appendFileSync(file, line, { mode: PRIVATE_FILE_MODE });
   }
 }
 

@@ -5,9 +5,10 @@
  * refuses (another live supervisor owns the socket).
  */
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { DEFAULT_NODE_FLAGS, SUPERVISOR_MAIN } from "./link.js";
+import { DEFAULT_NODE_FLAGS, SUPERVISOR_MAIN, taskUmaskArgs } from "./link.js";
+import { makePrivateDirSync, PRIVATE_FILE_MODE } from "../../files/private.js";
 
 export interface DaemonOptions {
   socketPath: string;
@@ -20,12 +21,12 @@ export interface DaemonOptions {
 }
 
 export async function startSocketSupervisor(options: DaemonOptions): Promise<{ pid: number }> {
-  const args = [...(options.nodeFlags ?? DEFAULT_NODE_FLAGS), SUPERVISOR_MAIN, "--socket", options.socketPath];
+  const args = [...(options.nodeFlags ?? DEFAULT_NODE_FLAGS), SUPERVISOR_MAIN, "--socket", options.socketPath, ...taskUmaskArgs()];
   if (options.idleExitMs !== undefined) args.push("--idle-exit-ms", String(options.idleExitMs));
   let logFd: number | undefined;
   if (options.logFile !== undefined) {
-    mkdirSync(dirname(options.logFile), { recursive: true });
-    logFd = openSync(options.logFile, "a", 0o600);
+    makePrivateDirSync(dirname(options.logFile));
+    logFd = openSync(options.logFile, "a", PRIVATE_FILE_MODE);
   }
   try {
     // Without a log file, stderr is read until it says whether it serves: a crash on start is then explained.

@@ -8,6 +8,7 @@ import { connect, type Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { LineSplitter } from "./protocol.js";
+import { userUmask } from "../../files/private.js";
 
 export interface Link {
   write(text: string): void;
@@ -62,10 +63,15 @@ export interface ChildOptions {
 // the path from trigger to spawn, where a compile on the main thread is a pause, and its RSS is no target.
 export const DEFAULT_NODE_FLAGS = ["--max-semi-space-size=2"];
 
+/** The supervisor runs under umask 077 like its parent; the tasks it spawns get the user's (see files/private.ts). */
+export function taskUmaskArgs(): string[] {
+  return ["--task-umask", userUmask().toString(8).padStart(4, "0")];
+}
+
 export function childLink(options: ChildOptions = {}): Link {
   const flags = options.nodeFlags ?? DEFAULT_NODE_FLAGS;
   // stderr is shared: the supervisor only writes there what a person should see.
-  const child = spawn(process.execPath, [...flags, SUPERVISOR_MAIN, "--stdio"], { stdio: ["pipe", "pipe", "inherit"], env: options.env ?? process.env });
+  const child = spawn(process.execPath, [...flags, SUPERVISOR_MAIN, "--stdio", ...taskUmaskArgs()], { stdio: ["pipe", "pipe", "inherit"], env: options.env ?? process.env });
   child.stdin!.on("error", () => undefined); // EPIPE when it died; "close" below says why
   return {
     pid: child.pid,

@@ -4,8 +4,11 @@
  * small heap (fork cost grows with the caller's memory), and keeps them
  * going when the engine dies (socket mode).
  *
- *   node main.js --stdio
- *   node main.js --socket <path> [--idle-exit-ms <ms>]
+ *   node main.js --stdio [--task-umask <octal>]
+ *   node main.js --socket <path> [--idle-exit-ms <ms>] [--task-umask <octal>]
+ *
+ * The supervisor's own files are private (umask 077); the tasks it spawns
+ * get --task-umask, the user's (default: the one it was started with).
  *
  * Imports only exec modules and node builtins: start-up and heap stay small.
  * In socket mode the first line on stdout is `{"type":"ready",…}` or
@@ -14,8 +17,9 @@
 import { writeSync } from "node:fs";
 import { serveStdio } from "./stdio-transport.js";
 import { SocketTransport } from "./socket-transport.js";
+import { usePrivateUmask } from "../../files/private.js";
 
-const USAGE = "usage: main.js --stdio | --socket <path> [--idle-exit-ms <ms>]";
+const USAGE = "usage: main.js --stdio | --socket <path> [--idle-exit-ms <ms>] [--task-umask <octal>]";
 const DEFAULT_IDLE_EXIT_MS = 10 * 60_000;
 
 function fail(message: string, code = 2): never {
@@ -57,7 +61,15 @@ async function serveSocket(args: string[]): Promise<void> {
   status({ type: "ready", pid: process.pid, socket: socketPath });
 }
 
+function taskUmask(args: string[]): number | undefined {
+  const text = optionValue(args, "--task-umask");
+  if (text === undefined) return undefined;
+  if (!/^0?[0-7]{1,3}$/.test(text)) fail(`--task-umask must be an octal umask such as 0022, not ${text}`);
+  return parseInt(text, 8);
+}
+
 const args = process.argv.slice(2);
+usePrivateUmask(taskUmask(args));
 if (args.includes("--stdio")) serveStdio();
 else if (args.includes("--socket")) await serveSocket(args);
 else fail(USAGE);

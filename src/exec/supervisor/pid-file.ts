@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { readFile, unlink, writeFile } from "node:fs/promises";
 import { HAS_PROC, parseProcStat } from "../process-tree.js";
 import { pidStartTime } from "./attempt-files.js";
+import { PRIVATE_FILE_MODE } from "../../files/private.js";
 
 export function pidFileFor(socketPath: string): string {
   return `${socketPath}.pid`;
@@ -62,7 +63,7 @@ export async function claimPidFile(socketPath: string): Promise<void> {
   const content = `${process.pid} ${pidStartTime(process.pid) ?? ""}\n`;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await writeFile(file, content, { flag: "wx", mode: 0o600 });
+      return await writeFile(file, content, { flag: "wx", mode: PRIVATE_FILE_MODE });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }

@@ -5,12 +5,13 @@
  * or after `idleExitMs` with no running attempt and no client (reports not
  * yet acked are on disk beside each log by then).
  */
-import { chmod, mkdir, unlink } from "node:fs/promises";
+import { chmod, unlink } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { Supervisor } from "./supervisor.js";
 import { encode, LineSplitter } from "./protocol.js";
 import { claimPidFile, releasePidFile } from "./pid-file.js";
+import { makePrivateDir } from "../../files/private.js";
 
 export interface SocketOptions {
   socketPath: string;
@@ -38,7 +39,7 @@ export class SocketTransport {
   /** Claims the socket (throws, with a message for the user, when a live supervisor has it) and listens. */
   async listen(): Promise<void> {
     const { socketPath } = this.#options;
-    await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 });
+    await makePrivateDir(dirname(socketPath));
     await claimPidFile(socketPath);
     await unlink(socketPath).catch(() => undefined); // left by a supervisor that died; the pid file says it is not live
     // The socket is created with mode 0600 from the start: no moment when another user could connect.

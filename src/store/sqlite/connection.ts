@@ -4,31 +4,60 @@
  * engine writes several times per task).
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { ensurePrivateFileSync, makePrivateDirSync, makePrivateSync } from "../../files/private.js";
+import { DiskFullError, isDiskFull } from "../errors.js";
 import { Checkpoints, DEFAULT_CHECKPOINTS, type CheckpointOptions } from "./checkpoints.js";
 
 export type Row = Record<string, unknown>;
 export type Statement = Database.Statement<unknown[], Row>;
 
+/** The disk has no room for writes (said once), or has again (said once, when a write goes through). */
+export type DiskSpaceEvent = { full: true; error: DiskFullError } | { full: false; fullForMs: number };
+
+export interface ConnectionOptions {
+  checkpoints?: CheckpointOptions;
+  onDiskSpace?: (event: DiskSpaceEvent) => void;
+  /** How soon batched writes that found the disk full are tried again: first, then doubling up to max. */
+  diskFullRetryMs?: { first: number; max: number };
+}
+
+const DISK_FULL_RETRY_MS = { first: 100, max: 2000 };
+
+type Write = { fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 export class Connection {
   readonly db: Database.Database;
   readonly file: string;
   private readonly statements = new Map<string, Statement>();
-  private pending: { fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+  private pending: Write[] = [];
   private flushing = false;
+  /** While the disk is full: since when, and when the writes waiting are tried again. */
+  private full: { error: DiskFullError; since: number; delayMs: number; retryAt: number; timer: NodeJS.Timeout | undefined } | undefined;
+  private readonly onDiskSpace: ((event: DiskSpaceEvent) => void) | undefined;
+  private readonly retryMs: { first: number; max: number };
   // Built once: db.transaction() compiles wrappers, too slow to repeat per write.
   private readonly inTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
   /** Undefined for a database in memory: it has no WAL. */
   readonly checkpoints: Checkpoints | undefined;
 
-  constructor(file: string, options: { checkpoints?: CheckpointOptions } = {}) {
+  constructor(file: string, options: ConnectionOptions = {}) {
     this.file = file;
-    if (!isSpecialName(file)) mkdirSync(dirname(resolve(file)), { recursive: true });
-    this.db = new Database(file);
-    // busy_timeout first: switching to WAL takes a lock another process may hold.
-    this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("journal_mode = WAL");
+    this.onDiskSpace = options.onDiskSpace;
+    this.retryMs = options.diskFullRetryMs ?? DISK_FULL_RETRY_MS;
+    let db: Database.Database | undefined;
+    try {
+      if (!isSpecialName(file)) makePrivate(file);
+      db = new Database(file);
+      // busy_timeout first: switching to WAL takes a lock another process may hold.
+      db.pragma("busy_timeout = 5000");
+      db.pragma("journal_mode = WAL");
+    } catch (error) {
+      db?.close();
+      throw isDiskFull(error) ? new DiskFullError(this.folder) : error;
+    }
+    this.db = db;
     // NORMAL under WAL: a commit survives a process crash; only a power cut
     // can lose the last few, and never corrupts the file.
     this.db.pragma("synchronous = NORMAL");
@@ -55,8 +84,16 @@ export class Connection {
    * SQLITE_BUSY when its read lock cannot be upgraded.
    */
   writeTransaction<T>(fn: () => T): T {
-    this.flushWrites();
-    return this.commit(fn);
+    this.flushWrites(true);
+    // Writes still waiting for room go first: this one may not overtake them.
+    if (this.full !== undefined && this.pending.length > 0) throw this.full.error;
+    try {
+      const result = this.commit(fn);
+      this.roomAgain();
+      return result;
+    } catch (error) {
+      throw isDiskFull(error) ? this.diskFull() : error;
+    }
   }
 
   /** One IMMEDIATE transaction, and its commit counted for the checkpoints (see checkpoints.ts). */
@@ -82,6 +119,11 @@ export class Connection {
    * rejects; each promise settles after the commit. Order is kept: writes
    * run in the order asked, and any other use of the connection (a read, an
    * unbatched write) first commits what is waiting.
+   *
+   * A batch the disk has no room for is not lost: it stays first in line,
+   * its promises unsettled, and is tried again (backing off) until it goes
+   * through, together with what was asked meanwhile, in order; each write
+   * runs again from the start, since nothing of the failed try was stored.
    */
   batchedWrite<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -90,47 +132,89 @@ export class Connection {
     });
   }
 
-  /** Commits the batched writes waiting, if any (not from inside the commit itself). */
-  private flushWrites(): void {
-    if (this.pending.length === 0 || this.flushing) return;
+  /**
+   * Commits the batched writes waiting, if any (not from inside the commit
+   * itself; while the disk is full, only when a retry is due or `force`).
+   */
+  private flushWrites(force = false): void {
+    if (this.pending.length === 0 || this.flushing || !this.db.open) return;
+    if (this.full !== undefined && !force && Date.now() < this.full.retryAt) return;
     const batch = this.pending;
     this.pending = [];
     this.flushing = true;
-    if (batch.length === 1) {
-      const [write] = batch as [(typeof batch)[0]];
-      try {
-        write.resolve(this.commit(write.fn));
-      } catch (error) {
-        write.reject(error);
-      } finally {
-        this.flushing = false;
-      }
-      return;
-    }
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let outcomes: Outcome[];
     try {
-      this.commit(() => {
-        for (const write of batch) {
-          try {
-            // Nested in the open transaction, better-sqlite3 makes this a savepoint.
-            outcomes.push({ ok: true, value: this.inTransaction(write.fn) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
+      outcomes = this.commitBatch(batch);
     } catch (error) {
-      // BEGIN or COMMIT failed (busy, disk full): nothing of the batch is stored.
-      for (const write of batch) write.reject(error);
+      if (isDiskFull(error)) {
+        this.pending = batch.concat(this.pending);
+        this.diskFull();
+      } else {
+        // BEGIN or COMMIT failed (busy): nothing of the batch is stored.
+        for (const write of batch) write.reject(error);
+      }
       return;
     } finally {
       this.flushing = false;
     }
+    this.roomAgain();
     batch.forEach((write, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
     });
+  }
+
+  /** Each write's outcome; throws (nothing stored) when the commit fails or the disk is full. */
+  private commitBatch(batch: Write[]): Outcome[] {
+    const outcomes: Outcome[] = [];
+    const runOne = (write: Write, inSavepoint: boolean) => {
+      try {
+        // Nested in the open transaction, better-sqlite3 makes this a savepoint.
+        outcomes.push({ ok: true, value: inSavepoint ? this.inTransaction(write.fn) : this.commit(write.fn) });
+      } catch (error) {
+        // No room: not this write's fault, the whole batch waits.
+        if (isDiskFull(error)) throw error;
+        outcomes.push({ ok: false, error });
+      }
+    };
+    if (batch.length === 1) runOne(batch[0]!, false);
+    else this.commit(() => batch.forEach((write) => runOne(write, true)));
+    return outcomes;
+  }
+
+  /** The disk is full: said once; the writes waiting are tried again later. */
+  private diskFull(): DiskFullError {
+    const now = Date.now();
+    if (this.full === undefined) {
+      this.full = { error: new DiskFullError(this.folder), since: now, delayMs: this.retryMs.first, retryAt: now, timer: undefined };
+      this.onDiskSpace?.({ full: true, error: this.full.error });
+    } else {
+      this.full.delayMs = Math.min(this.full.delayMs * 2, this.retryMs.max);
+    }
+    const full = this.full;
+    full.retryAt = now + full.delayMs;
+    if (this.pending.length > 0 && full.timer === undefined) {
+      full.timer = setTimeout(() => {
+        full.timer = undefined;
+        this.flushWrites(true);
+      }, full.delayMs);
+    }
+    return full.error;
+  }
+
+  /** A write went through: if the disk was full, it has room again (said once). */
+  private roomAgain(): void {
+    if (this.full === undefined) return;
+    clearTimeout(this.full.timer);
+    const fullForMs = Date.now() - this.full.since;
+    this.full = undefined;
+    this.onDiskSpace?.({ full: false, fullForMs });
+  }
+
+  /** The folder the database is in: the one whose disk must have room. */
+  private get folder(): string {
+    return isSpecialName(this.file) ? this.file : dirname(resolve(this.file));
   }
 
   /** A moment when the engine expects nothing for a while: see Checkpoints.maintain. */
@@ -140,7 +224,12 @@ export class Connection {
 
   /** Commits what is waiting and closes; waits only when a checkpoint worker has to end first. */
   close(): Promise<void> {
-    if (this.db.open) this.flushWrites();
+    if (this.db.open) this.flushWrites(true);
+    // Still no room: what waits was never stored, and its callers hear so.
+    if (this.full !== undefined) {
+      clearTimeout(this.full.timer);
+      for (const write of this.pending.splice(0)) write.reject(this.full.error);
+    }
     const ending = this.checkpoints?.close();
     if (!ending) return Promise.resolve(this.closeDatabase());
     return ending.then(() => this.closeDatabase());
@@ -150,6 +239,17 @@ export class Connection {
     if (this.db.open) this.db.close();
     this.statements.clear();
   }
+}
+
+/**
+ * SQLite makes the -wal and -shm files with the database file's mode, so a
+ * database file that is 0600 before the first open keeps all three private.
+ * Files of an older Spire (0644) are made private here too.
+ */
+function makePrivate(file: string): void {
+  makePrivateDirSync(dirname(resolve(file)));
+  ensurePrivateFileSync(file);
+  for (const companion of [`${file}-wal`, `${file}-shm`, `${file}-journal`]) makePrivateSync(companion);
 }
 
 function isSpecialName(file: string): boolean {

@@ -1,2 +1,3 @@
 export { openSqliteStore } from "./store.js";
+export type { ConnectionOptions, DiskSpaceEvent } from "./connection.js";
 export { MIGRATIONS, type Migration } from "./migrations.js";

@@ -4,8 +4,7 @@
  * promise, so callers are written for PostgreSQL's asynchronous driver too.
  */
 import type { EventRow, Store } from "../port.js";
-import { Connection } from "./connection.js";
-import type { CheckpointOptions } from "./checkpoints.js";
+import { Connection, type ConnectionOptions } from "./connection.js";
 import { migrate } from "./migrate.js";
 import * as namespaces from "./sql/namespaces.js";
 import * as pipelines from "./sql/pipelines.js";
@@ -24,7 +23,7 @@ import * as afterFollows from "./sql/afterFollows.js";
  * Opens (creating the file and its folder if missing) a SQLite store.
  * Call `init()` before anything else: it creates or upgrades the schema.
  */
-export function openSqliteStore(file: string, options: { checkpoints?: CheckpointOptions } = {}): Store {
+export function openSqliteStore(file: string, options: ConnectionOptions = {}): Store {
   const conn = new Connection(file, options);
   return {
     init: async () => migrate(conn),

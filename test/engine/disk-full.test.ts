@@ -1,0 +1,97 @@
+/**
+ * The data folder on a disk that fills up (a real tmpfs), with the real
+ * `spire engine` and its supervisor: a task that ends meanwhile is recorded
+ * once there is room (it used to stay `running` until a restart), new runs
+ * are refused with a 507 that says what to do, the engine says it once each
+ * way, and nothing stored before is lost. `spire run` in-process says the
+ * disk is full, without a stack.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { tempDir } from "../helpers/tmp.js";
+import { spire } from "../helpers/cli.js";
+import { until } from "../helpers/poll.js";
+import { apiGet, startEngine, stopEngine } from "../helpers/engine.js";
+import { fillDisk, smallDisk } from "../helpers/small-disk.js";
+
+checkNoLeftoverProcesses();
+
+interface Run {
+  id: string;
+  state: string;
+  tasks: { path: string; state: string; exit_code: number | null; reason: string | null }[];
+}
+
+const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern, "g"))?.length ?? 0;
+
+test("a task that ends while the disk is full is recorded once there is room; new runs get a 507 meanwhile; said once each way", async (t) => {
+  const disk = smallDisk(t, 8);
+  if (disk === undefined) return;
+  const data = join(disk, "data");
+  const work = tempDir(t, "spire-work-");
+  const go = join(work, "go");
+  const file = join(work, "spire.yaml");
+  // The task waits for the test's word, so that it ends after the disk is full; then it prints (lines lost to the full disk).
+  writeFileSync(file, `namespace: d\npipelines:\n  p:\n    tasks:\n      a:\n        run: 'while [ ! -e "${go}" ]; do sleep 0.02; done; for i in 1 2 3; do echo "line $i"; done'\n`);
+  const engine = await startEngine(t, data, ["-f", file]);
+  let stderr = "";
+  engine.child.stderr!.on("data", (chunk: string) => (stderr += chunk));
+  const token = readFileSync(join(data, "token"), "utf8").trim();
+  const post = () => fetch(`${engine.url}/api/v1/pipelines/d/p/runs`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+
+  writeFileSync(go, "");
+  const before = (await (await post()).json()) as Run;
+  await until(async () => (await apiGet<Run>(engine, `/runs/${before.id}`)).state === "succeeded", "a run before the disk fills");
+  await import("node:fs/promises").then((fs) => fs.rm(go));
+
+  const started = (await (await post()).json()) as Run;
+  await until(async () => (await apiGet<Run>(engine, `/runs/${started.id}`)).tasks[0]?.state === "running", "the task running");
+  const free = fillDisk(disk);
+  writeFileSync(go, "");
+  await until(() => /is full/.test(stderr), "the engine saying the disk is full");
+  assert.match(stderr, new RegExp(`the disk holding Spire's data folder ${data} is full: free some space`));
+
+  // Its end could not be stored: the run is still running as far as the store knows, and stays so until there is room.
+  assert.equal((await apiGet<Run>(engine, `/runs/${started.id}`)).state, "running");
+  const refused = await post();
+  assert.equal(refused.status, 507);
+  const { error } = (await refused.json()) as { error: { code: string; message: string } };
+  assert.equal(error.code, "disk_full");
+  assert.match(error.message, new RegExp(`${data} is full: free some space on it, then try again`));
+
+  free();
+  await until(async () => (await apiGet<Run>(engine, `/runs/${started.id}`)).state === "succeeded", "the run recorded once there is room");
+  const recorded = await apiGet<Run>(engine, `/runs/${started.id}`);
+  assert.equal(recorded.tasks[0]?.exit_code, 0);
+  assert.match(recorded.tasks[0]?.reason ?? "", /3 lines of output lost: the disk was full/);
+  assert.equal((await apiGet<Run>(engine, `/runs/${before.id}`)).state, "succeeded", "what was stored before is still there");
+
+  const after = await post();
+  assert.equal(after.status, 201, "runs are taken again");
+  const next = (await after.json()) as Run;
+  await until(async () => (await apiGet<Run>(engine, `/runs/${next.id}`)).state === "succeeded", "a run after");
+  await stopEngine(engine);
+  assert.equal(count(stderr, /is full/), 1, "the full disk is said once, however often the write was tried");
+  assert.equal(count(stderr, /has room again/), 1);
+  assert.doesNotMatch(stderr, /internal error|unexpected error/);
+});
+
+test("spire run in this process on a full disk says so and what to do, exit 1, no stack", async (t) => {
+  const disk = smallDisk(t, 4);
+  if (disk === undefined) return;
+  const data = join(disk, "data");
+  const work = tempDir(t, "spire-work-");
+  writeFileSync(join(work, "spire.yaml"), "pipelines:\n  p:\n    tasks:\n      a: { run: echo hi }\n");
+  const first = await spire(["run", "-f", "spire.yaml", "p"], { data, cwd: work });
+  assert.equal(first.code, 0, first.stderr);
+  const free = fillDisk(disk);
+  const full = await spire(["run", "-f", "spire.yaml", "p"], { data, cwd: work });
+  free();
+  assert.equal(full.code, 1, full.stderr);
+  assert.match(full.stderr, new RegExp(`^spire: the disk holding Spire's data folder ${data} is full: free some space on it\\n`));
+  assert.doesNotMatch(full.stderr, /internal error|\n\s+at /);
+  assert.ok(existsSync(join(data, "spire.db")));
+});
