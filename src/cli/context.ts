@@ -27,9 +27,9 @@ export async function openStore(dataOption?: string): Promise<{ store: Store; di
  * another tool's file its Spire translation (made here, where the files
  * beside it, such as prunner's .env, can be seen).
  */
-export async function loadFileOrFail(file: string, format?: DefinitionsFormat): Promise<{ file: SpireFile; path: string; text: string }> {
+export async function loadFileOrFail(file: string, format?: DefinitionsFormat, maxTasks?: number): Promise<{ file: SpireFile; path: string; text: string }> {
   const path = resolve(file);
-  const loaded = await loadDefinitions(path, format === undefined ? {} : { format });
+  const loaded = await loadDefinitions(path, { ...(format === undefined ? {} : { format }), ...(maxTasks === undefined ? {} : { maxTasks }) });
   if (!loaded.ok) {
     const count = loaded.errors.length;
     throw new CliError(

@@ -7,7 +7,7 @@ import type { LogLine } from "../exec/port.js";
 import type { RunChange } from "../engine/run-controller.js";
 import type { RunObject } from "../engine/run-object.js";
 import type { PipelineDef } from "../spec/schema.js";
-import { planPipeline } from "../plan/plan.js";
+import { ALREADY_CHECKED, planPipeline } from "../plan/plan.js";
 import type { EventRow, RunRow } from "../store/port.js";
 import { blankTaskRow } from "../engine/task-row.js";
 import type { TaskState } from "../plan/types.js";
@@ -47,7 +47,7 @@ export async function followRun(client: EngineClient, run: RunObject, options: F
 async function defaultRenderer(client: EngineClient, run: RunObject, json: boolean): Promise<Renderer> {
   // The tree of what this run runs: its own definition, whatever the pipeline has become since.
   const { definition } = await client.call<{ definition: PipelineDef }>("GET", `/runs/${run.id}/definition`);
-  const planned = planPipeline(run.pipeline, definition);
+  const planned = planPipeline(run.pipeline, definition, ALREADY_CHECKED);
   const plan = planned.ok ? planned.plan : { pipeline: run.pipeline, nodes: [], byPath: new Map() };
   return createRenderer({ json, tty: process.stdout.isTTY === true, plan, run: asRow(run) });
 }

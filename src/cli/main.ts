@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import { CliError, EXIT } from "./errors.js";
+import { maxTasksOption } from "./max-tasks-option.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .option("-f, --file <file>", "definitions file", "spire.yaml")
     .option("--json", "print the errors as JSON")
     .addOption(formatOption())
+    .addOption(maxTasksOption("as an engine started with the same option would check it"))
     .addHelpText("after", examples(["spire validate -f examples/hello.yaml", "spire validate -f pipelines.yml   # prunner's, detected"]))
     .action(async (options) => (await import("./commands/validate.js")).validateCommand(options));
 
@@ -40,6 +42,7 @@ export function buildProgram(): Command {
     .option("--parallelism <n>", "tasks at once, for a run in this process (default: the number of CPUs)")
     .option("--cpus <n>", "cpus tasks' resources may reserve at once, for a run in this process (default: this machine's cores)")
     .option("--memory <size>", "memory tasks' resources may reserve at once, for a run in this process (default: this machine's memory)")
+    .addOption(maxTasksOption("checked with -f here (an engine checks with its own)"))
     .option("--when <spec>", 'with -- COMMAND: once (default), a cron, @daily, "every 5s" or "at TIME"; a schedule needs the engine')
     .option("--ns <namespace>", "with -- COMMAND: its namespace (default: a digest of host, user and this folder); else the namespace of PIPELINE")
     .addHelpText(
@@ -102,6 +105,7 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .option("--keep-runs <n>", "finished runs kept per pipeline without its own retention.keep (0: no limit)", "1000")
     .option("--keep-days <days>", "days a finished run is kept, for pipelines without retention.days (0: no limit)", "90")
     .option("--artifact-limit <size>", "the most artifacts one run may keep", "1GiB")
+    .addOption(maxTasksOption("for every definition applied to this engine"))
     .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0"]))
     .action(async (options, command) => (await import("./commands/engine.js")).engineCommand({ ...options, ...globals(command) }));
 

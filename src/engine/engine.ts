@@ -84,6 +84,8 @@ export interface EngineOptions {
   artifactLimitBytes?: number;
   /** How long a `spire watch` pipeline fires without its watcher renewing its lease (default DEFAULT_WATCH_LEASE_MS). */
   watchLeaseMs?: number;
+  /** The most tasks one run of an applied pipeline may expand to (default DEFAULT_MAX_TASKS). */
+  maxTasks?: number;
 }
 
 interface Waiting {
@@ -340,7 +342,7 @@ export class Engine implements EngineService {
   // ── definitions ──────────────────────────────────────────────────────────
 
   async apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet> {
-    const change = await applyDefinitions(this.options.store, actor, request, this.now());
+    const change = await applyDefinitions(this.options.store, actor, request, this.now(), this.options.maxTasks);
     if (!change.dry_run) {
       this.capacities.clear();
       await this.refreshTriggers();

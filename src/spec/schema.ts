@@ -43,11 +43,15 @@ const nameList = (what: string) => z.array(name(what));
 /** A task's lock: a name takes one unit, `{ name, count }` several (a license of a tool that counts seats). */
 const taskLock = z.union([name("lock"), z.strictObject({ name: name("lock"), count: z.number().int().min(1) })]);
 
+/** Retries multiply a failing task's attempts (each with its log and rows): bounded, like the copies of repeat. */
+export const MAX_RETRIES = 100;
+const retryCount = z.number().int().nonnegative().max(MAX_RETRIES);
+
 export const retriesSchema = z
   .union([
-    z.number().int().nonnegative(),
+    retryCount,
     z.strictObject({
-      max: z.number().int().nonnegative().meta({ description: "Attempts after the first." }),
+      max: retryCount.meta({ description: `Attempts after the first (at most ${MAX_RETRIES}).` }),
       backoff: duration.optional().meta({ description: "Delay before the first retry (default 1s)." }),
       factor: z.number().min(1).optional().meta({ description: "Each next delay is multiplied by this (default 2)." }),
       max_delay: duration.optional().meta({ description: "Upper bound of a delay (default 5m)." }),
@@ -320,7 +324,8 @@ export const pipelineSchema = z.strictObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
   triggers: z.array(triggerSchema).default([]),
   catchup: z.enum(["none", "latest", "all"]).default("latest"),
-  catchup_limit: z.number().int().min(1).default(100),
+  // Each missed slot it allows is walked and may become a run when the engine starts: bounded.
+  catchup_limit: z.number().int().min(1).max(1_000).default(100).meta({ description: "With catchup: all, the most missed slots that run (1 to 1000)." }),
   args: z.record(name("argument"), argSchema).default({}),
   concurrency: z.number().int().min(1).default(1),
   queue: z

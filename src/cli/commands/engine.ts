@@ -28,6 +28,7 @@ import { ADDRESS_FILE } from "../client.js";
 import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
 import { textForEngine } from "../context.js";
+import { parseMaxTasks } from "../max-tasks-option.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
 
 export interface EngineOptions extends RetentionFlags, ResourceFlags {
@@ -39,6 +40,7 @@ export interface EngineOptions extends RetentionFlags, ResourceFlags {
   watchLease: string;
   parallelism?: string;
   format?: DefinitionsFormat;
+  maxTasks?: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -68,6 +70,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number ≥ 1`, EXIT.usage);
   const { retention, artifactLimitBytes } = parseRetentionFlags(options);
   const resources = parseResourceFlags(options);
+  const maxTasks = parseMaxTasks(options.maxTasks);
   const dir = dataDir(options.data);
   ensureDataDir(dir);
   saveRetentionDefaults(dir, retention);
@@ -76,7 +79,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const store = openSqliteStore(databaseFile(dir));
   await store.init();
   const executor = await connectSupervisor(dir, logger);
-  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs });
+  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }) });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
   const recovered = await engine.recover();

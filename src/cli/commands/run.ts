@@ -19,6 +19,7 @@ import type { SpireFile } from "../../spec/schema.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
 import { loadFileOrFail, openStore } from "../context.js";
+import { parseMaxTasks } from "../max-tasks-option.js";
 import { createRenderer, type Renderer } from "../render/run-renderer.js";
 import { EngineClient, engineAnswers, findEngine } from "../client.js";
 import { followRun } from "../follow.js";
@@ -33,6 +34,7 @@ export interface RunOptions extends ResourceFlags {
   detach?: boolean;
   partition?: string;
   format?: DefinitionsFormat;
+  maxTasks?: string;
   data?: string;
   engine?: string;
   /** An ad hoc job: */
@@ -75,7 +77,7 @@ async function runOnEngine(client: EngineClient, pipelineName: string | undefine
   let namespace: string | undefined;
   let name = pipelineName;
   if (options.file !== undefined) {
-    const { file, path, text } = await loadFileOrFail(options.file, options.format);
+    const { file, path, text } = await loadFileOrFail(options.file, options.format, parseMaxTasks(options.maxTasks));
     name = choosePipeline(file, pipelineName, options.file);
     const origin = originOf(path);
     const change = await client.call<{ namespace: string }>("POST", "/apply", {
@@ -102,7 +104,7 @@ async function runOnEngine(client: EngineClient, pipelineName: string | undefine
 }
 
 async function runLocally(pipelineName: string | undefined, args: Record<string, string>, options: RunOptions & { file: string }): Promise<number> {
-  const { file, path } = await loadFileOrFail(options.file, options.format);
+  const { file, path } = await loadFileOrFail(options.file, options.format, parseMaxTasks(options.maxTasks));
   const name = choosePipeline(file, pipelineName, options.file);
   const origin = originOf(path);
   const namespace = file.namespace ?? defaultNamespace(origin.host, origin.user, path);
