@@ -86,9 +86,12 @@ const httpSchema = z.strictObject({
 });
 
 const dockerSchema = z.strictObject({
-  image: z.string().min(1),
-  command: z.union([z.string(), z.array(z.string())]).optional(),
-  volumes: z.array(z.string()).default([]),
+  image: z.string().min(1).meta({ description: "The image; a template from a run's arguments may choose its tag (app:${{ args.version }}), not the image." }),
+  command: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .meta({ description: "The container's argv (a string is split into words like a shell would, before templates are rendered; nothing is expanded). Read like exec: no value from outside in a shell's code." }),
+  volumes: z.array(z.string()).default([]).meta({ description: "host:container[:options]; a template's value may not hold ':', nor a '..' segment after a fixed part." }),
   env: stringMap.default({}),
   workdir: z.string().optional(),
   pull: z.enum(["missing", "always", "never"]).optional(),
@@ -107,13 +110,20 @@ const taskFields = z.strictObject({
   // payloads
   run: z.string().optional().meta({ description: "A shell command, run with `sh -c` (or `shell:`). No templates: use env variables." }),
   shell: z.string().optional().meta({ description: "The shell for `run`: sh, bash, zsh, …" }),
-  exec: z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String)).min(1).optional().meta({ description: "argv, run without a shell." }),
+  exec: z
+    .array(z.union([z.string(), z.number(), z.boolean()]).transform(String))
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        "argv, run without a shell. ${{ args.X }} and ${{ tasks.T.outputs.K }} may not stand where a program would run them: the program, a script it loads, a shell's or interpreter's code argument (sh -c, python3 -c, node -e, …), or where it still reads options; pass a value as an argument after the code ([sh, -c, 'echo \"$1\"', sh, \"${{ args.x }}\"]) or through env.",
+    }),
   python: z.string().optional().meta({ description: "Inline Python code." }),
   node: z.string().optional().meta({ description: "Inline JavaScript code." }),
   script: z.string().optional().meta({ description: "A script file: .py with python3, .js/.mjs/.ts with node, others executed directly." }),
   uv: z.string().optional().meta({ description: "A Python file run with `uv run --script`." }),
   interpreter: z.string().optional().meta({ description: "The interpreter for python/script tasks." }),
-  args: z.array(z.union([z.string(), z.number()]).transform(String)).optional().meta({ description: "Arguments for `script`/`uv`." }),
+  args: z.array(z.union([z.string(), z.number()]).transform(String)).optional().meta({ description: "Arguments after the code or script (run: $1…, python: sys.argv[1:], node: process.argv[1:], script, uv, exec): data, never code." }),
   docker: dockerSchema.optional(),
   http: httpSchema.optional(),
   // arrays
