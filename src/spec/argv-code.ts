@@ -62,17 +62,35 @@ export interface Entry {
 }
 
 export function argvFindings(words: readonly ArgvWord[]): Finding[] {
-  const walk = new Walk();
-  walk.command(
-    words.map((word, origin) => ({
-      text: word.text,
-      lead: word.opaqueFrom === undefined ? word.text : word.text.slice(0, word.opaqueFrom),
-      opaque: word.opaqueFrom !== undefined,
-      origin,
-    })),
-  );
+  const walk = new Walk(false);
+  walk.command(entriesOf(words));
   return [...walk.findings.values()].sort((a, b) => a.index - b.index);
 }
+
+/**
+ * Whether the program of this argv reads its code from stdin (`bash`,
+ * `python3 -`, `ssh HOST` with no command, `awk -f -`, `xargs sh -c`, which
+ * makes its input the code): the program that does, if one does.
+ */
+export function stdinCodeReader(words: readonly ArgvWord[]): string | undefined {
+  const walk = new Walk(true);
+  walk.command(entriesOf(words));
+  return walk.stdinReader;
+}
+
+function entriesOf(words: readonly ArgvWord[]): Entry[] {
+  return words.map((word, origin) => ({
+    text: word.text,
+    lead: word.opaqueFrom === undefined ? word.text : word.text.slice(0, word.opaqueFrom),
+    opaque: word.opaqueFrom !== undefined,
+    origin,
+  }));
+}
+
+/** Where xargs puts what it reads: a word standing for stdin. */
+const STDIN: Entry = { text: "", lead: "", opaque: true, origin: -2 };
+/** An operand or option value that names stdin as the script. */
+const STDIN_NAMES = new Set(["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
 
 export interface Parsed {
   /** Index (in the entries) of each operand, in order. */
@@ -92,8 +110,24 @@ export interface Parsed {
 
 export class Walk {
   readonly findings = new Map<number, Finding>();
+  /** The program that reads its code from stdin, when the walk asks (stdinCodeReader). */
+  stdinReader: string | undefined;
+
+  /** @param stdinFlows whether the program's stdin is what is asked about (it flows on through wrappers). */
+  constructor(public stdinFlows: boolean) {}
+
+  /** The program reads its code from stdin. */
+  stdin(spec: ProgramSpec): void {
+    if (this.stdinFlows) this.stdinReader ??= spec.name;
+  }
+
+  /** A script or option value naming stdin: the code comes from there. */
+  isStdin(entry: Entry | undefined): boolean {
+    return entry === undefined || (!entry.opaque && STDIN_NAMES.has(entry.text));
+  }
 
   mark(entry: Entry | undefined, role: Role, spec: ProgramSpec | undefined, detail?: string): void {
+    if (entry === STDIN && role !== "option") this.stdinReader ??= spec?.name ?? "the program";
     if (entry === undefined || !entry.opaque || entry.origin < 0 || this.findings.has(entry.origin)) return;
     this.findings.set(entry.origin, { index: entry.origin, role, reader: spec?.name ?? "the task", family: spec?.family, ...(detail === undefined ? {} : { detail }) });
   }
@@ -126,7 +160,9 @@ export class Walk {
   private interpreter(spec: ProgramSpec, args: readonly Entry[], first: "code" | "program"): void {
     const parsed = this.parse(spec, args, spec.options, spec.permutes ? Infinity : 1, (state) => (state.codeGiven ? "option" : first));
     if (parsed.lost || parsed.ended || parsed.codeGiven) return;
-    this.mark(args[parsed.operands[0]!], first, spec);
+    const operand = args[parsed.operands[0]!];
+    if (first === "program" && this.isStdin(operand)) this.stdin(spec);
+    this.mark(operand, first, spec);
   }
 
   private wrapper(spec: ProgramSpec, args: readonly Entry[], fixed: ("value" | "program")[]): void {
@@ -136,7 +172,11 @@ export class Walk {
     fixed.forEach((kind, offset) => {
       if (kind === "program") this.mark(args[start + offset], "program", spec);
     });
-    this.command(args.slice(start + fixed.length));
+    const command = args.slice(start + fixed.length);
+    if (spec.name !== "xargs" || !this.stdinFlows) return this.command(command);
+    // xargs makes its input the command's arguments; the command's own stdin is not the pipe.
+    this.stdinFlows = false;
+    this.command([...command, STDIN]);
   }
 
   /**
@@ -255,6 +295,7 @@ export class Walk {
         break;
       case "program":
       case "end-program":
+        if (entry !== undefined && this.isStdin(entry)) this.stdin(spec);
         this.mark(entry, "program", spec);
         parsed.codeGiven = true;
         break;

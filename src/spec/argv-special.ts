@@ -15,8 +15,9 @@ const SHELL: Special = (walk, spec, args) => {
   const parsed = walk.parse(spec, args, spec.options, 1, (state) => (state.modes.has("c") ? "code" : state.modes.has("s") ? "option" : "program"));
   if (parsed.lost) return;
   const first = args[parsed.operands[0] ?? args.length];
-  if (parsed.modes.has("c")) walk.mark(first, "code", spec);
-  else if (!parsed.modes.has("s")) walk.mark(first, "program", spec);
+  if (parsed.modes.has("c")) return walk.mark(first, "code", spec);
+  if (parsed.modes.has("s") || walk.isStdin(first)) walk.stdin(spec);
+  if (!parsed.modes.has("s")) walk.mark(first, "program", spec);
 };
 
 /** NAME=VALUE words before the command (env, sudo): a value is data unless the variable carries code. */
@@ -51,8 +52,11 @@ const SUDO: Special = (walk, spec, args) => {
   const parsed = walk.parse(spec, args, spec.options, 1, () => "program");
   if (parsed.lost) return;
   const rest = args.slice(parsed.operands[0] ?? args.length);
-  // With -s or -i the command's words are handed to a shell as one -c string.
-  if (["s", "i", "shell", "login"].some((mode) => parsed.modes.has(mode))) return walk.markAll(rest, "code", spec);
+  // With -s or -i the command's words are handed to a shell as one -c string (or, without any, it reads stdin).
+  if (["s", "i", "shell", "login"].some((mode) => parsed.modes.has(mode))) {
+    if (rest.length === 0) walk.stdin(spec);
+    return walk.markAll(rest, "code", spec);
+  }
   if (parsed.modes.has("e") || parsed.modes.has("edit")) return;
   const start = spec.name === "sudo" ? assignments(walk, spec, rest, 0) : 0;
   walk.command(rest.slice(start));
@@ -83,6 +87,7 @@ const SU: Special = (walk, spec, args) => {
     walk.markAll(before, "option", spec);
     return walk.command(args.slice(dashdash + 1));
   }
+  if (!args.some((entry) => !entry.opaque && /^(-[^-]*c|--command|--session-command)/.test(entry.text))) walk.stdin(spec);
   walk.markAll(args, "code", spec);
 };
 
@@ -95,9 +100,9 @@ const WATCH: Special = (walk, spec, args) => {
   else walk.markAll(rest, "code", spec);
 };
 
-/** script: -c gives the command (code, through the option's kind); its operand is the log file. */
+/** script: -c gives the command (code, through the option's kind); without it, a shell reads the input. */
 const SCRIPT: Special = (walk, spec, args) => {
-  walk.parse(spec, args, spec.options, 1);
+  if (!walk.parse(spec, args, spec.options, 1).codeGiven) walk.stdin(spec);
 };
 
 /** ssh [options] HOST [options] COMMAND…: the command's words are joined and parsed by the remote shell. */
@@ -108,11 +113,16 @@ const REMOTE: Special = (walk, spec, args) => {
   // OpenSSH reads options after the host too.
   const second = spec.name === "ssh" ? walk.parse(spec, afterHost, spec.options, 1) : { lost: false, operands: [0] };
   if (second.lost) return;
-  walk.markAll(afterHost.slice(second.operands[0] ?? afterHost.length), "code", spec);
+  const command = afterHost.slice(second.operands[0] ?? afterHost.length);
+  walk.markAll(command, "code", spec);
+  // Without a command the remote shell reads its commands from stdin; with one, that command reads it.
+  if (command.length === 0) walk.stdin(spec);
+  else walk.command(command);
 };
 
 /** pwsh: the words after -Command (or a first word that is not -File's script) are one script; -File SCRIPT ARGS… are data. */
 const PWSH: Special = (walk, spec, args) => {
+  if (!args.some((entry) => !entry.opaque && /^-(c|command|f|file|e|encodedcommand)$/i.test(entry.text))) walk.stdin(spec);
   const file = args.findIndex((entry) => !entry.opaque && /^-(f|file)$/i.test(entry.text));
   if (file < 0) return walk.markAll(args, "code", spec);
   walk.markAll(args.slice(0, file), "code", spec);
