@@ -29,6 +29,14 @@ export const duration = z
   .transform((value) => parseDurationMs(value)!)
   .meta({ description: "A duration: 500ms, 10s, 5m, 1h30m, 2d, 1w; a bare number is seconds." });
 
+/**
+ * A wait that is timed (a timeout, a grace, a delay): Node's timers fire at
+ * once for anything past 2^31 - 1 ms, so `timeout: 30d` would end a task as
+ * it starts. Longer waits are refused rather than cut short.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const timerDuration = duration.refine((ms) => ms <= MAX_TIMER_MS, { message: "must be at most 24d (24 days and 20 hours is the longest wait Spire can time)" });
+
 export const size = z
   .union([
     z.number().nonnegative(),
@@ -52,9 +60,9 @@ export const retriesSchema = z
     retryCount,
     z.strictObject({
       max: retryCount.meta({ description: `Attempts after the first (at most ${MAX_RETRIES}).` }),
-      backoff: duration.optional().meta({ description: "Delay before the first retry (default 1s)." }),
+      backoff: timerDuration.optional().meta({ description: "Delay before the first retry (default 1s)." }),
       factor: z.number().min(1).optional().meta({ description: "Each next delay is multiplied by this (default 2)." }),
-      max_delay: duration.optional().meta({ description: "Upper bound of a delay (default 5m)." }),
+      max_delay: timerDuration.optional().meta({ description: "Upper bound of a delay (default 5m)." }),
     }),
   ])
   .transform((value) => {
@@ -82,7 +90,7 @@ const httpSchema = z.strictObject({
       }),
     ])
     .optional(),
-  timeout: duration.optional(),
+  timeout: timerDuration.optional(),
 });
 
 const dockerSchema = z.strictObject({
@@ -140,8 +148,8 @@ const taskFields = z.strictObject({
   env: stringMap.optional(),
   env_file: z.string().optional(),
   cwd: z.string().optional(),
-  timeout: duration.optional(),
-  kill_grace: duration.optional(),
+  timeout: timerDuration.optional(),
+  kill_grace: timerDuration.optional(),
   retries: retriesSchema.optional(),
   allow_failure: z.boolean().optional(),
   limits: z.strictObject({ memory: size.optional(), cpu_time: duration.optional() }).optional(),
@@ -229,7 +237,7 @@ const triggerObject = z.strictObject({
       description:
         "Files or folders to watch (folders with everything below them), relative to the definitions file's folder. A path that does not exist yet is picked up when it appears. The run's trigger lists the changed paths. Changes while the run this trigger started is under way, and for its debounce after it ends, start nothing: a pipeline may write into what it watches.",
     }),
-  debounce: duration
+  debounce: timerDuration
     .optional()
     .meta({ description: "With watch: a burst of changes starts one run, once no change came for this long (a duration such as 500ms or 2s; default 500ms)." }),
   webhook: z.literal(true).optional(),
@@ -306,7 +314,7 @@ export const notifySchema = z.strictObject({
   webhook: z
     .union([
       z.string().min(1),
-      z.strictObject({ url: z.string().min(1), headers: z.record(z.string(), z.string()).optional(), timeout: duration.optional(), retries: z.number().int().nonnegative().optional() }),
+      z.strictObject({ url: z.string().min(1), headers: z.record(z.string(), z.string()).optional(), timeout: timerDuration.optional(), retries: z.number().int().nonnegative().optional() }),
     ])
     .optional(),
   mqtt: z.strictObject({ url: z.string().min(1), topic: z.string().min(1), qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1) }).optional(),
@@ -345,11 +353,11 @@ export const pipelineSchema = z.strictObject({
       partition_limit: z.number().int().min(1).optional(),
     })
     .default({ limit: 10, strategy: "append" }),
-  debounce: duration.optional(),
+  debounce: timerDuration.optional(),
   locks: nameList("lock").default([]),
   fail_fast: z.boolean().default(false),
   parallelism: z.number().int().min(1).optional().meta({ description: "Tasks of one run at once (default: the engine's limit)." }),
-  timeout: duration.optional(),
+  timeout: timerDuration.optional(),
   retention: z.strictObject({ keep: z.number().int().min(1).optional(), days: z.number().positive().optional() }).optional(),
   env: stringMap.default({}),
   env_file: z.string().optional(),

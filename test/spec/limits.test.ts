@@ -59,13 +59,17 @@ describe("definitions that ask for a lot are refused, quickly, where they ask", 
     }
   });
 
-  test("retries, catchup_limit: numbers that multiply work over time are bounded", () => {
-    const errors = refused('pipelines:\n  p:\n    catchup: all\n    catchup_limit: 100000000\n    tasks:\n      a: { run: "false", retries: 1000 }\n');
+  test("retries, catchup_limit: numbers that multiply work over time are bounded; waits longer than a timer can time are refused", () => {
+    const errors = refused('pipelines:\n  p:\n    catchup: all\n    catchup_limit: 100000000\n    tasks:\n      a: { run: "false", retries: 1000 }\n      b: { run: "true", timeout: 30d, kill_grace: 4w, retries: { max: 1, backoff: 25d } }\n');
+    const timer = "must be at most 24d (24 days and 20 hours is the longest wait Spire can time)";
     assert.deepEqual(errors.map((error) => [error.keyPath, error.message]), [
       ["pipelines.p.catchup_limit", "must be at most 1000"],
       ["pipelines.p.tasks.a.retries", "must be at most 100"],
+      ["pipelines.p.tasks.b.timeout", timer],
+      ["pipelines.p.tasks.b.kill_grace", timer],
+      ["pipelines.p.tasks.b.retries.backoff", timer],
     ]);
-    assert.equal(parseDefinitions('pipelines:\n  p:\n    catchup_limit: 1000\n    tasks:\n      a: { run: "false", retries: 100 }\n', "spire.yaml").ok, true);
+    assert.equal(parseDefinitions('pipelines:\n  p:\n    catchup_limit: 1000\n    tasks:\n      a: { run: "false", retries: 100, timeout: 24d }\n', "spire.yaml").ok, true);
   });
 
   test("a mapping of 20,000 keys is read in linear time, and a duplicate among them is still found", () => {
