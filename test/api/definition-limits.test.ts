@@ -53,3 +53,20 @@ test("the engine's --max-tasks decides: a pipeline of 15,301 tasks is refused by
   await raised.apply(wide, "wide");
   assert.deepEqual((await raised.store.listPipelines("wide")).map((row) => row.name), ["wide"]);
 });
+
+test("a run argument against a pattern that backtracks (^(a+)+$) is refused within the budget, and the engine goes on answering", async (t) => {
+  const api = await startApi(t);
+  await api.apply('pipelines:\n  greedy:\n    args:\n      name: { pattern: "^(a+)+$", required: true }\n    tasks:\n      t: { exec: ["true"] }\n', "redos");
+  const started = performance.now();
+  // 26 characters: about 5 s of backtracking for V8 when nothing bounds it; any longer, minutes.
+  const response = await api.call("POST", "/pipelines/redos/greedy/runs", { as: "run", body: { args: { name: `${"a".repeat(26)}!` } } });
+  const elapsed = performance.now() - started;
+  assert.equal(response.status, 422);
+  assert.match(JSON.stringify(await errorOf(response)), /checking it against \/\^\(a\+\)\+\$\/ took more than 100 ms, so it is refused/);
+  assert.ok(elapsed < 1_500, `answered in ${Math.round(elapsed)} ms`);
+  const fine = await api.call("POST", "/pipelines/redos/greedy/runs", { as: "run", body: { args: { name: "aaa" } } });
+  assert.equal(fine.status, 201);
+  const wrong = await api.call("POST", "/pipelines/redos/greedy/runs", { as: "run", body: { args: { name: "ab" } } });
+  assert.equal(wrong.status, 422);
+  assert.match(JSON.stringify(await errorOf(wrong)), /must match/);
+});
