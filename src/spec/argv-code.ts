@@ -28,7 +28,10 @@
  *
  * A word is "opaque" when part of it is such a value: its text is not known
  * until the run. Literal words are read as the program will read them.
- * Pure.
+ *
+ * The same walk says whether a program reads its code from stdin (`bash`,
+ * `python3 -`, `ssh HOST`, `xargs sh -c`): for prunner scripts, where a value
+ * can be piped into one (prunner-nested.ts). Pure.
  */
 import { programSpec, type Family, type OptionKind, type OptionSet, type ProgramSpec } from "./argv-programs.js";
 import { SPECIAL } from "./argv-special.js";
@@ -57,7 +60,7 @@ export interface Entry {
   /** Literal text before the opaque part; the whole text when the word is literal. */
   lead: string;
   opaque: boolean;
-  /** Index in the argv given; -1 for a word Spire adds (su's shell). */
+  /** Index in the argv given; -1 for a word Spire adds (env -S's words, docker's --entrypoint), -2 for what xargs reads. */
   origin: number;
 }
 
