@@ -26,6 +26,7 @@ export interface Target {
 export interface InProcessSettings {
   parallelism?: number;
   resources?: ResourceCapacity;
+  maxTasks?: number;
 }
 
 export async function connect(target: Target, settings: InProcessSettings = {}): Promise<SpireClient> {
@@ -150,6 +151,7 @@ async function openInProcess(dir: string, settings: InProcessSettings): Promise<
     logger: stderrLogger(),
     ...(settings.parallelism !== undefined ? { parallelism: settings.parallelism } : {}),
     ...(settings.resources ? { resources: settings.resources } : {}),
+    ...(settings.maxTasks !== undefined ? { maxTasks: settings.maxTasks } : {}),
   });
 }
 

@@ -17,11 +17,11 @@ import { CliError, EXIT } from "./errors.js";
 export async function loadFileOrFail(
   file: string,
   format?: DefinitionsFormat,
-  notDone = "Nothing was run.",
+  options: { notDone?: string; maxTasks?: number } = {},
 ): Promise<{ file: SpireFile; path: string; text: string; warnings: DefinitionError[] }> {
   const path = resolve(file);
-  const loaded = await loadDefinitions(path, format === undefined ? {} : { format });
-  if (!loaded.ok) throw definitionsError(file, loaded.errors, notDone);
+  const loaded = await loadDefinitions(path, { ...(format === undefined ? {} : { format }), ...(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks }) });
+  if (!loaded.ok) throw definitionsError(file, loaded.errors, options.notDone ?? "Nothing was run.");
   const text = loaded.format === "spire" ? loaded.source : toSpireYaml(loaded.spire, { format: loaded.format, file: path });
   return { file: loaded.file, path, text, warnings: loaded.warnings };
 }

@@ -8,6 +8,7 @@ import { cliErrorOf, EXIT } from "./errors.js";
 import { showTimesInUtc } from "./render/format.js";
 import { usePrivateUmask } from "../files/private.js";
 import { DiskFullError, isDiskFull } from "../store/errors.js";
+import { maxTasksOption } from "./max-tasks-option.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 
@@ -46,6 +47,7 @@ Exit codes:
     .option("-f, --file <file>", "definitions file", "spire.yaml")
     .option("--json", "print the errors as JSON")
     .addOption(formatOption())
+    .addOption(maxTasksOption("as an engine started with the same option would check it"))
     .addHelpText("after", examples(["spire validate -f examples/hello.yaml", "spire validate -f pipelines.yml   # prunner's, detected"]))
     .action(async (options) => (await import("./commands/validate.js")).validateCommand(options));
 
@@ -63,6 +65,7 @@ Exit codes:
     .option("--parallelism <n>", "tasks at once, for a run in this process (default: the number of CPUs)")
     .option("--cpus <n>", "cpus tasks' resources may reserve at once, for a run in this process (default: this machine's cores)")
     .option("--memory <size>", "memory tasks' resources may reserve at once, for a run in this process (default: this machine's memory)")
+    .addOption(maxTasksOption("checked with -f here (an engine checks with its own)"))
     .option("--when <spec>", 'with -- COMMAND: once (default), a cron, @daily, "every 5s" or "at TIME"; a schedule needs the engine')
     .option("--ns <namespace>", "with -- COMMAND: its namespace (default: a digest of host, user and this folder); else the namespace of PIPELINE")
     .addHelpText(
@@ -126,6 +129,7 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .option("--keep-runs <n>", "finished runs kept per pipeline without its own retention.keep (0: no limit)", "1000")
     .option("--keep-days <days>", "days a finished run is kept, for pipelines without retention.days (0: no limit)", "90")
     .option("--artifact-limit <size>", "the most artifacts one run may keep", "1GiB")
+    .addOption(maxTasksOption("for every definition applied to this engine"))
     .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0", "spire engine --allow-host localhost:8080 --allow-host laptop.tail1234.ts.net"]))
     .action(async (options, command) => (await import("./commands/engine.js")).engineCommand({ ...options, ...globals(command) }));
 

@@ -36,6 +36,8 @@ export interface InProcessOptions {
   parallelism?: number;
   resources?: ResourceCapacity;
   retention?: RetentionLimits;
+  /** The most tasks one run may expand to (`--max-tasks`). */
+  maxTasks?: number;
   /** Where the engine's and the notifier's warnings go (a person's terminal). */
   logger?: EngineLogger;
   /** The longest a finished run's notifications are waited for at close. */
@@ -64,6 +66,7 @@ export class InProcessClient implements SpireClient {
       schedules: false,
       ...(options.resources ? { resources: options.resources } : {}),
       ...(options.retention ? { retention: options.retention } : {}),
+      ...(options.maxTasks !== undefined ? { maxTasks: options.maxTasks } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.notifier = new Notifier({ store: options.store, dataDir: options.dataDir, ...(options.logger ? { logger: options.logger } : {}) });

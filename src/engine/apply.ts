@@ -10,9 +10,9 @@ import type { PipelineRow, Store } from "../store/port.js";
 import { definitionDigest } from "./digest.js";
 import { ServiceError, type Actor, type ApplyRequest, type ChangeSet } from "./service.js";
 
-export async function applyDefinitions(store: Store, actor: Actor, request: ApplyRequest, now: number): Promise<ChangeSet> {
+export async function applyDefinitions(store: Store, actor: Actor, request: ApplyRequest, now: number, maxTasks?: number): Promise<ChangeSet> {
   const fileName = request.fileName ?? "spire.yaml";
-  const parsed = parseDefinitions(request.text, fileName, { now });
+  const parsed = parseDefinitions(request.text, fileName, { now, ...(maxTasks === undefined ? {} : { maxTasks }) });
   if (!parsed.ok) {
     const count = parsed.errors.length;
     throw new ServiceError("invalid_definitions", `${fileName} has ${count} error${count === 1 ? "" : "s"}; nothing was applied`, parsed.errors);

@@ -8,7 +8,9 @@ import type { PlannedNode } from "../plan/types.js";
 import type { LaunchSpec } from "../exec/port.js";
 import type { HttpRequestSpec } from "../exec/http/http-attempt.js";
 import { commandFor } from "../exec/runners.js";
-import { renderTemplate, type TemplateContext } from "../spec/templates.js";
+import { renderTemplate, type Placer, type TemplateContext } from "../spec/templates.js";
+import { inPath, inUrl, type Refusals } from "../spec/template-places.js";
+import { splitWords } from "../spec/words.js";
 import type { TaskDef } from "../spec/schema.js";
 import { buildTaskEnv } from "./task-env.js";
 import { missingTool } from "./runner-help.js";
@@ -68,9 +70,11 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
     },
     matrix: node.matrix,
   };
-  const render = (text: string) => renderTemplate(text, context).value;
+  const render = (text: string, place?: Placer) => renderTemplate(text, context, place).value;
 
-  const def = renderDef(node.def, render);
+  const refusals: Refusals = [];
+  const def = renderDef(node.def, render, refusals);
+  if (refusals.length > 0) return { ok: false, reason: `${refusals.join("; ")}: the task was not run` };
   const cwd = def.cwd === undefined ? prepared.baseDir : isAbsolute(def.cwd) ? def.cwd : resolve(prepared.baseDir, def.cwd);
   const command = def.http ? { argv: [def.http.method, def.http.url] } : commandFor(def, { cwd, nodePath: input.nodePath, id: attemptId(run.id, node.path, attempt) });
   if ("error" in command) return { ok: false, reason: command.error };
@@ -138,27 +142,32 @@ function scheduledAt(prepared: PreparedRun): string {
   return prepared.run.trigger.scheduled_at ?? new Date(prepared.run.created_at).toISOString();
 }
 
-/** The fields where templates are allowed (SPEC §2): exec items, cwd, docker, http. env is done separately. */
-function renderDef(def: TaskDef, render: (text: string) => string): TaskDef {
+/**
+ * The fields where templates are allowed (SPEC §2): exec items, cwd, docker, http. env is done separately.
+ * Paths and URLs place values so that they cannot leave what the definition names (template-places.ts).
+ */
+function renderDef(def: TaskDef, render: (text: string, place?: Placer) => string, refusals: Refusals): TaskDef {
   const out: TaskDef = { ...def };
-  if (def.exec) out.exec = def.exec.map(render);
-  if (def.args) out.args = def.args.map(render);
-  if (def.cwd !== undefined) out.cwd = render(def.cwd);
+  if (def.exec) out.exec = def.exec.map((item) => render(item));
+  if (def.args) out.args = def.args.map((item) => render(item));
+  if (def.cwd !== undefined) out.cwd = render(def.cwd, inPath("cwd", refusals));
   if (def.docker) {
     out.docker = {
       ...def.docker,
       image: render(def.docker.image),
-      volumes: def.docker.volumes.map(render),
+      volumes: def.docker.volumes.map((volume) => render(volume, inPath("a docker volume", refusals, { volume: true }))),
       env: Object.fromEntries(Object.entries(def.docker.env as Record<string, string>).map(([key, value]) => [key, render(value)])),
     };
+    if (def.docker.workdir !== undefined) out.docker.workdir = render(def.docker.workdir, inPath("docker.workdir", refusals));
+    // A command given as one string is split before its templates are rendered: a value stays one word.
     if (def.docker.command !== undefined) {
-      out.docker.command = Array.isArray(def.docker.command) ? def.docker.command.map(render) : render(def.docker.command);
+      out.docker.command = (Array.isArray(def.docker.command) ? def.docker.command : splitWords(def.docker.command)).map((word) => render(word));
     }
   }
   if (def.http) {
     out.http = {
       ...def.http,
-      url: render(def.http.url),
+      url: render(def.http.url, inUrl("the URL", refusals)),
       headers: Object.fromEntries(Object.entries(def.http.headers as Record<string, string>).map(([key, value]) => [key, render(value)])),
     };
     if (def.http.body !== undefined) out.http.body = render(def.http.body);

@@ -91,6 +91,8 @@ export interface EngineOptions {
    * starts later counts slots from its own first sight of each trigger.
    */
   schedules?: boolean;
+  /** The most tasks one run of an applied pipeline may expand to (default DEFAULT_MAX_TASKS). */
+  maxTasks?: number;
 }
 
 interface Waiting {
@@ -366,7 +368,7 @@ export class Engine implements EngineService {
   async apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet> {
     // Loaded on first use: the definitions' schema is most of the engine's load time, and a CLI command that only reads never needs it.
     const { applyDefinitions } = await import("./apply.js");
-    const change = await applyDefinitions(this.options.store, actor, request, this.now());
+    const change = await applyDefinitions(this.options.store, actor, request, this.now(), this.options.maxTasks);
     if (!change.dry_run) {
       this.capacities.clear();
       await this.refreshTriggers();

@@ -4,7 +4,7 @@
  * sees the same thing. Field names are fixed by the spec.
  */
 import type { MetricAggregate, TaskMessage } from "../exec/port.js";
-import { planPipeline } from "../plan/plan.js";
+import { ALREADY_CHECKED, planPipeline } from "../plan/plan.js";
 import { nodeState } from "../plan/ready.js";
 import type { Plan, TaskState } from "../plan/types.js";
 import type { PipelineDef } from "../spec/schema.js";
@@ -84,7 +84,7 @@ const PLAN_CACHE_SIZE = 500;
 
 export function planOfRun(run: RunRow): Plan | undefined {
   if (planCache.has(run.id)) return planCache.get(run.id);
-  const planned = planPipeline(run.pipeline, run.definition as PipelineDef);
+  const planned = planPipeline(run.pipeline, run.definition as PipelineDef, ALREADY_CHECKED);
   const plan = planned.ok ? planned.plan : undefined;
   if (planCache.size >= PLAN_CACHE_SIZE) planCache.delete(planCache.keys().next().value!);
   planCache.set(run.id, plan);

@@ -4,7 +4,7 @@
  * before anything executes.
  */
 import { resolve } from "node:path";
-import { planPipeline } from "../plan/plan.js";
+import { ALREADY_CHECKED, planPipeline } from "../plan/plan.js";
 import { resolveArgs } from "../spec/args.js";
 import { loadEnvFile } from "../spec/dotenv.js";
 import type { PipelineDef, TaskDef } from "../spec/schema.js";
@@ -76,7 +76,7 @@ export async function prepareStoredRun(run: RunRow, baseDir: string, secretSourc
 async function prepareParts(name: string, pipeline: PipelineDef, given: Record<string, unknown>, baseDir: string, secretSource: Record<string, string | undefined>) {
   const args = resolveArgs(pipeline.args, given);
   if (!args.ok) throw new RunRequestError(`invalid arguments for ${name}`, args.errors, "bad_args");
-  const planned = planPipeline(name, pipeline);
+  const planned = planPipeline(name, pipeline, ALREADY_CHECKED);
   if (!planned.ok) {
     throw new RunRequestError(`${name} cannot be planned`, planned.errors.map((error) => error.message), "bad_definition");
   }

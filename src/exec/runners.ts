@@ -32,7 +32,8 @@ export function commandFor(task: TaskDef, context: RunnerContext): RunnerCommand
     case "python":
       return { argv: [task.interpreter ?? "python3", "-c", task.python ?? "", ...args] };
     case "node":
-      return { argv: [context.nodePath, "-e", task.node ?? "", ...args] };
+      // node reads options after -e's code until an operand: without "--", an argument such as --eval=… would be code.
+      return { argv: [context.nodePath, "-e", task.node ?? "", ...(args.length > 0 ? ["--", ...args] : [])] };
     case "script":
       return scriptCommand(task.script ?? "", args, task.interpreter, context);
     case "uv":

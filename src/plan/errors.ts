@@ -7,10 +7,12 @@ export interface PlanError {
   field?: string;
   /** The name as written, for unknown references. */
   reference?: string;
-  code: "unknown_task" | "cycle" | "self_reference" | "not_upstream" | "duplicate_path";
+  code: "unknown_task" | "cycle" | "self_reference" | "not_upstream" | "duplicate_path" | "too_many_tasks";
   message: string;
   /** "did you mean …?" candidate. */
   suggestion?: string;
+  /** What to do, when it is not a name to use instead. */
+  hint?: string;
 }
 
 /**

@@ -4,6 +4,7 @@
  * the graph (unknown names, cycles, outputs used before they exist) is
  * reported at once. Pure: no I/O.
  */
+import { DEFAULT_MAX_TASKS, countExpansion } from "./count.js";
 import { expandPipeline, type Draft } from "./expand.js";
 import { ErrorList, type PlanError } from "./errors.js";
 import { findCycles, isUpstream, topologicalOrder } from "./graph.js";
@@ -15,7 +16,22 @@ export type { PlanError } from "./errors.js";
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; errors: PlanError[] };
 
-export function planPipeline(name: string, pipeline: PipelineDef): PlanResult {
+export interface PlanLimits {
+  /** The most nodes (tasks, groups, arrays, copies) one run may have; default DEFAULT_MAX_TASKS. */
+  maxTasks?: number;
+}
+
+/**
+ * For a definition that already passed validation (a stored pipeline, a run's
+ * own copy): the cap was applied when it came in, under the limit of the engine
+ * that took it, so it is not applied again.
+ */
+export const ALREADY_CHECKED: PlanLimits = { maxTasks: Infinity };
+
+export function planPipeline(name: string, pipeline: PipelineDef, limits: PlanLimits = {}): PlanResult {
+  // Counted before anything is built: expanding first is what a definition bomb relies on.
+  const tooBig = tooManyTasks(name, pipeline, limits.maxTasks ?? DEFAULT_MAX_TASKS);
+  if (tooBig !== undefined) return { ok: false, errors: [tooBig] };
   const { drafts } = expandPipeline(name, pipeline);
   const errors = new ErrorList();
   const byPath = new Map<string, PlannedNode>();
@@ -33,6 +49,24 @@ export function planPipeline(name: string, pipeline: PipelineDef): PlanResult {
   }
   if (errors.errors.length > 0) return { ok: false, errors: errors.errors };
   return { ok: true, plan: { pipeline: name, nodes: topologicalOrder(nodes, byPath), byPath } };
+}
+
+function tooManyTasks(name: string, pipeline: PipelineDef, maxTasks: number): PlanError | undefined {
+  const { nodes, site } = countExpansion(name, pipeline);
+  if (nodes <= maxTasks) return undefined;
+  const where = site === undefined ? "it has that many tasks itself" : `${site.field} here makes ${formatCount(site.copies)} copies`;
+  return {
+    code: "too_many_tasks",
+    keyPath: site?.keyPath ?? ["pipelines", name, "tasks"],
+    ...(site === undefined ? {} : { field: site.field }),
+    message: `pipeline ${name} expands to ${formatCount(nodes)} tasks (groups and copies included), more than the limit of ${formatCount(maxTasks)} per run (${where})`,
+    hint: "make fewer copies, or split the work over several runs (a run argument can choose the part); an engine that must run more is started with --max-tasks N",
+  };
+}
+
+function formatCount(count: number): string {
+  if (!Number.isFinite(count)) return "more than 1e308";
+  return count < 1e15 ? count.toLocaleString("en-US") : `about ${count.toExponential(1).replace("e+", "e")}`;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { ArgDef } from "./schema.js";
 import { suggest } from "./suggest.js";
+import { MATCH_BUDGET_MS, matchesWithin } from "./bounded-match.js";
 
 export type ArgValue = string | number | boolean;
 
@@ -64,8 +65,12 @@ function convert(name: string, def: ArgDef, raw: unknown): ArgValue | { error: s
   if (def.enum && !def.enum.some((allowed) => String(allowed) === String(value))) {
     return { error: `argument "${name}" must be one of: ${def.enum.join(", ")}; got ${JSON.stringify(value)}` };
   }
-  if (def.pattern && !new RegExp(def.pattern).test(String(value))) {
-    return { error: `argument "${name}" must match /${def.pattern}/, got ${JSON.stringify(value)}` };
+  if (def.pattern) {
+    const matched = matchesWithin(def.pattern, String(value));
+    if (matched === "too slow") {
+      return { error: `argument "${name}": checking it against /${def.pattern}/ took more than ${MATCH_BUDGET_MS} ms, so it is refused (the pattern repeats a repetition, such as (a+)+: ask for the pipeline's pattern to be simplified)` };
+    }
+    if (!matched) return { error: `argument "${name}" must match /${def.pattern}/, got ${JSON.stringify(value)}` };
   }
   return value;
 }

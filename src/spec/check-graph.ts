@@ -6,18 +6,18 @@
  */
 import type { CheckContext } from "./check-context.js";
 import type { PathSegment } from "./errors.js";
-import { planPipeline, type PlanError } from "../plan/plan.js";
+import { planPipeline, type PlanError, type PlanLimits } from "../plan/plan.js";
 import type { SpireFile } from "./schema.js";
 import { valueAt } from "./zod-issues.js";
 
 /** Fields the planner calls "needs", in the order the schema merges them. */
 const NEEDS_ALIASES = ["needs", "on_pass", "depends_on"];
 
-export function checkGraphs(file: SpireFile, raw: unknown, context: CheckContext): void {
+export function checkGraphs(file: SpireFile, raw: unknown, context: CheckContext, limits: PlanLimits = {}): void {
   for (const [name, pipeline] of Object.entries(file.pipelines)) {
     let result: ReturnType<typeof planPipeline>;
     try {
-      result = planPipeline(name, pipeline);
+      result = planPipeline(name, pipeline, limits);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // Until the planner lands, graph checks are simply not available.
@@ -31,7 +31,8 @@ export function checkGraphs(file: SpireFile, raw: unknown, context: CheckContext
 
 function reportPlanError(error: PlanError, raw: unknown, context: CheckContext): void {
   const path = [...error.keyPath, ...fieldPath(error, raw)];
-  const extra = error.suggestion !== undefined ? { hint: `did you mean \`${error.suggestion}\`?` } : {};
+  const hint = error.suggestion !== undefined ? `did you mean \`${error.suggestion}\`?` : error.hint;
+  const extra = hint !== undefined ? { hint } : {};
   // The planner may already say "did you mean" in its message; say it once, as the hint.
   const message = error.suggestion !== undefined ? error.message.replace(/;?\s*did you mean\b.*$/i, "") : error.message;
   context.report(path, message, extra, undefined, path.length === error.keyPath.length ? "key" : "value");

@@ -3,9 +3,13 @@
  * (run, shell, python, node, script, uv, a notify's run) a template is an
  * error, because a value must never become code; the hint shows the
  * environment-variable way. Where templates are allowed (env values, exec
- * items, script args, cwd, docker, http) their syntax and names are checked.
+ * items, script args, cwd, docker, http) their syntax and names are checked,
+ * and values from outside (args, task outputs) are refused where a program
+ * would still run them: an argv's code argument, the program itself, a
+ * variable read as code (check-code-values.ts, with the rule in argv-code.ts).
  */
 import type { CheckContext } from "./check-context.js";
+import { checkCodeValues, checkEnvValues } from "./check-code-values.js";
 import type { PathSegment } from "./errors.js";
 import { entriesOf, rawPipelines, rawTasks, stringLeaves, type RawTask } from "./raw-walk.js";
 import { suggest } from "./suggest.js";
@@ -33,6 +37,7 @@ export function checkTemplates(root: unknown, context: CheckContext): void {
   for (const pipeline of rawPipelines(root)) {
     const args = entriesOf(pipeline.pipeline["args"]).map(([name]) => name);
     for (const [key, value] of entriesOf(pipeline.pipeline["env"])) checkAllowed(context, [...pipeline.path, "env", key], value, args, new Set());
+    checkEnvValues(context, [...pipeline.path, "env"], pipeline.pipeline["env"]);
     const notify = pipeline.pipeline["notify"];
     if (Array.isArray(notify)) {
       notify.forEach((entry, index) => {
@@ -57,6 +62,7 @@ function checkTask(context: CheckContext, task: RawTask, args: string[]): void {
     ...stringLeaves(task.task["http"], [...task.path, "http"]),
   ];
   for (const leaf of allowed) checkAllowed(context, leaf.path, leaf.text, args, task.matrixKeys);
+  checkCodeValues(context, task);
 }
 
 function checkForbidden(context: CheckContext, path: PathSegment[], field: string, value: unknown): void {

@@ -11,6 +11,7 @@ import { checkArgsAndPatterns } from "./check-args.js";
 import { checkArtifacts } from "./check-artifacts.js";
 import { checkFiles } from "./check-files.js";
 import { checkGraphs } from "./check-graph.js";
+import { checkLimits } from "./check-limits.js";
 import { checkTemplates } from "./check-templates.js";
 import { checkTriggers } from "./check-triggers.js";
 import { envFilesBeside, laterErrors, translate, yamlOptionsFor } from "./compat/foreign.js";
@@ -41,6 +42,8 @@ export interface ParseOptions extends YamlOptions {
   envFiles?: string[];
   /** The time now, for warnings about times already past (an `at` that will never fire); none without it. */
   now?: number;
+  /** The most tasks one run of a pipeline may expand to (default DEFAULT_MAX_TASKS; `spire engine --max-tasks`). */
+  maxTasks?: number;
 }
 
 interface Analysis {
@@ -86,20 +89,21 @@ function analyse(text: string, file: string, options: ParseOptions): Analysis {
     return { raw: undefined, model: undefined, context, format: given ?? "spire" };
   }
   const format = given ?? (looksLikePrunner(yaml.value) ? "prunner" : "spire");
-  if (format === "spire") return { ...check(yaml.value, context, yaml.unknownTagPaths, options.now), format };
+  if (format === "spire") return { ...check(yaml.value, context, yaml.unknownTagPaths, options), format };
 
   // Another tool's file: translated into Spire's shape, then checked as one, its errors placed back on the original.
   const translated = translate(format, yaml.value, file, text, yaml.map, options.envFiles ?? []);
   context.errors.push(...translated.errors);
   if (translated.spire === undefined) return { raw: undefined, model: undefined, context, format };
   const checks = new CheckContext(file, text, translated.map);
-  const checked = check(translated.spire, checks, [], options.now);
+  const checked = check(translated.spire, checks, [], options);
   const relabel = (errors: readonly DefinitionError[]) => laterErrors(translated, errors);
   context.errors.push(...relabel(checks.errors));
   return { raw: translated.spire, model: checked.model, context, format, translation: { map: translated.map, relabel } };
 }
 
-function check(value: unknown, context: CheckContext, unknownTagPaths: string[], now: number | undefined): Pick<Analysis, "raw" | "model" | "context"> {
+function check(value: unknown, context: CheckContext, unknownTagPaths: string[], options: ParseOptions): Pick<Analysis, "raw" | "model" | "context"> {
+  if (!checkLimits(value, context)) return { raw: value, model: undefined, context };
   const parsed = spireFileSchema.safeParse(value);
   if (!parsed.success) {
     const schemaErrors = issuesToErrors(parsed.error.issues, { file: context.file, schema: spireFileSchema, value, map: context.map });
@@ -109,10 +113,10 @@ function check(value: unknown, context: CheckContext, unknownTagPaths: string[],
   }
   checkTemplates(value, context);
   checkArgsAndPatterns(value, context);
-  checkTriggers(value, context, now);
+  checkTriggers(value, context, options.now);
   checkArtifacts(value, context);
   // The planner needs the normalised model, so graph errors wait for the schema to pass.
-  if (parsed.success) checkGraphs(parsed.data, value, context);
+  if (parsed.success) checkGraphs(parsed.data, value, context, options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
   return { raw: value, model: parsed.success ? parsed.data : undefined, context };
 }
 

@@ -46,13 +46,15 @@ export class SourceMap {
     return { position: this.startOf(node), found: steps.length };
   }
 
-  /** The offset of `text` inside the scalar at `path`, when the source spells it out verbatim. */
-  locateInScalar(path: readonly PathSegment[], text: string, source: string): Position | undefined {
+  /** The offset of `text` (its `occurrence`-th, from 0) inside the scalar at `path`, when the source spells it out verbatim. */
+  locateInScalar(path: readonly PathSegment[], text: string, source: string, occurrence = 0): Position | undefined {
     const steps = this.walk(path);
     if (steps.length !== path.length) return undefined;
     const node = steps[steps.length - 1]?.value;
     if (!isScalar(node) || node.range === undefined || node.range === null) return undefined;
-    const index = source.slice(node.range[0], node.range[1]).indexOf(text);
+    const scalar = source.slice(node.range[0], node.range[1]);
+    let index = scalar.indexOf(text);
+    for (let skipped = 0; skipped < occurrence && index >= 0; skipped++) index = scalar.indexOf(text, index + text.length);
     return index < 0 ? undefined : this.position(node.range[0] + index);
   }
 

@@ -29,6 +29,14 @@ export const duration = z
   .transform((value) => parseDurationMs(value)!)
   .meta({ description: "A duration: 500ms, 10s, 5m, 1h30m, 2d, 1w; a bare number is seconds." });
 
+/**
+ * A wait that is timed (a timeout, a grace, a delay): Node's timers fire at
+ * once for anything past 2^31 - 1 ms, so `timeout: 30d` would end a task as
+ * it starts. Longer waits are refused rather than cut short.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const timerDuration = duration.refine((ms) => ms <= MAX_TIMER_MS, { message: "must be at most 24d (24 days and 20 hours is the longest wait Spire can time)" });
+
 export const size = z
   .union([
     z.number().nonnegative(),
@@ -43,14 +51,18 @@ const nameList = (what: string) => z.array(name(what));
 /** A task's lock: a name takes one unit, `{ name, count }` several (a license of a tool that counts seats). */
 const taskLock = z.union([name("lock"), z.strictObject({ name: name("lock"), count: z.number().int().min(1) })]);
 
+/** Retries multiply a failing task's attempts (each with its log and rows): bounded, like the copies of repeat. */
+export const MAX_RETRIES = 100;
+const retryCount = z.number().int().nonnegative().max(MAX_RETRIES);
+
 export const retriesSchema = z
   .union([
-    z.number().int().nonnegative(),
+    retryCount,
     z.strictObject({
-      max: z.number().int().nonnegative().meta({ description: "Attempts after the first." }),
-      backoff: duration.optional().meta({ description: "Delay before the first retry (default 1s)." }),
+      max: retryCount.meta({ description: `Attempts after the first (at most ${MAX_RETRIES}).` }),
+      backoff: timerDuration.optional().meta({ description: "Delay before the first retry (default 1s)." }),
       factor: z.number().min(1).optional().meta({ description: "Each next delay is multiplied by this (default 2)." }),
-      max_delay: duration.optional().meta({ description: "Upper bound of a delay (default 5m)." }),
+      max_delay: timerDuration.optional().meta({ description: "Upper bound of a delay (default 5m)." }),
     }),
   ])
   .transform((value) => {
@@ -78,13 +90,16 @@ const httpSchema = z.strictObject({
       }),
     ])
     .optional(),
-  timeout: duration.optional(),
+  timeout: timerDuration.optional(),
 });
 
 const dockerSchema = z.strictObject({
-  image: z.string().min(1),
-  command: z.union([z.string(), z.array(z.string())]).optional(),
-  volumes: z.array(z.string()).default([]),
+  image: z.string().min(1).meta({ description: "The image; a template from a run's arguments may choose its tag (app:${{ args.version }}), not the image." }),
+  command: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .meta({ description: "The container's argv (a string is split into words like a shell would, before templates are rendered; nothing is expanded). Read like exec: no value from outside in a shell's code." }),
+  volumes: z.array(z.string()).default([]).meta({ description: "host:container[:options]; a template's value may not hold ':', nor a '..' segment after a fixed part." }),
   env: stringMap.default({}),
   workdir: z.string().optional(),
   pull: z.enum(["missing", "always", "never"]).optional(),
@@ -103,13 +118,20 @@ const taskFields = z.strictObject({
   // payloads
   run: z.string().optional().meta({ description: "A shell command, run with `sh -c` (or `shell:`). No templates: use env variables." }),
   shell: z.string().optional().meta({ description: "The shell for `run`: sh, bash, zsh, …" }),
-  exec: z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String)).min(1).optional().meta({ description: "argv, run without a shell." }),
+  exec: z
+    .array(z.union([z.string(), z.number(), z.boolean()]).transform(String))
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        "argv, run without a shell. ${{ args.X }} and ${{ tasks.T.outputs.K }} may not stand where a program would run them: the program, a script it loads, a shell's or interpreter's code argument (sh -c, python3 -c, node -e, …), or where it still reads options; pass a value as an argument after the code ([sh, -c, 'echo \"$1\"', sh, \"${{ args.x }}\"]) or through env.",
+    }),
   python: z.string().optional().meta({ description: "Inline Python code." }),
   node: z.string().optional().meta({ description: "Inline JavaScript code." }),
   script: z.string().optional().meta({ description: "A script file: .py with python3, .js/.mjs/.ts with node, others executed directly." }),
   uv: z.string().optional().meta({ description: "A Python file run with `uv run --script`." }),
   interpreter: z.string().optional().meta({ description: "The interpreter for python/script tasks." }),
-  args: z.array(z.union([z.string(), z.number()]).transform(String)).optional().meta({ description: "Arguments for `script`/`uv`." }),
+  args: z.array(z.union([z.string(), z.number()]).transform(String)).optional().meta({ description: "Arguments after the code or script (run: $1…, python: sys.argv[1:], node: process.argv[1:], script, uv, exec): data, never code." }),
   docker: dockerSchema.optional(),
   http: httpSchema.optional(),
   // arrays
@@ -126,8 +148,8 @@ const taskFields = z.strictObject({
   env: stringMap.optional(),
   env_file: z.string().optional(),
   cwd: z.string().optional(),
-  timeout: duration.optional(),
-  kill_grace: duration.optional(),
+  timeout: timerDuration.optional(),
+  kill_grace: timerDuration.optional(),
   retries: retriesSchema.optional(),
   allow_failure: z.boolean().optional(),
   limits: z.strictObject({ memory: size.optional(), cpu_time: duration.optional() }).optional(),
@@ -218,7 +240,7 @@ const triggerObject = z.strictObject({
       description:
         "Files or folders to watch (folders with everything below them), relative to the definitions file's folder. A path that does not exist yet is picked up when it appears. The run's trigger lists the changed paths. Changes while the run this trigger started is under way, and for its debounce after it ends, start nothing: a pipeline may write into what it watches.",
     }),
-  debounce: duration
+  debounce: timerDuration
     .optional()
     .meta({ description: "With watch: a burst of changes starts one run, once no change came for this long (a duration such as 500ms or 2s; default 500ms)." }),
   webhook: z.literal(true).optional(),
@@ -301,7 +323,7 @@ export const notifySchema = z.strictObject({
   webhook: z
     .union([
       z.string().min(1),
-      z.strictObject({ url: z.string().min(1), headers: z.record(z.string(), z.string()).optional(), timeout: duration.optional(), retries: z.number().int().nonnegative().optional() }),
+      z.strictObject({ url: z.string().min(1), headers: z.record(z.string(), z.string()).optional(), timeout: timerDuration.optional(), retries: z.number().int().nonnegative().optional() }),
     ])
     .optional(),
   mqtt: z.strictObject({ url: z.string().min(1), topic: z.string().min(1), qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1) }).optional(),
@@ -329,7 +351,8 @@ export const pipelineSchema = z.strictObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
   triggers: z.array(triggerSchema).default([]),
   catchup: z.enum(["none", "latest", "all"]).default("latest"),
-  catchup_limit: z.number().int().min(1).default(100),
+  // Each missed slot it allows is walked and may become a run when the engine starts: bounded.
+  catchup_limit: z.number().int().min(1).max(1_000).default(100).meta({ description: "With catchup: all, the most missed slots that run (1 to 1000)." }),
   args: z.record(name("argument"), argSchema).default({}),
   concurrency: z.number().int().min(1).default(1),
   queue: z
@@ -339,11 +362,11 @@ export const pipelineSchema = z.strictObject({
       partition_limit: z.number().int().min(1).optional(),
     })
     .default({ limit: 10, strategy: "append" }),
-  debounce: duration.optional(),
+  debounce: timerDuration.optional(),
   locks: nameList("lock").default([]),
   fail_fast: z.boolean().default(false),
   parallelism: z.number().int().min(1).optional().meta({ description: "Tasks of one run at once (default: the engine's limit)." }),
-  timeout: duration.optional(),
+  timeout: timerDuration.optional(),
   retention: z.strictObject({ keep: z.number().int().min(1).optional(), days: z.number().positive().optional() }).optional(),
   env: stringMap.default({}),
   env_file: z.string().optional(),

@@ -58,19 +58,25 @@ export interface TemplateContext {
 }
 
 /**
+ * How a value is put where its template stands (e.g. encoded for a URL); `index`
+ * is where the template starts in the text.
+ */
+export type Placer = (value: string, at: { index: number; expr: string }) => string;
+
+/**
  * Renders every template in `text`. A reference that has no value renders as
  * the empty string and is reported in `missing`, so the caller decides.
  */
-export function renderTemplate(text: string, context: TemplateContext): { value: string; missing: string[] } {
+export function renderTemplate(text: string, context: TemplateContext, place?: Placer): { value: string; missing: string[] } {
   const missing: string[] = [];
-  const value = text.replace(TEMPLATE, (_whole, inner: string) => {
+  const value = text.replace(TEMPLATE, (_whole, inner: string, index: number) => {
     const ref = parseTemplateExpr(inner.trim());
     const resolved = "error" in ref ? undefined : lookup(ref, context);
     if (resolved === undefined) {
       missing.push(inner.trim());
       return "";
     }
-    return resolved;
+    return place === undefined ? resolved : place(resolved, { index, expr: inner.trim() });
   });
   return { value, missing };
 }

@@ -55,7 +55,9 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
     return { value: undefined, map, wellFormed: false, errors: [tooBig(file, bytes)], unknownTagPaths: [] };
   }
 
-  const parsing: ParseOptions & DocumentOptions & SchemaOptions = { prettyErrors: false, uniqueKeys: true, merge: true, strict: true, customTags: options.customTags ?? [] };
+  // uniqueKeys off: yaml compares each key with every earlier key of its mapping (quadratic: minutes for a
+  // 1 MB mapping); duplicates are found below with one set per mapping instead.
+  const parsing: ParseOptions & DocumentOptions & SchemaOptions = { prettyErrors: false, uniqueKeys: false, merge: true, strict: true, customTags: options.customTags ?? [] };
   const docs = parseAllDocuments(text, { ...parsing, lineCounter: lines });
   const doc: Document | undefined = docs[0];
   const map = new SourceMap(doc, lines);
@@ -98,6 +100,7 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
       hint: "merge the documents into one, or put each into its own file",
     });
   }
+  for (const offset of duplicateKeyOffsets(doc)) errors.push(duplicateKey(at(map, offset, ""), doc, offset));
   errors.push(...protoKeys(doc, map, file));
 
   let value: unknown;
@@ -175,6 +178,23 @@ function duplicateKey(base: DefinitionError, doc: Document, offset: number): Def
     message: name === "" ? "duplicate key" : `duplicate key \`${name}\``,
     hint: "a key may appear once in a mapping: merge the two entries or rename one",
   };
+}
+
+/** Where a key repeats an earlier key of its mapping (as JavaScript sees keys: `1` and `"1"` are one). */
+function duplicateKeyOffsets(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_key, node) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isScalar(pair.key) || pair.key.range === undefined || pair.key.range === null) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key)) offsets.push(pair.key.range[0]);
+        seen.add(key);
+      }
+    },
+  });
+  return offsets;
 }
 
 /** `__proto__` as a key would be dropped (or worse) when the YAML becomes JavaScript data; refuse it visibly. */

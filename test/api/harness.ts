@@ -39,12 +39,12 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export async function startApi(t: TestContext, options: { service?: (engine: Engine) => EngineService; heartbeatMs?: number; logger?: pino.Logger; notify?: Partial<NotifyTuning> } = {}): Promise<Api> {
+export async function startApi(t: TestContext, options: { service?: (engine: Engine) => EngineService; heartbeatMs?: number; logger?: pino.Logger; notify?: Partial<NotifyTuning>; maxTasks?: number } = {}): Promise<Api> {
   const dir = tempDir(t, "spire-api-");
   const store = openSqliteStore(join(dir, "spire.db"));
   await store.init();
   const executor = new LocalExecutor();
-  const engine = new Engine({ store, executor, dataDir: dir, parallelism: 4 });
+  const engine = new Engine({ store, executor, dataDir: dir, parallelism: 4, ...(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks }) });
   const notifier = new Notifier({ store, dataDir: dir, tuning: options.notify ?? {}, ...(options.logger ? { logger: options.logger } : {}) });
   notifier.attach(engine);
   const auth = new TokenAuthority(store, await loadOrCreateSecret(dir));

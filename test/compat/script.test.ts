@@ -75,3 +75,56 @@ test("only {{ .NAME }} is read; anything else is named as a problem", () => {
   assert.deepEqual(result.uses.map((use) => use.variable), ["a"]);
   assert.deepEqual(result.problems.map((problem) => problem.text), ['{{ index . "b" }}', "{{"]);
 });
+
+test("where something would parse the value again, the template is a problem; where only the script's shell reads it, it is not", () => {
+  const problems = (line: string) => rewriteTemplates(line, (name) => `SPIRE_ARG_${name.toUpperCase()}`).problems.map((problem) => problem.message);
+  const refused: [string, RegExp][] = [
+    ['sh -c "echo {{ .name }}"', /sh runs it as code/],
+    ["sh -c 'echo {{ .name }}'", /sh runs it as code/],
+    ['env FOO=1 nice bash -lc "echo {{ .name }}"', /bash runs it as code/],
+    ['sh -c "$(echo {{ .name }})"', /sh runs it as code/],
+    ['eval "echo {{ .name }}"', /eval runs it as code/],
+    ["source <(echo {{ .name }})", /source runs the file it names/],
+    ['ssh host ls {{ .name }}', /remote shell/],
+    ['node -e "console.log(1)" {{ .name }}', /where node reads its options/],
+    ["git clone {{ .name }}", /where git reads its options/],
+    ["echo {{ .name }} | grep x | bash -s", /bash reads its commands from its input/],
+    ["{ echo {{ .name }}; } | bash", /bash reads its commands/],
+    ["(echo {{ .name }}) | sh", /sh reads its commands/],
+    ["for x in a; do echo {{ .name }}; done | sh", /sh reads its commands/],
+    ['bash <<< "echo {{ .name }}"', /bash reads its commands/],
+    ["cat <<EOF | sh\necho {{ .name }}\nEOF", /sh reads its commands/],
+    ["(( x = {{ .name }} ))", /arithmetic/],
+    ["declare -i x={{ .name }}", /arithmetic/],
+    ["echo ${arr[{{ .name }}]}", /inside \$\{ }/],
+    ["export PATH={{ .name }}:$PATH", /it sets PATH/],
+    ['$SHELL -c "{{ .name }}"', /the program is named by a variable/],
+    ["echo $'{{ .name }}'", /inside \$'…' no variable is read/],
+  ];
+  for (const [line, reason] of refused) {
+    const found = problems(line);
+    assert.equal(found.length, 1, `${line}: ${found.join("; ")}`);
+    assert.match(found[0]!, reason, line);
+  }
+  const fine = [
+    "echo {{ .name }} > out.txt",
+    "sh -c 'echo \"$1\"' sh {{ .name }}",
+    "sh -c 'echo \"$SPIRE_ARG_NAME\"'",
+    "echo {{ .name }} | xargs echo",
+    "echo {{ .name }} | grep x",
+    "[ {{ .name }} -eq 1 ]",
+    "[[ {{ .name }} == a* ]] && echo yes",
+    "case {{ .name }} in a) echo A;; *) echo {{ .name }};; esac",
+    "f() { echo {{ .name }}; }; f",
+    "cat <<EOF\nhello {{ .name }}\nEOF",
+    "X={{ .name }} ./run.sh",
+    "node -e 'console.log(process.argv[1])' -- {{ .name }}",
+    "echo hi # {{ .name }}",
+  ];
+  for (const line of fine) assert.deepEqual(problems(line), [], line);
+});
+
+test("two equal templates on a line: the refused one is named by its place among them", () => {
+  const result = rewriteTemplates('echo {{ .name }} && sh -c "echo {{ .name }}"', (name) => name);
+  assert.deepEqual(result.problems.map((problem) => [problem.text, problem.occurrence]), [["{{ .name }}", 1]]);
+});

@@ -7,13 +7,125 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
 
 checkNoLeftoverProcesses();
+
+interface RunView {
+  state: string;
+  tasks: { path: string; state: string; reason: string | null }[];
+}
+
+async function runJson(file: string, args: string[], data: string): Promise<{ code: number | null; run: RunView; stderr: string }> {
+  const result = await spire(["run", "-f", file, "--json", ...args], { data });
+  assert.ok(result.stdout.trim().startsWith("{"), result.stdout + result.stderr);
+  return { code: result.code, run: JSON.parse(result.stdout) as RunView, stderr: result.stderr };
+}
+
+/** What each task of the last run printed, from one `spire logs last` (each line comes as "TASK LINE"). */
+async function printedByTask(data: string): Promise<Map<string, string>> {
+  const printed = new Map<string, string>();
+  for (const line of (await spire(["logs", "last", "--stream", "stdout"], { data })).stdout.split("\n").slice(0, -1)) {
+    const space = line.indexOf(" ");
+    const task = line.slice(0, space);
+    printed.set(task, `${printed.get(task) ?? ""}${line.slice(space + 1)}\n`);
+  }
+  return printed;
+}
+
+test("the safe forms: a payload passed with --arg reaches sh, bash, env, python and node as one argument and runs nothing", async (t) => {
+  const dir = tempDir(t);
+  const witness = join(dir, "pwned");
+  const value = `$(touch ${witness}); \`touch ${witness}\`; touch ${witness} #'"\n; touch ${witness}`;
+  // node reads options after -e's code: without the runner's "--", this argument would be code.
+  const option = `--eval=require("fs").writeFileSync(${JSON.stringify(witness)}, "")`;
+  const file = join(dir, "spire.yaml");
+  writeFileSync(
+    file,
+    `pipelines:
+  safe:
+    args:
+      value: { required: true }
+      option: { required: true }
+    tasks:
+      sh_arg: { exec: [sh, -c, 'printf "%s\\n" "$1"', sh, "\${{ args.value }}"] }
+      bash_env: { exec: [bash, -lc, 'printf "%s\\n" "$VALUE"'], env: { VALUE: "\${{ args.value }}" } }
+      env_sh: { exec: [/usr/bin/env, A=1, nice, sh, -ec, 'printf "%s\\n" "$1"', sh, "\${{ args.value }}"] }
+      run_arg: { run: 'printf "%s\\n" "$1"', args: ["\${{ args.value }}"] }
+      py_arg: { exec: [python3, -c, "import sys; print(sys.argv[1])", "\${{ args.value }}"] }
+      node_arg: { node: "console.log(process.argv[1])", args: ["\${{ args.option }}"] }
+      node_exec: { exec: [node, -e, "console.log(process.argv[1])", --, "\${{ args.option }}"] }
+`,
+  );
+  const data = join(dir, "data");
+  const { code, run, stderr } = await runJson(file, ["--arg", `value=${value}`, "--arg", `option=${option}`], data);
+  assert.equal(code, 0, stderr + JSON.stringify(run.tasks));
+  const printed = await printedByTask(data);
+  for (const task of ["sh_arg", "bash_env", "env_sh", "run_arg", "py_arg"]) assert.equal(printed.get(task), `${value}\n`, task);
+  for (const task of ["node_arg", "node_exec"]) assert.equal(printed.get(task), `${option}\n`, task);
+  assert.equal(existsSync(witness), false, "the payload must not run");
+});
+
+test("the unsafe form is refused before anything runs: spire run -f with exec: [sh, -c, \"echo \${{ args.x }}\"]", async (t) => {
+  const dir = tempDir(t);
+  const witness = join(dir, "pwned");
+  const file = join(dir, "spire.yaml");
+  writeFileSync(file, 'pipelines:\n  p:\n    args: { x: { default: hi } }\n    tasks:\n      t: { exec: [sh, -c, "echo ${{ args.x }}"] }\n');
+  const result = await spire(["run", "-f", file, "--arg", `x=$(touch ${witness})`], { data: join(dir, "data") });
+  assert.equal(result.code, 2);
+  assert.ok(result.stderr.includes(`${file}:5:33  pipelines.p.tasks.t.exec[2]: \`\${{ args.x }}\` is part of the code sh runs: values never become code — pass it as an argument after the code: [sh, -c, 'echo "$1"', sh, "\${{ args.x }}"]`), result.stderr);
+  assert.equal(existsSync(witness), false);
+});
+
+test("a value after a fixed part of a path cannot climb out of it, nor add a docker mount; in a URL it is one component", async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, "sites", "a"), { recursive: true });
+  const received: string[] = [];
+  const server = createServer((request, response) => {
+    received.push(request.url!);
+    response.end("ok\n");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const file = join(dir, "spire.yaml");
+  writeFileSync(
+    file,
+    `pipelines:
+  paths:
+    args:
+      site: { required: true }
+    tasks:
+      in_site: { exec: [pwd], cwd: "sites/\${{ args.site }}" }
+      call: { http: { url: "${base}/files/\${{ args.site }}?q=\${{ args.site }}" } }
+  mount:
+    args:
+      site: { required: true }
+    tasks:
+      box: { docker: { image: alpine, volumes: ["\${{ args.site }}:/data"], command: [ls, /data] } }
+`,
+  );
+  const data = join(dir, "data");
+  const inside = await runJson(file, ["--arg", "site=a", "paths"], data);
+  assert.equal(inside.code, 0, JSON.stringify(inside.run.tasks));
+
+  const escaping = await runJson(file, ["--arg", "site=../../..", "paths"], data);
+  const task = (path: string) => escaping.run.tasks.find((candidate) => candidate.path === path)!;
+  assert.equal(task("in_site").state, "failed");
+  assert.equal(task("in_site").reason, 'the value of args.site holds a ".." segment, which would leave the folder cwd names before it: the task was not run');
+  assert.equal(task("call").state, "succeeded", "in a URL it is one encoded path segment, not a move up");
+
+  // Refused before docker is asked: nothing is mounted, whether or not docker is installed.
+  const mounting = await runJson(file, ["--arg", "site=/:/host:rw", "mount"], data);
+  assert.deepEqual(mounting.run.tasks.map((candidate) => [candidate.state, candidate.reason]), [
+    ["failed", 'the value of args.site holds ":", which in a docker volume would add a mount target or options: the task was not run'],
+  ]);
+  assert.deepEqual(received, ["/files/a?q=a", "/files/..%2F..%2F..?q=..%2F..%2F.."]);
+});
 
 test("a value like $(touch …) reaches python, node, script, docker and http tasks literally and creates nothing", async (t) => {
   const dir = tempDir(t);
@@ -69,8 +181,8 @@ test("a value like $(touch …) reaches python, node, script, docker and http ta
     const logs = await spire(["logs", "last", task], { data });
     assert.equal(logs.stdout, `${value}\n`.repeat(lines), task);
   }
-  // A "#" in a URL starts its fragment, which clients never send: the URL carries the value up to it.
-  assert.deepEqual(received, [value.split("#")[0], value, value], "the URL, a header and the body carry the value as it is");
+  // In the URL the value is encoded as one component, so its "#" or "&" cannot end the query: all of it arrives.
+  assert.deepEqual(received, [value, value, value], "the URL, a header and the body carry the value as it is");
   assert.equal(existsSync(witness), false, "the injected command must not run");
 });
 

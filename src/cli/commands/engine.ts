@@ -30,6 +30,7 @@ import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from 
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
 import { loadFileOrFail } from "../context.js";
 import { formatDefinitionErrors, type DefinitionError } from "../../spec/errors.js";
+import { parseMaxTasks } from "../max-tasks-option.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
 
 export interface EngineOptions extends RetentionFlags, ResourceFlags {
@@ -43,6 +44,7 @@ export interface EngineOptions extends RetentionFlags, ResourceFlags {
   watchLease: string;
   parallelism?: string;
   format?: DefinitionsFormat;
+  maxTasks?: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -86,8 +88,9 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number ≥ 1`, EXIT.usage);
   const { retention, artifactLimitBytes } = parseRetentionFlags(options);
   const resources = parseResourceFlags(options);
+  const maxTasks = parseMaxTasks(options.maxTasks);
   // Read and checked like `spire validate` does, before anything starts.
-  const definitions = options.file === undefined ? undefined : await loadFileOrFail(options.file, options.format, "The engine did not start.");
+  const definitions = options.file === undefined ? undefined : await loadFileOrFail(options.file, options.format, { notDone: "The engine did not start.", ...(maxTasks === undefined ? {} : { maxTasks }) });
   const dir = dataDir(options.data);
   ensureDataDir(dir);
   saveRetentionDefaults(dir, retention);
@@ -102,7 +105,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   });
   await store.init();
   const executor = await connectSupervisor(dir, logger);
-  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs });
+  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }) });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
   const recovered = await engine.recover();

@@ -17,6 +17,7 @@ import type { DefinitionsFormat } from "../../spec/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
 import { loadFileOrFail } from "../context.js";
 import { connect, type InProcessSettings } from "../connect.js";
+import { parseMaxTasks } from "../max-tasks-option.js";
 import { followRun } from "../follow.js";
 import { resolvePipeline } from "../resolve.js";
 import { requireEngine } from "./control.js";
@@ -29,6 +30,7 @@ export interface RunOptions extends ResourceFlags {
   detach?: boolean;
   partition?: string;
   format?: DefinitionsFormat;
+  maxTasks?: string;
   data?: string;
   engine?: string;
   /** An ad hoc job: */
@@ -81,7 +83,7 @@ async function runAdhoc(words: string[], options: RunOptions): Promise<number> {
 async function pipelineToRun(client: SpireClient, given: string | undefined, options: RunOptions): Promise<{ namespace: string; name: string }> {
   const fileName = options.file ?? (client.location.kind === "in-process" && existsSync(DEFAULT_FILE) ? DEFAULT_FILE : undefined);
   if (fileName !== undefined) {
-    const { file, path, text, warnings } = await loadFileOrFail(fileName, options.format);
+    const { file, path, text, warnings } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks) });
     if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
     const name = choosePipeline(file, given, fileName);
     const origin = originOf(path);
@@ -99,8 +101,9 @@ async function pipelineToRun(client: SpireClient, given: string | undefined, opt
 }
 
 /** An engine in this process runs with the run's own limits. */
-export function inProcessSettings(options: ResourceFlags & { parallelism?: string }): InProcessSettings {
-  return { parallelism: parseParallelism(options.parallelism), resources: parseResourceFlags(options) };
+export function inProcessSettings(options: ResourceFlags & { parallelism?: string; maxTasks?: string }): InProcessSettings {
+  const maxTasks = parseMaxTasks(options.maxTasks);
+  return { parallelism: parseParallelism(options.parallelism), resources: parseResourceFlags(options), ...(maxTasks !== undefined ? { maxTasks } : {}) };
 }
 
 function choosePipeline(file: SpireFile, given: string | undefined, fileName: string): string {

@@ -5,12 +5,14 @@
 import { resolve } from "node:path";
 import pc from "picocolors";
 import { loadDefinitions, formatDefinitionErrors } from "../../spec/load.js";
-import { planPipeline } from "../../plan/plan.js";
+import { ALREADY_CHECKED, planPipeline } from "../../plan/plan.js";
 import { FORMAT_NAMES, type DefinitionsFormat } from "../../spec/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
+import { parseMaxTasks } from "../max-tasks-option.js";
 
-export async function validateCommand(options: { file: string; json?: boolean; format?: DefinitionsFormat }): Promise<void> {
-  const loaded = await loadDefinitions(resolve(options.file), options.format === undefined ? {} : { format: options.format });
+export async function validateCommand(options: { file: string; json?: boolean; format?: DefinitionsFormat; maxTasks?: string }): Promise<void> {
+  const maxTasks = parseMaxTasks(options.maxTasks);
+  const loaded = await loadDefinitions(resolve(options.file), { ...(options.format === undefined ? {} : { format: options.format }), ...(maxTasks === undefined ? {} : { maxTasks }) });
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ok: loaded.ok, errors: loaded.ok ? [] : loaded.errors, warnings: loaded.warnings }, null, 2)}\n`);
     if (!loaded.ok) process.exitCode = EXIT.usage;
@@ -24,7 +26,7 @@ export async function validateCommand(options: { file: string; json?: boolean; f
   const names = Object.keys(loaded.file.pipelines);
   let tasks = 0;
   for (const name of names) {
-    const planned = planPipeline(name, loaded.file.pipelines[name]!);
+    const planned = planPipeline(name, loaded.file.pipelines[name]!, ALREADY_CHECKED);
     if (planned.ok) tasks += planned.plan.nodes.filter((node) => node.type === "task").length;
   }
   process.stdout.write(

@@ -6,6 +6,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { RunnerCommand } from "../runners.js";
 import type { TaskDef } from "../../spec/schema.js";
+import { splitWords } from "../../spec/words.js";
+
+export { splitWords };
 
 type DockerPayload = NonNullable<TaskDef["docker"]>;
 
@@ -15,33 +18,6 @@ export function containerName(id: string | undefined): string {
   const readable = id.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[-.]+/, "").slice(0, 48);
   const digest = createHash("sha256").update(id).digest("hex").slice(0, 8);
   return `spire-${readable}-${digest}`;
-}
-
-/** A command given as one string is split into words like a shell would, but nothing is expanded or run. */
-export function splitWords(text: string): string[] {
-  const words: string[] = [];
-  let current: string | undefined;
-  let quote: "'" | '"' | undefined;
-  for (let index = 0; index < text.length; index++) {
-    const char = text[index]!;
-    if (quote !== undefined) {
-      if (char === quote) quote = undefined;
-      else if (char === "\\" && quote === '"' && index + 1 < text.length) current += text[++index]!;
-      else current += char;
-    } else if (char === "'" || char === '"') {
-      quote = char;
-      current ??= "";
-    } else if (char === "\\" && index + 1 < text.length) {
-      current = (current ?? "") + text[++index]!;
-    } else if (/\s/.test(char)) {
-      if (current !== undefined) words.push(current);
-      current = undefined;
-    } else {
-      current = (current ?? "") + char;
-    }
-  }
-  if (current !== undefined) words.push(current);
-  return words;
 }
 
 export function dockerCommand(docker: DockerPayload, id: string | undefined): RunnerCommand {

@@ -76,9 +76,9 @@ export class TranslatedSourceMap extends SourceMap {
     return this.original.locate(original, exact ? at : "key");
   }
 
-  override locateInScalar(path: readonly PathSegment[], text: string, source: string): Position | undefined {
+  override locateInScalar(path: readonly PathSegment[], text: string, source: string, occurrence = 0): Position | undefined {
     const { path: original, exact } = this.origins.resolve(path);
-    return exact ? this.original.locateInScalar(original, text, source) : undefined;
+    return exact ? this.original.locateInScalar(original, text, source, occurrence) : undefined;
   }
 
   override pathAt(offset: number): PathSegment[] {

@@ -10,9 +10,15 @@
  * prunner renders Go templates (`{{ .name }}`) into the text before the
  * shell reads it, so a value becomes shell code. Here a template becomes a
  * reference to an environment variable, quoted for the place it stands in
- * (`"${SPIRE_ARG_NAME}"` outside quotes, `${…}` inside double quotes), so a
- * value is only ever a value.
+ * (`"${SPIRE_ARG_NAME}"` outside quotes, `${…}` inside double quotes and
+ * here-documents, `'"${…}"'` inside single quotes; shell-script.ts reads the
+ * script to know), so the script's shell only ever sees a value as a value.
+ * Where something would parse the value again (`sh -c "… {{ .name }}"`,
+ * `eval`, `echo {{ .name }} | sh`, `$(( ))`; prunner-nested.ts), no quoting
+ * helps, and the file is refused at that template.
  */
+import { nestedRefusals } from "./prunner-nested.js";
+import { readScript, type Quoting, type TemplateSpan } from "./shell-script.js";
 
 export interface TemplateUse {
   /** The variable named, e.g. `name` for `{{ .name }}`. */
@@ -23,6 +29,8 @@ export interface TemplateUse {
 
 export interface TemplateProblem {
   text: string;
+  /** Which occurrence of `text` in the line it is (0: the first), to point at the right one. */
+  occurrence: number;
   message: string;
   hint: string;
 }
@@ -33,74 +41,69 @@ export interface RewrittenLine {
   problems: TemplateProblem[];
 }
 
-type Quote = "none" | "single" | "double";
-
-interface Context {
-  quote: Quote;
-  /** Open parentheses inside a `$( … )`, so that its own `)` is known. */
-  parens: number;
-  backquote: boolean;
+interface Found extends TemplateSpan {
+  text: string;
+  /** The variable, for a template Spire reads; undefined for any other. */
+  variable: string | undefined;
 }
 
 const VARIABLE = /^\.([A-Za-z_][A-Za-z0-9_]*)$/;
 const SUPPORTED = "Spire reads prunner templates of the form {{ .NAME }} only (each becomes a variable the script reads from its environment)";
 
-/** Rewrites the `{{ .NAME }}` templates of one line; `envName` says which variable holds each value. */
+/**
+ * Rewrites the `{{ .NAME }}` templates of one line; `envName` says which
+ * variable holds each value. A template where the value would be parsed
+ * again (prunner-nested.ts) is a problem, reported at its place.
+ */
 export function rewriteTemplates(line: string, envName: (variable: string) => string): RewrittenLine {
-  const uses: TemplateUse[] = [];
   const problems: TemplateProblem[] = [];
-  // The innermost quoting decides; `$(` and backquotes start a fresh, unquoted context.
-  const stack: Context[] = [{ quote: "none", parens: 0, backquote: false }];
-  const open = (quote: Quote, backquote = false) => stack.push({ quote, parens: 0, backquote });
-  let out = "";
-  for (let i = 0; i < line.length; i++) {
-    const top = stack[stack.length - 1]!;
-    const char = line[i]!;
-    if (line.startsWith("{{", i)) {
-      const end = line.indexOf("}}", i + 2);
-      if (end < 0) {
-        problems.push({ text: "{{", message: "a template `{{` that is never closed with `}}`", hint: "close it, or remove it" });
-        return { text: out + line.slice(i), uses, problems };
-      }
-      const whole = line.slice(i, end + 2);
-      const match = VARIABLE.exec(line.slice(i + 2, end).replace(/^-\s/, "").replace(/\s-$/, "").trim());
-      if (match) {
-        uses.push({ variable: match[1]!, text: whole });
-        out += reference(envName(match[1]!), top.quote);
-      } else {
-        problems.push({ text: whole, message: `the template \`${whole}\` is not supported`, hint: SUPPORTED });
-        out += whole;
-      }
-      i = end + 1;
+  const found: Found[] = [];
+  for (let at = line.indexOf("{{"); at >= 0; at = line.indexOf("{{", at)) {
+    const end = line.indexOf("}}", at + 2);
+    if (end < 0) {
+      problems.push({ text: "{{", occurrence: 0, message: "a template `{{` that is never closed with `}}`", hint: "close it, or remove it" });
+      break;
+    }
+    const text = line.slice(at, end + 2);
+    const variable = VARIABLE.exec(line.slice(at + 2, end).replace(/^-\s/, "").replace(/\s-$/, "").trim())?.[1];
+    found.push({ start: at, end: end + 2, text, variable });
+    if (variable === undefined) problems.push({ text, occurrence: occurrence(found, text), message: `the template \`${text}\` is not supported`, hint: SUPPORTED });
+    at = end + 2;
+  }
+  const reading = readScript(line, found);
+  const quoting = new Map(reading.placements.map((placement) => [placement.span, placement.quoting]));
+  const refusals = nestedRefusals(reading, (span) => {
+    const template = span as Found;
+    return { variable: envName(template.variable ?? "VALUE"), text: template.text };
+  });
+  let text = "";
+  let from = 0;
+  for (const template of found) {
+    text += line.slice(from, template.start);
+    from = template.end;
+    if (template.variable === undefined) {
+      text += template.text;
       continue;
     }
-    out += char;
-    if (top.quote === "single") {
-      if (char === "'") stack.pop();
-    } else if (char === "\\") {
-      out += line[i + 1] ?? "";
-      i++;
-    } else if (line.startsWith("$(", i)) {
-      out += "(";
-      i++;
-      open("none");
-    } else if (char === "`") {
-      if (top.backquote) stack.pop();
-      else open("none", true);
-    } else if (top.quote === "double") {
-      if (char === '"') stack.pop();
-    } else if (char === "'") open("single");
-    else if (char === '"') open("double");
-    else if (char === "(") top.parens++;
-    else if (char === ")" && top.parens > 0) top.parens--;
-    else if (char === ")" && !top.backquote && stack.length > 1) stack.pop();
+    text += reference(envName(template.variable), quoting.get(template) ?? "none");
+    const refusal = refusals.get(template);
+    if (refusal !== undefined) problems.push({ text: template.text, occurrence: occurrence(found, template.text, template), ...refusal });
   }
-  return { text: out, uses, problems };
+  text += line.slice(from);
+  const uses = found.filter((template) => template.variable !== undefined).map((template) => ({ variable: template.variable!, text: template.text }));
+  return { text, uses, problems };
 }
 
-function reference(variable: string, quote: Quote): string {
-  if (quote === "double") return `\${${variable}}`;
-  if (quote === "single") return `'"\${${variable}}"'`;
+/** How many templates with this text come before `template` (or before the end) in the line. */
+function occurrence(found: readonly Found[], text: string, template?: Found): number {
+  const upTo = template === undefined ? found.length - 1 : found.indexOf(template);
+  return found.slice(0, upTo).filter((other) => other.text === text).length;
+}
+
+/** The variable, quoted for where it stands: a value is then one word and never code to this shell. */
+function reference(variable: string, quoting: Quoting): string {
+  if (quoting === "double" || quoting === "heredoc") return `\${${variable}}`;
+  if (quoting === "single") return `'"\${${variable}}"'`;
   return `"\${${variable}}"`;
 }
 

@@ -82,7 +82,7 @@ function script(task: Raw, taskPath: PathSegment[], allowFailure: boolean, reade
   const lines = reader.strings(task["script"], scriptPath, "a list of command lines").map(({ value, index }) => {
     const at = [...scriptPath, index];
     const rewritten = rewriteTemplates(value, (name) => variable(name, at));
-    for (const problem of rewritten.problems) reader.errorInside(at, problem.text, problem.message, { hint: problem.hint });
+    for (const problem of rewritten.problems) reader.errorInside(at, problem.text, problem.message, { hint: problem.hint }, problem.occurrence);
     return rewritten.text;
   });
   return scriptToRun(lines, allowFailure);

@@ -26,9 +26,9 @@ export class ForeignReader {
     this.errors.push({ file: this.file, ...this.map.locate(path, at).position, keyPath: formatKeyPath(path), message, ...extra });
   }
 
-  /** An error about `text` inside the string at `path` (pointing at the text where the file spells it out). */
-  errorInside(path: PathSegment[], text: string, message: string, extra: Partial<DefinitionError> = {}): void {
-    const position = this.map.locateInScalar(path, text, this.source) ?? this.map.locate(path).position;
+  /** An error about `text` (its `occurrence`-th, from 0) inside the string at `path`, pointing at it where the file spells it out. */
+  errorInside(path: PathSegment[], text: string, message: string, extra: Partial<DefinitionError> = {}, occurrence = 0): void {
+    const position = this.map.locateInScalar(path, text, this.source, occurrence) ?? this.map.locate(path).position;
     this.errors.push({ file: this.file, ...position, keyPath: formatKeyPath(path), message, ...extra });
   }
 
