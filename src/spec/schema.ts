@@ -222,7 +222,6 @@ export const taskSchema: z.ZodType<TaskDef, TaskInput> = taskObject
 const AFTER_PIPELINE_PATTERN = new RegExp(`^(?:${NAME_PATTERN.source.slice(1, -1)}/)?${NAME_PATTERN.source.slice(1, -1)}$`);
 
 const MAX_INTERVAL_MS = 100 * 365 * 86_400_000;
-const MAX_WATCH_DEBOUNCE_MS = 24 * 86_400_000;
 
 export const TRIGGER_KEYS = ["cron", "every", "at", "watch", "webhook", "after"] as const;
 export type TriggerKind = (typeof TRIGGER_KEYS)[number];
@@ -284,8 +283,6 @@ export const triggerSchema = triggerObject.transform((trigger, ctx): TriggerDef 
   for (const key of ["every", "jitter"] as const) {
     if ((trigger[key] ?? 0) > MAX_INTERVAL_MS) ctx.addIssue({ code: "custom", message: `${key} must be at most 100y`, path: [key] });
   }
-  // A timer cannot wait longer than 2^31 - 1 ms (24.8 days): a longer quiet time would end at once.
-  if ((trigger.debounce ?? 0) > MAX_WATCH_DEBOUNCE_MS) ctx.addIssue({ code: "custom", message: "debounce must be at most 24d", path: ["debounce"] });
   if (trigger.after_finish !== undefined && trigger.every === undefined) {
     ctx.addIssue({ code: "custom", message: "after_finish applies to every", path: ["after_finish"] });
   }
