@@ -126,6 +126,8 @@ export class Scheduler {
   private readonly claiming = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private ticking = false;
+  /** The look under way, if any (stop() waits for it). */
+  private looking: Promise<void> = Promise.resolve();
   private stopped = true;
 
   constructor(private readonly deps: SchedulerDeps) {}
@@ -184,6 +186,9 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     this.disarm();
+    // A look under way adds its claims only once it has made the runs it had not made ahead: wait for it first,
+    // so that a slot claimed for one entry of the look is claimed for all of them.
+    await this.looking.catch(() => undefined);
     await Promise.all(this.claiming);
   }
 
@@ -299,9 +304,14 @@ export class Scheduler {
     void this.tick();
   }
 
-  private async tick(): Promise<void> {
+  private tick(): Promise<void> {
     this.timer = undefined;
-    if (this.stopped) return;
+    if (this.stopped) return Promise.resolve();
+    this.looking = this.look();
+    return this.looking;
+  }
+
+  private async look(): Promise<void> {
     this.ticking = true;
     try {
       const now = this.deps.now();
