@@ -317,11 +317,13 @@ dump, checks/size (in a group) or shards[2] (in an array).
       "after",
       examples(["spire service install -f ~/spire.yaml", "spire service status", "spire service logs -f", "spire service uninstall"]) +
         `
-The service runs the spire that installed it (this node, this clone) as
+The service runs the Spire that installs it (this node, this clone) as
 spire engine, with this data folder (--data, SPIRE_DATA or the default) and
 this PATH. Run spire service install again after moving either: it rewrites
 the file when anything changed and restarts the engine, and says "unchanged"
-otherwise. Only your own config folders are written: on Linux
+otherwise. After updating the clone, restart the engine to run the new code:
+systemctl --user restart spire.service (Linux) or launchctl kickstart -k
+gui/$(id -u)/spire (macOS). Only your own config folders are written: on Linux
 $XDG_CONFIG_HOME/systemd/user/spire.service (default ~/.config), on macOS
 ~/Library/LaunchAgents/spire.plist with logs in ~/Library/Logs/spire.
 
@@ -335,6 +337,7 @@ it does not. logs exits as journalctl or tail does.
   service
     .command("install")
     .description("write the service file, then enable and start the engine (systemctl --user enable --now, or launchctl bootstrap)")
+    .argument("[engine-options...]", "more spire engine options, after -- (spire engine --help lists them)")
     .option("-f, --file <file>", "definitions file the engine applies at each start (made absolute)")
     .addOption(formatOption())
     .option("--listen <host:port>", "address of the engine's API (default: 127.0.0.1:7431)")
@@ -343,8 +346,20 @@ it does not. logs exits as journalctl or tail does.
     .option("--no-start", "only write the file; start nothing")
     .option("--dry-run", "print the file and the commands it would run; change nothing")
     .addOption(platformOption())
-    .addHelpText("after", examples(["spire service install -f ~/spire.yaml", "spire service install --listen 127.0.0.1:8080 --grace 2m", "spire service install --dry-run", "spire service install --platform macos --dry-run"]))
-    .action(async (options, command) => process.exit(await (await import("./commands/service.js")).serviceInstallCommand({ ...options, ...globals(command) })));
+    .addHelpText(
+      "after",
+      examples([
+        "spire service install -f ~/spire.yaml",
+        "spire service install --listen 127.0.0.1:8080 --grace 2m",
+        "spire service install -f ~/spire.yaml -- --keep-days 30 --parallelism 2",
+        "spire service install --dry-run",
+        "spire service install --platform macos --dry-run",
+      ]),
+    )
+    .action(async (more, options, command) => {
+      const engineFlags = program.commands.find((candidate) => candidate.name() === "engine")!.options.flatMap((option) => [option.long, option.short].filter((flag): flag is string => flag !== undefined));
+      process.exit(await (await import("./commands/service.js")).serviceInstallCommand({ ...options, ...globals(command), more, engineFlags }));
+    });
   service
     .command("uninstall")
     .description("stop the engine (it drains first), keep it from starting at login, remove the service file; the data folder stays")

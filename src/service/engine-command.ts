@@ -23,6 +23,8 @@ export interface EngineSettings {
   listen?: string;
   allowRemote?: boolean;
   grace: string;
+  /** More `spire engine` options, as the user gave them. */
+  more?: string[];
 }
 
 export function engineArgv(program: SpireProgram, settings: EngineSettings): string[] {
@@ -39,6 +41,7 @@ export function engineArgv(program: SpireProgram, settings: EngineSettings): str
     ...(settings.allowRemote ? ["--allow-remote"] : []),
     "--grace",
     settings.grace,
+    ...(settings.more ?? []),
   ];
 }
 

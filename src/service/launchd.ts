@@ -8,6 +8,7 @@ import { problemOf, runTool, type ToolResult } from "./run-tool.js";
 export class LaunchdManager implements ServiceManager {
   readonly platform = "macos" as const;
   readonly title = "launchd";
+  readonly absentWhere = "an ssh session while no one is logged in at the screen";
   readonly file: string;
   readonly logFile: string;
   private readonly domain: string;

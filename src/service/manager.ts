@@ -31,6 +31,8 @@ export interface ServiceManager {
   readonly platform: ServicePlatform;
   /** The manager, for messages: "the systemd user manager", "launchd". */
   readonly title: string;
+  /** Where it typically cannot be asked, for messages: "a container, WSL without systemd". */
+  readonly absentWhere: string;
   /** The service file. */
   readonly file: string;
   /** Where the engine's output can be read, for messages. */

@@ -11,6 +11,7 @@ const NO_USER_MANAGER = /Failed to connect to (?:user scope )?bus|not been boote
 export class SystemdManager implements ServiceManager {
   readonly platform = "linux" as const;
   readonly title = "the systemd user manager";
+  readonly absentWhere = "a container, WSL without systemd";
   readonly file: string;
   readonly logPlace = "the journal";
 

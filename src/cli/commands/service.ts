@@ -37,7 +37,13 @@ export interface InstallOptions extends ServiceOptions {
   grace: string;
   /** false with --no-start. */
   start: boolean;
+  /** More `spire engine` options (after --), and the names of all its options. */
+  more: string[];
+  engineFlags: string[];
 }
+
+/** The options install sets itself: given again after --, the engine would see two. */
+const OWN_OPTIONS = ["--data", "-f", "--file", "--format", "--listen", "--allow-remote", "--grace"];
 
 export async function serviceInstallCommand(options: InstallOptions): Promise<number> {
   const manager = managerFor(platformOf(options.platform));
@@ -74,7 +80,7 @@ export async function serviceInstallCommand(options: InstallOptions): Promise<nu
     if (manager.unavailable(result)) {
       fail(`spire: the engine was not started: ${manager.title} cannot be asked here (${problem}).`);
       fail(`Where ${manager.title} runs your session, start it with:\n${commandLines(manager.startCommands("new"))}`);
-      fail(`Without it (a container, WSL without systemd), run the engine another way, e.g. in tmux or from your shell's startup file:\n  ${displayed(definition.argv)}`);
+      fail(`Without it (${manager.absentWhere}), run the engine another way, e.g. in tmux or from your shell's startup file:\n  ${displayed(definition.argv)}`);
     } else {
       fail(`spire: the engine was not started: ${displayed(command)} failed (${problem}).`);
       fail("The file is in place; see what went wrong with: spire service status   and: spire service logs");
@@ -227,8 +233,23 @@ async function definitionOf(options: InstallOptions): Promise<ServiceDefinition>
     ...(options.listen !== undefined ? { listen: options.listen } : {}),
     ...(options.allowRemote ? { allowRemote: true } : {}),
     grace: options.grace,
+    more: engineOptions(options.more, options.engineFlags),
   });
   return { argv, path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", home: homedir(), stopTimeoutSeconds: stopTimeoutSeconds(graceMs) };
+}
+
+/** The words after --, checked against spire engine's options: a typo would only show when the service starts. */
+function engineOptions(words: string[], engineFlags: string[]): string[] {
+  if (words.length > 0 && !words[0]!.startsWith("-")) {
+    throw new CliError(`unexpected argument ${quoteForDisplay(words[0]!)}`, EXIT.usage, "Options for the engine go after --, e.g.: spire service install -- --keep-days 30");
+  }
+  for (const word of words) {
+    const name = word.split("=", 1)[0]!;
+    if (!word.startsWith("-")) continue;
+    if (OWN_OPTIONS.includes(name)) throw new CliError(`${name} is an option of spire service install itself`, EXIT.usage, `Give it before the --: spire service install ${name === "-f" || name === "--file" ? "-f FILE" : name} …`);
+    if (!engineFlags.includes(name)) throw new CliError(`spire engine has no option ${name}`, EXIT.usage, "See spire engine --help for the options it takes.");
+  }
+  return words;
 }
 
 /** Does systemd keep this user's manager running without a login? (loginctl enable-linger leaves this file.) */
