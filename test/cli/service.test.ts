@@ -10,7 +10,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, linkSync, copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, rmSync, linkSync, copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { SPIRE_BIN, spire, type SpireResult } from "../helpers/cli.js";
@@ -177,10 +177,10 @@ test("install enables and starts the unit, then changes nothing when run again, 
 test("--dry-run prints the file and the commands, and writes and runs nothing", async (t) => {
   const home = userHome(t);
   fakeTools(home, "ok");
-  const result = await service(home, ["install", "--dry-run"]);
+  const result = await service(home, ["install", "--dry-run", "--", "--keep-days", "7", "--parallelism=2"]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^Would write .*spire\.service \(new\):\n\n# Made by spire service install/m);
-  assert.match(result.stdout, /^ExecStart=.*"engine" "--data"/m);
+  assert.match(result.stdout, /^ExecStart=.*"engine" "--data" .* "--grace" "30s" "--keep-days" "7" "--parallelism=2"$/m, "engine options after -- are passed on");
   assert.match(result.stdout, /Would run:\n  systemctl --user daemon-reload\n  systemctl --user enable --now spire\.service\n$/);
   assert.deepEqual(commandsRun(home), []);
   assert.equal(existsSync(home.config), false);
@@ -249,6 +249,18 @@ test("status says installed, enabled, running, and whether the engine of the uni
   assert.match(unknown.stdout, /^enabled +unknown: the systemd user manager cannot be asked here \(Failed to connect to bus: No medium found\)$/m);
 });
 
+test("status says when a file the unit runs is gone, and what to do", async (t) => {
+  const home = userHome(t);
+  fakeTools(home, "ok");
+  const file = join(home.cwd, "spire.yaml");
+  writeFileSync(file, "pipelines:\n  hello:\n    tasks:\n      say: { run: echo hello }\n");
+  assert.equal((await service(home, ["install", "-f", "spire.yaml", "--no-start"])).code, 0);
+  assert.match(execStart(home.unit), new RegExp(` "-f" "${file}" `), "-f made absolute");
+  rmSync(file);
+  const status = await service(home, ["status"]);
+  assert.match(status.stdout, new RegExp(`^missing +${file}: gone, so the engine cannot start: put it back, or run spire service install -f FILE with another$`, "m"));
+});
+
 test("logs passes -n and -f to journalctl --user -u spire.service", async (t) => {
   const home = userHome(t);
   fakeTools(home, "ok");
@@ -312,6 +324,8 @@ test("mistakes are refused before anything is written, each with what to do", as
     [["install", "-f", bad], /bad\.yaml has \d+ errors?:[\s\S]*Nothing was installed/],
     [["install", "-f", join(home.cwd, "missing.yaml")], /missing\.yaml/],
     [["install", "--platform", "windows"], /argument 'windows' is invalid/],
+    [["install", "--", "--keep-dayz", "7"], /spire engine has no option --keep-dayz\nSee spire engine --help/],
+    [["install", "--", "--grace", "1m"], /--grace is an option of spire service install itself\nGive it before the --/],
   ];
   for (const [args, message] of cases) {
     const result = await service(home, args);

@@ -18,7 +18,7 @@ import { parseDurationMs } from "../../spec/units.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
 import { engineArgv, stopTimeoutSeconds } from "../../service/engine-command.js";
 import type { ServiceDefinition } from "../../service/definition.js";
-import { hostPlatform, managerFor, SERVICE_PLATFORMS, type FileChange, type ServiceManager, type ServicePlatform } from "../../service/manager.js";
+import { hostPlatform, managerFor, SERVICE_PLATFORMS, type FileChange, type ServicePlatform } from "../../service/manager.js";
 import { ensurePrivateDir, readOptional, writePrivateFile } from "../../service/private-file.js";
 import { problemOf, runOnTerminal, runTool } from "../../service/run-tool.js";
 import { thisSpire } from "../../service/this-spire.js";
@@ -144,7 +144,7 @@ export async function serviceStatusCommand(options: StatusOptions): Promise<numb
   const manager = managerFor(platformOf(options.platform));
   const installed = readOptional(manager.file);
   const argv = installed === undefined ? undefined : manager.argvOf(installed);
-  const missing = (argv ?? []).filter((word, index) => (index === 0 || word.endsWith(".js")) && word.startsWith("/") && !existsSync(word));
+  const missing = neededFiles(argv).filter(({ path }) => !existsSync(path));
   const state = manager.status();
   // The service's own data folder when installed; else the one this command would use. "": the local engine only, whatever SPIRE_ENGINE says.
   const data = valueAfter(argv, "--data") ?? dataDir(options.data);
@@ -155,7 +155,7 @@ export async function serviceStatusCommand(options: StatusOptions): Promise<numb
       file: manager.file,
       installed: installed !== undefined,
       command: argv ?? null,
-      missing,
+      missing: missing.map(({ path }) => path),
       enabled: state.enabled ?? null,
       running: state.running ?? null,
       state: state.state ?? null,
@@ -169,7 +169,7 @@ export async function serviceStatusCommand(options: StatusOptions): Promise<numb
     const rows: [string, string][] = [
       ["installed", installed === undefined ? "no (spire service install installs it)" : `yes: ${manager.file}`],
       ...(argv ? [["runs", displayed(argv)] as [string, string]] : []),
-      ...missing.map((path): [string, string] => ["missing", `${path}: run spire service install again, with the node and the clone you use now`]),
+      ...missing.map(({ path, advice }): [string, string] => ["missing", `${path}: ${advice}`]),
       ["enabled", yesNo(state.enabled, "yes: starts at login", "no: does not start at login")],
       ["running", yesNo(state.running, `yes (${state.state})`, `no (${state.state})`)],
       ["engine", `${engine ? `answers at ${engine.url}` : "does not answer"} (data: ${data})`],
@@ -255,6 +255,17 @@ function engineOptions(words: string[], engineFlags: string[]): string[] {
 /** Does systemd keep this user's manager running without a login? (loginctl enable-linger leaves this file.) */
 function lingers(): boolean {
   return existsSync(`/var/lib/systemd/linger/${userInfo().username}`);
+}
+
+/** The files a service's command line needs, and what to do when one is gone: node and the script (the paths before `engine`), and the -f file. */
+function neededFiles(argv: string[] | undefined): { path: string; advice: string }[] {
+  if (!argv) return [];
+  const program = argv.slice(0, argv.indexOf("engine")).filter((word) => word.startsWith("/"));
+  const file = valueAfter(argv, "-f");
+  return [
+    ...program.map((path) => ({ path, advice: "gone, so the engine cannot start: run spire service install again with the node and the clone you use now" })),
+    ...(file === undefined ? [] : [{ path: file, advice: "gone, so the engine cannot start: put it back, or run spire service install -f FILE with another" }]),
+  ];
 }
 
 function valueAfter(argv: string[] | undefined, option: string): string | undefined {
