@@ -54,6 +54,10 @@ export class LaunchdManager implements ServiceManager {
     return [enable, ["launchctl", "kickstart", this.service]];
   }
 
+  restartCommand(): string[] {
+    return ["launchctl", "kickstart", "-k", this.service];
+  }
+
   stopCommands(): string[][] {
     // bootout stops the engine (SIGTERM: it drains) and unloads the agent; disable keeps a stale copy from loading at login.
     return [["launchctl", "bootout", this.service], ["launchctl", "disable", this.service]];

@@ -46,6 +46,8 @@ export interface ServiceManager {
   extraFolders(): string[];
   /** The commands that make the service run from its file and start at login. */
   startCommands(change: FileChange): string[][];
+  /** The command that restarts the engine (to run new code, or after another engine stopped). */
+  restartCommand(): string[];
   /** The commands that stop it and keep it from starting at login (the file is removed after them). */
   stopCommands(): string[][];
   /** The commands to run once the file is gone. */

@@ -39,8 +39,12 @@ export class SystemdManager implements ServiceManager {
     const reload = ["systemctl", "--user", "daemon-reload"];
     if (change === "new") return [reload, ["systemctl", "--user", "enable", "--now", SYSTEMD_UNIT]];
     // enable --now leaves a running engine on its old command line: restart it on the new one (it drains first).
-    if (change === "updated") return [reload, ["systemctl", "--user", "enable", SYSTEMD_UNIT], ["systemctl", "--user", "restart", SYSTEMD_UNIT]];
+    if (change === "updated") return [reload, ["systemctl", "--user", "enable", SYSTEMD_UNIT], this.restartCommand()];
     return [["systemctl", "--user", "enable", "--now", SYSTEMD_UNIT]];
+  }
+
+  restartCommand(): string[] {
+    return ["systemctl", "--user", "restart", SYSTEMD_UNIT];
   }
 
   stopCommands(): string[][] {

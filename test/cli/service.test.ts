@@ -55,7 +55,7 @@ function userHome(t: TestContext): Home {
  * Stand-ins for the service manager's tools: each records its command line
  * and answers as the real tool does in the situation `mode` names.
  */
-function fakeTools(home: Home, mode: "ok" | "no-user-manager"): void {
+function fakeTools(home: Home, mode: "ok" | "stopped" | "no-user-manager"): void {
   const tool = (name: string, body: string) => {
     const file = join(home.fakes, name);
     writeFileSync(file, `#!/bin/sh\necho "${name} $*" >> "${home.log}"\n${body}\n`);
@@ -65,7 +65,9 @@ function fakeTools(home: Home, mode: "ok" | "no-user-manager"): void {
     "systemctl",
     mode === "no-user-manager"
       ? `echo "Failed to connect to bus: No medium found" >&2; exit 1`
-      : `case "$2" in is-active) echo active;; is-enabled) echo enabled;; esac; exit 0`,
+      : mode === "stopped"
+        ? `case "$2" in is-active) echo inactive; exit 3;; is-enabled) echo disabled; exit 1;; esac; exit 0`
+        : `case "$2" in is-active) echo active;; is-enabled) echo enabled;; esac; exit 0`,
   );
   tool("journalctl", "exit 0");
   // launchctl keeps whether the agent is loaded, as launchd does: bootstrap refuses a loaded one, bootout an unloaded one.
@@ -247,6 +249,16 @@ test("status says installed, enabled, running, and whether the engine of the uni
   fakeTools(home, "no-user-manager");
   const unknown = await service(home, ["status"]);
   assert.match(unknown.stdout, /^enabled +unknown: the systemd user manager cannot be asked here \(Failed to connect to bus: No medium found\)$/m);
+});
+
+test("install says when an engine of the data folder already runs outside the service, which keeps the service's engine from starting", async (t) => {
+  const home = userHome(t);
+  fakeTools(home, "stopped");
+  const engine = await startEngine(t, home.data);
+  const result = await service(home, ["install"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, new RegExp(`^spire: but an engine of this data folder already runs at ${engine.url.replaceAll(".", "\\.")}, not as the service.*\nStop that one \\(Ctrl-C where it runs\\), then: systemctl --user restart spire\\.service$`, "m"));
+  await stopEngine(engine);
 });
 
 test("status says when a file the unit runs is gone, and what to do", async (t) => {

@@ -18,7 +18,7 @@ import { parseDurationMs } from "../../spec/units.js";
 import type { DefinitionsFormat } from "../../spec/compat/format.js";
 import { engineArgv, stopTimeoutSeconds } from "../../service/engine-command.js";
 import type { ServiceDefinition } from "../../service/definition.js";
-import { hostPlatform, managerFor, SERVICE_PLATFORMS, type FileChange, type ServicePlatform } from "../../service/manager.js";
+import { hostPlatform, managerFor, SERVICE_PLATFORMS, type FileChange, type ServiceManager, type ServicePlatform } from "../../service/manager.js";
 import { ensurePrivateDir, readOptional, writePrivateFile } from "../../service/private-file.js";
 import { problemOf, runOnTerminal, runTool } from "../../service/run-tool.js";
 import { thisSpire } from "../../service/this-spire.js";
@@ -73,6 +73,7 @@ export async function serviceInstallCommand(options: InstallOptions): Promise<nu
     print(`Not started (--no-start). To start it now and at each login:\n${commandLines(manager.startCommands("new"))}`);
     return EXIT.ok;
   }
+  const other = change === "updated" ? undefined : await engineBesideTheService(manager, definition);
   for (const command of commands) {
     const result = runTool(command);
     if (result.code === 0) continue;
@@ -92,6 +93,10 @@ export async function serviceInstallCommand(options: InstallOptions): Promise<nu
       ? "Restarted with the new settings (running tasks got the drain's --grace); it starts at each login."
       : "Started: the engine runs now and at each login.",
   );
+  if (other) {
+    fail(`spire: but an engine of this data folder already runs at ${other}, not as the service: the service's engine cannot start beside it.`);
+    fail(`Stop that one (Ctrl-C where it runs), then: ${displayed(manager.restartCommand())}`);
+  }
   if (manager.platform === "linux" && !lingers()) {
     print(`It stops when your last session ends. To keep it running without a login (a server): loginctl enable-linger ${userInfo().username}`);
   }
@@ -236,6 +241,18 @@ async function definitionOf(options: InstallOptions): Promise<ServiceDefinition>
     more: engineOptions(options.more, options.engineFlags),
   });
   return { argv, path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", home: homedir(), stopTimeoutSeconds: stopTimeoutSeconds(graceMs) };
+}
+
+/**
+ * The address of an engine of the service's data folder that runs outside
+ * the service (started by hand in a terminal), if one does: the service's
+ * engine would find its port or its supervisor taken and stop.
+ */
+async function engineBesideTheService(manager: ServiceManager, definition: ServiceDefinition): Promise<string | undefined> {
+  const data = valueAfter(definition.argv, "--data")!;
+  // "": the local engine of that folder, whatever SPIRE_ENGINE names.
+  const engine = await findEngine({ data, engine: "" });
+  return engine && !manager.status().running ? engine.url : undefined;
 }
 
 /** The words after --, checked against spire engine's options: a typo would only show when the service starts. */
