@@ -316,6 +316,80 @@ dump, checks/size (in a group) or shards[2] (in an array).
     )
     .action(async (run, words, options, command) => (await import("./commands/logs.js")).logsCommand(run, words, { ...options, ...globals(command) }));
 
+  const platformOption = () => new Option("--platform <platform>", "the service manager to use: linux (systemd) or macos (launchd) (default: this machine's)").choices(["linux", "macos"]);
+  const service = program
+    .command("service")
+    .description("start the engine at login: a systemd user unit on Linux, a launchd agent on macOS")
+    .addHelpText(
+      "after",
+      examples(["spire service install -f ~/spire.yaml", "spire service status", "spire service logs -f", "spire service uninstall"]) +
+        `
+The service runs the Spire that installs it (this node, this clone) as
+spire engine, with this data folder (--data, SPIRE_DATA or the default) and
+this PATH. Run spire service install again after moving either: it rewrites
+the file when anything changed and restarts the engine, and says "unchanged"
+otherwise. After updating the clone, restart the engine to run the new code:
+systemctl --user restart spire.service (Linux) or launchctl kickstart -k
+gui/$(id -u)/spire (macOS). Only your own config folders are written: on Linux
+$XDG_CONFIG_HOME/systemd/user/spire.service (default ~/.config), on macOS
+~/Library/LaunchAgents/spire.plist with logs in ~/Library/Logs/spire.
+
+Exit codes: install and uninstall exit 0 when done or when there was nothing
+to do; 1 when the file was written (or removed) but systemd or launchd could
+not do its part (a container, WSL without systemd): the message says what to
+run instead; 2 for bad options. status exits 0 when the engine answers, 3 when
+it does not. logs exits as journalctl or tail does.
+`,
+    );
+  service
+    .command("install")
+    .description("write the service file, then enable and start the engine (systemctl --user enable --now, or launchctl bootstrap)")
+    .argument("[engine-options...]", "more spire engine options, after -- (spire engine --help lists them)")
+    .option("-f, --file <file>", "definitions file the engine applies at each start (made absolute)")
+    .addOption(formatOption())
+    .option("--listen <host:port>", "address of the engine's API (default: 127.0.0.1:7431)")
+    .option("--allow-remote", "allow a --listen address other machines can reach")
+    .option("--grace <duration>", "on stop, how long running tasks get to finish (the service manager waits 30s longer)", "30s")
+    .option("--no-start", "only write the file; start nothing")
+    .option("--dry-run", "print the file and the commands it would run; change nothing")
+    .addOption(platformOption())
+    .addHelpText(
+      "after",
+      examples([
+        "spire service install -f ~/spire.yaml",
+        "spire service install --listen 127.0.0.1:8080 --grace 2m",
+        "spire service install -f ~/spire.yaml -- --keep-days 30 --parallelism 2",
+        "spire service install --dry-run",
+        "spire service install --platform macos --dry-run",
+      ]),
+    )
+    .action(async (more, options, command) => {
+      const engineFlags = program.commands.find((candidate) => candidate.name() === "engine")!.options.flatMap((option) => [option.long, option.short].filter((flag): flag is string => flag !== undefined));
+      process.exit(await (await import("./commands/service.js")).serviceInstallCommand({ ...options, ...globals(command), more, engineFlags }));
+    });
+  service
+    .command("uninstall")
+    .description("stop the engine (it drains first), keep it from starting at login, remove the service file; the data folder stays")
+    .option("--dry-run", "print the commands it would run; change nothing")
+    .addOption(platformOption())
+    .addHelpText("after", examples(["spire service uninstall"]))
+    .action(async (options, command) => process.exit(await (await import("./commands/service.js")).serviceUninstallCommand({ ...options, ...globals(command) })));
+  service
+    .command("status")
+    .description("whether the service is installed, enabled and running, and whether the engine answers")
+    .option("--json", "print JSON")
+    .addOption(platformOption())
+    .addHelpText("after", examples(["spire service status", "spire service status --json"]))
+    .action(async (options, command) => process.exit(await (await import("./commands/service.js")).serviceStatusCommand({ ...options, ...globals(command) })));
+  service
+    .command("logs")
+    .description("the engine's log: journalctl --user -u spire.service on Linux, the log file on macOS")
+    .option("-n, --lines <n>", "how many of the last lines", "100")
+    .option("-f, --follow", "keep printing new lines (Ctrl-C stops)")
+    .addOption(platformOption())
+    .addHelpText("after", examples(["spire service logs", "spire service logs -n 500", "spire service logs -f"]))
+    .action(async (options, command) => process.exit(await (await import("./commands/service.js")).serviceLogsCommand({ ...options, ...globals(command) })));
+
   return program;
 }
 

@@ -1,0 +1,45 @@
+/**
+ * The launchd agent, read back by a real plist parser: python3's plistlib
+ * (and `plutil -lint` where the machine has it, as macOS does).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { engineArgv, stopTimeoutSeconds } from "../../src/service/engine-command.js";
+import { launchdPlistArgv, launchdRefuses, renderLaunchdPlist } from "../../src/service/launchd-plist.js";
+import { parsePlist } from "../helpers/plist.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const program = { node: "/opt/homebrew/bin/node", nodeFlags: ["--v8-pool-size=1"], script: "/Users/jane/src/spire/bin/spire.js" };
+
+test("the agent parses as a plist: the engine's command line exactly, kept alive, started at load, its stop timeout above the grace, its log file", (t) => {
+  const data = `/Users/jane/Library/Application Support/spire <&> "q" it's`;
+  const argv = engineArgv(program, { data, file: "/Users/jane/spire & co.yaml", grace: "1m" });
+  const text = renderLaunchdPlist({ argv, path: "/opt/homebrew/bin:/usr/bin:/bin", home: "/Users/jane", stopTimeoutSeconds: stopTimeoutSeconds(60_000) }, "/Users/jane/Library/Logs/spire/engine.log");
+  const file = join(tempDir(t), "spire.plist");
+  writeFileSync(file, text);
+  const plist = parsePlist(file);
+  assert.deepEqual(plist, {
+    Label: "spire",
+    ProgramArguments: ["/opt/homebrew/bin/node", "--v8-pool-size=1", "/Users/jane/src/spire/bin/spire.js", "engine", "--data", data, "-f", "/Users/jane/spire & co.yaml", "--grace", "1m"],
+    EnvironmentVariables: { PATH: "/opt/homebrew/bin:/usr/bin:/bin" },
+    WorkingDirectory: "/Users/jane",
+    RunAtLoad: true,
+    KeepAlive: { SuccessfulExit: false },
+    ExitTimeOut: 90,
+    AbandonProcessGroup: true,
+    StandardOutPath: "/Users/jane/Library/Logs/spire/engine.log",
+    StandardErrorPath: "/Users/jane/Library/Logs/spire/engine.log",
+  });
+  assert.deepEqual(launchdPlistArgv(text), plist.ProgramArguments, "status reads the command line back as launchd does");
+  const plutil = spawnSync("plutil", ["-lint", file], { encoding: "utf8" });
+  if (!plutil.error) assert.equal(plutil.status, 0, plutil.stdout + plutil.stderr);
+});
+
+test("a control character, which XML cannot hold, is refused before anything is written", () => {
+  const definition = (data: string) => ({ argv: engineArgv(program, { data, grace: "30s" }), path: "/usr/bin", home: "/Users/jane", stopTimeoutSeconds: 60 });
+  assert.equal(launchdRefuses(definition("/Users/jane/data")), undefined);
+  assert.match(launchdRefuses(definition("/Users/jane/\u0007data")) ?? "", /control character/);
+});
