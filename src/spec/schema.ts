@@ -61,7 +61,7 @@ const taskLock = z.union([
   z.strictObject({
     name: name("lock").meta(about("The lock's name; its capacity is in the top-level locks: (1 when not declared there).", ["license"])),
     count: z.number().int().min(1).meta(about("Units of the lock the task takes while it runs (at most the lock's capacity).", [2])),
-  }),
+  }).meta({ description: "A lock taken several units at a time." }),
 ]);
 
 /** Retries multiply a failing task's attempts (each with its log and rows): bounded, like the copies of repeat. */
@@ -319,7 +319,7 @@ const triggerObject = z.strictObject({
     .optional()
     .meta(about("Delay each slot by up to this much, to spread runs that would all start at once: the same delay for the same slot on every engine and after a restart. At most 100y.", ["30s"])),
   name: name("trigger").optional().meta(about("A label for the trigger, for people reading the file; Spire does not use it.", ["nightly"])),
-});
+}).meta({ description: "A trigger: exactly one of cron, every, at, watch, webhook or after, and the keys that go with it." });
 
 export type TriggerDef = z.output<typeof triggerObject> & { kind: TriggerKind };
 
@@ -362,7 +362,7 @@ const argObject = z.strictObject({
   required: z.boolean().default(false).meta(about("true: a run that gives no value is refused (a default counts as a value).", [true])),
   description: z.string().optional().meta(about("What the argument is for, for people who start runs.", ["Where the dump is written"])),
   secret: z.boolean().optional().meta(about("true: the value is masked as *** in logs, events and API output.", [true], { default: false })),
-});
+}).meta({ description: "A run argument: its type, default and checks. Written as a bare value, that value is its default and gives its type." });
 /** An argument declaration; a bare scalar is shorthand for its default (and type). */
 export const argSchema = z.union([
   argScalar.transform((value): z.output<typeof argObject> => ({
@@ -405,7 +405,7 @@ export const notifySchema = z.strictObject({
     .string()
     .optional()
     .meta(about("A shell command (sh -c, in the definitions file's folder), with the event in SPIRE_NOTIFY_EVENT, SPIRE_NOTIFY_TEXT and SPIRE_RUN_JSON; ended after 60s, never retried.", ["./say-done.sh"])),
-}).superRefine((entry, ctx) => {
+}).meta({ description: "A notification: the moments it is sent (on) and exactly one channel (webhook, mqtt or run). Every channel gets the same JSON: { event, text, run }." }).superRefine((entry, ctx) => {
   const channels = NOTIFY_CHANNELS.filter((key) => entry[key] !== undefined);
   if (channels.length !== 1) {
     ctx.addIssue({
@@ -483,7 +483,7 @@ export const pipelineSchema = z.strictObject({
   tasks: z
     .record(name("task"), taskSchema)
     .meta(about("The tasks, by name. Tasks without needs, on_fail or on_done start at once, side by side.", [{ dump: { run: "pg_dump app > app.sql" }, compress: { needs: ["dump"], exec: ["gzip", "-f", "app.sql"] } }])),
-});
+}).meta({ description: "A pipeline: a graph of tasks, with its triggers, arguments, queue policy, retention and notifications." });
 export type PipelineDef = z.output<typeof pipelineSchema>;
 
 export const spireFileSchema = z.strictObject({
