@@ -12,7 +12,7 @@ export const errorSchema = z
   .object({
     error: z.object({
       code: z.string().meta({ description: "bad_request, unauthorized, forbidden, not_found, conflict, queue_full, invalid_args, invalid_definitions, disk_full (507), …" }),
-      message: z.string(),
+      message: z.string().meta({ description: "What is wrong, in words a person can act on." }),
       details: z.unknown().meta({ description: "A list of problems with their location, the definition errors, or null." }),
     }),
   })

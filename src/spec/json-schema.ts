@@ -9,8 +9,21 @@ import { spireFileSchema } from "./schema.js";
 /** A URN rather than a made-up web address: editors resolve the schema by the path in `$schema` comments. */
 export const SPIRE_SCHEMA_ID = "urn:spire:schema:spire.yaml:v1";
 
+/**
+ * zod leaves out `examples` and `default` of a schema that transforms (a
+ * duration, an env map, a task), taking them for output values. Ours are
+ * written as a user writes the key, so they belong to the input side: put
+ * them back.
+ */
+function keepInputAnnotations(context: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  const meta = z.globalRegistry.get(context.zodSchema as z.ZodType);
+  for (const key of ["examples", "default"] as const) {
+    if (meta?.[key] !== undefined && context.jsonSchema[key] === undefined) context.jsonSchema[key] = meta[key];
+  }
+}
+
 export function buildJsonSchema(): Record<string, unknown> {
-  const generated = z.toJSONSchema(spireFileSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(spireFileSchema, { io: "input", target: "draft-2020-12", override: keepInputAnnotations }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;
   return {
     $schema,

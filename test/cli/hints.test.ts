@@ -14,17 +14,18 @@ import { REPO_ROOT } from "../helpers/cli.js";
 /** Words after "spire " that are prose, not a command line ("the spire supervisor: …"). */
 const PROSE = new Set(["supervisor", "process", "is", "has", "the"]);
 
-function sources(folder: string): string[] {
+/** The files under `folder` whose names end in one of `endings`, in sub-folders too. */
+function sources(folder: string, endings = [".ts"]): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
     const path = join(folder, entry.name);
-    return entry.isDirectory() ? sources(path) : entry.name.endsWith(".ts") ? [path] : [];
+    return entry.isDirectory() ? sources(path, endings) : endings.some((ending) => entry.name.endsWith(ending)) ? [path] : [];
   });
 }
 
 /** Each `spire WORD …` in the code's strings and in the user docs, up to the end of its line or quote. */
 function suggestions(): { where: string; words: string[] }[] {
   const found: { where: string; words: string[] }[] = [];
-  const files = [...sources(join(REPO_ROOT, "src")), join(REPO_ROOT, "README.md"), ...readdirSync(join(REPO_ROOT, "docs")).map((name) => join(REPO_ROOT, "docs", name))];
+  const files = [...sources(join(REPO_ROOT, "src")), join(REPO_ROOT, "README.md"), ...sources(join(REPO_ROOT, "docs"), [".md"])];
   for (const file of files) {
     const lines = readFileSync(file, "utf8").split("\n");
     lines.forEach((line, index) => {

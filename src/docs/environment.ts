@@ -1,0 +1,35 @@
+/**
+ * What the CLI reference and the man page say about the environment and the
+ * data folder. Not in any command's help, so it is written here, once; a test
+ * holds it to the variables the code reads and the files an engine writes.
+ */
+
+export interface Entry {
+  name: string;
+  text: string;
+}
+
+export const ENVIRONMENT: readonly Entry[] = [
+  { name: "SPIRE_DATA", text: "The data folder, as --data gives it (which wins)." },
+  { name: "XDG_DATA_HOME", text: "Without --data or SPIRE_DATA, the data folder is $XDG_DATA_HOME/spire (an absolute path), else ~/.local/share/spire." },
+  { name: "SPIRE_ENGINE", text: "The URL of the engine to talk to, as --engine gives it (which wins). A command then talks to that engine and nothing else: one that does not answer is exit 3." },
+  {
+    name: "SPIRE_TOKEN",
+    text: "The API token sent to the engine (spire token create makes one). Without it, commands use the local admin token of the data folder, for its own engine only. Tasks never see it.",
+  },
+  { name: "TZ", text: "The engine's local time zone: the default timezone of cron, at, start and end, and the zone human output shows times in (--utc for UTC)." },
+  { name: "NO_COLOR", text: "When set (not empty), output has no colours. FORCE_COLOR asks for them where output is not a terminal." },
+  { name: "SPIRE_DEBUG", text: "When set, an internal error prints its stack trace as well." },
+];
+
+/** The data folder's contents (mode 0700; every file in it 0600). */
+export const DATA_FILES: readonly Entry[] = [
+  { name: "spire.db", text: "The store (SQLite, with its -wal and -shm files): definitions, runs, task runs, events, token records and the audit log." },
+  { name: "secret", text: "The key that signs and checks API tokens (HS256), made at the engine's first start. Whoever reads it can make tokens." },
+  { name: "token", text: "The local admin token, used by commands of the same user to talk to this data folder's engine." },
+  { name: "engine.json", text: "The address and pid of the engine running on this data folder, while it runs: how commands find it." },
+  { name: "retention.json", text: "The retention limits the last engine was started with, for spire gc when no engine runs." },
+  { name: "supervisor.sock", text: "The socket of the supervisor process that runs tasks for the engine and keeps them going across its restarts (with supervisor.sock.pid)." },
+  { name: "supervisor.log", text: "The supervisor's own log." },
+  { name: "runs/", text: "Per run: tasks/TASK/N.log (attempt N's output, each line timestamped), tasks/TASK/N.out (its SPIRE_OUTPUT file) and artifacts/TASK/ (the files it kept)." },
+];
