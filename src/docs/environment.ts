@@ -12,6 +12,7 @@ export interface Entry {
 export const ENVIRONMENT: readonly Entry[] = [
   { name: "SPIRE_DATA", text: "The data folder, as --data gives it (which wins)." },
   { name: "XDG_DATA_HOME", text: "Without --data or SPIRE_DATA, the data folder is $XDG_DATA_HOME/spire (an absolute path), else ~/.local/share/spire." },
+  { name: "XDG_CONFIG_HOME", text: "Where spire service install writes the systemd user unit on Linux: $XDG_CONFIG_HOME/systemd/user (an absolute path), else ~/.config/systemd/user." },
   { name: "SPIRE_ENGINE", text: "The URL of the engine to talk to, as --engine gives it (which wins). A command then talks to that engine and nothing else: one that does not answer is exit 3." },
   {
     name: "SPIRE_TOKEN",
