@@ -1,0 +1,82 @@
+/** The harness that runs the guides: it does what a guide says, and it fails when a guide says what is not so. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { tempDir } from "../helpers/tmp.js";
+import { fencedBlocks, runGuide } from "../helpers/guide.js";
+
+checkNoLeftoverProcesses();
+
+const fence = "```";
+
+const GUIDE = `# A guide
+
+Write this file:
+
+${fence}yaml file=spire.yaml
+pipelines:
+  hello:
+    tasks:
+      greet: { run: echo "hello from a guide" }
+${fence}
+
+${fence}sh
+spire validate
+${fence}
+
+${fence}sh
+spire run hello
+spire logs last greet
+${fence}
+
+${fence}output
+… greet succeeded
+hello from a guide
+${fence}
+
+${fence}sh exit=2
+spire run nosuch
+${fence}
+
+In another terminal:
+
+${fence}sh background
+spire engine
+${fence}
+
+${fence}sh
+spire ls
+${fence}
+
+${fence}output
+hello
+${fence}
+
+${fence}sh norun
+systemctl --user status spire   # not on this machine
+${fence}
+`;
+
+test("a guide's files are written and its commands run in order, against an engine it starts", async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "guide.md");
+  writeFileSync(path, GUIDE);
+  assert.deepEqual(
+    fencedBlocks(GUIDE).map((block) => block.info),
+    ["yaml file=spire.yaml", "sh", "sh", "output", "sh exit=2", "sh background", "sh", "output", "sh norun"],
+  );
+  const run = await runGuide(t, path);
+  assert.equal(run.outputs.length, 4, "the four blocks that are run, not the one shown only");
+  assert.match(run.outputs[2]!.stderr, /spire.yaml has no pipeline "nosuch"/);
+});
+
+test("a guide that says what the command does not print fails, naming the guide's line", async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "guide.md");
+  writeFileSync(path, `${fence}sh\necho one\necho two\n${fence}\n\n${fence}output\ntwo\none\n${fence}\n`);
+  await assert.rejects(runGuide(t, path), /guide\.md:6: the guide shows "one", which is not in what the command printed \(in this order\)/);
+  writeFileSync(path, `${fence}sh\nfalse\n${fence}\n`);
+  await assert.rejects(runGuide(t, path), /guide\.md:1: exit 1, the guide says 0/);
+});

@@ -1,0 +1,188 @@
+/**
+ * Runs a guide of docs/ as a person would follow it: its files written, its
+ * commands typed, in order, in a fresh folder with a fresh data folder and
+ * the real `spire` on PATH. A guide that says something that is no longer
+ * true fails its test.
+ *
+ * What a guide's fenced blocks mean (the info string after the backticks):
+ *
+ *   ```yaml file=spire.yaml   the file's content, written before the next command
+ *   ```sh                     commands, run with bash -e in the guide's folder; must exit 0
+ *   ```sh exit=1              … must exit with that code
+ *   ```sh background          left running (`spire engine` in another terminal); when it
+ *                             starts an engine, the next block waits until it answers
+ *   ```output                 lines the previous sh block prints, in order, each a part of a
+ *                             line (`…` stands for anything); other lines may come between
+ *   ```sh norun               shown, not run: only for what cannot run here (say why beside it)
+ *
+ * Any other block (```text, ```console, ```ini) is shown only. Every
+ * process a guide starts is ended when its test ends.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
+import assert from "node:assert/strict";
+import type { TestContext } from "node:test";
+import { REPO_ROOT, SPIRE_BIN } from "./cli.js";
+import { tempDir } from "./tmp.js";
+
+export interface GuideBlock {
+  info: string;
+  body: string;
+  /** 1-based line of the opening fence in the guide. */
+  line: number;
+}
+
+/** The fenced blocks of a markdown text, in order. */
+export function fencedBlocks(markdown: string): GuideBlock[] {
+  const blocks: GuideBlock[] = [];
+  const lines = markdown.split("\n");
+  for (let index = 0; index < lines.length; index++) {
+    const open = /^(\s*)(```+)\s*(.*)$/.exec(lines[index]!);
+    if (!open) continue;
+    const [, indent, fence, info] = open;
+    const body: string[] = [];
+    let end = index + 1;
+    while (end < lines.length && !lines[end]!.trimStart().startsWith(fence!)) body.push(lines[end++]!.slice(indent!.length));
+    blocks.push({ info: info!.trim(), body: body.join("\n"), line: index + 1 });
+    index = end;
+  }
+  return blocks;
+}
+
+export interface GuideRun {
+  /** The folder the commands ran in. */
+  dir: string;
+  data: string;
+  /** What each sh block printed, in order. */
+  outputs: { block: GuideBlock; stdout: string; stderr: string; code: number | null }[];
+}
+
+export interface GuideOptions {
+  /** More environment for every command (a webhook receiver's URL, say). */
+  env?: Record<string, string>;
+  /** How long one block may take (default 60 s). */
+  blockTimeoutMs?: number;
+}
+
+/** Follows the guide at `path` (relative to the repository, or absolute); fails the test at the first block that does not do what the guide says. */
+export async function runGuide(t: TestContext, path: string, options: GuideOptions = {}): Promise<GuideRun> {
+  const guide = resolve(REPO_ROOT, path);
+  const blocks = fencedBlocks(readFileSync(guide, "utf8"));
+  const dir = tempDir(t, "spire-guide-");
+  const data = join(dir, ".spire-data");
+  const bin = join(dir, ".bin");
+  mkdirSync(bin);
+  // `spire` as a person has it on PATH after installing (README: Install).
+  writeFileSync(join(bin, "spire"), `#!/bin/sh\nexec "${process.execPath}" "${SPIRE_BIN}" "$@"\n`);
+  chmodSync(join(bin, "spire"), 0o755);
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    SPIRE_DATA: data,
+    NO_COLOR: "1",
+    ...options.env,
+  };
+  const background: ChildProcess[] = [];
+  t.after(async () => {
+    await Promise.all(background.map(stopGroup));
+  });
+
+  const run: GuideRun = { dir, data, outputs: [] };
+  let waitForEngine = false;
+  for (const block of blocks) {
+    const where = `${path}:${block.line}`;
+    const [kind, ...flags] = block.info.split(/\s+/);
+    const file = flags.find((flag) => flag.startsWith("file="))?.slice(5);
+    if (file !== undefined) {
+      const target = join(dir, file);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, block.body.endsWith("\n") ? block.body : `${block.body}\n`);
+      continue;
+    }
+    if (kind === "output") {
+      const last = run.outputs.at(-1);
+      assert.ok(last, `${where}: an output block needs a sh block before it`);
+      assertLinesInOrder(`${last.stdout}${last.stderr}`, block.body, where);
+      continue;
+    }
+    if (kind !== "sh" || flags.includes("norun")) continue;
+    if (waitForEngine) {
+      await engineAnswers(data, where);
+      waitForEngine = false;
+    }
+    if (flags.includes("background")) {
+      background.push(spawn("bash", ["-e", "-c", block.body], { cwd: dir, env, stdio: "ignore", detached: true }));
+      waitForEngine = /\bspire\b.*\bengine\b/.test(block.body);
+      continue;
+    }
+    const expected = Number(flags.find((flag) => flag.startsWith("exit="))?.slice(5) ?? 0);
+    const result = await runBlock(block.body, dir, env, options.blockTimeoutMs ?? 60_000);
+    run.outputs.push({ block, ...result });
+    assert.equal(result.code, expected, `${where}: exit ${result.code}, the guide says ${expected}\n$ ${block.body}\n${result.stdout}${result.stderr}`);
+  }
+  return run;
+}
+
+function runBlock(script: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const child = spawn("bash", ["-e", "-o", "pipefail", "-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => killGroup(child, "SIGKILL"), timeoutMs);
+  return new Promise((resolve) =>
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr: code === null ? `${stderr}(killed after ${timeoutMs} ms)` : stderr, code });
+    }),
+  );
+}
+
+/** Every line of `expected` is part of a line of `text`, in order; `…` matches anything. */
+export function assertLinesInOrder(text: string, expected: string, where: string): void {
+  const lines = text.split("\n");
+  let at = 0;
+  for (const want of expected.split("\n").filter((line) => line.trim() !== "")) {
+    const pattern = new RegExp(want.trim().split("…").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*"));
+    const found = lines.findIndex((line, index) => index >= at && pattern.test(line));
+    assert.ok(found >= 0, `${where}: the guide shows "${want.trim()}", which is not in what the command printed (in this order):\n${text}`);
+    at = found + 1;
+  }
+}
+
+/** The engine a background block started answers (its address file is written once it listens). */
+async function engineAnswers(data: string, where: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const file = join(data, "engine.json");
+    if (existsSync(file)) {
+      try {
+        const { url } = JSON.parse(readFileSync(file, "utf8")) as { url: string };
+        if ((await fetch(`${url}/api/v1/health`)).ok) return;
+      } catch {
+        // not yet
+      }
+    }
+    assert.ok(Date.now() < deadline, `${where}: the engine started in the background did not answer within 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // gone
+  }
+}
+
+/** SIGTERM to a background block's group (an engine drains), SIGKILL if it is still there after 15 s. */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const ended = new Promise((resolve) => child.on("close", resolve));
+  killGroup(child, "SIGTERM");
+  const timer = setTimeout(() => killGroup(child, "SIGKILL"), 15_000);
+  await ended;
+  clearTimeout(timer);
+}
