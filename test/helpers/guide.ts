@@ -84,11 +84,26 @@ export async function runGuide(t: TestContext, path: string, options: GuideOptio
     ...options.env,
   };
   const background: ChildProcess[] = [];
-  t.after(async () => {
-    await Promise.all(background.map(stopGroup));
-  });
-
   const run: GuideRun = { dir, data, outputs: [] };
+  try {
+    await followBlocks(path, blocks, { dir, data, env, background, run, blockTimeoutMs: options.blockTimeoutMs ?? 60_000 });
+  } finally {
+    // Here, not in t.after: the check for leftover processes runs before those.
+    await Promise.all(background.map(stopGroup));
+  }
+  return run;
+}
+
+interface Session {
+  dir: string;
+  data: string;
+  env: Record<string, string>;
+  background: ChildProcess[];
+  run: GuideRun;
+  blockTimeoutMs: number;
+}
+
+async function followBlocks(path: string, blocks: GuideBlock[], { dir, data, env, background, run, blockTimeoutMs }: Session): Promise<void> {
   let waitForEngine = false;
   for (const block of blocks) {
     const where = `${path}:${block.line}`;
@@ -117,11 +132,10 @@ export async function runGuide(t: TestContext, path: string, options: GuideOptio
       continue;
     }
     const expected = Number(flags.find((flag) => flag.startsWith("exit="))?.slice(5) ?? 0);
-    const result = await runBlock(block.body, dir, env, options.blockTimeoutMs ?? 60_000);
+    const result = await runBlock(block.body, dir, env, blockTimeoutMs);
     run.outputs.push({ block, ...result });
     assert.equal(result.code, expected, `${where}: exit ${result.code}, the guide says ${expected}\n$ ${block.body}\n${result.stdout}${result.stderr}`);
   }
-  return run;
 }
 
 function runBlock(script: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ stdout: string; stderr: string; code: number | null }> {
