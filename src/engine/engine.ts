@@ -11,24 +11,21 @@ import { hostname } from "node:os";
 import { dirname, isAbsolute } from "node:path";
 import type { EventRow, RunRow, RunState, Store, TaskRunRow } from "../store/port.js";
 import { VERSION } from "../version.js";
-import { admit } from "./admission.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { RunObjectCache } from "./run-cache.js";
 import { EventTriggers, outsideWindow, type TriggeredStart } from "./event-triggers.js";
 import { createFollowerRun } from "./after-triggers.js";
 import { LogTailer } from "./log-tail.js";
 import { ForeignRuns } from "./foreign-runs.js";
-import { LockTable } from "./locks.js";
+import { RunQueues } from "./run-queues.js";
 import { endedRow, latestAttempts } from "./task-row.js";
 import { attemptId } from "./attempt.js";
 import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { Reattacher, type AttemptKeeper } from "./recover.js";
-import { resumePoint, type Reattached, type ResumePoint } from "./resume.js";
-import { RunController } from "./run-controller.js";
+import { resumePoint, type Reattached } from "./resume.js";
 import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
-import { Slots } from "./slots.js";
 import type { ResourceCapacity } from "./reservations.js";
 import { createRun, prepareRun, prepareStoredRun, RunRequestError } from "./start-run.js";
 import { Scheduler, type NoRun, type ScheduledStart, type SlotRun } from "./scheduler.js";
@@ -46,7 +43,6 @@ import {
   type ChangeSet,
   type EngineService,
   type LiveEvent,
-  type LiveProgress,
   type LogFollowing,
   type LogQuery,
   type NamespaceInfo,
@@ -95,18 +91,6 @@ export interface EngineOptions {
   maxTasks?: number;
 }
 
-interface Waiting {
-  prepared: PreparedRun;
-  readyAt: number;
-}
-
-interface PipelineQueue {
-  running: Map<string, RunController>;
-  waiting: Waiting[];
-  timer?: NodeJS.Timeout;
-}
-
-const CAPACITIES_FRESH_MS = 1_000;
 /** How far ahead of this engine's clock a run id may have been made (another engine, a clock stepped back). */
 const CLOCK_SKEW_MS = 86_400_000;
 const quietLogger: EngineLogger = { info() {}, warn() {}, error() {} };
@@ -116,18 +100,12 @@ const LEASE_ACTOR: Actor = { name: "engine (spire watch lease)", scope: "admin" 
 export class Engine implements EngineService {
   private readonly bus = new EventBus();
   private readonly runObjects = new RunObjectCache(this.bus);
-  private readonly slots: Slots;
-  private readonly queues = new Map<string, PipelineQueue>();
-  private readonly controllers = new Map<string, RunController>();
-  /** The latest `::progress::` of each task of each running run. */
-  private readonly progress = new Map<string, Map<string, LiveProgress>>();
+  /** The runs this engine holds: queued, or running under a controller. */
+  private readonly runs: RunQueues;
   private readonly startedAt: number;
   private readonly now: () => number;
   private readonly logger: EngineLogger;
   private draining = false;
-  /** Named locks held by running runs (SPEC §2 `locks`), shared across pipelines and namespaces. */
-  private readonly locks = new LockTable();
-  private readonly capacities = new Map<string, { capacities: Record<string, number>; readAt: number }>();
   private readonly logTailer: LogTailer;
   private readonly scheduler: Scheduler;
   /** Scheduled runs of definitions that read no env file, made once per applied row and trigger (see prepareScheduled). */
@@ -139,14 +117,29 @@ export class Engine implements EngineService {
   private readonly foreignRuns: ForeignRuns;
 
   constructor(private readonly options: EngineOptions) {
-    // One lock table for whole runs and tasks; a task giving locks back may let a waiting run start.
-    this.slots = new Slots(options.parallelism, {
-      locks: this.locks,
-      ...(options.resources ? { resources: options.resources } : {}),
-      onLocksReleased: () => this.pumpAll(),
-    });
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? quietLogger;
+    this.runs = new RunQueues({
+      store: options.store,
+      executor: options.executor,
+      ...(options.supervisor ? { supervisor: options.supervisor } : {}),
+      dataDir: options.dataDir,
+      parallelism: options.parallelism,
+      ...(options.resources ? { resources: options.resources } : {}),
+      ...(options.environment ? { environment: options.environment } : {}),
+      ...(options.artifactLimitBytes !== undefined ? { artifactLimitBytes: options.artifactLimitBytes } : {}),
+      now: this.now,
+      logger: this.logger,
+      publish: (events) => this.publish(events),
+      progress: (progress) => this.bus.publish(progress.run_id, progress),
+      followed: (run) => this.eventTriggers.followed(run),
+      finished: (final) => {
+        const triggerKey = final.trigger.trigger_key;
+        if (typeof triggerKey === "string") this.scheduler.finished(final.namespace, final.pipeline, triggerKey, final.finished_at ?? this.now());
+        this.eventTriggers.finished(final);
+      },
+      ended: (run) => this.eventTriggers.ended(run),
+    });
     this.startedAt = this.now();
     this.foreignRuns = new ForeignRuns({
       store: options.store,
@@ -155,7 +148,7 @@ export class Engine implements EngineService {
         for (const event of events) this.bus.publishToRun(runId, { kind: "event", event });
       },
     });
-    this.logTailer = new LogTailer(options.store, (runId) => this.controllers.has(runId) || this.foreignRuns.isActive(runId));
+    this.logTailer = new LogTailer(options.store, (runId) => this.runs.isRunning(runId) || this.foreignRuns.isActive(runId));
     this.scheduler = new Scheduler({
       store: options.store,
       now: this.now,
@@ -237,7 +230,7 @@ export class Engine implements EngineService {
           // A refused slot (queue full) is recorded as a skipped run with its reason; a fixed delay counts from now,
           // as if that run had finished at once (else its trigger would wait for a run that never comes).
           // Nobody waits for a scheduled run's object: admit() alone, not admitRun().
-          await this.admit(prepared).catch((error) => {
+          await this.runs.admit(prepared).catch((error) => {
             if (!(error instanceof ServiceError)) throw error;
             this.logger.warn({ run: prepared.run.id, reason: error.message }, "scheduled run not started");
             this.scheduler.finished(row.namespace, row.name, triggerKey, this.now());
@@ -267,7 +260,7 @@ export class Engine implements EngineService {
 
   /** The definition a run under way was made with, from memory (undefined once it has ended, or before it starts). */
   definitionOf(runId: string): PipelineDef | undefined {
-    return this.controllers.get(runId)?.definition;
+    return this.runs.definitionOf(runId);
   }
 
   /** Pipeline events outside any run (`missed`), for notifications; returns the unsubscribe function. */
@@ -295,22 +288,19 @@ export class Engine implements EngineService {
         await this.interrupt(run, `the engine stopped while this run was in progress, and it cannot go on: ${prepared.message}`, attempts);
         counts.interrupted++;
       } else if (run.state === "queued") {
-        prepared.lockCapacities = await this.lockCapacities(run.namespace);
-        this.queueOf(run.namespace, run.pipeline).waiting.push({ prepared, readyAt: this.now() });
+        await this.runs.requeue(prepared);
         counts.requeued++;
       } else {
         const stored = await store.getRun(run.id);
         const point = resumePoint(stored?.tasks ?? [], await this.allEvents(run.id), await reattacher.attemptsOf(run.id, stored?.tasks ?? []), this.now());
         // It held its locks when the engine stopped: it holds them again, whatever waits.
-        prepared.lockCapacities = await this.lockCapacities(run.namespace);
-        this.locks.tryAcquire(prepared.pipeline.locks, () => Infinity);
-        this.launch(prepared, point);
+        await this.runs.resume(prepared, point);
         counts.resumed++;
       }
     }
     // After every run has claimed its attempts: what is left belongs to nobody.
     reattacher.releaseUnclaimed((message) => this.logger.warn({}, message));
-    for (const key of this.queues.keys()) this.pump(key);
+    this.runs.pumpAll();
     return counts;
   }
 
@@ -370,7 +360,7 @@ export class Engine implements EngineService {
     const { applyDefinitions } = await import("./apply.js");
     const change = await applyDefinitions(this.options.store, actor, request, this.now(), this.options.maxTasks);
     if (!change.dry_run) {
-      this.capacities.clear();
+      this.runs.forgetCapacities();
       await this.refreshTriggers();
     }
     return change;
@@ -421,7 +411,7 @@ export class Engine implements EngineService {
   /** A `spire watch` stopped renewing its lease (killed, say): what its Ctrl-C would have done — pause, cancel what is under way. */
   private async watchLapsed(namespace: string, name: string, reason: string): Promise<void> {
     await this.changePaused(LEASE_ACTOR, namespace, name, true, { reason });
-    const canceled = await this.cancelUnderWay(namespace, name, `canceled: ${reason}`);
+    const canceled = await this.runs.cancelUnderWay(namespace, name, `canceled: ${reason}`);
     this.logger.warn({ pipeline: `${namespace}/${name}`, reason, canceled }, "paused a spire watch pipeline: its lease lapsed");
   }
 
@@ -558,185 +548,20 @@ export class Engine implements EngineService {
     }
   }
 
+  /** Admits a stored run and answers with its object; a refusal says which run it recorded as skipped. */
   private async admitRun(prepared: PreparedRun): Promise<RunObject> {
-    await this.admit(prepared);
+    try {
+      await this.runs.admit(prepared);
+    } catch (error) {
+      if (error instanceof ServiceError && error.code === "queue_full") throw new ServiceError(error.code, error.message, { run: await this.getRun(prepared.run.id) });
+      throw error;
+    }
     return this.getRun(prepared.run.id);
-  }
-
-  /** Starts, queues or refuses a stored run (refused: recorded as skipped, and a ServiceError thrown). */
-  private async admit(prepared: PreparedRun): Promise<void> {
-    const { run, pipeline } = prepared;
-    prepared.lockCapacities = await this.lockCapacities(run.namespace);
-    // A drain may have begun while this request awaited: it must not launch a run the drain does not know of.
-    if (this.draining) {
-      await this.finishUnstarted(run, "canceled", "the engine is shutting down");
-      throw new ServiceError("unavailable", "the engine is shutting down and takes no new runs");
-    }
-    // From here to the queue change below, no await: the decision sees the queue as it is.
-    const queue = this.queueOf(run.namespace, run.pipeline);
-    const decision = admit(pipeline, { running: [...queue.running.keys()].map((id) => ({ id })), waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
-    const readyAt = this.now() + (pipeline.debounce ?? 0);
-    switch (decision.action) {
-      case "start":
-        if (this.takeLocks(prepared)) {
-          this.launch(prepared);
-          break;
-        }
-        // Its locks are held by other runs: it waits for them like a queued run.
-        queue.waiting.push({ prepared, readyAt });
-        break;
-      case "wait": {
-        // The queue changes before any await, so that a concurrent request sees it as it is.
-        const index = decision.replaces ? queue.waiting.findIndex((w) => w.prepared.run.id === decision.replaces) : -1;
-        const [replaced] = index >= 0 ? queue.waiting.splice(index, 1) : [];
-        queue.waiting.push({ prepared, readyAt });
-        this.schedulePump(this.keyOf(run.namespace, run.pipeline), readyAt);
-        if (replaced) await this.finishUnstarted(replaced.prepared.run, "skipped", `replaced by the newer run ${run.id}`);
-        break;
-      }
-      case "preempt":
-        queue.waiting.push({ prepared, readyAt });
-        this.controllers.get(decision.cancels)?.cancel(`preempted by the newer run ${run.id}`);
-        break;
-      case "refuse": {
-        await this.finishUnstarted(run, "skipped", decision.reason);
-        throw new ServiceError("queue_full", `run refused: ${decision.reason}`, { run: await this.getRun(run.id) });
-      }
-    }
-  }
-
-  /** Starts a run's controller; with `resume`, carries on a run an earlier engine started. */
-  private launch(prepared: PreparedRun, resume?: ResumePoint): void {
-    const { run } = prepared;
-    const key = this.keyOf(run.namespace, run.pipeline);
-    const controller = new RunController(
-      {
-        store: this.options.store,
-        executor: this.options.executor,
-        dataDir: this.options.dataDir,
-        slots: this.slots,
-        nodePath: process.execPath,
-        baseEnv: this.options.environment ?? process.env,
-        publish: (events) => this.publish(events),
-        followed: (state) => this.eventTriggers.followed({ id: run.id, namespace: run.namespace, pipeline: run.pipeline, state }),
-        now: this.now,
-        ...(this.options.supervisor ? { ack: (id: string) => this.options.supervisor!.ack(id) } : {}),
-        ...(this.options.artifactLimitBytes !== undefined ? { artifactLimitBytes: this.options.artifactLimitBytes } : {}),
-      },
-      prepared,
-      // Progress is live only (never stored): followers see it over the event bus, and a new follower the latest of each task.
-      (change) => {
-        if (change.type !== "progress") return;
-        const progress = { kind: "progress" as const, run_id: run.id, task: change.path, done: change.done, total: change.total };
-        let latest = this.progress.get(run.id);
-        if (!latest) this.progress.set(run.id, (latest = new Map()));
-        latest.set(change.path, progress);
-        this.bus.publish(run.id, progress);
-      },
-      resume ? { resume } : {},
-    );
-    this.queueOf(run.namespace, run.pipeline).running.set(run.id, controller);
-    this.controllers.set(run.id, controller);
-    controller.done.then(
-      (final) => {
-        this.logger.info({ run: run.id, pipeline: key, state: final.state }, "run finished");
-        this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
-        this.controllers.delete(run.id);
-        this.progress.delete(run.id);
-        this.locks.release(prepared.pipeline.locks);
-        // Tasks of other runs may be waiting for those locks.
-        if (prepared.pipeline.locks.length > 0) this.slots.wake();
-        const triggerKey = run.trigger.trigger_key;
-        if (typeof triggerKey === "string") this.scheduler.finished(run.namespace, run.pipeline, triggerKey, final.finished_at ?? this.now());
-        this.eventTriggers.finished(final);
-        this.pump(key);
-        if (prepared.pipeline.locks.length > 0) for (const other of this.queues.keys()) if (other !== key) this.pump(other);
-      },
-      (error) => this.logger.error({ run: run.id, error: String(error) }, "run failed inside the engine"),
-    );
-    void (resume ? controller.resume() : controller.start()).catch((error) => this.logger.error({ run: run.id, error: String(error) }, "run could not start"));
-  }
-
-  /** Starts waiting runs while the pipeline has room, in order; waits for a debounce to pass. */
-  private pump(key: string): void {
-    const queue = this.queues.get(key);
-    if (!queue || this.draining) return;
-    while (queue.waiting.length > 0) {
-      const next = queue.waiting[0]!;
-      if (queue.running.size >= next.prepared.pipeline.concurrency) return;
-      if (next.readyAt > this.now()) return this.schedulePump(key, next.readyAt);
-      if (!this.takeLocks(next.prepared)) return; // woken again when a run releases its locks
-      queue.waiting.shift();
-      this.launch(next.prepared);
-    }
-  }
-
-  private pumpAll(): void {
-    for (const key of this.queues.keys()) this.pump(key);
-  }
-
-  /** All of a run's locks at once, or none (see LockTable). */
-  private takeLocks(prepared: PreparedRun): boolean {
-    const capacities = prepared.lockCapacities ?? {};
-    return this.locks.tryAcquire(prepared.pipeline.locks, (name) => capacities[name] ?? 1);
-  }
-
-  /**
-   * Capacities declared by the definitions file of a namespace (`locks:` at its
-   * top level). Read once per second at most: every admission asks (bench/fire:
-   * 2,000 a second). This engine's applies drop the copy at once; another
-   * engine's (a shared PostgreSQL) count within a second.
-   */
-  private async lockCapacities(namespace: string): Promise<Record<string, number>> {
-    const known = this.capacities.get(namespace);
-    if (known && this.now() - known.readAt < CAPACITIES_FRESH_MS) return known.capacities;
-    const declared = (await this.options.store.getNamespace(namespace))?.metadata.locks;
-    const capacities = declared && typeof declared === "object" ? (declared as Record<string, number>) : {};
-    this.capacities.set(namespace, { capacities, readAt: this.now() });
-    return capacities;
-  }
-
-  private schedulePump(key: string, at: number): void {
-    const queue = this.queues.get(key)!;
-    if (queue.timer) clearTimeout(queue.timer);
-    queue.timer = setTimeout(() => {
-      queue.timer = undefined;
-      this.pump(key);
-    }, Math.max(0, at - this.now()));
-  }
-
-  private async finishUnstarted(run: RunRow, state: "skipped" | "canceled", reason: string): Promise<void> {
-    const now = this.now();
-    const events = await this.options.store.write([
-      { event: { run_id: run.id, ts: now, type: "run.finished", task_path: null, attempt: null, data: { state, reason } }, run: { id: run.id, state, reason, finished_at: now } },
-    ]);
-    this.publish(events);
-    this.eventTriggers.ended(run);
-  }
-
-  /** Cancels a pipeline's running and waiting runs; returns their ids. */
-  private async cancelUnderWay(namespace: string, name: string, reason: string): Promise<string[]> {
-    const queue = this.queues.get(this.keyOf(namespace, name));
-    if (!queue) return [];
-    const running = [...queue.running.entries()];
-    for (const [, controller] of running) controller.cancel(reason);
-    const waiting = queue.waiting.splice(0);
-    for (const { prepared } of waiting) await this.finishUnstarted(prepared.run, "canceled", reason);
-    return [...running.map(([id]) => id), ...waiting.map(({ prepared }) => prepared.run.id)];
   }
 
   async cancelRun(actor: Actor, id: string): Promise<RunObject> {
     const stored = await this.storedRun(id);
-    const reason = `canceled by ${actor.name}`;
-    const controller = this.controllers.get(id);
-    if (controller) controller.cancel(reason);
-    else {
-      const queue = this.queues.get(this.keyOf(stored.run.namespace, stored.run.pipeline));
-      const index = queue?.waiting.findIndex((w) => w.prepared.run.id === id) ?? -1;
-      if (index < 0) throw new ServiceError("conflict", `run ${id} is ${stored.run.state}: there is nothing to cancel`);
-      queue!.waiting.splice(index, 1);
-      await this.finishUnstarted(stored.run, "canceled", reason);
-    }
+    if (!(await this.runs.cancel(stored.run, `canceled by ${actor.name}`))) throw new ServiceError("conflict", `run ${id} is ${stored.run.state}: there is nothing to cancel`);
     await this.audit(actor, "run.cancel", id);
     return this.getRun(id);
   }
@@ -829,7 +654,7 @@ export class Engine implements EngineService {
       unwatch?.();
     };
     // Progress is not stored: a follower that comes late is told where each running task stands.
-    if (runId !== null) for (const progress of this.progress.get(runId)?.values() ?? []) listener(progress);
+    if (runId !== null) for (const progress of this.runs.progressOf(runId)) listener(progress);
     const logs = options.logs ?? "all";
     if (runId === null || logs === "none") return Object.assign(() => void unsubscribe(), { caughtUp: () => Promise.resolve() });
     const tail = this.logTailer.follow(runId, listener, logs === "new" ? "now" : "start");
@@ -872,12 +697,12 @@ export class Engine implements EngineService {
   }
 
   async metrics(): Promise<string> {
-    const waiting = [...this.queues.values()].reduce((sum, queue) => sum + queue.waiting.length, 0);
+    const counts = this.runs.counts();
     return renderMetrics({
-      runsRunning: this.controllers.size,
-      runsWaiting: waiting,
-      slotsInUse: this.slots.inUse,
-      slotsCapacity: this.slots.capacity,
+      runsRunning: counts.running,
+      runsWaiting: counts.waiting,
+      slotsInUse: counts.slotsInUse,
+      slotsCapacity: counts.slotsCapacity,
       uptimeMs: this.now() - this.startedAt,
       runsByState: await this.countRunsByState(),
     });
@@ -908,26 +733,17 @@ export class Engine implements EngineService {
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
+    this.runs.stopAdmitting();
     await this.scheduler.stop();
     await this.retention.stop();
     await this.eventTriggers.stop();
     await this.leases.stop();
-    for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);
-    const all = Promise.all([...this.controllers.values()].map((controller) => controller.done));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)))]);
-    clearTimeout(timer);
-    if (timedOut) {
-      for (const controller of this.controllers.values()) controller.cancel("the engine is shutting down");
-      await all;
-    }
+    await this.runs.drain(graceMs);
   }
 
   /** The run is running here, or waits in one of this engine's queues. */
   isLocal(runId: string): boolean {
-    if (this.controllers.has(runId)) return true;
-    for (const queue of this.queues.values()) if (queue.waiting.some((waiting) => waiting.prepared.run.id === runId)) return true;
-    return false;
+    return this.runs.holds(runId);
   }
 
   get isDraining(): boolean {
@@ -936,16 +752,5 @@ export class Engine implements EngineService {
 
   private refuseWhileDraining(): void {
     if (this.draining) throw new ServiceError("unavailable", "the engine is shutting down and takes no new runs");
-  }
-
-  private keyOf(namespace: string, pipeline: string): string {
-    return `${namespace}/${pipeline}`;
-  }
-
-  private queueOf(namespace: string, pipeline: string): PipelineQueue {
-    const key = this.keyOf(namespace, pipeline);
-    let queue = this.queues.get(key);
-    if (!queue) this.queues.set(key, (queue = { running: new Map(), waiting: [] }));
-    return queue;
   }
 }
