@@ -18,16 +18,15 @@ import { createFollowerRun } from "./after-triggers.js";
 import { LogTailer } from "./log-tail.js";
 import { ForeignRuns } from "./foreign-runs.js";
 import { RunQueues } from "./run-queues.js";
-import { endedRow, latestAttempts } from "./task-row.js";
-import { attemptId } from "./attempt.js";
+import { latestAttempts } from "./task-row.js";
 import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
-import { Reattacher, type AttemptKeeper } from "./recover.js";
-import { resumePoint, type Reattached } from "./resume.js";
+import type { AttemptKeeper } from "./recover.js";
+import { recoverRuns } from "./restart.js";
 import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
 import type { ResourceCapacity } from "./reservations.js";
-import { createRun, prepareRun, prepareStoredRun, RunRequestError } from "./start-run.js";
+import { createRun, prepareRun, RunRequestError } from "./start-run.js";
 import { Scheduler, type NoRun, type ScheduledStart, type SlotRun } from "./scheduler.js";
 import { newRunId, RUN_ID_PATTERN, runIdTime } from "./ids.js";
 import { toMissedObject, type MissedObject } from "./missed-object.js";
@@ -268,89 +267,18 @@ export class Engine implements EngineService {
     return this.bus.subscribePipelines(listener);
   }
 
-  /**
-   * After a restart: runs that were running carry on where they stood (see
-   * recover.ts and resume.ts): their attempts are adopted, recorded or marked
-   * interrupted, and their pending tasks start as if nothing had happened.
-   * A run that cannot be resumed (its definition no longer plans) is marked
-   * interrupted. Queued runs are queued again.
-   */
+  /** After a restart: what earlier engines left running or queued goes on here (see restart.ts). */
   async recover(): Promise<{ resumed: number; interrupted: number; requeued: number }> {
-    const { store } = this.options;
-    const stale = await store.listRunsInStates(["queued", "running"]);
-    const reattacher = await Reattacher.open(this.options.supervisor);
-    const counts = { resumed: 0, interrupted: 0, requeued: 0 };
-    for (const run of stale) {
-      const prepared = await prepareStoredRun(run, await this.baseDirOf(run.namespace), this.options.environment ?? process.env).catch((error: Error) => error);
-      if (prepared instanceof Error) {
-        // Its attempts are claimed all the same: a result that came in while the engine was down is recorded, not dropped.
-        const attempts = await reattacher.attemptsOf(run.id, (await store.getRun(run.id))?.tasks ?? []);
-        await this.interrupt(run, `the engine stopped while this run was in progress, and it cannot go on: ${prepared.message}`, attempts);
-        counts.interrupted++;
-      } else if (run.state === "queued") {
-        await this.runs.requeue(prepared);
-        counts.requeued++;
-      } else {
-        const stored = await store.getRun(run.id);
-        const point = resumePoint(stored?.tasks ?? [], await this.allEvents(run.id), await reattacher.attemptsOf(run.id, stored?.tasks ?? []), this.now());
-        // It held its locks when the engine stopped: it holds them again, whatever waits.
-        await this.runs.resume(prepared, point);
-        counts.resumed++;
-      }
-    }
-    // After every run has claimed its attempts: what is left belongs to nobody.
-    reattacher.releaseUnclaimed((message) => this.logger.warn({}, message));
-    this.runs.pumpAll();
-    return counts;
-  }
-
-  private async allEvents(runId: string): Promise<EventRow[]> {
-    const events: EventRow[] = [];
-    for (;;) {
-      const page = await this.options.store.listEvents(runId, events.at(-1)?.seq ?? 0, 1000);
-      events.push(...page);
-      if (page.length < 1000) return events;
-    }
-  }
-
-  /**
-   * Ends a run that cannot go on. Of its attempts that were running: one that
-   * ended meanwhile is recorded with its real result; one still running is
-   * stopped (nothing would read its outputs) and marked interrupted; the rest
-   * are interrupted.
-   */
-  private async interrupt(run: RunRow, reason: string, attempts: ReadonlyMap<string, Reattached> = new Map()): Promise<void> {
-    const stored = await this.options.store.getRun(run.id);
-    const now = this.now();
-    const acks: string[] = [];
-    const changes = (stored?.tasks ?? [])
-      .filter((task) => task.state === "running" || task.state === "pending")
-      .map((task) => {
-        const how = attempts.get(task.path);
-        const id = attemptId(run.id, task.path, task.attempt);
-        if (how?.kind === "ended") {
-          acks.push(id);
-          const row = endedRow(task, how.report);
-          return { event: { run_id: run.id, ts: now, type: "task.finished", task_path: task.path, attempt: task.attempt, data: { state: row.state, exit_code: row.exit_code, reason: row.reason } }, task: row };
-        }
-        let why = reason;
-        if (how?.kind === "running") {
-          const handle = how.adopt({});
-          handle.cancel(reason);
-          void handle.done.then(() => this.options.supervisor?.ack(id));
-          why = `${reason} (its processes were stopped)`;
-        }
-        return {
-          event: { run_id: run.id, ts: now, type: "task.interrupted", task_path: task.path, attempt: task.attempt, data: { reason: why } },
-          task: { ...task, state: "interrupted" as const, reason: why, finished_at: now },
-        };
-      });
-    const events = await this.options.store.write([
-      ...changes,
-      { event: { run_id: run.id, ts: now, type: "run.finished", task_path: null, attempt: null, data: { state: "interrupted", reason } }, run: { id: run.id, state: "interrupted", reason, finished_at: now } },
-    ]);
-    for (const id of acks) this.options.supervisor?.ack(id);
-    this.publish(events);
+    return recoverRuns({
+      store: this.options.store,
+      ...(this.options.supervisor ? { supervisor: this.options.supervisor } : {}),
+      environment: this.options.environment ?? process.env,
+      runs: this.runs,
+      now: this.now,
+      warn: (message) => this.logger.warn({}, message),
+      baseDirOf: (namespace) => this.baseDirOf(namespace),
+      publish: (events) => this.publish(events),
+    });
   }
 
   // ── definitions ──────────────────────────────────────────────────────────
