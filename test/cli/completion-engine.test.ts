@@ -4,15 +4,14 @@
  * `last PIPELINE`, and for retry --from), namespaces; and `--data` given on
  * the line is where the engine is looked for.
  */
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { assertNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
-import { pipelineFile, startEngine, stopEngine, waitForState } from "../helpers/engine.js";
+import { apiGet, pipelineFile, startEngine, stopEngine } from "../helpers/engine.js";
+import { until } from "../helpers/poll.js";
 import { completer, missingShell, type Shell } from "../helpers/shells.js";
-
-checkNoLeftoverProcesses();
 
 const sorted = (values: string[]) => [...new Set(values)].sort();
 
@@ -33,8 +32,11 @@ pipelines:
       mail: { run: echo sent }
 `;
 
-/** An engine with both pipelines run once; the data folder and the two run ids. */
-async function engineWithRuns(t: TestContext) {
+const BACKUP_TASKS = ["checks/size", "compress", "dump"];
+
+// One engine for every shell (starting it and running its pipelines is most of the time these tests take),
+// so the check for processes left behind comes once, at the end, not after each shell's subtest.
+test("completion from a running engine: pipeline names, run ids, task names and namespaces, in bash, zsh and fish", async (t) => {
   const data = tempDir(t);
   const engine = await startEngine(t, data, ["-f", pipelineFile(tempDir(t), DEFINITIONS)]);
   const ids: Record<string, string> = {};
@@ -42,35 +44,44 @@ async function engineWithRuns(t: TestContext) {
     const started = await spire(["run", pipeline, "--detach"], { data });
     assert.equal(started.code, 0, started.stderr);
     ids[pipeline] = started.stdout.trim();
-    assert.equal((await waitForState(data, ids[pipeline]!, "succeeded")).state, "succeeded");
+    await until(async () => (await apiGet<{ state: string }>(engine, `/runs/${ids[pipeline]}`)).state === "succeeded", `${pipeline}'s run to succeed`);
   }
-  return { engine, data, backup: ids.backup!, report: ids.report! };
-}
+  const [backup, report] = [ids.backup!, ids.report!];
 
-for (const shell of ["bash", "zsh", "fish"] as Shell[]) {
-  test(`${shell}: pipeline names, run ids, task names and namespaces from a running engine`, { skip: missingShell(shell) }, async (t) => {
-    const { engine, data, backup, report } = await engineWithRuns(t);
-    const shellCompleter = await completer(t, shell, data);
-    // One at a time, as a person presses Tab: each asks the engine within the helper's budget.
-    const ask = async (line: string) => sorted(await shellCompleter.complete(line));
-    const backupTasks = ["checks/size", "compress", "dump"];
-    assert.deepEqual(await ask("spire run "), ["backup", "report"]);
-    assert.deepEqual(await ask("spire show "), sorted(["last", backup, report]));
-    assert.deepEqual(await ask("spire show last "), ["backup", "report"]);
-    assert.deepEqual(await ask(`spire logs ${backup} `), backupTasks);
-    assert.deepEqual(await ask("spire logs last backup "), backupTasks);
-    assert.deepEqual(await ask(`spire retry ${backup} --from `), backupTasks);
-    assert.deepEqual(await ask("spire ls --ns "), ["home"]);
-    await stopEngine(engine);
+  for (const shell of ["bash", "zsh", "fish"] as Shell[]) {
+    await t.test(shell, { skip: missingShell(shell) }, async (t) => {
+      const shellCompleter = await completer(t, shell, data);
+      // One at a time, as a person presses Tab: each asks the engine within the helper's budget.
+      const answers = await shellCompleter.completeEach([
+        "spire run ",
+        "spire show ",
+        "spire show last ",
+        `spire logs ${backup} `,
+        "spire logs last backup ",
+        "spire logs last ",
+        `spire retry ${backup} --from `,
+        "spire ls --ns ",
+      ]);
+      assert.deepEqual(answers.map(sorted), [
+        ["backup", "report"],
+        sorted(["last", backup, report]),
+        ["backup", "report"],
+        BACKUP_TASKS,
+        BACKUP_TASKS,
+        // After last alone, a word is a task of the newest run (report's), or a pipeline.
+        ["backup", "mail", "report"],
+        BACKUP_TASKS,
+        ["home"],
+      ]);
+    });
+  }
+
+  await t.test("bash: --data on the line is where the engine is looked for", { skip: missingShell("bash") }, async (t) => {
+    // The shell's own SPIRE_DATA names an empty folder: only --data leads to the engine.
+    const bash = await completer(t, "bash", tempDir(t));
+    const answers = await bash.completeEach(["spire run ", `spire --data ${data} run `, `spire logs --data=${data} ${report} `]);
+    assert.deepEqual(answers.map(sorted), [[], ["backup", "report"], ["mail"]]);
   });
-}
-
-test("bash: --data on the line is where the engine is looked for", { skip: missingShell("bash") }, async (t) => {
-  const { engine, data, report } = await engineWithRuns(t);
-  // The shell's own SPIRE_DATA names an empty folder: only --data leads to the engine.
-  const bash = await completer(t, "bash", tempDir(t));
-  assert.deepEqual(await bash.complete("spire run "), []);
-  assert.deepEqual(sorted(await bash.complete(`spire --data ${data} run `)), ["backup", "report"]);
-  assert.deepEqual(await bash.complete(`spire logs --data=${data} ${report} `), ["mail"]);
   await stopEngine(engine);
+  await assertNoLeftoverProcesses();
 });

@@ -21,21 +21,20 @@ for (const shell of ["bash", "zsh", "fish"] as Shell[]) {
     const shellCompleter = await completer(t, shell, tempDir(t));
     writeFileSync(join(shellCompleter.cwd, "spire.yaml"), "pipelines: {}\n");
     writeFileSync(join(shellCompleter.cwd, "other.yml"), "pipelines: {}\n");
-    const ask = (line: string) => shellCompleter.complete(line);
-    const [commands, ru, runOptions, logsOptions, formats, streams, tokenCommands, scopes, shells, files, afterFollow, help] = await Promise.all([
-      ask("spire "),
-      ask("spire ru"),
-      ask("spire run --"),
-      ask("spire logs -"),
-      ask("spire validate --format "),
-      ask("spire logs --stream "),
-      ask("spire token "),
-      ask("spire token create --scope "),
-      ask("spire completion "),
-      ask("spire validate -f "),
-      ask("spire logs -f "),
-      ask("spire help to"),
-    ]);
+    const [commands, ru, runOptions, logsOptions, formats, streams, tokenCommands, scopes, shells, files, afterFollow, help] = await shellCompleter.completeEach([
+      "spire ",
+      "spire ru",
+      "spire run --",
+      "spire logs -",
+      "spire validate --format ",
+      "spire logs --stream ",
+      "spire token ",
+      "spire token create --scope ",
+      "spire completion ",
+      "spire validate -f ",
+      "spire logs -f ",
+      "spire help to",
+    ]) as [string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[], string[]];
     for (const command of ["run", "runs", "validate", "show", "logs", "token", "completion", "next"]) assert.ok(commands.includes(command), `spire <Tab> offers ${command}: ${commands.join(" ")}`);
     assert.ok(!commands.some((command) => command.startsWith("__")), `the hidden helper is not offered: ${commands.join(" ")}`);
     assert.deepEqual(sorted(ru), ["run", "runs"]);

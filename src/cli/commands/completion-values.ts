@@ -2,7 +2,8 @@
  * `spire __complete NAME [WORDS…] [--data DIR] [--engine URL]`: what a
  * completion script asks for at Tab time, one value a line, then a tab and a
  * description when there is one. WORDS are the arguments typed so far
- * (`tasks` reads its run from them: RUN, or `last [PIPELINE]`).
+ * (`tasks` reads its run from them: RUN, or `last [PIPELINE]`; spire logs
+ * asks for `tasks-or-pipelines`, as it takes a pipeline after `last`).
  *
  * A Tab press must not wait: the values come from an engine only when one is
  * up (findEngine; never an engine in this process, which would open the
@@ -53,6 +54,11 @@ async function candidates(name: DynamicValues, words: string[], target: Target):
       return runs(client);
     case "tasks":
       return tasks(client, words);
+    case "tasks-or-pipelines": {
+      // spire logs last WORD: a task of the newest run, or a pipeline (then its newest run).
+      const [ofRun, named] = await Promise.all([tasks(client, words).catch(() => []), words.length === 1 && isLast(words[0]!) ? pipelines(client) : []]);
+      return [...ofRun, ...named];
+    }
     case "namespaces":
       return (await client.listNamespaces()).map((namespace) => namespace.name);
   }
@@ -75,10 +81,13 @@ async function runs(client: SpireClient): Promise<string[]> {
 async function tasks(client: SpireClient, words: string[]): Promise<string[]> {
   const [run, pipeline] = words;
   if (run === undefined) return [];
-  const isLast = run === "last" || run === "latest";
   const { resolvePipeline, resolveRun } = await import("../resolve.js");
-  const id = await resolveRun(client, run, isLast && pipeline !== undefined ? await resolvePipeline(client, pipeline) : undefined);
+  const id = await resolveRun(client, run, isLast(run) && pipeline !== undefined ? await resolvePipeline(client, pipeline) : undefined);
   return (await client.getRun(id)).tasks.map((task) => describe(task.path, task.state));
+}
+
+function isLast(run: string): boolean {
+  return run === "last" || run === "latest";
 }
 
 function zones(): string[] {

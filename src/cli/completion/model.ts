@@ -20,7 +20,7 @@ import type { Argument, Command, Option } from "commander";
 export type Values = readonly string[];
 
 /** The lists a completion script asks `spire __complete` for (commands/completion-values.ts answers them). */
-export const DYNAMIC_VALUES = ["pipelines", "runs", "tasks", "namespaces", "zones"] as const;
+export const DYNAMIC_VALUES = ["pipelines", "runs", "tasks", "tasks-or-pipelines", "namespaces", "zones"] as const;
 export type DynamicValues = (typeof DYNAMIC_VALUES)[number];
 
 export interface OptionModel {
@@ -61,7 +61,7 @@ const VALUES_BY_NAME: Record<string, Values> = {
   run: ["last", "@runs"],
   task: ["@tasks"],
   // spire logs RUN [words...]: a TASK of RUN, or after last, [PIPELINE] [TASK].
-  words: ["@tasks"],
+  words: ["@tasks-or-pipelines"],
   namespace: ["@namespaces"],
   zone: ["@zones"],
   command: ["@programs"],
