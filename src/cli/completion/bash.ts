@@ -1,12 +1,12 @@
 /**
  * `spire completion bash`: a bash completion function. The commands, options
- * and choices are written into it (posix-tables.ts); pipeline names, run ids
+ * and choices are written into it (posix.ts); pipeline names, run ids
  * and task names are asked of `spire __complete` at Tab time. Candidates are
  * matched by prefix here, never through `compgen -W`, which would expand
  * (run) what is in them.
  */
 import type { CompletionModel } from "./model.js";
-import { posixTables } from "./posix-tables.js";
+import { posixParts } from "./posix.js";
 
 export function bashScript(model: CompletionModel, version: string): string {
   const p = model.program.replace(/[^A-Za-z0-9_]/g, "_");
@@ -17,7 +17,7 @@ export function bashScript(model: CompletionModel, version: string): string {
 # (with the bash-completion package), or in ~/.bashrc: source <(${model.program} completion bash)
 # Made from this version of ${model.program}: make it again after upgrading.
 
-${posixTables(model, p, false)}
+${posixParts(model, p, false)}
 # Adds to COMPREPLY each line read that starts with $cur, up to its first tab (a description).
 _${p}_reply() {
   local line
@@ -63,33 +63,10 @@ _${p}_add() {
 
 _${p}() {
   local cur=\${COMP_WORDS[COMP_CWORD]} program=\${COMP_WORDS[0]/#\\~/$HOME}
-  local command_path= word pending= pending_global=0 dashes=0 programs=0 i n count first
+  local command_path= pending= pending_global=0 dashes=0 programs=0 n count first
   local -a positionals=() globals=() values=()
   COMPREPLY=()
-  # Which command the words before the cursor name, which of them are its
-  # arguments, and whether the last one is an option that wants a value.
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    word=\${COMP_WORDS[i]}
-    if ((dashes)); then
-      ((programs++))
-      continue
-    fi
-    if [[ -n $pending ]]; then
-      # bash splits --format=spire at the = (a word break): the value is the word after it.
-      [[ $word == = ]] && continue
-      ((pending_global)) && globals+=("$pending" "$word")
-      pending=
-      continue
-    fi
-    case $word in
-      --) dashes=1 ;;
-      -*=*) _${p}_option "$command_path|\${word%%=*}" && ((_${p}_global)) && globals+=("$word") ;;
-      -?*) _${p}_option "$command_path|$word" && pending=$word pending_global=$_${p}_global ;;
-      *)
-        if _${p}_command "\${command_path:+$command_path }$word"; then command_path=\${command_path:+$command_path }$word; else positionals+=("$word"); fi
-        ;;
-    esac
-  done
+  _${p}_walk "\${COMP_WORDS[@]:1:COMP_CWORD-1}"
 
   if [[ -n $pending ]]; then
     [[ $cur == = ]] && cur=

@@ -1,11 +1,11 @@
 /**
  * `spire completion zsh`: a completion function for zsh's completion system
  * (compinit), loaded from a file `_spire` in $fpath or sourced. It walks the
- * line as the bash one does (posix-tables.ts) and shows descriptions beside
+ * line as the bash one does (posix.ts) and shows descriptions beside
  * commands, options, and the values Spire gives (pipelines, runs, tasks).
  */
 import type { CompletionModel } from "./model.js";
-import { posixTables } from "./posix-tables.js";
+import { posixParts } from "./posix.js";
 
 export function zshScript(model: CompletionModel, version: string): string {
   const p = model.program.replace(/[^A-Za-z0-9_]/g, "_");
@@ -18,7 +18,7 @@ export function zshScript(model: CompletionModel, version: string): string {
 # (or, after compinit:  source <(${model.program} completion zsh))
 # Made from this version of ${model.program}: make it again after upgrading.
 
-${posixTables(model, p, true)}
+${posixParts(model, p, true)}
 # Offers the values: words, and @NAME lists (see ${model.program} completion --help).
 # $1: 1 when the word is the first of a command to run (@programs).
 _${p}_add() {
@@ -52,30 +52,9 @@ _${p}_add() {
 
 _${p}() {
   local program=\${words[1]/#\\~/$HOME}
-  local command_path= word pending= pending_global=0 dashes=0 programs=0 i n count first
+  local command_path= pending= pending_global=0 dashes=0 programs=0 n count first
   local -a positionals globals values
-  # Which command the words before the cursor name, which of them are its
-  # arguments, and whether the last one is an option that wants a value.
-  for ((i = 2; i < CURRENT; i++)); do
-    word=\${(Q)words[i]}
-    if ((dashes)); then
-      ((programs++))
-      continue
-    fi
-    if [[ -n $pending ]]; then
-      ((pending_global)) && globals+=("$pending" "$word")
-      pending=
-      continue
-    fi
-    case $word in
-      --) dashes=1 ;;
-      -*=*) _${p}_option "$command_path|\${word%%=*}" && ((_${p}_global)) && globals+=("$word") ;;
-      -?*) _${p}_option "$command_path|$word" && pending=$word pending_global=$_${p}_global ;;
-      *)
-        if _${p}_command "\${command_path:+$command_path }$word"; then command_path=\${command_path:+$command_path }$word; else positionals+=("$word"); fi
-        ;;
-    esac
-  done
+  _${p}_walk "\${(@Q)words[2,CURRENT-1]}"
 
   # --format=sp: the value after the =.
   if [[ -z $pending && $dashes == 0 && $PREFIX == -*=* ]] && _${p}_option "$command_path|\${PREFIX%%=*}"; then
