@@ -340,7 +340,7 @@ when one is running (none is started for it). The script is made from this
 version of Spire: make it again after upgrading.
 `,
     )
-    .action(async (shell, _options, command) => (await import("./commands/completion.js")).completionCommand(shell, command.parent));
+    .action(async (shell) => (await import("./commands/completion.js")).completionCommand(shell, program));
 
   // What a completion script asks for at Tab time (bin/spire.js takes a shorter way to the same function).
   program

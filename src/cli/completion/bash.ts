@@ -27,7 +27,8 @@ _${p}_reply() {
   done
 }
 
-# Adds the values that start with $cur: words, and @NAME lists (see ${model.program} completion --help).
+# Adds the values that start with $cur: words, and lists made now: @files, @dirs, @programs,
+# @commands, and any other @NAME from: ${model.program} __complete NAME ARGUMENTS…
 # $1: 1 when the word is the first of a command to run (@programs).
 _${p}_add() {
   local first=$1 value parent

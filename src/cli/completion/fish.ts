@@ -55,7 +55,8 @@ ${optionArms.join("\n")}
     end
 end
 
-# Prints the values: words, and @NAME lists (see ${model.program} completion --help).
+# Prints the values: words, and lists made now: @files, @dirs, @programs, @commands,
+# and any other @NAME from: ${model.program} __complete NAME ARGUMENTS…
 # Reads the caller's variables: cur, program, command_path, positionals, globals, first.
 function ${p}_add --no-scope-shadowing
     for value in $argv

@@ -64,7 +64,7 @@ _${prefix}_walk() {
       continue
     fi
     if [[ -n $pending ]]; then
-      # bash splits --format=spire at the = (a word break): the value is the word after it.
+      # bash splits --format=gator at the = (a word break): the value is the word after it.
       [[ $word == = ]] && continue
       ((pending_global)) && globals+=("$pending" "$word")
       pending=

@@ -19,7 +19,8 @@ export function zshScript(model: CompletionModel, version: string): string {
 # Made from this version of ${model.program}: make it again after upgrading.
 
 ${posixParts(model, p, true)}
-# Offers the values: words, and @NAME lists (see ${model.program} completion --help).
+# Offers the values: words, and lists made now: @files, @dirs, @programs, @commands,
+# and any other @NAME from: ${model.program} __complete NAME ARGUMENTS…
 # $1: 1 when the word is the first of a command to run (@programs).
 _${p}_add() {
   local first=$1 value line parent
