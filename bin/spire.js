@@ -21,9 +21,14 @@ import { setFlagsFromString } from "node:v8";
 // read whenever V8 considers growing, so, set before the engine's modules
 // load, it keeps the semi-spaces at 1 MB for the life of the process: more,
 // smaller scavenges.
-if (commandName(process.argv.slice(2)) === "engine") setFlagsFromString("--semi-space-growth-factor=1");
+const command = commandName(process.argv.slice(2));
+if (command === "engine") setFlagsFromString("--semi-space-growth-factor=1");
 
-import("../dist/src/cli/main.js").then(
+// A completion script asks `spire __complete …` at each Tab press: it goes
+// straight to its module, without loading the whole command line program.
+const entry = command === "__complete" ? import("../dist/src/cli/commands/completion-values.js").then((values) => ({ main: (argv) => values.completionValuesFromArgs(argv.slice(2)) })) : import("../dist/src/cli/main.js");
+
+entry.then(
   (cli) => cli.main(process.argv),
   (error) => {
     if (error && error.code === "ERR_MODULE_NOT_FOUND") {

@@ -2,13 +2,14 @@
  * The `spire` command line. Each command's module is loaded only when that
  * command runs, so `spire --help` and light commands start fast.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import { cliErrorOf, EXIT } from "./errors.js";
 import { showTimesInUtc } from "./render/format.js";
 import { usePrivateUmask } from "../files/private.js";
 import { DiskFullError, isDiskFull } from "../store/errors.js";
 import { maxTasksOption } from "./max-tasks-option.js";
+import { SHELLS } from "./completion/shells.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 
@@ -250,7 +251,7 @@ directly, with the limits its last engine was started with.
   token
     .command("create")
     .description("create a token; prints only the token")
-    .option("--scope <scope>", "read, run or admin", "read")
+    .addOption(new Option("--scope <scope>", "what it may do; each scope includes the ones before it").choices(["read", "run", "admin"]).default("read"))
     .option("--ttl <duration>", "lifetime, e.g. 30d (default: no expiry)")
     .option("--name <name>", "a name to recognise it by (shown in the audit log)")
     .addHelpText("after", examples(["spire token create --scope run --ttl 30d --name ci"]))
@@ -389,6 +390,39 @@ it does not. logs exits as journalctl or tail does.
     .addOption(platformOption())
     .addHelpText("after", examples(["spire service logs", "spire service logs -n 500", "spire service logs -f"]))
     .action(async (options, command) => process.exit(await (await import("./commands/service.js")).serviceLogsCommand({ ...options, ...globals(command) })));
+
+  program
+    .command("completion")
+    .description("print a shell completion script: commands, options, files, and pipeline names, run ids and task names from the engine")
+    .addArgument(new Argument("[shell]", "the shell to complete for").choices(SHELLS))
+    .addHelpText(
+      "after",
+      examples([
+        "spire completion bash > ~/.local/share/bash-completion/completions/spire",
+        "mkdir -p ~/.zfunc && spire completion zsh > ~/.zfunc/_spire",
+        "spire completion fish > ~/.config/fish/completions/spire.fish",
+      ]) +
+        `
+bash: the folder above is read by the bash-completion package (make it with
+mkdir -p if it is not there); without that package, put
+source <(spire completion bash) in ~/.bashrc instead.
+zsh: ~/.zfunc must be in fpath before compinit runs: in ~/.zshrc,
+fpath=(~/.zfunc $fpath) above compinit. Open a new shell afterwards.
+
+Pipeline names, run ids and task names are asked of the engine at each Tab,
+when one is running (none is started for it). The script is made from this
+version of Spire: make it again after upgrading.
+`,
+    )
+    .action(async (shell) => (await import("./commands/completion.js")).completionCommand(shell, program));
+
+  // What a completion script asks for at Tab time (bin/spire.js takes a shorter way to the same function).
+  program
+    .command("__complete", { hidden: true })
+    .argument("<name>")
+    .argument("[words...]")
+    .allowUnknownOption()
+    .action(async (name, words, _options, command) => (await import("./commands/completion-values.js")).completionValuesCommand(name, words, globals(command)));
 
   return program;
 }
