@@ -70,14 +70,31 @@ export function endsInEscape(command: string): boolean {
   return /(?:^|[^\\])(?:\\\\)*\\$/.test(command);
 }
 
-// Programs that run another program: the name comes from what they run.
-const WRAPPERS = new Set(["nice", "ionice", "nohup", "timeout", "env", "sudo", "doas", "flock", "chronic", "time", "setsid", "stdbuf", "exec", "command", "caffeinate", "systemd-cat", "run-one", "lckdo"]);
-// Options of wrappers that take a value as the next word.
-const OPTION_VALUES = new Set(["-n", "-c", "-u", "-g", "-s", "-k", "-w", "-E", "-t", "-p", "-i", "-o", "-e"]);
+// Programs that run another program (the name comes from what they run), with their options that take a value.
+const WRAPPERS = new Map<string, string[]>([
+  ["nice", ["-n"]],
+  ["ionice", ["-c", "-n", "-p"]],
+  ["nohup", []],
+  ["timeout", ["-s", "-k"]],
+  ["env", ["-u", "-C", "-S"]],
+  ["sudo", ["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"]],
+  ["doas", ["-u", "-C"]],
+  ["flock", ["-w", "-E", "-c"]],
+  ["chronic", []],
+  ["time", ["-f", "-o"]],
+  ["setsid", []],
+  ["stdbuf", ["-i", "-o", "-e"]],
+  ["exec", ["-a"]],
+  ["command", []],
+  ["caffeinate", ["-t", "-w"]],
+  ["systemd-cat", ["-t", "-p"]],
+  ["run-one", []],
+  ["lckdo", []],
+]);
 // Programs that run a script or a folder named by their first operand.
 const RUNNERS = /^(sh|bash|dash|zsh|ksh|fish|python[0-9.]*|pypy[0-9.]*|node|deno|bun|perl|ruby|php[0-9.]*|Rscript|lua|tclsh|osascript|run-parts|uv|poetry|pipenv)$/;
 // Commands that set the scene rather than do the job.
-const SCENERY = new Set(["cd", "test", "[", "[[", "sleep", "true", ":", "export", "set", "umask", "source", ".", "ulimit", "echo", "printf"]);
+const SCENERY = new Set(["cd", "test", "[", "[[", "sleep", "true", ":", "export", "set", "umask", "source", ".", "ulimit"]);
 
 /**
  * A readable name for a job: the script or program its command runs
@@ -144,9 +161,10 @@ function programOf(words: string[]): string | undefined {
   while (at < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[at]!)) at++;
   while (at < words.length && WRAPPERS.has(baseName(words[at]!))) {
     const wrapper = baseName(words[at]!);
+    const withValue = WRAPPERS.get(wrapper)!;
     at++;
     while (at < words.length && (words[at]!.startsWith("-") || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[at]!))) {
-      at += OPTION_VALUES.has(words[at]!) ? 2 : 1;
+      at += withValue.includes(words[at]!) ? 2 : 1;
     }
     // timeout DURATION and flock FILE take one operand before the command
     if ((wrapper === "timeout" || wrapper === "flock" || wrapper === "lckdo") && at < words.length) at++;
