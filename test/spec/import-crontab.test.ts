@@ -220,6 +220,24 @@ describe("what has no equal", () => {
     assert.match(result.text, /# just a remark/);
   });
 
+  test("the example job in the header crontab -e writes (Debian, Ubuntu) stays a comment; a job switched off after it does not", () => {
+    const header = [
+      "# Edit this file to introduce tasks to be run by cron.",
+      "# For example, you can run a backup of all your user accounts",
+      "# at 5 a.m every week with:",
+      "# 0 5 * * 1 tar -zcf /var/backups/home.tgz /home/",
+      "#",
+      "# m h  dom mon dow   command",
+      "# 0 6 * * * $HOME/bin/paused.sh",
+      "30 2 * * * $HOME/bin/backup.sh",
+    ].join("\n");
+    const result = imported(header);
+    assert.deepEqual(result.pipelines, ["backup-sh"]);
+    assert.equal(result.disabled, 1);
+    assert.match(result.text, /^ {2}# 0 5 \* \* 1 tar -zcf \/var\/backups\/home\.tgz \/home\/$/m);
+    assert.match(result.text, /^ {2}# line 7, switched off in the crontab: 0 6 \* \* \* \$HOME\/bin\/paused\.sh$/m);
+  });
+
   test("lines cron would refuse, or Spire cannot schedule, are kept as comments with the reason; the rest still imports", () => {
     const result = imported(["0 0 31 2 * never.sh", "61 * * * * late.sh", "* * * *", "@often x", "0 0 * * * ok.sh", "0 0 * * * echo ${{ args.x }}"].join("\n"));
     assert.deepEqual(result.pipelines, ["ok-sh"]);

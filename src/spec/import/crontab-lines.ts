@@ -32,14 +32,35 @@ const NICKNAMES = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@dail
 // cron's own reading: a name, optional blanks, '=', the rest (cronie accepts blanks around '=').
 const ENV_LINE = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*\$?$/;
+/** `m h  dom mon dow   command`, the line that names a crontab's fields. */
+export const FIELD_HEADER = /^\s*m(in(ute)?)?\s+h(our)?\s+dom\b/i;
 
 /** Every line of a crontab; `system`: each job has a user field after its schedule. */
 export function readCrontabLines(text: string, system: boolean): CrontabLine[] {
-  return text
+  const lines = text
     .replace(/\n$/, "")
     .split(/\r?\n/)
     .map((raw, index) => readLine(raw, index + 1, system));
+  return withHeaderExamples(lines);
 }
+
+/**
+ * The header `crontab -e` writes on Debian and Ubuntu explains the format
+ * with an example job (`# 0 5 * * 1 tar -zcf /var/backups/home.tgz /home/`)
+ * and ends with `# m h  dom mon dow   command`: in the comments that open a
+ * crontab, up to such a field header, a job is an example, not one switched off.
+ */
+function withHeaderExamples(lines: CrontabLine[]): CrontabLine[] {
+  const opening = lines.findIndex((line) => line.kind !== "blank" && line.kind !== "comment" && line.kind !== "disabled");
+  const end = opening < 0 ? lines.length : opening;
+  let header = -1;
+  for (let index = 0; index < end; index++) {
+    const line = lines[index]!;
+    if (line.kind === "comment" && FIELD_HEADER.test(line.text)) header = index;
+  }
+  return lines.map((line, index) => (index < header && line.kind === "disabled" ? { kind: "comment", line: line.line, text: line.text } : line));
+}
+
 
 function readLine(raw: string, line: number, system: boolean): CrontabLine {
   const text = raw.trim();

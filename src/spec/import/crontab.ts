@@ -10,7 +10,7 @@ import { Document, isPair, isScalar, stringify, visit, type Scalar } from "yaml"
 import { parseDefinitions } from "../load.js";
 import { formatDefinitionErrors } from "../errors.js";
 import { endsInEscape, nameOfCommand, splitPercent, withStdin } from "./cron-command.js";
-import { looksLikeSystemCrontab, readCrontabLines, type CronJob } from "./crontab-lines.js";
+import { FIELD_HEADER, looksLikeSystemCrontab, readCrontabLines, type CronJob } from "./crontab-lines.js";
 
 export interface CrontabImportOptions {
   /** Each job has a user field after its schedule (/etc/crontab, /etc/cron.d); undefined: told from the content. */
@@ -229,7 +229,7 @@ function pipelineOf(job: CronJob, line: number, env: Map<string, string>, option
 function describedBy(above: string[]): string | undefined {
   const text = above.map((line) => line.trim()).filter((line) => line !== "");
   if (text.length === 0 || text.length > 2) return undefined;
-  if (text.some((line) => /^m(in)?\s+h(our)?\s+dom\b/i.test(line))) return undefined;
+  if (text.some((line) => FIELD_HEADER.test(line))) return undefined;
   return text.join(" ");
 }
 
