@@ -165,7 +165,7 @@ result beside the original: relative paths are read from its folder.
   program
     .command("init")
     .description("write a commented spire.yaml to start from (never over an existing file)")
-    .addOption(new Option("-t, --template <name>", `what it starts from: ${INIT_TEMPLATES.map((template) => template.name).join(", ")} (--list says what each is)`).choices(INIT_TEMPLATES.map((template) => template.name)).default(DEFAULT_TEMPLATE))
+    .addOption(new Option("-t, --template <name>", "what it starts from (--list says what each is)").choices(INIT_TEMPLATES.map((template) => template.name)).default(DEFAULT_TEMPLATE))
     .option("-f, --file <file>", "the file to write", "spire.yaml")
     .option("--list", "list the templates, one line each, and write nothing")
     .addHelpText(
