@@ -60,118 +60,137 @@ interface Pending {
   above: string[];
 }
 
-interface Made {
+interface ImportedPipeline {
   name: string;
   definition: Record<string, unknown>;
   comments: CommentLine[];
   beforeTasks: string[];
 }
 
+/** What the lines read so far have made, and what waits for the next pipeline. */
+interface State {
+  options: CrontabImportOptions;
+  env: Map<string, string>;
+  pending: Pending;
+  pipelines: ImportedPipeline[];
+  taken: Set<string>;
+  notImported: number;
+  disabled: number;
+  notes: ImportNote[];
+  said: Set<string>;
+}
+
 export function importCrontab(text: string, options: CrontabImportOptions): CrontabImport {
   const system = options.system ?? looksLikeSystemCrontab(text);
-  const notes: ImportNote[] = [];
-  const noteOnce = new Set<string>();
-  const note = (line: number, message: string, once?: string) => {
-    if (once !== undefined) {
-      if (noteOnce.has(once)) return;
-      noteOnce.add(once);
-    }
-    notes.push({ line, message });
-  };
-  const env = new Map<string, string>();
-  const pending: Pending = { comments: [], above: [] };
-  const pipelines: Made[] = [];
-  const taken = new Set<string>();
-  let notImported = 0;
-  let disabled = 0;
-
-  const flushAbove = () => {
-    pending.comments.push(...pending.above);
-    pending.above = [];
-  };
-
+  const state: State = { options, env: new Map(), pending: { comments: [], above: [] }, pipelines: [], taken: new Set(), notImported: 0, disabled: 0, notes: [], said: new Set() };
+  const { pending } = state;
   for (const line of readCrontabLines(text, system)) {
     switch (line.kind) {
       case "blank":
-        flushAbove();
+        flushAbove(pending);
         if (pending.comments.length > 0 && pending.comments[pending.comments.length - 1] !== "") pending.comments.push("");
         break;
       case "comment":
         pending.above.push(` ${visible(line.text)}`);
         break;
       case "env":
-        flushAbove();
-        env.set(line.name, line.value);
-        noteSetting(line.line, line.name, line.value, note);
+        flushAbove(pending);
+        state.env.set(line.name, line.value);
+        noteSetting(state, line.line, line.name, line.value);
         break;
       case "bad":
-        flushAbove();
-        notImported++;
-        pending.comments.push(` line ${line.line} was not imported: ${visible(line.why)}`, ` ${visible(line.text)}`, "");
-        note(line.line, `not imported: ${line.why}`);
+        notImported(state, line.line, line.text, line.why);
         break;
       case "disabled":
-      case "job": {
-        // A switched-off job's comment stays a comment: it may say why it is off.
-        const made = pipelineOf(line.job, line.line, env, options, line.kind === "job" ? pending.above : []);
-        const name = uniqueName(nameOfCommand(line.job.command) || `line-${line.line}`, taken);
-        const problem = made.problem ?? problemOf(name, made.definition);
-        if (line.kind === "disabled") {
-          flushAbove();
-          if (problem !== undefined) {
-            taken.delete(name);
-            pending.comments.push(` ${visible(`#${line.text}`)}`);
-            break;
-          }
-          disabled++;
-          pending.comments.push(` line ${line.line}, switched off in the crontab: ${visible(line.text)}`, " To run it, take the # off the lines below.", ...commentedPipeline(name, made.definition), "");
-          break;
-        }
-        if (problem !== undefined) {
-          flushAbove();
-          notImported++;
-          taken.delete(name);
-          pending.comments.push(` line ${line.line} was not imported: ${visible(problem)}`, ` ${visible(line.text)}`, "");
-          note(line.line, `not imported: ${problem}`);
-          break;
-        }
-        if (!made.describedByAbove) flushAbove();
-        pipelines.push({ name, definition: made.definition, comments: [...pending.comments, ` line ${line.line}: ${visible(line.text)}`, ...made.comments], beforeTasks: made.beforeTasks });
-        for (const message of made.notes) note(line.line, message);
-        pending.comments = [];
-        pending.above = [];
+        addDisabled(state, line.line, line.text, line.job);
         break;
-      }
+      case "job":
+        addJob(state, line.line, line.text, line.job);
+        break;
     }
   }
-  flushAbove();
+  flushAbove(pending);
   while (pending.comments[pending.comments.length - 1] === "") pending.comments.pop();
   return {
-    text: render(pipelines, pending.comments, options, system),
-    notes,
-    pipelines: pipelines.map((pipeline) => pipeline.name),
-    notImported,
-    disabled,
+    text: render(state.pipelines, pending.comments, options, system),
+    notes: state.notes,
+    pipelines: state.pipelines.map((pipeline) => pipeline.name),
+    notImported: state.notImported,
+    disabled: state.disabled,
     system,
   };
 }
 
+/** The comments right above a line that is no job's description are the crontab's own: kept as they are. */
+function flushAbove(pending: Pending): void {
+  pending.comments.push(...pending.above);
+  pending.above = [];
+}
+
+/** `once`: a key that says this note only the first time. */
+function note(state: State, line: number, message: string, once?: string): void {
+  if (once !== undefined) {
+    if (state.said.has(once)) return;
+    state.said.add(once);
+  }
+  state.notes.push({ line, message });
+}
+
+function notImported(state: State, line: number, text: string, why: string): void {
+  flushAbove(state.pending);
+  state.notImported++;
+  state.pending.comments.push(` line ${line} was not imported: ${visible(why)}`, ` ${visible(text)}`, "");
+  note(state, line, `not imported: ${why}`);
+}
+
+function addJob(state: State, line: number, text: string, job: CronJob): void {
+  const made = pipelineOf(job, state.env, state.options, state.pending.above);
+  const name = uniqueName(nameOfCommand(job.command) || `line-${line}`, state.taken);
+  const problem = made.problem ?? problemOf(name, made.definition);
+  if (problem !== undefined) {
+    state.taken.delete(name);
+    notImported(state, line, text, problem);
+    return;
+  }
+  if (!made.describedByAbove) flushAbove(state.pending);
+  state.pipelines.push({ name, definition: made.definition, comments: [...state.pending.comments, ` line ${line}: ${visible(text)}`, ...made.comments], beforeTasks: made.beforeTasks });
+  for (const message of made.notes) note(state, line, message);
+  state.pending.comments = [];
+  state.pending.above = [];
+}
+
+/** A job commented out: the pipeline it would be, commented out, so that taking the # off switches it on. */
+function addDisabled(state: State, line: number, text: string, job: CronJob): void {
+  flushAbove(state.pending);
+  // Its comment stays a comment: it may say why the job is off.
+  const made = pipelineOf(job, state.env, state.options, []);
+  const name = uniqueName(nameOfCommand(job.command) || `line-${line}`, state.taken);
+  if ((made.problem ?? problemOf(name, made.definition)) !== undefined) {
+    state.taken.delete(name);
+    state.pending.comments.push(` ${visible(`#${text}`)}`);
+    return;
+  }
+  state.disabled++;
+  state.pending.comments.push(` line ${line}, switched off in the crontab: ${visible(text)}`, " To run it, take the # off the lines below.", ...commentedPipeline(name, made.definition), "");
+}
+
 /** What a setting line means for the jobs after it, said once. */
-function noteSetting(line: number, name: string, value: string, note: (line: number, message: string, once?: string) => void): void {
+function noteSetting(state: State, line: number, name: string, value: string): void {
+  const say = (message: string, once: string) => note(state, line, message, once);
   if (name === "MAILTO" && value !== "") {
-    note(line, `MAILTO: cron mailed the jobs' output to ${value}; Spire sends no mail and keeps the output (spire logs): each pipeline has a commented-out notify: to hear of failures`, `MAILTO=${value}`);
+    say(`MAILTO: cron mailed the jobs' output to ${value}; Spire sends no mail and keeps the output (spire logs): each pipeline has a commented-out notify: to hear of failures`, `MAILTO=${value}`);
   } else if (name === "TZ") {
-    note(line, "TZ: the commands see it, as under cron; the schedules stay in the system's time zone as cron's did (cron moves them only for CRON_TZ): to move one, set timezone: on its trigger", "TZ");
+    say("TZ: the commands see it, as under cron; the schedules stay in the system's time zone as cron's did (cron moves them only for CRON_TZ): to move one, set timezone: on its trigger", "TZ");
   } else if (MAIL_SETTINGS.has(name)) {
-    note(line, `${name}: a setting of cron's mail, which Spire does not send: left out`, name);
+    say(`${name}: a setting of cron's mail, which Spire does not send: left out`, name);
   } else if (name === "RANDOM_DELAY" && !/^\d+$/.test(value)) {
-    note(line, `RANDOM_DELAY: ${JSON.stringify(value)} is not a whole number of minutes: left out`, name);
+    say(`RANDOM_DELAY: ${JSON.stringify(value)} is not a whole number of minutes: left out`, name);
   } else if (/\$/.test(value) && name !== "MAILTO") {
-    note(line, `${name}: cron does not expand $VARIABLES in settings, and neither does Spire: the value is kept as written (${value})`, `${name}$`);
+    say(`${name}: cron does not expand $VARIABLES in settings, and neither does Spire: the value is kept as written (${value})`, `${name}$`);
   }
 }
 
-interface MadePipeline {
+interface JobPipeline {
   definition: Record<string, unknown>;
   /** Comments above the pipeline, after its crontab line. */
   comments: string[];
@@ -184,7 +203,7 @@ interface MadePipeline {
   problem?: string;
 }
 
-function pipelineOf(job: CronJob, line: number, env: Map<string, string>, options: CrontabImportOptions, above: string[]): MadePipeline {
+function pipelineOf(job: CronJob, env: Map<string, string>, options: CrontabImportOptions, above: string[]): JobPipeline {
   const comments: string[] = [];
   const notes: string[] = [];
   const split = splitPercent(job.command);
@@ -285,7 +304,7 @@ function commentText(lines: CommentLine[], indent: string): string {
     .join("\n");
 }
 
-function render(pipelines: Made[], trailing: CommentLine[], options: CrontabImportOptions, system: boolean): string {
+function render(pipelines: ImportedPipeline[], trailing: CommentLine[], options: CrontabImportOptions, system: boolean): string {
   const doc = quotedCrons(new Document({ pipelines: Object.fromEntries(pipelines.map((pipeline) => [pipeline.name, pipeline.definition])) }));
   doc.commentBefore = header(options, system).join("\n");
   const map = doc.get("pipelines", true);
