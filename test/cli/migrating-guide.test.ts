@@ -1,7 +1,8 @@
 /**
- * docs/migrating-from-crontab.md, followed as a reader would: every command
- * of its ```sh blocks runs, in order, in a home folder of its own, against
- * the guide's own example crontab. `crontab` is a stand-in that keeps that
+ * docs/migrating-from-crontab.md, followed as a reader would: its ```sh
+ * blocks run in order (bash -e, each must exit 0; ```sh background is the
+ * engine, left running for what follows), in a home folder of its own,
+ * against the guide's own example crontab. `crontab` is a stand-in that keeps that
  * crontab in a file: this machine has no cron, and a test must never touch
  * a real user's crontab (the guide ends with crontab -r).
  */
@@ -20,19 +21,12 @@ checkNoLeftoverProcesses();
 
 const GUIDE = readFileSync(join(REPO_ROOT, "docs", "migrating-from-crontab.md"), "utf8");
 
-function blocks(language: string): string[] {
-  return [...GUIDE.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].filter((match) => match[1] === language).map((match) => match[2]!);
+/** The fenced blocks of the guide: the info string (`sh`, `sh background`, `yaml`…) and the text. */
+function blocks(): { info: string; body: string }[] {
+  return [...GUIDE.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)].map((match) => ({ info: match[1]!.trim(), body: match[2]! }));
 }
 
-/** The commands of the sh blocks, in order: one a line, comments off. */
-function commands(): string[] {
-  return blocks("sh").flatMap((block) =>
-    block
-      .split("\n")
-      .map((line) => line.replace(/\s+#\s.*$/, "").trim())
-      .filter((line) => line !== "" && !line.startsWith("#")),
-  );
-}
+const shown = (language: string) => blocks().filter((block) => block.info === language).map((block) => block.body);
 
 /** Whether `excerpt`'s lines appear in `text` in the same order (other lines between them allowed). */
 function appearsIn(text: string, excerpt: string): boolean {
@@ -52,7 +46,7 @@ test("every command of the crontab guide runs as written, against the guide's ow
   const bin = join(dir, "bin");
   mkdirSync(home);
   mkdirSync(bin);
-  const [crontab] = blocks("crontab");
+  const [crontab] = shown("crontab");
   assert.ok(crontab, "the guide shows an example crontab");
   const state = join(dir, "crontab.state");
   writeFileSync(state, crontab);
@@ -84,21 +78,22 @@ test("every command of the crontab guide runs as written, against the guide's ow
     }
   });
   const outputs = new Map<string, string>();
-  const guideCommands = commands();
-  assert.ok(guideCommands.length >= 10, `the guide's commands: ${guideCommands.join(" | ")}`);
-  for (const command of guideCommands) {
-    if (/^spire engine\b/.test(command)) {
+  const shellBlocks = blocks().filter((block) => block.info.split(/\s+/)[0] === "sh");
+  assert.ok(shellBlocks.length >= 6, "the guide's commands were found");
+  for (const { info, body } of shellBlocks) {
+    if (info.split(/\s+/).includes("background")) {
+      assert.match(body, /^spire engine\b.*\n$/, "the one command left running is the engine");
       // The guide's engine, on a port of its own (others may be listening on 7431); it stays up for what follows.
-      const child = spawn("sh", ["-c", `exec ${command} --listen 127.0.0.1:0`], { cwd: home, env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn("sh", ["-c", `exec ${body.trim()} --listen 127.0.0.1:0`], { cwd: home, env, stdio: ["ignore", "pipe", "pipe"] });
       engine = { child, exit: finished(child) };
       const address = join(data, "engine.json");
       await until(() => child.exitCode !== null || (existsSync(address) && readFileSync(address, "utf8").includes(`"pid":${child.pid}`)), "the engine to listen", 15_000);
-      if (child.exitCode !== null) assert.fail(`${command} stopped: ${(await engine.exit).stderr}`);
+      if (child.exitCode !== null) assert.fail(`${body} stopped: ${(await engine.exit).stderr}`);
       continue;
     }
-    const result = await finished(spawn("sh", ["-c", command], { cwd: home, env, stdio: ["ignore", "pipe", "pipe"] }));
-    assert.equal(result.code, 0, `${command}\n${result.stdout}\n${result.stderr}`);
-    outputs.set(command, result.stdout);
+    const result = await finished(spawn("bash", ["-e", "-o", "pipefail", "-c", body], { cwd: home, env, stdio: ["ignore", "pipe", "pipe"] }));
+    assert.equal(result.code, 0, `${body}\n${result.stdout}\n${result.stderr}`);
+    outputs.set(body.trim(), result.stdout);
   }
   assert.ok(engine, "the guide starts the engine");
   engine.child.kill("SIGTERM");
@@ -114,7 +109,7 @@ test("every command of the crontab guide runs as written, against the guide's ow
   assert.equal(pipelinesOf(readFileSync(join(home, "from-file.yaml"), "utf8")), pipelinesOf(imported), "a file and crontab -l import the same");
 
   // The YAML the guide shows is what the import makes, or (a notify: example) fits into it.
-  for (const yaml of blocks("yaml")) {
+  for (const yaml of shown("yaml")) {
     if (appearsIn(imported, yaml)) continue;
     assert.match(yaml, /^ {4}notify:/, `not in the imported file:\n${yaml}`);
     const withNotify = imported.replace(/^( {2}df:\n[\s\S]*?)^( {4}tasks:)/m, `$1${yaml}$2`);
