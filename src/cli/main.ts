@@ -10,6 +10,7 @@ import { usePrivateUmask } from "../files/private.js";
 import { DiskFullError, isDiskFull } from "../store/errors.js";
 import { maxTasksOption } from "./max-tasks-option.js";
 import { SHELLS } from "./completion/shells.js";
+import { DEFAULT_TEMPLATE, INIT_TEMPLATES } from "./init-templates.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 
@@ -161,6 +162,52 @@ result beside the original: relative paths are read from its folder.
 `,
     )
     .action(async (file, options) => (await import("./commands/convert.js")).convertCommand(file, options));
+
+  program
+    .command("init")
+    .description("write a commented spire.yaml to start from (never over an existing file)")
+    .addOption(new Option("-t, --template <name>", "what it starts from (--list says what each is)").choices(INIT_TEMPLATES.map((template) => template.name)).default(DEFAULT_TEMPLATE))
+    .option("-f, --file <file>", "the file to write", "spire.yaml")
+    .option("--list", "list the templates, one line each, and write nothing")
+    .addHelpText(
+      "after",
+      examples(["spire init", "spire init --template backup", "spire init -t monitor -f monitor.yaml", "spire init --list"]) +
+        `
+Templates:
+${INIT_TEMPLATES.map((template) => `  ${template.name.padEnd(8)} ${template.summary}`).join("\n")}
+
+Every key is explained in the file, with the alternatives commented out.
+Its first line points editors that read it (the YAML language server) at
+this installation's schema, so they complete and check the file as you type.
+`,
+    )
+    .action(async (options) => (await import("./commands/init.js")).initCommand(options));
+
+  const importer = program
+    .command("import")
+    .description("turn another scheduler's jobs into a spire.yaml")
+    .addHelpText("after", examples(["spire import crontab > spire.yaml", "spire import crontab my.crontab -o spire.yaml", "spire import crontab /etc/crontab --system"]));
+  importer
+    .command("crontab")
+    .description("a crontab as a spire.yaml: each job a pipeline with its cron trigger, env and command; printed, or written with -o")
+    .argument("[file]", "the crontab file; - for standard input (default: yours, from crontab -l)")
+    .option("-o, --output <file>", "write a new file instead of printing (never over an existing one)")
+    .option("--system", "each job has a user field after its schedule, as in /etc/crontab and /etc/cron.d (default: told from the file)")
+    .option("--no-system", "the file is a user's crontab, whatever it looks like")
+    .addHelpText(
+      "after",
+      examples(["spire import crontab > spire.yaml", "spire import crontab my.crontab -o spire.yaml", "crontab -l | spire import crontab - -o spire.yaml", "spire import crontab /etc/crontab --system -o system.yaml"]) +
+        `
+Each job becomes a pipeline named after what it runs (backup-sh), with a
+cron: trigger at the same times (CRON_TZ= gives its timezone:) and one task
+that runs the command as cron did: sh -c (SHELL= picks another), in your
+home folder, with the crontab's settings as env:. What has no equal is kept
+as a comment and said on stderr: @reboot (a pipeline without a trigger), a
+%'s standard input (a here-document), MAILTO (a commented-out notify:),
+switched-off jobs (commented-out pipelines).
+`,
+    )
+    .action(async (file, options) => (await import("./commands/import.js")).importCrontabCommand(file, options));
 
   program
     .command("ls")
