@@ -134,3 +134,19 @@ test("a stop block ends what the last background block started, so a guide can s
   writeFileSync(path, `${fence}sh stop\n# Ctrl-C\n${fence}\n`);
   await assert.rejects(runGuide(t, path), /guide\.md:1: a stop block needs something started by a background block that still runs/);
 });
+
+test("what a block exports is set in the blocks after it, as in one terminal, and a block's exit code stays its own", async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "guide.md");
+  writeFileSync(
+    path,
+    [
+      `${fence}sh\nexport GREETING="hello 'there'"\ncd /\n${fence}`,
+      `${fence}sh exit=3\necho "$GREETING from $(basename "$PWD")"\nexit 3\n${fence}`,
+      `${fence}output\nhello 'there' from spire-guide-\n${fence}`,
+      "",
+    ].join("\n\n"),
+  );
+  const run = await runGuide(t, path);
+  assert.equal(run.outputs[1]!.code, 3);
+});

@@ -19,7 +19,9 @@
  *                             not run; the harness sends SIGINT to it and waits until it has ended
  *
  * Any other block (```text, ```console, ```ini) is shown only. Every
- * process a guide starts is ended when its test ends.
+ * process a guide starts is ended when its test ends. The blocks run as if
+ * typed into one terminal: what a block exports (`export TOKEN=…`) is set
+ * in the blocks after it.
  *
  * The engine's default port, 7431, is a free port of the test's own, so
  * that guides run side by side (and beside an engine of yours): every
@@ -139,6 +141,7 @@ interface Session {
 
 async function followBlocks(path: string, blocks: GuideBlock[], { dir, data, env, background, run, blockTimeoutMs }: Session): Promise<void> {
   let waitForEngine = false;
+  const exportsFile = join(dir, ".bin", "exports.sh");
   for (const block of blocks) {
     const where = `${path}:${block.line}`;
     const [kind, ...flags] = block.info.split(/\s+/);
@@ -167,15 +170,25 @@ async function followBlocks(path: string, blocks: GuideBlock[], { dir, data, env
       waitForEngine = false;
     }
     if (flags.includes("background")) {
-      background.push(spawn("bash", ["-e", "-c", block.body], { cwd: dir, env, stdio: "ignore", detached: true }));
+      background.push(spawn("bash", ["-e", "-c", withExports(block.body, exportsFile, false)], { cwd: dir, env, stdio: "ignore", detached: true }));
       waitForEngine = /\bspire\b.*\bengine\b/.test(block.body);
       continue;
     }
     const expected = Number(flags.find((flag) => flag.startsWith("exit="))?.slice(5) ?? 0);
-    const result = await runBlock(block.body, dir, env, blockTimeoutMs);
+    const result = await runBlock(withExports(block.body, exportsFile, true), dir, env, blockTimeoutMs);
     run.outputs.push({ block, ...result });
     assert.equal(result.code, expected, `${where}: exit ${result.code}, the guide says ${expected}\n$ ${block.body}\n${result.stdout}${result.stderr}`);
   }
+}
+
+/**
+ * The block's script, with the variables earlier blocks exported set first and (when `keep`) its own
+ * exports saved for the next ones. On the script's first line, so that bash's line numbers stay the guide's.
+ */
+function withExports(script: string, file: string, keep: boolean): string {
+  const quoted = `'${file.replaceAll("'", "'\\''")}'`;
+  const save = `trap 'export -p | grep -Ev "^declare -x (PWD|OLDPWD|SHLVL|_)(=|$)" > ${quoted.replaceAll("'", "'\\''")}' EXIT; `;
+  return `. ${quoted} 2>/dev/null || true; ${keep ? save : ""}${script}`;
 }
 
 function runBlock(script: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ stdout: string; stderr: string; code: number | null }> {
