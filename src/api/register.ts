@@ -46,7 +46,9 @@ function authenticate(auth: TokenAuthority, request: FastifyRequest, scope: Scop
 function admit(request: FastifyRequest, actor: Actor | undefined, scope: Scope): ApiError | undefined {
   if (!actor) return new ApiError("unauthorized", "the token is not valid: it is malformed, expired or revoked, or was made by another engine");
   if (!scopeAllows(actor.scope, scope)) {
-    return new ApiError("forbidden", `this needs a token with the ${scope} scope; this one (${actor.name}) has ${actor.scope}`);
+    return new ApiError("forbidden", `this needs a token with the ${scope} scope; this one (${actor.name}) has ${actor.scope}`, {
+      hint: `make a token with that scope: spire token create --scope ${scope}`,
+    });
   }
   actors.set(request, actor);
   return undefined;

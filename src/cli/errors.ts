@@ -38,7 +38,8 @@ export function cliErrorOf(error: unknown): CliError | undefined {
     case "unauthorized":
       return new CliError(`the engine refused the token: ${error.message}`, EXIT.unreachable, "Set SPIRE_TOKEN to a valid token (spire token create), or run this as the user who runs the engine.");
     case "forbidden":
-      return new CliError(`not allowed: ${error.message}`, EXIT.unreachable, "This token's scope is too small: use one made with a larger --scope (spire token create --scope admin).");
+      // A scope the token lacks comes with the command that makes one; a Host the engine does not know says in its message what to do.
+      return new CliError(`not allowed: ${error.message}`, EXIT.unreachable, hint);
     case "unavailable":
       return new CliError(error.message, EXIT.unreachable, hint);
     case "internal":

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -110,6 +110,7 @@ test("tokens: a read token cannot start runs; a revoked token is refused at once
   const starting = await spire(["run", "hello"], { data, env: { SPIRE_TOKEN: token } });
   assert.equal(starting.code, 3);
   assert.match(starting.stderr, /needs a token with the run scope/);
+  assert.match(starting.stderr, /\nMake a token with that scope: spire token create --scope run\.\n/, "the hint names the scope the command needs");
 
   const list = JSON.parse((await spire(["token", "list", "--json"], { data })).stdout);
   const viewer = list.find((entry: { name: string }) => entry.name === "viewer");
@@ -117,6 +118,27 @@ test("tokens: a read token cannot start runs; a revoked token is refused at once
   const after = await spire(["ls"], { data, env: { SPIRE_TOKEN: token } });
   assert.equal(after.code, 3);
   assert.match(after.stderr, /refused the token/);
+  await stopEngine(engine);
+});
+
+test("through a tunnel on another local port, the CLI says the name is not allowed and how to allow it, not that the token is too small", async (t) => {
+  const data = tempDir(t);
+  const engine = await startEngine(t, data);
+  const enginePort = Number(new URL(engine.url).port);
+  // What ssh -L 8431:127.0.0.1:7431 does: another local port leading to the engine, bytes passed as they are.
+  const tunnel = createServer((client) => {
+    const upstream = connect(enginePort, "127.0.0.1");
+    client.pipe(upstream).pipe(client);
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => tunnel.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise((resolve) => tunnel.close(resolve)));
+  const tunnelAddress = `127.0.0.1:${(tunnel.address() as AddressInfo).port}`;
+  const result = await spire(["ls"], { data, env: { SPIRE_ENGINE: `http://${tunnelAddress}` } });
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, new RegExp(`host "${tunnelAddress}" is not allowed: .*--allow-host ${tunnelAddress}`));
+  assert.doesNotMatch(result.stderr, /scope/);
   await stopEngine(engine);
 });
 

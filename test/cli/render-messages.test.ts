@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stripVTControlCharacters } from "node:util";
 import { messageLines } from "../../src/cli/render/messages.js";
-import type { MessageObject } from "../../src/engine/run-object.js";
+import type { MessageObject, RunObject } from "../../src/engine/run-object.js";
+import { renderRun } from "../../src/cli/commands/show.js";
 
 const at = "2026-12-05T08:00:00.000Z";
 const warning = (text: string): MessageObject => ({ level: "warning", text, ts: at, stream: "stdout" });
@@ -38,4 +39,33 @@ test("counted but not kept: says how many of each kind, and that the log has the
 test("control characters in a text are shown, not obeyed: a text stays on its line and cannot move the cursor", () => {
   const lines = plain(messageLines({ messages: [warning("one\rtwo \u001b[2Jthree\tfour")], warnings: 1, errors: 0 }));
   assert.deepEqual(lines, ["    ⚠ one␍two ␛[2Jthree\tfour"]);
+});
+
+test("the run's counts read as words: one warning is 1 warning, and a count of none is left out", () => {
+  const run = (warnings: number, errors: number): RunObject => ({
+    id: "01abc",
+    namespace: "home",
+    pipeline: "report",
+    state: "succeeded",
+    reason: null,
+    trigger: { kind: "manual", scheduled_at: null },
+    args: {},
+    partition: null,
+    created_at: at,
+    started_at: at,
+    finished_at: at,
+    duration_ms: 5,
+    warnings,
+    errors,
+    metrics: {},
+    cpu_ms: null,
+    peak_rss_bytes: null,
+    tasks: [],
+    groups: [],
+  });
+  const countLine = (warnings: number, errors: number) => plain(renderRun(run(warnings, errors), undefined).split("\n"))[2];
+  assert.equal(countLine(1, 0), "1 warning");
+  assert.equal(countLine(0, 1), "1 error");
+  assert.equal(countLine(2, 3), "2 warnings, 3 errors");
+  assert.equal(countLine(0, 0), "");
 });

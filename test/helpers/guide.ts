@@ -14,13 +14,24 @@
  *   ```output                 lines the previous sh block prints, in order, each a part of a
  *                             line (`…` stands for anything); other lines may come between
  *   ```sh norun               shown, not run: only for what cannot run here (say why beside it)
+ *   ```sh stop                the reader stops what the last background block started that still
+ *                             runs (Ctrl-C in its terminal): the body (a comment saying so) is shown,
+ *                             not run; the harness sends SIGINT to it and waits until it has ended
  *
  * Any other block (```text, ```console, ```ini) is shown only. Every
- * process a guide starts is ended when its test ends.
+ * process a guide starts is ended when its test ends. The blocks run as if
+ * typed into one terminal: what a block exports (`export TOKEN=…`) is set
+ * in the blocks after it.
+ *
+ * The engine's default port, 7431, is a free port of the test's own, so
+ * that guides run side by side (and beside an engine of yours): every
+ * `7431` in a block stands for that port, and `spire engine` without
+ * --listen listens there.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
 import { REPO_ROOT, SPIRE_BIN } from "./cli.js";
@@ -68,13 +79,14 @@ export interface GuideOptions {
 /** Follows the guide at `path` (relative to the repository, or absolute); fails the test at the first block that does not do what the guide says. */
 export async function runGuide(t: TestContext, path: string, options: GuideOptions = {}): Promise<GuideRun> {
   const guide = resolve(REPO_ROOT, path);
-  const blocks = fencedBlocks(readFileSync(guide, "utf8"));
+  const port = await freePort();
+  const blocks = fencedBlocks(readFileSync(guide, "utf8")).map((block) => ({ ...block, body: block.body.replace(/\b7431\b/g, String(port)) }));
   const dir = tempDir(t, "spire-guide-");
   const data = join(dir, ".spire-data");
   const bin = join(dir, ".bin");
   mkdirSync(bin);
-  // `spire` as a person has it on PATH after installing (README: Install).
-  writeFileSync(join(bin, "spire"), `#!/bin/sh\nexec "${process.execPath}" "${SPIRE_BIN}" "$@"\n`);
+  // `spire` as a person has it on PATH after installing (README: Install), its engine on the guide's port.
+  writeFileSync(join(bin, "spire"), spireCommand(port));
   chmodSync(join(bin, "spire"), 0o755);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -89,9 +101,33 @@ export async function runGuide(t: TestContext, path: string, options: GuideOptio
     await followBlocks(path, blocks, { dir, data, env, background, run, blockTimeoutMs: options.blockTimeoutMs ?? 60_000 });
   } finally {
     // Here, not in t.after: the check for leftover processes runs before those.
-    await Promise.all(background.map(stopGroup));
+    await Promise.all(background.map((child) => stopGroup(child)));
   }
   return run;
+}
+
+/** A port nothing listens on now (the kernel's pick, released at once). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The `spire` on the guide's PATH: the real one, with `--listen 127.0.0.1:PORT` added to an engine started without --listen. */
+function spireCommand(port: number): string {
+  return [
+    "#!/bin/sh",
+    'if [ "$1" = engine ]; then',
+    '  case " $* " in *" --listen "*|*" --listen="*) ;; *) set -- "$@" --listen 127.0.0.1:' + port + " ;; esac",
+    "fi",
+    `exec "${process.execPath}" "${SPIRE_BIN}" "$@"`,
+    "",
+  ].join("\n");
 }
 
 interface Session {
@@ -105,6 +141,7 @@ interface Session {
 
 async function followBlocks(path: string, blocks: GuideBlock[], { dir, data, env, background, run, blockTimeoutMs }: Session): Promise<void> {
   let waitForEngine = false;
+  const exportsFile = join(dir, ".bin", "exports.sh");
   for (const block of blocks) {
     const where = `${path}:${block.line}`;
     const [kind, ...flags] = block.info.split(/\s+/);
@@ -121,21 +158,37 @@ async function followBlocks(path: string, blocks: GuideBlock[], { dir, data, env
       assertLinesInOrder(`${last.stdout}${last.stderr}`, block.body, where);
       continue;
     }
+    if (kind === "sh" && flags.includes("stop")) {
+      const running = background.filter((child) => child.exitCode === null && child.signalCode === null).at(-1);
+      assert.ok(running, `${where}: a stop block needs something started by a background block that still runs`);
+      await stopGroup(running, "SIGINT");
+      continue;
+    }
     if (kind !== "sh" || flags.includes("norun")) continue;
     if (waitForEngine) {
       await engineAnswers(data, where);
       waitForEngine = false;
     }
     if (flags.includes("background")) {
-      background.push(spawn("bash", ["-e", "-c", block.body], { cwd: dir, env, stdio: "ignore", detached: true }));
+      background.push(spawn("bash", ["-e", "-c", withExports(block.body, exportsFile, false)], { cwd: dir, env, stdio: "ignore", detached: true }));
       waitForEngine = /\bspire\b.*\bengine\b/.test(block.body);
       continue;
     }
     const expected = Number(flags.find((flag) => flag.startsWith("exit="))?.slice(5) ?? 0);
-    const result = await runBlock(block.body, dir, env, blockTimeoutMs);
+    const result = await runBlock(withExports(block.body, exportsFile, true), dir, env, blockTimeoutMs);
     run.outputs.push({ block, ...result });
     assert.equal(result.code, expected, `${where}: exit ${result.code}, the guide says ${expected}\n$ ${block.body}\n${result.stdout}${result.stderr}`);
   }
+}
+
+/**
+ * The block's script, with the variables earlier blocks exported set first and (when `keep`) its own
+ * exports saved for the next ones. On the script's first line, so that bash's line numbers stay the guide's.
+ */
+function withExports(script: string, file: string, keep: boolean): string {
+  const quoted = `'${file.replaceAll("'", "'\\''")}'`;
+  const save = `trap 'export -p | grep -Ev "^declare -x (PWD|OLDPWD|SHLVL|_)(=|$)" > ${quoted.replaceAll("'", "'\\''")}' EXIT; `;
+  return `. ${quoted} 2>/dev/null || true; ${keep ? save : ""}${script}`;
 }
 
 function runBlock(script: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ stdout: string; stderr: string; code: number | null }> {
@@ -191,11 +244,11 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM to a background block's group (an engine drains), SIGKILL if it is still there after 15 s. */
-async function stopGroup(child: ChildProcess): Promise<void> {
+/** SIGTERM (or `signal`) to a background block's group (an engine drains), SIGKILL if it is still there after 15 s. */
+async function stopGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const ended = new Promise((resolve) => child.on("close", resolve));
-  killGroup(child, "SIGTERM");
+  killGroup(child, signal);
   const timer = setTimeout(() => killGroup(child, "SIGKILL"), 15_000);
   await ended;
   clearTimeout(timer);

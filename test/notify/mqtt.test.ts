@@ -1,18 +1,15 @@
 /** `notify: mqtt` through the local Mosquitto: a subscriber gets the payload with QoS 1; an unreachable broker is retried, then recorded as failed. */
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { connect as connectTcp } from "node:net";
 import { randomBytes } from "node:crypto";
 import { connectAsync, type IPublishPacket } from "mqtt";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
 import { startApi } from "../api/harness.js";
+import { BROKER, brokerUp } from "../helpers/mqtt-broker.js";
 import { freePort, recorded, runToEnd } from "./helpers.js";
 
 checkNoLeftoverProcesses();
-
-const BROKER = "mqtt://127.0.0.1:1883";
 
 test("a run's notification reaches a subscriber of the topic, with QoS 1", async (t) => {
   if (!(await brokerUp(t))) return;
@@ -64,27 +61,3 @@ pipelines:
   assert.equal((await api.engine.getRun(run.id)).state, "succeeded");
   assert.ok(!JSON.stringify(await api.store.listEvents(run.id, 0, 100)).includes("hunter22"));
 });
-
-/** The local Mosquitto, started when it is installed but down (.ci/run does the same); false (test skipped) when it is not installed. */
-async function brokerUp(t: TestContext): Promise<boolean> {
-  if (await listening(1883)) return true;
-  const installed = spawnSync("sh", ["-c", "command -v mosquitto"]).status === 0;
-  if (!installed) {
-    t.skip("mosquitto is not installed (apt-get install mosquitto)");
-    return false;
-  }
-  // A daemon that outlives this test file: it must not carry the marker the leak check looks for.
-  const { SPIRE_TEST_SESSION: _marker, ...env } = process.env;
-  spawnSync("mosquitto", ["-d", "-c", "/etc/mosquitto/mosquitto.conf"], { env, stdio: "ignore" });
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) if (await listening(1883)) return true;
-  assert.fail("mosquitto did not start: see /var/log/mosquitto/mosquitto.log");
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connectTcp(port, "127.0.0.1");
-    socket.once("connect", () => resolve(!!socket.end()));
-    socket.once("error", () => setTimeout(() => resolve(false), 50));
-  });
-}

@@ -35,7 +35,8 @@ export function renderRun(run: RunObject, plan: Plan | undefined, missed: Missed
   out.push(...missed.map(missedLine));
   if (Object.keys(run.args).length) out.push(pc.dim(`args ${Object.entries(run.args).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(" ")}`));
   if (run.reason) out.push(`reason: ${run.reason}`);
-  if (run.warnings || run.errors) out.push(`${run.warnings} warnings, ${run.errors} errors`);
+  const counts = [counted(run.warnings, "warning"), counted(run.errors, "error")].filter(Boolean);
+  if (counts.length) out.push(counts.join(", "));
   const resources = [run.cpu_ms !== null ? `cpu ${duration(run.cpu_ms)} (all attempts)` : "", run.peak_rss_bytes !== null ? `peak mem ${bytes(run.peak_rss_bytes)}` : ""].filter(Boolean);
   if (resources.length) out.push(pc.dim(resources.join(" · ")));
   out.push(...metricLines(run.metrics, ""));
@@ -51,6 +52,11 @@ export function renderRun(run: RunObject, plan: Plan | undefined, missed: Missed
   }
   if (!plan) for (const task of run.tasks) out.push(...taskLines(task, task.path, "", run.id));
   return out.join("\n") + "\n";
+}
+
+/** `1 warning`, `3 errors`; nothing for none. */
+function counted(count: number, word: string): string {
+  return count === 0 ? "" : `${count} ${word}${count === 1 ? "" : "s"}`;
 }
 
 function missedLine(record: MissedObject): string {
