@@ -553,8 +553,9 @@ function failedToStart(row: TaskRunRow, reason: string, now: number, state: "fai
     pid: null,
     startedAt: row.started_at ?? now,
     finishedAt: now,
+    // Warnings and errors count lines a task printed (::error::, error_pattern); it printed none, and `reason` says why it failed.
     warnings: 0,
-    errors: state === "failed" ? 1 : 0,
+    errors: 0,
     metrics: {},
     outputs: {},
     tail: [],

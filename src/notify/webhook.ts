@@ -53,7 +53,8 @@ export class WebhookChannel implements Channel {
     const body = await response.text().catch(() => "");
     const { status } = response;
     if (status >= 200 && status < 300) return status;
-    const said = body.trim().slice(0, 200);
+    // On one line: it ends up in a log line and on the stderr of spire run (an error page's HTML spans many).
+    const said = body.replace(/\s+/g, " ").trim().slice(0, 200);
     const message = `answered ${status}${said ? `: ${said}` : ""}`;
     if (status >= 300 && status < 400) throw new DeliveryError(`${message} (a redirect: put the final URL in the definition)`, false, status);
     throw new DeliveryError(message, status >= 500 || status === 429, status);

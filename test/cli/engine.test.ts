@@ -202,6 +202,23 @@ test("a second engine on a busy address says so and exits 2", async (t) => {
   assert.match(result.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use\\nIs another engine running\\?`));
 });
 
+test("an engine that cannot listen applies nothing of its -f file and starts no run: it did not start", async (t) => {
+  const data = tempDir(t);
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  t.after(() => blocker.close());
+  const port = (blocker.address() as AddressInfo).port;
+  const file = pipelineFile(data, `namespace: busy\npipelines:\n  tick:\n    triggers: [{ every: 50ms }]\n    tasks:\n      job: { run: "true" }\n`);
+  const result = await spire(["engine", "-f", file, "--listen", `127.0.0.1:${port}`], { data });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /is already in use/);
+  const listed = await spire(["ls", "--json"], { data });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(JSON.parse(listed.stdout), [], "the file was not applied");
+  const runs = await spire(["runs", "--json"], { data });
+  assert.deepEqual(JSON.parse(runs.stdout), [], "no trigger fired");
+});
+
 test("spire hook prints the webhook URL and token, and the token starts the pipeline", async (t) => {
   const data = tempDir(t);
   const engine = await startEngine(t, data);

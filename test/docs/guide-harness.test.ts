@@ -60,7 +60,8 @@ systemctl --user status spire   # not on this machine
 ${fence}
 `;
 
-test("a guide's files are written and its commands run in order, against an engine it starts", async (t) => {
+test("a guide's files are written and its commands run in order, against an engine it starts (on a port of its own: 7431 may be taken)", async (t) => {
+  await withDefaultPortTaken(async () => {
   const dir = tempDir(t);
   const path = join(dir, "guide.md");
   writeFileSync(path, GUIDE);
@@ -71,6 +72,7 @@ test("a guide's files are written and its commands run in order, against an engi
   const run = await runGuide(t, path);
   assert.equal(run.outputs.length, 4, "the four blocks that are run, not the one shown only");
   assert.match(run.outputs[2]!.stderr, /spire.yaml has no pipeline "nosuch"/);
+  });
 });
 
 test("a guide that says what the command does not print fails, naming the guide's line", async (t) => {

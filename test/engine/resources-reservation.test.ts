@@ -51,7 +51,7 @@ async function runFile(t: import("node:test").TestContext, yaml: string, extra: 
   writeFileSync(file, yaml);
   const result = await spire(["run", "-f", file, "--json", ...extra], { data: join(dir, "data") });
   assert.ok(result.stdout.trim().startsWith("{"), result.stdout + result.stderr);
-  return { code: result.code, run: JSON.parse(result.stdout) as { state: string; tasks: { path: string; state: string; reason: string | null; attempts: number }[] } };
+  return { code: result.code, run: JSON.parse(result.stdout) as { state: string; errors: number; tasks: { path: string; state: string; reason: string | null; attempts: number; errors: number }[] } };
 }
 
 test("two tasks that each ask for all cpus run one after the other, while two small ones run together", async (t) => {
@@ -124,6 +124,9 @@ pipelines:
   const byPath = new Map(run.tasks.map((task) => [task.path, task]));
   assert.equal(byPath.get("huge")!.state, "failed");
   assert.match(byPath.get("huge")!.reason ?? "", /asks for 8 cpus; this engine has 2 \(--cpus\)/);
+  // Errors count what a task printed (::error::, error_pattern); one that never started printed nothing, and its reason says why.
+  assert.equal(byPath.get("huge")!.errors, 0, "no error line is counted that spire show could not list");
+  assert.equal(run.errors, 0);
   assert.equal(byPath.get("greedy")!.state, "failed");
   assert.match(byPath.get("greedy")!.reason ?? "", /3 units of lock seats, whose capacity is 2/);
   assert.equal(byPath.get("fine")!.state, "succeeded");

@@ -11,6 +11,7 @@
  *   ```sh exit=1              … must exit with that code
  *   ```sh background          left running (`spire engine` in another terminal); when it
  *                             starts an engine, the next block waits until it answers
+ *                             (on the guide's own port: see below)
  *   ```output                 lines the previous sh block prints, in order, each a part of a
  *                             line (`…` stands for anything); other lines may come between
  *   ```sh norun               shown, not run: only for what cannot run here (say why beside it)
@@ -118,16 +119,29 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The `spire` on the guide's PATH: the real one, with `--listen 127.0.0.1:PORT` added to an engine started without --listen. */
+/**
+ * The `spire` a guide's commands find on PATH: the real one, with
+ * `--listen 127.0.0.1:PORT` added to a `spire engine` started without
+ * --listen (global options such as `--data DIR` may come before the
+ * command). Guides run side by side, and the reader's own engine may hold
+ * 7431; the guide's 7431 is this port (see runGuide).
+ */
 function spireCommand(port: number): string {
-  return [
-    "#!/bin/sh",
-    'if [ "$1" = engine ]; then',
-    '  case " $* " in *" --listen "*|*" --listen="*) ;; *) set -- "$@" --listen 127.0.0.1:' + port + " ;; esac",
-    "fi",
-    `exec "${process.execPath}" "${SPIRE_BIN}" "$@"`,
-    "",
-  ].join("\n");
+  return `#!/bin/sh
+command=; skip=
+for word in "$@"; do
+  if [ -n "$skip" ]; then skip=; continue; fi
+  case "$word" in
+    --data|--engine) skip=1 ;;
+    -*) ;;
+    *) command=$word; break ;;
+  esac
+done
+if [ "$command" = engine ]; then
+  case " $* " in *" --listen"*) ;; *) set -- "$@" --listen 127.0.0.1:${port} ;; esac
+fi
+exec "${process.execPath}" "${SPIRE_BIN}" "$@"
+`;
 }
 
 interface Session {

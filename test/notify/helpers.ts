@@ -17,8 +17,8 @@ export interface Listener {
   received: Received[];
 }
 
-/** Answers the n-th request (from 0) with `status(n)`; keeps every request's headers and JSON body. */
-export async function listen(t: TestContext, status: (n: number) => number = () => 200): Promise<Listener> {
+/** Answers the n-th request (from 0) with `status(n)` and `answer(n)`; keeps every request's headers and JSON body. */
+export async function listen(t: TestContext, status: (n: number) => number = () => 200, answer: (n: number) => string = (n) => `answer ${n}`): Promise<Listener> {
   const received: Received[] = [];
   const server = createServer((request, response) => {
     let text = "";
@@ -26,7 +26,7 @@ export async function listen(t: TestContext, status: (n: number) => number = () 
     request.on("end", () => {
       const n = received.length;
       received.push({ headers: request.headers, body: JSON.parse(text) as Received["body"] });
-      response.writeHead(status(n), { "content-type": "text/plain" }).end(`answer ${n}`);
+      response.writeHead(status(n), { "content-type": "text/plain" }).end(answer(n));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

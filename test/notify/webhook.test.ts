@@ -89,6 +89,21 @@ pipelines:
   assert.ok(!stored.includes("t0ps3cret") && !stored.includes(":pw@"), "no credential of a URL is recorded");
 });
 
+test("what a failing listener answered is recorded on one line: an error page's HTML does not spill over the log and spire run's stderr", async (t) => {
+  const api = await startApi(t, { notify: fast });
+  const page = await listen(t, () => 404, () => "<html>\n  <body>\n    <h1>Not here</h1>\n  </body>\n</html>\n");
+  await api.apply(`
+pipelines:
+  ok:
+    notify: [{ on: [success], webhook: "${page.url}" }]
+    tasks:
+      one: { run: "true" }
+`);
+  const run = await runToEnd(api, "ok");
+  const [event] = await recorded(api, run.id, "notify.failed");
+  assert.equal(event!.data.error, "answered 404: <html> <body> <h1>Not here</h1> </body> </html>");
+});
+
 test("recovered: the first success after a failure (canceled runs passed over), not the next; started: every run as it starts", async (t) => {
   const api = await startApi(t, { notify: fast });
   const recoveries = await listen(t);

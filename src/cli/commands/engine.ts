@@ -111,9 +111,6 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const recovered = await engine.recover();
   if (recovered.resumed || recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
 
-  if (options.file && definitions) await applyAtStart(engine, options.file, definitions, logger);
-  await engine.startScheduler();
-
   const auth = new TokenAuthority(store, await loadOrCreateSecret(dir));
   await auth.ensureLocalToken(dir);
   let server;
@@ -133,6 +130,9 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
       code === "EADDRINUSE" ? "Is another engine running? (spire ls talks to it.) Or choose another address with --listen HOST:PORT." : "Choose another address with --listen HOST:PORT.",
     );
   }
+  // Only once the address is ours: an engine that cannot listen has not started, so it applies nothing and fires nothing.
+  if (options.file && definitions) await applyAtStart(engine, options.file, definitions, logger);
+  await engine.startScheduler();
   const addressFile = join(dir, ADDRESS_FILE);
   writeFileSync(addressFile, JSON.stringify({ url: server.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
   chmodSync(addressFile, 0o600);
