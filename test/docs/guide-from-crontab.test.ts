@@ -1,5 +1,5 @@
 /**
- * docs/migrating-from-crontab.md, followed as a reader would: its ```sh
+ * docs/guides/from-crontab.md, followed as a reader would: its ```sh
  * blocks run in order (bash -e, each must exit 0; ```sh background is the
  * engine, left running for what follows), in a home folder of its own,
  * against the guide's own example crontab. `crontab` is a stand-in that keeps that
@@ -19,7 +19,7 @@ import { until } from "../helpers/poll.js";
 
 checkNoLeftoverProcesses();
 
-const GUIDE = readFileSync(join(REPO_ROOT, "docs", "migrating-from-crontab.md"), "utf8");
+const GUIDE = readFileSync(join(REPO_ROOT, "docs", "guides", "from-crontab.md"), "utf8");
 
 /** The fenced blocks of the guide: the info string (`sh`, `sh background`, `yaml`…) and the text. */
 function blocks(): { info: string; body: string }[] {
