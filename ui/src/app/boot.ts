@@ -10,6 +10,7 @@ import { loadSession, whoAmI } from "../api/session";
 import { startLiveEvents, stopLiveEvents } from "../live/events";
 import { currentHref, currentRoute, navigate, startRouter } from "../router/router";
 import { paths } from "../router/routes";
+import { installStateIconProperties } from "../components/state-icon-properties";
 import { startClock } from "../time/now";
 
 export type BootState = { kind: "checking" } | { kind: "ready" } | { kind: "failed"; message: string };
@@ -35,6 +36,7 @@ export async function checkSession(): Promise<void> {
 }
 
 export function boot(): void {
+  installStateIconProperties();
   startRouter();
   startClock();
   setUnauthorizedHandler(toLogin);

@@ -4,7 +4,7 @@
  */
 import type { AnyState } from "../api/types";
 
-const PATHS: Record<AnyState, string> = {
+export const STATE_ICON_PATHS: Record<AnyState, string> = {
   // A clock: waiting for its turn.
   queued: "M8 2.5a5.5 5.5 0 1 0 0 11a5.5 5.5 0 1 0 0-11M8 5v3.2l2 1.3",
   // Dotted ring: not started yet.
@@ -26,7 +26,7 @@ const PATHS: Record<AnyState, string> = {
 export function StateIcon({ state }: { state: AnyState }) {
   return (
     <svg class={`state-icon state-icon--${state}`} viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
-      <path d={PATHS[state] ?? PATHS.pending} />
+      <path d={STATE_ICON_PATHS[state] ?? STATE_ICON_PATHS.pending} />
     </svg>
   );
 }
