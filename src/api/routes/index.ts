@@ -9,5 +9,7 @@ import { systemRoutes } from "./system.js";
 import { hookRoutes } from "./hooks.js";
 import { artifactRoutes } from "./artifacts.js";
 import { gcRoutes } from "./gc.js";
+import { sessionRoutes } from "./sessions.js";
+import { engineEventsRoute } from "./engine-events.js";
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes];
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes, ...sessionRoutes, engineEventsRoute];

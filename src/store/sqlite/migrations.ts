@@ -258,6 +258,15 @@ CREATE TABLE task_messages (
 ) WITHOUT ROWID;
 `;
 
+// Browser sessions are tokens of their own kind (SPEC §5: listed and revoked
+// like tokens): a session is made from the token or one-time link that asked
+// for it (parent_id) and is revoked with it.
+const sessions = `
+ALTER TABLE tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'token' CHECK (kind IN ('token', 'session'));
+ALTER TABLE tokens ADD COLUMN parent_id TEXT;
+CREATE INDEX tokens_by_parent ON tokens (parent_id) WHERE parent_id IS NOT NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
@@ -267,4 +276,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "after_follows", sql: afterFollows },
   { version: 7, name: "fewer_pages_per_run", sql: fewerPagesPerRun },
   { version: 8, name: "task_messages", sql: taskMessages },
+  { version: 9, name: "sessions", sql: sessions },
 ];
