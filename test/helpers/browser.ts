@@ -78,7 +78,7 @@ export interface UiPage {
   errors: string[];
   /** The browser's messages about failed loads (a 401 before logging in, a refused connection while the engine is down). */
   network: string[];
-  /** Every URL requested by any page of the context, in order. */
+  /** Every request of any page of the context, in order, as "METHOD URL". */
   requests: string[];
   /** Content-Security-Policy violations reported by any page of the context. */
   cspViolations: string[];
@@ -117,7 +117,7 @@ export async function newContext(browser: Browser, options: UiOptions = {}): Pro
       page.__spireCspViolation?.(`${event.effectiveDirective} blocked ${event.blockedURI || "(inline)"} in ${event.sourceFile || event.documentURI}:${event.lineNumber}`);
     });
   });
-  context.on("request", (request) => void watched.requests.push(request.url()));
+  context.on("request", (request) => void watched.requests.push(`${request.method()} ${request.url()}`));
   const watch = (page: Page) => {
     page.on("pageerror", (error) => watched.errors.push(`page error: ${error.message}`));
     page.on("console", (message) => {

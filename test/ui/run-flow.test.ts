@@ -1,0 +1,210 @@
+/**
+ * What a person does in the web UI, in a real Chromium against a real
+ * engine: log in, start a run with arguments from the form built from the
+ * pipeline's `args`, follow it to its end live, read its logs, retry it from
+ * a task, cancel a running one; and a bad argument shown at its field with
+ * nothing started.
+ *
+ * The run page (graph, tasks, log viewer) is being built on other branches
+ * (h-run, h-logs); until it lands the run page is a placeholder, so the
+ * steps that belong on it are checked through the API (with the page's own
+ * session cookie and CSRF token) and on the pipelines page, which shows each
+ * run's state live. Each such step is marked `TODO(run page)` or
+ * `TODO(log viewer)`: the lead replaces it with the real page's controls
+ * once those branches are merged.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { tempDir } from "../helpers/tmp.js";
+import { spire } from "../helpers/cli.js";
+import { apiGet, pipelineFile, startEngine, stopEngine, waitForState } from "../helpers/engine.js";
+import { apiFromPage, assertClean, launchBrowser, openUi, skipWithoutBrowser } from "../helpers/browser.js";
+import type { Page } from "playwright-core";
+
+checkNoLeftoverProcesses();
+
+/** `report` waits for a file the test writes, so the test sees it running before it lets it end. */
+function definitions(gate: string, sizes = "[small, large]"): string {
+  return `namespace: home
+pipelines:
+  report:
+    description: Build the weekly report for one team
+    args:
+      team: { default: ops, pattern: "^[a-z]+$" }
+      size: { enum: ${sizes}, default: small }
+    env: { GATE: ${JSON.stringify(gate)} }
+    tasks:
+      build:
+        run: |
+          echo "building the report for $SPIRE_ARG_TEAM ($SPIRE_ARG_SIZE)"
+          while [ ! -e "$GATE" ]; do sleep 0.05; done
+          echo "report built"
+      publish:
+        needs: [build]
+        run: echo "published for $SPIRE_ARG_TEAM"
+  slow:
+    description: Waits until it is canceled
+    tasks:
+      wait:
+        run: sleep 120
+`;
+}
+
+interface RunBody {
+  id: string;
+  pipeline: string;
+  state: string;
+  args: Record<string, unknown>;
+  trigger: Record<string, unknown>;
+  tasks: { path: string; state: string; attempts: number; reason: string | null }[];
+}
+
+/** A run's square on the pipelines page once its label says `state` (the squares are links named "run …id state, when"). */
+function square(page: Page, id: string, state: string) {
+  return page.locator(`a.sq[href="/runs/${id}"][aria-label*=" ${state},"]`);
+}
+
+/** The "Last" fact of a pipeline's row. */
+function lastState(page: Page, pipeline: string) {
+  return page.locator(`article[aria-labelledby="p-${pipeline}"] dt:text-is("Last") + dd .state__label`);
+}
+
+/** The run page the run dialog went to; its id. */
+async function onRunPage(page: Page): Promise<string> {
+  await page.waitForURL((url) => /^\/runs\/[^/]+$/.test(url.pathname));
+  const id = decodeURIComponent(new URL(page.url()).pathname.split("/")[2]!);
+  // TODO(run page): the placeholder only echoes the id; once h-run lands, wait for the run's graph and header instead (its pipeline, state badge, Cancel / Retry buttons).
+  await page.getByText(id).waitFor();
+  return id;
+}
+
+test("log in, run with arguments, follow the run to its end live, read its logs, retry it from a task, cancel a running run", { skip: skipWithoutBrowser() }, async (t) => {
+  const dir = tempDir(t);
+  const gate = join(dir, "gate");
+  const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(dir, definitions(gate))]);
+  const browser = await launchBrowser(t);
+  const ui = await openUi(browser, engine);
+  const { page } = ui;
+
+  // The run dialog is built from the pipeline's args: a text field for the pattern, a choice for the enum.
+  await page.getByRole("button", { name: "Run home/report…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Run home/report" });
+  await dialog.getByLabel("team", { exact: true }).fill("web");
+  assert.equal(await dialog.getByLabel("size", { exact: true }).evaluate((element) => element.tagName), "SELECT");
+  await dialog.getByLabel("size", { exact: true }).selectOption("large");
+  await dialog.getByRole("button", { name: "Start run" }).click();
+
+  // The new run's page; the run exists with the arguments given.
+  const id = await onRunPage(page);
+  const created = await apiGet<RunBody>(engine, `/runs/${id}`);
+  assert.equal(created.pipeline, "report");
+  assert.deepEqual(created.args, { team: "web", size: "large" });
+
+  // Follow it live: back on the pipelines page (no reload), its square says running, then succeeded once the test opens the gate.
+  // TODO(run page): follow it on the run page itself: build running then succeeded, publish pending → running → succeeded, the run's badge and duration.
+  await page.goBack();
+  await page.waitForURL((url) => url.pathname === "/");
+  await square(page, id, "running").waitFor();
+  await page.evaluate("window.__sameDocument = true");
+  writeFileSync(gate, "");
+  await square(page, id, "succeeded").waitFor();
+  assert.equal(await lastState(page, "home_report").textContent(), "succeeded");
+  await page.getByRole("status").filter({ hasText: `home/report: run …${id.slice(-6)} succeeded` }).waitFor();
+  assert.equal(await page.evaluate("window.__sameDocument"), true, "updated in place, not reloaded");
+  assert.equal((await apiGet<RunBody>(engine, `/runs/${id}`)).state, "succeeded");
+
+  // Its logs, read as the page reads them (with the session cookie).
+  // TODO(log viewer): open build's log on the run page and see these lines there, with their line numbers.
+  const logs = await page.evaluate(async (path) => (await fetch(path)).text(), `/api/v1/runs/${id}/tasks/build/logs`);
+  assert.match(logs, /building the report for web \(large\)/);
+  assert.match(logs, /report built/);
+
+  // Retry from a task: a new run of the same arguments, build kept from this one, publish run again; it shows up live on the page.
+  // TODO(run page): use the run page's "Retry from here" on the publish task instead of the API, and land on the new run's page.
+  const retried = await apiFromPage<RunBody>(page, "POST", `/runs/${id}/retry`, { from: "publish" });
+  assert.equal(retried.status, 200, JSON.stringify(retried.body));
+  const retryId = retried.body.id;
+  assert.notEqual(retryId, id);
+  assert.deepEqual(retried.body.trigger, { kind: "retry", scheduled_at: null, of: id, from: "publish" });
+  await square(page, retryId, "succeeded").waitFor();
+  const retry = await apiGet<RunBody>(engine, `/runs/${retryId}`);
+  assert.deepEqual(retry.args, { team: "web", size: "large" });
+  assert.deepEqual(
+    retry.tasks.map((task) => [task.path, task.state, task.reason]),
+    [["build", "succeeded", `kept from run ${id}`], ["publish", "succeeded", null]],
+  );
+
+  // Cancel a running run: started from its dialog (no arguments), seen running on the pipelines page, then canceled.
+  await page.getByRole("button", { name: "Run home/slow…" }).click();
+  const slowDialog = page.getByRole("dialog", { name: "Run home/slow" });
+  await slowDialog.getByText("This pipeline takes no arguments.").waitFor();
+  await slowDialog.getByRole("button", { name: "Start run" }).click();
+  const slowId = await onRunPage(page);
+  assert.equal((await waitForState(engine.data, slowId, "running")).state, "running");
+  await page.goBack();
+  await square(page, slowId, "running").waitFor();
+  // TODO(run page): press the run page's Cancel button (and confirm) instead of the API.
+  const canceled = await apiFromPage<RunBody>(page, "POST", `/runs/${slowId}/cancel`);
+  assert.equal(canceled.status, 200, JSON.stringify(canceled.body));
+  await square(page, slowId, "canceled").waitFor();
+  assert.equal(await lastState(page, "home_slow").textContent(), "canceled");
+  assert.equal((await waitForState(engine.data, slowId, "canceled")).state, "canceled");
+
+  assertClean(ui);
+  await browser.close();
+  await stopEngine(engine);
+});
+
+test("a bad argument is shown at its field and nothing is started: the form's own check, and the engine's 422", { skip: skipWithoutBrowser() }, async (t) => {
+  const dir = tempDir(t);
+  const gate = join(dir, "gate");
+  writeFileSync(gate, "");
+  const file = pipelineFile(dir, definitions(gate));
+  const engine = await startEngine(t, tempDir(t), ["-f", file]);
+  const browser = await launchBrowser(t);
+  const ui = await openUi(browser, engine);
+  const { page } = ui;
+  const runsStarted = () => ui.requests.filter((request) => /^POST \S+\/pipelines\/home\/report\/runs$/.test(request)).length;
+
+  // Against the pattern: caught in the browser, said at the field, focus moved there, nothing sent.
+  await page.getByRole("button", { name: "Run home/report…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Run home/report" });
+  const team = dialog.getByLabel("team", { exact: true });
+  await team.fill("Web 1");
+  await dialog.getByRole("button", { name: "Start run" }).click();
+  const teamError = dialog.locator("#arg-team-error");
+  await teamError.waitFor();
+  assert.equal(await teamError.textContent(), "Must match /^[a-z]+$/.");
+  assert.equal(await team.getAttribute("aria-invalid"), "true");
+  assert.match((await team.getAttribute("aria-describedby")) ?? "", /\barg-team-error\b/, "the error is read with the field");
+  assert.equal(await team.evaluate((element) => element === (element.ownerDocument as unknown as { activeElement: unknown }).activeElement), true, "focus is on the field");
+  assert.equal(runsStarted(), 0, "nothing was sent");
+
+  // The definitions change while the form is open (the enum loses "large"): the form still offers it, the engine refuses with 422, shown at the size field.
+  const applied = await spire(["apply", "-f", pipelineFile(dir, definitions(gate, "[small, medium]"))], { data: engine.data });
+  assert.equal(applied.code, 0, applied.stderr);
+  await team.fill("web");
+  await dialog.getByLabel("size", { exact: true }).selectOption("large");
+  const refused = page.waitForResponse((response) => response.url().endsWith("/pipelines/home/report/runs") && response.request().method() === "POST");
+  await dialog.getByRole("button", { name: "Start run" }).click();
+  const answer = await refused;
+  assert.equal(answer.status(), 422);
+  const apiError = ((await answer.json()) as { error: { code: string; details: string[] } }).error;
+  assert.equal(apiError.code, "invalid_args");
+  const sizeError = dialog.locator("#arg-size-error");
+  await sizeError.waitFor();
+  assert.equal(await sizeError.textContent(), apiError.details.find((line) => line.includes('"size"')), "the engine's own words, at the field");
+  assert.match((await sizeError.textContent()) ?? "", /must be one of: small, medium/);
+  assert.equal(await dialog.locator("#arg-team-error").count(), 0, "the corrected field has no complaint left");
+  assert.equal(new URL(page.url()).pathname, "/", "still on the pipelines page, the dialog open");
+  assert.equal(await dialog.isVisible(), true);
+
+  // Nothing started, in the engine either.
+  assert.equal((await apiGet<{ runs: unknown[] }>(engine, "/runs?pipeline=report")).runs.length, 0);
+  assertClean(ui);
+  await browser.close();
+  await stopEngine(engine);
+});
