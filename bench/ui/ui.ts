@@ -155,6 +155,10 @@ interface LoadFigures {
   runsAnsweredMs: number;
   longestTaskMs: number;
   searchMs: number;
+  /** In another tab: a search typed as soon as the first rows show, answered on screen (the page is usable). */
+  usableMs: number;
+  /** The longest task of that load. */
+  usableLongestTaskMs: number;
 }
 
 interface PipelinesResult {
@@ -165,22 +169,45 @@ interface PipelinesResult {
   max: LoadFigures;
 }
 
-/** Installed before the page's scripts: notes when the first and the last pipeline's rows are in the DOM, and the longest task. */
-function markerScript(lastTitleId: string): string {
+/**
+ * Installed before the page's scripts: notes when the first and the last
+ * pipeline's rows are in the DOM, the frame after, and the longest task.
+ * With `searchAtFirstRow`, types the last pipeline's name into the search
+ * box as soon as the first row shows instead, and notes when the one
+ * matching row is painted (`usableMs`).
+ */
+function markerScript(lastTitleId: string, lastName: string, searchAtFirstRow: boolean): string {
   return `(() => {
-    const marks = (window.__bench = { firstRowMs: null, lastRowMs: null, paintedMs: null, longestTaskMs: 0 });
+    const marks = (window.__bench = { firstRowMs: null, lastRowMs: null, paintedMs: null, usableMs: null, longestTaskMs: 0 });
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) marks.longestTaskMs = Math.max(marks.longestTaskMs, entry.duration);
     }).observe({ type: "longtask", buffered: true });
+    const painted = (key) => requestAnimationFrame(() => setTimeout(() => (marks[key] = performance.now())));
+    let typed = false;
     const observer = new MutationObserver(() => {
-      if (marks.firstRowMs === null && document.querySelector("article.pipeline")) marks.firstRowMs = performance.now();
-      if (document.getElementById(${JSON.stringify(lastTitleId)})) {
-        marks.lastRowMs = performance.now();
-        observer.disconnect();
-        requestAnimationFrame(() => setTimeout(() => (marks.paintedMs = performance.now())));
+      if (marks.firstRowMs === null && document.querySelector("article.pipeline")) {
+        marks.firstRowMs = performance.now();
+        if (${searchAtFirstRow}) {
+          typed = true;
+          setTimeout(() => {
+            const input = document.getElementById("filter-q");
+            input.value = ${JSON.stringify(lastName)};
+            input.dispatchEvent(new Event("input", { bubbles: true }));
+          });
+        }
       }
+      if (!document.getElementById(${JSON.stringify(lastTitleId)})) return;
+      if (typed) {
+        if (!/^1 of /.test(document.querySelector(".filters__count")?.textContent ?? "")) return;
+        observer.disconnect();
+        painted("usableMs");
+        return;
+      }
+      marks.lastRowMs = performance.now();
+      observer.disconnect();
+      painted("paintedMs");
     });
-    observer.observe(document, { childList: true, subtree: true });
+    observer.observe(document, { childList: true, subtree: true, characterData: true });
   })()`;
 }
 
@@ -213,13 +240,20 @@ async function benchPipelines(): Promise<PipelinesResult> {
     for (const pipeline of all) await engine.api("POST", `/pipelines/${pipeline.namespace}/${pipeline.name}/runs`, {}, 201);
     await waitForRunsToEnd(engine, 600_000);
 
+    const lastTitleId = `p-${`${last.namespace}/${last.name}`.replace(/[^A-Za-z0-9_-]/g, "_")}`;
     const ui = await logIn(browser, engine);
     const { page } = ui;
-    const lastTitleId = `p-${`${last.namespace}/${last.name}`.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-    await ui.context.addInitScript(markerScript(lastTitleId));
+    await ui.context.addInitScript(markerScript(lastTitleId, last.name, false));
+    const searching = await logIn(browser, engine);
+    await searching.context.addInitScript(markerScript(lastTitleId, last.name, true));
     const loads: LoadFigures[] = [];
-    // One warm-up load (the engine's caches, the browser's compiled code), then the measured ones.
+    // One warm-up load (the engine's caches, the browser's compiled code), then the measured ones, the two tabs in turn.
     for (let round = 0; round <= LOADS; round++) {
+      await searching.page.goto(`${engine.url}/`);
+      await searching.page.waitForFunction(() => (globalThis as unknown as { __bench?: { usableMs: number | null } }).__bench?.usableMs != null, undefined, { timeout: 60_000 });
+      const usable = (await searching.page.evaluate("window.__bench")) as { usableMs: number; longestTaskMs: number };
+      if ((await searching.page.locator("article.pipeline").count()) !== 1) throw new Error("the search typed during the load did not leave one row");
+
       await page.goto(`${engine.url}/`);
       // A function, not a string: the page's CSP allows no eval.
       await page.waitForFunction(() => (globalThis as unknown as { __bench?: { paintedMs: number | null } }).__bench?.paintedMs != null, undefined, { timeout: 60_000 });
@@ -235,7 +269,7 @@ async function benchPipelines(): Promise<PipelinesResult> {
       const searchMs = (await page.evaluate(`${SEARCH}(${JSON.stringify(last.name)})`)) as number;
       const rows = await page.locator("article.pipeline").count();
       if (rows !== 1) throw new Error(`the search left ${rows} rows, not 1`);
-      if (round > 0) loads.push({ ...marks, searchMs });
+      if (round > 0) loads.push({ ...marks, searchMs, usableMs: usable.usableMs, usableLongestTaskMs: usable.longestTaskMs });
     }
     const pick = (key: keyof LoadFigures, f: (values: number[]) => number) => f(loads.map((load) => load[key]));
     const summary = (f: (values: number[]) => number): LoadFigures => ({
@@ -247,6 +281,8 @@ async function benchPipelines(): Promise<PipelinesResult> {
       runsAnsweredMs: pick("runsAnsweredMs", f),
       longestTaskMs: pick("longestTaskMs", f),
       searchMs: pick("searchMs", f),
+      usableMs: pick("usableMs", f),
+      usableLongestTaskMs: pick("usableLongestTaskMs", f),
     });
     return { pipelines: all.length, runs: all.length, loads, median: summary(median), max: summary((values) => Math.max(...values)) };
   } finally {
@@ -259,16 +295,18 @@ function printPipelines(result: PipelinesResult): void {
   console.log(`(b) the pipelines page, ${result.pipelines.toLocaleString("en-US")} pipelines with a run each, warm engine, ${result.loads.length} loads after one warm-up (median, max)`);
   const line = (label: string, key: keyof LoadFigures, budget?: number) =>
     console.log(
-      `    ${label.padEnd(44)} ${fmt(result.median[key], 0).padStart(5)} ms, max ${fmt(result.max[key], 0).padStart(5)} ms${budget !== undefined ? ` (budget ≤ ${budget} ms: ${result.median[key] <= budget ? "met" : "NOT MET"})` : ""}`,
+      `    ${label.padEnd(58)} ${fmt(result.median[key], 0).padStart(5)} ms, max ${fmt(result.max[key], 0).padStart(5)} ms${budget !== undefined ? ` (budget ≤ ${budget} ms: ${result.median[key] <= budget ? "met" : "NOT MET"})` : ""}`,
     );
   line("navigation → the app's script loaded", "scriptLoadedMs");
   line("navigation → GET /pipelines answered", "pipelinesAnsweredMs");
   line("navigation → GET /runs?limit=1000 answered", "runsAnsweredMs");
   line("navigation → first row in the DOM", "firstRowMs");
-  line("navigation → 1,000th row in the DOM (usable)", "lastRowMs", USABLE_BUDGET_MS);
+  line("navigation → 1,000th row in the DOM", "lastRowMs");
   line("navigation → the next frame painted", "paintedMs");
   line("longest main-thread task of the load", "longestTaskMs");
-  line("search typed → filtered list painted", "searchMs");
+  line("search typed after the load → filtered list painted", "searchMs");
+  line("usable: search typed at the first row → its answer painted", "usableMs", USABLE_BUDGET_MS);
+  line("longest main-thread task of that load", "usableLongestTaskMs");
   console.log("    baseline: Airflow's grid view has taken 30 s and more on big DAGs (apache/airflow #23772, #56968): published, not measured here");
 }
 
