@@ -102,6 +102,11 @@ test("no serious accessibility violation on any page, light or dark; no sideways
   await page.goto(`${engine.url}/runs/${ok}`);
   await page.locator("main h1").first().waitFor();
   await checkBothSchemes(page, "/runs/ID", violations);
+  // The failed task's log, in the log viewer (once the run page has it).
+  await page.goto(`${engine.url}/runs/${failed}?task=verify&tab=logs`);
+  await page.locator("main h1").first().waitFor();
+  if ((await page.locator("section.placeholder").count()) === 0) await page.getByText("no usb disk").first().waitFor();
+  await checkBothSchemes(page, "/runs/ID?task=verify&tab=logs", violations);
 
   // The run dialog, with a field's error showing.
   await page.goto(`${engine.url}/`);
