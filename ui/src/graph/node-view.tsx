@@ -36,7 +36,8 @@ export function accessibleName(node: GraphNode, status: NodeStatus | undefined, 
   const tail = node.path.slice(node.path.lastIndexOf("/") + 1);
   const what = `${kindWord(node)} ${node.copyIndex !== undefined && tail !== shown ? `${tail} ` : ""}${shown}`;
   const meta = metaLine(node, status, summary, hasStates).replace(/ · /g, ", ");
-  if (node.kind === "task" || !hasStates || !summary) return `${what}, ${meta}`;
+  if (node.kind === "task") return status?.note && (status.attempts ?? 0) > 0 ? `${what}, ${meta}, after try ${status.attempts}` : `${what}, ${meta}`;
+  if (!hasStates || !summary) return `${what}, ${meta}`;
   const size = node.kind === "array" ? `${node.children.length} copies` : `${node.taskCount} ${node.taskCount === 1 ? "task" : "tasks"}`;
   return `${what}, ${meta}, state ${stateLabel(summary.state)}, ${size}: ${countsInWords(summary.counts)}`;
 }
@@ -45,8 +46,8 @@ function metaLine(node: GraphNode, status: NodeStatus | undefined, summary: Summ
   if (node.kind === "task") {
     if (!hasStates) return node.payload ?? "task";
     const parts = [stateLabel(status?.state ?? "pending")];
-    if (status?.note) parts.push(status.note);
-    else if (status?.durationMs !== undefined && status.durationMs !== null) parts.push(formatDuration(status.durationMs));
+    if (status?.note) return `${parts[0]} · ${status.note}`;
+    if (status?.durationMs !== undefined && status.durationMs !== null) parts.push(formatDuration(status.durationMs));
     if ((status?.attempts ?? 0) > 1) parts.push(`try ${status!.attempts}`);
     return parts.join(" · ");
   }
@@ -108,7 +109,7 @@ function NodeViewInner({ box, node, status, summary, hasStates, selected, holdsS
           class={`gframe__head${holdsSelected ? " gnode--holds" : ""}`}
           data-path={node.path}
           role="button"
-          tabIndex={tabbable ? 0 : -1}
+          tabindex={tabbable ? 0 : -1}
           aria-expanded="true"
           aria-label={label}
         >
@@ -133,7 +134,7 @@ function NodeViewInner({ box, node, status, summary, hasStates, selected, holdsS
       transform={`translate(${box.x} ${box.y})`}
       data-path={node.path}
       role="button"
-      tabIndex={tabbable ? 0 : -1}
+      tabindex={tabbable ? 0 : -1}
       aria-label={label}
       aria-current={selected ? "true" : undefined}
       aria-expanded={isBox ? "false" : undefined}

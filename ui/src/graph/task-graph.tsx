@@ -104,6 +104,16 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
   }, [model, containers, states]);
 
   const selectedRep = selected !== undefined ? layout.rep(selected) : undefined;
+  // A folded box is on the critical path when a task inside it is.
+  const criticalBoxes = useMemo(() => {
+    if (!critical) return undefined;
+    const out = new Set<string>();
+    for (const path of critical) {
+      const box = layout.rep(path);
+      if (box !== undefined) out.add(box);
+    }
+    return out;
+  }, [critical, layout]);
   const tabStop = focusPath !== undefined && layout.byPath.has(focusPath) ? focusPath : (selectedRep ?? layout.placed[0]?.path);
   const hasStates = states !== undefined;
 
@@ -139,8 +149,11 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
     setFocusPath(path);
     const node = model.nodes.get(path);
     if (!node) return;
-    if (node.children.length > 0) toggle(path);
-    else onSelect?.(path);
+    if (node.children.length > 0) {
+      // Its box is drawn anew (a frame, or a folded box): keep the focus on it.
+      if (viewport.current?.contains(document.activeElement)) pendingFocus.current = path;
+      toggle(path);
+    } else onSelect?.(path);
   };
 
   const focusBox = (path: string) => {
@@ -273,7 +286,7 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
   }, [zoom, layout]);
 
   // Focus moved by the keyboard lands once its box is drawn.
-  useEffect(() => {
+  useLayoutEffect(() => {
     const path = pendingFocus.current;
     if (!path) return;
     const element = viewport.current?.querySelector<SVGGElement>(`[data-path="${CSS.escape(path)}"]`);
@@ -405,7 +418,7 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
                   hasStates={hasStates}
                   selected={box.path === selected}
                   holdsSelected={selectedRep === box.path && box.path !== selected}
-                  critical={critical?.has(box.path) ?? false}
+                  critical={criticalBoxes?.has(box.path) ?? false}
                   tabbable={box.path === tabStop}
                 />
               ))}

@@ -20,6 +20,7 @@ import { TaskGraph } from "../graph/task-graph";
 import { useLiveEvents } from "../live/use-live-events";
 import { currentQuery, setQuery } from "../router/router";
 import { formatDuration } from "../time/format";
+import { now } from "../time/now";
 import { ActionDialog, type RunAction } from "./run/action-dialog";
 import { RunLinks } from "./run/run-links";
 import { RunFacts, RunTitle } from "./run/run-header";
@@ -40,6 +41,8 @@ export default function RunPage({ params }: PageProps) {
 
   useEffect(() => {
     void store.load();
+    // The shared clock ticks every 15 s: set it now, so "just now" is not "in a moment" for a run made since its last tick.
+    now.value = Date.now();
     return () => store.dispose();
   }, [store]);
   useLiveEvents((batch) => store.onLive(batch));

@@ -1,5 +1,6 @@
 /** The top of a run's page: what ran, how it was started, with what, when, what it cost, and what it reported. */
 import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
 import type { MetricAggregate, Run, TaskState } from "../../api/types";
 import { StateBadge } from "../../components/state-badge";
 import { AbsoluteTime, RelativeTime } from "../../components/time-label";
@@ -10,6 +11,18 @@ import { countsInWords } from "../../graph/summary";
 import { formatBytes, formatNumber, plural } from "./format";
 
 const ms = (iso: string | null) => (iso ? Date.parse(iso) : null);
+
+/** The time, every second while `on` (a run's "so far" figures), else 0. */
+function useTick(on: boolean): number {
+  const [time, setTime] = useState(() => (on ? Date.now() : 0));
+  useEffect(() => {
+    if (!on) return;
+    setTime(Date.now());
+    const timer = setInterval(() => setTime(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [on]);
+  return on ? time : 0;
+}
 
 function Fact({ term, children }: { term: string; children: ComponentChildren }) {
   return (
@@ -120,7 +133,8 @@ export function RunFacts({ run, secretArgs }: RunFactsProps) {
   const created = ms(run.created_at)!;
   const started = ms(run.started_at);
   const finished = ms(run.finished_at);
-  const clock = now.value;
+  const ticking = useTick(run.finished_at === null);
+  const clock = Math.max(now.value, ticking);
   const queuedFor = (started ?? (run.state === "queued" ? clock : null)) !== null ? (started ?? clock) - created : null;
   const ranFor = started !== null ? (finished ?? Math.max(clock, started)) - started : null;
   const totals = rollUp(run);

@@ -4,7 +4,7 @@
  * the run's start. Hover or focus a row for its exact times; arrow keys
  * move between rows, Enter selects the task.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { memo } from "../../components/memo";
 import { stateLabel } from "../../components/state-badge";
 import { STATE_ICON_PATHS } from "../../components/state-icon";
@@ -78,7 +78,7 @@ function RowInner({ bar, index, scale, now, selected, tabbable, utc }: RowProps)
       transform={`translate(0 ${y})`}
       data-row={index}
       role="button"
-      tabIndex={tabbable ? 0 : -1}
+      tabindex={tabbable ? 0 : -1}
       aria-label={label}
       aria-current={selected ? "true" : undefined}
     >
@@ -172,7 +172,7 @@ export function TimelineView({ timeline, selected, onSelect }: TimelineProps) {
 
   // A row moved to by the keyboard is scrolled into view, drawn, then focused.
   const pendingFocus = useRef<number | undefined>(undefined);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const index = pendingFocus.current;
     if (index === undefined) return;
     const element = body.current?.querySelector<SVGGElement>(`[data-row="${index}"]`);
