@@ -102,6 +102,8 @@ function NodeViewInner({ box, node, status, summary, hasStates, selected, holdsS
   const isBox = node.kind !== "task";
 
   if (box.open) {
+    const meta = metaLine(node, status, summary, hasStates);
+    const nameX = state ? 50 : 30;
     return (
       <g class={`gframe${state ? ` state--${state}` : ""}`} transform={`translate(${box.x} ${box.y})`}>
         <rect class="gframe__box" width={box.w} height={box.h} rx={8} />
@@ -116,11 +118,11 @@ function NodeViewInner({ box, node, status, summary, hasStates, selected, holdsS
           <rect class="gframe__headbox" width={box.w} height={HEADER_H} rx={8} />
           <path class="gframe__chevron" transform="translate(8 7)" d="M3 6l5 5l5-5" />
           {state && <Icon state={state} x={28} y={7} />}
-          <text class="gframe__name" x={state ? 50 : 30} y={19} aria-hidden="true">
-            {fit(name, box.w - 150)}{" "}
+          <text class="gframe__name" x={nameX} y={19} aria-hidden="true">
+            {fit(name, box.w - nameX - meta.length * META_CHAR_W - 18)}{" "}
           </text>
           <text class="gframe__meta" x={box.w - 10} y={19} aria-hidden="true">
-            {metaLine(node, status, summary, hasStates)}
+            {meta}
           </text>
         </g>
       </g>

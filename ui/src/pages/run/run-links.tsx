@@ -49,7 +49,16 @@ export function RunLinks({ run }: { run: Run }) {
         </span>
       )}
       {others.length > 0 && (
-        <details class="menu">
+        <details
+          class="menu"
+          onKeyDown={(event) => {
+            const menu = event.currentTarget as HTMLDetailsElement;
+            if (event.key === "Escape" && menu.open) {
+              menu.open = false;
+              menu.querySelector("summary")?.focus();
+            }
+          }}
+        >
           <summary class="button button--small">Compare with…</summary>
           <ul class="menu__list">
             {others.map((other) => (
