@@ -38,6 +38,7 @@ import { NODE_H, NODE_W, layoutGraph, type Placed } from "./layout";
 import type { GraphModel, GraphNode } from "./model";
 import { NodeView } from "./node-view";
 import { summarize, type GraphStates, type Summary } from "./summary";
+import { useScrollView } from "./use-scroll-view";
 import "../styles/graph.css";
 
 export type { NodeStatus, GraphStates } from "./summary";
@@ -260,30 +261,15 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
   }, [zoom, layout]);
 
   // Measure what is in view: on scroll (once a frame), on resize, on zoom.
-  useLayoutEffect(() => {
-    const view = viewport.current;
-    if (!view) return;
-    let frame = 0;
-    const measure = () => {
-      frame = 0;
+  useScrollView(
+    viewport,
+    (view) =>
       setSeen((before) => {
         const next = { x: view.scrollLeft / zoom, y: view.scrollTop / zoom, w: view.clientWidth / zoom, h: view.clientHeight / zoom };
         return Math.abs(next.x - before.x) < 40 && Math.abs(next.y - before.y) < 40 && next.w === before.w && next.h === before.h ? before : next;
-      });
-    };
-    const onScroll = () => {
-      frame ||= requestAnimationFrame(measure);
-    };
-    measure();
-    view.addEventListener("scroll", onScroll, { passive: true });
-    const observer = new ResizeObserver(onScroll);
-    observer.observe(view);
-    return () => {
-      view.removeEventListener("scroll", onScroll);
-      observer.disconnect();
-      if (frame) cancelAnimationFrame(frame);
-    };
-  }, [zoom, layout]);
+      }),
+    [zoom, layout],
+  );
 
   // Focus moved by the keyboard lands once its box is drawn.
   useLayoutEffect(() => {
@@ -307,6 +293,20 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
   for (const box of layout.placed) if (keep(box)) (box.open ? frames : boxes).push(box);
   const lines = cull ? layout.edges.filter((edge) => edge.box.x1 <= x2 && edge.box.x2 >= x1 && edge.box.y1 <= y2 && edge.box.y2 >= y1) : layout.edges;
   const hot = selectedRep;
+  const drawBox = (box: Placed, selectable: boolean) => (
+    <NodeView
+      key={box.path}
+      box={box}
+      node={model.nodes.get(box.path)!}
+      status={states?.get(box.path)}
+      summary={summary.get(box.path)}
+      hasStates={hasStates}
+      selected={selectable && box.path === selected}
+      holdsSelected={selectable && selectedRep === box.path && box.path !== selected}
+      critical={selectable && (criticalBoxes?.has(box.path) ?? false)}
+      tabbable={box.path === tabStop}
+    />
+  );
   const openCount = containers.size;
 
   return (
@@ -379,20 +379,7 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
               </marker>
             </defs>
             <g class="graph__frames">
-              {frames.map((box) => (
-                <NodeView
-                  key={box.path}
-                  box={box}
-                  node={model.nodes.get(box.path)!}
-                  status={states?.get(box.path)}
-                  summary={summary.get(box.path)}
-                  hasStates={hasStates}
-                  selected={false}
-                  holdsSelected={false}
-                  critical={false}
-                  tabbable={box.path === tabStop}
-                />
-              ))}
+              {frames.map((box) => drawBox(box, false))}
             </g>
             <g class="graph__edges" aria-hidden="true">
               {lines.map((edge) => {
@@ -408,20 +395,7 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
               })}
             </g>
             <g class="graph__nodes">
-              {boxes.map((box) => (
-                <NodeView
-                  key={box.path}
-                  box={box}
-                  node={model.nodes.get(box.path)!}
-                  status={states?.get(box.path)}
-                  summary={summary.get(box.path)}
-                  hasStates={hasStates}
-                  selected={box.path === selected}
-                  holdsSelected={selectedRep === box.path && box.path !== selected}
-                  critical={criticalBoxes?.has(box.path) ?? false}
-                  tabbable={box.path === tabStop}
-                />
-              ))}
+              {boxes.map((box) => drawBox(box, true))}
             </g>
           </svg>
         )}

@@ -20,8 +20,8 @@ import { TaskGraph } from "../graph/task-graph";
 import { useLiveEvents } from "../live/use-live-events";
 import { currentQuery, setQuery } from "../router/router";
 import { formatDuration } from "../time/format";
-import { now } from "../time/now";
 import { ActionDialog, type RunAction } from "./run/action-dialog";
+import { Tabs } from "./run/parts";
 import { RunLinks } from "./run/run-links";
 import { RunFacts, RunTitle } from "./run/run-header";
 import { RunStore } from "./run/run-store";
@@ -32,6 +32,11 @@ import "../styles/run.css";
 
 type View = "graph" | "timeline";
 
+const VIEWS: [View, string][] = [
+  ["graph", "Graph"],
+  ["timeline", "Timeline"],
+];
+
 const FAILED: ReadonlySet<TaskState> = new Set(["failed", "timed_out", "interrupted"]);
 
 export default function RunPage({ params }: PageProps) {
@@ -41,8 +46,6 @@ export default function RunPage({ params }: PageProps) {
 
   useEffect(() => {
     void store.load();
-    // The shared clock ticks every 15 s: set it now, so "just now" is not "in a moment" for a run made since its last tick.
-    now.value = Date.now();
     return () => store.dispose();
   }, [store]);
   useLiveEvents((batch) => store.onLive(batch));
@@ -116,33 +119,9 @@ export default function RunPage({ params }: PageProps) {
       <RunFacts run={run} secretArgs={secretArgs} />
 
       <section class="run-view" aria-label="Tasks">
-        <div class="run-view__tabs tabs" role="tablist" aria-label="Show the tasks as">
-          {(["graph", "timeline"] as const).map((name) => (
-            <button
-              key={name}
-              type="button"
-              role="tab"
-              class="tabs__tab"
-              aria-selected={view === name}
-              aria-controls={`run-${name}`}
-              id={`run-${name}-tab`}
-              tabIndex={view === name ? 0 : -1}
-              onClick={() => setQuery({ view: name === "graph" ? undefined : name })}
-              onKeyDown={(event) => {
-                if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
-                event.preventDefault();
-                const next = name === "graph" ? "timeline" : "graph";
-                setQuery({ view: next === "graph" ? undefined : next });
-                requestAnimationFrame(() => document.getElementById(`run-${next}-tab`)?.focus());
-              }}
-            >
-              {name === "graph" ? "Graph" : "Timeline"}
-            </button>
-          ))}
-        </div>
-        <div class="tabs__panel" role="tabpanel" id={`run-${view}`} aria-labelledby={`run-${view}-tab`}>
+        <Tabs tabs={VIEWS} selected={view} onSelect={(next) => setQuery({ view: next === "graph" ? undefined : next })} idBase="run" label="Show the tasks as">
           {view === "graph" ? <GraphPanel store={store} run={run} model={model} selected={selected} onSelect={select} /> : <TimelinePanel store={store} run={run} model={model} selected={selected} onSelect={select} />}
-        </div>
+        </Tabs>
       </section>
 
       {selected ? (

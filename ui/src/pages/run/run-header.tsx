@@ -1,14 +1,14 @@
 /** The top of a run's page: what ran, how it was started, with what, when, what it cost, and what it reported. */
-import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { MetricAggregate, Run, TaskState } from "../../api/types";
+import { Fact, KeyValueTable, MetricsTable } from "./parts";
 import { StateBadge } from "../../components/state-badge";
 import { AbsoluteTime, RelativeTime } from "../../components/time-label";
 import { paths } from "../../router/routes";
 import { formatDuration } from "../../time/format";
 import { now } from "../../time/now";
 import { countsInWords } from "../../graph/summary";
-import { formatBytes, formatNumber, plural } from "./format";
+import { formatBytes, plural } from "./format";
 
 const ms = (iso: string | null) => (iso ? Date.parse(iso) : null);
 
@@ -22,15 +22,6 @@ function useTick(on: boolean): number {
     return () => clearInterval(timer);
   }, [on]);
   return on ? time : 0;
-}
-
-function Fact({ term, children }: { term: string; children: ComponentChildren }) {
-  return (
-    <div class="facts__item">
-      <dt>{term}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
 }
 
 /** How the run was started, in words: its kind, the slot it was for, and whatever else the trigger records. */
@@ -83,45 +74,6 @@ export function rollUp(run: Run): { warnings: number; errors: number; metrics: R
     }
   }
   return { warnings, errors, metrics, soFar: true };
-}
-
-export function MetricsTable({ metrics, caption }: { metrics: Record<string, MetricAggregate>; caption: string }) {
-  const names = Object.keys(metrics).sort();
-  if (names.length === 0) return null;
-  return (
-    <div class="table-wrap">
-      <table class="data-table">
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Metric</th>
-            <th scope="col">min</th>
-            <th scope="col">max</th>
-            <th scope="col">mean</th>
-            <th scope="col">sum</th>
-            <th scope="col">count</th>
-          </tr>
-        </thead>
-        <tbody>
-          {names.map((name) => {
-            const m = metrics[name]!;
-            return (
-              <tr key={name}>
-                <th scope="row">
-                  <code>{name}</code>
-                </th>
-                <td>{formatNumber(m.min)}</td>
-                <td>{formatNumber(m.max)}</td>
-                <td>{formatNumber(m.mean)}</td>
-                <td>{formatNumber(m.sum)}</td>
-                <td>{formatNumber(m.count)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
 }
 
 interface RunFactsProps {
@@ -189,26 +141,11 @@ export function RunFacts({ run, secretArgs }: RunFactsProps) {
         </Fact>
         {run.partition && <Fact term="Partition">{run.partition}</Fact>}
       </dl>
-      {args.length > 0 && (
-        <div class="table-wrap">
-          <table class="data-table data-table--args">
-            <caption>Arguments</caption>
-            <tbody>
-              {args.map(([name, value]) => (
-                <tr key={name}>
-                  <th scope="row">
-                    <code>{name}</code>
-                  </th>
-                  <td>
-                    <code class="arg-value">{typeof value === "string" ? value : JSON.stringify(value)}</code>
-                    {secretArgs.has(name) && <span class="secret-tag">secret, masked by the engine</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <KeyValueTable
+        caption="Arguments"
+        rows={args.map(([name, value]) => [name, typeof value === "string" ? value : JSON.stringify(value)])}
+        note={(name) => (secretArgs.has(name) ? <span class="secret-tag">secret, masked by the engine</span> : null)}
+      />
       <MetricsTable metrics={totals.metrics} caption={totals.soFar ? "Metrics so far (from the tasks that reported them)" : "Metrics"} />
     </>
   );

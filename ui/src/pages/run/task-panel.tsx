@@ -3,8 +3,6 @@
  * memory), the command it ran, its warnings and errors with their text,
  * metrics, outputs and artifacts; or its log.
  */
-import type { ComponentChildren } from "preact";
-import { useRef } from "preact/hooks";
 import type { Run, TaskRun } from "../../api/types";
 import { StateBadge, stateLabel } from "../../components/state-badge";
 import { StateIcon } from "../../components/state-icon";
@@ -17,9 +15,14 @@ import { showUtc } from "../../time/zone-choice";
 import type { Artifact } from "./api";
 import type { Attempt } from "./attempts";
 import { exactTime, formatBytes, plural } from "./format";
-import { MetricsTable } from "./run-header";
+import { Fact, KeyValueTable, MetricsTable, Tabs } from "./parts";
 
 export type PanelTab = "details" | "logs";
+
+const TABS: [PanelTab, string][] = [
+  ["details", "Details"],
+  ["logs", "Logs"],
+];
 
 interface TaskPanelProps {
   run: Run;
@@ -39,7 +42,6 @@ export function TaskPanel(props: TaskPanelProps) {
   const { run, path, model, tab, onTab } = props;
   const task = run.tasks.find((entry) => entry.path === path);
   const group = run.groups.find((entry) => entry.path === path);
-  const tabs = useRef<HTMLDivElement>(null);
   const base = `task-panel-${path.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 
   if (!task && !group) {
@@ -52,14 +54,6 @@ export function TaskPanel(props: TaskPanelProps) {
     );
   }
 
-  const onTabKey = (event: KeyboardEvent) => {
-    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
-    event.preventDefault();
-    const next: PanelTab = tab === "details" ? "logs" : "details";
-    onTab(next);
-    requestAnimationFrame(() => tabs.current?.querySelector<HTMLElement>(`[data-tab="${next}"]`)?.focus());
-  };
-
   return (
     <section class="task-panel" aria-labelledby={`${base}-title`}>
       <div class="task-panel__head">
@@ -69,42 +63,13 @@ export function TaskPanel(props: TaskPanelProps) {
         <StateBadge state={task?.state ?? group!.state} />
       </div>
       {task ? (
-        <>
-          <div class="tabs" role="tablist" aria-label={`About ${path}`} ref={tabs} onKeyDown={onTabKey}>
-            {(["details", "logs"] as const).map((name) => (
-              <button
-                key={name}
-                type="button"
-                role="tab"
-                class="tabs__tab"
-                id={`${base}-${name}-tab`}
-                data-tab={name}
-                aria-selected={tab === name}
-                aria-controls={`${base}-${name}`}
-                tabIndex={tab === name ? 0 : -1}
-                onClick={() => onTab(name)}
-              >
-                {name === "details" ? "Details" : "Logs"}
-              </button>
-            ))}
-          </div>
-          <div class="tabs__panel" role="tabpanel" id={`${base}-${tab}`} aria-labelledby={`${base}-${tab}-tab`}>
-            {tab === "details" ? <TaskDetails {...props} task={task} /> : <TaskLogs {...props} task={task} />}
-          </div>
-        </>
+        <Tabs tabs={TABS} selected={tab} onSelect={onTab} idBase={base} label={`About ${path}`}>
+          {tab === "details" ? <TaskDetails {...props} task={task} /> : <TaskLogs {...props} task={task} />}
+        </Tabs>
       ) : (
         <GroupDetails run={run} path={path} model={model} />
       )}
     </section>
-  );
-}
-
-function Fact({ term, children }: { term: string; children: ComponentChildren }) {
-  return (
-    <div class="facts__item">
-      <dt>{term}</dt>
-      <dd>{children}</dd>
-    </div>
   );
 }
 
@@ -217,25 +182,7 @@ function TaskDetails({ run, task, attempts, artifacts, artifactsError }: TaskPan
 
       <MetricsTable metrics={task.metrics} caption="Metrics" />
 
-      {outputs.length > 0 && (
-        <div class="table-wrap">
-          <table class="data-table">
-            <caption>Outputs</caption>
-            <tbody>
-              {outputs.map(([key, value]) => (
-                <tr key={key}>
-                  <th scope="row">
-                    <code>{key}</code>
-                  </th>
-                  <td>
-                    <code class="output-value">{value}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <KeyValueTable caption="Outputs" rows={outputs} />
 
       <section class="artifacts" aria-labelledby={`artifacts-${task.path}`}>
         <h3 id={`artifacts-${task.path}`}>Artifacts</h3>

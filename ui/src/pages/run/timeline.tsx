@@ -6,6 +6,7 @@
  */
 import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { memo } from "../../components/memo";
+import { useScrollView } from "../../graph/use-scroll-view";
 import { stateLabel } from "../../components/state-badge";
 import { STATE_ICON_PATHS } from "../../components/state-icon";
 import { formatDuration } from "../../time/format";
@@ -114,27 +115,7 @@ export function TimelineView({ timeline, selected, onSelect }: TimelineProps) {
   const [windowRows, setWindowRows] = useState({ top: 0, height: 600 });
   const utc = showUtc.value;
 
-  useLayoutEffect(() => {
-    const element = body.current;
-    if (!element) return;
-    let frame = 0;
-    const measure = () => {
-      frame = 0;
-      setWindowRows((before) => (before.top === element.scrollTop && before.height === element.clientHeight ? before : { top: element.scrollTop, height: element.clientHeight }));
-    };
-    const onScroll = () => {
-      frame ||= requestAnimationFrame(measure);
-    };
-    measure();
-    element.addEventListener("scroll", onScroll, { passive: true });
-    const observer = new ResizeObserver(onScroll);
-    observer.observe(element);
-    return () => {
-      element.removeEventListener("scroll", onScroll);
-      observer.disconnect();
-      if (frame) cancelAnimationFrame(frame);
-    };
-  }, []);
+  useScrollView(body, (element) => setWindowRows((before) => (before.top === element.scrollTop && before.height === element.clientHeight ? before : { top: element.scrollTop, height: element.clientHeight })), []);
 
   useLayoutEffect(() => {
     const element = wrapper.current;
@@ -270,16 +251,16 @@ export function TimelineView({ timeline, selected, onSelect }: TimelineProps) {
           {drawn.map((index) => {
             const bar = rows[index]!;
             return (
-            <Row
-              key={`${bar.path}#${bar.attempt}`}
-              bar={bar}
-              index={index}
-              scale={scale}
-              now={bar.finishedAt === null ? now : 0}
-              selected={bar.path === selected}
-              tabbable={index === tabRow}
-              utc={utc}
-            />
+              <Row
+                key={`${bar.path}#${bar.attempt}`}
+                bar={bar}
+                index={index}
+                scale={scale}
+                now={bar.finishedAt === null ? now : 0}
+                selected={bar.path === selected}
+                tabbable={index === tabRow}
+                utc={utc}
+              />
             );
           })}
         </svg>
