@@ -36,7 +36,7 @@ export function ActionDialog({ run, action, onClose, onCanceled }: ActionDialogP
       ? "Its running tasks get SIGTERM, then SIGKILL after their grace; tasks not started yet will not start."
       : action.kind === "retry"
         ? "A new run re-runs the tasks that did not pass, and those that depend on them; tasks that passed are kept as they are, with their outputs and artifacts."
-        : `A new run re-runs ${action.task} and every task that depends on it; the others are kept as they are.`;
+        : `A new run re-runs ${action.task} and every task that depends on it (and any other task that did not pass); the tasks that passed are kept as they are.`;
   const verb = action.kind === "cancel" ? "Cancel run" : "Retry";
 
   async function confirm() {

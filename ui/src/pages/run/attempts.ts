@@ -5,7 +5,7 @@
  * run's own event stream, and the engine-wide live stream); each is taken
  * once, by its seq.
  */
-import type { TaskState } from "../../api/types";
+import type { TaskRun, TaskState } from "../../api/types";
 import type { RunEvent } from "../../live/types";
 
 export interface Attempt {
@@ -118,4 +118,17 @@ export class AttemptLog {
       }
     }
   }
+}
+
+/**
+ * The attempts with the run object's own times on the attempt it describes
+ * (its last): those are the times the engine recorded for the attempt, the
+ * events' times are when they were written, a few milliseconds later.
+ */
+export function withRecordedTimes(attempts: readonly Attempt[], task: TaskRun): Attempt[] {
+  return attempts.map((attempt) =>
+    attempt.attempt === task.attempts && task.started_at !== null && attempt.keptFrom === null
+      ? { ...attempt, startedAt: Date.parse(task.started_at), finishedAt: task.finished_at !== null ? Date.parse(task.finished_at) : attempt.finishedAt }
+      : attempt,
+  );
 }

@@ -13,7 +13,7 @@ import { LogView } from "../../logs/log-view";
 import { formatDuration } from "../../time/format";
 import { showUtc } from "../../time/zone-choice";
 import type { Artifact } from "./api";
-import type { Attempt } from "./attempts";
+import { withRecordedTimes, type Attempt } from "./attempts";
 import { exactTime, formatBytes, plural } from "./format";
 import { Fact, KeyValueTable, MetricsTable, Tabs } from "./parts";
 
@@ -73,8 +73,9 @@ export function TaskPanel(props: TaskPanelProps) {
   );
 }
 
-function TaskDetails({ run, task, attempts, artifacts, artifactsError }: TaskPanelProps & { task: TaskRun }) {
+function TaskDetails({ run, task, attempts: logged, artifacts, artifactsError }: TaskPanelProps & { task: TaskRun }) {
   const utc = showUtc.value;
+  const attempts = withRecordedTimes(logged, task);
   const last = attempts[attempts.length - 1];
   const argv = [...attempts].reverse().find((attempt) => attempt.argv)?.argv;
   const mine = artifacts?.filter((artifact) => artifact.task === task.path) ?? [];

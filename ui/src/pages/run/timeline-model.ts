@@ -11,7 +11,7 @@
  */
 import type { Run, TaskRun, TaskState } from "../../api/types";
 import { effectiveDeps, tasksUnder, type GraphModel } from "../../graph/model";
-import type { Attempt, AttemptLog } from "./attempts";
+import { withRecordedTimes, type Attempt, type AttemptLog } from "./attempts";
 
 export interface Bar {
   path: string;
@@ -61,7 +61,8 @@ function waitsOf(model: GraphModel, path: string): string[][] {
 
 function attemptsFrom(task: TaskRun, log: AttemptLog): Attempt[] {
   const logged = log.attemptsOf(task.path);
-  if (logged.length > 0) return [...logged];
+  // A task kept from an earlier run did not run in this one: no bar, whatever times it had there.
+  if (logged.length > 0) return withRecordedTimes(logged, task).map((attempt) => (attempt.keptFrom ? { ...attempt, startedAt: null, finishedAt: null } : attempt));
   // No events for it (yet): its last attempt as the run object has it.
   return [
     {
@@ -87,6 +88,8 @@ export function buildTimeline(run: Run, model: GraphModel | undefined, log: Atte
   const endOf = (path: string): number | null => {
     const list = byTask.get(path);
     const last = list?.[list.length - 1];
+    // Kept from an earlier run: done before this one started.
+    if (last?.keptFrom) return start;
     return last?.finishedAt ?? null;
   };
   const rows: Bar[] = [];
@@ -109,7 +112,7 @@ export function buildTimeline(run: Run, model: GraphModel | undefined, log: Atte
       const before = index > 0 ? list[index - 1] : undefined;
       const isRetry = before !== undefined && before.finishedAt !== null;
       let readyAt: number | null;
-      if (attempt.keptFrom) readyAt = attempt.startedAt;
+      if (attempt.keptFrom) readyAt = null;
       else if (isRetry) readyAt = before.finishedAt! + (before.retryDelayMs ?? 0);
       else if (attempt.startedAt !== null) readyAt = ready.at;
       // Not started: waiting for its turn when its needs are met, else not ready (or it never will be: skipped, canceled).

@@ -95,7 +95,7 @@ function RowInner({ bar, index, scale, now, selected, tabbable, utc }: RowProps)
       {bar.startedAt !== null && <rect class="tbar" x={x(bar.startedAt)} y={4} width={Math.max(2, x(runEnd) - x(bar.startedAt))} height={ROW_H - 8} rx={2} />}
       {bar.startedAt === null && bar.readyAt === null && (
         <text class="trow__note" x={labelW + 4} y={16} aria-hidden="true">
-          {stateLabel(bar.state)}
+          {bar.keptFrom ? `kept from run ${bar.keptFrom}` : stateLabel(bar.state)}
         </text>
       )}
     </g>
