@@ -27,9 +27,12 @@
  * - `critical`: task paths to mark as on the critical path.
  * - `label`: the accessible name of the whole drawing.
  *
- * Keyboard: Tab enters at the selected task (one stop for the whole graph),
- * arrow keys move to the nearest box in that direction, Home and End to the
- * first and last, Enter or Space selects (or opens/folds), Tab leaves.
+ * Keyboard: the scrolling frame is one tab stop (its arrow keys scroll);
+ * the next Tab enters the graph at the selected task (one stop for all the
+ * boxes), arrow keys move to the nearest box in that direction, Home and
+ * End to the first and last, Enter or Space selects (or opens/folds), Tab
+ * leaves. Past 300 boxes only those near the view are drawn; the keyboard
+ * still reaches every one (the view follows the focus).
  * Zoom with the buttons or Ctrl + wheel; pan by dragging the background or
  * scrolling.
  */

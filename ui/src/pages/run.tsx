@@ -230,6 +230,11 @@ function TimelinePanel({ store, run, model, selected, onSelect }: PanelProps) {
           "Nothing has run yet."
         )}
       </p>
+      {store.historyError.value && (
+        <p class="notice" role="status">
+          Each attempt's times could not be read ({store.historyError.value}): the rows show each task's last attempt.
+        </p>
+      )}
       <TimelineView timeline={timeline} selected={selected} onSelect={onSelect} />
       <p class="timeline-legend muted">
         <span class="legend-swatch legend-swatch--queued" aria-hidden="true" /> waiting: {timeline.fromNeeds ? "from when its needs were met (worked out from when they ended), or its retry delay was over" : "from the run's start (the definition could not be read)"}, to its start ·{" "}

@@ -243,9 +243,10 @@ function TaskLogs({ run, task, attempt, onAttempt }: TaskPanelProps & { task: Ta
 function GroupDetails({ run, path, model }: { run: Run; path: string; model: GraphModel | undefined }) {
   const group = run.groups.find((entry) => entry.path === path)!;
   const leaves = model ? tasksUnder(model, path) : run.tasks.filter((task) => task.path.startsWith(`${path}/`) || task.path.startsWith(`${path}[`)).map((task) => task.path);
+  const stateOf = new Map(run.tasks.map((task) => [task.path, task.state] as const));
   const counts: Record<string, number> = {};
   for (const leaf of leaves) {
-    const state = run.tasks.find((task) => task.path === leaf)?.state ?? "pending";
+    const state = stateOf.get(leaf) ?? "pending";
     counts[state] = (counts[state] ?? 0) + 1;
   }
   return (
@@ -261,7 +262,7 @@ function GroupDetails({ run, path, model }: { run: Run; path: string; model: Gra
       <MetricsTable metrics={group.metrics} caption="Metrics" />
       <ul class="group-tasks">
         {leaves.slice(0, 200).map((leaf) => {
-          const state = run.tasks.find((task) => task.path === leaf)?.state ?? "pending";
+          const state = stateOf.get(leaf) ?? "pending";
           return (
             <li key={leaf}>
               <StateIcon state={state} /> <a href={`?task=${encodeURIComponent(leaf)}`}>{leaf}</a> <span class="muted">{stateLabel(state)}</span>

@@ -145,9 +145,9 @@ export function TimelineView({ timeline, selected, onSelect }: TimelineProps) {
     if (!element || !view || shownRow === undefined) return;
     const bar = rows[shownRow];
     if (!bar) return;
-    const top = AXIS_H + shownRow * ROW_H - view.scrollTop + ROW_H + 4;
+    const top = view.offsetTop + shownRow * ROW_H - view.scrollTop + ROW_H + 4;
     const left = Math.min(Math.max(0, x(bar.startedAt ?? bar.readyAt ?? start) - 40), Math.max(0, width - 320));
-    element.style.top = `${Math.max(AXIS_H, top)}px`;
+    element.style.top = `${Math.max(view.offsetTop, top)}px`;
     element.style.left = `${left}px`;
   });
 
@@ -210,10 +210,8 @@ export function TimelineView({ timeline, selected, onSelect }: TimelineProps) {
 
   return (
     <div class="timeline" ref={wrapper}>
+      <p class="timeline__start muted">Time since the run started, at {exactTime(start, utc)}</p>
       <svg class="timeline__axis" width={width} height={AXIS_H} aria-hidden="true">
-        <text class="timeline__axis-start" x={4} y={18}>
-          from {exactTime(start, utc)}
-        </text>
         {marks.map((offset) => (
           <g key={offset} transform={`translate(${x(start + offset)} 0)`}>
             <line class="timeline__tick" y1={AXIS_H - 8} y2={AXIS_H} />
