@@ -152,28 +152,6 @@ export function assertClean(ui: Pick<UiPage, "errors" | "cspViolations">, when =
   assert.deepEqual(ui.cspViolations, [], `Content-Security-Policy violations${when ? ` ${when}` : ""}`);
 }
 
-/**
- * A call to the API from inside the page, as the page's own code makes it:
- * the session cookie, and the CSRF token of GET /session on anything but a
- * GET. For what the UI cannot do yet (see the callers' TODOs).
- */
-export async function apiFromPage<T = unknown>(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (method !== "GET") {
-        const session = (await (await fetch("/api/v1/session", { credentials: "same-origin" })).json()) as { csrf: string };
-        headers["x-spire-csrf"] = session.csrf;
-      }
-      if (body !== undefined) headers["content-type"] = "application/json";
-      const response = await fetch(`/api/v1${path}`, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await response.text();
-      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-    },
-    { method, path, body },
-  );
-}
-
 /** Whether the whole page scrolls sideways (a table or a long word too wide for a phone). */
 export function scrollsSideways(page: Page): Promise<{ scrollWidth: number; innerWidth: number } | undefined> {
   return page.evaluate(() => {

@@ -5,14 +5,10 @@
  * a task, cancel a running one; and a bad argument shown at its field with
  * nothing started.
  *
- * The run page (graph, tasks, log viewer) is being built on other branches
- * (h-run, h-logs); until it lands the run page is a placeholder, so the
- * steps that belong on it are checked through the API (with the page's own
- * session cookie and CSRF token) and on the pipelines page, which shows each
- * run's state live. The test takes the run page's own controls when the
- * build has it (checked against h-run + h-logs + h-pages merged on
- * 2026-12-05), else that fallback, marked `TODO(run page)`: remove the
- * fallback once those branches are merged.
+ * The run is followed on its own page (graph boxes and the run's state, live)
+ * and on the pipelines page (its squares); its log is read in the run page's
+ * log view. TODO(log viewer): once the real viewer (branch h-logs) replaces
+ * the stub, also check a line number and a jump to the end.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -22,7 +18,7 @@ import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
 import { apiGet, pipelineFile, startEngine, stopEngine, waitForState } from "../helpers/engine.js";
-import { apiFromPage, assertClean, launchBrowser, openUi, skipWithoutBrowser } from "../helpers/browser.js";
+import { assertClean, launchBrowser, openUi, skipWithoutBrowser } from "../helpers/browser.js";
 import type { Page } from "playwright-core";
 
 checkNoLeftoverProcesses();
@@ -81,17 +77,6 @@ async function onRunPage(page: Page, not?: string): Promise<string> {
   return id;
 }
 
-/**
- * Whether this build has the run page (branch h-run) rather than its
- * placeholder. Until it is merged, the steps that belong on the run page go
- * through the API and the pipelines page instead; once it is, the lead
- * removes the `else` branches below (TODO(run page)).
- */
-async function hasRunPage(page: Page): Promise<boolean> {
-  await page.locator("main h1").first().waitFor();
-  return (await page.locator("section.placeholder").count()) === 0;
-}
-
 /** On the run page: the run's state badge, once it says `state`. */
 function runState(page: Page, state: string) {
   return page.locator(".run-title .state__label", { hasText: new RegExp(`^${state}$`) });
@@ -123,90 +108,55 @@ test("log in, run with arguments, follow the run to its end live, read its logs,
   const created = await apiGet<RunBody>(engine, `/runs/${id}`);
   assert.equal(created.pipeline, "report");
   assert.deepEqual(created.args, { team: "web", size: "large" });
-  const runPage = await hasRunPage(page);
-  if (!runPage) console.log("# the run page is still a placeholder on this build: its steps go through the API and the pipelines page");
   await page.evaluate("window.__sameDocument = true");
 
-  if (runPage) {
-    // Followed live on its page: build running, then (the test opens the gate) every task and the run succeeded; build's log in the log viewer.
-    await taskBox(page, "build", "running").waitFor();
-    await runState(page, "running").waitFor();
-    writeFileSync(gate, "");
-    await taskBox(page, "publish", "succeeded").waitFor();
-    await runState(page, "succeeded").waitFor();
-    await page.locator('.run-view [role="button"][data-path="build"]').click();
-    await page.getByRole("tab", { name: "Logs" }).click();
-    await page.getByText("building the report for web (large)").first().waitFor();
-    await page.getByText("report built").first().waitFor();
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Pipelines" }).click();
-    await page.waitForURL((url) => url.pathname === "/");
-    await square(page, id, "succeeded").waitFor();
-  } else {
-    // TODO(run page): remove this branch once h-run is merged (the one above then runs).
-    // Followed live on the pipelines page: its square says running, then succeeded once the test opens the gate.
-    await page.goBack();
-    await page.waitForURL((url) => url.pathname === "/");
-    await square(page, id, "running").waitFor();
-    writeFileSync(gate, "");
-    await square(page, id, "succeeded").waitFor();
-    await page.getByRole("status").filter({ hasText: `home/report: run …${id.slice(-6)} succeeded` }).waitFor();
-    // Its logs, read as the page reads them (with the session cookie).
-    const logs = await page.evaluate(async (path) => (await fetch(path)).text(), `/api/v1/runs/${id}/tasks/build/logs`);
-    assert.match(logs, /building the report for web \(large\)/);
-    assert.match(logs, /report built/);
-  }
+  // Followed live on its page: build running, then (the test opens the gate) every task and the run succeeded; build's log in the log viewer.
+  await taskBox(page, "build", "running").waitFor();
+  await runState(page, "running").waitFor();
+  writeFileSync(gate, "");
+  await taskBox(page, "publish", "succeeded").waitFor();
+  await runState(page, "succeeded").waitFor();
+  await page.locator('.run-view [role="button"][data-path="build"]').click();
+  await page.getByRole("tab", { name: "Logs" }).click();
+  await page.getByText("building the report for web (large)").first().waitFor();
+  await page.getByText("report built").first().waitFor();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Pipelines" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+  await square(page, id, "succeeded").waitFor();
   assert.equal(await lastState(page, "home_report").textContent(), "succeeded");
   assert.equal(await page.evaluate("window.__sameDocument"), true, "updated in place, not reloaded");
   assert.equal((await apiGet<RunBody>(engine, `/runs/${id}`)).state, "succeeded");
 
-  // Retry from a task: a new run of the same arguments, build kept from this one, publish run again.
-  let retryId: string;
-  if (runPage) {
-    await page.locator(`a.sq[href="/runs/${id}"]`).click();
-    await page.locator('.run-view [role="button"][data-path="publish"]').click();
-    await page.getByRole("button", { name: "Retry from publish…" }).click();
-    await page.getByRole("dialog", { name: "Retry home/report from publish" }).getByRole("button", { name: "Retry", exact: true }).click();
-    retryId = await onRunPage(page, id);
-    await runState(page, "succeeded").waitFor();
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Pipelines" }).click();
-  } else {
-    // TODO(run page): remove this branch once h-run is merged.
-    const retried = await apiFromPage<RunBody>(page, "POST", `/runs/${id}/retry`, { from: "publish" });
-    assert.equal(retried.status, 200, JSON.stringify(retried.body));
-    retryId = retried.body.id;
-  }
+  // Retry from a task, on the run's page: a new run of the same arguments, build kept from this one, publish run again.
+  await page.locator(`a.sq[href="/runs/${id}"]`).click();
+  await page.locator('.run-view [role="button"][data-path="publish"]').click();
+  await page.getByRole("button", { name: "Retry from publish…" }).click();
+  await page.getByRole("dialog", { name: "Retry home/report from publish" }).getByRole("button", { name: "Retry", exact: true }).click();
+  const retryId = await onRunPage(page, id);
+  await runState(page, "succeeded").waitFor();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Pipelines" }).click();
   await square(page, retryId, "succeeded").waitFor();
   const retry = await apiGet<RunBody>(engine, `/runs/${retryId}`);
   assert.notEqual(retryId, id);
   assert.deepEqual(retry.trigger, { kind: "retry", scheduled_at: null, of: id, from: "publish" });
   assert.deepEqual(retry.args, { team: "web", size: "large" });
   assert.deepEqual(
-    retry.tasks.map((task) => [task.path, task.state, task.reason]),
-    [["build", "succeeded", `kept from run ${id}`], ["publish", "succeeded", null]],
+  retry.tasks.map((task) => [task.path, task.state, task.reason]),
+  [["build", "succeeded", `kept from run ${id}`], ["publish", "succeeded", null]],
   );
 
-  // Cancel a running run: started from its dialog (no arguments), then canceled while it runs.
+  // Cancel a running run: started from its dialog (no arguments), canceled from its page while it runs.
   await page.getByRole("button", { name: "Run home/slow…" }).click();
   const slowDialog = page.getByRole("dialog", { name: "Run home/slow" });
   await slowDialog.getByText("This pipeline takes no arguments.").waitFor();
   await slowDialog.getByRole("button", { name: "Start run" }).click();
   const slowId = await onRunPage(page);
-  if (runPage) {
-    await taskBox(page, "wait", "running").waitFor();
-    await page.getByRole("button", { name: "Cancel…" }).click();
-    await page.getByRole("dialog", { name: "Cancel this run of home/slow" }).getByRole("button", { name: "Cancel run" }).click();
-    await runState(page, "canceled").waitFor();
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Pipelines" }).click();
-    await square(page, slowId, "canceled").waitFor();
-  } else {
-    // TODO(run page): remove this branch once h-run is merged.
-    assert.equal((await waitForState(engine.data, slowId, "running")).state, "running");
-    await page.goBack();
-    await square(page, slowId, "running").waitFor();
-    const canceled = await apiFromPage<RunBody>(page, "POST", `/runs/${slowId}/cancel`);
-    assert.equal(canceled.status, 200, JSON.stringify(canceled.body));
-    await square(page, slowId, "canceled").waitFor();
-  }
+  await taskBox(page, "wait", "running").waitFor();
+  await page.getByRole("button", { name: "Cancel…" }).click();
+  await page.getByRole("dialog", { name: "Cancel this run of home/slow" }).getByRole("button", { name: "Cancel run" }).click();
+  await runState(page, "canceled").waitFor();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Pipelines" }).click();
+  await square(page, slowId, "canceled").waitFor();
   assert.equal(await lastState(page, "home_slow").textContent(), "canceled");
   assert.equal((await waitForState(engine.data, slowId, "canceled")).state, "canceled");
 
