@@ -1,0 +1,272 @@
+/**
+ * The runs the runs page shows, newest first: pages of GET /runs with the
+ * filters the engine takes, the others applied here. When the browser has
+ * to filter, a "Load more" reads on until it has a page's worth of matches,
+ * but never more than SCAN_STEP runs at a time, and says how many it
+ * looked through. Live events add new runs on top and change states in
+ * place; a run whose state changes stays where it is, even if it no longer
+ * matches the state filter (rows do not vanish under the reader).
+ */
+import { signal } from "@preact/signals";
+import { get } from "../../api/client";
+import { getRun } from "../../api/runs";
+import type { Run, RunPage, RunState, RunSummary } from "../../api/types";
+import type { RunEvent } from "../../live/types";
+import { queryParameters } from "./capabilities";
+import { boundsOf, clientMatcher, splitPipeline, type RunFilters, type TimeBounds } from "./filters";
+import { Pool } from "./pool";
+
+/** Matches wanted per "Load more". */
+export const PAGE_SIZE = 50;
+/** Runs read per "Load more" at most, when the browser filters. */
+export const SCAN_STEP = 5_000;
+/** Runs per request when the browser filters (the API's largest page). */
+const SCAN_PAGE = 1_000;
+
+/** Names a newer engine may give its filters; the first one its OpenAPI document lists is used. */
+const PARAM_NAMES = {
+  trigger: ["trigger", "trigger_kind"],
+  after: ["since", "from", "after", "created_after"],
+  before: ["until", "to", "before", "created_before"],
+};
+
+export interface ListStatus {
+  loading: boolean;
+  /** Every run there is (for these filters) has been read. */
+  done: boolean;
+  /** Runs read from the engine so far (more than shown when the browser filters). */
+  scanned: number;
+  /** The browser filters some of what was asked (so scanned counts). */
+  filtering: boolean;
+  error: unknown;
+}
+
+const newestFirst = (a: RunSummary, b: RunSummary) => Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : -1);
+
+/** A run's warning and error counts (GET /runs gives neither: each is read from GET /runs/{id}, for the rows in view). */
+export interface Counts {
+  warnings: number;
+  errors: number;
+}
+
+export class RunList {
+  readonly runs = signal<RunSummary[]>([]);
+  readonly counts = signal<ReadonlyMap<string, Counts>>(new Map());
+  private readonly asked = new Set<string>();
+  readonly status = signal<ListStatus>({ loading: false, done: false, scanned: 0, filtering: false, error: undefined });
+  private cursor: string | null = null;
+  private started = false;
+  private serverQuery: Record<string, string | number> = {};
+  private matches: (run: RunSummary) => boolean = () => true;
+  private bounds: TimeBounds = {};
+  private ready: Promise<void>;
+  private disposed = false;
+  private generation = 0;
+  private topTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly refetch = new Pool(4);
+
+  constructor(
+    private readonly filters: RunFilters,
+    utc: boolean,
+  ) {
+    this.bounds = boundsOf(filters, utc);
+    this.ready = this.plan();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.refetch.clear();
+    clearTimeout(this.topTimer);
+  }
+
+  /** Which filters go to the engine (those its API takes), which stay here. */
+  private async plan(): Promise<void> {
+    const accepted = await queryParameters("GET", "/runs");
+    const pick = (names: string[]) => names.find((name) => accepted.has(name));
+    const { namespace, name } = splitPipeline(this.filters.pipeline);
+    const query: Record<string, string | number> = {};
+    if (namespace) query["namespace"] = namespace;
+    if (name) query["pipeline"] = name;
+    if (this.filters.state) query["status"] = this.filters.state;
+    const triggerParam = pick(PARAM_NAMES.trigger);
+    const afterParam = pick(PARAM_NAMES.after);
+    const beforeParam = pick(PARAM_NAMES.before);
+    if (this.filters.trigger && triggerParam) query[triggerParam] = this.filters.trigger;
+    const datesOnServer = Boolean(afterParam && beforeParam);
+    if (datesOnServer) {
+      if (this.bounds.after !== undefined) query[afterParam!] = new Date(this.bounds.after).toISOString();
+      // The engine's bound is taken as inclusive; the last millisecond of the day is the day's end.
+      if (this.bounds.before !== undefined) query[beforeParam!] = new Date(this.bounds.before - 1).toISOString();
+    }
+    this.serverQuery = query;
+    const done = { state: true, trigger: !this.filters.trigger || triggerParam !== undefined, dates: datesOnServer || (!this.filters.from && !this.filters.to) };
+    this.matches = clientMatcher(this.filters, this.bounds, done);
+    this.status.value = { ...this.status.peek(), filtering: !done.trigger || !done.dates };
+  }
+
+  private fetchPage(limit: number, cursor: string | null): Promise<RunPage> {
+    return get<RunPage>("/runs", { query: { ...this.serverQuery, limit, cursor: cursor ?? undefined } });
+  }
+
+  /** The next page's worth of matching runs (the first page on the first call). */
+  async loadMore(): Promise<void> {
+    const current = this.status.peek();
+    if (current.loading || (this.started && current.done) || this.disposed) return;
+    const generation = this.generation;
+    this.status.value = { ...current, loading: true, error: undefined };
+    try {
+      await this.ready;
+      const filtering = this.status.peek().filtering;
+      let found = 0;
+      let read = 0;
+      let done = false;
+      while (!done && found < PAGE_SIZE && read < SCAN_STEP) {
+        const page = await this.fetchPage(filtering ? SCAN_PAGE : PAGE_SIZE, this.started ? this.cursor : null);
+        if (this.disposed || generation !== this.generation) return;
+        this.started = true;
+        read += page.runs.length;
+        const fresh = page.runs.filter(this.matches);
+        found += fresh.length;
+        this.add(fresh);
+        this.cursor = page.next_cursor;
+        // Newest first: once a page reaches past the "from" day, nothing older can match.
+        const oldest = page.runs.at(-1);
+        const pastRange = this.bounds.after !== undefined && oldest !== undefined && Date.parse(oldest.created_at) < this.bounds.after;
+        done = page.next_cursor === null || pastRange;
+      }
+      this.status.value = { ...this.status.peek(), loading: false, done, scanned: this.status.peek().scanned + read };
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.status.value = { ...this.status.peek(), loading: false, error };
+    }
+  }
+
+  /** Starts again from the newest (after a resync). */
+  reload(): void {
+    this.generation++;
+    this.cursor = null;
+    this.started = false;
+    this.runs.value = [];
+    this.status.value = { ...this.status.peek(), loading: false, done: false, scanned: 0, error: undefined };
+    void this.loadMore();
+  }
+
+  private add(runs: RunSummary[]): void {
+    if (runs.length === 0) return;
+    const byId = new Map(this.runs.peek().map((run) => [run.id, run]));
+    for (const run of runs) byId.set(run.id, run);
+    this.runs.value = [...byId.values()].sort(newestFirst);
+  }
+
+  /** A row came into view: its counts, unless the summary had them or they are known. */
+  wantCounts(run: RunSummary): void {
+    const own = run as RunSummary & Partial<Counts>;
+    if (typeof own.warnings === "number" && typeof own.errors === "number") return;
+    if (this.asked.has(run.id)) return;
+    this.asked.add(run.id);
+    this.refetch.run(() => getRun(run.id)).then(
+      (full) => this.noteCounts(full),
+      () => this.asked.delete(run.id),
+    );
+  }
+
+  private noteCounts(run: Run): void {
+    if (this.disposed) return;
+    const next = new Map(this.counts.peek());
+    next.set(run.id, { warnings: run.warnings, errors: run.errors });
+    this.counts.value = next;
+  }
+
+  private patch(id: string, changes: Partial<RunSummary>): void {
+    this.runs.value = this.runs.peek().map((run) => (run.id === id ? { ...run, ...changes } : run));
+  }
+
+  /**
+   * A batch of live events: states patched in place, other changes asked
+   * for again, new runs fetched from the top. Returns the runs that
+   * finished, and how many new runs appeared (for the page to announce).
+   */
+  applyEvents(events: RunEvent[], onNew: (count: number) => void): { id: string; state: RunState }[] {
+    const finished: { id: string; state: RunState }[] = [];
+    const shown = new Set(this.runs.peek().map((run) => run.id));
+    const again = new Set<string>();
+    let created = false;
+    for (const event of events) {
+      if (!event.type.startsWith("run.")) continue;
+      if (event.type === "run.created") {
+        created ||= !shown.has(event.run_id);
+        continue;
+      }
+      if (!shown.has(event.run_id)) continue;
+      const at = new Date(event.ts).toISOString();
+      if (event.type === "run.started") this.patch(event.run_id, { state: "running", started_at: at });
+      else if (event.type === "run.finished" && typeof event.data?.["state"] === "string") {
+        const state = event.data["state"] as RunState;
+        const run = this.runs.peek().find((entry) => entry.id === event.run_id);
+        const startedAt = run?.started_at ? Date.parse(run.started_at) : null;
+        this.patch(event.run_id, {
+          state,
+          finished_at: at,
+          duration_ms: startedAt === null ? null : event.ts - startedAt,
+          reason: (event.data["reason"] as string | null | undefined) ?? run?.reason ?? null,
+        });
+        finished.push({ id: event.run_id, state });
+        // The engine's own figures (duration, reason) replace the guess.
+        again.add(event.run_id);
+      } else again.add(event.run_id);
+    }
+    for (const id of again) {
+      this.refetch.run(() => getRun(id)).then(
+        (run: Run) => {
+          if (this.disposed) return;
+          this.patch(id, summaryOf(run));
+          this.noteCounts(run);
+        },
+        () => {
+          // The next event or a reload corrects it; a row is not worth an error banner.
+        },
+      );
+    }
+    if (created) this.newRunsSoon(onNew);
+    return finished;
+  }
+
+  /** New runs: the newest page, merged on top; at most one request per half second. */
+  private newRunsSoon(onNew: (count: number) => void): void {
+    if (this.topTimer !== undefined) return;
+    this.topTimer = setTimeout(async () => {
+      this.topTimer = undefined;
+      if (this.disposed) return;
+      try {
+        await this.ready;
+        const page = await this.fetchPage(PAGE_SIZE, null);
+        if (this.disposed) return;
+        const shown = this.runs.peek();
+        const newest = shown[0];
+        const known = new Set(shown.map((run) => run.id));
+        const fresh = page.runs.filter((run) => !known.has(run.id) && this.matches(run) && (!newest || newestFirst(run, newest) <= 0));
+        if (fresh.length > 0) {
+          this.add(fresh);
+          onNew(fresh.length);
+        }
+      } catch {
+        // Missed now, shown at the next event or reload.
+      }
+    }, 500);
+  }
+}
+
+export function summaryOf(run: Run): RunSummary {
+  return {
+    id: run.id,
+    namespace: run.namespace,
+    pipeline: run.pipeline,
+    state: run.state,
+    reason: run.reason,
+    trigger: run.trigger,
+    created_at: run.created_at,
+    started_at: run.started_at,
+    finished_at: run.finished_at,
+    duration_ms: run.duration_ms,
+  };
+}
