@@ -1,0 +1,169 @@
+/**
+ * When the pipeline fires next (relative, the exact time on hover, a change
+ * of the clocks marked), and the slots its time triggers passed over, each
+ * with the reason the engine recorded: "why didn't it run at 03:00?".
+ */
+import type { PipelineDetail } from "../../api/types";
+import { shortRunId } from "../../format/run-id";
+import { paths } from "../../router/routes";
+import { formatAbsolute, formatRelative, offsetOf } from "../../time/format";
+import { now } from "../../time/now";
+import { showUtc } from "../../time/zone-choice";
+import type { MissedRecord } from "./api";
+
+export const NEXT_COUNT = 10;
+
+/** The next fire times the engine sent: a list when it gives one, else its next one. */
+export function nextTimes(pipeline: PipelineDetail): string[] {
+  const list = (pipeline as PipelineDetail & { next_fire_times?: unknown }).next_fire_times;
+  if (Array.isArray(list)) return list.filter((time): time is string => typeof time === "string").slice(0, NEXT_COUNT);
+  return pipeline.next_fire_at ? [pipeline.next_fire_at] : [];
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat | null>();
+
+/** The UTC offset of a zone at an instant, as +01:00 (undefined for a zone this browser does not know). */
+export function offsetIn(zone: string | undefined, at: Date): string | undefined {
+  if (zone === undefined) return offsetOf(at);
+  let format = offsetFormats.get(zone);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
+    } catch {
+      format = null;
+    }
+    offsetFormats.set(zone, format);
+  }
+  const name = format?.formatToParts(at).find((part) => part.type === "timeZoneName")?.value;
+  if (!name) return undefined;
+  const offset = name.replace(/^GMT/, "");
+  return offset === "" ? "+00:00" : offset;
+}
+
+interface ZoneChange {
+  zone: string;
+  from: string;
+  to: string;
+}
+
+/** For each time, the zones whose clocks changed since the time before it (or since now, for the first). */
+export function clockChanges(times: string[], zones: (string | undefined)[], from: number): ZoneChange[][] {
+  let previous = new Date(from);
+  return times.map((time) => {
+    const at = new Date(time);
+    const changes: ZoneChange[] = [];
+    for (const zone of zones) {
+      const before = offsetIn(zone, previous);
+      const after = offsetIn(zone, at);
+      if (before && after && before !== after) changes.push({ zone: zone ?? "your time zone", from: before, to: after });
+    }
+    previous = at;
+    return changes;
+  });
+}
+
+export function NextFireTimes({ pipeline }: { pipeline: PipelineDetail }) {
+  const utc = showUtc.value;
+  const clock = now.value;
+  const times = nextTimes(pipeline);
+  const triggerZones = [...new Set(pipeline.triggers.map((trigger) => trigger.timezone).filter((zone): zone is string => typeof zone === "string"))];
+  // The zones whose clock changes matter: the triggers' own, and the one times are shown in.
+  const zones: (string | undefined)[] = [...triggerZones, ...(utc ? [] : [undefined])];
+  const changes = clockChanges(times, zones, clock);
+  const hasTimeTrigger = pipeline.triggers.some((trigger) => trigger.kind === "cron" || trigger.kind === "every" || trigger.kind === "at");
+
+  return (
+    <section class="panel" aria-labelledby="next-title">
+      <h2 id="next-title">Next {times.length > 1 ? `${times.length} fire times` : "fire time"}</h2>
+      {times.length === 0 ? (
+        <p class="muted">{pipeline.paused && hasTimeTrigger ? "None while it is paused." : hasTimeTrigger ? "Its time triggers fire no more." : "It has no time trigger: it runs by hand, on a webhook, a file change or another pipeline."}</p>
+      ) : (
+        <ol class="fire-times">
+          {times.map((time, index) => (
+            <li key={time}>
+              <time dateTime={time} title={formatAbsolute(time, utc)}>
+                {formatRelative(time, clock, utc)}
+              </time>
+              <span class="fire-times__exact muted">{formatAbsolute(time, utc)}</span>
+              {changes[index]!.map((change) => (
+                <span key={change.zone} class="clock-change">
+                  clocks change in {change.zone}: {change.from} → {change.to}
+                </span>
+              ))}
+            </li>
+          ))}
+        </ol>
+      )}
+      {times.length === 1 && hasTimeTrigger && (
+        <p class="muted fire-times__note">
+          This engine gives only the next time; <code>spire next {pipeline.namespace}/{pipeline.name} -n 10</code> lists more.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function slotRange(record: MissedRecord, utc: boolean): string {
+  if (record.first_slot === record.last_slot) return formatAbsolute(record.first_slot, utc);
+  return `${formatAbsolute(record.first_slot, utc)} to ${formatAbsolute(record.last_slot, utc)}`;
+}
+
+export function MissedSlots({ missed, error, hasMore, onMore }: { missed: MissedRecord[] | undefined; error: string | null; hasMore: boolean; onMore: () => void }) {
+  const utc = showUtc.value;
+  const clock = now.value;
+  return (
+    <section class="panel" aria-labelledby="missed-title">
+      <h2 id="missed-title">Missed slots</h2>
+      {error && (
+        <p class="notice notice--error" role="alert">
+          {error}
+        </p>
+      )}
+      {missed === undefined ? (
+        !error && <p class="loading">Loading…</p>
+      ) : missed.length === 0 ? (
+        <p class="muted">None: every slot of its time triggers ran, or it has none.</p>
+      ) : (
+        <ul class="missed">
+          {missed.map((record) => (
+            <li key={record.seq} class="missed__item">
+              <p class="missed__what">
+                <strong>
+                  {record.count_exact ? "" : "at least "}
+                  {record.count} {record.count === 1 ? "slot" : "slots"}
+                </strong>{" "}
+                of trigger <code>{record.trigger_key}</code>: {slotRange(record, utc)}
+              </p>
+              <p class="missed__why">{record.reason}</p>
+              <p class="missed__when muted">
+                Noticed <time dateTime={record.detected_at} title={formatAbsolute(record.detected_at, utc)}>{formatRelative(record.detected_at, clock, utc)}</time>
+                {record.run_id && (
+                  <>
+                    {" · "}caught up by run <a href={paths.run(record.run_id)}>{shortRunId(record.run_id)}</a>
+                  </>
+                )}
+              </p>
+              {record.slots.length > 1 && (
+                <details class="missed__slots">
+                  <summary>
+                    The {record.slots.length === record.count ? "" : `last ${record.slots.length} `}slots
+                  </summary>
+                  <ul>
+                    {record.slots.map((slot) => (
+                      <li key={slot}>{formatAbsolute(slot, utc)}</li>
+                    ))}
+                  </ul>
+                </details>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {hasMore && (
+        <button type="button" class="button button--small" onClick={onMore}>
+          Older missed slots
+        </button>
+      )}
+    </section>
+  );
+}
