@@ -1,0 +1,280 @@
+/**
+ * The audit log, newest first, filtered by actor, action, target and date
+ * (in the URL). The filters the engine's GET /audit takes are sent to it;
+ * the others are applied here, reading on page by page until a page's
+ * worth matches, at most SCAN_STEP entries per "Load more".
+ */
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { signal } from "@preact/signals";
+import { isAdmin } from "../../api/session";
+import { ErrorMessage } from "../../components/error-message";
+import { RelativeTime } from "../../components/time-label";
+import { currentQuery, setQuery } from "../../router/router";
+import { showUtc } from "../../time/zone-choice";
+import { queryParameters } from "../runs/capabilities";
+import { endOfDay, startOfDay } from "../runs/filters";
+import { AdminNote } from "./admin-note";
+import { listAudit, type AuditEntry } from "./api";
+
+const PAGE_SIZE = 100;
+const SCAN_STEP = 5_000;
+const SCAN_PAGE = 1_000;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+interface AuditFilters {
+  actor: string;
+  action: string;
+  target: string;
+  from: string;
+  to: string;
+}
+
+function filtersFrom(query: URLSearchParams): AuditFilters {
+  const day = (key: string) => (DAY.test(query.get(key) ?? "") ? query.get(key)! : "");
+  return { actor: query.get("actor") ?? "", action: query.get("action") ?? "", target: query.get("target") ?? "", from: day("from"), to: day("to") };
+}
+
+/** Names a newer engine may give its audit filters; the first its OpenAPI document lists is used. ("before" is the paging cursor.) */
+const PARAM_NAMES: Record<keyof AuditFilters, string[]> = {
+  actor: ["actor"],
+  action: ["action"],
+  target: ["target"],
+  from: ["since", "from", "after"],
+  to: ["until", "to"],
+};
+
+interface Status {
+  loading: boolean;
+  done: boolean;
+  scanned: number;
+  filtering: boolean;
+  error: unknown;
+}
+
+class AuditList {
+  readonly entries = signal<AuditEntry[]>([]);
+  readonly status = signal<Status>({ loading: false, done: false, scanned: 0, filtering: false, error: undefined });
+  private cursor: number | null = null;
+  private started = false;
+  private server: Record<string, string> = {};
+  private matches: (entry: AuditEntry) => boolean = () => true;
+  private readonly ready: Promise<void>;
+  private disposed = false;
+  private after: number | undefined;
+
+  constructor(filters: AuditFilters, utc: boolean) {
+    this.after = filters.from ? startOfDay(filters.from, utc) : undefined;
+    const before = filters.to ? endOfDay(filters.to, utc) : undefined;
+    this.ready = queryParameters("GET", "/audit").then((accepted) => {
+      const pick = (key: keyof AuditFilters) => PARAM_NAMES[key].find((name) => accepted.has(name));
+      const local: ((entry: AuditEntry) => boolean)[] = [];
+      for (const key of ["actor", "action", "target"] as const) {
+        const value = filters[key].trim();
+        if (!value) continue;
+        const param = pick(key);
+        if (param) this.server[param] = value;
+        else local.push((entry) => entry[key].toLowerCase().includes(value.toLowerCase()));
+      }
+      const fromParam = pick("from");
+      const toParam = pick("to");
+      if (this.after !== undefined) {
+        if (fromParam) this.server[fromParam] = new Date(this.after).toISOString();
+        else local.push((entry) => Date.parse(entry.ts) >= this.after!);
+      }
+      if (before !== undefined) {
+        if (toParam) this.server[toParam] = new Date(before - 1).toISOString();
+        else local.push((entry) => Date.parse(entry.ts) < before);
+      }
+      this.matches = (entry) => local.every((test) => test(entry));
+      this.status.value = { ...this.status.peek(), filtering: local.length > 0 };
+    });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  async loadMore(): Promise<void> {
+    const current = this.status.peek();
+    if (current.loading || (this.started && current.done)) return;
+    this.status.value = { ...current, loading: true, error: undefined };
+    try {
+      await this.ready;
+      const filtering = this.status.peek().filtering;
+      let found = 0;
+      let read = 0;
+      let done = false;
+      while (!done && found < PAGE_SIZE && read < SCAN_STEP) {
+        const page = await listAudit({ ...this.server, limit: filtering ? SCAN_PAGE : PAGE_SIZE, before: this.started && this.cursor !== null ? this.cursor : undefined });
+        if (this.disposed) return;
+        this.started = true;
+        read += page.entries.length;
+        const fresh = page.entries.filter(this.matches);
+        found += fresh.length;
+        if (fresh.length > 0) this.entries.value = [...this.entries.peek(), ...fresh];
+        this.cursor = page.next_cursor;
+        const oldest = page.entries.at(-1);
+        done = page.next_cursor === null || (this.after !== undefined && oldest !== undefined && Date.parse(oldest.ts) < this.after);
+      }
+      this.status.value = { ...this.status.peek(), loading: false, done, scanned: this.status.peek().scanned + read };
+    } catch (error) {
+      if (!this.disposed) this.status.value = { ...this.status.peek(), loading: false, error };
+    }
+  }
+}
+
+function detailText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function Details({ details }: { details: Record<string, unknown> }) {
+  const entries = Object.entries(details);
+  if (entries.length === 0) return <span class="muted">—</span>;
+  const text = entries.map(([key, value]) => `${key}: ${detailText(value)}`);
+  const short = text.join(" · ");
+  if (short.length <= 120) return <span class="audit-details">{short}</span>;
+  return (
+    <details class="audit-details">
+      <summary>{short.slice(0, 100)}…</summary>
+      <ul>
+        {text.map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+function AuditFilterBar({ filters, actions, utc }: { filters: AuditFilters; actions: string[]; utc: boolean }) {
+  // What is typed, applied when the field is left or Enter is pressed.
+  const [draft, setDraft] = useState(filters);
+  useEffect(() => setDraft(filters), [JSON.stringify(filters)]);
+  const text = (key: "actor" | "action" | "target", label: string, placeholder: string, list?: string) => (
+    <div class="filters__field">
+      <label for={`audit-${key}`}>{label}</label>
+      <input
+        id={`audit-${key}`}
+        type="search"
+        list={list}
+        value={draft[key]}
+        placeholder={placeholder}
+        autoComplete="off"
+        spellcheck={false}
+        onInput={(event) => setDraft({ ...draft, [key]: event.currentTarget.value })}
+        onChange={(event) => setQuery({ [key]: event.currentTarget.value.trim() })}
+        onKeyDown={(event) => {
+          if (event.key === "Enter") setQuery({ [key]: event.currentTarget.value.trim() });
+        }}
+      />
+    </div>
+  );
+  const any = Object.values(filters).some(Boolean);
+  return (
+    <form class="filters" role="search" aria-label="Audit log" onSubmit={(event) => event.preventDefault()}>
+      {text("actor", "Actor", "who")}
+      {text("action", "Action", "apply, token.create…", "audit-actions")}
+      <datalist id="audit-actions">
+        {actions.map((action) => (
+          <option key={action} value={action} />
+        ))}
+      </datalist>
+      {text("target", "Target", "what")}
+      <div class="filters__field">
+        <label for="audit-from">From</label>
+        <input id="audit-from" type="date" value={filters.from} max={filters.to || undefined} onChange={(event) => setQuery({ from: event.currentTarget.value })} aria-describedby="audit-dates-hint" />
+      </div>
+      <div class="filters__field">
+        <label for="audit-to">To</label>
+        <input id="audit-to" type="date" value={filters.to} min={filters.from || undefined} onChange={(event) => setQuery({ to: event.currentTarget.value })} aria-describedby="audit-dates-hint" />
+      </div>
+      <p id="audit-dates-hint" class="filters__hint muted">
+        Words match anywhere in the field; days in {utc ? "UTC" : "your time zone"}, both included.
+      </p>
+      {any && (
+        <button type="button" class="button button--quiet" onClick={() => setQuery({ actor: "", action: "", target: "", from: "", to: "" })}>
+          Clear filters
+        </button>
+      )}
+    </form>
+  );
+}
+
+export function Audit() {
+  const admin = isAdmin.value;
+  const utc = showUtc.value;
+  const filters = filtersFrom(currentQuery.value);
+  const key = JSON.stringify([filters, utc]);
+  const list = useMemo(() => new AuditList(filters, utc), [key]);
+  const [actions, setActions] = useState<string[]>([]);
+
+  useEffect(() => {
+    if (!admin) return;
+    void list.loadMore();
+    return () => list.dispose();
+  }, [list, admin]);
+
+  const entries = list.entries.value;
+  const status = list.status.value;
+  // Suggestions for the action filter: those seen so far.
+  useEffect(() => {
+    setActions((old) => [...new Set([...old, ...entries.map((entry) => entry.action)])].sort());
+  }, [entries]);
+
+  return (
+    <section class="panel" id="audit" aria-labelledby="audit-title">
+      <h2 id="audit-title">Audit log</h2>
+      {!admin ? (
+        <AdminNote what="The audit log" />
+      ) : (
+        <>
+          <AuditFilterBar filters={filters} actions={actions} utc={utc} />
+          <p class="muted" role="status">
+            {status.loading && entries.length === 0
+              ? "Loading…"
+              : `${entries.length} ${entries.length === 1 ? "entry" : "entries"}${status.filtering ? `, from ${status.scanned.toLocaleString()} looked through` : ""}${status.done ? "" : " so far"}`}
+          </p>
+          {status.error !== undefined && <ErrorMessage error={status.error} />}
+          {entries.length > 0 && (
+            <div class="table-scroll">
+              <table class="data-table stack-table audit-table">
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Actor</th>
+                    <th scope="col">Action</th>
+                    <th scope="col">Target</th>
+                    <th scope="col">Details</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {entries.map((entry) => (
+                    <tr key={entry.seq}>
+                      <td data-label="When">
+                        <RelativeTime time={entry.ts} />
+                      </td>
+                      <td data-label="Actor">{entry.actor}</td>
+                      <td data-label="Action">
+                        <code>{entry.action}</code>
+                      </td>
+                      <td data-label="Target" class="audit-target">
+                        {entry.target}
+                      </td>
+                      <td data-label="Details">
+                        <Details details={entry.details} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {!status.done && (entries.length > 0 || status.scanned > 0) && (
+            <button type="button" class="button" disabled={status.loading} onClick={() => void list.loadMore()}>
+              {status.loading ? "Loading…" : "Load more"}
+            </button>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
