@@ -23,6 +23,7 @@ import { paths } from "../router/routes";
 import { formatAbsolute } from "../time/format";
 import { showUtc } from "../time/zone-choice";
 import { PauseDialog } from "./pipelines/pause-dialog";
+import { freshNow } from "./runs/clock";
 import { RunDialog } from "./pipelines/run-dialog";
 import { triggerWords } from "./pipelines/trigger-words";
 import { listMissed, listNamespaces, type MissedRecord, type NamespaceInfo } from "./pipeline/api";
@@ -108,6 +109,7 @@ export default function PipelinePage({ params }: PageProps) {
   }, []);
 
   useLiveEvents((batch) => {
+    freshNow();
     if (batch.resync) {
       void loadPipeline();
       void history.load();

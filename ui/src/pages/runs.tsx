@@ -17,6 +17,7 @@ import { currentQuery, navigate } from "../router/router";
 import { paths } from "../router/routes";
 import { now } from "../time/now";
 import { showUtc } from "../time/zone-choice";
+import { freshNow } from "./runs/clock";
 import { FilterBar } from "./runs/filter-bar";
 import { filtersFrom, hasFilters } from "./runs/filters";
 import { RunList, SCAN_STEP } from "./runs/run-list";
@@ -48,6 +49,7 @@ export default function RunsPage(_props: PageProps) {
   }, []);
 
   useLiveEvents((batch) => {
+    freshNow();
     if (batch.resync) {
       list.reload();
       return;

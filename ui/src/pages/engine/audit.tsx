@@ -12,6 +12,7 @@ import { RelativeTime } from "../../components/time-label";
 import { currentQuery, setQuery } from "../../router/router";
 import { showUtc } from "../../time/zone-choice";
 import { queryParameters } from "../runs/capabilities";
+import { freshNow } from "../runs/clock";
 import { endOfDay, startOfDay } from "../runs/filters";
 import { AdminNote } from "./admin-note";
 import { listAudit, type AuditEntry } from "./api";
@@ -111,7 +112,10 @@ class AuditList {
         read += page.entries.length;
         const fresh = page.entries.filter(this.matches);
         found += fresh.length;
-        if (fresh.length > 0) this.entries.value = [...this.entries.peek(), ...fresh];
+        if (fresh.length > 0) {
+          freshNow();
+          this.entries.value = [...this.entries.peek(), ...fresh];
+        }
         this.cursor = page.next_cursor;
         const oldest = page.entries.at(-1);
         done = page.next_cursor === null || (this.after !== undefined && oldest !== undefined && Date.parse(oldest.ts) < this.after);

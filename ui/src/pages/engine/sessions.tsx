@@ -5,6 +5,7 @@ import { isAdmin, whoAmI } from "../../api/session";
 import { Dialog } from "../../components/dialog";
 import { ErrorMessage } from "../../components/error-message";
 import { RelativeTime } from "../../components/time-label";
+import { freshNow } from "../runs/clock";
 import { AdminNote } from "./admin-note";
 import { listSessions, revokeSession, type SessionRecord } from "./api";
 
@@ -17,7 +18,9 @@ export function Sessions() {
 
   async function load() {
     try {
-      setSessions(await listSessions());
+      const list = await listSessions();
+      freshNow();
+      setSessions(list);
       setError(undefined);
     } catch (failure) {
       setError(failure);

@@ -13,6 +13,7 @@ import { Dialog } from "../../components/dialog";
 import { ErrorMessage } from "../../components/error-message";
 import { RelativeTime } from "../../components/time-label";
 import { now } from "../../time/now";
+import { freshNow } from "../runs/clock";
 import { AdminNote, tokenState } from "./admin-note";
 import { createToken, listTokens, revokeToken, type TokenInfo } from "./api";
 import { SecretField } from "./secret-field";
@@ -39,7 +40,9 @@ export function Tokens() {
 
   async function load() {
     try {
-      setTokens(await listTokens());
+      const list = await listTokens();
+      freshNow();
+      setTokens(list);
       setError(undefined);
     } catch (failure) {
       setError(failure);
@@ -187,9 +190,17 @@ function CreateDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
         setErrors({ name: failure.message });
         document.getElementById("token-name")?.focus();
       } else {
-        const ttlLine = lines.find((line) => /ttl/.test(line));
-        const nameLine = lines.find((line) => /^(?:body\.)?name\b/.test(line));
-        setErrors({ ttl: ttlLine, name: nameLine, form: ttlLine || nameLine ? undefined : messageOf(failure), lines: ttlLine || nameLine ? [] : lines });
+        // The engine names the field ("body.ttl: …"); beside the field, its name is not repeated.
+        const at = (field: string) => lines.find((line) => new RegExp(`^(?:body\\.)?${field}\\b`).test(line))?.replace(/^(?:body\.)?\w+:\s*/, "");
+        const ttlLine = at("ttl");
+        const nameLine = at("name");
+        setErrors({
+          // A pattern is no help to a person: the hint says what a lifetime looks like.
+          ttl: ttlLine && /pattern/i.test(ttlLine) ? "Not a lifetime Spire reads: a number with a unit (90m, 12h, 30d), or seconds." : ttlLine,
+          name: nameLine,
+          form: ttlLine || nameLine ? undefined : messageOf(failure),
+          lines: ttlLine || nameLine ? [] : lines,
+        });
         document.getElementById(ttlLine ? "token-ttl" : "token-name")?.focus();
       }
     }

@@ -13,6 +13,7 @@ import { getRun } from "../../api/runs";
 import type { Run, RunPage, RunState, RunSummary } from "../../api/types";
 import type { RunEvent } from "../../live/types";
 import { queryParameters } from "./capabilities";
+import { freshNow } from "./clock";
 import { boundsOf, clientMatcher, splitPipeline, type RunFilters, type TimeBounds } from "./filters";
 import { Pool } from "./pool";
 
@@ -153,6 +154,7 @@ export class RunList {
 
   private add(runs: RunSummary[]): void {
     if (runs.length === 0) return;
+    freshNow();
     const byId = new Map(this.runs.peek().map((run) => [run.id, run]));
     for (const run of runs) byId.set(run.id, run);
     this.runs.value = [...byId.values()].sort(newestFirst);
