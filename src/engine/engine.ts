@@ -25,6 +25,7 @@ import type { AttemptKeeper } from "./recover.js";
 import { recoverRuns } from "./restart.js";
 import { attemptOfTask, readTaskLog } from "./task-logs.js";
 import { attemptFiles } from "./attempt.js";
+import { engineInfo, type EngineInfo } from "./engine-info.js";
 import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
 import type { ResourceCapacity } from "./reservations.js";
@@ -657,6 +658,22 @@ export class Engine implements EngineService {
   private async baseDirOf(namespace: string): Promise<string> {
     const origin = (await this.options.store.getNamespace(namespace))?.origin;
     return origin?.path && isAbsolute(origin.path) && origin.host === hostname() ? dirname(origin.path) : this.options.dataDir;
+  }
+
+  /** GET /engine: what runs and what is in use; paths only for an admin (see engine-info.ts). */
+  async engineInfo(actor: Actor): Promise<EngineInfo> {
+    return engineInfo({
+      version: VERSION,
+      draining: this.draining,
+      startedAt: this.startedAt,
+      now: this.now(),
+      dataDir: this.options.dataDir,
+      store: this.options.store.describe(),
+      supervisor: this.options.supervisor,
+      load: this.runs.load(),
+      namespaces: await this.options.store.listNamespaces(),
+      withPaths: actor.scope === "admin",
+    });
   }
 
   health() {

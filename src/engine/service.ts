@@ -12,6 +12,7 @@ import type { RunObject } from "./run-object.js";
 import type { MissedObject } from "./missed-object.js";
 import type { ArtifactEntry } from "./artifact-listing.js";
 import type { SweepReport } from "./retention.js";
+import type { EngineInfo } from "./engine-info.js";
 
 export type Scope = "read" | "run" | "admin";
 
@@ -248,6 +249,8 @@ export interface EngineService {
   /** Prometheus text exposition format. */
   metrics(): Promise<string>;
   health(): { status: "ok" | "draining"; version: string; uptime_ms: number };
+  /** The engine itself: version, uptime, store, supervisor, capacity in use, locks, queues; paths only for an admin. */
+  engineInfo(actor: Actor): Promise<EngineInfo>;
 }
 
 export type { DefinitionError };

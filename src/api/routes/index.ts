@@ -9,5 +9,6 @@ import { systemRoutes } from "./system.js";
 import { hookRoutes } from "./hooks.js";
 import { artifactRoutes } from "./artifacts.js";
 import { gcRoutes } from "./gc.js";
+import { engineRoutes } from "./engine.js";
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes];
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes, ...engineRoutes];
