@@ -12,9 +12,27 @@ export function getHealth(): Promise<Health> {
   return get<Health>("/health");
 }
 
-/** GET /engine, where the engine has it: its store, supervisor, capacity in use and queues (shape read loosely). */
-export function getEngineInfo(): Promise<Record<string, unknown>> {
-  return get<Record<string, unknown>>("/engine");
+/** GET /engine (docs/reference/api.md, EngineInfo). Paths (data_dir, store.location) only for an admin. */
+export interface EngineInfo extends Health {
+  started_at: string;
+  pid: number;
+  node: string;
+  data_dir?: string;
+  store: { kind: "sqlite" | "postgres"; location?: string };
+  executor: "supervisor" | "in-process";
+  supervisor: { pid: number | null; started_at: string | null; connected: boolean; lost_reason: string | null } | null;
+  capacity: {
+    task_slots: { used: number; total: number };
+    cpus: { reserved: number; total: number; from: string };
+    memory_bytes: { reserved: number; total: number; from: string };
+  };
+  runs: { running: number; waiting: number };
+  locks: { name: string; capacity: number; declared: Record<string, number>; held: number; holders: { run_id: string; task: string | null; count: number }[] }[];
+  queues: { namespace: string; pipeline: string; running: number; waiting: number }[];
+}
+
+export function getEngineInfo(): Promise<EngineInfo> {
+  return get<EngineInfo>("/engine");
 }
 
 export interface TokenInfo {

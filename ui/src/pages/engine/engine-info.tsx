@@ -1,153 +1,292 @@
 /**
- * The engine itself: version, state and uptime (GET /health, open to all),
- * and, where the engine has GET /engine, its store, supervisor, capacity in
- * use and queue lengths.
+ * The engine itself: version, state, uptime, where tasks run and where
+ * records are kept, and what is in use now (task slots, CPUs and memory
+ * reserved, locks and their holders, runs running and waiting per
+ * pipeline), from GET /engine; an engine without that route gives its
+ * version and uptime through GET /health.
  */
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, messageOf } from "../../api/api-error";
+import { messageOf } from "../../api/api-error";
+import { RelativeTime } from "../../components/time-label";
+import { shortRunId } from "../../format/run-id";
+import { paths } from "../../router/routes";
 import { formatDuration } from "../../time/format";
 import { now } from "../../time/now";
+import { formatBytes } from "../compare/diff";
 import { hasRoute } from "../runs/capabilities";
-import { getEngineInfo, getHealth, type Health } from "./api";
+import { getEngineInfo, getHealth, type EngineInfo as Info } from "./api";
 
-function words(key: string): string {
-  const text = key.replace(/_/g, " ");
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
+/** Read again this often while the page is open and visible: capacity and queues move. */
+const REFRESH_MS = 5_000;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-/** A used/total pair ({ used, total } or { in_use, capacity }…) as "3 of 8", with a meter. */
-function usage(value: Record<string, unknown>): { used: number; total: number | null } | undefined {
-  const used = [value["used"], value["in_use"], value["held"], value["running"]].find((entry) => typeof entry === "number") as number | undefined;
-  const total = [value["total"], value["capacity"], value["limit"], value["max"]].find((entry) => typeof entry === "number" || entry === null) as number | null | undefined;
-  if (used === undefined || total === undefined) return undefined;
-  return { used, total };
-}
-
-function scalarText(key: string, value: unknown): string {
-  if (value === null || value === undefined) return "—";
-  if (typeof value === "number") {
-    if (/_ms$/.test(key)) return formatDuration(value);
-    if (/bytes$/.test(key)) return `${(value / 1024 / 1024).toFixed(value >= 10 * 1024 * 1024 ? 0 : 1)} MiB`;
-    return value.toLocaleString();
-  }
-  if (typeof value === "boolean") return value ? "yes" : "no";
-  if (Array.isArray(value)) return value.length === 0 ? "none" : value.map((entry) => (isRecord(entry) ? JSON.stringify(entry) : String(entry))).join(", ");
-  return String(value);
-}
-
-/** Whatever GET /engine sends, read generically: nested objects as groups, used/total pairs as meters. */
-function Facts({ value, depth = 0 }: { value: Record<string, unknown>; depth?: number }) {
+function Usage({ used, total, text }: { used: number; total: number; text: ComponentChildren }) {
   return (
-    <dl class={`facts engine-facts engine-facts--${depth}`}>
-      {Object.entries(value).map(([key, item]) => {
-        const pair = isRecord(item) ? usage(item) : undefined;
-        return (
-          <div key={key}>
-            <dt>{words(key)}</dt>
-            <dd>
-              {pair ? (
-                <span class="usage">
-                  {pair.total !== null && pair.total > 0 && <meter min={0} max={pair.total} value={pair.used} aria-hidden="true" />}
-                  {scalarText(key, pair.used)}
-                  {pair.total !== null ? ` of ${scalarText(key, pair.total)}` : " (no limit)"}
-                </span>
-              ) : isRecord(item) && depth < 2 ? (
-                <Facts value={item} depth={depth + 1} />
-              ) : (
-                scalarText(key, isRecord(item) ? JSON.stringify(item) : item)
-              )}
-            </dd>
-          </div>
-        );
-      })}
-    </dl>
+    <span class="usage">
+      {total > 0 && <meter min={0} max={total} value={used} aria-hidden="true" />}
+      {text}
+    </span>
   );
 }
 
+const cpus = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2).replace(/0+$/, ""));
+
 export function EngineInfo() {
-  const [health, setHealth] = useState<{ health: Health; at: number } | undefined>();
-  const [healthError, setHealthError] = useState<string | null>(null);
-  const [info, setInfo] = useState<Record<string, unknown> | null | undefined>();
-  const [infoError, setInfoError] = useState<unknown>();
+  const [info, setInfo] = useState<{ info: Info; at: number } | undefined>();
+  const [error, setError] = useState<string | null>(null);
 
   async function load() {
     try {
-      setHealth({ health: await getHealth(), at: Date.now() });
-      setHealthError(null);
-    } catch (error) {
-      // 503 while draining still carries the body; anything else is said as is.
-      setHealthError(messageOf(error));
-    }
-    try {
-      if (!(await hasRoute("GET", "/engine"))) {
-        setInfo(null);
-        return;
+      if (await hasRoute("GET", "/engine")) {
+        setInfo({ info: await getEngineInfo(), at: Date.now() });
+      } else {
+        // An engine from before GET /engine: what /health says.
+        const health = await getHealth();
+        setInfo({ info: { ...health, partial: true } as unknown as Info, at: Date.now() });
       }
-      setInfo(await getEngineInfo());
-      setInfoError(undefined);
-    } catch (error) {
-      setInfoError(error);
+      setError(null);
+    } catch (failure) {
+      setError(messageOf(failure));
     }
   }
 
   useEffect(() => {
     void load();
-    // Capacity and queues move: read them again every 10 s while the page is open and visible.
     const timer = setInterval(() => {
       if (document.visibilityState === "visible") void load();
-    }, 10_000);
+    }, REFRESH_MS);
     return () => clearInterval(timer);
   }, []);
 
   const clock = now.value;
-  const uptime = health ? health.health.uptime_ms + Math.max(0, clock - health.at) : undefined;
-  const forbidden = infoError instanceof ApiError && infoError.status === 403;
+  const engine = info?.info;
+  const uptime = info && engine ? engine.uptime_ms + Math.max(0, clock - info.at) : undefined;
+  const partial = engine !== undefined && (engine as Info & { partial?: boolean }).partial === true;
 
   return (
     <section class="panel" id="engine" aria-labelledby="engine-title">
       <h2 id="engine-title">The engine</h2>
-      {healthError && (
+      {error && (
         <p class="notice notice--error" role="alert">
-          {healthError}
+          {error}
         </p>
       )}
-      {health && (
-        <dl class="facts">
-          <div>
-            <dt>Version</dt>
-            <dd>{health.health.version}</dd>
-          </div>
-          <div>
-            <dt>State</dt>
-            <dd>{health.health.status === "ok" ? "running" : "draining: finishing its runs before it stops"}</dd>
-          </div>
-          <div>
-            <dt>Up for</dt>
-            <dd>{formatDuration(uptime)}</dd>
-          </div>
-          <div>
-            <dt>Address</dt>
-            <dd>
-              <code>{location.origin}</code>
-            </dd>
-          </div>
-        </dl>
-      )}
-      {info === null && <p class="muted engine-more">This engine does not report its store, supervisor, capacity or queues (it has no GET /api/v1/engine).</p>}
-      {forbidden ? (
-        <p class="admin-note">Its store, capacity and queues need a higher scope.</p>
+      {!engine ? (
+        !error && <p class="loading">Loading…</p>
       ) : (
-        infoError !== undefined && (
-          <p class="notice notice--error" role="alert">
-            {messageOf(infoError)}
-          </p>
-        )
+        <>
+          <dl class="facts">
+            <div>
+              <dt>Version</dt>
+              <dd>
+                {engine.version}
+                {engine.node && <span class="muted"> on Node.js {engine.node}</span>}
+              </dd>
+            </div>
+            <div>
+              <dt>State</dt>
+              <dd>{engine.status === "ok" ? "running" : <strong>draining: finishing its runs, taking no new ones</strong>}</dd>
+            </div>
+            <div>
+              <dt>Up for</dt>
+              <dd>
+                {formatDuration(uptime)}
+                {engine.started_at && (
+                  <span class="muted">
+                    {" "}
+                    (started <RelativeTime time={engine.started_at} />
+                    {engine.pid ? `, pid ${engine.pid}` : ""})
+                  </span>
+                )}
+              </dd>
+            </div>
+            <div>
+              <dt>Address</dt>
+              <dd>
+                <code>{location.origin}</code>
+              </dd>
+            </div>
+            {engine.store && (
+              <div>
+                <dt>Store</dt>
+                <dd>
+                  {engine.store.kind === "sqlite" ? "SQLite" : "PostgreSQL"}
+                  {engine.store.location && <code class="path"> {engine.store.location}</code>}
+                </dd>
+              </div>
+            )}
+            {engine.data_dir && (
+              <div>
+                <dt>Data folder</dt>
+                <dd>
+                  <code class="path">{engine.data_dir}</code>
+                </dd>
+              </div>
+            )}
+            {engine.executor && (
+              <div>
+                <dt>Tasks run</dt>
+                <dd>
+                  {engine.executor === "in-process" ? (
+                    "in the engine's own process (they end with it)"
+                  ) : !engine.supervisor ? (
+                    "under a supervisor"
+                  ) : engine.supervisor.connected ? (
+                    <>
+                      under a supervisor{engine.supervisor.pid ? ` (pid ${engine.supervisor.pid})` : ""} that outlives the engine
+                      {engine.supervisor.started_at && (
+                        <span class="muted">
+                          , started <RelativeTime time={engine.supervisor.started_at} />
+                        </span>
+                      )}
+                    </>
+                  ) : (
+                    <strong class="error-text">the supervisor is lost: {engine.supervisor.lost_reason ?? "no reason given"}</strong>
+                  )}
+                </dd>
+              </div>
+            )}
+          </dl>
+          {partial && <p class="muted engine-more">This engine does not report its store, capacity or queues (it has no GET /api/v1/engine).</p>}
+          {engine.capacity && (
+            <>
+              <h3 class="engine-sub">In use now</h3>
+              <dl class="facts">
+                <div>
+                  <dt>Task slots</dt>
+                  <dd>
+                    <Usage used={engine.capacity.task_slots.used} total={engine.capacity.task_slots.total} text={`${engine.capacity.task_slots.used} of ${engine.capacity.task_slots.total}`} />
+                  </dd>
+                </div>
+                <div>
+                  <dt>CPUs reserved</dt>
+                  <dd>
+                    <Usage
+                      used={engine.capacity.cpus.reserved}
+                      total={engine.capacity.cpus.total}
+                      text={
+                        <>
+                          {cpus(engine.capacity.cpus.reserved)} of {cpus(engine.capacity.cpus.total)} <span class="muted">({engine.capacity.cpus.from})</span>
+                        </>
+                      }
+                    />
+                  </dd>
+                </div>
+                <div>
+                  <dt>Memory reserved</dt>
+                  <dd>
+                    <Usage
+                      used={engine.capacity.memory_bytes.reserved}
+                      total={engine.capacity.memory_bytes.total}
+                      text={
+                        <>
+                          {formatBytes(engine.capacity.memory_bytes.reserved)} of {formatBytes(engine.capacity.memory_bytes.total)} <span class="muted">({engine.capacity.memory_bytes.from})</span>
+                        </>
+                      }
+                    />
+                  </dd>
+                </div>
+                {engine.runs && (
+                  <div>
+                    <dt>Runs</dt>
+                    <dd>
+                      {engine.runs.running} running, {engine.runs.waiting} waiting
+                    </dd>
+                  </div>
+                )}
+              </dl>
+            </>
+          )}
+          {engine.locks && (
+            <>
+              <h3 class="engine-sub">Locks</h3>
+              {engine.locks.length === 0 ? (
+                <p class="muted">No definitions file declares a lock, and none is held.</p>
+              ) : (
+                <div class="table-scroll">
+                  <table class="data-table stack-table">
+                    <thead>
+                      <tr>
+                        <th scope="col">Lock</th>
+                        <th scope="col">Held</th>
+                        <th scope="col">Holders</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {engine.locks.map((lock) => (
+                        <tr key={lock.name}>
+                          <th scope="row" data-label="Lock">
+                            <code>{lock.name}</code>
+                          </th>
+                          <td data-label="Held">
+                            <Usage used={lock.held} total={lock.capacity} text={`${lock.held} of ${lock.capacity}`} />
+                          </td>
+                          <td data-label="Holders">
+                            {lock.holders.length === 0 ? (
+                              <span class="muted">none</span>
+                            ) : (
+                              <ul class="plain-list">
+                                {lock.holders.map((holder) => (
+                                  <li key={`${holder.run_id}:${holder.task ?? ""}`}>
+                                    run <a href={paths.run(holder.run_id)}>{shortRunId(holder.run_id)}</a>
+                                    {holder.task ? `, task ${holder.task}` : " (the whole run)"}
+                                    {holder.count > 1 ? `, ${holder.count} units` : ""}
+                                  </li>
+                                ))}
+                              </ul>
+                            )}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </>
+          )}
+          {engine.queues && (
+            <>
+              <h3 class="engine-sub">Queues</h3>
+              {engine.queues.length === 0 ? (
+                <p class="muted">No run is under way or waiting.</p>
+              ) : (
+                <div class="table-scroll">
+                  <table class="data-table stack-table">
+                    <thead>
+                      <tr>
+                        <th scope="col">Pipeline</th>
+                        <th scope="col" class="num">
+                          Running
+                        </th>
+                        <th scope="col" class="num">
+                          Waiting
+                        </th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {engine.queues.map((queue) => (
+                        <tr key={`${queue.namespace}/${queue.pipeline}`}>
+                          <th scope="row" data-label="Pipeline">
+                            <a href={paths.pipeline(queue.namespace, queue.pipeline)}>
+                              {queue.namespace}/{queue.pipeline}
+                            </a>
+                          </th>
+                          <td data-label="Running" class="num">
+                            {queue.running}
+                          </td>
+                          <td data-label="Waiting" class="num">
+                            {queue.waiting}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </>
+          )}
+        </>
       )}
-      {info && <Facts value={info} />}
     </section>
   );
 }
