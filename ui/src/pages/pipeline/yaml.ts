@@ -43,22 +43,31 @@ function isBlock(value: unknown): boolean {
   return value !== null && typeof value === "object" && Object.keys(value).length > 0;
 }
 
+/**
+ * A literal block (`|`) where it reads the text back exactly and plainly: a
+ * first line that does not start with a space, no line ending in spaces,
+ * at most one final newline. Anything else is a double-quoted string.
+ */
+function asBlock(text: string): boolean {
+  if (!text.includes("\n") || /^\s/.test(text) || text.endsWith("\n\n")) return false;
+  if (/[\u0000-\u0008\u000b-\u001f\u007f\u0085\u2028\u2029\ufeff]/.test(text)) return false;
+  return text.split("\n").every((line) => !/[ \t]$/.test(line));
+}
+
 function multiline(text: string, indent: string): string {
-  // A literal block keeps the lines as they are; "|-" when there is no final newline, "|+" would be needed for several.
-  const chomp = text.endsWith("\n") ? (text.endsWith("\n\n") ? "+" : "") : "-";
-  const indicator = /^\s/.test(text) ? "2" : "";
+  const chomp = text.endsWith("\n") ? "" : "-";
   const body = (text.endsWith("\n") ? text.slice(0, -1) : text)
     .split("\n")
     .map((line) => (line === "" ? "" : `${indent}${line}`))
     .join("\n");
-  return `|${indicator}${chomp}\n${body}`;
+  return `|${chomp}\n${body}`;
 }
 
 function valueAfterKey(value: unknown, indent: string): string {
   if (isBlock(value)) return `\n${lines(value, indent)}`;
   if (Array.isArray(value)) return " []";
   if (value !== null && typeof value === "object") return " {}";
-  if (typeof value === "string" && value.includes("\n") && !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(value)) return ` ${multiline(value, indent)}`;
+  if (typeof value === "string" && asBlock(value)) return ` ${multiline(value, indent)}`;
   return ` ${scalar(value)}`;
 }
 
