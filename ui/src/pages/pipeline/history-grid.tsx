@@ -101,6 +101,9 @@ function HistoryGridView({ runs, rows, toggled, utc, pipeline, onToggle, onFocus
   // The newest run of the first task, until the reader moves.
   const active = useRef<[number, number]>([rows.length > 0 ? 1 : 0, columns.length]);
   const gridRef = useRef<HTMLTableElement>(null);
+  // Until the reader moves, the focus target follows the newest run of the first task as runs and rows come in.
+  const touched = useRef(false);
+  if (!touched.current) active.current = [rows.length > 0 ? 1 : 0, columns.length];
   const [ar, ac] = active.current;
   if (ar > rows.length || ac > columns.length) active.current = [Math.min(ar, rows.length), Math.min(ac, columns.length)];
   const tab = (r: number, c: number) => (active.current[0] === r && active.current[1] === c ? 0 : -1);
@@ -124,11 +127,17 @@ function HistoryGridView({ runs, rows, toggled, utc, pipeline, onToggle, onFocus
       aria-label={`History of ${pipeline}: tasks by run, oldest run first`}
       aria-rowcount={rows.length + 1}
       aria-colcount={columns.length + 1}
-      onKeyDown={(event) => moveFocus(event, active)}
+      onKeyDown={(event) => {
+        touched.current = true;
+        moveFocus(event, active);
+      }}
       onFocusIn={(event) => {
         const target = event.target as HTMLElement;
         const rc = target.dataset["rc"];
-        if (rc) active.current = rc.split(":").map(Number) as [number, number];
+        if (rc) {
+          touched.current = true;
+          active.current = rc.split(":").map(Number) as [number, number];
+        }
         onFocusRow(target.closest("tr")?.dataset["path"]);
       }}
       onFocusOut={(event) => {
