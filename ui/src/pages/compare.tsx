@@ -124,7 +124,7 @@ function Comparison({ a, b, onlyDifferences, setOnlyDifferences }: { a: Run; b: 
                 <tr key={row.name} class={row.differs ? "is-diff" : undefined}>
                   <th scope="row">
                     <code>{row.name}</code>
-                    {row.differs && <span class="diff-tag">differs</span>}
+                    {row.differs && <span class="tag tag--warn">differs</span>}
                   </th>
                   <td data-label="A">{row.a === undefined ? <span class="muted">not given</span> : <code class="value">{row.a}</code>}</td>
                   <td data-label="B">{row.b === undefined ? <span class="muted">not given</span> : <code class="value">{row.b}</code>}</td>

@@ -267,7 +267,7 @@ export default function PipelinePage({ params }: PageProps) {
 
       <div class="pipeline-page__pair">
         <NextFireTimes pipeline={pipeline} />
-        <MissedSlots missed={missed?.records} error={missedError} hasMore={Boolean(missed?.next)} onMore={() => void loadMissed(missed?.next ?? undefined)} />
+        <MissedSlots missed={missed?.records} triggers={pipeline.triggers} error={missedError} hasMore={Boolean(missed?.next)} onMore={() => void loadMissed(missed?.next ?? undefined)} />
       </div>
 
       {hasWebhook && <Webhook pipeline={pipeline} />}

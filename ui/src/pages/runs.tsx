@@ -20,7 +20,8 @@ import { showUtc } from "../time/zone-choice";
 import { freshNow } from "./runs/clock";
 import { FilterBar } from "./runs/filter-bar";
 import { filtersFrom, hasFilters } from "./runs/filters";
-import { RunList, SCAN_STEP } from "./runs/run-list";
+import { RunList } from "./runs/run-list";
+import { SCAN_STEP } from "./runs/scan";
 import { RunRow } from "./runs/run-row";
 import "../styles/runs.css";
 

@@ -59,7 +59,7 @@ export function TaskTable({ pairs, runA, runB, onlyDifferences }: { pairs: TaskP
   if (shown.length === 0) return <p class="muted">{onlyDifferences ? "No task differs in these figures." : "Neither run has tasks."}</p>;
   return (
     <div class="compare-table-wrap">
-      <table class="data-table compare-table">
+      <table class="data-table stack-table compare-table">
         <caption class="visually-hidden">Tasks of run A and run B side by side; each cell gives A's value, then B's</caption>
         <thead>
           <tr>
@@ -78,7 +78,7 @@ export function TaskTable({ pairs, runA, runB, onlyDifferences }: { pairs: TaskP
               <tr key={pair.path} class={only ? "is-only" : undefined}>
                 <th scope="row" class="compare-table__task">
                   <span class="compare-table__path">{pair.path}</span>
-                  {only && <span class="only-tag">only in {only}</span>}
+                  {only && <span class="tag tag--accent">only in {only}</span>}
                   <span class="compare-table__links">
                     {pair.a && (
                       <a href={withQuery(paths.run(runA), { task: pair.path })} aria-label={`${pair.path} in run A`}>
@@ -114,7 +114,7 @@ export function TaskTable({ pairs, runA, runB, onlyDifferences }: { pairs: TaskP
                           {b ? figure.show(b) : "—"}
                           {change && <span class="pair__change">{change}</span>}
                         </span>
-                        {differs && <span class="diff-tag">differs</span>}
+                        {differs && <span class="tag tag--warn">differs</span>}
                       </span>
                     </td>
                   );

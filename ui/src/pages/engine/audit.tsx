@@ -14,12 +14,11 @@ import { showUtc } from "../../time/zone-choice";
 import { queryParameters } from "../runs/capabilities";
 import { freshNow } from "../runs/clock";
 import { endOfDay, startOfDay } from "../runs/filters";
+import { ScannedPages } from "../runs/scan";
 import { AdminNote } from "./admin-note";
 import { listAudit, type AuditEntry } from "./api";
 
 const PAGE_SIZE = 100;
-const SCAN_STEP = 5_000;
-const SCAN_PAGE = 1_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 interface AuditFilters {
@@ -44,23 +43,13 @@ const PARAM_NAMES: Record<keyof AuditFilters, string[]> = {
   to: ["until", "to"],
 };
 
-interface Status {
-  loading: boolean;
-  done: boolean;
-  scanned: number;
-  filtering: boolean;
-  error: unknown;
-}
-
 class AuditList {
   readonly entries = signal<AuditEntry[]>([]);
-  readonly status = signal<Status>({ loading: false, done: false, scanned: 0, filtering: false, error: undefined });
-  private cursor: number | null = null;
-  private started = false;
+  private readonly pages: ScannedPages<AuditEntry, number>;
+  readonly status: ScannedPages<AuditEntry, number>["status"];
   private server: Record<string, string> = {};
   private matches: (entry: AuditEntry) => boolean = () => true;
   private readonly ready: Promise<void>;
-  private disposed = false;
   private after: number | undefined;
 
   constructor(filters: AuditFilters, utc: boolean) {
@@ -87,43 +76,32 @@ class AuditList {
         else local.push((entry) => Date.parse(entry.ts) < before);
       }
       this.matches = (entry) => local.every((test) => test(entry));
-      this.status.value = { ...this.status.peek(), filtering: local.length > 0 };
+      this.pages.setFiltering(local.length > 0);
     });
+    this.pages = new ScannedPages(this.ready, () => ({
+      fetch: async (limit, cursor) => {
+        const page = await listAudit({ ...this.server, limit, before: cursor ?? undefined });
+        return { items: page.entries, next: page.next_cursor };
+      },
+      matches: this.matches,
+      filtering: this.status.peek().filtering,
+      pageSize: PAGE_SIZE,
+      time: (entry) => Date.parse(entry.ts),
+      after: this.after,
+      onMatches: (fresh) => {
+        freshNow();
+        this.entries.value = [...this.entries.peek(), ...fresh];
+      },
+    }));
+    this.status = this.pages.status;
   }
 
   dispose(): void {
-    this.disposed = true;
+    this.pages.dispose();
   }
 
-  async loadMore(): Promise<void> {
-    const current = this.status.peek();
-    if (current.loading || (this.started && current.done)) return;
-    this.status.value = { ...current, loading: true, error: undefined };
-    try {
-      await this.ready;
-      const filtering = this.status.peek().filtering;
-      let found = 0;
-      let read = 0;
-      let done = false;
-      while (!done && found < PAGE_SIZE && read < SCAN_STEP) {
-        const page = await listAudit({ ...this.server, limit: filtering ? SCAN_PAGE : PAGE_SIZE, before: this.started && this.cursor !== null ? this.cursor : undefined });
-        if (this.disposed) return;
-        this.started = true;
-        read += page.entries.length;
-        const fresh = page.entries.filter(this.matches);
-        found += fresh.length;
-        if (fresh.length > 0) {
-          freshNow();
-          this.entries.value = [...this.entries.peek(), ...fresh];
-        }
-        this.cursor = page.next_cursor;
-        const oldest = page.entries.at(-1);
-        done = page.next_cursor === null || (this.after !== undefined && oldest !== undefined && Date.parse(oldest.ts) < this.after);
-      }
-      this.status.value = { ...this.status.peek(), loading: false, done, scanned: this.status.peek().scanned + read };
-    } catch (error) {
-      if (!this.disposed) this.status.value = { ...this.status.peek(), loading: false, error };
-    }
+  loadMore(): Promise<void> {
+    return this.pages.loadMore();
   }
 }
 

@@ -29,6 +29,26 @@ function Usage({ used, total, text }: { used: number; total: number; text: Compo
   );
 }
 
+/** Reserved of a total, with where the total comes from (this machine's, or an engine option). */
+function Reserved({ label, amount, format }: { label: string; amount: { reserved: number; total: number; from: string }; format: (value: number) => string }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>
+        <Usage
+          used={amount.reserved}
+          total={amount.total}
+          text={
+            <>
+              {format(amount.reserved)} of {format(amount.total)} <span class="muted">({amount.from})</span>
+            </>
+          }
+        />
+      </dd>
+    </div>
+  );
+}
+
 const cpus = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2).replace(/0+$/, ""));
 
 export function EngineInfo() {
@@ -158,34 +178,8 @@ export function EngineInfo() {
                     <Usage used={engine.capacity.task_slots.used} total={engine.capacity.task_slots.total} text={`${engine.capacity.task_slots.used} of ${engine.capacity.task_slots.total}`} />
                   </dd>
                 </div>
-                <div>
-                  <dt>CPUs reserved</dt>
-                  <dd>
-                    <Usage
-                      used={engine.capacity.cpus.reserved}
-                      total={engine.capacity.cpus.total}
-                      text={
-                        <>
-                          {cpus(engine.capacity.cpus.reserved)} of {cpus(engine.capacity.cpus.total)} <span class="muted">({engine.capacity.cpus.from})</span>
-                        </>
-                      }
-                    />
-                  </dd>
-                </div>
-                <div>
-                  <dt>Memory reserved</dt>
-                  <dd>
-                    <Usage
-                      used={engine.capacity.memory_bytes.reserved}
-                      total={engine.capacity.memory_bytes.total}
-                      text={
-                        <>
-                          {formatBytes(engine.capacity.memory_bytes.reserved)} of {formatBytes(engine.capacity.memory_bytes.total)} <span class="muted">({engine.capacity.memory_bytes.from})</span>
-                        </>
-                      }
-                    />
-                  </dd>
-                </div>
+                <Reserved label="CPUs reserved" amount={engine.capacity.cpus} format={cpus} />
+                <Reserved label="Memory reserved" amount={engine.capacity.memory_bytes} format={formatBytes} />
                 {engine.runs && (
                   <div>
                     <dt>Runs</dt>

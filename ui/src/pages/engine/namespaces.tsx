@@ -1,23 +1,14 @@
 /** Namespaces with where their definitions came from: file, host and user, author, when applied. */
-import { useEffect, useState } from "preact/hooks";
 import { ErrorMessage } from "../../components/error-message";
 import { RelativeTime } from "../../components/time-label";
 import { paths } from "../../router/routes";
-import { listNamespaces, type NamespaceInfo } from "../pipeline/api";
+import { listNamespaces } from "../pipeline/api";
+import { useLoaded } from "./use-loaded";
+
+const byName = async () => (await listNamespaces()).sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export function Namespaces({ reloadKey }: { reloadKey: number }) {
-  const [namespaces, setNamespaces] = useState<NamespaceInfo[] | undefined>();
-  const [error, setError] = useState<unknown>();
-
-  useEffect(() => {
-    listNamespaces().then(
-      (all) => {
-        setNamespaces([...all].sort((a, b) => (a.name < b.name ? -1 : 1)));
-        setError(undefined);
-      },
-      (failure: unknown) => setError(failure),
-    );
-  }, [reloadKey]);
+  const { value: namespaces, error } = useLoaded(byName, true, reloadKey);
 
   return (
     <section class="panel" id="namespaces" aria-labelledby="namespaces-title">

@@ -1,35 +1,18 @@
 /** Browser sessions that still work: where they came from, their scope and times; the current one marked; each can be ended. */
-import { useEffect, useState } from "preact/hooks";
-import { messageOf } from "../../api/api-error";
+import { useState } from "preact/hooks";
 import { isAdmin, whoAmI } from "../../api/session";
-import { Dialog } from "../../components/dialog";
 import { ErrorMessage } from "../../components/error-message";
 import { RelativeTime } from "../../components/time-label";
-import { freshNow } from "../runs/clock";
 import { AdminNote } from "./admin-note";
+import { ConfirmDialog } from "./confirm-dialog";
 import { listSessions, revokeSession, type SessionRecord } from "./api";
+import { useLoaded } from "./use-loaded";
 
 export function Sessions() {
   const admin = isAdmin.value;
   const current = whoAmI.value?.session?.id;
-  const [sessions, setSessions] = useState<SessionRecord[] | undefined>();
-  const [error, setError] = useState<unknown>();
+  const { value: sessions, error, reload } = useLoaded(listSessions, admin);
   const [ending, setEnding] = useState<SessionRecord | null>(null);
-
-  async function load() {
-    try {
-      const list = await listSessions();
-      freshNow();
-      setSessions(list);
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    }
-  }
-
-  useEffect(() => {
-    if (admin) void load();
-  }, [admin]);
 
   return (
     <section class="panel" id="sessions" aria-labelledby="sessions-title">
@@ -66,7 +49,7 @@ export function Sessions() {
                       <tr key={session.id} class={mine ? "is-current" : undefined}>
                         <th scope="row" data-label="Session">
                           <span class="mono">{session.id}</span>
-                          {mine && <span class="current-tag">this browser</span>}
+                          {mine && <span class="tag tag--accent">this browser</span>}
                         </th>
                         <td data-label="From token">{session.from ?? <span class="muted">—</span>}</td>
                         <td data-label="Scope">
@@ -99,7 +82,7 @@ export function Sessions() {
           onDone={() => {
             setEnding(null);
             // Ending this browser's own session: the next request is refused, and the app goes to the login page.
-            void load();
+            reload();
           }}
         />
       )}
@@ -108,38 +91,15 @@ export function Sessions() {
 }
 
 function EndDialog({ session, mine, onClose, onDone }: { session: SessionRecord; mine: boolean; onClose: () => void; onDone: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
-      await revokeSession(session.id);
-      onDone();
-    } catch (failure) {
-      setBusy(false);
-      setError(messageOf(failure));
-    }
-  }
   return (
-    <Dialog
+    <ConfirmDialog
       title={mine ? "End this browser's session" : `End the session ${session.id}`}
-      onClose={onClose}
       description={mine ? "This logs this browser out: you will need a new login link (spire ui) or a token to come back." : "Its browser is logged out at its next request."}
-    >
-      {error && (
-        <p class="notice notice--error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="dialog__actions">
-        <button type="button" class="button button--danger" disabled={busy} onClick={confirm}>
-          {busy ? "Ending…" : mine ? "Log out" : "End it"}
-        </button>
-        <button type="button" class="button" onClick={onClose} data-autofocus>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
+      confirm={mine ? "Log out" : "End it"}
+      busy="Ending…"
+      action={() => revokeSession(session.id)}
+      onDone={onDone}
+      onClose={onClose}
+    />
   );
 }

@@ -3,7 +3,7 @@
  * name, a scope and a lifetime and shown once, and revoking one after
  * saying what that does.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { ApiError, detailLines, messageOf } from "../../api/api-error";
 import { isAdmin } from "../../api/session";
 import type { Scope } from "../../api/types";
@@ -13,10 +13,11 @@ import { Dialog } from "../../components/dialog";
 import { ErrorMessage } from "../../components/error-message";
 import { RelativeTime } from "../../components/time-label";
 import { now } from "../../time/now";
-import { freshNow } from "../runs/clock";
 import { AdminNote, tokenState } from "./admin-note";
+import { ConfirmDialog } from "./confirm-dialog";
 import { createToken, listTokens, revokeToken, type TokenInfo } from "./api";
 import { SecretField } from "./secret-field";
+import { useLoaded } from "./use-loaded";
 
 const SCOPES: { scope: Scope; words: string }[] = [
   { scope: "read", words: "read: see pipelines, runs and logs" },
@@ -33,25 +34,9 @@ function createCommand(name: string, scope: Scope, ttl: string): string {
 
 export function Tokens() {
   const admin = isAdmin.value;
-  const [tokens, setTokens] = useState<TokenInfo[] | undefined>();
-  const [error, setError] = useState<unknown>();
+  const { value: tokens, error, reload } = useLoaded(listTokens, admin);
   const [dialog, setDialog] = useState<{ kind: "create" } | { kind: "created"; token: string; info: TokenInfo } | { kind: "revoke"; token: TokenInfo } | null>(null);
   const [showRevoked, setShowRevoked] = useState(false);
-
-  async function load() {
-    try {
-      const list = await listTokens();
-      freshNow();
-      setTokens(list);
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    }
-  }
-
-  useEffect(() => {
-    if (admin) void load();
-  }, [admin]);
 
   const clock = now.value;
   const shown = (tokens ?? []).filter((token) => showRevoked || !token.revoked_at);
@@ -145,7 +130,7 @@ export function Tokens() {
           onClose={() => setDialog(null)}
           onCreated={(token, info) => {
             setDialog({ kind: "created", token, info });
-            void load();
+            reload();
           }}
         />
       )}
@@ -156,7 +141,7 @@ export function Tokens() {
           onClose={() => setDialog(null)}
           onDone={() => {
             setDialog(null);
-            void load();
+            reload();
           }}
         />
       )}
@@ -307,36 +292,17 @@ function CreatedDialog({ token, info, onClose }: { token: string; info: TokenInf
 }
 
 function RevokeDialog({ token, onClose, onDone }: { token: TokenInfo; onClose: () => void; onDone: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
-      await revokeToken(token.id);
-      onDone();
-    } catch (failure) {
-      setBusy(false);
-      setError(messageOf(failure));
-    }
-  }
   return (
-    <Dialog title={`Revoke the token ${token.name}`} onClose={onClose} description="It is refused from its next request on, and the browser sessions made from it end too. This cannot be undone.">
-      {error && (
-        <p class="notice notice--error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="dialog__actions">
-        <button type="button" class="button button--danger" disabled={busy} onClick={confirm}>
-          {busy ? "Revoking…" : "Revoke"}
-        </button>
-        {/* Cancel first under the focus: Enter does not revoke by accident. */}
-        <button type="button" class="button" onClick={onClose} data-autofocus>
-          Cancel
-        </button>
-        <CopyCli command={shellLine(["spire", "token", "revoke", token.id])} />
-      </div>
-    </Dialog>
+    <ConfirmDialog
+      title={`Revoke the token ${token.name}`}
+      description="It is refused from its next request on, and the browser sessions made from it end too. This cannot be undone."
+      confirm="Revoke"
+      busy="Revoking…"
+      action={() => revokeToken(token.id)}
+      onDone={onDone}
+      onClose={onClose}
+    >
+      <CopyCli command={shellLine(["spire", "token", "revoke", token.id])} />
+    </ConfirmDialog>
   );
 }

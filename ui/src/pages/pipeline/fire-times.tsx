@@ -3,12 +3,13 @@
  * of the clocks marked), and the slots its time triggers passed over, each
  * with the reason the engine recorded: "why didn't it run at 03:00?".
  */
-import type { PipelineDetail } from "../../api/types";
+import type { PipelineDetail, TriggerDef } from "../../api/types";
 import { shortRunId } from "../../format/run-id";
 import { paths } from "../../router/routes";
 import { formatAbsolute, formatRelative, offsetOf } from "../../time/format";
 import { now } from "../../time/now";
 import { showUtc } from "../../time/zone-choice";
+import { triggerWords } from "../pipelines/trigger-words";
 import type { MissedRecord } from "./api";
 
 export const NEXT_COUNT = 10;
@@ -86,7 +87,7 @@ export function NextFireTimes({ pipeline }: { pipeline: PipelineDetail }) {
               </time>
               <span class="fire-times__exact muted">{formatAbsolute(time, utc)}</span>
               {changes[index]!.map((change) => (
-                <span key={change.zone} class="clock-change">
+                <span key={change.zone} class="tag tag--warn">
                   clocks change in {change.zone}: {change.from} → {change.to}
                 </span>
               ))}
@@ -108,7 +109,23 @@ function slotRange(record: MissedRecord, utc: boolean): string {
   return `${formatAbsolute(record.first_slot, utc)} to ${formatAbsolute(record.last_slot, utc)}`;
 }
 
-export function MissedSlots({ missed, error, hasMore, onMore }: { missed: MissedRecord[] | undefined; error: string | null; hasMore: boolean; onMore: () => void }) {
+/** "0:cron" → the pipeline's first trigger, in words (or the key, for a trigger it no longer has). */
+function triggerName(key: string, triggers: TriggerDef[], utc: boolean): string {
+  const index = Number(key.split(":")[0]);
+  const trigger = Number.isInteger(index) ? triggers[index] : undefined;
+  const kind = key.split(":")[1];
+  return trigger && (!kind || trigger.kind === kind) ? triggerWords(trigger, (iso) => formatAbsolute(iso, utc)) : key;
+}
+
+interface MissedProps {
+  missed: MissedRecord[] | undefined;
+  triggers: TriggerDef[];
+  error: string | null;
+  hasMore: boolean;
+  onMore: () => void;
+}
+
+export function MissedSlots({ missed, triggers, error, hasMore, onMore }: MissedProps) {
   const utc = showUtc.value;
   const clock = now.value;
   return (
@@ -132,7 +149,7 @@ export function MissedSlots({ missed, error, hasMore, onMore }: { missed: Missed
                   {record.count_exact ? "" : "at least "}
                   {record.count} {record.count === 1 ? "slot" : "slots"}
                 </strong>{" "}
-                of trigger <code>{record.trigger_key}</code>: {slotRange(record, utc)}
+                of “{triggerName(record.trigger_key, triggers, utc)}”: {slotRange(record, utc)}
               </p>
               <p class="missed__why">{record.reason}</p>
               <p class="missed__when muted">

@@ -12,6 +12,7 @@ import { getRun } from "../../api/runs";
 import type { Run, RunPage, RunState, RunSummary, TaskState } from "../../api/types";
 import type { RunEvent } from "../../live/types";
 import { isAbort, Pool } from "../runs/pool";
+import { summaryOf } from "../runs/run-list";
 
 export const HISTORY_RUNS = 50;
 
@@ -169,18 +170,7 @@ export class PipelineHistory {
         (run) => {
           if (this.disposed) return;
           const detail = cellsOf(run);
-          const summary: RunSummary = {
-            id: run.id,
-            namespace: run.namespace,
-            pipeline: run.pipeline,
-            state: run.state,
-            reason: run.reason,
-            trigger: run.trigger,
-            created_at: run.created_at,
-            started_at: run.started_at,
-            finished_at: run.finished_at,
-            duration_ms: run.duration_ms,
-          };
+          const summary = summaryOf(run);
           const list = this.runs.peek();
           const next = list.some((entry) => entry.summary.id === id) ? list.map((entry) => (entry.summary.id === id ? { summary, ...detail } : entry)) : [...list, { summary, ...detail }];
           this.runs.value = next.sort(newestFirst).slice(0, HISTORY_RUNS);

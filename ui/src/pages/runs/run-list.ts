@@ -16,13 +16,10 @@ import { queryParameters } from "./capabilities";
 import { freshNow } from "./clock";
 import { boundsOf, clientMatcher, splitPipeline, type RunFilters, type TimeBounds } from "./filters";
 import { Pool } from "./pool";
+import { ScannedPages } from "./scan";
 
 /** Matches wanted per "Load more". */
 export const PAGE_SIZE = 50;
-/** Runs read per "Load more" at most, when the browser filters. */
-export const SCAN_STEP = 5_000;
-/** Runs per request when the browser filters (the API's largest page). */
-const SCAN_PAGE = 1_000;
 
 /** Names a newer engine may give its filters; the first one its OpenAPI document lists is used. */
 const PARAM_NAMES = {
@@ -30,17 +27,6 @@ const PARAM_NAMES = {
   after: ["since", "from", "after", "created_after"],
   before: ["until", "to", "before", "created_before"],
 };
-
-export interface ListStatus {
-  loading: boolean;
-  /** Every run there is (for these filters) has been read. */
-  done: boolean;
-  /** Runs read from the engine so far (more than shown when the browser filters). */
-  scanned: number;
-  /** The browser filters some of what was asked (so scanned counts). */
-  filtering: boolean;
-  error: unknown;
-}
 
 const newestFirst = (a: RunSummary, b: RunSummary) => Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : -1);
 
@@ -54,15 +40,13 @@ export class RunList {
   readonly runs = signal<RunSummary[]>([]);
   readonly counts = signal<ReadonlyMap<string, Counts>>(new Map());
   private readonly asked = new Set<string>();
-  readonly status = signal<ListStatus>({ loading: false, done: false, scanned: 0, filtering: false, error: undefined });
-  private cursor: string | null = null;
-  private started = false;
+  private readonly pages: ScannedPages<RunSummary, string>;
+  readonly status: ScannedPages<RunSummary, string>["status"];
   private serverQuery: Record<string, string | number> = {};
   private matches: (run: RunSummary) => boolean = () => true;
   private bounds: TimeBounds = {};
   private ready: Promise<void>;
   private disposed = false;
-  private generation = 0;
   private topTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly refetch = new Pool(4);
 
@@ -72,10 +56,24 @@ export class RunList {
   ) {
     this.bounds = boundsOf(filters, utc);
     this.ready = this.plan();
+    this.pages = new ScannedPages(this.ready, () => ({
+      fetch: async (limit, cursor) => {
+        const page = await this.fetchPage(limit, cursor);
+        return { items: page.runs, next: page.next_cursor };
+      },
+      matches: this.matches,
+      filtering: this.status.peek().filtering,
+      pageSize: PAGE_SIZE,
+      time: (run) => Date.parse(run.created_at),
+      after: this.bounds.after,
+      onMatches: (runs) => this.add(runs),
+    }));
+    this.status = this.pages.status;
   }
 
   dispose(): void {
     this.disposed = true;
+    this.pages.dispose();
     this.refetch.clear();
     clearTimeout(this.topTimer);
   }
@@ -102,7 +100,7 @@ export class RunList {
     this.serverQuery = query;
     const done = { state: true, trigger: !this.filters.trigger || triggerParam !== undefined, dates: datesOnServer || (!this.filters.from && !this.filters.to) };
     this.matches = clientMatcher(this.filters, this.bounds, done);
-    this.status.value = { ...this.status.peek(), filtering: !done.trigger || !done.dates };
+    this.pages.setFiltering(!done.trigger || !done.dates);
   }
 
   private fetchPage(limit: number, cursor: string | null): Promise<RunPage> {
@@ -110,46 +108,15 @@ export class RunList {
   }
 
   /** The next page's worth of matching runs (the first page on the first call). */
-  async loadMore(): Promise<void> {
-    const current = this.status.peek();
-    if (current.loading || (this.started && current.done) || this.disposed) return;
-    const generation = this.generation;
-    this.status.value = { ...current, loading: true, error: undefined };
-    try {
-      await this.ready;
-      const filtering = this.status.peek().filtering;
-      let found = 0;
-      let read = 0;
-      let done = false;
-      while (!done && found < PAGE_SIZE && read < SCAN_STEP) {
-        const page = await this.fetchPage(filtering ? SCAN_PAGE : PAGE_SIZE, this.started ? this.cursor : null);
-        if (this.disposed || generation !== this.generation) return;
-        this.started = true;
-        read += page.runs.length;
-        const fresh = page.runs.filter(this.matches);
-        found += fresh.length;
-        this.add(fresh);
-        this.cursor = page.next_cursor;
-        // Newest first: once a page reaches past the "from" day, nothing older can match.
-        const oldest = page.runs.at(-1);
-        const pastRange = this.bounds.after !== undefined && oldest !== undefined && Date.parse(oldest.created_at) < this.bounds.after;
-        done = page.next_cursor === null || pastRange;
-      }
-      this.status.value = { ...this.status.peek(), loading: false, done, scanned: this.status.peek().scanned + read };
-    } catch (error) {
-      if (generation !== this.generation) return;
-      this.status.value = { ...this.status.peek(), loading: false, error };
-    }
+  loadMore(): Promise<void> {
+    return this.pages.loadMore();
   }
 
   /** Starts again from the newest (after a resync). */
   reload(): void {
-    this.generation++;
-    this.cursor = null;
-    this.started = false;
+    this.pages.restart();
     this.runs.value = [];
-    this.status.value = { ...this.status.peek(), loading: false, done: false, scanned: 0, error: undefined };
-    void this.loadMore();
+    void this.pages.loadMore();
   }
 
   private add(runs: RunSummary[]): void {
