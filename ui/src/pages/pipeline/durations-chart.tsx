@@ -1,7 +1,7 @@
 /**
  * How long the last runs took: a bar per run, above the grid's columns
  * (same order, same width), in its state's colour, with the p50 (dashed)
- * and p95 (dotted) lines. With a task's row under the pointer or the focus
+ * and p95 (dotted) lines of those that succeeded. With a task's row under the pointer or the focus
  * it shows that task's durations instead of the run's.
  */
 import type { Signal } from "@preact/signals";
@@ -24,14 +24,15 @@ export function DurationsChart({ runs, focus }: { runs: HistoryRun[]; focus: Sig
     const cell = run.cells?.get(path);
     return { value: cell?.duration_ms ?? null, state: cell?.state ?? "pending" };
   });
-  const stats = spread(values.map((entry) => entry.value));
+  // How long it takes when it works: the lines are of the succeeded ones (a run that failed early says little of that).
+  const stats = spread(values.map((entry) => (entry.state === "succeeded" ? entry.value : null)));
   const subject = path === undefined ? "Each run" : path;
-  const max = stats?.max ?? 0;
+  const max = Math.max(0, ...values.map((entry) => entry.value ?? 0));
   const y = (value: number) => HEIGHT - (max > 0 ? (value / max) * (HEIGHT - TOP) : 0);
   const width = columns.length * CELL;
   const summary = stats
-    ? `Durations of ${path === undefined ? "the last runs" : `task ${path} in the last runs`}: p50 ${formatDuration(stats.p50)}, p95 ${formatDuration(stats.p95)}, longest ${formatDuration(stats.max)}, from ${stats.count} finished.`
-    : `No finished ${path === undefined ? "run" : `run of task ${path}`} to measure yet.`;
+    ? `Durations of ${path === undefined ? "the last runs" : `task ${path} in the last runs`}: p50 ${formatDuration(stats.p50)}, p95 ${formatDuration(stats.p95)}, longest ${formatDuration(stats.max)}, of ${stats.count} that succeeded.`
+    : `No ${path === undefined ? "run" : `run of task ${path}`} that succeeded to measure yet.`;
 
   return (
     <div class="history-chart">
@@ -45,7 +46,7 @@ export function DurationsChart({ runs, focus }: { runs: HistoryRun[]; focus: Sig
             <span class="history-chart__line history-chart__line--p95">p95 {formatDuration(stats.p95)}</span>
           </>
         ) : (
-          <span class="muted">no durations yet</span>
+          <span class="muted">none succeeded yet</span>
         )}
       </div>
       <svg class="history-chart__plot" width={width} height={HEIGHT} viewBox={`0 0 ${width} ${HEIGHT}`} role="img" aria-label={summary}>

@@ -117,7 +117,18 @@ function HistoryGridView({ runs, rows, toggled, utc, pipeline, onToggle, onFocus
     if (here && here !== document.activeElement) here.focus();
   });
 
-  const spreads = new Map(rows.map((row) => [row.path, spread(runs.map((run) => run.cells?.get(row.path)?.duration_ms))]));
+  // Of the succeeded attempts, as the chart's lines.
+  const spreads = new Map(
+    rows.map((row) => [
+      row.path,
+      spread(
+        runs.map((run) => {
+          const cell = run.cells?.get(row.path);
+          return cell?.state === "succeeded" ? cell.duration_ms : null;
+        }),
+      ),
+    ]),
+  );
 
   return (
     <table

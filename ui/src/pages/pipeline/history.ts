@@ -1,16 +1,18 @@
 /**
  * The last 50 runs of one pipeline with each task's state, for the history
- * grid and the durations chart. Read from GET /runs?pipeline= (the columns,
- * at once) and GET /runs/{id} per run (the cells, six at a time). Live
- * events of this pipeline's runs fetch those runs again; new runs come in
- * as new columns.
+ * grid and the durations chart. From GET /pipelines/{ns}/{name}/history in
+ * one request where the engine has it; else from GET /runs?pipeline= (the
+ * columns, at once) and GET /runs/{id} per run (the cells, six at a time).
+ * Live events of this pipeline's runs read them again; new runs come in as
+ * new columns.
  */
 import { signal } from "@preact/signals";
 import { messageOf } from "../../api/api-error";
-import { get } from "../../api/client";
+import { get, segment } from "../../api/client";
 import { getRun } from "../../api/runs";
 import type { Run, RunPage, RunState, RunSummary, TaskState } from "../../api/types";
 import type { RunEvent } from "../../live/types";
+import { hasRoute } from "../runs/capabilities";
 import { isAbort, Pool } from "../runs/pool";
 import { summaryOf } from "../runs/run-list";
 
@@ -66,23 +68,34 @@ function spanOf(cells: Cell[]): { started_at: string | null; finished_at: string
   return { started_at: new Date(start).toISOString(), finished_at: finished ? new Date(end).toISOString() : null, duration_ms: finished ? end - start : null };
 }
 
-/** A run's cells: its tasks as they are, its groups and arrays with their state and the span of what they hold. */
-export function cellsOf(run: Run): Pick<HistoryRun, "cells" | "order" | "kinds"> {
-  const cells = new Map<string, Cell>();
-  const kinds = new Map<string, NodeKind>();
+/** Task paths with every group and array above them put before what they hold, and what each path is. */
+function tree(paths: readonly string[], known: ReadonlyMap<string, NodeKind>): { order: string[]; kinds: Map<string, NodeKind> } {
   const order: string[] = [];
+  const kinds = new Map<string, NodeKind>();
   const seen = new Set<string>();
-  for (const group of run.groups) kinds.set(group.path, group.type);
-  for (const task of run.tasks) {
-    for (const ancestor of ancestorsOf(task.path)) {
+  for (const path of paths) {
+    for (const ancestor of ancestorsOf(path)) {
       if (seen.has(ancestor)) continue;
       seen.add(ancestor);
       order.push(ancestor);
-      if (!kinds.has(ancestor)) kinds.set(ancestor, "group");
+      // A copy `a[2]` sits in the array `a`; without the engine's word, what holds copies is an array, the rest groups.
+      kinds.set(ancestor, known.get(ancestor) ?? (paths.some((inner) => inner.startsWith(`${ancestor}[`)) ? "array" : "group"));
     }
-    seen.add(task.path);
-    order.push(task.path);
-    kinds.set(task.path, "task");
+    seen.add(path);
+    order.push(path);
+    kinds.set(path, "task");
+  }
+  return { order, kinds };
+}
+
+/** A run's cells: its tasks as they are, its groups and arrays with their state and the span of what they hold. */
+export function cellsOf(run: Run): Pick<HistoryRun, "cells" | "order" | "kinds"> {
+  const cells = new Map<string, Cell>();
+  const { order, kinds } = tree(
+    run.tasks.map((task) => task.path),
+    new Map(run.groups.map((group) => [group.path, group.type])),
+  );
+  for (const task of run.tasks) {
     cells.set(task.path, {
       state: task.state,
       duration_ms: task.duration_ms,
@@ -97,6 +110,75 @@ export function cellsOf(run: Run): Pick<HistoryRun, "cells" | "order" | "kinds">
     cells.set(group.path, { state: group.state, attempts: 0, exit_code: null, ...spanOf(inside) });
   }
   return { cells, order, kinds };
+}
+
+/**
+ * A group's state from its members', as the engine derives it (pending
+ * until one moves, running until all have ended, then failed, canceled,
+ * skipped if all were, else succeeded). The history answer has no group
+ * rows, nor the members' allow_failure: a failure a group allows shows
+ * here as failed.
+ */
+function groupState(states: TaskState[]): TaskState {
+  if (states.length === 0) return "succeeded";
+  const ended = states.filter((state) => state !== "pending" && state !== "running");
+  if (ended.length < states.length) return states.every((state) => state === "pending") ? "pending" : "running";
+  if (states.some((state) => state === "failed" || state === "timed_out" || state === "interrupted")) return "failed";
+  if (states.includes("canceled")) return "canceled";
+  if (states.every((state) => state === "skipped")) return "skipped";
+  return "succeeded";
+}
+
+/** GET /pipelines/{ns}/{name}/history: the grid in one answer; each cell [state, duration_ms, attempts, exit_code] or null. */
+export interface HistoryAnswer {
+  tasks: string[];
+  runs: {
+    id: string;
+    state: RunState;
+    trigger: string;
+    created_at: string;
+    started_at: string | null;
+    finished_at: string | null;
+    duration_ms: number | null;
+    tasks: ([TaskState, number | null, number, number | null] | null)[];
+  }[];
+  next_cursor: string | null;
+}
+
+export function fromAnswer(answer: HistoryAnswer, namespace: string, pipeline: string): HistoryRun[] {
+  const { order, kinds } = tree(answer.tasks, new Map());
+  const below = new Map<string, string[]>();
+  for (const path of order) {
+    const parent = parentOf(path);
+    if (parent !== undefined) below.set(parent, [...(below.get(parent) ?? []), path]);
+  }
+  return answer.runs.map((run) => {
+    const cells = new Map<string, Cell>();
+    answer.tasks.forEach((path, index) => {
+      const cell = run.tasks[index];
+      if (cell) cells.set(path, { state: cell[0], duration_ms: cell[1], attempts: cell[2], exit_code: cell[3], started_at: null, finished_at: null });
+    });
+    // Innermost first, so a group's members (groups too) are known before it.
+    for (const path of [...order].reverse()) {
+      if (kinds.get(path) === "task") continue;
+      const members = (below.get(path) ?? []).map((inner) => cells.get(inner)).filter((cell): cell is Cell => cell !== undefined);
+      if (members.length > 0) cells.set(path, { state: groupState(members.map((cell) => cell.state)), duration_ms: null, attempts: 0, exit_code: null, started_at: null, finished_at: null });
+    }
+    const summary: RunSummary = {
+      id: run.id,
+      namespace,
+      pipeline,
+      state: run.state,
+      reason: null,
+      trigger: { kind: run.trigger },
+      created_at: run.created_at,
+      started_at: run.started_at,
+      finished_at: run.finished_at,
+      duration_ms: run.duration_ms,
+    };
+    // Every run gets the answer's rows: a task no run has had yet (just added) shows as a row of empty cells.
+    return { summary, cells, order, kinds };
+  });
 }
 
 const newestFirst = (a: HistoryRun, b: HistoryRun) => Date.parse(b.summary.created_at) - Date.parse(a.summary.created_at) || (a.summary.id < b.summary.id ? 1 : -1);
@@ -116,6 +198,8 @@ export class PipelineHistory {
   private readonly inFlight = new Set<string>();
   private readonly again = new Set<string>();
   private disposed = false;
+  /** The engine has GET /pipelines/{ns}/{name}/history (known after the first load). */
+  private compact: boolean | undefined;
   private topTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -135,6 +219,8 @@ export class PipelineHistory {
 
   async load(): Promise<void> {
     this.status.value = { loading: true, error: undefined, failed: null };
+    this.compact ??= await hasRoute("GET", "/pipelines/{ns}/{name}/history");
+    if (this.compact) return this.loadCompact();
     try {
       const page = await this.page(HISTORY_RUNS);
       if (this.disposed) return;
@@ -145,6 +231,27 @@ export class PipelineHistory {
     } catch (error) {
       if (!this.disposed) this.status.value = { loading: false, error, failed: null };
     }
+  }
+
+  /** The whole grid in one request (an engine with GET …/history). */
+  private async loadCompact(): Promise<void> {
+    try {
+      const answer = await get<HistoryAnswer>(`/pipelines/${segment(this.namespace)}/${segment(this.name)}/history`, { query: { limit: HISTORY_RUNS } });
+      if (this.disposed) return;
+      this.runs.value = fromAnswer(answer, this.namespace, this.name);
+      this.status.value = { loading: false, error: undefined, failed: null };
+    } catch (error) {
+      if (!this.disposed) this.status.value = { loading: false, error, failed: null };
+    }
+  }
+
+  /** With the one-request grid, changes are read as a whole, at most once a second. */
+  private reloadSoon(): void {
+    if (this.topTimer !== undefined) return;
+    this.topTimer = setTimeout(() => {
+      this.topTimer = undefined;
+      if (!this.disposed) void this.loadCompact();
+    }, 1000);
   }
 
   /** Reads one run's tasks (again); a run asked for while it is being read is read once more after, not once per event. */
@@ -196,6 +303,10 @@ export class PipelineHistory {
         again.add(event.run_id);
         if (event.type === "run.finished" && typeof event.data?.["state"] === "string") finished.push({ id: event.run_id, state: event.data["state"] as RunState });
       } else if (event.type === "run.created" && ours !== false) fresh = true;
+    }
+    if (this.compact) {
+      if (again.size > 0 || fresh) this.reloadSoon();
+      return finished;
     }
     for (const id of again) this.read(id);
     if (fresh) this.newestSoon();
