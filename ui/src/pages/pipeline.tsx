@@ -29,7 +29,7 @@ import { triggerWords } from "./pipelines/trigger-words";
 import { listMissed, listNamespaces, type MissedRecord, type NamespaceInfo } from "./pipeline/api";
 import { Definition, Origin } from "./pipeline/definition";
 import { DurationsChart } from "./pipeline/durations-chart";
-import { MissedSlots, NextFireTimes } from "./pipeline/fire-times";
+import { MissedSlots, NextFireTimes, type WithReadings } from "./pipeline/fire-times";
 import { HISTORY_RUNS, PipelineHistory } from "./pipeline/history";
 import { HistoryGrid } from "./pipeline/history-grid";
 import { allRows, visibleRows } from "./pipeline/rows";
@@ -173,7 +173,9 @@ export default function PipelinePage({ params }: PageProps) {
   }
   if (!pipeline) return <p class="loading">Loading {label}…</p>;
 
-  const triggers = pipeline.triggers.map((trigger) => triggerWords(trigger, (iso) => formatAbsolute(iso, utc)));
+  // The engine's own reading of each trigger where it sends one; ours otherwise.
+  const readings = (pipeline as WithReadings).trigger_info;
+  const triggers = readings?.length === pipeline.triggers.length ? readings.map((reading) => reading.description) : pipeline.triggers.map((trigger) => triggerWords(trigger, (iso) => formatAbsolute(iso, utc)));
   const hasWebhook = pipeline.triggers.some((trigger) => trigger.kind === "webhook");
   const allowed = canRun.value;
   const lastRun = pipeline.last_run;
@@ -274,7 +276,7 @@ export default function PipelinePage({ params }: PageProps) {
 
       <div class="pipeline-page__pair pipeline-page__pair--definition">
         <Origin namespace={namespace} error={namespaceError} />
-        <Definition pipeline={pipeline} />
+        <Definition pipeline={pipeline} file={namespace?.origin.path} />
       </div>
 
       {dialog === "run" && <RunDialog pipeline={pipeline} onClose={() => setDialog(null)} />}

@@ -50,8 +50,13 @@ export function Origin({ namespace, error }: { namespace: NamespaceInfo | undefi
   );
 }
 
-export function Definition({ pipeline }: { pipeline: PipelineDetail }) {
-  const yaml = useMemo(() => toYaml(pipeline.definition), [pipeline.definition]);
+/** A newer engine sends the pipeline's own lines of the file it came from (or the normalised definition written out, for other formats). */
+type WithYaml = PipelineDetail & { definition_yaml?: string; definition_yaml_from?: "source" | "normalised"; definition_line?: number | null };
+
+export function Definition({ pipeline, file }: { pipeline: WithYaml; file: string | null | undefined }) {
+  const own = typeof pipeline.definition_yaml === "string" ? pipeline.definition_yaml : undefined;
+  const yaml = useMemo(() => own ?? toYaml(pipeline.definition), [own, pipeline.definition]);
+  const fromSource = own !== undefined && pipeline.definition_yaml_from === "source";
   return (
     <section class="panel panel--wide" aria-labelledby="definition-title">
       <div class="panel__head">
@@ -65,7 +70,11 @@ export function Definition({ pipeline }: { pipeline: PipelineDetail }) {
           }}
         />
       </div>
-      <p class="muted">As the engine holds it: normalised, with defaults filled in and durations in milliseconds.</p>
+      <p class="muted">
+        {fromSource
+          ? `As written in ${file ?? "its file"}${pipeline.definition_line ? `, from line ${pipeline.definition_line}` : ""}, when it was last applied.`
+          : "As the engine holds it: normalised, with defaults filled in and durations in milliseconds."}
+      </p>
       {/* A scrolling region that can take the focus, so it can be scrolled by keyboard. */}
       <pre id="definition-yaml" class="definition" tabIndex={0} aria-label={`Definition of ${pipeline.namespace}/${pipeline.name}, YAML`}>
         <code>{yaml}</code>

@@ -14,11 +14,37 @@ import type { MissedRecord } from "./api";
 
 export const NEXT_COUNT = 10;
 
-/** The next fire times the engine sent: a list when it gives one, else its next one. */
-export function nextTimes(pipeline: PipelineDetail): string[] {
-  const list = (pipeline as PipelineDetail & { next_fire_times?: unknown }).next_fire_times;
-  if (Array.isArray(list)) return list.filter((time): time is string => typeof time === "string").slice(0, NEXT_COUNT);
-  return pipeline.next_fire_at ? [pipeline.next_fire_at] : [];
+/** A trigger as a newer engine reads it (GET /pipelines/{ns}/{name}: trigger_info), with its next slots. */
+export interface TriggerReading {
+  key: string;
+  kind: string;
+  description: string;
+  next_fire_at: string | null;
+  next?: { at: string; offset: string; offset_change: { before: string; after: string } | null }[];
+}
+
+export type WithReadings = PipelineDetail & { trigger_info?: TriggerReading[] };
+
+interface Upcoming {
+  at: string;
+  /** The trigger's description, where the pipeline has several time triggers. */
+  trigger?: string;
+  /** A DST change before this slot, in the trigger's zone, as the engine computed it. */
+  change?: { before: string; after: string };
+}
+
+/** The next fire times: each time trigger's next slots, merged, where the engine lists them; else its one next time. */
+export function upcoming(pipeline: WithReadings): { times: Upcoming[]; fromEngine: boolean } {
+  const readings = pipeline.trigger_info?.filter((reading) => Array.isArray(reading.next)) ?? [];
+  if (readings.length > 0) {
+    const several = readings.filter((reading) => reading.next!.length > 0).length > 1;
+    const times = readings
+      .flatMap((reading) => reading.next!.map((slot) => ({ at: slot.at, trigger: several ? reading.description : undefined, change: slot.offset_change ?? undefined })))
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+      .slice(0, NEXT_COUNT);
+    return { times, fromEngine: true };
+  }
+  return { times: pipeline.next_fire_at ? [{ at: pipeline.next_fire_at }] : [], fromEngine: false };
 }
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat | null>();
@@ -63,14 +89,18 @@ export function clockChanges(times: string[], zones: (string | undefined)[], fro
   });
 }
 
-export function NextFireTimes({ pipeline }: { pipeline: PipelineDetail }) {
+export function NextFireTimes({ pipeline }: { pipeline: WithReadings }) {
   const utc = showUtc.value;
   const clock = now.value;
-  const times = nextTimes(pipeline);
-  const triggerZones = [...new Set(pipeline.triggers.map((trigger) => trigger.timezone).filter((zone): zone is string => typeof zone === "string"))];
-  // The zones whose clock changes matter: the triggers' own, and the one times are shown in.
+  const { times, fromEngine } = upcoming(pipeline);
+  // Where the engine marks DST changes (in each trigger's zone) those are shown; the zone the times are shown in is checked here.
+  const triggerZones = fromEngine ? [] : [...new Set(pipeline.triggers.map((trigger) => trigger.timezone).filter((zone): zone is string => typeof zone === "string"))];
   const zones: (string | undefined)[] = [...triggerZones, ...(utc ? [] : [undefined])];
-  const changes = clockChanges(times, zones, clock);
+  const changes = clockChanges(
+    times.map((time) => time.at),
+    zones,
+    clock,
+  );
   const hasTimeTrigger = pipeline.triggers.some((trigger) => trigger.kind === "cron" || trigger.kind === "every" || trigger.kind === "at");
 
   return (
@@ -81,12 +111,20 @@ export function NextFireTimes({ pipeline }: { pipeline: PipelineDetail }) {
       ) : (
         <ol class="fire-times">
           {times.map((time, index) => (
-            <li key={time}>
-              <time dateTime={time} title={formatAbsolute(time, utc)}>
-                {formatRelative(time, clock, utc)}
+            <li key={`${time.at}:${time.trigger ?? ""}`}>
+              <time dateTime={time.at} title={formatAbsolute(time.at, utc)}>
+                {formatRelative(time.at, clock, utc)}
               </time>
-              <span class="fire-times__exact muted">{formatAbsolute(time, utc)}</span>
-              {changes[index]!.map((change) => (
+              <span class="fire-times__exact muted">{formatAbsolute(time.at, utc)}</span>
+              {time.trigger && <span class="fire-times__trigger muted"> · {time.trigger}</span>}
+              {time.change && (
+                <span class="tag tag--warn">
+                  clocks change: {time.change.before} → {time.change.after}
+                </span>
+              )}
+              {changes[index]!
+                .filter((change) => !(time.change && time.change.before === change.from && time.change.after === change.to))
+                .map((change) => (
                 <span key={change.zone} class="tag tag--warn">
                   clocks change in {change.zone}: {change.from} → {change.to}
                 </span>
@@ -95,7 +133,7 @@ export function NextFireTimes({ pipeline }: { pipeline: PipelineDetail }) {
           ))}
         </ol>
       )}
-      {times.length === 1 && hasTimeTrigger && (
+      {!fromEngine && times.length === 1 && hasTimeTrigger && (
         <p class="muted fire-times__note">
           This engine gives only the next time; <code>spire next {pipeline.namespace}/{pipeline.name} -n 10</code> lists more.
         </p>
