@@ -96,11 +96,11 @@ export function LogDiffs({ runA, runB, tasks, waiting }: { runA: string; runB: s
                     <p class="log-diff__where">
                       <strong>{task}</strong>, {verdict.stream} line {verdict.line.toLocaleString()}
                       <span class="log-diff__links">
-                        <a href={withQuery(paths.run(runA), { task })} aria-label={`${task} in run A`}>
-                          in A
+                        <a href={withQuery(paths.run(runA), { task })}>
+                          in A<span class="visually-hidden"> ({task})</span>
                         </a>
-                        <a href={withQuery(paths.run(runB), { task })} aria-label={`${task} in run B`}>
-                          in B
+                        <a href={withQuery(paths.run(runB), { task })}>
+                          in B<span class="visually-hidden"> ({task})</span>
                         </a>
                       </span>
                     </p>

@@ -81,13 +81,13 @@ export function TaskTable({ pairs, runA, runB, onlyDifferences }: { pairs: TaskP
                   {only && <span class="tag tag--accent">only in {only}</span>}
                   <span class="compare-table__links">
                     {pair.a && (
-                      <a href={withQuery(paths.run(runA), { task: pair.path })} aria-label={`${pair.path} in run A`}>
-                        in A
+                      <a href={withQuery(paths.run(runA), { task: pair.path })}>
+                        in A<span class="visually-hidden"> ({pair.path})</span>
                       </a>
                     )}
                     {pair.b && (
-                      <a href={withQuery(paths.run(runB), { task: pair.path })} aria-label={`${pair.path} in run B`}>
-                        in B
+                      <a href={withQuery(paths.run(runB), { task: pair.path })}>
+                        in B<span class="visually-hidden"> ({pair.path})</span>
                       </a>
                     )}
                   </span>

@@ -61,7 +61,7 @@ export function Sessions() {
                         <td data-label="Expires">{session.expires_at ? <RelativeTime time={session.expires_at} /> : <span class="muted">never</span>}</td>
                         <td data-label="Last used">{session.last_used_at ? <RelativeTime time={session.last_used_at} /> : <span class="muted">—</span>}</td>
                         <td class="actions">
-                          <button type="button" class="button button--small" aria-label={mine ? "End this browser's session (log out)…" : `End the session ${session.id}…`} onClick={() => setEnding(session)}>
+                          <button type="button" class="button button--small" aria-label={mine ? "Log out… (end this browser's session)" : `End the session ${session.id}…`} onClick={() => setEnding(session)}>
                             {mine ? "Log out…" : "End…"}
                           </button>
                         </td>
