@@ -34,14 +34,13 @@ function filtersFrom(query: URLSearchParams): AuditFilters {
   return { actor: query.get("actor") ?? "", action: query.get("action") ?? "", target: query.get("target") ?? "", from: day("from"), to: day("to") };
 }
 
-/** Names a newer engine may give its audit filters; the first its OpenAPI document lists is used. ("before" is the paging cursor.) */
-const PARAM_NAMES: Record<keyof AuditFilters, string[]> = {
-  actor: ["actor"],
-  action: ["action"],
-  target: ["target"],
-  from: ["since", "from", "after"],
-  to: ["until", "to"],
-};
+/** The filters a newer engine's GET /audit takes ("before" is its paging cursor; until: before that instant). */
+const PARAMS: Record<keyof AuditFilters, string> = { actor: "actor", action: "action", target: "target", from: "since", to: "until" };
+
+/** As the engine matches: the whole value, and `run.*` for every action that starts with `run.`. */
+function sameAs(value: string, wanted: string): boolean {
+  return wanted.endsWith(".*") ? value.startsWith(wanted.slice(0, -1)) : value === wanted;
+}
 
 class AuditList {
   readonly entries = signal<AuditEntry[]>([]);
@@ -56,14 +55,14 @@ class AuditList {
     this.after = filters.from ? startOfDay(filters.from, utc) : undefined;
     const before = filters.to ? endOfDay(filters.to, utc) : undefined;
     this.ready = queryParameters("GET", "/audit").then((accepted) => {
-      const pick = (key: keyof AuditFilters) => PARAM_NAMES[key].find((name) => accepted.has(name));
+      const pick = (key: keyof AuditFilters) => (accepted.has(PARAMS[key]) ? PARAMS[key] : undefined);
       const local: ((entry: AuditEntry) => boolean)[] = [];
       for (const key of ["actor", "action", "target"] as const) {
         const value = filters[key].trim();
         if (!value) continue;
         const param = pick(key);
         if (param) this.server[param] = value;
-        else local.push((entry) => entry[key].toLowerCase().includes(value.toLowerCase()));
+        else local.push((entry) => sameAs(entry[key], value));
       }
       const fromParam = pick("from");
       const toParam = pick("to");
@@ -72,7 +71,7 @@ class AuditList {
         else local.push((entry) => Date.parse(entry.ts) >= this.after!);
       }
       if (before !== undefined) {
-        if (toParam) this.server[toParam] = new Date(before - 1).toISOString();
+        if (toParam) this.server[toParam] = new Date(before).toISOString();
         else local.push((entry) => Date.parse(entry.ts) < before);
       }
       this.matches = (entry) => local.every((test) => test(entry));
@@ -127,17 +126,19 @@ function Details({ details }: { details: Record<string, unknown> }) {
   );
 }
 
-function AuditFilterBar({ filters, actions, utc }: { filters: AuditFilters; actions: string[]; utc: boolean }) {
+type Seen = Record<"actor" | "action" | "target", string[]>;
+
+function AuditFilterBar({ filters, seen, utc }: { filters: AuditFilters; seen: Seen; utc: boolean }) {
   // What is typed, applied when the field is left or Enter is pressed.
   const [draft, setDraft] = useState(filters);
   useEffect(() => setDraft(filters), [JSON.stringify(filters)]);
-  const text = (key: "actor" | "action" | "target", label: string, placeholder: string, list?: string) => (
+  const text = (key: "actor" | "action" | "target", label: string, placeholder: string) => (
     <div class="filters__field">
       <label for={`audit-${key}`}>{label}</label>
       <input
         id={`audit-${key}`}
         type="search"
-        list={list}
+        list={`audit-${key}-seen`}
         value={draft[key]}
         placeholder={placeholder}
         autoComplete="off"
@@ -147,20 +148,22 @@ function AuditFilterBar({ filters, actions, utc }: { filters: AuditFilters; acti
         onKeyDown={(event) => {
           if (event.key === "Enter") setQuery({ [key]: event.currentTarget.value.trim() });
         }}
+        aria-describedby="audit-dates-hint"
       />
+      {/* Suggestions: the values of the entries read so far. */}
+      <datalist id={`audit-${key}-seen`}>
+        {seen[key].map((value) => (
+          <option key={value} value={value} />
+        ))}
+      </datalist>
     </div>
   );
   const any = Object.values(filters).some(Boolean);
   return (
     <form class="filters" role="search" aria-label="Audit log" onSubmit={(event) => event.preventDefault()}>
       {text("actor", "Actor", "who")}
-      {text("action", "Action", "apply, token.create…", "audit-actions")}
-      <datalist id="audit-actions">
-        {actions.map((action) => (
-          <option key={action} value={action} />
-        ))}
-      </datalist>
-      {text("target", "Target", "what")}
+      {text("action", "Action", "apply, run.*…")}
+      {text("target", "Target", "ns/pipeline, a run id…")}
       <div class="filters__field">
         <label for="audit-from">From</label>
         <input id="audit-from" type="date" value={filters.from} max={filters.to || undefined} onChange={(event) => setQuery({ from: event.currentTarget.value })} aria-describedby="audit-dates-hint" />
@@ -170,7 +173,7 @@ function AuditFilterBar({ filters, actions, utc }: { filters: AuditFilters; acti
         <input id="audit-to" type="date" value={filters.to} min={filters.from || undefined} onChange={(event) => setQuery({ to: event.currentTarget.value })} aria-describedby="audit-dates-hint" />
       </div>
       <p id="audit-dates-hint" class="filters__hint muted">
-        Words match anywhere in the field; days in {utc ? "UTC" : "your time zone"}, both included.
+        Actor, action and target match whole (an action such as <code>run.*</code> stands for all of <code>run.</code>); days in {utc ? "UTC" : "your time zone"}, both included.
       </p>
       {any && (
         <button type="button" class="button button--quiet" onClick={() => setQuery({ actor: "", action: "", target: "", from: "", to: "" })}>
@@ -187,7 +190,7 @@ export function Audit() {
   const filters = filtersFrom(currentQuery.value);
   const key = JSON.stringify([filters, utc]);
   const list = useMemo(() => new AuditList(filters, utc), [key]);
-  const [actions, setActions] = useState<string[]>([]);
+  const [seen, setSeen] = useState<Seen>({ actor: [], action: [], target: [] });
 
   useEffect(() => {
     if (!admin) return;
@@ -197,9 +200,10 @@ export function Audit() {
 
   const entries = list.entries.value;
   const status = list.status.value;
-  // Suggestions for the action filter: those seen so far.
+  // Suggestions for the filters: the values seen so far.
   useEffect(() => {
-    setActions((old) => [...new Set([...old, ...entries.map((entry) => entry.action)])].sort());
+    const add = (old: string[], key: keyof Seen) => [...new Set([...old, ...entries.map((entry) => entry[key])])].sort();
+    setSeen((old) => ({ actor: add(old.actor, "actor"), action: add(old.action, "action"), target: add(old.target, "target").slice(0, 500) }));
   }, [entries]);
 
   return (
@@ -209,7 +213,7 @@ export function Audit() {
         <AdminNote what="The audit log" />
       ) : (
         <>
-          <AuditFilterBar filters={filters} actions={actions} utc={utc} />
+          <AuditFilterBar filters={filters} seen={seen} utc={utc} />
           <p class="muted" role="status">
             {status.loading && entries.length === 0
               ? "Loading…"

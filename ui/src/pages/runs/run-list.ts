@@ -21,12 +21,8 @@ import { ScannedPages } from "./scan";
 /** Matches wanted per "Load more". */
 export const PAGE_SIZE = 50;
 
-/** Names a newer engine may give its filters; the first one its OpenAPI document lists is used. */
-const PARAM_NAMES = {
-  trigger: ["trigger", "trigger_kind"],
-  after: ["since", "from", "after", "created_after"],
-  before: ["until", "to", "before", "created_before"],
-};
+/** The filters a newer engine's GET /runs takes (created_before: before that instant, not at it). */
+const PARAMS = { trigger: "trigger", after: "created_after", before: "created_before" };
 
 const newestFirst = (a: RunSummary, b: RunSummary) => Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : -1);
 
@@ -81,24 +77,20 @@ export class RunList {
   /** Which filters go to the engine (those its API takes), which stay here. */
   private async plan(): Promise<void> {
     const accepted = await queryParameters("GET", "/runs");
-    const pick = (names: string[]) => names.find((name) => accepted.has(name));
     const { namespace, name } = splitPipeline(this.filters.pipeline);
     const query: Record<string, string | number> = {};
     if (namespace) query["namespace"] = namespace;
     if (name) query["pipeline"] = name;
     if (this.filters.state) query["status"] = this.filters.state;
-    const triggerParam = pick(PARAM_NAMES.trigger);
-    const afterParam = pick(PARAM_NAMES.after);
-    const beforeParam = pick(PARAM_NAMES.before);
-    if (this.filters.trigger && triggerParam) query[triggerParam] = this.filters.trigger;
-    const datesOnServer = Boolean(afterParam && beforeParam);
+    const triggerOnServer = accepted.has(PARAMS.trigger);
+    if (this.filters.trigger && triggerOnServer) query[PARAMS.trigger] = this.filters.trigger;
+    const datesOnServer = accepted.has(PARAMS.after) && accepted.has(PARAMS.before);
     if (datesOnServer) {
-      if (this.bounds.after !== undefined) query[afterParam!] = new Date(this.bounds.after).toISOString();
-      // The engine's bound is taken as inclusive; the last millisecond of the day is the day's end.
-      if (this.bounds.before !== undefined) query[beforeParam!] = new Date(this.bounds.before - 1).toISOString();
+      if (this.bounds.after !== undefined) query[PARAMS.after] = new Date(this.bounds.after).toISOString();
+      if (this.bounds.before !== undefined) query[PARAMS.before] = new Date(this.bounds.before).toISOString();
     }
     this.serverQuery = query;
-    const done = { state: true, trigger: !this.filters.trigger || triggerParam !== undefined, dates: datesOnServer || (!this.filters.from && !this.filters.to) };
+    const done = { state: true, trigger: !this.filters.trigger || triggerOnServer, dates: datesOnServer || (!this.filters.from && !this.filters.to) };
     this.matches = clientMatcher(this.filters, this.bounds, done);
     this.pages.setFiltering(!done.trigger || !done.dates);
   }
