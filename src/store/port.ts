@@ -7,6 +7,7 @@
  */
 import type { TaskState } from "../plan/types.js";
 import type { MetricAggregate, TaskMessage } from "../exec/port.js";
+import type { PipelineSource } from "../spec/pipeline-source.js";
 
 export type RunState = "queued" | "running" | "succeeded" | "failed" | "canceled" | "skipped" | "interrupted";
 
@@ -37,6 +38,26 @@ export interface PipelineRow {
   paused: boolean;
   created_at: number;
   updated_at: number;
+  /** While paused: when, by whom, and why when it was said (setPipelinePaused). */
+  paused_at?: number | null;
+  paused_by?: string | null;
+  paused_reason?: string | null;
+  /** The pipeline's own lines of the definitions file it was applied from, when that was Spire YAML. */
+  source?: PipelineSource | null;
+}
+
+/** What lists show of a pipeline: its row without the definition, but with the definition's description and triggers. */
+export interface PipelineHead extends Omit<PipelineRow, "definition" | "source"> {
+  description: string | null;
+  /** The normalised definition's `triggers`. */
+  triggers: unknown[];
+}
+
+/** Who paused a pipeline, when, and why (a reason is optional). */
+export interface PauseDetail {
+  at: number;
+  by: string;
+  reason: string | null;
 }
 
 export interface TriggerInfo {
@@ -139,6 +160,51 @@ export interface RunQuery {
   /** Runs created strictly before this run id (ids sort by creation time). */
   before?: string;
 }
+
+export interface RecentRunsQuery {
+  /** Only the pipelines of this namespace. */
+  namespace?: string;
+  /** Only this pipeline (of `namespace`). */
+  pipeline?: string;
+  /** The newest this many runs of each pipeline. */
+  perPipeline: number;
+}
+
+/**
+ * A run as a list of recent runs shows it (GET /pipelines?recent=): id,
+ * state, created_at, started_at, finished_at. A tuple, as the database
+ * gives it: a page of 1,000 pipelines has 20,000 of them, and each object
+ * made on the way costs its share of the answer's time.
+ */
+export type RecentRunTuple = [id: string, state: RunState, created_at: number, started_at: number | null, finished_at: number | null];
+
+/** One pipeline's newest runs, in no set order. */
+export interface RecentRuns {
+  namespace: string;
+  pipeline: string;
+  runs: RecentRunTuple[];
+}
+
+export interface HistoryQuery {
+  namespace: string;
+  pipeline: string;
+  limit: number;
+  /** Runs created strictly before this run id. */
+  before?: string;
+}
+
+/** A run as the history grid shows it. */
+export interface HistoryRunRow {
+  id: string;
+  state: RunState;
+  trigger_kind: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+/** One attempt of a task as the history grid shows it. */
+export type HistoryTaskRow = Pick<TaskRunRow, "run_id" | "path" | "attempt" | "state" | "exit_code" | "started_at" | "finished_at">;
 
 export type TokenScope = "read" | "run" | "admin";
 
@@ -300,6 +366,8 @@ export interface Store {
   upsertPipeline(row: PipelineRow): Promise<void>;
   getPipeline(namespace: string, name: string): Promise<PipelineRow | undefined>;
   listPipelines(namespace?: string): Promise<PipelineRow[]>;
+  /** listPipelines for lists: the definition's description and triggers only, not the whole definition to read back (a page of 1,000 pipelines). */
+  listPipelineHeads(namespace?: string): Promise<PipelineHead[]>;
   deletePipeline(namespace: string, name: string): Promise<boolean>;
 
   /** The schedule of a trigger, created with `anchor` the first time it is asked for. */
@@ -337,6 +405,10 @@ export interface Store {
   findRunIds(prefix: string, limit: number): Promise<string[]>;
   /** Newest first. */
   listRuns(query: RunQuery): Promise<RunRow[]>;
+  /** The newest runs (at least one) of each pipeline that has a definition, in one read, by namespace and pipeline. */
+  listRecentRuns(query: RecentRunsQuery): Promise<RecentRuns[]>;
+  /** A pipeline's runs, newest first, with every attempt of their tasks, in one read. */
+  listRunHistory(query: HistoryQuery): Promise<{ runs: HistoryRunRow[]; tasks: HistoryTaskRow[] }>;
   /** Events of a run with seq > afterSeq, oldest first. */
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
 
@@ -370,8 +442,8 @@ export interface Store {
 
   /** Upserts the namespace and its pipelines, deletes, and appends the audit entry, in one transaction. */
   applyNamespace(change: NamespaceChange): Promise<void>;
-  /** Sets only the paused flag (updated_at tracks the definition, so it stays); false when unknown. */
-  setPipelinePaused(namespace: string, name: string, paused: boolean): Promise<boolean>;
+  /** Sets only the paused flag and who paused it (updated_at tracks the definition, so it stays); resuming forgets the detail; false when unknown. */
+  setPipelinePaused(namespace: string, name: string, paused: boolean, detail?: PauseDetail): Promise<boolean>;
 
   /** Throws TokenNameTakenError when a token not revoked has the same name. */
   createToken(row: TokenRow): Promise<void>;

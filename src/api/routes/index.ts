@@ -10,5 +10,6 @@ import { hookRoutes } from "./hooks.js";
 import { artifactRoutes } from "./artifacts.js";
 import { gcRoutes } from "./gc.js";
 import { engineRoutes } from "./engine.js";
+import { pipelineHistoryRoutes } from "./pipeline-history.js";
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes, ...engineRoutes];
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes, ...engineRoutes, ...pipelineHistoryRoutes];
