@@ -45,6 +45,7 @@ import {
   notFoundPipeline,
   type Actor,
   type ApplyRequest,
+  type AuditFilter,
   type ChangeSet,
   type EngineService,
   type LiveEvent,
@@ -521,13 +522,8 @@ export class Engine implements EngineService {
   async listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {
     if (query.idPrefix !== undefined) return this.findRuns(query.idPrefix, query.limit);
     if (query.cursor !== undefined) this.checkRunCursor("cursor", query.cursor);
-    const rows = await this.options.store.listRuns({
-      limit: query.limit + 1,
-      ...(query.namespace !== undefined ? { namespace: query.namespace } : {}),
-      ...(query.pipeline !== undefined ? { pipeline: query.pipeline } : {}),
-      ...(query.state !== undefined ? { state: query.state } : {}),
-      ...(query.cursor !== undefined ? { before: query.cursor } : {}),
-    });
+    const { cursor, idPrefix: _handledAbove, limit, ...filters } = query;
+    const rows = await this.options.store.listRuns({ ...filters, limit: limit + 1, ...(cursor !== undefined ? { before: cursor } : {}) });
     const page = rows.slice(0, query.limit);
     return { runs: page.map(toRunSummary), next_cursor: rows.length > query.limit ? page[page.length - 1]!.id : null };
   }
@@ -639,8 +635,8 @@ export class Engine implements EngineService {
     }));
   }
 
-  async listAudit(query: { limit: number; before?: number }) {
-    const rows = await this.options.store.listAudit({ limit: query.limit + 1, ...(query.before !== undefined ? { before: query.before } : {}) });
+  async listAudit(query: AuditFilter) {
+    const rows = await this.options.store.listAudit({ ...query, limit: query.limit + 1 });
     const page = rows.slice(0, query.limit);
     return {
       entries: page.map((row) => ({ ...row, ts: new Date(row.ts).toISOString() })),

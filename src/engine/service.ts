@@ -168,11 +168,31 @@ export interface RunListQuery {
   namespace?: string;
   pipeline?: string;
   state?: RunState;
+  /** Runs in any of these states. */
+  states?: RunState[];
+  /** Runs whose trigger is of any of these kinds. */
+  triggerKinds?: string[];
+  /** Runs created at or after this time (epoch ms). */
+  createdFrom?: number;
+  /** Runs created before this time (epoch ms). */
+  createdBefore?: number;
   /** Only runs whose id starts with this (a person types the first few characters). */
   idPrefix?: string;
   limit: number;
   /** From a previous page's `next_cursor`. */
   cursor?: string;
+}
+
+/** GET /audit: a page, and what its entries must match. */
+export interface AuditFilter {
+  limit: number;
+  before?: number;
+  actor?: string;
+  /** Exact actions, or `prefix.*`. */
+  actions?: string[];
+  target?: string;
+  since?: number;
+  until?: number;
 }
 
 export interface LogQuery {
@@ -292,7 +312,7 @@ export interface EngineService {
   collectGarbage(actor: Actor, options: { dryRun: boolean }): Promise<SweepReport>;
 
   listNamespaces(): Promise<NamespaceInfo[]>;
-  listAudit(query: { limit: number; before?: number }): Promise<{ entries: { seq: number; ts: string; actor: string; action: string; target: string; details: Record<string, unknown> }[]; next_cursor: number | null }>;
+  listAudit(query: AuditFilter): Promise<{ entries: { seq: number; ts: string; actor: string; action: string; target: string; details: Record<string, unknown> }[]; next_cursor: number | null }>;
 
   /** Prometheus text exposition format. */
   metrics(): Promise<string>;

@@ -156,6 +156,14 @@ export interface RunQuery {
   namespace?: string;
   pipeline?: string;
   state?: RunState;
+  /** Runs in any of these states (with `state`, both must hold). */
+  states?: RunState[];
+  /** Runs whose trigger is of any of these kinds (`manual`, `cron`, `webhook`, `retry`, …). */
+  triggerKinds?: string[];
+  /** Runs created at or after this time. */
+  createdFrom?: number;
+  /** Runs created before this time. */
+  createdBefore?: number;
   limit: number;
   /** Runs created strictly before this run id (ids sort by creation time). */
   before?: string;
@@ -238,6 +246,14 @@ export interface AuditQuery {
   limit: number;
   /** Entries with seq strictly below this one. */
   before?: number;
+  actor?: string;
+  /** Entries with any of these actions; one ending in `.*` stands for every action that starts with what comes before the `*`. */
+  actions?: string[];
+  target?: string;
+  /** Entries at or after this time. */
+  since?: number;
+  /** Entries before this time. */
+  until?: number;
 }
 
 /**
