@@ -2,7 +2,7 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { ApiError } from "../errors.js";
-import { logCursor, nameParam, runCursor, runId, taskPath, timeParam, wholeNumber } from "../params.js";
+import { listParam, logCursor, nameParam, runCursor, runId, taskPath, timeParam, wholeNumber } from "../params.js";
 import { route } from "../route.js";
 import { runObjectJson } from "../../engine/run-cache.js";
 import { runObject, runPage } from "../schemas.js";
@@ -10,28 +10,54 @@ import { runObject, runPage } from "../schemas.js";
 const runParams = z.strictObject({ id: runId });
 const JSON_TYPE = "application/json; charset=utf-8";
 
-const list = route({
-  method: "GET",
-  path: "/runs",
-  scope: "read",
-  tag: "runs",
-  summary: "Run history, newest first, with cursor paging.",
-  query: z.strictObject({
+const RUN_STATES = ["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"] as const;
+type RunStateName = (typeof RUN_STATES)[number];
+const isRunState = (value: string): value is RunStateName => (RUN_STATES as readonly string[]).includes(value);
+const isTriggerKind = (value: string): value is string => /^[a-z][a-z_]{0,31}$/.test(value);
+
+const listQuery = z
+  .strictObject({
     namespace: nameParam("namespace").optional(),
     pipeline: nameParam("pipeline").optional(),
-    status: z.enum(["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"]).optional(),
+    status: listParam(isRunState, `run states among ${RUN_STATES.join(", ")}, comma-separated`)
+      .optional()
+      .meta({ description: "Runs in any of these states: one, or several comma-separated (failed,canceled) or repeated." }),
+    trigger: listParam(isTriggerKind, "trigger kinds such as manual, cron, every, at, webhook, watch, after, retry, comma-separated")
+      .optional()
+      .meta({ description: "Runs started by any of these kinds of trigger: manual, cron, every, at, webhook, watch, after, retry; comma-separated or repeated." }),
+    created_after: timeParam.optional().meta({ description: "Runs created at or after this time: epoch ms or ISO 8601." }),
+    created_before: timeParam.optional().meta({ description: "Runs created before this time: epoch ms or ISO 8601." }),
     limit: wholeNumber(1, 1000).default(50),
-    cursor: runCursor.optional().meta({ description: "next_cursor of the previous page." }),
+    cursor: runCursor.optional().meta({ description: "next_cursor of the previous page (with the same filters)." }),
     id_prefix: z
       .string()
       .regex(/^[0-9a-z]{1,32}$/, { error: "expected the first characters of a run id (digits and lower-case letters)" })
       .optional()
       .meta({ description: "Only runs whose id starts with this, in id order (the other filters do not apply)." }),
-  }),
+  })
+  .refine((query) => query.created_after === undefined || query.created_before === undefined || query.created_after < query.created_before, {
+    path: ["created_before"],
+    error: "is not after created_after: no run can match; give a created_before later than created_after",
+  });
+
+const list = route({
+  method: "GET",
+  path: "/runs",
+  scope: "read",
+  tag: "runs",
+  summary: "Run history, newest first, with cursor paging; filtered by pipeline, states, trigger kinds and creation time.",
+  query: listQuery,
   responses: [{ status: 200, description: "One page of runs.", schema: runPage }],
   async handler({ query, deps }) {
-    const { status, id_prefix, ...rest } = query;
-    return deps.service.listRuns({ ...rest, state: status, ...(id_prefix !== undefined ? { idPrefix: id_prefix } : {}) });
+    const { status, id_prefix, trigger, created_after, created_before, ...rest } = query;
+    return deps.service.listRuns({
+      ...rest,
+      ...(status !== undefined ? { states: status } : {}),
+      ...(trigger !== undefined ? { triggerKinds: trigger } : {}),
+      ...(created_after !== undefined ? { createdFrom: created_after } : {}),
+      ...(created_before !== undefined ? { createdBefore: created_before } : {}),
+      ...(id_prefix !== undefined ? { idPrefix: id_prefix } : {}),
+    });
   },
 });
 
