@@ -39,6 +39,15 @@ import "../styles/pipeline.css";
 
 const MISSED_PAGE = 20;
 
+type WithOrigin = PipelineDetail & { origin?: NamespaceInfo["origin"] | null };
+/** Who paused it and when, where the engine says. */
+type WithPause = PipelineDetail & { paused_by?: string | null; paused_at?: string | null };
+
+function originOf(pipeline: WithOrigin): NamespaceInfo | null {
+  const origin = pipeline.origin;
+  return origin ? { name: pipeline.namespace, origin, metadata: {}, created_at: origin.applied_at, updated_at: origin.applied_at } : null;
+}
+
 export default function PipelinePage({ params }: PageProps) {
   const ns = params["ns"] ?? "";
   const name = params["name"] ?? "";
@@ -101,7 +110,6 @@ export default function PipelinePage({ params }: PageProps) {
     void loadPipeline();
     void history.load();
     void loadMissed();
-    void loadNamespace();
     return () => {
       history.dispose();
       clearTimeout(reloadTimer.current);
@@ -118,7 +126,7 @@ export default function PipelinePage({ params }: PageProps) {
     }
     if (batch.pipelines.length > 0) {
       void loadPipeline();
-      if (batch.pipelines.some((change) => change.action === "apply")) void loadNamespace();
+      if (batch.pipelines.some((change) => change.action === "apply") && !ownOrigin) void loadNamespace();
     }
     const finished = history.applyEvents(batch.events);
     for (const { id, state } of finished) announce(`${label}: run ${shortRunId(id)} ${stateLabel(state)}`);
@@ -129,6 +137,12 @@ export default function PipelinePage({ params }: PageProps) {
     };
     if (batch.missed.some(ours)) void loadMissed();
   });
+
+  // A newer engine sends the origin with the pipeline; an older one's is in GET /namespaces.
+  const ownOrigin = pipeline !== undefined && (pipeline as WithOrigin).origin !== undefined;
+  useEffect(() => {
+    if (pipeline !== undefined && !ownOrigin) void loadNamespace();
+  }, [pipeline === undefined, ownOrigin]);
 
   const runs = history.runs.value;
   const status = history.status.value;
@@ -191,7 +205,17 @@ export default function PipelinePage({ params }: PageProps) {
           {pipeline.paused && (
             <span class="paused">
               <span class="paused__icon" aria-hidden="true" />
-              Paused{pipeline.paused_reason ? `: ${pipeline.paused_reason}` : ""}
+              <span>
+                Paused
+                {(pipeline as WithPause).paused_by && ` by ${(pipeline as WithPause).paused_by}`}
+                {(pipeline as WithPause).paused_at && (
+                  <>
+                    {" "}
+                    <RelativeTime time={(pipeline as WithPause).paused_at!} />
+                  </>
+                )}
+                {pipeline.paused_reason ? `: ${pipeline.paused_reason}` : ""}
+              </span>
             </span>
           )}
           {allowed && (
@@ -275,8 +299,8 @@ export default function PipelinePage({ params }: PageProps) {
       {hasWebhook && <Webhook pipeline={pipeline} />}
 
       <div class="pipeline-page__pair pipeline-page__pair--definition">
-        <Origin namespace={namespace} error={namespaceError} />
-        <Definition pipeline={pipeline} file={namespace?.origin.path} />
+        <Origin namespace={ownOrigin ? originOf(pipeline as WithOrigin) : namespace} error={ownOrigin ? null : namespaceError} />
+        <Definition pipeline={pipeline} file={ownOrigin ? (pipeline as WithOrigin).origin?.path : namespace?.origin.path} />
       </div>
 
       {dialog === "run" && <RunDialog pipeline={pipeline} onClose={() => setDialog(null)} />}

@@ -30,7 +30,7 @@ interface Upcoming {
   /** The trigger's description, where the pipeline has several time triggers. */
   trigger?: string;
   /** A DST change before this slot, in the trigger's zone, as the engine computed it. */
-  change?: { before: string; after: string };
+  change?: { before: string; after: string; zone: string };
 }
 
 /** The next fire times: each time trigger's next slots, merged, where the engine lists them; else its one next time. */
@@ -39,7 +39,10 @@ export function upcoming(pipeline: WithReadings): { times: Upcoming[]; fromEngin
   if (readings.length > 0) {
     const several = readings.filter((reading) => reading.next!.length > 0).length > 1;
     const times = readings
-      .flatMap((reading) => reading.next!.map((slot) => ({ at: slot.at, trigger: several ? reading.description : undefined, change: slot.offset_change ?? undefined })))
+      .flatMap((reading) => {
+        const zone = pipeline.triggers[Number(reading.key.split(":")[0])]?.timezone ?? "the engine's time zone";
+        return reading.next!.map((slot) => ({ at: slot.at, trigger: several ? reading.description : undefined, change: slot.offset_change ? { ...slot.offset_change, zone } : undefined }));
+      })
       .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
       .slice(0, NEXT_COUNT);
     return { times, fromEngine: true };
@@ -112,14 +115,21 @@ export function NextFireTimes({ pipeline }: { pipeline: WithReadings }) {
         <ol class="fire-times">
           {times.map((time, index) => (
             <li key={`${time.at}:${time.trigger ?? ""}`}>
-              <time dateTime={time.at} title={formatAbsolute(time.at, utc)}>
-                {formatRelative(time.at, clock, utc)}
-              </time>
-              <span class="fire-times__exact muted">{formatAbsolute(time.at, utc)}</span>
+              {/* Past a month the relative reading is the date itself: then the exact time alone. */}
+              {/^\d{4}-/.test(formatRelative(time.at, clock, utc)) ? (
+                <time dateTime={time.at}>{formatAbsolute(time.at, utc)}</time>
+              ) : (
+                <>
+                  <time dateTime={time.at} title={formatAbsolute(time.at, utc)}>
+                    {formatRelative(time.at, clock, utc)}
+                  </time>
+                  <span class="fire-times__exact muted">{formatAbsolute(time.at, utc)}</span>
+                </>
+              )}
               {time.trigger && <span class="fire-times__trigger muted"> · {time.trigger}</span>}
               {time.change && (
                 <span class="tag tag--warn">
-                  clocks change: {time.change.before} → {time.change.after}
+                  clocks change in {time.change.zone}: {time.change.before} → {time.change.after}
                 </span>
               )}
               {changes[index]!
