@@ -7,6 +7,8 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { signal } from "@preact/signals";
 import { isAdmin } from "../../api/session";
+import { shortRunId } from "../../format/run-id";
+import { paths } from "../../router/routes";
 import { ErrorMessage } from "../../components/error-message";
 import { RelativeTime } from "../../components/time-label";
 import { currentQuery, setQuery } from "../../router/router";
@@ -108,15 +110,38 @@ function detailText(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function Details({ details }: { details: Record<string, unknown> }) {
-  const entries = Object.entries(details);
-  if (entries.length === 0) return <span class="muted">—</span>;
+/** The entry's run, linked, when it names one. */
+function runOf(entry: AuditEntry): string | undefined {
+  const run = entry.details["run"];
+  if (typeof run === "string") return run;
+  return /^[0-9a-z]{16}$/.test(entry.target) ? entry.target : undefined;
+}
+
+function Details({ entry }: { entry: AuditEntry }) {
+  const entries = Object.entries(entry.details).filter(([key]) => key !== "run" || typeof entry.details["run"] !== "string");
+  const run = runOf(entry);
   const text = entries.map(([key, value]) => `${key}: ${detailText(value)}`);
   const short = text.join(" · ");
-  if (short.length <= 120) return <span class="audit-details">{short}</span>;
+  const link = run && (
+    <>
+      run <a href={paths.run(run)}>{shortRunId(run)}</a>
+      {short ? " · " : ""}
+    </>
+  );
+  if (!run && entries.length === 0) return <span class="muted">—</span>;
+  if (short.length <= 120)
+    return (
+      <span class="audit-details">
+        {link}
+        {short}
+      </span>
+    );
   return (
     <details class="audit-details">
-      <summary>{short.slice(0, 100)}…</summary>
+      <summary>
+        {link}
+        {short.slice(0, 100)}…
+      </summary>
       <ul>
         {text.map((line) => (
           <li key={line}>{line}</li>
@@ -243,10 +268,10 @@ export function Audit() {
                         <code>{entry.action}</code>
                       </td>
                       <td data-label="Target" class="audit-target">
-                        {entry.target}
+                        {/^[a-z0-9][\w-]*\/[a-z0-9][\w-]*$/i.test(entry.target) ? <a href={paths.pipeline(...(entry.target.split("/") as [string, string]))}>{entry.target}</a> : entry.target}
                       </td>
                       <td data-label="Details">
-                        <Details details={entry.details} />
+                        <Details entry={entry} />
                       </td>
                     </tr>
                   ))}
