@@ -5,7 +5,7 @@
  */
 import { useState } from "preact/hooks";
 import { ApiError, detailLines, messageOf } from "../../api/api-error";
-import { isAdmin } from "../../api/session";
+import { isAdmin, whoAmI } from "../../api/session";
 import type { Scope } from "../../api/types";
 import { shellLine } from "../../cli/shell-quote";
 import { CopyCli } from "../../components/copy-cli";
@@ -292,10 +292,16 @@ function CreatedDialog({ token, info, onClose }: { token: string; info: TokenInf
 }
 
 function RevokeDialog({ token, onClose, onDone }: { token: TokenInfo; onClose: () => void; onDone: () => void }) {
+  // GET /session names the token a session was made from (`from`), where the engine says.
+  const mine = (whoAmI.value?.session as { from?: string | null } | null | undefined)?.from === token.name;
   return (
     <ConfirmDialog
       title={`Revoke the token ${token.name}`}
-      description="It is refused from its next request on, and the browser sessions made from it end too. This cannot be undone."
+      description={
+        mine
+          ? "This browser's session was made from it: revoking it logs you out here too, with every other session made from it. This cannot be undone."
+          : "It is refused from its next request on, and the browser sessions made from it end too. This cannot be undone."
+      }
       confirm="Revoke"
       busy="Revoking…"
       action={() => revokeToken(token.id)}
