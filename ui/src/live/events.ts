@@ -108,6 +108,8 @@ const KNOWN_RUN_TYPES = [
   "task.retry_scheduled",
   "task.kept",
   "task.artifacts",
+  "task.skipped",
+  "task.canceled",
 ];
 
 function open(): void {
