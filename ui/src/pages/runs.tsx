@@ -17,7 +17,6 @@ import { currentQuery, navigate } from "../router/router";
 import { paths } from "../router/routes";
 import { now } from "../time/now";
 import { showUtc } from "../time/zone-choice";
-import { freshNow } from "./runs/clock";
 import { FilterBar } from "./runs/filter-bar";
 import { filtersFrom, hasFilters } from "./runs/filters";
 import { RunList } from "./runs/run-list";
@@ -50,7 +49,6 @@ export default function RunsPage(_props: PageProps) {
   }, []);
 
   useLiveEvents((batch) => {
-    freshNow();
     if (batch.resync) {
       list.reload();
       return;
@@ -62,7 +60,8 @@ export default function RunsPage(_props: PageProps) {
   const runs = list.runs.value;
   const status = list.status.value;
   const counts = list.counts.value;
-  const clock = now.value;
+  // The clock signal says when to re-render; times count from the real time (a record made a moment ago never reads as future).
+  const clock = Math.max(now.value, Date.now());
 
   function select(id: string, on: boolean) {
     setSelected((old) => {

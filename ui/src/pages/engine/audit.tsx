@@ -14,7 +14,6 @@ import { RelativeTime } from "../../components/time-label";
 import { currentQuery, setQuery } from "../../router/router";
 import { showUtc } from "../../time/zone-choice";
 import { queryParameters } from "../runs/capabilities";
-import { freshNow } from "../runs/clock";
 import { endOfDay, startOfDay } from "../runs/filters";
 import { ScannedPages } from "../runs/scan";
 import { AdminNote } from "./admin-note";
@@ -89,10 +88,7 @@ class AuditList {
       pageSize: PAGE_SIZE,
       time: (entry) => Date.parse(entry.ts),
       after: this.after,
-      onMatches: (fresh) => {
-        freshNow();
-        this.entries.value = [...this.entries.peek(), ...fresh];
-      },
+      onMatches: (fresh) => (this.entries.value = [...this.entries.peek(), ...fresh]),
     }));
     this.status = this.pages.status;
   }

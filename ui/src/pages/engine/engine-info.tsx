@@ -78,7 +78,8 @@ export function EngineInfo() {
     return () => clearInterval(timer);
   }, []);
 
-  const clock = now.value;
+  // The clock signal says when to re-render; times count from the real time (a record made a moment ago never reads as future).
+  const clock = Math.max(now.value, Date.now());
   const engine = info?.info;
   const uptime = info && engine ? engine.uptime_ms + Math.max(0, clock - info.at) : undefined;
   const partial = engine !== undefined && (engine as Info & { partial?: boolean }).partial === true;

@@ -38,7 +38,8 @@ export function Tokens() {
   const [dialog, setDialog] = useState<{ kind: "create" } | { kind: "created"; token: string; info: TokenInfo } | { kind: "revoke"; token: TokenInfo } | null>(null);
   const [showRevoked, setShowRevoked] = useState(false);
 
-  const clock = now.value;
+  // The clock signal says when to re-render; times count from the real time (a record made a moment ago never reads as future).
+  const clock = Math.max(now.value, Date.now());
   const shown = (tokens ?? []).filter((token) => showRevoked || !token.revoked_at);
   const revokedCount = (tokens ?? []).filter((token) => token.revoked_at).length;
 

@@ -1,6 +1,5 @@
 /** Something read from the engine once a section shows (and again on `reload` or when `key` changes): its value, or the error. */
 import { useEffect, useState } from "preact/hooks";
-import { freshNow } from "../runs/clock";
 
 export interface Loaded<T> {
   value: T | undefined;
@@ -18,7 +17,6 @@ export function useLoaded<T>(load: () => Promise<T>, enabled = true, key: unknow
     load().then(
       (loaded) => {
         if (!live) return;
-        freshNow();
         setValue(loaded);
         setError(undefined);
       },

@@ -94,7 +94,8 @@ export function clockChanges(times: string[], zones: (string | undefined)[], fro
 
 export function NextFireTimes({ pipeline }: { pipeline: WithReadings }) {
   const utc = showUtc.value;
-  const clock = now.value;
+  // The clock signal says when to re-render; times count from the real time (a record made a moment ago never reads as future).
+  const clock = Math.max(now.value, Date.now());
   const { times, fromEngine } = upcoming(pipeline);
   // Where the engine marks DST changes (in each trigger's zone) those are shown; the zone the times are shown in is checked here.
   const triggerZones = fromEngine ? [] : [...new Set(pipeline.triggers.map((trigger) => trigger.timezone).filter((zone): zone is string => typeof zone === "string"))];
@@ -175,7 +176,8 @@ interface MissedProps {
 
 export function MissedSlots({ missed, triggers, error, hasMore, onMore }: MissedProps) {
   const utc = showUtc.value;
-  const clock = now.value;
+  // The clock signal says when to re-render; times count from the real time (a record made a moment ago never reads as future).
+  const clock = Math.max(now.value, Date.now());
   return (
     <section class="panel" aria-labelledby="missed-title">
       <h2 id="missed-title">Missed slots</h2>

@@ -13,7 +13,6 @@ import { getRun } from "../../api/runs";
 import type { Run, RunPage, RunState, RunSummary } from "../../api/types";
 import type { RunEvent } from "../../live/types";
 import { queryParameters } from "./capabilities";
-import { freshNow } from "./clock";
 import { boundsOf, clientMatcher, splitPipeline, type RunFilters, type TimeBounds } from "./filters";
 import { Pool } from "./pool";
 import { ScannedPages } from "./scan";
@@ -113,7 +112,6 @@ export class RunList {
 
   private add(runs: RunSummary[]): void {
     if (runs.length === 0) return;
-    freshNow();
     const byId = new Map(this.runs.peek().map((run) => [run.id, run]));
     for (const run of runs) byId.set(run.id, run);
     this.runs.value = [...byId.values()].sort(newestFirst);
@@ -155,7 +153,10 @@ export class RunList {
     for (const event of events) {
       if (!event.type.startsWith("run.")) continue;
       if (event.type === "run.created") {
-        created ||= !shown.has(event.run_id);
+        // The event names its pipeline: a run of another pipeline than the one filtered for is not asked for.
+        const { namespace, name } = splitPipeline(this.filters.pipeline);
+        const other = event.pipeline !== undefined && ((name !== undefined && event.pipeline !== name) || (namespace !== undefined && event.namespace !== namespace));
+        created ||= !shown.has(event.run_id) && !other;
         continue;
       }
       if (!shown.has(event.run_id)) continue;
