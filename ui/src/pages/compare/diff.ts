@@ -66,15 +66,5 @@ export function relativeChange(a: number | null | undefined, b: number | null | 
   return `${percent > 0 ? "+" : "−"}${Math.abs(percent)}%`;
 }
 
-/** 812 B, 4.2 KiB, 10 MiB, 1.5 GiB. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return "—";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 || value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}
+/** Bytes as the run page writes them (3.4 MiB, 812 B). */
+export { formatBytes } from "../run/format";
