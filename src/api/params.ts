@@ -81,3 +81,18 @@ export const seqCursor = wholeNumber(1, Number.MAX_SAFE_INTEGER, `not a paging c
 
 /** An event stream's resume point: Last-Event-ID or `after`. */
 export const eventSeq = wholeNumber(0, Number.MAX_SAFE_INTEGER, "expected the id of an event already received (a whole number), or leave it out to start at the first event");
+
+/**
+ * A list in a query string: comma-separated (`?status=failed,canceled`) or
+ * the parameter repeated (`?status=failed&status=canceled`). Each value is
+ * checked by `accepts`; one that is not is named in the 400.
+ */
+export function listParam<V extends string>(accepts: (value: string) => value is V, expected: string) {
+  return z.union([z.string(), z.array(z.string())]).transform((given, ctx) => {
+    const values = (Array.isArray(given) ? given : [given]).flatMap((part) => part.split(",")).map((part) => part.trim());
+    const wrong = values.filter((value) => !accepts(value));
+    if (values.length > 0 && wrong.length === 0) return [...new Set(values)] as V[];
+    ctx.addIssue({ code: "custom", message: `${wrong.length > 0 ? `${wrong.map((value) => JSON.stringify(value)).join(", ")}: ` : ""}expected ${expected}` });
+    return z.NEVER;
+  });
+}

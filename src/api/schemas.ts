@@ -96,22 +96,65 @@ export const runObject = runSummary
 
 export const runPage = z.object({ runs: z.array(runSummary), next_cursor: z.string().nullable() }).meta({ id: "RunPage" });
 
+const upcomingSlot = z
+  .object({
+    at: isoTime.meta({ description: "The slot, in ISO 8601 in the trigger's zone, with its offset." }),
+    offset: z.string().meta({ description: "The zone's UTC offset then, such as +02:00." }),
+    offset_change: z
+      .object({ before: z.string(), after: z.string() })
+      .nullable()
+      .meta({ description: "The UTC offset differs from the previous slot's (from now, for the first): a DST change between them; null otherwise." }),
+  })
+  .meta({ id: "UpcomingSlot" });
+
+const triggerReading = z
+  .object({
+    key: z.string().meta({ description: "Its index in `triggers` and its kind, as missed records (trigger_key) and runs' triggers name it, such as 0:cron." }),
+    kind: z.string(),
+    description: z.string().meta({ description: "The trigger in plain words, such as \"At 03:00 every day (Europe/Berlin)\"." }),
+    next_fire_at: nullableTime.meta({ description: "When it fires next (its next slot plus any jitter): time triggers of a pipeline not paused; null otherwise." }),
+  })
+  .meta({ id: "TriggerReading" });
+
+export const recentRun = z
+  .object({ id: z.string(), state: runState, created_at: isoTime, duration_ms: z.number().nullable().meta({ description: "From start to end; null until it has both." }) })
+  .meta({ id: "RecentRun" });
+
 export const pipelineSummary = z
   .object({
     namespace: z.string(),
     name: z.string(),
     description: z.string().nullable(),
     paused: z.boolean(),
-    paused_reason: z.string().nullable().meta({ description: "Why the engine itself paused it (a spire watch whose lease lapsed); null otherwise." }),
+    paused_reason: z
+      .string()
+      .nullable()
+      .meta({ description: "Why it is paused: the reason given to POST …/pause, or why the engine paused it (a spire watch whose lease lapsed); null when none was given, or not paused." }),
+    paused_at: nullableTime.meta({ description: "While paused: when it was paused (null for a pause older than this field)." }),
+    paused_by: z.string().nullable().meta({ description: "While paused: who paused it (a token's name, or the engine)." }),
     triggers: z.array(z.record(z.string(), z.unknown())),
+    trigger_info: z.array(triggerReading).meta({ description: "Each trigger in plain words, in the order of `triggers`." }),
     next_fire_at: nullableTime,
     last_run: z.object({ id: z.string(), state: runState, finished_at: nullableTime }).nullable(),
+    recent: z.array(recentRun).optional().meta({ description: "Its newest runs, newest first: only with ?recent=N." }),
     updated_at: isoTime,
   })
   .meta({ id: "PipelineSummary" });
 
 export const pipelineDetail = pipelineSummary
-  .extend({ definition: z.record(z.string(), z.unknown()).meta({ description: "The normalised pipeline definition (see schema/spire.schema.json)." }) })
+  .extend({
+    trigger_info: z
+      .array(triggerReading.extend({ next: z.array(upcomingSlot).meta({ description: "Its next slots (?next=N, default 10); empty for triggers without slots, and while paused." }) }))
+      .meta({ description: "Each trigger in plain words with its next slots, in the order of `triggers`." }),
+    definition: z.record(z.string(), z.unknown()).meta({ description: "The normalised pipeline definition (see schema/spire.schema.json)." }),
+    definition_yaml: z.string().meta({ description: "The definition as YAML: the pipeline's own lines of the file it was applied from, or (for other formats) the normalised definition written out." }),
+    definition_yaml_from: z.enum(["source", "normalised"]),
+    definition_line: z.number().int().nullable().meta({ description: "With source: the line of the file (origin.path) where those lines begin." }),
+    origin: z
+      .object({ host: z.string(), user: z.string(), path: z.string().nullable(), applied_at: isoTime, author: z.string().nullable() })
+      .nullable()
+      .meta({ description: "Where its namespace was last applied from, as GET /namespaces says." }),
+  })
   .meta({ id: "Pipeline" });
 
 export const watchLease = z

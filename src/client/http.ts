@@ -106,8 +106,12 @@ export class HttpClient implements SpireClient {
   }
 
   listRuns(request: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {
-    const { state, idPrefix, ...rest } = request;
-    return this.call("GET", `/runs${query({ ...rest, status: state, id_prefix: idPrefix })}`);
+    const { state, states, idPrefix, triggerKinds, createdFrom, createdBefore, ...rest } = request;
+    const status = [...(state !== undefined ? [state] : []), ...(states ?? [])];
+    return this.call(
+      "GET",
+      `/runs${query({ ...rest, status: status.length > 0 ? status.join(",") : undefined, trigger: triggerKinds?.join(","), created_after: createdFrom, created_before: createdBefore, id_prefix: idPrefix })}`,
+    );
   }
 
   getRun(id: string): Promise<RunObject> {

@@ -5,6 +5,7 @@
  */
 import type { DefinitionError } from "../spec/errors.js";
 import { parseDefinitions, type LoadResult } from "../spec/load.js";
+import { pipelineSources } from "../spec/pipeline-source.js";
 import type { SpireFile } from "../spec/schema.js";
 import type { PipelineRow, Store } from "../store/port.js";
 import { definitionDigest } from "./digest.js";
@@ -26,6 +27,7 @@ export async function applyDefinitions(store: Store, actor: Actor, request: Appl
   const warnings = [...parsed.warnings, ...(await unknownFollowed(store, parsed, namespace, existing))];
   const change: ChangeSet = { namespace, created: [], changed: [], unchanged: [], removed: [], dry_run: request.dryRun, warnings };
   const upserts: PipelineRow[] = [];
+  const sources = pipelineSources(request.text, fileName);
   for (const [name, definition] of Object.entries(file.pipelines)) {
     const digest = definitionDigest(definition);
     const before = existing.get(name);
@@ -35,7 +37,7 @@ export async function applyDefinitions(store: Store, actor: Actor, request: Appl
       change.unchanged.push(name);
       continue;
     }
-    upserts.push({ namespace, name, definition, digest, paused: before?.paused ?? false, created_at: before?.created_at ?? now, updated_at: now });
+    upserts.push({ namespace, name, definition, digest, paused: before?.paused ?? false, created_at: before?.created_at ?? now, updated_at: now, source: sources.get(name) ?? null });
   }
   if (request.prune) for (const name of existing.keys()) if (!Object.hasOwn(file.pipelines, name)) change.removed.push(name);
   if (request.dryRun) return change;

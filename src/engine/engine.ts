@@ -5,11 +5,11 @@
  * only to it (EngineService).
  */
 import type { Executor } from "../exec/port.js";
-import { atLineStart, readLog } from "../exec/log-file.js";
+import { LineIndexes } from "../exec/log-indexes.js";
 import type { PipelineDef } from "../spec/schema.js";
 import { hostname } from "node:os";
 import { dirname, isAbsolute } from "node:path";
-import type { EventRow, RunRow, RunState, Store, TaskRunRow } from "../store/port.js";
+import type { EventRow, PipelineRow, RunRow, RunState, Store, TaskRunRow } from "../store/port.js";
 import { VERSION } from "../version.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { RunObjectCache } from "./run-cache.js";
@@ -23,6 +23,12 @@ import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
 import type { AttemptKeeper } from "./recover.js";
 import { recoverRuns } from "./restart.js";
+import { attemptOfTask, readTaskLog } from "./task-logs.js";
+import { attemptFiles } from "./attempt.js";
+import { engineInfo, type EngineInfo } from "./engine-info.js";
+import { headOf, summarise, summarisePipelines, type SummaryContext } from "./pipeline-summary.js";
+import { pipelineDetail } from "./pipeline-detail.js";
+import { pipelineHistory, type PipelineHistory } from "./pipeline-history.js";
 import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
 import type { ResourceCapacity } from "./reservations.js";
@@ -39,10 +45,12 @@ import {
   notFoundPipeline,
   type Actor,
   type ApplyRequest,
+  type AuditFilter,
   type ChangeSet,
   type EngineService,
   type LiveEvent,
   type LogFollowing,
+  type LogPage,
   type LogQuery,
   type NamespaceInfo,
   type Subscription,
@@ -92,6 +100,10 @@ export interface EngineOptions {
 
 /** How far ahead of this engine's clock a run id may have been made (another engine, a clock stepped back). */
 const CLOCK_SKEW_MS = 86_400_000;
+/** Next slots of each time trigger in a pipeline's detail, unless the request says. */
+const DEFAULT_NEXT_SLOTS = 10;
+/** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
+const INDEX_AT_END_BYTES = 4 << 20;
 const quietLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 /** Who pauses a `spire watch` pipeline whose lease lapsed, in the audit. */
 const LEASE_ACTOR: Actor = { name: "engine (spire watch lease)", scope: "admin" };
@@ -114,6 +126,8 @@ export class Engine implements EngineService {
   private readonly leases: WatchLeases;
   /** Runs of another process on this store that someone here follows. */
   private readonly foreignRuns: ForeignRuns;
+  /** Line indexes of task logs, for reads by line number (GET …/logs?from_line=, tail=). */
+  private readonly logIndexes = new LineIndexes();
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? Date.now;
@@ -295,15 +309,22 @@ export class Engine implements EngineService {
     return change;
   }
 
-  async listPipelines(namespace?: string): Promise<PipelineSummary[]> {
-    const rows = await this.options.store.listPipelines(namespace);
-    return Promise.all(rows.map((row) => this.summarise(row.namespace, row.name, row.definition as PipelineDef, row.paused, row.updated_at)));
+  async listPipelines(namespace?: string, options: { recent?: number } = {}): Promise<PipelineSummary[]> {
+    const heads = await this.options.store.listPipelineHeads(namespace);
+    return summarisePipelines(this.options.store, heads, options.recent ?? 0, this.summaryContext, namespace);
   }
 
-  async getPipeline(namespace: string, name: string): Promise<PipelineDetail> {
+  async getPipeline(namespace: string, name: string, options: { next?: number } = {}): Promise<PipelineDetail> {
     const row = await this.pipelineRow(namespace, name);
-    const summary = await this.summarise(namespace, name, row.definition as PipelineDef, row.paused, row.updated_at);
-    return { ...summary, definition: row.definition as PipelineDef };
+    const [summary, origin] = await Promise.all([this.summarise(row), this.options.store.getNamespace(namespace)]);
+    return pipelineDetail(row, summary!, origin, this.scheduler.scheduledOf(namespace, name), { next: options.next ?? DEFAULT_NEXT_SLOTS, defaultZone: this.defaultZone });
+  }
+
+  /** A pipeline's last runs with their tasks' states, and duration percentiles (GET /pipelines/{ns}/{name}/history). */
+  async pipelineHistory(namespace: string, name: string, query: { limit: number; before?: string }): Promise<PipelineHistory> {
+    const row = await this.pipelineRow(namespace, name);
+    if (query.before !== undefined) this.checkRunCursor("before", query.before);
+    return pipelineHistory(this.options.store, row, query);
   }
 
   async deletePipeline(actor: Actor, namespace: string, name: string): Promise<void> {
@@ -314,20 +335,20 @@ export class Engine implements EngineService {
     this.bus.publishPipeline({ kind: "changed", action: "pipeline.delete", target: `${namespace}/${name}` });
   }
 
-  async setPaused(actor: Actor, namespace: string, name: string, paused: boolean): Promise<PipelineSummary> {
+  async setPaused(actor: Actor, namespace: string, name: string, paused: boolean, options: { reason?: string } = {}): Promise<PipelineSummary> {
     // A person's pause or resume stands: a late renewal of a lapsed `spire watch` lease must not undo it.
     this.leases.forget(namespace, name);
-    return this.changePaused(actor, namespace, name, paused);
+    return this.changePaused(actor, namespace, name, paused, options.reason !== undefined ? { reason: options.reason } : {});
   }
 
-  private async changePaused(actor: Actor, namespace: string, name: string, paused: boolean, details: Record<string, unknown> = {}): Promise<PipelineSummary> {
-    if (!(await this.options.store.setPipelinePaused(namespace, name, paused))) throw notFoundPipeline(namespace, name);
+  private async changePaused(actor: Actor, namespace: string, name: string, paused: boolean, details: { reason?: string } = {}): Promise<PipelineSummary> {
+    const detail = { at: this.now(), by: actor.name, reason: details.reason ?? null };
+    if (!(await this.options.store.setPipelinePaused(namespace, name, paused, detail))) throw notFoundPipeline(namespace, name);
     if (!paused && this.options.schedules !== false) await this.scheduler.resumed(await this.pipelineRow(namespace, name), this.now());
     await this.refreshTriggers();
     await this.audit(actor, paused ? "pipeline.pause" : "pipeline.resume", `${namespace}/${name}`, details);
     this.bus.publishPipeline({ kind: "changed", action: paused ? "pipeline.pause" : "pipeline.resume", target: `${namespace}/${name}` });
-    const row = await this.pipelineRow(namespace, name);
-    return this.summarise(namespace, name, row.definition as PipelineDef, row.paused, row.updated_at);
+    return this.summarise(await this.pipelineRow(namespace, name));
   }
 
   /** After definitions or paused states change: what fires, and which `spire watch` pipelines hold leases. */
@@ -352,19 +373,23 @@ export class Engine implements EngineService {
     return row;
   }
 
-  private async summarise(namespace: string, name: string, definition: PipelineDef, paused: boolean, updatedAt: number): Promise<PipelineSummary> {
-    const [last] = await this.options.store.listRuns({ namespace, pipeline: name, limit: 1 });
+  private async summarise(row: PipelineRow): Promise<PipelineSummary> {
+    const [read] = await this.options.store.listRecentRuns({ namespace: row.namespace, pipeline: row.name, perPipeline: 1 });
+    return summarise(headOf(row), read, 0, this.summaryContext);
+  }
+
+  /** What a pipeline's summary takes from the scheduler and the leases. */
+  private get summaryContext(): SummaryContext {
     return {
-      namespace,
-      name,
-      description: definition.description ?? null,
-      paused,
-      paused_reason: paused ? (this.leases.pausedWhy(namespace, name) ?? null) : null,
-      triggers: definition.triggers,
-      next_fire_at: iso(paused ? null : this.scheduler.nextFireAt(namespace, name)),
-      last_run: last ? { id: last.id, state: last.state, finished_at: iso(last.finished_at) } : null,
-      updated_at: new Date(updatedAt).toISOString(),
+      defaultZone: this.defaultZone,
+      nextFireAt: (namespace, name, key) => this.scheduler.scheduledOf(namespace, name).find((entry) => entry.key === key)?.next?.fireAt,
+      leaseReason: (namespace, name) => this.leases.pausedWhy(namespace, name),
     };
+  }
+
+  /** The zone of triggers without `timezone`. */
+  private get defaultZone(): string {
+    return this.options.defaultZone ?? systemZone();
   }
 
   // ── runs ─────────────────────────────────────────────────────────────────
@@ -499,20 +524,18 @@ export class Engine implements EngineService {
 
   async listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {
     if (query.idPrefix !== undefined) return this.findRuns(query.idPrefix, query.limit);
-    // A cursor is the id of a run made earlier; one from the future would page from the top as if it were one.
-    if (query.cursor !== undefined && !(RUN_ID_PATTERN.test(query.cursor) && runIdTime(query.cursor) <= this.now() + CLOCK_SKEW_MS)) {
-      const problem = `cursor: ${JSON.stringify(query.cursor)} is not the id of a run made so far: pass the next_cursor of a previous page, or leave it out for the first page`;
-      throw new ServiceError("bad_request", problem, [problem]);
-    }
-    const rows = await this.options.store.listRuns({
-      limit: query.limit + 1,
-      ...(query.namespace !== undefined ? { namespace: query.namespace } : {}),
-      ...(query.pipeline !== undefined ? { pipeline: query.pipeline } : {}),
-      ...(query.state !== undefined ? { state: query.state } : {}),
-      ...(query.cursor !== undefined ? { before: query.cursor } : {}),
-    });
+    if (query.cursor !== undefined) this.checkRunCursor("cursor", query.cursor);
+    const { cursor, idPrefix: _handledAbove, limit, ...filters } = query;
+    const rows = await this.options.store.listRuns({ ...filters, limit: limit + 1, ...(cursor !== undefined ? { before: cursor } : {}) });
     const page = rows.slice(0, query.limit);
     return { runs: page.map(toRunSummary), next_cursor: rows.length > query.limit ? page[page.length - 1]!.id : null };
+  }
+
+  /** A cursor is the id of a run made earlier; one from the future would page from the top as if it were one. */
+  private checkRunCursor(parameter: string, cursor: string): void {
+    if (RUN_ID_PATTERN.test(cursor) && runIdTime(cursor) <= this.now() + CLOCK_SKEW_MS) return;
+    const problem = `${parameter}: ${JSON.stringify(cursor)} is not the id of a run made so far: pass the next_cursor of a previous page, or leave it out for the first page`;
+    throw new ServiceError("bad_request", problem, [problem]);
   }
 
   /** Runs whose id starts with `prefix`, in id order (one page: a prefix narrows to a few). */
@@ -539,21 +562,9 @@ export class Engine implements EngineService {
     return stored;
   }
 
-  async readLogs(runId: string, task: string, query: LogQuery) {
+  async readLogs(runId: string, task: string, query: LogQuery): Promise<LogPage> {
     const { tasks } = await this.storedRun(runId);
-    const attempts = tasks.filter((row) => row.path === task);
-    if (attempts.length === 0) throw new ServiceError("not_found", `run ${runId} has no task ${JSON.stringify(task)}`);
-    const row = query.attempt === undefined ? latestAttempts(attempts).get(task) : attempts.find((a) => a.attempt === query.attempt);
-    if (!row) throw new ServiceError("not_found", `task ${task} of run ${runId} has no attempt ${query.attempt}`);
-    const offset = query.cursor === undefined ? 0 : Number(query.cursor);
-    if (!Number.isSafeInteger(offset) || offset < 0 || (offset > 0 && !(row.log_file && (await atLineStart(row.log_file, offset))))) {
-      const problem = `cursor: ${JSON.stringify(query.cursor)} is not a place in this task's log: pass the next cursor of a previous page of the same log (Spire-Next-Cursor), or leave it out for the first page`;
-      throw new ServiceError("bad_request", problem, [problem]);
-    }
-    if (!row.log_file) return { lines: [], next_cursor: null };
-    // The file comes from the store, never from the request.
-    const page = await readLog(row.log_file, { offset, limit: query.limit, ...(query.stream ? { stream: query.stream } : {}), ...(query.since !== undefined ? { sinceTs: query.since } : {}) });
-    return { lines: page.lines, next_cursor: page.nextOffset === null ? null : String(page.nextOffset) };
+    return readTaskLog(this.logIndexes, attemptOfTask(runId, task, tasks, query.attempt), query);
   }
 
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]> {
@@ -603,7 +614,20 @@ export class Engine implements EngineService {
   }
 
   private publish(events: EventRow[]): void {
-    for (const event of events) this.bus.publish(event.run_id, { kind: "event", event });
+    for (const event of events) {
+      this.bus.publish(event.run_id, { kind: "event", event });
+      if (event.type === "task.finished" && event.task_path !== null && event.attempt !== null) this.indexFinishedLog(event.run_id, event.task_path, event.attempt);
+    }
+  }
+
+  /**
+   * A big log is indexed as soon as its attempt ends, so that the first
+   * reader of any screen of it does not wait for a read of the whole file;
+   * a small one is read faster than its index would be, when first asked.
+   */
+  private indexFinishedLog(runId: string, path: string, attempt: number): void {
+    const { logFile } = attemptFiles(this.options.dataDir, runId, path, attempt);
+    this.logIndexes.warm(logFile, INDEX_AT_END_BYTES).catch((error) => this.logger.warn({ run: runId, task: path, error: String(error) }, "a task log could not be indexed"));
   }
 
   // ── the rest ─────────────────────────────────────────────────────────────
@@ -618,8 +642,8 @@ export class Engine implements EngineService {
     }));
   }
 
-  async listAudit(query: { limit: number; before?: number }) {
-    const rows = await this.options.store.listAudit({ limit: query.limit + 1, ...(query.before !== undefined ? { before: query.before } : {}) });
+  async listAudit(query: AuditFilter) {
+    const rows = await this.options.store.listAudit({ ...query, limit: query.limit + 1 });
     const page = rows.slice(0, query.limit);
     return {
       entries: page.map((row) => ({ ...row, ts: new Date(row.ts).toISOString() })),
@@ -656,6 +680,22 @@ export class Engine implements EngineService {
   private async baseDirOf(namespace: string): Promise<string> {
     const origin = (await this.options.store.getNamespace(namespace))?.origin;
     return origin?.path && isAbsolute(origin.path) && origin.host === hostname() ? dirname(origin.path) : this.options.dataDir;
+  }
+
+  /** GET /engine: what runs and what is in use; paths only for an admin (see engine-info.ts). */
+  async engineInfo(actor: Actor): Promise<EngineInfo> {
+    return engineInfo({
+      version: VERSION,
+      draining: this.draining,
+      startedAt: this.startedAt,
+      now: this.now(),
+      dataDir: this.options.dataDir,
+      store: this.options.store.describe(),
+      supervisor: this.options.supervisor,
+      load: this.runs.load(),
+      namespaces: await this.options.store.listNamespaces(),
+      withPaths: actor.scope === "admin",
+    });
   }
 
   health() {

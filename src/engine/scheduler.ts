@@ -192,6 +192,11 @@ export class Scheduler {
     await Promise.all(this.claiming);
   }
 
+  /** A pipeline's time triggers as scheduled now: each one's key, schedule and next slot (GET /pipelines/{ns}/{name}). */
+  scheduledOf(namespace: string, pipeline: string): { key: string; trigger: TriggerDef; schedule: TriggerSchedule; next?: { slot: number; fireAt: number } }[] {
+    return (this.byPipeline.get(`${namespace}/${pipeline}`) ?? []).map(({ key, trigger, schedule, next }) => ({ key, trigger, schedule, ...(next ? { next } : {}) }));
+  }
+
   /** The next time a pipeline fires, for `spire ls` and GET /pipelines. */
   nextFireAt(namespace: string, pipeline: string): number | null {
     let next: number | null = null;

@@ -13,6 +13,8 @@ import type { RunObject } from "./run-object.js";
 import type { MissedObject } from "./missed-object.js";
 import type { ArtifactEntry } from "./artifact-listing.js";
 import type { SweepReport } from "./retention.js";
+import type { EngineInfo } from "./engine-info.js";
+import type { PipelineHistory } from "./pipeline-history.js";
 
 export type Scope = "read" | "run" | "admin";
 
@@ -84,17 +86,59 @@ export interface PipelineSummary {
   name: string;
   description: string | null;
   paused: boolean;
-  /** Why the engine itself paused it (a `spire watch` whose lease lapsed); null otherwise. */
+  /** Why it was paused: what the person who paused it said, or why the engine did (a `spire watch` whose lease lapsed); null otherwise. */
   paused_reason: string | null;
+  /** While paused: when and by whom (a token's name, or the engine). */
+  paused_at: string | null;
+  paused_by: string | null;
   triggers: PipelineDef["triggers"];
+  /** Each trigger in plain words, in the order of `triggers`. */
+  trigger_info: TriggerReading[];
   /** ISO time of the next scheduled run, when a trigger has one. */
   next_fire_at: string | null;
   last_run: { id: string; state: RunState; finished_at: string | null } | null;
+  /** The newest runs, newest first: only when asked for (GET /pipelines?recent=N). */
+  recent?: RecentRun[];
   updated_at: string;
+}
+
+/** A trigger as a person reads it. */
+export interface TriggerReading {
+  /** Its index in `triggers` and its kind, as missed records and runs' triggers name it (`0:cron`). */
+  key: string;
+  kind: string;
+  description: string;
+  /** When it next fires (its next slot, plus jitter), for time triggers that have one; null otherwise. */
+  next_fire_at: string | null;
+  /** GET /pipelines/{ns}/{name} only: its next slots, with the UTC offset changes between them marked. */
+  next?: UpcomingSlot[];
+}
+
+export interface UpcomingSlot {
+  /** ISO 8601 in the trigger's zone, with its offset. */
+  at: string;
+  offset: string;
+  /** The zone's UTC offset differs from the previous slot's (a DST change between them); null otherwise. */
+  offset_change: { before: string; after: string } | null;
+}
+
+export interface RecentRun {
+  id: string;
+  state: RunState;
+  created_at: string;
+  /** From start to end; null until it has both. */
+  duration_ms: number | null;
 }
 
 export interface PipelineDetail extends PipelineSummary {
   definition: PipelineDef;
+  /** The definition as YAML: the pipeline's own lines of the file it was applied from, or the normalised definition written out. */
+  definition_yaml: string;
+  definition_yaml_from: "source" | "normalised";
+  /** With "source": the line of the origin file where its lines begin. */
+  definition_line: number | null;
+  /** Where the file was applied from, as GET /namespaces says: host, user, path, applied_at, author. */
+  origin: NamespaceInfo["origin"] | null;
 }
 
 /** A `spire watch` pipeline's lease, as its watcher renews it (see watch-leases.ts). */
@@ -129,11 +173,31 @@ export interface RunListQuery {
   namespace?: string;
   pipeline?: string;
   state?: RunState;
+  /** Runs in any of these states. */
+  states?: RunState[];
+  /** Runs whose trigger is of any of these kinds. */
+  triggerKinds?: string[];
+  /** Runs created at or after this time (epoch ms). */
+  createdFrom?: number;
+  /** Runs created before this time (epoch ms). */
+  createdBefore?: number;
   /** Only runs whose id starts with this (a person types the first few characters). */
   idPrefix?: string;
   limit: number;
   /** From a previous page's `next_cursor`. */
   cursor?: string;
+}
+
+/** GET /audit: a page, and what its entries must match. */
+export interface AuditFilter {
+  limit: number;
+  before?: number;
+  actor?: string;
+  /** Exact actions, or `prefix.*`. */
+  actions?: string[];
+  target?: string;
+  since?: number;
+  until?: number;
 }
 
 export interface LogQuery {
@@ -144,7 +208,22 @@ export interface LogQuery {
   attempt?: number;
   /** From a previous page's `next_cursor`. */
   cursor?: string;
-  limit: number;
+  /** Lines of the page at most (default 1000; with `tail`, `tail`). */
+  limit?: number;
+  /** The lines from this one on (0-based, in the view: both streams, or `stream`); the page then says the view's line count. */
+  fromLine?: number;
+  /** The last this many lines of the view; the page then says the view's line count. */
+  tail?: number;
+}
+
+export interface LogPage {
+  lines: LogLine[];
+  /** Where the next page starts (a byte offset), or null when the page reached the end of the log. */
+  next_cursor: string | null;
+  /** With fromLine or tail: how many lines the view has. */
+  total_lines?: number;
+  /** With fromLine or tail: the view's index of the first line of the page. */
+  first_line?: number;
 }
 
 /** A namespace as clients see it: times in ISO 8601. */
@@ -203,10 +282,15 @@ export type LogFollowing = "all" | "new" | "none";
 
 export interface EngineService {
   apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet>;
-  listPipelines(namespace?: string): Promise<PipelineSummary[]>;
-  getPipeline(namespace: string, name: string): Promise<PipelineDetail>;
+  /** `recent`: each pipeline's newest this many runs (0: none; the last run is always there). */
+  listPipelines(namespace?: string, options?: { recent?: number }): Promise<PipelineSummary[]>;
+  /** `next`: how many next slots of each time trigger (default 10). */
+  getPipeline(namespace: string, name: string, options?: { next?: number }): Promise<PipelineDetail>;
+  /** A pipeline's last runs with their tasks' states (the history grid), and duration percentiles; `before` pages (a run id). */
+  pipelineHistory(namespace: string, name: string, query: { limit: number; before?: string }): Promise<PipelineHistory>;
   deletePipeline(actor: Actor, namespace: string, name: string): Promise<void>;
-  setPaused(actor: Actor, namespace: string, name: string, paused: boolean): Promise<PipelineSummary>;
+  /** `reason`: why (shown with the paused pipeline until it is resumed). */
+  setPaused(actor: Actor, namespace: string, name: string, paused: boolean, options?: { reason?: string }): Promise<PipelineSummary>;
   /** Takes or renews the lease that keeps a `spire watch` pipeline firing; not_found, or conflict for any other pipeline. */
   renewWatchLease(namespace: string, name: string): Promise<WatchLease>;
   /** Slots of the pipeline's time triggers that did not run, newest first. */
@@ -224,7 +308,7 @@ export interface EngineService {
   /** Re-runs the failed tasks (or `from` and everything below it), keeping the results that passed. */
   retryRun(actor: Actor, id: string, request: { from?: string }): Promise<RunObject>;
 
-  readLogs(runId: string, task: string, query: LogQuery): Promise<{ lines: LogLine[]; next_cursor: string | null }>;
+  readLogs(runId: string, task: string, query: LogQuery): Promise<LogPage>;
   /** Stored events of a run after `afterSeq` (oldest first). */
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
   /** Stored events of every run after `afterSeq`, oldest first (the engine-wide stream's replay). */
@@ -243,11 +327,13 @@ export interface EngineService {
   collectGarbage(actor: Actor, options: { dryRun: boolean }): Promise<SweepReport>;
 
   listNamespaces(): Promise<NamespaceInfo[]>;
-  listAudit(query: { limit: number; before?: number }): Promise<{ entries: { seq: number; ts: string; actor: string; action: string; target: string; details: Record<string, unknown> }[]; next_cursor: number | null }>;
+  listAudit(query: AuditFilter): Promise<{ entries: { seq: number; ts: string; actor: string; action: string; target: string; details: Record<string, unknown> }[]; next_cursor: number | null }>;
 
   /** Prometheus text exposition format. */
   metrics(): Promise<string>;
   health(): { status: "ok" | "draining"; version: string; uptime_ms: number };
+  /** The engine itself: version, uptime, store, supervisor, capacity in use, locks, queues; paths only for an admin. */
+  engineInfo(actor: Actor): Promise<EngineInfo>;
 }
 
 export type { DefinitionError };

@@ -7,6 +7,7 @@
  */
 import type { TaskState } from "../plan/types.js";
 import type { MetricAggregate, TaskMessage } from "../exec/port.js";
+import type { PipelineSource } from "../spec/pipeline-source.js";
 
 export type RunState = "queued" | "running" | "succeeded" | "failed" | "canceled" | "skipped" | "interrupted";
 
@@ -37,6 +38,26 @@ export interface PipelineRow {
   paused: boolean;
   created_at: number;
   updated_at: number;
+  /** While paused: when, by whom, and why when it was said (setPipelinePaused). */
+  paused_at?: number | null;
+  paused_by?: string | null;
+  paused_reason?: string | null;
+  /** The pipeline's own lines of the definitions file it was applied from, when that was Spire YAML. */
+  source?: PipelineSource | null;
+}
+
+/** What lists show of a pipeline: its row without the definition, but with the definition's description and triggers. */
+export interface PipelineHead extends Omit<PipelineRow, "definition" | "source"> {
+  description: string | null;
+  /** The normalised definition's `triggers`. */
+  triggers: unknown[];
+}
+
+/** Who paused a pipeline, when, and why (a reason is optional). */
+export interface PauseDetail {
+  at: number;
+  by: string;
+  reason: string | null;
 }
 
 export interface TriggerInfo {
@@ -135,10 +156,63 @@ export interface RunQuery {
   namespace?: string;
   pipeline?: string;
   state?: RunState;
+  /** Runs in any of these states (with `state`, both must hold). */
+  states?: RunState[];
+  /** Runs whose trigger is of any of these kinds (`manual`, `cron`, `webhook`, `retry`, …). */
+  triggerKinds?: string[];
+  /** Runs created at or after this time. */
+  createdFrom?: number;
+  /** Runs created before this time. */
+  createdBefore?: number;
   limit: number;
   /** Runs created strictly before this run id (ids sort by creation time). */
   before?: string;
 }
+
+export interface RecentRunsQuery {
+  /** Only the pipelines of this namespace. */
+  namespace?: string;
+  /** Only this pipeline (of `namespace`). */
+  pipeline?: string;
+  /** The newest this many runs of each pipeline. */
+  perPipeline: number;
+}
+
+/**
+ * A run as a list of recent runs shows it (GET /pipelines?recent=): id,
+ * state, created_at, started_at, finished_at. A tuple, as the database
+ * gives it: a page of 1,000 pipelines has 20,000 of them, and each object
+ * made on the way costs its share of the answer's time.
+ */
+export type RecentRunTuple = [id: string, state: RunState, created_at: number, started_at: number | null, finished_at: number | null];
+
+/** One pipeline's newest runs, in no set order. */
+export interface RecentRuns {
+  namespace: string;
+  pipeline: string;
+  runs: RecentRunTuple[];
+}
+
+export interface HistoryQuery {
+  namespace: string;
+  pipeline: string;
+  limit: number;
+  /** Runs created strictly before this run id. */
+  before?: string;
+}
+
+/** A run as the history grid shows it. */
+export interface HistoryRunRow {
+  id: string;
+  state: RunState;
+  trigger_kind: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+/** One attempt of a task as the history grid shows it. */
+export type HistoryTaskRow = Pick<TaskRunRow, "run_id" | "path" | "attempt" | "state" | "exit_code" | "started_at" | "finished_at">;
 
 export type TokenScope = "read" | "run" | "admin";
 
@@ -178,6 +252,14 @@ export interface AuditQuery {
   limit: number;
   /** Entries with seq strictly below this one. */
   before?: number;
+  actor?: string;
+  /** Entries with any of these actions; one ending in `.*` stands for every action that starts with what comes before the `*`. */
+  actions?: string[];
+  target?: string;
+  /** Entries at or after this time. */
+  since?: number;
+  /** Entries before this time. */
+  until?: number;
 }
 
 /**
@@ -281,9 +363,16 @@ export interface ExpiredRun {
   finished_at: number | null;
 }
 
+/** What a store is, for GET /engine: its kind and where it keeps its data (a path or an address, never a password). */
+export interface StoreDescription {
+  kind: "sqlite" | "postgres";
+  location: string;
+}
+
 export interface Store {
   /** Creates or upgrades the schema (numbered migrations). Idempotent. */
   init(): Promise<void>;
+  describe(): StoreDescription;
   close(): Promise<void>;
   /**
    * The engine expects nothing to be due for a while (QUIET_MS at least):
@@ -299,6 +388,8 @@ export interface Store {
   upsertPipeline(row: PipelineRow): Promise<void>;
   getPipeline(namespace: string, name: string): Promise<PipelineRow | undefined>;
   listPipelines(namespace?: string): Promise<PipelineRow[]>;
+  /** listPipelines for lists: the definition's description and triggers only, not the whole definition to read back (a page of 1,000 pipelines). */
+  listPipelineHeads(namespace?: string): Promise<PipelineHead[]>;
   deletePipeline(namespace: string, name: string): Promise<boolean>;
 
   /** The schedule of a trigger, created with `anchor` the first time it is asked for. */
@@ -336,6 +427,10 @@ export interface Store {
   findRunIds(prefix: string, limit: number): Promise<string[]>;
   /** Newest first. */
   listRuns(query: RunQuery): Promise<RunRow[]>;
+  /** The newest runs (at least one) of each pipeline that has a definition, in one read, by namespace and pipeline. */
+  listRecentRuns(query: RecentRunsQuery): Promise<RecentRuns[]>;
+  /** A pipeline's runs, newest first, with every attempt of their tasks, in one read. */
+  listRunHistory(query: HistoryQuery): Promise<{ runs: HistoryRunRow[]; tasks: HistoryTaskRow[] }>;
   /** Events of a run with seq > afterSeq, oldest first. */
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
 
@@ -369,8 +464,8 @@ export interface Store {
 
   /** Upserts the namespace and its pipelines, deletes, and appends the audit entry, in one transaction. */
   applyNamespace(change: NamespaceChange): Promise<void>;
-  /** Sets only the paused flag (updated_at tracks the definition, so it stays); false when unknown. */
-  setPipelinePaused(namespace: string, name: string, paused: boolean): Promise<boolean>;
+  /** Sets only the paused flag and who paused it (updated_at tracks the definition, so it stays); resuming forgets the detail; false when unknown. */
+  setPipelinePaused(namespace: string, name: string, paused: boolean, detail?: PauseDetail): Promise<boolean>;
 
   /** Throws TokenNameTakenError when a token not revoked has the same name. */
   createToken(row: TokenRow): Promise<void>;

@@ -2,7 +2,10 @@
 import { z } from "zod";
 import { TokenNameTakenError } from "../../store/errors.js";
 import { ApiError } from "../errors.js";
-import { nameParam, seqCursor, ttl, wholeNumber } from "../params.js";
+import { listParam, nameParam, seqCursor, timeParam, ttl, wholeNumber } from "../params.js";
+
+/** `run.start`, `apply`, or `run.*` for a family of actions. */
+const isAction = (value: string): value is string => /^[a-z][a-z_]*(?:\.[a-z_]+)*(?:\.\*)?$/.test(value);
 import { route } from "../route.js";
 import { auditPage, namespaceInfo, tokenInfo } from "../schemas.js";
 
@@ -23,14 +26,27 @@ const audit = route({
   path: "/audit",
   scope: "admin",
   tag: "admin",
-  summary: "Who changed or started what, when; newest first.",
-  query: z.strictObject({
-    limit: wholeNumber(1, 1000).default(100),
-    before: seqCursor.optional().meta({ description: "next_cursor of the previous page." }),
-  }),
+  summary: "Who changed or started what, when; newest first; filtered by actor, action, target and time.",
+  query: z
+    .strictObject({
+      limit: wholeNumber(1, 1000).default(100),
+      before: seqCursor.optional().meta({ description: "next_cursor of the previous page (with the same filters)." }),
+      actor: z.string().min(1).max(200, { error: "an actor is at most 200 characters" }).optional().meta({ description: "Entries of this actor: a token's name, `local`, `webhook`, `engine (…)`." }),
+      action: listParam(isAction, "actions such as run.start or pipeline.pause, or run.* for all of run., comma-separated")
+        .optional()
+        .meta({ description: "Entries with any of these actions (apply, run.start, run.cancel, run.retry, pipeline.pause, pipeline.resume, pipeline.delete, token.create, token.revoke, gc, …); `run.*` stands for every action that starts with `run.`. Comma-separated or repeated." }),
+      target: z.string().min(1).max(500, { error: "a target is at most 500 characters" }).optional().meta({ description: "Entries done to this: a namespace, `ns/pipeline`, a run id, a token id." }),
+      since: timeParam.optional().meta({ description: "Entries at or after this time: epoch ms or ISO 8601." }),
+      until: timeParam.optional().meta({ description: "Entries before this time: epoch ms or ISO 8601." }),
+    })
+    .refine((query) => query.since === undefined || query.until === undefined || query.since < query.until, {
+      path: ["until"],
+      error: "is not after since: no entry can match; give an until later than since",
+    }),
   responses: [{ status: 200, description: "One page of entries.", schema: auditPage }],
   async handler({ query, deps }) {
-    return deps.service.listAudit(query);
+    const { action, ...rest } = query;
+    return deps.service.listAudit({ ...rest, ...(action !== undefined ? { actions: action } : {}) });
   },
 });
 

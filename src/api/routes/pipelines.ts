@@ -57,11 +57,16 @@ const list = route({
   path: "/pipelines",
   scope: "read",
   tag: "pipelines",
-  summary: "Pipelines with their triggers, next fire time and last result.",
-  query: z.strictObject({ namespace: nameParam("namespace").optional() }),
+  summary: "Pipelines with their triggers in plain words, next fire time, last result, and (with recent=N) their newest runs: a page of every pipeline in one request.",
+  query: z.strictObject({
+    namespace: nameParam("namespace").optional(),
+    recent: wholeNumber(0, 50, "expected how many of each pipeline's newest runs: a whole number from 0 to 50")
+      .default(0)
+      .meta({ description: "Each pipeline's newest this many runs in `recent` (id, state, created_at, duration_ms), all read at once. Default 0: none, so that clients that do not show them do not pay for them." }),
+  }),
   responses: [{ status: 200, description: "The pipelines.", schema: z.object({ pipelines: z.array(pipelineSummary) }) }],
   async handler({ query, deps }) {
-    return { pipelines: await deps.service.listPipelines(query.namespace) };
+    return { pipelines: await deps.service.listPipelines(query.namespace, { recent: query.recent }) };
   },
 });
 
@@ -70,11 +75,16 @@ const get = route({
   path: "/pipelines/{ns}/{name}",
   scope: "read",
   tag: "pipelines",
-  summary: "One pipeline with its definition.",
+  summary: "One pipeline with its definition (also as YAML), its origin, and the next slots of each time trigger with the DST changes between them marked.",
   params: pipelineParams,
+  query: z.strictObject({
+    next: wholeNumber(0, 100, "expected how many next slots of each trigger: a whole number from 0 to 100")
+      .default(10)
+      .meta({ description: "How many next slots of each time trigger to give in trigger_info[].next." }),
+  }),
   responses: [{ status: 200, description: "The pipeline.", schema: pipelineDetail }, { status: 404, description: "No such pipeline." }],
-  async handler({ params, deps }) {
-    return deps.service.getPipeline(params.ns, params.name);
+  async handler({ params, query, deps }) {
+    return deps.service.getPipeline(params.ns, params.name, { next: query.next });
   },
 });
 
@@ -117,17 +127,31 @@ const startRun = route({
   },
 });
 
+const pauseBody = z.strictObject({
+  reason: z
+    .string()
+    .trim()
+    .min(1, { error: "a reason is some words, or leave it out" })
+    .max(500, { error: "a reason is at most 500 characters" })
+    .optional()
+    .meta({ description: "Why: shown as paused_reason until it is resumed (the body may be left out)." }),
+});
+
 function pauseRoute(paused: boolean) {
   return route({
     method: "POST",
     path: `/pipelines/{ns}/{name}/${paused ? "pause" : "resume"}`,
     scope: "run",
     tag: "pipelines",
-    summary: paused ? "Stop the pipeline's triggers (runs started by hand still run)." : "Restart the pipeline's triggers.",
+    summary: paused
+      ? "Stop the pipeline's triggers (runs started by hand still run); a reason, if given, is shown with it until it is resumed."
+      : "Restart the pipeline's triggers.",
     params: pipelineParams,
+    ...(paused ? { body: pauseBody } : {}),
     responses: [{ status: 200, description: "The pipeline.", schema: pipelineSummary }, { status: 404, description: "No such pipeline." }],
-    async handler({ actor, params, deps }) {
-      return deps.service.setPaused(actor!, params.ns, params.name, paused);
+    async handler({ actor, params, body, deps }) {
+      const reason = (body as z.output<typeof pauseBody> | undefined)?.reason;
+      return deps.service.setPaused(actor!, params.ns, params.name, paused, reason !== undefined ? { reason } : {});
     },
   });
 }

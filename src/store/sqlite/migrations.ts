@@ -267,6 +267,24 @@ ALTER TABLE tokens ADD COLUMN parent_id TEXT;
 CREATE INDEX tokens_by_parent ON tokens (parent_id) WHERE parent_id IS NOT NULL;
 `;
 
+// Pages that show many pipelines with their newest runs (GET /pipelines?recent=,
+// the web UI's home page) read only these columns: with them in the index no
+// run row is read, where each row is mostly its definition, with its times
+// after it (1,000 pipelines × 20 runs: 80 ms with runs_by_pipeline, 10 ms with
+// this). It has the prefix of runs_by_pipeline, which it replaces.
+// And who paused a pipeline, when and why (a person's pause, not only a lapsed
+// spire watch lease), kept until it is resumed; and a pipeline's own lines of
+// the file it was applied from (JSON: file, line, text), which a page shows as
+// its definition.
+const historyReads = `
+CREATE INDEX runs_recent ON runs (namespace, pipeline, created_at DESC, id DESC, state, started_at, finished_at);
+DROP INDEX runs_by_pipeline;
+ALTER TABLE pipelines ADD COLUMN paused_at INTEGER;
+ALTER TABLE pipelines ADD COLUMN paused_by TEXT;
+ALTER TABLE pipelines ADD COLUMN paused_reason TEXT;
+ALTER TABLE pipelines ADD COLUMN source TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
@@ -277,4 +295,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "fewer_pages_per_run", sql: fewerPagesPerRun },
   { version: 8, name: "task_messages", sql: taskMessages },
   { version: 9, name: "sessions", sql: sessions },
+  { version: 10, name: "history_reads", sql: historyReads },
 ];

@@ -18,6 +18,7 @@ import * as schedules from "./sql/schedules.js";
 import * as missed from "./sql/missed.js";
 import * as retention from "./sql/retention.js";
 import * as afterFollows from "./sql/afterFollows.js";
+import * as history from "./sql/history.js";
 
 /**
  * Opens (creating the file and its folder if missing) a SQLite store.
@@ -27,6 +28,7 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
   const conn = new Connection(file, options);
   return {
     init: async () => migrate(conn),
+    describe: () => ({ kind: "sqlite", location: file }),
     maintain: () => conn.maintain(),
     close: async () => conn.close(),
 
@@ -37,6 +39,7 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
     upsertPipeline: async (row) => conn.writeTransaction(() => pipelines.upsertPipeline(conn, row)),
     getPipeline: async (namespace, name) => pipelines.getPipeline(conn, namespace, name),
     listPipelines: async (namespace) => pipelines.listPipelines(conn, namespace),
+    listPipelineHeads: async (namespace) => pipelines.listPipelineHeads(conn, namespace),
     deletePipeline: async (namespace, name) =>
       conn.writeTransaction(() => pipelines.deletePipeline(conn, namespace, name)),
 
@@ -75,6 +78,8 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
       }),
     findRunIds: async (prefix, limit) => runs.findRunIds(conn, prefix, limit),
     listRuns: async (query) => conn.readTransaction(() => runs.listRuns(conn, query)),
+    listRecentRuns: async (query) => history.listRecentRuns(conn, query),
+    listRunHistory: async (query) => conn.readTransaction(() => history.listRunHistory(conn, query)),
     listEvents: async (runId, afterSeq, limit) => events.listEvents(conn, runId, afterSeq, limit),
     listEventsSince: async (afterSeq, limit) => events.listEventsSince(conn, afterSeq, limit),
     listRunsInStates: async (states) => runs.listRunsInStates(conn, states),
@@ -86,8 +91,8 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
     knownRunIds: async (ids) => conn.readTransaction(() => retention.knownRunIds(conn, ids)),
 
     applyNamespace: async (change) => conn.writeTransaction(() => applyNamespace(conn, change)),
-    setPipelinePaused: async (namespace, name, paused) =>
-      conn.writeTransaction(() => pipelines.setPipelinePaused(conn, namespace, name, paused)),
+    setPipelinePaused: async (namespace, name, paused, detail) =>
+      conn.writeTransaction(() => pipelines.setPipelinePaused(conn, namespace, name, paused, detail)),
 
     createToken: async (row) => conn.writeTransaction(() => tokens.insertToken(conn, row)),
     getToken: async (id) => tokens.getToken(conn, id),

@@ -1,22 +1,23 @@
 import type { Connection, Row } from "../connection.js";
-import type { PipelineRow } from "../../port.js";
-import { bool, int, json, text, toJson } from "../columns.js";
+import type { PauseDetail, PipelineHead, PipelineRow } from "../../port.js";
+import type { PipelineSource } from "../../../spec/pipeline-source.js";
+import { bool, int, intOrNull, json, text, textOrNull } from "../columns.js";
 
 // created_at is kept from the first insert: it is when the pipeline first appeared.
 const UPSERT = `
-INSERT INTO pipelines (namespace, name, definition, digest, paused, created_at, updated_at)
-VALUES (@namespace, @name, @definition, @digest, @paused, @created_at, @updated_at)
+INSERT INTO pipelines (namespace, name, definition, digest, paused, created_at, updated_at, source)
+VALUES (@namespace, @name, @definition, @digest, @paused, @created_at, @updated_at, @source)
 ON CONFLICT (namespace, name) DO UPDATE SET
   definition = excluded.definition, digest = excluded.digest, paused = excluded.paused,
-  updated_at = excluded.updated_at`;
+  updated_at = excluded.updated_at, source = excluded.source`;
 
 // For apply: a definitions file says nothing about pausing, so an existing
 // pipeline keeps its flag; a new one takes the row's.
 const APPLY = `
-INSERT INTO pipelines (namespace, name, definition, digest, paused, created_at, updated_at)
-VALUES (@namespace, @name, @definition, @digest, @paused, @created_at, @updated_at)
+INSERT INTO pipelines (namespace, name, definition, digest, paused, created_at, updated_at, source)
+VALUES (@namespace, @name, @definition, @digest, @paused, @created_at, @updated_at, @source)
 ON CONFLICT (namespace, name) DO UPDATE SET
-  definition = excluded.definition, digest = excluded.digest, updated_at = excluded.updated_at`;
+  definition = excluded.definition, digest = excluded.digest, updated_at = excluded.updated_at, source = excluded.source`;
 
 export function upsertPipeline(conn: Connection, row: PipelineRow): void {
   conn.statement(UPSERT).run(pipelineParams(row));
@@ -26,9 +27,10 @@ export function applyPipeline(conn: Connection, row: PipelineRow): void {
   conn.statement(APPLY).run(pipelineParams(row));
 }
 
-export function setPipelinePaused(conn: Connection, namespace: string, name: string, paused: boolean): boolean {
-  const sql = "UPDATE pipelines SET paused = ? WHERE namespace = ? AND name = ?";
-  return conn.statement(sql).run(paused ? 1 : 0, namespace, name).changes > 0;
+export function setPipelinePaused(conn: Connection, namespace: string, name: string, paused: boolean, detail?: PauseDetail): boolean {
+  const sql = "UPDATE pipelines SET paused = ?, paused_at = ?, paused_by = ?, paused_reason = ? WHERE namespace = ? AND name = ?";
+  const kept = paused && detail ? [detail.at, detail.by, detail.reason] : [null, null, null];
+  return conn.statement(sql).run(paused ? 1 : 0, ...kept, namespace, name).changes > 0;
 }
 
 function pipelineParams(row: PipelineRow): Record<string, unknown> {
@@ -40,6 +42,7 @@ function pipelineParams(row: PipelineRow): Record<string, unknown> {
     paused: row.paused ? 1 : 0,
     created_at: row.created_at,
     updated_at: row.updated_at,
+    source: row.source ? JSON.stringify(row.source) : null,
   };
 }
 
@@ -56,6 +59,27 @@ export function listPipelines(conn: Connection, namespace?: string): PipelineRow
   return rows.map(pipelineFromRow);
 }
 
+/** The database reads the two fields out of each definition's JSON: far cheaper than handing every definition to JSON.parse. */
+const HEADS = (filter: string) => `
+SELECT namespace, name, digest, paused, created_at, updated_at, paused_at, paused_by, paused_reason,
+  definition ->> '$.description' AS description, definition -> '$.triggers' AS triggers
+FROM pipelines ${filter} ORDER BY namespace, name`;
+
+export function listPipelineHeads(conn: Connection, namespace?: string): PipelineHead[] {
+  const rows = namespace === undefined ? conn.statement(HEADS("")).all() : conn.statement(HEADS("WHERE namespace = ?")).all(namespace);
+  return rows.map((row) => ({
+    namespace: text(row, "namespace"),
+    name: text(row, "name"),
+    digest: text(row, "digest"),
+    paused: bool(row, "paused"),
+    created_at: int(row, "created_at"),
+    updated_at: int(row, "updated_at"),
+    ...pauseDetail(row),
+    description: textOrNull(row, "description"),
+    triggers: row.triggers === null ? [] : json<unknown[]>(row, "triggers"),
+  }));
+}
+
 export function deletePipeline(conn: Connection, namespace: string, name: string): boolean {
   return conn.statement("DELETE FROM pipelines WHERE namespace = ? AND name = ?").run(namespace, name).changes > 0;
 }
@@ -69,5 +93,12 @@ function pipelineFromRow(row: Row): PipelineRow {
     paused: bool(row, "paused"),
     created_at: int(row, "created_at"),
     updated_at: int(row, "updated_at"),
+    ...pauseDetail(row),
+    // Only when there is one: most rows are neither paused with a detail nor from a file with lines of their own.
+    ...(row.source !== null ? { source: json<PipelineSource>(row, "source") } : {}),
   };
+}
+
+function pauseDetail(row: Row): Pick<PipelineRow, "paused_at" | "paused_by" | "paused_reason"> {
+  return row.paused_at === null ? {} : { paused_at: intOrNull(row, "paused_at"), paused_by: textOrNull(row, "paused_by"), paused_reason: textOrNull(row, "paused_reason") };
 }

@@ -18,7 +18,7 @@ export function listRunPipelines(conn: Connection): { namespace: string; pipelin
 
 /**
  * `newer` numbers a pipeline's finished runs from the newest (1), the order of
- * runs_by_pipeline; the newest is never returned. Oldest first, so that a
+ * runs_recent (by pipeline, newest first); the newest is never returned. Oldest first, so that a
  * sweep cut short by its limit has removed the oldest.
  */
 const EXPIRED = `

@@ -75,6 +75,10 @@ export function listRuns(conn: Connection, query: RunQuery): RunRow[] {
   if (query.namespace !== undefined) (where.push("namespace = @namespace"), (params.namespace = query.namespace));
   if (query.pipeline !== undefined) (where.push("pipeline = @pipeline"), (params.pipeline = query.pipeline));
   if (query.state !== undefined) (where.push("state = @state"), (params.state = query.state));
+  if (query.states !== undefined) where.push(`state IN (${named(params, "state", query.states)})`);
+  if (query.triggerKinds !== undefined) where.push(`json_extract("trigger", '$.kind') IN (${named(params, "kind", query.triggerKinds)})`);
+  if (query.createdFrom !== undefined) (where.push("created_at >= @created_from"), (params.created_from = query.createdFrom));
+  if (query.createdBefore !== undefined) (where.push("created_at < @created_before"), (params.created_before = query.createdBefore));
   if (query.before !== undefined) {
     const cursor = conn.statement("SELECT created_at FROM runs WHERE id = ?").get(query.before);
     params.before = query.before;
@@ -109,6 +113,16 @@ export function countRuns(conn: Connection, query: RunCountQuery): number {
   if (query.states.every((state) => UNFINISHED.has(state))) where.push(`state IN ('queued', 'running')`);
   const row = conn.statement(`SELECT count(*) AS n FROM runs WHERE ${where.join(" AND ")}`).get(...params);
   return row ? int(row, "n") : 0;
+}
+
+/** One named parameter per value (`@state0, @state1`), set in `params`: the statement's text depends only on how many there are. */
+function named(params: Record<string, unknown>, prefix: string, values: readonly unknown[]): string {
+  return values
+    .map((value, index) => {
+      params[`${prefix}${index}`] = value;
+      return `@${prefix}${index}`;
+    })
+    .join(", ");
 }
 
 /** The states runs_unfinished_by_pipeline keeps (migration 7). */

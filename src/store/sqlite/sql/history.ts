@@ -1,0 +1,90 @@
+/**
+ * Run history in bulk, for pages that show many runs at once: the newest
+ * runs of every pipeline (one statement for all of them), and a pipeline's
+ * last runs with the states and times of their tasks (the history grid).
+ * Only the columns those pages show are read: a run's definition and args
+ * are most of its row.
+ */
+import type { Connection, Row } from "../connection.js";
+import type { HistoryQuery, HistoryRunRow, HistoryTaskRow, RecentRunTuple, RecentRuns, RecentRunsQuery } from "../../port.js";
+import { int, intOrNull, text } from "../columns.js";
+
+/**
+ * For each pipeline that has a definition, its newest runs as one JSON array
+ * of tuples: the subquery is one seek of runs_recent per pipeline, which
+ * holds every column read, so no run row is touched (a run's row is mostly
+ * its definition, with its times after it). 1,000 pipelines × 20 runs read
+ * as 1,000 rows and handed on as tuples, where 20,000 rows would cost a
+ * JavaScript object each. The array is not ordered in SQL (that doubles the
+ * query's time): the caller orders what it shows.
+ */
+const RECENT = (filter: string) => `
+SELECT p.namespace, p.name,
+  (SELECT json_group_array(json_array(id, state, created_at, started_at, finished_at))
+   FROM (SELECT id, state, created_at, started_at, finished_at FROM runs
+         WHERE namespace = p.namespace AND pipeline = p.name ORDER BY created_at DESC, id DESC LIMIT @per_pipeline)) AS recent
+FROM pipelines AS p ${filter}
+ORDER BY p.namespace, p.name`;
+
+export function listRecentRuns(conn: Connection, query: RecentRunsQuery): RecentRuns[] {
+  const params: Record<string, unknown> = { per_pipeline: Math.max(1, query.perPipeline) };
+  const where: string[] = [];
+  if (query.namespace !== undefined) (where.push("p.namespace = @namespace"), (params.namespace = query.namespace));
+  if (query.pipeline !== undefined) (where.push("p.name = @pipeline"), (params.pipeline = query.pipeline));
+  const filter = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+  return conn
+    .statement(RECENT(filter))
+    .all(params)
+    .map((row) => ({
+      namespace: text(row, "namespace"),
+      pipeline: text(row, "name"),
+      runs: JSON.parse(text(row, "recent")) as RecentRunTuple[],
+    }));
+}
+
+/** A pipeline's runs, newest first, and the attempts of their tasks. */
+export function listRunHistory(conn: Connection, query: HistoryQuery): { runs: HistoryRunRow[]; tasks: HistoryTaskRow[] } {
+  const where = ["namespace = @namespace", "pipeline = @pipeline"];
+  const params: Record<string, unknown> = { namespace: query.namespace, pipeline: query.pipeline, limit: query.limit };
+  if (query.before !== undefined) {
+    const cursor = conn.statement("SELECT created_at FROM runs WHERE id = ?").get(query.before);
+    params.before = query.before;
+    // As listRuns: by (created_at, id) of the cursor run, or by id once retention removed it (ids sort by creation time).
+    if (cursor) (where.push("(created_at < @cursor_at OR (created_at = @cursor_at AND id < @before))"), (params.cursor_at = int(cursor, "created_at")));
+    else where.push("id < @before");
+  }
+  const sql = `SELECT id, state, json_extract("trigger", '$.kind') AS trigger_kind, created_at, started_at, finished_at
+    FROM runs WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT @limit`;
+  const runs = conn.statement(sql).all(params).map(historyRun);
+  if (runs.length === 0) return { runs, tasks: [] };
+  // One statement per shape: the number of ids is at most the page's limit, and a page is usually full.
+  const ids = runs.map((run) => run.id);
+  const tasks = conn
+    .statement(`SELECT run_id, path, attempt, state, exit_code, started_at, finished_at FROM task_runs WHERE run_id IN (${ids.map(() => "?").join(", ")})`)
+    .all(...ids)
+    .map(historyTask);
+  return { runs, tasks };
+}
+
+function historyRun(row: Row): HistoryRunRow {
+  return {
+    id: text(row, "id"),
+    state: text(row, "state") as HistoryRunRow["state"],
+    trigger_kind: typeof row.trigger_kind === "string" ? row.trigger_kind : "unknown",
+    created_at: int(row, "created_at"),
+    started_at: intOrNull(row, "started_at"),
+    finished_at: intOrNull(row, "finished_at"),
+  };
+}
+
+function historyTask(row: Row): HistoryTaskRow {
+  return {
+    run_id: text(row, "run_id"),
+    path: text(row, "path"),
+    attempt: int(row, "attempt"),
+    state: text(row, "state") as HistoryTaskRow["state"],
+    exit_code: intOrNull(row, "exit_code"),
+    started_at: intOrNull(row, "started_at"),
+    finished_at: intOrNull(row, "finished_at"),
+  };
+}

@@ -1,0 +1,105 @@
+/** Browser sessions that still work: where they came from, their scope and times; the current one marked; each can be ended. */
+import { useState } from "preact/hooks";
+import { isAdmin, whoAmI } from "../../api/session";
+import { ErrorMessage } from "../../components/error-message";
+import { RelativeTime } from "../../components/time-label";
+import { AdminNote } from "./admin-note";
+import { ConfirmDialog } from "./confirm-dialog";
+import { listSessions, revokeSession, type SessionRecord } from "./api";
+import { useLoaded } from "./use-loaded";
+
+export function Sessions() {
+  const admin = isAdmin.value;
+  const current = whoAmI.value?.session?.id;
+  const { value: sessions, error, reload } = useLoaded(listSessions, admin);
+  const [ending, setEnding] = useState<SessionRecord | null>(null);
+
+  return (
+    <section class="panel" id="sessions" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Browser sessions</h2>
+      {!admin ? (
+        <AdminNote what="The list of sessions" />
+      ) : (
+        <>
+          {error !== undefined && <ErrorMessage error={error} />}
+          {sessions === undefined ? (
+            error === undefined && <p class="loading">Loading…</p>
+          ) : sessions.length === 0 ? (
+            <p class="muted">No browser session is open (this page was opened with an API token).</p>
+          ) : (
+            <div class="table-scroll">
+              <table class="data-table stack-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Session</th>
+                    <th scope="col">From token</th>
+                    <th scope="col">Scope</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">Expires</th>
+                    <th scope="col">Last used</th>
+                    <th scope="col">
+                      <span class="visually-hidden">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {sessions.map((session) => {
+                    const mine = session.id === current;
+                    return (
+                      <tr key={session.id} class={mine ? "is-current" : undefined}>
+                        <th scope="row" data-label="Session">
+                          <span class="mono">{session.id}</span>
+                          {mine && <span class="tag tag--accent">this browser</span>}
+                        </th>
+                        <td data-label="From token">{session.from ?? <span class="muted">—</span>}</td>
+                        <td data-label="Scope">
+                          <span class={`scope scope--${session.scope}`}>{session.scope}</span>
+                        </td>
+                        <td data-label="Created">
+                          <RelativeTime time={session.created_at} />
+                        </td>
+                        <td data-label="Expires">{session.expires_at ? <RelativeTime time={session.expires_at} /> : <span class="muted">never</span>}</td>
+                        <td data-label="Last used">{session.last_used_at ? <RelativeTime time={session.last_used_at} /> : <span class="muted">—</span>}</td>
+                        <td class="actions">
+                          <button type="button" class="button button--small" aria-label={mine ? "Log out… (end this browser's session)" : `End the session ${session.id}…`} onClick={() => setEnding(session)}>
+                            {mine ? "Log out…" : "End…"}
+                          </button>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+      {ending && (
+        <EndDialog
+          session={ending}
+          mine={ending.id === current}
+          onClose={() => setEnding(null)}
+          onDone={() => {
+            setEnding(null);
+            // Ending this browser's own session: the next request is refused, and the app goes to the login page.
+            reload();
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function EndDialog({ session, mine, onClose, onDone }: { session: SessionRecord; mine: boolean; onClose: () => void; onDone: () => void }) {
+  return (
+    <ConfirmDialog
+      title={mine ? "End this browser's session" : `End the session ${session.id}`}
+      description={mine ? "This logs this browser out: you will need a new login link (spire ui) or a token to come back." : "Its browser is logged out at its next request."}
+      confirm={mine ? "Log out" : "End it"}
+      busy="Ending…"
+      action={() => revokeSession(session.id)}
+      onDone={onDone}
+      onClose={onClose}
+    />
+  );
+}

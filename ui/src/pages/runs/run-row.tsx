@@ -1,0 +1,93 @@
+/** One run in the runs table: state, pipeline, id, trigger, created, duration, warnings and errors; a checkbox to compare it. */
+import { useRef } from "preact/hooks";
+import type { RunSummary } from "../../api/types";
+import { StateBadge } from "../../components/state-badge";
+import { RelativeTime } from "../../components/time-label";
+import { useFirstVisible } from "../../components/use-visible";
+import { shortRunId } from "../../format/run-id";
+import { paths } from "../../router/routes";
+import { formatDuration } from "../../time/format";
+import type { Counts } from "./run-list";
+import { triggerDetail } from "./trigger-label";
+
+interface RunRowProps {
+  run: RunSummary;
+  counts: Counts | undefined;
+  now: number;
+  selected: boolean;
+  onSelect: (id: string, selected: boolean) => void;
+  onVisible: (run: RunSummary) => void;
+}
+
+/** How long it took, or has been taking (a running run counts up; a queued one waits). */
+export function durationOf(run: RunSummary, now: number): { text: string; live: boolean } {
+  if (run.duration_ms !== null) return { text: formatDuration(run.duration_ms), live: false };
+  if (run.started_at && !run.finished_at) return { text: formatDuration(now - Date.parse(run.started_at)), live: true };
+  return { text: "—", live: false };
+}
+
+export function CountsText({ counts }: { counts: Counts | undefined }) {
+  if (!counts) return <span class="muted" aria-label="not known yet">…</span>;
+  if (counts.warnings === 0 && counts.errors === 0) return <span class="muted">none</span>;
+  return (
+    <span class="counts">
+      {counts.warnings > 0 && (
+        <span class="counts__warn">
+          {counts.warnings} {counts.warnings === 1 ? "warning" : "warnings"}
+        </span>
+      )}
+      {counts.errors > 0 && (
+        <span class="counts__error">
+          {counts.errors} {counts.errors === 1 ? "error" : "errors"}
+        </span>
+      )}
+    </span>
+  );
+}
+
+export function RunRow({ run, counts, now, selected, onSelect, onVisible }: RunRowProps) {
+  const ref = useRef<HTMLTableRowElement>(null);
+  useFirstVisible(ref, () => onVisible(run));
+  const short = shortRunId(run.id);
+  const duration = durationOf(run, now);
+  const detail = triggerDetail(run.trigger);
+  return (
+    <tr ref={ref} class={selected ? "is-selected" : undefined}>
+      <td class="runs-table__select">
+        <input type="checkbox" checked={selected} aria-label={`Compare run ${short} of ${run.namespace}/${run.pipeline}`} onChange={(event) => onSelect(run.id, event.currentTarget.checked)} />
+      </td>
+      <td data-label="State">
+        <StateBadge state={run.state} />
+        {run.reason && (
+          <span class="runs-table__reason muted" title={run.reason}>
+            {run.reason}
+          </span>
+        )}
+      </td>
+      <td data-label="Pipeline">
+        <a href={paths.pipeline(run.namespace, run.pipeline)}>
+          <span class="muted">{run.namespace}/</span>
+          {run.pipeline}
+        </a>
+      </td>
+      <td data-label="Run">
+        <a href={paths.run(run.id)} class="mono" title={run.id} aria-label={`run ${short}`}>
+          {short}
+        </a>
+      </td>
+      <td data-label="Trigger">
+        {run.trigger.kind}
+        {detail && <span class="muted"> {detail}</span>}
+      </td>
+      <td data-label="Created">
+        <RelativeTime time={run.created_at} />
+      </td>
+      <td data-label="Duration" class={`num${duration.live ? " is-live" : ""}`}>
+        {duration.text}
+      </td>
+      <td data-label="Warnings, errors">
+        <CountsText counts={counts} />
+      </td>
+    </tr>
+  );
+}
