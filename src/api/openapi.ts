@@ -67,7 +67,11 @@ function responses(collector: SchemaCollector, route: AnyRoute): Json {
   for (const response of [...route.responses, ...errors]) {
     const contentType = response.contentType ?? "application/json";
     const schema = response.schema ? collector.convert(response.schema, "output") : response.status >= 400 ? errorRef : undefined;
-    out[String(response.status)] = { description: response.description, ...(schema || response.contentType ? { content: { [contentType]: { schema: schema ?? { type: "string" } } } } : {}) };
+    out[String(response.status)] = {
+      description: response.description,
+      ...(response.headers ? { headers: Object.fromEntries(Object.entries(response.headers).map(([name, description]) => [name, { description, schema: { type: "string" } }])) } : {}),
+      ...(schema || response.contentType ? { content: { [contentType]: { schema: schema ?? { type: "string" } } } } : {}),
+    };
   }
   return out;
 }

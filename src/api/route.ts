@@ -47,6 +47,8 @@ export interface ResponseDef {
   schema?: z.ZodType;
   /** Default application/json. */
   contentType?: string;
+  /** Response headers the answer may carry, by name, with what each says. */
+  headers?: Record<string, string>;
 }
 
 type Schema = z.ZodType;

@@ -23,7 +23,7 @@ interface Operation {
   "x-spire-scope"?: string;
   parameters: Parameter[];
   requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, { description: string; content?: Record<string, { schema: JsonSchema }> }>;
+  responses: Record<string, { description: string; headers?: Record<string, { description: string }>; content?: Record<string, { schema: JsonSchema }> }>;
 }
 
 interface OpenApi {
@@ -92,6 +92,10 @@ function operationSection(operation: Operation, heading: string, ref: RefText): 
       }),
     ),
   );
+  for (const [status, response] of Object.entries(operation.responses)) {
+    const headers = Object.entries(response.headers ?? {});
+    if (headers.length > 0) out.push(`Headers of a ${code(status)} answer:`, table(["header", "description"], headers.map(([name, header]) => [code(name), prose(header.description)])));
+  }
   return out;
 }
 

@@ -5,7 +5,7 @@
  * only to it (EngineService).
  */
 import type { Executor } from "../exec/port.js";
-import { atLineStart, readLog } from "../exec/log-file.js";
+import { LineIndexes } from "../exec/log-indexes.js";
 import type { PipelineDef } from "../spec/schema.js";
 import { hostname } from "node:os";
 import { dirname, isAbsolute } from "node:path";
@@ -23,6 +23,9 @@ import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
 import type { AttemptKeeper } from "./recover.js";
 import { recoverRuns } from "./restart.js";
+import { attemptOfTask, readTaskLog } from "./task-logs.js";
+import { attemptFiles } from "./attempt.js";
+import { engineInfo, type EngineInfo } from "./engine-info.js";
 import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
 import type { ResourceCapacity } from "./reservations.js";
@@ -43,6 +46,7 @@ import {
   type EngineService,
   type LiveEvent,
   type LogFollowing,
+  type LogPage,
   type LogQuery,
   type NamespaceInfo,
   type Subscription,
@@ -92,6 +96,8 @@ export interface EngineOptions {
 
 /** How far ahead of this engine's clock a run id may have been made (another engine, a clock stepped back). */
 const CLOCK_SKEW_MS = 86_400_000;
+/** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
+const INDEX_AT_END_BYTES = 4 << 20;
 const quietLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 /** Who pauses a `spire watch` pipeline whose lease lapsed, in the audit. */
 const LEASE_ACTOR: Actor = { name: "engine (spire watch lease)", scope: "admin" };
@@ -114,6 +120,8 @@ export class Engine implements EngineService {
   private readonly leases: WatchLeases;
   /** Runs of another process on this store that someone here follows. */
   private readonly foreignRuns: ForeignRuns;
+  /** Line indexes of task logs, for reads by line number (GET …/logs?from_line=, tail=). */
+  private readonly logIndexes = new LineIndexes();
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? Date.now;
@@ -539,21 +547,9 @@ export class Engine implements EngineService {
     return stored;
   }
 
-  async readLogs(runId: string, task: string, query: LogQuery) {
+  async readLogs(runId: string, task: string, query: LogQuery): Promise<LogPage> {
     const { tasks } = await this.storedRun(runId);
-    const attempts = tasks.filter((row) => row.path === task);
-    if (attempts.length === 0) throw new ServiceError("not_found", `run ${runId} has no task ${JSON.stringify(task)}`);
-    const row = query.attempt === undefined ? latestAttempts(attempts).get(task) : attempts.find((a) => a.attempt === query.attempt);
-    if (!row) throw new ServiceError("not_found", `task ${task} of run ${runId} has no attempt ${query.attempt}`);
-    const offset = query.cursor === undefined ? 0 : Number(query.cursor);
-    if (!Number.isSafeInteger(offset) || offset < 0 || (offset > 0 && !(row.log_file && (await atLineStart(row.log_file, offset))))) {
-      const problem = `cursor: ${JSON.stringify(query.cursor)} is not a place in this task's log: pass the next cursor of a previous page of the same log (Spire-Next-Cursor), or leave it out for the first page`;
-      throw new ServiceError("bad_request", problem, [problem]);
-    }
-    if (!row.log_file) return { lines: [], next_cursor: null };
-    // The file comes from the store, never from the request.
-    const page = await readLog(row.log_file, { offset, limit: query.limit, ...(query.stream ? { stream: query.stream } : {}), ...(query.since !== undefined ? { sinceTs: query.since } : {}) });
-    return { lines: page.lines, next_cursor: page.nextOffset === null ? null : String(page.nextOffset) };
+    return readTaskLog(this.logIndexes, attemptOfTask(runId, task, tasks, query.attempt), query);
   }
 
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]> {
@@ -603,7 +599,20 @@ export class Engine implements EngineService {
   }
 
   private publish(events: EventRow[]): void {
-    for (const event of events) this.bus.publish(event.run_id, { kind: "event", event });
+    for (const event of events) {
+      this.bus.publish(event.run_id, { kind: "event", event });
+      if (event.type === "task.finished" && event.task_path !== null && event.attempt !== null) this.indexFinishedLog(event.run_id, event.task_path, event.attempt);
+    }
+  }
+
+  /**
+   * A big log is indexed as soon as its attempt ends, so that the first
+   * reader of any screen of it does not wait for a read of the whole file;
+   * a small one is read faster than its index would be, when first asked.
+   */
+  private indexFinishedLog(runId: string, path: string, attempt: number): void {
+    const { logFile } = attemptFiles(this.options.dataDir, runId, path, attempt);
+    this.logIndexes.warm(logFile, INDEX_AT_END_BYTES).catch((error) => this.logger.warn({ run: runId, task: path, error: String(error) }, "a task log could not be indexed"));
   }
 
   // ── the rest ─────────────────────────────────────────────────────────────
@@ -656,6 +665,22 @@ export class Engine implements EngineService {
   private async baseDirOf(namespace: string): Promise<string> {
     const origin = (await this.options.store.getNamespace(namespace))?.origin;
     return origin?.path && isAbsolute(origin.path) && origin.host === hostname() ? dirname(origin.path) : this.options.dataDir;
+  }
+
+  /** GET /engine: what runs and what is in use; paths only for an admin (see engine-info.ts). */
+  async engineInfo(actor: Actor): Promise<EngineInfo> {
+    return engineInfo({
+      version: VERSION,
+      draining: this.draining,
+      startedAt: this.startedAt,
+      now: this.now(),
+      dataDir: this.options.dataDir,
+      store: this.options.store.describe(),
+      supervisor: this.options.supervisor,
+      load: this.runs.load(),
+      namespaces: await this.options.store.listNamespaces(),
+      withPaths: actor.scope === "admin",
+    });
   }
 
   health() {

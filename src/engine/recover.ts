@@ -19,6 +19,9 @@ import type { Reattached } from "./resume.js";
 export interface AttemptKeeper {
   /** When the supervisor started (epoch ms). */
   readonly startedAt: number;
+  /** Its pid, and why the engine lost it, if it did (GET /engine shows them). */
+  readonly pid?: number;
+  readonly lostReason?: string | undefined;
   /** Attempts it runs, and finished ones whose reports were not acked. */
   list(): Promise<KnownAttempt[]>;
   adopt(id: string, events?: LaunchEvents): TaskHandle;

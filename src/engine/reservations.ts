@@ -7,7 +7,7 @@
 import { availableParallelism, totalmem } from "node:os";
 import type { TaskDef } from "../spec/schema.js";
 import { formatBytes } from "../exec/format.js";
-import { normaliseLocks, type LockRequest } from "./locks.js";
+import { normaliseLocks, type LockHolder, type LockRequest } from "./locks.js";
 
 export interface ResourceCapacity {
   cpus: number;
@@ -24,6 +24,8 @@ export interface TaskRequest {
   locks: readonly LockRequest[];
   /** A lock's capacity as its namespace declares it (1 when undeclared). */
   capacityOf: (lock: string) => number;
+  /** Whose request it is, named in the lock table while its units are held. */
+  holder?: LockHolder;
 }
 
 /** What a task without `resources:` or `locks:` asks for: a parallelism slot and nothing more. */
@@ -40,12 +42,12 @@ export function engineCapacity(given: { cpus?: number; memoryBytes?: number } = 
 }
 
 /** A task's request, read from its definition; capacities are its namespace's `locks:`. */
-export function taskRequest(def: Pick<TaskDef, "resources" | "locks">, capacities: Readonly<Record<string, number>> = {}): TaskRequest {
+export function taskRequest(def: Pick<TaskDef, "resources" | "locks">, capacities: Readonly<Record<string, number>> = {}, holder?: LockHolder): TaskRequest {
   const locks = normaliseLocks(def.locks ?? []);
   const cpus = def.resources?.cpus ?? 0;
   const memoryBytes = def.resources?.memory ?? 0;
   if (cpus === 0 && memoryBytes === 0 && locks.length === 0) return SLOT_ONLY;
-  return { cpus, memoryBytes, locks, capacityOf: (lock) => capacities[lock] ?? 1 };
+  return { cpus, memoryBytes, locks, capacityOf: (lock) => capacities[lock] ?? 1, ...(holder ? { holder } : {}) };
 }
 
 /** Why a request can never be met by this engine, however long it waits; undefined when it can. */

@@ -324,7 +324,7 @@ export class RunController {
 
   private requestOf(path: string): TaskRequest {
     let request = this.requests.get(path);
-    if (!request) this.requests.set(path, (request = taskRequest(this.prepared.plan.byPath.get(path)!.def, this.prepared.lockCapacities)));
+    if (!request) this.requests.set(path, (request = taskRequest(this.prepared.plan.byPath.get(path)!.def, this.prepared.lockCapacities, { run_id: this.runId, task: path })));
     return request;
   }
 

@@ -28,6 +28,8 @@ interface Waiting {
 }
 
 interface PipelineQueue {
+  namespace: string;
+  pipeline: string;
   running: Map<string, RunController>;
   waiting: Waiting[];
   timer?: NodeJS.Timeout;
@@ -54,6 +56,14 @@ export interface RunQueuesDeps {
   finished(final: RunRow): void;
   /** A run ended without starting (refused, replaced, canceled while it waited). */
   ended(run: RunRow): void;
+}
+
+export interface EngineLoad {
+  queues: { namespace: string; pipeline: string; running: number; waiting: number }[];
+  slots: { used: number; total: number };
+  reserved: { cpus: number; memoryBytes: number };
+  resources: ResourceCapacity;
+  locks: ReturnType<LockTable["snapshot"]>;
 }
 
 export class RunQueues {
@@ -128,7 +138,7 @@ export class RunQueues {
   /** A run an earlier engine started goes on here: it held its locks then, so it holds them again, whatever waits. */
   async resume(prepared: PreparedRun, point: ResumePoint): Promise<void> {
     prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
-    this.locks.tryAcquire(prepared.pipeline.locks, () => Infinity);
+    this.locks.tryAcquire(prepared.pipeline.locks, () => Infinity, { run_id: prepared.run.id, task: null });
     this.launch(prepared, point);
   }
 
@@ -171,7 +181,7 @@ export class RunQueues {
         this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
         this.controllers.delete(run.id);
         this.latestProgress.delete(run.id);
-        this.locks.release(prepared.pipeline.locks);
+        this.locks.release(prepared.pipeline.locks, { run_id: run.id, task: null });
         // Tasks of other runs may be waiting for those locks.
         if (prepared.pipeline.locks.length > 0) this.slots.wake();
         deps.finished(final);
@@ -205,7 +215,7 @@ export class RunQueues {
   /** All of a run's locks at once, or none (see LockTable). */
   private takeLocks(prepared: PreparedRun): boolean {
     const capacities = prepared.lockCapacities ?? {};
-    return this.locks.tryAcquire(prepared.pipeline.locks, (name) => capacities[name] ?? 1);
+    return this.locks.tryAcquire(prepared.pipeline.locks, (name) => capacities[name] ?? 1, { run_id: prepared.run.id, task: null });
   }
 
   /**
@@ -300,6 +310,14 @@ export class RunQueues {
     return { running: this.controllers.size, waiting, slotsInUse: this.slots.inUse, slotsCapacity: this.slots.capacity };
   }
 
+  /** What is in use now (GET /engine): each pipeline's runs under way and waiting (those with any), slots, cpus, memory and locks. */
+  load(): EngineLoad {
+    const queues = [...this.queues.values()]
+      .filter((queue) => queue.running.size + queue.waiting.length > 0)
+      .map((queue) => ({ namespace: queue.namespace, pipeline: queue.pipeline, running: queue.running.size, waiting: queue.waiting.length }));
+    return { queues, slots: { used: this.slots.inUse, total: this.slots.capacity }, reserved: this.slots.reserved, resources: this.slots.resources, locks: this.locks.snapshot() };
+  }
+
   /** Starts nothing more: a run admitted from now on is recorded as canceled, and waiting runs stay waiting. */
   stopAdmitting(): void {
     this.closed = true;
@@ -325,7 +343,7 @@ export class RunQueues {
   private queueOf(namespace: string, pipeline: string): PipelineQueue {
     const key = keyOf(namespace, pipeline);
     let queue = this.queues.get(key);
-    if (!queue) this.queues.set(key, (queue = { running: new Map(), waiting: [] }));
+    if (!queue) this.queues.set(key, (queue = { namespace, pipeline, running: new Map(), waiting: [] }));
     return queue;
   }
 }

@@ -13,6 +13,7 @@ import type { RunObject } from "./run-object.js";
 import type { MissedObject } from "./missed-object.js";
 import type { ArtifactEntry } from "./artifact-listing.js";
 import type { SweepReport } from "./retention.js";
+import type { EngineInfo } from "./engine-info.js";
 
 export type Scope = "read" | "run" | "admin";
 
@@ -144,7 +145,22 @@ export interface LogQuery {
   attempt?: number;
   /** From a previous page's `next_cursor`. */
   cursor?: string;
-  limit: number;
+  /** Lines of the page at most (default 1000; with `tail`, `tail`). */
+  limit?: number;
+  /** The lines from this one on (0-based, in the view: both streams, or `stream`); the page then says the view's line count. */
+  fromLine?: number;
+  /** The last this many lines of the view; the page then says the view's line count. */
+  tail?: number;
+}
+
+export interface LogPage {
+  lines: LogLine[];
+  /** Where the next page starts (a byte offset), or null when the page reached the end of the log. */
+  next_cursor: string | null;
+  /** With fromLine or tail: how many lines the view has. */
+  total_lines?: number;
+  /** With fromLine or tail: the view's index of the first line of the page. */
+  first_line?: number;
 }
 
 /** A namespace as clients see it: times in ISO 8601. */
@@ -224,7 +240,7 @@ export interface EngineService {
   /** Re-runs the failed tasks (or `from` and everything below it), keeping the results that passed. */
   retryRun(actor: Actor, id: string, request: { from?: string }): Promise<RunObject>;
 
-  readLogs(runId: string, task: string, query: LogQuery): Promise<{ lines: LogLine[]; next_cursor: string | null }>;
+  readLogs(runId: string, task: string, query: LogQuery): Promise<LogPage>;
   /** Stored events of a run after `afterSeq` (oldest first). */
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
   /** Stored events of every run after `afterSeq`, oldest first (the engine-wide stream's replay). */
@@ -248,6 +264,8 @@ export interface EngineService {
   /** Prometheus text exposition format. */
   metrics(): Promise<string>;
   health(): { status: "ok" | "draining"; version: string; uptime_ms: number };
+  /** The engine itself: version, uptime, store, supervisor, capacity in use, locks, queues; paths only for an admin. */
+  engineInfo(actor: Actor): Promise<EngineInfo>;
 }
 
 export type { DefinitionError };

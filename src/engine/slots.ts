@@ -88,7 +88,7 @@ export class Slots {
     this.cpusUsed -= request.cpus;
     this.memoryUsed -= request.memoryBytes;
     if (request.locks.length > 0) {
-      this.locks.release(request.locks);
+      this.locks.release(request.locks, request.holder);
       this.options.onLocksReleased?.();
     }
     this.wake();
@@ -143,7 +143,7 @@ export class Slots {
     this.used++;
     this.cpusUsed += request.cpus;
     this.memoryUsed += request.memoryBytes;
-    if (request.locks.length > 0) this.locks.take(request.locks);
+    if (request.locks.length > 0) this.locks.take(request.locks, request.holder);
     return undefined;
   }
 }

@@ -281,9 +281,16 @@ export interface ExpiredRun {
   finished_at: number | null;
 }
 
+/** What a store is, for GET /engine: its kind and where it keeps its data (a path or an address, never a password). */
+export interface StoreDescription {
+  kind: "sqlite" | "postgres";
+  location: string;
+}
+
 export interface Store {
   /** Creates or upgrades the schema (numbered migrations). Idempotent. */
   init(): Promise<void>;
+  describe(): StoreDescription;
   close(): Promise<void>;
   /**
    * The engine expects nothing to be due for a while (QUIET_MS at least):

@@ -11,5 +11,6 @@ import { artifactRoutes } from "./artifacts.js";
 import { gcRoutes } from "./gc.js";
 import { sessionRoutes } from "./sessions.js";
 import { engineEventsRoute } from "./engine-events.js";
+import { engineRoutes } from "./engine.js";
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes, ...sessionRoutes, engineEventsRoute];
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes, ...sessionRoutes, engineEventsRoute, ...engineRoutes];

@@ -99,28 +99,49 @@ function logParams(request: FastifyRequest): unknown {
   }
 }
 
+const LINE_WINDOW = "A window by line number: with it the answer says the view's line count in Spire-Total-Lines and the index of its first line in Spire-First-Line; not with cursor or since.";
+
 const logs = route({
   method: "GET",
   path: "/runs/{id}/tasks/{task}/logs",
   scope: "read",
   tag: "runs",
-  summary: "A task's log lines as NDJSON `{ts, stream, line}` (ts in epoch ms); the next page's cursor is in Spire-Next-Cursor.",
+  summary:
+    "A task's log lines as NDJSON `{ts, stream, line}` (ts in epoch ms); the next page's cursor is in Spire-Next-Cursor. With from_line or tail, any window of the log by line number, and its line count: both streams merged in order, or one (`stream`).",
   params: z.strictObject({ id: runId, task: taskPath.meta({ description: "The task path, such as checks/size or shards[2] (`/` may be sent as is)." }) }),
   rawParams: logParams,
   query: z.strictObject({
-    stream: z.enum(["stdout", "stderr"]).optional(),
+    stream: z.enum(["stdout", "stderr"]).optional().meta({ description: "Only this stream; default both, merged in the order they were printed." }),
     since: timeParam.optional().meta({ description: "Lines at or after this time: epoch ms or ISO 8601." }),
     attempt: wholeNumber(1, 10_000).optional().meta({ description: "Default: the last attempt." }),
     cursor: logCursor.optional().meta({ description: "Spire-Next-Cursor of the previous page." }),
-    limit: wholeNumber(1, 10_000).default(1000),
+    limit: wholeNumber(1, 10_000).optional().meta({ description: "Lines of the page at most; default 1000 (with tail: tail)." }),
+    from_line: wholeNumber(0, Number.MAX_SAFE_INTEGER, "expected a line number: a whole number from 0 (the first line)")
+      .optional()
+      .meta({ description: `The lines from this one on (0-based, counted in the view: both streams, or \`stream\`); past the end, none. ${LINE_WINDOW}` }),
+    tail: wholeNumber(1, 10_000, "expected how many of the last lines: a whole number from 1 to 10000")
+      .optional()
+      .meta({ description: `The last this many lines of the view (all of them when it has fewer): the end of the log. ${LINE_WINDOW}` }),
   }),
   responses: [
-    { status: 200, description: "NDJSON lines.", contentType: "application/x-ndjson" },
-    { status: 404, description: "No such run or task." },
+    {
+      status: 200,
+      description: "NDJSON lines.",
+      contentType: "application/x-ndjson",
+      headers: {
+        "Spire-Next-Cursor": "Where the next page starts (pass it as cursor); absent when the page reached the end of the log.",
+        "Spire-Total-Lines": "With from_line or tail: the lines the view had when the request was read (a live log may have more by the next request).",
+        "Spire-First-Line": "With from_line or tail: the index in the view of the first line of this page (for tail: the total less the lines returned, or 0).",
+      },
+    },
+    { status: 404, description: "No such run, task or attempt." },
   ],
   async handler({ params, query, reply, deps }) {
-    const page = await deps.service.readLogs(params.id, params.task, query);
+    const { from_line, ...rest } = query;
+    const page = await deps.service.readLogs(params.id, params.task, { ...rest, ...(from_line !== undefined ? { fromLine: from_line } : {}) });
     if (page.next_cursor !== null) reply.header("spire-next-cursor", page.next_cursor);
+    if (page.total_lines !== undefined) reply.header("spire-total-lines", String(page.total_lines));
+    if (page.first_line !== undefined) reply.header("spire-first-line", String(page.first_line));
     reply.type("application/x-ndjson; charset=utf-8");
     return page.lines.map((line) => `${JSON.stringify({ ts: line.ts, stream: line.stream, line: line.line })}\n`).join("");
   },

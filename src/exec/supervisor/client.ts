@@ -32,6 +32,11 @@ export class SupervisorExecutor implements Executor {
   #closedReason: string | undefined;
   /** Shutting down or disconnecting: the wire must keep this process alive until it closes. */
   #shuttingDown = false;
+  /** Why the link to the supervisor closed (it exited, say); undefined while it is up. */
+  get lostReason(): string | undefined {
+    return this.#closedReason;
+  }
+
   /** The supervisor's pid (from its hello). */
   pid = 0;
   /** When the supervisor started (from its hello): an attempt stored as started after this, and unknown to it, never reached it. */

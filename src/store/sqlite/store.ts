@@ -27,6 +27,7 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
   const conn = new Connection(file, options);
   return {
     init: async () => migrate(conn),
+    describe: () => ({ kind: "sqlite", location: file }),
     maintain: () => conn.maintain(),
     close: async () => conn.close(),
 
