@@ -4,9 +4,18 @@
  */
 import type { PageProps } from "../components/lazy-page";
 import { usePageTitle } from "../components/page-title";
+// TEMPORARY (h-logs only, for trying the log viewer): ?task=PATH[&attempt=N][&live=1] shows that task's log. The run page replaces this file.
+import { LogView } from "../logs/log-view";
+import { currentQuery } from "../router/router";
 
 export default function RunPage({ params }: PageProps) {
   usePageTitle("A run");
+  // TEMPORARY (h-logs only): see the import above.
+  const task = currentQuery.value.get("task");
+  if (task && params.id) {
+    const attempt = Number(currentQuery.value.get("attempt")) || undefined;
+    return <LogView runId={params.id} task={task} attempt={attempt} live={currentQuery.value.get("live") === "1"} />;
+  }
   return (
     <section class="placeholder">
       <h1>A run</h1>

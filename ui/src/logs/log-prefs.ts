@@ -1,0 +1,24 @@
+/** How logs are shown (timestamps, wrapping): chosen once, kept in this browser like the Local/UTC choice. */
+import { effect, signal, type Signal } from "@preact/signals";
+
+function stored(key: string, fallback: boolean): Signal<boolean> {
+  let value = fallback;
+  try {
+    const saved = localStorage.getItem(key);
+    if (saved === "on" || saved === "off") value = saved === "on";
+  } catch {
+    // Storage may be off (private mode): the default, for this page.
+  }
+  const choice = signal(value);
+  effect(() => {
+    try {
+      localStorage.setItem(key, choice.value ? "on" : "off");
+    } catch {
+      // As above: the choice lasts for this page.
+    }
+  });
+  return choice;
+}
+
+export const showTimestamps = stored("spire.logs.timestamps", false);
+export const wrapLines = stored("spire.logs.wrap", false);
