@@ -1,13 +1,13 @@
 /**
  * Download: the whole log of the view (both streams, or one) as a text
- * file, read in pages of 10,000 lines and put together in the browser (the
- * API has no whole-log route). Lines are as the task printed them, colour
- * codes included (`less -R` shows them), each after its time to the
+ * file, read in pages of 10,000 lines and put together in a worker (the API
+ * has no whole-log route; scan-jobs.ts). Lines are as the task printed them,
+ * colour codes included (`less -R` shows them), each after its time to the
  * millisecond when timestamps are shown, like `spire logs -t`.
  */
 import { signal } from "@preact/signals";
 import type { LogTarget } from "./log-api";
-import { scanLines } from "./log-scan";
+import type { Scanner } from "./scanner";
 
 export interface DownloadProgress {
   lines: number;
@@ -18,40 +18,34 @@ export interface DownloadProgress {
 export class LogDownload {
   readonly progress = signal<DownloadProgress | null>(null);
   readonly error = signal<unknown>(undefined);
-  private controller: AbortController | undefined;
+  private cancelJob: (() => void) | undefined;
 
   constructor(
     private readonly target: LogTarget,
     private readonly byLineNumber: () => boolean,
+    private readonly scanner: Scanner,
   ) {}
 
-  async start(options: { total: number | undefined; timestamp: ((ts: number) => string) | undefined; fileName: string }): Promise<void> {
-    if (this.controller) return;
-    const controller = new AbortController();
-    this.controller = controller;
+  start(options: { total: number | undefined; timestamps: boolean; utc: boolean; fileName: string }): void {
+    if (this.cancelJob) return;
     this.error.value = undefined;
     this.progress.value = { lines: 0, of: options.total };
-    const parts: string[] = [];
-    let lines = 0;
-    try {
-      for await (const chunk of scanLines(this.target, 0, this.byLineNumber(), controller.signal)) {
-        let text = "";
-        for (const line of chunk.lines) text += options.timestamp ? `${options.timestamp(line.ts)} ${line.line}\n` : `${line.line}\n`;
-        parts.push(text);
-        lines += chunk.lines.length;
-        this.progress.value = { lines, of: options.total };
+    const job = { kind: "download" as const, target: this.target, byLineNumber: this.byLineNumber(), timestamps: options.timestamps, utc: options.utc };
+    this.cancelJob = this.scanner.start(job, (event) => {
+      if (event.kind === "progress") this.progress.value = { lines: event.lines, of: options.total };
+      else if (event.kind === "file") save(event.blob, options.fileName);
+      else {
+        if (event.kind === "error") this.error.value = event.error;
+        this.cancelJob = undefined;
+        this.progress.value = null;
       }
-      save(new Blob(parts, { type: "text/plain;charset=utf-8" }), options.fileName);
-    } catch (error) {
-      if (!controller.signal.aborted) this.error.value = error;
-    } finally {
-      this.controller = undefined;
-      this.progress.value = null;
-    }
+    });
   }
 
   cancel(): void {
-    this.controller?.abort();
+    this.cancelJob?.();
+    this.cancelJob = undefined;
+    this.progress.value = null;
   }
 }
 

@@ -1,15 +1,14 @@
 /**
  * Search over the whole log, not only what is on screen: the API has no
  * search, so the log is read in the background in pages of 10,000 lines
- * (a few at once) and each line's visible text (colours stripped) is
- * matched, ignoring case. Matching lines are listed as they are found; the
+ * (a few at once, in a worker: scan-jobs.ts) and each line's visible text
+ * (colours stripped) is matched, ignoring case. Matching lines are listed as they are found; the
  * list stops at MAX_MATCHES lines, and says so. A live log is searched on
  * as it grows.
  */
 import { batch, signal } from "@preact/signals";
-import { plainText } from "./ansi";
 import type { LogTarget } from "./log-api";
-import { scanLines } from "./log-scan";
+import type { Scanner } from "./scanner";
 
 /** Matching lines kept at most: beyond this the search says "more" and stops reading. */
 export const MAX_MATCHES = 100_000;
@@ -29,13 +28,14 @@ export class LogSearch {
   /** Matching line indexes, ascending. */
   matches: number[] = [];
 
-  private controller: AbortController | undefined;
+  private cancel: (() => void) | undefined;
   private needle = "";
   private pendingExtend = false;
 
   constructor(
     private readonly target: LogTarget,
     private readonly byLineNumber: () => boolean,
+    private readonly scanner: Scanner,
   ) {}
 
   get count(): number {
@@ -44,8 +44,8 @@ export class LogSearch {
 
   /** Starts a new search (an empty one clears it). */
   set(query: string): void {
-    this.controller?.abort();
-    this.controller = undefined;
+    this.cancel?.();
+    this.cancel = undefined;
     this.matches = [];
     this.needle = query.toLowerCase();
     batch(() => {
@@ -57,19 +57,14 @@ export class LogSearch {
       this.searching.value = false;
       this.version.value++;
     });
-    if (query !== "") void this.scan(0);
+    if (query !== "") this.scan(0);
   }
 
   /** The log grew (live): search the new lines too, once the running scan is done. */
   extend(): void {
     if (this.needle === "" || this.capped.peek() || !this.byLineNumber()) return;
     if (this.searching.peek()) this.pendingExtend = true;
-    else void this.scan(this.scanned.peek());
-  }
-
-  /** Whether this line's visible text matches (for lines on screen). */
-  matchesText(text: string): boolean {
-    return this.needle !== "" && text.toLowerCase().includes(this.needle);
+    else this.scan(this.scanned.peek());
   }
 
   /** Where each match is in a line's visible text: [start, end) pairs. */
@@ -103,44 +98,32 @@ export class LogSearch {
   }
 
   dispose(): void {
-    this.controller?.abort();
+    this.cancel?.();
   }
 
-  private async scan(from: number): Promise<void> {
-    const controller = new AbortController();
-    this.controller = controller;
-    const needle = this.needle;
+  private scan(from: number): void {
     this.searching.value = true;
-    try {
-      for await (const chunk of scanLines(this.target, from, this.byLineNumber(), controller.signal)) {
-        if (controller.signal.aborted) return;
-        let capped = false;
-        for (let i = 0; i < chunk.lines.length; i++) {
-          if (!plainText(chunk.lines[i]!.line).toLowerCase().includes(needle)) continue;
-          if (this.matches.length >= MAX_MATCHES) {
-            capped = true;
-            break;
-          }
-          this.matches.push(chunk.first + i);
-        }
+    const cancel = this.scanner.start({ kind: "search", target: this.target, byLineNumber: this.byLineNumber(), from, needle: this.needle, max: MAX_MATCHES - this.matches.length }, (event) => {
+      if (this.cancel !== cancel) return;
+      if (event.kind === "matches") {
+        for (const line of event.lines) this.matches.push(line);
         batch(() => {
-          this.scanned.value = chunk.first + chunk.lines.length;
-          this.capped.value = capped;
+          this.scanned.value = event.scanned;
+          this.capped.value = event.capped;
           this.version.value++;
         });
-        if (capped) break;
+        return;
       }
-    } catch (error) {
-      if (!controller.signal.aborted) this.error.value = error;
-    } finally {
-      if (this.controller === controller) {
-        this.searching.value = false;
-        if (this.pendingExtend) {
-          this.pendingExtend = false;
-          this.extend();
-        }
+      if (event.kind === "error") this.error.value = event.error;
+      if (event.kind !== "done" && event.kind !== "error") return;
+      this.cancel = undefined;
+      this.searching.value = false;
+      if (this.pendingExtend) {
+        this.pendingExtend = false;
+        this.extend();
       }
-    }
+    });
+    this.cancel = cancel;
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
 import { ErrorMessage } from "../components/error-message";
-import { currentQuery, setQuery } from "../router/router";
+import { currentPath, currentQuery, setQuery } from "../router/router";
 import { showUtc } from "../time/zone-choice";
 import { LineCache } from "./line-cache";
 import type { StreamView } from "./log-api";
@@ -19,6 +19,7 @@ import { showTimestamps, wrapLines } from "./log-prefs";
 import { LogSearch } from "./log-search";
 import { clockTime, fullTime } from "./log-time";
 import { LogViewport, type ViewportHandle } from "./log-viewport";
+import { Scanner } from "./scanner";
 import { useLiveLog } from "./live-log";
 import { SearchBox } from "./search-box";
 import "../styles/logs.css";
@@ -57,8 +58,9 @@ export function LogView(props: LogViewProps) {
 function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewProps & { view: StreamView; onNewAttempt: () => void }) {
   const target = useMemo(() => ({ runId, task, attempt, view }), []);
   const cache = useMemo(() => new LineCache(target), []);
-  const search = useMemo(() => new LogSearch(target, () => !cache.cursorMode), []);
-  const download = useMemo(() => new LogDownload(target, () => !cache.cursorMode), []);
+  const scanner = useMemo(() => new Scanner(), []);
+  const search = useMemo(() => new LogSearch(target, () => !cache.cursorMode, scanner), []);
+  const download = useMemo(() => new LogDownload(target, () => !cache.cursorMode, scanner), []);
   const viewport = useRef<ViewportHandle | null>(null);
   const searchInput = useRef<HTMLInputElement>(null);
   const hintId = useId();
@@ -76,6 +78,7 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
       cache.dispose();
       search.dispose();
       download.cancel();
+      scanner.dispose();
     };
   }, []);
 
@@ -107,11 +110,14 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
 
   const time = useMemo(() => (timestamps ? (ts: number) => ({ short: clockTime(ts, utc), full: fullTime(ts, utc) }) : undefined), [timestamps, utc]);
 
-  const lineHref = (number: number) => {
-    const params = new URLSearchParams(location.search);
-    params.set("line", String(number));
-    return `${location.pathname}?${params.toString()}`;
-  };
+  // This page's URL with line= last, so each row's link is one string joined.
+  const lineBase = useMemo(() => {
+    const params = new URLSearchParams(query);
+    params.delete("line");
+    const rest = params.toString();
+    return `${currentPath.value}?${rest ? `${rest}&` : ""}line=`;
+  }, [query]);
+  const lineHref = (number: number) => lineBase + number;
 
   const select = (index: number | undefined) => setQuery({ line: index === undefined ? undefined : String(index + 1) });
 
@@ -194,7 +200,7 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
               type="button"
               class="button button--small"
               disabled={total === undefined || total === 0}
-              onClick={() => void download.start({ total, timestamp: timestamps ? (ts) => fullTime(ts, utc) : undefined, fileName })}
+              onClick={() => download.start({ total, timestamps, utc, fileName })}
               title={`Save the whole log as ${fileName}`}
             >
               Download

@@ -132,20 +132,29 @@ export function LogViewport(props: ViewportProps) {
     visible: (index) => index >= first && index < first + fit - 1,
   };
 
-  // The viewport's height, followed as the window or the panel is resized.
+  // The viewport's height and the row height (from the stylesheet: it follows the font size and zoom), read again on resize.
   useLayoutEffect(() => {
     const element = scroller.current!;
-    const observer = new ResizeObserver(() => setHeight(element.clientHeight));
+    const measure = () => {
+      setHeight(element.clientHeight);
+      const rowPx = parseFloat(getComputedStyle(element).lineHeight);
+      if (rowPx > 0) setRow(rowPx);
+    };
+    const observer = new ResizeObserver(measure);
     observer.observe(element);
-    setHeight(element.clientHeight);
+    measure();
     return () => observer.disconnect();
   }, []);
 
-  // The row height as the stylesheet makes it (it follows the font size).
+  // Without wrapping, the widest line seen so far sets how far the view scrolls sideways: told by a
+  // ResizeObserver after layout, rather than asked for (which would force a layout every frame).
   useLayoutEffect(() => {
-    const probe = rows.current?.querySelector<HTMLElement>(".log__row:not(.log__row--wrapped)");
-    if (!wrap && probe && probe.offsetHeight > 0 && probe.offsetHeight !== row) setRow(probe.offsetHeight);
-  });
+    const element = rows.current;
+    if (wrap || !element) return;
+    const observer = new ResizeObserver(() => setWidth((known) => Math.max(known, element.scrollWidth)));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [wrap]);
 
   // The window's offset: part of the first row is above the top (wrapped rows have their own height).
   useLayoutEffect(() => {
@@ -158,13 +167,6 @@ export function LogViewport(props: ViewportProps) {
     const firstRow = element.firstElementChild as HTMLElement | null;
     const rowHeight = wrap && firstRow ? firstRow.offsetHeight : g.row;
     element.style.transform = `translateY(${-Math.round((top - first) * rowHeight)}px)`;
-  });
-
-  // Without wrapping, the widest line seen so far sets how far the view scrolls sideways.
-  useLayoutEffect(() => {
-    if (wrap) return;
-    const element = rows.current;
-    if (element && element.scrollWidth > width) setWidth(element.scrollWidth);
   });
 
   // Following: when lines come, go to the end. Otherwise keep the same first line when the log grows.
