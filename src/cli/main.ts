@@ -286,8 +286,8 @@ switched-off jobs (commented-out pipelines).
       "after",
       examples(["spire ui", "spire ui --print", "spire --engine http://127.0.0.1:7431 ui --print"]) +
         `
-The link logs a browser in once, within 60 seconds, with the scope of the
-token spire uses; the browser keeps a session cookie for a week at most. For
+The link logs a browser in once, within 60 seconds, with the scope of this
+command line's token; the browser keeps a session cookie for a week at most. For
 an engine on another machine, open its address and paste an API token on the
 login page (spire token create --scope run).
 `,

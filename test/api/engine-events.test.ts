@@ -26,6 +26,8 @@ test("one stream carries every run's events as they happen, and pipeline changes
   ids.push(await startRun(api));
   ids.push(await startRun(api));
   const frames = await reading;
+  const created = frames.find((frame) => frame.event === "run.created")!;
+  assert.deepEqual([JSON.parse(created.data).data.namespace, JSON.parse(created.data).data.pipeline], ["test", "quick"], "run.created names its pipeline");
   const changes = frames.filter((frame) => frame.event === "pipelines").map((frame) => JSON.parse(frame.data));
   assert.deepEqual(changes[0], { action: "apply", target: "test" });
   const events = frames.filter((frame): frame is Frame & { id: string } => frame.id !== undefined);

@@ -38,7 +38,8 @@ export function App() {
       </main>
     );
   }
-  if (boot.kind === "checking" || !whoAmI.value) return <p class="loading">Loading…</p>;
+  // While the session is being checked the page already loads its data (a 401 sends it to the login page anyway): one round trip less.
+  if (boot.kind === "ready" && !whoAmI.value) return <p class="loading">Loading…</p>;
   const Page = PAGES[route.name];
   // A key per URL path: going from one run to another starts the page afresh.
   return (

@@ -15,7 +15,8 @@ export function RelativeTime({ time, class: className }: { time: Time; class?: s
   const exact = formatAbsolute(time, showUtc.value);
   return (
     <time class={className} dateTime={iso(time)} title={exact}>
-      {formatRelative(time, now.value, showUtc.value)}
+      {/* The clock signal says when to re-render; the label counts from the real time, so a time just past never reads as future. */}
+      {formatRelative(time, Math.max(now.value, Date.now()), showUtc.value)}
     </time>
   );
 }

@@ -11,6 +11,7 @@ import type { PipelineSummary } from "../api/types";
 import { announce } from "../components/announcer";
 import { ErrorMessage } from "../components/error-message";
 import { usePageTitle } from "../components/page-title";
+import { useProgressiveCount } from "../components/use-progressive-count";
 import { stateLabel } from "../components/state-badge";
 import { shortRunId } from "../format/run-id";
 import { useLiveEvents } from "../live/use-live-events";
@@ -25,12 +26,18 @@ import { RunDialog } from "./pipelines/run-dialog";
 /** A run made by a schedule moves the next fire time: the list is asked again, at most this often. */
 const NEXT_FIRE_REFRESH_MS = 5_000;
 
-const byName = (a: PipelineSummary, b: PipelineSummary) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byNamespaceAndName = (a: PipelineSummary, b: PipelineSummary) => compare(a.namespace, b.namespace) || compare(a.name, b.name);
 
-function groupByNamespace(pipelines: PipelineSummary[]): [string, PipelineSummary[]][] {
-  const groups = new Map<string, PipelineSummary[]>();
-  for (const pipeline of pipelines) groups.set(pipeline.namespace, [...(groups.get(pipeline.namespace) ?? []), pipeline]);
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([ns, list]) => [ns, list.sort(byName)]);
+/** Sorted pipelines in runs of one namespace each. */
+function groupByNamespace(sorted: PipelineSummary[]): [string, PipelineSummary[]][] {
+  const groups: [string, PipelineSummary[]][] = [];
+  for (const pipeline of sorted) {
+    const last = groups.at(-1);
+    if (last && last[0] === pipeline.namespace) last[1].push(pipeline);
+    else groups.push([pipeline.namespace, [pipeline]]);
+  }
+  return groups;
 }
 
 export default function PipelinesPage() {
@@ -100,7 +107,10 @@ export default function PipelinesPage() {
   const query = currentQuery.value;
   const filters = filtersFrom(query);
   const matches = pipelineMatcher(filters, (pipeline) => recent.lastState(pipeline));
-  const shown = (pipelines ?? []).filter(matches);
+  const shown = (pipelines ?? []).filter(matches).sort(byNamespaceAndName);
+  const rendered = useProgressiveCount(shown.length);
+  const perNamespace = new Map<string, number>();
+  for (const pipeline of shown) perNamespace.set(pipeline.namespace, (perNamespace.get(pipeline.namespace) ?? 0) + 1);
   const namespaces = [...new Set((pipelines ?? []).map((pipeline) => pipeline.namespace))].sort();
   const allowed = canRun.value;
   const onAction = useCallback((action: RowAction, pipeline: PipelineSummary) => setOpen({ action, pipeline }), []);
@@ -129,10 +139,10 @@ export default function PipelinesPage() {
         <>
           <FilterBar filters={filters} namespaces={namespaces} shown={shown.length} total={pipelines.length} />
           {shown.length === 0 && <p class="empty">No pipeline matches these filters.</p>}
-          {groupByNamespace(shown).map(([ns, list]) => (
+          {groupByNamespace(shown.slice(0, rendered)).map(([ns, list]) => (
             <section key={ns} class="namespace" aria-labelledby={`ns-${ns}`}>
               <h2 id={`ns-${ns}`} class="namespace__title">
-                {ns} <span class="namespace__count muted">{list.length}</span>
+                {ns} <span class="namespace__count muted">{perNamespace.get(ns)}</span>
               </h2>
               <div class="namespace__list">
                 {list.map((pipeline) => (

@@ -12,7 +12,7 @@ interface ArgInputProps {
 function hintOf(field: ArgField): string {
   const { def } = field;
   const parts: string[] = [];
-  if (def.description) parts.push(def.description);
+  if (def.description) parts.push(/[.!?]$/.test(def.description) ? def.description : `${def.description}.`);
   if (def.type !== "string" && !def.enum && !isCheckbox(def)) parts.push(def.type === "integer" ? "A whole number." : def.type === "number" ? "A number." : "true or false.");
   if (def.pattern) parts.push(`Matches /${def.pattern}/.`);
   if (def.default !== undefined && !isCheckbox(def)) parts.push(`Left empty: ${String(def.default)}.`);

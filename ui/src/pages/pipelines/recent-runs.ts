@@ -16,7 +16,7 @@ export const RECENT_RUNS = 20;
 /** The most GET /runs gives in one page. */
 const NEWEST_PAGE = 1000;
 /** Rows coming into view at once fetch this many at a time. */
-const PARALLEL_FETCHES = 4;
+const PARALLEL_FETCHES = 5;
 
 export const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 

@@ -9,7 +9,7 @@ import { stateLabel } from "../../components/state-badge";
 import { shortRunId } from "../../format/run-id";
 import { paths } from "../../router/routes";
 import { formatAbsolute, formatRelative } from "../../time/format";
-import { minuteNow, now as clock } from "../../time/now";
+import { minuteNow } from "../../time/now";
 import { showUtc } from "../../time/zone-choice";
 import { RECENT_RUNS } from "./recent-runs";
 
@@ -40,7 +40,7 @@ function moveFocus(event: KeyboardEvent): void {
 export function RunSquares({ runs, pipeline }: { runs: RunSummary[] | undefined; pipeline: string }) {
   // Re-rendered once a minute (not at every tick of the clock), labelled with the time of the render.
   void minuteNow.value;
-  const now = clock.peek();
+  const now = Date.now();
   const utc = showUtc.value;
   if (runs === undefined) return <div class="squares squares--loading" aria-hidden="true" />;
   if (runs.length === 0) return <p class="squares squares--none muted">No runs yet</p>;

@@ -3,34 +3,8 @@
  * trigger, when the API sends one) wins; until then this covers the common
  * shapes and shows any other cron expression as written, never a guess.
  */
+import { everyWords, formatInterval as intervalWords } from "../../../../src/time/interval-words";
 import type { TriggerDef } from "../../api/types";
-
-const UNITS: [number, string][] = [
-  [604_800_000, "week"],
-  [86_400_000, "day"],
-  [3_600_000, "hour"],
-  [60_000, "minute"],
-  [1_000, "second"],
-  [1, "millisecond"],
-];
-
-/** 900000 → "15 minutes", 5400000 → "1 hour 30 minutes" (as the CLI says it). */
-export function intervalWords(ms: number): string {
-  const parts: string[] = [];
-  let rest = Math.round(ms);
-  for (const [size, unit] of UNITS) {
-    if (size === 604_800_000 && rest % size !== 0) continue;
-    const count = Math.floor(rest / size);
-    if (count > 0) parts.push(`${count} ${unit}${count === 1 ? "" : "s"}`);
-    rest -= count * size;
-  }
-  return parts.length === 0 ? "0 milliseconds" : parts.join(" ");
-}
-
-function everyWords(ms: number): string {
-  const text = intervalWords(ms);
-  return `every ${/^1 [a-z]+$/.test(text) ? text.slice(2) : text}`;
-}
 
 const NICKNAMES: Record<string, string> = {
   "@yearly": "every year on 1 January at 00:00",
@@ -122,7 +96,10 @@ export function triggerWords(trigger: TriggerDef, formatTime: (iso: string) => s
     }
     case "every":
       if (trigger.after_finish) text = `${intervalWords(trigger.every ?? 0)} after each run finishes`;
-      else text = `${everyWords(trigger.every ?? 0)}${trigger.align ? ", on the clock" : ""}`;
+      else if (trigger.align) {
+        const calendar = (trigger.every ?? 0) >= 86_400_000;
+        text = `${everyWords(trigger.every ?? 0)}, aligned to the ${calendar ? `calendar${trigger.timezone ? ` (${trigger.timezone})` : ""}` : "clock (UTC)"}`;
+      } else text = everyWords(trigger.every ?? 0);
       break;
     case "at":
       text = `once, at ${trigger.at ? timeText(trigger.at, trigger, formatTime) : "a set time"}`;
@@ -143,6 +120,6 @@ export function triggerWords(trigger: TriggerDef, formatTime: (iso: string) => s
   }
   if (trigger.start) text += `, from ${timeText(trigger.start, trigger, formatTime)}`;
   if (trigger.end) text += `, until ${timeText(trigger.end, trigger, formatTime)}`;
-  if (trigger.jitter) text += `, up to ${intervalWords(trigger.jitter)} late (jitter)`;
+  if (trigger.jitter) text += `, delayed by up to ${intervalWords(trigger.jitter)} of jitter`;
   return text;
 }
