@@ -31,7 +31,7 @@ interface Segment {
 interface AnsiModule {
   parseAnsi(line: string): Segment[];
   plainText(line: string): string;
-  cssColor(color: number): string;
+  rgbOf(color: number): [number, number, number];
   TRUECOLOR_BASE: number;
 }
 
@@ -144,13 +144,13 @@ describe("parseAnsi", () => {
   });
 });
 
-describe("cssColor", () => {
+describe("rgbOf", () => {
   test("the 6×6×6 cube, the greys, and 24-bit colours", () => {
-    assert.equal(ansi.cssColor(16), "rgb(0 0 0)");
-    assert.equal(ansi.cssColor(208), "rgb(255 135 0)");
-    assert.equal(ansi.cssColor(231), "rgb(255 255 255)");
-    assert.equal(ansi.cssColor(232), "rgb(8 8 8)");
-    assert.equal(ansi.cssColor(255), "rgb(238 238 238)");
-    assert.equal(ansi.cssColor(ansi.TRUECOLOR_BASE + 0x7850ff), "rgb(120 80 255)");
+    assert.deepEqual(ansi.rgbOf(16), [0, 0, 0]);
+    assert.deepEqual(ansi.rgbOf(208), [255, 135, 0]);
+    assert.deepEqual(ansi.rgbOf(231), [255, 255, 255]);
+    assert.deepEqual(ansi.rgbOf(232), [8, 8, 8]);
+    assert.deepEqual(ansi.rgbOf(255), [238, 238, 238]);
+    assert.deepEqual(ansi.rgbOf(ansi.TRUECOLOR_BASE + 0x7850ff), [120, 80, 255]);
   });
 });

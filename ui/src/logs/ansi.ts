@@ -269,16 +269,16 @@ function extendedFromColons(sub: string[]): { color: AnsiColor | undefined; used
 
 const CUBE = [0, 95, 135, 175, 215, 255];
 
-/** A colour as CSS: indexes 16–255 and 24-bit colours (0–15 follow the theme through classes instead). */
-export function cssColor(color: AnsiColor): string {
+/** A colour past the 16 base ones as [r, g, b]: the 6×6×6 cube (16–231), the greys (232–255), or 24-bit. */
+export function rgbOf(color: AnsiColor): [number, number, number] {
   if (color >= TRUECOLOR_BASE) {
     const value = color - TRUECOLOR_BASE;
-    return `rgb(${(value >> 16) & 255} ${(value >> 8) & 255} ${value & 255})`;
+    return [(value >> 16) & 255, (value >> 8) & 255, value & 255];
   }
   if (color >= 232) {
     const level = 8 + (color - 232) * 10;
-    return `rgb(${level} ${level} ${level})`;
+    return [level, level, level];
   }
   const index = color - 16;
-  return `rgb(${CUBE[Math.floor(index / 36)]} ${CUBE[Math.floor(index / 6) % 6]} ${CUBE[index % 6]})`;
+  return [CUBE[Math.floor(index / 36)]!, CUBE[Math.floor(index / 6) % 6]!, CUBE[index % 6]!];
 }

@@ -5,7 +5,8 @@
  * task prints can become markup.
  */
 import type { JSX } from "preact";
-import { cssColor, parseAnsi, type AnsiStyle, type Segment } from "./ansi";
+import { parseAnsi, type Segment } from "./ansi";
+import { paletteVersion, spanLook } from "./colours";
 import type { LogLine } from "./log-api";
 
 const parsed = new WeakMap<LogLine, { segments: Segment[]; plain: string }>();
@@ -21,35 +22,10 @@ export function lineParts(line: LogLine): { segments: Segment[]; plain: string }
   return parts;
 }
 
-function styleProps(style: AnsiStyle): { class: string; style?: Record<string, string> } {
-  let fg = style.fg;
-  let bg = style.bg;
-  const classes: string[] = [];
-  const css: Record<string, string> = {};
-  if (style.inverse) {
-    [fg, bg] = [bg, fg];
-    if (fg === undefined) classes.push("ansi-f-inv");
-    if (bg === undefined) classes.push("ansi-b-inv");
-  }
-  // The 16 base colours follow the theme (light or dark); the others are what the task asked for.
-  if (fg !== undefined) {
-    if (fg < 16) classes.push(`ansi-f${fg}`);
-    else css.color = cssColor(fg);
-  }
-  if (bg !== undefined) {
-    if (bg < 16) classes.push(`ansi-b${bg}`);
-    else css.backgroundColor = cssColor(bg);
-  }
-  if (style.bold) classes.push("ansi-bold");
-  if (style.dim) classes.push("ansi-dim");
-  if (style.italic) classes.push("ansi-italic");
-  if (style.underline) classes.push("ansi-underline");
-  if (style.strike) classes.push("ansi-strike");
-  return { class: classes.join(" "), ...(Object.keys(css).length > 0 ? { style: css } : {}) };
-}
-
 /** The segments as spans, cut where matches begin and end so each match is a <mark>. */
 export function LineText({ segments, ranges, current }: { segments: Segment[]; ranges: [number, number][]; current: boolean }) {
+  // Colours are worked out for the theme: a change of theme draws them again.
+  paletteVersion.value;
   const out: JSX.Element[] = [];
   let offset = 0;
   let r = 0;
@@ -63,7 +39,7 @@ export function LineText({ segments, ranges, current }: { segments: Segment[]; r
       const inMatch = range !== undefined && range[0] <= at;
       const stop = range === undefined ? end : Math.min(end, inMatch ? range[1] : range[0]);
       const text = segment.text.slice(at - offset, stop - offset);
-      const span = segment.style ? <span key={key++} {...styleProps(segment.style)}>{text}</span> : text;
+      const span = segment.style ? <span key={key++} {...spanLook(segment.style)}>{text}</span> : text;
       out.push(inMatch ? <mark key={key++} class={current ? "log__match log__match--current" : "log__match"}>{span}</mark> : typeof span === "string" ? <span key={key++}>{span}</span> : span);
       at = stop;
     }
