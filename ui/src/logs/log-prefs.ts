@@ -10,9 +10,16 @@ function stored(key: string, fallback: boolean): Signal<boolean> {
     // Storage may be off (private mode): the default, for this page.
   }
   const choice = signal(value);
+  let initial = true;
   effect(() => {
+    const on = choice.value;
+    // Written when changed, not at load (a write costs a few ms on the way to the first screen).
+    if (initial) {
+      initial = false;
+      return;
+    }
     try {
-      localStorage.setItem(key, choice.value ? "on" : "off");
+      localStorage.setItem(key, on ? "on" : "off");
     } catch {
       // As above: the choice lasts for this page.
     }

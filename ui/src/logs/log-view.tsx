@@ -10,6 +10,7 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
 import { ErrorMessage } from "../components/error-message";
+import { digits } from "./digits";
 import { currentPath, currentQuery, setQuery } from "../router/router";
 import { showUtc } from "../time/zone-choice";
 import { LineCache } from "./line-cache";
@@ -193,7 +194,7 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
           )}
           {downloading ? (
             <button type="button" class="button button--small" onClick={() => download.cancel()}>
-              Cancel download ({downloading.of ? `${Math.floor((100 * downloading.lines) / Math.max(1, downloading.of))}%` : downloading.lines.toLocaleString("en-US")})
+              Cancel download ({downloading.of ? `${Math.floor((100 * downloading.lines) / Math.max(1, downloading.of))}%` : digits(downloading.lines)})
             </button>
           ) : (
             <button
@@ -232,7 +233,7 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
       </div>
       <div class="log__status">
         <span>
-          {total === undefined ? "" : `${total.toLocaleString("en-US")} ${total === 1 ? "line" : "lines"}`}
+          {total === undefined ? "" : `${digits(total)} ${total === 1 ? "line" : "lines"}`}
           {!cache.counted.value && " so far (counting…)"}
           {live && <span class="log__live">{follow ? " · live, following" : " · live"}</span>}
         </span>
@@ -273,7 +274,7 @@ function CopyLineLink({ number, href }: { number: number; href: string }) {
           }
         }}
       >
-        {state === "copied" ? "Link copied" : `Copy link to line ${number.toLocaleString("en-US")}`}
+        {state === "copied" ? "Link copied" : `Copy link to line ${digits(number)}`}
       </button>
       {state === "manual" && <input class="log__link-text" readOnly value={url} aria-label="The link, to copy by hand" ref={(input) => input?.select()} onBlur={() => setState("idle")} />}
     </span>

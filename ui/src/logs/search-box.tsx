@@ -6,6 +6,7 @@
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ErrorMessage } from "../components/error-message";
+import { digits } from "./digits";
 import { MAX_MATCHES, type LogSearch } from "./log-search";
 
 const TYPING_MS = 250;
@@ -58,12 +59,12 @@ export function SearchBox({ search, input, onStep }: { search: LogSearch; input:
 
   let status = "";
   if (query !== "") {
-    const found = `${count.toLocaleString("en-US")}${capped ? "+" : ""}`;
-    status = count === 0 ? (searching ? "Searching…" : "No match") : `${current >= 0 ? `${(current + 1).toLocaleString("en-US")} of ` : ""}${found} ${count === 1 ? "line" : "lines"}`;
-    if (searching && count > 0) status += ` (reading line ${scanned.toLocaleString("en-US")}…)`;
+    const found = `${digits(count)}${capped ? "+" : ""}`;
+    status = count === 0 ? (searching ? "Searching…" : "No match") : `${current >= 0 ? `${digits(current + 1)} of ` : ""}${found} ${count === 1 ? "line" : "lines"}`;
+    if (searching && count > 0) status += ` (reading line ${digits(scanned)}…)`;
   }
   // Said once the search is done (not at every page it reads), and at each move.
-  const announced = query === "" || searching ? "" : capped ? `More than ${MAX_MATCHES.toLocaleString("en-US")} lines match; only the first are listed.` : status;
+  const announced = query === "" || searching ? "" : capped ? `More than ${digits(MAX_MATCHES)} lines match; only the first are listed.` : status;
 
   return (
     <div class="log__search" role="search">
