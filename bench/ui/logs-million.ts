@@ -8,7 +8,7 @@
  * every 100th on stderr). Measured, each on a fresh page load:
  *   - first screen: from navigation start to the frame after line 1's text is in the page;
  *   - jump to the end: from the End key to the frame after line 1,000,000's text is in the page;
- *   - scrolling: wheel, a scrollbar drag from top to bottom (scrollTop set every frame),
+ *   - scrolling: wheel, a scrollbar drag from the top to the middle (scrollTop set every frame),
  *     PageDown; the longest main-thread task (PerformanceObserver "longtask": only tasks
  *     over 50 ms are reported), the longest gap between frames, and the share of frames
  *     that showed a row still waiting for its text;
@@ -122,15 +122,17 @@ function watchFrames(): void {
   requestAnimationFrame(tick);
 }
 
-/** In the page: the scrollbar dragged from top to bottom in `steps` frames. */
-function dragScrollbar(steps: number): Promise<void> {
-  const scroller = (document.querySelector(".log__scroller") as HTMLElement);
+/** In the page: the scrollbar dragged from the top to the middle in `steps` frames, then let go: resolves with the ms until every row shows its text. */
+function dragScrollbar(steps: number): Promise<number> {
+  const scroller = document.querySelector(".log__scroller") as HTMLElement;
   return new Promise((resolve) => {
     let step = 0;
     const move = () => {
-      scroller.scrollTop = ((scroller.scrollHeight - scroller.clientHeight) * step) / steps;
-      if (++step <= steps) requestAnimationFrame(move);
-      else resolve();
+      scroller.scrollTop = ((scroller.scrollHeight - scroller.clientHeight) * step) / (2 * steps);
+      if (++step <= steps) return requestAnimationFrame(move);
+      const released = performance.now();
+      const settled = () => (document.querySelector(".log__pending") ? requestAnimationFrame(settled) : resolve(performance.now() - released));
+      requestAnimationFrame(settled);
     };
     move();
   });
@@ -254,12 +256,15 @@ async function main(): Promise<void> {
         await page.waitForTimeout(16);
       }
     });
-    const drag = await phase(page, () => page.evaluate(dragScrollbar, 240));
+    let settle = 0;
+    const drag = await phase(page, async () => {
+      settle = await page.evaluate(dragScrollbar, 240);
+    });
     await page.locator(".log__scroller").focus();
     const pageDown = await phase(page, async () => {
       for (let i = 0; i < 60; i++) await page.keyboard.press("PageDown");
     });
-    console.log(`\nscrolling:\n  wheel (150 × 400 px): ${JSON.stringify(wheel)}\n  scrollbar drag, top to bottom in 240 frames: ${JSON.stringify(drag)}\n  PageDown × 60: ${JSON.stringify(pageDown)}`);
+    console.log(`\nscrolling:\n  wheel (150 × 400 px): ${JSON.stringify(wheel)}\n  scrollbar drag, top to middle in 240 frames (every frame 2,000 lines on): ${JSON.stringify(drag)}; every row filled ${Math.round(settle)} ms after letting go\n  PageDown × 60: ${JSON.stringify(pageDown)}`);
 
     const search = await phase(page, async () => {
       await page.getByRole("searchbox").fill("stderr");
@@ -273,7 +278,7 @@ async function main(): Promise<void> {
       lines: LINES,
       first_screen_ms: summary(firstScreens),
       jump_to_end_ms: summary(jumps),
-      scrolling: { wheel, drag, page_down: pageDown },
+      scrolling: { wheel, drag: { ...drag, filled_after_release_ms: Math.round(settle) }, page_down: pageDown },
       search,
       live: livePhase,
     });

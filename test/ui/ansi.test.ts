@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import fc from "fast-check";
 import { transformWithOxc } from "vite";
 
+// The module's shapes, written again: importing even its types would make this build emit the UI file into dist/ui.
 interface AnsiStyle {
   fg?: number;
   bg?: number;

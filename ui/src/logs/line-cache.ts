@@ -3,17 +3,12 @@
  * lines fetched by line number as the view needs them, kept in a small LRU,
  * so the first screen and the last are one request each however long the
  * log is, and memory stays bounded while someone scrolls a million lines.
- *
- * An engine older than line-number reads (no Spire-Total-Lines) is read
- * through its byte cursor instead: from the start, in order, counting as it
- * goes. That works, but reaching the end of a long log takes as long as
- * reading all of it.
  */
 import { batch, signal } from "@preact/signals";
-import { MAX_LIMIT, NoLineWindows, readPage, readWindow, type LineWindow, type LogLine, type LogTarget } from "./log-api";
+import { readWindow, type LineWindow, type LogLine, type LogTarget } from "./log-api";
 
-/** Lines per page when reading by line number: a few screens, a small answer. */
-const WINDOW_PAGE = 500;
+/** Lines per page: a few screens, a small answer. */
+const PAGE = 500;
 /** Pages kept (200 × 500 = 100,000 lines at most). */
 const MAX_PAGES = 200;
 /** Requests at once while scrolling. */
@@ -32,18 +27,12 @@ export class LineCache {
   /** Bumped whenever lines arrive, so the view re-renders. */
   readonly version = signal(0);
   readonly error = signal<unknown>(undefined);
-  /** false while an old engine's log is still being counted (total is what was read so far). */
-  readonly counted = signal(true);
-  /** true when the engine cannot read by line number. */
-  cursorMode = false;
-  pageSize = WINDOW_PAGE;
+  readonly pageSize = PAGE;
 
   private readonly pages = new Map<number, Page>();
   private readonly loading = new Set<number>();
   private wanted: number[] = [];
   private readonly controller = new AbortController();
-  /** Cursor mode: the cursor each page starts at. */
-  private readonly cursors: (string | undefined)[] = [undefined];
   private refreshing: Promise<void> | undefined;
 
   constructor(readonly target: LogTarget) {}
@@ -60,7 +49,6 @@ export class LineCache {
         if (window.lines.length === 0 && window.total > 0) this.merge(await readWindow(this.target, { tail: this.pageSize }, this.pageSize, this.signal));
       }
     } catch (error) {
-      if (error instanceof NoLineWindows) return this.startCursorMode();
       this.fail(error);
     }
   }
@@ -105,7 +93,6 @@ export class LineCache {
   }
 
   private async readEnd(): Promise<void> {
-    if (this.cursorMode) return this.continueCursorMode();
     try {
       this.merge(await readWindow(this.target, { tail: this.pageSize }, this.pageSize, this.signal));
     } catch (error) {
@@ -124,7 +111,7 @@ export class LineCache {
 
   private pump(): void {
     while (this.loading.size < CONCURRENCY) {
-      const k = this.wanted.find((page) => !this.loading.has(page) && (!this.cursorMode || this.cursors[page] !== undefined || page === 0));
+      const k = this.wanted.find((page) => !this.loading.has(page));
       if (k === undefined) return;
       this.wanted = this.wanted.filter((page) => page !== k);
       this.loading.add(k);
@@ -137,10 +124,7 @@ export class LineCache {
 
   private async fetchPage(k: number): Promise<void> {
     try {
-      if (this.cursorMode) {
-        const page = await readPage(this.target, this.cursors[k], this.pageSize, this.signal);
-        this.mergeCursorPage(k, page.lines, page.next);
-      } else this.merge(await readWindow(this.target, { from: k * this.pageSize }, this.pageSize, this.signal));
+      this.merge(await readWindow(this.target, { from: k * this.pageSize }, this.pageSize, this.signal));
     } catch (error) {
       this.fail(error);
     }
@@ -180,48 +164,5 @@ export class LineCache {
   private fail(error: unknown): void {
     if (this.signal.aborted) return;
     this.error.value = error;
-  }
-
-  // ── an engine without line numbers: pages by byte cursor, counted from the start ──
-
-  private startCursorMode(): void {
-    this.cursorMode = true;
-    this.pageSize = MAX_LIMIT;
-    this.pages.clear();
-    this.counted.value = false;
-    void this.continueCursorMode();
-  }
-
-  private countingFrom = 0;
-  private counting = false;
-
-  /** Reads on from the last page known to the end, learning where each page starts. */
-  private async continueCursorMode(): Promise<void> {
-    if (this.counting) return;
-    this.counting = true;
-    this.counted.value = false;
-    try {
-      for (let k = this.countingFrom; ; k++) {
-        const page = await readPage(this.target, this.cursors[k], this.pageSize, this.signal);
-        this.mergeCursorPage(k, page.lines, page.next);
-        if (page.next === null || page.lines.length < this.pageSize) {
-          // The last page is read again next time: a live log adds to it.
-          this.countingFrom = k;
-          break;
-        }
-      }
-      this.counted.value = true;
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.counting = false;
-    }
-  }
-
-  private mergeCursorPage(k: number, lines: LogLine[], next: string | null): void {
-    if (next !== null && lines.length === this.pageSize) this.cursors[k + 1] = next;
-    const total = k * this.pageSize + lines.length;
-    this.merge({ lines, first: k * this.pageSize, total: Math.max(total, this.total.peek() ?? 0) });
-    this.pump();
   }
 }

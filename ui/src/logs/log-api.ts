@@ -1,9 +1,9 @@
 /**
  * Reading a task's log from the API (GET /runs/{id}/tasks/{task}/logs,
  * NDJSON): a window by line number with the view's line count (from_line or
- * tail; Spire-Total-Lines, Spire-First-Line), or a page from a byte cursor
- * (Spire-Next-Cursor), which reads the whole log fastest from its start.
+ * tail; Spire-Total-Lines, Spire-First-Line).
  */
+import { ApiError } from "../api/api-error";
 import { getRaw, segment } from "../api/client";
 
 export type LogStream = "stdout" | "stderr";
@@ -59,24 +59,14 @@ function headerNumber(response: Response, name: string): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
-/** Thrown when the engine answers a window without its line count: it is older than line-number reads. */
-export class NoLineWindows extends Error {}
-
 /** `limit` lines from line `from` (0-based), or the last `tail` lines, with the view's total. */
 export async function readWindow(target: LogTarget, where: { from: number } | { tail: number }, limit: number, signal?: AbortSignal): Promise<LineWindow> {
   const query = { ...baseQuery(target), ...("tail" in where ? { tail: where.tail } : { from_line: where.from, limit }) };
   const response = await getRaw(logsPath(target), { query, signal });
   const text = await response.text();
   const total = headerNumber(response, "spire-total-lines");
-  if (total === undefined) throw new NoLineWindows("the engine did not say how many lines the log has");
+  if (total === undefined) throw new ApiError("error", "The engine did not say how long the log is: is it older than this page?", null, response.status);
   const lines = parseNdjson(text);
   const first = headerNumber(response, "spire-first-line") ?? ("tail" in where ? Math.max(0, total - lines.length) : where.from);
   return { lines, first, total: Math.max(total, first + lines.length) };
-}
-
-/** A page from a byte cursor (undefined: the start); next is null at the end of the log. */
-export async function readPage(target: LogTarget, cursor: string | undefined, limit: number, signal?: AbortSignal): Promise<{ lines: LogLine[]; next: string | null }> {
-  const response = await getRaw(logsPath(target), { query: { ...baseQuery(target), cursor, limit }, signal });
-  const text = await response.text();
-  return { lines: parseNdjson(text), next: response.headers.get("spire-next-cursor") || null };
 }

@@ -22,7 +22,6 @@ export class LogDownload {
 
   constructor(
     private readonly target: LogTarget,
-    private readonly byLineNumber: () => boolean,
     private readonly scanner: Scanner,
   ) {}
 
@@ -30,7 +29,7 @@ export class LogDownload {
     if (this.cancelJob) return;
     this.error.value = undefined;
     this.progress.value = { lines: 0, of: options.total };
-    const job = { kind: "download" as const, target: this.target, byLineNumber: this.byLineNumber(), timestamps: options.timestamps, utc: options.utc };
+    const job = { kind: "download" as const, target: this.target, timestamps: options.timestamps, utc: options.utc };
     this.cancelJob = this.scanner.start(job, (event) => {
       if (event.kind === "progress") this.progress.value = { lines: event.lines, of: options.total };
       else if (event.kind === "file") save(event.blob, options.fileName);

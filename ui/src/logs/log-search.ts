@@ -34,7 +34,6 @@ export class LogSearch {
 
   constructor(
     private readonly target: LogTarget,
-    private readonly byLineNumber: () => boolean,
     private readonly scanner: Scanner,
   ) {}
 
@@ -62,7 +61,7 @@ export class LogSearch {
 
   /** The log grew (live): search the new lines too, once the running scan is done. */
   extend(): void {
-    if (this.needle === "" || this.capped.peek() || !this.byLineNumber()) return;
+    if (this.needle === "" || this.capped.peek()) return;
     if (this.searching.peek()) this.pendingExtend = true;
     else this.scan(this.scanned.peek());
   }
@@ -103,7 +102,7 @@ export class LogSearch {
 
   private scan(from: number): void {
     this.searching.value = true;
-    const cancel = this.scanner.start({ kind: "search", target: this.target, byLineNumber: this.byLineNumber(), from, needle: this.needle, max: MAX_MATCHES - this.matches.length }, (event) => {
+    const cancel = this.scanner.start({ kind: "search", target: this.target, from, needle: this.needle, max: MAX_MATCHES - this.matches.length }, (event) => {
       if (this.cancel !== cancel) return;
       if (event.kind === "matches") {
         for (const line of event.lines) this.matches.push(line);

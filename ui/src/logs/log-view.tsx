@@ -8,7 +8,7 @@
  * URL: ?line=N (1-based) selects a line and opens the log there;
  * ?stream=stdout|stderr shows one stream (its own line numbers).
  */
-import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ErrorMessage } from "../components/error-message";
 import { digits } from "./digits";
 import { currentPath, currentQuery, setQuery } from "../router/router";
@@ -60,8 +60,8 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
   const target = useMemo(() => ({ runId, task, attempt, view }), []);
   const cache = useMemo(() => new LineCache(target), []);
   const scanner = useMemo(() => new Scanner(), []);
-  const search = useMemo(() => new LogSearch(target, () => !cache.cursorMode, scanner), []);
-  const download = useMemo(() => new LogDownload(target, () => !cache.cursorMode, scanner), []);
+  const search = useMemo(() => new LogSearch(target, scanner), []);
+  const download = useMemo(() => new LogDownload(target, scanner), []);
   const viewport = useRef<ViewportHandle | null>(null);
   const searchInput = useRef<HTMLInputElement>(null);
   const hintId = useId();
@@ -73,7 +73,8 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
   const timestamps = showTimestamps.value;
   const wrap = wrapLines.value;
 
-  useEffect(() => {
+  // Before the first paint: the request goes out a frame sooner.
+  useLayoutEffect(() => {
     void cache.open(selected !== undefined ? { kind: "line", index: selected } : live ? { kind: "end" } : { kind: "start" });
     return () => {
       cache.dispose();
@@ -234,7 +235,6 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
       <div class="log__status">
         <span>
           {total === undefined ? "" : `${digits(total)} ${total === 1 ? "line" : "lines"}`}
-          {!cache.counted.value && " so far (counting…)"}
           {live && <span class="log__live">{follow ? " · live, following" : " · live"}</span>}
         </span>
         {selected !== undefined && <CopyLineLink number={selected + 1} href={lineHref(selected + 1)} />}

@@ -12,8 +12,8 @@ import { scanLines } from "./log-scan";
 import { fullTime } from "./log-time";
 
 export type ScanJob =
-  | { kind: "search"; target: LogTarget; byLineNumber: boolean; from: number; needle: string; max: number }
-  | { kind: "download"; target: LogTarget; byLineNumber: boolean; timestamps: boolean; utc: boolean };
+  | { kind: "search"; target: LogTarget; from: number; needle: string; max: number }
+  | { kind: "download"; target: LogTarget; timestamps: boolean; utc: boolean };
 
 export interface ScanError {
   code: string;
@@ -44,7 +44,7 @@ export async function runJob(job: ScanJob, post: (message: ScanMessage) => void,
 
 async function search(job: Extract<ScanJob, { kind: "search" }>, post: (message: ScanMessage) => void, signal: AbortSignal): Promise<void> {
   let found = 0;
-  for await (const chunk of scanLines(job.target, job.from, job.byLineNumber, signal)) {
+  for await (const chunk of scanLines(job.target, job.from, signal)) {
     const lines: number[] = [];
     let capped = false;
     for (let i = 0; i < chunk.lines.length; i++) {
@@ -64,7 +64,7 @@ async function search(job: Extract<ScanJob, { kind: "search" }>, post: (message:
 async function download(job: Extract<ScanJob, { kind: "download" }>, post: (message: ScanMessage) => void, signal: AbortSignal): Promise<void> {
   const parts: string[] = [];
   let lines = 0;
-  for await (const chunk of scanLines(job.target, 0, job.byLineNumber, signal)) {
+  for await (const chunk of scanLines(job.target, 0, signal)) {
     let text = "";
     for (const line of chunk.lines) text += job.timestamps ? `${fullTime(line.ts, job.utc)} ${line.line}\n` : `${line.line}\n`;
     parts.push(text);
