@@ -9,6 +9,7 @@
  * ?stream=stdout|stderr shows one stream (its own line numbers).
  */
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { ApiError } from "../api/api-error";
 import { ErrorMessage } from "../components/error-message";
 import { digits } from "./digits";
 import { currentPath, currentQuery, setQuery } from "../router/router";
@@ -152,6 +153,9 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
     }
   };
 
+  // A task of a live run that has not started has no log yet (404): its first lines will come by the run's stream.
+  const loadError = cache.error.value;
+  const notStarted = live && loadError instanceof ApiError && loadError.status === 404;
   const downloading = download.progress.value;
   const currentIndex = search.current.value;
   search.version.value;
@@ -210,7 +214,7 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
           )}
         </div>
       </div>
-      {cache.error.value !== undefined && <ErrorMessage error={cache.error.value} title="The log could not be read:" />}
+      {cache.error.value !== undefined && !notStarted && <ErrorMessage error={cache.error.value} title="The log could not be read:" />}
       {download.error.value !== undefined && <ErrorMessage error={download.error.value} title="The download stopped:" />}
       <div class="log__frame">
         <LogViewport
@@ -230,13 +234,24 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
           describedBy={hintId}
         />
         {total === undefined && cache.error.value === undefined && <p class="log__empty">Loading the log…</p>}
+        {notStarted && <p class="log__empty">Not started yet: its lines show here as it prints them.</p>}
         {total === 0 && <p class="log__empty">{live ? "No lines yet." : view === "all" ? "This task printed nothing." : `Nothing on ${view}.`}</p>}
       </div>
       <div class="log__status">
         <span>
           {total === undefined ? "" : `${digits(total)} ${total === 1 ? "line" : "lines"}`}
-          {live && <span class="log__live">{follow ? " · live, following" : " · live"}</span>}
+          {live && <span class="log__live">{`${total === undefined ? "" : " · "}${follow ? "live, following" : "live"}`}</span>}
         </span>
+        {total !== undefined && total > 0 && (
+          <GoToLine
+            total={total}
+            onGo={(index) => {
+              setFollow(false);
+              select(index);
+              viewport.current?.toLine(index);
+            }}
+          />
+        )}
         {selected !== undefined && <CopyLineLink number={selected + 1} href={lineHref(selected + 1)} />}
         <span id={hintId} class="log__hint muted">
           {`PageUp, PageDown, Home, End to move · ${isMac() ? "⌘F" : "Ctrl+F"} to search · Esc clears`}
@@ -253,6 +268,28 @@ function onLogRegion(event: KeyboardEvent): boolean {
 
 function isMac(): boolean {
   return /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+}
+
+/** A line by its number: shown, selected, and in the URL (the keyboard's way to a line's link). */
+function GoToLine({ total, onGo }: { total: number; onGo: (index: number) => void }) {
+  const [value, setValue] = useState("");
+  const id = useId();
+  return (
+    <form
+      class="log__goto"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const number = Number(value);
+        if (Number.isSafeInteger(number) && number >= 1) onGo(Math.min(number, total) - 1);
+      }}
+    >
+      <label for={id}>Line</label>
+      <input id={id} class="log__goto-input" type="number" inputMode="numeric" min={1} max={total} value={value} onInput={(event) => setValue(event.currentTarget.value)} />
+      <button type="submit" class="button button--small">
+        Go
+      </button>
+    </form>
+  );
 }
 
 /** "Copy link to line N": the page's URL with ?line=N, to the clipboard (shown to copy by hand where that is refused). */
