@@ -42,8 +42,9 @@ export class LineCache {
     try {
       if (at.kind === "end") this.merge(await readWindow(this.target, { tail: this.pageSize }, this.pageSize, this.signal));
       else {
-        const index = at.kind === "line" ? at.index : 0;
-        const window = await readWindow(this.target, { from: this.pageStart(index) }, this.pageSize, this.signal);
+        // Two pages from the one before the line's screen: whatever page boundary the screen straddles, one answer fills it.
+        const index = at.kind === "line" ? Math.max(0, at.index - 100) : 0;
+        const window = await readWindow(this.target, { from: this.pageStart(index) }, at.kind === "line" ? 2 * this.pageSize : this.pageSize, this.signal);
         this.merge(window);
         // A line past the end: show the end instead.
         if (window.lines.length === 0 && window.total > 0) this.merge(await readWindow(this.target, { tail: this.pageSize }, this.pageSize, this.signal));

@@ -85,13 +85,8 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
     };
   }, []);
 
-  // A linked line: shown once the log's length is known.
-  const placed = useRef(false);
-  useEffect(() => {
-    if (placed.current || total === undefined) return;
-    placed.current = true;
-    if (selected !== undefined) viewport.current?.toLine(Math.min(selected, total - 1));
-  }, [total]);
+  // Where the view opens (fixed at mount: a later ?line= comes from a click on a line already shown).
+  const [start] = useState<number | "end">(() => (selected !== undefined ? selected : live ? "end" : 0));
 
   // A live task's lines: read as they come, and searched.
   useLiveLog({
@@ -217,7 +212,9 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
       {cache.error.value !== undefined && !notStarted && <ErrorMessage error={cache.error.value} title="The log could not be read:" />}
       {download.error.value !== undefined && <ErrorMessage error={download.error.value} title="The download stopped:" />}
       <div class="log__frame">
+        {total !== undefined && (
         <LogViewport
+          start={start === "end" ? "end" : Math.min(start, Math.max(0, total - 1))}
           cache={cache}
           search={search}
           wrap={wrap}
@@ -233,6 +230,7 @@ function LogPanel({ runId, task, attempt, live, view, onNewAttempt }: LogViewPro
           label={`${task}: ${view === "all" ? "stdout and stderr" : view}`}
           describedBy={hintId}
         />
+        )}
         {total === undefined && cache.error.value === undefined && <p class="log__empty">Loading the log…</p>}
         {notStarted && <p class="log__empty">Not started yet: its lines show here as it prints them.</p>}
         {total === 0 && <p class="log__empty">{live ? "No lines yet." : view === "all" ? "This task printed nothing." : `Nothing on ${view}.`}</p>}

@@ -43,6 +43,8 @@ export interface ViewportProps {
   /** The reader scrolled: at the end or not (a live view follows only at the end). */
   onAtEnd: (atEnd: boolean) => void;
   handle: RefObject<ViewportHandle | null>;
+  /** Where it opens: at a line (the linked one, shown a third of the way down), or at the end (a live log). */
+  start: number | "end";
   label: string;
   describedBy: string;
 }
@@ -82,8 +84,9 @@ export function LogViewport(props: ViewportProps) {
   const rows = useRef<HTMLDivElement>(null);
   const [height, setHeight] = useState(0);
   const [row, setRow] = useState(DEFAULT_ROW_PX);
-  const [top, setTop] = useState(0);
-  const [atEnd, setAtEnd] = useState(false);
+  // The first render already shows where the view opens, so no other page is asked for on the way there.
+  const [top, setTop] = useState(() => (props.start === "end" ? 0 : Math.max(0, props.start - 8)));
+  const [atEnd, setAtEnd] = useState(props.start === "end");
   const [width, setWidth] = useState(0);
   const frame = useRef(0);
   // Re-render when lines arrive and when matches change.
@@ -100,7 +103,7 @@ export function LogViewport(props: ViewportProps) {
   const first = bottomAnchored ? Math.max(0, total - count) : Math.max(0, Math.min(Math.floor(top), total - 1));
   const last = Math.min(total, first + count);
 
-  // The lines on screen, and the page after them, are asked for.
+  // The lines on screen are asked for (what is missing of them).
   useEffect(() => {
     cache.want(first, last);
   }, [first, last, total, cache.version.value]);
@@ -136,13 +139,17 @@ export function LogViewport(props: ViewportProps) {
   useLayoutEffect(() => {
     const element = scroller.current!;
     const measure = () => {
+      const rowPx = parseFloat(getComputedStyle(element).lineHeight) || latest.current.g.row;
       setHeight(element.clientHeight);
-      const rowPx = parseFloat(getComputedStyle(element).lineHeight);
-      if (rowPx > 0) setRow(rowPx);
+      setRow(rowPx);
+      return geometry(latest.current.g.total, rowPx, element.clientHeight);
     };
     const observer = new ResizeObserver(measure);
     observer.observe(element);
-    measure();
+    // Now that the height is known: exactly where it opens.
+    latest.current.g = measure();
+    if (props.start === "end") jump(0, true);
+    else if (props.start > 0) handle.current!.toLine(props.start);
     return () => observer.disconnect();
   }, []);
 
