@@ -121,7 +121,10 @@ export function LogViewport(props: ViewportProps) {
   const sync = (scrollTop: number) => {
     const { g: now } = latest.current;
     const end = now.maxScroll <= 0 || scrollTop >= now.maxScroll - 2;
-    setTop(topFromScroll(now, scrollTop));
+    const line = topFromScroll(now, scrollTop);
+    // Moves that come before the next render (wheel events, keys held down) go on from here, not from the line last drawn.
+    latest.current = { ...latest.current, top: line, atEnd: end };
+    setTop(line);
     setAtEnd(end);
     props.onAtEnd(end);
   };
@@ -189,6 +192,20 @@ export function LogViewport(props: ViewportProps) {
   }, [total, follow, height]);
 
   useEffect(() => () => cancelAnimationFrame(frame.current), []);
+
+  // Past MAX_SPACER_PX a pixel of scrollbar is more than a pixel of lines: the wheel is taken in lines here, so it moves as far as in a short log.
+  useEffect(() => {
+    const element = scroller.current!;
+    const onWheel = (event: WheelEvent) => {
+      const { g: now, top: at } = latest.current;
+      if (!now.scaled || event.ctrlKey || Math.abs(event.deltaY) <= Math.abs(event.deltaX)) return;
+      event.preventDefault();
+      const lines = event.deltaMode === WheelEvent.DOM_DELTA_LINE ? event.deltaY : event.deltaMode === WheelEvent.DOM_DELTA_PAGE ? event.deltaY * (now.height / now.row) : event.deltaY / now.row;
+      jump(at + lines);
+    };
+    element.addEventListener("wheel", onWheel, { passive: false });
+    return () => element.removeEventListener("wheel", onWheel);
+  }, []);
 
   const onScroll = () => {
     if (frame.current) return;
