@@ -6,20 +6,22 @@
  *
  * A task prints 1,000,000 lines (every 10th in colour: 16, 256 and 24-bit;
  * every 100th on stderr). Measured, each on a fresh page load:
- *   - first screen: from navigation start to the frame after line 1's text is in the page;
+ *   - first screen: from navigation start to the frame after the first line's text is in the page;
  *   - jump to the end: from the End key to the frame after line 1,000,000's text is in the page;
  *   - scrolling: wheel, a scrollbar drag from the top to the middle (scrollTop set every frame),
  *     PageDown; the longest main-thread task (PerformanceObserver "longtask": only tasks
  *     over 50 ms are reported), the longest gap between frames, and the share of frames
  *     that showed a row still waiting for its text;
  *   - search: a word on 10,000 lines, read through the whole log: time to the count;
- *   - live: the same task printing while the viewer follows it (SSE ?logs=new).
+ *   - live: the same task printing while the viewer follows it (the run's SSE with ?logs=new,
+ *     which the viewer trades for reading the log every 250 ms past 300 lines a second).
  *
  *   npm run build && node dist/bench/ui/logs-million.js [--lines 1000000] [--loads 5]
  *     [--path '/runs/{run}?task=print'] [--chromium /usr/bin/chromium] [--keep]
  *
  * --path is where the viewer shows the task's log ({run}: the run id); the
- * default is the run page with ?task=, which shows LogView on branch h-logs.
+ * default is the run page with ?task=, which shows LogView on branch h-logs
+ * (there `&live=1`, added for the live part, says the task is running).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,16 +41,15 @@ const { values: options } = parseArgs({
   },
 });
 const LINES = Number(options.lines);
+const LOADS = Number(options.loads);
 
 // The functions below run in the page (page.evaluate serialises them); the bench compiles without the DOM's types.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
 declare const MutationObserver: any;
 declare const KeyboardEvent: any;
 declare const requestAnimationFrame: (callback: (now: number) => void) => number;
 type HTMLElement = any;
-const LOADS = Number(options.loads);
 
 const YAML = `
 pipelines:
