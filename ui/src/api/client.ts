@@ -86,3 +86,28 @@ function toApiError(status: number, body: unknown): ApiError {
 export const get = <T>(path: string, options?: RequestOptions) => request<T>("GET", path, options);
 export const post = <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("POST", path, { ...options, body });
 export const del = <T = void>(path: string, options?: RequestOptions) => request<T>("DELETE", path, options);
+
+/**
+ * A GET whose answer is not JSON (the NDJSON of a task's log): the Response
+ * when it is ok, for its body and headers; refusals become ApiError and a
+ * 401 goes to the login page, as with request().
+ */
+export async function getRaw(path: string, options: RequestOptions = {}): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(apiUrl(path, options.query), { credentials: "same-origin", signal: options.signal });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new ApiError("unreachable", "The engine is not answering. Is it running?", null, 0);
+  }
+  if (response.ok) return response;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await response.text());
+  } catch {
+    parsed = undefined;
+  }
+  const error = toApiError(response.status, parsed);
+  if (response.status === 401 && !options.quietUnauthorized) onUnauthorized();
+  throw error;
+}
