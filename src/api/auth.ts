@@ -8,8 +8,8 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SignJWT, jwtVerify } from "jose";
-import type { Actor, Scope, TokenInfo } from "../engine/service.js";
-import type { Store, TokenRow } from "../store/port.js";
+import type { Actor, Scope, SessionInfo, TokenInfo } from "../engine/service.js";
+import type { Store, TokenKind, TokenRow } from "../store/port.js";
 import { assertPrivateFile } from "./secret.js";
 import { writePrivateFile } from "../files/private.js";
 
@@ -48,7 +48,14 @@ export interface IssueRequest {
   name: string;
   scope: Scope;
   ttlMs?: number;
+  /** Default "token". */
+  kind?: TokenKind;
+  /** For a session: the token it is made from, whose revocation ends it. */
+  parentId?: string;
 }
+
+/** A browser session lasts a week at most (less when the token it came from expires sooner); `spire ui` makes a new one. */
+export const SESSION_TTL_MS = 7 * 24 * 3600_000;
 
 /** Tokens whose signature is known good, oldest dropped first. */
 const VERIFIED_CACHE_SIZE = 1000;
@@ -91,7 +98,17 @@ export class TokenAuthority {
     const id = randomBytes(12).toString("hex");
     const createdAt = this.now();
     const expiresAt = request.ttlMs === undefined ? null : createdAt + request.ttlMs;
-    const row: TokenRow = { id, name: request.name, scope: request.scope, created_at: createdAt, expires_at: expiresAt, revoked_at: null, last_used_at: null };
+    const row: TokenRow = {
+      id,
+      name: request.name,
+      scope: request.scope,
+      created_at: createdAt,
+      expires_at: expiresAt,
+      revoked_at: null,
+      last_used_at: null,
+      kind: request.kind ?? "token",
+      parent_id: request.parentId ?? null,
+    };
     await this.store.createToken(row);
     this.remember(id, row, createdAt);
     const jwt = new SignJWT({ scope: request.scope })
@@ -101,8 +118,35 @@ export class TokenAuthority {
       .setIssuedAt(Math.floor(createdAt / 1000));
     if (expiresAt !== null) jwt.setExpirationTime(Math.floor(expiresAt / 1000));
     const token = await jwt.sign(this.secret);
-    if (by) await this.audit(by, "token.create", id, { name: request.name, scope: request.scope, expires_at: iso(expiresAt) });
+    if (by) await this.audit(by, row.kind === "session" ? "session.create" : "token.create", id, { name: request.name, scope: request.scope, expires_at: iso(expiresAt) });
     return { token, info: tokenInfo(row) };
+  }
+
+  /**
+   * A browser session for whoever holds `from` (a token's or a login link's
+   * actor): the same scope, a week at most, never outliving that token.
+   */
+  async startSession(from: Actor): Promise<{ token: string; info: TokenInfo; csrf: string }> {
+    const parent = from.tokenId === undefined ? undefined : await this.tokenRow(from.tokenId);
+    // A session asked for by a session belongs to the same token: revoking that token ends both.
+    const parentId = parent?.kind === "session" ? (parent.parent_id ?? undefined) : from.tokenId;
+    const limit = parent?.expires_at ?? Infinity;
+    const ttlMs = Math.max(0, Math.min(SESSION_TTL_MS, limit - this.now()));
+    const suffix = randomBytes(4).toString("hex");
+    const issued = await this.issue({ name: `session ${suffix} of ${from.name}`, scope: from.scope, ttlMs, kind: "session", ...(parentId ? { parentId } : {}) }, from);
+    return { ...issued, csrf: this.csrfFor(issued.info.id) };
+  }
+
+  /** The CSRF token of a session: derived from its id under the engine's secret, so it needs no storage and dies with the session. */
+  csrfFor(sessionId: string): string {
+    return createHmac("sha256", this.secret).update(`csrf\0${sessionId}`).digest("base64url");
+  }
+
+  verifyCsrf(sessionId: string, given: string | undefined): boolean {
+    if (given === undefined) return false;
+    const expected = Buffer.from(this.csrfFor(sessionId));
+    const actual = Buffer.from(given);
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
 
   /** The actor a token stands for, or undefined for anything not valid right now (never throws on bad input). */
@@ -131,7 +175,7 @@ export class TokenAuthority {
     const now = this.now();
     if (row.expires_at !== null && row.expires_at <= now) return undefined;
     this.touch(row.id, now);
-    return { name: row.name, scope: row.scope };
+    return { name: row.name, scope: row.scope, tokenId: row.id, ...(row.kind === "session" ? { session: true } : {}) };
   }
 
   /**
@@ -149,8 +193,25 @@ export class TokenAuthority {
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
 
+  /** API tokens, revoked and expired ones included (sessions are listed by sessions()). */
   async list(): Promise<TokenInfo[]> {
-    return (await this.store.listTokens()).map(tokenInfo);
+    return (await this.store.listTokens()).filter((row) => row.kind === "token").map(tokenInfo);
+  }
+
+  /** Browser sessions that still work, newest first. */
+  async sessions(): Promise<SessionInfo[]> {
+    const rows = await this.store.listTokens();
+    const names = new Map(rows.map((row) => [row.id, row.name]));
+    const now = this.now();
+    return rows
+      .filter((row) => row.kind === "session" && row.revoked_at === null && (row.expires_at === null || row.expires_at > now))
+      .map((row) => ({ ...tokenInfo(row), from: row.parent_id ? (names.get(row.parent_id) ?? null) : null }));
+  }
+
+  /** The kind of a token record, or undefined when there is none. */
+  async kindOf(id: string): Promise<TokenKind | undefined> {
+    const row = await this.tokenRow(id);
+    return row?.kind;
   }
 
   /** False when the id is unknown or already revoked. */
@@ -235,8 +296,9 @@ export class TokenAuthority {
     this.reading.delete(id);
     this.touchedAt.delete(id);
     const revoked = await this.store.revokeToken(id, this.now());
-    this.rows.delete(id);
-    this.reading.delete(id);
+    // Sessions made from this token were revoked with it: no copy of theirs may outlive that.
+    this.rows.clear();
+    this.reading.clear();
     return revoked;
   }
 

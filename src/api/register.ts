@@ -8,6 +8,7 @@ import type { z } from "zod";
 import type { Actor, Scope } from "../engine/service.js";
 import { scopeAllows, type TokenAuthority } from "./auth.js";
 import { ApiError, describeIssues, validationError } from "./errors.js";
+import { CSRF_HEADER, sessionCookieOf } from "./session-cookie.js";
 import { pathPattern, type AnyRoute, type ApiDeps, type RouteContext } from "./route.js";
 
 export const API_PREFIX = "/api/v1";
@@ -32,15 +33,44 @@ export function registerRoutes(app: FastifyInstance, routes: readonly AnyRoute[]
   }
 }
 
+/** Methods that change nothing: a session cookie needs no CSRF token for them. */
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
+
 /** A callback hook: a token already known is settled in the same turn, without a promise. */
 function authenticate(auth: TokenAuthority, request: FastifyRequest, scope: Scope, done: (error?: Error) => void): void {
   const header = request.headers.authorization;
-  if (!header) return done(new ApiError("unauthorized", "no token: send `Authorization: Bearer <token>` (make one with `spire token create`)"));
+  if (!header) {
+    const session = sessionCookieOf(request.headers.cookie);
+    if (session !== undefined) return authenticateSession(auth, request, session, scope, done);
+    return done(new ApiError("unauthorized", "no token: send `Authorization: Bearer <token>` (make one with `spire token create`), or log in to the web UI (spire ui)"));
+  }
   const match = /^Bearer +(\S+)$/i.exec(header);
   if (!match || match[1]!.length > MAX_TOKEN_LENGTH) return done(new ApiError("unauthorized", "the Authorization header is not `Bearer <token>`"));
   const known = auth.verifyKnown(match[1]!);
   if (known) return done(admit(request, known.actor, scope));
   auth.verify(match[1]!).then((actor) => done(admit(request, actor, scope)), done);
+}
+
+/** The web UI's cookie: only a session's token counts, and a change must come from the UI's own page (Origin) with the CSRF token. */
+function authenticateSession(auth: TokenAuthority, request: FastifyRequest, jwt: string, scope: Scope, done: (error?: Error) => void): void {
+  if (jwt.length > MAX_TOKEN_LENGTH) return done(new ApiError("unauthorized", "the session cookie is not valid: log in again (spire ui)"));
+  const settle = (actor: Actor | undefined) => done(admitSession(auth, request, actor, scope));
+  const known = auth.verifyKnown(jwt);
+  if (known) return settle(known.actor);
+  auth.verify(jwt).then(settle, done);
+}
+
+function admitSession(auth: TokenAuthority, request: FastifyRequest, actor: Actor | undefined, scope: Scope): ApiError | undefined {
+  if (!actor?.session) return new ApiError("unauthorized", "the session has ended or is not valid: log in again (spire ui)");
+  if (!SAFE_METHODS.has(request.method)) {
+    // The server's onRequest hook has refused a foreign Origin already; here a change must name one at all.
+    if (request.headers.origin === undefined) return new ApiError("forbidden", "a change made with the session cookie must come from the web UI's page: the Origin header is missing");
+    const csrf = request.headers[CSRF_HEADER];
+    if (typeof csrf !== "string" || !auth.verifyCsrf(actor.tokenId!, csrf)) {
+      return new ApiError("forbidden", `the ${CSRF_HEADER} header is missing or does not belong to this session: reload the page`);
+    }
+  }
+  return admit(request, actor, scope);
 }
 
 function admit(request: FastifyRequest, actor: Actor | undefined, scope: Scope): ApiError | undefined {

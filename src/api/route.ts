@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import type { Actor, EngineService, Scope } from "../engine/service.js";
 import type { TokenAuthority } from "./auth.js";
+import type { LoginLinks } from "./login-links.js";
 
 export type Method = "GET" | "POST" | "DELETE";
 
@@ -22,6 +23,8 @@ export interface ApiDeps {
   heartbeatMs: number;
   /** Open event streams, each with its closer: ended when the server closes. */
   streams: Set<() => void>;
+  /** One-time login links of the web UI not yet used. */
+  loginLinks: LoginLinks;
 }
 
 export interface RouteContext<P, Q, B> {

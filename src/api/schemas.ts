@@ -216,6 +216,10 @@ export const tokenInfo = z
   })
   .meta({ id: "Token" });
 
+export const sessionInfo = tokenInfo
+  .extend({ from: z.string().nullable().meta({ description: "The name of the token the session was made from (revoking that token ends it)." }) })
+  .meta({ id: "Session" });
+
 export const auditPage = z
   .object({
     entries: z.array(

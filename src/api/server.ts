@@ -11,12 +11,15 @@ import type { TokenAuthority } from "./auth.js";
 import { ApiError, toApiError } from "./errors.js";
 import { SECURITY_HEADERS, allowedHostSet, hostProblem } from "./guard.js";
 import { lingerForBody } from "./linger.js";
+import { LoginLinks } from "./login-links.js";
+import { StaticUi } from "./static-ui.js";
 import { buildOpenApi } from "./openapi.js";
 import { actorOf, methodsFor, registerRoutes } from "./register.js";
 import type { ApiDeps } from "./route.js";
 import { ROUTES } from "./routes/index.js";
 
 export const BODY_LIMIT = 5 * 1024 * 1024;
+const SECURITY_HEADERS_LIST = Object.entries(SECURITY_HEADERS);
 
 export interface ApiServerOptions {
   service: EngineService;
@@ -28,6 +31,8 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Default 15 s. */
   heartbeatMs?: number;
+  /** The web UI's files (default: the build's dist/ui). */
+  ui?: StaticUi;
 }
 
 export interface ApiServer {
@@ -46,6 +51,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     openapi: () => (openapi ??= buildOpenApi(ROUTES)),
     heartbeatMs: options.heartbeatMs ?? 15_000,
     streams: new Set(),
+    loginLinks: new LoginLinks(),
   };
   // Filled in once the port is known (port 0 picks one); no request comes before.
   let allowedHosts = new Set<string>();
@@ -73,7 +79,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     done(problem ? new ApiError("forbidden", problem) : undefined);
   });
   app.addHook("onSend", (request, reply, payload, done) => {
-    reply.headers(SECURITY_HEADERS);
+    // The UI's files set their own Content-Security-Policy and caching; everything else gets the API's.
+    for (const [name, value] of SECURITY_HEADERS_LIST) if (!reply.hasHeader(name)) reply.header(name, value);
     // A refusal sent while the body still arrives: the client must read it before the connection ends.
     if (reply.statusCode >= 400) lingerForBody(request.raw, () => reply.removeHeader("connection"));
     done(null, payload);
@@ -86,8 +93,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     for (const close of [...deps.streams]) close();
   });
   app.setErrorHandler((error, request, reply) => sendError(reply, request, error));
+  const ui = options.ui ?? new StaticUi();
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0]!;
+    const page = request.method === "GET" || request.method === "HEAD" ? ui.answer(path, request.headers["accept-encoding"]) : undefined;
+    if (page) return reply.code(page.status).headers(page.headers).send(page.body);
     const allow = methodsFor(ROUTES, path);
     if (allow.length > 0) {
       reply.header("allow", allow.join(", "));

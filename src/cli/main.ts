@@ -279,6 +279,22 @@ switched-off jobs (commented-out pipelines).
     .action(async (pipeline, options, command) => (await import("./commands/hook.js")).hookCommand(pipeline, { ...options, ...globals(command) }));
 
   program
+    .command("ui")
+    .description("open the web UI of the running engine in your browser, logged in through a one-time link")
+    .option("--print", "print the link instead of opening a browser (it works once, within 60 s)")
+    .addHelpText(
+      "after",
+      examples(["spire ui", "spire ui --print", "spire --engine http://127.0.0.1:7431 ui --print"]) +
+        `
+The link logs a browser in once, within 60 seconds, with the scope of this
+command line's token; the browser keeps a session cookie for a week at most. For
+an engine on another machine, open its address and paste an API token on the
+login page (spire token create --scope run).
+`,
+    )
+    .action(async (options, command) => (await import("./commands/ui.js")).uiCommand({ ...options, ...globals(command) }));
+
+  program
     .command("gc")
     .description("apply retention now: remove finished runs past their pipeline's retention (or the engine's defaults), with their logs and artifacts")
     .option("--dry-run", "say what would be removed, remove nothing")

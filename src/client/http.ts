@@ -88,6 +88,11 @@ export class HttpClient implements SpireClient {
     return this.call("POST", `${pipelinePath(namespace, name)}/lease`);
   }
 
+  /** A one-time link into the web UI (`spire ui`): only an engine serves the UI, so only this client has it. */
+  createLoginLink(): Promise<{ path: string; expires_at: string }> {
+    return this.call("POST", "/ui/login-link");
+  }
+
   getHook(namespace: string, name: string): Promise<HookInfo> {
     return this.call("GET", `${pipelinePath(namespace, name)}/hook`);
   }

@@ -276,7 +276,7 @@ export class Engine implements EngineService {
     return this.runs.definitionOf(runId);
   }
 
-  /** Pipeline events outside any run (`missed`), for notifications; returns the unsubscribe function. */
+  /** Pipeline events outside any run (missed slots, changed definitions); returns the unsubscribe function. */
   subscribePipelines(listener: (event: PipelineEvent) => void): () => void {
     return this.bus.subscribePipelines(listener);
   }
@@ -304,6 +304,7 @@ export class Engine implements EngineService {
     if (!change.dry_run) {
       this.runs.forgetCapacities();
       await this.refreshTriggers();
+      this.bus.publishPipeline({ kind: "changed", action: "apply", target: change.namespace });
     }
     return change;
   }
@@ -331,6 +332,7 @@ export class Engine implements EngineService {
     await this.options.store.deletePipeline(namespace, name);
     await this.refreshTriggers();
     await this.audit(actor, "pipeline.delete", `${namespace}/${name}`);
+    this.bus.publishPipeline({ kind: "changed", action: "pipeline.delete", target: `${namespace}/${name}` });
   }
 
   async setPaused(actor: Actor, namespace: string, name: string, paused: boolean, options: { reason?: string } = {}): Promise<PipelineSummary> {
@@ -345,6 +347,7 @@ export class Engine implements EngineService {
     if (!paused && this.options.schedules !== false) await this.scheduler.resumed(await this.pipelineRow(namespace, name), this.now());
     await this.refreshTriggers();
     await this.audit(actor, paused ? "pipeline.pause" : "pipeline.resume", `${namespace}/${name}`, details);
+    this.bus.publishPipeline({ kind: "changed", action: paused ? "pipeline.pause" : "pipeline.resume", target: `${namespace}/${name}` });
     return this.summarise(await this.pipelineRow(namespace, name));
   }
 
@@ -566,6 +569,10 @@ export class Engine implements EngineService {
 
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]> {
     return this.options.store.listEvents(runId, afterSeq, limit);
+  }
+
+  listEventsSince(afterSeq: number, limit: number): Promise<EventRow[]> {
+    return this.options.store.listEventsSince(afterSeq, limit);
   }
 
   async listArtifacts(runId: string) {

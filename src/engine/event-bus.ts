@@ -4,8 +4,13 @@ import type { LiveEvent } from "./service.js";
 
 type Listener = (event: LiveEvent) => void;
 
-/** What happens to a pipeline outside any run: slots that did not run (SPEC §2: the `missed` event). */
-export type PipelineEvent = { kind: "missed"; missed: MissedRow };
+/**
+ * What happens to a pipeline outside any run: slots that did not run (SPEC
+ * §2: the `missed` event), and definitions or paused states that changed
+ * (`action` as in the audit log: apply, pipeline.delete, pipeline.pause,
+ * pipeline.resume; `target` a namespace or namespace/name).
+ */
+export type PipelineEvent = { kind: "missed"; missed: MissedRow } | { kind: "changed"; action: string; target: string };
 type PipelineListener = (event: PipelineEvent) => void;
 
 export class EventBus {

@@ -3,6 +3,7 @@
  * one method per operation, plain data in and out. Routes translate HTTP to
  * these calls and ServiceError to statuses; nothing here knows about HTTP.
  */
+import type { PipelineEvent } from "./event-bus.js";
 import type { FileHandle } from "node:fs/promises";
 import type { DefinitionError } from "../spec/errors.js";
 import type { PipelineDef } from "../spec/schema.js";
@@ -21,6 +22,10 @@ export type Scope = "read" | "run" | "admin";
 export interface Actor {
   name: string;
   scope: Scope;
+  /** The record of the token or session that authenticated the request (absent for the engine's own actors). */
+  tokenId?: string;
+  /** A browser session (cookie), not an API token. */
+  session?: boolean;
 }
 
 export type ServiceErrorCode =
@@ -231,6 +236,12 @@ export interface TokenInfo {
   last_used_at: string | null;
 }
 
+/** A browser session: a token of its own kind, made from the token or login link that asked for it. */
+export interface SessionInfo extends TokenInfo {
+  /** The name of the token it was made from. */
+  from: string | null;
+}
+
 /** A live event for SSE: a stored state change, or a log line (not stored as an event). */
 export interface LiveLogLine {
   kind: "log";
@@ -291,6 +302,10 @@ export interface EngineService {
   readLogs(runId: string, task: string, query: LogQuery): Promise<LogPage>;
   /** Stored events of a run after `afterSeq` (oldest first). */
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
+  /** Stored events of every run after `afterSeq`, oldest first (the engine-wide stream's replay). */
+  listEventsSince(afterSeq: number, limit: number): Promise<EventRow[]>;
+  /** Pipeline events outside any run (missed slots, changed definitions); returns the unsubscribe function. */
+  subscribePipelines(listener: (event: PipelineEvent) => void): () => void;
   /** Live events of one run (or all runs when runId is null); returns the unsubscribe function. */
   /** Live events of one run (or of all runs, without log lines); `logs` chooses the log lines of one run's followers (default all). */
   subscribe(runId: string | null, listener: (event: LiveEvent) => void, options?: { logs?: LogFollowing }): Subscription;

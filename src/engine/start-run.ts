@@ -63,7 +63,7 @@ export async function prepareRun(request: RunRequest): Promise<{ prepared: Prepa
     errors: 0,
     metrics: {},
   };
-  const event = { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { trigger: request.trigger, args: maskedArgs(parts.args, parts.secretArgNames) } };
+  const event = { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { namespace: run.namespace, pipeline: run.pipeline, trigger: request.trigger, args: maskedArgs(parts.args, parts.secretArgNames) } };
   return { prepared: { run, ...parts }, event };
 }
 

@@ -226,7 +226,13 @@ export interface TokenRow {
   expires_at: number | null;
   revoked_at: number | null;
   last_used_at: number | null;
+  /** A browser session (made by POST /sessions) or an API token. */
+  kind: TokenKind;
+  /** The token a session was made from: revoking that token ends its sessions. */
+  parent_id: string | null;
 }
+
+export type TokenKind = "token" | "session";
 
 /** Who changed or started what, when. Append-only. */
 export interface AuditRow {
@@ -466,7 +472,7 @@ export interface Store {
   getToken(id: string): Promise<TokenRow | undefined>;
   /** Newest first (created_at, then id). */
   listTokens(): Promise<TokenRow[]>;
-  /** False when the token is unknown or already revoked (the first revocation time stays). */
+  /** False when the token is unknown or already revoked (the first revocation time stays). Its sessions are revoked with it. */
   revokeToken(id: string, at: number): Promise<boolean>;
   /** Records a use; never moves last_used_at backwards. Unknown ids are ignored. */
   touchToken(id: string, at: number): Promise<void>;

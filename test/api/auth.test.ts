@@ -44,7 +44,7 @@ test("two engines starting at once make one secret", async (t) => {
 test("issue, verify, list, revoke: revocation takes effect on the next verify", async (t) => {
   const { auth } = await authority(t);
   const { token, info } = await auth.issue({ name: "ci", scope: "run" });
-  assert.deepEqual(await auth.verify(token), { name: "ci", scope: "run" });
+  assert.deepEqual(await auth.verify(token), { name: "ci", scope: "run", tokenId: info.id });
   assert.deepEqual((await auth.list()).map((row) => row.id), [info.id]);
   assert.equal(await auth.revoke(info.id), true);
   assert.equal(await auth.verify(token), undefined);
@@ -127,7 +127,8 @@ test("the local token is written 0600, reused while valid, replaced when revoked
   const token = await auth.ensureLocalToken(dir);
   assert.equal((await stat(join(dir, "token"))).mode & 0o777, 0o600);
   assert.equal((await readFile(join(dir, "token"), "utf8")).trim(), token);
-  assert.deepEqual(await auth.verify(token), { name: "local", scope: "admin" });
+  const { name, scope } = (await auth.verify(token))!;
+  assert.deepEqual({ name, scope }, { name: "local", scope: "admin" });
   assert.equal(await auth.ensureLocalToken(dir), token);
   const local = (await auth.list()).find((row) => row.name === "local")!;
   await auth.revoke(local.id);

@@ -5,42 +5,9 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { startApi, type Api } from "./harness.js";
+import { readFrames, type Frame } from "../helpers/sse.js";
 
 checkNoLeftoverProcesses();
-
-interface Frame {
-  id?: string;
-  event: string;
-  data: string;
-  comment?: string;
-}
-
-/** Reads frames until the server ends the stream (or `until` says stop). */
-async function readFrames(response: Response, until: (frame: Frame) => boolean = () => false): Promise<Frame[]> {
-  const frames: Frame[] = [];
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const chunk of response.body!) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const frame: Frame = { event: "message", data: "" };
-      for (const line of buffer.slice(0, end).split("\n")) {
-        if (line.startsWith(":")) frame.comment = line.slice(1).trim();
-        else if (line.startsWith("id: ")) frame.id = line.slice(4);
-        else if (line.startsWith("event: ")) frame.event = line.slice(7);
-        else if (line.startsWith("data: ")) frame.data += line.slice(6);
-      }
-      buffer = buffer.slice(end + 2);
-      frames.push(frame);
-      if (until(frame)) {
-        await response.body!.cancel();
-        return frames;
-      }
-    }
-  }
-  return frames;
-}
 
 const events = (api: Api, id: string, headers: Record<string, string> = {}, query = "") =>
   api.call("GET", `/runs/${id}/events${query}`, { as: "read", headers });

@@ -12,6 +12,7 @@ import type { EngineService, Scope } from "../../src/engine/service.js";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import { loadOrCreateSecret, TokenAuthority } from "../../src/api/auth.js";
 import { startApiServer, type ApiServer } from "../../src/api/server.js";
+import type { StaticUi } from "../../src/api/static-ui.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import type { Store } from "../../src/store/port.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -39,7 +40,10 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export async function startApi(t: TestContext, options: { service?: (engine: Engine) => EngineService; heartbeatMs?: number; logger?: pino.Logger; notify?: Partial<NotifyTuning>; maxTasks?: number } = {}): Promise<Api> {
+export async function startApi(
+  t: TestContext,
+  options: { service?: (engine: Engine) => EngineService; heartbeatMs?: number; logger?: pino.Logger; notify?: Partial<NotifyTuning>; maxTasks?: number; ui?: StaticUi } = {},
+): Promise<Api> {
   const dir = tempDir(t, "spire-api-");
   const store = openSqliteStore(join(dir, "spire.db"));
   await store.init();
@@ -55,6 +59,7 @@ export async function startApi(t: TestContext, options: { service?: (engine: Eng
     port: 0,
     logger: options.logger ?? pino({ level: "silent" }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.ui ? { ui: options.ui } : {}),
   });
   t.after(async () => {
     await server.close();

@@ -25,10 +25,12 @@ const downSince = (ago: number, pipeline = "minute", key = "0:cron") => async (s
 
 test("catchup: none after ten minutes down: one missed record for the ten slots, published on the bus", async (t) => {
   const anchor = Date.now() - 10 * MINUTE;
-  let published: PipelineEvent | undefined;
+  let published: Extract<PipelineEvent, { kind: "missed" }> | undefined;
   const { store } = await engineWith(t, everyMinute("none"), async (store, engine) => {
     await store.ensureSchedule("s", "minute", "0:cron", anchor);
-    engine.subscribePipelines((event) => (published ??= event));
+    engine.subscribePipelines((event) => {
+    if (event.kind === "missed") published ??= event;
+  });
   });
   await until(() => published !== undefined, "the missed event", 5_000);
   const records = await store.listMissed({ namespace: "s", pipeline: "minute", limit: 10 });
@@ -103,8 +105,10 @@ test("resuming a paused pipeline records the slots of the pause as missed (reaso
   // Paused before the scheduler ever looked: the ten minutes passed while it was paused.
   await engine.setPaused({ name: "test", scope: "admin" }, "s", "minute", true);
   await engine.startScheduler();
-  let published: PipelineEvent | undefined;
-  engine.subscribePipelines((event) => (published ??= event));
+  let published: Extract<PipelineEvent, { kind: "missed" }> | undefined;
+  engine.subscribePipelines((event) => {
+    if (event.kind === "missed") published ??= event;
+  });
   await engine.setPaused({ name: "test", scope: "admin" }, "s", "minute", false);
   const [record] = await store.listMissed({ namespace: "s", pipeline: "minute", limit: 10 });
   assert.ok(record, "a missed record");

@@ -84,7 +84,7 @@ export function taskChange(runId: string, path: string, type: string, over: Part
 }
 
 export function aToken(id: string, over: Partial<TokenRow> = {}): TokenRow {
-  return { id, name: `token-${id}`, scope: "run", created_at: 3_000, expires_at: 90_000, revoked_at: null, last_used_at: null, ...over };
+  return { id, name: `token-${id}`, scope: "run", created_at: 3_000, expires_at: 90_000, revoked_at: null, last_used_at: null, kind: "token", parent_id: null, ...over };
 }
 
 export function anAudit(action: string, over: Partial<Omit<AuditRow, "seq">> = {}): Omit<AuditRow, "seq"> {

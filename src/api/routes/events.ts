@@ -3,7 +3,6 @@
  * (replay), then live ones, then the end of the stream after `run.finished`
  * (see RunFollower).
  */
-import { SECURITY_HEADERS } from "../guard.js";
 import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -11,9 +10,7 @@ import { RunFollower } from "../../engine/run-follower.js";
 import type { LiveEvent } from "../../engine/service.js";
 import { eventSeq, runId } from "../params.js";
 import { route } from "../route.js";
-
-/** A client this far behind is dropped; it resumes with Last-Event-ID. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+import { SseResponse } from "../sse.js";
 
 export const eventsRoute = route({
   method: "GET",
@@ -42,12 +39,8 @@ export const eventsRoute = route({
   },
 });
 
-/** A run's follower written to a response as SSE frames, with a heartbeat and a limit on how far a client may lag. */
+/** A run's follower written to a response as SSE frames. */
 class RunEventStream {
-  private res: ServerResponse | undefined;
-  private ended = false;
-  private cleanups: (() => void)[] = [];
-
   constructor(
     private readonly follower: RunFollower,
     private readonly runId: string,
@@ -55,58 +48,28 @@ class RunEventStream {
   ) {}
 
   start(res: ServerResponse, heartbeatMs: number, streams: Set<() => void>): void {
-    this.res = res;
-    // A hijacked reply skips the onSend hook: the security headers are set here.
-    res.writeHead(200, {
-      ...SECURITY_HEADERS,
-      "content-type": "text/event-stream; charset=utf-8",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
-    res.write("retry: 2000\n\n");
-    const heartbeat = setInterval(() => this.write(": heartbeat\n\n"), heartbeatMs);
-    const close = () => this.end();
-    streams.add(close);
-    this.cleanups.push(() => clearInterval(heartbeat), () => streams.delete(close), () => this.follower.stop());
-    res.on("close", close);
-    this.follower.start((event) => this.send(event)).then(
-      () => this.end(),
+    const sse = new SseResponse(res, heartbeatMs, streams);
+    sse.onEnd(() => this.follower.stop());
+    this.follower.start((event) => send(sse, event)).then(
+      () => sse.end(),
       (error: unknown) => {
         this.logger.error({ err: error, run: this.runId }, "api: event replay failed");
-        this.end();
+        sse.end();
       },
     );
   }
+}
 
-  private send(event: LiveEvent): void {
-    // Log lines and progress have no id: Last-Event-ID counts stored events only.
-    if (event.kind === "log") {
-      const { ts, stream, line } = event.line;
-      this.write(`event: log\ndata: ${JSON.stringify({ task: event.task, attempt: event.attempt, ts, stream, line })}\n\n`);
-      return;
-    }
-    if (event.kind === "progress") {
-      this.write(`event: progress\ndata: ${JSON.stringify({ task: event.task, done: event.done, total: event.total })}\n\n`);
-      return;
-    }
-    const row = event.event;
-    this.write(`id: ${row.seq}\nevent: ${row.type.replace(/[^\w.-]/g, "_")}\ndata: ${JSON.stringify(row)}\n\n`);
+function send(sse: SseResponse, event: LiveEvent): void {
+  // Log lines and progress have no id: Last-Event-ID counts stored events only.
+  if (event.kind === "log") {
+    const { ts, stream, line } = event.line;
+    sse.event("log", { task: event.task, attempt: event.attempt, ts, stream, line });
+    return;
   }
-
-  private write(text: string): void {
-    const res = this.res;
-    if (!res || this.ended) return;
-    if (res.writableLength > MAX_BUFFERED_BYTES) {
-      res.destroy();
-      return;
-    }
-    res.write(text);
+  if (event.kind === "progress") {
+    sse.event("progress", { task: event.task, done: event.done, total: event.total });
+    return;
   }
-
-  private end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    for (const cleanup of this.cleanups) cleanup();
-    if (this.res && !this.res.writableEnded) this.res.end();
-  }
+  sse.event(event.event.type, event.event, event.event.seq);
 }

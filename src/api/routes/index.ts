@@ -9,7 +9,23 @@ import { systemRoutes } from "./system.js";
 import { hookRoutes } from "./hooks.js";
 import { artifactRoutes } from "./artifacts.js";
 import { gcRoutes } from "./gc.js";
+import { sessionRoutes } from "./sessions.js";
+import { engineEventsRoute } from "./engine-events.js";
 import { engineRoutes } from "./engine.js";
 import { pipelineHistoryRoutes } from "./pipeline-history.js";
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes, ...engineRoutes, ...pipelineHistoryRoutes];
+export const ROUTES: readonly AnyRoute[] = [
+  ...systemRoutes,
+  ...pipelineRoutes,
+  ...runRoutes,
+  runDefinitionRoute,
+  eventsRoute,
+  ...adminRoutes,
+  ...hookRoutes,
+  ...artifactRoutes,
+  ...gcRoutes,
+  ...sessionRoutes,
+  engineEventsRoute,
+  ...engineRoutes,
+  ...pipelineHistoryRoutes,
+];

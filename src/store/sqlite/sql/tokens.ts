@@ -1,11 +1,11 @@
 import type { Connection, Row } from "../connection.js";
-import type { TokenRow } from "../../port.js";
+import type { TokenKind, TokenRow } from "../../port.js";
 import { TokenNameTakenError } from "../../errors.js";
-import { int, intOrNull, text } from "../columns.js";
+import { int, intOrNull, text, textOrNull } from "../columns.js";
 
 const INSERT = `
-INSERT INTO tokens (id, name, scope, created_at, expires_at, revoked_at, last_used_at)
-VALUES (@id, @name, @scope, @created_at, @expires_at, @revoked_at, @last_used_at)`;
+INSERT INTO tokens (id, name, scope, created_at, expires_at, revoked_at, last_used_at, kind, parent_id)
+VALUES (@id, @name, @scope, @created_at, @expires_at, @revoked_at, @last_used_at, @kind, @parent_id)`;
 
 /**
  * Inserts a token. Call inside a write transaction: the name check and the
@@ -23,6 +23,8 @@ export function insertToken(conn: Connection, row: TokenRow): void {
     expires_at: row.expires_at ?? null,
     revoked_at: row.revoked_at ?? null,
     last_used_at: row.last_used_at ?? null,
+    kind: row.kind,
+    parent_id: row.parent_id,
   });
 }
 
@@ -35,9 +37,11 @@ export function listTokens(conn: Connection): TokenRow[] {
   return conn.statement("SELECT * FROM tokens ORDER BY created_at DESC, id DESC").all().map(tokenFromRow);
 }
 
-/** Only a live token is revoked: the first revocation time is the one that counts. */
+/** Only a live token is revoked: the first revocation time is the one that counts. Sessions made from it end with it. */
 export function revokeToken(conn: Connection, id: string, at: number): boolean {
-  return conn.statement("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id).changes > 0;
+  const revoked = conn.statement("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id).changes > 0;
+  if (revoked) conn.statement("UPDATE tokens SET revoked_at = ? WHERE parent_id = ? AND revoked_at IS NULL").run(at, id);
+  return revoked;
 }
 
 /**
@@ -59,5 +63,7 @@ function tokenFromRow(row: Row): TokenRow {
     expires_at: intOrNull(row, "expires_at"),
     revoked_at: intOrNull(row, "revoked_at"),
     last_used_at: intOrNull(row, "last_used_at"),
+    kind: text(row, "kind") as TokenKind,
+    parent_id: textOrNull(row, "parent_id"),
   };
 }

@@ -1,0 +1,153 @@
+/**
+ * The shapes the engine's API answers with, as far as the UI reads them
+ * (docs/reference/api.md; GET /api/v1/openapi.json is the authority).
+ */
+
+export type Scope = "read" | "run" | "admin";
+
+export const RUN_STATES = ["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const TASK_STATES = ["pending", "running", "succeeded", "failed", "canceled", "skipped", "timed_out", "interrupted"] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export type AnyState = RunState | TaskState;
+
+export interface SessionInfo {
+  id: string;
+  name: string;
+  scope: Scope;
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** GET /session: who is logged in, and the CSRF token for requests that change something. */
+export interface WhoAmI {
+  name: string;
+  scope: Scope;
+  session: SessionInfo | null;
+  csrf: string | null;
+}
+
+export type TriggerKind = "cron" | "every" | "at" | "watch" | "webhook" | "after";
+
+/** A trigger as the engine normalised it (durations in ms). */
+export interface TriggerDef {
+  kind: TriggerKind;
+  cron?: string;
+  every?: number;
+  after_finish?: boolean;
+  align?: boolean;
+  at?: string;
+  watch?: string | string[];
+  debounce?: number;
+  webhook?: true;
+  after?: { pipeline: string; status: "success" | "failure" | "any" };
+  timezone?: string;
+  args?: Record<string, string | number | boolean>;
+  start?: string;
+  end?: string;
+  jitter?: number;
+  name?: string;
+  /** A plain-words reading, when the engine sends one. */
+  description?: string;
+}
+
+export type ArgScalar = string | number | boolean;
+
+/** A run argument's declaration, normalised by the engine. */
+export interface ArgDef {
+  type: "string" | "number" | "integer" | "boolean";
+  default?: ArgScalar;
+  enum?: ArgScalar[];
+  pattern?: string;
+  required: boolean;
+  description?: string;
+  secret?: boolean;
+}
+
+export interface PipelineSummary {
+  namespace: string;
+  name: string;
+  description: string | null;
+  paused: boolean;
+  /** Why the engine itself paused it (a spire watch whose lease lapsed); null otherwise. */
+  paused_reason: string | null;
+  triggers: TriggerDef[];
+  next_fire_at: string | null;
+  last_run: { id: string; state: RunState; finished_at: string | null } | null;
+  updated_at: string;
+}
+
+export interface PipelineDetail extends PipelineSummary {
+  definition: { args?: Record<string, ArgDef>; description?: string; [key: string]: unknown };
+}
+
+export interface RunTrigger {
+  kind: string;
+  scheduled_at?: string | null;
+  [key: string]: unknown;
+}
+
+export interface RunSummary {
+  id: string;
+  namespace: string;
+  pipeline: string;
+  state: RunState;
+  reason: string | null;
+  trigger: RunTrigger;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+export interface RunPage {
+  runs: RunSummary[];
+  next_cursor: string | null;
+}
+
+export interface MetricAggregate {
+  min: number;
+  max: number;
+  mean: number;
+  sum: number;
+  count: number;
+}
+
+export interface TaskRun {
+  name: string;
+  path: string;
+  state: TaskState;
+  attempts: number;
+  exit_code: number | null;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  cpu_ms: number | null;
+  peak_rss_bytes: number | null;
+  warnings: number;
+  errors: number;
+  metrics: Record<string, MetricAggregate>;
+  outputs: Record<string, string>;
+  reason: string | null;
+  signal: string | null;
+  messages: { level: "warning" | "error"; text: string; ts: string; stream: "stdout" | "stderr" }[];
+}
+
+export interface Run extends RunSummary {
+  args: Record<string, unknown>;
+  partition: string | null;
+  warnings: number;
+  errors: number;
+  metrics: Record<string, MetricAggregate>;
+  cpu_ms: number | null;
+  peak_rss_bytes: number | null;
+  tasks: TaskRun[];
+  groups: { path: string; type: "group" | "array"; state: TaskState; warnings: number; errors: number; metrics: Record<string, MetricAggregate> }[];
+}
+
+/** The body of every refusal. */
+export interface ErrorBody {
+  error: { code: string; message: string; details: unknown };
+}

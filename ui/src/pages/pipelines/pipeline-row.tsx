@@ -1,0 +1,94 @@
+/** One pipeline on the home page: what starts it, when next, how its last runs went, and what can be done with it. */
+import { memo } from "../../components/memo";
+import { useRef } from "preact/hooks";
+import type { PipelineSummary } from "../../api/types";
+import { StateBadge } from "../../components/state-badge";
+import { RelativeTime } from "../../components/time-label";
+import { useFirstVisible } from "../../components/use-visible";
+import { paths } from "../../router/routes";
+import { formatAbsolute } from "../../time/format";
+import { showUtc } from "../../time/zone-choice";
+import { keyOf, type RecentRuns } from "./recent-runs";
+import { RunSquares } from "./run-squares";
+import { triggerWords } from "./trigger-words";
+
+export type RowAction = "run" | "pause" | "resume";
+
+interface PipelineRowProps {
+  pipeline: PipelineSummary;
+  recent: RecentRuns;
+  canRun: boolean;
+  onAction: (action: RowAction, pipeline: PipelineSummary) => void;
+}
+
+function PipelineRowView({ pipeline, recent, canRun, onAction }: PipelineRowProps) {
+  const ref = useRef<HTMLElement>(null);
+  const key = keyOf(pipeline.namespace, pipeline.name);
+  const runs = recent.listOf(key).value;
+  useFirstVisible(ref, () => recent.want(key));
+  const utc = showUtc.value;
+  const label = `${pipeline.namespace}/${pipeline.name}`;
+  const titleId = `p-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  const newest = runs?.[0];
+  const last = newest ? { state: newest.state, at: newest.finished_at ?? newest.started_at ?? newest.created_at } : pipeline.last_run ? { state: pipeline.last_run.state, at: pipeline.last_run.finished_at } : undefined;
+  const triggers = pipeline.triggers.map((trigger) => triggerWords(trigger, (iso) => formatAbsolute(iso, utc)));
+
+  return (
+    <article ref={ref} class={`pipeline${pipeline.paused ? " pipeline--paused" : ""}`} aria-labelledby={titleId}>
+      <div class="pipeline__head">
+        <h3 id={titleId} class="pipeline__name">
+          <a href={paths.pipeline(pipeline.namespace, pipeline.name)}>{pipeline.name}</a>
+        </h3>
+        {pipeline.paused && (
+          <span class="paused">
+            <span class="paused__icon" aria-hidden="true" />
+            Paused{pipeline.paused_reason ? `: ${pipeline.paused_reason}` : ""}
+          </span>
+        )}
+        {canRun && (
+          <div class="pipeline__actions">
+            <button type="button" class="button button--small" aria-label={`Run ${label}…`} onClick={() => onAction("run", pipeline)}>
+              Run…
+            </button>
+            {pipeline.paused ? (
+              <button type="button" class="button button--small" aria-label={`Resume ${label}…`} onClick={() => onAction("resume", pipeline)}>
+                Resume…
+              </button>
+            ) : (
+              <button type="button" class="button button--small" aria-label={`Pause ${label}…`} onClick={() => onAction("pause", pipeline)}>
+                Pause…
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+      {pipeline.description && <p class="pipeline__description">{pipeline.description}</p>}
+      <dl class="pipeline__facts">
+        <div>
+          <dt>Starts</dt>
+          <dd>{triggers.length > 0 ? triggers.join("; ") : "by hand only"}</dd>
+        </div>
+        <div>
+          <dt>Next</dt>
+          <dd>{pipeline.next_fire_at ? <RelativeTime time={pipeline.next_fire_at} /> : pipeline.paused && pipeline.triggers.length > 0 ? "none while paused" : "—"}</dd>
+        </div>
+        <div>
+          <dt>Last</dt>
+          <dd>
+            {last ? (
+              <>
+                <StateBadge state={last.state} /> {last.at && <RelativeTime time={last.at} class="muted" />}
+              </>
+            ) : (
+              "never ran"
+            )}
+          </dd>
+        </div>
+      </dl>
+      <RunSquares runs={runs} pipeline={label} />
+    </article>
+  );
+}
+
+/** Rows re-render on their own signals (runs, clock, UTC choice), not when the page's list is filtered. */
+export const PipelineRow = memo(PipelineRowView);
