@@ -21,6 +21,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { newRunId } from "../src/engine/ids.js";
+import { blankTaskRow } from "../src/engine/task-row.js";
 import type { RunRow, Store } from "../src/store/port.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { startEngineProcess, stopEngineProcess, timedCall, type EngineProcess } from "./engine-process.js";
@@ -73,25 +74,7 @@ async function seed(store: Store): Promise<void> {
       await store.write(
         Array.from({ length: TASKS }, (_, t) => ({
           event: { run_id: run.id, ts: created, type: "task.finished", task_path: `t${t}`, attempt: 1, data: {} },
-          task: {
-            run_id: run.id,
-            path: `t${t}`,
-            attempt: 1,
-            state: "succeeded" as const,
-            exit_code: 0,
-            signal: null,
-            reason: null,
-            pid: null,
-            started_at: created + t * 40,
-            finished_at: created + t * 40 + 30 + ((r * t) % 20),
-            cpu_ms: null,
-            peak_rss_bytes: null,
-            warnings: 0,
-            errors: 0,
-            metrics: {},
-            outputs: {},
-            log_file: null,
-          },
+          task: blankTaskRow(run.id, `t${t}`, 1, { state: "succeeded", exit_code: 0, started_at: created + t * 40, finished_at: created + t * 40 + 30 + ((r * t) % 20) }),
         })),
       );
     }

@@ -20,8 +20,8 @@ export const errorSchema = z
 
 const metricAggregate = z.object({ min: z.number(), max: z.number(), mean: z.number(), sum: z.number(), count: z.number() }).meta({ id: "MetricAggregate" });
 const metrics = z.record(z.string(), metricAggregate);
-const runState = z.enum(["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"]).meta({ id: "RunState" });
-const taskState = z.enum(["pending", "running", "succeeded", "failed", "canceled", "skipped", "timed_out", "interrupted"]).meta({ id: "TaskState" });
+export const runState = z.enum(["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"]).meta({ id: "RunState" });
+export const taskState = z.enum(["pending", "running", "succeeded", "failed", "canceled", "skipped", "timed_out", "interrupted"]).meta({ id: "TaskState" });
 const trigger = z.looseObject({ kind: z.string(), scheduled_at: nullableTime.optional() }).meta({ id: "Trigger" });
 
 const taskMessage = z

@@ -8,7 +8,7 @@ import type { FileHandle } from "node:fs/promises";
 import type { DefinitionError } from "../spec/errors.js";
 import type { PipelineDef } from "../spec/schema.js";
 import type { LogLine, LogStream } from "../exec/port.js";
-import type { EventRow, NamespaceOrigin, RunState } from "../store/port.js";
+import type { AuditQuery, EventRow, NamespaceOrigin, RunState } from "../store/port.js";
 import type { RunObject } from "./run-object.js";
 import type { MissedObject } from "./missed-object.js";
 import type { ArtifactEntry } from "./artifact-listing.js";
@@ -188,17 +188,8 @@ export interface RunListQuery {
   cursor?: string;
 }
 
-/** GET /audit: a page, and what its entries must match. */
-export interface AuditFilter {
-  limit: number;
-  before?: number;
-  actor?: string;
-  /** Exact actions, or `prefix.*`. */
-  actions?: string[];
-  target?: string;
-  since?: number;
-  until?: number;
-}
+/** GET /audit: a page, and what its entries must match (the store's query: the same fields). */
+export type AuditFilter = AuditQuery;
 
 export interface LogQuery {
   stream?: LogStream;

@@ -32,6 +32,7 @@ import { applyTests } from "./contract-apply.js";
 import { queueTests } from "./contract-queues.js";
 import { scheduleTests } from "./contract-schedules.js";
 import { retentionTests } from "./contract-retention.js";
+import { historyTests } from "./contract-history.js";
 
 export type StoreFactory = (t: TestContext, shareWith?: Store) => Promise<Store>;
 
@@ -66,6 +67,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     describe("recovery and queues", () => queueTests(open));
     describe("schedules and slots", () => scheduleTests(open));
     describe("retention", () => retentionTests(open));
+    describe("pages of runs, filters, pauses", () => historyTests(open));
   });
 }
 

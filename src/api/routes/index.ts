@@ -14,4 +14,18 @@ import { engineEventsRoute } from "./engine-events.js";
 import { engineRoutes } from "./engine.js";
 import { pipelineHistoryRoutes } from "./pipeline-history.js";
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...pipelineRoutes, ...runRoutes, runDefinitionRoute, eventsRoute, ...adminRoutes, ...hookRoutes, ...artifactRoutes, ...gcRoutes, ...sessionRoutes, engineEventsRoute, ...engineRoutes, ...pipelineHistoryRoutes];
+export const ROUTES: readonly AnyRoute[] = [
+  ...systemRoutes,
+  ...pipelineRoutes,
+  ...runRoutes,
+  runDefinitionRoute,
+  eventsRoute,
+  ...adminRoutes,
+  ...hookRoutes,
+  ...artifactRoutes,
+  ...gcRoutes,
+  ...sessionRoutes,
+  engineEventsRoute,
+  ...engineRoutes,
+  ...pipelineHistoryRoutes,
+];

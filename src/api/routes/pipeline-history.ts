@@ -2,11 +2,10 @@
 import { z } from "zod";
 import { runCursor, wholeNumber } from "../params.js";
 import { route } from "../route.js";
+import { runState, taskState } from "../schemas.js";
 import { pipelineParams } from "./pipelines.js";
 
 const isoTime = z.string().meta({ format: "date-time" });
-const runState = z.enum(["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"]);
-const taskState = z.enum(["pending", "running", "succeeded", "failed", "canceled", "skipped", "timed_out", "interrupted"]);
 const durationStats = z
   .object({ count: z.number().int().meta({ description: "How many durations the figures are of." }), p50: z.number().nullable(), p95: z.number().nullable() })
   .meta({ id: "DurationStats" });

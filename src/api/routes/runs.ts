@@ -5,14 +5,13 @@ import { ApiError } from "../errors.js";
 import { listParam, logCursor, nameParam, runCursor, runId, taskPath, timeParam, wholeNumber } from "../params.js";
 import { route } from "../route.js";
 import { runObjectJson } from "../../engine/run-cache.js";
-import { runObject, runPage } from "../schemas.js";
+import { runObject, runPage, runState } from "../schemas.js";
 
 const runParams = z.strictObject({ id: runId });
 const JSON_TYPE = "application/json; charset=utf-8";
 
-const RUN_STATES = ["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"] as const;
-type RunStateName = (typeof RUN_STATES)[number];
-const isRunState = (value: string): value is RunStateName => (RUN_STATES as readonly string[]).includes(value);
+const RUN_STATES = runState.options;
+const isRunState = (value: string): value is (typeof RUN_STATES)[number] => (RUN_STATES as readonly string[]).includes(value);
 const isTriggerKind = (value: string): value is string => /^[a-z][a-z_]{0,31}$/.test(value);
 
 const listQuery = z
