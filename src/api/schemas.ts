@@ -71,6 +71,8 @@ export const runSummary = z
     started_at: nullableTime,
     finished_at: nullableTime,
     duration_ms: z.number().nullable(),
+    warnings: z.number().int().describe("How many warnings its tasks reported (tasks[].warnings summed: each task's last attempt); counted when the run ends, 0 until then."),
+    errors: z.number().int().describe("How many errors its tasks reported (tasks[].errors summed: each task's last attempt); counted when the run ends, 0 until then."),
   })
   .meta({ id: "RunSummary" });
 
@@ -79,8 +81,6 @@ export const runObject = runSummary
   .extend({
     args: z.record(z.string(), z.unknown()),
     partition: z.string().nullable(),
-    warnings: z.number().int(),
-    errors: z.number().int(),
     metrics,
     cpu_ms: z.number().nullable().describe("CPU (user + system) of every attempt of every task, summed, in ms; null when none was measured."),
     peak_rss_bytes: z
@@ -113,6 +113,10 @@ const triggerReading = z
     kind: z.string(),
     description: z.string().meta({ description: "The trigger in plain words, such as \"At 03:00 every day (Europe/Berlin)\"." }),
     next_fire_at: nullableTime.meta({ description: "When it fires next (its next slot plus any jitter): time triggers of a pipeline not paused; null otherwise." }),
+    next_offset_change: z
+      .object({ before: z.string(), after: z.string() })
+      .nullable()
+      .meta({ description: "The UTC offset of the trigger's zone at next_fire_at differs from its offset now: the clocks change (DST) before it fires; null otherwise." }),
   })
   .meta({ id: "TriggerReading" });
 

@@ -248,12 +248,14 @@ switched-off jobs (commented-out pipelines).
     ["resume", "start a paused pipeline's triggers again"],
     ["rm", "remove a pipeline (its run history stays)"],
   ] as const) {
-    program
+    const sub = program
       .command(action)
       .description(description)
       .argument("<pipeline>", "NAME or NS/NAME")
-      .option("--ns <namespace>", "the namespace, when NAME is in several")
-      .addHelpText("after", examples([`spire ${action} backup`, `spire ${action} home/backup`]))
+      .option("--ns <namespace>", "the namespace, when NAME is in several");
+    if (action === "pause") sub.option("--reason <text>", "why: shown with the pause (spire ls, the web UI) until it is resumed");
+    sub
+      .addHelpText("after", examples([`spire ${action} backup`, action === "pause" ? `spire pause home/backup --reason "the NAS is away"` : `spire ${action} home/backup`]))
       .action(async (pipeline, options, command) => (await import("./commands/control.js")).pipelineCommand(action, pipeline, { ...options, ...globals(command) }));
   }
 

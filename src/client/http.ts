@@ -80,8 +80,8 @@ export class HttpClient implements SpireClient {
     await this.call("DELETE", pipelinePath(namespace, name));
   }
 
-  setPaused(namespace: string, name: string, paused: boolean): Promise<PipelineSummary> {
-    return this.call("POST", `${pipelinePath(namespace, name)}/${paused ? "pause" : "resume"}`);
+  setPaused(namespace: string, name: string, paused: boolean, options: { reason?: string } = {}): Promise<PipelineSummary> {
+    return this.call("POST", `${pipelinePath(namespace, name)}/${paused ? "pause" : "resume"}`, paused && options.reason !== undefined ? { reason: options.reason } : undefined);
   }
 
   renewWatchLease(namespace: string, name: string): Promise<WatchLease> {

@@ -89,8 +89,8 @@ export class InProcessClient implements SpireClient {
     return this.engine.deletePipeline(ACTOR, namespace, name);
   }
 
-  setPaused(namespace: string, name: string, paused: boolean) {
-    return this.engine.setPaused(ACTOR, namespace, name, paused);
+  setPaused(namespace: string, name: string, paused: boolean, options: { reason?: string } = {}) {
+    return this.engine.setPaused(ACTOR, namespace, name, paused, options);
   }
 
   renewWatchLease(namespace: string, name: string) {

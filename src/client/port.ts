@@ -64,7 +64,8 @@ export interface SpireClient {
   listPipelines(namespace?: string): Promise<PipelineSummary[]>;
   getPipeline(namespace: string, name: string): Promise<PipelineDetail>;
   deletePipeline(namespace: string, name: string): Promise<void>;
-  setPaused(namespace: string, name: string, paused: boolean): Promise<PipelineSummary>;
+  /** `reason`, for a pause: shown with it until it is resumed. */
+  setPaused(namespace: string, name: string, paused: boolean, options?: { reason?: string }): Promise<PipelineSummary>;
   renewWatchLease(namespace: string, name: string): Promise<WatchLease>;
   getHook(namespace: string, name: string): Promise<HookInfo>;
   /** Slots of the pipeline's time triggers that did not run, newest first; `run`: only those the same catch-up as that run passed over. */

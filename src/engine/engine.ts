@@ -28,6 +28,7 @@ import { attemptFiles } from "./attempt.js";
 import { engineInfo, type EngineInfo } from "./engine-info.js";
 import { headOf, summarise, summarisePipelines, type SummaryContext } from "./pipeline-summary.js";
 import { pipelineDetail } from "./pipeline-detail.js";
+import { zoneOf } from "./upcoming.js";
 import { pipelineHistory, type PipelineHistory } from "./pipeline-history.js";
 import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
@@ -317,7 +318,7 @@ export class Engine implements EngineService {
   async getPipeline(namespace: string, name: string, options: { next?: number } = {}): Promise<PipelineDetail> {
     const row = await this.pipelineRow(namespace, name);
     const [summary, origin] = await Promise.all([this.summarise(row), this.options.store.getNamespace(namespace)]);
-    return pipelineDetail(row, summary!, origin, this.scheduler.scheduledOf(namespace, name), { next: options.next ?? DEFAULT_NEXT_SLOTS, defaultZone: this.defaultZone });
+    return pipelineDetail(row, summary!, origin, this.scheduler.scheduledOf(namespace, name), { next: options.next ?? DEFAULT_NEXT_SLOTS, defaultZone: this.defaultZone, now: this.now() });
   }
 
   /** A pipeline's last runs with their tasks' states, and duration percentiles (GET /pipelines/{ns}/{name}/history). */
@@ -382,7 +383,11 @@ export class Engine implements EngineService {
   private get summaryContext(): SummaryContext {
     return {
       defaultZone: this.defaultZone,
-      nextFireAt: (namespace, name, key) => this.scheduler.scheduledOf(namespace, name).find((entry) => entry.key === key)?.next?.fireAt,
+      nextFire: (namespace, name, key) => {
+        const entry = this.scheduler.scheduledOf(namespace, name).find((scheduled) => scheduled.key === key);
+        return entry?.next ? { at: entry.next.fireAt, zone: zoneOf(entry, this.defaultZone) } : undefined;
+      },
+      now: this.now(),
       leaseReason: (namespace, name) => this.leases.pausedWhy(namespace, name),
     };
   }

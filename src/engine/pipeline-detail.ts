@@ -14,13 +14,13 @@ export async function pipelineDetail(
   summary: PipelineSummary,
   namespace: NamespaceRow | undefined,
   scheduled: readonly ScheduledTrigger[],
-  options: { next: number; defaultZone: string },
+  options: { next: number; defaultZone: string; now: number },
 ): Promise<PipelineDetail> {
   const definition = row.definition as PipelineDef;
   const byKey = new Map(scheduled.map((entry) => [entry.key, entry]));
   const trigger_info = summary.trigger_info.map((reading) => {
     const entry = byKey.get(reading.key);
-    return entry && !row.paused ? { ...reading, next: upcomingSlots(entry, options.next, options.defaultZone) } : { ...reading, next: [] };
+    return entry && !row.paused ? { ...reading, next: upcomingSlots(entry, options.next, options.defaultZone, options.now) } : { ...reading, next: [] };
   });
   return {
     ...summary,

@@ -7,14 +7,16 @@
 import type { PipelineDef, TriggerDef } from "../spec/schema.js";
 import type { PipelineHead, PipelineRow, RecentRunTuple, RecentRuns, Store } from "../store/port.js";
 import { isoTime } from "../time/iso.js";
-import { describeTrigger } from "../time/index.js";
+import { describeTrigger, offsetChange } from "../time/index.js";
 import { iso } from "./run-object.js";
 import type { PipelineSummary, RecentRun, TriggerReading } from "./service.js";
 
 export interface SummaryContext {
   defaultZone: string;
-  /** When a trigger (by key) of a pipeline next fires, from the scheduler; undefined when it does not. */
-  nextFireAt(namespace: string, name: string, key: string): number | undefined;
+  /** When a trigger (by key) of a pipeline next fires, from the scheduler, and the zone its slots are read in; undefined when it does not fire. */
+  nextFire(namespace: string, name: string, key: string): { at: number; zone: string } | undefined;
+  /** Now, for the offset change before each next fire time. */
+  now: number;
   /** Why the engine paused it, when it did and did not record it with the pause (a lease lapsed before this field existed). */
   leaseReason(namespace: string, name: string): string | undefined;
 }
@@ -66,8 +68,14 @@ function triggerReadings(row: PipelineHead, context: SummaryContext): TriggerRea
   const descriptions = describedTriggers(row.digest, triggers, context.defaultZone);
   return triggers.map((trigger, index) => {
     const key = `${index}:${trigger.kind}`;
-    const at = row.paused ? undefined : context.nextFireAt(row.namespace, row.name, key);
-    return { key, kind: trigger.kind, description: descriptions[index]!, next_fire_at: at === undefined ? null : isoTime(at) };
+    const next = row.paused ? undefined : context.nextFire(row.namespace, row.name, key);
+    return {
+      key,
+      kind: trigger.kind,
+      description: descriptions[index]!,
+      next_fire_at: next === undefined ? null : isoTime(next.at),
+      next_offset_change: next === undefined ? null : (offsetChange(next.zone, context.now, next.at) ?? null),
+    };
   });
 }
 

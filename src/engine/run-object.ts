@@ -157,5 +157,7 @@ export function toRunSummary(run: RunRow): RunSummary {
     started_at: iso(run.started_at),
     finished_at: iso(run.finished_at),
     duration_ms: span(run.started_at, run.finished_at),
+    warnings: run.warnings,
+    errors: run.errors,
   };
 }

@@ -110,6 +110,8 @@ export interface TriggerReading {
   description: string;
   /** When it next fires (its next slot, plus jitter), for time triggers that have one; null otherwise. */
   next_fire_at: string | null;
+  /** The zone's UTC offset at next_fire_at differs from its offset now: the clocks change (DST) before it fires; null otherwise. */
+  next_offset_change: { before: string; after: string } | null;
   /** GET /pipelines/{ns}/{name} only: its next slots, with the UTC offset changes between them marked. */
   next?: UpcomingSlot[];
 }
@@ -167,6 +169,9 @@ export interface RunSummary {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  /** How many warnings and errors its tasks reported; counted when the run ends (0 until then). */
+  warnings: number;
+  errors: number;
 }
 
 export interface RunListQuery {

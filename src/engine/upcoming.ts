@@ -5,7 +5,7 @@
  * between consecutive slots marked (a DST change in the trigger's zone).
  */
 import type { TriggerDef } from "../spec/schema.js";
-import { nextTimes, type Schedule, type TriggerSchedule } from "../time/index.js";
+import { nextTimes, offsetChange, type Schedule, type TriggerSchedule } from "../time/index.js";
 import type { UpcomingSlot } from "./service.js";
 
 export interface ScheduledTrigger {
@@ -16,12 +16,21 @@ export interface ScheduledTrigger {
   next?: { slot: number; fireAt: number };
 }
 
-/** Up to `count` slots from the one the scheduler waits for; a fixed delay shows only that one (the next depend on when runs end). */
-export function upcomingSlots(scheduled: ScheduledTrigger, count: number, defaultZone: string): UpcomingSlot[] {
-  const { next, schedule, trigger } = scheduled;
+/** The zone a trigger's slots are read in. */
+export function zoneOf(scheduled: ScheduledTrigger, defaultZone: string): string {
+  return scheduled.schedule.zone ?? scheduled.trigger.timezone ?? defaultZone;
+}
+
+/**
+ * Up to `count` slots from the one the scheduler waits for; a fixed delay
+ * shows only that one (the next depend on when runs end). The first slot's
+ * offset change is counted from `now`, the others' from the slot before.
+ */
+export function upcomingSlots(scheduled: ScheduledTrigger, count: number, defaultZone: string, now: number): UpcomingSlot[] {
+  const { next, schedule } = scheduled;
   if (next === undefined || count === 0) return [];
-  const zone = schedule.zone ?? trigger.timezone ?? defaultZone;
+  const zone = zoneOf(scheduled, defaultZone);
   const onlyNext: Schedule = { next: (after) => (after < next.slot ? next.slot : undefined), prev: () => undefined };
   const times = nextTimes(schedule.fixedDelay ? onlyNext : schedule, next.slot - 1, count, zone);
-  return times.map((time) => ({ at: time.iso, offset: time.offset, offset_change: time.dstChange ?? null }));
+  return times.map((time, index) => ({ at: time.iso, offset: time.offset, offset_change: (index === 0 ? offsetChange(zone, now, time.at) : time.dstChange) ?? null }));
 }

@@ -1,16 +1,43 @@
 /**
  * Plain-words readings of triggers and the next times of a schedule, for
- * `spire next`, `spire show` and the UI.
+ * `spire next`, `spire show` and the API (the web UI shows them as the
+ * engine words them).
  */
 import cronstrue from "cronstrue";
 import type { TriggerDef } from "../spec/schema.js";
 import { expandCron } from "./cron.js";
 import { timeOf } from "./datetime.js";
 import type { Schedule } from "./schedule.js";
-import { everyWords, formatInterval } from "./interval-words.js";
 import { formatInZone, formatOffset, offsetAt } from "./zone.js";
 
-export { formatInterval };
+const UNITS: Array<[number, string]> = [
+  [604_800_000, "week"],
+  [86_400_000, "day"],
+  [3_600_000, "hour"],
+  [60_000, "minute"],
+  [1_000, "second"],
+  [1, "millisecond"],
+];
+
+/** 900000 -> "15 minutes", 5400000 -> "1 hour 30 minutes", 86400000 -> "1 day". */
+export function formatInterval(ms: number): string {
+  const parts: string[] = [];
+  let rest = Math.round(ms);
+  for (const [size, unit] of UNITS) {
+    // Weeks only when exact: "10 days" reads better than "1 week 3 days".
+    if (size === 604_800_000 && rest % size !== 0) continue;
+    const count = Math.floor(rest / size);
+    if (count > 0) parts.push(`${count} ${unit}${count === 1 ? "" : "s"}`);
+    rest -= count * size;
+  }
+  return parts.length === 0 ? "0 milliseconds" : parts.join(" ");
+}
+
+/** "every 15 minutes", "every day" (a single unit reads without the 1). */
+function everyWords(ms: number): string {
+  const text = formatInterval(ms);
+  return `every ${text.startsWith("1 ") && !text.includes(" ", 2) ? text.slice(2) : text}`;
+}
 
 /**
  * cronstrue's reading, with "every day" where it would say nothing about
@@ -87,10 +114,20 @@ export function nextTimes(schedule: Schedule, from: number, n: number, zone: str
     if (at === undefined || !(Math.abs(at) <= LAST_DATE_MS)) break;
     const offset = offsetAt(zone, at);
     const entry: NextTime = { at, iso: formatInZone(at, zone), offset: formatOffset(offset) };
-    if (offset !== previousOffset) entry.dstChange = { before: formatOffset(previousOffset), after: formatOffset(offset) };
+    const change = changeOf(previousOffset, offset);
+    if (change) entry.dstChange = change;
     times.push(entry);
     previousOffset = offset;
     cursor = at;
   }
   return times;
+}
+
+function changeOf(before: number, after: number): { before: string; after: string } | undefined {
+  return before === after ? undefined : { before: formatOffset(before), after: formatOffset(after) };
+}
+
+/** The zone's UTC offset at `at` differs from its offset at `from`: the clocks change between them (DST). */
+export function offsetChange(zone: string, from: number, at: number): { before: string; after: string } | undefined {
+  return changeOf(offsetAt(zone, from), offsetAt(zone, at));
 }

@@ -127,9 +127,10 @@ test("with no engine, every command works on the data folder through an engine i
   const hook = await spire(["hook", "backup", "--json"], { data });
   assert.equal(hook.code, 0, hook.stderr);
   assert.match(JSON.parse(hook.stdout).url, /^http:\/\/127\.0\.0\.1:7431\/api\/v1\/hooks\/far\/backup$/);
-  const paused = await spire(["pause", "backup"], { data });
+  const paused = await spire(["pause", "backup", "--reason", "the NAS is away"], { data });
   assert.equal(paused.code, 0, paused.stderr);
-  assert.equal(JSON.parse((await spire(["ls", "--json"], { data })).stdout).find((p: { name: string }) => p.name === "backup").paused, true);
+  const listed = JSON.parse((await spire(["ls", "--json"], { data })).stdout).find((p: { name: string }) => p.name === "backup");
+  assert.deepEqual([listed.paused, listed.paused_reason], [true, "the NAS is away"], "the reason goes with the pause (the web UI's Copy as CLI gives it so)");
 });
 
 test("a misspelt pipeline or run gets a did-you-mean, and last PIPELINE of a pipeline without runs says so", async (t) => {

@@ -26,11 +26,11 @@ export async function retryCommand(run: string, options: Target & { from?: strin
   }
 }
 
-export async function pipelineCommand(action: "pause" | "resume" | "rm", pipeline: string, options: Target & { ns?: string }): Promise<void> {
+export async function pipelineCommand(action: "pause" | "resume" | "rm", pipeline: string, options: Target & { ns?: string; reason?: string }): Promise<void> {
   const { namespace, name } = await withClient(options, async (client) => {
     const found = await resolvePipeline(client, pipeline, options.ns);
     if (action === "rm") await client.deletePipeline(found.namespace, found.name);
-    else await client.setPaused(found.namespace, found.name, action === "pause");
+    else await client.setPaused(found.namespace, found.name, action === "pause", options.reason !== undefined ? { reason: options.reason } : {});
     return found;
   });
   const done = { pause: "paused", resume: "resumed", rm: "removed" }[action];
