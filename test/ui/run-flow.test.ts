@@ -77,6 +77,12 @@ async function onRunPage(page: Page, not?: string): Promise<string> {
   return id;
 }
 
+/** Until the element with this id has the focus. */
+async function focusOn(page: Page, id: string): Promise<void> {
+  // A function, not a string: the page's CSP allows no eval.
+  await page.waitForFunction((wanted) => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id === wanted, id, { timeout: 5_000 });
+}
+
 /** On the run page: the run's state badge, once it says `state`. */
 function runState(page: Page, state: string) {
   return page.locator(".run-title .state__label", { hasText: new RegExp(`^${state}$`) });
@@ -98,6 +104,8 @@ test("log in, run with arguments, follow the run to its end live, read its logs,
   // The run dialog is built from the pipeline's args: a text field for the pattern, a choice for the enum.
   await page.getByRole("button", { name: "Run home/report…" }).click();
   const dialog = page.getByRole("dialog", { name: "Run home/report" });
+  // The dialog opens before the arguments come; once they are there, the first field has the focus (not the close button).
+  await focusOn(page, "arg-team");
   await dialog.getByLabel("team", { exact: true }).fill("web");
   assert.equal(await dialog.getByLabel("size", { exact: true }).evaluate((element) => element.tagName), "SELECT");
   await dialog.getByLabel("size", { exact: true }).selectOption("large");
@@ -149,6 +157,7 @@ test("log in, run with arguments, follow the run to its end live, read its logs,
   await page.getByRole("button", { name: "Run home/slow…" }).click();
   const slowDialog = page.getByRole("dialog", { name: "Run home/slow" });
   await slowDialog.getByText("This pipeline takes no arguments.").waitFor();
+  assert.equal(await slowDialog.getByRole("button", { name: "Start run" }).evaluate((element) => element === (element.ownerDocument as unknown as { activeElement: unknown }).activeElement), true, "no arguments: Start run has the focus");
   await slowDialog.getByRole("button", { name: "Start run" }).click();
   const slowId = await onRunPage(page);
   await taskBox(page, "wait", "running").waitFor();
@@ -159,6 +168,19 @@ test("log in, run with arguments, follow the run to its end live, read its logs,
   await square(page, slowId, "canceled").waitFor();
   assert.equal(await lastState(page, "home_slow").textContent(), "canceled");
   assert.equal((await waitForState(engine.data, slowId, "canceled")).state, "canceled");
+
+  // Paused with a reason: the row says who paused it, when and why; so does the API.
+  await page.getByRole("button", { name: "Pause home/slow…" }).click();
+  const pauseDialog = page.getByRole("dialog", { name: "Pause home/slow" });
+  await pauseDialog.getByLabel("Why (optional)").fill("waiting for the new disk");
+  assert.equal(await pauseDialog.getByRole("button", { name: /^Copy as CLI: / }).getAttribute("title"), "spire pause home/slow --reason 'waiting for the new disk'", "Copy as CLI says the same");
+  await pauseDialog.getByRole("button", { name: "Pause", exact: true }).click();
+  const paused = page.locator('article[aria-labelledby="p-home_slow"] .paused');
+  await paused.getByText("waiting for the new disk").waitFor();
+  assert.match((await paused.textContent()) ?? "", /^Paused by \S.* (just now|\d+ s ago|a moment ago).*: waiting for the new disk$/);
+  const slowNow = (await apiGet<{ pipelines: { name: string; paused: boolean; paused_reason: string | null; paused_by: string | null }[] }>(engine, "/pipelines")).pipelines.find((entry) => entry.name === "slow")!;
+  assert.deepEqual([slowNow.paused, slowNow.paused_reason], [true, "waiting for the new disk"]);
+  assert.ok(slowNow.paused_by, "who paused it");
 
   assertClean(ui);
   await browser.close();

@@ -4,8 +4,9 @@ import type { PipelineDetail, PipelineSummary, Run } from "./types";
 
 const base = (ns: string, name: string) => `/pipelines/${segment(ns)}/${segment(name)}`;
 
-export async function listPipelines(options: { namespace?: string; signal?: AbortSignal } = {}): Promise<PipelineSummary[]> {
-  const answer = await get<{ pipelines: PipelineSummary[] }>("/pipelines", { query: { namespace: options.namespace }, signal: options.signal });
+/** `recent`: each pipeline's newest this many runs, in `recent` (read with the list, in one request). */
+export async function listPipelines(options: { namespace?: string; recent?: number; signal?: AbortSignal } = {}): Promise<PipelineSummary[]> {
+  const answer = await get<{ pipelines: PipelineSummary[] }>("/pipelines", { query: { namespace: options.namespace, recent: options.recent || undefined }, signal: options.signal });
   return answer.pipelines;
 }
 
@@ -18,8 +19,9 @@ export function startRun(ns: string, name: string, args: Record<string, unknown>
   return post<Run>(`${base(ns, name)}/runs`, { args });
 }
 
-export function pausePipeline(ns: string, name: string): Promise<PipelineSummary> {
-  return post<PipelineSummary>(`${base(ns, name)}/pause`);
+/** `reason`, when given, is shown with the pause until it is resumed. */
+export function pausePipeline(ns: string, name: string, reason?: string): Promise<PipelineSummary> {
+  return post<PipelineSummary>(`${base(ns, name)}/pause`, reason ? { reason } : undefined);
 }
 
 export function resumePipeline(ns: string, name: string): Promise<PipelineSummary> {

@@ -49,8 +49,6 @@ export interface TriggerDef {
   end?: string;
   jitter?: number;
   name?: string;
-  /** A plain-words reading, when the engine sends one. */
-  description?: string;
 }
 
 export type ArgScalar = string | number | boolean;
@@ -66,21 +64,65 @@ export interface ArgDef {
   secret?: boolean;
 }
 
+/** A UTC offset that differs from the one before: the clocks change (DST) in between. */
+export interface OffsetChange {
+  before: string;
+  after: string;
+}
+
+/** A trigger as the engine reads it: in plain words (the engine's wording is the UI's), and when it fires next. */
+export interface TriggerReading {
+  /** Its index in `triggers` and its kind, such as 0:cron (as missed records name it). */
+  key: string;
+  kind: string;
+  description: string;
+  next_fire_at: string | null;
+  /** The clocks of its zone change before next_fire_at. */
+  next_offset_change: OffsetChange | null;
+}
+
+/** One of a pipeline's newest runs (GET /pipelines?recent=N). */
+export interface RecentRun {
+  id: string;
+  state: RunState;
+  created_at: string;
+  duration_ms: number | null;
+}
+
 export interface PipelineSummary {
   namespace: string;
   name: string;
   description: string | null;
   paused: boolean;
-  /** Why the engine itself paused it (a spire watch whose lease lapsed); null otherwise. */
+  /** Why it is paused: the reason given with the pause, or the engine's own (a spire watch whose lease lapsed); null otherwise. */
   paused_reason: string | null;
+  /** While paused: when, and who (a token's name, or the engine). */
+  paused_at: string | null;
+  paused_by: string | null;
   triggers: TriggerDef[];
+  trigger_info: TriggerReading[];
   next_fire_at: string | null;
   last_run: { id: string; state: RunState; finished_at: string | null } | null;
+  /** Its newest runs, newest first: only with ?recent=N. */
+  recent?: RecentRun[];
   updated_at: string;
 }
 
+export interface UpcomingSlot {
+  at: string;
+  offset: string;
+  /** From the slot before (from now, for the first). */
+  offset_change: OffsetChange | null;
+}
+
 export interface PipelineDetail extends PipelineSummary {
+  trigger_info: (TriggerReading & { next: UpcomingSlot[] })[];
   definition: { args?: Record<string, ArgDef>; description?: string; [key: string]: unknown };
+  definition_yaml: string;
+  definition_yaml_from: "source" | "normalised";
+  definition_line: number | null;
+  /** Where its namespace was last applied from. */
+  origin: { host: string; user: string; path: string | null; applied_at: string; author: string | null } | null;
 }
 
 export interface RunTrigger {
@@ -100,6 +142,9 @@ export interface RunSummary {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  /** Counted when the run ends (0 until then). */
+  warnings: number;
+  errors: number;
 }
 
 export interface RunPage {
@@ -138,8 +183,6 @@ export interface TaskRun {
 export interface Run extends RunSummary {
   args: Record<string, unknown>;
   partition: string | null;
-  warnings: number;
-  errors: number;
   metrics: Record<string, MetricAggregate>;
   cpu_ms: number | null;
   peak_rss_bytes: number | null;

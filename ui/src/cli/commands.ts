@@ -17,5 +17,5 @@ export function runCommand(ns: string, name: string, args: Record<string, string
   return line;
 }
 
-export const pauseCommand = (ns: string, name: string) => shellLine(["spire", "pause", pipelineRef(ns, name)]);
+export const pauseCommand = (ns: string, name: string, reason = "") => shellLine(["spire", "pause", pipelineRef(ns, name), ...(reason ? ["--reason", reason] : [])]);
 export const resumeCommand = (ns: string, name: string) => shellLine(["spire", "resume", pipelineRef(ns, name)]);

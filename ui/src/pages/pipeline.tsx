@@ -20,17 +20,17 @@ import { RelativeTime } from "../components/time-label";
 import { shortRunId } from "../format/run-id";
 import { useLiveEvents } from "../live/use-live-events";
 import { paths } from "../router/routes";
-import { formatAbsolute } from "../time/format";
 import { showUtc } from "../time/zone-choice";
 import { graphModelFromDefinition } from "../graph/model";
 import { TaskGraph } from "../graph/task-graph";
 import { PauseDialog } from "./pipelines/pause-dialog";
 import { RunDialog } from "./pipelines/run-dialog";
-import { triggerWords } from "./pipelines/trigger-words";
-import { listMissed, listNamespaces, type MissedRecord, type NamespaceInfo } from "./pipeline/api";
+import { ClockChange, nextClockChange } from "./pipelines/clock-change";
+import { PausedNote } from "./pipelines/paused-note";
+import { listMissed, type MissedRecord, type NamespaceInfo } from "./pipeline/api";
 import { Definition, Origin } from "./pipeline/definition";
 import { DurationsChart } from "./pipeline/durations-chart";
-import { MissedSlots, NextFireTimes, type WithReadings } from "./pipeline/fire-times";
+import { MissedSlots, NextFireTimes } from "./pipeline/fire-times";
 import { HISTORY_RUNS, PipelineHistory } from "./pipeline/history";
 import { HistoryGrid } from "./pipeline/history-grid";
 import { allRows, visibleRows } from "./pipeline/rows";
@@ -40,11 +40,7 @@ import "../styles/pipeline.css";
 
 const MISSED_PAGE = 20;
 
-type WithOrigin = PipelineDetail & { origin?: NamespaceInfo["origin"] | null };
-/** Who paused it and when, where the engine says. */
-type WithPause = PipelineDetail & { paused_by?: string | null; paused_at?: string | null };
-
-function originOf(pipeline: WithOrigin): NamespaceInfo | null {
+function originOf(pipeline: PipelineDetail): NamespaceInfo | null {
   const origin = pipeline.origin;
   return origin ? { name: pipeline.namespace, origin, metadata: {}, created_at: origin.applied_at, updated_at: origin.applied_at } : null;
 }
@@ -64,8 +60,6 @@ export default function PipelinePage({ params }: PageProps) {
   const [toggled, setToggled] = useState<ReadonlySet<string>>(new Set());
   const [missed, setMissed] = useState<{ records: MissedRecord[]; next: number | null } | undefined>();
   const [missedError, setMissedError] = useState<string | null>(null);
-  const [namespace, setNamespace] = useState<NamespaceInfo | null | undefined>();
-  const [namespaceError, setNamespaceError] = useState<string | null>(null);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const scroller = useRef<HTMLDivElement>(null);
 
@@ -88,14 +82,10 @@ export default function PipelinePage({ params }: PageProps) {
     }
   }, []);
 
-  const loadNamespace = useCallback(async () => {
-    try {
-      const all = await listNamespaces();
-      setNamespace(all.find((entry) => entry.name === ns) ?? null);
-      setNamespaceError(null);
-    } catch (error) {
-      setNamespaceError(messageOf(error));
-    }
+  /** The answer to a pause or resume (a summary: no next slots) at once, then the whole pipeline again for its next slots. */
+  const pausedOrResumed = useCallback((updated: PipelineSummary) => {
+    setPipeline((old) => old && { ...old, ...updated, trigger_info: updated.trigger_info.map((reading, index) => ({ ...reading, next: updated.paused ? [] : (old.trigger_info[index]?.next ?? []) })) });
+    void loadPipeline();
   }, []);
 
   /** A run made or finished moves the next fire times and the last result: the pipeline is asked again, at most every 2 s. */
@@ -126,7 +116,6 @@ export default function PipelinePage({ params }: PageProps) {
     }
     if (batch.pipelines.length > 0) {
       void loadPipeline();
-      if (batch.pipelines.some((change) => change.action === "apply") && !ownOrigin) void loadNamespace();
     }
     const finished = history.applyEvents(batch.events);
     for (const { id, state } of finished) announce(`${label}: run ${shortRunId(id)} ${stateLabel(state)}`);
@@ -137,12 +126,6 @@ export default function PipelinePage({ params }: PageProps) {
     };
     if (batch.missed.some(ours)) void loadMissed();
   });
-
-  // A newer engine sends the origin with the pipeline; an older one's is in GET /namespaces.
-  const ownOrigin = pipeline !== undefined && (pipeline as WithOrigin).origin !== undefined;
-  useEffect(() => {
-    if (pipeline !== undefined && !ownOrigin) void loadNamespace();
-  }, [pipeline === undefined, ownOrigin]);
 
   // One model while the definition is the same (each reload of the pipeline is a new object): the graph lays out once per model.
   const graphModel = useMemo(() => (pipeline ? graphModelFromDefinition(pipeline.definition) : undefined), [pipeline?.updated_at, pipeline === undefined]);
@@ -191,9 +174,9 @@ export default function PipelinePage({ params }: PageProps) {
   }
   if (!pipeline) return <p class="loading">Loading {label}…</p>;
 
-  // The engine's own reading of each trigger where it sends one; ours otherwise.
-  const readings = (pipeline as WithReadings).trigger_info;
-  const triggers = readings?.length === pipeline.triggers.length ? readings.map((reading) => reading.description) : pipeline.triggers.map((trigger) => triggerWords(trigger, (iso) => formatAbsolute(iso, utc)));
+  // The engine's own words for each trigger.
+  const triggers = pipeline.trigger_info.map((reading) => reading.description);
+  const clockChange = nextClockChange(pipeline);
   const hasWebhook = pipeline.triggers.some((trigger) => trigger.kind === "webhook");
   const allowed = canRun.value;
   const lastRun = pipeline.last_run;
@@ -206,22 +189,7 @@ export default function PipelinePage({ params }: PageProps) {
         </p>
         <div class="page-head">
           <h1 id="pipeline-title">{name}</h1>
-          {pipeline.paused && (
-            <span class="paused">
-              <span class="paused__icon" aria-hidden="true" />
-              <span>
-                Paused
-                {(pipeline as WithPause).paused_by && ` by ${(pipeline as WithPause).paused_by}`}
-                {(pipeline as WithPause).paused_at && (
-                  <>
-                    {" "}
-                    <RelativeTime time={(pipeline as WithPause).paused_at!} />
-                  </>
-                )}
-                {pipeline.paused_reason ? `: ${pipeline.paused_reason}` : ""}
-              </span>
-            </span>
-          )}
+          <PausedNote pipeline={pipeline} />
           {allowed && (
             <div class="pipeline-page__actions">
               <button type="button" class="button button--primary" onClick={() => setDialog("run")}>
@@ -241,7 +209,10 @@ export default function PipelinePage({ params }: PageProps) {
           </div>
           <div>
             <dt>Next</dt>
-            <dd>{pipeline.next_fire_at ? <RelativeTime time={pipeline.next_fire_at} /> : pipeline.paused && pipeline.triggers.length > 0 ? "none while paused" : "—"}</dd>
+            <dd>
+              {pipeline.next_fire_at ? <RelativeTime time={pipeline.next_fire_at} /> : pipeline.paused && pipeline.triggers.length > 0 ? "none while paused" : "—"}
+              {clockChange && <ClockChange {...clockChange} />}
+            </dd>
           </div>
           <div>
             <dt>Last run</dt>
@@ -309,19 +280,19 @@ export default function PipelinePage({ params }: PageProps) {
 
       <div class="pipeline-page__pair">
         <NextFireTimes pipeline={pipeline} />
-        <MissedSlots missed={missed?.records} triggers={pipeline.triggers} error={missedError} hasMore={Boolean(missed?.next)} onMore={() => void loadMissed(missed?.next ?? undefined)} />
+        <MissedSlots missed={missed?.records} readings={pipeline.trigger_info} error={missedError} hasMore={Boolean(missed?.next)} onMore={() => void loadMissed(missed?.next ?? undefined)} />
       </div>
 
       {hasWebhook && <Webhook pipeline={pipeline} />}
 
       <div class="pipeline-page__pair pipeline-page__pair--definition">
-        <Origin namespace={ownOrigin ? originOf(pipeline as WithOrigin) : namespace} error={ownOrigin ? null : namespaceError} />
-        <Definition pipeline={pipeline} file={ownOrigin ? (pipeline as WithOrigin).origin?.path : namespace?.origin.path} />
+        <Origin namespace={originOf(pipeline)} />
+        <Definition pipeline={pipeline} file={pipeline.origin?.path} />
       </div>
 
       {dialog === "run" && <RunDialog pipeline={pipeline} onClose={() => setDialog(null)} />}
       {(dialog === "pause" || dialog === "resume") && (
-        <PauseDialog pipeline={pipeline} action={dialog} onClose={() => setDialog(null)} onDone={(updated: PipelineSummary) => setPipeline((old) => (old ? { ...old, ...updated } : old))} />
+        <PauseDialog pipeline={pipeline} action={dialog} onClose={() => setDialog(null)} onDone={pausedOrResumed} />
       )}
     </article>
   );

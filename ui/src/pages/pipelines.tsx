@@ -1,10 +1,11 @@
 /**
  * The home page: every pipeline, grouped by namespace, with its triggers in
  * words, its next fire time, its last 20 runs, and Run / Pause / Resume.
- * Live: run states change in place; definitions reload when they change.
+ * All of it in one request (GET /pipelines?recent=20). Live: runs come in
+ * and change state from the events alone; the list is asked again when
+ * definitions change, and (for the next fire times) after runs start or end.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { messageOf } from "../api/api-error";
 import { listPipelines } from "../api/pipelines";
 import { canRun } from "../api/session";
 import type { PipelineSummary } from "../api/types";
@@ -20,7 +21,7 @@ import { FilterBar } from "./pipelines/filter-bar";
 import { filtersFrom, pipelineMatcher } from "./pipelines/filters";
 import { PauseDialog } from "./pipelines/pause-dialog";
 import { PipelineRow, type RowAction } from "./pipelines/pipeline-row";
-import { RecentRuns, keyOf } from "./pipelines/recent-runs";
+import { RECENT_RUNS, RecentRuns, keyOf } from "./pipelines/recent-runs";
 import { RunDialog } from "./pipelines/run-dialog";
 
 /** A run made by a schedule moves the next fire time: the list is asked again, at most this often. */
@@ -44,32 +45,36 @@ export default function PipelinesPage() {
   usePageTitle("Pipelines");
   const [pipelines, setPipelines] = useState<PipelineSummary[] | undefined>();
   const [loadError, setLoadError] = useState<unknown>();
-  const [backgroundError, setBackgroundError] = useState<string | null>(null);
   const [open, setOpen] = useState<{ action: RowAction; pipeline: PipelineSummary } | null>(null);
-  const recent = useMemo(() => new RecentRuns((error) => setBackgroundError(messageOf(error))), []);
+  const recent = useMemo(() => new RecentRuns(), []);
   const lastListFetch = useRef(0);
   const listTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const disposed = useRef(false);
+  const asked = useRef(0);
 
-  const loadList = useCallback(async () => {
+  /**
+   * The list, in one request. With `withRuns`, each pipeline's last 20 runs
+   * come with it; without, only the rest is asked again (next fire times,
+   * paused states), and the runs the page holds stay, kept up to date by the
+   * events. A pipeline new to the page makes it ask again with its runs.
+   */
+  const loadList = useCallback(async function load(withRuns: boolean): Promise<void> {
     lastListFetch.current = Date.now();
+    const mine = ++asked.current;
+    const answered = withRuns ? recent.asked() : undefined;
     try {
-      const list = await listPipelines();
-      recent.notePipelines(list);
+      const list = await listPipelines({ recent: withRuns ? RECENT_RUNS : 0 });
+      answered?.(list);
+      // An answer overtaken by a newer request's is dropped (its runs are not: they only move forward).
+      if (disposed.current || mine !== asked.current) return;
       setPipelines(list);
       setLoadError(undefined);
+      if (!withRuns && !recent.knows(list)) await load(true);
     } catch (error) {
-      setLoadError(error);
+      answered?.(undefined);
+      if (!disposed.current) setLoadError(error);
     }
   }, []);
-
-  const loadAll = useCallback(
-    async (fresh: boolean) => {
-      setBackgroundError(null);
-      // Both at once: the list shows as soon as it comes, the squares fill in when the runs do.
-      await Promise.all([loadList(), recent.loadNewest(fresh).catch((error: unknown) => setBackgroundError(messageOf(error)))]);
-    },
-    [loadList],
-  );
 
   /** Asks for the list again soon, not more than once per NEXT_FIRE_REFRESH_MS. */
   const reloadListSoon = useCallback(() => {
@@ -77,30 +82,31 @@ export default function PipelinesPage() {
     const wait = Math.max(0, lastListFetch.current + NEXT_FIRE_REFRESH_MS - Date.now());
     listTimer.current = setTimeout(() => {
       listTimer.current = undefined;
-      void loadList();
+      void loadList(false);
     }, wait);
   }, [loadList]);
 
   useEffect(() => {
-    void loadAll(false);
+    void loadList(true);
     return () => {
-      recent.dispose();
+      disposed.current = true;
       clearTimeout(listTimer.current);
     };
   }, []);
 
   useLiveEvents((batch) => {
     if (batch.resync) {
-      void loadAll(true);
+      void loadList(true);
       return;
     }
-    if (batch.pipelines.length > 0) void loadList();
+    if (batch.pipelines.length > 0) void loadList(false);
     // A run a trigger started means that trigger has a new next time; so may a finished run (after_finish, after).
     if (batch.events.some((event) => event.type === "run.created" || event.type === "run.finished")) reloadListSoon();
     const finished = recent.applyEvents(batch.events);
     for (const id of finished) {
-      const run = findRun(recent, pipelines ?? [], id);
-      if (run) announce(`${run.pipeline}: run ${shortRunId(id)} ${stateLabel(run.state)}`);
+      const pipeline = recent.pipelineOf(id);
+      const state = pipeline && recent.listOf(pipeline).peek()?.find((run) => run.id === id)?.state;
+      if (pipeline && state) announce(`${pipeline}: run ${shortRunId(id)} ${stateLabel(state)}`);
     }
   });
 
@@ -121,11 +127,6 @@ export default function PipelinesPage() {
         <h1 id="pipelines-title">Pipelines</h1>
       </div>
       {loadError !== undefined && <ErrorMessage error={loadError} />}
-      {backgroundError && (
-        <p class="notice notice--error" role="alert">
-          Some recent runs could not be loaded: {backgroundError}
-        </p>
-      )}
       {pipelines === undefined ? (
         loadError === undefined && <p class="loading">Loading pipelines…</p>
       ) : pipelines.length === 0 ? (
@@ -164,12 +165,4 @@ export default function PipelinesPage() {
       )}
     </section>
   );
-}
-
-function findRun(recent: RecentRuns, pipelines: PipelineSummary[], id: string) {
-  for (const pipeline of pipelines) {
-    const run = recent.listOf(keyOf(pipeline.namespace, pipeline.name)).peek()?.find((entry) => entry.id === id);
-    if (run) return { pipeline: `${pipeline.namespace}/${pipeline.name}`, state: run.state };
-  }
-  return undefined;
 }

@@ -59,7 +59,6 @@ export default function RunsPage(_props: PageProps) {
 
   const runs = list.runs.value;
   const status = list.status.value;
-  const counts = list.counts.value;
   // The clock signal says when to re-render; times count from the real time (a record made a moment ago never reads as future).
   const clock = Math.max(now.value, Date.now());
 
@@ -142,7 +141,7 @@ export default function RunsPage(_props: PageProps) {
               </thead>
               <tbody>
                 {runs.map((run) => (
-                  <RunRow key={run.id} run={run} counts={counts.get(run.id)} now={clock} selected={selected.includes(run.id)} onSelect={select} onVisible={(shown) => list.wantCounts(shown)} />
+                  <RunRow key={run.id} run={run} now={clock} selected={selected.includes(run.id)} onSelect={select} />
                 ))}
               </tbody>
             </table>

@@ -1,6 +1,7 @@
 /** Namespaces with where their definitions came from: file, host and user, author, when applied. */
 import { ErrorMessage } from "../../components/error-message";
 import { RelativeTime } from "../../components/time-label";
+import { userAtHost } from "../../format/origin";
 import { paths } from "../../router/routes";
 import { listNamespaces } from "../pipeline/api";
 import { useLoaded } from "./use-loaded";
@@ -37,9 +38,7 @@ export function Namespaces({ reloadKey }: { reloadKey: number }) {
                     <a href={`${paths.pipelines()}?ns=${encodeURIComponent(namespace.name)}`}>{namespace.name}</a>
                   </th>
                   <td data-label="File">{namespace.origin.path ? <code class="path">{namespace.origin.path}</code> : <span class="muted">through the API</span>}</td>
-                  <td data-label="Host">
-                    {namespace.origin.user}@{namespace.origin.host}
-                  </td>
+                  <td data-label="Host">{userAtHost(namespace.origin) ?? <span class="muted">—</span>}</td>
                   <td data-label="Author">{namespace.origin.author ?? <span class="muted">—</span>}</td>
                   <td data-label="Applied">
                     <RelativeTime time={namespace.origin.applied_at} />

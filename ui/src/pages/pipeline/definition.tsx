@@ -2,21 +2,17 @@
 import { useMemo } from "preact/hooks";
 import type { PipelineDetail } from "../../api/types";
 import { RelativeTime } from "../../components/time-label";
+import { userAtHost } from "../../format/origin";
 import { CopyButton } from "../engine/copy-button";
 import type { NamespaceInfo } from "./api";
 import { toYaml } from "./yaml";
 
-export function Origin({ namespace, error }: { namespace: NamespaceInfo | undefined | null; error: string | null }) {
+/** Where its namespace was last applied from (the pipeline's own origin, as GET /pipelines/{ns}/{name} gives it). */
+export function Origin({ namespace }: { namespace: NamespaceInfo | null }) {
   return (
     <section class="panel" aria-labelledby="origin-title">
       <h2 id="origin-title">Origin</h2>
-      {error ? (
-        <p class="notice notice--error" role="alert">
-          {error}
-        </p>
-      ) : namespace === undefined ? (
-        <p class="loading">Loading…</p>
-      ) : namespace === null ? (
+      {namespace === null ? (
         <p class="muted">The engine has no record of this namespace's origin.</p>
       ) : (
         <dl class="facts">
@@ -30,9 +26,7 @@ export function Origin({ namespace, error }: { namespace: NamespaceInfo | undefi
           </div>
           <div>
             <dt>Host</dt>
-            <dd>
-              {namespace.origin.user}@{namespace.origin.host}
-            </dd>
+            <dd>{userAtHost(namespace.origin) ?? <span class="muted">not given</span>}</dd>
           </div>
           <div>
             <dt>Author</dt>

@@ -3,27 +3,16 @@
  * of the clocks marked), and the slots its time triggers passed over, each
  * with the reason the engine recorded: "why didn't it run at 03:00?".
  */
-import type { PipelineDetail, TriggerDef } from "../../api/types";
+import type { PipelineDetail, TriggerReading } from "../../api/types";
 import { shortRunId } from "../../format/run-id";
 import { paths } from "../../router/routes";
 import { formatAbsolute, formatRelative, offsetOf } from "../../time/format";
 import { now } from "../../time/now";
 import { showUtc } from "../../time/zone-choice";
-import { triggerWords } from "../pipelines/trigger-words";
+import { ClockChange, zoneName } from "../pipelines/clock-change";
 import type { MissedRecord } from "./api";
 
 export const NEXT_COUNT = 10;
-
-/** A trigger as a newer engine reads it (GET /pipelines/{ns}/{name}: trigger_info), with its next slots. */
-export interface TriggerReading {
-  key: string;
-  kind: string;
-  description: string;
-  next_fire_at: string | null;
-  next?: { at: string; offset: string; offset_change: { before: string; after: string } | null }[];
-}
-
-export type WithReadings = PipelineDetail & { trigger_info?: TriggerReading[] };
 
 interface Upcoming {
   at: string;
@@ -33,78 +22,37 @@ interface Upcoming {
   change?: { before: string; after: string; zone: string };
 }
 
-/** The next fire times: each time trigger's next slots, merged, where the engine lists them; else its one next time. */
-export function upcoming(pipeline: WithReadings): { times: Upcoming[]; fromEngine: boolean } {
-  const readings = pipeline.trigger_info?.filter((reading) => Array.isArray(reading.next)) ?? [];
-  if (readings.length > 0) {
-    const several = readings.filter((reading) => reading.next!.length > 0).length > 1;
-    const times = readings
-      .flatMap((reading) => {
-        const zone = pipeline.triggers[Number(reading.key.split(":")[0])]?.timezone ?? "the engine's time zone";
-        return reading.next!.map((slot) => ({ at: slot.at, trigger: several ? reading.description : undefined, change: slot.offset_change ? { ...slot.offset_change, zone } : undefined }));
-      })
-      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
-      .slice(0, NEXT_COUNT);
-    return { times, fromEngine: true };
-  }
-  return { times: pipeline.next_fire_at ? [{ at: pipeline.next_fire_at }] : [], fromEngine: false };
+/** The next fire times: each time trigger's next slots (as the engine lists them), merged. */
+export function upcoming(pipeline: PipelineDetail): Upcoming[] {
+  const readings = pipeline.trigger_info.filter((reading) => reading.next.length > 0);
+  const several = readings.length > 1;
+  return readings
+    .flatMap((reading) => {
+      const zone = zoneName(pipeline.triggers[Number(reading.key.split(":")[0])]);
+      return reading.next.map((slot) => ({ at: slot.at, trigger: several ? reading.description : undefined, change: slot.offset_change ? { ...slot.offset_change, zone } : undefined }));
+    })
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+    .slice(0, NEXT_COUNT);
 }
 
-const offsetFormats = new Map<string, Intl.DateTimeFormat | null>();
-
-/** The UTC offset of a zone at an instant, as +01:00 (undefined for a zone this browser does not know). */
-export function offsetIn(zone: string | undefined, at: Date): string | undefined {
-  if (zone === undefined) return offsetOf(at);
-  let format = offsetFormats.get(zone);
-  if (format === undefined) {
-    try {
-      format = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
-    } catch {
-      format = null;
-    }
-    offsetFormats.set(zone, format);
-  }
-  const name = format?.formatToParts(at).find((part) => part.type === "timeZoneName")?.value;
-  if (!name) return undefined;
-  const offset = name.replace(/^GMT/, "");
-  return offset === "" ? "+00:00" : offset;
-}
-
-interface ZoneChange {
-  zone: string;
-  from: string;
-  to: string;
-}
-
-/** For each time, the zones whose clocks changed since the time before it (or since now, for the first). */
-export function clockChanges(times: string[], zones: (string | undefined)[], from: number): ZoneChange[][] {
-  let previous = new Date(from);
+/** For each time, the change of this browser's UTC offset since the time before it (or since now, for the first). */
+function localChanges(times: string[], from: number): ({ before: string; after: string } | undefined)[] {
+  let previous = offsetOf(new Date(from));
   return times.map((time) => {
-    const at = new Date(time);
-    const changes: ZoneChange[] = [];
-    for (const zone of zones) {
-      const before = offsetIn(zone, previous);
-      const after = offsetIn(zone, at);
-      if (before && after && before !== after) changes.push({ zone: zone ?? "your time zone", from: before, to: after });
-    }
-    previous = at;
-    return changes;
+    const offset = offsetOf(new Date(time));
+    const change = offset === previous ? undefined : { before: previous, after: offset };
+    previous = offset;
+    return change;
   });
 }
 
-export function NextFireTimes({ pipeline }: { pipeline: WithReadings }) {
+export function NextFireTimes({ pipeline }: { pipeline: PipelineDetail }) {
   const utc = showUtc.value;
   // The clock signal says when to re-render; times count from the real time (a record made a moment ago never reads as future).
   const clock = Math.max(now.value, Date.now());
-  const { times, fromEngine } = upcoming(pipeline);
-  // Where the engine marks DST changes (in each trigger's zone) those are shown; the zone the times are shown in is checked here.
-  const triggerZones = fromEngine ? [] : [...new Set(pipeline.triggers.map((trigger) => trigger.timezone).filter((zone): zone is string => typeof zone === "string"))];
-  const zones: (string | undefined)[] = [...triggerZones, ...(utc ? [] : [undefined])];
-  const changes = clockChanges(
-    times.map((time) => time.at),
-    zones,
-    clock,
-  );
+  const times = upcoming(pipeline);
+  // The engine marks DST changes in each trigger's zone; a change of the zone the times are shown in (this browser's) is marked here.
+  const changes = utc ? [] : localChanges(times.map((time) => time.at), clock);
   const hasTimeTrigger = pipeline.triggers.some((trigger) => trigger.kind === "cron" || trigger.kind === "every" || trigger.kind === "at");
 
   return (
@@ -128,26 +76,13 @@ export function NextFireTimes({ pipeline }: { pipeline: WithReadings }) {
                 </>
               )}
               {time.trigger && <span class="fire-times__trigger muted"> · {time.trigger}</span>}
-              {time.change && (
-                <span class="tag tag--warn">
-                  clocks change in {time.change.zone}: {time.change.before} → {time.change.after}
-                </span>
+              {time.change && <ClockChange change={time.change} zone={time.change.zone} />}
+              {changes[index] && !(time.change && time.change.before === changes[index]!.before && time.change.after === changes[index]!.after) && (
+                <ClockChange change={changes[index]!} zone="your time zone" />
               )}
-              {changes[index]!
-                .filter((change) => !(time.change && time.change.before === change.from && time.change.after === change.to))
-                .map((change) => (
-                <span key={change.zone} class="tag tag--warn">
-                  clocks change in {change.zone}: {change.from} → {change.to}
-                </span>
-              ))}
             </li>
           ))}
         </ol>
-      )}
-      {!fromEngine && times.length === 1 && hasTimeTrigger && (
-        <p class="muted fire-times__note">
-          This engine gives only the next time; <code>spire next {pipeline.namespace}/{pipeline.name} -n 10</code> lists more.
-        </p>
       )}
     </section>
   );
@@ -158,23 +93,20 @@ function slotRange(record: MissedRecord, utc: boolean): string {
   return `${formatAbsolute(record.first_slot, utc)} to ${formatAbsolute(record.last_slot, utc)}`;
 }
 
-/** "0:cron" → the pipeline's first trigger, in words (or the key, for a trigger it no longer has). */
-function triggerName(key: string, triggers: TriggerDef[], utc: boolean): string {
-  const index = Number(key.split(":")[0]);
-  const trigger = Number.isInteger(index) ? triggers[index] : undefined;
-  const kind = key.split(":")[1];
-  return trigger && (!kind || trigger.kind === kind) ? triggerWords(trigger, (iso) => formatAbsolute(iso, utc)) : key;
+/** "0:cron" → that trigger in the engine's words (or the key, for a trigger the pipeline no longer has). */
+function triggerName(key: string, readings: TriggerReading[]): string {
+  return readings.find((reading) => reading.key === key)?.description ?? key;
 }
 
 interface MissedProps {
   missed: MissedRecord[] | undefined;
-  triggers: TriggerDef[];
+  readings: TriggerReading[];
   error: string | null;
   hasMore: boolean;
   onMore: () => void;
 }
 
-export function MissedSlots({ missed, triggers, error, hasMore, onMore }: MissedProps) {
+export function MissedSlots({ missed, readings, error, hasMore, onMore }: MissedProps) {
   const utc = showUtc.value;
   // The clock signal says when to re-render; times count from the real time (a record made a moment ago never reads as future).
   const clock = Math.max(now.value, Date.now());
@@ -199,7 +131,7 @@ export function MissedSlots({ missed, triggers, error, hasMore, onMore }: Missed
                   {record.count_exact ? "" : "at least "}
                   {record.count} {record.count === 1 ? "slot" : "slots"}
                 </strong>{" "}
-                of “{triggerName(record.trigger_key, triggers, utc)}”: {slotRange(record, utc)}
+                of “{triggerName(record.trigger_key, readings)}”: {slotRange(record, utc)}
               </p>
               <p class="missed__why">{record.reason}</p>
               <p class="missed__when muted">

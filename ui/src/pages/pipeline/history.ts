@@ -29,8 +29,11 @@ export interface Cell {
   exit_code: number | null;
 }
 
+/** A run as the grid heads its column (the history route gives no warning and error counts). */
+export type ColumnSummary = Omit<RunSummary, "warnings" | "errors">;
+
 export interface HistoryRun {
-  summary: RunSummary;
+  summary: ColumnSummary;
   /** Each node's state in this run (tasks, groups, arrays and their copies); undefined until the run is read. */
   cells?: Map<string, Cell>;
   /** Node paths in the run's plan order, every group before what it holds. */
@@ -164,7 +167,7 @@ export function fromAnswer(answer: HistoryAnswer, namespace: string, pipeline: s
       const members = (below.get(path) ?? []).map((inner) => cells.get(inner)).filter((cell): cell is Cell => cell !== undefined);
       if (members.length > 0) cells.set(path, { state: groupState(members.map((cell) => cell.state)), duration_ms: null, attempts: 0, exit_code: null, started_at: null, finished_at: null });
     }
-    const summary: RunSummary = {
+    const summary: ColumnSummary = {
       id: run.id,
       namespace,
       pipeline,

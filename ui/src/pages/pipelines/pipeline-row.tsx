@@ -1,16 +1,13 @@
 /** One pipeline on the home page: what starts it, when next, how its last runs went, and what can be done with it. */
 import { memo } from "../../components/memo";
-import { useRef } from "preact/hooks";
 import type { PipelineSummary } from "../../api/types";
 import { StateBadge } from "../../components/state-badge";
 import { RelativeTime } from "../../components/time-label";
-import { useFirstVisible } from "../../components/use-visible";
 import { paths } from "../../router/routes";
-import { formatAbsolute } from "../../time/format";
-import { showUtc } from "../../time/zone-choice";
+import { ClockChange, nextClockChange } from "./clock-change";
+import { PausedNote } from "./paused-note";
 import { keyOf, type RecentRuns } from "./recent-runs";
 import { RunSquares } from "./run-squares";
-import { triggerWords } from "./trigger-words";
 
 export type RowAction = "run" | "pause" | "resume";
 
@@ -22,29 +19,23 @@ interface PipelineRowProps {
 }
 
 function PipelineRowView({ pipeline, recent, canRun, onAction }: PipelineRowProps) {
-  const ref = useRef<HTMLElement>(null);
   const key = keyOf(pipeline.namespace, pipeline.name);
   const runs = recent.listOf(key).value;
-  useFirstVisible(ref, () => recent.want(key));
-  const utc = showUtc.value;
   const label = `${pipeline.namespace}/${pipeline.name}`;
   const titleId = `p-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
   const newest = runs?.[0];
-  const last = newest ? { state: newest.state, at: newest.finished_at ?? newest.started_at ?? newest.created_at } : pipeline.last_run ? { state: pipeline.last_run.state, at: pipeline.last_run.finished_at } : undefined;
-  const triggers = pipeline.triggers.map((trigger) => triggerWords(trigger, (iso) => formatAbsolute(iso, utc)));
+  const last = newest ? { state: newest.state, at: newest.finished_at ?? newest.created_at } : pipeline.last_run ? { state: pipeline.last_run.state, at: pipeline.last_run.finished_at } : undefined;
+  // The engine's own words for each trigger; the clocks' change before the next fire time, where the engine found one.
+  const triggers = pipeline.trigger_info.map((reading) => reading.description);
+  const clockChange = nextClockChange(pipeline);
 
   return (
-    <article ref={ref} class={`pipeline${pipeline.paused ? " pipeline--paused" : ""}`} aria-labelledby={titleId}>
+    <article class={`pipeline${pipeline.paused ? " pipeline--paused" : ""}`} aria-labelledby={titleId}>
       <div class="pipeline__head">
         <h3 id={titleId} class="pipeline__name">
           <a href={paths.pipeline(pipeline.namespace, pipeline.name)}>{pipeline.name}</a>
         </h3>
-        {pipeline.paused && (
-          <span class="paused">
-            <span class="paused__icon" aria-hidden="true" />
-            Paused{pipeline.paused_reason ? `: ${pipeline.paused_reason}` : ""}
-          </span>
-        )}
+        <PausedNote pipeline={pipeline} />
         {canRun && (
           <div class="pipeline__actions">
             <button type="button" class="button button--small" aria-label={`Run ${label}…`} onClick={() => onAction("run", pipeline)}>
@@ -70,7 +61,10 @@ function PipelineRowView({ pipeline, recent, canRun, onAction }: PipelineRowProp
         </div>
         <div>
           <dt>Next</dt>
-          <dd>{pipeline.next_fire_at ? <RelativeTime time={pipeline.next_fire_at} /> : pipeline.paused && pipeline.triggers.length > 0 ? "none while paused" : "—"}</dd>
+          <dd>
+            {pipeline.next_fire_at ? <RelativeTime time={pipeline.next_fire_at} /> : pipeline.paused && pipeline.triggers.length > 0 ? "none while paused" : "—"}
+            {clockChange && <ClockChange {...clockChange} />}
+          </dd>
         </div>
         <div>
           <dt>Last</dt>

@@ -1,191 +1,140 @@
 /**
- * The last 20 runs of every pipeline on the page, with as few requests as
- * the API allows. GET /runs has no "N per pipeline": one request for the
- * newest 1,000 runs of the engine fills most rows at once; a pipeline with
- * fewer than 20 there (a quiet one, crowded out by busy ones) gets its own
- * GET /runs?pipeline= request, only when its row comes into view, a few at
- * a time. Live events patch states in place; runs the page has not seen are
- * fetched in one request per batch.
+ * The last 20 runs of every pipeline on the page. They come with the list
+ * itself (GET /pipelines?recent=20: one request, one read of the store);
+ * live events then change them in place without asking the engine again: a
+ * run.created names its pipeline, and a run's later events are matched to
+ * it by id. A state only moves forward (queued, running, ended), so an event
+ * held back while a dialog was open never takes a square back.
  */
 import { signal, type Signal } from "@preact/signals";
-import { listRuns } from "../../api/runs";
-import type { PipelineSummary, RunState, RunSummary } from "../../api/types";
+import type { PipelineSummary, RecentRun, RunState } from "../../api/types";
 import type { RunEvent } from "../../live/types";
 
 export const RECENT_RUNS = 20;
-/** The most GET /runs gives in one page. */
-const NEWEST_PAGE = 1000;
-/** Rows coming into view at once fetch this many at a time. */
-const PARALLEL_FETCHES = 5;
 
 export const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 
-const newestFirst = (a: RunSummary, b: RunSummary) => Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : -1);
+/** A recent run as the page shows it, with when it ended where known (the newest's from the list's last_run, later ones from their run.finished). */
+export type ShownRun = RecentRun & { finished_at?: string | null };
+
+const rank = (state: RunState) => (state === "queued" ? 0 : state === "running" ? 1 : 2);
+const newestFirst = (a: ShownRun, b: ShownRun) => Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : -1);
 
 export class RecentRuns {
-  /** Per pipeline, newest first; undefined until something is known. A signal each, so one row's change re-renders that row only. */
-  private readonly lists = new Map<string, Signal<RunSummary[] | undefined>>();
-  /** Pipelines whose list holds their newest 20 runs (or all they have). */
-  private readonly complete = new Set<string>();
+  /** Per pipeline, newest first; undefined until a list with its runs came. A signal each, so one row's change re-renders that row only. */
+  private readonly lists = new Map<string, Signal<ShownRun[] | undefined>>();
   private readonly keyOfRun = new Map<string, string>();
-  private readonly waiting: string[] = [];
-  private readonly queued = new Set<string>();
-  private fetching = 0;
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
-  private disposed = false;
+  /** When runs started (their run.started's time), to give a duration when they end. */
+  private readonly startedAt = new Map<string, number>();
+  /** While a list is being asked for: what events said meanwhile (the answer may have been read before them). */
+  private asking = 0;
+  private readonly meanwhile = new Map<string, { key: string; run: ShownRun }>();
 
-  /** Called with any error of a background fetch (the page shows it). */
-  constructor(private readonly onError: (error: unknown) => void) {}
-
-  dispose(): void {
-    this.disposed = true;
-  }
-
-  listOf(key: string): Signal<RunSummary[] | undefined> {
+  listOf(key: string): Signal<ShownRun[] | undefined> {
     let list = this.lists.get(key);
     if (!list) {
-      list = signal<RunSummary[] | undefined>(undefined);
+      list = signal<ShownRun[] | undefined>(undefined);
       this.lists.set(key, list);
     }
     return list;
   }
 
+  /** Whether every pipeline of this list has its runs here (else the list must be asked for with them). */
+  knows(pipelines: PipelineSummary[]): boolean {
+    return pipelines.every((pipeline) => this.lists.get(keyOf(pipeline.namespace, pipeline.name))?.peek() !== undefined);
+  }
+
   /** The freshest known state of a pipeline's last run. */
   lastState(pipeline: PipelineSummary): RunState | undefined {
-    const newest = this.listOf(keyOf(pipeline.namespace, pipeline.name)).value?.[0];
+    const newest = this.lists.get(keyOf(pipeline.namespace, pipeline.name))?.value?.[0];
     return newest?.state ?? pipeline.last_run?.state;
   }
 
-  /** Pipelines that never ran need no request. */
-  notePipelines(pipelines: PipelineSummary[]): void {
+  /** A list with ?recent=N is being asked for; `answered` with it (or undefined when it failed). */
+  asked(): (pipelines: PipelineSummary[] | undefined) => void {
+    this.asking++;
+    return (pipelines) => {
+      if (pipelines) this.setFrom(pipelines);
+      if (--this.asking === 0) this.meanwhile.clear();
+    };
+  }
+
+  private setFrom(pipelines: PipelineSummary[]): void {
+    const byKey = new Map<string, ShownRun[]>();
     for (const pipeline of pipelines) {
-      const key = keyOf(pipeline.namespace, pipeline.name);
-      if (pipeline.last_run === null && this.listOf(key).peek() === undefined) {
-        this.listOf(key).value = [];
-        this.complete.add(key);
-      }
+      if (!pipeline.recent) continue;
+      const last = pipeline.last_run;
+      const runs = pipeline.recent.map((run): ShownRun => (last && run.id === last.id ? { ...run, finished_at: last.finished_at } : run));
+      byKey.set(keyOf(pipeline.namespace, pipeline.name), runs);
     }
+    for (const { key, run } of this.meanwhile.values()) {
+      const runs = byKey.get(key);
+      if (!runs) continue;
+      const index = runs.findIndex((entry) => entry.id === run.id);
+      if (index < 0) runs.push(run);
+      else if (rank(run.state) > rank(runs[index]!.state)) runs[index] = { ...runs[index]!, ...run };
+    }
+    for (const [key, runs] of byKey) this.setList(key, runs);
   }
 
-  /** One request: the engine's newest runs, spread over their pipelines. `fresh` forgets what was complete (after a resync). */
-  async loadNewest(fresh = false): Promise<void> {
-    const page = await listRuns({ limit: NEWEST_PAGE });
-    if (this.disposed) return;
-    const everything = page.next_cursor === null;
-    const grouped = new Map<string, RunSummary[]>();
-    for (const run of page.runs) {
-      const key = keyOf(run.namespace, run.pipeline);
-      const list = grouped.get(key) ?? [];
-      if (list.length < RECENT_RUNS) list.push(run);
-      grouped.set(key, list);
-    }
-    if (fresh) this.complete.clear();
-    for (const [key, runs] of grouped) {
-      this.setList(key, runs);
-      if (runs.length >= RECENT_RUNS || everything) this.complete.add(key);
-    }
-    if (everything) {
-      // The page holds every run there is: a pipeline absent from it has none.
-      for (const [key, list] of this.lists) {
-        if (!grouped.has(key)) {
-          list.value = [];
-          this.complete.add(key);
-        }
-      }
-    }
-  }
-
-  /** A row came into view: fetch its pipeline's own 20 if the shared page did not have them. */
-  want(key: string): void {
-    if (this.complete.has(key) || this.queued.has(key)) return;
-    this.queued.add(key);
-    this.waiting.push(key);
-    this.pump();
-  }
-
-  private pump(): void {
-    while (!this.disposed && this.fetching < PARALLEL_FETCHES && this.waiting.length > 0) {
-      const key = this.waiting.shift()!;
-      const slash = key.indexOf("/");
-      this.fetching++;
-      listRuns({ namespace: key.slice(0, slash), pipeline: key.slice(slash + 1), limit: RECENT_RUNS })
-        .then((page) => {
-          if (this.disposed) return;
-          this.mergeInto(key, page.runs);
-          this.complete.add(key);
-        }, this.onError)
-        .finally(() => {
-          this.fetching--;
-          this.queued.delete(key);
-          this.pump();
-        });
-    }
-  }
-
-  /** Applies a batch of run events; runs not seen yet are fetched (one request for the batch). */
+  /** Applies a batch of run events; returns the runs that ended. */
   applyEvents(events: RunEvent[]): string[] {
     const finished: string[] = [];
-    let unknown = 0;
     for (const event of events) {
-      if (!event.type.startsWith("run.")) continue;
-      const key = this.keyOfRun.get(event.run_id) ?? (event.namespace && event.pipeline ? keyOf(event.namespace, event.pipeline) : undefined);
-      const list = key ? this.lists.get(key)?.peek() : undefined;
-      const run = list?.find((entry) => entry.id === event.run_id);
-      if (!key || !list || !run) {
-        unknown++;
+      if (event.type === "run.created") {
+        const namespace = (event.data?.["namespace"] as string | undefined) ?? event.namespace;
+        const pipeline = (event.data?.["pipeline"] as string | undefined) ?? event.pipeline;
+        if (namespace === undefined || pipeline === undefined) continue;
+        const key = keyOf(namespace, pipeline);
+        this.keyOfRun.set(event.run_id, key);
+        this.update(key, { id: event.run_id, state: "queued", created_at: new Date(event.ts).toISOString(), duration_ms: null });
         continue;
       }
-      const at = new Date(event.ts).toISOString();
-      if (event.type === "run.started") this.patch(key, run.id, { state: "running", started_at: run.started_at ?? at });
-      else if (event.type === "run.finished") {
-        const state = (event.data?.["state"] as RunState | undefined) ?? run.state;
-        this.patch(key, run.id, { state, finished_at: at, reason: (event.data?.["reason"] as string | null | undefined) ?? run.reason });
-        finished.push(run.id);
-      } else if (event.type !== "run.created") unknown++; // retried, resumed…: its summary is asked for again
+      if (event.type !== "run.started" && event.type !== "run.finished") continue;
+      const key = this.keyOfRun.get(event.run_id);
+      const run = key === undefined ? undefined : (this.meanwhile.get(event.run_id)?.run ?? this.lists.get(key)?.peek()?.find((entry) => entry.id === event.run_id));
+      // A run the page never listed (older than a pipeline's newest 20) has no square to change.
+      if (key === undefined || run === undefined) continue;
+      if (event.type === "run.started") {
+        this.startedAt.set(run.id, event.ts);
+        this.update(key, { ...run, state: "running" });
+        continue;
+      }
+      const started = this.startedAt.get(run.id);
+      this.startedAt.delete(run.id);
+      const state = (event.data?.["state"] as RunState | undefined) ?? run.state;
+      this.update(key, { ...run, state, finished_at: new Date(event.ts).toISOString(), duration_ms: started === undefined ? run.duration_ms : event.ts - started });
+      finished.push(event.run_id);
     }
-    if (unknown > 0) this.refresh(Math.min(NEWEST_PAGE, unknown + 20));
     return finished;
   }
 
-  /** The newest `limit` runs of the engine, merged into the lists (at most one request at a time). */
-  private refresh(limit: number): void {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return;
-    }
-    this.refreshing = listRuns({ limit })
-      .then((page) => {
-        if (this.disposed) return;
-        const grouped = new Map<string, RunSummary[]>();
-        for (const run of page.runs) {
-          const key = keyOf(run.namespace, run.pipeline);
-          grouped.set(key, [...(grouped.get(key) ?? []), run]);
-        }
-        for (const [key, runs] of grouped) this.mergeInto(key, runs);
-      }, this.onError)
-      .finally(() => {
-        this.refreshing = undefined;
-        if (this.refreshAgain && !this.disposed) {
-          this.refreshAgain = false;
-          this.refresh(limit);
-        }
-      });
+  /** The pipeline (namespace/name) of a run the page shows. */
+  pipelineOf(id: string): string | undefined {
+    return this.keyOfRun.get(id);
   }
 
-  private setList(key: string, runs: RunSummary[]): void {
-    for (const run of runs) this.keyOfRun.set(run.id, key);
-    this.listOf(key).value = runs;
+  private update(key: string, run: ShownRun): void {
+    if (this.asking > 0) this.meanwhile.set(run.id, { key, run });
+    const list = this.lists.get(key);
+    const current = list?.peek();
+    if (!list || current === undefined) return;
+    const old = current.find((entry) => entry.id === run.id);
+    if (old && rank(old.state) > rank(run.state)) return;
+    this.setList(key, [run, ...current.filter((entry) => entry.id !== run.id)]);
   }
 
-  private mergeInto(key: string, runs: RunSummary[]): void {
-    const byId = new Map((this.listOf(key).peek() ?? []).map((run) => [run.id, run]));
-    for (const run of runs) byId.set(run.id, run);
-    this.setList(key, [...byId.values()].sort(newestFirst).slice(0, RECENT_RUNS));
-  }
-
-  private patch(key: string, id: string, changes: Partial<RunSummary>): void {
+  private setList(key: string, runs: ShownRun[]): void {
     const list = this.listOf(key);
-    list.value = (list.peek() ?? []).map((run) => (run.id === id ? { ...run, ...changes } : run));
+    const sorted = runs.sort(newestFirst).slice(0, RECENT_RUNS);
+    const kept = new Set(sorted.map((run) => run.id));
+    // A run pushed out of the newest 20 is forgotten: a page left open for days does not grow.
+    for (const run of list.peek() ?? []) {
+      if (kept.has(run.id)) continue;
+      this.keyOfRun.delete(run.id);
+      this.startedAt.delete(run.id);
+    }
+    for (const run of sorted) this.keyOfRun.set(run.id, key);
+    list.value = sorted;
   }
 }

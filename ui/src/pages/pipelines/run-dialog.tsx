@@ -3,7 +3,7 @@
  * has them), checked before sending; the engine's 422 shown beside the
  * field it names; on success, the new run's page.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, detailLines, messageOf } from "../../api/api-error";
 import { getPipeline, startRun } from "../../api/pipelines";
 import type { PipelineDetail, PipelineSummary } from "../../api/types";
@@ -48,8 +48,16 @@ function RunForm({ pipeline, fields, onClose }: { pipeline: PipelineSummary; fie
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<{ message: string; lines: string[] } | null>(null);
   const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
   const secrets = new Set(fields.filter((field) => field.def.secret).map((field) => field.name));
   const command = runCommand(pipeline.namespace, pipeline.name, argsToSend(fields, values), secrets);
+
+  // The dialog opened before the arguments came, with nothing to focus but its close button: now its first field (or Start run) takes the focus.
+  useEffect(() => {
+    const active = document.activeElement;
+    if (active && active !== document.body && !active.matches(".dialog__close")) return;
+    (form.current?.querySelector<HTMLElement>("input, select, textarea") ?? form.current?.querySelector<HTMLElement>("button[type=submit]"))?.focus();
+  }, []);
 
   function change(name: string, value: string | boolean) {
     setValues((old) => ({ ...old, [name]: value }));
@@ -84,7 +92,7 @@ function RunForm({ pipeline, fields, onClose }: { pipeline: PipelineSummary; fie
   }
 
   return (
-    <form onSubmit={submit} noValidate>
+    <form ref={form} onSubmit={submit} noValidate>
       {formError && (
         <div class="notice notice--error" role="alert">
           {formError.message}
@@ -110,7 +118,7 @@ function RunForm({ pipeline, fields, onClose }: { pipeline: PipelineSummary; fie
         </p>
       )}
       <div class="dialog__actions">
-        <button type="submit" class="button button--primary" disabled={busy} data-autofocus={fields.length === 0 ? true : undefined}>
+        <button type="submit" class="button button--primary" disabled={busy}>
           {busy ? "Starting…" : "Start run"}
         </button>
         <button type="button" class="button" onClick={onClose}>

@@ -4,20 +4,18 @@
  * (arrow keys move along it), so a page of a thousand pipelines is not
  * twenty thousand tab stops.
  */
-import type { RunSummary } from "../../api/types";
 import { stateLabel } from "../../components/state-badge";
 import { shortRunId } from "../../format/run-id";
 import { paths } from "../../router/routes";
-import { formatAbsolute, formatRelative } from "../../time/format";
+import { formatAbsolute, formatDuration, formatRelative } from "../../time/format";
 import { minuteNow } from "../../time/now";
 import { showUtc } from "../../time/zone-choice";
-import { RECENT_RUNS } from "./recent-runs";
+import { RECENT_RUNS, type ShownRun } from "./recent-runs";
 
-/** The moment that says most about a run in its state. */
-function momentOf(run: RunSummary): { at: string; words: string } {
+/** The moment that says most about a run: when it ended, where known; else when it was made. */
+function momentOf(run: ShownRun): { at: string; words: string } {
   if (run.finished_at) return { at: run.finished_at, words: "" };
-  if (run.started_at) return { at: run.started_at, words: "started " };
-  return { at: run.created_at, words: "since " };
+  return { at: run.created_at, words: run.state === "queued" || run.state === "running" ? "since " : "made " };
 }
 
 function moveFocus(event: KeyboardEvent): void {
@@ -37,7 +35,7 @@ function moveFocus(event: KeyboardEvent): void {
   links[next]!.focus();
 }
 
-export function RunSquares({ runs, pipeline }: { runs: RunSummary[] | undefined; pipeline: string }) {
+export function RunSquares({ runs, pipeline }: { runs: ShownRun[] | undefined; pipeline: string }) {
   // Re-rendered once a minute (not at every tick of the clock), labelled with the time of the render.
   void minuteNow.value;
   const now = Date.now();
@@ -57,7 +55,7 @@ export function RunSquares({ runs, pipeline }: { runs: RunSummary[] | undefined;
             class={`sq state--${run.state}`}
             tabIndex={index === oldestFirst.length - 1 ? 0 : -1}
             aria-label={`run ${shortRunId(run.id)} ${state}, ${words}${formatRelative(at, now, utc)}`}
-            title={`${run.id}: ${state}, ${words}${formatAbsolute(at, utc)}${run.reason ? ` (${run.reason})` : ""}`}
+            title={`${run.id}: ${state}, ${words}${formatAbsolute(at, utc)}${run.duration_ms !== null ? `, took ${formatDuration(run.duration_ms)}` : ""}`}
           />
         );
       })}

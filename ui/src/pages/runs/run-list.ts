@@ -9,7 +9,6 @@
  */
 import { signal } from "@preact/signals";
 import { get } from "../../api/client";
-import { getRun } from "../../api/runs";
 import type { Run, RunPage, RunState, RunSummary } from "../../api/types";
 import type { RunEvent } from "../../live/types";
 import { queryParameters } from "./capabilities";
@@ -25,16 +24,8 @@ const PARAMS = { trigger: "trigger", after: "created_after", before: "created_be
 
 const newestFirst = (a: RunSummary, b: RunSummary) => Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : -1);
 
-/** A run's warning and error counts (GET /runs gives neither: each is read from GET /runs/{id}, for the rows in view). */
-export interface Counts {
-  warnings: number;
-  errors: number;
-}
-
 export class RunList {
   readonly runs = signal<RunSummary[]>([]);
-  readonly counts = signal<ReadonlyMap<string, Counts>>(new Map());
-  private readonly asked = new Set<string>();
   private readonly pages: ScannedPages<RunSummary, string>;
   readonly status: ScannedPages<RunSummary, string>["status"];
   private serverQuery: Record<string, string | number> = {};
@@ -117,25 +108,6 @@ export class RunList {
     this.runs.value = [...byId.values()].sort(newestFirst);
   }
 
-  /** A row came into view: its counts, unless the summary had them or they are known. */
-  wantCounts(run: RunSummary): void {
-    const own = run as RunSummary & Partial<Counts>;
-    if (typeof own.warnings === "number" && typeof own.errors === "number") return;
-    if (this.asked.has(run.id)) return;
-    this.asked.add(run.id);
-    this.refetch.run(() => getRun(run.id)).then(
-      (full) => this.noteCounts(full),
-      () => this.asked.delete(run.id),
-    );
-  }
-
-  private noteCounts(run: Run): void {
-    if (this.disposed) return;
-    const next = new Map(this.counts.peek());
-    next.set(run.id, { warnings: run.warnings, errors: run.errors });
-    this.counts.value = next;
-  }
-
   private patch(id: string, changes: Partial<RunSummary>): void {
     this.runs.value = this.runs.peek().map((run) => (run.id === id ? { ...run, ...changes } : run));
   }
@@ -173,16 +145,17 @@ export class RunList {
           reason: (event.data["reason"] as string | null | undefined) ?? run?.reason ?? null,
         });
         finished.push({ id: event.run_id, state });
-        // The engine's own figures (duration, reason) replace the guess.
+        // The engine's own figures (duration, reason, warnings and errors) replace the guess.
         again.add(event.run_id);
       } else again.add(event.run_id);
     }
     for (const id of again) {
-      this.refetch.run(() => getRun(id)).then(
-        (run: Run) => {
-          if (this.disposed) return;
-          this.patch(id, summaryOf(run));
-          this.noteCounts(run);
+      // Its summary alone (GET /runs by its whole id), not the run with its tasks.
+      this.refetch.run(() => get<RunPage>("/runs", { query: { id_prefix: id, limit: 1 } })).then(
+        (page) => {
+          const run = page.runs.find((entry) => entry.id === id);
+          if (this.disposed || !run) return;
+          this.patch(id, run);
         },
         () => {
           // The next event or a reload corrects it; a row is not worth an error banner.
@@ -230,5 +203,7 @@ export function summaryOf(run: Run): RunSummary {
     started_at: run.started_at,
     finished_at: run.finished_at,
     duration_ms: run.duration_ms,
+    warnings: run.warnings,
+    errors: run.errors,
   };
 }

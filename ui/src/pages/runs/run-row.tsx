@@ -1,22 +1,17 @@
 /** One run in the runs table: state, pipeline, id, trigger, created, duration, warnings and errors; a checkbox to compare it. */
-import { useRef } from "preact/hooks";
 import type { RunSummary } from "../../api/types";
 import { StateBadge } from "../../components/state-badge";
 import { RelativeTime } from "../../components/time-label";
-import { useFirstVisible } from "../../components/use-visible";
 import { shortRunId } from "../../format/run-id";
 import { paths } from "../../router/routes";
 import { formatDuration } from "../../time/format";
-import type { Counts } from "./run-list";
 import { triggerDetail } from "./trigger-label";
 
 interface RunRowProps {
   run: RunSummary;
-  counts: Counts | undefined;
   now: number;
   selected: boolean;
   onSelect: (id: string, selected: boolean) => void;
-  onVisible: (run: RunSummary) => void;
 }
 
 /** How long it took, or has been taking (a running run counts up; a queued one waits). */
@@ -26,8 +21,9 @@ export function durationOf(run: RunSummary, now: number): { text: string; live: 
   return { text: "—", live: false };
 }
 
-export function CountsText({ counts }: { counts: Counts | undefined }) {
-  if (!counts) return <span class="muted" aria-label="not known yet">…</span>;
+/** Its warnings and errors, as the engine counted them when it ended. */
+function CountsText({ counts }: { counts: Pick<RunSummary, "state" | "warnings" | "errors"> }) {
+  if (counts.state === "queued" || counts.state === "running") return <span class="muted">counted when it ends</span>;
   if (counts.warnings === 0 && counts.errors === 0) return <span class="muted">none</span>;
   return (
     <span class="counts">
@@ -45,14 +41,12 @@ export function CountsText({ counts }: { counts: Counts | undefined }) {
   );
 }
 
-export function RunRow({ run, counts, now, selected, onSelect, onVisible }: RunRowProps) {
-  const ref = useRef<HTMLTableRowElement>(null);
-  useFirstVisible(ref, () => onVisible(run));
+export function RunRow({ run, now, selected, onSelect }: RunRowProps) {
   const short = shortRunId(run.id);
   const duration = durationOf(run, now);
   const detail = triggerDetail(run.trigger);
   return (
-    <tr ref={ref} class={selected ? "is-selected" : undefined}>
+    <tr class={selected ? "is-selected" : undefined}>
       <td class="runs-table__select">
         <input type="checkbox" checked={selected} aria-label={`Compare run ${short} of ${run.namespace}/${run.pipeline}`} onChange={(event) => onSelect(run.id, event.currentTarget.checked)} />
       </td>
@@ -86,7 +80,7 @@ export function RunRow({ run, counts, now, selected, onSelect, onVisible }: RunR
         {duration.text}
       </td>
       <td data-label="Warnings, errors">
-        <CountsText counts={counts} />
+        <CountsText counts={run} />
       </td>
     </tr>
   );
