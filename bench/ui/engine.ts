@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { newContext, type UiOptions, type UiPage } from "../../test/helpers/browser.js";
 import { spireArgv } from "../lib.js";
 
@@ -100,9 +100,4 @@ export async function waitForRunsToEnd(engine: BenchEngine, withinMs = 120_000):
     if (Date.now() > deadline) throw new Error("runs still going after the deadline");
     await sleep(100);
   }
-}
-
-/** Whether a page of the UI is still a placeholder (not built yet on this branch). */
-export async function isPlaceholder(page: Page): Promise<boolean> {
-  return (await page.locator("section.placeholder").count()) > 0;
 }

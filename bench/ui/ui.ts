@@ -155,10 +155,11 @@ interface LoadFigures {
   lastRowMs: number;
   /** The frame after the last row was added: it is on screen. */
   paintedMs: number;
-  /** Where the time went: the app's script loaded, GET /pipelines and GET /runs?limit=1000 answered (responseEnd from the navigation's start). */
+  /** Where the time went: the app's script loaded, GET /pipelines?recent=20 answered (responseEnd from the navigation's start). */
   scriptLoadedMs: number;
   pipelinesAnsweredMs: number;
-  runsAnsweredMs: number;
+  /** Requests to the API the load made, but the session and the event stream: the list, with every pipeline's last 20 runs. */
+  apiRequests: number;
   longestTaskMs: number;
   searchMs: number;
   /** In another tab: a search typed as soon as the first rows show, answered on screen (the page is usable). */
@@ -242,7 +243,7 @@ async function benchPipelines(): Promise<PipelinesResult> {
     const list = await engine.api<{ namespace: string; name: string }[] | { pipelines: { namespace: string; name: string }[] }>("GET", "/pipelines");
     const all = Array.isArray(list) ? list : list.pipelines;
     if (all.length !== PIPELINES) throw new Error(`applied ${all.length} pipelines, not ${PIPELINES}`);
-    // A run each, so the rows have their squares (one request for the newest 1,000 runs).
+    // A run each, so the rows have their squares (they come with the list: GET /pipelines?recent=20).
     for (const pipeline of all) await engine.api("POST", `/pipelines/${pipeline.namespace}/${pipeline.name}/runs`, {}, 201);
     await waitForRunsToEnd(engine, 600_000);
 
@@ -269,7 +270,7 @@ async function benchPipelines(): Promise<PipelinesResult> {
           ...window.__bench,
           scriptLoadedMs: end((url) => url.pathname.startsWith("/assets/") && url.pathname.endsWith(".js")),
           pipelinesAnsweredMs: end((url) => url.pathname === "/api/v1/pipelines"),
-          runsAnsweredMs: end((url) => url.pathname === "/api/v1/runs" && url.searchParams.get("limit") === "1000"),
+          apiRequests: performance.getEntriesByType("resource").map((entry) => new URL(entry.name).pathname).filter((path) => path.startsWith("/api/v1/") && path !== "/api/v1/session" && path !== "/api/v1/events").length,
         };
       })()`)) as Omit<LoadFigures, "searchMs">;
       const searchMs = (await page.evaluate(`${SEARCH}(${JSON.stringify(last.name)})`)) as number;
@@ -284,7 +285,7 @@ async function benchPipelines(): Promise<PipelinesResult> {
       paintedMs: pick("paintedMs", f),
       scriptLoadedMs: pick("scriptLoadedMs", f),
       pipelinesAnsweredMs: pick("pipelinesAnsweredMs", f),
-      runsAnsweredMs: pick("runsAnsweredMs", f),
+      apiRequests: pick("apiRequests", f),
       longestTaskMs: pick("longestTaskMs", f),
       searchMs: pick("searchMs", f),
       usableMs: pick("usableMs", f),
@@ -304,8 +305,7 @@ function printPipelines(result: PipelinesResult): void {
       `    ${label.padEnd(58)} ${fmt(result.median[key], 0).padStart(5)} ms, max ${fmt(result.max[key], 0).padStart(5)} ms${budget !== undefined ? ` (budget ≤ ${budget} ms: ${result.median[key] <= budget ? "met" : "NOT MET"})` : ""}`,
     );
   line("navigation → the app's script loaded", "scriptLoadedMs");
-  line("navigation → GET /pipelines answered", "pipelinesAnsweredMs");
-  line("navigation → GET /runs?limit=1000 answered", "runsAnsweredMs");
+  line("navigation → GET /pipelines?recent=20 answered", "pipelinesAnsweredMs");
   line("navigation → first row in the DOM", "firstRowMs");
   line("navigation → 1,000th row in the DOM", "lastRowMs");
   line("navigation → the next frame painted", "paintedMs");
@@ -313,6 +313,7 @@ function printPipelines(result: PipelinesResult): void {
   line("search typed after the load → filtered list painted", "searchMs");
   line("usable: search typed at the first row → its answer painted", "usableMs", USABLE_BUDGET_MS);
   line("longest main-thread task of that load", "usableLongestTaskMs");
+  console.log(`    requests to the API in a load (but the session and the event stream): ${fmt(result.median.apiRequests, 0)}, max ${fmt(result.max.apiRequests, 0)}`);
   console.log("    baseline: Airflow's grid view has taken 30 s and more on big DAGs (apache/airflow #23772, #56968): published, not measured here");
 }
 

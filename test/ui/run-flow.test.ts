@@ -182,6 +182,28 @@ test("log in, run with arguments, follow the run to its end live, read its logs,
   assert.deepEqual([slowNow.paused, slowNow.paused_reason], [true, "waiting for the new disk"]);
   assert.ok(slowNow.paused_by, "who paused it");
 
+  // Live from the events alone: a run started elsewhere comes in as a square and ends there; the page asks the engine for no run.
+  const asked = ui.requests.length;
+  const elsewhere = await spire(["run", "report", "--detach", "--arg", "team=elsewhere"], { data: engine.data });
+  assert.equal(elsewhere.code, 0, elsewhere.stderr);
+  await square(page, elsewhere.stdout.trim(), "succeeded").waitFor();
+  assert.deepEqual(
+    ui.requests.slice(asked).filter((request) => /\/api\/v1\/runs\b/.test(request)),
+    [],
+    "no GET /runs or /runs/{id}",
+  );
+
+  // The runs page: each row's warnings and errors come with the list, not from a GET /runs/{id} per row.
+  const listed = ui.requests.length;
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
+  await page.locator(`.runs-table a[href="/runs/${id}"]`).waitFor();
+  assert.equal(await page.locator(`.runs-table tr:has(a[href="/runs/${id}"]) td[data-label="Warnings, errors"]`).textContent(), "none");
+  assert.deepEqual(
+    ui.requests.slice(listed).filter((request) => /\/api\/v1\/runs\/[^/?]+(\?|$)/.test(request)),
+    [],
+    "no GET /runs/{id}",
+  );
+
   assertClean(ui);
   await browser.close();
   await stopEngine(engine);
