@@ -26,7 +26,7 @@ import { recoverRuns } from "./restart.js";
 import { attemptOfTask, readTaskLog } from "./task-logs.js";
 import { attemptFiles } from "./attempt.js";
 import { engineInfo, type EngineInfo } from "./engine-info.js";
-import { headOf, summarise, summarisePipelines, type SummaryContext } from "./pipeline-summary.js";
+import { headOf, listedPipelines, listedPipelinesJson, summarise, type SummaryContext } from "./pipeline-summary.js";
 import { pipelineDetail } from "./pipeline-detail.js";
 import { zoneOf } from "./upcoming.js";
 import { pipelineHistory, type PipelineHistory } from "./pipeline-history.js";
@@ -57,6 +57,7 @@ import {
   type Subscription,
   type PipelineDetail,
   type PipelineSummary,
+  type RecentRun,
   type RunListQuery,
   type RunSummary,
   type WatchLease,
@@ -311,8 +312,15 @@ export class Engine implements EngineService {
   }
 
   async listPipelines(namespace?: string, options: { recent?: number } = {}): Promise<PipelineSummary[]> {
-    const heads = await this.options.store.listPipelineHeads(namespace);
-    return summarisePipelines(this.options.store, heads, options.recent ?? 0, this.summaryContext, namespace);
+    const recent = options.recent ?? 0;
+    const listed = await listedPipelines(this.options.store, await this.options.store.listPipelineHeads(namespace), recent, this.summaryContext, namespace);
+    return listed.map(({ summary, recentJson }) => (recent > 0 ? { ...summary, recent: JSON.parse(recentJson) as RecentRun[] } : summary));
+  }
+
+  async listPipelinesJson(namespace?: string, options: { recent?: number } = {}): Promise<string> {
+    const recent = options.recent ?? 0;
+    const listed = await listedPipelines(this.options.store, await this.options.store.listPipelineHeads(namespace), recent, this.summaryContext, namespace);
+    return listedPipelinesJson(listed, recent > 0);
   }
 
   async getPipeline(namespace: string, name: string, options: { next?: number } = {}): Promise<PipelineDetail> {
@@ -375,8 +383,8 @@ export class Engine implements EngineService {
   }
 
   private async summarise(row: PipelineRow): Promise<PipelineSummary> {
-    const [read] = await this.options.store.listRecentRuns({ namespace: row.namespace, pipeline: row.name, perPipeline: 1 });
-    return summarise(headOf(row), read, 0, this.summaryContext);
+    const [read] = await this.options.store.listRecentRuns({ namespace: row.namespace, pipeline: row.name, perPipeline: 0 });
+    return summarise(headOf(row), read, this.summaryContext);
   }
 
   /** What a pipeline's summary takes from the scheduler and the leases. */

@@ -280,6 +280,8 @@ export interface EngineService {
   apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet>;
   /** `recent`: each pipeline's newest this many runs (0: none; the last run is always there). */
   listPipelines(namespace?: string, options?: { recent?: number }): Promise<PipelineSummary[]>;
+  /** listPipelines as the JSON text of `{ pipelines }`, the HTTP answer: each pipeline's recent runs go in as the store wrote them, never made into objects. */
+  listPipelinesJson(namespace?: string, options?: { recent?: number }): Promise<string>;
   /** `next`: how many next slots of each time trigger (default 10). */
   getPipeline(namespace: string, name: string, options?: { next?: number }): Promise<PipelineDetail>;
   /** A pipeline's last runs with their tasks' states (the history grid), and duration percentiles; `before` pages (a run id). */

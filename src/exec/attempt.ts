@@ -12,6 +12,7 @@
  * unrelated process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { constants } from "node:os";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import type { AttemptEnd, AttemptReport, LaunchEvents, LaunchSpec, LogStream, TaskHandle } from "./port.js";
@@ -25,7 +26,7 @@ import { formatDuration } from "./format.js";
 import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
 import { hasLimits, limitExceeded } from "./resources/limits.js";
 import type { TreeUsage } from "./resources/port.js";
-import { groupAlive, processesWithEnv, processKey, readProcStatSync, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
+import { groupAlive, handlesSignalSync, processesWithEnv, processKey, readProcStatSync, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
 import type { Stoppable, StoppedTree, Stopper, StopSignal } from "./stopper.js";
 
 /** After the leader exited and the group was killed, pipes still open this long mean an escaped holder. */
@@ -57,6 +58,9 @@ export interface AttemptServices {
   monitor?: ResourceMonitor;
 }
 
+/** The kernel's "this process is exiting" flag (include/linux/sched.h), set as exit begins, before the zombie state. */
+const PF_EXITING = 0x4;
+
 export class Attempt implements TaskHandle, Lingerer, Stoppable {
   readonly id: string;
   readonly done: Promise<AttemptReport>;
@@ -82,6 +86,13 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   #leaderStartTime: number | undefined;
   /** The first signal of the ending went out (and #endingTookEffect was decided then). */
   #signalled = false;
+  /**
+   * At the first signal the leader neither caught nor ignored it, so it could only have died of it:
+   * if its status is then an exit code, it had begun to exit on its own before the signal came (in
+   * the moment between the look and the signal), and the exit is its own.
+   */
+  #signalWouldKill = false;
+
   /** Resolves once the look for descendants outside the group, after the last signal, is done. */
   #looked: Promise<void> | undefined;
   readonly #stopper: Stopper;
@@ -216,8 +227,9 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     if (this.#settled || this.#pid === null) return undefined;
     if (!this.#signalled) {
       this.#signalled = true;
-      // Read just before the signal (same turn): a leader that has exited by now ended on its own.
+      // Read just before the signal (same turn): a leader that has begun to exit by now ended on its own.
       this.#endingTookEffect = this.#leaderRunning();
+      this.#signalWouldKill = HAS_PROC && handlesSignalSync(this.#pid, constants.signals[signal]) === false;
     }
     if (!this.#groupGone && !signalGroup(this.#pid, signal)) this.#markGroupGone();
     const pgid = this.#pid;
@@ -238,16 +250,18 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   }
 
   /**
-   * The leader has not exited. Node reports an exit in the same turn as it reaps the process, so
-   * before that report the leader is either running or a zombie; /proc tells which.
+   * The leader has not begun to exit. Node reports an exit in the same turn as it reaps the process,
+   * so before that report the leader is running, exiting or a zombie; /proc tells which (a process
+   * that has begun to exit carries PF_EXITING in its flags before it becomes a zombie).
    */
   #leaderRunning(): boolean {
     if (this.#exit !== undefined) return false;
     if (!HAS_PROC) return true;
     const stat = readProcStatSync(this.#pid!);
-    if (stat !== undefined) this.#leaderStartTime = Number(stat.info.startTime);
-    // Unreadable: nothing says it exited, so the signal counts (as it did before this was asked).
-    return stat === undefined || stat.info.state !== "Z";
+    if (stat === undefined) return true; // unreadable: nothing says it exited, so the signal counts
+    this.#leaderStartTime ??= Number(stat.info.startTime);
+    // flags is field 9 of proc(5); the fields start at field 3.
+    return stat.info.state !== "Z" && stat.info.state !== "X" && (Number(stat.fields[6]) & PF_EXITING) === 0;
   }
 
   #markGroupGone(): void {
@@ -326,7 +340,8 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     const { code, signal, at } = this.#exit!;
     let state: AttemptEnd = code === 0 ? "succeeded" : "failed";
     let reason: string | null = signal === null ? null : `killed by ${signal} (not sent by Spire${signal === "SIGKILL" ? "; out of memory?" : ""})`;
-    if (this.#ending !== undefined && this.#endingTookEffect) ({ state, reason } = this.#ending);
+    const endedByItself = this.#signalWouldKill && signal === null;
+    if (this.#ending !== undefined && this.#endingTookEffect && !endedByItself) ({ state, reason } = this.#ending);
     if (reason === null && this.#writer.error !== undefined) reason = `log not written: ${this.#writer.error.message}`;
     return { ...this.#report(state, code, signal, reason, at), outputs };
   }

@@ -76,6 +76,25 @@ export function readProcStatSync(pid: number): ProcStat | undefined {
   return text === undefined ? undefined : parseProcStatFields(text);
 }
 
+/**
+ * Whether the process catches or ignores signal number `signal` (SigCgt, SigIgn of
+ * /proc/<pid>/status), so that it may live on, or exit as it chooses, after receiving it;
+ * undefined when that cannot be read.
+ */
+export function handlesSignalSync(pid: number, signal: number): boolean | undefined {
+  const text = readSmallFileSync(`/proc/${pid}/status`);
+  if (text === undefined) return undefined;
+  const mask = (name: string) => {
+    const match = new RegExp(`^${name}:\\s*([0-9a-f]+)$`, "m").exec(text);
+    return match ? BigInt(`0x${match[1]}`) : undefined;
+  };
+  const caught = mask("SigCgt");
+  const ignored = mask("SigIgn");
+  if (caught === undefined || ignored === undefined) return undefined;
+  const bit = 1n << BigInt(signal - 1);
+  return ((caught | ignored) & bit) !== 0n;
+}
+
 /** A /proc file of at most 4 KiB, or undefined when the process is gone (or not ours to read). */
 export function readSmallFileSync(path: string): string | undefined {
   let fd: number;

@@ -361,8 +361,19 @@ const argObject = z.strictObject({
   pattern: z.string().optional().meta(about("A regular expression the value must match, checked within 100 ms (a value that makes it backtrack longer is refused).", ["^/"])),
   required: z.boolean().default(false).meta(about("true: a run that gives no value is refused (a default counts as a value).", [true])),
   description: z.string().optional().meta(about("What the argument is for, for people who start runs.", ["Where the dump is written"])),
-  secret: z.boolean().optional().meta(about("true: the value is masked as *** in logs, events and API output.", [true], { default: false })),
-}).meta({ description: "A run argument: its type, default and checks. Written as a bare value, that value is its default and gives its type." });
+  secret: z.boolean().optional().meta(about("true: the value is masked as *** in logs, events and API output; it has no default in the file.", [true], { default: false })),
+})
+  .superRefine((arg, ctx) => {
+    // A default is part of the definition, which is stored and shown to every reader: a secret there would be neither.
+    if (arg.secret === true && arg.default !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["default"],
+        message: "a secret argument has no default in the file (the definition is stored and shown to readers): give the value when starting a run (spire run PIPELINE --arg NAME=VALUE), or have the task read it from secrets: or env_file",
+      });
+    }
+  })
+  .meta({ description: "A run argument: its type, default and checks. Written as a bare value, that value is its default and gives its type." });
 /** An argument declaration; a bare scalar is shorthand for its default (and type). */
 export const argSchema = z.union([
   argScalar.transform((value): z.output<typeof argObject> => ({

@@ -16,7 +16,8 @@ test("an unexpected error is a generic 500, logged without the token, headers or
     service: (engine) =>
       new Proxy(engine, {
         get(target, key) {
-          if (key === "listPipelines") return async () => Promise.reject(new Error("disk on fire"));
+          // GET /pipelines answers with listPipelinesJson; listPipelines is the same for other clients.
+          if (key === "listPipelines" || key === "listPipelinesJson") return async () => Promise.reject(new Error("disk on fire"));
           const value = Reflect.get(target, key) as unknown;
           return typeof value === "function" ? value.bind(target) : value;
         },

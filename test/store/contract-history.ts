@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { RecentRunTuple, Store } from "../../src/store/port.js";
+import type { Store } from "../../src/store/port.js";
 import type { Open } from "./contract.js";
 import { aNamespace, anAudit, aPipeline, aRun, runCreated, taskChange } from "./fixtures.js";
 
@@ -26,19 +26,37 @@ async function pipelinesWithRuns(open: Open, t: Parameters<Open>[0]): Promise<St
   return store;
 }
 
-const newestFirst = (runs: RecentRunTuple[]) => [...runs].sort((a, b) => b[2] - a[2]).map((run) => run[0]);
+const iso = (ms: number) => new Date(ms).toISOString();
 
 export function historyTests(open: Open): void {
-  test("listRecentRuns: each defined pipeline's newest runs, with their times, in one read", async (t) => {
+  test("listRecentRuns: each defined pipeline's newest runs as the JSON the API gives, and its newest run, in one read", async (t) => {
     const store = await pipelinesWithRuns(open, t);
     const read = await store.listRecentRuns({ perPipeline: 3 });
     assert.deepEqual(read.map((entry) => [entry.namespace, entry.pipeline]), [["home", "busy"], ["home", "idle"]]);
-    assert.deepEqual(newestFirst(read[0]!.runs), ["busy-4", "busy-3", "busy-2"]);
-    assert.deepEqual(read[0]!.runs.find((run) => run[0] === "busy-4"), ["busy-4", "running", 104, 204, null]);
-    assert.deepEqual(read[0]!.runs.find((run) => run[0] === "busy-3"), ["busy-3", "succeeded", 103, 203, 306]);
-    assert.deepEqual(read[1]!.runs, []);
-    assert.deepEqual((await store.listRecentRuns({ perPipeline: 10, namespace: "home", pipeline: "busy" })).map((entry) => entry.runs.length), [5]);
+    assert.deepEqual(JSON.parse(read[0]!.runs_json), [
+      { id: "busy-4", state: "running", created_at: iso(104), duration_ms: null },
+      { id: "busy-3", state: "succeeded", created_at: iso(103), duration_ms: 103 },
+      { id: "busy-2", state: "succeeded", created_at: iso(102), duration_ms: 102 },
+    ]);
+    assert.deepEqual(read[0]!.last, { id: "busy-4", state: "running", finished_at: null });
+    assert.deepEqual([read[1]!.runs_json, read[1]!.last], ["[]", null]);
+    const one = await store.listRecentRuns({ perPipeline: 0, namespace: "home", pipeline: "busy" });
+    assert.deepEqual(one.map((entry) => [entry.runs_json, entry.last?.id]), [["[]", "busy-4"]], "the newest run even when none is asked for");
+    assert.deepEqual(JSON.parse((await store.listRecentRuns({ perPipeline: 10, pipeline: "busy" }))[0]!.runs_json).length, 5);
     assert.deepEqual(await store.listRecentRuns({ perPipeline: 1, namespace: "work" }), []);
+  });
+
+  test("listRecentRuns writes each time as Date#toISOString does", async (t) => {
+    const store = await open(t);
+    await store.upsertPipeline(aPipeline("home", "times"));
+    const times = [0, 1, 999, 1_000, 951_782_400_123, 1_733_398_898_960, 4_102_444_799_999, ...Array.from({ length: 40 }, (_, i) => 1_600_000_000_000 + i * 7_919_777_777)];
+    for (const [i, ms] of times.entries()) {
+      const run = aRun(`t-${String(i).padStart(3, "0")}`, { namespace: "home", pipeline: "times", created_at: ms });
+      await store.createRun(run, runCreated(run));
+    }
+    const [read] = await store.listRecentRuns({ perPipeline: 50, namespace: "home" });
+    const written = (JSON.parse(read!.runs_json) as { created_at: string }[]).map((run) => run.created_at).sort();
+    assert.deepEqual(written, times.map(iso).sort());
   });
 
   test("listRunHistory: a pipeline's runs newest first with every attempt of their tasks, paged by before", async (t) => {

@@ -65,8 +65,9 @@ const list = route({
       .meta({ description: "Each pipeline's newest this many runs in `recent` (id, state, created_at, duration_ms), all read at once. Default 0: none, so that clients that do not show them do not pay for them." }),
   }),
   responses: [{ status: 200, description: "The pipelines.", schema: z.object({ pipelines: z.array(pipelineSummary) }) }],
-  async handler({ query, deps }) {
-    return { pipelines: await deps.service.listPipelines(query.namespace, { recent: query.recent }) };
+  async handler({ query, reply, deps }) {
+    reply.type("application/json; charset=utf-8");
+    return deps.service.listPipelinesJson(query.namespace, { recent: query.recent });
   },
 });
 
