@@ -16,6 +16,7 @@ import { usePageTitle } from "../components/page-title";
 import { stateLabel } from "../components/state-badge";
 import { shortRunId } from "../format/run-id";
 import { graphModelFromDefinition, type GraphModel } from "../graph/model";
+import { whenIdle } from "../graph/later";
 import { TaskGraph } from "../graph/task-graph";
 import { useLiveEvents } from "../live/use-live-events";
 import { currentQuery, setQuery } from "../router/router";
@@ -162,26 +163,19 @@ function GraphPanel({ store, run, model, selected, onSelect }: PanelProps) {
   const states = store.statuses.value;
   const version = store.attemptsVersion.value;
   const done = ended(run);
-  // Marked once the run has ended: while it runs, the path changes with every task.
-  const critical = useMemo(() => (model && done ? new Set(buildTimeline(run, model, store.log, Date.now()).criticalPath) : undefined), [model, done ? run : null, done ? version : 0]);
-
-  // The budget mark: the run and its graph drawn (read by bench/ui and the page's own timing).
-  const marked = useRef(false);
+  // Marked once the run has ended (while it runs, the path changes with every task), worked out when the page is idle: after the graph is drawn.
+  const [critical, setCritical] = useState<ReadonlySet<string> | undefined>(undefined);
   useEffect(() => {
-    if (!model || marked.current) return;
-    marked.current = true;
-    requestAnimationFrame(() => {
-      performance.mark("spire:run-graph-drawn");
-      performance.measure("spire:run-usable", { start: store.timing.start, end: performance.now() });
-    });
-  }, [model]);
+    if (!model || !done) return;
+    return whenIdle(() => setCritical(new Set(buildTimeline(run, model, store.log, Date.now()).criticalPath)), 1000);
+  }, [model, done ? run : null, done ? version : 0]);
 
   if (store.definitionError.value !== undefined && !model) return <ErrorMessage error={store.definitionError.value} title="The graph cannot be drawn:" />;
   if (!model) return <p class="loading">Loading the graph…</p>;
   return (
     <>
-      <TaskGraph model={model} states={states} selected={selected} onSelect={onSelect} critical={critical} label={`Tasks of run ${run.id} of ${run.namespace}/${run.pipeline}`} />
-      {critical && critical.size > 0 && <p class="graph-note muted">Boxes with a heavy outline are on the critical path (see the timeline).</p>}
+      <TaskGraph model={model} states={states} selected={selected} onSelect={onSelect} critical={done ? critical : undefined} label={`Tasks of run ${run.id} of ${run.namespace}/${run.pipeline}`} />
+      {done && critical && critical.size > 0 && <p class="graph-note muted">Boxes with a heavy outline are on the critical path (see the timeline).</p>}
     </>
   );
 }
