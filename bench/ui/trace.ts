@@ -55,15 +55,22 @@ export async function traced<T>(page: Page, run: () => Promise<T>): Promise<{ re
 
 function mainThread(events: TraceEvent[]): Trace {
   const mains = new Set(events.filter((event) => event.ph === "M" && event.name === "thread_name" && event.args?.name === "CrRendererMain").map((event) => `${event.pid}:${event.tid}`));
-  const isTask = (event: TraceEvent) => event.ph === "X" && (event.name === "ThreadControllerImpl::RunTask" || event.name === "RunTask") && mains.has(`${event.pid}:${event.tid}`);
+  // Every complete event at the top of a renderer main thread's stack is a task (a scheduler task, a microtask checkpoint run on its own, a message from the browser); those inside it are part of it.
+  const isTask = (event: TraceEvent) => event.ph === "X" && mains.has(`${event.pid}:${event.tid}`);
   const counts = new Map<string, number>();
   for (const event of events) if (isTask(event)) counts.set(`${event.pid}:${event.tid}`, (counts.get(`${event.pid}:${event.tid}`) ?? 0) + (event.dur ?? 0));
   const busiest = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   const tasks: TracedTask[] = [];
-  for (const event of events.filter((event) => isTask(event) && `${event.pid}:${event.tid}` === busiest).sort((a, b) => a.ts - b.ts)) {
+  for (const event of events.filter((event) => isTask(event) && `${event.pid}:${event.tid}` === busiest).sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0))) {
     // Nested tasks (a task run inside another) count once, as the outer one.
     const last = tasks[tasks.length - 1];
     if (last && event.ts / 1000 < last.start + last.wall) continue;
+    // The microtasks a task left are run right after it, as an event of their own: part of that task (as the Long Tasks API counts it).
+    if (last && event.name.includes("MicrotaskCheckpoint") && event.ts / 1000 - (last.start + last.wall) < 0.1) {
+      last.wall = event.ts / 1000 + (event.dur ?? 0) / 1000 - last.start;
+      last.cpu += (event.tdur ?? event.dur ?? 0) / 1000;
+      continue;
+    }
     tasks.push({ start: event.ts / 1000, wall: (event.dur ?? 0) / 1000, cpu: (event.tdur ?? event.dur ?? 0) / 1000 });
   }
   const marks = new Map<string, number>();

@@ -323,7 +323,8 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
       });
     },
     [zoom],
-    true,
+    // A big graph's frame is measured once it is laid out (and before its boxes are drawn); a small one's at once, so that it is fitted before it is first painted.
+    !layOutNow,
   );
 
   // Focus moved by the keyboard lands once its box is drawn.

@@ -5,7 +5,7 @@
  * log is, and memory stays bounded while someone scrolls a million lines.
  */
 import { batch, signal } from "@preact/signals";
-import { readWindow, type LineWindow, type LogLine, type LogTarget } from "./log-api";
+import { readEarly, readWindow, takeEarly, type LineWindow, type LogLine, type LogTarget } from "./log-api";
 
 /** Lines per page: a few screens, a small answer. */
 const PAGE = 500;
@@ -20,6 +20,20 @@ interface Page {
 }
 
 export type OpenAt = { kind: "start" } | { kind: "end" } | { kind: "line"; index: number };
+
+/** The first read of a view opened at the start or at a line. */
+function firstWindow(at: Exclude<OpenAt, { kind: "end" }>): { from: number; limit: number } {
+  if (at.kind === "start") return { from: 0, limit: PAGE };
+  // Two pages from the one before the line's screen: whatever page boundary the screen straddles, one answer fills it.
+  const index = Math.max(0, at.index - 100);
+  return { from: Math.floor(index / PAGE) * PAGE, limit: 2 * PAGE };
+}
+
+/** Reads the first window of a log about to be opened at `at` (LineCache.open takes it). */
+export function readFirstEarly(target: LogTarget, at: Exclude<OpenAt, { kind: "end" }>): void {
+  const { from, limit } = firstWindow(at);
+  readEarly(target, from, limit);
+}
 
 export class LineCache {
   /** Lines in the view; undefined until the first answer. */
@@ -42,9 +56,8 @@ export class LineCache {
     try {
       if (at.kind === "end") this.merge(await readWindow(this.target, { tail: this.pageSize }, this.pageSize, this.signal));
       else {
-        // Two pages from the one before the line's screen: whatever page boundary the screen straddles, one answer fills it.
-        const index = at.kind === "line" ? Math.max(0, at.index - 100) : 0;
-        const window = await readWindow(this.target, { from: this.pageStart(index) }, at.kind === "line" ? 2 * this.pageSize : this.pageSize, this.signal);
+        const { from, limit } = firstWindow(at);
+        const window = await (takeEarly(this.target, from, limit) ?? readWindow(this.target, { from }, limit, this.signal));
         this.merge(window);
         // A line past the end: show the end instead.
         if (window.lines.length === 0 && window.total > 0) this.merge(await readWindow(this.target, { tail: this.pageSize }, this.pageSize, this.signal));
@@ -99,10 +112,6 @@ export class LineCache {
     } catch (error) {
       this.fail(error);
     }
-  }
-
-  private pageStart(index: number): number {
-    return Math.floor(index / this.pageSize) * this.pageSize;
   }
 
   private isComplete(k: number, page: Page | undefined, total: number): boolean {

@@ -14,7 +14,7 @@ import { ErrorMessage } from "../components/error-message";
 import { digits } from "./digits";
 import { currentPath, currentQuery, setQuery } from "../router/router";
 import { showUtc } from "../time/zone-choice";
-import { LineCache } from "./line-cache";
+import { LineCache, readFirstEarly } from "./line-cache";
 import type { StreamView } from "./log-api";
 import { LogDownload } from "./log-download";
 import { showTimestamps, wrapLines } from "./log-prefs";
@@ -48,6 +48,16 @@ function viewOf(query: URLSearchParams): StreamView {
 function lineOf(query: URLSearchParams): number | undefined {
   const value = Number(query.get("line"));
   return Number.isSafeInteger(value) && value >= 1 ? value - 1 : undefined;
+}
+
+/**
+ * The first lines of the log a run page's URL names, read before the run has
+ * come and the view is drawn (LineCache.open takes them). A live task's view
+ * opens at its end instead and leaves this read unused.
+ */
+export function readLogEarly(runId: string, task: string, attempt: number | undefined, query: URLSearchParams): void {
+  const line = lineOf(query);
+  readFirstEarly({ runId, task, attempt, view: viewOf(query) }, line !== undefined ? { kind: "line", index: line } : { kind: "start" });
 }
 
 export function LogView(props: LogViewProps) {
