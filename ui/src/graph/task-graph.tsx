@@ -38,6 +38,7 @@
  */
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { NODE_H, NODE_W, layoutGraph, type GraphLayout, type Placed } from "./layout";
+import { digits } from "../logs/digits";
 import { whenIdle } from "./later";
 import { layoutLater } from "./layout-later";
 import type { GraphModel, GraphNode } from "./model";
@@ -416,7 +417,7 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
         }}
       >
         {layingOut ? (
-          <p class="graph__empty muted">Drawing {model.tasks.length.toLocaleString("en-US")} tasks…</p>
+          <p class="graph__empty muted">Drawing {digits(model.tasks.length)} tasks…</p>
         ) : layout.placed.length === 0 ? (
           <p class="graph__empty muted">No tasks.</p>
         ) : (

@@ -5,10 +5,9 @@
  * log is, and memory stays bounded while someone scrolls a million lines.
  */
 import { batch, signal } from "@preact/signals";
-import { readEarly, readWindow, takeEarly, type LineWindow, type LogLine, type LogTarget } from "./log-api";
+import { readWindow, type LineWindow, type LogLine, type LogTarget } from "./log-api";
+import { firstWindow, PAGE, takeEarly } from "./log-early";
 
-/** Lines per page: a few screens, a small answer. */
-const PAGE = 500;
 /** Pages kept (200 × 500 = 100,000 lines at most). */
 const MAX_PAGES = 200;
 /** Requests at once while scrolling. */
@@ -20,20 +19,6 @@ interface Page {
 }
 
 export type OpenAt = { kind: "start" } | { kind: "end" } | { kind: "line"; index: number };
-
-/** The first read of a view opened at the start or at a line. */
-function firstWindow(at: Exclude<OpenAt, { kind: "end" }>): { from: number; limit: number } {
-  if (at.kind === "start") return { from: 0, limit: PAGE };
-  // Two pages from the one before the line's screen: whatever page boundary the screen straddles, one answer fills it.
-  const index = Math.max(0, at.index - 100);
-  return { from: Math.floor(index / PAGE) * PAGE, limit: 2 * PAGE };
-}
-
-/** Reads the first window of a log about to be opened at `at` (LineCache.open takes it). */
-export function readFirstEarly(target: LogTarget, at: Exclude<OpenAt, { kind: "end" }>): void {
-  const { from, limit } = firstWindow(at);
-  readEarly(target, from, limit);
-}
 
 export class LineCache {
   /** Lines in the view; undefined until the first answer. */

@@ -70,31 +70,3 @@ export async function readWindow(target: LogTarget, where: { from: number } | { 
   const first = headerNumber(response, "spire-first-line") ?? ("tail" in where ? Math.max(0, total - lines.length) : where.from);
   return { lines, first, total: Math.max(total, first + lines.length) };
 }
-
-/** Reads made before their view (see readEarly), by target and window. */
-const early = new Map<string, Promise<LineWindow>>();
-const earlyKey = (target: LogTarget, from: number, limit: number) => JSON.stringify([target.runId, target.task, target.attempt ?? null, target.view, from, limit]);
-
-/**
- * Reads a window of a log before its view exists (the run page does, as
- * soon as its URL names a task's log, rather than after the run has come
- * and the view is drawn), for the view's first read to take: takeEarly.
- * Not taken within a few seconds, it is forgotten.
- */
-export function readEarly(target: LogTarget, from: number, limit: number): void {
-  const key = earlyKey(target, from, limit);
-  if (early.has(key)) return;
-  const window = readWindow(target, { from }, limit);
-  // A refusal is the view's to show, once it takes the read.
-  window.catch(() => {});
-  early.set(key, window);
-  setTimeout(() => early.delete(key), 5_000);
-}
-
-/** The early read of this window, if one was made (once). */
-export function takeEarly(target: LogTarget, from: number, limit: number): Promise<LineWindow> | undefined {
-  const key = earlyKey(target, from, limit);
-  const window = early.get(key);
-  early.delete(key);
-  return window;
-}

@@ -14,7 +14,8 @@ import { ErrorMessage } from "../components/error-message";
 import { digits } from "./digits";
 import { currentPath, currentQuery, setQuery } from "../router/router";
 import { showUtc } from "../time/zone-choice";
-import { LineCache, readFirstEarly } from "./line-cache";
+import { LineCache } from "./line-cache";
+import { lineIn as lineOf, viewIn as viewOf } from "./log-early";
 import type { StreamView } from "./log-api";
 import { LogDownload } from "./log-download";
 import { showTimestamps, wrapLines } from "./log-prefs";
@@ -38,27 +39,6 @@ const VIEWS: { value: StreamView; label: string }[] = [
   { value: "stdout", label: "stdout" },
   { value: "stderr", label: "stderr" },
 ];
-
-function viewOf(query: URLSearchParams): StreamView {
-  const stream = query.get("stream");
-  return stream === "stdout" || stream === "stderr" ? stream : "all";
-}
-
-/** ?line=N as a 0-based index. */
-function lineOf(query: URLSearchParams): number | undefined {
-  const value = Number(query.get("line"));
-  return Number.isSafeInteger(value) && value >= 1 ? value - 1 : undefined;
-}
-
-/**
- * The first lines of the log a run page's URL names, read before the run has
- * come and the view is drawn (LineCache.open takes them). A live task's view
- * opens at its end instead and leaves this read unused.
- */
-export function readLogEarly(runId: string, task: string, attempt: number | undefined, query: URLSearchParams): void {
-  const line = lineOf(query);
-  readFirstEarly({ runId, task, attempt, view: viewOf(query) }, line !== undefined ? { kind: "line", index: line } : { kind: "start" });
-}
 
 export function LogView(props: LogViewProps) {
   const view = viewOf(currentQuery.value);

@@ -18,7 +18,7 @@ import { shortRunId } from "../format/run-id";
 import { graphModelFromDefinition, type GraphModel } from "../graph/model";
 import { whenIdle } from "../graph/later";
 import { TaskGraph } from "../graph/task-graph";
-import { readLogEarly } from "../logs/log-view";
+import { attemptIn, readLinkedLog } from "../logs/log-early";
 import { useLiveEvents } from "../live/use-live-events";
 import { currentQuery, setQuery } from "../router/router";
 import { formatDuration } from "../time/format";
@@ -48,9 +48,7 @@ export default function RunPage({ params }: PageProps) {
 
   // Before the first paint: the requests go out a frame sooner; a log the URL names, at the same time.
   useLayoutEffect(() => {
-    const opened = currentQuery.peek();
-    const task = opened.get("task");
-    if (task && opened.get("tab") === "logs") readLogEarly(id, task, attemptIn(opened), opened);
+    readLinkedLog(id, currentQuery.peek());
     void store.load();
     return () => store.dispose();
   }, [store]);
@@ -149,12 +147,6 @@ export default function RunPage({ params }: PageProps) {
       {action && <ActionDialog run={run} action={action} onClose={() => setAction(null)} onCanceled={() => store.refreshNow()} />}
     </section>
   );
-}
-
-/** ?attempt=N (a whole number from 1), or undefined: the last. */
-function attemptIn(query: URLSearchParams): number | undefined {
-  const value = Number(query.get("attempt"));
-  return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
 function firstFailed(run: Run): string | undefined {
