@@ -6,9 +6,14 @@ import { lazyPage, type PageProps } from "../components/lazy-page";
 import LoginPage from "../pages/login";
 import NotFoundPage from "../pages/not-found";
 import PipelinesPage from "../pages/pipelines";
-import { currentRoute } from "../router/router";
+import { readLinkedLog } from "../logs/log-early";
+import { currentQuery, currentRoute } from "../router/router";
 import type { RouteName } from "../router/routes";
 import { bootState, checkSession } from "./boot";
+
+// A task's log the URL names is read at once, while the run page's code loads (that page takes the read).
+const opening = currentRoute.peek();
+if (opening.name === "run" && opening.params.id) readLinkedLog(opening.params.id, currentQuery.peek());
 
 /** The home page is in the first load; the others come when first visited. */
 const PAGES: Record<Exclude<RouteName, "login">, ComponentType<PageProps>> = {

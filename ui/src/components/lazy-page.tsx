@@ -14,10 +14,12 @@ export function lazyPage(load: Loader): ComponentType<PageProps> {
   return function LazyPage(props: PageProps) {
     const [Page, setPage] = useState<ComponentType<PageProps> | undefined>(() => loaded.get(load));
     const [failed, setFailed] = useState(false);
+    // Asked for as the page first renders, not after the first paint: a frame sooner.
+    const [loading] = useState(() => (loaded.has(load) ? undefined : load()));
     useEffect(() => {
-      if (Page) return;
+      if (Page || !loading) return;
       let live = true;
-      load().then(
+      loading.then(
         (module) => {
           loaded.set(load, module.default);
           if (live) setPage(() => module.default);

@@ -202,18 +202,7 @@ export function layoutGraph(model: GraphModel, isOpen: (path: string) => boolean
   };
   collect("", top);
 
-  const repCache = new Map<string, string | undefined>();
-  const rep = (path: string): string | undefined => {
-    if (repCache.has(path)) return repCache.get(path);
-    let found: string | undefined;
-    for (const step of ancestry(model, path)) {
-      if (!byPath.has(step)) break;
-      found = step;
-      if (!byPath.get(step)!.open) break;
-    }
-    repCache.set(path, found);
-    return found;
-  };
+  const rep = repFinder(model, byPath);
 
   // One line per pair of visible boxes.
   const lines = new Map<string, { from: string; to: string; on: DependencyKind; count: number; lifted: Lifted | undefined }>();
@@ -253,6 +242,35 @@ export function layoutGraph(model: GraphModel, isOpen: (path: string) => boolean
   }
 
   return { width: top.w + 2 * MARGIN, height: top.h + 2 * MARGIN, placed, byPath, edges, rep, ms: performance.now() - started };
+}
+
+/** GraphLayout.rep for these boxes: the visible box standing for a path (itself, or its outermost folded group or array). */
+function repFinder(model: GraphModel, byPath: ReadonlyMap<string, Placed>): (path: string) => string | undefined {
+  const cache = new Map<string, string | undefined>();
+  return (path) => {
+    if (cache.has(path)) return cache.get(path);
+    let found: string | undefined;
+    for (const step of ancestry(model, path)) {
+      if (!byPath.has(step)) break;
+      found = step;
+      if (!byPath.get(step)!.open) break;
+    }
+    cache.set(path, found);
+    return found;
+  };
+}
+
+/** A layout as it crosses to or from a worker (plain data: no functions, no lookups). */
+export type PlainLayout = Omit<GraphLayout, "rep" | "byPath">;
+
+export function toPlain({ width, height, placed, edges, ms }: GraphLayout): PlainLayout {
+  return { width, height, placed, edges, ms };
+}
+
+/** A layout made elsewhere (a worker), with its lookups made again here. */
+export function withLookups(model: GraphModel, plain: PlainLayout): GraphLayout {
+  const byPath = new Map(plain.placed.map((box) => [box.path, box]));
+  return { ...plain, byPath, rep: repFinder(model, byPath) };
 }
 
 function prefix(sizes: number[], gap: number): number[] {

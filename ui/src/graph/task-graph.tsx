@@ -37,7 +37,10 @@
  * scrolling.
  */
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import { NODE_H, NODE_W, layoutGraph, type Placed } from "./layout";
+import { NODE_H, NODE_W, layoutGraph, type GraphLayout, type Placed } from "./layout";
+import { digits } from "../logs/digits";
+import { whenIdle } from "./later";
+import { layoutLater } from "./layout-later";
 import type { GraphModel, GraphNode } from "./model";
 import { NodeView } from "./node-view";
 import { summarize, type GraphStates, type Summary } from "./summary";
@@ -60,6 +63,28 @@ const MIN_ZOOM = 0.2;
 const DRAW_ALL_UP_TO = 300;
 /** How far beyond the visible part boxes are drawn, in graph units. */
 const CULL_MARGIN = 400;
+/**
+ * Up to this many nodes the layout is computed as the graph renders. A
+ * bigger graph (a 1,000-task run: 30–60 ms of layout here) is laid out in a
+ * worker (layout-later.ts) and drawn when it answers, so that the layout
+ * never joins the page's other work in one long task.
+ */
+const LAY_OUT_NOW_UP_TO = 300;
+/**
+ * Past this many boxes the first drawing has only those in view; those
+ * around them follow in idle moments, in two steps (half the margin, then
+ * all of it, or every box up to DRAW_ALL_UP_TO).
+ */
+const DRAW_AT_ONCE_UP_TO = 100;
+
+const EMPTY_LAYOUT: GraphLayout = { width: 0, height: 0, placed: [], byPath: new Map(), edges: [], rep: () => undefined, ms: 0 };
+
+function timedLayout(model: GraphModel, isOpen: (path: string) => boolean): GraphLayout {
+  const laid = layoutGraph(model, isOpen);
+  // For the budget (layout well under 100 ms for 1,000 boxes): read with performance.getEntriesByName.
+  performance.measure("spire:graph-layout", { start: performance.now() - laid.ms, duration: laid.ms });
+  return laid;
+}
 
 interface Rect {
   x: number;
@@ -85,20 +110,40 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
   const viewport = useRef<HTMLDivElement>(null);
   const summaries = useRef<ReadonlyMap<string, Summary>>(new Map());
   const markerId = useId().replace(/[^A-Za-z0-9_-]/g, "");
-  // The part of the graph in view (graph units), for drawing only what is near it; a guess until measured.
-  const [seen, setSeen] = useState<Rect>({ x: 0, y: 0, w: 1600, h: 1000 });
+  // The part of the graph in view (graph units), for drawing only what is near it; a guess (the window) until measured.
+  const [seen, setSeen] = useState<Rect>(() => ({ x: 0, y: 0, w: window.innerWidth, h: window.innerHeight }));
   const pendingFocus = useRef<string | undefined>(undefined);
 
   const isOpen = (path: string) => {
     const node = model.nodes.get(path);
     return node !== undefined && openByDefault(node) !== toggled.has(path);
   };
-  const layout = useMemo(() => {
-    const laid = layoutGraph(model, isOpen);
-    // For the budget (layout well under 100 ms for 1,000 boxes): read with performance.getEntriesByName.
-    performance.measure("spire:graph-layout", { start: performance.now() - laid.ms, duration: laid.ms });
-    return laid;
+  const layOutNow = model.nodes.size <= LAY_OUT_NOW_UP_TO;
+  const laidNow = useMemo(() => (layOutNow ? timedLayout(model, isOpen) : undefined), [model, toggled]);
+  // A big graph's layout: computed in a worker; until it answers, the last one of this model (a group opened or folded), or none.
+  const [laidLater, setLaidLater] = useState<{ model: GraphModel; layout: GraphLayout } | undefined>(undefined);
+  useEffect(() => {
+    if (layOutNow) return;
+    const open: string[] = [];
+    for (const node of model.nodes.values()) if (node.children.length > 0 && isOpen(node.path)) open.push(node.path);
+    return layoutLater(model, open, (layout) => setLaidLater({ model, layout }));
   }, [model, toggled]);
+  const layout = laidNow ?? (laidLater?.model === model ? laidLater.layout : EMPTY_LAYOUT);
+  const layingOut = layout === EMPTY_LAYOUT && model.nodes.size > 0;
+  // For the page's own timing: the first frame with boxes.
+  const drawnMark = useRef(false);
+  useEffect(() => {
+    if (drawnMark.current || layout.placed.length === 0) return;
+    drawnMark.current = true;
+    requestAnimationFrame(() => performance.mark("spire:graph-drawn"));
+  }, [layout]);
+  // How far around the view boxes are drawn: 0, in view; 1, half the margin; 2, all of it. Starts at 0 for each layout.
+  const [reached, setReached] = useState<{ layout: GraphLayout; step: number }>({ layout, step: 0 });
+  const step = layout.placed.length <= DRAW_AT_ONCE_UP_TO ? 2 : reached.layout === layout ? reached.step : 0;
+  useEffect(() => {
+    if (step >= 2) return;
+    return whenIdle(() => setReached({ layout, step: step + 1 }));
+  }, [layout, step]);
 
   const containers = useMemo(() => new Set(layout.placed.filter((box) => model.nodes.get(box.path)!.children.length > 0).map((box) => box.path)), [layout]);
   const summary = useMemo(() => {
@@ -237,14 +282,16 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
     });
   };
   // A graph a little wider than its frame starts zoomed out to fit; a big one starts at 100% (scroll, or Fit).
+  // The frame's width is the one last measured (reading it here would lay out the boxes just drawn, in this same task).
   const fitted = useRef(false);
-  useLayoutEffect(() => {
-    const view = viewport.current;
-    if (fitted.current || !view || layout.width === 0) return;
+  const frameWidth = useRef(0);
+  const fitOnce = (width: number) => {
+    if (fitted.current || width === 0 || layout.width === 0) return;
     fitted.current = true;
-    const fit = view.clientWidth / layout.width;
+    const fit = width / layout.width;
     if (fit < 1 && fit >= 0.6) setZoom(Math.floor(fit * 100) / 100);
-  }, [layout]);
+  };
+  useLayoutEffect(() => fitOnce(frameWidth.current), [layout]);
   const fitZoom = () => {
     const view = viewport.current;
     if (!view || layout.width === 0) return;
@@ -263,15 +310,22 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
     return () => view.removeEventListener("wheel", onWheel);
   }, [zoom, layout]);
 
-  // Measure what is in view: on scroll (once a frame), on resize, on zoom.
+  // Measure what is in view: on scroll (once a frame), on resize (first when the frame is laid out), on zoom.
+  const fitLatest = useRef(fitOnce);
+  fitLatest.current = fitOnce;
   useScrollView(
     viewport,
-    (view) =>
+    (view) => {
+      frameWidth.current = view.clientWidth;
+      fitLatest.current(view.clientWidth);
       setSeen((before) => {
         const next = { x: view.scrollLeft / zoom, y: view.scrollTop / zoom, w: view.clientWidth / zoom, h: view.clientHeight / zoom };
         return Math.abs(next.x - before.x) < 40 && Math.abs(next.y - before.y) < 40 && next.w === before.w && next.h === before.h ? before : next;
-      }),
-    [zoom, layout],
+      });
+    },
+    [zoom],
+    // A big graph's frame is measured once it is laid out (and before its boxes are drawn); a small one's at once, so that it is fitted before it is first painted.
+    !layOutNow,
   );
 
   // Focus moved by the keyboard lands once its box is drawn.
@@ -285,11 +339,12 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
     }
   });
 
-  const cull = layout.placed.length > DRAW_ALL_UP_TO;
-  const x1 = seen.x - CULL_MARGIN;
-  const y1 = seen.y - CULL_MARGIN;
-  const x2 = seen.x + seen.w + CULL_MARGIN;
-  const y2 = seen.y + seen.h + CULL_MARGIN;
+  const cull = layout.placed.length > DRAW_ALL_UP_TO || step < 2;
+  const margin = step === 0 ? 0 : step === 1 ? CULL_MARGIN / 2 : CULL_MARGIN;
+  const x1 = seen.x - margin;
+  const y1 = seen.y - margin;
+  const x2 = seen.x + seen.w + margin;
+  const y2 = seen.y + seen.h + margin;
   const keep = (box: Placed) => !cull || (box.x <= x2 && box.x + box.w >= x1 && box.y <= y2 && box.y + box.h >= y1) || box.path === tabStop || box.path === selectedRep;
   const frames: Placed[] = [];
   const boxes: Placed[] = [];
@@ -346,7 +401,7 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
       </div>
       <div
         ref={viewport}
-        class="graph__viewport"
+        class={`graph__viewport${layingOut ? " graph__viewport--pending" : ""}`}
         role="region"
         aria-label={`${label}: scroll to see all of it`}
         tabIndex={0}
@@ -361,7 +416,9 @@ export function TaskGraph({ model, states, selected, onSelect, critical, label }
           if (path && path !== focusPath) setFocusPath(path);
         }}
       >
-        {layout.placed.length === 0 ? (
+        {layingOut ? (
+          <p class="graph__empty muted">Drawing {digits(model.tasks.length)} tasks…</p>
+        ) : layout.placed.length === 0 ? (
           <p class="graph__empty muted">No tasks.</p>
         ) : (
           <svg

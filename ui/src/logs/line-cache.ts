@@ -6,9 +6,8 @@
  */
 import { batch, signal } from "@preact/signals";
 import { readWindow, type LineWindow, type LogLine, type LogTarget } from "./log-api";
+import { firstWindow, PAGE, takeEarly } from "./log-early";
 
-/** Lines per page: a few screens, a small answer. */
-const PAGE = 500;
 /** Pages kept (200 × 500 = 100,000 lines at most). */
 const MAX_PAGES = 200;
 /** Requests at once while scrolling. */
@@ -42,9 +41,8 @@ export class LineCache {
     try {
       if (at.kind === "end") this.merge(await readWindow(this.target, { tail: this.pageSize }, this.pageSize, this.signal));
       else {
-        // Two pages from the one before the line's screen: whatever page boundary the screen straddles, one answer fills it.
-        const index = at.kind === "line" ? Math.max(0, at.index - 100) : 0;
-        const window = await readWindow(this.target, { from: this.pageStart(index) }, at.kind === "line" ? 2 * this.pageSize : this.pageSize, this.signal);
+        const { from, limit } = firstWindow(at);
+        const window = await (takeEarly(this.target, from, limit) ?? readWindow(this.target, { from }, limit, this.signal));
         this.merge(window);
         // A line past the end: show the end instead.
         if (window.lines.length === 0 && window.total > 0) this.merge(await readWindow(this.target, { tail: this.pageSize }, this.pageSize, this.signal));
@@ -99,10 +97,6 @@ export class LineCache {
     } catch (error) {
       this.fail(error);
     }
-  }
-
-  private pageStart(index: number): number {
-    return Math.floor(index / this.pageSize) * this.pageSize;
   }
 
   private isComplete(k: number, page: Page | undefined, total: number): boolean {

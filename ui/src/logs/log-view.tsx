@@ -15,6 +15,7 @@ import { digits } from "./digits";
 import { currentPath, currentQuery, setQuery } from "../router/router";
 import { showUtc } from "../time/zone-choice";
 import { LineCache } from "./line-cache";
+import { lineIn as lineOf, viewIn as viewOf } from "./log-early";
 import type { StreamView } from "./log-api";
 import { LogDownload } from "./log-download";
 import { showTimestamps, wrapLines } from "./log-prefs";
@@ -38,17 +39,6 @@ const VIEWS: { value: StreamView; label: string }[] = [
   { value: "stdout", label: "stdout" },
   { value: "stderr", label: "stderr" },
 ];
-
-function viewOf(query: URLSearchParams): StreamView {
-  const stream = query.get("stream");
-  return stream === "stdout" || stream === "stderr" ? stream : "all";
-}
-
-/** ?line=N as a 0-based index. */
-function lineOf(query: URLSearchParams): number | undefined {
-  const value = Number(query.get("line"));
-  return Number.isSafeInteger(value) && value >= 1 ? value - 1 : undefined;
-}
 
 export function LogView(props: LogViewProps) {
   const view = viewOf(currentQuery.value);

@@ -1,4 +1,5 @@
 /** Numbers and times as the run page writes them. */
+import { digits } from "../../logs/digits";
 import { formatAbsolute } from "../../time/format";
 
 /** 3.4 MiB, 812 B. */
@@ -27,10 +28,10 @@ export function exactTime(time: number | string, utc: boolean): string {
 /** A metric value: integers as they are, others with up to 3 significant decimals. */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value)) return value.toLocaleString("en-US");
+  if (Number.isInteger(value)) return digits(value);
   return value.toLocaleString("en-US", { maximumFractionDigits: Math.abs(value) < 1 ? 4 : 3 });
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count.toLocaleString("en-US")} ${count === 1 ? one : many}`;
+  return `${digits(count)} ${count === 1 ? one : many}`;
 }

@@ -8,6 +8,7 @@ import { paths } from "../../router/routes";
 import { formatDuration } from "../../time/format";
 import { now } from "../../time/now";
 import { countsInWords } from "../../graph/summary";
+import { digits } from "../../logs/digits";
 import { formatBytes, plural } from "./format";
 
 const ms = (iso: string | null) => (iso ? Date.parse(iso) : null);
@@ -128,11 +129,11 @@ export function RunFacts({ run, secretArgs }: RunFactsProps) {
         <Fact term="CPU time">{run.cpu_ms === null ? "not measured" : formatDuration(run.cpu_ms)}</Fact>
         <Fact term="Peak memory">{run.peak_rss_bytes === null ? "not measured" : <span title="the highest peak of any one attempt">{formatBytes(run.peak_rss_bytes)}</span>}</Fact>
         <Fact term="Warnings">
-          <span class={totals.warnings > 0 ? "count count--warning" : undefined}>{totals.warnings.toLocaleString("en-US")}</span>
+          <span class={totals.warnings > 0 ? "count count--warning" : undefined}>{digits(totals.warnings)}</span>
           {totals.soFar && <span class="muted"> so far</span>}
         </Fact>
         <Fact term="Errors">
-          <span class={totals.errors > 0 ? "count count--error" : undefined}>{totals.errors.toLocaleString("en-US")}</span>
+          <span class={totals.errors > 0 ? "count count--error" : undefined}>{digits(totals.errors)}</span>
           {totals.soFar && <span class="muted"> so far</span>}
         </Fact>
         <Fact term="Tasks">
