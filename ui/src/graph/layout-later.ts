@@ -74,7 +74,10 @@ function ensureWorker(): Worker | undefined {
       const made = new Worker(new URL("./layout-worker.ts", import.meta.url), { type: "module", name: "spire-graph-layout" });
       made.onmessage = ({ data }: MessageEvent<LayoutAnswer>) => {
         const entry = pending.get(data.id);
-        if (pending.size <= 1) idleTimer = setTimeout(endWorker, IDLE_END_MS);
+        if (pending.size <= 1) {
+          clearTimeout(idleTimer);
+          idleTimer = setTimeout(endWorker, IDLE_END_MS);
+        }
         if (!entry) return;
         if ("error" in data) {
           // Not expected (the model went missing): lay this one out in the page.
