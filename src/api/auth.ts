@@ -52,6 +52,8 @@ export interface IssueRequest {
   kind?: TokenKind;
   /** For a session: the token it is made from, whose revocation ends it. */
   parentId?: string;
+  /** No later than this (epoch ms), whatever ttlMs says: a session never outlives its token. */
+  notAfter?: number;
 }
 
 /** A browser session lasts a week at most (less when the token it came from expires sooner); `spire ui` makes a new one. */
@@ -97,7 +99,8 @@ export class TokenAuthority {
     // Hex: an id never starts with "-", so it reads as an argument on a command line, not an option.
     const id = randomBytes(12).toString("hex");
     const createdAt = this.now();
-    const expiresAt = request.ttlMs === undefined ? null : createdAt + request.ttlMs;
+    const untilTtl = request.ttlMs === undefined ? null : createdAt + request.ttlMs;
+    const expiresAt = request.notAfter === undefined ? untilTtl : Math.min(untilTtl ?? Infinity, request.notAfter);
     const row: TokenRow = {
       id,
       name: request.name,
@@ -130,10 +133,11 @@ export class TokenAuthority {
     const parent = from.tokenId === undefined ? undefined : await this.tokenRow(from.tokenId);
     // A session asked for by a session belongs to the same token: revoking that token ends both.
     const parentId = parent?.kind === "session" ? (parent.parent_id ?? undefined) : from.tokenId;
-    const limit = parent?.expires_at ?? Infinity;
-    const ttlMs = Math.max(0, Math.min(SESSION_TTL_MS, limit - this.now()));
     const suffix = randomBytes(4).toString("hex");
-    const issued = await this.issue({ name: `session ${suffix} of ${from.name}`, scope: from.scope, ttlMs, kind: "session", ...(parentId ? { parentId } : {}) }, from);
+    const issued = await this.issue(
+      { name: `session ${suffix} of ${from.name}`, scope: from.scope, ttlMs: SESSION_TTL_MS, kind: "session", ...(parentId ? { parentId } : {}), ...(parent?.expires_at != null ? { notAfter: parent.expires_at } : {}) },
+      from,
+    );
     return { ...issued, csrf: this.csrfFor(issued.info.id) };
   }
 

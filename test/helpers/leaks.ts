@@ -12,6 +12,16 @@ const session = process.env.SPIRE_TEST_SESSION ?? randomBytes(6).toString("hex")
 process.env.SPIRE_TEST_SESSION = session;
 const marker = `SPIRE_TEST_SESSION=${session}`;
 
+/** Whether `pid` is a process with code left to run: gone and zombies (waiting for init to reap them) are not. */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return false;
+  }
+}
+
 /** Pids (other than this process) whose environment carries this file's session marker. */
 export function leftoverProcesses(): { pid: number; cmdline: string }[] {
   const found: { pid: number; cmdline: string }[] = [];
