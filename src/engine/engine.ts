@@ -13,31 +13,29 @@ import type { EventRow, PipelineRow, RunRow, RunState, Store, TaskRunRow } from 
 import { VERSION } from "../version.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { RunObjectCache } from "./run-cache.js";
+import { RunReads } from "./run-reads.js";
 import { EventTriggers, outsideWindow, type TriggeredStart } from "./event-triggers.js";
 import { createFollowerRun } from "./after-triggers.js";
 import { LogTailer } from "./log-tail.js";
 import { ForeignRuns } from "./foreign-runs.js";
 import { RunQueues } from "./run-queues.js";
-import { latestAttempts } from "./task-row.js";
 import { renderMetrics } from "./metrics.js";
 import type { PreparedRun } from "./prepared-run.js";
 import type { AttemptKeeper } from "./recover.js";
 import { recoverRuns } from "./restart.js";
-import { attemptOfTask, readTaskLog } from "./task-logs.js";
 import { attemptFiles } from "./attempt.js";
 import { engineInfo, type EngineInfo } from "./engine-info.js";
 import { headOf, listedPipelines, listedPipelinesJson, summarise, type SummaryContext } from "./pipeline-summary.js";
 import { pipelineDetail } from "./pipeline-detail.js";
 import { zoneOf } from "./upcoming.js";
 import { pipelineHistory, type PipelineHistory } from "./pipeline-history.js";
-import { iso, planOfRun, toRunObject, toRunSummary, type RunObject } from "./run-object.js";
+import { iso, planOfRun, type RunObject } from "./run-object.js";
 import { keptForRetry } from "./retry.js";
 import type { ResourceCapacity } from "./reservations.js";
 import { createRun, prepareRun, RunRequestError } from "./start-run.js";
 import { Scheduler, type NoRun, type ScheduledStart, type SlotRun } from "./scheduler.js";
-import { newRunId, RUN_ID_PATTERN, runIdTime } from "./ids.js";
+import { newRunId } from "./ids.js";
 import { toMissedObject, type MissedObject } from "./missed-object.js";
-import { listRunArtifacts, openRunArtifact } from "./artifact-listing.js";
 import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./retention.js";
 import { DEFAULT_WATCH_LEASE_MS, WatchLeases } from "./watch-leases.js";
 import { systemZone } from "../time/index.js";
@@ -100,8 +98,6 @@ export interface EngineOptions {
   maxTasks?: number;
 }
 
-/** How far ahead of this engine's clock a run id may have been made (another engine, a clock stepped back). */
-const CLOCK_SKEW_MS = 86_400_000;
 /** Next slots of each time trigger in a pipeline's detail, unless the request says. */
 const DEFAULT_NEXT_SLOTS = 10;
 /** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
@@ -130,10 +126,12 @@ export class Engine implements EngineService {
   private readonly foreignRuns: ForeignRuns;
   /** Line indexes of task logs, for reads by line number (GET …/logs?from_line=, tail=). */
   private readonly logIndexes = new LineIndexes();
+  private readonly reads: RunReads;
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? quietLogger;
+    this.reads = new RunReads({ store: options.store, runObjects: this.runObjects, logIndexes: this.logIndexes, dataDir: options.dataDir, now: this.now });
     this.runs = new RunQueues({
       store: options.store,
       executor: options.executor,
@@ -535,49 +533,28 @@ export class Engine implements EngineService {
     return this.getRun(id);
   }
 
-  async listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {
-    if (query.idPrefix !== undefined) return this.findRuns(query.idPrefix, query.limit);
-    if (query.cursor !== undefined) this.checkRunCursor("cursor", query.cursor);
-    const { cursor, idPrefix: _handledAbove, limit, ...filters } = query;
-    const rows = await this.options.store.listRuns({ ...filters, limit: limit + 1, ...(cursor !== undefined ? { before: cursor } : {}) });
-    const page = rows.slice(0, query.limit);
-    return { runs: page.map(toRunSummary), next_cursor: rows.length > query.limit ? page[page.length - 1]!.id : null };
+  listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {
+    return this.reads.listRuns(query);
   }
 
-  /** A cursor is the id of a run made earlier; one from the future would page from the top as if it were one. */
   private checkRunCursor(parameter: string, cursor: string): void {
-    if (RUN_ID_PATTERN.test(cursor) && runIdTime(cursor) <= this.now() + CLOCK_SKEW_MS) return;
-    const problem = `${parameter}: ${JSON.stringify(cursor)} is not the id of a run made so far: pass the next_cursor of a previous page, or leave it out for the first page`;
-    throw new ServiceError("bad_request", problem, [problem]);
+    this.reads.checkRunCursor(parameter, cursor);
   }
 
-  /** Runs whose id starts with `prefix`, in id order (one page: a prefix narrows to a few). */
-  private async findRuns(prefix: string, limit: number): Promise<{ runs: RunSummary[]; next_cursor: null }> {
-    const ids = await this.options.store.findRunIds(prefix, limit);
-    const found = await Promise.all(ids.map((id) => this.options.store.getRun(id)));
-    return { runs: found.flatMap((stored) => (stored ? [toRunSummary(stored.run)] : [])), next_cursor: null };
-  }
-
-  async getRun(id: string): Promise<RunObject> {
-    return this.runObjects.get(id, async () => {
-      const stored = await this.storedRun(id);
-      return toRunObject(stored.run, stored.tasks);
-    });
+  getRun(id: string): Promise<RunObject> {
+    return this.reads.getRun(id);
   }
 
   async getRunDefinition(id: string): Promise<PipelineDef> {
-    return (await this.storedRun(id)).run.definition as PipelineDef;
+    return (await this.reads.storedRun(id)).run.definition as PipelineDef;
   }
 
-  private async storedRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] }> {
-    const stored = await this.options.store.getRun(id);
-    if (!stored) throw new ServiceError("not_found", `no run with id ${id}`);
-    return stored;
+  private storedRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] }> {
+    return this.reads.storedRun(id);
   }
 
-  async readLogs(runId: string, task: string, query: LogQuery): Promise<LogPage> {
-    const { tasks } = await this.storedRun(runId);
-    return readTaskLog(this.logIndexes, attemptOfTask(runId, task, tasks, query.attempt), query);
+  readLogs(runId: string, task: string, query: LogQuery): Promise<LogPage> {
+    return this.reads.readLogs(runId, task, query);
   }
 
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]> {
@@ -588,14 +565,12 @@ export class Engine implements EngineService {
     return this.options.store.listEventsSince(afterSeq, limit);
   }
 
-  async listArtifacts(runId: string) {
-    const { run, tasks } = await this.storedRun(runId);
-    return listRunArtifacts(this.options.dataDir, run.id, [...latestAttempts(tasks).keys()]);
+  listArtifacts(runId: string) {
+    return this.reads.listArtifacts(runId);
   }
 
-  async openArtifact(runId: string, task: string, name: string) {
-    const { run, tasks } = await this.storedRun(runId);
-    return openRunArtifact(this.options.dataDir, run.id, [...latestAttempts(tasks).keys()], task, name);
+  openArtifact(runId: string, task: string, name: string) {
+    return this.reads.openArtifact(runId, task, name);
   }
 
   async collectGarbage(actor: Actor, options: { dryRun: boolean }): Promise<SweepReport> {

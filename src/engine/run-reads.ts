@@ -1,0 +1,81 @@
+/**
+ * Reading recorded runs: pages of the history, one run as the API shows it,
+ * its definition, its logs and its artifacts. Nothing here changes a run, so
+ * it needs only the store, the run object cache, the log line indexes and the
+ * data folder.
+ */
+import type { LineIndexes } from "../exec/log-indexes.js";
+import type { RunRow, Store, TaskRunRow } from "../store/port.js";
+import { listRunArtifacts, openRunArtifact } from "./artifact-listing.js";
+import { RUN_ID_PATTERN, runIdTime } from "./ids.js";
+import type { RunObjectCache } from "./run-cache.js";
+import { toRunObject, toRunSummary, type RunObject } from "./run-object.js";
+import { ServiceError, type LogPage, type LogQuery, type RunListQuery, type RunSummary } from "./service.js";
+import { attemptOfTask, readTaskLog } from "./task-logs.js";
+import { latestAttempts } from "./task-row.js";
+
+/** How far ahead of this engine's clock a run id may have been made (another engine, a clock stepped back). */
+const CLOCK_SKEW_MS = 86_400_000;
+
+export interface RunReadsDeps {
+  store: Store;
+  runObjects: RunObjectCache;
+  logIndexes: LineIndexes;
+  dataDir: string;
+  now: () => number;
+}
+
+export class RunReads {
+  constructor(private readonly deps: RunReadsDeps) {}
+
+  async listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {
+    if (query.idPrefix !== undefined) return this.findRuns(query.idPrefix, query.limit);
+    if (query.cursor !== undefined) this.checkRunCursor("cursor", query.cursor);
+    const { cursor, idPrefix: _handledAbove, limit, ...filters } = query;
+    const rows = await this.deps.store.listRuns({ ...filters, limit: limit + 1, ...(cursor !== undefined ? { before: cursor } : {}) });
+    const page = rows.slice(0, query.limit);
+    return { runs: page.map(toRunSummary), next_cursor: rows.length > query.limit ? page[page.length - 1]!.id : null };
+  }
+
+  /** A cursor is the id of a run made earlier; one from the future would page from the top as if it were one. */
+  checkRunCursor(parameter: string, cursor: string): void {
+    if (RUN_ID_PATTERN.test(cursor) && runIdTime(cursor) <= this.deps.now() + CLOCK_SKEW_MS) return;
+    const problem = `${parameter}: ${JSON.stringify(cursor)} is not the id of a run made so far: pass the next_cursor of a previous page, or leave it out for the first page`;
+    throw new ServiceError("bad_request", problem, [problem]);
+  }
+
+  /** Runs whose id starts with `prefix`, in id order (one page: a prefix narrows to a few). */
+  private async findRuns(prefix: string, limit: number): Promise<{ runs: RunSummary[]; next_cursor: null }> {
+    const ids = await this.deps.store.findRunIds(prefix, limit);
+    const found = await Promise.all(ids.map((id) => this.deps.store.getRun(id)));
+    return { runs: found.flatMap((stored) => (stored ? [toRunSummary(stored.run)] : [])), next_cursor: null };
+  }
+
+  async getRun(id: string): Promise<RunObject> {
+    return this.deps.runObjects.get(id, async () => {
+      const stored = await this.storedRun(id);
+      return toRunObject(stored.run, stored.tasks);
+    });
+  }
+
+  async storedRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] }> {
+    const stored = await this.deps.store.getRun(id);
+    if (!stored) throw new ServiceError("not_found", `no run with id ${id}`);
+    return stored;
+  }
+
+  async readLogs(runId: string, task: string, query: LogQuery): Promise<LogPage> {
+    const { tasks } = await this.storedRun(runId);
+    return readTaskLog(this.deps.logIndexes, attemptOfTask(runId, task, tasks, query.attempt), query);
+  }
+
+  async listArtifacts(runId: string) {
+    const { run, tasks } = await this.storedRun(runId);
+    return listRunArtifacts(this.deps.dataDir, run.id, [...latestAttempts(tasks).keys()]);
+  }
+
+  async openArtifact(runId: string, task: string, name: string) {
+    const { run, tasks } = await this.storedRun(runId);
+    return openRunArtifact(this.deps.dataDir, run.id, [...latestAttempts(tasks).keys()], task, name);
+  }
+}
