@@ -11,6 +11,7 @@
  *
  *   npm run build && node dist/bench/cancel.js [tasks] [rounds]
  */
+import { LocalLogs } from "../src/logs/local-logs.js";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,10 +19,10 @@ import { join } from "node:path";
 import type { Executor } from "../src/exec/port.js";
 import { LocalExecutor } from "../src/exec/local-executor.js";
 import { SupervisorExecutor } from "../src/exec/supervisor/client.js";
-import { RunController } from "../src/engine/run-controller.js";
-import { createRun } from "../src/engine/start-run.js";
-import { Slots } from "../src/engine/slots.js";
-import { pipelineSchema } from "../src/spec/schema.js";
+import { RunController } from "../src/engine/runs/run-controller.js";
+import { createRun } from "../src/engine/runs/start-run.js";
+import { Slots } from "../src/engine/resources/slots.js";
+import { pipelineSchema } from "../src/definitions/schema.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { machine, saveResult } from "./lib.js";
 
@@ -90,7 +91,7 @@ async function spireCancel(dir: string, executor: Executor): Promise<Round> {
   try {
     const pipeline = pipelineSchema.parse({ tasks: { many: { repeat: TASKS, shell: "bash", run: taskScript(marks, "$SPIRE_ARRAY_INDEX"), kill_grace: "10s" } } });
     const prepared = await createRun(store, { namespace: "bench", pipelineName: "cancel", pipeline, args: {}, trigger: { kind: "manual", scheduled_at: null }, baseDir: dir, secretSource: {} });
-    const controller = new RunController({ store, executor, dataDir: dir, slots: new Slots(TASKS + 4), nodePath: process.execPath, baseEnv: process.env }, prepared);
+    const controller = new RunController({ store, executor, logs: new LocalLogs(), dataDir: dir, slots: new Slots(TASKS + 4), nodePath: process.execPath, baseEnv: process.env }, prepared);
     const ended = controller.start();
     await waitFor(() => countMarks(marks, "ready-") === TASKS, "the tasks to start");
     await pause(SETTLE_MS);

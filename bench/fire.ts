@@ -45,8 +45,8 @@ import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { REPO_ROOT, spireArgv, spireArgvWith, machine, percentile, saveResult, timeCommand } from "./lib.js";
 import { sampleProcess } from "./proc.js";
-import { prepareRun } from "../src/engine/start-run.js";
-import { parseDefinitions } from "../src/spec/load.js";
+import { prepareRun } from "../src/engine/runs/start-run.js";
+import { parseDefinitions } from "../src/definitions/load.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import type { SlotClaim } from "../src/store/port.js";
 

@@ -11,7 +11,7 @@ import { planPipeline } from "../src/plan/plan.js";
 import { nextSteps } from "../src/plan/ready.js";
 import { Readiness } from "../src/plan/readiness.js";
 import type { Plan, TaskState } from "../src/plan/types.js";
-import { pipelineSchema } from "../src/spec/schema.js";
+import { pipelineSchema } from "../src/definitions/schema.js";
 import { machine, saveResult } from "./lib.js";
 
 function planOf(tasks: Record<string, unknown>): Plan {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Store } from "../src/store/port.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
-import { Retention } from "../src/engine/retention.js";
+import { Retention } from "../src/engine/runs/retention.js";
 import { aRun, anEvent, runCreated, taskChange } from "../test/store/fixtures.js";
 import { percentile, saveResult } from "./lib.js";
 

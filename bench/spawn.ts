@@ -13,6 +13,7 @@
  *
  *   npm run build && node dist/bench/spawn.js [tasks] [parallelism]
  */
+import { LocalLogs } from "../src/logs/local-logs.js";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,10 +22,10 @@ import { LocalExecutor } from "../src/exec/local-executor.js";
 import { LinuxProbe } from "../src/exec/resources/linux.js";
 import { SupervisorExecutor } from "../src/exec/supervisor/client.js";
 import type { Executor } from "../src/exec/port.js";
-import { RunController } from "../src/engine/run-controller.js";
-import { createRun } from "../src/engine/start-run.js";
-import { Slots } from "../src/engine/slots.js";
-import { pipelineSchema } from "../src/spec/schema.js";
+import { RunController } from "../src/engine/runs/run-controller.js";
+import { createRun } from "../src/engine/runs/start-run.js";
+import { Slots } from "../src/engine/resources/slots.js";
+import { pipelineSchema } from "../src/definitions/schema.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { REPO_ROOT, machine, saveResult } from "./lib.js";
 
@@ -91,7 +92,7 @@ async function spireRun(dir: string, executor: Executor): Promise<number> {
   const pipeline = pipelineSchema.parse({ tasks: { work: { repeat: TASKS, exec: ["echo", "hi"] } } });
   const started = performance.now();
   const prepared = await createRun(store, { namespace: "bench", pipelineName: "spawn", pipeline, args: {}, trigger: { kind: "manual" }, baseDir: dir, secretSource: {} });
-  const controller = new RunController({ store, executor, dataDir: dir, slots: new Slots(PARALLEL), nodePath: process.execPath, baseEnv: process.env }, prepared);
+  const controller = new RunController({ store, executor, logs: new LocalLogs(), dataDir: dir, slots: new Slots(PARALLEL), nodePath: process.execPath, baseEnv: process.env }, prepared);
   const final = await controller.start();
   const elapsed = performance.now() - started;
   if (final.state !== "succeeded") throw new Error(`the spire run ${final.state}: ${final.reason}`);

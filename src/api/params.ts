@@ -4,9 +4,9 @@
  * says what was expected.
  */
 import { z } from "zod";
-import { NAME_PATTERN } from "../spec/schema.js";
-import { DURATION_PATTERN, parseDurationMs } from "../spec/units.js";
-import { RUN_ID_PATTERN } from "../engine/ids.js";
+import { NAME_PATTERN } from "../definitions/schema.js";
+import { DURATION_PATTERN, parseDurationMs } from "../definitions/units.js";
+import { RUN_ID_PATTERN } from "../engine/runs/ids.js";
 
 /** A whole number in [min, max], given as text in a query string. */
 export function wholeNumber(min: number, max: number, error = `expected a whole number from ${min} to ${max}`) {

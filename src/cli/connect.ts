@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HttpClient, type EngineAddress } from "../client/http.js";
 import type { SpireClient } from "../client/port.js";
-import type { ResourceCapacity } from "../engine/reservations.js";
+import type { ResourceCapacity } from "../engine/resources/reservations.js";
 import { CliError, EXIT } from "./errors.js";
 import { dataDir, databaseFile, ensureDataDir } from "./data-dir.js";
 

@@ -1,10 +1,10 @@
 /** A definitions file, read as the CLI reads it: located errors, and the text an engine is sent. */
 import { resolve } from "node:path";
-import { loadDefinitions, formatDefinitionErrors } from "../spec/load.js";
-import type { DefinitionsFormat } from "../spec/compat/format.js";
-import { toSpireYaml } from "../spec/compat/to-yaml.js";
-import type { DefinitionError } from "../spec/errors.js";
-import type { SpireFile } from "../spec/schema.js";
+import { loadDefinitions, formatDefinitionErrors } from "../definitions/load.js";
+import type { DefinitionsFormat } from "../definitions/compat/format.js";
+import { toSpireYaml } from "../definitions/compat/to-yaml.js";
+import type { DefinitionError } from "../definitions/errors.js";
+import type { SpireFile } from "../definitions/schema.js";
 import { CliError, EXIT } from "./errors.js";
 
 /**

@@ -6,10 +6,10 @@
  * stop its tasks.
  */
 import type { LogLine } from "../exec/port.js";
-import type { RunChange } from "../engine/run-controller.js";
+import type { RunChange } from "../engine/runs/run-controller.js";
 import { ALREADY_CHECKED, planPipeline } from "../plan/plan.js";
 import type { RunRow } from "../store/port.js";
-import { blankTaskRow } from "../engine/task-row.js";
+import { blankTaskRow } from "../engine/runs/task-row.js";
 import type { TaskState } from "../plan/types.js";
 import type { LiveEvent, RunObject, SpireClient } from "../client/port.js";
 import { CliError, EXIT } from "./errors.js";

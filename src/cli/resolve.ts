@@ -1,6 +1,6 @@
 /** What a person types for a pipeline or a run, turned into what the engine knows, with a did-you-mean when it is not there. */
 import type { SpireClient } from "../client/port.js";
-import { suggest } from "../spec/suggest.js";
+import { suggest } from "../definitions/suggest.js";
 import { CliError, EXIT } from "./errors.js";
 
 export interface PipelineRef {

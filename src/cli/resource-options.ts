@@ -3,8 +3,8 @@
  * tasks' `resources:` may reserve at once (default: this machine's cores and
  * memory).
  */
-import { engineCapacity, type ResourceCapacity } from "../engine/reservations.js";
-import { parseSizeBytes } from "../spec/units.js";
+import { engineCapacity, type ResourceCapacity } from "../engine/resources/reservations.js";
+import { parseSizeBytes } from "../definitions/units.js";
 import { CliError, EXIT } from "./errors.js";
 
 export interface ResourceFlags {

@@ -7,9 +7,9 @@
 import { readFileSync } from "node:fs";
 import { writePrivateFileSync } from "../files/private.js";
 import { join } from "node:path";
-import { DEFAULT_RETENTION, type RetentionLimits } from "../engine/retention.js";
-import { DEFAULT_ARTIFACT_LIMIT_BYTES } from "../engine/artifacts.js";
-import { parseSizeBytes } from "../spec/units.js";
+import { DEFAULT_RETENTION, type RetentionLimits } from "../engine/runs/retention.js";
+import { DEFAULT_ARTIFACT_LIMIT_BYTES } from "../engine/artifacts/artifacts.js";
+import { parseSizeBytes } from "../definitions/units.js";
 import { CliError, EXIT } from "./errors.js";
 
 const FILE = "retention.json";

@@ -5,7 +5,7 @@
  */
 import type { LogLine } from "../exec/port.js";
 import { ServiceError, type ServiceErrorCode } from "../engine/service.js";
-import type { PipelineDef } from "../spec/schema.js";
+import type { PipelineDef } from "../definitions/schema.js";
 import type { EventRow } from "../store/port.js";
 import {
   EngineUnreachable,

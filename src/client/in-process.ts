@@ -9,9 +9,9 @@
 import { availableParallelism } from "node:os";
 import type { TokenAuthority } from "../api/auth.js";
 import { Engine, type EngineLogger } from "../engine/engine.js";
-import type { ResourceCapacity } from "../engine/reservations.js";
-import type { RetentionLimits } from "../engine/retention.js";
-import { RunFollower } from "../engine/run-follower.js";
+import type { ResourceCapacity } from "../engine/resources/reservations.js";
+import type { RetentionLimits } from "../engine/runs/retention.js";
+import { RunFollower } from "../engine/reads/run-follower.js";
 import { ServiceError, type Actor } from "../engine/service.js";
 import { LocalExecutor } from "../exec/local-executor.js";
 import { Notifier } from "../notify/notifier.js";

@@ -9,11 +9,11 @@
  * Refusals are the engine's ServiceError (code, message, details), whichever
  * stands behind; an engine that cannot be reached is EngineUnreachable.
  */
-import type { PipelineDef } from "../spec/schema.js";
+import type { PipelineDef } from "../definitions/schema.js";
 import type { LogLine } from "../exec/port.js";
-import type { MissedObject } from "../engine/missed-object.js";
-import type { SweepReport } from "../engine/retention.js";
-import type { RunObject } from "../engine/run-object.js";
+import type { MissedObject } from "../engine/triggers/missed-object.js";
+import type { SweepReport } from "../engine/runs/retention.js";
+import type { RunObject } from "../engine/reads/run-object.js";
 import type {
   ApplyRequest,
   ChangeSet,

@@ -3,10 +3,10 @@
  * (itself generated from the zod schema): every key of spire.yaml with its
  * type, default, description and examples, section by section as the keys
  * nest. The descriptions and examples live with the keys in
- * src/spec/schema.ts; this file only lays them out.
+ * src/definitions/schema.ts; this file only lays them out.
  */
-import { buildJsonSchema } from "../spec/json-schema.js";
-import { duration, NAME_PATTERN, size } from "../spec/schema.js";
+import { buildJsonSchema } from "../definitions/json-schema.js";
+import { duration, NAME_PATTERN, size } from "../definitions/schema.js";
 import { code, generatedNote, Headings, prose } from "./markdown.js";
 import { typeText, type JsonSchema } from "./schema-types.js";
 import { flowYaml, yamlLine } from "./yaml-example.js";
@@ -102,7 +102,7 @@ export function definitionsReference(): string {
 
   const out: string[] = [
     title.line,
-    generatedNote("the schema in src/spec/schema.ts (the same one that makes schema/spire.schema.json)"),
+    generatedNote("the schema in src/definitions/schema.ts (the same one that makes schema/spire.schema.json)"),
     prose(
       `Every key of a definitions file (spire.yaml), as spire validate checks it. Editors show the same descriptions on hover when the file starts with # yaml-language-server: $schema=… pointing at schema/spire.schema.json. A key not listed here is an error (with a did-you-mean).`,
     ),

@@ -4,8 +4,8 @@
  * Shared by the definitions reference (spire.schema.json) and the API
  * reference (the OpenAPI document), which are both JSON Schema.
  */
-import { DURATION_PATTERN, SIZE_PATTERN } from "../spec/units.js";
-import { NAME_PATTERN } from "../spec/schema.js";
+import { DURATION_PATTERN, SIZE_PATTERN } from "../definitions/units.js";
+import { NAME_PATTERN } from "../definitions/schema.js";
 import { code } from "./markdown.js";
 
 export type JsonSchema = {

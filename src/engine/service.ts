@@ -5,16 +5,16 @@
  */
 import type { PipelineEvent } from "./event-bus.js";
 import type { FileHandle } from "node:fs/promises";
-import type { DefinitionError } from "../spec/errors.js";
-import type { PipelineDef } from "../spec/schema.js";
+import type { DefinitionError } from "../definitions/errors.js";
+import type { PipelineDef } from "../definitions/schema.js";
 import type { LogLine, LogStream } from "../exec/port.js";
 import type { AuditQuery, EventRow, NamespaceOrigin, RunState } from "../store/port.js";
-import type { RunObject } from "./run-object.js";
-import type { MissedObject } from "./missed-object.js";
-import type { ArtifactEntry } from "./artifact-listing.js";
-import type { SweepReport } from "./retention.js";
-import type { EngineInfo } from "./engine-info.js";
-import type { PipelineHistory } from "./pipeline-history.js";
+import type { RunObject } from "./reads/run-object.js";
+import type { MissedObject } from "./triggers/missed-object.js";
+import type { ArtifactEntry } from "./artifacts/artifact-listing.js";
+import type { SweepReport } from "./runs/retention.js";
+import type { EngineInfo } from "./reads/engine-info.js";
+import type { PipelineHistory } from "./reads/pipeline-history.js";
 
 export type Scope = "read" | "run" | "admin";
 

@@ -22,7 +22,7 @@ import type { LingerWatch, Lingerer } from "./linger-watch.js";
 import { takeOutputFile } from "./output-file.js";
 import { explainSpawnError } from "./spawn-errors.js";
 import { makePrivateDirSync, withUserUmask } from "../files/private.js";
-import { formatDuration } from "./format.js";
+import { formatDuration } from "../files/format.js";
 import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
 import { hasLimits, limitExceeded } from "./resources/limits.js";
 import type { TreeUsage } from "./resources/port.js";

@@ -12,7 +12,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import type { AttemptReport, LaunchEvents, LogLine, LogStream } from "./port.js";
-import { formatLogLine } from "./log-file.js";
+import { formatLogLine } from "../logs/log-file.js";
 import { LogBatch } from "./log-batch.js";
 import { LogTail } from "./log-tail.js";
 import { Masker } from "./masking.js";

@@ -8,7 +8,9 @@
  * receive onStart / onProgress / AttemptReport back).
  */
 import { randomBytes } from "node:crypto";
-import type { AttemptReport, Executor, LaunchEvents, LaunchSpec, TaskHandle } from "./port.js";
+import type { AttemptReport, AttemptTraces, Executor, LaunchEvents, LaunchSpec, StartedRecord, TaskHandle } from "./port.js";
+import { launchHttp } from "./http/http-attempt.js";
+import { killIfStillItself, readAttemptRecords } from "./supervisor/attempt-files.js";
 import { Attempt, EXEC_ID_VARIABLE, type AttemptServices } from "./attempt.js";
 import { LingerWatch } from "./linger-watch.js";
 import { StraySweep } from "./stray-sweep.js";
@@ -39,6 +41,8 @@ export class LocalExecutor implements Executor {
 
   /** Starts one attempt. Never throws: a command that cannot start ends as a failed attempt. */
   launch(spec: LaunchSpec, events: LaunchEvents = {}): TaskHandle {
+    // An http task is a request made here, not a process.
+    if (spec.http) return launchHttp({ ...spec, http: spec.http }, events);
     const attempt = new Attempt(spec, events, this.#services, `${this.#idPrefix}${++this.#counter}:${spec.id}`);
     if (this.#shutdownReason !== undefined) {
       attempt.refuse(this.#shutdownReason);
@@ -52,6 +56,14 @@ export class LocalExecutor implements Executor {
     });
     attempt.start();
     return attempt;
+  }
+
+  traces(logFile: string): Promise<AttemptTraces> {
+    return readAttemptRecords(logFile);
+  }
+
+  killOrphan(started: StartedRecord): boolean {
+    return killIfStillItself(started);
   }
 
   /** Attempts started and not yet done. */

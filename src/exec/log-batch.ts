@@ -13,7 +13,7 @@
  * copyWithin is a call into the runtime, and two of them per line were
  * most of the capture's time on 80-byte lines.
  */
-import { STREAM_CODE } from "./log-file.js";
+import { STREAM_CODE } from "../logs/log-file.js";
 import type { LogStream } from "./port.js";
 import type { LogTail } from "./log-tail.js";
 

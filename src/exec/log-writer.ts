@@ -23,7 +23,7 @@
 import { closeSync, openSync, writev, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { makePrivateDirSync, PRIVATE_FILE_MODE } from "../files/private.js";
-import { formatLogLine } from "./log-file.js";
+import { formatLogLine } from "../logs/log-file.js";
 
 /** While the disk is full, a write is tried again at most this often (the lines in between are counted, not kept). */
 export const FULL_RETRY_MS = 1000;

@@ -32,7 +32,17 @@ export interface MetricAggregate {
   count: number;
 }
 
-import type { HttpRequestSpec } from "./http/http-attempt.js";
+/** An `http:` task: one request the executor makes itself, judged by `expect`. */
+export interface HttpRequestSpec {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Accepted statuses; empty: any 2xx. */
+  expectStatus: number[];
+  /** A regular expression the body must match. */
+  expectBody?: string;
+}
 
 export interface LaunchSpec {
   /** Unique per attempt, e.g. `<run>:<path>:<attempt>`. */
@@ -56,7 +66,7 @@ export interface LaunchSpec {
   errorPattern?: string;
   /** The attempt fails (TERM, KILL after killGraceMs) when its whole process tree goes over one; checked at each resource sample. */
   limits?: { memoryBytes?: number; cpuTimeMs?: number };
-  /** An `http:` task: the engine makes this request itself (argv only names it, for the record). */
+  /** An `http:` task: the executor makes this request itself, in its own process (argv only names it, for the record). */
   http?: HttpRequestSpec;
 }
 
@@ -109,8 +119,56 @@ export interface TaskHandle {
   readonly done: Promise<AttemptReport>;
 }
 
+/** What an attempt's executor recorded when it spawned it: with the pid, the start time names the process for its whole life. */
+export interface StartedRecord {
+  pid: number;
+  startedAt: number;
+  /** /proc/<pid>/stat field 22 (clock ticks since boot). Null off Linux. */
+  pidStartTime: string | null;
+}
+
+/** What an attempt left beside its log: both absent when it never got to spawn. */
+export interface AttemptTraces {
+  started?: StartedRecord;
+  result?: AttemptReport;
+}
+
 export interface Executor {
   launch(spec: LaunchSpec, events?: LaunchEvents): TaskHandle;
   /** Cancels everything still running and waits until it is gone. */
   shutdown(): Promise<void>;
+  /** Read after a restart: what the attempt whose log is `logFile` left behind (see exec/supervisor/attempt-files.ts). */
+  traces(logFile: string): Promise<AttemptTraces>;
+  /** Kills the process group of an attempt nobody watches any more, only if its pid still names the same process; whether it did. */
+  killOrphan(started: StartedRecord): boolean;
+}
+
+export interface RunningAttempt {
+  id: string;
+  state: "running";
+  pid: number | null;
+  startedAt: number;
+}
+
+export interface FinishedAttempt {
+  id: string;
+  state: "finished";
+  report: AttemptReport;
+}
+
+/** An attempt a supervisor that outlives the engine knows of. */
+export type KnownAttempt = RunningAttempt | FinishedAttempt;
+
+/** What the engine needs of a supervisor that outlives it (SupervisorExecutor connected to a socket has it). */
+export interface AttemptKeeper {
+  /** When the supervisor started (epoch ms). */
+  readonly startedAt: number;
+  /** Its pid, and why the engine lost it, if it did (GET /engine shows them). */
+  readonly pid?: number;
+  readonly lostReason?: string | undefined;
+  /** Attempts it runs, and finished ones whose reports were not acked. */
+  list(): Promise<KnownAttempt[]>;
+  adopt(id: string, events?: LaunchEvents): TaskHandle;
+  /** The result is stored: the supervisor may forget it. */
+  ack(id: string): void;
 }

@@ -3,10 +3,10 @@
  * body, MQTT message, the command's SPIRE_NOTIFY_JSON), with a one-line
  * `text` a chat tool can show as it is (Slack's incoming webhooks read it).
  */
-import type { NotifyDef } from "../spec/schema.js";
-import { formatDurationMs } from "../spec/units.js";
-import type { MissedObject } from "../engine/missed-object.js";
-import type { RunObject, TaskObject } from "../engine/run-object.js";
+import type { NotifyDef } from "../definitions/schema.js";
+import { formatDurationMs } from "../definitions/units.js";
+import type { MissedObject } from "../engine/triggers/missed-object.js";
+import type { RunObject, TaskObject } from "../engine/reads/run-object.js";
 
 export type NotifyEvent = NotifyDef["on"][number];
 

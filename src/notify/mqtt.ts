@@ -6,7 +6,7 @@
  * time) is worth another attempt.
  */
 import { randomBytes } from "node:crypto";
-import type { NotifyDef } from "../spec/schema.js";
+import type { NotifyDef } from "../definitions/schema.js";
 import { DeliveryError, describe, maskedUrl, type Channel } from "./channel.js";
 import type { Payload } from "./message.js";
 

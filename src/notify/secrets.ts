@@ -5,8 +5,8 @@
  */
 import { resolve } from "node:path";
 import { Masker } from "../exec/masking.js";
-import { loadEnvFile } from "../spec/dotenv.js";
-import type { PipelineDef, TaskDef } from "../spec/schema.js";
+import { loadEnvFile } from "../definitions/dotenv.js";
+import type { PipelineDef, TaskDef } from "../definitions/schema.js";
 
 export async function secretMasker(pipeline: PipelineDef, baseDir: string, environment: Record<string, string | undefined>): Promise<Masker> {
   const masker = new Masker();

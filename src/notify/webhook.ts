@@ -3,7 +3,7 @@
  * delivers; a network error, a timeout, a 5xx or a 429 is worth another
  * attempt; any other answer (a 4xx: wrong URL, refused) is final.
  */
-import type { NotifyDef } from "../spec/schema.js";
+import type { NotifyDef } from "../definitions/schema.js";
 import { VERSION } from "../version.js";
 import { DeliveryError, describe, maskedUrl, type Channel } from "./channel.js";
 import type { Payload } from "./message.js";

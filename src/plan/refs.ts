@@ -3,7 +3,7 @@
  * where templates are allowed (env values, exec items, args, cwd, docker,
  * http), resolved like a needs name, and checked to be upstream.
  */
-import { findTemplates, parseTemplateExpr } from "../spec/templates.js";
+import { findTemplates, parseTemplateExpr } from "../definitions/templates.js";
 import type { Draft } from "./expand.js";
 import type { ErrorList } from "./errors.js";
 import { resolveReference, type Reference } from "./resolve.js";

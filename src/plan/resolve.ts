@@ -4,7 +4,7 @@
  * scope out to the pipeline's top level. Conditions become dependencies on
  * node paths; a group's conditions are inherited by everything inside it.
  */
-import { suggest } from "../spec/suggest.js";
+import { suggest } from "../definitions/suggest.js";
 import type { Draft, KeyPath, Scope } from "./expand.js";
 import type { ErrorList } from "./errors.js";
 import type { Dependency, DependencyKind, PlannedNode } from "./types.js";

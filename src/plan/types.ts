@@ -2,7 +2,7 @@
  * The planned task graph of one pipeline: groups, arrays and matrices
  * expanded, names resolved to paths. Pure data, no I/O.
  */
-import type { PipelineDef, TaskDef } from "../spec/schema.js";
+import type { PipelineDef, TaskDef } from "../definitions/schema.js";
 
 export type TaskState =
   | "pending"

@@ -7,7 +7,7 @@
  */
 import type { TaskState } from "../plan/types.js";
 import type { MetricAggregate, TaskMessage } from "../exec/port.js";
-import type { PipelineSource } from "../spec/pipeline-source.js";
+import type { PipelineSource } from "../definitions/pipeline-source.js";
 
 export type RunState = "queued" | "running" | "succeeded" | "failed" | "canceled" | "skipped" | "interrupted";
 

@@ -4,7 +4,7 @@
  * engine words them).
  */
 import cronstrue from "cronstrue";
-import type { TriggerDef } from "../spec/schema.js";
+import type { TriggerDef } from "../definitions/schema.js";
 import { expandCron } from "./cron.js";
 import { timeOf } from "./datetime.js";
 import type { Schedule } from "./schedule.js";

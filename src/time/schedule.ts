@@ -5,7 +5,7 @@
  * A slot is identified by its scheduled (unjittered) instant; with the
  * pipeline and the trigger it is the unique key of a run (DESIGN habit 3).
  */
-import type { TriggerDef } from "../spec/schema.js";
+import type { TriggerDef } from "../definitions/schema.js";
 import { cronSchedule, explainCron } from "./cron.js";
 import { isDateTime, parseTime, timeOf } from "./datetime.js";
 import { jitterOf } from "./jitter.js";

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
-import { BOMBS, type Bomb } from "../spec/bombs.js";
+import { BOMBS, type Bomb } from "../definitions/bombs.js";
 import { errorOf, startApi, type Api } from "./harness.js";
 
 checkNoLeftoverProcesses();

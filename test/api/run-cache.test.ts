@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EventBus } from "../../src/engine/event-bus.js";
-import { RunObjectCache } from "../../src/engine/run-cache.js";
-import type { RunObject } from "../../src/engine/run-object.js";
+import { RunObjectCache } from "../../src/engine/reads/run-cache.js";
+import type { RunObject } from "../../src/engine/reads/run-object.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { startApi, type Api } from "./harness.js";
 

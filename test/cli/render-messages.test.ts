@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stripVTControlCharacters } from "node:util";
 import { messageLines } from "../../src/cli/render/messages.js";
-import type { MessageObject, RunObject } from "../../src/engine/run-object.js";
+import type { MessageObject, RunObject } from "../../src/engine/reads/run-object.js";
 import { renderRun } from "../../src/cli/commands/show.js";
 
 const at = "2026-12-05T08:00:00.000Z";

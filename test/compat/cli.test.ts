@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
-import { FIXTURES } from "../spec/fixtures.js";
+import { FIXTURES } from "../definitions/fixtures.js";
 
 const compat = (...parts: string[]) => join(FIXTURES, "compat", ...parts);
 

@@ -11,7 +11,7 @@ import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
 import { startEngine, stopEngine, waitForState } from "../helpers/engine.js";
-import { FIXTURES } from "../spec/fixtures.js";
+import { FIXTURES } from "../definitions/fixtures.js";
 
 checkNoLeftoverProcesses();
 

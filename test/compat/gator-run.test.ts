@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
-import { FIXTURES } from "../spec/fixtures.js";
+import { FIXTURES } from "../definitions/fixtures.js";
 
 checkNoLeftoverProcesses();
 

@@ -8,12 +8,12 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatDefinitionErrors, loadDefinitions, parseDefinitions, type LoadResult } from "../../src/spec/load.js";
+import { formatDefinitionErrors, loadDefinitions, parseDefinitions, type LoadResult } from "../../src/definitions/load.js";
 import { planPipeline } from "../../src/plan/plan.js";
-import { expandVariables } from "../../src/spec/compat/gator-expand.js";
-import type { SpireFile } from "../../src/spec/schema.js";
+import { expandVariables } from "../../src/definitions/compat/gator-expand.js";
+import type { SpireFile } from "../../src/definitions/schema.js";
 import { tempDir } from "../helpers/tmp.js";
-import { FIXTURES } from "../spec/fixtures.js";
+import { FIXTURES } from "../definitions/fixtures.js";
 
 const COMPAT = join(FIXTURES, "compat");
 const compatFiles = ["prunner", "gator"].flatMap((tool) => readdirSync(join(COMPAT, tool)).map((name) => join(COMPAT, tool, name)));

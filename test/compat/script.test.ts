@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { rewriteTemplates, scriptToRun } from "../../src/spec/compat/prunner-script.js";
+import { rewriteTemplates, scriptToRun } from "../../src/definitions/compat/prunner-script.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 

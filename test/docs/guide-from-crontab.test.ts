@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseDefinitions, formatDefinitionErrors } from "../../src/spec/load.js";
+import { parseDefinitions, formatDefinitionErrors } from "../../src/definitions/load.js";
 import { tempDir } from "../helpers/tmp.js";
 import { finished, REPO_ROOT, SPIRE_BIN, type SpireResult } from "../helpers/cli.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";

@@ -14,10 +14,10 @@ import { allCommands, describeCommand, parseHelpText } from "../../src/docs/cli-
 import { cliReference } from "../../src/docs/cli-reference.js";
 import { REFERENCE_FILES } from "../../src/docs/reference-files.js";
 import type { JsonSchema } from "../../src/docs/schema-types.js";
-import { buildJsonSchema } from "../../src/spec/json-schema.js";
-import { spireFileSchema } from "../../src/spec/schema.js";
-import { schemaAt } from "../../src/spec/schema-walk.js";
-import type { PathSegment } from "../../src/spec/errors.js";
+import { buildJsonSchema } from "../../src/definitions/json-schema.js";
+import { spireFileSchema } from "../../src/definitions/schema.js";
+import { schemaAt } from "../../src/definitions/schema-walk.js";
+import type { PathSegment } from "../../src/definitions/errors.js";
 import { REPO_ROOT } from "../helpers/cli.js";
 
 test("each reference file is what its source generates now (run `npm run docs` after changing the schema, a command or a route)", () => {

@@ -1,7 +1,7 @@
 /** The queue policy of SPEC §2, as a pure decision. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { admit, type QueueView } from "../../src/engine/admission.js";
+import { admit, type QueueView } from "../../src/engine/runs/admission.js";
 
 const policy = (queue: { limit: number; strategy: "append" | "replace" | "preempt"; partition_limit?: number }, concurrency = 1, debounce?: number) => ({
   concurrency,

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
-import { MAX_AFTER_CHAIN } from "../../src/engine/after-triggers.js";
+import { MAX_AFTER_CHAIN } from "../../src/engine/triggers/after-triggers.js";
 import { admin, finishedRuns, quietFor, runsOf, triggerEngine } from "./trigger-harness.js";
 
 checkNoLeftoverProcesses();

@@ -8,6 +8,7 @@
  * last of 50 got it 4.5 to 9.5 s after the cancel; now one look serves them
  * all, after the signals.
  */
+import { LocalLogs } from "../../src/logs/local-logs.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -15,10 +16,10 @@ import { join } from "node:path";
 import type { Executor } from "../../src/exec/port.js";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import { SupervisorExecutor } from "../../src/exec/supervisor/client.js";
-import { RunController } from "../../src/engine/run-controller.js";
-import { createRun } from "../../src/engine/start-run.js";
-import { Slots } from "../../src/engine/slots.js";
-import { pipelineSchema } from "../../src/spec/schema.js";
+import { RunController } from "../../src/engine/runs/run-controller.js";
+import { createRun } from "../../src/engine/runs/start-run.js";
+import { Slots } from "../../src/engine/resources/slots.js";
+import { pipelineSchema } from "../../src/definitions/schema.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
@@ -39,7 +40,7 @@ async function cancelManyTasks(dir: string, executor: Executor): Promise<{ lateM
     const run = `mkdir -p "${marks}"; trap 'echo $EPOCHREALTIME > "${marks}/term-$SPIRE_ARRAY_INDEX"; exit 0' TERM; : > "${marks}/ready-$SPIRE_ARRAY_INDEX"; sleep 1000 & wait`;
     const pipeline = pipelineSchema.parse({ tasks: { many: { repeat: TASKS, shell: "bash", run, kill_grace: "5s" } } });
     const prepared = await createRun(store, { namespace: "t", pipelineName: "many", pipeline, args: {}, trigger: { kind: "manual", scheduled_at: null }, baseDir: dir, secretSource: {} });
-    const controller = new RunController({ store, executor, dataDir: dir, slots: new Slots(TASKS + 4), nodePath: process.execPath, baseEnv: process.env }, prepared);
+    const controller = new RunController({ store, executor, logs: new LocalLogs(), dataDir: dir, slots: new Slots(TASKS + 4), nodePath: process.execPath, baseEnv: process.env }, prepared);
     const ended = controller.start();
     const count = (prefix: string) => {
       try {

@@ -4,14 +4,15 @@
  * recorded as canceled only when the cancel stopped it (then by its signal,
  * with no exit code); one that exited by itself keeps its real result.
  */
+import { LocalLogs } from "../../src/logs/local-logs.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
-import { RunController } from "../../src/engine/run-controller.js";
-import { createRun } from "../../src/engine/start-run.js";
-import { Slots } from "../../src/engine/slots.js";
-import { pipelineSchema } from "../../src/spec/schema.js";
+import { RunController } from "../../src/engine/runs/run-controller.js";
+import { createRun } from "../../src/engine/runs/start-run.js";
+import { Slots } from "../../src/engine/resources/slots.js";
+import { pipelineSchema } from "../../src/definitions/schema.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -41,7 +42,7 @@ test("fail_fast: a sibling that exited on its own as the cancel came is never re
       },
     });
     const prepared = await createRun(store, { namespace: "t", pipelineName: "race", pipeline, args: {}, trigger: { kind: "manual", scheduled_at: null }, baseDir: dir, secretSource: {} });
-    const controller = new RunController({ store, executor, dataDir: dir, slots: new Slots(16), nodePath: process.execPath, baseEnv: process.env }, prepared);
+    const controller = new RunController({ store, executor, logs: new LocalLogs(), dataDir: dir, slots: new Slots(16), nodePath: process.execPath, baseEnv: process.env }, prepared);
     const row = await controller.start();
     assert.equal(row.state, "failed");
     for (const task of (await store.getRun(row.id))!.tasks) {

@@ -1,7 +1,7 @@
 /** Counted locks: capacity honoured, all or nothing, released exactly. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LockTable } from "../../src/engine/locks.js";
+import { LockTable } from "../../src/engine/resources/locks.js";
 
 const capacity = (caps: Record<string, number>) => (name: string) => caps[name] ?? 1;
 

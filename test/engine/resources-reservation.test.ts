@@ -4,16 +4,17 @@
  * holders across runs, a request beyond the engine's capacity fails at once,
  * and Gator's !Cores is reserved like `resources.cpus`.
  */
+import { LocalLogs } from "../../src/logs/local-logs.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
-import { RunController } from "../../src/engine/run-controller.js";
-import { createRun } from "../../src/engine/start-run.js";
-import { Slots } from "../../src/engine/slots.js";
-import { engineCapacity } from "../../src/engine/reservations.js";
-import { spireFileSchema } from "../../src/spec/schema.js";
+import { RunController } from "../../src/engine/runs/run-controller.js";
+import { createRun } from "../../src/engine/runs/start-run.js";
+import { Slots } from "../../src/engine/resources/slots.js";
+import { engineCapacity } from "../../src/engine/resources/reservations.js";
+import { spireFileSchema } from "../../src/definitions/schema.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -95,7 +96,7 @@ test("a lock of capacity 2 shared by five tasks across two runs never has three 
     (["a", "b"] as const).map(async (name) => {
       const prepared = await createRun(store, { namespace: "test", pipelineName: name, pipeline: file.pipelines[name]!, args: {}, trigger: { kind: "manual", scheduled_at: null }, baseDir: dir, secretSource: {} });
       prepared.lockCapacities = file.locks;
-      return new RunController({ store, executor, dataDir: dir, slots, nodePath: process.execPath, baseEnv: process.env }, prepared).start();
+      return new RunController({ store, executor, logs: new LocalLogs(), dataDir: dir, slots, nodePath: process.execPath, baseEnv: process.env }, prepared).start();
     }),
   );
   assert.deepEqual(runs.map((row) => row.state), ["succeeded", "succeeded"]);

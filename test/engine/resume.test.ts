@@ -1,8 +1,8 @@
 /** Where a run stood when its engine stopped, from its stored rows and events (pure). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { resumePoint, type Reattached } from "../../src/engine/resume.js";
-import { blankTaskRow } from "../../src/engine/task-row.js";
+import { resumePoint, type Reattached } from "../../src/engine/recovery/resume.js";
+import { blankTaskRow } from "../../src/engine/runs/task-row.js";
 import type { EventRow, TaskRunRow } from "../../src/store/port.js";
 
 const row = (path: string, attempt: number, fields: Partial<TaskRunRow>) => blankTaskRow("r", path, attempt, fields);

@@ -1,9 +1,9 @@
 /** What a retry keeps: the passed results outside what must run again. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { keptForRetry } from "../../src/engine/retry.js";
+import { keptForRetry } from "../../src/engine/runs/retry.js";
 import { planPipeline } from "../../src/plan/plan.js";
-import { pipelineSchema } from "../../src/spec/schema.js";
+import { pipelineSchema } from "../../src/definitions/schema.js";
 import type { TaskState } from "../../src/plan/types.js";
 import type { TaskRunRow } from "../../src/store/port.js";
 

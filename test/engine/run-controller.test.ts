@@ -2,16 +2,17 @@
  * The run state machine with real processes and a real SQLite store:
  * limits, fail_fast, cancel, timeouts, the task environment, secrets, events.
  */
+import { LocalLogs } from "../../src/logs/local-logs.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
-import { RunController, type RunChange } from "../../src/engine/run-controller.js";
-import { createRun } from "../../src/engine/start-run.js";
-import { toRunObject } from "../../src/engine/run-object.js";
-import { Slots } from "../../src/engine/slots.js";
-import { pipelineSchema } from "../../src/spec/schema.js";
+import { RunController, type RunChange } from "../../src/engine/runs/run-controller.js";
+import { createRun } from "../../src/engine/runs/start-run.js";
+import { toRunObject } from "../../src/engine/reads/run-object.js";
+import { Slots } from "../../src/engine/resources/slots.js";
+import { pipelineSchema } from "../../src/definitions/schema.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import type { RunRow } from "../../src/store/port.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
@@ -37,7 +38,7 @@ async function execute(t: TestContext, definition: unknown, options: { paralleli
   });
   const changes: RunChange[] = [];
   const controller = new RunController(
-    { store, executor, dataDir: dir, slots: new Slots(options.parallelism ?? 4), nodePath: process.execPath, baseEnv: process.env },
+    { store, executor, logs: new LocalLogs(), dataDir: dir, slots: new Slots(options.parallelism ?? 4), nodePath: process.execPath, baseEnv: process.env },
     prepared,
     (change) => changes.push(change),
   );

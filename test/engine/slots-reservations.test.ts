@@ -1,9 +1,9 @@
 /** The engine's reservations as bookkeeping: all or nothing, given back exactly, and an older big request is not starved. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Slots } from "../../src/engine/slots.js";
-import { engineCapacity, taskRequest } from "../../src/engine/reservations.js";
-import { LockTable } from "../../src/engine/locks.js";
+import { Slots } from "../../src/engine/resources/slots.js";
+import { engineCapacity, taskRequest } from "../../src/engine/resources/reservations.js";
+import { LockTable } from "../../src/engine/resources/locks.js";
 
 const cpus = (n: number) => taskRequest({ resources: { cpus: n } });
 const fourCpus = () => new Slots(10, { resources: engineCapacity({ cpus: 4, memoryBytes: 1000 }) });

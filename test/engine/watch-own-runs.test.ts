@@ -1,7 +1,7 @@
 /** The rule that keeps a watch trigger from firing itself, with an explicit clock (watch-trigger.test.ts drives it for real). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MIN_SETTLE_MS, OwnRuns } from "../../src/engine/watch-own-runs.js";
+import { MIN_SETTLE_MS, OwnRuns } from "../../src/engine/triggers/watch-own-runs.js";
 
 function clocked() {
   let now = 1_000;

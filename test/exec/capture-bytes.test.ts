@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MAX_LINE_BYTES, OutputCapture, type CaptureOptions } from "../../src/exec/capture.js";
 import { LogWriter } from "../../src/exec/log-writer.js";
-import { readLog } from "../../src/exec/log-file.js";
+import { readLog } from "../../src/logs/log-file.js";
 import type { LaunchEvents, LogLine } from "../../src/exec/port.js";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";

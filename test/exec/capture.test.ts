@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
-import { readLog } from "../../src/exec/log-file.js";
+import { readLog } from "../../src/logs/log-file.js";
 import type { LogLine } from "../../src/exec/port.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatLogLines, parseLogLine, readLog } from "../../src/exec/log-file.js";
+import { formatLogLines, parseLogLine, readLog } from "../../src/logs/log-file.js";
 import type { LogLine } from "../../src/exec/port.js";
 import { tempDir } from "../helpers/tmp.js";
 

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { formatLogLine, readLog } from "../../src/exec/log-file.js";
-import { LINE_INDEX_STRIDE, LineIndex, LOG_VIEWS, type LogView } from "../../src/exec/log-index.js";
-import { LineIndexes, sidecarOf } from "../../src/exec/log-indexes.js";
+import { formatLogLine, readLog } from "../../src/logs/log-file.js";
+import { LINE_INDEX_STRIDE, LineIndex, LOG_VIEWS, type LogView } from "../../src/logs/log-index.js";
+import { LineIndexes, sidecarOf } from "../../src/logs/log-indexes.js";
 import type { LogLine } from "../../src/exec/port.js";
 import { tempDir } from "../helpers/tmp.js";
 

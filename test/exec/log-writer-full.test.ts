@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LogWriter } from "../../src/exec/log-writer.js";
-import { formatLogLine, formatLogLines, parseLogLine } from "../../src/exec/log-file.js";
+import { formatLogLine, formatLogLines, parseLogLine } from "../../src/logs/log-file.js";
 import { fillDisk, smallDisk } from "../helpers/small-disk.js";
 
 const lines = (...texts: string[]) => formatLogLines(texts.map((line, index) => ({ ts: 1_000 + index, stream: "stdout" as const, line })));

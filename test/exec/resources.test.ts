@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
-import { formatBytes } from "../../src/exec/format.js";
+import { formatBytes } from "../../src/files/format.js";
 import type { AttemptReport } from "../../src/exec/port.js";
 import { parseStatusMemory } from "../../src/exec/resources/linux.js";
 import { limitExceeded } from "../../src/exec/resources/limits.js";

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { commandFor } from "../../src/exec/runners.js";
-import { containerName, splitWords } from "../../src/exec/runners/docker.js";
-import type { TaskDef } from "../../src/spec/schema.js";
+import { commandFor } from "../../src/runners/runners.js";
+import { containerName, splitWords } from "../../src/runners/docker.js";
+import type { TaskDef } from "../../src/definitions/schema.js";
 
 const context = { cwd: "/work/dir", nodePath: "/usr/bin/node", nodeVersion: "20.11.0" };
 const task = (fields: Partial<TaskDef> & { kind: TaskDef["kind"] }): TaskDef => ({ needs: [], on_fail: [], on_done: [], ...fields }) as TaskDef;

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readLog } from "../../src/exec/log-file.js";
+import { readLog } from "../../src/logs/log-file.js";
 import type { LogLine } from "../../src/exec/port.js";
 import { SupervisorExecutor } from "../../src/exec/supervisor/client.js";
 import { startSocketSupervisor } from "../../src/exec/supervisor/daemon.js";

@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import assert from "node:assert/strict";
 import type { Api } from "../api/harness.js";
-import type { RunObject } from "../../src/engine/run-object.js";
+import type { RunObject } from "../../src/engine/reads/run-object.js";
 import type { EventRow } from "../../src/store/port.js";
 
 export interface Received {

@@ -1,7 +1,7 @@
 /** `on: [missed]`: slots of a time trigger that did not run, as the scheduler records them, reach the pipeline's entries. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { toMissedObject } from "../../src/engine/missed-object.js";
+import { toMissedObject } from "../../src/engine/triggers/missed-object.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
 import { startApi } from "../api/harness.js";

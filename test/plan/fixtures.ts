@@ -1,6 +1,6 @@
 /** Builds plans from spire.yaml-shaped objects, through the real schema. */
 import assert from "node:assert/strict";
-import { pipelineSchema } from "../../src/spec/schema.js";
+import { pipelineSchema } from "../../src/definitions/schema.js";
 import { planPipeline, type PlanError } from "../../src/plan/plan.js";
 import type { Plan, TaskState } from "../../src/plan/types.js";
 

@@ -1,7 +1,7 @@
 /** Plain-words readings and next times with DST changes marked. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { TriggerDef } from "../../src/spec/schema.js";
+import type { TriggerDef } from "../../src/definitions/schema.js";
 import { describeTrigger, formatInterval, nextTimes } from "../../src/time/describe.js";
 import { cronSchedule } from "../../src/time/cron.js";
 import { isDue, MAX_WAIT_MS, waitFor } from "../../src/time/clock.js";

@@ -2,7 +2,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { TriggerDef } from "../../src/spec/schema.js";
+import type { TriggerDef } from "../../src/definitions/schema.js";
 import { checkTrigger, everySchedule, scheduleOf } from "../../src/time/schedule.js";
 import { jitterOf } from "../../src/time/jitter.js";
 import { scheduleSlots } from "./reference.js";

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type { EventRow } from "../../store/port.js";
 import type { PipelineEvent } from "../../engine/event-bus.js";
-import { toMissedObject } from "../../engine/missed-object.js";
+import { toMissedObject } from "../../engine/triggers/missed-object.js";
 import { eventSeq } from "../params.js";
 import { route } from "../route.js";
 import { SseResponse } from "../sse.js";

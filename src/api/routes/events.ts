@@ -6,7 +6,7 @@
 import type { ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { RunFollower } from "../../engine/run-follower.js";
+import { RunFollower } from "../../engine/reads/run-follower.js";
 import type { LiveEvent } from "../../engine/service.js";
 import { eventSeq, runId } from "../params.js";
 import { route } from "../route.js";

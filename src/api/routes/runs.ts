@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ApiError } from "../errors.js";
 import { listParam, logCursor, nameParam, runCursor, runId, taskPath, timeParam, wholeNumber } from "../params.js";
 import { route } from "../route.js";
-import { runObjectJson } from "../../engine/run-cache.js";
+import { runObjectJson } from "../../engine/reads/run-cache.js";
 import { runObject, runPage, runState } from "../schemas.js";
 
 const runParams = z.strictObject({ id: runId });

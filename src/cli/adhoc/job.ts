@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import { parseDurationMs } from "../../spec/units.js";
+import { parseDurationMs } from "../../definitions/units.js";
 import { checkCron, parseTime, systemZone } from "../../time/index.js";
 import { CliError, EXIT } from "../errors.js";
 

@@ -6,8 +6,8 @@
  * should see nothing but the command's own output.
  */
 import pc from "picocolors";
-import type { RunChange } from "../../engine/run-controller.js";
-import type { RunObject } from "../../engine/run-object.js";
+import type { RunChange } from "../../engine/runs/run-controller.js";
+import type { RunObject } from "../../engine/reads/run-object.js";
 import type { Renderer } from "../render/run-renderer.js";
 import { ICONS, duration, paint } from "../render/format.js";
 

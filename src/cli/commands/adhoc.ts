@@ -8,9 +8,9 @@
  */
 import pc from "picocolors";
 import type { ChangeSet, NamespaceInfo, SpireClient } from "../../client/port.js";
-import { formatDefinitionErrors, parseDefinitions } from "../../spec/load.js";
-import { defaultNamespace, originOf, type Origin } from "../../spec/namespace.js";
-import { NAME_PATTERN, type SpireFile } from "../../spec/schema.js";
+import { formatDefinitionErrors, parseDefinitions } from "../../definitions/load.js";
+import { defaultNamespace, originOf, type Origin } from "../../definitions/namespace.js";
+import { NAME_PATTERN, type SpireFile } from "../../definitions/schema.js";
 import { describeTrigger, nextTimes, scheduleOf, systemZone } from "../../time/index.js";
 import { adhocDefinition, adhocName, definitionsText, parseCommand, parseWhen, triggersOf, type AdhocPipeline, type When } from "../adhoc/job.js";
 import { OutputRenderer } from "../adhoc/output.js";

@@ -2,12 +2,12 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { defaultNamespace, originOf } from "../../spec/namespace.js";
+import { defaultNamespace, originOf } from "../../definitions/namespace.js";
 import { CliError, EXIT } from "../errors.js";
 import { withClient, type Target } from "../connect.js";
 import { textForEngine } from "../context.js";
-import type { DefinitionsFormat } from "../../spec/compat/format.js";
-import { formatDefinitionErrors } from "../../spec/errors.js";
+import type { DefinitionsFormat } from "../../definitions/compat/format.js";
+import { formatDefinitionErrors } from "../../definitions/errors.js";
 
 export async function applyCommand(options: Target & { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; format?: DefinitionsFormat }): Promise<void> {
   const path = resolve(options.file);

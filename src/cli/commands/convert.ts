@@ -4,9 +4,9 @@
  * what comes out validates and runs the same as the original.
  */
 import { resolve } from "node:path";
-import { formatDefinitionErrors, loadDefinitions, parseDefinitions } from "../../spec/load.js";
-import type { DefinitionsFormat } from "../../spec/compat/format.js";
-import { toSpireYaml } from "../../spec/compat/to-yaml.js";
+import { formatDefinitionErrors, loadDefinitions, parseDefinitions } from "../../definitions/load.js";
+import type { DefinitionsFormat } from "../../definitions/compat/format.js";
+import { toSpireYaml } from "../../definitions/compat/to-yaml.js";
 import { CliError, EXIT } from "../errors.js";
 
 export async function convertCommand(file: string, options: { format?: DefinitionsFormat }): Promise<void> {

@@ -20,8 +20,8 @@ import { startSocketSupervisor } from "../../exec/supervisor/daemon.js";
 import { loadOrCreateSecret, TokenAuthority } from "../../api/auth.js";
 import { startApiServer } from "../../api/server.js";
 import { HOST_NAME_PATTERN } from "../../api/guard.js";
-import { originOf, defaultNamespace } from "../../spec/namespace.js";
-import { parseDurationMs } from "../../spec/units.js";
+import { originOf, defaultNamespace } from "../../definitions/namespace.js";
+import { parseDurationMs } from "../../definitions/units.js";
 import { CliError, EXIT } from "../errors.js";
 import { dataDir, databaseFile, ensureDataDir } from "../data-dir.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
@@ -29,9 +29,9 @@ import { ADDRESS_FILE } from "../connect.js";
 import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
 import { loadFileOrFail } from "../context.js";
-import { formatDefinitionErrors, type DefinitionError } from "../../spec/errors.js";
+import { formatDefinitionErrors, type DefinitionError } from "../../definitions/errors.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
-import type { DefinitionsFormat } from "../../spec/compat/format.js";
+import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 
 export interface EngineOptions extends RetentionFlags, ResourceFlags {
   file?: string;

@@ -5,7 +5,7 @@
  * so a run in progress is safe.
  */
 import pc from "picocolors";
-import { formatBytes } from "../../exec/format.js";
+import { formatBytes } from "../../files/format.js";
 import type { SweepReport } from "../../client/port.js";
 import { withClient, type Target } from "../connect.js";
 import { clock } from "../render/format.js";

@@ -6,7 +6,7 @@
 import pc from "picocolors";
 import type { LogLine, LogStream } from "../../exec/port.js";
 import type { RunObject, SpireClient } from "../../client/port.js";
-import { suggest } from "../../spec/suggest.js";
+import { suggest } from "../../definitions/suggest.js";
 import { CliError, EXIT } from "../errors.js";
 import { withClient, type Target } from "../connect.js";
 import { timestamp } from "../render/format.js";

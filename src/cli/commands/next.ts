@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import pc from "picocolors";
-import type { TriggerDef } from "../../spec/schema.js";
+import type { TriggerDef } from "../../definitions/schema.js";
 import { checkCron, checkTrigger, checkZone, describeTrigger, nextTimes, parseTime, scheduleOf, systemZone, type NextTime } from "../../time/index.js";
 import { CliError, EXIT } from "../errors.js";
 import { withClient } from "../connect.js";

@@ -6,14 +6,14 @@
  */
 import { existsSync } from "node:fs";
 import pc from "picocolors";
-import { formatDefinitionErrors } from "../../spec/errors.js";
-import { suggest } from "../../spec/suggest.js";
+import { formatDefinitionErrors } from "../../definitions/errors.js";
+import { suggest } from "../../definitions/suggest.js";
 import { availableParallelism } from "node:os";
 import type { SpireClient } from "../../client/port.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
-import { defaultNamespace, originOf } from "../../spec/namespace.js";
-import type { SpireFile } from "../../spec/schema.js";
-import type { DefinitionsFormat } from "../../spec/compat/format.js";
+import { defaultNamespace, originOf } from "../../definitions/namespace.js";
+import type { SpireFile } from "../../definitions/schema.js";
+import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
 import { loadFileOrFail } from "../context.js";
 import { connect, type InProcessSettings } from "../connect.js";

@@ -1,6 +1,6 @@
 /** `spire show RUN`: the run as a tree — states, times, attempts, exit codes, resources, counts, metrics, outputs. */
 import pc from "picocolors";
-import type { TaskObject } from "../../engine/run-object.js";
+import type { TaskObject } from "../../engine/reads/run-object.js";
 import type { MetricAggregate } from "../../exec/port.js";
 import { planPipeline } from "../../plan/plan.js";
 import type { Plan, PlannedNode } from "../../plan/types.js";

@@ -1,6 +1,6 @@
 /** `spire token create|list|revoke` and `spire audit` (admin scope on an engine; the data folder's owner without one). */
 import pc from "picocolors";
-import { parseDurationMs } from "../../spec/units.js";
+import { parseDurationMs } from "../../definitions/units.js";
 import { CliError, EXIT } from "../errors.js";
 import { withClient, type Target } from "../connect.js";
 import { clock } from "../render/format.js";

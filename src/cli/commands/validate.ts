@@ -4,9 +4,9 @@
  */
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { loadDefinitions, formatDefinitionErrors } from "../../spec/load.js";
+import { loadDefinitions, formatDefinitionErrors } from "../../definitions/load.js";
 import { ALREADY_CHECKED, planPipeline } from "../../plan/plan.js";
-import { FORMAT_NAMES, type DefinitionsFormat } from "../../spec/compat/format.js";
+import { FORMAT_NAMES, type DefinitionsFormat } from "../../definitions/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
 

@@ -2,7 +2,7 @@
 import pc from "picocolors";
 import type { TaskState } from "../../plan/types.js";
 import type { RunState } from "../../store/port.js";
-import { formatDurationMs } from "../../spec/units.js";
+import { formatDurationMs } from "../../definitions/units.js";
 
 export const ICONS: Record<TaskState | RunState, string> = {
   pending: "·",

@@ -5,7 +5,7 @@
  * is taller than the terminal, finished tasks fold into one summary line.
  */
 import pc from "picocolors";
-import type { RunChange } from "../../engine/run-controller.js";
+import type { RunChange } from "../../engine/runs/run-controller.js";
 import { nodeState } from "../../plan/ready.js";
 import type { Plan, TaskState } from "../../plan/types.js";
 import { ICONS, duration, paint, progressBar } from "./format.js";

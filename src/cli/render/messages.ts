@@ -8,7 +8,7 @@
  *     50 more warnings not kept: only the first 100 of each kind are (the log has them all)
  */
 import pc from "picocolors";
-import type { MessageObject, TaskObject } from "../../engine/run-object.js";
+import type { MessageObject, TaskObject } from "../../engine/reads/run-object.js";
 
 export interface MessageLinesOptions {
   /** Put before each line (the task's own indentation and more). */

@@ -5,8 +5,8 @@
  */
 import pc from "picocolors";
 import type { LogLine } from "../../exec/port.js";
-import type { RunChange } from "../../engine/run-controller.js";
-import type { RunObject } from "../../engine/run-object.js";
+import type { RunChange } from "../../engine/runs/run-controller.js";
+import type { RunObject } from "../../engine/reads/run-object.js";
 import type { Plan, TaskState } from "../../plan/types.js";
 import type { RunRow, TaskRunRow } from "../../store/port.js";
 import { ICONS, duration, paint, timestamp } from "./format.js";

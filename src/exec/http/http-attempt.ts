@@ -11,22 +11,11 @@
  * one killed mid-request marks the attempt interrupted rather than sending
  * the request again (it may not be safe to repeat).
  */
-import type { AttemptReport, LaunchEvents, LaunchSpec, TaskHandle } from "../port.js";
+import type { AttemptReport, HttpRequestSpec, LaunchEvents, LaunchSpec, TaskHandle } from "../port.js";
 import { OutputCapture } from "../capture.js";
 import { LogWriter } from "../log-writer.js";
 import { appendRecord } from "../supervisor/attempt-files.js";
 import { formatDuration } from "../attempt.js";
-
-export interface HttpRequestSpec {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-  /** Accepted statuses; empty: any 2xx. */
-  expectStatus: number[];
-  /** A regular expression the body must match. */
-  expectBody?: string;
-}
 
 /** The body kept to test `expect.body` against (all of it still goes to the log). */
 const MAX_MATCHED_BODY_CHARS = 1024 * 1024;

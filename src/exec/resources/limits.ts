@@ -1,5 +1,5 @@
 /** `limits: { memory, cpu_time }` of a task, against its tree's usage: the reason it must end, if any. */
-import { formatBytes, formatDuration } from "../format.js";
+import { formatBytes, formatDuration } from "../../files/format.js";
 import type { TreeLimits, TreeUsage } from "./port.js";
 
 export function hasLimits(limits: TreeLimits | undefined): boolean {

@@ -14,16 +14,12 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { AttemptReport } from "../port.js";
+import type { AttemptReport, AttemptTraces, StartedRecord } from "../port.js";
+
+export type { StartedRecord } from "../port.js";
 import { HAS_PROC, parseProcStat } from "../process-tree.js";
 import { makePrivateDirSync, PRIVATE_FILE_MODE } from "../../files/private.js";
 
-export interface StartedRecord {
-  pid: number;
-  startedAt: number;
-  /** /proc/<pid>/stat field 22 (clock ticks since boot): with the pid, names the process for its whole life. Null off Linux. */
-  pidStartTime: string | null;
-}
 
 /** `runs/R/tasks/a/1.log` → `runs/R/tasks/a/1.records`. */
 export function attemptFiles(logFile: string): { records: string } {
@@ -68,14 +64,14 @@ export function appendRecord(logFile: string, record: RecordLine): void {
 }
 
 /** What the supervisor recorded about an attempt; both absent when it never got to spawn it. The last of each kind counts. */
-export async function readAttemptRecords(logFile: string): Promise<{ started?: StartedRecord; result?: AttemptReport }> {
+export async function readAttemptRecords(logFile: string): Promise<AttemptTraces> {
   let text: string;
   try {
     text = await readFile(attemptFiles(logFile).records, "utf8");
   } catch {
     return {}; // never started
   }
-  const found: { started?: StartedRecord; result?: AttemptReport } = {};
+  const found: AttemptTraces = {};
   for (const line of text.split("\n")) {
     if (line === "") continue;
     try {
@@ -87,4 +83,15 @@ export async function readAttemptRecords(logFile: string): Promise<{ started?: S
     }
   }
   return found;
+}
+
+/** Kills the attempt's process group, but only if its pid still names the same process (pids are reused). */
+export function killIfStillItself(started: StartedRecord): boolean {
+  if (started.pidStartTime === null || pidStartTime(started.pid) !== started.pidStartTime) return false;
+  try {
+    process.kill(-started.pid, "SIGKILL");
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -4,7 +4,9 @@
  * rejects, and never hangs: if the supervisor goes away, pending attempts
  * end as failed with the reason ("supervisor exited: killed by SIGKILL").
  */
-import type { AttemptReport, Executor, LaunchEvents, LaunchSpec, TaskHandle } from "../port.js";
+import type { AttemptReport, AttemptTraces, Executor, LaunchEvents, LaunchSpec, StartedRecord, TaskHandle } from "../port.js";
+import { launchHttp } from "../http/http-attempt.js";
+import { killIfStillItself, readAttemptRecords } from "./attempt-files.js";
 import { childLink, socketLink, type ChildOptions, type Link } from "./link.js";
 import { encode, type KnownAttempt, type Request, type SupervisorEvent } from "./protocol.js";
 import { RemoteAttempt } from "./remote-attempt.js";
@@ -67,6 +69,8 @@ export class SupervisorExecutor implements Executor {
   }
 
   launch(spec: LaunchSpec, events: LaunchEvents = {}): TaskHandle {
+    // An http task is a request the engine makes itself, in its own process: it has no process group to keep.
+    if (spec.http) return launchHttp({ ...spec, http: spec.http }, events);
     const cancel = (reason: string) => this.#send({ type: "cancel", id: spec.id, reason });
     const attempt = new RemoteAttempt(spec.id, events, cancel);
     if (this.#closedReason !== undefined) return this.#refused(attempt, this.#closedReason);
@@ -74,6 +78,14 @@ export class SupervisorExecutor implements Executor {
     this.#track(attempt);
     this.#send({ type: "launch", spec, ...(events.onLine !== undefined ? { lines: true } : {}) });
     return attempt;
+  }
+
+  traces(logFile: string): Promise<AttemptTraces> {
+    return readAttemptRecords(logFile);
+  }
+
+  killOrphan(started: StartedRecord): boolean {
+    return killIfStillItself(started);
   }
 
   /** Attempts the supervisor knows: running ones, and finished ones not yet acked (with their reports). */

@@ -4,7 +4,9 @@
  * engine to the supervisor, events come back. Everything here is plain data,
  * so both sides share these types and nothing else.
  */
-import type { AttemptReport, LaunchSpec, LogLine } from "../port.js";
+import type { AttemptReport, KnownAttempt, LaunchSpec, LogLine } from "../port.js";
+
+export type { FinishedAttempt, KnownAttempt, RunningAttempt } from "../port.js";
 
 export type Request =
   | { type: "launch"; spec: LaunchSpec; lines?: boolean }
@@ -12,21 +14,6 @@ export type Request =
   | { type: "list" }
   | { type: "ack"; id: string }
   | { type: "shutdown"; reason: string };
-
-export interface RunningAttempt {
-  id: string;
-  state: "running";
-  pid: number | null;
-  startedAt: number;
-}
-
-export interface FinishedAttempt {
-  id: string;
-  state: "finished";
-  report: AttemptReport;
-}
-
-export type KnownAttempt = RunningAttempt | FinishedAttempt;
 
 export type SupervisorEvent =
   /** Sent first on every connection: who answers, and since when. */

@@ -1,6 +1,6 @@
 import type { Connection, Row } from "../connection.js";
 import type { PauseDetail, PipelineHead, PipelineRow } from "../../port.js";
-import type { PipelineSource } from "../../../spec/pipeline-source.js";
+import type { PipelineSource } from "../../../definitions/pipeline-source.js";
 import { bool, int, intOrNull, json, text, textOrNull } from "../columns.js";
 
 // created_at is kept from the first insert: it is when the pipeline first appeared.

@@ -1,0 +1,187 @@
+/**
+ * Artifacts of one run (SPEC §2 `artifacts:`, §3 `SPIRE_ARTIFACTS`). Before
+ * an attempt: its folder, and the folders of what it depends on beside it
+ * (artifact-handover.ts). After an attempt — whatever its result, since a
+ * failed task's files are often what explains the failure — the files its
+ * patterns match in its working folder are copied (not moved) into its
+ * folder, keeping their sub-paths, and listed in a `task.artifacts` event.
+ *
+ * What is never kept: a file whose real path is outside the working folder
+ * (a link pointing out), a file inside Spire's data folder (its database,
+ * secret and other runs), and anything past the run's size limit; each is
+ * said in the task's log. Collections of one run go one at a time, so the
+ * limit is exact however many tasks end together.
+ */
+import { appendFile, lstat, realpath, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { glob } from "tinyglobby";
+import type { PlannedNode } from "../../plan/types.js";
+import type { EventRow } from "../../store/port.js";
+import { isDiskFull } from "../../store/errors.js";
+import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
+import { formatLogLine } from "../../logs/log-file.js";
+import { formatBytes } from "../../files/format.js";
+import { makePrivateDir, privateCopy, PRIVATE_FILE_MODE } from "../../files/private.js";
+import { attemptFiles, buildAttempt } from "../runs/attempt.js";
+import { folderBytes, isInside } from "./artifact-files.js";
+import { artifactFolder, bringKept, placeInputs, runArtifactsRoot } from "./artifact-handover.js";
+import type { PreparedRun } from "../runs/prepared-run.js";
+import type { AttemptEnding } from "../runs/task-row.js";
+
+export const DEFAULT_ARTIFACT_LIMIT_BYTES = 1024 ** 3;
+/** An event is not a file listing: past this many names, the event gives the count and the API lists them all. */
+const NAMES_IN_EVENT = 100;
+
+export interface ArtifactOptions {
+  dataDir: string;
+  /** The most a run may keep, all its tasks together. */
+  limitBytes: number;
+  nodePath: string;
+  baseEnv: Record<string, string | undefined>;
+  now(): number;
+}
+
+interface NotKept {
+  name: string;
+  why: string;
+}
+
+export class RunArtifacts {
+  private kept: Promise<void> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly options: ArtifactOptions,
+    private readonly prepared: PreparedRun,
+  ) {}
+
+  private get runId(): string {
+    return this.prepared.run.id;
+  }
+
+  /**
+   * Before an attempt starts: it can always write to $SPIRE_ARTIFACTS, and
+   * read what it depends on. Says why it cannot start when the disk is full.
+   */
+  async prepare(node: PlannedNode): Promise<string | undefined> {
+    const { kept } = this.prepared;
+    try {
+      if (kept && kept.size > 0) await (this.kept ??= bringKept(this.options.dataDir, this.runId, kept));
+      await placeInputs(this.options.dataDir, this.runId, this.prepared.plan, node);
+      return undefined;
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      this.kept = undefined; // tried again by the next attempt, when there may be room
+      return `the disk holding Spire's data folder ${this.options.dataDir} is full: the task's artifact folder could not be made (free some space)`;
+    }
+  }
+
+  /**
+   * After an attempt: keeps what its patterns match; the event to record
+   * with its end, or undefined when it has no patterns or never ran.
+   */
+  collect(node: PlannedNode, attempt: number, report: AttemptEnding, outputs: ReadonlyMap<string, Record<string, string>>): Promise<Omit<EventRow, "seq"> | undefined> {
+    const patterns = node.def.artifacts ?? [];
+    if (patterns.length === 0 || report.pid === null) return Promise.resolve(undefined);
+    const next = this.queue.then(() => this.collectNow(node, attempt, patterns, outputs));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async collectNow(node: PlannedNode, attempt: number, patterns: string[], outputs: ReadonlyMap<string, Record<string, string>>): Promise<Omit<EventRow, "seq">> {
+    const say: string[] = [];
+    const kept: { name: string; size: number }[] = [];
+    const notKept: NotKept[] = [];
+    const cwd = await this.workingFolder(node, attempt, outputs);
+    const usable = patterns.filter((pattern) => artifactPatternProblem(pattern) === undefined);
+    if (usable.length < patterns.length) say.push(`artifacts: patterns not used (they reach outside the task's folder): ${patterns.filter((p) => !usable.includes(p)).join(" ")}`);
+    if (cwd === undefined) say.push("artifacts: the task's working folder is gone; nothing was kept");
+    else {
+      const matches = (await glob(usable, { cwd, onlyFiles: true, followSymbolicLinks: false })).sort();
+      if (matches.length === 0) say.push(`artifacts: no file matches ${usable.join(" ")} in ${cwd}`);
+      await this.copyAll(node.path, cwd, matches, kept, notKept);
+    }
+    say.push(...this.explain(notKept));
+    if (say.length > 0) await this.tellLog(node.path, attempt, say);
+    const bytes = kept.reduce((sum, file) => sum + file.size, 0);
+    return {
+      run_id: this.runId,
+      ts: this.options.now(),
+      type: "task.artifacts",
+      task_path: node.path,
+      attempt,
+      data: { count: kept.length, bytes, files: kept.slice(0, NAMES_IN_EVENT), not_kept: notKept.slice(0, NAMES_IN_EVENT), not_kept_count: notKept.length },
+    };
+  }
+
+  /** The attempt's cwd, as it was launched (the same templates, the same outputs), links resolved. */
+  private async workingFolder(node: PlannedNode, attempt: number, outputs: ReadonlyMap<string, Record<string, string>>): Promise<string | undefined> {
+    const { dataDir, nodePath, baseEnv } = this.options;
+    const build = buildAttempt({ prepared: this.prepared, node, attempt, dataDir, nodePath, baseEnv, outputs });
+    return build.ok ? realpath(build.spec.cwd).catch(() => undefined) : undefined;
+  }
+
+  private async copyAll(path: string, cwd: string, matches: string[], kept: { name: string; size: number }[], notKept: NotKept[]): Promise<void> {
+    const folder = artifactFolder(this.options.dataDir, this.runId, path);
+    const data = await realpath(this.options.dataDir).catch(() => resolve(this.options.dataDir));
+    let used = await folderBytes(runArtifactsRoot(this.options.dataDir, this.runId));
+    let full = false;
+    for (const name of matches) {
+      if (full) {
+        notKept.push({ name, why: "the disk is full" });
+        continue;
+      }
+      const source = await realpath(resolve(cwd, name)).catch(() => undefined);
+      const dest = resolve(folder, name);
+      if (source === undefined) continue; // gone since the glob saw it
+      if (!isInside(cwd, source)) notKept.push({ name, why: "a link to a file outside the task's folder" });
+      else if (isInside(data, source)) notKept.push({ name, why: "inside Spire's data folder" });
+      else if (!isInside(folder, dest)) notKept.push({ name, why: "not a plain relative name" });
+      else {
+        const size = (await stat(source)).size;
+        // An earlier attempt's copy is replaced: its bytes are already counted.
+        const replaced = (await lstat(dest).catch(() => undefined))?.size ?? 0;
+        if (used - replaced + size > this.options.limitBytes) {
+          notKept.push({ name, why: "limit" });
+          continue;
+        }
+        try {
+          await makePrivateDir(dirname(dest));
+          await privateCopy(source, dest, constants.COPYFILE_FICLONE);
+        } catch (error) {
+          if (!isDiskFull(error)) throw error;
+          // No room: this one (half copied) and the rest are not kept, and the task's end is recorded all the same.
+          await rm(dest, { force: true }).catch(() => undefined);
+          notKept.push({ name, why: "the disk is full" });
+          full = true;
+          continue;
+        }
+        used += size - replaced;
+        kept.push({ name, size });
+      }
+    }
+  }
+
+  private explain(notKept: NotKept[]): string[] {
+    const overLimit = notKept.filter((file) => file.why === "limit");
+    const lines = notKept.filter((file) => file.why !== "limit").map((file) => `artifacts: ${file.name} not kept: ${file.why}`);
+    if (overLimit.length > 0) {
+      const names = overLimit.slice(0, 5).map((file) => file.name).join(", ");
+      lines.push(
+        `artifacts: ${overLimit.length} file${overLimit.length === 1 ? "" : "s"} not kept (${names}${overLimit.length > 5 ? ", …" : ""}): ` +
+          `the run's artifacts would pass the limit of ${formatBytes(this.options.limitBytes)} (spire engine --artifact-limit)`,
+      );
+    }
+    return lines;
+  }
+
+  /** Lines in the attempt's own log (stderr), where a person looks first; best effort (the disk may be full). */
+  private async tellLog(path: string, attempt: number, lines: string[]): Promise<void> {
+    const { logFile } = attemptFiles(this.options.dataDir, this.runId, path, attempt);
+    const ts = this.options.now();
+    await makePrivateDir(dirname(logFile))
+      .then(() => appendFile(logFile, lines.map((line) => formatLogLine(ts, "stderr", `spire: ${line}`)).join(""), { mode: PRIVATE_FILE_MODE }))
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * `apply`: validate a definitions file, then upsert its pipelines into one
+ * namespace in one transaction, and say what changed. Nothing is applied
+ * from a file with any error; warnings are applied with, and said.
+ */
+import type { DefinitionError } from "../../definitions/errors.js";
+import { parseDefinitions, type LoadResult } from "../../definitions/load.js";
+import { pipelineSources } from "../../definitions/pipeline-source.js";
+import type { SpireFile } from "../../definitions/schema.js";
+import type { PipelineRow, Store } from "../../store/port.js";
+import { definitionDigest } from "./digest.js";
+import { ServiceError, type Actor, type ApplyRequest, type ChangeSet } from "../service.js";
+
+export async function applyDefinitions(store: Store, actor: Actor, request: ApplyRequest, now: number, maxTasks?: number): Promise<ChangeSet> {
+  const fileName = request.fileName ?? "spire.yaml";
+  const parsed = parseDefinitions(request.text, fileName, { now, ...(maxTasks === undefined ? {} : { maxTasks }) });
+  if (!parsed.ok) {
+    const count = parsed.errors.length;
+    throw new ServiceError("invalid_definitions", `${fileName} has ${count} error${count === 1 ? "" : "s"}; nothing was applied`, parsed.errors);
+  }
+  const file = parsed.file;
+  const namespace = request.namespace ?? file.namespace ?? request.defaultNamespace;
+  if (namespace === undefined) {
+    throw new ServiceError("bad_request", "no namespace: set `namespace:` in the file or pass one (spire apply --ns NAME)");
+  }
+  const existing = new Map((await store.listPipelines(namespace)).map((row) => [row.name, row]));
+  const warnings = [...parsed.warnings, ...(await unknownFollowed(store, parsed, namespace, existing))];
+  const change: ChangeSet = { namespace, created: [], changed: [], unchanged: [], removed: [], dry_run: request.dryRun, warnings };
+  const upserts: PipelineRow[] = [];
+  const sources = pipelineSources(request.text, fileName);
+  for (const [name, definition] of Object.entries(file.pipelines)) {
+    const digest = definitionDigest(definition);
+    const before = existing.get(name);
+    if (!before) change.created.push(name);
+    else if (before.digest !== digest) change.changed.push(name);
+    else {
+      change.unchanged.push(name);
+      continue;
+    }
+    upserts.push({ namespace, name, definition, digest, paused: before?.paused ?? false, created_at: before?.created_at ?? now, updated_at: now, source: sources.get(name) ?? null });
+  }
+  if (request.prune) for (const name of existing.keys()) if (!Object.hasOwn(file.pipelines, name)) change.removed.push(name);
+  if (request.dryRun) return change;
+
+  const known = await store.getNamespace(namespace);
+  const author = typeof file.metadata?.author === "string" ? file.metadata.author : actor.name;
+  await store.applyNamespace({
+    namespace: {
+      name: namespace,
+      origin: { host: request.origin?.host ?? "", user: request.origin?.user ?? "", path: request.origin?.path ?? null, applied_at: now, author },
+      metadata: { ...(file.metadata ?? {}), ...(Object.keys(file.locks).length ? { locks: file.locks } : {}) },
+      created_at: known?.created_at ?? now,
+      updated_at: now,
+    },
+    upserts,
+    deletes: change.removed,
+    audit: { ts: now, actor: actor.name, action: "apply", target: namespace, details: { created: change.created, changed: change.changed, removed: change.removed } },
+  });
+  return change;
+}
+
+/**
+ * `after: { pipeline: ns/name }` follows a pipeline of another file, which
+ * only the engine can look for. One not there yet is a warning, not an
+ * error: files that follow each other can then be applied in any order.
+ */
+async function unknownFollowed(store: Store, parsed: Extract<LoadResult, { ok: true }>, namespace: string, existing: Map<string, PipelineRow>): Promise<DefinitionError[]> {
+  const file: SpireFile = parsed.file;
+  const known = new Map<string, Set<string>>([[namespace, new Set([...Object.keys(file.pipelines), ...existing.keys()])]]);
+  const warnings: DefinitionError[] = [];
+  for (const [name, pipeline] of Object.entries(file.pipelines)) {
+    for (const [index, trigger] of pipeline.triggers.entries()) {
+      const target = trigger.after?.pipeline;
+      if (target === undefined || !target.includes("/")) continue;
+      const [otherNamespace = "", otherName = ""] = target.split("/");
+      let names = known.get(otherNamespace);
+      if (names === undefined) known.set(otherNamespace, (names = new Set((await store.listPipelines(otherNamespace)).map((row) => row.name))));
+      if (names.has(otherName)) continue;
+      warnings.push({
+        ...parsed.at(["pipelines", name, "triggers", index, "after", "pipeline"]),
+        message: `the engine has no pipeline ${target} yet; this trigger starts nothing until one is applied`,
+        hint: "spire ls lists the pipelines the engine has",
+        severity: "warning",
+      });
+    }
+  }
+  return warnings;
+}

@@ -1,0 +1,148 @@
+/**
+ * The engine's applied pipelines: applying definitions, listing and reading
+ * them, deleting, pausing and resuming, and `spire watch` leases lapsing.
+ * Every change is stored, audited and announced, and the triggers that
+ * depend on it are refreshed before the caller hears back.
+ */
+import type { PipelineRow, Store } from "../../store/port.js";
+import type { EventBus } from "../event-bus.js";
+import type { EventTriggers } from "../triggers/event-triggers.js";
+import type { RunQueues } from "../runs/run-queues.js";
+import type { Scheduler } from "../triggers/scheduler.js";
+import type { WatchLeases } from "../triggers/watch-leases.js";
+import { headOf, listedPipelines, listedPipelinesJson, summarise, type SummaryContext } from "../reads/pipeline-summary.js";
+import { pipelineDetail } from "../reads/pipeline-detail.js";
+import { pipelineHistory, type PipelineHistory } from "../reads/pipeline-history.js";
+import { zoneOf } from "../triggers/upcoming.js";
+import { notFoundPipeline, type Actor, type ApplyRequest, type ChangeSet, type PipelineDetail, type PipelineSummary, type RecentRun, type WatchLease } from "../service.js";
+
+/** Next slots of each time trigger in a pipeline's detail, unless the request says. */
+const DEFAULT_NEXT_SLOTS = 10;
+/** Who pauses a `spire watch` pipeline whose lease lapsed, in the audit. */
+export const LEASE_ACTOR: Actor = { name: "engine (spire watch lease)", scope: "admin" };
+
+export interface PipelineBookDeps {
+  store: Store;
+  bus: EventBus;
+  scheduler: Scheduler;
+  eventTriggers: EventTriggers;
+  /** Set after construction: the leases call back into the book. */
+  leases: () => WatchLeases;
+  runs: RunQueues;
+  now: () => number;
+  /** The zone of triggers without `timezone`. */
+  defaultZone: string;
+  /** False for an engine inside a CLI command: it never touches schedules. */
+  schedules: boolean;
+  maxTasks?: number;
+  audit(actor: Actor, action: string, target: string, details?: Record<string, unknown>): Promise<void>;
+  warn(details: object, message: string): void;
+  /** Checks a run id given as a cursor (the same check as the runs list's). */
+  checkRunCursor(parameter: string, cursor: string): void;
+}
+
+export class PipelineBook {
+  constructor(private readonly deps: PipelineBookDeps) {}
+
+  async apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet> {
+    // Loaded on first use: the definitions' schema is most of the engine's load time, and a CLI command that only reads never needs it.
+    const { applyDefinitions } = await import("./apply.js");
+    const change = await applyDefinitions(this.deps.store, actor, request, this.deps.now(), this.deps.maxTasks);
+    if (!change.dry_run) {
+      this.deps.runs.forgetCapacities();
+      await this.refreshTriggers();
+      this.deps.bus.publishPipeline({ kind: "changed", action: "apply", target: change.namespace });
+    }
+    return change;
+  }
+
+  async list(namespace?: string, options: { recent?: number } = {}): Promise<PipelineSummary[]> {
+    const recent = options.recent ?? 0;
+    const listed = await listedPipelines(this.deps.store, await this.deps.store.listPipelineHeads(namespace), recent, this.summaryContext, namespace);
+    return listed.map(({ summary, recentJson }) => (recent > 0 ? { ...summary, recent: JSON.parse(recentJson) as RecentRun[] } : summary));
+  }
+
+  async listJson(namespace?: string, options: { recent?: number } = {}): Promise<string> {
+    const recent = options.recent ?? 0;
+    const listed = await listedPipelines(this.deps.store, await this.deps.store.listPipelineHeads(namespace), recent, this.summaryContext, namespace);
+    return listedPipelinesJson(listed, recent > 0);
+  }
+
+  async get(namespace: string, name: string, options: { next?: number } = {}): Promise<PipelineDetail> {
+    const row = await this.row(namespace, name);
+    const [summary, origin] = await Promise.all([this.summarise(row), this.deps.store.getNamespace(namespace)]);
+    return pipelineDetail(row, summary, origin, this.deps.scheduler.scheduledOf(namespace, name), { next: options.next ?? DEFAULT_NEXT_SLOTS, defaultZone: this.deps.defaultZone, now: this.deps.now() });
+  }
+
+  /** A pipeline's last runs with their tasks' states, and duration percentiles (GET /pipelines/{ns}/{name}/history). */
+  async history(namespace: string, name: string, query: { limit: number; before?: string }): Promise<PipelineHistory> {
+    const row = await this.row(namespace, name);
+    if (query.before !== undefined) this.deps.checkRunCursor("before", query.before);
+    return pipelineHistory(this.deps.store, row, query);
+  }
+
+  async delete(actor: Actor, namespace: string, name: string): Promise<void> {
+    await this.row(namespace, name);
+    await this.deps.store.deletePipeline(namespace, name);
+    await this.refreshTriggers();
+    await this.deps.audit(actor, "pipeline.delete", `${namespace}/${name}`);
+    this.deps.bus.publishPipeline({ kind: "changed", action: "pipeline.delete", target: `${namespace}/${name}` });
+  }
+
+  async setPaused(actor: Actor, namespace: string, name: string, paused: boolean, options: { reason?: string } = {}): Promise<PipelineSummary> {
+    // A person's pause or resume stands: a late renewal of a lapsed `spire watch` lease must not undo it.
+    this.deps.leases().forget(namespace, name);
+    return this.changePaused(actor, namespace, name, paused, options.reason !== undefined ? { reason: options.reason } : {});
+  }
+
+  async changePaused(actor: Actor, namespace: string, name: string, paused: boolean, details: { reason?: string } = {}): Promise<PipelineSummary> {
+    const detail = { at: this.deps.now(), by: actor.name, reason: details.reason ?? null };
+    if (!(await this.deps.store.setPipelinePaused(namespace, name, paused, detail))) throw notFoundPipeline(namespace, name);
+    if (!paused && this.deps.schedules) await this.deps.scheduler.resumed(await this.row(namespace, name), this.deps.now());
+    await this.refreshTriggers();
+    await this.deps.audit(actor, paused ? "pipeline.pause" : "pipeline.resume", `${namespace}/${name}`, details);
+    this.deps.bus.publishPipeline({ kind: "changed", action: paused ? "pipeline.pause" : "pipeline.resume", target: `${namespace}/${name}` });
+    return this.summarise(await this.row(namespace, name));
+  }
+
+  /** After definitions or paused states change: what fires, and which `spire watch` pipelines hold leases. */
+  async refreshTriggers(): Promise<void> {
+    await Promise.all([this.deps.schedules ? this.deps.scheduler.refresh() : undefined, this.deps.eventTriggers.refresh(), this.deps.leases().refresh()]);
+  }
+
+  renewWatchLease(namespace: string, name: string): Promise<WatchLease> {
+    return this.deps.leases().renew(namespace, name);
+  }
+
+  /** A `spire watch` stopped renewing its lease (killed, say): what its Ctrl-C would have done — pause, cancel what is under way. */
+  async watchLapsed(namespace: string, name: string, reason: string): Promise<void> {
+    await this.changePaused(LEASE_ACTOR, namespace, name, true, { reason });
+    const canceled = await this.deps.runs.cancelUnderWay(namespace, name, `canceled: ${reason}`);
+    this.deps.warn({ pipeline: `${namespace}/${name}`, reason, canceled }, "paused a spire watch pipeline: its lease lapsed");
+  }
+
+  async row(namespace: string, name: string): Promise<PipelineRow> {
+    const row = await this.deps.store.getPipeline(namespace, name);
+    if (!row) throw notFoundPipeline(namespace, name);
+    return row;
+  }
+
+  private async summarise(row: PipelineRow): Promise<PipelineSummary> {
+    const [read] = await this.deps.store.listRecentRuns({ namespace: row.namespace, pipeline: row.name, perPipeline: 0 });
+    return summarise(headOf(row), read, this.summaryContext);
+  }
+
+  /** What a pipeline's summary takes from the scheduler and the leases. */
+  private get summaryContext(): SummaryContext {
+    const { scheduler, defaultZone } = this.deps;
+    return {
+      defaultZone,
+      nextFire: (namespace, name, key) => {
+        const entry = scheduler.scheduledOf(namespace, name).find((scheduled) => scheduled.key === key);
+        return entry?.next ? { at: entry.next.fireAt, zone: zoneOf(entry, defaultZone) } : undefined;
+      },
+      now: this.deps.now(),
+      leaseReason: (namespace, name) => this.deps.leases().pausedWhy(namespace, name),
+    };
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Run objects of recent runs, kept until their run changes. Building one
+ * means reading the run and its task rows and assembling the object; a
+ * client that polls `GET /runs/{id}` asks for the same object over and over.
+ *
+ * Every change to a run or its tasks is a stored event, and the engine
+ * publishes each stored event on its bus: an event for a run drops that run's
+ * object, so the next read builds it again from the store. A finished run
+ * stays cached until it is retried (which publishes events too) or pushed out.
+ * Log lines and progress are not part of the run object and change nothing.
+ *
+ * With several engines on one store (not today: SQLite has one engine) the
+ * others' events would have to reach this bus, as they must for SSE anyway.
+ */
+import type { EventBus } from "../event-bus.js";
+import type { RunObject } from "./run-object.js";
+
+/** Enough for the runs a person or a dashboard looks at; a large run's object can be a few hundred KB. */
+const CACHE_SIZE = 100;
+
+export class RunObjectCache {
+  private readonly objects = new Map<string, RunObject>();
+  /** A build in progress per run: a change during the build makes its result stale, so it is not kept. */
+  private readonly building = new Map<string, object>();
+
+  constructor(bus: EventBus) {
+    bus.subscribe(null, (live) => {
+      if (live.kind === "event") this.forget(live.event.run_id);
+    });
+  }
+
+  /** The cached object, or a new one from `build` (kept only if the run did not change meanwhile). */
+  async get(runId: string, build: () => Promise<RunObject>): Promise<RunObject> {
+    const cached = this.objects.get(runId);
+    if (cached) return cached;
+    const ticket = {};
+    this.building.set(runId, ticket);
+    try {
+      const object = deepFreeze(await build());
+      if (this.building.get(runId) === ticket) {
+        if (this.objects.size >= CACHE_SIZE) this.objects.delete(this.objects.keys().next().value!);
+        this.objects.set(runId, object);
+      }
+      return object;
+    } finally {
+      if (this.building.get(runId) === ticket) this.building.delete(runId);
+    }
+  }
+
+  forget(runId: string): void {
+    this.objects.delete(runId);
+    this.building.delete(runId);
+  }
+}
+
+const jsonOf = new WeakMap<RunObject, string>();
+
+/** The object as JSON text, made once per object: a cached run object is answered without serialising it again. */
+export function runObjectJson(object: RunObject): string {
+  let text = jsonOf.get(object);
+  if (text === undefined) jsonOf.set(object, (text = JSON.stringify(object)));
+  return text;
+}
+
+/** Shared objects are frozen, so a caller that changed one would fail at once instead of corrupting others' answers. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,105 @@
+/**
+ * After a restart: runs that were running carry on where they stood (see
+ * recover.ts and resume.ts): their attempts are adopted, recorded or marked
+ * interrupted, and their pending tasks start as if nothing had happened. A
+ * run that cannot be resumed (its definition no longer plans) is marked
+ * interrupted. Queued runs are queued again.
+ */
+import type { EventRow, RunRow, Store } from "../../store/port.js";
+import { attemptId } from "../runs/attempt.js";
+import type { AttemptKeeper, Executor } from "../../exec/port.js";
+import { Reattacher } from "./recover.js";
+import { resumePoint, type Reattached } from "./resume.js";
+import type { RunQueues } from "../runs/run-queues.js";
+import { prepareStoredRun } from "../runs/start-run.js";
+import { endedRow } from "../runs/task-row.js";
+
+export interface RestartDeps {
+  store: Store;
+  /** Reads what attempts left on disk, and kills orphans. */
+  executor: Pick<Executor, "traces" | "killOrphan">;
+  supervisor?: AttemptKeeper;
+  environment: Record<string, string | undefined>;
+  runs: RunQueues;
+  now: () => number;
+  warn(message: string): void;
+  baseDirOf(namespace: string): Promise<string>;
+  publish(events: EventRow[]): void;
+}
+
+export async function recoverRuns(deps: RestartDeps): Promise<{ resumed: number; interrupted: number; requeued: number }> {
+  const { store, runs } = deps;
+  const stale = await store.listRunsInStates(["queued", "running"]);
+  const reattacher = await Reattacher.open(deps.executor, deps.supervisor);
+  const counts = { resumed: 0, interrupted: 0, requeued: 0 };
+  for (const run of stale) {
+    const prepared = await prepareStoredRun(run, await deps.baseDirOf(run.namespace), deps.environment).catch((error: Error) => error);
+    if (prepared instanceof Error) {
+      // Its attempts are claimed all the same: a result that came in while the engine was down is recorded, not dropped.
+      const attempts = await reattacher.attemptsOf(run.id, (await store.getRun(run.id))?.tasks ?? []);
+      await interrupt(deps, run, `the engine stopped while this run was in progress, and it cannot go on: ${prepared.message}`, attempts);
+      counts.interrupted++;
+    } else if (run.state === "queued") {
+      await runs.requeue(prepared);
+      counts.requeued++;
+    } else {
+      const stored = await store.getRun(run.id);
+      const point = resumePoint(stored?.tasks ?? [], await allEvents(store, run.id), await reattacher.attemptsOf(run.id, stored?.tasks ?? []), deps.now());
+      await runs.resume(prepared, point);
+      counts.resumed++;
+    }
+  }
+  // After every run has claimed its attempts: what is left belongs to nobody.
+  reattacher.releaseUnclaimed(deps.warn);
+  runs.pumpAll();
+  return counts;
+}
+
+async function allEvents(store: Store, runId: string): Promise<EventRow[]> {
+  const events: EventRow[] = [];
+  for (;;) {
+    const page = await store.listEvents(runId, events.at(-1)?.seq ?? 0, 1000);
+    events.push(...page);
+    if (page.length < 1000) return events;
+  }
+}
+
+/**
+ * Ends a run that cannot go on. Of its attempts that were running: one that
+ * ended meanwhile is recorded with its real result; one still running is
+ * stopped (nothing would read its outputs) and marked interrupted; the rest
+ * are interrupted.
+ */
+async function interrupt(deps: RestartDeps, run: RunRow, reason: string, attempts: ReadonlyMap<string, Reattached>): Promise<void> {
+  const stored = await deps.store.getRun(run.id);
+  const now = deps.now();
+  const acks: string[] = [];
+  const changes = (stored?.tasks ?? [])
+    .filter((task) => task.state === "running" || task.state === "pending")
+    .map((task) => {
+      const how = attempts.get(task.path);
+      const id = attemptId(run.id, task.path, task.attempt);
+      if (how?.kind === "ended") {
+        acks.push(id);
+        const row = endedRow(task, how.report);
+        return { event: { run_id: run.id, ts: now, type: "task.finished", task_path: task.path, attempt: task.attempt, data: { state: row.state, exit_code: row.exit_code, reason: row.reason } }, task: row };
+      }
+      let why = reason;
+      if (how?.kind === "running") {
+        const handle = how.adopt({});
+        handle.cancel(reason);
+        void handle.done.then(() => deps.supervisor?.ack(id));
+        why = `${reason} (its processes were stopped)`;
+      }
+      return {
+        event: { run_id: run.id, ts: now, type: "task.interrupted", task_path: task.path, attempt: task.attempt, data: { reason: why } },
+        task: { ...task, state: "interrupted" as const, reason: why, finished_at: now },
+      };
+    });
+  const events = await deps.store.write([
+    ...changes,
+    { event: { run_id: run.id, ts: now, type: "run.finished", task_path: null, attempt: null, data: { state: "interrupted", reason } }, run: { id: run.id, state: "interrupted", reason, finished_at: now } },
+  ]);
+  for (const id of acks) deps.supervisor?.ack(id);
+  deps.publish(events);
+}

@@ -1,0 +1,175 @@
+/**
+ * From a planned node to the LaunchSpec of one attempt: templates rendered,
+ * the environment of SPEC §3, the command line of its runner, its files.
+ * Pure apart from the runner lookup; the controller does the I/O.
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import type { PlannedNode } from "../../plan/types.js";
+import type { HttpRequestSpec, LaunchSpec } from "../../exec/port.js";
+import { commandFor } from "../../runners/runners.js";
+import { renderTemplate, type Placer, type TemplateContext } from "../../definitions/templates.js";
+import { inPath, inUrl, type Refusals } from "../../definitions/template-places.js";
+import { splitWords } from "../../definitions/words.js";
+import type { TaskDef } from "../../definitions/schema.js";
+import { buildTaskEnv } from "./task-env.js";
+import { missingTool } from "./runner-help.js";
+import type { PreparedRun } from "./prepared-run.js";
+
+export const DEFAULT_KILL_GRACE_MS = 10_000;
+
+export interface AttemptFiles {
+  logFile: string;
+  outputFile: string;
+  artifactsDir: string;
+}
+
+export function attemptFiles(dataDir: string, runId: string, path: string, attempt: number): AttemptFiles {
+  const taskDir = join(dataDir, "runs", runId, "tasks", path);
+  return {
+    logFile: join(taskDir, `${attempt}.log`),
+    outputFile: join(taskDir, `${attempt}.out`),
+    artifactsDir: join(dataDir, "runs", runId, "artifacts", path),
+  };
+}
+
+/** The executor's name for one attempt; a supervisor that outlives the engine knows it by this after a restart. */
+export function attemptId(runId: string, path: string, attempt: number): string {
+  return `${runId}:${path}:${attempt}`;
+}
+
+export interface AttemptInput {
+  prepared: PreparedRun;
+  node: PlannedNode;
+  attempt: number;
+  dataDir: string;
+  nodePath: string;
+  baseEnv: Record<string, string | undefined>;
+  /** Outputs of finished tasks, by path. */
+  outputs: ReadonlyMap<string, Record<string, string>>;
+}
+
+export type AttemptBuild = { ok: true; spec: LaunchSpec } | { ok: false; reason: string };
+
+export function buildAttempt(input: AttemptInput): AttemptBuild {
+  const { prepared, node, attempt } = input;
+  const { run } = prepared;
+  const files = attemptFiles(input.dataDir, run.id, node.path, attempt);
+  const context: TemplateContext = {
+    args: prepared.args,
+    taskOutputs: (name) => {
+      const path = node.taskRefs[name];
+      return path === undefined ? undefined : input.outputs.get(path);
+    },
+    run: {
+      id: run.id,
+      namespace: run.namespace,
+      pipeline: run.pipeline,
+      scheduled_at: scheduledAt(prepared),
+      trigger: run.trigger.kind,
+    },
+    matrix: node.matrix,
+  };
+  const render = (text: string, place?: Placer) => renderTemplate(text, context, place).value;
+
+  const refusals: Refusals = [];
+  const def = renderDef(node.def, render, refusals);
+  if (refusals.length > 0) return { ok: false, reason: `${refusals.join("; ")}: the task was not run` };
+  const cwd = def.cwd === undefined ? prepared.baseDir : isAbsolute(def.cwd) ? def.cwd : resolve(prepared.baseDir, def.cwd);
+  const command = def.http ? { argv: [def.http.method, def.http.url] } : commandFor(def, { cwd, nodePath: input.nodePath, id: attemptId(run.id, node.path, attempt) });
+  if ("error" in command) return { ok: false, reason: command.error };
+
+  const planned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(node.env)) planned[key] = render(value);
+  const env = buildTaskEnv({
+    base: input.baseEnv,
+    envFiles: {
+      ...(prepared.pipeline.env_file === undefined ? {} : prepared.envFiles.get(prepared.pipeline.env_file)),
+      ...(node.def.env_file === undefined ? {} : prepared.envFiles.get(node.def.env_file)),
+    },
+    planned,
+    secrets: prepared.secretEnv,
+    runId: run.id,
+    namespace: run.namespace,
+    pipeline: run.pipeline,
+    taskPath: node.path,
+    attempt,
+    arrayIndex: node.arrayIndex,
+    matrix: node.matrix,
+    scheduledAt: scheduledAt(prepared),
+    trigger: run.trigger.kind,
+    args: prepared.args,
+    outputFile: files.outputFile,
+    artifactsDir: files.artifactsDir,
+  });
+  const missing = missingTool(def, command.argv[0], env.PATH);
+  if (missing !== undefined) return { ok: false, reason: missing };
+  const spec: LaunchSpec = {
+    id: attemptId(run.id, node.path, attempt),
+    argv: command.argv,
+    cwd,
+    env,
+    logFile: files.logFile,
+    outputFile: files.outputFile,
+    killGraceMs: def.kill_grace ?? DEFAULT_KILL_GRACE_MS,
+    secrets: prepared.secretValues,
+  };
+  if (def.http) spec.http = httpRequest(def.http);
+  const timeout = Math.min(def.timeout ?? Infinity, def.http?.timeout ?? Infinity);
+  if (timeout !== Infinity) spec.timeoutMs = timeout;
+  if (def.warn_pattern !== undefined) spec.warnPattern = def.warn_pattern;
+  if (def.error_pattern !== undefined) spec.errorPattern = def.error_pattern;
+  if (def.limits?.memory !== undefined || def.limits?.cpu_time !== undefined) {
+    spec.limits = { ...(def.limits.memory !== undefined ? { memoryBytes: def.limits.memory } : {}), ...(def.limits.cpu_time !== undefined ? { cpuTimeMs: def.limits.cpu_time } : {}) };
+  }
+  return { ok: true, spec };
+}
+
+function httpRequest(http: NonNullable<TaskDef["http"]>): HttpRequestSpec {
+  const expect = typeof http.expect === "number" ? { status: http.expect } : (http.expect ?? {});
+  const status = expect.status === undefined ? [] : Array.isArray(expect.status) ? expect.status : [expect.status];
+  return {
+    method: http.method,
+    url: http.url,
+    headers: http.headers as Record<string, string>,
+    ...(http.body !== undefined ? { body: http.body } : {}),
+    expectStatus: status,
+    ...(expect.body !== undefined ? { expectBody: expect.body } : {}),
+  };
+}
+
+function scheduledAt(prepared: PreparedRun): string {
+  return prepared.run.trigger.scheduled_at ?? new Date(prepared.run.created_at).toISOString();
+}
+
+/**
+ * The fields where templates are allowed (SPEC §2): exec items, cwd, docker, http. env is done separately.
+ * Paths and URLs place values so that they cannot leave what the definition names (template-places.ts).
+ */
+function renderDef(def: TaskDef, render: (text: string, place?: Placer) => string, refusals: Refusals): TaskDef {
+  const out: TaskDef = { ...def };
+  if (def.exec) out.exec = def.exec.map((item) => render(item));
+  if (def.args) out.args = def.args.map((item) => render(item));
+  if (def.cwd !== undefined) out.cwd = render(def.cwd, inPath("cwd", refusals));
+  if (def.docker) {
+    out.docker = {
+      ...def.docker,
+      image: render(def.docker.image),
+      volumes: def.docker.volumes.map((volume) => render(volume, inPath("a docker volume", refusals, { volume: true }))),
+      env: Object.fromEntries(Object.entries(def.docker.env as Record<string, string>).map(([key, value]) => [key, render(value)])),
+    };
+    if (def.docker.workdir !== undefined) out.docker.workdir = render(def.docker.workdir, inPath("docker.workdir", refusals));
+    // A command given as one string is split before its templates are rendered: a value stays one word.
+    if (def.docker.command !== undefined) {
+      out.docker.command = (Array.isArray(def.docker.command) ? def.docker.command : splitWords(def.docker.command)).map((word) => render(word));
+    }
+  }
+  if (def.http) {
+    out.http = {
+      ...def.http,
+      url: render(def.http.url, inUrl("the URL", refusals)),
+      headers: Object.fromEntries(Object.entries(def.http.headers as Record<string, string>).map(([key, value]) => [key, render(value)])),
+    };
+    if (def.http.body !== undefined) out.http.body = render(def.http.body);
+  }
+  return out;
+}

@@ -1,0 +1,569 @@
+/**
+ * Drives one run from start to end: asks the planner what is ready, starts
+ * attempts under the parallelism limits, retries with backoff, applies
+ * fail_fast, timeouts and cancel, and records every state change in the
+ * store before acting on it or telling anyone (write-ahead).
+ */
+import type { Executor, AttemptReport, TaskHandle, LogLine, LaunchEvents } from "../../exec/port.js";
+import type { PlannedNode, TaskState } from "../../plan/types.js";
+import { Readiness } from "../../plan/readiness.js";
+import type { LogReader } from "../../logs/port.js";
+import { countsAsFailure, hasHandlerCondition, isFailed } from "../../plan/conditions.js";
+import type { EventRow, RunRow, RunState, StateChange, Store, TaskRunRow } from "../../store/port.js";
+import { buildAttempt, attemptFiles, attemptId } from "./attempt.js";
+import { DEFAULT_ARTIFACT_LIMIT_BYTES, RunArtifacts } from "../artifacts/artifacts.js";
+import type { PreparedRun } from "./prepared-run.js";
+import type { PipelineDef } from "../../definitions/schema.js";
+import type { Reattached, ResumePoint } from "../recovery/resume.js";
+import { addCounts, emptyCounts } from "./rollup.js";
+import { blankTaskRow, endedRow, type AttemptEnding } from "./task-row.js";
+import { explainEnding } from "./runner-help.js";
+import { bringKeptLog } from "./kept-logs.js";
+import { compatEnding } from "./compat-ending.js";
+import { failureEnv, firstFailure, type FailureRecord } from "./failure-details.js";
+import type { Slots } from "../resources/slots.js";
+import { SLOT_ONLY, taskRequest, type TaskRequest } from "../resources/reservations.js";
+
+export interface RunDeps {
+  store: Store;
+  executor: Executor;
+  /** Where the logs of earlier attempts are read (a failure handler is told the end of the failed one). */
+  logs: LogReader;
+  dataDir: string;
+  slots: Slots;
+  nodePath: string;
+  baseEnv: Record<string, string | undefined>;
+  now?: () => number;
+  /** Told of every stored event, after it is stored (the engine's live event stream). */
+  publish?: (events: EventRow[]) => void;
+  /** Told each attempt's id once its end is stored: a supervisor that outlives the engine may then forget the report. */
+  ack?: (attemptId: string) => void;
+  /** The most artifacts one run may keep (default 1 GiB). */
+  artifactLimitBytes?: number;
+  /** Asked as the run's end is stored: whether `after` triggers follow it (its end is then stored as awaiting them). */
+  followed?: (state: RunState) => boolean;
+}
+
+/** How an attempt ended: an executor's report, or "interrupted" when nobody saw its end. */
+
+export type RunChange =
+  | { type: "run"; state: RunState; reason: string | null }
+  | { type: "task"; row: TaskRunRow; tail?: LogLine[] }
+  | { type: "retry"; path: string; attempt: number; delayMs: number }
+  | { type: "progress"; path: string; done: number; total: number }
+  | { type: "line"; path: string; line: LogLine };
+
+export type RunListener = (change: RunChange) => void;
+
+export class RunController {
+  private readonly states = new Map<string, TaskState>();
+  private readonly readiness: Readiness;
+  private readonly attempts = new Map<string, number>();
+  private readonly outputs = new Map<string, Record<string, string>>();
+  private readonly handles = new Map<string, TaskHandle>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly retryReady: string[] = [];
+  private readonly counts = emptyCounts();
+  /** Tasks that failed, for the handlers (on_fail) that start after them. */
+  private readonly failures = new Map<string, FailureRecord>();
+  /** Why each interrupted task was interrupted, for the run's reason. */
+  private readonly interruptions = new Map<string, string>();
+  private inFlight = 0;
+  /** Set by the first failure under fail_fast: nothing launches after it. */
+  private failFastReason: string | null = null;
+  /** Attempts between their slot and their process (writing task.started). */
+  private starting = 0;
+  private waitingForSlot = false;
+  /** Set when a task of this pump was refused for its cpus, memory or locks: the run then queues for them. */
+  private refusedThisPump = false;
+  /** What each task asks of the engine while it runs (resources, task locks). */
+  private readonly requests = new Map<string, TaskRequest>();
+  private stopReason: { state: RunState; reason: string } | null = null;
+  private finished = false;
+  private runTimer: NodeJS.Timeout | undefined;
+  private resolveDone!: (row: RunRow) => void;
+  private failure: unknown;
+  readonly done: Promise<RunRow>;
+  private readonly now: () => number;
+  private readonly wantLines: boolean;
+  private readonly resumeFrom: ResumePoint | undefined;
+  private readonly artifacts: RunArtifacts;
+
+  /** `resume`: carry on a run a previous engine started (see resume()); the run's stored rows are its starting point. */
+  constructor(
+    private readonly deps: RunDeps,
+    private readonly prepared: PreparedRun,
+    private readonly listener?: RunListener,
+    options: { streamLines?: boolean; resume?: ResumePoint } = {},
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.wantLines = options.streamLines ?? false;
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.artifacts = new RunArtifacts({ dataDir: deps.dataDir, limitBytes: deps.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT_BYTES, nodePath: deps.nodePath, baseEnv: deps.baseEnv, now: this.now }, prepared);
+    for (const node of prepared.plan.nodes) if (node.type === "task") this.states.set(node.path, "pending");
+    // A retry keeps the results that passed: those tasks start out succeeded.
+    for (const [path, kept] of prepared.kept ?? []) {
+      this.states.set(path, "succeeded");
+      this.outputs.set(path, kept.outputs);
+      addCounts(this.counts, kept);
+    }
+    this.resumeFrom = options.resume;
+    if (options.resume) this.loadResumePoint(options.resume);
+    this.readiness = new Readiness(prepared.plan, { failFast: prepared.pipeline.fail_fast, states: this.states });
+  }
+
+  /** Starts the run; `done` resolves with the final run row. */
+  async start(): Promise<RunRow> {
+    this.begin().catch((error) => this.fail(error));
+    return this.done;
+  }
+
+  private async begin(): Promise<void> {
+    const startedAt = this.now();
+    // Each kept row names its log in this run's own folder: retention may remove the run it came from.
+    const kept: StateChange[] = await Promise.all(
+      [...(this.prepared.kept ?? new Map<string, TaskRunRow>())].map(async ([path, row]) => ({
+        event: this.event("task.kept", { from_run: row.run_id }, path, 1),
+        task: { ...row, run_id: this.runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: await bringKeptLog(row.log_file, attemptFiles(this.deps.dataDir, this.runId, path, 1).logFile) },
+      })),
+    );
+    await this.write([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }, ...kept]);
+    this.listener?.({ type: "run", state: "running", reason: null });
+    const timeout = this.prepared.pipeline.timeout;
+    if (timeout !== undefined) {
+      this.runTimer = setTimeout(() => this.stop("failed", `the run timed out after ${timeout} ms`), timeout);
+    }
+    this.pump();
+  }
+
+  /**
+   * Carries on a run whose engine stopped: finished tasks stay as stored,
+   * running attempts are watched (adopted), recorded or marked interrupted
+   * (as recover.ts found them), waiting retries wait out what is left of
+   * their delay, and pending tasks start when their dependencies allow.
+   * Nothing is launched twice: only pending tasks and due retries start.
+   */
+  async resume(): Promise<RunRow> {
+    this.carryOn().catch((error) => this.fail(error));
+    return this.done;
+  }
+
+  private async carryOn(): Promise<void> {
+    const point = this.resumeFrom;
+    if (!point) throw new Error("RunController.resume: constructed without a resume point");
+    const tally = { adopted: 0, recorded: 0, interrupted: 0 };
+    for (const { how } of point.running.values()) tally[how.kind === "running" ? "adopted" : how.kind === "ended" ? "recorded" : "interrupted"]++;
+    await this.write([{ event: this.event("run.resumed", { ...tally, waiting_retries: point.retries.size }) }]);
+    this.listener?.({ type: "run", state: "running", reason: null });
+    // Set before any attempt is settled: an attempt that ends in a stopping run is not retried.
+    this.stopReason = point.stop;
+    for (const [path, delayMs] of point.retries) {
+      this.inFlight++;
+      this.scheduleRetry(path, delayMs);
+    }
+    for (const [path, { row, how }] of point.running) this.reattach(path, row, how);
+    const timeout = this.prepared.pipeline.timeout;
+    if (timeout !== undefined) {
+      const left = timeout - (this.now() - (this.prepared.run.started_at ?? this.now()));
+      this.runTimer = setTimeout(() => this.stop("failed", `the run timed out after ${timeout} ms`), Math.max(0, left));
+    }
+    if (point.stop) this.halt(point.stop.reason);
+    else if (this.prepared.pipeline.fail_fast) {
+      // A failure stored just before the engine died may not have reached the others yet.
+      const failed = [...point.done.values()].find((row) => countsAsFailure(this.prepared.plan.byPath.get(row.path)!, row.state));
+      if (failed) {
+        this.failFastReason = `fail_fast: ${failed.path} failed`;
+        this.cancelInFlight(this.failFastReason);
+      }
+    }
+    this.pump();
+  }
+
+  /** States, attempts, outputs and counts as stored; tasks still in progress count as running for the planner. */
+  private loadResumePoint(point: ResumePoint): void {
+    for (const [path, attempt] of point.attempts) this.attempts.set(path, attempt);
+    for (const [path, row] of point.done) {
+      this.states.set(path, row.state);
+      if (row.state === "interrupted") this.interruptions.set(path, row.reason ?? "its end was not seen");
+      this.noteFailure(row);
+      this.outputs.set(path, row.outputs);
+      addCounts(this.counts, row);
+    }
+    for (const path of [...point.retries.keys(), ...point.running.keys()]) this.states.set(path, "running");
+  }
+
+  private reattach(path: string, row: TaskRunRow, how: Reattached): void {
+    const node = this.prepared.plan.byPath.get(path)!;
+    this.inFlight++;
+    if (how.kind === "ended") return this.attemptEnded(node, row.attempt, row, how.report);
+    if (how.kind === "lost") return this.attemptEnded(node, row.attempt, row, interrupted(row, how.reason, how.pid, this.now()));
+    if (how.kind !== "running") throw new Error(`attempt ${row.attempt} of ${path} cannot be reattached: ${how.kind}`);
+    // It holds a slot, its resources and its locks like any running attempt, even beyond capacity: it is already running.
+    const request = this.requestOf(path);
+    this.deps.slots.take(request);
+    const handle = how.adopt(this.attemptEvents(path));
+    this.handles.set(path, handle);
+    void handle.done.then((report) => {
+      this.handles.delete(path);
+      this.deps.slots.release(request);
+      this.attemptEnded(node, row.attempt, row, report);
+    });
+  }
+
+  /** Cancels the run: running tasks get SIGTERM (then SIGKILL), nothing new starts. */
+  cancel(reason = "canceled by user"): void {
+    this.stop("canceled", reason);
+  }
+
+  /** The definition the run was made with. */
+  get definition(): PipelineDef {
+    return this.prepared.pipeline;
+  }
+
+  private get runId(): string {
+    return this.prepared.run.id;
+  }
+
+  private stop(state: RunState, reason: string): void {
+    if (this.stopReason || this.finished) return;
+    this.stopReason = { state, reason };
+    // Stored before anything is canceled: an engine restarted meanwhile carries on stopping, not running.
+    void this.write([{ event: this.event("run.stopping", { state, reason }) }]).then(
+      () => this.halt(reason),
+      (error) => this.fail(error),
+    );
+  }
+
+  /** Acts on a stop: cancels what runs and what waits; pending tasks are settled as canceled by pump(). */
+  private halt(reason: string): void {
+    if (this.finished) return;
+    this.cancelInFlight(reason);
+    this.pump();
+  }
+
+  /** Cancels running attempts and retries still waiting (their delay, or a slot). */
+  private cancelInFlight(reason: string): void {
+    for (const handle of this.handles.values()) handle.cancel(reason);
+    for (const [path, timer] of this.retryTimers) {
+      clearTimeout(timer);
+      this.retryTimers.delete(path);
+      this.inFlight--;
+      this.settle(path, "canceled", reason);
+    }
+    // Retries due but waiting for a slot are still "running" for the planner: they end here too.
+    for (const path of this.retryReady.splice(0)) this.settle(path, "canceled", reason);
+  }
+
+  /** Starts whatever is ready; finishes the run when nothing is left. Synchronous decisions, async writes. */
+  private pump(): void {
+    if (this.finished) return;
+    if (this.stopReason) {
+      this.deps.slots.withdraw(this);
+      for (const [path, state] of this.states) if (state === "pending") this.settle(path, "canceled", this.stopReason.reason);
+      this.maybeFinish();
+      return;
+    }
+    this.refusedThisPump = false;
+    // Retries that finished waiting go first: they were started before anything now ready.
+    this.startCandidates(this.retryReady.splice(0, this.freePlaces()));
+    for (;;) {
+      const steps = this.readiness.next(this.freePlaces());
+      for (const { path, reason } of steps.skip) this.settle(path, "skipped", reason);
+      const started = this.startCandidates(steps.start);
+      if (steps.skip.length === 0 && started === 0) break;
+    }
+    const slotsFull = this.deps.slots.inUse >= this.deps.slots.capacity;
+    // Still in the queue for resources while a task was refused them, or while no slot was free to try.
+    if (!this.refusedThisPump && !slotsFull) this.deps.slots.withdraw(this);
+    if (((this.freePlaces() === 0 && slotsFull) || this.refusedThisPump) && !this.waitingForSlot) {
+      // Woken when any run of this engine releases a slot, resources or locks.
+      this.waitingForSlot = true;
+      this.deps.slots.onFree(() => {
+        this.waitingForSlot = false;
+        this.pump();
+      });
+    }
+    this.maybeFinish();
+  }
+
+  /** How many more attempts may start now: the engine's free slots, within the pipeline's own parallelism. */
+  private freePlaces(): number {
+    const engineFree = this.deps.slots.capacity - this.deps.slots.inUse;
+    const limit = this.prepared.pipeline.parallelism;
+    const ownFree = limit === undefined ? Infinity : limit - this.handles.size - this.starting;
+    return Math.max(0, Math.min(engineFree, ownFree));
+  }
+
+  private startCandidates(candidates: string[]): number {
+    let started = 0;
+    for (const [index, path] of candidates.entries()) {
+      const request = this.requestOf(path);
+      // A request this engine can never meet fails the task now rather than waiting forever.
+      const never = request === SLOT_ONLY ? undefined : this.deps.slots.beyond(request);
+      const refusal = never === undefined ? this.deps.slots.claim(request, this) : undefined;
+      if (refusal === "no-slot") {
+        // Not started: a retry goes back to its queue; a fresh task is still pending and comes back from next().
+        for (const rest of candidates.slice(index)) if ((this.attempts.get(rest) ?? 0) > 0) this.retryReady.push(rest);
+        break;
+      }
+      if (refusal === "busy") {
+        // Its cpus, memory or locks are taken: it waits (the run queues with its request), and smaller tasks may go first.
+        if (!this.refusedThisPump) this.deps.slots.wait(this, request);
+        this.refusedThisPump = true;
+        if ((this.attempts.get(path) ?? 0) > 0) this.retryReady.push(path);
+        continue;
+      }
+      this.setState(path, "running");
+      this.inFlight++;
+      this.starting++;
+      started++;
+      const attempt = (this.attempts.get(path) ?? 0) + 1;
+      this.attempts.set(path, attempt);
+      void this.runAttempt(this.prepared.plan.byPath.get(path)!, attempt, never === undefined ? request : undefined, never).catch((error) => this.fail(error));
+    }
+    return started;
+  }
+
+  private requestOf(path: string): TaskRequest {
+    let request = this.requests.get(path);
+    if (!request) this.requests.set(path, (request = taskRequest(this.prepared.plan.byPath.get(path)!.def, this.prepared.lockCapacities, { run_id: this.runId, task: path })));
+    return request;
+  }
+
+  private setState(path: string, state: TaskState): void {
+    this.states.set(path, state);
+    this.readiness.update(path, state);
+  }
+
+  /** `held`: what the attempt took (given back when it ends); `refused`: why it cannot start at all (it took nothing). */
+  private async runAttempt(node: PlannedNode, attempt: number, held: TaskRequest | undefined, refused?: string): Promise<void> {
+    const giveBack = () => {
+      if (held) this.deps.slots.release(held);
+    };
+    const build = buildAttempt({
+      prepared: this.prepared,
+      node,
+      attempt,
+      dataDir: this.deps.dataDir,
+      nodePath: this.deps.nodePath,
+      baseEnv: this.deps.baseEnv,
+      outputs: this.outputs,
+    });
+    // A failure handler learns what it handles (read before it is launched; best effort).
+    const failure = build.ok ? firstFailure(node, this.failures) : undefined;
+    if (build.ok && failure) Object.assign(build.spec.env, await failureEnv(failure, this.deps.logs));
+    const row = this.taskRow(node.path, attempt, { state: "running", started_at: this.now() });
+    if (!build.ok) row.log_file = null;
+    // Write-ahead: the attempt is on record before its process exists. Its artifact
+    // folder is made meanwhile, so that a task can always write to $SPIRE_ARTIFACTS.
+    let noRoom: string | undefined;
+    try {
+      await Promise.all([
+        this.write([{ event: this.event("task.started", { argv: build.ok ? maskAll(build.spec.argv, this.prepared.secretValues) : null }, node.path, attempt), task: row }]),
+        build.ok ? this.artifacts.prepare(node).then((problem) => void (noRoom = problem)) : undefined,
+      ]);
+    } catch (error) {
+      // Nothing was launched: give the slot back before the run fails.
+      this.starting--;
+      giveBack();
+      throw error;
+    }
+    this.starting--;
+    this.listener?.({ type: "task", row });
+    if (refused !== undefined) {
+      this.attemptEnded(node, attempt, row, { ...failedToStart(row, `not started: ${refused}`, this.now()), hopeless: true });
+      return;
+    }
+    if (!build.ok || noRoom !== undefined) {
+      giveBack();
+      this.attemptEnded(node, attempt, row, failedToStart(row, build.ok ? `not started: ${noRoom}` : build.reason, this.now()));
+      return;
+    }
+    // Under fail_fast, on_fail/on_done handlers still run: they are what a failure is for.
+    const stopping = this.stopReason?.reason ?? (this.failFastReason !== null && !hasHandlerCondition(node) ? this.failFastReason : null);
+    if (stopping) {
+      giveBack();
+      this.attemptEnded(node, attempt, row, failedToStart(row, stopping, this.now(), "canceled"));
+      return;
+    }
+    const handle = this.deps.executor.launch(build.spec, this.attemptEvents(node.path));
+    this.handles.set(node.path, handle);
+    const report = await handle.done;
+    this.handles.delete(node.path);
+    giveBack();
+    this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)));
+  }
+
+  private attemptEvents(path: string): LaunchEvents {
+    return {
+      onProgress: (done, total) => this.listener?.({ type: "progress", path, done, total }),
+      ...(this.wantLines ? { onLine: (line: LogLine) => this.listener?.({ type: "line", path, line }) } : {}),
+    };
+  }
+
+  /** Its artifacts are kept before its end is recorded: whoever sees the end can fetch them. */
+  private attemptEnded(node: PlannedNode, attempt: number, started: TaskRunRow, report: AttemptEnding): void {
+    void this.artifacts
+      .collect(node, attempt, report, this.outputs)
+      .then((kept) => this.recordEnd(node, attempt, started, report, kept))
+      .catch((error) => this.fail(error));
+  }
+
+  private recordEnd(node: PlannedNode, attempt: number, started: TaskRunRow, report: AttemptEnding, kept: StateChange["event"] | undefined): void {
+    const final = endedRow(started, report);
+    const retries = node.def.retries;
+    const retryable = (report.state === "failed" || report.state === "timed_out" || report.state === "interrupted") && !this.stopReason && !report.hopeless;
+    const willRetry = retryable && retries !== undefined && attempt <= retries.max;
+    const changes: StateChange[] = [
+      ...(kept ? [{ event: kept }] : []),
+      { event: this.event("task.finished", { state: report.state, exit_code: report.exitCode, reason: report.reason }, node.path, attempt), task: final },
+    ];
+    const delayMs = willRetry ? Math.min(retries.backoff * retries.factor ** (attempt - 1), retries.max_delay) : 0;
+    if (willRetry) changes.push({ event: this.event("task.retry_scheduled", { delay_ms: delayMs, next_attempt: attempt + 1 }, node.path, attempt) });
+    void this.write(changes)
+      .then(() => {
+        this.deps.ack?.(attemptId(this.runId, node.path, attempt));
+        this.listener?.({ type: "task", row: final, tail: report.tail });
+        if (willRetry) {
+          this.listener?.({ type: "retry", path: node.path, attempt: attempt + 1, delayMs });
+          this.scheduleRetry(node.path, delayMs);
+          return;
+        }
+        this.inFlight--;
+        if (report.state === "interrupted") this.interruptions.set(node.path, report.reason ?? "its end was not seen");
+        this.noteFailure(final);
+        this.setState(node.path, report.state);
+        addCounts(this.counts, final);
+        if (report.outputs) this.outputs.set(node.path, report.outputs);
+        if (this.prepared.pipeline.fail_fast && this.failFastReason === null && countsAsFailure(node, report.state)) {
+          // The first failure cancels what runs, what waits to retry, and what is about to launch.
+          this.failFastReason = `fail_fast: ${node.path} failed`;
+          this.cancelInFlight(this.failFastReason);
+        }
+        this.pump();
+      })
+      .catch((error) => this.fail(error));
+  }
+
+  private noteFailure(row: TaskRunRow): void {
+    if (!isFailed(row.state)) return;
+    this.failures.set(row.path, { path: row.path, exitCode: row.exit_code, reason: row.reason, logFile: row.log_file, finishedAt: row.finished_at ?? this.now() });
+  }
+
+  /** The task stays "running" for the planner while it waits: it is not done. */
+  private scheduleRetry(path: string, delayMs: number): void {
+    this.retryTimers.set(
+      path,
+      setTimeout(() => {
+        this.retryTimers.delete(path);
+        this.inFlight--;
+        this.retryReady.push(path);
+        this.pump();
+      }, delayMs),
+    );
+  }
+
+  /** Records a task that ends without running (skipped, or canceled while pending). */
+  private settle(path: string, state: TaskState, reason: string): void {
+    this.setState(path, state);
+    const attempt = Math.max(1, this.attempts.get(path) ?? 1);
+    const row = this.taskRow(path, attempt, { state, reason, finished_at: this.now() });
+    this.inFlight++;
+    void this.write([{ event: this.event(`task.${state}`, { reason }, path, attempt), task: row }])
+      .then(() => {
+        this.inFlight--;
+        this.listener?.({ type: "task", row });
+        this.maybeFinish();
+      })
+      .catch((error) => this.fail(error));
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || this.inFlight > 0) return;
+    const outcome = this.readiness.outcome();
+    if (outcome === "running" && !this.stopReason) return;
+    if ([...this.states.values()].some((state) => state === "pending" || state === "running")) return;
+    this.finished = true;
+    this.deps.slots.withdraw(this);
+    if (this.runTimer) clearTimeout(this.runTimer);
+    const interruption = this.stopReason ? undefined : this.onlyInterruptions();
+    const state: RunState = this.stopReason?.state ?? (interruption ? "interrupted" : outcome === "running" ? "failed" : outcome);
+    const reason = this.stopReason?.reason ?? interruption ?? null;
+    const patch = { id: this.runId, state, reason, finished_at: this.now(), ...this.counts };
+    const end: StateChange = { event: this.event("run.finished", { state, reason }), run: patch };
+    if (this.deps.followed?.(state)) end.awaitsFollowers = true;
+    void this.write([end])
+      .then(async () => {
+        this.listener?.({ type: "run", state, reason });
+        const stored = await this.deps.store.getRun(this.runId);
+        this.resolveDone(stored?.run ?? { ...this.prepared.run, ...patch });
+      })
+      .catch((error) => this.fail(error));
+  }
+
+  /** When every task that fails the run was interrupted (not its own doing), why: the run is then interrupted, not failed. */
+  private onlyInterruptions(): string | undefined {
+    const failures = [...this.states].filter(([path, state]) => countsAsFailure(this.prepared.plan.byPath.get(path)!, state));
+    if (failures.length === 0 || failures.some(([, state]) => state !== "interrupted")) return undefined;
+    const [path] = failures[0]!;
+    return `${path} was interrupted: ${this.interruptions.get(path) ?? "its end was not seen"}`;
+  }
+
+  private fail(error: unknown): void {
+    // A store failure mid-run: stop everything; the run's row stays as last written
+    // and is marked interrupted at the next start (crash recovery).
+    if (this.failure) return;
+    this.failure = error;
+    this.finished = true;
+    this.deps.slots.withdraw(this);
+    if (this.runTimer) clearTimeout(this.runTimer);
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    for (const handle of this.handles.values()) handle.cancel("internal error: " + String(error));
+    this.resolveDone({ ...this.prepared.run, state: "interrupted", reason: `internal error: ${String(error)}` });
+  }
+
+  private async write(changes: StateChange[]): Promise<EventRow[]> {
+    const events = await this.deps.store.write(changes);
+    this.deps.publish?.(events);
+    return events;
+  }
+
+  private event(type: string, data: Record<string, unknown>, taskPath: string | null = null, attempt: number | null = null) {
+    return { run_id: this.runId, ts: this.now(), type, task_path: taskPath, attempt, data };
+  }
+
+  private taskRow(path: string, attempt: number, fields: Partial<TaskRunRow>): TaskRunRow {
+    return blankTaskRow(this.runId, path, attempt, { log_file: attemptFiles(this.deps.dataDir, this.runId, path, attempt).logFile, ...fields });
+  }
+
+}
+
+/** The end of an attempt nobody saw: the engine and its supervisor both stopped while it ran. */
+function interrupted(row: TaskRunRow, reason: string, pid: number | null, now: number): AttemptEnding {
+  return { state: "interrupted", exitCode: null, signal: null, reason, pid, startedAt: row.started_at ?? now, finishedAt: now, warnings: 0, errors: 1, metrics: {}, outputs: {}, tail: [] };
+}
+
+function failedToStart(row: TaskRunRow, reason: string, now: number, state: "failed" | "canceled" = "failed"): AttemptReport {
+  return {
+    state,
+    exitCode: null,
+    signal: null,
+    reason,
+    pid: null,
+    startedAt: row.started_at ?? now,
+    finishedAt: now,
+    // Warnings and errors count lines a task printed (::error::, error_pattern); it printed none, and `reason` says why it failed.
+    warnings: 0,
+    errors: 0,
+    metrics: {},
+    outputs: {},
+    tail: [],
+  };
+}
+
+/** argv as it may be recorded: secret values (long enough to mask) replaced by ***. */
+function maskAll(argv: string[], secrets: string[]): string[] {
+  const masked = secrets.filter((secret) => secret.length >= 4);
+  return masked.length === 0 ? argv : argv.map((item) => masked.reduce((text, secret) => text.split(secret).join("***"), item));
+}

@@ -1,0 +1,356 @@
+/**
+ * The runs this engine holds: one queue per pipeline under its concurrency
+ * and queue policy, the named locks whole runs take, one parallelism limit
+ * for all tasks, and a RunController per run under way. The engine hands a
+ * stored run to admit(); from there this decides when it starts, runs it,
+ * and says when it has ended.
+ */
+import type { Executor } from "../../exec/port.js";
+import type { EventRow, RunRow, Store } from "../../store/port.js";
+import { admit } from "./admission.js";
+import type { EngineLogger } from "../engine.js";
+import { LockTable } from "../resources/locks.js";
+import type { PreparedRun } from "./prepared-run.js";
+import type { LogReader } from "../../logs/port.js";
+import type { AttemptKeeper } from "../../exec/port.js";
+import type { ResourceCapacity } from "../resources/reservations.js";
+import type { ResumePoint } from "../recovery/resume.js";
+import { RunController } from "./run-controller.js";
+import { ServiceError, type LiveProgress } from "../service.js";
+import { Slots } from "../resources/slots.js";
+import type { PipelineDef } from "../../definitions/schema.js";
+
+/** Lock capacities read from the store are trusted this long (see lockCapacities). */
+const CAPACITIES_FRESH_MS = 1_000;
+
+interface Waiting {
+  prepared: PreparedRun;
+  readyAt: number;
+}
+
+interface PipelineQueue {
+  namespace: string;
+  pipeline: string;
+  running: Map<string, RunController>;
+  waiting: Waiting[];
+  timer?: NodeJS.Timeout;
+}
+
+export interface RunQueuesDeps {
+  store: Store;
+  executor: Executor;
+  logs: LogReader;
+  supervisor?: AttemptKeeper;
+  dataDir: string;
+  parallelism: number;
+  resources?: ResourceCapacity;
+  environment?: Record<string, string | undefined>;
+  artifactLimitBytes?: number;
+  now: () => number;
+  logger: EngineLogger;
+  /** Stored events, to everyone who follows them. */
+  publish(events: EventRow[]): void;
+  /** A running task's progress (live only, never stored). */
+  progress(progress: LiveProgress): void;
+  /** Whether a run ending in this state starts `after` followers (see EventTriggers.followed). */
+  followed(run: Pick<RunRow, "id" | "namespace" | "pipeline" | "state">): boolean;
+  /** A run this engine ran has ended. */
+  finished(final: RunRow): void;
+  /** A run ended without starting (refused, replaced, canceled while it waited). */
+  ended(run: RunRow): void;
+}
+
+export interface EngineLoad {
+  queues: { namespace: string; pipeline: string; running: number; waiting: number }[];
+  slots: { used: number; total: number };
+  reserved: { cpus: number; memoryBytes: number };
+  resources: ResourceCapacity;
+  locks: ReturnType<LockTable["snapshot"]>;
+}
+
+export class RunQueues {
+  private readonly queues = new Map<string, PipelineQueue>();
+  private readonly controllers = new Map<string, RunController>();
+  /** The latest `::progress::` of each task of each running run. */
+  private readonly latestProgress = new Map<string, Map<string, LiveProgress>>();
+  /** Named locks held by running runs, shared across pipelines and namespaces; tasks take theirs from the same table. */
+  private readonly locks = new LockTable();
+  private readonly capacities = new Map<string, { capacities: Record<string, number>; readAt: number }>();
+  private readonly slots: Slots;
+  private closed = false;
+
+  constructor(private readonly deps: RunQueuesDeps) {
+    // A task giving locks back may let a waiting run start.
+    this.slots = new Slots(deps.parallelism, {
+      locks: this.locks,
+      ...(deps.resources ? { resources: deps.resources } : {}),
+      onLocksReleased: () => this.pumpAll(),
+    });
+  }
+
+  /** Starts, queues or refuses a stored run (refused: recorded as skipped, and a ServiceError thrown). */
+  async admit(prepared: PreparedRun): Promise<void> {
+    const { run, pipeline } = prepared;
+    prepared.lockCapacities = await this.lockCapacities(run.namespace);
+    // A drain may have begun while this request awaited: it must not launch a run the drain does not know of.
+    if (this.closed) {
+      await this.finishUnstarted(run, "canceled", "the engine is shutting down");
+      throw new ServiceError("unavailable", "the engine is shutting down and takes no new runs");
+    }
+    // From here to the queue change below, no await: the decision sees the queue as it is.
+    const queue = this.queueOf(run.namespace, run.pipeline);
+    const decision = admit(pipeline, { running: [...queue.running.keys()].map((id) => ({ id })), waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
+    const readyAt = this.deps.now() + (pipeline.debounce ?? 0);
+    switch (decision.action) {
+      case "start":
+        if (this.takeLocks(prepared)) {
+          this.launch(prepared);
+          break;
+        }
+        // Its locks are held by other runs: it waits for them like a queued run.
+        queue.waiting.push({ prepared, readyAt });
+        break;
+      case "wait": {
+        // The queue changes before any await, so that a concurrent request sees it as it is.
+        const index = decision.replaces ? queue.waiting.findIndex((w) => w.prepared.run.id === decision.replaces) : -1;
+        const [replaced] = index >= 0 ? queue.waiting.splice(index, 1) : [];
+        queue.waiting.push({ prepared, readyAt });
+        this.schedulePump(keyOf(run.namespace, run.pipeline), readyAt);
+        if (replaced) await this.finishUnstarted(replaced.prepared.run, "skipped", `replaced by the newer run ${run.id}`);
+        break;
+      }
+      case "preempt":
+        queue.waiting.push({ prepared, readyAt });
+        this.controllers.get(decision.cancels)?.cancel(`preempted by the newer run ${run.id}`);
+        break;
+      case "refuse": {
+        await this.finishUnstarted(run, "skipped", decision.reason);
+        // The engine puts the refused run's object in the details (it has the run objects).
+        throw new ServiceError("queue_full", `run refused: ${decision.reason}`);
+      }
+    }
+  }
+
+  /** A queued run an earlier engine left: it waits again, first in line as it was. */
+  async requeue(prepared: PreparedRun): Promise<void> {
+    prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
+    this.queueOf(prepared.run.namespace, prepared.run.pipeline).waiting.push({ prepared, readyAt: this.deps.now() });
+  }
+
+  /** A run an earlier engine started goes on here: it held its locks then, so it holds them again, whatever waits. */
+  async resume(prepared: PreparedRun, point: ResumePoint): Promise<void> {
+    prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
+    this.locks.tryAcquire(prepared.pipeline.locks, () => Infinity, { run_id: prepared.run.id, task: null });
+    this.launch(prepared, point);
+  }
+
+  /** Starts a run's controller; with `resume`, carries on a run an earlier engine started. */
+  private launch(prepared: PreparedRun, resume?: ResumePoint): void {
+    const { run } = prepared;
+    const key = keyOf(run.namespace, run.pipeline);
+    const { deps } = this;
+    const controller = new RunController(
+      {
+        store: deps.store,
+        executor: deps.executor,
+        logs: deps.logs,
+        dataDir: deps.dataDir,
+        slots: this.slots,
+        nodePath: process.execPath,
+        baseEnv: deps.environment ?? process.env,
+        publish: (events) => deps.publish(events),
+        followed: (state) => deps.followed({ id: run.id, namespace: run.namespace, pipeline: run.pipeline, state }),
+        now: deps.now,
+        ...(deps.supervisor ? { ack: (id: string) => deps.supervisor!.ack(id) } : {}),
+        ...(deps.artifactLimitBytes !== undefined ? { artifactLimitBytes: deps.artifactLimitBytes } : {}),
+      },
+      prepared,
+      // Progress is live only (never stored): followers see it as it comes, and a new follower the latest of each task.
+      (change) => {
+        if (change.type !== "progress") return;
+        const progress = { kind: "progress" as const, run_id: run.id, task: change.path, done: change.done, total: change.total };
+        let latest = this.latestProgress.get(run.id);
+        if (!latest) this.latestProgress.set(run.id, (latest = new Map()));
+        latest.set(change.path, progress);
+        deps.progress(progress);
+      },
+      resume ? { resume } : {},
+    );
+    this.queueOf(run.namespace, run.pipeline).running.set(run.id, controller);
+    this.controllers.set(run.id, controller);
+    controller.done.then(
+      (final) => {
+        deps.logger.info({ run: run.id, pipeline: key, state: final.state }, "run finished");
+        this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
+        this.controllers.delete(run.id);
+        this.latestProgress.delete(run.id);
+        this.locks.release(prepared.pipeline.locks, { run_id: run.id, task: null });
+        // Tasks of other runs may be waiting for those locks.
+        if (prepared.pipeline.locks.length > 0) this.slots.wake();
+        deps.finished(final);
+        this.pump(key);
+        if (prepared.pipeline.locks.length > 0) for (const other of this.queues.keys()) if (other !== key) this.pump(other);
+      },
+      (error) => deps.logger.error({ run: run.id, error: String(error) }, "run failed inside the engine"),
+    );
+    void (resume ? controller.resume() : controller.start()).catch((error) => deps.logger.error({ run: run.id, error: String(error) }, "run could not start"));
+  }
+
+  /** Starts waiting runs while the pipeline has room, in order; waits for a debounce to pass. */
+  private pump(key: string): void {
+    const queue = this.queues.get(key);
+    if (!queue || this.closed) return;
+    while (queue.waiting.length > 0) {
+      const next = queue.waiting[0]!;
+      if (queue.running.size >= next.prepared.pipeline.concurrency) return;
+      if (next.readyAt > this.deps.now()) return this.schedulePump(key, next.readyAt);
+      if (!this.takeLocks(next.prepared)) return; // woken again when a run releases its locks
+      queue.waiting.shift();
+      this.launch(next.prepared);
+    }
+  }
+
+  /** Starts what can start in every queue (after recovery requeued runs, say). */
+  pumpAll(): void {
+    for (const key of this.queues.keys()) this.pump(key);
+  }
+
+  /** All of a run's locks at once, or none (see LockTable). */
+  private takeLocks(prepared: PreparedRun): boolean {
+    const capacities = prepared.lockCapacities ?? {};
+    return this.locks.tryAcquire(prepared.pipeline.locks, (name) => capacities[name] ?? 1, { run_id: prepared.run.id, task: null });
+  }
+
+  /**
+   * Capacities declared by the definitions file of a namespace (`locks:` at its
+   * top level). Read once per second at most: every admission asks (bench/fire:
+   * 2,000 a second). This engine's applies drop the copy at once
+   * (forgetCapacities); another engine's (a shared PostgreSQL) count within a second.
+   */
+  private async lockCapacities(namespace: string): Promise<Record<string, number>> {
+    const known = this.capacities.get(namespace);
+    if (known && this.deps.now() - known.readAt < CAPACITIES_FRESH_MS) return known.capacities;
+    const declared = (await this.deps.store.getNamespace(namespace))?.metadata.locks;
+    const capacities = declared && typeof declared === "object" ? (declared as Record<string, number>) : {};
+    this.capacities.set(namespace, { capacities, readAt: this.deps.now() });
+    return capacities;
+  }
+
+  /** Definitions were applied: capacities are read again at the next admission. */
+  forgetCapacities(): void {
+    this.capacities.clear();
+  }
+
+  private schedulePump(key: string, at: number): void {
+    const queue = this.queues.get(key)!;
+    if (queue.timer) clearTimeout(queue.timer);
+    queue.timer = setTimeout(() => {
+      queue.timer = undefined;
+      this.pump(key);
+    }, Math.max(0, at - this.deps.now()));
+  }
+
+  private async finishUnstarted(run: RunRow, state: "skipped" | "canceled", reason: string): Promise<void> {
+    const now = this.deps.now();
+    const events = await this.deps.store.write([
+      { event: { run_id: run.id, ts: now, type: "run.finished", task_path: null, attempt: null, data: { state, reason } }, run: { id: run.id, state, reason, finished_at: now } },
+    ]);
+    this.deps.publish(events);
+    this.deps.ended(run);
+  }
+
+  /** Cancels a run that runs or waits here; false when this engine does not hold it. */
+  async cancel(run: RunRow, reason: string): Promise<boolean> {
+    const controller = this.controllers.get(run.id);
+    if (controller) {
+      controller.cancel(reason);
+      return true;
+    }
+    const queue = this.queues.get(keyOf(run.namespace, run.pipeline));
+    const index = queue?.waiting.findIndex((w) => w.prepared.run.id === run.id) ?? -1;
+    if (index < 0) return false;
+    queue!.waiting.splice(index, 1);
+    await this.finishUnstarted(run, "canceled", reason);
+    return true;
+  }
+
+  /** Cancels a pipeline's running and waiting runs; returns their ids. */
+  async cancelUnderWay(namespace: string, name: string, reason: string): Promise<string[]> {
+    const queue = this.queues.get(keyOf(namespace, name));
+    if (!queue) return [];
+    const running = [...queue.running.entries()];
+    for (const [, controller] of running) controller.cancel(reason);
+    const waiting = queue.waiting.splice(0);
+    for (const { prepared } of waiting) await this.finishUnstarted(prepared.run, "canceled", reason);
+    return [...running.map(([id]) => id), ...waiting.map(({ prepared }) => prepared.run.id)];
+  }
+
+  /** The run is running here (its tasks' logs may still grow). */
+  isRunning(runId: string): boolean {
+    return this.controllers.has(runId);
+  }
+
+  /** The run is running here, or waits in one of the queues. */
+  holds(runId: string): boolean {
+    if (this.controllers.has(runId)) return true;
+    for (const queue of this.queues.values()) if (queue.waiting.some((waiting) => waiting.prepared.run.id === runId)) return true;
+    return false;
+  }
+
+  /** The definition a run under way was made with, from memory. */
+  definitionOf(runId: string): PipelineDef | undefined {
+    return this.controllers.get(runId)?.definition;
+  }
+
+  /** Where each running task of a run stands, for a follower that comes late. */
+  progressOf(runId: string): Iterable<LiveProgress> {
+    return this.latestProgress.get(runId)?.values() ?? [];
+  }
+
+  /** For metrics. */
+  counts(): { running: number; waiting: number; slotsInUse: number; slotsCapacity: number } {
+    const waiting = [...this.queues.values()].reduce((sum, queue) => sum + queue.waiting.length, 0);
+    return { running: this.controllers.size, waiting, slotsInUse: this.slots.inUse, slotsCapacity: this.slots.capacity };
+  }
+
+  /** What is in use now (GET /engine): each pipeline's runs under way and waiting (those with any), slots, cpus, memory and locks. */
+  load(): EngineLoad {
+    const queues = [...this.queues.values()]
+      .filter((queue) => queue.running.size + queue.waiting.length > 0)
+      .map((queue) => ({ namespace: queue.namespace, pipeline: queue.pipeline, running: queue.running.size, waiting: queue.waiting.length }));
+    return { queues, slots: { used: this.slots.inUse, total: this.slots.capacity }, reserved: this.slots.reserved, resources: this.slots.resources, locks: this.locks.snapshot() };
+  }
+
+  /** Starts nothing more: a run admitted from now on is recorded as canceled, and waiting runs stay waiting. */
+  stopAdmitting(): void {
+    this.closed = true;
+    for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);
+  }
+
+  /**
+   * Takes no more runs; lets those under way finish for up to `graceMs`,
+   * then cancels what is left (TERM, then KILL after each task's grace).
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.stopAdmitting();
+    const all = Promise.all([...this.controllers.values()].map((controller) => controller.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)))]);
+    clearTimeout(timer);
+    if (timedOut) {
+      for (const controller of this.controllers.values()) controller.cancel("the engine is shutting down");
+      await all;
+    }
+  }
+
+  private queueOf(namespace: string, pipeline: string): PipelineQueue {
+    const key = keyOf(namespace, pipeline);
+    let queue = this.queues.get(key);
+    if (!queue) this.queues.set(key, (queue = { namespace, pipeline, running: new Map(), waiting: [] }));
+    return queue;
+  }
+}
+
+function keyOf(namespace: string, pipeline: string): string {
+  return `${namespace}/${pipeline}`;
+}

@@ -1,0 +1,217 @@
+/**
+ * The ways a run is started: by a person or a program (startRun), by a
+ * webhook, a watched path or another run ending (startTriggeredRun), as a
+ * retry of an earlier run, and by a time trigger's slot (prepareScheduled,
+ * made ahead of the slot). Each stores the run, audits who asked, and
+ * admits it to its pipeline's queue.
+ */
+import type { PipelineDef } from "../../definitions/schema.js";
+import type { EventRow, RunRow, Store, TaskRunRow } from "../../store/port.js";
+import type { EngineLogger } from "../engine.js";
+import type { PipelineBook } from "../pipelines/pipeline-book.js";
+import { planOfRun, type RunObject } from "../reads/run-object.js";
+import { createFollowerRun } from "../triggers/after-triggers.js";
+import { outsideWindow, type TriggeredStart } from "../triggers/event-triggers.js";
+import type { NoRun, ScheduledStart, SlotRun } from "../triggers/scheduler.js";
+import { ServiceError, type Actor } from "../service.js";
+import { newRunId } from "./ids.js";
+import type { PreparedRun } from "./prepared-run.js";
+import { keptForRetry } from "./retry.js";
+import type { RunQueues } from "./run-queues.js";
+import { createRun, prepareRun, RunRequestError } from "./start-run.js";
+
+export interface RunStartsDeps {
+  store: Store;
+  runs: RunQueues;
+  pipelines: PipelineBook;
+  logger: EngineLogger;
+  /** Where `secrets:` are read from (the engine's own environment). */
+  environment: Record<string, string | undefined>;
+  /** The zone of triggers without `timezone`. */
+  defaultZone: string;
+  now: () => number;
+  baseDirOf(namespace: string): Promise<string>;
+  publish(events: EventRow[]): void;
+  audit(actor: Actor, action: string, target: string, details?: Record<string, unknown>): Promise<void>;
+  getRun(id: string): Promise<RunObject>;
+  storedRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] }>;
+  refuseWhileDraining(): void;
+  /** A slot's run was refused: its trigger counts it as ended now. */
+  scheduledRunEnded(namespace: string, name: string, triggerKey: string, at: number): void;
+}
+
+export class RunStarts {
+  private readonly madeOnce = new WeakMap<ScheduledStart["row"], Map<string, Awaited<ReturnType<typeof prepareRun>>>>();
+
+  constructor(private readonly deps: RunStartsDeps) {}
+
+  /**
+   * A slot's run, made ahead of the slot but not stored: the scheduler stamps
+   * it (id, creation time) when the slot fires, stores it with its slot, then
+   * admits it. A trigger whose definition reads no env file makes the same
+   * run for every slot but the slot itself, so it is made once per applied
+   * definition (a new apply gives new rows).
+   */
+  async prepareScheduled(start: ScheduledStart): Promise<SlotRun | NoRun> {
+    const { row, trigger, triggerKey, slot } = start;
+    const scheduled = { kind: trigger.kind, scheduled_at: new Date(slot).toISOString(), trigger_key: triggerKey };
+    try {
+      const made =
+        this.madeOnce.get(row)?.get(triggerKey) ??
+        (await prepareRun({
+          namespace: row.namespace,
+          pipelineName: row.name,
+          pipeline: row.definition as PipelineDef,
+          args: trigger.args ?? {},
+          trigger: scheduled,
+          baseDir: await this.deps.baseDirOf(row.namespace),
+          secretSource: this.deps.environment,
+          now: this.deps.now(),
+        }));
+      if (made.prepared.envFiles.size === 0) this.madeOnce.set(row, (this.madeOnce.get(row) ?? new Map()).set(triggerKey, made));
+      let prepared = made.prepared;
+      return {
+        stamp: (now) => {
+          prepared = { ...made.prepared, run: { ...made.prepared.run, id: newRunId(now), created_at: now, trigger: scheduled } };
+          return { run: prepared.run, event: { ...made.event, run_id: prepared.run.id, ts: now, data: { ...made.event.data, trigger: scheduled } } };
+        },
+        admit: async (created) => {
+          this.deps.publish([created]);
+          // A refused slot (queue full) is recorded as a skipped run with its reason; a fixed delay counts from now,
+          // as if that run had finished at once (else its trigger would wait for a run that never comes).
+          // Nobody waits for a scheduled run's object: admit() alone, not admitRun().
+          await this.deps.runs.admit(prepared).catch((error) => {
+            if (!(error instanceof ServiceError)) throw error;
+            this.deps.logger.warn({ run: prepared.run.id, reason: error.message }, "scheduled run not started");
+            this.deps.scheduledRunEnded(row.namespace, row.name, triggerKey, this.deps.now());
+          });
+        },
+      };
+    } catch (error) {
+      if (!(error instanceof RunRequestError)) throw error;
+      this.deps.logger.warn({ pipeline: `${row.namespace}/${row.name}`, slot: new Date(slot).toISOString(), error: error.message, details: error.details }, "a scheduled run could not be made");
+      return { error: [error.message, ...error.details].join(": ") };
+    }
+  }
+
+  async startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject> {
+    this.deps.refuseWhileDraining();
+    const row = await this.deps.pipelines.row(namespace, name);
+    const baseDir = await this.deps.baseDirOf(namespace);
+    const prepared = await this.prepare(() =>
+      createRun(this.deps.store, {
+        namespace,
+        pipelineName: name,
+        pipeline: row.definition as PipelineDef,
+        args: request.args,
+        trigger: { kind: "manual", scheduled_at: null, actor: actor.name },
+        baseDir,
+        partition: request.partition ?? null,
+        secretSource: this.deps.environment,
+        now: this.deps.now(),
+      }),
+    );
+    await this.deps.audit(actor, "run.start", `${namespace}/${name}`, { run: prepared.run.id });
+    return this.admitRun(prepared);
+  }
+
+  async startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject> {
+    const row = await this.deps.pipelines.row(namespace, name);
+    const hook = (row.definition as PipelineDef).triggers.findIndex((trigger) => trigger.kind === "webhook");
+    if (hook < 0) throw new ServiceError("not_found", `${namespace}/${name} has no webhook trigger`, { hint: "add `- webhook: true` to its triggers" });
+    return this.startTriggeredRun({ namespace, name, index: hook, kind: "webhook", actor: "webhook", args });
+  }
+
+  /**
+   * The one way an event trigger (webhook, watch, after) starts a run: the
+   * trigger's own args, then the caller's; refused while the pipeline is
+   * paused or outside the trigger's start/end; then admitted like any run.
+   */
+  async startTriggeredRun(start: TriggeredStart): Promise<RunObject> {
+    this.deps.refuseWhileDraining();
+    const { namespace, name, index, kind } = start;
+    const row = await this.deps.pipelines.row(namespace, name);
+    const definition = row.definition as PipelineDef;
+    const trigger = definition.triggers[index];
+    // The definition may have changed since the event: a trigger that is gone starts nothing.
+    if (trigger?.kind !== kind) throw new ServiceError("conflict", `${namespace}/${name} no longer has this ${kind} trigger`);
+    if (row.paused) throw new ServiceError("conflict", `${namespace}/${name} is paused: its triggers do not start runs`, { hint: `spire resume ${namespace}/${name}` });
+    const outside = outsideWindow(trigger, this.deps.defaultZone, this.deps.now());
+    if (outside !== undefined) throw new ServiceError("conflict", `${namespace}/${name} does not start now: ${outside}`);
+    const prepared = await this.prepare(async () => {
+      const request = {
+        namespace,
+        pipelineName: name,
+        pipeline: definition,
+        args: { ...(trigger.args ?? {}), ...(start.args ?? {}) },
+        trigger: { kind, scheduled_at: new Date(this.deps.now()).toISOString(), trigger_key: `${index}:${kind}`, ...start.details },
+        baseDir: await this.deps.baseDirOf(namespace),
+        secretSource: this.deps.environment,
+        now: this.deps.now(),
+      };
+      // A follower's run is stored with its claim: made once per finished run, whichever engine makes it.
+      if (start.follows === undefined) return createRun(this.deps.store, request);
+      return createFollowerRun(this.deps.store, request, { source_run: start.follows, namespace, pipeline: name, trigger_key: `${index}:${kind}` });
+    });
+    await this.deps.store.appendAudit({ ts: this.deps.now(), actor: start.actor, action: "run.start", target: `${namespace}/${name}`, details: { run: prepared.run.id } });
+    return this.admitRun(prepared);
+  }
+
+  async retryRun(actor: Actor, id: string, request: { from?: string }): Promise<RunObject> {
+    this.deps.refuseWhileDraining();
+    const original = await this.deps.storedRun(id);
+    if (original.run.state === "running" || original.run.state === "queued") {
+      throw new ServiceError("conflict", `run ${id} is still ${original.run.state}; cancel it or wait for it to end before retrying`);
+    }
+    const definition = original.run.definition as PipelineDef;
+    const secretArgs = Object.entries(definition.args).filter(([, def]) => "secret" in def && def.secret).map(([name]) => name);
+    if (secretArgs.length > 0) {
+      throw new ServiceError("conflict", `run ${id} took secret arguments (${secretArgs.join(", ")}), which are not stored: start a new run with them instead of retrying`);
+    }
+    const plan = planOfRun(original.run);
+    if (!plan) throw new ServiceError("conflict", `run ${id} was made with a definition this engine cannot plan`);
+    const kept = keptForRetry(plan, original.tasks, request.from);
+    if ("error" in kept) throw new ServiceError("bad_request", kept.error);
+    const baseDir = await this.deps.baseDirOf(original.run.namespace);
+    const prepared = await this.prepare(() =>
+      createRun(this.deps.store, {
+        namespace: original.run.namespace,
+        pipelineName: original.run.pipeline,
+        pipeline: definition,
+        args: original.run.args,
+        trigger: { kind: "retry", scheduled_at: original.run.trigger.scheduled_at ?? null, of: id, ...(request.from ? { from: request.from } : {}) },
+        baseDir,
+        partition: original.run.partition,
+        secretSource: this.deps.environment,
+        now: this.deps.now(),
+      }),
+    );
+    prepared.kept = kept.kept;
+    await this.deps.audit(actor, "run.retry", id, { run: prepared.run.id, from: request.from ?? null });
+    return this.admitRun(prepared);
+  }
+
+  private async prepare(make: () => Promise<PreparedRun>): Promise<PreparedRun> {
+    try {
+      const prepared = await make();
+      this.deps.publish(await this.deps.store.listEvents(prepared.run.id, 0, 10));
+      return prepared;
+    } catch (error) {
+      if (error instanceof RunRequestError) {
+        throw new ServiceError(error.code === "bad_args" ? "invalid_args" : "invalid_definitions", error.message, error.details);
+      }
+      throw error;
+    }
+  }
+
+  /** Admits a stored run and answers with its object; a refusal says which run it recorded as skipped. */
+  private async admitRun(prepared: PreparedRun): Promise<RunObject> {
+    try {
+      await this.deps.runs.admit(prepared);
+    } catch (error) {
+      if (error instanceof ServiceError && error.code === "queue_full") throw new ServiceError(error.code, error.message, { run: await this.deps.getRun(prepared.run.id) });
+      throw error;
+    }
+    return this.deps.getRun(prepared.run.id);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Creating a run: arguments checked, the graph planned, env files and
+ * secrets read, and the run recorded (with the definition it runs with)
+ * before anything executes.
+ */
+import { resolve } from "node:path";
+import { ALREADY_CHECKED, planPipeline } from "../../plan/plan.js";
+import { resolveArgs } from "../../definitions/args.js";
+import { loadEnvFile } from "../../definitions/dotenv.js";
+import type { PipelineDef, TaskDef } from "../../definitions/schema.js";
+import type { EventRow, RunRow, Store, TriggerInfo } from "../../store/port.js";
+import { newRunId } from "./ids.js";
+import type { PreparedRun } from "./prepared-run.js";
+
+export class RunRequestError extends Error {
+  constructor(
+    message: string,
+    readonly details: string[],
+    readonly code: "bad_args" | "bad_definition" | "env_file",
+  ) {
+    super(message);
+  }
+}
+
+export interface RunRequest {
+  namespace: string;
+  pipelineName: string;
+  pipeline: PipelineDef;
+  args: Record<string, unknown>;
+  trigger: TriggerInfo;
+  baseDir: string;
+  partition?: string | null;
+  /** The environment secrets are taken from (`secrets: [NAME]`). */
+  secretSource: Record<string, string | undefined>;
+  now?: number;
+}
+
+export async function createRun(store: Store, request: RunRequest): Promise<PreparedRun> {
+  const { prepared, event } = await prepareRun(request);
+  await store.createRun(prepared.run, event);
+  return prepared;
+}
+
+/** Everything createRun does but storing: a scheduled slot stores its run together with the slot. */
+export async function prepareRun(request: RunRequest): Promise<{ prepared: PreparedRun; event: Omit<EventRow, "seq"> }> {
+  const now = request.now ?? Date.now();
+  const parts = await prepareParts(request.pipelineName, request.pipeline, request.args, request.baseDir, request.secretSource);
+  const run = {
+    id: newRunId(now),
+    namespace: request.namespace,
+    pipeline: request.pipelineName,
+    state: "queued" as const,
+    trigger: request.trigger,
+    // Secret arguments are never stored in clear: the run keeps *** and the values live only in memory.
+    args: maskedArgs(parts.args, parts.secretArgNames),
+    definition: request.pipeline,
+    partition: request.partition ?? null,
+    reason: null,
+    created_at: now,
+    started_at: null,
+    finished_at: null,
+    warnings: 0,
+    errors: 0,
+    metrics: {},
+  };
+  const event = { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { namespace: run.namespace, pipeline: run.pipeline, trigger: request.trigger, args: maskedArgs(parts.args, parts.secretArgNames) } };
+  return { prepared: { run, ...parts }, event };
+}
+
+/** A run already in the store (queued when the engine stopped), made ready to execute again. */
+export async function prepareStoredRun(run: RunRow, baseDir: string, secretSource: Record<string, string | undefined>): Promise<PreparedRun> {
+  const parts = await prepareParts(run.pipeline, run.definition as PipelineDef, run.args, baseDir, secretSource);
+  return { run, ...parts };
+}
+
+async function prepareParts(name: string, pipeline: PipelineDef, given: Record<string, unknown>, baseDir: string, secretSource: Record<string, string | undefined>) {
+  const args = resolveArgs(pipeline.args, given);
+  if (!args.ok) throw new RunRequestError(`invalid arguments for ${name}`, args.errors, "bad_args");
+  const planned = planPipeline(name, pipeline, ALREADY_CHECKED);
+  if (!planned.ok) {
+    throw new RunRequestError(`${name} cannot be planned`, planned.errors.map((error) => error.message), "bad_definition");
+  }
+  const envFiles = await readEnvFiles(pipeline, baseDir);
+  const secretEnv: Record<string, string> = {};
+  const secretNames = new Set([...pipeline.secrets, ...taskSecretNames(pipeline.tasks)]);
+  for (const secret of secretNames) {
+    const value = secretSource[secret];
+    if (value !== undefined) secretEnv[secret] = value;
+  }
+  const secretArgNames = Object.entries(pipeline.args)
+    .filter(([, def]) => "secret" in def && def.secret)
+    .map(([arg]) => arg);
+  const secretArgs = secretArgNames.map((arg) => String(args.values[arg] ?? ""));
+  // Every value; the executor's masker leaves out those too short to mask sensibly.
+  const secretValues = [...new Set([...[...envFiles.values()].flatMap((file) => Object.values(file)), ...Object.values(secretEnv), ...secretArgs])];
+  return { pipeline, plan: planned.plan, args: args.values, baseDir, envFiles, secretEnv, secretValues, secretArgNames };
+}
+
+async function readEnvFiles(pipeline: PipelineDef, baseDir: string): Promise<Map<string, Record<string, string>>> {
+  const files = [pipeline.env_file, ...taskEnvFiles(pipeline.tasks)].filter((file): file is string => file !== undefined);
+  const values = new Map<string, Record<string, string>>();
+  for (const file of new Set(files)) {
+    try {
+      values.set(file, await loadEnvFile(resolve(baseDir, file)));
+    } catch (error) {
+      throw new RunRequestError((error as Error).message, [(error as Error).message], "env_file");
+    }
+  }
+  return values;
+}
+
+function* walkTasks(tasks: Record<string, TaskDef>): Generator<TaskDef> {
+  for (const task of Object.values(tasks)) {
+    yield task;
+    if (task.group) yield* walkTasks(task.group);
+  }
+}
+
+function taskEnvFiles(tasks: Record<string, TaskDef>): string[] {
+  return [...walkTasks(tasks)].map((task) => task.env_file).filter((file): file is string => file !== undefined);
+}
+
+function taskSecretNames(tasks: Record<string, TaskDef>): string[] {
+  return [...walkTasks(tasks)].flatMap((task) => task.secrets ?? []);
+}
+
+function maskedArgs(values: Record<string, unknown>, secretNames: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, secretNames.includes(key) ? "***" : value]));
+}

@@ -1,5 +1,0 @@
-/** Where the fixture files are, from the compiled test (dist/test/spec/) or the source tree. */
-import { fileURLToPath } from "node:url";
-
-export const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/", import.meta.url));
-export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
