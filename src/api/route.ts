@@ -10,6 +10,7 @@ import type { z } from "zod";
 import type { Actor, EngineService, Scope } from "../engine/service.js";
 import type { TokenAuthority } from "./auth.js";
 import type { LoginLinks } from "./login-links.js";
+import type { WorkerHub } from "../workers/hub.js";
 
 export type Method = "GET" | "POST" | "DELETE";
 
@@ -25,6 +26,8 @@ export interface ApiDeps {
   streams: Set<() => void>;
   /** One-time login links of the web UI not yet used. */
   loginLinks: LoginLinks;
+  /** The engine's workers (absent: an engine that takes none). */
+  workers?: WorkerHub;
 }
 
 export interface RouteContext<P, Q, B> {

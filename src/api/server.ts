@@ -16,6 +16,7 @@ import { StaticUi } from "./static-ui.js";
 import { buildOpenApi } from "./openapi.js";
 import { actorOf, methodsFor, registerRoutes } from "./register.js";
 import type { ApiDeps } from "./route.js";
+import type { WorkerHub } from "../workers/hub.js";
 import { ROUTES } from "./routes/index.js";
 
 export const BODY_LIMIT = 5 * 1024 * 1024;
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   heartbeatMs?: number;
   /** The web UI's files (default: the build's dist/ui). */
   ui?: StaticUi;
+  /** The engine's workers, served by the worker routes. */
+  workers?: WorkerHub;
 }
 
 export interface ApiServer {
@@ -52,6 +55,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     heartbeatMs: options.heartbeatMs ?? 15_000,
     streams: new Set(),
     loginLinks: new LoginLinks(),
+    ...(options.workers ? { workers: options.workers } : {}),
   };
   // Filled in once the port is known (port 0 picks one); no request comes before.
   let allowedHosts = new Set<string>();

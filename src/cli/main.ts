@@ -116,6 +116,22 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .action(async (words, options, command) => process.exit(await (await import("./commands/watch.js")).watchCommand(words, { ...options, ...globals(command) })));
 
   program
+    .command("worker")
+    .description("run tasks for an engine on another machine: those whose runs_on labels this worker has")
+    .option("--engine <url>", "the engine (default: $SPIRE_ENGINE); https, or http to this machine, or http with --allow-insecure")
+    .option("--token <token>", "a token of scope worker (default: $SPIRE_TOKEN); make one with: spire token create --scope worker")
+    .option("--labels <a,b>", "what this machine offers; tasks whose runs_on labels it all has may run here", "")
+    .option("--name <name>", "its name among the engine's workers (default: the host name)")
+    .option("--tasks <n>", "attempts it runs at once at most (default: its cpus)")
+    .option("--cpus <n>", "cpus tasks' resources: may reserve here (default: this machine's cores)")
+    .option("--memory <size>", "memory tasks' resources: may reserve here (default: this machine's memory)")
+    .option("--data <dir>", "where its supervisor, logs and outputs live (default: the data folder's worker/)")
+    .option("--workdir <dir>", "where tasks without an absolute cwd run (default: the current folder)")
+    .option("--allow-insecure", "allow plain http to an engine on another machine: only on a network that is private and encrypted already (Tailscale, WireGuard, an SSH tunnel)")
+    .addHelpText("after", examples(["spire worker --engine https://laptop.tail1234.ts.net:7070 --token $T --labels gpu,linux", "spire worker --engine http://100.64.0.1:7070 --allow-insecure --labels pi --tasks 2"]))
+    .action(async (options) => (await import("./commands/worker.js")).workerCommand(options));
+
+  program
     .command("engine")
     .description("run the engine in the foreground: HTTP API, scheduler, executor")
     .option("-f, --file <file>", "definitions file to apply at start")
@@ -125,6 +141,7 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .option("--allow-host <name>", "another name clients may reach the API by, as NAME or NAME:PORT: an SSH tunnel's local port, a reverse proxy's or a Tailscale name (repeatable)", collect, [])
     .option("--grace <duration>", "on SIGTERM, how long running tasks get to finish", "30s")
     .option("--watch-lease <duration>", "how long a spire watch's pipeline goes on firing after its watcher stopped renewing its lease (killed)", "30s")
+    .option("--worker-lease <duration>", "how long a worker may be silent before it is lost: its tasks are then interrupted (and retried elsewhere, as their retries say)", "30s")
     .option("--parallelism <n>", "tasks at once (default: the number of CPUs)")
     .option("--cpus <n>", "cpus tasks' resources: may reserve at once (default: this machine's cores)")
     .option("--memory <size>", "memory tasks' resources: may reserve at once (default: this machine's memory)")

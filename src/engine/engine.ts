@@ -7,7 +7,7 @@
  * triggers/, resources/, artifacts/, recovery/ (after a restart) and reads/
  * (what clients read); this class wires them together.
  */
-import type { AttemptKeeper, Executor } from "../exec/port.js";
+import type { AttemptKeeper, Executor, Placement } from "../exec/port.js";
 import { LocalLogs } from "../logs/local-logs.js";
 import type { LogReader } from "../logs/port.js";
 import type { PipelineDef } from "../definitions/schema.js";
@@ -68,6 +68,8 @@ export interface EngineOptions {
   /** A supervisor that outlives the engine: attempts are re-attached at start, and each result acked once stored. */
   supervisor?: AttemptKeeper;
   dataDir: string;
+  /** Workers on other machines, for tasks with `runs_on` labels this machine lacks. */
+  placement?: Placement;
   /** Where task logs are read (default: files on this machine). */
   logs?: LogReader;
   parallelism: number;
@@ -131,6 +133,7 @@ export class Engine implements EngineService {
       store: options.store,
       executor: options.executor,
       logs: this.logs,
+      ...(options.placement ? { placement: options.placement } : {}),
       ...(options.supervisor ? { supervisor: options.supervisor } : {}),
       dataDir: options.dataDir,
       parallelism: options.parallelism,

@@ -70,7 +70,8 @@ export interface LaunchSpec {
   http?: HttpRequestSpec;
 }
 
-export type AttemptEnd = "succeeded" | "failed" | "timed_out" | "canceled";
+/** `interrupted`: nobody saw its end (the machine it ran on was lost). */
+export type AttemptEnd = "succeeded" | "failed" | "timed_out" | "canceled" | "interrupted";
 
 export interface AttemptReport {
   state: AttemptEnd;
@@ -171,4 +172,36 @@ export interface AttemptKeeper {
   adopt(id: string, events?: LaunchEvents): TaskHandle;
   /** The result is stored: the supervisor may forget it. */
   ack(id: string): void;
+}
+
+/** A machine an attempt runs on, as the spec of the attempt must be laid out for it. */
+export interface Machine {
+  /** The worker's name; the engine's own machine is named by its host name. */
+  name: string;
+  /** Its data folder: the attempt's log, output file and artifacts go under it. */
+  dataDir: string;
+  /** Where a task without an absolute `cwd` runs; undefined: the definitions' folder (the engine's own machine). */
+  workDir: string | undefined;
+  /** The node binary for `node:` tasks there. */
+  nodePath: string;
+  /** The engine's own machine: the task gets the engine's environment; elsewhere the worker adds its own. */
+  local: boolean;
+}
+
+export interface Placed {
+  machine: Machine;
+  executor: Executor;
+  /** The attempt ended: its room on the machine is free again. */
+  release(): void;
+}
+
+/**
+ * Where attempts of tasks with `runs_on` go: the machines (workers) that
+ * have all the labels, each with its own capacity.
+ */
+export interface Placement {
+  /** Waits until a machine with all `labels` has room for `need`, then holds that room. `waiting` says why it waits, each time the reason changes. */
+  place(labels: readonly string[], need: { cpus: number; memoryBytes: number }, options: { signal: AbortSignal; waiting(reason: string): void }): Promise<Placed>;
+  /** The end of an attempt that ran elsewhere is stored: its worker may forget it. */
+  recorded(attemptId: string): void;
 }

@@ -58,6 +58,8 @@ export interface PlannedNode {
    */
   arrayIndex?: number;
   matrix?: Record<string, string | number | boolean>;
+  /** The labels a machine needs to run this task (its own `runs_on`, else its group's, else the pipeline's); undefined: the engine's machine. */
+  runsOn?: string[];
   /** Key path of the definition in the file: ["pipelines", "p", "tasks", "a", "group", "b"]. */
   keyPath?: (string | number)[];
   /** Effective allow_failure: the node's own, else the nearest enclosing group's; default false. */

@@ -104,6 +104,8 @@ export interface TaskRunRow {
   metrics: Record<string, MetricAggregate>;
   outputs: Record<string, string>;
   log_file: string | null;
+  /** The worker it ran on (its name; the engine's own machine is named by its host name). */
+  worker?: string | null;
   /**
    * The texts of its first warnings and errors (AttemptReport.messages).
    * Stored when a written row has some (a later write without them keeps

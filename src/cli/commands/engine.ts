@@ -19,6 +19,7 @@ import { SupervisorExecutor } from "../../exec/supervisor/client.js";
 import { startSocketSupervisor } from "../../exec/supervisor/daemon.js";
 import { loadOrCreateSecret, TokenAuthority } from "../../api/auth.js";
 import { startApiServer } from "../../api/server.js";
+import { WorkerHub } from "../../workers/hub.js";
 import { HOST_NAME_PATTERN } from "../../api/guard.js";
 import { originOf, defaultNamespace } from "../../definitions/namespace.js";
 import { parseDurationMs } from "../../definitions/units.js";
@@ -42,6 +43,7 @@ export interface EngineOptions extends RetentionFlags, ResourceFlags {
   allowHost?: string[];
   grace: string;
   watchLease: string;
+  workerLease: string;
   parallelism?: string;
   format?: DefinitionsFormat;
   maxTasks?: string;
@@ -84,6 +86,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   if (graceMs === undefined) throw new CliError(`--grace ${JSON.stringify(options.grace)} is not a duration`, EXIT.usage, "For example: --grace 30s");
   const watchLeaseMs = parseDurationMs(options.watchLease);
   if (watchLeaseMs === undefined || watchLeaseMs < 1000) throw new CliError(`--watch-lease ${JSON.stringify(options.watchLease)} is not a duration of at least 1s`, EXIT.usage, "For example: --watch-lease 30s");
+  const workerLeaseMs = parseDurationMs(options.workerLease);
+  if (workerLeaseMs === undefined || workerLeaseMs < 1000) throw new CliError(`--worker-lease ${JSON.stringify(options.workerLease)} is not a duration of at least 1s`, EXIT.usage, "For example: --worker-lease 30s");
   const parallelism = options.parallelism === undefined ? availableParallelism() : Number(options.parallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number ≥ 1`, EXIT.usage);
   const { retention, artifactLimitBytes } = parseRetentionFlags(options);
@@ -105,7 +109,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   });
   await store.init();
   const executor = await connectSupervisor(dir, logger);
-  const engine = new Engine({ store, executor, supervisor: executor, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }) });
+  const workers = new WorkerHub({ dataDir: dir, leaseMs: workerLeaseMs, note: (message, details) => logger.info(details, message) });
+  const engine = new Engine({ store, executor, supervisor: executor, placement: workers, dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }) });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
   const recovered = await engine.recover();
@@ -115,7 +120,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   await auth.ensureLocalToken(dir);
   let server;
   try {
-    server = await startApiServer({ service: engine, auth, host, port, allowedHosts, logger });
+    server = await startApiServer({ service: engine, auth, host, port, allowedHosts, logger, workers });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
@@ -149,6 +154,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
     await engine.drain(graceMs);
     await notifier.close();
     await server.close();
+    workers.close();
     await executor.shutdown();
     await store.close();
     removeAddressFile(addressFile);
@@ -163,7 +169,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
  * The supervisor of this data folder: the one still running from an earlier
  * engine (its tasks went on while no engine was up), else a new one.
  */
-async function connectSupervisor(dir: string, logger: pino.Logger): Promise<SupervisorExecutor> {
+export async function connectSupervisor(dir: string, logger: pino.Logger): Promise<SupervisorExecutor> {
   const socketPath = join(dir, "supervisor.sock");
   try {
     const executor = await SupervisorExecutor.connect(socketPath);

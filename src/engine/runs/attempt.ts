@@ -5,7 +5,8 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import type { PlannedNode } from "../../plan/types.js";
-import type { HttpRequestSpec, LaunchSpec } from "../../exec/port.js";
+import type { HttpRequestSpec, LaunchSpec, Machine } from "../../exec/port.js";
+import { hostname } from "node:os";
 import { commandFor } from "../../runners/runners.js";
 import { renderTemplate, type Placer, type TemplateContext } from "../../definitions/templates.js";
 import { inPath, inUrl, type Refusals } from "../../definitions/template-places.js";
@@ -42,6 +43,8 @@ export interface AttemptInput {
   node: PlannedNode;
   attempt: number;
   dataDir: string;
+  /** Where it runs (default: this machine, as the engine's host name names it). */
+  machine?: Machine;
   nodePath: string;
   baseEnv: Record<string, string | undefined>;
   /** Outputs of finished tasks, by path. */
@@ -74,7 +77,9 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
   const refusals: Refusals = [];
   const def = renderDef(node.def, render, refusals);
   if (refusals.length > 0) return { ok: false, reason: `${refusals.join("; ")}: the task was not run` };
-  const cwd = def.cwd === undefined ? prepared.baseDir : isAbsolute(def.cwd) ? def.cwd : resolve(prepared.baseDir, def.cwd);
+  // On a worker, a relative cwd (or none) is taken from its work folder: the definitions' folder is on the engine's machine.
+  const baseDir = input.machine?.workDir ?? prepared.baseDir;
+  const cwd = def.cwd === undefined ? baseDir : isAbsolute(def.cwd) ? def.cwd : resolve(baseDir, def.cwd);
   const command = def.http ? { argv: [def.http.method, def.http.url] } : commandFor(def, { cwd, nodePath: input.nodePath, id: attemptId(run.id, node.path, attempt) });
   if ("error" in command) return { ok: false, reason: command.error };
 
@@ -100,8 +105,10 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
     args: prepared.args,
     outputFile: files.outputFile,
     artifactsDir: files.artifactsDir,
+    worker: input.machine?.name ?? hostname(),
   });
-  const missing = missingTool(def, command.argv[0], env.PATH);
+  // A worker adds its own environment (PATH among it) when it launches: only this machine's tools can be looked for here.
+  const missing = input.machine?.local === false ? undefined : missingTool(def, command.argv[0], env.PATH);
   if (missing !== undefined) return { ok: false, reason: missing };
   const spec: LaunchSpec = {
     id: attemptId(run.id, node.path, attempt),

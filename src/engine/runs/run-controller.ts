@@ -4,7 +4,7 @@
  * fail_fast, timeouts and cancel, and records every state change in the
  * store before acting on it or telling anyone (write-ahead).
  */
-import type { Executor, AttemptReport, TaskHandle, LogLine, LaunchEvents } from "../../exec/port.js";
+import type { Executor, AttemptReport, TaskHandle, LogLine, LaunchEvents, Machine, Placed, Placement } from "../../exec/port.js";
 import type { PlannedNode, TaskState } from "../../plan/types.js";
 import { Readiness } from "../../plan/readiness.js";
 import type { LogReader } from "../../logs/port.js";
@@ -22,6 +22,7 @@ import { bringKeptLog } from "./kept-logs.js";
 import { compatEnding } from "./compat-ending.js";
 import { failureEnv, firstFailure, type FailureRecord } from "./failure-details.js";
 import type { Slots } from "../resources/slots.js";
+import { localLabels, localMachine } from "./machine.js";
 import { SLOT_ONLY, taskRequest, type TaskRequest } from "../resources/reservations.js";
 
 export interface RunDeps {
@@ -31,6 +32,14 @@ export interface RunDeps {
   logs: LogReader;
   dataDir: string;
   slots: Slots;
+  /** This machine, as tasks without `runs_on` (or whose labels it has) see it (default: localMachine()). */
+  machine?: Machine;
+  /** The labels of this machine (default: `local` and its host name). */
+  localLabels?: readonly string[];
+  /** Where tasks whose `runs_on` this machine lacks go (workers); absent: such tasks fail, saying so. */
+  placement?: Placement;
+  /** Slots of attempts placed on workers: no engine parallelism (each worker has its own room), but the engine's one lock table. */
+  remoteSlots?: Slots;
   nodePath: string;
   baseEnv: Record<string, string | undefined>;
   now?: () => number;
@@ -61,6 +70,14 @@ export class RunController {
   private readonly attempts = new Map<string, number>();
   private readonly outputs = new Map<string, Record<string, string>>();
   private readonly handles = new Map<string, TaskHandle>();
+  /** Attempts waiting for a worker with room: a stop aborts the wait. */
+  private readonly placing = new Map<string, AbortController>();
+  /** Paths of tasks that run elsewhere than on this machine (their `runs_on` names a label it lacks). */
+  private readonly remotePaths: ReadonlySet<string>;
+  private readonly localMachine: Machine;
+  private readonly localLabels: readonly string[];
+  /** A task of this pump found no engine slot while others went to workers: woken when a slot frees. */
+  private noSlotThisPump = false;
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly retryReady: string[] = [];
   private readonly counts = emptyCounts();
@@ -109,7 +126,10 @@ export class RunController {
     }
     this.resumeFrom = options.resume;
     if (options.resume) this.loadResumePoint(options.resume);
+    this.localMachine = deps.machine ?? localMachine(deps.dataDir, deps.nodePath);
+    this.localLabels = deps.localLabels ?? localLabels();
     this.readiness = new Readiness(prepared.plan, { failFast: prepared.pipeline.fail_fast, states: this.states });
+    this.remotePaths = new Set(prepared.plan.nodes.filter((node) => node.type === "task" && node.runsOn !== undefined && !node.runsOn.every((label) => this.localLabels.includes(label))).map((node) => node.path));
   }
 
   /** Starts the run; `done` resolves with the final run row. */
@@ -244,6 +264,7 @@ export class RunController {
   /** Cancels running attempts and retries still waiting (their delay, or a slot). */
   private cancelInFlight(reason: string): void {
     for (const handle of this.handles.values()) handle.cancel(reason);
+    for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", reason));
     for (const [path, timer] of this.retryTimers) {
       clearTimeout(timer);
       this.retryTimers.delete(path);
@@ -264,6 +285,7 @@ export class RunController {
       return;
     }
     this.refusedThisPump = false;
+    this.noSlotThisPump = false;
     // Retries that finished waiting go first: they were started before anything now ready.
     this.startCandidates(this.retryReady.splice(0, this.freePlaces()));
     for (;;) {
@@ -275,7 +297,7 @@ export class RunController {
     const slotsFull = this.deps.slots.inUse >= this.deps.slots.capacity;
     // Still in the queue for resources while a task was refused them, or while no slot was free to try.
     if (!this.refusedThisPump && !slotsFull) this.deps.slots.withdraw(this);
-    if (((this.freePlaces() === 0 && slotsFull) || this.refusedThisPump) && !this.waitingForSlot) {
+    if (((this.freePlaces() === 0 && slotsFull) || this.refusedThisPump || this.noSlotThisPump) && !this.waitingForSlot) {
       // Woken when any run of this engine releases a slot, resources or locks.
       this.waitingForSlot = true;
       this.deps.slots.onFree(() => {
@@ -288,7 +310,8 @@ export class RunController {
 
   /** How many more attempts may start now: the engine's free slots, within the pipeline's own parallelism. */
   private freePlaces(): number {
-    const engineFree = this.deps.slots.capacity - this.deps.slots.inUse;
+    // Tasks that go to workers do not wait for this machine's slots: each is offered, and a local one refused a slot waits.
+    const engineFree = this.remotePaths.size > 0 ? Infinity : this.deps.slots.capacity - this.deps.slots.inUse;
     const limit = this.prepared.pipeline.parallelism;
     const ownFree = limit === undefined ? Infinity : limit - this.handles.size - this.starting;
     return Math.max(0, Math.min(engineFree, ownFree));
@@ -298,9 +321,16 @@ export class RunController {
     let started = 0;
     for (const [index, path] of candidates.entries()) {
       const request = this.requestOf(path);
+      const slots = this.slotsOf(path);
       // A request this engine can never meet fails the task now rather than waiting forever.
-      const never = request === SLOT_ONLY ? undefined : this.deps.slots.beyond(request);
-      const refusal = never === undefined ? this.deps.slots.claim(request, this) : undefined;
+      const never = request === SLOT_ONLY ? undefined : slots.beyond(request);
+      const refusal = never === undefined ? slots.claim(request, this) : undefined;
+      if (refusal === "no-slot" && this.remotePaths.size > 0) {
+        // Others may still go to workers: this one stays pending (a retry waits in its queue) until a slot frees.
+        if ((this.attempts.get(path) ?? 0) > 0) this.retryReady.push(path);
+        this.noSlotThisPump = true;
+        continue;
+      }
       if (refusal === "no-slot") {
         // Not started: a retry goes back to its queue; a fresh task is still pending and comes back from next().
         for (const rest of candidates.slice(index)) if ((this.attempts.get(rest) ?? 0) > 0) this.retryReady.push(rest);
@@ -308,7 +338,7 @@ export class RunController {
       }
       if (refusal === "busy") {
         // Its cpus, memory or locks are taken: it waits (the run queues with its request), and smaller tasks may go first.
-        if (!this.refusedThisPump) this.deps.slots.wait(this, request);
+        if (!this.refusedThisPump) slots.wait(this, request);
         this.refusedThisPump = true;
         if ((this.attempts.get(path) ?? 0) > 0) this.retryReady.push(path);
         continue;
@@ -324,6 +354,11 @@ export class RunController {
     return started;
   }
 
+  /** The slots an attempt of `path` takes: this machine's, or those of attempts on workers. */
+  private slotsOf(path: string): Slots {
+    return this.remotePaths.has(path) ? (this.deps.remoteSlots ?? this.deps.slots) : this.deps.slots;
+  }
+
   private requestOf(path: string): TaskRequest {
     let request = this.requests.get(path);
     if (!request) this.requests.set(path, (request = taskRequest(this.prepared.plan.byPath.get(path)!.def, this.prepared.lockCapacities, { run_id: this.runId, task: path })));
@@ -337,22 +372,29 @@ export class RunController {
 
   /** `held`: what the attempt took (given back when it ends); `refused`: why it cannot start at all (it took nothing). */
   private async runAttempt(node: PlannedNode, attempt: number, held: TaskRequest | undefined, refused?: string): Promise<void> {
+    const slots = this.slotsOf(node.path);
+    // A task for a worker waits here for one with room; `placed` is that room, given back with the slot.
+    const placement = held && this.remotePaths.has(node.path) ? await this.placeOnWorker(node) : undefined;
+    const placed = placement && "placed" in placement ? placement.placed : undefined;
     const giveBack = () => {
-      if (held) this.deps.slots.release(held);
+      if (held) slots.release(held);
+      placed?.release();
     };
+    const machine = placed?.machine ?? this.localMachine;
     const build = buildAttempt({
       prepared: this.prepared,
       node,
       attempt,
-      dataDir: this.deps.dataDir,
-      nodePath: this.deps.nodePath,
-      baseEnv: this.deps.baseEnv,
+      dataDir: machine.dataDir,
+      machine,
+      nodePath: machine.local ? this.deps.nodePath : machine.nodePath,
+      baseEnv: machine.local ? this.deps.baseEnv : {},
       outputs: this.outputs,
     });
     // A failure handler learns what it handles (read before it is launched; best effort).
     const failure = build.ok ? firstFailure(node, this.failures) : undefined;
     if (build.ok && failure) Object.assign(build.spec.env, await failureEnv(failure, this.deps.logs));
-    const row = this.taskRow(node.path, attempt, { state: "running", started_at: this.now() });
+    const row = this.taskRow(node.path, attempt, { state: "running", started_at: this.now(), worker: machine.name });
     if (!build.ok) row.log_file = null;
     // Write-ahead: the attempt is on record before its process exists. Its artifact
     // folder is made meanwhile, so that a task can always write to $SPIRE_ARTIFACTS.
@@ -374,6 +416,11 @@ export class RunController {
       this.attemptEnded(node, attempt, row, { ...failedToStart(row, `not started: ${refused}`, this.now()), hopeless: true });
       return;
     }
+    if (placement && "ended" in placement) {
+      giveBack();
+      this.attemptEnded(node, attempt, row, failedToStart(row, placement.ended.reason, this.now(), placement.ended.state));
+      return;
+    }
     if (!build.ok || noRoom !== undefined) {
       giveBack();
       this.attemptEnded(node, attempt, row, failedToStart(row, build.ok ? `not started: ${noRoom}` : build.reason, this.now()));
@@ -386,12 +433,44 @@ export class RunController {
       this.attemptEnded(node, attempt, row, failedToStart(row, stopping, this.now(), "canceled"));
       return;
     }
-    const handle = this.deps.executor.launch(build.spec, this.attemptEvents(node.path));
+    const handle = (placed?.executor ?? this.deps.executor).launch(build.spec, this.attemptEvents(node.path));
     this.handles.set(node.path, handle);
     const report = await handle.done;
     this.handles.delete(node.path);
     giveBack();
     this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)));
+  }
+
+  /**
+   * Waits for a worker with the task's labels and room for its resources.
+   * Why it waits is stored as an event (task.waiting) each time it changes;
+   * the task's timeout counts from here, and a stop ends the wait.
+   */
+  private async placeOnWorker(node: PlannedNode): Promise<{ placed: Placed } | { ended: PlacementEnded }> {
+    const placement = this.deps.placement;
+    const labels = node.runsOn!;
+    if (!placement) return { ended: new PlacementEnded("failed", `not started: runs_on: [${labels.join(", ")}] names labels this machine lacks, and no worker runs tasks here (only an engine takes workers: spire engine, then spire worker on the other machine)`) };
+    const abort = new AbortController();
+    this.placing.set(node.path, abort);
+    const timeout = node.def.timeout;
+    let lastReason = "";
+    const timer = timeout === undefined ? undefined : setTimeout(() => abort.abort(new PlacementEnded("timed_out", `timed out after ${timeout} ms waiting: ${lastReason}`)), timeout);
+    try {
+      const need = this.requestOf(node.path);
+      const placed = await placement.place(labels, { cpus: need.cpus, memoryBytes: need.memoryBytes }, {
+        signal: abort.signal,
+        waiting: (reason) => {
+          lastReason = reason;
+          void this.write([{ event: this.event("task.waiting", { reason, runs_on: labels }, node.path, this.attempts.get(node.path) ?? 1) }]).catch((error) => this.fail(error));
+        },
+      });
+      return { placed };
+    } catch (error) {
+      return { ended: error instanceof PlacementEnded ? error : new PlacementEnded("failed", `not started: ${String(error)}`) };
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.placing.delete(node.path);
+    }
   }
 
   private attemptEvents(path: string): LaunchEvents {
@@ -514,6 +593,7 @@ export class RunController {
     // and is marked interrupted at the next start (crash recovery).
     if (this.failure) return;
     this.failure = error;
+    for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", "internal error: " + String(error)));
     this.finished = true;
     this.deps.slots.withdraw(this);
     if (this.runTimer) clearTimeout(this.runTimer);
@@ -544,7 +624,7 @@ function interrupted(row: TaskRunRow, reason: string, pid: number | null, now: n
   return { state: "interrupted", exitCode: null, signal: null, reason, pid, startedAt: row.started_at ?? now, finishedAt: now, warnings: 0, errors: 1, metrics: {}, outputs: {}, tail: [] };
 }
 
-function failedToStart(row: TaskRunRow, reason: string, now: number, state: "failed" | "canceled" = "failed"): AttemptReport {
+function failedToStart(row: TaskRunRow, reason: string, now: number, state: "failed" | "canceled" | "timed_out" = "failed"): AttemptReport {
   return {
     state,
     exitCode: null,
@@ -566,4 +646,14 @@ function failedToStart(row: TaskRunRow, reason: string, now: number, state: "fai
 function maskAll(argv: string[], secrets: string[]): string[] {
   const masked = secrets.filter((secret) => secret.length >= 4);
   return masked.length === 0 ? argv : argv.map((item) => masked.reduce((text, secret) => text.split(secret).join("***"), item));
+}
+
+/** Why a wait for a worker ended without one: a stop, or the task's timeout. */
+class PlacementEnded extends Error {
+  constructor(
+    readonly state: "failed" | "canceled" | "timed_out",
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
 }

@@ -12,6 +12,7 @@ import type { EngineLogger } from "../engine.js";
 import { LockTable } from "../resources/locks.js";
 import type { PreparedRun } from "./prepared-run.js";
 import type { LogReader } from "../../logs/port.js";
+import type { Placement } from "../../exec/port.js";
 import type { AttemptKeeper } from "../../exec/port.js";
 import type { ResourceCapacity } from "../resources/reservations.js";
 import type { ResumePoint } from "../recovery/resume.js";
@@ -41,6 +42,8 @@ export interface RunQueuesDeps {
   executor: Executor;
   logs: LogReader;
   supervisor?: AttemptKeeper;
+  /** Workers, for tasks with `runs_on` labels this machine lacks. */
+  placement?: Placement;
   dataDir: string;
   parallelism: number;
   resources?: ResourceCapacity;
@@ -77,6 +80,8 @@ export class RunQueues {
   private readonly locks = new LockTable();
   private readonly capacities = new Map<string, { capacities: Record<string, number>; readAt: number }>();
   private readonly slots: Slots;
+  /** Attempts on workers: no slot limit of this engine's (each worker has its own room), the same lock table. */
+  private readonly remoteSlots: Slots;
   private closed = false;
 
   constructor(private readonly deps: RunQueuesDeps) {
@@ -84,6 +89,11 @@ export class RunQueues {
     this.slots = new Slots(deps.parallelism, {
       locks: this.locks,
       ...(deps.resources ? { resources: deps.resources } : {}),
+      onLocksReleased: () => this.pumpAll(),
+    });
+    this.remoteSlots = new Slots(Number.MAX_SAFE_INTEGER, {
+      locks: this.locks,
+      resources: { cpus: Infinity, memoryBytes: Infinity, cpusFrom: "the workers'", memoryFrom: "the workers'" },
       onLocksReleased: () => this.pumpAll(),
     });
   }
@@ -156,12 +166,21 @@ export class RunQueues {
         logs: deps.logs,
         dataDir: deps.dataDir,
         slots: this.slots,
+        remoteSlots: this.remoteSlots,
+        ...(deps.placement ? { placement: deps.placement } : {}),
         nodePath: process.execPath,
         baseEnv: deps.environment ?? process.env,
         publish: (events) => deps.publish(events),
         followed: (state) => deps.followed({ id: run.id, namespace: run.namespace, pipeline: run.pipeline, state }),
         now: deps.now,
-        ...(deps.supervisor ? { ack: (id: string) => deps.supervisor!.ack(id) } : {}),
+        ...(deps.supervisor || deps.placement
+          ? {
+              ack: (id: string) => {
+                deps.supervisor?.ack(id);
+                deps.placement?.recorded(id);
+              },
+            }
+          : {}),
         ...(deps.artifactLimitBytes !== undefined ? { artifactLimitBytes: deps.artifactLimitBytes } : {}),
       },
       prepared,

@@ -22,6 +22,8 @@ export interface TaskEnvInput {
   args: Record<string, ArgValue>;
   outputFile: string;
   artifactsDir: string;
+  /** The name of the machine it runs on (SPIRE_WORKER). */
+  worker?: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
   env.SPIRE_TRIGGER = input.trigger;
   env.SPIRE_OUTPUT = input.outputFile;
   env.SPIRE_ARTIFACTS = input.artifactsDir;
+  if (input.worker !== undefined) env.SPIRE_WORKER = input.worker;
   if (input.arrayIndex !== undefined) env.SPIRE_ARRAY_INDEX = String(input.arrayIndex);
   for (const [key, value] of Object.entries(input.matrix ?? {})) {
     env[`SPIRE_MATRIX_${key.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] = String(value);

@@ -110,6 +110,11 @@ export class SupervisorExecutor implements Executor {
     return attempt;
   }
 
+  /** With no client for `ms`, the supervisor cancels its running attempts (a worker's, which must not outlive its lease). */
+  orphanGrace(ms: number): void {
+    this.#send({ type: "orphan_grace", ms });
+  }
+
   /** The result is recorded: the supervisor may forget it. */
   ack(id: string): void {
     this.#unclaimed.delete(id);

@@ -13,6 +13,8 @@ export type Request =
   | { type: "cancel"; id: string; reason: string }
   | { type: "list" }
   | { type: "ack"; id: string }
+  /** With no client attached for this long, every running attempt is canceled (a worker's tasks must not outlive its lease). */
+  | { type: "orphan_grace"; ms: number }
   | { type: "shutdown"; reason: string };
 
 export type SupervisorEvent =
@@ -102,6 +104,8 @@ export function parseRequest(line: string): Request | { problem: string } {
       return isString(value.id) ? { type: "ack", id: value.id } : { problem: "ack: id must be a string" };
     case "list":
       return { type: "list" };
+    case "orphan_grace":
+      return typeof value.ms === "number" && Number.isFinite(value.ms) && value.ms > 0 ? { type: "orphan_grace", ms: value.ms } : { problem: "orphan_grace: ms must be a number > 0" };
     case "shutdown":
       return { type: "shutdown", reason: isString(value.reason) ? value.reason : "canceled: supervisor shut down" };
     default:

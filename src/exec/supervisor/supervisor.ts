@@ -44,6 +44,8 @@ export class Supervisor {
   readonly #startedAt = Date.now();
   #peer: Peer | undefined;
   #running = 0;
+  #orphanGraceMs: number | undefined;
+  #orphanTimer: NodeJS.Timeout | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -59,12 +61,24 @@ export class Supervisor {
 
   attach(peer: Peer): void {
     this.#peer = peer;
+    if (this.#orphanTimer) clearTimeout(this.#orphanTimer);
+    this.#orphanTimer = undefined;
     this.#send({ type: "hello", pid: process.pid, startedAt: this.#startedAt });
   }
 
   /** Attempts go on without a client; their events are dropped and their reports kept. */
   detach(peer: Peer): void {
-    if (this.#peer === peer) this.#peer = undefined;
+    if (this.#peer !== peer) return;
+    this.#peer = undefined;
+    const grace = this.#orphanGraceMs;
+    if (grace === undefined) return;
+    // A worker's client is gone: its engine will give these attempts to others once the lease lapses, so they stop first.
+    this.#orphanTimer = setTimeout(() => {
+      for (const entry of this.#attempts.values()) {
+        if (entry.report === undefined) entry.handle.cancel(`canceled: its worker was gone for ${Math.round(grace / 1000)} s, and the engine gives its tasks to others once its lease lapses`);
+      }
+    }, grace);
+    this.#orphanTimer.unref();
   }
 
   /** One line from the client. Never throws: a bad request gets an `error` event. */
@@ -98,6 +112,9 @@ export class Supervisor {
         return;
       case "shutdown":
         return this.#options.onShutdownRequest(request.reason);
+      case "orphan_grace":
+        this.#orphanGraceMs = request.ms;
+        return;
     }
   }
 

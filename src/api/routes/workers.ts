@@ -1,0 +1,121 @@
+/**
+ * The routes workers use (scope `worker`): register, hold the assignment
+ * stream open, post reports. See src/workers/protocol.ts for what goes over
+ * them. An engine started without workers (a CLI command's own engine)
+ * answers 404 to all three.
+ */
+import { z } from "zod";
+import { ServiceError } from "../../engine/service.js";
+import { WorkerRefusal, type WorkerHub } from "../../workers/hub.js";
+import type { Assignment, RegisterRequest, ReportsRequest } from "../../workers/protocol.js";
+import { route, type ApiDeps } from "../route.js";
+import { SseResponse } from "../sse.js";
+
+const LABEL = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/;
+const label = z.string().regex(LABEL, "a label is 1–64 of A–Z a–z 0–9 . _ - (not starting with -)");
+const workerName = z.string().regex(LABEL, "a worker's name is 1–64 of A–Z a–z 0–9 . _ - (not starting with -)");
+const absolutePath = z.string().min(1).max(4096).refine((path) => path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path), "must be an absolute path");
+const attemptId = z.string().min(1).max(2000);
+
+const registerBody = z.strictObject({
+  name: workerName.meta({ description: "Unique among the engine's workers; the same name after a restart is the same worker.", example: "gpu-box" }),
+  labels: z.array(label).max(64).meta({ description: "What it offers; tasks whose runs_on labels it all has may run on it.", example: ["gpu", "linux"] }),
+  tasks: z.number().int().min(1).max(100_000).meta({ description: "Attempts it runs at once at most." }),
+  cpus: z.number().positive().max(1_000_000),
+  memory_bytes: z.number().int().positive(),
+  version: z.string().max(100),
+  host: z.string().max(255),
+  data_dir: absolutePath,
+  work_dir: absolutePath,
+  node_path: z.string().min(1).max(4096),
+  running: z.array(attemptId).max(100_000).meta({ description: "Attempts its supervisor still runs (after a restart)." }),
+});
+
+const registerAnswer = z.object({ session: z.string(), lease_ms: z.number().int(), heartbeat_ms: z.number().int(), stop: z.array(z.string()) }).meta({ id: "WorkerRegistration" });
+
+const report = z.discriminatedUnion("kind", [
+  z.strictObject({ attempt: attemptId, kind: z.literal("started"), pid: z.number().int(), started_at: z.number() }),
+  z.strictObject({ attempt: attemptId, kind: z.literal("log"), offset: z.number().int().min(0), text: z.string() }),
+  z.strictObject({ attempt: attemptId, kind: z.literal("progress"), done: z.number(), total: z.number() }),
+  z.strictObject({ attempt: attemptId, kind: z.literal("done"), report: z.record(z.string(), z.unknown()), log_bytes: z.number().int().min(0) }),
+]);
+
+const reportsBody = z.strictObject({
+  session: z.string().min(1).max(100),
+  reports: z.array(report).max(10_000),
+  running: z.array(attemptId).max(100_000),
+});
+
+const reportsAnswer = z
+  .object({ log_offsets: z.record(z.string(), z.number()), recorded: z.array(z.string()), stop: z.array(z.string()) })
+  .meta({ id: "WorkerReportsAnswer" });
+
+function hubOf(deps: ApiDeps): WorkerHub {
+  if (!deps.workers) throw new ServiceError("not_found", "this engine takes no workers (it runs inside a CLI command): point the worker at the engine that `spire engine` runs");
+  return deps.workers;
+}
+
+/** Turns the hub's refusals into the API's errors. */
+function refusal(error: unknown): never {
+  if (error instanceof WorkerRefusal) throw new ServiceError(error.status === 404 ? "not_found" : "conflict", error.message);
+  throw error;
+}
+
+const register = route({
+  method: "POST",
+  path: "/workers/register",
+  scope: "admin",
+  tag: "workers",
+  summary: "A worker says who it is and what it offers (labels, room, where its files are); the answer names its session, its lease and how often to report, and which of the attempts it still runs nobody wants.",
+  body: registerBody,
+  responses: [{ status: 200, description: "Registered.", schema: registerAnswer }],
+  async handler({ body, deps, request }) {
+    return hubOf(deps).register(body as RegisterRequest, request.socket.remoteAddress ?? null);
+  },
+});
+
+const assignments = route({
+  method: "GET",
+  path: "/workers/{name}/assignments",
+  scope: "admin",
+  tag: "workers",
+  summary: "The worker's assignment stream (Server-Sent Events): `event: launch` (data: attempt, spec), `event: cancel` and `event: stop` (data: attempt, reason), a heartbeat comment. Open while the worker is there; one per session.",
+  params: z.strictObject({ name: workerName }),
+  query: z.strictObject({ session: z.string().min(1).max(100).meta({ description: "From the registration." }) }),
+  responses: [{ status: 200, description: "An event stream.", contentType: "text/event-stream" }],
+  async handler({ params, query, reply, deps }) {
+    let worker;
+    try {
+      worker = hubOf(deps).worker(params.name, query.session);
+    } catch (error) {
+      refusal(error);
+    }
+    reply.hijack();
+    // Heartbeats as often as the worker reports: a worker that hears nothing for three of them takes the stream as dead.
+    const sse = new SseResponse(reply.raw, deps.workers!.heartbeatMs, deps.streams);
+    const send = (assignment: Assignment) => sse.event(assignment.type, assignment);
+    worker.attach(send);
+    sse.onEnd(() => worker.detach(send));
+    return reply;
+  },
+});
+
+const reports = route({
+  method: "POST",
+  path: "/workers/{name}/reports",
+  scope: "admin",
+  tag: "workers",
+  summary: "What the worker's attempts did since its last report (started, log ranges, progress, ends), and which still run; sent at least every heartbeat_ms. The answer says how much of each log the engine has, which ends are recorded, and which attempts to stop.",
+  params: z.strictObject({ name: workerName }),
+  body: reportsBody,
+  responses: [{ status: 200, description: "What the engine made of it.", schema: reportsAnswer }],
+  async handler({ params, body, deps }) {
+    try {
+      return await hubOf(deps).receive(params.name, body as ReportsRequest);
+    } catch (error) {
+      refusal(error);
+    }
+  },
+});
+
+export const workerRoutes = [register, assignments, reports];

@@ -1,0 +1,305 @@
+/**
+ * `spire worker`: runs the attempts its engine assigns it under its own
+ * supervisor (so they outlive this process, as an engine's outlive the
+ * engine), and reports what they do. The log file on this machine is the
+ * buffer: what the engine has not confirmed is read again from it and sent
+ * when the engine answers, so a link cut for a while loses nothing, and a
+ * range sent twice is dropped by the engine. An attempt is forgotten (its
+ * report acked to the supervisor) only once the engine says its end is
+ * recorded.
+ *
+ * Fencing: the engine gives a silent worker's attempts to others once its
+ * lease lapses. So a worker that has not heard from the engine for most of
+ * a lease stops its attempts itself (they end as interrupted), and its
+ * supervisor does the same when the worker process itself is gone for that
+ * long: a task never runs here and elsewhere at once.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { AttemptReport, KnownAttempt, LaunchSpec, TaskHandle } from "../exec/port.js";
+import type { SupervisorExecutor } from "../exec/supervisor/client.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../files/private.js";
+import type { Assignment, RegisterRequest, Report } from "../workers/protocol.js";
+import { EngineRefused, type EngineLink } from "./engine-link.js";
+
+/** The most log bytes sent in one report (whole lines; a longer line goes alone). */
+const MAX_CHUNK_BYTES = 256 * 1024;
+/** Reports go this soon after something happens (a line, a start, an end): batched, but quick. */
+const REPORT_DELAY_MS = 10;
+
+export interface AgentOptions {
+  link: EngineLink;
+  supervisor: SupervisorExecutor;
+  logger: Logger;
+  /** What it registers with (running is filled in here). */
+  registration: Omit<RegisterRequest, "running">;
+  /** Variables the tasks must not inherit from the worker (its own token). */
+  withheld: readonly string[];
+}
+
+interface Tracked {
+  id: string;
+  logFile: string;
+  handle: TaskHandle;
+  /** Log bytes the engine has. */
+  shipped: number;
+  started?: { pid: number; at: number };
+  startedSent: boolean;
+  progress?: { done: number; total: number };
+  progressSent: boolean;
+  report?: AttemptReport;
+  stopping: boolean;
+  /** Why this worker stopped it itself (the engine was silent for most of a lease). */
+  fenced?: string;
+}
+
+export class WorkerAgent {
+  private readonly attempts = new Map<string, Tracked>();
+  private readonly recordsDir: string;
+  private session: string | undefined;
+  private heartbeatMs = 5000;
+  private flushing: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** When the engine last answered. */
+  private lastContact = Date.now();
+  /** Silence after which this worker stops its attempts (undefined until the engine says its lease). */
+  private fenceMs: number | undefined;
+  private fenceTimer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: AgentOptions) {
+    this.recordsDir = join(options.registration.data_dir, "attempts");
+    mkdirSync(this.recordsDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  }
+
+  /** Takes up what the supervisor still runs or holds (after a restart of this worker), then serves the engine until stop(). */
+  async run(): Promise<void> {
+    await this.adoptLeftovers();
+    let delay = 500;
+    while (!this.stopped) {
+      try {
+        await this.serveOnce();
+        delay = 500;
+      } catch (error) {
+        if (this.stopped) break;
+        if (error instanceof EngineRefused && (error.status === 401 || error.status === 403)) throw error;
+        this.options.logger.warn({ error: (error as Error).message, retry_ms: delay }, "the engine cannot be reached: tasks go on, and what they do is sent once it answers");
+      }
+      if (this.stopped) break;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+
+  /** Stops serving: the tasks go on under the supervisor; a worker started again takes them up. */
+  stop(): void {
+    this.stopped = true;
+    this.abort.abort();
+    if (this.timer) clearInterval(this.timer);
+    if (this.fenceTimer) clearInterval(this.fenceTimer);
+  }
+
+  private async serveOnce(): Promise<void> {
+    const { link, registration, logger } = this.options;
+    const answer = await link.register({ ...registration, running: [...this.attempts.keys()] }, this.abort.signal);
+    this.session = answer.session;
+    this.heartbeatMs = answer.heartbeat_ms;
+    this.lastContact = Date.now();
+    this.fenceMs = Math.max(answer.lease_ms - Math.max(2 * answer.heartbeat_ms, answer.lease_ms / 5), answer.lease_ms / 2);
+    this.options.supervisor.orphanGrace(this.fenceMs);
+    this.fenceTimer ??= setInterval(() => this.fenceIfSilent(), 250);
+    logger.info({ engine: "connected", lease_ms: answer.lease_ms, running: this.attempts.size }, "registered with the engine");
+    for (const id of answer.stop) this.stopAttempt(id, "the engine no longer wants it");
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => this.flushSoon(0), this.heartbeatMs);
+    this.flushSoon(0);
+    try {
+      await link.assignments(registration.name, answer.session, (assignment) => this.take(assignment), this.abort.signal, 3 * answer.heartbeat_ms);
+    } finally {
+      this.session = undefined;
+      if (this.timer) clearInterval(this.timer);
+    }
+    if (!this.stopped) logger.warn({}, "the engine closed the assignment stream: registering again");
+  }
+
+  /** The engine silent for most of a lease: it will soon give these attempts to others, so they stop here first. */
+  private fenceIfSilent(): void {
+    if (this.fenceMs === undefined) return;
+    const silent = Date.now() - this.lastContact;
+    if (silent < this.fenceMs) return;
+    for (const tracked of this.attempts.values()) {
+      if (tracked.report || tracked.fenced || tracked.stopping) continue;
+      tracked.fenced = `stopped by worker ${this.options.registration.name}: the engine was not heard from for ${Math.round(silent / 1000)} s, and it gives a silent worker's tasks to others`;
+      this.options.logger.warn({ attempt: tracked.id, silent_ms: silent }, "stopping an attempt: the engine is silent for most of the lease");
+      tracked.handle.cancel(tracked.fenced);
+    }
+  }
+
+  private take(assignment: Assignment): void {
+    switch (assignment.type) {
+      case "launch":
+        return this.launch(assignment.attempt, assignment.spec);
+      case "cancel":
+        return this.attempts.get(assignment.attempt)?.handle.cancel(assignment.reason);
+      case "stop":
+        return this.stopAttempt(assignment.attempt, assignment.reason);
+    }
+  }
+
+  private launch(id: string, spec: LaunchSpec): void {
+    if (this.attempts.has(id)) return; // sent again after a reconnect
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !this.options.withheld.includes(key)) env[key] = value;
+    const localSpec: LaunchSpec = { ...spec, env: { ...env, ...spec.env } };
+    writeFileSync(this.recordFile(id), JSON.stringify({ logFile: spec.logFile }), { mode: PRIVATE_FILE_MODE });
+    const tracked = this.track(id, spec.logFile, (events) => this.options.supervisor.launch(localSpec, events));
+    this.options.logger.info({ attempt: id, argv0: spec.argv[0] }, "attempt launched");
+    void tracked;
+  }
+
+  private track(id: string, logFile: string, start: (events: Parameters<SupervisorExecutor["launch"]>[1]) => TaskHandle): Tracked {
+    const tracked: Tracked = { id, logFile, handle: undefined as unknown as TaskHandle, shipped: 0, startedSent: false, progressSent: false, stopping: false };
+    this.attempts.set(id, tracked);
+    tracked.handle = start({
+      onStart: (pid, at) => {
+        tracked.started = { pid, at };
+        this.flushSoon();
+      },
+      onProgress: (done, total) => {
+        tracked.progress = { done, total };
+        tracked.progressSent = false;
+        this.flushSoon();
+      },
+      onLine: () => this.flushSoon(),
+    });
+    void tracked.handle.done.then((report) => {
+      // Stopped for fencing: nobody saw how it would have ended; the engine's retry policy decides.
+      tracked.report = tracked.fenced ? { ...report, state: "interrupted", reason: tracked.fenced } : report;
+      if (tracked.stopping) this.forget(id);
+      else this.flushSoon(0);
+    });
+    return tracked;
+  }
+
+  private stopAttempt(id: string, reason: string): void {
+    const tracked = this.attempts.get(id);
+    if (!tracked) return;
+    this.options.logger.warn({ attempt: id, reason }, "stopping an attempt the engine gave up");
+    tracked.stopping = true;
+    if (tracked.report) this.forget(id);
+    else tracked.handle.cancel(`stopped: ${reason}`);
+  }
+
+  private forget(id: string): void {
+    this.attempts.delete(id);
+    this.options.supervisor.ack(id);
+    rmSync(this.recordFile(id), { force: true });
+  }
+
+  /** What the supervisor still runs or holds from before this process: tracked again, so their logs and ends reach the engine. */
+  private async adoptLeftovers(): Promise<void> {
+    const known = new Map<string, KnownAttempt>((await this.options.supervisor.list()).map((attempt) => [attempt.id, attempt]));
+    for (const file of readdirSync(this.recordsDir)) {
+      const id = Buffer.from(file.replace(/\.json$/, ""), "base64url").toString("utf8");
+      let logFile: string;
+      try {
+        logFile = (JSON.parse(readFileSync(join(this.recordsDir, file), "utf8")) as { logFile: string }).logFile;
+      } catch {
+        rmSync(join(this.recordsDir, file), { force: true });
+        continue;
+      }
+      if (!known.has(id)) {
+        rmSync(join(this.recordsDir, file), { force: true });
+        continue;
+      }
+      this.track(id, logFile, (events) => this.options.supervisor.adopt(id, events));
+      known.delete(id);
+    }
+    // Held by the supervisor but unknown here: nobody can say where their log is; let them go.
+    for (const [id, attempt] of known) {
+      if (attempt.state === "running") this.options.supervisor.adopt(id).cancel("canceled: the worker has no record of this attempt");
+      this.options.supervisor.ack(id);
+    }
+  }
+
+  private recordFile(id: string): string {
+    return join(this.recordsDir, `${Buffer.from(id, "utf8").toString("base64url")}.json`);
+  }
+
+  private flushSoon(delay = REPORT_DELAY_MS): void {
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
+    this.flushing = new Promise<void>((resolve) => setTimeout(resolve, delay))
+      .then(() => this.flush())
+      .catch((error: Error) => this.options.logger.warn({ error: error.message }, "a report did not reach the engine: it is sent again"))
+      .finally(() => {
+        this.flushing = undefined;
+        if (this.again) {
+          this.again = false;
+          this.flushSoon();
+        }
+      });
+  }
+
+  private async flush(): Promise<void> {
+    const session = this.session;
+    if (session === undefined) return;
+    const reports: Report[] = [];
+    let more = false;
+    for (const tracked of this.attempts.values()) {
+      if (tracked.stopping) continue;
+      if (tracked.started && !tracked.startedSent) reports.push({ attempt: tracked.id, kind: "started", pid: tracked.started.pid, started_at: tracked.started.at });
+      if (tracked.progress && !tracked.progressSent) reports.push({ attempt: tracked.id, kind: "progress", ...tracked.progress });
+      const report = tracked.report;
+      const chunk = await readChunk(tracked.logFile, tracked.shipped);
+      if (chunk.text !== "") reports.push({ attempt: tracked.id, kind: "log", offset: tracked.shipped, text: chunk.text });
+      if (chunk.more) more = true;
+      else if (report) reports.push({ attempt: tracked.id, kind: "done", report, log_bytes: chunk.size });
+    }
+    const sent = reports;
+    const answer = await this.options.link.reports(this.options.registration.name, { session, reports: sent, running: [...this.attempts.keys()] }, this.abort.signal);
+    this.lastContact = Date.now();
+    for (const report of sent) {
+      const tracked = this.attempts.get(report.attempt);
+      if (!tracked) continue;
+      if (report.kind === "started") tracked.startedSent = true;
+      if (report.kind === "progress") tracked.progressSent = true;
+    }
+    for (const [id, offset] of Object.entries(answer.log_offsets)) {
+      const tracked = this.attempts.get(id);
+      if (tracked) tracked.shipped = offset;
+    }
+    for (const id of answer.recorded) if (this.attempts.get(id)?.report) this.forget(id);
+    for (const id of answer.stop) this.stopAttempt(id, "the engine no longer wants it");
+    if (more) this.again = true;
+  }
+}
+
+/** Whole lines of `file` from `offset`, at most MAX_CHUNK_BYTES (one longer line alone); `more` when the file holds whole lines beyond. */
+async function readChunk(file: string, offset: number): Promise<{ text: string; size: number; more: boolean }> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return { text: "", size: 0, more: false };
+  }
+  if (size <= offset) return { text: "", size, more: false };
+  const length = Math.min(size - offset, MAX_CHUNK_BYTES);
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, offset);
+    const end = buffer.subarray(0, bytesRead).lastIndexOf(10);
+    if (end < 0) return { text: "", size, more: false };
+    const text = buffer.toString("utf8", 0, end + 1);
+    return { text, size, more: offset + end + 1 < size && size - (offset + end + 1) > 0 && bytesRead === MAX_CHUNK_BYTES };
+  } finally {
+    await handle.close();
+  }
+}

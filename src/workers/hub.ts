@@ -1,0 +1,254 @@
+/**
+ * The engine's workers: registration, the lease that says whether each is
+ * still there, where attempts with `runs_on` go (Placement), and what their
+ * reports change. A worker silent for longer than its lease is lost: its
+ * attempts end as interrupted (the retry policy decides what follows, maybe
+ * on another worker) and are fenced, so that if it comes back its late
+ * reports are refused and it is told to stop them. Nothing of a worker's
+ * is in the store: after an engine restart each worker registers again.
+ */
+import { join, relative } from "node:path";
+import type { LaunchSpec, Placed, Placement } from "../exec/port.js";
+import { LogCopy } from "./log-copy.js";
+import { DEFAULT_WORKER_LEASE_MS, type RegisterRequest, type RegisterResponse, type ReportsRequest, type ReportsResponse } from "./protocol.js";
+import { RemoteWorker, interruptedReport, type Room } from "./remote-worker.js";
+
+export interface WorkerHubOptions {
+  /** The engine's data folder: copies of workers' logs go under it, at the paths the run records. */
+  dataDir: string;
+  leaseMs?: number;
+  now?: () => number;
+  /** Told when a worker is lost or comes (logs, events). */
+  note?(message: string, details: object): void;
+}
+
+interface Waiter {
+  labels: readonly string[];
+  need: { cpus: number; memoryBytes: number };
+  resolve(placed: Placed): void;
+  waiting(reason: string): void;
+  lastReason?: string;
+}
+
+/** Thrown by a request the hub refuses (the route turns it into a 4xx). */
+export class WorkerRefusal extends Error {
+  constructor(
+    readonly status: 403 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class WorkerHub implements Placement {
+  private readonly workers = new Map<string, RemoteWorker>();
+  private readonly waiters = new Set<Waiter>();
+  /** Attempts given up on (their worker was lost): a late report of one is refused, and its worker told to stop it. */
+  private readonly fenced = new Set<string>();
+  /** Attempts whose end is stored, by worker: told to it in the next answer. */
+  private readonly toForget = new Map<string, Set<string>>();
+  private readonly timer: NodeJS.Timeout;
+  readonly leaseMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: WorkerHubOptions) {
+    this.leaseMs = options.leaseMs ?? DEFAULT_WORKER_LEASE_MS;
+    this.now = options.now ?? Date.now;
+    this.timer = setInterval(() => this.checkLeases(), Math.min(1000, Math.max(50, this.leaseMs / 10)));
+    this.timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  get heartbeatMs(): number {
+    return Math.max(20, Math.min(5000, Math.floor(this.leaseMs / 4)));
+  }
+
+  register(request: RegisterRequest, address: string | null): RegisterResponse {
+    const now = this.now();
+    let worker = this.workers.get(request.name);
+    if (worker) {
+      // The same name again: a restarted worker, or one whose connection broke. Its older session's reports are refused from now on.
+      worker.registration = request;
+      worker.address = address;
+      worker.lastSeen = now;
+      if (worker.state !== "connected") worker.connectedSince = now;
+      worker.state = "connected";
+      worker.newSession();
+      worker.reassign(request.running);
+    } else {
+      worker = new RemoteWorker(request, now, address, (spec) => this.logCopyOf(worker!, spec));
+      this.workers.set(request.name, worker);
+    }
+    this.options.note?.("a worker registered", { worker: request.name, labels: request.labels, address });
+    const stop = request.running.filter((id) => !worker!.tasks.has(id));
+    queueMicrotask(() => this.offer());
+    return { session: worker.session, lease_ms: this.leaseMs, heartbeat_ms: this.heartbeatMs, stop };
+  }
+
+  /** The worker's assignment stream; undefined when the session is not its current one. */
+  worker(name: string, session: string): RemoteWorker {
+    const worker = this.workers.get(name);
+    if (!worker) throw new WorkerRefusal(404, `no worker named ${JSON.stringify(name)} is registered: register first (POST /api/v1/workers/register)`);
+    if (worker.session !== session) throw new WorkerRefusal(409, `session ${JSON.stringify(session)} of worker ${name} is over (it registered again since): register again`);
+    return worker;
+  }
+
+  async receive(name: string, request: ReportsRequest): Promise<ReportsResponse> {
+    const worker = this.worker(name, request.session);
+    worker.lastSeen = this.now();
+    if (worker.state !== "connected") {
+      worker.state = "connected";
+      worker.connectedSince = worker.lastSeen;
+    }
+    const answer: ReportsResponse = { log_offsets: {}, recorded: [], stop: [] };
+    const stop = new Set<string>();
+    for (const report of request.reports) {
+      const task = worker.tasks.get(report.attempt);
+      if (task?.settled) continue; // its end is in: a repeat (the answer to the first was lost)
+      if (!task) {
+        stop.add(report.attempt);
+        continue;
+      }
+      switch (report.kind) {
+        case "started":
+          task.pid = report.pid;
+          task.startedAt = report.started_at;
+          task.events.onStart?.(report.pid, report.started_at);
+          break;
+        case "progress":
+          task.events.onProgress?.(report.done, report.total);
+          break;
+        case "log": {
+          const lines = await task.log.append(report.offset, report.text);
+          if (task.events.onLine) for (const line of lines) task.events.onLine(line);
+          answer.log_offsets[report.attempt] = await task.log.size();
+          break;
+        }
+        case "done": {
+          const have = await task.log.size();
+          // Its end is taken only with the whole log: else the worker sends the rest first.
+          if (have < report.log_bytes) answer.log_offsets[report.attempt] = have;
+          else task.settle(report.report);
+          break;
+        }
+      }
+    }
+    for (const id of request.running) if (!worker.tasks.has(id) && !this.isForgettable(name, id)) stop.add(id);
+    answer.stop = [...stop];
+    const forget = this.toForget.get(name);
+    if (forget) {
+      answer.recorded = [...forget];
+      this.toForget.delete(name);
+    }
+    return answer;
+  }
+
+  /** Its end is stored: the handle goes, and its worker is told it may forget the attempt. */
+  recorded(attemptId: string): void {
+    for (const worker of this.workers.values()) {
+      if (!worker.tasks.delete(attemptId)) continue;
+      let set = this.toForget.get(worker.name);
+      if (!set) this.toForget.set(worker.name, (set = new Set()));
+      set.add(attemptId);
+    }
+  }
+
+  place(labels: readonly string[], need: { cpus: number; memoryBytes: number }, options: { signal: AbortSignal; waiting(reason: string): void }): Promise<Placed> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { labels, need, resolve, waiting: options.waiting };
+      const abort = () => {
+        this.waiters.delete(waiter);
+        reject(options.signal.reason instanceof Error ? options.signal.reason : new Error(String(options.signal.reason)));
+      };
+      if (options.signal.aborted) return abort();
+      options.signal.addEventListener("abort", abort, { once: true });
+      waiter.resolve = (placed) => {
+        options.signal.removeEventListener("abort", abort);
+        resolve(placed);
+      };
+      if (!this.tryPlace(waiter)) this.waiters.add(waiter);
+    });
+  }
+
+  list(): RemoteWorker[] {
+    return [...this.workers.values()];
+  }
+
+  /** Places whoever waits and now fits (oldest first). */
+  private offer(): void {
+    for (const waiter of this.waiters) if (this.tryPlace(waiter)) this.waiters.delete(waiter);
+  }
+
+  private tryPlace(waiter: Waiter): boolean {
+    const able = [...this.workers.values()].filter((worker) => worker.state === "connected" && waiter.labels.every((label) => worker.registration.labels.includes(label)));
+    const roomy = able.filter((worker) => fits(worker.inUse, worker.capacity, waiter.need));
+    // The least busy of those with room: work spreads over the machines that can take it.
+    const chosen = roomy.sort((a, b) => a.inUse.tasks / a.capacity.tasks - b.inUse.tasks / b.capacity.tasks)[0];
+    if (!chosen) {
+      const reason = whyWaiting(waiter, able);
+      if (reason !== waiter.lastReason) {
+        waiter.lastReason = reason;
+        waiter.waiting(reason);
+      }
+      return false;
+    }
+    const taken: Room = { tasks: 1, cpus: waiter.need.cpus, memoryBytes: waiter.need.memoryBytes };
+    add(chosen.inUse, taken, 1);
+    let released = false;
+    waiter.resolve({
+      machine: chosen.machine,
+      executor: chosen,
+      release: () => {
+        if (released) return;
+        released = true;
+        add(chosen.inUse, taken, -1);
+        this.offer();
+      },
+    });
+    return true;
+  }
+
+  private checkLeases(): void {
+    const now = this.now();
+    for (const worker of this.workers.values()) {
+      if (worker.state !== "connected" || now - worker.lastSeen <= this.leaseMs) continue;
+      worker.state = "lost";
+      const reason = `worker ${worker.name} was lost: nothing heard from it for ${Math.round((now - worker.lastSeen) / 1000)} s (its lease is ${this.leaseMs / 1000} s)`;
+      for (const id of worker.loseAll(reason, now)) this.fenced.add(id);
+      this.options.note?.("a worker was lost", { worker: worker.name, reason });
+    }
+  }
+
+  private isForgettable(name: string, attemptId: string): boolean {
+    return this.toForget.get(name)?.has(attemptId) === true && !this.fenced.has(attemptId);
+  }
+
+  /** The engine's copy of the log a worker writes: the same place under the engine's data folder as under the worker's. */
+  private logCopyOf(worker: RemoteWorker, spec: LaunchSpec): LogCopy {
+    const inside = relative(worker.registration.data_dir, spec.logFile);
+    return new LogCopy(join(this.options.dataDir, inside));
+  }
+}
+
+function fits(inUse: Room, capacity: Room, need: { cpus: number; memoryBytes: number }): boolean {
+  return inUse.tasks + 1 <= capacity.tasks && inUse.cpus + need.cpus <= capacity.cpus && inUse.memoryBytes + need.memoryBytes <= capacity.memoryBytes;
+}
+
+function add(room: Room, delta: Room, sign: 1 | -1): void {
+  room.tasks += sign * delta.tasks;
+  room.cpus += sign * delta.cpus;
+  room.memoryBytes += sign * delta.memoryBytes;
+}
+
+function whyWaiting(waiter: Waiter, able: RemoteWorker[]): string {
+  const labels = waiter.labels.join(", ");
+  if (able.length === 0) return `waiting for a worker with labels ${labels}: none is connected`;
+  const big = able.every((worker) => waiter.need.cpus > worker.capacity.cpus || waiter.need.memoryBytes > worker.capacity.memoryBytes);
+  if (big) return `waiting for a worker with labels ${labels} and room for ${waiter.need.cpus} cpus and ${waiter.need.memoryBytes} bytes of memory: none of those connected has that much`;
+  return `waiting for room on a worker with labels ${labels}: ${able.map((worker) => `${worker.name} runs ${worker.inUse.tasks} of ${worker.capacity.tasks}`).join(", ")}`;
+}
+
+export { interruptedReport };

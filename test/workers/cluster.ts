@@ -1,0 +1,155 @@
+/**
+ * An engine and its workers as real processes, each in its own network
+ * namespace (test/helpers/netns.ts), so that what they say to each other
+ * crosses a network that a test can cut. The test runner talks to the
+ * engine at its address like any client on the network.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import type { TestContext } from "node:test";
+import { createNetwork, type Network } from "../helpers/netns.js";
+import { SPIRE_BIN, spire, type SpireResult } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
+
+export const ENGINE_PORT = 7070;
+
+export interface Cluster {
+  network: Network;
+  dir: string;
+  engineData: string;
+  engineUrl: string;
+  engine: ChildProcess;
+  token: string;
+  /** Starts `spire worker` on `host` (its own data folder under dir). */
+  worker(host: string, args: string[]): ChildProcess;
+  /** The CLI against the engine, from the test runner. */
+  cli(args: string[]): Promise<SpireResult>;
+  api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  stderrOf(child: ChildProcess): string;
+}
+
+const output = new WeakMap<ChildProcess, string[]>();
+
+function capture(child: ChildProcess): ChildProcess {
+  const chunks: string[] = [];
+  output.set(child, chunks);
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => chunks.push(chunk));
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => chunks.push(chunk));
+  return child;
+}
+
+export async function startCluster(t: TestContext, hosts: string[], definitions: string, engineArgs: string[] = []): Promise<Cluster> {
+  const dir = tempDir(t, "spire-workers-");
+  const network = await createNetwork(["engine", ...hosts]);
+  t.after(() => network.close());
+  const engineData = join(dir, "engine-data");
+  mkdirSync(engineData, { recursive: true });
+  const file = join(dir, "spire.yaml");
+  writeFileSync(file, definitions);
+  const address = network.hosts.get("engine")!.address;
+  const engine = capture(
+    network.spawn("engine", [process.execPath, SPIRE_BIN, "engine", "--listen", `${address}:${ENGINE_PORT}`, "--allow-remote", "-f", file, ...engineArgs], {
+      env: { ...process.env, SPIRE_DATA: engineData, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  const engineUrl = `http://${address}:${ENGINE_PORT}`;
+  const token = await waitForToken(engineData, engine);
+  await waitUntil(async () => (await fetch(`${engineUrl}/api/v1/health`).catch(() => undefined))?.ok === true, 15_000, () => `the engine did not answer: ${output.get(engine)?.join("")}`);
+  const cluster: Cluster = {
+    network,
+    dir,
+    engineData,
+    engineUrl,
+    engine,
+    token,
+    worker(host, args) {
+      const data = join(dir, `${host}-data`);
+      return capture(
+        network.spawn(host, [process.execPath, SPIRE_BIN, "worker", "--engine", engineUrl, "--token", token, "--name", host, "--data", data, "--workdir", dir, "--allow-insecure", ...args], {
+          env: { ...process.env, NO_COLOR: "1" },
+          stdio: ["ignore", "pipe", "pipe"],
+        }),
+      );
+    },
+    cli(args) {
+      return spire(args, { data: join(dir, "cli-data"), env: { SPIRE_ENGINE: engineUrl, SPIRE_TOKEN: token } });
+    },
+    async api<T>(method: string, path: string, body?: unknown) {
+      const response = await fetch(`${engineUrl}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: response.status, body: (await response.json()) as T };
+    },
+    stderrOf(child) {
+      return output.get(child)?.join("") ?? "";
+    },
+  };
+  return cluster;
+}
+
+async function waitForToken(data: string, engine: ChildProcess): Promise<string> {
+  let token = "";
+  await waitUntil(
+    () => {
+      if (engine.exitCode !== null) throw new Error(`the engine exited: ${output.get(engine)?.join("")}`);
+      try {
+        token = readFileSync(join(data, "token"), "utf8").trim();
+      } catch {
+        return false;
+      }
+      return token !== "";
+    },
+    15_000,
+    () => `the engine made no token: ${output.get(engine)?.join("")}`,
+  );
+  return token;
+}
+
+/** Polls `check` (every 50 ms) until it holds; fails with `explain()` after `withinMs`. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, withinMs: number, explain: () => string): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${withinMs} ms: ${explain()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export interface TaskView {
+  path: string;
+  state: string;
+  attempt: number;
+  worker?: string | null;
+  reason: string | null;
+  attempts?: TaskView[];
+}
+
+export interface RunView {
+  id: string;
+  state: string;
+  tasks: TaskView[];
+}
+
+/** Starts a run of `pipeline` over the API and waits for it to end. */
+export async function runToEnd(cluster: Cluster, pipeline: string, withinMs = 30_000): Promise<RunView> {
+  const started = await cluster.cli(["run", pipeline, "--detach"]);
+  if (started.code !== 0) throw new Error(`spire run failed: ${started.stderr}`);
+  const id = started.stdout.trim();
+  return waitForRun(cluster, id, withinMs);
+}
+
+export async function waitForRun(cluster: Cluster, id: string, withinMs = 30_000): Promise<RunView> {
+  let run: RunView | undefined;
+  await waitUntil(
+    async () => {
+      run = (await cluster.api<RunView>("GET", `/runs/${id}`)).body;
+      return run.state !== "running" && run.state !== "queued";
+    },
+    withinMs,
+    () => `run ${id} is still ${run?.state}: ${JSON.stringify(run?.tasks)}\nengine: ${cluster.stderrOf(cluster.engine).slice(-3000)}`,
+  );
+  return run!;
+}

@@ -1,0 +1,154 @@
+/**
+ * Workers on other machines, for real: the engine and each worker are
+ * processes in their own network namespace, talking over a network the test
+ * can cut.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { hostname } from "node:os";
+import { skipWithoutNetns } from "../helpers/netns.js";
+import { assertNoLeftoverProcesses, isRunning } from "../helpers/leaks.js";
+import { runToEnd, startCluster, waitForRun, waitUntil, type Cluster } from "./cluster.js";
+
+const skip = skipWithoutNetns();
+if (skip) console.log(`# skipped: ${skip}`);
+
+/** Waits until the engine lists `name` as connected. */
+async function connected(cluster: Cluster, name: string): Promise<void> {
+  await waitUntil(
+    async () => {
+      const { body } = await cluster.api<{ workers?: { name: string; state: string }[] }>("GET", "/workers");
+      return body.workers?.some((worker) => worker.name === name && worker.state === "connected") === true;
+    },
+    15_000,
+    () => `worker ${name} did not connect`,
+  );
+}
+
+async function logOf(cluster: Cluster, run: string, task: string): Promise<string[]> {
+  const { body } = await cluster.api<{ lines: { line: string; ts: number }[] }>("GET", `/runs/${run}/tasks/${encodeURIComponent(task)}/logs?limit=10000`);
+  return body.lines.map((line) => line.line);
+}
+
+test("tasks go to the workers whose labels they name, the rest run on the engine's machine; logs and SPIRE_WORKER come back", { skip }, async (t) => {
+  const cluster = await startCluster(
+    t,
+    ["gpu", "pi"],
+    `pipelines:
+  spread:
+    tasks:
+      on-gpu: { run: 'echo "ran on $SPIRE_WORKER"; echo "to stderr" >&2; echo "::output::answer=42"', runs_on: [gpu] }
+      on-pi: { run: 'echo "ran on $SPIRE_WORKER"', runs_on: pi }
+      here: { run: 'echo "ran on $SPIRE_WORKER"' }
+      after: { run: 'echo "answer $ANSWER"', env: { ANSWER: "\${{ tasks.on-gpu.outputs.answer }}" }, needs: [on-gpu] }
+`,
+  );
+  const gpu = cluster.worker("gpu", ["--labels", "gpu,linux"]);
+  const pi = cluster.worker("pi", ["--labels", "pi"]);
+  await Promise.all([connected(cluster, "gpu"), connected(cluster, "pi")]);
+  const run = await runToEnd(cluster, "spread");
+  assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
+  const byPath = new Map(run.tasks.map((task) => [task.path, task]));
+  assert.equal(byPath.get("on-gpu")!.worker, "gpu");
+  assert.equal(byPath.get("on-pi")!.worker, "pi");
+  assert.equal(byPath.get("here")!.worker, hostname());
+  assert.deepEqual(await logOf(cluster, run.id, "on-gpu"), ["ran on gpu", "to stderr", "::output::answer=42"]);
+  assert.deepEqual(await logOf(cluster, run.id, "on-pi"), ["ran on pi"]);
+  assert.deepEqual(await logOf(cluster, run.id, "here"), [`ran on ${hostname()}`]);
+  assert.deepEqual(await logOf(cluster, run.id, "after"), ["answer 42"], "an output made on a worker reaches a task on another machine");
+  gpu.kill("SIGTERM");
+  pi.kill("SIGTERM");
+  cluster.engine.kill("SIGTERM");
+  await cluster.network.close();
+  await assertNoLeftoverProcesses();
+});
+
+test("a task no connected worker can take waits, saying why, and fails after its timeout", { skip }, async (t) => {
+  const cluster = await startCluster(
+    t,
+    [],
+    `pipelines:
+  lonely:
+    tasks:
+      needs-gpu: { run: 'echo never', runs_on: [gpu], timeout: 2s }
+`,
+  );
+  const run = await runToEnd(cluster, "lonely");
+  assert.equal(run.state, "failed");
+  const task = run.tasks[0]!;
+  assert.equal(task.state, "timed_out");
+  assert.match(task.reason ?? "", /timed out after 2000 ms waiting: waiting for a worker with labels gpu: none is connected/);
+  cluster.engine.kill("SIGTERM");
+  await cluster.network.close();
+  await assertNoLeftoverProcesses();
+});
+
+test("a worker killed with -9 mid-task: its attempt is interrupted once its lease lapses and retried on another worker, and never runs on both", { skip }, async (t) => {
+  const cluster = await startCluster(
+    t,
+    ["w1", "w2"],
+    `pipelines:
+  once:
+    tasks:
+      long:
+        run: 'echo $$ > "pid-$SPIRE_WORKER"; echo start >> ledger; sleep 4; echo "end on $SPIRE_WORKER" >> ledger'
+        runs_on: [box]
+        retries: 1
+`,
+    ["--worker-lease", "3s"],
+  );
+  const w1 = cluster.worker("w1", ["--labels", "box"]);
+  await connected(cluster, "w1");
+  const started = await cluster.cli(["run", "once", "--detach"]);
+  const id = started.stdout.trim();
+  const pidFile = join(cluster.dir, "pid-w1");
+  await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 15_000, () => "the task did not start on w1");
+  const firstPid = Number(readFileSync(pidFile, "utf8"));
+  w1.kill("SIGKILL");
+  const w2 = cluster.worker("w2", ["--labels", "box"]);
+  const run = await waitForRun(cluster, id, 40_000);
+  assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
+  const task = run.tasks[0]!;
+  assert.equal(task.worker, "w2");
+  assert.equal(task.attempts, 2);
+  const ledger = readFileSync(join(cluster.dir, "ledger"), "utf8").trim().split("\n");
+  assert.deepEqual(ledger, ["start", "start", "end on w2"], "the first attempt was stopped before the second began, and never ended");
+  assert.equal(isRunning(firstPid), false);
+  w2.kill("SIGTERM");
+  cluster.engine.kill("SIGTERM");
+  await cluster.network.close();
+  await assertNoLeftoverProcesses();
+});
+
+test("the link cut for 10 s mid-task and restored: the task goes on, the whole log arrives in order, one result", { skip }, async (t) => {
+  const cluster = await startCluster(
+    t,
+    ["far"],
+    `pipelines:
+  chatty:
+    tasks:
+      talk:
+        run: 'i=1; while [ $i -le 40 ]; do echo "line $i"; i=$((i+1)); sleep 0.4; done'
+        runs_on: [far]
+`,
+  );
+  const far = cluster.worker("far", ["--labels", "far"]);
+  await connected(cluster, "far");
+  const started = await cluster.cli(["run", "chatty", "--detach"]);
+  const id = started.stdout.trim();
+  await waitUntil(async () => (await logOf(cluster, id, "talk").catch(() => [])).length >= 3, 15_000, () => "no log arrived");
+  await cluster.network.cut("far");
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  await cluster.network.restore("far");
+  const run = await waitForRun(cluster, id, 40_000);
+  assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
+  assert.equal(run.tasks[0]!.attempts, 1);
+  const lines = await logOf(cluster, id, "talk");
+  assert.deepEqual(lines, Array.from({ length: 40 }, (_, i) => `line ${i + 1}`));
+  far.kill("SIGTERM");
+  cluster.engine.kill("SIGTERM");
+  await cluster.network.close();
+  await assertNoLeftoverProcesses();
+});
