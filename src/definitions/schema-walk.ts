@@ -6,7 +6,7 @@
  */
 import type { z } from "zod";
 import type { PathSegment } from "./errors.js";
-import { duration, retriesSchema, size } from "./schema.js";
+import { duration, retriesSchema, size, workerLabel } from "./schema.js";
 
 /** The parts of zod's internal definition this module reads. */
 interface Def {
@@ -116,6 +116,7 @@ const BY_KEY: Record<string, string> = {
   env: "a mapping of variable names to values",
   matrix: "a mapping of keys to lists of values",
   metadata: "a mapping",
+  runs_on: "a worker label, or a list of labels",
 };
 
 /** What the schema at `path` expects, in words. */
@@ -139,6 +140,7 @@ function shapeMatches(schema: z.ZodType, words: string): boolean {
 export function describe(schema: z.ZodType): string {
   if (schema === duration || unwrap(schema) === unwrap(duration)) return "a duration such as 500ms, 10s, 5m or 1h30m";
   if (schema === size || unwrap(schema) === unwrap(size)) return "a size such as 512MiB or 2GiB";
+  if (schema === workerLabel) return "a worker label";
   if (unwrap(schema) === unwrap(retriesSchema)) return "a number of retries, or { max, backoff, factor, max_delay }";
   const bare = unwrap(schema);
   const def = defOf(bare);

@@ -28,6 +28,50 @@ const name = (what: string) =>
     message: `a ${what} name: letters, digits, '_', '.' and '-', not starting with '.' or '-'`,
   });
 
+/**
+ * A worker label (runs_on, spire worker --labels): what a machine offers,
+ * such as gpu, linux or its host name. Host-name characters only, so a label
+ * reads the same in YAML, in a comma-separated option and in a URL.
+ */
+export const LABEL_PATTERN = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/;
+const LABEL_RULE = "a worker label: 1 to 64 letters, digits, '.', '_' and '-', not starting with '-'";
+export const workerLabel = z.union([
+  z
+    .string()
+    // Labels are matched when the run is planned, before any template has a value: say so rather than "invalid characters".
+    .refine((value) => !value.includes("${{"), {
+      message: "runs_on holds labels as written, not templates; for copies that need different machines, write one task per machine",
+      abort: true,
+    })
+    .regex(LABEL_PATTERN, { message: LABEL_RULE }),
+  // `runs_on: [rtx, 3090]`: YAML reads 3090 as a number, meant as the label. Only whole numbers, whose digits are what was
+  // written; 1.10 would come back as 1.1, so such a label must be quoted.
+  z.number().transform((value, ctx) => {
+    if (value < 0) ctx.addIssue({ code: "custom", message: LABEL_RULE.replace("a worker label:", "a worker label is") });
+    else if (!Number.isSafeInteger(value)) ctx.addIssue({ code: "custom", message: `YAML reads this label as the number ${value}; write it in quotes, as it should read` });
+    return String(value);
+  }),
+]);
+
+/**
+ * `runs_on`: the labels a worker must all have. One label may be written
+ * alone; the model always holds a list. An empty list is refused (it would
+ * read as "anywhere", which is not what leaving the key out means), and so is
+ * a label listed twice: a worker has a label or not, so a repeat is most
+ * likely a slip for another label, and the list stored and shown is the one
+ * written.
+ */
+export const runsOnSchema = z
+  .union([workerLabel, z.array(workerLabel).meta({ minItems: 1, uniqueItems: true })])
+  .transform((value, ctx): string[] => {
+    const labels = typeof value === "string" ? [value] : value;
+    if (labels.length === 0) ctx.addIssue({ code: "custom", message: "runs_on needs at least one label; remove the key to run on the engine's machine (under a group's or the pipeline's runs_on, write runs_on: local)" });
+    labels.forEach((each, index) => {
+      if (labels.indexOf(each) < index) ctx.addIssue({ code: "custom", path: [index], message: `"${each}" is already in the list; a worker has a label or not, so list each label once` });
+    });
+    return labels;
+  });
+
 export const duration = z
   .union([
     z.number().nonnegative(),
@@ -195,6 +239,14 @@ const taskFields = z.strictObject({
     })
     .optional()
     .meta(about("What the task reserves from the engine's capacity while it runs: it starts when all of it is free. Bookkeeping only: use limits to confine it.", [{ cpus: 2, memory: "1GiB" }])),
+  runs_on: runsOnSchema
+    .optional()
+    .meta(
+      about(
+        "The labels a worker must all have to run this task (spire worker --labels); one label may be written alone. A group's applies to its tasks, unless one has its own. Default: the enclosing group's, else the pipeline's, else none: the task runs on the engine's own machine (runs_on: local chooses it under a group's or pipeline's runs_on).",
+        [["gpu", "linux"], "gpu"],
+      ),
+    ),
   locks: z.array(taskLock).optional().meta(about("Locks held while the task runs: a name takes one unit, { name, count } several; capacities are the top-level locks:.", [["db", { name: "license", count: 2 }]])),
   artifacts: z
     .array(z.string())
@@ -213,7 +265,7 @@ const taskObject = taskFields.extend({
     return z
       .record(name("task"), taskSchema)
       .optional()
-      .meta(about("Tasks run as one: a nested graph whose tasks see each other by name; the group passes when all of them pass. Its env and allow_failure apply to them.", [{ size: { run: "du -sh /srv/backup" }, ping: { http: { url: "http://127.0.0.1:9000/health" } } }]));
+      .meta(about("Tasks run as one: a nested graph whose tasks see each other by name; the group passes when all of them pass. Its env, allow_failure and runs_on apply to them.", [{ size: { run: "du -sh /srv/backup" }, ping: { http: { url: "http://127.0.0.1:9000/health" } } }]));
   },
 });
 
@@ -475,6 +527,9 @@ export const pipelineSchema = z.strictObject({
     .default([])
     .meta(about("Locks held for the whole run, shared with other pipelines and with tasks; each lock's capacity (the top-level locks:, else 1) bounds how many hold it at once.", [["db"]])),
   fail_fast: z.boolean().default(false).meta(about("true: the first failed task cancels the tasks still running, and the run fails.", [true])),
+  runs_on: runsOnSchema
+    .optional()
+    .meta(about("The labels a worker must all have to run the pipeline's tasks (spire worker --labels), unless a group or task has its own runs_on. Default: none, the tasks run on the engine's own machine.", [["linux"], "backup-host"])),
   parallelism: z.number().int().min(1).optional().meta(about("Tasks of one run at once (default: the engine's limit).", [4])),
   timeout: timerDuration.optional().meta(about("The longest a run may take (up to 24d); past it the run fails and its running tasks are canceled. Default: no limit.", ["2h"])),
   retention: z

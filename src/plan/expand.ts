@@ -1,6 +1,6 @@
 /**
  * First planning step: turn the nested task definitions into flat nodes
- * (leaves, groups, arrays and their copies) with paths, inherited env,
+ * (leaves, groups, arrays and their copies) with paths, inherited env and runs_on,
  * matrix values and parallel limits. Names are registered in scopes here and
  * resolved later (resolve.ts), once every sibling is known.
  */
@@ -41,6 +41,8 @@ interface Context {
   env: Record<string, string>;
   envOrigin: Map<string, EnvOrigin>;
   allowFailure: boolean | undefined;
+  /** The runs_on in effect here (the nearest declaration wins), if any. */
+  runsOn: string[] | undefined;
   parallelLimits: { path: string; max: number }[];
   arrayIndex: number | undefined;
   matrix: Record<string, string | number | boolean> | undefined;
@@ -61,6 +63,7 @@ export function expandPipeline(name: string, pipeline: PipelineDef): { drafts: D
     env: { ...pipeline.env },
     envOrigin,
     allowFailure: undefined,
+    runsOn: pipeline.runs_on,
     parallelLimits: [],
     arrayIndex: undefined,
     matrix: undefined,
@@ -79,12 +82,13 @@ function expandTask(name: string, def: TaskDef, context: Context, drafts: Draft[
   const envOrigin = new Map(context.envOrigin);
   for (const key of Object.keys(def.env ?? {})) envOrigin.set(key, { keyPath, display });
   const allowFailure = def.allow_failure ?? context.allowFailure;
+  const runsOn = def.runs_on ?? context.runsOn;
   const isArray = def.repeat !== undefined || def.matrix !== undefined;
-  const node = makeNode(path, name, isArray ? "array" : def.group !== undefined ? "group" : "task", def, context, env, allowFailure);
+  const node = makeNode(path, name, isArray ? "array" : def.group !== undefined ? "group" : "task", def, { ...context, runsOn }, env, allowFailure);
   node.keyPath = keyPath;
   drafts.push({ node, keyPath, display, scope: context.scope, ownConditions: true, inheritedEnv });
 
-  const inner: Context = { ...context, parentPath: path, keyPath, display, env, envOrigin, allowFailure };
+  const inner: Context = { ...context, parentPath: path, keyPath, display, env, envOrigin, allowFailure, runsOn };
   if (isArray) expandCopies(node, def, inner, inheritedEnv, drafts);
   else if (def.group !== undefined) expandChildren(node, def.group, { ...inner, scope: { names: new Map(), parent: context.scope } }, drafts);
 }
@@ -142,6 +146,7 @@ function makeNode(
   if (context.parentPath !== undefined) node.parent = context.parentPath;
   if (context.arrayIndex !== undefined) node.arrayIndex = context.arrayIndex;
   if (context.matrix !== undefined) node.matrix = context.matrix;
+  if (context.runsOn !== undefined) node.runsOn = context.runsOn;
   return node;
 }
 

@@ -62,6 +62,15 @@ export interface PlannedNode {
   runsOn?: string[];
   /** Key path of the definition in the file: ["pipelines", "p", "tasks", "a", "group", "b"]. */
   keyPath?: (string | number)[];
+  /**
+   * Effective runs_on: the labels a worker must all have. The node's own
+   * runs_on, else the nearest enclosing group's or array's, else the
+   * pipeline's; the nearest one replaces the outer ones (no union). Absent:
+   * the engine's own machine. Set on every node type, so that a group shows
+   * where its tasks run, but only `task` nodes are ever dispatched. An array's
+   * copies carry the array's value.
+   */
+  runsOn?: string[];
   /** Effective allow_failure: the node's own, else the nearest enclosing group's; default false. */
   allowFailure?: boolean;
   /**
