@@ -58,8 +58,6 @@ export interface PlannedNode {
    */
   arrayIndex?: number;
   matrix?: Record<string, string | number | boolean>;
-  /** The labels a machine needs to run this task (its own `runs_on`, else its group's, else the pipeline's); undefined: the engine's machine. */
-  runsOn?: string[];
   /** Key path of the definition in the file: ["pipelines", "p", "tasks", "a", "group", "b"]. */
   keyPath?: (string | number)[];
   /**

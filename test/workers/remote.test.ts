@@ -19,8 +19,8 @@ if (skip) console.log(`# skipped: ${skip}`);
 async function connected(cluster: Cluster, name: string): Promise<void> {
   await waitUntil(
     async () => {
-      const { body } = await cluster.api<{ workers?: { name: string; state: string }[] }>("GET", "/workers");
-      return body.workers?.some((worker) => worker.name === name && worker.state === "connected") === true;
+      const { status, body } = await cluster.api<{ workers?: { name: string; state: string }[] }>("GET", "/workers");
+      return status === 200 && body.workers?.some((worker) => worker.name === name && worker.state === "connected") === true;
     },
     15_000,
     () => `worker ${name} did not connect`,
