@@ -13,6 +13,7 @@ import { sessionRoutes } from "./sessions.js";
 import { engineEventsRoute } from "./engine-events.js";
 import { engineRoutes } from "./engine.js";
 import { pipelineHistoryRoutes } from "./pipeline-history.js";
+import { workerListRoutes } from "./worker-list.js";
 
 export const ROUTES: readonly AnyRoute[] = [
   ...systemRoutes,
@@ -28,4 +29,5 @@ export const ROUTES: readonly AnyRoute[] = [
   engineEventsRoute,
   ...engineRoutes,
   ...pipelineHistoryRoutes,
+  ...workerListRoutes,
 ];
