@@ -8,7 +8,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SignJWT, jwtVerify } from "jose";
-import type { Actor, Scope, SessionInfo, TokenInfo } from "../engine/service.js";
+import { SCOPES, ServiceError, type Actor, type Scope, type SessionInfo, type TokenInfo } from "../engine/service.js";
 import type { Store, TokenKind, TokenRow } from "../store/port.js";
 import { assertPrivateFile } from "./secret.js";
 import { writePrivateFile } from "../files/private.js";
@@ -17,13 +17,21 @@ export { loadOrCreateSecret } from "./secret.js";
 
 export type TokenStore = Pick<Store, "createToken" | "getToken" | "listTokens" | "revokeToken" | "touchToken" | "appendAudit">;
 
-const SCOPES: readonly Scope[] = ["read", "run", "admin"];
+/** The scopes that include the ones before them (worker is not among them: see Scope). */
+const HIERARCHY: readonly Scope[] = ["read", "run", "admin"];
 /** last_used_at is for people ("is this token still used?"): minute precision spares a write per request. */
 const TOUCH_EVERY_MS = 60_000;
 const LOCAL_TOKEN_NAME = "local";
 
+/**
+ * Whether a token of scope `held` may use a route that needs `needed`. A
+ * worker token reaches the worker routes only; those take an admin token
+ * too (an admin may do anything), and no other.
+ */
 export function scopeAllows(held: Scope, needed: Scope): boolean {
-  return SCOPES.indexOf(held) >= SCOPES.indexOf(needed);
+  if (held === "admin") return true;
+  if (held === "worker" || needed === "worker") return held === needed;
+  return HIERARCHY.indexOf(held) >= HIERARCHY.indexOf(needed);
 }
 
 export function isScope(value: unknown): value is Scope {
@@ -130,6 +138,12 @@ export class TokenAuthority {
    * actor): the same scope, a week at most, never outliving that token.
    */
   async startSession(from: Actor): Promise<{ token: string; info: TokenInfo; csrf: string }> {
+    // A worker's token belongs to a program on another machine: a person's web UI is no place for it.
+    if (from.scope === "worker") {
+      throw new ServiceError("forbidden", `the token ${from.name} has the worker scope, which only lets a worker run tasks: it cannot log in to the web UI`, {
+        hint: "log in with a read, run or admin token: spire token create --scope read",
+      });
+    }
     const parent = from.tokenId === undefined ? undefined : await this.tokenRow(from.tokenId);
     // A session asked for by a session belongs to the same token: revoking that token ends both.
     const parentId = parent?.kind === "session" ? (parent.parent_id ?? undefined) : from.tokenId;

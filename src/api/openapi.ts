@@ -59,7 +59,8 @@ function responses(collector: SchemaCollector, route: AnyRoute): Json {
   const errors: ResponseDef[] = [{ status: 400, description: "Invalid parameters or body; details list each problem." }];
   if (route.scope !== "open") {
     errors.push({ status: 401, description: "No token, or one that is bad, expired or revoked." });
-    errors.push({ status: 403, description: `The token's scope is below \`${route.scope}\`, or the Host/Origin is not allowed.` });
+    const refused = route.scope === "worker" ? "The token is neither a worker's nor an admin's" : `The token's scope is below \`${route.scope}\``;
+    errors.push({ status: 403, description: `${refused}, or the Host/Origin is not allowed.` });
   }
   if (route.body || route.textBody) {
     errors.push({ status: 413, description: "The body is larger than 5 MiB." }, { status: 415, description: "Unsupported Content-Type." });
@@ -99,7 +100,7 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Spire API", version: VERSION, description: "Spire's engine: pipelines, runs, logs and tokens. Scopes: read < run < admin." },
+    info: { title: "Spire API", version: VERSION, description: "Spire's engine: pipelines, runs, logs and tokens. Scopes: read < run < admin; worker, apart, only for the routes a worker (spire worker) uses." },
     servers: [{ url: "/" }],
     security: [{ bearer: [] }],
     paths,

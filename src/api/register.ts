@@ -75,13 +75,17 @@ function admitSession(auth: TokenAuthority, request: FastifyRequest, actor: Acto
 
 function admit(request: FastifyRequest, actor: Actor | undefined, scope: Scope): ApiError | undefined {
   if (!actor) return new ApiError("unauthorized", "the token is not valid: it is malformed, expired or revoked, or was made by another engine");
-  if (!scopeAllows(actor.scope, scope)) {
-    return new ApiError("forbidden", `this needs a token with the ${scope} scope; this one (${actor.name}) has ${actor.scope}`, {
-      hint: `make a token with that scope: spire token create --scope ${scope}`,
-    });
-  }
+  if (!scopeAllows(actor.scope, scope)) return scopeRefusal(actor, scope);
   actors.set(request, actor);
   return undefined;
+}
+
+function scopeRefusal(actor: Actor, needed: Scope): ApiError {
+  const hint = { hint: `make a token with that scope: spire token create --scope ${needed}` };
+  if (actor.scope === "worker") {
+    return new ApiError("forbidden", `this token (${actor.name}) has the worker scope, which only lets a worker run tasks; this needs a token with the ${needed} scope`, hint);
+  }
+  return new ApiError("forbidden", `this needs a token with the ${needed} scope; this one (${actor.name}) has ${actor.scope}`, hint);
 }
 
 export function actorOf(request: FastifyRequest): Actor | undefined {

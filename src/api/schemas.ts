@@ -4,6 +4,7 @@
  * against them), and carry ids so the document names them once.
  */
 import { z } from "zod";
+import { SCOPES } from "../engine/service.js";
 
 const isoTime = z.string().meta({ format: "date-time" });
 const nullableTime = isoTime.nullable();
@@ -55,6 +56,12 @@ export const taskObject = z
       .array(taskMessage)
       .describe(
         "The texts of the first 100 warnings and the first 100 errors of the task's last attempt, in the order printed: `::warning::TEXT` and `::error::TEXT` lines, lines counted by warn_pattern or error_pattern (whole), and Spire's own warnings about the task. `warnings` and `errors` count them all; the log keeps every line.",
+      ),
+    worker: z
+      .string()
+      .nullable()
+      .describe(
+        "The name of the worker the task's last attempt ran on (GET /workers; the engine's own machine is one, named by its host name); null when it never started, or ran before the engine recorded where.",
       ),
   })
   .meta({ id: "TaskRun" });
@@ -208,11 +215,15 @@ export const namespaceInfo = z
   })
   .meta({ id: "Namespace" });
 
+export const tokenScope = z
+  .enum(SCOPES, { error: "expected read, run, admin or worker" })
+  .meta({ id: "Scope", description: "read < run < admin, each including the ones before it; worker: only the routes a worker (spire worker) uses, which an admin may use too." });
+
 export const tokenInfo = z
   .object({
     id: z.string(),
     name: z.string(),
-    scope: z.enum(["read", "run", "admin"]),
+    scope: tokenScope,
     created_at: isoTime,
     expires_at: nullableTime,
     revoked_at: nullableTime,

@@ -4,6 +4,7 @@
  */
 import { Argument, Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
+import { SCOPES } from "../engine/service.js";
 import { cliErrorOf, EXIT } from "./errors.js";
 import { showTimesInUtc } from "./render/format.js";
 import { usePrivateUmask } from "../files/private.js";
@@ -242,6 +243,22 @@ switched-off jobs (commented-out pipelines).
     .action(async (options, command) => (await import("./commands/listing.js")).nsCommand({ ...options, ...globals(command) }));
 
   program
+    .command("workers")
+    .description("the machines that run tasks: this engine's own, and the workers connected to it, with labels, state and load")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      examples(["spire workers", "spire workers --json | jq '.[] | select(.state != \"connected\") | .name'"]) +
+        `
+The engine's own machine is a worker too, named by its host name, with the
+labels local and its host name: it runs every task without runs_on. TASKS,
+CPUS and MEMORY are in use / capacity (cpus and memory as tasks reserve them
+with resources:).
+`,
+    )
+    .action(async (options, command) => (await import("./commands/workers.js")).workersCommand({ ...options, ...globals(command) }));
+
+  program
     .command("cancel")
     .description("cancel a run (its tasks get SIGTERM, then SIGKILL after their grace)")
     .argument("<run>", "run id, a unique prefix, or `last`")
@@ -333,10 +350,14 @@ directly, with the limits its last engine was started with.
   token
     .command("create")
     .description("create a token; prints only the token")
-    .addOption(new Option("--scope <scope>", "what it may do; each scope includes the ones before it").choices(["read", "run", "admin"]).default("read"))
+    .addOption(
+      new Option("--scope <scope>", "what it may do: read < run < admin, each including the ones before it; worker only lets a worker (spire worker) run tasks")
+        .choices(SCOPES)
+        .default("read"),
+    )
     .option("--ttl <duration>", "lifetime, e.g. 30d (default: no expiry)")
     .option("--name <name>", "a name to recognise it by (shown in the audit log)")
-    .addHelpText("after", examples(["spire token create --scope run --ttl 30d --name ci"]))
+    .addHelpText("after", examples(["spire token create --scope run --ttl 30d --name ci", "spire token create --scope worker --name gpu-box"]))
     .action(async (options, command) => (await import("./commands/tokens.js")).tokenCreateCommand({ ...options, ...globals(command) }));
   token
     .command("list")
@@ -372,7 +393,7 @@ directly, with the limits its last engine was started with.
 
   program
     .command("show")
-    .description("a run as a tree: states, times, attempts, exit codes, warnings, errors, metrics, outputs")
+    .description("a run as a tree: states, times, attempts, where each ran, exit codes, warnings, errors, metrics, outputs")
     .argument("<run>", "run id, a unique prefix of one, or `last`")
     .argument("[pipeline]", "with last: the newest run of this pipeline")
     .option("--json", "print the run object (as GET /api/v1/runs/{id} answers it)")

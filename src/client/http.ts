@@ -28,6 +28,7 @@ import {
   type SweepReport,
   type TokenInfo,
   type WatchLease,
+  type WorkerInfo,
 } from "./port.js";
 
 export interface EngineAddress {
@@ -175,6 +176,10 @@ export class HttpClient implements SpireClient {
 
   async listNamespaces(): Promise<NamespaceInfo[]> {
     return (await this.call<{ namespaces: NamespaceInfo[] }>("GET", "/namespaces")).namespaces;
+  }
+
+  async listWorkers(): Promise<WorkerInfo[]> {
+    return (await this.call<{ workers: WorkerInfo[] }>("GET", "/workers")).workers;
   }
 
   async listAudit(request: { limit: number }): Promise<AuditEntry[]> {

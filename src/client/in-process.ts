@@ -154,6 +154,11 @@ export class InProcessClient implements SpireClient {
     return this.engine.listNamespaces();
   }
 
+  /** With no engine running, the engine in this process: this machine. */
+  listWorkers() {
+    return this.engine.listWorkers();
+  }
+
   async listAudit(query: { limit: number }): Promise<AuditEntry[]> {
     return (await this.engine.listAudit(query)).entries;
   }

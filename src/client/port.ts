@@ -28,9 +28,10 @@ import type {
   Scope,
   TokenInfo,
   WatchLease,
+  WorkerInfo,
 } from "../engine/service.js";
 
-export type { ApplyRequest, ChangeSet, LiveEvent, LogFollowing, LogQuery, NamespaceInfo, PipelineDetail, PipelineSummary, RunListQuery, RunObject, RunSummary, TokenInfo, WatchLease, MissedObject, SweepReport };
+export type { ApplyRequest, ChangeSet, LiveEvent, LogFollowing, LogQuery, NamespaceInfo, PipelineDetail, PipelineSummary, RunListQuery, RunObject, RunSummary, TokenInfo, WatchLease, WorkerInfo, MissedObject, SweepReport };
 
 /** Where the answers come from: an engine's URL, or the data folder of an engine in this process. */
 export type ClientLocation = { kind: "engine"; url: string } | { kind: "in-process"; dataDir: string };
@@ -87,6 +88,8 @@ export interface SpireClient {
 
   collectGarbage(options: { dryRun: boolean }): Promise<SweepReport>;
   listNamespaces(): Promise<NamespaceInfo[]>;
+  /** The machines that run tasks: the engine's own, then the workers connected to it. */
+  listWorkers(): Promise<WorkerInfo[]>;
   listAudit(query: { limit: number }): Promise<AuditEntry[]>;
   createToken(request: { name: string; scope: Scope; ttlMs?: number }): Promise<{ token: string; info: TokenInfo }>;
   listTokens(): Promise<TokenInfo[]>;

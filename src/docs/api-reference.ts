@@ -60,7 +60,11 @@ function operationSection(operation: Operation, heading: string, ref: RefText): 
   const out = [
     heading,
     prose(operation.summary),
-    scope === undefined ? "Scope: open (no API token)." : `Scope: ${code(scope)} (a token of this scope or a larger one).`,
+    scope === undefined
+      ? "Scope: open (no API token)."
+      : scope === "worker"
+        ? `Scope: ${code(scope)} (a worker's token, or an admin one).`
+        : `Scope: ${code(scope)} (a token of this scope or a larger one).`,
   ];
   if (operation.parameters.length > 0) {
     out.push(
@@ -129,7 +133,7 @@ export function apiReference(): string {
     generatedNote("the route table in src/api/routes (the same document the engine serves at GET /api/v1/openapi.json)"),
     prose(document.info.description),
     prose(
-      `Every route is under /api/v1 and speaks JSON unless it says otherwise. Every route but GET /api/v1/health needs Authorization: Bearer TOKEN: ${bearer} A route's scope is the least a token needs; read < run < admin. Parameters and bodies are checked against the schemas below; a request that does not fit them is answered with 400 and the list of problems.`,
+      `Every route is under /api/v1 and speaks JSON unless it says otherwise. Every route but GET /api/v1/health needs Authorization: Bearer TOKEN: ${bearer} A route's scope is the least a token needs; read < run < admin. A worker token (scope worker) is good only on the routes whose scope is worker, which take an admin token too. Parameters and bodies are checked against the schemas below; a request that does not fit them is answered with 400 and the list of problems.`,
     ),
     errorsHeading.line,
     prose("Every refusal has the same body, with the status that says what kind it is:"),

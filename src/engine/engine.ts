@@ -26,6 +26,7 @@ import { countRunsByState, renderMetrics } from "./reads/metrics.js";
 import { recoverRuns } from "./recovery/restart.js";
 import { attemptFiles } from "./runs/attempt.js";
 import { engineInfo, type EngineInfo } from "./reads/engine-info.js";
+import { localWorker } from "./reads/local-worker.js";
 import type { PipelineHistory } from "./reads/pipeline-history.js";
 import { LEASE_ACTOR, PipelineBook } from "./pipelines/pipeline-book.js";
 import { RunStarts } from "./runs/run-starts.js";
@@ -54,6 +55,7 @@ import {
   type RunListQuery,
   type RunSummary,
   type WatchLease,
+  type WorkerInfo,
 } from "./service.js";
 
 export interface EngineLogger {
@@ -70,6 +72,8 @@ export interface EngineOptions {
   dataDir: string;
   /** Workers on other machines, for tasks with `runs_on` labels this machine lacks. */
   placement?: Placement;
+  /** Those workers as GET /workers shows them. */
+  remoteWorkers?: () => WorkerInfo[];
   /** Where task logs are read (default: files on this machine). */
   logs?: LogReader;
   parallelism: number;
@@ -466,6 +470,11 @@ export class Engine implements EngineService {
       namespaces: await this.options.store.listNamespaces(),
       withPaths: actor.scope === "admin",
     });
+  }
+
+  /** GET /workers: for now the engine's own machine only. */
+  async listWorkers(): Promise<WorkerInfo[]> {
+    return [localWorker({ hostname: hostname(), version: VERSION, startedAt: this.startedAt, now: this.now(), load: this.runs.load() }), ...(this.options.remoteWorkers?.() ?? [])];
   }
 
   health() {

@@ -16,7 +16,13 @@ import type { SweepReport } from "./runs/retention.js";
 import type { EngineInfo } from "./reads/engine-info.js";
 import type { PipelineHistory } from "./reads/pipeline-history.js";
 
-export type Scope = "read" | "run" | "admin";
+/**
+ * What a token may do. read < run < admin: each includes the ones before it.
+ * worker stands apart: a worker program's token, good only on the routes that
+ * ask for worker (which an admin may use too) and on nothing else.
+ */
+export const SCOPES = ["read", "run", "admin", "worker"] as const;
+export type Scope = (typeof SCOPES)[number];
 
 /** Who asks: the name of the token that authenticated the request. */
 export interface Actor {
@@ -247,6 +253,28 @@ export interface SessionInfo extends TokenInfo {
   from: string | null;
 }
 
+/** A machine that runs tasks: the engine's own, or a worker program (`spire worker`) connected to it. */
+export interface WorkerInfo {
+  /** Unique; the engine's own machine is named by its host name. */
+  name: string;
+  /** What `runs_on:` matches; the engine's own machine has ["local", <host name>]. */
+  labels: string[];
+  /** True for the engine's own machine. */
+  local: boolean;
+  state: "connected" | "lost" | "disconnected";
+  version: string | null;
+  /** The host name the worker reported. */
+  host: string | null;
+  /** The address it connects from (null for the engine's own machine). */
+  address: string | null;
+  capacity: { tasks: number; cpus: number; memory_bytes: number };
+  in_use: { tasks: number; cpus: number; memory_bytes: number };
+  /** ISO 8601. */
+  last_seen: string | null;
+  /** ISO 8601. */
+  connected_since: string | null;
+}
+
 /** A live event for SSE: a stored state change, or a log line (not stored as an event). */
 export interface LiveLogLine {
   kind: "log";
@@ -332,6 +360,8 @@ export interface EngineService {
   health(): { status: "ok" | "draining"; version: string; uptime_ms: number };
   /** The engine itself: version, uptime, store, supervisor, capacity in use, locks, queues; paths only for an admin. */
   engineInfo(actor: Actor): Promise<EngineInfo>;
+  /** The machines that run tasks: the engine's own first, then the workers it knows. */
+  listWorkers(): Promise<WorkerInfo[]>;
 }
 
 export type { DefinitionError };

@@ -104,8 +104,8 @@ export interface TaskRunRow {
   metrics: Record<string, MetricAggregate>;
   outputs: Record<string, string>;
   log_file: string | null;
-  /** The worker it ran on (its name; the engine's own machine is named by its host name). */
-  worker?: string | null;
+  /** The name of the worker the attempt ran on (the engine's own machine is one, named by its host name); null before it started there. */
+  worker: string | null;
   /**
    * The texts of its first warnings and errors (AttemptReport.messages).
    * Stored when a written row has some (a later write without them keeps
@@ -219,7 +219,7 @@ export interface HistoryRunRow {
 /** One attempt of a task as the history grid shows it. */
 export type HistoryTaskRow = Pick<TaskRunRow, "run_id" | "path" | "attempt" | "state" | "exit_code" | "started_at" | "finished_at">;
 
-export type TokenScope = "read" | "run" | "admin";
+export type TokenScope = "read" | "run" | "admin" | "worker";
 
 /** An API token's record. Its id is the JWT's `jti`; the JWT itself is never stored. */
 export interface TokenRow {

@@ -9,6 +9,7 @@
  */
 import { join, relative } from "node:path";
 import type { LaunchSpec, Placed, Placement } from "../exec/port.js";
+import type { WorkerInfo } from "../engine/service.js";
 import { LogCopy } from "./log-copy.js";
 import { DEFAULT_WORKER_LEASE_MS, type RegisterRequest, type RegisterResponse, type ReportsRequest, type ReportsResponse } from "./protocol.js";
 import { RemoteWorker, interruptedReport, type Room } from "./remote-worker.js";
@@ -175,6 +176,27 @@ export class WorkerHub implements Placement {
 
   list(): RemoteWorker[] {
     return [...this.workers.values()];
+  }
+
+  /** The workers as GET /workers shows them. */
+  info(): WorkerInfo[] {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return this.list().map((worker) => {
+      const { registration: r, inUse } = worker;
+      return {
+        name: r.name,
+        labels: r.labels,
+        local: false,
+        state: worker.state,
+        version: r.version,
+        host: r.host,
+        address: worker.address,
+        capacity: { tasks: r.tasks, cpus: r.cpus, memory_bytes: r.memory_bytes },
+        in_use: { tasks: inUse.tasks, cpus: inUse.cpus, memory_bytes: inUse.memoryBytes },
+        last_seen: iso(worker.lastSeen),
+        connected_since: worker.state === "connected" ? iso(worker.connectedSince) : null,
+      };
+    });
   }
 
   /** Places whoever waits and now fits (oldest first). */

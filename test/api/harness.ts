@@ -72,6 +72,7 @@ export async function startApi(
     read: (await auth.issue({ name: "reader", scope: "read" })).token,
     run: (await auth.issue({ name: "runner", scope: "run" })).token,
     admin: (await auth.issue({ name: "admin", scope: "admin" })).token,
+    worker: (await auth.issue({ name: "worker", scope: "worker" })).token,
   };
   const api: Api = {
     url: server.url,

@@ -44,7 +44,7 @@ for (const shell of ["bash", "zsh", "fish"] as Shell[]) {
     assert.deepEqual(sorted(formats), ["gator", "prunner", "spire"]);
     assert.deepEqual(sorted(streams), ["stderr", "stdout"]);
     assert.deepEqual(sorted(tokenCommands).filter((name) => name !== "help"), ["create", "list", "revoke"]);
-    assert.deepEqual(sorted(scopes), ["admin", "read", "run"]);
+    assert.deepEqual(sorted(scopes), ["admin", "read", "run", "worker"]);
     assert.deepEqual(sorted(shells), ["bash", "fish", "zsh"]);
     assert.deepEqual(sorted(files), ["other.yml", "spire.yaml"]);
     assert.deepEqual(afterFollow, ["last"], "spire logs -f is --follow: a run comes next, not a file");

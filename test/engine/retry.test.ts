@@ -27,7 +27,7 @@ const plan = (() => {
 function rows(states: Record<string, TaskState>): TaskRunRow[] {
   return Object.entries(states).map(([path, state]) => ({
     run_id: "r1", path, attempt: 1, state, exit_code: state === "succeeded" ? 0 : 1, signal: null, reason: null, pid: null,
-    started_at: 1, finished_at: 2, cpu_ms: null, peak_rss_bytes: null, warnings: 0, errors: 0, metrics: {}, outputs: {}, log_file: null,
+    started_at: 1, finished_at: 2, cpu_ms: null, peak_rss_bytes: null, warnings: 0, errors: 0, metrics: {}, outputs: {}, log_file: null, worker: null,
   }));
 }
 

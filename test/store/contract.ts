@@ -216,6 +216,16 @@ function writeTests(withRun: Open): void {
     assert.deepEqual((await store.getRun("r1"))?.tasks, [finished]);
   });
 
+  test("where an attempt ran is kept with it, per attempt", async (t) => {
+    const store = await withRun(t);
+    const first = aTask("r1", "train", { state: "failed", exit_code: 1, finished_at: 15_000, worker: "gpu-box" });
+    const second = aTask("r1", "train", { attempt: 2, worker: "other-box" });
+    await store.write([{ event: anEvent("r1", "task.finished"), task: first }, { event: anEvent("r1", "task.started"), task: second }]);
+    assert.deepEqual((await store.getRun("r1"))?.tasks.map((task) => [task.attempt, task.worker]), [[1, "gpu-box"], [2, "other-box"]]);
+    await store.write([{ event: anEvent("r1", "task.finished"), task: { ...second, state: "succeeded", worker: null } }]);
+    assert.equal((await store.getRun("r1"))?.tasks[1]?.worker, null, "a later write of the attempt replaces it whole");
+  });
+
   test("a task's warning and error texts are kept with its attempt: a later write without them keeps them, and only rows with some carry them", async (t) => {
     const store = await withRun(t);
     const messages: TaskMessage[] = [

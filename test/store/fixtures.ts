@@ -65,6 +65,7 @@ export function aTask(runId: string, path: string, over: Partial<TaskRunRow> = {
     metrics: {},
     outputs: {},
     log_file: `/data/logs/${runId}/${path}.log`,
+    worker: null,
     ...over,
   };
 }

@@ -160,6 +160,26 @@ describe("sqlite store", () => {
     assert.deepEqual(key, [{ name: "slot" }, { name: "namespace" }, { name: "pipeline" }, { name: "trigger_key" }]);
   });
 
+  test("migration 11 keeps every token and session with its indexes, takes the worker scope, and keeps the tokens' checks", async (t) => {
+    const file = join(tempDir(t), "spire.db");
+    const conn = new Connection(file);
+    migrate(conn, MIGRATIONS.slice(0, 10));
+    conn.db.prepare("INSERT INTO tokens (id, name, scope, created_at, expires_at, revoked_at, last_used_at, kind, parent_id) VALUES ('t1', 'ci', 'run', 1, 9, NULL, 3, 'token', NULL)").run();
+    conn.db.prepare("INSERT INTO tokens (id, name, scope, created_at, expires_at, revoked_at, last_used_at, kind, parent_id) VALUES ('s1', 'session of ci', 'run', 2, NULL, NULL, NULL, 'session', 't1')").run();
+    assert.throws(() => conn.db.prepare("INSERT INTO tokens (id, name, scope, created_at) VALUES ('w0', 'gpu', 'worker', 1)").run(), /CHECK/);
+    conn.close();
+    const { store } = await freshStore(t, file);
+    assert.deepEqual(await store.getToken("t1"), aToken("t1", { name: "ci", scope: "run", created_at: 1, expires_at: 9, last_used_at: 3 }));
+    assert.deepEqual(await store.getToken("s1"), aToken("s1", { name: "session of ci", scope: "run", created_at: 2, expires_at: null, kind: "session", parent_id: "t1" }));
+    await store.createToken(aToken("w1", { name: "gpu", scope: "worker" }));
+    assert.equal((await store.getToken("w1"))?.scope, "worker");
+    const db = peek(t, file);
+    assert.throws(() => db.prepare("INSERT INTO tokens (id, name, scope, created_at) VALUES ('x', 'x', 'root', 1)").run(), /CHECK/);
+    assert.throws(() => db.prepare("INSERT INTO tokens (id, name, scope, created_at) VALUES ('y', 'ci', 'read', 1)").run(), /UNIQUE/);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tokens' AND sql IS NOT NULL ORDER BY name").all();
+    assert.deepEqual(indexes, [{ name: "tokens_by_parent" }, { name: "tokens_by_time" }, { name: "tokens_live_name" }]);
+  });
+
   test("a task's kept texts go with its run when retention deletes it", async (t) => {
     const { store, file } = await freshStore(t);
     await store.createRun(aRun("r1", { state: "succeeded" }), runCreated(aRun("r1")));

@@ -21,6 +21,8 @@ export interface Cluster {
   engineUrl: string;
   engine: ChildProcess;
   token: string;
+  /** A token of scope worker, which the workers use. */
+  workerToken: string;
   /** Starts `spire worker` on `host` (its own data folder under dir). */
   worker(host: string, args: string[]): ChildProcess;
   /** The CLI against the engine, from the test runner. */
@@ -57,6 +59,9 @@ export async function startCluster(t: TestContext, hosts: string[], definitions:
   const engineUrl = `http://${address}:${ENGINE_PORT}`;
   const token = await waitForToken(engineData, engine);
   await waitUntil(async () => (await fetch(`${engineUrl}/api/v1/health`).catch(() => undefined))?.ok === true, 15_000, () => `the engine did not answer: ${output.get(engine)?.join("")}`);
+  const made = await spire(["token", "create", "--scope", "worker", "--name", "workers"], { data: join(dir, "cli-data"), env: { SPIRE_ENGINE: engineUrl, SPIRE_TOKEN: token } });
+  if (made.code !== 0) throw new Error(`no worker token: ${made.stderr}`);
+  const workerToken = made.stdout.trim();
   const cluster: Cluster = {
     network,
     dir,
@@ -64,10 +69,11 @@ export async function startCluster(t: TestContext, hosts: string[], definitions:
     engineUrl,
     engine,
     token,
+    workerToken,
     worker(host, args) {
       const data = join(dir, `${host}-data`);
       return capture(
-        network.spawn(host, [process.execPath, SPIRE_BIN, "worker", "--engine", engineUrl, "--token", token, "--name", host, "--data", data, "--workdir", dir, "--allow-insecure", ...args], {
+        network.spawn(host, [process.execPath, SPIRE_BIN, "worker", "--engine", engineUrl, "--token", workerToken, "--name", host, "--data", data, "--workdir", dir, "--allow-insecure", ...args], {
           env: { ...process.env, NO_COLOR: "1" },
           stdio: ["ignore", "pipe", "pipe"],
         }),

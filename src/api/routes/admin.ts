@@ -7,7 +7,7 @@ import { listParam, nameParam, seqCursor, timeParam, ttl, wholeNumber } from "..
 /** `run.start`, `apply`, or `run.*` for a family of actions. */
 const isAction = (value: string): value is string => /^[a-z][a-z_]*(?:\.[a-z_]+)*(?:\.\*)?$/.test(value);
 import { route } from "../route.js";
-import { auditPage, namespaceInfo, tokenInfo } from "../schemas.js";
+import { auditPage, namespaceInfo, tokenInfo, tokenScope } from "../schemas.js";
 
 const namespaces = route({
   method: "GET",
@@ -58,7 +58,7 @@ const createToken = route({
   summary: "Make an API token; the token itself is in this answer only.",
   body: z.strictObject({
     name: nameParam("token"),
-    scope: z.enum(["read", "run", "admin"], { error: "expected read, run or admin" }),
+    scope: tokenScope,
     ttl: ttl.optional().meta({ description: "Lifetime: 12h, 30d, or seconds; default: no expiry." }),
   }),
   status: 201,

@@ -14,6 +14,7 @@ import { engineEventsRoute } from "./engine-events.js";
 import { engineRoutes } from "./engine.js";
 import { pipelineHistoryRoutes } from "./pipeline-history.js";
 import { workerRoutes } from "./workers.js";
+import { workerListRoutes } from "./worker-list.js";
 
 export const ROUTES: readonly AnyRoute[] = [
   ...systemRoutes,
@@ -30,4 +31,5 @@ export const ROUTES: readonly AnyRoute[] = [
   ...engineRoutes,
   ...pipelineHistoryRoutes,
   ...workerRoutes,
+  ...workerListRoutes,
 ];

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { FastifyRequest } from "fastify";
 import { ApiError } from "../errors.js";
 import { route } from "../route.js";
-import { sessionInfo, tokenInfo } from "../schemas.js";
+import { sessionInfo, tokenInfo, tokenScope } from "../schemas.js";
 import { LOGIN_LINK_TTL_MS } from "../login-links.js";
 import { CSRF_HEADER, SESSION_COOKIE, sessionCookie } from "../session-cookie.js";
 
@@ -87,7 +87,7 @@ const current = route({
     {
       status: 200,
       description: "The caller.",
-      schema: z.object({ name: z.string(), scope: z.enum(["read", "run", "admin"]), session: tokenInfo.nullable(), csrf: z.string().nullable() }),
+      schema: z.object({ name: z.string(), scope: tokenScope, session: tokenInfo.nullable(), csrf: z.string().nullable() }),
     },
   ],
   async handler({ actor, deps }) {

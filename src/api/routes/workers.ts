@@ -64,7 +64,7 @@ function refusal(error: unknown): never {
 const register = route({
   method: "POST",
   path: "/workers/register",
-  scope: "admin",
+  scope: "worker",
   tag: "workers",
   summary: "A worker says who it is and what it offers (labels, room, where its files are); the answer names its session, its lease and how often to report, and which of the attempts it still runs nobody wants.",
   body: registerBody,
@@ -77,7 +77,7 @@ const register = route({
 const assignments = route({
   method: "GET",
   path: "/workers/{name}/assignments",
-  scope: "admin",
+  scope: "worker",
   tag: "workers",
   summary: "The worker's assignment stream (Server-Sent Events): `event: launch` (data: attempt, spec), `event: cancel` and `event: stop` (data: attempt, reason), a heartbeat comment. Open while the worker is there; one per session.",
   params: z.strictObject({ name: workerName }),
@@ -103,7 +103,7 @@ const assignments = route({
 const reports = route({
   method: "POST",
   path: "/workers/{name}/reports",
-  scope: "admin",
+  scope: "worker",
   tag: "workers",
   summary: "What the worker's attempts did since its last report (started, log ranges, progress, ends), and which still run; sent at least every heartbeat_ms. The answer says how much of each log the engine has, which ends are recorded, and which attempts to stop.",
   params: z.strictObject({ name: workerName }),

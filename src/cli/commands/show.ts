@@ -1,4 +1,4 @@
-/** `spire show RUN`: the run as a tree — states, times, attempts, exit codes, resources, counts, metrics, outputs. */
+/** `spire show RUN`: the run as a tree — states, times, attempts, where each ran, exit codes, resources, counts, metrics, outputs. */
 import pc from "picocolors";
 import type { TaskObject } from "../../engine/reads/run-object.js";
 import type { MetricAggregate } from "../../exec/port.js";
@@ -75,6 +75,8 @@ function taskLines(task: TaskObject, name: string, indent: string, runId: string
   const facts: string[] = [];
   if (task.duration_ms !== null) facts.push(duration(task.duration_ms));
   if (task.attempts > 1) facts.push(`${task.attempts} attempts`);
+  // Where the last attempt ran (a worker's name; the engine's own machine goes by its host name).
+  if (task.worker !== null && task.worker !== undefined) facts.push(`on ${task.worker}`);
   if (task.exit_code !== null) facts.push(`exit ${task.exit_code}`);
   if (task.signal) facts.push(task.signal);
   if (task.cpu_ms !== null) facts.push(`cpu ${duration(task.cpu_ms)}`);

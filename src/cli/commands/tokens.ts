@@ -1,6 +1,7 @@
 /** `spire token create|list|revoke` and `spire audit` (admin scope on an engine; the data folder's owner without one). */
 import pc from "picocolors";
 import { parseDurationMs } from "../../definitions/units.js";
+import { SCOPES, type Scope } from "../../engine/service.js";
 import { CliError, EXIT } from "../errors.js";
 import { withClient, type Target } from "../connect.js";
 import { clock } from "../render/format.js";
@@ -10,7 +11,7 @@ type Options = Target & { json?: boolean };
 
 export async function tokenCreateCommand(options: Options & { scope: string; ttl?: string; name?: string }): Promise<void> {
   const scope = options.scope;
-  if (scope !== "read" && scope !== "run" && scope !== "admin") throw new CliError(`--scope must be read, run or admin, not ${JSON.stringify(options.scope)}`, EXIT.usage);
+  if (!isScope(scope)) throw new CliError(`--scope must be read, run, admin or worker, not ${JSON.stringify(options.scope)}`, EXIT.usage);
   let ttlMs: number | undefined;
   if (options.ttl !== undefined) {
     ttlMs = parseDurationMs(options.ttl);
@@ -53,4 +54,8 @@ export async function auditCommand(options: Options & { limit: string }): Promis
   if (options.json) return void process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
   if (entries.length === 0) return void process.stdout.write(pc.dim("nothing recorded yet\n"));
   process.stdout.write(table(["WHEN", "WHO", "WHAT", "TARGET", "DETAILS"], entries.map((e) => [clock(e.ts), e.actor, e.action, e.target, JSON.stringify(e.details)])));
+}
+
+function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
 }

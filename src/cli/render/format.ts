@@ -72,6 +72,18 @@ export function clock(time: number | string, options: { milliseconds?: boolean }
   return `${text}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
 }
 
+/** How long ago a time was, roughly: `now`, `3s ago`, `12m ago`, `5h ago`, `3d ago` (a time ahead of `now`, from a clock a bit off, is `now`). */
+export function ago(time: string | number, now: number): string {
+  const ms = now - (typeof time === "number" ? time : Date.parse(time));
+  if (!Number.isFinite(ms)) return String(time);
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return "now";
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 2 * 86_400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86_400)}d ago`;
+}
+
 /** A log line's time: to the millisecond. */
 export function timestamp(ms: number): string {
   return clock(ms, { milliseconds: true });

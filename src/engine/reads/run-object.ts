@@ -32,6 +32,8 @@ export interface TaskObject {
   signal: string | null;
   /** The texts of the first 100 warnings and first 100 errors of its last attempt, in order (`warnings` and `errors` count them all). */
   messages: MessageObject[];
+  /** The worker its last attempt ran on; null when it never started, or ran before this was recorded. */
+  worker: string | null;
 }
 
 /** A TaskMessage with its time as ISO 8601, like every time of the run object. */
@@ -137,6 +139,7 @@ function taskObject(path: string, row: TaskRunRow | undefined, plan: Plan | unde
     reason: row?.reason ?? null,
     signal: row?.signal ?? null,
     messages: row?.messages?.map(messageObject) ?? [],
+    worker: row?.worker ?? null,
   };
 }
 

@@ -35,6 +35,7 @@ export function blankTaskRow(runId: string, path: string, attempt: number, field
     metrics: {},
     outputs: {},
     log_file: null,
+    worker: null,
     ...fields,
   };
 }

@@ -286,6 +286,34 @@ ALTER TABLE pipelines ADD COLUMN paused_reason TEXT;
 ALTER TABLE pipelines ADD COLUMN source TEXT;
 `;
 
+// Workers on other machines (issue 15). A worker program's token has a scope
+// of its own, `worker`: SQLite cannot change a CHECK constraint in place, so
+// the tokens table is made again with the same columns and indexes (nothing
+// references it). And where each attempt ran: the worker's name, null for an
+// attempt that never started or that ran before this column existed.
+const workers = `
+CREATE TABLE tokens_with_worker (
+  id           TEXT PRIMARY KEY,
+  name         TEXT NOT NULL,
+  scope        TEXT NOT NULL CHECK (scope IN ('read', 'run', 'admin', 'worker')),
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,
+  revoked_at   INTEGER,
+  last_used_at INTEGER,
+  kind         TEXT NOT NULL DEFAULT 'token' CHECK (kind IN ('token', 'session')),
+  parent_id    TEXT
+);
+INSERT INTO tokens_with_worker (id, name, scope, created_at, expires_at, revoked_at, last_used_at, kind, parent_id)
+  SELECT id, name, scope, created_at, expires_at, revoked_at, last_used_at, kind, parent_id FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_with_worker RENAME TO tokens;
+CREATE UNIQUE INDEX tokens_live_name ON tokens (name) WHERE revoked_at IS NULL;
+CREATE INDEX tokens_by_time ON tokens (created_at DESC, id DESC);
+CREATE INDEX tokens_by_parent ON tokens (parent_id) WHERE parent_id IS NOT NULL;
+
+ALTER TABLE task_runs ADD COLUMN worker TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
@@ -297,4 +325,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "task_messages", sql: taskMessages },
   { version: 9, name: "sessions", sql: sessions },
   { version: 10, name: "history_reads", sql: historyReads },
+  { version: 11, name: "workers", sql: workers },
 ];

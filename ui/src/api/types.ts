@@ -178,6 +178,8 @@ export interface TaskRun {
   reason: string | null;
   signal: string | null;
   messages: { level: "warning" | "error"; text: string; ts: string; stream: "stdout" | "stderr" }[];
+  /** The worker its last attempt ran on (the engine's own machine is one, named by its host name); null if it never started, or ran before engines recorded it. Absent from older engines. */
+  worker?: string | null;
 }
 
 export interface Run extends RunSummary {

@@ -5,15 +5,16 @@ import { int, intOrNull, json, text, textOrNull, toJson } from "../columns.js";
 // One row per attempt; a later write of the same attempt replaces it whole.
 const UPSERT = `
 INSERT INTO task_runs (run_id, path, attempt, state, exit_code, signal, reason, pid, started_at,
-  finished_at, cpu_ms, peak_rss_bytes, warnings, errors, metrics, outputs, log_file)
+  finished_at, cpu_ms, peak_rss_bytes, warnings, errors, metrics, outputs, log_file, worker)
 VALUES (@run_id, @path, @attempt, @state, @exit_code, @signal, @reason, @pid, @started_at,
-  @finished_at, @cpu_ms, @peak_rss_bytes, @warnings, @errors, @metrics, @outputs, @log_file)
+  @finished_at, @cpu_ms, @peak_rss_bytes, @warnings, @errors, @metrics, @outputs, @log_file, @worker)
 ON CONFLICT (run_id, path, attempt) DO UPDATE SET
   state = excluded.state, exit_code = excluded.exit_code, signal = excluded.signal,
   reason = excluded.reason, pid = excluded.pid, started_at = excluded.started_at,
   finished_at = excluded.finished_at, cpu_ms = excluded.cpu_ms,
   peak_rss_bytes = excluded.peak_rss_bytes, warnings = excluded.warnings, errors = excluded.errors,
-  metrics = excluded.metrics, outputs = excluded.outputs, log_file = excluded.log_file`;
+  metrics = excluded.metrics, outputs = excluded.outputs, log_file = excluded.log_file,
+  worker = excluded.worker`;
 
 export function upsertTaskRun(conn: Connection, task: TaskRunRow): void {
   conn.statement(UPSERT).run({
@@ -34,6 +35,7 @@ export function upsertTaskRun(conn: Connection, task: TaskRunRow): void {
     metrics: toJson(task.metrics),
     outputs: toJson(task.outputs),
     log_file: task.log_file ?? null,
+    worker: task.worker ?? null,
   });
   if (task.messages !== undefined && task.messages.length > 0) {
     conn.statement(UPSERT_MESSAGES).run(task.run_id, task.path, task.attempt, JSON.stringify(task.messages));
@@ -76,5 +78,6 @@ function taskFromRow(row: Row): TaskRunRow {
     metrics: json(row, "metrics"),
     outputs: json(row, "outputs"),
     log_file: textOrNull(row, "log_file"),
+    worker: textOrNull(row, "worker"),
   };
 }
