@@ -243,7 +243,7 @@ const taskFields = z.strictObject({
     .optional()
     .meta(
       about(
-        "The labels a worker must all have to run this task (spire worker --labels); one label may be written alone. A group's applies to its tasks, unless one has its own. Default: the enclosing group's, else the pipeline's, else none: the task runs on the engine's own machine (runs_on: local chooses it under a group's or pipeline's runs_on).",
+        "The labels a worker (a machine that runs tasks for the engine) must all have to run this task; one label may be written alone. A group's applies to its tasks, unless one has its own. Default: the enclosing group's, else the pipeline's, else none: the task runs on the engine's own machine (runs_on: local chooses it under a group's or pipeline's runs_on).",
         [["gpu", "linux"], "gpu"],
       ),
     ),
@@ -529,7 +529,7 @@ export const pipelineSchema = z.strictObject({
   fail_fast: z.boolean().default(false).meta(about("true: the first failed task cancels the tasks still running, and the run fails.", [true])),
   runs_on: runsOnSchema
     .optional()
-    .meta(about("The labels a worker must all have to run the pipeline's tasks (spire worker --labels), unless a group or task has its own runs_on. Default: none, the tasks run on the engine's own machine.", [["linux"], "backup-host"])),
+    .meta(about("The labels a worker (a machine that runs tasks for the engine) must all have to run the pipeline's tasks, unless a group or task has its own runs_on. Default: none, the tasks run on the engine's own machine.", [["linux"], "backup-host"])),
   parallelism: z.number().int().min(1).optional().meta(about("Tasks of one run at once (default: the engine's limit).", [4])),
   timeout: timerDuration.optional().meta(about("The longest a run may take (up to 24d); past it the run fails and its running tasks are canceled. Default: no limit.", ["2h"])),
   retention: z
