@@ -118,19 +118,17 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
 
   program
     .command("worker")
-    .description("run tasks for an engine on another machine: those whose runs_on labels this worker has")
-    .option("--engine <url>", "the engine (default: $SPIRE_ENGINE); https, or http to this machine, or http with --allow-insecure")
+    .description("run tasks for an engine on another machine: those whose runs_on labels this worker has (--engine URL: https, or http to this machine, or http with --allow-insecure; --data: where its supervisor, logs and outputs live, default the data folder's worker/)")
     .option("--token <token>", "a token of scope worker (default: $SPIRE_TOKEN); make one with: spire token create --scope worker")
     .option("--labels <a,b>", "what this machine offers; tasks whose runs_on labels it all has may run here", "")
     .option("--name <name>", "its name among the engine's workers (default: the host name)")
     .option("--tasks <n>", "attempts it runs at once at most (default: its cpus)")
     .option("--cpus <n>", "cpus tasks' resources: may reserve here (default: this machine's cores)")
     .option("--memory <size>", "memory tasks' resources: may reserve here (default: this machine's memory)")
-    .option("--data <dir>", "where its supervisor, logs and outputs live (default: the data folder's worker/)")
     .option("--workdir <dir>", "where tasks without an absolute cwd run (default: the current folder)")
     .option("--allow-insecure", "allow plain http to an engine on another machine: only on a network that is private and encrypted already (Tailscale, WireGuard, an SSH tunnel)")
     .addHelpText("after", examples(["spire worker --engine https://laptop.tail1234.ts.net:7070 --token $T --labels gpu,linux", "spire worker --engine http://100.64.0.1:7070 --allow-insecure --labels pi --tasks 2"]))
-    .action(async (options) => (await import("./commands/worker.js")).workerCommand(options));
+    .action(async (options, command) => (await import("./commands/worker.js")).workerCommand({ ...options, ...globals(command) }));
 
   program
     .command("engine")

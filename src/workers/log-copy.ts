@@ -26,15 +26,19 @@ export class LogCopy {
     return work;
   }
 
-  /** Bytes in the copy (known after the first append or size()). */
+  /** Bytes in the copy, once the appends under way are done. */
   async size(): Promise<number> {
     await this.chain;
+    return this.known();
+  }
+
+  private async known(): Promise<number> {
     if (this.bytes === undefined) this.bytes = await stat(this.file).then((s) => s.size, () => 0);
     return this.bytes;
   }
 
   private async appendNow(offset: number, text: string): Promise<LogLine[]> {
-    const have = await this.size();
+    const have = await this.known();
     const data = Buffer.from(text, "utf8");
     if (offset > have || offset + data.length <= have) return [];
     const fresh = data.subarray(have - offset);
