@@ -271,6 +271,7 @@ export class Engine implements EngineService {
     return recoverRuns({
       store: this.options.store,
       executor: this.options.executor,
+      ...(this.options.placement ? { placement: this.options.placement } : {}),
       ...(this.options.supervisor ? { supervisor: this.options.supervisor } : {}),
       environment: this.options.environment ?? process.env,
       runs: this.runs,

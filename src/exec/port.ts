@@ -204,4 +204,11 @@ export interface Placement {
   place(labels: readonly string[], need: { cpus: number; memoryBytes: number }, options: { signal: AbortSignal; waiting(reason: string): void }): Promise<Placed>;
   /** The end of an attempt that ran elsewhere is stored: its worker may forget it. */
   recorded(attemptId: string): void;
+  /**
+   * After an engine restart: a handle for an attempt the store says runs on
+   * `worker`. It is taken up when the worker registers again and lists it;
+   * it ends as interrupted if the worker comes back without it, or does not
+   * come back within a lease.
+   */
+  adopt(worker: string, attemptId: string, logFile: string, events?: LaunchEvents): TaskHandle;
 }

@@ -8,11 +8,11 @@
  * is in the store: after an engine restart each worker registers again.
  */
 import { join, relative } from "node:path";
-import type { LaunchSpec, Placed, Placement } from "../exec/port.js";
+import type { LaunchEvents, LaunchSpec, Placed, Placement, TaskHandle } from "../exec/port.js";
 import type { WorkerInfo } from "../engine/service.js";
 import { LogCopy } from "./log-copy.js";
 import { DEFAULT_WORKER_LEASE_MS, type RegisterRequest, type RegisterResponse, type ReportsRequest, type ReportsResponse } from "./protocol.js";
-import { RemoteWorker, interruptedReport, type Room } from "./remote-worker.js";
+import { RemoteTask, RemoteWorker, interruptedReport, type Room } from "./remote-worker.js";
 
 export interface WorkerHubOptions {
   /** The engine's data folder: copies of workers' logs go under it, at the paths the run records. */
@@ -49,12 +49,16 @@ export class WorkerHub implements Placement {
   /** Attempts whose end is stored, by worker: told to it in the next answer. */
   private readonly toForget = new Map<string, Set<string>>();
   private readonly timer: NodeJS.Timeout;
+  /** Attempts taken up after an engine restart, by worker, until it registers again (or its lease from our start lapses). */
+  private readonly awaited = new Map<string, Map<string, RemoteTask>>();
+  private readonly startedAt: number;
   readonly leaseMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: WorkerHubOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_WORKER_LEASE_MS;
     this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
     this.timer = setInterval(() => this.checkLeases(), Math.min(1000, Math.max(50, this.leaseMs / 10)));
     this.timer.unref();
   }
@@ -83,6 +87,7 @@ export class WorkerHub implements Placement {
       worker = new RemoteWorker(request, now, address, (spec) => this.logCopyOf(worker!, spec));
       this.workers.set(request.name, worker);
     }
+    this.takeUpAwaited(worker, request.running);
     this.options.note?.("a worker registered", { worker: request.name, labels: request.labels, address });
     const stop = request.running.filter((id) => !worker!.tasks.has(id));
     queueMicrotask(() => this.offer());
@@ -155,6 +160,28 @@ export class WorkerHub implements Placement {
       if (!set) this.toForget.set(worker.name, (set = new Set()));
       set.add(attemptId);
     }
+  }
+
+  adopt(worker: string, attemptId: string, logFile: string, events: LaunchEvents = {}): TaskHandle {
+    let cancelReason: string | undefined;
+    const task = new RemoteTask(attemptId, undefined, events, new LogCopy(logFile), (reason) => {
+      const current = this.workers.get(worker);
+      if (current?.tasks.get(attemptId) === task) current.assign({ type: "cancel", attempt: attemptId, reason });
+      else cancelReason = reason;
+    });
+    const present = this.workers.get(worker);
+    if (present && present.state === "connected") {
+      // Registered again before its runs were resumed: it said what it runs then.
+      if (present.registration.running.includes(attemptId)) present.adopt(task);
+      else task.settle(interruptedReport(`worker ${worker} came back without it`, null, this.now(), this.now()));
+      return task;
+    }
+    let waiting = this.awaited.get(worker);
+    if (!waiting) this.awaited.set(worker, (waiting = new Map()));
+    waiting.set(attemptId, task);
+    void task.done.then(() => waiting!.delete(attemptId));
+    task.pendingCancel = () => cancelReason;
+    return task;
   }
 
   place(labels: readonly string[], need: { cpus: number; memoryBytes: number }, options: { signal: AbortSignal; waiting(reason: string): void }): Promise<Placed> {
@@ -233,8 +260,35 @@ export class WorkerHub implements Placement {
     return true;
   }
 
+  /** A worker registered: the attempts an earlier engine left on it are its own again, or interrupted if it no longer runs them. */
+  private takeUpAwaited(worker: RemoteWorker, running: readonly string[]): void {
+    const waiting = this.awaited.get(worker.name);
+    if (!waiting) return;
+    this.awaited.delete(worker.name);
+    const now = this.now();
+    for (const [id, task] of waiting) {
+      if (!running.includes(id)) {
+        task.settle(interruptedReport(`worker ${worker.name} came back without it (the engine restarted meanwhile)`, null, now, now));
+        continue;
+      }
+      worker.adopt(task);
+      const reason = task.pendingCancel?.();
+      if (reason !== undefined) worker.assign({ type: "cancel", attempt: id, reason });
+    }
+  }
+
   private checkLeases(): void {
     const now = this.now();
+    // Attempts of workers that never came back after the engine restarted: lost, as a silent worker's are.
+    if (now - this.startedAt > this.leaseMs) {
+      for (const [name, waiting] of this.awaited) {
+        for (const [id, task] of waiting) {
+          task.settle(interruptedReport(`worker ${name} was lost: it did not come back within its lease (${this.leaseMs / 1000} s) after the engine restarted`, null, now, now));
+          this.fenced.add(id);
+        }
+        this.awaited.delete(name);
+      }
+    }
     for (const worker of this.workers.values()) {
       if (worker.state !== "connected" || now - worker.lastSeen <= this.leaseMs) continue;
       worker.state = "lost";

@@ -22,11 +22,14 @@ export class RemoteTask implements TaskHandle {
   pid: number | null = null;
   startedAt: number | undefined;
   settled = false;
+  /** For a task taken up after a restart: a cancel asked before its worker was back. */
+  pendingCancel: (() => string | undefined) | undefined;
   private resolve!: (report: AttemptReport) => void;
 
   constructor(
     readonly id: string,
-    readonly spec: LaunchSpec,
+    /** Absent for an attempt taken up after an engine restart: it cannot be sent again. */
+    readonly spec: LaunchSpec | undefined,
     readonly events: LaunchEvents,
     readonly log: LogCopy,
     private readonly sendCancel: (reason: string) => void,
@@ -44,6 +47,9 @@ export class RemoteTask implements TaskHandle {
     this.resolve(report);
   }
 }
+
+/** A RemoteTask's cancel before its worker is there to be told: remembered, and sent once it is. */
+export type CancelSender = (reason: string) => void;
 
 export class RemoteWorker implements Executor {
   state: WorkerState = "connected";
@@ -105,7 +111,7 @@ export class RemoteWorker implements Executor {
   reassign(running: readonly string[]): void {
     this.send = undefined;
     this.outbox.length = 0;
-    for (const task of this.tasks.values()) if (!task.settled && !running.includes(task.id)) this.outbox.push({ type: "launch", attempt: task.id, spec: task.spec });
+    for (const task of this.tasks.values()) if (!task.settled && task.spec && !running.includes(task.id)) this.outbox.push({ type: "launch", attempt: task.id, spec: task.spec });
   }
 
   get streaming(): boolean {
@@ -123,6 +129,11 @@ export class RemoteWorker implements Executor {
     this.tasks.set(spec.id, task);
     this.assign({ type: "launch", attempt: spec.id, spec });
     return task;
+  }
+
+  /** Takes up a handle made after an engine restart (see WorkerHub.adopt). */
+  adopt(task: RemoteTask): void {
+    this.tasks.set(task.id, task);
   }
 
   /** Its attempts end here as interrupted (it was lost); `fenced` remembers them, so its late reports are refused. */

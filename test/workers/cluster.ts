@@ -20,6 +20,8 @@ export interface Cluster {
   engineData: string;
   engineUrl: string;
   engine: ChildProcess;
+  /** Starts the engine again on the same data folder and address (after killing it); `engine` is then the new one. */
+  restartEngine(): Promise<void>;
   token: string;
   /** A token of scope worker, which the workers use. */
   workerToken: string;
@@ -50,12 +52,14 @@ export async function startCluster(t: TestContext, hosts: string[], definitions:
   const file = join(dir, "spire.yaml");
   writeFileSync(file, definitions);
   const address = network.hosts.get("engine")!.address;
-  const engine = capture(
-    network.spawn("engine", [process.execPath, SPIRE_BIN, "engine", "--listen", `${address}:${ENGINE_PORT}`, "--allow-remote", "-f", file, ...engineArgs], {
-      env: { ...process.env, SPIRE_DATA: engineData, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    }),
-  );
+  const spawnEngine = () =>
+    capture(
+      network.spawn("engine", [process.execPath, SPIRE_BIN, "engine", "--listen", `${address}:${ENGINE_PORT}`, "--allow-remote", "-f", file, ...engineArgs], {
+        env: { ...process.env, SPIRE_DATA: engineData, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
+  const engine = spawnEngine();
   const engineUrl = `http://${address}:${ENGINE_PORT}`;
   const token = await waitForToken(engineData, engine);
   await waitUntil(async () => (await fetch(`${engineUrl}/api/v1/health`).catch(() => undefined))?.ok === true, 15_000, () => `the engine did not answer: ${output.get(engine)?.join("")}`);
@@ -68,6 +72,15 @@ export async function startCluster(t: TestContext, hosts: string[], definitions:
     engineData,
     engineUrl,
     engine,
+    async restartEngine() {
+      if (cluster.engine.exitCode === null && cluster.engine.signalCode === null) {
+        const gone = new Promise((resolve) => cluster.engine.once("exit", resolve));
+        cluster.engine.kill("SIGKILL");
+        await gone;
+      }
+      cluster.engine = spawnEngine();
+      await waitUntil(async () => (await fetch(`${engineUrl}/api/v1/health`).catch(() => undefined))?.ok === true, 15_000, () => `the engine did not start again: ${output.get(cluster.engine)?.join("")}`);
+    },
     token,
     workerToken,
     worker(host, args) {

@@ -126,6 +126,38 @@ test("a worker killed with -9 mid-task: its attempt is interrupted once its leas
   await assertNoLeftoverProcesses();
 });
 
+test("the engine killed with -9 while a worker runs a task: the next engine takes it up when the worker registers again; one result, the whole log", { skip }, async (t) => {
+  const cluster = await startCluster(
+    t,
+    ["w1"],
+    `pipelines:
+  steady:
+    tasks:
+      work:
+        run: 'echo start >> ledger; i=1; while [ $i -le 20 ]; do echo "line $i"; i=$((i+1)); sleep 0.25; done; echo end >> ledger'
+        runs_on: [box]
+      then: { run: 'echo after', needs: [work] }
+`,
+  );
+  const w1 = cluster.worker("w1", ["--labels", "box"]);
+  await connected(cluster, "w1");
+  const started = await cluster.cli(["run", "steady", "--detach"]);
+  const id = started.stdout.trim();
+  await waitUntil(async () => (await logOf(cluster, id, "work").catch(() => [])).length >= 2, 15_000, () => "no log arrived");
+  await cluster.restartEngine();
+  const run = await waitForRun(cluster, id, 40_000);
+  assert.equal(run.state, "succeeded", `${JSON.stringify(run.tasks)}\n${cluster.stderrOf(cluster.engine).slice(-2000)}`);
+  const work = run.tasks.find((task) => task.path === "work")!;
+  assert.equal(work.attempts, 1);
+  assert.equal(work.worker, "w1");
+  assert.deepEqual(await logOf(cluster, id, "work"), Array.from({ length: 20 }, (_, i) => `line ${i + 1}`));
+  assert.deepEqual(readFileSync(join(cluster.dir, "ledger"), "utf8").trim().split("\n"), ["start", "end"]);
+  w1.kill("SIGTERM");
+  cluster.engine.kill("SIGTERM");
+  await cluster.network.close();
+  await assertNoLeftoverProcesses();
+});
+
 test("the link cut for 10 s mid-task and restored: the task goes on, the whole log arrives in order, one result", { skip }, async (t) => {
   const cluster = await startCluster(
     t,

@@ -8,7 +8,7 @@
  * its end: it is interrupted, and its process group, if it still runs with
  * nobody reading its output, is killed.
  */
-import type { AttemptKeeper, Executor, KnownAttempt } from "../../exec/port.js";
+import type { AttemptKeeper, Executor, KnownAttempt, Placement } from "../../exec/port.js";
 import type { TaskRunRow } from "../../store/port.js";
 import { attemptId } from "../runs/attempt.js";
 import type { Reattached } from "./resume.js";
@@ -18,13 +18,15 @@ export class Reattacher {
 
   private constructor(
     private readonly executor: Pick<Executor, "traces" | "killOrphan">,
+    private readonly remote: { placement: Placement; localName: string } | undefined,
     private readonly keeper: AttemptKeeper | undefined,
     private readonly known: Map<string, KnownAttempt>,
   ) {}
 
-  static async open(executor: Pick<Executor, "traces" | "killOrphan">, keeper: AttemptKeeper | undefined): Promise<Reattacher> {
+  /** `remote`: the workers, for attempts the store says run elsewhere than on `localName`. */
+  static async open(executor: Pick<Executor, "traces" | "killOrphan">, keeper: AttemptKeeper | undefined, remote?: { placement: Placement; localName: string }): Promise<Reattacher> {
     const known = keeper ? await keeper.list() : [];
-    return new Reattacher(executor, keeper, new Map(known.map((attempt) => [attempt.id, attempt])));
+    return new Reattacher(executor, remote, keeper, new Map(known.map((attempt) => [attempt.id, attempt])));
   }
 
   /** What became of each running attempt among `rows` (one run's), by task path. */
@@ -36,6 +38,13 @@ export class Reattacher {
 
   private async attempt(runId: string, row: TaskRunRow): Promise<Reattached> {
     const id = attemptId(runId, row.path, row.attempt);
+    const remote = this.remote;
+    const worker = row.worker;
+    // On a worker: it kept running it while the engine was down, and says so when it registers again.
+    if (remote && worker && worker !== remote.localName && row.log_file !== null) {
+      const logFile = row.log_file;
+      return { kind: "running", adopt: (events) => remote.placement.adopt(worker, id, logFile, events) };
+    }
     const known = this.known.get(id);
     const keeper = this.keeper;
     if (known && keeper) {

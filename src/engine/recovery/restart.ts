@@ -7,7 +7,8 @@
  */
 import type { EventRow, RunRow, Store } from "../../store/port.js";
 import { attemptId } from "../runs/attempt.js";
-import type { AttemptKeeper, Executor } from "../../exec/port.js";
+import { hostname } from "node:os";
+import type { AttemptKeeper, Executor, Placement } from "../../exec/port.js";
 import { Reattacher } from "./recover.js";
 import { resumePoint, type Reattached } from "./resume.js";
 import type { RunQueues } from "../runs/run-queues.js";
@@ -18,6 +19,8 @@ export interface RestartDeps {
   store: Store;
   /** Reads what attempts left on disk, and kills orphans. */
   executor: Pick<Executor, "traces" | "killOrphan">;
+  /** Workers: attempts that ran on one are taken up again when it registers. */
+  placement?: Placement;
   supervisor?: AttemptKeeper;
   environment: Record<string, string | undefined>;
   runs: RunQueues;
@@ -30,7 +33,7 @@ export interface RestartDeps {
 export async function recoverRuns(deps: RestartDeps): Promise<{ resumed: number; interrupted: number; requeued: number }> {
   const { store, runs } = deps;
   const stale = await store.listRunsInStates(["queued", "running"]);
-  const reattacher = await Reattacher.open(deps.executor, deps.supervisor);
+  const reattacher = await Reattacher.open(deps.executor, deps.supervisor, deps.placement ? { placement: deps.placement, localName: hostname() } : undefined);
   const counts = { resumed: 0, interrupted: 0, requeued: 0 };
   for (const run of stale) {
     const prepared = await prepareStoredRun(run, await deps.baseDirOf(run.namespace), deps.environment).catch((error: Error) => error);

@@ -220,12 +220,13 @@ export class RunController {
     if (how.kind !== "running") throw new Error(`attempt ${row.attempt} of ${path} cannot be reattached: ${how.kind}`);
     // It holds a slot, its resources and its locks like any running attempt, even beyond capacity: it is already running.
     const request = this.requestOf(path);
-    this.deps.slots.take(request);
+    const slots = this.slotsOf(path);
+    slots.take(request);
     const handle = how.adopt(this.attemptEvents(path));
     this.handles.set(path, handle);
     void handle.done.then((report) => {
       this.handles.delete(path);
-      this.deps.slots.release(request);
+      slots.release(request);
       this.attemptEnded(node, row.attempt, row, report);
     });
   }
