@@ -10,6 +10,7 @@
 import { join, relative } from "node:path";
 import type { LaunchEvents, LaunchSpec, Placed, Placement, TaskHandle } from "../exec/port.js";
 import type { WorkerInfo } from "../engine/service.js";
+import { LOCAL_LABEL } from "../engine/reads/local-worker.js";
 import { LogCopy } from "./log-copy.js";
 import { DEFAULT_WORKER_LEASE_MS, type RegisterRequest, type RegisterResponse, type ReportsRequest, type ReportsResponse } from "./protocol.js";
 import { RemoteTask, RemoteWorker, interruptedReport, type Room } from "./remote-worker.js";
@@ -72,6 +73,8 @@ export class WorkerHub implements Placement {
   }
 
   register(request: RegisterRequest, address: string | null): RegisterResponse {
+    // `local` names the engine's own machine: a task with runs_on: [local] runs there, never on a worker.
+    if (request.labels.includes(LOCAL_LABEL)) throw new WorkerRefusal(409, `worker ${request.name}: the label ${LOCAL_LABEL} names the engine's own machine; give this worker labels of its own (--labels)`);
     const now = this.now();
     let worker = this.workers.get(request.name);
     if (worker) {

@@ -158,6 +158,53 @@ test("the engine killed with -9 while a worker runs a task: the next engine take
   await assertNoLeftoverProcesses();
 });
 
+test("a worker runs at most --tasks attempts at once, a counted lock holds across machines, and a worker token reaches only the worker routes", { skip }, async (t) => {
+  const cluster = await startCluster(
+    t,
+    ["w1", "w2"],
+    `locks: { shared: 1 }
+pipelines:
+  busy:
+    tasks:
+      a: { run: 'sleep 0.6', runs_on: [box], locks: [shared] }
+      b: { run: 'sleep 0.6', runs_on: [box] }
+      c: { run: 'sleep 0.6', runs_on: [other], locks: [shared] }
+`,
+  );
+  const w1 = cluster.worker("w1", ["--labels", "box", "--tasks", "1"]);
+  const w2 = cluster.worker("w2", ["--labels", "other"]);
+  await Promise.all([connected(cluster, "w1"), connected(cluster, "w2")]);
+  const run = await runToEnd(cluster, "busy");
+  assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
+  const span = (path: string) => {
+    const task = run.tasks.find((candidate) => candidate.path === path) as unknown as { started_at: string; finished_at: string; worker: string };
+    return { from: Date.parse(task.started_at), to: Date.parse(task.finished_at), worker: task.worker };
+  };
+  const [a, b, c] = [span("a"), span("b"), span("c")];
+  assert.deepEqual([a.worker, b.worker, c.worker], ["w1", "w1", "w2"]);
+  const apart = (x: { from: number; to: number }, y: { from: number; to: number }) => x.to <= y.from || y.to <= x.from;
+  assert.ok(apart(a, b), `w1 ran a and b at once: ${JSON.stringify({ a, b })}`);
+  assert.ok(apart(a, c), `the lock was held on two machines at once: ${JSON.stringify({ a, c })}`);
+
+  const asWorker = async (method: string, path: string, body?: unknown) =>
+    (
+      await fetch(`${cluster.engineUrl}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${cluster.workerToken}`, ...(body ? { "content-type": "application/json" } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      })
+    ).status;
+  assert.equal(await asWorker("GET", "/runs"), 403);
+  assert.equal(await asWorker("GET", `/runs/${run.id}`), 403);
+  assert.equal(await asWorker("POST", "/apply", { text: "pipelines: {}" }), 403);
+  assert.equal(await asWorker("GET", "/workers"), 403);
+  w1.kill("SIGTERM");
+  w2.kill("SIGTERM");
+  cluster.engine.kill("SIGTERM");
+  await cluster.network.close();
+  await assertNoLeftoverProcesses();
+});
+
 test("the link cut for 10 s mid-task and restored: the task goes on, the whole log arrives in order, one result", { skip }, async (t) => {
   const cluster = await startCluster(
     t,

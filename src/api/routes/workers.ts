@@ -70,7 +70,11 @@ const register = route({
   body: registerBody,
   responses: [{ status: 200, description: "Registered.", schema: registerAnswer }],
   async handler({ body, deps, request }) {
-    return hubOf(deps).register(body as RegisterRequest, request.socket.remoteAddress ?? null);
+    try {
+      return hubOf(deps).register(body as RegisterRequest, request.socket.remoteAddress ?? null);
+    } catch (error) {
+      refusal(error);
+    }
   },
 });
 

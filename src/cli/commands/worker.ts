@@ -40,6 +40,7 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
   const name = options.name ?? hostname();
   if (!LABEL.test(name)) throw new CliError(`--name ${JSON.stringify(name)}: a worker's name is 1–64 of A–Z a–z 0–9 . _ - (not starting with -)`, EXIT.usage, "For example: --name gpu-box");
   const labels = (options.labels ?? "").split(",").map((label) => label.trim()).filter((label) => label !== "");
+  if (labels.includes("local")) throw new CliError("--labels: local names the engine's own machine, not a worker", EXIT.usage, "Give this machine labels of its own, for example: --labels gpu,linux");
   for (const label of labels) if (!LABEL.test(label)) throw new CliError(`--labels: ${JSON.stringify(label)} is not a label (1–64 of A–Z a–z 0–9 . _ -, not starting with -)`, EXIT.usage, "For example: --labels gpu,linux");
   const resources = parseResourceFlags({ ...(options.cpus !== undefined ? { cpus: options.cpus } : {}), ...(options.memory !== undefined ? { memory: options.memory } : {}) });
   const tasks = options.tasks === undefined ? Math.max(1, Math.floor(resources.cpus)) : Number(options.tasks);
