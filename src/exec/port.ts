@@ -66,6 +66,14 @@ export interface LaunchSpec {
   errorPattern?: string;
   /** The attempt fails (TERM, KILL after killGraceMs) when its whole process tree goes over one; checked at each resource sample. */
   limits?: { memoryBytes?: number; cpuTimeMs?: number };
+  /**
+   * For an executor on another machine (a worker), what the engine cannot
+   * do there itself: the artifact patterns to collect in `cwd` when the
+   * attempt ends (sent to the engine), and the tasks whose artifacts it
+   * reads (fetched before it starts). Executors on the engine's machine
+   * ignore it: the engine does both itself.
+   */
+  artifacts?: { patterns: string[]; inputs: string[] };
   /** An `http:` task: the executor makes this request itself, in its own process (argv only names it, for the record). */
   http?: HttpRequestSpec;
 }

@@ -15,7 +15,9 @@
  * long: a task never runs here and elsewhere at once.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { appendFile, open, stat } from "node:fs/promises";
+import { formatLogLine } from "../logs/log-file.js";
+import { fetchInputs, sendArtifacts, type ArtifactContext } from "./artifacts.js";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AttemptReport, KnownAttempt, LaunchSpec, TaskHandle } from "../exec/port.js";
@@ -53,10 +55,16 @@ interface Tracked {
   stopping: boolean;
   /** Why this worker stopped it itself (the engine was silent for most of a lease). */
   fenced?: string;
+  /** As launched (absent for one taken up after a restart of this worker). */
+  spec?: LaunchSpec;
+  /** Its artifacts are with the engine (or it has none): its end may be reported. */
+  sent: boolean;
 }
 
 export class WorkerAgent {
   private readonly attempts = new Map<string, Tracked>();
+  /** Attempts fetching their inputs before they start, with why they were canceled meanwhile (if they were). */
+  private readonly preparing = new Map<string, string | undefined>();
   private readonly recordsDir: string;
   private session: string | undefined;
   private heartbeatMs = 5000;
@@ -144,6 +152,7 @@ export class WorkerAgent {
       case "launch":
         return this.launch(assignment.attempt, assignment.spec);
       case "cancel":
+        if (this.preparing.has(assignment.attempt)) return void this.preparing.set(assignment.attempt, assignment.reason);
         return this.attempts.get(assignment.attempt)?.handle.cancel(assignment.reason);
       case "stop":
         return this.stopAttempt(assignment.attempt, assignment.reason);
@@ -151,18 +160,65 @@ export class WorkerAgent {
   }
 
   private launch(id: string, spec: LaunchSpec): void {
-    if (this.attempts.has(id)) return; // sent again after a reconnect
+    if (this.attempts.has(id) || this.preparing.has(id)) return; // sent again after a reconnect
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !this.options.withheld.includes(key)) env[key] = value;
     const localSpec: LaunchSpec = { ...spec, env: { ...env, ...spec.env } };
     writeFileSync(this.recordFile(id), JSON.stringify({ logFile: spec.logFile }), { mode: PRIVATE_FILE_MODE });
-    const tracked = this.track(id, spec.logFile, (events) => this.options.supervisor.launch(localSpec, events));
-    this.options.logger.info({ attempt: id, argv0: spec.argv[0] }, "attempt launched");
-    void tracked;
+    // Its own artifact folder exists before it starts, as on the engine's machine: $SPIRE_ARTIFACTS/../<task> must resolve.
+    if (spec.env.SPIRE_ARTIFACTS) mkdirSync(spec.env.SPIRE_ARTIFACTS, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const inputs = spec.artifacts?.inputs ?? [];
+    if (inputs.length === 0) return void this.start(id, localSpec);
+    // What it depends on kept artifacts: they are here before it starts, as on the engine's machine.
+    this.preparing.set(id, undefined);
+    void fetchInputs(this.artifactContext, id).then(
+      () => {
+        const canceled = this.preparing.get(id);
+        this.preparing.delete(id);
+        if (canceled === undefined) this.start(id, localSpec);
+        else this.endUnstarted(id, localSpec, "canceled", canceled);
+      },
+      (error: Error) => {
+        this.preparing.delete(id);
+        this.endUnstarted(id, localSpec, "failed", `not started: the artifacts it reads could not be fetched from the engine: ${error.message}`);
+      },
+    );
   }
 
-  private track(id: string, logFile: string, start: (events: Parameters<SupervisorExecutor["launch"]>[1]) => TaskHandle): Tracked {
-    const tracked: Tracked = { id, logFile, handle: undefined as unknown as TaskHandle, shipped: 0, startedSent: false, progressSent: false, stopping: false };
+  private start(id: string, spec: LaunchSpec): void {
+    this.track(id, spec.logFile, (events) => this.options.supervisor.launch(spec, events), spec);
+    this.options.logger.info({ attempt: id, argv0: spec.argv[0] }, "attempt launched");
+  }
+
+  /** An attempt that ends before its process starts: its end is reported like any other. */
+  private endUnstarted(id: string, spec: LaunchSpec, state: "failed" | "canceled", reason: string): void {
+    const now = Date.now();
+    const report: AttemptReport = { state, exitCode: null, signal: null, reason, pid: null, startedAt: now, finishedAt: now, warnings: 0, errors: 0, metrics: {}, outputs: {}, tail: [] };
+    this.track(id, spec.logFile, () => ({ id, cancel() {}, done: Promise.resolve(report) }));
+  }
+
+  private get artifactContext(): ArtifactContext {
+    return { link: this.options.link, worker: this.options.registration.name, session: () => this.session, dataDir: this.options.registration.data_dir };
+  }
+
+  /** Sends the attempt's artifacts (trying again while the engine is away); what was not kept is said in its log. */
+  private async sendArtifacts(tracked: Tracked): Promise<void> {
+    const patterns = tracked.spec?.artifacts?.patterns ?? [];
+    if (patterns.length === 0 || tracked.report?.pid == null) return;
+    for (let tries = 0; !tracked.stopping; tries++) {
+      try {
+        const said = await sendArtifacts(this.artifactContext, tracked.id, tracked.spec!.cwd, patterns);
+        if (said.length > 0) await appendFile(tracked.logFile, said.map((line) => formatLogLine(Date.now(), "stderr", `spire: ${line}`)).join(""), { mode: PRIVATE_FILE_MODE });
+        return;
+      } catch (error) {
+        this.options.logger.warn({ attempt: tracked.id, error: (error as Error).message }, "artifacts not sent yet: trying again");
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** tries)));
+      }
+    }
+  }
+
+  private track(id: string, logFile: string, start: (events: Parameters<SupervisorExecutor["launch"]>[1]) => TaskHandle, spec?: LaunchSpec): Tracked {
+    const tracked: Tracked = { id, logFile, handle: undefined as unknown as TaskHandle, shipped: 0, startedSent: false, progressSent: false, stopping: false, sent: false, ...(spec ? { spec } : {}) };
     this.attempts.set(id, tracked);
     tracked.handle = start({
       onStart: (pid, at) => {
@@ -176,16 +232,19 @@ export class WorkerAgent {
       },
       onLine: () => this.flushSoon(),
     });
-    void tracked.handle.done.then((report) => {
+    void tracked.handle.done.then(async (report) => {
       // Stopped for fencing: nobody saw how it would have ended; the engine's retry policy decides.
       tracked.report = tracked.fenced ? { ...report, state: "interrupted", reason: tracked.fenced } : report;
-      if (tracked.stopping) this.forget(id);
-      else this.flushSoon(0);
+      if (tracked.stopping) return this.forget(id);
+      await this.sendArtifacts(tracked);
+      tracked.sent = true;
+      this.flushSoon(0);
     });
     return tracked;
   }
 
   private stopAttempt(id: string, reason: string): void {
+    if (this.preparing.has(id)) return void this.preparing.set(id, `stopped: ${reason}`);
     const tracked = this.attempts.get(id);
     if (!tracked) return;
     this.options.logger.warn({ attempt: id, reason }, "stopping an attempt the engine gave up");
@@ -260,7 +319,7 @@ export class WorkerAgent {
       const chunk = await readChunk(tracked.logFile, tracked.shipped);
       if (chunk.text !== "") reports.push({ attempt: tracked.id, kind: "log", offset: tracked.shipped, text: chunk.text });
       if (chunk.more) more = true;
-      else if (report) reports.push({ attempt: tracked.id, kind: "done", report, log_bytes: chunk.size });
+      else if (report && tracked.sent) reports.push({ attempt: tracked.id, kind: "done", report, log_bytes: chunk.size });
     }
     const sent = reports;
     const answer = await this.options.link.reports(this.options.registration.name, { session, reports: sent, running: [...this.attempts.keys()] }, this.abort.signal);

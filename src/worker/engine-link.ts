@@ -31,6 +31,27 @@ export class EngineLink {
     return this.post(`/api/v1/workers/${encodeURIComponent(name)}/reports`, request, signal) as Promise<ReportsResponse>;
   }
 
+  uploadChunk(name: string, chunk: { session: string; attempt: string; name: string; offset: number; data: string }, signal?: AbortSignal): Promise<{ size: number; accepted: boolean }> {
+    return this.post(`/api/v1/workers/${encodeURIComponent(name)}/artifacts`, chunk, signal) as Promise<{ size: number; accepted: boolean }>;
+  }
+
+  async inputs(name: string, session: string, attempt: string, signal?: AbortSignal): Promise<{ task: string; name: string; size: number }[]> {
+    const query = new URLSearchParams({ session, attempt });
+    const body = (await this.get(`/api/v1/workers/${encodeURIComponent(name)}/inputs?${query}`, signal).then((response) => response.json())) as { files: { task: string; name: string; size: number }[] };
+    return body.files;
+  }
+
+  async inputFile(name: string, session: string, attempt: string, file: { task: string; name: string }, signal?: AbortSignal): Promise<Buffer> {
+    const query = new URLSearchParams({ session, attempt, task: file.task, name: file.name });
+    return Buffer.from(await (await this.get(`/api/v1/workers/${encodeURIComponent(name)}/inputs/file?${query}`, signal)).arrayBuffer());
+  }
+
+  private async get(path: string, signal?: AbortSignal): Promise<Response> {
+    const response = await fetch(`${this.base}${path}`, { headers: { authorization: `Bearer ${this.token}` }, signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000) });
+    if (!response.ok) throw await refusal(response);
+    return response;
+  }
+
   /**
    * Reads the assignment stream until it ends (the engine went away, or
    * `signal`); resolves then, rejects on a refusal. A stream silent for

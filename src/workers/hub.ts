@@ -105,6 +105,17 @@ export class WorkerHub implements Placement {
     return worker;
   }
 
+  /** An attempt the worker runs now (its artifacts may come and go); refused for one it was given up on. */
+  attempt(name: string, session: string, attemptId: string): RemoteTask {
+    const task = this.worker(name, session).tasks.get(attemptId);
+    if (!task || task.settled) throw new WorkerRefusal(409, `attempt ${attemptId} is not running on worker ${name}: the engine gave it up (stop it)`);
+    return task;
+  }
+
+  get dataDir(): string {
+    return this.options.dataDir;
+  }
+
   async receive(name: string, request: ReportsRequest): Promise<ReportsResponse> {
     const worker = this.worker(name, request.session);
     worker.lastSeen = this.now();

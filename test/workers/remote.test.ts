@@ -69,6 +69,34 @@ test("tasks go to the workers whose labels they name, the rest run on the engine
   await assertNoLeftoverProcesses();
 });
 
+test("artifacts made on one worker reach a task on another worker and one on the engine's machine, and the engine lists them", { skip }, async (t) => {
+  const cluster = await startCluster(
+    t,
+    ["w1", "w2"],
+    `pipelines:
+  relay:
+    tasks:
+      make: { run: 'mkdir -p out && echo "made on $SPIRE_WORKER" > out/result.txt && echo skip > out/note.log', artifacts: ["out/*.txt"], runs_on: [one] }
+      use: { run: 'cat "$SPIRE_ARTIFACTS/../make/out/result.txt"', needs: [make], runs_on: [two] }
+      here: { run: 'cat "$SPIRE_ARTIFACTS/../make/out/result.txt"', needs: [make] }
+`,
+  );
+  const w1 = cluster.worker("w1", ["--labels", "one"]);
+  const w2 = cluster.worker("w2", ["--labels", "two"]);
+  await Promise.all([connected(cluster, "w1"), connected(cluster, "w2")]);
+  const run = await runToEnd(cluster, "relay");
+  assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
+  assert.deepEqual(await logOf(cluster, run.id, "use"), ["made on w1"]);
+  assert.deepEqual(await logOf(cluster, run.id, "here"), ["made on w1"]);
+  const { body } = await cluster.api<{ artifacts: { task: string; name: string }[] }>("GET", `/runs/${run.id}/artifacts`);
+  assert.deepEqual(body.artifacts.filter((artifact) => artifact.task === "make").map((artifact) => artifact.name), ["out/result.txt"]);
+  w1.kill("SIGTERM");
+  w2.kill("SIGTERM");
+  cluster.engine.kill("SIGTERM");
+  await cluster.network.close();
+  await assertNoLeftoverProcesses();
+});
+
 test("a task no connected worker can take waits, saying why, and fails after its timeout", { skip }, async (t) => {
   const cluster = await startCluster(
     t,

@@ -10,6 +10,8 @@ import { WorkerRefusal, type WorkerHub } from "../../workers/hub.js";
 import type { Assignment, RegisterRequest, ReportsRequest } from "../../workers/protocol.js";
 import { route, type ApiDeps } from "../route.js";
 import { SseResponse } from "../sse.js";
+import { open } from "node:fs/promises";
+import { artifactNameProblem, attemptParts, inputPath, listInputs, storeChunk } from "../../workers/artifact-exchange.js";
 
 const LABEL = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/;
 const label = z.string().regex(LABEL, "a label is 1–64 of A–Z a–z 0–9 . _ - (not starting with -)");
@@ -122,4 +124,84 @@ const reports = route({
   },
 });
 
-export const workerRoutes = [register, assignments, reports];
+const session = z.string().min(1).max(100).meta({ description: "From the registration." });
+
+const artifactUpload = route({
+  method: "POST",
+  path: "/workers/{name}/artifacts",
+  scope: "worker",
+  tag: "workers",
+  summary: "A chunk of a file the attempt's artifact patterns matched on the worker, into the task's artifact folder on the engine: offset 0 starts the file (again); a chunk that does not follow what is there is refused, with the size there.",
+  params: z.strictObject({ name: workerName }),
+  body: z.strictObject({
+    session,
+    attempt: attemptId,
+    name: z.string().min(1).max(4096).meta({ description: "Its path relative to the task's cwd, as the pattern matched it.", example: "dist/app.tar.gz" }),
+    offset: z.number().int().min(0),
+    data: z.base64().max(2 * 1024 * 1024).meta({ description: "The chunk, base64 (at most 1.5 MiB of bytes)." }),
+  }),
+  responses: [{ status: 200, description: "How much of the file the engine has.", schema: z.object({ size: z.number().int(), accepted: z.boolean() }).meta({ id: "ArtifactChunkAnswer" }) }],
+  async handler({ params, body, deps }) {
+    const problem = artifactNameProblem(body.name);
+    if (problem) throw new ServiceError("bad_request", problem, [problem]);
+    const parts = attemptParts(body.attempt);
+    try {
+      hubOf(deps).attempt(params.name, body.session, body.attempt);
+    } catch (error) {
+      refusal(error);
+    }
+    if (!parts) throw new ServiceError("bad_request", `attempt: ${JSON.stringify(body.attempt)} is not an attempt id`);
+    return storeChunk(deps.workers!.dataDir, parts.runId, parts.path, body.name, body.offset, Buffer.from(body.data, "base64"));
+  },
+});
+
+const inputList = route({
+  method: "GET",
+  path: "/workers/{name}/inputs",
+  scope: "worker",
+  tag: "workers",
+  summary: "The artifacts of the tasks an attempt depends on (task path, name relative to that task's folder, size), to fetch before it starts.",
+  params: z.strictObject({ name: workerName }),
+  query: z.strictObject({ session, attempt: attemptId }),
+  responses: [{ status: 200, description: "The files.", schema: z.object({ files: z.array(z.object({ task: z.string(), name: z.string(), size: z.number().int() })) }).meta({ id: "WorkerInputs" }) }],
+  async handler({ params, query, deps }) {
+    let inputs: string[] = [];
+    try {
+      inputs = hubOf(deps).attempt(params.name, query.session, query.attempt).spec?.artifacts?.inputs ?? [];
+    } catch (error) {
+      refusal(error);
+    }
+    const parts = attemptParts(query.attempt)!;
+    return { files: await listInputs(deps.workers!.dataDir, parts.runId, inputs) };
+  },
+});
+
+const inputFile = route({
+  method: "GET",
+  path: "/workers/{name}/inputs/file",
+  scope: "worker",
+  tag: "workers",
+  summary: "One file of /workers/{name}/inputs, as bytes.",
+  params: z.strictObject({ name: workerName }),
+  query: z.strictObject({ session, attempt: attemptId, task: z.string().min(1).max(4096), name: z.string().min(1).max(4096) }),
+  responses: [
+    { status: 200, description: "The file.", contentType: "application/octet-stream" },
+    { status: 404, description: "Not among the attempt's inputs." },
+  ],
+  async handler({ params, query, deps, reply }) {
+    let inputs: string[] = [];
+    try {
+      inputs = hubOf(deps).attempt(params.name, query.session, query.attempt).spec?.artifacts?.inputs ?? [];
+    } catch (error) {
+      refusal(error);
+    }
+    const parts = attemptParts(query.attempt)!;
+    const path = inputPath(deps.workers!.dataDir, parts.runId, inputs, query.task, query.name);
+    const handle = path === undefined ? undefined : await open(path, "r").catch(() => undefined);
+    if (!handle) throw new ServiceError("not_found", `${query.task}/${query.name} is not among the artifacts attempt ${query.attempt} reads`);
+    reply.type("application/octet-stream");
+    return reply.send(handle.createReadStream());
+  },
+});
+
+export const workerRoutes = [register, assignments, reports, artifactUpload, inputList, inputFile];

@@ -24,7 +24,7 @@ import { formatLogLine } from "../../logs/log-file.js";
 import { formatBytes } from "../../files/format.js";
 import { makePrivateDir, privateCopy, PRIVATE_FILE_MODE } from "../../files/private.js";
 import { attemptFiles, buildAttempt } from "../runs/attempt.js";
-import { folderBytes, isInside } from "./artifact-files.js";
+import { folderBytes, isInside, listFiles } from "./artifact-files.js";
 import { artifactFolder, bringKept, placeInputs, runArtifactsRoot } from "./artifact-handover.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
 import type { AttemptEnding } from "../runs/task-row.js";
@@ -81,9 +81,10 @@ export class RunArtifacts {
    * After an attempt: keeps what its patterns match; the event to record
    * with its end, or undefined when it has no patterns or never ran.
    */
-  collect(node: PlannedNode, attempt: number, report: AttemptEnding, outputs: ReadonlyMap<string, Record<string, string>>): Promise<Omit<EventRow, "seq"> | undefined> {
+  collect(node: PlannedNode, attempt: number, report: AttemptEnding, outputs: ReadonlyMap<string, Record<string, string>>, options: { sentByWorker?: boolean } = {}): Promise<Omit<EventRow, "seq"> | undefined> {
     const patterns = node.def.artifacts ?? [];
     if (patterns.length === 0 || report.pid === null) return Promise.resolve(undefined);
+    if (options.sentByWorker) return this.listSent(node, attempt);
     const next = this.queue.then(() => this.collectNow(node, attempt, patterns, outputs));
     this.queue = next.catch(() => undefined);
     return next;
@@ -112,6 +113,20 @@ export class RunArtifacts {
       task_path: node.path,
       attempt,
       data: { count: kept.length, bytes, files: kept.slice(0, NAMES_IN_EVENT), not_kept: notKept.slice(0, NAMES_IN_EVENT), not_kept_count: notKept.length },
+    };
+  }
+
+  /** A worker collected them on its machine and sent them into the task's folder: what is there is what was kept. */
+  private async listSent(node: PlannedNode, attempt: number): Promise<Omit<EventRow, "seq">> {
+    const kept = (await listFiles(artifactFolder(this.options.dataDir, this.runId, node.path))).map(({ name, size }) => ({ name, size }));
+    const bytes = kept.reduce((sum, file) => sum + file.size, 0);
+    return {
+      run_id: this.runId,
+      ts: this.options.now(),
+      type: "task.artifacts",
+      task_path: node.path,
+      attempt,
+      data: { count: kept.length, bytes, files: kept.slice(0, NAMES_IN_EVENT), not_kept: [], not_kept_count: 0 },
     };
   }
 

@@ -23,6 +23,7 @@ import { compatEnding } from "./compat-ending.js";
 import { failureEnv, firstFailure, type FailureRecord } from "./failure-details.js";
 import type { Slots } from "../resources/slots.js";
 import { localLabels, localMachine } from "./machine.js";
+import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
 import { SLOT_ONLY, taskRequest, type TaskRequest } from "../resources/reservations.js";
 
 export interface RunDeps {
@@ -227,7 +228,7 @@ export class RunController {
     void handle.done.then((report) => {
       this.handles.delete(path);
       slots.release(request);
-      this.attemptEnded(node, row.attempt, row, report);
+      this.attemptEnded(node, row.attempt, row, report, row.worker != null && row.worker !== this.localMachine.name);
     });
   }
 
@@ -434,12 +435,19 @@ export class RunController {
       this.attemptEnded(node, attempt, row, failedToStart(row, stopping, this.now(), "canceled"));
       return;
     }
+    // On a worker, the engine cannot look into the task's folder: the worker collects its artifacts and fetches its inputs.
+    if (placed) build.spec.artifacts = { patterns: (node.def.artifacts ?? []).filter((pattern) => artifactPatternProblem(pattern) === undefined), inputs: this.artifactInputs(node) };
     const handle = (placed?.executor ?? this.deps.executor).launch(build.spec, this.attemptEvents(node.path));
     this.handles.set(node.path, handle);
     const report = await handle.done;
     this.handles.delete(node.path);
     giveBack();
-    this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)));
+    this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)), placed !== undefined);
+  }
+
+  /** The tasks and groups whose artifacts a task reads beside its own ($SPIRE_ARTIFACTS/../<name>). */
+  private artifactInputs(node: PlannedNode): string[] {
+    return [...new Set(node.deps.map((dep) => dep.path))].filter((path) => this.prepared.plan.byPath.get(path)?.type !== "array");
   }
 
   /**
@@ -482,9 +490,9 @@ export class RunController {
   }
 
   /** Its artifacts are kept before its end is recorded: whoever sees the end can fetch them. */
-  private attemptEnded(node: PlannedNode, attempt: number, started: TaskRunRow, report: AttemptEnding): void {
+  private attemptEnded(node: PlannedNode, attempt: number, started: TaskRunRow, report: AttemptEnding, sentByWorker = false): void {
     void this.artifacts
-      .collect(node, attempt, report, this.outputs)
+      .collect(node, attempt, report, this.outputs, { sentByWorker })
       .then((kept) => this.recordEnd(node, attempt, started, report, kept))
       .catch((error) => this.fail(error));
   }

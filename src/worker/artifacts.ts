@@ -1,0 +1,88 @@
+/**
+ * A worker's side of artifacts: before an attempt, the artifacts of the
+ * tasks it depends on are fetched into this machine's data folder, where
+ * `$SPIRE_ARTIFACTS/../<task>` finds them; after it, the files its patterns
+ * match in its cwd are sent to the engine. The same rules as on the
+ * engine's machine: regular files inside the task's folder only, never a
+ * link pointing out of it, nothing from Spire's own data folder.
+ */
+import { open, realpath, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { glob } from "tinyglobby";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../files/private.js";
+import type { EngineLink } from "./engine-link.js";
+
+/** Bytes per upload request (base64 makes them a third bigger). */
+const CHUNK_BYTES = 1024 * 1024;
+
+const inside = (folder: string, path: string) => path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
+
+export interface ArtifactContext {
+  link: EngineLink;
+  worker: string;
+  session: () => string | undefined;
+  dataDir: string;
+}
+
+/** `<run>:<path>:<attempt>` → the run id. */
+function runOf(attemptId: string): string {
+  return attemptId.slice(0, attemptId.indexOf(":"));
+}
+
+export async function fetchInputs(context: ArtifactContext, attempt: string): Promise<number> {
+  const session = context.session();
+  if (session === undefined) throw new Error("not connected to the engine");
+  const files = await context.link.inputs(context.worker, session, attempt);
+  const root = join(context.dataDir, "runs", runOf(attempt), "artifacts");
+  for (const file of files) {
+    const target = resolve(root, file.task, file.name);
+    if (!inside(root, target)) continue;
+    const data = await context.link.inputFile(context.worker, session, attempt, file);
+    await makePrivateDir(dirname(target));
+    await writeFile(target, data, { mode: PRIVATE_FILE_MODE });
+  }
+  return files.length;
+}
+
+/** Sends what the patterns match in `cwd`; says in returned lines what was not sent and why. */
+export async function sendArtifacts(context: ArtifactContext, attempt: string, cwd: string, patterns: string[]): Promise<string[]> {
+  const said: string[] = [];
+  if (patterns.length === 0) return said;
+  const folder = await realpath(cwd).catch(() => undefined);
+  if (folder === undefined) return ["artifacts: the task's working folder is gone; nothing was kept"];
+  const data = await realpath(context.dataDir).catch(() => context.dataDir);
+  const names = (await glob(patterns, { cwd: folder, onlyFiles: true, followSymbolicLinks: false })).sort();
+  if (names.length === 0) said.push(`artifacts: no file matches ${patterns.join(" ")} in ${cwd}`);
+  for (const name of names) {
+    const source = await realpath(resolve(folder, name)).catch(() => undefined);
+    if (source === undefined) continue;
+    if (!inside(folder, source)) {
+      said.push(`artifacts: ${name} not kept: a link to a file outside the task's folder`);
+      continue;
+    }
+    if (inside(data, source)) {
+      said.push(`artifacts: ${name} not kept: inside Spire's data folder`);
+      continue;
+    }
+    await sendFile(context, attempt, name, source);
+  }
+  return said;
+}
+
+async function sendFile(context: ArtifactContext, attempt: string, name: string, path: string): Promise<void> {
+  const size = (await stat(path)).size;
+  const handle = await open(path, "r");
+  try {
+    let offset = 0;
+    do {
+      const session = context.session();
+      if (session === undefined) throw new Error("not connected to the engine");
+      const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, size - offset));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+      const answer = await context.link.uploadChunk(context.worker, { session, attempt, name, offset, data: buffer.subarray(0, bytesRead).toString("base64") });
+      offset = answer.accepted ? offset + bytesRead : answer.size;
+    } while (offset < size);
+  } finally {
+    await handle.close();
+  }
+}
