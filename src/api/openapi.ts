@@ -100,7 +100,7 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Spire API", version: VERSION, description: "Spire's engine: pipelines, runs, logs and tokens. Scopes: read < run < admin; worker, apart, only for the routes a worker (spire worker) uses." },
+    info: { title: "Spire API", version: VERSION, description: "Spire's engine: pipelines, runs, logs and tokens. Scopes: read < run < admin; worker, apart, only for the routes a worker on another machine uses." },
     servers: [{ url: "/" }],
     security: [{ bearer: [] }],
     paths,

@@ -217,7 +217,7 @@ export const namespaceInfo = z
 
 export const tokenScope = z
   .enum(SCOPES, { error: "expected read, run, admin or worker" })
-  .meta({ id: "Scope", description: "read < run < admin, each including the ones before it; worker: only the routes a worker (spire worker) uses, which an admin may use too." });
+  .meta({ id: "Scope", description: "read < run < admin, each including the ones before it; worker: only the routes a worker on another machine uses, which an admin may use too." });
 
 export const tokenInfo = z
   .object({

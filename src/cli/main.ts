@@ -349,7 +349,7 @@ directly, with the limits its last engine was started with.
     .command("create")
     .description("create a token; prints only the token")
     .addOption(
-      new Option("--scope <scope>", "what it may do: read < run < admin, each including the ones before it; worker only lets a worker (spire worker) run tasks")
+      new Option("--scope <scope>", "what it may do: read < run < admin, each including the ones before it; worker only lets a worker on another machine run tasks")
         .choices(SCOPES)
         .default("read"),
     )

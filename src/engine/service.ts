@@ -253,7 +253,7 @@ export interface SessionInfo extends TokenInfo {
   from: string | null;
 }
 
-/** A machine that runs tasks: the engine's own, or a worker program (`spire worker`) connected to it. */
+/** A machine that runs tasks: the engine's own, or a worker program on another machine connected to it. */
 export interface WorkerInfo {
   /** Unique; the engine's own machine is named by its host name. */
   name: string;
