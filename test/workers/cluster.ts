@@ -172,3 +172,23 @@ export async function waitForRun(cluster: Cluster, id: string, withinMs = 30_000
   );
   return run!;
 }
+
+/** Waits until the engine lists `name` as connected. */
+export async function connected(cluster: Cluster, name: string): Promise<void> {
+  await waitUntil(
+    async () => {
+      const { status, body } = await cluster.api<{ workers?: { name: string; state: string }[] }>("GET", "/workers");
+      return status === 200 && body.workers?.some((worker) => worker.name === name && worker.state === "connected") === true;
+    },
+    15_000,
+    () => `worker ${name} did not connect`,
+  );
+}
+
+/** The task's log lines as the engine has them (NDJSON, one {ts, stream, line} per line). */
+export async function logOf(cluster: Cluster, run: string, task: string): Promise<string[]> {
+  const response = await fetch(`${cluster.engineUrl}/api/v1/runs/${run}/tasks/${encodeURIComponent(task)}/logs?limit=10000`, { headers: { authorization: `Bearer ${cluster.token}` } });
+  if (!response.ok) throw new Error(`logs of ${task}: ${response.status} ${await response.text()}`);
+  const text = await response.text();
+  return text.split("\n").filter((line) => line !== "").map((line) => (JSON.parse(line) as { line: string }).line);
+}

@@ -5,35 +5,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { hostname } from "node:os";
 import { skipWithoutNetns } from "../helpers/netns.js";
-import { assertNoLeftoverProcesses, isRunning } from "../helpers/leaks.js";
-import { runToEnd, startCluster, waitForRun, waitUntil, type Cluster } from "./cluster.js";
+import { assertNoLeftoverProcesses } from "../helpers/leaks.js";
+import { connected, logOf, runToEnd, startCluster } from "./cluster.js";
 
 const skip = skipWithoutNetns();
 if (skip) console.log(`# skipped: ${skip}`);
-
-/** Waits until the engine lists `name` as connected. */
-async function connected(cluster: Cluster, name: string): Promise<void> {
-  await waitUntil(
-    async () => {
-      const { status, body } = await cluster.api<{ workers?: { name: string; state: string }[] }>("GET", "/workers");
-      return status === 200 && body.workers?.some((worker) => worker.name === name && worker.state === "connected") === true;
-    },
-    15_000,
-    () => `worker ${name} did not connect`,
-  );
-}
-
-/** The task's log lines as the engine has them (NDJSON, one {ts, stream, line} per line). */
-async function logOf(cluster: Cluster, run: string, task: string): Promise<string[]> {
-  const response = await fetch(`${cluster.engineUrl}/api/v1/runs/${run}/tasks/${encodeURIComponent(task)}/logs?limit=10000`, { headers: { authorization: `Bearer ${cluster.token}` } });
-  if (!response.ok) throw new Error(`logs of ${task}: ${response.status} ${await response.text()}`);
-  const text = await response.text();
-  return text.split("\n").filter((line) => line !== "").map((line) => (JSON.parse(line) as { line: string }).line);
-}
 
 test("tasks go to the workers whose labels they name, the rest run on the engine's machine; logs and SPIRE_WORKER come back", { skip }, async (t) => {
   const cluster = await startCluster(
@@ -117,75 +95,6 @@ test("a task no connected worker can take waits, saying why, and fails after its
   await assertNoLeftoverProcesses();
 });
 
-test("a worker killed with -9 mid-task: its attempt is interrupted once its lease lapses and retried on another worker, and never runs on both", { skip }, async (t) => {
-  const cluster = await startCluster(
-    t,
-    ["w1", "w2"],
-    `pipelines:
-  once:
-    tasks:
-      long:
-        run: 'echo $$ > "pid-$SPIRE_WORKER"; echo start >> ledger; sleep 4; echo "end on $SPIRE_WORKER" >> ledger'
-        runs_on: [box]
-        retries: 1
-`,
-    ["--worker-lease", "3s"],
-  );
-  const w1 = cluster.worker("w1", ["--labels", "box"]);
-  await connected(cluster, "w1");
-  const started = await cluster.cli(["run", "once", "--detach"]);
-  const id = started.stdout.trim();
-  const pidFile = join(cluster.dir, "pid-w1");
-  await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 15_000, () => "the task did not start on w1");
-  const firstPid = Number(readFileSync(pidFile, "utf8"));
-  w1.kill("SIGKILL");
-  const w2 = cluster.worker("w2", ["--labels", "box"]);
-  const run = await waitForRun(cluster, id, 40_000);
-  assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
-  const task = run.tasks[0]!;
-  assert.equal(task.worker, "w2");
-  assert.equal(task.attempts, 2);
-  const ledger = readFileSync(join(cluster.dir, "ledger"), "utf8").trim().split("\n");
-  assert.deepEqual(ledger, ["start", "start", "end on w2"], "the first attempt was stopped before the second began, and never ended");
-  assert.equal(isRunning(firstPid), false);
-  w2.kill("SIGTERM");
-  cluster.engine.kill("SIGTERM");
-  await cluster.network.close();
-  await assertNoLeftoverProcesses();
-});
-
-test("the engine killed with -9 while a worker runs a task: the next engine takes it up when the worker registers again; one result, the whole log", { skip }, async (t) => {
-  const cluster = await startCluster(
-    t,
-    ["w1"],
-    `pipelines:
-  steady:
-    tasks:
-      work:
-        run: 'echo start >> ledger; i=1; while [ $i -le 20 ]; do echo "line $i"; i=$((i+1)); sleep 0.25; done; echo end >> ledger'
-        runs_on: [box]
-      then: { run: 'echo after', needs: [work] }
-`,
-  );
-  const w1 = cluster.worker("w1", ["--labels", "box"]);
-  await connected(cluster, "w1");
-  const started = await cluster.cli(["run", "steady", "--detach"]);
-  const id = started.stdout.trim();
-  await waitUntil(async () => (await logOf(cluster, id, "work").catch(() => [])).length >= 2, 15_000, () => "no log arrived");
-  await cluster.restartEngine();
-  const run = await waitForRun(cluster, id, 40_000);
-  assert.equal(run.state, "succeeded", `${JSON.stringify(run.tasks)}\n${cluster.stderrOf(cluster.engine).slice(-2000)}`);
-  const work = run.tasks.find((task) => task.path === "work")!;
-  assert.equal(work.attempts, 1);
-  assert.equal(work.worker, "w1");
-  assert.deepEqual(await logOf(cluster, id, "work"), Array.from({ length: 20 }, (_, i) => `line ${i + 1}`));
-  assert.deepEqual(readFileSync(join(cluster.dir, "ledger"), "utf8").trim().split("\n"), ["start", "end"]);
-  w1.kill("SIGTERM");
-  cluster.engine.kill("SIGTERM");
-  await cluster.network.close();
-  await assertNoLeftoverProcesses();
-});
-
 test("a worker runs at most --tasks attempts at once, a counted lock holds across machines, and a worker token reaches only the worker routes", { skip }, async (t) => {
   const cluster = await startCluster(
     t,
@@ -233,33 +142,3 @@ pipelines:
   await assertNoLeftoverProcesses();
 });
 
-test("the link cut for 10 s mid-task and restored: the task goes on, the whole log arrives in order, one result", { skip }, async (t) => {
-  const cluster = await startCluster(
-    t,
-    ["far"],
-    `pipelines:
-  chatty:
-    tasks:
-      talk:
-        run: 'i=1; while [ $i -le 40 ]; do echo "line $i"; i=$((i+1)); sleep 0.4; done'
-        runs_on: [far]
-`,
-  );
-  const far = cluster.worker("far", ["--labels", "far"]);
-  await connected(cluster, "far");
-  const started = await cluster.cli(["run", "chatty", "--detach"]);
-  const id = started.stdout.trim();
-  await waitUntil(async () => (await logOf(cluster, id, "talk").catch(() => [])).length >= 3, 15_000, () => "no log arrived");
-  await cluster.network.cut("far");
-  await new Promise((resolve) => setTimeout(resolve, 10_000));
-  await cluster.network.restore("far");
-  const run = await waitForRun(cluster, id, 40_000);
-  assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
-  assert.equal(run.tasks[0]!.attempts, 1);
-  const lines = await logOf(cluster, id, "talk");
-  assert.deepEqual(lines, Array.from({ length: 40 }, (_, i) => `line ${i + 1}`));
-  far.kill("SIGTERM");
-  cluster.engine.kill("SIGTERM");
-  await cluster.network.close();
-  await assertNoLeftoverProcesses();
-});
