@@ -71,7 +71,10 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
     if (error instanceof EngineRefused) throw new CliError(`the engine refused this worker: ${error.message}`, EXIT.unreachable, "Make a worker token on the engine's machine: spire token create --scope worker --name " + name);
     throw error;
   } finally {
-    await supervisor.disconnect();
+    // Tasks still running go on under the supervisor (a worker started again takes them up); an idle supervisor is stopped.
+    const running = await supervisor.list().then((attempts) => attempts.some((attempt) => attempt.state === "running"), () => true);
+    if (running) await supervisor.disconnect();
+    else await supervisor.shutdown("the worker stopped");
   }
   process.exit(EXIT.ok);
 }
