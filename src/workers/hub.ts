@@ -9,7 +9,7 @@
  */
 import { join, relative } from "node:path";
 import type { LaunchEvents, LaunchSpec, Placed, Placement, TaskHandle } from "../exec/port.js";
-import type { WorkerInfo } from "../engine/service.js";
+import { ServiceError, type WorkerInfo } from "../engine/service.js";
 import { LOCAL_LABEL } from "../engine/reads/local-worker.js";
 import { LogCopy } from "./log-copy.js";
 import { DEFAULT_WORKER_LEASE_MS, type RegisterRequest, type RegisterResponse, type ReportsRequest, type ReportsResponse } from "./protocol.js";
@@ -30,16 +30,6 @@ interface Waiter {
   resolve(placed: Placed): void;
   waiting(reason: string): void;
   lastReason?: string;
-}
-
-/** Thrown by a request the hub refuses (the route turns it into a 4xx). */
-export class WorkerRefusal extends Error {
-  constructor(
-    readonly status: 403 | 404 | 409,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export class WorkerHub implements Placement {
@@ -74,7 +64,7 @@ export class WorkerHub implements Placement {
 
   register(request: RegisterRequest, address: string | null): RegisterResponse {
     // `local` names the engine's own machine: a task with runs_on: [local] runs there, never on a worker.
-    if (request.labels.includes(LOCAL_LABEL)) throw new WorkerRefusal(409, `worker ${request.name}: the label ${LOCAL_LABEL} names the engine's own machine; give this worker labels of its own (--labels)`);
+    if (request.labels.includes(LOCAL_LABEL)) throw new ServiceError("conflict", `worker ${request.name}: the label ${LOCAL_LABEL} names the engine's own machine; give this worker labels of its own (--labels)`);
     const now = this.now();
     let worker = this.workers.get(request.name);
     if (worker) {
@@ -100,15 +90,15 @@ export class WorkerHub implements Placement {
   /** The worker's assignment stream; undefined when the session is not its current one. */
   worker(name: string, session: string): RemoteWorker {
     const worker = this.workers.get(name);
-    if (!worker) throw new WorkerRefusal(404, `no worker named ${JSON.stringify(name)} is registered: register first (POST /api/v1/workers/register)`);
-    if (worker.session !== session) throw new WorkerRefusal(409, `session ${JSON.stringify(session)} of worker ${name} is over (it registered again since): register again`);
+    if (!worker) throw new ServiceError("not_found", `no worker named ${JSON.stringify(name)} is registered: register first (POST /api/v1/workers/register)`);
+    if (worker.session !== session) throw new ServiceError("conflict", `session ${JSON.stringify(session)} of worker ${name} is over (it registered again since): register again`);
     return worker;
   }
 
   /** An attempt the worker runs now (its artifacts may come and go); refused for one it was given up on. */
   attempt(name: string, session: string, attemptId: string): RemoteTask {
     const task = this.worker(name, session).tasks.get(attemptId);
-    if (!task || task.settled) throw new WorkerRefusal(409, `attempt ${attemptId} is not running on worker ${name}: the engine gave it up (stop it)`);
+    if (!task || task.settled) throw new ServiceError("conflict", `attempt ${attemptId} is not running on worker ${name}: the engine gave it up (stop it)`);
     return task;
   }
 

@@ -11,6 +11,7 @@ import type { TestContext } from "node:test";
 import { createNetwork, type Network } from "../helpers/netns.js";
 import { SPIRE_BIN, spire, type SpireResult } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
+import { assertNoLeftoverProcesses } from "../helpers/leaks.js";
 
 export const ENGINE_PORT = 7070;
 
@@ -31,6 +32,8 @@ export interface Cluster {
   cli(args: string[]): Promise<SpireResult>;
   api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   stderrOf(child: ChildProcess): string;
+  /** Ends the workers and the engine, removes the network, and checks that no process of the test is left. */
+  shutdown(workers: ChildProcess[]): Promise<void>;
 }
 
 const output = new WeakMap<ChildProcess, string[]>();
@@ -105,6 +108,12 @@ export async function startCluster(t: TestContext, hosts: string[], definitions:
     },
     stderrOf(child) {
       return output.get(child)?.join("") ?? "";
+    },
+    async shutdown(workers) {
+      for (const worker of workers) worker.kill("SIGTERM");
+      cluster.engine.kill("SIGTERM");
+      await network.close();
+      await assertNoLeftoverProcesses();
     },
   };
   return cluster;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { skipWithoutNetns } from "../helpers/netns.js";
-import { assertNoLeftoverProcesses, isRunning } from "../helpers/leaks.js";
+import { isRunning } from "../helpers/leaks.js";
 import { connected, logOf, startCluster, waitForRun, waitUntil } from "./cluster.js";
 
 const skip = skipWithoutNetns();
@@ -45,10 +45,7 @@ test("a worker killed with -9 mid-task: its attempt is interrupted once its leas
   const ledger = readFileSync(join(cluster.dir, "ledger"), "utf8").trim().split("\n");
   assert.deepEqual(ledger, ["start", "start", "end on w2"], "the first attempt was stopped before the second began, and never ended");
   assert.equal(isRunning(firstPid), false);
-  w2.kill("SIGTERM");
-  cluster.engine.kill("SIGTERM");
-  await cluster.network.close();
-  await assertNoLeftoverProcesses();
+  await cluster.shutdown([w2]);
 });
 
 test("the engine killed with -9 while a worker runs a task: the next engine takes it up when the worker registers again; one result, the whole log", { skip }, async (t) => {
@@ -77,10 +74,7 @@ test("the engine killed with -9 while a worker runs a task: the next engine take
   assert.equal(work.worker, "w1");
   assert.deepEqual(await logOf(cluster, id, "work"), Array.from({ length: 20 }, (_, i) => `line ${i + 1}`));
   assert.deepEqual(readFileSync(join(cluster.dir, "ledger"), "utf8").trim().split("\n"), ["start", "end"]);
-  w1.kill("SIGTERM");
-  cluster.engine.kill("SIGTERM");
-  await cluster.network.close();
-  await assertNoLeftoverProcesses();
+  await cluster.shutdown([w1]);
 });
 
 test("the link cut for 10 s mid-task and restored: the task goes on, the whole log arrives in order, one result", { skip }, async (t) => {
@@ -108,8 +102,5 @@ test("the link cut for 10 s mid-task and restored: the task goes on, the whole l
   assert.equal(run.tasks[0]!.attempts, 1);
   const lines = await logOf(cluster, id, "talk");
   assert.deepEqual(lines, Array.from({ length: 40 }, (_, i) => `line ${i + 1}`));
-  far.kill("SIGTERM");
-  cluster.engine.kill("SIGTERM");
-  await cluster.network.close();
-  await assertNoLeftoverProcesses();
+  await cluster.shutdown([far]);
 });

@@ -7,7 +7,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import { skipWithoutNetns } from "../helpers/netns.js";
-import { assertNoLeftoverProcesses } from "../helpers/leaks.js";
 import { connected, logOf, runToEnd, startCluster } from "./cluster.js";
 
 const skip = skipWithoutNetns();
@@ -40,11 +39,7 @@ test("tasks go to the workers whose labels they name, the rest run on the engine
   assert.deepEqual(await logOf(cluster, run.id, "on-pi"), ["ran on pi"]);
   assert.deepEqual(await logOf(cluster, run.id, "here"), [`ran on ${hostname()}`]);
   assert.deepEqual(await logOf(cluster, run.id, "after"), ["answer 42"], "an output made on a worker reaches a task on another machine");
-  gpu.kill("SIGTERM");
-  pi.kill("SIGTERM");
-  cluster.engine.kill("SIGTERM");
-  await cluster.network.close();
-  await assertNoLeftoverProcesses();
+  await cluster.shutdown([gpu, pi]);
 });
 
 test("artifacts made on one worker reach a task on another worker and one on the engine's machine, and the engine lists them", { skip }, async (t) => {
@@ -68,11 +63,7 @@ test("artifacts made on one worker reach a task on another worker and one on the
   assert.deepEqual(await logOf(cluster, run.id, "here"), ["made on w1"]);
   const { body } = await cluster.api<{ artifacts: { task: string; name: string }[] }>("GET", `/runs/${run.id}/artifacts`);
   assert.deepEqual(body.artifacts.filter((artifact) => artifact.task === "make").map((artifact) => artifact.name), ["out/result.txt"]);
-  w1.kill("SIGTERM");
-  w2.kill("SIGTERM");
-  cluster.engine.kill("SIGTERM");
-  await cluster.network.close();
-  await assertNoLeftoverProcesses();
+  await cluster.shutdown([w1, w2]);
 });
 
 test("a task no connected worker can take waits, saying why, and fails after its timeout", { skip }, async (t) => {
@@ -90,9 +81,7 @@ test("a task no connected worker can take waits, saying why, and fails after its
   const task = run.tasks[0]!;
   assert.equal(task.state, "timed_out");
   assert.match(task.reason ?? "", /timed out after 2000 ms waiting: waiting for a worker with labels gpu: none is connected/);
-  cluster.engine.kill("SIGTERM");
-  await cluster.network.close();
-  await assertNoLeftoverProcesses();
+  await cluster.shutdown([]);
 });
 
 test("a worker runs at most --tasks attempts at once, a counted lock holds across machines, and a worker token reaches only the worker routes", { skip }, async (t) => {
@@ -135,10 +124,6 @@ pipelines:
   assert.equal(await asWorker("GET", `/runs/${run.id}`), 403);
   assert.equal(await asWorker("POST", "/apply", { text: "pipelines: {}" }), 403);
   assert.equal(await asWorker("GET", "/workers"), 403);
-  w1.kill("SIGTERM");
-  w2.kill("SIGTERM");
-  cluster.engine.kill("SIGTERM");
-  await cluster.network.close();
-  await assertNoLeftoverProcesses();
+  await cluster.shutdown([w1, w2]);
 });
 

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ServiceError } from "../../engine/service.js";
-import { WorkerRefusal, type WorkerHub } from "../../workers/hub.js";
+import type { WorkerHub } from "../../workers/hub.js";
 import type { Assignment, RegisterRequest, ReportsRequest } from "../../workers/protocol.js";
 import { route, type ApiDeps } from "../route.js";
 import { SseResponse } from "../sse.js";
@@ -57,12 +57,6 @@ function hubOf(deps: ApiDeps): WorkerHub {
   return deps.workers;
 }
 
-/** Turns the hub's refusals into the API's errors. */
-function refusal(error: unknown): never {
-  if (error instanceof WorkerRefusal) throw new ServiceError(error.status === 404 ? "not_found" : "conflict", error.message);
-  throw error;
-}
-
 const register = route({
   method: "POST",
   path: "/workers/register",
@@ -72,11 +66,7 @@ const register = route({
   body: registerBody,
   responses: [{ status: 200, description: "Registered.", schema: registerAnswer }],
   async handler({ body, deps, request }) {
-    try {
-      return hubOf(deps).register(body as RegisterRequest, request.socket.remoteAddress ?? null);
-    } catch (error) {
-      refusal(error);
-    }
+    return hubOf(deps).register(body as RegisterRequest, request.socket.remoteAddress ?? null);
   },
 });
 
@@ -90,12 +80,7 @@ const assignments = route({
   query: z.strictObject({ session: z.string().min(1).max(100).meta({ description: "From the registration." }) }),
   responses: [{ status: 200, description: "An event stream.", contentType: "text/event-stream" }],
   async handler({ params, query, reply, deps }) {
-    let worker;
-    try {
-      worker = hubOf(deps).worker(params.name, query.session);
-    } catch (error) {
-      refusal(error);
-    }
+    const worker = hubOf(deps).worker(params.name, query.session);
     reply.hijack();
     // Heartbeats as often as the worker reports: a worker that hears nothing for three of them takes the stream as dead.
     const sse = new SseResponse(reply.raw, deps.workers!.heartbeatMs, deps.streams);
@@ -116,11 +101,7 @@ const reports = route({
   body: reportsBody,
   responses: [{ status: 200, description: "What the engine made of it.", schema: reportsAnswer }],
   async handler({ params, body, deps }) {
-    try {
-      return await hubOf(deps).receive(params.name, body as ReportsRequest);
-    } catch (error) {
-      refusal(error);
-    }
+    return hubOf(deps).receive(params.name, body as ReportsRequest);
   },
 });
 
@@ -145,11 +126,7 @@ const artifactUpload = route({
     const problem = artifactNameProblem(body.name);
     if (problem) throw new ServiceError("bad_request", problem, [problem]);
     const parts = attemptParts(body.attempt);
-    try {
-      hubOf(deps).attempt(params.name, body.session, body.attempt);
-    } catch (error) {
-      refusal(error);
-    }
+    hubOf(deps).attempt(params.name, body.session, body.attempt);
     if (!parts) throw new ServiceError("bad_request", `attempt: ${JSON.stringify(body.attempt)} is not an attempt id`);
     return storeChunk(deps.workers!.dataDir, parts.runId, parts.path, body.name, body.offset, Buffer.from(body.data, "base64"));
   },
@@ -165,12 +142,7 @@ const inputList = route({
   query: z.strictObject({ session, attempt: attemptId }),
   responses: [{ status: 200, description: "The files.", schema: z.object({ files: z.array(z.object({ task: z.string(), name: z.string(), size: z.number().int() })) }).meta({ id: "WorkerInputs" }) }],
   async handler({ params, query, deps }) {
-    let inputs: string[] = [];
-    try {
-      inputs = hubOf(deps).attempt(params.name, query.session, query.attempt).spec?.artifacts?.inputs ?? [];
-    } catch (error) {
-      refusal(error);
-    }
+    const inputs = hubOf(deps).attempt(params.name, query.session, query.attempt).spec?.artifacts?.inputs ?? [];
     const parts = attemptParts(query.attempt)!;
     return { files: await listInputs(deps.workers!.dataDir, parts.runId, inputs) };
   },
@@ -189,12 +161,7 @@ const inputFile = route({
     { status: 404, description: "Not among the attempt's inputs." },
   ],
   async handler({ params, query, deps, reply }) {
-    let inputs: string[] = [];
-    try {
-      inputs = hubOf(deps).attempt(params.name, query.session, query.attempt).spec?.artifacts?.inputs ?? [];
-    } catch (error) {
-      refusal(error);
-    }
+    const inputs = hubOf(deps).attempt(params.name, query.session, query.attempt).spec?.artifacts?.inputs ?? [];
     const parts = attemptParts(query.attempt)!;
     const path = inputPath(deps.workers!.dataDir, parts.runId, inputs, query.task, query.name);
     const handle = path === undefined ? undefined : await open(path, "r").catch(() => undefined);

@@ -105,28 +105,24 @@ export class RunArtifacts {
     }
     say.push(...this.explain(notKept));
     if (say.length > 0) await this.tellLog(node.path, attempt, say);
-    const bytes = kept.reduce((sum, file) => sum + file.size, 0);
-    return {
-      run_id: this.runId,
-      ts: this.options.now(),
-      type: "task.artifacts",
-      task_path: node.path,
-      attempt,
-      data: { count: kept.length, bytes, files: kept.slice(0, NAMES_IN_EVENT), not_kept: notKept.slice(0, NAMES_IN_EVENT), not_kept_count: notKept.length },
-    };
+    return this.keptEvent(node.path, attempt, kept, notKept);
   }
 
   /** A worker collected them on its machine and sent them into the task's folder: what is there is what was kept. */
   private async listSent(node: PlannedNode, attempt: number): Promise<Omit<EventRow, "seq">> {
     const kept = (await listFiles(artifactFolder(this.options.dataDir, this.runId, node.path))).map(({ name, size }) => ({ name, size }));
+    return this.keptEvent(node.path, attempt, kept, []);
+  }
+
+  private keptEvent(path: string, attempt: number, kept: { name: string; size: number }[], notKept: NotKept[]): Omit<EventRow, "seq"> {
     const bytes = kept.reduce((sum, file) => sum + file.size, 0);
     return {
       run_id: this.runId,
       ts: this.options.now(),
       type: "task.artifacts",
-      task_path: node.path,
+      task_path: path,
       attempt,
-      data: { count: kept.length, bytes, files: kept.slice(0, NAMES_IN_EVENT), not_kept: [], not_kept_count: 0 },
+      data: { count: kept.length, bytes, files: kept.slice(0, NAMES_IN_EVENT), not_kept: notKept.slice(0, NAMES_IN_EVENT), not_kept_count: notKept.length },
     };
   }
 
