@@ -1,4 +1,5 @@
 /** `spire show RUN`: the run as a tree — states, times, attempts, where each ran, exit codes, resources, counts, metrics, outputs. */
+import { hostname } from "node:os";
 import pc from "picocolors";
 import type { TaskObject } from "../../engine/reads/run-object.js";
 import type { MetricAggregate } from "../../exec/port.js";
@@ -42,15 +43,18 @@ export function renderRun(run: RunObject, plan: Plan | undefined, missed: Missed
   out.push(...metricLines(run.metrics, ""));
   out.push("");
   const groups = new Map(run.groups.map((group) => [group.path, group]));
+  // Where tasks ran is worth a word only when it is not simply here: several machines, or one that is not this one.
+  const machines = new Set(run.tasks.map((task) => task.worker).filter((worker): worker is string => worker != null));
+  const showWorkers = machines.size > 1 || (machines.size === 1 && !machines.has(hostname()));
   const tasks = new Map(run.tasks.map((task) => [task.path, task]));
   for (const node of plan?.nodes ?? []) {
     const indent = "  ".repeat(depthOf(node, plan!));
     const group = groups.get(node.path);
     const task = tasks.get(node.path);
     if (group) out.push(`${indent}${paint(group.state, `${ICONS[group.state]} ${node.name}${node.arrayIndex !== undefined ? `[${node.arrayIndex}]` : ""}`)}${group.warnings || group.errors ? pc.dim(`  ${group.warnings}w ${group.errors}e`) : ""}`);
-    else if (task) out.push(...taskLines(task, node.arrayIndex !== undefined ? `${node.name}[${node.arrayIndex}]` : node.name, indent, run.id));
+    else if (task) out.push(...taskLines(task, node.arrayIndex !== undefined ? `${node.name}[${node.arrayIndex}]` : node.name, indent, run.id, showWorkers));
   }
-  if (!plan) for (const task of run.tasks) out.push(...taskLines(task, task.path, "", run.id));
+  if (!plan) for (const task of run.tasks) out.push(...taskLines(task, task.path, "", run.id, showWorkers));
   return out.join("\n") + "\n";
 }
 
@@ -71,12 +75,12 @@ function depthOf(node: PlannedNode, plan: Plan): number {
   return depth;
 }
 
-function taskLines(task: TaskObject, name: string, indent: string, runId: string): string[] {
+function taskLines(task: TaskObject, name: string, indent: string, runId: string, showWorker: boolean): string[] {
   const facts: string[] = [];
   if (task.duration_ms !== null) facts.push(duration(task.duration_ms));
   if (task.attempts > 1) facts.push(`${task.attempts} attempts`);
   // Where the last attempt ran (a worker's name; the engine's own machine goes by its host name).
-  if (task.worker !== null && task.worker !== undefined) facts.push(`on ${task.worker}`);
+  if (showWorker && task.worker != null) facts.push(`on ${task.worker}`);
   if (task.exit_code !== null) facts.push(`exit ${task.exit_code}`);
   if (task.signal) facts.push(task.signal);
   if (task.cpu_ms !== null) facts.push(`cpu ${duration(task.cpu_ms)}`);
