@@ -6,8 +6,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { skipWithoutNetns } from "../helpers/netns.js";
-import { connected, logOf, runToEnd, startCluster } from "./cluster.js";
+import { isRunning } from "../helpers/leaks.js";
+import { connected, logOf, runToEnd, startCluster, waitForRun, waitUntil } from "./cluster.js";
 
 const skip = skipWithoutNetns();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -64,6 +67,30 @@ test("artifacts made on one worker reach a task on another worker and one on the
   const { body } = await cluster.api<{ artifacts: { task: string; name: string }[] }>("GET", `/runs/${run.id}/artifacts`);
   assert.deepEqual(body.artifacts.filter((artifact) => artifact.task === "make").map((artifact) => artifact.name), ["out/result.txt"]);
   await cluster.shutdown([w1, w2]);
+});
+
+test("canceling a run stops its task on the worker: the task is canceled and its process is gone", { skip }, async (t) => {
+  const cluster = await startCluster(
+    t,
+    ["w1"],
+    `pipelines:
+  long:
+    tasks:
+      wait: { run: 'echo $$ > "pid-$SPIRE_WORKER"; sleep 30', runs_on: [box] }
+`,
+  );
+  const w1 = cluster.worker("w1", ["--labels", "box"]);
+  await connected(cluster, "w1");
+  const id = (await cluster.cli(["run", "long", "--detach"])).stdout.trim();
+  const pidFile = join(cluster.dir, "pid-w1");
+  await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 15_000, () => "the task did not start on w1");
+  const canceled = await cluster.cli(["cancel", id]);
+  assert.equal(canceled.code, 0, canceled.stderr);
+  const run = await waitForRun(cluster, id);
+  assert.equal(run.state, "canceled");
+  assert.equal(run.tasks[0]!.state, "canceled");
+  assert.equal(isRunning(Number(readFileSync(pidFile, "utf8"))), false);
+  await cluster.shutdown([w1]);
 });
 
 test("a task no connected worker can take waits, saying why, and fails after its timeout", { skip }, async (t) => {
