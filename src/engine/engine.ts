@@ -478,6 +478,11 @@ export class Engine implements EngineService {
     return [localWorker({ hostname: hostname(), version: VERSION, startedAt: this.startedAt, now: this.now(), load: this.runs.load() }), ...(this.options.remoteWorkers?.() ?? [])];
   }
 
+  /** A worker registered, came back or was lost: told to whoever watches the whole engine. */
+  announceWorker(worker: WorkerInfo): void {
+    this.bus.publishPipeline({ kind: "worker", worker });
+  }
+
   health() {
     return { status: this.draining ? ("draining" as const) : ("ok" as const), version: VERSION, uptime_ms: this.now() - this.startedAt };
   }

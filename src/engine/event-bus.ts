@@ -1,5 +1,6 @@
 /** The engine's live event stream: stored events and log lines, to whoever listens (SSE, CLI followers). */
 import type { MissedRow } from "../store/port.js";
+import type { WorkerInfo } from "./service.js";
 import type { LiveEvent } from "./service.js";
 
 type Listener = (event: LiveEvent) => void;
@@ -10,7 +11,11 @@ type Listener = (event: LiveEvent) => void;
  * (`action` as in the audit log: apply, pipeline.delete, pipeline.pause,
  * pipeline.resume; `target` a namespace or namespace/name).
  */
-export type PipelineEvent = { kind: "missed"; missed: MissedRow } | { kind: "changed"; action: string; target: string };
+export type PipelineEvent =
+  | { kind: "missed"; missed: MissedRow }
+  | { kind: "changed"; action: string; target: string }
+  /** A worker registered, came back or was lost (GET /events `event: workers`). */
+  | { kind: "worker"; worker: WorkerInfo };
 type PipelineListener = (event: PipelineEvent) => void;
 
 export class EventBus {

@@ -20,8 +20,10 @@ export interface WorkerHubOptions {
   dataDir: string;
   leaseMs?: number;
   now?: () => number;
-  /** Told when a worker is lost or comes (logs, events). */
+  /** Told when a worker is lost or comes (logs). */
   note?(message: string, details: object): void;
+  /** Told when a worker registers, comes back or is lost, with what GET /workers shows of it. */
+  changed?(worker: WorkerInfo): void;
 }
 
 interface Waiter {
@@ -82,6 +84,7 @@ export class WorkerHub implements Placement {
     }
     this.takeUpAwaited(worker, request.running);
     this.options.note?.("a worker registered", { worker: request.name, labels: request.labels, address });
+    this.options.changed?.(this.infoOf(worker));
     const stop = request.running.filter((id) => !worker!.tasks.has(id));
     queueMicrotask(() => this.offer());
     return { session: worker.session, lease_ms: this.leaseMs, heartbeat_ms: this.heartbeatMs, stop };
@@ -211,23 +214,25 @@ export class WorkerHub implements Placement {
 
   /** The workers as GET /workers shows them. */
   info(): WorkerInfo[] {
+    return this.list().map((worker) => this.infoOf(worker));
+  }
+
+  private infoOf(worker: RemoteWorker): WorkerInfo {
     const iso = (ms: number) => new Date(ms).toISOString();
-    return this.list().map((worker) => {
-      const { registration: r, inUse } = worker;
-      return {
-        name: r.name,
-        labels: r.labels,
-        local: false,
-        state: worker.state,
-        version: r.version,
-        host: r.host,
-        address: worker.address,
-        capacity: { tasks: r.tasks, cpus: r.cpus, memory_bytes: r.memory_bytes },
-        in_use: { tasks: inUse.tasks, cpus: inUse.cpus, memory_bytes: inUse.memoryBytes },
-        last_seen: iso(worker.lastSeen),
-        connected_since: worker.state === "connected" ? iso(worker.connectedSince) : null,
-      };
-    });
+    const { registration: r, inUse } = worker;
+    return {
+      name: r.name,
+      labels: r.labels,
+      local: false,
+      state: worker.state,
+      version: r.version,
+      host: r.host,
+      address: worker.address,
+      capacity: { tasks: r.tasks, cpus: r.cpus, memory_bytes: r.memory_bytes },
+      in_use: { tasks: inUse.tasks, cpus: inUse.cpus, memory_bytes: inUse.memoryBytes },
+      last_seen: iso(worker.lastSeen),
+      connected_since: worker.state === "connected" ? iso(worker.connectedSince) : null,
+    };
   }
 
   /** Places whoever waits and now fits (oldest first). */
@@ -299,6 +304,7 @@ export class WorkerHub implements Placement {
       const reason = `worker ${worker.name} was lost: nothing heard from it for ${Math.round((now - worker.lastSeen) / 1000)} s (its lease is ${this.leaseMs / 1000} s)`;
       for (const id of worker.loseAll(reason, now)) this.fenced.add(id);
       this.options.note?.("a worker was lost", { worker: worker.name, reason });
+      this.options.changed?.(this.infoOf(worker));
     }
   }
 

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { skipWithoutNetns } from "../helpers/netns.js";
 import { isRunning } from "../helpers/leaks.js";
+import { readFrames } from "../helpers/sse.js";
 import { connected, logOf, runToEnd, startCluster, waitForRun, waitUntil } from "./cluster.js";
 
 const skip = skipWithoutNetns();
@@ -28,9 +29,14 @@ test("tasks go to the workers whose labels they name, the rest run on the engine
       after: { run: 'echo "answer $ANSWER"', env: { ANSWER: "\${{ tasks.on-gpu.outputs.answer }}" }, needs: [on-gpu] }
 `,
   );
+  // Whoever watches the whole engine hears of workers as they come.
+  const stream = await fetch(`${cluster.engineUrl}/api/v1/events`, { headers: { authorization: `Bearer ${cluster.token}` } });
+  const announced = readFrames(stream, (frame) => frame.event === "workers" && (JSON.parse(frame.data) as { name: string }).name === "gpu");
   const gpu = cluster.worker("gpu", ["--labels", "gpu,linux"]);
   const pi = cluster.worker("pi", ["--labels", "pi"]);
   await Promise.all([connected(cluster, "gpu"), connected(cluster, "pi")]);
+  const gpuFrame = (await announced).find((frame) => frame.event === "workers" && frame.data.includes('"gpu"'))!;
+  assert.deepEqual((({ name, labels, state, local }) => ({ name, labels, state, local }))(JSON.parse(gpuFrame.data) as { name: string; labels: string[]; state: string; local: boolean }), { name: "gpu", labels: ["gpu", "linux"], state: "connected", local: false });
   const run = await runToEnd(cluster, "spread");
   assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
   const byPath = new Map(run.tasks.map((task) => [task.path, task]));

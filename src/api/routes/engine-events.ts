@@ -23,7 +23,7 @@ export const engineEventsRoute = route({
   scope: "read",
   tag: "events",
   summary:
-    "Server-Sent Events of the whole engine: each run's stored events as they are recorded (`id:` the event's seq, `event:` its type such as run.created — whose data names the namespace and pipeline —, task.started, task.finished, run.finished; data: the event row with run_id and ts in epoch ms); `event: pipelines` (no id; data: action — apply, pipeline.delete, pipeline.pause, pipeline.resume — and target) when definitions or paused states change; `event: missed` (no id; data: the missed slots) when a trigger's slots did not run; a heartbeat comment every 15 s. With Last-Event-ID (or `after`) the events stored since are sent first; when more than 5,000 are missing, `event: reset` says to reload instead. Without either, only what happens from now on.",
+    "Server-Sent Events of the whole engine: each run's stored events as they are recorded (`id:` the event's seq, `event:` its type such as run.created — whose data names the namespace and pipeline —, task.started, task.finished, run.finished; data: the event row with run_id and ts in epoch ms); `event: pipelines` (no id; data: action — apply, pipeline.delete, pipeline.pause, pipeline.resume — and target) when definitions or paused states change; `event: missed` (no id; data: the missed slots) when a trigger's slots did not run; `event: workers` (no id; data: the worker as GET /workers shows it) when a worker registers, comes back or is lost; a heartbeat comment every 15 s. With Last-Event-ID (or `after`) the events stored since are sent first; when more than 5,000 are missing, `event: reset` says to reload instead. Without either, only what happens from now on.",
   headers: z.object({ "last-event-id": eventSeq.optional().meta({ description: "Resume after this event seq." }) }),
   query: z.strictObject({ after: eventSeq.optional().meta({ description: "Like Last-Event-ID, for clients that cannot set headers." }) }),
   responses: [{ status: 200, description: "An event stream.", contentType: "text/event-stream" }],
@@ -46,6 +46,7 @@ export const engineEventsRoute = route({
     }, { logs: "none" });
     const unsubscribePipelines = deps.service.subscribePipelines((event: PipelineEvent) => {
       if (event.kind === "changed") sse.event("pipelines", { action: event.action, target: event.target });
+      else if (event.kind === "worker") sse.event("workers", event.worker);
       else sse.event("missed", toMissedObject(event.missed));
     });
     sse.onEnd(() => {

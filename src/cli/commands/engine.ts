@@ -109,7 +109,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   });
   await store.init();
   const executor = await connectSupervisor(dir, logger);
-  const workers = new WorkerHub({ dataDir: dir, leaseMs: workerLeaseMs, note: (message, details) => logger.info(details, message) });
+  // The engine is made next: a worker cannot register before the API listens, so it is there when told.
+  const workers = new WorkerHub({ dataDir: dir, leaseMs: workerLeaseMs, note: (message, details) => logger.info(details, message), changed: (worker) => engine.announceWorker(worker) });
   const engine = new Engine({ store, executor, supervisor: executor, placement: workers, remoteWorkers: () => workers.info(), dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }) });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
