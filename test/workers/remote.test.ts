@@ -113,6 +113,7 @@ test("a task no connected worker can take waits, saying why, and fails after its
   assert.equal(run.state, "failed");
   const task = run.tasks[0]!;
   assert.equal(task.state, "timed_out");
+  assert.equal(task.worker, null, "it ran nowhere");
   assert.match(task.reason ?? "", /timed out after 2000 ms waiting: waiting for a worker with labels gpu: none is connected/);
   await cluster.shutdown([]);
 });

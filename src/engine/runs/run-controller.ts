@@ -396,7 +396,8 @@ export class RunController {
     // A failure handler learns what it handles (read before it is launched; best effort).
     const failure = build.ok ? firstFailure(node, this.failures) : undefined;
     if (build.ok && failure) Object.assign(build.spec.env, await failureEnv(failure, this.deps.logs));
-    const row = this.taskRow(node.path, attempt, { state: "running", started_at: this.now(), worker: machine.name });
+    // A task for a worker that got none ran nowhere.
+    const row = this.taskRow(node.path, attempt, { state: "running", started_at: this.now(), worker: placement && !placed ? null : machine.name });
     if (!build.ok) row.log_file = null;
     // Write-ahead: the attempt is on record before its process exists. Its artifact
     // folder is made meanwhile, so that a task can always write to $SPIRE_ARTIFACTS.
