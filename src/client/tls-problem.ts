@@ -41,8 +41,8 @@ export function tlsProblemOf(error: unknown, url: string): TlsProblem | undefine
   }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
     return {
-      message: `cannot trust the engine at ${url}: its certificate is not valid for ${host} (${cause.message})`,
-      hint: `Use a name or address the certificate has in the engine's URL (--engine, SPIRE_ENGINE), or make the certificate with ${host} in its subjectAltName.`,
+      message: `cannot trust the engine at ${url}: its certificate is not valid for ${nameOf(url)} (${cause.message})`,
+      hint: `Use a name or address the certificate has in the engine's URL (--engine, SPIRE_ENGINE), or make the certificate with ${nameOf(url)} in its subjectAltName.`,
     };
   }
   if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || /wrong version number/i.test(cause.message)) {
@@ -59,9 +59,18 @@ function causeOf(error: unknown): { code?: string; message: string } | undefined
   return undefined;
 }
 
+/** host:port */
 function hostOf(url: string): string {
   try {
     return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function nameOf(url: string): string {
+  try {
+    return new URL(url).hostname;
   } catch {
     return url;
   }
