@@ -108,7 +108,7 @@ test("a certificate that does not name the engine's address: the engine says so 
   assert.match(result.stderr, /Use a name or address the certificate has/);
   await stopEngine(engine);
   const log = (await engine.exit).stderr;
-  assert.match(log, /the --tls-cert certificate is not valid for 127\.0\.0\.1, the address spire commands on this machine use/);
+  assert.match(log, /the --tls-cert certificate is not valid for 127\.0\.0\.1, the address this machine's CLI uses/);
 });
 
 function post(url: string, body: string, ca: Buffer): Promise<{ status: number; cookie: string | undefined }> {

@@ -225,7 +225,7 @@ async function applyAtStart(engine: Engine, file: string, definitions: Awaited<R
   }
 }
 
-/** Said at start, when clients will refuse the certificate: it has expired, or it does not name the address spire commands here use. */
+/** Said at start, when clients will refuse the certificate: it has expired, or it does not name the address the CLI here uses. */
 function warnAboutCertificate(tls: TlsFiles, url: string, logger: pino.Logger): void {
   const { certificate } = tls;
   if (Date.parse(certificate.validTo) < Date.now()) logger.warn({ valid_to: certificate.validTo }, "the --tls-cert certificate has expired: clients will refuse it");
@@ -233,7 +233,7 @@ function warnAboutCertificate(tls: TlsFiles, url: string, logger: pino.Logger): 
   if (!certificateCovers(certificate, host)) {
     logger.warn(
       { url, names: certificate.subjectAltName ?? certificate.subject },
-      `the --tls-cert certificate is not valid for ${host}, the address spire commands on this machine use (${ADDRESS_FILE}): they will refuse it. Listen on a name the certificate has (--listen NAME:PORT), or point them at one (SPIRE_ENGINE=https://NAME:PORT)`,
+      `the --tls-cert certificate is not valid for ${host}, the address this machine's CLI uses (${ADDRESS_FILE}): it will refuse the certificate. Listen on a name the certificate has (--listen NAME:PORT), or point it at one (SPIRE_ENGINE=https://NAME:PORT)`,
     );
   }
 }
