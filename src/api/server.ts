@@ -3,8 +3,10 @@
  * auth, Host/Origin checks, one error shape, and no secrets in the logs
  * (request logging is our own and names only method, route and status).
  */
+import type { Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyHttpOptions, type FastifyHttpsOptions, type FastifyServerOptions, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { EngineService } from "../engine/service.js";
 import type { TokenAuthority } from "./auth.js";
@@ -36,6 +38,8 @@ export interface ApiServerOptions {
   ui?: StaticUi;
   /** The engine's workers, served by the worker routes. */
   workers?: WorkerHub;
+  /** Serve https with this certificate (PEM, its chain after it) and key; plain http without. */
+  tls?: { cert: string; key: string };
 }
 
 export interface ApiServer {
@@ -59,7 +63,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
   // Filled in once the port is known (port 0 picks one); no request comes before.
   let allowedHosts = new Set<string>();
-  const app = Fastify({
+  const app = createFastify(options.tls, {
     // As the base type, so the instance has Fastify's default type parameters.
     loggerInstance: logger as FastifyBaseLogger,
     // Our own request log (logRequest) names the route, never the URL's values, headers or body.
@@ -113,7 +117,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await app.listen({ host: options.host, port: options.port });
   const port = (app.server.address() as AddressInfo).port;
   allowedHosts = allowedHostSet(options.host, port, options.allowedHosts);
-  return { url: `http://${urlHost(options.host)}:${port}`, port, close: () => app.close() };
+  return { url: `${options.tls ? "https" : "http"}://${urlHost(options.host)}:${port}`, port, close: () => app.close() };
+}
+
+type FastifyOptions = FastifyHttpOptions<Server>;
+
+/**
+ * Fastify over http, or over https with `tls`. Fastify makes the https
+ * server itself (with its own timeouts, as for http); requests and replies
+ * are Node's http ones either way, so the instance is used as one type.
+ */
+function createFastify(tls: ApiServerOptions["tls"], options: FastifyOptions): FastifyInstance {
+  if (!tls) return Fastify(options);
+  const https: FastifyHttpsOptions<HttpsServer> = { ...(options as FastifyServerOptions<HttpsServer>), https: { cert: tls.cert, key: tls.key } };
+  return Fastify(https) as unknown as FastifyInstance;
 }
 
 /** Fastify asks for a compiler only for a route that declares a Fastify schema; none does. */

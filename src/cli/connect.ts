@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HttpClient, type EngineAddress } from "../client/http.js";
+import { tlsProblemOf } from "../client/tls-problem.js";
 import type { SpireClient } from "../client/port.js";
 import type { ResourceCapacity } from "../engine/resources/reservations.js";
 import { CliError, EXIT } from "./errors.js";
@@ -99,8 +100,9 @@ async function answers(url: string, pid: number | undefined): Promise<boolean> {
   try {
     const response = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(timeoutMs) });
     return response.ok;
-  } catch {
-    return false;
+  } catch (error) {
+    // An engine whose certificate this process does not trust is there all the same: the command's first call says why it cannot talk to it.
+    return tlsProblemOf(error, url) !== undefined;
   }
 }
 

@@ -30,7 +30,7 @@ export class CliError extends Error {
 export function cliErrorOf(error: unknown): CliError | undefined {
   if (error instanceof CliError) return error;
   if (error instanceof EngineUnreachable) {
-    return new CliError(error.message, EXIT.unreachable, "Is it running? Start it with: spire engine   (or check --engine and SPIRE_ENGINE)");
+    return new CliError(error.message, EXIT.unreachable, error.tls?.hint ?? "Is it running? Start it with: spire engine   (or check --engine and SPIRE_ENGINE)");
   }
   if (!(error instanceof ServiceError)) return undefined;
   const hint = hintOf(error.details);

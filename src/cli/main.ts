@@ -135,8 +135,10 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .description("run the engine in the foreground: HTTP API, scheduler, executor")
     .option("-f, --file <file>", "definitions file to apply at start")
     .addOption(formatOption())
-    .option("--listen <host:port>", "address of the API (loopback unless --allow-remote)", "127.0.0.1:7431")
-    .option("--allow-remote", "allow a --listen address other machines can reach")
+    .option("--listen <host:port>", "address of the API (loopback unless --tls-cert or --allow-remote)", "127.0.0.1:7431")
+    .option("--allow-remote", "allow a --listen address other machines can reach over plain http: only with a TLS proxy in front (with --tls-cert it is not needed)")
+    .option("--tls-cert <file>", "serve https with this certificate (PEM, its chain after it); with --tls-key, the engine may listen where other machines reach it")
+    .option("--tls-key <file>", "the certificate's private key (PEM, not encrypted, not readable by other users)")
     .option("--allow-host <name>", "another name clients may reach the API by, as NAME or NAME:PORT: an SSH tunnel's local port, a reverse proxy's or a Tailscale name (repeatable)", collect, [])
     .option("--grace <duration>", "on SIGTERM, how long running tasks get to finish", "30s")
     .option("--watch-lease <duration>", "how long a spire watch's pipeline goes on firing after its watcher stopped renewing its lease (killed)", "30s")
@@ -148,7 +150,7 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .option("--keep-days <days>", "days a finished run is kept, for pipelines without retention.days (0: no limit)", "90")
     .option("--artifact-limit <size>", "the most artifacts one run may keep", "1GiB")
     .addOption(maxTasksOption("for every definition applied to this engine"))
-    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0", "spire engine --allow-host localhost:8080 --allow-host laptop.tail1234.ts.net"]))
+    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0", "spire engine --allow-host localhost:8080 --allow-host laptop.tail1234.ts.net", "spire engine --listen 0.0.0.0:7431 --tls-cert cert.pem --tls-key key.pem"]))
     .action(async (options, command) => (await import("./commands/engine.js")).engineCommand({ ...options, ...globals(command) }));
 
   program

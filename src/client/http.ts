@@ -30,6 +30,7 @@ import {
   type WatchLease,
   type WorkerInfo,
 } from "./port.js";
+import { tlsProblemOf } from "./tls-problem.js";
 
 export interface EngineAddress {
   /** The engine's base URL, without /api/v1. */
@@ -215,8 +216,8 @@ export class HttpClient implements SpireClient {
     if (body !== undefined) headers["content-type"] = "application/json";
     try {
       return await fetch(`${this.address.url}/api/v1${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    } catch {
-      throw new EngineUnreachable(this.address.url);
+    } catch (error) {
+      throw new EngineUnreachable(this.address.url, tlsProblemOf(error, this.address.url));
     }
   }
 }

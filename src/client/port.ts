@@ -99,9 +99,12 @@ export interface SpireClient {
   close(): Promise<void>;
 }
 
-/** No engine answers at the address the client was given. */
+/** No engine answers at the address the client was given; or one does, over TLS this client cannot trust (`tls` says why and what to do). */
 export class EngineUnreachable extends Error {
-  constructor(readonly url: string) {
-    super(`cannot reach the engine at ${url}`);
+  constructor(
+    readonly url: string,
+    readonly tls?: { message: string; hint: string },
+  ) {
+    super(tls?.message ?? `cannot reach the engine at ${url}`);
   }
 }

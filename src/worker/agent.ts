@@ -24,7 +24,7 @@ import type { AttemptReport, KnownAttempt, LaunchSpec, TaskHandle } from "../exe
 import type { SupervisorExecutor } from "../exec/supervisor/client.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../files/private.js";
 import type { Assignment, RegisterRequest, Report } from "../workers/protocol.js";
-import { EngineRefused, type EngineLink } from "./engine-link.js";
+import { EngineRefused, EngineUntrusted, type EngineLink } from "./engine-link.js";
 
 /** The most log bytes sent in one report (whole lines; a longer line goes alone). */
 const MAX_CHUNK_BYTES = 256 * 1024;
@@ -95,6 +95,7 @@ export class WorkerAgent {
       } catch (error) {
         if (this.stopped) break;
         if (error instanceof EngineRefused && (error.status === 401 || error.status === 403)) throw error;
+        if (error instanceof EngineUntrusted) throw error;
         this.options.logger.warn({ error: (error as Error).message, retry_ms: delay }, "the engine cannot be reached: tasks go on, and what they do is sent once it answers");
       }
       if (this.stopped) break;

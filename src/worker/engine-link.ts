@@ -5,6 +5,7 @@
  * here retries: the agent decides what to do when the engine is away.
  */
 import type { Assignment, RegisterRequest, RegisterResponse, ReportsRequest, ReportsResponse } from "../workers/protocol.js";
+import { tlsProblemOf, type TlsProblem } from "../client/tls-problem.js";
 
 const POST_TIMEOUT_MS = 10_000;
 
@@ -14,6 +15,13 @@ export class EngineRefused extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** The engine's certificate cannot be trusted (or https met plain http): waiting does not fix that, the user does. */
+export class EngineUntrusted extends Error {
+  constructor(readonly problem: TlsProblem) {
+    super(problem.message);
   }
 }
 
@@ -77,7 +85,7 @@ export class EngineLink {
   }
 
   private async readStream(url: string, onAssignment: (assignment: Assignment) => void, signal: AbortSignal, alive: () => void): Promise<void> {
-    const response = await fetch(url, { headers: { authorization: `Bearer ${this.token}`, accept: "text/event-stream" }, signal });
+    const response = await this.fetch(url, { headers: { authorization: `Bearer ${this.token}`, accept: "text/event-stream" }, signal });
     if (!response.ok || !response.body) throw await refusal(response);
     const decoder = new TextDecoder();
     let buffer = "";
@@ -105,7 +113,7 @@ export class EngineLink {
   }
 
   private async post(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
-    const response = await fetch(`${this.base}${path}`, {
+    const response = await this.fetch(`${this.base}${path}`, {
       method: "POST",
       headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
       body: JSON.stringify(body),
@@ -114,6 +122,15 @@ export class EngineLink {
     });
     if (!response.ok) throw await refusal(response);
     return response.json();
+  }
+
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      const problem = tlsProblemOf(error, this.base);
+      throw problem ? new EngineUntrusted(problem) : error;
+    }
   }
 }
 

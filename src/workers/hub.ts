@@ -64,7 +64,8 @@ export class WorkerHub implements Placement {
     return Math.max(20, Math.min(5000, Math.floor(this.leaseMs / 4)));
   }
 
-  register(request: RegisterRequest, address: string | null): RegisterResponse {
+  /** `encrypted`: the request came over TLS (with `address`, whether secrets may go to this worker: see RemoteWorker.inClear). */
+  register(request: RegisterRequest, address: string | null, encrypted = false): RegisterResponse {
     // `local` names the engine's own machine: a task with runs_on: [local] runs there, never on a worker.
     if (request.labels.includes(LOCAL_LABEL)) throw new ServiceError("conflict", `worker ${request.name}: the label ${LOCAL_LABEL} names the engine's own machine; give this worker labels of its own (--labels)`);
     const now = this.now();
@@ -73,6 +74,7 @@ export class WorkerHub implements Placement {
       // The same name again: a restarted worker, or one whose connection broke. Its older session's reports are refused from now on.
       worker.registration = request;
       worker.address = address;
+      worker.inClear = !encrypted && !isLoopbackAddress(address);
       worker.lastSeen = now;
       if (worker.state !== "connected") worker.connectedSince = now;
       worker.state = "connected";
@@ -80,6 +82,7 @@ export class WorkerHub implements Placement {
       worker.reassign(request.running);
     } else {
       worker = new RemoteWorker(request, now, address, (spec) => this.logCopyOf(worker!, spec));
+      worker.inClear = !encrypted && !isLoopbackAddress(address);
       this.workers.set(request.name, worker);
     }
     this.takeUpAwaited(worker, request.running);
@@ -317,6 +320,13 @@ export class WorkerHub implements Placement {
     const inside = relative(worker.registration.data_dir, spec.logFile);
     return new LogCopy(join(this.options.dataDir, inside));
   }
+}
+
+/** A peer on this machine: 127.0.0.0/8 or ::1, also as an IPv4-mapped IPv6 address. An unknown one is not. */
+function isLoopbackAddress(address: string | null): boolean {
+  if (address === null) return false;
+  const bare = address.replace(/^::ffff:/i, "");
+  return bare === "::1" || /^127\.\d+\.\d+\.\d+$/.test(bare);
 }
 
 function fits(inUse: Room, capacity: Room, need: { cpus: number; memoryBytes: number }): boolean {

@@ -29,6 +29,12 @@ export interface RegisterRequest {
   node_path: string;
   /** Attempts its supervisor runs now (after a restart of the worker or the engine): the engine says which to stop. */
   running: string[];
+  /**
+   * The user said the network to the engine is private (`--allow-insecure`):
+   * only then does the engine send tasks' secrets to it over plain http from
+   * another machine.
+   */
+  allow_insecure: boolean;
 }
 
 export interface RegisterResponse {

@@ -57,6 +57,12 @@ export class RemoteWorker implements Executor {
   lastSeen: number;
   connectedSince: number;
   address: string | null;
+  /**
+   * It registered over plain http from another machine: what the engine
+   * sends it crosses a network in clear. Tasks' secrets then go to it only
+   * if it said the network is private (allow_insecure).
+   */
+  inClear = false;
   readonly inUse: Room = { tasks: 0, cpus: 0, memoryBytes: 0 };
   readonly tasks = new Map<string, RemoteTask>();
   /** Assignments that could not be sent (no stream open): sent when it opens. */
@@ -111,7 +117,21 @@ export class RemoteWorker implements Executor {
   reassign(running: readonly string[]): void {
     this.send = undefined;
     this.outbox.length = 0;
-    for (const task of this.tasks.values()) if (!task.settled && task.spec && !running.includes(task.id)) this.outbox.push({ type: "launch", attempt: task.id, spec: task.spec });
+    for (const task of this.tasks.values()) {
+      if (task.settled || !task.spec || running.includes(task.id)) continue;
+      const refusal = this.secretsRefusal(task.spec);
+      if (refusal) task.settle(refusedReport(refusal));
+      else this.outbox.push({ type: "launch", attempt: task.id, spec: task.spec });
+    }
+  }
+
+  /** Why `spec` may not go to this worker (its secrets would cross a network in clear), or undefined. */
+  secretsRefusal(spec: LaunchSpec): string | undefined {
+    if (spec.secrets.length === 0 || !this.inClear || this.registration.allow_insecure) return undefined;
+    return (
+      `not sent to worker ${this.name}: the task has secrets, and the worker is connected over plain http from ${this.address ?? "an unknown address"}, where the network could read them. ` +
+      "Serve the engine over https (spire engine --tls-cert FILE --tls-key FILE), or, if that network is private and encrypted already (Tailscale, WireGuard, an SSH tunnel), start the worker with --allow-insecure"
+    );
   }
 
   get streaming(): boolean {
@@ -124,6 +144,8 @@ export class RemoteWorker implements Executor {
   }
 
   launch(spec: LaunchSpec, events: LaunchEvents = {}): TaskHandle {
+    const refusal = this.secretsRefusal(spec);
+    if (refusal) return { id: spec.id, cancel() {}, done: Promise.resolve(refusedReport(refusal)) };
     const task = new RemoteTask(spec.id, spec, events, this.logCopyOf(spec), (reason) => this.assign({ type: "cancel", attempt: spec.id, reason }));
     // Kept until its end is stored (WorkerHub.recorded): a repeated end report is recognised until then.
     this.tasks.set(spec.id, task);
@@ -158,6 +180,12 @@ export class RemoteWorker implements Executor {
   killOrphan(_started: StartedRecord): boolean {
     return false;
   }
+}
+
+/** The end of an attempt never sent to its worker: it failed before it started. */
+function refusedReport(reason: string): AttemptReport {
+  const now = Date.now();
+  return { state: "failed", exitCode: null, signal: null, reason, pid: null, startedAt: now, finishedAt: now, warnings: 0, errors: 1, metrics: {}, outputs: {}, tail: [] };
 }
 
 export function interruptedReport(reason: string, pid: number | null, startedAt: number, now: number): AttemptReport {

@@ -6,12 +6,14 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { request as httpsRequest } from "node:https";
 import type { ChildProcess } from "node:child_process";
 import type { TestContext } from "node:test";
 import { createNetwork, type Network } from "../helpers/netns.js";
 import { SPIRE_BIN, spire, type SpireResult } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
 import { assertNoLeftoverProcesses } from "../helpers/leaks.js";
+import { makeCertificate } from "../helpers/certificate.js";
 
 export const ENGINE_PORT = 7070;
 
@@ -27,7 +29,9 @@ export interface Cluster {
   /** A token of scope worker, which the workers use. */
   workerToken: string;
   /** Starts `spire worker` on `host` (its own data folder under dir). */
-  worker(host: string, args: string[]): ChildProcess;
+  worker(host: string, args: string[], options?: WorkerOptions): ChildProcess;
+  /** With `tls`: the engine's self-signed certificate, which the CLI and the workers trust through NODE_EXTRA_CA_CERTS. */
+  ca?: string;
   /** The CLI against the engine, from the test runner. */
   cli(args: string[]): Promise<SpireResult>;
   api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
@@ -46,7 +50,27 @@ function capture(child: ChildProcess): ChildProcess {
   return child;
 }
 
-export async function startCluster(t: TestContext, hosts: string[], definitions: string, engineArgs: string[] = []): Promise<Cluster> {
+export interface ClusterOptions {
+  /**
+   * The engine serves https, with a self-signed certificate for its own
+   * address, the test runner's (network.rootAddress, where a test may put a
+   * proxy) and 127.0.0.1; it listens on the network without --allow-remote.
+   */
+  tls?: boolean;
+  /** More environment for the engine (what `secrets: [NAME]` reads). */
+  engineEnv?: Record<string, string>;
+  /** Called once the network exists, before the engine starts: returns more engine arguments (an --allow-host for a proxy, say). */
+  beforeEngine?(network: Network): string[] | Promise<string[]>;
+}
+
+export interface WorkerOptions {
+  /** The engine's URL as this worker has it (default: the engine's own address). */
+  engine?: string;
+  /** Pass --allow-insecure (default: when the engine serves plain http). */
+  allowInsecure?: boolean;
+}
+
+export async function startCluster(t: TestContext, hosts: string[], definitions: string, engineArgs: string[] = [], options: ClusterOptions = {}): Promise<Cluster> {
   const dir = tempDir(t, "spire-workers-");
   const network = await createNetwork(["engine", ...hosts]);
   t.after(() => network.close());
@@ -55,18 +79,25 @@ export async function startCluster(t: TestContext, hosts: string[], definitions:
   const file = join(dir, "spire.yaml");
   writeFileSync(file, definitions);
   const address = network.hosts.get("engine")!.address;
+  const tls = options.tls ? makeCertificate(join(dir, "tls"), [address, network.rootAddress, "127.0.0.1"]) : undefined;
+  // Over https the engine may listen on the network by itself; over http it must be told.
+  const reach = tls ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : ["--allow-remote"];
+  const more = (await options.beforeEngine?.(network)) ?? [];
   const spawnEngine = () =>
     capture(
-      network.spawn("engine", [process.execPath, SPIRE_BIN, "engine", "--listen", `${address}:${ENGINE_PORT}`, "--allow-remote", "-f", file, ...engineArgs], {
-        env: { ...process.env, SPIRE_DATA: engineData, NO_COLOR: "1" },
+      network.spawn("engine", [process.execPath, SPIRE_BIN, "engine", "--listen", `${address}:${ENGINE_PORT}`, ...reach, "-f", file, ...engineArgs, ...more], {
+        env: { ...process.env, SPIRE_DATA: engineData, NO_COLOR: "1", ...options.engineEnv },
         stdio: ["ignore", "pipe", "pipe"],
       }),
     );
   const engine = spawnEngine();
-  const engineUrl = `http://${address}:${ENGINE_PORT}`;
+  const engineUrl = `${tls ? "https" : "http"}://${address}:${ENGINE_PORT}`;
+  const send = (url: string, init: Sent = {}) => (tls ? sendTrusting(tls.cert, url, init) : sendPlain(url, init));
+  const healthy = async () => (await send(`${engineUrl}/api/v1/health`).catch(() => undefined))?.status === 200;
+  const trust: Record<string, string> = tls ? { NODE_EXTRA_CA_CERTS: tls.cert } : {};
   const token = await waitForToken(engineData, engine);
-  await waitUntil(async () => (await fetch(`${engineUrl}/api/v1/health`).catch(() => undefined))?.ok === true, 15_000, () => `the engine did not answer: ${output.get(engine)?.join("")}`);
-  const made = await spire(["token", "create", "--scope", "worker", "--name", "workers"], { data: join(dir, "cli-data"), env: { SPIRE_ENGINE: engineUrl, SPIRE_TOKEN: token } });
+  await waitUntil(healthy, 15_000, () => `the engine did not answer: ${output.get(engine)?.join("")}`);
+  const made = await spire(["token", "create", "--scope", "worker", "--name", "workers"], { data: join(dir, "cli-data"), env: { SPIRE_ENGINE: engineUrl, SPIRE_TOKEN: token, ...trust } });
   if (made.code !== 0) throw new Error(`no worker token: ${made.stderr}`);
   const workerToken = made.stdout.trim();
   const cluster: Cluster = {
@@ -82,29 +113,31 @@ export async function startCluster(t: TestContext, hosts: string[], definitions:
         await gone;
       }
       cluster.engine = spawnEngine();
-      await waitUntil(async () => (await fetch(`${engineUrl}/api/v1/health`).catch(() => undefined))?.ok === true, 15_000, () => `the engine did not start again: ${output.get(cluster.engine)?.join("")}`);
+      await waitUntil(healthy, 15_000, () => `the engine did not start again: ${output.get(cluster.engine)?.join("")}`);
     },
     token,
     workerToken,
-    worker(host, args) {
+    ...(tls ? { ca: tls.cert } : {}),
+    worker(host, args, { engine = engineUrl, allowInsecure = !tls }: WorkerOptions = {}) {
       const data = join(dir, `${host}-data`);
+      const insecure = allowInsecure ? ["--allow-insecure"] : [];
       return capture(
-        network.spawn(host, [process.execPath, SPIRE_BIN, "worker", "--engine", engineUrl, "--token", workerToken, "--name", host, "--data", data, "--workdir", dir, "--allow-insecure", ...args], {
-          env: { ...process.env, NO_COLOR: "1" },
+        network.spawn(host, [process.execPath, SPIRE_BIN, "worker", "--engine", engine, "--token", workerToken, "--name", host, "--data", data, "--workdir", dir, ...insecure, ...args], {
+          env: { ...process.env, NO_COLOR: "1", ...trust },
           stdio: ["ignore", "pipe", "pipe"],
         }),
       );
     },
     cli(args) {
-      return spire(args, { data: join(dir, "cli-data"), env: { SPIRE_ENGINE: engineUrl, SPIRE_TOKEN: token } });
+      return spire(args, { data: join(dir, "cli-data"), env: { SPIRE_ENGINE: engineUrl, SPIRE_TOKEN: token, ...trust } });
     },
     async api<T>(method: string, path: string, body?: unknown) {
-      const response = await fetch(`${engineUrl}/api/v1${path}`, {
+      const response = await send(`${engineUrl}/api/v1${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
-      return { status: response.status, body: (await response.json()) as T };
+      return { status: response.status, body: JSON.parse(response.text) as T };
     },
     stderrOf(child) {
       return output.get(child)?.join("") ?? "";
@@ -117,6 +150,31 @@ export async function startCluster(t: TestContext, hosts: string[], definitions:
     },
   };
   return cluster;
+}
+
+interface Sent {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+async function sendPlain(url: string, init: Sent): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, init);
+  return { status: response.status, text: await response.text() };
+}
+
+/** A request to an https engine whose certificate is `ca` (this process cannot trust it through NODE_EXTRA_CA_CERTS: that is read at start). */
+function sendTrusting(ca: string, url: string, init: Sent): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(url, { method: init.method ?? "GET", headers: init.headers ?? {}, ca: readFileSync(ca) }, (response) => {
+      let text = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(init.body);
+  });
 }
 
 async function waitForToken(data: string, engine: ChildProcess): Promise<string> {

@@ -31,6 +31,10 @@ const registerBody = z.strictObject({
   work_dir: absolutePath,
   node_path: z.string().min(1).max(4096),
   running: z.array(attemptId).max(100_000).meta({ description: "Attempts its supervisor still runs (after a restart)." }),
+  allow_insecure: z
+    .boolean()
+    .default(false)
+    .meta({ description: "The user said the network to the engine is private (spire worker --allow-insecure): only then are tasks' secrets sent to this worker over plain http from another machine." }),
 });
 
 const registerAnswer = z.object({ session: z.string(), lease_ms: z.number().int(), heartbeat_ms: z.number().int(), stop: z.array(z.string()) }).meta({ id: "WorkerRegistration" });
@@ -66,7 +70,9 @@ const register = route({
   body: registerBody,
   responses: [{ status: 200, description: "Registered.", schema: registerAnswer }],
   async handler({ body, deps, request }) {
-    return hubOf(deps).register(body as RegisterRequest, request.socket.remoteAddress ?? null);
+    // Whether this worker's requests come over TLS: secrets go to it in clear only from loopback, or when it said allow_insecure.
+    const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
+    return hubOf(deps).register(body as RegisterRequest, request.socket.remoteAddress ?? null, encrypted);
   },
 });
 

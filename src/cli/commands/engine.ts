@@ -32,6 +32,7 @@ import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
 import { loadFileOrFail } from "../context.js";
 import { formatDefinitionErrors, type DefinitionError } from "../../definitions/errors.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
+import { certificateCovers, loadTlsFiles, type TlsFiles } from "../tls-files.js";
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 
 export interface EngineOptions extends RetentionFlags, ResourceFlags {
@@ -47,20 +48,29 @@ export interface EngineOptions extends RetentionFlags, ResourceFlags {
   parallelism?: string;
   format?: DefinitionsFormat;
   maxTasks?: string;
+  /** Serve https with this certificate and key (both or neither). */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
-export function parseListen(listen: string, allowRemote: boolean): { host: string; port: number } {
+/**
+ * The address to listen on. Other machines may reach it only when the user
+ * says so (--allow-remote, for a TLS proxy in front) or when the engine
+ * serves https itself (`tls`): tokens and secrets must not cross a network
+ * in clear, which is what this refusal is for.
+ */
+export function parseListen(listen: string, allowRemote: boolean, tls = false): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(listen.trim());
   const port = match ? Number(match[2]) : NaN;
   if (!match || port > 65535) throw new CliError(`--listen ${JSON.stringify(listen)} is not HOST:PORT`, EXIT.usage, "For example: --listen 127.0.0.1:7431");
   const host = match[1]!.replace(/^\[(.*)\]$/, "$1");
-  if (!LOOPBACK.has(host) && !LOOPBACK.has(match[1]!) && !host.startsWith("127.") && !allowRemote) {
+  if (!LOOPBACK.has(host) && !LOOPBACK.has(match[1]!) && !host.startsWith("127.") && !allowRemote && !tls) {
     throw new CliError(
-      `refusing to listen on ${listen}: that is reachable from other machines`,
+      `refusing to listen on ${listen}: that is reachable from other machines, and plain http would carry tokens and secrets in clear`,
       EXIT.usage,
-      "The API runs tasks on this machine. If you mean it, pass --allow-remote (and put TLS in front), or tunnel the loopback port (ssh -L, Tailscale).",
+      "The API runs tasks on this machine. Serve https there (--tls-cert FILE --tls-key FILE); or pass --allow-remote when a TLS proxy in front does; or keep it on loopback and tunnel the port (ssh -L, Tailscale).",
     );
   }
   return { host, port };
@@ -80,7 +90,8 @@ export function parseAllowedHosts(names: readonly string[]): string[] {
 }
 
 export async function engineCommand(options: EngineOptions): Promise<void> {
-  const { host, port } = parseListen(options.listen, options.allowRemote === true);
+  const tls = loadTlsFiles(options);
+  const { host, port } = parseListen(options.listen, options.allowRemote === true, tls !== undefined);
   const allowedHosts = parseAllowedHosts(options.allowHost ?? []);
   const graceMs = parseDurationMs(options.grace);
   if (graceMs === undefined) throw new CliError(`--grace ${JSON.stringify(options.grace)} is not a duration`, EXIT.usage, "For example: --grace 30s");
@@ -121,7 +132,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   await auth.ensureLocalToken(dir);
   let server;
   try {
-    server = await startApiServer({ service: engine, auth, host, port, allowedHosts, logger, workers });
+    server = await startApiServer({ service: engine, auth, host, port, allowedHosts, logger, workers, ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
@@ -143,6 +154,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   writeFileSync(addressFile, JSON.stringify({ url: server.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
   chmodSync(addressFile, 0o600);
   logger.info({ url: server.url, data: dir, parallelism, cpus: resources.cpus, memory: resources.memoryBytes }, `engine listening on ${server.url}`);
+  if (tls) warnAboutCertificate(tls, server.url, logger);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -211,6 +223,19 @@ async function applyAtStart(engine: Engine, file: string, definitions: Awaited<R
     const details = (error as { details?: unknown }).details;
     const lines = Array.isArray(details) ? formatDefinitionErrors(details as DefinitionError[]) : "";
     throw new CliError(`${(error as Error).message}${lines ? `\n${lines}` : ""}`, EXIT.usage, "The engine did not start. Fix the file (spire validate -f FILE) and try again.");
+  }
+}
+
+/** Said at start, when clients will refuse the certificate: it has expired, or it does not name the address the CLI here uses. */
+function warnAboutCertificate(tls: TlsFiles, url: string, logger: pino.Logger): void {
+  const { certificate } = tls;
+  if (Date.parse(certificate.validTo) < Date.now()) logger.warn({ valid_to: certificate.validTo }, "the --tls-cert certificate has expired: clients will refuse it");
+  const host = new URL(url).hostname;
+  if (!certificateCovers(certificate, host)) {
+    logger.warn(
+      { url, names: certificate.subjectAltName ?? certificate.subject },
+      `the --tls-cert certificate is not valid for ${host}, the address this machine's CLI uses (${ADDRESS_FILE}): it will refuse the certificate. Listen on a name the certificate has (--listen NAME:PORT), or point it at one (SPIRE_ENGINE=https://NAME:PORT)`,
+    );
   }
 }
 

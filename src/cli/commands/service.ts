@@ -221,7 +221,8 @@ function platformOf(given: string | undefined): ServicePlatform {
 async function definitionOf(options: InstallOptions): Promise<ServiceDefinition> {
   const graceMs = parseDurationMs(options.grace);
   if (graceMs === undefined) throw new CliError(`--grace ${JSON.stringify(options.grace)} is not a duration`, EXIT.usage, "For example: --grace 30s");
-  if (options.listen !== undefined) (await import("./engine.js")).parseListen(options.listen, options.allowRemote === true);
+  const servesTls = options.more.some((word) => word === "--tls-cert" || word.startsWith("--tls-cert="));
+  if (options.listen !== undefined) (await import("./engine.js")).parseListen(options.listen, options.allowRemote === true, servesTls);
   const file = options.file === undefined ? undefined : resolve(options.file);
   if (options.file !== undefined) {
     try {

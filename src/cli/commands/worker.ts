@@ -14,7 +14,7 @@ import { parseResourceFlags } from "../resource-options.js";
 import { CliError, EXIT } from "../errors.js";
 import { dataDir as defaultDataDir, ensureDataDir } from "../data-dir.js";
 import { connectSupervisor } from "./engine.js";
-import { EngineLink, EngineRefused } from "../../worker/engine-link.js";
+import { EngineLink, EngineRefused, EngineUntrusted } from "../../worker/engine-link.js";
 import { WorkerAgent } from "../../worker/agent.js";
 import { VERSION } from "../../version.js";
 
@@ -55,7 +55,20 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
     link: new EngineLink(engineUrl, token),
     supervisor,
     logger,
-    registration: { name, labels: [...new Set(labels)], tasks, cpus: resources.cpus, memory_bytes: resources.memoryBytes, version: VERSION, host: hostname(), data_dir: data, work_dir: workDir, node_path: process.execPath },
+    registration: {
+      name,
+      labels: [...new Set(labels)],
+      tasks,
+      cpus: resources.cpus,
+      memory_bytes: resources.memoryBytes,
+      version: VERSION,
+      host: hostname(),
+      data_dir: data,
+      work_dir: workDir,
+      node_path: process.execPath,
+      // The engine sends tasks' secrets over plain http from another machine only when the user said that network is private.
+      allow_insecure: options.allowInsecure === true,
+    },
     withheld: ["SPIRE_TOKEN", "SPIRE_ENGINE"],
   });
   const stop = (signal: string) => {
@@ -69,6 +82,7 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
     await agent.run();
   } catch (error) {
     if (error instanceof EngineRefused) throw new CliError(`the engine refused this worker: ${error.message}`, EXIT.unreachable, "Make a worker token on the engine's machine: spire token create --scope worker --name " + name);
+    if (error instanceof EngineUntrusted) throw new CliError(error.message, EXIT.unreachable, error.problem.hint);
     throw error;
   } finally {
     // Tasks still running go on under the supervisor (a worker started again takes them up); an idle supervisor is stopped.
