@@ -8,7 +8,8 @@ import type { Scope, SessionInfo, WhoAmI } from "./types";
 
 export const whoAmI = signal<WhoAmI | null>(null);
 
-const RANK: Record<Scope, number> = { read: 0, run: 1, admin: 2 };
+// A worker token reaches none of the rest.
+const RANK: Record<Scope, number> = { worker: -1, read: 0, run: 1, admin: 2 };
 
 /** Whether the session's scope reaches `scope` (read < run < admin). */
 export function allows(scope: Scope): boolean {

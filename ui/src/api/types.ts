@@ -3,7 +3,8 @@
  * (docs/reference/api.md; GET /api/v1/openapi.json is the authority).
  */
 
-export type Scope = "read" | "run" | "admin";
+/** read < run < admin; worker: only what a worker on another machine does (`spire worker`), nothing of this UI. */
+export type Scope = "read" | "run" | "admin" | "worker";
 
 export const RUN_STATES = ["queued", "running", "succeeded", "failed", "canceled", "skipped", "interrupted"] as const;
 export type RunState = (typeof RUN_STATES)[number];
@@ -190,6 +191,29 @@ export interface Run extends RunSummary {
   peak_rss_bytes: number | null;
   tasks: TaskRun[];
   groups: { path: string; type: "group" | "array"; state: TaskState; warnings: number; errors: number; metrics: Record<string, MetricAggregate> }[];
+}
+
+/** GET /workers, and the data of the event stream's `event: workers` frames: a machine that runs tasks. */
+export interface WorkerInfo {
+  /** Unique; the engine's own machine is named by its host name. */
+  name: string;
+  /** What `runs_on:` matches; the engine's own machine has ["local", <host name>]. */
+  labels: string[];
+  /** True for the engine's own machine (listed first). */
+  local: boolean;
+  /** connected: it takes tasks; lost: it stopped answering without saying goodbye; disconnected: it left. */
+  state: "connected" | "lost" | "disconnected";
+  version: string | null;
+  /** The host name it reported. */
+  host: string | null;
+  /** The address it connects from; null for the engine's own machine. */
+  address: string | null;
+  capacity: { tasks: number; cpus: number; memory_bytes: number };
+  in_use: { tasks: number; cpus: number; memory_bytes: number };
+  /** ISO 8601. */
+  last_seen: string | null;
+  /** ISO 8601; for the engine's own machine, when the engine started. */
+  connected_since: string | null;
 }
 
 /** The body of every refusal. */

@@ -9,6 +9,7 @@
  */
 import { signal } from "@preact/signals";
 import { API_BASE } from "../api/client";
+import type { WorkerInfo } from "../api/types";
 import { backoffDelay } from "./backoff";
 import type { LiveBatch, PipelinesChange, RunEvent } from "./types";
 
@@ -33,7 +34,7 @@ let pending: LiveBatch = emptyBatch();
 let running = false;
 
 function emptyBatch(): LiveBatch {
-  return { events: [], pipelines: [], missed: [], resync: false };
+  return { events: [], pipelines: [], missed: [], workers: [], resync: false };
 }
 
 function isHeld(): boolean {
@@ -41,7 +42,7 @@ function isHeld(): boolean {
 }
 
 function queued(): number {
-  return pending.events.length + pending.pipelines.length + pending.missed.length;
+  return pending.events.length + pending.pipelines.length + pending.missed.length + pending.workers.length;
 }
 
 function schedule(): void {
@@ -143,6 +144,10 @@ function open(): void {
   stream.addEventListener("missed", (message) => {
     const missed = parse(message.data);
     if (missed !== undefined) add((batch) => batch.missed.push(missed));
+  });
+  stream.addEventListener("workers", (message) => {
+    const worker = parse(message.data) as WorkerInfo | undefined;
+    if (worker && typeof worker.name === "string") add((batch) => batch.workers.push(worker));
   });
   stream.addEventListener("reset", () => {
     pending = { ...emptyBatch(), resync: true };

@@ -1,4 +1,5 @@
 /** What the engine-wide event stream (GET /api/v1/events) sends. */
+import type { WorkerInfo } from "../api/types";
 
 /** A stored run event: `event:` is its type, `id:` its seq. */
 export interface RunEvent {
@@ -29,6 +30,8 @@ export interface LiveBatch {
   pipelines: PipelinesChange[];
   /** `event: missed` payloads (slots of time triggers that did not run). */
   missed: unknown[];
+  /** `event: workers` payloads: a worker registered, came back or was lost (as GET /workers shows it), in order. */
+  workers: WorkerInfo[];
   /**
    * Events may have been lost (the stream was down, the engine said reset,
    * or too many piled up while held): reload whatever the page shows.

@@ -1,8 +1,8 @@
 /**
- * The engine: itself (version, uptime, store, capacity, queues), its
- * namespaces and their origin, and for admin sessions API tokens, browser
- * sessions and the audit log. Sections a session's scope cannot see say
- * so instead of failing.
+ * The engine: itself (version, uptime, store, capacity, queues), the
+ * machines that run its tasks (workers), its namespaces and their origin,
+ * and for admin sessions API tokens, browser sessions and the audit log.
+ * Sections a session's scope cannot see say so instead of failing.
  */
 import { useState } from "preact/hooks";
 import type { PageProps } from "../components/lazy-page";
@@ -13,11 +13,13 @@ import { EngineInfo } from "./engine/engine-info";
 import { Namespaces } from "./engine/namespaces";
 import { Sessions } from "./engine/sessions";
 import { Tokens } from "./engine/tokens";
+import { Workers } from "./engine/workers";
 import "../styles/runs.css";
 import "../styles/engine.css";
 
 const SECTIONS = [
   { id: "engine", label: "Engine" },
+  { id: "workers", label: "Workers" },
   { id: "namespaces", label: "Namespaces" },
   { id: "tokens", label: "Tokens" },
   { id: "sessions", label: "Sessions" },
@@ -44,6 +46,7 @@ export default function EnginePage(_props: PageProps) {
         </nav>
       </div>
       <EngineInfo />
+      <Workers />
       <Namespaces reloadKey={namespacesKey} />
       <Tokens />
       <Sessions />

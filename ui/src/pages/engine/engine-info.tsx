@@ -20,7 +20,8 @@ import { getEngineInfo, getHealth, type EngineInfo as Info } from "./api";
 /** Read again this often while the page is open and visible: capacity and queues move. */
 const REFRESH_MS = 5_000;
 
-function Usage({ used, total, text }: { used: number; total: number; text: ComponentChildren }) {
+/** Used of a total, as a meter and in words. */
+export function Usage({ used, total, text }: { used: number; total: number; text: ComponentChildren }) {
   return (
     <span class="usage">
       {total > 0 && <meter min={0} max={total} value={used} aria-hidden="true" />}
@@ -49,7 +50,7 @@ function Reserved({ label, amount, format }: { label: string; amount: { reserved
   );
 }
 
-const cpus = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2).replace(/0+$/, ""));
+export const cpus = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2).replace(/0+$/, ""));
 
 export function EngineInfo() {
   const [info, setInfo] = useState<{ info: Info; at: number } | undefined>();

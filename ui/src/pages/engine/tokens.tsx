@@ -23,6 +23,7 @@ const SCOPES: { scope: Scope; words: string }[] = [
   { scope: "read", words: "read: see pipelines, runs and logs" },
   { scope: "run", words: "run: also start, cancel, retry, pause and resume" },
   { scope: "admin", words: "admin: also apply definitions, tokens, sessions, the audit log" },
+  { scope: "worker", words: "worker: only for a machine that runs tasks for this engine (spire worker --token)" },
 ];
 
 function createCommand(name: string, scope: Scope, ttl: string): string {
@@ -281,7 +282,16 @@ function CreatedDialog({ token, info, onClose }: { token: string; info: TokenInf
       <SecretField id="new-token" value={token} label={`The token ${info.name}`} autofocus />
       <p class="field__hint">
         Scope {info.scope}; {info.expires_at ? "it expires " : "it never expires"}
-        {info.expires_at && <RelativeTime time={info.expires_at} />}. Paste it on the login page of a browser, or give it to a script as <code>Authorization: Bearer …</code>.
+        {info.expires_at && <RelativeTime time={info.expires_at} />}.{" "}
+        {info.scope === "worker" ? (
+          <>
+            Give it to the worker on the other machine: <code>spire worker --engine URL --token TOKEN --labels …</code> (see Workers above).
+          </>
+        ) : (
+          <>
+            Paste it on the login page of a browser, or give it to a script as <code>Authorization: Bearer …</code>.
+          </>
+        )}
       </p>
       <div class="dialog__actions">
         <button type="button" class="button" onClick={onClose}>

@@ -1,9 +1,12 @@
 /**
- * The selected task: its attempts (exit code, state, reason, times, CPU,
+ * The selected task: where it ran (when the run used another machine than
+ * the engine's), its attempts (exit code, state, reason, times, CPU,
  * memory), the command it ran, its warnings and errors with their text,
  * metrics, outputs and artifacts; or its log.
  */
+import { useEffect } from "preact/hooks";
 import type { Run, TaskRun } from "../../api/types";
+import { learnLocalMachine, localMachine } from "../../api/workers";
 import { StateBadge, stateLabel } from "../../components/state-badge";
 import { StateIcon } from "../../components/state-icon";
 import { AbsoluteTime } from "../../components/time-label";
@@ -15,6 +18,7 @@ import { showUtc } from "../../time/zone-choice";
 import type { Artifact } from "./api";
 import { withRecordedTimes, type Attempt } from "./attempts";
 import { exactTime, formatBytes, plural } from "./format";
+import { machinesWorthNaming, recordsMachines } from "./machines";
 import { Fact, KeyValueTable, MetricsTable, Tabs } from "./parts";
 
 export type PanelTab = "details" | "logs";
@@ -43,6 +47,11 @@ export function TaskPanel(props: TaskPanelProps) {
   const task = run.tasks.find((entry) => entry.path === path);
   const group = run.groups.find((entry) => entry.path === path);
   const base = `task-panel-${path.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  const named = recordsMachines(run);
+  useEffect(() => {
+    if (named) learnLocalMachine();
+  }, [named]);
+  const where = task?.worker != null && machinesWorthNaming(run, localMachine.value) ? task.worker : null;
 
   if (!task && !group) {
     return (
@@ -61,6 +70,11 @@ export function TaskPanel(props: TaskPanelProps) {
           <span class="muted">{task ? "Task" : group!.type === "array" ? "Array" : "Group"}</span> <code>{path}</code>
         </h2>
         <StateBadge state={task?.state ?? group!.state} />
+        {where && (
+          <span class="task-panel__where" title={`The machine its last attempt ran on${where === localMachine.value ? ": the engine's own" : ""}`}>
+            on {where}
+          </span>
+        )}
       </div>
       {task ? (
         <Tabs tabs={TABS} selected={tab} onSelect={onTab} idBase={base} label={`About ${path}`}>
