@@ -4,14 +4,17 @@
  * loopback: one `spire engine --parallelism 2K`, and two `spire worker
  * --tasks K` (w1 with labels bench,one; w2 with bench), each with its own
  * data folder and supervisor. No network namespaces: they would add a
- * bridge, not what is measured here.
+ * bridge, not what is measured here. Runs are waited for on their event
+ * stream with ?logs=none.
  *
  *  1. Throughput: a run of N no-op tasks (`exec: ["true"]`, `repeat: N`),
  *     POST → the run's end on its event stream. Local at parallelism K
  *     against one worker (`runs_on: [one]`, its --tasks K), and local at 2K
  *     against two workers (`runs_on: [bench]`, K each); rounds interleaved
- *     (each round runs the four in a rotated order), medians. CPU per task
- *     of each process, from /proc.
+ *     (each round runs the four in a rotated order), medians. Local runs
+ *     are limited by the pipeline's `parallelism:`. CPU per task of each
+ *     process, from /proc; a bare spawn loop of the same tasks in each round
+ *     shows how fast the machine spawns at that moment.
  *  2. Trigger → spawn: one-task runs one after another, a local one and a
  *     worker one in turn; from the moment the POST's last byte leaves to
  *     the task's started_at (stamped by the supervisor that spawns it, on
@@ -183,35 +186,40 @@ function supervisorPid(data: string): number | undefined {
 async function startCluster(dir: string): Promise<Cluster> {
   const engineData = join(dir, "engine-data");
   const engine = start("engine", spireArgvWith(ENGINE_FLAGS, "engine", "--listen", "127.0.0.1:0", "--data", engineData, "--parallelism", String(2 * K)), dir, engineData);
-  const addressFile = join(engineData, "engine.json");
-  let url = "";
-  for (const deadline = Date.now() + 30_000; ; await sleep(20)) {
-    const address = existsSync(addressFile) ? (JSON.parse(readFileSync(addressFile, "utf8") || "{}") as { pid?: number; url?: string }) : {};
-    if (address.pid === engine.child.pid && address.url) {
-      url = address.url;
-      break;
+  const cluster: Cluster = { dir, url: "", token: "", engine, workers: [] };
+  try {
+    const addressFile = join(engineData, "engine.json");
+    for (const deadline = Date.now() + 30_000; ; await sleep(20)) {
+      const address = existsSync(addressFile) ? (JSON.parse(readFileSync(addressFile, "utf8") || "{}") as { pid?: number; url?: string }) : {};
+      if (address.pid === engine.child.pid && address.url) {
+        cluster.url = address.url;
+        break;
+      }
+      if (engine.child.exitCode !== null || Date.now() > deadline) throw new Error(`the engine did not start: ${readFileSync(engine.logFile, "utf8").slice(-2000)}`);
     }
-    if (engine.child.exitCode !== null || Date.now() > deadline) throw new Error(`the engine did not start: ${readFileSync(engine.logFile, "utf8").slice(-2000)}`);
+    cluster.token = readFileSync(join(engineData, "token"), "utf8").trim();
+    // The worker token as a user makes it: `spire token create --scope worker`.
+    const workerToken = (await output(process.execPath, spireArgv("token", "create", "--scope", "worker", "--name", "bench"), { SPIRE_ENGINE: cluster.url, SPIRE_TOKEN: cluster.token, SPIRE_DATA: join(dir, "cli-data") })).trim();
+    for (const [name, labels] of [
+      ["w1", "bench,one"],
+      ["w2", "bench"],
+    ] as const) {
+      const data = join(dir, `${name}-data`);
+      mkdirSync(data, { recursive: true });
+      cluster.workers.push(start(name, spireArgvWith(WORKER_FLAGS, "worker", "--engine", cluster.url, "--token", workerToken, "--labels", labels, "--name", name, "--data", data, "--workdir", dir, "--tasks", String(K)), dir, data));
+    }
+    for (const deadline = Date.now() + 30_000; ; await sleep(50)) {
+      const { workers: listed } = await callJson<{ workers: { name: string; state: string }[] }>(cluster.url, cluster.token, "GET", "/api/v1/workers");
+      if (["w1", "w2"].every((name) => listed.some((worker) => worker.name === name && worker.state === "connected"))) break;
+      for (const worker of cluster.workers) if (worker.child.exitCode !== null) throw new Error(`worker ${worker.name} exited: ${readFileSync(worker.logFile, "utf8").slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`the workers did not connect: ${JSON.stringify(listed)}`);
+    }
+    return cluster;
+  } catch (error) {
+    // Nothing started here is left running.
+    await stopCluster(cluster);
+    throw error;
   }
-  const token = readFileSync(join(engineData, "token"), "utf8").trim();
-  // The worker token as a user makes it: `spire token create --scope worker`.
-  const workerToken = await output(process.execPath, spireArgv("token", "create", "--scope", "worker", "--name", "bench"), { SPIRE_ENGINE: url, SPIRE_TOKEN: token, SPIRE_DATA: join(dir, "cli-data") });
-  const workers = [
-    ["w1", "bench,one"],
-    ["w2", "bench"],
-  ].map(([name, labels]) => {
-    const data = join(dir, `${name}-data`);
-    mkdirSync(data, { recursive: true });
-    return start(name!, spireArgvWith(WORKER_FLAGS, "worker", "--engine", url, "--token", workerToken.trim(), "--labels", labels!, "--name", name!, "--data", data, "--workdir", dir, "--tasks", String(K)), dir, data);
-  });
-  const cluster: Cluster = { dir, url, token, engine, workers };
-  for (const deadline = Date.now() + 30_000; ; await sleep(50)) {
-    const { workers: listed } = await callJson<{ workers: { name: string; state: string }[] }>(url, token, "GET", "/api/v1/workers");
-    if (["w1", "w2"].every((name) => listed.some((worker) => worker.name === name && worker.state === "connected"))) break;
-    for (const worker of workers) if (worker.child.exitCode !== null) throw new Error(`worker ${worker.name} exited: ${readFileSync(worker.logFile, "utf8").slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`the workers did not connect: ${JSON.stringify(listed)}`);
-  }
-  return cluster;
 }
 
 /**
@@ -561,18 +569,21 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine()}; load average before: ${loadavg().map((value) => value.toFixed(2)).join(" ")}`);
   if (ENGINE_FLAGS.length) console.log(`engine node flags: ${ENGINE_FLAGS.join(" ")}`);
   if (WORKER_FLAGS.length) console.log(`worker flags: ${WORKER_FLAGS.join(" ")}`);
-  const cluster = await startCluster(dir);
   const results: Record<string, unknown> = { tasks: TASKS, parallel: K, rounds: ROUNDS, runs: RUNS, log_lines: LOG_LINES };
   try {
-    await callJson(cluster.url, cluster.token, "POST", "/api/v1/apply", { text: definitions(), namespace: "bench" });
-    if (PARTS.has("throughput")) results.throughput = printThroughput(await throughputPart(cluster));
-    if (PARTS.has("latency")) {
-      const latency = await latencyPart(cluster);
-      results.latency = { ...latency, target_met: printLatency(latency) };
+    const cluster = await startCluster(dir);
+    try {
+      await callJson(cluster.url, cluster.token, "POST", "/api/v1/apply", { text: definitions(), namespace: "bench" });
+      if (PARTS.has("throughput")) results.throughput = printThroughput(await throughputPart(cluster));
+      if (PARTS.has("latency")) {
+        const latency = await latencyPart(cluster);
+        results.latency = { ...latency, target_met: printLatency(latency) };
+      }
+      if (PARTS.has("logs")) results.logs = printLogs(await logsPart(cluster));
+    } finally {
+      await stopCluster(cluster);
     }
-    if (PARTS.has("logs")) results.logs = printLogs(await logsPart(cluster));
   } finally {
-    await stopCluster(cluster);
     agent.destroy();
     if (options.keep) console.log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
