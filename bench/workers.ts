@@ -236,7 +236,14 @@ async function stopCluster(cluster: Cluster): Promise<void> {
   for (const worker of cluster.workers) {
     const supervisor = supervisorPid(worker.data);
     await stopped(worker);
-    if (supervisor !== undefined && sampleProcess(supervisor)?.comm.startsWith("node")) process.kill(supervisor, "SIGTERM");
+    // A worker stopped with SIGTERM stops its idle supervisor itself: this only catches one it left (it may be gone by now).
+    if (supervisor !== undefined && sampleProcess(supervisor)?.comm.startsWith("node")) {
+      try {
+        process.kill(supervisor, "SIGTERM");
+      } catch {
+        // gone meanwhile
+      }
+    }
   }
   await stopped(cluster.engine);
 }
