@@ -4,7 +4,7 @@
  * fail_fast, timeouts and cancel, and records every state change in the
  * store before acting on it or telling anyone (write-ahead).
  */
-import type { Executor, AttemptReport, TaskHandle, LogLine, LaunchEvents, Machine, Placed, Placement } from "../../exec/port.js";
+import type { Executor, TaskHandle, LogLine, LaunchEvents, Machine, Placed, Placement } from "../../exec/port.js";
 import type { PlannedNode, TaskState } from "../../plan/types.js";
 import { Readiness } from "../../plan/readiness.js";
 import type { LogReader } from "../../logs/port.js";
@@ -22,7 +22,9 @@ import { bringKeptLog } from "./kept-logs.js";
 import { compatEnding } from "./compat-ending.js";
 import { failureEnv, firstFailure, type FailureRecord } from "./failure-details.js";
 import type { Slots } from "../resources/slots.js";
-import { localLabels, localMachine } from "./machine.js";
+import { TaskMachines } from "./task-machines.js";
+import { failedToStart, interrupted, maskAll } from "./attempt-endings.js";
+import { PlacementEnded, waitForWorker } from "./worker-wait.js";
 import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
 import { SLOT_ONLY, taskRequest, type TaskRequest } from "../resources/reservations.js";
 
@@ -54,8 +56,6 @@ export interface RunDeps {
   followed?: (state: RunState) => boolean;
 }
 
-/** How an attempt ended: an executor's report, or "interrupted" when nobody saw its end. */
-
 export type RunChange =
   | { type: "run"; state: RunState; reason: string | null }
   | { type: "task"; row: TaskRunRow; tail?: LogLine[] }
@@ -74,9 +74,8 @@ export class RunController {
   /** Attempts waiting for a worker with room: a stop aborts the wait. */
   private readonly placing = new Map<string, AbortController>();
   /** Paths of tasks that run elsewhere than on this machine (their `runs_on` names a label it lacks). */
-  private readonly remotePaths: ReadonlySet<string>;
-  private readonly localMachine: Machine;
-  private readonly localLabels: readonly string[];
+  /** Which tasks run on workers, and on what (see task-machines.ts). */
+  private readonly machines: TaskMachines;
   /** A task of this pump found no engine slot while others went to workers: woken when a slot frees. */
   private noSlotThisPump = false;
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
@@ -127,10 +126,8 @@ export class RunController {
     }
     this.resumeFrom = options.resume;
     if (options.resume) this.loadResumePoint(options.resume);
-    this.localMachine = deps.machine ?? localMachine(deps.dataDir, deps.nodePath);
-    this.localLabels = deps.localLabels ?? localLabels();
     this.readiness = new Readiness(prepared.plan, { failFast: prepared.pipeline.fail_fast, states: this.states });
-    this.remotePaths = new Set(prepared.plan.nodes.filter((node) => node.type === "task" && node.runsOn !== undefined && !node.runsOn.every((label) => this.localLabels.includes(label))).map((node) => node.path));
+    this.machines = new TaskMachines(deps, prepared.plan);
   }
 
   /** Starts the run; `done` resolves with the final run row. */
@@ -221,14 +218,14 @@ export class RunController {
     if (how.kind !== "running") throw new Error(`attempt ${row.attempt} of ${path} cannot be reattached: ${how.kind}`);
     // It holds a slot, its resources and its locks like any running attempt, even beyond capacity: it is already running.
     const request = this.requestOf(path);
-    const slots = this.slotsOf(path);
+    const slots = this.machines.slotsOf(path);
     slots.take(request);
     const handle = how.adopt(this.attemptEvents(path));
     this.handles.set(path, handle);
     void handle.done.then((report) => {
       this.handles.delete(path);
       slots.release(request);
-      this.attemptEnded(node, row.attempt, row, report, row.worker != null && row.worker !== this.localMachine.name);
+      this.attemptEnded(node, row.attempt, row, report, this.machines.ranElsewhere(row));
     });
   }
 
@@ -313,7 +310,7 @@ export class RunController {
   /** How many more attempts may start now: the engine's free slots, within the pipeline's own parallelism. */
   private freePlaces(): number {
     // Tasks that go to workers do not wait for this machine's slots: each is offered, and a local one refused a slot waits.
-    const engineFree = this.remotePaths.size > 0 ? Infinity : this.deps.slots.capacity - this.deps.slots.inUse;
+    const engineFree = this.machines.anyRemote ? Infinity : this.deps.slots.capacity - this.deps.slots.inUse;
     const limit = this.prepared.pipeline.parallelism;
     const ownFree = limit === undefined ? Infinity : limit - this.handles.size - this.starting;
     return Math.max(0, Math.min(engineFree, ownFree));
@@ -323,11 +320,11 @@ export class RunController {
     let started = 0;
     for (const [index, path] of candidates.entries()) {
       const request = this.requestOf(path);
-      const slots = this.slotsOf(path);
+      const slots = this.machines.slotsOf(path);
       // A request this engine can never meet fails the task now rather than waiting forever.
       const never = request === SLOT_ONLY ? undefined : slots.beyond(request);
       const refusal = never === undefined ? slots.claim(request, this) : undefined;
-      if (refusal === "no-slot" && this.remotePaths.size > 0) {
+      if (refusal === "no-slot" && this.machines.anyRemote) {
         // Others may still go to workers: this one stays pending (a retry waits in its queue) until a slot frees.
         if ((this.attempts.get(path) ?? 0) > 0) this.retryReady.push(path);
         this.noSlotThisPump = true;
@@ -356,11 +353,6 @@ export class RunController {
     return started;
   }
 
-  /** The slots an attempt of `path` takes: this machine's, or those of attempts on workers. */
-  private slotsOf(path: string): Slots {
-    return this.remotePaths.has(path) ? (this.deps.remoteSlots ?? this.deps.slots) : this.deps.slots;
-  }
-
   private requestOf(path: string): TaskRequest {
     let request = this.requests.get(path);
     if (!request) this.requests.set(path, (request = taskRequest(this.prepared.plan.byPath.get(path)!.def, this.prepared.lockCapacities, { run_id: this.runId, task: path })));
@@ -374,15 +366,15 @@ export class RunController {
 
   /** `held`: what the attempt took (given back when it ends); `refused`: why it cannot start at all (it took nothing). */
   private async runAttempt(node: PlannedNode, attempt: number, held: TaskRequest | undefined, refused?: string): Promise<void> {
-    const slots = this.slotsOf(node.path);
+    const slots = this.machines.slotsOf(node.path);
     // A task for a worker waits here for one with room; `placed` is that room, given back with the slot.
-    const placement = held && this.remotePaths.has(node.path) ? await this.placeOnWorker(node) : undefined;
+    const placement = held && this.machines.isRemote(node.path) ? await this.placeOnWorker(node) : undefined;
     const placed = placement && "placed" in placement ? placement.placed : undefined;
     const giveBack = () => {
       if (held) slots.release(held);
       placed?.release();
     };
-    const machine = placed?.machine ?? this.localMachine;
+    const machine = placed?.machine ?? this.machines.local;
     const build = buildAttempt({
       prepared: this.prepared,
       node,
@@ -437,7 +429,7 @@ export class RunController {
       return;
     }
     // On a worker, the engine cannot look into the task's folder: the worker collects its artifacts and fetches its inputs.
-    if (placed) build.spec.artifacts = { patterns: (node.def.artifacts ?? []).filter((pattern) => artifactPatternProblem(pattern) === undefined), inputs: this.artifactInputs(node) };
+    if (placed) build.spec.artifacts = { patterns: (node.def.artifacts ?? []).filter((pattern) => artifactPatternProblem(pattern) === undefined), inputs: this.machines.artifactInputs(node) };
     const handle = (placed?.executor ?? this.deps.executor).launch(build.spec, this.attemptEvents(node.path));
     this.handles.set(node.path, handle);
     const report = await handle.done;
@@ -446,39 +438,15 @@ export class RunController {
     this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)), placed !== undefined);
   }
 
-  /** The tasks and groups whose artifacts a task reads beside its own ($SPIRE_ARTIFACTS/../<name>). */
-  private artifactInputs(node: PlannedNode): string[] {
-    return [...new Set(node.deps.map((dep) => dep.path))].filter((path) => this.prepared.plan.byPath.get(path)?.type !== "array");
-  }
-
-  /**
-   * Waits for a worker with the task's labels and room for its resources.
-   * Why it waits is stored as an event (task.waiting) each time it changes;
-   * the task's timeout counts from here, and a stop ends the wait.
-   */
+  /** Waits for a worker (see worker-wait.ts); a stop aborts the wait through `placing`. */
   private async placeOnWorker(node: PlannedNode): Promise<{ placed: Placed } | { ended: PlacementEnded }> {
-    const placement = this.deps.placement;
-    const labels = node.runsOn!;
-    if (!placement) return { ended: new PlacementEnded("failed", `not started: runs_on: [${labels.join(", ")}] names labels this machine lacks, and no worker runs tasks here (only an engine takes workers: spire engine, then spire worker on the other machine)`) };
     const abort = new AbortController();
     this.placing.set(node.path, abort);
-    const timeout = node.def.timeout;
-    let lastReason = "";
-    const timer = timeout === undefined ? undefined : setTimeout(() => abort.abort(new PlacementEnded("timed_out", `timed out after ${timeout} ms waiting: ${lastReason}`)), timeout);
     try {
-      const need = this.requestOf(node.path);
-      const placed = await placement.place(labels, { cpus: need.cpus, memoryBytes: need.memoryBytes }, {
-        signal: abort.signal,
-        waiting: (reason) => {
-          lastReason = reason;
-          void this.write([{ event: this.event("task.waiting", { reason, runs_on: labels }, node.path, this.attempts.get(node.path) ?? 1) }]).catch((error) => this.fail(error));
-        },
+      return await waitForWorker(this.deps.placement, node, this.requestOf(node.path), abort, (reason) => {
+        void this.write([{ event: this.event("task.waiting", { reason, runs_on: node.runsOn }, node.path, this.attempts.get(node.path) ?? 1) }]).catch((error) => this.fail(error));
       });
-      return { placed };
-    } catch (error) {
-      return { ended: error instanceof PlacementEnded ? error : new PlacementEnded("failed", `not started: ${String(error)}`) };
     } finally {
-      if (timer) clearTimeout(timer);
       this.placing.delete(node.path);
     }
   }
@@ -627,43 +595,4 @@ export class RunController {
     return blankTaskRow(this.runId, path, attempt, { log_file: attemptFiles(this.deps.dataDir, this.runId, path, attempt).logFile, ...fields });
   }
 
-}
-
-/** The end of an attempt nobody saw: the engine and its supervisor both stopped while it ran. */
-function interrupted(row: TaskRunRow, reason: string, pid: number | null, now: number): AttemptEnding {
-  return { state: "interrupted", exitCode: null, signal: null, reason, pid, startedAt: row.started_at ?? now, finishedAt: now, warnings: 0, errors: 1, metrics: {}, outputs: {}, tail: [] };
-}
-
-function failedToStart(row: TaskRunRow, reason: string, now: number, state: "failed" | "canceled" | "timed_out" = "failed"): AttemptReport {
-  return {
-    state,
-    exitCode: null,
-    signal: null,
-    reason,
-    pid: null,
-    startedAt: row.started_at ?? now,
-    finishedAt: now,
-    // Warnings and errors count lines a task printed (::error::, error_pattern); it printed none, and `reason` says why it failed.
-    warnings: 0,
-    errors: 0,
-    metrics: {},
-    outputs: {},
-    tail: [],
-  };
-}
-
-/** argv as it may be recorded: secret values (long enough to mask) replaced by ***. */
-function maskAll(argv: string[], secrets: string[]): string[] {
-  const masked = secrets.filter((secret) => secret.length >= 4);
-  return masked.length === 0 ? argv : argv.map((item) => masked.reduce((text, secret) => text.split(secret).join("***"), item));
-}
-
-/** Why a wait for a worker ended without one: a stop, or the task's timeout. */
-class PlacementEnded extends Error {
-  constructor(
-    readonly state: "failed" | "canceled" | "timed_out",
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
 }

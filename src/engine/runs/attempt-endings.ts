@@ -1,0 +1,36 @@
+/**
+ * Ends of attempts that did not run to their own end, and what of an
+ * attempt may be recorded: pure helpers of the RunController.
+ */
+import type { AttemptReport } from "../../exec/port.js";
+import type { TaskRunRow } from "../../store/port.js";
+import type { AttemptEnding } from "./task-row.js";
+
+/** The end of an attempt nobody saw: the engine and its supervisor both stopped while it ran. */
+export function interrupted(row: TaskRunRow, reason: string, pid: number | null, now: number): AttemptEnding {
+  return { state: "interrupted", exitCode: null, signal: null, reason, pid, startedAt: row.started_at ?? now, finishedAt: now, warnings: 0, errors: 1, metrics: {}, outputs: {}, tail: [] };
+}
+
+export function failedToStart(row: TaskRunRow, reason: string, now: number, state: "failed" | "canceled" | "timed_out" = "failed"): AttemptReport {
+  return {
+    state,
+    exitCode: null,
+    signal: null,
+    reason,
+    pid: null,
+    startedAt: row.started_at ?? now,
+    finishedAt: now,
+    // Warnings and errors count lines a task printed (::error::, error_pattern); it printed none, and `reason` says why it failed.
+    warnings: 0,
+    errors: 0,
+    metrics: {},
+    outputs: {},
+    tail: [],
+  };
+}
+
+/** argv as it may be recorded: secret values (long enough to mask) replaced by ***. */
+export function maskAll(argv: string[], secrets: string[]): string[] {
+  const masked = secrets.filter((secret) => secret.length >= 4);
+  return masked.length === 0 ? argv : argv.map((item) => masked.reduce((text, secret) => text.split(secret).join("***"), item));
+}

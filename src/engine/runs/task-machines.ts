@@ -1,0 +1,61 @@
+/**
+ * Where a run's tasks run: on the engine's own machine (tasks without
+ * `runs_on`, or whose labels it has) or on workers. Tasks for workers take
+ * the slots of remote attempts (no engine parallelism, the same lock table);
+ * on a worker the engine cannot look into a task's folder, so the worker is
+ * told what artifacts the task reads.
+ */
+import type { Machine } from "../../exec/port.js";
+import type { Plan, PlannedNode } from "../../plan/types.js";
+import type { TaskRunRow } from "../../store/port.js";
+import type { Slots } from "../resources/slots.js";
+import { localLabels, localMachine } from "./machine.js";
+
+export interface TaskMachinesDeps {
+  dataDir: string;
+  nodePath: string;
+  slots: Slots;
+  remoteSlots?: Slots;
+  machine?: Machine;
+  localLabels?: readonly string[];
+}
+
+export class TaskMachines {
+  /** This machine, as its tasks see it. */
+  readonly local: Machine;
+  private readonly remote: ReadonlySet<string>;
+
+  constructor(
+    private readonly deps: TaskMachinesDeps,
+    private readonly plan: Plan,
+  ) {
+    this.local = deps.machine ?? localMachine(deps.dataDir, deps.nodePath);
+    const labels = deps.localLabels ?? localLabels();
+    this.remote = new Set(plan.nodes.filter((node) => node.type === "task" && node.runsOn !== undefined && !node.runsOn.every((label) => labels.includes(label))).map((node) => node.path));
+  }
+
+  /** Whether some task of the run goes to a worker. */
+  get anyRemote(): boolean {
+    return this.remote.size > 0;
+  }
+
+  /** Whether `path`'s `runs_on` names a label this machine lacks. */
+  isRemote(path: string): boolean {
+    return this.remote.has(path);
+  }
+
+  /** The slots an attempt of `path` takes: this machine's, or those of attempts on workers. */
+  slotsOf(path: string): Slots {
+    return this.remote.has(path) ? (this.deps.remoteSlots ?? this.deps.slots) : this.deps.slots;
+  }
+
+  /** An attempt recorded as run on a worker (after a restart: its artifacts came from there). */
+  ranElsewhere(row: TaskRunRow): boolean {
+    return row.worker != null && row.worker !== this.local.name;
+  }
+
+  /** The tasks and groups whose artifacts a task reads beside its own ($SPIRE_ARTIFACTS/../<name>). */
+  artifactInputs(node: PlannedNode): string[] {
+    return [...new Set(node.deps.map((dep) => dep.path))].filter((path) => this.plan.byPath.get(path)?.type !== "array");
+  }
+}
