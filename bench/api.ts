@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { spireArgv, spireArgvWith, machine, percentile, saveResult } from "./lib.js";
+import { calibrateRealtime, spireArgv, spireArgvWith, machine, percentile, saveResult } from "./lib.js";
 import { childrenOf, sampleProcess, wakeups, type ProcSample } from "./proc.js";
 
 const { values: options } = parseArgs({
@@ -71,27 +71,7 @@ const fmt = (ms: number, digits = 2) => ms.toFixed(digits);
  * shows m. Of several edges the narrowest bracket wins (a preempted read
  * gives a wide one). Checked again at the end: the change is printed as drift.
  */
-function calibrate(): bigint {
-  let best: { offset: bigint; width: bigint } | undefined;
-  for (let round = 0; round < 10; round++) {
-    let previous = Date.now();
-    let previousHr = process.hrtime.bigint();
-    for (;;) {
-      const now = Date.now();
-      const hr = process.hrtime.bigint();
-      if (now !== previous) {
-        const width = hr - previousHr;
-        const offset = BigInt(now) * 1_000_000n - (previousHr + hr) / 2n;
-        if (best === undefined || width < best.width) best = { offset, width };
-        break;
-      }
-      previous = now;
-      previousHr = hr;
-    }
-  }
-  return best!.offset;
-}
-let clockOffset = calibrate();
+let clockOffset = calibrateRealtime();
 const realtimeNs = () => process.hrtime.bigint() + clockOffset;
 
 // ---------------------------------------------------------------- HTTP
@@ -275,7 +255,7 @@ async function latencyPart(engine: EngineProcess, RUNS: number): Promise<{ resul
     steps.run_started_to_task_event.push(ts.get("task.started")! - ts.get("run.started")!);
     steps.task_event_to_spawn.push(Date.parse(task.started_at) - ts.get("task.started")!);
   }
-  clockOffset = calibrate();
+  clockOffset = calibrateRealtime();
   const result: LatencyResult = {
     runs: RUNS,
     warmup: WARMUP,

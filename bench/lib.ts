@@ -69,3 +69,29 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * The offset that ties process.hrtime to the realtime clock: taken at a
+ * millisecond edge of Date.now(), the narrowest of 10 brackets (a
+ * preempted read gives a wide one). hrtime + offset = realtime ns.
+ */
+export function calibrateRealtime(): bigint {
+  let best: { offset: bigint; width: bigint } | undefined;
+  for (let round = 0; round < 10; round++) {
+    let previous = Date.now();
+    let previousHr = process.hrtime.bigint();
+    for (;;) {
+      const now = Date.now();
+      const hr = process.hrtime.bigint();
+      if (now !== previous) {
+        const width = hr - previousHr;
+        const offset = BigInt(now) * 1_000_000n - (previousHr + hr) / 2n;
+        if (best === undefined || width < best.width) best = { offset, width };
+        break;
+      }
+      previous = now;
+      previousHr = hr;
+    }
+  }
+  return best!.offset;
+}

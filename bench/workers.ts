@@ -45,7 +45,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { machine, percentile, saveResult, spireArgv, spireArgvWith } from "./lib.js";
+import { calibrateRealtime, machine, percentile, saveResult, spireArgv, spireArgvWith } from "./lib.js";
 import { sampleProcess } from "./proc.js";
 
 const { values: options } = parseArgs({
@@ -77,30 +77,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "-");
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-// ---------------------------------------------------------------- the clock (as bench/api)
+// ---------------------------------------------------------------- the clock (bench/lib.ts calibrateRealtime)
 
 /** hrtime tied to the realtime clock at a millisecond edge of Date.now(), the narrowest of 10 brackets. */
-function calibrate(): bigint {
-  let best: { offset: bigint; width: bigint } | undefined;
-  for (let round = 0; round < 10; round++) {
-    let previous = Date.now();
-    let previousHr = process.hrtime.bigint();
-    for (;;) {
-      const now = Date.now();
-      const hr = process.hrtime.bigint();
-      if (now !== previous) {
-        const width = hr - previousHr;
-        const offset = BigInt(now) * 1_000_000n - (previousHr + hr) / 2n;
-        if (best === undefined || width < best.width) best = { offset, width };
-        break;
-      }
-      previous = now;
-      previousHr = hr;
-    }
-  }
-  return best!.offset;
-}
-const clockOffset = calibrate();
+const clockOffset = calibrateRealtime();
 const realtimeNs = () => process.hrtime.bigint() + clockOffset;
 
 // ---------------------------------------------------------------- HTTP
