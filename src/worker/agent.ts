@@ -358,7 +358,7 @@ async function readChunk(file: string, offset: number): Promise<{ text: string; 
     const end = buffer.subarray(0, bytesRead).lastIndexOf(10);
     if (end < 0) return { text: "", size, more: false };
     const text = buffer.toString("utf8", 0, end + 1);
-    return { text, size, more: offset + end + 1 < size && size - (offset + end + 1) > 0 && bytesRead === MAX_CHUNK_BYTES };
+    return { text, size, more: bytesRead === MAX_CHUNK_BYTES && offset + end + 1 < size };
   } finally {
     await handle.close();
   }

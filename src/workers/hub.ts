@@ -93,7 +93,7 @@ export class WorkerHub implements Placement {
     return { session: worker.session, lease_ms: this.leaseMs, heartbeat_ms: this.heartbeatMs, stop };
   }
 
-  /** The worker's assignment stream; undefined when the session is not its current one. */
+  /** A registered worker, by its name and current session; refused (404, 409) otherwise. */
   worker(name: string, session: string): RemoteWorker {
     const worker = this.workers.get(name);
     if (!worker) throw new ServiceError("not_found", `no worker named ${JSON.stringify(name)} is registered: register first (POST /api/v1/workers/register)`);

@@ -48,9 +48,6 @@ export class RemoteTask implements TaskHandle {
   }
 }
 
-/** A RemoteTask's cancel before its worker is there to be told: remembered, and sent once it is. */
-export type CancelSender = (reason: string) => void;
-
 export class RemoteWorker implements Executor {
   state: WorkerState = "connected";
   session = "";
