@@ -4,6 +4,7 @@
  * captures its output to a log file, reads the lines Spire understands, and
  * reports how it ended. It never touches the store.
  */
+import type { ArtifactLayout } from "../files/artifact-layout.js";
 
 export type LogStream = "stdout" | "stderr";
 
@@ -69,11 +70,12 @@ export interface LaunchSpec {
   /**
    * For an executor on another machine (a worker), what the engine cannot
    * do there itself: the artifact patterns to collect in `cwd` when the
-   * attempt ends (sent to the engine), and the tasks whose artifacts it
-   * reads (fetched before it starts). Executors on the engine's machine
+   * attempt ends (sent to the engine), the tasks whose artifacts it reads
+   * (fetched before it starts) and the folders and links that set them out
+   * beside its own folder as on the engine's machine. Executors on the engine's machine
    * ignore it: the engine does both itself.
    */
-  artifacts?: { patterns: string[]; inputs: string[] };
+  artifacts?: { patterns: string[]; inputs: string[]; layout?: ArtifactLayout };
   /** An `http:` task: the executor makes this request itself, in its own process (argv only names it, for the record). */
   http?: HttpRequestSpec;
 }

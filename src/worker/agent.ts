@@ -26,6 +26,21 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../files/private.js";
 import type { Assignment, RegisterRequest, Report } from "../workers/protocol.js";
 import { EngineRefused, EngineUntrusted, type EngineLink } from "./engine-link.js";
 
+/** Where an attempt's artifacts are: its own folder ($SPIRE_ARTIFACTS) and what its patterns match in its cwd. */
+interface Keep {
+  own?: string;
+  cwd: string;
+  patterns: string[];
+}
+
+/** What this worker keeps on disk for each attempt it runs, to take it up again after its own restart. */
+interface AttemptRecord {
+  logFile: string;
+  keep?: Keep;
+}
+
+const keepOf = (spec: LaunchSpec): Keep => ({ cwd: spec.cwd, patterns: spec.artifacts?.patterns ?? [], ...(spec.env.SPIRE_ARTIFACTS ? { own: spec.env.SPIRE_ARTIFACTS } : {}) });
+
 /** The most log bytes sent in one report (whole lines; a longer line goes alone). */
 const MAX_CHUNK_BYTES = 256 * 1024;
 /** Reports go this soon after something happens (a line, a start, an end): batched, but quick. */
@@ -55,8 +70,8 @@ interface Tracked {
   stopping: boolean;
   /** Why this worker stopped it itself (the engine was silent for most of a lease). */
   fenced?: string;
-  /** As launched (absent for one taken up after a restart of this worker). */
-  spec?: LaunchSpec;
+  /** What to send to the engine when it ends (kept in its record, so an attempt taken up after a restart sends it too). */
+  keep?: Keep;
   /** Its artifacts are with the engine (or it has none): its end may be reported. */
   sent: boolean;
 }
@@ -165,14 +180,15 @@ export class WorkerAgent {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !this.options.withheld.includes(key)) env[key] = value;
     const localSpec: LaunchSpec = { ...spec, env: { ...env, ...spec.env } };
-    writeFileSync(this.recordFile(id), JSON.stringify({ logFile: spec.logFile }), { mode: PRIVATE_FILE_MODE });
+    const record: AttemptRecord = { logFile: spec.logFile, keep: keepOf(spec) };
+    writeFileSync(this.recordFile(id), JSON.stringify(record), { mode: PRIVATE_FILE_MODE });
     // Its own artifact folder exists before it starts, as on the engine's machine: $SPIRE_ARTIFACTS/../<task> must resolve.
     if (spec.env.SPIRE_ARTIFACTS) mkdirSync(spec.env.SPIRE_ARTIFACTS, { recursive: true, mode: PRIVATE_DIR_MODE });
     const inputs = spec.artifacts?.inputs ?? [];
-    if (inputs.length === 0) return void this.start(id, localSpec);
-    // What it depends on kept artifacts: they are here before it starts, as on the engine's machine.
+    if (inputs.length === 0 && spec.artifacts?.layout === undefined) return void this.start(id, localSpec);
+    // What it depends on kept artifacts: they are here, set out as on the engine's machine, before it starts.
     this.preparing.set(id, undefined);
-    void fetchInputs(this.artifactContext, id).then(
+    void fetchInputs(this.artifactContext, id, spec.artifacts?.layout, inputs.length > 0).then(
       () => {
         const canceled = this.preparing.get(id);
         this.preparing.delete(id);
@@ -187,7 +203,7 @@ export class WorkerAgent {
   }
 
   private start(id: string, spec: LaunchSpec): void {
-    this.track(id, spec.logFile, (events) => this.options.supervisor.launch(spec, events), spec);
+    this.track(id, spec.logFile, (events) => this.options.supervisor.launch(spec, events), keepOf(spec));
     this.options.logger.info({ attempt: id, argv0: spec.argv[0] }, "attempt launched");
   }
 
@@ -204,11 +220,11 @@ export class WorkerAgent {
 
   /** Sends the attempt's artifacts (trying again while the engine is away); what was not kept is said in its log. */
   private async sendArtifacts(tracked: Tracked): Promise<void> {
-    const patterns = tracked.spec?.artifacts?.patterns ?? [];
-    if (patterns.length === 0 || tracked.report?.pid == null) return;
+    const keep = tracked.keep;
+    if (keep === undefined || (keep.patterns.length === 0 && keep.own === undefined) || tracked.report?.pid == null) return;
     for (let tries = 0; !tracked.stopping; tries++) {
       try {
-        const said = await sendArtifacts(this.artifactContext, tracked.id, tracked.spec!.cwd, patterns);
+        const said = await sendArtifacts(this.artifactContext, tracked.id, keep.own, keep.cwd, keep.patterns);
         if (said.length > 0) await appendFile(tracked.logFile, said.map((line) => formatLogLine(Date.now(), "stderr", `spire: ${line}`)).join(""), { mode: PRIVATE_FILE_MODE });
         return;
       } catch (error) {
@@ -218,8 +234,8 @@ export class WorkerAgent {
     }
   }
 
-  private track(id: string, logFile: string, start: (events: Parameters<SupervisorExecutor["launch"]>[1]) => TaskHandle, spec?: LaunchSpec): Tracked {
-    const tracked: Tracked = { id, logFile, handle: undefined as unknown as TaskHandle, shipped: 0, startedSent: false, progressSent: false, stopping: false, sent: false, ...(spec ? { spec } : {}) };
+  private track(id: string, logFile: string, start: (events: Parameters<SupervisorExecutor["launch"]>[1]) => TaskHandle, keep?: Keep): Tracked {
+    const tracked: Tracked = { id, logFile, handle: undefined as unknown as TaskHandle, shipped: 0, startedSent: false, progressSent: false, stopping: false, sent: false, ...(keep ? { keep } : {}) };
     this.attempts.set(id, tracked);
     tracked.handle = start({
       onStart: (pid, at) => {
@@ -265,9 +281,9 @@ export class WorkerAgent {
     const known = new Map<string, KnownAttempt>((await this.options.supervisor.list()).map((attempt) => [attempt.id, attempt]));
     for (const file of readdirSync(this.recordsDir)) {
       const id = Buffer.from(file.replace(/\.json$/, ""), "base64url").toString("utf8");
-      let logFile: string;
+      let record: AttemptRecord;
       try {
-        logFile = (JSON.parse(readFileSync(join(this.recordsDir, file), "utf8")) as { logFile: string }).logFile;
+        record = JSON.parse(readFileSync(join(this.recordsDir, file), "utf8")) as AttemptRecord;
       } catch {
         rmSync(join(this.recordsDir, file), { force: true });
         continue;
@@ -276,7 +292,7 @@ export class WorkerAgent {
         rmSync(join(this.recordsDir, file), { force: true });
         continue;
       }
-      this.track(id, logFile, (events) => this.options.supervisor.adopt(id, events));
+      this.track(id, record.logFile, (events) => this.options.supervisor.adopt(id, events), record.keep);
       known.delete(id);
     }
     // Held by the supervisor but unknown here: nobody can say where their log is; let them go.

@@ -11,11 +11,11 @@ import { dirname, join, resolve } from "node:path";
 import { glob } from "tinyglobby";
 import { makePrivateDir, PRIVATE_FILE_MODE } from "../files/private.js";
 import type { EngineLink } from "./engine-link.js";
+import { placeLayout, type ArtifactLayout } from "../files/artifact-layout.js";
+import { isInside, listFiles } from "../files/folder-files.js";
 
 /** Bytes per upload request (base64 makes them a third bigger). */
 const CHUNK_BYTES = 1024 * 1024;
-
-const inside = (folder: string, path: string) => path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
 
 export interface ArtifactContext {
   link: EngineLink;
@@ -29,14 +29,17 @@ function runOf(attemptId: string): string {
   return attemptId.slice(0, attemptId.indexOf(":"));
 }
 
-export async function fetchInputs(context: ArtifactContext, attempt: string): Promise<number> {
+/** Sets out the folders and links the engine planned, then fetches the files of the tasks the attempt reads. */
+export async function fetchInputs(context: ArtifactContext, attempt: string, layout: ArtifactLayout | undefined, anyInputs: boolean): Promise<number> {
+  const root = join(context.dataDir, "runs", runOf(attempt), "artifacts");
+  if (layout) await placeLayout(root, layout);
+  if (!anyInputs) return 0;
   const session = context.session();
   if (session === undefined) throw new Error("not connected to the engine");
   const files = await context.link.inputs(context.worker, session, attempt);
-  const root = join(context.dataDir, "runs", runOf(attempt), "artifacts");
   for (const file of files) {
     const target = resolve(root, file.task, file.name);
-    if (!inside(root, target)) continue;
+    if (!isInside(root, target)) continue;
     const data = await context.link.inputFile(context.worker, session, attempt, file);
     await makePrivateDir(dirname(target));
     await writeFile(target, data, { mode: PRIVATE_FILE_MODE });
@@ -44,8 +47,13 @@ export async function fetchInputs(context: ArtifactContext, attempt: string): Pr
   return files.length;
 }
 
-/** Sends what the patterns match in `cwd`; says in returned lines what was not sent and why. */
-export async function sendArtifacts(context: ArtifactContext, attempt: string, cwd: string, patterns: string[]): Promise<string[]> {
+/**
+ * Sends what the task wrote into its own artifact folder ($SPIRE_ARTIFACTS:
+ * regular files, never the links set beside it) and what the patterns match
+ * in `cwd`; says in returned lines what was not sent and why.
+ */
+export async function sendArtifacts(context: ArtifactContext, attempt: string, own: string | undefined, cwd: string, patterns: string[]): Promise<string[]> {
+  if (own !== undefined) for (const file of await listFiles(own)) await sendFile(context, attempt, file.name, file.path);
   const said: string[] = [];
   if (patterns.length === 0) return said;
   const folder = await realpath(cwd).catch(() => undefined);
@@ -56,11 +64,11 @@ export async function sendArtifacts(context: ArtifactContext, attempt: string, c
   for (const name of names) {
     const source = await realpath(resolve(folder, name)).catch(() => undefined);
     if (source === undefined) continue;
-    if (!inside(folder, source)) {
+    if (!isInside(folder, source)) {
       said.push(`artifacts: ${name} not kept: a link to a file outside the task's folder`);
       continue;
     }
-    if (inside(data, source)) {
+    if (isInside(data, source)) {
       said.push(`artifacts: ${name} not kept: inside Spire's data folder`);
       continue;
     }

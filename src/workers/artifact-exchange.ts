@@ -11,7 +11,7 @@
 import { open, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { artifactFolder } from "../engine/artifacts/artifact-handover.js";
-import { isInside, listFiles } from "../engine/artifacts/artifact-files.js";
+import { isInside, listFiles } from "../files/folder-files.js";
 import { makePrivateDir, PRIVATE_FILE_MODE } from "../files/private.js";
 
 /** `<run>:<path>:<attempt>` (engine/runs/attempt.ts attemptId) → its parts. */

@@ -51,7 +51,7 @@ test("tasks go to the workers whose labels they name, the rest run on the engine
   await cluster.shutdown([gpu, pi]);
 });
 
-test("artifacts made on one worker reach a task on another worker and one on the engine's machine, and the engine lists them", { skip }, async (t) => {
+test("artifacts made on one worker reach a task on another worker (also into a group and from an array) and one on the engine's machine, and the engine lists them", { skip }, async (t) => {
   const cluster = await startCluster(
     t,
     ["w1", "w2"],
@@ -61,17 +61,27 @@ test("artifacts made on one worker reach a task on another worker and one on the
       make: { run: 'mkdir -p out && echo "made on $SPIRE_WORKER" > out/result.txt && echo skip > out/note.log', artifacts: ["out/*.txt"], runs_on: [one] }
       use: { run: 'cat "$SPIRE_ARTIFACTS/../make/out/result.txt"', needs: [make], runs_on: [two] }
       here: { run: 'cat "$SPIRE_ARTIFACTS/../make/out/result.txt"', needs: [make] }
+      checks:
+        runs_on: [two]
+        group:
+          inner: { run: 'cp "$SPIRE_ARTIFACTS/../make/out/result.txt" "$SPIRE_ARTIFACTS/copy.txt"', needs: [make] }
+      shards: { repeat: 2, run: 'echo "shard $SPIRE_ARRAY_INDEX" > "$SPIRE_ARTIFACTS/part.txt"', runs_on: [one] }
+      join: { run: 'cat "$SPIRE_ARTIFACTS/../shards/1/part.txt" "$SPIRE_ARTIFACTS/../checks/inner/copy.txt"', needs: [shards, checks], runs_on: [two] }
 `,
   );
   const w1 = cluster.worker("w1", ["--labels", "one"]);
   const w2 = cluster.worker("w2", ["--labels", "two"]);
   await Promise.all([connected(cluster, "w1"), connected(cluster, "w2")]);
   const run = await runToEnd(cluster, "relay");
-  assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
+  assert.equal(run.state, "succeeded", JSON.stringify({ tasks: run.tasks, join: await logOf(cluster, run.id, "join") }));
   assert.deepEqual(await logOf(cluster, run.id, "use"), ["made on w1"]);
   assert.deepEqual(await logOf(cluster, run.id, "here"), ["made on w1"]);
+  // Into a group (checks/make → ../make) and from an array by index (shards/1 → ../shards[1]), as on the engine's machine.
+  assert.deepEqual(await logOf(cluster, run.id, "join"), ["shard 1", "made on w1"]);
   const { body } = await cluster.api<{ artifacts: { task: string; name: string }[] }>("GET", `/runs/${run.id}/artifacts`);
   assert.deepEqual(body.artifacts.filter((artifact) => artifact.task === "make").map((artifact) => artifact.name), ["out/result.txt"]);
+  // Written straight into $SPIRE_ARTIFACTS on a worker: kept like a pattern's match.
+  assert.deepEqual(body.artifacts.filter((artifact) => artifact.task.startsWith("shards")).map((artifact) => `${artifact.task}/${artifact.name}`).sort(), ["shards[0]/part.txt", "shards[1]/part.txt"]);
   await cluster.shutdown([w1, w2]);
 });
 

@@ -12,13 +12,14 @@
  * Names resolve to the nearest scope (src/plan/resolve.ts), so a link never
  * stands where a task of that name has its own folder.
  */
-import { link, lstat, symlink } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { link, lstat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { PlannedNode, Plan } from "../../plan/types.js";
 import type { TaskRunRow } from "../../store/port.js";
 import { attemptFiles } from "../runs/attempt.js";
-import { listFiles } from "./artifact-files.js";
+import { listFiles } from "../../files/folder-files.js";
 import { makePrivateDir, privateCopy } from "../../files/private.js";
+import { linkTo, placeLayout, type ArtifactLayout } from "../../files/artifact-layout.js";
 
 /** A task's artifact folder (the one $SPIRE_ARTIFACTS names). */
 export function artifactFolder(dataDir: string, runId: string, path: string): string {
@@ -29,42 +30,50 @@ export function runArtifactsRoot(dataDir: string, runId: string): string {
   return join(dataDir, "runs", runId, "artifacts");
 }
 
-/** Makes the task's own folder and places what it depends on beside it. */
-export async function placeInputs(dataDir: string, runId: string, plan: Plan, node: PlannedNode): Promise<void> {
-  const own = artifactFolder(dataDir, runId, node.path);
-  await makePrivateDir(own);
-  const beside = dirname(own);
+/**
+ * What a task's inputs need beside its own folder (relative to the run's
+ * artifacts root): its own folder, its dependencies' folders (a dependency
+ * that kept nothing, or was skipped, still shows as an empty folder, not a
+ * dangling name) and the links to those outside its scope.
+ */
+export function inputLayout(plan: Plan, node: PlannedNode): ArtifactLayout {
+  const folders = [node.path];
+  const links: ArtifactLayout["links"] = [];
+  const beside = dirname(node.path);
   for (const path of new Set(node.deps.map((dep) => dep.path))) {
     const target = plan.byPath.get(path);
     if (!target) continue;
-    const folder = target.type === "array" ? await arrayView(dataDir, runId, plan, target) : artifactFolder(dataDir, runId, target.path);
-    // A dependency that kept nothing (or was skipped) still shows as an empty folder, not a dangling name.
-    await makePrivateDir(folder);
-    const name = join(beside, target.name);
-    if (name !== folder) await linkOnce(relative(beside, folder), name);
+    folders.push(target.path);
+    if (target.type === "array") {
+      for (const copy of arrayCopies(plan, target)) {
+        folders.push(copy.path);
+        links.push(linkTo(join(target.path, String(copy.arrayIndex)), copy.path));
+      }
+    }
+    const name = beside === "." ? target.name : join(beside, target.name);
+    if (name !== target.path) links.push(linkTo(name, target.path));
   }
+  return { folders, links };
 }
 
-/** `artifacts/<array>/`: one link per copy, named by its index. */
-async function arrayView(dataDir: string, runId: string, plan: Plan, array: PlannedNode): Promise<string> {
-  const view = artifactFolder(dataDir, runId, array.path);
-  await makePrivateDir(view);
-  for (const copyPath of array.children) {
-    const copy = plan.byPath.get(copyPath);
-    if (copy?.arrayIndex === undefined) continue;
-    const folder = artifactFolder(dataDir, runId, copy.path);
-    await makePrivateDir(folder);
-    await linkOnce(relative(view, folder), join(view, String(copy.arrayIndex)));
+/** The folders whose files a task reads: its dependencies', an array's by its copies (its own folder only holds links). */
+export function inputFolders(plan: Plan, node: PlannedNode): string[] {
+  const folders = new Set<string>();
+  for (const dep of node.deps) {
+    const target = plan.byPath.get(dep.path);
+    if (target?.type === "array") for (const copy of arrayCopies(plan, target)) folders.add(copy.path);
+    else if (target) folders.add(target.path);
   }
-  return view;
+  return [...folders];
 }
 
-/** Another task of the run may have placed the same link (same scope, same meaning). */
-async function linkOnce(target: string, name: string): Promise<void> {
-  if (await lstat(name).catch(() => undefined)) return;
-  await symlink(target, name).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== "EEXIST") throw error;
-  });
+function arrayCopies(plan: Plan, array: PlannedNode): PlannedNode[] {
+  return array.children.map((path) => plan.byPath.get(path)).filter((copy): copy is PlannedNode => copy?.arrayIndex !== undefined);
+}
+
+/** Makes the task's own folder and places what it depends on beside it. */
+export async function placeInputs(dataDir: string, runId: string, plan: Plan, node: PlannedNode): Promise<void> {
+  await placeLayout(runArtifactsRoot(dataDir, runId), inputLayout(plan, node));
 }
 
 /**

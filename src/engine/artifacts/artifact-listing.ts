@@ -7,7 +7,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { realpath } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { listFiles, openInside, type FoundFile } from "./artifact-files.js";
+import { listFiles, openInside, type FoundFile } from "../../files/folder-files.js";
 import { artifactFolder, runArtifactsRoot } from "./artifact-handover.js";
 import { ServiceError } from "../service.js";
 

@@ -24,7 +24,7 @@ import { formatLogLine } from "../../logs/log-file.js";
 import { formatBytes } from "../../files/format.js";
 import { makePrivateDir, privateCopy, PRIVATE_FILE_MODE } from "../../files/private.js";
 import { attemptFiles, buildAttempt } from "../runs/attempt.js";
-import { folderBytes, isInside, listFiles } from "./artifact-files.js";
+import { folderBytes, isInside, listFiles } from "../../files/folder-files.js";
 import { artifactFolder, bringKept, placeInputs, runArtifactsRoot } from "./artifact-handover.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
 import type { AttemptEnding } from "../runs/task-row.js";

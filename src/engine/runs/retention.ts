@@ -15,7 +15,7 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { PipelineDef } from "../../definitions/schema.js";
 import type { Store } from "../../store/port.js";
-import { folderBytes } from "../artifacts/artifact-files.js";
+import { folderBytes } from "../../files/folder-files.js";
 
 export interface RetentionLimits {
   /** Finished runs kept per pipeline; null: no count limit. */

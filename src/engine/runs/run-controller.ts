@@ -429,7 +429,7 @@ export class RunController {
       return;
     }
     // On a worker, the engine cannot look into the task's folder: the worker collects its artifacts and fetches its inputs.
-    if (placed) build.spec.artifacts = { patterns: (node.def.artifacts ?? []).filter((pattern) => artifactPatternProblem(pattern) === undefined), inputs: this.machines.artifactInputs(node) };
+    if (placed) build.spec.artifacts = { patterns: (node.def.artifacts ?? []).filter((pattern) => artifactPatternProblem(pattern) === undefined), ...this.machines.artifactInputs(node) };
     const handle = (placed?.executor ?? this.deps.executor).launch(build.spec, this.attemptEvents(node.path));
     this.handles.set(node.path, handle);
     const report = await handle.done;

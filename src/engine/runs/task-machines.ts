@@ -10,6 +10,8 @@ import type { Plan, PlannedNode } from "../../plan/types.js";
 import type { TaskRunRow } from "../../store/port.js";
 import type { Slots } from "../resources/slots.js";
 import { localLabels, localMachine } from "./machine.js";
+import { inputFolders, inputLayout } from "../artifacts/artifact-handover.js";
+import type { ArtifactLayout } from "../../files/artifact-layout.js";
 
 export interface TaskMachinesDeps {
   dataDir: string;
@@ -54,8 +56,8 @@ export class TaskMachines {
     return row.worker != null && row.worker !== this.local.name;
   }
 
-  /** The tasks and groups whose artifacts a task reads beside its own ($SPIRE_ARTIFACTS/../<name>). */
-  artifactInputs(node: PlannedNode): string[] {
-    return [...new Set(node.deps.map((dep) => dep.path))].filter((path) => this.plan.byPath.get(path)?.type !== "array");
+  /** What a worker needs to set out a task's inputs as the engine's machine would: the folders to fetch and the links beside its own. */
+  artifactInputs(node: PlannedNode): { inputs: string[]; layout: ArtifactLayout } {
+    return { inputs: inputFolders(this.plan, node), layout: inputLayout(this.plan, node) };
   }
 }

@@ -1,0 +1,46 @@
+/**
+ * The folders and relative links a task's artifact inputs need beside its
+ * own folder, as data: the engine works it out from the plan, and both the
+ * engine's machine and a worker lay it out the same way under their own
+ * `runs/<run>/artifacts`, so `$SPIRE_ARTIFACTS/../<name>` reads alike
+ * wherever the task runs.
+ */
+import { lstat, symlink } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { makePrivateDir } from "./private.js";
+
+export interface ArtifactLayout {
+  /** Folders to make, relative to the run's artifacts root. */
+  folders: string[];
+  /** `name` (relative to the root) → `target` (relative to name's folder). */
+  links: { name: string; target: string }[];
+}
+
+const within = (root: string, path: string) => path === root || path.startsWith(`${root}/`);
+
+/**
+ * Makes the folders and links under `root`. Nothing is placed outside it
+ * and no link points out of it, whoever computed the layout; a name that
+ * already exists is left as it is (another task of the run placed it).
+ */
+export async function placeLayout(root: string, layout: ArtifactLayout): Promise<void> {
+  const top = resolve(root);
+  for (const folder of layout.folders) {
+    const path = resolve(top, folder);
+    if (within(top, path)) await makePrivateDir(path);
+  }
+  for (const { name, target } of layout.links) {
+    const at = resolve(top, name);
+    if (at === top || !within(top, at) || !within(top, resolve(dirname(at), target))) continue;
+    await makePrivateDir(dirname(at));
+    if (await lstat(at).catch(() => undefined)) continue;
+    await symlink(target, at).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+    });
+  }
+}
+
+/** A link from `name` to `folder`, both relative to the same root. */
+export function linkTo(name: string, folder: string): { name: string; target: string } {
+  return { name, target: relative(dirname(join("/", name)), join("/", folder)) };
+}
