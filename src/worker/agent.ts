@@ -14,7 +14,7 @@
  * supervisor does the same when the worker process itself is gone for that
  * long: a task never runs here and elsewhere at once.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { appendFile, open, stat } from "node:fs/promises";
 import { formatLogLine } from "../logs/log-file.js";
 import { fetchInputs, sendArtifacts, type ArtifactContext } from "./artifacts.js";
@@ -41,8 +41,12 @@ interface AttemptRecord {
 
 const keepOf = (spec: LaunchSpec): Keep => ({ cwd: spec.cwd, patterns: spec.artifacts?.patterns ?? [], ...(spec.env.SPIRE_ARTIFACTS ? { own: spec.env.SPIRE_ARTIFACTS } : {}) });
 
-/** The most log bytes sent in one report (whole lines; a longer line goes alone). */
-const MAX_CHUNK_BYTES = 256 * 1024;
+/**
+ * The most log bytes sent in one report: whole lines, and a line is far
+ * shorter (capture cuts at 64 KiB of text). The file's lines are JSON, so
+ * the report's own escaping at most doubles them: well under the 5 MiB body limit.
+ */
+const MAX_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Reports go this soon after something happens (a line, a start, an end): batched, but quick. */
 const REPORT_DELAY_MS = 10;
 
@@ -74,6 +78,7 @@ interface Tracked {
   keep?: Keep;
   /** Its artifacts are with the engine (or it has none): its end may be reported. */
   sent: boolean;
+  watcher?: { close(): void };
 }
 
 export class WorkerAgent {
@@ -84,7 +89,10 @@ export class WorkerAgent {
   private session: string | undefined;
   private heartbeatMs = 5000;
   private flushing: Promise<void> | undefined;
-  private again = false;
+  /** Asked for while a report was under way: the delay of the next one. */
+  private again: number | undefined;
+  /** Cuts short the batching delay of the report about to go. */
+  private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** When the engine last answered. */
@@ -247,11 +255,13 @@ export class WorkerAgent {
         tracked.progressSent = false;
         this.flushSoon();
       },
-      onLine: () => this.flushSoon(),
     });
+    // The log file is the buffer: its growth, not each line crossing the supervisor's socket, says there is more to send.
+    tracked.watcher = watchGrowth(logFile, () => this.flushSoon());
     void tracked.handle.done.then(async (report) => {
       // Stopped for fencing: nobody saw how it would have ended; the engine's retry policy decides.
       tracked.report = tracked.fenced ? { ...report, state: "interrupted", reason: tracked.fenced } : report;
+      tracked.watcher?.close();
       if (tracked.stopping) return this.forget(id);
       await this.sendArtifacts(tracked);
       tracked.sent = true;
@@ -271,6 +281,7 @@ export class WorkerAgent {
   }
 
   private forget(id: string): void {
+    this.attempts.get(id)?.watcher?.close();
     this.attempts.delete(id);
     this.options.supervisor.ack(id);
     rmSync(this.recordFile(id), { force: true });
@@ -308,18 +319,28 @@ export class WorkerAgent {
 
   private flushSoon(delay = REPORT_DELAY_MS): void {
     if (this.flushing) {
-      this.again = true;
+      // An end or more of a log (delay 0) does not wait out a batching delay under way.
+      if (delay === 0 && this.wake) this.wake();
+      else this.again = Math.min(this.again ?? delay, delay);
       return;
     }
-    this.flushing = new Promise<void>((resolve) => setTimeout(resolve, delay))
-      .then(() => this.flush())
+    this.flushing = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    })
+      .then(() => {
+        this.wake = undefined;
+        return this.flush();
+      })
       .catch((error: Error) => this.options.logger.warn({ error: error.message }, "a report did not reach the engine: it is sent again"))
       .finally(() => {
         this.flushing = undefined;
-        if (this.again) {
-          this.again = false;
-          this.flushSoon();
-        }
+        const again = this.again;
+        this.again = undefined;
+        if (again !== undefined) this.flushSoon(again);
       });
   }
 
@@ -353,7 +374,8 @@ export class WorkerAgent {
     }
     for (const id of answer.recorded) if (this.attempts.get(id)?.report) this.forget(id);
     for (const id of answer.stop) this.stopAttempt(id, "the engine no longer wants it");
-    if (more) this.again = true;
+    // More of a log is waiting: send on at once, without the batching delay.
+    if (more) this.again = 0;
   }
 }
 
@@ -378,4 +400,30 @@ async function readChunk(file: string, offset: number): Promise<{ text: string; 
   } finally {
     await handle.close();
   }
+}
+
+/** Calls `grew` when the file changes; a file not there yet is watched once it is (the supervisor makes it as the attempt starts). */
+function watchGrowth(file: string, grew: () => void): { close(): void } {
+  let watcher: FSWatcher | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  let wait = 10;
+  const begin = () => {
+    if (closed) return;
+    try {
+      watcher = watch(file, { persistent: false }, grew);
+      watcher.on("error", () => watcher?.close());
+      grew();
+    } catch {
+      retry = setTimeout(begin, (wait = Math.min(2 * wait, 1000)));
+    }
+  };
+  begin();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(retry);
+      watcher?.close();
+    },
+  };
 }

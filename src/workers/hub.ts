@@ -138,8 +138,8 @@ export class WorkerHub implements Placement {
           task.events.onProgress?.(report.done, report.total);
           break;
         case "log": {
-          const lines = await task.log.append(report.offset, report.text);
-          if (task.events.onLine) for (const line of lines) task.events.onLine(line);
+          const onLine = task.events.onLine;
+          for (const line of await task.log.append(report.offset, report.text, onLine !== undefined)) onLine?.(line);
           answer.log_offsets[report.attempt] = await task.log.size();
           break;
         }

@@ -19,9 +19,9 @@ export class LogCopy {
 
   constructor(readonly file: string) {}
 
-  /** Appends what is new in [offset, offset + length) and returns the lines it added; the copy's length after is `length`. */
-  append(offset: number, text: string): Promise<LogLine[]> {
-    const work = this.chain.then(() => this.appendNow(offset, text));
+  /** Appends what is new in [offset, offset + length); returns the lines it added when `lines` (someone follows them), else none. */
+  append(offset: number, text: string, lines = true): Promise<LogLine[]> {
+    const work = this.chain.then(() => this.appendNow(offset, text, lines));
     this.chain = work.catch(() => undefined);
     return work;
   }
@@ -37,7 +37,7 @@ export class LogCopy {
     return this.bytes;
   }
 
-  private async appendNow(offset: number, text: string): Promise<LogLine[]> {
+  private async appendNow(offset: number, text: string, wanted: boolean): Promise<LogLine[]> {
     const have = await this.known();
     const data = Buffer.from(text, "utf8");
     if (offset > have || offset + data.length <= have) return [];
@@ -51,6 +51,7 @@ export class LogCopy {
     }
     this.bytes = have + fresh.length;
     const lines: LogLine[] = [];
+    if (!wanted) return lines;
     for (const raw of fresh.toString("utf8").split("\n")) {
       const line = raw === "" ? undefined : parseLogLine(raw);
       if (line) lines.push(line);
