@@ -218,7 +218,8 @@ export interface Placement {
    * After an engine restart: a handle for an attempt the store says runs on
    * `worker`. It is taken up when the worker registers again and lists it;
    * it ends as interrupted if the worker comes back without it, or does not
-   * come back within a lease.
+   * come back within a lease. While it runs it takes `need` (and one task)
+   * of the worker's room, as a placed attempt does.
    */
-  adopt(worker: string, attemptId: string, logFile: string, events?: LaunchEvents): TaskHandle;
+  adopt(worker: string, attemptId: string, logFile: string, events?: LaunchEvents, need?: { cpus: number; memoryBytes: number }): TaskHandle;
 }

@@ -43,7 +43,7 @@ export class WorkerHub implements Placement {
   private readonly toForget = new Map<string, Set<string>>();
   private readonly timer: NodeJS.Timeout;
   /** Attempts taken up after an engine restart, by worker, until it registers again (or its lease from our start lapses). */
-  private readonly awaited = new Map<string, Map<string, RemoteTask>>();
+  private readonly awaited = new Map<string, Map<string, { task: RemoteTask; need: { cpus: number; memoryBytes: number } }>>();
   private readonly startedAt: number;
   readonly leaseMs: number;
   private readonly now: () => number;
@@ -168,11 +168,11 @@ export class WorkerHub implements Placement {
       if (!worker.tasks.delete(attemptId)) continue;
       let set = this.toForget.get(worker.name);
       if (!set) this.toForget.set(worker.name, (set = new Set()));
-      set.add(attemptId);
+      remember(set, attemptId);
     }
   }
 
-  adopt(worker: string, attemptId: string, logFile: string, events: LaunchEvents = {}): TaskHandle {
+  adopt(worker: string, attemptId: string, logFile: string, events: LaunchEvents = {}, need = { cpus: 0, memoryBytes: 0 }): TaskHandle {
     let cancelReason: string | undefined;
     const task = new RemoteTask(attemptId, undefined, events, new LogCopy(logFile), (reason) => {
       const current = this.workers.get(worker);
@@ -182,13 +182,13 @@ export class WorkerHub implements Placement {
     const present = this.workers.get(worker);
     if (present && present.state === "connected") {
       // Registered again before its runs were resumed: it said what it runs then.
-      if (present.registration.running.includes(attemptId)) present.adopt(task);
+      if (present.registration.running.includes(attemptId)) this.takeUp(present, task, need);
       else task.settle(interruptedReport(`worker ${worker} came back without it`, null, this.now(), this.now()));
       return task;
     }
     let waiting = this.awaited.get(worker);
     if (!waiting) this.awaited.set(worker, (waiting = new Map()));
-    waiting.set(attemptId, task);
+    waiting.set(attemptId, { task, need });
     void task.done.then(() => waiting!.delete(attemptId));
     task.pendingCancel = () => cancelReason;
     return task;
@@ -272,18 +272,29 @@ export class WorkerHub implements Placement {
     return true;
   }
 
+  /** An attempt it ran while the engine was down is its own again, and takes its room until it ends. */
+  private takeUp(worker: RemoteWorker, task: RemoteTask, need: { cpus: number; memoryBytes: number }): void {
+    worker.adopt(task);
+    const taken: Room = { tasks: 1, cpus: need.cpus, memoryBytes: need.memoryBytes };
+    add(worker.inUse, taken, 1);
+    void task.done.then(() => {
+      add(worker.inUse, taken, -1);
+      this.offer();
+    });
+  }
+
   /** A worker registered: the attempts an earlier engine left on it are its own again, or interrupted if it no longer runs them. */
   private takeUpAwaited(worker: RemoteWorker, running: readonly string[]): void {
     const waiting = this.awaited.get(worker.name);
     if (!waiting) return;
     this.awaited.delete(worker.name);
     const now = this.now();
-    for (const [id, task] of waiting) {
+    for (const [id, { task, need }] of waiting) {
       if (!running.includes(id)) {
         task.settle(interruptedReport(`worker ${worker.name} came back without it (the engine restarted meanwhile)`, null, now, now));
         continue;
       }
-      worker.adopt(task);
+      this.takeUp(worker, task, need);
       const reason = task.pendingCancel?.();
       if (reason !== undefined) worker.assign({ type: "cancel", attempt: id, reason });
     }
@@ -294,9 +305,9 @@ export class WorkerHub implements Placement {
     // Attempts of workers that never came back after the engine restarted: lost, as a silent worker's are.
     if (now - this.startedAt > this.leaseMs) {
       for (const [name, waiting] of this.awaited) {
-        for (const [id, task] of waiting) {
+        for (const [id, { task }] of waiting) {
           task.settle(interruptedReport(`worker ${name} was lost: it did not come back within its lease (${this.leaseMs / 1000} s) after the engine restarted`, null, now, now));
-          this.fenced.add(id);
+          remember(this.fenced, id);
         }
         this.awaited.delete(name);
       }
@@ -305,7 +316,7 @@ export class WorkerHub implements Placement {
       if (worker.state !== "connected" || now - worker.lastSeen <= this.leaseMs) continue;
       worker.state = "lost";
       const reason = `worker ${worker.name} was lost: nothing heard from it for ${Math.round((now - worker.lastSeen) / 1000)} s (its lease is ${this.leaseMs / 1000} s)`;
-      for (const id of worker.loseAll(reason, now)) this.fenced.add(id);
+      for (const id of worker.loseAll(reason, now)) remember(this.fenced, id);
       this.options.note?.("a worker was lost", { worker: worker.name, reason });
       this.options.changed?.(this.infoOf(worker));
     }
@@ -320,6 +331,19 @@ export class WorkerHub implements Placement {
     const inside = relative(worker.registration.data_dir, spec.logFile);
     return new LogCopy(join(this.options.dataDir, inside));
   }
+}
+
+/**
+ * The most attempt ids kept in a set that grows for as long as the engine
+ * runs (fenced attempts; ends a worker that never comes back was not yet
+ * told of). The oldest go first: a worker returning after that many others
+ * were fenced is a case not worth unbounded memory.
+ */
+const REMEMBERED = 50_000;
+
+function remember(set: Set<string>, id: string): void {
+  set.add(id);
+  if (set.size > REMEMBERED) set.delete(set.values().next().value!);
 }
 
 /** A peer on this machine: 127.0.0.0/8 or ::1, also as an IPv4-mapped IPv6 address. An unknown one is not. */

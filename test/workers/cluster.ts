@@ -210,6 +210,7 @@ export interface TaskView {
   attempt: number;
   worker?: string | null;
   reason: string | null;
+  duration_ms?: number | null;
   attempts?: TaskView[];
 }
 

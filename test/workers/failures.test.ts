@@ -56,8 +56,9 @@ test("the engine killed with -9 while a worker runs a task: the next engine take
   steady:
     tasks:
       work:
-        run: 'echo start >> ledger; i=1; while [ $i -le 20 ]; do echo "line $i"; i=$((i+1)); sleep 0.25; done; echo end >> ledger'
+        run: 'echo start >> ledger; i=1; while [ $i -le 28 ]; do echo "line $i"; i=$((i+1)); sleep 0.25; done; echo end >> ledger'
         runs_on: [box]
+        resources: { cpus: 1 }
       then: { run: 'echo after', needs: [work] }
 `,
   );
@@ -67,12 +68,16 @@ test("the engine killed with -9 while a worker runs a task: the next engine take
   const id = started.stdout.trim();
   await waitUntil(async () => (await logOf(cluster, id, "work").catch(() => [])).length >= 2, 15_000, () => "no log arrived");
   await cluster.restartEngine();
+  // The task it took up holds its room on w1, as one placed there does: nothing more goes to a full worker.
+  const inUse = async () => (await cluster.api<{ workers: { name: string; state: string; in_use: { tasks: number; cpus: number } }[] }>("GET", "/workers")).body.workers.find((worker) => worker.name === "w1");
+  await waitUntil(async () => (await inUse())?.in_use.tasks === 1, 15_000, () => "the task taken up after the restart does not count in w1's room");
+  assert.equal((await inUse())!.in_use.cpus, 1, "nor its cpus");
   const run = await waitForRun(cluster, id, 40_000);
   assert.equal(run.state, "succeeded", `${JSON.stringify(run.tasks)}\n${cluster.stderrOf(cluster.engine).slice(-2000)}`);
   const work = run.tasks.find((task) => task.path === "work")!;
   assert.equal(work.attempts, 1);
   assert.equal(work.worker, "w1");
-  assert.deepEqual(await logOf(cluster, id, "work"), Array.from({ length: 20 }, (_, i) => `line ${i + 1}`));
+  assert.deepEqual(await logOf(cluster, id, "work"), Array.from({ length: 28 }, (_, i) => `line ${i + 1}`));
   assert.deepEqual(readFileSync(join(cluster.dir, "ledger"), "utf8").trim().split("\n"), ["start", "end"]);
   await cluster.shutdown([w1]);
 });

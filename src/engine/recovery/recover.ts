@@ -43,7 +43,7 @@ export class Reattacher {
     // On a worker: it kept running it while the engine was down, and says so when it registers again.
     if (remote && worker && worker !== remote.localName && row.log_file !== null) {
       const logFile = row.log_file;
-      return { kind: "running", adopt: (events) => remote.placement.adopt(worker, id, logFile, events) };
+      return { kind: "running", adopt: (events, need) => remote.placement.adopt(worker, id, logFile, events, need) };
     }
     const known = this.known.get(id);
     const keeper = this.keeper;

@@ -13,7 +13,7 @@ import type { EventRow, RunState, TaskRunRow } from "../../store/port.js";
 /** What became of an attempt that was running when the engine stopped. */
 export type Reattached =
   /** The supervisor still runs it: watch it to its end. */
-  | { kind: "running"; adopt(events: LaunchEvents): TaskHandle }
+  | { kind: "running"; adopt(events: LaunchEvents, need?: { cpus: number; memoryBytes: number }): TaskHandle }
   /** It ended while the engine was down: record this report. */
   | { kind: "ended"; report: AttemptReport }
   /** Nobody saw it end (the supervisor died too): it is marked interrupted. */

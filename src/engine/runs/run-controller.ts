@@ -4,6 +4,7 @@
  * fail_fast, timeouts and cancel, and records every state change in the
  * store before acting on it or telling anyone (write-ahead).
  */
+import { formatDuration } from "../../files/format.js";
 import type { Executor, TaskHandle, LogLine, LaunchEvents, Machine, Placed, Placement } from "../../exec/port.js";
 import type { PlannedNode, TaskState } from "../../plan/types.js";
 import { Readiness } from "../../plan/readiness.js";
@@ -220,7 +221,7 @@ export class RunController {
     const request = this.requestOf(path);
     const slots = this.machines.slotsOf(path);
     slots.take(request);
-    const handle = how.adopt(this.attemptEvents(path));
+    const handle = how.adopt(this.attemptEvents(path), { cpus: request.cpus, memoryBytes: request.memoryBytes });
     this.handles.set(path, handle);
     void handle.done.then((report) => {
       this.handles.delete(path);
@@ -429,17 +430,22 @@ export class RunController {
       return;
     }
     // On a worker, the engine cannot look into the task's folder: the worker collects its artifacts and fetches its inputs.
+    // The wait for a worker counted against the timeout: the worker gets what is left of it.
+    const fullTimeout = build.spec.timeoutMs;
+    const waited = placement && "waitedMs" in placement ? Math.round(placement.waitedMs) : 0;
+    if (fullTimeout !== undefined && waited > 0) build.spec.timeoutMs = Math.max(1, fullTimeout - waited);
     if (placed) build.spec.artifacts = { patterns: (node.def.artifacts ?? []).filter((pattern) => artifactPatternProblem(pattern) === undefined), ...this.machines.artifactInputs(node) };
     const handle = (placed?.executor ?? this.deps.executor).launch(build.spec, this.attemptEvents(node.path));
     this.handles.set(node.path, handle);
-    const report = await handle.done;
+    let report = await handle.done;
     this.handles.delete(node.path);
     giveBack();
+    if (report.state === "timed_out" && fullTimeout !== undefined && waited > 0) report = { ...report, reason: `timed out after ${formatDuration(fullTimeout)} (${formatDuration(waited)} of it waiting for a worker)` };
     this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)), placed !== undefined);
   }
 
   /** Waits for a worker (see worker-wait.ts); a stop aborts the wait through `placing`. */
-  private async placeOnWorker(node: PlannedNode): Promise<{ placed: Placed } | { ended: PlacementEnded }> {
+  private async placeOnWorker(node: PlannedNode): Promise<{ placed: Placed; waitedMs: number } | { ended: PlacementEnded }> {
     const abort = new AbortController();
     this.placing.set(node.path, abort);
     try {
