@@ -26,6 +26,7 @@
  */
 import type { Pool } from "pg";
 import type { Listener } from "./pg-listener.js";
+import type { SchedulingLeadership } from "./port.js";
 
 export const LEADER_CHANNEL = "spire_leader";
 
@@ -176,3 +177,18 @@ export const LEADER_TABLE = `CREATE TABLE spire_leader (
   term bigint NOT NULL,
   expires_at timestamptz NOT NULL
 )`;
+
+/** The scheduling lease as the engine's port. */
+export function schedulingLeadership(options: Omit<LeaderLeaseOptions, "name" | "onChange">): SchedulingLeadership {
+  let lease: LeaderLease | undefined;
+  return {
+    start(changed) {
+      lease = new LeaderLease({ ...options, name: "scheduler", onChange: (leading) => changed(leading !== undefined) });
+      lease.start();
+    },
+    get leading() {
+      return lease?.leading !== undefined;
+    },
+    stop: async () => lease?.stop(),
+  };
+}

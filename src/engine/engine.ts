@@ -33,6 +33,7 @@ import { RunStarts } from "./runs/run-starts.js";
 import type { RunObject } from "./reads/run-object.js";
 import type { ResourceCapacity } from "./resources/reservations.js";
 import { Scheduler } from "./triggers/scheduler.js";
+import type { SchedulingLeadership } from "../cluster/port.js";
 import { toMissedObject, type MissedObject } from "./triggers/missed-object.js";
 import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./runs/retention.js";
 import { DEFAULT_WATCH_LEASE_MS, WatchLeases } from "./triggers/watch-leases.js";
@@ -99,6 +100,8 @@ export interface EngineOptions {
   schedules?: boolean;
   /** The most tasks one run of an applied pipeline may expand to (default DEFAULT_MAX_TASKS). */
   maxTasks?: number;
+  /** With engines sharing a store (PostgreSQL): time triggers fire only while this engine leads. */
+  leadership?: SchedulingLeadership;
 }
 
 /** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
@@ -116,6 +119,8 @@ export class Engine implements EngineService {
   private draining = false;
   private readonly logTailer: LogTailer;
   private readonly scheduler: Scheduler;
+  /** Changes of the scheduling lead, applied one after another. */
+  private leaderChanges: Promise<void> = Promise.resolve();
   /** Scheduled runs of definitions that read no env file, made once per applied row and trigger (see prepareScheduled). */
   private readonly eventTriggers: EventTriggers;
   private readonly retention: Retention;
@@ -172,6 +177,7 @@ export class Engine implements EngineService {
       prepare: (start) => this.starts.prepareScheduled(start),
       missed: (missed) => this.bus.publishPipeline({ kind: "missed", missed }),
       warn: (message, details) => this.logger.warn(details, message),
+      ...(options.leadership ? { leading: () => options.leadership!.leading } : {}),
     });
     this.eventTriggers = new EventTriggers({
       store: options.store,
@@ -227,10 +233,31 @@ export class Engine implements EngineService {
     });
   }
 
+  /**
+   * Leading: the schedules are read again (the last leader moved them on)
+   * and time triggers fire; not leading: they stop. One change at a time.
+   */
+  private leadingChanged(leading: boolean): void {
+    this.leaderChanges = this.leaderChanges
+      .then(async () => {
+        if (this.draining) return;
+        if (leading) {
+          await this.scheduler.refresh();
+          this.scheduler.start();
+        } else await this.scheduler.stop();
+        this.logger.info({ leading }, leading ? "this engine leads the scheduling now" : "this engine no longer leads the scheduling");
+      })
+      .catch((error: Error) => this.logger.error({ error: error.message }, "time triggers could not follow a change of leader"));
+  }
+
   /** Starts firing time triggers, and watch and after triggers (after recover()). */
   async startScheduler(): Promise<void> {
-    await this.scheduler.refresh();
-    this.scheduler.start();
+    const leadership = this.options.leadership;
+    if (leadership) leadership.start((leading) => this.leadingChanged(leading));
+    else {
+      await this.scheduler.refresh();
+      this.scheduler.start();
+    }
     await this.eventTriggers.start();
     await this.leases.start();
     this.retention.start(
@@ -495,6 +522,8 @@ export class Engine implements EngineService {
     this.draining = true;
     this.runs.stopAdmitting();
     await this.scheduler.stop();
+    await this.options.leadership?.stop();
+    await this.leaderChanges;
     await this.retention.stop();
     await this.eventTriggers.stop();
     await this.leases.stop();

@@ -56,6 +56,8 @@ export interface SchedulerDeps {
   /** A `missed` record was stored (publish it: notifications subscribe). */
   missed(record: MissedRow): void;
   warn(message: string, details: object): void;
+  /** With engines sharing a store: whether this one leads now (a look that finds it no longer leads claims nothing). */
+  leading?: () => boolean;
 }
 
 interface Entry {
@@ -422,6 +424,8 @@ export class Scheduler {
         this.lookIfDue();
       }
       const chunk = stamped.slice(start, start + CLAIM_CHUNK);
+      // Lost the lead meanwhile: the store would refuse slots another engine claimed, but there is no need to ask it.
+      if (this.deps.leading?.() === false) return;
       let results: ClaimResult[];
       try {
         results = await this.deps.store.claimSlots(
