@@ -10,12 +10,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
-import { pipelineFile, startEngine, stopEngine, waitForState } from "../helpers/engine.js";
+import { apiStartRun, pipelineFile, startEngine, stopEngine, waitForState } from "../helpers/engine.js";
 import { assertClean, launchBrowser, openUi, skipWithoutBrowser } from "../helpers/browser.js";
 import { tablesAsHeard, type HeardTable } from "../helpers/ax-tables.js";
 
@@ -73,14 +71,8 @@ async function rowDisplays(page: Page): Promise<string[]> {
 test("tables shown as cards on a phone are the same tables, rows and cells to a screen reader as on a laptop", { skip: skipWithoutBrowser() }, async (t) => {
   const dir = tempDir(t);
   const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(dir, DEFINITIONS)]);
-  const token = readFileSync(join(engine.data, "token"), "utf8").trim();
-  const start = async (args: Record<string, string>) => {
-    const response = await fetch(`${engine.url}/api/v1/pipelines/home/backup/runs`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ args }) });
-    assert.equal(response.status, 201);
-    return ((await response.json()) as { id: string }).id;
-  };
-  const ok = await start({});
-  const failed = await start({ target: "usb" });
+  const ok = await apiStartRun(engine, "home/backup");
+  const failed = await apiStartRun(engine, "home/backup", { target: "usb" });
   assert.equal((await waitForState(engine.data, ok, "succeeded")).state, "succeeded");
   assert.equal((await waitForState(engine.data, failed, "failed")).state, "failed");
 
