@@ -74,3 +74,11 @@ export async function apiGet<T>(engine: RunningEngine, path: string): Promise<T>
   if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
+
+/** A run of `namespace/pipeline` started through the API with the engine's local token (as a script would); its id. */
+export async function apiStartRun(engine: RunningEngine, pipeline: string, args: Record<string, string> = {}): Promise<string> {
+  const token = readFileSync(join(engine.data, "token"), "utf8").trim();
+  const response = await fetch(`${engine.url}/api/v1/pipelines/${pipeline}/runs`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ args }) });
+  if (response.status !== 201) throw new Error(`POST /pipelines/${pipeline}/runs: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
+}

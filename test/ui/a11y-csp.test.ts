@@ -7,12 +7,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
-import { pipelineFile, startEngine, stopEngine, waitForState } from "../helpers/engine.js";
+import { apiStartRun, pipelineFile, startEngine, stopEngine, waitForState } from "../helpers/engine.js";
 import { assertClean, launchBrowser, newContext, openUi, scrollsSideways, seriousViolations, skipWithoutBrowser } from "../helpers/browser.js";
 
 checkNoLeftoverProcesses();
@@ -55,14 +53,8 @@ async function checkBothSchemes(page: Page, where: string, found: string[]): Pro
 test("no serious accessibility violation on any page, light or dark; no sideways scroll at 375 px; the CSP holds", { skip: skipWithoutBrowser() }, async (t) => {
   const dir = tempDir(t);
   const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(dir, DEFINITIONS)]);
-  const token = readFileSync(join(engine.data, "token"), "utf8").trim();
-  const start = async (args: Record<string, string>) => {
-    const response = await fetch(`${engine.url}/api/v1/pipelines/home/backup/runs`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ args }) });
-    assert.equal(response.status, 201);
-    return ((await response.json()) as { id: string }).id;
-  };
-  const ok = await start({});
-  const failed = await start({ target: "usb" });
+  const ok = await apiStartRun(engine, "home/backup");
+  const failed = await apiStartRun(engine, "home/backup", { target: "usb" });
   assert.equal((await waitForState(engine.data, ok, "succeeded")).state, "succeeded");
   assert.equal((await waitForState(engine.data, failed, "failed")).state, "failed");
 

@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { listPipelines } from "../api/pipelines";
 import { announce } from "../components/announcer";
+import { CardBody, CardHead, CardRow, CardTable, ColumnHeader } from "../components/card-table";
 import { ErrorMessage } from "../components/error-message";
 import type { PageProps } from "../components/lazy-page";
 import { usePageTitle } from "../components/page-title";
@@ -121,30 +122,30 @@ export default function RunsPage(_props: PageProps) {
       ) : (
         runs.length > 0 && (
           <div class="runs-table-wrap">
-            <table class="runs-table">
+            <CardTable class="runs-table">
               <caption class="visually-hidden">Runs, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col" class="runs-table__select">
+              <CardHead>
+                <CardRow>
+                  <ColumnHeader class="runs-table__select">
                     <span class="visually-hidden">Compare</span>
-                  </th>
-                  <th scope="col">State</th>
-                  <th scope="col">Pipeline</th>
-                  <th scope="col">Run</th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col">Created</th>
-                  <th scope="col" class="num">
+                  </ColumnHeader>
+                  <ColumnHeader>State</ColumnHeader>
+                  <ColumnHeader>Pipeline</ColumnHeader>
+                  <ColumnHeader>Run</ColumnHeader>
+                  <ColumnHeader>Trigger</ColumnHeader>
+                  <ColumnHeader>Created</ColumnHeader>
+                  <ColumnHeader class="num">
                     Duration
-                  </th>
-                  <th scope="col">Warnings, errors</th>
-                </tr>
-              </thead>
-              <tbody>
+                  </ColumnHeader>
+                  <ColumnHeader>Warnings, errors</ColumnHeader>
+                </CardRow>
+              </CardHead>
+              <CardBody>
                 {runs.map((run) => (
                   <RunRow key={run.id} run={run} now={clock} selected={selected.includes(run.id)} onSelect={select} />
                 ))}
-              </tbody>
-            </table>
+              </CardBody>
+            </CardTable>
           </div>
         )
       )}

@@ -1,6 +1,7 @@
 /** Each task of two runs side by side: state, duration, exit code, attempts, CPU and peak memory; differences marked, tasks of one run only marked too. */
 import type { ComponentChildren } from "preact";
 import type { TaskRun } from "../../api/types";
+import { CardBody, CardHead, CardRow, CardTable, Cell, ColumnHeader, RowHeader } from "../../components/card-table";
 import { StateBadge } from "../../components/state-badge";
 import { paths, withQuery } from "../../router/routes";
 import { formatDuration } from "../../time/format";
@@ -59,24 +60,24 @@ export function TaskTable({ pairs, runA, runB, onlyDifferences }: { pairs: TaskP
   if (shown.length === 0) return <p class="muted">{onlyDifferences ? "No task differs in these figures." : "Neither run has tasks."}</p>;
   return (
     <div class="compare-table-wrap">
-      <table class="data-table stack-table compare-table">
+      <CardTable class="data-table stack-table compare-table">
         <caption class="visually-hidden">Tasks of run A and run B side by side; each cell gives A's value, then B's</caption>
-        <thead>
-          <tr>
-            <th scope="col">Task</th>
+        <CardHead>
+          <CardRow>
+            <ColumnHeader>Task</ColumnHeader>
             {FIGURES.map((figure) => (
-              <th key={figure.label} scope="col" class={figure.numeric ? "num" : undefined}>
+              <ColumnHeader key={figure.label} class={figure.numeric ? "num" : undefined}>
                 {figure.label}
-              </th>
+              </ColumnHeader>
             ))}
-          </tr>
-        </thead>
-        <tbody>
+          </CardRow>
+        </CardHead>
+        <CardBody>
           {shown.map((pair) => {
             const only = !pair.a ? "B" : !pair.b ? "A" : null;
             return (
-              <tr key={pair.path} class={only ? "is-only" : undefined}>
-                <th scope="row" class="compare-table__task">
+              <CardRow key={pair.path} class={only ? "is-only" : undefined}>
+                <RowHeader class="compare-table__task">
                   <span class="compare-table__path">{pair.path}</span>
                   {only && <span class="tag tag--accent">only in {only}</span>}
                   <span class="compare-table__links">
@@ -91,13 +92,13 @@ export function TaskTable({ pairs, runA, runB, onlyDifferences }: { pairs: TaskP
                       </a>
                     )}
                   </span>
-                </th>
+                </RowHeader>
                 {FIGURES.map((figure) => {
                   const { a, b } = pair;
                   const differs = a && b ? figure.differs(a, b) : false;
                   const change = figure.change && a && b ? relativeChange(figure.value(a) as number | null, figure.value(b) as number | null) : "";
                   return (
-                    <td key={figure.label} data-label={figure.label} class={`${figure.numeric ? "num " : ""}${differs ? "is-diff" : ""}`}>
+                    <Cell key={figure.label} label={figure.label} class={`${figure.numeric ? "num " : ""}${differs ? "is-diff" : ""}`}>
                       <span class="pair">
                         <span class="pair__value">
                           <span class="pair__tag" aria-hidden="true">
@@ -116,14 +117,14 @@ export function TaskTable({ pairs, runA, runB, onlyDifferences }: { pairs: TaskP
                         </span>
                         {differs && <span class="tag tag--warn">differs</span>}
                       </span>
-                    </td>
+                    </Cell>
                   );
                 })}
-              </tr>
+              </CardRow>
             );
           })}
-        </tbody>
-      </table>
+        </CardBody>
+      </CardTable>
     </div>
   );
 }

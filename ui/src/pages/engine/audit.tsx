@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { signal } from "@preact/signals";
 import { isAdmin } from "../../api/session";
+import { CardBody, CardHead, CardRow, CardTable, Cell, ColumnHeader } from "../../components/card-table";
 import { shortRunId } from "../../format/run-id";
 import { paths } from "../../router/routes";
 import { ErrorMessage } from "../../components/error-message";
@@ -243,36 +244,36 @@ export function Audit() {
           {status.error !== undefined && <ErrorMessage error={status.error} />}
           {entries.length > 0 && (
             <div class="table-scroll">
-              <table class="data-table stack-table audit-table">
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Target</th>
-                    <th scope="col">Details</th>
-                  </tr>
-                </thead>
-                <tbody>
+              <CardTable class="data-table stack-table audit-table">
+                <CardHead>
+                  <CardRow>
+                    <ColumnHeader>When</ColumnHeader>
+                    <ColumnHeader>Actor</ColumnHeader>
+                    <ColumnHeader>Action</ColumnHeader>
+                    <ColumnHeader>Target</ColumnHeader>
+                    <ColumnHeader>Details</ColumnHeader>
+                  </CardRow>
+                </CardHead>
+                <CardBody>
                   {entries.map((entry) => (
-                    <tr key={entry.seq}>
-                      <td data-label="When">
+                    <CardRow key={entry.seq}>
+                      <Cell label="When">
                         <RelativeTime time={entry.ts} />
-                      </td>
-                      <td data-label="Actor">{entry.actor}</td>
-                      <td data-label="Action">
+                      </Cell>
+                      <Cell label="Actor">{entry.actor}</Cell>
+                      <Cell label="Action">
                         <code>{entry.action}</code>
-                      </td>
-                      <td data-label="Target" class="audit-target">
+                      </Cell>
+                      <Cell label="Target" class="audit-target">
                         {/^[a-z0-9][\w-]*\/[a-z0-9][\w-]*$/i.test(entry.target) ? <a href={paths.pipeline(...(entry.target.split("/") as [string, string]))}>{entry.target}</a> : entry.target}
-                      </td>
-                      <td data-label="Details">
+                      </Cell>
+                      <Cell label="Details">
                         <Details entry={entry} />
-                      </td>
-                    </tr>
+                      </Cell>
+                    </CardRow>
                   ))}
-                </tbody>
-              </table>
+                </CardBody>
+              </CardTable>
             </div>
           )}
           {!status.done && (entries.length > 0 || status.scanned > 0) && (

@@ -8,6 +8,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../../api/api-error";
+import { CardBody, CardHead, CardRow, CardTable, Cell, ColumnHeader, RowHeader } from "../../components/card-table";
 import { RelativeTime } from "../../components/time-label";
 import { shortRunId } from "../../format/run-id";
 import { paths } from "../../router/routes";
@@ -200,24 +201,24 @@ export function EngineInfo() {
                 <p class="muted">No definitions file declares a lock, and none is held.</p>
               ) : (
                 <div class="table-scroll">
-                  <table class="data-table stack-table">
-                    <thead>
-                      <tr>
-                        <th scope="col">Lock</th>
-                        <th scope="col">Held</th>
-                        <th scope="col">Holders</th>
-                      </tr>
-                    </thead>
-                    <tbody>
+                  <CardTable class="data-table stack-table">
+                    <CardHead>
+                      <CardRow>
+                        <ColumnHeader>Lock</ColumnHeader>
+                        <ColumnHeader>Held</ColumnHeader>
+                        <ColumnHeader>Holders</ColumnHeader>
+                      </CardRow>
+                    </CardHead>
+                    <CardBody>
                       {engine.locks.map((lock) => (
-                        <tr key={lock.name}>
-                          <th scope="row" data-label="Lock">
+                        <CardRow key={lock.name}>
+                          <RowHeader label="Lock">
                             <code>{lock.name}</code>
-                          </th>
-                          <td data-label="Held">
+                          </RowHeader>
+                          <Cell label="Held">
                             <Usage used={lock.held} total={lock.capacity} text={`${lock.held} of ${lock.capacity}`} />
-                          </td>
-                          <td data-label="Holders">
+                          </Cell>
+                          <Cell label="Holders">
                             {lock.holders.length === 0 ? (
                               <span class="muted">none</span>
                             ) : (
@@ -231,11 +232,11 @@ export function EngineInfo() {
                                 ))}
                               </ul>
                             )}
-                          </td>
-                        </tr>
+                          </Cell>
+                        </CardRow>
                       ))}
-                    </tbody>
-                  </table>
+                    </CardBody>
+                  </CardTable>
                 </div>
               )}
             </>
@@ -247,36 +248,36 @@ export function EngineInfo() {
                 <p class="muted">No run is under way or waiting.</p>
               ) : (
                 <div class="table-scroll">
-                  <table class="data-table stack-table">
-                    <thead>
-                      <tr>
-                        <th scope="col">Pipeline</th>
-                        <th scope="col" class="num">
+                  <CardTable class="data-table stack-table">
+                    <CardHead>
+                      <CardRow>
+                        <ColumnHeader>Pipeline</ColumnHeader>
+                        <ColumnHeader class="num">
                           Running
-                        </th>
-                        <th scope="col" class="num">
+                        </ColumnHeader>
+                        <ColumnHeader class="num">
                           Waiting
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
+                        </ColumnHeader>
+                      </CardRow>
+                    </CardHead>
+                    <CardBody>
                       {engine.queues.map((queue) => (
-                        <tr key={`${queue.namespace}/${queue.pipeline}`}>
-                          <th scope="row" data-label="Pipeline">
+                        <CardRow key={`${queue.namespace}/${queue.pipeline}`}>
+                          <RowHeader label="Pipeline">
                             <a href={paths.pipeline(queue.namespace, queue.pipeline)}>
                               {queue.namespace}/{queue.pipeline}
                             </a>
-                          </th>
-                          <td data-label="Running" class="num">
+                          </RowHeader>
+                          <Cell label="Running" class="num">
                             {queue.running}
-                          </td>
-                          <td data-label="Waiting" class="num">
+                          </Cell>
+                          <Cell label="Waiting" class="num">
                             {queue.waiting}
-                          </td>
-                        </tr>
+                          </Cell>
+                        </CardRow>
                       ))}
-                    </tbody>
-                  </table>
+                    </CardBody>
+                  </CardTable>
                 </div>
               )}
             </>

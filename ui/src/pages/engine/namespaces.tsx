@@ -1,4 +1,5 @@
 /** Namespaces with where their definitions came from: file, host and user, author, when applied. */
+import { CardBody, CardHead, CardRow, CardTable, Cell, ColumnHeader, RowHeader } from "../../components/card-table";
 import { ErrorMessage } from "../../components/error-message";
 import { RelativeTime } from "../../components/time-label";
 import { userAtHost } from "../../format/origin";
@@ -21,32 +22,32 @@ export function Namespaces({ reloadKey }: { reloadKey: number }) {
         <p class="muted">None yet: apply a definitions file (spire apply -f spire.yaml).</p>
       ) : (
         <div class="table-scroll">
-          <table class="data-table stack-table">
-            <thead>
-              <tr>
-                <th scope="col">Namespace</th>
-                <th scope="col">File</th>
-                <th scope="col">Host</th>
-                <th scope="col">Author</th>
-                <th scope="col">Applied</th>
-              </tr>
-            </thead>
-            <tbody>
+          <CardTable class="data-table stack-table">
+            <CardHead>
+              <CardRow>
+                <ColumnHeader>Namespace</ColumnHeader>
+                <ColumnHeader>File</ColumnHeader>
+                <ColumnHeader>Host</ColumnHeader>
+                <ColumnHeader>Author</ColumnHeader>
+                <ColumnHeader>Applied</ColumnHeader>
+              </CardRow>
+            </CardHead>
+            <CardBody>
               {namespaces.map((namespace) => (
-                <tr key={namespace.name}>
-                  <th scope="row" data-label="Namespace">
+                <CardRow key={namespace.name}>
+                  <RowHeader label="Namespace">
                     <a href={`${paths.pipelines()}?ns=${encodeURIComponent(namespace.name)}`}>{namespace.name}</a>
-                  </th>
-                  <td data-label="File">{namespace.origin.path ? <code class="path">{namespace.origin.path}</code> : <span class="muted">through the API</span>}</td>
-                  <td data-label="Host">{userAtHost(namespace.origin) ?? <span class="muted">—</span>}</td>
-                  <td data-label="Author">{namespace.origin.author ?? <span class="muted">—</span>}</td>
-                  <td data-label="Applied">
+                  </RowHeader>
+                  <Cell label="File">{namespace.origin.path ? <code class="path">{namespace.origin.path}</code> : <span class="muted">through the API</span>}</Cell>
+                  <Cell label="Host">{userAtHost(namespace.origin) ?? <span class="muted">—</span>}</Cell>
+                  <Cell label="Author">{namespace.origin.author ?? <span class="muted">—</span>}</Cell>
+                  <Cell label="Applied">
                     <RelativeTime time={namespace.origin.applied_at} />
-                  </td>
-                </tr>
+                  </Cell>
+                </CardRow>
               ))}
-            </tbody>
-          </table>
+            </CardBody>
+          </CardTable>
         </div>
       )}
     </section>

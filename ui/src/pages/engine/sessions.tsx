@@ -1,6 +1,7 @@
 /** Browser sessions that still work: where they came from, their scope and times; the current one marked; each can be ended. */
 import { useState } from "preact/hooks";
 import { isAdmin, whoAmI } from "../../api/session";
+import { CardBody, CardHead, CardRow, CardTable, Cell, ColumnHeader, RowHeader } from "../../components/card-table";
 import { ErrorMessage } from "../../components/error-message";
 import { RelativeTime } from "../../components/time-label";
 import { AdminNote } from "./admin-note";
@@ -28,48 +29,48 @@ export function Sessions() {
             <p class="muted">No browser session is open (this page was opened with an API token).</p>
           ) : (
             <div class="table-scroll">
-              <table class="data-table stack-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Session</th>
-                    <th scope="col">From token</th>
-                    <th scope="col">Scope</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col">
+              <CardTable class="data-table stack-table">
+                <CardHead>
+                  <CardRow>
+                    <ColumnHeader>Session</ColumnHeader>
+                    <ColumnHeader>From token</ColumnHeader>
+                    <ColumnHeader>Scope</ColumnHeader>
+                    <ColumnHeader>Created</ColumnHeader>
+                    <ColumnHeader>Expires</ColumnHeader>
+                    <ColumnHeader>Last used</ColumnHeader>
+                    <ColumnHeader>
                       <span class="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
+                    </ColumnHeader>
+                  </CardRow>
+                </CardHead>
+                <CardBody>
                   {sessions.map((session) => {
                     const mine = session.id === current;
                     return (
-                      <tr key={session.id} class={mine ? "is-current" : undefined}>
-                        <th scope="row" data-label="Session">
+                      <CardRow key={session.id} class={mine ? "is-current" : undefined}>
+                        <RowHeader label="Session">
                           <span class="mono">{session.id}</span>
                           {mine && <span class="tag tag--accent">this browser</span>}
-                        </th>
-                        <td data-label="From token">{session.from ?? <span class="muted">—</span>}</td>
-                        <td data-label="Scope">
+                        </RowHeader>
+                        <Cell label="From token">{session.from ?? <span class="muted">—</span>}</Cell>
+                        <Cell label="Scope">
                           <span class={`scope scope--${session.scope}`}>{session.scope}</span>
-                        </td>
-                        <td data-label="Created">
+                        </Cell>
+                        <Cell label="Created">
                           <RelativeTime time={session.created_at} />
-                        </td>
-                        <td data-label="Expires">{session.expires_at ? <RelativeTime time={session.expires_at} /> : <span class="muted">never</span>}</td>
-                        <td data-label="Last used">{session.last_used_at ? <RelativeTime time={session.last_used_at} /> : <span class="muted">—</span>}</td>
-                        <td class="actions">
+                        </Cell>
+                        <Cell label="Expires">{session.expires_at ? <RelativeTime time={session.expires_at} /> : <span class="muted">never</span>}</Cell>
+                        <Cell label="Last used">{session.last_used_at ? <RelativeTime time={session.last_used_at} /> : <span class="muted">—</span>}</Cell>
+                        <Cell class="actions">
                           <button type="button" class="button button--small" aria-label={mine ? "Log out… (end this browser's session)" : `End the session ${session.id}…`} onClick={() => setEnding(session)}>
                             {mine ? "Log out…" : "End…"}
                           </button>
-                        </td>
-                      </tr>
+                        </Cell>
+                      </CardRow>
                     );
                   })}
-                </tbody>
-              </table>
+                </CardBody>
+              </CardTable>
             </div>
           )}
         </>

@@ -8,6 +8,7 @@ import { ApiError, detailLines, messageOf } from "../../api/api-error";
 import { isAdmin, whoAmI } from "../../api/session";
 import type { Scope } from "../../api/types";
 import { shellLine } from "../../cli/shell-quote";
+import { CardBody, CardHead, CardRow, CardTable, Cell, ColumnHeader, RowHeader } from "../../components/card-table";
 import { CopyCli } from "../../components/copy-cli";
 import { Dialog } from "../../components/dialog";
 import { ErrorMessage } from "../../components/error-message";
@@ -71,32 +72,32 @@ export function Tokens() {
                 </label>
               )}
               <div class="table-scroll">
-                <table class="data-table stack-table">
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Scope</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Expires</th>
-                      <th scope="col">Last used</th>
-                      <th scope="col">
+                <CardTable class="data-table stack-table">
+                  <CardHead>
+                    <CardRow>
+                      <ColumnHeader>Name</ColumnHeader>
+                      <ColumnHeader>Scope</ColumnHeader>
+                      <ColumnHeader>State</ColumnHeader>
+                      <ColumnHeader>Created</ColumnHeader>
+                      <ColumnHeader>Expires</ColumnHeader>
+                      <ColumnHeader>Last used</ColumnHeader>
+                      <ColumnHeader>
                         <span class="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
+                      </ColumnHeader>
+                    </CardRow>
+                  </CardHead>
+                  <CardBody>
                     {shown.map((token) => {
                       const state = tokenState(token, clock);
                       return (
-                        <tr key={token.id} class={state !== "active" ? "is-inactive" : undefined}>
-                          <th scope="row" data-label="Name">
+                        <CardRow key={token.id} class={state !== "active" ? "is-inactive" : undefined}>
+                          <RowHeader label="Name">
                             {token.name} <span class="muted mono">{token.id}</span>
-                          </th>
-                          <td data-label="Scope">
+                          </RowHeader>
+                          <Cell label="Scope">
                             <span class={`scope scope--${token.scope}`}>{token.scope}</span>
-                          </td>
-                          <td data-label="State">
+                          </Cell>
+                          <Cell label="State">
                             <span class={`token-state token-state--${state}`}>{state}</span>
                             {token.revoked_at && (
                               <>
@@ -104,24 +105,24 @@ export function Tokens() {
                                 <RelativeTime time={token.revoked_at} class="muted" />
                               </>
                             )}
-                          </td>
-                          <td data-label="Created">
+                          </Cell>
+                          <Cell label="Created">
                             <RelativeTime time={token.created_at} />
-                          </td>
-                          <td data-label="Expires">{token.expires_at ? <RelativeTime time={token.expires_at} /> : <span class="muted">never</span>}</td>
-                          <td data-label="Last used">{token.last_used_at ? <RelativeTime time={token.last_used_at} /> : <span class="muted">never</span>}</td>
-                          <td class="actions">
+                          </Cell>
+                          <Cell label="Expires">{token.expires_at ? <RelativeTime time={token.expires_at} /> : <span class="muted">never</span>}</Cell>
+                          <Cell label="Last used">{token.last_used_at ? <RelativeTime time={token.last_used_at} /> : <span class="muted">never</span>}</Cell>
+                          <Cell class="actions">
                             {state === "active" && (
                               <button type="button" class="button button--small" aria-label={`Revoke the token ${token.name}…`} onClick={() => setDialog({ kind: "revoke", token })}>
                                 Revoke…
                               </button>
                             )}
-                          </td>
-                        </tr>
+                          </Cell>
+                        </CardRow>
                       );
                     })}
-                  </tbody>
-                </table>
+                  </CardBody>
+                </CardTable>
               </div>
             </>
           )}

@@ -11,6 +11,7 @@ import { isAdmin } from "../../api/session";
 import type { WorkerInfo } from "../../api/types";
 import { listWorkers } from "../../api/workers";
 import { shellLine } from "../../cli/shell-quote";
+import { CardBody, CardHead, CardRow, CardTable, Cell, ColumnHeader, RowHeader } from "../../components/card-table";
 import { CopyCli } from "../../components/copy-cli";
 import { ErrorMessage } from "../../components/error-message";
 import { RelativeTime } from "../../components/time-label";
@@ -128,26 +129,26 @@ export function Workers() {
       ) : (
         <>
           <div class="table-scroll">
-            <table class="data-table stack-table workers-table">
+            <CardTable class="data-table stack-table workers-table">
               <caption class="visually-hidden">The machines that run tasks</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Labels</th>
-                  <th scope="col">Tasks</th>
-                  <th scope="col">CPUs</th>
-                  <th scope="col">Memory</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Last seen</th>
-                </tr>
-              </thead>
-              <tbody>
+              <CardHead>
+                <CardRow>
+                  <ColumnHeader>Name</ColumnHeader>
+                  <ColumnHeader>State</ColumnHeader>
+                  <ColumnHeader>Labels</ColumnHeader>
+                  <ColumnHeader>Tasks</ColumnHeader>
+                  <ColumnHeader>CPUs</ColumnHeader>
+                  <ColumnHeader>Memory</ColumnHeader>
+                  <ColumnHeader>Version</ColumnHeader>
+                  <ColumnHeader>Last seen</ColumnHeader>
+                </CardRow>
+              </CardHead>
+              <CardBody>
                 {workers.map((worker) => (
                   <WorkerRow key={worker.name} worker={worker} engineVersion={engineVersion} />
                 ))}
-              </tbody>
-            </table>
+              </CardBody>
+            </CardTable>
           </div>
           {others.length === 0 && <HowToAdd />}
         </>
@@ -160,8 +161,8 @@ function WorkerRow({ worker, engineVersion }: { worker: WorkerInfo; engineVersio
   const { capacity, in_use: used } = worker;
   const otherVersion = !worker.local && worker.version !== null && engineVersion !== null && worker.version !== engineVersion;
   return (
-    <tr class={worker.state !== "connected" ? "is-inactive" : worker.local ? "is-current" : undefined}>
-      <th scope="row" data-label="Name">
+    <CardRow class={worker.state !== "connected" ? "is-inactive" : worker.local ? "is-current" : undefined}>
+      <RowHeader label="Name">
         {worker.name}{" "}
         {worker.local && <span class="tag tag--accent">the engine's machine</span>}
         {!worker.local && (worker.address || (worker.host && worker.host !== worker.name)) && (
@@ -169,11 +170,11 @@ function WorkerRow({ worker, engineVersion }: { worker: WorkerInfo; engineVersio
             {[worker.host && worker.host !== worker.name ? `host ${worker.host}` : "", worker.address ? `from ${worker.address}` : ""].filter(Boolean).join(", ")}
           </span>
         )}
-      </th>
-      <td data-label="State">
+      </RowHeader>
+      <Cell label="State">
         <WorkerState state={worker.state} />
-      </td>
-      <td data-label="Labels">
+      </Cell>
+      <Cell label="Labels">
         {worker.labels.length === 0 ? (
           <span class="muted">none</span>
         ) : (
@@ -185,22 +186,22 @@ function WorkerRow({ worker, engineVersion }: { worker: WorkerInfo; engineVersio
             ))}
           </ul>
         )}
-      </td>
-      <td data-label="Tasks">
+      </Cell>
+      <Cell label="Tasks">
         <Usage used={used.tasks} total={capacity.tasks} text={`${used.tasks} of ${capacity.tasks}`} />
-      </td>
-      <td data-label="CPUs" class="worker-amount">
+      </Cell>
+      <Cell label="CPUs" class="worker-amount">
         {cpus(used.cpus)} of {cpus(capacity.cpus)}
-      </td>
-      <td data-label="Memory" class="worker-amount">
+      </Cell>
+      <Cell label="Memory" class="worker-amount">
         {formatBytes(used.memory_bytes)} of {formatBytes(capacity.memory_bytes)}
-      </td>
-      <td data-label="Version">
+      </Cell>
+      <Cell label="Version">
         {worker.version ?? <span class="muted">—</span>}
         {otherVersion && " "}
         {otherVersion && <span class="tag tag--warn">not the engine's ({engineVersion})</span>}
-      </td>
-      <td data-label="Last seen">
+      </Cell>
+      <Cell label="Last seen">
         {worker.local ? (
           <span title="It is the engine: there as long as this page gets answers">now</span>
         ) : worker.last_seen ? (
@@ -208,8 +209,8 @@ function WorkerRow({ worker, engineVersion }: { worker: WorkerInfo; engineVersio
         ) : (
           <span class="muted">never</span>
         )}
-      </td>
-    </tr>
+      </Cell>
+    </CardRow>
   );
 }
 

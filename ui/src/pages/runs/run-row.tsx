@@ -1,5 +1,6 @@
 /** One run in the runs table: state, pipeline, id, trigger, created, duration, warnings and errors; a checkbox to compare it. */
 import type { RunSummary } from "../../api/types";
+import { CardRow, Cell } from "../../components/card-table";
 import { StateBadge } from "../../components/state-badge";
 import { RelativeTime } from "../../components/time-label";
 import { shortRunId } from "../../format/run-id";
@@ -46,42 +47,42 @@ export function RunRow({ run, now, selected, onSelect }: RunRowProps) {
   const duration = durationOf(run, now);
   const detail = triggerDetail(run.trigger);
   return (
-    <tr class={selected ? "is-selected" : undefined}>
-      <td class="runs-table__select">
+    <CardRow class={selected ? "is-selected" : undefined}>
+      <Cell class="runs-table__select">
         <input type="checkbox" checked={selected} aria-label={`Compare run ${short} of ${run.namespace}/${run.pipeline}`} onChange={(event) => onSelect(run.id, event.currentTarget.checked)} />
-      </td>
-      <td data-label="State">
+      </Cell>
+      <Cell label="State">
         <StateBadge state={run.state} />
         {run.reason && (
           <span class="runs-table__reason muted" title={run.reason}>
             {run.reason}
           </span>
         )}
-      </td>
-      <td data-label="Pipeline">
+      </Cell>
+      <Cell label="Pipeline">
         <a href={paths.pipeline(run.namespace, run.pipeline)}>
           <span class="muted">{run.namespace}/</span>
           {run.pipeline}
         </a>
-      </td>
-      <td data-label="Run">
+      </Cell>
+      <Cell label="Run">
         <a href={paths.run(run.id)} class="mono" title={run.id} aria-label={`run ${short}`}>
           {short}
         </a>
-      </td>
-      <td data-label="Trigger">
+      </Cell>
+      <Cell label="Trigger">
         {run.trigger.kind}
         {detail && <span class="muted"> {detail}</span>}
-      </td>
-      <td data-label="Created">
+      </Cell>
+      <Cell label="Created">
         <RelativeTime time={run.created_at} />
-      </td>
-      <td data-label="Duration" class={`num${duration.live ? " is-live" : ""}`}>
+      </Cell>
+      <Cell label="Duration" class={`num${duration.live ? " is-live" : ""}`}>
         {duration.text}
-      </td>
-      <td data-label="Warnings, errors">
+      </Cell>
+      <Cell label="Warnings, errors">
         <CountsText counts={run} />
-      </td>
-    </tr>
+      </Cell>
+    </CardRow>
   );
 }
