@@ -1,7 +1,8 @@
-import type { Connection, Row } from "../connection.js";
+import type { Connection } from "../connection.js";
 import type { RunCountQuery, RunQuery, RunRow, RunState } from "../../port.js";
 import { RunNotFoundError } from "../../errors.js";
-import { int, intOrNull, json, text, textOrNull, toJson } from "../columns.js";
+import { int, text, toJson } from "../../columns.js";
+import { definitionJson, runFromRow } from "../../rows.js";
 
 type RunPatch = Partial<Omit<RunRow, "id">> & { id: string };
 
@@ -132,17 +133,6 @@ function placeholders(count: number): string {
   return Array.from({ length: count }, () => "?").join(", ");
 }
 
-// Runs of one applied definition share its object (a scheduler makes thousands a
-// second): its JSON is made once. Definitions are never changed once made.
-const definitionTexts = new WeakMap<object, string>();
-
-function definitionJson(definition: unknown): string {
-  if (typeof definition !== "object" || definition === null) return JSON.stringify(definition ?? null);
-  let text = definitionTexts.get(definition);
-  if (text === undefined) definitionTexts.set(definition, (text = JSON.stringify(definition)));
-  return text;
-}
-
 function runParams(run: RunRow): Record<string, unknown> {
   return {
     id: run.id,
@@ -160,26 +150,6 @@ function runParams(run: RunRow): Record<string, unknown> {
     warnings: run.warnings,
     errors: run.errors,
     metrics: toJson(run.metrics),
-  };
-}
-
-export function runFromRow(row: Row): RunRow {
-  return {
-    id: text(row, "id"),
-    namespace: text(row, "namespace"),
-    pipeline: text(row, "pipeline"),
-    state: text(row, "state") as RunRow["state"],
-    trigger: json(row, "trigger"),
-    args: json(row, "args"),
-    definition: json(row, "definition"),
-    partition: textOrNull(row, "partition"),
-    reason: textOrNull(row, "reason"),
-    created_at: int(row, "created_at"),
-    started_at: intOrNull(row, "started_at"),
-    finished_at: intOrNull(row, "finished_at"),
-    warnings: int(row, "warnings"),
-    errors: int(row, "errors"),
-    metrics: json(row, "metrics"),
   };
 }
 
