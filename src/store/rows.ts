@@ -2,9 +2,9 @@
  * Port rows from database rows, for every adapter: each table has the same
  * columns in SQLite and PostgreSQL, and columns.ts reads each value.
  */
-import type { AuditRow, EventRow, HistoryRunRow, HistoryTaskRow, MissedRow, NamespaceRow, PipelineRow, RunRow, ScheduleRow, TaskRunRow, TokenKind, TokenRow } from "./port.js";
+import type { AuditRow, EventRow, HistoryRunRow, HistoryTaskRow, MissedRow, NamespaceRow, PipelineHead, PipelineRow, RunRow, ScheduleRow, TaskRunRow, TokenKind, TokenRow } from "./port.js";
 import type { PipelineSource } from "../definitions/pipeline-source.js";
-import { bool, int, intOrNull, json, text, textOrNull, type Row } from "./columns.js";
+import { bool, int, intOrNull, json, text, textOrNull, toJson, type Row } from "./columns.js";
 
 export function namespaceFromRow(row: Row): NamespaceRow {
   return {
@@ -31,6 +31,20 @@ export function pipelineFromRow(row: Row): PipelineRow {
   };
 }
 
+/** A pipeline's head: its row's columns but the definition, with what the adapter read of the definition. */
+export function pipelineHeadFromRow(row: Row, fromDefinition: Pick<PipelineHead, "description" | "triggers">): PipelineHead {
+  return {
+    namespace: text(row, "namespace"),
+    name: text(row, "name"),
+    digest: text(row, "digest"),
+    paused: bool(row, "paused"),
+    created_at: int(row, "created_at"),
+    updated_at: int(row, "updated_at"),
+    ...pauseDetail(row),
+    ...fromDefinition,
+  };
+}
+
 export function pauseDetail(row: Row): Pick<PipelineRow, "paused_at" | "paused_by" | "paused_reason"> {
   return row.paused_at === null ? {} : { paused_at: intOrNull(row, "paused_at"), paused_by: textOrNull(row, "paused_by"), paused_reason: textOrNull(row, "paused_reason") };
 }
@@ -53,6 +67,32 @@ export function runFromRow(row: Row): RunRow {
     errors: int(row, "errors"),
     metrics: json(row, "metrics"),
   };
+}
+
+/** How each field of a run patch is stored: its column and its encoding. */
+export const RUN_COLUMNS: Record<keyof Omit<RunRow, "id">, { column: string; encode: (value: unknown) => unknown }> = {
+  namespace: plain("namespace"),
+  pipeline: plain("pipeline"),
+  state: plain("state"),
+  trigger: encoded('"trigger"'),
+  args: encoded("args"),
+  definition: { column: "definition", encode: definitionJson },
+  partition: plain('"partition"'),
+  reason: plain("reason"),
+  created_at: plain("created_at"),
+  started_at: plain("started_at"),
+  finished_at: plain("finished_at"),
+  warnings: plain("warnings"),
+  errors: plain("errors"),
+  metrics: encoded("metrics"),
+};
+
+function plain(column: string) {
+  return { column, encode: (value: unknown) => value };
+}
+
+function encoded(column: string) {
+  return { column, encode: toJson };
 }
 
 /** A task row without its messages (they live in a table of their own). */

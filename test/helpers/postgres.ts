@@ -7,11 +7,12 @@
 import { after, type TestContext } from "node:test";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { locationOf } from "../../src/store/postgres/location.js";
 
 export const POSTGRES_URL = process.env.SPIRE_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
 
 const HOW_TO_START = [
-  `PostgreSQL does not answer at ${POSTGRES_URL} (set SPIRE_TEST_POSTGRES to use another).`,
+  `PostgreSQL does not answer at ${locationOf(POSTGRES_URL)} (set SPIRE_TEST_POSTGRES to use another).`,
   "Start the local server:  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
   "and make the database:   createdb -h 127.0.0.1 -U postgres test",
   "(.ci/run does both, and installs postgresql on a machine without it).",

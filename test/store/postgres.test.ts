@@ -228,6 +228,17 @@ describe("postgres store", () => {
     assert.deepEqual(await first.listPendingFollowers(), []);
   });
 
+  test("the trigger's kind, kept in a column of its own, follows a patch of the trigger, and a \\u0000 in the trigger does not trouble it", async (t) => {
+    const { store } = await freshStore(t);
+    const run = aRun("r1", { trigger: { kind: "manual", note: "nul \u0000" } });
+    await store.createRun(run, runCreated(run));
+    const kinds = async (kind: string) => (await store.listRuns({ limit: 10, triggerKinds: [kind] })).map((row) => row.id);
+    assert.deepEqual(await kinds("manual"), ["r1"]);
+    await store.write([{ event: anEvent("r1", "run.note"), run: { id: "r1", trigger: { kind: "retry", note: "nul \u0000" } } }]);
+    assert.deepEqual([await kinds("manual"), await kinds("retry")], [[], ["r1"]]);
+    assert.deepEqual((await store.listRunHistory({ namespace: "home", pipeline: "backup", limit: 10 })).runs.map((row) => row.trigger_kind), ["retry"]);
+  });
+
   test("a write the database refuses halfway leaves the counter as it was: the next event takes the next seq", async (t) => {
     const { store } = await freshStore(t);
     const created = await store.createRun(aRun("r1"), runCreated(aRun("r1")));

@@ -1,7 +1,7 @@
 import type { Sql } from "../pool.js";
 import type { PauseDetail, PipelineHead, PipelineRow } from "../../port.js";
-import { bool, int, text } from "../../columns.js";
-import { pauseDetail, pipelineFromRow } from "../../rows.js";
+import { json } from "../../columns.js";
+import { pipelineFromRow, pipelineHeadFromRow } from "../../rows.js";
 
 const INSERT = `
 INSERT INTO pipelines (namespace, name, definition, head, digest, paused, created_at, updated_at, source)
@@ -66,20 +66,7 @@ export async function listPipelineHeads(sql: Sql, namespace?: string): Promise<P
     namespace === undefined
       ? await sql.rows(`${HEADS} ORDER BY namespace, name`)
       : await sql.rows(`${HEADS} WHERE namespace = $1 ORDER BY name`, [namespace]);
-  return rows.map((row) => {
-    const head = JSON.parse(text(row, "head")) as { description: string | null; triggers: unknown[] };
-    return {
-      namespace: text(row, "namespace"),
-      name: text(row, "name"),
-      digest: text(row, "digest"),
-      paused: bool(row, "paused"),
-      created_at: int(row, "created_at"),
-      updated_at: int(row, "updated_at"),
-      ...pauseDetail(row),
-      description: head.description,
-      triggers: head.triggers,
-    };
-  });
+  return rows.map((row) => pipelineHeadFromRow(row, json<Pick<PipelineHead, "description" | "triggers">>(row, "head")));
 }
 
 export async function deletePipeline(sql: Sql, namespace: string, name: string): Promise<boolean> {

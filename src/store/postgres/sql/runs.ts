@@ -2,7 +2,7 @@ import type { Sql } from "../pool.js";
 import type { RunCountQuery, RunQuery, RunRow, RunState, TriggerInfo } from "../../port.js";
 import { RunNotFoundError } from "../../errors.js";
 import { int, text, toJson } from "../../columns.js";
-import { definitionJson, runFromRow } from "../../rows.js";
+import { definitionJson, RUN_COLUMNS, runFromRow } from "../../rows.js";
 import { Params } from "./params.js";
 
 type RunPatch = Partial<Omit<RunRow, "id">> & { id: string };
@@ -38,33 +38,16 @@ function triggerKind(trigger: TriggerInfo | undefined): string | null {
   return typeof trigger?.kind === "string" ? trigger.kind : null;
 }
 
-/** How each patchable field is stored: its columns and their values. */
-const COLUMNS: Record<keyof Omit<RunRow, "id">, (value: unknown) => Array<[string, unknown]>> = {
-  namespace: plain("namespace"),
-  pipeline: plain("pipeline"),
-  state: plain("state"),
-  trigger: (value) => [['"trigger"', toJson(value)], ["trigger_kind", triggerKind(value as TriggerInfo | undefined)]],
-  args: encoded("args"),
-  definition: (value) => [["definition", definitionJson(value)]],
-  partition: plain('"partition"'),
-  reason: plain("reason"),
-  created_at: plain("created_at"),
-  started_at: plain("started_at"),
-  finished_at: plain("finished_at"),
-  warnings: plain("warnings"),
-  errors: plain("errors"),
-  metrics: encoded("metrics"),
-};
-
 /** Sets only the fields present in `patch`; RunNotFoundError when there is no such run. */
 export async function patchRun(sql: Sql, patch: RunPatch): Promise<void> {
   const params = new Params();
   const sets: string[] = [];
   for (const [field, value] of Object.entries(patch)) {
     if (field === "id" || value === undefined) continue;
-    const columns = COLUMNS[field as keyof typeof COLUMNS];
-    if (!columns) throw new Error(`store: a run has no field ${JSON.stringify(field)}`);
-    for (const [column, stored] of columns(value)) sets.push(`${column} = ${params.add(stored)}`);
+    const spec = RUN_COLUMNS[field as keyof typeof RUN_COLUMNS];
+    if (!spec) throw new Error(`store: a run has no field ${JSON.stringify(field)}`);
+    sets.push(`${spec.column} = ${params.add(spec.encode(value))}`);
+    if (field === "trigger") sets.push(`trigger_kind = ${params.add(triggerKind(value as TriggerInfo | undefined))}`);
   }
   const id = params.add(patch.id);
   const found =
@@ -136,11 +119,3 @@ export async function countRuns(sql: Sql, query: RunCountQuery): Promise<number>
 
 /** The states runs_unfinished_by_pipeline keeps. */
 const UNFINISHED = new Set<RunState>(["queued", "running"]);
-
-function plain(column: string) {
-  return (value: unknown): Array<[string, unknown]> => [[column, value]];
-}
-
-function encoded(column: string) {
-  return (value: unknown): Array<[string, unknown]> => [[column, toJson(value)]];
-}

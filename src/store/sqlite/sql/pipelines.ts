@@ -1,7 +1,7 @@
 import type { Connection } from "../connection.js";
 import type { PauseDetail, PipelineHead, PipelineRow } from "../../port.js";
-import { bool, int, json, text, textOrNull } from "../../columns.js";
-import { pauseDetail, pipelineFromRow } from "../../rows.js";
+import { json, textOrNull } from "../../columns.js";
+import { pipelineFromRow, pipelineHeadFromRow } from "../../rows.js";
 
 // created_at is kept from the first insert: it is when the pipeline first appeared.
 const UPSERT = `
@@ -67,17 +67,9 @@ FROM pipelines ${filter} ORDER BY namespace, name`;
 
 export function listPipelineHeads(conn: Connection, namespace?: string): PipelineHead[] {
   const rows = namespace === undefined ? conn.statement(HEADS("")).all() : conn.statement(HEADS("WHERE namespace = ?")).all(namespace);
-  return rows.map((row) => ({
-    namespace: text(row, "namespace"),
-    name: text(row, "name"),
-    digest: text(row, "digest"),
-    paused: bool(row, "paused"),
-    created_at: int(row, "created_at"),
-    updated_at: int(row, "updated_at"),
-    ...pauseDetail(row),
-    description: textOrNull(row, "description"),
-    triggers: row.triggers === null ? [] : json<unknown[]>(row, "triggers"),
-  }));
+  return rows.map((row) =>
+    pipelineHeadFromRow(row, { description: textOrNull(row, "description"), triggers: row.triggers === null ? [] : json<unknown[]>(row, "triggers") }),
+  );
 }
 
 export function deletePipeline(conn: Connection, namespace: string, name: string): boolean {

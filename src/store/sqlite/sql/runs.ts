@@ -2,7 +2,7 @@ import type { Connection } from "../connection.js";
 import type { RunCountQuery, RunQuery, RunRow, RunState } from "../../port.js";
 import { RunNotFoundError } from "../../errors.js";
 import { int, text, toJson } from "../../columns.js";
-import { definitionJson, runFromRow } from "../../rows.js";
+import { definitionJson, RUN_COLUMNS, runFromRow } from "../../rows.js";
 
 type RunPatch = Partial<Omit<RunRow, "id">> & { id: string };
 
@@ -16,24 +16,6 @@ export function insertRun(conn: Connection, run: RunRow): void {
   conn.statement(INSERT).run(runParams(run));
 }
 
-/** How each patchable field is stored: its column and its encoding. */
-const COLUMNS: Record<keyof Omit<RunRow, "id">, { column: string; encode: (value: unknown) => unknown }> = {
-  namespace: plain("namespace"),
-  pipeline: plain("pipeline"),
-  state: plain("state"),
-  trigger: encoded('"trigger"'),
-  args: encoded("args"),
-  definition: { column: "definition", encode: (value) => JSON.stringify(value ?? null) },
-  partition: plain('"partition"'),
-  reason: plain("reason"),
-  created_at: plain("created_at"),
-  started_at: plain("started_at"),
-  finished_at: plain("finished_at"),
-  warnings: plain("warnings"),
-  errors: plain("errors"),
-  metrics: encoded("metrics"),
-};
-
 /**
  * Sets only the fields present in `patch`. The statement text depends on
  * which fields are given; the engine uses a handful of shapes, each prepared once.
@@ -43,7 +25,7 @@ export function patchRun(conn: Connection, patch: RunPatch): void {
   const values: unknown[] = [];
   for (const [field, value] of Object.entries(patch)) {
     if (field === "id" || value === undefined) continue;
-    const spec = COLUMNS[field as keyof typeof COLUMNS];
+    const spec = RUN_COLUMNS[field as keyof typeof RUN_COLUMNS];
     if (!spec) throw new Error(`store: a run has no field ${JSON.stringify(field)}`);
     sets.push(`${spec.column} = ?`);
     values.push(spec.encode(value));
@@ -151,12 +133,4 @@ function runParams(run: RunRow): Record<string, unknown> {
     errors: run.errors,
     metrics: toJson(run.metrics),
   };
-}
-
-function plain(column: string) {
-  return { column, encode: (value: unknown) => value };
-}
-
-function encoded(column: string) {
-  return { column, encode: toJson };
 }
