@@ -4,7 +4,7 @@
  * and COMMIT (Database.transaction), or one statement, which PostgreSQL runs
  * as a transaction by itself (db.sql) without the two round trips.
  */
-import type { EventRow, Store } from "../port.js";
+import type { Store } from "../port.js";
 import { Database, type PostgresOptions } from "./pool.js";
 import { assertPostgresUrl, locationOf } from "./location.js";
 import { migrate } from "./migrate.js";

@@ -3,6 +3,7 @@ import type { PauseDetail, PipelineHead, PipelineRow } from "../../port.js";
 import { json } from "../../columns.js";
 import { pipelineFromRow, pipelineHeadFromRow } from "../../rows.js";
 
+// created_at is kept from the first insert: it is when the pipeline first appeared.
 const INSERT = `
 INSERT INTO pipelines (namespace, name, definition, head, digest, paused, created_at, updated_at, source)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -10,7 +11,7 @@ ON CONFLICT (namespace, name) DO UPDATE SET
   definition = excluded.definition, head = excluded.head, digest = excluded.digest,
   updated_at = excluded.updated_at, source = excluded.source`;
 
-// created_at is kept from the first insert: it is when the pipeline first appeared.
+// An upsert of the whole row sets its paused flag too.
 const UPSERT = `${INSERT}, paused = excluded.paused`;
 
 // For apply: a definitions file says nothing about pausing, so an existing
