@@ -1,7 +1,8 @@
 /** `after` triggers made durable: pending finished runs and the claims of their followers' runs. */
 import type { Connection } from "../connection.js";
 import type { EventRow, FollowerClaim, RunRow } from "../../port.js";
-import { insertRun, runFromRow } from "./runs.js";
+import { insertRun } from "./runs.js";
+import { runFromRow } from "../../rows.js";
 import { appendEvent } from "./events.js";
 
 export function markPending(conn: Connection, runId: string): void {

@@ -1,6 +1,7 @@
-import type { Connection, Row } from "../connection.js";
+import type { Connection } from "../connection.js";
 import type { AuditQuery, AuditRow } from "../../port.js";
-import { int, json, text, toJson } from "../columns.js";
+import { toJson } from "../../columns.js";
+import { auditFromRow } from "../../rows.js";
 
 const APPEND = `
 INSERT INTO audit (ts, actor, action, target, details)
@@ -38,15 +39,4 @@ function actionMatch(params: Record<string, unknown>, action: string, index: num
   const prefix = action.endsWith("*");
   params[name] = prefix ? action.slice(0, -1) : action;
   return prefix ? `substr(action, 1, length(@${name})) = @${name}` : `action = @${name}`;
-}
-
-function auditFromRow(row: Row): AuditRow {
-  return {
-    seq: int(row, "seq"),
-    ts: int(row, "ts"),
-    actor: text(row, "actor"),
-    action: text(row, "action"),
-    target: text(row, "target"),
-    details: json(row, "details"),
-  };
 }

@@ -1,6 +1,7 @@
-import type { Connection, Row } from "../connection.js";
+import type { Connection } from "../connection.js";
 import type { EventRow } from "../../port.js";
-import { int, intOrNull, json, text, textOrNull, toJson } from "../columns.js";
+import { toJson } from "../../columns.js";
+import { eventFromRow } from "../../rows.js";
 
 const APPEND = `
 INSERT INTO events (run_id, ts, type, task_path, attempt, data)
@@ -31,16 +32,4 @@ export function listEvents(conn: Connection, runId: string, afterSeq: number, li
 /** All runs' events after `afterSeq`: the primary key is seq, so this is a range scan. */
 export function listEventsSince(conn: Connection, afterSeq: number, limit: number): EventRow[] {
   return conn.statement("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit).map(eventFromRow);
-}
-
-function eventFromRow(row: Row): EventRow {
-  return {
-    seq: int(row, "seq"),
-    run_id: text(row, "run_id"),
-    ts: int(row, "ts"),
-    type: text(row, "type"),
-    task_path: textOrNull(row, "task_path"),
-    attempt: intOrNull(row, "attempt"),
-    data: json(row, "data"),
-  };
 }

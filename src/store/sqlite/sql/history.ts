@@ -5,9 +5,10 @@
  * Only the columns those pages show are read: a run's definition and args
  * are most of its row.
  */
-import type { Connection, Row } from "../connection.js";
+import type { Connection } from "../connection.js";
 import type { HistoryQuery, HistoryRunRow, HistoryTaskRow, RecentRuns, RecentRunsQuery, RunState } from "../../port.js";
-import { int, intOrNull, text } from "../columns.js";
+import { int, text } from "../../columns.js";
+import { historyRunFromRow, historyTaskFromRow } from "../../rows.js";
 
 /**
  * Epoch ms as ISO 8601 (UTC, ms), by the database: the same text as
@@ -68,36 +69,13 @@ export function listRunHistory(conn: Connection, query: HistoryQuery): { runs: H
   }
   const sql = `SELECT id, state, json_extract("trigger", '$.kind') AS trigger_kind, created_at, started_at, finished_at
     FROM runs WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT @limit`;
-  const runs = conn.statement(sql).all(params).map(historyRun);
+  const runs = conn.statement(sql).all(params).map(historyRunFromRow);
   if (runs.length === 0) return { runs, tasks: [] };
   // One statement per shape: the number of ids is at most the page's limit, and a page is usually full.
   const ids = runs.map((run) => run.id);
   const tasks = conn
     .statement(`SELECT run_id, path, attempt, state, exit_code, started_at, finished_at FROM task_runs WHERE run_id IN (${ids.map(() => "?").join(", ")})`)
     .all(...ids)
-    .map(historyTask);
+    .map(historyTaskFromRow);
   return { runs, tasks };
-}
-
-function historyRun(row: Row): HistoryRunRow {
-  return {
-    id: text(row, "id"),
-    state: text(row, "state") as HistoryRunRow["state"],
-    trigger_kind: typeof row.trigger_kind === "string" ? row.trigger_kind : "unknown",
-    created_at: int(row, "created_at"),
-    started_at: intOrNull(row, "started_at"),
-    finished_at: intOrNull(row, "finished_at"),
-  };
-}
-
-function historyTask(row: Row): HistoryTaskRow {
-  return {
-    run_id: text(row, "run_id"),
-    path: text(row, "path"),
-    attempt: int(row, "attempt"),
-    state: text(row, "state") as HistoryTaskRow["state"],
-    exit_code: intOrNull(row, "exit_code"),
-    started_at: intOrNull(row, "started_at"),
-    finished_at: intOrNull(row, "finished_at"),
-  };
 }

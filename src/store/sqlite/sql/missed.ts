@@ -1,7 +1,7 @@
 /** Slots that did not run: one record per trigger per look, with a count (see migration 4). */
-import type { Connection, Row } from "../connection.js";
+import type { Connection } from "../connection.js";
 import type { MissedQuery, MissedRow } from "../../port.js";
-import { bool, int, json, text, textOrNull } from "../columns.js";
+import { missedFromRow } from "../../rows.js";
 
 const APPEND = `
 INSERT INTO missed (namespace, pipeline, trigger_key, detected_at, count, count_exact, first_slot, last_slot, slots, reason, run_id)
@@ -25,21 +25,4 @@ export function listMissed(conn: Connection, query: MissedQuery): MissedRow[] {
     )
     .all({ namespace: query.namespace ?? null, pipeline: query.pipeline ?? null, run_id: query.run_id ?? null, before: query.before ?? null, limit: query.limit });
   return rows.map(missedFromRow);
-}
-
-function missedFromRow(row: Row): MissedRow {
-  return {
-    seq: int(row, "seq"),
-    namespace: text(row, "namespace"),
-    pipeline: text(row, "pipeline"),
-    trigger_key: text(row, "trigger_key"),
-    detected_at: int(row, "detected_at"),
-    count: int(row, "count"),
-    count_exact: bool(row, "count_exact"),
-    first_slot: int(row, "first_slot"),
-    last_slot: int(row, "last_slot"),
-    slots: json<number[]>(row, "slots"),
-    reason: text(row, "reason"),
-    run_id: textOrNull(row, "run_id"),
-  };
 }

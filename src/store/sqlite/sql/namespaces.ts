@@ -1,6 +1,7 @@
-import type { Connection, Row } from "../connection.js";
+import type { Connection } from "../connection.js";
 import type { NamespaceRow } from "../../port.js";
-import { int, json, text, toJson } from "../columns.js";
+import { toJson } from "../../columns.js";
+import { namespaceFromRow } from "../../rows.js";
 
 // created_at is kept from the first insert: it is when the namespace first appeared.
 const UPSERT = `
@@ -26,14 +27,4 @@ export function getNamespace(conn: Connection, name: string): NamespaceRow | und
 
 export function listNamespaces(conn: Connection): NamespaceRow[] {
   return conn.statement("SELECT * FROM namespaces ORDER BY name").all().map(namespaceFromRow);
-}
-
-function namespaceFromRow(row: Row): NamespaceRow {
-  return {
-    name: text(row, "name"),
-    origin: json(row, "origin"),
-    metadata: json(row, "metadata"),
-    created_at: int(row, "created_at"),
-    updated_at: int(row, "updated_at"),
-  };
 }

@@ -1,7 +1,7 @@
-import type { Connection, Row } from "../connection.js";
+import type { Connection } from "../connection.js";
 import type { PauseDetail, PipelineHead, PipelineRow } from "../../port.js";
-import type { PipelineSource } from "../../../definitions/pipeline-source.js";
-import { bool, int, intOrNull, json, text, textOrNull } from "../columns.js";
+import { json, textOrNull } from "../../columns.js";
+import { pipelineFromRow, pipelineHeadFromRow } from "../../rows.js";
 
 // created_at is kept from the first insert: it is when the pipeline first appeared.
 const UPSERT = `
@@ -67,38 +67,11 @@ FROM pipelines ${filter} ORDER BY namespace, name`;
 
 export function listPipelineHeads(conn: Connection, namespace?: string): PipelineHead[] {
   const rows = namespace === undefined ? conn.statement(HEADS("")).all() : conn.statement(HEADS("WHERE namespace = ?")).all(namespace);
-  return rows.map((row) => ({
-    namespace: text(row, "namespace"),
-    name: text(row, "name"),
-    digest: text(row, "digest"),
-    paused: bool(row, "paused"),
-    created_at: int(row, "created_at"),
-    updated_at: int(row, "updated_at"),
-    ...pauseDetail(row),
-    description: textOrNull(row, "description"),
-    triggers: row.triggers === null ? [] : json<unknown[]>(row, "triggers"),
-  }));
+  return rows.map((row) =>
+    pipelineHeadFromRow(row, { description: textOrNull(row, "description"), triggers: row.triggers === null ? [] : json<unknown[]>(row, "triggers") }),
+  );
 }
 
 export function deletePipeline(conn: Connection, namespace: string, name: string): boolean {
   return conn.statement("DELETE FROM pipelines WHERE namespace = ? AND name = ?").run(namespace, name).changes > 0;
-}
-
-function pipelineFromRow(row: Row): PipelineRow {
-  return {
-    namespace: text(row, "namespace"),
-    name: text(row, "name"),
-    definition: json(row, "definition"),
-    digest: text(row, "digest"),
-    paused: bool(row, "paused"),
-    created_at: int(row, "created_at"),
-    updated_at: int(row, "updated_at"),
-    ...pauseDetail(row),
-    // Only when there is one: most rows are neither paused with a detail nor from a file with lines of their own.
-    ...(row.source !== null ? { source: json<PipelineSource>(row, "source") } : {}),
-  };
-}
-
-function pauseDetail(row: Row): Pick<PipelineRow, "paused_at" | "paused_by" | "paused_reason"> {
-  return row.paused_at === null ? {} : { paused_at: intOrNull(row, "paused_at"), paused_by: textOrNull(row, "paused_by"), paused_reason: textOrNull(row, "paused_reason") };
 }

@@ -5,7 +5,7 @@
  */
 import type { Connection } from "../connection.js";
 import type { ExpiredRun, RetentionQuery, RunState } from "../../port.js";
-import { int, intOrNull, text } from "../columns.js";
+import { int, intOrNull, text } from "../../columns.js";
 
 const UNFINISHED = "('queued', 'running')";
 

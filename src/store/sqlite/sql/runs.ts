@@ -1,7 +1,8 @@
-import type { Connection, Row } from "../connection.js";
+import type { Connection } from "../connection.js";
 import type { RunCountQuery, RunQuery, RunRow, RunState } from "../../port.js";
 import { RunNotFoundError } from "../../errors.js";
-import { int, intOrNull, json, text, textOrNull, toJson } from "../columns.js";
+import { int, text, toJson } from "../../columns.js";
+import { definitionJson, RUN_COLUMNS, runFromRow } from "../../rows.js";
 
 type RunPatch = Partial<Omit<RunRow, "id">> & { id: string };
 
@@ -15,24 +16,6 @@ export function insertRun(conn: Connection, run: RunRow): void {
   conn.statement(INSERT).run(runParams(run));
 }
 
-/** How each patchable field is stored: its column and its encoding. */
-const COLUMNS: Record<keyof Omit<RunRow, "id">, { column: string; encode: (value: unknown) => unknown }> = {
-  namespace: plain("namespace"),
-  pipeline: plain("pipeline"),
-  state: plain("state"),
-  trigger: encoded('"trigger"'),
-  args: encoded("args"),
-  definition: { column: "definition", encode: (value) => JSON.stringify(value ?? null) },
-  partition: plain('"partition"'),
-  reason: plain("reason"),
-  created_at: plain("created_at"),
-  started_at: plain("started_at"),
-  finished_at: plain("finished_at"),
-  warnings: plain("warnings"),
-  errors: plain("errors"),
-  metrics: encoded("metrics"),
-};
-
 /**
  * Sets only the fields present in `patch`. The statement text depends on
  * which fields are given; the engine uses a handful of shapes, each prepared once.
@@ -42,7 +25,7 @@ export function patchRun(conn: Connection, patch: RunPatch): void {
   const values: unknown[] = [];
   for (const [field, value] of Object.entries(patch)) {
     if (field === "id" || value === undefined) continue;
-    const spec = COLUMNS[field as keyof typeof COLUMNS];
+    const spec = RUN_COLUMNS[field as keyof typeof RUN_COLUMNS];
     if (!spec) throw new Error(`store: a run has no field ${JSON.stringify(field)}`);
     sets.push(`${spec.column} = ?`);
     values.push(spec.encode(value));
@@ -132,17 +115,6 @@ function placeholders(count: number): string {
   return Array.from({ length: count }, () => "?").join(", ");
 }
 
-// Runs of one applied definition share its object (a scheduler makes thousands a
-// second): its JSON is made once. Definitions are never changed once made.
-const definitionTexts = new WeakMap<object, string>();
-
-function definitionJson(definition: unknown): string {
-  if (typeof definition !== "object" || definition === null) return JSON.stringify(definition ?? null);
-  let text = definitionTexts.get(definition);
-  if (text === undefined) definitionTexts.set(definition, (text = JSON.stringify(definition)));
-  return text;
-}
-
 function runParams(run: RunRow): Record<string, unknown> {
   return {
     id: run.id,
@@ -161,32 +133,4 @@ function runParams(run: RunRow): Record<string, unknown> {
     errors: run.errors,
     metrics: toJson(run.metrics),
   };
-}
-
-export function runFromRow(row: Row): RunRow {
-  return {
-    id: text(row, "id"),
-    namespace: text(row, "namespace"),
-    pipeline: text(row, "pipeline"),
-    state: text(row, "state") as RunRow["state"],
-    trigger: json(row, "trigger"),
-    args: json(row, "args"),
-    definition: json(row, "definition"),
-    partition: textOrNull(row, "partition"),
-    reason: textOrNull(row, "reason"),
-    created_at: int(row, "created_at"),
-    started_at: intOrNull(row, "started_at"),
-    finished_at: intOrNull(row, "finished_at"),
-    warnings: int(row, "warnings"),
-    errors: int(row, "errors"),
-    metrics: json(row, "metrics"),
-  };
-}
-
-function plain(column: string) {
-  return { column, encode: (value: unknown) => value };
-}
-
-function encoded(column: string) {
-  return { column, encode: toJson };
 }

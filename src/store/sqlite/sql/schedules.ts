@@ -1,10 +1,10 @@
 /** Trigger schedules and their slots: each slot starts at most one run (SPEC §6). */
-import type { Connection, Row } from "../connection.js";
+import type { Connection } from "../connection.js";
 import type { ClaimResult, ScheduleRow, SlotClaim } from "../../port.js";
 import { insertRun } from "./runs.js";
 import { appendEvent } from "./events.js";
 import { appendMissed } from "./missed.js";
-import { int, intOrNull, text } from "../columns.js";
+import { scheduleFromRow } from "../../rows.js";
 
 const KEY = "namespace = ? AND pipeline = ? AND trigger_key = ?";
 
@@ -48,14 +48,4 @@ function claimOne(conn: Connection, claim: SlotClaim, at: number): ClaimResult {
 export function listSchedules(conn: Connection, namespace?: string): ScheduleRow[] {
   const rows = namespace === undefined ? conn.statement("SELECT * FROM schedules ORDER BY namespace, pipeline, trigger_key").all() : conn.statement("SELECT * FROM schedules WHERE namespace = ? ORDER BY pipeline, trigger_key").all(namespace);
   return rows.map(scheduleFromRow);
-}
-
-function scheduleFromRow(row: Row): ScheduleRow {
-  return {
-    namespace: text(row, "namespace"),
-    pipeline: text(row, "pipeline"),
-    trigger_key: text(row, "trigger_key"),
-    anchor: int(row, "anchor"),
-    last_slot: intOrNull(row, "last_slot"),
-  };
 }

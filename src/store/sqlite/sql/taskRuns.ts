@@ -1,6 +1,7 @@
-import type { Connection, Row } from "../connection.js";
+import type { Connection } from "../connection.js";
 import type { TaskRunRow } from "../../port.js";
-import { int, intOrNull, json, text, textOrNull, toJson } from "../columns.js";
+import { int, json, text, toJson } from "../../columns.js";
+import { taskFromRow } from "../../rows.js";
 
 // One row per attempt; a later write of the same attempt replaces it whole.
 const UPSERT = `
@@ -57,27 +58,4 @@ export function listTaskRuns(conn: Connection, runId: string): TaskRunRow[] {
     if (found !== undefined) row.messages = json(found, "messages");
   }
   return rows;
-}
-
-function taskFromRow(row: Row): TaskRunRow {
-  return {
-    run_id: text(row, "run_id"),
-    path: text(row, "path"),
-    attempt: int(row, "attempt"),
-    state: text(row, "state") as TaskRunRow["state"],
-    exit_code: intOrNull(row, "exit_code"),
-    signal: textOrNull(row, "signal"),
-    reason: textOrNull(row, "reason"),
-    pid: intOrNull(row, "pid"),
-    started_at: intOrNull(row, "started_at"),
-    finished_at: intOrNull(row, "finished_at"),
-    cpu_ms: intOrNull(row, "cpu_ms"),
-    peak_rss_bytes: intOrNull(row, "peak_rss_bytes"),
-    warnings: int(row, "warnings"),
-    errors: int(row, "errors"),
-    metrics: json(row, "metrics"),
-    outputs: json(row, "outputs"),
-    log_file: textOrNull(row, "log_file"),
-    worker: textOrNull(row, "worker"),
-  };
 }

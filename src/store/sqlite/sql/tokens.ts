@@ -1,7 +1,7 @@
-import type { Connection, Row } from "../connection.js";
-import type { TokenKind, TokenRow } from "../../port.js";
+import type { Connection } from "../connection.js";
+import type { TokenRow } from "../../port.js";
 import { TokenNameTakenError } from "../../errors.js";
-import { int, intOrNull, text, textOrNull } from "../columns.js";
+import { tokenFromRow } from "../../rows.js";
 
 const INSERT = `
 INSERT INTO tokens (id, name, scope, created_at, expires_at, revoked_at, last_used_at, kind, parent_id)
@@ -52,18 +52,4 @@ export function touchToken(conn: Connection, id: string, at: number): void {
   conn
     .statement("UPDATE tokens SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)")
     .run({ id, at });
-}
-
-function tokenFromRow(row: Row): TokenRow {
-  return {
-    id: text(row, "id"),
-    name: text(row, "name"),
-    scope: text(row, "scope") as TokenRow["scope"],
-    created_at: int(row, "created_at"),
-    expires_at: intOrNull(row, "expires_at"),
-    revoked_at: intOrNull(row, "revoked_at"),
-    last_used_at: intOrNull(row, "last_used_at"),
-    kind: text(row, "kind") as TokenKind,
-    parent_id: textOrNull(row, "parent_id"),
-  };
 }

@@ -1,9 +1,13 @@
 /**
- * Reading column values back into port types. SQLite hands back what it
- * stored, so these only decode JSON text, 0/1 booleans and nullable columns;
- * a value of the wrong type means a corrupt row, reported as such.
+ * Reading column values back into port types, for every adapter: the
+ * databases hand back what was stored (PostgreSQL's BIGINT parsed to a
+ * number by its pool), so these only decode JSON text, booleans (0/1 in
+ * SQLite) and nullable columns; a value of the wrong type means a corrupt
+ * row, reported as such.
  */
-import type { Row } from "./connection.js";
+
+/** A row as a driver hands it back: column name to value. */
+export type Row = Record<string, unknown>;
 
 export function json<T>(row: Row, column: string): T {
   return JSON.parse(text(row, column)) as T;
@@ -32,7 +36,8 @@ export function intOrNull(row: Row, column: string): number | null {
 }
 
 export function bool(row: Row, column: string): boolean {
-  return int(row, column) !== 0;
+  const value = row[column];
+  return typeof value === "boolean" ? value : int(row, column) !== 0;
 }
 
 /** JSON text for a column; `undefined` (a missing optional object) is stored as `{}`. */

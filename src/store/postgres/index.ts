@@ -1,0 +1,3 @@
+export { openPostgresStore } from "./store.js";
+export type { PostgresOptions } from "./pool.js";
+export { MIGRATIONS, type Migration } from "./migrations.js";

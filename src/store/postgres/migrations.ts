@@ -1,0 +1,248 @@
+/**
+ * The PostgreSQL schema, as numbered migrations of its own (SQLite's history
+ * is its own too: the two need not change in step). Append only: a migration
+ * that has shipped is never edited; a change is a new entry with the next
+ * number. Needs PostgreSQL 13 or newer.
+ *
+ * Conventions, as in SQLite: times are epoch milliseconds (BIGINT), JSON is
+ * TEXT — not jsonb, which refuses "\u0000" in a string, nor json, whose
+ * operators refuse it anywhere in the document — and the few values the
+ * database reads out of JSON have columns of their own (runs.trigger_kind,
+ * pipelines.head). Names, ids and states are TEXT COLLATE "C": they order by
+ * their bytes (code points), the same on every server and as in SQLite
+ * whatever the database's collation, and an id prefix is an index range.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** A text column compared and ordered by its bytes. */
+const KEY = `TEXT COLLATE "C"`;
+
+/**
+ * Tables rewritten at every state change (runs, task_runs) or appended to
+ * all day (events) would wait for autovacuum's default 20 % of dead rows
+ * before it cleans them: under churn that is a table twice its size, and
+ * indexes bloated with it. 2 % keeps them near their live size. A fillfactor
+ * of 80 leaves room on each page, so that the new version of a row updated in
+ * place lands beside the old one (a HOT update: task_runs' index keys never change).
+ */
+const CHURN = "autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.05";
+
+const initial = `
+-- Append-only tables refuse updates: retention may delete rows, nothing may rewrite one.
+CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+END
+$$;
+
+-- The next seq of each append-only stream. A sequence hands numbers out in
+-- the order transactions ask for them, not the order they commit, so a
+-- reader following a stream by seq could pass a number that commits later
+-- and never see it. A writer takes its numbers by updating its stream's row,
+-- and the row's lock, held to its commit, makes appends commit in seq order.
+-- Never lowered: a seq is never reused, even after retention deletes the newest rows.
+CREATE TABLE seq_counters (
+  stream  ${KEY} PRIMARY KEY,
+  value   BIGINT NOT NULL
+);
+INSERT INTO seq_counters (stream, value) VALUES ('events', 0), ('audit', 0), ('missed', 0);
+
+CREATE TABLE namespaces (
+  name        ${KEY} PRIMARY KEY,
+  origin      TEXT NOT NULL,
+  metadata    TEXT NOT NULL,
+  created_at  BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL
+);
+
+-- Definitions. Runs do not reference this table: history outlives definitions.
+-- head: the definition's description and triggers as JSON, what lists show of it.
+CREATE TABLE pipelines (
+  namespace      ${KEY} NOT NULL,
+  name           ${KEY} NOT NULL,
+  definition     TEXT NOT NULL,
+  head           TEXT NOT NULL,
+  digest         TEXT NOT NULL,
+  paused         BOOLEAN NOT NULL DEFAULT false,
+  created_at     BIGINT NOT NULL,
+  updated_at     BIGINT NOT NULL,
+  paused_at      BIGINT,
+  paused_by      TEXT,
+  paused_reason  TEXT,
+  source         TEXT,
+  PRIMARY KEY (namespace, name)
+);
+
+CREATE TABLE runs (
+  id            ${KEY} PRIMARY KEY,
+  namespace     ${KEY} NOT NULL,
+  pipeline      ${KEY} NOT NULL,
+  state         ${KEY} NOT NULL,
+  "trigger"     TEXT NOT NULL,
+  trigger_kind  ${KEY},
+  args          TEXT NOT NULL,
+  definition    TEXT NOT NULL,
+  "partition"   TEXT,
+  reason        TEXT,
+  created_at    BIGINT NOT NULL,
+  started_at    BIGINT,
+  finished_at   BIGINT,
+  warnings      INTEGER NOT NULL DEFAULT 0,
+  errors        INTEGER NOT NULL DEFAULT 0,
+  metrics       TEXT NOT NULL
+) WITH (fillfactor = 80, ${CHURN});
+-- History is listed newest first: overall, per state, and per pipeline with the
+-- columns pages of many pipelines show (no run row read for those).
+CREATE INDEX runs_by_time ON runs (created_at DESC, id DESC);
+CREATE INDEX runs_by_state ON runs (state, created_at DESC, id DESC);
+CREATE INDEX runs_recent ON runs (namespace, pipeline, created_at DESC, id DESC) INCLUDE (state, started_at, finished_at);
+-- Queue policy counts a pipeline's unfinished runs on every trigger; a finished run leaves this index.
+CREATE INDEX runs_unfinished_by_pipeline ON runs (namespace, pipeline, state) WHERE state IN ('queued', 'running');
+
+CREATE TABLE task_runs (
+  run_id          ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  path            ${KEY} NOT NULL,
+  attempt         INTEGER NOT NULL,
+  state           ${KEY} NOT NULL,
+  exit_code       INTEGER,
+  signal          TEXT,
+  reason          TEXT,
+  pid             INTEGER,
+  started_at      BIGINT,
+  finished_at     BIGINT,
+  cpu_ms          BIGINT,
+  peak_rss_bytes  BIGINT,
+  warnings        INTEGER NOT NULL DEFAULT 0,
+  errors          INTEGER NOT NULL DEFAULT 0,
+  metrics         TEXT NOT NULL,
+  outputs         TEXT NOT NULL,
+  log_file        TEXT,
+  worker          TEXT,
+  PRIMARY KEY (run_id, path, attempt)
+) WITH (fillfactor = 80, ${CHURN});
+
+-- The texts of an attempt's first warnings and errors, written once with its end:
+-- apart from task_runs, which is rewritten at every state change.
+CREATE TABLE task_messages (
+  run_id    ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  path      ${KEY} NOT NULL,
+  attempt   INTEGER NOT NULL,
+  messages  TEXT NOT NULL,
+  PRIMARY KEY (run_id, path, attempt)
+);
+
+-- The one stream every reader follows (SSE, CLI, UI, notifications); seq from seq_counters.
+-- Only appended and deleted: vacuumed for the deletes, and for the visibility map after inserts.
+CREATE TABLE events (
+  seq        BIGINT PRIMARY KEY,
+  run_id     ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  ts         BIGINT NOT NULL,
+  type       TEXT NOT NULL,
+  task_path  TEXT,
+  attempt    INTEGER,
+  data       TEXT NOT NULL
+) WITH (${CHURN}, autovacuum_vacuum_insert_scale_factor = 0.05);
+CREATE INDEX events_by_run ON events (run_id, seq);
+CREATE TRIGGER events_are_append_only BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION refuse_update();
+
+-- API tokens, by JWT id. The JWT is never stored: only its record. Browser
+-- sessions are tokens of their own kind, made from (and revoked with) a parent.
+CREATE TABLE tokens (
+  id            ${KEY} PRIMARY KEY,
+  name          ${KEY} NOT NULL,
+  scope         TEXT NOT NULL CHECK (scope IN ('read', 'run', 'admin', 'worker')),
+  created_at    BIGINT NOT NULL,
+  expires_at    BIGINT,
+  revoked_at    BIGINT,
+  last_used_at  BIGINT,
+  kind          TEXT NOT NULL DEFAULT 'token' CHECK (kind IN ('token', 'session')),
+  parent_id     ${KEY}
+);
+-- A name picks out one live token (to revoke it); revoked ones free their name.
+CREATE UNIQUE INDEX tokens_live_name ON tokens (name) WHERE revoked_at IS NULL;
+CREATE INDEX tokens_by_time ON tokens (created_at DESC, id DESC);
+CREATE INDEX tokens_by_parent ON tokens (parent_id) WHERE parent_id IS NOT NULL;
+
+-- seq from seq_counters: a paging cursor stays valid.
+CREATE TABLE audit (
+  seq      BIGINT PRIMARY KEY,
+  ts       BIGINT NOT NULL,
+  actor    ${KEY} NOT NULL,
+  action   ${KEY} NOT NULL,
+  target   ${KEY} NOT NULL,
+  details  TEXT NOT NULL
+);
+CREATE TRIGGER audit_is_append_only BEFORE UPDATE ON audit FOR EACH ROW EXECUTE FUNCTION refuse_update();
+
+-- Trigger slots (SPEC §6): a slot (pipeline, trigger, scheduled time) starts at
+-- most one run, across restarts and across engines sharing the store. The
+-- primary key of slots is that promise; schedules.last_slot only moves
+-- forwards, so a clock stepped back cannot hand out an old slot again. Slots
+-- are keyed by time first: one instant's claims land side by side.
+CREATE TABLE schedules (
+  namespace    ${KEY} NOT NULL,
+  pipeline     ${KEY} NOT NULL,
+  trigger_key  ${KEY} NOT NULL,
+  anchor       BIGINT NOT NULL,
+  last_slot    BIGINT,
+  PRIMARY KEY (namespace, pipeline, trigger_key)
+);
+
+CREATE TABLE slots (
+  slot         BIGINT NOT NULL,
+  namespace    ${KEY} NOT NULL,
+  pipeline     ${KEY} NOT NULL,
+  trigger_key  ${KEY} NOT NULL,
+  outcome      TEXT NOT NULL CHECK (outcome IN ('run', 'missed')),
+  run_id       ${KEY} REFERENCES runs (id) ON DELETE SET NULL,
+  recorded_at  BIGINT NOT NULL,
+  PRIMARY KEY (slot, namespace, pipeline, trigger_key)
+);
+-- Retention sets slots.run_id to NULL for each deleted run: without an index, a scan per run.
+CREATE INDEX slots_by_run ON slots (run_id) WHERE run_id IS NOT NULL;
+
+-- Slots that did not run: one row per trigger per look, however many slots it
+-- covers (a month of downtime under every: 1s is one row with a count). seq from seq_counters.
+CREATE TABLE missed (
+  seq          BIGINT PRIMARY KEY,
+  namespace    ${KEY} NOT NULL,
+  pipeline     ${KEY} NOT NULL,
+  trigger_key  ${KEY} NOT NULL,
+  detected_at  BIGINT NOT NULL,
+  count        BIGINT NOT NULL CHECK (count > 0),
+  count_exact  BOOLEAN NOT NULL,
+  first_slot   BIGINT NOT NULL,
+  last_slot    BIGINT NOT NULL,
+  slots        TEXT NOT NULL,
+  reason       TEXT NOT NULL,
+  run_id       ${KEY} REFERENCES runs (id) ON DELETE SET NULL
+);
+CREATE INDEX missed_by_pipeline ON missed (namespace, pipeline, seq DESC);
+CREATE INDEX missed_by_run ON missed (run_id) WHERE run_id IS NOT NULL;
+
+-- after triggers: a finished run starts each of its followers once, across
+-- crashes. after_pending holds the runs whose followers are still to be made;
+-- after_follows is the promise that a follower trigger makes at most one run
+-- per finished run (its row is written in the transaction that makes that
+-- run). Both go with the finished run; run_id is for the record only (the
+-- follower run may be removed first).
+CREATE TABLE after_pending (
+  run_id  ${KEY} PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE
+);
+
+CREATE TABLE after_follows (
+  source_run   ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  namespace    ${KEY} NOT NULL,
+  pipeline     ${KEY} NOT NULL,
+  trigger_key  ${KEY} NOT NULL,
+  run_id       ${KEY} NOT NULL,
+  recorded_at  BIGINT NOT NULL,
+  PRIMARY KEY (source_run, namespace, pipeline, trigger_key)
+);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", sql: initial }];

@@ -1,0 +1,145 @@
+/**
+ * The PostgreSQL store's connections: one bounded pool, every connection set
+ * up alike, BIGINT read back as a number, and each method's work in one
+ * transaction (retried when PostgreSQL aborts it for a serialization failure
+ * or a deadlock, which two engines writing the same rows can meet).
+ */
+import pg from "pg";
+import type { Row } from "../columns.js";
+
+export interface PostgresOptions {
+  /** The schema to keep Spire's tables in (created by init() when missing); the database's search_path when not given. */
+  schema?: string;
+  /** Connections at most (10 when not given). */
+  poolSize?: number;
+  /** What pg_stat_activity shows for these connections ("spire" when not given). */
+  applicationName?: string;
+}
+
+/** Statements, on a transaction's connection or (a statement that is a transaction by itself) on the pool. */
+export interface Sql {
+  rows(text: string, values?: readonly unknown[]): Promise<Row[]>;
+  one(text: string, values?: readonly unknown[]): Promise<Row | undefined>;
+  /** The number of rows the statement inserted, updated or deleted. */
+  changes(text: string, values?: readonly unknown[]): Promise<number>;
+}
+
+/**
+ * A connection left idle inside a transaction (an engine stopped in a
+ * debugger, a network cut mid-method) would hold its row locks, and with
+ * them every engine's appends: the server ends such a session.
+ */
+const IDLE_IN_TRANSACTION_TIMEOUT = "60s";
+
+/** Serialization failure and deadlock: PostgreSQL aborted the transaction, and running it again is the remedy. */
+const RETRYABLE = new Set(["40001", "40P01"]);
+const ATTEMPTS = 5;
+
+const BIGINT_OID = 20;
+
+/**
+ * node-pg hands BIGINT back as a string (it can exceed 2^53). Every BIGINT
+ * here is a time in ms, a count or a seq, far below that: a number, and an
+ * error rather than a rounded value should one ever be out of range.
+ */
+function parseBigint(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`store: the BIGINT ${text} does not fit a number exactly, and Spire did not write it`);
+  return value;
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === BIGINT_OID ? parseBigint : pg.types.getTypeParser(oid, format ?? "text")) as typeof pg.types.getTypeParser,
+};
+
+export class Database {
+  private readonly pool: pg.Pool;
+  private closed: Promise<void> | undefined;
+  /** Statements on the pool: each one a transaction by itself. */
+  readonly sql: Sql;
+
+  constructor(url: string, options: PostgresOptions = {}) {
+    const settings = [["idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT]];
+    if (options.schema !== undefined) settings.push(["search_path", pg.escapeIdentifier(options.schema)]);
+    const setUp = `SELECT ${settings.map((_, index) => `set_config($${2 * index + 1}, $${2 * index + 2}, false)`).join(", ")}`;
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      application_name: options.applicationName ?? "spire",
+      types,
+      // Awaited by the pool before it hands the connection out; a failure fails the connect.
+      onConnect: async (client) => void (await client.query(setUp, settings.flat())),
+    });
+    // An idle connection the server ended (a restart, a timeout) is dropped from
+    // the pool, which opens another when needed: nothing to do, but without a
+    // listener the 'error' event would end the process.
+    this.pool.on("error", () => {});
+    this.sql = on(this.pool);
+  }
+
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back
+   * when it throws. Writes run at READ COMMITTED, where a conditional UPDATE
+   * re-reads a row another transaction changed before deciding; reads that
+   * take several statements run in one REPEATABLE READ snapshot. `work` may
+   * run more than once (a retry), so it must not keep state of its own between tries.
+   */
+  async transaction<T>(work: (sql: Sql) => Promise<T>, mode: "write" | "read" = "write"): Promise<T> {
+    const begin = mode === "write" ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(begin, work);
+      } catch (error) {
+        if (attempt >= ATTEMPTS || !RETRYABLE.has(codeOf(error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 20));
+      }
+    }
+  }
+
+  /** Ends every connection; closing again does nothing. */
+  close(): Promise<void> {
+    this.closed ??= this.pool.end();
+    return this.closed;
+  }
+
+  private async once<T>(begin: string, work: (sql: Sql) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    // A connection that failed (no SQLSTATE: it was lost) or cannot even roll back is closed, not reused.
+    let broken: Error | undefined;
+    const control = (text: string) =>
+      client.query(text).catch((error: Error) => {
+        if (codeOf(error) === "" || text === "ROLLBACK") broken = error;
+        throw error;
+      });
+    try {
+      await control(begin);
+      let result: T;
+      try {
+        result = await work(on(client));
+      } catch (error) {
+        await control("ROLLBACK").catch(() => {});
+        throw error;
+      }
+      await control("COMMIT");
+      return result;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** The SQLSTATE of a database error; "" for anything else (a lost connection, an error of Spire's own). */
+export function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : "";
+}
+
+function on(target: pg.Pool | pg.PoolClient): Sql {
+  const query = (text: string, values: readonly unknown[] = []) => target.query<Row>(text, values as unknown[]);
+  return {
+    rows: async (text, values) => (await query(text, values)).rows,
+    one: async (text, values) => (await query(text, values)).rows[0],
+    changes: async (text, values) => (await query(text, values)).rowCount ?? 0,
+  };
+}
