@@ -4,7 +4,8 @@
  * it ran cron twice (a stale leader that kept renewing, a pause longer than
  * the lease, clocks that disagree):
  *
- * - The row's expiry is written with the database's clock (`now()`), never
+ * - The row (table spire_leader, made by the PostgreSQL store's migrations)
+ *   has its expiry written with the database's clock (`now()`), never
  *   an engine's, so engines whose clocks disagree still agree on it.
  * - Each acquisition starts a new term (a number that only grows): renewal
  *   is `WHERE holder = me AND term = mine AND expires_at > now()`, so an
@@ -169,14 +170,6 @@ export class LeaderLease {
     if ((was === undefined) !== (leadership === undefined) || (was && leadership && was.term !== leadership.term)) this.options.onChange(leadership);
   }
 }
-
-/** The lease's table, created by the PostgreSQL store's migrations. */
-export const LEADER_TABLE = `CREATE TABLE spire_leader (
-  name text PRIMARY KEY,
-  holder text NOT NULL,
-  term bigint NOT NULL,
-  expires_at timestamptz NOT NULL
-)`;
 
 /** The scheduling lease as the engine's port. */
 export function schedulingLeadership(options: Omit<LeaderLeaseOptions, "name" | "onChange">): SchedulingLeadership {

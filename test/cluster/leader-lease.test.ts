@@ -7,10 +7,11 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
-import { LEADER_TABLE, LeaderLease, type Leadership } from "../../src/cluster/leader-lease.js";
+import pg from "pg";
+import { LeaderLease, type Leadership } from "../../src/cluster/leader-lease.js";
 import { Listener } from "../../src/cluster/pg-listener.js";
-import { freshSchema } from "../helpers/pg-schema.js";
+import { openPostgresStore } from "../../src/store/postgres/index.js";
+import { POSTGRES_URL, freshSchema } from "../helpers/postgres.js";
 
 interface Contender {
   id: string;
@@ -21,15 +22,30 @@ interface Contender {
   problems: string[];
 }
 
+/** The store's schema (its migrations make the lease's table), and pools on it as engines would have. */
 async function table(t: TestContext) {
-  const db = await freshSchema(t);
+  const schema = await freshSchema(t);
+  const store = openPostgresStore(POSTGRES_URL, { schema });
+  await store.init();
+  await store.close();
+  const pools: pg.Pool[] = [];
+  const db = {
+    pool(max = 2) {
+      const pool = new pg.Pool({ connectionString: POSTGRES_URL, max, options: `-c search_path=${schema}` });
+      pools.push(pool);
+      return pool;
+    },
+  };
   const setup = db.pool(1);
-  await setup.query(LEADER_TABLE);
-  const listener = new Listener({ connectionString: db.url });
+  const listener = new Listener({ connectionString: POSTGRES_URL });
   await listener.start();
-  t.after(() => listener.stop());
   const contenders: Contender[] = [];
-  t.after(() => Promise.all(contenders.map((contender) => contender.lease.stop())));
+  // In this order: the leases let go, then their connections close.
+  t.after(async () => {
+    await Promise.all(contenders.map((contender) => contender.lease.stop()));
+    await listener.stop();
+    await Promise.all(pools.map((pool) => pool.end()));
+  });
   const row = async () => (await setup.query<{ holder: string; term: string; lapsed: boolean }>("SELECT holder, term, expires_at <= now() AS lapsed FROM spire_leader WHERE name = 'scheduler'")).rows[0];
   function contender(options: { ttlMs?: number; tryEveryMs?: number; listen?: boolean } = {}): Contender {
     const id = randomUUID();

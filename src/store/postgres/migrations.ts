@@ -245,4 +245,23 @@ CREATE TABLE after_follows (
 );
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", sql: initial }];
+/**
+ * The scheduling lease (src/cluster/leader-lease.ts): one row per thing led,
+ * its holder (an engine process), its term (only grows: a fencing token) and
+ * its expiry by the database's clock. Unlogged would lose it in a crash of
+ * the server, which is harmless (the next engine takes a new lease), but the
+ * term must never go back: so it is an ordinary table.
+ */
+const schedulingLease = `
+CREATE TABLE spire_leader (
+  name        ${KEY} PRIMARY KEY,
+  holder      TEXT NOT NULL,
+  term        BIGINT NOT NULL,
+  expires_at  TIMESTAMPTZ NOT NULL
+);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", sql: initial },
+  { version: 2, name: "scheduling lease", sql: schedulingLease },
+];
