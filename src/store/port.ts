@@ -446,7 +446,11 @@ export interface Store {
    * commit out of seq order has to serialise appends).
    */
   listEventsSince(afterSeq: number, limit: number): Promise<EventRow[]>;
-  /** Runs in any of `states`, oldest first (created_at, then id): recovery and queues. */
+  /**
+   * Runs in any of `states`, oldest first (created_at, then id): recovery and
+   * queues. With several engines on one store, only this engine's own runs
+   * and those of no engine (see PostgresOptions.owner).
+   */
   listRunsInStates(states: RunState[]): Promise<RunRow[]>;
   countRuns(query: RunCountQuery): Promise<number>;
 

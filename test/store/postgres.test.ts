@@ -247,4 +247,19 @@ describe("postgres store", () => {
     assert.equal(next!.seq, created.seq + 1);
     assert.deepEqual(((await store.listEvents("r1", 0, 10)) as EventRow[]).map((event) => event.type), ["run.created", "after"]);
   });
+
+  test("engines sharing a schema each take up only their own unfinished runs (and runs of no engine)", async (t) => {
+    const { store: a, schema } = await freshStore(t, { owner: "engine-a" });
+    const b = await sibling(t, schema, { owner: "engine-b" });
+    const nobody = await sibling(t, schema);
+    await a.createRun(aRun("ra"), runCreated(aRun("ra")));
+    await b.createRun(aRun("rb", { state: "running" }), runCreated(aRun("rb")));
+    await nobody.createRun(aRun("rn"), runCreated(aRun("rn")));
+    const ids = async (store: Store) => (await store.listRunsInStates(["queued", "running"])).map((run) => run.id).sort();
+    assert.deepEqual(await ids(a), ["ra", "rn"]);
+    assert.deepEqual(await ids(b), ["rb", "rn"]);
+    assert.deepEqual(await ids(nobody), ["rn"]);
+    // Everything else sees every run.
+    assert.deepEqual((await a.listRuns({ limit: 10 })).map((run) => run.id).sort(), ["ra", "rb", "rn"]);
+  });
 });

@@ -26,6 +26,8 @@ import { parseDurationMs } from "../../definitions/units.js";
 import { CliError, EXIT } from "../errors.js";
 import { dataDir, databaseFile, ensureDataDir } from "../data-dir.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
+import { storeChoice } from "../store-choice.js";
+import { engineIdOf } from "../../cluster/engine-id.js";
 import { ADDRESS_FILE } from "../connect.js";
 import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
@@ -51,6 +53,9 @@ export interface EngineOptions extends RetentionFlags, ResourceFlags {
   /** Serve https with this certificate and key (both or neither). */
   tlsCert?: string;
   tlsKey?: string;
+  /** PostgreSQL, shared with other engines (else SQLite in the data folder); SPIRE_STORE when not given. */
+  store?: string;
+  allowInsecureStore?: boolean;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -110,19 +115,34 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   ensureDataDir(dir);
   saveRetentionDefaults(dir, retention);
 
+  const storeWanted = storeChoice(options);
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
-  const store = openSqliteStore(databaseFile(dir), {
-    // Said once each way, however often the waiting writes are tried meanwhile.
-    onDiskSpace: (event) =>
-      event.full
-        ? logger.error({ data: dir }, `${event.error.message}: results are kept in memory and recorded once there is room; new runs are refused meanwhile`)
-        : logger.info({ data: dir, full_for_ms: event.fullForMs }, "the disk has room again: what waited is recorded"),
-  });
-  await store.init();
+  const store =
+    storeWanted.kind === "postgres"
+      ? (await import("../../store/postgres/index.js")).openPostgresStore(storeWanted.url, { applicationName: "spire engine", owner: engineIdOf(dir), ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}) })
+      : openSqliteStore(databaseFile(dir), {
+          // Said once each way, however often the waiting writes are tried meanwhile.
+          onDiskSpace: (event) =>
+            event.full
+              ? logger.error({ data: dir }, `${event.error.message}: results are kept in memory and recorded once there is room; new runs are refused meanwhile`)
+              : logger.info({ data: dir, full_for_ms: event.fullForMs }, "the disk has room again: what waited is recorded"),
+        });
+  try {
+    await store.init();
+  } catch (error) {
+    if (storeWanted.kind === "sqlite") throw error;
+    await store.close().catch(() => undefined);
+    throw new CliError(`cannot use the PostgreSQL store at ${store.describe().location}: ${(error as Error).message}`, EXIT.unreachable, "Check that PostgreSQL runs and the URL's user may create tables in that database (or schema).");
+  }
+  // Engines sharing PostgreSQL: one of them leads the scheduling at a time.
+  const cluster =
+    storeWanted.kind === "postgres"
+      ? await (await import("../../cluster/postgres-cluster.js")).joinPostgresCluster({ url: storeWanted.url, ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}), onProblem: (message) => logger.warn({}, message) })
+      : undefined;
   const executor = await connectSupervisor(dir, logger);
   // The engine is made next: a worker cannot register before the API listens, so it is there when told.
   const workers = new WorkerHub({ dataDir: dir, leaseMs: workerLeaseMs, note: (message, details) => logger.info(details, message), changed: (worker) => engine.announceWorker(worker) });
-  const engine = new Engine({ store, executor, supervisor: executor, placement: workers, remoteWorkers: () => workers.info(), dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }) });
+  const engine = new Engine({ store, executor, supervisor: executor, placement: workers, remoteWorkers: () => workers.info(), dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }), ...(cluster ? { leadership: cluster.leadership } : {}) });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
   const recovered = await engine.recover();
@@ -165,6 +185,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
     stopping = true;
     logger.info({ signal, grace_ms: graceMs }, "draining: no new runs; waiting for running ones");
     await engine.drain(graceMs);
+    await cluster?.close();
     await notifier.close();
     await server.close();
     workers.close();

@@ -261,7 +261,19 @@ CREATE TABLE spire_leader (
 );
 `;
 
+/**
+ * Which engine a run belongs to, among several on one database: the one
+ * that made it, by the owner its store's connections say (PostgresOptions.owner).
+ * A restarted engine takes up its own unfinished runs and leaves the others'
+ * alone; runs of no one (made before this, or by a store without an owner)
+ * are anyone's, as with one engine.
+ */
+const runOwners = `
+ALTER TABLE runs ADD COLUMN owner ${KEY} DEFAULT nullif(current_setting('spire.owner', true), '');
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
+  { version: 3, name: "run owners", sql: runOwners },
 ];

@@ -14,6 +14,12 @@ export interface PostgresOptions {
   poolSize?: number;
   /** What pg_stat_activity shows for these connections ("spire" when not given). */
   applicationName?: string;
+  /**
+   * The engine this store serves, among several sharing the database (a
+   * stable id of its data folder): the runs it makes are marked as its own,
+   * and after a restart it takes up only those (listRunsInStates).
+   */
+  owner?: string;
 }
 
 /** Statements, on a transaction's connection or (a statement that is a transaction by itself) on the pool. */
@@ -62,6 +68,8 @@ export class Database {
   constructor(url: string, options: PostgresOptions = {}) {
     const settings = [["idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT]];
     if (options.schema !== undefined) settings.push(["search_path", pg.escapeIdentifier(options.schema)]);
+    // Read by the runs table's default (migration 3): every run this store makes is its engine's.
+    if (options.owner !== undefined) settings.push(["spire.owner", options.owner]);
     const setUp = `SELECT ${settings.map((_, index) => `set_config($${2 * index + 1}, $${2 * index + 2}, false)`).join(", ")}`;
     this.pool = new pg.Pool({
       connectionString: url,

@@ -102,7 +102,10 @@ export async function beforeRun(sql: Sql, params: Params, id: string): Promise<s
 /** Oldest first. Recovery lists queued and running runs: few rows, found by runs_by_state. */
 export async function listRunsInStates(sql: Sql, states: readonly RunState[]): Promise<RunRow[]> {
   if (states.length === 0) return [];
-  return (await sql.rows("SELECT * FROM runs WHERE state = ANY($1::text[]) ORDER BY created_at, id", [states])).map(runFromRow);
+  // This engine's runs and no one's; another engine's are its own to take up (see migration 3).
+  return (
+    await sql.rows("SELECT * FROM runs WHERE state = ANY($1::text[]) AND (owner IS NULL OR owner = nullif(current_setting('spire.owner', true), '')) ORDER BY created_at, id", [states])
+  ).map(runFromRow);
 }
 
 export async function countRuns(sql: Sql, query: RunCountQuery): Promise<number> {
