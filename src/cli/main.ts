@@ -144,6 +144,7 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .option("--watch-lease <duration>", "how long a spire watch's pipeline goes on firing after its watcher stopped renewing its lease (killed)", "30s")
     .option("--worker-lease <duration>", "how long a worker may be silent before it is lost: its tasks are then interrupted (and retried elsewhere, as their retries say)", "30s")
     .option("--store <url>", "keep records in PostgreSQL, shared with other engines (postgres://USER@HOST/DB, ?schema=NAME optional; the password in $SPIRE_STORE, PGPASSWORD or ~/.pgpass, not here); default: SQLite in the data folder, or $SPIRE_STORE")
+    .option("--leader-lease <duration>", "with --store: how long the engine that leads the scheduling holds the lead without renewing it; another engine takes over about this long after it dies (a clean stop hands over at once)", "10s")
     .option("--allow-insecure-store", "allow PostgreSQL on another machine without TLS (sslmode): only on a network that is private and encrypted already")
     .option("--parallelism <n>", "tasks at once (default: the number of CPUs)")
     .option("--cpus <n>", "cpus tasks' resources: may reserve at once (default: this machine's cores)")

@@ -56,6 +56,7 @@ export interface EngineOptions extends RetentionFlags, ResourceFlags {
   /** PostgreSQL, shared with other engines (else SQLite in the data folder); SPIRE_STORE when not given. */
   store?: string;
   allowInsecureStore?: boolean;
+  leaderLease: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -116,6 +117,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   saveRetentionDefaults(dir, retention);
 
   const storeWanted = storeChoice(options);
+  const leaderLeaseMs = parseDurationMs(options.leaderLease);
+  if (leaderLeaseMs === undefined || leaderLeaseMs < 1000) throw new CliError(`--leader-lease ${JSON.stringify(options.leaderLease)} is not a duration of at least 1s`, EXIT.usage, "For example: --leader-lease 10s");
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
   const store =
     storeWanted.kind === "postgres"
@@ -137,7 +140,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   // Engines sharing PostgreSQL: one of them leads the scheduling at a time.
   const cluster =
     storeWanted.kind === "postgres"
-      ? await (await import("../../cluster/postgres-cluster.js")).joinPostgresCluster({ url: storeWanted.url, ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}), onProblem: (message) => logger.warn({}, message) })
+      ? await (await import("../../cluster/postgres-cluster.js")).joinPostgresCluster({ url: storeWanted.url, leaseMs: leaderLeaseMs, ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}), onProblem: (message) => logger.warn({}, message) })
       : undefined;
   const executor = await connectSupervisor(dir, logger);
   // The engine is made next: a worker cannot register before the API listens, so it is there when told.
