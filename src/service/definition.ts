@@ -4,6 +4,8 @@ export interface ServiceDefinition {
   argv: string[];
   /** PATH for the program and its tasks: the installing shell's, since a service manager's own is minimal. */
   path: string;
+  /** More variables for the program, none secret (NODE_EXTRA_CA_CERTS): from the installing shell, which the service does not inherit. */
+  environment?: Record<string, string>;
   /** The user's home: the program's working folder. */
   home: string;
   /** How long the service manager lets the program stop before it kills it. */
@@ -15,6 +17,9 @@ export interface ServiceDefinition {
    */
   secrets?: Record<string, string>;
 }
+
+/** The variables a service file may hold that are not secrets: what is not among them in a plist's environment is a secret. */
+export const PLAIN_VARIABLES = ["PATH", "NODE_EXTRA_CA_CERTS"];
 
 /** A service file and the private files beside it (a systemd EnvironmentFile), as they are to be written. */
 export interface ServiceFile {

@@ -10,7 +10,7 @@ import type { ServiceKind } from "./kind.js";
 /** `logFile`: where the program's output goes (launchd keeps no journal). */
 export function renderLaunchdPlist(definition: ServiceDefinition, kind: ServiceKind, logFile: string): string {
   const strings = (values: string[]) => values.map((value) => `    <string>${xml(value)}</string>`).join("\n");
-  const environment = { PATH: definition.path, ...definition.secrets };
+  const environment = { PATH: definition.path, ...definition.environment, ...definition.secrets };
   const variables = Object.entries(environment)
     .map(([name, value]) => `    <key>${xml(name)}</key>\n    <string>${xml(value)}</string>`)
     .join("\n");
@@ -59,7 +59,7 @@ ${variables}
 
 /** Why this definition cannot be written as a plist, if it cannot: XML holds no control characters. */
 export function launchdRefuses(definition: ServiceDefinition): string | undefined {
-  const bad = [...definition.argv, definition.path, definition.home, ...Object.values(definition.secrets ?? {})].find(hasControlCharacters);
+  const bad = [...definition.argv, definition.path, definition.home, ...Object.values(definition.environment ?? {}), ...Object.values(definition.secrets ?? {})].find(hasControlCharacters);
   return bad === undefined ? undefined : `a service file cannot hold a control character (a newline, a tab…): ${JSON.stringify(bad)}`;
 }
 

@@ -1,6 +1,6 @@
 /** The engine or a worker as a launchd agent (macOS): `launchctl` in the user's GUI domain, logs in ~/Library/Logs/spire. */
 import { join } from "node:path";
-import type { ServiceDefinition, ServiceFile } from "./definition.js";
+import { PLAIN_VARIABLES, type ServiceDefinition, type ServiceFile } from "./definition.js";
 import type { ServiceKind } from "./kind.js";
 import { launchdPlistArgv, launchdPlistEnvironment, launchdRefuses, renderLaunchdPlist } from "./launchd-plist.js";
 import type { FileChange, ManagerStatus, ServiceManager } from "./manager.js";
@@ -54,8 +54,7 @@ export class LaunchdManager implements ServiceManager {
   }
 
   secretsIn(text: string): Record<string, string> {
-    // Every variable but PATH is one of the definition's secrets.
-    return Object.fromEntries(Object.entries(launchdPlistEnvironment(text)).filter(([name]) => name !== "PATH"));
+    return Object.fromEntries(Object.entries(launchdPlistEnvironment(text)).filter(([name]) => !PLAIN_VARIABLES.includes(name)));
   }
 
   extraFolders(): string[] {

@@ -30,7 +30,9 @@ Description=${kind.description}
 [Service]
 Type=exec
 ExecStart=${definition.argv.map((word, index) => systemdWord(word, { expandsVariables: index > 0 })).join(" ")}
-Environment=${systemdWord(`PATH=${definition.path}`, { expandsVariables: false })}
+${Object.entries({ PATH: definition.path, ...definition.environment })
+  .map(([name, value]) => `Environment=${systemdWord(`${name}=${value}`, { expandsVariables: false })}`)
+  .join("\n")}
 ${secretLines}Restart=on-failure
 RestartSec=5s
 ${comment(kind.fatalExits.why)}
@@ -83,7 +85,7 @@ export function systemdRefuses(definition: ServiceDefinition, environmentFile: s
   const secrets = Object.entries(definition.secrets ?? {});
   const badSecret = secrets.find(([, value]) => value.includes("'") || hasControlCharacters(value));
   if (badSecret) return `${badSecret[0]} cannot be written to a service's environment file: it has a quote (') or a control character`;
-  const paths = [...definition.argv, definition.path, definition.home, ...(secrets.length > 0 ? [environmentFile] : [])];
+  const paths = [...definition.argv, definition.path, definition.home, ...Object.values(definition.environment ?? {}), ...(secrets.length > 0 ? [environmentFile] : [])];
   const bad = paths.find(hasControlCharacters);
   return bad === undefined ? undefined : `a service file cannot hold a control character (a newline, a tab…): ${JSON.stringify(bad)}`;
 }

@@ -373,11 +373,11 @@ function assertNoToken(token: string, ...texts: string[]): void {
   for (const text of texts) assert.equal(text.includes(token), false, `the token is shown: ${text}`);
 }
 
-test("install --worker writes its own unit beside the engine's: spire worker's options on its command line, its token only in a 0600 environment file; systemd-analyze verify accepts it", async (t) => {
+test("install --worker writes its own unit beside the engine's: spire worker's options on its command line, its token only in a 0600 environment file, NODE_EXTRA_CA_CERTS carried over; systemd-analyze verify accepts it", async (t) => {
   const home = userHome(t);
   const token = fakeToken();
   assert.equal((await service(home, ["install", "--no-start"])).code, 0, "the engine's unit first: one machine may have both");
-  const result = await service(home, ["install", "--worker", "--no-start", "--engine", "https://laptop.example:7431/", "--labels", "gpu,linux", "--name", "gpu-box", "--tasks", "2", "--memory", "4GiB"], { env: { SPIRE_TOKEN: token } });
+  const result = await service(home, ["install", "--worker", "--no-start", "--engine", "https://laptop.example:7431/", "--labels", "gpu,linux", "--name", "gpu-box", "--tasks", "2", "--memory", "4GiB"], { env: { SPIRE_TOKEN: token, NODE_EXTRA_CA_CERTS: "engine.pem" } });
   assert.equal(result.code, 0, result.stderr);
   assertNoToken(token, result.stdout, result.stderr);
   const { unit, env } = workerFiles(home);
@@ -403,6 +403,7 @@ test("install --worker writes its own unit beside the engine's: spire worker's o
     `"${process.execPath}" "--v8-pool-size=1" "${realpathSync(SPIRE_BIN)}" "worker" "--engine" "https://laptop.example:7431" "--data" "${home.data}/worker" "--name" "gpu-box" "--labels" "gpu,linux" "--tasks" "2" "--memory" "4GiB" "--workdir" "${home.cwd}"`,
   );
   assert.match(text, new RegExp(`^EnvironmentFile=${env}$`, "m"));
+  assert.match(text, new RegExp(`^Environment="NODE_EXTRA_CA_CERTS=${home.cwd}/engine\\.pem"$`, "m"), "the certificate a self-signed engine needs, from the installing shell (made absolute)");
   assert.match(text, /^KillMode=process$/m, "its tasks outlive it: only the worker gets the stop signal");
   assert.equal(readFileSync(env, "utf8").split("\n").filter((line) => !line.startsWith("#")).join("\n"), `SPIRE_TOKEN='${token}'\n`);
 

@@ -61,7 +61,15 @@ export function workerDefinitionOf(options: WorkerServiceOptions): WorkerDefinit
     more,
   });
   return {
-    definition: { argv, path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", home: homedir(), stopTimeoutSeconds: WORKER_STOP_TIMEOUT_SECONDS, secrets: { SPIRE_TOKEN: token } },
+    definition: {
+      argv,
+      path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      // The certificate that makes a self-signed engine trusted (remote.md): the service does not inherit this shell's environment.
+      ...(process.env.NODE_EXTRA_CA_CERTS ? { environment: { NODE_EXTRA_CA_CERTS: resolve(process.env.NODE_EXTRA_CA_CERTS) } } : {}),
+      home: homedir(),
+      stopTimeoutSeconds: WORKER_STOP_TIMEOUT_SECONDS,
+      secrets: { SPIRE_TOKEN: token },
+    },
     claims,
     from,
   };
