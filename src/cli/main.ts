@@ -127,7 +127,15 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .option("--memory <size>", "memory tasks' resources: may reserve here (default: this machine's memory)")
     .option("--workdir <dir>", "where tasks without an absolute cwd run (default: the current folder)")
     .option("--allow-insecure", "allow plain http to an engine on another machine: only on a network that is private and encrypted already (Tailscale, WireGuard, an SSH tunnel)")
-    .addHelpText("after", examples(["spire worker --engine https://laptop.tail1234.ts.net:7070 --token $T --labels gpu,linux", "spire worker --engine http://100.64.0.1:7070 --allow-insecure --labels pi --tasks 2"]))
+    .addHelpText(
+      "after",
+      examples(["spire worker --engine https://laptop.tail1234.ts.net:7070 --token $T --labels gpu,linux", "spire worker --engine http://100.64.0.1:7070 --allow-insecure --labels pi --tasks 2"]) +
+        `
+To start it at boot or login and again when it dies, install it as a
+service with the same options: spire service install --worker --engine URL …
+(its token goes in a private file, never on a command line).
+`,
+    )
     .action(async (options, command) => (await import("./commands/worker.js")).workerCommand({ ...options, ...globals(command) }));
 
   program
@@ -421,7 +429,7 @@ dump, checks/size (in a group) or shards[2] (in an array).
     .action(async (run, words, options, command) => (await import("./commands/logs.js")).logsCommand(run, words, { ...options, ...globals(command) }));
 
   const platformOption = () => new Option("--platform <platform>", "the service manager to use: linux (systemd) or macos (launchd) (default: this machine's)").choices(["linux", "macos"]);
-  const workerOption = () => new Option("--worker", "the worker's service (spire worker), not the engine's; --engine URL names its engine, --data its folder");
+  const workerOption = (more = "") => new Option("--worker", `the worker's service (spire-worker, running spire worker), not the engine's${more}`);
   const flagsOf = (name: string) =>
     program.commands.find((candidate) => candidate.name() === name)!.options.flatMap((option) => [option.long, option.short].filter((flag): flag is string => flag !== undefined));
   const service = program
@@ -434,7 +442,7 @@ dump, checks/size (in a group) or shards[2] (in an array).
         "spire service status",
         "spire service logs -f",
         "spire service uninstall",
-        'spire service install --worker --engine https://laptop.tail1234.ts.net:7431 --token "$(cat worker.token)" --labels gpu',
+        'SPIRE_TOKEN="$(cat worker.token)" spire service install --worker --engine https://laptop.tail1234.ts.net:7431 --labels gpu',
         "spire service status --worker",
       ]) +
         `
@@ -469,7 +477,7 @@ logs exits as journalctl or tail does.
     .command("install")
     .description("write the service file, then enable and start the engine or, with --worker, a worker (systemctl --user enable --now, or launchctl bootstrap)")
     .argument("[more-options...]", "more spire engine options, after -- (spire engine --help lists them); with --worker, spire worker options")
-    .addOption(workerOption())
+    .addOption(workerOption("; --engine URL names the engine it serves, --data its own folder (default: the data folder's worker/)"))
     .option("-f, --file <file>", "definitions file the engine applies at each start (made absolute)")
     .addOption(formatOption())
     .option("--listen <host:port>", "address of the engine's API (default: 127.0.0.1:7431)")
