@@ -281,12 +281,15 @@ test("status says when a file the unit runs is gone, and what to do", async (t) 
   assert.match(status.stdout, new RegExp(`^missing +${file}: gone, so the engine cannot start: put it back, or run spire service install -f FILE with another$`, "m"));
 });
 
-test("logs passes -n and -f to journalctl --user -u spire.service", async (t) => {
+test("logs passes -n and -f to journalctl --user -u spire.service (with --worker, spire-worker.service)", async (t) => {
   const home = userHome(t);
   fakeTools(home, "ok");
   const result = await service(home, ["logs", "-n", "5", "-f"]);
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(commandsRun(home), ["journalctl --user -u spire.service -n 5 -f"]);
+  const worker = await service(home, ["logs", "--worker", "-n", "20"]);
+  assert.equal(worker.code, 0, worker.stderr);
+  assert.deepEqual(commandsRun(home), ["journalctl --user -u spire-worker.service -n 20"]);
   const bad = await service(home, ["logs", "-n", "many"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--lines "many" is not a whole number/);
@@ -487,6 +490,8 @@ test("status --worker: the token described (never shown), and whether the worker
   assert.equal(installed.code, 0, installed.stderr);
   const { unit, env } = workerFiles(home);
 
+  const engineStatus = await service(home, ["status"]);
+  assert.match(engineStatus.stdout, /^installed +no \(spire service install installs it\)\n[\s\S]*^This machine has a worker's service: spire service status --worker$/m, "the engine's status points at the worker's");
   const before = await service(home, ["status", "--worker"]);
   assert.equal(before.code, 3, before.stdout + before.stderr);
   assert.match(before.stdout, new RegExp(`^token +box \\(worker scope, id \\S+, does not expire\\), in ${env}, mode 600$`, "m"));
@@ -596,12 +601,4 @@ test("--worker on macOS: an agent of its own, spire-worker, its token in the 060
   assert.equal(removed.code, 0, removed.stderr);
   assert.deepEqual(commandsRun(home), [`launchctl bootout gui/${uid}/spire-worker`, `launchctl disable gui/${uid}/spire-worker`]);
   assert.equal(existsSync(plist), false);
-});
-
-test("logs --worker shows the worker's own journal", async (t) => {
-  const home = userHome(t);
-  fakeTools(home, "ok");
-  const result = await service(home, ["logs", "--worker", "-n", "20"]);
-  assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(commandsRun(home), ["journalctl --user -u spire-worker.service -n 20"]);
 });
