@@ -12,11 +12,11 @@ export interface Entry {
 export const ENVIRONMENT: readonly Entry[] = [
   { name: "SPIRE_DATA", text: "The data folder, as --data gives it (which wins)." },
   { name: "XDG_DATA_HOME", text: "Without --data or SPIRE_DATA, the data folder is $XDG_DATA_HOME/spire (an absolute path), else ~/.local/share/spire." },
-  { name: "XDG_CONFIG_HOME", text: "Where spire service install writes the systemd user unit on Linux: $XDG_CONFIG_HOME/systemd/user (an absolute path), else ~/.config/systemd/user." },
+  { name: "XDG_CONFIG_HOME", text: "Where spire service install writes the systemd user unit on Linux: $XDG_CONFIG_HOME/systemd/user (an absolute path), else ~/.config/systemd/user; with --worker, also the worker's token, in $XDG_CONFIG_HOME/spire/worker.env (mode 0600)." },
   { name: "SPIRE_ENGINE", text: "The URL of the engine to talk to, as --engine gives it (which wins). A command then talks to that engine and nothing else: one that does not answer is exit 3." },
   {
     name: "SPIRE_TOKEN",
-    text: "The API token sent to the engine (spire token create makes one). Without it, commands use the local admin token of the data folder, for its own engine only. Tasks never see it.",
+    text: "The API token sent to the engine (spire token create makes one). Without it, commands use the local admin token of the data folder, for its own engine only. spire worker takes its token from it when --token is not given (spire service install --worker puts it there from a private file). Tasks never see it.",
   },
   { name: "TZ", text: "The engine's local time zone: the default timezone of cron, at, start and end, and the zone human output shows times in (--utc for UTC)." },
   { name: "NO_COLOR", text: "When set (not empty), output has no colours. FORCE_COLOR asks for them where output is not a terminal." },

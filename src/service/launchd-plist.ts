@@ -1,45 +1,51 @@
 /**
- * The launchd agent that runs the engine (macOS). Pure: text in, text out.
- * Values are XML-escaped strings in ProgramArguments: launchd runs no shell.
+ * The launchd agent that runs the engine or a worker (macOS). Pure: text
+ * in, text out. Values are XML-escaped strings in ProgramArguments: launchd
+ * runs no shell. A worker's token is in EnvironmentVariables, never in
+ * ProgramArguments (ps shows those to everyone): the plist is written 0600.
  */
 import { hasControlCharacters, type ServiceDefinition } from "./definition.js";
+import type { ServiceKind } from "./kind.js";
 
-export const LAUNCHD_LABEL = "spire";
-
-/** `logFile`: where the engine's output goes (launchd keeps no journal). */
-export function renderLaunchdPlist(definition: ServiceDefinition, logFile: string): string {
+/** `logFile`: where the program's output goes (launchd keeps no journal). */
+export function renderLaunchdPlist(definition: ServiceDefinition, kind: ServiceKind, logFile: string): string {
   const strings = (values: string[]) => values.map((value) => `    <string>${xml(value)}</string>`).join("\n");
+  const environment = { PATH: definition.path, ...definition.environment, ...definition.secrets };
+  const variables = Object.entries(environment)
+    .map(([name, value]) => `    <key>${xml(name)}</key>\n    <string>${xml(value)}</string>`)
+    .join("\n");
+  // An XML comment cannot hold "--": the worker's option is named in words.
+  const which = kind.what === "engine" ? "" : ` (its ${kind.what} option)`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<!-- Made by spire service install; running it again with other options rewrites this file,
-     and spire service uninstall removes it. -->
+<!-- Made by spire service install${which}; running it again with other options rewrites this file,
+     and spire service uninstall${which} removes it.${definition.secrets ? " Private (mode 0600): it holds a secret." : ""} -->
 <plist version="1.0">
 <dict>
   <key>Label</key>
-  <string>${LAUNCHD_LABEL}</string>
+  <string>${xml(kind.name)}</string>
   <key>ProgramArguments</key>
   <array>
 ${strings(definition.argv)}
   </array>
   <key>EnvironmentVariables</key>
   <dict>
-    <key>PATH</key>
-    <string>${xml(definition.path)}</string>
+${variables}
   </dict>
   <key>WorkingDirectory</key>
   <string>${xml(definition.home)}</string>
   <key>RunAtLoad</key>
   <true/>
-  <!-- Started again when it exits with an error; a stop (SIGTERM) ends with 0 after the drain. -->
+  <!-- Started again when it exits with an error; a stop (SIGTERM) ends with 0. -->
   <key>KeepAlive</key>
   <dict>
     <key>SuccessfulExit</key>
     <false/>
   </dict>
-  <!-- The drain's grace and the tasks' kill grace, before launchd sends SIGKILL. -->
+  <!-- How long it may take to stop (an engine: its drain's grace and the tasks' kill grace) before launchd sends SIGKILL. -->
   <key>ExitTimeOut</key>
   <integer>${definition.stopTimeoutSeconds}</integer>
-  <!-- The task supervisor and the tasks outlive an engine that crashed; the next engine takes them over. -->
+  <!-- ${kind.outlive} -->
   <key>AbandonProcessGroup</key>
   <true/>
   <key>StandardOutPath</key>
@@ -53,7 +59,7 @@ ${strings(definition.argv)}
 
 /** Why this definition cannot be written as a plist, if it cannot: XML holds no control characters. */
 export function launchdRefuses(definition: ServiceDefinition): string | undefined {
-  const bad = [...definition.argv, definition.path, definition.home].find(hasControlCharacters);
+  const bad = [...definition.argv, definition.path, definition.home, ...Object.values(definition.environment ?? {}), ...Object.values(definition.secrets ?? {})].find(hasControlCharacters);
   return bad === undefined ? undefined : `a service file cannot hold a control character (a newline, a tab…): ${JSON.stringify(bad)}`;
 }
 
@@ -67,5 +73,15 @@ const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"'
 export function launchdPlistArgv(text: string): string[] | undefined {
   const array = /<key>ProgramArguments<\/key>\s*<array>([\s\S]*?)<\/array>/.exec(text)?.[1];
   if (array === undefined) return undefined;
-  return [...array.matchAll(/<string>([^<]*)<\/string>/g)].map((match) => match[1]!.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ENTITIES[name]!));
+  return [...array.matchAll(/<string>([^<]*)<\/string>/g)].map((match) => unxml(match[1]!));
+}
+
+/** The EnvironmentVariables of a plist this module wrote (for `spire service status`: whether the token is there). */
+export function launchdPlistEnvironment(text: string): Record<string, string> {
+  const dict = /<key>EnvironmentVariables<\/key>\s*<dict>([\s\S]*?)<\/dict>/.exec(text)?.[1] ?? "";
+  return Object.fromEntries([...dict.matchAll(/<key>([^<]*)<\/key>\s*<string>([^<]*)<\/string>/g)].map((match) => [unxml(match[1]!), unxml(match[2]!)]));
+}
+
+function unxml(value: string): string {
+  return value.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ENTITIES[name]!);
 }

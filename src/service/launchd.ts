@@ -1,7 +1,8 @@
-/** The engine as a launchd agent (macOS): `launchctl` in the user's GUI domain, logs in ~/Library/Logs/spire. */
+/** The engine or a worker as a launchd agent (macOS): `launchctl` in the user's GUI domain, logs in ~/Library/Logs/spire. */
 import { join } from "node:path";
-import type { ServiceDefinition } from "./definition.js";
-import { LAUNCHD_LABEL, launchdPlistArgv, launchdRefuses, renderLaunchdPlist } from "./launchd-plist.js";
+import { PLAIN_VARIABLES, type ServiceDefinition, type ServiceFile } from "./definition.js";
+import type { ServiceKind } from "./kind.js";
+import { launchdPlistArgv, launchdPlistEnvironment, launchdRefuses, renderLaunchdPlist } from "./launchd-plist.js";
 import type { FileChange, ManagerStatus, ServiceManager } from "./manager.js";
 import { problemOf, runTool, type ToolResult } from "./run-tool.js";
 
@@ -13,10 +14,19 @@ export class LaunchdManager implements ServiceManager {
   readonly logFile: string;
   private readonly domain: string;
 
-  constructor(home: string, uid: number) {
-    this.file = join(home, "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`);
-    this.logFile = join(home, "Library", "Logs", "spire", "engine.log");
+  constructor(
+    home: string,
+    uid: number,
+    private readonly kind: ServiceKind,
+  ) {
+    this.file = join(home, "Library", "LaunchAgents", `${kind.name}.plist`);
+    this.logFile = join(home, "Library", "Logs", "spire", `${kind.what}.log`);
     this.domain = `gui/${uid}`;
+  }
+
+  /** A worker's token is in the plist itself (EnvironmentVariables), which is written 0600. */
+  get secretsPlace(): string {
+    return this.file;
   }
 
   get logPlace(): string {
@@ -24,19 +34,27 @@ export class LaunchdManager implements ServiceManager {
   }
 
   private get service(): string {
-    return `${this.domain}/${LAUNCHD_LABEL}`;
+    return `${this.domain}/${this.kind.name}`;
   }
 
   refuses(definition: ServiceDefinition): string | undefined {
     return launchdRefuses(definition);
   }
 
-  render(definition: ServiceDefinition): string {
-    return renderLaunchdPlist(definition, this.logFile);
+  files(definition: ServiceDefinition): ServiceFile[] {
+    return [{ path: this.file, text: renderLaunchdPlist(definition, this.kind, this.logFile) }];
+  }
+
+  paths(): string[] {
+    return [this.file];
   }
 
   argvOf(text: string): string[] | undefined {
     return launchdPlistArgv(text);
+  }
+
+  secretsIn(text: string): Record<string, string> {
+    return Object.fromEntries(Object.entries(launchdPlistEnvironment(text)).filter(([name]) => !PLAIN_VARIABLES.includes(name)));
   }
 
   extraFolders(): string[] {
@@ -84,7 +102,7 @@ export class LaunchdManager implements ServiceManager {
     const printed = runTool(["launchctl", "print", this.service]);
     if (this.unavailable(printed)) return { reachable: false, problem: problemOf(printed, "launchctl") };
     const disabled = runTool(["launchctl", "print-disabled", this.domain]);
-    const enabled = !new RegExp(`"${LAUNCHD_LABEL}"\\s*=>\\s*(?:disabled|true)`).test(disabled.stdout);
+    const enabled = !new RegExp(`"${this.kind.name}"\\s*=>\\s*(?:disabled|true)`).test(disabled.stdout);
     if (printed.code !== 0) return { reachable: true, enabled, running: false, state: "not loaded" };
     const state = /^\s*state = (.+)$/m.exec(printed.stdout)?.[1]?.trim() ?? "loaded";
     return { reachable: true, enabled, running: state === "running", state };

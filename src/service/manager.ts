@@ -1,11 +1,13 @@
 /**
  * A service manager as `spire service` uses it: where the file goes, how it
- * is written, which commands start, stop and show it. One per platform:
- * systemd's user manager on Linux, launchd on macOS.
+ * is written, which commands start, stop and show it. One per platform
+ * (systemd's user manager on Linux, launchd on macOS) and kind of service
+ * (the engine, a worker).
  */
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import type { ServiceDefinition } from "./definition.js";
+import type { ServiceDefinition, ServiceFile } from "./definition.js";
+import type { ServiceKind } from "./kind.js";
 import type { ToolResult } from "./run-tool.js";
 import { LaunchdManager } from "./launchd.js";
 import { SystemdManager } from "./systemd.js";
@@ -35,18 +37,25 @@ export interface ServiceManager {
   readonly absentWhere: string;
   /** The service file. */
   readonly file: string;
-  /** Where the engine's output can be read, for messages. */
+  /** Where the program's output can be read, for messages. */
   readonly logPlace: string;
+  /** The private file (0600) that holds the definition's secrets: the service file itself, or one beside it. */
+  readonly secretsPlace: string;
   /** Why the definition cannot be written or run by this manager (a path it cannot hold), if it cannot. */
   refuses(definition: ServiceDefinition): string | undefined;
-  render(definition: ServiceDefinition): string;
+  /** The files to write, in this order (secrets before the file that names them), the service file among them. */
+  files(definition: ServiceDefinition): ServiceFile[];
+  /** Every file files() may write: what uninstall removes. */
+  paths(): string[];
   /** The command line in a file this manager wrote. */
   argvOf(text: string): string[] | undefined;
+  /** The secrets in the text of secretsPlace. */
+  secretsIn(text: string): Record<string, string>;
   /** Folders to create (privately) before the manager is asked to start the service, beside the file's own. */
   extraFolders(): string[];
   /** The commands that make the service run from its file and start at login. */
   startCommands(change: FileChange): string[][];
-  /** The command that restarts the engine (to run new code, or after another engine stopped). */
+  /** The command that restarts the program (to run new code, or after another engine stopped). */
   restartCommand(): string[];
   /** The commands that stop it and keep it from starting at login (the file is removed after them). */
   stopCommands(): string[][];
@@ -66,9 +75,9 @@ export function hostPlatform(): ServicePlatform | undefined {
   return process.platform === "linux" ? "linux" : process.platform === "darwin" ? "macos" : undefined;
 }
 
-export function managerFor(platform: ServicePlatform): ServiceManager {
+export function managerFor(platform: ServicePlatform, kind: ServiceKind): ServiceManager {
   const home = homedir();
-  if (platform === "macos") return new LaunchdManager(home, process.getuid?.() ?? 0);
+  if (platform === "macos") return new LaunchdManager(home, process.getuid?.() ?? 0, kind);
   const xdg = process.env.XDG_CONFIG_HOME;
-  return new SystemdManager(xdg && isAbsolute(xdg) ? xdg : join(home, ".config"));
+  return new SystemdManager(xdg && isAbsolute(xdg) ? xdg : join(home, ".config"), kind);
 }

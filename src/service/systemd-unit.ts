@@ -1,5 +1,6 @@
 /**
- * The systemd user unit that runs the engine (Linux). Pure: text in, text out.
+ * The systemd user unit that runs the engine or a worker (Linux), and the
+ * private environment file beside a worker's. Pure: text in, text out.
  *
  * Every value is written as one double-quoted word: systemd reads
  * backslash escapes in quotes, `%` specifiers on the whole line and `$VAR`
@@ -8,37 +9,62 @@
  * another argument, a specifier or a variable.
  */
 import { hasControlCharacters, type ServiceDefinition } from "./definition.js";
+import type { ServiceKind } from "./kind.js";
 
-export const SYSTEMD_UNIT = "spire.service";
+export const unitName = (kind: ServiceKind): string => `${kind.name}.service`;
 
-export function renderSystemdUnit(definition: ServiceDefinition): string {
-  return `# Made by spire service install; running it again with other options rewrites this file,
-# and spire service uninstall removes it. For settings of your own, use a drop-in:
-# systemctl --user edit ${SYSTEMD_UNIT}
+/** `environmentFile`: where the definition's secrets are (written by renderEnvironmentFile); unused without secrets. */
+export function renderSystemdUnit(definition: ServiceDefinition, kind: ServiceKind, environmentFile: string): string {
+  const comment = (lines: string[]) => lines.map((line) => `# ${line}`).join("\n");
+  const secretLines = definition.secrets
+    ? `# ${Object.keys(definition.secrets).join(", ")}: in this file of mode 0600, never on the command line (ps shows that to everyone).
+EnvironmentFile=${environmentFile.replaceAll("%", "%%")}
+`
+    : "";
+  return `# Made by spire service install${kind.option}; running it again with other options rewrites this file,
+# and spire service uninstall${kind.option} removes it. For settings of your own, use a drop-in:
+# systemctl --user edit ${unitName(kind)}
 [Unit]
-Description=Spire engine: scheduler and pipeline runner
+Description=${kind.description}
 
 [Service]
 Type=exec
 ExecStart=${definition.argv.map((word, index) => systemdWord(word, { expandsVariables: index > 0 })).join(" ")}
-Environment=${systemdWord(`PATH=${definition.path}`, { expandsVariables: false })}
-Restart=on-failure
+${Object.entries({ PATH: definition.path, ...definition.environment })
+  .map(([name, value]) => `Environment=${systemdWord(`${name}=${value}`, { expandsVariables: false })}`)
+  .join("\n")}
+${secretLines}Restart=on-failure
 RestartSec=5s
-# Exit code 2 is a mistake in the options or the definitions file (or the port is taken):
-# starting again would only fail again. spire service logs says which.
-RestartPreventExitStatus=2
-# On stop the engine drains (its --grace), then stops its task supervisor itself. Only the
-# engine gets the signal: the supervisor and the tasks outlive an engine that crashed, and
-# the engine that Restart= starts takes them over. (mixed would SIGKILL them on a crash.)
+${comment(kind.fatalExits.why)}
+RestartPreventExitStatus=${kind.fatalExits.codes.join(" ")}
+${comment(kind.killModeWhy)}
 KillMode=process
 TimeoutStopSec=${definition.stopTimeoutSeconds}s
 StandardOutput=journal
 StandardError=journal
-SyslogIdentifier=spire
+SyslogIdentifier=${kind.name}
 
 [Install]
 WantedBy=default.target
 `;
+}
+
+/**
+ * The file systemd reads the secrets from (EnvironmentFile=): each value
+ * single-quoted, which systemd reads verbatim (no escapes, no variables);
+ * systemdRefuses keeps out what single quotes cannot hold.
+ */
+export function renderEnvironmentFile(secrets: Record<string, string>, kind: ServiceKind): string {
+  const lines = Object.entries(secrets).map(([name, value]) => `${name}='${value}'`);
+  return `# Made by spire service install${kind.option} for ${unitName(kind)}; spire service uninstall${kind.option} removes it.
+# Private (mode 0600): it holds a secret.
+${lines.join("\n")}
+`;
+}
+
+/** The secrets of an environment file renderEnvironmentFile wrote (for `spire service status`). */
+export function environmentFileSecrets(text: string): Record<string, string> {
+  return Object.fromEntries([...text.matchAll(/^([A-Za-z_][A-Za-z0-9_]*)='([^']*)'$/gm)].map((match) => [match[1]!, match[2]!]));
 }
 
 function systemdWord(value: string, { expandsVariables }: { expandsVariables: boolean }): string {
@@ -49,13 +75,18 @@ function systemdWord(value: string, { expandsVariables }: { expandsVariables: bo
 
 /**
  * Why systemd could not run this definition, if it could not: it refuses a
- * program path with quotes or backslashes ("special characters"), and no
- * setting can hold a control character (a newline would start another).
+ * program path with quotes or backslashes ("special characters"), no
+ * setting can hold a control character (a newline would start another),
+ * and a single-quoted secret cannot hold a single quote.
  */
-export function systemdRefuses(definition: ServiceDefinition): string | undefined {
+export function systemdRefuses(definition: ServiceDefinition, environmentFile: string): string | undefined {
   const program = definition.argv[0]!;
   if (/["'\\]/.test(program)) return `systemd cannot run a program whose path has quotes or backslashes: ${program}`;
-  const bad = [...definition.argv, definition.path, definition.home].find(hasControlCharacters);
+  const secrets = Object.entries(definition.secrets ?? {});
+  const badSecret = secrets.find(([, value]) => value.includes("'") || hasControlCharacters(value));
+  if (badSecret) return `${badSecret[0]} cannot be written to a service's environment file: it has a quote (') or a control character`;
+  const paths = [...definition.argv, definition.path, definition.home, ...Object.values(definition.environment ?? {}), ...(secrets.length > 0 ? [environmentFile] : [])];
+  const bad = paths.find(hasControlCharacters);
   return bad === undefined ? undefined : `a service file cannot hold a control character (a newline, a tab…): ${JSON.stringify(bad)}`;
 }
 

@@ -1,9 +1,10 @@
-/** The engine as a systemd user service (Linux): `systemctl --user`, logs in the journal. */
+/** The engine or a worker as a systemd user service (Linux): `systemctl --user`, logs in the journal. */
 import { dirname, join } from "node:path";
-import type { ServiceDefinition } from "./definition.js";
+import type { ServiceDefinition, ServiceFile } from "./definition.js";
+import type { ServiceKind } from "./kind.js";
 import type { FileChange, ManagerStatus, ServiceManager } from "./manager.js";
 import { problemOf, runTool, type ToolResult } from "./run-tool.js";
-import { renderSystemdUnit, SYSTEMD_UNIT, systemdRefuses, systemdUnitArgv } from "./systemd-unit.js";
+import { environmentFileSecrets, renderEnvironmentFile, renderSystemdUnit, systemdRefuses, systemdUnitArgv, unitName } from "./systemd-unit.js";
 
 /** What systemctl says when no user manager runs here (a container, WSL without systemd, no login session). */
 const NO_USER_MANAGER = /Failed to connect to (?:user scope )?bus|not been booted with systemd|No medium found|DBUS_SESSION_BUS_ADDRESS|XDG_RUNTIME_DIR|Host is down/i;
@@ -14,17 +15,34 @@ export class SystemdManager implements ServiceManager {
   readonly absentWhere = "a container, WSL without systemd";
   readonly file: string;
   readonly logPlace = "the journal";
+  /** Where a worker's token is: its own file in Spire's config folder, beside the user's own (README: secrets.env). */
+  readonly secretsPlace: string;
+  private readonly unit: string;
 
-  constructor(configHome: string) {
-    this.file = join(configHome, "systemd", "user", SYSTEMD_UNIT);
+  constructor(
+    configHome: string,
+    private readonly kind: ServiceKind,
+  ) {
+    this.unit = unitName(kind);
+    this.file = join(configHome, "systemd", "user", this.unit);
+    this.secretsPlace = join(configHome, "spire", `${kind.what}.env`);
   }
 
   refuses(definition: ServiceDefinition): string | undefined {
-    return systemdRefuses(definition);
+    return systemdRefuses(definition, this.secretsPlace);
   }
 
-  render(definition: ServiceDefinition): string {
-    return renderSystemdUnit(definition);
+  files(definition: ServiceDefinition): ServiceFile[] {
+    const unit = { path: this.file, text: renderSystemdUnit(definition, this.kind, this.secretsPlace) };
+    return definition.secrets ? [{ path: this.secretsPlace, text: renderEnvironmentFile(definition.secrets, this.kind) }, unit] : [unit];
+  }
+
+  paths(): string[] {
+    return [this.file, this.secretsPlace];
+  }
+
+  secretsIn(text: string): Record<string, string> {
+    return environmentFileSecrets(text);
   }
 
   argvOf(text: string): string[] | undefined {
@@ -37,18 +55,18 @@ export class SystemdManager implements ServiceManager {
 
   startCommands(change: FileChange): string[][] {
     const reload = ["systemctl", "--user", "daemon-reload"];
-    if (change === "new") return [reload, ["systemctl", "--user", "enable", "--now", SYSTEMD_UNIT]];
+    if (change === "new") return [reload, ["systemctl", "--user", "enable", "--now", this.unit]];
     // enable --now leaves a running engine on its old command line: restart it on the new one (it drains first).
-    if (change === "updated") return [reload, ["systemctl", "--user", "enable", SYSTEMD_UNIT], this.restartCommand()];
-    return [["systemctl", "--user", "enable", "--now", SYSTEMD_UNIT]];
+    if (change === "updated") return [reload, ["systemctl", "--user", "enable", this.unit], this.restartCommand()];
+    return [["systemctl", "--user", "enable", "--now", this.unit]];
   }
 
   restartCommand(): string[] {
-    return ["systemctl", "--user", "restart", SYSTEMD_UNIT];
+    return ["systemctl", "--user", "restart", this.unit];
   }
 
   stopCommands(): string[][] {
-    return [["systemctl", "--user", "disable", "--now", SYSTEMD_UNIT]];
+    return [["systemctl", "--user", "disable", "--now", this.unit]];
   }
 
   afterRemoveCommands(): string[][] {
@@ -56,7 +74,7 @@ export class SystemdManager implements ServiceManager {
   }
 
   leftovers(): string[] {
-    return [join(dirname(this.file), "default.target.wants", SYSTEMD_UNIT)];
+    return [join(dirname(this.file), "default.target.wants", this.unit)];
   }
 
   unavailable(result: ToolResult): boolean {
@@ -68,15 +86,15 @@ export class SystemdManager implements ServiceManager {
   }
 
   status(): ManagerStatus {
-    const enabled = runTool(["systemctl", "--user", "is-enabled", SYSTEMD_UNIT]);
+    const enabled = runTool(["systemctl", "--user", "is-enabled", this.unit]);
     if (this.unavailable(enabled)) return { reachable: false, problem: problemOf(enabled, "systemctl") };
-    const active = runTool(["systemctl", "--user", "is-active", SYSTEMD_UNIT]);
+    const active = runTool(["systemctl", "--user", "is-active", this.unit]);
     if (this.unavailable(active)) return { reachable: false, problem: problemOf(active, "systemctl") };
     const state = active.stdout.trim() || "unknown";
     return { reachable: true, enabled: enabled.stdout.trim() === "enabled", running: state === "active" || state === "reloading", state };
   }
 
   logsCommand(lines: number, follow: boolean): string[] {
-    return ["journalctl", "--user", "-u", SYSTEMD_UNIT, "-n", String(lines), ...(follow ? ["-f"] : [])];
+    return ["journalctl", "--user", "-u", this.unit, "-n", String(lines), ...(follow ? ["-f"] : [])];
   }
 }

@@ -25,6 +25,7 @@ import type { SupervisorExecutor } from "../exec/supervisor/client.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../files/private.js";
 import type { Assignment, RegisterRequest, Report } from "../workers/protocol.js";
 import { EngineRefused, EngineUntrusted, type EngineLink } from "./engine-link.js";
+import type { ConnectionRecorder } from "./connection-record.js";
 
 /** Where an attempt's artifacts are: its own folder ($SPIRE_ARTIFACTS) and what its patterns match in its cwd. */
 interface Keep {
@@ -58,6 +59,8 @@ export interface AgentOptions {
   registration: Omit<RegisterRequest, "running">;
   /** Variables the tasks must not inherit from the worker (its own token). */
   withheld: readonly string[];
+  /** Where it keeps what it knows of its engine, for `spire service status --worker`. */
+  connection?: ConnectionRecorder;
 }
 
 interface Tracked {
@@ -110,6 +113,8 @@ export class WorkerAgent {
   /** Takes up what the supervisor still runs or holds (after a restart of this worker), then serves the engine until stop(). */
   async run(): Promise<void> {
     await this.adoptLeftovers();
+    const { connection } = this.options;
+    connection?.record("connecting");
     let delay = 500;
     while (!this.stopped) {
       try {
@@ -117,14 +122,18 @@ export class WorkerAgent {
         delay = 500;
       } catch (error) {
         if (this.stopped) break;
-        if (error instanceof EngineRefused && (error.status === 401 || error.status === 403)) throw error;
-        if (error instanceof EngineUntrusted) throw error;
+        if ((error instanceof EngineRefused && (error.status === 401 || error.status === 403)) || error instanceof EngineUntrusted) {
+          connection?.record("refused", (error as Error).message);
+          throw error;
+        }
+        connection?.record("unreachable", (error as Error).message);
         this.options.logger.warn({ error: (error as Error).message, retry_ms: delay }, "the engine cannot be reached: tasks go on, and what they do is sent once it answers");
       }
       if (this.stopped) break;
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 5000);
     }
+    connection?.record("stopped");
   }
 
   /** Stops serving: the tasks go on under the supervisor; a worker started again takes them up. */
@@ -145,6 +154,7 @@ export class WorkerAgent {
     this.options.supervisor.orphanGrace(this.fenceMs);
     this.fenceTimer ??= setInterval(() => this.fenceIfSilent(), 250);
     logger.info({ engine: "connected", lease_ms: answer.lease_ms, running: this.attempts.size }, "registered with the engine");
+    this.options.connection?.record("registered");
     for (const id of answer.stop) this.stopAttempt(id, "the engine no longer wants it");
     if (this.timer) clearInterval(this.timer);
     this.timer = setInterval(() => this.flushSoon(0), this.heartbeatMs);

@@ -6,8 +6,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { engineArgv, nodeFlagsOfShebang, stopTimeoutSeconds } from "../../src/service/engine-command.js";
-import { renderSystemdUnit, systemdRefuses, systemdUnitArgv } from "../../src/service/systemd-unit.js";
+import { environmentFileSecrets, renderEnvironmentFile, renderSystemdUnit as renderUnit, systemdRefuses as refuses, systemdUnitArgv } from "../../src/service/systemd-unit.js";
+import { workerArgv, WORKER_STOP_TIMEOUT_SECONDS } from "../../src/service/worker-command.js";
+import { ENGINE_SERVICE, WORKER_SERVICE } from "../../src/service/kind.js";
 import type { ServiceDefinition } from "../../src/service/definition.js";
+
+const ENV_FILE = "/home/jane/.config/spire/worker.env";
+const renderSystemdUnit = (definition: ServiceDefinition) => renderUnit(definition, ENGINE_SERVICE, ENV_FILE);
+const systemdRefuses = (definition: ServiceDefinition) => refuses(definition, ENV_FILE);
 
 const program = { node: "/usr/bin/node", nodeFlags: ["--v8-pool-size=1"], script: "/home/jane/spire/bin/spire.js" };
 
@@ -60,4 +66,29 @@ test("a path systemd cannot hold is refused before anything is written: quotes i
   assert.match(systemdRefuses(definition(engineArgv({ ...program, node: `/opt/it's/node` }, { data: "/d", grace: "30s" }))) ?? "", /quotes or backslashes: \/opt\/it's\/node/);
   assert.match(systemdRefuses(definition(engineArgv(program, { data: "/d\nExecStartPre=/bin/evil", grace: "30s" }))) ?? "", /control character/);
   assert.match(systemdRefuses(definition(engineArgv(program, { data: "/d", grace: "30s" }), "/bin\n[Service]")) ?? "", /control character/);
+});
+
+test("a worker's unit: spire worker with its options, its token only in the private EnvironmentFile, only the worker signalled, bad options and refused tokens not retried", () => {
+  const token = "eyJhbGciOiJIUzI1NiJ9.eyJzY29wZSI6IndvcmtlciJ9.c2ln";
+  const argv = workerArgv(program, { engine: "https://laptop:7431", data: "/home/jane/.local/share/spire/worker", workdir: "/home/jane", name: "gpu-box", labels: ["gpu", "linux"], tasks: 2, allowInsecure: true });
+  assert.deepEqual(argv.slice(3), ["worker", "--engine", "https://laptop:7431", "--data", "/home/jane/.local/share/spire/worker", "--name", "gpu-box", "--labels", "gpu,linux", "--tasks", "2", "--workdir", "/home/jane", "--allow-insecure"]);
+  const worker: ServiceDefinition = { argv, path: "/usr/bin:/bin", home: "/home/jane", stopTimeoutSeconds: WORKER_STOP_TIMEOUT_SECONDS, secrets: { SPIRE_TOKEN: token } };
+  const text = renderUnit(worker, WORKER_SERVICE, "/home/jane/.config 100%/spire/worker.env");
+  assert.equal(text.includes(token), false, "the token is not in the unit");
+  assert.deepEqual(systemdUnitArgv(text), argv);
+  assert.deepEqual(setting(text, "EnvironmentFile"), ["/home/jane/.config 100%%/spire/worker.env"], "a path, specifiers escaped");
+  assert.deepEqual(setting(text, "KillMode"), ["process"], "the worker's tasks outlive it by design");
+  assert.deepEqual(setting(text, "RestartPreventExitStatus"), ["2 3"]);
+  assert.deepEqual(setting(text, "SyslogIdentifier"), ["spire-worker"]);
+  assert.deepEqual(setting(text, "TimeoutStopSec"), ["30s"]);
+  assert.match(text, /^Description=Spire worker/m);
+  assert.deepEqual(setting(renderSystemdUnit(definition(argv)), "EnvironmentFile"), [], "no secrets, no EnvironmentFile");
+
+  const file = renderEnvironmentFile({ SPIRE_TOKEN: token }, WORKER_SERVICE);
+  assert.deepEqual(setting(file, "SPIRE_TOKEN"), [`'${token}'`], "single-quoted: systemd reads it verbatim");
+  assert.deepEqual(environmentFileSecrets(file), { SPIRE_TOKEN: token }, "status reads it back");
+  assert.equal(refuses(worker, ENV_FILE), undefined);
+  assert.match(refuses({ ...worker, secrets: { SPIRE_TOKEN: "it's" } }, ENV_FILE) ?? "", /SPIRE_TOKEN cannot be written to a service's environment file/);
+  assert.match(refuses({ ...worker, secrets: { SPIRE_TOKEN: "a\nEvil=1" } }, ENV_FILE) ?? "", /SPIRE_TOKEN cannot be written/);
+  assert.match(refuses(worker, "/home/jane/\n/worker.env") ?? "", /control character/);
 });

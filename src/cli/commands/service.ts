@@ -1,10 +1,12 @@
 /**
- * `spire service install | uninstall | status | logs`: the engine started at
- * login by the user's own service manager (a systemd user unit on Linux, a
- * launchd agent on macOS), running the `spire` that installed it. Only the
- * user's own config folders are written; a machine whose service manager
- * cannot be asked (a container, WSL without systemd) gets the file and the
- * commands to run instead.
+ * `spire service install | uninstall | status | logs`: the engine, or with
+ * --worker a worker for an engine on another machine, started at login by
+ * the user's own service manager (a systemd user unit on Linux, a launchd
+ * agent on macOS), running the `spire` that installed it. Each has its own
+ * unit or agent, so one machine can have both. Only the user's own config
+ * folders are written; a machine whose service manager cannot be asked (a
+ * container, WSL without systemd) gets the files and the commands to run
+ * instead.
  */
 import { existsSync, rmSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
@@ -13,23 +15,28 @@ import { CliError, EXIT } from "../errors.js";
 import { dataDir } from "../data-dir.js";
 import { findEngine } from "../connect.js";
 import { loadFileOrFail } from "../context.js";
-import { quoteForDisplay } from "../adhoc/job.js";
+import { checkOptionsBelong, passedOptions } from "../service-options.js";
+import { changedLines, commandLines, displayed, fail, hideSecrets, print, valueAfter } from "../service-text.js";
 import { parseDurationMs } from "../../definitions/units.js";
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 import { engineArgv, stopTimeoutSeconds } from "../../service/engine-command.js";
-import type { ServiceDefinition } from "../../service/definition.js";
+import { masked, type ServiceDefinition } from "../../service/definition.js";
+import { ENGINE_SERVICE, WORKER_SERVICE, type ServiceKind } from "../../service/kind.js";
 import { hostPlatform, managerFor, SERVICE_PLATFORMS, type FileChange, type ServiceManager, type ServicePlatform } from "../../service/manager.js";
 import { ensurePrivateDir, readOptional, writePrivateFile } from "../../service/private-file.js";
 import { problemOf, runOnTerminal, runTool } from "../../service/run-tool.js";
 import { thisSpire } from "../../service/this-spire.js";
+import { heldToken, tokenNote, workerDefinitionOf, workerRows, workerState, workerStatusCode, type WorkerServiceOptions } from "./service-worker.js";
 
 export interface ServiceOptions {
   platform?: string;
   data?: string;
   dryRun?: boolean;
+  /** The worker's service rather than the engine's. */
+  worker?: boolean;
 }
 
-export interface InstallOptions extends ServiceOptions {
+export interface InstallOptions extends ServiceOptions, Omit<WorkerServiceOptions, "data"> {
   file?: string;
   format?: DefinitionsFormat;
   listen?: string;
@@ -37,62 +44,69 @@ export interface InstallOptions extends ServiceOptions {
   grace: string;
   /** false with --no-start. */
   start: boolean;
-  /** More `spire engine` options (after --), and the names of all its options. */
+  /** More `spire engine` (or with --worker, `spire worker`) options (after --), and the names of all the engine's options. */
   more: string[];
   engineFlags: string[];
+  /** The options given on the command line (long names): those of the other service are refused. */
+  given: string[];
 }
 
-/** The options install sets itself: given again after --, the engine would see two. */
-const OWN_OPTIONS = ["--data", "-f", "--file", "--format", "--listen", "--allow-remote", "--grace"];
+const kindOf = (options: ServiceOptions): ServiceKind => (options.worker ? WORKER_SERVICE : ENGINE_SERVICE);
 
 export async function serviceInstallCommand(options: InstallOptions): Promise<number> {
-  const manager = managerFor(platformOf(options.platform));
-  const definition = await definitionOf(options);
+  const kind = kindOf(options);
+  checkOptionsBelong(kind, options.given);
+  const manager = managerFor(platformOf(options.platform, kind), kind);
+  const worker = options.worker ? workerDefinitionOf(options) : undefined;
+  const definition = worker?.definition ?? (await definitionOf(options));
   const refusal = manager.refuses(definition);
   if (refusal) throw new CliError(refusal, EXIT.usage, "Nothing was installed. Use paths without such characters (--data, -f, or node itself installed elsewhere).");
-  const text = manager.render(definition);
-  const installed = readOptional(manager.file);
-  const change: FileChange = installed === undefined ? "new" : installed === text ? "unchanged" : "updated";
+  const files = manager.files(definition);
+  const installed = files.map((file) => readOptional(file.path));
+  const change: FileChange = readOptional(manager.file) === undefined ? "new" : files.every((file, index) => installed[index] === file.text) ? "unchanged" : "updated";
   const commands = options.start ? manager.startCommands(change) : [];
 
   if (options.dryRun) {
-    print(`Would write ${manager.file} (${change === "new" ? "new" : change === "updated" ? "updated" : "already installed, unchanged"}):\n\n${text}`);
+    // What is printed holds no secret: each file as it would be written, its secrets masked.
+    const shown = manager.files(masked(definition));
+    files.forEach((file, index) => {
+      const state = installed[index] === undefined ? "new" : installed[index] === file.text ? "already installed, unchanged" : "updated";
+      const hidden = shown[index]!.text !== file.text ? `; ${Object.keys(definition.secrets ?? {}).join(", ")} shown as ***` : "";
+      print(`Would write ${file.path} (${state}${hidden}):\n\n${shown[index]!.text}`);
+    });
     print(commands.length > 0 ? `Would run:\n${commandLines(commands)}` : "Would run nothing (--no-start).");
     return EXIT.ok;
   }
 
   if (change === "unchanged") print(`Already installed, unchanged: ${manager.file}`);
-  else {
-    writePrivateFile(manager.file, text);
-    print(change === "new" ? `Installed ${manager.file}` : `Updated ${manager.file}:\n${changedLines(installed!, text)}`);
-  }
+  else writeFiles(manager, files, installed, Object.values(definition.secrets ?? {}));
   for (const folder of manager.extraFolders()) ensurePrivateDir(folder);
   print(`  runs: ${displayed(definition.argv)}`);
+  if (worker) print(tokenNote(manager, worker).join("\n"));
 
+  const check = `Check it with: spire service status${kind.option}   Its log: spire service logs${kind.option}`;
   if (!options.start) {
     print(`Not started (--no-start). To start it now and at each login:\n${commandLines(manager.startCommands("new"))}`);
     return EXIT.ok;
   }
-  const other = change === "updated" ? undefined : await engineBesideTheService(manager, definition);
+  const other = change === "updated" || kind.what !== "engine" ? undefined : await engineBesideTheService(manager, definition);
   for (const command of commands) {
     const result = runTool(command);
     if (result.code === 0) continue;
     const problem = `${command[0]}: ${problemOf(result, command[0]!)}`;
     if (manager.unavailable(result)) {
-      fail(`spire: the engine was not started: ${manager.title} cannot be asked here (${problem}).`);
+      fail(`spire: the ${kind.what} was not started: ${manager.title} cannot be asked here (${problem}).`);
       fail(`Where ${manager.title} runs your session, start it with:\n${commandLines(manager.startCommands("new"))}`);
-      fail(`Without it (${manager.absentWhere}), run the engine another way, e.g. in tmux or from your shell's startup file:\n  ${displayed(definition.argv)}`);
+      const token = definition.secrets ? `, with SPIRE_TOKEN set to its token (it is in ${manager.secretsPlace})` : "";
+      fail(`Without it (${manager.absentWhere}), run the ${kind.what} another way, e.g. in tmux or from your shell's startup file${token}:\n  ${displayed(definition.argv)}`);
     } else {
-      fail(`spire: the engine was not started: ${displayed(command)} failed (${problem}).`);
-      fail("The file is in place; see what went wrong with: spire service status   and: spire service logs");
+      fail(`spire: the ${kind.what} was not started: ${displayed(command)} failed (${problem}).`);
+      fail(`The file is in place; see what went wrong with: spire service status${kind.option}   and: spire service logs${kind.option}`);
     }
     return EXIT.runFailed;
   }
-  print(
-    change === "updated"
-      ? "Restarted with the new settings (running tasks got the drain's --grace); it starts at each login."
-      : "Started: the engine runs now and at each login.",
-  );
+  const restarted = kind.what === "engine" ? "running tasks got the drain's --grace" : "its tasks go on, and the new worker takes them up";
+  print(change === "updated" ? `Restarted with the new settings (${restarted}); it starts at each login.` : `Started: the ${kind.what} runs now and at each login.`);
   if (other) {
     fail(`spire: but an engine of this data folder already runs at ${other}, not as the service: the service's engine cannot start beside it.`);
     fail(`Stop that one (Ctrl-C where it runs), then: ${displayed(manager.restartCommand())}`);
@@ -100,22 +114,52 @@ export async function serviceInstallCommand(options: InstallOptions): Promise<nu
   if (manager.platform === "linux" && !lingers()) {
     print(`It stops when your last session ends. To keep it running without a login (a server): loginctl enable-linger ${userInfo().username}`);
   }
-  print("Check it with: spire service status   Its log: spire service logs");
+  print(check);
   return EXIT.ok;
 }
 
+/**
+ * Writes the files that changed (secrets first: a unit never names a file
+ * that is not there yet) and says what changed, secrets hidden. A file that
+ * cannot be written takes back the new ones written before it.
+ */
+function writeFiles(manager: ServiceManager, files: { path: string; text: string }[], installed: (string | undefined)[], secrets: string[]): void {
+  const before = installed.map((text, index) => (text === undefined || files[index]!.path !== manager.secretsPlace ? [] : Object.values(manager.secretsIn(text))));
+  const made: string[] = [];
+  files.forEach((file, index) => {
+    const old = installed[index];
+    if (old === file.text) return;
+    try {
+      writePrivateFile(file.path, file.text);
+    } catch (error) {
+      for (const path of made) rmSync(path, { force: true });
+      throw error;
+    }
+    if (old === undefined) made.push(file.path);
+    if (old === undefined) return print(`Installed ${file.path}`);
+    const hidden = [...secrets, ...before[index]!];
+    const lines = changedLines(hideSecrets(old, hidden), hideSecrets(file.text, hidden));
+    print(`Updated ${file.path}:\n${lines || "  (another token: not shown)"}`);
+  });
+}
+
 export async function serviceUninstallCommand(options: ServiceOptions): Promise<number> {
-  const manager = managerFor(platformOf(options.platform));
+  const kind = kindOf(options);
+  const manager = managerFor(platformOf(options.platform, kind), kind);
   const installed = readOptional(manager.file);
+  const present = manager.paths().filter((path) => existsSync(path));
   if (installed === undefined) {
-    print(`Not installed (no ${manager.file}): nothing to do.`);
+    // A token file without its unit (removed by hand) holds a secret for nothing.
+    if (!options.dryRun) for (const path of present) rmSync(path, { force: true });
+    print(`Not installed (no ${manager.file}): nothing to do${present.length > 0 ? `, but ${options.dryRun ? "would remove" : "removed"} ${present.join(", ")}, which held its token` : ""}.`);
     return EXIT.ok;
   }
   if (options.dryRun) {
-    print(`Would run:\n${commandLines(manager.stopCommands())}\nWould remove ${manager.file}`);
+    print(`Would run:\n${commandLines(manager.stopCommands())}\n${present.map((path) => `Would remove ${path}`).join("\n")}`);
     if (manager.afterRemoveCommands().length > 0) print(`Then would run:\n${commandLines(manager.afterRemoveCommands())}`);
     return EXIT.ok;
   }
+  const token = kind.what === "worker" ? heldToken(manager) : undefined;
   let reachable = true;
   let failed: string | undefined;
   for (const command of manager.stopCommands()) {
@@ -123,19 +167,21 @@ export async function serviceUninstallCommand(options: ServiceOptions): Promise<
     if (result.code === 0 || manager.nothingToDo(result)) continue;
     if (manager.unavailable(result)) {
       reachable = false;
-      print(`${manager.title} cannot be asked here (${command[0]}: ${problemOf(result, command[0]!)}), so no engine runs under it.`);
+      print(`${manager.title} cannot be asked here (${command[0]}: ${problemOf(result, command[0]!)}), so no ${kind.what} runs under it.`);
       break;
     }
     failed = `${displayed(command)} failed (${command[0]}: ${problemOf(result, command[0]!)})`;
   }
-  rmSync(manager.file, { force: true });
+  for (const path of present) rmSync(path, { force: true });
   if (!reachable) for (const leftover of manager.leftovers()) rmSync(leftover, { force: true });
   else for (const command of manager.afterRemoveCommands()) runTool(command);
-  print(`Removed ${manager.file}: the engine no longer starts at login.`);
+  print(`Removed ${manager.file}: the ${kind.what} no longer starts at login.`);
+  for (const path of present.filter((path) => path !== manager.file)) print(`Removed ${path}, which held its token.`);
   const data = valueAfter(manager.argvOf(installed), "--data");
-  if (data) print(`Its data (runs, logs, definitions) stays in ${data}.`);
+  if (data) print(kind.what === "engine" ? `Its data (runs, logs, definitions) stays in ${data}.` : `Its folder (its task supervisor, logs not yet sent) stays in ${data}.`);
+  if (token?.claims?.id) print(`Its token stays valid on the engine: if this worker is not coming back, revoke it there: spire token revoke ${token.claims.id}`);
   if (failed) {
-    fail(`spire: ${failed}; an engine may still be running: spire service status says.`);
+    fail(`spire: ${failed}; a ${kind.what} may still be running: spire service status${kind.option} says.`);
     return EXIT.runFailed;
   }
   return EXIT.ok;
@@ -146,16 +192,16 @@ export interface StatusOptions extends ServiceOptions {
 }
 
 export async function serviceStatusCommand(options: StatusOptions): Promise<number> {
-  const manager = managerFor(platformOf(options.platform));
+  const kind = kindOf(options);
+  const manager = managerFor(platformOf(options.platform, kind), kind);
   const installed = readOptional(manager.file);
   const argv = installed === undefined ? undefined : manager.argvOf(installed);
-  const missing = neededFiles(argv).filter(({ path }) => !existsSync(path));
+  const missing = neededFiles(kind, argv).filter(({ path }) => !existsSync(path));
   const state = manager.status();
-  // The service's own data folder when installed; else the one this command would use. "": the local engine only, whatever SPIRE_ENGINE says.
-  const data = valueAfter(argv, "--data") ?? dataDir(options.data);
-  const engine = await findEngine({ data, engine: "" });
+  const own = kind.what === "engine" ? await engineStatus(argv, options) : workerStatus(manager, argv, options, installed !== undefined);
   if (options.json) {
     const status = {
+      kind: kind.what,
       platform: manager.platform,
       file: manager.file,
       installed: installed !== undefined,
@@ -165,24 +211,66 @@ export async function serviceStatusCommand(options: StatusOptions): Promise<numb
       running: state.running ?? null,
       state: state.state ?? null,
       manager_problem: state.problem ?? null,
-      data,
-      engine: { answers: engine !== undefined, url: engine?.url ?? null },
+      ...own.json,
     };
     print(JSON.stringify(status, null, 2));
   } else {
     const yesNo = (value: boolean | undefined, yes: string, no: string) => (!state.reachable ? `unknown: ${manager.title} cannot be asked here (${state.problem})` : value ? yes : no);
     const rows: [string, string][] = [
-      ["installed", installed === undefined ? "no (spire service install installs it)" : `yes: ${manager.file}`],
+      ["installed", installed === undefined ? `no (spire service install${kind.option} installs it)` : `yes: ${manager.file}`],
       ...(argv ? [["runs", displayed(argv)] as [string, string]] : []),
       ...missing.map(({ path, advice }): [string, string] => ["missing", `${path}: ${advice}`]),
       ["enabled", yesNo(state.enabled, "yes: starts at login", "no: does not start at login")],
       ["running", yesNo(state.running, `yes (${state.state})`, `no (${state.state})`)],
-      ["engine", `${engine ? `answers at ${engine.url}` : "does not answer"} (data: ${data})`],
+      ...own.rows,
     ];
     print(rows.map(([label, value]) => `${label.padEnd(10)} ${value}`).join("\n"));
-    if (installed !== undefined && !engine) print(`Its log: spire service logs   (in ${manager.logPlace})`);
+    if (installed !== undefined && own.code !== EXIT.ok) print(`Its log: spire service logs${kind.option}   (in ${manager.logPlace})`);
+    if (installed === undefined && kind.what === "engine" && existsSync(managerFor(manager.platform, WORKER_SERVICE).file)) print("This machine has a worker's service: spire service status --worker");
   }
-  return engine ? EXIT.ok : EXIT.unreachable;
+  return own.code;
+}
+
+interface OwnStatus {
+  rows: [string, string][];
+  json: Record<string, unknown>;
+  code: number;
+}
+
+/** Whether the engine of the service's data folder answers: the service's own when installed, else the one this command would use. */
+async function engineStatus(argv: string[] | undefined, options: StatusOptions): Promise<OwnStatus> {
+  const data = valueAfter(argv, "--data") ?? dataDir(options.data);
+  // "": the local engine only, whatever SPIRE_ENGINE says.
+  const engine = await findEngine({ data, engine: "" });
+  return {
+    rows: [["engine", `${engine ? `answers at ${engine.url}` : "does not answer"} (data: ${data})`]],
+    json: { data, engine: { answers: engine !== undefined, url: engine?.url ?? null } },
+    code: engine ? EXIT.ok : EXIT.unreachable,
+  };
+}
+
+/** Whether the worker is registered with its engine, and which token it holds (never the token itself). */
+function workerStatus(manager: ServiceManager, argv: string[] | undefined, options: StatusOptions, installed: boolean): OwnStatus {
+  const token = heldToken(manager);
+  const state = workerState(argv, options.data);
+  const record = state.record;
+  return {
+    rows: workerRows(token, state, installed),
+    json: {
+      data: state.data,
+      token: installed ? { file: token.place, present: token.present, mode: token.mode?.toString(8) ?? null, name: token.claims?.name ?? null, scope: token.claims?.scope ?? null, id: token.claims?.id ?? null } : null,
+      worker: {
+        registered: state.registered,
+        runs: state.runs,
+        state: record?.state ?? null,
+        engine: record?.engine ?? null,
+        name: record?.name ?? null,
+        since: record?.since ?? null,
+        message: record?.message ?? null,
+      },
+    },
+    code: workerStatusCode(state),
+  };
 }
 
 export interface LogsOptions extends ServiceOptions {
@@ -191,19 +279,20 @@ export interface LogsOptions extends ServiceOptions {
 }
 
 export async function serviceLogsCommand(options: LogsOptions): Promise<number> {
-  const manager = managerFor(platformOf(options.platform));
+  const kind = kindOf(options);
+  const manager = managerFor(platformOf(options.platform, kind), kind);
   const lines = Number(options.lines);
-  if (!/^\d+$/.test(options.lines) || !Number.isSafeInteger(lines)) throw new CliError(`--lines ${JSON.stringify(options.lines)} is not a whole number`, EXIT.usage, "For example: spire service logs -n 200");
+  if (!/^\d+$/.test(options.lines) || !Number.isSafeInteger(lines)) throw new CliError(`--lines ${JSON.stringify(options.lines)} is not a whole number`, EXIT.usage, `For example: spire service logs${kind.option} -n 200`);
   const command = manager.logsCommand(lines, options.follow === true);
   if (manager.platform === "macos" && !existsSync(manager.logPlace)) {
-    throw new CliError(`no log yet: ${manager.logPlace} does not exist`, EXIT.runFailed, "The agent writes it once it starts: spire service status says whether it runs.");
+    throw new CliError(`no log yet: ${manager.logPlace} does not exist`, EXIT.runFailed, `The agent writes it once it starts: spire service status${kind.option} says whether it runs.`);
   }
   const { code, missing } = await runOnTerminal(command);
-  if (missing) throw new CliError(`${command[0]} is not on PATH, so the engine's log cannot be shown`, EXIT.runFailed);
+  if (missing) throw new CliError(`${command[0]} is not on PATH, so the ${kind.what}'s log cannot be shown`, EXIT.runFailed);
   return code;
 }
 
-function platformOf(given: string | undefined): ServicePlatform {
+function platformOf(given: string | undefined, kind: ServiceKind): ServicePlatform {
   if (given !== undefined) {
     if ((SERVICE_PLATFORMS as string[]).includes(given)) return given as ServicePlatform;
     throw new CliError(`--platform ${JSON.stringify(given)} is not one of ${SERVICE_PLATFORMS.join(", ")}`, EXIT.usage);
@@ -213,11 +302,11 @@ function platformOf(given: string | undefined): ServicePlatform {
   throw new CliError(
     `spire service knows systemd (Linux) and launchd (macOS), not ${process.platform}`,
     EXIT.usage,
-    "Start the engine with your system's own service manager: the command is spire engine (see spire engine --help).",
+    `Start the ${kind.what} with your system's own service manager: the command is spire ${kind.what} (see spire ${kind.what} --help).`,
   );
 }
 
-/** What the service file says: this spire as `spire engine`, with absolute paths and checked options. */
+/** What the engine's service file says: this spire as `spire engine`, with absolute paths and checked options. */
 async function definitionOf(options: InstallOptions): Promise<ServiceDefinition> {
   const graceMs = parseDurationMs(options.grace);
   if (graceMs === undefined) throw new CliError(`--grace ${JSON.stringify(options.grace)} is not a duration`, EXIT.usage, "For example: --grace 30s");
@@ -239,7 +328,7 @@ async function definitionOf(options: InstallOptions): Promise<ServiceDefinition>
     ...(options.listen !== undefined ? { listen: options.listen } : {}),
     ...(options.allowRemote ? { allowRemote: true } : {}),
     grace: options.grace,
-    more: engineOptions(options.more, options.engineFlags),
+    more: passedOptions(ENGINE_SERVICE, options.more, options.engineFlags),
   });
   return { argv, path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", home: homedir(), stopTimeoutSeconds: stopTimeoutSeconds(graceMs) };
 }
@@ -256,59 +345,18 @@ async function engineBesideTheService(manager: ServiceManager, definition: Servi
   return engine && !manager.status().running ? engine.url : undefined;
 }
 
-/** The words after --, checked against spire engine's options: a typo would only show when the service starts. */
-function engineOptions(words: string[], engineFlags: string[]): string[] {
-  if (words.length > 0 && !words[0]!.startsWith("-")) {
-    throw new CliError(`unexpected argument ${quoteForDisplay(words[0]!)}`, EXIT.usage, "Options for the engine go after --, e.g.: spire service install -- --keep-days 30");
-  }
-  for (const word of words) {
-    const name = word.split("=", 1)[0]!;
-    if (!word.startsWith("-")) continue;
-    if (OWN_OPTIONS.includes(name)) throw new CliError(`${name} is an option of spire service install itself`, EXIT.usage, `Give it before the --: spire service install ${name === "-f" || name === "--file" ? "-f FILE" : name} …`);
-    if (!engineFlags.includes(name)) throw new CliError(`spire engine has no option ${name}`, EXIT.usage, "See spire engine --help for the options it takes.");
-  }
-  return words;
-}
-
 /** Does systemd keep this user's manager running without a login? (loginctl enable-linger leaves this file.) */
 function lingers(): boolean {
   return existsSync(`/var/lib/systemd/linger/${userInfo().username}`);
 }
 
-/** The files a service's command line needs, and what to do when one is gone: node and the script (the paths before `engine`), and the -f file. */
-function neededFiles(argv: string[] | undefined): { path: string; advice: string }[] {
+/** The files a service's command line needs, and what to do when one is gone: node and the script (the paths before `engine` or `worker`), and the -f file. */
+function neededFiles(kind: ServiceKind, argv: string[] | undefined): { path: string; advice: string }[] {
   if (!argv) return [];
-  const program = argv.slice(0, argv.indexOf("engine")).filter((word) => word.startsWith("/"));
-  const file = valueAfter(argv, "-f");
+  const program = argv.slice(0, argv.indexOf(kind.what)).filter((word) => word.startsWith("/"));
+  const file = kind.what === "engine" ? valueAfter(argv, "-f") : undefined;
   return [
-    ...program.map((path) => ({ path, advice: "gone, so the engine cannot start: run spire service install again with the node and the clone you use now" })),
+    ...program.map((path) => ({ path, advice: `gone, so the ${kind.what} cannot start: run spire service install${kind.option} again with the node and the clone you use now` })),
     ...(file === undefined ? [] : [{ path: file, advice: "gone, so the engine cannot start: put it back, or run spire service install -f FILE with another" }]),
   ];
-}
-
-function valueAfter(argv: string[] | undefined, option: string): string | undefined {
-  const index = argv?.indexOf(option) ?? -1;
-  return index < 0 ? undefined : argv![index + 1];
-}
-
-function displayed(argv: string[]): string {
-  return argv.map(quoteForDisplay).join(" ");
-}
-
-function commandLines(commands: string[][]): string {
-  return commands.map((command) => `  ${displayed(command)}`).join("\n");
-}
-
-/** The lines of a service file that an update changes, old ones with -, new ones with +. */
-function changedLines(before: string, after: string): string {
-  const [old, now] = [before.split("\n"), after.split("\n")];
-  return [...old.filter((line) => !now.includes(line)).map((line) => `  - ${line}`), ...now.filter((line) => !old.includes(line)).map((line) => `  + ${line}`)].join("\n");
-}
-
-function print(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
-
-function fail(text: string): void {
-  process.stderr.write(`${text}\n`);
 }

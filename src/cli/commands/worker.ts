@@ -12,40 +12,22 @@ import pino from "pino";
 import pretty from "pino-pretty";
 import { parseResourceFlags } from "../resource-options.js";
 import { CliError, EXIT } from "../errors.js";
-import { dataDir as defaultDataDir, ensureDataDir } from "../data-dir.js";
+import { ensureDataDir } from "../data-dir.js";
+import { checkWorkerName, engineUrlOf, workerDataDir, workerLabelsOf, workerTasksOf, workerTokenOf, type WorkerOptions } from "../worker-options.js";
 import { connectSupervisor } from "./engine.js";
 import { EngineLink, EngineRefused, EngineUntrusted } from "../../worker/engine-link.js";
 import { WorkerAgent } from "../../worker/agent.js";
+import { ConnectionRecorder } from "../../worker/connection-record.js";
 import { VERSION } from "../../version.js";
-
-export interface WorkerOptions {
-  engine?: string;
-  token?: string;
-  labels?: string;
-  name?: string;
-  cpus?: string;
-  memory?: string;
-  tasks?: string;
-  data?: string;
-  workdir?: string;
-  allowInsecure?: boolean;
-}
-
-const LABEL = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/;
 
 export async function workerCommand(options: WorkerOptions): Promise<void> {
   const engineUrl = engineUrlOf(options);
-  const token = options.token ?? process.env.SPIRE_TOKEN;
-  if (!token) throw new CliError("a worker needs a token: --token T, or SPIRE_TOKEN", EXIT.usage, "On the engine's machine: spire token create --scope worker --name MY-WORKER");
-  const name = options.name ?? hostname();
-  if (!LABEL.test(name)) throw new CliError(`--name ${JSON.stringify(name)}: a worker's name is 1–64 of A–Z a–z 0–9 . _ - (not starting with -)`, EXIT.usage, "For example: --name gpu-box");
-  const labels = (options.labels ?? "").split(",").map((label) => label.trim()).filter((label) => label !== "");
-  if (labels.includes("local")) throw new CliError("--labels: local names the engine's own machine, not a worker", EXIT.usage, "Give this machine labels of its own, for example: --labels gpu,linux");
-  for (const label of labels) if (!LABEL.test(label)) throw new CliError(`--labels: ${JSON.stringify(label)} is not a label (1–64 of A–Z a–z 0–9 . _ -, not starting with -)`, EXIT.usage, "For example: --labels gpu,linux");
+  const { token } = workerTokenOf(options);
+  const name = checkWorkerName(options.name ?? hostname());
+  const labels = workerLabelsOf(options.labels);
   const resources = parseResourceFlags({ ...(options.cpus !== undefined ? { cpus: options.cpus } : {}), ...(options.memory !== undefined ? { memory: options.memory } : {}) });
-  const tasks = options.tasks === undefined ? Math.max(1, Math.floor(resources.cpus)) : Number(options.tasks);
-  if (!Number.isInteger(tasks) || tasks < 1) throw new CliError(`--tasks must be a whole number of at least 1, got ${JSON.stringify(options.tasks)}`, EXIT.usage, "For example: --tasks 4");
-  const data = options.data !== undefined ? resolve(options.data) : resolve(defaultDataDir(), "worker");
+  const tasks = workerTasksOf(options.tasks, resources.cpus);
+  const data = workerDataDir(options.data);
   ensureDataDir(data);
   const workDir = resolve(options.workdir ?? process.cwd());
 
@@ -57,7 +39,7 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
     logger,
     registration: {
       name,
-      labels: [...new Set(labels)],
+      labels,
       tasks,
       cpus: resources.cpus,
       memory_bytes: resources.memoryBytes,
@@ -70,6 +52,7 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
       allow_insecure: options.allowInsecure === true,
     },
     withheld: ["SPIRE_TOKEN", "SPIRE_ENGINE"],
+    connection: new ConnectionRecorder(data, { engine: engineUrl, name }),
   });
   const stop = (signal: string) => {
     logger.info({ signal }, "worker stopping: its tasks go on, and a worker started again with the same --data takes them up");
@@ -91,30 +74,4 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
     else await supervisor.shutdown("the worker stopped");
   }
   process.exit(EXIT.ok);
-}
-
-/** The engine's URL; plain http only to this machine or when the user said the network is private. */
-function engineUrlOf(options: WorkerOptions): string {
-  const given = options.engine ?? process.env.SPIRE_ENGINE;
-  if (!given) throw new CliError("a worker needs its engine: --engine URL, or SPIRE_ENGINE", EXIT.usage, "For example: spire worker --engine https://laptop.tail1234.ts.net:7070 --token T");
-  let url: URL;
-  try {
-    url = new URL(given);
-  } catch {
-    throw new CliError(`--engine ${JSON.stringify(given)} is not a URL`, EXIT.usage, "For example: --engine https://192.168.1.10:7070");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`--engine ${JSON.stringify(given)}: only http:// and https:// engines exist`, EXIT.usage, "For example: --engine https://192.168.1.10:7070");
-  if (url.protocol === "http:" && !isLoopback(url.hostname) && !options.allowInsecure) {
-    throw new CliError(
-      `--engine ${given}: plain http to another machine would carry this worker's token and its tasks' secrets in clear`,
-      EXIT.usage,
-      "Serve the engine over https (spire engine --tls-cert … --tls-key …), or, on a network that is already private and encrypted (Tailscale, WireGuard, an SSH tunnel), add --allow-insecure",
-    );
-  }
-  return url.origin;
-}
-
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, "");
-  return bare === "localhost" || bare === "::1" || /^127\.\d+\.\d+\.\d+$/.test(bare);
 }
