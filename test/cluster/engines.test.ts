@@ -46,7 +46,15 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   const file = join(dir, "spire.yaml");
   writeFileSync(file, `pipelines:\n  tick:\n    catchup: all\n    triggers:\n      - every: 1s\n    tasks:\n      beat: { exec: ["true"] }\n`);
   const store = `${POSTGRES_URL}?schema=${schema}`;
-  const start = (name: string) => startEngine(t, join(dir, name), ["--store", store, "--leader-lease", `${LEASE_MS / 1000}s`, "-f", file]);
+  const logs = new Map<string, string>();
+  const start = async (name: string) => {
+    const engine = await startEngine(t, join(dir, name), ["--store", store, "--leader-lease", `${LEASE_MS / 1000}s`, "-f", file]);
+    engine.child.stderr?.on("data", (chunk: Buffer) => logs.set(name, (logs.get(name) ?? "") + chunk.toString()));
+    return engine;
+  };
+  // What the engines said, when something did not come in time.
+  const said = () => [...logs].map(([name, text]) => `--- ${name}\n${text.split("\n").slice(-15).join("\n")}`).join("\n");
+  const waitForRuns = (count: number) => waitForRunsIn(schema, count).catch((error: Error) => Promise.reject(new Error(`${error.message}\n${said()}`)));
   const engines: RunningEngine[] = [];
   // The first one up leads; the others wait for the lead.
   const first = await start("a");
@@ -55,7 +63,7 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   engines.push(await start("b"), await start("c"));
 
   // The leader dies without a word: another leads within the lease and a try.
-  await waitForRuns(schema, 3);
+  await waitForRuns(3);
   const successor = Promise.race(engines.slice(1).map((engine) => saysItLeads(engine.child).then((at) => ({ engine, at }))));
   const killedAt = performance.now();
   first.child.kill("SIGKILL");
@@ -64,21 +72,21 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   assert.ok(tookOver - killedAt < LEASE_MS + 2000, `took over ${Math.round(tookOver - killedAt)} ms after the kill (lease ${LEASE_MS} ms)`);
 
   // The new leader freezes for longer than its lease: the third takes over meanwhile.
-  await waitForRuns(schema, (await runCount(schema)) + 2);
+  await waitForRuns((await runCount(schema)) + 2);
   const third = engines.find((engine) => engine !== first && engine !== second)!;
   const thirdLeads = saysItLeads(third.child);
   const secondSteppedDown = saysItLeads(second.child, false, 20_000);
   second.child.kill("SIGSTOP");
   await thirdLeads;
-  await waitForRuns(schema, (await runCount(schema)) + 2);
+  await waitForRuns((await runCount(schema)) + 2);
   second.child.kill("SIGCONT");
   // Woken, it finds its lease lapsed by its own clock before it fires anything.
   await secondSteppedDown;
-  await waitForRuns(schema, (await runCount(schema)) + 2);
+  await waitForRuns((await runCount(schema)) + 2);
 
   // The killed engine comes back on its data folder: it takes up its own unfinished runs, and follows.
   const back = await start("a");
-  await waitForRuns(schema, (await runCount(schema)) + 2);
+  await waitForRuns((await runCount(schema)) + 2);
   await Promise.all([stopEngine(second), stopEngine(third), stopEngine(back)]);
 
   const pool = await adminPool();
@@ -101,7 +109,7 @@ async function runCount(schema: string): Promise<number> {
 }
 
 /** Polls the shared database (the thing under test is what the engines wrote there). */
-async function waitForRuns(schema: string, count: number, withinMs = 15_000): Promise<void> {
+async function waitForRunsIn(schema: string, count: number, withinMs = 15_000): Promise<void> {
   const deadline = Date.now() + withinMs;
   while ((await runCount(schema).catch(() => 0)) < count) {
     if (Date.now() > deadline) throw new Error(`fewer than ${count} runs within ${withinMs} ms`);
