@@ -244,17 +244,22 @@ export class TokenAuthority {
    * while it still verifies, otherwise the old "local" token is revoked and a
    * new one written.
    */
-  async ensureLocalToken(dataDir: string): Promise<string> {
+  /**
+   * `name`: the local token's own name. Engines sharing one store each keep
+   * one, so each needs its own name: making its token revokes the last one
+   * of that name.
+   */
+  async ensureLocalToken(dataDir: string, name = LOCAL_TOKEN_NAME): Promise<string> {
     const file = join(dataDir, "token");
     const existing = await readTokenFile(file);
     if (existing) {
       const actor = await this.verify(existing);
-      if (actor?.name === LOCAL_TOKEN_NAME && actor.scope === "admin") return existing;
+      if (actor?.name === name && actor.scope === "admin") return existing;
     }
     for (const row of await this.store.listTokens()) {
-      if (row.name === LOCAL_TOKEN_NAME && row.revoked_at === null) await this.revokeRow(row.id);
+      if (row.name === name && row.revoked_at === null) await this.revokeRow(row.id);
     }
-    const { token } = await this.issue({ name: LOCAL_TOKEN_NAME, scope: "admin" });
+    const { token } = await this.issue({ name, scope: "admin" });
     await writePrivateFile(file, `${token}\n`);
     return token;
   }

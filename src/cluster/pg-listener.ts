@@ -14,6 +14,8 @@ import pg from "pg";
 export interface ListenerOptions {
   /** Connection settings (a URL, the schema's search_path does not matter for LISTEN). */
   connectionString: string;
+  /** What pg_stat_activity shows for it. */
+  applicationName?: string;
   /** How often the connection is checked (default 10 s). */
   checkEveryMs?: number;
   onProblem?(message: string): void;
@@ -63,7 +65,7 @@ export class Listener {
   }
 
   private async open(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.connectionString, application_name: "spire listener" });
+    const client = new pg.Client({ connectionString: this.options.connectionString, application_name: this.options.applicationName ?? "spire listener" });
     client.on("error", (error) => this.lost(error.message, client));
     client.on("end", () => this.lost("the connection ended", client));
     client.on("notification", (message) => {

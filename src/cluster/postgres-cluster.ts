@@ -19,6 +19,8 @@ export interface ClusterMembership {
 
 export interface JoinOptions {
   url: string;
+  /** The engine's lasting id (engine-id.ts): its connections say it in pg_stat_activity, so an operator sees whose they are. */
+  engineId: string;
   schema?: string;
   /** How long the lead lasts without renewal (default 10 s: failover after a kill -9 within about 11 s). */
   leaseMs?: number;
@@ -30,13 +32,13 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   const pool = new pg.Pool({
     connectionString: options.url,
     max: 2,
-    application_name: "spire lease",
+    application_name: `spire lease ${options.engineId.slice(0, 8)}`,
     // A lease that waits long for a connection or an answer is as good as lost: the engine's clock steps it down first.
     connectionTimeoutMillis: 5000,
     ...(options.schema !== undefined ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)}` } : {}),
   });
   pool.on("error", (error) => options.onProblem(`the lease's connection: ${error.message}`));
-  const listener = new Listener({ connectionString: options.url, onProblem: options.onProblem });
+  const listener = new Listener({ connectionString: options.url, applicationName: `spire listener ${options.engineId.slice(0, 8)}`, onProblem: options.onProblem });
   await listener.start();
   const leadership = schedulingLeadership({ pool, holder: id, listener, ...(options.leaseMs !== undefined ? { ttlMs: options.leaseMs } : {}), onProblem: options.onProblem });
   return {

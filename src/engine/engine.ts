@@ -497,6 +497,7 @@ export class Engine implements EngineService {
       load: this.runs.load(),
       namespaces: await this.options.store.listNamespaces(),
       withPaths: actor.scope === "admin",
+      ...(this.options.leadership ? { leading: this.options.leadership.leading } : {}),
     });
   }
 

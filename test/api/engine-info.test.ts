@@ -100,6 +100,7 @@ test("GET /engine shows slots, cpus, memory, locks with their holders and queues
   assert.equal(busy.status, "ok");
   assert.equal(busy.pid, process.pid);
   assert.deepEqual(busy.store, { kind: "sqlite" }, "a read token sees no path");
+  assert.equal((busy as unknown as { scheduling: unknown }).scheduling, null, "alone on its store, it leads nothing");
   assert.equal(busy.data_dir, undefined);
   assert.ok(!JSON.stringify(busy).includes(api.dir), "no path anywhere in a read answer");
 

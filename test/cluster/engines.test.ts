@@ -1,7 +1,8 @@
 /**
  * Three `spire engine` processes on one real PostgreSQL, a one-second
  * schedule with catch-up, and the leader treated badly: killed with -9,
- * then the next one frozen (SIGSTOP) for longer than its lease and let go.
+ * then the next one frozen (SIGSTOP) for longer than its lease and let go,
+ * and the third's connections ended by the server (pg_terminate_backend).
  * The killed one comes back on its data folder and takes up its own runs.
  * At the end every slot from the first to the last ran exactly once (none
  * twice, none skipped), and every run succeeded.
@@ -9,9 +10,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
-import { startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { apiGet, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { adminPool, freshSchema, POSTGRES_URL } from "../helpers/postgres.js";
@@ -61,6 +62,8 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   engines.push(first);
   await saysItLeads(first.child);
   engines.push(await start("b"), await start("c"));
+  // GET /engine says which one leads.
+  assert.deepEqual(await Promise.all(engines.map(async (engine) => (await apiGet<{ scheduling: { leading: boolean } | null }>(engine, "/engine")).scheduling)), [{ leading: true }, { leading: false }, { leading: false }]);
 
   // The leader dies without a word: another leads within the lease and a try.
   await waitForRuns(3);
@@ -79,6 +82,11 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   second.child.kill("SIGSTOP");
   await thirdLeads;
   await waitForRuns((await runCount(schema)) + 2);
+  // The leader's connections cut by the server (pg_terminate_backend): it reconnects and goes on leading.
+  const terminated = await terminateConnectionsOf(third);
+  assert.ok(terminated >= 3, `${terminated} connections of the leader ended (store, lease, listener)`);
+  await waitForRuns((await runCount(schema)) + 2);
+  assert.deepEqual((await apiGet<{ scheduling: { leading: boolean } }>(third, "/engine")).scheduling, { leading: true });
   second.child.kill("SIGCONT");
   // Woken, it finds its lease lapsed by its own clock before it fires anything.
   await secondSteppedDown;
@@ -102,6 +110,14 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   assert.deepEqual(unfinished, [], "every run ended");
   assert.deepEqual([...new Set(runs.map((run) => run.state))], ["succeeded"]);
 });
+
+/** Ends every connection of one engine (its id starts each application_name it sets). */
+async function terminateConnectionsOf(engine: RunningEngine): Promise<number> {
+  const id = readFileSync(join(engine.data, "engine-id"), "utf8").trim().slice(0, 8);
+  const pool = await adminPool();
+  const ended = await pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE $1", [`spire % ${id}`]);
+  return ended.rowCount ?? 0;
+}
 
 async function runCount(schema: string): Promise<number> {
   const pool = await adminPool();

@@ -18,6 +18,10 @@ const engineInfo = z
       kind: z.enum(["sqlite", "postgres"]),
       location: z.string().optional().meta({ description: "The SQLite file, or the PostgreSQL address without its password: for admin tokens only." }),
     }),
+    scheduling: z
+      .object({ leading: z.boolean().meta({ description: "Whether this engine leads the scheduling now: among the engines sharing a PostgreSQL store, only the leader fires time triggers." }) })
+      .nullable()
+      .meta({ description: "null for an engine alone on its store." }),
     executor: z.enum(["supervisor", "in-process"]).meta({ description: "Where tasks run: a supervisor process that outlives the engine, or the engine's own process." }),
     supervisor: z
       .object({

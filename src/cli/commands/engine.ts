@@ -122,7 +122,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
   const store =
     storeWanted.kind === "postgres"
-      ? (await import("../../store/postgres/index.js")).openPostgresStore(storeWanted.url, { applicationName: "spire engine", owner: engineIdOf(dir), ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}) })
+      ? (await import("../../store/postgres/index.js")).openPostgresStore(storeWanted.url, { applicationName: `spire engine ${engineIdOf(dir).slice(0, 8)}`, owner: engineIdOf(dir), ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}) })
       : openSqliteStore(databaseFile(dir), {
           // Said once each way, however often the waiting writes are tried meanwhile.
           onDiskSpace: (event) =>
@@ -140,7 +140,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   // Engines sharing PostgreSQL: one of them leads the scheduling at a time.
   const cluster =
     storeWanted.kind === "postgres"
-      ? await (await import("../../cluster/postgres-cluster.js")).joinPostgresCluster({ url: storeWanted.url, leaseMs: leaderLeaseMs, ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}), onProblem: (message) => logger.warn({}, message) })
+      ? await (await import("../../cluster/postgres-cluster.js")).joinPostgresCluster({ url: storeWanted.url, engineId: engineIdOf(dir), leaseMs: leaderLeaseMs, ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}), onProblem: (message) => logger.warn({}, message) })
       : undefined;
   const executor = await connectSupervisor(dir, logger);
   // The engine is made next: a worker cannot register before the API listens, so it is there when told.
@@ -152,7 +152,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   if (recovered.resumed || recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
 
   const auth = new TokenAuthority(store, await loadOrCreateSecret(dir));
-  await auth.ensureLocalToken(dir);
+  // Engines sharing a store: one local token each, named after the engine.
+  await auth.ensureLocalToken(dir, storeWanted.kind === "postgres" ? `local-${engineIdOf(dir).slice(0, 8)}` : undefined);
   let server;
   try {
     server = await startApiServer({ service: engine, auth, host, port, allowedHosts, logger, workers, ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}) });

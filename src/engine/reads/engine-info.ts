@@ -24,6 +24,8 @@ export interface EngineInfo {
   data_dir?: string;
   /** `location` for admin only. */
   store: { kind: StoreDescription["kind"]; location?: string };
+  /** Sharing its store with other engines: whether this one leads the scheduling (fires time triggers) now; null alone. */
+  scheduling: { leading: boolean } | null;
   /** Where tasks run: a supervisor process that outlives the engine, or the engine's own process. */
   executor: "supervisor" | "in-process";
   supervisor: { pid: number | null; started_at: string | null; connected: boolean; lost_reason: string | null } | null;
@@ -48,6 +50,8 @@ export interface EngineFacts {
   load: EngineLoad;
   namespaces: readonly NamespaceRow[];
   withPaths: boolean;
+  /** Undefined for an engine alone on its store. */
+  leading?: boolean;
 }
 
 export function engineInfo(facts: EngineFacts): EngineInfo {
@@ -61,6 +65,7 @@ export function engineInfo(facts: EngineFacts): EngineInfo {
     node: process.version,
     ...(facts.withPaths ? { data_dir: facts.dataDir } : {}),
     store: { kind: facts.store.kind, ...(facts.withPaths ? { location: facts.store.location } : {}) },
+    scheduling: facts.leading === undefined ? null : { leading: facts.leading },
     executor: supervisor ? "supervisor" : "in-process",
     supervisor: supervisor
       ? {

@@ -19,6 +19,8 @@ export interface EngineInfo extends Health {
   node: string;
   data_dir?: string;
   store: { kind: "sqlite" | "postgres"; location?: string };
+  /** null for an engine alone on its store. */
+  scheduling?: { leading: boolean } | null;
   executor: "supervisor" | "in-process";
   supervisor: { pid: number | null; started_at: string | null; connected: boolean; lost_reason: string | null } | null;
   capacity: {

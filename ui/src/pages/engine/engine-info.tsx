@@ -138,6 +138,12 @@ export function EngineInfo() {
                 </dd>
               </div>
             )}
+            {engine.scheduling && (
+              <div>
+                <dt>Scheduling</dt>
+                <dd>{engine.scheduling.leading ? "leads: time triggers fire here" : "follows: another engine on this store fires time triggers"}</dd>
+              </div>
+            )}
             {engine.data_dir && (
               <div>
                 <dt>Data folder</dt>
