@@ -10,3 +10,17 @@ export interface SchedulingLeadership {
   /** Stops competing, handing the lead over at once if it held it. */
   stop(): Promise<void>;
 }
+
+/**
+ * Definitions and paused states are changed through any engine, and each
+ * engine keeps what fires in memory: a change through one is told to the
+ * others, which read the store again. A hint (NOTIFY): each engine also
+ * reads again after its listening connection comes back, and on taking
+ * the lead.
+ */
+export interface DefinitionChanges {
+  /** This engine changed definitions or paused states. */
+  announce(): void;
+  /** `changed` is told when another engine did. */
+  listen(changed: () => void): void;
+}

@@ -33,7 +33,7 @@ import { RunStarts } from "./runs/run-starts.js";
 import type { RunObject } from "./reads/run-object.js";
 import type { ResourceCapacity } from "./resources/reservations.js";
 import { Scheduler } from "./triggers/scheduler.js";
-import type { SchedulingLeadership } from "../cluster/port.js";
+import type { DefinitionChanges, SchedulingLeadership } from "../cluster/port.js";
 import { toMissedObject, type MissedObject } from "./triggers/missed-object.js";
 import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./runs/retention.js";
 import { DEFAULT_WATCH_LEASE_MS, WatchLeases } from "./triggers/watch-leases.js";
@@ -102,6 +102,8 @@ export interface EngineOptions {
   maxTasks?: number;
   /** With engines sharing a store (PostgreSQL): time triggers fire only while this engine leads. */
   leadership?: SchedulingLeadership;
+  /** With engines sharing a store: changes of definitions through one are told to the others. */
+  definitionChanges?: DefinitionChanges;
 }
 
 /** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
@@ -214,6 +216,7 @@ export class Engine implements EngineService {
       audit: (actor, action, target, details) => this.audit(actor, action, target, details),
       warn: (details, message) => this.logger.warn(details, message),
       checkRunCursor: (parameter, cursor) => this.checkRunCursor(parameter, cursor),
+      ...(options.definitionChanges ? { announce: () => options.definitionChanges!.announce() } : {}),
     });
     this.starts = new RunStarts({
       store: options.store,
@@ -244,7 +247,7 @@ export class Engine implements EngineService {
         if (leading) {
           await this.scheduler.refresh();
           this.scheduler.start();
-        } else await this.scheduler.stop();
+        } else await this.scheduler.stop({ admitClaimed: true });
         this.logger.info({ leading }, leading ? "this engine leads the scheduling now" : "this engine no longer leads the scheduling");
       })
       .catch((error: Error) => this.logger.error({ error: error.message }, "time triggers could not follow a change of leader"));
@@ -260,6 +263,11 @@ export class Engine implements EngineService {
     }
     await this.eventTriggers.start();
     await this.leases.start();
+    // Another engine changed definitions: what fires here follows.
+    this.options.definitionChanges?.listen(() => {
+      if (this.draining) return;
+      void this.pipelines.refreshTriggers(false).catch((error: Error) => this.logger.warn({ error: error.message }, "definitions changed through another engine could not be read"));
+    });
     this.retention.start(
       SWEEP_EVERY_MS,
       (report) => {

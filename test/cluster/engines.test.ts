@@ -3,42 +3,41 @@
  * schedule with catch-up, and the leader treated badly: killed with -9,
  * then the next one frozen (SIGSTOP) for longer than its lease and let go,
  * and the third's connections ended by the server (pg_terminate_backend).
- * The killed one comes back on its data folder and takes up its own runs.
+ * The killed one comes back on its data folder and takes up its own runs;
+ * the pipeline paused through an engine that does not lead stops firing.
  * At the end every slot from the first to the last ran exactly once (none
  * twice, none skipped), and every run succeeded.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readFileSync, writeFileSync } from "node:fs";
-import type { ChildProcess } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { apiGet, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { spire } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
 import { adminPool, freshSchema, POSTGRES_URL } from "../helpers/postgres.js";
 
 checkNoLeftoverProcesses();
 
-const LEASE_MS = 2000;
+const LEASE_MS = 3000;
 
-/** Resolves when the engine's log says it leads (or, with `false`, that it no longer does). */
-function saysItLeads(child: ChildProcess, leading = true, withinMs = 10_000): Promise<number> {
-  const words = leading ? "this engine leads the scheduling now" : "this engine no longer leads the scheduling";
-  return new Promise((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(() => {
-      child.stderr?.off("data", listen);
-      reject(new Error(`no "${words}" within ${withinMs} ms`));
-    }, withinMs);
-    const listen = (chunk: Buffer | string) => {
-      seen += chunk.toString();
-      if (!seen.includes(words)) return;
-      clearTimeout(timer);
-      child.stderr?.off("data", listen);
-      resolve(performance.now());
-    };
-    child.stderr?.on("data", listen);
-  });
+/** Whether the engine says it leads the scheduling (GET /engine); false while it does not answer. */
+async function leading(engine: RunningEngine): Promise<boolean> {
+  const info = await apiGet<{ scheduling: { leading: boolean } | null }>(engine, "/engine").catch(() => undefined);
+  return info?.scheduling?.leading === true;
+}
+
+/** The first of `candidates` to say it leads, and when it was seen to. */
+async function leaderAmong(candidates: RunningEngine[], withinMs = 15_000): Promise<{ engine: RunningEngine; at: number }> {
+  const deadline = performance.now() + withinMs;
+  for (;;) {
+    const answers = await Promise.all(candidates.map(leading));
+    const index = answers.indexOf(true);
+    if (index >= 0) return { engine: candidates[index]!, at: performance.now() };
+    if (performance.now() > deadline) throw new Error(`none of ${candidates.length} engine(s) leads within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed with -9 and the next one frozen past its lease; each slot runs exactly once", async (t) => {
@@ -55,46 +54,78 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   };
   // What the engines said, when something did not come in time.
   const said = () => [...logs].map(([name, text]) => `--- ${name}\n${text.split("\n").slice(-15).join("\n")}`).join("\n");
-  const waitForRuns = (count: number) => waitForRunsIn(schema, count).catch((error: Error) => Promise.reject(new Error(`${error.message}\n${said()}`)));
+  const activity = async () => JSON.stringify((await (await adminPool()).query("SELECT application_name, state, wait_event_type, left(query, 80) AS query FROM pg_stat_activity WHERE application_name LIKE 'spire%'")).rows, null, 1);
+  const waitForRuns = (count: number) => waitForRunsIn(schema, count).catch(async (error: Error) => Promise.reject(new Error(`${error.message}\n${said()}\n${await activity()}`)));
   const engines: RunningEngine[] = [];
-  // The first one up leads; the others wait for the lead.
+  const names = new Map<RunningEngine, string>();
   const first = await start("a");
+  names.set(first, "a");
   engines.push(first);
-  await saysItLeads(first.child);
-  engines.push(await start("b"), await start("c"));
-  // GET /engine says which one leads.
-  assert.deepEqual(await Promise.all(engines.map(async (engine) => (await apiGet<{ scheduling: { leading: boolean } | null }>(engine, "/engine")).scheduling)), [{ leading: true }, { leading: false }, { leading: false }]);
+  await leaderAmong([first]);
+  // An engine with a secret of its own is refused: the others' tokens would not work on it.
+  const stranger = await spire(["engine", "--listen", "127.0.0.1:0", "--store", store], { data: join(dir, "stranger") });
+  assert.equal(stranger.code, 2, stranger.stderr);
+  assert.match(stranger.stderr, /is not the one the other engines on this database sign with/);
+  assert.match(stranger.stderr, /Copy the secret file of an engine already on this database to .*stranger\/secret/);
+  // The others get the first one's secret, as the guide says.
+  for (const name of ["b", "c"]) {
+    mkdirSync(join(dir, name), { mode: 0o700 });
+    copyFileSync(join(dir, "a", "secret"), join(dir, name, "secret"));
+    chmodSync(join(dir, name, "secret"), 0o600);
+    const engine = await start(name);
+    names.set(engine, name);
+    engines.push(engine);
+  }
+  // A token made through one engine works on every other.
+  const token = readFileSync(join(dir, "a", "token"), "utf8").trim();
+  const onC = await fetch(`${engines[2]!.url}/api/v1/runs?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(onC.status, 200, await onC.text());
+  // GET /engine says which one leads: exactly one.
+  const { engine: leader } = await leaderAmong(engines);
+  const leads = await Promise.all(engines.map(leading));
+  assert.deepEqual(leads.filter(Boolean), [true], "one leader among three");
 
   // The leader dies without a word: another leads within the lease and a try.
   await waitForRuns(3);
-  const successor = Promise.race(engines.slice(1).map((engine) => saysItLeads(engine.child).then((at) => ({ engine, at }))));
   const killedAt = performance.now();
-  first.child.kill("SIGKILL");
-  await first.exit;
-  const { engine: second, at: tookOver } = await successor;
-  assert.ok(tookOver - killedAt < LEASE_MS + 2000, `took over ${Math.round(tookOver - killedAt)} ms after the kill (lease ${LEASE_MS} ms)`);
+  leader.child.kill("SIGKILL");
+  await leader.exit;
+  const alive = engines.filter((engine) => engine !== leader);
+  const { engine: second, at: tookOver } = await leaderAmong(alive).catch((error: Error) => Promise.reject(new Error(`${error.message}\n${said()}`)));
+  assert.ok(tookOver - killedAt < LEASE_MS + 2500, `took over ${Math.round(tookOver - killedAt)} ms after the kill (lease ${LEASE_MS} ms)`);
 
   // The new leader freezes for longer than its lease: the third takes over meanwhile.
   await waitForRuns((await runCount(schema)) + 2);
-  const third = engines.find((engine) => engine !== first && engine !== second)!;
-  const thirdLeads = saysItLeads(third.child);
-  const secondSteppedDown = saysItLeads(second.child, false, 20_000);
+  const third = alive.find((engine) => engine !== second)!;
   second.child.kill("SIGSTOP");
-  await thirdLeads;
+  await leaderAmong([third]);
   await waitForRuns((await runCount(schema)) + 2);
   // The leader's connections cut by the server (pg_terminate_backend): it reconnects and goes on leading.
   const terminated = await terminateConnectionsOf(third);
   assert.ok(terminated >= 3, `${terminated} connections of the leader ended (store, lease, listener)`);
   await waitForRuns((await runCount(schema)) + 2);
-  assert.deepEqual((await apiGet<{ scheduling: { leading: boolean } }>(third, "/engine")).scheduling, { leading: true });
+  await leaderAmong([third]);
   second.child.kill("SIGCONT");
-  // Woken, it finds its lease lapsed by its own clock before it fires anything.
-  await secondSteppedDown;
+  // Woken, it finds its lease lapsed by its own clock: the first thing it answers is that it does not lead.
+  assert.equal(await leading(second), false);
   await waitForRuns((await runCount(schema)) + 2);
 
   // The killed engine comes back on its data folder: it takes up its own unfinished runs, and follows.
-  const back = await start("a");
+  const back = await start(names.get(leader)!);
   await waitForRuns((await runCount(schema)) + 2);
+
+  // Paused through an engine that does not lead: the leader hears of it and fires no more.
+  const follower = (await leading(back)) ? second : back;
+  const namespace = (await (await adminPool()).query<{ namespace: string }>(`SELECT namespace FROM ${schema}.pipelines`)).rows[0]!.namespace;
+  const paused = await fetch(`${follower.url}/api/v1/pipelines/${namespace}/tick/pause`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  assert.equal(paused.status, 200, await paused.text());
+  const pausedAt = Date.now();
+  await waitUntilQuiet(schema).catch((error: Error) => {
+    const ids = ["a", "b", "c"].map((name) => `${name}=${readFileSync(join(dir, name, "engine-id"), "utf8").trim()}`).join(" ");
+    throw new Error(`${error.message}\nengines: ${ids}; killed ${names.get(leader)}, frozen ${names.get(second)}\n${said()}`);
+  });
+  const after = (await (await adminPool()).query<{ count: string }>(`SELECT count(*) FROM ${schema}.runs WHERE created_at > $1`, [pausedAt + 1500])).rows[0]!.count;
+  assert.equal(Number(after), 0, "no run made after the pause reached the leader");
   await Promise.all([stopEngine(second), stopEngine(third), stopEngine(back)]);
 
   const pool = await adminPool();
@@ -122,6 +153,21 @@ async function terminateConnectionsOf(engine: RunningEngine): Promise<number> {
 async function runCount(schema: string): Promise<number> {
   const pool = await adminPool();
   return Number((await pool.query<{ count: string }>(`SELECT count(*) FROM ${schema}.runs`)).rows[0]!.count);
+}
+
+/** Until no run is queued or running and none was made for 2 s. */
+async function waitUntilQuiet(schema: string, withinMs = 15_000): Promise<void> {
+  const pool = await adminPool();
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const { rows } = await pool.query<{ busy: string; newest: string | null }>(`SELECT count(*) FILTER (WHERE state IN ('queued', 'running')) AS busy, max(created_at) AS newest FROM ${schema}.runs`);
+    if (Number(rows[0]!.busy) === 0 && Date.now() - Number(rows[0]!.newest ?? 0) > 2000) return;
+    if (Date.now() > deadline) {
+      const busy = (await pool.query(`SELECT id, state, owner, "trigger", created_at, started_at FROM ${schema}.runs WHERE state IN ('queued', 'running')`)).rows;
+      throw new Error(`runs still come or run ${withinMs} ms after the pause: ${JSON.stringify(rows[0])} ${JSON.stringify(busy)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Polls the shared database (the thing under test is what the engines wrote there). */

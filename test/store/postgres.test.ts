@@ -112,8 +112,21 @@ describe("postgres store", () => {
     const row = await db.sql.one(
       "SELECT current_setting('search_path') AS path, current_setting('idle_in_transaction_session_timeout') AS idle, current_setting('application_name') AS app, 9007199254740991::bigint AS big, count(*) AS n FROM pg_class WHERE false",
     );
-    assert.deepEqual(row, { path: `"${schema}"`, idle: "1min", app: "spire-test", big: Number.MAX_SAFE_INTEGER, n: 0 });
+    assert.deepEqual(row, { path: `"${schema}"`, idle: "5s", app: "spire-test", big: Number.MAX_SAFE_INTEGER, n: 0 });
     await assert.rejects(db.sql.one("SELECT 9007199254740993::bigint AS big"), /does not fit a number/);
+  });
+
+  test("a transaction whose connection the server ends before COMMIT (pg_terminate_backend) runs again on a new connection", async (t) => {
+    const db = new Database(POSTGRES_URL, { schema: await freshSchema(t) });
+    t.after(() => db.close());
+    let tries = 0;
+    const result = await db.transaction(async (sql) => {
+      tries++;
+      if (tries === 1) await sql.one("SELECT pg_terminate_backend(pg_backend_pid())");
+      return (await sql.one("SELECT 42 AS answer"))!.answer;
+    });
+    assert.equal(result, 42);
+    assert.equal(tries, 2);
   });
 
   test("a transaction PostgreSQL aborts for a serialization failure or a deadlock runs again; other failures roll back at once", async (t) => {

@@ -137,21 +137,22 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
     await store.close().catch(() => undefined);
     throw new CliError(`cannot use the PostgreSQL store at ${store.describe().location}: ${(error as Error).message}`, EXIT.unreachable, "Check that PostgreSQL runs and the URL's user may create tables in that database (or schema).");
   }
-  // Engines sharing PostgreSQL: one of them leads the scheduling at a time.
-  const cluster =
-    storeWanted.kind === "postgres"
-      ? await (await import("../../cluster/postgres-cluster.js")).joinPostgresCluster({ url: storeWanted.url, engineId: engineIdOf(dir), leaseMs: leaderLeaseMs, ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}), onProblem: (message) => logger.warn({}, message) })
-      : undefined;
+  const secret = await loadOrCreateSecret(dir);
+  // Engines sharing PostgreSQL: one of them leads the scheduling at a time, and all sign with one secret.
+  const cluster = storeWanted.kind === "postgres" ? await joinCluster(storeWanted, dir, secret, leaderLeaseMs, logger).catch(async (error) => {
+    await store.close();
+    throw error;
+  }) : undefined;
   const executor = await connectSupervisor(dir, logger);
   // The engine is made next: a worker cannot register before the API listens, so it is there when told.
   const workers = new WorkerHub({ dataDir: dir, leaseMs: workerLeaseMs, note: (message, details) => logger.info(details, message), changed: (worker) => engine.announceWorker(worker) });
-  const engine = new Engine({ store, executor, supervisor: executor, placement: workers, remoteWorkers: () => workers.info(), dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }), ...(cluster ? { leadership: cluster.leadership } : {}) });
+  const engine = new Engine({ store, executor, supervisor: executor, placement: workers, remoteWorkers: () => workers.info(), dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }), ...(cluster ? { leadership: cluster.leadership, definitionChanges: cluster.definitions } : {}) });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
   const recovered = await engine.recover();
   if (recovered.resumed || recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
 
-  const auth = new TokenAuthority(store, await loadOrCreateSecret(dir));
+  const auth = new TokenAuthority(store, secret);
   // Engines sharing a store: one local token each, named after the engine.
   await auth.ensureLocalToken(dir, storeWanted.kind === "postgres" ? `local-${engineIdOf(dir).slice(0, 8)}` : undefined);
   let server;
@@ -201,6 +202,18 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** Joins the engines on the same PostgreSQL; one whose secret is not theirs is told how to get it. */
+async function joinCluster(store: { url: string; schema?: string }, dir: string, secret: Uint8Array, leaseMs: number, logger: pino.Logger) {
+  const { joinPostgresCluster, SecretMismatchError } = await import("../../cluster/postgres-cluster.js");
+  const secretFile = join(dir, "secret");
+  try {
+    return await joinPostgresCluster({ url: store.url, engineId: engineIdOf(dir), leaseMs, secret, secretFile, ...(store.schema !== undefined ? { schema: store.schema } : {}), onProblem: (message) => logger.warn({}, message) });
+  } catch (error) {
+    if (!(error instanceof SecretMismatchError)) throw error;
+    throw new CliError(error.message, EXIT.usage, `Copy the secret file of an engine already on this database to ${secretFile} (mode 0600, e.g. with scp -p), then start this one again.`);
+  }
 }
 
 /**

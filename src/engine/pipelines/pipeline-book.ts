@@ -39,6 +39,8 @@ export interface PipelineBookDeps {
   warn(details: object, message: string): void;
   /** Checks a run id given as a cursor (the same check as the runs list's). */
   checkRunCursor(parameter: string, cursor: string): void;
+  /** Tells the engines sharing the store that definitions or paused states changed (they read them again). */
+  announce?: () => void;
 }
 
 export class PipelineBook {
@@ -105,9 +107,14 @@ export class PipelineBook {
     return this.summarise(await this.row(namespace, name));
   }
 
-  /** After definitions or paused states change: what fires, and which `spire watch` pipelines hold leases. */
-  async refreshTriggers(): Promise<void> {
+  /**
+   * After definitions or paused states change: what fires, and which `spire
+   * watch` pipelines hold leases. `announce`: false when the change came
+   * from another engine (it told the others itself).
+   */
+  async refreshTriggers(announce = true): Promise<void> {
     await Promise.all([this.deps.schedules ? this.deps.scheduler.refresh() : undefined, this.deps.eventTriggers.refresh(), this.deps.leases().refresh()]);
+    if (announce) this.deps.announce?.();
   }
 
   renewWatchLease(namespace: string, name: string): Promise<WatchLease> {

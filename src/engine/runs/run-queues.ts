@@ -199,7 +199,7 @@ export class RunQueues {
     this.controllers.set(run.id, controller);
     controller.done.then(
       (final) => {
-        deps.logger.info({ run: run.id, pipeline: key, state: final.state }, "run finished");
+        deps.logger.info({ run: run.id, pipeline: key, state: final.state, ...(final.state === "interrupted" && final.reason ? { reason: final.reason } : {}) }, "run finished");
         this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
         this.controllers.delete(run.id);
         this.latestProgress.delete(run.id);

@@ -184,14 +184,22 @@ export class Scheduler {
     this.arm();
   }
 
-  /** No more looks; resolves once the claims under way are stored (what they claimed stays queued for the next start). */
-  async stop(): Promise<void> {
+  /**
+   * No more looks; resolves once the claims under way are stored. What they
+   * claimed stays queued for the next start (a stopping engine), or with
+   * `admitClaimed` is started now (an engine that goes on, but no longer
+   * leads: the slots are its own, and no other engine would run them).
+   */
+  async stop(options: { admitClaimed?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.disarm();
     // A look under way adds its claims only once it has made the runs it had not made ahead: wait for it first,
     // so that a slot claimed for one entry of the look is claimed for all of them.
     await this.looking.catch(() => undefined);
     await Promise.all(this.claiming);
+    if (!options.admitClaimed) return;
+    const claimed = this.toAdmit.splice(0);
+    await Promise.all(claimed.map((next) => next.run.admit(next.event).catch((error: Error) => this.deps.warn("a scheduled run could not be started", { run: next.event.run_id, error: error.message }))));
   }
 
   /** A pipeline's time triggers as scheduled now: each one's key, schedule and next slot (GET /pipelines/{ns}/{name}). */

@@ -272,8 +272,22 @@ const runOwners = `
 ALTER TABLE runs ADD COLUMN owner ${KEY} DEFAULT nullif(current_setting('spire.owner', true), '');
 `;
 
+/**
+ * Facts the engines sharing the database agree on. For now the fingerprint
+ * of their signing secret (never the secret): tokens, sessions and webhook
+ * tokens made by one engine must work on all of them, so they must be given
+ * the same secret file, and one that was not is refused at its start.
+ */
+const clusterFacts = `
+CREATE TABLE spire_cluster (
+  key    ${KEY} PRIMARY KEY,
+  value  TEXT NOT NULL
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
   { version: 3, name: "run owners", sql: runOwners },
+  { version: 4, name: "cluster facts", sql: clusterFacts },
 ];

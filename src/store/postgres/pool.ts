@@ -31,15 +31,44 @@ export interface Sql {
 }
 
 /**
- * A connection left idle inside a transaction (an engine stopped in a
- * debugger, a network cut mid-method) would hold its row locks, and with
- * them every engine's appends: the server ends such a session.
+ * A connection left idle inside a transaction (an engine paused by SIGSTOP
+ * or a debugger, a network cut mid-method) would hold its row locks, and
+ * with them every engine's appends (they all take the counter row): the
+ * server ends such a session. Spire's transactions never wait on the engine
+ * for long (a few statements sent back to back), so a few seconds idle
+ * means the engine is not there; the paused engine's transaction is rolled
+ * back and it runs it again when it wakes (25P03 below).
  */
-const IDLE_IN_TRANSACTION_TIMEOUT = "60s";
+const IDLE_IN_TRANSACTION_TIMEOUT = "5s";
 
 /** Serialization failure and deadlock: PostgreSQL aborted the transaction, and running it again is the remedy. */
 const RETRYABLE = new Set(["40001", "40P01"]);
 const ATTEMPTS = 5;
+/**
+ * A connection lost in the middle of a transaction (the server restarted or
+ * ended the session, the network dropped) rolled it back: running it again
+ * on a new connection is safe, as long as the loss came before COMMIT was
+ * sent (after it, whether it committed cannot be known, and the error goes
+ * to the caller). Tried for about half a minute, the pool opening new
+ * connections meanwhile: a server that restarts is back by then.
+ */
+const RECONNECT_ATTEMPTS = 12;
+
+/** The server ended the session for sitting idle in a transaction: whatever it had not committed was rolled back. */
+const IDLE_IN_TRANSACTION_ENDED = "25P03";
+
+/** No SQLSTATE (the socket closed), a connection exception (08…), or the server ending the session (57P01–57P03, 25P03). */
+function connectionLost(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === "" || code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === IDLE_IN_TRANSACTION_ENDED;
+}
+
+/** Marks an error raised by COMMIT itself: the transaction may or may not have committed. */
+class CommitOutcomeUnknown extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error).message);
+  }
+}
 
 const BIGINT_OID = 20;
 
@@ -83,6 +112,9 @@ export class Database {
     // the pool, which opens another when needed: nothing to do, but without a
     // listener the 'error' event would end the process.
     this.pool.on("error", () => {});
+    // A connection lost while checked out (between a transaction's statements) says so by an 'error' event on
+    // the client itself, which would end the process unheard: the statement that next uses it fails instead.
+    this.pool.on("connect", (client) => client.on("error", () => {}));
     this.sql = on(this.pool);
   }
 
@@ -99,8 +131,16 @@ export class Database {
       try {
         return await this.once(begin, work);
       } catch (error) {
-        if (attempt >= ATTEMPTS || !RETRYABLE.has(codeOf(error))) throw error;
-        await new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 20));
+        if (error instanceof CommitOutcomeUnknown) throw error.cause;
+        if (RETRYABLE.has(codeOf(error)) && attempt < ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 20));
+          continue;
+        }
+        if (connectionLost(error) && attempt < RECONNECT_ATTEMPTS && !this.closed) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** attempt)));
+          continue;
+        }
+        throw error;
       }
     }
   }
@@ -113,11 +153,15 @@ export class Database {
 
   private async once<T>(begin: string, work: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // What the server said as it ended the session, if it did (a paused engine reads it on waking, before COMMIT fails).
+    let ended: unknown;
+    const heard = (error: unknown) => (ended = error);
+    client.on("error", heard);
     // A connection that failed (no SQLSTATE: it was lost) or cannot even roll back is closed, not reused.
     let broken: Error | undefined;
     const control = (text: string) =>
       client.query(text).catch((error: Error) => {
-        if (codeOf(error) === "" || text === "ROLLBACK") broken = error;
+        if (connectionLost(error) || text === "ROLLBACK") broken = error;
         throw error;
       });
     try {
@@ -129,9 +173,16 @@ export class Database {
         await control("ROLLBACK").catch(() => {});
         throw error;
       }
-      await control("COMMIT");
+      try {
+        await control("COMMIT");
+      } catch (error) {
+        // Ended for idling before COMMIT arrived: rolled back for sure, so it may run again.
+        const rolledBack = codeOf(error) === IDLE_IN_TRANSACTION_ENDED || codeOf(ended) === IDLE_IN_TRANSACTION_ENDED;
+        throw connectionLost(error) && !rolledBack ? new CommitOutcomeUnknown(error) : error;
+      }
       return result;
     } finally {
+      client.off("error", heard);
       client.release(broken);
     }
   }
