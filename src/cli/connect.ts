@@ -126,6 +126,14 @@ function readOptional(file: string): string | undefined {
 
 /** The engine in this process: loaded only when no engine runs (it brings the store, the executor and the notifier). */
 async function openInProcess(dir: string, settings: InProcessSettings): Promise<SpireClient> {
+  // A command without an engine works on the data folder's SQLite: with SPIRE_STORE naming PostgreSQL, that would be another history.
+  if (process.env.SPIRE_STORE?.trim() && process.env.SPIRE_STORE.trim() !== "sqlite") {
+    throw new CliError(
+      "no engine answers, and SPIRE_STORE names a PostgreSQL store: commands work through an engine on it, not on the database directly",
+      EXIT.unreachable,
+      "Start one (spire engine), or point SPIRE_ENGINE at one that runs (with SPIRE_TOKEN).",
+    );
+  }
   const [{ InProcessClient }, { openSqliteStore }, { isDiskFull }, { loadRetentionDefaults }, { stderrLogger }] = await Promise.all([
     import("../client/in-process.js"),
     import("../store/sqlite/index.js"),

@@ -65,7 +65,7 @@ export class Listener {
   }
 
   private async open(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.connectionString, application_name: this.options.applicationName ?? "spire listener" });
+    const client = new pg.Client({ connectionString: this.options.connectionString, application_name: this.options.applicationName ?? "spire-listener" });
     client.on("error", (error) => this.lost(error.message, client));
     client.on("end", () => this.lost("the connection ended", client));
     client.on("notification", (message) => {

@@ -44,7 +44,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   const pool = new pg.Pool({
     connectionString: options.url,
     max: 2,
-    application_name: `spire lease ${options.engineId.slice(0, 8)}`,
+    application_name: `spire-lease ${options.engineId.slice(0, 8)}`,
     // A lease that waits long for a connection or an answer is as good as lost: the engine's clock steps it down first.
     connectionTimeoutMillis: 5000,
     ...(options.schema !== undefined ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)}` } : {}),
@@ -58,7 +58,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
     await pool.end();
     throw error;
   }
-  const listener = new Listener({ connectionString: options.url, applicationName: `spire listener ${options.engineId.slice(0, 8)}`, onProblem: options.onProblem });
+  const listener = new Listener({ connectionString: options.url, applicationName: `spire-listener ${options.engineId.slice(0, 8)}`, onProblem: options.onProblem });
   await listener.start();
   const leadership = schedulingLeadership({ pool, holder: id, listener, ...(options.leaseMs !== undefined ? { ttlMs: options.leaseMs } : {}), onProblem: options.onProblem });
   const definitions: DefinitionChanges = {

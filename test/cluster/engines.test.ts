@@ -54,7 +54,7 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   };
   // What the engines said, when something did not come in time.
   const said = () => [...logs].map(([name, text]) => `--- ${name}\n${text.split("\n").slice(-15).join("\n")}`).join("\n");
-  const activity = async () => JSON.stringify((await (await adminPool()).query("SELECT application_name, state, wait_event_type, left(query, 80) AS query FROM pg_stat_activity WHERE application_name LIKE 'spire%'")).rows, null, 1);
+  const activity = async () => JSON.stringify((await (await adminPool()).query("SELECT application_name, state, wait_event_type, left(query, 80) AS query FROM pg_stat_activity WHERE application_name LIKE 'spire-%'")).rows, null, 1);
   const waitForRuns = (count: number) => waitForRunsIn(schema, count).catch(async (error: Error) => Promise.reject(new Error(`${error.message}\n${said()}\n${await activity()}`)));
   const engines: RunningEngine[] = [];
   const names = new Map<RunningEngine, string>();
@@ -146,7 +146,7 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
 async function terminateConnectionsOf(engine: RunningEngine): Promise<number> {
   const id = readFileSync(join(engine.data, "engine-id"), "utf8").trim().slice(0, 8);
   const pool = await adminPool();
-  const ended = await pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE $1", [`spire % ${id}`]);
+  const ended = await pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE $1", [`spire-% ${id}`]);
   return ended.rowCount ?? 0;
 }
 

@@ -116,9 +116,10 @@ describe("postgres store", () => {
     await assert.rejects(db.sql.one("SELECT 9007199254740993::bigint AS big"), /does not fit a number/);
   });
 
-  test("a transaction whose connection the server ends before COMMIT (pg_terminate_backend) runs again on a new connection", async (t) => {
+  test("once the store is up, a transaction whose connection the server ends before COMMIT (pg_terminate_backend) runs again on a new connection", async (t) => {
     const db = new Database(POSTGRES_URL, { schema: await freshSchema(t) });
     t.after(() => db.close());
+    db.rideOutLostConnections = true;
     let tries = 0;
     const result = await db.transaction(async (sql) => {
       tries++;

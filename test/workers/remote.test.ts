@@ -119,7 +119,7 @@ test("a task no connected worker can take waits, saying why, and fails after its
       needs-gpu: { run: 'echo never', runs_on: [gpu], timeout: 2s }
   late:
     tasks:
-      slow: { run: 'sleep 30', runs_on: [box], timeout: 4s }
+      slow: { run: 'sleep 30', runs_on: [box], timeout: 8s }
 `,
   );
   const run = await runToEnd(cluster, "lonely");
@@ -129,19 +129,19 @@ test("a task no connected worker can take waits, saying why, and fails after its
   assert.equal(task.worker, null, "it ran nowhere");
   assert.match(task.reason ?? "", /timed out after 2s waiting: waiting for a worker with labels gpu: none is connected/);
 
-  // The scenario is a wait: the worker that can take the task comes two seconds after it.
+  // The scenario is a wait: the worker that can take the task comes a second and a half after it (and takes a while to start).
   const id = (await cluster.cli(["run", "late", "--detach"])).stdout.trim();
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
   const w1 = cluster.worker("w1", ["--labels", "box"]);
   const late = (await waitForRun(cluster, id)).tasks[0]!;
   assert.equal(late.state, "timed_out");
   assert.equal(late.worker, "w1");
-  const waited = /^timed out after 4s \(([\d.]+)s of it waiting for a worker\)$/.exec(late.reason ?? "");
+  const waited = /^timed out after 8s \(([\d.]+)s of it waiting for a worker\)$/.exec(late.reason ?? "");
   assert.ok(waited, `the reason says how much of the timeout went to waiting: ${late.reason}`);
   const waitedMs = Number(waited[1]) * 1000;
-  assert.ok(waitedMs >= 2000, `it waited ${waitedMs} ms`);
-  // On the worker it ran for what was left (4 s − the wait), not 4 s more.
-  assert.ok(late.duration_ms! < 4000 - waitedMs / 2, `it ran ${late.duration_ms} ms on the worker after waiting ${waitedMs} ms`);
+  assert.ok(waitedMs >= 1500, `it waited ${waitedMs} ms`);
+  // On the worker it ran for what was left (8 s − the wait), not 8 s more.
+  assert.ok(late.duration_ms! < 8000 - waitedMs / 2, `it ran ${late.duration_ms} ms on the worker after waiting ${waitedMs} ms`);
   await cluster.shutdown([w1]);
 });
 

@@ -122,7 +122,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
   const store =
     storeWanted.kind === "postgres"
-      ? (await import("../../store/postgres/index.js")).openPostgresStore(storeWanted.url, { applicationName: `spire engine ${engineIdOf(dir).slice(0, 8)}`, owner: engineIdOf(dir), ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}) })
+      ? (await import("../../store/postgres/index.js")).openPostgresStore(storeWanted.url, { applicationName: `spire-engine ${engineIdOf(dir).slice(0, 8)}`, owner: engineIdOf(dir), ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}) })
       : openSqliteStore(databaseFile(dir), {
           // Said once each way, however often the waiting writes are tried meanwhile.
           onDiskSpace: (event) =>

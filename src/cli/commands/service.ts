@@ -282,7 +282,7 @@ export async function serviceLogsCommand(options: LogsOptions): Promise<number> 
   const kind = kindOf(options);
   const manager = managerFor(platformOf(options.platform, kind), kind);
   const lines = Number(options.lines);
-  if (!/^\d+$/.test(options.lines) || !Number.isSafeInteger(lines)) throw new CliError(`--lines ${JSON.stringify(options.lines)} is not a whole number`, EXIT.usage, `For example: spire service logs${kind.option} -n 200`);
+  if (!/^\d+$/.test(options.lines) || !Number.isSafeInteger(lines)) throw new CliError(`--lines ${JSON.stringify(options.lines)} is not a whole number`, EXIT.usage, `For example: spire service logs -n 200${kind.option}`);
   const command = manager.logsCommand(lines, options.follow === true);
   if (manager.platform === "macos" && !existsSync(manager.logPlace)) {
     throw new CliError(`no log yet: ${manager.logPlace} does not exist`, EXIT.runFailed, `The agent writes it once it starts: spire service status${kind.option} says whether it runs.`);

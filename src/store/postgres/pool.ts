@@ -91,6 +91,12 @@ const types = {
 export class Database {
   private readonly pool: pg.Pool;
   private closed: Promise<void> | undefined;
+  /**
+   * Set once the store is up (init done): from then on a lost connection is
+   * waited out (RECONNECT_ATTEMPTS). Before, a database that does not answer
+   * is said at once: the user has a URL to fix, not an outage to ride out.
+   */
+  rideOutLostConnections = false;
   /** Statements on the pool: each one a transaction by itself. */
   readonly sql: Sql;
 
@@ -115,7 +121,7 @@ export class Database {
     // A connection lost while checked out (between a transaction's statements) says so by an 'error' event on
     // the client itself, which would end the process unheard: the statement that next uses it fails instead.
     this.pool.on("connect", (client) => client.on("error", () => {}));
-    this.sql = on(this.pool);
+    this.sql = on((text, values) => this.statement(text, values));
   }
 
   /**
@@ -136,7 +142,7 @@ export class Database {
           await new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 20));
           continue;
         }
-        if (connectionLost(error) && attempt < RECONNECT_ATTEMPTS && !this.closed) {
+        if (connectionLost(error) && this.rideOutLostConnections && attempt < RECONNECT_ATTEMPTS && !this.closed) {
           await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** attempt)));
           continue;
         }
@@ -149,6 +155,42 @@ export class Database {
   close(): Promise<void> {
     this.closed ??= this.pool.end();
     return this.closed;
+  }
+
+  /**
+   * One statement, a transaction by itself. Run again on a new connection
+   * when the server ended the session and said so (the statement was then
+   * not committed); a connection that just went silent mid-statement leaves
+   * its outcome unknown, and the error goes to the caller.
+   */
+  private async statement(text: string, values: readonly unknown[]): Promise<pg.QueryResult<Row>> {
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        // No connection, nothing sent: as safe to try again as it gets.
+        if (!connectionLost(error) || !this.rideOutLostConnections || attempt >= RECONNECT_ATTEMPTS || this.closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** attempt)));
+        continue;
+      }
+      let ended: unknown;
+      const heard = (error: unknown) => (ended = error);
+      client.on("error", heard);
+      let broken: Error | undefined;
+      try {
+        return await client.query<Row>(text, values as unknown[]);
+      } catch (error) {
+        if (!connectionLost(error)) throw error;
+        broken = error as Error;
+        const notRun = codeOf(error) !== "" || codeOf(ended) !== "";
+        if (!notRun || !this.rideOutLostConnections || attempt >= RECONNECT_ATTEMPTS || this.closed) throw error;
+      } finally {
+        client.off("error", heard);
+        client.release(broken);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** attempt)));
+    }
   }
 
   private async once<T>(begin: string, work: (sql: Sql) => Promise<T>): Promise<T> {
@@ -168,7 +210,7 @@ export class Database {
       await control(begin);
       let result: T;
       try {
-        result = await work(on(client));
+        result = await work(on((text, values) => client.query<Row>(text, values as unknown[])));
       } catch (error) {
         await control("ROLLBACK").catch(() => {});
         throw error;
@@ -176,8 +218,9 @@ export class Database {
       try {
         await control("COMMIT");
       } catch (error) {
-        // Ended for idling before COMMIT arrived: rolled back for sure, so it may run again.
-        const rolledBack = codeOf(error) === IDLE_IN_TRANSACTION_ENDED || codeOf(ended) === IDLE_IN_TRANSACTION_ENDED;
+        // The server's own answer to COMMIT, or its word as it ended the session before COMMIT came (pg_terminate_backend,
+        // idling in a transaction): not committed, so it may run again. Only a connection that just went silent leaves it unknown.
+        const rolledBack = codeOf(error) !== "" || codeOf(ended) !== "";
         throw connectionLost(error) && !rolledBack ? new CommitOutcomeUnknown(error) : error;
       }
       return result;
@@ -194,8 +237,8 @@ export function codeOf(error: unknown): string {
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : "";
 }
 
-function on(target: pg.Pool | pg.PoolClient): Sql {
-  const query = (text: string, values: readonly unknown[] = []) => target.query<Row>(text, values as unknown[]);
+function on(run: (text: string, values: readonly unknown[]) => Promise<pg.QueryResult<Row>>): Sql {
+  const query = (text: string, values: readonly unknown[] = []) => run(text, values);
   return {
     rows: async (text, values) => (await query(text, values)).rows,
     one: async (text, values) => (await query(text, values)).rows[0],

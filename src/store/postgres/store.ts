@@ -35,7 +35,10 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
   const write = db.transaction.bind(db);
   const read = <T>(work: Parameters<typeof db.transaction<T>>[0]) => db.transaction(work, "read");
   return {
-    init: () => migrate(db, options.schema, location),
+    init: async () => {
+      await migrate(db, options.schema, location);
+      db.rideOutLostConnections = true;
+    },
     describe: () => ({ kind: "postgres", location }),
     close: () => db.close(),
 
