@@ -46,7 +46,7 @@ import { calibrateRealtime, machine, percentile, REPO_ROOT, saveResult } from ".
 import { cpuBetween, snapshot, type ServerCpu } from "./pg-cpu.js";
 import type { StatementTally } from "./pg-statements.js";
 import { sampleWaits, type Waits } from "./pg-waits.js";
-import { failoverPart, type Failover } from "./postgres-failover.js";
+import { failoverPart, type Failover, type Handover } from "./postgres-failover.js";
 import { startGraphile, startPgBoss, startSpire, type BenchContext, type System } from "./postgres-systems.js";
 import { sampleProcess } from "./proc.js";
 
@@ -253,7 +253,8 @@ function printFailover(failover: Failover): Record<string, unknown> {
     const late = median(list.map((h) => h.runLateMs));
     const worst = Math.max(...list.map((h) => h.leadMs));
     result[how === "kill -9" ? "kill9" : "sigterm"] = { lead_ms: lead, run_ms: run, run_late_ms: late, worst_lead_ms: worst, target_ms: target, met: worst <= target };
-    console.log(`   ${how.padEnd(8)} the other leads after ${fmt(lead, 0)} ms (median of ${list.length}; worst ${worst}); its first run after ${fmt(run, 0)} ms, ${fmt(late, 0)} ms after its slot; target ≤ ${target / 1000} s: ${worst <= target ? "met" : "NOT met"}`);
+    const each = (value: (h: Handover) => number) => list.map((h) => fmt(value(h), 0)).join(", ");
+    console.log(`   ${how.padEnd(8)} the other leads after ${each((h) => h.leadMs)} ms; its first run after ${each((h) => h.runMs)} ms, ${each((h) => h.runLateMs)} ms after its slot; target ≤ ${target / 1000} s: ${worst <= target ? "met" : "NOT met"}`);
   }
   console.log(`   slots from the first run to the last: ${failover.slots}; without a run: ${failover.missed} (catchup: latest, the default, runs the latest missed slot only); run twice: ${failover.doubled}`);
   return result;
