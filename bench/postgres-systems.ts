@@ -124,16 +124,19 @@ export function supervisorPid(data: string): number | undefined {
   }
 }
 
-/** SIGTERM, and the engine stops its supervisor itself; SIGKILL after 30 s. */
-export async function stopEngine(engine: EngineProc): Promise<void> {
-  if (engine.child.exitCode !== null || engine.child.signalCode !== null) return;
-  engine.child.kill("SIGTERM");
-  const code = await Promise.race([engine.exited, sleep(30_000).then(() => "timeout" as const)]);
+/** SIGTERM to a child of the bench, and SIGKILL if it has not exited 30 s later. */
+async function stopChild({ child, exited }: { child: ChildProcess; exited: Promise<number | null> }): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const code = await Promise.race([exited, sleep(30_000).then(() => "timeout" as const)]);
   if (code === "timeout") {
-    engine.child.kill("SIGKILL");
-    await engine.exited;
+    child.kill("SIGKILL");
+    await exited;
   }
 }
+
+/** SIGTERM: the engine stops its supervisor itself. */
+export const stopEngine = (engine: EngineProc): Promise<void> => stopChild(engine);
 
 /** A supervisor its engine left (killed with -9 and not started again): stopped by pid. */
 export function stopOrphanSupervisor(data: string): void {
@@ -257,15 +260,6 @@ async function startPeerProcess(context: BenchContext, kind: "graphile" | "pgbos
   return { child, exited, reports };
 }
 
-async function stopPeerProcess(peer: PeerProc): Promise<void> {
-  if (peer.child.exitCode !== null || peer.child.signalCode !== null) return;
-  peer.child.kill("SIGTERM");
-  const code = await Promise.race([peer.exited, sleep(30_000).then(() => "timeout" as const)]);
-  if (code === "timeout") {
-    peer.child.kill("SIGKILL");
-    await peer.exited;
-  }
-}
 
 /** Adds a job; `tag` makes it the latency job (date +%s%N) that the worker reports. */
 type Add = (tag?: string) => Promise<void>;
@@ -293,7 +287,7 @@ function peerSystem(context: BenchContext, key: string, label: string, peer: Pee
     made: () => made,
     async stop() {
       await closeClient();
-      await stopPeerProcess(peer);
+      await stopChild(peer);
     },
   };
 }
@@ -307,7 +301,7 @@ export async function startGraphile(context: BenchContext): Promise<System> {
   try {
     utils = await makeWorkerUtils({ connectionString: withParam(context.url, "application_name", clientName), schema });
   } catch (error) {
-    await stopPeerProcess(peer);
+    await stopChild(peer);
     throw error;
   }
   const pending: System["pending"] = async (poll) => {
@@ -328,7 +322,7 @@ export async function startPgBoss(context: BenchContext): Promise<System> {
   try {
     await boss.start();
   } catch (error) {
-    await stopPeerProcess(peer);
+    await stopChild(peer);
     throw error;
   }
   const pending: System["pending"] = async (poll) => {

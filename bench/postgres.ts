@@ -42,7 +42,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { apiClient } from "./http.js";
-import { calibrateRealtime, machine, percentile, REPO_ROOT, saveResult } from "./lib.js";
+import { calibrateRealtime, machine, REPO_ROOT, saveResult, summarize, type Summary } from "./lib.js";
 import { cpuBetween, snapshot, type ServerCpu } from "./pg-cpu.js";
 import type { StatementTally } from "./pg-statements.js";
 import { sampleWaits, type Waits } from "./pg-waits.js";
@@ -195,18 +195,6 @@ function printThroughput(systems: System[], batches: Record<string, Batch[]>): R
 }
 
 // ---------------------------------------------------------------- 2. trigger → spawn
-
-interface Summary {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-function summarize(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]! };
-}
 
 async function latencyPart(systems: System[]): Promise<Record<string, { spawn: Summary; running: Summary }>> {
   const samples = new Map(systems.map((system) => [system.key, { spawn: [] as number[], running: [] as number[] }]));
