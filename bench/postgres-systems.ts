@@ -36,6 +36,8 @@ export interface BenchContext {
   engineFlags: string[];
   /** Every schema made, for the end to drop (whatever failed meanwhile). */
   schemas: Set<string>;
+  /** Every engine started, for a Ctrl-C to stop (those of the failover part are no system's). */
+  engines: Set<EngineProc>;
 }
 
 export interface Spawned {
@@ -106,7 +108,12 @@ export async function startEngine(context: BenchContext, name: string, store: st
     } catch {
       // not there yet, or half written
     }
-    if (address.pid === child.pid && address.url) return { name, child, exited, logFile, data, url: address.url, token: readFileSync(join(data, "token"), "utf8").trim() };
+    if (address.pid === child.pid && address.url) {
+      const engine = { name, child, exited, logFile, data, url: address.url, token: readFileSync(join(data, "token"), "utf8").trim() };
+      // Kept after it exits: a killed engine leaves its supervisor, stopped by the folder's pid file.
+      context.engines.add(engine);
+      return engine;
+    }
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`engine ${name} did not start: ${readFileSync(logFile, "utf8").slice(-2000)}`);
@@ -124,15 +131,26 @@ export function supervisorPid(data: string): number | undefined {
   }
 }
 
-/** SIGTERM to a child of the bench, and SIGKILL if it has not exited 30 s later. */
-async function stopChild({ child, exited }: { child: ChildProcess; exited: Promise<number | null> }): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill("SIGTERM");
-  const code = await Promise.race([exited, sleep(30_000).then(() => "timeout" as const)]);
-  if (code === "timeout") {
-    child.kill("SIGKILL");
-    await exited;
+const stops = new WeakMap<ChildProcess, Promise<void>>();
+
+/**
+ * SIGTERM to a child of the bench, and SIGKILL if it has not exited 30 s
+ * later. Once per child: a second SIGTERM would make an engine exit at once,
+ * without stopping its supervisor.
+ */
+function stopChild({ child, exited }: { child: ChildProcess; exited: Promise<number | null> }): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  let stopping = stops.get(child);
+  if (stopping === undefined) {
+    child.kill("SIGTERM");
+    stopping = Promise.race([exited, sleep(30_000).then(() => "timeout" as const)]).then(async (code) => {
+      if (code !== "timeout") return;
+      child.kill("SIGKILL");
+      await exited;
+    });
+    stops.set(child, stopping);
   }
+  return stopping;
 }
 
 /** SIGTERM: the engine stops its supervisor itself. */

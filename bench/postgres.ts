@@ -47,7 +47,7 @@ import { cpuBetween, snapshot, type ServerCpu } from "./pg-cpu.js";
 import type { StatementTally } from "./pg-statements.js";
 import { sampleWaits, type Waits } from "./pg-waits.js";
 import { failoverPart, type Failover, type Handover } from "./postgres-failover.js";
-import { startGraphile, startPgBoss, startSpire, type BenchContext, type System } from "./postgres-systems.js";
+import { startGraphile, startPgBoss, startSpire, stopEngine, stopOrphanSupervisor, type BenchContext, type System } from "./postgres-systems.js";
 import { sampleProcess } from "./proc.js";
 
 const { values: options } = parseArgs({
@@ -319,6 +319,7 @@ async function main(): Promise<void> {
     pgbossBatch: Number(options["pgboss-batch"]),
     engineFlags: [...options["engine-flags"].split(" ").filter(Boolean), ...(options.statements ? [`--import=${join(REPO_ROOT, "dist", "bench", "pg-statements.js")}`] : [])],
     schemas: new Set(),
+    engines: new Set(),
   };
   const version = await admin.query<{ server_version: string }>("SHOW server_version").then(
     (answer) => answer.rows[0]!.server_version,
@@ -333,15 +334,28 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine()}; load average before: ${load()}`);
   if (context.engineFlags.length) console.log(`engine node flags: ${context.engineFlags.join(" ")}`);
   const results: Record<string, unknown> = { commit, postgres: version, runs: RUNS, rounds: ROUNDS, parallelism: context.parallelism, in_flight: IN_FLIGHT, latency_runs: LATENCY_RUNS, pgboss_batch: context.pgbossBatch, load_before: loadavg() };
-  const stopping = () => void cleanUp().finally(() => process.exit(130));
-  process.once("SIGINT", stopping);
   let systems: System[] = [];
+  // Each system and schema is taken off its list before the awaits: a Ctrl-C's clean-up and main's may overlap.
   const cleanUp = async () => {
-    await Promise.all(systems.map((system) => system.stop().catch((error: Error) => console.error(`stopping ${system.label}: ${error.message}`))));
+    const stopping = systems;
     systems = [];
-    if (context.schemas.size > 0) await admin.query(`DROP SCHEMA IF EXISTS ${[...context.schemas].join(", ")} CASCADE`);
+    await Promise.all(stopping.map((system) => system.stop().catch((error: Error) => console.error(`stopping ${system.label}: ${error.message}`))));
+    const schemas = [...context.schemas];
     context.schemas.clear();
+    if (schemas.length > 0) await admin.query(`DROP SCHEMA IF EXISTS ${schemas.join(", ")} CASCADE`);
   };
+  const interrupted = async () => {
+    console.error("interrupted: stopping what the bench started");
+    const engines = [...context.engines];
+    // The engines first (the failover part's are no system's), then the schemas they use.
+    await Promise.all(engines.map(stopEngine));
+    for (const engine of engines) stopOrphanSupervisor(engine.data);
+    await cleanUp();
+    if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  const onInterrupt = () => void interrupted();
+  process.once("SIGINT", onInterrupt);
   const statementsPrefix = join(dir, "statements");
   if (options.statements) process.env.SPIRE_BENCH_PG_STATEMENTS = statementsPrefix;
   try {
@@ -363,7 +377,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await cleanUp();
-    process.off("SIGINT", stopping);
+    process.off("SIGINT", onInterrupt);
     context.http.destroy();
     await admin.end();
     await poll.end();
