@@ -21,13 +21,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { calibrateRealtime, spireArgv, spireArgvWith, machine, percentile, saveResult } from "./lib.js";
+import { apiClient, type Answer } from "./http.js";
+import { calibrateRealtime, spireArgv, spireArgvWith, machine, percentile, saveResult, summarize, type Summary } from "./lib.js";
 import { childrenOf, sampleProcess, wakeups, type ProcSample } from "./proc.js";
 
 const { values: options } = parseArgs({
@@ -76,52 +76,8 @@ const realtimeNs = () => process.hrtime.bigint() + clockOffset;
 
 // ---------------------------------------------------------------- HTTP
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  /** Realtime ns just before the request's last byte was handed to the socket. */
-  sentNs: bigint;
-  /** Realtime ns when the whole answer had arrived. */
-  doneNs: bigint;
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-
-function call(base: string, token: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const url = new URL(path, base);
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: url.pathname + url.search,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(payload ? { "content-type": "application/json", "content-length": String(payload.length) } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), sentNs, doneNs: realtimeNs() }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    const sentNs = realtimeNs();
-    req.end(payload);
-  });
-}
-
-async function callJson<T>(base: string, token: string, method: string, path: string, body?: unknown, expect = 200): Promise<T> {
-  const answer = await call(base, token, method, path, body);
-  if (answer.status !== expect) throw new Error(`${method} ${path}: ${answer.status} ${answer.body.toString("utf8").slice(0, 500)}`);
-  return JSON.parse(answer.body.toString("utf8")) as T;
-}
+const http = apiClient(realtimeNs);
+const { call, callJson } = http;
 
 // ---------------------------------------------------------------- the engine
 
@@ -192,27 +148,6 @@ interface LatencyResult {
   clock_drift_us: number;
   /** Steps inside the engine from stored event times (ms resolution; the means are meaningful, single values ±1 ms). */
   steps_ms: Record<string, Summary>;
-}
-
-interface Summary {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  min: number;
-  mean: number;
-}
-
-function summarize(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    max: sorted[sorted.length - 1]!,
-    min: sorted[0]!,
-    mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
-  };
 }
 
 async function latencyPart(engine: EngineProcess, RUNS: number): Promise<{ result: LatencyResult; runId: string }> {
@@ -584,7 +519,7 @@ async function main(): Promise<void> {
     console.log(`\nengine RSS after all parts: ${fmt(after.rssBytes / MB, 1)} MB (peak ${fmt(after.hwmBytes / MB, 1)} MB)`);
   } finally {
     await stopEngine(engine);
-    agent.destroy();
+    http.destroy();
     if (!options.keep) rmSync(dir, { recursive: true, force: true });
     else console.log(`kept ${dir}`);
   }

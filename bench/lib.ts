@@ -50,6 +50,28 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+export interface Summary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  min: number;
+  mean: number;
+}
+
+/** Percentiles (nearest rank), extremes and mean of a sample. */
+export function summarize(values: number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1]!,
+    min: sorted[0]!,
+    mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
+  };
+}
+
 export function saveResult(name: string, result: unknown): string {
   const dir = join(REPO_ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });

@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-for (const name of ["plan", "dag", "spawn", "cancel", "api", "fire", "logs", "workers", "ui/ui"]) {
+for (const name of ["plan", "dag", "spawn", "cancel", "api", "fire", "logs", "workers", "postgres", "ui/ui"]) {
   const script = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
   const result = spawnSync(process.execPath, [script], { stdio: "inherit" });
   if (result.status !== 0) process.exit(result.status ?? 1);

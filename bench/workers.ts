@@ -41,11 +41,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { Agent, request as httpRequest } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { calibrateRealtime, machine, percentile, saveResult, spireArgv, spireArgvWith } from "./lib.js";
+import { apiClient } from "./http.js";
+import { calibrateRealtime, machine, saveResult, spireArgv, spireArgvWith, summarize, type Summary } from "./lib.js";
 import { sampleProcess } from "./proc.js";
 
 const { values: options } = parseArgs({
@@ -85,46 +85,8 @@ const realtimeNs = () => process.hrtime.bigint() + clockOffset;
 
 // ---------------------------------------------------------------- HTTP
 
-interface Answer {
-  status: number;
-  body: string;
-  /** Realtime ns just before the request's last byte was handed to the socket. */
-  sentNs: bigint;
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-
-function call(base: string, token: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const url = new URL(path, base);
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: url.pathname + url.search,
-        headers: { authorization: `Bearer ${token}`, ...(payload ? { "content-type": "application/json", "content-length": String(payload.length) } : {}) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), sentNs }));
-        res.on("error", (error) => reject(new Error(`${method} ${path}: ${error.message}`, { cause: error })));
-      },
-    );
-    req.on("error", (error) => reject(new Error(`${method} ${path}: ${error.message}`, { cause: error })));
-    const sentNs = realtimeNs();
-    req.end(payload);
-  });
-}
-
-async function callJson<T>(base: string, token: string, method: string, path: string, body?: unknown, expect = 200): Promise<T> {
-  const answer = await call(base, token, method, path, body);
-  if (answer.status !== expect) throw new Error(`${method} ${path}: ${answer.status} ${answer.body.slice(0, 500)}`);
-  return JSON.parse(answer.body) as T;
-}
+const http = apiClient(realtimeNs);
+const { call, callJson } = http;
 
 // ---------------------------------------------------------------- the processes
 
@@ -277,8 +239,8 @@ interface Finished {
 /** Posts a run of bench/`pipeline` and waits for its end on its event stream. */
 async function runToEnd(cluster: Cluster, pipeline: string): Promise<Finished> {
   const posted = await call(cluster.url, cluster.token, "POST", `/api/v1/pipelines/bench/${pipeline}/runs`, {});
-  if (posted.status !== 201) throw new Error(`POST ${pipeline} runs: ${posted.status} ${posted.body.slice(0, 500)}`);
-  const id = (JSON.parse(posted.body) as RunObject).id;
+  if (posted.status !== 201) throw new Error(`POST ${pipeline} runs: ${posted.status} ${posted.body.toString("utf8").slice(0, 500)}`);
+  const id = (JSON.parse(posted.body.toString("utf8")) as RunObject).id;
   // The event stream ends after run.finished: one request waits for the end (without the log lines: they would cost the engine as much as the capture).
   const events = await call(cluster.url, cluster.token, "GET", `/api/v1/runs/${id}/events?logs=none`);
   const endNs = realtimeNs();
@@ -286,7 +248,7 @@ async function runToEnd(cluster: Cluster, pipeline: string): Promise<Finished> {
   const run = await callJson<RunObject>(cluster.url, cluster.token, "GET", `/api/v1/runs/${id}`);
   if (run.state !== "succeeded") throw new Error(`run ${id} of ${pipeline} ${run.state}: ${run.reason} ${JSON.stringify(run.tasks.filter((task) => task.state !== "succeeded").slice(0, 3))}`);
   const eventTs = new Map<string, number>();
-  for (const match of events.body.matchAll(/^data: (.*)$/gm)) {
+  for (const match of events.body.toString("utf8").matchAll(/^data: (.*)$/gm)) {
     const event = JSON.parse(match[1]!) as { type?: string; ts?: number };
     if (event.type && event.ts !== undefined && !eventTs.has(event.type)) eventTs.set(event.type, event.ts);
   }
@@ -392,19 +354,6 @@ function printThroughput(samples: Record<string, ThroughputSample[]>): Record<st
 }
 
 // ---------------------------------------------------------------- 2. trigger → spawn
-
-interface Summary {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-function summarize(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]!, mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length };
-}
 
 type Steps = Record<string, number[]>;
 
@@ -571,7 +520,7 @@ async function main(): Promise<void> {
       await stopCluster(cluster);
     }
   } finally {
-    agent.destroy();
+    http.destroy();
     if (options.keep) console.log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
