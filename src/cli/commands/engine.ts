@@ -115,6 +115,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const dir = dataDir(options.data);
   ensureDataDir(dir);
   saveRetentionDefaults(dir, retention);
+  // Made at the first start whatever the store: the same engine, should it later share PostgreSQL with others.
+  const engineId = engineIdOf(dir);
 
   const storeWanted = storeChoice(options);
   const leaderLeaseMs = parseDurationMs(options.leaderLease);
@@ -122,7 +124,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
   const store =
     storeWanted.kind === "postgres"
-      ? (await import("../../store/postgres/index.js")).openPostgresStore(storeWanted.url, { applicationName: `spire-engine ${engineIdOf(dir).slice(0, 8)}`, owner: engineIdOf(dir), ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}) })
+      ? (await import("../../store/postgres/index.js")).openPostgresStore(storeWanted.url, { applicationName: `spire-engine ${engineId.slice(0, 8)}`, owner: engineId, ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}) })
       : openSqliteStore(databaseFile(dir), {
           // Said once each way, however often the waiting writes are tried meanwhile.
           onDiskSpace: (event) =>
@@ -154,7 +156,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
 
   const auth = new TokenAuthority(store, secret);
   // Engines sharing a store: one local token each, named after the engine.
-  await auth.ensureLocalToken(dir, storeWanted.kind === "postgres" ? `local-${engineIdOf(dir).slice(0, 8)}` : undefined);
+  await auth.ensureLocalToken(dir, storeWanted.kind === "postgres" ? `local-${engineId.slice(0, 8)}` : undefined);
   let server;
   try {
     server = await startApiServer({ service: engine, auth, host, port, allowedHosts, logger, workers, ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}) });
