@@ -244,7 +244,7 @@ export function Audit() {
           {status.error !== undefined && <ErrorMessage error={status.error} />}
           {entries.length > 0 && (
             <div class="table-scroll">
-              <CardTable class="data-table stack-table audit-table">
+              <CardTable class="data-table stack-table audit-table" aria-labelledby="audit-title">
                 <CardHead>
                   <CardRow>
                     <ColumnHeader>When</ColumnHeader>

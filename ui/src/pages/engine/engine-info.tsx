@@ -202,12 +202,12 @@ export function EngineInfo() {
           )}
           {engine.locks && (
             <>
-              <h3 class="engine-sub">Locks</h3>
+              <h3 class="engine-sub" id="locks-title">Locks</h3>
               {engine.locks.length === 0 ? (
                 <p class="muted">No definitions file declares a lock, and none is held.</p>
               ) : (
                 <div class="table-scroll">
-                  <CardTable class="data-table stack-table">
+                  <CardTable class="data-table stack-table" aria-labelledby="locks-title">
                     <CardHead>
                       <CardRow>
                         <ColumnHeader>Lock</ColumnHeader>
@@ -249,12 +249,12 @@ export function EngineInfo() {
           )}
           {engine.queues && (
             <>
-              <h3 class="engine-sub">Queues</h3>
+              <h3 class="engine-sub" id="queues-title">Queues</h3>
               {engine.queues.length === 0 ? (
                 <p class="muted">No run is under way or waiting.</p>
               ) : (
                 <div class="table-scroll">
-                  <CardTable class="data-table stack-table">
+                  <CardTable class="data-table stack-table" aria-labelledby="queues-title">
                     <CardHead>
                       <CardRow>
                         <ColumnHeader>Pipeline</ColumnHeader>

@@ -22,7 +22,7 @@ export function Namespaces({ reloadKey }: { reloadKey: number }) {
         <p class="muted">None yet: apply a definitions file (spire apply -f spire.yaml).</p>
       ) : (
         <div class="table-scroll">
-          <CardTable class="data-table stack-table">
+          <CardTable class="data-table stack-table" aria-labelledby="namespaces-title">
             <CardHead>
               <CardRow>
                 <ColumnHeader>Namespace</ColumnHeader>

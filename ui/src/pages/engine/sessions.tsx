@@ -29,7 +29,7 @@ export function Sessions() {
             <p class="muted">No browser session is open (this page was opened with an API token).</p>
           ) : (
             <div class="table-scroll">
-              <CardTable class="data-table stack-table">
+              <CardTable class="data-table stack-table" aria-labelledby="sessions-title">
                 <CardHead>
                   <CardRow>
                     <ColumnHeader>Session</ColumnHeader>

@@ -72,7 +72,7 @@ export function Tokens() {
                 </label>
               )}
               <div class="table-scroll">
-                <CardTable class="data-table stack-table">
+                <CardTable class="data-table stack-table" aria-labelledby="tokens-title">
                   <CardHead>
                     <CardRow>
                       <ColumnHeader>Name</ColumnHeader>
