@@ -102,7 +102,7 @@ test("tables shown as cards on a phone are the same tables, rows and cells to a 
       },
       tables: ["columnheader: Lock", "columnheader: Name", "columnheader: Namespace", "columnheader: Name", "columnheader: Session", "columnheader: When"],
       // Each table is named by its section's heading.
-      also: (phone) => assert.deepEqual(phone.map((table) => table.name), ["Locks", "Workers", "Namespaces", "API tokens", "Browser sessions", "Audit log"]),
+      also: (phone) => assert.deepEqual(phone.map((table) => table.name), ["Locks", "The machines that run tasks", "Namespaces", "API tokens", "Browser sessions", "Audit log"]),
     },
     {
       path: `/compare?a=${ok}&b=${failed}`,

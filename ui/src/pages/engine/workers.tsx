@@ -129,7 +129,7 @@ export function Workers() {
       ) : (
         <>
           <div class="table-scroll">
-            <CardTable class="data-table stack-table workers-table" aria-labelledby="workers-title">
+            <CardTable class="data-table stack-table workers-table">
               <caption class="visually-hidden">The machines that run tasks</caption>
               <CardHead>
                 <CardRow>
