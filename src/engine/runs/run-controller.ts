@@ -4,8 +4,7 @@
  * fail_fast, timeouts and cancel, and records every state change in the
  * store before acting on it or telling anyone (write-ahead).
  */
-import { formatDuration } from "../../files/format.js";
-import type { Executor, TaskHandle, LogLine, LaunchEvents, Machine, Placed, Placement } from "../../exec/port.js";
+import type { Executor, TaskHandle, LogLine, LaunchEvents, Machine, Placement } from "../../exec/port.js";
 import type { PlannedNode, TaskState } from "../../plan/types.js";
 import { Readiness } from "../../plan/readiness.js";
 import type { LogReader } from "../../logs/port.js";
@@ -25,7 +24,7 @@ import { failureEnv, firstFailure, type FailureRecord } from "./failure-details.
 import type { Slots } from "../resources/slots.js";
 import { TaskMachines } from "./task-machines.js";
 import { failedToStart, interrupted, maskAll } from "./attempt-endings.js";
-import { PlacementEnded, waitForWorker } from "./worker-wait.js";
+import { launchOnWorker, PlacementEnded, waitForWorker } from "./worker-wait.js";
 import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
 import { SLOT_ONLY, taskRequest, type TaskRequest } from "../resources/reservations.js";
 
@@ -369,7 +368,12 @@ export class RunController {
   private async runAttempt(node: PlannedNode, attempt: number, held: TaskRequest | undefined, refused?: string): Promise<void> {
     const slots = this.machines.slotsOf(node.path);
     // A task for a worker waits here for one with room; `placed` is that room, given back with the slot.
-    const placement = held && this.machines.isRemote(node.path) ? await this.placeOnWorker(node) : undefined;
+    const placement =
+      held && this.machines.isRemote(node.path)
+        ? await waitForWorker(this.deps.placement, node, this.requestOf(node.path), this.placing, (reason) => {
+            void this.write([{ event: this.event("task.waiting", { reason, runs_on: node.runsOn }, node.path, this.attempts.get(node.path) ?? 1) }]).catch((error) => this.fail(error));
+          })
+        : undefined;
     const placed = placement && "placed" in placement ? placement.placed : undefined;
     const giveBack = () => {
       if (held) slots.release(held);
@@ -429,32 +433,18 @@ export class RunController {
       this.attemptEnded(node, attempt, row, failedToStart(row, stopping, this.now(), "canceled"));
       return;
     }
-    // On a worker, the engine cannot look into the task's folder: the worker collects its artifacts and fetches its inputs.
-    // The wait for a worker counted against the timeout: the worker gets what is left of it.
-    const fullTimeout = build.spec.timeoutMs;
-    const waited = placement && "waitedMs" in placement ? Math.round(placement.waitedMs) : 0;
-    if (fullTimeout !== undefined && waited > 0) build.spec.timeoutMs = Math.max(1, fullTimeout - waited);
-    if (placed) build.spec.artifacts = { patterns: (node.def.artifacts ?? []).filter((pattern) => artifactPatternProblem(pattern) === undefined), ...this.machines.artifactInputs(node) };
+    // On a worker, the engine cannot look into the task's folder, and the wait counted against the timeout (worker-wait.ts).
+    const onWorker =
+      placement && "placed" in placement
+        ? launchOnWorker(build.spec, placement.waitedMs, { patterns: (node.def.artifacts ?? []).filter((pattern) => artifactPatternProblem(pattern) === undefined), ...this.machines.artifactInputs(node) })
+        : undefined;
     const handle = (placed?.executor ?? this.deps.executor).launch(build.spec, this.attemptEvents(node.path));
     this.handles.set(node.path, handle);
-    let report = await handle.done;
+    const done = await handle.done;
+    const report = onWorker ? onWorker(done) : done;
     this.handles.delete(node.path);
     giveBack();
-    if (report.state === "timed_out" && fullTimeout !== undefined && waited > 0) report = { ...report, reason: `timed out after ${formatDuration(fullTimeout)} (${formatDuration(waited)} of it waiting for a worker)` };
     this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)), placed !== undefined);
-  }
-
-  /** Waits for a worker (see worker-wait.ts); a stop aborts the wait through `placing`. */
-  private async placeOnWorker(node: PlannedNode): Promise<{ placed: Placed; waitedMs: number } | { ended: PlacementEnded }> {
-    const abort = new AbortController();
-    this.placing.set(node.path, abort);
-    try {
-      return await waitForWorker(this.deps.placement, node, this.requestOf(node.path), abort, (reason) => {
-        void this.write([{ event: this.event("task.waiting", { reason, runs_on: node.runsOn }, node.path, this.attempts.get(node.path) ?? 1) }]).catch((error) => this.fail(error));
-      });
-    } finally {
-      this.placing.delete(node.path);
-    }
   }
 
   private attemptEvents(path: string): LaunchEvents {
@@ -600,5 +590,4 @@ export class RunController {
   private taskRow(path: string, attempt: number, fields: Partial<TaskRunRow>): TaskRunRow {
     return blankTaskRow(this.runId, path, attempt, { log_file: attemptFiles(this.deps.dataDir, this.runId, path, attempt).logFile, ...fields });
   }
-
 }
