@@ -13,6 +13,7 @@ import { tlsProblemOf } from "../client/tls-problem.js";
 import type { SpireClient } from "../client/port.js";
 import type { ResourceCapacity } from "../engine/resources/reservations.js";
 import { CliError, EXIT } from "./errors.js";
+import { storeChoice } from "./store-choice.js";
 import { dataDir, databaseFile, ensureDataDir } from "./data-dir.js";
 
 export const ADDRESS_FILE = "engine.json";
@@ -127,7 +128,7 @@ function readOptional(file: string): string | undefined {
 /** The engine in this process: loaded only when no engine runs (it brings the store, the executor and the notifier). */
 async function openInProcess(dir: string, settings: InProcessSettings): Promise<SpireClient> {
   // A command without an engine works on the data folder's SQLite: with SPIRE_STORE naming PostgreSQL, that would be another history.
-  if (process.env.SPIRE_STORE?.trim() && process.env.SPIRE_STORE.trim() !== "sqlite") {
+  if (storeChoice({}).kind === "postgres") {
     throw new CliError(
       "no engine answers, and SPIRE_STORE names a PostgreSQL store: commands work through an engine on it, not on the database directly",
       EXIT.unreachable,

@@ -89,13 +89,22 @@ export class LeaderLease {
     this.schedule(0);
   }
 
-  /** Stops trying; a held lease is released (lapsed, and the others told) so another engine leads at once. */
-  async stop(): Promise<void> {
+  /**
+   * Stops trying; a held lease is released (lapsed, and the others told) so
+   * another engine leads at once. `release: false` lets it lapse by itself,
+   * as a killed process would (tests).
+   */
+  async stop(options: { release?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.unlisten?.();
     clearTimeout(this.timer);
     await this.busy;
     const held = this.current;
+    if (options.release === false) {
+      clearTimeout(this.lapse);
+      this.current = undefined;
+      return;
+    }
     this.setLeading(undefined);
     if (!held) return;
     await this.options.pool
@@ -103,16 +112,6 @@ export class LeaderLease {
       .query("UPDATE spire_leader SET expires_at = now() WHERE name = $1 AND holder = $2 AND term = $3", [this.options.name, this.options.holder, held.term])
       .then(() => this.options.pool.query("SELECT pg_notify($1, $2)", [LEADER_CHANNEL, this.options.name]))
       .catch(() => undefined); // It lapses by itself within ttl.
-  }
-
-  /** Stops without releasing, as a killed process would (tests, and a process about to exit on a fatal error). */
-  async stopWithoutRelease(): Promise<void> {
-    this.stopped = true;
-    this.unlisten?.();
-    clearTimeout(this.timer);
-    clearTimeout(this.lapse);
-    await this.busy;
-    this.current = undefined;
   }
 
   private schedule(delay: number): void {

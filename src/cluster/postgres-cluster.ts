@@ -61,6 +61,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   const listener = new Listener({ connectionString: options.url, applicationName: `spire-listener ${options.engineId.slice(0, 8)}`, onProblem: options.onProblem });
   await listener.start();
   const leadership = schedulingLeadership({ pool, holder: id, listener, ...(options.leaseMs !== undefined ? { ttlMs: options.leaseMs } : {}), onProblem: options.onProblem });
+  const rereads: NodeJS.Timeout[] = [];
   const definitions: DefinitionChanges = {
     announce() {
       pool.query("SELECT pg_notify($1, $2)", [DEFINITIONS_CHANNEL, id]).catch((error: Error) => options.onProblem(`the other engines were not told of a change of definitions (they read them again within a minute): ${error.message}`));
@@ -68,7 +69,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
     listen(changed) {
       listener.on(DEFINITIONS_CHANNEL, (from) => from !== id && changed(), changed);
       // The hint may be lost (a connection that dropped without a word): read again now and then all the same.
-      setInterval(changed, 60_000).unref();
+      rereads.push(setInterval(changed, 60_000).unref());
     },
   };
   return {
@@ -76,6 +77,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
     leadership,
     definitions,
     async close() {
+      for (const timer of rereads) clearInterval(timer);
       await leadership.stop();
       await listener.stop();
       await pool.end();

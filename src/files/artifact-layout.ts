@@ -8,6 +8,7 @@
 import { lstat, symlink } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { makePrivateDir } from "./private.js";
+import { isInside } from "./folder-files.js";
 
 export interface ArtifactLayout {
   /** Folders to make, relative to the run's artifacts root. */
@@ -15,8 +16,6 @@ export interface ArtifactLayout {
   /** `name` (relative to the root) → `target` (relative to name's folder). */
   links: { name: string; target: string }[];
 }
-
-const within = (root: string, path: string) => path === root || path.startsWith(`${root}/`);
 
 /**
  * Makes the folders and links under `root`. Nothing is placed outside it
@@ -27,11 +26,11 @@ export async function placeLayout(root: string, layout: ArtifactLayout): Promise
   const top = resolve(root);
   for (const folder of layout.folders) {
     const path = resolve(top, folder);
-    if (within(top, path)) await makePrivateDir(path);
+    if (isInside(top, path)) await makePrivateDir(path);
   }
   for (const { name, target } of layout.links) {
     const at = resolve(top, name);
-    if (at === top || !within(top, at) || !within(top, resolve(dirname(at), target))) continue;
+    if (at === top || !isInside(top, at) || !isInside(top, resolve(dirname(at), target))) continue;
     await makePrivateDir(dirname(at));
     if (await lstat(at).catch(() => undefined)) continue;
     await symlink(target, at).catch((error: NodeJS.ErrnoException) => {

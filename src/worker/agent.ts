@@ -198,19 +198,20 @@ export class WorkerAgent {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !this.options.withheld.includes(key)) env[key] = value;
     const localSpec: LaunchSpec = { ...spec, env: { ...env, ...spec.env } };
-    const record: AttemptRecord = { logFile: spec.logFile, keep: keepOf(spec) };
+    const keep = keepOf(spec);
+    const record: AttemptRecord = { logFile: spec.logFile, keep };
     writeFileSync(this.recordFile(id), JSON.stringify(record), { mode: PRIVATE_FILE_MODE });
     // Its own artifact folder exists before it starts, as on the engine's machine: $SPIRE_ARTIFACTS/../<task> must resolve.
     if (spec.env.SPIRE_ARTIFACTS) mkdirSync(spec.env.SPIRE_ARTIFACTS, { recursive: true, mode: PRIVATE_DIR_MODE });
     const inputs = spec.artifacts?.inputs ?? [];
-    if (inputs.length === 0 && spec.artifacts?.layout === undefined) return void this.start(id, localSpec);
+    if (inputs.length === 0 && spec.artifacts?.layout === undefined) return void this.start(id, localSpec, keep);
     // What it depends on kept artifacts: they are here, set out as on the engine's machine, before it starts.
     this.preparing.set(id, undefined);
     void fetchInputs(this.artifactContext, id, spec.artifacts?.layout, inputs.length > 0).then(
       () => {
         const canceled = this.preparing.get(id);
         this.preparing.delete(id);
-        if (canceled === undefined) this.start(id, localSpec);
+        if (canceled === undefined) this.start(id, localSpec, keep);
         else this.endUnstarted(id, localSpec, "canceled", canceled);
       },
       (error: Error) => {
@@ -220,8 +221,8 @@ export class WorkerAgent {
     );
   }
 
-  private start(id: string, spec: LaunchSpec): void {
-    this.track(id, spec.logFile, (events) => this.options.supervisor.launch(spec, events), keepOf(spec));
+  private start(id: string, spec: LaunchSpec, keep: Keep): void {
+    this.track(id, spec.logFile, (events) => this.options.supervisor.launch(spec, events), keep);
     this.options.logger.info({ attempt: id, argv0: spec.argv[0] }, "attempt launched");
   }
 

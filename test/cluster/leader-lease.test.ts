@@ -115,7 +115,7 @@ test("a holder that vanishes (no release: a kill -9) is replaced once its lease 
   const b = contender({ ttlMs: 1500 });
   b.lease.start();
   // a's process is gone: it neither renews nor releases.
-  await a.lease.stopWithoutRelease();
+  await a.lease.stop({ release: false });
   const started = performance.now();
   const leadership = await b.next(true, 5000);
   const tookMs = performance.now() - started;

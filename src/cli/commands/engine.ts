@@ -141,7 +141,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   }
   const secret = await loadOrCreateSecret(dir);
   // Engines sharing PostgreSQL: one of them leads the scheduling at a time, and all sign with one secret.
-  const cluster = storeWanted.kind === "postgres" ? await joinCluster(storeWanted, dir, secret, leaderLeaseMs, logger).catch(async (error) => {
+  const cluster = storeWanted.kind === "postgres" ? await joinCluster(storeWanted, dir, engineId, secret, leaderLeaseMs, logger).catch(async (error) => {
     await store.close();
     throw error;
   }) : undefined;
@@ -207,11 +207,11 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
 }
 
 /** Joins the engines on the same PostgreSQL; one whose secret is not theirs is told how to get it. */
-async function joinCluster(store: { url: string; schema?: string }, dir: string, secret: Uint8Array, leaseMs: number, logger: pino.Logger) {
+async function joinCluster(store: { url: string; schema?: string }, dir: string, engineId: string, secret: Uint8Array, leaseMs: number, logger: pino.Logger) {
   const { joinPostgresCluster, SecretMismatchError } = await import("../../cluster/postgres-cluster.js");
   const secretFile = join(dir, "secret");
   try {
-    return await joinPostgresCluster({ url: store.url, engineId: engineIdOf(dir), leaseMs, secret, secretFile, ...(store.schema !== undefined ? { schema: store.schema } : {}), onProblem: (message) => logger.warn({}, message) });
+    return await joinPostgresCluster({ url: store.url, engineId, leaseMs, secret, secretFile, ...(store.schema !== undefined ? { schema: store.schema } : {}), onProblem: (message) => logger.warn({}, message) });
   } catch (error) {
     if (!(error instanceof SecretMismatchError)) throw error;
     throw new CliError(error.message, EXIT.usage, `Copy the secret file of an engine already on this database to ${secretFile} (mode 0600, e.g. with scp -p), then start this one again.`);

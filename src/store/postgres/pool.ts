@@ -63,6 +63,11 @@ function connectionLost(error: unknown): boolean {
   return code === "" || code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === IDLE_IN_TRANSACTION_ENDED;
 }
 
+/** Growing pauses between tries on new connections: about half a minute in all. */
+function reconnectPause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** attempt)));
+}
+
 /** Marks an error raised by COMMIT itself: the transaction may or may not have committed. */
 class CommitOutcomeUnknown extends Error {
   constructor(override readonly cause: unknown) {
@@ -142,8 +147,8 @@ export class Database {
           await new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 20));
           continue;
         }
-        if (connectionLost(error) && this.rideOutLostConnections && attempt < RECONNECT_ATTEMPTS && !this.closed) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** attempt)));
+        if (this.mayReconnect(error, attempt)) {
+          await reconnectPause(attempt);
           continue;
         }
         throw error;
@@ -170,8 +175,8 @@ export class Database {
         client = await this.pool.connect();
       } catch (error) {
         // No connection, nothing sent: as safe to try again as it gets.
-        if (!connectionLost(error) || !this.rideOutLostConnections || attempt >= RECONNECT_ATTEMPTS || this.closed) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** attempt)));
+        if (!this.mayReconnect(error, attempt)) throw error;
+        await reconnectPause(attempt);
         continue;
       }
       let ended: unknown;
@@ -184,13 +189,18 @@ export class Database {
         if (!connectionLost(error)) throw error;
         broken = error as Error;
         const notRun = codeOf(error) !== "" || codeOf(ended) !== "";
-        if (!notRun || !this.rideOutLostConnections || attempt >= RECONNECT_ATTEMPTS || this.closed) throw error;
+        if (!notRun || !this.mayReconnect(error, attempt)) throw error;
       } finally {
         client.off("error", heard);
         client.release(broken);
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** attempt)));
+      await reconnectPause(attempt);
     }
+  }
+
+  /** A lost connection, once the store is up, while tries are left: worth a new connection. */
+  private mayReconnect(error: unknown, attempt: number): boolean {
+    return connectionLost(error) && this.rideOutLostConnections && attempt < RECONNECT_ATTEMPTS && !this.closed;
   }
 
   private async once<T>(begin: string, work: (sql: Sql) => Promise<T>): Promise<T> {
