@@ -13,7 +13,7 @@ import type { LogReader } from "../logs/port.js";
 import type { PipelineDef } from "../definitions/schema.js";
 import { hostname } from "node:os";
 import { dirname, isAbsolute } from "node:path";
-import type { EventRow, RunRow, Store, TaskRunRow } from "../store/port.js";
+import type { EventRow, NamespaceRow, RunRow, Store, TaskRunRow } from "../store/port.js";
 import { VERSION } from "../version.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { RunObjectCache } from "./reads/run-cache.js";
@@ -30,6 +30,7 @@ import { localWorker } from "./reads/local-worker.js";
 import type { PipelineHistory } from "./reads/pipeline-history.js";
 import { LEASE_ACTOR, PipelineBook } from "./pipelines/pipeline-book.js";
 import { RunStarts } from "./runs/run-starts.js";
+import { RememberedDefinitions } from "./pipelines/remembered-definitions.js";
 import type { RunObject } from "./reads/run-object.js";
 import type { ResourceCapacity } from "./resources/reservations.js";
 import { Scheduler } from "./triggers/scheduler.js";
@@ -128,6 +129,8 @@ export class Engine implements EngineService {
   private readonly retention: Retention;
   private readonly leases: WatchLeases;
   private readonly pipelines: PipelineBook;
+  /** The applied pipelines and namespaces runs are made from, without a read per run (forgotten at each change). */
+  private readonly definitions: RememberedDefinitions;
   private readonly starts: RunStarts;
   /** Runs of another process on this store that someone here follows. */
   private readonly foreignRuns: ForeignRuns;
@@ -139,6 +142,7 @@ export class Engine implements EngineService {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? quietLogger;
     this.logs = options.logs ?? new LocalLogs();
+    this.definitions = new RememberedDefinitions(options.store);
     this.reads = new RunReads({ store: options.store, runObjects: this.runObjects, logs: this.logs, dataDir: options.dataDir, now: this.now });
     this.runs = new RunQueues({
       store: options.store,
@@ -204,6 +208,7 @@ export class Engine implements EngineService {
     });
     this.pipelines = new PipelineBook({
       store: options.store,
+      definitions: this.definitions,
       bus: this.bus,
       scheduler: this.scheduler,
       eventTriggers: this.eventTriggers,
@@ -221,14 +226,14 @@ export class Engine implements EngineService {
     this.starts = new RunStarts({
       store: options.store,
       runs: this.runs,
-      pipelines: this.pipelines,
+      definitions: this.definitions,
       logger: this.logger,
       environment: options.environment ?? process.env,
       defaultZone: options.defaultZone ?? systemZone(),
       now: this.now,
       baseDirOf: (namespace) => this.baseDirOf(namespace),
+      baseDirFrom: (namespace) => this.baseDirFrom(namespace),
       publish: (events) => this.publish(events),
-      audit: (actor, action, target, details) => this.audit(actor, action, target, details),
       getRun: (id) => this.getRun(id),
       storedRun: (id) => this.storedRun(id),
       refuseWhileDraining: () => this.refuseWhileDraining(),
@@ -488,7 +493,11 @@ export class Engine implements EngineService {
    * file it was applied from, when that file is on this machine; else to the data folder.
    */
   private async baseDirOf(namespace: string): Promise<string> {
-    const origin = (await this.options.store.getNamespace(namespace))?.origin;
+    return this.baseDirFrom(await this.definitions.namespace(namespace));
+  }
+
+  private baseDirFrom(namespace: NamespaceRow | undefined): string {
+    const origin = namespace?.origin;
     return origin?.path && isAbsolute(origin.path) && origin.host === hostname() ? dirname(origin.path) : this.options.dataDir;
   }
 

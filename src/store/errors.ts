@@ -25,6 +25,17 @@ export class RunNotFoundError extends Error {
   }
 }
 
+/** The pipeline (or its namespace) a run was made from changed before the run was stored: nothing was written. */
+export class DefinitionChangedError extends Error {
+  override readonly name = "DefinitionChangedError";
+  constructor(
+    readonly namespace: string,
+    readonly pipeline: string,
+  ) {
+    super(`store: ${namespace}/${pipeline} changed while a run of it was being made`);
+  }
+}
+
 /** A token not revoked already has this name: the user picks another or revokes that one. */
 export class TokenNameTakenError extends Error {
   override readonly name = "TokenNameTakenError";

@@ -144,6 +144,30 @@ export interface StateChange {
   awaitsFollowers?: boolean;
 }
 
+/**
+ * What a new run is made from, as the engine remembers it (it keeps the
+ * applied definitions in memory): the pipeline's row as it was and its
+ * namespace's. The run is stored only while the store still says the same,
+ * so that a run is never made from a definition changed meanwhile (through
+ * another engine, say).
+ */
+export interface DefinitionSeen {
+  /** The pipeline's digest (its namespace and name are the run's). */
+  digest: string;
+  /** Its paused state, when that decides whether it may start (a trigger's run); not checked when absent. */
+  paused?: boolean;
+  /** The namespace's updated_at (where relative paths point from); null when it has no row. */
+  namespaceUpdatedAt: number | null;
+}
+
+/** What createRun writes and checks with the run, in the same transaction. */
+export interface RunCreation {
+  /** Who started it: appended to the audit with the run. */
+  audit?: Omit<AuditRow, "seq">;
+  /** Checked before anything is written (see DefinitionSeen). */
+  madeFrom?: DefinitionSeen;
+}
+
 /** One follower trigger's run for one finished run: made at most once (Store.createFollowerRun). */
 export interface FollowerClaim {
   /** The finished run being followed. */
@@ -412,19 +436,28 @@ export interface Store {
   listMissed(query: MissedQuery): Promise<MissedRow[]>;
   listSchedules(namespace?: string): Promise<ScheduleRow[]>;
 
-  /** Inserts the run and its `run.created` event in one transaction. */
-  createRun(run: RunRow, event: Omit<EventRow, "seq">): Promise<EventRow>;
+  /**
+   * Inserts the run and its `run.created` event in one transaction, with
+   * what `creation` adds (its audit entry) and only if what it checks holds
+   * (DefinitionChangedError, and nothing written, when not).
+   */
+  createRun(run: RunRow, event: Omit<EventRow, "seq">, creation?: RunCreation): Promise<EventRow>;
   /**
    * createRun for an `after` trigger, with its claim in the same transaction;
    * undefined, and nothing written, when that claim was made already (the
    * follower's run for that finished run exists, or existed).
    */
-  createFollowerRun(claim: FollowerClaim, run: RunRow, event: Omit<EventRow, "seq">): Promise<EventRow | undefined>;
+  createFollowerRun(claim: FollowerClaim, run: RunRow, event: Omit<EventRow, "seq">, creation?: RunCreation): Promise<EventRow | undefined>;
   /** Finished runs whose followers are still to be made (StateChange.awaitsFollowers), oldest end first. */
   listPendingFollowers(): Promise<RunRow[]>;
   /** The run's followers are all made (or refused for good): forgets it and its claims. */
   settleFollowers(runId: string): Promise<void>;
-  /** Applies the changes in order, in one transaction; returns the stored events. */
+  /**
+   * Applies the changes in order, in one transaction; returns the stored
+   * events. Calls are stored in the order they are made: one made after
+   * another, even before that one has settled, never commits first (it may
+   * commit with it: adapters group the calls of a moment into one commit).
+   */
   write(changes: StateChange[]): Promise<EventRow[]>;
 
   getRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] } | undefined>;

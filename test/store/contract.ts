@@ -33,6 +33,7 @@ import { queueTests } from "./contract-queues.js";
 import { scheduleTests } from "./contract-schedules.js";
 import { retentionTests } from "./contract-retention.js";
 import { historyTests } from "./contract-history.js";
+import { creationTests } from "./contract-creation.js";
 
 export type StoreFactory = (t: TestContext, shareWith?: Store) => Promise<Store>;
 
@@ -57,6 +58,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     describe("pipelines", () => pipelineTests(open));
     describe("runs", () => runTests(open, withRun));
     describe("write", () => writeTests(withRun));
+    describe("creating runs", () => creationTests(open));
     describe("events", () => eventTests(withRun));
     describe("listing runs", () => listingTests(open));
     describe("JSON values", () => jsonTests(open));

@@ -6,6 +6,7 @@
  */
 import type { PipelineRow, Store } from "../../store/port.js";
 import type { EventBus } from "../event-bus.js";
+import type { RememberedDefinitions } from "./remembered-definitions.js";
 import type { EventTriggers } from "../triggers/event-triggers.js";
 import type { RunQueues } from "../runs/run-queues.js";
 import type { Scheduler } from "../triggers/scheduler.js";
@@ -23,6 +24,8 @@ export const LEASE_ACTOR: Actor = { name: "engine (spire watch lease)", scope: "
 
 export interface PipelineBookDeps {
   store: Store;
+  /** What runs are made from: forgotten whenever definitions or paused states change. */
+  definitions: RememberedDefinitions;
   bus: EventBus;
   scheduler: Scheduler;
   eventTriggers: EventTriggers;
@@ -113,6 +116,7 @@ export class PipelineBook {
    * from another engine (it told the others itself).
    */
   async refreshTriggers(announce = true): Promise<void> {
+    this.deps.definitions.forget();
     await Promise.all([this.deps.schedules ? this.deps.scheduler.refresh() : undefined, this.deps.eventTriggers.refresh(), this.deps.leases().refresh()]);
     if (announce) this.deps.announce?.();
   }

@@ -73,7 +73,6 @@ export class RunController {
   private readonly handles = new Map<string, TaskHandle>();
   /** Attempts waiting for a worker with room: a stop aborts the wait. */
   private readonly placing = new Map<string, AbortController>();
-  /** Paths of tasks that run elsewhere than on this machine (their `runs_on` names a label it lacks). */
   /** Which tasks run on workers, and on what (see task-machines.ts). */
   private readonly machines: TaskMachines;
   /** A task of this pump found no engine slot while others went to workers: woken when a slot frees. */
@@ -105,6 +104,8 @@ export class RunController {
   private readonly wantLines: boolean;
   private readonly resumeFrom: ResumePoint | undefined;
   private readonly artifacts: RunArtifacts;
+  /** When this controller started the run (a resumed run's start is in its row). */
+  private startedAt: number | undefined;
 
   /** `resume`: carry on a run a previous engine started (see resume()); the run's stored rows are its starting point. */
   constructor(
@@ -145,13 +146,17 @@ export class RunController {
         task: { ...row, run_id: this.runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: await bringKeptLog(row.log_file, attemptFiles(this.deps.dataDir, this.runId, path, 1).logFile) },
       })),
     );
-    await this.write([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }, ...kept]);
-    this.listener?.({ type: "run", state: "running", reason: null });
+    this.startedAt = startedAt;
+    const started = this.write([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }, ...kept]);
     const timeout = this.prepared.pipeline.timeout;
     if (timeout !== undefined) {
       this.runTimer = setTimeout(() => this.stop("failed", `the run timed out after ${timeout} ms`), timeout);
     }
+    // Now, not once the start is stored: the first tasks' starts go with it (the store commits writes in the order made, together when
+    // made in one turn), and none launches before its own is stored.
     this.pump();
+    await started;
+    this.listener?.({ type: "run", state: "running", reason: null });
   }
 
   /**
@@ -546,10 +551,10 @@ export class RunController {
     const end: StateChange = { event: this.event("run.finished", { state, reason }), run: patch };
     if (this.deps.followed?.(state)) end.awaitsFollowers = true;
     void this.write([end])
-      .then(async () => {
+      .then(() => {
         this.listener?.({ type: "run", state, reason });
-        const stored = await this.deps.store.getRun(this.runId);
-        this.resolveDone(stored?.run ?? { ...this.prepared.run, ...patch });
+        // The row as stored: what it was made with, and every patch written since.
+        this.resolveDone({ ...this.prepared.run, ...(this.startedAt !== undefined ? { state: "running", started_at: this.startedAt } : {}), ...patch });
       })
       .catch((error) => this.fail(error));
   }

@@ -6,24 +6,26 @@
  * admits it to its pipeline's queue.
  */
 import type { PipelineDef } from "../../definitions/schema.js";
-import type { EventRow, RunRow, Store, TaskRunRow } from "../../store/port.js";
+import type { DefinitionSeen, EventRow, NamespaceRow, PipelineRow, RunRow, Store, TaskRunRow } from "../../store/port.js";
+import { DefinitionChangedError } from "../../store/errors.js";
 import type { EngineLogger } from "../engine.js";
-import type { PipelineBook } from "../pipelines/pipeline-book.js";
+import type { RememberedDefinitions } from "../pipelines/remembered-definitions.js";
 import { planOfRun, type RunObject } from "../reads/run-object.js";
 import { createFollowerRun } from "../triggers/after-triggers.js";
 import { outsideWindow, type TriggeredStart } from "../triggers/event-triggers.js";
 import type { NoRun, ScheduledStart, SlotRun } from "../triggers/scheduler.js";
-import { ServiceError, type Actor } from "../service.js";
+import { notFoundPipeline, ServiceError, type Actor } from "../service.js";
 import { newRunId } from "./ids.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { keptForRetry } from "./retry.js";
 import type { RunQueues } from "./run-queues.js";
-import { createRun, prepareRun, RunRequestError } from "./start-run.js";
+import { prepareRun, RunRequestError, storeNewRun } from "./start-run.js";
 
 export interface RunStartsDeps {
   store: Store;
   runs: RunQueues;
-  pipelines: PipelineBook;
+  /** The applied pipelines and namespaces, as this engine last read them. */
+  definitions: RememberedDefinitions;
   logger: EngineLogger;
   /** Where `secrets:` are read from (the engine's own environment). */
   environment: Record<string, string | undefined>;
@@ -31,8 +33,9 @@ export interface RunStartsDeps {
   defaultZone: string;
   now: () => number;
   baseDirOf(namespace: string): Promise<string>;
+  /** Where relative paths of a namespace's definitions point from (see Engine.baseDirOf). */
+  baseDirFrom(namespace: NamespaceRow | undefined): string;
   publish(events: EventRow[]): void;
-  audit(actor: Actor, action: string, target: string, details?: Record<string, unknown>): Promise<void>;
   getRun(id: string): Promise<RunObject>;
   storedRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] }>;
   refuseWhileDraining(): void;
@@ -96,27 +99,29 @@ export class RunStarts {
 
   async startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject> {
     this.deps.refuseWhileDraining();
-    const row = await this.deps.pipelines.row(namespace, name);
-    const baseDir = await this.deps.baseDirOf(namespace);
-    const prepared = await this.prepare(() =>
-      createRun(this.deps.store, {
-        namespace,
-        pipelineName: name,
-        pipeline: row.definition as PipelineDef,
-        args: request.args,
-        trigger: { kind: "manual", scheduled_at: null, actor: actor.name },
-        baseDir,
-        partition: request.partition ?? null,
-        secretSource: this.deps.environment,
-        now: this.deps.now(),
-      }),
+    const prepared = await this.fromDefinition(namespace, name, ({ row, baseDir, seen }) =>
+      storeNewRun(
+        this.deps.store,
+        {
+          namespace,
+          pipelineName: name,
+          pipeline: row.definition as PipelineDef,
+          args: request.args,
+          trigger: { kind: "manual", scheduled_at: null, actor: actor.name },
+          baseDir,
+          partition: request.partition ?? null,
+          secretSource: this.deps.environment,
+          now: this.deps.now(),
+        },
+        { madeFrom: seen(), audit: { actor: actor.name, action: "run.start", target: `${namespace}/${name}` } },
+      ),
     );
-    await this.deps.audit(actor, "run.start", `${namespace}/${name}`, { run: prepared.run.id });
     return this.admitRun(prepared);
   }
 
   async startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject> {
-    const row = await this.deps.pipelines.row(namespace, name);
+    const row = await this.deps.definitions.pipeline(namespace, name);
+    if (!row) throw notFoundPipeline(namespace, name);
     const hook = (row.definition as PipelineDef).triggers.findIndex((trigger) => trigger.kind === "webhook");
     if (hook < 0) throw new ServiceError("not_found", `${namespace}/${name} has no webhook trigger`, { hint: "add `- webhook: true` to its triggers" });
     return this.startTriggeredRun({ namespace, name, index: hook, kind: "webhook", actor: "webhook", args });
@@ -130,30 +135,30 @@ export class RunStarts {
   async startTriggeredRun(start: TriggeredStart): Promise<RunObject> {
     this.deps.refuseWhileDraining();
     const { namespace, name, index, kind } = start;
-    const row = await this.deps.pipelines.row(namespace, name);
-    const definition = row.definition as PipelineDef;
-    const trigger = definition.triggers[index];
-    // The definition may have changed since the event: a trigger that is gone starts nothing.
-    if (trigger?.kind !== kind) throw new ServiceError("conflict", `${namespace}/${name} no longer has this ${kind} trigger`);
-    if (row.paused) throw new ServiceError("conflict", `${namespace}/${name} is paused: its triggers do not start runs`, { hint: `spire resume ${namespace}/${name}` });
-    const outside = outsideWindow(trigger, this.deps.defaultZone, this.deps.now());
-    if (outside !== undefined) throw new ServiceError("conflict", `${namespace}/${name} does not start now: ${outside}`);
-    const prepared = await this.prepare(async () => {
+    const prepared = await this.fromDefinition(namespace, name, async ({ row, baseDir, seen }) => {
+      const definition = row.definition as PipelineDef;
+      const trigger = definition.triggers[index];
+      // The definition may have changed since the event: a trigger that is gone starts nothing.
+      if (trigger?.kind !== kind) throw new ServiceError("conflict", `${namespace}/${name} no longer has this ${kind} trigger`);
+      if (row.paused) throw new ServiceError("conflict", `${namespace}/${name} is paused: its triggers do not start runs`, { hint: `spire resume ${namespace}/${name}` });
+      const outside = outsideWindow(trigger, this.deps.defaultZone, this.deps.now());
+      if (outside !== undefined) throw new ServiceError("conflict", `${namespace}/${name} does not start now: ${outside}`);
       const request = {
         namespace,
         pipelineName: name,
         pipeline: definition,
         args: { ...(trigger.args ?? {}), ...(start.args ?? {}) },
         trigger: { kind, scheduled_at: new Date(this.deps.now()).toISOString(), trigger_key: `${index}:${kind}`, ...start.details },
-        baseDir: await this.deps.baseDirOf(namespace),
+        baseDir,
         secretSource: this.deps.environment,
         now: this.deps.now(),
       };
+      // Only while it is still not paused: a pause that came meanwhile (through another engine) stops it.
+      const options = { madeFrom: seen({ paused: false }), audit: { actor: start.actor, action: "run.start", target: `${namespace}/${name}` } };
       // A follower's run is stored with its claim: made once per finished run, whichever engine makes it.
-      if (start.follows === undefined) return createRun(this.deps.store, request);
-      return createFollowerRun(this.deps.store, request, { source_run: start.follows, namespace, pipeline: name, trigger_key: `${index}:${kind}` });
+      if (start.follows === undefined) return storeNewRun(this.deps.store, request, options);
+      return createFollowerRun(this.deps.store, request, { source_run: start.follows, namespace, pipeline: name, trigger_key: `${index}:${kind}` }, options);
     });
-    await this.deps.store.appendAudit({ ts: this.deps.now(), actor: start.actor, action: "run.start", target: `${namespace}/${name}`, details: { run: prepared.run.id } });
     return this.admitRun(prepared);
   }
 
@@ -174,27 +179,56 @@ export class RunStarts {
     if ("error" in kept) throw new ServiceError("bad_request", kept.error);
     const baseDir = await this.deps.baseDirOf(original.run.namespace);
     const prepared = await this.prepare(() =>
-      createRun(this.deps.store, {
-        namespace: original.run.namespace,
-        pipelineName: original.run.pipeline,
-        pipeline: definition,
-        args: original.run.args,
-        trigger: { kind: "retry", scheduled_at: original.run.trigger.scheduled_at ?? null, of: id, ...(request.from ? { from: request.from } : {}) },
-        baseDir,
-        partition: original.run.partition,
-        secretSource: this.deps.environment,
-        now: this.deps.now(),
-      }),
+      storeNewRun(
+        this.deps.store,
+        {
+          namespace: original.run.namespace,
+          pipelineName: original.run.pipeline,
+          pipeline: definition,
+          args: original.run.args,
+          trigger: { kind: "retry", scheduled_at: original.run.trigger.scheduled_at ?? null, of: id, ...(request.from ? { from: request.from } : {}) },
+          baseDir,
+          partition: original.run.partition,
+          secretSource: this.deps.environment,
+          now: this.deps.now(),
+        },
+        { audit: { actor: actor.name, action: "run.retry", target: id, details: { from: request.from ?? null } } },
+      ),
     );
     prepared.kept = kept.kept;
-    await this.deps.audit(actor, "run.retry", id, { run: prepared.run.id, from: request.from ?? null });
     return this.admitRun(prepared);
   }
 
-  private async prepare(make: () => Promise<PreparedRun>): Promise<PreparedRun> {
+  /**
+   * Makes a run of an applied pipeline from its definition as remembered
+   * (RememberedDefinitions), stored only if the store still has that
+   * definition; when it changed meanwhile, from the store's, read again.
+   */
+  private async fromDefinition(
+    namespace: string,
+    name: string,
+    make: (from: { row: PipelineRow; baseDir: string; seen: (options?: { paused?: boolean }) => DefinitionSeen }) => Promise<{ prepared: PreparedRun; created: EventRow }>,
+  ): Promise<PreparedRun> {
+    const { definitions } = this.deps;
+    for (let attempt = 1; ; attempt++) {
+      const [row, namespaceRow] = await Promise.all([definitions.pipeline(namespace, name), definitions.namespace(namespace)]);
+      if (!row) throw notFoundPipeline(namespace, name);
+      try {
+        return await this.prepare(() => make({ row, baseDir: this.deps.baseDirFrom(namespaceRow), seen: (options) => definitions.seen(row, namespaceRow, options) }));
+      } catch (error) {
+        if (!(error instanceof DefinitionChangedError)) throw error;
+        definitions.forget();
+        // Changed again each time it was read: someone applies it over and over.
+        if (attempt === 3) throw new ServiceError("conflict", `${namespace}/${name} changed while the run was being made: start it again`);
+      }
+    }
+  }
+
+  /** Stores a new run, and tells who follows runs of its `run.created`. */
+  private async prepare(make: () => Promise<{ prepared: PreparedRun; created: EventRow }>): Promise<PreparedRun> {
     try {
-      const prepared = await make();
-      this.deps.publish(await this.deps.store.listEvents(prepared.run.id, 0, 10));
+      const { prepared, created } = await make();
+      this.deps.publish([created]);
       return prepared;
     } catch (error) {
       if (error instanceof RunRequestError) {

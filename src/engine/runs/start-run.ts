@@ -8,7 +8,7 @@ import { ALREADY_CHECKED, planPipeline } from "../../plan/plan.js";
 import { resolveArgs } from "../../definitions/args.js";
 import { loadEnvFile } from "../../definitions/dotenv.js";
 import type { PipelineDef, TaskDef } from "../../definitions/schema.js";
-import type { EventRow, RunRow, Store, TriggerInfo } from "../../store/port.js";
+import type { DefinitionSeen, EventRow, RunCreation, RunRow, Store, TriggerInfo } from "../../store/port.js";
 import { newRunId } from "./ids.js";
 import type { PreparedRun } from "./prepared-run.js";
 
@@ -36,9 +36,36 @@ export interface RunRequest {
 }
 
 export async function createRun(store: Store, request: RunRequest): Promise<PreparedRun> {
+  return (await storeNewRun(store, request)).prepared;
+}
+
+/** Who started a run, for the audit entry stored with it (its details name the run). */
+export interface StartAudit {
+  actor: string;
+  action: string;
+  target: string;
+  details?: Record<string, unknown>;
+}
+
+/** What is stored with a new run, and checked first (see RunCreation). */
+export interface NewRunOptions {
+  audit?: StartAudit;
+  madeFrom?: DefinitionSeen;
+}
+
+/** createRun that also hands back the stored `run.created` event, with what `options` adds in the same transaction. */
+export async function storeNewRun(store: Store, request: RunRequest, options: NewRunOptions = {}): Promise<{ prepared: PreparedRun; created: EventRow }> {
   const { prepared, event } = await prepareRun(request);
-  await store.createRun(prepared.run, event);
-  return prepared;
+  const created = await store.createRun(prepared.run, event, runCreation(prepared.run, options));
+  return { prepared, created };
+}
+
+export function runCreation(run: RunRow, options: NewRunOptions): RunCreation {
+  const { audit, madeFrom } = options;
+  return {
+    ...(madeFrom ? { madeFrom } : {}),
+    ...(audit ? { audit: { ts: run.created_at, actor: audit.actor, action: audit.action, target: audit.target, details: { run: run.id, ...audit.details } } } : {}),
+  };
 }
 
 /** Everything createRun does but storing: a scheduled slot stores its run together with the slot. */

@@ -23,10 +23,10 @@
  *   followers not made yet, and a claim made already makes nothing twice.
  */
 import type { PipelineDef } from "../../definitions/schema.js";
-import type { FollowerClaim, PipelineRow, RunRow, RunState, Store } from "../../store/port.js";
+import type { EventRow, FollowerClaim, PipelineRow, RunRow, RunState, Store } from "../../store/port.js";
 import type { TriggeredStart } from "./event-triggers.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
-import { prepareRun, type RunRequest } from "../runs/start-run.js";
+import { prepareRun, runCreation, type NewRunOptions, type RunRequest } from "../runs/start-run.js";
 
 export type AfterStatus = "success" | "failure" | "any";
 
@@ -107,11 +107,12 @@ export class FollowerExistsError extends Error {
   }
 }
 
-/** createRun for a follower: stored together with its claim, or not at all (FollowerExistsError). */
-export async function createFollowerRun(store: Store, request: RunRequest, claim: FollowerClaim): Promise<PreparedRun> {
+/** storeNewRun for a follower: stored together with its claim, or not at all (FollowerExistsError). */
+export async function createFollowerRun(store: Store, request: RunRequest, claim: FollowerClaim, options: NewRunOptions = {}): Promise<{ prepared: PreparedRun; created: EventRow }> {
   const { prepared, event } = await prepareRun(request);
-  if ((await store.createFollowerRun(claim, prepared.run, event)) === undefined) throw new FollowerExistsError(claim);
-  return prepared;
+  const created = await store.createFollowerRun(claim, prepared.run, event, runCreation(prepared.run, options));
+  if (created === undefined) throw new FollowerExistsError(claim);
+  return { prepared, created };
 }
 
 /** `name` is in the follower's namespace; `ns/name` names another. */

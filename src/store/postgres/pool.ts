@@ -4,6 +4,7 @@
  * transaction (retried when PostgreSQL aborts it for a serialization failure
  * or a deadlock, which two engines writing the same rows can meet).
  */
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Row } from "../columns.js";
 
@@ -22,12 +23,33 @@ export interface PostgresOptions {
   owner?: string;
 }
 
+/**
+ * A statement sent over and over (a run's writes, its reads): prepared once
+ * on each connection, after which the server only binds and runs it. Parsing
+ * and planning a statement of several CTEs cost PostgreSQL about as much as
+ * running it. Only for statements of a few shapes each (every distinct text
+ * stays prepared on every connection), whose result columns never change
+ * (no `SELECT *`: a prepared plan whose result type changes fails).
+ */
+export interface Prepared {
+  readonly text: string;
+  readonly name: string;
+}
+
+const preparedByText = new Map<string, Prepared>();
+
+export function prepared(text: string): Prepared {
+  let statement = preparedByText.get(text);
+  if (!statement) preparedByText.set(text, (statement = { text, name: `spire_${createHash("sha256").update(text).digest("hex").slice(0, 24)}` }));
+  return statement;
+}
+
 /** Statements, on a transaction's connection or (a statement that is a transaction by itself) on the pool. */
 export interface Sql {
-  rows(text: string, values?: readonly unknown[]): Promise<Row[]>;
-  one(text: string, values?: readonly unknown[]): Promise<Row | undefined>;
+  rows(text: string | Prepared, values?: readonly unknown[]): Promise<Row[]>;
+  one(text: string | Prepared, values?: readonly unknown[]): Promise<Row | undefined>;
   /** The number of rows the statement inserted, updated or deleted. */
-  changes(text: string, values?: readonly unknown[]): Promise<number>;
+  changes(text: string | Prepared, values?: readonly unknown[]): Promise<number>;
 }
 
 /**
@@ -58,7 +80,7 @@ const RECONNECT_ATTEMPTS = 12;
 const IDLE_IN_TRANSACTION_ENDED = "25P03";
 
 /** No SQLSTATE (the socket closed), a connection exception (08…), or the server ending the session (57P01–57P03, 25P03). */
-function connectionLost(error: unknown): boolean {
+export function connectionLost(error: unknown): boolean {
   const code = codeOf(error);
   return code === "" || code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === IDLE_IN_TRANSACTION_ENDED;
 }
@@ -66,6 +88,11 @@ function connectionLost(error: unknown): boolean {
 /** Growing pauses between tries on new connections: about half a minute in all. */
 function reconnectPause(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** attempt)));
+}
+
+/** A short, jittered pause before running an aborted transaction again: the two that met go at different moments. */
+function abortedPause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 20));
 }
 
 /** Marks an error raised by COMMIT itself: the transaction may or may not have committed. */
@@ -126,7 +153,7 @@ export class Database {
     // A connection lost while checked out (between a transaction's statements) says so by an 'error' event on
     // the client itself, which would end the process unheard: the statement that next uses it fails instead.
     this.pool.on("connect", (client) => client.on("error", () => {}));
-    this.sql = on((text, values) => this.statement(text, values));
+    this.sql = on((statement, values) => this.statement(statement, values));
   }
 
   /**
@@ -144,7 +171,7 @@ export class Database {
       } catch (error) {
         if (error instanceof CommitOutcomeUnknown) throw error.cause;
         if (RETRYABLE.has(codeOf(error)) && attempt < ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 20));
+          await abortedPause(attempt);
           continue;
         }
         if (this.mayReconnect(error, attempt)) {
@@ -163,12 +190,14 @@ export class Database {
   }
 
   /**
-   * One statement, a transaction by itself. Run again on a new connection
-   * when the server ended the session and said so (the statement was then
-   * not committed); a connection that just went silent mid-statement leaves
-   * its outcome unknown, and the error goes to the caller.
+   * One statement, a transaction by itself. Run again when PostgreSQL
+   * aborted it (a serialization failure or a deadlock: nothing of it was
+   * kept), and on a new connection when the server ended the session and
+   * said so (the statement was then not committed); a connection that just
+   * went silent mid-statement leaves its outcome unknown, and the error goes
+   * to the caller.
    */
-  private async statement(text: string, values: readonly unknown[]): Promise<pg.QueryResult<Row>> {
+  private async statement(statement: string | Prepared, values: readonly unknown[]): Promise<pg.QueryResult<Row>> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;
       try {
@@ -183,9 +212,12 @@ export class Database {
       const heard = (error: unknown) => (ended = error);
       client.on("error", heard);
       let broken: Error | undefined;
+      let aborted = false;
       try {
-        return await client.query<Row>(text, values as unknown[]);
+        return await client.query<Row>(queryOf(statement, values));
       } catch (error) {
+        aborted = RETRYABLE.has(codeOf(error)) && attempt < ATTEMPTS;
+        if (aborted) continue;
         if (!connectionLost(error)) throw error;
         broken = error as Error;
         const notRun = codeOf(error) !== "" || codeOf(ended) !== "";
@@ -193,6 +225,7 @@ export class Database {
       } finally {
         client.off("error", heard);
         client.release(broken);
+        if (aborted) await abortedPause(attempt);
       }
       await reconnectPause(attempt);
     }
@@ -220,7 +253,7 @@ export class Database {
       await control(begin);
       let result: T;
       try {
-        result = await work(on((text, values) => client.query<Row>(text, values as unknown[])));
+        result = await work(on((statement, values) => client.query<Row>(queryOf(statement, values))));
       } catch (error) {
         await control("ROLLBACK").catch(() => {});
         throw error;
@@ -241,14 +274,18 @@ export class Database {
   }
 }
 
+function queryOf(statement: string | Prepared, values: readonly unknown[]): pg.QueryConfig {
+  return typeof statement === "string" ? { text: statement, values: values as unknown[] } : { text: statement.text, name: statement.name, values: values as unknown[] };
+}
+
 /** The SQLSTATE of a database error; "" for anything else (a lost connection, an error of Spire's own). */
 export function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : "";
 }
 
-function on(run: (text: string, values: readonly unknown[]) => Promise<pg.QueryResult<Row>>): Sql {
-  const query = (text: string, values: readonly unknown[] = []) => run(text, values);
+function on(run: (statement: string | Prepared, values: readonly unknown[]) => Promise<pg.QueryResult<Row>>): Sql {
+  const query = (statement: string | Prepared, values: readonly unknown[] = []) => run(statement, values);
   return {
     rows: async (text, values) => (await query(text, values)).rows,
     one: async (text, values) => (await query(text, values)).rows[0],

@@ -2,7 +2,9 @@
  * The PostgreSQL adapter of the Store port, for several engines on one
  * database. Each method is one transaction: several statements between BEGIN
  * and COMMIT (Database.transaction), or one statement, which PostgreSQL runs
- * as a transaction by itself (db.sql) without the two round trips.
+ * as a transaction by itself (db.sql) without the two round trips. A run's
+ * own writes (createRun, write: most of what an engine sends) are grouped
+ * with those asked for at the same moment into one statement (write-batches.ts).
  */
 import type { Store } from "../port.js";
 import { Database, type PostgresOptions } from "./pool.js";
@@ -21,6 +23,8 @@ import * as missed from "./sql/missed.js";
 import * as retention from "./sql/retention.js";
 import * as afterFollows from "./sql/afterFollows.js";
 import * as history from "./sql/history.js";
+import { writeBatch } from "./sql/batch-write.js";
+import { WriteBatches } from "./write-batches.js";
 
 /**
  * A store on the PostgreSQL database at `url` (postgres://user:password@host:port/database),
@@ -34,6 +38,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
   const { sql } = db;
   const write = db.transaction.bind(db);
   const read = <T>(work: Parameters<typeof db.transaction<T>>[0]) => db.transaction(work, "read");
+  const batches = new WriteBatches((calls) => writeBatch(sql, calls));
   return {
     init: async () => {
       await migrate(db, options.schema, location);
@@ -57,33 +62,14 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
     listMissed: (query) => missed.listMissed(sql, query),
     listSchedules: (namespace) => schedules.listSchedules(sql, namespace),
 
-    createRun: (run, event) =>
-      write(async (tx) => {
-        await runs.insertRun(tx, run);
-        return (await events.appendEvents(tx, [event]))[0]!;
-      }),
-    createFollowerRun: (claim, run, event) => write((tx) => afterFollows.createFollowerRun(tx, claim, run, event, run.created_at)),
+    createRun: async (run, event, creation = {}) => (await batches.add({ kind: "create", run, event, creation }))[0]!,
+    createFollowerRun: (claim, run, event, creation) => write((tx) => afterFollows.createFollowerRun(tx, claim, run, event, run.created_at, creation)),
     listPendingFollowers: () => afterFollows.listPendingFollowers(sql),
     settleFollowers: (runId) => write((tx) => afterFollows.settleFollowers(tx, runId)),
 
-    write: async (changes) => {
-      if (changes.length === 0) return [];
-      return write(async (tx) => {
-        for (const change of changes) {
-          if (change.run) await runs.patchRun(tx, change.run);
-          if (change.task) await taskRuns.upsertTaskRun(tx, change.task);
-          if (change.awaitsFollowers) await afterFollows.markPending(tx, change.event.run_id);
-        }
-        // The events last, all at once: they hold the stream's counter until the commit (events.ts).
-        return events.appendEvents(tx, changes.map((change) => change.event));
-      });
-    },
+    write: async (changes) => (changes.length === 0 ? [] : batches.add({ kind: "change", changes })),
 
-    getRun: (id) =>
-      read(async (tx) => {
-        const run = await runs.getRunRow(tx, id);
-        return run && { run, tasks: await taskRuns.listTaskRuns(tx, id) };
-      }),
+    getRun: (id) => taskRuns.getRunWithTasks(sql, id),
     findRunIds: (prefix, limit) => runs.findRunIds(sql, prefix, limit),
     listRuns: (query) => (query.before === undefined ? runs.listRuns(sql, query) : read((tx) => runs.listRuns(tx, query))),
     listRecentRuns: (query) => history.listRecentRuns(sql, query),

@@ -19,6 +19,7 @@ import * as missed from "./sql/missed.js";
 import * as retention from "./sql/retention.js";
 import * as afterFollows from "./sql/afterFollows.js";
 import * as history from "./sql/history.js";
+import * as runCreation from "./sql/run-creation.js";
 
 /**
  * Opens (creating the file and its folder if missing) a SQLite store.
@@ -49,12 +50,9 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
     listMissed: async (query) => missed.listMissed(conn, query),
     listSchedules: async (namespace) => schedules.listSchedules(conn, namespace),
 
-    createRun: async (run, event) =>
-      conn.writeTransaction(() => {
-        runs.insertRun(conn, run);
-        return events.appendEvent(conn, event);
-      }),
-    createFollowerRun: async (claim, run, event) => conn.writeTransaction(() => afterFollows.createFollowerRun(conn, claim, run, event, run.created_at)),
+    createRun: async (run, event, creation) => conn.writeTransaction(() => runCreation.createRun(conn, run, event, creation)),
+    createFollowerRun: async (claim, run, event, creation) =>
+      conn.writeTransaction(() => afterFollows.createFollowerRun(conn, claim, run, event, run.created_at, creation)),
     listPendingFollowers: async () => afterFollows.listPendingFollowers(conn),
     settleFollowers: async (runId) => conn.writeTransaction(() => afterFollows.settleFollowers(conn, runId)),
 

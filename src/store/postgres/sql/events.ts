@@ -2,21 +2,24 @@
  * The event stream. Seqs come from seq_counters (migration 1 says why): the
  * counter's row stays locked from the append to the commit, so events become
  * visible in seq order whatever the number of writers. Appended last in a
- * transaction, to hold that lock for as short a time as can be.
+ * transaction, to hold that lock for as short a time as can be. A run's
+ * events are mostly appended by batch-write.ts, in a statement that is its
+ * own transaction: the lock is then held inside the server only, never while
+ * an answer travels to the engine and a COMMIT back.
  */
-import type { Sql } from "../pool.js";
+import { prepared, type Sql } from "../pool.js";
 import type { EventRow } from "../../port.js";
 import { int, toJson } from "../../columns.js";
 import { eventFromRow } from "../../rows.js";
 
 // One statement for any number of events: the counter moves by all of them at once.
-const APPEND = `
+const APPEND = prepared(`
 WITH counter AS (UPDATE seq_counters SET value = value + $1 WHERE stream = 'events' RETURNING value)
 INSERT INTO events (seq, run_id, ts, type, task_path, attempt, data)
 SELECT counter.value - $1 + e.ord, e.run_id, e.ts, e.type, e.task_path, e.attempt, e.data
 FROM counter, unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::integer[], $7::text[])
   WITH ORDINALITY AS e (run_id, ts, type, task_path, attempt, data, ord)
-RETURNING seq`;
+RETURNING seq`);
 
 /** Appends the events in order and returns them with their seqs, as readers will read them. */
 export async function appendEvents(sql: Sql, events: readonly Omit<EventRow, "seq">[]): Promise<EventRow[]> {

@@ -1,19 +1,36 @@
 import type { Sql } from "../pool.js";
 import type { RunCountQuery, RunQuery, RunRow, RunState, TriggerInfo } from "../../port.js";
-import { RunNotFoundError } from "../../errors.js";
 import { int, text, toJson } from "../../columns.js";
-import { definitionJson, RUN_COLUMNS, runFromRow } from "../../rows.js";
+import { definitionJson, runFromRow } from "../../rows.js";
 import { Params } from "./params.js";
 
-type RunPatch = Partial<Omit<RunRow, "id">> & { id: string };
+/** A run's columns as stored, with the type each takes in a statement whose parameters PostgreSQL cannot type from a VALUES list. */
+export const RUN_INSERT_COLUMNS: readonly [string, string][] = [
+  ["id", "text"],
+  ["namespace", "text"],
+  ["pipeline", "text"],
+  ["state", "text"],
+  ['"trigger"', "text"],
+  ["trigger_kind", "text"],
+  ["args", "text"],
+  ["definition", "text"],
+  ['"partition"', "text"],
+  ["reason", "text"],
+  ["created_at", "bigint"],
+  ["started_at", "bigint"],
+  ["finished_at", "bigint"],
+  ["warnings", "integer"],
+  ["errors", "integer"],
+  ["metrics", "text"],
+];
 
 const INSERT = `
-INSERT INTO runs (id, namespace, pipeline, state, "trigger", trigger_kind, args, definition, "partition", reason,
-  created_at, started_at, finished_at, warnings, errors, metrics)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+INSERT INTO runs (${RUN_INSERT_COLUMNS.map(([column]) => column).join(", ")})
+VALUES (${RUN_INSERT_COLUMNS.map((_, index) => `$${index + 1}`).join(", ")})`;
 
-export async function insertRun(sql: Sql, run: RunRow): Promise<void> {
-  await sql.changes(INSERT, [
+/** The values of RUN_INSERT_COLUMNS for a run. */
+export function runValues(run: RunRow): unknown[] {
+  return [
     run.id,
     run.namespace,
     run.pipeline,
@@ -30,36 +47,16 @@ export async function insertRun(sql: Sql, run: RunRow): Promise<void> {
     run.warnings,
     run.errors,
     toJson(run.metrics),
-  ]);
+  ];
+}
+
+export async function insertRun(sql: Sql, run: RunRow): Promise<void> {
+  await sql.changes(INSERT, runValues(run));
 }
 
 /** The trigger's kind, a column of its own: lists filter by it, and reading it out of the JSON in SQL fails on a "\u0000" anywhere in it. */
-function triggerKind(trigger: TriggerInfo | undefined): string | null {
+export function triggerKind(trigger: TriggerInfo | undefined): string | null {
   return typeof trigger?.kind === "string" ? trigger.kind : null;
-}
-
-/** Sets only the fields present in `patch`; RunNotFoundError when there is no such run. */
-export async function patchRun(sql: Sql, patch: RunPatch): Promise<void> {
-  const params = new Params();
-  const sets: string[] = [];
-  for (const [field, value] of Object.entries(patch)) {
-    if (field === "id" || value === undefined) continue;
-    const spec = RUN_COLUMNS[field as keyof typeof RUN_COLUMNS];
-    if (!spec) throw new Error(`store: a run has no field ${JSON.stringify(field)}`);
-    sets.push(`${spec.column} = ${params.add(spec.encode(value))}`);
-    if (field === "trigger") sets.push(`trigger_kind = ${params.add(triggerKind(value as TriggerInfo | undefined))}`);
-  }
-  const id = params.add(patch.id);
-  const found =
-    sets.length > 0
-      ? (await sql.changes(`UPDATE runs SET ${sets.join(", ")} WHERE id = ${id}`, params.values)) > 0
-      : (await sql.one(`SELECT 1 FROM runs WHERE id = ${id}`, params.values)) !== undefined;
-  if (!found) throw new RunNotFoundError(patch.id);
-}
-
-export async function getRunRow(sql: Sql, id: string): Promise<RunRow | undefined> {
-  const row = await sql.one("SELECT * FROM runs WHERE id = $1", [id]);
-  return row && runFromRow(row);
 }
 
 /**

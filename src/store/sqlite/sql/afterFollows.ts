@@ -1,21 +1,25 @@
 /** `after` triggers made durable: pending finished runs and the claims of their followers' runs. */
 import type { Connection } from "../connection.js";
-import type { EventRow, FollowerClaim, RunRow } from "../../port.js";
+import type { EventRow, FollowerClaim, RunCreation, RunRow } from "../../port.js";
 import { insertRun } from "./runs.js";
 import { runFromRow } from "../../rows.js";
 import { appendEvent } from "./events.js";
+import { appendAudit } from "./audit.js";
+import { checkMadeFrom } from "./run-creation.js";
 
 export function markPending(conn: Connection, runId: string): void {
   conn.statement("INSERT INTO after_pending (run_id) VALUES (?) ON CONFLICT DO NOTHING").run(runId);
 }
 
 /** Call inside a write transaction: the claim's primary key is the guard, the run is made only past it. */
-export function createFollowerRun(conn: Connection, claim: FollowerClaim, run: RunRow, event: Omit<EventRow, "seq">, at: number): EventRow | undefined {
+export function createFollowerRun(conn: Connection, claim: FollowerClaim, run: RunRow, event: Omit<EventRow, "seq">, at: number, creation: RunCreation = {}): EventRow | undefined {
+  checkMadeFrom(conn, run, creation);
   const claimed = conn
     .statement("INSERT INTO after_follows (source_run, namespace, pipeline, trigger_key, run_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
     .run(claim.source_run, claim.namespace, claim.pipeline, claim.trigger_key, run.id, at);
   if (claimed.changes === 0) return undefined;
   insertRun(conn, run);
+  if (creation.audit) appendAudit(conn, creation.audit);
   return appendEvent(conn, event);
 }
 

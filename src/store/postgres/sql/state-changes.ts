@@ -1,0 +1,120 @@
+/**
+ * What Store.write changes, as parts of the one statement a batch of writes
+ * is (batch-write.ts): the runs' patches, the attempts' rows, their messages
+ * and the pending followers. Every part takes its rows as arrays (none, one
+ * or many), so that the statement's text is the same for every batch.
+ *
+ * The parts of one statement all see the same snapshot and may not touch a
+ * row twice, so the changes are merged first: each run's patches into one
+ * (later fields win), each attempt's rows into its last (with the last
+ * messages any of them carried). The outcome is the one the changes would
+ * have had applied one after another.
+ */
+import type { RunRow, StateChange, TaskRunRow } from "../../port.js";
+import type { TaskMessage } from "../../../exec/port.js";
+import { toJson } from "../../columns.js";
+import { RUN_COLUMNS } from "../../rows.js";
+import type { Params } from "./params.js";
+import { RUN_INSERT_COLUMNS, triggerKind } from "./runs.js";
+
+type RunPatch = Partial<Omit<RunRow, "id">> & { id: string };
+
+interface Merged {
+  patches: Map<string, RunPatch>;
+  tasks: Map<string, TaskRunRow>;
+  messages: Map<string, { task: TaskRunRow; messages: TaskMessage[] }>;
+  pending: Set<string>;
+}
+
+function merge(changes: readonly StateChange[]): Merged {
+  const merged: Merged = { patches: new Map(), tasks: new Map(), messages: new Map(), pending: new Set() };
+  for (const change of changes) {
+    if (change.run) merged.patches.set(change.run.id, { ...merged.patches.get(change.run.id), ...withoutUndefined(change.run) });
+    if (change.task) {
+      const key = `${change.task.run_id}\u0000${change.task.path}\u0000${change.task.attempt}`;
+      merged.tasks.set(key, change.task);
+      if (change.task.messages !== undefined && change.task.messages.length > 0) merged.messages.set(key, { task: change.task, messages: change.task.messages });
+    }
+    if (change.awaitsFollowers) merged.pending.add(change.event.run_id);
+  }
+  return merged;
+}
+
+/** A field given as undefined is not set: it must not undo an earlier patch's value. */
+function withoutUndefined(patch: RunPatch): RunPatch {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as RunPatch;
+}
+
+/** The fields a patch may set, each with its column, its SQL type and its bit in a patch's mask of the fields it sets. */
+const PATCH_FIELDS = Object.entries(RUN_COLUMNS).map(([field, spec], index) => ({
+  field,
+  ...spec,
+  type: RUN_INSERT_COLUMNS.find(([column]) => column === spec.column)![1],
+  bit: 1 << index,
+}));
+const TRIGGER_BIT = PATCH_FIELDS.find(({ field }) => field === "trigger")!.bit;
+
+// Each attempt's row is replaced whole by a later write of the same attempt.
+const TASK_COLUMNS: [string, string, (task: TaskRunRow) => unknown][] = [
+  ["run_id", "text", (task) => task.run_id],
+  ["path", "text", (task) => task.path],
+  ["attempt", "integer", (task) => task.attempt],
+  ["state", "text", (task) => task.state],
+  ["exit_code", "integer", (task) => task.exit_code ?? null],
+  ["signal", "text", (task) => task.signal ?? null],
+  ["reason", "text", (task) => task.reason ?? null],
+  ["pid", "integer", (task) => task.pid ?? null],
+  ["started_at", "bigint", (task) => task.started_at ?? null],
+  ["finished_at", "bigint", (task) => task.finished_at ?? null],
+  ["cpu_ms", "bigint", (task) => task.cpu_ms ?? null],
+  ["peak_rss_bytes", "bigint", (task) => task.peak_rss_bytes ?? null],
+  ["warnings", "integer", (task) => task.warnings],
+  ["errors", "integer", (task) => task.errors],
+  ["metrics", "text", (task) => toJson(task.metrics)],
+  ["outputs", "text", (task) => toJson(task.outputs)],
+  ["log_file", "text", (task) => task.log_file ?? null],
+  ["worker", "text", (task) => task.worker ?? null],
+];
+const TASK_NAMES = TASK_COLUMNS.map(([column]) => column);
+
+/**
+ * The parts of a write statement that store the changes (batch-write.ts
+ * composes them), each run only while `go` holds. Returns the CTEs and the
+ * names of those that write rows.
+ */
+export function changeParts(params: Params, changes: readonly StateChange[], go: string): { ids: string; parts: string[]; writes: string[] } {
+  const { patches, tasks, messages, pending } = merge(changes);
+  const patchList = [...patches.values()];
+  const ids = params.add(patchList.map((patch) => patch.id));
+  const masks = params.add(patchList.map((patch) => PATCH_FIELDS.reduce((mask, { field, bit }) => (field in patch ? mask | bit : mask), 0)));
+  const values = PATCH_FIELDS.map(({ field, encode, type }) => `${params.add(patchList.map((patch) => (field in patch ? encode(patch[field as keyof RunPatch]) : null)))}::${type}[]`);
+  const kinds = params.add(patchList.map((patch) => ("trigger" in patch ? triggerKind(patch.trigger) : null)));
+  const taskRows = [...tasks.values()];
+  const taskValues = TASK_COLUMNS.map(([, type, value]) => `${params.add(taskRows.map(value))}::${type}[]`);
+  const texts = [...messages.values()];
+  const textValues = [
+    params.add(texts.map(({ task }) => task.run_id)),
+    params.add(texts.map(({ task }) => task.path)),
+    params.add(texts.map(({ task }) => task.attempt)),
+    params.add(texts.map((row) => JSON.stringify(row.messages))),
+  ];
+  const parts = [
+    `patched AS (UPDATE runs AS r SET
+    ${PATCH_FIELDS.map(({ field, column, bit }) => `${column} = CASE WHEN p.mask & ${bit} <> 0 THEN p."${field}" ELSE r.${column} END`).join(",\n    ")},
+    trigger_kind = CASE WHEN p.mask & ${TRIGGER_BIT} <> 0 THEN p.trigger_kind ELSE r.trigger_kind END
+  FROM unnest(${ids}::text[], ${masks}::integer[], ${values.join(", ")}, ${kinds}::text[])
+    AS p (id, mask, ${PATCH_FIELDS.map(({ field }) => `"${field}"`).join(", ")}, trigger_kind)
+  WHERE r.id = p.id AND ${go}
+  RETURNING 1)`,
+    `attempts AS (INSERT INTO task_runs (${TASK_NAMES.join(", ")})
+  SELECT * FROM unnest(${taskValues.join(", ")}) WHERE ${go}
+  ON CONFLICT (run_id, path, attempt) DO UPDATE SET ${TASK_NAMES.slice(3).map((column) => `${column} = excluded.${column}`).join(", ")}
+  RETURNING 1)`,
+    `texts AS (INSERT INTO task_messages (run_id, path, attempt, messages)
+  SELECT * FROM unnest(${textValues[0]}::text[], ${textValues[1]}::text[], ${textValues[2]}::integer[], ${textValues[3]}::text[]) WHERE ${go}
+  ON CONFLICT (run_id, path, attempt) DO UPDATE SET messages = excluded.messages
+  RETURNING 1)`,
+    `awaiting AS (INSERT INTO after_pending (run_id) SELECT id FROM unnest(${params.add([...pending])}::text[]) AS u (id) WHERE ${go} ON CONFLICT DO NOTHING RETURNING 1)`,
+  ];
+  return { ids, parts, writes: ["patched", "attempts", "texts", "awaiting"] };
+}

@@ -1,0 +1,75 @@
+/**
+ * Group commit for the store's runs: the new runs (createRun) and state
+ * changes (write) asked for while a statement is on its way wait, and go
+ * together as the next one (batch-write.ts): one round trip, one commit, and
+ * the events' counter taken once for many runs instead of once each. Under
+ * load that counter is what every engine's appends queue on, each holder
+ * keeping it through its commit's flush to disk (events.ts); with one engine
+ * at rest a call goes at once, alone.
+ *
+ * One statement at a time: a call is stored after every call made before it
+ * (Store.write's order). A statement that fails is tried again call by call,
+ * so that each call hears of its own failure only (a run that is missing, an
+ * id taken, a row the database refuses) and the others are stored; one whose
+ * outcome is unknown (the connection went silent before the answer) fails
+ * all of its calls.
+ */
+import type { EventRow } from "../port.js";
+import { RunNotFoundError } from "../errors.js";
+import { codeOf, connectionLost } from "./pool.js";
+import type { BatchCall, BatchOutcome } from "./sql/batch-write.js";
+
+interface Waiting {
+  call: BatchCall;
+  resolve: (events: EventRow[]) => void;
+  reject: (error: unknown) => void;
+}
+
+export class WriteBatches {
+  private waiting: Waiting[] = [];
+  private busy = false;
+
+  constructor(private readonly write: (calls: readonly BatchCall[]) => Promise<BatchOutcome[]>) {}
+
+  add(call: BatchCall): Promise<EventRow[]> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ call, resolve, reject });
+      if (this.waiting.length === 1 && !this.busy) queueMicrotask(() => void this.next());
+    });
+  }
+
+  private async next(): Promise<void> {
+    if (this.busy || this.waiting.length === 0) return;
+    const batch = this.waiting;
+    this.waiting = [];
+    this.busy = true;
+    try {
+      await this.store(batch);
+    } finally {
+      this.busy = false;
+      void this.next();
+    }
+  }
+
+  private async store(batch: Waiting[]): Promise<void> {
+    let outcomes: BatchOutcome[];
+    try {
+      outcomes = await this.write(batch.map((waiting) => waiting.call));
+    } catch (error) {
+      if (batch.length > 1 && nothingStored(error)) {
+        for (const waiting of batch) await this.store([waiting]);
+      } else for (const waiting of batch) waiting.reject(error);
+      return;
+    }
+    batch.forEach((waiting, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome instanceof Error) waiting.reject(outcome);
+      else waiting.resolve(outcome);
+    });
+  }
+}
+
+/** The statement failed as a whole and said so: nothing of it was stored. */
+function nothingStored(error: unknown): boolean {
+  return error instanceof RunNotFoundError || (codeOf(error) !== "" && !connectionLost(error));
+}

@@ -1,0 +1,26 @@
+/** What createRun checks and adds in its transaction (RunCreation). */
+import type { Connection } from "../connection.js";
+import type { EventRow, RunCreation, RunRow } from "../../port.js";
+import { DefinitionChangedError } from "../../errors.js";
+import { insertRun } from "./runs.js";
+import { appendEvent } from "./events.js";
+import { appendAudit } from "./audit.js";
+import { stillAsSeen } from "../../definition-seen.js";
+
+/** Call inside a write transaction: the run, its event and its audit entry, if the definition it was made from is still the stored one. */
+export function createRun(conn: Connection, run: RunRow, event: Omit<EventRow, "seq">, creation: RunCreation = {}): EventRow {
+  checkMadeFrom(conn, run, creation);
+  insertRun(conn, run);
+  if (creation.audit) appendAudit(conn, creation.audit);
+  return appendEvent(conn, event);
+}
+
+/** DefinitionChangedError unless the run's pipeline and namespace are as the engine saw them (DefinitionSeen). */
+export function checkMadeFrom(conn: Connection, run: Pick<RunRow, "namespace" | "pipeline">, creation: RunCreation): void {
+  const seen = creation.madeFrom;
+  if (!seen) return;
+  const pipeline = conn.statement("SELECT digest, paused FROM pipelines WHERE namespace = ? AND name = ?").get(run.namespace, run.pipeline) as { digest: string; paused: number } | undefined;
+  const namespace = conn.statement("SELECT updated_at FROM namespaces WHERE name = ?").get(run.namespace) as { updated_at: number } | undefined;
+  const same = stillAsSeen(pipeline && { digest: pipeline.digest, paused: pipeline.paused !== 0 }, namespace?.updated_at ?? null, seen);
+  if (!same) throw new DefinitionChangedError(run.namespace, run.pipeline);
+}
