@@ -1,12 +1,12 @@
 /**
  * A batch of new runs and state changes as one statement (write-batches.ts
- * groups the calls): the runs with their audit entries, the changes'
- * rows (state-changes.ts), and every event, each part a data-modifying CTE.
+ * groups the calls): the runs with their audit entries, the changes' rows
+ * (state-changes.ts), and every event, each part a data-modifying CTE.
  * PostgreSQL runs a statement as a transaction by itself: one round trip and
  * one commit for the batch, and the events' counter locked only inside the
- * server, once for all of it (events.ts says why it is locked). The text is
- * the same for every batch (the rows go as arrays), so it is prepared once
- * per connection.
+ * server, once for all of it (events.ts says why it is locked). The rows go
+ * as arrays, so the text depends only on which parts a batch has: a few
+ * shapes, each prepared once per connection.
  *
  * All or nothing, but for one thing: a new run whose definition changed
  * since the engine saw it (RunCreation.madeFrom) is left out, with its event
@@ -25,26 +25,35 @@ export type BatchCall = { kind: "create"; run: RunRow; event: Omit<EventRow, "se
 /** Per call, in order: its stored events, or why nothing of it was stored. */
 export type BatchOutcome = EventRow[] | DefinitionChangedError;
 
+type Creation = Extract<BatchCall, { kind: "create" }>;
+
 const EVENT_TYPES = ["text", "bigint", "text", "text", "integer", "text"];
+const RUN_NAMES = RUN_INSERT_COLUMNS.map(([column]) => column);
 
 export async function writeBatch(sql: Sql, calls: readonly BatchCall[]): Promise<BatchOutcome[]> {
-  const creations = calls.flatMap((call) => (call.kind === "create" ? [call] : []));
+  const creations = calls.filter((call): call is Creation => call.kind === "create");
   const changes = calls.flatMap((call) => (call.kind === "change" ? call.changes : []));
   const params = new Params();
-  // Every patched run must exist, or nothing at all is written: each part waits on this.
-  const go = "(SELECT ok FROM found)";
-  const changed = changeParts(params, changes, go);
+  const list = (values: unknown[], type: string) => `${params.add(values)}::${type}[]`;
+  const changed = changeParts(params, changes);
+  const { go } = changed;
+  const parts = [...changed.parts];
+  const writes = [...changed.writes];
+  if (creations.length > 0) {
+    parts.push(madePart(list, creations, go));
+    writes.push("made");
+  }
   const audited = creations.filter((call) => call.creation.audit !== undefined);
+  if (audited.length > 0) {
+    parts.push(...auditParts(list, audited));
+    writes.push("audited");
+  }
   // Each event with the run it is the `run.created` of, if it is one: kept only if that run is made.
   const events = calls.flatMap((call): { event: Omit<EventRow, "seq">; creates: string | null }[] =>
     call.kind === "create" ? [{ event: call.event, creates: call.run.id }] : call.changes.map((change) => ({ event: change.event, creates: null })),
   );
   const data = events.map(({ event }) => toJson(event.data));
-  const list = (values: unknown[], type: string) => `${params.add(values)}::${type}[]`;
-  const runColumns = RUN_INSERT_COLUMNS.map(([column]) => column);
-  const newRuns = RUN_INSERT_COLUMNS.map(([, type], index) => list(creations.map((call) => runValues(call.run)[index]), type));
-  const seen = creations.map((call) => call.creation.madeFrom);
-  const eventColumns = [
+  const columns = [
     events.map(({ event }) => event.run_id),
     events.map(({ event }) => event.ts),
     events.map(({ event }) => event.type),
@@ -52,52 +61,71 @@ export async function writeBatch(sql: Sql, calls: readonly BatchCall[]): Promise
     events.map(({ event }) => event.attempt ?? null),
     data,
   ].map((values, index) => list(values, EVENT_TYPES[index]!));
-  const audits = [
-    list(audited.map((call) => call.run.id), "text"),
-    list(audited.map((call) => call.creation.audit!.ts), "bigint"),
-    list(audited.map((call) => call.creation.audit!.actor), "text"),
-    list(audited.map((call) => call.creation.audit!.action), "text"),
-    list(audited.map((call) => call.creation.audit!.target), "text"),
-    list(audited.map((call) => toJson(call.creation.audit!.details)), "text"),
-  ];
-  const statement = `WITH
-found AS (SELECT count(*) = cardinality(${changed.ids}::text[]) AS ok FROM runs WHERE id = ANY(${changed.ids}::text[])),
-made AS (INSERT INTO runs (${runColumns.join(", ")})
-  SELECT ${runColumns.map((column) => `n.${column}`).join(", ")}
-  FROM unnest(${newRuns.join(", ")}, ${list(seen.map((madeFrom) => madeFrom !== undefined), "boolean")},
-    ${list(seen.map((madeFrom) => madeFrom?.digest ?? null), "text")}, ${list(seen.map((madeFrom) => madeFrom?.paused ?? null), "boolean")},
-    ${list(seen.map((madeFrom) => madeFrom?.namespaceUpdatedAt ?? -1), "bigint")})
-    AS n (${runColumns.join(", ")}, checked, digest, paused, namespace_updated_at)
-  WHERE ${go} AND (NOT n.checked OR (
-    EXISTS (SELECT 1 FROM pipelines AS p WHERE p.namespace = n.namespace AND p.name = n.pipeline AND p.digest = n.digest AND (n.paused IS NULL OR p.paused = n.paused))
-    AND coalesce((SELECT s.updated_at FROM namespaces AS s WHERE s.name = n.namespace), -1) = n.namespace_updated_at))
-  RETURNING id),
-${changed.parts.join(",\n")},
-audits AS (SELECT a.*, row_number() OVER (ORDER BY a.ord) AS n
-  FROM unnest(${audits.join(", ")}) WITH ORDINALITY AS a (run_id, ts, actor, action, target, details, ord)
-  WHERE a.run_id IN (SELECT id FROM made)),
-audit_counter AS (UPDATE seq_counters SET value = value + (SELECT count(*) FROM audits) WHERE stream = 'audit' AND EXISTS (SELECT 1 FROM audits) RETURNING value),
-audited AS (INSERT INTO audit (seq, ts, actor, action, target, details)
-  SELECT c.value - (SELECT count(*) FROM audits) + a.n, a.ts, a.actor, a.action, a.target, a.details FROM audit_counter AS c, audits AS a
-  RETURNING 1),
-kept AS (SELECT e.*, row_number() OVER (ORDER BY e.ord) AS n
-  FROM unnest(${eventColumns.join(", ")}, ${list(
-    events.map(({ creates }) => creates),
-    "text",
-  )}) WITH ORDINALITY AS e (run_id, ts, type, task_path, attempt, data, creates, ord)
-  WHERE CASE WHEN e.creates IS NULL THEN ${go} ELSE e.creates IN (SELECT id FROM made) END),
--- The rows first, then the counter: reading the parts' results makes them run (and wait for any lock they need) before its lock is taken.
-counter AS (UPDATE seq_counters SET value = value + (SELECT count(*) FROM kept)
-  WHERE stream = 'events' AND EXISTS (SELECT 1 FROM kept) AND ${["made", ...changed.writes, "audited"].map((name) => `(SELECT count(*) FROM ${name})`).join(" + ")} >= 0
-  RETURNING value),
-appended AS (INSERT INTO events (seq, run_id, ts, type, task_path, attempt, data)
+  // Numbered 1, 2, … in order among the events kept (all of them, or none, when no run is made here).
+  const kept =
+    creations.length === 0
+      ? `SELECT e.*, e.ord AS n FROM unnest(${columns.join(", ")}) WITH ORDINALITY AS e (run_id, ts, type, task_path, attempt, data, ord) WHERE ${go}`
+      : `SELECT e.*, row_number() OVER (ORDER BY e.ord) AS n
+  FROM unnest(${columns.join(", ")}, ${list(events.map(({ creates }) => creates), "text")}) WITH ORDINALITY AS e (run_id, ts, type, task_path, attempt, data, creates, ord)
+  WHERE CASE WHEN e.creates IS NULL THEN ${go} ELSE e.creates IN (SELECT id FROM made) END`;
+  parts.push(
+    `kept AS (${kept})`,
+    // The rows first, then the counter: reading the parts' results makes them run (and wait for any lock they need) before its lock is taken.
+    `counter AS (UPDATE seq_counters SET value = value + (SELECT count(*) FROM kept)
+  WHERE stream = 'events' AND EXISTS (SELECT 1 FROM kept)${writes.length > 0 ? ` AND ${writes.map((name) => `(SELECT count(*) FROM ${name})`).join(" + ")} >= 0` : ""}
+  RETURNING value)`,
+    `appended AS (INSERT INTO events (seq, run_id, ts, type, task_path, attempt, data)
   SELECT c.value - (SELECT count(*) FROM kept) + k.n, k.run_id, k.ts, k.type, k.task_path, k.attempt, k.data FROM counter AS c, kept AS k
-  RETURNING seq)
-SELECT ${go} AS ok, ARRAY(SELECT id FROM made) AS made, ARRAY(SELECT seq FROM appended ORDER BY seq) AS seqs`;
+  RETURNING seq)`,
+  );
+  const made = creations.length > 0 ? "ARRAY(SELECT id FROM made)" : "ARRAY[]::text[]";
+  const statement = `WITH ${parts.join(",\n")}\nSELECT ${go} AS ok, ${made} AS made, ARRAY(SELECT seq FROM appended ORDER BY seq) AS seqs`;
   const row = (await sql.one(prepared(statement), params.values))!;
   if (row.ok !== true) throw new RunNotFoundError(await missingRun(sql, changes));
   // BIGINT[] comes back as text: node-pg's BIGINT parser (pool.ts) is for single values.
   return outcomes(calls, new Set(row.made as string[]), (row.seqs as string[]).map(Number), data);
+}
+
+/** The new runs, each only if its definition is as the engine saw it (when it says what it saw). */
+function madePart(list: (values: unknown[], type: string) => string, creations: readonly Creation[], go: string): string {
+  const values = RUN_INSERT_COLUMNS.map(([, type], index) => list(creations.map((call) => runValues(call.run)[index]), type));
+  const seen = creations.map((call) => call.creation.madeFrom);
+  const checks = [
+    list(seen.map((madeFrom) => madeFrom !== undefined), "boolean"),
+    list(seen.map((madeFrom) => madeFrom?.digest ?? null), "text"),
+    list(seen.map((madeFrom) => madeFrom?.paused ?? null), "boolean"),
+    list(seen.map((madeFrom) => madeFrom?.namespaceUpdatedAt ?? -1), "bigint"),
+  ];
+  return `made AS (INSERT INTO runs (${RUN_NAMES.join(", ")})
+  SELECT ${RUN_NAMES.map((column) => `n.${column}`).join(", ")}
+  FROM unnest(${values.join(", ")}, ${checks.join(", ")})
+    AS n (${RUN_NAMES.join(", ")}, checked, digest, paused, namespace_updated_at)
+  WHERE ${go} AND (NOT n.checked OR (
+    EXISTS (SELECT 1 FROM pipelines AS p WHERE p.namespace = n.namespace AND p.name = n.pipeline AND p.digest = n.digest AND (n.paused IS NULL OR p.paused = n.paused))
+    AND coalesce((SELECT s.updated_at FROM namespaces AS s WHERE s.name = n.namespace), -1) = n.namespace_updated_at))
+  RETURNING id)`;
+}
+
+/** The audit entries of the runs made, their seqs from the audit's own counter. */
+function auditParts(list: (values: unknown[], type: string) => string, audited: readonly Creation[]): string[] {
+  const entries = audited.map((call) => ({ run: call.run.id, ...call.creation.audit! }));
+  const columns = [
+    list(entries.map((entry) => entry.run), "text"),
+    list(entries.map((entry) => entry.ts), "bigint"),
+    list(entries.map((entry) => entry.actor), "text"),
+    list(entries.map((entry) => entry.action), "text"),
+    list(entries.map((entry) => entry.target), "text"),
+    list(entries.map((entry) => toJson(entry.details)), "text"),
+  ];
+  return [
+    `audits AS (SELECT a.*, row_number() OVER (ORDER BY a.ord) AS n
+  FROM unnest(${columns.join(", ")}) WITH ORDINALITY AS a (run_id, ts, actor, action, target, details, ord)
+  WHERE a.run_id IN (SELECT id FROM made))`,
+    `audit_counter AS (UPDATE seq_counters SET value = value + (SELECT count(*) FROM audits) WHERE stream = 'audit' AND EXISTS (SELECT 1 FROM audits) RETURNING value)`,
+    `audited AS (INSERT INTO audit (seq, ts, actor, action, target, details)
+  SELECT c.value - (SELECT count(*) FROM audits) + a.n, a.ts, a.actor, a.action, a.target, a.details FROM audit_counter AS c, audits AS a
+  RETURNING 1)`,
+  ];
 }
 
 /** The stored events of each call, given the runs made and the seqs handed out (in the order of the events kept). */

@@ -1,8 +1,8 @@
 /**
  * What Store.write changes, as parts of the one statement a batch of writes
  * is (batch-write.ts): the runs' patches, the attempts' rows, their messages
- * and the pending followers. Every part takes its rows as arrays (none, one
- * or many), so that the statement's text is the same for every batch.
+ * and the pending followers. Every part takes its rows as arrays, so that
+ * the statement's text depends only on which parts and columns a batch has.
  *
  * The parts of one statement all see the same snapshot and may not touch a
  * row twice, so the changes are merged first: each run's patches into one
@@ -79,42 +79,56 @@ const TASK_NAMES = TASK_COLUMNS.map(([column]) => column);
 
 /**
  * The parts of a write statement that store the changes (batch-write.ts
- * composes them), each run only while `go` holds. Returns the CTEs and the
- * names of those that write rows.
+ * composes them): only those that have rows, and a patch sets only the
+ * columns some patch of the batch sets, so that the statement holds no work
+ * for nothing (a few shapes of it, each prepared once). Every patched run
+ * must exist, or nothing at all is written: `go` is that condition (each
+ * part of the statement waits on it), `found` the part that decides it.
  */
-export function changeParts(params: Params, changes: readonly StateChange[], go: string): { ids: string; parts: string[]; writes: string[] } {
+export function changeParts(params: Params, changes: readonly StateChange[]): { go: string; parts: string[]; writes: string[] } {
   const { patches, tasks, messages, pending } = merge(changes);
-  const patchList = [...patches.values()];
-  const ids = params.add(patchList.map((patch) => patch.id));
-  const masks = params.add(patchList.map((patch) => PATCH_FIELDS.reduce((mask, { field, bit }) => (field in patch ? mask | bit : mask), 0)));
-  const values = PATCH_FIELDS.map(({ field, encode, type }) => `${params.add(patchList.map((patch) => (field in patch ? encode(patch[field as keyof RunPatch]) : null)))}::${type}[]`);
-  const kinds = params.add(patchList.map((patch) => ("trigger" in patch ? triggerKind(patch.trigger) : null)));
-  const taskRows = [...tasks.values()];
-  const taskValues = TASK_COLUMNS.map(([, type, value]) => `${params.add(taskRows.map(value))}::${type}[]`);
-  const texts = [...messages.values()];
-  const textValues = [
-    params.add(texts.map(({ task }) => task.run_id)),
-    params.add(texts.map(({ task }) => task.path)),
-    params.add(texts.map(({ task }) => task.attempt)),
-    params.add(texts.map((row) => JSON.stringify(row.messages))),
-  ];
-  const parts = [
-    `patched AS (UPDATE runs AS r SET
-    ${PATCH_FIELDS.map(({ field, column, bit }) => `${column} = CASE WHEN p.mask & ${bit} <> 0 THEN p."${field}" ELSE r.${column} END`).join(",\n    ")},
-    trigger_kind = CASE WHEN p.mask & ${TRIGGER_BIT} <> 0 THEN p.trigger_kind ELSE r.trigger_kind END
-  FROM unnest(${ids}::text[], ${masks}::integer[], ${values.join(", ")}, ${kinds}::text[])
-    AS p (id, mask, ${PATCH_FIELDS.map(({ field }) => `"${field}"`).join(", ")}, trigger_kind)
-  WHERE r.id = p.id AND ${go}
-  RETURNING 1)`,
-    `attempts AS (INSERT INTO task_runs (${TASK_NAMES.join(", ")})
-  SELECT * FROM unnest(${taskValues.join(", ")}) WHERE ${go}
-  ON CONFLICT (run_id, path, attempt) DO UPDATE SET ${TASK_NAMES.slice(3).map((column) => `${column} = excluded.${column}`).join(", ")}
-  RETURNING 1)`,
-    `texts AS (INSERT INTO task_messages (run_id, path, attempt, messages)
-  SELECT * FROM unnest(${textValues[0]}::text[], ${textValues[1]}::text[], ${textValues[2]}::integer[], ${textValues[3]}::text[]) WHERE ${go}
-  ON CONFLICT (run_id, path, attempt) DO UPDATE SET messages = excluded.messages
-  RETURNING 1)`,
-    `awaiting AS (INSERT INTO after_pending (run_id) SELECT id FROM unnest(${params.add([...pending])}::text[]) AS u (id) WHERE ${go} ON CONFLICT DO NOTHING RETURNING 1)`,
-  ];
-  return { ids, parts, writes: ["patched", "attempts", "texts", "awaiting"] };
+  const parts: string[] = [];
+  const writes: string[] = [];
+  const go = patches.size > 0 ? "(SELECT ok FROM found)" : "true";
+  const add = (name: string, part: string) => {
+    parts.push(`${name} AS (${part}\n  RETURNING 1)`);
+    writes.push(name);
+  };
+  if (patches.size > 0) {
+    const patchList = [...patches.values()];
+    const fields = PATCH_FIELDS.filter(({ field }) => patchList.some((patch) => field in patch));
+    const ids = params.add(patchList.map((patch) => patch.id));
+    parts.push(`found AS (SELECT count(*) = cardinality(${ids}::text[]) AS ok FROM runs WHERE id = ANY(${ids}::text[]))`);
+    const masks = params.add(patchList.map((patch) => fields.reduce((mask, { field, bit }) => (field in patch ? mask | bit : mask), 0)));
+    const values = fields.map(({ field, encode, type }) => `${params.add(patchList.map((patch) => (field in patch ? encode(patch[field as keyof RunPatch]) : null)))}::${type}[]`);
+    const sets = fields.map(({ field, column, bit }) => `${column} = CASE WHEN p.mask & ${bit} <> 0 THEN p."${field}" ELSE r.${column} END`);
+    if (fields.some(({ bit }) => bit === TRIGGER_BIT)) {
+      values.push(`${params.add(patchList.map((patch) => ("trigger" in patch ? triggerKind(patch.trigger) : null)))}::text[]`);
+      sets.push(`trigger_kind = CASE WHEN p.mask & ${TRIGGER_BIT} <> 0 THEN p.trigger_kind ELSE r.trigger_kind END`);
+    }
+    const names = [...fields.map(({ field }) => `"${field}"`), ...(values.length > fields.length ? ["trigger_kind"] : [])];
+    // A patch that sets nothing only asks that its run exists (`go`).
+    if (sets.length > 0) {
+      add("patched", `UPDATE runs AS r SET ${sets.join(", ")}
+  FROM unnest(${ids}::text[], ${masks}::integer[], ${values.join(", ")}) AS p (id, mask, ${names.join(", ")})
+  WHERE r.id = p.id AND ${go}`);
+    }
+  }
+  if (tasks.size > 0) {
+    const rows = [...tasks.values()];
+    add("attempts", `INSERT INTO task_runs (${TASK_NAMES.join(", ")})
+  SELECT * FROM unnest(${TASK_COLUMNS.map(([, type, value]) => `${params.add(rows.map(value))}::${type}[]`).join(", ")}) WHERE ${go}
+  ON CONFLICT (run_id, path, attempt) DO UPDATE SET ${TASK_NAMES.slice(3).map((column) => `${column} = excluded.${column}`).join(", ")}`);
+  }
+  if (messages.size > 0) {
+    const rows = [...messages.values()];
+    add("texts", `INSERT INTO task_messages (run_id, path, attempt, messages)
+  SELECT * FROM unnest(${params.add(rows.map(({ task }) => task.run_id))}::text[], ${params.add(rows.map(({ task }) => task.path))}::text[],
+    ${params.add(rows.map(({ task }) => task.attempt))}::integer[], ${params.add(rows.map((row) => JSON.stringify(row.messages)))}::text[]) WHERE ${go}
+  ON CONFLICT (run_id, path, attempt) DO UPDATE SET messages = excluded.messages`);
+  }
+  if (pending.size > 0) {
+    add("awaiting", `INSERT INTO after_pending (run_id) SELECT id FROM unnest(${params.add([...pending])}::text[]) AS u (id) WHERE ${go} ON CONFLICT DO NOTHING`);
+  }
+  return { go, parts, writes };
 }
