@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type pg from "pg";
-import { newSchema, startEngine, stopEngine, stopOrphanSupervisor, withParam, type BenchContext, type EngineProc } from "./postgres-systems.js";
+import { newSchema, shareSecret, startEngine, stopEngine, stopOrphanSupervisor, withParam, type BenchContext, type EngineProc } from "./postgres-systems.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const LEADS = "this engine leads the scheduling now";
@@ -91,6 +91,7 @@ export async function failoverPart(context: BenchContext, rounds: number): Promi
     const startedAt = Date.now();
     engines.push(await start("failover-a"));
     await leadsAfter(engines[0]!, startedAt);
+    shareSecret(context, engines[0]!, "failover-b");
     engines.push(await start("failover-b"));
     let leader = 0;
     for (let round = 0; round < rounds; round++) {

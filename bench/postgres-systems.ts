@@ -121,6 +121,16 @@ export async function startEngine(context: BenchContext, name: string, store: st
   }
 }
 
+/**
+ * Engines on one store must sign with one secret (they refuse to start
+ * otherwise): the engine `name`, not started yet, gets `from`'s.
+ */
+export function shareSecret(context: BenchContext, from: EngineProc, name: string): void {
+  mkdirSync(join(context.dir, name), { recursive: true, mode: 0o700 });
+  copyFileSync(join(from.data, "secret"), join(context.dir, name, "secret"));
+  chmodSync(join(context.dir, name, "secret"), 0o600);
+}
+
 /** The supervisor serving the data folder (its pid file beside the socket). */
 export function supervisorPid(data: string): number | undefined {
   try {
@@ -192,14 +202,9 @@ export async function startSpire(context: BenchContext, key: string, label: stri
     // One at a time: the first makes the schema's tables.
     for (let index = 0; index < count; index++) {
       const name = `${key}-${index + 1}`;
-      // Each engine signs tokens with its data folder's secret, and one starting on a shared store revokes the
-      // other engines' local tokens (src/api/auth.ts ensureLocalToken): the later ones get the first one's
-      // secret, and the last one's local token serves for all.
-      if (index > 0) {
-        mkdirSync(join(context.dir, name), { recursive: true, mode: 0o700 });
-        copyFileSync(join(engines[0]!.data, "secret"), join(context.dir, name, "secret"));
-        chmodSync(join(context.dir, name, "secret"), 0o600);
-      }
+      // One starting on a shared store revokes the other engines' local tokens (src/api/auth.ts ensureLocalToken):
+      // the last one's local token serves for all.
+      if (index > 0) shareSecret(context, engines[0]!, name);
       engines.push(await startEngine(context, name, store));
     }
     for (const engine of engines) engine.token = engines[engines.length - 1]!.token;
