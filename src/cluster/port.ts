@@ -24,3 +24,20 @@ export interface DefinitionChanges {
   /** `changed` is told when another engine did. */
   listen(changed: () => void): void;
 }
+
+/**
+ * The engines sharing a store, each alive by its heartbeat. The leader takes
+ * over the unfinished runs of an engine silent too long; an engine that was
+ * only slow learns of it at its next heartbeat and lets those runs go.
+ */
+export interface EngineRoster {
+  /** How often this engine says it is alive. */
+  readonly heartbeatEveryMs: number;
+  /** Heartbeats from now on; `takenOver` is told when some of this engine's runs went to another (it was silent too long). */
+  start(takenOver: () => void): void;
+  /** (The leader) Takes over the unfinished runs of silent engines: their ids, now this engine's, and whose they were. */
+  takeOverSilent(): Promise<{ runIds: string[]; from: string[] }>;
+  /** Of these runs, those this engine no longer owns, with their owners now. */
+  notOwned(runIds: readonly string[]): Promise<Map<string, string>>;
+  stop(): Promise<void>;
+}

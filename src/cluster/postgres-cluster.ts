@@ -8,15 +8,19 @@ import { createHmac, randomUUID } from "node:crypto";
 import pg from "pg";
 import { schedulingLeadership } from "./leader-lease.js";
 import { Listener } from "./pg-listener.js";
-import type { DefinitionChanges, SchedulingLeadership } from "./port.js";
+import type { DefinitionChanges, EngineRoster, SchedulingLeadership } from "./port.js";
+import { PostgresEngineRoster } from "./engine-roster.js";
 
 const DEFINITIONS_CHANNEL = "spire_definitions";
+/** An engine silent this long has its runs taken over: long past a pause for garbage collection or a brief network cut, soon enough for a person waiting. */
+export const DEFAULT_RESCUE_AFTER_MS = 30_000;
 
 export interface ClusterMembership {
   /** This engine process's id among the others. */
   id: string;
   leadership: SchedulingLeadership;
   definitions: DefinitionChanges;
+  roster: EngineRoster;
   close(): Promise<void>;
 }
 
@@ -32,6 +36,8 @@ export interface JoinOptions {
   schema?: string;
   /** How long the lead lasts without renewal (default 10 s: failover after a kill -9 within about 11 s). */
   leaseMs?: number;
+  /** How long an engine may be silent before the leader takes its runs over (default 30 s). */
+  rescueAfterMs?: number;
   /** The engine's signing secret: its fingerprint must match the other engines'. */
   secret: Uint8Array;
   /** Where the secret file is, for the message when it does not match. */
@@ -41,21 +47,19 @@ export interface JoinOptions {
 
 export async function joinPostgresCluster(options: JoinOptions): Promise<ClusterMembership> {
   const id = randomUUID();
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: 2,
-    application_name: `spire-lease ${options.engineId.slice(0, 8)}`,
-    // A lease that waits long for a connection or an answer is as good as lost: the engine's clock steps it down first.
-    connectionTimeoutMillis: 5000,
-    ...(options.schema !== undefined ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)}` } : {}),
-  });
-  pool.on("error", (error) => options.onProblem(`the lease's connection: ${error.message}`));
-  // Lost while in use: the query fails (and the lease steps down), the process goes on.
-  pool.on("connect", (client) => client.on("error", () => {}));
+  const pool = smallPool(options, 2, "spire-lease", "the lease's connection");
   try {
     await checkSecret(pool, options.secret, options.secretFile);
   } catch (error) {
     await pool.end();
+    throw error;
+  }
+  const rosterPool = smallPool(options, 1, "spire-roster", "the heartbeat's connection");
+  const roster = new PostgresEngineRoster({ pool: rosterPool, engineId: options.engineId, rescueAfterMs: options.rescueAfterMs ?? DEFAULT_RESCUE_AFTER_MS, onProblem: options.onProblem });
+  try {
+    await roster.register();
+  } catch (error) {
+    await Promise.all([pool.end(), rosterPool.end()]);
     throw error;
   }
   const listener = new Listener({ connectionString: options.url, applicationName: `spire-listener ${options.engineId.slice(0, 8)}`, onProblem: options.onProblem });
@@ -76,13 +80,35 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
     id,
     leadership,
     definitions,
+    roster,
     async close() {
       for (const timer of rereads) clearInterval(timer);
+      await roster.stop();
+      await rosterPool.end();
       await leadership.stop();
       await listener.stop();
       await pool.end();
     },
   };
+}
+
+/**
+ * A pool of its own for the lease or the heartbeat (`max` connections): a
+ * busy store pool never delays them. One that waits long for a connection or
+ * an answer is as good as failed: the lease's own clock steps it down first.
+ */
+function smallPool(options: JoinOptions, max: number, application: string, what: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max,
+    application_name: `${application} ${options.engineId.slice(0, 8)}`,
+    connectionTimeoutMillis: 5000,
+    ...(options.schema !== undefined ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)}` } : {}),
+  });
+  pool.on("error", (error) => options.onProblem(`${what}: ${error.message}`));
+  // Lost while in use: the query fails (and the lease steps down), the process goes on.
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
 }
 
 /**

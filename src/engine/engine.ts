@@ -23,7 +23,8 @@ import { LogTailer } from "./reads/log-tail.js";
 import { ForeignRuns } from "./runs/foreign-runs.js";
 import { RunQueues } from "./runs/run-queues.js";
 import { countRunsByState, renderMetrics } from "./reads/metrics.js";
-import { recoverRuns } from "./recovery/restart.js";
+import { recoverRuns, takeOverRuns, type RestartDeps, type TakeUpCounts } from "./recovery/restart.js";
+import { TakeOvers } from "./recovery/take-overs.js";
 import { attemptFiles } from "./runs/attempt.js";
 import { engineInfo, type EngineInfo } from "./reads/engine-info.js";
 import { localWorker } from "./reads/local-worker.js";
@@ -33,7 +34,7 @@ import { RunStarts } from "./runs/run-starts.js";
 import type { RunObject } from "./reads/run-object.js";
 import type { ResourceCapacity } from "./resources/reservations.js";
 import { Scheduler } from "./triggers/scheduler.js";
-import type { DefinitionChanges, SchedulingLeadership } from "../cluster/port.js";
+import type { DefinitionChanges, EngineRoster, SchedulingLeadership } from "../cluster/port.js";
 import { toMissedObject, type MissedObject } from "./triggers/missed-object.js";
 import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./runs/retention.js";
 import { DEFAULT_WATCH_LEASE_MS, WatchLeases } from "./triggers/watch-leases.js";
@@ -104,6 +105,8 @@ export interface EngineOptions {
   leadership?: SchedulingLeadership;
   /** With engines sharing a store: changes of definitions through one are told to the others. */
   definitionChanges?: DefinitionChanges;
+  /** With engines sharing a store: heartbeats, and the take-over of silent engines' runs (see take-overs.ts). */
+  roster?: EngineRoster;
 }
 
 /** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
@@ -131,6 +134,7 @@ export class Engine implements EngineService {
   private readonly starts: RunStarts;
   /** Runs of another process on this store that someone here follows. */
   private readonly foreignRuns: ForeignRuns;
+  private readonly takeOvers: TakeOvers | undefined;
   /** Task logs: pages, windows by line number (GET …/logs?from_line=, tail=), live tails. */
   private readonly logs: LogReader;
   private readonly reads: RunReads;
@@ -164,6 +168,15 @@ export class Engine implements EngineService {
       ended: (run) => this.eventTriggers.ended(run),
     });
     this.startedAt = this.now();
+    this.takeOvers = options.roster
+      ? new TakeOvers({
+          roster: options.roster,
+          takeUp: (runIds, why) => takeOverRuns(this.restartDeps(), runIds, why),
+          heldIds: () => this.runs.heldIds(),
+          letGo: (runId, error) => this.runs.letGo(runId, error),
+          logger: this.logger,
+        })
+      : undefined;
     this.foreignRuns = new ForeignRuns({
       store: options.store,
       deliver: (runId, events) => {
@@ -244,6 +257,7 @@ export class Engine implements EngineService {
     this.leaderChanges = this.leaderChanges
       .then(async () => {
         if (this.draining) return;
+        this.takeOvers?.leading(leading);
         if (leading) {
           await this.scheduler.refresh();
           this.scheduler.start();
@@ -302,8 +316,13 @@ export class Engine implements EngineService {
   }
 
   /** After a restart: what earlier engines left running or queued goes on here (see restart.ts). */
-  async recover(): Promise<{ resumed: number; interrupted: number; requeued: number }> {
-    return recoverRuns({
+  async recover(): Promise<TakeUpCounts> {
+    this.takeOvers?.start();
+    return recoverRuns(this.restartDeps());
+  }
+
+  private restartDeps(): RestartDeps {
+    return {
       store: this.options.store,
       executor: this.options.executor,
       ...(this.options.placement ? { placement: this.options.placement } : {}),
@@ -314,7 +333,7 @@ export class Engine implements EngineService {
       warn: (message) => this.logger.warn({}, message),
       baseDirOf: (namespace) => this.baseDirOf(namespace),
       publish: (events) => this.publish(events),
-    });
+    };
   }
 
   // ── definitions (see pipeline-book.ts) ────────────────────────────────────
@@ -533,6 +552,7 @@ export class Engine implements EngineService {
     await this.scheduler.stop();
     await this.options.leadership?.stop();
     await this.leaderChanges;
+    await this.takeOvers?.stop();
     await this.retention.stop();
     await this.eventTriggers.stop();
     await this.leases.stop();

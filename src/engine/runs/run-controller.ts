@@ -4,7 +4,7 @@
  * fail_fast, timeouts and cancel, and records every state change in the
  * store before acting on it or telling anyone (write-ahead).
  */
-import type { Executor, TaskHandle, LogLine, LaunchEvents, Machine, Placement } from "../../exec/port.js";
+import type { TaskHandle, LogLine, LaunchEvents } from "../../exec/port.js";
 import type { PlannedNode, TaskState } from "../../plan/types.js";
 import { Readiness } from "../../plan/readiness.js";
 import type { LogReader } from "../../logs/port.js";
@@ -27,43 +27,10 @@ import { failedToStart, interrupted, maskAll } from "./attempt-endings.js";
 import { launchOnWorker, PlacementEnded, waitForWorker } from "./worker-wait.js";
 import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
 import { SLOT_ONLY, taskRequest, type TaskRequest } from "../resources/reservations.js";
+import { RunTakenOverError } from "../../store/errors.js";
 
-export interface RunDeps {
-  store: Store;
-  executor: Executor;
-  /** Where the logs of earlier attempts are read (a failure handler is told the end of the failed one). */
-  logs: LogReader;
-  dataDir: string;
-  slots: Slots;
-  /** This machine, as tasks without `runs_on` (or whose labels it has) see it (default: localMachine()). */
-  machine?: Machine;
-  /** The labels of this machine (default: `local` and its host name). */
-  localLabels?: readonly string[];
-  /** Where tasks whose `runs_on` this machine lacks go (workers); absent: such tasks fail, saying so. */
-  placement?: Placement;
-  /** Slots of attempts placed on workers: no engine parallelism (each worker has its own room), but the engine's one lock table. */
-  remoteSlots?: Slots;
-  nodePath: string;
-  baseEnv: Record<string, string | undefined>;
-  now?: () => number;
-  /** Told of every stored event, after it is stored (the engine's live event stream). */
-  publish?: (events: EventRow[]) => void;
-  /** Told each attempt's id once its end is stored: a supervisor that outlives the engine may then forget the report. */
-  ack?: (attemptId: string) => void;
-  /** The most artifacts one run may keep (default 1 GiB). */
-  artifactLimitBytes?: number;
-  /** Asked as the run's end is stored: whether `after` triggers follow it (its end is then stored as awaiting them). */
-  followed?: (state: RunState) => boolean;
-}
-
-export type RunChange =
-  | { type: "run"; state: RunState; reason: string | null }
-  | { type: "task"; row: TaskRunRow; tail?: LogLine[] }
-  | { type: "retry"; path: string; attempt: number; delayMs: number }
-  | { type: "progress"; path: string; done: number; total: number }
-  | { type: "line"; path: string; line: LogLine };
-
-export type RunListener = (change: RunChange) => void;
+import type { RunDeps, RunListener } from "./run-deps.js";
+export type { RunChange, RunDeps, RunListener } from "./run-deps.js";
 
 export class RunController {
   private readonly states = new Map<string, TaskState>();
@@ -100,6 +67,8 @@ export class RunController {
   private runTimer: NodeJS.Timeout | undefined;
   private resolveDone!: (row: RunRow) => void;
   private failure: unknown;
+  /** The run ended here only because another engine took it over (see letGo). */
+  takenOver = false;
   readonly done: Promise<RunRow>;
   private readonly now: () => number;
   private readonly wantLines: boolean;
@@ -232,6 +201,11 @@ export class RunController {
   /** Cancels the run: running tasks get SIGTERM (then SIGKILL), nothing new starts. */
   cancel(reason = "canceled by user"): void {
     this.stop("canceled", reason);
+  }
+
+  /** Another engine took the run over (or the store refused a write for that): its tasks here stop, nothing more is written. */
+  letGo(error: RunTakenOverError): void {
+    this.fail(error);
   }
 
   /** The definition the run was made with. */
@@ -563,18 +537,19 @@ export class RunController {
   }
 
   private fail(error: unknown): void {
-    // A store failure mid-run: stop everything; the run's row stays as last written
-    // and is marked interrupted at the next start (crash recovery).
+    // A store failure mid-run: stop everything; the run's row stays as last written and is marked interrupted at the next start.
     if (this.failure) return;
     this.failure = error;
-    for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", "internal error: " + String(error)));
+    this.takenOver = error instanceof RunTakenOverError;
+    const why = this.takenOver ? String((error as Error).message) : "internal error: " + String(error);
+    for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", why));
     this.finished = true;
     this.deps.slots.withdraw(this);
     if (this.runTimer) clearTimeout(this.runTimer);
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
-    for (const handle of this.handles.values()) handle.cancel("internal error: " + String(error));
-    this.resolveDone({ ...this.prepared.run, state: "interrupted", reason: `internal error: ${String(error)}` });
+    for (const handle of this.handles.values()) handle.cancel(why);
+    this.resolveDone({ ...this.prepared.run, state: "interrupted", reason: why });
   }
 
   private async write(changes: StateChange[]): Promise<EventRow[]> {

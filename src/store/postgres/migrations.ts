@@ -285,9 +285,57 @@ CREATE TABLE spire_cluster (
 );
 `;
 
+/**
+ * Engines that share the database, each with its heartbeat written with the
+ * database's clock (never an engine's own: clocks of several machines
+ * differ). The leader takes over the unfinished runs of an engine silent for
+ * longer than its rescue time; `rescues` counts those take-overs, so that an
+ * engine that was only slow learns of them at its next heartbeat.
+ *
+ * A run is written only by its owner: the statement trigger on events (every
+ * state change of a run appends one, in the same transaction) locks the runs
+ * it names and refuses the transaction when this connection's engine
+ * (spire.owner) no longer owns one. The lock (FOR SHARE) orders the check
+ * against the leader's take-over (FOR UPDATE SKIP LOCKED): either the late
+ * write commits first and the take-over reads it, or the take-over commits
+ * first and the late write is refused — never both, so no result is recorded
+ * twice. Connections that say no owner (tools, the bench's peers) pass.
+ */
+const engineRoster = `
+CREATE TABLE engines (
+  id               ${KEY} PRIMARY KEY,
+  host             TEXT NOT NULL,
+  pid              INTEGER NOT NULL,
+  started_at       TIMESTAMPTZ NOT NULL,
+  heartbeat_at     TIMESTAMPTZ NOT NULL,
+  heartbeat_every  INTERVAL NOT NULL,
+  rescues          BIGINT NOT NULL DEFAULT 0
+) WITH (fillfactor = 50);
+
+CREATE FUNCTION refuse_writes_of_another_owner() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  me TEXT := nullif(current_setting('spire.owner', true), '');
+  taken RECORD;
+BEGIN
+  IF me IS NULL THEN RETURN NULL; END IF;
+  FOR taken IN
+    SELECT runs.id, runs.owner FROM runs WHERE runs.id IN (SELECT DISTINCT run_id FROM written) FOR SHARE OF runs
+  LOOP
+    IF taken.owner IS NOT NULL AND taken.owner <> me THEN
+      RAISE EXCEPTION 'run % belongs to engine %', taken.id, taken.owner USING ERRCODE = 'SPOWN', DETAIL = taken.id, HINT = taken.owner;
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER events_only_by_the_runs_owner AFTER INSERT ON events
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION refuse_writes_of_another_owner();
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
   { version: 3, name: "run owners", sql: runOwners },
   { version: 4, name: "cluster facts", sql: clusterFacts },
+  { version: 5, name: "engine roster and run fencing", sql: engineRoster },
 ];

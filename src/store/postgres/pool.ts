@@ -6,6 +6,7 @@
  */
 import pg from "pg";
 import type { Row } from "../columns.js";
+import { RunTakenOverError } from "../errors.js";
 
 export interface PostgresOptions {
   /** The schema to keep Spire's tables in (created by init() when missing); the database's search_path when not given. */
@@ -143,6 +144,7 @@ export class Database {
         return await this.once(begin, work);
       } catch (error) {
         if (error instanceof CommitOutcomeUnknown) throw error.cause;
+        if (codeOf(error) === TAKEN_OVER) throw takenOver(error);
         if (RETRYABLE.has(codeOf(error)) && attempt < ATTEMPTS) {
           await new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 20));
           continue;
@@ -186,6 +188,7 @@ export class Database {
       try {
         return await client.query<Row>(text, values as unknown[]);
       } catch (error) {
+        if (codeOf(error) === TAKEN_OVER) throw takenOver(error);
         if (!connectionLost(error)) throw error;
         broken = error as Error;
         const notRun = codeOf(error) !== "" || codeOf(ended) !== "";
@@ -239,6 +242,14 @@ export class Database {
       client.release(broken);
     }
   }
+}
+
+/** Raised by the trigger of migration 5: the run this connection's engine wrote to has another owner now. */
+const TAKEN_OVER = "SPOWN";
+
+function takenOver(error: unknown): RunTakenOverError {
+  const { detail, hint } = error as { detail?: unknown; hint?: unknown };
+  return new RunTakenOverError(String(detail ?? ""), String(hint ?? ""));
 }
 
 /** The SQLSTATE of a database error; "" for anything else (a lost connection, an error of Spire's own). */
