@@ -181,10 +181,6 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   if (options.file && definitions) await applyAtStart(engine, options.file, definitions, logger);
   await engine.startScheduler();
   const addressFile = join(dir, ADDRESS_FILE);
-  writeFileSync(addressFile, JSON.stringify({ url: server.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
-  chmodSync(addressFile, 0o600);
-  logger.info({ url: server.url, data: dir, parallelism, cpus: resources.cpus, memory: resources.memoryBytes }, `engine listening on ${server.url}`);
-  if (tls) warnAboutCertificate(tls, server.url, logger);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -207,6 +203,11 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // Said only now that a signal stops it cleanly: whoever reads the address file may send one at once.
+  writeFileSync(addressFile, JSON.stringify({ url: server.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
+  chmodSync(addressFile, 0o600);
+  logger.info({ url: server.url, data: dir, parallelism, cpus: resources.cpus, memory: resources.memoryBytes }, `engine listening on ${server.url}`);
+  if (tls) warnAboutCertificate(tls, server.url, logger);
 }
 
 /** Joins the engines on the same PostgreSQL; one whose secret is not theirs is told how to get it. */
