@@ -57,39 +57,59 @@ SELECT id, was FROM taken`;
 
 const NOT_OWNED = "SELECT id, owner FROM runs WHERE id = ANY($1::text[]) AND owner IS DISTINCT FROM $2";
 
+/** Six beats to a rescue time: one late or lost beat is far from a take-over. */
+export function heartbeatEvery(rescueAfterMs: number): number {
+  return Math.max(250, Math.floor(rescueAfterMs / 6));
+}
+
 export class PostgresEngineRoster implements EngineRoster {
   private timer: NodeJS.Timeout | undefined;
   private seenRescues = 0;
   private beating: Promise<void> = Promise.resolve();
+  /** When a heartbeat was last recorded, by this process's monotonic clock. */
+  private lastRecorded = performance.now();
+  private saidLostTouch = false;
   readonly heartbeatEveryMs: number;
+  /** Unrecorded heartbeats for this long, and this engine stops what a take-over would run again (see start). */
+  readonly lostTouchAfterMs: number;
 
   constructor(private readonly options: RosterOptions) {
-    // Six beats to a rescue time: one late or lost beat is far from a take-over.
-    this.heartbeatEveryMs = Math.max(250, Math.floor(options.rescueAfterMs / 6));
+    this.heartbeatEveryMs = heartbeatEvery(options.rescueAfterMs);
+    // Two beats before the leader could take over, by this engine's own clock (which the database's does not outrun by much).
+    this.lostTouchAfterMs = options.rescueAfterMs - 2 * this.heartbeatEveryMs;
   }
 
   /** Writes this engine's row; before it takes up its own runs, so that no take-over of them begins meanwhile. */
   async register(): Promise<void> {
     const { rows } = await this.options.pool.query<{ rescues: string }>(REGISTER, [this.options.engineId, hostname(), process.pid, this.heartbeatEveryMs]);
     this.seenRescues = Number(rows[0]?.rescues ?? 0);
+    this.lastRecorded = performance.now();
   }
 
-  start(takenOver: () => void): void {
+  start(takenOver: () => void, lostTouch: (silentForMs: number) => void): void {
     this.timer = setInterval(() => {
-      this.beating = this.beating.then(() => this.beat(takenOver));
+      this.beating = this.beating.then(() => this.beat(takenOver, lostTouch));
     }, this.heartbeatEveryMs);
     this.timer.unref();
   }
 
-  private async beat(takenOver: () => void): Promise<void> {
+  private async beat(takenOver: () => void, lostTouch: (silentForMs: number) => void): Promise<void> {
     try {
-      const { rows } = await this.options.pool.query<{ rescues: string }>(HEARTBEAT, [this.options.engineId]);
+      // A beat that hangs (a connection gone silent) counts as failed once the next one is due.
+      const { rows } = await this.options.pool.query<{ rescues: string }>({ text: HEARTBEAT, values: [this.options.engineId], query_timeout: this.heartbeatEveryMs } as pg.QueryConfig);
       if (rows.length === 0) return this.register();
+      this.lastRecorded = performance.now();
+      this.saidLostTouch = false;
       const rescues = Number(rows[0]!.rescues);
       if (rescues === this.seenRescues) return;
       this.seenRescues = rescues;
       takenOver();
     } catch (error) {
+      const silentFor = performance.now() - this.lastRecorded;
+      if (silentFor >= this.lostTouchAfterMs && !this.saidLostTouch) {
+        this.saidLostTouch = true;
+        lostTouch(silentFor);
+      }
       this.options.onProblem(
         `this engine's heartbeat could not be recorded (${(error as Error).message}); should it stay silent for ${this.options.rescueAfterMs / 1000} s, the leading engine takes its runs over`,
       );

@@ -33,8 +33,11 @@ export interface DefinitionChanges {
 export interface EngineRoster {
   /** How often this engine says it is alive. */
   readonly heartbeatEveryMs: number;
-  /** Heartbeats from now on; `takenOver` is told when some of this engine's runs went to another (it was silent too long). */
-  start(takenOver: () => void): void;
+  /**
+   * Heartbeats from now on; `takenOver` is told when some of this engine's runs went to another (it was
+   * silent too long), `lostTouch` when its heartbeats have failed for so long that a take-over may come.
+   */
+  start(takenOver: () => void, lostTouch: (silentForMs: number) => void): void;
   /** (The leader) Takes over the unfinished runs of silent engines: their ids, now this engine's, and whose they were. */
   takeOverSilent(): Promise<{ runIds: string[]; from: string[] }>;
   /** Of these runs, those this engine no longer owns, with their owners now. */

@@ -9,7 +9,7 @@ import pg from "pg";
 import { schedulingLeadership } from "./leader-lease.js";
 import { Listener } from "./pg-listener.js";
 import type { DefinitionChanges, EngineRoster, SchedulingLeadership } from "./port.js";
-import { PostgresEngineRoster } from "./engine-roster.js";
+import { heartbeatEvery, PostgresEngineRoster } from "./engine-roster.js";
 
 const DEFINITIONS_CHANNEL = "spire_definitions";
 /** An engine silent this long has its runs taken over: long past a pause for garbage collection or a brief network cut, soon enough for a person waiting. */
@@ -54,8 +54,10 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
     await pool.end();
     throw error;
   }
-  const rosterPool = smallPool(options, 1, "spire-roster", "the heartbeat's connection");
-  const roster = new PostgresEngineRoster({ pool: rosterPool, engineId: options.engineId, rescueAfterMs: options.rescueAfterMs ?? DEFAULT_RESCUE_AFTER_MS, onProblem: options.onProblem });
+  const rescueAfterMs = options.rescueAfterMs ?? DEFAULT_RESCUE_AFTER_MS;
+  // A heartbeat that cannot connect fails before the next is due: an engine cut off counts its silence in beats.
+  const rosterPool = smallPool(options, 1, "spire-roster", "the heartbeat's connection", heartbeatEvery(rescueAfterMs));
+  const roster = new PostgresEngineRoster({ pool: rosterPool, engineId: options.engineId, rescueAfterMs, onProblem: options.onProblem });
   try {
     await roster.register();
   } catch (error) {
@@ -97,12 +99,12 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
  * busy store pool never delays them. One that waits long for a connection or
  * an answer is as good as failed: the lease's own clock steps it down first.
  */
-function smallPool(options: JoinOptions, max: number, application: string, what: string): pg.Pool {
+function smallPool(options: JoinOptions, max: number, application: string, what: string, connectTimeoutMs = 5000): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max,
     application_name: `${application} ${options.engineId.slice(0, 8)}`,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: connectTimeoutMs,
     ...(options.schema !== undefined ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)}` } : {}),
   });
   pool.on("error", (error) => options.onProblem(`${what}: ${error.message}`));

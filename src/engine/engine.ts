@@ -174,6 +174,7 @@ export class Engine implements EngineService {
           takeUp: (runIds, why) => takeOverRuns(this.restartDeps(), runIds, why),
           heldIds: () => this.runs.heldIds(),
           letGo: (runId, error) => this.runs.letGo(runId, error),
+          interruptRetryable: (reason) => this.runs.interruptRetryable(reason),
           logger: this.logger,
         })
       : undefined;

@@ -107,7 +107,7 @@ test("the slow engine hears of the take-over at its next heartbeat, and its late
   const b = await c.member("engine-b", 3000);
   await runOf(a, "late", "running");
   let told = 0;
-  const heard = new Promise<void>((resolve) => a.roster.start(() => (told++, resolve())));
+  const heard = new Promise<void>((resolve) => a.roster.start(() => (told++, resolve()), () => assert.fail("its heartbeats are recorded: it is in touch")));
   await c.silence("engine-a", 10);
   assert.deepEqual((await b.roster.takeOverSilent()).runIds, ["late"]);
   await heard;
@@ -174,3 +174,31 @@ async function contest(a: Member, rescuer: pg.PoolClient) {
   await assert.rejects(late, RunTakenOverError);
   assert.deepEqual((await a.store.getRun("contested"))?.tasks, []);
 }
+
+test("heartbeats that fail for most of the rescue time tell the engine it lost touch, once, until one is recorded again", async (t) => {
+  const c = await cluster(t);
+  const a = await c.member("engine-a", 3000);
+  assert.equal(a.roster.heartbeatEveryMs, 500);
+  assert.equal(a.roster.lostTouchAfterMs, 2000);
+  const lost: number[] = [];
+  let onLost!: () => void;
+  const heardLost = new Promise<void>((resolve) => (onLost = resolve));
+  const started = performance.now();
+  a.roster.start(
+    () => assert.fail("nothing was taken over"),
+    (silentForMs) => {
+      lost.push(silentForMs);
+      onLost();
+    },
+  );
+  // Its heartbeats now fail (the table is away), as they would with the database out of reach.
+  await c.admin.query("ALTER TABLE engines RENAME TO engines_away");
+  await heardLost;
+  const after = performance.now() - started;
+  assert.ok(lost[0]! >= 2000 && after < 4000, `told after ${Math.round(after)} ms, silent for ${Math.round(lost[0]!)} ms`);
+  assert.match(a.problems.join("\n"), /heartbeat could not be recorded/);
+  await c.admin.query("ALTER TABLE engines_away RENAME TO engines");
+  const recorded = async () => (await c.admin.query<{ fresh: boolean }>("SELECT heartbeat_at > now() - interval '400 milliseconds' AS fresh FROM engines WHERE id = 'engine-a'")).rows[0]?.fresh === true;
+  while (!(await recorded())) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(lost.length, 1, "said once while out of touch");
+});

@@ -17,6 +17,8 @@ export interface TakeOverDeps {
   /** The runs this engine holds, running or waiting. */
   heldIds(): string[];
   letGo(runId: string, error: RunTakenOverError): void;
+  /** Stops the running attempts that a take-over would run again (those with a retry left); how many. */
+  interruptRetryable(reason: string): number;
   logger: EngineLogger;
 }
 
@@ -29,7 +31,14 @@ export class TakeOvers {
 
   /** Heartbeats from now on (before this engine takes up its own runs: see EngineRoster). */
   start(): void {
-    this.deps.roster.start(() => void this.letGoOfTaken());
+    this.deps.roster.start(
+      () => void this.letGoOfTaken(),
+      (silentForMs) => {
+        const reason = `this engine could not reach the store for ${Math.round(silentForMs / 1000)} s, and another engine may take its runs over`;
+        const stopped = this.deps.interruptRetryable(reason);
+        this.deps.logger.warn({ stopped }, `${reason}: its attempts that have a retry left are stopped, so that none runs twice`);
+      },
+    );
   }
 
   /** Looks for silent engines while leading: one engine at a time takes runs over. */

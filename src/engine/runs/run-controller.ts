@@ -38,6 +38,8 @@ export class RunController {
   private readonly attempts = new Map<string, number>();
   private readonly outputs = new Map<string, Record<string, string>>();
   private readonly handles = new Map<string, TaskHandle>();
+  /** Attempts interruptRetryable stopped: they end interrupted, not canceled. */
+  private readonly interrupting = new Set<string>();
   /** Attempts waiting for a worker with room: a stop aborts the wait. */
   private readonly placing = new Map<string, AbortController>();
   /** Paths of tasks that run elsewhere than on this machine (their `runs_on` names a label it lacks). */
@@ -201,6 +203,24 @@ export class RunController {
   /** Cancels the run: running tasks get SIGTERM (then SIGKILL), nothing new starts. */
   cancel(reason = "canceled by user"): void {
     this.stop("canceled", reason);
+  }
+
+  /**
+   * This engine lost touch with the store for most of the rescue time: another engine may take the run
+   * over and run its tasks again. The attempts that have a retry left stop here now (interrupted: their
+   * retry follows wherever the run goes on), so a task never runs here and there at once; the others
+   * go on, since a take-over would not run them again. Returns how many were stopped.
+   */
+  interruptRetryable(reason: string): number {
+    let stopped = 0;
+    for (const [path, handle] of this.handles) {
+      const retries = this.prepared.plan.byPath.get(path)?.def.retries;
+      if (retries === undefined || (this.attempts.get(path) ?? 1) > retries.max) continue;
+      this.interrupting.add(path);
+      handle.cancel(reason);
+      stopped++;
+    }
+    return stopped;
   }
 
   /** Another engine took the run over (or the store refused a write for that): its tasks here stop, nothing more is written. */
@@ -415,7 +435,9 @@ export class RunController {
     const handle = (placed?.executor ?? this.deps.executor).launch(build.spec, this.attemptEvents(node.path));
     this.handles.set(node.path, handle);
     const done = await handle.done;
-    const report = onWorker ? onWorker(done) : done;
+    const ended = onWorker ? onWorker(done) : done;
+    // Stopped by interruptRetryable: not the user's cancel, so the retry policy applies.
+    const report = this.interrupting.delete(node.path) && ended.state === "canceled" ? { ...ended, state: "interrupted" as const } : ended;
     this.handles.delete(node.path);
     giveBack();
     this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)), placed !== undefined);

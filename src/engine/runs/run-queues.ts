@@ -328,6 +328,13 @@ export class RunQueues {
     return [...this.controllers.keys(), ...[...this.queues.values()].flatMap((queue) => queue.waiting.map((waiting) => waiting.prepared.run.id))];
   }
 
+  /** Stops the attempts with a retry left, of every run here (see RunController.interruptRetryable); how many. */
+  interruptRetryable(reason: string): number {
+    let stopped = 0;
+    for (const controller of this.controllers.values()) stopped += controller.interruptRetryable(reason);
+    return stopped;
+  }
+
   /** Another engine took this run over: its tasks here stop, or it leaves its queue, and nothing more of it is written here. */
   letGo(runId: string, error: RunTakenOverError): void {
     const controller = this.controllers.get(runId);
