@@ -44,3 +44,13 @@ export interface EngineRoster {
   notOwned(runIds: readonly string[]): Promise<Map<string, string>>;
   stop(): Promise<void>;
 }
+
+/**
+ * Requests made through another engine for runs this one runs (cancel
+ * them): a hint to look at once. The engine also looks every few seconds,
+ * in case one was lost.
+ */
+export interface RunRequestHints {
+  /** `heard` is told when a request for this engine was made (or may have been, while not listening); returns how to stop. */
+  listen(heard: () => void): () => void;
+}

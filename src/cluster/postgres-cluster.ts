@@ -8,8 +8,9 @@ import { createHmac, randomUUID } from "node:crypto";
 import pg from "pg";
 import { schedulingLeadership } from "./leader-lease.js";
 import { Listener } from "./pg-listener.js";
-import type { DefinitionChanges, EngineRoster, SchedulingLeadership } from "./port.js";
+import type { DefinitionChanges, EngineRoster, RunRequestHints, SchedulingLeadership } from "./port.js";
 import { heartbeatEvery, PostgresEngineRoster } from "./engine-roster.js";
+import { RUN_REQUESTS_CHANNEL } from "../store/postgres/index.js";
 
 const DEFINITIONS_CHANNEL = "spire_definitions";
 /** An engine silent this long has its runs taken over: long past a pause for garbage collection or a brief network cut, soon enough for a person waiting. */
@@ -21,6 +22,7 @@ export interface ClusterMembership {
   leadership: SchedulingLeadership;
   definitions: DefinitionChanges;
   roster: EngineRoster;
+  runRequests: RunRequestHints;
   close(): Promise<void>;
 }
 
@@ -78,11 +80,16 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
       rereads.push(setInterval(changed, 60_000).unref());
     },
   };
+  // The store's NOTIFY names the engine the request is for (its lasting id): the others let it pass.
+  const runRequests: RunRequestHints = {
+    listen: (heard) => listener.on(RUN_REQUESTS_CHANNEL, (owner) => owner === options.engineId && heard(), heard),
+  };
   return {
     id,
     leadership,
     definitions,
     roster,
+    runRequests,
     async close() {
       for (const timer of rereads) clearInterval(timer);
       await roster.stop();

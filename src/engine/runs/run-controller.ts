@@ -7,7 +7,7 @@
 import type { TaskHandle, LogLine, LaunchEvents } from "../../exec/port.js";
 import type { PlannedNode, TaskState } from "../../plan/types.js";
 import { Readiness } from "../../plan/readiness.js";
-import type { LogReader } from "../../logs/port.js";
+import { attemptLog } from "../../logs/port.js";
 import { countsAsFailure, hasHandlerCondition, isFailed } from "../../plan/conditions.js";
 import type { EventRow, RunRow, RunState, StateChange, Store, TaskRunRow } from "../../store/port.js";
 import { buildAttempt, attemptFiles, attemptId } from "./attempt.js";
@@ -87,7 +87,7 @@ export class RunController {
     this.now = deps.now ?? Date.now;
     this.wantLines = options.streamLines ?? false;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.artifacts = new RunArtifacts({ dataDir: deps.dataDir, limitBytes: deps.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT_BYTES, nodePath: deps.nodePath, baseEnv: deps.baseEnv, now: this.now }, prepared);
+    this.artifacts = new RunArtifacts({ dataDir: deps.dataDir, limitBytes: deps.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT_BYTES, nodePath: deps.nodePath, baseEnv: deps.baseEnv, now: this.now, shared: deps.store.shared }, prepared);
     for (const node of prepared.plan.nodes) if (node.type === "task") this.states.set(node.path, "pending");
     // A retry keeps the results that passed: those tasks start out succeeded.
     for (const [path, kept] of prepared.kept ?? []) {
@@ -112,7 +112,7 @@ export class RunController {
     // Each kept row names its log in this run's own folder: retention may remove the run it came from.
     const kept: StateChange[] = await Promise.all(
       [...(this.prepared.kept ?? new Map<string, TaskRunRow>())].map(async ([path, row]) => ({
-        event: this.event("task.kept", { from_run: row.run_id }, path, 1),
+        event: this.event("task.kept", { from_run: row.run_id, from_attempt: row.attempt }, path, 1),
         task: { ...row, run_id: this.runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: await bringKeptLog(row.log_file, attemptFiles(this.deps.dataDir, this.runId, path, 1).logFile) },
       })),
     );
@@ -496,7 +496,7 @@ export class RunController {
 
   private noteFailure(row: TaskRunRow): void {
     if (!isFailed(row.state)) return;
-    this.failures.set(row.path, { path: row.path, exitCode: row.exit_code, reason: row.reason, logFile: row.log_file, finishedAt: row.finished_at ?? this.now() });
+    this.failures.set(row.path, { path: row.path, exitCode: row.exit_code, reason: row.reason, log: attemptLog(row), finishedAt: row.finished_at ?? this.now() });
   }
 
   /** The task stays "running" for the planner while it waits: it is not done. */

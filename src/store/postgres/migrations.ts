@@ -332,10 +332,69 @@ CREATE TRIGGER events_only_by_the_runs_owner AFTER INSERT ON events
   REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION refuse_writes_of_another_owner();
 `;
 
+/**
+ * What the engines sharing the database serve of each other's runs
+ * (src/store/shared-port.ts). Each engine writes task logs and artifacts to
+ * its own data folder, and copies them here: an engine on another machine,
+ * or one that outlives the engine that ran the task, serves them from here.
+ *
+ * - log_chunks: the bytes of an attempt's log file, in order, as copied
+ *   (a few times a second while it runs, the rest before its end is
+ *   recorded), keyed by the byte offset each starts at: a reader's cursor
+ *   is the same byte offset as in the file.
+ * - artifact_files and artifact_chunks: each file of a task's artifact
+ *   folder, in chunks of 1 MiB (a row stays small enough to read and send
+ *   without holding a whole file in memory).
+ * - run_requests: what one engine asks of the engine that runs a run
+ *   (cancel it), taken by that engine after a NOTIFY or at its next look.
+ *
+ * All of it goes with its run (ON DELETE CASCADE): retention removes them.
+ */
+const sharedFiles = `
+CREATE TABLE log_chunks (
+  run_id        ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  path          ${KEY} NOT NULL,
+  attempt       INTEGER NOT NULL,
+  start_offset  BIGINT NOT NULL,
+  bytes         BYTEA NOT NULL,
+  PRIMARY KEY (run_id, path, attempt, start_offset)
+) WITH (${CHURN}, autovacuum_vacuum_insert_scale_factor = 0.05);
+
+CREATE TABLE artifact_files (
+  id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id  ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  task    ${KEY} NOT NULL,
+  name    ${KEY} NOT NULL,
+  size    BIGINT NOT NULL,
+  UNIQUE (run_id, task, name)
+);
+
+CREATE TABLE artifact_chunks (
+  file_id  BIGINT NOT NULL REFERENCES artifact_files (id) ON DELETE CASCADE,
+  chunk    INTEGER NOT NULL,
+  bytes    BYTEA NOT NULL,
+  PRIMARY KEY (file_id, chunk)
+);
+
+CREATE TABLE run_requests (
+  id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id        ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  kind          ${KEY} NOT NULL CHECK (kind IN ('cancel')),
+  reason        TEXT NOT NULL,
+  requested_by  TEXT NOT NULL,
+  requested_at  BIGINT NOT NULL,
+  taken_at      BIGINT,
+  outcome       TEXT CHECK (outcome IN ('done', 'not_running'))
+);
+-- One request of a kind waits per run; and the owner's look finds the waiting ones by this index alone.
+CREATE UNIQUE INDEX run_requests_waiting ON run_requests (run_id, kind) WHERE taken_at IS NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
   { version: 3, name: "run owners", sql: runOwners },
   { version: 4, name: "cluster facts", sql: clusterFacts },
   { version: 5, name: "engine roster and run fencing", sql: engineRoster },
+  { version: 6, name: "shared logs, artifacts and run requests", sql: sharedFiles },
 ];

@@ -21,6 +21,7 @@ import * as missed from "./sql/missed.js";
 import * as retention from "./sql/retention.js";
 import * as afterFollows from "./sql/afterFollows.js";
 import * as history from "./sql/history.js";
+import { sharedStore } from "./shared.js";
 
 /**
  * A store on the PostgreSQL database at `url` (postgres://user:password@host:port/database),
@@ -41,6 +42,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
     },
     describe: () => ({ kind: "postgres", location }),
     close: () => db.close(),
+    shared: sharedStore(db),
 
     upsertNamespace: (row) => namespaces.upsertNamespace(sql, row),
     getNamespace: (name) => namespaces.getNamespace(sql, name),
