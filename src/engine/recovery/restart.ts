@@ -14,6 +14,8 @@ import { resumePoint, type Reattached } from "./resume.js";
 import type { RunQueues } from "../runs/run-queues.js";
 import { prepareStoredRun } from "../runs/start-run.js";
 import { endedRow } from "../runs/task-row.js";
+import { keptForRetry } from "../runs/retry.js";
+import type { PreparedRun } from "../runs/prepared-run.js";
 
 export interface RestartDeps {
   store: Store;
@@ -82,6 +84,7 @@ async function takeUp(
       await interrupt(deps, run, `${stopped}, and it cannot go on: ${prepared.message}`, attempts);
       counts.interrupted++;
     } else if (run.state === "queued") {
+      await restoreKept(store, prepared);
       await runs.requeue(prepared);
       counts.requeued++;
     } else {
@@ -92,6 +95,20 @@ async function takeUp(
     }
   }
   return counts;
+}
+
+/**
+ * A retry that had not begun: the results it was made to keep are stored
+ * with it only as it begins, so they are worked out again from the run it
+ * retries. Should retention have removed that run meanwhile, it runs whole.
+ */
+async function restoreKept(store: Store, prepared: PreparedRun): Promise<void> {
+  const { trigger } = prepared.run;
+  if (trigger.kind !== "retry" || typeof trigger.of !== "string") return;
+  const original = await store.getRun(trigger.of);
+  if (!original) return;
+  const kept = keptForRetry(prepared.plan, original.tasks, typeof trigger.from === "string" ? trigger.from : undefined);
+  if ("kept" in kept) prepared.kept = kept.kept;
 }
 
 async function allEvents(store: Store, runId: string): Promise<EventRow[]> {
