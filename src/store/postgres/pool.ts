@@ -20,6 +20,8 @@ export interface PostgresOptions {
    * and after a restart it takes up only those (listRunsInStates).
    */
   owner?: string;
+  /** How long a statement (once the store is up) or a new connection may go unanswered before it is taken for lost (15 s and 10 s when not given). */
+  answerDeadlineMs?: number;
 }
 
 /** Statements, on a transaction's connection or (a statement that is a transaction by itself) on the pool. */
@@ -53,6 +55,22 @@ const ATTEMPTS = 5;
  * connections meanwhile: a server that restarts is back by then.
  */
 const RECONNECT_ATTEMPTS = 12;
+
+/**
+ * A connection can also go silent: no reset, no error, the answer never
+ * comes (a NAT or firewall that forgot it, a link that drops everything:
+ * node-postgres #3003). Only a deadline of the store's own finds that out.
+ * Spire's statements take milliseconds, and a lock one waits for is free
+ * within IDLE_IN_TRANSACTION_TIMEOUT; so once the store is up, a statement
+ * unanswered after ANSWER_DEADLINE_MS is taken for a lost connection (the
+ * connection is closed, and what may run again runs on a new one), and so
+ * is a new connection not set up within CONNECT_DEADLINE_MS.
+ */
+const ANSWER_DEADLINE_MS = 15_000;
+const CONNECT_DEADLINE_MS = 10_000;
+
+/** node-postgres reads query_timeout from a query's config as well as the client's (its types list only the latter). */
+type TimedQuery = pg.QueryConfig & { query_timeout?: number };
 
 /** The server ended the session for sitting idle in a transaction: whatever it had not committed was rolled back. */
 const IDLE_IN_TRANSACTION_ENDED = "25P03";
@@ -104,8 +122,10 @@ export class Database {
   rideOutLostConnections = false;
   /** Statements on the pool: each one a transaction by itself. */
   readonly sql: Sql;
+  private readonly answerDeadlineMs: number;
 
   constructor(url: string, options: PostgresOptions = {}) {
+    this.answerDeadlineMs = options.answerDeadlineMs ?? ANSWER_DEADLINE_MS;
     const settings = [["idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT]];
     if (options.schema !== undefined) settings.push(["search_path", pg.escapeIdentifier(options.schema)]);
     // Read by the runs table's default (migration 3): every run this store makes is its engine's.
@@ -116,8 +136,9 @@ export class Database {
       max: options.poolSize ?? 10,
       application_name: options.applicationName ?? "spire",
       types,
+      connectionTimeoutMillis: options.answerDeadlineMs ?? CONNECT_DEADLINE_MS,
       // Awaited by the pool before it hands the connection out; a failure fails the connect.
-      onConnect: async (client) => void (await client.query(setUp, settings.flat())),
+      onConnect: async (client) => void (await client.query<Row>({ text: setUp, values: settings.flat(), query_timeout: this.answerDeadlineMs } as TimedQuery)),
     });
     // An idle connection the server ended (a restart, a timeout) is dropped from
     // the pool, which opens another when needed: nothing to do, but without a
@@ -127,6 +148,12 @@ export class Database {
     // the client itself, which would end the process unheard: the statement that next uses it fails instead.
     this.pool.on("connect", (client) => client.on("error", () => {}));
     this.sql = on((text, values) => this.statement(text, values));
+  }
+
+  /** A statement on `client`, with the deadline for an answer once the store is up (migrations before that may take long). */
+  private ask(client: pg.ClientBase, text: string, values?: readonly unknown[]): Promise<pg.QueryResult<Row>> {
+    const query: TimedQuery = { text, ...(values ? { values: values as unknown[] } : {}), ...(this.rideOutLostConnections ? { query_timeout: this.answerDeadlineMs } : {}) };
+    return client.query<Row>(query);
   }
 
   /**
@@ -184,7 +211,7 @@ export class Database {
       client.on("error", heard);
       let broken: Error | undefined;
       try {
-        return await client.query<Row>(text, values as unknown[]);
+        return await this.ask(client, text, values);
       } catch (error) {
         if (!connectionLost(error)) throw error;
         broken = error as Error;
@@ -212,7 +239,7 @@ export class Database {
     // A connection that failed (no SQLSTATE: it was lost) or cannot even roll back is closed, not reused.
     let broken: Error | undefined;
     const control = (text: string) =>
-      client.query(text).catch((error: Error) => {
+      this.ask(client, text).catch((error: Error) => {
         if (connectionLost(error) || text === "ROLLBACK") broken = error;
         throw error;
       });
@@ -220,9 +247,11 @@ export class Database {
       await control(begin);
       let result: T;
       try {
-        result = await work(on((text, values) => client.query<Row>(text, values as unknown[])));
+        result = await work(on((text, values) => this.ask(client, text, values)));
       } catch (error) {
-        await control("ROLLBACK").catch(() => {});
+        // A lost connection cannot roll back (a silent one would only keep the ROLLBACK waiting): closing it does.
+        if (connectionLost(error)) broken = error as Error;
+        else await control("ROLLBACK").catch(() => {});
         throw error;
       }
       try {
