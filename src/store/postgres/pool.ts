@@ -49,10 +49,11 @@ const ATTEMPTS = 5;
 /**
  * A connection lost in the middle of a transaction (the server restarted or
  * ended the session, the network dropped) rolled it back: running it again
- * on a new connection is safe, as long as the loss came before COMMIT was
- * sent (after it, whether it committed cannot be known, and the error goes
- * to the caller). Tried for about half a minute, the pool opening new
- * connections meanwhile: a server that restarts is back by then.
+ * on a new connection is safe. Lost as COMMIT went out, the transaction may
+ * have committed or not: the server is asked which, on a new connection, by
+ * the transaction's id (taken at BEGIN), and it runs again only if it did
+ * not. Tried for about half a minute, the pool opening new connections
+ * meanwhile: a server that restarts is back by then.
  */
 const RECONNECT_ATTEMPTS = 12;
 
@@ -86,12 +87,27 @@ function reconnectPause(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** attempt)));
 }
 
-/** Marks an error raised by COMMIT itself: the transaction may or may not have committed. */
+/** Marks a connection lost as COMMIT went out: transaction `xid` may or may not have committed; `result` is what it returned if it did. */
 class CommitOutcomeUnknown extends Error {
-  constructor(override readonly cause: unknown) {
+  constructor(
+    override readonly cause: unknown,
+    readonly xid: string,
+    readonly result: unknown,
+  ) {
     super((cause as Error).message);
   }
 }
+
+/** BEGIN and the transaction's id in one round trip: the id is what tells later whether a COMMIT cut off on its way committed. */
+const BEGIN_WRITE = "BEGIN; SELECT pg_current_xact_id()::text AS xid";
+
+/**
+ * A transaction whose session the server has not ended yet (it sits idle in
+ * it, or is committing) is `in progress`: asked again this often, for at most
+ * OUTCOME_WAIT_MS (the idle session is ended within IDLE_IN_TRANSACTION_TIMEOUT).
+ */
+const OUTCOME_POLL_MS = 200;
+const OUTCOME_WAIT_MS = 15_000;
 
 const BIGINT_OID = 20;
 
@@ -164,12 +180,18 @@ export class Database {
    * run more than once (a retry), so it must not keep state of its own between tries.
    */
   async transaction<T>(work: (sql: Sql) => Promise<T>, mode: "write" | "read" = "write"): Promise<T> {
-    const begin = mode === "write" ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(begin, work);
+        return await this.once(mode, work);
       } catch (error) {
-        if (error instanceof CommitOutcomeUnknown) throw error.cause;
+        if (error instanceof CommitOutcomeUnknown) {
+          const outcome = await this.outcomeOf(error.xid);
+          if (outcome === "committed") return error.result as T;
+          // Not committed: as if the connection had been lost before COMMIT. Unknown: the caller is told.
+          if (outcome === undefined || !this.mayReconnect(error.cause, attempt)) throw error.cause;
+          await reconnectPause(attempt);
+          continue;
+        }
         if (RETRYABLE.has(codeOf(error)) && attempt < ATTEMPTS) {
           await new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 20));
           continue;
@@ -230,7 +252,32 @@ export class Database {
     return connectionLost(error) && this.rideOutLostConnections && attempt < RECONNECT_ATTEMPTS && !this.closed;
   }
 
-  private async once<T>(begin: string, work: (sql: Sql) => Promise<T>): Promise<T> {
+  /**
+   * Whether transaction `xid` committed, asked on another connection (its
+   * own was lost as COMMIT went out); undefined when that cannot be learnt:
+   * the server stays out of reach while the store rides out lost
+   * connections, or the transaction stays in progress too long.
+   */
+  private async outcomeOf(xid: string): Promise<"committed" | "aborted" | undefined> {
+    const waitUntil = performance.now() + OUTCOME_WAIT_MS;
+    for (let attempt = 1; attempt < RECONNECT_ATTEMPTS; ) {
+      let status: unknown;
+      try {
+        const query: TimedQuery = { text: "SELECT pg_xact_status($1::xid8) AS status", values: [xid], query_timeout: this.answerDeadlineMs };
+        status = (await this.pool.query<Row>(query)).rows[0]?.status;
+      } catch (error) {
+        if (!this.mayReconnect(error, attempt)) return undefined;
+        await reconnectPause(attempt++);
+        continue;
+      }
+      if (status === "committed" || status === "aborted") return status;
+      if (status !== "in progress" || performance.now() > waitUntil) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, OUTCOME_POLL_MS));
+    }
+    return undefined;
+  }
+
+  private async once<T>(mode: "write" | "read", work: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // What the server said as it ended the session, if it did (a paused engine reads it on waking, before COMMIT fails).
     let ended: unknown;
@@ -244,7 +291,9 @@ export class Database {
         throw error;
       });
     try {
-      await control(begin);
+      // A read-only transaction's outcome does not matter: it needs no id.
+      const opened = await control(mode === "write" ? BEGIN_WRITE : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const xid = mode === "write" ? String((opened as unknown as pg.QueryResult<Row>[])[1]!.rows[0]!.xid) : undefined;
       let result: T;
       try {
         result = await work(on((text, values) => this.ask(client, text, values)));
@@ -260,7 +309,7 @@ export class Database {
         // The server's own answer to COMMIT, or its word as it ended the session before COMMIT came (pg_terminate_backend,
         // idling in a transaction): not committed, so it may run again. Only a connection that just went silent leaves it unknown.
         const rolledBack = codeOf(error) !== "" || codeOf(ended) !== "";
-        throw connectionLost(error) && !rolledBack ? new CommitOutcomeUnknown(error) : error;
+        throw connectionLost(error) && !rolledBack && xid !== undefined ? new CommitOutcomeUnknown(error, xid, result) : error;
       }
       return result;
     } finally {
