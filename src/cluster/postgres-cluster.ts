@@ -6,7 +6,7 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import pg from "pg";
-import { schedulingLeadership } from "./leader-lease.js";
+import { DEFAULT_LEASE_MS, schedulingLeadership } from "./leader-lease.js";
 import { Listener } from "./pg-listener.js";
 import type { DefinitionChanges, SchedulingLeadership } from "./port.js";
 
@@ -46,7 +46,9 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
     max: 2,
     application_name: `spire-lease ${options.engineId.slice(0, 8)}`,
     // A lease that waits long for a connection or an answer is as good as lost: the engine's clock steps it down first.
+    // Without a deadline for the answer, a connection gone silent would hold the lease's next try back for good.
     connectionTimeoutMillis: 5000,
+    query_timeout: options.leaseMs ?? DEFAULT_LEASE_MS,
     ...(options.schema !== undefined ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)}` } : {}),
   });
   pool.on("error", (error) => options.onProblem(`the lease's connection: ${error.message}`));
@@ -60,7 +62,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   }
   const listener = new Listener({ connectionString: options.url, applicationName: `spire-listener ${options.engineId.slice(0, 8)}`, onProblem: options.onProblem });
   await listener.start();
-  const leadership = schedulingLeadership({ pool, holder: id, listener, ...(options.leaseMs !== undefined ? { ttlMs: options.leaseMs } : {}), onProblem: options.onProblem });
+  const leadership = schedulingLeadership({ pool, holder: id, listener, ttlMs: options.leaseMs ?? DEFAULT_LEASE_MS, onProblem: options.onProblem });
   const rereads: NodeJS.Timeout[] = [];
   const definitions: DefinitionChanges = {
     announce() {
