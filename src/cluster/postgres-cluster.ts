@@ -6,7 +6,7 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import pg from "pg";
-import { schedulingLeadership } from "./leader-lease.js";
+import { DEFAULT_LEASE_MS, schedulingLeadership } from "./leader-lease.js";
 import { Listener } from "./pg-listener.js";
 import type { DefinitionChanges, EngineRoster, RunRequestHints, SchedulingLeadership } from "./port.js";
 import { heartbeatEvery, PostgresEngineRoster } from "./engine-roster.js";
@@ -49,7 +49,8 @@ export interface JoinOptions {
 
 export async function joinPostgresCluster(options: JoinOptions): Promise<ClusterMembership> {
   const id = randomUUID();
-  const pool = smallPool(options, 2, "spire-lease", "the lease's connection");
+  // Without a deadline for the answer, a connection gone silent would hold the lease's next try back for good.
+  const pool = smallPool(options, 2, "spire-lease", "the lease's connection", { answerMs: options.leaseMs ?? DEFAULT_LEASE_MS });
   try {
     await checkSecret(pool, options.secret, options.secretFile);
   } catch (error) {
@@ -58,7 +59,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   }
   const rescueAfterMs = options.rescueAfterMs ?? DEFAULT_RESCUE_AFTER_MS;
   // A heartbeat that cannot connect fails before the next is due: an engine cut off counts its silence in beats.
-  const rosterPool = smallPool(options, 1, "spire-roster", "the heartbeat's connection", heartbeatEvery(rescueAfterMs));
+  const rosterPool = smallPool(options, 1, "spire-roster", "the heartbeat's connection", { connectMs: heartbeatEvery(rescueAfterMs) });
   const roster = new PostgresEngineRoster({ pool: rosterPool, engineId: options.engineId, rescueAfterMs, onProblem: options.onProblem });
   try {
     await roster.register();
@@ -68,7 +69,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   }
   const listener = new Listener({ connectionString: options.url, applicationName: `spire-listener ${options.engineId.slice(0, 8)}`, onProblem: options.onProblem });
   await listener.start();
-  const leadership = schedulingLeadership({ pool, holder: id, listener, ...(options.leaseMs !== undefined ? { ttlMs: options.leaseMs } : {}), onProblem: options.onProblem });
+  const leadership = schedulingLeadership({ pool, holder: id, listener, ttlMs: options.leaseMs ?? DEFAULT_LEASE_MS, onProblem: options.onProblem });
   const rereads: NodeJS.Timeout[] = [];
   const definitions: DefinitionChanges = {
     announce() {
@@ -106,12 +107,13 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
  * busy store pool never delays them. One that waits long for a connection or
  * an answer is as good as failed: the lease's own clock steps it down first.
  */
-function smallPool(options: JoinOptions, max: number, application: string, what: string, connectTimeoutMs = 5000): pg.Pool {
+function smallPool(options: JoinOptions, max: number, application: string, what: string, deadlines: { connectMs?: number; answerMs?: number } = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max,
     application_name: `${application} ${options.engineId.slice(0, 8)}`,
-    connectionTimeoutMillis: connectTimeoutMs,
+    connectionTimeoutMillis: deadlines.connectMs ?? 5000,
+    ...(deadlines.answerMs !== undefined ? { query_timeout: deadlines.answerMs } : {}),
     ...(options.schema !== undefined ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)}` } : {}),
   });
   pool.on("error", (error) => options.onProblem(`${what}: ${error.message}`));
