@@ -153,6 +153,7 @@ service with the same options: spire service install --worker --engine URL …
     .option("--worker-lease <duration>", "how long a worker may be silent before it is lost: its tasks are then interrupted (and retried elsewhere, as their retries say)", "30s")
     .option("--store <url>", "keep records in PostgreSQL, shared with other engines (postgres://USER@HOST/DB, ?schema=NAME optional; the password in $SPIRE_STORE, PGPASSWORD or ~/.pgpass, not here); default: SQLite in the data folder, or $SPIRE_STORE")
     .option("--leader-lease <duration>", "with --store: how long the engine that leads the scheduling holds the lead without renewing it; another engine takes over about this long after it dies (a clean stop hands over at once)", "10s")
+    .option("--rescue-after <duration>", "with --store: how long another engine sharing the store may be silent (no heartbeat) before the leading engine takes its unfinished runs over; an engine that was only slow finds its late results refused and stops those tasks", "30s")
     .option("--allow-insecure-store", "allow PostgreSQL on another machine without TLS (sslmode): only on a network that is private and encrypted already")
     .option("--parallelism <n>", "tasks at once (default: the number of CPUs)")
     .option("--cpus <n>", "cpus tasks' resources: may reserve at once (default: this machine's cores)")

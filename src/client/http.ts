@@ -31,6 +31,7 @@ import {
   type WorkerInfo,
 } from "./port.js";
 import { tlsProblemOf } from "./tls-problem.js";
+import type { ForwardedRequest } from "../engine/sharing/run-requests.js";
 
 export interface EngineAddress {
   /** The engine's base URL, without /api/v1. */
@@ -124,7 +125,7 @@ export class HttpClient implements SpireClient {
     return (await this.call<{ definition: PipelineDef }>("GET", `/runs/${encodeURIComponent(id)}/definition`)).definition;
   }
 
-  cancelRun(id: string): Promise<RunObject> {
+  cancelRun(id: string): Promise<RunObject & { request?: ForwardedRequest }> {
     return this.call("POST", `/runs/${encodeURIComponent(id)}/cancel`);
   }
 

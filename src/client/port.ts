@@ -14,6 +14,7 @@ import type { LogLine } from "../exec/port.js";
 import type { MissedObject } from "../engine/triggers/missed-object.js";
 import type { SweepReport } from "../engine/runs/retention.js";
 import type { RunObject } from "../engine/reads/run-object.js";
+import type { ForwardedRequest } from "../engine/sharing/run-requests.js";
 import type {
   ApplyRequest,
   ChangeSet,
@@ -76,7 +77,8 @@ export interface SpireClient {
   listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }>;
   getRun(id: string): Promise<RunObject>;
   getRunDefinition(id: string): Promise<PipelineDef>;
-  cancelRun(id: string): Promise<RunObject>;
+  /** `request`: passed on to the engine that runs it (engines sharing a store), which took it or has not yet. */
+  cancelRun(id: string): Promise<RunObject & { request?: ForwardedRequest }>;
   retryRun(id: string, request: { from?: string }): Promise<RunObject>;
   readLogs(runId: string, task: string, query: LogQuery): Promise<{ lines: LogLine[]; next_cursor: string | null }>;
   /**

@@ -30,6 +30,8 @@ import type { Listener } from "./pg-listener.js";
 import type { SchedulingLeadership } from "./port.js";
 
 export const LEADER_CHANNEL = "spire_leader";
+/** How long a lease lasts without renewal unless told otherwise. */
+export const DEFAULT_LEASE_MS = 10_000;
 
 export interface LeaderLeaseOptions {
   pool: Pool;
@@ -69,7 +71,7 @@ export class LeaderLease {
   private unlisten: (() => void) | undefined;
 
   constructor(private readonly options: LeaderLeaseOptions) {
-    this.ttlMs = options.ttlMs ?? 10_000;
+    this.ttlMs = options.ttlMs ?? DEFAULT_LEASE_MS;
     this.tryEveryMs = options.tryEveryMs ?? 1000;
     this.now = options.now ?? (() => performance.now());
   }

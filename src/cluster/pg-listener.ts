@@ -8,6 +8,9 @@
  * died silently, and after any loss it reconnects with backoff, listens to
  * every channel again, and tells each subscriber it may have missed
  * something (`reconnected`), so it looks at once instead of at its next poll.
+ * Connecting and listening have the same deadline: a connection opened
+ * while the network drops everything would otherwise wait for its answer
+ * for good, and with it every later try.
  */
 import pg from "pg";
 
@@ -18,8 +21,13 @@ export interface ListenerOptions {
   applicationName?: string;
   /** How often the connection is checked (default 10 s). */
   checkEveryMs?: number;
+  /** How long connecting, a LISTEN or a check may go unanswered (default 5 s). */
+  answerDeadlineMs?: number;
   onProblem?(message: string): void;
 }
+
+/** How long a connection, a LISTEN or a check may go unanswered before the connection is taken for lost. */
+const ANSWER_DEADLINE_MS = 5000;
 
 type Subscriber = { channel: string; heard(payload: string): void; reconnected?(): void };
 
@@ -33,6 +41,7 @@ export class Listener {
   private connecting: Promise<void> | undefined;
   /** A connection after the first is a reconnection: what was said meanwhile was not heard. */
   private everConnected = false;
+  private checking = false;
 
   constructor(private readonly options: ListenerOptions) {}
 
@@ -65,7 +74,12 @@ export class Listener {
   }
 
   private async open(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.connectionString, application_name: this.options.applicationName ?? "spire-listener" });
+    const client = new pg.Client({
+      connectionString: this.options.connectionString,
+      application_name: this.options.applicationName ?? "spire-listener",
+      connectionTimeoutMillis: this.options.answerDeadlineMs ?? ANSWER_DEADLINE_MS,
+      query_timeout: this.options.answerDeadlineMs ?? ANSWER_DEADLINE_MS,
+    });
     client.on("error", (error) => this.lost(error.message, client));
     client.on("end", () => this.lost("the connection ended", client));
     client.on("notification", (message) => {
@@ -91,14 +105,13 @@ export class Listener {
   }
 
   private checkAlive(client: pg.Client): void {
-    const deadline = setTimeout(() => this.lost("no answer to a check", client), 5000);
-    client.query("SELECT 1").then(
-      () => clearTimeout(deadline),
-      (error: Error) => {
-        clearTimeout(deadline);
-        this.lost(error.message, client);
-      },
-    );
+    // One check at a time: a connection slow to answer is not asked again until the first check's deadline.
+    if (this.checking) return;
+    this.checking = true;
+    client
+      .query("SELECT 1")
+      .catch((error: Error) => this.lost(/timeout/i.test(error.message) ? "no answer to a check" : error.message, client))
+      .finally(() => (this.checking = false));
   }
 
   private lost(why: string, client?: pg.Client): void {

@@ -24,3 +24,33 @@ export interface DefinitionChanges {
   /** `changed` is told when another engine did. */
   listen(changed: () => void): void;
 }
+
+/**
+ * The engines sharing a store, each alive by its heartbeat. The leader takes
+ * over the unfinished runs of an engine silent too long; an engine that was
+ * only slow learns of it at its next heartbeat and lets those runs go.
+ */
+export interface EngineRoster {
+  /** How often this engine says it is alive. */
+  readonly heartbeatEveryMs: number;
+  /**
+   * Heartbeats from now on; `takenOver` is told when some of this engine's runs went to another (it was
+   * silent too long), `lostTouch` when its heartbeats have failed for so long that a take-over may come.
+   */
+  start(takenOver: () => void, lostTouch: (silentForMs: number) => void): void;
+  /** (The leader) Takes over the unfinished runs of silent engines: their ids, now this engine's, and whose they were. */
+  takeOverSilent(): Promise<{ runIds: string[]; from: string[] }>;
+  /** Of these runs, those this engine no longer owns, with their owners now. */
+  notOwned(runIds: readonly string[]): Promise<Map<string, string>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Requests made through another engine for runs this one runs (cancel
+ * them): a hint to look at once. The engine also looks every few seconds,
+ * in case one was lost.
+ */
+export interface RunRequestHints {
+  /** `heard` is told when a request for this engine was made (or may have been, while not listening); returns how to stop. */
+  listen(heard: () => void): () => void;
+}

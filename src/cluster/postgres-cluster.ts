@@ -6,17 +6,23 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import pg from "pg";
-import { schedulingLeadership } from "./leader-lease.js";
+import { DEFAULT_LEASE_MS, schedulingLeadership } from "./leader-lease.js";
 import { Listener } from "./pg-listener.js";
-import type { DefinitionChanges, SchedulingLeadership } from "./port.js";
+import type { DefinitionChanges, EngineRoster, RunRequestHints, SchedulingLeadership } from "./port.js";
+import { heartbeatEvery, PostgresEngineRoster } from "./engine-roster.js";
+import { RUN_REQUESTS_CHANNEL } from "../store/postgres/index.js";
 
 const DEFINITIONS_CHANNEL = "spire_definitions";
+/** An engine silent this long has its runs taken over: long past a pause for garbage collection or a brief network cut, soon enough for a person waiting. */
+export const DEFAULT_RESCUE_AFTER_MS = 30_000;
 
 export interface ClusterMembership {
   /** This engine process's id among the others. */
   id: string;
   leadership: SchedulingLeadership;
   definitions: DefinitionChanges;
+  roster: EngineRoster;
+  runRequests: RunRequestHints;
   close(): Promise<void>;
 }
 
@@ -32,6 +38,8 @@ export interface JoinOptions {
   schema?: string;
   /** How long the lead lasts without renewal (default 10 s: failover after a kill -9 within about 11 s). */
   leaseMs?: number;
+  /** How long an engine may be silent before the leader takes its runs over (default 30 s). */
+  rescueAfterMs?: number;
   /** The engine's signing secret: its fingerprint must match the other engines'. */
   secret: Uint8Array;
   /** Where the secret file is, for the message when it does not match. */
@@ -41,26 +49,27 @@ export interface JoinOptions {
 
 export async function joinPostgresCluster(options: JoinOptions): Promise<ClusterMembership> {
   const id = randomUUID();
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: 2,
-    application_name: `spire-lease ${options.engineId.slice(0, 8)}`,
-    // A lease that waits long for a connection or an answer is as good as lost: the engine's clock steps it down first.
-    connectionTimeoutMillis: 5000,
-    ...(options.schema !== undefined ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)}` } : {}),
-  });
-  pool.on("error", (error) => options.onProblem(`the lease's connection: ${error.message}`));
-  // Lost while in use: the query fails (and the lease steps down), the process goes on.
-  pool.on("connect", (client) => client.on("error", () => {}));
+  // Without a deadline for the answer, a connection gone silent would hold the lease's next try back for good.
+  const pool = smallPool(options, 2, "spire-lease", "the lease's connection", { answerMs: options.leaseMs ?? DEFAULT_LEASE_MS });
   try {
     await checkSecret(pool, options.secret, options.secretFile);
   } catch (error) {
     await pool.end();
     throw error;
   }
+  const rescueAfterMs = options.rescueAfterMs ?? DEFAULT_RESCUE_AFTER_MS;
+  // A heartbeat that cannot connect fails before the next is due: an engine cut off counts its silence in beats.
+  const rosterPool = smallPool(options, 1, "spire-roster", "the heartbeat's connection", { connectMs: heartbeatEvery(rescueAfterMs) });
+  const roster = new PostgresEngineRoster({ pool: rosterPool, engineId: options.engineId, rescueAfterMs, onProblem: options.onProblem });
+  try {
+    await roster.register();
+  } catch (error) {
+    await Promise.all([pool.end(), rosterPool.end()]);
+    throw error;
+  }
   const listener = new Listener({ connectionString: options.url, applicationName: `spire-listener ${options.engineId.slice(0, 8)}`, onProblem: options.onProblem });
   await listener.start();
-  const leadership = schedulingLeadership({ pool, holder: id, listener, ...(options.leaseMs !== undefined ? { ttlMs: options.leaseMs } : {}), onProblem: options.onProblem });
+  const leadership = schedulingLeadership({ pool, holder: id, listener, ttlMs: options.leaseMs ?? DEFAULT_LEASE_MS, onProblem: options.onProblem });
   const rereads: NodeJS.Timeout[] = [];
   const definitions: DefinitionChanges = {
     announce() {
@@ -72,17 +81,45 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
       rereads.push(setInterval(changed, 60_000).unref());
     },
   };
+  // The store's NOTIFY names the engine the request is for (its lasting id): the others let it pass.
+  const runRequests: RunRequestHints = {
+    listen: (heard) => listener.on(RUN_REQUESTS_CHANNEL, (owner) => owner === options.engineId && heard(), heard),
+  };
   return {
     id,
     leadership,
     definitions,
+    roster,
+    runRequests,
     async close() {
       for (const timer of rereads) clearInterval(timer);
+      await roster.stop();
+      await rosterPool.end();
       await leadership.stop();
       await listener.stop();
       await pool.end();
     },
   };
+}
+
+/**
+ * A pool of its own for the lease or the heartbeat (`max` connections): a
+ * busy store pool never delays them. One that waits long for a connection or
+ * an answer is as good as failed: the lease's own clock steps it down first.
+ */
+function smallPool(options: JoinOptions, max: number, application: string, what: string, deadlines: { connectMs?: number; answerMs?: number } = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max,
+    application_name: `${application} ${options.engineId.slice(0, 8)}`,
+    connectionTimeoutMillis: deadlines.connectMs ?? 5000,
+    ...(deadlines.answerMs !== undefined ? { query_timeout: deadlines.answerMs } : {}),
+    ...(options.schema !== undefined ? { options: `-c search_path=${pg.escapeIdentifier(options.schema)}` } : {}),
+  });
+  pool.on("error", (error) => options.onProblem(`${what}: ${error.message}`));
+  // Lost while in use: the query fails (and the lease steps down), the process goes on.
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
 }
 
 /**

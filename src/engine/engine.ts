@@ -9,6 +9,8 @@
  */
 import type { AttemptKeeper, Executor, Placement } from "../exec/port.js";
 import { LocalLogs } from "../logs/local-logs.js";
+import { StoreSharing } from "./sharing/store-sharing.js";
+import type { ForwardedRequest } from "./sharing/run-requests.js";
 import type { LogReader } from "../logs/port.js";
 import type { PipelineDef } from "../definitions/schema.js";
 import { hostname } from "node:os";
@@ -23,7 +25,8 @@ import { LogTailer } from "./reads/log-tail.js";
 import { ForeignRuns } from "./runs/foreign-runs.js";
 import { RunQueues } from "./runs/run-queues.js";
 import { countRunsByState, renderMetrics } from "./reads/metrics.js";
-import { recoverRuns } from "./recovery/restart.js";
+import { recoverRuns, takeOverRuns, type RestartDeps, type TakeUpCounts } from "./recovery/restart.js";
+import { TakeOvers } from "./recovery/take-overs.js";
 import { attemptFiles } from "./runs/attempt.js";
 import { engineInfo, type EngineInfo } from "./reads/engine-info.js";
 import { localWorker } from "./reads/local-worker.js";
@@ -34,7 +37,7 @@ import { RememberedDefinitions } from "./pipelines/remembered-definitions.js";
 import type { RunObject } from "./reads/run-object.js";
 import type { ResourceCapacity } from "./resources/reservations.js";
 import { Scheduler } from "./triggers/scheduler.js";
-import type { DefinitionChanges, SchedulingLeadership } from "../cluster/port.js";
+import type { DefinitionChanges, EngineRoster, RunRequestHints, SchedulingLeadership } from "../cluster/port.js";
 import { toMissedObject, type MissedObject } from "./triggers/missed-object.js";
 import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./runs/retention.js";
 import { DEFAULT_WATCH_LEASE_MS, WatchLeases } from "./triggers/watch-leases.js";
@@ -105,6 +108,10 @@ export interface EngineOptions {
   leadership?: SchedulingLeadership;
   /** With engines sharing a store: changes of definitions through one are told to the others. */
   definitionChanges?: DefinitionChanges;
+  /** With engines sharing a store: heartbeats, and the take-over of silent engines' runs (see take-overs.ts). */
+  roster?: EngineRoster;
+  /** With engines sharing a store: told when another engine asked this one to cancel a run it runs. */
+  runRequests?: RunRequestHints;
 }
 
 /** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
@@ -113,7 +120,8 @@ const quietLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 
 export class Engine implements EngineService {
   private readonly bus = new EventBus();
-  private readonly runObjects = new RunObjectCache(this.bus);
+  /** A run's object is kept while its changes reach this engine's bus (see run-cache.ts). */
+  private readonly runObjects = new RunObjectCache(this.bus, (runId) => this.isLocal(runId) || this.foreignRuns.isActive(runId));
   /** The runs this engine holds: queued, or running under a controller. */
   private readonly runs: RunQueues;
   private readonly startedAt: number;
@@ -134,18 +142,24 @@ export class Engine implements EngineService {
   private readonly starts: RunStarts;
   /** Runs of another process on this store that someone here follows. */
   private readonly foreignRuns: ForeignRuns;
+  private readonly takeOvers: TakeOvers | undefined;
   /** Task logs: pages, windows by line number (GET …/logs?from_line=, tail=), live tails. */
   private readonly logs: LogReader;
   private readonly reads: RunReads;
+  /** Engines sharing a store: this one's logs and artifacts copied there (its runs write through it), the others' read, cancels passed between them. */
+  private readonly sharing: StoreSharing | undefined;
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? quietLogger;
-    this.logs = options.logs ?? new LocalLogs();
+    const { shared } = options.store;
+    const warn = (message: string, details: object) => this.logger.warn(details, message);
+    this.sharing = shared && new StoreSharing({ store: options.store, shared, dataDir: options.dataDir, hints: options.runRequests, cancel: (run, reason) => this.runs.cancel(run, reason), now: this.now, warn });
+    this.logs = options.logs ?? this.sharing?.logs ?? new LocalLogs();
     this.definitions = new RememberedDefinitions(options.store);
     this.reads = new RunReads({ store: options.store, runObjects: this.runObjects, logs: this.logs, dataDir: options.dataDir, now: this.now });
     this.runs = new RunQueues({
-      store: options.store,
+      store: this.sharing?.store ?? options.store,
       executor: options.executor,
       logs: this.logs,
       ...(options.placement ? { placement: options.placement } : {}),
@@ -168,6 +182,16 @@ export class Engine implements EngineService {
       ended: (run) => this.eventTriggers.ended(run),
     });
     this.startedAt = this.now();
+    this.takeOvers = options.roster
+      ? new TakeOvers({
+          roster: options.roster,
+          takeUp: (runIds, why) => takeOverRuns(this.restartDeps(), runIds, why),
+          heldIds: () => this.runs.heldIds(),
+          letGo: (runId, error) => this.runs.letGo(runId, error),
+          interruptRetryable: (reason) => this.runs.interruptRetryable(reason),
+          logger: this.logger,
+        })
+      : undefined;
     this.foreignRuns = new ForeignRuns({
       store: options.store,
       deliver: (runId, events) => {
@@ -249,6 +273,7 @@ export class Engine implements EngineService {
     this.leaderChanges = this.leaderChanges
       .then(async () => {
         if (this.draining) return;
+        this.takeOvers?.leading(leading);
         if (leading) {
           await this.scheduler.refresh();
           this.scheduler.start();
@@ -258,8 +283,9 @@ export class Engine implements EngineService {
       .catch((error: Error) => this.logger.error({ error: error.message }, "time triggers could not follow a change of leader"));
   }
 
-  /** Starts firing time triggers, and watch and after triggers (after recover()). */
+  /** Starts firing time triggers, and watch and after triggers, and taking requests from other engines (after recover()). */
   async startScheduler(): Promise<void> {
+    this.sharing?.start();
     const leadership = this.options.leadership;
     if (leadership) leadership.start((leading) => this.leadingChanged(leading));
     else {
@@ -307,9 +333,14 @@ export class Engine implements EngineService {
   }
 
   /** After a restart: what earlier engines left running or queued goes on here (see restart.ts). */
-  async recover(): Promise<{ resumed: number; interrupted: number; requeued: number }> {
-    return recoverRuns({
-      store: this.options.store,
+  async recover(): Promise<TakeUpCounts> {
+    this.takeOvers?.start();
+    return recoverRuns(this.restartDeps());
+  }
+
+  private restartDeps(): RestartDeps {
+    return {
+      store: this.sharing?.store ?? this.options.store,
       executor: this.options.executor,
       ...(this.options.placement ? { placement: this.options.placement } : {}),
       ...(this.options.supervisor ? { supervisor: this.options.supervisor } : {}),
@@ -319,7 +350,7 @@ export class Engine implements EngineService {
       warn: (message) => this.logger.warn({}, message),
       baseDirOf: (namespace) => this.baseDirOf(namespace),
       publish: (events) => this.publish(events),
-    });
+    };
   }
 
   // ── definitions (see pipeline-book.ts) ────────────────────────────────────
@@ -370,11 +401,18 @@ export class Engine implements EngineService {
     return this.starts.retryRun(actor, id, request);
   }
 
-  async cancelRun(actor: Actor, id: string): Promise<RunObject> {
+  /** Cancels a run this engine holds, or asks the engine that runs it (engines sharing a store; see run-requests.ts). */
+  async cancelRun(actor: Actor, id: string): Promise<RunObject & { request?: ForwardedRequest }> {
     const stored = await this.storedRun(id);
-    if (!(await this.runs.cancel(stored.run, `canceled by ${actor.name}`))) throw new ServiceError("conflict", `run ${id} is ${stored.run.state}: there is nothing to cancel`);
-    await this.audit(actor, "run.cancel", id);
-    return this.getRun(id);
+    const reason = `canceled by ${actor.name}`;
+    const asked = (await this.runs.cancel(stored.run, reason)) ? "here" : await this.sharing?.requests.cancelElsewhere(stored.run, reason, actor.name);
+    if (asked === undefined || asked === "not_running") {
+      const state = asked === undefined ? stored.run.state : (await this.storedRun(id)).run.state;
+      throw new ServiceError("conflict", `run ${id} is ${state}: there is nothing to cancel`);
+    }
+    await this.audit(actor, "run.cancel", id, asked === "here" ? {} : { engine: asked.engine, taken: asked.taken });
+    const run = await this.getRun(id);
+    return asked === "here" ? run : { ...run, request: asked };
   }
 
   listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {
@@ -459,7 +497,7 @@ export class Engine implements EngineService {
    */
   private indexFinishedLog(runId: string, path: string, attempt: number): void {
     const { logFile } = attemptFiles(this.options.dataDir, runId, path, attempt);
-    this.logs.warm(logFile, INDEX_AT_END_BYTES).catch((error) => this.logger.warn({ run: runId, task: path, error: String(error) }, "a task log could not be indexed"));
+    this.logs.warm({ run_id: runId, path, attempt, log_file: logFile }, INDEX_AT_END_BYTES).catch((error) => this.logger.warn({ run: runId, task: path, error: String(error) }, "a task log could not be indexed"));
   }
 
   // ── the rest ─────────────────────────────────────────────────────────────
@@ -542,10 +580,12 @@ export class Engine implements EngineService {
     await this.scheduler.stop();
     await this.options.leadership?.stop();
     await this.leaderChanges;
+    await this.takeOvers?.stop();
     await this.retention.stop();
     await this.eventTriggers.stop();
     await this.leases.stop();
     await this.runs.drain(graceMs);
+    await this.sharing?.stop();
   }
 
   /** The run is running here, or waits in one of this engine's queues. */

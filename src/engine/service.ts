@@ -4,17 +4,17 @@
  * these calls and ServiceError to statuses; nothing here knows about HTTP.
  */
 import type { PipelineEvent } from "./event-bus.js";
-import type { FileHandle } from "node:fs/promises";
 import type { DefinitionError } from "../definitions/errors.js";
 import type { PipelineDef } from "../definitions/schema.js";
 import type { LogLine, LogStream } from "../exec/port.js";
 import type { AuditQuery, EventRow, NamespaceOrigin, RunState } from "../store/port.js";
 import type { RunObject } from "./reads/run-object.js";
 import type { MissedObject } from "./triggers/missed-object.js";
-import type { ArtifactEntry } from "./artifacts/artifact-listing.js";
+import type { ArtifactDownload, ArtifactEntry } from "./artifacts/artifact-listing.js";
 import type { SweepReport } from "./runs/retention.js";
 import type { EngineInfo } from "./reads/engine-info.js";
 import type { PipelineHistory } from "./reads/pipeline-history.js";
+import type { ForwardedRequest } from "./sharing/run-requests.js";
 
 /**
  * What a token may do. read < run < admin: each includes the ones before it.
@@ -330,7 +330,8 @@ export interface EngineService {
   getRun(id: string): Promise<RunObject>;
   /** The normalised pipeline definition the run was made with. */
   getRunDefinition(id: string): Promise<PipelineDef>;
-  cancelRun(actor: Actor, id: string): Promise<RunObject>;
+  /** Cancels a queued or running run; `request` when it was passed on to the engine that runs it (engines sharing a store). */
+  cancelRun(actor: Actor, id: string): Promise<RunObject & { request?: ForwardedRequest }>;
   /** Re-runs the failed tasks (or `from` and everything below it), keeping the results that passed. */
   retryRun(actor: Actor, id: string, request: { from?: string }): Promise<RunObject>;
 
@@ -347,8 +348,8 @@ export interface EngineService {
 
   /** The files a run's tasks kept (`artifacts:` and what they wrote to $SPIRE_ARTIFACTS). */
   listArtifacts(runId: string): Promise<ArtifactEntry[]>;
-  /** One of them, opened for reading (the caller closes it); not_found unless it is in the list. */
-  openArtifact(runId: string, task: string, name: string): Promise<{ handle: FileHandle; size: number; name: string }>;
+  /** One of them, opened for reading (the caller reads or closes it); not_found unless it is in the list. */
+  openArtifact(runId: string, task: string, name: string): Promise<ArtifactDownload>;
   /** Applies retention now (`spire gc`): removes finished runs past their limits, or, dry, says which. */
   collectGarbage(actor: Actor, options: { dryRun: boolean }): Promise<SweepReport>;
 

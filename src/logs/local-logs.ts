@@ -1,8 +1,9 @@
-/** Task logs as files on this machine: the LogReader every engine uses today. */
+/** Task logs as files on this machine: the LogReader of an engine alone. */
+import { stat } from "node:fs/promises";
 import { atLineStart, readLog, type ReadLogOptions, type ReadLogResult } from "./log-file.js";
 import type { LineIndex } from "./log-index.js";
 import { LineIndexes, type LineIndexesOptions } from "./log-indexes.js";
-import type { LogReader } from "./port.js";
+import type { AttemptLog, LogReader } from "./port.js";
 
 export class LocalLogs implements LogReader {
   private readonly indexes: LineIndexes;
@@ -11,19 +12,23 @@ export class LocalLogs implements LogReader {
     this.indexes = new LineIndexes(options);
   }
 
-  read(log: string, options?: ReadLogOptions): Promise<ReadLogResult> {
-    return readLog(log, options);
+  read(log: AttemptLog, options?: ReadLogOptions): Promise<ReadLogResult> {
+    return readLog(log.log_file, options);
   }
 
-  atLineStart(log: string, offset: number): Promise<boolean> {
-    return atLineStart(log, offset);
+  atLineStart(log: AttemptLog, offset: number): Promise<boolean> {
+    return atLineStart(log.log_file, offset);
   }
 
-  lineIndex(log: string): Promise<LineIndex> {
-    return this.indexes.current(log);
+  lineIndex(log: AttemptLog): Promise<LineIndex> {
+    return this.indexes.current(log.log_file);
   }
 
-  warm(log: string, minBytes: number): Promise<void> {
-    return this.indexes.warm(log, minBytes);
+  size(log: AttemptLog): Promise<number> {
+    return stat(log.log_file).then((info) => info.size, () => 0);
+  }
+
+  warm(log: AttemptLog, minBytes: number): Promise<void> {
+    return this.indexes.warm(log.log_file, minBytes);
   }
 }

@@ -7,7 +7,7 @@
  * `grep` finds a string in it. Captured text never holds "\n" (output is
  * split there), so every file line is one record.
  */
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import type { LogLine, LogStream } from "../exec/port.js";
 
 export const STREAM_CODE = { stdout: "o", stderr: "e" } as const satisfies Record<LogStream, string>;
@@ -58,43 +58,52 @@ export interface ReadLogResult {
 
 const READ_CHUNK = 256 * 1024;
 
+/**
+ * Bytes of a log by position: an open file (a FileHandle is one), or a copy
+ * kept elsewhere (the shared store of several engines). Reads past the end
+ * give fewer bytes, or none.
+ */
+export interface LogBytes {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
 /** Reads log lines from `file`; a missing file has no lines. */
 export async function readLog(file: string, options: ReadLogOptions = {}): Promise<ReadLogResult> {
+  const handle = await openIfThere(file);
+  if (!handle) return { lines: [], nextOffset: null, endOffset: options.offset ?? 0 };
+  try {
+    return await readLogFrom(handle, options);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads log lines from `bytes`, as readLog does from a file. */
+export async function readLogFrom(bytes: LogBytes, options: ReadLogOptions = {}): Promise<ReadLogResult> {
   const start = options.offset ?? 0;
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const lines: LogLine[] = [];
-  let handle;
-  try {
-    handle = await open(file, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { lines, nextOffset: null, endOffset: start };
-    throw error;
-  }
-  try {
-    let position = start; // file offset of the first byte in `pending`
-    let pending = Buffer.alloc(0);
-    const chunk = Buffer.alloc(READ_CHUNK);
-    for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position + pending.length);
-      if (bytesRead === 0) return { lines, nextOffset: null, endOffset: position };
-      pending = pending.length === 0 ? Buffer.from(chunk.subarray(0, bytesRead)) : Buffer.concat([pending, chunk.subarray(0, bytesRead)]);
-      let lineStart = 0;
-      for (let newline = pending.indexOf(10); newline >= 0; newline = pending.indexOf(10, lineStart)) {
-        const line = parseLogLine(pending.toString("utf8", lineStart, newline));
-        lineStart = newline + 1;
-        if (line !== undefined && wanted(line, options)) {
-          lines.push(line);
-          if (lines.length >= limit) {
-            const after = position + lineStart;
-            return { lines, nextOffset: after, endOffset: after };
-          }
+  let position = start; // offset of the first byte in `pending`
+  let pending = Buffer.alloc(0);
+  const chunk = Buffer.alloc(READ_CHUNK);
+  for (;;) {
+    const { bytesRead } = await bytes.read(chunk, 0, chunk.length, position + pending.length);
+    if (bytesRead === 0) return { lines, nextOffset: null, endOffset: position };
+    pending = pending.length === 0 ? Buffer.from(chunk.subarray(0, bytesRead)) : Buffer.concat([pending, chunk.subarray(0, bytesRead)]);
+    let lineStart = 0;
+    for (let newline = pending.indexOf(10); newline >= 0; newline = pending.indexOf(10, lineStart)) {
+      const line = parseLogLine(pending.toString("utf8", lineStart, newline));
+      lineStart = newline + 1;
+      if (line !== undefined && wanted(line, options)) {
+        lines.push(line);
+        if (lines.length >= limit) {
+          const after = position + lineStart;
+          return { lines, nextOffset: after, endOffset: after };
         }
       }
-      position += lineStart;
-      pending = pending.subarray(lineStart);
     }
-  } finally {
-    await handle.close();
+    position += lineStart;
+    pending = pending.subarray(lineStart);
   }
 }
 
@@ -105,19 +114,29 @@ export async function readLog(file: string, options: ReadLogOptions = {}): Promi
  */
 export async function atLineStart(file: string, offset: number): Promise<boolean> {
   if (offset === 0) return true;
-  let handle;
+  const handle = await openIfThere(file);
+  if (!handle) return false;
   try {
-    handle = await open(file, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
-  try {
-    const byte = Buffer.alloc(1);
-    const { bytesRead } = await handle.read(byte, 0, 1, offset - 1);
-    return bytesRead === 1 && byte[0] === 10;
+    return await atLineStartOf(handle, offset);
   } finally {
     await handle.close();
+  }
+}
+
+/** atLineStart, of `bytes`. */
+export async function atLineStartOf(bytes: LogBytes, offset: number): Promise<boolean> {
+  if (offset === 0) return true;
+  const byte = Buffer.alloc(1);
+  const { bytesRead } = await bytes.read(byte, 0, 1, offset - 1);
+  return bytesRead === 1 && byte[0] === 10;
+}
+
+async function openIfThere(file: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
   }
 }
 

@@ -9,7 +9,7 @@
  * gives: a line that does not parse is in no view, and a last line without
  * its "\n" yet is left for the next extension.
  */
-import type { FileHandle } from "node:fs/promises";
+import type { LogBytes } from "./log-file.js";
 import type { LogStream } from "../exec/port.js";
 
 /** One line in this many of each view has its offset kept: 8 bytes per 256 lines, and at most 255 lines read past to reach any line. */
@@ -78,8 +78,8 @@ export class LineIndex {
     return { offset: this.checkpoints[view][checkpoint]!, skip: line - checkpoint * LINE_INDEX_STRIDE };
   }
 
-  /** Reads the lines `handle` has beyond `this.bytes`, up to `size` (its size when asked). */
-  async extend(handle: FileHandle, size: number): Promise<void> {
+  /** Reads the lines `handle` (a log file, or its shared copy) has beyond `this.bytes`, up to `size` (its size when asked). */
+  async extend(handle: LogBytes, size: number): Promise<void> {
     let buffer: Buffer<ArrayBuffer> = Buffer.allocUnsafe(Math.min(READ_BYTES, Math.max(size - this.bytes, 1)));
     let held = 0; // bytes at the front of `buffer` left over from the last read: a line not yet ended
     while (this.bytes + held < size) {

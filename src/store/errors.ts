@@ -65,3 +65,18 @@ export function isDiskFull(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && (code.startsWith("SQLITE_FULL") || code === "SQLITE_IOERR_SHMSIZE" || code === "ENOSPC" || code === "EDQUOT");
 }
+
+/**
+ * Engines sharing a store: another engine took this run over, because this
+ * one was silent longer than the rescue time (a pause, a lost network). What
+ * this engine would still write of the run is refused; it stops the run's tasks.
+ */
+export class RunTakenOverError extends Error {
+  override readonly name = "RunTakenOverError";
+  constructor(
+    readonly runId: string,
+    readonly owner: string,
+  ) {
+    super(`run ${runId} was taken over by engine ${owner.slice(0, 8)} while this engine was silent: it goes on there, and this engine stopped its tasks`);
+  }
+}

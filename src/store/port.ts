@@ -8,6 +8,7 @@
 import type { TaskState } from "../plan/types.js";
 import type { MetricAggregate, TaskMessage } from "../exec/port.js";
 import type { PipelineSource } from "../definitions/pipeline-source.js";
+import type { SharedStore } from "./shared-port.js";
 
 export type RunState = "queued" | "running" | "succeeded" | "failed" | "canceled" | "skipped" | "interrupted";
 
@@ -409,6 +410,8 @@ export interface Store {
    * (SQLite: starting a busy WAL over). Cheap when there is nothing to do.
    */
   maintain?(): void;
+  /** Logs, artifacts and requests kept for the other engines on a store several share (PostgreSQL); absent for one engine alone. */
+  readonly shared?: SharedStore;
 
   upsertNamespace(row: NamespaceRow): Promise<void>;
   getNamespace(name: string): Promise<NamespaceRow | undefined>;

@@ -210,3 +210,37 @@ pipelines:
   assert.equal((await spire(["logs", id, "done"], { data })).stdout, "done after the gate\n");
   await stopEngine(restarted);
 });
+
+test("a retry queued behind a running run, then kill -9: the next engine starts it with the results it was made to keep", async (t) => {
+  const data = tempDir(t);
+  const ledger = join(data, "ledger");
+  // first: records itself; while `hold` exists it waits for `gate`. second: passes once `ok` exists.
+  const body = `namespace: q
+pipelines:
+  flow:
+    concurrency: 1
+    tasks:
+      first: { run: 'echo "$SPIRE_RUN_ID" >> "${ledger}"; if [ -e "${join(data, "hold")}" ]; then while [ ! -e "${join(data, "gate")}" ]; do sleep 0.05; done; fi' }
+      second: { needs: [first], run: 'test -e "${join(data, "ok")}"' }
+`;
+  const engine = await startEngine(t, data);
+  const failed = await startRun(data, body, "flow");
+  assert.equal((await waitForState(data, failed, "failed")).state, "failed");
+  writeFileSync(join(data, "hold"), "");
+  const blocker = (await spire(["run", "flow", "--detach"], { data })).stdout.trim();
+  await until(() => readFileSync(ledger, "utf8").includes(blocker), "the blocking run's first task to start");
+  writeFileSync(join(data, "ok"), "");
+  const retried = await spire(["retry", failed, "--detach"], { data });
+  assert.equal(retried.code, 0, retried.stderr);
+  const retry = retried.stdout.trim();
+  assert.equal((await waitForState(data, retry, "queued")).state, "queued", "it waits behind the blocking run (concurrency 1)");
+  await killEngine(engine);
+
+  const restarted = await startEngine(t, data);
+  writeFileSync(join(data, "gate"), "");
+  assert.equal((await waitForState(data, blocker, "succeeded")).state, "succeeded");
+  const shown = await waitForState(data, retry, "succeeded");
+  assert.equal(shown.state, "succeeded");
+  assert.deepEqual(readFileSync(ledger, "utf8").trim().split("\n"), [failed, blocker], "first passed in the retried run: the retry kept it instead of running it again");
+  await stopEngine(restarted);
+});

@@ -12,33 +12,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { apiGet, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { spire } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
 import { adminPool, freshSchema, POSTGRES_URL } from "../helpers/postgres.js";
+import { assertEverySlotOnce, leaderAmong, leading, runCount, slotsOf, terminateConnectionsOf, waitForRunsIn, waitUntilQuiet } from "./shared-store.js";
 
 checkNoLeftoverProcesses();
 
 const LEASE_MS = 3000;
-
-/** Whether the engine says it leads the scheduling (GET /engine); false while it does not answer. */
-async function leading(engine: RunningEngine): Promise<boolean> {
-  const info = await apiGet<{ scheduling: { leading: boolean } | null }>(engine, "/engine").catch(() => undefined);
-  return info?.scheduling?.leading === true;
-}
-
-/** The first of `candidates` to say it leads, and when it was seen to. */
-async function leaderAmong(candidates: RunningEngine[], withinMs = 15_000): Promise<{ engine: RunningEngine; at: number }> {
-  const deadline = performance.now() + withinMs;
-  for (;;) {
-    const answers = await Promise.all(candidates.map(leading));
-    const index = answers.indexOf(true);
-    if (index >= 0) return { engine: candidates[index]!, at: performance.now() };
-    if (performance.now() > deadline) throw new Error(`none of ${candidates.length} engine(s) leads within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed with -9 and the next one frozen past its lease; each slot runs exactly once", async (t) => {
   const schema = await freshSchema(t);
@@ -129,11 +112,8 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   await Promise.all([stopEngine(second), stopEngine(third), stopEngine(back)]);
 
   const pool = await adminPool();
-  const runs = (await pool.query<{ slot: string; state: string; owner: string | null }>(`SELECT (("trigger"::json)->>'scheduled_at') AS slot, state, owner FROM ${schema}.runs ORDER BY created_at`)).rows;
-  const slots = runs.map((run) => Date.parse(run.slot));
-  assert.equal(new Set(slots).size, slots.length, "no slot ran twice");
-  const sorted = [...slots].sort((a, b) => a - b);
-  for (let index = 1; index < sorted.length; index++) assert.equal(sorted[index]! - sorted[index - 1]!, 1000, `no slot skipped between ${new Date(sorted[index - 1]!).toISOString()} and ${new Date(sorted[index]!).toISOString()}`);
+  const runs = (await pool.query<{ state: string; owner: string | null }>(`SELECT state, owner FROM ${schema}.runs ORDER BY created_at`)).rows;
+  assertEverySlotOnce(await slotsOf(schema, "tick"));
   assert.ok(runs.length >= 8, `${runs.length} runs`);
   const owners = (await pool.query<{ owner: string }>(`SELECT DISTINCT owner FROM ${schema}.runs WHERE owner IS NOT NULL ORDER BY owner`)).rows.length;
   assert.ok(owners >= 2, "runs were made by more than one engine");
@@ -141,40 +121,3 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   assert.deepEqual(unfinished, [], "every run ended");
   assert.deepEqual([...new Set(runs.map((run) => run.state))], ["succeeded"]);
 });
-
-/** Ends every connection of one engine (its id starts each application_name it sets). */
-async function terminateConnectionsOf(engine: RunningEngine): Promise<number> {
-  const id = readFileSync(join(engine.data, "engine-id"), "utf8").trim().slice(0, 8);
-  const pool = await adminPool();
-  const ended = await pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE $1", [`spire-% ${id}`]);
-  return ended.rowCount ?? 0;
-}
-
-async function runCount(schema: string): Promise<number> {
-  const pool = await adminPool();
-  return Number((await pool.query<{ count: string }>(`SELECT count(*) FROM ${schema}.runs`)).rows[0]!.count);
-}
-
-/** Until no run is queued or running and none was made for 2 s. */
-async function waitUntilQuiet(schema: string, withinMs = 15_000): Promise<void> {
-  const pool = await adminPool();
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const { rows } = await pool.query<{ busy: string; newest: string | null }>(`SELECT count(*) FILTER (WHERE state IN ('queued', 'running')) AS busy, max(created_at) AS newest FROM ${schema}.runs`);
-    if (Number(rows[0]!.busy) === 0 && Date.now() - Number(rows[0]!.newest ?? 0) > 2000) return;
-    if (Date.now() > deadline) {
-      const busy = (await pool.query(`SELECT id, state, owner, "trigger", created_at, started_at FROM ${schema}.runs WHERE state IN ('queued', 'running')`)).rows;
-      throw new Error(`runs still come or run ${withinMs} ms after the pause: ${JSON.stringify(rows[0])} ${JSON.stringify(busy)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Polls the shared database (the thing under test is what the engines wrote there). */
-async function waitForRunsIn(schema: string, count: number, withinMs = 15_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while ((await runCount(schema).catch(() => 0)) < count) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${count} runs within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

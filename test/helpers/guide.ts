@@ -155,7 +155,8 @@ interface Session {
 }
 
 async function followBlocks(path: string, blocks: GuideBlock[], { dir, data, env, background, run, blockTimeoutMs }: Session): Promise<void> {
-  let waitForEngine = false;
+  // The data folder of the engine the last background block started (its own --data, else the guide's), until it answers.
+  let waitForEngine: string | undefined;
   const exportsFile = join(dir, ".bin", "exports.sh");
   for (const block of blocks) {
     const where = `${path}:${block.line}`;
@@ -173,6 +174,11 @@ async function followBlocks(path: string, blocks: GuideBlock[], { dir, data, env
       assertLinesInOrder(`${last.stdout}${last.stderr}`, block.body, where);
       continue;
     }
+    // A reader types the next command once the engine answers: also Ctrl-C (stopped while starting, it would leave its supervisor).
+    if (kind === "sh" && !flags.includes("norun") && waitForEngine !== undefined) {
+      await engineAnswers(waitForEngine, where);
+      waitForEngine = undefined;
+    }
     if (kind === "sh" && flags.includes("stop")) {
       const running = background.filter((child) => child.exitCode === null && child.signalCode === null).at(-1);
       assert.ok(running, `${where}: a stop block needs something started by a background block that still runs`);
@@ -180,13 +186,10 @@ async function followBlocks(path: string, blocks: GuideBlock[], { dir, data, env
       continue;
     }
     if (kind !== "sh" || flags.includes("norun")) continue;
-    if (waitForEngine) {
-      await engineAnswers(data, where);
-      waitForEngine = false;
-    }
     if (flags.includes("background")) {
       background.push(spawn("bash", ["-e", "-c", withExports(block.body, exportsFile, false)], { cwd: dir, env, stdio: "ignore", detached: true }));
-      waitForEngine = /\bspire\b.*\bengine\b/.test(block.body);
+      const ownData = /\bspire\b.*\bengine\b.*--data[ =](\S+)/.exec(block.body)?.[1];
+      waitForEngine = /\bspire\b.*\bengine\b/.test(block.body) ? (ownData === undefined ? data : resolve(dir, ownData)) : undefined;
       continue;
     }
     const expected = Number(flags.find((flag) => flag.startsWith("exit="))?.slice(5) ?? 0);

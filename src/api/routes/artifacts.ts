@@ -84,17 +84,17 @@ const download = route({
     { status: 404, description: "No such run, task or artifact." },
   ],
   async handler({ params, reply, deps }) {
-    const { handle, size, name } = await deps.service.openArtifact(params.id, params.task, params.name);
+    const download = await deps.service.openArtifact(params.id, params.task, params.name);
     reply.header("content-type", "application/octet-stream");
-    reply.header("content-length", size);
-    reply.header("content-disposition", contentDisposition(name));
-    if (size === 0) {
-      await handle.close();
+    reply.header("content-length", download.size);
+    reply.header("content-disposition", contentDisposition(download.name));
+    if (download.size === 0) {
+      await download.close();
       return reply.send(Buffer.alloc(0));
     }
     // Exactly the bytes the length announced: the stream ends with its last byte (no read to find EOF,
     // which a client that already has them all does not wait for), even if the file grows meanwhile.
-    return reply.send(handle.createReadStream({ start: 0, end: size - 1 }));
+    return reply.send(download.read());
   },
 });
 

@@ -75,16 +75,34 @@ const get = route({
   },
 });
 
+/** A cancel through an engine that does not run the run: passed on to the one that does (engines sharing a store). */
+const cancelAnswer = runObject.extend({
+  request: z
+    .object({
+      engine: z.string().meta({ description: "The engine-id of the engine that runs it." }),
+      taken: z.boolean().meta({ description: "It took the request: the run is stopping there. False: it has not answered yet (it is down or cut off), and cancels the run when it does." }),
+    })
+    .optional()
+    .meta({ description: "Present when the run runs on another engine sharing the store, which was asked to cancel it." }),
+}).meta({ id: "CancelAnswer", description: "The run, and, when another engine runs it, what that engine did with the request." });
+
 const cancel = route({
   method: "POST",
   path: "/runs/{id}/cancel",
   scope: "run",
   tag: "runs",
-  summary: "Cancel a queued or running run.",
+  summary: "Cancel a queued or running run; through any engine: one that does not run it asks the one that does.",
   params: runParams,
-  responses: [{ status: 200, description: "The run.", schema: runObject }, { status: 404, description: "No such run." }],
-  async handler({ actor, params, deps }) {
-    return deps.service.cancelRun(actor!, params.id);
+  responses: [
+    { status: 200, description: "The run, stopping (it is canceled once its tasks have stopped).", schema: cancelAnswer },
+    { status: 202, description: "Asked the engine that runs it, which has not taken the request yet: it cancels the run when it does.", schema: cancelAnswer },
+    { status: 404, description: "No such run." },
+    { status: 409, description: "The run has ended: there is nothing to cancel." },
+  ],
+  async handler({ actor, params, reply, deps }) {
+    const answer = await deps.service.cancelRun(actor!, params.id);
+    if (answer.request?.taken === false) reply.code(202);
+    return answer;
   },
 });
 

@@ -10,7 +10,10 @@ import { runOf } from "./show.js";
 export async function cancelCommand(run: string, pipeline: string | undefined, options: Target & { json?: boolean; ns?: string }): Promise<void> {
   const result = await withClient(options, async (client) => client.cancelRun(await runOf(client, run, pipeline, options.ns)));
   if (options.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`${paint(result.state, ICONS[result.state])} run ${result.id}: cancel requested (${result.state})\n`);
+  const waiting = result.request?.taken === false;
+  // Passed on to the engine that runs it (engines sharing a store): said when that engine has not taken it yet.
+  const where = waiting ? `; the engine that runs it (${result.request!.engine.slice(0, 8)}) has not answered yet: it cancels the run when it does` : "";
+  process.stdout.write(`${paint(result.state, ICONS[result.state])} run ${result.id}: cancel requested (${result.state})${where}\n`);
 }
 
 /** On the engine, or (none running) in this process, followed to its end like spire run. */

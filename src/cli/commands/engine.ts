@@ -57,6 +57,7 @@ export interface EngineOptions extends RetentionFlags, ResourceFlags {
   store?: string;
   allowInsecureStore?: boolean;
   leaderLease: string;
+  rescueAfter: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -121,6 +122,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const storeWanted = storeChoice(options);
   const leaderLeaseMs = parseDurationMs(options.leaderLease);
   if (leaderLeaseMs === undefined || leaderLeaseMs < 1000) throw new CliError(`--leader-lease ${JSON.stringify(options.leaderLease)} is not a duration of at least 1s`, EXIT.usage, "For example: --leader-lease 10s");
+  const rescueAfterMs = parseDurationMs(options.rescueAfter);
+  if (rescueAfterMs === undefined || rescueAfterMs < 3000) throw new CliError(`--rescue-after ${JSON.stringify(options.rescueAfter)} is not a duration of at least 3s`, EXIT.usage, "For example: --rescue-after 30s");
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
   const store =
     storeWanted.kind === "postgres"
@@ -141,14 +144,14 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   }
   const secret = await loadOrCreateSecret(dir);
   // Engines sharing PostgreSQL: one of them leads the scheduling at a time, and all sign with one secret.
-  const cluster = storeWanted.kind === "postgres" ? await joinCluster(storeWanted, dir, engineId, secret, leaderLeaseMs, logger).catch(async (error) => {
+  const cluster = storeWanted.kind === "postgres" ? await joinCluster(storeWanted, dir, engineId, secret, { leaseMs: leaderLeaseMs, rescueAfterMs }, logger).catch(async (error) => {
     await store.close();
     throw error;
   }) : undefined;
   const executor = await connectSupervisor(dir, logger);
   // The engine is made next: a worker cannot register before the API listens, so it is there when told.
   const workers = new WorkerHub({ dataDir: dir, leaseMs: workerLeaseMs, note: (message, details) => logger.info(details, message), changed: (worker) => engine.announceWorker(worker) });
-  const engine = new Engine({ store, executor, supervisor: executor, placement: workers, remoteWorkers: () => workers.info(), dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }), ...(cluster ? { leadership: cluster.leadership, definitionChanges: cluster.definitions } : {}) });
+  const engine = new Engine({ store, executor, supervisor: executor, placement: workers, remoteWorkers: () => workers.info(), dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }), ...(cluster ? { leadership: cluster.leadership, definitionChanges: cluster.definitions, roster: cluster.roster, runRequests: cluster.runRequests } : {}) });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
   const recovered = await engine.recover();
@@ -178,10 +181,6 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   if (options.file && definitions) await applyAtStart(engine, options.file, definitions, logger);
   await engine.startScheduler();
   const addressFile = join(dir, ADDRESS_FILE);
-  writeFileSync(addressFile, JSON.stringify({ url: server.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
-  chmodSync(addressFile, 0o600);
-  logger.info({ url: server.url, data: dir, parallelism, cpus: resources.cpus, memory: resources.memoryBytes }, `engine listening on ${server.url}`);
-  if (tls) warnAboutCertificate(tls, server.url, logger);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -204,14 +203,19 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // Said only now that a signal stops it cleanly: whoever reads the address file may send one at once.
+  writeFileSync(addressFile, JSON.stringify({ url: server.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
+  chmodSync(addressFile, 0o600);
+  logger.info({ url: server.url, data: dir, parallelism, cpus: resources.cpus, memory: resources.memoryBytes }, `engine listening on ${server.url}`);
+  if (tls) warnAboutCertificate(tls, server.url, logger);
 }
 
 /** Joins the engines on the same PostgreSQL; one whose secret is not theirs is told how to get it. */
-async function joinCluster(store: { url: string; schema?: string }, dir: string, engineId: string, secret: Uint8Array, leaseMs: number, logger: pino.Logger) {
+async function joinCluster(store: { url: string; schema?: string }, dir: string, engineId: string, secret: Uint8Array, times: { leaseMs: number; rescueAfterMs: number }, logger: pino.Logger) {
   const { joinPostgresCluster, SecretMismatchError } = await import("../../cluster/postgres-cluster.js");
   const secretFile = join(dir, "secret");
   try {
-    return await joinPostgresCluster({ url: store.url, engineId, leaseMs, secret, secretFile, ...(store.schema !== undefined ? { schema: store.schema } : {}), onProblem: (message) => logger.warn({}, message) });
+    return await joinPostgresCluster({ url: store.url, engineId, ...times, secret, secretFile, ...(store.schema !== undefined ? { schema: store.schema } : {}), onProblem: (message) => logger.warn({}, message) });
   } catch (error) {
     if (!(error instanceof SecretMismatchError)) throw error;
     throw new CliError(error.message, EXIT.usage, `Copy the secret file of an engine already on this database to ${secretFile} (mode 0600, e.g. with scp -p), then start this one again.`);

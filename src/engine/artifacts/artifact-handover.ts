@@ -80,12 +80,18 @@ export async function placeInputs(dataDir: string, runId: string, plan: Plan, no
  * A retry keeps the tasks that passed; their artifacts are in the run they
  * came from, and the tasks that run again need them here. Hard links where
  * the file system allows (no copy, and they outlive the old run's removal).
+ * A run another engine ran has no folder here: `fetchElsewhere` writes its
+ * kept task's files from where that engine left them (the shared store).
  */
-export async function bringKept(dataDir: string, runId: string, kept: ReadonlyMap<string, TaskRunRow>): Promise<void> {
+export async function bringKept(dataDir: string, runId: string, kept: ReadonlyMap<string, TaskRunRow>, fetchElsewhere?: (fromRun: string, path: string, to: string) => Promise<void>): Promise<void> {
   for (const [path, row] of kept) {
     if (row.run_id === runId) continue;
     const from = artifactFolder(dataDir, row.run_id, path);
     const to = artifactFolder(dataDir, runId, path);
+    if (fetchElsewhere && !(await lstat(from).catch(() => undefined))) {
+      await fetchElsewhere(row.run_id, path, to);
+      continue;
+    }
     for (const file of await listFiles(from)) {
       const dest = join(to, file.name);
       await makePrivateDir(dirname(dest));

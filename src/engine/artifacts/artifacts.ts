@@ -25,8 +25,10 @@ import { formatBytes } from "../../files/format.js";
 import { makePrivateDir, privateCopy, PRIVATE_FILE_MODE } from "../../files/private.js";
 import { attemptFiles, buildAttempt } from "../runs/attempt.js";
 import { folderBytes, isInside, listFiles } from "../../files/folder-files.js";
-import { artifactFolder, bringKept, placeInputs, runArtifactsRoot } from "./artifact-handover.js";
+import { artifactFolder, bringKept, inputFolders, placeInputs, runArtifactsRoot } from "./artifact-handover.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
+import type { SharedStore } from "../../store/shared-port.js";
+import { fetchTaskArtifacts } from "../sharing/artifact-copies.js";
 import type { AttemptEnding } from "../runs/task-row.js";
 
 export const DEFAULT_ARTIFACT_LIMIT_BYTES = 1024 ** 3;
@@ -40,6 +42,8 @@ export interface ArtifactOptions {
   nodePath: string;
   baseEnv: Record<string, string | undefined>;
   now(): number;
+  /** Engines sharing a store: where the kept tasks of a run another engine ran left their files. */
+  shared?: SharedStore | undefined;
 }
 
 interface NotKept {
@@ -67,8 +71,15 @@ export class RunArtifacts {
   async prepare(node: PlannedNode): Promise<string | undefined> {
     const { kept } = this.prepared;
     try {
-      if (kept && kept.size > 0) await (this.kept ??= bringKept(this.options.dataDir, this.runId, kept));
-      await placeInputs(this.options.dataDir, this.runId, this.prepared.plan, node);
+      const { shared, dataDir } = this.options;
+      const fetchElsewhere = shared && ((fromRun: string, path: string, to: string) => fetchTaskArtifacts(shared, fromRun, path, to));
+      if (kept && kept.size > 0) await (this.kept ??= bringKept(dataDir, this.runId, kept, fetchElsewhere));
+      // A dependency that ran on another engine (this one took the run over) left its files in the shared store, not here.
+      for (const path of fetchElsewhere ? inputFolders(this.prepared.plan, node) : []) {
+        const folder = artifactFolder(dataDir, this.runId, path);
+        if (!(await lstat(folder).catch(() => undefined))) await fetchElsewhere!(this.runId, path, folder);
+      }
+      await placeInputs(dataDir, this.runId, this.prepared.plan, node);
       return undefined;
     } catch (error) {
       if (!isDiskFull(error)) throw error;

@@ -7,8 +7,8 @@
  * nothing when nobody follows, and follows the files, so it works the same
  * whoever spawned the tasks.
  */
-import type { LogReader } from "../../logs/port.js";
-import type { Store, TaskRunRow } from "../../store/port.js";
+import { attemptLog, type AttemptLog, type LogReader } from "../../logs/port.js";
+import type { Store } from "../../store/port.js";
 import type { LiveLogLine } from "../service.js";
 
 const TICK_MS = 200;
@@ -22,6 +22,8 @@ interface Follower {
   deliver: (line: LiveLogLine) => void;
   /** Byte offset read up to, by attempt (`path#attempt`). */
   offsets: Map<string, number>;
+  /** Attempts read to the end after their end was recorded: nothing more comes, they are not read again. */
+  done: Set<string>;
   /** For `now`: lines captured before this instant are not delivered. */
   since?: number;
 }
@@ -56,7 +58,7 @@ export class LogTailer {
       tail.timer.unref();
       this.tails.set(runId, tail);
     }
-    const follower: Follower = { deliver, offsets: new Map(), ...(from === "now" ? { since: Date.now() } : {}) };
+    const follower: Follower = { deliver, offsets: new Map(), done: new Set(), ...(from === "now" ? { since: Date.now() } : {}) };
     tail.followers.add(follower);
     this.schedule(runId);
     const owner = tail;
@@ -105,19 +107,32 @@ export class LogTailer {
     for (const row of rows) while (await this.readFor(follower, runId, row));
   }
 
-  private async attempts(runId: string): Promise<TaskRunRow[]> {
+  /** The attempts' logs, and whether each attempt had ended when its row was read (before its log is). */
+  private async attempts(runId: string): Promise<{ log: AttemptLog; ended: boolean }[]> {
     const stored = await this.store.getRun(runId);
-    return (stored?.tasks ?? []).filter((row) => row.log_file);
+    return (stored?.tasks ?? []).flatMap((row) => {
+      const log = attemptLog(row);
+      return log ? [{ log, ended: row.state !== "running" && row.state !== "pending" }] : [];
+    });
   }
 
-  /** Delivers one follower's next slice of one attempt's log; true when more is waiting. */
-  private async readFor(follower: Follower, runId: string, row: TaskRunRow): Promise<boolean> {
+  /**
+   * Delivers one follower's next slice of one attempt's log; true when more
+   * is waiting. An attempt's log is whole once its end is recorded (the
+   * engine that ran it writes, and copies for the others, everything before
+   * that): read to its end after that, it is left alone — a run of many
+   * finished tasks, followed through another engine, is not asked again
+   * for each of them a few times a second.
+   */
+  private async readFor(follower: Follower, runId: string, { log: row, ended }: { log: AttemptLog; ended: boolean }): Promise<boolean> {
     const key = `${row.path}#${row.attempt}`;
+    if (follower.done.has(key)) return false;
     const offset = follower.offsets.get(key) ?? 0;
     // Lines carry the time they were captured: "from now on" is exact, whenever the first read happens.
-    const page = await this.logs.read(row.log_file!, { offset, limit: LINES_PER_READ, ...(follower.since !== undefined ? { sinceTs: follower.since } : {}) });
+    const page = await this.logs.read(row, { offset, limit: LINES_PER_READ, ...(follower.since !== undefined ? { sinceTs: follower.since } : {}) });
     follower.offsets.set(key, page.nextOffset ?? page.endOffset);
     for (const line of page.lines) follower.deliver({ kind: "log", run_id: runId, task: row.path, attempt: row.attempt, line });
+    if (ended && page.nextOffset === null) follower.done.add(key);
     return page.nextOffset !== null;
   }
 }

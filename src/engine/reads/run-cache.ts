@@ -9,11 +9,14 @@
  * stays cached until it is retried (which publishes events too) or pushed out.
  * Log lines and progress are not part of the run object and change nothing.
  *
- * With several engines on one store (not today: SQLite has one engine) the
- * others' events would have to reach this bus, as they must for SSE anyway.
+ * A run under way that this engine neither runs nor follows changes where
+ * this bus does not hear it (another engine runs it, or a `spire run` in a
+ * terminal): its object is built again at each ask, until it has finished.
  */
 import type { EventBus } from "../event-bus.js";
 import type { RunObject } from "./run-object.js";
+
+const FINISHED = new Set(["succeeded", "failed", "canceled", "skipped", "interrupted"]);
 
 /** Enough for the runs a person or a dashboard looks at; a large run's object can be a few hundred KB. */
 const CACHE_SIZE = 100;
@@ -23,7 +26,11 @@ export class RunObjectCache {
   /** A build in progress per run: a change during the build makes its result stale, so it is not kept. */
   private readonly building = new Map<string, object>();
 
-  constructor(bus: EventBus) {
+  /** `heard`: whether this run's changes reach this bus (it runs here, or is followed here). */
+  constructor(
+    bus: EventBus,
+    private readonly heard: (runId: string) => boolean = () => true,
+  ) {
     bus.subscribe(null, (live) => {
       if (live.kind === "event") this.forget(live.event.run_id);
     });
@@ -37,7 +44,7 @@ export class RunObjectCache {
     this.building.set(runId, ticket);
     try {
       const object = deepFreeze(await build());
-      if (this.building.get(runId) === ticket) {
+      if (this.building.get(runId) === ticket && (FINISHED.has(object.state) || this.heard(runId))) {
         if (this.objects.size >= CACHE_SIZE) this.objects.delete(this.objects.keys().next().value!);
         this.objects.set(runId, object);
       }

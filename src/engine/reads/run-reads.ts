@@ -71,12 +71,12 @@ export class RunReads {
 
   async listArtifacts(runId: string) {
     const { run, tasks } = await this.storedRun(runId);
-    return listRunArtifacts(this.deps.dataDir, run.id, [...latestAttempts(tasks).keys()]);
+    return listRunArtifacts(this.deps.dataDir, run.id, [...latestAttempts(tasks).keys()], this.deps.store.shared);
   }
 
   async openArtifact(runId: string, task: string, name: string) {
     const { run, tasks } = await this.storedRun(runId);
-    return openRunArtifact(this.deps.dataDir, run.id, [...latestAttempts(tasks).keys()], task, name);
+    return openRunArtifact(this.deps.dataDir, run.id, [...latestAttempts(tasks).keys()], task, name, this.deps.store.shared);
   }
 
   async listNamespaces(): Promise<NamespaceInfo[]> {

@@ -4,7 +4,7 @@
  * view's line count (a virtualized log view: any screen of a million lines,
  * the last one included, without reading what comes before it).
  */
-import type { LogReader } from "../../logs/port.js";
+import { attemptLog, type AttemptLog, type LogReader } from "../../logs/port.js";
 import type { LogLine } from "../../exec/port.js";
 import type { TaskRunRow } from "../../store/port.js";
 import { ServiceError, type LogPage, type LogQuery } from "../service.js";
@@ -22,15 +22,16 @@ export function attemptOfTask(runId: string, task: string, rows: readonly TaskRu
 /** Reads the page `query` asks for of the attempt's log (the file comes from the store, never from the request). */
 export async function readTaskLog(logs: LogReader, row: TaskRunRow, query: LogQuery): Promise<LogPage> {
   refuseMixedQueries(query);
-  if (query.fromLine !== undefined || query.tail !== undefined) return readLines(logs, row.log_file, query);
+  const log = attemptLog(row);
+  if (query.fromLine !== undefined || query.tail !== undefined) return readLines(logs, log, query);
   const offset = query.cursor === undefined ? 0 : Number(query.cursor);
-  if (!Number.isSafeInteger(offset) || offset < 0 || (offset > 0 && !(row.log_file && (await logs.atLineStart(row.log_file, offset))))) {
+  if (!Number.isSafeInteger(offset) || offset < 0 || (offset > 0 && !(log && (await logs.atLineStart(log, offset))))) {
     return refuse(
       `cursor: ${JSON.stringify(query.cursor)} is not a place in this task's log: pass the next cursor of a previous page of the same log (Spire-Next-Cursor), or leave it out for the first page`,
     );
   }
-  if (!row.log_file) return { lines: [], next_cursor: null };
-  const page = await logs.read(row.log_file, { offset, limit: query.limit ?? DEFAULT_LINES, ...(query.stream ? { stream: query.stream } : {}), ...(query.since !== undefined ? { sinceTs: query.since } : {}) });
+  if (!log) return { lines: [], next_cursor: null };
+  const page = await logs.read(log, { offset, limit: query.limit ?? DEFAULT_LINES, ...(query.stream ? { stream: query.stream } : {}), ...(query.since !== undefined ? { sinceTs: query.since } : {}) });
   return { lines: page.lines, next_cursor: page.nextOffset === null ? null : String(page.nextOffset) };
 }
 
@@ -43,15 +44,15 @@ export const DEFAULT_LINES = 1000;
  * the end of the file, just before the read: a live log may have more by
  * the time the lines are read, and the next ask counts them.
  */
-async function readLines(logs: LogReader, logFile: string | null, query: LogQuery): Promise<LogPage> {
+async function readLines(logs: LogReader, log: AttemptLog | undefined, query: LogQuery): Promise<LogPage> {
   const view = query.stream ?? "all";
-  const index = logFile === null ? undefined : await logs.lineIndex(logFile);
+  const index = log === undefined ? undefined : await logs.lineIndex(log);
   const total = index?.counts[view] ?? 0;
   const first = query.tail !== undefined ? Math.max(0, total - query.tail) : query.fromLine!;
   const limit = query.limit ?? query.tail ?? DEFAULT_LINES;
   const start = index?.locate(view, first);
-  if (logFile === null || start === undefined) return { lines: [], next_cursor: null, total_lines: total, first_line: first };
-  const page = await logs.read(logFile, { offset: start.offset, limit: start.skip + limit, ...(query.stream ? { stream: query.stream } : {}) });
+  if (log === undefined || start === undefined) return { lines: [], next_cursor: null, total_lines: total, first_line: first };
+  const page = await logs.read(log, { offset: start.offset, limit: start.skip + limit, ...(query.stream ? { stream: query.stream } : {}) });
   const lines: LogLine[] = page.lines.slice(start.skip);
   return { lines, next_cursor: page.nextOffset === null ? null : String(page.nextOffset), total_lines: total, first_line: first };
 }

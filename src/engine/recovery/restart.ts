@@ -5,7 +5,7 @@
  * run that cannot be resumed (its definition no longer plans) is marked
  * interrupted. Queued runs are queued again.
  */
-import type { EventRow, RunRow, Store } from "../../store/port.js";
+import type { EventRow, RunRow, Store, TaskRunRow } from "../../store/port.js";
 import { attemptId } from "../runs/attempt.js";
 import { hostname } from "node:os";
 import type { AttemptKeeper, Executor, Placement } from "../../exec/port.js";
@@ -14,6 +14,8 @@ import { resumePoint, type Reattached } from "./resume.js";
 import type { RunQueues } from "../runs/run-queues.js";
 import { prepareStoredRun } from "../runs/start-run.js";
 import { endedRow } from "../runs/task-row.js";
+import { keptForRetry } from "../runs/retry.js";
+import type { PreparedRun } from "../runs/prepared-run.js";
 
 export interface RestartDeps {
   store: Store;
@@ -30,32 +32,83 @@ export interface RestartDeps {
   publish(events: EventRow[]): void;
 }
 
-export async function recoverRuns(deps: RestartDeps): Promise<{ resumed: number; interrupted: number; requeued: number }> {
-  const { store, runs } = deps;
-  const stale = await store.listRunsInStates(["queued", "running"]);
+export async function recoverRuns(deps: RestartDeps): Promise<TakeUpCounts> {
+  const stale = await deps.store.listRunsInStates(["queued", "running"]);
   const reattacher = await Reattacher.open(deps.executor, deps.supervisor, deps.placement ? { placement: deps.placement, localName: hostname() } : undefined);
+  const counts = await takeUp(deps, stale, "the engine stopped while this run was in progress", (run, rows) => reattacher.attemptsOf(run, rows));
+  // After every run has claimed its attempts: what is left belongs to nobody.
+  reattacher.releaseUnclaimed(deps.warn);
+  deps.runs.pumpAll();
+  return counts;
+}
+
+/**
+ * Runs taken over from an engine gone silent (another machine, whose
+ * supervisor this engine cannot ask): each attempt that was running there
+ * is interrupted, then the task's retry policy decides, and the run goes on
+ * here. `why` says what became of that engine.
+ */
+export async function takeOverRuns(deps: RestartDeps, runIds: readonly string[], why: string): Promise<TakeUpCounts> {
+  const runs: RunRow[] = [];
+  for (const id of runIds) {
+    const stored = await deps.store.getRun(id);
+    if (stored && (stored.run.state === "queued" || stored.run.state === "running")) runs.push(stored.run);
+  }
+  const lost = async (_runId: string, rows: readonly TaskRunRow[]) =>
+    new Map(rows.filter((row) => row.state === "running").map((row): [string, Reattached] => [row.path, { kind: "lost", reason: `${why}; its end was not seen`, pid: null }]));
+  const counts = await takeUp(deps, runs, `${why} while this run was in progress`, lost);
+  deps.runs.pumpAll();
+  return counts;
+}
+
+export interface TakeUpCounts {
+  resumed: number;
+  interrupted: number;
+  requeued: number;
+}
+
+/** Queued runs queue here again; running ones go on from where they stood, their running attempts as `attemptsOf` says. */
+async function takeUp(
+  deps: RestartDeps,
+  stale: readonly RunRow[],
+  stopped: string,
+  attemptsOf: (runId: string, rows: readonly TaskRunRow[]) => Promise<Map<string, Reattached>>,
+): Promise<TakeUpCounts> {
+  const { store, runs } = deps;
   const counts = { resumed: 0, interrupted: 0, requeued: 0 };
   for (const run of stale) {
     const prepared = await prepareStoredRun(run, await deps.baseDirOf(run.namespace), deps.environment).catch((error: Error) => error);
     if (prepared instanceof Error) {
       // Its attempts are claimed all the same: a result that came in while the engine was down is recorded, not dropped.
-      const attempts = await reattacher.attemptsOf(run.id, (await store.getRun(run.id))?.tasks ?? []);
-      await interrupt(deps, run, `the engine stopped while this run was in progress, and it cannot go on: ${prepared.message}`, attempts);
+      const attempts = await attemptsOf(run.id, (await store.getRun(run.id))?.tasks ?? []);
+      await interrupt(deps, run, `${stopped}, and it cannot go on: ${prepared.message}`, attempts);
       counts.interrupted++;
     } else if (run.state === "queued") {
+      await restoreKept(store, prepared);
       await runs.requeue(prepared);
       counts.requeued++;
     } else {
       const stored = await store.getRun(run.id);
-      const point = resumePoint(stored?.tasks ?? [], await allEvents(store, run.id), await reattacher.attemptsOf(run.id, stored?.tasks ?? []), deps.now());
+      const point = resumePoint(stored?.tasks ?? [], await allEvents(store, run.id), await attemptsOf(run.id, stored?.tasks ?? []), deps.now());
       await runs.resume(prepared, point);
       counts.resumed++;
     }
   }
-  // After every run has claimed its attempts: what is left belongs to nobody.
-  reattacher.releaseUnclaimed(deps.warn);
-  runs.pumpAll();
   return counts;
+}
+
+/**
+ * A retry that had not begun: the results it was made to keep are stored
+ * with it only as it begins, so they are worked out again from the run it
+ * retries. Should retention have removed that run meanwhile, it runs whole.
+ */
+async function restoreKept(store: Store, prepared: PreparedRun): Promise<void> {
+  const { trigger } = prepared.run;
+  if (trigger.kind !== "retry" || typeof trigger.of !== "string") return;
+  const original = await store.getRun(trigger.of);
+  if (!original) return;
+  const kept = keptForRetry(prepared.plan, original.tasks, typeof trigger.from === "string" ? trigger.from : undefined);
+  if ("kept" in kept) prepared.kept = kept.kept;
 }
 
 async function allEvents(store: Store, runId: string): Promise<EventRow[]> {

@@ -5,8 +5,7 @@
  * of its stdout and stderr. prunner's on_error reads these
  * (`{{ .failedTaskName }}` and its kin); any Spire handler may.
  */
-import { stat } from "node:fs/promises";
-import type { LogReader } from "../../logs/port.js";
+import type { AttemptLog, LogReader } from "../../logs/port.js";
 import type { LogStream } from "../../exec/port.js";
 import type { PlannedNode } from "../../plan/types.js";
 
@@ -14,7 +13,7 @@ export interface FailureRecord {
   path: string;
   exitCode: number | null;
   reason: string | null;
-  logFile: string | null;
+  log: AttemptLog | undefined;
   finishedAt: number;
 }
 
@@ -36,7 +35,7 @@ export function firstFailure(node: PlannedNode, failures: ReadonlyMap<string, Fa
 }
 
 export async function failureEnv(failure: FailureRecord, logs: LogReader): Promise<Record<string, string>> {
-  const tails = failure.logFile === null ? { stdout: "", stderr: "" } : await logTails(failure.logFile, logs);
+  const tails = failure.log === undefined ? { stdout: "", stderr: "" } : await logTails(failure.log, logs);
   const error = failure.reason ?? (failure.exitCode === null ? "failed" : `exit status ${failure.exitCode}`);
   return {
     SPIRE_FAILED_TASK: failure.path,
@@ -44,16 +43,15 @@ export async function failureEnv(failure: FailureRecord, logs: LogReader): Promi
     SPIRE_FAILED_ERROR: error,
     SPIRE_FAILED_STDOUT: tails.stdout,
     SPIRE_FAILED_STDERR: tails.stderr,
-    ...(failure.logFile === null ? {} : { SPIRE_FAILED_LOG: failure.logFile }),
+    ...(failure.log === undefined ? {} : { SPIRE_FAILED_LOG: failure.log.log_file }),
   };
 }
 
 /** The end of each stream of a log (lines as written; the log is already masked). Best effort: a missing log is empty. */
-async function logTails(file: string, logs: LogReader): Promise<Record<LogStream, string>> {
+async function logTails(log: AttemptLog, logs: LogReader): Promise<Record<LogStream, string>> {
   try {
-    const size = (await stat(file)).size;
-    const offset = Math.max(0, size - LOG_TAIL_BYTES);
-    const { lines } = await logs.read(file, { offset });
+    const offset = Math.max(0, (await logs.size(log)) - LOG_TAIL_BYTES);
+    const { lines } = await logs.read(log, { offset });
     // Reading from the middle of the file: its first line may be cut.
     const whole = offset > 0 ? lines.slice(1) : lines;
     const text = (stream: LogStream) => whole.filter((line) => line.stream === stream).map((line) => line.line).join("\n").slice(-FAILED_OUTPUT_CHARS);

@@ -4,10 +4,10 @@
  * fail_fast, timeouts and cancel, and records every state change in the
  * store before acting on it or telling anyone (write-ahead).
  */
-import type { Executor, TaskHandle, LogLine, LaunchEvents, Machine, Placement } from "../../exec/port.js";
+import type { TaskHandle, LogLine, LaunchEvents } from "../../exec/port.js";
 import type { PlannedNode, TaskState } from "../../plan/types.js";
 import { Readiness } from "../../plan/readiness.js";
-import type { LogReader } from "../../logs/port.js";
+import { attemptLog } from "../../logs/port.js";
 import { countsAsFailure, hasHandlerCondition, isFailed } from "../../plan/conditions.js";
 import type { EventRow, RunRow, RunState, StateChange, Store, TaskRunRow } from "../../store/port.js";
 import { buildAttempt, attemptFiles, attemptId } from "./attempt.js";
@@ -27,43 +27,11 @@ import { failedToStart, interrupted, maskAll } from "./attempt-endings.js";
 import { launchOnWorker, PlacementEnded, waitForWorker } from "./worker-wait.js";
 import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
 import { SLOT_ONLY, taskRequest, type TaskRequest } from "../resources/reservations.js";
+import { RunWrites } from "./run-writes.js";
+import { RunTakenOverError } from "../../store/errors.js";
 
-export interface RunDeps {
-  store: Store;
-  executor: Executor;
-  /** Where the logs of earlier attempts are read (a failure handler is told the end of the failed one). */
-  logs: LogReader;
-  dataDir: string;
-  slots: Slots;
-  /** This machine, as tasks without `runs_on` (or whose labels it has) see it (default: localMachine()). */
-  machine?: Machine;
-  /** The labels of this machine (default: `local` and its host name). */
-  localLabels?: readonly string[];
-  /** Where tasks whose `runs_on` this machine lacks go (workers); absent: such tasks fail, saying so. */
-  placement?: Placement;
-  /** Slots of attempts placed on workers: no engine parallelism (each worker has its own room), but the engine's one lock table. */
-  remoteSlots?: Slots;
-  nodePath: string;
-  baseEnv: Record<string, string | undefined>;
-  now?: () => number;
-  /** Told of every stored event, after it is stored (the engine's live event stream). */
-  publish?: (events: EventRow[]) => void;
-  /** Told each attempt's id once its end is stored: a supervisor that outlives the engine may then forget the report. */
-  ack?: (attemptId: string) => void;
-  /** The most artifacts one run may keep (default 1 GiB). */
-  artifactLimitBytes?: number;
-  /** Asked as the run's end is stored: whether `after` triggers follow it (its end is then stored as awaiting them). */
-  followed?: (state: RunState) => boolean;
-}
-
-export type RunChange =
-  | { type: "run"; state: RunState; reason: string | null }
-  | { type: "task"; row: TaskRunRow; tail?: LogLine[] }
-  | { type: "retry"; path: string; attempt: number; delayMs: number }
-  | { type: "progress"; path: string; done: number; total: number }
-  | { type: "line"; path: string; line: LogLine };
-
-export type RunListener = (change: RunChange) => void;
+import type { RunDeps, RunListener } from "./run-deps.js";
+export type { RunChange, RunDeps, RunListener } from "./run-deps.js";
 
 export class RunController {
   private readonly states = new Map<string, TaskState>();
@@ -71,6 +39,8 @@ export class RunController {
   private readonly attempts = new Map<string, number>();
   private readonly outputs = new Map<string, Record<string, string>>();
   private readonly handles = new Map<string, TaskHandle>();
+  /** Attempts interruptRetryable stopped: they end interrupted, not canceled. */
+  private readonly interrupting = new Set<string>();
   /** Attempts waiting for a worker with room: a stop aborts the wait. */
   private readonly placing = new Map<string, AbortController>();
   /** Which tasks run on workers, and on what (see task-machines.ts). */
@@ -99,11 +69,14 @@ export class RunController {
   private runTimer: NodeJS.Timeout | undefined;
   private resolveDone!: (row: RunRow) => void;
   private failure: unknown;
+  /** The run ended here only because another engine took it over (see letGo). */
+  takenOver = false;
   readonly done: Promise<RunRow>;
   private readonly now: () => number;
   private readonly wantLines: boolean;
   private readonly resumeFrom: ResumePoint | undefined;
   private readonly artifacts: RunArtifacts;
+  private readonly writes: RunWrites;
   /** When this controller started the run (a resumed run's start is in its row). */
   private startedAt: number | undefined;
 
@@ -117,7 +90,8 @@ export class RunController {
     this.now = deps.now ?? Date.now;
     this.wantLines = options.streamLines ?? false;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.artifacts = new RunArtifacts({ dataDir: deps.dataDir, limitBytes: deps.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT_BYTES, nodePath: deps.nodePath, baseEnv: deps.baseEnv, now: this.now }, prepared);
+    this.writes = new RunWrites(deps.store, deps.publish);
+    this.artifacts = new RunArtifacts({ dataDir: deps.dataDir, limitBytes: deps.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT_BYTES, nodePath: deps.nodePath, baseEnv: deps.baseEnv, now: this.now, shared: deps.store.shared }, prepared);
     for (const node of prepared.plan.nodes) if (node.type === "task") this.states.set(node.path, "pending");
     // A retry keeps the results that passed: those tasks start out succeeded.
     for (const [path, kept] of prepared.kept ?? []) {
@@ -142,20 +116,19 @@ export class RunController {
     // Each kept row names its log in this run's own folder: retention may remove the run it came from.
     const kept: StateChange[] = await Promise.all(
       [...(this.prepared.kept ?? new Map<string, TaskRunRow>())].map(async ([path, row]) => ({
-        event: this.event("task.kept", { from_run: row.run_id }, path, 1),
+        event: this.event("task.kept", { from_run: row.run_id, from_attempt: row.attempt }, path, 1),
         task: { ...row, run_id: this.runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: await bringKeptLog(row.log_file, attemptFiles(this.deps.dataDir, this.runId, path, 1).logFile) },
       })),
     );
     this.startedAt = startedAt;
-    const started = this.write([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }, ...kept]);
+    // Stored with the first task's start, which pump() asks for now (RunWrites); no task launches before its own start is stored.
+    this.writes.start([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }, ...kept]);
     const timeout = this.prepared.pipeline.timeout;
     if (timeout !== undefined) {
       this.runTimer = setTimeout(() => this.stop("failed", `the run timed out after ${timeout} ms`), timeout);
     }
-    // Now, not once the start is stored: the first tasks' starts go with it (the store commits writes in the order made, together when
-    // made in one turn), and none launches before its own is stored.
     this.pump();
-    await started;
+    await this.writes.startStored();
     this.listener?.({ type: "run", state: "running", reason: null });
   }
 
@@ -237,6 +210,29 @@ export class RunController {
   /** Cancels the run: running tasks get SIGTERM (then SIGKILL), nothing new starts. */
   cancel(reason = "canceled by user"): void {
     this.stop("canceled", reason);
+  }
+
+  /**
+   * This engine lost touch with the store for most of the rescue time: another engine may take the run
+   * over and run its tasks again. The attempts that have a retry left stop here now (interrupted: their
+   * retry follows wherever the run goes on), so a task never runs here and there at once; the others
+   * go on, since a take-over would not run them again. Returns how many were stopped.
+   */
+  interruptRetryable(reason: string): number {
+    let stopped = 0;
+    for (const [path, handle] of this.handles) {
+      const retries = this.prepared.plan.byPath.get(path)?.def.retries;
+      if (retries === undefined || (this.attempts.get(path) ?? 1) > retries.max) continue;
+      this.interrupting.add(path);
+      handle.cancel(reason);
+      stopped++;
+    }
+    return stopped;
+  }
+
+  /** Another engine took the run over (or the store refused a write for that): its tasks here stop, nothing more is written. */
+  letGo(error: RunTakenOverError): void {
+    this.fail(error);
   }
 
   /** The definition the run was made with. */
@@ -446,7 +442,9 @@ export class RunController {
     const handle = (placed?.executor ?? this.deps.executor).launch(build.spec, this.attemptEvents(node.path));
     this.handles.set(node.path, handle);
     const done = await handle.done;
-    const report = onWorker ? onWorker(done) : done;
+    const ended = onWorker ? onWorker(done) : done;
+    // Stopped by interruptRetryable: not the user's cancel, so the retry policy applies.
+    const report = this.interrupting.delete(node.path) && ended.state === "canceled" ? { ...ended, state: "interrupted" as const } : ended;
     this.handles.delete(node.path);
     giveBack();
     this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)), placed !== undefined);
@@ -505,7 +503,7 @@ export class RunController {
 
   private noteFailure(row: TaskRunRow): void {
     if (!isFailed(row.state)) return;
-    this.failures.set(row.path, { path: row.path, exitCode: row.exit_code, reason: row.reason, logFile: row.log_file, finishedAt: row.finished_at ?? this.now() });
+    this.failures.set(row.path, { path: row.path, exitCode: row.exit_code, reason: row.reason, log: attemptLog(row), finishedAt: row.finished_at ?? this.now() });
   }
 
   /** The task stays "running" for the planner while it waits: it is not done. */
@@ -568,24 +566,23 @@ export class RunController {
   }
 
   private fail(error: unknown): void {
-    // A store failure mid-run: stop everything; the run's row stays as last written
-    // and is marked interrupted at the next start (crash recovery).
+    // A store failure mid-run: stop everything; the run's row stays as last written and is marked interrupted at the next start.
     if (this.failure) return;
     this.failure = error;
-    for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", "internal error: " + String(error)));
+    this.takenOver = error instanceof RunTakenOverError;
+    const why = this.takenOver ? String((error as Error).message) : "internal error: " + String(error);
+    for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", why));
     this.finished = true;
     this.deps.slots.withdraw(this);
     if (this.runTimer) clearTimeout(this.runTimer);
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
-    for (const handle of this.handles.values()) handle.cancel("internal error: " + String(error));
-    this.resolveDone({ ...this.prepared.run, state: "interrupted", reason: `internal error: ${String(error)}` });
+    for (const handle of this.handles.values()) handle.cancel(why);
+    this.resolveDone({ ...this.prepared.run, state: "interrupted", reason: why });
   }
 
-  private async write(changes: StateChange[]): Promise<EventRow[]> {
-    const events = await this.deps.store.write(changes);
-    this.deps.publish?.(events);
-    return events;
+  private write(changes: StateChange[]): Promise<EventRow[]> {
+    return this.writes.write(changes);
   }
 
   private event(type: string, data: Record<string, unknown>, taskPath: string | null = null, attempt: number | null = null) {

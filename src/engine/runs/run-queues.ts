@@ -17,6 +17,7 @@ import type { AttemptKeeper } from "../../exec/port.js";
 import type { ResourceCapacity } from "../resources/reservations.js";
 import type { ResumePoint } from "../recovery/resume.js";
 import { RunController } from "./run-controller.js";
+import type { RunTakenOverError } from "../../store/errors.js";
 import { ServiceError, type LiveProgress } from "../service.js";
 import { Slots } from "../resources/slots.js";
 import type { PipelineDef } from "../../definitions/schema.js";
@@ -199,6 +200,7 @@ export class RunQueues {
     this.controllers.set(run.id, controller);
     controller.done.then(
       (final) => {
+        if (controller.takenOver) return this.forget(run, controller, prepared, final.reason);
         deps.logger.info({ run: run.id, pipeline: key, state: final.state, ...(final.state === "interrupted" && final.reason ? { reason: final.reason } : {}) }, "run finished");
         this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
         this.controllers.delete(run.id);
@@ -213,6 +215,18 @@ export class RunQueues {
       (error) => deps.logger.error({ run: run.id, error: String(error) }, "run failed inside the engine"),
     );
     void (resume ? controller.resume() : controller.start()).catch((error) => deps.logger.error({ run: run.id, error: String(error) }, "run could not start"));
+  }
+
+  /** A run another engine took over: it leaves this engine without an end of its own (it goes on there). */
+  private forget(run: RunRow, controller: RunController, prepared: PreparedRun, reason: string | null): void {
+    const key = keyOf(run.namespace, run.pipeline);
+    this.deps.logger.warn({ run: run.id, pipeline: key, reason }, "run taken over by another engine");
+    if (this.queueOf(run.namespace, run.pipeline).running.get(run.id) === controller) this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
+    if (this.controllers.get(run.id) === controller) this.controllers.delete(run.id);
+    this.latestProgress.delete(run.id);
+    this.locks.release(prepared.pipeline.locks, { run_id: run.id, task: null });
+    this.slots.wake();
+    this.pump(key);
   }
 
   /** Starts waiting runs while the pipeline has room, in order; waits for a debounce to pass. */
@@ -307,6 +321,28 @@ export class RunQueues {
   /** The run is running here (its tasks' logs may still grow). */
   isRunning(runId: string): boolean {
     return this.controllers.has(runId);
+  }
+
+  /** The ids of the runs this engine holds, running or waiting. */
+  heldIds(): string[] {
+    return [...this.controllers.keys(), ...[...this.queues.values()].flatMap((queue) => queue.waiting.map((waiting) => waiting.prepared.run.id))];
+  }
+
+  /** Stops the attempts with a retry left, of every run here (see RunController.interruptRetryable); how many. */
+  interruptRetryable(reason: string): number {
+    let stopped = 0;
+    for (const controller of this.controllers.values()) stopped += controller.interruptRetryable(reason);
+    return stopped;
+  }
+
+  /** Another engine took this run over: its tasks here stop, or it leaves its queue, and nothing more of it is written here. */
+  letGo(runId: string, error: RunTakenOverError): void {
+    const controller = this.controllers.get(runId);
+    if (controller) return controller.letGo(error);
+    for (const queue of this.queues.values()) {
+      const index = queue.waiting.findIndex((waiting) => waiting.prepared.run.id === runId);
+      if (index >= 0) queue.waiting.splice(index, 1);
+    }
   }
 
   /** The run is running here, or waits in one of the queues. */

@@ -285,9 +285,116 @@ CREATE TABLE spire_cluster (
 );
 `;
 
+/**
+ * Engines that share the database, each with its heartbeat written with the
+ * database's clock (never an engine's own: clocks of several machines
+ * differ). The leader takes over the unfinished runs of an engine silent for
+ * longer than its rescue time; `rescues` counts those take-overs, so that an
+ * engine that was only slow learns of them at its next heartbeat.
+ *
+ * A run is written only by its owner: the statement trigger on events (every
+ * state change of a run appends one, in the same transaction) locks the runs
+ * it names and refuses the transaction when this connection's engine
+ * (spire.owner) no longer owns one. The lock (FOR SHARE) orders the check
+ * against the leader's take-over (FOR UPDATE SKIP LOCKED): either the late
+ * write commits first and the take-over reads it, or the take-over commits
+ * first and the late write is refused — never both, so no result is recorded
+ * twice. Connections that say no owner (tools, the bench's peers) pass.
+ */
+const engineRoster = `
+CREATE TABLE engines (
+  id               ${KEY} PRIMARY KEY,
+  host             TEXT NOT NULL,
+  pid              INTEGER NOT NULL,
+  started_at       TIMESTAMPTZ NOT NULL,
+  heartbeat_at     TIMESTAMPTZ NOT NULL,
+  heartbeat_every  INTERVAL NOT NULL,
+  rescues          BIGINT NOT NULL DEFAULT 0
+) WITH (fillfactor = 50);
+
+CREATE FUNCTION refuse_writes_of_another_owner() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  me TEXT := nullif(current_setting('spire.owner', true), '');
+  taken RECORD;
+BEGIN
+  IF me IS NULL THEN RETURN NULL; END IF;
+  FOR taken IN
+    SELECT runs.id, runs.owner FROM runs WHERE runs.id IN (SELECT DISTINCT run_id FROM written) FOR SHARE OF runs
+  LOOP
+    IF taken.owner IS NOT NULL AND taken.owner <> me THEN
+      RAISE EXCEPTION 'run % belongs to engine %', taken.id, taken.owner USING ERRCODE = 'SPOWN', DETAIL = taken.id, HINT = taken.owner;
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER events_only_by_the_runs_owner AFTER INSERT ON events
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION refuse_writes_of_another_owner();
+`;
+
+/**
+ * What the engines sharing the database serve of each other's runs
+ * (src/store/shared-port.ts). Each engine writes task logs and artifacts to
+ * its own data folder, and copies them here: an engine on another machine,
+ * or one that outlives the engine that ran the task, serves them from here.
+ *
+ * - log_chunks: the bytes of an attempt's log file, in order, as copied
+ *   (a few times a second while it runs, the rest before its end is
+ *   recorded), keyed by the byte offset each starts at: a reader's cursor
+ *   is the same byte offset as in the file.
+ * - artifact_files and artifact_chunks: each file of a task's artifact
+ *   folder, in chunks of 1 MiB (a row stays small enough to read and send
+ *   without holding a whole file in memory).
+ * - run_requests: what one engine asks of the engine that runs a run
+ *   (cancel it), taken by that engine after a NOTIFY or at its next look.
+ *
+ * All of it goes with its run (ON DELETE CASCADE): retention removes them.
+ */
+const sharedFiles = `
+CREATE TABLE log_chunks (
+  run_id        ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  path          ${KEY} NOT NULL,
+  attempt       INTEGER NOT NULL,
+  start_offset  BIGINT NOT NULL,
+  bytes         BYTEA NOT NULL,
+  PRIMARY KEY (run_id, path, attempt, start_offset)
+) WITH (${CHURN}, autovacuum_vacuum_insert_scale_factor = 0.05);
+
+CREATE TABLE artifact_files (
+  id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id  ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  task    ${KEY} NOT NULL,
+  name    ${KEY} NOT NULL,
+  size    BIGINT NOT NULL,
+  UNIQUE (run_id, task, name)
+);
+
+CREATE TABLE artifact_chunks (
+  file_id  BIGINT NOT NULL REFERENCES artifact_files (id) ON DELETE CASCADE,
+  chunk    INTEGER NOT NULL,
+  bytes    BYTEA NOT NULL,
+  PRIMARY KEY (file_id, chunk)
+);
+
+CREATE TABLE run_requests (
+  id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id        ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  kind          ${KEY} NOT NULL CHECK (kind IN ('cancel')),
+  reason        TEXT NOT NULL,
+  requested_by  TEXT NOT NULL,
+  requested_at  BIGINT NOT NULL,
+  taken_at      BIGINT,
+  outcome       TEXT CHECK (outcome IN ('done', 'not_running'))
+);
+-- One request of a kind waits per run; and the owner's look finds the waiting ones by this index alone.
+CREATE UNIQUE INDEX run_requests_waiting ON run_requests (run_id, kind) WHERE taken_at IS NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
   { version: 3, name: "run owners", sql: runOwners },
   { version: 4, name: "cluster facts", sql: clusterFacts },
+  { version: 5, name: "engine roster and run fencing", sql: engineRoster },
+  { version: 6, name: "shared logs, artifacts and run requests", sql: sharedFiles },
 ];

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Row } from "../columns.js";
+import { RunTakenOverError } from "../errors.js";
 
 export interface PostgresOptions {
   /** The schema to keep Spire's tables in (created by init() when missing); the database's search_path when not given. */
@@ -21,6 +22,8 @@ export interface PostgresOptions {
    * and after a restart it takes up only those (listRunsInStates).
    */
   owner?: string;
+  /** How long a statement (once the store is up) or a new connection may go unanswered before it is taken for lost (15 s and 10 s when not given). */
+  answerDeadlineMs?: number;
 }
 
 /**
@@ -69,12 +72,29 @@ const ATTEMPTS = 5;
 /**
  * A connection lost in the middle of a transaction (the server restarted or
  * ended the session, the network dropped) rolled it back: running it again
- * on a new connection is safe, as long as the loss came before COMMIT was
- * sent (after it, whether it committed cannot be known, and the error goes
- * to the caller). Tried for about half a minute, the pool opening new
- * connections meanwhile: a server that restarts is back by then.
+ * on a new connection is safe. Lost as COMMIT went out, the transaction may
+ * have committed or not: the server is asked which, on a new connection, by
+ * the transaction's id (taken at BEGIN), and it runs again only if it did
+ * not. Tried for about half a minute, the pool opening new connections
+ * meanwhile: a server that restarts is back by then.
  */
 const RECONNECT_ATTEMPTS = 12;
+
+/**
+ * A connection can also go silent: no reset, no error, the answer never
+ * comes (a NAT or firewall that forgot it, a link that drops everything:
+ * node-postgres #3003). Only a deadline of the store's own finds that out.
+ * Spire's statements take milliseconds, and a lock one waits for is free
+ * within IDLE_IN_TRANSACTION_TIMEOUT; so once the store is up, a statement
+ * unanswered after ANSWER_DEADLINE_MS is taken for a lost connection (the
+ * connection is closed, and what may run again runs on a new one), and so
+ * is a new connection not set up within CONNECT_DEADLINE_MS.
+ */
+const ANSWER_DEADLINE_MS = 15_000;
+const CONNECT_DEADLINE_MS = 10_000;
+
+/** node-postgres reads query_timeout from a query's config as well as the client's (its types list only the latter). */
+type TimedQuery = pg.QueryConfig & { query_timeout?: number };
 
 /** The server ended the session for sitting idle in a transaction: whatever it had not committed was rolled back. */
 const IDLE_IN_TRANSACTION_ENDED = "25P03";
@@ -95,12 +115,27 @@ function abortedPause(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 20));
 }
 
-/** Marks an error raised by COMMIT itself: the transaction may or may not have committed. */
+/** Marks a connection lost as COMMIT went out: transaction `xid` may or may not have committed; `result` is what it returned if it did. */
 class CommitOutcomeUnknown extends Error {
-  constructor(override readonly cause: unknown) {
+  constructor(
+    override readonly cause: unknown,
+    readonly xid: string,
+    readonly result: unknown,
+  ) {
     super((cause as Error).message);
   }
 }
+
+/** BEGIN and the transaction's id in one round trip: the id is what tells later whether a COMMIT cut off on its way committed. */
+const BEGIN_WRITE = "BEGIN; SELECT pg_current_xact_id()::text AS xid";
+
+/**
+ * A transaction whose session the server has not ended yet (it sits idle in
+ * it, or is committing) is `in progress`: asked again this often, for at most
+ * OUTCOME_WAIT_MS (the idle session is ended within IDLE_IN_TRANSACTION_TIMEOUT).
+ */
+const OUTCOME_POLL_MS = 200;
+const OUTCOME_WAIT_MS = 15_000;
 
 const BIGINT_OID = 20;
 
@@ -131,8 +166,10 @@ export class Database {
   rideOutLostConnections = false;
   /** Statements on the pool: each one a transaction by itself. */
   readonly sql: Sql;
+  private readonly answerDeadlineMs: number;
 
   constructor(url: string, options: PostgresOptions = {}) {
+    this.answerDeadlineMs = options.answerDeadlineMs ?? ANSWER_DEADLINE_MS;
     // Prepared statements (prepared()) are planned once: each is a run's write or read by keys, whose plan does not depend on
     // the values, and PostgreSQL would otherwise plan the writes' CTEs again at every execution (half their cost).
     const settings = [
@@ -148,8 +185,9 @@ export class Database {
       max: options.poolSize ?? 10,
       application_name: options.applicationName ?? "spire",
       types,
+      connectionTimeoutMillis: options.answerDeadlineMs ?? CONNECT_DEADLINE_MS,
       // Awaited by the pool before it hands the connection out; a failure fails the connect.
-      onConnect: async (client) => void (await client.query(setUp, settings.flat())),
+      onConnect: async (client) => void (await client.query<Row>({ text: setUp, values: settings.flat(), query_timeout: this.answerDeadlineMs } as TimedQuery)),
     });
     // An idle connection the server ended (a restart, a timeout) is dropped from
     // the pool, which opens another when needed: nothing to do, but without a
@@ -161,6 +199,16 @@ export class Database {
     this.sql = on((statement, values) => this.statement(statement, values));
   }
 
+  /** A statement on `client`, with the deadline for an answer once the store is up (migrations before that may take long). */
+  private ask(client: pg.ClientBase, statement: string | Prepared, values?: readonly unknown[]): Promise<pg.QueryResult<Row>> {
+    const query: TimedQuery = {
+      ...(typeof statement === "string" ? { text: statement } : { text: statement.text, name: statement.name }),
+      ...(values ? { values: values as unknown[] } : {}),
+      ...(this.rideOutLostConnections ? { query_timeout: this.answerDeadlineMs } : {}),
+    };
+    return client.query<Row>(query);
+  }
+
   /**
    * Runs `work` in one transaction: committed when it resolves, rolled back
    * when it throws. Writes run at READ COMMITTED, where a conditional UPDATE
@@ -169,12 +217,19 @@ export class Database {
    * run more than once (a retry), so it must not keep state of its own between tries.
    */
   async transaction<T>(work: (sql: Sql) => Promise<T>, mode: "write" | "read" = "write"): Promise<T> {
-    const begin = mode === "write" ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(begin, work);
+        return await this.once(mode, work);
       } catch (error) {
-        if (error instanceof CommitOutcomeUnknown) throw error.cause;
+        if (error instanceof CommitOutcomeUnknown) {
+          const outcome = await this.outcomeOf(error.xid);
+          if (outcome === "committed") return error.result as T;
+          // Not committed: as if the connection had been lost before COMMIT. Unknown: the caller is told.
+          if (outcome === undefined || !this.mayReconnect(error.cause, attempt)) throw error.cause;
+          await reconnectPause(attempt);
+          continue;
+        }
+        if (codeOf(error) === TAKEN_OVER) throw takenOver(error);
         if (RETRYABLE.has(codeOf(error)) && attempt < ATTEMPTS) {
           await abortedPause(attempt);
           continue;
@@ -219,8 +274,9 @@ export class Database {
       let broken: Error | undefined;
       let aborted = false;
       try {
-        return await client.query<Row>(queryOf(statement, values));
+        return await this.ask(client, statement, values);
       } catch (error) {
+        if (codeOf(error) === TAKEN_OVER) throw takenOver(error);
         aborted = RETRYABLE.has(codeOf(error)) && attempt < ATTEMPTS;
         if (aborted) continue;
         if (!connectionLost(error)) throw error;
@@ -241,7 +297,32 @@ export class Database {
     return connectionLost(error) && this.rideOutLostConnections && attempt < RECONNECT_ATTEMPTS && !this.closed;
   }
 
-  private async once<T>(begin: string, work: (sql: Sql) => Promise<T>): Promise<T> {
+  /**
+   * Whether transaction `xid` committed, asked on another connection (its
+   * own was lost as COMMIT went out); undefined when that cannot be learnt:
+   * the server stays out of reach while the store rides out lost
+   * connections, or the transaction stays in progress too long.
+   */
+  private async outcomeOf(xid: string): Promise<"committed" | "aborted" | undefined> {
+    const waitUntil = performance.now() + OUTCOME_WAIT_MS;
+    for (let attempt = 1; attempt < RECONNECT_ATTEMPTS; ) {
+      let status: unknown;
+      try {
+        const query: TimedQuery = { text: "SELECT pg_xact_status($1::xid8) AS status", values: [xid], query_timeout: this.answerDeadlineMs };
+        status = (await this.pool.query<Row>(query)).rows[0]?.status;
+      } catch (error) {
+        if (!this.mayReconnect(error, attempt)) return undefined;
+        await reconnectPause(attempt++);
+        continue;
+      }
+      if (status === "committed" || status === "aborted") return status;
+      if (status !== "in progress" || performance.now() > waitUntil) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, OUTCOME_POLL_MS));
+    }
+    return undefined;
+  }
+
+  private async once<T>(mode: "write" | "read", work: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // What the server said as it ended the session, if it did (a paused engine reads it on waking, before COMMIT fails).
     let ended: unknown;
@@ -250,17 +331,21 @@ export class Database {
     // A connection that failed (no SQLSTATE: it was lost) or cannot even roll back is closed, not reused.
     let broken: Error | undefined;
     const control = (text: string) =>
-      client.query(text).catch((error: Error) => {
+      this.ask(client, text).catch((error: Error) => {
         if (connectionLost(error) || text === "ROLLBACK") broken = error;
         throw error;
       });
     try {
-      await control(begin);
+      // A read-only transaction's outcome does not matter: it needs no id.
+      const opened = await control(mode === "write" ? BEGIN_WRITE : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const xid = mode === "write" ? String((opened as unknown as pg.QueryResult<Row>[])[1]!.rows[0]!.xid) : undefined;
       let result: T;
       try {
-        result = await work(on((statement, values) => client.query<Row>(queryOf(statement, values))));
+        result = await work(on((statement, values) => this.ask(client, statement, values)));
       } catch (error) {
-        await control("ROLLBACK").catch(() => {});
+        // A lost connection cannot roll back (a silent one would only keep the ROLLBACK waiting): closing it does.
+        if (connectionLost(error)) broken = error as Error;
+        else await control("ROLLBACK").catch(() => {});
         throw error;
       }
       try {
@@ -269,7 +354,7 @@ export class Database {
         // The server's own answer to COMMIT, or its word as it ended the session before COMMIT came (pg_terminate_backend,
         // idling in a transaction): not committed, so it may run again. Only a connection that just went silent leaves it unknown.
         const rolledBack = codeOf(error) !== "" || codeOf(ended) !== "";
-        throw connectionLost(error) && !rolledBack ? new CommitOutcomeUnknown(error) : error;
+        throw connectionLost(error) && !rolledBack && xid !== undefined ? new CommitOutcomeUnknown(error, xid, result) : error;
       }
       return result;
     } finally {
@@ -279,8 +364,12 @@ export class Database {
   }
 }
 
-function queryOf(statement: string | Prepared, values: readonly unknown[]): pg.QueryConfig {
-  return typeof statement === "string" ? { text: statement, values: values as unknown[] } : { text: statement.text, name: statement.name, values: values as unknown[] };
+/** Raised by the trigger of migration 5: the run this connection's engine wrote to has another owner now. */
+const TAKEN_OVER = "SPOWN";
+
+function takenOver(error: unknown): RunTakenOverError {
+  const { detail, hint } = error as { detail?: unknown; hint?: unknown };
+  return new RunTakenOverError(String(detail ?? ""), String(hint ?? ""));
 }
 
 /** The SQLSTATE of a database error; "" for anything else (a lost connection, an error of Spire's own). */

@@ -4,7 +4,8 @@
  * and COMMIT (Database.transaction), or one statement, which PostgreSQL runs
  * as a transaction by itself (db.sql) without the two round trips. A run's
  * own writes (createRun, write: most of what an engine sends) are grouped
- * with those asked for at the same moment into one statement (write-batches.ts).
+ * with those asked for at the same moment into one statement of one
+ * transaction (write-batches.ts).
  */
 import type { Store } from "../port.js";
 import { Database, type PostgresOptions } from "./pool.js";
@@ -25,6 +26,7 @@ import * as afterFollows from "./sql/afterFollows.js";
 import * as history from "./sql/history.js";
 import { writeBatch } from "./sql/batch-write.js";
 import { WriteBatches } from "./write-batches.js";
+import { sharedStore } from "./shared.js";
 
 /**
  * A store on the PostgreSQL database at `url` (postgres://user:password@host:port/database),
@@ -38,7 +40,9 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
   const { sql } = db;
   const write = db.transaction.bind(db);
   const read = <T>(work: Parameters<typeof db.transaction<T>>[0]) => db.transaction(work, "read");
-  const batches = new WriteBatches((calls) => writeBatch(sql, calls));
+  // A batch in a transaction of its own, not a statement alone: a transaction has an id before its COMMIT goes out, by which a
+  // connection lost as it commits is resolved (pool.ts); a statement alone would leave its outcome unknown.
+  const batches = new WriteBatches((calls) => write((tx) => writeBatch(tx, calls)));
   return {
     init: async () => {
       await migrate(db, options.schema, location);
@@ -46,6 +50,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
     },
     describe: () => ({ kind: "postgres", location }),
     close: () => db.close(),
+    shared: sharedStore(db),
 
     upsertNamespace: (row) => namespaces.upsertNamespace(sql, row),
     getNamespace: (name) => namespaces.getNamespace(sql, name),

@@ -1,21 +1,22 @@
 /**
  * Group commit for the store's runs: the new runs (createRun) and state
- * changes (write) asked for while a statement is on its way wait, and go
- * together as the next one (batch-write.ts): one round trip, one commit, and
- * the events' counter taken once for many runs instead of once each. Under
- * load that counter is what every engine's appends queue on, each holder
- * keeping it through its commit's flush to disk (events.ts); with one engine
- * at rest a call goes at once, alone.
+ * changes (write) asked for while a batch is on its way wait, and go
+ * together as the next one (batch-write.ts): one statement in one
+ * transaction, one commit, and the events' counter taken once for many runs
+ * instead of once each. Under load that counter is what every engine's
+ * appends queue on, each holder keeping it through its commit's flush to
+ * disk (events.ts); with one engine at rest a call goes at once, alone.
  *
- * One statement at a time: a call is stored after every call made before it
- * (Store.write's order). A statement that fails is tried again call by call,
- * so that each call hears of its own failure only (a run that is missing, an
- * id taken, a row the database refuses) and the others are stored; one whose
- * outcome is unknown (the connection went silent before the answer) fails
- * all of its calls.
+ * One batch at a time: a call is stored after every call made before it
+ * (Store.write's order). A batch that fails is tried again call by call, so
+ * that each call hears of its own failure only (a run that is missing, or
+ * taken over by another engine, an id taken, a row the database refuses)
+ * and the others are stored; one whose outcome stays unknown (the
+ * connection went silent as it committed, and the server could not say)
+ * fails all of its calls.
  */
 import type { EventRow } from "../port.js";
-import { RunNotFoundError } from "../errors.js";
+import { RunNotFoundError, RunTakenOverError } from "../errors.js";
 import { codeOf, connectionLost } from "./pool.js";
 import type { BatchCall, BatchOutcome } from "./sql/batch-write.js";
 
@@ -69,7 +70,7 @@ export class WriteBatches {
   }
 }
 
-/** The statement failed as a whole and said so: nothing of it was stored. */
+/** The batch failed as a whole and the database said so: nothing of it was stored. */
 function nothingStored(error: unknown): boolean {
-  return error instanceof RunNotFoundError || (codeOf(error) !== "" && !connectionLost(error));
+  return error instanceof RunNotFoundError || error instanceof RunTakenOverError || (codeOf(error) !== "" && !connectionLost(error));
 }

@@ -1,0 +1,135 @@
+/**
+ * The engines on one PostgreSQL, each alive by its heartbeat (migration 5).
+ * Heartbeats and the leader's take-overs are written with the database's
+ * clock, on a connection of their own: a store pool busy with runs never
+ * delays a heartbeat into a false take-over.
+ *
+ * A take-over moves the unfinished runs of a silent engine to the leader in
+ * one statement. `FOR UPDATE SKIP LOCKED` passes over a run whose owner is
+ * writing it at that moment (the fencing trigger holds it FOR SHARE): it is
+ * taken at the next look, after that write, or never if the owner was only
+ * slow and its heartbeat comes back first.
+ */
+import { hostname } from "node:os";
+import pg from "pg";
+import type { EngineRoster } from "./port.js";
+
+export interface RosterOptions {
+  pool: pg.Pool;
+  /** This engine's lasting id: the owner its store writes on its runs. */
+  engineId: string;
+  /** How long an engine may be silent before its runs are taken over. */
+  rescueAfterMs: number;
+  onProblem(message: string): void;
+}
+
+/** At most this many runs per look: a silent engine's backlog is taken over a batch at a time. */
+const BATCH = 200;
+
+const REGISTER = `
+INSERT INTO engines (id, host, pid, started_at, heartbeat_at, heartbeat_every)
+VALUES ($1, $2, $3, now(), now(), make_interval(secs => $4::double precision / 1000))
+ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, started_at = now(), heartbeat_at = now(), heartbeat_every = excluded.heartbeat_every
+RETURNING rescues`;
+
+const HEARTBEAT = "UPDATE engines SET heartbeat_at = now() WHERE id = $1 RETURNING rescues";
+
+// An engine is silent past the leader's rescue time, and never before three of its own heartbeats were missed
+// (an engine started with a longer rescue time beats more slowly). Runs of an owner with no row (it never
+// registered, or its row was removed) count as silent too.
+const TAKE_OVER = `
+WITH silent AS (
+  SELECT id FROM engines
+  WHERE id <> $1 AND heartbeat_at < now() - greatest(make_interval(secs => $2::double precision / 1000), heartbeat_every * 3)
+), picked AS (
+  SELECT id, owner FROM runs
+  WHERE state IN ('queued', 'running') AND owner IS NOT NULL AND owner <> $1
+    AND (owner IN (SELECT id FROM silent) OR NOT EXISTS (SELECT 1 FROM engines WHERE engines.id = runs.owner))
+  ORDER BY created_at, id
+  LIMIT ${BATCH}
+  FOR UPDATE SKIP LOCKED
+), taken AS (
+  UPDATE runs SET owner = $1 FROM picked WHERE runs.id = picked.id RETURNING runs.id, picked.owner AS was
+), told AS (
+  UPDATE engines SET rescues = rescues + 1 WHERE id IN (SELECT was FROM taken)
+)
+SELECT id, was FROM taken`;
+
+const NOT_OWNED = "SELECT id, owner FROM runs WHERE id = ANY($1::text[]) AND owner IS DISTINCT FROM $2";
+
+/** Six beats to a rescue time: one late or lost beat is far from a take-over. */
+export function heartbeatEvery(rescueAfterMs: number): number {
+  return Math.max(250, Math.floor(rescueAfterMs / 6));
+}
+
+export class PostgresEngineRoster implements EngineRoster {
+  private timer: NodeJS.Timeout | undefined;
+  private seenRescues = 0;
+  private beating: Promise<void> = Promise.resolve();
+  /** When a heartbeat was last recorded, by this process's monotonic clock. */
+  private lastRecorded = performance.now();
+  private saidLostTouch = false;
+  readonly heartbeatEveryMs: number;
+  /** Unrecorded heartbeats for this long, and this engine stops what a take-over would run again (see start). */
+  readonly lostTouchAfterMs: number;
+
+  constructor(private readonly options: RosterOptions) {
+    this.heartbeatEveryMs = heartbeatEvery(options.rescueAfterMs);
+    // Two beats before the leader could take over, by this engine's own clock (which the database's does not outrun by much).
+    this.lostTouchAfterMs = options.rescueAfterMs - 2 * this.heartbeatEveryMs;
+  }
+
+  /** Writes this engine's row; before it takes up its own runs, so that no take-over of them begins meanwhile. */
+  async register(): Promise<void> {
+    const { rows } = await this.options.pool.query<{ rescues: string }>(REGISTER, [this.options.engineId, hostname(), process.pid, this.heartbeatEveryMs]);
+    this.seenRescues = Number(rows[0]?.rescues ?? 0);
+    this.lastRecorded = performance.now();
+  }
+
+  start(takenOver: () => void, lostTouch: (silentForMs: number) => void): void {
+    this.timer = setInterval(() => {
+      this.beating = this.beating.then(() => this.beat(takenOver, lostTouch));
+    }, this.heartbeatEveryMs);
+    this.timer.unref();
+  }
+
+  private async beat(takenOver: () => void, lostTouch: (silentForMs: number) => void): Promise<void> {
+    try {
+      // A beat that hangs (a connection gone silent) counts as failed once the next one is due.
+      const { rows } = await this.options.pool.query<{ rescues: string }>({ text: HEARTBEAT, values: [this.options.engineId], query_timeout: this.heartbeatEveryMs } as pg.QueryConfig);
+      if (rows.length === 0) return this.register();
+      this.lastRecorded = performance.now();
+      this.saidLostTouch = false;
+      const rescues = Number(rows[0]!.rescues);
+      if (rescues === this.seenRescues) return;
+      this.seenRescues = rescues;
+      takenOver();
+    } catch (error) {
+      const silentFor = performance.now() - this.lastRecorded;
+      if (silentFor >= this.lostTouchAfterMs && !this.saidLostTouch) {
+        this.saidLostTouch = true;
+        lostTouch(silentFor);
+      }
+      this.options.onProblem(
+        `this engine's heartbeat could not be recorded (${(error as Error).message}); should it stay silent for ${this.options.rescueAfterMs / 1000} s, the leading engine takes its runs over`,
+      );
+    }
+  }
+
+  async takeOverSilent(): Promise<{ runIds: string[]; from: string[] }> {
+    const { rows } = await this.options.pool.query<{ id: string; was: string }>(TAKE_OVER, [this.options.engineId, this.options.rescueAfterMs]);
+    return { runIds: rows.map((row) => row.id), from: [...new Set(rows.map((row) => row.was))] };
+  }
+
+  async notOwned(runIds: readonly string[]): Promise<Map<string, string>> {
+    if (runIds.length === 0) return new Map();
+    const { rows } = await this.options.pool.query<{ id: string; owner: string | null }>(NOT_OWNED, [runIds, this.options.engineId]);
+    return new Map(rows.map((row) => [row.id, row.owner ?? ""]));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.beating;
+  }
+}

@@ -1,0 +1,26 @@
+/** The SharedStore of the PostgreSQL store: what engines on one database serve of each other's runs (migration 5). */
+import type { SharedStore } from "../shared-port.js";
+import type { Database } from "./pool.js";
+import * as logChunks from "./sql/logChunks.js";
+import * as artifactFiles from "./sql/artifactFiles.js";
+import * as runRequests from "./sql/runRequests.js";
+
+export function sharedStore(db: Database): SharedStore {
+  const { sql } = db;
+  return {
+    appendLog: (key, offset, bytes) => logChunks.appendLog(sql, key, offset, bytes),
+    logSize: (key) => logChunks.logSize(sql, key),
+    readLog: (key, position, length) => logChunks.readLog(sql, key, position, length),
+    copyLog: (from, to) => logChunks.copyLog(sql, from, to),
+
+    replaceArtifacts: (runId, task, files) => artifactFiles.replaceArtifacts(db, runId, task, files),
+    listArtifacts: (runId) => artifactFiles.listArtifacts(sql, runId),
+    openArtifact: (runId, task, name) => artifactFiles.openArtifact(sql, runId, task, name),
+    copyArtifacts: (fromRun, toRun, task) => artifactFiles.copyArtifacts(db, fromRun, toRun, task),
+
+    requestRun: (request) => runRequests.requestRun(db, request),
+    runRequest: (id) => runRequests.runRequest(sql, id),
+    waitingRequests: () => runRequests.waitingRequests(sql),
+    settleRequest: (id, outcome, at) => runRequests.settleRequest(sql, id, outcome, at),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * What engines sharing one store keep there for each other, beside the
+ * records of the Store port: the bytes of task logs and artifacts (each
+ * engine writes them to its own data folder first, and copies them here so
+ * that any engine can serve any run, even once the one that ran it is
+ * gone), and the requests one engine makes of the engine that runs a run
+ * (cancel it). One engine alone (SQLite) has none of this: Store.shared is
+ * then absent, and everything is read from the data folder.
+ */
+
+/** One attempt of one task: the key of its log. */
+export interface AttemptKey {
+  run_id: string;
+  path: string;
+  attempt: number;
+}
+
+/** A file of a task's artifact folder, as it is copied into the shared store. */
+export interface ArtifactUpload {
+  /** Relative to the task's folder, `/` between parts. */
+  name: string;
+  size: number;
+  /** The file's bytes, in order, as many as `size`; asked again if the copy has to start over. */
+  read(): AsyncIterable<Buffer>;
+}
+
+export interface SharedArtifact {
+  task: string;
+  name: string;
+  size: number;
+}
+
+/** An artifact found in the shared store, to be read chunk by chunk. */
+export interface SharedArtifactBytes {
+  size: number;
+  /** Its bytes, in order; ends early with an error if the artifact was replaced or removed meanwhile. */
+  read(): AsyncIterable<Buffer>;
+}
+
+export type RunRequestKind = "cancel";
+
+/** What the engine that runs a run did with a request: it acted on it, or the run was not under way there. */
+export type RunRequestOutcome = "done" | "not_running";
+
+export interface RunRequest {
+  id: number;
+  run_id: string;
+  kind: RunRequestKind;
+  /** Said with the action (the cancel's reason). */
+  reason: string;
+  requested_by: string;
+  requested_at: number;
+}
+
+/** A request as recorded: the engine it went to, and (once that engine took it) what came of it. */
+export interface RunRequestState {
+  id: number;
+  /** The lasting id of the engine that owns the run (engine-id). */
+  owner: string;
+  outcome: RunRequestOutcome | null;
+}
+
+export interface SharedStore {
+  // ── task logs: the bytes of each attempt's log file, appended in order ──
+
+  /** Appends `bytes` at byte `offset` of the attempt's log (the size it has, as logSize says). */
+  appendLog(key: AttemptKey, offset: number, bytes: Buffer): Promise<void>;
+  /** Bytes of the attempt's log held (0: none). */
+  logSize(key: AttemptKey): Promise<number>;
+  /** At most `length` bytes from `position` (fewer at the end of what is held). */
+  readLog(key: AttemptKey, position: number, length: number): Promise<Buffer>;
+  /** The log of `from` becomes also the log of `to` (a retry keeping a task that passed). */
+  copyLog(from: AttemptKey, to: AttemptKey): Promise<void>;
+
+  // ── artifacts: the files of each task's artifact folder ──
+
+  /**
+   * The task's artifacts become `files` (written whole, in one transaction: a
+   * reader sees the old set or the new). False, and nothing written, when
+   * the run is no longer this engine's (another took it over).
+   */
+  replaceArtifacts(runId: string, task: string, files: readonly ArtifactUpload[]): Promise<boolean>;
+  /** Every artifact of the run, by task, then name. */
+  listArtifacts(runId: string): Promise<SharedArtifact[]>;
+  openArtifact(runId: string, task: string, name: string): Promise<SharedArtifactBytes | undefined>;
+  /** The artifacts of `fromRun`'s task become also those of `toRun`'s (a retry keeping a task that passed). */
+  copyArtifacts(fromRun: string, toRun: string, task: string): Promise<void>;
+
+  // ── requests to the engine that runs a run ──
+
+  /**
+   * Records a request for the engine that owns a queued or running run, and
+   * tells it (a hint; it also looks now and then). Undefined, and nothing
+   * recorded, when the run has finished or is this engine's own or no one's.
+   * A request of the same kind still waiting is not made twice.
+   */
+  requestRun(request: Omit<RunRequest, "id">): Promise<RunRequestState | undefined>;
+  runRequest(id: number): Promise<RunRequestState | undefined>;
+  /** Requests waiting for this engine: for runs it owns, not yet taken. */
+  waitingRequests(): Promise<RunRequest[]>;
+  /** Records what came of a request; false when another look took it first. */
+  settleRequest(id: number, outcome: RunRequestOutcome, at: number): Promise<boolean>;
+}

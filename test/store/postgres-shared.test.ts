@@ -1,0 +1,185 @@
+/**
+ * What engines on one PostgreSQL keep there for each other (Store.shared):
+ * a task log copied by the engine that ran it and read by another engine
+ * exactly as the first reads its file (the same pages, cursors, line
+ * windows and filters, across the copy's row boundaries), artifacts copied
+ * and read back byte for byte, and the requests one engine makes of the
+ * engine that runs a run.
+ */
+import { describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { buffer } from "node:stream/consumers";
+import type { Store } from "../../src/store/port.js";
+import type { SharedStore } from "../../src/store/shared-port.js";
+import { openPostgresStore } from "../../src/store/postgres/index.js";
+import { formatLogLine } from "../../src/logs/log-file.js";
+import { LocalLogs } from "../../src/logs/local-logs.js";
+import { SharedLogs } from "../../src/logs/shared-logs.js";
+import type { AttemptLog } from "../../src/logs/port.js";
+import { CHUNK_BYTES, LogShipper } from "../../src/engine/sharing/log-shipper.js";
+import { fetchTaskArtifacts, shareTaskArtifacts } from "../../src/engine/sharing/artifact-copies.js";
+import { listRunArtifacts, openRunArtifact } from "../../src/engine/artifacts/artifact-listing.js";
+import { artifactFolder } from "../../src/engine/artifacts/artifact-handover.js";
+import { attemptFiles } from "../../src/engine/runs/attempt.js";
+import { aRun, runCreated } from "./fixtures.js";
+import { cleanSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
+import { tempDir } from "../helpers/tmp.js";
+
+/** Two stores on one new schema, as two engines (owners "a" and "b") open it; and a run of each. */
+async function twoEngines(t: TestContext): Promise<{ a: Store; b: Store; schema: string; sharedA: SharedStore; sharedB: SharedStore }> {
+  const schema = await cleanSchema(t);
+  const a = openPostgresStore(POSTGRES_URL, { schema, owner: "engine-a" });
+  const b = openPostgresStore(POSTGRES_URL, { schema, owner: "engine-b" });
+  t.after(() => Promise.all([a.close(), b.close()]));
+  await a.init();
+  await b.init();
+  return { a, b, schema, sharedA: a.shared!, sharedB: b.shared! };
+}
+
+async function aRunOf(store: Store, id: string, state: "running" | "succeeded" = "running"): Promise<void> {
+  const run = aRun(id, { state });
+  await store.createRun(run, runCreated(run));
+}
+
+const noWarnings = (message: string, details: object) => assert.fail(`${message} ${JSON.stringify(details)}`);
+
+describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
+  test("a log copied by the engine that ran it reads the same through another engine: pages, cursors, line windows, streams, since", async (t) => {
+    const { a, sharedA, sharedB } = await twoEngines(t);
+    await aRunOf(a, "r1");
+    const dataA = tempDir(t);
+    const dataB = tempDir(t);
+    const log: AttemptLog = { run_id: "r1", path: "group/task", attempt: 2, log_file: attemptFiles(dataA, "r1", "group/task", 2).logFile };
+    mkdirSync(join(log.log_file, ".."), { recursive: true });
+    // Lines of every length, some longer than a row of the copy, and text of more than one byte per character.
+    const lines: string[] = [];
+    for (let index = 0; index < 3000; index++) {
+      const text = index % 500 === 7 ? "é".repeat(CHUNK_BYTES / 3) : `line ${index} ${"x".repeat(index % 97)} ✓`;
+      lines.push(formatLogLine(1_700_000_000_000 + index, index % 3 === 0 ? "stderr" : "stdout", text));
+    }
+    const shipper = new LogShipper(sharedA, noWarnings);
+    t.after(() => shipper.close());
+    shipper.follow(log);
+    // Written in two halves, the second after the shipper has sent some: the copy is made of several sends.
+    writeFileSync(log.log_file, lines.slice(0, 1500).join(""));
+    await waitUntil(async () => (await sharedB.logSize(log)) > 0);
+    appendFileSync(log.log_file, lines.slice(1500).join("") + "1700000009999 o a line not ended yet");
+    await shipper.finish(log);
+    const fileSize = readFileSync(log.log_file).length;
+    assert.equal(await sharedB.logSize(log), fileSize, "the copy holds every byte of the file, the unended line too");
+
+    const local = new LocalLogs();
+    const shared = new SharedLogs(sharedB, dataB);
+    const onA = new SharedLogs(sharedA, dataA);
+    assert.equal(await shared.size(log), fileSize);
+    // Every page the same, cursor after cursor.
+    for (const options of [{ limit: 700 }, { limit: 700, stream: "stderr" as const }, { limit: 500, sinceTs: 1_700_000_002_000 }]) {
+      let offset = 0;
+      for (;;) {
+        const [fromFile, fromCopy, fromOwner] = await Promise.all([local.read(log, { ...options, offset }), shared.read(log, { ...options, offset }), onA.read(log, { ...options, offset })]);
+        assert.deepEqual(fromCopy, fromFile, `page at ${offset} of ${JSON.stringify(options)}`);
+        assert.deepEqual(fromOwner, fromFile);
+        if (fromFile.nextOffset === null) {
+          assert.equal(fromFile.endOffset, fileSize - "1700000009999 o a line not ended yet".length, "the line not ended is left for later");
+          break;
+        }
+        assert.equal(await shared.atLineStart(log, fromFile.nextOffset), true);
+        offset = fromFile.nextOffset;
+      }
+    }
+    assert.equal(await shared.atLineStart(log, 5), false, "a cursor in the middle of a line is refused");
+    // The line index: counts and any line's place, as the file's.
+    const [fileIndex, copyIndex] = await Promise.all([local.lineIndex(log), shared.lineIndex(log)]);
+    assert.deepEqual(copyIndex.counts, { all: 3000, stdout: 2000, stderr: 1000 });
+    assert.deepEqual(copyIndex.counts, fileIndex.counts);
+    for (const line of [0, 255, 256, 1999, 2999]) assert.deepEqual(copyIndex.locate("all", line), fileIndex.locate("all", line));
+    assert.deepEqual(copyIndex.locate("stderr", 999), fileIndex.locate("stderr", 999));
+  });
+
+  test("a kept task's log is copied under the retry's run, and every copy goes with its run", async (t) => {
+    const { a, b, schema, sharedA, sharedB } = await twoEngines(t);
+    await aRunOf(a, "r1", "succeeded");
+    await aRunOf(b, "r2");
+    const from = { run_id: "r1", path: "dump", attempt: 3 };
+    await sharedA.appendLog(from, 0, Buffer.from("1 o one\n"));
+    await sharedA.appendLog(from, 8, Buffer.from("2 o two\n"));
+    await sharedA.appendLog(from, 8, Buffer.from("2 o two\n")); // sent twice: kept once
+    await sharedB.copyLog(from, { run_id: "r2", path: "dump", attempt: 1 });
+    assert.equal((await sharedB.readLog({ run_id: "r2", path: "dump", attempt: 1 }, 0, 100)).toString(), "1 o one\n2 o two\n");
+    assert.equal((await sharedB.readLog(from, 4, 6)).toString(), "one\n2 ", "a range across two rows");
+    assert.equal((await sharedB.readLog(from, 16, 10)).length, 0, "past the end: nothing");
+    assert.deepEqual(await a.deleteRuns(["r1"]), ["r1"]);
+    assert.equal(await sharedB.logSize(from), 0, "retention removed the run's log with it");
+    assert.deepEqual(await rowsIn(schema, "SELECT run_id, count(*)::int AS n FROM log_chunks GROUP BY run_id"), [{ run_id: "r2", n: 2 }], "the copy under the retry stays");
+  });
+
+  test("artifacts copied by the engine that ran the task are listed and read byte for byte through another, and written back into a folder", async (t) => {
+    const { a, sharedA, sharedB } = await twoEngines(t);
+    await aRunOf(a, "r1", "succeeded");
+    const dataA = tempDir(t);
+    const dataB = tempDir(t);
+    const folder = artifactFolder(dataA, "r1", "build");
+    mkdirSync(join(folder, "sub"), { recursive: true });
+    const big = randomBytes(2 * 1024 * 1024 + 12345);
+    writeFileSync(join(folder, "app.tar"), big);
+    writeFileSync(join(folder, "sub", "notes.txt"), "hello\n");
+    writeFileSync(join(folder, "empty"), "");
+    await shareTaskArtifacts(sharedA, dataA, "r1", "build");
+    const expected = [
+      { task: "build", name: "app.tar", size: big.length },
+      { task: "build", name: "empty", size: 0 },
+      { task: "build", name: "sub/notes.txt", size: 6 },
+    ];
+    assert.deepEqual(await listRunArtifacts(dataB, "r1", ["build", "test"], sharedB), expected, "through B: the shared copies");
+    assert.deepEqual(await listRunArtifacts(dataA, "r1", ["build", "test"], sharedA), expected, "through A: its own folder");
+    const download = await openRunArtifact(dataB, "r1", ["build"], "build", "app.tar", sharedB);
+    assert.equal(download.size, big.length);
+    assert.ok((await buffer(download.read())).equals(big), "every byte, in order, over three rows");
+    await assert.rejects(openRunArtifact(dataB, "r1", ["build"], "build", "nope", sharedB), /kept no artifact "nope"/);
+    // Written back into a folder (a retry through B of A's run): the same files.
+    const into = tempDir(t);
+    await fetchTaskArtifacts(sharedB, "r1", "build", into);
+    assert.ok(readFileSync(join(into, "app.tar")).equals(big));
+    assert.equal(readFileSync(join(into, "sub", "notes.txt"), "utf8"), "hello\n");
+    // Only the run's owner replaces them: an engine that lost the run (taken over while it was frozen) writes nothing.
+    assert.equal(await sharedB.replaceArtifacts("r1", "build", []), false);
+    assert.equal((await listRunArtifacts(dataB, "r1", ["build"], sharedB)).length, 3);
+    // Copied again after another attempt: the set is replaced whole.
+    writeFileSync(join(folder, "sub", "notes.txt"), "second attempt\n");
+    await shareTaskArtifacts(sharedA, dataA, "r1", "build");
+    const notes = await openRunArtifact(dataB, "r1", ["build"], "build", "sub/notes.txt", sharedB);
+    assert.equal((await buffer(notes.read())).toString(), "second attempt\n");
+  });
+
+  test("a request reaches the engine that owns the run, once, and says what came of it", async (t) => {
+    const { a, b, sharedA, sharedB } = await twoEngines(t);
+    await aRunOf(a, "r1");
+    await aRunOf(a, "done", "succeeded");
+    await aRunOf(b, "mine");
+    const ask = (runId: string) => ({ run_id: runId, kind: "cancel" as const, reason: "canceled by jane", requested_by: "jane", requested_at: 5 });
+    assert.equal(await sharedB.requestRun(ask("done")), undefined, "a finished run: nothing to ask");
+    assert.equal(await sharedB.requestRun(ask("mine")), undefined, "B's own run: B cancels it itself");
+    assert.equal(await sharedB.requestRun(ask("nope")), undefined);
+    const made = await sharedB.requestRun(ask("r1"));
+    assert.deepEqual(made && { owner: made.owner, outcome: made.outcome }, { owner: "engine-a", outcome: null });
+    assert.equal((await sharedB.requestRun(ask("r1")))?.id, made!.id, "asked twice before it was taken: one request");
+    assert.deepEqual(await sharedB.waitingRequests(), [], "not B's to take");
+    const waiting = await sharedA.waitingRequests();
+    assert.deepEqual(waiting.map(({ run_id, reason, requested_by }) => ({ run_id, reason, requested_by })), [{ run_id: "r1", reason: "canceled by jane", requested_by: "jane" }]);
+    assert.equal(await sharedA.settleRequest(made!.id, "done", 9), true);
+    assert.equal(await sharedA.settleRequest(made!.id, "done", 9), false, "taken once");
+    assert.equal((await sharedB.runRequest(made!.id))?.outcome, "done");
+    assert.deepEqual(await sharedA.waitingRequests(), []);
+  });
+});
+
+async function waitUntil(check: () => Promise<boolean>, withinMs = 5000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
