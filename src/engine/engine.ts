@@ -14,8 +14,7 @@ import type { ForwardedRequest } from "./sharing/run-requests.js";
 import type { LogReader } from "../logs/port.js";
 import type { PipelineDef } from "../definitions/schema.js";
 import { hostname } from "node:os";
-import { dirname, isAbsolute } from "node:path";
-import type { EventRow, NamespaceRow, RunRow, Store, TaskRunRow } from "../store/port.js";
+import type { EventRow, RunRow, Store, TaskRunRow } from "../store/port.js";
 import { VERSION } from "../version.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { RunObjectCache } from "./reads/run-cache.js";
@@ -156,7 +155,7 @@ export class Engine implements EngineService {
     const warn = (message: string, details: object) => this.logger.warn(details, message);
     this.sharing = shared && new StoreSharing({ store: options.store, shared, dataDir: options.dataDir, hints: options.runRequests, cancel: (run, reason) => this.runs.cancel(run, reason), now: this.now, warn });
     this.logs = options.logs ?? this.sharing?.logs ?? new LocalLogs();
-    this.definitions = new RememberedDefinitions(options.store);
+    this.definitions = new RememberedDefinitions(options.store, options.dataDir);
     this.reads = new RunReads({ store: options.store, runObjects: this.runObjects, logs: this.logs, dataDir: options.dataDir, now: this.now });
     this.runs = new RunQueues({
       store: this.sharing?.store ?? options.store,
@@ -211,7 +210,7 @@ export class Engine implements EngineService {
     });
     this.eventTriggers = new EventTriggers({
       store: options.store,
-      baseDirOf: (namespace) => this.baseDirOf(namespace),
+      baseDirOf: (namespace) => this.definitions.baseDirOf(namespace),
       start: (start) => this.starts.startTriggeredRun(start),
       info: (message, details) => this.logger.info(details, message),
       warn: (message, details) => this.logger.warn(details, message),
@@ -255,8 +254,8 @@ export class Engine implements EngineService {
       environment: options.environment ?? process.env,
       defaultZone: options.defaultZone ?? systemZone(),
       now: this.now,
-      baseDirOf: (namespace) => this.baseDirOf(namespace),
-      baseDirFrom: (namespace) => this.baseDirFrom(namespace),
+      baseDirOf: (namespace) => this.definitions.baseDirOf(namespace),
+      baseDirFrom: (namespace) => this.definitions.baseDirFrom(namespace),
       publish: (events) => this.publish(events),
       getRun: (id) => this.getRun(id),
       storedRun: (id) => this.storedRun(id),
@@ -348,7 +347,7 @@ export class Engine implements EngineService {
       runs: this.runs,
       now: this.now,
       warn: (message) => this.logger.warn({}, message),
-      baseDirOf: (namespace) => this.baseDirOf(namespace),
+      baseDirOf: (namespace) => this.definitions.baseDirOf(namespace),
       publish: (events) => this.publish(events),
     };
   }
@@ -524,19 +523,6 @@ export class Engine implements EngineService {
       uptimeMs: this.now() - this.startedAt,
       runsByState: await countRunsByState(this.options.store),
     });
-  }
-
-  /**
-   * Relative paths in a definition (cwd, env_file, script) are relative to the
-   * file it was applied from, when that file is on this machine; else to the data folder.
-   */
-  private async baseDirOf(namespace: string): Promise<string> {
-    return this.baseDirFrom(await this.definitions.namespace(namespace));
-  }
-
-  private baseDirFrom(namespace: NamespaceRow | undefined): string {
-    const origin = namespace?.origin;
-    return origin?.path && isAbsolute(origin.path) && origin.host === hostname() ? dirname(origin.path) : this.options.dataDir;
   }
 
   /** GET /engine: what runs and what is in use; paths only for an admin (see engine-info.ts). */

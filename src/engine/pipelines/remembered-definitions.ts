@@ -11,6 +11,8 @@
  * (RunCreation.madeFrom): a change not heard of yet costs one more read,
  * never a run of a definition that is no longer there.
  */
+import { hostname } from "node:os";
+import { dirname, isAbsolute } from "node:path";
 import type { DefinitionSeen, NamespaceRow, PipelineRow, Store } from "../../store/port.js";
 
 export class RememberedDefinitions {
@@ -18,7 +20,11 @@ export class RememberedDefinitions {
   private readonly pipelines = new Map<string, Promise<PipelineRow | undefined>>();
   private readonly namespaces = new Map<string, Promise<NamespaceRow | undefined>>();
 
-  constructor(private readonly store: Pick<Store, "getPipeline" | "getNamespace">) {}
+  /** `dataDir`: where relative paths point from when a namespace's file is not on this machine. */
+  constructor(
+    private readonly store: Pick<Store, "getPipeline" | "getNamespace">,
+    private readonly dataDir: string,
+  ) {}
 
   /** The pipeline's row; undefined when it is not applied (not remembered: the next ask reads again). */
   pipeline(namespace: string, name: string): Promise<PipelineRow | undefined> {
@@ -27,6 +33,19 @@ export class RememberedDefinitions {
 
   namespace(name: string): Promise<NamespaceRow | undefined> {
     return remembered(this.namespaces, name, () => this.store.getNamespace(name));
+  }
+
+  /**
+   * Relative paths in a definition (cwd, env_file, script) are relative to the
+   * file it was applied from, when that file is on this machine; else to the data folder.
+   */
+  async baseDirOf(namespace: string): Promise<string> {
+    return this.baseDirFrom(await this.namespace(namespace));
+  }
+
+  baseDirFrom(namespace: NamespaceRow | undefined): string {
+    const origin = namespace?.origin;
+    return origin?.path && isAbsolute(origin.path) && origin.host === hostname() ? dirname(origin.path) : this.dataDir;
   }
 
   /** What a run made from these rows asks the store to check (RunCreation.madeFrom); `paused` when its start depends on it. */
