@@ -202,8 +202,7 @@ export async function startSpire(context: BenchContext, key: string, label: stri
     // One at a time: the first makes the schema's tables.
     for (let index = 0; index < count; index++) {
       const name = `${key}-${index + 1}`;
-      // One starting on a shared store revokes the other engines' local tokens (src/api/auth.ts ensureLocalToken):
-      // the last one's local token serves for all.
+      // Signing with one secret, any engine's local token serves for all of them: the last one's is used.
       if (index > 0) shareSecret(context, engines[0]!, name);
       engines.push(await startEngine(context, name, store));
     }
