@@ -59,6 +59,9 @@ pipelines:
   remote:
     env: { LEDGER: ${JSON.stringify(ledger)} }
     runs_on: [chaos]
+    # Runs asked for while p cannot reach the database pile up: all of them wait their turn (none is refused as over a queue's limit).
+    concurrency: 4
+    queue: { limit: 100 }
     tasks:
       far: { run: '${note}' }
       flaky: { run: '${note}; test "$SPIRE_ATTEMPT" -gt 1', retries: { max: 2, backoff: 200ms }, needs: [far] }
