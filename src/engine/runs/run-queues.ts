@@ -200,33 +200,23 @@ export class RunQueues {
     this.controllers.set(run.id, controller);
     controller.done.then(
       (final) => {
-        if (controller.takenOver) return this.forget(run, controller, prepared, final.reason);
-        deps.logger.info({ run: run.id, pipeline: key, state: final.state, ...(final.state === "interrupted" && final.reason ? { reason: final.reason } : {}) }, "run finished");
-        this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
-        this.controllers.delete(run.id);
+        // A run another engine took over leaves this one without an end of its own: it goes on there.
+        if (controller.takenOver) deps.logger.warn({ run: run.id, pipeline: key, reason: final.reason }, "run taken over by another engine");
+        else deps.logger.info({ run: run.id, pipeline: key, state: final.state, ...(final.state === "interrupted" && final.reason ? { reason: final.reason } : {}) }, "run finished");
+        const queue = this.queueOf(run.namespace, run.pipeline);
+        if (queue.running.get(run.id) === controller) queue.running.delete(run.id);
+        if (this.controllers.get(run.id) === controller) this.controllers.delete(run.id);
         this.latestProgress.delete(run.id);
         this.locks.release(prepared.pipeline.locks, { run_id: run.id, task: null });
         // Tasks of other runs may be waiting for those locks.
         if (prepared.pipeline.locks.length > 0) this.slots.wake();
-        deps.finished(final);
+        if (!controller.takenOver) deps.finished(final);
         this.pump(key);
         if (prepared.pipeline.locks.length > 0) for (const other of this.queues.keys()) if (other !== key) this.pump(other);
       },
       (error) => deps.logger.error({ run: run.id, error: String(error) }, "run failed inside the engine"),
     );
     void (resume ? controller.resume() : controller.start()).catch((error) => deps.logger.error({ run: run.id, error: String(error) }, "run could not start"));
-  }
-
-  /** A run another engine took over: it leaves this engine without an end of its own (it goes on there). */
-  private forget(run: RunRow, controller: RunController, prepared: PreparedRun, reason: string | null): void {
-    const key = keyOf(run.namespace, run.pipeline);
-    this.deps.logger.warn({ run: run.id, pipeline: key, reason }, "run taken over by another engine");
-    if (this.queueOf(run.namespace, run.pipeline).running.get(run.id) === controller) this.queueOf(run.namespace, run.pipeline).running.delete(run.id);
-    if (this.controllers.get(run.id) === controller) this.controllers.delete(run.id);
-    this.latestProgress.delete(run.id);
-    this.locks.release(prepared.pipeline.locks, { run_id: run.id, task: null });
-    this.slots.wake();
-    this.pump(key);
   }
 
   /** Starts waiting runs while the pipeline has room, in order; waits for a debounce to pass. */
