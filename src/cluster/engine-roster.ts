@@ -29,10 +29,40 @@ const BATCH = 200;
 const REGISTER = `
 INSERT INTO engines (id, host, pid, started_at, heartbeat_at, heartbeat_every)
 VALUES ($1, $2, $3, now(), now(), make_interval(secs => $4::double precision / 1000))
-ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, started_at = now(), heartbeat_at = now(), heartbeat_every = excluded.heartbeat_every
+ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, started_at = now(), heartbeat_at = now(), heartbeat_every = excluded.heartbeat_every, worker_labels = '[]'
 RETURNING rescues`;
 
-const HEARTBEAT = "UPDATE engines SET heartbeat_at = now() WHERE id = $1 RETURNING rescues";
+const HEARTBEAT = "UPDATE engines SET heartbeat_at = now(), worker_labels = $2::jsonb WHERE id = $1 RETURNING rescues";
+
+/** The channel a hand-over is told on, with the receiving engine's id as its payload. */
+export const HAND_OVERS_CHANNEL = "spire_handovers";
+
+// The live engine whose workers cover the most of the run's needs (label sets) takes it, in one statement:
+// the owner moves only if it is still this engine (the fencing trigger then refuses this engine's late writes).
+const HAND_OVER = `
+WITH target AS (
+  SELECT e.id,
+    (SELECT count(*) FROM jsonb_array_elements($3::jsonb) need
+      WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(e.worker_labels) worker WHERE worker @> need)) AS covered
+  FROM engines e
+  WHERE e.id <> $1 AND e.heartbeat_at >= now() - e.heartbeat_every * 2
+  ORDER BY covered DESC, e.heartbeat_at DESC
+  LIMIT 1
+), moved AS (
+  UPDATE runs SET owner = target.id FROM target
+  WHERE runs.id = $2 AND runs.owner = $1 AND runs.state IN ('queued', 'running') AND target.covered > 0
+  RETURNING runs.id, runs.owner
+), noted AS (
+  INSERT INTO run_handovers (run_id, to_engine, from_engine) SELECT id, owner, $1 FROM moved
+  ON CONFLICT (run_id) DO UPDATE SET to_engine = excluded.to_engine, from_engine = excluded.from_engine, handed_at = now()
+)
+SELECT owner, pg_notify('${HAND_OVERS_CHANNEL}', owner) FROM moved`;
+
+// Rows for runs that went on elsewhere since (handed on, taken over) are dropped all the same.
+const TAKE_HANDED = `
+WITH taken AS (DELETE FROM run_handovers WHERE to_engine = $1 RETURNING run_id, from_engine)
+SELECT taken.run_id, taken.from_engine FROM taken JOIN runs ON runs.id = taken.run_id
+WHERE runs.owner = $1 AND runs.state IN ('queued', 'running')`;
 
 // An engine is silent past the leader's rescue time, and never before three of its own heartbeats were missed
 // (an engine started with a longer rescue time beats more slowly). Runs of an owner with no row (it never
@@ -69,6 +99,7 @@ export class PostgresEngineRoster implements EngineRoster {
   /** When a heartbeat was last recorded, by this process's monotonic clock. */
   private lastRecorded = performance.now();
   private saidLostTouch = false;
+  private workers: () => string[][] = () => [];
   readonly heartbeatEveryMs: number;
   /** Unrecorded heartbeats for this long, and this engine stops what a take-over would run again (see start). */
   readonly lostTouchAfterMs: number;
@@ -86,20 +117,26 @@ export class PostgresEngineRoster implements EngineRoster {
     this.lastRecorded = performance.now();
   }
 
-  start(takenOver: () => void, lostTouch: (silentForMs: number) => void): void {
+  start(takenOver: () => void, lostTouch: (silentForMs: number) => void, beaten: () => void = () => {}): void {
     this.timer = setInterval(() => {
-      this.beating = this.beating.then(() => this.beat(takenOver, lostTouch));
+      this.beating = this.beating.then(() => this.beat(takenOver, lostTouch, beaten));
     }, this.heartbeatEveryMs);
     this.timer.unref();
   }
 
-  private async beat(takenOver: () => void, lostTouch: (silentForMs: number) => void): Promise<void> {
+  workersHere(labels: () => string[][]): void {
+    this.workers = labels;
+  }
+
+  private async beat(takenOver: () => void, lostTouch: (silentForMs: number) => void, beaten: () => void): Promise<void> {
     try {
       // A beat that hangs (a connection gone silent) counts as failed once the next one is due.
-      const { rows } = await this.options.pool.query<{ rescues: string }>({ text: HEARTBEAT, values: [this.options.engineId], query_timeout: this.heartbeatEveryMs } as pg.QueryConfig);
+      const values = [this.options.engineId, JSON.stringify(this.workers())];
+      const { rows } = await this.options.pool.query<{ rescues: string }>({ text: HEARTBEAT, values, query_timeout: this.heartbeatEveryMs } as pg.QueryConfig);
       if (rows.length === 0) return this.register();
       this.lastRecorded = performance.now();
       this.saidLostTouch = false;
+      beaten();
       const rescues = Number(rows[0]!.rescues);
       if (rescues === this.seenRescues) return;
       this.seenRescues = rescues;
@@ -119,6 +156,16 @@ export class PostgresEngineRoster implements EngineRoster {
   async takeOverSilent(): Promise<{ runIds: string[]; from: string[] }> {
     const { rows } = await this.options.pool.query<{ id: string; was: string }>(TAKE_OVER, [this.options.engineId, this.options.rescueAfterMs]);
     return { runIds: rows.map((row) => row.id), from: [...new Set(rows.map((row) => row.was))] };
+  }
+
+  async handOver(runId: string, needs: readonly (readonly string[])[]): Promise<string | undefined> {
+    const { rows } = await this.options.pool.query<{ owner: string }>(HAND_OVER, [this.options.engineId, runId, JSON.stringify(needs)]);
+    return rows[0]?.owner;
+  }
+
+  async handedOver(): Promise<{ runId: string; from: string }[]> {
+    const { rows } = await this.options.pool.query<{ run_id: string; from_engine: string }>(TAKE_HANDED, [this.options.engineId]);
+    return rows.map((row) => ({ runId: row.run_id, from: row.from_engine }));
   }
 
   async notOwned(runIds: readonly string[]): Promise<Map<string, string>> {

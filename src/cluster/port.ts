@@ -37,7 +37,16 @@ export interface EngineRoster {
    * Heartbeats from now on; `takenOver` is told when some of this engine's runs went to another (it was
    * silent too long), `lostTouch` when its heartbeats have failed for so long that a take-over may come.
    */
-  start(takenOver: () => void, lostTouch: (silentForMs: number) => void): void;
+  start(takenOver: () => void, lostTouch: (silentForMs: number) => void, beaten?: () => void): void;
+  /** What each heartbeat says of this engine's connected workers: their label sets (so that others hand it the runs that need them). */
+  workersHere(labels: () => string[][]): void;
+  /**
+   * Gives a run of this engine's to the live engine whose workers have the most of `needs` (label sets, one
+   * per task waiting for a worker); that engine's id, or undefined when none has any (the run stays here).
+   */
+  handOver(runId: string, needs: readonly (readonly string[])[]): Promise<string | undefined>;
+  /** The runs other engines handed to this one since the last call, and whose they were. */
+  handedOver(): Promise<{ runId: string; from: string }[]>;
   /** (The leader) Takes over the unfinished runs of silent engines: their ids, now this engine's, and whose they were. */
   takeOverSilent(): Promise<{ runIds: string[]; from: string[] }>;
   /** Of these runs, those this engine no longer owns, with their owners now. */
@@ -51,6 +60,6 @@ export interface EngineRoster {
  * in case one was lost.
  */
 export interface RunRequestHints {
-  /** `heard` is told when a request for this engine was made (or may have been, while not listening); returns how to stop. */
+  /** `heard` is told when a request (or a hand-over) for this engine was made (or may have been, while not listening); returns how to stop. */
   listen(heard: () => void): () => void;
 }

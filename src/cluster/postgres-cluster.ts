@@ -9,7 +9,7 @@ import pg from "pg";
 import { DEFAULT_LEASE_MS, schedulingLeadership } from "./leader-lease.js";
 import { Listener } from "./pg-listener.js";
 import type { DefinitionChanges, EngineRoster, RunRequestHints, SchedulingLeadership } from "./port.js";
-import { heartbeatEvery, PostgresEngineRoster } from "./engine-roster.js";
+import { HAND_OVERS_CHANNEL, heartbeatEvery, PostgresEngineRoster } from "./engine-roster.js";
 import { RUN_REQUESTS_CHANNEL } from "../store/postgres/index.js";
 
 const DEFINITIONS_CHANNEL = "spire_definitions";
@@ -23,6 +23,8 @@ export interface ClusterMembership {
   definitions: DefinitionChanges;
   roster: EngineRoster;
   runRequests: RunRequestHints;
+  /** Runs another engine handed to this one (its workers can run them). */
+  handOvers: RunRequestHints;
   close(): Promise<void>;
 }
 
@@ -85,12 +87,16 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   const runRequests: RunRequestHints = {
     listen: (heard) => listener.on(RUN_REQUESTS_CHANNEL, (owner) => owner === options.engineId && heard(), heard),
   };
+  const handOvers: RunRequestHints = {
+    listen: (heard) => listener.on(HAND_OVERS_CHANNEL, (to) => to === options.engineId && heard(), heard),
+  };
   return {
     id,
     leadership,
     definitions,
     roster,
     runRequests,
+    handOvers,
     async close() {
       for (const timer of rereads) clearInterval(timer);
       await roster.stop();

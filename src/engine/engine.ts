@@ -22,6 +22,7 @@ import { RunReads } from "./reads/run-reads.js";
 import { EventTriggers } from "./triggers/event-triggers.js";
 import { LogTailer } from "./reads/log-tail.js";
 import { ForeignRuns } from "./runs/foreign-runs.js";
+import { RunFollowers } from "./runs/run-followers.js";
 import { RunQueues } from "./runs/run-queues.js";
 import { countRunsByState, renderMetrics } from "./reads/metrics.js";
 import { recoverRuns, takeOverRuns, type RestartDeps, type TakeUpCounts } from "./recovery/restart.js";
@@ -111,6 +112,8 @@ export interface EngineOptions {
   roster?: EngineRoster;
   /** With engines sharing a store: told when another engine asked this one to cancel a run it runs. */
   runRequests?: RunRequestHints;
+  /** Told when another engine hands this one a run (its workers can run it). */
+  handOvers?: RunRequestHints;
 }
 
 /** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
@@ -141,6 +144,7 @@ export class Engine implements EngineService {
   private readonly starts: RunStarts;
   /** Runs of another process on this store that someone here follows. */
   private readonly foreignRuns: ForeignRuns;
+  private readonly followers: RunFollowers;
   private readonly takeOvers: TakeOvers | undefined;
   /** Task logs: pages, windows by line number (GET …/logs?from_line=, tail=), live tails. */
   private readonly logs: LogReader;
@@ -179,6 +183,7 @@ export class Engine implements EngineService {
         this.eventTriggers.finished(final);
       },
       ended: (run) => this.eventTriggers.ended(run),
+      wentElsewhere: (runId) => (this.runObjects.forget(runId), this.followers.wentElsewhere(runId)),
     });
     this.startedAt = this.now();
     this.takeOvers = options.roster
@@ -188,6 +193,9 @@ export class Engine implements EngineService {
           heldIds: () => this.runs.heldIds(),
           letGo: (runId, error) => this.runs.letGo(runId, error),
           interruptRetryable: (reason) => this.runs.interruptRetryable(reason),
+          workerWaits: () => this.runs.workerWaits(),
+          workersHere: () => (options.remoteWorkers?.() ?? []).filter((worker) => worker.state === "connected").map((worker) => worker.labels),
+          ...(options.handOvers ? { handOverHints: options.handOvers } : {}),
           logger: this.logger,
         })
       : undefined;
@@ -199,6 +207,7 @@ export class Engine implements EngineService {
       },
     });
     this.logTailer = new LogTailer(options.store, this.logs, (runId) => this.runs.isRunning(runId) || this.foreignRuns.isActive(runId));
+    this.followers = new RunFollowers({ bus: this.bus, foreignRuns: this.foreignRuns, logTailer: this.logTailer, isLocal: (runId) => this.isLocal(runId), progressOf: (runId) => this.runs.progressOf(runId) });
     this.scheduler = new Scheduler({
       store: options.store,
       now: this.now,
@@ -461,25 +470,7 @@ export class Engine implements EngineService {
   }
 
   subscribe(runId: string | null, listener: (event: LiveEvent) => void, options: { logs?: LogFollowing } = {}): Subscription {
-    const unsubscribeBus = this.bus.subscribe(runId, listener);
-    // A run this engine does not hold is run elsewhere (or has ended): its events are read from the store.
-    const unwatch = runId !== null && !this.isLocal(runId) ? this.foreignRuns.watch(runId) : undefined;
-    const unsubscribe = () => {
-      unsubscribeBus();
-      unwatch?.();
-    };
-    // Progress is not stored: a follower that comes late is told where each running task stands.
-    if (runId !== null) for (const progress of this.runs.progressOf(runId)) listener(progress);
-    const logs = options.logs ?? "all";
-    if (runId === null || logs === "none") return Object.assign(() => void unsubscribe(), { caughtUp: () => Promise.resolve() });
-    const tail = this.logTailer.follow(runId, listener, logs === "new" ? "now" : "start");
-    return Object.assign(
-      () => {
-        unsubscribe();
-        tail.stop();
-      },
-      { caughtUp: () => tail.caughtUp() },
-    );
+    return this.followers.subscribe(runId, listener, options);
   }
 
   private publish(events: EventRow[]): void {

@@ -76,7 +76,13 @@ export class RunTakenOverError extends Error {
   constructor(
     readonly runId: string,
     readonly owner: string,
+    /** `handed`: this engine gave the run away itself (to an engine whose workers can run it). */
+    readonly how: "taken" | "handed" = "taken",
   ) {
-    super(`run ${runId} was taken over by engine ${owner.slice(0, 8)} while this engine was silent: it goes on there, and this engine stopped its tasks`);
+    super(
+      how === "handed"
+        ? `run ${runId} was handed to engine ${owner.slice(0, 8)}, whose workers can run it: it goes on there`
+        : `run ${runId} was taken over by engine ${owner.slice(0, 8)} while this engine was silent: it goes on there, and this engine stopped its tasks`,
+    );
   }
 }

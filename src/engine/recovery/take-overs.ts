@@ -5,8 +5,15 @@
  * learns that runs of its own went to another engine (it was the silent
  * one: paused, cut off), it lets them go: their tasks here stop, and their
  * late results, refused by the store, are never recorded twice.
+ *
+ * Hand-overs, both ways too: a worker connects to one engine, any of them,
+ * while a run may be made on another (the leader's schedules, an API call
+ * to any engine). At each heartbeat, a run here whose every task under way
+ * waits for a worker that none of this engine's connected workers could
+ * take is handed to an engine whose workers can; that engine carries it on
+ * from its stored rows, as after a take-over.
  */
-import type { EngineRoster } from "../../cluster/port.js";
+import type { EngineRoster, RunRequestHints } from "../../cluster/port.js";
 import { RunTakenOverError } from "../../store/errors.js";
 import type { EngineLogger } from "../engine.js";
 
@@ -19,18 +26,32 @@ export interface TakeOverDeps {
   letGo(runId: string, error: RunTakenOverError): void;
   /** Stops the running attempts that a take-over would run again (those with a retry left); how many. */
   interruptRetryable(reason: string): number;
+  /** The runs here whose every task under way waits for a worker, with the label sets they wait for. */
+  workerWaits(): { runId: string; needs: string[][] }[];
+  /** The label sets of the workers connected to this engine now. */
+  workersHere(): string[][];
+  /** A hint that another engine handed runs to this one. */
+  handOverHints?: RunRequestHints;
   logger: EngineLogger;
+}
+
+/** Some connected worker has every label of `need`. */
+function covered(workers: readonly string[][], need: readonly string[]): boolean {
+  return workers.some((labels) => need.every((label) => labels.includes(label)));
 }
 
 export class TakeOvers {
   private timer: NodeJS.Timeout | undefined;
   private looking: Promise<void> = Promise.resolve();
   private stopped = false;
+  private stopHints: (() => void) | undefined;
 
   constructor(private readonly deps: TakeOverDeps) {}
 
   /** Heartbeats from now on (before this engine takes up its own runs: see EngineRoster). */
   start(): void {
+    this.deps.roster.workersHere(() => this.deps.workersHere());
+    this.stopHints = this.deps.handOverHints?.listen(() => this.then(() => this.takeHanded()));
     this.deps.roster.start(
       () => void this.letGoOfTaken(),
       (silentForMs) => {
@@ -38,7 +59,14 @@ export class TakeOvers {
         const stopped = this.deps.interruptRetryable(reason);
         this.deps.logger.warn({ stopped }, `${reason}: its attempts that have a retry left are stopped, so that none runs twice`);
       },
+      () => this.then(() => this.handOverWaiting()).then(() => this.takeHanded()),
     );
+  }
+
+  /** One look at a time: a run is never taken up twice at once. */
+  private then(look: () => Promise<void>): Promise<void> {
+    this.looking = this.looking.then(() => (this.stopped ? undefined : look()));
+    return this.looking;
   }
 
   /** Looks for silent engines while leading: one engine at a time takes runs over. */
@@ -46,9 +74,7 @@ export class TakeOvers {
     clearInterval(this.timer);
     this.timer = undefined;
     if (!leading || this.stopped) return;
-    this.timer = setInterval(() => {
-      this.looking = this.looking.then(() => this.lookForSilent());
-    }, this.deps.roster.heartbeatEveryMs);
+    this.timer = setInterval(() => void this.then(() => this.lookForSilent()), this.deps.roster.heartbeatEveryMs);
     this.timer.unref();
   }
 
@@ -56,11 +82,11 @@ export class TakeOvers {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.stopHints?.();
     await this.looking;
   }
 
   private async lookForSilent(): Promise<void> {
-    if (this.stopped) return;
     try {
       for (;;) {
         const taken = await this.deps.roster.takeOverSilent();
@@ -71,6 +97,37 @@ export class TakeOvers {
       }
     } catch (error) {
       this.deps.logger.warn({ error: (error as Error).message }, "could not look for silent engines; trying again at the next heartbeat");
+    }
+  }
+
+  /** Runs waiting here only for workers connected to other engines go to one of those. */
+  private async handOverWaiting(): Promise<void> {
+    const here = this.deps.workersHere();
+    for (const { runId, needs } of this.deps.workerWaits()) {
+      if (needs.some((need) => covered(here, need))) continue;
+      try {
+        const to = await this.deps.roster.handOver(runId, needs);
+        if (to === undefined) continue;
+        const labels = needs.map((need) => `[${need.join(", ")}]`).join(", ");
+        this.deps.logger.info({ run: runId, engine: to, runs_on: needs }, `handed the run to engine ${to.slice(0, 8)}: a worker with labels ${labels} is connected there, none here`);
+        this.deps.letGo(runId, new RunTakenOverError(runId, to, "handed"));
+      } catch (error) {
+        this.deps.logger.warn({ run: runId, error: (error as Error).message }, "could not hand the run to an engine with its workers; trying again at the next heartbeat");
+      }
+    }
+  }
+
+  /** Runs handed to this engine: carried on here from their stored rows. */
+  private async takeHanded(): Promise<void> {
+    try {
+      const held = new Set(this.deps.heldIds());
+      const handed = (await this.deps.roster.handedOver()).filter((handover) => !held.has(handover.runId));
+      if (handed.length === 0) return;
+      const engines = [...new Set(handed.map((handover) => handover.from.slice(0, 8)))].join(", ");
+      this.deps.logger.info({ runs: handed.length, engines }, `took up runs handed over by engines whose workers could not run them (${engines})`);
+      await this.deps.takeUp(handed.map((handover) => handover.runId), `handed over by engine ${engines}`);
+    } catch (error) {
+      this.deps.logger.warn({ error: (error as Error).message }, "could not take up the runs handed to this engine; trying again at the next heartbeat");
     }
   }
 

@@ -30,11 +30,11 @@ export class ForeignRuns {
 
   constructor(private readonly deps: ForeignRunsDeps) {}
 
-  /** Starts following a run's stored events (once, however many ask); the returned function lets go. */
-  watch(runId: string): () => void {
+  /** Starts following a run's stored events after `afterSeq` (once, however many ask); the returned function lets go. */
+  watch(runId: string, afterSeq = 0): () => void {
     let entry = this.watched.get(runId);
     if (!entry) {
-      entry = { users: 0, lastSeq: 0, timer: undefined, reading: false };
+      entry = { users: 0, lastSeq: afterSeq, timer: undefined, reading: false };
       this.watched.set(runId, entry);
       const watched = entry;
       // Not unref'd: someone waits for this run's end (spire logs -f), and these reads are all that can bring it.

@@ -23,7 +23,7 @@ import { compatEnding } from "./compat-ending.js";
 import { failureEnv, firstFailure, type FailureRecord } from "./failure-details.js";
 import type { Slots } from "../resources/slots.js";
 import { TaskMachines } from "./task-machines.js";
-import { failedToStart, interrupted, maskAll } from "./attempt-endings.js";
+import { failedToStart, interrupted, maskAll, onlyInterruptions } from "./attempt-endings.js";
 import { launchOnWorker, PlacementEnded, waitForWorker } from "./worker-wait.js";
 import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
 import { SLOT_ONLY, taskRequest, type TaskRequest } from "../resources/reservations.js";
@@ -69,8 +69,8 @@ export class RunController {
   private runTimer: NodeJS.Timeout | undefined;
   private resolveDone!: (row: RunRow) => void;
   private failure: unknown;
-  /** The run ended here only because another engine took it over (see letGo). */
-  takenOver = false;
+  /** The run ended here only because another engine took it over, or it was handed to one (see letGo). */
+  takenOver: RunTakenOverError | undefined;
   readonly done: Promise<RunRow>;
   private readonly now: () => number;
   private readonly wantLines: boolean;
@@ -233,6 +233,12 @@ export class RunController {
   /** Another engine took the run over (or the store refused a write for that): its tasks here stop, nothing more is written. */
   letGo(error: RunTakenOverError): void {
     this.fail(error);
+  }
+
+  /** When every task under way waits for a worker (none runs, none is starting, no retry waits): the labels they wait for. */
+  workerWaits(): string[][] | undefined {
+    if (this.finished || this.stopReason || this.placing.size === 0 || this.handles.size > 0 || this.starting !== this.placing.size || this.retryTimers.size > 0) return undefined;
+    return [...this.placing.keys()].map((path) => [...(this.prepared.plan.byPath.get(path)!.runsOn ?? [])]);
   }
 
   /** The definition the run was made with. */
@@ -542,7 +548,7 @@ export class RunController {
     this.finished = true;
     this.deps.slots.withdraw(this);
     if (this.runTimer) clearTimeout(this.runTimer);
-    const interruption = this.stopReason ? undefined : this.onlyInterruptions();
+    const interruption = this.stopReason ? undefined : onlyInterruptions(this.prepared.plan, this.states, this.interruptions);
     const state: RunState = this.stopReason?.state ?? (interruption ? "interrupted" : outcome === "running" ? "failed" : outcome);
     const reason = this.stopReason?.reason ?? interruption ?? null;
     const patch = { id: this.runId, state, reason, finished_at: this.now(), ...this.counts };
@@ -557,20 +563,12 @@ export class RunController {
       .catch((error) => this.fail(error));
   }
 
-  /** When every task that fails the run was interrupted (not its own doing), why: the run is then interrupted, not failed. */
-  private onlyInterruptions(): string | undefined {
-    const failures = [...this.states].filter(([path, state]) => countsAsFailure(this.prepared.plan.byPath.get(path)!, state));
-    if (failures.length === 0 || failures.some(([, state]) => state !== "interrupted")) return undefined;
-    const [path] = failures[0]!;
-    return `${path} was interrupted: ${this.interruptions.get(path) ?? "its end was not seen"}`;
-  }
-
   private fail(error: unknown): void {
     // A store failure mid-run: stop everything; the run's row stays as last written and is marked interrupted at the next start.
     if (this.failure) return;
     this.failure = error;
-    this.takenOver = error instanceof RunTakenOverError;
-    const why = this.takenOver ? String((error as Error).message) : "internal error: " + String(error);
+    if (error instanceof RunTakenOverError) this.takenOver = error;
+    const why = this.takenOver ? this.takenOver.message : "internal error: " + String(error);
     for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", why));
     this.finished = true;
     this.deps.slots.withdraw(this);

@@ -62,6 +62,8 @@ export interface RunQueuesDeps {
   finished(final: RunRow): void;
   /** A run ended without starting (refused, replaced, canceled while it waited). */
   ended(run: RunRow): void;
+  /** A run went on in another engine (handed over, or taken over): this one no longer hears its changes. */
+  wentElsewhere?(runId: string): void;
 }
 
 export interface EngineLoad {
@@ -201,7 +203,8 @@ export class RunQueues {
     controller.done.then(
       (final) => {
         // A run another engine took over leaves this one without an end of its own: it goes on there.
-        if (controller.takenOver) deps.logger.warn({ run: run.id, pipeline: key, reason: final.reason }, "run taken over by another engine");
+        if (controller.takenOver?.how === "taken") deps.logger.warn({ run: run.id, pipeline: key, reason: final.reason }, "run taken over by another engine");
+        else if (controller.takenOver) deps.logger.info({ run: run.id, pipeline: key, engine: controller.takenOver.owner }, "run handed to another engine");
         else deps.logger.info({ run: run.id, pipeline: key, state: final.state, ...(final.state === "interrupted" && final.reason ? { reason: final.reason } : {}) }, "run finished");
         const queue = this.queueOf(run.namespace, run.pipeline);
         if (queue.running.get(run.id) === controller) queue.running.delete(run.id);
@@ -211,6 +214,7 @@ export class RunQueues {
         // Tasks of other runs may be waiting for those locks.
         if (prepared.pipeline.locks.length > 0) this.slots.wake();
         if (!controller.takenOver) deps.finished(final);
+        else deps.wentElsewhere?.(run.id);
         this.pump(key);
         if (prepared.pipeline.locks.length > 0) for (const other of this.queues.keys()) if (other !== key) this.pump(other);
       },
@@ -325,13 +329,25 @@ export class RunQueues {
     return stopped;
   }
 
+  /** The runs here whose every task under way waits for a worker, with the label sets they wait for (see RunController.workerWaits). */
+  workerWaits(): { runId: string; needs: string[][] }[] {
+    const waits: { runId: string; needs: string[][] }[] = [];
+    for (const [runId, controller] of this.controllers) {
+      const needs = controller.workerWaits();
+      if (needs) waits.push({ runId, needs });
+    }
+    return waits;
+  }
+
   /** Another engine took this run over: its tasks here stop, or it leaves its queue, and nothing more of it is written here. */
   letGo(runId: string, error: RunTakenOverError): void {
     const controller = this.controllers.get(runId);
     if (controller) return controller.letGo(error);
     for (const queue of this.queues.values()) {
       const index = queue.waiting.findIndex((waiting) => waiting.prepared.run.id === runId);
-      if (index >= 0) queue.waiting.splice(index, 1);
+      if (index < 0) continue;
+      queue.waiting.splice(index, 1);
+      this.deps.wentElsewhere?.(runId);
     }
   }
 

@@ -390,6 +390,26 @@ CREATE TABLE run_requests (
 CREATE UNIQUE INDEX run_requests_waiting ON run_requests (run_id, kind) WHERE taken_at IS NULL;
 `;
 
+/**
+ * Runs handed to the engine whose workers can run them. Each engine's
+ * heartbeat says which label sets its connected workers have
+ * (worker_labels: an array of arrays of labels); an engine whose run waits
+ * only for workers connected elsewhere moves the run's owner to such an
+ * engine and leaves a row here, which that engine takes (after a NOTIFY, or
+ * at its next heartbeat) to carry the run on.
+ */
+const handOvers = `
+ALTER TABLE engines ADD COLUMN worker_labels JSONB NOT NULL DEFAULT '[]';
+
+CREATE TABLE run_handovers (
+  run_id       ${KEY} PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  to_engine    ${KEY} NOT NULL,
+  from_engine  ${KEY} NOT NULL,
+  handed_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX run_handovers_to ON run_handovers (to_engine);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
@@ -397,4 +417,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "cluster facts", sql: clusterFacts },
   { version: 5, name: "engine roster and run fencing", sql: engineRoster },
   { version: 6, name: "shared logs, artifacts and run requests", sql: sharedFiles },
+  { version: 7, name: "runs handed to the engine with the worker", sql: handOvers },
 ];

@@ -1,0 +1,78 @@
+/**
+ * Followers of runs through this engine (the event stream, `spire logs -f`,
+ * a `spire run` waiting for its run's end). A run this engine holds is
+ * heard on its bus; one run elsewhere is read from the store (ForeignRuns).
+ * A run that leaves while followed (handed to the engine with its workers,
+ * or taken over) switches its followers here to the store, from the last
+ * event they heard: they see the run to its end, with no event twice.
+ */
+import type { EventBus } from "../event-bus.js";
+import type { LogTailer } from "../reads/log-tail.js";
+import type { LiveEvent, LiveProgress, LogFollowing, Subscription } from "../service.js";
+import type { ForeignRuns } from "./foreign-runs.js";
+
+export interface RunFollowersDeps {
+  bus: EventBus;
+  foreignRuns: ForeignRuns;
+  logTailer: LogTailer;
+  /** The run is held by this engine: its changes reach the bus. */
+  isLocal(runId: string): boolean;
+  /** Where each running task of the run stands (progress is not stored). */
+  progressOf(runId: string): Iterable<LiveProgress>;
+}
+
+export class RunFollowers {
+  /** Per run held here, how each of its followers switches to the store. */
+  private readonly switches = new Map<string, Set<() => void>>();
+
+  constructor(private readonly deps: RunFollowersDeps) {}
+
+  subscribe(runId: string | null, listener: (event: LiveEvent) => void, options: { logs?: LogFollowing } = {}): Subscription {
+    let heard = 0;
+    const unsubscribeBus = this.deps.bus.subscribe(runId, (event) => {
+      if (event.kind === "event" && event.event.run_id === runId) heard = Math.max(heard, event.event.seq);
+      listener(event);
+    });
+    let unwatch: (() => void) | undefined;
+    const switchToStore = () => (unwatch ??= this.deps.foreignRuns.watch(runId!, heard));
+    // A run this engine does not hold is run elsewhere (or has ended): its events are read from the store.
+    if (runId !== null && !this.deps.isLocal(runId)) switchToStore();
+    else if (runId !== null) this.switchesOf(runId).add(switchToStore);
+    const unsubscribe = () => {
+      unsubscribeBus();
+      unwatch?.();
+      if (runId !== null) this.forgetSwitch(runId, switchToStore);
+    };
+    // Progress is not stored: a follower that comes late is told where each running task stands.
+    if (runId !== null) for (const progress of this.deps.progressOf(runId)) listener(progress);
+    const logs = options.logs ?? "all";
+    if (runId === null || logs === "none") return Object.assign(() => void unsubscribe(), { caughtUp: () => Promise.resolve() });
+    const tail = this.deps.logTailer.follow(runId, listener, logs === "new" ? "now" : "start");
+    return Object.assign(
+      () => {
+        unsubscribe();
+        tail.stop();
+      },
+      { caughtUp: () => tail.caughtUp() },
+    );
+  }
+
+  /** The run went on in another engine: its followers here read it from the store from now on. */
+  wentElsewhere(runId: string): void {
+    const switches = this.switches.get(runId);
+    this.switches.delete(runId);
+    for (const switchToStore of switches ?? []) switchToStore();
+  }
+
+  private switchesOf(runId: string): Set<() => void> {
+    let switches = this.switches.get(runId);
+    if (!switches) this.switches.set(runId, (switches = new Set()));
+    return switches;
+  }
+
+  private forgetSwitch(runId: string, switchToStore: () => void): void {
+    const switches = this.switches.get(runId);
+    if (!switches?.delete(switchToStore)) return;
+    if (switches.size === 0) this.switches.delete(runId);
+  }
+}
