@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { ServiceError, type ServiceErrorCode } from "../engine/service.js";
-import { DiskFullError, isDiskFull } from "../store/errors.js";
+import { DiskFullError, isDiskFull, isStoreUnavailable } from "../store/errors.js";
 
 /** Codes the HTTP layer adds to the service's own. */
 export type ApiErrorCode = ServiceErrorCode | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "disk_full" | "internal";
@@ -66,6 +66,8 @@ export function toApiError(error: unknown): ApiError | undefined {
     const said = error instanceof DiskFullError ? error.message : "the disk holding Spire's data folder is full: free some space on it";
     return new ApiError("disk_full", `${said}, then try again`);
   }
+  // Nor is a database that does not answer: the engine rides it out, and the client may ask again.
+  if (isStoreUnavailable(error)) return new ApiError("unavailable", `the engine's database did not answer (${(error as Error).message}): try again in a moment; the engine's log says more`);
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
     const code = FRAMEWORK_CODES[status] ?? "bad_request";

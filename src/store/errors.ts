@@ -66,6 +66,17 @@ export function isDiskFull(error: unknown): boolean {
   return typeof code === "string" && (code.startsWith("SQLITE_FULL") || code === "SQLITE_IOERR_SHMSIZE" || code === "ENOSPC" || code === "EDQUOT");
 }
 
+const STORE_UNAVAILABLE = Symbol("spire: the store could not be reached");
+
+/** The store's server could not be reached, or did not answer in time: a passing state of the service, not the request's fault. */
+export function markStoreUnavailable(error: unknown): void {
+  if (error !== null && typeof error === "object") (error as Record<symbol, boolean>)[STORE_UNAVAILABLE] = true;
+}
+
+export function isStoreUnavailable(error: unknown): boolean {
+  return error !== null && typeof error === "object" && (error as Record<symbol, unknown>)[STORE_UNAVAILABLE] === true;
+}
+
 /**
  * Engines sharing a store: another engine took this run over, because this
  * one was silent longer than the rescue time (a pause, a lost network). What

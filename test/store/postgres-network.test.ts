@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { Database } from "../../src/store/postgres/pool.js";
 import { adminPool, freshSchema, POSTGRES_URL } from "../helpers/postgres.js";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
+import { toApiError } from "../../src/api/errors.js";
+import { until } from "../helpers/poll.js";
 
 /** A store's connections through a proxy, on a schema with a table `t (n int)`, once up (lost connections ridden out). */
 async function behindProxy(t: TestContext, answerDeadlineMs?: number): Promise<{ db: Database; proxy: TcpProxy; rows(): Promise<number[]> }> {
@@ -83,4 +85,27 @@ test("a connection gone silent fails its statement at the deadline, and a transa
   });
   assert.ok(performance.now() > lifted, "it committed once the network was back");
   assert.deepEqual(await rows(), [tries], "only the try that committed left its row");
+});
+
+test("a database that cannot be reached, or ends the session, is the API's 503 (try again), never a 500; a bad statement stays a bug", async (t) => {
+  const schema = await freshSchema(t);
+  const proxy = await startTcpProxy();
+  const refused = proxy.through(POSTGRES_URL);
+  await proxy.close();
+  const gone = new Database(refused, { schema });
+  t.after(() => gone.close());
+  const notReached = await gone.transaction((sql) => sql.rows("SELECT 1")).catch((error: unknown) => error);
+  assert.equal(toApiError(notReached)?.status, 503, String(notReached));
+  assert.match(toApiError(notReached)!.message, /^the engine's database did not answer \(.*ECONNREFUSED.*\): try again in a moment/);
+
+  const db = new Database(POSTGRES_URL, { schema, applicationName: "spire-test-ended" });
+  t.after(() => db.close());
+  const admin = await adminPool();
+  const sleeping = db.transaction((sql) => sql.rows("SELECT pg_sleep(30)")).catch((error: unknown) => error);
+  await until(async () => (await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'spire-test-ended' AND query LIKE '%pg_sleep%'")).rowCount === 1, "the statement to be ended");
+  const ended = await sleeping;
+  assert.equal(toApiError(ended)?.status, 503, String(ended));
+
+  const bad = await db.transaction((sql) => sql.rows("SELEC 1")).catch((error: unknown) => error);
+  assert.equal(toApiError(bad), undefined, "a statement PostgreSQL cannot parse is Spire's bug: a 500, its message kept from the client");
 });

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Row } from "../columns.js";
-import { RunTakenOverError } from "../errors.js";
+import { markStoreUnavailable, RunTakenOverError } from "../errors.js";
 
 export interface PostgresOptions {
   /** The schema to keep Spire's tables in (created by init() when missing); the database's search_path when not given. */
@@ -103,6 +103,24 @@ const IDLE_IN_TRANSACTION_ENDED = "25P03";
 export function connectionLost(error: unknown): boolean {
   const code = codeOf(error);
   return code === "" || code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === IDLE_IN_TRANSACTION_ENDED;
+}
+
+/** Errors of the connection itself, without a SQLSTATE: what the driver and the socket say. */
+const UNREACHABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error)/;
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE"]);
+
+/**
+ * Marks an error meaning the database could not be reached or did not answer
+ * (not the request's doing, nor a bug), so that the API answers 503 and
+ * not 500. The error itself goes on unchanged: callers still read its code.
+ */
+function unreachable(error: unknown): unknown {
+  const code = codeOf(error);
+  const socketCode = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : "";
+  const lost = code !== "" ? connectionLost(error) || code === "53300" : (typeof socketCode === "string" && SOCKET_CODES.has(socketCode)) || UNREACHABLE_MESSAGES.test(message);
+  if (lost) markStoreUnavailable(error);
+  return error;
 }
 
 /** Growing pauses between tries on new connections: about half a minute in all. */
@@ -225,7 +243,7 @@ export class Database {
           const outcome = await this.outcomeOf(error.xid);
           if (outcome === "committed") return error.result as T;
           // Not committed: as if the connection had been lost before COMMIT. Unknown: the caller is told.
-          if (outcome === undefined || !this.mayReconnect(error.cause, attempt)) throw error.cause;
+          if (outcome === undefined || !this.mayReconnect(error.cause, attempt)) throw unreachable(error.cause);
           await reconnectPause(attempt);
           continue;
         }
@@ -238,7 +256,7 @@ export class Database {
           await reconnectPause(attempt);
           continue;
         }
-        throw error;
+        throw unreachable(error);
       }
     }
   }
@@ -264,7 +282,7 @@ export class Database {
         client = await this.pool.connect();
       } catch (error) {
         // No connection, nothing sent: as safe to try again as it gets.
-        if (!this.mayReconnect(error, attempt)) throw error;
+        if (!this.mayReconnect(error, attempt)) throw unreachable(error);
         await reconnectPause(attempt);
         continue;
       }
@@ -282,7 +300,7 @@ export class Database {
         if (!connectionLost(error)) throw error;
         broken = error as Error;
         const notRun = codeOf(error) !== "" || codeOf(ended) !== "";
-        if (!notRun || !this.mayReconnect(error, attempt)) throw error;
+        if (!notRun || !this.mayReconnect(error, attempt)) throw unreachable(error);
       } finally {
         client.off("error", heard);
         client.release(broken);
