@@ -132,3 +132,49 @@ async function runOn(engine: RunningEngine, id: string, done: (run: RunView) => 
   });
   return last!;
 }
+
+test("a pipeline's concurrency holds across engines: a run asked for through B while A runs the pipeline queues behind it on A; runs asked for through both at once never overlap", async (t) => {
+  const schema = await freshSchema(t);
+  const dir = tempDir(t, "spire-one-at-a-time-");
+  const gate = join(dir, "gate");
+  const file = join(dir, "spire.yaml");
+  writeFileSync(
+    file,
+    `namespace: home
+pipelines:
+  backup:
+    concurrency: 1
+    queue: { limit: 10 }
+    tasks:
+      copy: { run: 'while [ ! -e "$GATE" ]; do sleep 0.02; done', env: { GATE: ${JSON.stringify(gate)} } }
+`,
+  );
+  const start = async (name: string) => {
+    if (name !== "a") {
+      mkdirSync(join(dir, name), { mode: 0o700 });
+      copyFileSync(join(dir, "a", "secret"), join(dir, name, "secret"));
+      chmodSync(join(dir, name, "secret"), 0o600);
+    }
+    return startEngine(t, join(dir, name), ["--store", `${POSTGRES_URL}?schema=${schema}`, "-f", file]);
+  };
+  const a = await start("a");
+  const b = await start("b");
+
+  const first = await apiStartRun(a, "home/backup");
+  await runOn(a, first, (run) => run.state === "running");
+  const second = await apiStartRun(b, "home/backup");
+  await until(async () => (await rowsIn(schema, "SELECT owner FROM runs WHERE id = $1", [second]))[0]?.owner === engineIdOf(a), "the second run to be handed to A");
+  // Handed over while A runs the first: it waits there (a run that started would say so at once).
+  assert.equal((await apiGet<RunView>(b, `/runs/${second}`)).state, "queued");
+  // Two more asked for at the same moment through both engines.
+  const [third, fourth] = await Promise.all([apiStartRun(a, "home/backup"), apiStartRun(b, "home/backup")]);
+  writeFileSync(gate, "");
+  for (const id of [first, second, third, fourth]) assert.equal((await runOn(b, id, (run) => run.state !== "queued" && run.state !== "running")).state, "succeeded");
+
+  const spans = await rowsIn(schema, "SELECT id, started_at, finished_at FROM runs WHERE pipeline = 'backup' ORDER BY started_at");
+  assert.equal(spans.length, 4);
+  for (let index = 1; index < spans.length; index++) {
+    assert.ok(Number(spans[index]!.started_at) >= Number(spans[index - 1]!.finished_at), `runs overlapped: ${JSON.stringify(spans)}`);
+  }
+  await Promise.all([stopEngine(a), stopEngine(b)]);
+});
