@@ -194,9 +194,11 @@ export class PostgresEngineRoster implements EngineRoster {
     let broken: Error | undefined;
     try {
       // Its own statement, before the look: the look's snapshot then has what the engine before it in the lock committed.
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${pipelineLockKey(run.namespace, run.pipeline)})`);
-      const { rows } = await client.query<{ owner: string }>(PIPELINE_HOME, [this.options.engineId, run.namespace, run.pipeline, run.id]);
-      await client.query("COMMIT");
+      // Each answer within a deadline: a connection gone silent must not hold the run back (it is then admitted here).
+      const query_timeout = Math.max(1000, this.heartbeatEveryMs);
+      await client.query({ text: `BEGIN; SELECT pg_advisory_xact_lock(${pipelineLockKey(run.namespace, run.pipeline)})`, query_timeout } as pg.QueryConfig);
+      const { rows } = await client.query<{ owner: string }>({ text: PIPELINE_HOME, values: [this.options.engineId, run.namespace, run.pipeline, run.id], query_timeout } as pg.QueryConfig);
+      await client.query({ text: "COMMIT", query_timeout } as pg.QueryConfig);
       return rows[0]?.owner;
     } catch (error) {
       broken = error as Error;

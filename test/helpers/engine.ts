@@ -15,12 +15,15 @@ export interface RunningEngine {
 export async function startEngine(t: TestContext, data: string, extra: string[] = [], env: Record<string, string> = {}): Promise<RunningEngine> {
   const child = startSpire(["engine", "--listen", "127.0.0.1:0", ...extra], { data, env });
   const exit = finished(child);
+  // What it said so far: an engine slow to start tells why.
+  let said = "";
+  child.stderr?.on("data", (chunk: Buffer | string) => void (said = (said + chunk.toString()).slice(-4000)));
   const addressFile = join(data, "engine.json");
   const deadline = Date.now() + 15_000;
   // The address file is the engine's way of saying it listens.
   while (addressOf(addressFile)?.pid !== child.pid) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      const result = await Promise.race([exit, new Promise<SpireResult>((resolve) => setTimeout(() => resolve({ code: null, signal: null, stdout: "", stderr: "(still running)" }), 100))]);
+      const result = await Promise.race([exit, new Promise<SpireResult>((resolve) => setTimeout(() => resolve({ code: null, signal: null, stdout: "", stderr: `(still running after 15 s) ${said}` }), 100))]);
       throw new Error(`the engine did not start: ${result.stderr}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
