@@ -9,9 +9,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { apiGet, apiStartRun, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { shareSecret } from "./shared-store.js";
 import { checkNoLeftoverProcesses, isRunning } from "../helpers/leaks.js";
 import { finished, spire, startSpire } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -85,9 +86,7 @@ pipelines:
     if (!passed) t.diagnostic(said.join("\n"));
   });
   let a = await engine("a", ["-f", file]);
-  mkdirSync(join(dir, "b"), { mode: 0o700 });
-  copyFileSync(join(dir, "a", "secret"), join(dir, "b", "secret"));
-  chmodSync(join(dir, "b", "secret"), 0o600);
+  shareSecret(join(dir, "a"), join(dir, "b"));
   const b = await engine("b", []);
   const throughB = { data: b.data };
 

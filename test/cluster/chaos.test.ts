@@ -23,14 +23,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { finished, spire, startSpire } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
 import { adminPool, freshSchema, POSTGRES_URL } from "../helpers/postgres.js";
 import { startTcpProxy } from "../helpers/tcp-proxy.js";
-import { assertEverySlotOnce, engineIdOf, leaderAmong, leading, leadingAnswer, runCount, slotsOf, waitForRunsIn, waitUntilQuiet } from "./shared-store.js";
+import { assertEverySlotOnce, engineIdOf, leaderAmong, leading, leadingAnswer, runCount, shareSecret, slotsOf, waitForRunsIn, waitUntilQuiet } from "./shared-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -71,11 +71,7 @@ pipelines:
   t.after(() => proxy.close());
   const logs = new Map<string, string>();
   const start = async (name: string, store: string) => {
-    if (name !== "p") {
-      mkdirSync(join(dir, name), { mode: 0o700 });
-      copyFileSync(join(dir, "p", "secret"), join(dir, name, "secret"));
-      chmodSync(join(dir, name, "secret"), 0o600);
-    }
+    if (name !== "p") shareSecret(join(dir, "p"), join(dir, name));
     const engine = await startEngine(t, join(dir, name), ["--store", `${store}?schema=${schema}`, "--leader-lease", `${LEASE_MS / 1000}s`, "-f", file]);
     engine.child.stderr?.on("data", (chunk: Buffer) => logs.set(name, (logs.get(name) ?? "") + chunk.toString()));
     return engine;

@@ -11,13 +11,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { spire } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
 import { adminPool, freshSchema, POSTGRES_URL } from "../helpers/postgres.js";
-import { assertEverySlotOnce, leaderAmong, leading, runCount, slotsOf, terminateConnectionsOf, waitForRunsIn, waitUntilQuiet } from "./shared-store.js";
+import { assertEverySlotOnce, leaderAmong, leading, runCount, shareSecret, slotsOf, terminateConnectionsOf, waitForRunsIn, waitUntilQuiet } from "./shared-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -52,9 +52,7 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   assert.match(stranger.stderr, /Copy the secret file of an engine already on this database to .*stranger\/secret/);
   // The others get the first one's secret, as the guide says.
   for (const name of ["b", "c"]) {
-    mkdirSync(join(dir, name), { mode: 0o700 });
-    copyFileSync(join(dir, "a", "secret"), join(dir, name, "secret"));
-    chmodSync(join(dir, name, "secret"), 0o600);
+    shareSecret(join(dir, "a"), join(dir, name));
     const engine = await start(name);
     names.set(engine, name);
     engines.push(engine);

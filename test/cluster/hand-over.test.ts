@@ -5,9 +5,9 @@
  * handed to B at A's next heartbeat, and B runs it on the worker; a run
  * waiting for labels no engine's worker has stays on A, saying why.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { apiGet, apiStartRun, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
@@ -15,7 +15,7 @@ import { finished, spire, startSpire } from "../helpers/cli.js";
 import { until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
 import { freshSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
-import { engineIdOf } from "./shared-store.js";
+import { engineIdOf, shareSecret } from "./shared-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -49,21 +49,7 @@ pipelines:
 `,
   );
   // Heartbeats every 500 ms: a hand-over is looked for at each.
-  const start = async (name: string) => {
-    if (name !== "a") {
-      mkdirSync(join(dir, name), { mode: 0o700 });
-      copyFileSync(join(dir, "a", "secret"), join(dir, name, "secret"));
-      chmodSync(join(dir, name, "secret"), 0o600);
-    }
-    const engine = await startEngine(t, join(dir, name), ["--store", `${POSTGRES_URL}?schema=${schema}`, "--rescue-after", "3s", "-f", file]);
-    engine.child.stderr?.on("data", (chunk: Buffer) => logs.set(name, (logs.get(name) ?? "") + chunk.toString()));
-    return engine;
-  };
-  // What the engines said last: for a failure to explain itself.
-  const logs = new Map<string, string>();
-  const said = () => [...logs].map(([name, text]) => `--- ${name}\n${text.split("\n").slice(-20).join("\n")}`).join("\n");
-  const a = await start("a");
-  const b = await start("b");
+  const { a, b, said } = await twoEngines(t, dir, schema, ["--rescue-after", "3s", "-f", file]);
   const { name: workerName, stop: stopWorker } = await connectWorker(t, b, dir);
 
   const waiting = { id: await apiStartRun(a, "far/nowhere") };
@@ -103,8 +89,22 @@ pipelines:
   assert.ok(performance.now() - stopping < 10_000, `the engines stopped in ${Math.round(performance.now() - stopping)} ms`);
 });
 
+/** Engines a and b on the test's schema, with what they said last (for a failure to explain itself). */
+async function twoEngines(t: TestContext, dir: string, schema: string, extra: string[]): Promise<{ a: RunningEngine; b: RunningEngine; said(): string }> {
+  const logs = new Map<string, string>();
+  const start = async (name: string) => {
+    if (name !== "a") shareSecret(join(dir, "a"), join(dir, name));
+    const engine = await startEngine(t, join(dir, name), ["--store", `${POSTGRES_URL}?schema=${schema}`, ...extra]);
+    engine.child.stderr?.on("data", (chunk: Buffer) => logs.set(name, (logs.get(name) ?? "") + chunk.toString()));
+    return engine;
+  };
+  const a = await start("a");
+  const b = await start("b");
+  return { a, b, said: () => [...logs].map(([name, text]) => `--- ${name}\n${text.split("\n").slice(-20).join("\n")}`).join("\n") };
+}
+
 /** A worker with the label gpu, registered with `engine`: its name, and how to stop it. */
-async function connectWorker(t: Parameters<typeof startEngine>[0], engine: RunningEngine, dir: string): Promise<{ name: string; stop(): Promise<unknown> }> {
+async function connectWorker(t: TestContext, engine: RunningEngine, dir: string): Promise<{ name: string; stop(): Promise<unknown> }> {
   const token = readFileSync(join(engine.data, "token"), "utf8").trim();
   const made = await spire(["token", "create", "--scope", "worker", "--name", "gpu-box"], { data: join(dir, "cli"), env: { SPIRE_ENGINE: engine.url, SPIRE_TOKEN: token } });
   assert.equal(made.code, 0, made.stderr);
@@ -149,16 +149,7 @@ pipelines:
       copy: { run: 'while [ ! -e "$GATE" ]; do sleep 0.02; done', env: { GATE: ${JSON.stringify(gate)} } }
 `,
   );
-  const start = async (name: string) => {
-    if (name !== "a") {
-      mkdirSync(join(dir, name), { mode: 0o700 });
-      copyFileSync(join(dir, "a", "secret"), join(dir, name, "secret"));
-      chmodSync(join(dir, name, "secret"), 0o600);
-    }
-    return startEngine(t, join(dir, name), ["--store", `${POSTGRES_URL}?schema=${schema}`, "-f", file]);
-  };
-  const a = await start("a");
-  const b = await start("b");
+  const { a, b } = await twoEngines(t, dir, schema, ["-f", file]);
 
   const first = await apiStartRun(a, "home/backup");
   await runOn(a, first, (run) => run.state === "running");

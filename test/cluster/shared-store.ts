@@ -4,10 +4,20 @@
  * (the thing under test is the database, so it is polled there).
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunningEngine } from "../helpers/engine.js";
 import { adminPool } from "../helpers/postgres.js";
+
+/**
+ * A data folder for another engine, with the signing secret of the engine in
+ * `from` (engines sharing a database must have the same: see SecretMismatchError).
+ */
+export function shareSecret(from: string, to: string): void {
+  mkdirSync(to, { mode: 0o700 });
+  copyFileSync(join(from, "secret"), join(to, "secret"));
+  chmodSync(join(to, "secret"), 0o600);
+}
 
 /** Whether the engine says it leads the scheduling (GET /engine); false while it does not answer (within 2 s). */
 export async function leading(engine: RunningEngine): Promise<boolean> {

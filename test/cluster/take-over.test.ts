@@ -10,8 +10,9 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { apiGet, apiStartRun, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { shareSecret } from "./shared-store.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { adminPool, freshSchema, POSTGRES_URL } from "../helpers/postgres.js";
@@ -54,9 +55,7 @@ async function twoEngines(t: TestContext, options: { aStore?: (url: string) => s
   const said = () => [...logs].map(([name, text]) => `--- ${name}\n${text.split("\n").slice(-20).join("\n")}`).join("\n");
   const b = await start("b");
   await until(() => leads(b), "b to lead", 15_000);
-  mkdirSync(join(dir, "a"), { mode: 0o700 });
-  copyFileSync(join(dir, "b", "secret"), join(dir, "a", "secret"));
-  chmodSync(join(dir, "a", "secret"), 0o600);
+  shareSecret(join(dir, "b"), join(dir, "a"));
   const a = await start("a", options.aStore?.(store) ?? store);
   const pool = await adminPool();
   const namespace = (await pool.query<{ namespace: string }>(`SELECT namespace FROM ${schema}.pipelines LIMIT 1`)).rows[0]!.namespace;
