@@ -318,6 +318,27 @@ with resources:).
     .action(async (subject, options, command) => (await import("./commands/next.js")).nextCommand(subject, { ...options, ...globals(command) }));
 
   program
+    .command("mcp")
+    .description("a Model Context Protocol server on stdin/stdout, for AI assistants: pipelines, runs and logs as tools")
+    .addHelpText(
+      "after",
+      `
+An assistant (Claude Desktop, an editor, an agent) starts it as a child
+process and talks MCP over its stdin and stdout. Every call goes to the engine
+(spire engine) with the token: SPIRE_TOKEN, or for the local engine the data
+folder's admin token. Give the assistant a token of the least scope it needs:
+spire token create --name assistant --scope read (or run: it may also start,
+cancel, retry, pause and resume). The engine also serves the same tools over
+HTTP at /mcp, with the token as a bearer token.
+${examples([
+  "spire mcp",
+  "SPIRE_ENGINE=http://127.0.0.1:7431 SPIRE_TOKEN=… spire mcp",
+  '{"mcpServers": {"spire": {"command": "spire", "args": ["mcp"], "env": {"SPIRE_TOKEN": "…"}}}}',
+]).trimStart()}`,
+    )
+    .action(async (_options, command) => (await import("./commands/mcp.js")).mcpCommand(globals(command)));
+
+  program
     .command("hook")
     .description("a pipeline's webhook URL and hook token (the token starts that pipeline and nothing else)")
     .argument("<pipeline>", "NAME or NS/NAME")

@@ -1,0 +1,17 @@
+/**
+ * What every tool works through: a Spire client (the interface the CLI uses),
+ * given afresh for each call. Over stdio it is the engine's HTTP API with the
+ * caller's token; inside the engine (/mcp) it is the engine's own routes with
+ * the token the request came with, so a token's scope holds either way.
+ */
+import type { SpireClient } from "../client/port.js";
+
+export type ClientSource = () => Promise<SpireClient>;
+
+/** How an assistant names a pipeline, said once for every tool that takes one. */
+export const PIPELINE_REFERENCE =
+  'The pipeline: its name (e.g. "backup") when only one namespace has it, or NAMESPACE/NAME (e.g. "home/backup"). list_pipelines shows them all.';
+
+/** How an assistant names a run, said once for every tool that takes one. */
+export const RUN_REFERENCE =
+  'The run: its id (lowercase letters and digits, e.g. "01jbx4k2m9qz3v7c", as start_run and list_runs return it), a unique prefix of one, or "last" for the newest run.';
