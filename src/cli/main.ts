@@ -322,19 +322,19 @@ with resources:).
     .description("a Model Context Protocol server on stdin/stdout, for AI assistants: pipelines, runs and logs as tools")
     .addHelpText(
       "after",
-      `
+      examples(["spire mcp", "SPIRE_ENGINE=https://spire.example.net:7431 SPIRE_TOKEN=… spire mcp"]) +
+        `
 An assistant (Claude Desktop, an editor, an agent) starts it as a child
-process and talks MCP over its stdin and stdout. Every call goes to the engine
-(spire engine) with the token: SPIRE_TOKEN, or for the local engine the data
-folder's admin token. Give the assistant a token of the least scope it needs:
-spire token create --name assistant --scope read (or run: it may also start,
-cancel, retry, pause and resume). The engine also serves the same tools over
-HTTP at /mcp, with the token as a bearer token.
-${examples([
-  "spire mcp",
-  "SPIRE_ENGINE=http://127.0.0.1:7431 SPIRE_TOKEN=… spire mcp",
-  '{"mcpServers": {"spire": {"command": "spire", "args": ["mcp"], "env": {"SPIRE_TOKEN": "…"}}}}',
-]).trimStart()}`,
+process and talks MCP over its stdin and stdout: in its mcpServers config,
+the command is spire, its args ["mcp"], and its env SPIRE_TOKEN (the guide
+docs/guides/mcp.md shows the whole entry). Every call goes to the engine
+(spire engine) with the token: SPIRE_TOKEN, or for the local engine the
+data folder's admin token. Give the assistant a token of its own with the
+least scope it needs: spire token create --scope read (it sees), or --scope
+run (it also starts, cancels, retries, pauses and resumes). The engine
+serves the same tools over HTTP at /mcp, to a client that sends the token
+as a bearer token.
+`,
     )
     .action(async (_options, command) => (await import("./commands/mcp.js")).mcpCommand(globals(command)));
 
