@@ -48,7 +48,13 @@ async function serve(app: FastifyInstance, deps: ApiDeps, request: FastifyReques
   // The transport writes the answer itself; Fastify's onSend does not run for it, so the API's headers are set here.
   reply.hijack();
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(name, value);
-  reply.raw.on("close", () => void server.close());
+  // A tool may wait (get_run's wait_seconds): an engine that stops gives the wait up and ends the answer, as it ends its event streams.
+  const stop = () => void server.close().finally(() => reply.raw.writableEnded || reply.raw.destroy());
+  deps.streams.add(stop);
+  reply.raw.on("close", () => {
+    deps.streams.delete(stop);
+    void server.close();
+  });
   try {
     await server.connect(transport);
     await transport.handleRequest(request.raw, reply.raw, request.body);

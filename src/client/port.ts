@@ -10,7 +10,6 @@
  * stands behind; an engine that cannot be reached is EngineUnreachable.
  */
 import type { PipelineDef } from "../definitions/schema.js";
-import type { LogLine } from "../exec/port.js";
 import type { MissedObject } from "../engine/triggers/missed-object.js";
 import type { SweepReport } from "../engine/runs/retention.js";
 import type { RunObject } from "../engine/reads/run-object.js";

@@ -5,6 +5,7 @@
  * the token the request came with, so a token's scope holds either way.
  */
 import type { SpireClient } from "../client/port.js";
+import { resolvePipeline } from "../cli/resolve.js";
 
 export type ClientSource = () => Promise<SpireClient>;
 
@@ -15,3 +16,10 @@ export const PIPELINE_REFERENCE =
 /** How an assistant names a run, said once for every tool that takes one. */
 export const RUN_REFERENCE =
   'The run: its id (lowercase letters and digits, e.g. "01jbx4k2m9qz3v7c", as start_run and list_runs return it), a unique prefix of one, or "last" for the newest run.';
+
+/** `use` with a client and the pipeline an assistant named, found as `spire` finds it (with a did-you-mean when it is not there). */
+export async function withPipeline<T>(clients: ClientSource, given: string, use: (client: SpireClient, namespace: string, name: string) => Promise<T>): Promise<T> {
+  const client = await clients();
+  const { namespace, name } = await resolvePipeline(client, given);
+  return use(client, namespace, name);
+}

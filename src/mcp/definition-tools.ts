@@ -6,14 +6,13 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { resolvePipeline } from "../cli/resolve.js";
 import { FORMATS, FORMAT_NAMES } from "../definitions/compat/format.js";
 import { formatDefinitionErrors, parseDefinitions } from "../definitions/load.js";
 import { MAX_DEFINITIONS_BYTES } from "../definitions/yaml-source.js";
 import { plannedTaskCount } from "../plan/task-count.js";
 import { checkZone, parseTime, systemZone } from "../time/index.js";
 import { CRON_HINT, cronTrigger, looksLikeCron, previewSchedule } from "../time/preview.js";
-import type { ClientSource } from "./context.js";
+import { withPipeline, type ClientSource } from "./context.js";
 import { answer, errorResult, jsonResult } from "./results.js";
 
 export function registerDefinitionTools(server: McpServer, clients: ClientSource): void {
@@ -84,9 +83,7 @@ export function registerDefinitionTools(server: McpServer, clients: ClientSource
           if (!made.ok) return errorResult(`schedule: ${made.problem}. ${CRON_HINT}`);
           triggers = [made.trigger];
         } else {
-          const client = await clients();
-          const { namespace, name } = await resolvePipeline(client, input.schedule);
-          triggers = (await client.getPipeline(namespace, name)).definition.triggers;
+          triggers = await withPipeline(clients, input.schedule, async (client, namespace, name) => (await client.getPipeline(namespace, name)).definition.triggers);
         }
         const preview = previewSchedule(input.schedule, triggers, { zone, from, count: input.count ?? 5 });
         if (!preview.ok) return errorResult(`${preview.problem}. ${preview.hint}`);

@@ -1,8 +1,7 @@
 /** Tools about pipelines: list them, read one, pause and resume one. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { resolvePipeline } from "../cli/resolve.js";
-import { PIPELINE_REFERENCE, type ClientSource } from "./context.js";
+import { PIPELINE_REFERENCE, withPipeline, type ClientSource } from "./context.js";
 import { answer, jsonResult } from "./results.js";
 
 const pipeline = z.string().min(1).max(300).describe(PIPELINE_REFERENCE);
@@ -29,12 +28,7 @@ export function registerPipelineTools(server: McpServer, clients: ClientSource):
       inputSchema: { pipeline },
       annotations: { readOnlyHint: true },
     },
-    (input) =>
-      answer(async () => {
-        const client = await clients();
-        const { namespace, name } = await resolvePipeline(client, input.pipeline);
-        return jsonResult(await client.getPipeline(namespace, name));
-      }),
+    (input) => answer(async () => jsonResult(await withPipeline(clients, input.pipeline, (client, namespace, name) => client.getPipeline(namespace, name)))),
   );
 
   server.registerTool(
@@ -47,11 +41,9 @@ export function registerPipelineTools(server: McpServer, clients: ClientSource):
       annotations: { idempotentHint: true },
     },
     (input) =>
-      answer(async () => {
-        const client = await clients();
-        const { namespace, name } = await resolvePipeline(client, input.pipeline);
-        return jsonResult(await client.setPaused(namespace, name, true, input.reason === undefined ? {} : { reason: input.reason }));
-      }),
+      answer(async () =>
+        jsonResult(await withPipeline(clients, input.pipeline, (client, namespace, name) => client.setPaused(namespace, name, true, input.reason === undefined ? {} : { reason: input.reason }))),
+      ),
   );
 
   server.registerTool(
@@ -62,11 +54,6 @@ export function registerPipelineTools(server: McpServer, clients: ClientSource):
       inputSchema: { pipeline },
       annotations: { idempotentHint: true },
     },
-    (input) =>
-      answer(async () => {
-        const client = await clients();
-        const { namespace, name } = await resolvePipeline(client, input.pipeline);
-        return jsonResult(await client.setPaused(namespace, name, false));
-      }),
+    (input) => answer(async () => jsonResult(await withPipeline(clients, input.pipeline, (client, namespace, name) => client.setPaused(namespace, name, false)))),
   );
 }

@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { RunObject, SpireClient } from "../client/port.js";
 import { runState } from "../api/schemas.js";
 import { resolvePipeline, resolveRun } from "../cli/resolve.js";
-import { PIPELINE_REFERENCE, RUN_REFERENCE, type ClientSource } from "./context.js";
+import { PIPELINE_REFERENCE, RUN_REFERENCE, withPipeline, type ClientSource } from "./context.js";
 import { answer, jsonResult } from "./results.js";
 
 const RUN_STATES = runState.options;
@@ -34,11 +34,13 @@ export function registerRunTools(server: McpServer, clients: ClientSource): void
       },
     },
     (input) =>
-      answer(async () => {
-        const client = await clients();
-        const { namespace, name } = await resolvePipeline(client, input.pipeline);
-        return jsonResult(await client.startRun(namespace, name, { args: input.args ?? {}, ...(input.partition !== undefined ? { partition: input.partition } : {}) }));
-      }),
+      answer(async () =>
+        jsonResult(
+          await withPipeline(clients, input.pipeline, (client, namespace, name) =>
+            client.startRun(namespace, name, { args: input.args ?? {}, ...(input.partition !== undefined ? { partition: input.partition } : {}) }),
+          ),
+        ),
+      ),
   );
 
   server.registerTool(
@@ -52,11 +54,11 @@ export function registerRunTools(server: McpServer, clients: ClientSource): void
       },
       annotations: { readOnlyHint: true },
     },
-    (input) =>
+    (input, extra) =>
       answer(async () => {
         const client = await clients();
         const id = await resolveRun(client, input.run_id);
-        return jsonResult(await waitForEnd(client, id, (input.wait_seconds ?? 0) * 1000));
+        return jsonResult(await waitForEnd(client, id, (input.wait_seconds ?? 0) * 1000, extra.signal));
       }),
   );
 
@@ -119,13 +121,13 @@ export function registerRunTools(server: McpServer, clients: ClientSource): void
   );
 }
 
-/** The run once it has ended, or as it is after `waitMs`. */
-async function waitForEnd(client: SpireClient, id: string, waitMs: number): Promise<RunObject> {
+/** The run once it has ended, or as it is after `waitMs` (or when the request is given up: the client left, the engine stops). */
+async function waitForEnd(client: SpireClient, id: string, waitMs: number, signal: AbortSignal): Promise<RunObject> {
   const deadline = Date.now() + waitMs;
   for (let poll = 0; ; poll++) {
     const run = await client.getRun(id);
     const left = deadline - Date.now();
-    if (ENDED.has(run.state) || left <= 0) return run;
-    await delay(Math.min(left, POLL_MS[Math.min(poll, POLL_MS.length - 1)]!));
+    if (ENDED.has(run.state) || left <= 0 || signal.aborted) return run;
+    await delay(Math.min(left, POLL_MS[Math.min(poll, POLL_MS.length - 1)]!), undefined, { signal }).catch(() => undefined);
   }
 }
