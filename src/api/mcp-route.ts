@@ -43,7 +43,7 @@ async function serve(app: FastifyInstance, deps: ApiDeps, request: FastifyReques
   ]);
   const token = /^Bearer +(\S+)$/i.exec(request.headers.authorization!)![1]!;
   const client = new HttpClient({ url: IN_PROCESS_URL, token, fetch: injectingFetch(app, request.headers.host) });
-  const server = createSpireMcpServer(async () => client);
+  const server = createSpireMcpServer(async () => client, (error) => deps.logger.error({ err: error, reqId: request.id }, "mcp: unexpected error in a tool"));
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   // The transport writes the answer itself; Fastify's onSend does not run for it, so the API's headers are set here.
   reply.hijack();

@@ -5,9 +5,19 @@
  * the token the request came with, so a token's scope holds either way.
  */
 import type { SpireClient } from "../client/port.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { resolvePipeline } from "../cli/resolve.js";
+import type { UnexpectedErrorLog } from "./results.js";
 
 export type ClientSource = () => Promise<SpireClient>;
+
+/** What every tool and resource is registered with. */
+export interface McpContext {
+  clients: ClientSource;
+  /** Runs a tool's work: what it throws becomes a tool error (results.ts). */
+  answer(work: () => Promise<CallToolResult>): Promise<CallToolResult>;
+  log: UnexpectedErrorLog;
+}
 
 /** How an assistant names a pipeline, said once for every tool that takes one. */
 export const PIPELINE_REFERENCE =

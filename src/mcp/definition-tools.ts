@@ -12,10 +12,10 @@ import { MAX_DEFINITIONS_BYTES } from "../definitions/yaml-source.js";
 import { plannedTaskCount } from "../plan/task-count.js";
 import { checkZone, parseTime, systemZone } from "../time/index.js";
 import { CRON_HINT, cronTrigger, looksLikeCron, previewSchedule } from "../time/preview.js";
-import { withPipeline, type ClientSource } from "./context.js";
-import { answer, errorResult, jsonResult } from "./results.js";
+import { withPipeline, type McpContext } from "./context.js";
+import { errorResult, jsonResult } from "./results.js";
 
-export function registerDefinitionTools(server: McpServer, clients: ClientSource): void {
+export function registerDefinitionTools(server: McpServer, { clients, answer }: McpContext): void {
   server.registerTool(
     "validate_definitions",
     {

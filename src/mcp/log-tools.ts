@@ -2,11 +2,11 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { resolveRun } from "../cli/resolve.js";
-import { RUN_REFERENCE, type ClientSource } from "./context.js";
+import { RUN_REFERENCE, type McpContext } from "./context.js";
 import { DEFAULT_MAX_BYTES, DEFAULT_TAIL_LINES, MAX_BYTES, MAX_TAIL_LINES, readLogTail } from "./log-tail.js";
-import { answer, textResult } from "./results.js";
+import { textResult } from "./results.js";
 
-export function registerLogTools(server: McpServer, clients: ClientSource): void {
+export function registerLogTools(server: McpServer, { clients, answer }: McpContext): void {
   server.registerTool(
     "read_task_logs",
     {

@@ -1,12 +1,12 @@
 /** Tools about pipelines: list them, read one, pause and resume one. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { PIPELINE_REFERENCE, withPipeline, type ClientSource } from "./context.js";
-import { answer, jsonResult } from "./results.js";
+import { PIPELINE_REFERENCE, withPipeline, type McpContext } from "./context.js";
+import { jsonResult } from "./results.js";
 
 const pipeline = z.string().min(1).max(300).describe(PIPELINE_REFERENCE);
 
-export function registerPipelineTools(server: McpServer, clients: ClientSource): void {
+export function registerPipelineTools(server: McpServer, { clients, answer }: McpContext): void {
   server.registerTool(
     "list_pipelines",
     {

@@ -5,25 +5,25 @@
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import type { ClientSource } from "./context.js";
+import type { McpContext } from "./context.js";
 import { DEFAULT_MAX_BYTES, DEFAULT_TAIL_LINES, readLogTail } from "./log-tail.js";
-import { describeFailure } from "./results.js";
+import { describeFailure, type UnexpectedErrorLog } from "./results.js";
 
 /** Runs offered when an assistant lists the resources: the newest ones. */
 const LISTED_RUNS = 20;
 
-export function registerResources(server: McpServer, clients: ClientSource): void {
+export function registerResources(server: McpServer, { clients, log }: McpContext): void {
   server.registerResource(
     "run",
     new ResourceTemplate("spire://runs/{id}", {
       list: async () => {
-        const { runs } = await read(async () => (await clients()).listRuns({ limit: LISTED_RUNS }));
+        const { runs } = await read(log, async () => (await clients()).listRuns({ limit: LISTED_RUNS }));
         return { resources: runs.map((run) => ({ uri: `spire://runs/${run.id}`, name: `${run.namespace}/${run.pipeline} ${run.id} (${run.state})`, mimeType: "application/json" })) };
       },
     }),
     { title: "A run", description: "A run of a pipeline as JSON: its state, arguments, times and tasks.", mimeType: "application/json" },
     async (uri, variables) => {
-      const run = await read(async () => (await clients()).getRun(variable(variables.id)));
+      const run = await read(log, async () => (await clients()).getRun(variable(variables.id)));
       return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(run, null, 2) }] };
     },
   );
@@ -37,7 +37,7 @@ export function registerResources(server: McpServer, clients: ClientSource): voi
       mimeType: "text/plain",
     },
     async (uri, variables) => {
-      const text = await read(async () => readLogTail(await clients(), variable(variables.id), variable(variables.task), { lines: DEFAULT_TAIL_LINES, maxBytes: DEFAULT_MAX_BYTES }));
+      const text = await read(log, async () => readLogTail(await clients(), variable(variables.id), variable(variables.task), { lines: DEFAULT_TAIL_LINES, maxBytes: DEFAULT_MAX_BYTES }));
       return { contents: [{ uri: uri.href, mimeType: "text/plain", text }] };
     },
   );
@@ -54,11 +54,11 @@ function variable(value: string | string[] | undefined): string {
 }
 
 /** A resource that cannot be read is a protocol error carrying the engine's message. */
-async function read<T>(work: () => Promise<T>): Promise<T> {
+async function read<T>(log: UnexpectedErrorLog, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof McpError) throw error;
-    throw new McpError(ErrorCode.InvalidParams, describeFailure(error));
+    throw new McpError(ErrorCode.InvalidParams, describeFailure(error, log));
   }
 }

@@ -19,18 +19,28 @@ export function errorResult(message: string): CallToolResult {
   return { content: [{ type: "text", text: message }], isError: true };
 }
 
-/** A refusal as words an assistant can act on: the message, its details, and the hint. */
-export function describeFailure(error: unknown): string {
+/** Where an error nobody described is told in full: stderr for `spire mcp`, the engine's log for /mcp. */
+export type UnexpectedErrorLog = (error: unknown) => void;
+
+/**
+ * A refusal as words an assistant can act on: the message, its details, and
+ * the hint. Anything else is a fault of ours: logged, and said without its
+ * message (which may name the engine's internals).
+ */
+export function describeFailure(error: unknown, log: UnexpectedErrorLog): string {
   const known = cliErrorOf(error);
   if (known) return known.hint ? `${known.message}\n${known.hint}` : known.message;
-  return `internal error (${error instanceof Error ? error.name : typeof error}): the engine's or this server's log has the details`;
+  log(error);
+  return "internal error: the log of the Spire MCP server (spire mcp's stderr, or the engine's log for /mcp) has the details";
 }
 
 /** Runs a tool's work; whatever it throws becomes a tool error. */
-export async function answer(work: () => Promise<CallToolResult>): Promise<CallToolResult> {
-  try {
-    return await work();
-  } catch (error) {
-    return errorResult(describeFailure(error));
-  }
+export function answerer(log: UnexpectedErrorLog): (work: () => Promise<CallToolResult>) => Promise<CallToolResult> {
+  return async (work) => {
+    try {
+      return await work();
+    } catch (error) {
+      return errorResult(describeFailure(error, log));
+    }
+  };
 }

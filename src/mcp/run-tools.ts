@@ -5,8 +5,8 @@ import { z } from "zod";
 import type { RunObject, SpireClient } from "../client/port.js";
 import { runState } from "../api/schemas.js";
 import { resolvePipeline, resolveRun } from "../cli/resolve.js";
-import { PIPELINE_REFERENCE, RUN_REFERENCE, withPipeline, type ClientSource } from "./context.js";
-import { answer, jsonResult } from "./results.js";
+import { PIPELINE_REFERENCE, RUN_REFERENCE, withPipeline, type McpContext } from "./context.js";
+import { jsonResult } from "./results.js";
 
 const RUN_STATES = runState.options;
 const ENDED = new Set<string>(RUN_STATES.filter((state) => state !== "queued" && state !== "running"));
@@ -18,7 +18,7 @@ const runId = z.string().min(1).max(40).describe(RUN_REFERENCE);
 const RUN_ANSWER =
   "Answers with the run object: id, namespace, pipeline, state (queued, running, succeeded, failed, canceled, skipped or interrupted), reason, args, times, and tasks (each with its path, state, attempts, exit_code, outputs and the first warnings and errors it printed).";
 
-export function registerRunTools(server: McpServer, clients: ClientSource): void {
+export function registerRunTools(server: McpServer, { clients, answer }: McpContext): void {
   server.registerTool(
     "start_run",
     {

@@ -7,6 +7,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { stopEngine } from "../helpers/engine.js";
+import { spire } from "../helpers/cli.js";
 import { controlsAndChecks, engineWithPipeline, listsEveryTool, readScopeHolds, refusesClearly, runsToCompletion } from "./scenario.js";
 
 checkNoLeftoverProcesses();
@@ -41,6 +42,9 @@ test("/mcp: tools over Streamable HTTP with a bearer token, its scope holding", 
   }
   const forged = await fetch(`${engine.url}/mcp`, { method: "POST", headers: { ...headers, authorization: "Bearer not.a.token" }, body: initialize });
   assert.equal(forged.status, 401);
+  const worker = await spire(["token", "create", "--scope", "worker", "--name", "box"], { data });
+  const asWorker = await fetch(`${engine.url}/mcp`, { method: "POST", headers: { ...headers, authorization: `Bearer ${worker.stdout.trim()}` }, body: initialize });
+  assert.equal(asWorker.status, 403, "a worker token runs tasks, nothing else");
   const stream = await fetch(`${engine.url}/mcp`, { headers: { authorization: `Bearer ${readToken}`, accept: "text/event-stream" } });
   assert.equal(stream.status, 405);
   assert.equal(stream.headers.get("allow"), "POST");

@@ -17,6 +17,12 @@ const NO_ENGINE = new CliError(
   "Start one (spire engine, or spire service install), or point SPIRE_ENGINE at one that runs, with SPIRE_TOKEN.",
 );
 
+/** As the CLI says an internal error: its message, and its stack with SPIRE_DEBUG set. */
+function logUnexpected(error: unknown): void {
+  const detail = error instanceof Error ? (process.env.SPIRE_DEBUG && error.stack ? error.stack : error.message) : String(error);
+  process.stderr.write(`spire mcp: internal error: ${detail}\n${process.env.SPIRE_DEBUG ? "" : "(set SPIRE_DEBUG=1 for details, and please report it)\n"}`);
+}
+
 export async function mcpCommand(target: Target): Promise<void> {
   const clients = async () => {
     const engine = await findEngine(target);
@@ -25,7 +31,7 @@ export async function mcpCommand(target: Target): Promise<void> {
   };
   // stdout carries the protocol; a word to the assistant's server log goes to stderr.
   if (!(await findEngine(target))) process.stderr.write(`spire mcp: ${NO_ENGINE.message} yet; tools will fail until one is. ${NO_ENGINE.hint}\n`);
-  const server = createSpireMcpServer(clients);
+  const server = createSpireMcpServer(clients, logUnexpected);
   const ended = new Promise<void>((resolve) => {
     process.stdin.once("end", resolve);
     process.stdin.once("close", resolve);
