@@ -37,7 +37,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly AnyRoute[]
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 /** A callback hook: a token already known is settled in the same turn, without a promise. */
-function authenticate(auth: TokenAuthority, request: FastifyRequest, scope: Scope, done: (error?: Error) => void): void {
+export function authenticate(auth: TokenAuthority, request: FastifyRequest, scope: Scope, done: (error?: Error) => void): void {
   const header = request.headers.authorization;
   if (!header) {
     const session = sessionCookieOf(request.headers.cookie);

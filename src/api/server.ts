@@ -20,6 +20,7 @@ import { actorOf, methodsFor, registerRoutes } from "./register.js";
 import type { ApiDeps } from "./route.js";
 import type { WorkerHub } from "../workers/hub.js";
 import { ROUTES } from "./routes/index.js";
+import { registerMcpRoute } from "./mcp-route.js";
 
 export const BODY_LIMIT = 5 * 1024 * 1024;
 const SECURITY_HEADERS_LIST = Object.entries(SECURITY_HEADERS);
@@ -114,6 +115,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return sendError(reply, request, new ApiError("not_found", `no route ${request.method} ${path}`));
   });
   registerRoutes(app, ROUTES, deps);
+  registerMcpRoute(app, deps);
   await app.listen({ host: options.host, port: options.port });
   const port = (app.server.address() as AddressInfo).port;
   allowedHosts = allowedHostSet(options.host, port, options.allowedHosts);

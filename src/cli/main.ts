@@ -318,6 +318,27 @@ with resources:).
     .action(async (subject, options, command) => (await import("./commands/next.js")).nextCommand(subject, { ...options, ...globals(command) }));
 
   program
+    .command("mcp")
+    .description("a Model Context Protocol server on stdin/stdout, for AI assistants: pipelines, runs and logs as tools")
+    .addHelpText(
+      "after",
+      examples(["spire mcp", "SPIRE_ENGINE=https://spire.example.net:7431 SPIRE_TOKEN=… spire mcp"]) +
+        `
+An assistant (Claude Desktop, an editor, an agent) starts it as a child
+process and talks MCP over its stdin and stdout: in its mcpServers config,
+the command is spire, its args ["mcp"], and its env SPIRE_TOKEN (the guide
+docs/guides/mcp.md shows the whole entry). Every call goes to the engine
+(spire engine) with the token: SPIRE_TOKEN, or for the local engine the
+data folder's admin token. Give the assistant a token of its own with the
+least scope it needs: spire token create --scope read (it sees), or --scope
+run (it also starts, cancels, retries, pauses and resumes). The engine
+serves the same tools over HTTP at /mcp, to a client that sends the token
+as a bearer token.
+`,
+    )
+    .action(async (_options, command) => (await import("./commands/mcp.js")).mcpCommand(globals(command)));
+
+  program
     .command("hook")
     .description("a pipeline's webhook URL and hook token (the token starts that pipeline and nothing else)")
     .argument("<pipeline>", "NAME or NS/NAME")

@@ -16,6 +16,7 @@ import {
   type FollowOptions,
   type HookInfo,
   type LiveEvent,
+  type LogPage,
   type LogQuery,
   type MissedObject,
   type NamespaceInfo,
@@ -37,6 +38,8 @@ export interface EngineAddress {
   /** The engine's base URL, without /api/v1. */
   url: string;
   token: string | null;
+  /** How requests are sent (default the global fetch): the engine's own /mcp sends them into its routes in process. */
+  fetch?: typeof fetch;
 }
 
 /** Reconnections of a run's event stream before giving up (each resumes where the last stopped). */
@@ -133,16 +136,27 @@ export class HttpClient implements SpireClient {
     return this.call("POST", `/runs/${encodeURIComponent(id)}/retry`, request.from !== undefined ? { from: request.from } : {});
   }
 
-  async readLogs(runId: string, task: string, request: LogQuery): Promise<{ lines: LogLine[]; next_cursor: string | null }> {
-    const { stream, since, attempt, cursor, limit } = request;
-    const response = await this.request("GET", `/runs/${encodeURIComponent(runId)}/tasks/${task.split("/").map(encodeURIComponent).join("/")}/logs${query({ stream, since, attempt, cursor, limit })}`);
+  async readLogs(runId: string, task: string, request: LogQuery): Promise<LogPage> {
+    const { stream, since, attempt, cursor, limit, fromLine, tail } = request;
+    const response = await this.request(
+      "GET",
+      `/runs/${encodeURIComponent(runId)}/tasks/${task.split("/").map(encodeURIComponent).join("/")}/logs${query({ stream, since, attempt, cursor, limit, from_line: fromLine, tail })}`,
+    );
     if (!response.ok) throw await refusal(response);
     const text = await response.text();
     const lines = text
       .split("\n")
       .filter((line) => line !== "")
       .map((line) => JSON.parse(line) as LogLine);
-    return { lines, next_cursor: response.headers.get("spire-next-cursor") };
+    // With tail or from_line, the window's place in the whole log.
+    const total = response.headers.get("spire-total-lines");
+    const first = response.headers.get("spire-first-line");
+    return {
+      lines,
+      next_cursor: response.headers.get("spire-next-cursor"),
+      ...(total !== null ? { total_lines: Number(total) } : {}),
+      ...(first !== null ? { first_line: Number(first) } : {}),
+    };
   }
 
   /** The run's SSE stream until run.finished, resumed with `after` if the connection drops (then only new log lines, so none comes twice). */
@@ -216,7 +230,7 @@ export class HttpClient implements SpireClient {
     if (this.address.token) headers.authorization = `Bearer ${this.address.token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     try {
-      return await fetch(`${this.address.url}/api/v1${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      return await (this.address.fetch ?? fetch)(`${this.address.url}/api/v1${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (error) {
       throw new EngineUnreachable(this.address.url, tlsProblemOf(error, this.address.url));
     }

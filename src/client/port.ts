@@ -10,7 +10,6 @@
  * stands behind; an engine that cannot be reached is EngineUnreachable.
  */
 import type { PipelineDef } from "../definitions/schema.js";
-import type { LogLine } from "../exec/port.js";
 import type { MissedObject } from "../engine/triggers/missed-object.js";
 import type { SweepReport } from "../engine/runs/retention.js";
 import type { RunObject } from "../engine/reads/run-object.js";
@@ -20,6 +19,7 @@ import type {
   ChangeSet,
   LiveEvent,
   LogFollowing,
+  LogPage,
   LogQuery,
   NamespaceInfo,
   PipelineDetail,
@@ -32,7 +32,7 @@ import type {
   WorkerInfo,
 } from "../engine/service.js";
 
-export type { ApplyRequest, ChangeSet, LiveEvent, LogFollowing, LogQuery, NamespaceInfo, PipelineDetail, PipelineSummary, RunListQuery, RunObject, RunSummary, TokenInfo, WatchLease, WorkerInfo, MissedObject, SweepReport };
+export type { ApplyRequest, ChangeSet, LiveEvent, LogFollowing, LogPage, LogQuery, NamespaceInfo, PipelineDetail, PipelineSummary, RunListQuery, RunObject, RunSummary, TokenInfo, WatchLease, WorkerInfo, MissedObject, SweepReport };
 
 /** Where the answers come from: an engine's URL, or the data folder of an engine in this process. */
 export type ClientLocation = { kind: "engine"; url: string } | { kind: "in-process"; dataDir: string };
@@ -80,7 +80,8 @@ export interface SpireClient {
   /** `request`: passed on to the engine that runs it (engines sharing a store), which took it or has not yet. */
   cancelRun(id: string): Promise<RunObject & { request?: ForwardedRequest }>;
   retryRun(id: string, request: { from?: string }): Promise<RunObject>;
-  readLogs(runId: string, task: string, query: LogQuery): Promise<{ lines: LogLine[]; next_cursor: string | null }>;
+  /** With `tail` or `fromLine`, the page also says where it lies in the log (total_lines, first_line). */
+  readLogs(runId: string, task: string, query: LogQuery): Promise<LogPage>;
   /**
    * Follows a run from its start to its end: every stored event, the log lines
    * asked for, progress. Resolves once run.finished has been delivered (or the

@@ -6,7 +6,8 @@
 import { resolve } from "node:path";
 import pc from "picocolors";
 import type { TriggerDef } from "../../definitions/schema.js";
-import { checkCron, checkTrigger, checkZone, describeTrigger, nextTimes, parseTime, scheduleOf, systemZone, type NextTime } from "../../time/index.js";
+import { checkZone, parseTime, systemZone } from "../../time/index.js";
+import { CRON_HINT, cronTrigger, looksLikeCron, previewSchedule } from "../../time/preview.js";
 import { CliError, EXIT } from "../errors.js";
 import { withClient } from "../connect.js";
 import { timesInUtc } from "../render/format.js";
@@ -35,20 +36,10 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
     if (!parsed.ok) throw new CliError(`--from: ${parsed.error}`, EXIT.usage, "For example: --from 2026-12-24T18:00 (read in --tz, or give an offset)");
     from = parsed.ms;
   }
-  const triggers = looksLikeCron(subject) ? [cronTrigger(subject, options.tz)] : await pipelineTriggers(subject, options);
-  const timed = triggers.filter((trigger) => ["cron", "every", "at"].includes(trigger.kind));
-  if (timed.length === 0) throw new CliError(`${subject} has no time triggers (cron, every, at)`, EXIT.usage, "Its runs start by hand, webhook, file change or another pipeline.");
-  // A file was checked when it was loaded; a definition from the engine may predate today's checks.
-  for (const trigger of timed) {
-    const problem = checkTrigger(trigger, { defaultZone: zone });
-    if (problem !== undefined) throw new CliError(`${subject}: a trigger cannot be scheduled: ${problem}`, EXIT.usage, "Fix it in its definitions file (spire validate -f FILE says where) and apply it again.");
-  }
-
-  const description = timed.map((trigger) => describeTrigger(trigger, { defaultZone: zone })).join("; ");
-  const merged: NextTime[] = timed
-    .flatMap((trigger) => nextTimes(scheduleOf(trigger, { defaultZone: zone }), from, count, trigger.timezone ?? zone))
-    .sort((a, b) => a.at - b.at)
-    .slice(0, count);
+  const triggers = looksLikeCron(subject) ? [cronTriggerOrFail(subject, options.tz)] : await pipelineTriggers(subject, options);
+  const preview = previewSchedule(subject, triggers, { zone, from, count });
+  if (!preview.ok) throw new CliError(preview.problem, EXIT.usage, preview.hint);
+  const { description, next: merged } = preview;
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ description, next: merged.map((time) => time.iso) }, null, 2)}\n`);
     return;
@@ -61,14 +52,10 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
   }
 }
 
-function looksLikeCron(subject: string): boolean {
-  return subject.startsWith("@") || subject.trim().includes(" ");
-}
-
-function cronTrigger(expression: string, timezone: string | undefined): TriggerDef {
-  const problem = checkCron(expression);
-  if (problem) throw new CliError(problem, EXIT.usage, 'A cron has 5 fields (minute hour day month weekday), or 6 with seconds first; or @hourly, @daily, @weekly, @monthly, @yearly. Quote it: spire next "0 3 * * *"');
-  return { kind: "cron", cron: expression, ...(timezone ? { timezone } : {}) };
+function cronTriggerOrFail(expression: string, timezone: string | undefined): TriggerDef {
+  const made = cronTrigger(expression, timezone);
+  if (!made.ok) throw new CliError(made.problem, EXIT.usage, `${CRON_HINT} Quote it: spire next "0 3 * * *"`);
+  return made.trigger;
 }
 
 async function pipelineTriggers(name: string, options: NextOptions): Promise<TriggerDef[]> {

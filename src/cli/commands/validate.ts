@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import pc from "picocolors";
 import { loadDefinitions, formatDefinitionErrors } from "../../definitions/load.js";
-import { ALREADY_CHECKED, planPipeline } from "../../plan/plan.js";
+import { plannedTaskCount } from "../../plan/task-count.js";
 import { FORMAT_NAMES, type DefinitionsFormat } from "../../definitions/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
@@ -24,11 +24,7 @@ export async function validateCommand(options: { file: string; json?: boolean; f
     throw new CliError(`${options.file} has ${count} error${count === 1 ? "" : "s"}:\n${formatDefinitionErrors(loaded.errors)}${warnings}`, EXIT.usage);
   }
   const names = Object.keys(loaded.file.pipelines);
-  let tasks = 0;
-  for (const name of names) {
-    const planned = planPipeline(name, loaded.file.pipelines[name]!, ALREADY_CHECKED);
-    if (planned.ok) tasks += planned.plan.nodes.filter((node) => node.type === "task").length;
-  }
+  const tasks = plannedTaskCount(loaded.file);
   process.stdout.write(
     `${pc.green("✓")} ${options.file} is valid${loaded.format === "spire" ? "" : ` (read as ${FORMAT_NAMES[loaded.format]})`}: ${names.length} pipeline${names.length === 1 ? "" : "s"} (${names.join(", ")}), ${tasks} task${tasks === 1 ? "" : "s"}${warned(loaded.warnings.length)}\n`,
   );
