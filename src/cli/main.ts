@@ -146,6 +146,7 @@ service with the same options: spire service install --worker --engine URL …
     .option("--listen <host:port>", "address of the API (loopback unless --tls-cert or --allow-remote)", "127.0.0.1:7431")
     .option("--allow-remote", "allow a --listen address other machines can reach over plain http: only with a TLS proxy in front (with --tls-cert it is not needed)")
     .option("--tls-cert <file>", "serve https with this certificate (PEM, its chain after it); with --tls-key, the engine may listen where other machines reach it")
+    .option("--prunner <host:port>", "also serve prunner's API there (prunner's routes and JWTs, for prunner-ui and Flowpack.Prunner), e.g. 127.0.0.1:9009; loopback unless --allow-remote")
     .option("--tls-key <file>", "the certificate's private key (PEM, not encrypted, not readable by other users)")
     .option("--allow-host <name>", "another name clients may reach the API by, as NAME or NAME:PORT: an SSH tunnel's local port, a reverse proxy's or a Tailscale name (repeatable)", collect, [])
     .option("--grace <duration>", "on SIGTERM, how long running tasks get to finish", "30s")
@@ -383,6 +384,13 @@ directly, with the limits its last engine was started with.
     .argument("<id>", "the token's id, from spire token list")
     .addHelpText("after", examples(["spire token revoke 01jbx4k2m9qz3v7c"]))
     .action(async (id, options, command) => (await import("./commands/tokens.js")).tokenRevokeCommand(id, { ...options, ...globals(command) }));
+  token
+    .command("prunner")
+    .description("a token for prunner's API (spire engine --prunner), signed with $PRUNNER_JWT_SECRET or the data folder's prunner.yml; prints only the token")
+    .option("--sub <user>", "the user it speaks for: runs it starts or cancels are recorded as theirs (default: prunner)")
+    .option("--ttl <duration>", "lifetime, e.g. 1h (default: no expiry)")
+    .addHelpText("after", examples(["curl -H \"Authorization: Bearer $(spire token prunner --sub jane --ttl 1h)\" http://127.0.0.1:9009/pipelines/"]))
+    .action(async (options, command) => (await import("./commands/prunner-token.js")).prunnerTokenCommand({ ...options, ...globals(command) }));
 
   program
     .command("audit")
