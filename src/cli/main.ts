@@ -47,11 +47,11 @@ Exit codes:
   program
     .command("validate")
     .description("check a definitions file without running or applying it")
-    .option("-f, --file <file>", "definitions file", "spire.yaml")
+    .option("-f, --file <file>", "definitions file, or a folder: every prunner pipelines.yml / pipelines.yaml in it and below it", "spire.yaml")
     .option("--json", "print the errors as JSON")
     .addOption(formatOption())
     .addOption(maxTasksOption("as an engine started with the same option would check it"))
-    .addHelpText("after", examples(["spire validate -f examples/hello.yaml", "spire validate -f pipelines.yml   # prunner's, detected"]))
+    .addHelpText("after", examples(["spire validate -f examples/hello.yaml", "spire validate -f pipelines.yml   # prunner's, detected", "spire validate -f .   # every pipelines.yml below, as prunner reads them"]))
     .action(async (options) => (await import("./commands/validate.js")).validateCommand(options));
 
   program
@@ -141,7 +141,7 @@ service with the same options: spire service install --worker --engine URL …
   program
     .command("engine")
     .description("run the engine in the foreground: HTTP API, scheduler, executor")
-    .option("-f, --file <file>", "definitions file to apply at start")
+    .option("-f, --file <file>", "definitions file to apply at start, or a folder: every prunner pipelines.yml / pipelines.yaml in it and below it, each file its own namespace")
     .addOption(formatOption())
     .option("--listen <host:port>", "address of the API (loopback unless --tls-cert or --allow-remote)", "127.0.0.1:7431")
     .option("--allow-remote", "allow a --listen address other machines can reach over plain http: only with a TLS proxy in front (with --tls-cert it is not needed)")

@@ -9,7 +9,7 @@
  * SIGTERM exits at once, leaving the supervisor and the tasks running.
  */
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { availableParallelism } from "node:os";
 import pino from "pino";
 import pretty from "pino-pretty";
@@ -31,7 +31,7 @@ import { engineIdOf } from "../../cluster/engine-id.js";
 import { ADDRESS_FILE } from "../connect.js";
 import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
-import { loadFileOrFail } from "../context.js";
+import { loadFilesOrFail, type LoadedFile } from "../context.js";
 import { formatDefinitionErrors, type DefinitionError } from "../../definitions/errors.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
 import { certificateCovers, loadTlsFiles, type TlsFiles } from "../tls-files.js";
@@ -117,7 +117,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const resources = parseResourceFlags(options);
   const maxTasks = parseMaxTasks(options.maxTasks);
   // Read and checked like `spire validate` does, before anything starts.
-  const definitions = options.file === undefined ? undefined : await loadFileOrFail(options.file, options.format, { notDone: "The engine did not start.", ...(maxTasks === undefined ? {} : { maxTasks }) });
+  const definitions = options.file === undefined ? undefined : await loadFilesOrFail(options.file, options.format, { notDone: "The engine did not start.", ...(maxTasks === undefined ? {} : { maxTasks }) });
   const dir = dataDir(options.data);
   ensureDataDir(dir);
   const prunnerPlan = options.prunner === undefined ? undefined : await planPrunnerApi(options.prunner, parseListen(options.prunner, options.allowRemote === true, false, "--prunner"), dir);
@@ -192,7 +192,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
     throw error;
   });
   // Only once the address is ours: an engine that cannot listen has not started, so it applies nothing and fires nothing.
-  if (options.file && definitions) await applyAtStart(engine, options.file, definitions, logger);
+  // A folder (prunner's layout): each of its files, as its own namespace.
+  for (const loaded of definitions ?? []) await applyAtStart(engine, loaded.path === resolve(options.file!) ? options.file! : relative(process.cwd(), loaded.path), loaded, logger);
   await engine.startScheduler();
   const addressFile = join(dir, ADDRESS_FILE);
 
@@ -262,7 +263,7 @@ export async function connectSupervisor(dir: string, logger: pino.Logger): Promi
   return SupervisorExecutor.connect(socketPath);
 }
 
-async function applyAtStart(engine: Engine, file: string, definitions: Awaited<ReturnType<typeof loadFileOrFail>>, logger: pino.Logger): Promise<void> {
+async function applyAtStart(engine: Engine, file: string, definitions: LoadedFile, logger: pino.Logger): Promise<void> {
   const { path, text } = definitions;
   const origin = originOf(path);
   try {
