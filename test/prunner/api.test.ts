@@ -16,6 +16,7 @@ import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
 import { stopEngine } from "../helpers/engine.js";
 import { until } from "../helpers/poll.js";
+import type { PrunnerJob } from "../../src/api/prunner/jobs.js";
 import { call, prunnerToken, startPrunnerEngine, type PrunnerEngine } from "./harness.js";
 
 checkNoLeftoverProcesses();
@@ -23,19 +24,7 @@ checkNoLeftoverProcesses();
 /** RFC 3339 in whole seconds, as prunner writes times for PHP (TestServer_JobCreationTimeIsRoundedForPhpCompatibility). */
 const PHP_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
-interface Job {
-  id: string;
-  pipeline: string;
-  completed: boolean;
-  canceled: boolean;
-  errored: boolean;
-  created: string;
-  start?: string;
-  end?: string;
-  user: string;
-  variables?: Record<string, unknown>;
-  tasks: { name: string; status: string; exitCode: number; errored: boolean; skipped: boolean; dependsOn?: string[]; start?: string }[];
-}
+type Job = PrunnerJob;
 
 async function detail(engine: PrunnerEngine, token: string, id: string): Promise<Job> {
   const answer = await call(engine, "GET", `/job/detail?id=${encodeURIComponent(id)}`, { token });

@@ -1,6 +1,6 @@
 /** An engine serving prunner's API (`spire engine --prunner`) on a free port, and requests to it as prunner's clients make them. */
 import { createServer } from "node:net";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { spire } from "../helpers/cli.js";
@@ -45,7 +45,6 @@ export async function freePort(): Promise<number> {
 
 export async function startPrunnerEngine(t: TestContext, data: string, env: Record<string, string> = {}): Promise<PrunnerEngine> {
   const folder = join(data, "project");
-  const { mkdirSync } = await import("node:fs");
   mkdirSync(folder);
   writeFileSync(join(folder, "pipelines.yml"), PIPELINES);
   const port = await freePort();
