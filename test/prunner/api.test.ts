@@ -187,6 +187,12 @@ test("every prunner route asks for a good token: none, another secret, expired, 
     assert.equal((await call(engine, "GET", "/debug/pprof", { token: good })).status, 404, "an unknown path, once authenticated");
     // Nothing was started by the refused requests.
     assert.deepEqual((await call(engine, "GET", "/pipelines/jobs", { token: good })).json(), { pipelines: [{ pipeline: "release_it", running: false, schedulable: true }, { pipeline: "slow", running: false, schedulable: true }], jobs: [] });
+    // The engine's secret is not the tasks' business.
+    const scheduled = await call(engine, "POST", "/pipelines/schedule", { token: good, body: '{"pipeline":"release_it"}' });
+    assert.equal(scheduled.status, 202, scheduled.text);
+    const jobId = (scheduled.json() as { jobId: string }).jobId;
+    await until(async () => ((await call(engine, "GET", `/job/detail?id=${jobId}`, { token: good })).json() as Job).completed, "the job to complete");
+    assert.deepEqual((await call(engine, "GET", `/job/logs?id=${jobId}&task=generate`, { token: good })).json(), { stdout: "generate unset\n", stderr: "" });
     const log = await stopEngine(engine).then(() => engine.exit);
     assert.ok(!log.stderr.includes(secret), "the secret never reaches the log");
   } finally {

@@ -16,7 +16,7 @@ export const PIPELINES = `pipelines:
       lint:
         script: ["echo out from lint {{ .tag }}", "echo err from lint >&2"]
       generate:
-        script: ["echo generate"]
+        script: ['echo generate "\${PRUNNER_JWT_SECRET:-unset}"']
       build:
         script: ["echo build"]
         depends_on: [generate]

@@ -29,8 +29,9 @@ export interface TaskEnvInput {
 /**
  * The engine's own credentials are not the tasks' business: a task that needs
  * a token gets one through `secrets:` or `env_file`, where it is masked.
+ * PRUNNER_JWT_SECRET signs tokens for prunner's API (spire engine --prunner).
  */
-const WITHHELD = new Set(["SPIRE_TOKEN"]);
+export const WITHHELD = new Set(["SPIRE_TOKEN", "PRUNNER_JWT_SECRET"]);
 
 export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
   const env: Record<string, string> = {};
