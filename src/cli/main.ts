@@ -163,7 +163,7 @@ service with the same options: spire service install --worker --engine URL …
     .option("--keep-days <days>", "days a finished run is kept, for pipelines without retention.days (0: no limit)", "90")
     .option("--artifact-limit <size>", "the most artifacts one run may keep", "1GiB")
     .addOption(maxTasksOption("for every definition applied to this engine"))
-    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0", "spire engine --allow-host localhost:8080 --allow-host laptop.tail1234.ts.net", "spire engine --listen 0.0.0.0:7431 --tls-cert cert.pem --tls-key key.pem"]))
+    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0", "spire engine --allow-host localhost:8080 --allow-host laptop.tail1234.ts.net", "spire engine --listen 0.0.0.0:7431 --tls-cert cert.pem --tls-key key.pem", "spire engine -f . --prunner 127.0.0.1:9009   # prunner's folder and API"]))
     .action(async (options, command) => (await import("./commands/engine.js")).engineCommand({ ...options, ...globals(command) }));
 
   program
