@@ -139,6 +139,10 @@ test("prunner's server tests against spire engine --prunner: pipelines, schedule
     assert.equal(broken.status, 400);
     assert.match((broken.json() as { error: string }).error, /^Error decoding JSON/);
 
+    const huge = await call(engine, "POST", "/pipelines/schedule", { token, body: `{"pipeline":"${"x".repeat(6 * 1024 * 1024)}"}` });
+    assert.equal(huge.status, 413, "a body too large is the client's mistake, not a 500");
+    assert.match((huge.json() as { error: string }).error, /too large/);
+
     // Flowpack.Prunner's Guzzle sends the body with no Content-Type at all.
     const bare = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const body = '{"pipeline":"release_it"}';

@@ -53,6 +53,9 @@ export async function startPrunnerServer(options: { service: EngineService; key:
     if (reply.statusCode >= 400) logger.info(entry, "prunner api request");
   });
   app.setErrorHandler((problem, request, reply) => {
+    // The framework's refusals of a request (a body too large, say) are the client's: said as such.
+    const status = (problem as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) return send(reply, { status, body: { error: (problem as Error).message } });
     logger.error({ err: problem, method: request.method, route: request.routeOptions?.url }, "prunner api: unexpected error");
     return send(reply, { status: 500, body: { error: "Internal error: the engine's log has the details" } });
   });
