@@ -44,11 +44,14 @@ export class PipelineNames {
     return this.names.get(`${namespace}/${name}`) ?? `${namespace}/${name}`;
   }
 
-  /** Shown names, sorted as prunner sorts its list. */
+  /** Shown names, sorted by name as prunner sorts its list (pipelines of one name side by side, by namespace). */
   shown(): { shown: string; ref: PipelineRef }[] {
-    return [...this.names.entries()].map(([key, shown]) => ({ shown, ref: this.byName.get(key)! })).sort((a, b) => (a.shown < b.shown ? -1 : a.shown > b.shown ? 1 : 0));
+    const order = (a: PipelineRef, b: PipelineRef) => compare(a.name, b.name) || compare(a.namespace, b.namespace);
+    return [...this.names.entries()].map(([key, shown]) => ({ shown, ref: this.byName.get(key)! })).sort((a, b) => order(a.ref, b.ref));
   }
 }
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export async function pipelineNames(service: EngineService): Promise<PipelineNames> {
   return new PipelineNames(await service.listPipelines());
