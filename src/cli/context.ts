@@ -6,6 +6,7 @@ import { toSpireYaml } from "../definitions/compat/to-yaml.js";
 import type { DefinitionError } from "../definitions/errors.js";
 import type { SpireFile } from "../definitions/schema.js";
 import { CliError, EXIT } from "./errors.js";
+import { isFolder, loadPrunnerFolder } from "../definitions/compat/prunner-folder.js";
 
 /**
  * A definitions file in any of the formats (`format`: as given, else
@@ -24,6 +25,21 @@ export async function loadFileOrFail(
   if (!loaded.ok) throw definitionsError(file, loaded.errors, options.notDone ?? "Nothing was run.");
   const text = loaded.format === "spire" ? loaded.source : toSpireYaml(loaded.spire, { format: loaded.format, file: path });
   return { file: loaded.file, path, text, warnings: loaded.warnings };
+}
+
+export type LoadedFile = Awaited<ReturnType<typeof loadFileOrFail>>;
+
+/**
+ * loadFileOrFail for a file, or for a folder every prunner pipelines.yml in
+ * it and below it (prunner's layout), checked together: a pipeline declared
+ * in two files is an error. Each file keeps its own namespace and folder.
+ */
+export async function loadFilesOrFail(fileOrFolder: string, format?: DefinitionsFormat, options: { notDone?: string; maxTasks?: number } = {}): Promise<LoadedFile[]> {
+  if (!(await isFolder(fileOrFolder))) return [await loadFileOrFail(fileOrFolder, format, options)];
+  if (format !== undefined && format !== "prunner") throw new CliError(`${fileOrFolder} is a folder: only prunner's layout is read from a folder, not --format ${format}`, EXIT.usage, "Pass the definitions file itself with -f.");
+  const loaded = await loadPrunnerFolder(fileOrFolder, options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
+  if (!loaded.ok) throw definitionsError(fileOrFolder, loaded.errors, options.notDone ?? "Nothing was run.");
+  return loaded.files.map((file) => ({ file: file.file, path: file.path, text: toSpireYaml(file.spire, { format: "prunner", file: file.path }), warnings: file.warnings }));
 }
 
 function definitionsError(file: string, errors: DefinitionError[], notDone: string): CliError {

@@ -47,11 +47,11 @@ Exit codes:
   program
     .command("validate")
     .description("check a definitions file without running or applying it")
-    .option("-f, --file <file>", "definitions file", "spire.yaml")
+    .option("-f, --file <file>", "definitions file, or a folder: every prunner pipelines.yml / pipelines.yaml in it and below it", "spire.yaml")
     .option("--json", "print the errors as JSON")
     .addOption(formatOption())
     .addOption(maxTasksOption("as an engine started with the same option would check it"))
-    .addHelpText("after", examples(["spire validate -f examples/hello.yaml", "spire validate -f pipelines.yml   # prunner's, detected"]))
+    .addHelpText("after", examples(["spire validate -f examples/hello.yaml", "spire validate -f pipelines.yml   # prunner's, detected", "spire validate -f .   # every pipelines.yml below, as prunner reads them"]))
     .action(async (options) => (await import("./commands/validate.js")).validateCommand(options));
 
   program
@@ -141,11 +141,12 @@ service with the same options: spire service install --worker --engine URL …
   program
     .command("engine")
     .description("run the engine in the foreground: HTTP API, scheduler, executor")
-    .option("-f, --file <file>", "definitions file to apply at start")
+    .option("-f, --file <file>", "definitions file to apply at start, or a folder: every prunner pipelines.yml / pipelines.yaml in it and below it, each file its own namespace")
     .addOption(formatOption())
     .option("--listen <host:port>", "address of the API (loopback unless --tls-cert or --allow-remote)", "127.0.0.1:7431")
     .option("--allow-remote", "allow a --listen address other machines can reach over plain http: only with a TLS proxy in front (with --tls-cert it is not needed)")
     .option("--tls-cert <file>", "serve https with this certificate (PEM, its chain after it); with --tls-key, the engine may listen where other machines reach it")
+    .option("--prunner <host:port>", "also serve prunner's API there (prunner's routes and JWTs, for prunner-ui and Flowpack.Prunner), e.g. 127.0.0.1:9009; loopback unless --allow-remote")
     .option("--tls-key <file>", "the certificate's private key (PEM, not encrypted, not readable by other users)")
     .option("--allow-host <name>", "another name clients may reach the API by, as NAME or NAME:PORT: an SSH tunnel's local port, a reverse proxy's or a Tailscale name (repeatable)", collect, [])
     .option("--grace <duration>", "on SIGTERM, how long running tasks get to finish", "30s")
@@ -162,7 +163,7 @@ service with the same options: spire service install --worker --engine URL …
     .option("--keep-days <days>", "days a finished run is kept, for pipelines without retention.days (0: no limit)", "90")
     .option("--artifact-limit <size>", "the most artifacts one run may keep", "1GiB")
     .addOption(maxTasksOption("for every definition applied to this engine"))
-    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0", "spire engine --allow-host localhost:8080 --allow-host laptop.tail1234.ts.net", "spire engine --listen 0.0.0.0:7431 --tls-cert cert.pem --tls-key key.pem"]))
+    .addHelpText("after", examples(["spire engine -f examples/spire.yaml", "spire engine --listen 127.0.0.1:8080 --data /srv/spire", "spire engine --keep-days 30 --keep-runs 0", "spire engine --allow-host localhost:8080 --allow-host laptop.tail1234.ts.net", "spire engine --listen 0.0.0.0:7431 --tls-cert cert.pem --tls-key key.pem", "spire engine -f . --prunner 127.0.0.1:9009   # prunner's folder and API"]))
     .action(async (options, command) => (await import("./commands/engine.js")).engineCommand({ ...options, ...globals(command) }));
 
   program
@@ -404,6 +405,13 @@ directly, with the limits its last engine was started with.
     .argument("<id>", "the token's id, from spire token list")
     .addHelpText("after", examples(["spire token revoke 01jbx4k2m9qz3v7c"]))
     .action(async (id, options, command) => (await import("./commands/tokens.js")).tokenRevokeCommand(id, { ...options, ...globals(command) }));
+  token
+    .command("prunner")
+    .description("a token for prunner's API (spire engine --prunner), signed with $PRUNNER_JWT_SECRET or the data folder's prunner.yml; prints only the token")
+    .option("--sub <user>", "the user it speaks for: runs it starts or cancels are recorded as theirs (default: prunner)")
+    .option("--ttl <duration>", "lifetime, e.g. 1h (default: no expiry)")
+    .addHelpText("after", examples(["curl -H \"Authorization: Bearer $(spire token prunner --sub jane --ttl 1h)\" http://127.0.0.1:9009/pipelines/"]))
+    .action(async (options, command) => (await import("./commands/prunner-token.js")).prunnerTokenCommand({ ...options, ...globals(command) }));
 
   program
     .command("audit")

@@ -20,7 +20,11 @@ export const ENVIRONMENT: readonly Entry[] = [
   },
   {
     name: "SPIRE_STORE",
-    text: "spire engine keeps its records in this PostgreSQL database (postgres://USER@HOST:5432/DATABASE, ?schema=NAME optional), shared with the other engines on it, as --store gives it (which wins); the password may be in it (never on the command line) or in PGPASSWORD or ~/.pgpass. Without an engine, commands then refuse to work on the data folder's SQLite.",
+    text: "spire engine keeps its records in this PostgreSQL database (postgres://USER@HOST:5432/DATABASE, ?schema=NAME optional), shared with the other engines on it, as --store gives it (which wins); the password may be in it (never on the command line) or in PGPASSWORD or ~/.pgpass. Without an engine, commands then refuse to work on the data folder's SQLite. Tasks never see it.",
+  },
+  {
+    name: "PRUNNER_JWT_SECRET",
+    text: "The shared secret of prunner's API (spire engine --prunner), as prunner reads it: tokens are HS256 JWTs signed with this text (at least 16 characters). Without it, the secret is the jwt_secret of prunner.yml in the data folder, made at the first use. spire token prunner signs with the same secret. Tasks never see it.",
   },
   { name: "TZ", text: "The engine's local time zone: the default timezone of cron, at, start and end, and the zone human output shows times in (--utc for UTC)." },
   { name: "NO_COLOR", text: "When set (not empty), output has no colours. FORCE_COLOR asks for them where output is not a terminal." },
@@ -32,6 +36,7 @@ export const DATA_FILES: readonly Entry[] = [
   { name: "spire.db", text: "The store (SQLite, with its -wal and -shm files): definitions, runs, task runs, events, token records and the audit log." },
   { name: "secret", text: "The key that signs and checks API tokens (HS256), made at the engine's first start. Whoever reads it can make tokens. Engines sharing a PostgreSQL store must all have the same one (copy it before their first start)." },
   { name: "engine-id", text: "This engine's lasting id among the engines sharing a PostgreSQL store: the runs it starts are its own, and it takes them up again when restarted on this folder." },
+  { name: "prunner.yml", text: "The secret of prunner's API (spire engine --prunner) when PRUNNER_JWT_SECRET is not set, in prunner's own config format (jwt_secret: …), made at the first use: Flowpack.Prunner's configFile setting can point at it. Whoever reads it can make tokens for that API." },
   { name: "token", text: "The local admin token, used by commands of the same user to talk to this data folder's engine." },
   { name: "engine.json", text: "The address and pid of the engine running on this data folder, while it runs: how commands find it." },
   { name: "retention.json", text: "The retention limits the last engine was started with, for spire gc when no engine runs." },

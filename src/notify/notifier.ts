@@ -24,6 +24,7 @@ import { MqttChannel } from "./mqtt.js";
 import { secretMasker } from "./secrets.js";
 import { WebhookChannel } from "./webhook.js";
 import { COUNTED_FOR_RECOVERY, endedBadly, endSendsNothing, finishedEvent } from "./when.js";
+import { WITHHELD } from "../engine/runs/task-env.js";
 
 export interface NotifyTuning {
   webhookTimeoutMs: number;
@@ -266,9 +267,9 @@ export class Notifier {
   }
 }
 
-/** A notify command gets the engine's environment, but not the engine's own API token (as tasks do not). */
+/** A notify command gets the engine's environment, but not the engine's own credentials (as tasks do not). */
 function commandEnv(environment: Record<string, string | undefined>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(environment)) if (value !== undefined && key !== "SPIRE_TOKEN") env[key] = value;
+  for (const [key, value] of Object.entries(environment)) if (value !== undefined && !WITHHELD.has(key)) env[key] = value;
   return env;
 }

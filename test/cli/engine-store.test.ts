@@ -60,11 +60,14 @@ test("without an engine, a command does not fall back to the data folder's SQLit
 test("an engine on PostgreSQL alone runs a pipeline, leads the scheduling, and says where its store is (admin only)", async (t) => {
   const schema = await freshSchema(t);
   const data = tempDir(t);
-  const file = pipelineFile(data, "pipelines:\n  hello:\n    tasks:\n      say: { run: echo hello }\n");
+  // The store's URL (which may hold its password) is the engine's: its tasks never see it.
+  const file = pipelineFile(data, 'pipelines:\n  hello:\n    tasks:\n      say: { run: \'echo "store=${SPIRE_STORE:-none}"\' }\n');
   const engine = await startEngine(t, data, ["-f", file], { SPIRE_STORE: `${POSTGRES_URL}?schema=${schema}` });
   const run = await spire(["run", "hello", "--json"], { data });
   assert.equal(run.code, 0, run.stderr);
   assert.equal(JSON.parse(run.stdout).state, "succeeded");
+  const logs = await spire(["logs", JSON.parse(run.stdout).id], { data });
+  assert.match(logs.stdout, /store=none/);
   const info = await apiGet<{ store: { kind: string; location?: string }; scheduling: { leading: boolean } | null }>(engine, "/engine");
   assert.equal(info.store.kind, "postgres");
   assert.match(info.store.location ?? "", new RegExp(`\\(schema ${schema}\\)`));

@@ -34,7 +34,8 @@ test("every SPIRE_ or XDG_ variable the code reads from its environment is in th
 
 test("the reference's FILES are what an engine and a run leave in the data folder, no more and no less", async (t) => {
   const data = join(tempDir(t), "data");
-  const engine = await startEngine(t, data);
+  // With prunner's API on (any free port), which keeps its secret there too.
+  const engine = await startEngine(t, data, ["--prunner", "127.0.0.1:0"]);
   const ran = await spire(["run", "--", "true"], { data });
   assert.equal(ran.code, 0, ran.stderr);
   // While the engine runs: its address file and socket are there only then.

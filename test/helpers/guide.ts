@@ -27,7 +27,7 @@
  * The engine's default port, 7431, is a free port of the test's own, so
  * that guides run side by side (and beside an engine of yours): every
  * `7431` in a block stands for that port, and `spire engine` without
- * --listen listens there.
+ * --listen listens there. Every `9009` (prunner's port) stands for another.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -82,7 +82,9 @@ export interface GuideOptions {
 export async function runGuide(t: TestContext, path: string, options: GuideOptions = {}): Promise<GuideRun> {
   const guide = resolve(REPO_ROOT, path);
   const port = await freePort();
-  const blocks = fencedBlocks(readFileSync(guide, "utf8")).map((block) => ({ ...block, body: block.body.replace(/\b7431\b/g, String(port)) }));
+  // prunner's port (spire engine --prunner 127.0.0.1:9009) likewise.
+  const prunnerPort = await freePort();
+  const blocks = fencedBlocks(readFileSync(guide, "utf8")).map((block) => ({ ...block, body: block.body.replace(/\b7431\b/g, String(port)).replace(/\b9009\b/g, String(prunnerPort)) }));
   const dir = tempDir(t, "spire-guide-");
   const data = join(dir, ".spire-data");
   const bin = join(dir, ".bin");

@@ -9,7 +9,7 @@
  * SIGTERM exits at once, leaving the supervisor and the tasks running.
  */
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { availableParallelism } from "node:os";
 import pino from "pino";
 import pretty from "pino-pretty";
@@ -31,11 +31,12 @@ import { engineIdOf } from "../../cluster/engine-id.js";
 import { ADDRESS_FILE } from "../connect.js";
 import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
-import { loadFileOrFail } from "../context.js";
+import { loadFilesOrFail, type LoadedFile } from "../context.js";
 import { formatDefinitionErrors, type DefinitionError } from "../../definitions/errors.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
 import { certificateCovers, loadTlsFiles, type TlsFiles } from "../tls-files.js";
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
+import { planPrunnerApi, startPrunnerApi } from "../prunner-option.js";
 
 export interface EngineOptions extends RetentionFlags, ResourceFlags {
   file?: string;
@@ -58,6 +59,8 @@ export interface EngineOptions extends RetentionFlags, ResourceFlags {
   allowInsecureStore?: boolean;
   leaderLease: string;
   rescueAfter: string;
+  /** Serve prunner's API here too (HOST:PORT, loopback unless --allow-remote). */
+  prunner?: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -68,16 +71,18 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
  * serves https itself (`tls`): tokens and secrets must not cross a network
  * in clear, which is what this refusal is for.
  */
-export function parseListen(listen: string, allowRemote: boolean, tls = false): { host: string; port: number } {
+export function parseListen(listen: string, allowRemote: boolean, tls = false, flag = "--listen"): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(listen.trim());
   const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw new CliError(`--listen ${JSON.stringify(listen)} is not HOST:PORT`, EXIT.usage, "For example: --listen 127.0.0.1:7431");
+  if (!match || port > 65535) throw new CliError(`${flag} ${JSON.stringify(listen)} is not HOST:PORT`, EXIT.usage, `For example: ${flag} 127.0.0.1:${flag === "--listen" ? 7431 : 9009}`);
   const host = match[1]!.replace(/^\[(.*)\]$/, "$1");
   if (!LOOPBACK.has(host) && !LOOPBACK.has(match[1]!) && !host.startsWith("127.") && !allowRemote && !tls) {
     throw new CliError(
       `refusing to listen on ${listen}: that is reachable from other machines, and plain http would carry tokens and secrets in clear`,
       EXIT.usage,
-      "The API runs tasks on this machine. Serve https there (--tls-cert FILE --tls-key FILE); or pass --allow-remote when a TLS proxy in front does; or keep it on loopback and tunnel the port (ssh -L, Tailscale).",
+      flag === "--listen"
+        ? "The API runs tasks on this machine. Serve https there (--tls-cert FILE --tls-key FILE); or pass --allow-remote when a TLS proxy in front does; or keep it on loopback and tunnel the port (ssh -L, Tailscale)."
+        : "prunner's API runs tasks on this machine and is plain http: keep it on loopback (e.g. --prunner 127.0.0.1:9009) and tunnel the port, or pass --allow-remote when a TLS proxy in front serves it.",
     );
   }
   return { host, port };
@@ -112,9 +117,10 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const resources = parseResourceFlags(options);
   const maxTasks = parseMaxTasks(options.maxTasks);
   // Read and checked like `spire validate` does, before anything starts.
-  const definitions = options.file === undefined ? undefined : await loadFileOrFail(options.file, options.format, { notDone: "The engine did not start.", ...(maxTasks === undefined ? {} : { maxTasks }) });
+  const definitions = options.file === undefined ? undefined : await loadFilesOrFail(options.file, options.format, { notDone: "The engine did not start.", ...(maxTasks === undefined ? {} : { maxTasks }) });
   const dir = dataDir(options.data);
   ensureDataDir(dir);
+  const prunnerPlan = options.prunner === undefined ? undefined : await planPrunnerApi(options.prunner, parseListen(options.prunner, options.allowRemote === true, false, "--prunner"), dir);
   saveRetentionDefaults(dir, retention);
   // Made at the first start whatever the store: the same engine, should it later share PostgreSQL with others.
   const engineId = engineIdOf(dir);
@@ -160,25 +166,34 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const auth = new TokenAuthority(store, secret);
   // Engines sharing a store: one local token each, named after the engine.
   await auth.ensureLocalToken(dir, storeWanted.kind === "postgres" ? `local-${engineId.slice(0, 8)}` : undefined);
+  // A supervisor with tasks is left be (the engine that does start adopts them); an idle one is stopped.
+  const release = async () => {
+    const running = (await executor.list()).some((attempt) => attempt.state === "running");
+    if (running) await executor.disconnect();
+    else await executor.shutdown("the engine could not start");
+    await store.close();
+  };
   let server;
   try {
     server = await startApiServer({ service: engine, auth, host, port, allowedHosts, logger, workers, ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
-    // A supervisor with tasks is left be (the engine that does start adopts them); an idle one is stopped.
-    const running = (await executor.list()).some((attempt) => attempt.state === "running");
-    if (running) await executor.disconnect();
-    else await executor.shutdown("the engine could not start");
-    await store.close();
+    await release();
     throw new CliError(
       code === "EADDRINUSE" ? `${options.listen} is already in use` : `cannot listen on ${options.listen} (${code})`,
       EXIT.usage,
       code === "EADDRINUSE" ? "Is another engine running? (spire ls talks to it.) Or choose another address with --listen HOST:PORT." : "Choose another address with --listen HOST:PORT.",
     );
   }
+  const prunnerServer = prunnerPlan === undefined ? undefined : await startPrunnerApi(prunnerPlan, engine, logger).catch(async (error) => {
+    await server.close();
+    await release();
+    throw error;
+  });
   // Only once the address is ours: an engine that cannot listen has not started, so it applies nothing and fires nothing.
-  if (options.file && definitions) await applyAtStart(engine, options.file, definitions, logger);
+  // A folder (prunner's layout): each of its files, as its own namespace.
+  for (const loaded of definitions ?? []) await applyAtStart(engine, loaded.path === resolve(options.file!) ? options.file! : relative(process.cwd(), loaded.path), loaded, logger);
   await engine.startScheduler();
   const addressFile = join(dir, ADDRESS_FILE);
 
@@ -194,6 +209,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
     await cluster?.close();
     await notifier.close();
     await server.close();
+    await prunnerServer?.close();
     workers.close();
     await executor.shutdown();
     await store.close();
@@ -247,7 +263,7 @@ export async function connectSupervisor(dir: string, logger: pino.Logger): Promi
   return SupervisorExecutor.connect(socketPath);
 }
 
-async function applyAtStart(engine: Engine, file: string, definitions: Awaited<ReturnType<typeof loadFileOrFail>>, logger: pino.Logger): Promise<void> {
+async function applyAtStart(engine: Engine, file: string, definitions: LoadedFile, logger: pino.Logger): Promise<void> {
   const { path, text } = definitions;
   const origin = originOf(path);
   try {

@@ -29,8 +29,10 @@ export interface TaskEnvInput {
 /**
  * The engine's own credentials are not the tasks' business: a task that needs
  * a token gets one through `secrets:` or `env_file`, where it is masked.
+ * PRUNNER_JWT_SECRET signs tokens for prunner's API (spire engine --prunner).
+ * SPIRE_STORE is the engine's database, and may hold its password.
  */
-const WITHHELD = new Set(["SPIRE_TOKEN"]);
+export const WITHHELD = new Set(["SPIRE_TOKEN", "SPIRE_STORE", "PRUNNER_JWT_SECRET"]);
 
 export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
   const env: Record<string, string> = {};
