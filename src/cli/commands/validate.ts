@@ -9,8 +9,10 @@ import { ALREADY_CHECKED, planPipeline } from "../../plan/plan.js";
 import { FORMAT_NAMES, type DefinitionsFormat } from "../../definitions/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
+import { defaultDefinitionsFile } from "../../definitions/script/files.js";
 
-export async function validateCommand(options: { file: string; json?: boolean; format?: DefinitionsFormat; maxTasks?: string }): Promise<void> {
+export async function validateCommand(given: { file?: string; json?: boolean; format?: DefinitionsFormat; maxTasks?: string }): Promise<void> {
+  const options = { ...given, file: given.file ?? defaultDefinitionsFile() };
   const maxTasks = parseMaxTasks(options.maxTasks);
   const loaded = await loadDefinitions(resolve(options.file), { ...(options.format === undefined ? {} : { format: options.format }), ...(maxTasks === undefined ? {} : { maxTasks }) });
   if (options.json) {
