@@ -4,3 +4,5 @@
  * application. Kept light to import: the engine is loaded by startEngine.
  */
 export { after, defineConfig, definePipeline, type PipelineConfig, type PipelineOf, type SpireConfig, type TaskConfig, type TaskIn, type TriggerConfig } from "./config.js";
+export { SpireApiError, SpireClient, type ChangeSet, type LogLine, type Ok, type PathOf, type RequestOptions, type Run, type RunPage, type RunState, type SpireClientOptions, type components, type operations, type paths } from "./client.js";
+export { startEngine, type EmbeddedEngine, type LiveEvent, type StartEngineOptions } from "./embed.js";
