@@ -25,7 +25,7 @@ export type TaskIn<Name extends string> = Omit<TaskConfig, GraphKey> & { [Key in
 export type PipelineOf<Name extends string> = Omit<PipelineConfig, "tasks"> & { tasks: { [Task in Name]: TaskIn<Name> } };
 
 /** The definitions, typed: `export default defineConfig({ pipelines: { … } })`. */
-export function defineConfig<const Config extends SpireConfig>(config: Config): Config {
+export function defineConfig(config: SpireConfig): SpireConfig {
   return config;
 }
 
