@@ -8,9 +8,10 @@
  *
  * @babel/parser reads the source as written (TypeScript included), so the
  * places are the user's own lines and columns, with no mapping back through
- * the compiled code.
+ * the compiled code. It is loaded and run only when there is something to
+ * place: a valid config costs no parse.
  */
-import { parse } from "@babel/parser";
+import { createRequire } from "node:module";
 import { LineCounter } from "yaml";
 import type { PathSegment } from "../errors.js";
 import { SourceMap, type Located, type Position } from "../positions.js";
@@ -31,22 +32,37 @@ interface Step {
 
 const WRAPPERS = new Set(["TSAsExpression", "TSSatisfiesExpression", "TSNonNullExpression", "TSTypeAssertion", "ParenthesizedExpression", "AwaitExpression"]);
 
+const require = createRequire(import.meta.url);
+
 export class ScriptSourceMap extends SourceMap {
-  private readonly root: AstNode | undefined;
+  private parsed: { root: AstNode | undefined } | undefined;
   private readonly constants = new Map<string, AstNode>();
 
-  constructor(private readonly text: string, typescript: boolean) {
+  constructor(
+    private readonly text: string,
+    private readonly typescript: boolean,
+  ) {
     super(undefined, new LineCounter());
+  }
+
+  /** The exported definitions' node, the source parsed on first use. */
+  private get root(): AstNode | undefined {
+    this.parsed ??= { root: this.parse() };
+    return this.parsed.root;
+  }
+
+  private parse(): AstNode | undefined {
+    const { parse } = require("@babel/parser") as typeof import("@babel/parser");
     let program: AstNode | undefined;
     try {
-      program = parse(text, { sourceType: "unambiguous", plugins: typescript ? ["typescript"] : [], errorRecovery: true }).program as unknown as AstNode;
+      program = parse(this.text, { sourceType: "unambiguous", plugins: this.typescript ? ["typescript"] : [], errorRecovery: true }).program as unknown as AstNode;
     } catch {
       // Compiling reports the syntax error; here the places fall back to the start of the file.
     }
     const body = (program?.body ?? []) as AstNode[];
     for (const statement of body) this.collectConstants(statement);
     const exported = body.find((statement) => statement.type === "ExportDefaultDeclaration")?.declaration as AstNode | undefined;
-    this.root = exported === undefined ? this.commonJsExport(body) : exported;
+    return exported === undefined ? this.commonJsExport(body) : exported;
   }
 
   override position(offset: number): Position {
