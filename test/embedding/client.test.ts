@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
-import { REPO_ROOT } from "../helpers/cli.js";
+import { REPO_ROOT, spire } from "../helpers/cli.js";
 import { startEngine, stopEngine } from "../helpers/engine.js";
 import { SpireApiError, SpireClient } from "../../src/public/index.js";
 
@@ -68,6 +68,13 @@ test("SpireClient against spire engine -f spire.config.ts: list, start with args
   assert.equal(refused.code, "invalid_args");
   const anonymous = await new SpireClient({ url: engine.url }).listRuns().catch((error: unknown) => error);
   assert.ok(anonymous instanceof SpireApiError && anonymous.status === 401);
+
+  // spire apply reads a config file as spire engine -f does, and sends the engine the definitions it made.
+  writeFileSync(join(dir, "more.config.mts"), `export default { namespace: "client", pipelines: { later: { tasks: { t: { exec: ["true"] } } } } };\n`);
+  const applied = await spire(["apply", "-f", join(dir, "more.config.mts")], { data: join(dir, "data") });
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /\+ later {2}created/);
+  assert.ok((await client.listPipelines()).pipelines.some((pipeline) => pipeline.name === "later"));
   await stopEngine(engine);
 });
 
