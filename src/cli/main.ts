@@ -182,7 +182,7 @@ service with the same options: spire service install --worker --engine URL …
 
   program
     .command("convert")
-    .description("print a prunner pipelines.yml or a Gator job file as the equivalent spire.yaml")
+    .description("print a prunner pipelines.yml, a Gator job file or a spire.config.ts as the equivalent spire.yaml")
     .argument("<file>", "the file to convert")
     .addOption(formatOption())
     .addHelpText(

@@ -98,13 +98,19 @@ test("a syntax error and a thrown error are shown at file:line:column, without a
   for (const result of [syntax, thrown]) assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
 });
 
-test("a spire.config.mjs (plain JavaScript, a function as its default export) runs with run -f; one without a default export is told how", async (t) => {
+test("a spire.config.mjs (plain JavaScript, a function as its default export) runs with run -f, a .cjs may require(); one without a default export is told how", async (t) => {
   const dir = tempDir(t);
   const file = join(dir, "spire.config.mjs");
   writeFileSync(file, `export default async () => ({\n  pipelines: { js: { tasks: { t: { exec: ["echo", "from mjs"] } } } },\n});\n`);
   const ran = await spire(["run", "-f", file, "--json"], { data: join(dir, "data") });
   assert.equal(ran.code, 0, ran.stderr);
   assert.equal((JSON.parse(ran.stdout) as { state: string }).state, "succeeded");
+  // CommonJS, with a require() of a Node module.
+  const common = join(dir, "spire.config.cjs");
+  writeFileSync(common, `const { hostname } = require("node:os");\nmodule.exports = { pipelines: { [hostname().replace(/[^A-Za-z0-9_-]/g, "-")]: { tasks: { t: { run: "true" } } } } };\n`);
+  const required = await spire(["validate", "-f", common], { data: join(dir, "data") });
+  assert.equal(required.code, 0, required.stderr);
+  assert.match(required.stdout, /spire\.config\.cjs is valid: 1 pipeline/);
   const bare = join(dir, "bare.config.mjs");
   writeFileSync(bare, `export const config = {};\n`);
   const refused = await spire(["validate", "-f", bare], { data: join(dir, "data") });

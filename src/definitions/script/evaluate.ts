@@ -62,6 +62,8 @@ async function compile(path: string, text: string): Promise<Compiled> {
       outfile: "spire-config.mjs",
       // Inside the bundle, import.meta.url would be the data: URL; the config's own is what its code means.
       define: { "import.meta.url": JSON.stringify(pathToFileURL(path).href) },
+      // A CommonJS config's require() of a package or a Node module, which an ES module has no require for.
+      ...(/^\.c[jt]s$/i.test(extname(path)) ? { banner: { js: `import { createRequire as __spireCreateRequire } from "node:module"; const require = __spireCreateRequire(${JSON.stringify(pathToFileURL(path).href)});` } } : {}),
       logLevel: "silent",
       plugins: [packagesFromWhereTheyAre],
     });
