@@ -58,8 +58,9 @@ function definitionsError(file: string, errors: DefinitionError[], notDone: stri
  * `spire validate` does: only here can the files it names (env_file,
  * scripts) and the files beside it (prunner's .env) be seen.
  */
-export async function textForEngine(file: string, text: string, format?: DefinitionsFormat): Promise<string> {
+export async function textForEngine(file: string, format?: DefinitionsFormat): Promise<string> {
   const loaded = await loadDefinitions(resolve(file), format === undefined ? {} : { format });
   if (!loaded.ok) throw definitionsError(file, loaded.errors, "Nothing was applied.");
-  return loaded.format === "spire" ? text : toSpireYaml(loaded.spire, { format: loaded.format, file });
+  // For a Spire file its own text, or for a config file (spire.config.ts) the definitions it made, as YAML.
+  return loaded.format === "spire" ? loaded.source : toSpireYaml(loaded.spire, { format: loaded.format, file });
 }

@@ -15,6 +15,9 @@ import { DEFAULT_TEMPLATE, INIT_TEMPLATES } from "./init-templates.js";
 import { examples, formatOption, globals } from "./program-parts.js";
 import { addServiceCommands } from "./service-program.js";
 
+/** Help of -f where a definitions file is read (validate, apply): which one is read without it. */
+const DEFINITIONS_FILE_HELP = "definitions file (default: spire.yaml, else spire.config.ts, .mts, .mjs or .js)";
+
 export function buildProgram(): Command {
   const program = new Command("spire")
     .description("A personal scheduler and pipeline runner: cron, grown up.")
@@ -47,7 +50,7 @@ Exit codes:
   program
     .command("validate")
     .description("check a definitions file without running or applying it")
-    .option("-f, --file <file>", "definitions file, or a folder: every prunner pipelines.yml / pipelines.yaml in it and below it", "spire.yaml")
+    .option("-f, --file <file>", `${DEFINITIONS_FILE_HELP}; or a folder: every prunner pipelines.yml / pipelines.yaml in it and below it`)
     .option("--json", "print the errors as JSON")
     .addOption(formatOption())
     .addOption(maxTasksOption("as an engine started with the same option would check it"))
@@ -59,7 +62,7 @@ Exit codes:
     .description("run a pipeline, or a command after -- (an ad hoc job): on the engine when one is running, else in this process, and record it")
     .argument("[pipeline]", "the pipeline to run (NAME or NS/NAME; optional when the file has only one)")
     .allowExcessArguments()
-    .option("-f, --file <file>", "definitions file (default: spire.yaml when no engine is running)")
+    .option("-f, --file <file>", "definitions file (default when no engine is running: spire.yaml, else spire.config.ts, .mts, .mjs or .js)")
     .option("-a, --arg <key=value>", "a run argument (repeatable)", collect, [])
     .option("--json", "print only the final run object as JSON")
     .option("--detach", "print only the run id and return (engine only)")
@@ -169,7 +172,7 @@ service with the same options: spire service install --worker --engine URL …
   program
     .command("apply")
     .description("validate a definitions file and upsert it into the engine; prints what changed")
-    .option("-f, --file <file>", "definitions file", "spire.yaml")
+    .option("-f, --file <file>", DEFINITIONS_FILE_HELP)
     .option("--ns <namespace>", "namespace (default: the file's, or a digest of host, user and path)")
     .option("--prune", "remove the namespace's pipelines that the file no longer has")
     .option("--dry-run", "say what would change, change nothing")
@@ -180,7 +183,7 @@ service with the same options: spire service install --worker --engine URL …
 
   program
     .command("convert")
-    .description("print a prunner pipelines.yml or a Gator job file as the equivalent spire.yaml")
+    .description("print a prunner pipelines.yml, a Gator job file or a spire.config.ts as the equivalent spire.yaml")
     .argument("<file>", "the file to convert")
     .addOption(formatOption())
     .addHelpText(

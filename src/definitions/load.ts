@@ -19,6 +19,7 @@ import { isGatorText, looksLikePrunner, type DefinitionsFormat } from "./compat/
 import { formatKeyPath, isWarning, sortErrors, type DefinitionError, type PathSegment } from "./errors.js";
 import type { SourceMap } from "./positions.js";
 import { spireFileSchema, type SpireFile } from "./schema.js";
+import { isScriptConfig } from "./script/files.js";
 import { MAX_DEFINITIONS_BYTES, readYaml, tooBig, type YamlOptions } from "./yaml-source.js";
 import { withCollectionQuoteHint } from "./quote-hint.js";
 import { issuesToErrors } from "./zod-issues.js";
@@ -67,6 +68,8 @@ export function parseDefinitions(text: string, fileName: string, options: ParseO
 export async function loadDefinitions(path: string, options: ParseOptions = {}): Promise<LoadResult> {
   const text = await readLimited(path);
   if (typeof text !== "string") return { ok: false, errors: [text], warnings: [] };
+  // Loaded only for a config file: reading YAML never pays for the compiler.
+  if (isScriptConfig(path)) return (await import("./script/load.js")).loadConfigFile(path, text, options);
   const analysis = analyse(text, path, { now: Date.now(), ...options, envFiles: options.envFiles ?? (await envFilesBeside(path)) });
   if (analysis.raw !== undefined) {
     const { translation } = analysis;
@@ -75,6 +78,22 @@ export async function loadDefinitions(path: string, options: ParseOptions = {}):
     if (translation !== undefined) analysis.context.errors.push(...translation.relabel(checks.errors));
   }
   return finish(analysis, resolve(path), text);
+}
+
+/**
+ * Definitions made by code (spire.config.ts): the value its default export
+ * gave, checked as a Spire file and placed by `map` in the file's `source`;
+ * `yaml` is the same definitions as text, for an engine.
+ */
+export async function checkDefinitionsValue(value: unknown, path: string, source: { text: string; map: SourceMap; yaml: string }, options: ParseOptions): Promise<LoadResult> {
+  const context = new CheckContext(path, source.text, source.map);
+  if (value === null || value === undefined) {
+    context.report([], "the default export is empty", { expected: "an object with at least `pipelines:`" });
+    return finish({ raw: undefined, model: undefined, context, format: "spire" }, resolve(path), source.yaml);
+  }
+  const analysis = { ...check(value, context, [], { now: Date.now(), ...options }), format: "spire" as const };
+  await checkFiles(value, path, context);
+  return finish(analysis, resolve(path), source.yaml);
 }
 
 function analyse(text: string, file: string, options: ParseOptions): Analysis {

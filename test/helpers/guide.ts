@@ -29,7 +29,7 @@
  * `7431` in a block stands for that port, and `spire engine` without
  * --listen listens there. Every `9009` (prunner's port) stands for another.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
@@ -92,6 +92,9 @@ export async function runGuide(t: TestContext, path: string, options: GuideOptio
   // `spire` as a person has it on PATH after installing (README: Install), its engine on the guide's port.
   writeFileSync(join(bin, "spire"), spireCommand(port));
   chmodSync(join(bin, "spire"), 0o755);
+  // The package, as `npm install spire` leaves it in a project: `import … from "spire"` in a guide's scripts.
+  mkdirSync(join(dir, "node_modules"));
+  symlinkSync(REPO_ROOT, join(dir, "node_modules", "spire"), "dir");
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,

@@ -1,5 +1,5 @@
 /** `spire apply -f FILE`: validate, then upsert into the engine's namespace; prints the change set. */
-import { readFileSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import pc from "picocolors";
 import { defaultNamespace, originOf } from "../../definitions/namespace.js";
@@ -8,21 +8,22 @@ import { withClient, type Target } from "../connect.js";
 import { textForEngine } from "../context.js";
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 import { formatDefinitionErrors } from "../../definitions/errors.js";
+import { defaultDefinitionsFile } from "../../definitions/script/files.js";
 
-export async function applyCommand(options: Target & { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; format?: DefinitionsFormat }): Promise<void> {
-  const path = resolve(options.file);
-  let text: string;
+export async function applyCommand(options: Target & { file?: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; format?: DefinitionsFormat }): Promise<void> {
+  const file = options.file ?? defaultDefinitionsFile();
+  const path = resolve(file);
   try {
-    text = readFileSync(path, "utf8");
+    accessSync(path, constants.R_OK);
   } catch (error) {
-    throw new CliError(`cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error)}`, EXIT.usage);
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error)}`, EXIT.usage);
   }
-  text = await textForEngine(options.file, text, options.format);
+  const text = await textForEngine(file, options.format);
   const origin = originOf(path);
   const { change, inProcess } = await withClient(options, async (client) => ({
     change: await client.apply({
       text,
-      fileName: options.file,
+      fileName: file,
       ...(options.ns ? { namespace: options.ns } : {}),
       defaultNamespace: defaultNamespace(origin.host, origin.user, path),
       prune: options.prune === true,

@@ -8,6 +8,7 @@ import { formatDefinitionErrors, loadDefinitions, parseDefinitions } from "../..
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 import { toSpireYaml } from "../../definitions/compat/to-yaml.js";
 import { CliError, EXIT } from "../errors.js";
+import { isScriptConfig } from "../../definitions/script/files.js";
 
 export async function convertCommand(file: string, options: { format?: DefinitionsFormat }): Promise<void> {
   const loaded = await loadDefinitions(resolve(file), options.format === undefined ? {} : { format: options.format });
@@ -16,7 +17,8 @@ export async function convertCommand(file: string, options: { format?: Definitio
     throw new CliError(`${file} has ${count} error${count === 1 ? "" : "s"}:\n${formatDefinitionErrors(loaded.errors)}`, EXIT.usage, "Nothing was converted. Fix the errors above and try again.");
   }
   if (loaded.format === "spire") {
-    process.stderr.write(`${file} is already a Spire definitions file; printed unchanged\n`);
+    // A config file (spire.config.ts) is printed as the spire.yaml it makes.
+    process.stderr.write(isScriptConfig(file) ? `${file}: the definitions it makes, as YAML\n` : `${file} is already a Spire definitions file; printed unchanged\n`);
     process.stdout.write(loaded.source);
     return;
   }

@@ -9,34 +9,24 @@
  * SIGTERM exits at once, leaving the supervisor and the tasks running.
  */
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join } from "node:path";
 import { availableParallelism } from "node:os";
 import pino from "pino";
 import pretty from "pino-pretty";
-import { Engine } from "../../engine/engine.js";
-import { Notifier } from "../../notify/notifier.js";
-import { SupervisorExecutor } from "../../exec/supervisor/client.js";
-import { startSocketSupervisor } from "../../exec/supervisor/daemon.js";
-import { loadOrCreateSecret, TokenAuthority } from "../../api/auth.js";
-import { startApiServer } from "../../api/server.js";
-import { WorkerHub } from "../../workers/hub.js";
 import { HOST_NAME_PATTERN } from "../../api/guard.js";
-import { originOf, defaultNamespace } from "../../definitions/namespace.js";
 import { parseDurationMs } from "../../definitions/units.js";
 import { CliError, EXIT } from "../errors.js";
-import { dataDir, databaseFile, ensureDataDir } from "../data-dir.js";
-import { openSqliteStore } from "../../store/sqlite/index.js";
+import { dataDir, ensureDataDir } from "../data-dir.js";
 import { storeChoice } from "../store-choice.js";
-import { engineIdOf } from "../../cluster/engine-id.js";
 import { ADDRESS_FILE } from "../connect.js";
-import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
+import { startEngineServices } from "../engine-start.js";
+import { parseRetentionFlags, type RetentionFlags } from "../retention-options.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
-import { loadFilesOrFail, type LoadedFile } from "../context.js";
-import { formatDefinitionErrors, type DefinitionError } from "../../definitions/errors.js";
+import { loadFilesOrFail } from "../context.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
 import { certificateCovers, loadTlsFiles, type TlsFiles } from "../tls-files.js";
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
-import { planPrunnerApi, startPrunnerApi } from "../prunner-option.js";
+import { planPrunnerApi } from "../prunner-option.js";
 
 export interface EngineOptions extends RetentionFlags, ResourceFlags {
   file?: string;
@@ -118,83 +108,37 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const maxTasks = parseMaxTasks(options.maxTasks);
   // Read and checked like `spire validate` does, before anything starts.
   const definitions = options.file === undefined ? undefined : await loadFilesOrFail(options.file, options.format, { notDone: "The engine did not start.", ...(maxTasks === undefined ? {} : { maxTasks }) });
-  const dir = dataDir(options.data);
-  ensureDataDir(dir);
-  const prunnerPlan = options.prunner === undefined ? undefined : await planPrunnerApi(options.prunner, parseListen(options.prunner, options.allowRemote === true, false, "--prunner"), dir);
-  saveRetentionDefaults(dir, retention);
-  // Made at the first start whatever the store: the same engine, should it later share PostgreSQL with others.
-  const engineId = engineIdOf(dir);
-
   const storeWanted = storeChoice(options);
   const leaderLeaseMs = parseDurationMs(options.leaderLease);
   if (leaderLeaseMs === undefined || leaderLeaseMs < 1000) throw new CliError(`--leader-lease ${JSON.stringify(options.leaderLease)} is not a duration of at least 1s`, EXIT.usage, "For example: --leader-lease 10s");
   const rescueAfterMs = parseDurationMs(options.rescueAfter);
   if (rescueAfterMs === undefined || rescueAfterMs < 3000) throw new CliError(`--rescue-after ${JSON.stringify(options.rescueAfter)} is not a duration of at least 3s`, EXIT.usage, "For example: --rescue-after 30s");
+  const dir = dataDir(options.data);
+  const prunnerListen = options.prunner === undefined ? undefined : parseListen(options.prunner, options.allowRemote === true, false, "--prunner");
+  if (prunnerListen) ensureDataDir(dir);
+  const prunner = prunnerListen && (await planPrunnerApi(options.prunner!, prunnerListen, dir));
   const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
-  const store =
-    storeWanted.kind === "postgres"
-      ? (await import("../../store/postgres/index.js")).openPostgresStore(storeWanted.url, { applicationName: `spire-engine ${engineId.slice(0, 8)}`, owner: engineId, ...(storeWanted.schema !== undefined ? { schema: storeWanted.schema } : {}) })
-      : openSqliteStore(databaseFile(dir), {
-          // Said once each way, however often the waiting writes are tried meanwhile.
-          onDiskSpace: (event) =>
-            event.full
-              ? logger.error({ data: dir }, `${event.error.message}: results are kept in memory and recorded once there is room; new runs are refused meanwhile`)
-              : logger.info({ data: dir, full_for_ms: event.fullForMs }, "the disk has room again: what waited is recorded"),
-        });
-  try {
-    await store.init();
-  } catch (error) {
-    if (storeWanted.kind === "sqlite") throw error;
-    await store.close().catch(() => undefined);
-    throw new CliError(`cannot use the PostgreSQL store at ${store.describe().location}: ${(error as Error).message}`, EXIT.unreachable, "Check that PostgreSQL runs and the URL's user may create tables in that database (or schema).");
-  }
-  const secret = await loadOrCreateSecret(dir);
-  // Engines sharing PostgreSQL: one of them leads the scheduling at a time, and all sign with one secret.
-  const cluster = storeWanted.kind === "postgres" ? await joinCluster(storeWanted, dir, engineId, secret, { leaseMs: leaderLeaseMs, rescueAfterMs }, logger).catch(async (error) => {
-    await store.close();
-    throw error;
-  }) : undefined;
-  const executor = await connectSupervisor(dir, logger);
-  // The engine is made next: a worker cannot register before the API listens, so it is there when told.
-  const workers = new WorkerHub({ dataDir: dir, leaseMs: workerLeaseMs, note: (message, details) => logger.info(details, message), changed: (worker) => engine.announceWorker(worker) });
-  const engine = new Engine({ store, executor, supervisor: executor, placement: workers, remoteWorkers: () => workers.info(), dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }), ...(cluster ? { leadership: cluster.leadership, definitionChanges: cluster.definitions, roster: cluster.roster, runRequests: cluster.runRequests, handOvers: cluster.handOvers } : {}) });
-  const notifier = new Notifier({ store, dataDir: dir, logger });
-  notifier.attach(engine);
-  const recovered = await engine.recover();
-  if (recovered.resumed || recovered.interrupted || recovered.requeued) logger.warn(recovered, "runs left over from the last engine");
-
-  const auth = new TokenAuthority(store, secret);
-  // Engines sharing a store: one local token each, named after the engine.
-  await auth.ensureLocalToken(dir, storeWanted.kind === "postgres" ? `local-${engineId.slice(0, 8)}` : undefined);
-  // A supervisor with tasks is left be (the engine that does start adopts them); an idle one is stopped.
-  const release = async () => {
-    const running = (await executor.list()).some((attempt) => attempt.state === "running");
-    if (running) await executor.disconnect();
-    else await executor.shutdown("the engine could not start");
-    await store.close();
-  };
-  let server;
-  try {
-    server = await startApiServer({ service: engine, auth, host, port, allowedHosts, logger, workers, ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}) });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "EADDRINUSE" && code !== "EADDRNOTAVAIL" && code !== "EACCES") throw error;
-    await release();
-    throw new CliError(
-      code === "EADDRINUSE" ? `${options.listen} is already in use` : `cannot listen on ${options.listen} (${code})`,
-      EXIT.usage,
-      code === "EADDRINUSE" ? "Is another engine running? (spire ls talks to it.) Or choose another address with --listen HOST:PORT." : "Choose another address with --listen HOST:PORT.",
-    );
-  }
-  const prunnerServer = prunnerPlan === undefined ? undefined : await startPrunnerApi(prunnerPlan, engine, logger).catch(async (error) => {
-    await server.close();
-    await release();
-    throw error;
+  const running = await startEngineServices({
+    dir,
+    host,
+    port,
+    listenLabel: options.listen,
+    allowedHosts,
+    ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+    parallelism,
+    resources,
+    retention,
+    artifactLimitBytes,
+    watchLeaseMs,
+    workerLeaseMs,
+    ...(maxTasks === undefined ? {} : { maxTasks }),
+    store: storeWanted,
+    leaderLeaseMs,
+    rescueAfterMs,
+    logger,
+    ...(options.file && definitions ? { definitions: { file: options.file, loaded: definitions } } : {}),
+    ...(prunner ? { prunner } : {}),
   });
-  // Only once the address is ours: an engine that cannot listen has not started, so it applies nothing and fires nothing.
-  // A folder (prunner's layout): each of its files, as its own namespace.
-  for (const loaded of definitions ?? []) await applyAtStart(engine, loaded.path === resolve(options.file!) ? options.file! : relative(process.cwd(), loaded.path), loaded, logger);
-  await engine.startScheduler();
   const addressFile = join(dir, ADDRESS_FILE);
 
   let stopping = false;
@@ -205,14 +149,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
     }
     stopping = true;
     logger.info({ signal, grace_ms: graceMs }, "draining: no new runs; waiting for running ones");
-    await engine.drain(graceMs);
-    await cluster?.close();
-    await notifier.close();
-    await server.close();
-    await prunnerServer?.close();
-    workers.close();
-    await executor.shutdown();
-    await store.close();
+    await running.stop(graceMs);
     removeAddressFile(addressFile);
     logger.info("engine stopped");
     process.exit(EXIT.ok);
@@ -220,70 +157,10 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   // Said only now that a signal stops it cleanly: whoever reads the address file may send one at once.
-  writeFileSync(addressFile, JSON.stringify({ url: server.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
+  writeFileSync(addressFile, JSON.stringify({ url: running.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
   chmodSync(addressFile, 0o600);
-  logger.info({ url: server.url, data: dir, parallelism, cpus: resources.cpus, memory: resources.memoryBytes }, `engine listening on ${server.url}`);
-  if (tls) warnAboutCertificate(tls, server.url, logger);
-}
-
-/** Joins the engines on the same PostgreSQL; one whose secret is not theirs is told how to get it. */
-async function joinCluster(store: { url: string; schema?: string }, dir: string, engineId: string, secret: Uint8Array, times: { leaseMs: number; rescueAfterMs: number }, logger: pino.Logger) {
-  const { joinPostgresCluster, SecretMismatchError } = await import("../../cluster/postgres-cluster.js");
-  const secretFile = join(dir, "secret");
-  try {
-    return await joinPostgresCluster({ url: store.url, engineId, ...times, secret, secretFile, ...(store.schema !== undefined ? { schema: store.schema } : {}), onProblem: (message) => logger.warn({}, message) });
-  } catch (error) {
-    if (!(error instanceof SecretMismatchError)) throw error;
-    throw new CliError(error.message, EXIT.usage, `Copy the secret file of an engine already on this database to ${secretFile} (mode 0600, e.g. with scp -p), then start this one again.`);
-  }
-}
-
-/**
- * The supervisor of this data folder: the one still running from an earlier
- * engine (its tasks went on while no engine was up), else a new one.
- */
-export async function connectSupervisor(dir: string, logger: pino.Logger): Promise<SupervisorExecutor> {
-  const socketPath = join(dir, "supervisor.sock");
-  try {
-    const executor = await SupervisorExecutor.connect(socketPath);
-    logger.info({ supervisor: executor.pid }, "reconnected to the running supervisor");
-    return executor;
-  } catch (error) {
-    if (/another client is connected/.test((error as Error).message)) {
-      throw new CliError(`another engine is using the supervisor at ${socketPath}`, EXIT.usage, "Only one engine may run per data folder: stop the other one (or give this one --data).");
-    }
-  }
-  try {
-    // Its default idle exit applies only with no engine connected and no task running: an engine that
-    // never comes back does not leave it forever, and the reports it kept are on disk beside each log.
-    await startSocketSupervisor({ socketPath, logFile: join(dir, "supervisor.log") });
-  } catch (error) {
-    throw new CliError((error as Error).message, EXIT.usage, `The supervisor's own log: ${join(dir, "supervisor.log")}`);
-  }
-  return SupervisorExecutor.connect(socketPath);
-}
-
-async function applyAtStart(engine: Engine, file: string, definitions: LoadedFile, logger: pino.Logger): Promise<void> {
-  const { path, text } = definitions;
-  const origin = originOf(path);
-  try {
-    const { warnings, ...change } = await engine.apply(
-      { name: "local", scope: "admin" },
-      { text, fileName: file, defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin },
-    );
-    logger.info(change, `applied ${file}`);
-    // The engine's warnings and those only the file's folder shows (a watched path not there yet), each once.
-    const said = new Set<string>();
-    for (const warning of [...definitions.warnings, ...warnings]) {
-      const key = `${warning.keyPath}\u0000${warning.message}`;
-      if (!said.has(key)) logger.warn(formatDefinitionErrors([warning]));
-      said.add(key);
-    }
-  } catch (error) {
-    const details = (error as { details?: unknown }).details;
-    const lines = Array.isArray(details) ? formatDefinitionErrors(details as DefinitionError[]) : "";
-    throw new CliError(`${(error as Error).message}${lines ? `\n${lines}` : ""}`, EXIT.usage, "The engine did not start. Fix the file (spire validate -f FILE) and try again.");
-  }
+  logger.info({ url: running.url, data: dir, parallelism, cpus: resources.cpus, memory: resources.memoryBytes }, `engine listening on ${running.url}`);
+  if (tls) warnAboutCertificate(tls, running.url, logger);
 }
 
 /** Said at start, when clients will refuse the certificate: it has expired, or it does not name the address the CLI here uses. */

@@ -4,7 +4,6 @@
  * timestamped lines elsewhere. Ctrl-C cancels the run and waits until every
  * process group is gone.
  */
-import { existsSync } from "node:fs";
 import pc from "picocolors";
 import { formatDefinitionErrors } from "../../definitions/errors.js";
 import { suggest } from "../../definitions/suggest.js";
@@ -21,6 +20,7 @@ import { parseMaxTasks } from "../max-tasks-option.js";
 import { followRun } from "../follow.js";
 import { resolvePipeline } from "../resolve.js";
 import { requireEngine } from "./control.js";
+import { DEFAULT_DEFINITIONS_FILES, findDefinitionsFile } from "../../definitions/script/files.js";
 
 export interface RunOptions extends ResourceFlags {
   file?: string;
@@ -41,7 +41,6 @@ export interface RunOptions extends ResourceFlags {
   operands?: string[];
 }
 
-const DEFAULT_FILE = "spire.yaml";
 
 /**
  * `spire run PIPELINE` and `spire run -f FILE [PIPELINE]` (the file is
@@ -77,11 +76,11 @@ async function runAdhoc(words: string[], options: RunOptions): Promise<number> {
 /**
  * The pipeline of a file (applied first, without touching the namespace's
  * other pipelines), or one the engine knows. With no engine running and no
- * -f, ./spire.yaml is the file when there is one, as it was before the
+ * -f, ./spire.yaml (else ./spire.config.ts, .mts, .mjs, .js) is the file when there is one, as it was before the
  * engine existed for this folder.
  */
 async function pipelineToRun(client: SpireClient, given: string | undefined, options: RunOptions): Promise<{ namespace: string; name: string }> {
-  const fileName = options.file ?? (client.location.kind === "in-process" && existsSync(DEFAULT_FILE) ? DEFAULT_FILE : undefined);
+  const fileName = options.file ?? (client.location.kind === "in-process" ? findDefinitionsFile() : undefined);
   if (fileName !== undefined) {
     const { file, path, text, warnings } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks) });
     if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
@@ -92,7 +91,7 @@ async function pipelineToRun(client: SpireClient, given: string | undefined, opt
   }
   if (given === undefined) {
     throw new CliError(
-      client.location.kind === "engine" ? "which pipeline?" : `which pipeline? (no engine is running, and there is no ${DEFAULT_FILE} here)`,
+      client.location.kind === "engine" ? "which pipeline?" : `which pipeline? (no engine is running, and there is no ${DEFAULT_DEFINITIONS_FILES.join(" or ")} here)`,
       EXIT.usage,
       "For example: spire run backup (see them with: spire ls), or spire run -f FILE",
     );

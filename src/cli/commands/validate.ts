@@ -11,8 +11,10 @@ import { CliError, EXIT } from "../errors.js";
 import { isFolder, loadPrunnerFolder } from "../../definitions/compat/prunner-folder.js";
 import type { SpireFile } from "../../definitions/schema.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
+import { defaultDefinitionsFile } from "../../definitions/script/files.js";
 
-export async function validateCommand(options: { file: string; json?: boolean; format?: DefinitionsFormat; maxTasks?: string }): Promise<void> {
+export async function validateCommand(given: { file?: string; json?: boolean; format?: DefinitionsFormat; maxTasks?: string }): Promise<void> {
+  const options = { ...given, file: given.file ?? defaultDefinitionsFile() };
   const maxTasks = parseMaxTasks(options.maxTasks);
   if (await isFolder(options.file)) return validateFolder(options, maxTasks);
   const loaded = await loadDefinitions(resolve(options.file), { ...(options.format === undefined ? {} : { format: options.format }), ...(maxTasks === undefined ? {} : { maxTasks }) });

@@ -14,7 +14,7 @@ import { parseResourceFlags } from "../resource-options.js";
 import { CliError, EXIT } from "../errors.js";
 import { ensureDataDir } from "../data-dir.js";
 import { checkWorkerName, engineUrlOf, workerDataDir, workerLabelsOf, workerTasksOf, workerTokenOf, type WorkerOptions } from "../worker-options.js";
-import { connectSupervisor } from "./engine.js";
+import { connectSupervisor } from "../engine-start.js";
 import { EngineLink, EngineRefused, EngineUntrusted } from "../../worker/engine-link.js";
 import { WorkerAgent } from "../../worker/agent.js";
 import { ConnectionRecorder } from "../../worker/connection-record.js";
