@@ -1,0 +1,173 @@
+/**
+ * An `sql:` task, done by the engine (or a worker) itself through the
+ * database's driver: its statements in order, in one transaction unless
+ * `transaction: false`, logged like any task's output — each statement and
+ * what it did on stderr, the rows it returned as a small table on stdout —
+ * through the same capture (masking, patterns, tail). A failing statement
+ * rolls the transaction back and fails the task with the database's words
+ * and which statement it was; a timeout or a cancel stops the statement on
+ * the server. The last statement's single row gives the outputs.
+ *
+ * The records file beside the log gets a started and a result record, as
+ * for an http task: an engine killed mid-way marks the attempt interrupted
+ * rather than running statements again.
+ */
+import type { AttemptReport, LaunchEvents, LaunchSpec, SqlSpec, TaskHandle } from "../port.js";
+import { OutputCapture } from "../capture.js";
+import { LogWriter } from "../log-writer.js";
+import { appendRecord } from "../supervisor/attempt-files.js";
+import { formatDuration } from "../attempt.js";
+import { BEGIN, errorMessage, explainConnectError, type SqlConnection, type StatementResult } from "./connection.js";
+import { changesRows, firstLine, prepareStatements, type BoundStatement } from "./statements.js";
+import { parseTarget, type SqlTarget } from "./target.js";
+import { previewLines, resultOutputs } from "./preview.js";
+import { openPostgres } from "./postgres.js";
+import { openMysql } from "./mysql.js";
+import { openSqlite } from "./sqlite.js";
+
+type Ending = { state: "timed_out" | "canceled"; reason: string };
+
+export function launchSql(spec: LaunchSpec & { sql: SqlSpec }, events: LaunchEvents = {}): TaskHandle {
+  let ending: Ending | undefined;
+  let connection: SqlConnection | undefined;
+  const stop = (state: Ending["state"], reason: string) => {
+    if (ending) return;
+    ending = { state, reason };
+    connection?.abort();
+  };
+  const timer = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop("timed_out", `timed out after ${formatDuration(spec.timeoutMs!)}`), spec.timeoutMs);
+  const session = {
+    ending: () => ending,
+    opened: (opened: SqlConnection) => {
+      connection = opened;
+      // Stopped while it connected: nothing more runs.
+      if (ending) opened.abort();
+    },
+  };
+  const done = execute(spec, events, session).finally(() => clearTimeout(timer));
+  return { id: spec.id, cancel: (reason) => stop("canceled", reason.startsWith("canceled") ? reason : `canceled: ${reason}`), done };
+}
+
+interface Session {
+  ending(): Ending | undefined;
+  opened(connection: SqlConnection): void;
+}
+
+async function execute(spec: LaunchSpec & { sql: SqlSpec }, events: LaunchEvents, session: Session): Promise<AttemptReport> {
+  const startedAt = Date.now();
+  const target = parseTarget(spec.sql.url);
+  const password = "error" in target ? undefined : target.password;
+  const writer = new LogWriter(spec.logFile);
+  const capture = new OutputCapture({ ...spec, secrets: password === undefined ? spec.secrets : [...spec.secrets, password] }, writer, events);
+  appendRecord(spec.logFile, { started: { pid: process.pid, startedAt, pidStartTime: null } });
+  events.onStart?.(process.pid, startedAt);
+  const outcome = "error" in target ? { reason: target.error } : await runAll(spec, target, capture, session);
+  const stopped = session.ending();
+  const state: AttemptReport["state"] = stopped ? stopped.state : outcome.reason === undefined ? "succeeded" : "failed";
+  const reason = stopped ? stopped.reason : (outcome.reason ?? null);
+  if (reason !== null) capture.note("stderr", reason);
+  capture.end("stdout");
+  await writer.close();
+  const report: AttemptReport = {
+    state,
+    exitCode: null,
+    signal: null,
+    reason: reason === null ? null : capture.mask(reason),
+    pid: null,
+    startedAt,
+    finishedAt: Date.now(),
+    warnings: capture.warnings,
+    errors: capture.errors,
+    metrics: capture.metrics.toRecord(),
+    outputs: state === "succeeded" ? { ...capture.markerOutputs, ...resultOutputs(outcome.last) } : capture.markerOutputs,
+    tail: capture.tail(),
+    ...capture.keptMessages(),
+  };
+  appendRecord(spec.logFile, { result: report });
+  return report;
+}
+
+interface Outcome {
+  /** Why it failed; undefined when every statement ran. */
+  reason?: string;
+  /** The last statement's result. */
+  last?: StatementResult;
+}
+
+async function runAll(spec: LaunchSpec & { sql: SqlSpec }, target: SqlTarget, capture: OutputCapture, session: Session): Promise<Outcome> {
+  const { sql } = spec;
+  let statements: BoundStatement[];
+  try {
+    statements = prepareStatements(sql.text, target.dialect, sql.params);
+  } catch (error) {
+    return { reason: `the SQL of ${sql.source} could not be read: ${errorMessage(error)}` };
+  }
+  if (statements.length === 0) return { reason: `${sql.source} holds no statement` };
+  capture.note("stderr", `connecting to ${target.display}`);
+  let connection: SqlConnection;
+  try {
+    connection = await open(target, spec);
+  } catch (error) {
+    return { reason: explainConnectError(error, target.display) };
+  }
+  session.opened(connection);
+  // One statement is atomic by itself; a transaction around it would only refuse the statements that cannot run in one (VACUUM, CREATE DATABASE).
+  const transaction = sql.transaction && statements.length > 1;
+  capture.note("stderr", `${statements.length} ${statements.length === 1 ? "statement" : "statements"} from ${sql.source}${transaction ? ", in one transaction" : sql.transaction ? "" : ", each committed on its own"}`);
+  let outcome: Outcome = {};
+  // The statement running when an error comes (none: BEGIN or COMMIT).
+  let current: BoundStatement | undefined;
+  try {
+    if (transaction) await connection.run(BEGIN[target.dialect], []);
+    for (const statement of statements) {
+      if (session.ending()) break;
+      current = statement;
+      outcome = { last: await runOne(connection, statement, statements.length, capture) };
+      current = undefined;
+    }
+    if (transaction && !session.ending()) await connection.run("COMMIT", []);
+  } catch (error) {
+    outcome = { reason: failure(error, current, statements.length, capture) };
+    if (transaction && !session.ending()) {
+      await connection.run("ROLLBACK", []).then(
+        () => capture.note("stderr", "the transaction was rolled back: nothing of it was kept"),
+        () => capture.note("stderr", "the transaction could not be rolled back; the database drops it with the connection"),
+      );
+    }
+  }
+  if (session.ending()) connection.abort();
+  else await connection.close();
+  return outcome;
+}
+
+async function runOne(connection: SqlConnection, statement: BoundStatement, total: number, capture: OutputCapture): Promise<StatementResult> {
+  capture.note("stderr", `[${statement.index}/${total}] line ${statement.line}: ${firstLine(statement.text)}`);
+  const started = Date.now();
+  const result = await connection.run(statement.sql, statement.values);
+  const took = formatDuration(Date.now() - started);
+  if (result.columns !== undefined) {
+    capture.push("stdout", `${previewLines(result).join("\n")}\n`);
+    capture.note("stderr", `returned ${result.rowCount ?? 0} ${result.rowCount === 1 ? "row" : "rows"} in ${took}`);
+  } else {
+    const affected = changesRows(statement.text) ? result.affected : undefined;
+    capture.note("stderr", affected === undefined ? `done in ${took}` : `${affected} ${affected === 1 ? "row" : "rows"} affected in ${took}`);
+  }
+  return result;
+}
+
+function failure(error: unknown, statement: BoundStatement | undefined, total: number, capture: OutputCapture): string {
+  if (statement === undefined) return `the transaction failed: ${errorMessage(error)}`;
+  capture.note("stderr", `failed: ${errorMessage(error)}`);
+  return `statement ${statement.index} of ${total} (line ${statement.line}: ${firstLine(statement.text)}) failed: ${errorMessage(error)}`;
+}
+
+function open(target: SqlTarget, spec: LaunchSpec): Promise<SqlConnection> {
+  switch (target.dialect) {
+    case "postgres":
+      return openPostgres(spec.sql!.url, spec.env);
+    case "mysql":
+      return openMysql(spec.sql!.url, spec.env);
+    case "sqlite":
+      return openSqlite(target.sqlitePath!);
+  }
+}
