@@ -27,10 +27,7 @@ export async function openPostgres(url: string, env: Record<string, string>): Pr
     abort(): void {
       if (aborted) return;
       aborted = true;
-      const canceler = new pg.Client(config) as pg.Client & { cancel(client: pg.Client, query: unknown): void };
-      canceler.on("error", () => {});
-      const active = (client as unknown as { activeQuery?: unknown }).activeQuery;
-      if (active) canceler.cancel(client, active);
+      sendCancel(client);
       // The cancel needs a moment to reach the server; the connection goes after it either way.
       setTimeout(() => void client.end().catch(() => {}), 1_000).unref();
     },
@@ -38,4 +35,19 @@ export async function openPostgres(url: string, env: Record<string, string>): Pr
       await client.end().catch(() => {});
     },
   };
+}
+
+/** The protocol's CancelRequest, on a connection of its own, for the statement this client is running. */
+function sendCancel(client: pg.Client): void {
+  const { processID, secretKey, host, port } = client as pg.Client & { processID: number | null; secretKey: number | null };
+  if (processID === null || secretKey === null) return;
+  const cancel = new pg.Connection() as pg.Connection & { connect(port: number | string, host?: string): void; cancel(processID: number, secretKey: number): void };
+  cancel.on("error", () => {});
+  cancel.on("connect", () => {
+    cancel.cancel(processID, secretKey);
+    cancel.end();
+  });
+  // A host that is a folder is where the server's Unix socket is.
+  if (host.startsWith("/")) cancel.connect(`${host}/.s.PGSQL.${port}`);
+  else cancel.connect(port, host);
 }
