@@ -65,7 +65,7 @@ async function execute(spec: LaunchSpec & { sql: SqlSpec }, events: LaunchEvents
   const stopped = session.ending();
   const state: AttemptReport["state"] = stopped ? stopped.state : outcome.reason === undefined ? "succeeded" : "failed";
   const reason = stopped ? stopped.reason : (outcome.reason ?? null);
-  if (reason !== null) capture.note("stderr", reason);
+  if (reason !== null && (stopped || !outcome.noted)) capture.note("stderr", reason);
   capture.end("stdout");
   await writer.close();
   const report: AttemptReport = {
@@ -92,6 +92,8 @@ interface Outcome {
   reason?: string;
   /** The last statement's result. */
   last?: StatementResult;
+  /** The reason is in the log already. */
+  noted?: boolean;
 }
 
 async function runAll(spec: LaunchSpec & { sql: SqlSpec }, target: SqlTarget, capture: OutputCapture, session: Session): Promise<Outcome> {
@@ -127,16 +129,25 @@ async function runAll(spec: LaunchSpec & { sql: SqlSpec }, target: SqlTarget, ca
     }
     if (transaction && !session.ending()) await connection.run("COMMIT", []);
   } catch (error) {
-    outcome = { reason: failure(error, current, statements.length, capture) };
-    if (transaction && !session.ending()) {
+    // Stopped (timeout, cancel): the driver's words about it are not the reason.
+    if (session.ending()) return stopAfter(connection, {});
+    outcome = { reason: failure(error, current, statements.length), noted: true };
+    capture.note("stderr", outcome.reason!);
+    if (transaction) {
       await connection.run("ROLLBACK", []).then(
         () => capture.note("stderr", "the transaction was rolled back: nothing of it was kept"),
         () => capture.note("stderr", "the transaction could not be rolled back; the database drops it with the connection"),
       );
     }
   }
-  if (session.ending()) connection.abort();
-  else await connection.close();
+  if (session.ending()) return stopAfter(connection, outcome);
+  await connection.close();
+  return outcome;
+}
+
+/** The server drops what was not committed with the connection. */
+function stopAfter(connection: SqlConnection, outcome: Outcome): Outcome {
+  connection.abort();
   return outcome;
 }
 
@@ -155,9 +166,8 @@ async function runOne(connection: SqlConnection, statement: BoundStatement, tota
   return result;
 }
 
-function failure(error: unknown, statement: BoundStatement | undefined, total: number, capture: OutputCapture): string {
+function failure(error: unknown, statement: BoundStatement | undefined, total: number): string {
   if (statement === undefined) return `the transaction failed: ${errorMessage(error)}`;
-  capture.note("stderr", `failed: ${errorMessage(error)}`);
   return `statement ${statement.index} of ${total} (line ${statement.line}: ${firstLine(statement.text)}) failed: ${errorMessage(error)}`;
 }
 
