@@ -7,7 +7,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
@@ -25,22 +25,13 @@ interface RunJson {
   tasks: { path: string; state: string; reason: string | null; outputs: Record<string, string> }[];
 }
 
-async function run(t: TestContext, yaml: string, options: { args?: string[]; files?: Record<string, string> } = {}) {
+/** Runs a pipeline with `spire run -f` in a folder of its own (with `files` in it); its tasks by path. */
+async function runAll(t: TestContext, yaml: string, args: string[] = [], files: Record<string, string> = {}) {
   const data = tempDir(t);
-  for (const [name, text] of Object.entries(options.files ?? {})) {
-    mkdirSync(join(data, name, ".."), { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(data, name)), { recursive: true });
     writeFileSync(join(data, name), text);
   }
-  const file = join(data, "spire.yaml");
-  writeFileSync(file, yaml);
-  const result = await spire(["run", "-f", file, "--json", ...(options.args ?? [])], { data });
-  const log = async (task: string) => (await spire(["logs", "last", task], { data })).stdout;
-  return { data, result, log, run: JSON.parse(result.stdout) as RunJson, task: (JSON.parse(result.stdout) as RunJson).tasks[0]! };
-}
-
-/** Runs a pipeline of several tasks; its tasks by path. */
-async function runAll(t: TestContext, yaml: string, args: string[] = []) {
-  const data = tempDir(t);
   const file = join(data, "spire.yaml");
   writeFileSync(file, yaml);
   const result = await spire(["run", "-f", file, "--json", ...args], { data });
@@ -69,10 +60,9 @@ test("PostgreSQL: statements in one transaction, a parameter bound as data, a pr
     `INSERT INTO ${schema}.notes (body) VALUES (:evil), ('second');`,
     `SELECT body AS first_body, (SELECT count(*) FROM ${schema}.notes) AS n FROM ${schema}.notes ORDER BY id LIMIT 1`,
   ].join("\n");
-  const { result, run: object, task, log } = await run(t, sqlTask(url.href, query), { args: ["--arg", `evil=${EVIL}`] });
+  const { result, tasks, log } = await runAll(t, sqlTask(url.href, query), ["--arg", `evil=${EVIL}`]);
   assert.equal(result.code, 0, result.stderr + result.stdout);
-  assert.equal(object.state, "succeeded");
-  assert.deepEqual(task.outputs, { first_body: EVIL, n: "2" });
+  assert.deepEqual(tasks.db!.outputs, { first_body: EVIL, n: "2" });
   const rows = (await (await adminPool()).query(`SELECT body FROM ${schema}.notes ORDER BY id`)).rows;
   assert.deepEqual(rows.map((row) => row.body), [EVIL, "second"], "the value is stored as data: the table is there, with it");
   const text = await log("db");
@@ -199,14 +189,8 @@ test("SQLite: a file of statements, relative paths, a rollback, and a long query
         timeout: 300ms
         sql: { url: "sqlite:db/app.db", query: "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c" }
 `;
-  const data = tempDir(t);
-  mkdirSync(join(data, "db"));
-  mkdirSync(join(data, "sql"));
-  writeFileSync(join(data, "sql", "setup.sql"), setup);
-  writeFileSync(join(data, "spire.yaml"), yaml);
   const began = Date.now();
-  const result = await spire(["run", "-f", join(data, "spire.yaml"), "--json", "--arg", `evil=${EVIL}`], { data });
-  const tasks = Object.fromEntries((JSON.parse(result.stdout) as RunJson).tasks.map((task) => [task.path, task]));
+  const { tasks, result } = await runAll(t, yaml, ["--arg", `evil=${EVIL}`], { "sql/setup.sql": setup, "db/.keep": "" });
   assert.equal(tasks.setup!.state, "succeeded", result.stdout);
   assert.deepEqual(tasks.add!.outputs, { n: "1", value: "1" }, "the trigger's body, with its ';', was one statement");
   assert.equal(tasks.broken!.state, "failed");

@@ -8,14 +8,13 @@
  * and which statement it was; a timeout or a cancel stops the statement on
  * the server. The last statement's single row gives the outputs.
  *
- * The records file beside the log gets a started and a result record, as
- * for an http task: an engine killed mid-way marks the attempt interrupted
- * rather than running statements again.
+ * The records file beside the log (in-process-attempt.ts) lets an engine
+ * killed mid-way mark the attempt interrupted rather than run statements
+ * again.
  */
 import type { AttemptReport, LaunchEvents, LaunchSpec, SqlSpec, TaskHandle } from "../port.js";
-import { OutputCapture } from "../capture.js";
-import { LogWriter } from "../log-writer.js";
-import { appendRecord } from "../supervisor/attempt-files.js";
+import type { OutputCapture } from "../capture.js";
+import { InProcessAttempt } from "../in-process-attempt.js";
 import { formatDuration } from "../attempt.js";
 import { BEGIN, errorMessage, explainConnectError, type SqlConnection, type StatementResult } from "./connection.js";
 import { changesRows, firstLine, prepareStatements, type BoundStatement } from "./statements.js";
@@ -54,37 +53,14 @@ interface Session {
 }
 
 async function execute(spec: LaunchSpec & { sql: SqlSpec }, events: LaunchEvents, session: Session): Promise<AttemptReport> {
-  const startedAt = Date.now();
   const target = parseTarget(spec.sql.url);
-  const password = "error" in target ? undefined : target.password;
-  const writer = new LogWriter(spec.logFile);
-  const capture = new OutputCapture({ ...spec, secrets: password === undefined ? spec.secrets : [...spec.secrets, password] }, writer, events);
-  appendRecord(spec.logFile, { started: { pid: process.pid, startedAt, pidStartTime: null } });
-  events.onStart?.(process.pid, startedAt);
-  const outcome = "error" in target ? { reason: target.error } : await runAll(spec, target, capture, session);
+  const attempt = new InProcessAttempt(spec, events, "error" in target || target.password === undefined ? [] : [target.password]);
+  const outcome = "error" in target ? { reason: target.error } : await runAll(spec, target, attempt.capture, session);
   const stopped = session.ending();
   const state: AttemptReport["state"] = stopped ? stopped.state : outcome.reason === undefined ? "succeeded" : "failed";
   const reason = stopped ? stopped.reason : (outcome.reason ?? null);
-  if (reason !== null && (stopped || !outcome.noted)) capture.note("stderr", reason);
-  capture.end("stdout");
-  await writer.close();
-  const report: AttemptReport = {
-    state,
-    exitCode: null,
-    signal: null,
-    reason: reason === null ? null : capture.mask(reason),
-    pid: null,
-    startedAt,
-    finishedAt: Date.now(),
-    warnings: capture.warnings,
-    errors: capture.errors,
-    metrics: capture.metrics.toRecord(),
-    outputs: state === "succeeded" ? { ...capture.markerOutputs, ...resultOutputs(outcome.last) } : capture.markerOutputs,
-    tail: capture.tail(),
-    ...capture.keptMessages(),
-  };
-  appendRecord(spec.logFile, { result: report });
-  return report;
+  if (reason !== null && (stopped || !outcome.noted)) attempt.capture.note("stderr", reason);
+  return attempt.finish(state, reason, state === "succeeded" ? resultOutputs(outcome.last) : {});
 }
 
 interface Outcome {
