@@ -140,8 +140,13 @@ test("MariaDB: one transaction, bound parameters, outputs; a failure rolls back;
         sql: { url: "${MARIADB_URL}", query: "INSERT INTO ${table} (body) VALUES ('c');\\nINSERT INTO ${table}_missing VALUES (1)" }
       slow:
         needs: [broken]
+        allow_failure: true
         timeout: 500ms
         sql: { url: "${MARIADB_URL}", query: "SELECT SLEEP(30) AS ${mark}" }
+      denied:
+        needs: [slow]
+        env: { MYSQL_PWD: "not-the-password" }
+        sql: { url: "${MARIADB_URL}", query: SELECT 1 }
 `;
   const began = Date.now();
   const { tasks, log, result } = await runAll(t, yaml, ["--arg", `evil=${EVIL}`]);
@@ -161,6 +166,10 @@ test("MariaDB: one transaction, bound parameters, outputs; a failure rolls back;
     return Number((list as { n: number }[])[0]!.n);
   };
   await until(async () => (await sleeping()) === 0, "the server to end the killed query", 5_000);
+
+  assert.equal(tasks.denied!.state, "failed", "the password came from the task's MYSQL_PWD");
+  assert.match(tasks.denied!.reason!, /^could not connect to mysql:\/\/root@127\.0\.0\.1:3306\/test: the user or password was refused: check them/);
+  assert.doesNotMatch(JSON.stringify(tasks), /not-the-password/);
 });
 
 test("SQLite: a file of statements, relative paths, a rollback, and a long query stopped by its timeout", async (t) => {
@@ -183,7 +192,7 @@ test("SQLite: a file of statements, relative paths, a rollback, and a long query
         sql: { url: "sqlite:db/app.db", query: "INSERT INTO notes VALUES ('gone'); INSERT INTO nowhere VALUES (1)" }
       count:
         needs: [broken]
-        sql: { url: "sqlite:db/app.db", query: "SELECT count(*) AS notes, max(body) AS body FROM notes" }
+        sql: { url: "sqlite:db/app.db", query: "SELECT count(*) AS notes, max(body) AS body, :seen AS seen FROM notes", params: { seen: "\${{ tasks.add.outputs.n }}" } }
       slow:
         needs: [count]
         timeout: 300ms
@@ -195,7 +204,7 @@ test("SQLite: a file of statements, relative paths, a rollback, and a long query
   assert.deepEqual(tasks.add!.outputs, { n: "1", value: "1" }, "the trigger's body, with its ';', was one statement");
   assert.equal(tasks.broken!.state, "failed");
   assert.match(tasks.broken!.reason!, /^statement 2 of 2 \(line 1: INSERT INTO nowhere VALUES \(1\)\) failed: no such table: nowhere/);
-  assert.deepEqual(tasks.count!.outputs, { notes: "1", body: EVIL }, "the failed task's insert was rolled back");
+  assert.deepEqual(tasks.count!.outputs, { notes: "1", body: EVIL, seen: "1" }, "the failed task's insert was rolled back; an output of an earlier task is a parameter");
   assert.equal(tasks.slow!.state, "timed_out");
   assert.ok(Date.now() - began < 20_000);
 });
