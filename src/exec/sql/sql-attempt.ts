@@ -20,9 +20,6 @@ import { BEGIN, errorMessage, explainConnectError, type SqlConnection, type Stat
 import { changesRows, firstLine, prepareStatements, type BoundStatement } from "./statements.js";
 import { parseTarget, type SqlTarget } from "./target.js";
 import { previewLines, resultOutputs } from "./preview.js";
-import { openPostgres } from "./postgres.js";
-import { openMysql } from "./mysql.js";
-import { openSqlite } from "./sqlite.js";
 
 type Ending = { state: "timed_out" | "canceled"; reason: string };
 
@@ -147,13 +144,14 @@ function failure(error: unknown, statement: BoundStatement | undefined, total: n
   return `statement ${statement.index} of ${total} (line ${statement.line}: ${firstLine(statement.text)}) failed: ${errorMessage(error)}`;
 }
 
-function open(target: SqlTarget, spec: LaunchSpec): Promise<SqlConnection> {
+/** Each driver is loaded when a task first needs it: an engine that runs no sql task never loads mysql2. */
+async function open(target: SqlTarget, spec: LaunchSpec & { sql: SqlSpec }): Promise<SqlConnection> {
   switch (target.dialect) {
     case "postgres":
-      return openPostgres(spec.sql!.url, spec.env);
+      return (await import("./postgres.js")).openPostgres(spec.sql.url, spec.env);
     case "mysql":
-      return openMysql(spec.sql!.url, spec.env);
+      return (await import("./mysql.js")).openMysql(spec.sql.url, spec.env);
     case "sqlite":
-      return openSqlite(target.sqlitePath!);
+      return (await import("./sqlite.js")).openSqlite(target.sqlitePath!);
   }
 }
