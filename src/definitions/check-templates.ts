@@ -14,7 +14,7 @@ import type { PathSegment } from "./errors.js";
 import { entriesOf, rawPipelines, rawTasks, stringLeaves, type RawTask } from "./raw-walk.js";
 import { isRecord } from "./is-record.js";
 import { suggest } from "./suggest.js";
-import { TEMPLATE_FORMS, findTemplates, parseTemplateExpr, type TemplateRef } from "./templates.js";
+import { TEMPLATE_FORMS, findTemplates, hasTemplate, parseTemplateExpr, type TemplateRef } from "./templates.js";
 
 /** Fields read as code, and how a script in each reads an environment variable. */
 const CODE_FIELDS: Record<string, (variable: string) => string> = {
@@ -78,10 +78,20 @@ function sqlLeaves(task: RawTask): { path: PathSegment[]; text: string }[] {
   ];
 }
 
-/** The statements are code: a value goes in as a bound parameter. */
+/**
+ * The statements are code: a value goes in as a bound parameter. A password
+ * written in the URL works, but it is kept with the definition (which API
+ * clients that read pipelines see): a warning points at the environment.
+ */
 function checkSqlText(context: CheckContext, task: RawTask): void {
   const sql = task.task["sql"];
   if (!isRecord(sql)) return;
+  const url = sql["url"];
+  if (typeof url === "string" && /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/?#@]*:[^@]+@/.test(url) && !hasTemplate(url)) {
+    context.warn([...task.path, "sql", "url"], "the URL holds a password: it is masked in logs, but kept with the pipeline's definition, which API clients that read pipelines see", {
+      hint: "leave it out of the URL and give it as PGPASSWORD (PostgreSQL) or MYSQL_PWD (MySQL, MariaDB) through env_file or secrets",
+    });
+  }
   for (const field of ["query", "file"]) {
     const value = sql[field];
     if (typeof value !== "string") continue;

@@ -228,6 +228,8 @@ test("a mistake in an sql task is a validation error at its place in the file", 
         sql: { query: SELECT 1 }
       spliced:
         sql: { url: "sqlite:x.db", query: "SELECT '\${{ run.id }}'" }
+      password:
+        sql: { url: "postgres://app:hunter22@db/app", query: SELECT 1 }
 `,
   );
   const result = await spire(["validate", "-f", file], { data });
@@ -238,4 +240,5 @@ test("a mistake in an sql task is a validation error at its place in the file", 
   assert.match(out, /spire\.yaml:10:21 +pipelines\.p\.tasks\.scheme\.sql\.url: an sql URL starts with postgres:\/\//);
   assert.match(out, /spire\.yaml:12:\d+ +pipelines\.p\.tasks\.nourl\.sql\.url: required, but missing/);
   assert.match(out, /spire\.yaml:14:\d+ +pipelines\.p\.tasks\.spliced\.sql\.query: a template .* cannot be used in sql\.query: values never become SQL — bind it as a parameter/);
+  assert.match(out, /spire\.yaml:16:\d+ +warning: pipelines\.p\.tasks\.password\.sql\.url: the URL holds a password: .* — leave it out of the URL and give it as PGPASSWORD/);
 });
