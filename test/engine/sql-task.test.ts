@@ -172,7 +172,7 @@ test("MariaDB: one transaction, bound parameters, outputs; a failure rolls back;
   assert.doesNotMatch(JSON.stringify(tasks), /not-the-password/);
 });
 
-test("SQLite: a file of statements, relative paths, a rollback, and a long query stopped by its timeout", async (t) => {
+test("SQLite: a file of statements, relative paths, a rollback, transaction: false, and a long query stopped by its timeout", async (t) => {
   const setup = "CREATE TABLE notes (body text);\nCREATE TRIGGER count_notes AFTER INSERT ON notes BEGIN UPDATE counter SET n = n + 1; END;\nCREATE TABLE counter (n int);\nINSERT INTO counter VALUES (0);\n";
   const yaml = `pipelines:
   p:
@@ -190,8 +190,12 @@ test("SQLite: a file of statements, relative paths, a rollback, and a long query
         needs: [add]
         allow_failure: true
         sql: { url: "sqlite:db/app.db", query: "INSERT INTO notes VALUES ('gone'); INSERT INTO nowhere VALUES (1)" }
-      count:
+      loose:
         needs: [broken]
+        allow_failure: true
+        sql: { url: "sqlite:db/app.db", transaction: false, query: "INSERT INTO notes VALUES ('kept'); INSERT INTO nowhere VALUES (1)" }
+      count:
+        needs: [loose]
         sql: { url: "sqlite:db/app.db", query: "SELECT count(*) AS notes, max(body) AS body, :seen AS seen FROM notes", params: { seen: "\${{ tasks.add.outputs.n }}" } }
       slow:
         needs: [count]
@@ -204,7 +208,8 @@ test("SQLite: a file of statements, relative paths, a rollback, and a long query
   assert.deepEqual(tasks.add!.outputs, { n: "1", value: "1" }, "the trigger's body, with its ';', was one statement");
   assert.equal(tasks.broken!.state, "failed");
   assert.match(tasks.broken!.reason!, /^statement 2 of 2 \(line 1: INSERT INTO nowhere VALUES \(1\)\) failed: no such table: nowhere/);
-  assert.deepEqual(tasks.count!.outputs, { notes: "1", body: EVIL, seen: "1" }, "the failed task's insert was rolled back; an output of an earlier task is a parameter");
+  assert.equal(tasks.loose!.state, "failed");
+  assert.deepEqual(tasks.count!.outputs, { notes: "2", body: EVIL, seen: "1" }, "broken's insert was rolled back, loose's (transaction: false) kept; an output of an earlier task is a parameter");
   assert.equal(tasks.slow!.state, "timed_out");
   assert.ok(Date.now() - began < 20_000);
 });
