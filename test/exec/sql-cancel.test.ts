@@ -7,6 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import type { LaunchEvents, LogLine } from "../../src/exec/port.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
@@ -53,4 +55,17 @@ test("a canceled SQLite statement ends with its process, and the engine's event 
   assert.equal(report.state, "canceled");
   assert.ok(tookMs < 2_000, `took ${tookMs} ms`);
   // checkNoLeftoverProcesses: the SQLite process is gone.
+});
+
+test("the SQLite process ends at once when the engine goes away in the middle of a statement", async (t) => {
+  const child = fork(fileURLToPath(new URL("../../src/exec/sql/sqlite-child.js", import.meta.url)), [join(tempDir(t), "x.db")], { stdio: ["ignore", "ignore", "inherit", "ipc"], serialization: "advanced" });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+  const opened = await new Promise<unknown>((resolve) => child.once("message", resolve));
+  assert.deepEqual(opened, { id: 0, result: {} });
+  child.send({ id: 1, sql: "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n", values: [] });
+  // The channel closes as it would when the engine dies (the statement is running: it never ends by itself).
+  child.disconnect();
+  const began = Date.now();
+  assert.equal(await exited, "SIGKILL");
+  assert.ok(Date.now() - began < 2_000);
 });

@@ -61,6 +61,7 @@ test("the last statement's single row gives outputs: its columns, and value when
   assert.deepEqual(resultOutputs({ columns: ["a"], rows: [[1], [2]], rowCount: 2 }), {}, "several rows give none");
   assert.deepEqual(resultOutputs({ affected: 3 }), {});
   assert.deepEqual(resultOutputs({ columns: ["at"], rows: [[new Date("2026-01-02T03:04:05Z")]], rowCount: 1 }).at, "2026-01-02T03:04:05.000Z");
+  assert.deepEqual(resultOutputs({ columns: ["bytes", "big"], rows: [[new Uint8Array([0xca, 0xfe]), 2n ** 63n - 1n]], rowCount: 1 }), { bytes: "\\xcafe", big: "9223372036854775807" });
 });
 
 test("the URL's scheme names the database; its password is hidden and kept apart", () => {

@@ -14,7 +14,7 @@ export async function openMysql(url: string, env: Record<string, string>): Promi
   const uri = url.replace(/^mariadb:/i, "mysql:");
   const urlHasPassword = new URL(uri).password !== "";
   // MYSQL_PWD is what the mysql client reads: a password kept in the task's env_file or secrets.
-  const config: mysql.ConnectionOptions = { uri, rowsAsArray: true, connectTimeout: 30_000, ...(!urlHasPassword && env.MYSQL_PWD !== undefined ? { password: env.MYSQL_PWD } : {}) };
+  const config: mysql.ConnectionOptions = { uri, rowsAsArray: true, connectTimeout: 30_000, supportBigNumbers: true, bigNumberStrings: true, ...(!urlHasPassword && env.MYSQL_PWD !== undefined ? { password: env.MYSQL_PWD } : {}) };
   const connection = await mysql.createConnection(config);
   connection.on("error", () => {});
   let aborted = false;

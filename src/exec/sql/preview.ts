@@ -12,7 +12,8 @@ const MAX_CELL_CHARS = 60;
 export function cellText(value: unknown, nullAs = "NULL"): string {
   if (value === null || value === undefined) return nullAs;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
-  if (Buffer.isBuffer(value)) return `\\x${value.toString("hex")}`;
+  // A Buffer, or what a Buffer becomes on its way between threads.
+  if (value instanceof Uint8Array) return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex")}`;
   if (typeof value === "object") return JSON.stringify(value, (_key, each: unknown) => (typeof each === "bigint" ? each.toString() : each));
   return String(value);
 }

@@ -1,54 +1,20 @@
 /**
- * The process an `sql:` task on SQLite runs in (forked by sqlite.ts).
- * better-sqlite3 is synchronous: here a long statement blocks only this
- * process, never the engine's event loop, and a timeout or a cancel ends it
- * by killing the process. It reads `{ id, sql, values }` messages and answers
- * `{ id, result }` or `{ id, error }`; id 0 answers the opening.
+ * The process an `sql:` task on SQLite runs in (forked by sqlite.ts), so
+ * that a long statement never blocks the engine's event loop and a timeout
+ * or a cancel ends it by killing the process. The database is in a thread
+ * of its own (sqlite-thread.ts): this main thread stays free to notice the
+ * engine going away, even in the middle of a statement, and then ends the
+ * whole process at once (what was not committed is rolled back by SQLite's
+ * journal). It relays messages between the engine and the thread.
  */
-import Database from "better-sqlite3";
-import { KEPT_ROWS, type StatementResult } from "./connection.js";
-import type { ParamValue } from "./statements.js";
+import { Worker } from "node:worker_threads";
 
-interface Request {
-  id: number;
-  sql: string;
-  values: ParamValue[];
-}
-
-const send = (message: unknown) => process.send?.(message);
-const asError = (error: unknown) => ({ message: error instanceof Error ? error.message : String(error), code: (error as { code?: string }).code });
-
-let db: Database.Database;
-try {
-  db = new Database(process.argv[2] ?? "", { fileMustExist: false });
-  // A database another process holds gets a few seconds, as the sqlite3 shell's .timeout would give.
-  db.pragma("busy_timeout = 5000");
-  send({ id: 0, result: {} });
-} catch (error) {
-  send({ id: 0, error: asError(error) });
-  process.disconnect?.();
-}
-
-process.on("message", (request: Request) => {
-  try {
-    send({ id: request.id, result: run(request) });
-  } catch (error) {
-    send({ id: request.id, error: asError(error) });
-  }
+const thread = new Worker(new URL("./sqlite-thread.js", import.meta.url), { workerData: process.argv[2] ?? "" });
+thread.on("message", (message: unknown) => process.send?.(message));
+thread.on("error", (error: Error) => {
+  process.send?.({ id: 0, error: { message: error.message } });
+  process.exit(1);
 });
-process.on("disconnect", () => process.exit(0));
-
-function run(request: Request): StatementResult {
-  const statement = db.prepare(request.sql);
-  // SQLite takes booleans as 1 and 0.
-  const values = request.values.map((value) => (typeof value === "boolean" ? Number(value) : value));
-  if (!statement.reader) return { affected: statement.run(values).changes };
-  statement.raw(true);
-  const rows: unknown[][] = [];
-  let rowCount = 0;
-  // Only the rows the preview and outputs need are kept: a large result is counted, not held.
-  for (const row of statement.iterate(values) as Iterable<unknown[]>) {
-    if (rowCount++ < KEPT_ROWS) rows.push(row);
-  }
-  return { columns: statement.columns().map((column) => column.name), rows, rowCount };
-}
+process.on("message", (message: unknown) => thread.postMessage(message));
+// SIGKILL, not exit(): exit() would wait for the thread, which may be in a statement for a long time.
+process.on("disconnect", () => process.kill(process.pid, "SIGKILL"));
