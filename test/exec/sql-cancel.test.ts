@@ -9,6 +9,8 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { createServer, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import type { LaunchEvents, LogLine } from "../../src/exec/port.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
@@ -19,11 +21,11 @@ import { specFor, until } from "./fixtures.js";
 checkNoLeftoverProcesses();
 
 /** Launches the statement and cancels it once its line is in the log. */
-async function cancelWhileRunning(dir: string, url: string, query: string, beforeCancel: () => Promise<void> = async () => {}) {
+async function cancelWhileRunning(dir: string, url: string, query: string, beforeCancel: () => Promise<void> = async () => {}, runningLine = "[1/1]") {
   const executor = new LocalExecutor({ resources: false });
   let started!: () => void;
   const running = new Promise<void>((resolve) => (started = resolve));
-  const events: LaunchEvents = { onLine: (line: LogLine) => void (line.line.startsWith("[1/1]") && started()) };
+  const events: LaunchEvents = { onLine: (line: LogLine) => void (line.line.startsWith(runningLine) && started()) };
   const handle = executor.launch(specFor(dir, ["sql"], { sql: { url, text: query, source: "the query", params: {}, transaction: true } }), events);
   await running;
   await beforeCancel();
@@ -68,4 +70,19 @@ test("the SQLite process ends at once when the engine goes away in the middle of
   const began = Date.now();
   assert.equal(await exited, "SIGKILL");
   assert.ok(Date.now() - began < 2_000);
+});
+
+test("a task canceled while its server does not answer the connection ends at once", async (t) => {
+  // A server that takes the connection and never says a word.
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => void sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+  const url = `postgres://postgres@127.0.0.1:${(silent.address() as AddressInfo).port}/test`;
+  const { report, tookMs } = await cancelWhileRunning(tempDir(t), url, "SELECT 1", async () => {}, "connecting to");
+  assert.equal(report.state, "canceled");
+  assert.ok(tookMs < 2_000, `took ${tookMs} ms`);
 });

@@ -26,14 +26,18 @@ type Ending = { state: "timed_out" | "canceled"; reason: string };
 export function launchSql(spec: LaunchSpec & { sql: SqlSpec }, events: LaunchEvents = {}): TaskHandle {
   let ending: Ending | undefined;
   let connection: SqlConnection | undefined;
+  let stopped!: () => void;
+  const stopping = new Promise<void>((resolve) => (stopped = resolve));
   const stop = (state: Ending["state"], reason: string) => {
     if (ending) return;
     ending = { state, reason };
     connection?.abort();
+    stopped();
   };
   const timer = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop("timed_out", `timed out after ${formatDuration(spec.timeoutMs!)}`), spec.timeoutMs);
-  const session = {
+  const session: Session = {
     ending: () => ending,
+    stopping,
     opened: (opened: SqlConnection) => {
       connection = opened;
       // Stopped while it connected: nothing more runs.
@@ -46,6 +50,8 @@ export function launchSql(spec: LaunchSpec & { sql: SqlSpec }, events: LaunchEve
 
 interface Session {
   ending(): Ending | undefined;
+  /** Settles when a timeout or a cancel comes. */
+  stopping: Promise<void>;
   opened(connection: SqlConnection): void;
 }
 
@@ -79,11 +85,17 @@ async function runAll(spec: LaunchSpec & { sql: SqlSpec }, target: SqlTarget, ca
   }
   if (statements.length === 0) return { reason: `${sql.source} holds no statement` };
   capture.note("stderr", `connecting to ${target.display}`);
-  let connection: SqlConnection;
+  let connection: SqlConnection | undefined;
+  const opening = open(target, spec);
   try {
-    connection = await open(target, spec);
+    // A server that does not answer is not waited for once the task is stopped.
+    connection = await Promise.race([opening, session.stopping.then(() => undefined)]);
   } catch (error) {
     return { reason: explainConnectError(error, target.display) };
+  }
+  if (connection === undefined) {
+    opening.then((late) => late.abort(), () => {});
+    return {};
   }
   session.opened(connection);
   // One statement is atomic by itself; a transaction around it would only refuse the statements that cannot run in one (VACUUM, CREATE DATABASE).
