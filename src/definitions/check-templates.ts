@@ -1,9 +1,9 @@
 /**
  * `${{ … }}` templates. Where a shell or an interpreter would read the text
- * (run, shell, python, node, script, uv, a notify's run) a template is an
+ * (run, shell, python, node, script, uv, a notify's run, sql's query) a template is an
  * error, because a value must never become code; the hint shows the
  * environment-variable way. Where templates are allowed (env values, exec
- * items, script args, cwd, docker, http) their syntax and names are checked,
+ * items, script args, cwd, docker, http, sql's url and params) their syntax and names are checked,
  * and values from outside (args, task outputs) are refused where a program
  * would still run them: an argv's code argument, the program itself, a
  * variable read as code (check-code-values.ts, with the rule in argv-code.ts).
@@ -12,8 +12,9 @@ import type { CheckContext } from "./check-context.js";
 import { checkCodeValues, checkEnvValues } from "./check-code-values.js";
 import type { PathSegment } from "./errors.js";
 import { entriesOf, rawPipelines, rawTasks, stringLeaves, type RawTask } from "./raw-walk.js";
+import { isRecord } from "./is-record.js";
 import { suggest } from "./suggest.js";
-import { TEMPLATE_FORMS, findTemplates, parseTemplateExpr, type TemplateRef } from "./templates.js";
+import { TEMPLATE_FORMS, findTemplates, hasTemplate, parseTemplateExpr, type TemplateRef } from "./templates.js";
 
 /** Fields read as code, and how a script in each reads an environment variable. */
 const CODE_FIELDS: Record<string, (variable: string) => string> = {
@@ -60,9 +61,46 @@ function checkTask(context: CheckContext, task: RawTask, args: string[]): void {
     ...stringLeaves(task.task["cwd"], [...task.path, "cwd"]),
     ...stringLeaves(task.task["docker"], [...task.path, "docker"]),
     ...stringLeaves(task.task["http"], [...task.path, "http"]),
+    ...sqlLeaves(task),
   ];
+  checkSqlText(context, task);
   for (const leaf of allowed) checkAllowed(context, leaf.path, leaf.text, args, task.matrixKeys);
   checkCodeValues(context, task);
+}
+
+/** Where an sql task takes templates: its url and the values of its params. */
+function sqlLeaves(task: RawTask): { path: PathSegment[]; text: string }[] {
+  const sql = task.task["sql"];
+  if (!isRecord(sql)) return [];
+  return [
+    ...stringLeaves(sql["url"], [...task.path, "sql", "url"]),
+    ...entriesOf(sql["params"]).flatMap(([key, value]) => stringLeaves(value, [...task.path, "sql", "params", key])),
+  ];
+}
+
+/**
+ * The statements are code: a value goes in as a bound parameter. A password
+ * written in the URL works, but it is kept with the definition (which API
+ * clients that read pipelines see): a warning points at the environment.
+ */
+function checkSqlText(context: CheckContext, task: RawTask): void {
+  const sql = task.task["sql"];
+  if (!isRecord(sql)) return;
+  const url = sql["url"];
+  if (typeof url === "string" && /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/?#@]*:[^@]+@/.test(url) && !hasTemplate(url)) {
+    context.warn([...task.path, "sql", "url"], "the URL holds a password: it is masked in logs, but kept with the pipeline's definition, which API clients that read pipelines see", {
+      hint: "leave it out of the URL and give it as PGPASSWORD (PostgreSQL) or MYSQL_PWD (MySQL, MariaDB) through env_file or secrets",
+    });
+  }
+  for (const field of ["query", "file"]) {
+    const value = sql[field];
+    if (typeof value !== "string") continue;
+    const path = [...task.path, "sql", field];
+    for (const template of findTemplates(value)) {
+      const hint = field === "query" ? `bind it as a parameter: params: { value: "${template.text}" } and write :value in the query` : "name the file as written; a value for the statements goes in params";
+      context.report(path, `a template (\`${template.text}\`) cannot be used in sql.${field}: values never become SQL`, { hint }, context.inside(path, template.text));
+    }
+  }
 }
 
 function checkForbidden(context: CheckContext, path: PathSegment[], field: string, value: unknown): void {

@@ -13,13 +13,9 @@
  */
 import { z } from "zod";
 import { DURATION_PATTERN, SIZE_PATTERN, parseDurationMs, parseSizeBytes } from "./units.js";
+import { about } from "./schema-about.js";
+import { sqlSchema } from "./sql-schema.js";
 
-/**
- * A key's documentation: what it does, in one to three sentences, and examples
- * written as a user writes them. Editors show both on hover and completion, and
- * docs/reference/definitions.md is generated from them (`npm run docs`).
- */
-const about = (description: string, examples: unknown[], annotations: { default?: unknown } = {}) => ({ description, examples, ...annotations });
 
 /** Names of pipelines, tasks, args and locks: they appear in paths (`checks/size`, `shards[2]`). */
 export const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -167,7 +163,7 @@ const dockerSchema = z.strictObject({
 });
 
 /** Keys that choose what a task runs; exactly one per task. */
-export const PAYLOAD_KEYS = ["run", "exec", "python", "node", "script", "uv", "docker", "http", "group"] as const;
+export const PAYLOAD_KEYS = ["run", "exec", "python", "node", "script", "uv", "docker", "http", "sql", "group"] as const;
 export type PayloadKind = (typeof PAYLOAD_KEYS)[number];
 
 const matrixValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -200,6 +196,9 @@ const taskFields = z.strictObject({
     .meta(about("Arguments after the code or script (run: $1…, python: sys.argv[1:], node: process.argv[1:], script, uv, exec): data, never code.", [["--full", "${{ args.target }}"]])),
   docker: dockerSchema.optional().meta(about("Run a container with the docker CLI (docker run --rm), named after the attempt so that a cancel can stop it.", [{ image: "postgres:16", command: ["pg_dump", "--version"] }])),
   http: httpSchema.optional().meta(about("An HTTP request made by the engine itself, no process: the task passes when the answer is what expect says.", [{ url: "http://127.0.0.1:9000/health", expect: 200 }])),
+  sql: sqlSchema
+    .optional()
+    .meta(about("SQL statements run by the engine itself through the database's driver (PostgreSQL, MySQL/MariaDB or SQLite), in one transaction; the last one's single row gives outputs.", [{ url: "postgres://app@127.0.0.1/app", query: "DELETE FROM sessions WHERE expires < now()" }])),
   // arrays
   repeat: z.number().int().min(1).max(10_000).optional().meta(about("Run this many copies of the task (1 to 10,000), each with its index in SPIRE_ARRAY_INDEX (0, 1, …); its path is name[i].", [4])),
   matrix: z
@@ -315,7 +314,7 @@ function normaliseTask(task: TaskOutputBase, ctx: z.RefinementCtx): TaskDef {
 
 export const taskSchema: z.ZodType<TaskDef, TaskInput> = taskObject
   .transform(normaliseTask)
-  .meta({ id: "task", description: "A task: exactly one payload (run, exec, python, node, script, uv, docker, http or group), and how to run it." });
+  .meta({ id: "task", description: "A task: exactly one payload (run, exec, python, node, script, uv, docker, http, sql or group), and how to run it." });
 
 /** `name`, or `namespace/name` (names cannot hold a '/'). */
 const AFTER_PIPELINE_PATTERN = new RegExp(`^(?:${NAME_PATTERN.source.slice(1, -1)}/)?${NAME_PATTERN.source.slice(1, -1)}$`);

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AttemptReport, AttemptTraces, Executor, LaunchEvents, LaunchSpec, StartedRecord, TaskHandle } from "./port.js";
-import { launchHttp } from "./http/http-attempt.js";
+import { launchInProcess } from "./in-process.js";
 import { killIfStillItself, readAttemptRecords } from "./supervisor/attempt-files.js";
 import { Attempt, EXEC_ID_VARIABLE, type AttemptServices } from "./attempt.js";
 import { LingerWatch } from "./linger-watch.js";
@@ -41,8 +41,9 @@ export class LocalExecutor implements Executor {
 
   /** Starts one attempt. Never throws: a command that cannot start ends as a failed attempt. */
   launch(spec: LaunchSpec, events: LaunchEvents = {}): TaskHandle {
-    // An http task is a request made here, not a process.
-    if (spec.http) return launchHttp({ ...spec, http: spec.http }, events);
+    // An http or sql task is done here, not by a process.
+    const inProcess = launchInProcess(spec, events);
+    if (inProcess) return inProcess;
     const attempt = new Attempt(spec, events, this.#services, `${this.#idPrefix}${++this.#counter}:${spec.id}`);
     if (this.#shutdownReason !== undefined) {
       attempt.refuse(this.#shutdownReason);

@@ -45,6 +45,20 @@ export interface HttpRequestSpec {
   expectBody?: string;
 }
 
+/** An `sql:` task: statements the executor runs itself through the database's driver. */
+export interface SqlSpec {
+  /** postgres://, mysql://, mariadb:// or sqlite:PATH (an absolute path by now). Its password is in the spec's secrets. */
+  url: string;
+  /** The statements: the query, or the file's text (read on the engine's machine). */
+  text: string;
+  /** Where the text came from, for messages: "the query" or the file's name. */
+  source: string;
+  /** Bound as `:name` in the statements, never spliced into them. */
+  params: Record<string, string | number | boolean | null>;
+  /** Run the statements in one transaction (when there are several). */
+  transaction: boolean;
+}
+
 export interface LaunchSpec {
   /** Unique per attempt, e.g. `<run>:<path>:<attempt>`. */
   id: string;
@@ -78,6 +92,8 @@ export interface LaunchSpec {
   artifacts?: { patterns: string[]; inputs: string[]; layout?: ArtifactLayout };
   /** An `http:` task: the executor makes this request itself, in its own process (argv only names it, for the record). */
   http?: HttpRequestSpec;
+  /** An `sql:` task: the executor runs these statements itself (argv only names the database, for the record). */
+  sql?: SqlSpec;
 }
 
 /** `interrupted`: nobody saw its end (the machine it ran on was lost). */

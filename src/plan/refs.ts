@@ -1,7 +1,7 @@
 /**
  * `${{ tasks.T.outputs.K }}` references of a leaf task: found in every field
  * where templates are allowed (env values, exec items, args, cwd, docker,
- * http), resolved like a needs name, and checked to be upstream.
+ * http, sql), resolved like a needs name, and checked to be upstream.
  */
 import { findTemplates, parseTemplateExpr } from "../definitions/templates.js";
 import type { Draft } from "./expand.js";
@@ -28,7 +28,7 @@ export function templatedFields(draft: Draft): TemplatedField[] {
   listFields(fields, "exec", def.exec);
   listFields(fields, "args", def.args);
   if (def.cwd !== undefined) fields.push({ field: "cwd", text: def.cwd });
-  fields.push(...dockerFields(def), ...httpFields(def));
+  fields.push(...dockerFields(def), ...httpFields(def), ...sqlFields(def));
   return fields;
 }
 
@@ -59,6 +59,14 @@ function httpFields(def: TaskDef): TemplatedField[] {
   const fields: TemplatedField[] = [{ field: "http.url", text: http.url }];
   for (const [key, text] of stringEntries(http.headers)) fields.push({ field: `http.headers.${key}`, text });
   if (http.body !== undefined) fields.push({ field: "http.body", text: http.body });
+  return fields;
+}
+
+function sqlFields(def: TaskDef): TemplatedField[] {
+  const sql = def.sql;
+  if (sql === undefined) return [];
+  const fields: TemplatedField[] = [{ field: "sql.url", text: sql.url }];
+  for (const [key, value] of Object.entries(sql.params)) if (typeof value === "string") fields.push({ field: `sql.params.${key}`, text: value });
   return fields;
 }
 

@@ -42,6 +42,8 @@ export function commandFor(task: TaskDef, context: RunnerContext): RunnerCommand
       return task.docker === undefined ? { error: "docker needs an image" } : dockerCommand(task.docker, context.id);
     case "http":
       return { error: "http tasks are run by the engine" };
+    case "sql":
+      return { error: "sql tasks are run by the engine" };
     case "group":
       return { error: "a group has no command of its own; its tasks run instead" };
   }

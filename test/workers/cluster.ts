@@ -211,6 +211,7 @@ export interface TaskView {
   worker?: string | null;
   reason: string | null;
   duration_ms?: number | null;
+  outputs?: Record<string, string>;
   attempts?: TaskView[];
 }
 

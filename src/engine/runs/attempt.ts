@@ -13,6 +13,7 @@ import { inPath, inUrl, type Refusals } from "../../definitions/template-places.
 import { splitWords } from "../../definitions/words.js";
 import type { TaskDef } from "../../definitions/schema.js";
 import { buildTaskEnv } from "./task-env.js";
+import { buildSqlSpec } from "./sql-spec.js";
 import { missingTool } from "./runner-help.js";
 import type { PreparedRun } from "./prepared-run.js";
 
@@ -80,7 +81,9 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
   // On a worker, a relative cwd (or none) is taken from its work folder: the definitions' folder is on the engine's machine.
   const baseDir = input.machine?.workDir ?? prepared.baseDir;
   const cwd = def.cwd === undefined ? baseDir : isAbsolute(def.cwd) ? def.cwd : resolve(baseDir, def.cwd);
-  const command = def.http ? { argv: [def.http.method, def.http.url] } : commandFor(def, { cwd, nodePath: input.nodePath, id: attemptId(run.id, node.path, attempt) });
+  const sql = def.sql ? buildSqlSpec(def.sql, prepared.baseDir, baseDir) : undefined;
+  if (sql?.ok === false) return sql;
+  const command = def.http ? { argv: [def.http.method, def.http.url] } : sql ? { argv: sql.argv } : commandFor(def, { cwd, nodePath: input.nodePath, id: attemptId(run.id, node.path, attempt) });
   if ("error" in command) return { ok: false, reason: command.error };
 
   const planned: Record<string, string> = {};
@@ -118,9 +121,10 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
     logFile: files.logFile,
     outputFile: files.outputFile,
     killGraceMs: def.kill_grace ?? DEFAULT_KILL_GRACE_MS,
-    secrets: prepared.secretValues,
+    secrets: sql ? [...prepared.secretValues, ...sql.secrets] : prepared.secretValues,
   };
   if (def.http) spec.http = httpRequest(def.http);
+  if (sql) spec.sql = sql.spec;
   const timeout = Math.min(def.timeout ?? Infinity, def.http?.timeout ?? Infinity);
   if (timeout !== Infinity) spec.timeoutMs = timeout;
   if (def.warn_pattern !== undefined) spec.warnPattern = def.warn_pattern;
@@ -149,7 +153,7 @@ function scheduledAt(prepared: PreparedRun): string {
 }
 
 /**
- * The fields where templates are allowed (SPEC §2): exec items, cwd, docker, http. env is done separately.
+ * The fields where templates are allowed (SPEC §2): exec items, cwd, docker, http, sql's url and params. env is done separately.
  * Paths and URLs place values so that they cannot leave what the definition names (template-places.ts).
  */
 function renderDef(def: TaskDef, render: (text: string, place?: Placer) => string, refusals: Refusals): TaskDef {
@@ -177,6 +181,12 @@ function renderDef(def: TaskDef, render: (text: string, place?: Placer) => strin
       headers: Object.fromEntries(Object.entries(def.http.headers as Record<string, string>).map(([key, value]) => [key, render(value)])),
     };
     if (def.http.body !== undefined) out.http.body = render(def.http.body);
+  }
+  if (def.sql) {
+    // A SQLite URL is a path: a value may not climb out of the folder it names; any other is a URL.
+    const place = def.sql.url.startsWith("sqlite:") ? inPath("the SQLite path", refusals) : inUrl("the URL", refusals);
+    const params = Object.entries(def.sql.params).map(([key, value]) => [key, typeof value === "string" ? render(value) : value]);
+    out.sql = { ...def.sql, url: render(def.sql.url, place), params: Object.fromEntries(params) };
   }
   return out;
 }

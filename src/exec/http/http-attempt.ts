@@ -5,16 +5,14 @@
  * warn/error patterns, tail) — and judged by `expect` (status, and a
  * pattern the body must match). A timeout or a cancel aborts the request.
  *
- * The records file beside the log gets a started and a result record, as
- * the supervisor writes for processes: an engine killed after the answer
- * came but before it was stored finds the result at its next start, and
- * one killed mid-request marks the attempt interrupted rather than sending
- * the request again (it may not be safe to repeat).
+ * The records file beside the log (in-process-attempt.ts) lets an engine
+ * killed after the answer came find the result at its next start, and one
+ * killed mid-request mark the attempt interrupted rather than send the
+ * request again (it may not be safe to repeat).
  */
 import type { AttemptReport, HttpRequestSpec, LaunchEvents, LaunchSpec, TaskHandle } from "../port.js";
-import { OutputCapture } from "../capture.js";
-import { LogWriter } from "../log-writer.js";
-import { appendRecord } from "../supervisor/attempt-files.js";
+import type { OutputCapture } from "../capture.js";
+import { InProcessAttempt } from "../in-process-attempt.js";
 import { formatDuration } from "../attempt.js";
 
 /** The body kept to test `expect.body` against (all of it still goes to the log). */
@@ -35,11 +33,8 @@ export function launchHttp(spec: LaunchSpec & { http: HttpRequestSpec }, events:
 
 async function request(spec: LaunchSpec & { http: HttpRequestSpec }, events: LaunchEvents, signal: AbortSignal, ending: () => { state: "timed_out" | "canceled"; reason: string } | undefined): Promise<AttemptReport> {
   const { http } = spec;
-  const startedAt = Date.now();
-  const writer = new LogWriter(spec.logFile);
-  const capture = new OutputCapture(spec, writer, events);
-  appendRecord(spec.logFile, { started: { pid: process.pid, startedAt, pidStartTime: null } });
-  events.onStart?.(process.pid, startedAt);
+  const attempt = new InProcessAttempt(spec, events);
+  const { capture, startedAt } = attempt;
   capture.note("stderr", `${http.method} ${http.url}`);
   let state: AttemptReport["state"] = "failed";
   let reason: string | null = null;
@@ -57,26 +52,8 @@ async function request(spec: LaunchSpec & { http: HttpRequestSpec }, events: Lau
     else reason = `request failed: ${describe(error)}`;
     capture.note("stderr", reason!);
   }
-  capture.end("stdout");
-  await writer.close();
-  const report: AttemptReport = {
-    state,
-    exitCode: null,
-    signal: null,
-    reason: state === "succeeded" ? null : capture.mask(reason ?? ""),
-    pid: null,
-    startedAt,
-    finishedAt: Date.now(),
-    warnings: capture.warnings,
-    errors: capture.errors,
-    metrics: capture.metrics.toRecord(),
-    // The status is an output, so that a later task can use it: {{ tasks.check.outputs.status }}.
-    outputs: { ...capture.markerOutputs, ...(status !== null ? { status: String(status) } : {}) },
-    tail: capture.tail(),
-    ...capture.keptMessages(),
-  };
-  appendRecord(spec.logFile, { result: report });
-  return report;
+  // The status is an output, so that a later task can use it: {{ tasks.check.outputs.status }}.
+  return attempt.finish(state, reason, status !== null ? { status: String(status) } : {});
 }
 
 /** Streams the body into the log; returns its start, for `expect.body`. */

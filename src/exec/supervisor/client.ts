@@ -5,7 +5,7 @@
  * end as failed with the reason ("supervisor exited: killed by SIGKILL").
  */
 import type { AttemptReport, AttemptTraces, Executor, LaunchEvents, LaunchSpec, StartedRecord, TaskHandle } from "../port.js";
-import { launchHttp } from "../http/http-attempt.js";
+import { launchInProcess } from "../in-process.js";
 import { killIfStillItself, readAttemptRecords } from "./attempt-files.js";
 import { childLink, socketLink, type ChildOptions, type Link } from "./link.js";
 import { encode, type KnownAttempt, type Request, type SupervisorEvent } from "./protocol.js";
@@ -69,8 +69,9 @@ export class SupervisorExecutor implements Executor {
   }
 
   launch(spec: LaunchSpec, events: LaunchEvents = {}): TaskHandle {
-    // An http task is a request the engine makes itself, in its own process: it has no process group to keep.
-    if (spec.http) return launchHttp({ ...spec, http: spec.http }, events);
+    // An http or sql task is done by the engine itself, in its own process: it has no process group to keep.
+    const inProcess = launchInProcess(spec, events);
+    if (inProcess) return inProcess;
     const cancel = (reason: string) => this.#send({ type: "cancel", id: spec.id, reason });
     const attempt = new RemoteAttempt(spec.id, events, cancel);
     if (this.#closedReason !== undefined) return this.#refused(attempt, this.#closedReason);
