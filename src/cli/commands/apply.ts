@@ -1,28 +1,19 @@
 /** `spire apply -f FILE`: validate, then upsert into the engine's namespace; prints the change set. */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import pc from "picocolors";
 import { defaultNamespace, originOf } from "../../definitions/namespace.js";
-import { CliError, EXIT } from "../errors.js";
 import { withClient, type Target } from "../connect.js";
-import { textForEngine } from "../context.js";
+import { displayName, loadFileOrFail } from "../context.js";
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 import { formatDefinitionErrors } from "../../definitions/errors.js";
 
-export async function applyCommand(options: Target & { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; format?: DefinitionsFormat }): Promise<void> {
-  const path = resolve(options.file);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new CliError(`cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error)}`, EXIT.usage);
-  }
-  text = await textForEngine(options.file, text, options.format);
+export async function applyCommand(options: Target & { file: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; format?: DefinitionsFormat; allowHttpFile?: boolean }): Promise<void> {
+  // Checked here first, as spire validate does: only here can the files it names (env_file, scripts) be seen.
+  const { path, text } = await loadFileOrFail(options.file, options.format, { notDone: "Nothing was applied.", allowHttpFile: options.allowHttpFile === true });
   const origin = originOf(path);
   const { change, inProcess } = await withClient(options, async (client) => ({
     change: await client.apply({
       text,
-      fileName: options.file,
+      fileName: displayName(options.file),
       ...(options.ns ? { namespace: options.ns } : {}),
       defaultNamespace: defaultNamespace(origin.host, origin.user, path),
       prune: options.prune === true,

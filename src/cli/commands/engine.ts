@@ -31,13 +31,15 @@ import { engineIdOf } from "../../cluster/engine-id.js";
 import { ADDRESS_FILE } from "../connect.js";
 import { parseRetentionFlags, saveRetentionDefaults, type RetentionFlags } from "../retention-options.js";
 import { parseResourceFlags, type ResourceFlags } from "../resource-options.js";
-import { loadFileOrFail } from "../context.js";
+import { displayName, loadFileOrFail } from "../context.js";
 import { formatDefinitionErrors, type DefinitionError } from "../../definitions/errors.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
 import { certificateCovers, loadTlsFiles, type TlsFiles } from "../tls-files.js";
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 
 export interface EngineOptions extends RetentionFlags, ResourceFlags {
+  /** --allow-http-file: -f may be a plain http:// URL. */
+  allowHttpFile?: boolean;
   file?: string;
   listen: string;
   data?: string;
@@ -112,7 +114,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const resources = parseResourceFlags(options);
   const maxTasks = parseMaxTasks(options.maxTasks);
   // Read and checked like `spire validate` does, before anything starts.
-  const definitions = options.file === undefined ? undefined : await loadFileOrFail(options.file, options.format, { notDone: "The engine did not start.", ...(maxTasks === undefined ? {} : { maxTasks }) });
+  const definitions = options.file === undefined ? undefined : await loadFileOrFail(options.file, options.format, { notDone: "The engine did not start.", allowHttpFile: options.allowHttpFile === true, ...(maxTasks === undefined ? {} : { maxTasks }) });
   const dir = dataDir(options.data);
   ensureDataDir(dir);
   saveRetentionDefaults(dir, retention);
@@ -178,7 +180,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
     );
   }
   // Only once the address is ours: an engine that cannot listen has not started, so it applies nothing and fires nothing.
-  if (options.file && definitions) await applyAtStart(engine, options.file, definitions, logger);
+  if (options.file && definitions) await applyAtStart(engine, displayName(options.file), definitions, logger);
   await engine.startScheduler();
   const addressFile = join(dir, ADDRESS_FILE);
 

@@ -15,7 +15,7 @@ import { defaultNamespace, originOf } from "../../definitions/namespace.js";
 import type { SpireFile } from "../../definitions/schema.js";
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
-import { loadFileOrFail } from "../context.js";
+import { displayName, loadFileOrFail } from "../context.js";
 import { connect, type InProcessSettings } from "../connect.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
 import { followRun } from "../follow.js";
@@ -23,6 +23,8 @@ import { resolvePipeline } from "../resolve.js";
 import { requireEngine } from "./control.js";
 
 export interface RunOptions extends ResourceFlags {
+  /** --allow-http-file: -f may be a plain http:// URL. */
+  allowHttpFile?: boolean;
   file?: string;
   arg: string[];
   json?: boolean;
@@ -83,11 +85,11 @@ async function runAdhoc(words: string[], options: RunOptions): Promise<number> {
 async function pipelineToRun(client: SpireClient, given: string | undefined, options: RunOptions): Promise<{ namespace: string; name: string }> {
   const fileName = options.file ?? (client.location.kind === "in-process" && existsSync(DEFAULT_FILE) ? DEFAULT_FILE : undefined);
   if (fileName !== undefined) {
-    const { file, path, text, warnings } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks) });
+    const { file, path, text, warnings } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks), allowHttpFile: options.allowHttpFile === true });
     if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
-    const name = choosePipeline(file, given, fileName);
+    const name = choosePipeline(file, given, displayName(fileName));
     const origin = originOf(path);
-    const change = await client.apply({ text, fileName, defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin });
+    const change = await client.apply({ text, fileName: displayName(fileName), defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin });
     return { namespace: change.namespace, name };
   }
   if (given === undefined) {
