@@ -55,7 +55,7 @@ export const taskObject = z
     messages: z
       .array(taskMessage)
       .describe(
-        "The texts of the first 100 warnings and the first 100 errors of the task's last attempt, in the order printed: `::warning::TEXT` and `::error::TEXT` lines, lines counted by warn_pattern or error_pattern (whole), and Spire's own warnings about the task. `warnings` and `errors` count them all; the log keeps every line.",
+        "The texts of the first 100 warnings and the first 100 errors of the task's last attempt, in the order printed: `::warning::TEXT` and `::error::TEXT` lines, lines counted by warn_pattern or error_pattern (whole), the warnings and errors of its `parser:` (as the tool words them), and Spire's own warnings about the task. `warnings` and `errors` count them all; the log keeps every line.",
       ),
     worker: z
       .string()

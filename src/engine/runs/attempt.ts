@@ -125,6 +125,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
   if (timeout !== Infinity) spec.timeoutMs = timeout;
   if (def.warn_pattern !== undefined) spec.warnPattern = def.warn_pattern;
   if (def.error_pattern !== undefined) spec.errorPattern = def.error_pattern;
+  if (def.parser !== undefined) spec.parser = def.parser;
   if (def.limits?.memory !== undefined || def.limits?.cpu_time !== undefined) {
     spec.limits = { ...(def.limits.memory !== undefined ? { memoryBytes: def.limits.memory } : {}), ...(def.limits.cpu_time !== undefined ? { cpuTimeMs: def.limits.cpu_time } : {}) };
   }
