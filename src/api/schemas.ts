@@ -88,6 +88,7 @@ export const runObject = runSummary
   .extend({
     args: z.record(z.string(), z.unknown()),
     partition: z.string().nullable(),
+    seed: z.number().int().describe("SPIRE_SEED, in the environment of every attempt of its tasks: chosen at random when the run was made unless given; a retry keeps it, so a failure replays."),
     metrics,
     cpu_ms: z.number().nullable().describe("CPU (user + system) of every attempt of every task, summed, in ms; null when none was measured."),
     peak_rss_bytes: z

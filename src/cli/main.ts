@@ -66,6 +66,7 @@ Exit codes:
     .option("--json", "print only the final run object as JSON")
     .option("--detach", "print only the run id and return (engine only)")
     .option("--partition <key>", "the run's queue partition (see queue.partition_limit)")
+    .option("--seed <n>", "SPIRE_SEED of the run's tasks, to replay the random numbers of an earlier run (spire show prints its seed; default: chosen at random)")
     .addOption(formatOption())
     .option("--parallelism <n>", "tasks at once, for a run in this process (default: the number of CPUs)")
     .option("--cpus <n>", "cpus tasks' resources may reserve at once, for a run in this process (default: this machine's cores)")

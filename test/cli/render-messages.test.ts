@@ -48,6 +48,7 @@ test("the run's counts read as words: one warning is 1 warning, and a count of n
     pipeline: "report",
     state: "succeeded",
     reason: null,
+    seed: 7,
     trigger: { kind: "manual", scheduled_at: null },
     args: {},
     partition: null,

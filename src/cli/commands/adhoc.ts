@@ -20,10 +20,12 @@ import { followRun } from "../follow.js";
 import { clock } from "../render/format.js";
 import { requireEngine } from "./control.js";
 import type { ResourceFlags } from "../resource-options.js";
-import { inProcessSettings } from "./run.js";
+import { inProcessSettings, parseSeed } from "./run.js";
 
 export interface AdhocOptions extends ResourceFlags {
   when?: string;
+  /** --seed N (a run now only). */
+  seed?: string;
   ns?: string;
   json?: boolean;
   detach?: boolean;
@@ -49,6 +51,7 @@ const FILE_NAME = "(ad hoc job)";
 export async function adhocCommand(words: string[], options: AdhocOptions): Promise<number> {
   const command = parseCommand(words, "spire run -- echo hello");
   const when = parseWhen(options.when);
+  const seed = parseSeed(options.seed);
   const cwd = process.cwd();
   const name = adhocName(command, cwd, whenKey(when));
   const pipeline: AdhocPipeline = { command, cwd, triggers: triggersOf(when), kind: "run" };
@@ -59,7 +62,7 @@ export async function adhocCommand(words: string[], options: AdhocOptions): Prom
     const job = placeJob(name, pipeline, options.ns, await existingNamespace(client, options.ns));
     const change = await applyJob(client, job);
     if (when.kind !== "once") return await printScheduled(client, job, change, options.json === true);
-    const run = await client.startRun(job.namespace, job.name, { args: {}, ...(options.partition ? { partition: options.partition } : {}) });
+    const run = await client.startRun(job.namespace, job.name, { args: {}, ...(options.partition ? { partition: options.partition } : {}), ...(seed !== undefined ? { seed } : {}) });
     if (options.detach) return void process.stdout.write(`${run.id}\n`), EXIT.ok;
     return await followRun(client, run, { json: options.json === true, ...(options.json ? {} : { renderer: new OutputRenderer() }) });
   } finally {

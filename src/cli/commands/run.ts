@@ -4,6 +4,7 @@
  * timestamped lines elsewhere. Ctrl-C cancels the run and waits until every
  * process group is gone.
  */
+import { MAX_SEED } from "../../engine/runs/seed.js";
 import { existsSync } from "node:fs";
 import pc from "picocolors";
 import { formatDefinitionErrors } from "../../definitions/errors.js";
@@ -31,6 +32,8 @@ export interface RunOptions extends ResourceFlags {
   parallelism?: string;
   detach?: boolean;
   partition?: string;
+  /** --seed N: SPIRE_SEED of the run. */
+  seed?: string;
   format?: DefinitionsFormat;
   maxTasks?: string;
   data?: string;
@@ -55,11 +58,12 @@ export async function runCommand(pipelineName: string | undefined, options: RunO
   if ((options.operands?.length ?? 0) > 1) throw new CliError(`one pipeline at a time (got ${options.operands!.join(" ")})`, EXIT.usage, "To run a command, put it after --: spire run -- echo hello");
   if (options.when !== undefined) throw new CliError("--when is for a command: spire run --when SPEC -- COMMAND…", EXIT.usage, "A pipeline's schedule is its triggers (see: spire next PIPELINE).");
   const args = parseArgPairs(options.arg);
+  const seed = parseSeed(options.seed);
   const client = await connect(options, inProcessSettings(options));
   try {
     if (options.detach) requireEngine(client.location, "--detach");
     const pipeline = await pipelineToRun(client, pipelineName, options);
-    const run = await client.startRun(pipeline.namespace, pipeline.name, { args, ...(options.partition ? { partition: options.partition } : {}) });
+    const run = await client.startRun(pipeline.namespace, pipeline.name, { args, ...(options.partition ? { partition: options.partition } : {}), ...(seed !== undefined ? { seed } : {}) });
     if (options.detach) {
       process.stdout.write(`${run.id}\n`);
       return EXIT.ok;
@@ -131,6 +135,14 @@ export function parseArgPairs(pairs: string[]): Record<string, string> {
     args[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
   return args;
+}
+
+/** `--seed N`: a whole number from 0 to MAX_SEED, or undefined when not given. */
+export function parseSeed(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seed = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(seed <= MAX_SEED)) throw new CliError(`--seed must be a whole number from 0 to ${MAX_SEED}, got ${JSON.stringify(value)}`, EXIT.usage, "For example: --seed 42 (spire show RUN prints a run's seed)");
+  return seed;
 }
 
 function parseParallelism(value: string | undefined): number {

@@ -3,6 +3,7 @@
  * the environment of SPEC §3, the command line of its runner, its files.
  * Pure apart from the runner lookup; the controller does the I/O.
  */
+import { seedOf } from "./seed.js";
 import { isAbsolute, join, resolve } from "node:path";
 import type { PlannedNode } from "../../plan/types.js";
 import type { HttpRequestSpec, LaunchSpec, Machine } from "../../exec/port.js";
@@ -98,6 +99,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
     pipeline: run.pipeline,
     taskPath: node.path,
     attempt,
+    seed: seedOf(run),
     arrayIndex: node.arrayIndex,
     matrix: node.matrix,
     scheduledAt: scheduledAt(prepared),

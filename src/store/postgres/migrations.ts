@@ -390,6 +390,11 @@ CREATE TABLE run_requests (
 CREATE UNIQUE INDEX run_requests_waiting ON run_requests (run_id, kind) WHERE taken_at IS NULL;
 `;
 
+/** SPIRE_SEED: each run's, kept so that a retry replays it. Runs from before have none (NULL). */
+const runSeeds = `
+ALTER TABLE runs ADD COLUMN seed INTEGER;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
@@ -397,4 +402,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "cluster facts", sql: clusterFacts },
   { version: 5, name: "engine roster and run fencing", sql: engineRoster },
   { version: 6, name: "shared logs, artifacts and run requests", sql: sharedFiles },
+  { version: 7, name: "run seeds", sql: runSeeds },
 ];
