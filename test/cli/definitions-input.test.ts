@@ -86,6 +86,12 @@ test("-f - reads stdin: validate and run take it, errors say <stdin>:line:column
   const ran = await spire(["run", "-f", "-"], { data: join(dir, "data"), cwd: dir, input: RELATIVE });
   assert.equal(ran.code, 0, ran.stderr);
   assert.equal(readFileSync(join(dir, "said.txt"), "utf8"), "said\n", "the script ran in the current folder");
+
+  const applied = await spire(["apply", "-f", "-", "--json"], { data: join(dir, "data"), cwd: dir, input: GOOD.replace("pipelines:", "namespace: piped\npipelines:") });
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(JSON.parse(applied.stdout).namespace, "piped");
+  const namespaces = JSON.parse((await spire(["ns", "--json"], { data: join(dir, "data") })).stdout) as { name: string; origin: { path: string } }[];
+  assert.equal(namespaces.find((namespace) => namespace.name === "piped")?.origin.path, join(dir, "<stdin>"), "stdin stands in the current folder");
 });
 
 test("-f https://…: validate, run, apply and engine fetch the definitions; errors name the URL and line:column", async (t) => {
