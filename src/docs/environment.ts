@@ -36,7 +36,7 @@ export const TASK_ENVIRONMENT: readonly Entry[] = [
   { name: "SPIRE_ATTEMPT", text: "The attempt's number: 1, then 2 and on for retries." },
   {
     name: "SPIRE_SEED",
-    text: "The run's random seed (0 to 2147483647), the same for every attempt of every task of the run and kept by spire retry, so a task that seeds its random numbers from it replays a failure. Chosen at random when the run is made, or given with spire run --seed N (the API's seed); spire show prints it.",
+    text: "The run's random seed (0 to 2147483647), the same for every attempt of every task of the run. A retry keeps it, so a task that seeds its random numbers from it replays a failure. Chosen at random when the run is made, unless given: spire run --seed N, or the API's seed. spire show prints it.",
   },
   { name: "SPIRE_ARRAY_INDEX", text: "In a repeat or matrix: the copy's index, from 0." },
   { name: "SPIRE_MATRIX_<KEY>", text: "In a matrix: the copy's value of each key." },

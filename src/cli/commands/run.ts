@@ -91,7 +91,7 @@ async function pipelineToRun(client: SpireClient, given: string | undefined, opt
   if (fileName !== undefined) {
     const { file, path, text, warnings } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks), allowHttpFile: options.allowHttpFile === true });
     if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
-    const name = choosePipeline(file, given, displayName(fileName));
+    const name = choosePipeline(file, given, displayName(fileName), fileName === "-" ? "-" : displayName(fileName));
     const origin = originOf(path);
     const change = await client.apply({ text, fileName: displayName(fileName), defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin });
     return { namespace: change.namespace, name };
@@ -112,7 +112,8 @@ export function inProcessSettings(options: ResourceFlags & { parallelism?: strin
   return { parallelism: parseParallelism(options.parallelism), resources: parseResourceFlags(options), ...(maxTasks !== undefined ? { maxTasks } : {}) };
 }
 
-function choosePipeline(file: SpireFile, given: string | undefined, fileName: string): string {
+/** `asOption`: the file as -f takes it again in a hint (`-` for stdin). */
+function choosePipeline(file: SpireFile, given: string | undefined, fileName: string, asOption: string): string {
   const names = Object.keys(file.pipelines);
   if (given !== undefined) {
     if (Object.hasOwn(file.pipelines, given)) return given;
@@ -123,7 +124,7 @@ function choosePipeline(file: SpireFile, given: string | undefined, fileName: st
   throw new CliError(
     names.length === 0 ? `${fileName} defines no pipelines` : `${fileName} has ${names.length} pipelines; say which one to run`,
     EXIT.usage,
-    names.length ? `For example: spire run -f ${fileName} ${names[0]}   (pipelines: ${names.join(", ")})` : undefined,
+    names.length ? `For example: spire run -f ${asOption} ${names[0]}   (pipelines: ${names.join(", ")})` : undefined,
   );
 }
 
