@@ -52,6 +52,7 @@ export async function adhocCommand(words: string[], options: AdhocOptions): Prom
   const command = parseCommand(words, "spire run -- echo hello");
   const when = parseWhen(options.when);
   const seed = parseSeed(options.seed);
+  if (seed !== undefined && when.kind !== "once") throw new CliError("--seed is for a run now, not for a schedule: each scheduled run draws its own", EXIT.usage, "Drop --when to run it now with that seed: spire run --seed N -- COMMAND");
   const cwd = process.cwd();
   const name = adhocName(command, cwd, whenKey(when));
   const pipeline: AdhocPipeline = { command, cwd, triggers: triggersOf(when), kind: "run" };
