@@ -57,6 +57,7 @@ async function seed(store: Store): Promise<void> {
         namespace: "bench",
         pipeline: name(i),
         state: r % 7 === 3 ? "failed" : "succeeded",
+        seed: r,
         trigger: { kind: "cron", scheduled_at: new Date(created).toISOString() },
         args: {},
         definition: row.definition,

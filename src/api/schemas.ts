@@ -55,7 +55,7 @@ export const taskObject = z
     messages: z
       .array(taskMessage)
       .describe(
-        "The texts of the first 100 warnings and the first 100 errors of the task's last attempt, in the order printed: `::warning::TEXT` and `::error::TEXT` lines, lines counted by warn_pattern or error_pattern (whole), and Spire's own warnings about the task. `warnings` and `errors` count them all; the log keeps every line.",
+        "The texts of the first 100 warnings and the first 100 errors of the task's last attempt, in the order printed: `::warning::TEXT` and `::error::TEXT` lines, lines counted by warn_pattern or error_pattern (whole), the warnings and errors of its `parser:` (as the tool words them), and Spire's own warnings about the task. `warnings` and `errors` count them all; the log keeps every line.",
       ),
     worker: z
       .string()
@@ -88,6 +88,7 @@ export const runObject = runSummary
   .extend({
     args: z.record(z.string(), z.unknown()),
     partition: z.string().nullable(),
+    seed: z.number().int().describe("SPIRE_SEED, in the environment of every attempt of its tasks: chosen at random when the run was made unless given; a retry keeps it, so a failure replays."),
     metrics,
     cpu_ms: z.number().nullable().describe("CPU (user + system) of every attempt of every task, summed, in ms; null when none was measured."),
     peak_rss_bytes: z

@@ -1,6 +1,6 @@
 /** A definitions file, read as the CLI reads it: located errors, and the text an engine is sent. */
-import { resolve } from "node:path";
-import { loadDefinitions, formatDefinitionErrors } from "../definitions/load.js";
+import { loadDefinitionsFrom, formatDefinitionErrors } from "../definitions/load.js";
+import { STDIN_NAME, isDefinitionsUrl } from "../definitions/remote/definitions-input.js";
 import type { DefinitionsFormat } from "../definitions/compat/format.js";
 import { toSpireYaml } from "../definitions/compat/to-yaml.js";
 import type { DefinitionError } from "../definitions/errors.js";
@@ -18,13 +18,18 @@ import { isFolder, loadPrunnerFolder } from "../definitions/compat/prunner-folde
 export async function loadFileOrFail(
   file: string,
   format?: DefinitionsFormat,
-  options: { notDone?: string; maxTasks?: number } = {},
+  options: { notDone?: string; maxTasks?: number; allowHttpFile?: boolean } = {},
 ): Promise<{ file: SpireFile; path: string; text: string; warnings: DefinitionError[] }> {
-  const path = resolve(file);
-  const loaded = await loadDefinitions(path, { ...(format === undefined ? {} : { format }), ...(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks }) });
-  if (!loaded.ok) throw definitionsError(file, loaded.errors, options.notDone ?? "Nothing was run.");
-  const text = loaded.format === "spire" ? loaded.source : toSpireYaml(loaded.spire, { format: loaded.format, file: path });
-  return { file: loaded.file, path, text, warnings: loaded.warnings };
+  const loaded = await loadDefinitionsFrom(file, { ...(format === undefined ? {} : { format }), ...(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks }), allowHttp: options.allowHttpFile === true });
+  if (!loaded.ok) throw definitionsError(displayName(file), loaded.errors, options.notDone ?? "Nothing was run.");
+  const text = loaded.format === "spire" ? loaded.source : toSpireYaml(loaded.spire, { format: loaded.format, file: loaded.path });
+  return { file: loaded.file, path: loaded.path, text, warnings: loaded.warnings };
+}
+
+/** `-f` as messages name it: stdin by that name, a URL without its query string (it may hold a token). */
+export function displayName(file: string): string {
+  if (file === "-") return STDIN_NAME;
+  return isDefinitionsUrl(file) ? file.replace(/[?#].*$/s, (rest) => (rest.startsWith("?") ? "?…" : "")) : file;
 }
 
 export type LoadedFile = Awaited<ReturnType<typeof loadFileOrFail>>;
@@ -34,7 +39,7 @@ export type LoadedFile = Awaited<ReturnType<typeof loadFileOrFail>>;
  * it and below it (prunner's layout), checked together: a pipeline declared
  * in two files is an error. Each file keeps its own namespace and folder.
  */
-export async function loadFilesOrFail(fileOrFolder: string, format?: DefinitionsFormat, options: { notDone?: string; maxTasks?: number } = {}): Promise<LoadedFile[]> {
+export async function loadFilesOrFail(fileOrFolder: string, format?: DefinitionsFormat, options: { notDone?: string; maxTasks?: number; allowHttpFile?: boolean } = {}): Promise<LoadedFile[]> {
   if (!(await isFolder(fileOrFolder))) return [await loadFileOrFail(fileOrFolder, format, options)];
   if (format !== undefined && format !== "prunner") throw new CliError(`${fileOrFolder} is a folder: only prunner's layout is read from a folder, not --format ${format}`, EXIT.usage, "Pass the definitions file itself with -f.");
   const loaded = await loadPrunnerFolder(fileOrFolder, options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
@@ -49,18 +54,4 @@ function definitionsError(file: string, errors: DefinitionError[], notDone: stri
     EXIT.usage,
     `${notDone} Fix the errors above and try again (spire validate -f FILE checks without running).`,
   );
-}
-
-/**
- * What to send an engine for a definitions file whose text is `text`: the
- * text itself for a Spire file (the engine checks it again), the Spire
- * translation for another tool's file. The file is checked here first, as
- * `spire validate` does: only here can the files it names (env_file,
- * scripts) and the files beside it (prunner's .env) be seen.
- */
-export async function textForEngine(file: string, format?: DefinitionsFormat): Promise<string> {
-  const loaded = await loadDefinitions(resolve(file), format === undefined ? {} : { format });
-  if (!loaded.ok) throw definitionsError(file, loaded.errors, "Nothing was applied.");
-  // For a Spire file its own text, or for a config file (spire.config.ts) the definitions it made, as YAML.
-  return loaded.format === "spire" ? loaded.source : toSpireYaml(loaded.spire, { format: loaded.format, file });
 }

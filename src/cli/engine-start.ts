@@ -24,7 +24,7 @@ import { openSqliteStore } from "../store/sqlite/index.js";
 import type { StoreChoice } from "./store-choice.js";
 import { engineIdOf } from "../cluster/engine-id.js";
 import { saveRetentionDefaults } from "./retention-options.js";
-import type { LoadedFile } from "./context.js";
+import { displayName, type LoadedFile } from "./context.js";
 import { startPrunnerApi, type PrunnerPlan } from "./prunner-option.js";
 
 export interface EngineSettings {
@@ -140,7 +140,7 @@ export async function startEngineServices(settings: EngineSettings): Promise<Run
     if (settings.prunner) prunnerServer = await startPrunnerApi(settings.prunner, engine, logger);
     const { file: given, loaded: files } = settings.definitions ?? { file: "", loaded: [] };
     // A folder's files are named by their paths from here.
-    for (const loaded of files) await applyAtStart(engine, files.length === 1 ? given : relative(process.cwd(), loaded.path), loaded, logger);
+    for (const loaded of files) await applyAtStart(engine, files.length === 1 ? displayName(given) : relative(process.cwd(), loaded.path), loaded, logger);
   } catch (error) {
     await stop(0);
     throw error;

@@ -113,6 +113,7 @@ function asRow(run: RunObject): RunRow {
     trigger: run.trigger,
     args: run.args,
     definition: null,
+    seed: run.seed,
     partition: run.partition,
     reason: run.reason,
     created_at: Date.parse(run.created_at),

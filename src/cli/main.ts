@@ -12,11 +12,11 @@ import { DiskFullError, isDiskFull } from "../store/errors.js";
 import { maxTasksOption } from "./max-tasks-option.js";
 import { SHELLS } from "./completion/shells.js";
 import { DEFAULT_TEMPLATE, INIT_TEMPLATES } from "./init-templates.js";
-import { examples, formatOption, globals } from "./program-parts.js";
+import { ALLOW_HTTP_FILE, DEFINITIONS_FILE, examples, formatOption, globals } from "./program-parts.js";
 import { addServiceCommands } from "./service-program.js";
 
 /** Help of -f where a definitions file is read (validate, apply): which one is read without it. */
-const DEFINITIONS_FILE_HELP = "definitions file (default: spire.yaml, else spire.config.ts, .mts, .mjs or .js)";
+const DEFINITIONS_FILE_HELP = `${DEFINITIONS_FILE} (default: spire.yaml, else spire.config.ts, .mts, .mjs or .js)`;
 
 export function buildProgram(): Command {
   const program = new Command("spire")
@@ -51,10 +51,11 @@ Exit codes:
     .command("validate")
     .description("check a definitions file without running or applying it")
     .option("-f, --file <file>", `${DEFINITIONS_FILE_HELP}; or a folder: every prunner pipelines.yml / pipelines.yaml in it and below it`)
+    .option("--allow-http-file", ALLOW_HTTP_FILE)
     .option("--json", "print the errors as JSON")
     .addOption(formatOption())
     .addOption(maxTasksOption("as an engine started with the same option would check it"))
-    .addHelpText("after", examples(["spire validate -f examples/hello.yaml", "spire validate -f pipelines.yml   # prunner's, detected", "spire validate -f .   # every pipelines.yml below, as prunner reads them"]))
+    .addHelpText("after", examples(["spire validate -f examples/hello.yaml", "spire validate -f pipelines.yml   # prunner's, detected", "spire validate -f .   # every pipelines.yml below, as prunner reads them", "cat spire.yaml | spire validate -f -"]))
     .action(async (options) => (await import("./commands/validate.js")).validateCommand(options));
 
   program
@@ -62,11 +63,13 @@ Exit codes:
     .description("run a pipeline, or a command after -- (an ad hoc job): on the engine when one is running, else in this process, and record it")
     .argument("[pipeline]", "the pipeline to run (NAME or NS/NAME; optional when the file has only one)")
     .allowExcessArguments()
-    .option("-f, --file <file>", "definitions file (default when no engine is running: spire.yaml, else spire.config.ts, .mts, .mjs or .js)")
+    .option("-f, --file <file>", `${DEFINITIONS_FILE} (default when no engine is running: spire.yaml, else spire.config.ts, .mts, .mjs or .js)`)
+    .option("--allow-http-file", ALLOW_HTTP_FILE)
     .option("-a, --arg <key=value>", "a run argument (repeatable)", collect, [])
     .option("--json", "print only the final run object as JSON")
     .option("--detach", "print only the run id and return (engine only)")
     .option("--partition <key>", "the run's queue partition (see queue.partition_limit)")
+    .option("--seed <n>", "SPIRE_SEED of the run's tasks, to replay the random numbers of an earlier run (spire show prints its seed; default: chosen at random)")
     .addOption(formatOption())
     .option("--parallelism <n>", "tasks at once, for a run in this process (default: the number of CPUs)")
     .option("--cpus <n>", "cpus tasks' resources may reserve at once, for a run in this process (default: this machine's cores)")
@@ -144,7 +147,8 @@ service with the same options: spire service install --worker --engine URL …
   program
     .command("engine")
     .description("run the engine in the foreground: HTTP API, scheduler, executor")
-    .option("-f, --file <file>", "definitions file to apply at start, or a folder: every prunner pipelines.yml / pipelines.yaml in it and below it, each file its own namespace")
+    .option("-f, --file <file>", `${DEFINITIONS_FILE}, applied at start (a URL is fetched at each start only); or a folder: every prunner pipelines.yml / pipelines.yaml in it and below it, each file its own namespace`)
+    .option("--allow-http-file", ALLOW_HTTP_FILE)
     .addOption(formatOption())
     .option("--listen <host:port>", "address of the API (loopback unless --tls-cert or --allow-remote)", "127.0.0.1:7431")
     .option("--allow-remote", "allow a --listen address other machines can reach over plain http: only with a TLS proxy in front (with --tls-cert it is not needed)")
@@ -173,12 +177,13 @@ service with the same options: spire service install --worker --engine URL …
     .command("apply")
     .description("validate a definitions file and upsert it into the engine; prints what changed")
     .option("-f, --file <file>", DEFINITIONS_FILE_HELP)
+    .option("--allow-http-file", ALLOW_HTTP_FILE)
     .option("--ns <namespace>", "namespace (default: the file's, or a digest of host, user and path)")
     .option("--prune", "remove the namespace's pipelines that the file no longer has")
     .option("--dry-run", "say what would change, change nothing")
     .option("--json", "print the change set as JSON")
     .addOption(formatOption())
-    .addHelpText("after", examples(["spire apply -f spire.yaml", "spire apply -f spire.yaml --prune --dry-run", "spire apply -f jobs.yaml --format gator"]))
+    .addHelpText("after", examples(["spire apply -f spire.yaml", "spire apply -f spire.yaml --prune --dry-run", "spire apply -f jobs.yaml --format gator", "spire apply -f https://example.com/team/spire.yaml"]))
     .action(async (options, command) => (await import("./commands/apply.js")).applyCommand({ ...options, ...globals(command) }));
 
   program
@@ -316,7 +321,8 @@ with resources:).
     .option("-n, --count <n>", "how many times", "5")
     .option("--tz <zone>", "time zone to read and show times in (default: this machine's)")
     .option("--from <time>", "start from this time instead of now (ISO 8601)")
-    .option("-f, --file <file>", "read the pipeline from this file instead of the engine")
+    .option("-f, --file <file>", "read the pipeline from this definitions file (- for stdin, or an https:// URL) instead of the engine")
+    .option("--allow-http-file", ALLOW_HTTP_FILE)
     .option("--json", 'print { "description", "next": [ISO…] }')
     .addHelpText("after", examples(['spire next "0 3 * * 1-5" --tz Europe/Berlin', "spire next backup -n 10", 'spire next "30 2 * * *" --tz America/New_York --from 2027-03-10 --json']))
     .action(async (subject, options, command) => (await import("./commands/next.js")).nextCommand(subject, { ...options, ...globals(command) }));

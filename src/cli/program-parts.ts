@@ -16,3 +16,7 @@ export function globals(command: Command): { data?: string; engine?: string } {
   return { ...(options.data !== undefined ? { data: options.data } : {}), ...(options.engine !== undefined ? { engine: options.engine } : {}) };
 }
 
+
+/** `-f`'s help: where definitions can come from. */
+export const DEFINITIONS_FILE = "definitions file, - for stdin, or an https:// URL to fetch";
+export const ALLOW_HTTP_FILE = "let -f fetch a plain http:// URL (unencrypted: anyone on the way could change what runs)";

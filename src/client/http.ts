@@ -107,7 +107,7 @@ export class HttpClient implements SpireClient {
     return (await this.call<{ missed: MissedObject[] }>("GET", `${pipelinePath(namespace, name)}/missed${query({ limit: request.limit, run: request.run })}`)).missed;
   }
 
-  startRun(namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject> {
+  startRun(namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }): Promise<RunObject> {
     return this.call("POST", `${pipelinePath(namespace, name)}/runs`, { args: request.args, ...(request.partition !== undefined ? { partition: request.partition } : {}) });
   }
 

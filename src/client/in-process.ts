@@ -106,7 +106,7 @@ export class InProcessClient implements SpireClient {
     return (await this.engine.listMissed(namespace, name, query)).missed;
   }
 
-  startRun(namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }) {
+  startRun(namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }) {
     return this.engine.startRun(ACTOR, namespace, name, request);
   }
 

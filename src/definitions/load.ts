@@ -23,6 +23,8 @@ import { isScriptConfig } from "./script/files.js";
 import { MAX_DEFINITIONS_BYTES, readYaml, tooBig, type YamlOptions } from "./yaml-source.js";
 import { withCollectionQuoteHint } from "./quote-hint.js";
 import { issuesToErrors } from "./zod-issues.js";
+import { readDefinitionsInput, type InputOptions } from "./remote/definitions-input.js";
+import { refuseRelativePaths } from "./remote/check-remote-paths.js";
 
 export { formatDefinitionErrors, type DefinitionError } from "./errors.js";
 
@@ -62,6 +64,24 @@ export function parseDefinitions(text: string, fileName: string, options: ParseO
 }
 
 /**
+ * Definitions from `-f`: a file (as loadDefinitions), stdin (`-` — relative
+ * paths in it are relative to the current folder, as for a file there) or a
+ * URL (fetched; relative local paths in it are refused: see
+ * check-remote-paths.ts). `path` of the result is what the namespace's origin
+ * records: the file's absolute path, `<cwd>/<stdin>`, or the URL.
+ */
+export async function loadDefinitionsFrom(given: string, options: ParseOptions & InputOptions = {}): Promise<LoadResult> {
+  const input = await readDefinitionsInput(given, options);
+  if (!("kind" in input)) return { ok: false, errors: [input], warnings: [] };
+  if (input.kind === "file") return loadDefinitions(resolve(input.path), options);
+  if (input.kind === "stdin") {
+    const here = resolve(input.name);
+    return checkedWithFiles(input.text, input.name, here, options, (raw, checks) => checkFiles(raw, here, checks));
+  }
+  return checkedWithFiles(input.text, input.name, input.name, { ...options, envFiles: [] }, async (raw, checks) => refuseRelativePaths(raw, checks));
+}
+
+/**
  * Reads the file (size limit), parses, validates, checks the files it names
  * (env_file, scripts; relative to the file) and warns about times already past.
  */
@@ -70,14 +90,19 @@ export async function loadDefinitions(path: string, options: ParseOptions = {}):
   if (typeof text !== "string") return { ok: false, errors: [text], warnings: [] };
   // Loaded only for a config file: reading YAML never pays for the compiler.
   if (isScriptConfig(path)) return (await import("./script/load.js")).loadConfigFile(path, text, options);
-  const analysis = analyse(text, path, { now: Date.now(), ...options, envFiles: options.envFiles ?? (await envFilesBeside(path)) });
+  return checkedWithFiles(text, path, resolve(path), options, (raw, checks) => checkFiles(raw, path, checks));
+}
+
+/** `name` is what errors say; `located` where the text stands for relative paths (and what the result's path is). */
+async function checkedWithFiles(text: string, name: string, located: string, options: ParseOptions, checkPaths: (raw: unknown, checks: CheckContext) => Promise<void>): Promise<LoadResult> {
+  const analysis = analyse(text, name, { now: Date.now(), ...options, envFiles: options.envFiles ?? (await envFilesBeside(located)) });
   if (analysis.raw !== undefined) {
     const { translation } = analysis;
-    const checks = translation === undefined ? analysis.context : new CheckContext(path, text, translation.map);
-    await checkFiles(analysis.raw, path, checks);
+    const checks = translation === undefined ? analysis.context : new CheckContext(name, text, translation.map);
+    await checkPaths(analysis.raw, checks);
     if (translation !== undefined) analysis.context.errors.push(...translation.relabel(checks.errors));
   }
-  return finish(analysis, resolve(path), text);
+  return finish(analysis, located, text);
 }
 
 /**

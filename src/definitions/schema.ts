@@ -15,6 +15,7 @@ import { z } from "zod";
 import { DURATION_PATTERN, SIZE_PATTERN, parseDurationMs, parseSizeBytes } from "./units.js";
 import { about } from "./schema-about.js";
 import { sqlSchema } from "./sql-schema.js";
+import { PARSER_NAMES } from "../exec/parsers/names.js";
 
 
 /** Names of pipelines, tasks, args and locks: they appear in paths (`checks/size`, `shards[2]`). */
@@ -253,6 +254,15 @@ const taskFields = z.strictObject({
     .meta(about("Glob patterns, relative to the task's folder, of files kept with the run when an attempt ends (failed too); tasks that need this one find them in $SPIRE_ARTIFACTS/../NAME.", [["*.gz", "reports/**"]])),
   warn_pattern: z.string().optional().meta(about("A regular expression: output lines that match count as warnings (as ::warning:: lines do).", ["^WARN"])),
   error_pattern: z.string().optional().meta(about("A regular expression: output lines that match count as errors (as ::error:: lines do); the task's result still comes from its exit code.", ["ERROR|FATAL"])),
+  parser: z
+    .enum(PARSER_NAMES)
+    .optional()
+    .meta(
+      about(
+        "A tool whose output the task prints: its warnings and errors are counted the tool's own way and their texts kept (beside warn_pattern and error_pattern). gcc and clang: `file:line:col: warning: …` lines; pytest: FAILED/ERROR lines and warnings, totals from its last line; eslint: the default (stylish) output, totals from `✖ N problems (E errors, W warnings)`; tap: `not ok` lines (not # TODO or # SKIP), the total from `# fail N`.",
+        ["pytest"],
+      ),
+    ),
   secrets: z.array(z.string()).optional().meta(about("Variables passed from the engine's own environment to the run's tasks, masked as *** in logs and API output (as the pipeline's secrets).", [["AWS_SECRET_ACCESS_KEY"]])),
 });
 

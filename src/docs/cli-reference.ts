@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { allCommands, describeCommand, type CliCommand, type CliOption } from "./cli-model.js";
-import { DATA_FILES, ENVIRONMENT } from "./environment.js";
+import { DATA_FILES, ENVIRONMENT, TASK_ENVIRONMENT } from "./environment.js";
 import { code, generatedNote, Headings, paragraph, prose, table } from "./markdown.js";
 
 export function commandName(command: CliCommand): string {
@@ -65,6 +65,7 @@ export function cliReference(program: Command): string {
   ];
   for (const { command, heading } of sections) out.push(...commandSection(command, heading.line));
   out.push(environment.line, table(["variable", "meaning"], ENVIRONMENT.map((entry) => [code(entry.name), prose(entry.text)])));
+  out.push(prose("Spire sets these in the environment of every task attempt:"), table(["variable", "meaning"], TASK_ENVIRONMENT.map((entry) => [code(entry.name), prose(entry.text)])));
   out.push(
     files.line,
     prose("The data folder (--data, SPIRE_DATA, or $XDG_DATA_HOME/spire, or ~/.local/share/spire) holds everything Spire keeps, private to its user (folders 0700, files 0600):"),

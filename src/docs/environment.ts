@@ -31,6 +31,26 @@ export const ENVIRONMENT: readonly Entry[] = [
   { name: "SPIRE_DEBUG", text: "When set, an internal error prints its stack trace as well." },
 ];
 
+/** What Spire sets in the environment of every task attempt (besides the task's own env). */
+export const TASK_ENVIRONMENT: readonly Entry[] = (
+  [
+    ["SPIRE_RUN_ID", "The run's id."],
+    ["SPIRE_NAMESPACE", "The pipeline's namespace."],
+    ["SPIRE_PIPELINE", "The pipeline's name."],
+    ["SPIRE_TASK", "The task's path in the pipeline (group/task, array[2]/task)."],
+    ["SPIRE_ATTEMPT", "The attempt's number: 1, then 2 and on for retries."],
+    ["SPIRE_SEED", "The run's random seed (0 to 2147483647), the same for every attempt of every task of the run. A retry keeps it, so a task that seeds its random numbers from it replays a failure. Chosen at random when the run is made, unless given: spire run --seed N, or the API's seed. spire show prints it."],
+    ["SPIRE_ARRAY_INDEX", "In a repeat or matrix: the copy's index, from 0."],
+    ["SPIRE_MATRIX_<KEY>", "In a matrix: the copy's value of each key."],
+    ["SPIRE_SCHEDULED_AT", "The time slot the run is for (ISO 8601): a time trigger's, else when the run was made."],
+    ["SPIRE_TRIGGER", "What started the run: its trigger's kind, such as cron, webhook, manual or retry."],
+    ["SPIRE_ARG_<NAME>", "Each run argument, by its name in upper case."],
+    ["SPIRE_OUTPUT", "A file the task may write KEY=VALUE lines to: its outputs, read when it ends."],
+    ["SPIRE_ARTIFACTS", "The task's own artifact folder; the artifacts of the tasks it needs are beside it, in $SPIRE_ARTIFACTS/../TASK."],
+    ["SPIRE_WORKER", "The name of the machine the attempt runs on (a worker's, or the engine's host name)."],
+  ] as const
+).map(([name, text]) => ({ name, text }));
+
 /** The data folder's contents (mode 0700; every file in it 0600). */
 export const DATA_FILES: readonly Entry[] = [
   { name: "spire.db", text: "The store (SQLite, with its -wal and -shm files): definitions, runs, task runs, events, token records and the audit log." },

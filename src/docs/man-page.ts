@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { VERSION } from "../version.js";
 import { allCommands, describeCommand, type CliCommand, type CliOption } from "./cli-model.js";
 import { capitalised, commandName } from "./cli-reference.js";
-import { DATA_FILES, ENVIRONMENT, type Entry } from "./environment.js";
+import { DATA_FILES, ENVIRONMENT, TASK_ENVIRONMENT, type Entry } from "./environment.js";
 
 /** Characters roff output devices may lack, in roff's own names; anything else outside ASCII as \[uXXXX]. */
 const GLYPHS: Record<string, string> = { "…": "...", "—": "\\(em", "–": "\\(en", "→": "\\(->", "’": "'", "‘": "'", "“": "\\(lq", "”": "\\(rq", "×": "\\(mu" };
@@ -90,6 +90,9 @@ export function manPage(program: Command): string {
     ...exitCodes.flatMap((item) => tagged(`\\fB${roff(item.term)}\\fR`, capitalised(item.text))),
     ".SH ENVIRONMENT",
     ...entries(ENVIRONMENT, (name) => `\\fB${roff(name)}\\fR`),
+    ".PP",
+    roff("Spire sets these in the environment of every task attempt:"),
+    ...entries(TASK_ENVIRONMENT, (name) => `\\fB${roff(name)}\\fR`),
     ".SH FILES",
     roff("The data folder: --data, or $SPIRE_DATA, or $XDG_DATA_HOME/spire, or ~/.local/share/spire. It and everything in it are private to its user (0700 and 0600)."),
     ...entries(DATA_FILES, (name) => `\\fI${roff(name)}\\fR`),

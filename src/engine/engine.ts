@@ -398,7 +398,7 @@ export class Engine implements EngineService {
 
   // ── runs ─────────────────────────────────────────────────────────────────
 
-  startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject> {
+  startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }): Promise<RunObject> {
     return this.starts.startRun(actor, namespace, name, request);
   }
 

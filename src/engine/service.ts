@@ -323,7 +323,7 @@ export interface EngineService {
   listMissed(namespace: string, name: string, query: { limit: number; before?: number; run?: string }): Promise<{ missed: MissedObject[]; next_cursor: number | null }>;
 
   /** 201 with the run; ServiceError queue_full (409) or invalid_args (422). */
-  startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject>;
+  startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }): Promise<RunObject>;
   /** A webhook trigger fired (its token already checked): the pipeline must have `webhook: true`. */
   startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject>;
   listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }>;

@@ -18,6 +18,8 @@ import { LogTail } from "./log-tail.js";
 import { Masker } from "./masking.js";
 import { MetricAggregator, mayBeMarker, mayBeMarkerBytes, parseMarker } from "./markers.js";
 import { MessageLog } from "./messages.js";
+import { PARSER_NAMES, type ParserName } from "./parsers/names.js";
+import { ParserCounts, toolParser } from "./parsers/tool-parser.js";
 import type { LogWriter } from "./log-writer.js";
 
 /** A longer line is cut into pieces of at most this many bytes, never inside a UTF-8 character. */
@@ -32,6 +34,8 @@ export interface CaptureOptions {
   secrets: string[];
   warnPattern?: string;
   errorPattern?: string;
+  /** A tool's format (`parser:`): its warnings and errors counted its own way, besides the markers and patterns. */
+  parser?: string;
 }
 
 export class OutputCapture {
@@ -40,6 +44,7 @@ export class OutputCapture {
   readonly #masker: Masker;
   readonly #warnPattern: RegExp | undefined;
   readonly #errorPattern: RegExp | undefined;
+  readonly #parser: ParserCounts | undefined;
   /** Every line must be read as text (a listener or a pattern wants it). */
   readonly #readEveryLine: boolean;
   /** The bytes of each stream's unfinished line. */
@@ -51,8 +56,9 @@ export class OutputCapture {
   readonly markerOutputs: Record<string, string> = {};
   /** The texts of the first warnings and errors (the counts below count them all). */
   readonly messages = new MessageLog();
-  warnings = 0;
-  errors = 0;
+  /** Counted from markers, patterns and Spire's own warnings; the parser's are added when asked. */
+  #warnings = 0;
+  #errors = 0;
 
   constructor(options: CaptureOptions, writer: LogWriter, events: LaunchEvents) {
     this.#writer = writer;
@@ -60,7 +66,16 @@ export class OutputCapture {
     this.#masker = new Masker(options.secrets);
     this.#warnPattern = this.#compile("warn_pattern", options.warnPattern);
     this.#errorPattern = this.#compile("error_pattern", options.errorPattern);
-    this.#readEveryLine = events.onLine !== undefined || this.#warnPattern !== undefined || this.#errorPattern !== undefined;
+    this.#parser = this.#parserFor(options.parser);
+    this.#readEveryLine = events.onLine !== undefined || this.#warnPattern !== undefined || this.#errorPattern !== undefined || this.#parser !== undefined;
+  }
+
+  get warnings(): number {
+    return this.#warnings + (this.#parser?.warnings ?? 0);
+  }
+
+  get errors(): number {
+    return this.#errors + (this.#parser?.errors ?? 0);
   }
 
   /** A chunk as read from the task's stdout or stderr (bytes, or text already decoded). */
@@ -139,7 +154,7 @@ export class OutputCapture {
   /** A warning from Spire itself about the task (an unreadable SPIRE_OUTPUT line): logged, counted and kept like the task's own. */
   warn(stream: LogStream, text: string): void {
     this.note(stream, text);
-    this.warnings++;
+    this.#warnings++;
     this.messages.add("warning", this.mask(text), Date.now(), stream);
   }
 
@@ -204,12 +219,15 @@ export class OutputCapture {
     if (severity < 2 && this.#errorPattern?.test(line)) severity = 2;
     if (severity < 1 && this.#warnPattern?.test(line)) severity = 1;
     if (severity > 0) {
-      if (severity === 2) this.errors++;
-      else this.warnings++;
+      if (severity === 2) this.#errors++;
+      else this.#warnings++;
       // A marker's text is what it says; a line a pattern counted is kept whole.
       const text = marker?.kind === "warning" || marker?.kind === "error" ? marker.text : line;
       this.messages.add(severity === 2 ? "error" : "warning", text, ts, stream);
     }
+    // The parser reads every line (a summary may follow anything); a line counted above counts once.
+    const parsed = this.#parser?.read(line, severity > 0);
+    if (parsed !== undefined) this.messages.add(parsed.level, parsed.text, ts, stream);
     this.#tail.addText(ts, stream, line);
     this.#events.onLine?.({ ts, stream, line });
     return line;
@@ -234,6 +252,16 @@ export class OutputCapture {
       case "add-mask":
         return 0;
     }
+  }
+
+  #parserFor(name: string | undefined): ParserCounts | undefined {
+    if (name === undefined) return undefined;
+    if (!(PARSER_NAMES as readonly string[]).includes(name)) {
+      // Definitions are checked before they run: only an engine newer than this executor (a worker) gets here.
+      this.note("stderr", `spire: ignoring parser ${JSON.stringify(name)}: this executor knows ${PARSER_NAMES.join(", ")}`);
+      return undefined;
+    }
+    return new ParserCounts(toolParser(name as ParserName));
   }
 
   #compile(what: string, pattern: string | undefined): RegExp | undefined {

@@ -79,6 +79,8 @@ export interface LaunchSpec {
   /** Regular expressions: lines matching count as warnings / errors. */
   warnPattern?: string;
   errorPattern?: string;
+  /** A tool's output format (`parser:`, one of PARSER_NAMES) whose warnings and errors count too. */
+  parser?: string;
   /** The attempt fails (TERM, KILL after killGraceMs) when its whole process tree goes over one; checked at each resource sample. */
   limits?: { memoryBytes?: number; cpuTimeMs?: number };
   /**

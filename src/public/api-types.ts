@@ -372,6 +372,8 @@ export interface components {
         [key: string]: unknown;
       };
       partition: string | null;
+      /** @description SPIRE_SEED, in the environment of every attempt of its tasks: chosen at random when the run was made unless given; a retry keeps it, so a failure replays. */
+      seed: number;
       metrics: {
         [key: string]: components["schemas"]["MetricAggregate"];
       };
@@ -425,7 +427,7 @@ export interface components {
       };
       reason: string | null;
       signal: string | null;
-      /** @description The texts of the first 100 warnings and the first 100 errors of the task's last attempt, in the order printed: `::warning::TEXT` and `::error::TEXT` lines, lines counted by warn_pattern or error_pattern (whole), and Spire's own warnings about the task. `warnings` and `errors` count them all; the log keeps every line. */
+      /** @description The texts of the first 100 warnings and the first 100 errors of the task's last attempt, in the order printed: `::warning::TEXT` and `::error::TEXT` lines, lines counted by warn_pattern or error_pattern (whole), the warnings and errors of its `parser:` (as the tool words them), and Spire's own warnings about the task. `warnings` and `errors` count them all; the log keeps every line. */
       messages: components["schemas"]["TaskMessage"][];
       /** @description The name of the worker the task's last attempt ran on (GET /workers; the engine's own machine is one, named by its host name); null when it never started, or ran before the engine recorded where. */
       worker: string | null;
@@ -524,6 +526,8 @@ export interface components {
         [key: string]: unknown;
       };
       partition: string | null;
+      /** @description SPIRE_SEED, in the environment of every attempt of its tasks: chosen at random when the run was made unless given; a retry keeps it, so a failure replays. */
+      seed: number;
       metrics: {
         [key: string]: components["schemas"]["MetricAggregate"];
       };
@@ -1139,6 +1143,8 @@ export interface operations {
           };
           /** @description The queue partition of this run. */
           partition?: string;
+          /** @description SPIRE_SEED of the run's attempts, to replay a run that drew these random numbers (default: chosen at random, shown as the run's seed). */
+          seed?: number;
         };
       };
     };

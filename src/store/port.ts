@@ -77,6 +77,8 @@ export interface RunRow {
   /** The normalised PipelineDef this run ran with. */
   definition: unknown;
   partition: string | null;
+  /** SPIRE_SEED of its attempts: chosen when the run is made (or given), kept by a retry; null for runs made before seeds were kept. */
+  seed: number | null;
   reason: string | null;
   created_at: number;
   started_at: number | null;

@@ -36,6 +36,11 @@ test("counted but not kept: says how many of each kind, and that the log has the
   ]);
 });
 
+test("more counted than kept, below the limit (a parser's tool gave its totals): says they were counted without texts", () => {
+  const lines = plain(messageLines({ messages: [warning("w1")], warnings: 3, errors: 0 }));
+  assert.deepEqual(lines, ["    ⚠ w1", "    2 more warnings counted without a text of their own, from a tool's totals (the log has them all)"]);
+});
+
 test("control characters in a text are shown, not obeyed: a text stays on its line and cannot move the cursor", () => {
   const lines = plain(messageLines({ messages: [warning("one\rtwo \u001b[2Jthree\tfour")], warnings: 1, errors: 0 }));
   assert.deepEqual(lines, ["    ⚠ one␍two ␛[2Jthree\tfour"]);
@@ -48,6 +53,7 @@ test("the run's counts read as words: one warning is 1 warning, and a count of n
     pipeline: "report",
     state: "succeeded",
     reason: null,
+    seed: 7,
     trigger: { kind: "manual", scheduled_at: null },
     args: {},
     partition: null,

@@ -123,7 +123,7 @@ test("store: a follower's run is made with its claim, once; settling forgets the
   await store.init();
   t.after(() => store.close());
   const run = (id: string, pipeline: string, state: RunRow["state"]): RunRow => ({
-    id, namespace: "d", pipeline, state, trigger: { kind: "manual" }, args: {}, definition: {}, partition: null, reason: null,
+    id, namespace: "d", pipeline, state, trigger: { kind: "manual" }, args: {}, definition: {}, partition: null, seed: null, reason: null,
     created_at: 1, started_at: null, finished_at: null, warnings: 0, errors: 0, metrics: {},
   });
   const created = (id: string) => ({ run_id: id, ts: 1, type: "run.created", task_path: null, attempt: null, data: {} });

@@ -18,14 +18,18 @@ export interface SpireOptions {
   data: string;
   cwd?: string;
   env?: Record<string, string>;
+  /** Written to its stdin, which is then closed (default: no stdin at all). */
+  input?: string;
 }
 
 export function startSpire(args: string[], options: SpireOptions): ChildProcess {
-  return spawn(process.execPath, [SPIRE_BIN, ...args], {
+  const child = spawn(process.execPath, [SPIRE_BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, SPIRE_DATA: options.data, NO_COLOR: "1", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  return child;
 }
 
 export function finished(child: ChildProcess): Promise<SpireResult> {

@@ -17,7 +17,7 @@ import { spire } from "../helpers/cli.js";
 import { stopEngine } from "../helpers/engine.js";
 import { until } from "../helpers/poll.js";
 import type { PrunnerJob } from "../../src/api/prunner/jobs.js";
-import { call, prunnerToken, startPrunnerEngine, type PrunnerEngine } from "./harness.js";
+import { call, postTooMuch, prunnerToken, startPrunnerEngine, type PrunnerEngine } from "./harness.js";
 
 checkNoLeftoverProcesses();
 
@@ -139,7 +139,7 @@ test("prunner's server tests against spire engine --prunner: pipelines, schedule
     assert.equal(broken.status, 400);
     assert.match((broken.json() as { error: string }).error, /^Error decoding JSON/);
 
-    const huge = await call(engine, "POST", "/pipelines/schedule", { token, body: `{"pipeline":"${"x".repeat(6 * 1024 * 1024)}"}` });
+    const huge = await postTooMuch(engine, "/pipelines/schedule", token, 6 * 1024 * 1024);
     assert.equal(huge.status, 413, "a body too large is the client's mistake, not a 500");
     assert.match((huge.json() as { error: string }).error, /too large/);
 

@@ -1,5 +1,6 @@
 /** An engine serving prunner's API (`spire engine --prunner`) on a free port, and requests to it as prunner's clients make them. */
 import { createServer } from "node:net";
+import { request } from "node:http";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
@@ -74,4 +75,25 @@ export async function call(engine: PrunnerEngine, method: string, path: string, 
   });
   const text = await response.text();
   return { status: response.status, type: response.headers.get("content-type") ?? "", text, json: () => JSON.parse(text) };
+}
+
+/**
+ * A POST saying it carries `bytes` bytes, of which only the first KiB is
+ * sent: a server that refuses a body by its length answers before reading
+ * it (a whole body written into a connection closed after the answer would
+ * fail with EPIPE instead of giving the answer).
+ */
+export function postTooMuch(engine: PrunnerEngine, path: string, token: string, bytes: number): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const sent = request(`${engine.prunnerUrl}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": bytes } }, (response) => {
+      let text = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => {
+        sent.destroy();
+        resolve({ status: response.statusCode ?? 0, type: String(response.headers["content-type"] ?? ""), text, json: () => JSON.parse(text) });
+      });
+    });
+    sent.on("error", reject);
+    sent.write(`{"pipeline":"${"x".repeat(1024)}`);
+  });
 }

@@ -35,6 +35,7 @@ export function aRun(id: string, over: Partial<RunRow> = {}): RunRow {
     args: { target: "/srv/backup", full: false },
     definition: { tasks: { dump: { run: "pg_dump app" } } },
     partition: null,
+    seed: 42,
     reason: null,
     created_at: 10_000,
     started_at: null,

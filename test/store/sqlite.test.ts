@@ -180,6 +180,24 @@ describe("sqlite store", () => {
     assert.deepEqual(indexes, [{ name: "tokens_by_parent" }, { name: "tokens_by_time" }, { name: "tokens_live_name" }]);
   });
 
+  test("migration 12 gives runs a seed: runs from before keep theirs as none (null), new ones store theirs", async (t) => {
+    const file = join(tempDir(t), "spire.db");
+    const conn = new Connection(file);
+    migrate(conn, MIGRATIONS.slice(0, 11));
+    conn.db
+      .prepare(
+        `INSERT INTO runs (id, namespace, pipeline, state, "trigger", args, definition, "partition", reason, created_at, started_at, finished_at, warnings, errors, metrics)
+         VALUES ('old', 'home', 'backup', 'succeeded', '{"kind":"manual"}', '{}', '{}', NULL, NULL, 1, 2, 3, 0, 0, '{}')`,
+      )
+      .run();
+    conn.close();
+    const { store } = await freshStore(t, file);
+    assert.equal((await store.getRun("old"))?.run.seed, null);
+    const run = aRun("new", { seed: 7 });
+    await store.createRun(run, runCreated(run));
+    assert.equal((await store.getRun("new"))?.run.seed, 7);
+  });
+
   test("a task's kept texts go with its run when retention deletes it", async (t) => {
     const { store, file } = await freshStore(t);
     await store.createRun(aRun("r1", { state: "succeeded" }), runCreated(aRun("r1")));

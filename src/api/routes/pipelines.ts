@@ -1,4 +1,5 @@
 /** Definitions in (apply), pipelines out, and runs started from a pipeline. */
+import { MAX_SEED } from "../../engine/runs/seed.js";
 import { z } from "zod";
 import { ApiError } from "../errors.js";
 import { flag, nameParam, runId, seqCursor, wholeNumber } from "../params.js";
@@ -113,6 +114,13 @@ const startRun = route({
   body: z.strictObject({
     args: z.record(z.string().max(200), z.unknown()).optional().meta({ description: "Run arguments by name; checked against the pipeline's args." }),
     partition: z.string().min(1).max(200).optional().meta({ description: "The queue partition of this run." }),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_SEED)
+      .optional()
+      .meta({ description: "SPIRE_SEED of the run's attempts, to replay a run that drew these random numbers (default: chosen at random, shown as the run's seed)." }),
   }),
   status: 201,
   responses: [
@@ -122,7 +130,7 @@ const startRun = route({
     { status: 422, description: "invalid_args: details list the bad arguments." },
   ],
   async handler({ actor, params, body, reply, deps }) {
-    const run = await deps.service.startRun(actor!, params.ns, params.name, { args: body.args ?? {}, partition: body.partition });
+    const run = await deps.service.startRun(actor!, params.ns, params.name, { args: body.args ?? {}, partition: body.partition, ...(body.seed !== undefined ? { seed: body.seed } : {}) });
     reply.header("location", `/api/v1/runs/${encodeURIComponent(run.id)}`);
     return run;
   },

@@ -20,10 +20,12 @@ import { followRun } from "../follow.js";
 import { clock } from "../render/format.js";
 import { requireEngine } from "./control.js";
 import type { ResourceFlags } from "../resource-options.js";
-import { inProcessSettings } from "./run.js";
+import { inProcessSettings, parseSeed } from "./run.js";
 
 export interface AdhocOptions extends ResourceFlags {
   when?: string;
+  /** --seed N (a run now only). */
+  seed?: string;
   ns?: string;
   json?: boolean;
   detach?: boolean;
@@ -49,6 +51,8 @@ const FILE_NAME = "(ad hoc job)";
 export async function adhocCommand(words: string[], options: AdhocOptions): Promise<number> {
   const command = parseCommand(words, "spire run -- echo hello");
   const when = parseWhen(options.when);
+  const seed = parseSeed(options.seed);
+  if (seed !== undefined && when.kind !== "once") throw new CliError("--seed is for a run now, not for a schedule: each scheduled run draws its own", EXIT.usage, "Drop --when to run it now with that seed: spire run --seed N -- COMMAND");
   const cwd = process.cwd();
   const name = adhocName(command, cwd, whenKey(when));
   const pipeline: AdhocPipeline = { command, cwd, triggers: triggersOf(when), kind: "run" };
@@ -59,7 +63,7 @@ export async function adhocCommand(words: string[], options: AdhocOptions): Prom
     const job = placeJob(name, pipeline, options.ns, await existingNamespace(client, options.ns));
     const change = await applyJob(client, job);
     if (when.kind !== "once") return await printScheduled(client, job, change, options.json === true);
-    const run = await client.startRun(job.namespace, job.name, { args: {}, ...(options.partition ? { partition: options.partition } : {}) });
+    const run = await client.startRun(job.namespace, job.name, { args: {}, ...(options.partition ? { partition: options.partition } : {}), ...(seed !== undefined ? { seed } : {}) });
     if (options.detach) return void process.stdout.write(`${run.id}\n`), EXIT.ok;
     return await followRun(client, run, { json: options.json === true, ...(options.json ? {} : { renderer: new OutputRenderer() }) });
   } finally {

@@ -1,29 +1,21 @@
 /** `spire apply -f FILE`: validate, then upsert into the engine's namespace; prints the change set. */
-import { accessSync, constants } from "node:fs";
-import { resolve } from "node:path";
 import pc from "picocolors";
 import { defaultNamespace, originOf } from "../../definitions/namespace.js";
-import { CliError, EXIT } from "../errors.js";
 import { withClient, type Target } from "../connect.js";
-import { textForEngine } from "../context.js";
+import { displayName, loadFileOrFail } from "../context.js";
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 import { formatDefinitionErrors } from "../../definitions/errors.js";
 import { defaultDefinitionsFile } from "../../definitions/script/files.js";
 
-export async function applyCommand(options: Target & { file?: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; format?: DefinitionsFormat }): Promise<void> {
+export async function applyCommand(options: Target & { file?: string; ns?: string; prune?: boolean; dryRun?: boolean; json?: boolean; format?: DefinitionsFormat; allowHttpFile?: boolean }): Promise<void> {
   const file = options.file ?? defaultDefinitionsFile();
-  const path = resolve(file);
-  try {
-    accessSync(path, constants.R_OK);
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error)}`, EXIT.usage);
-  }
-  const text = await textForEngine(file, options.format);
+  // Checked here first, as spire validate does: only here can the files it names (env_file, scripts) be seen.
+  const { path, text } = await loadFileOrFail(file, options.format, { notDone: "Nothing was applied.", allowHttpFile: options.allowHttpFile === true });
   const origin = originOf(path);
   const { change, inProcess } = await withClient(options, async (client) => ({
     change: await client.apply({
       text,
-      fileName: file,
+      fileName: displayName(file),
       ...(options.ns ? { namespace: options.ns } : {}),
       defaultNamespace: defaultNamespace(origin.host, origin.user, path),
       prune: options.prune === true,

@@ -29,6 +29,8 @@ import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 import { planPrunnerApi } from "../prunner-option.js";
 
 export interface EngineOptions extends RetentionFlags, ResourceFlags {
+  /** --allow-http-file: -f may be a plain http:// URL. */
+  allowHttpFile?: boolean;
   file?: string;
   listen: string;
   data?: string;
@@ -107,7 +109,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const resources = parseResourceFlags(options);
   const maxTasks = parseMaxTasks(options.maxTasks);
   // Read and checked like `spire validate` does, before anything starts.
-  const definitions = options.file === undefined ? undefined : await loadFilesOrFail(options.file, options.format, { notDone: "The engine did not start.", ...(maxTasks === undefined ? {} : { maxTasks }) });
+  const definitions = options.file === undefined ? undefined : await loadFilesOrFail(options.file, options.format, { notDone: "The engine did not start.", allowHttpFile: options.allowHttpFile === true, ...(maxTasks === undefined ? {} : { maxTasks }) });
   const storeWanted = storeChoice(options);
   const leaderLeaseMs = parseDurationMs(options.leaderLease);
   if (leaderLeaseMs === undefined || leaderLeaseMs < 1000) throw new CliError(`--leader-lease ${JSON.stringify(options.leaderLease)} is not a duration of at least 1s`, EXIT.usage, "For example: --leader-lease 10s");

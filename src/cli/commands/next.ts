@@ -11,10 +11,12 @@ import { CRON_HINT, cronTrigger, looksLikeCron, previewSchedule } from "../../ti
 import { CliError, EXIT } from "../errors.js";
 import { withClient } from "../connect.js";
 import { timesInUtc } from "../render/format.js";
-import { loadFileOrFail } from "../context.js";
+import { displayName, loadFileOrFail } from "../context.js";
 import { resolvePipeline } from "../resolve.js";
 
 export interface NextOptions {
+  /** --allow-http-file: -f may be a plain http:// URL. */
+  allowHttpFile?: boolean;
   count: string;
   tz?: string;
   from?: string;
@@ -60,9 +62,9 @@ function cronTriggerOrFail(expression: string, timezone: string | undefined): Tr
 
 async function pipelineTriggers(name: string, options: NextOptions): Promise<TriggerDef[]> {
   if (options.file !== undefined) {
-    const { file } = await loadFileOrFail(resolve(options.file));
+    const { file } = await loadFileOrFail(options.file, undefined, { allowHttpFile: options.allowHttpFile === true });
     const pipeline = file.pipelines[name];
-    if (!pipeline) throw new CliError(`${options.file} has no pipeline "${name}"`, EXIT.usage, `Its pipelines: ${Object.keys(file.pipelines).join(", ")}`);
+    if (!pipeline) throw new CliError(`${displayName(options.file)} has no pipeline "${name}"`, EXIT.usage, `Its pipelines: ${Object.keys(file.pipelines).join(", ")}`);
     return pipeline.triggers;
   }
   return withClient(options, async (client) => {

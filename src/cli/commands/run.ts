@@ -4,6 +4,8 @@
  * timestamped lines elsewhere. Ctrl-C cancels the run and waits until every
  * process group is gone.
  */
+import { MAX_SEED } from "../../engine/runs/seed.js";
+import { existsSync } from "node:fs";
 import pc from "picocolors";
 import { formatDefinitionErrors } from "../../definitions/errors.js";
 import { suggest } from "../../definitions/suggest.js";
@@ -14,7 +16,7 @@ import { defaultNamespace, originOf } from "../../definitions/namespace.js";
 import type { SpireFile } from "../../definitions/schema.js";
 import type { DefinitionsFormat } from "../../definitions/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
-import { loadFileOrFail } from "../context.js";
+import { displayName, loadFileOrFail } from "../context.js";
 import { connect, type InProcessSettings } from "../connect.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
 import { followRun } from "../follow.js";
@@ -23,12 +25,16 @@ import { requireEngine } from "./control.js";
 import { DEFAULT_DEFINITIONS_FILES, findDefinitionsFile } from "../../definitions/script/files.js";
 
 export interface RunOptions extends ResourceFlags {
+  /** --allow-http-file: -f may be a plain http:// URL. */
+  allowHttpFile?: boolean;
   file?: string;
   arg: string[];
   json?: boolean;
   parallelism?: string;
   detach?: boolean;
   partition?: string;
+  /** --seed N: SPIRE_SEED of the run. */
+  seed?: string;
   format?: DefinitionsFormat;
   maxTasks?: string;
   data?: string;
@@ -52,11 +58,12 @@ export async function runCommand(pipelineName: string | undefined, options: RunO
   if ((options.operands?.length ?? 0) > 1) throw new CliError(`one pipeline at a time (got ${options.operands!.join(" ")})`, EXIT.usage, "To run a command, put it after --: spire run -- echo hello");
   if (options.when !== undefined) throw new CliError("--when is for a command: spire run --when SPEC -- COMMAND…", EXIT.usage, "A pipeline's schedule is its triggers (see: spire next PIPELINE).");
   const args = parseArgPairs(options.arg);
+  const seed = parseSeed(options.seed);
   const client = await connect(options, inProcessSettings(options));
   try {
     if (options.detach) requireEngine(client.location, "--detach");
     const pipeline = await pipelineToRun(client, pipelineName, options);
-    const run = await client.startRun(pipeline.namespace, pipeline.name, { args, ...(options.partition ? { partition: options.partition } : {}) });
+    const run = await client.startRun(pipeline.namespace, pipeline.name, { args, ...(options.partition ? { partition: options.partition } : {}), ...(seed !== undefined ? { seed } : {}) });
     if (options.detach) {
       process.stdout.write(`${run.id}\n`);
       return EXIT.ok;
@@ -82,11 +89,11 @@ async function runAdhoc(words: string[], options: RunOptions): Promise<number> {
 async function pipelineToRun(client: SpireClient, given: string | undefined, options: RunOptions): Promise<{ namespace: string; name: string }> {
   const fileName = options.file ?? (client.location.kind === "in-process" ? findDefinitionsFile() : undefined);
   if (fileName !== undefined) {
-    const { file, path, text, warnings } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks) });
+    const { file, path, text, warnings } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks), allowHttpFile: options.allowHttpFile === true });
     if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
-    const name = choosePipeline(file, given, fileName);
+    const name = choosePipeline(file, given, displayName(fileName), fileName === "-" ? "-" : displayName(fileName));
     const origin = originOf(path);
-    const change = await client.apply({ text, fileName, defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin });
+    const change = await client.apply({ text, fileName: displayName(fileName), defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin });
     return { namespace: change.namespace, name };
   }
   if (given === undefined) {
@@ -105,7 +112,8 @@ export function inProcessSettings(options: ResourceFlags & { parallelism?: strin
   return { parallelism: parseParallelism(options.parallelism), resources: parseResourceFlags(options), ...(maxTasks !== undefined ? { maxTasks } : {}) };
 }
 
-function choosePipeline(file: SpireFile, given: string | undefined, fileName: string): string {
+/** `asOption`: the file as -f takes it again in a hint (`-` for stdin). */
+function choosePipeline(file: SpireFile, given: string | undefined, fileName: string, asOption: string): string {
   const names = Object.keys(file.pipelines);
   if (given !== undefined) {
     if (Object.hasOwn(file.pipelines, given)) return given;
@@ -116,7 +124,7 @@ function choosePipeline(file: SpireFile, given: string | undefined, fileName: st
   throw new CliError(
     names.length === 0 ? `${fileName} defines no pipelines` : `${fileName} has ${names.length} pipelines; say which one to run`,
     EXIT.usage,
-    names.length ? `For example: spire run -f ${fileName} ${names[0]}   (pipelines: ${names.join(", ")})` : undefined,
+    names.length ? `For example: spire run -f ${asOption} ${names[0]}   (pipelines: ${names.join(", ")})` : undefined,
   );
 }
 
@@ -128,6 +136,14 @@ export function parseArgPairs(pairs: string[]): Record<string, string> {
     args[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
   return args;
+}
+
+/** `--seed N`: a whole number from 0 to MAX_SEED, or undefined when not given. */
+export function parseSeed(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seed = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(seed <= MAX_SEED)) throw new CliError(`--seed must be a whole number from 0 to ${MAX_SEED}, got ${JSON.stringify(value)}`, EXIT.usage, "For example: --seed 42 (spire show RUN prints a run's seed)");
+  return seed;
 }
 
 function parseParallelism(value: string | undefined): number {

@@ -15,6 +15,7 @@ import { CliError, EXIT } from "../errors.js";
 import { dataDir } from "../data-dir.js";
 import { findEngine } from "../connect.js";
 import { loadFileOrFail } from "../context.js";
+import { isDefinitionsUrl } from "../../definitions/remote/definitions-input.js";
 import { checkOptionsBelong, passedOptions } from "../service-options.js";
 import { changedLines, commandLines, displayed, fail, hideSecrets, print, valueAfter } from "../service-text.js";
 import { parseDurationMs } from "../../definitions/units.js";
@@ -312,7 +313,9 @@ async function definitionOf(options: InstallOptions): Promise<ServiceDefinition>
   if (graceMs === undefined) throw new CliError(`--grace ${JSON.stringify(options.grace)} is not a duration`, EXIT.usage, "For example: --grace 30s");
   const servesTls = options.more.some((word) => word === "--tls-cert" || word.startsWith("--tls-cert="));
   if (options.listen !== undefined) (await import("./engine.js")).parseListen(options.listen, options.allowRemote === true, servesTls);
-  const file = options.file === undefined ? undefined : resolve(options.file);
+  if (options.file === "-") throw new CliError("-f - (stdin) cannot be installed: a service has no stdin to read", EXIT.usage, "Save the definitions in a file and pass it: spire service install -f FILE");
+  // A URL stays one: the engine fetches it at each start.
+  const file = options.file === undefined ? undefined : isDefinitionsUrl(options.file) ? options.file : resolve(options.file);
   if (options.file !== undefined) {
     try {
       await loadFileOrFail(options.file, options.format);

@@ -32,7 +32,9 @@ export function renderRun(run: RunObject, plan: Plan | undefined, missed: Missed
   const out: string[] = [];
   out.push(`${paint(run.state, `${ICONS[run.state]} ${run.state}`)}  ${pc.bold(`${run.namespace}/${run.pipeline}`)}  ${pc.dim(run.id)}`);
   const trigger = run.trigger.scheduled_at ? `${run.trigger.kind} (slot ${clock(run.trigger.scheduled_at)})` : run.trigger.kind;
-  out.push(pc.dim(`trigger ${trigger} · created ${clock(run.created_at)}${run.duration_ms !== null ? ` · took ${duration(run.duration_ms)}` : ""}`));
+  // An older engine sends no seed.
+  const seed = typeof run.seed === "number" ? ` · seed ${run.seed}` : "";
+  out.push(pc.dim(`trigger ${trigger} · created ${clock(run.created_at)}${run.duration_ms !== null ? ` · took ${duration(run.duration_ms)}` : ""}${seed}`));
   out.push(...missed.map(missedLine));
   if (Object.keys(run.args).length) out.push(pc.dim(`args ${Object.entries(run.args).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(" ")}`));
   if (run.reason) out.push(`reason: ${run.reason}`);

@@ -2,9 +2,9 @@
  * `spire validate [-f FILE]`: every error of a definitions file at once, or a
  * short confirmation; warnings (valid, but will not work as meant) either way.
  */
-import { resolve } from "node:path";
 import pc from "picocolors";
-import { loadDefinitions, formatDefinitionErrors } from "../../definitions/load.js";
+import { loadDefinitionsFrom, formatDefinitionErrors } from "../../definitions/load.js";
+import { displayName } from "../context.js";
 import { plannedTaskCount } from "../../plan/task-count.js";
 import { FORMAT_NAMES, type DefinitionsFormat } from "../../definitions/compat/format.js";
 import { CliError, EXIT } from "../errors.js";
@@ -13,11 +13,12 @@ import type { SpireFile } from "../../definitions/schema.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
 import { defaultDefinitionsFile } from "../../definitions/script/files.js";
 
-export async function validateCommand(given: { file?: string; json?: boolean; format?: DefinitionsFormat; maxTasks?: string }): Promise<void> {
+export async function validateCommand(given: { file?: string; json?: boolean; format?: DefinitionsFormat; maxTasks?: string; allowHttpFile?: boolean }): Promise<void> {
   const options = { ...given, file: given.file ?? defaultDefinitionsFile() };
   const maxTasks = parseMaxTasks(options.maxTasks);
   if (await isFolder(options.file)) return validateFolder(options, maxTasks);
-  const loaded = await loadDefinitions(resolve(options.file), { ...(options.format === undefined ? {} : { format: options.format }), ...(maxTasks === undefined ? {} : { maxTasks }) });
+  const loaded = await loadDefinitionsFrom(options.file, { ...(options.format === undefined ? {} : { format: options.format }), ...(maxTasks === undefined ? {} : { maxTasks }), allowHttp: options.allowHttpFile === true });
+  const name = displayName(options.file);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ok: loaded.ok, errors: loaded.ok ? [] : loaded.errors, warnings: loaded.warnings }, null, 2)}\n`);
     if (!loaded.ok) process.exitCode = EXIT.usage;
@@ -26,11 +27,11 @@ export async function validateCommand(given: { file?: string; json?: boolean; fo
   if (!loaded.ok) {
     const count = loaded.errors.length;
     const warnings = loaded.warnings.length > 0 ? `\n${formatDefinitionErrors(loaded.warnings)}` : "";
-    throw new CliError(`${options.file} has ${plural(count, "error")}:\n${formatDefinitionErrors(loaded.errors)}${warnings}`, EXIT.usage);
+    throw new CliError(`${name} has ${plural(count, "error")}:\n${formatDefinitionErrors(loaded.errors)}${warnings}`, EXIT.usage);
   }
   const { names, tasks } = counted([loaded.file]);
   process.stdout.write(
-    `${pc.green("✓")} ${options.file} is valid${loaded.format === "spire" ? "" : ` (read as ${FORMAT_NAMES[loaded.format]})`}: ${plural(names.length, "pipeline")} (${names.join(", ")}), ${plural(tasks, "task")}${warned(loaded.warnings.length)}\n`,
+    `${pc.green("✓")} ${name} is valid${loaded.format === "spire" ? "" : ` (read as ${FORMAT_NAMES[loaded.format]})`}: ${plural(names.length, "pipeline")} (${names.join(", ")}), ${plural(tasks, "task")}${warned(loaded.warnings.length)}\n`,
   );
   if (loaded.warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(loaded.warnings))}\n`);
 }

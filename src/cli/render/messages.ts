@@ -9,6 +9,7 @@
  */
 import pc from "picocolors";
 import type { MessageObject, TaskObject } from "../../engine/reads/run-object.js";
+import { MESSAGES_KEPT_PER_LEVEL } from "../../exec/messages.js";
 
 export interface MessageLinesOptions {
   /** Put before each line (the task's own indentation and more). */
@@ -29,11 +30,14 @@ export function messageLines(task: Pick<TaskObject, "messages" | "warnings" | "e
   if (hidden > 0) lines.push(pc.dim(`${indent}… ${hidden} more in spire show ${runId} --json`));
   const kept = { warning: 0, error: 0 };
   for (const message of task.messages) kept[message.level]++;
-  const dropped = (["warning", "error"] as const)
-    .map((level) => ({ level, count: (level === "warning" ? task.warnings : task.errors) - kept[level] }))
-    .filter(({ count }) => count > 0)
-    .map(({ level, count }) => `${count} more ${NOUN[level][count === 1 ? 0 : 1]}`);
-  if (dropped.length > 0) lines.push(pc.dim(`${indent}${dropped.join(" and ")} not kept: only the first 100 of each kind are (the log has them all)`));
+  const more = (["warning", "error"] as const)
+    .map((level) => ({ level, count: (level === "warning" ? task.warnings : task.errors) - kept[level], full: kept[level] >= MESSAGES_KEPT_PER_LEVEL }))
+    .filter(({ count }) => count > 0);
+  if (more.length === 0) return lines;
+  const words = more.map(({ level, count }) => `${count} more ${NOUN[level][count === 1 ? 0 : 1]}`).join(" and ");
+  // Below the limit, a count beyond the texts comes from a tool's own totals (parser:), which name no line for each.
+  const why = more.some(({ full }) => full) ? "not kept: only the first 100 of each kind are" : "counted without a text of their own, from a tool's totals";
+  lines.push(pc.dim(`${indent}${words} ${why} (the log has them all)`));
   return lines;
 }
 

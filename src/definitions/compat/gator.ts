@@ -13,6 +13,7 @@
  *   on_fail                → on_fail; Gator wants every listed job to fail, Spire's on_fail any one:
  *                            with several, the task is wrapped in groups, one on_fail each (ANDed)
  *   resources              → resources: { cpus, memory }; !License/!Feature → locks (counted)
+ *   parser                 → parser (gcc, clang, pytest, eslint, tap)
  *
  * The pipeline carries `metadata: { compat: gator }`: a command that cannot
  * start then ends with exit code 255, as in Gator (see the run controller).
@@ -33,7 +34,7 @@ const MAX_REPEATS = 10_000;
 const CONDITIONS = ["on_pass", "on_fail", "on_done"] as const;
 const GROUP_KEYS = ["ident", "id", "env", "cwd", "jobs", ...CONDITIONS];
 const KEYS: Record<string, readonly string[]> = {
-  Job: ["ident", "id", "env", "cwd", "command", "args", ...GATOR_RESOURCE_KEYS, ...CONDITIONS],
+  Job: ["ident", "id", "env", "cwd", "command", "args", "parser", ...GATOR_RESOURCE_KEYS, ...CONDITIONS],
   JobGroup: GROUP_KEYS,
   JobArray: [...GROUP_KEYS, "repeats"],
 };
@@ -186,6 +187,11 @@ function jobPayload(job: Raw, path: PathSegment[], spirePath: PathSegment[], sco
   if (scope.cwd !== undefined) {
     out["cwd"] = scope.cwd;
     reader.origins.add([...spirePath, "cwd"], job["cwd"] !== undefined ? [...path, "cwd"] : path);
+  }
+  // Gator's tool-based log parsers: checked by Spire's own `parser:`, which says which it knows.
+  if (job["parser"] !== undefined) {
+    out["parser"] = job["parser"];
+    reader.origins.add([...spirePath, "parser"], [...path, "parser"]);
   }
   Object.assign(out, translateResources(job["resources"], [...path, "resources"], spirePath, reader));
   return out;

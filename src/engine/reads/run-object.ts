@@ -3,6 +3,7 @@
  * `spire run --json` return. Built from stored rows only, so every client
  * sees the same thing. Field names are fixed by the spec.
  */
+import { seedOf } from "../runs/seed.js";
 import type { MetricAggregate, TaskMessage } from "../../exec/port.js";
 import { ALREADY_CHECKED, planPipeline } from "../../plan/plan.js";
 import { nodeState } from "../../plan/ready.js";
@@ -62,6 +63,8 @@ export interface RunObject {
   trigger: RunRow["trigger"];
   args: Record<string, unknown>;
   partition: string | null;
+  /** SPIRE_SEED of its attempts. */
+  seed: number;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -106,7 +109,7 @@ export function toRunObject(run: RunRow, taskRows: TaskRunRow[], plan: Plan | un
     groups.push({ path: node.path, type: node.type, state: nodeState(plan!, states, node.path), ...counts });
   }
   const counts: Counts = { warnings: run.warnings, errors: run.errors, metrics: run.metrics };
-  return { ...toRunSummary(run), args: run.args, partition: run.partition, ...counts, ...resourceTotals(taskRows), tasks, groups };
+  return { ...toRunSummary(run), args: run.args, partition: run.partition, seed: seedOf(run), ...counts, ...resourceTotals(taskRows), tasks, groups };
 }
 
 function resourceTotals(taskRows: readonly TaskRunRow[]): Pick<RunObject, "cpu_ms" | "peak_rss_bytes"> {

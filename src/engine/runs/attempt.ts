@@ -3,6 +3,7 @@
  * the environment of SPEC §3, the command line of its runner, its files.
  * Pure apart from the runner lookup; the controller does the I/O.
  */
+import { seedOf } from "./seed.js";
 import { isAbsolute, join, resolve } from "node:path";
 import type { PlannedNode } from "../../plan/types.js";
 import type { HttpRequestSpec, LaunchSpec, Machine } from "../../exec/port.js";
@@ -101,6 +102,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
     pipeline: run.pipeline,
     taskPath: node.path,
     attempt,
+    seed: seedOf(run),
     arrayIndex: node.arrayIndex,
     matrix: node.matrix,
     scheduledAt: scheduledAt(prepared),
@@ -129,6 +131,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
   if (timeout !== Infinity) spec.timeoutMs = timeout;
   if (def.warn_pattern !== undefined) spec.warnPattern = def.warn_pattern;
   if (def.error_pattern !== undefined) spec.errorPattern = def.error_pattern;
+  if (def.parser !== undefined) spec.parser = def.parser;
   if (def.limits?.memory !== undefined || def.limits?.cpu_time !== undefined) {
     spec.limits = { ...(def.limits.memory !== undefined ? { memoryBytes: def.limits.memory } : {}), ...(def.limits.cpu_time !== undefined ? { cpuTimeMs: def.limits.cpu_time } : {}) };
   }

@@ -5,6 +5,7 @@
  * made ahead of the slot). Each stores the run, audits who asked, and
  * admits it to its pipeline's queue.
  */
+import { seedOf } from "./seed.js";
 import type { PipelineDef } from "../../definitions/schema.js";
 import type { DefinitionSeen, EventRow, NamespaceRow, PipelineRow, RunRow, Store, TaskRunRow } from "../../store/port.js";
 import { DefinitionChangedError } from "../../store/errors.js";
@@ -97,7 +98,7 @@ export class RunStarts {
     }
   }
 
-  async startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string }): Promise<RunObject> {
+  async startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }): Promise<RunObject> {
     this.deps.refuseWhileDraining();
     const prepared = await this.fromDefinition(namespace, name, ({ row, baseDir, seen }) =>
       storeNewRun(
@@ -110,6 +111,7 @@ export class RunStarts {
           trigger: { kind: "manual", scheduled_at: null, actor: actor.name },
           baseDir,
           partition: request.partition ?? null,
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
           secretSource: this.deps.environment,
           now: this.deps.now(),
         },
@@ -189,6 +191,8 @@ export class RunStarts {
           trigger: { kind: "retry", scheduled_at: original.run.trigger.scheduled_at ?? null, of: id, ...(request.from ? { from: request.from } : {}) },
           baseDir,
           partition: original.run.partition,
+          // The same seed: a failure replays.
+          seed: seedOf(original.run),
           secretSource: this.deps.environment,
           now: this.deps.now(),
         },

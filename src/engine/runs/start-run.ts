@@ -3,6 +3,7 @@
  * secrets read, and the run recorded (with the definition it runs with)
  * before anything executes.
  */
+import { newSeed } from "./seed.js";
 import { resolve } from "node:path";
 import { ALREADY_CHECKED, planPipeline } from "../../plan/plan.js";
 import { resolveArgs } from "../../definitions/args.js";
@@ -30,6 +31,8 @@ export interface RunRequest {
   trigger: TriggerInfo;
   baseDir: string;
   partition?: string | null;
+  /** SPIRE_SEED of its attempts (default: chosen at random; a retry passes the run's). */
+  seed?: number;
   /** The environment secrets are taken from (`secrets: [NAME]`). */
   secretSource: Record<string, string | undefined>;
   now?: number;
@@ -82,6 +85,7 @@ export async function prepareRun(request: RunRequest): Promise<{ prepared: Prepa
     args: maskedArgs(parts.args, parts.secretArgNames),
     definition: request.pipeline,
     partition: request.partition ?? null,
+    seed: request.seed ?? newSeed(),
     reason: null,
     created_at: now,
     started_at: null,

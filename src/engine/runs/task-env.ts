@@ -15,6 +15,8 @@ export interface TaskEnvInput {
   pipeline: string;
   taskPath: string;
   attempt: number;
+  /** SPIRE_SEED: the run's. */
+  seed: number;
   arrayIndex: number | undefined;
   matrix: Record<string, string | number | boolean> | undefined;
   scheduledAt: string;
@@ -43,6 +45,7 @@ export function buildTaskEnv(input: TaskEnvInput): Record<string, string> {
   env.SPIRE_PIPELINE = input.pipeline;
   env.SPIRE_TASK = input.taskPath;
   env.SPIRE_ATTEMPT = String(input.attempt);
+  env.SPIRE_SEED = String(input.seed);
   env.SPIRE_SCHEDULED_AT = input.scheduledAt;
   env.SPIRE_TRIGGER = input.trigger;
   env.SPIRE_OUTPUT = input.outputFile;

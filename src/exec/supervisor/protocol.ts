@@ -76,6 +76,7 @@ export function launchSpecProblem(spec: unknown): string | undefined {
   if (!isOptional(spec.timeoutMs, isNonNegative)) return "spec.timeoutMs must be a number ≥ 0";
   if (!isStringArray(spec.secrets)) return "spec.secrets must be an array of strings";
   if (!isOptional(spec.warnPattern, isString) || !isOptional(spec.errorPattern, isString)) return "spec.warnPattern and spec.errorPattern must be strings";
+  if (!isOptional(spec.parser, isString)) return "spec.parser must be a string";
   const { limits } = spec;
   if (!isOptional(limits, (value) => isRecord(value) && isOptional(value.memoryBytes, isNonNegative) && isOptional(value.cpuTimeMs, isNonNegative))) {
     return "spec.limits must be { memoryBytes?, cpuTimeMs? } with numbers ≥ 0";

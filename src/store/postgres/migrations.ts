@@ -410,6 +410,11 @@ CREATE TABLE run_handovers (
 CREATE INDEX run_handovers_to ON run_handovers (to_engine);
 `;
 
+/** SPIRE_SEED: each run's, kept so that a retry replays it. Runs from before have none (NULL). */
+const runSeeds = `
+ALTER TABLE runs ADD COLUMN seed INTEGER;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
@@ -418,4 +423,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "engine roster and run fencing", sql: engineRoster },
   { version: 6, name: "shared logs, artifacts and run requests", sql: sharedFiles },
   { version: 7, name: "runs handed to the engine with the worker", sql: handOvers },
+  { version: 8, name: "run seeds", sql: runSeeds },
 ];

@@ -314,6 +314,11 @@ CREATE INDEX tokens_by_parent ON tokens (parent_id) WHERE parent_id IS NOT NULL;
 ALTER TABLE task_runs ADD COLUMN worker TEXT;
 `;
 
+/** SPIRE_SEED: each run's, kept so that a retry replays it. Runs from before have none (NULL). */
+const runSeeds = `
+ALTER TABLE runs ADD COLUMN seed INTEGER;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
@@ -326,4 +331,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "sessions", sql: sessions },
   { version: 10, name: "history_reads", sql: historyReads },
   { version: 11, name: "workers", sql: workers },
+  { version: 12, name: "run_seeds", sql: runSeeds },
 ];

@@ -7,9 +7,9 @@ import { definitionJson, RUN_COLUMNS, runFromRow } from "../../rows.js";
 type RunPatch = Partial<Omit<RunRow, "id">> & { id: string };
 
 const INSERT = `
-INSERT INTO runs (id, namespace, pipeline, state, "trigger", args, definition, "partition", reason,
+INSERT INTO runs (id, namespace, pipeline, state, "trigger", args, definition, "partition", seed, reason,
   created_at, started_at, finished_at, warnings, errors, metrics)
-VALUES (@id, @namespace, @pipeline, @state, @trigger, @args, @definition, @partition, @reason,
+VALUES (@id, @namespace, @pipeline, @state, @trigger, @args, @definition, @partition, @seed, @reason,
   @created_at, @started_at, @finished_at, @warnings, @errors, @metrics)`;
 
 export function insertRun(conn: Connection, run: RunRow): void {
@@ -125,6 +125,7 @@ function runParams(run: RunRow): Record<string, unknown> {
     args: toJson(run.args),
     definition: definitionJson(run.definition),
     partition: run.partition ?? null,
+    seed: run.seed ?? null,
     reason: run.reason ?? null,
     created_at: run.created_at,
     started_at: run.started_at ?? null,
