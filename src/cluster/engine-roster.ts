@@ -81,7 +81,7 @@ SELECT owner, pg_notify('${HAND_OVERS_CHANNEL}', owner) FROM moved`;
 
 /** The advisory lock that puts one engine at a time in PIPELINE_HOME for a pipeline: a number from its name. */
 function pipelineLockKey(namespace: string, pipeline: string): bigint {
-  return createHash("sha256").update(`spire pipeline ${namespace}/${pipeline}`).digest().readBigInt64BE(0);
+  return createHash("sha256").update(`the queue of pipeline ${namespace}/${pipeline}`).digest().readBigInt64BE(0);
 }
 
 // Rows for runs that went on elsewhere since (handed on, taken over) are dropped all the same.

@@ -43,7 +43,7 @@ for (const shell of ["bash", "zsh", "fish"] as Shell[]) {
     for (const option of ["-f", "--follow", "--stream", "-t", "--timestamps"]) assert.ok(logsOptions.includes(option), `spire logs -<Tab> offers ${option}: ${logsOptions.join(" ")}`);
     assert.deepEqual(sorted(formats), ["gator", "prunner", "spire"]);
     assert.deepEqual(sorted(streams), ["stderr", "stdout"]);
-    assert.deepEqual(sorted(tokenCommands).filter((name) => name !== "help"), ["create", "list", "revoke"]);
+    assert.deepEqual(sorted(tokenCommands).filter((name) => name !== "help"), ["create", "list", "prunner", "revoke"]);
     assert.deepEqual(sorted(scopes), ["admin", "read", "run", "worker"]);
     assert.deepEqual(sorted(shells), ["bash", "fish", "zsh"]);
     assert.deepEqual(sorted(files), ["other.yml", "spire.yaml"]);

@@ -150,6 +150,11 @@ test("plain http is refused unless --allow-http-file; a URL's relative paths are
   assert.match(refused.stderr, /--allow-http-file/);
   const allowed = await spire(["validate", "-f", url, "--allow-http-file"], { data: dir });
   assert.equal(allowed.code, 0, allowed.stderr);
+  // A service has no --allow-http-file: it is told what it can do instead, nothing about an option it lacks.
+  const service = await spire(["service", "install", "--dry-run", "-f", `${url}?token=hidden`], { data: dir, env: { HOME: dir, XDG_CONFIG_HOME: join(dir, "config") } });
+  assert.equal(service.code, 2, service.stderr);
+  assert.match(service.stderr, /a service fetches its definitions only over https/);
+  assert.doesNotMatch(service.stderr, /--allow-http-file|hidden/);
 
   const relative = await spire(["validate", "-f", `http://127.0.0.1:${port}/relative.yaml`, "--allow-http-file"], { data: dir, cwd: dir });
   assert.equal(relative.code, 2);

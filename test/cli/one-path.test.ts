@@ -187,7 +187,8 @@ test("src/cli reaches the store, the executor and the engine only through the cl
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const path = join(folder, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith(".ts") && entry.name !== "connect.ts" && !path.endsWith(join("commands", "engine.ts"))) {
+      // connect.ts is that way; engine-start.ts puts the engine itself together (spire engine, startEngine()).
+      else if (entry.name.endsWith(".ts") && entry.name !== "connect.ts" && entry.name !== "engine-start.ts") {
         const text = readFileSync(path, "utf8");
         for (const forbidden of ["store/sqlite", "client/in-process", "exec/local-executor", "engine/engine.js", "engine/run-controller.js\"", "engine/start-run"]) {
           if (new RegExp(`^import (?!type )[^;]*${forbidden.replace(/[./]/g, "\\$&")}`, "m").test(text)) offenders.push(`${path.slice(REPO_ROOT.length)}: ${forbidden}`);

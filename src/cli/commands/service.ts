@@ -314,6 +314,8 @@ async function definitionOf(options: InstallOptions): Promise<ServiceDefinition>
   const servesTls = options.more.some((word) => word === "--tls-cert" || word.startsWith("--tls-cert="));
   if (options.listen !== undefined) (await import("./engine.js")).parseListen(options.listen, options.allowRemote === true, servesTls);
   if (options.file === "-") throw new CliError("-f - (stdin) cannot be installed: a service has no stdin to read", EXIT.usage, "Save the definitions in a file and pass it: spire service install -f FILE");
+  // The service's engine fetches it at each start, where nobody would see what a plain http answer was changed into.
+  if (/^http:\/\//i.test(options.file ?? "")) throw new CliError(`-f ${options.file!.replace(/[?#].*$/s, "")}: a service fetches its definitions only over https`, EXIT.usage, "Serve them over https://, or save them in a file and pass it: spire service install -f FILE");
   // A URL stays one: the engine fetches it at each start.
   const file = options.file === undefined ? undefined : isDefinitionsUrl(options.file) ? options.file : resolve(options.file);
   if (options.file !== undefined) {
