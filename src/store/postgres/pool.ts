@@ -99,15 +99,23 @@ type TimedQuery = pg.QueryConfig & { query_timeout?: number };
 /** The server ended the session for sitting idle in a transaction: whatever it had not committed was rolled back. */
 const IDLE_IN_TRANSACTION_ENDED = "25P03";
 
-/** No SQLSTATE (the socket closed), a connection exception (08…), or the server ending the session (57P01–57P03, 25P03). */
+/** Errors of the connection itself, without a SQLSTATE: what the driver and the socket say. */
+const DRIVER_LOST = /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error)/;
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE"]);
+
+/**
+ * The socket closed or timed out (the driver's and the socket's errors), a
+ * connection exception (08…), or the server ending the session (57P01–57P03,
+ * 25P03). Not an error of Spire's own thrown inside a transaction (a run
+ * that is not there): trying that again on a new connection would only
+ * fail again, half a minute later.
+ */
 export function connectionLost(error: unknown): boolean {
   const code = codeOf(error);
-  return code === "" || code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === IDLE_IN_TRANSACTION_ENDED;
+  if (code !== "") return code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === IDLE_IN_TRANSACTION_ENDED;
+  const socketCode = (error as { code?: unknown } | null)?.code;
+  return (typeof socketCode === "string" && SOCKET_CODES.has(socketCode)) || (error instanceof Error && DRIVER_LOST.test(error.message));
 }
-
-/** Errors of the connection itself, without a SQLSTATE: what the driver and the socket say. */
-const UNREACHABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error)/;
-const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE"]);
 
 /**
  * Marks an error meaning the database could not be reached or did not answer
@@ -115,11 +123,7 @@ const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTU
  * not 500. The error itself goes on unchanged: callers still read its code.
  */
 function unreachable(error: unknown): unknown {
-  const code = codeOf(error);
-  const socketCode = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : "";
-  const lost = code !== "" ? connectionLost(error) || code === "53300" : (typeof socketCode === "string" && SOCKET_CODES.has(socketCode)) || UNREACHABLE_MESSAGES.test(message);
-  if (lost) markStoreUnavailable(error);
+  if (connectionLost(error) || codeOf(error) === "53300") markStoreUnavailable(error);
   return error;
 }
 
