@@ -23,7 +23,7 @@ if (files.length === 0) {
   console.error("no test files matched", filter.join(" "));
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", "--test-reporter=spec", ...files], {
+const result = spawnSync(process.execPath, ["--test", "--test-concurrency=3", "--test-reporter=spec", ...files], {
   stdio: "inherit",
 });
 process.exit(result.status ?? 1);

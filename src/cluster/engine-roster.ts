@@ -220,9 +220,15 @@ export class PostgresEngineRoster implements EngineRoster {
     return new Map(rows.map((row) => [row.id, row.owner ?? ""]));
   }
 
+  /**
+   * The engine leaves (after its drain): its row says it is gone, so that no
+   * run is handed to it any more and the leader carries on, at its next look,
+   * what it left unfinished (a queued run) instead of waiting out its silence.
+   */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.beating;
+    await this.options.pool.query({ text: "UPDATE engines SET heartbeat_at = '-infinity' WHERE id = $1", values: [this.options.engineId], query_timeout: this.heartbeatEveryMs } as pg.QueryConfig).catch(() => undefined);
   }
 }
