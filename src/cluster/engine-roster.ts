@@ -10,7 +10,6 @@
  * taken at the next look, after that write, or never if the owner was only
  * slow and its heartbeat comes back first.
  */
-import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
 import type { EngineRoster } from "./port.js";
@@ -58,31 +57,6 @@ WITH target AS (
   ON CONFLICT (run_id) DO UPDATE SET to_engine = excluded.to_engine, from_engine = excluded.from_engine, handed_at = now()
 )
 SELECT owner, pg_notify('${HAND_OVERS_CHANNEL}', owner) FROM moved`;
-
-// The live engine holding the pipeline's other unfinished runs (this one first, then one running them), if any;
-// this run moves there (still queued: it has not started) with a hand-over row, as HAND_OVER does. The runs of
-// an engine gone silent do not count: they go wherever the leader's take-over sends them.
-const PIPELINE_HOME = `
-WITH home AS (
-  SELECT runs.owner FROM runs JOIN engines ON engines.id = runs.owner
-  WHERE runs.namespace = $2 AND runs.pipeline = $3 AND runs.state IN ('queued', 'running') AND runs.id <> $4
-    AND (runs.owner = $1 OR engines.heartbeat_at >= now() - engines.heartbeat_every * 2)
-  ORDER BY runs.owner = $1 DESC, runs.state = 'running' DESC, runs.created_at, runs.id
-  LIMIT 1
-), moved AS (
-  UPDATE runs SET owner = home.owner FROM home
-  WHERE runs.id = $4 AND runs.owner = $1 AND runs.state = 'queued' AND home.owner <> $1
-  RETURNING runs.id, runs.owner
-), noted AS (
-  INSERT INTO run_handovers (run_id, to_engine, from_engine) SELECT id, owner, $1 FROM moved
-  ON CONFLICT (run_id) DO UPDATE SET to_engine = excluded.to_engine, from_engine = excluded.from_engine, handed_at = now()
-)
-SELECT owner, pg_notify('${HAND_OVERS_CHANNEL}', owner) FROM moved`;
-
-/** The advisory lock that puts one engine at a time in PIPELINE_HOME for a pipeline: a number from its name. */
-function pipelineLockKey(namespace: string, pipeline: string): bigint {
-  return createHash("sha256").update(`the queue of pipeline ${namespace}/${pipeline}`).digest().readBigInt64BE(0);
-}
 
 // Rows for runs that went on elsewhere since (handed on, taken over) are dropped all the same.
 const TAKE_HANDED = `
@@ -187,26 +161,6 @@ export class PostgresEngineRoster implements EngineRoster {
   async handOver(runId: string, needs: readonly (readonly string[])[]): Promise<string | undefined> {
     const { rows } = await this.options.pool.query<{ owner: string }>(HAND_OVER, [this.options.engineId, runId, JSON.stringify(needs)]);
     return rows[0]?.owner;
-  }
-
-  async pipelineHome(run: { id: string; namespace: string; pipeline: string }): Promise<string | undefined> {
-    const client = await this.options.pool.connect();
-    let broken: Error | undefined;
-    try {
-      // Its own statement, before the look: the look's snapshot then has what the engine before it in the lock committed.
-      // Each answer within a deadline: a connection gone silent must not hold the run back (it is then admitted here).
-      const query_timeout = Math.max(1000, this.heartbeatEveryMs);
-      await client.query({ text: `BEGIN; SELECT pg_advisory_xact_lock(${pipelineLockKey(run.namespace, run.pipeline)})`, query_timeout } as pg.QueryConfig);
-      const { rows } = await client.query<{ owner: string }>({ text: PIPELINE_HOME, values: [this.options.engineId, run.namespace, run.pipeline, run.id], query_timeout } as pg.QueryConfig);
-      await client.query({ text: "COMMIT", query_timeout } as pg.QueryConfig);
-      return rows[0]?.owner;
-    } catch (error) {
-      broken = error as Error;
-      throw error;
-    } finally {
-      // A connection that failed mid-transaction is dropped: its transaction ends with it.
-      client.release(broken);
-    }
   }
 
   async handedOver(): Promise<{ runId: string; from: string }[]> {

@@ -45,12 +45,6 @@ export interface EngineRoster {
    * per task waiting for a worker); that engine's id, or undefined when none has any (the run stays here).
    */
   handOver(runId: string, needs: readonly (readonly string[])[]): Promise<string | undefined>;
-  /**
-   * Before a run starts: the engine that holds its pipeline's other unfinished runs, when that is another
-   * (the run, still queued, was handed to it there and then, so that it queues with them: a pipeline's
-   * concurrency, queue and locks hold across engines); undefined when it may start here.
-   */
-  pipelineHome(run: { id: string; namespace: string; pipeline: string }): Promise<string | undefined>;
   /** The runs other engines handed to this one since the last call, and whose they were. */
   handedOver(): Promise<{ runId: string; from: string }[]>;
   /** (The leader) Takes over the unfinished runs of silent engines: their ids, now this engine's, and whose they were. */

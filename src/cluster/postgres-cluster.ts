@@ -61,8 +61,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   }
   const rescueAfterMs = options.rescueAfterMs ?? DEFAULT_RESCUE_AFTER_MS;
   // A heartbeat that cannot connect fails before the next is due: an engine cut off counts its silence in beats.
-  // Two: a pipeline's home, looked up before each run starts, never holds a heartbeat back.
-  const rosterPool = smallPool(options, 2, "spire-roster", "the heartbeat's connection", { connectMs: heartbeatEvery(rescueAfterMs) });
+  const rosterPool = smallPool(options, 1, "spire-roster", "the heartbeat's connection", { connectMs: heartbeatEvery(rescueAfterMs) });
   const roster = new PostgresEngineRoster({ pool: rosterPool, engineId: options.engineId, rescueAfterMs, onProblem: options.onProblem });
   try {
     await roster.register();

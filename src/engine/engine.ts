@@ -184,13 +184,12 @@ export class Engine implements EngineService {
       },
       ended: (run) => this.eventTriggers.ended(run),
       wentElsewhere: (runId) => (this.runObjects.forget(runId), this.followers.wentElsewhere(runId)),
-      ...(options.roster ? { pipelineHome: (run: RunRow) => options.roster!.pipelineHome(run) } : {}),
     });
     this.startedAt = this.now();
     this.takeOvers = options.roster
       ? new TakeOvers({
           roster: options.roster,
-          takeUp: (runIds, why, queued) => takeOverRuns(this.restartDeps(), runIds, why, queued),
+          takeUp: (runIds, why) => takeOverRuns(this.restartDeps(), runIds, why),
           heldIds: () => this.runs.heldIds(),
           letGo: (runId, error) => this.runs.letGo(runId, error),
           interruptRetryable: (reason) => this.runs.interruptRetryable(reason),

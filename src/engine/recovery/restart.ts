@@ -48,7 +48,7 @@ export async function recoverRuns(deps: RestartDeps): Promise<TakeUpCounts> {
  * is interrupted, then the task's retry policy decides, and the run goes on
  * here. `why` says what became of that engine.
  */
-export async function takeOverRuns(deps: RestartDeps, runIds: readonly string[], why: string, queued: QueuedRuns = "requeue"): Promise<TakeUpCounts> {
+export async function takeOverRuns(deps: RestartDeps, runIds: readonly string[], why: string): Promise<TakeUpCounts> {
   const runs: RunRow[] = [];
   for (const id of runIds) {
     const stored = await deps.store.getRun(id);
@@ -56,7 +56,7 @@ export async function takeOverRuns(deps: RestartDeps, runIds: readonly string[],
   }
   const lost = async (_runId: string, rows: readonly TaskRunRow[]) =>
     new Map(rows.filter((row) => row.state === "running").map((row): [string, Reattached] => [row.path, { kind: "lost", reason: `${why}; its end was not seen`, pid: null }]));
-  const counts = await takeUp(deps, runs, `${why} while this run was in progress`, lost, queued);
+  const counts = await takeUp(deps, runs, `${why} while this run was in progress`, lost);
   deps.runs.pumpAll();
   return counts;
 }
@@ -67,20 +67,12 @@ export interface TakeUpCounts {
   requeued: number;
 }
 
-/**
- * What becomes of a queued run taken up: `requeue`, it waits again, first in line as it was (after a
- * restart, a take-over); `admit`, it is admitted as a new run is (handed over to queue with its
- * pipeline's runs here: the pipeline's queue policy applies).
- */
-export type QueuedRuns = "requeue" | "admit";
-
 /** Queued runs queue here again; running ones go on from where they stood, their running attempts as `attemptsOf` says. */
 async function takeUp(
   deps: RestartDeps,
   stale: readonly RunRow[],
   stopped: string,
   attemptsOf: (runId: string, rows: readonly TaskRunRow[]) => Promise<Map<string, Reattached>>,
-  queued: QueuedRuns = "requeue",
 ): Promise<TakeUpCounts> {
   const { store, runs } = deps;
   const counts = { resumed: 0, interrupted: 0, requeued: 0 };
@@ -93,9 +85,7 @@ async function takeUp(
       counts.interrupted++;
     } else if (run.state === "queued") {
       await restoreKept(store, prepared);
-      // A refusal (its queue is full) is recorded with the run, as the pipeline's policy says.
-      if (queued === "admit") await runs.admit(prepared).catch((error: Error) => deps.warn(`run ${run.id} handed over was not started: ${error.message}`));
-      else await runs.requeue(prepared);
+      await runs.requeue(prepared);
       counts.requeued++;
     } else {
       const stored = await store.getRun(run.id);

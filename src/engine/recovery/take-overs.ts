@@ -16,12 +16,11 @@
 import type { EngineRoster, RunRequestHints } from "../../cluster/port.js";
 import { RunTakenOverError } from "../../store/errors.js";
 import type { EngineLogger } from "../engine.js";
-import type { QueuedRuns } from "./restart.js";
 
 export interface TakeOverDeps {
   roster: EngineRoster;
-  /** Takes up these runs, now this engine's; `why` says what became of the engines they come from; `queued` what of their queued ones. */
-  takeUp(runIds: string[], why: string, queued?: QueuedRuns): Promise<unknown>;
+  /** Takes up these runs, now this engine's; `why` says what became of the engines they come from. */
+  takeUp(runIds: string[], why: string): Promise<unknown>;
   /** The runs this engine holds, running or waiting. */
   heldIds(): string[];
   letGo(runId: string, error: RunTakenOverError): void;
@@ -125,8 +124,8 @@ export class TakeOvers {
       const handed = (await this.deps.roster.handedOver()).filter((handover) => !held.has(handover.runId));
       if (handed.length === 0) return;
       const engines = [...new Set(handed.map((handover) => handover.from.slice(0, 8)))].join(", ");
-      this.deps.logger.info({ runs: handed.length, engines }, `took up runs handed over by other engines (${engines}): for this engine's workers, or to queue with their pipelines' runs here`);
-      await this.deps.takeUp(handed.map((handover) => handover.runId), `handed over by engine ${engines}`, "admit");
+      this.deps.logger.info({ runs: handed.length, engines }, `took up runs handed over by engines whose workers could not run them (${engines})`);
+      await this.deps.takeUp(handed.map((handover) => handover.runId), `handed over by engine ${engines}`);
     } catch (error) {
       this.deps.logger.warn({ error: (error as Error).message }, "could not take up the runs handed to this engine; trying again at the next heartbeat");
     }

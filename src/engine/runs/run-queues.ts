@@ -64,8 +64,6 @@ export interface RunQueuesDeps {
   ended(run: RunRow): void;
   /** A run went on in another engine (handed over, or taken over): this one no longer hears its changes. */
   wentElsewhere?(runId: string): void;
-  /** With engines sharing a store: the engine a new run was handed to, to queue with its pipeline's other runs there (see EngineRoster.pipelineHome). */
-  pipelineHome?(run: RunRow): Promise<string | undefined>;
 }
 
 export interface EngineLoad {
@@ -106,15 +104,6 @@ export class RunQueues {
   /** Starts, queues or refuses a stored run (refused: recorded as skipped, and a ServiceError thrown). */
   async admit(prepared: PreparedRun): Promise<void> {
     const { run, pipeline } = prepared;
-    // Unanswered, the run starts here rather than not at all: its own writes then tell whether the store is there.
-    const home = this.closed
-      ? undefined
-      : await this.deps.pipelineHome?.(run).catch((error: Error) => void this.deps.logger.warn({ run: run.id, error: error.message }, "could not look for the engine running the pipeline's other runs; the run is admitted here"));
-    if (home !== undefined) {
-      this.deps.logger.info({ run: run.id, pipeline: keyOf(run.namespace, run.pipeline), engine: home }, `handed the run to engine ${home.slice(0, 8)}, which holds the pipeline's other runs: it queues with them there`);
-      this.deps.wentElsewhere?.(run.id);
-      return;
-    }
     prepared.lockCapacities = await this.lockCapacities(run.namespace);
     // A drain may have begun while this request awaited: it must not launch a run the drain does not know of.
     if (this.closed) {
