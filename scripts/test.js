@@ -23,7 +23,10 @@ if (files.length === 0) {
   console.error("no test files matched", filter.join(" "));
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ["--test", "--test-concurrency=3", "--test-reporter=spec", ...files], {
+// The spec reporter says what passed and failed; the second one ends a whole run with its slowest files.
+const reporters = ["--test-reporter=spec", "--test-reporter-destination=stdout"];
+if (filter.length === 0) reporters.push("--test-reporter=./scripts/slowest-files.js", "--test-reporter-destination=stdout");
+const result = spawnSync(process.execPath, ["--test", "--test-concurrency=3", ...reporters, ...files], {
   stdio: "inherit",
 });
 process.exit(result.status ?? 1);

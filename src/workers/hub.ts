@@ -14,6 +14,7 @@ import { LOCAL_LABEL } from "../engine/reads/local-worker.js";
 import { LogCopy } from "./log-copy.js";
 import { DEFAULT_WORKER_LEASE_MS, type RegisterRequest, type RegisterResponse, type ReportsRequest, type ReportsResponse } from "./protocol.js";
 import { RemoteTask, RemoteWorker, interruptedReport, type Room } from "./remote-worker.js";
+import { hasLabels } from "../plan/runs-on.js";
 
 export interface WorkerHubOptions {
   /** The engine's data folder: copies of workers' logs go under it, at the paths the run records. */
@@ -244,7 +245,7 @@ export class WorkerHub implements Placement {
   }
 
   private tryPlace(waiter: Waiter): boolean {
-    const able = [...this.workers.values()].filter((worker) => worker.state === "connected" && waiter.labels.every((label) => worker.registration.labels.includes(label)));
+    const able = [...this.workers.values()].filter((worker) => worker.state === "connected" && hasLabels(worker.registration.labels, waiter.labels));
     const roomy = able.filter((worker) => fits(worker.inUse, worker.capacity, waiter.need));
     // The least busy of those with room: work spreads over the machines that can take it.
     const chosen = roomy.sort((a, b) => a.inUse.tasks / a.capacity.tasks - b.inUse.tasks / b.capacity.tasks)[0];

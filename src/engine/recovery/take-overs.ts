@@ -16,6 +16,7 @@
 import type { EngineRoster, RunRequestHints } from "../../cluster/port.js";
 import { RunTakenOverError } from "../../store/errors.js";
 import type { EngineLogger } from "../engine.js";
+import { hasLabels } from "../../plan/runs-on.js";
 
 export interface TakeOverDeps {
   roster: EngineRoster;
@@ -37,7 +38,7 @@ export interface TakeOverDeps {
 
 /** Some connected worker has every label of `need`. */
 function covered(workers: readonly string[][], need: readonly string[]): boolean {
-  return workers.some((labels) => need.every((label) => labels.includes(label)));
+  return workers.some((labels) => hasLabels(labels, need));
 }
 
 export class TakeOvers {

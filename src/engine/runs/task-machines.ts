@@ -12,6 +12,7 @@ import type { Slots } from "../resources/slots.js";
 import { localLabels, localMachine } from "./machine.js";
 import { inputFolders, inputLayout } from "../artifacts/artifact-handover.js";
 import type { ArtifactLayout } from "../../files/artifact-layout.js";
+import { hasLabels } from "../../plan/runs-on.js";
 
 export interface TaskMachinesDeps {
   dataDir: string;
@@ -33,7 +34,7 @@ export class TaskMachines {
   ) {
     this.local = deps.machine ?? localMachine(deps.dataDir, deps.nodePath);
     const labels = deps.localLabels ?? localLabels();
-    this.remote = new Set(plan.nodes.filter((node) => node.type === "task" && node.runsOn !== undefined && !node.runsOn.every((label) => labels.includes(label))).map((node) => node.path));
+    this.remote = new Set(plan.nodes.filter((node) => node.type === "task" && node.runsOn !== undefined && !hasLabels(labels, node.runsOn)).map((node) => node.path));
   }
 
   /** Whether some task of the run goes to a worker. */
