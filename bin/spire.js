@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --v8-pool-size=1
-// The `spire` command. The CLI is compiled to dist/ by `npm run build` (run by `npm install`).
+// The `spire` command. The CLI is compiled and bundled to dist/bundle by `npm run build` (run by `npm install`).
 //
 // --v8-pool-size=1: one V8 worker thread instead of one per core. Each worker
 // keeps a malloc arena for the life of the process; an idle engine kept ~8 MB
@@ -26,7 +26,7 @@ if (command === "engine") setFlagsFromString("--semi-space-growth-factor=1");
 
 // A completion script asks `spire __complete …` at each Tab press: it goes
 // straight to its module, without loading the whole command line program.
-const entry = command === "__complete" ? import("../dist/src/cli/commands/completion-values.js").then((values) => ({ main: (argv) => values.completionValuesFromArgs(argv.slice(2)) })) : import("../dist/src/cli/main.js");
+const entry = command === "__complete" ? import("../dist/bundle/completion.js").then((values) => ({ main: (argv) => values.completionValuesFromArgs(argv.slice(2)) })) : import("../dist/bundle/main.js");
 
 entry.then(
   (cli) => cli.main(process.argv),

@@ -7,11 +7,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { packageFile } from "../files/package-root.js";
 
 /** dist/src/api/static-ui.js → dist/ui */
-const UI_DIR = fileURLToPath(new URL("../../ui/", import.meta.url));
+const UI_DIR = packageFile("dist", "ui");
 
 /**
  * The UI's own files and nothing else: no inline script or style, requests

@@ -2,13 +2,11 @@
  * Files that ship in the package beside dist/ (package.json `files`): the
  * JSON Schema of spire.yaml and the templates of `spire init`.
  */
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { packageFile } from "../files/package-root.js";
 
-/** dist/src/cli/ → the package's own folder. */
-const PACKAGE_ROOT = new URL("../../../", import.meta.url);
-
-export const SCHEMA_FILE = fileURLToPath(new URL("schema/spire.schema.json", PACKAGE_ROOT));
-export const TEMPLATES_DIR = fileURLToPath(new URL("templates/", PACKAGE_ROOT));
+export const SCHEMA_FILE = packageFile("schema", "spire.schema.json");
+export const TEMPLATES_DIR = `${packageFile("templates")}/`;
 
 /**
  * Where editors find the schema (the YAML language server's schema line): the installed

@@ -4,11 +4,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { jsonSchemaText } from "./json-schema.js";
+import { packageFile } from "../files/package-root.js";
 
 /** dist/src/definitions/ → the repository's schema/ folder. */
-export const JSON_SCHEMA_PATH = fileURLToPath(new URL("../../../schema/spire.schema.json", import.meta.url));
+export const JSON_SCHEMA_PATH = packageFile("schema", "spire.schema.json");
 
 function main(): void {
   mkdirSync(dirname(JSON_SCHEMA_PATH), { recursive: true });

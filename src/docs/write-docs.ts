@@ -5,11 +5,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { REFERENCE_FILES } from "./reference-files.js";
+import { PACKAGE_ROOT } from "../files/package-root.js";
 
 /** dist/src/docs/ → the repository's root. */
-export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const REPO_ROOT = `${PACKAGE_ROOT}/`;
 
 for (const file of REFERENCE_FILES) {
   const path = join(REPO_ROOT, file.path);

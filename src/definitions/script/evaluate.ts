@@ -14,14 +14,15 @@
  */
 import { isBuiltin, SourceMap } from "node:module";
 import { basename, dirname, extname, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import type { BuildFailure, Message, Plugin } from "esbuild";
 import type { DefinitionError } from "../errors.js";
+import { packageFile } from "../../files/package-root.js";
 
 export type Evaluated = { ok: true; value: unknown } | { ok: false; error: DefinitionError };
 
 /** What `import … from "spire"` means inside a config: the package that is reading it. */
-const SPIRE_ENTRY = fileURLToPath(new URL("../../public/index.js", import.meta.url));
+const SPIRE_ENTRY = packageFile("dist", "src", "public", "index.js");
 
 const HINT_EXPORT = 'end the file with: export default defineConfig({ pipelines: { … } }) (import { defineConfig } from "spire")';
 

@@ -5,11 +5,11 @@
  * A stop kills the child; SQLite's journal undoes what was not committed.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { SqlConnection, StatementResult } from "./connection.js";
 import type { ParamValue } from "./statements.js";
+import { packageFile } from "../../files/package-root.js";
 
-const CHILD = fileURLToPath(new URL("./sqlite-child.js", import.meta.url));
+const CHILD = packageFile("dist", "src", "exec", "sql", "sqlite-child.js");
 
 type Answer = { id: number; result: StatementResult } | { id: number; error: { message: string; code?: string } };
 

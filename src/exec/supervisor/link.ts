@@ -6,9 +6,9 @@
 import { spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { LineSplitter } from "./protocol.js";
 import { userUmask } from "../../files/private.js";
+import { packageFile } from "../../files/package-root.js";
 
 export interface Link {
   write(text: string): void;
@@ -21,7 +21,7 @@ export interface Link {
   readonly pid: number | undefined;
 }
 
-export const SUPERVISOR_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
+export const SUPERVISOR_MAIN = packageFile("dist", "bundle", "supervisor.js");
 
 function readLines(stream: Readable, onLine: (line: string) => void): void {
   const splitter = new LineSplitter(onLine);

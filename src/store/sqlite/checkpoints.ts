@@ -17,6 +17,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
+import { packageFile } from "../../files/package-root.js";
 
 export interface CheckpointOptions {
   /** Commits a second, for `sustainedSeconds` seconds in a row, that hand checkpoints to the worker. */
@@ -132,7 +133,7 @@ export class Checkpoints {
     const data: CheckpointWorkerData = { file: this.file, everyMs, slowPagesPerSecond, idleAfterMs, restartAtPages };
     let worker: Worker;
     try {
-      worker = new Worker(new URL("./checkpoint-worker.js", import.meta.url), { workerData: data });
+      worker = new Worker(packageFile("dist", "src", "store", "sqlite", "checkpoint-worker.js"), { workerData: data });
     } catch {
       return; // no thread to be had: checkpoints stay where they were
     }
