@@ -6,7 +6,8 @@ export default async function* slowestFiles(source) {
   const spans = new Map();
   for await (const event of source) {
     const file = event.data?.file;
-    if (!file) continue;
+    // Every file is enqueued at the start: its time begins with what its own process reports.
+    if (!file || event.type === "test:enqueue" || event.type === "test:dequeue") continue;
     const now = performance.now();
     const span = spans.get(file);
     if (span) span.last = now;

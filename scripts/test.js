@@ -15,10 +15,18 @@ function collect(dir) {
   return found;
 }
 
+// Folders whose files start engines, browsers and clusters go first: files start in this order, three at a
+// time, so a long one started last would run on alone while the cores idle.
+const LONG_FIRST = ["cluster/", "workers/", "ui/", "docs/", "cli/", "compat/", "engine/", "examples/"];
+const rank = (file) => {
+  const index = LONG_FIRST.findIndex((folder) => file.startsWith(join("dist/test", folder)));
+  return index < 0 ? LONG_FIRST.length : index;
+};
+
 const filter = process.argv.slice(2);
 const files = collect("dist/test")
   .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
-  .sort();
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 if (files.length === 0) {
   console.error("no test files matched", filter.join(" "));
   process.exit(2);
