@@ -74,7 +74,12 @@ export function markStoreUnavailable(error: unknown): void {
 }
 
 export function isStoreUnavailable(error: unknown): boolean {
-  return error !== null && typeof error === "object" && (error as Record<symbol, unknown>)[STORE_UNAVAILABLE] === true;
+  if (error === null || typeof error !== "object") return false;
+  if ((error as Record<symbol, unknown>)[STORE_UNAVAILABLE] === true) return true;
+  // SQLite: another process held the database's lock for longer than the busy timeout (a backup, a
+  // long `spire gc`, a second engine pointed at the same folder by mistake) — passing, like a server that does not answer.
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
 /**

@@ -13,6 +13,7 @@ import { openSqliteStore, MIGRATIONS } from "../../src/store/sqlite/index.js";
 import { Connection } from "../../src/store/sqlite/connection.js";
 import { migrate } from "../../src/store/sqlite/migrate.js";
 import { SchemaTooNewError } from "../../src/store/errors.js";
+import { toApiError } from "../../src/api/errors.js";
 
 // Which file each store was opened on, so the contract can open a sibling.
 const files = new WeakMap<Store, string>();
@@ -266,3 +267,28 @@ function switches(ours: number[], theirs: number[]): number {
   const all = [...ours, ...theirs].sort((a, b) => a - b);
   return all.filter((seq, i) => i > 0 && mine.has(seq) !== mine.has(all[i - 1]!)).length;
 }
+
+test("a write that waits out the busy timeout behind another process's lock is the API's 503 (try again), not a 500", (t) => {
+  const file = join(tempDir(t, "spire-store-"), "spire.db");
+  const connection = new Connection(file);
+  t.after(() => connection.close());
+  connection.db.exec("CREATE TABLE t (x INTEGER)");
+  // The engine waits 5 s for a lock; the test need not.
+  connection.db.pragma("busy_timeout = 50");
+  const other = new Database(file);
+  t.after(() => other.close());
+  other.exec("BEGIN IMMEDIATE");
+  let thrown: unknown;
+  try {
+    connection.writeTransaction(() => connection.db.prepare("INSERT INTO t VALUES (1)").run());
+  } catch (error) {
+    thrown = error;
+  }
+  assert.match(String((thrown as { code?: string } | undefined)?.code), /^SQLITE_BUSY/);
+  const answer = toApiError(thrown);
+  assert.equal(answer?.status, 503);
+  assert.match(answer!.message, /^the engine's database did not answer \(database is locked\): try again in a moment/);
+  other.exec("ROLLBACK");
+  connection.writeTransaction(() => connection.db.prepare("INSERT INTO t VALUES (2)").run());
+  assert.deepEqual(connection.db.prepare("SELECT x FROM t").pluck().all(), [2], "nothing of the refused write, the next one stored");
+});
