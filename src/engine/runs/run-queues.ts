@@ -257,7 +257,15 @@ export class RunQueues {
   private async lockCapacities(namespace: string): Promise<Record<string, number>> {
     const known = this.capacities.get(namespace);
     if (known && this.deps.now() - known.readAt < CAPACITIES_FRESH_MS) return known.capacities;
-    const declared = (await this.deps.store.getNamespace(namespace))?.metadata.locks;
+    let declared: unknown;
+    try {
+      declared = (await this.deps.store.getNamespace(namespace))?.metadata.locks;
+    } catch (error) {
+      // The run is stored as queued: failing here would leave it there, in no queue, until a restart. The last
+      // capacities read serve meanwhile; a lock never read counts as 1, its strictest.
+      this.deps.logger.warn({ namespace, error: (error as Error).message }, "the lock capacities could not be read: the last ones known serve");
+      return known?.capacities ?? {};
+    }
     const capacities = declared && typeof declared === "object" ? (declared as Record<string, number>) : {};
     this.capacities.set(namespace, { capacities, readAt: this.deps.now() });
     return capacities;
