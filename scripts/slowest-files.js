@@ -1,20 +1,17 @@
-// A reporter of node:test (scripts/test.js adds it after the spec reporter): at the end of a run, the test
-// files that took longest, from their first event to their last, so that the suite's time stays in view.
+// A reporter of node:test (scripts/test.js adds it after the spec reporter for a whole run): at the end, the
+// test files that took longest, each from its process's start to its end, so that the suite's time stays in view.
 const SHOWN = 12;
 
 export default async function* slowestFiles(source) {
-  const spans = new Map();
+  const seconds = new Map();
   for await (const event of source) {
-    const file = event.data?.file;
-    // Every file is enqueued at the start: its time begins with what its own process reports.
-    if (!file || event.type === "test:enqueue" || event.type === "test:dequeue") continue;
-    const now = performance.now();
-    const span = spans.get(file);
-    if (span) span.last = now;
-    else spans.set(file, { first: now, last: now });
+    // Each file is a test of its own, named by its path, that completes when its process has ended.
+    if (event.type === "test:complete" && event.data.nesting === 0 && event.data.name === event.data.file) {
+      seconds.set(event.data.file.replace(/^.*?dist\/test\//, ""), (event.data.details?.duration_ms ?? 0) / 1000);
+    }
   }
-  const rows = [...spans].map(([file, span]) => [file.replace(/^.*?dist\/test\//, ""), (span.last - span.first) / 1000]).sort((a, b) => b[1] - a[1]);
+  const rows = [...seconds].sort((a, b) => b[1] - a[1]);
   if (rows.length < 2) return;
-  yield `\nslowest test files (first to last event):\n`;
-  for (const [file, seconds] of rows.slice(0, SHOWN)) yield `${seconds.toFixed(1).padStart(7)} s  ${file}\n`;
+  yield `\nslowest test files (each file's process, start to end):\n`;
+  for (const [file, taken] of rows.slice(0, SHOWN)) yield `${taken.toFixed(1).padStart(7)} s  ${file}\n`;
 }
