@@ -11,7 +11,6 @@
  * signalled again, because a pid (and so a pgid) can then be reused by an
  * unrelated process.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:os";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
@@ -28,6 +27,7 @@ import { hasLimits, limitExceeded } from "./resources/limits.js";
 import type { TreeUsage } from "./resources/port.js";
 import { groupAlive, handlesSignalSync, processesWithEnv, processKey, readProcStatSync, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
 import type { Stoppable, StoppedTree, Stopper, StopSignal } from "./stopper.js";
+import type { Spawner, TaskProcess } from "./spawner/index.js";
 
 /** After the leader exited and the group was killed, pipes still open this long mean an escaped holder. */
 const LINGER_RESCUE_MS = 200;
@@ -56,6 +56,8 @@ export interface AttemptServices {
   stopper: Stopper;
   /** Samples CPU and memory of the process tree (none: no figures, no limits). */
   monitor?: ResourceMonitor;
+  /** Starts the task's process (posix_spawn, or Node's spawn). */
+  spawner: Spawner;
 }
 
 /** The kernel's "this process is exiting" flag (include/linux/sched.h), set as exit begins, before the zombie state. */
@@ -70,7 +72,8 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   readonly #watch: LingerWatch;
   readonly #writer: LogWriter;
   readonly #capture: OutputCapture;
-  #child: ChildProcess | undefined;
+  #child: TaskProcess | undefined;
+  readonly #spawner: Spawner;
   #pid: number | null = null;
   #startedAt = Date.now();
   #exit: { code: number | null; signal: NodeJS.Signals | null; at: number } | undefined;
@@ -115,6 +118,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     this.id = spec.id;
     this.#monitor = services.monitor;
     this.#stopper = services.stopper;
+    this.#spawner = services.spawner;
     this.#spec = spec;
     this.#events = events;
     this.#watch = services.lingerWatch;
@@ -128,13 +132,14 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   start(): void {
     const [command, ...args] = this.#spec.argv;
     if (command === undefined || command === "") return void this.#failToStart(undefined, "no command to run");
-    let child: ChildProcess;
+    let child: TaskProcess;
     try {
       // SPIRE_OUTPUT must be writable from the task's first instruction: its folder exists before the process does.
       makePrivateDirSync(dirname(this.#spec.outputFile));
       const env = { ...this.#spec.env, [EXEC_ID_VARIABLE]: this.execEntry.slice(EXEC_ID_VARIABLE.length + 1) };
       // The task is the user's program: the files it writes get the user's umask, not Spire's.
-      child = withUserUmask(() => spawn(command, args, { cwd: this.#spec.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] }));
+      // Its own session and process group, stdin from /dev/null, stdout and stderr apart (see spawner/port.ts).
+      child = withUserUmask(() => this.#spawner.spawn(command, args, { cwd: this.#spec.cwd, env }));
     } catch (error) {
       return void this.#failToStart(error);
     }

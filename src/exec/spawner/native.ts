@@ -1,0 +1,108 @@
+/**
+ * The native spawner: native/spawn.c (an N-API addon built at install),
+ * posix_spawn and a pidfd on this process's event loop. Its cost does not
+ * grow with this process's memory, where Node's fork does; see that file
+ * for what the task sees and how its exit is told.
+ */
+import { EventEmitter } from "node:events";
+import { closeSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Socket } from "node:net";
+import { constants } from "node:os";
+import { fileURLToPath } from "node:url";
+import { inspect, getSystemErrorName } from "node:util";
+import type { Spawner, TaskProcess, TaskSpawnOptions } from "./port.js";
+
+/** Where native/build.js leaves the addon (from dist/src/exec/spawner/). */
+export const ADDON_PATH = fileURLToPath(new URL("../../../../native/build/Release/spire_spawn.node", import.meta.url));
+
+interface Addon {
+  /** [pid, stdout fd, stderr fd], or the errno of a failure to start. */
+  spawn(file: string, argv: string[], envp: string[], cwd: string | null, onExit: (code: number | null, signal: number | null) => void): [number, number, number] | number;
+  /** Why it cannot work on this system (no pidfd_open), or null. */
+  unavailable: string | null;
+}
+
+const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+
+class NativeProcess extends EventEmitter implements TaskProcess {
+  readonly pid: number;
+  readonly stdout: Socket;
+  readonly stderr: Socket;
+
+  constructor(pid: number, stdoutFd: number, stderrFd: number) {
+    super();
+    this.pid = pid;
+    // A Socket on a pipe's fd is how Node reads its own children's pipes: libuv reads it on the loop, without the thread pool.
+    this.stdout = new Socket({ fd: stdoutFd, readable: true, writable: false });
+    this.stderr = new Socket({ fd: stderrFd, readable: true, writable: false });
+  }
+
+  /** Called by the addon in the same callback as it reaped the process. */
+  exited(code: number | null, signal: number | null): void {
+    this.emit("exit", code, signal === null ? null : (signalNames.get(signal) ?? (`SIG${signal}` as NodeJS.Signals)));
+  }
+}
+
+/** As Node's spawn does, a NUL inside a string is refused before anything starts (it would cut the string short). */
+function checkNoNul(value: string, name: string): string {
+  if (!value.includes("\0")) return value;
+  const error = new TypeError(`The argument '${name}' must be a string without null bytes. Received ${inspect(value)}`) as NodeJS.ErrnoException;
+  error.code = "ERR_INVALID_ARG_VALUE";
+  throw error;
+}
+
+/** A failure to start, shaped as Node's (`spawn ls ENOENT`, with code, errno, syscall and path) so that spawn-errors.ts explains both alike. */
+function spawnError(errno: number, command: string, args: readonly string[]): NodeJS.ErrnoException {
+  const code = getSystemErrorName(-errno);
+  const error = new Error(`spawn ${command} ${code}`) as NodeJS.ErrnoException & { spawnargs: string[] };
+  Object.assign(error, { errno: -errno, code, syscall: `spawn ${command}`, path: command, spawnargs: [...args] });
+  return error;
+}
+
+function environment(env: TaskSpawnOptions["env"]): string[] {
+  const pairs: string[] = [];
+  // As Node's spawn: every enumerable key, inherited ones too, in order; undefined values left out.
+  for (const key in env) {
+    const value = env[key];
+    if (value !== undefined) pairs.push(`${checkNoNul(key, `options.env['${key}']`)}=${checkNoNul(String(value), `options.env['${key}']`)}`);
+  }
+  return pairs;
+}
+
+function nativeSpawner(addon: Addon): Spawner {
+  return {
+    kind: "native",
+    spawn(command, args, { cwd, env }): TaskProcess {
+      const argv = [checkNoNul(command, "file"), ...args.map((arg, index) => checkNoNul(arg, `args[${index}]`))];
+      let task: NativeProcess | undefined;
+      const started = addon.spawn(command, argv, environment(env), checkNoNul(cwd, "options.cwd"), (code, signal) => task?.exited(code, signal));
+      if (typeof started === "number") throw spawnError(started, command, args);
+      const [pid, stdoutFd, stderrFd] = started;
+      try {
+        task = new NativeProcess(pid, stdoutFd, stderrFd);
+      } catch (error) {
+        // Unreadable pipes (out of memory?): the task must not run unseen. The addon still reaps it.
+        process.kill(-pid, "SIGKILL");
+        for (const fd of [stdoutFd, stderrFd]) closeSync(fd);
+        throw error;
+      }
+      return task;
+    },
+  };
+}
+
+/** The native spawner, or why there is none here. */
+export function loadNativeSpawner(): Spawner | { why: string } {
+  if (process.platform !== "linux") return { why: `it is for Linux (pidfd), this is ${process.platform}` };
+  let addon: Addon;
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "MODULE_NOT_FOUND") return { why: `${ADDON_PATH} was not built (npm run build builds it where a C compiler is; its output says why not)` };
+    return { why: `${ADDON_PATH} does not load: ${(error as Error).message.split("\n")[0]}` };
+  }
+  if (addon.unavailable !== null) return { why: addon.unavailable };
+  return nativeSpawner(addon);
+}
