@@ -20,7 +20,7 @@ import { LogWriter } from "./log-writer.js";
 import type { LingerWatch, Lingerer } from "./linger-watch.js";
 import { takeOutputFile } from "./output-file.js";
 import { explainSpawnError } from "./spawn-errors.js";
-import { makePrivateDirSync, withUserUmask } from "../files/private.js";
+import { makePrivateDirSync } from "../files/private.js";
 import { formatDuration } from "../files/format.js";
 import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
 import { hasLimits, limitExceeded } from "./resources/limits.js";
@@ -137,28 +137,32 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
       // SPIRE_OUTPUT must be writable from the task's first instruction: its folder exists before the process does.
       makePrivateDirSync(dirname(this.#spec.outputFile));
       const env = { ...this.#spec.env, [EXEC_ID_VARIABLE]: this.execEntry.slice(EXEC_ID_VARIABLE.length + 1) };
-      // The task is the user's program: the files it writes get the user's umask, not Spire's.
-      // Its own session and process group, stdin from /dev/null, stdout and stderr apart (see spawner/port.ts).
-      child = withUserUmask(() => this.#spawner.spawn(command, args, { cwd: this.#spec.cwd, env }));
+      // The task is the user's program: the spawner gives it the user's umask, not Spire's (files/private.ts),
+      // its own session and process group, stdin from /dev/null, stdout and stderr apart (spawner/port.ts).
+      child = this.#spawner.spawn(command, args, { cwd: this.#spec.cwd, env });
     } catch (error) {
       return void this.#failToStart(error);
     }
     this.#child = child;
-    if (child.pid === undefined) {
-      child.once("error", (error) => void this.#failToStart(error));
-      return;
-    }
-    this.#pid = child.pid;
+    if (child.pid !== undefined) return this.#running(child, child.pid);
+    // Still starting (the native spawner tells in a later turn), or a failure to start that Node's spawn reports next.
+    child.once("error", (error) => void (this.#pid === null && this.#failToStart(error)));
+    child.once("spawn", () => this.#running(child, child.pid!));
+  }
+
+  #running(child: TaskProcess, pid: number): void {
+    this.#pid = pid;
     const limited = hasLimits(this.#spec.limits);
-    this.#usage = this.#monitor?.track({ pgid: child.pid, execEntry: this.execEntry, limited, onSample: (usage) => this.#checkLimits(usage) });
-    child.on("error", () => undefined); // only spawn errors are emitted without child.kill(), handled above
+    this.#usage = this.#monitor?.track({ pgid: pid, execEntry: this.execEntry, limited, onSample: (usage) => this.#checkLimits(usage) });
+    child.on("error", () => undefined); // only failures to start are emitted (nothing here calls child.kill()), handled above
     // A pid means the process exists; tell after launch() has returned its handle.
-    const pid = child.pid;
     if (this.#events.onStart !== undefined) queueMicrotask(() => this.#events.onStart?.(pid, this.#startedAt));
     child.once("exit", (code, signal) => this.#leaderExited(code, signal));
     this.#openPipes = 2;
     this.#capturePipe("stdout", child.stdout!);
     this.#capturePipe("stderr", child.stderr!);
+    // Canceled (or the executor shut down) while it was starting: it is ended now that there is a group to signal.
+    if (this.#ending !== undefined) return this.#signalEnding();
     const timeoutMs = this.#spec.timeoutMs;
     if (timeoutMs !== undefined && timeoutMs > 0) {
       this.#timeoutTimer = setTimeout(() => this.#terminate("timed_out", `timed out after ${formatDuration(timeoutMs)}`), timeoutMs);
@@ -211,9 +215,14 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   }
 
   #terminate(state: "timed_out" | "canceled" | "failed", reason: string): void {
-    if (this.#ending !== undefined || this.#exit !== undefined || this.#pid === null) return;
+    // No process and none coming: never started, or failed to.
+    if (this.#ending !== undefined || this.#exit !== undefined || this.#settled || this.#child === undefined) return;
     this.#ending = { state, reason };
     clearTimeout(this.#timeoutTimer);
+    if (this.#pid !== null) this.#signalEnding(); // else still starting: #running signals it as soon as it runs
+  }
+
+  #signalEnding(): void {
     this.#stop("SIGTERM");
     this.#graceTimer = setTimeout(() => this.#stop("SIGKILL"), this.#spec.killGraceMs);
   }

@@ -34,7 +34,7 @@ interface Ran {
   reapedAtExit: boolean;
 }
 
-/** Runs to the end: the exit and both pipes closed. A failure to start rejects with the error. */
+/** Runs to the end: the exit and both pipes closed. A failure to start (thrown or emitted) rejects with the error. */
 function run(spawner: Spawner, command: string, args: string[], options: Partial<TaskSpawnOptions> = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
     let child;
@@ -43,25 +43,29 @@ function run(spawner: Spawner, command: string, args: string[], options: Partial
     } catch (error) {
       return reject(error as Error);
     }
-    if (child.pid === undefined) return void child.once("error", reject);
-    const pid = child.pid;
+    child.once("error", reject);
     const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     let open = 2;
     let exit: Pick<Ran, "code" | "signal" | "reapedAtExit"> | undefined;
-    const settle = () => {
-      if (open === 0 && exit !== undefined) resolve({ pid, stdout: Buffer.concat(chunks.stdout).toString(), stderr: Buffer.concat(chunks.stderr).toString(), ...exit });
-    };
-    for (const name of ["stdout", "stderr"] as const) {
-      child[name]!.on("data", (chunk: Buffer) => chunks[name].push(chunk));
-      child[name]!.once("close", () => {
-        open--;
+    const running = (pid: number) => {
+      const settle = () => {
+        if (open === 0 && exit !== undefined) resolve({ pid, stdout: Buffer.concat(chunks.stdout).toString(), stderr: Buffer.concat(chunks.stderr).toString(), ...exit });
+      };
+      for (const name of ["stdout", "stderr"] as const) {
+        child[name]!.on("data", (chunk: Buffer) => chunks[name].push(chunk));
+        child[name]!.once("close", () => {
+          open--;
+          settle();
+        });
+      }
+      child.once("exit", (code, signal) => {
+        exit = { code, signal, reapedAtExit: !existsSync(`/proc/${pid}`) };
         settle();
       });
-    }
-    child.once("exit", (code, signal) => {
-      exit = { code, signal, reapedAtExit: !existsSync(`/proc/${pid}`) };
-      settle();
-    });
+    };
+    // Node's spawn has the pid at once; the native spawner tells it in a later turn ("spawn").
+    if (child.pid !== undefined) running(child.pid);
+    else child.once("spawn", () => running(child.pid!));
   });
 }
 
@@ -212,6 +216,22 @@ test("children are reaped and their descriptors closed: no zombie and no open fd
   assert.deepEqual(zombies, []);
   const fdsAfter = openFds();
   assert.ok(fdsAfter.length <= fdsBefore.length, `open now: ${fdsAfter.join(" ")}; before: ${fdsBefore.join(" ")}`);
+});
+
+test("a task canceled while it is still starting is ended as soon as it runs; so are those of an executor shut down meanwhile", { timeout: 20_000 }, async (t) => {
+  const dir = tempDir(t);
+  const executor = new LocalExecutor();
+  let started: number | undefined;
+  const handle = executor.launch(specFor(dir, ["sleep", "30"]), { onStart: (pid) => (started = pid) });
+  handle.cancel("canceled: by the test");
+  assert.equal(started, undefined, "the native spawner tells the start in a later turn: this cancel came before it");
+  const report = await handle.done;
+  assert.deepEqual([report.state, report.reason, report.signal], ["canceled", "canceled: by the test", "SIGTERM"]);
+  assert.equal(report.pid, started);
+  assert.equal(existsSync(`/proc/${report.pid}`), false);
+  const pending = [executor.launch(specFor(dir, ["sleep", "30"])), executor.launch(specFor(dir, ["sleep", "30"]))];
+  await executor.shutdown("canceled: executor shut down");
+  for (const one of await Promise.all(pending.map((each) => each.done))) assert.deepEqual([one.state, one.signal], ["canceled", "SIGTERM"]);
 });
 
 test("the task gets the user's umask, not Spire's private 077", async (t) => {

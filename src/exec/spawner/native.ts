@@ -8,34 +8,69 @@ import { EventEmitter } from "node:events";
 import { closeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Socket } from "node:net";
+import { resolve } from "node:path";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { inspect, getSystemErrorName } from "node:util";
 import type { Spawner, TaskProcess, TaskSpawnOptions } from "./port.js";
+import { userUmask } from "../../files/private.js";
 
 /** Where native/build.js leaves the addon (from dist/src/exec/spawner/). */
 export const ADDON_PATH = fileURLToPath(new URL("../../../../native/build/Release/spire_spawn.node", import.meta.url));
 
 interface Addon {
-  /** [pid, stdout fd, stderr fd], or the errno of a failure to start. */
-  spawn(file: string, argv: string[], envp: string[], cwd: string | null, onExit: (code: number | null, signal: number | null) => void): [number, number, number] | number;
+  /**
+   * Starts the process on the addon's spawner thread; `onStarted` is called in a later turn with 0 and
+   * the pid and the read ends of stdout and stderr, or with the errno of a failure to start.
+   */
+  spawn(
+    file: string,
+    argv: string[],
+    envp: string[],
+    cwd: string | null,
+    umask: number,
+    onStarted: (errno: number, pid: number, stdoutFd: number, stderrFd: number) => void,
+    onExit: (code: number | null, signal: number | null) => void,
+  ): void;
   /** Why it cannot work on this system (no pidfd_open), or null. */
   unavailable: string | null;
 }
 
 const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 
+/** Starting until "spawn" (pid, stdout and stderr then set) or "error"; then "exit", in the same turn as the reap. */
 class NativeProcess extends EventEmitter implements TaskProcess {
-  readonly pid: number;
-  readonly stdout: Socket;
-  readonly stderr: Socket;
+  pid: number | undefined;
+  stdout: Socket | null = null;
+  stderr: Socket | null = null;
+  readonly #command: string;
+  readonly #args: readonly string[];
 
-  constructor(pid: number, stdoutFd: number, stderrFd: number) {
+  constructor(command: string, args: readonly string[]) {
     super();
+    this.#command = command;
+    this.#args = args;
+  }
+
+  /** Called by the addon once the spawner thread is done with this start. */
+  started(errno: number, pid: number, stdoutFd: number, stderrFd: number): void {
+    if (errno !== 0) return void this.emit("error", spawnError(errno, this.#command, this.#args));
+    let stdout: Socket | undefined;
+    try {
+      // A Socket on a pipe's fd is how Node reads its own children's pipes: libuv reads it on the loop, without the thread pool.
+      stdout = new Socket({ fd: stdoutFd, readable: true, writable: false });
+      this.stderr = new Socket({ fd: stderrFd, readable: true, writable: false });
+      this.stdout = stdout;
+    } catch (error) {
+      // Unreadable pipes (out of memory?): the task must not run unseen. The addon still reaps it.
+      process.kill(-pid, "SIGKILL");
+      if (stdout !== undefined) stdout.destroy();
+      else closeSync(stdoutFd);
+      closeSync(stderrFd);
+      return void this.emit("error", error);
+    }
     this.pid = pid;
-    // A Socket on a pipe's fd is how Node reads its own children's pipes: libuv reads it on the loop, without the thread pool.
-    this.stdout = new Socket({ fd: stdoutFd, readable: true, writable: false });
-    this.stderr = new Socket({ fd: stderrFd, readable: true, writable: false });
+    this.emit("spawn");
   }
 
   /** Called by the addon in the same callback as it reaped the process. */
@@ -75,18 +110,10 @@ function nativeSpawner(addon: Addon): Spawner {
     kind: "native",
     spawn(command, args, { cwd, env }): TaskProcess {
       const argv = [checkNoNul(command, "file"), ...args.map((arg, index) => checkNoNul(arg, `args[${index}]`))];
-      let task: NativeProcess | undefined;
-      const started = addon.spawn(command, argv, environment(env), checkNoNul(cwd, "options.cwd"), (code, signal) => task?.exited(code, signal));
-      if (typeof started === "number") throw spawnError(started, command, args);
-      const [pid, stdoutFd, stderrFd] = started;
-      try {
-        task = new NativeProcess(pid, stdoutFd, stderrFd);
-      } catch (error) {
-        // Unreadable pipes (out of memory?): the task must not run unseen. The addon still reaps it.
-        process.kill(-pid, "SIGKILL");
-        for (const fd of [stdoutFd, stderrFd]) closeSync(fd);
-        throw error;
-      }
+      const task = new NativeProcess(command, args);
+      // The cwd made absolute here: the spawner thread's own working directory is not this process's.
+      const where = resolve(checkNoNul(cwd, "options.cwd"));
+      addon.spawn(command, argv, environment(env), where, userUmask(), (...started) => task.started(...started), (code, signal) => task.exited(code, signal));
       return task;
     },
   };

@@ -10,10 +10,14 @@
 import type { Readable } from "node:stream";
 
 export interface TaskProcess {
-  /** Undefined when the start failed and an "error" event follows (Node's spawn reports most failures to start that way). */
+  /**
+   * Undefined until the process is started: then "spawn" (and from then on pid, stdout and stderr are
+   * set) or "error" follows. Node's spawn sets them at once, or reports most failures to start that way.
+   */
   readonly pid?: number | undefined;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
+  once(event: "spawn", listener: () => void): this;
   /** The exit is told in the same turn of the event loop as the process is reaped (so, before it, the pid is still the task's). */
   once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
   once(event: "error", listener: (error: Error) => void): this;
@@ -31,9 +35,9 @@ export type SpawnerKind = "native" | "node";
 export interface Spawner {
   readonly kind: SpawnerKind;
   /**
-   * Starts `command` with `args`. Throws (an error with `code`, `syscall`
-   * and `path`, as Node's) when the process could not start; the node
-   * spawner may instead emit "error" with no pid.
+   * Starts `command` with `args`, under the user's umask (files/private.ts).
+   * A failure to start is an error with `code`, `syscall` and `path`, as
+   * Node's: thrown, or emitted as "error" while there is no pid.
    */
   spawn(command: string, args: readonly string[], options: TaskSpawnOptions): TaskProcess;
 }
