@@ -351,6 +351,17 @@ static napi_value spawn_task(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* useLoopThread(): spawns from now on run on the loop's thread, as where unshare is refused (for tests); false once the thread runs. */
+static napi_value use_loop_thread(napi_env env, napi_callback_info info) {
+  (void)info;
+  state_t *state;
+  napi_get_instance_data(env, (void **)&state);
+  if (state->thread_state == 0) state->thread_state = -1;
+  napi_value result;
+  napi_get_boolean(env, state->thread_state == -1, &result);
+  return result;
+}
+
 /* ---------- the module ---------- */
 
 /*
@@ -432,6 +443,8 @@ NAPI_MODULE_INIT() {
   napi_add_env_cleanup_hook(env, teardown, state);
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, spawn_task, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
+  napi_create_function(env, "useLoopThread", NAPI_AUTO_LENGTH, use_loop_thread, NULL, &fn);
+  napi_set_named_property(env, exports, "useLoopThread", fn);
   napi_set_named_property(env, exports, "unavailable", unavailable(env));
   return exports;
 }

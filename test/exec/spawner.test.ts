@@ -244,6 +244,28 @@ test("the task gets the user's umask, not Spire's private 077", async (t) => {
   }
 });
 
+test("where the spawner thread cannot have a umask of its own, spawns run on the loop's thread, with the same result", async () => {
+  // A process of its own: the choice is made before its first spawn.
+  const url = (path: string) => JSON.stringify(new URL(path, import.meta.url).pathname);
+  const script = `
+    const { loadNativeSpawner } = await import(${url("../../src/exec/spawner/native.js")});
+    const { usePrivateUmask } = await import(${url("../../src/files/private.js")});
+    usePrivateUmask(0o027);
+    const spawner = loadNativeSpawner({ onLoopThread: true });
+    const run = (command) => new Promise((resolve) => {
+      const child = spawner.spawn(command, ["-c", "umask; readlink /proc/self/fd/1"], { cwd: "/", env: { PATH: "/usr/bin:/bin" } });
+      child.once("error", (error) => resolve(error.code));
+      child.once("spawn", () => { let out = ""; child.stdout.on("data", (d) => (out += d)); child.once("exit", (code) => child.stdout.once("close", () => resolve(out + code))); });
+    });
+    console.log(JSON.stringify([spawner.kind, await run("sh"), await run("spire-no-such-command"), process.umask().toString(8)]));`;
+  const ran = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(ran.status, 0, ran.stderr);
+  const [kind, output, missing, umask] = JSON.parse(ran.stdout) as string[];
+  assert.equal(kind, "native");
+  assert.match(output!, /^0027\npipe:\[\d+\]\n0$/);
+  assert.deepEqual([missing, umask], ["ENOENT", "77"]);
+});
+
 test("SPIRE_SPAWNER=node gives Node's spawn, in this process and in a supervisor, which tells its engine", async () => {
   assert.deepEqual({ kind: chooseSpawner("node").spawner.kind, note: chooseSpawner("node").note }, { kind: "node", note: "tasks start with Node's spawn: SPIRE_SPAWNER=node" });
   assert.equal(chooseSpawner("nonsense").spawner.kind, "native");

@@ -34,6 +34,8 @@ interface Addon {
   ): void;
   /** Why it cannot work on this system (no pidfd_open), or null. */
   unavailable: string | null;
+  /** From now on, spawns run on the event loop's thread (as where the spawner thread cannot have a umask of its own); false once that thread runs. */
+  useLoopThread(): boolean;
 }
 
 const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
@@ -119,8 +121,12 @@ function nativeSpawner(addon: Addon): Spawner {
   };
 }
 
-/** The native spawner, or why there is none here. */
-export function loadNativeSpawner(): Spawner | { why: string } {
+/**
+ * The native spawner, or why there is none here. `onLoopThread`: spawn on
+ * the event loop's thread, as the addon does where unshare(CLONE_FS) is
+ * refused (for tests of that path; before the first spawn of this process).
+ */
+export function loadNativeSpawner(options: { onLoopThread?: boolean } = {}): Spawner | { why: string } {
   if (process.platform !== "linux") return { why: `it is for Linux (pidfd), this is ${process.platform}` };
   let addon: Addon;
   try {
@@ -131,5 +137,6 @@ export function loadNativeSpawner(): Spawner | { why: string } {
     return { why: `${ADDON_PATH} does not load: ${(error as Error).message.split("\n")[0]}` };
   }
   if (addon.unavailable !== null) return { why: addon.unavailable };
+  if (options.onLoopThread === true && !addon.useLoopThread()) return { why: "its spawner thread already runs" };
   return nativeSpawner(addon);
 }
