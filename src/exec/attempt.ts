@@ -2,10 +2,11 @@
  * One attempt of one task: a process group from spawn until nothing of it
  * is left.
  *
- *   spawn ──▶ running ──(exits on its own)──▶ SIGKILL what is left of the group
+ *   spawn ──(started: in a later turn with the native spawner)──▶ running ──(exits on its own)──▶ SIGKILL what is left of the group
  *                 └──(timeout / cancel / over a limit)──▶ SIGTERM group, then escapees ── grace ──▶ SIGKILL
  *                      (signalled with every attempt stopped at that moment: see stopper.ts)
  *   then: group gone + pipes closed ──▶ read SPIRE_OUTPUT ──▶ log flushed ──▶ done
+ *   (a cancel while it is still starting is kept, and carried out as soon as it runs)
  *
  * Invariant: once the group has been seen empty, its number is never
  * signalled again, because a pid (and so a pgid) can then be reused by an
@@ -264,7 +265,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   }
 
   /**
-   * The leader has not begun to exit. Node reports an exit in the same turn as it reaps the process,
+   * The leader has not begun to exit. The spawner reports an exit in the same turn as it reaps the process (spawner/port.ts),
    * so before that report the leader is running, exiting or a zombie; /proc tells which (a process
    * that has begun to exit carries PF_EXITING in its flags before it becomes a zombie).
    */
