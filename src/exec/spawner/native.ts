@@ -1,8 +1,9 @@
 /**
- * The native spawner: native/spawn.c (an N-API addon built at install),
- * posix_spawn and a pidfd on this process's event loop. Its cost does not
- * grow with this process's memory, where Node's fork does; see that file
- * for what the task sees and how its exit is told.
+ * The native spawner: native/spawn.c (an N-API addon built at install):
+ * posix_spawn on a thread of its own, so the event loop never waits for a
+ * child's exec, and a pidfd per child on this process's event loop. Its
+ * cost does not grow with this process's memory, where Node's fork does;
+ * see that file for what the task sees and how its exit is told.
  */
 import { EventEmitter } from "node:events";
 import { closeSync } from "node:fs";
