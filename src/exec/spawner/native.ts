@@ -11,13 +11,13 @@ import { createRequire } from "node:module";
 import { Socket } from "node:net";
 import { resolve } from "node:path";
 import { constants } from "node:os";
-import { fileURLToPath } from "node:url";
 import { inspect, getSystemErrorName } from "node:util";
 import type { Spawner, TaskProcess, TaskSpawnOptions } from "./port.js";
 import { userUmask } from "../../files/private.js";
+import { packageFile } from "../../files/package-root.js";
 
-/** Where native/build.js leaves the addon (from dist/src/exec/spawner/). */
-export const ADDON_PATH = fileURLToPath(new URL("../../../../native/build/Release/spire_spawn.node", import.meta.url));
+/** Where native/build.js leaves the addon (found from the package's folder: this module may run from a bundle). */
+export const ADDON_PATH = packageFile("native", "build", "Release", "spire_spawn.node");
 
 interface Addon {
   /**
