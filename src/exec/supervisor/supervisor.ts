@@ -11,7 +11,6 @@
  */
 import type { AttemptReport, LaunchEvents, LaunchSpec, TaskHandle } from "../port.js";
 import { LocalExecutor } from "../local-executor.js";
-import { defaultSpawner } from "../spawner/index.js";
 import { appendRecord, pidStartTime, type StartedRecord } from "./attempt-files.js";
 import { encode, parseRequest, type KnownAttempt, type Request, type SupervisorEvent } from "./protocol.js";
 
@@ -64,8 +63,7 @@ export class Supervisor {
     this.#peer = peer;
     if (this.#orphanTimer) clearTimeout(this.#orphanTimer);
     this.#orphanTimer = undefined;
-    const { spawner, note } = defaultSpawner();
-    this.#send({ type: "hello", pid: process.pid, startedAt: this.#startedAt, spawner: spawner.kind, ...(note === undefined ? {} : { spawnerNote: note }) });
+    this.#send({ type: "hello", pid: process.pid, startedAt: this.#startedAt });
   }
 
   /** Attempts go on without a client; their events are dropped and their reports kept. */
