@@ -3,9 +3,8 @@
  * JSON Schema of spire.yaml and the templates of `spire init`.
  */
 import { pathToFileURL } from "node:url";
-import { packageFile } from "../files/package-root.js";
+import { packageFile, SCHEMA_FILE } from "../files/package-root.js";
 
-export const SCHEMA_FILE = packageFile("schema", "spire.schema.json");
 export const TEMPLATES_DIR = `${packageFile("templates")}/`;
 
 /**

@@ -5,15 +5,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { jsonSchemaText } from "./json-schema.js";
-import { packageFile } from "../files/package-root.js";
-
-/** dist/src/definitions/ → the repository's schema/ folder. */
-export const JSON_SCHEMA_PATH = packageFile("schema", "spire.schema.json");
+import { SCHEMA_FILE } from "../files/package-root.js";
 
 function main(): void {
-  mkdirSync(dirname(JSON_SCHEMA_PATH), { recursive: true });
-  writeFileSync(JSON_SCHEMA_PATH, jsonSchemaText());
-  console.log(`wrote ${JSON_SCHEMA_PATH}`);
+  mkdirSync(dirname(SCHEMA_FILE), { recursive: true });
+  writeFileSync(SCHEMA_FILE, jsonSchemaText());
+  console.log(`wrote ${SCHEMA_FILE}`);
 }
 
 main();

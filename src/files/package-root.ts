@@ -26,3 +26,6 @@ export const PACKAGE_ROOT = packageRootAbove(fileURLToPath(import.meta.url));
 export function packageFile(...parts: string[]): string {
   return join(PACKAGE_ROOT, ...parts);
 }
+
+/** The JSON Schema of spire.yaml: written by the build, read by editors through `spire init`'s schema line. */
+export const SCHEMA_FILE = packageFile("schema", "spire.schema.json");
