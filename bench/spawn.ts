@@ -1,17 +1,19 @@
 /**
  * bench/spawn: 5,000 no-op tasks (`echo hi`) through Spire — planned, run
  * under the parallelism limit, output captured to log files, every state
- * change persisted in SQLite — against a bare Node `spawn` loop at the same
- * parallelism without capture, in the same process. Target ≥ 0.85× the bare
- * rate. For reference: C posix_spawn (when a C compiler is here), and the
- * bare loop again with a 1 GiB heap in the parent (fork cost grows with it).
+ * change persisted in SQLite — with the native spawner (posix_spawn) and
+ * with Node's spawn (SPIRE_SPAWNER=node), against a C posix_spawn loop
+ * (when a C compiler is here; target ≥ 0.5× its rate) and a bare Node
+ * `spawn` loop at the same parallelism without capture, in the same
+ * process (the first target, ≥ 0.85×). Then the bare loop and Spire again
+ * with a 1 GiB heap in the parent (fork cost grows with it).
  *
  * Resource sampling (src/exec/resources) is measured by running Spire with
  * and without it in the same rounds (target: costs ≤ 5%). These tasks end
  * before the first sample, so that side pays for the bookkeeping and the
  * reap meter; what one sample of the process table costs is timed apart.
  *
- *   npm run build && node dist/bench/spawn.js [tasks] [parallelism]
+ *   npm run build && node dist/bench/spawn.js [tasks] [parallelism] [rounds]
  */
 import { LocalLogs } from "../src/logs/local-logs.js";
 import { spawn, spawnSync } from "node:child_process";
@@ -19,6 +21,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "../src/exec/local-executor.js";
+import { chooseSpawner, defaultSpawner } from "../src/exec/spawner/index.js";
 import { LinuxProbe } from "../src/exec/resources/linux.js";
 import { SupervisorExecutor } from "../src/exec/supervisor/client.js";
 import type { Executor } from "../src/exec/port.js";
@@ -101,14 +104,6 @@ async function spireRun(dir: string, executor: Executor): Promise<number> {
   return elapsed;
 }
 
-function cPosixSpawn(dir: string): number | undefined {
-  const binary = join(dir, "posix_spawn");
-  const compiled = spawnSync("cc", ["-O2", "-o", binary, join(REPO_ROOT, "bench", "posix_spawn.c")], { stdio: "ignore" });
-  if (compiled.status !== 0 || !existsSync(binary)) return undefined;
-  const run = spawnSync(binary, [String(TASKS), String(PARALLEL), "echo", "hi"], { encoding: "utf8" });
-  return run.status === 0 ? Number(run.stdout.trim()) : undefined;
-}
-
 /**
  * Median time of one read of the process table as the sampler does it
  * (Linux), watching this process: in full (once a second), and
@@ -129,61 +124,92 @@ function tableSampleUs(): { fullUs: number; incrementalUs: number; processes: nu
   return { fullUs: medianUs(full), incrementalUs: medianUs(incremental), processes: full[0]!.processes };
 }
 
+/** One C posix_spawn loop (when a C compiler is here): the reference the native spawner is held to. */
+function compileC(dir: string): string | undefined {
+  const binary = join(dir, "posix_spawn");
+  const compiled = spawnSync("cc", ["-O2", "-o", binary, join(REPO_ROOT, "bench", "posix_spawn.c")], { stdio: "ignore" });
+  return compiled.status === 0 && existsSync(binary) ? binary : undefined;
+}
+
+async function cLoop(binary: string): Promise<number> {
+  const run = spawnSync(binary, [String(TASKS), String(PARALLEL), "echo", "hi"], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`posix_spawn loop: ${run.stderr}`);
+  return Number(run.stdout.trim());
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "spire-bench-spawn-"));
   const rate = (ms: number) => (TASKS / (ms / 1000)).toFixed(0);
+  const node = chooseSpawner("node").spawner;
+  const native = defaultSpawner();
+  if (native.note !== undefined) console.log(`note: ${native.note}`);
+  const cBinary = compileC(dir);
   await bareLoop(); // warm up the page cache and the JIT for both sides
-  const runs = { bare: [] as Sample[], spire: [] as Sample[], unsampled: [] as Sample[], supervised: [] as Sample[] };
-  for (let round = 0; round < ROUNDS; round++) {
-    runs.bare.push(await measure(bareLoop));
-    // With and without resource sampling, in alternating order (whichever runs second finds a warmer machine).
-    const sampled = async () => runs.spire.push(await measure(() => spireRun(dir, new LocalExecutor())));
-    const unsampled = async () => runs.unsampled.push(await measure(() => spireRun(dir, new LocalExecutor({ resources: false }))));
-    for (const side of round % 2 === 0 ? [sampled, unsampled] : [unsampled, sampled]) await side();
+  const sides: Record<string, () => Promise<number>> = {
+    bare: bareLoop,
+    ...(cBinary === undefined ? {} : { c: () => cLoop(cBinary) }),
+    spire: () => spireRun(dir, new LocalExecutor()),
+    spireNode: () => spireRun(dir, new LocalExecutor({ spawner: node })),
+    unsampled: () => spireRun(dir, new LocalExecutor({ resources: false })),
     // The supervisor exits at the end of its run, so its CPU (and its tasks') is in this process's children time.
-    runs.supervised.push(await measure(async () => spireRun(dir, await SupervisorExecutor.startChild())));
+    supervised: async () => spireRun(dir, await SupervisorExecutor.startChild()),
+    supervisedNode: async () => spireRun(dir, await SupervisorExecutor.startChild({ env: { ...process.env, SPIRE_SPAWNER: "node" } })),
+  };
+  const runs: Record<string, Sample[]> = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
+  const names = Object.keys(sides);
+  for (let round = 0; round < ROUNDS; round++) {
+    // A rotated order each round: whichever runs later finds a warmer (or a busier) machine.
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + round) % names.length]!;
+      runs[name]!.push(await measure(sides[name]!));
+    }
   }
-  const [bare, spire, unsampled, supervised] = [median(runs.bare), median(runs.spire), median(runs.unsampled), median(runs.supervised)];
-  const c = cPosixSpawn(dir);
+  const med = (name: string) => median(runs[name]!);
   const sample = tableSampleUs();
   const ballast: number[][] = [];
   for (let i = 0; i < 128; i++) ballast.push(new Array(1024 * 1024).fill(i)); // ≈ 1 GiB of heap
   const bigHeap = await bareLoop();
+  const bigHeapNative = await spireRun(dir, new LocalExecutor());
   ballast.length = 0;
   rmSync(dir, { recursive: true, force: true });
 
-  const ratio = bare.ms / spire.ms;
-  const all = (samples: Sample[]) => samples.map((sample) => rate(sample.ms)).join(", ");
-  const cpu = (sample: Sample, children: string) => `CPU/task ${sample.selfUs.toFixed(0)} µs here + ${sample.childrenUs.toFixed(0)} µs ${children}`;
-  console.log(`bench/spawn: ${TASKS} tasks of \`echo hi\`, parallelism ${PARALLEL}, median of ${ROUNDS} interleaved rounds`);
+  // Rounds differ more than the sides do on a busy machine: compare each round's pair, then take the median.
+  const paired = (a: string, b: string, value: (sample: Sample) => number = (one) => one.ms) => median(runs[a]!.map((one, round) => ({ ms: value(runs[b]![round]!) / value(one), selfUs: 0, childrenUs: 0 }))).ms;
+  const all = (name: string) => runs[name]!.map((one) => rate(one.ms)).join(", ");
+  const cpu = (name: string, children: string) => `CPU/task ${med(name).selfUs.toFixed(0)} µs here + ${med(name).childrenUs.toFixed(0)} µs ${children}`;
+  const line = (label: string, name: string, extra: string) => console.log(`  ${label.padEnd(46)} ${rate(med(name).ms).padStart(6)} tasks/s  (${extra}rounds ${all(name)}; ${cpu(name, name.startsWith("supervised") ? "supervisor and tasks" : "tasks")})`);
+  const ratioToC = runs.c === undefined ? undefined : paired("spire", "c");
+  const ratio = paired("spire", "bare");
+  console.log(`bench/spawn: ${TASKS} tasks of \`echo hi\`, parallelism ${PARALLEL}, median of ${ROUNDS} rounds, each side once a round in a rotated order`);
   console.log(`machine: ${machine()}`);
-  console.log(`  bare Node spawn loop (no capture)    ${rate(bare.ms).padStart(6)} tasks/s  (rounds ${all(runs.bare)}; ${cpu(bare, "tasks")})`);
-  console.log(`  spire (capture, logs, SQLite)        ${rate(spire.ms).padStart(6)} tasks/s  (rounds ${all(runs.spire)}; ${cpu(spire, "tasks")})`);
-  console.log(`  ratio                                ${ratio.toFixed(2)}× bare   (target ≥ 0.85×: ${ratio >= 0.85 ? "met" : "NOT met"})`);
-  // Rounds differ more than the two sides do on a busy machine: compare each round's pair, then take the median.
-  const pairedMedian = (value: (sample: Sample) => number) => median(runs.spire.map((sample, round) => ({ ms: value(sample) / value(runs.unsampled[round]!), selfUs: 0, childrenUs: 0 }))).ms;
-  const samplingCost = pairedMedian((sample) => sample.ms) - 1;
-  const samplingCpuCost = pairedMedian((sample) => sample.selfUs) - 1;
-  console.log(`  spire without resource sampling      ${rate(unsampled.ms).padStart(6)} tasks/s  (rounds ${all(runs.unsampled)}; ${cpu(unsampled, "tasks")})`);
-  console.log(`  resource sampling costs              ${(samplingCost * 100).toFixed(1)}% of the time, ${(samplingCpuCost * 100).toFixed(1)}% of the CPU here (medians of the rounds' ratios; target ≤ 5%: ${samplingCost <= 0.05 ? "met" : "NOT met"})`);
+  if (runs.c !== undefined) console.log(`  ${"C posix_spawn (reference, no capture)".padEnd(46)} ${rate(med("c").ms).padStart(6)} tasks/s  (rounds ${all("c")})`);
+  line("bare Node spawn loop (no capture)", "bare", "");
+  line("spire, native spawner (capture, logs, SQLite)", "spire", `${ratioToC === undefined ? "" : `${ratioToC.toFixed(2)}× C, `}${ratio.toFixed(2)}× bare; `);
+  line("spire, Node's spawn (SPIRE_SPAWNER=node)", "spireNode", `${runs.c === undefined ? "" : `${paired("spireNode", "c").toFixed(2)}× C, `}${paired("spireNode", "bare").toFixed(2)}× bare; `);
+  console.log(`  ${"native spawner against Node's spawn".padEnd(46)} ${paired("spire", "spireNode").toFixed(2)}× the rate (median of the rounds' ratios)`);
+  if (ratioToC !== undefined) console.log(`  ${"target ≥ 0.5× C posix_spawn".padEnd(46)} ${ratioToC >= 0.5 ? "met" : "NOT met"} (${ratioToC.toFixed(2)}×); ≥ 0.85× the bare loop: ${ratio >= 0.85 ? "met" : "NOT met"} (${ratio.toFixed(2)}×)`);
+  const samplingCost = paired("unsampled", "spire") - 1;
+  const samplingCpuCost = paired("unsampled", "spire", (one) => one.selfUs) - 1;
+  line("spire without resource sampling", "unsampled", "");
+  console.log(`  ${"resource sampling costs".padEnd(46)} ${(samplingCost * 100).toFixed(1)}% of the time, ${(samplingCpuCost * 100).toFixed(1)}% of the CPU here (medians of the rounds' ratios; target ≤ 5%: ${samplingCost <= 0.05 ? "met" : "NOT met"})`);
   if (sample !== undefined) {
-    console.log(`  one read of the process table        ${sample.fullUs.toFixed(0)} µs in full, ${sample.incrementalUs.toFixed(0)} µs incrementally (medians; ${sample.processes} processes); one per tick for all running attempts`);
+    console.log(`  ${"one read of the process table".padEnd(46)} ${sample.fullUs.toFixed(0)} µs in full, ${sample.incrementalUs.toFixed(0)} µs incrementally (medians; ${sample.processes} processes); one per tick for all running attempts`);
   }
-  console.log(`  spire through the supervisor process ${rate(supervised.ms).padStart(6)} tasks/s  (${(bare.ms / supervised.ms).toFixed(2)}× bare; rounds ${all(runs.supervised)}; ${cpu(supervised, "supervisor and tasks")}) — the engine's path`);
-  if (c !== undefined) console.log(`  C posix_spawn (reference)            ${rate(c).padStart(6)} tasks/s  (${c.toFixed(0)} ms)`);
-  console.log(`  bare loop with a 1 GiB parent heap   ${rate(bigHeap).padStart(6)} tasks/s  (${bigHeap.toFixed(0)} ms)`);
+  line("through the supervisor, native spawner", "supervised", `${runs.c === undefined ? "" : `${paired("supervised", "c").toFixed(2)}× C; `}the engine's path; `);
+  line("through the supervisor, Node's spawn", "supervisedNode", `native ${paired("supervised", "supervisedNode").toFixed(2)}× this rate; `);
+  console.log(`  with a 1 GiB parent heap: bare Node loop ${rate(bigHeap)} tasks/s, spire with the native spawner ${rate(bigHeapNative)} tasks/s (fork copies the heap's page tables; posix_spawn does not)`);
   saveResult("spawn", {
     tasks: TASKS,
     parallel: PARALLEL,
     rounds: ROUNDS,
-    bare: runs.bare,
-    spire: runs.spire,
-    spire_unsampled: runs.unsampled,
-    supervisor: runs.supervised,
-    c_posix_spawn_ms: c ?? null,
+    spawner_note: native.note ?? null,
+    ...Object.fromEntries(Object.entries(runs).map(([name, samples]) => [name, samples])),
     bare_big_heap_ms: bigHeap,
+    spire_big_heap_ms: bigHeapNative,
+    ratio_to_c: ratioToC ?? null,
     ratio,
-    supervisor_ratio: bare.ms / supervised.ms,
+    native_over_node: paired("spire", "spireNode"),
+    supervised_native_over_node: paired("supervised", "supervisedNode"),
     sampling_cost: samplingCost,
     sampling_cpu_cost: samplingCpuCost,
     table_read_us: sample === undefined ? null : { full: sample.fullUs, incremental: sample.incrementalUs, processes: sample.processes },

@@ -170,7 +170,7 @@ export async function connectSupervisor(dir: string, logger: pino.Logger): Promi
   try {
     const executor = await SupervisorExecutor.connect(socketPath);
     logger.info({ supervisor: executor.pid }, "reconnected to the running supervisor");
-    return executor;
+    return saySpawner(executor, logger);
   } catch (error) {
     if (/another client is connected/.test((error as Error).message)) {
       throw new CliError(`another engine is using the supervisor at ${socketPath}`, EXIT.usage, "Only one engine may run per data folder: stop the other one (or give this one --data).");
@@ -183,7 +183,14 @@ export async function connectSupervisor(dir: string, logger: pino.Logger): Promi
   } catch (error) {
     throw new CliError((error as Error).message, EXIT.usage, `The supervisor's own log: ${join(dir, "supervisor.log")}`);
   }
-  return SupervisorExecutor.connect(socketPath);
+  return saySpawner(await SupervisorExecutor.connect(socketPath), logger);
+}
+
+/** Once per engine (or worker) start: a supervisor that starts tasks with Node's spawn says why (its own log says it too). */
+function saySpawner(executor: SupervisorExecutor, logger: pino.Logger): SupervisorExecutor {
+  const note = executor.spawner?.note;
+  if (note !== undefined) logger.warn({ supervisor: executor.pid }, note);
+  return executor;
 }
 
 async function applyAtStart(engine: Engine, file: string, definitions: LoadedFile, logger: pino.Logger): Promise<void> {

@@ -29,6 +29,10 @@ export const ENVIRONMENT: readonly Entry[] = [
   { name: "TZ", text: "The engine's local time zone: the default timezone of cron, at, start and end, and the zone human output shows times in (--utc for UTC)." },
   { name: "NO_COLOR", text: "When set (not empty), output has no colours. FORCE_COLOR asks for them where output is not a terminal." },
   { name: "SPIRE_DEBUG", text: "When set, an internal error prints its stack trace as well." },
+  {
+    name: "SPIRE_SPAWNER",
+    text: "node: tasks start with Node's own spawn instead of the native spawner (posix_spawn, built at install on Linux where a C compiler is): to compare the two, or as a way out should the native one misbehave. Unset (or native): the native spawner when it is there, else Node's, which the engine's log says once, with why. Read by the process that starts tasks: the supervisor, which keeps the setting it started with while it outlives engines.",
+  },
 ];
 
 /** What Spire sets in the environment of every task attempt (besides the task's own env). */

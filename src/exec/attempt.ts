@@ -2,16 +2,16 @@
  * One attempt of one task: a process group from spawn until nothing of it
  * is left.
  *
- *   spawn ──▶ running ──(exits on its own)──▶ SIGKILL what is left of the group
+ *   spawn ──(started: in a later turn with the native spawner)──▶ running ──(exits on its own)──▶ SIGKILL what is left of the group
  *                 └──(timeout / cancel / over a limit)──▶ SIGTERM group, then escapees ── grace ──▶ SIGKILL
  *                      (signalled with every attempt stopped at that moment: see stopper.ts)
  *   then: group gone + pipes closed ──▶ read SPIRE_OUTPUT ──▶ log flushed ──▶ done
+ *   (a cancel while it is still starting is kept, and carried out as soon as it runs)
  *
  * Invariant: once the group has been seen empty, its number is never
  * signalled again, because a pid (and so a pgid) can then be reused by an
  * unrelated process.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:os";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
@@ -21,13 +21,14 @@ import { LogWriter } from "./log-writer.js";
 import type { LingerWatch, Lingerer } from "./linger-watch.js";
 import { takeOutputFile } from "./output-file.js";
 import { explainSpawnError } from "./spawn-errors.js";
-import { makePrivateDirSync, withUserUmask } from "../files/private.js";
+import { makePrivateDirSync } from "../files/private.js";
 import { formatDuration } from "../files/format.js";
 import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
 import { hasLimits, limitExceeded } from "./resources/limits.js";
 import type { TreeUsage } from "./resources/port.js";
 import { groupAlive, handlesSignalSync, processesWithEnv, processKey, readProcStatSync, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
 import type { Stoppable, StoppedTree, Stopper, StopSignal } from "./stopper.js";
+import type { Spawner, TaskProcess } from "./spawner/index.js";
 
 /** After the leader exited and the group was killed, pipes still open this long mean an escaped holder. */
 const LINGER_RESCUE_MS = 200;
@@ -56,6 +57,8 @@ export interface AttemptServices {
   stopper: Stopper;
   /** Samples CPU and memory of the process tree (none: no figures, no limits). */
   monitor?: ResourceMonitor;
+  /** Starts the task's process (posix_spawn, or Node's spawn). */
+  spawner: Spawner;
 }
 
 /** The kernel's "this process is exiting" flag (include/linux/sched.h), set as exit begins, before the zombie state. */
@@ -70,7 +73,8 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   readonly #watch: LingerWatch;
   readonly #writer: LogWriter;
   readonly #capture: OutputCapture;
-  #child: ChildProcess | undefined;
+  #child: TaskProcess | undefined;
+  readonly #spawner: Spawner;
   #pid: number | null = null;
   #startedAt = Date.now();
   #exit: { code: number | null; signal: NodeJS.Signals | null; at: number } | undefined;
@@ -115,6 +119,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     this.id = spec.id;
     this.#monitor = services.monitor;
     this.#stopper = services.stopper;
+    this.#spawner = services.spawner;
     this.#spec = spec;
     this.#events = events;
     this.#watch = services.lingerWatch;
@@ -128,32 +133,37 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   start(): void {
     const [command, ...args] = this.#spec.argv;
     if (command === undefined || command === "") return void this.#failToStart(undefined, "no command to run");
-    let child: ChildProcess;
+    let child: TaskProcess;
     try {
       // SPIRE_OUTPUT must be writable from the task's first instruction: its folder exists before the process does.
       makePrivateDirSync(dirname(this.#spec.outputFile));
       const env = { ...this.#spec.env, [EXEC_ID_VARIABLE]: this.execEntry.slice(EXEC_ID_VARIABLE.length + 1) };
-      // The task is the user's program: the files it writes get the user's umask, not Spire's.
-      child = withUserUmask(() => spawn(command, args, { cwd: this.#spec.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] }));
+      // The task is the user's program: the spawner gives it the user's umask, not Spire's (files/private.ts),
+      // its own session and process group, stdin from /dev/null, stdout and stderr apart (spawner/port.ts).
+      child = this.#spawner.spawn(command, args, { cwd: this.#spec.cwd, env });
     } catch (error) {
       return void this.#failToStart(error);
     }
     this.#child = child;
-    if (child.pid === undefined) {
-      child.once("error", (error) => void this.#failToStart(error));
-      return;
-    }
-    this.#pid = child.pid;
+    if (child.pid !== undefined) return this.#running(child, child.pid);
+    // Still starting (the native spawner tells in a later turn), or a failure to start that Node's spawn reports next.
+    child.once("error", (error) => void (this.#pid === null && this.#failToStart(error)));
+    child.once("spawn", () => this.#running(child, child.pid!));
+  }
+
+  #running(child: TaskProcess, pid: number): void {
+    this.#pid = pid;
     const limited = hasLimits(this.#spec.limits);
-    this.#usage = this.#monitor?.track({ pgid: child.pid, execEntry: this.execEntry, limited, onSample: (usage) => this.#checkLimits(usage) });
-    child.on("error", () => undefined); // only spawn errors are emitted without child.kill(), handled above
+    this.#usage = this.#monitor?.track({ pgid: pid, execEntry: this.execEntry, limited, onSample: (usage) => this.#checkLimits(usage) });
+    child.on("error", () => undefined); // only failures to start are emitted (nothing here calls child.kill()), handled above
     // A pid means the process exists; tell after launch() has returned its handle.
-    const pid = child.pid;
     if (this.#events.onStart !== undefined) queueMicrotask(() => this.#events.onStart?.(pid, this.#startedAt));
     child.once("exit", (code, signal) => this.#leaderExited(code, signal));
     this.#openPipes = 2;
     this.#capturePipe("stdout", child.stdout!);
     this.#capturePipe("stderr", child.stderr!);
+    // Canceled (or the executor shut down) while it was starting: it is ended now that there is a group to signal.
+    if (this.#ending !== undefined) return this.#signalEnding();
     const timeoutMs = this.#spec.timeoutMs;
     if (timeoutMs !== undefined && timeoutMs > 0) {
       this.#timeoutTimer = setTimeout(() => this.#terminate("timed_out", `timed out after ${formatDuration(timeoutMs)}`), timeoutMs);
@@ -206,9 +216,14 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   }
 
   #terminate(state: "timed_out" | "canceled" | "failed", reason: string): void {
-    if (this.#ending !== undefined || this.#exit !== undefined || this.#pid === null) return;
+    // No process and none coming: never started, or failed to.
+    if (this.#ending !== undefined || this.#exit !== undefined || this.#settled || this.#child === undefined) return;
     this.#ending = { state, reason };
     clearTimeout(this.#timeoutTimer);
+    if (this.#pid !== null) this.#signalEnding(); // else still starting: #running signals it as soon as it runs
+  }
+
+  #signalEnding(): void {
     this.#stop("SIGTERM");
     this.#graceTimer = setTimeout(() => this.#stop("SIGKILL"), this.#spec.killGraceMs);
   }
@@ -250,7 +265,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   }
 
   /**
-   * The leader has not begun to exit. Node reports an exit in the same turn as it reaps the process,
+   * The leader has not begun to exit. The spawner reports an exit in the same turn as it reaps the process (spawner/port.ts),
    * so before that report the leader is running, exiting or a zombie; /proc tells which (a process
    * that has begun to exit carries PF_EXITING in its flags before it becomes a zombie).
    */

@@ -16,10 +16,13 @@ import { LingerWatch } from "./linger-watch.js";
 import { StraySweep } from "./stray-sweep.js";
 import { Stopper } from "./stopper.js";
 import { ResourceMonitor } from "./resources/monitor.js";
+import { defaultSpawner, type Spawner } from "./spawner/index.js";
 
 export interface LocalExecutorOptions {
   /** Sample CPU and memory of each attempt's process tree (and enforce LaunchSpec.limits). On by default; off only to measure what sampling costs. */
   resources?: boolean;
+  /** What starts task processes: by default this process's choice (the native spawner where it is built; SPIRE_SPAWNER). */
+  spawner?: Spawner;
 }
 
 export class LocalExecutor implements Executor {
@@ -35,6 +38,7 @@ export class LocalExecutor implements Executor {
     this.#services = {
       lingerWatch: new LingerWatch(),
       stopper: new Stopper(`${EXEC_ID_VARIABLE}=${this.#idPrefix}`),
+      spawner: options.spawner ?? defaultSpawner().spawner,
       ...(options.resources === false ? {} : { monitor: new ResourceMonitor() }),
     };
   }

@@ -10,6 +10,9 @@ import { killIfStillItself, readAttemptRecords } from "./attempt-files.js";
 import { childLink, socketLink, type ChildOptions, type Link } from "./link.js";
 import { encode, type KnownAttempt, type Request, type SupervisorEvent } from "./protocol.js";
 import { RemoteAttempt } from "./remote-attempt.js";
+import type { SpawnerKind } from "../spawner/port.js";
+
+type Hello = Extract<SupervisorEvent, { type: "hello" }>;
 
 export interface ClientOptions {
   /**
@@ -30,7 +33,7 @@ export class SupervisorExecutor implements Executor {
   readonly #unclaimed = new Map<string, AttemptReport>();
   readonly #listWaiters: { resolve(attempts: KnownAttempt[]): void; reject(error: Error): void }[] = [];
   readonly #closed: Promise<void>;
-  #hello: { resolve(hello: { pid: number; startedAt: number }): void; reject(error: Error): void } | undefined;
+  #hello: { resolve(hello: Hello): void; reject(error: Error): void } | undefined;
   #closedReason: string | undefined;
   /** Shutting down or disconnecting: the wire must keep this process alive until it closes. */
   #shuttingDown = false;
@@ -43,6 +46,8 @@ export class SupervisorExecutor implements Executor {
   pid = 0;
   /** When the supervisor started (from its hello): an attempt stored as started after this, and unknown to it, never reached it. */
   startedAt = 0;
+  /** How the supervisor starts tasks, and why not natively when it does not (from its hello; undefined from an older supervisor). */
+  spawner: { kind: SpawnerKind; note?: string } | undefined;
 
   private constructor(link: Link, options: ClientOptions) {
     this.#link = link;
@@ -141,7 +146,9 @@ export class SupervisorExecutor implements Executor {
   }
 
   async #ready(): Promise<SupervisorExecutor> {
-    ({ pid: this.pid, startedAt: this.startedAt } = await new Promise<{ pid: number; startedAt: number }>((resolve, reject) => (this.#hello = { resolve, reject })));
+    const hello = await new Promise<Hello>((resolve, reject) => (this.#hello = { resolve, reject }));
+    ({ pid: this.pid, startedAt: this.startedAt } = hello);
+    if (hello.spawner !== undefined) this.spawner = { kind: hello.spawner, ...(hello.spawnerNote === undefined ? {} : { note: hello.spawnerNote }) };
     this.#hello = undefined;
     this.#updateRef();
     return this;
@@ -170,7 +177,7 @@ export class SupervisorExecutor implements Executor {
     }
     switch (event.type) {
       case "hello":
-        return this.#hello?.resolve({ pid: event.pid, startedAt: event.startedAt });
+        return this.#hello?.resolve(event);
       case "started":
         return this.#attempts.get(event.id)?.started(event.pid, event.startedAt);
       case "progress":

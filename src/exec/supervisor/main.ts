@@ -18,6 +18,7 @@ import { writeSync } from "node:fs";
 import { serveStdio } from "./stdio-transport.js";
 import { SocketTransport } from "./socket-transport.js";
 import { usePrivateUmask } from "../../files/private.js";
+import { defaultSpawner } from "../spawner/index.js";
 
 const USAGE = "usage: main.js --stdio | --socket <path> [--idle-exit-ms <ms>] [--task-umask <octal>]";
 const DEFAULT_IDLE_EXIT_MS = 10 * 60_000;
@@ -70,6 +71,9 @@ function taskUmask(args: string[]): number | undefined {
 
 const args = process.argv.slice(2);
 usePrivateUmask(taskUmask(args));
+// Said once, in the supervisor's log (or its engine's stderr), when tasks will not start natively.
+const { note } = defaultSpawner();
+if (note !== undefined) process.stderr.write(`spire supervisor: ${note}\n`);
 if (args.includes("--stdio")) serveStdio();
 else if (args.includes("--socket")) await serveSocket(args);
 else fail(USAGE);

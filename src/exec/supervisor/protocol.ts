@@ -5,6 +5,7 @@
  * so both sides share these types and nothing else.
  */
 import type { AttemptReport, KnownAttempt, LaunchSpec, LogLine } from "../port.js";
+import type { SpawnerKind } from "../spawner/port.js";
 
 export type { FinishedAttempt, KnownAttempt, RunningAttempt } from "../port.js";
 
@@ -18,8 +19,12 @@ export type Request =
   | { type: "shutdown"; reason: string };
 
 export type SupervisorEvent =
-  /** Sent first on every connection: who answers, and since when. */
-  | { type: "hello"; pid: number; startedAt: number }
+  /**
+   * Sent first on every connection: who answers, and since when; how it
+   * starts tasks, with a note when that is not the native spawner (older
+   * supervisors send no spawner).
+   */
+  | { type: "hello"; pid: number; startedAt: number; spawner?: SpawnerKind; spawnerNote?: string }
   | { type: "started"; id: string; pid: number; startedAt: number }
   | { type: "progress"; id: string; done: number; total: number }
   | { type: "line"; id: string; line: LogLine }

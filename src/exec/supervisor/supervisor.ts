@@ -11,6 +11,7 @@
  */
 import type { AttemptReport, LaunchEvents, LaunchSpec, TaskHandle } from "../port.js";
 import { LocalExecutor } from "../local-executor.js";
+import { defaultSpawner } from "../spawner/index.js";
 import { appendRecord, pidStartTime, type StartedRecord } from "./attempt-files.js";
 import { encode, parseRequest, type KnownAttempt, type Request, type SupervisorEvent } from "./protocol.js";
 
@@ -63,7 +64,8 @@ export class Supervisor {
     this.#peer = peer;
     if (this.#orphanTimer) clearTimeout(this.#orphanTimer);
     this.#orphanTimer = undefined;
-    this.#send({ type: "hello", pid: process.pid, startedAt: this.#startedAt });
+    const { spawner, note } = defaultSpawner();
+    this.#send({ type: "hello", pid: process.pid, startedAt: this.#startedAt, spawner: spawner.kind, ...(note === undefined ? {} : { spawnerNote: note }) });
   }
 
   /** Attempts go on without a client; their events are dropped and their reports kept. */

@@ -1,0 +1,143 @@
+/**
+ * The native spawner: native/spawn.c (an N-API addon built at install):
+ * posix_spawn on a thread of its own, so the event loop never waits for a
+ * child's exec, and a pidfd per child on this process's event loop. Its
+ * cost does not grow with this process's memory, where Node's fork does;
+ * see that file for what the task sees and how its exit is told.
+ */
+import { EventEmitter } from "node:events";
+import { closeSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Socket } from "node:net";
+import { resolve } from "node:path";
+import { constants } from "node:os";
+import { inspect, getSystemErrorName } from "node:util";
+import type { Spawner, TaskProcess, TaskSpawnOptions } from "./port.js";
+import { userUmask } from "../../files/private.js";
+import { packageFile } from "../../files/package-root.js";
+
+/** Where native/build.js leaves the addon (found from the package's folder: this module may run from a bundle). */
+export const ADDON_PATH = packageFile("native", "build", "Release", "spire_spawn.node");
+
+interface Addon {
+  /**
+   * Starts the process on the addon's spawner thread; `onStarted` is called in a later turn with 0 and
+   * the pid and the read ends of stdout and stderr, or with the errno of a failure to start.
+   */
+  spawn(
+    file: string,
+    argv: string[],
+    envp: string[],
+    cwd: string | null,
+    umask: number,
+    onStarted: (errno: number, pid: number, stdoutFd: number, stderrFd: number) => void,
+    onExit: (code: number | null, signal: number | null) => void,
+  ): void;
+  /** Why it cannot work on this system (no pidfd_open), or null. */
+  unavailable: string | null;
+  /** From now on, spawns run on the event loop's thread (as where the spawner thread cannot have a umask of its own); false once that thread runs. */
+  useLoopThread(): boolean;
+}
+
+const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+
+/** Starting until "spawn" (pid, stdout and stderr then set) or "error"; then "exit", in the same turn as the reap. */
+class NativeProcess extends EventEmitter implements TaskProcess {
+  pid: number | undefined;
+  stdout: Socket | null = null;
+  stderr: Socket | null = null;
+  readonly #command: string;
+  readonly #args: readonly string[];
+
+  constructor(command: string, args: readonly string[]) {
+    super();
+    this.#command = command;
+    this.#args = args;
+  }
+
+  /** Called by the addon once the spawner thread is done with this start. */
+  started(errno: number, pid: number, stdoutFd: number, stderrFd: number): void {
+    if (errno !== 0) return void this.emit("error", spawnError(errno, this.#command, this.#args));
+    let stdout: Socket | undefined;
+    try {
+      // A Socket on a pipe's fd is how Node reads its own children's pipes: libuv reads it on the loop, without the thread pool.
+      stdout = new Socket({ fd: stdoutFd, readable: true, writable: false });
+      this.stderr = new Socket({ fd: stderrFd, readable: true, writable: false });
+      this.stdout = stdout;
+    } catch (error) {
+      // Unreadable pipes (out of memory?): the task must not run unseen. The addon still reaps it.
+      process.kill(-pid, "SIGKILL");
+      if (stdout !== undefined) stdout.destroy();
+      else closeSync(stdoutFd);
+      closeSync(stderrFd);
+      return void this.emit("error", error);
+    }
+    this.pid = pid;
+    this.emit("spawn");
+  }
+
+  /** Called by the addon in the same callback as it reaped the process. */
+  exited(code: number | null, signal: number | null): void {
+    this.emit("exit", code, signal === null ? null : (signalNames.get(signal) ?? (`SIG${signal}` as NodeJS.Signals)));
+  }
+}
+
+/** As Node's spawn does, a NUL inside a string is refused before anything starts (it would cut the string short). */
+function checkNoNul(value: string, name: string): string {
+  if (!value.includes("\0")) return value;
+  const error = new TypeError(`The argument '${name}' must be a string without null bytes. Received ${inspect(value)}`) as NodeJS.ErrnoException;
+  error.code = "ERR_INVALID_ARG_VALUE";
+  throw error;
+}
+
+/** A failure to start, shaped as Node's (`spawn ls ENOENT`, with code, errno, syscall and path) so that spawn-errors.ts explains both alike. */
+function spawnError(errno: number, command: string, args: readonly string[]): NodeJS.ErrnoException {
+  const code = getSystemErrorName(-errno);
+  const error = new Error(`spawn ${command} ${code}`) as NodeJS.ErrnoException & { spawnargs: string[] };
+  Object.assign(error, { errno: -errno, code, syscall: `spawn ${command}`, path: command, spawnargs: [...args] });
+  return error;
+}
+
+function environment(env: TaskSpawnOptions["env"]): string[] {
+  const pairs: string[] = [];
+  // As Node's spawn: every enumerable key, inherited ones too, in order; undefined values left out.
+  for (const key in env) {
+    const value = env[key];
+    if (value !== undefined) pairs.push(`${checkNoNul(key, `options.env['${key}']`)}=${checkNoNul(String(value), `options.env['${key}']`)}`);
+  }
+  return pairs;
+}
+
+function nativeSpawner(addon: Addon): Spawner {
+  return {
+    kind: "native",
+    spawn(command, args, { cwd, env }): TaskProcess {
+      const argv = [checkNoNul(command, "file"), ...args.map((arg, index) => checkNoNul(arg, `args[${index}]`))];
+      const task = new NativeProcess(command, args);
+      // The cwd made absolute here: the spawner thread's own working directory is not this process's.
+      const where = resolve(checkNoNul(cwd, "options.cwd"));
+      addon.spawn(command, argv, environment(env), where, userUmask(), (...started) => task.started(...started), (code, signal) => task.exited(code, signal));
+      return task;
+    },
+  };
+}
+
+/**
+ * The native spawner, or why there is none here. `onLoopThread`: spawn on
+ * the event loop's thread, as the addon does where unshare(CLONE_FS) is
+ * refused (for tests of that path; before the first spawn of this process).
+ */
+export function loadNativeSpawner(options: { onLoopThread?: boolean } = {}): Spawner | { why: string } {
+  if (process.platform !== "linux") return { why: `it is for Linux (pidfd), this is ${process.platform}` };
+  let addon: Addon;
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "MODULE_NOT_FOUND") return { why: `${ADDON_PATH} was not built (npm run build builds it where a C compiler is; its output says why not)` };
+    return { why: `${ADDON_PATH} does not load: ${(error as Error).message.split("\n")[0]}` };
+  }
+  if (addon.unavailable !== null) return { why: addon.unavailable };
+  if (options.onLoopThread === true && !addon.useLoopThread()) return { why: "its spawner thread already runs" };
+  return nativeSpawner(addon);
+}

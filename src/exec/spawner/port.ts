@@ -1,0 +1,43 @@
+/**
+ * What an attempt needs of a started task process, whichever spawner
+ * started it (native.ts: posix_spawn; node.ts: Node's child_process).
+ *
+ * Both start the process the same way: its own session and process group
+ * (pgid = pid, the group Spire signals), stdin from /dev/null, stdout and
+ * stderr captured apart, exactly the given argv and environment, the
+ * command looked up in that environment's PATH, no shell.
+ */
+import type { Readable } from "node:stream";
+
+export interface TaskProcess {
+  /**
+   * Undefined until the process is started: then "spawn" (and from then on pid, stdout and stderr are
+   * set) or "error" follows. Node's spawn sets them at once, or reports most failures to start that way.
+   */
+  readonly pid?: number | undefined;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  once(event: "spawn", listener: () => void): this;
+  /** The exit is told in the same turn of the event loop as the process is reaped (so, before it, the pid is still the task's). */
+  once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+  once(event: "error", listener: (error: Error) => void): this;
+  on(event: "error", listener: (error: Error) => void): this;
+}
+
+export interface TaskSpawnOptions {
+  cwd: string;
+  /** The whole environment of the task: nothing else is added. Entries whose value is undefined are left out. */
+  env: Record<string, string | undefined>;
+}
+
+export type SpawnerKind = "native" | "node";
+
+export interface Spawner {
+  readonly kind: SpawnerKind;
+  /**
+   * Starts `command` with `args`, under the user's umask (files/private.ts).
+   * A failure to start is an error with `code`, `syscall` and `path`, as
+   * Node's: thrown, or emitted as "error" while there is no pid.
+   */
+  spawn(command: string, args: readonly string[], options: TaskSpawnOptions): TaskProcess;
+}
