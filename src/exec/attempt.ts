@@ -358,7 +358,8 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     const endedByItself = this.#signalWouldKill && signal === null;
     if (this.#ending !== undefined && this.#endingTookEffect && !endedByItself) ({ state, reason } = this.#ending);
     if (reason === null && this.#writer.error !== undefined) reason = `log not written: ${this.#writer.error.message}`;
-    return { ...this.#report(state, code, signal, reason, at), outputs };
+    // The exit may be seen before the last output is read (pidfd and pipes are polled alike): the end follows both.
+    return { ...this.#report(state, code, signal, reason, Math.max(at, this.#capture.lastStampAt)), outputs };
   }
 
   #report(state: AttemptEnd, exitCode: number | null, signal: string | null, reason: string | null, finishedAt: number): AttemptReport {

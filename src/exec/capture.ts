@@ -59,6 +59,8 @@ export class OutputCapture {
   /** Counted from markers, patterns and Spire's own warnings; the parser's are added when asked. */
   #warnings = 0;
   #errors = 0;
+  /** When the last line was stamped: the attempt's end is never put before it (its exit can be seen before its pipes are drained). */
+  lastStampAt = 0;
 
   constructor(options: CaptureOptions, writer: LogWriter, events: LaunchEvents) {
     this.#writer = writer;
@@ -78,11 +80,15 @@ export class OutputCapture {
     return this.#errors + (this.#parser?.errors ?? 0);
   }
 
+  #now(): number {
+    return (this.lastStampAt = Date.now());
+  }
+
   /** A chunk as read from the task's stdout or stderr (bytes, or text already decoded). */
   push(stream: LogStream, chunk: Buffer | string): void {
     const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     if (bytes.length === 0) return;
-    const ts = Date.now();
+    const ts = this.#now();
     let partial = this.#partial[stream];
     const batch = new LogBatch(ts, stream, partial.length + bytes.length);
     const lastNewline = bytes.lastIndexOf(NEWLINE);
@@ -133,7 +139,7 @@ export class OutputCapture {
     const rest = this.#partial[stream];
     this.#partial[stream] = NOTHING;
     if (rest.length === 0) return;
-    const ts = Date.now();
+    const ts = this.#now();
     const line = wholeCharacters(rest);
     const batch = new LogBatch(ts, stream, line.length);
     this.#secretsInChunk = this.#masker.active;
@@ -145,7 +151,7 @@ export class OutputCapture {
   note(stream: LogStream, text: string): void {
     let batch = "";
     for (const line of text.split("\n")) {
-      const ts = Date.now();
+      const ts = this.#now();
       batch += formatLogLine(ts, stream, this.#takeLine(ts, stream, line));
     }
     this.#writer.append(batch);
@@ -155,7 +161,7 @@ export class OutputCapture {
   warn(stream: LogStream, text: string): void {
     this.note(stream, text);
     this.#warnings++;
-    this.messages.add("warning", this.mask(text), Date.now(), stream);
+    this.messages.add("warning", this.mask(text), this.#now(), stream);
   }
 
   mask(text: string): string {

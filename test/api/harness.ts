@@ -15,7 +15,7 @@ import { startApiServer, type ApiServer } from "../../src/api/server.js";
 import type { StaticUi } from "../../src/api/static-ui.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import type { Store } from "../../src/store/port.js";
-import { tempDir } from "../helpers/tmp.js";
+import { makeTempDir } from "../helpers/tmp.js";
 
 export interface Api {
   url: string;
@@ -44,7 +44,16 @@ export async function startApi(
   t: TestContext,
   options: { service?: (engine: Engine) => EngineService; heartbeatMs?: number; logger?: pino.Logger; notify?: Partial<NotifyTuning>; maxTasks?: number; ui?: StaticUi } = {},
 ): Promise<Api> {
-  const dir = tempDir(t, "spire-api-");
+  const { dir, remove } = makeTempDir("spire-api-");
+  // One hook, in this order: the folder goes only once the engine that writes there has stopped.
+  let stop = async (): Promise<void> => undefined;
+  t.after(async () => {
+    try {
+      await stop();
+    } finally {
+      remove();
+    }
+  });
   const store = openSqliteStore(join(dir, "spire.db"));
   await store.init();
   const executor = new LocalExecutor();
@@ -61,13 +70,13 @@ export async function startApi(
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.ui ? { ui: options.ui } : {}),
   });
-  t.after(async () => {
+  stop = async () => {
     await server.close();
     await engine.drain(0);
     await notifier.close(1000);
     await executor.shutdown();
     await store.close();
-  });
+  };
   const tokens = {
     read: (await auth.issue({ name: "reader", scope: "read" })).token,
     run: (await auth.issue({ name: "runner", scope: "run" })).token,

@@ -7,11 +7,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 
-export function tempDir(t: TestContext, prefix = "spire-test-"): string {
+/** A new folder, and what removes it (for a harness that must stop what writes there first). */
+export function makeTempDir(prefix = "spire-test-"): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => {
-    if (process.env.SPIRE_KEEP_TEST_DIRS) console.error(`kept for inspection: ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  });
+  return {
+    dir,
+    remove() {
+      if (process.env.SPIRE_KEEP_TEST_DIRS) console.error(`kept for inspection: ${dir}`);
+      // After-hooks run in the order they were added, so something a test started may still be writing
+      // here: a file made while the folder is emptied is removed on a retry rather than failing the test.
+      else rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    },
+  };
+}
+
+export function tempDir(t: TestContext, prefix = "spire-test-"): string {
+  const { dir, remove } = makeTempDir(prefix);
+  t.after(remove);
   return dir;
 }
