@@ -45,6 +45,17 @@ export function timeCommand(command: string, args: string[], options: { cwd?: st
   });
 }
 
+/** utime+stime and cutime+cstime of this process, in ms (Linux; zeros elsewhere). */
+export function cpuTimes(): { self: number; children: number } {
+  try {
+    const fields = readFileSync("/proc/self/stat", "latin1").split(") ")[1]!.split(" ");
+    const tick = 10; // USER_HZ is 100 on Linux
+    return { self: (Number(fields[11]) + Number(fields[12])) * tick, children: (Number(fields[13]) + Number(fields[14])) * tick };
+  } catch {
+    return { self: 0, children: 0 };
+  }
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

@@ -17,7 +17,7 @@
  */
 import { LocalLogs } from "../src/logs/local-logs.js";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalExecutor } from "../src/exec/local-executor.js";
@@ -30,7 +30,7 @@ import { createRun } from "../src/engine/runs/start-run.js";
 import { Slots } from "../src/engine/resources/slots.js";
 import { pipelineSchema } from "../src/definitions/schema.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
-import { REPO_ROOT, machine, saveResult } from "./lib.js";
+import { REPO_ROOT, cpuTimes, machine, saveResult } from "./lib.js";
 
 const TASKS = Number(process.argv[2] ?? 5000);
 const PARALLEL = Number(process.argv[3] ?? 2);
@@ -41,17 +41,6 @@ interface Sample {
   /** CPU µs per task of this process, and of the children reaped meanwhile. */
   selfUs: number;
   childrenUs: number;
-}
-
-/** utime+stime and cutime+cstime of this process, in ms (Linux; zeros elsewhere). */
-function cpuTimes(): { self: number; children: number } {
-  try {
-    const fields = readFileSync("/proc/self/stat", "latin1").split(") ")[1]!.split(" ");
-    const tick = 10; // USER_HZ is 100 on Linux
-    return { self: (Number(fields[11]) + Number(fields[12])) * tick, children: (Number(fields[13]) + Number(fields[14])) * tick };
-  } catch {
-    return { self: 0, children: 0 };
-  }
 }
 
 async function measure(run: () => Promise<number>): Promise<Sample> {
