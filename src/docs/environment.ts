@@ -66,5 +66,5 @@ export const DATA_FILES: readonly Entry[] = [
   { name: "retention.json", text: "The retention limits the last engine was started with, for spire gc when no engine runs." },
   { name: "supervisor.sock", text: "The socket of the supervisor process that runs tasks for the engine and keeps them going across its restarts (with supervisor.sock.pid)." },
   { name: "supervisor.log", text: "The supervisor's own log." },
-  { name: "runs/", text: "Per run: tasks/TASK/N.log (attempt N's output, each line timestamped), tasks/TASK/N.out (its SPIRE_OUTPUT file) and artifacts/TASK/ (the files it kept)." },
+  { name: "runs/", text: "Per run: tasks/TASK.N.log (attempt N's output, each line timestamped), tasks/TASK.N.out (its SPIRE_OUTPUT file; a group's tasks in tasks/GROUP/) and artifacts/TASK/ (the files it kept)." },
 ];

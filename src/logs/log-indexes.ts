@@ -130,7 +130,7 @@ export class LineIndexes {
   }
 }
 
-/** `runs/R/tasks/a/1.log` → `runs/R/tasks/a/1.lines`. */
+/** `runs/R/tasks/a.1.log` → `runs/R/tasks/a.1.lines`. */
 export function sidecarOf(logFile: string): string {
   return `${logFile.endsWith(".log") ? logFile.slice(0, -4) : logFile}.lines`;
 }

@@ -39,7 +39,7 @@ async function killEngine(engine: RunningEngine): Promise<void> {
 }
 
 /** The supervisor's records of attempt 1 (src/exec/supervisor/attempt-files.ts): JSON lines, a started one then a result one. */
-const recordsFile = (data: string, run: string, task: string) => join(data, "runs", run, "tasks", task, "1.records");
+const recordsFile = (data: string, run: string, task: string) => join(data, "runs", run, "tasks", `${task}.1.records`);
 const hasResult = (data: string, run: string, task: string) => existsSync(recordsFile(data, run, task)) && readFileSync(recordsFile(data, run, task), "utf8").includes('{"result":');
 
 async function storedEvents(data: string, run: string) {

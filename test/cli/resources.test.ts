@@ -113,7 +113,7 @@ pipelines:
   await engine.exit;
 
   writeFileSync(gate, "");
-  const records = join(data, "runs", id, "tasks", "work", "1.records");
+  const records = join(data, "runs", id, "tasks", "work.1.records");
   await until(() => existsSync(records) && readFileSync(records, "utf8").includes('{"result":'), "the supervisor to record the result");
 
   const restarted = await startEngine(t, data);

@@ -106,10 +106,10 @@ test("after runs, a retried task and a retried run on a real engine, every file 
   }
   assert.ok(existsSync(join(data, "spire.db")));
   for (const run of runs) {
-    assert.ok(checked.includes(join("runs", run, "tasks", "make", "1.log")), "the task's log");
+    assert.ok(checked.includes(join("runs", run, "tasks", "make.1.log")), "the task's log");
     assert.ok(checked.includes(join("runs", run, "artifacts", "make", "out.txt")), "the artifact copied from its folder");
   }
-  assert.ok(checked.includes(join("runs", failed.id, "tasks", "flaky", "2.log")), "the retried attempt's log");
+  assert.ok(checked.includes(join("runs", failed.id, "tasks", "flaky.2.log")), "the retried attempt's log");
   for (const name of theirs) assert.equal(mode(join(data, name)), 0o666 & ~USER_UMASK, `${name}: written by the task`);
   assert.equal(mode(join(work, "out.txt")), 0o666 & ~USER_UMASK, "a task's file in its cwd keeps the user's umask");
   assert.equal(mode(join(work, "notified.txt")), 0o666 & ~USER_UMASK, "so does a notification command's");
@@ -122,7 +122,7 @@ test("spire run in-process (no engine) keeps the data folder private too, and th
   const result = await spire(["run", "-f", "spire.yaml", "one"], { data, cwd: work });
   assert.equal(result.code, 0, result.stderr);
   const checked = assertPrivate(data, new Set());
-  assert.ok(checked.some((name) => name.endsWith(join("tasks", "a", "1.log"))));
+  assert.ok(checked.some((name) => name.endsWith(join("tasks", "a.1.log"))));
   assert.ok(checked.some((name) => name.endsWith(join("artifacts", "a", "made.txt"))));
   assert.equal(mode(join(work, "made.txt")), 0o666 & ~USER_UMASK);
 });

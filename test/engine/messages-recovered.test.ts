@@ -33,7 +33,7 @@ test("after kill -9 of the engine and its supervisor, a task that warned meanwhi
   await engine.exit;
 
   writeFileSync(gate, "");
-  const records = join(data, "runs", id, "tasks", "job", "1.records");
+  const records = join(data, "runs", id, "tasks", "job.1.records");
   await until(() => existsSync(records) && readFileSync(records, "utf8").includes('{"result":'), "the supervisor to write the result");
   process.kill(supervisorPid, "SIGKILL");
   await until(() => !alive(supervisorPid), "the supervisor to die");

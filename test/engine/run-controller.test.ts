@@ -162,7 +162,7 @@ test("a task sees the environment of SPEC §3", async (t) => {
   assert.equal(env.SPIRE_TRIGGER, "manual");
   assert.equal(env.SPIRE_ARG_LEVEL, "best");
   assert.equal(env.SPIRE_SCHEDULED_AT, new Date(row.created_at).toISOString());
-  assert.equal(env.SPIRE_OUTPUT, join(dir, "runs", row.id, "tasks", "grid[0]", "1.out"));
+  assert.equal(env.SPIRE_OUTPUT, join(dir, "runs", row.id, "tasks", "grid[0].1.out"));
   assert.equal(env.SPIRE_ARTIFACTS, join(dir, "runs", row.id, "artifacts", "grid[0]"));
   assert.equal(env.FROM_PIPELINE, "p");
   assert.equal(env.SHARED, "task", "a task's env wins over the pipeline's");

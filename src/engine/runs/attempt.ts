@@ -26,11 +26,16 @@ export interface AttemptFiles {
   artifactsDir: string;
 }
 
+/**
+ * An attempt's files sit side by side in its run's `tasks` folder (`tasks/build.1.log`; a group's
+ * tasks in a folder of the group's), not in a folder per task: making a folder per task cost
+ * more than anything else the engine does for a task that prints nothing (bench/dag).
+ */
 export function attemptFiles(dataDir: string, runId: string, path: string, attempt: number): AttemptFiles {
-  const taskDir = join(dataDir, "runs", runId, "tasks", path);
+  const base = join(dataDir, "runs", runId, "tasks", `${path}.${attempt}`);
   return {
-    logFile: join(taskDir, `${attempt}.log`),
-    outputFile: join(taskDir, `${attempt}.out`),
+    logFile: `${base}.log`,
+    outputFile: `${base}.out`,
     artifactsDir: join(dataDir, "runs", runId, "artifacts", path),
   };
 }

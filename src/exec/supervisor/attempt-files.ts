@@ -21,7 +21,7 @@ import { HAS_PROC, parseProcStat } from "../process-tree.js";
 import { makePrivateDirSync, PRIVATE_FILE_MODE } from "../../files/private.js";
 
 
-/** `runs/R/tasks/a/1.log` → `runs/R/tasks/a/1.records`. */
+/** `runs/R/tasks/a.1.log` → `runs/R/tasks/a.1.records`. */
 export function attemptFiles(logFile: string): { records: string } {
   const base = logFile.endsWith(".log") ? logFile.slice(0, -4) : logFile;
   return { records: `${base}.records` };
