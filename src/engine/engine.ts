@@ -267,6 +267,7 @@ export class Engine implements EngineService {
       baseDirFrom: (namespace) => this.definitions.baseDirFrom(namespace),
       publish: (events) => this.publish(events),
       getRun: (id) => this.getRun(id),
+      watchRun: (id) => this.runObjects.watch(id),
       storedRun: (id) => this.storedRun(id),
       refuseWhileDraining: () => this.refuseWhileDraining(),
       scheduledRunEnded: (namespace, name, triggerKey, at) => this.scheduler.finished(namespace, name, triggerKey, at),

@@ -58,8 +58,12 @@ export class SharedLogs implements LogReader {
     return (await this.isHere(log)) ? this.local.size(log) : this.shared.logSize(log);
   }
 
+  /** One stat says both whether the file is here and whether it is big enough (a task's end asks, every task). */
   async warm(log: AttemptLog, minBytes: number): Promise<void> {
-    if (await this.isHere(log)) await this.local.warm(log, minBytes);
+    const file = resolve(log.log_file);
+    if (!isInside(this.dataDir, file)) return;
+    const size = await stat(file).then((info) => (info.isFile() ? info.size : -1), () => -1);
+    if (size >= 0 && size >= minBytes) await this.local.lineIndex(log);
   }
 
   /** Written by this engine: the file is in its data folder (on another machine the same path is another engine's, and not there). */

@@ -122,6 +122,11 @@ export class Readiness {
     return i === undefined ? "pending" : this.state[i]!;
   }
 
+  /** Leaves not terminal yet: pending, running, or waiting to retry. */
+  unfinishedLeaves(): number {
+    return this.counts.active;
+  }
+
   /** "running" while any leaf is not terminal; otherwise the run's result. */
   outcome(): "running" | "succeeded" | "failed" | "canceled" {
     return outcomeOf(this.counts);

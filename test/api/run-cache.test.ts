@@ -3,7 +3,7 @@
  * follow every change of the run (task states, the end, a retry) and be the
  * run object's JSON byte for byte.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -43,16 +43,25 @@ async function start(api: Api, pipeline: string): Promise<string> {
   return ((await response.json()) as { id: string }).id;
 }
 
-test("GET /runs/{id} follows a running run to its end, and answers the run object's JSON byte for byte", async (t) => {
+/** An API with the definitions `yaml(gate)` applied: `gate` is a file its tasks may wait for. */
+async function gatedApi(t: TestContext, yaml: (gate: string) => string): Promise<{ api: Api; gate: string }> {
   const api = await startApi(t);
   const gate = join(api.dir, "gate");
-  await api.apply(`
+  await api.apply(yaml(gate));
+  return { api, gate };
+}
+
+test("GET /runs/{id} follows a running run to its end, and answers the run object's JSON byte for byte", async (t) => {
+  const { api, gate } = await gatedApi(
+    t,
+    (gate) => `
 pipelines:
   gated:
     tasks:
       wait: { exec: [sh, -c, 'while [ ! -f "$1" ]; do sleep 0.02; done', sh, "${gate}"] }
       after: { needs: [wait], run: "echo after" }
-`);
+`,
+  );
   const id = await start(api, "gated");
   const running = await pollRun(api, id, (run) => run.tasks.find((task) => task.path === "wait")?.state === "running", "the first task to run");
   assert.equal(running.state, "running");
@@ -91,6 +100,48 @@ pipelines:
   assert.equal((await getRun(api, id)).run.state, "failed");
 });
 
+test("POST …/runs answers the run as stored, byte for byte, also when it is made from memory (nothing more of it stored yet)", async (t) => {
+  const { api, gate } = await gatedApi(
+    t,
+    (gate) => `
+pipelines:
+  queued:
+    concurrency: 1
+    queue: { limit: 5 }
+    args:
+      who: { type: string, default: nobody }
+      count: { type: integer }
+      pass: { secret: true }
+    tasks:
+      first: { exec: [sh, -c, 'while [ ! -f "$1" ]; do sleep 0.02; done', sh, "${gate}"] }
+      checks:
+        group:
+          lint: { needs: [first], run: "true" }
+          test: { needs: [first], run: "true" }
+`,
+  );
+  const body = { args: { count: 3, pass: "hunter2-secret" }, partition: "eu", seed: 42 };
+  const busy = await api.call("POST", "/pipelines/test/queued/runs", { as: "run", body });
+  assert.equal(busy.status, 201);
+  const busyId = ((await busy.json()) as RunObject).id;
+  await pollRun(api, busyId, (run) => run.state === "running", "the first run to hold the pipeline");
+  // Concurrency 1: this one waits, and nothing of it is written after its creation.
+  const posted = await api.call("POST", "/pipelines/test/queued/runs", { as: "run", body });
+  assert.equal(posted.status, 201);
+  const answer = await posted.text();
+  const waiting = JSON.parse(answer) as RunObject;
+  assert.equal(waiting.state, "queued");
+  assert.deepEqual(waiting.args, { who: "nobody", count: 3, pass: "***" }, "secret arguments are masked as stored");
+  assert.deepEqual(
+    waiting.groups.map((group) => [group.path, group.state]),
+    [["checks", "pending"]],
+  );
+  assert.equal(answer, (await getRun(api, waiting.id)).text, "the answer is what a read of the store gives");
+  writeFileSync(gate, "");
+  await runTo(api, busyId, "succeeded");
+  await runTo(api, waiting.id, "succeeded");
+});
+
 // The cache on its own, with the engine's real event bus.
 
 const event = (runId: string, type = "task.started") => ({ kind: "event" as const, event: { seq: 1, run_id: runId, ts: 0, type, task_path: null, attempt: null, data: {} } });
@@ -124,6 +175,21 @@ test("an object built while its run changed is answered but not kept", async () 
   assert.equal(stale.state, "running");
   const fresh = await cache.get("a", async () => object("a", "succeeded"));
   assert.equal(fresh.state, "succeeded", "the stale object was not cached");
+});
+
+test("a watch says whether its run changed meanwhile: an event of it, or its object forgotten", () => {
+  const bus = new EventBus();
+  const cache = new RunObjectCache(bus);
+  const quiet = cache.watch("a");
+  bus.publish("b", event("b"));
+  bus.publish("a", { kind: "progress", run_id: "a", task: "t", done: 1, total: 2 });
+  assert.equal(quiet(), false, "another run's event and a progress line are no change of this run");
+  const changed = cache.watch("a");
+  bus.publish("a", event("a"));
+  assert.equal(changed(), true);
+  const gone = cache.watch("a");
+  cache.forget("a");
+  assert.equal(gone(), true, "went to another engine or was removed");
 });
 
 test("cached objects are frozen: a caller cannot change another's answer", async () => {

@@ -9,7 +9,7 @@ const policy = (queue: { limit: number; strategy: "append" | "replace" | "preemp
   ...(debounce !== undefined ? { debounce } : {}),
 });
 const view = (running: string[], waiting: [string, string | null][] = []): QueueView => ({
-  running: running.map((id) => ({ id })),
+  running: { count: running.length, oldest: running[0] },
   waiting: waiting.map(([id, partition]) => ({ id, partition })),
 });
 

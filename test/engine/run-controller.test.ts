@@ -25,6 +25,10 @@ async function execute(t: TestContext, definition: unknown, options: { paralleli
   const dir = tempDir(t);
   const store = openSqliteStore(join(dir, "spire.db"));
   await store.init();
+  // What each write held, as the event types (and task paths) it stored together.
+  const writes: string[][] = [];
+  const write = store.write.bind(store);
+  store.write = (changes) => (writes.push(changes.map((change) => `${change.event.type}${change.event.task_path ? ` ${change.event.task_path}` : ""}`)), write(changes));
   const executor = new LocalExecutor();
   const pipeline = pipelineSchema.parse(definition);
   const prepared = await createRun(store, {
@@ -50,7 +54,7 @@ async function execute(t: TestContext, definition: unknown, options: { paralleli
   const events = await store.listEvents(row.id, 0, 10_000);
   const object = toRunObject(stored.run, stored.tasks, prepared.plan);
   t.after(() => store.close());
-  return { dir, row, object, changes, events, store };
+  return { dir, row, object, changes, events, store, writes };
 }
 
 /**
@@ -193,6 +197,25 @@ test("every state change is an event, in order, written before the run ends", as
   );
   const seqs = events.map((event) => event.seq);
   assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y));
+});
+
+test("the run's start goes with its first task's start, and its end with its last task's end", async (t) => {
+  const { writes, object } = await execute(t, { tasks: { a: { run: "true" }, b: { needs: ["a"], run: "exit 3", retries: { max: 1, backoff: "10ms" } } } });
+  assert.equal(object.state, "failed");
+  assert.deepEqual(writes, [
+    ["run.started", "task.started a"],
+    ["task.finished a"],
+    ["task.started b"],
+    ["task.finished b", "task.retry_scheduled b"],
+    ["task.started b"],
+    ["task.finished b", "run.finished"],
+  ]);
+});
+
+test("a run whose last task ended while others were skipped ends in a write of its own", async (t) => {
+  const { writes, object } = await execute(t, { tasks: { a: { run: "true" }, alert: { on_fail: ["a"], run: "true" } } });
+  assert.equal(object.state, "succeeded");
+  assert.deepEqual(writes, [["run.started", "task.started a"], ["task.finished a"], ["task.skipped alert"], ["run.finished"]]);
 });
 
 test("retries wait with exponential backoff, capped by max_delay", async (t) => {

@@ -75,6 +75,26 @@ test("task locks and whole runs' locks are one table; a task giving locks back t
   assert.equal(locks.holders("license"), 1);
 });
 
+test("a release wakes waiters oldest first while a slot is free; the rest keep their places for the next", () => {
+  const slots = new Slots(1);
+  assert.equal(slots.claim(), undefined);
+  const woken: string[] = [];
+  const waiter = (name: string, claims: boolean) => slots.onFree(() => (woken.push(name), claims && slots.claim()));
+  waiter("a", true);
+  waiter("b", false); // its run was canceled meanwhile: it takes nothing
+  waiter("c", true);
+  waiter("d", true);
+  slots.release();
+  assert.deepEqual(woken, ["a"], "a took the slot: the others would find none");
+  slots.release();
+  assert.deepEqual(woken, ["a", "b", "c"], "b took nothing, so c was woken for the slot");
+  slots.onFree(() => woken.push("e"));
+  slots.release();
+  assert.deepEqual(woken, ["a", "b", "c", "d"], "d was waiting before e");
+  slots.release();
+  assert.deepEqual(woken, ["a", "b", "c", "d", "e"]);
+});
+
 test("an adopted attempt takes what it holds even beyond capacity", () => {
   const slots = fourCpus();
   slots.take(cpus(6));

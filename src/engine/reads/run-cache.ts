@@ -25,6 +25,8 @@ export class RunObjectCache {
   private readonly objects = new Map<string, RunObject>();
   /** A build in progress per run: a change during the build makes its result stale, so it is not kept. */
   private readonly building = new Map<string, object>();
+  /** Runs being watched (see watch): marked once they change. */
+  private readonly watched = new Map<string, { changed: boolean }>();
 
   /** `heard`: whether this run's changes reach this bus (it runs here, or is followed here). */
   constructor(
@@ -57,6 +59,23 @@ export class RunObjectCache {
   forget(runId: string): void {
     this.objects.delete(runId);
     this.building.delete(runId);
+    const watch = this.watched.get(runId);
+    if (watch) watch.changed = true;
+  }
+
+  /**
+   * Watches a run from now on; the function returned ends the watch and
+   * says whether the run changed meanwhile (an event of it was published,
+   * or it went elsewhere). What the engine knows was stored before is
+   * then still what a read of the store would give.
+   */
+  watch(runId: string): () => boolean {
+    const watch = { changed: false };
+    this.watched.set(runId, watch);
+    return () => {
+      if (this.watched.get(runId) === watch) this.watched.delete(runId);
+      return watch.changed;
+    };
   }
 }
 

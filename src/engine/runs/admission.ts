@@ -12,7 +12,8 @@
 import type { PipelineDef } from "../../definitions/schema.js";
 
 export interface QueueView {
-  running: { id: string }[];
+  /** How many runs run, and the oldest of them (what preempt cancels): not a list, which would cost an admission as many as run. */
+  running: { count: number; oldest: string | undefined };
   waiting: { id: string; partition: string | null }[];
 }
 
@@ -25,7 +26,7 @@ export type Admission =
 export function admit(pipeline: Pick<PipelineDef, "concurrency" | "queue" | "debounce">, view: QueueView, partition: string | null): Admission {
   const { limit, strategy, partition_limit: partitionLimit } = pipeline.queue;
   const debounced = pipeline.debounce !== undefined && pipeline.debounce > 0;
-  if (!debounced && view.running.length < pipeline.concurrency && view.waiting.length === 0) return { action: "start" };
+  if (!debounced && view.running.count < pipeline.concurrency && view.waiting.length === 0) return { action: "start" };
 
   const sameQueue = partitionLimit === undefined ? view.waiting : view.waiting.filter((run) => run.partition === partition);
   const places = partitionLimit === undefined ? limit : partitionLimit;
@@ -34,7 +35,7 @@ export function admit(pipeline: Pick<PipelineDef, "concurrency" | "queue" | "deb
     return { action: "wait", replaces: sameQueue[sameQueue.length - 1]!.id };
   }
   // A debounced run waits even when nothing runs: its wait is the debounce, not a queue place.
-  if (debounced && view.running.length < pipeline.concurrency && view.waiting.length === 0) return { action: "wait" };
+  if (debounced && view.running.count < pipeline.concurrency && view.waiting.length === 0) return { action: "wait" };
   if (sameQueue.length < places) return { action: "wait" };
   const where = partitionLimit === undefined ? "" : ` for partition ${JSON.stringify(partition)}`;
   if (places === 0 && strategy !== "preempt") return { action: "refuse", reason: `a run is in progress and the queue takes no waiting runs (queue.limit: 0)` };
@@ -44,8 +45,8 @@ export function admit(pipeline: Pick<PipelineDef, "concurrency" | "queue" | "deb
     case "replace":
       return places === 0 ? { action: "refuse", reason: "the queue takes no waiting runs" } : { action: "wait", replaces: sameQueue[sameQueue.length - 1]!.id };
     case "preempt": {
-      const oldest = view.running[0];
-      return oldest ? { action: "preempt", cancels: oldest.id } : { action: "wait" };
+      const { oldest } = view.running;
+      return oldest !== undefined ? { action: "preempt", cancels: oldest } : { action: "wait" };
     }
   }
 }

@@ -9,6 +9,8 @@
 import { link, lstat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { makePrivateDir, privateCopy } from "../../files/private.js";
+import type { EventRow, StateChange, TaskRunRow } from "../../store/port.js";
+import { attemptFiles } from "./attempt.js";
 
 /** The log file the kept row should name: `to` once the log is there, else `from` as it was (gone already: nothing to keep). */
 export async function bringKeptLog(from: string | null, to: string): Promise<string | null> {
@@ -23,4 +25,15 @@ export async function bringKeptLog(from: string | null, to: string): Promise<str
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return from;
     throw error;
   }
+}
+
+/** A retry's kept rows, as its start records them: as attempt 1 of this run, each naming its log in this run's own folder. */
+export function keptChanges(kept: ReadonlyMap<string, TaskRunRow>, runId: string, dataDir: string, now: number): Promise<StateChange[]> {
+  return Promise.all(
+    [...kept].map(async ([path, row]) => {
+      const event: Omit<EventRow, "seq"> = { run_id: runId, ts: now, type: "task.kept", task_path: path, attempt: 1, data: { from_run: row.run_id, from_attempt: row.attempt } };
+      const logFile = await bringKeptLog(row.log_file, attemptFiles(dataDir, runId, path, 1).logFile);
+      return { event, task: { ...row, run_id: runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: logFile } };
+    }),
+  );
 }

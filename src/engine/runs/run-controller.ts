@@ -18,12 +18,13 @@ import type { Reattached, ResumePoint } from "../recovery/resume.js";
 import { addCounts, emptyCounts } from "./rollup.js";
 import { blankTaskRow, endedRow, type AttemptEnding } from "./task-row.js";
 import { explainEnding } from "./runner-help.js";
-import { bringKeptLog } from "./kept-logs.js";
+import { keptChanges } from "./kept-logs.js";
 import { compatEnding } from "./compat-ending.js";
 import { failureEnv, firstFailure, type FailureRecord } from "./failure-details.js";
 import type { Slots } from "../resources/slots.js";
 import { TaskMachines } from "./task-machines.js";
-import { failedToStart, interrupted, maskAll, onlyInterruptions } from "./attempt-endings.js";
+import { failedToStart, interrupted, maskAll } from "./attempt-endings.js";
+import { runEnd, type RunEnd, type RunEndInput } from "./run-end.js";
 import { launchOnWorker, PlacementEnded, waitForWorker } from "./worker-wait.js";
 import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
 import { SLOT_ONLY, taskRequest, type TaskRequest } from "../resources/reservations.js";
@@ -114,19 +115,11 @@ export class RunController {
   private async begin(): Promise<void> {
     const startedAt = this.now();
     // Each kept row names its log in this run's own folder: retention may remove the run it came from.
-    const kept: StateChange[] = await Promise.all(
-      [...(this.prepared.kept ?? new Map<string, TaskRunRow>())].map(async ([path, row]) => ({
-        event: this.event("task.kept", { from_run: row.run_id, from_attempt: row.attempt }, path, 1),
-        task: { ...row, run_id: this.runId, attempt: 1, reason: `kept from run ${row.run_id}`, log_file: await bringKeptLog(row.log_file, attemptFiles(this.deps.dataDir, this.runId, path, 1).logFile) },
-      })),
-    );
+    const kept = this.prepared.kept ? await keptChanges(this.prepared.kept, this.runId, this.deps.dataDir, startedAt) : [];
     this.startedAt = startedAt;
     // Stored with the first task's start, which pump() asks for now (RunWrites); no task launches before its own start is stored.
     this.writes.start([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }, ...kept]);
-    const timeout = this.prepared.pipeline.timeout;
-    if (timeout !== undefined) {
-      this.runTimer = setTimeout(() => this.stop("failed", `the run timed out after ${timeout} ms`), timeout);
-    }
+    this.timeOut(startedAt);
     this.pump();
     await this.writes.startStored();
     this.listener?.({ type: "run", state: "running", reason: null });
@@ -158,11 +151,7 @@ export class RunController {
       this.scheduleRetry(path, delayMs);
     }
     for (const [path, { row, how }] of point.running) this.reattach(path, row, how);
-    const timeout = this.prepared.pipeline.timeout;
-    if (timeout !== undefined) {
-      const left = timeout - (this.now() - (this.prepared.run.started_at ?? this.now()));
-      this.runTimer = setTimeout(() => this.stop("failed", `the run timed out after ${timeout} ms`), Math.max(0, left));
-    }
+    this.timeOut(this.prepared.run.started_at ?? this.now());
     if (point.stop) this.halt(point.stop.reason);
     else if (this.prepared.pipeline.fail_fast) {
       // A failure stored just before the engine died may not have reached the others yet.
@@ -175,15 +164,19 @@ export class RunController {
     this.pump();
   }
 
+  /** The pipeline's `timeout`, counted from the run's start. */
+  private timeOut(startedAt: number): void {
+    const timeout = this.prepared.pipeline.timeout;
+    if (timeout === undefined) return;
+    this.runTimer = setTimeout(() => this.stop("failed", `the run timed out after ${timeout} ms`), Math.max(0, timeout - (this.now() - startedAt)));
+  }
+
   /** States, attempts, outputs and counts as stored; tasks still in progress count as running for the planner. */
   private loadResumePoint(point: ResumePoint): void {
     for (const [path, attempt] of point.attempts) this.attempts.set(path, attempt);
     for (const [path, row] of point.done) {
       this.states.set(path, row.state);
-      if (row.state === "interrupted") this.interruptions.set(path, row.reason ?? "its end was not seen");
-      this.noteFailure(row);
-      this.outputs.set(path, row.outputs);
-      addCounts(this.counts, row);
+      this.noteResult(row);
     }
     for (const path of [...point.retries.keys(), ...point.running.keys()]) this.states.set(path, "running");
   }
@@ -482,21 +475,22 @@ export class RunController {
     ];
     const delayMs = willRetry ? Math.min(retries.backoff * retries.factor ** (attempt - 1), retries.max_delay) : 0;
     if (willRetry) changes.push({ event: this.event("task.retry_scheduled", { delay_ms: delayMs, next_attempt: attempt + 1 }, node.path, attempt) });
+    // The run's last task ends (nothing pending, nothing else under way or waiting to retry, no stop asked): no
+    // task can start from its end, so the end is applied now and the run's end goes in the same write, one fewer.
+    const last = !willRetry && !this.finished && !this.stopReason && this.inFlight === 1 && this.readiness.unfinishedLeaves() === 1;
+    const runEnd = last ? (this.applyEnd(final), this.decideEnd(this.readiness.outcome())) : undefined;
+    if (runEnd) changes.push(runEnd.change);
     void this.write(changes)
       .then(() => {
         this.deps.ack?.(attemptId(this.runId, node.path, attempt));
         this.listener?.({ type: "task", row: final, tail: report.tail });
+        if (runEnd) return this.ended(runEnd);
         if (willRetry) {
           this.listener?.({ type: "retry", path: node.path, attempt: attempt + 1, delayMs });
           this.scheduleRetry(node.path, delayMs);
           return;
         }
-        this.inFlight--;
-        if (report.state === "interrupted") this.interruptions.set(node.path, report.reason ?? "its end was not seen");
-        this.noteFailure(final);
-        this.setState(node.path, report.state);
-        addCounts(this.counts, final);
-        if (report.outputs) this.outputs.set(node.path, report.outputs);
+        this.applyEnd(final);
         if (this.prepared.pipeline.fail_fast && this.failFastReason === null && countsAsFailure(node, report.state)) {
           // The first failure cancels what runs, what waits to retry, and what is about to launch.
           this.failFastReason = `fail_fast: ${node.path} failed`;
@@ -507,9 +501,19 @@ export class RunController {
       .catch((error) => this.fail(error));
   }
 
-  private noteFailure(row: TaskRunRow): void {
-    if (!isFailed(row.state)) return;
-    this.failures.set(row.path, { path: row.path, exitCode: row.exit_code, reason: row.reason, log: attemptLog(row), finishedAt: row.finished_at ?? this.now() });
+  /** An attempt's end, recorded: the task's new state and what it adds to the run. */
+  private applyEnd(final: TaskRunRow): void {
+    this.inFlight--;
+    this.noteResult(final);
+    this.setState(final.path, final.state);
+  }
+
+  /** What a task's last attempt leaves the run: why it was interrupted, its failure (for on_fail handlers), its outputs, its counts. */
+  private noteResult(row: TaskRunRow): void {
+    if (row.state === "interrupted") this.interruptions.set(row.path, row.reason ?? "its end was not seen");
+    if (isFailed(row.state)) this.failures.set(row.path, { path: row.path, exitCode: row.exit_code, reason: row.reason, log: attemptLog(row), finishedAt: row.finished_at ?? this.now() });
+    if (row.outputs) this.outputs.set(row.path, row.outputs);
+    addCounts(this.counts, row);
   }
 
   /** The task stays "running" for the planner while it waits: it is not done. */
@@ -545,22 +549,24 @@ export class RunController {
     const outcome = this.readiness.outcome();
     if (outcome === "running" && !this.stopReason) return;
     if ([...this.states.values()].some((state) => state === "pending" || state === "running")) return;
+    const end = this.decideEnd(outcome);
+    void this.write([end.change]).then(() => this.ended(end)).catch((error) => this.fail(error));
+  }
+
+  /** The run ends (nothing more starts here): its state, and the write that records it. */
+  private decideEnd(outcome: RunEndInput["outcome"]): RunEnd {
     this.finished = true;
     this.deps.slots.withdraw(this);
     if (this.runTimer) clearTimeout(this.runTimer);
-    const interruption = this.stopReason ? undefined : onlyInterruptions(this.prepared.plan, this.states, this.interruptions);
-    const state: RunState = this.stopReason?.state ?? (interruption ? "interrupted" : outcome === "running" ? "failed" : outcome);
-    const reason = this.stopReason?.reason ?? interruption ?? null;
-    const patch = { id: this.runId, state, reason, finished_at: this.now(), ...this.counts };
-    const end: StateChange = { event: this.event("run.finished", { state, reason }), run: patch };
-    if (this.deps.followed?.(state)) end.awaitsFollowers = true;
-    void this.write([end])
-      .then(() => {
-        this.listener?.({ type: "run", state, reason });
-        // The row as stored: what it was made with, and every patch written since.
-        this.resolveDone({ ...this.prepared.run, ...(this.startedAt !== undefined ? { state: "running", started_at: this.startedAt } : {}), ...patch });
-      })
-      .catch((error) => this.fail(error));
+    const { plan } = this.prepared;
+    return runEnd({ runId: this.runId, outcome, stop: this.stopReason, plan, states: this.states, interruptions: this.interruptions, counts: this.counts, now: this.now(), followed: this.deps.followed });
+  }
+
+  /** The run's end is stored: its listener and `done` hear of it. */
+  private ended({ patch }: RunEnd): void {
+    this.listener?.({ type: "run", state: patch.state, reason: patch.reason });
+    // The row as stored: what it was made with, and every patch written since.
+    this.resolveDone({ ...this.prepared.run, ...(this.startedAt !== undefined ? { state: "running", started_at: this.startedAt } : {}), ...patch });
   }
 
   private fail(error: unknown): void {

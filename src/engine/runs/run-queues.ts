@@ -86,6 +86,12 @@ export class RunQueues {
   /** Attempts on workers: no slot limit of this engine's (each worker has its own room), the same lock table. */
   private readonly remoteSlots: Slots;
   private closed = false;
+  /**
+   * The environment tasks inherit, copied at the first launch: nothing in
+   * the engine changes its own, and process.env reads each variable with
+   * a native call, as many as it has for every attempt.
+   */
+  private baseEnv: Record<string, string | undefined> | undefined;
 
   constructor(private readonly deps: RunQueuesDeps) {
     // A task giving locks back may let a waiting run start.
@@ -112,7 +118,8 @@ export class RunQueues {
     }
     // From here to the queue change below, no await: the decision sees the queue as it is.
     const queue = this.queueOf(run.namespace, run.pipeline);
-    const decision = admit(pipeline, { running: [...queue.running.keys()].map((id) => ({ id })), waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
+    const running = { count: queue.running.size, oldest: queue.running.keys().next().value };
+    const decision = admit(pipeline, { running, waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
     const readyAt = this.deps.now() + (pipeline.debounce ?? 0);
     switch (decision.action) {
       case "start":
@@ -172,7 +179,7 @@ export class RunQueues {
         remoteSlots: this.remoteSlots,
         ...(deps.placement ? { placement: deps.placement } : {}),
         nodePath: process.execPath,
-        baseEnv: deps.environment ?? process.env,
+        baseEnv: (this.baseEnv ??= { ...(deps.environment ?? process.env) }),
         publish: (events) => deps.publish(events),
         followed: (state) => deps.followed({ id: run.id, namespace: run.namespace, pipeline: run.pipeline, state }),
         now: deps.now,
