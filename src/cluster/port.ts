@@ -63,3 +63,14 @@ export interface RunRequestHints {
   /** `heard` is told when a request (or a hand-over) for this engine was made (or may have been, while not listening); returns how to stop. */
   listen(heard: () => void): () => void;
 }
+
+/**
+ * A run of this engine's that waits for its pipeline's place or for a named
+ * lock may start now: a run of that pipeline ended on some engine, or one
+ * that held locks did. A hint (NOTIFY): the engine also looks every two seconds
+ * while a run waits.
+ */
+export interface PlaceHints {
+  /** `heard` is told the pipeline (`namespace/name`), or "" for any (locks were given back, or hints may have been missed); returns how to stop. */
+  listen(heard: (pipeline: string) => void): () => void;
+}

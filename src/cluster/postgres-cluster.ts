@@ -8,9 +8,9 @@ import { createHmac, randomUUID } from "node:crypto";
 import pg from "pg";
 import { DEFAULT_LEASE_MS, schedulingLeadership } from "./leader-lease.js";
 import { Listener } from "./pg-listener.js";
-import type { DefinitionChanges, EngineRoster, RunRequestHints, SchedulingLeadership } from "./port.js";
+import type { DefinitionChanges, EngineRoster, PlaceHints, RunRequestHints, SchedulingLeadership } from "./port.js";
 import { HAND_OVERS_CHANNEL, heartbeatEvery, PostgresEngineRoster } from "./engine-roster.js";
-import { RUN_REQUESTS_CHANNEL } from "../store/postgres/index.js";
+import { PLACES_CHANNEL, RUN_REQUESTS_CHANNEL } from "../store/postgres/index.js";
 
 const DEFINITIONS_CHANNEL = "spire_definitions";
 /** An engine silent this long has its runs taken over: long past a pause for garbage collection or a brief network cut, soon enough for a person waiting. */
@@ -25,6 +25,8 @@ export interface ClusterMembership {
   runRequests: RunRequestHints;
   /** Runs another engine handed to this one (its workers can run them). */
   handOvers: RunRequestHints;
+  /** A run may start now: one that held its pipeline's place or a lock ended on some engine. */
+  places: PlaceHints;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,9 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   const handOvers: RunRequestHints = {
     listen: (heard) => listener.on(HAND_OVERS_CHANNEL, (to) => to === options.engineId && heard(), heard),
   };
+  const places: PlaceHints = {
+    listen: (heard) => listener.on(PLACES_CHANNEL, heard, () => heard("")),
+  };
   return {
     id,
     leadership,
@@ -97,6 +102,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
     roster,
     runRequests,
     handOvers,
+    places,
     async close() {
       for (const timer of rereads) clearInterval(timer);
       await roster.stop();

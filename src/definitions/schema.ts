@@ -348,7 +348,7 @@ const triggerObject = z.strictObject({
     .optional()
     .meta({
       description:
-        "Files or folders to watch (folders with everything below them), relative to the definitions file's folder. A path that does not exist yet is picked up when it appears. The run's trigger lists the changed paths. Changes while the run this trigger started is under way, and for its debounce after it ends, start nothing: a pipeline may write into what it watches.",
+        "Files or folders to watch (folders with everything below them), relative to the definitions file's folder. A path that does not exist yet is picked up when it appears. The run's trigger lists the changed paths. Changes while the run this trigger started is under way, and for its debounce after it ends, start nothing: a pipeline may write into what it watches. With several engines on one PostgreSQL, the engine that leads watches them, on its machine.",
       examples: ["./inbox", ["./inbox", "config.toml"]],
     }),
   debounce: timerDuration

@@ -37,7 +37,7 @@ import { RememberedDefinitions } from "./pipelines/remembered-definitions.js";
 import type { RunObject } from "./reads/run-object.js";
 import type { ResourceCapacity } from "./resources/reservations.js";
 import { Scheduler } from "./triggers/scheduler.js";
-import type { DefinitionChanges, EngineRoster, RunRequestHints, SchedulingLeadership } from "../cluster/port.js";
+import type { DefinitionChanges, EngineRoster, PlaceHints, RunRequestHints, SchedulingLeadership } from "../cluster/port.js";
 import { toMissedObject, type MissedObject } from "./triggers/missed-object.js";
 import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./runs/retention.js";
 import { DEFAULT_WATCH_LEASE_MS, WatchLeases } from "./triggers/watch-leases.js";
@@ -114,6 +114,8 @@ export interface EngineOptions {
   runRequests?: RunRequestHints;
   /** Told when another engine hands this one a run (its workers can run it). */
   handOvers?: RunRequestHints;
+  /** With engines sharing a store: told when a run waiting here for its pipeline's place or a lock may start. */
+  places?: PlaceHints;
 }
 
 /** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
@@ -184,6 +186,9 @@ export class Engine implements EngineService {
       },
       ended: (run) => this.eventTriggers.ended(run),
       wentElsewhere: (runId) => (this.runObjects.forget(runId), this.followers.wentElsewhere(runId)),
+      shared,
+      placeHints: options.places,
+      cancelElsewhere: async (runId, reason) => this.sharing?.requests.ask(runId, reason, "queue policy"),
     });
     this.startedAt = this.now();
     this.takeOvers = options.roster
@@ -223,6 +228,7 @@ export class Engine implements EngineService {
       start: (start) => this.starts.startTriggeredRun(start),
       info: (message, details) => this.logger.info(details, message),
       warn: (message, details) => this.logger.warn(details, message),
+      ...(options.leadership ? { watching: () => options.leadership!.leading } : {}),
     });
     this.retention = new Retention({
       store: options.store,
@@ -276,7 +282,8 @@ export class Engine implements EngineService {
 
   /**
    * Leading: the schedules are read again (the last leader moved them on)
-   * and time triggers fire; not leading: they stop. One change at a time.
+   * and time triggers fire, and watch triggers watch; not leading: they
+   * stop. One change at a time.
    */
   private leadingChanged(leading: boolean): void {
     this.leaderChanges = this.leaderChanges
@@ -287,6 +294,8 @@ export class Engine implements EngineService {
           await this.scheduler.refresh();
           this.scheduler.start();
         } else await this.scheduler.stop({ admitClaimed: true });
+        // Watched paths follow the lead too: the leader watches them, the others not.
+        await this.eventTriggers.refresh();
         this.logger.info({ leading }, leading ? "this engine leads the scheduling now" : "this engine no longer leads the scheduling");
       })
       .catch((error: Error) => this.logger.error({ error: error.message }, "time triggers could not follow a change of leader"));

@@ -60,6 +60,51 @@ export interface RunRequestState {
   outcome: RunRequestOutcome | null;
 }
 
+/** A run's place in its pipeline's queue, as every engine sees it: it counts as running, waits, or was replaced by a newer run. */
+export type PlaceKind = "waiting" | "running" | "replaced";
+
+/** A run of one pipeline, with where it stands. */
+export interface QueuePlace {
+  run_id: string;
+  place: PlaceKind;
+  partition: string | null;
+  /** A replaced run: the newer run that took its waiting place. */
+  replaced_by: string | null;
+  /** Its engine is alive (or it is this engine's): a waiting run of a silent engine does not hold the queue up. */
+  live: boolean;
+}
+
+/** A pipeline's queue across every engine, read while this engine holds it (see SharedStore.settlePlaces). */
+export interface SharedQueue {
+  /** Its admitted unfinished runs, in the order they were admitted. */
+  places: QueuePlace[];
+  /** Units held of each named lock asked for, by the running runs of every engine. */
+  held: Record<string, number>;
+}
+
+/** A pipeline's queue, and the named locks whose units a decision about it reads (and may take). */
+export interface QueueKey {
+  namespace: string;
+  pipeline: string;
+  locks: readonly string[];
+}
+
+/** A run as it takes a place: its partition, and the units of named locks it holds while it runs. */
+export interface PlaceOf {
+  run_id: string;
+  partition: string | null;
+  locks: readonly { name: string; count: number }[];
+}
+
+/** What a decision writes before the queue is let go. */
+export interface PlaceChange<T> {
+  result: T;
+  /** The run takes this place (with its locks' units, when running). */
+  place?: PlaceOf & { place: "waiting" | "running" };
+  /** A waiting run whose place `place.run_id` takes: it is marked replaced, and its engine told. */
+  replaces?: string;
+}
+
 export interface SharedStore {
   // ── task logs: the bytes of each attempt's log file, appended in order ──
 
@@ -100,4 +145,28 @@ export interface SharedStore {
   waitingRequests(): Promise<RunRequest[]>;
   /** Records what came of a request; false when another look took it first. */
   settleRequest(id: number, outcome: RunRequestOutcome, at: number): Promise<boolean>;
+
+  // ── places in the pipelines' queues and units of named locks, across engines ──
+
+  /**
+   * The common admission in one statement: a run of a pipeline with fewer
+   * than `concurrency` running and nobody waiting takes a running place.
+   * "busy": it did not (decide with settlePlaces); "gone": the run has ended
+   * or is another engine's.
+   */
+  takePlace(run: { run_id: string; namespace: string; pipeline: string; partition: string | null }, concurrency: number): Promise<"running" | "busy" | "gone">;
+  /**
+   * Holds the pipeline's queue (and the named locks of `key`) against every
+   * other engine, reads it, and writes what `decide` returns before letting
+   * it go. `decide` may be called more than once (the transaction is run
+   * again after a lost connection): it must undo what it did the time before.
+   * `placed` is false when the run has ended meanwhile (nothing was written).
+   */
+  settlePlaces<T>(key: QueueKey, decide: (queue: SharedQueue) => PlaceChange<T>): Promise<{ result: T; placed: boolean }>;
+  /**
+   * A run an earlier engine admitted goes on here: running (it holds its
+   * place and its locks' units again, whatever else holds them), or waiting
+   * again, at its old place in the queue (a replaced run stays replaced).
+   */
+  holdPlace(key: QueueKey, run: PlaceOf, place: "waiting" | "running"): Promise<void>;
 }

@@ -24,7 +24,9 @@ import { fetchTaskArtifacts, shareTaskArtifacts } from "../../src/engine/sharing
 import { listRunArtifacts, openRunArtifact } from "../../src/engine/artifacts/artifact-listing.js";
 import { artifactFolder } from "../../src/engine/artifacts/artifact-handover.js";
 import { attemptFiles } from "../../src/engine/runs/attempt.js";
-import { aRun, runCreated } from "./fixtures.js";
+import { aRun, anEvent, runCreated } from "./fixtures.js";
+import { Listener } from "../../src/cluster/pg-listener.js";
+import { PLACES_CHANNEL } from "../../src/store/postgres/index.js";
 import { cleanSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -39,7 +41,7 @@ async function twoEngines(t: TestContext): Promise<{ a: Store; b: Store; schema:
   return { a, b, schema, sharedA: a.shared!, sharedB: b.shared! };
 }
 
-async function aRunOf(store: Store, id: string, state: "running" | "succeeded" = "running"): Promise<void> {
+async function aRunOf(store: Store, id: string, state: "queued" | "running" | "succeeded" = "running"): Promise<void> {
   const run = aRun(id, { state });
   await store.createRun(run, runCreated(run));
 }
@@ -173,6 +175,46 @@ describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
     assert.equal(await sharedA.settleRequest(made!.id, "done", 9), false, "taken once");
     assert.equal((await sharedB.runRequest(made!.id))?.outcome, "done");
     assert.deepEqual(await sharedA.waitingRequests(), []);
+  });
+
+  test("places: two engines taking them at once never pass the pipeline's concurrency; a run's end gives its place and its lock units back, and says so when a run waits", async (t) => {
+    const { a, b, schema, sharedA, sharedB } = await twoEngines(t);
+    const ids = Array.from({ length: 20 }, (_, index) => `r${String(index).padStart(2, "0")}`);
+    for (const [index, id] of ids.entries()) await aRunOf(index % 2 ? b : a, id, "queued");
+    const taken = await Promise.all(ids.map((id, index) => (index % 2 ? sharedB : sharedA).takePlace({ run_id: id, namespace: "home", pipeline: "backup", partition: null }, 3)));
+    assert.equal(taken.filter((outcome) => outcome === "running").length, 3, taken.join(" "));
+    assert.equal(taken.filter((outcome) => outcome === "busy").length, 17);
+    assert.equal(await sharedA.takePlace({ run_id: ids[1]!, namespace: "home", pipeline: "backup", partition: null }, 10), "gone", "a run of another engine's takes no place here");
+
+    // A waiting run, and a running one that holds 2 units of the lock db: the queue as the next decision reads it.
+    const [first, second] = ids.filter((_, index) => taken[index] === "busy" && index % 2 === 0);
+    await sharedA.holdPlace({ namespace: "home", pipeline: "backup", locks: ["db"] }, { run_id: first!, partition: "eu", locks: [] }, "waiting");
+    await sharedA.holdPlace({ namespace: "home", pipeline: "backup", locks: ["db"] }, { run_id: second!, partition: null, locks: [{ name: "db", count: 2 }] }, "running");
+    const read = (shared = sharedB) => shared.settlePlaces({ namespace: "home", pipeline: "backup", locks: ["db"] }, (queue) => ({ result: queue }));
+    const queue = (await read()).result;
+    assert.equal(queue.places.filter((place) => place.place === "running").length, 4);
+    // Engine a beats nowhere (no roster here): to b, its waiting run is a silent engine's, which holds no one up; to a, its own.
+    assert.deepEqual(queue.places.filter((place) => place.place === "waiting").map(({ run_id, partition, live }) => ({ run_id, partition, live })), [{ run_id: first, partition: "eu", live: false }]);
+    assert.equal((await read(sharedA)).result.places.find((place) => place.run_id === first)?.live, true);
+    assert.deepEqual(queue.held, { db: 2 });
+
+    const heard: string[] = [];
+    const listener = new Listener({ connectionString: POSTGRES_URL });
+    // Subscribed before it connects: start() resolves once it listens.
+    listener.on(PLACES_CHANNEL, (payload) => heard.push(payload));
+    await listener.start();
+    t.after(() => listener.stop());
+    const end = (store: Store, id: string) => store.write([{ event: anEvent(id, "run.finished", { data: { state: "succeeded" } }), run: { id, state: "succeeded", finished_at: 20_000 } }]);
+    await end(a, second!);
+    await waitUntil(async () => heard.includes(""));
+    const after = (await read()).result;
+    assert.equal(after.places.filter((place) => place.place === "running").length, 3, "its place is given back");
+    assert.deepEqual(after.held, {}, "and its lock units");
+    assert.deepEqual(await rowsIn(schema, "SELECT count(*)::int AS n FROM run_places WHERE run_id = $1", [second]), [{ n: 0 }]);
+    // A run ended while one of its pipeline waits: that pipeline is named.
+    const running = taken.findIndex((outcome) => outcome === "running");
+    await end(running % 2 ? b : a, ids[running]!);
+    await waitUntil(async () => heard.includes("home/backup"));
   });
 });
 

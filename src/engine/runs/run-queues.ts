@@ -3,7 +3,9 @@
  * and queue policy, the named locks whole runs take, one parallelism limit
  * for all tasks, and a RunController per run under way. The engine hands a
  * stored run to admit(); from there this decides when it starts, runs it,
- * and says when it has ended.
+ * and says when it has ended. With engines sharing a store (PostgreSQL),
+ * the queues' places and whole runs' locks are those of all the engines,
+ * kept in the store (cluster-queues.ts); one engine alone keeps them here.
  */
 import type { Executor } from "../../exec/port.js";
 import type { EventRow, RunRow, Store } from "../../store/port.js";
@@ -21,22 +23,14 @@ import type { RunTakenOverError } from "../../store/errors.js";
 import { ServiceError, type LiveProgress } from "../service.js";
 import { Slots } from "../resources/slots.js";
 import type { PipelineDef } from "../../definitions/schema.js";
+import type { SharedStore } from "../../store/shared-port.js";
+import type { PlaceHints } from "../../cluster/port.js";
+import { ClusterQueues, type PipelineQueue as QueueOf } from "./cluster-queues.js";
 
 /** Lock capacities read from the store are trusted this long (see lockCapacities). */
 const CAPACITIES_FRESH_MS = 1_000;
 
-interface Waiting {
-  prepared: PreparedRun;
-  readyAt: number;
-}
-
-interface PipelineQueue {
-  namespace: string;
-  pipeline: string;
-  running: Map<string, RunController>;
-  waiting: Waiting[];
-  timer?: NodeJS.Timeout;
-}
+type PipelineQueue = QueueOf<RunController>;
 
 export interface RunQueuesDeps {
   store: Store;
@@ -64,6 +58,12 @@ export interface RunQueuesDeps {
   ended(run: RunRow): void;
   /** A run went on in another engine (handed over, or taken over): this one no longer hears its changes. */
   wentElsewhere?(runId: string): void;
+  /** Engines sharing the store (PostgreSQL): pipelines' queues and named locks hold across all of them (see cluster-queues.ts). */
+  shared?: SharedStore | undefined;
+  /** Told when a run may start now, another engine's run having ended. */
+  placeHints?: PlaceHints | undefined;
+  /** Asks the engine that runs a run to cancel it (a run preempted by a newer one made here). */
+  cancelElsewhere?(runId: string, reason: string): Promise<unknown>;
 }
 
 export interface EngineLoad {
@@ -92,6 +92,8 @@ export class RunQueues {
    * a native call, as many as it has for every attempt.
    */
   private baseEnv: Record<string, string | undefined> | undefined;
+  /** With engines sharing the store: their queues and locks are the store's (absent with one engine alone). */
+  private readonly cluster: ClusterQueues | undefined;
 
   constructor(private readonly deps: RunQueuesDeps) {
     // A task giving locks back may let a waiting run start.
@@ -105,6 +107,21 @@ export class RunQueues {
       resources: { cpus: Infinity, memoryBytes: Infinity, cpusFrom: "the workers'", memoryFrom: "the workers'" },
       onLocksReleased: () => this.pumpAll(),
     });
+    this.cluster =
+      deps.shared &&
+      new ClusterQueues({
+        shared: deps.shared,
+        hints: deps.placeHints,
+        locks: this.locks,
+        queues: this.queues,
+        now: deps.now,
+        logger: deps.logger,
+        closed: () => this.closed,
+        launch: (prepared) => this.launch(prepared),
+        schedulePump: (key, at) => this.schedulePump(key, at),
+        finishUnstarted: (run, state, reason) => this.finishUnstarted(run, state, reason),
+        dropped: (runId) => this.deps.wentElsewhere?.(runId),
+      });
   }
 
   /** Starts, queues or refuses a stored run (refused: recorded as skipped, and a ServiceError thrown). */
@@ -116,14 +133,26 @@ export class RunQueues {
       await this.finishUnstarted(run, "canceled", "the engine is shutting down");
       throw new ServiceError("unavailable", "the engine is shutting down and takes no new runs");
     }
-    // From here to the queue change below, no await: the decision sees the queue as it is.
+    // From here to the queue change below, no await: the decision sees the queue as it is. With engines sharing the
+    // store, the one await is for the store's queue, held against the other engines until the decision is written.
     const queue = this.queueOf(run.namespace, run.pipeline);
     const running = { count: queue.running.size, oldest: queue.running.keys().next().value };
-    const decision = admit(pipeline, { running, waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
+    const decision = this.cluster
+      ? await this.cluster.decide(prepared)
+      : admit(pipeline, { running, waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
+    // The run ended while the store decided (it was canceled, or taken over): nothing of it is left to start.
+    if (decision === undefined) return;
+    if (this.closed && decision.action === "start") {
+      // Its locks were taken with its place (see ClusterQueues.decide); its end gives the place back.
+      this.locks.release(pipeline.locks, { run_id: run.id, task: null });
+      await this.finishUnstarted(run, "canceled", "the engine is shutting down");
+      throw new ServiceError("unavailable", "the engine is shutting down and takes no new runs");
+    }
     const readyAt = this.deps.now() + (pipeline.debounce ?? 0);
     switch (decision.action) {
       case "start":
-        if (this.takeLocks(prepared)) {
+        // Across engines, the store has given it its place and its locks already.
+        if (this.cluster || this.takeLocks(prepared)) {
           this.launch(prepared);
           break;
         }
@@ -139,10 +168,14 @@ export class RunQueues {
         if (replaced) await this.finishUnstarted(replaced.prepared.run, "skipped", `replaced by the newer run ${run.id}`);
         break;
       }
-      case "preempt":
+      case "preempt": {
         queue.waiting.push({ prepared, readyAt });
-        this.controllers.get(decision.cancels)?.cancel(`preempted by the newer run ${run.id}`);
+        const reason = `preempted by the newer run ${run.id}`;
+        const here = this.controllers.get(decision.cancels);
+        if (here) here.cancel(reason);
+        else void this.deps.cancelElsewhere?.(decision.cancels, reason).catch((error: Error) => this.deps.logger.warn({ run: decision.cancels, error: error.message }, "the engine that runs the preempted run could not be asked to cancel it"));
         break;
+      }
       case "refuse": {
         await this.finishUnstarted(run, "skipped", decision.reason);
         // The engine puts the refused run's object in the details (it has the run objects).
@@ -154,12 +187,14 @@ export class RunQueues {
   /** A queued run an earlier engine left: it waits again, first in line as it was. */
   async requeue(prepared: PreparedRun): Promise<void> {
     prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
+    await this.cluster?.hold(prepared, "waiting");
     this.queueOf(prepared.run.namespace, prepared.run.pipeline).waiting.push({ prepared, readyAt: this.deps.now() });
   }
 
   /** A run an earlier engine started goes on here: it held its locks then, so it holds them again, whatever waits. */
   async resume(prepared: PreparedRun, point: ResumePoint): Promise<void> {
     prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
+    await this.cluster?.hold(prepared, "running");
     this.locks.tryAcquire(prepared.pipeline.locks, () => Infinity, { run_id: prepared.run.id, task: null });
     this.launch(prepared, point);
   }
@@ -234,6 +269,7 @@ export class RunQueues {
   private pump(key: string): void {
     const queue = this.queues.get(key);
     if (!queue || this.closed) return;
+    if (this.cluster) return this.cluster.pump(queue);
     while (queue.waiting.length > 0) {
       const next = queue.waiting[0]!;
       if (queue.running.size >= next.prepared.pipeline.concurrency) return;
@@ -400,6 +436,7 @@ export class RunQueues {
   /** Starts nothing more: a run admitted from now on is recorded as canceled, and waiting runs stay waiting. */
   stopAdmitting(): void {
     this.closed = true;
+    this.cluster?.stop();
     for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);
   }
 

@@ -66,6 +66,11 @@ export class RunRequests {
     return { engine: made.owner, taken: outcome === "done" };
   }
 
+  /** Asks the engine that runs `runId` to cancel it, without waiting for its answer (a run preempted through another engine). */
+  async ask(runId: string, reason: string, by: string): Promise<void> {
+    await this.deps.shared.requestRun({ run_id: runId, kind: "cancel", reason, requested_by: by, requested_at: this.deps.now() });
+  }
+
   /** Takes the requests made of this engine from now on (after its runs are taken up: a request for one of them finds it held). */
   start(): void {
     this.unlisten = this.deps.hints?.listen(() => this.look());

@@ -43,6 +43,12 @@ export interface EventTriggerDeps {
   start(start: TriggeredStart): Promise<{ id: string }>;
   info(message: string, details: object): void;
   warn(message: string, details: object): void;
+  /**
+   * With engines sharing a store, whether this one watches the `watch`
+   * triggers' paths now: only the engine that leads does, so that a change
+   * starts one run, not one per engine (absent: always).
+   */
+  watching?(): boolean;
 }
 
 export class EventTriggers {
@@ -77,7 +83,7 @@ export class EventTriggers {
     for (const run of pending) void this.follow(run);
   }
 
-  /** Reads the applied pipelines again; call after apply, delete, pause and resume. */
+  /** Reads the applied pipelines again; call after apply, delete, pause and resume, and when this engine starts or stops leading. */
   refresh(): Promise<void> {
     if (!this.started || this.stopped) return Promise.resolve();
     // A refresh that failed (its caller was told) does not stop the next one.
@@ -85,7 +91,7 @@ export class EventTriggers {
       if (this.stopped) return;
       const rows = (await this.deps.store.listPipelines()).filter((row) => !row.paused);
       this.afters.update(rows);
-      await this.watches.update(rows);
+      await this.watches.update(this.deps.watching?.() === false ? [] : rows);
     });
     return this.refreshing;
   }

@@ -2,3 +2,4 @@ export { openPostgresStore } from "./store.js";
 export type { PostgresOptions } from "./pool.js";
 export { MIGRATIONS, type Migration } from "./migrations.js";
 export { RUN_REQUESTS_CHANNEL } from "./sql/runRequests.js";
+export { PLACES_CHANNEL } from "./sql/places.js";

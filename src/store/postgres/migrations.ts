@@ -415,6 +415,131 @@ const runSeeds = `
 ALTER TABLE runs ADD COLUMN seed INTEGER;
 `;
 
+/**
+ * A pipeline's concurrency and queue, and named locks, across the engines
+ * sharing the database (src/engine/runs/cluster-queues.ts). Each admitted run
+ * of an unfinished run has a place: `running` (it counts against its
+ * pipeline's concurrency, and its lock_holds rows against each lock's
+ * capacity), `waiting` (its place in the queue, in seq order), or `replaced`
+ * (a newer run took its waiting place; its owner skips it). Every decision
+ * about a pipeline's places is taken under an advisory lock on that pipeline
+ * (and, for a run with named locks, one lock for all of them), held to the
+ * commit: two engines deciding at the same instant take turns, and the second
+ * sees what the first wrote.
+ *
+ * Nothing has to give a place back: a run's places and holds go when the run
+ * finishes, in the transaction that records its end (the trigger below),
+ * whoever records it (its engine, or the leader interrupting a silent
+ * engine's run). That transaction tells the engines (NOTIFY, a hint: each
+ * also looks every few seconds) when a run may now start: one of the same
+ * pipeline waits, or the finished run held locks and any run waits.
+ */
+const runPlaces = `
+CREATE TABLE run_places (
+  run_id       ${KEY} PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  seq          BIGINT GENERATED ALWAYS AS IDENTITY,
+  namespace    ${KEY} NOT NULL,
+  pipeline     ${KEY} NOT NULL,
+  "partition"  TEXT,
+  place        ${KEY} NOT NULL CHECK (place IN ('waiting', 'running', 'replaced')),
+  replaced_by  ${KEY}
+) WITH (fillfactor = 80, ${CHURN});
+CREATE INDEX run_places_by_pipeline ON run_places (namespace, pipeline, seq);
+
+CREATE TABLE lock_holds (
+  name    ${KEY} NOT NULL,
+  run_id  ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  units   INTEGER NOT NULL,
+  PRIMARY KEY (name, run_id)
+) WITH (${CHURN});
+CREATE INDEX lock_holds_by_run ON lock_holds (run_id);
+
+-- Advisory locks are the database's, not the schema's: the schema is in the key, so stores in other schemas never wait on these.
+CREATE FUNCTION spire_hold_queue(p_namespace TEXT, p_pipeline TEXT, p_locks BOOLEAN) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('spire: queue ' || current_schema()), hashtext(p_namespace || '/' || p_pipeline));
+  IF p_locks THEN
+    PERFORM pg_advisory_xact_lock(hashtext('spire: locks ' || current_schema()), 0);
+  END IF;
+END
+$$;
+
+-- The pipeline's places in queue order, and the units held of the locks asked for, read once the queue is held: each
+-- statement of a function takes a new snapshot, so this one sees whatever the engine that held the queue before committed.
+-- live: the run's engine beats (or the run is this connection's, or no one's); a silent engine's waiting run does not hold the queue up.
+CREATE FUNCTION spire_queue(p_namespace TEXT, p_pipeline TEXT, p_locks TEXT[]) RETURNS TEXT LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM spire_hold_queue(p_namespace, p_pipeline, cardinality(p_locks) > 0);
+  RETURN json_build_object(
+    'places', (SELECT coalesce(json_agg(json_build_object('id', p.run_id, 'place', p.place, 'partition', p."partition", 'by', p.replaced_by,
+                 'live', coalesce(r.owner IS NULL OR r.owner = nullif(current_setting('spire.owner', true), '') OR e.heartbeat_at >= now() - e.heartbeat_every * 3, false))
+                 ORDER BY p.seq), '[]')
+               FROM run_places p JOIN runs r ON r.id = p.run_id LEFT JOIN engines e ON e.id = r.owner
+               WHERE p.namespace = p_namespace AND p.pipeline = p_pipeline),
+    'held', (SELECT coalesce(json_object_agg(name, units), '{}') FROM (SELECT name, sum(units) AS units FROM lock_holds WHERE name = ANY (p_locks) GROUP BY name) AS h)
+  )::text;
+END
+$$;
+
+-- The common case, for a batch of runs in one statement: each run without named locks or debounce, of a pipeline with room
+-- and nobody waiting, takes its place (as admit() decides: start), in the batch's order. 'busy': the engine decides in a
+-- transaction of its own (spire_queue); 'gone': the run has ended, or is no longer this connection's engine's. The batch's
+-- queues are held in one order (by key), so that two engines' batches never wait for each other in a circle.
+CREATE FUNCTION spire_take_places(p_runs TEXT[], p_namespaces TEXT[], p_pipelines TEXT[], p_partitions TEXT[], p_concurrencies INTEGER[]) RETURNS TEXT[] LANGUAGE plpgsql AS $$
+DECLARE
+  queue INTEGER;
+  running BIGINT;
+  waiting BIGINT;
+  outcomes TEXT[] := '{}';
+BEGIN
+  FOR queue IN SELECT DISTINCT hashtext(q.namespace || '/' || q.pipeline) FROM unnest(p_namespaces, p_pipelines) AS q (namespace, pipeline) ORDER BY 1 LOOP
+    PERFORM pg_advisory_xact_lock(hashtext('spire: queue ' || current_schema()), queue);
+  END LOOP;
+  FOR i IN 1 .. cardinality(p_runs) LOOP
+    SELECT count(*) FILTER (WHERE place = 'running'), count(*) FILTER (WHERE place = 'waiting') INTO running, waiting
+      FROM run_places WHERE namespace = p_namespaces[i] AND pipeline = p_pipelines[i];
+    IF running >= p_concurrencies[i] OR waiting > 0 THEN
+      outcomes := outcomes || 'busy'::text;
+      CONTINUE;
+    END IF;
+    -- Not locked (unlike a waiting run's start, see places.ts): a run being admitted is ended by no one, its engine not
+    -- knowing it yet; and a take-over that follows this look puts its place back to waiting (holdPlace).
+    PERFORM 1 FROM runs WHERE id = p_runs[i] AND state IN ('queued', 'running')
+      AND (owner IS NULL OR nullif(current_setting('spire.owner', true), '') IS NULL OR owner = nullif(current_setting('spire.owner', true), ''));
+    IF NOT FOUND THEN
+      outcomes := outcomes || 'gone'::text;
+      CONTINUE;
+    END IF;
+    INSERT INTO run_places (run_id, namespace, pipeline, "partition", place) VALUES (p_runs[i], p_namespaces[i], p_pipelines[i], p_partitions[i], 'running')
+      ON CONFLICT (run_id) DO UPDATE SET place = 'running';
+    outcomes := outcomes || 'running'::text;
+  END LOOP;
+  RETURN outcomes;
+END
+$$;
+
+CREATE FUNCTION release_places() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  held_locks BOOLEAN;
+BEGIN
+  DELETE FROM run_places WHERE run_id = NEW.id;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  DELETE FROM lock_holds WHERE run_id = NEW.id;
+  held_locks := FOUND;
+  IF held_locks AND EXISTS (SELECT 1 FROM run_places WHERE place = 'waiting') THEN
+    PERFORM pg_notify('spire_places', '');
+  ELSIF EXISTS (SELECT 1 FROM run_places WHERE namespace = NEW.namespace AND pipeline = NEW.pipeline AND place = 'waiting') THEN
+    PERFORM pg_notify('spire_places', NEW.namespace || '/' || NEW.pipeline);
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER runs_release_places AFTER UPDATE OF state ON runs FOR EACH ROW
+  WHEN (OLD.state IN ('queued', 'running') AND NEW.state NOT IN ('queued', 'running')) EXECUTE FUNCTION release_places();
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
@@ -424,4 +549,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: "shared logs, artifacts and run requests", sql: sharedFiles },
   { version: 7, name: "runs handed to the engine with the worker", sql: handOvers },
   { version: 8, name: "run seeds", sql: runSeeds },
+  { version: 9, name: "pipeline queues and named locks across engines", sql: runPlaces },
 ];

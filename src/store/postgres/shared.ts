@@ -1,12 +1,14 @@
-/** The SharedStore of the PostgreSQL store: what engines on one database serve of each other's runs (migration 5). */
+/** The SharedStore of the PostgreSQL store: what engines on one database serve of each other's runs (migration 5), and their runs' places (migration 9). */
 import type { SharedStore } from "../shared-port.js";
 import type { Database } from "./pool.js";
 import * as logChunks from "./sql/logChunks.js";
 import * as artifactFiles from "./sql/artifactFiles.js";
 import * as runRequests from "./sql/runRequests.js";
+import * as places from "./sql/places.js";
 
 export function sharedStore(db: Database): SharedStore {
   const { sql } = db;
+  const takePlace = places.placeBatches(db);
   return {
     appendLog: (key, offset, bytes) => logChunks.appendLog(sql, key, offset, bytes),
     logSize: (key) => logChunks.logSize(sql, key),
@@ -22,5 +24,9 @@ export function sharedStore(db: Database): SharedStore {
     runRequest: (id) => runRequests.runRequest(sql, id),
     waitingRequests: () => runRequests.waitingRequests(sql),
     settleRequest: (id, outcome, at) => runRequests.settleRequest(sql, id, outcome, at),
+
+    takePlace,
+    settlePlaces: (key, decide) => places.settlePlaces(db, key, decide),
+    holdPlace: (key, run, place) => places.holdPlace(db, key, run, place),
   };
 }

@@ -20,19 +20,25 @@ import { RunNotFoundError, RunTakenOverError } from "../errors.js";
 import { codeOf, connectionLost } from "./pool.js";
 import type { BatchCall, BatchOutcome } from "./sql/batch-write.js";
 
-interface Waiting {
-  call: BatchCall;
-  resolve: (events: EventRow[]) => void;
+/** A call waiting for its batch, and how to answer it. */
+export interface Pending<Call, Result> {
+  call: Call;
+  resolve: (result: Result) => void;
   reject: (error: unknown) => void;
 }
 
-export class WriteBatches {
-  private waiting: Waiting[] = [];
+/**
+ * One batch at a time: the calls made while a batch is on its way wait, and
+ * `send` takes them together as the next one (answering each). A call made
+ * while none is on its way goes at once, alone.
+ */
+export class Batches<Call, Result> {
+  private waiting: Pending<Call, Result>[] = [];
   private busy = false;
 
-  constructor(private readonly write: (calls: readonly BatchCall[]) => Promise<BatchOutcome[]>) {}
+  constructor(private readonly send: (batch: Pending<Call, Result>[]) => Promise<void>) {}
 
-  add(call: BatchCall): Promise<EventRow[]> {
+  add(call: Call): Promise<Result> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ call, resolve, reject });
       if (this.waiting.length === 1 && !this.busy) queueMicrotask(() => void this.next());
@@ -45,11 +51,23 @@ export class WriteBatches {
     this.waiting = [];
     this.busy = true;
     try {
-      await this.store(batch);
+      await this.send(batch).catch((error: unknown) => batch.forEach((pending) => pending.reject(error)));
     } finally {
       this.busy = false;
       void this.next();
     }
+  }
+}
+
+type Waiting = Pending<BatchCall, EventRow[]>;
+
+export class WriteBatches {
+  private readonly batches = new Batches<BatchCall, EventRow[]>((batch) => this.store(batch));
+
+  constructor(private readonly write: (calls: readonly BatchCall[]) => Promise<BatchOutcome[]>) {}
+
+  add(call: BatchCall): Promise<EventRow[]> {
+    return this.batches.add(call);
   }
 
   private async store(batch: Waiting[]): Promise<void> {
