@@ -37,9 +37,18 @@ test("100 triggers due at one instant are claimed in several transactions: each 
     pipelinesBySlot.set(slotOf(run), (pipelinesBySlot.get(slotOf(run)) ?? new Set()).add(run.pipeline));
   }
   assert.deepEqual([...byKey].filter(([, count]) => count > 1), [], "no slot ran twice");
-  // A drain waits for the claims under way, so a slot claimed for one pipeline is claimed for all of them.
-  for (const [slot, names] of pipelinesBySlot) assert.equal(names.size, 100, `slot ${new Date(slot).toISOString()} ran for ${names.size} of the 100 pipelines`);
-  assert.ok(pipelinesBySlot.size >= 5);
+  // Every slot ran for all of them, but the last: on a busy machine the drain can come between two looks at
+  // it (a pipeline is looked at for its next slot once its claim for the one before is stored). A pipeline
+  // left out of it has not claimed it, so the next start still runs or records it: nothing is lost.
+  const slots = [...pipelinesBySlot.keys()].sort((a, b) => a - b);
+  const last = slots.at(-1)!;
+  for (const slot of slots.slice(0, -1)) assert.equal(pipelinesBySlot.get(slot)!.size, 100, `slot ${new Date(slot).toISOString()} ran for ${pipelinesBySlot.get(slot)!.size} of the 100 pipelines`);
+  const claimedLast = new Map((await store.listSchedules("s")).map((schedule) => [schedule.pipeline, schedule.last_slot ?? 0]));
+  for (let index = 0; index < 100; index++) {
+    const name = `p${index}`;
+    if (!pipelinesBySlot.get(last)!.has(name)) assert.ok(claimedLast.get(name)! < last, `${name} did not run the last slot, and has not claimed it either`);
+  }
+  assert.ok(slots.length >= 5);
 });
 
 const everyMinute = (catchup: string) => `pipelines:\n  minute:\n    catchup: ${catchup}\n    catchup_limit: 3\n    triggers: [{ cron: "* * * * *" }]\n    tasks:\n      t: { run: "true" }\n`;

@@ -19,11 +19,12 @@ export async function startEngine(t: TestContext, data: string, extra: string[] 
   let said = "";
   child.stderr?.on("data", (chunk: Buffer | string) => void (said = (said + chunk.toString()).slice(-4000)));
   const addressFile = join(data, "engine.json");
-  const deadline = Date.now() + 15_000;
+  // Generous: a fresh engine is ready in 1–2 s, but on a machine at load 15 it took over 15 s.
+  const deadline = Date.now() + 30_000;
   // The address file is the engine's way of saying it listens.
   while (addressOf(addressFile)?.pid !== child.pid) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      const result = await Promise.race([exit, new Promise<SpireResult>((resolve) => setTimeout(() => resolve({ code: null, signal: null, stdout: "", stderr: `(still running after 15 s) ${said}` }), 100))]);
+      const result = await Promise.race([exit, new Promise<SpireResult>((resolve) => setTimeout(() => resolve({ code: null, signal: null, stdout: "", stderr: `(still running after 30 s) ${said}` }), 100))]);
       throw new Error(`the engine did not start: ${result.stderr}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
