@@ -61,7 +61,7 @@ async function timed(run: () => Promise<{ code: number | null; stdout: string; s
 const timedHelper = (args: string[], data: string) => timed(() => spire(["__complete", ...args], { data }));
 const nodeAlone = () => timed(() => finished(spawn(process.execPath, ["-e", "0"], { stdio: ["ignore", "pipe", "pipe"] })));
 
-test("spire __complete with no engine up prints nothing, exits 0, and is quick: best of five under 300 ms (when the machine is so loaded that node alone takes over 150 ms to start, under twice that)", async (t) => {
+test("spire __complete with no engine up prints nothing, exits 0, and is quick: best of five under 300 ms (when the machine is so loaded that node alone takes over 100 ms to start, under three times that)", async (t) => {
   const data = tempDir(t);
   const times: number[] = [];
   const baseline: number[] = [];
@@ -76,7 +76,7 @@ test("spire __complete with no engine up prints nothing, exits 0, and is quick: 
   }
   const [best, nodeBest] = [Math.min(...times), Math.min(...baseline)];
   t.diagnostic(`spire __complete ${times.map(Math.round).join(", ")} ms; node -e 0 ${baseline.map(Math.round).join(", ")} ms`);
-  assert.ok(best < Math.max(300, 2 * nodeBest), `the quickest took ${Math.round(best)} ms (node alone: ${Math.round(nodeBest)} ms)`);
+  assert.ok(best < Math.max(300, 3 * nodeBest), `the quickest took ${Math.round(best)} ms (node alone: ${Math.round(nodeBest)} ms)`);
 });
 
 test("spire __complete prints nothing, within its budget, for an engine killed outright (its address file left behind) and for one that does not answer", async (t) => {
