@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { spireArgv, machine, percentile, saveResult } from "./lib.js";
+import { spireArgv, spireEnv, machine, percentile, saveResult } from "./lib.js";
 import { sampleProcess } from "./proc.js";
 
 const { values: options } = parseArgs({ options: { starts: { type: "string", default: "5" } } });
@@ -23,7 +23,7 @@ const STARTS = Number(options.starts);
 /** Spawn → the "engine listening" line on stderr (wall and the engine's CPU, ms); then SIGTERM and the exit. */
 async function timeOneStart(dataDir: string): Promise<{ wall: number; cpu: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, spireArgv("engine", "--listen", "127.0.0.1:0", "--data", dataDir), { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, spireArgv("engine", "--listen", "127.0.0.1:0", "--data", dataDir), { stdio: ["ignore", "ignore", "pipe"], env: spireEnv() });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   let log = "";
   const listening = await new Promise<{ wall: number; cpu: number }>((resolve, reject) => {

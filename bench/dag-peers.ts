@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, spireArgv } from "./lib.js";
+import { REPO_ROOT, spireArgv, spireEnv } from "./lib.js";
 
 export interface Graph {
   names: string[];
@@ -58,7 +58,7 @@ export const spire: Tool = {
   invocation: (dir, round) => ({
     command: process.execPath,
     args: spireArgv("run", "-f", join(dir, "dag.yaml"), "--parallelism", "2"),
-    env: { ...process.env, SPIRE_DATA: join(dir, `data-${round}`) },
+    env: spireEnv({ ...process.env, SPIRE_DATA: join(dir, `data-${round}`) }),
   }),
 };
 

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { spireArgv } from "./lib.js";
+import { spireArgv, spireEnv } from "./lib.js";
 
 export interface EngineProcess {
   child: ChildProcess;
@@ -17,7 +17,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** Starts the engine on a free port of 127.0.0.1; its output goes to `<data>/../engine.log`. */
 export async function startEngineProcess(data: string, logFile: string): Promise<EngineProcess> {
   const log = openSync(logFile, "a");
-  const child = spawn(process.execPath, spireArgv("engine", "--listen", "127.0.0.1:0", "--data", data), { stdio: ["ignore", log, log] });
+  const child = spawn(process.execPath, spireArgv("engine", "--listen", "127.0.0.1:0", "--data", data), { stdio: ["ignore", log, log], env: spireEnv() });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const addressFile = join(data, "engine.json");
   const deadline = Date.now() + 30_000;

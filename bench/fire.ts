@@ -43,7 +43,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { REPO_ROOT, spireArgv, spireArgvWith, machine, percentile, saveResult, timeCommand } from "./lib.js";
+import { REPO_ROOT, spireArgv, spireArgvWith, spireEnv, machine, percentile, saveResult, timeCommand } from "./lib.js";
 import { sampleProcess } from "./proc.js";
 import { prepareRun } from "../src/engine/runs/start-run.js";
 import { parseDefinitions } from "../src/definitions/load.js";
@@ -203,14 +203,14 @@ async function spirePart(): Promise<SpireResult> {
     writeFileSync(logFile, "");
     const { openSync } = await import("node:fs");
     const log = openSync(logFile, "a");
-    const engine = spawn(process.execPath, spireArgvWith(ENGINE_FLAGS, "engine", "--listen", "127.0.0.1:0", "--data", data), { stdio: ["ignore", log, log] });
+    const engine = spawn(process.execPath, spireArgvWith(ENGINE_FLAGS, "engine", "--listen", "127.0.0.1:0", "--data", data), { stdio: ["ignore", log, log], env: spireEnv() });
     const exited = new Promise<void>((resolve) => engine.once("exit", () => resolve()));
     for (const deadline = Date.now() + 30_000; !existsSync(join(data, "engine.json")); await sleep(20)) {
       if (engine.exitCode !== null || Date.now() > deadline) throw new Error(`the engine did not start: ${readFileSync(logFile, "utf8").slice(-2000)}`);
     }
     const file = join(dir, "spire.yaml");
     writeFileSync(file, definitions());
-    await timeCommand(process.execPath, spireArgv("apply", "-f", file, "--data", data));
+    await timeCommand(process.execPath, spireArgv("apply", "-f", file, "--data", data), { env: spireEnv() });
     const windowStart = windowStartAfter(WARMUP_S);
     const windowEnd = windowStart + DURATION_S * 1000;
     await sleep(windowStart - Date.now());

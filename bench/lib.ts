@@ -11,7 +11,8 @@ export const SPIRE_BIN = join(REPO_ROOT, "bin", "spire.js");
 /**
  * Node's arguments to run `spire ARGS…` as the installed command runs it:
  * the node flags of bin/spire.js's shebang, the script, ARGS (the benches
- * spawn process.execPath, so the flags would otherwise be lost).
+ * spawn process.execPath, so the flags would otherwise be lost; its
+ * variables are spireEnv's).
  */
 export function spireArgv(...args: string[]): string[] {
   return spireArgvWith([], ...args);
@@ -22,6 +23,22 @@ export function spireArgvWith(nodeFlags: string[], ...args: string[]): string[] 
   const shebang = readFileSync(SPIRE_BIN, "utf8").split("\n", 1)[0]!;
   const flags = shebang.split(/\s+/).filter((word) => word.startsWith("--"));
   return [...flags, ...nodeFlags, SPIRE_BIN, ...args];
+}
+
+/**
+ * The environment `spire` runs with as the installed command: `base` with the
+ * variables bin/spire.js's shebang sets (GLIBC_TUNABLES), `${NAME}` expanded
+ * from `base` as `env -S` does. Benches that spawn process.execPath pass it.
+ */
+export function spireEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const words = readFileSync(SPIRE_BIN, "utf8").split("\n", 1)[0]!.split(/\s+/);
+  const node = words.findIndex((word) => word === "node" || word.endsWith("/node"));
+  const env = { ...base };
+  for (const word of words.slice(0, Math.max(0, node))) {
+    const match = /^([A-Za-z_]\w*)=(.*)$/.exec(word);
+    if (match) env[match[1]!] = match[2]!.replace(/\$\{(\w+)\}/g, (_, name: string) => base[name] ?? "");
+  }
+  return env;
 }
 
 export function machine(): string {

@@ -15,7 +15,7 @@ import { makeWorkerUtils, type WorkerUtils } from "graphile-worker";
 import PgBoss from "pg-boss";
 import pg from "pg";
 import type { ApiClient } from "./http.js";
-import { spireArgvWith } from "./lib.js";
+import { spireArgvWith, spireEnv } from "./lib.js";
 import type { Attribution } from "./pg-cpu.js";
 import type { PeerReport } from "./postgres-peer.js";
 import { sampleProcess } from "./proc.js";
@@ -98,7 +98,7 @@ export async function startEngine(context: BenchContext, name: string, store: st
   if (!existsSync(logFile)) writeFileSync(logFile, "");
   const log = openSync(logFile, "a");
   const argv = spireArgvWith(context.engineFlags, "engine", "--store", store, "--leader-lease", "10s", "--parallelism", String(context.parallelism), "--data", data, "--listen", "127.0.0.1:0", ...extra);
-  const child = spawn(process.execPath, argv, { stdio: ["ignore", log, log], cwd: context.dir, env: { ...process.env, NO_COLOR: "1" } });
+  const child = spawn(process.execPath, argv, { stdio: ["ignore", log, log], cwd: context.dir, env: spireEnv({ ...process.env, NO_COLOR: "1" }) });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const addressFile = join(data, "engine.json");
   for (const deadline = Date.now() + 30_000; ; await sleep(20)) {

@@ -1,6 +1,6 @@
 /** Reading a process's memory and CPU time from /proc (Linux only). */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 
 let ticksPerSecond: number | undefined;
 
@@ -91,4 +91,86 @@ export function wakeups(pid: number): number {
     // gone meanwhile
   }
   return total;
+}
+
+/** A process's memory from /proc/<pid>/smaps_rollup, bytes. */
+export interface MemoryView {
+  rss: number;
+  /** Proportional set size: each shared page divided among all the processes that map it (on this machine, not only the ones measured). */
+  pss: number;
+  /** Unique set size: pages no other process maps (Private_Clean + Private_Dirty). */
+  uss: number;
+  /** Anonymous memory (heap, stacks, malloc), private or not. */
+  anonymous: number;
+}
+
+export function memoryOf(pid: number): MemoryView | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN) * 1024;
+  return { rss: kb("Rss"), pss: kb("Pss"), uss: kb("Private_Clean") + kb("Private_Dirty"), anonymous: kb("Anonymous") };
+}
+
+const PAGE_SIZE = 4096;
+const PFN_MASK = (1n << 55n) - 1n;
+const PRESENT = 1n << 63n;
+
+/**
+ * The physical pages (page frame numbers) a process has resident, from
+ * /proc/<pid>/pagemap. Undefined when the frame numbers are hidden (they read
+ * as 0 without CAP_SYS_ADMIN) or the process is gone.
+ */
+export function residentFrames(pid: number): Set<bigint> | undefined {
+  const frames = new Set<bigint>();
+  let hidden = false;
+  let fd: number;
+  let maps: string;
+  try {
+    maps = readFileSync(`/proc/${pid}/maps`, "utf8");
+    fd = openSync(`/proc/${pid}/pagemap`, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const chunkPages = 16384;
+    const buffer = Buffer.alloc(chunkPages * 8);
+    for (const line of maps.split("\n")) {
+      const match = /^([0-9a-f]+)-([0-9a-f]+) (\S{4})/.exec(line);
+      // No access (---p): V8's and glibc's reservations, never resident; [vsyscall] lies beyond what pagemap reads.
+      if (!match || match[3]!.startsWith("---") || line.endsWith("[vsyscall]")) continue;
+      const first = parseInt(match[1]!, 16) / PAGE_SIZE;
+      const end = parseInt(match[2]!, 16) / PAGE_SIZE;
+      for (let page = first; page < end; page += chunkPages) {
+        const count = Math.min(chunkPages, end - page);
+        const read = readSync(fd, buffer, 0, count * 8, page * 8);
+        for (let offset = 0; offset + 8 <= read; offset += 8) {
+          const entry = buffer.readBigUInt64LE(offset);
+          if ((entry & PRESENT) === 0n) continue;
+          const frame = entry & PFN_MASK;
+          if (frame === 0n) hidden = true;
+          else frames.add(frame);
+        }
+      }
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  return hidden && frames.size === 0 ? undefined : frames;
+}
+
+/** Bytes resident in any of the processes, each physical page counted once; undefined when a process's frames cannot be read. */
+export function unionResident(pids: number[]): number | undefined {
+  const all = new Set<bigint>();
+  for (const pid of pids) {
+    const frames = residentFrames(pid);
+    if (frames === undefined) return undefined;
+    for (const frame of frames) all.add(frame);
+  }
+  return all.size * PAGE_SIZE;
 }

@@ -45,7 +45,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { apiClient } from "./http.js";
-import { calibrateRealtime, machine, saveResult, spireArgv, spireArgvWith, summarize, type Summary } from "./lib.js";
+import { calibrateRealtime, machine, saveResult, spireArgv, spireArgvWith, spireEnv, summarize, type Summary } from "./lib.js";
 import { sampleProcess } from "./proc.js";
 
 const { values: options } = parseArgs({
@@ -110,7 +110,7 @@ function start(name: string, argv: string[], dir: string, data: string): Proc {
   const logFile = join(dir, `${name}.log`);
   writeFileSync(logFile, "");
   const log = openSync(logFile, "a");
-  const child = spawn(process.execPath, argv, { stdio: ["ignore", log, log], cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
+  const child = spawn(process.execPath, argv, { stdio: ["ignore", log, log], cwd: dir, env: spireEnv({ ...process.env, NO_COLOR: "1" }) });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { name, child, exited, logFile, data };
 }

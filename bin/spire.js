@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --v8-pool-size=1
+#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072:${GLIBC_TUNABLES} node --v8-pool-size=1
 // The `spire` command. The CLI is compiled and bundled to dist/bundle by `npm run build` (run by `npm install`).
 //
 // --v8-pool-size=1: one V8 worker thread instead of one per core. Each worker
@@ -8,8 +8,27 @@
 // compiles on the main thread: trigger-to-spawn p99 +5 ms). V8 reads the flag
 // only at start, hence the shebang (`env -S`: coreutils 8.30+, macOS). Run as
 // `node bin/spire.js`, it is off.
+//
+// GLIBC_TUNABLES (before the user's own, if any): glibc's malloc hands a block
+// of 128 KB or more to mmap, given back to the system when freed, but raises
+// that threshold to the largest such block freed so far. Node frees large
+// ones early (a module's source as read, TurboFan's zones: ~700 KB), and then
+// every block below that is carved from a heap that returns memory only from
+// its top: an idle engine kept 3–7 MB of freed, fragmented heap. Fixed at
+// 128 KB, large blocks always come and go whole. glibc reads it only at start,
+// hence the shebang (without glibc it means nothing); the service units carry
+// it too (src/service/engine-command.ts reads it from this line).
 
 import { setFlagsFromString } from "node:v8";
+
+// The tunable is for this process: what it starts (the supervisor, tasks) gets the user's GLIBC_TUNABLES back.
+const MALLOC_TUNABLE = "glibc.malloc.mmap_threshold=131072";
+const tunables = process.env.GLIBC_TUNABLES;
+if (tunables !== undefined && tunables.startsWith(MALLOC_TUNABLE)) {
+  const users = tunables.slice(MALLOC_TUNABLE.length).replace(/^:/, "");
+  if (users === "") delete process.env.GLIBC_TUNABLES;
+  else process.env.GLIBC_TUNABLES = users;
+}
 
 // The engine idles most of its life, so its memory at rest counts more than
 // the last percent of throughput. V8 grows the young generation from 1 MB up

@@ -6,7 +6,8 @@
 // (dynamic imports become chunks). Code that runs from the bundles finds its files from the package's folder
 // (src/files/package-root.ts), never beside the module.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -31,8 +32,23 @@ const EXTERNAL = [
   "dbgate-query-splitter",
 ];
 
+// zod re-exports its 64 locales as `z.locales`, so a bundle holds them all (370 KB of source, kept in the heap of
+// every process that loads zod). Spire's messages are its own and zod's are English: `z.locales` holds `en` only.
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${join("node_modules", "zod")}${sep}`) ? { path: join(dirname(args.importer), "..", "locales", "index.js"), namespace: "zod-locales" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), "en.js"))};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 rmSync(`${root}dist/bundle`, { recursive: true, force: true });
-await build({
+const { outputFiles } = await build({
   absWorkingDir: root,
   entryPoints: {
     main: "dist/src/cli/main.js",
@@ -48,5 +64,17 @@ await build({
   external: EXTERNAL,
   // CommonJS packages in the bundle (commander, …) call require() for Node's own modules.
   banner: { js: 'import { createRequire as __spireRequire } from "node:module"; const require = __spireRequire(import.meta.url);' },
+  plugins: [zodEnglishOnly],
   logLevel: "warning",
+  write: false,
 });
+
+// V8 keeps each module's source for the life of the process, one byte a character if every character is Latin-1,
+// else two for all of it. esbuild escapes strings but leaves comments and regular expressions as written, and one
+// `—` in a kept comment doubled the 1 MB zod chunk: every other character is written as a \u escape (the same
+// character in a regular expression, nothing in a comment).
+mkdirSync(`${root}dist/bundle`, { recursive: true });
+for (const file of outputFiles) {
+  const text = file.text.replace(/[^\x00-\xff]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  writeFileSync(file.path, text, { mode: text.startsWith("#!") ? 0o755 : 0o644 });
+}

@@ -1,9 +1,11 @@
 /**
  * The web UI's files, built into dist/ui by `npm run build`, served by the
  * engine itself: no second server, nothing fetched from elsewhere. Every file
- * is read once, at start, into a table keyed by its URL path, so no part of
- * a request ever becomes a path on disk. A page of the UI (any path outside
- * /api/ without a file extension) gets index.html: the UI routes itself.
+ * is read once, when the UI is first asked for, into a table keyed by its URL
+ * path, so no part of a request ever becomes a path on disk. Not at start: an
+ * engine whose UI nobody opens would keep the files and their gzipped copies
+ * (~0.5 MB) for nothing. A page of the UI (any path outside /api/ without a
+ * file extension) gets index.html: the UI routes itself.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
@@ -48,25 +50,17 @@ export interface UiAnswer {
 }
 
 export class StaticUi {
-  private readonly files = new Map<string, UiFile>();
+  private table: Map<string, UiFile> | undefined;
 
-  constructor(dir: string = UI_DIR) {
-    if (!existsSync(join(dir, "index.html"))) return;
-    for (const path of walk(dir)) {
-      const url = "/" + relative(dir, path).split(sep).join("/");
-      const body = readFileSync(path);
-      const zipped = gzipSync(body, { level: 9 });
-      this.files.set(url, {
-        body,
-        gzip: zipped.length < body.length ? zipped : undefined,
-        type: TYPES[extname(path)] ?? "application/octet-stream",
-        immutable: url.startsWith("/assets/"),
-      });
-    }
-  }
+  constructor(private readonly dir: string = UI_DIR) {}
 
   get built(): boolean {
     return this.files.has("/index.html");
+  }
+
+  private get files(): Map<string, UiFile> {
+    this.table ??= readUi(this.dir);
+    return this.table;
   }
 
   /** The answer to GET `path` (no query), or undefined when it is not the UI's to answer. */
@@ -96,6 +90,23 @@ export class StaticUi {
       body: gzip ? file.gzip! : file.body,
     };
   }
+}
+
+function readUi(dir: string): Map<string, UiFile> {
+  const files = new Map<string, UiFile>();
+  if (!existsSync(join(dir, "index.html"))) return files;
+  for (const path of walk(dir)) {
+    const url = "/" + relative(dir, path).split(sep).join("/");
+    const body = readFileSync(path);
+    const zipped = gzipSync(body, { level: 9 });
+    files.set(url, {
+      body,
+      gzip: zipped.length < body.length ? zipped : undefined,
+      type: TYPES[extname(path)] ?? "application/octet-stream",
+      immutable: url.startsWith("/assets/"),
+    });
+  }
+  return files;
 }
 
 function* walk(dir: string): Generator<string> {

@@ -4,7 +4,7 @@ export interface ServiceDefinition {
   argv: string[];
   /** PATH for the program and its tasks: the installing shell's, since a service manager's own is minimal. */
   path: string;
-  /** More variables for the program, none secret (NODE_EXTRA_CA_CERTS): from the installing shell, which the service does not inherit. */
+  /** More variables for the program, none secret: bin/spire.js's shebang's (GLIBC_TUNABLES), NODE_EXTRA_CA_CERTS from the installing shell (the service does not inherit it). */
   environment?: Record<string, string>;
   /** The user's home: the program's working folder. */
   home: string;
@@ -19,7 +19,7 @@ export interface ServiceDefinition {
 }
 
 /** The variables a service file may hold that are not secrets: what is not among them in a plist's environment is a secret. */
-export const PLAIN_VARIABLES = ["PATH", "NODE_EXTRA_CA_CERTS"];
+export const PLAIN_VARIABLES = ["PATH", "NODE_EXTRA_CA_CERTS", "GLIBC_TUNABLES"];
 
 /** A service file and the private files beside it (a systemd EnvironmentFile), as they are to be written. */
 export interface ServiceFile {

@@ -11,6 +11,8 @@ export interface SpireProgram {
   node: string;
   /** Node flags that bin/spire.js's shebang passes (`--v8-pool-size=1`): the unit must run node as the shebang would. */
   nodeFlags: string[];
+  /** Variables the shebang sets for node (GLIBC_TUNABLES: glibc reads it only at start), for the same reason. */
+  environment: Record<string, string>;
   /** The real path of bin/spire.js (links resolved: an npm global install links to it). */
   script: string;
 }
@@ -54,6 +56,25 @@ export function nodeFlagsOfShebang(firstLine: string): string[] {
   const words = firstLine.slice(2).trim().split(/\s+/);
   const node = words.findIndex((word) => word === "node" || word.endsWith("/node"));
   return node < 0 ? [] : words.slice(node + 1).filter((word) => word.startsWith("-"));
+}
+
+/**
+ * The variables a script's first line sets before node:
+ * `#!/usr/bin/env -S GLIBC_TUNABLES=a=1:${GLIBC_TUNABLES} node` gives
+ * { GLIBC_TUNABLES: "a=1" }. A service does not inherit the installing
+ * shell's variables, so `${NAME}` is left out (with the `:` it left behind).
+ */
+export function environmentOfShebang(firstLine: string): Record<string, string> {
+  if (!firstLine.startsWith("#!")) return {};
+  const words = firstLine.slice(2).trim().split(/\s+/);
+  const node = words.findIndex((word) => word === "node" || word.endsWith("/node"));
+  const assignments = words.slice(0, Math.max(0, node)).filter((word) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
+  return Object.fromEntries(
+    assignments.map((word) => {
+      const equals = word.indexOf("=");
+      return [word.slice(0, equals), word.slice(equals + 1).replace(/\$\{\w+\}/g, "").replace(/:$/, "")];
+    }),
+  );
 }
 
 /**

@@ -79,10 +79,11 @@ function croneriseCron(expanded: string): string {
   return fields.join(" ");
 }
 
-function croner(expanded: string): Cron {
+/** croner's parse of an expanded expression, as Spire runs it (exported for its test). */
+export function croner(expanded: string): Cron {
   // Croner's defaults are stated anyway, as they are Spire's dialect:
   // OR of day fields (domAndDow false) unless `+`; Sunday 0 and 7.
-  return new Cron(croneriseCron(expanded), {
+  const job = new Cron(croneriseCron(expanded), {
     // utcOffset 0 rather than timezone "UTC": the same instants, but croner
     // then skips its Intl round trips (next() 6 µs instead of 80 µs here).
     utcOffset: 0,
@@ -91,6 +92,20 @@ function croner(expanded: string): Cron {
     alternativeWeekdays: false,
     paused: true,
   });
+  dropYearTable(job);
+  return job;
+}
+
+/**
+ * croner fills a 10,000-entry year table (80 KB) for every pattern, and
+ * reads it only when the year is not `*` (never here: Spire has no year
+ * field). The table is dropped, so a parsed pattern is ~3 KB. It is croner's
+ * internal state: when a croner release moves it, nothing is dropped and
+ * test/time/cron-year-table.test.ts says so.
+ */
+function dropYearTable(job: Cron): void {
+  const pattern = (job as unknown as { _states?: { pattern?: { starYear?: boolean; year?: number[] } } })._states?.pattern;
+  if (pattern?.starYear === true && Array.isArray(pattern.year)) pattern.year = [];
 }
 
 function explain(field: string, text: string, error: unknown): string {
@@ -180,10 +195,10 @@ export function cronWalls(expr: string): WallSequence {
 }
 
 /**
- * croner's parsed pattern holds a 10,000-entry year table (80 KB) even when,
- * as always here, the year is `*`: a hundred yearly crons kept parsed were
- * 8 MB of an idle engine. So only the most recently used are kept; the rest
- * are parsed again when asked (~30 µs), which for most is once a slot.
+ * A hundred yearly crons kept parsed with croner's year tables were 8 MB of
+ * an idle engine, hence this cache of the most recently used; the rest are
+ * parsed again when asked (~30 µs), which for most is once a slot. Without
+ * the tables (dropYearTable) sixteen parsed patterns are ~50 KB.
  */
 function compiled(expanded: string): Cron {
   let job = recentlyUsed.get(expanded);

@@ -14,7 +14,7 @@ import { workerArgv } from "../../src/service/worker-command.js";
 import { parsePlist } from "../helpers/plist.js";
 import { tempDir } from "../helpers/tmp.js";
 
-const program = { node: "/opt/homebrew/bin/node", nodeFlags: ["--v8-pool-size=1"], script: "/Users/jane/src/spire/bin/spire.js" };
+const program = { node: "/opt/homebrew/bin/node", nodeFlags: ["--v8-pool-size=1"], script: "/Users/jane/src/spire/bin/spire.js", environment: {} };
 
 test("the agent parses as a plist: the engine's command line exactly, kept alive, started at load, its stop timeout above the grace, its log file", (t) => {
   const data = `/Users/jane/Library/Application Support/spire <&> "q" it's`;

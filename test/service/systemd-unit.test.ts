@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { engineArgv, nodeFlagsOfShebang, stopTimeoutSeconds } from "../../src/service/engine-command.js";
+import { engineArgv, environmentOfShebang, nodeFlagsOfShebang, stopTimeoutSeconds } from "../../src/service/engine-command.js";
 import { environmentFileSecrets, renderEnvironmentFile, renderSystemdUnit as renderUnit, systemdRefuses as refuses, systemdUnitArgv } from "../../src/service/systemd-unit.js";
 import { workerArgv, WORKER_STOP_TIMEOUT_SECONDS } from "../../src/service/worker-command.js";
 import { ENGINE_SERVICE, WORKER_SERVICE } from "../../src/service/kind.js";
@@ -15,7 +15,7 @@ const ENV_FILE = "/home/jane/.config/spire/worker.env";
 const renderSystemdUnit = (definition: ServiceDefinition) => renderUnit(definition, ENGINE_SERVICE, ENV_FILE);
 const systemdRefuses = (definition: ServiceDefinition) => refuses(definition, ENV_FILE);
 
-const program = { node: "/usr/bin/node", nodeFlags: ["--v8-pool-size=1"], script: "/home/jane/spire/bin/spire.js" };
+const program = { node: "/usr/bin/node", nodeFlags: ["--v8-pool-size=1"], script: "/home/jane/spire/bin/spire.js", environment: {} };
 
 function definition(argv: string[], path = "/usr/bin:/bin"): ServiceDefinition {
   return { argv, path, home: "/home/jane", stopTimeoutSeconds: 60 };
@@ -37,6 +37,17 @@ test("the engine runs as this node with its shebang's flags, this script, and th
     '"/usr/bin/node" "--v8-pool-size=1" "/home/jane/spire/bin/spire.js" "engine" "--data" "/home/jane/.local/share/spire" "-f" "/home/jane/spire.yaml" "--listen" "127.0.0.1:8080" "--grace" "2m"',
   ]);
   assert.deepEqual(systemdUnitArgv(text), argv, "status reads the command line back");
+});
+
+test("the shebang's variables (GLIBC_TUNABLES) go to the unit as they would reach node, without the installing shell's own part", () => {
+  const tunables = "glibc.malloc.mmap_threshold=131072";
+  assert.deepEqual(environmentOfShebang(`#!/usr/bin/env -S GLIBC_TUNABLES=${tunables}:\${GLIBC_TUNABLES} node --v8-pool-size=1`), { GLIBC_TUNABLES: tunables });
+  assert.deepEqual(environmentOfShebang("#!/usr/bin/env -S A=1 B=x=y node"), { A: "1", B: "x=y" });
+  assert.deepEqual(environmentOfShebang("#!/usr/bin/env -S node --v8-pool-size=1"), {});
+  assert.deepEqual(environmentOfShebang("#!/opt/node/bin/node --v8-pool-size=1"), {});
+  assert.deepEqual(environmentOfShebang("// no shebang"), {});
+  const text = renderSystemdUnit({ ...definition(engineArgv(program, { data: "/d", grace: "30s" })), environment: { GLIBC_TUNABLES: tunables } });
+  assert.deepEqual(setting(text, "Environment"), ['"PATH=/usr/bin:/bin"', `"GLIBC_TUNABLES=${tunables}"`]);
 });
 
 test("systemd keeps the engine as a drain needs: restart on failure, only the engine signalled, the stop timeout above the grace, logs in the journal, started at login", () => {

@@ -11,8 +11,8 @@
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
-import pino from "pino";
-import pretty from "pino-pretty";
+import type pino from "pino";
+import { processLogger } from "../process-logger.js";
 import { HOST_NAME_PATTERN } from "../../api/guard.js";
 import { parseDurationMs } from "../../definitions/units.js";
 import { CliError, EXIT } from "../errors.js";
@@ -119,7 +119,7 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   const prunnerListen = options.prunner === undefined ? undefined : parseListen(options.prunner, options.allowRemote === true, false, "--prunner");
   if (prunnerListen) ensureDataDir(dir);
   const prunner = prunnerListen && (await planPrunnerApi(options.prunner!, prunnerListen, dir));
-  const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
+  const logger = await processLogger();
   const running = await startEngineServices({
     dir,
     host,

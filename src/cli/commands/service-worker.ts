@@ -47,7 +47,8 @@ export function workerDefinitionOf(options: WorkerServiceOptions): WorkerDefinit
   const labels = workerLabelsOf(options.labels);
   parseResourceFlags({ ...(options.cpus !== undefined ? { cpus: options.cpus } : {}), ...(options.memory !== undefined ? { memory: options.memory } : {}) });
   const tasks = options.tasks !== undefined ? workerTasksOf(options.tasks, 1) : undefined;
-  const argv = workerArgv(thisSpire(), {
+  const program = thisSpire();
+  const argv = workerArgv(program, {
     engine,
     data: workerDataDir(options.data),
     // Where tasks without an absolute cwd run: as for spire worker, the folder it is started from (here, the installing one).
@@ -65,7 +66,7 @@ export function workerDefinitionOf(options: WorkerServiceOptions): WorkerDefinit
       argv,
       path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
       // The certificate that makes a self-signed engine trusted (remote.md): the service does not inherit this shell's environment.
-      ...(process.env.NODE_EXTRA_CA_CERTS ? { environment: { NODE_EXTRA_CA_CERTS: resolve(process.env.NODE_EXTRA_CA_CERTS) } } : {}),
+      environment: { ...program.environment, ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: resolve(process.env.NODE_EXTRA_CA_CERTS) } : {}) },
       home: homedir(),
       stopTimeoutSeconds: WORKER_STOP_TIMEOUT_SECONDS,
       secrets: { SPIRE_TOKEN: token },

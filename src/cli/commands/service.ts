@@ -326,7 +326,8 @@ async function definitionOf(options: InstallOptions): Promise<ServiceDefinition>
       throw new CliError(error.message, EXIT.usage, "Nothing was installed: the engine would not start with it. Fix it (spire validate -f FILE) and run spire service install again.");
     }
   }
-  const argv = engineArgv(thisSpire(), {
+  const program = thisSpire();
+  const argv = engineArgv(program, {
     data: dataDir(options.data),
     ...(file !== undefined ? { file } : {}),
     ...(options.format !== undefined ? { format: options.format } : {}),
@@ -335,7 +336,7 @@ async function definitionOf(options: InstallOptions): Promise<ServiceDefinition>
     grace: options.grace,
     more: passedOptions(ENGINE_SERVICE, options.more, options.engineFlags),
   });
-  return { argv, path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", home: homedir(), stopTimeoutSeconds: stopTimeoutSeconds(graceMs) };
+  return { argv, path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", environment: program.environment, home: homedir(), stopTimeoutSeconds: stopTimeoutSeconds(graceMs) };
 }
 
 /**

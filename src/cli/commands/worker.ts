@@ -8,8 +8,7 @@
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import pino from "pino";
-import pretty from "pino-pretty";
+import { processLogger } from "../process-logger.js";
 import { parseResourceFlags } from "../resource-options.js";
 import { CliError, EXIT } from "../errors.js";
 import { ensureDataDir } from "../data-dir.js";
@@ -31,7 +30,7 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
   ensureDataDir(data);
   const workDir = resolve(options.workdir ?? process.cwd());
 
-  const logger = process.stderr.isTTY ? pino({ level: "info" }, pretty({ sync: true, colorize: true, ignore: "pid,hostname", destination: 2 })) : pino({ level: "info" }, pino.destination(2));
+  const logger = await processLogger();
   const supervisor = await connectSupervisor(data, logger);
   const agent = new WorkerAgent({
     link: new EngineLink(engineUrl, token),

@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import type { PipelineDef } from "../../definitions/schema.js";
 import type { PipelineRow } from "../../store/port.js";
 import type { TriggeredStart } from "./event-triggers.js";
-import { PathWatch } from "./path-watch.js";
+import type { PathWatch } from "./path-watch.js";
 import { OwnRuns } from "./watch-own-runs.js";
 
 /** The quiet time that ends a burst when the trigger gives no `debounce`. */
@@ -51,6 +51,8 @@ export class WatchTriggers {
   /** Arms the watch triggers of these pipelines (the unpaused ones) and disarms all others. */
   async update(rows: PipelineRow[]): Promise<void> {
     const wanted = await this.wantedOf(rows);
+    // chokidar is loaded with the first watch trigger: an engine that has none never holds it.
+    const { PathWatch } = wanted.size > 0 ? await import("./path-watch.js") : { PathWatch: undefined };
     const closing: Promise<void>[] = [];
     for (const [key, armed] of this.armed) {
       if (wanted.get(key)?.signature === armed.signature) continue;
@@ -60,7 +62,7 @@ export class WatchTriggers {
     const opened: Promise<void>[] = [];
     for (const [key, want] of wanted) {
       if (this.armed.has(key)) continue;
-      const watch = this.open(key, want);
+      const watch = this.open(key, want, PathWatch!);
       this.armed.set(key, { signature: want.signature, watch, debounceMs: want.debounceMs });
       opened.push(watch.ready);
     }
@@ -98,7 +100,7 @@ export class WatchTriggers {
     return wanted;
   }
 
-  private open(key: string, want: Wanted): PathWatch {
+  private open(key: string, want: Wanted, PathWatch: typeof import("./path-watch.js").PathWatch): PathWatch {
     const pipeline = `${want.namespace}/${want.name}`;
     const trigger = `${want.index}:watch`;
     return new PathWatch({

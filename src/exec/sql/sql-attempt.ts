@@ -17,7 +17,8 @@ import type { OutputCapture } from "../capture.js";
 import { InProcessAttempt } from "../in-process-attempt.js";
 import { formatDuration } from "../attempt.js";
 import { BEGIN, errorMessage, explainConnectError, type SqlConnection, type StatementResult } from "./connection.js";
-import { changesRows, firstLine, prepareStatements, type BoundStatement } from "./statements.js";
+import type { BoundStatement } from "./statements.js";
+import { changesRows, firstLine } from "./statement-text.js";
 import { parseTarget, type SqlTarget } from "./target.js";
 import { previewLines, resultOutputs } from "./preview.js";
 
@@ -79,6 +80,8 @@ async function runAll(spec: LaunchSpec & { sql: SqlSpec }, target: SqlTarget, ca
   const { sql } = spec;
   let statements: BoundStatement[];
   try {
+    // The splitter is loaded with the first sql task: a process that runs none never reads it.
+    const { prepareStatements } = await import("./statements.js");
     statements = prepareStatements(sql.text, target.dialect, sql.params);
   } catch (error) {
     return { reason: `the SQL of ${sql.source} could not be read: ${errorMessage(error)}` };

@@ -5,6 +5,10 @@
  * tokenizer also finds `:name` parameters outside strings and comments; each
  * becomes the driver's own placeholder, and its value travels beside the
  * text, so no value is ever spliced into SQL. Pure.
+ *
+ * Loaded when an sql task first runs (sql-attempt.ts): dbgate-query-splitter
+ * is CommonJS, and node's scan of its exports at start, hot enough for
+ * TurboFan, cost the supervisor (which never runs an sql task) 4.6 MB.
  */
 import { mysqlSplitterOptions, postgreSplitterOptions, splitQuery, sqliteSplitterOptions, type SplitterOptions } from "dbgate-query-splitter";
 import { scanToken } from "dbgate-query-splitter/lib/splitQuery.js";
@@ -81,12 +85,6 @@ export function bind(statement: string, dialect: Dialect, params: Record<string,
   return { sql, values };
 }
 
-/** The first line of a statement that is not a comment, for messages. */
-export function firstLine(statement: string): string {
-  const line = statement.split("\n").map((each) => each.trim()).find((each) => each !== "" && !each.startsWith("--")) ?? statement.split("\n")[0] ?? "";
-  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
-}
-
 function onlyComments(statement: string, dialect: Dialect): boolean {
   const context = scanContext(statement, SPLITTER[dialect]);
   while (context.position < context.end) {
@@ -101,9 +99,4 @@ function onlyComments(statement: string, dialect: Dialect): boolean {
 /** The tokenizer's state at the start of one statement. */
 function scanContext(source: string, options: SplitterOptions) {
   return { options, source, position: 0, currentDelimiter: ";", end: source.length, wasDataOnLine: false, isCopyFromStdin: false, isCopyFromStdinCandidate: false, beginEndIdentLevel: 0 };
-}
-
-/** Whether the statement changes rows (its count of affected rows means something). */
-export function changesRows(statement: string): boolean {
-  return /^(WITH|INSERT|UPDATE|DELETE|REPLACE|MERGE|UPSERT|COPY)\b/i.test(firstLine(statement));
 }
