@@ -10,6 +10,7 @@
  * cut off (nginx's lingering close, with a bound on how long it lingers).
  */
 import type { IncomingMessage } from "node:http";
+import type { FastifyReply, FastifyRequest } from "fastify";
 
 /** How long a refused request may go on sending its body. */
 export const LINGER_MS = 10_000;
@@ -30,4 +31,13 @@ export function lingerForBody(request: IncomingMessage, keepOpen: () => void): v
   const done = () => clearTimeout(timer);
   request.once("end", done);
   request.once("close", done);
+}
+
+/**
+ * For every answer of 400 and above, before it is sent: sendError (every
+ * refusal and error), the routes' answers with such a status (register.ts)
+ * and the UI's (server.ts). Fastify's connection: close is taken out here.
+ */
+export function lingerAfterRefusal(request: FastifyRequest, reply: FastifyReply): void {
+  lingerForBody(request.raw, () => reply.removeHeader("connection"));
 }

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import type { Actor, Scope } from "../engine/service.js";
 import { scopeAllows, type TokenAuthority } from "./auth.js";
 import { ApiError, describeIssues, validationError } from "./errors.js";
+import { lingerAfterRefusal } from "./linger.js";
 import { CSRF_HEADER, sessionCookieOf } from "./session-cookie.js";
 import { pathPattern, type AnyRoute, type ApiDeps, type RouteContext } from "./route.js";
 
@@ -15,7 +16,13 @@ export const API_PREFIX = "/api/v1";
 /** JWTs of Spire are a few hundred bytes; a longer header is not worth verifying. */
 const MAX_TOKEN_LENGTH = 4096;
 
-const actors = new WeakMap<FastifyRequest, Actor>();
+/**
+ * Where a request's actor is kept: a property every Fastify request is made
+ * with (decorateRequest), so requests keep one shape; a WeakMap entry per
+ * request cost each request an ephemeron for the scavenger.
+ */
+const ACTOR = "spireActor";
+type RequestWithActor = FastifyRequest & { [ACTOR]: Actor | null };
 
 /** `{x}` → `:x`; a `{task}` path runs to the end of the URL and is split by the route itself. */
 function routerPath(path: string): string {
@@ -23,12 +30,14 @@ function routerPath(path: string): string {
 }
 
 export function registerRoutes(app: FastifyInstance, routes: readonly AnyRoute[], deps: ApiDeps): void {
+  // Before any route: authenticate (here and in mcp-route.ts) sets it.
+  app.decorateRequest(ACTOR, null);
   for (const route of routes) {
     app.route({
       method: route.method,
       url: routerPath(route.path),
       onRequest: route.scope === "open" ? undefined : (request, _reply, done) => authenticate(deps.auth, request, route.scope as Scope, done),
-      handler: async (request, reply) => answer(route, deps, request, reply),
+      handler: (request, reply) => answer(route, deps, request, reply),
     });
   }
 }
@@ -44,6 +53,9 @@ export function authenticate(auth: TokenAuthority, request: FastifyRequest, scop
     if (session !== undefined) return authenticateSession(auth, request, session, scope, done);
     return done(new ApiError("unauthorized", "no token: send `Authorization: Bearer <token>` (make one with `spire token create`), or log in to the web UI (spire ui)"));
   }
+  // Nearly every request: "Bearer " and a token verified before (such a token has no spaces and is not too long).
+  const usual = header.startsWith("Bearer ") ? auth.verifyKnown(header.slice(7)) : undefined;
+  if (usual) return done(admit(request, usual.actor, scope));
   const match = /^Bearer +(\S+)$/i.exec(header);
   if (!match || match[1]!.length > MAX_TOKEN_LENGTH) return done(new ApiError("unauthorized", "the Authorization header is not `Bearer <token>`"));
   const known = auth.verifyKnown(match[1]!);
@@ -76,7 +88,7 @@ function admitSession(auth: TokenAuthority, request: FastifyRequest, actor: Acto
 function admit(request: FastifyRequest, actor: Actor | undefined, scope: Scope): ApiError | undefined {
   if (!actor) return new ApiError("unauthorized", "the token is not valid: it is malformed, expired or revoked, or was made by another engine");
   if (!scopeAllows(actor.scope, scope)) return scopeRefusal(actor, scope);
-  actors.set(request, actor);
+  (request as RequestWithActor)[ACTOR] = actor;
   return undefined;
 }
 
@@ -89,14 +101,27 @@ function scopeRefusal(actor: Actor, needed: Scope): ApiError {
 }
 
 export function actorOf(request: FastifyRequest): Actor | undefined {
-  return actors.get(request);
+  return (request as RequestWithActor)[ACTOR] ?? undefined;
 }
 
-async function answer(route: AnyRoute, deps: ApiDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const ctx = validate(route, deps, request, reply);
-  const result = await route.handler(ctx);
+/**
+ * Fastify's handler: the handler's promise, or undefined when the answer was
+ * at hand and has been sent in this turn (a promise, a microtask and the
+ * validation less: GET /runs/{id} of a cached run).
+ */
+function answer(route: AnyRoute, deps: ApiDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> | undefined {
+  const atHand = route.answerAtHand?.(request.params as Record<string, string>, reply, deps);
+  if (atHand === undefined) return route.handler(validate(route, deps, request, reply)).then((value) => settle(route, request, reply, value));
+  const payload = settle(route, request, reply, atHand);
+  if (payload !== reply) reply.send(payload);
+  return undefined;
+}
+
+/** What Fastify is to send for the handler's result: `reply` when it has been sent (or hijacked) already. */
+function settle(route: AnyRoute, request: FastifyRequest, reply: FastifyReply, result: unknown): unknown {
   if (result === reply || reply.sent) return reply;
   if (reply.statusCode === 200 && route.status) reply.code(route.status);
+  else if (reply.statusCode >= 400) lingerAfterRefusal(request, reply);
   if (result === undefined) return reply.send();
   return result;
 }
@@ -126,7 +151,7 @@ function validate(route: AnyRoute, deps: ApiDeps, request: FastifyRequest, reply
     body = parse("body", route.body, request.body === undefined ? {} : request.body);
   }
   if (problems.length > 0) throw validationError(problems);
-  return { actor: actors.get(request), params, query, body, headers: headers ?? {}, text, request, reply, deps };
+  return { actor: actorOf(request), params, query, body, headers: headers ?? {}, text, request, reply, deps };
 }
 
 /** The methods that exist for a path (for 405 and its Allow header). */

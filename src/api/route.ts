@@ -77,6 +77,13 @@ export interface RouteDef<P extends Schema, Q extends Schema, B extends Schema> 
   status?: number;
   responses: ResponseDef[];
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
+  /**
+   * The answer from the raw path parameters when this engine has it at hand,
+   * else undefined: then the request is validated and the handler runs. Only
+   * for answers no invalid request can have (a cached run object is found by
+   * a valid run id only); sent in the same turn, with no promise.
+   */
+  answerAtHand?(params: Record<string, string>, reply: FastifyReply, deps: ApiDeps): unknown;
 }
 
 export type AnyRoute = RouteDef<Schema, Schema, Schema>;

@@ -12,7 +12,8 @@ import type { EngineService } from "../engine/service.js";
 import type { TokenAuthority } from "./auth.js";
 import { ApiError, toApiError } from "./errors.js";
 import { SECURITY_HEADERS, allowedHostSet, hostProblem } from "./guard.js";
-import { lingerForBody } from "./linger.js";
+import { lingerAfterRefusal } from "./linger.js";
+import { putSecurityHeaders } from "./reply-headers.js";
 import { LoginLinks } from "./login-links.js";
 import { StaticUi } from "./static-ui.js";
 import { buildOpenApi } from "./openapi.js";
@@ -69,9 +70,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     loggerInstance: logger as FastifyBaseLogger,
     // Our own request log (logRequest) names the route, never the URL's values, headers or body.
     logController: new LogController({ disableRequestLogging: true }),
-    // request.log is the API's logger itself: a pino child per request was ~3 % of a GET's time,
-    // and the two lines that name a request (logRequest, sendError) carry its id themselves.
-    childLoggerFactory: (parent) => parent,
     bodyLimit: BODY_LIMIT,
     exposeHeadRoutes: false,
     routerOptions: { maxParamLength: 1000 },
@@ -81,18 +79,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     // fast-json-stringify, ~1.5 MB of an idle engine's heap for nothing.
     schemaController: { compilersFactory: { buildValidator: unusedCompiler, buildSerializer: unusedCompiler } },
   });
+  keepOneLogger(app);
   installBodyParsers(app);
   // Hooks take a callback, not a promise: each async hook costs a request a promise and a turn.
-  app.addHook("onRequest", (request, _reply, done) => {
+  app.addHook("onRequest", (request, reply, done) => {
+    // The security headers go on every answer from the start, not in an onSend hook (a hook
+    // run per answer was ~4 % of a GET's CPU): a route or the UI's files that set their own
+    // Content-Security-Policy or caching replace them. sendError sets them too, for the
+    // framework's refusals that come before any hook (a malformed URL).
+    putSecurityHeaders(reply);
     const problem = hostProblem(allowedHosts, request.headers.host, request.headers.origin);
     done(problem ? new ApiError("forbidden", problem) : undefined);
-  });
-  app.addHook("onSend", (request, reply, payload, done) => {
-    // The UI's files set their own Content-Security-Policy and caching; everything else gets the API's.
-    for (const [name, value] of SECURITY_HEADERS_LIST) if (!reply.hasHeader(name)) reply.header(name, value);
-    // A refusal sent while the body still arrives: the client must read it before the connection ends.
-    if (reply.statusCode >= 400) lingerForBody(request.raw, () => reply.removeHeader("connection"));
-    done(null, payload);
   });
   app.addHook("onResponse", (request, reply, done) => {
     logRequest(logger, request, reply);
@@ -106,7 +103,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0]!;
     const page = request.method === "GET" || request.method === "HEAD" ? ui.answer(path, request.headers["accept-encoding"]) : undefined;
-    if (page) return reply.code(page.status).headers(page.headers).send(page.body);
+    if (page) {
+      if (page.status >= 400) lingerAfterRefusal(request, reply);
+      return reply.code(page.status).headers(page.headers).send(page.body);
+    }
     const allow = methodsFor(ROUTES, path);
     if (allow.length > 0) {
       reply.header("allow", allow.join(", "));
@@ -133,6 +133,19 @@ function createFastify(tls: ApiServerOptions["tls"], options: FastifyOptions): F
   if (!tls) return Fastify(options);
   const https: FastifyHttpsOptions<HttpsServer> = { ...(options as FastifyServerOptions<HttpsServer>), https: { cert: tls.cert, key: tls.key } };
   return Fastify(https) as unknown as FastifyInstance;
+}
+
+/**
+ * request.log is Fastify's logger itself (the API's, with Fastify's
+ * serializers), not a child per request: a pino child was ~3 % of a GET's
+ * time, and the two lines that name a request (logRequest, sendError) carry
+ * its id themselves. Its child() gives it back, so Fastify's own child
+ * factory is used; a factory of ours would be checked at each request
+ * (Fastify's validateLogger: ~2 % of a GET's instructions).
+ */
+function keepOneLogger(app: FastifyInstance): void {
+  const logger = app.log;
+  logger.child = (() => logger) as typeof logger.child;
 }
 
 /** Fastify asks for a compiler only for a route that declares a Fastify schema; none does. */
@@ -167,6 +180,8 @@ function installBodyParsers(app: FastifyInstance): void {
 }
 
 function sendError(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
+  for (const [name, value] of SECURITY_HEADERS_LIST) if (!reply.hasHeader(name)) reply.header(name, value);
+  lingerAfterRefusal(request, reply);
   const known = toApiError(error);
   if (!known) {
     // Logged with the route pattern, never the URL's values, the headers or the body.

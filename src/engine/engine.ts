@@ -445,6 +445,10 @@ export class Engine implements EngineService {
     return this.reads.getRun(id);
   }
 
+  cachedRun(id: string): RunObject | undefined {
+    return this.runObjects.cached(id);
+  }
+
   async getRunDefinition(id: string): Promise<PipelineDef> {
     return (await this.reads.storedRun(id)).run.definition as PipelineDef;
   }

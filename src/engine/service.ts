@@ -328,6 +328,8 @@ export interface EngineService {
   startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject>;
   listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }>;
   getRun(id: string): Promise<RunObject>;
+  /** getRun's answer when this engine has the run's object at hand (see run-cache.ts), else undefined. */
+  cachedRun(id: string): RunObject | undefined;
   /** The normalised pipeline definition the run was made with. */
   getRunDefinition(id: string): Promise<PipelineDef>;
   /** Cancels a queued or running run; `request` when it was passed on to the engine that runs it (engines sharing a store). */

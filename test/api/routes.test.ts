@@ -6,7 +6,8 @@ import { runObject } from "../../src/api/schemas.js";
 import type { AnyRoute } from "../../src/api/route.js";
 import { SCOPES, type Scope } from "../../src/engine/service.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
-import { errorOf, finishedRun, PIPELINES, startApi, type Api } from "./harness.js";
+import { SECURITY_HEADERS } from "../../src/api/guard.js";
+import { errorOf, finishedRun, PIPELINES, rawRequest, startApi, type Api } from "./harness.js";
 
 checkNoLeftoverProcesses();
 
@@ -131,6 +132,30 @@ test("answers carry nosniff and no-store; errors never echo the body", async (t)
   const bad = await api.call("POST", "/apply", { body: `{"text": "${secretish}` });
   assert.equal(bad.status, 400);
   assert.ok(!(await bad.text()).includes(secretish));
+});
+
+test("every answer carries the security headers: answers, a cached run, refusals by a route, by auth, by Host, and before any route", async (t) => {
+  const api = await startApi(t);
+  await api.apply(PIPELINES);
+  const id = await startedRun(api);
+  await finishedRun(api, id);
+  const auth = { authorization: `Bearer ${api.tokens.read}` };
+  const cases: [string, string, Record<string, string>, number][] = [
+    ["an answer", "/api/v1/pipelines", auth, 200],
+    ["a run", `/api/v1/runs/${id}`, auth, 200],
+    ["the same run again, from the cache", `/api/v1/runs/${id}`, auth, 200],
+    ["no such run", "/api/v1/runs/0000000000000000", auth, 404],
+    ["a run id that is not one", "/api/v1/runs/ABC", auth, 400],
+    ["no token", "/api/v1/pipelines", {}, 401],
+    ["a foreign Host", "/api/v1/pipelines", { ...auth, host: `evil.example:${api.port}` }, 403],
+    ["a malformed URL, refused before any hook", "/api/v1/runs/%zz", auth, 400],
+    ["no such route", "/api/v1/nowhere", auth, 404],
+  ];
+  for (const [what, path, headers, status] of cases) {
+    const answer = await rawRequest(api.port, "GET", path, headers);
+    assert.equal(answer.status, status, `${what}: ${answer.body}`);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) assert.equal(answer.headers[name], value, `${what}: ${name}`);
+  }
 });
 
 async function startedRun(api: Api, args: Record<string, unknown> = {}) {

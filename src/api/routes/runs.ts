@@ -68,6 +68,12 @@ const get = route({
   summary: "The run with its task runs.",
   params: runParams,
   responses: [{ status: 200, description: "The run.", schema: runObject }, { status: 404, description: "No such run." }],
+  // A poller asks for the same run over and over: a cached one is answered at once.
+  answerAtHand({ id }, reply, deps) {
+    const cached = id === undefined ? undefined : deps.service.cachedRun(id);
+    if (cached) reply.type(JSON_TYPE);
+    return cached && runObjectJson(cached);
+  },
   async handler({ params, reply, deps }) {
     // The same bytes JSON.stringify would give, made once per run object (see run-cache.ts).
     reply.type(JSON_TYPE);

@@ -56,6 +56,11 @@ export class RunObjectCache {
     }
   }
 
+  /** The object if it is kept, without building it. */
+  cached(runId: string): RunObject | undefined {
+    return this.objects.get(runId);
+  }
+
   forget(runId: string): void {
     this.objects.delete(runId);
     this.building.delete(runId);
