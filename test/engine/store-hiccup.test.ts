@@ -3,7 +3,7 @@
  * between (the database not answering for a moment) must not leave it in no
  * queue, waiting in the store until the engine restarts: it goes on.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Engine } from "../../src/engine/engine.js";
@@ -14,6 +14,18 @@ import { markStoreUnavailable } from "../../src/store/errors.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const admin = { name: "test", scope: "admin" as const };
+
+/** An engine on `store`, drained and closed (with `close`) when the test ends. */
+function engineOn(t: TestContext, store: Store, dir: string, close: () => Promise<void>): Engine {
+  const executor = new LocalExecutor();
+  const engine = new Engine({ store, executor, dataDir: dir, parallelism: 4, defaultZone: "UTC" });
+  t.after(async () => {
+    await engine.drain(5_000);
+    await executor.shutdown();
+    await close();
+  });
+  return engine;
+}
 
 test("a run whose lock capacities cannot be read (the database not answering) still starts and ends, its locks counted strictly", async (t) => {
   const dir = tempDir(t);
@@ -30,13 +42,7 @@ test("a run whose lock capacities cannot be read (the database not answering) st
       return Promise.reject(error);
     },
   };
-  const executor = new LocalExecutor();
-  const engine = new Engine({ store: failing, executor, dataDir: dir, parallelism: 4, defaultZone: "UTC" });
-  t.after(async () => {
-    await engine.drain(5_000);
-    await executor.shutdown();
-    await store.close();
-  });
+  const engine = engineOn(t, failing, dir, () => store.close());
   await engine.apply(admin, {
     text: "locks:\n  db: 2\npipelines:\n  job:\n    locks: [db]\n    tasks:\n      t: { exec: [\"true\"] }\n",
     namespace: "ns",
@@ -57,4 +63,26 @@ test("a run whose lock capacities cannot be read (the database not answering) st
   // Capacity 2 was never read: the lock counted as 1, so the second run waited for the first.
   const [a, b] = await Promise.all([engine.getRun(first.id), engine.getRun(second.id)]);
   assert.ok(Date.parse(a.finished_at!) <= Date.parse(b.started_at!), `${a.finished_at} <= ${b.started_at}`);
+});
+
+test("admissions that come while the lock capacities are read wait for that read, not one read each", async (t) => {
+  const dir = tempDir(t);
+  const store = openSqliteStore(join(dir, "spire.db"));
+  await store.init();
+  let reads = 0;
+  const slow: Store = {
+    ...store,
+    getNamespace: async (name) => {
+      if (!new Error().stack?.includes("Capacities")) return store.getNamespace(name);
+      reads++;
+      // A read that takes a while, as over a network: the other admissions come meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return store.getNamespace(name);
+    },
+  };
+  const engine = engineOn(t, slow, dir, () => store.close());
+  await engine.apply(admin, { text: 'locks:\n  db: 3\npipelines:\n  job:\n    locks: [db]\n    tasks:\n      t: { exec: ["true"] }\n', namespace: "ns", prune: true, dryRun: false });
+  const runs = await Promise.all(Array.from({ length: 5 }, () => engine.startRun(admin, "ns", "job", { args: {} })));
+  assert.equal(reads, 1, "one read served the five admissions");
+  assert.equal(new Set(runs.map((run) => run.id)).size, 5);
 });

@@ -82,6 +82,7 @@ export class RunQueues {
   /** Named locks held by running runs, shared across pipelines and namespaces; tasks take theirs from the same table. */
   private readonly locks = new LockTable();
   private readonly capacities = new Map<string, { capacities: Record<string, number>; readAt: number }>();
+  private readonly capacityReads = new Map<string, Promise<Record<string, number>>>();
   private readonly slots: Slots;
   /** Attempts on workers: no slot limit of this engine's (each worker has its own room), the same lock table. */
   private readonly remoteSlots: Slots;
@@ -300,6 +301,18 @@ export class RunQueues {
   private async lockCapacities(namespace: string): Promise<Record<string, number>> {
     const known = this.capacities.get(namespace);
     if (known && this.deps.now() - known.readAt < CAPACITIES_FRESH_MS) return known.capacities;
+    // Admissions that come while it is read wait for that read (a burst of POSTs made one read each).
+    let reading = this.capacityReads.get(namespace);
+    if (reading === undefined) {
+      const read = this.readCapacities(namespace, known).finally(() => {
+        if (this.capacityReads.get(namespace) === read) this.capacityReads.delete(namespace);
+      });
+      this.capacityReads.set(namespace, (reading = read));
+    }
+    return reading;
+  }
+
+  private async readCapacities(namespace: string, known: { capacities: Record<string, number> } | undefined): Promise<Record<string, number>> {
     let declared: unknown;
     try {
       declared = (await this.deps.store.getNamespace(namespace))?.metadata.locks;
@@ -317,6 +330,7 @@ export class RunQueues {
   /** Definitions were applied: capacities are read again at the next admission. */
   forgetCapacities(): void {
     this.capacities.clear();
+    this.capacityReads.clear();
   }
 
   private schedulePump(key: string, at: number): void {
