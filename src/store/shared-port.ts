@@ -78,7 +78,7 @@ export interface QueuePlace {
 export interface SharedQueue {
   /** Its admitted unfinished runs, in the order they were admitted. */
   places: QueuePlace[];
-  /** Units held of each named lock asked for, by the running runs of every engine. */
+  /** Units held of each named lock asked for, by the running runs and tasks of every engine. */
   held: Record<string, number>;
 }
 
@@ -104,6 +104,16 @@ export interface PlaceChange<T> {
   /** A waiting run whose place `place.run_id` takes: it is marked replaced, and its engine told. */
   replaces?: string;
 }
+
+/** A task attempt holding units of named locks while it runs. */
+export interface TaskLockHolder {
+  run_id: string;
+  task: string;
+  attempt: number;
+}
+
+/** "taken": the units are the attempt's; "busy": some lock has too few free (nothing taken); "gone": the run has ended or is another engine's. */
+export type TaskLockTake = "taken" | "busy" | "gone";
 
 export interface SharedStore {
   // ── task logs: the bytes of each attempt's log file, appended in order ──
@@ -169,4 +179,13 @@ export interface SharedStore {
    * again, at its old place in the queue (a replaced run stays replaced).
    */
   holdPlace(key: QueueKey, run: PlaceOf, place: "waiting" | "running"): Promise<void>;
+  /**
+   * A task attempt takes its units of each lock, all or none, if each has
+   * them free beside what the runs and tasks of every engine hold (within
+   * `capacity`); with `beyond`, whatever is held (an attempt already
+   * running). They are given back by the store as the attempt's end is
+   * recorded, or the run's, or when the run moves to another engine before
+   * the attempt was recorded as running.
+   */
+  takeTaskLocks(holder: TaskLockHolder, locks: readonly { name: string; count: number; capacity: number }[], beyond: boolean): Promise<TaskLockTake>;
 }

@@ -78,13 +78,6 @@ export class LockTable {
     if (byHolder.size === 0) this.owners.delete(name);
   }
 
-  /** Units of the lock held now by tasks (not by whole runs). */
-  heldByTasks(name: string): number {
-    let units = 0;
-    for (const { holder, count } of this.owners.get(name)?.values() ?? []) if (holder.task !== null) units += count;
-    return units;
-  }
-
   /** Units of the lock held now. */
   holders(name: string): number {
     return this.held.get(name) ?? 0;

@@ -17,8 +17,9 @@
  * run ended elsewhere (PlaceHints), and every POLL_MS while runs wait here.
  * A place is given back by the store itself, as a run's end is recorded.
  *
- * Task `locks:` stay this engine's (its Slots and LockTable): a whole run's
- * locks count them here, not those of tasks on other engines.
+ * A task's own `locks:` are taken in the store too (shared-task-locks.ts):
+ * the units the store says are held are those of every engine's runs and
+ * tasks, and a whole run's locks count them all.
  */
 import type { PlaceHints } from "../../cluster/port.js";
 import type { QueueKey, QueuePlace, SharedQueue, SharedStore } from "../../store/shared-port.js";
@@ -50,7 +51,7 @@ export interface PipelineQueue<Controller = unknown> {
 export interface ClusterQueuesDeps {
   shared: SharedStore;
   hints?: PlaceHints | undefined;
-  /** This engine's lock table: whole runs' locks taken here too, and its tasks' locks. */
+  /** This engine's lock table: whole runs' locks taken here too (its tasks take theirs from it before they take them in the store). */
   locks: LockTable;
   queues: ReadonlyMap<string, PipelineQueue<unknown>>;
   now(): number;
@@ -248,14 +249,13 @@ export class ClusterQueues {
   }
 
   /**
-   * Every lock has its units free: what running runs of every engine hold
-   * (the store), plus what tasks of this engine hold (they take their locks
-   * from this engine's table only), plus what this run asks, within the
-   * capacity its namespace declares.
+   * Every lock has its units free: what the running runs and tasks of every
+   * engine hold (the store), plus what this run asks, within the capacity
+   * its namespace declares.
    */
   private fits(store: SharedQueue, prepared: PreparedRun, locks: readonly LockRequest[]): boolean {
     const capacities = prepared.lockCapacities ?? {};
-    return locks.every(({ name, count }) => (store.held[name] ?? 0) + this.deps.locks.heldByTasks(name) + count <= (capacities[name] ?? 1));
+    return locks.every(({ name, count }) => (store.held[name] ?? 0) + count <= (capacities[name] ?? 1));
   }
 
   /** The run's units in this engine's lock table, taken as the store's are written, given back if that write does not happen. */

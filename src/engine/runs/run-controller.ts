@@ -27,9 +27,10 @@ import { failedToStart, interrupted, maskAll } from "./attempt-endings.js";
 import { runEnd, type RunEnd, type RunEndInput } from "./run-end.js";
 import { launchOnWorker, PlacementEnded, waitForWorker } from "./worker-wait.js";
 import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
-import { SLOT_ONLY, taskRequest, type TaskRequest } from "../resources/reservations.js";
+import { SLOT_ONLY, type TaskRequest } from "../resources/reservations.js";
 import { RunWrites } from "./run-writes.js";
 import { RunTakenOverError } from "../../store/errors.js";
+import { TaskLockWaits } from "./shared-task-locks.js";
 
 import type { RunDeps, RunListener } from "./run-deps.js";
 export type { RunChange, RunDeps, RunListener } from "./run-deps.js";
@@ -44,6 +45,8 @@ export class RunController {
   private readonly interrupting = new Set<string>();
   /** Attempts waiting for a worker with room: a stop aborts the wait. */
   private readonly placing = new Map<string, AbortController>();
+  /** With engines sharing the store, an attempt takes its locks there too, waiting while other engines' runs or tasks hold them. */
+  private readonly lockWaits: TaskLockWaits;
   /** Which tasks run on workers, and on what (see task-machines.ts). */
   private readonly machines: TaskMachines;
   /** A task of this pump found no engine slot while others went to workers: woken when a slot frees. */
@@ -63,8 +66,6 @@ export class RunController {
   private waitingForSlot = false;
   /** Set when a task of this pump was refused for its cpus, memory or locks: the run then queues for them. */
   private refusedThisPump = false;
-  /** What each task asks of the engine while it runs (resources, task locks). */
-  private readonly requests = new Map<string, TaskRequest>();
   private stopReason: { state: RunState; reason: string } | null = null;
   private finished = false;
   private runTimer: NodeJS.Timeout | undefined;
@@ -103,7 +104,8 @@ export class RunController {
     this.resumeFrom = options.resume;
     if (options.resume) this.loadResumePoint(options.resume);
     this.readiness = new Readiness(prepared.plan, { failFast: prepared.pipeline.fail_fast, states: this.states });
-    this.machines = new TaskMachines(deps, prepared.plan);
+    this.machines = new TaskMachines(deps, prepared);
+    this.lockWaits = new TaskLockWaits(deps.taskLocks, prepared.run.id);
   }
 
   /** Starts the run; `done` resolves with the final run row. */
@@ -188,9 +190,10 @@ export class RunController {
     if (how.kind === "lost") return this.attemptEnded(node, row.attempt, row, interrupted(row, how.reason, how.pid, this.now()));
     if (how.kind !== "running") throw new Error(`attempt ${row.attempt} of ${path} cannot be reattached: ${how.kind}`);
     // It holds a slot, its resources and its locks like any running attempt, even beyond capacity: it is already running.
-    const request = this.requestOf(path);
+    const request = this.machines.requestOf(path);
     const slots = this.machines.slotsOf(path);
     slots.take(request);
+    this.lockWaits.hold(path, row.attempt, request);
     const handle = how.adopt(this.attemptEvents(path), { cpus: request.cpus, memoryBytes: request.memoryBytes });
     this.handles.set(path, handle);
     void handle.done.then((report) => {
@@ -264,6 +267,7 @@ export class RunController {
   private cancelInFlight(reason: string): void {
     for (const handle of this.handles.values()) handle.cancel(reason);
     for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", reason));
+    this.lockWaits.stopAll();
     for (const [path, timer] of this.retryTimers) {
       clearTimeout(timer);
       this.retryTimers.delete(path);
@@ -319,7 +323,7 @@ export class RunController {
   private startCandidates(candidates: string[]): number {
     let started = 0;
     for (const [index, path] of candidates.entries()) {
-      const request = this.requestOf(path);
+      const request = this.machines.requestOf(path);
       const slots = this.machines.slotsOf(path);
       // A request this engine can never meet fails the task now rather than waiting forever.
       const never = request === SLOT_ONLY ? undefined : slots.beyond(request);
@@ -353,12 +357,6 @@ export class RunController {
     return started;
   }
 
-  private requestOf(path: string): TaskRequest {
-    let request = this.requests.get(path);
-    if (!request) this.requests.set(path, (request = taskRequest(this.prepared.plan.byPath.get(path)!.def, this.prepared.lockCapacities, { run_id: this.runId, task: path })));
-    return request;
-  }
-
   private setState(path: string, state: TaskState): void {
     this.states.set(path, state);
     this.readiness.update(path, state);
@@ -367,10 +365,11 @@ export class RunController {
   /** `held`: what the attempt took (given back when it ends); `refused`: why it cannot start at all (it took nothing). */
   private async runAttempt(node: PlannedNode, attempt: number, held: TaskRequest | undefined, refused?: string): Promise<void> {
     const slots = this.machines.slotsOf(node.path);
+    const unlocked = held ? await this.lockWaits.take(node.path, attempt, held) : undefined;
     // A task for a worker waits here for one with room; `placed` is that room, given back with the slot.
     const placement =
-      held && this.machines.isRemote(node.path)
-        ? await waitForWorker(this.deps.placement, node, this.requestOf(node.path), this.placing, (reason) => {
+      held && unlocked === undefined && this.machines.isRemote(node.path)
+        ? await waitForWorker(this.deps.placement, node, this.machines.requestOf(node.path), this.placing, (reason) => {
             void this.write([{ event: this.event("task.waiting", { reason, runs_on: node.runsOn }, node.path, this.attempts.get(node.path) ?? 1) }]).catch((error) => this.fail(error));
           })
         : undefined;
@@ -427,7 +426,7 @@ export class RunController {
       return;
     }
     // Under fail_fast, on_fail/on_done handlers still run: they are what a failure is for.
-    const stopping = this.stopReason?.reason ?? (this.failFastReason !== null && !hasHandlerCondition(node) ? this.failFastReason : null);
+    const stopping = this.stopReason?.reason ?? (this.failFastReason !== null && !hasHandlerCondition(node) ? this.failFastReason : (unlocked ?? null));
     if (stopping) {
       giveBack();
       this.attemptEnded(node, attempt, row, failedToStart(row, stopping, this.now(), "canceled"));
@@ -576,6 +575,7 @@ export class RunController {
     if (error instanceof RunTakenOverError) this.takenOver = error;
     const why = this.takenOver ? this.takenOver.message : "internal error: " + String(error);
     for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", why));
+    this.lockWaits.stopAll();
     this.finished = true;
     this.deps.slots.withdraw(this);
     if (this.runTimer) clearTimeout(this.runTimer);

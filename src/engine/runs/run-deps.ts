@@ -3,6 +3,7 @@ import type { Executor, LogLine, Machine, Placement } from "../../exec/port.js";
 import type { LogReader } from "../../logs/port.js";
 import type { EventRow, RunState, Store, TaskRunRow } from "../../store/port.js";
 import type { Slots } from "../resources/slots.js";
+import type { SharedTaskLocks } from "./shared-task-locks.js";
 
 export interface RunDeps {
   store: Store;
@@ -19,6 +20,8 @@ export interface RunDeps {
   placement?: Placement;
   /** Slots of attempts placed on workers: no engine parallelism (each worker has its own room), but the engine's one lock table. */
   remoteSlots?: Slots;
+  /** With engines sharing the store: tasks' locks are taken there too, and count on every engine. */
+  taskLocks?: SharedTaskLocks;
   nodePath: string;
   baseEnv: Record<string, string | undefined>;
   now?: () => number;

@@ -4,8 +4,9 @@
  * for all tasks, and a RunController per run under way. The engine hands a
  * stored run to admit(); from there this decides when it starts, runs it,
  * and says when it has ended. With engines sharing a store (PostgreSQL),
- * the queues' places and whole runs' locks are those of all the engines,
- * kept in the store (cluster-queues.ts); one engine alone keeps them here.
+ * the queues' places and the locks of whole runs and of tasks are those of
+ * all the engines, kept in the store (cluster-queues.ts,
+ * shared-task-locks.ts); one engine alone keeps them here.
  */
 import type { Executor } from "../../exec/port.js";
 import type { EventRow, RunRow, Store } from "../../store/port.js";
@@ -26,6 +27,7 @@ import type { PipelineDef } from "../../definitions/schema.js";
 import type { SharedStore } from "../../store/shared-port.js";
 import type { PlaceHints } from "../../cluster/port.js";
 import { ClusterQueues, type PipelineQueue as QueueOf } from "./cluster-queues.js";
+import { SharedTaskLocks } from "./shared-task-locks.js";
 
 /** Lock capacities read from the store are trusted this long (see lockCapacities). */
 const CAPACITIES_FRESH_MS = 1_000;
@@ -95,6 +97,8 @@ export class RunQueues {
   private baseEnv: Record<string, string | undefined> | undefined;
   /** With engines sharing the store: their queues and locks are the store's (absent with one engine alone). */
   private readonly cluster: ClusterQueues | undefined;
+  /** With engines sharing the store: tasks take their locks there too. */
+  private readonly taskLocks: SharedTaskLocks | undefined;
 
   constructor(private readonly deps: RunQueuesDeps) {
     // A task giving locks back may let a waiting run start.
@@ -123,6 +127,7 @@ export class RunQueues {
         finishUnstarted: (run, state, reason) => this.finishUnstarted(run, state, reason),
         dropped: (runId) => this.deps.wentElsewhere?.(runId),
       });
+    this.taskLocks = deps.shared && new SharedTaskLocks({ shared: deps.shared, hints: deps.placeHints, logger: deps.logger });
   }
 
   /** Starts, queues or refuses a stored run (refused: recorded as skipped, and a ServiceError thrown). */
@@ -213,6 +218,7 @@ export class RunQueues {
         dataDir: deps.dataDir,
         slots: this.slots,
         remoteSlots: this.remoteSlots,
+        ...(this.taskLocks ? { taskLocks: this.taskLocks } : {}),
         ...(deps.placement ? { placement: deps.placement } : {}),
         nodePath: process.execPath,
         baseEnv: (this.baseEnv ??= { ...(deps.environment ?? process.env) }),

@@ -12,6 +12,8 @@
  * their bytes (code points), the same on every server and as in SQLite
  * whatever the database's collation, and an id prefix is an index range.
  */
+import { taskLockHolds } from "./task-locks-migration.js";
+
 export interface Migration {
   version: number;
   name: string;
@@ -550,4 +552,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "runs handed to the engine with the worker", sql: handOvers },
   { version: 8, name: "run seeds", sql: runSeeds },
   { version: 9, name: "pipeline queues and named locks across engines", sql: runPlaces },
+  { version: 10, name: "task locks across engines", sql: taskLockHolds(KEY, CHURN) },
 ];

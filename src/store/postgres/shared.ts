@@ -1,10 +1,11 @@
-/** The SharedStore of the PostgreSQL store: what engines on one database serve of each other's runs (migration 5), and their runs' places (migration 9). */
+/** The SharedStore of the PostgreSQL store: what engines on one database serve of each other's runs (migration 5), their runs' places (migration 9) and their tasks' lock units (migration 10). */
 import type { SharedStore } from "../shared-port.js";
 import type { Database } from "./pool.js";
 import * as logChunks from "./sql/logChunks.js";
 import * as artifactFiles from "./sql/artifactFiles.js";
 import * as runRequests from "./sql/runRequests.js";
 import * as places from "./sql/places.js";
+import * as taskLocks from "./sql/task-locks.js";
 
 export function sharedStore(db: Database): SharedStore {
   const { sql } = db;
@@ -28,5 +29,6 @@ export function sharedStore(db: Database): SharedStore {
     takePlace,
     settlePlaces: (key, decide) => places.settlePlaces(db, key, decide),
     holdPlace: (key, run, place) => places.holdPlace(db, key, run, place),
+    takeTaskLocks: (holder, locks, beyond) => taskLocks.takeTaskLocks(sql, holder, locks, beyond),
   };
 }
