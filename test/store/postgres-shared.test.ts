@@ -4,7 +4,8 @@
  * exactly as the first reads its file (the same pages, cursors, line
  * windows and filters, across the copy's row boundaries), artifacts copied
  * and read back byte for byte, and the requests one engine makes of the
- * engine that runs a run.
+ * engine that runs a run, the places of runs in their pipelines' queues and
+ * the units of named locks that runs and tasks hold.
  */
 import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -24,7 +25,7 @@ import { fetchTaskArtifacts, shareTaskArtifacts } from "../../src/engine/sharing
 import { listRunArtifacts, openRunArtifact } from "../../src/engine/artifacts/artifact-listing.js";
 import { artifactFolder } from "../../src/engine/artifacts/artifact-handover.js";
 import { attemptFiles } from "../../src/engine/runs/attempt.js";
-import { aRun, anEvent, runCreated } from "./fixtures.js";
+import { aRun, anEvent, runCreated, taskChange } from "./fixtures.js";
 import { Listener } from "../../src/cluster/pg-listener.js";
 import { PLACES_CHANNEL } from "../../src/store/postgres/index.js";
 import { cleanSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
@@ -215,6 +216,54 @@ describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
     const running = taken.findIndex((outcome) => outcome === "running");
     await end(running % 2 ? b : a, ids[running]!);
     await waitUntil(async () => heard.includes("home/backup"));
+  });
+
+  test("task locks: tasks of two engines taking units at once never pass the capacity, which a whole run's units count in; an attempt's end, its run's end and its run's move give them back", async (t) => {
+    const { a, b, schema, sharedA, sharedB } = await twoEngines(t);
+    for (const [index, id] of ["r0", "r1", "r2", "r3"].entries()) await aRunOf(index % 2 ? b : a, id);
+    const sharedOf = (run: string) => (Number(run.slice(1)) % 2 ? sharedB : sharedA);
+    const db = (count = 1) => [{ name: "db", count, capacity: 3 }];
+    const take = (run: string, task: string, count = 1, attempt = 1) => sharedOf(run).takeTaskLocks({ run_id: run, task, attempt }, db(count), false);
+    // A whole run holds one unit of 3: twelve tasks of both engines at once, and two of them get the two left.
+    await sharedA.holdPlace({ namespace: "home", pipeline: "backup", locks: ["db"] }, { run_id: "r0", partition: null, locks: [{ name: "db", count: 1 }] }, "running");
+    const tasks = Array.from({ length: 12 }, (_, index) => ({ run: `r${index % 4}`, task: `t${index}` }));
+    const taken = await Promise.all(tasks.map(({ run, task }) => take(run, task)));
+    assert.equal(taken.filter((outcome) => outcome === "taken").length, 2, taken.join(" "));
+    assert.equal(taken.filter((outcome) => outcome === "busy").length, 10);
+    const holders = tasks.filter((_, index) => taken[index] === "taken");
+    const held = async () => (await sharedB.settlePlaces({ namespace: "home", pipeline: "backup", locks: ["db"] }, (queue) => ({ result: queue.held }))).result;
+    assert.deepEqual(await held(), { db: 3 }, "a whole run's decision counts the tasks' units");
+    assert.equal(await take(holders[0]!.run, holders[0]!.task), "taken", "a holder asking again is not held up by its own units");
+    assert.equal(await sharedA.takeTaskLocks({ run_id: "r1", task: "x", attempt: 1 }, db(), false), "gone", "a run of another engine's takes nothing here");
+    assert.equal(await sharedA.takeTaskLocks({ run_id: "r0", task: "x", attempt: 1 }, db(), true), "taken", "an attempt already running takes its units beyond the capacity");
+    assert.deepEqual(await held(), { db: 4 });
+
+    const heard: string[] = [];
+    const listener = new Listener({ connectionString: POSTGRES_URL });
+    listener.on(PLACES_CHANNEL, (payload) => heard.push(payload));
+    await listener.start();
+    t.after(() => listener.stop());
+    // The adopted attempt's end is recorded: its units go in that write, and the engines are told.
+    await a.write([taskChange("r0", "x", "task.started", { state: "running" })]);
+    assert.deepEqual(await held(), { db: 4 }, "an attempt recorded as running keeps its units");
+    await a.write([taskChange("r0", "x", "task.finished", { state: "succeeded", finished_at: 13_000 })]);
+    assert.deepEqual(await held(), { db: 3 });
+    await waitUntil(async () => heard.includes(""));
+    // A run moves to another engine: units of its attempts not recorded as running go; recorded ones stay until their end is.
+    const moving = holders.find((holder) => holder.run !== "r0") ?? holders[0]!;
+    await sharedOf(moving.run).takeTaskLocks({ run_id: moving.run, task: "recorded", attempt: 1 }, db(), true);
+    await (Number(moving.run.slice(1)) % 2 ? b : a).write([taskChange(moving.run, "recorded", "task.started", { state: "running" })]);
+    const unitsOf = async (run: string) => (await rowsIn(schema, "SELECT task FROM task_lock_holds WHERE run_id = $1 ORDER BY task", [run])).map((row) => row.task);
+    assert.ok((await unitsOf(moving.run)).includes(moving.task));
+    await rowsIn(schema, "UPDATE runs SET owner = 'engine-c' WHERE id = $1", [moving.run]);
+    assert.deepEqual(await unitsOf(moving.run), ["recorded"]);
+    // A run's end gives back the units of all its attempts.
+    const end = (store: Store, id: string) => store.write([{ event: anEvent(id, "run.finished", { data: { state: "failed" } }), run: { id, state: "failed", finished_at: 20_000 } }]);
+    for (const run of ["r0", "r2"]) await end(a, run);
+    await end(b, "r3");
+    await rowsIn(schema, "UPDATE runs SET state = 'interrupted' WHERE id = 'r1'");
+    assert.deepEqual(await rowsIn(schema, "SELECT * FROM task_lock_holds"), []);
+    assert.deepEqual(await held(), {});
   });
 });
 
