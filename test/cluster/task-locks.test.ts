@@ -148,6 +148,11 @@ pipelines:
   assert.equal(ended.find((run) => run.id === holding)?.state, "interrupted", said());
   assert.equal(ended.find((run) => run.id === holding)?.owner, engineIdOf(leader), "the leader took the run over");
   assert.deepEqual(await holds(), [], "no units are left held");
+  const attempts = (await rowsIn(schema, "SELECT run_id, state, started_at, finished_at FROM task_runs")) as { run_id: string; state: string; started_at: string; finished_at: string }[];
+  const lost = attempts.find((row) => row.run_id === holding)!;
+  const next = attempts.find((row) => row.run_id === waiting)!;
+  assert.equal(lost.state, "interrupted");
+  assert.ok(Number(next.started_at) >= Number(lost.finished_at), `the waiting task started at ${next.started_at}, before the killed engine's attempt was recorded ended (${lost.finished_at})`);
 
   // The killed engine, back on its data folder, stops the task its supervisor still ran (no run of its own claims it).
   const back = await start(doomed === a ? "a" : "b");
