@@ -4,10 +4,11 @@
  * (the thing under test is the database, so it is polled there).
  */
 import assert from "node:assert/strict";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import type { TestContext } from "node:test";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunningEngine } from "../helpers/engine.js";
-import { adminPool } from "../helpers/postgres.js";
+import { startEngine, type RunningEngine } from "../helpers/engine.js";
+import { adminPool, POSTGRES_URL } from "../helpers/postgres.js";
 
 /**
  * A data folder for another engine, with the signing secret of the engine in
@@ -17,6 +18,26 @@ export function shareSecret(from: string, to: string): void {
   mkdirSync(to, { mode: 0o700 });
   copyFileSync(join(from, "secret"), join(to, "secret"));
   chmodSync(join(to, "secret"), 0o600);
+}
+
+/**
+ * Starts engines on one schema with the definitions in `file`, each in a
+ * data folder of `dir` named after it (with the first one's secret), and
+ * keeps what they say: `said()` is the end of each, for a failure to explain itself.
+ */
+export function engineStarter(t: TestContext, options: { dir: string; schema: string; file: string; extra?: string[] }) {
+  const logs = new Map<string, string>();
+  let first: string | undefined;
+  const start = async (name: string): Promise<RunningEngine> => {
+    const data = join(options.dir, name);
+    first ??= data;
+    if (data !== first && !existsSync(data)) shareSecret(first, data);
+    const engine = await startEngine(t, data, ["--store", `${POSTGRES_URL}?schema=${options.schema}`, "-f", options.file, ...(options.extra ?? [])]);
+    engine.child.stderr?.on("data", (chunk: Buffer) => logs.set(name, (logs.get(name) ?? "") + chunk.toString()));
+    return engine;
+  };
+  const said = () => [...logs].map(([name, text]) => `--- ${name}\n${text.split("\n").slice(-15).join("\n")}`).join("\n");
+  return { start, said };
 }
 
 /** Whether the engine says it leads the scheduling (GET /engine); false while it does not answer (within 2 s). */

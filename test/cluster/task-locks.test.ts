@@ -10,14 +10,14 @@
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { stopEngine, type RunningEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
-import { freshSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
-import { engineIdOf, leaderAmong, shareSecret } from "./shared-store.js";
+import { freshSchema, rowsIn } from "../helpers/postgres.js";
+import { engineIdOf, engineStarter, leaderAmong } from "./shared-store.js";
 import { PLACES_POLL_MS } from "../../src/engine/runs/cluster-queues.js";
 
 checkNoLeftoverProcesses();
@@ -39,16 +39,9 @@ async function twoEngines(t: TestContext, yaml: (dir: string, marks: string) => 
   writeFileSync(marks, "");
   const file = join(dir, "spire.yaml");
   writeFileSync(file, yaml(dir, marks));
-  const logs = new Map<string, string>();
-  const start = async (name: string) => {
-    if (name !== "a" && !existsSync(join(dir, name))) shareSecret(join(dir, "a"), join(dir, name));
-    const engine = await startEngine(t, join(dir, name), ["--store", `${POSTGRES_URL}?schema=${schema}`, "-f", file, ...extra]);
-    engine.child.stderr?.on("data", (chunk: Buffer) => logs.set(name, (logs.get(name) ?? "") + chunk.toString()));
-    return engine;
-  };
+  const { start, said } = engineStarter(t, { dir, schema, file, extra });
   const a = await start("a");
   const b = await start("b");
-  const said = () => [...logs].map(([name, text]) => `--- ${name}\n${text.split("\n").slice(-15).join("\n")}`).join("\n");
   const runs = async () => (await rowsIn(schema, "SELECT id, pipeline, state, owner FROM runs ORDER BY created_at, id")) as { id: string; pipeline: string; state: string; owner: string }[];
   const held = (): Held[] =>
     readFileSync(marks, "utf8")

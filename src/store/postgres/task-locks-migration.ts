@@ -61,9 +61,17 @@ BEGIN
 END
 $$;
 
+-- On task_runs: an attempt's end gives back its units. On runs: a run that moves to another engine gives back the units
+-- of its attempts not on record as running (their engine stopped between taking them and recording the start, or the
+-- attempt waited for a worker when the run was handed over); those on record go as the new engine records their end.
 CREATE FUNCTION release_task_locks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM task_lock_holds WHERE run_id = NEW.run_id AND task = NEW.path AND attempt = NEW.attempt;
+  IF TG_TABLE_NAME = 'task_runs' THEN
+    DELETE FROM task_lock_holds WHERE run_id = NEW.run_id AND task = NEW.path AND attempt = NEW.attempt;
+  ELSE
+    DELETE FROM task_lock_holds h WHERE h.run_id = NEW.id
+      AND NOT EXISTS (SELECT 1 FROM task_runs t WHERE t.run_id = h.run_id AND t.path = h.task AND t.attempt = h.attempt AND t.state = 'running');
+  END IF;
   IF FOUND THEN
     PERFORM pg_notify('spire_places', '');
   END IF;
@@ -72,21 +80,8 @@ END
 $$;
 CREATE TRIGGER task_runs_release_locks AFTER INSERT OR UPDATE OF state ON task_runs FOR EACH ROW
   WHEN (NEW.state NOT IN ('pending', 'running')) EXECUTE FUNCTION release_task_locks();
-
--- A run that moves to another engine: units of attempts not on record as running are nobody's (their engine stopped
--- between taking them and recording the start, or the attempt waited for a worker when the run was handed over).
-CREATE FUNCTION release_moved_task_locks() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  DELETE FROM task_lock_holds h WHERE h.run_id = NEW.id
-    AND NOT EXISTS (SELECT 1 FROM task_runs t WHERE t.run_id = h.run_id AND t.path = h.task AND t.attempt = h.attempt AND t.state = 'running');
-  IF FOUND THEN
-    PERFORM pg_notify('spire_places', '');
-  END IF;
-  RETURN NULL;
-END
-$$;
 CREATE TRIGGER runs_release_moved_task_locks AFTER UPDATE OF owner ON runs FOR EACH ROW
-  WHEN (OLD.owner IS DISTINCT FROM NEW.owner AND NEW.state IN ('queued', 'running')) EXECUTE FUNCTION release_moved_task_locks();
+  WHEN (OLD.owner IS DISTINCT FROM NEW.owner AND NEW.state IN ('queued', 'running')) EXECUTE FUNCTION release_task_locks();
 
 -- As in migration 9, and the units of the run's attempts go too. Any engine may have a task waiting for locks given
 -- back (the database does not know of those): the NOTIFY goes whenever some were.
