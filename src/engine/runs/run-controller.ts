@@ -365,7 +365,7 @@ export class RunController {
   /** `held`: what the attempt took (given back when it ends); `refused`: why it cannot start at all (it took nothing). */
   private async runAttempt(node: PlannedNode, attempt: number, held: TaskRequest | undefined, refused?: string): Promise<void> {
     const slots = this.machines.slotsOf(node.path);
-    const unlocked = held ? await this.lockWaits.take(node.path, attempt, held) : undefined;
+    const unlocked = this.lockWaits.wanted(held) ? await this.lockWaits.take(node.path, attempt, held) : undefined;
     // A task for a worker waits here for one with room; `placed` is that room, given back with the slot.
     const placement =
       held && unlocked === undefined && this.machines.isRemote(node.path)

@@ -102,9 +102,14 @@ export class TaskLockWaits {
     private readonly runId: string,
   ) {}
 
-  /** Undefined once the attempt holds its units in the store too (at once without locks, or with no store to share): else why it does not start. */
+  /** Whether an attempt asking this takes units in the store too (it has locks, and there is a store to share). Asked first: an attempt without waits on nothing, not even a tick. */
+  wanted(request: TaskRequest | undefined): request is TaskRequest {
+    return this.locks !== undefined && request !== undefined && request.locks.length > 0;
+  }
+
+  /** Undefined once the attempt holds its units in the store too: else why it does not start. */
   async take(task: string, attempt: number, request: TaskRequest): Promise<string | undefined> {
-    if (!this.locks || request.locks.length === 0) return undefined;
+    if (!this.locks) return undefined;
     const abort = new AbortController();
     this.aborts.add(abort);
     try {
