@@ -83,9 +83,22 @@ class PlainRenderer implements Renderer {
   private readonly startedAt = new Map<string, number>();
   constructor(run: RunRow) {
     this.print(`run ${run.id} of ${run.namespace}/${run.pipeline} started`, run.started_at ?? run.created_at);
+    process.once("exit", () => this.flush()); // an error that ends the program still shows what happened before it
   }
+  /**
+   * Lines of one turn of the event loop, written together at its end: a
+   * graph of small tasks printed one write per line (a 1,000-task graph:
+   * 0.3 s of the run's CPU). Written at once before anything else is.
+   */
+  private pending = "";
   private print(text: string, at = Date.now()): void {
-    process.stdout.write(`${timestamp(at)} ${text}\n`);
+    if (this.pending === "") setImmediate(() => this.flush());
+    this.pending += `${timestamp(at)} ${text}\n`;
+  }
+  private flush(): void {
+    if (this.pending === "") return;
+    process.stdout.write(this.pending);
+    this.pending = "";
   }
   onChange(change: RunChange): void {
     this.tails.record(change);
@@ -110,9 +123,11 @@ class PlainRenderer implements Renderer {
   }
   note(text: string): void {
     this.print(text);
+    this.flush();
   }
   async finish(run: RunObject, _rows: TaskRunRow[], tails?: Map<string, LogLine[]>): Promise<void> {
     this.tails.merge(tails);
+    this.flush();
     for (const line of summaryLines(run, this.tails)) process.stdout.write(`${line}\n`);
   }
 }
