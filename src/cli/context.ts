@@ -1,5 +1,5 @@
 /** A definitions file, read as the CLI reads it: located errors, and the text an engine is sent. */
-import { loadDefinitionsFrom, formatDefinitionErrors } from "../definitions/load.js";
+import { loadDefinitionsFrom, formatDefinitionErrors, type CheckedDefinitions } from "../definitions/load.js";
 import { STDIN_NAME, isDefinitionsUrl } from "../definitions/remote/definitions-input.js";
 import type { DefinitionsFormat } from "../definitions/compat/format.js";
 import { toSpireYaml } from "../definitions/compat/to-yaml.js";
@@ -19,11 +19,12 @@ export async function loadFileOrFail(
   file: string,
   format?: DefinitionsFormat,
   options: { notDone?: string; maxTasks?: number; allowHttpFile?: boolean } = {},
-): Promise<{ file: SpireFile; path: string; text: string; warnings: DefinitionError[] }> {
+): Promise<{ file: SpireFile; path: string; text: string; warnings: DefinitionError[]; checked?: CheckedDefinitions }> {
   const loaded = await loadDefinitionsFrom(file, { ...(format === undefined ? {} : { format }), ...(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks }), allowHttp: options.allowHttpFile === true });
   if (!loaded.ok) throw definitionsError(displayName(file), loaded.errors, options.notDone ?? "Nothing was run.");
   const text = loaded.format === "spire" ? loaded.source : toSpireYaml(loaded.spire, { format: loaded.format, file: loaded.path });
-  return { file: loaded.file, path: loaded.path, text, warnings: loaded.warnings };
+  // Spire's own format: `text` is what was checked, and an engine in this process need not check it again.
+  return { file: loaded.file, path: loaded.path, text, warnings: loaded.warnings, ...(loaded.format === "spire" ? { checked: loaded } : {}) };
 }
 
 /** `-f` as messages name it: stdin by that name, a URL without its query string (it may hold a token). */

@@ -36,6 +36,9 @@ export type LoadResult =
   | { ok: true; file: SpireFile; path: string; source: string; format: DefinitionsFormat; spire?: unknown; warnings: DefinitionError[]; at(path: PathSegment[]): Place }
   | { ok: false; errors: DefinitionError[]; warnings: DefinitionError[] };
 
+/** A file that parsed and passed every check. */
+export type CheckedDefinitions = Extract<LoadResult, { ok: true }>;
+
 export type Place = Pick<DefinitionError, "file" | "line" | "column" | "keyPath">;
 
 export interface ParseOptions extends YamlOptions {

@@ -7,6 +7,7 @@
  * triggers/, resources/, artifacts/, recovery/ (after a restart) and reads/
  * (what clients read); this class wires them together.
  */
+import { MAX_LINE_BYTES, TAIL_LINES } from "../exec/port.js";
 import type { AttemptKeeper, Executor, Placement } from "../exec/port.js";
 import { LocalLogs } from "../logs/local-logs.js";
 import { StoreSharing } from "./sharing/store-sharing.js";
@@ -177,6 +178,7 @@ export class Engine implements EngineService {
       now: this.now,
       logger: this.logger,
       publish: (events) => this.publish(events),
+      logEnded: (runId, path, attempt, tailLines) => this.indexFinishedLog(runId, path, attempt, tailLines),
       progress: (progress) => this.bus.publish(progress.run_id, progress),
       followed: (run) => this.eventTriggers.followed(run),
       finished: (final) => {
@@ -488,18 +490,18 @@ export class Engine implements EngineService {
   }
 
   private publish(events: EventRow[]): void {
-    for (const event of events) {
-      this.bus.publish(event.run_id, { kind: "event", event });
-      if (event.type === "task.finished" && event.task_path !== null && event.attempt !== null) this.indexFinishedLog(event.run_id, event.task_path, event.attempt);
-    }
+    for (const event of events) this.bus.publish(event.run_id, { kind: "event", event });
   }
 
   /**
    * A big log is indexed as soon as its attempt ends, so that the first
    * reader of any screen of it does not wait for a read of the whole file;
    * a small one is read faster than its index would be, when first asked.
+   * A tail that is not full says the whole log is a few lines: not even a
+   * stat then (one per task was 0.2 s of a 1,000-task graph).
    */
-  private indexFinishedLog(runId: string, path: string, attempt: number): void {
+  private indexFinishedLog(runId: string, path: string, attempt: number, tailLines: number): void {
+    if (tailLines < TAIL_LINES && TAIL_LINES * MAX_LINE_BYTES < INDEX_AT_END_BYTES) return;
     const { logFile } = attemptFiles(this.options.dataDir, runId, path, attempt);
     this.logs.warm({ run_id: runId, path, attempt, log_file: logFile }, INDEX_AT_END_BYTES).catch((error) => this.logger.warn({ run: runId, task: path, error: String(error) }, "a task log could not be indexed"));
   }

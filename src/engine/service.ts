@@ -3,6 +3,7 @@
  * one method per operation, plain data in and out. Routes translate HTTP to
  * these calls and ServiceError to statuses; nothing here knows about HTTP.
  */
+import type { CheckedDefinitions } from "../definitions/load.js";
 import type { PipelineEvent } from "./event-bus.js";
 import type { DefinitionError } from "../definitions/errors.js";
 import type { PipelineDef } from "../definitions/schema.js";
@@ -74,6 +75,12 @@ export interface ApplyRequest {
   dryRun: boolean;
   /** Where the file came from (the CLI sends its host, user, absolute path). */
   origin?: { host?: string; user?: string; path?: string | null };
+  /**
+   * `text` as this process already parsed and checked it, with the same
+   * limits (an in-process engine: `spire run -f`), so that it is not parsed
+   * again; never from a client, which only sends the text.
+   */
+  checked?: CheckedDefinitions;
 }
 
 export interface ChangeSet {

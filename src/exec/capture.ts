@@ -22,9 +22,8 @@ import { PARSER_NAMES, type ParserName } from "./parsers/names.js";
 import { ParserCounts, toolParser } from "./parsers/tool-parser.js";
 import type { LogWriter } from "./log-writer.js";
 
-/** A longer line is cut into pieces of at most this many bytes, never inside a UTF-8 character. */
-export const MAX_LINE_BYTES = 64 * 1024;
-export const TAIL_LINES = 20;
+import { MAX_LINE_BYTES, TAIL_LINES } from "./port.js";
+export { MAX_LINE_BYTES, TAIL_LINES };
 
 const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;

@@ -8,6 +8,11 @@ import type { ArtifactLayout } from "../files/artifact-layout.js";
 
 export type LogStream = "stdout" | "stderr";
 
+/** A longer line is cut into pieces of at most this many bytes, never inside a UTF-8 character (src/exec/capture.ts). */
+export const MAX_LINE_BYTES = 64 * 1024;
+/** The most lines an AttemptReport's `tail` holds. */
+export const TAIL_LINES = 20;
+
 export interface LogLine {
   /** Epoch milliseconds at which the line was read. */
   ts: number;

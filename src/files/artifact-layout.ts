@@ -7,11 +7,11 @@
  */
 import { lstat, symlink } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { makePrivateDir } from "./private.js";
+import { makePrivateDir, makePrivateDirSync } from "./private.js";
 import { isInside } from "./folder-files.js";
 
 export interface ArtifactLayout {
-  /** Folders to make, relative to the run's artifacts root. */
+  /** Folders to make, relative to the run's artifacts root; the first is the task's own. */
   folders: string[];
   /** `name` (relative to the root) → `target` (relative to name's folder). */
   links: { name: string; target: string }[];
@@ -24,9 +24,13 @@ export interface ArtifactLayout {
  */
 export async function placeLayout(root: string, layout: ArtifactLayout): Promise<void> {
   const top = resolve(root);
-  for (const folder of layout.folders) {
+  for (const [index, folder] of layout.folders.entries()) {
     const path = resolve(top, folder);
-    if (isInside(top, path)) await makePrivateDir(path);
+    // The task's own is made every time: an attempt before may have removed it.
+    if (!isInside(top, path) || (index > 0 && madeFolders.has(path))) continue;
+    // On this thread: a mkdir is microseconds, where a trip through the thread pool cost a task of a graph 0.3–0.5 ms.
+    makePrivateDirSync(path);
+    rememberMade(path);
   }
   for (const { name, target } of layout.links) {
     const at = resolve(top, name);
@@ -37,6 +41,20 @@ export async function placeLayout(root: string, layout: ArtifactLayout): Promise
       if (error.code !== "EEXIST") throw error;
     });
   }
+}
+
+/**
+ * Folders this process made (absolute paths): a task's needs' folders were
+ * made when those tasks started, and making them again cost each task of a
+ * graph two failing mkdirs (a 1,000-task graph: 0.35 s). Runs' folders are
+ * never reused (ids are unique); forgotten wholesale past a bound.
+ */
+const madeFolders = new Set<string>();
+const MADE_FOLDERS_KEPT = 20_000;
+
+function rememberMade(path: string): void {
+  if (madeFolders.size >= MADE_FOLDERS_KEPT) madeFolders.clear();
+  madeFolders.add(path);
 }
 
 /** A link from `name` to `folder`, both relative to the same root. */

@@ -89,11 +89,11 @@ async function runAdhoc(words: string[], options: RunOptions): Promise<number> {
 async function pipelineToRun(client: SpireClient, given: string | undefined, options: RunOptions): Promise<{ namespace: string; name: string }> {
   const fileName = options.file ?? (client.location.kind === "in-process" ? findDefinitionsFile() : undefined);
   if (fileName !== undefined) {
-    const { file, path, text, warnings } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks), allowHttpFile: options.allowHttpFile === true });
+    const { file, path, text, warnings, checked } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks), allowHttpFile: options.allowHttpFile === true });
     if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
     const name = choosePipeline(file, given, displayName(fileName), fileName === "-" ? "-" : displayName(fileName));
     const origin = originOf(path);
-    const change = await client.apply({ text, fileName: displayName(fileName), defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin });
+    const change = await client.apply({ text, fileName: displayName(fileName), defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin, ...(checked ? { checked } : {}) });
     return { namespace: change.namespace, name };
   }
   if (given === undefined) {

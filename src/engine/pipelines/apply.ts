@@ -13,7 +13,7 @@ import { ServiceError, type Actor, type ApplyRequest, type ChangeSet } from "../
 
 export async function applyDefinitions(store: Store, actor: Actor, request: ApplyRequest, now: number, maxTasks?: number): Promise<ChangeSet> {
   const fileName = request.fileName ?? "spire.yaml";
-  const parsed = parseDefinitions(request.text, fileName, { now, ...(maxTasks === undefined ? {} : { maxTasks }) });
+  const parsed = request.checked ?? parseDefinitions(request.text, fileName, { now, ...(maxTasks === undefined ? {} : { maxTasks }) });
   if (!parsed.ok) {
     const count = parsed.errors.length;
     throw new ServiceError("invalid_definitions", `${fileName} has ${count} error${count === 1 ? "" : "s"}; nothing was applied`, parsed.errors);

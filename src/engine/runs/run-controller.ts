@@ -31,7 +31,6 @@ import { SLOT_ONLY, type TaskRequest } from "../resources/reservations.js";
 import { RunWrites } from "./run-writes.js";
 import { RunTakenOverError } from "../../store/errors.js";
 import { TaskLockWaits } from "./shared-task-locks.js";
-
 import type { RunDeps, RunListener } from "./run-deps.js";
 export type { RunChange, RunDeps, RunListener } from "./run-deps.js";
 
@@ -482,6 +481,7 @@ export class RunController {
     void this.write(changes)
       .then(() => {
         this.deps.ack?.(attemptId(this.runId, node.path, attempt));
+        this.deps.logEnded?.(this.runId, node.path, attempt, report.tail.length);
         this.listener?.({ type: "task", row: final, tail: report.tail });
         if (runEnd) return this.ended(runEnd);
         if (willRetry) {

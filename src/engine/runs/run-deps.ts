@@ -27,6 +27,8 @@ export interface RunDeps {
   now?: () => number;
   /** Told of every stored event, after it is stored (the engine's live event stream). */
   publish?: (events: EventRow[]) => void;
+  /** Told, once an attempt's end is stored, how many lines its report's tail holds (a log may be long only when it is full). */
+  logEnded?: (runId: string, path: string, attempt: number, tailLines: number) => void;
   /** Told each attempt's id once its end is stored: a supervisor that outlives the engine may then forget the report. */
   ack?: (attemptId: string) => void;
   /** The most artifacts one run may keep (default 1 GiB). */

@@ -50,6 +50,8 @@ export interface RunQueuesDeps {
   logger: EngineLogger;
   /** Stored events, to everyone who follows them. */
   publish(events: EventRow[]): void;
+  /** See RunDeps.logEnded. */
+  logEnded?: (runId: string, path: string, attempt: number, tailLines: number) => void;
   /** A running task's progress (live only, never stored). */
   progress(progress: LiveProgress): void;
   /** Whether a run ending in this state starts `after` followers (see EventTriggers.followed). */
@@ -223,6 +225,7 @@ export class RunQueues {
         nodePath: process.execPath,
         baseEnv: (this.baseEnv ??= { ...(deps.environment ?? process.env) }),
         publish: (events) => deps.publish(events),
+        ...(deps.logEnded ? { logEnded: deps.logEnded } : {}),
         followed: (state) => deps.followed({ id: run.id, namespace: run.namespace, pipeline: run.pipeline, state }),
         now: deps.now,
         ...(deps.supervisor || deps.placement
