@@ -105,6 +105,7 @@ pipelines:
   // Each engine heard of the lock given back on the other at once (NOTIFY), without waiting for its next look at the store.
   const sorted = [...intervals].sort((x, y) => x.start - y.start);
   const gaps = sorted.slice(1).map((interval, index) => interval.start - sorted[index]!.end);
+  t.diagnostic(`from one holder's end to the next one's start: ${gaps.join(", ")} ms`);
   assert.ok(Math.max(...gaps) < PLACES_POLL_MS / 2, `from one holder's end to the next one's start: ${gaps.join(", ")} ms`);
   assert.deepEqual(await rowsIn(schema, "SELECT * FROM task_lock_holds"), [], "no units are left held");
   await Promise.all([stopEngine(a), stopEngine(b)]);
