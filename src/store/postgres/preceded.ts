@@ -3,8 +3,9 @@
  * it, in one round trip. node-postgres sends each query as its own exchange
  * (the next one waits for the server's answer to the last), and a
  * transaction's BEGIN, its first statement and its COMMIT were three round
- * trips, each a write, a read and a turn of the engine's event loop: about a
- * fifth of an engine's main thread under load. Here the opening statements,
+ * trips, each a write, a read and a turn of the engine's event loop
+ * (node-postgres was about a fifth of an engine's main thread under load:
+ * docs/performance.md). Here the opening statements,
  * prepared on the connection already, are bound and executed just before
  * the statement's own messages, all before one Sync: the server runs them
  * in order and answers once. An error in any of them makes the server skip
@@ -13,7 +14,8 @@
  *
  * This reaches into the driver's protocol layer (its Query's submit, the
  * connection's bind/describe/execute): pg's own way to extend it (a custom
- * Submittable, as pg-cursor does), checked by test/store/postgres.test.ts.
+ * Submittable, as pg-cursor does), checked by
+ * test/store/postgres-round-trips.test.ts.
  */
 import pg from "pg";
 import type { Row } from "../columns.js";
@@ -28,14 +30,15 @@ interface ProtocolConnection {
   stream: { cork?(): void; uncork?(): void };
 }
 
-function connectionOf(client: pg.ClientBase): ProtocolConnection {
-  return (client as unknown as { connection: ProtocolConnection }).connection;
+function connectionOf(client: pg.ClientBase): ProtocolConnection | undefined {
+  return (client as unknown as { connection?: ProtocolConnection }).connection;
 }
 
 /** Whether each of `statements` is prepared on the client's connection, so that it can be sent ahead without its Parse. */
 export function preparedOn(client: pg.ClientBase, statements: readonly Prepared[]): boolean {
-  const parsed = connectionOf(client).parsedStatements;
-  return statements.every((statement) => parsed[statement.name] === statement.text);
+  // A driver that no longer keeps this record (its internals are not its API) gets each statement in a round trip of its own.
+  const parsed = connectionOf(client)?.parsedStatements as Record<string, string> | undefined;
+  return parsed !== undefined && statements.every((statement) => parsed[statement.name] === statement.text);
 }
 
 /**
