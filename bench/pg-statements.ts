@@ -50,6 +50,16 @@ function note(key: string, started: number): void {
     };
     return original.apply(this, args);
   }
+  // A query object of its own (a Submittable, such as the store's statements sent with their transaction's BEGIN) answers through its callback.
+  const submittable = args[0] as { submit?: unknown; callback?: (...results: unknown[]) => void } | null;
+  if (typeof submittable?.submit === "function" && typeof submittable.callback === "function") {
+    const callback = submittable.callback;
+    submittable.callback = (...results: unknown[]) => {
+      note(key, started);
+      callback(...results);
+    };
+    return original.apply(this, args);
+  }
   const result = original.apply(this, args);
   if (result && typeof (result as Promise<unknown>).then === "function") (result as Promise<unknown>).then(() => note(key, started), () => note(key, started));
   return result;

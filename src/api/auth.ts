@@ -123,8 +123,11 @@ export class TokenAuthority {
   /** The last token found in `verified`, tried first: clients send one token request after request, and comparing it costs less than the lookup. */
   private lastVerified: VerifiedToken | undefined;
   private readonly rows = new Map<string, KnownRow>();
-  /** A store read in progress per token id: a revoke meanwhile makes its result stale, so it is not kept. */
-  private readonly reading = new Map<string, object>();
+  /**
+   * A store read in progress per token id, which requests meanwhile share (when the record goes stale every request in
+   * flight would read it again); a revoke meanwhile makes its result stale, so it is not kept, and later requests read anew.
+   */
+  private readonly reading = new Map<string, { row?: Promise<TokenRow | undefined> }>();
   private readonly touchedAt = new Map<string, number>();
 
   constructor(
@@ -332,15 +335,20 @@ export class TokenAuthority {
     const known = this.rows.get(id);
     const now = this.now();
     if (known && now - known.readAt < TOKEN_ROW_TTL_MS) return known.row;
-    const ticket = {};
+    const inFlight = this.reading.get(id);
+    if (inFlight) return inFlight.row;
+    const ticket: { row?: Promise<TokenRow | undefined> } = {};
     this.reading.set(id, ticket);
-    try {
-      const row = await this.store.getToken(id);
-      if (this.reading.get(id) === ticket) this.remember(id, row, now);
-      return row;
-    } finally {
-      if (this.reading.get(id) === ticket) this.reading.delete(id);
-    }
+    ticket.row = (async () => {
+      try {
+        const row = await this.store.getToken(id);
+        if (this.reading.get(id) === ticket) this.remember(id, row, now);
+        return row;
+      } finally {
+        if (this.reading.get(id) === ticket) this.reading.delete(id);
+      }
+    })();
+    return ticket.row;
   }
 
   private remember(id: string, row: TokenRow | undefined, readAt: number): void {

@@ -95,6 +95,30 @@ test("a record read from the store while the token is revoked does not bring it 
   assert.equal(await auth.verify(token), undefined, "the old record was not kept");
 });
 
+test("requests that find a token's record stale at once share one store read", async (t) => {
+  let now = 1_700_000_000_000;
+  const { store, dir } = await authority(t);
+  let reads = 0;
+  const counted: typeof store = Object.create(store);
+  // The real store, answering a turn of the event loop later (as a store over the network does): the requests all ask meanwhile.
+  counted.getToken = async (id) => {
+    reads++;
+    await new Promise((resolve) => setImmediate(resolve));
+    return store.getToken(id);
+  };
+  const auth = new TokenAuthority(counted, await loadOrCreateSecret(dir), () => now);
+  const { token } = await auth.issue({ name: "busy", scope: "read" });
+  assert.equal((await auth.verify(token))?.name, "busy", "its signature checked once, as a client's first request does");
+  now += 1001;
+  reads = 0;
+  const actors = await Promise.all(Array.from({ length: 10 }, () => auth.verify(token)));
+  assert.ok(actors.every((actor) => actor?.name === "busy"), JSON.stringify(actors));
+  assert.equal(reads, 1, "ten requests, one read");
+  now += 1001;
+  await auth.verify(token);
+  assert.equal(reads, 2, "stale again: read again");
+});
+
 test("last_used_at is written once a minute per token, not per request", async (t) => {
   let now = 1_700_000_000_000;
   const { auth, store } = await authority(t, () => now);

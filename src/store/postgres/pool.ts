@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Row } from "../columns.js";
 import { markStoreUnavailable, RunTakenOverError } from "../errors.js";
+import { askPreceded, preparedOn } from "./preceded.js";
 
 export interface PostgresOptions {
   /** The schema to keep Spire's tables in (created by init() when missing); the database's search_path when not given. */
@@ -148,8 +149,19 @@ class CommitOutcomeUnknown extends Error {
   }
 }
 
-/** BEGIN and the transaction's id in one round trip: the id is what tells later whether a COMMIT cut off on its way committed. */
-const BEGIN_WRITE = "BEGIN; SELECT pg_current_xact_id()::text AS xid";
+/**
+ * What opens a transaction, sent ahead of its first statement in the same
+ * round trip (preceded.ts) once prepared on the connection (the first
+ * transaction of each connection prepares them, one round trip each). A
+ * write takes its id with BEGIN: the id is what tells later whether a
+ * COMMIT cut off on its way committed, and it is known before COMMIT goes
+ * out. A transaction is then two round trips: its statements, the first
+ * with BEGIN, and COMMIT.
+ */
+const OPENING = {
+  write: [prepared("BEGIN"), prepared("SELECT pg_current_xact_id()::text AS xid")],
+  read: [prepared("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")],
+} as const;
 
 /**
  * A transaction whose session the server has not ended yet (it sits idle in
@@ -223,12 +235,32 @@ export class Database {
 
   /** A statement on `client`, with the deadline for an answer once the store is up (migrations before that may take long). */
   private ask(client: pg.ClientBase, statement: string | Prepared, values?: readonly unknown[]): Promise<pg.QueryResult<Row>> {
-    const query: TimedQuery = {
+    return client.query<Row>(this.queryOf(statement, values));
+  }
+
+  private queryOf(statement: string | Prepared, values?: readonly unknown[]): TimedQuery {
+    return {
       ...(typeof statement === "string" ? { text: statement } : { text: statement.text, name: statement.name }),
       ...(values ? { values: values as unknown[] } : {}),
       ...(this.rideOutLostConnections ? { query_timeout: this.answerDeadlineMs } : {}),
     };
-    return client.query<Row>(query);
+  }
+
+  /**
+   * A transaction's first statement, with what opens the transaction ahead
+   * of it: in its round trip when those are prepared on this connection,
+   * else each in a round trip of its own, which prepares it for the next
+   * transaction. The transaction's id with it, for a write.
+   */
+  private async opening(client: pg.ClientBase, mode: "write" | "read", statement: string | Prepared, values: readonly unknown[]) {
+    const opening = OPENING[mode];
+    let results: pg.QueryResult<Row>[];
+    if (preparedOn(client, opening)) results = await askPreceded(client, opening, this.queryOf(statement, values));
+    else {
+      results = [];
+      for (const step of [...opening, statement]) results.push(await this.ask(client, step, step === statement ? values : undefined));
+    }
+    return { result: results[results.length - 1]!, xid: mode === "write" ? String(results[1]!.rows[0]!.xid) : undefined };
   }
 
   /**
@@ -358,18 +390,31 @@ export class Database {
         throw error;
       });
     try {
-      // A read-only transaction's outcome does not matter: it needs no id.
-      const opened = await control(mode === "write" ? BEGIN_WRITE : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      const xid = mode === "write" ? String((opened as unknown as pg.QueryResult<Row>[])[1]!.rows[0]!.xid) : undefined;
+      // Opened with the first statement (a read-only transaction's outcome does not matter: it needs no id). Until then the
+      // transaction has sent nothing; after, its statements go one after another, in the order asked, each once the one
+      // before it is answered (node-postgres would queue them, but that queue is deprecated).
+      let previous: Promise<unknown> | undefined;
+      let xid: string | undefined;
+      const sql = on((statement, values) => {
+        const next = () => this.ask(client, statement, values);
+        const asked =
+          previous === undefined
+            ? this.opening(client, mode, statement, values).then((answer) => ((xid = answer.xid), answer.result))
+            : previous.then(next, next);
+        previous = asked;
+        return asked;
+      });
       let result: T;
       try {
-        result = await work(on((statement, values) => this.ask(client, statement, values)));
+        result = await work(sql);
       } catch (error) {
         // A lost connection cannot roll back (a silent one would only keep the ROLLBACK waiting): closing it does.
         if (connectionLost(error)) broken = error as Error;
-        else await control("ROLLBACK").catch(() => {});
+        else if (previous) await control("ROLLBACK").catch(() => {});
         throw error;
       }
+      // Nothing sent, nothing to commit.
+      if (!previous) return result;
       try {
         await control("COMMIT");
       } catch (error) {

@@ -1,8 +1,9 @@
 /**
  * The PostgreSQL adapter of the Store port, for several engines on one
  * database. Each method is one transaction: several statements between BEGIN
- * and COMMIT (Database.transaction), or one statement, which PostgreSQL runs
- * as a transaction by itself (db.sql) without the two round trips. A run's
+ * and COMMIT (Database.transaction: BEGIN goes with the first statement, COMMIT
+ * is a round trip of its own), or one statement, which PostgreSQL runs as a
+ * transaction by itself (db.sql) without the COMMIT. A run's
  * own writes (createRun, write: most of what an engine sends) are grouped
  * with those asked for at the same moment into one statement of one
  * transaction (write-batches.ts).
