@@ -176,7 +176,15 @@ pipelines:
 
   // What the database holds. Runs made through a request p gave up on may exist: each counts like any other.
   const pool = await adminPool();
-  assertEverySlotOnce(await slotsOf(schema, "tick"));
+  try {
+    assertEverySlotOnce(await slotsOf(schema, "tick"));
+  } catch (error) {
+    // A slot skipped under `catchup: all` breaks a guarantee: say everything that tells who claimed what, and when.
+    const claims = (await pool.query(`SELECT slot, outcome, run_id, recorded_at FROM ${schema}.slots ORDER BY slot`)).rows;
+    const made = (await pool.query(`SELECT id, owner, created_at, ("trigger"::json)->>'scheduled_at' AS slot FROM ${schema}.runs WHERE pipeline = 'tick' ORDER BY created_at`)).rows;
+    const leader = (await pool.query(`SELECT * FROM ${schema}.spire_leader`)).rows;
+    throw new Error(`${(error as Error).message}\nslots: ${JSON.stringify(claims)}\nruns of tick: ${JSON.stringify(made)}\nleader: ${JSON.stringify(leader)}\n${said()}`);
+  }
   const missed = (await pool.query(`SELECT * FROM ${schema}.slots WHERE outcome <> 'run'`)).rows;
   assert.deepEqual(missed, [], "catchup: all misses no slot");
   const runs = (await pool.query<{ id: string; pipeline: string; state: string; reason: string | null }>(`SELECT id, pipeline, state, reason FROM ${schema}.runs ORDER BY created_at`)).rows;
