@@ -7,8 +7,7 @@
  * triggers/, resources/, artifacts/, recovery/ (after a restart) and reads/
  * (what clients read); this class wires them together.
  */
-import { MAX_LINE_BYTES, TAIL_LINES } from "../exec/port.js";
-import type { AttemptKeeper, Executor, Placement } from "../exec/port.js";
+import { MAX_LINE_BYTES, TAIL_LINES, type AttemptKeeper, type Executor, type Placement } from "../exec/port.js";
 import { LocalLogs } from "../logs/local-logs.js";
 import { StoreSharing } from "./sharing/store-sharing.js";
 import type { ForwardedRequest } from "./sharing/run-requests.js";
@@ -121,6 +120,8 @@ export interface EngineOptions {
 
 /** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
 const INDEX_AT_END_BYTES = 4 << 20;
+/** A report's tail holds every line of a log shorter than TAIL_LINES lines, and such a log is under this bound's reach. */
+const SHORT_TAIL_MEANS_SMALL_LOG = TAIL_LINES * MAX_LINE_BYTES < INDEX_AT_END_BYTES;
 const quietLogger: EngineLogger = { info() {}, warn() {}, error() {} };
 
 export class Engine implements EngineService {
@@ -501,7 +502,7 @@ export class Engine implements EngineService {
    * stat then (one per task was 0.2 s of a 1,000-task graph).
    */
   private indexFinishedLog(runId: string, path: string, attempt: number, tailLines: number): void {
-    if (tailLines < TAIL_LINES && TAIL_LINES * MAX_LINE_BYTES < INDEX_AT_END_BYTES) return;
+    if (tailLines < TAIL_LINES && SHORT_TAIL_MEANS_SMALL_LOG) return;
     const { logFile } = attemptFiles(this.options.dataDir, runId, path, attempt);
     this.logs.warm({ run_id: runId, path, attempt, log_file: logFile }, INDEX_AT_END_BYTES).catch((error) => this.logger.warn({ run: runId, task: path, error: String(error) }, "a task log could not be indexed"));
   }

@@ -11,7 +11,7 @@
  * lines kept as the tail (decoded when the tail is read, see LogTail).
  */
 import { isUtf8 } from "node:buffer";
-import type { AttemptReport, LaunchEvents, LogLine, LogStream } from "./port.js";
+import { MAX_LINE_BYTES, TAIL_LINES, type AttemptReport, type LaunchEvents, type LogLine, type LogStream } from "./port.js";
 import { formatLogLine } from "../logs/log-file.js";
 import { LogBatch } from "./log-batch.js";
 import { LogTail } from "./log-tail.js";
@@ -21,9 +21,6 @@ import { MessageLog } from "./messages.js";
 import { PARSER_NAMES, type ParserName } from "./parsers/names.js";
 import { ParserCounts, toolParser } from "./parsers/tool-parser.js";
 import type { LogWriter } from "./log-writer.js";
-
-import { MAX_LINE_BYTES, TAIL_LINES } from "./port.js";
-export { MAX_LINE_BYTES, TAIL_LINES };
 
 const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;

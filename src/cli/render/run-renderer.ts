@@ -85,8 +85,9 @@ class PlainRenderer implements Renderer {
   private readonly startedAt = new Map<string, number>();
   constructor(run: RunRow) {
     this.print(`run ${run.id} of ${run.namespace}/${run.pipeline} started`, run.started_at ?? run.created_at);
-    process.once("exit", () => this.flush()); // an error that ends the program still shows what happened before it
+    process.once("exit", this.flushAtExit); // an error that ends the program still shows what happened before it
   }
+  private readonly flushAtExit = () => this.flush();
   /**
    * Lines of the last 50 ms, written together: a graph of small tasks
    * printed one write per line (a 1,000-task graph: 0.3 s of the run's CPU,
@@ -131,6 +132,7 @@ class PlainRenderer implements Renderer {
   async finish(run: RunObject, _rows: TaskRunRow[], tails?: Map<string, LogLine[]>): Promise<void> {
     this.tails.merge(tails);
     this.flush();
+    process.off("exit", this.flushAtExit);
     for (const line of summaryLines(run, this.tails)) process.stdout.write(`${line}\n`);
   }
 }

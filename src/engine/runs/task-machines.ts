@@ -7,7 +7,7 @@
  * told what artifacts the task reads.
  */
 import type { Machine } from "../../exec/port.js";
-import type { Plan, PlannedNode } from "../../plan/types.js";
+import type { PlannedNode } from "../../plan/types.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { taskRequest, type TaskRequest } from "../resources/reservations.js";
 import type { TaskRunRow } from "../../store/port.js";
@@ -30,7 +30,6 @@ export class TaskMachines {
   /** This machine, as its tasks see it. */
   readonly local: Machine;
   private readonly remote: ReadonlySet<string>;
-  private readonly plan: Plan;
   /** What each task asks of the engine while it runs (resources, task locks). */
   private readonly requests = new Map<string, TaskRequest>();
 
@@ -38,7 +37,6 @@ export class TaskMachines {
     private readonly deps: TaskMachinesDeps,
     private readonly prepared: Pick<PreparedRun, "plan" | "run" | "lockCapacities">,
   ) {
-    this.plan = prepared.plan;
     this.local = deps.machine ?? localMachine(deps.dataDir, deps.nodePath);
     const labels = deps.localLabels ?? localLabels();
     this.remote = new Set(prepared.plan.nodes.filter((node) => node.type === "task" && node.runsOn !== undefined && !hasLabels(labels, node.runsOn)).map((node) => node.path));
@@ -62,7 +60,7 @@ export class TaskMachines {
   /** What an attempt of `path` takes with its slot, named in the lock table as its run's task. */
   requestOf(path: string): TaskRequest {
     let request = this.requests.get(path);
-    if (!request) this.requests.set(path, (request = taskRequest(this.plan.byPath.get(path)!.def, this.prepared.lockCapacities, { run_id: this.prepared.run.id, task: path })));
+    if (!request) this.requests.set(path, (request = taskRequest(this.prepared.plan.byPath.get(path)!.def, this.prepared.lockCapacities, { run_id: this.prepared.run.id, task: path })));
     return request;
   }
 
@@ -73,6 +71,6 @@ export class TaskMachines {
 
   /** What a worker needs to set out a task's inputs as the engine's machine would: the folders to fetch and the links beside its own. */
   artifactInputs(node: PlannedNode): { inputs: string[]; layout: ArtifactLayout } {
-    return { inputs: inputFolders(this.plan, node), layout: inputLayout(this.plan, node) };
+    return { inputs: inputFolders(this.prepared.plan, node), layout: inputLayout(this.prepared.plan, node) };
   }
 }
