@@ -45,16 +45,26 @@ test("writes that find the disk full wait in order and are stored once each when
     assert.match(error.message, new RegExp(`the disk holding Spire's data folder ${disk} is full: free some space`));
     return true;
   });
-  assert.deepEqual((await store.getRun("r1"))?.tasks, [], "nothing of the waiting writes is stored yet");
+  // Seen once in a whole suite: a raw SQLITE_FULL from a step not known; each read now says which it was.
+  assert.deepEqual((await step("the read while full", store.getRun("r1")))?.tasks, [], "nothing of the waiting writes is stored yet");
   assert.deepEqual(settled, [], "and they are still waiting");
 
   free();
-  const [startedEvents, finishedEvents] = await Promise.all([started, finished]);
+  const [startedEvents, finishedEvents] = await step("the waiting writes once there is room", Promise.all([started, finished]));
   assert.ok(startedEvents[0]!.seq < finishedEvents[0]!.seq, "stored in the order asked");
   assert.deepEqual(settled, ["started", "finished"]);
-  assert.deepEqual((await store.listEvents("r1", 0, 10)).map((event) => event.type), ["run.created", "task.started", "task.finished"], "each once");
+  assert.deepEqual((await step("the events read", store.listEvents("r1", 0, 10))).map((event) => event.type), ["run.created", "task.started", "task.finished"], "each once");
   assert.equal((await store.getRun("r1"))?.tasks[0]?.state, "succeeded");
   assert.deepEqual(said.map((event) => event.full), [true, false], "said once when full and once when there was room, however often it was tried");
-  await store.appendAudit(anAudit("apply"));
+  await step("the audit write once there is room", store.appendAudit(anAudit("apply")));
   assert.equal((await store.listAudit({ limit: 10 })).length, 1);
 });
+
+/** `promise`, whose failure says at which step of the test it came. */
+async function step<T>(name: string, promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    throw new Error(`${name} failed: ${String(error)} (code ${(error as { code?: string }).code})`, { cause: error });
+  }
+}
