@@ -21,7 +21,7 @@ import { LogWriter } from "./log-writer.js";
 import type { LingerWatch, Lingerer } from "./linger-watch.js";
 import { takeOutputFile } from "./output-file.js";
 import { explainSpawnError } from "./spawn-errors.js";
-import { makePrivateDirSync } from "../files/private.js";
+import { makePrivateDirSyncOnce } from "../files/private.js";
 import { formatDuration } from "../files/format.js";
 import type { ResourceMonitor, Tracker } from "./resources/monitor.js";
 import { hasLimits, limitExceeded } from "./resources/limits.js";
@@ -135,8 +135,8 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     if (command === undefined || command === "") return void this.#failToStart(undefined, "no command to run");
     let child: TaskProcess;
     try {
-      // SPIRE_OUTPUT must be writable from the task's first instruction: its folder exists before the process does.
-      makePrivateDirSync(dirname(this.#spec.outputFile));
+      // SPIRE_OUTPUT must be writable from the task's first instruction: its folder (the run's, shared by its tasks) exists before the process does.
+      makePrivateDirSyncOnce(dirname(this.#spec.outputFile));
       const env = { ...this.#spec.env, [EXEC_ID_VARIABLE]: this.execEntry.slice(EXEC_ID_VARIABLE.length + 1) };
       // The task is the user's program: the spawner gives it the user's umask, not Spire's (files/private.ts),
       // its own session and process group, stdin from /dev/null, stdout and stderr apart (spawner/port.ts).

@@ -7,7 +7,7 @@
  */
 import { lstat, symlink } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { makePrivateDir, makePrivateDirSync } from "./private.js";
+import { makePrivateDir, makePrivateDirSyncOnce } from "./private.js";
 import { isInside } from "./folder-files.js";
 
 export interface ArtifactLayout {
@@ -26,11 +26,10 @@ export async function placeLayout(root: string, layout: ArtifactLayout): Promise
   const top = resolve(root);
   for (const [index, folder] of layout.folders.entries()) {
     const path = resolve(top, folder);
-    // The task's own is made every time: an attempt before may have removed it.
-    if (!isInside(top, path) || (index > 0 && madeFolders.has(path))) continue;
+    if (!isInside(top, path)) continue;
     // On this thread: a mkdir is microseconds, where a trip through the thread pool cost a task of a graph 0.3–0.5 ms.
-    makePrivateDirSync(path);
-    rememberMade(path);
+    // The task's own is made every time: an attempt before may have removed it; its needs' were made when they started.
+    makePrivateDirSyncOnce(path, { again: index === 0 });
   }
   for (const { name, target } of layout.links) {
     const at = resolve(top, name);
@@ -41,20 +40,6 @@ export async function placeLayout(root: string, layout: ArtifactLayout): Promise
       if (error.code !== "EEXIST") throw error;
     });
   }
-}
-
-/**
- * Folders this process made (absolute paths): a task's needs' folders were
- * made when those tasks started, and making them again cost each task of a
- * graph two failing mkdirs (a 1,000-task graph: 0.35 s). Runs' folders are
- * never reused (ids are unique); forgotten wholesale past a bound.
- */
-const madeFolders = new Set<string>();
-const MADE_FOLDERS_KEPT = 20_000;
-
-function rememberMade(path: string): void {
-  if (madeFolders.size >= MADE_FOLDERS_KEPT) madeFolders.clear();
-  madeFolders.add(path);
 }
 
 /** A link from `name` to `folder`, both relative to the same root. */
