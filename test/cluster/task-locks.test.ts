@@ -134,6 +134,13 @@ pipelines:
   const waiting = await startThrough(leader, "q/next");
   await until(async () => (await runs()).find((run) => run.id === waiting)?.state === "running", "the waiting run to start");
   assert.deepEqual(await holds(), [{ run_id: holding, task: "work" }], "only the doomed engine's task holds the lock");
+  // Whoever follows the waiting run is told why its task has not started.
+  const waitEvents = async () => (await rowsIn(schema, `SELECT task_path, attempt, data FROM events WHERE run_id = '${waiting}' AND type = 'task.waiting'`)) as { task_path: string; attempt: number; data: string }[];
+  await until(async () => (await waitEvents()).length > 0, `the waiting task to say it waits\n${said()}`);
+  assert.deepEqual(
+    (await waitEvents()).map((row) => ({ task: row.task_path, attempt: Number(row.attempt), reason: (JSON.parse(row.data) as { reason: string }).reason })),
+    [{ task: "work", attempt: 1, reason: "waiting for its locks (db): held by runs of other engines" }],
+  );
 
   doomed.child.kill("SIGKILL");
   await doomed.exit;

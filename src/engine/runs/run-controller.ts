@@ -364,13 +364,12 @@ export class RunController {
   /** `held`: what the attempt took (given back when it ends); `refused`: why it cannot start at all (it took nothing). */
   private async runAttempt(node: PlannedNode, attempt: number, held: TaskRequest | undefined, refused?: string): Promise<void> {
     const slots = this.machines.slotsOf(node.path);
-    const unlocked = this.lockWaits.wanted(held) ? await this.lockWaits.take(node.path, attempt, held) : undefined;
+    const waiting = (reason: string) => void this.write([{ event: this.event("task.waiting", { reason, runs_on: node.runsOn }, node.path, attempt) }]).catch((error) => this.fail(error));
+    const unlocked = this.lockWaits.wanted(held) ? await this.lockWaits.take(node.path, attempt, held, waiting) : undefined;
     // A task for a worker waits here for one with room; `placed` is that room, given back with the slot.
     const placement =
       held && unlocked === undefined && this.machines.isRemote(node.path)
-        ? await waitForWorker(this.deps.placement, node, this.machines.requestOf(node.path), this.placing, (reason) => {
-            void this.write([{ event: this.event("task.waiting", { reason, runs_on: node.runsOn }, node.path, this.attempts.get(node.path) ?? 1) }]).catch((error) => this.fail(error));
-          })
+        ? await waitForWorker(this.deps.placement, node, this.machines.requestOf(node.path), this.placing, waiting)
         : undefined;
     const placed = placement && "placed" in placement ? placement.placed : undefined;
     const giveBack = () => {

@@ -34,9 +34,9 @@ export class SharedTaskLocks {
   constructor(private readonly deps: SharedTaskLocksDeps) {}
 
   /** The attempt's units, taken in the store once they are free there; "gone": the run is no longer this engine's; "stopped": `signal` ended the wait. */
-  async take(holder: TaskLockHolder, request: TaskRequest, signal: AbortSignal): Promise<"taken" | "gone" | "stopped"> {
+  async take(holder: TaskLockHolder, request: TaskRequest, signal: AbortSignal, onWait?: (reason: string) => void): Promise<"taken" | "gone" | "stopped"> {
     const locks = unitsOf(request);
-    for (;;) {
+    for (let look = 0; ; look++) {
       if (signal.aborted) return "stopped";
       // Listening before the look: locks given back while it is under way are not missed.
       const woken = this.nextWake(signal);
@@ -48,6 +48,8 @@ export class SharedTaskLocks {
         woken.cancel();
         return outcome;
       }
+      // Said once: whoever follows the run sees why a task with a slot has not started.
+      if (look === 0) onWait?.(`waiting for its locks (${locks.map(({ name, count }) => (count === 1 ? name : `${name} × ${count}`)).join(", ")}): held by runs of other engines`);
       await woken.promise;
     }
   }
@@ -108,12 +110,12 @@ export class TaskLockWaits {
   }
 
   /** Undefined once the attempt holds its units in the store too: else why it does not start. */
-  async take(task: string, attempt: number, request: TaskRequest): Promise<string | undefined> {
+  async take(task: string, attempt: number, request: TaskRequest, onWait?: (reason: string) => void): Promise<string | undefined> {
     if (!this.locks) return undefined;
     const abort = new AbortController();
     this.aborts.add(abort);
     try {
-      const outcome = await this.locks.take({ run_id: this.runId, task, attempt }, request, abort.signal);
+      const outcome = await this.locks.take({ run_id: this.runId, task, attempt }, request, abort.signal, onWait);
       if (outcome === "taken") return undefined;
       return outcome === "gone" ? "the run ended, or went on in another engine, while the task waited for its locks" : "the run stopped while the task waited for its locks";
     } finally {
