@@ -545,6 +545,8 @@ export class Engine implements EngineService {
       supervisor: this.options.supervisor,
       load: this.runs.load(),
       namespaces: await this.options.store.listNamespaces(),
+      // Sharing a store: the holders of every engine, not only of the runs this one runs.
+      ...(this.options.store.shared ? { lockHolders: await this.options.store.shared.listLockHolders() } : {}),
       withPaths: actor.scope === "admin",
       ...(this.options.leadership ? { leading: this.options.leadership.leading } : {}),
     });

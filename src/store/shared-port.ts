@@ -188,4 +188,14 @@ export interface SharedStore {
    * the attempt was recorded as running.
    */
   takeTaskLocks(holder: TaskLockHolder, locks: readonly { name: string; count: number; capacity: number }[], beyond: boolean): Promise<TaskLockTake>;
+  /** Every unit of a named lock held now, by the running runs (task null) and task attempts of every engine. */
+  listLockHolders(): Promise<SharedLockHolder[]>;
+}
+
+export interface SharedLockHolder {
+  name: string;
+  run_id: string;
+  /** Null: the whole run holds it (pipeline `locks:`). */
+  task: string | null;
+  count: number;
 }

@@ -134,6 +134,10 @@ pipelines:
   const waiting = await startThrough(leader, "q/next");
   await until(async () => (await runs()).find((run) => run.id === waiting)?.state === "running", "the waiting run to start");
   assert.deepEqual(await holds(), [{ run_id: holding, task: "work" }], "only the doomed engine's task holds the lock");
+  // Any engine shows who holds the lock, whichever engine runs the holder.
+  const token = readFileSync(join(leader.data, "token"), "utf8").trim();
+  const info = (await (await fetch(`${leader.url}/api/v1/engine`, { headers: { authorization: `Bearer ${token}` } })).json()) as { locks: { name: string; held: number; holders: unknown[] }[] };
+  assert.deepEqual(info.locks.find((lock) => lock.name === "db"), { name: "db", capacity: 1, declared: {}, held: 1, holders: [{ run_id: holding, task: "work", count: 1 }] });
   // Whoever follows the waiting run is told why its task has not started.
   const waitEvents = async () => (await rowsIn(schema, `SELECT task_path, attempt, data FROM events WHERE run_id = '${waiting}' AND type = 'task.waiting'`)) as { task_path: string; attempt: number; data: string }[];
   await until(async () => (await waitEvents()).length > 0, `the waiting task to say it waits\n${said()}`);

@@ -10,6 +10,7 @@
  * says who the user is and how the machine is laid out.
  */
 import type { NamespaceRow, StoreDescription } from "../../store/port.js";
+import type { SharedLockHolder } from "../../store/shared-port.js";
 import type { AttemptKeeper } from "../../exec/port.js";
 import type { EngineLoad } from "../runs/run-queues.js";
 
@@ -52,6 +53,8 @@ export interface EngineFacts {
   withPaths: boolean;
   /** Undefined for an engine alone on its store. */
   leading?: boolean;
+  /** Sharing its store: every engine's holders of named locks (else the engine's own, from `load`). */
+  lockHolders?: readonly SharedLockHolder[];
 }
 
 export function engineInfo(facts: EngineFacts): EngineInfo {
@@ -81,7 +84,7 @@ export function engineInfo(facts: EngineFacts): EngineInfo {
       memory_bytes: { reserved: load.reserved.memoryBytes, total: load.resources.memoryBytes, from: load.resources.memoryFrom },
     },
     runs: { running: load.queues.reduce((sum, queue) => sum + queue.running, 0), waiting: load.queues.reduce((sum, queue) => sum + queue.waiting, 0) },
-    locks: locksOf(load, facts.namespaces),
+    locks: locksOf(load, facts.namespaces, facts.lockHolders),
     queues: load.queues.sort((a, b) => b.running + b.waiting - (a.running + a.waiting) || a.namespace.localeCompare(b.namespace) || a.pipeline.localeCompare(b.pipeline)),
   };
 }
@@ -92,7 +95,7 @@ export function engineInfo(facts: EngineFacts): EngineInfo {
  * each holder is held to its own namespace's: `capacity` is the largest
  * declared (1 when none is), `declared` each namespace's.
  */
-function locksOf(load: EngineLoad, namespaces: readonly NamespaceRow[]): EngineInfo["locks"] {
+function locksOf(load: EngineLoad, namespaces: readonly NamespaceRow[], everyEngine: readonly SharedLockHolder[] | undefined): EngineInfo["locks"] {
   const declared = new Map<string, Record<string, number>>();
   for (const namespace of namespaces) {
     const locks = namespace.metadata.locks;
@@ -101,16 +104,19 @@ function locksOf(load: EngineLoad, namespaces: readonly NamespaceRow[]): EngineI
       if (typeof capacity === "number") declared.set(name, { ...declared.get(name), [namespace.name]: capacity });
     }
   }
-  const held = new Map(load.locks.map((lock) => [lock.name, lock]));
-  const names = [...new Set([...declared.keys(), ...held.keys()])].sort();
+  const holders = new Map<string, { run_id: string; task: string | null; count: number }[]>();
+  const holding = everyEngine ?? load.locks.flatMap((lock) => lock.holders.map(({ holder, count }) => ({ name: lock.name, run_id: holder.run_id, task: holder.task, count })));
+  for (const { name, run_id, task, count } of holding) holders.set(name, [...(holders.get(name) ?? []), { run_id, task, count }]);
+  const names = [...new Set([...declared.keys(), ...holders.keys()])].sort();
   return names.map((name) => {
     const byNamespace = declared.get(name) ?? {};
+    const held = holders.get(name) ?? [];
     return {
       name,
       capacity: Math.max(1, ...Object.values(byNamespace)),
       declared: byNamespace,
-      held: held.get(name)?.held ?? 0,
-      holders: (held.get(name)?.holders ?? []).map(({ holder, count }) => ({ run_id: holder.run_id, task: holder.task, count })),
+      held: held.reduce((sum, holder) => sum + holder.count, 0),
+      holders: held,
     };
   });
 }

@@ -30,5 +30,6 @@ export function sharedStore(db: Database): SharedStore {
     settlePlaces: (key, decide) => places.settlePlaces(db, key, decide),
     holdPlace: (key, run, place) => places.holdPlace(db, key, run, place),
     takeTaskLocks: (holder, locks, beyond) => taskLocks.takeTaskLocks(sql, holder, locks, beyond),
+    listLockHolders: () => taskLocks.listLockHolders(sql),
   };
 }
