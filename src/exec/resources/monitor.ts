@@ -9,7 +9,8 @@
  * sooner). A task that ends sooner has its CPU all the same (from the reap
  * meter) but no memory figure: sampling every short task would cost more
  * than it tells. Attempts due within half their interval are sampled together,
- * so their phases converge onto shared ticks.
+ * so their phases converge onto shared ticks; but never before their first
+ * sample is due (most tasks end within it).
  *
  * The tree of an attempt: its process group, everything descended from a
  * member (by parent links: setsid/setpgid children), members seen before
@@ -191,7 +192,8 @@ export class ResourceMonitor {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = Date.now();
-    const due = [...this.#tracked].filter((tracker) => !tracker.idle && tracker.dueAt - now <= tracker.interval / 2);
+    // A first sample is never early: most tasks end within it, and their figures come from the reap alone.
+    const due = [...this.#tracked].filter((tracker) => !tracker.idle && tracker.dueAt - now <= (tracker.account.sampled ? tracker.interval / 2 : 0));
     if (due.length === 0) return this.#arm();
     this.#sampling = true;
     try {
