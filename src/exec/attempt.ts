@@ -220,7 +220,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   #leaderExited(code: number | null, signal: NodeJS.Signals | null): void {
     this.#exit = { code, signal, at: Date.now() };
     clearTimeout(this.#timeoutTimer);
-    this.#usage?.leaderExited(); // reads what is left of the tree before the SIGKILL below
+    this.#usage?.leaderExited(this.#child?.usage); // reads what is left of the tree before the SIGKILL below
     // Background children left in the group are killed now, in the same tick as
     // the exit: the group number is certainly still ours (see the invariant above).
     if (this.#ending === undefined && !signalGroup(this.#pid!, "SIGKILL")) this.#markGroupGone();
