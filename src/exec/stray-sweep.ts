@@ -109,6 +109,7 @@ export class StraySweep {
     const pids = listPids();
     this.#processCount = pids.length;
     for (const { info, entry } of processesWithEnvPrefix(this.#prefix, pids)) if (!this.#options.isRunning(entry)) signalProcess(info, "SIGKILL");
+    this.#forgetLeaders([...this.#options.runningLeaders()]);
   }
 
   #sweepSoon(): void {
@@ -123,8 +124,12 @@ export class StraySweep {
     this.#pending = [];
     const running = [...this.#options.runningLeaders()];
     if (!this.#lookAtWindow(pending, running)) this.#sweepSoon();
-    // A later window begins with an attempt running now, or one still starting (whose window then skips fewer leaders).
-    const oldest = Math.min(performance.now(), ...running.map((leader) => leader.requestedAt));
+    this.#forgetLeaders(running);
+  }
+
+  /** Drops the ended leaders no later window can hold: a later window begins with an attempt running now (or one still starting, whose window then skips fewer leaders). */
+  #forgetLeaders(running: readonly Leader[]): void {
+    const oldest = Math.min(performance.now(), ...this.#pending.map((leader) => leader.requestedAt), ...running.map((leader) => leader.requestedAt));
     this.#ended = this.#ended.filter((leader) => leader.requestedAt >= oldest);
   }
 
