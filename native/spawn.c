@@ -45,6 +45,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -212,8 +213,10 @@ static void exited(uv_poll_t *poll, int status, int events) {
   (void)events;
   child_t *child = poll->data;
   int wstatus = 0;
+  struct rusage usage;
   pid_t reaped;
-  do reaped = waitpid(child->pid, &wstatus, WNOHANG);
+  /* wait4: what it used comes with the status (the task's figures for Spire, with no read of /proc). */
+  do reaped = wait4(child->pid, &wstatus, WNOHANG, &usage);
   while (reaped < 0 && errno == EINTR);
   if (reaped == 0) return; /* not yet: a wake-up without an exit */
   napi_env env = child->env;
@@ -226,11 +229,13 @@ static void exited(uv_poll_t *poll, int status, int events) {
 
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value argv[2];
+  napi_value argv[4];
   if (reaped < 0) {
     /* Reaped by someone else (it cannot be: nothing else waits for these pids). Told as a lost status. */
     napi_get_null(env, &argv[0]);
     napi_get_null(env, &argv[1]);
+    napi_get_null(env, &argv[2]);
+    napi_get_null(env, &argv[3]);
   } else if (WIFSIGNALED(wstatus)) {
     napi_get_null(env, &argv[0]);
     napi_create_int32(env, WTERMSIG(wstatus), &argv[1]);
@@ -238,7 +243,13 @@ static void exited(uv_poll_t *poll, int status, int events) {
     napi_create_int32(env, WEXITSTATUS(wstatus), &argv[0]);
     napi_get_null(env, &argv[1]);
   }
-  call(env, state, callback, 2, argv);
+  if (reaped > 0) {
+    /* User + system CPU of the process and of the children it waited for, in ms; the highest RSS among them (kB on Linux). */
+    double cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
+    napi_create_double(env, cpu_ms, &argv[2]);
+    napi_create_double(env, (double)usage.ru_maxrss * 1024, &argv[3]);
+  }
+  call(env, state, callback, 4, argv);
   napi_delete_reference(env, callback);
   napi_close_handle_scope(env, scope);
 }

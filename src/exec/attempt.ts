@@ -28,6 +28,7 @@ import { hasLimits, limitExceeded } from "./resources/limits.js";
 import type { TreeUsage } from "./resources/port.js";
 import { groupAlive, handlesSignalSync, processesWithEnv, processKey, readProcStatSync, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
 import type { Stoppable, StoppedTree, Stopper, StopSignal } from "./stopper.js";
+import type { Leader, StrayLook } from "./stray-sweep.js";
 import type { Spawner, TaskProcess } from "./spawner/index.js";
 
 /** After the leader exited and the group was killed, pipes still open this long mean an escaped holder. */
@@ -77,6 +78,8 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   readonly #spawner: Spawner;
   #pid: number | null = null;
   #startedAt = Date.now();
+  /** performance.now() just before the spawn was asked for: the leader's pid is no older (stray-sweep.ts). */
+  #requestedAt = 0;
   #exit: { code: number | null; signal: NodeJS.Signals | null; at: number } | undefined;
   #ending: { state: Extract<AttemptEnd, "timed_out" | "canceled" | "failed">; reason: string } | undefined;
   /**
@@ -140,6 +143,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
       const env = { ...this.#spec.env, [EXEC_ID_VARIABLE]: this.execEntry.slice(EXEC_ID_VARIABLE.length + 1) };
       // The task is the user's program: the spawner gives it the user's umask, not Spire's (files/private.ts),
       // its own session and process group, stdin from /dev/null, stdout and stderr apart (spawner/port.ts).
+      this.#requestedAt = performance.now();
       child = this.#spawner.spawn(command, args, { cwd: this.#spec.cwd, env });
     } catch (error) {
       return void this.#failToStart(error);
@@ -170,9 +174,18 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     }
   }
 
-  /** Whether the leader exited by itself (not ended by timeout or cancel), so strays outside the group were not looked for. */
-  get exitedOnItsOwn(): boolean {
-    return this.#exit !== undefined && !this.#endingTookEffect;
+  /** The leader, once it has a pid: for the stray sweep. */
+  get leader(): Leader | undefined {
+    return this.#pid === null ? undefined : { pid: this.#pid, requestedAt: this.#requestedAt };
+  }
+
+  /**
+   * What the stray sweep must look at once done. With its group seen gone, whatever of the attempt is left
+   * runs outside the group and got its pid after the leader's: a look at those pids is enough (ended by us,
+   * it also catches what was born after the stopper's look). A group that would not end: every process.
+   */
+  get strayLook(): StrayLook {
+    return this.#groupGone ? "window" : "full";
   }
 
   cancel(reason: string): void {
@@ -207,7 +220,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
   #leaderExited(code: number | null, signal: NodeJS.Signals | null): void {
     this.#exit = { code, signal, at: Date.now() };
     clearTimeout(this.#timeoutTimer);
-    this.#usage?.leaderExited(); // reads what is left of the tree before the SIGKILL below
+    this.#usage?.leaderExited(this.#child?.usage); // reads what is left of the tree before the SIGKILL below
     // Background children left in the group are killed now, in the same tick as
     // the exit: the group number is certainly still ours (see the invariant above).
     if (this.#ending === undefined && !signalGroup(this.#pid!, "SIGKILL")) this.#markGroupGone();

@@ -29,7 +29,10 @@ export class LocalExecutor implements Executor {
   readonly #running = new Map<string, Attempt>();
   /** Distinguishes this executor's attempts from every other's (other engines, other test files). */
   readonly #idPrefix = `${randomBytes(4).toString("hex")}.`;
-  readonly #straySweep = new StraySweep(`${EXEC_ID_VARIABLE}=${this.#idPrefix}`, (entry) => this.#running.has(entry));
+  readonly #straySweep = new StraySweep(`${EXEC_ID_VARIABLE}=${this.#idPrefix}`, {
+    isRunning: (entry) => this.#running.has(entry),
+    runningLeaders: () => [...this.#running.values()].flatMap((attempt) => attempt.leader ?? []),
+  });
   readonly #services: AttemptServices;
   #counter = 0;
   #shutdownReason: string | undefined;
@@ -56,9 +59,11 @@ export class LocalExecutor implements Executor {
     this.#running.set(attempt.execEntry, attempt);
     void attempt.done.then(() => {
       this.#running.delete(attempt.execEntry);
-      // Ended by us, strays were searched for already; on its own, a daemon may have slipped away.
-      if (attempt.exitedOnItsOwn) this.#straySweep.schedule();
+      // A daemon may have slipped away (ended by us: born after the stopper's look).
+      const leader = attempt.leader;
+      if (leader !== undefined) this.#straySweep.ended(leader, attempt.strayLook);
     });
+    this.#straySweep.spawning();
     attempt.start();
     return attempt;
   }
@@ -90,6 +95,6 @@ export class LocalExecutor implements Executor {
       pending.push(attempt.done);
     }
     await Promise.all(pending);
-    this.#straySweep.sweep();
+    this.#straySweep.flush();
   }
 }

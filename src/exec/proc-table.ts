@@ -28,9 +28,11 @@ import { HAS_PROC, readProcStatSync, readSmallFileSync, type ProcStat } from "./
 const FULL_READ_EVERY_MS = 10_000;
 /** Beyond this many new pids since the last read, listing /proc is cheaper. */
 const MOST_PIDS_PROBED = 2_000;
+/** … and below this many, reading them is cheaper whatever the table holds. */
+const FEWEST_PIDS_PROBED = 64;
 
 /** The last pid handed out (the last field of /proc/loadavg), or undefined. */
-function lastPid(): number | undefined {
+export function lastPid(): number | undefined {
   const text = readSmallFileSync("/proc/loadavg");
   const pid = text === undefined ? NaN : Number(text.slice(text.lastIndexOf(" ") + 1));
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
@@ -45,7 +47,8 @@ function isProcess(pid: number): boolean {
   return readSmallFileSync(`/proc/${pid}/status`)?.includes(`\nTgid:\t${pid}\n`) ?? false;
 }
 
-function readPidMax(): number {
+/** pid_max: pids are handed out below it, in cyclic order. */
+export function readPidMax(): number {
   const value = Number(readSmallFileSync("/proc/sys/kernel/pid_max"));
   return Number.isInteger(value) && value > 0 ? value : 4_194_304;
 }
@@ -64,7 +67,8 @@ export class ProcStatTable {
     const since = this.#lastPid;
     const created = last === undefined || since === undefined ? Infinity : (last - since + this.#pidMax) % this.#pidMax;
     this.#createdSinceFullRead += created;
-    if (created > MOST_PIDS_PROBED || this.#createdSinceFullRead > this.#pidMax / 4 || now - this.#fullReadAt > FULL_READ_EVERY_MS) {
+    // Each new pid costs a read or two, as each known process does in a full read: the cheaper of the two.
+    if (created > Math.min(MOST_PIDS_PROBED, Math.max(this.#entries.size, FEWEST_PIDS_PROBED)) || this.#createdSinceFullRead > this.#pidMax / 4 || now - this.#fullReadAt > FULL_READ_EVERY_MS) {
       this.#readAll();
       this.#fullReadAt = now;
       this.#createdSinceFullRead = 0;

@@ -42,7 +42,8 @@ function readProc(pid: number): ProcInfo | undefined {
   return readProcStatSync(pid)?.info;
 }
 
-function listPids(): number[] {
+/** The pids /proc lists: every process (threads are not listed). */
+export function listPids(): number[] {
   return readdirSync("/proc")
     .map(Number)
     .filter((pid) => Number.isInteger(pid) && pid > 0);
@@ -272,7 +273,8 @@ export function pidsByEnvEntry(prefix: string, among?: readonly number[]): Map<s
   return byEntry;
 }
 
-function environEntry(pid: number, prefix: string): string | undefined {
+/** The entry of /proc/<pid>/environ that starts with `prefix`, or undefined (none, gone, or not ours to read). */
+export function environEntry(pid: number, prefix: string): string | undefined {
   let environ: string;
   try {
     environ = readFileSync(`/proc/${pid}/environ`, "latin1");

@@ -24,6 +24,7 @@ import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { specFor, until } from "./fixtures.js";
 import { ProcStatTable } from "../../src/exec/proc-table.js";
+import { defaultSpawner } from "../../src/exec/spawner/index.js";
 
 const MiB = 1024 * 1024;
 
@@ -191,6 +192,19 @@ describe("real tasks", () => {
     assert.equal(report.state, "succeeded");
     assert.ok((report.peakRssBytes ?? 0) >= 200 * MiB, `peak ${report.peakRssBytes}`);
     assert.ok((report.peakRssBytes ?? 0) < 400 * MiB, `peak ${report.peakRssBytes}: not counted twice`);
+  });
+
+  test("a task too short to be sampled has its figures from its reap (native spawner: wait4), memory included", async (t) => {
+    if (defaultSpawner().spawner.kind !== "native") return t.skip("the native spawner is not in use");
+    const dir = tempDir(t);
+    // Node allocates and exits within about the first 20 ms sample's lateness: what it touched is known from ru_maxrss.
+    const report = await executor.launch(specFor(dir, [process.execPath, "-e", "Buffer.alloc(64 * 1024 * 1024, 1)"])).done;
+    assert.equal(report.state, "succeeded");
+    assert.ok((report.peakRssBytes ?? 0) >= 64 * MiB, `peak ${report.peakRssBytes}`);
+    assert.ok((report.peakRssBytes ?? 0) < 256 * MiB, `peak ${report.peakRssBytes}`);
+    assert.ok(report.cpuMs !== undefined && report.cpuMs > 0, `cpu ${report.cpuMs}`);
+    const noop = await executor.launch(specFor(dir, ["true"])).done;
+    assert.ok((noop.peakRssBytes ?? 0) > 0, `a no-op's peak ${noop.peakRssBytes}`);
   });
 
   test("a 50 ms busy task has its CPU recorded, to the tick, though it ended before most samples", async (t) => {

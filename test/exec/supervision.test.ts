@@ -193,14 +193,37 @@ test("shutdown cancels what runs, waits for it, and refuses new work", async (t)
   assert.equal(late.pid, null);
 });
 
+/** Shell: writes the group of a process to `file` once it is its own (setsid takes effect after the fork), or after a second (field 5 of /proc/<pid>/stat; the command names here have no spaces). */
+const writeGroupOf = (pid: string, file: string) =>
+  `p=${pid}; for i in $(seq 100); do g=$(cut -d' ' -f5 /proc/$p/stat); [ "$g" = "$p" ] && break; sleep 0.01; done; echo $g > "${file}"`;
+
 test("a daemon that left the group and closed its output is found by the stray sweep", async (t) => {
   const dir = tempDir(t);
   const own = new LocalExecutor();
-  const daemon = `setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $! > "$SPIRE_OUTPUT.pid"; sleep 0.3`;
+  const daemon = `setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $! > "$SPIRE_OUTPUT.pid"; sleep 0.3; ${writeGroupOf("$!", "$SPIRE_OUTPUT.pgid")}`;
   const spec = specFor(dir, ["sh", "-c", daemon]);
   const report = await own.launch(spec).done;
   assert.equal(report.state, "succeeded");
   const pid = Number(readFileSync(`${spec.outputFile}.pid`, "utf8"));
-  assert.ok(alive(pid) && pgidOf(pid) !== report.pid, "the daemon escaped the group kill");
+  assert.equal(Number(readFileSync(`${spec.outputFile}.pgid`, "utf8")), pid, "the daemon had left the task's group");
   await until(() => !alive(pid), "the sweep to kill the daemon", 4000);
+});
+
+test("a daemon started by a short task amid a burst, through a parent that already ended, is found when the task ends", async (t) => {
+  const dir = tempDir(t);
+  const own = new LocalExecutor();
+  const pidFile = join(dir, "daemon.pid");
+  // The task lives only until the daemon's pid is written: the look at its window of pids must find it, though the
+  // process between them (the outer setsid sh) has ended, and other tasks' leaders fill the window.
+  const daemon = `setsid sh -c 'setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $! > "${pidFile}"' </dev/null >/dev/null 2>&1 & while [ ! -s "${pidFile}" ]; do sleep 0.01; done; ${writeGroupOf(`$(cat "${pidFile}")`, `${pidFile}.pgid`)}`;
+  const specs = Array.from({ length: 24 }, (_, index) => specFor(dir, index === 12 ? ["sh", "-c", daemon] : ["true"]));
+  let next = 0;
+  const worker = async () => {
+    while (next < specs.length) assert.equal((await own.launch(specs[next++]!).done).state, "succeeded");
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  assert.equal(Number(readFileSync(`${pidFile}.pgid`, "utf8")), pid, "the daemon had left the task's group");
+  await until(() => !alive(pid), "the daemon to be killed", 4000);
+  await own.shutdown();
 });

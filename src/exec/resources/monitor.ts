@@ -2,14 +2,16 @@
  * Samples the process trees of running attempts: one timer and one read of
  * the process table for all of them, so that many long tasks cost one scan
  * per tick, and a task shorter than the first sample costs no scan at all
- * (its figures come from the reap meter).
+ * (its figures come from its reap).
  *
  * Each attempt is sampled 20 ms after its spawn, then at growing intervals
  * up to 250 ms (100 ms when it has limits: a runaway allocation is caught
- * sooner). A task that ends sooner has its CPU all the same (from the reap
- * meter) but no memory figure: sampling every short task would cost more
- * than it tells. Attempts due within half their interval are sampled together,
- * so their phases converge onto shared ticks.
+ * sooner). A task that ends sooner has its figures all the same from its
+ * reap: its rusage with the native spawner (CPU, and the peak RSS of the
+ * leader and what it waited for), the reap meter's CPU with Node's (and no
+ * memory figure); sampling every short task would cost more than it tells. Attempts due within half their interval are sampled together,
+ * so their phases converge onto shared ticks; but never before their first
+ * sample is due (most tasks end within it).
  *
  * The tree of an attempt: its process group, everything descended from a
  * member (by parent links: setsid/setpgid children), members seen before
@@ -20,6 +22,7 @@ import { envCandidates, membersOf, pidsByEnvEntry, signalGroup, type ProcInfo, t
 import { probeForThisSystem, reapMeterOfThisProcess } from "./system.js";
 import type { ProcessCpu, TreeUsage, UsageProbe } from "./port.js";
 import type { ReapMeter } from "./reap-meter.js";
+import type { ReapedUsage } from "../spawner/port.js";
 import { TreeAccount, type Member } from "./tree-account.js";
 
 const FIRST_SAMPLE_MS = 20;
@@ -101,16 +104,23 @@ export class Tracker implements TreeRoot {
 
   /**
    * Call from the leader's 'exit', before anything else of the group is
-   * signalled: reads what is left of the tree now, and asks the reap meter
-   * for the leader's final figure.
+   * signalled: reads what is left of the tree now; the leader's final
+   * figures are `reaped` (its rusage, where the spawner tells), else the
+   * reap meter's.
    */
-  leaderExited(): void {
+  leaderExited(reaped?: ReapedUsage): void {
     const now = Date.now();
     const { pgid } = this.#options;
     const probe = this.#monitor.probe;
     const leader = { sampledMs: this.account.leaderSampledMs, treeSampledMs: this.account.liveSampledMs, unsampledMs: now - this.#lastSampleAt };
     this.account.leaderEnded = true;
-    this.measured = this.#monitor.reapMeter.reaped(leader).then((finalMs) => this.account.leaderReaped(finalMs));
+    const reapMeter = this.#monitor.reapMeter;
+    // After the last look below (a microtask later): what the leader waited for is then in its figure alone.
+    if (reaped !== undefined) reapMeter.accounted(reaped.cpuMs);
+    this.measured =
+      reaped !== undefined
+        ? Promise.resolve().then(() => this.account.leaderReaped(reaped.cpuMs, reaped.peakRssBytes))
+        : reapMeter.reaped(leader).then((finalMs) => this.account.leaderReaped(finalMs));
     if (!this.account.sampled) {
       // Ended before its first sample (most short tasks): nothing was counted that the leader's figure holds,
       // so there is nothing to correct; what it left running, if anything, is killed now, unmeasured.
@@ -191,7 +201,8 @@ export class ResourceMonitor {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = Date.now();
-    const due = [...this.#tracked].filter((tracker) => !tracker.idle && tracker.dueAt - now <= tracker.interval / 2);
+    // A first sample is never early: most tasks end within it, and their figures come from the reap alone.
+    const due = [...this.#tracked].filter((tracker) => !tracker.idle && tracker.dueAt - now <= (tracker.account.sampled ? tracker.interval / 2 : 0));
     if (due.length === 0) return this.#arm();
     this.#sampling = true;
     try {

@@ -1,5 +1,7 @@
 /**
- * The final CPU figure of an attempt's leader, however short it lived.
+ * The final CPU figure of an attempt's leader, however short it lived,
+ * where its spawner does not tell it (the native spawner reaps with wait4
+ * and gives the leader's rusage: the figure below, exactly, with no read).
  *
  * libuv reaps a child (waitpid) before Node emits its 'exit', so by then
  * /proc/<pid> is gone and no sample can be read. What the kernel does at
@@ -65,6 +67,8 @@ interface Waiting extends ReapedLeader {
 export class ReapMeter {
   readonly #probe: UsageProbe;
   #lastMs: number | undefined;
+  /** CPU of children reaped since the last read whose figures came from their own rusage (native spawner): not to be shared out. */
+  #accountedMs = 0;
   #batch: Waiting[] = [];
 
   constructor(probe: UsageProbe) {
@@ -73,7 +77,14 @@ export class ReapMeter {
 
   /** Reads the baseline: call when an attempt is spawned (it cannot have been reaped yet in that turn). */
   prime(): void {
-    if (this.#lastMs === undefined && this.#batch.length === 0) this.#lastMs = this.#probe.reapedChildrenCpuMs();
+    if (this.#lastMs !== undefined || this.#batch.length > 0) return;
+    this.#lastMs = this.#probe.reapedChildrenCpuMs();
+    this.#accountedMs = 0;
+  }
+
+  /** A child was reaped whose figure came with its reap (wait4): what it adds to ours is not a leader's of the next batch. */
+  accounted(cpuMs: number): void {
+    this.#accountedMs += cpuMs;
   }
 
   /** Call from the leader's 'exit' (it has just been reaped). Resolves with its figure at death, or undefined. */
@@ -88,8 +99,10 @@ export class ReapMeter {
     const batch = this.#batch;
     this.#batch = [];
     const nowMs = this.#probe.reapedChildrenCpuMs();
-    const growth = nowMs === undefined || this.#lastMs === undefined ? undefined : nowMs - this.#lastMs;
+    // Our figure counts whole ticks, the rusage µs: the rounding may leave a few ms either way.
+    const growth = nowMs === undefined || this.#lastMs === undefined ? undefined : Math.max(0, nowMs - this.#lastMs - this.#accountedMs);
     this.#lastMs = nowMs;
+    this.#accountedMs = 0;
     const shares = growth === undefined ? [] : shareReaped(growth, batch);
     batch.forEach((leader, index) => leader.settle(shares[index]));
   }

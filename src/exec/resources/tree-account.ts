@@ -7,7 +7,7 @@
  * once the parent waited for it. So the tree's CPU is the sum over the live
  * members, plus what left the tree:
  *   - the leader, reaped by us: its final figure (utime + stime + cutime +
- *     cstime at its death) comes from the reap meter;
+ *     cstime at its death) comes from its rusage, or the reap meter;
  *   - a member reaped by a parent outside the tree (init, after it was
  *     re-parented): its time at our last look is kept here ("departed").
  * What is lost, by construction: the CPU such a re-parented member used
@@ -100,12 +100,19 @@ export class TreeAccount implements TreeUsage {
 
   /**
    * The leader was reaped; `finalMs` is its figure at death when the reap
-   * meter could tell. Call after a last observe() of what was left of the
-   * tree (an empty one when the group is gone), or members the leader
-   * waited for would be counted twice: in its figure and as still alive.
+   * meter (or its rusage) could tell, `peakRssBytes` its rusage's highest
+   * RSS of it and of the children it waited for. Call after a last
+   * observe() of what was left of the tree (an empty one when the group is
+   * gone), or members the leader waited for would be counted twice: in its
+   * figure and as still alive.
    */
-  leaderReaped(finalMs: number | undefined): void {
+  leaderReaped(finalMs: number | undefined, peakRssBytes?: number): void {
     this.leaderEnded = true;
+    if (peakRssBytes !== undefined && peakRssBytes > 0) {
+      // One process's peak: at most the tree's at that moment, so a floor of the tree's peak (as VmHWM is).
+      this.peakRssBytes = Math.max(this.peakRssBytes, peakRssBytes);
+      this.memoryMeasured = true;
+    }
     if (finalMs === undefined) return;
     this.#leaderMs = Math.max(this.#leaderMs, finalMs);
     this.measured = true;

@@ -12,7 +12,7 @@ import { Socket } from "node:net";
 import { resolve } from "node:path";
 import { constants } from "node:os";
 import { inspect, getSystemErrorName } from "node:util";
-import type { Spawner, TaskProcess, TaskSpawnOptions } from "./port.js";
+import type { ReapedUsage, Spawner, TaskProcess, TaskSpawnOptions } from "./port.js";
 import { userUmask } from "../../files/private.js";
 import { packageFile } from "../../files/package-root.js";
 
@@ -31,7 +31,8 @@ interface Addon {
     cwd: string | null,
     umask: number,
     onStarted: (errno: number, pid: number, stdoutFd: number, stderrFd: number) => void,
-    onExit: (code: number | null, signal: number | null) => void,
+    /** `cpuMs` and `maxRssBytes`: the process's rusage at its reap (null when it was not reaped; undefined from an addon built before). */
+    onExit: (code: number | null, signal: number | null, cpuMs?: number | null, maxRssBytes?: number | null) => void,
   ): void;
   /** Why it cannot work on this system (no pidfd_open), or null. */
   unavailable: string | null;
@@ -44,6 +45,7 @@ const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.sig
 /** Starting until "spawn" (pid, stdout and stderr then set) or "error"; then "exit", in the same turn as the reap. */
 class NativeProcess extends EventEmitter implements TaskProcess {
   pid: number | undefined;
+  usage: ReapedUsage | undefined;
   stdout: Socket | null = null;
   stderr: Socket | null = null;
   readonly #command: string;
@@ -77,7 +79,8 @@ class NativeProcess extends EventEmitter implements TaskProcess {
   }
 
   /** Called by the addon in the same callback as it reaped the process. */
-  exited(code: number | null, signal: number | null): void {
+  exited(code: number | null, signal: number | null, cpuMs?: number | null, maxRssBytes?: number | null): void {
+    if (typeof cpuMs === "number" && typeof maxRssBytes === "number") this.usage = { cpuMs, peakRssBytes: maxRssBytes };
     this.emit("exit", code, signal === null ? null : (signalNames.get(signal) ?? (`SIG${signal}` as NodeJS.Signals)));
   }
 }
@@ -116,7 +119,7 @@ function nativeSpawner(addon: Addon): Spawner {
       const task = new NativeProcess(command, args);
       // The cwd made absolute here: the spawner thread's own working directory is not this process's.
       const where = resolve(checkNoNul(cwd, "options.cwd"));
-      addon.spawn(command, argv, environment(env), where, userUmask(), (...started) => task.started(...started), (code, signal) => task.exited(code, signal));
+      addon.spawn(command, argv, environment(env), where, userUmask(), (...started) => task.started(...started), (...exited) => task.exited(...exited));
       return task;
     },
   };

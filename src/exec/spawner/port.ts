@@ -17,11 +17,21 @@ export interface TaskProcess {
   readonly pid?: number | undefined;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
+  /** What the process used, from its reap (wait4), where the spawner tells (the native one); set before "exit". */
+  readonly usage?: ReapedUsage | undefined;
   once(event: "spawn", listener: () => void): this;
   /** The exit is told in the same turn of the event loop as the process is reaped (so, before it, the pid is still the task's). */
   once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
   once(event: "error", listener: (error: Error) => void): this;
   on(event: "error", listener: (error: Error) => void): this;
+}
+
+/** A reaped process's rusage: what it and the children it waited for used. */
+export interface ReapedUsage {
+  /** User + system CPU, ms. */
+  cpuMs: number;
+  /** The highest RSS of the process or of any child it waited for (ru_maxrss). */
+  peakRssBytes: number;
 }
 
 export interface TaskSpawnOptions {
