@@ -65,6 +65,8 @@ export interface Entry {
 }
 
 export function argvFindings(words: readonly ArgvWord[]): Finding[] {
+  // Only an opaque word can be found (Walk.mark): a literal argv, the common case, has nothing to walk for.
+  if (words.every((word) => word.opaqueFrom === undefined)) return [];
   const walk = new Walk(false);
   walk.command(entriesOf(words));
   return [...walk.findings.values()].sort((a, b) => a.index - b.index);

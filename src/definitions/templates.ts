@@ -26,6 +26,8 @@ export const TEMPLATE_FORMS = "args.NAME, tasks.TASK.outputs.KEY, run.id, run.na
 
 export function findTemplates(text: string): TemplateMatch[] {
   const found: TemplateMatch[] = [];
+  // Most words of a file have none: a substring search costs less than the regex's iterator.
+  if (!hasTemplate(text)) return found;
   for (const match of text.matchAll(TEMPLATE)) {
     found.push({ text: match[0], expr: (match[1] ?? "").trim(), index: match.index ?? 0 });
   }
