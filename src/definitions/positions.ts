@@ -28,6 +28,11 @@ export class SourceMap {
     private readonly lines: LineCounter,
   ) {}
 
+  /** The document positions are looked up in (undefined for an empty file). */
+  get document(): Document | undefined {
+    return this.doc;
+  }
+
   position(offset: number): Position {
     const { line, col } = this.lines.linePos(offset);
     return { line, column: col };
