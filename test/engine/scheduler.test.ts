@@ -51,37 +51,6 @@ test("100 triggers due at one instant are claimed in several transactions: each 
   assert.ok(slots.length >= 5);
 });
 
-test("runs with tasks due at one instant are claimed and started before the task-less runs due with them", async (t) => {
-  // The two with tasks come last in the file: claimed in the file's order, they would be last.
-  const taskless = Array.from({ length: 60 }, (_, index) => `  p${index}:\n    triggers: [{ every: 200ms, align: true }]\n    tasks: {}\n`).join("");
-  // concurrency: 5, so that a run still going from the slot before does not make this one wait in its queue.
-  const withTasks = ["w1", "w2"].map((name) => `  ${name}:\n    triggers: [{ every: 200ms, align: true }]\n    concurrency: 5\n    tasks:\n      t: { exec: ["true"] }\n`).join("");
-  const { engine, store } = await engineWith(t, `pipelines:\n${taskless}${withTasks}`);
-  // Five slots' worth: on a loaded machine a slot may be missed, and two whole ones are needed.
-  await finishedRuns(engine, 62 * 5);
-  await engine.drain(5_000);
-  const runs = await store.listRuns({ namespace: "s", limit: 10_000 });
-  const events = await store.listEventsSince(0, 100_000);
-  const seqOf = (type: string) => new Map(events.filter((event) => event.type === type).map((event) => [event.run_id, event.seq]));
-  const created = seqOf("run.created");
-  const started = seqOf("run.started");
-  const bySlot = new Map<number, typeof runs>();
-  for (const run of runs) bySlot.set(slotOf(run), [...(bySlot.get(slotOf(run)) ?? []), run]);
-  let slotsSeen = 0;
-  for (const [slot, inSlot] of bySlot) {
-    const ran = inSlot.filter((run) => started.has(run.id));
-    if (ran.length < 62) continue; // the last slot, when the drain came before all of it started
-    slotsSeen++;
-    const [first, rest] = [ran.filter((run) => run.pipeline.startsWith("w")), ran.filter((run) => run.pipeline.startsWith("p"))];
-    for (const [name, seqs] of [["claimed", created], ["started", started]] as const) {
-      const lastWithTasks = Math.max(...first.map((run) => seqs.get(run.id)!));
-      const firstTaskless = Math.min(...rest.map((run) => seqs.get(run.id)!));
-      assert.ok(lastWithTasks < firstTaskless, `slot ${new Date(slot).toISOString()}: a task-less run was ${name} before a run with tasks`);
-    }
-  }
-  assert.ok(slotsSeen >= 2, `${slotsSeen} whole slots`);
-});
-
 const everyMinute = (catchup: string) => `pipelines:\n  minute:\n    catchup: ${catchup}\n    catchup_limit: 3\n    triggers: [{ cron: "* * * * *" }]\n    tasks:\n      t: { run: "true" }\n`;
 /** As if the trigger had been applied ten minutes ago and the engine had been down since. */
 const tenMinutesDown = async (store: Store) => {

@@ -81,7 +81,6 @@ export class RunStarts {
           prepared = { ...made.prepared, run: { ...made.prepared.run, id: newRunId(now), created_at: now, trigger: scheduled } };
           return { run: prepared.run, event: { ...made.event, run_id: prepared.run.id, ts: now, data: { ...made.event.data, trigger: scheduled } } };
         },
-        withTasks: made.prepared.plan.nodes.length > 0,
         admit: async (created) => {
           this.deps.publish([created]);
           // A refused slot (queue full) is recorded as a skipped run with its reason; a fixed delay counts from now,

@@ -20,15 +20,13 @@
  * - everything due at one instant is claimed in one store transaction;
  * - runs are admitted after the claim, a few per turn of the event loop, so
  *   their start never holds up the next slot's timer for long, and their
- *   writes share commits (the store batches the writes asked in one turn);
- *   runs with tasks first: their processes are what users see.
+ *   writes share commits (the store batches the writes asked in one turn).
  */
 import type { PipelineDef, TriggerDef } from "../../definitions/schema.js";
 import type { ClaimResult, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow, SlotClaim, Store } from "../../store/port.js";
 import { isDiskFull } from "../../store/errors.js";
 import { countSlots, MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
 import { MinHeap } from "../resources/min-heap.js";
-import { AdmissionQueue } from "./admission-queue.js";
 
 export interface ScheduledStart {
   row: PipelineRow;
@@ -43,8 +41,6 @@ export interface SlotRun {
   stamp(now: number): { run: RunRow; event: Omit<EventRow, "seq"> };
   /** After the claim is stored: publish its stored event and admit the run. */
   admit(created: EventRow): Promise<void>;
-  /** It has tasks to start: admitted before the runs with none claimed with it (admission-queue.ts). */
-  withTasks: boolean;
 }
 
 /** Why a slot's run cannot be made (bad args, an env file missing): the slot is recorded as missed with it. */
@@ -123,7 +119,7 @@ export class Scheduler {
   /** Entries by the time they next need a look: to be prepared, or to fire. */
   private heap = new MinHeap<Look>();
   private readonly toPrepare: Look[] = [];
-  private readonly toAdmit = new AdmissionQueue<SlotRun>();
+  private readonly toAdmit: { run: SlotRun; event: EventRow }[] = [];
   private preparing = false;
   private admitting = false;
   /** Runs admitted per turn, adjusted to what a turn costs. */
@@ -184,7 +180,7 @@ export class Scheduler {
   start(): void {
     this.stopped = false;
     if (!this.preparing && this.toPrepare.length > 0) void this.prepareQueued();
-    if (!this.admitting && this.toAdmit.size > 0) void this.admitQueued();
+    if (!this.admitting && this.toAdmit.length > 0) void this.admitQueued();
     this.arm();
   }
 
@@ -202,7 +198,7 @@ export class Scheduler {
     await this.looking.catch(() => undefined);
     await Promise.all(this.claiming);
     if (!options.admitClaimed) return;
-    const claimed = this.toAdmit.takeAll();
+    const claimed = this.toAdmit.splice(0);
     await Promise.all(claimed.map((next) => next.run.admit(next.event).catch((error: Error) => this.deps.warn("a scheduled run could not be started", { run: next.event.run_id, error: error.message }))));
   }
 
@@ -423,10 +419,6 @@ export class Scheduler {
     // The instant the runs are created: everything slow was done before it.
     const now = this.deps.now();
     const stamped = dues.map((due) => ({ due, ...this.claimOf(due, made.get(due)!, now) }));
-    // Those with tasks to start are claimed first, then admitted first (admission-queue.ts): what is claimed, and
-    // in how many transactions a turn apart, is the same; only which chunk an entry falls in changes (a stable sort).
-    const withTasks = (one: { runs: SlotRun[] }) => (one.runs.some((run) => run.withTasks) ? 0 : 1);
-    stamped.sort((a, b) => withTasks(a) - withTasks(b));
     // A claim the store refuses is retried inside; anything else thrown is a bug, said and not left unhandled.
     const claiming = this.claimInChunks(stamped, now).catch((error: Error) => this.deps.warn("slots could not be claimed", { error: error.message }));
     this.claiming.add(claiming);
@@ -514,8 +506,7 @@ export class Scheduler {
       this.deps.missed(result.missed);
     }
     if (entry.schedule.fixedDelay && runs.length) entry.running = true;
-    const pipeline = `${entry.row.namespace}/${entry.row.name}`;
-    runs.forEach((run, index) => this.toAdmit.push({ run, event: result.events[index]!, pipeline, withTasks: run.withTasks }));
+    runs.forEach((run, index) => this.toAdmit.push({ run, event: result.events[index]! }));
   }
 
   /**
@@ -524,15 +515,15 @@ export class Scheduler {
    * and few enough that a thousand runs starting at once never hold up a
    * timer for long. The chunk is sized by what the last one cost: a turn
    * should take about ADMIT_TURN_MS (a run with no process to start costs
-   * ~0.25 ms, one that spawns several times that). Runs with tasks go first, else claim order.
+   * ~0.25 ms, one that spawns several times that). Admissions begin in claim order.
    */
   private async admitQueued(): Promise<void> {
     this.admitting = true;
     try {
       // Stopped: what was claimed stays queued in the store, and the next engine start takes it up.
-      while (!this.stopped && this.toAdmit.size > 0) {
+      while (!this.stopped && this.toAdmit.length > 0) {
         this.lookIfDue();
-        const chunk = this.toAdmit.take(this.admitChunk);
+        const chunk = this.toAdmit.splice(0, this.admitChunk);
         // The turn's length: until the loop next reaches its check phase (this runs there, before the yield below).
         const turnStart = performance.now();
         let turnMs = 0;
