@@ -226,6 +226,23 @@ describe("sqlite store", () => {
     assert.equal(await store.countRuns({ namespace: aRun("r1").namespace, pipeline: aRun("r1").pipeline, states: ["succeeded"] }), 1);
   });
 
+  test("a run started and finished in one write is one UPDATE of its row, with every field of both", async (t) => {
+    const { store, file } = await freshStore(t);
+    await store.createRun(aRun("r1"), runCreated(aRun("r1")));
+    // Counts the UPDATEs the store's own connection makes.
+    peek(t, file).exec("CREATE TABLE run_updates (n INTEGER); CREATE TRIGGER count_run_updates AFTER UPDATE ON runs BEGIN INSERT INTO run_updates VALUES (1); END;");
+    const event = (type: string, ts: number) => ({ run_id: "r1", ts, type, task_path: null, attempt: null, data: {} });
+    const stored = await store.write([
+      { event: event("run.started", 5), run: { id: "r1", state: "running", started_at: 5, reason: "kept" } },
+      // `reason: undefined` sets nothing: the first patch's reason stays.
+      { event: event("run.finished", 9), run: { id: "r1", state: "succeeded", finished_at: 9, reason: undefined } },
+    ]);
+    assert.deepEqual(stored.map((row) => row.type), ["run.started", "run.finished"], "each change keeps its event, in order");
+    assert.equal((peek(t, file).prepare("SELECT count(*) AS n FROM run_updates").get() as { n: number }).n, 1);
+    const { run } = (await store.getRun("r1"))!;
+    assert.deepEqual([run.state, run.started_at, run.finished_at, run.reason], ["succeeded", 5, 9, "kept"]);
+  });
+
   test("a writer in another thread and this one write at the same time without failing", async (t) => {
     const { store, file } = await freshStore(t);
     await store.createRun(aRun("main"), runCreated(aRun("main")));

@@ -54,6 +54,8 @@ interface NotKept {
 export class RunArtifacts {
   private kept: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Whether an attempt of this run has had its folders made (see prepare). */
+  private foldersMade = false;
 
   constructor(
     private readonly options: ArtifactOptions,
@@ -67,10 +69,23 @@ export class RunArtifacts {
   /**
    * Before an attempt starts: it can always write to $SPIRE_ARTIFACTS, and
    * read what it depends on. Says why it cannot start when the disk is full.
+   *
+   * A run's first attempts make its folders in the thread pool, while their
+   * start is being written: `runs/<id>/artifacts/<task>` is three new
+   * folders, and the attempt's log folder (`logFile`, for an attempt on
+   * this machine) one more. A mkdir took 0.7–0.8 ms on a loaded VM's disk:
+   * on the loop's thread, 100 runs starting at one instant held it for a
+   * quarter of a second (bench/fire --preset realistic), and on the
+   * supervisor's, each launch of a burst waited for the one before. Later
+   * attempts make only their own folder, on this thread (artifact-layout.ts:
+   * a thread-pool trip cost a task of a graph more than its mkdir); a
+   * failure to make the log folder is the supervisor's to tell.
    */
-  async prepare(node: PlannedNode): Promise<string | undefined> {
+  async prepare(node: PlannedNode, logFile?: string): Promise<string | undefined> {
     const { kept } = this.prepared;
+    const logFolder = logFile === undefined ? undefined : makePrivateDir(dirname(logFile)).catch(() => undefined);
     try {
+      if (!this.foldersMade) await makePrivateDir(artifactFolder(this.options.dataDir, this.runId, node.path));
       const { shared, dataDir } = this.options;
       const fetchElsewhere = shared && ((fromRun: string, path: string, to: string) => fetchTaskArtifacts(shared, fromRun, path, to));
       if (kept && kept.size > 0) await (this.kept ??= bringKept(dataDir, this.runId, kept, fetchElsewhere));
@@ -80,6 +95,8 @@ export class RunArtifacts {
         if (!(await lstat(folder).catch(() => undefined))) await fetchElsewhere!(this.runId, path, folder);
       }
       await placeInputs(dataDir, this.runId, this.prepared.plan, node);
+      await logFolder;
+      this.foldersMade = true;
       return undefined;
     } catch (error) {
       if (!isDiskFull(error)) throw error;

@@ -399,7 +399,7 @@ export class RunController {
     try {
       await Promise.all([
         this.write([{ event: this.event("task.started", { argv: build.ok ? maskAll(build.spec.argv, this.prepared.secretValues) : null }, node.path, attempt), task: row }]),
-        build.ok ? this.artifacts.prepare(node).then((problem) => void (noRoom = problem)) : undefined,
+        build.ok ? this.artifacts.prepare(node, machine.local ? build.spec.logFile : undefined).then((problem) => void (noRoom = problem)) : undefined,
       ]);
     } catch (error) {
       // Nothing was launched: give the slot back before the run fails.

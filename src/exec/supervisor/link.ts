@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
 import { LineSplitter } from "./protocol.js";
+import { batchedWriter } from "./batched-writer.js";
 import { userUmask } from "../../files/private.js";
 import { packageFile } from "../../files/package-root.js";
 
@@ -30,28 +31,6 @@ function readLines(stream: Readable, onLine: (line: string) => void): void {
 }
 
 const asSocket = (stream: Readable | Writable | null) => stream as unknown as Socket | null;
-
-/**
- * Writes the requests of one turn as one write: a run's cancel of its 50
- * tasks (or a burst of launches) then reaches the supervisor as one chunk,
- * acted on together, instead of the first line alone while the rest wait
- * for the supervisor's next read.
- */
-function batchedWriter(stream: Writable): (text: string) => void {
-  let corked = false;
-  return (text) => {
-    if (!stream.writable) return;
-    if (!corked) {
-      corked = true;
-      stream.cork();
-      process.nextTick(() => {
-        corked = false;
-        stream.uncork();
-      });
-    }
-    stream.write(text);
-  };
-}
 
 export interface ChildOptions {
   env?: NodeJS.ProcessEnv;

@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { Supervisor } from "./supervisor.js";
 import { encode, LineSplitter } from "./protocol.js";
+import { batchedWriter } from "./batched-writer.js";
 import { claimPidFile, releasePidFile } from "./pid-file.js";
 import { makePrivateDir } from "../../files/private.js";
 
@@ -84,7 +85,7 @@ export class SocketTransport {
     this.#client = socket;
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
-    const peer = { send: (text: string) => void (socket.writable && socket.write(text)) };
+    const peer = { send: batchedWriter(socket) };
     this.#supervisor.attach(peer);
     const splitter = new LineSplitter((line) => this.#supervisor.receive(line));
     socket.setEncoding("utf8");

@@ -8,6 +8,7 @@ import { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { Supervisor } from "./supervisor.js";
 import { LineSplitter } from "./protocol.js";
+import { batchedWriter } from "./batched-writer.js";
 
 /** Not process.stdout for a pipe: Node makes that blocking, and a client slow to read would stall every task's capture. */
 function openOutput(): Writable {
@@ -35,7 +36,8 @@ export function serveStdio(): void {
     outputOpen = false;
     void end("canceled: the engine went away (its pipe broke)");
   });
-  supervisor.attach({ send: (text) => outputOpen && output.write(text) });
+  const write = batchedWriter(output);
+  supervisor.attach({ send: (text) => void (outputOpen && write(text)) });
 
   const splitter = new LineSplitter((line) => supervisor.receive(line));
   process.stdin.setEncoding("utf8");

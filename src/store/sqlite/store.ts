@@ -3,7 +3,7 @@
  * method does its work in one synchronous transaction and hands back a
  * promise, so callers are written for PostgreSQL's asynchronous driver too.
  */
-import type { EventRow, Store } from "../port.js";
+import type { EventRow, StateChange, Store } from "../port.js";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { migrate } from "./migrate.js";
 import * as namespaces from "./sql/namespaces.js";
@@ -59,10 +59,12 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
     write: (changes) =>
       conn.batchedWrite(() => {
         const stored: EventRow[] = [];
-        for (const change of changes) {
+        const patches = mergedRunPatches(changes);
+        for (const [index, change] of changes.entries()) {
           // Event first: it is the record of the change; the rows are its effect.
           stored.push(events.appendEvent(conn, change.event));
-          if (change.run) runs.patchRun(conn, change.run);
+          const patch = patches.get(index);
+          if (patch) runs.patchRun(conn, patch);
           if (change.task) taskRuns.upsertTaskRun(conn, change.task);
           if (change.awaitsFollowers) afterFollows.markPending(conn, change.event.run_id);
         }
@@ -102,4 +104,25 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
     appendAudit: async (row) => conn.writeTransaction(() => audit.appendAudit(conn, row)),
     listAudit: async (query) => audit.listAudit(conn, query),
   };
+}
+
+/**
+ * A run's patches in one write, as one: each at the place of that run's last,
+ * with the later fields winning. A run with no task is started and finished
+ * in one write (bench/fire: a thousand a second): one UPDATE of its row, not two.
+ * Nothing between reads the row: the same transaction ends with the same row.
+ */
+function mergedRunPatches(changes: readonly StateChange[]): Map<number, NonNullable<StateChange["run"]>> {
+  const last = new Map<string, number>();
+  changes.forEach((change, index) => change.run && last.set(change.run.id, index));
+  const merged = new Map<number, NonNullable<StateChange["run"]>>();
+  changes.forEach((change, index) => {
+    if (!change.run) return;
+    const at = last.get(change.run.id)!;
+    // A field given as undefined is not set (patchRun): it must not undo an earlier patch's.
+    const patch = merged.get(at) ?? { id: change.run.id };
+    for (const [field, value] of Object.entries(change.run)) if (value !== undefined) (patch as Record<string, unknown>)[field] = value;
+    merged.set(at, patch);
+  });
+  return merged;
 }
