@@ -83,7 +83,8 @@ export class RunArtifacts {
    */
   async prepare(node: PlannedNode, logFile?: string): Promise<string | undefined> {
     const { kept } = this.prepared;
-    const logFolder = logFile === undefined ? undefined : makePrivateDir(dirname(logFile)).catch(() => undefined);
+    // The log folder is the run's, shared by its attempts: made once, with the first ones.
+    const logFolder = logFile === undefined || this.foldersMade ? undefined : makePrivateDir(dirname(logFile)).catch(() => undefined);
     try {
       if (!this.foldersMade) await makePrivateDir(artifactFolder(this.options.dataDir, this.runId, node.path));
       const { shared, dataDir } = this.options;
