@@ -22,11 +22,12 @@ export interface ArtifactLayout {
  * and no link points out of it, whoever computed the layout; a name that
  * already exists is left as it is (another task of the run placed it).
  */
-export async function placeLayout(root: string, layout: ArtifactLayout): Promise<void> {
+export async function placeLayout(root: string, layout: ArtifactLayout, options: { ownMade?: boolean } = {}): Promise<void> {
   const top = resolve(root);
   for (const [index, folder] of layout.folders.entries()) {
     const path = resolve(top, folder);
-    if (!isInside(top, path)) continue;
+    // `ownMade`: the caller made the task's own folder for this attempt (premade-folders.ts).
+    if (!isInside(top, path) || (index === 0 && options.ownMade === true)) continue;
     // On this thread: a mkdir is microseconds, where a trip through the thread pool cost a task of a graph 0.3–0.5 ms.
     // The task's own is made every time: an attempt before may have removed it; its needs' were made when they started.
     makePrivateDirSyncOnce(path, { again: index === 0 });

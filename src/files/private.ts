@@ -80,6 +80,11 @@ export function makePrivateDirSync(path: string): void {
 export function makePrivateDirSyncOnce(path: string, options: { again?: boolean } = {}): void {
   if (!options.again && madeFolders.has(path)) return;
   makePrivateDirSync(path);
+  rememberMadeFolder(path);
+}
+
+/** A folder (absolute path) made otherwise (in the thread pool): makePrivateDirSyncOnce need not make it. */
+export function rememberMadeFolder(path: string): void {
   if (madeFolders.size >= MADE_FOLDERS_KEPT) madeFolders.clear();
   madeFolders.add(path);
 }

@@ -239,3 +239,18 @@ test("a secret argument reaches the task but is stored, shown and logged only as
   assert.deepEqual(lines, ["got *** ***", "lengths 21 21"], "the task saw the real value (21 characters) through env and template; the log masks it");
   assert.doesNotMatch(JSON.stringify(events), /correct-horse-battery/, "not in the event log (argv is masked too)");
 });
+
+test("each task can write to $SPIRE_ARTIFACTS from its first instruction, past the folders made ahead, and a retry after its first attempt removed the folder", async (t) => {
+  // More tasks than PremadeFolders makes ahead (32), in a chain and side by side.
+  const tasks: Record<string, unknown> = {};
+  for (let index = 0; index < 40; index++) {
+    tasks[`t${index}`] = { run: 'echo "$SPIRE_TASK" > "$SPIRE_ARTIFACTS/mine"', ...(index % 3 === 2 ? { needs: [`t${index - 1}`] } : {}) };
+  }
+  tasks["again"] = { run: 'if [ "$SPIRE_ATTEMPT" = 1 ]; then rmdir "$SPIRE_ARTIFACTS"; exit 1; fi; echo again > "$SPIRE_ARTIFACTS/mine"', retries: { max: 1, backoff: "10ms" } };
+  const { dir, row, object } = await execute(t, { tasks });
+  assert.equal(object.state, "succeeded", JSON.stringify(object.tasks.filter((task) => task.state !== "succeeded")));
+  for (const name of Object.keys(tasks)) {
+    assert.equal(readFileSync(join(dir, "runs", row.id, "artifacts", name, "mine"), "utf8"), `${name === "again" ? "again" : name}\n`);
+  }
+  assert.equal(object.tasks.find((task) => task.path === "again")?.attempts, 2);
+});

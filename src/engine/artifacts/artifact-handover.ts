@@ -72,8 +72,8 @@ function arrayCopies(plan: Plan, array: PlannedNode): PlannedNode[] {
 }
 
 /** Makes the task's own folder and places what it depends on beside it. */
-export async function placeInputs(dataDir: string, runId: string, plan: Plan, node: PlannedNode): Promise<void> {
-  await placeLayout(runArtifactsRoot(dataDir, runId), inputLayout(plan, node));
+export async function placeInputs(dataDir: string, runId: string, plan: Plan, node: PlannedNode, options: { ownMade?: boolean } = {}): Promise<void> {
+  await placeLayout(runArtifactsRoot(dataDir, runId), inputLayout(plan, node), options);
 }
 
 /**

@@ -25,6 +25,7 @@ import { formatBytes } from "../../files/format.js";
 import { makePrivateDir, privateCopy, PRIVATE_FILE_MODE } from "../../files/private.js";
 import { attemptFiles, buildAttempt } from "../runs/attempt.js";
 import { folderBytes, isInside, listFiles } from "../../files/folder-files.js";
+import { PremadeFolders } from "./premade-folders.js";
 import { artifactFolder, bringKept, inputFolders, placeInputs, runArtifactsRoot } from "./artifact-handover.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
 import type { SharedStore } from "../../store/shared-port.js";
@@ -56,11 +57,14 @@ export class RunArtifacts {
   private queue: Promise<unknown> = Promise.resolve();
   /** Whether an attempt of this run has had its folders made (see prepare). */
   private foldersMade = false;
+  private readonly premade: PremadeFolders;
 
   constructor(
     private readonly options: ArtifactOptions,
     private readonly prepared: PreparedRun,
-  ) {}
+  ) {
+    this.premade = new PremadeFolders(options.dataDir, prepared.run.id, prepared.plan);
+  }
 
   private get runId(): string {
     return this.prepared.run.id;
@@ -95,7 +99,9 @@ export class RunArtifacts {
         const folder = artifactFolder(dataDir, this.runId, path);
         if (!(await lstat(folder).catch(() => undefined))) await fetchElsewhere!(this.runId, path, folder);
       }
-      await placeInputs(dataDir, this.runId, this.prepared.plan, node);
+      // The folders of the tasks after the first ones are made ahead of them (premade-folders.ts).
+      const ownMade = this.premade.take(node.path) || !this.foldersMade;
+      await placeInputs(dataDir, this.runId, this.prepared.plan, node, { ownMade });
       await logFolder;
       this.foldersMade = true;
       return undefined;
