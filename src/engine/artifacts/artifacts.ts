@@ -80,10 +80,13 @@ export class RunArtifacts {
    * this machine) one more. A mkdir took 0.7–0.8 ms on a loaded VM's disk:
    * on the loop's thread, 100 runs starting at one instant held it for a
    * quarter of a second (bench/fire --preset realistic), and on the
-   * supervisor's, each launch of a burst waited for the one before. Later
-   * attempts make only their own folder, on this thread (artifact-layout.ts:
-   * a thread-pool trip cost a task of a graph more than its mkdir); a
-   * failure to make the log folder is the supervisor's to tell.
+   * supervisor's, each launch of a burst waited for the one before. The
+   * next tasks' folders are then made ahead of them, in the thread pool
+   * (premade-folders.ts); an attempt that finds none made for it (a task
+   * picked out of plan order, a retry) makes its own on this thread
+   * (artifact-layout.ts: in the attempt's own path, a thread-pool trip cost
+   * a task of a graph more than its mkdir). A failure to make the log
+   * folder is the supervisor's to tell.
    */
   async prepare(node: PlannedNode, logFile?: string): Promise<string | undefined> {
     const { kept } = this.prepared;
