@@ -27,7 +27,9 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   const schema = await freshSchema(t);
   const dir = tempDir(t, "spire-engines-");
   const file = join(dir, "spire.yaml");
-  writeFileSync(file, `pipelines:\n  tick:\n    catchup: all\n    triggers:\n      - every: 1s\n    tasks:\n      beat: { exec: ["true"] }\n`);
+  // A long queue: while a frozen engine's run still holds the one place (until the leader rescues it), the slots due meanwhile wait
+  // rather than being refused as a full queue (the default 10 places are a few seconds of a loaded machine).
+  writeFileSync(file, `pipelines:\n  tick:\n    catchup: all\n    queue: { limit: 1000 }\n    triggers:\n      - every: 1s\n    tasks:\n      beat: { exec: ["true"] }\n`);
   const store = `${POSTGRES_URL}?schema=${schema}`;
   const logs = new Map<string, string>();
   const start = async (name: string) => {
@@ -110,12 +112,12 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
   await Promise.all([stopEngine(second), stopEngine(third), stopEngine(back)]);
 
   const pool = await adminPool();
-  const runs = (await pool.query<{ state: string; owner: string | null }>(`SELECT state, owner FROM ${schema}.runs ORDER BY created_at`)).rows;
+  const runs = (await pool.query<{ state: string; owner: string | null; reason: string | null }>(`SELECT state, owner, reason FROM ${schema}.runs ORDER BY created_at`)).rows;
   assertEverySlotOnce(await slotsOf(schema, "tick"));
   assert.ok(runs.length >= 8, `${runs.length} runs`);
   const owners = (await pool.query<{ owner: string }>(`SELECT DISTINCT owner FROM ${schema}.runs WHERE owner IS NOT NULL ORDER BY owner`)).rows.length;
   assert.ok(owners >= 2, "runs were made by more than one engine");
   const unfinished = runs.filter((run) => run.state === "queued" || run.state === "running");
   assert.deepEqual(unfinished, [], "every run ended");
-  assert.deepEqual([...new Set(runs.map((run) => run.state))], ["succeeded"]);
+  assert.deepEqual(runs.filter((run) => run.state !== "succeeded"), [], "every run succeeded");
 });
