@@ -10,9 +10,11 @@
  * not (a task picked out of that order, a retry), the attempt makes its
  * own as before.
  *
- * At most AHEAD folders wait unused: a run that stops early leaves few
- * empty folders behind, and a run of 100,000 tasks does not make them all
- * at its start.
+ * The lane goes at most AHEAD tasks (in plan order) past the furthest one
+ * picked so far: a run that stops early leaves few empty folders behind, a
+ * run of 100,000 tasks does not make them all at its start, and tasks that
+ * never take theirs (skipped, or picked before the lane got to them) do not
+ * hold it up.
  */
 import type { Plan } from "../../plan/types.js";
 import { mkdir } from "node:fs";
@@ -25,6 +27,10 @@ const AHEAD = 32;
 export class PremadeFolders {
   /** Task paths whose folder is made and not yet taken by an attempt. */
   private readonly made = new Set<string>();
+  /** Each node's place in the plan (made at the first take). */
+  private places: Map<string, number> | undefined;
+  /** The furthest place in the plan of a task picked so far. */
+  private furthest = -1;
   private next = 0;
   private making = false;
   /** A folder could not be made: the attempts make their own (and say why). */
@@ -38,6 +44,8 @@ export class PremadeFolders {
 
   /** Whether the task's folder was made ahead for it (once: a later attempt makes its own again). Keeps the lane going. */
   take(path: string): boolean {
+    this.places ??= new Map(this.plan.nodes.map((node, index) => [node.path, index]));
+    this.furthest = Math.max(this.furthest, this.places.get(path) ?? -1);
     const taken = this.made.delete(path);
     this.fill();
     return taken;
@@ -51,7 +59,7 @@ export class PremadeFolders {
 
   private async makeAhead(): Promise<void> {
     const { nodes } = this.plan;
-    while (!this.stopped && this.made.size < AHEAD && this.next < nodes.length) {
+    while (!this.stopped && this.next < nodes.length && this.next <= this.furthest + AHEAD) {
       const node = nodes[this.next++]!;
       if (node.type !== "task") continue;
       const folder = artifactFolder(this.dataDir, this.runId, node.path);
