@@ -198,13 +198,13 @@ async function spawnFloorChild(windowStart: number): Promise<void> {
       const started = () => {
         spawned.push(Date.now() - slot);
         let printed = "";
-        child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (printed += chunk));
+        child.stdout!.on("data", (chunk: Buffer) => (printed += chunk.toString("utf8")));
         child.stdout!.once("end", () => {
           const ns = printed.trim();
           if (/^\d{19}$/.test(ns)) seen.push(Number(ns.slice(0, 13)) - slot + Number(ns.slice(13, 16)) / 1000);
           else failed++;
         });
-        child.stderr!.resume();
+        child.stderr!.on("data", () => undefined);
       };
       if (child.pid !== undefined) started();
       else child.once("spawn", started);

@@ -37,6 +37,7 @@
  */
 #define _GNU_SOURCE
 #include "launch.h"
+#include "output.h"
 
 #include <errno.h>
 #include <node_api.h>
@@ -117,6 +118,44 @@ static char **strings_of(napi_env env, napi_value array) {
       return NULL;
     }
   }
+  return list;
+}
+
+/*
+ * The environment: one string of NUL-separated entries, so that crossing
+ * into C is one conversion, not two per variable (a task's environment is
+ * the engine's, some 30–60 entries). An array of strings is taken as well.
+ */
+static char **environment_of(napi_env env, napi_value value) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok) return NULL;
+  if (type != napi_string) return strings_of(env, value);
+  size_t length;
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) return NULL;
+  size_t count = 0;
+  char *text = malloc(length + 1);
+  if (text == NULL) return NULL;
+  napi_get_value_string_utf8(env, value, text, length + 1, &length);
+  for (size_t at = 0; at < length; at++) count += text[at] == '\0';
+  char **list = calloc(count + 2, sizeof(char *));
+  if (list == NULL) {
+    free(text);
+    return NULL;
+  }
+  /* Each entry its own allocation, as free_strings expects. */
+  size_t item = 0;
+  for (size_t start = 0; start < length;) {
+    size_t end = start;
+    while (end < length && text[end] != '\0') end++;
+    if ((list[item] = strndup(text + start, end - start)) == NULL) {
+      free(text);
+      free_strings(list);
+      return NULL;
+    }
+    item++;
+    start = end + 1;
+  }
+  free(text);
   return list;
 }
 
@@ -229,7 +268,7 @@ static void exited(uv_poll_t *poll, int status, int events) {
 
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value argv[4];
+  napi_value argv[5];
   if (reaped < 0) {
     /* Reaped by someone else (it cannot be: nothing else waits for these pids). Told as a lost status. */
     napi_get_null(env, &argv[0]);
@@ -243,13 +282,19 @@ static void exited(uv_poll_t *poll, int status, int events) {
     napi_create_int32(env, WEXITSTATUS(wstatus), &argv[0]);
     napi_get_null(env, &argv[1]);
   }
+  /*
+   * Whether anything is left of its process group, looked at here in C right
+   * after the reap (the common answer, none, then costs the event loop no
+   * signal call and no thrown ESRCH). EPERM: a member we may not signal.
+   */
+  napi_get_boolean(env, reaped > 0 && kill(-child->pid, 0) != 0 && errno == ESRCH, &argv[4]);
   if (reaped > 0) {
     /* User + system CPU of the process and of the children it waited for, in ms; the highest RSS among them (kB on Linux). */
     double cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
     napi_create_double(env, cpu_ms, &argv[2]);
     napi_create_double(env, (double)usage.ru_maxrss * 1024, &argv[3]);
   }
-  call(env, state, callback, 4, argv);
+  call(env, state, callback, 5, argv);
   napi_delete_reference(env, callback);
   napi_close_handle_scope(env, scope);
 }
@@ -333,12 +378,12 @@ static napi_value spawn_task(napi_env env, napi_callback_info info) {
   uint32_t mask = 0;
   job->file = string_of(env, args[0]);
   job->argv = strings_of(env, args[1]);
-  job->envp = strings_of(env, args[2]);
+  job->envp = environment_of(env, args[2]);
   job->cwd = cwd_type == napi_string ? string_of(env, args[3]) : NULL;
   if (job->file == NULL || job->argv == NULL || job->envp == NULL || (cwd_type == napi_string && job->cwd == NULL) || napi_get_value_uint32(env, args[4], &mask) != napi_ok ||
       napi_create_reference(env, args[5], 1, &job->on_started) != napi_ok || napi_create_reference(env, args[6], 1, &job->on_exit) != napi_ok) {
     free_job(env, job);
-    napi_throw_type_error(env, NULL, "spawn(file: string, argv: string[], envp: string[], cwd: string | null, umask: number, onStarted: function, onExit: function)");
+    napi_throw_type_error(env, NULL, "spawn(file: string, argv: string[], envp: string | string[], cwd: string | null, umask: number, onStarted: function, onExit: function)");
     return NULL;
   }
   job->mask = (mode_t)(mask & 0777);
@@ -457,5 +502,6 @@ NAPI_MODULE_INIT() {
   napi_create_function(env, "useLoopThread", NAPI_AUTO_LENGTH, use_loop_thread, NULL, &fn);
   napi_set_named_property(env, exports, "useLoopThread", fn);
   napi_set_named_property(env, exports, "unavailable", unavailable(env));
+  output_init(env, exports);
   return exports;
 }

@@ -14,7 +14,6 @@
  */
 import { constants } from "node:os";
 import { dirname } from "node:path";
-import type { Readable } from "node:stream";
 import type { AttemptEnd, AttemptReport, LaunchEvents, LaunchSpec, LogStream, TaskHandle } from "./port.js";
 import { OutputCapture } from "./capture.js";
 import { LogWriter } from "./log-writer.js";
@@ -29,7 +28,7 @@ import type { TreeUsage } from "./resources/port.js";
 import { groupAlive, handlesSignalSync, processesWithEnv, processKey, readProcStatSync, signalGroup, signalProcess, stillRunning, HAS_PROC, type ProcInfo } from "./process-tree.js";
 import type { Stoppable, StoppedTree, Stopper, StopSignal } from "./stopper.js";
 import type { Leader, StrayLook } from "./stray-sweep.js";
-import type { Spawner, TaskProcess } from "./spawner/index.js";
+import type { Spawner, TaskOutput, TaskProcess } from "./spawner/index.js";
 
 /** After the leader exited and the group was killed, pipes still open this long mean an escaped holder. */
 const LINGER_RESCUE_MS = 200;
@@ -198,7 +197,7 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     this.#resolve(this.#report("canceled", null, null, reason, Date.now()));
   }
 
-  #capturePipe(stream: LogStream, pipe: Readable): void {
+  #capturePipe(stream: LogStream, pipe: TaskOutput): void {
     // Bytes, not decoded text: the capture copies most lines to the log without making them strings.
     pipe.on("data", (chunk: Buffer) => this.#capture.push(stream, chunk));
     // End of file is enough (waiting for "close" costs another turn of the event loop per task);
@@ -223,7 +222,8 @@ export class Attempt implements TaskHandle, Lingerer, Stoppable {
     this.#usage?.leaderExited(this.#child?.usage); // reads what is left of the tree before the SIGKILL below
     // Background children left in the group are killed now, in the same tick as
     // the exit: the group number is certainly still ours (see the invariant above).
-    if (this.#ending === undefined && !signalGroup(this.#pid!, "SIGKILL")) this.#markGroupGone();
+    // Where the spawner looked at the group right after the reap, a group seen gone needs no signal.
+    if (this.#ending === undefined && (this.#child?.groupGoneAtExit === true || !signalGroup(this.#pid!, "SIGKILL"))) this.#markGroupGone();
     if (this.#openPipes > 0) this.#watch.watch(this);
     void this.#finish();
   }

@@ -255,7 +255,12 @@ test("where the spawner thread cannot have a umask of its own, spawns run on the
     const run = (command) => new Promise((resolve) => {
       const child = spawner.spawn(command, ["-c", "umask; readlink /proc/self/fd/1"], { cwd: "/", env: { PATH: "/usr/bin:/bin" } });
       child.once("error", (error) => resolve(error.code));
-      child.once("spawn", () => { let out = ""; child.stdout.on("data", (d) => (out += d)); child.once("exit", (code) => child.stdout.once("close", () => resolve(out + code))); });
+      child.once("spawn", () => {
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        const closed = new Promise((done) => child.stdout.once("close", done));
+        child.once("exit", (code) => void closed.then(() => resolve(out + code)));
+      });
     });
     console.log(JSON.stringify([spawner.kind, await run("sh"), await run("spire-no-such-command"), process.umask().toString(8)]));`;
   const ran = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
@@ -282,4 +287,42 @@ test("SPIRE_SPAWNER=node gives Node's spawn, in this process and in a supervisor
       await supervisor.shutdown();
     }
   }
+});
+
+test("the native spawner says at the exit whether anything is left of the process group; its reading of a pipe held open stops on destroy", async () => {
+  const openFds = () => readdirSync("/proc/self/fd").length;
+  const before = openFds();
+  const child = native.spawn("sh", ["-c", "echo first; sleep 30 & exit 0"], { cwd: process.cwd(), env: { PATH: process.env.PATH } });
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", reject);
+  });
+  const seen: string[] = [];
+  child.stdout!.on("data", (chunk) => seen.push(`data ${chunk.toString().trim()}`));
+  child.stdout!.once("end", () => seen.push("end"));
+  child.stdout!.once("close", () => seen.push("close"));
+  child.stderr!.once("close", () => seen.push("stderr close"));
+  await new Promise((resolve) => child.once("exit", resolve));
+  // The background sleep is still in the group, and holds both pipes open.
+  assert.equal(child.groupGoneAtExit, false);
+  assert.ok(process.kill(-child.pid!, 0));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(seen, ["data first"], "nothing ends while the pipes are held");
+  child.stdout!.destroy();
+  child.stdout!.destroy(); // a second destroy is nothing
+  child.stderr!.destroy();
+  assert.deepEqual(seen, ["data first"], "close comes after the caller's turn, as a stream's");
+  await new Promise((resolve) => process.nextTick(resolve));
+  assert.deepEqual(seen, ["data first", "close", "stderr close"], "destroyed: closed, without an end of file");
+  process.kill(-child.pid!, "SIGKILL");
+  // Closed with their handles, at the loop's next close phase.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(openFds(), before, "both pipes' fds (and the pidfd) are closed");
+
+  const alone = native.spawn("true", [], { cwd: process.cwd(), env: { PATH: process.env.PATH } });
+  await new Promise((resolve) => alone.once("exit", resolve));
+  assert.equal(alone.groupGoneAtExit, true);
+  const nodes = nodeSpawner.spawn("true", [], { cwd: process.cwd(), env: { PATH: process.env.PATH } });
+  await new Promise((resolve) => nodes.once("exit", resolve));
+  assert.equal(nodes.groupGoneAtExit, undefined, "Node's spawn does not look");
 });

@@ -9,7 +9,7 @@ import { loadNativeSpawner } from "./native.js";
 import { nodeSpawner } from "./node.js";
 import type { Spawner } from "./port.js";
 
-export type { ReapedUsage, Spawner, SpawnerKind, TaskProcess, TaskSpawnOptions } from "./port.js";
+export type { ReapedUsage, Spawner, SpawnerKind, TaskOutput, TaskProcess, TaskSpawnOptions } from "./port.js";
 export { nodeSpawner } from "./node.js";
 
 export interface SpawnerChoice {

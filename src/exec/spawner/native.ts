@@ -12,7 +12,7 @@ import { Socket } from "node:net";
 import { resolve } from "node:path";
 import { constants } from "node:os";
 import { inspect, getSystemErrorName } from "node:util";
-import type { ReapedUsage, Spawner, TaskProcess, TaskSpawnOptions } from "./port.js";
+import type { ReapedUsage, Spawner, TaskOutput, TaskProcess, TaskSpawnOptions } from "./port.js";
 import { userUmask } from "../../files/private.js";
 import { packageFile } from "../../files/package-root.js";
 
@@ -27,13 +27,21 @@ interface Addon {
   spawn(
     file: string,
     argv: string[],
-    envp: string[],
+    /** NUL-separated entries (an array of strings from an addon built before). */
+    envp: string | string[],
     cwd: string | null,
     umask: number,
     onStarted: (errno: number, pid: number, stdoutFd: number, stderrFd: number) => void,
     /** `cpuMs` and `maxRssBytes`: the process's rusage at its reap (null when it was not reaped; undefined from an addon built before). */
-    onExit: (code: number | null, signal: number | null, cpuMs?: number | null, maxRssBytes?: number | null) => void,
+    onExit: (code: number | null, signal: number | null, cpuMs?: number | null, maxRssBytes?: number | null, groupGone?: boolean) => void,
   ): void;
+  /**
+   * Reads a pipe's fd (made non-blocking) on the event loop: each read's bytes to `onChunk`, then null with 0 at
+   * the end of file or an errno when a read fails; the fd is closed then. Undefined from an addon built before.
+   */
+  read?(fd: number, onChunk: (chunk: Buffer | null, errno: number) => void): number;
+  /** Stops reading and closes the fd now; false when it had already ended. */
+  stopRead?(id: number): boolean;
   /** Why it cannot work on this system (no pidfd_open), or null. */
   unavailable: string | null;
   /** From now on, spawns run on the event loop's thread (as where the spawner thread cannot have a umask of its own); false once that thread runs. */
@@ -42,17 +50,51 @@ interface Addon {
 
 const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 
+/**
+ * A pipe read by the addon (native/output.c): "data" per read, "end" at the
+ * end of file, then "close"; "close" alone when destroyed or a read failed.
+ * What a net.Socket on the fd gave, for a fraction of its cost per task.
+ */
+class NativeOutput extends EventEmitter implements TaskOutput {
+  #id: number | undefined;
+
+  constructor(
+    private readonly addon: Required<Pick<Addon, "read" | "stopRead">>,
+    fd: number,
+  ) {
+    super();
+    this.#id = addon.read(fd, (chunk, errno) => this.#told(chunk, errno));
+  }
+
+  #told(chunk: Buffer | null, errno: number): void {
+    if (chunk !== null) return void this.emit("data", chunk);
+    this.#id = undefined;
+    if (errno === 0) this.emit("end");
+    this.emit("close");
+  }
+
+  destroy(): void {
+    if (this.#id === undefined || !this.addon.stopRead(this.#id)) return;
+    this.#id = undefined;
+    // As a stream's destroy: "close" comes after the caller's turn.
+    process.nextTick(() => this.emit("close"));
+  }
+}
+
 /** Starting until "spawn" (pid, stdout and stderr then set) or "error"; then "exit", in the same turn as the reap. */
 class NativeProcess extends EventEmitter implements TaskProcess {
   pid: number | undefined;
   usage: ReapedUsage | undefined;
-  stdout: Socket | null = null;
-  stderr: Socket | null = null;
+  groupGoneAtExit: boolean | undefined;
+  stdout: TaskOutput | null = null;
+  stderr: TaskOutput | null = null;
+  readonly #addon: Addon;
   readonly #command: string;
   readonly #args: readonly string[];
 
-  constructor(command: string, args: readonly string[]) {
+  constructor(addon: Addon, command: string, args: readonly string[]) {
     super();
+    this.#addon = addon;
     this.#command = command;
     this.#args = args;
   }
@@ -60,11 +102,10 @@ class NativeProcess extends EventEmitter implements TaskProcess {
   /** Called by the addon once the spawner thread is done with this start. */
   started(errno: number, pid: number, stdoutFd: number, stderrFd: number): void {
     if (errno !== 0) return void this.emit("error", spawnError(errno, this.#command, this.#args));
-    let stdout: Socket | undefined;
+    let stdout: TaskOutput | undefined;
     try {
-      // A Socket on a pipe's fd is how Node reads its own children's pipes: libuv reads it on the loop, without the thread pool.
-      stdout = new Socket({ fd: stdoutFd, readable: true, writable: false });
-      this.stderr = new Socket({ fd: stderrFd, readable: true, writable: false });
+      stdout = this.#reader(stdoutFd);
+      this.stderr = this.#reader(stderrFd);
       this.stdout = stdout;
     } catch (error) {
       // Unreadable pipes (out of memory?): the task must not run unseen. The addon still reaps it.
@@ -78,9 +119,17 @@ class NativeProcess extends EventEmitter implements TaskProcess {
     this.emit("spawn");
   }
 
+  #reader(fd: number): TaskOutput {
+    const { read, stopRead } = this.#addon;
+    if (read !== undefined && stopRead !== undefined) return new NativeOutput({ read, stopRead }, fd);
+    // An addon built before read(): a Socket on the pipe's fd, as Node reads its own children's pipes.
+    return new Socket({ fd, readable: true, writable: false });
+  }
+
   /** Called by the addon in the same callback as it reaped the process. */
-  exited(code: number | null, signal: number | null, cpuMs?: number | null, maxRssBytes?: number | null): void {
+  exited(code: number | null, signal: number | null, cpuMs?: number | null, maxRssBytes?: number | null, groupGone?: boolean): void {
     if (typeof cpuMs === "number" && typeof maxRssBytes === "number") this.usage = { cpuMs, peakRssBytes: maxRssBytes };
+    this.groupGoneAtExit = groupGone;
     this.emit("exit", code, signal === null ? null : (signalNames.get(signal) ?? (`SIG${signal}` as NodeJS.Signals)));
   }
 }
@@ -101,14 +150,15 @@ function spawnError(errno: number, command: string, args: readonly string[]): No
   return error;
 }
 
-function environment(env: TaskSpawnOptions["env"]): string[] {
+/** The environment's entries, joined by NUL for an addon that takes them so (see environment_of in spawn.c). */
+function environment(env: TaskSpawnOptions["env"], joined: boolean): string | string[] {
   const pairs: string[] = [];
   // As Node's spawn: every enumerable key, inherited ones too, in order; undefined values left out.
   for (const key in env) {
     const value = env[key];
     if (value !== undefined) pairs.push(`${checkNoNul(key, `options.env['${key}']`)}=${checkNoNul(String(value), `options.env['${key}']`)}`);
   }
-  return pairs;
+  return joined ? pairs.join("\0") : pairs;
 }
 
 function nativeSpawner(addon: Addon): Spawner {
@@ -116,10 +166,10 @@ function nativeSpawner(addon: Addon): Spawner {
     kind: "native",
     spawn(command, args, { cwd, env }): TaskProcess {
       const argv = [checkNoNul(command, "file"), ...args.map((arg, index) => checkNoNul(arg, `args[${index}]`))];
-      const task = new NativeProcess(command, args);
+      const task = new NativeProcess(addon, command, args);
       // The cwd made absolute here: the spawner thread's own working directory is not this process's.
       const where = resolve(checkNoNul(cwd, "options.cwd"));
-      addon.spawn(command, argv, environment(env), where, userUmask(), (...started) => task.started(...started), (...exited) => task.exited(...exited));
+      addon.spawn(command, argv, environment(env, addon.read !== undefined), where, userUmask(), (...started) => task.started(...started), (...exited) => task.exited(...exited));
       return task;
     },
   };

@@ -7,7 +7,6 @@
  * stderr captured apart, exactly the given argv and environment, the
  * command looked up in that environment's PATH, no shell.
  */
-import type { Readable } from "node:stream";
 
 export interface TaskProcess {
   /**
@@ -15,15 +14,31 @@ export interface TaskProcess {
    * set) or "error" follows. Node's spawn sets them at once, or reports most failures to start that way.
    */
   readonly pid?: number | undefined;
-  readonly stdout: Readable | null;
-  readonly stderr: Readable | null;
+  readonly stdout: TaskOutput | null;
+  readonly stderr: TaskOutput | null;
   /** What the process used, from its reap (wait4), where the spawner tells (the native one); set before "exit". */
   readonly usage?: ReapedUsage | undefined;
+  /**
+   * Set before "exit" where the spawner looked right after the reap (the native one): true when nothing was left
+   * of the process group, false when something was; undefined where it did not look.
+   */
+  readonly groupGoneAtExit?: boolean | undefined;
   once(event: "spawn", listener: () => void): this;
   /** The exit is told in the same turn of the event loop as the process is reaped (so, before it, the pid is still the task's). */
   once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
   once(event: "error", listener: (error: Error) => void): this;
   on(event: "error", listener: (error: Error) => void): this;
+}
+
+/**
+ * A task's stdout or stderr as read: "data" per chunk, "end" at the end of
+ * file, "close" once it is closed (also when destroyed or a read failed).
+ * A Node Readable is one; the native spawner has a lighter one of its own.
+ */
+export interface TaskOutput {
+  on(event: "data", listener: (chunk: Buffer) => void): this;
+  once(event: "end" | "close", listener: () => void): this;
+  destroy(): void;
 }
 
 /** A reaped process's rusage: what it and the children it waited for used. */
