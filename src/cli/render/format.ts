@@ -63,13 +63,29 @@ export function timesInUtc(): boolean {
 export function clock(time: number | string, options: { milliseconds?: boolean } = {}): string {
   const ms = typeof time === "number" ? time : Date.parse(time);
   if (!Number.isFinite(ms)) return String(time);
-  const offsetMinutes = utc ? 0 : -new Date(ms).getTimezoneOffset();
+  const offsetMinutes = utc ? 0 : zoneOffsetMinutes(ms);
   const shifted = new Date(ms + offsetMinutes * 60_000).toISOString();
   const text = `${shifted.slice(0, 10)} ${shifted.slice(11, options.milliseconds ? 23 : 19)}`;
   if (offsetMinutes === 0 && utc) return `${text}Z`;
   const sign = offsetMinutes < 0 ? "-" : "+";
   const abs = Math.abs(offsetMinutes);
   return `${text}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+/**
+ * This machine's zone offset at a time, kept for the minute it is in: a zone
+ * changes its offset only at a whole minute, and asking the zone database is
+ * the dearest part of a line of `spire run`'s output (one per task).
+ */
+let offsetMinute = NaN;
+let offsetThen = 0;
+function zoneOffsetMinutes(ms: number): number {
+  const minute = Math.floor(ms / 60_000);
+  if (minute !== offsetMinute) {
+    offsetThen = -new Date(ms).getTimezoneOffset();
+    offsetMinute = minute;
+  }
+  return offsetThen;
 }
 
 /** How long ago a time was, roughly: `now`, `3s ago`, `12m ago`, `5h ago`, `3d ago` (a time ahead of `now`, from a clock a bit off, is `now`). */

@@ -156,8 +156,13 @@ function httpRequest(http: NonNullable<TaskDef["http"]>): HttpRequestSpec {
   };
 }
 
-function scheduledAt(prepared: PreparedRun): string {
-  return prepared.run.trigger.scheduled_at ?? new Date(prepared.run.created_at).toISOString();
+/** Made once per run: every attempt of a run of 1,000 tasks would otherwise format the same time twice. */
+const scheduledTimes = new WeakMap<PreparedRun["run"], string>();
+
+function scheduledAt({ run }: PreparedRun): string {
+  let time = scheduledTimes.get(run);
+  if (time === undefined) scheduledTimes.set(run, (time = run.trigger.scheduled_at ?? new Date(run.created_at).toISOString()));
+  return time;
 }
 
 /**
