@@ -36,6 +36,7 @@
  * 2.29). Where it cannot build or load, Spire uses Node's spawn.
  */
 #define _GNU_SOURCE
+#include "folders.h"
 #include "launch.h"
 #include "output.h"
 
@@ -503,5 +504,6 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "useLoopThread", fn);
   napi_set_named_property(env, exports, "unavailable", unavailable(env));
   output_init(env, exports);
+  folders_init(env, exports);
   return exports;
 }

@@ -1,14 +1,14 @@
 /**
- * The artifact folders of a run's next tasks, made ahead of them in the
- * thread pool, one at a time. A task's own folder is made before it starts
- * (it may write to $SPIRE_ARTIFACTS from its first instruction); on the
- * loop's thread each mkdir held it 0.15 ms on a quiet machine and 0.7 ms on
- * a busy one (bench/dag: 1,000 tasks, 150 ms of the engine's thread, its
- * largest cost after the spawn), while a trip through the thread pool in
- * the attempt's own path cost more than the mkdir. Made ahead, in plan
- * order, the folder is usually there when the task is picked; when it is
- * not (a task picked out of that order, a retry), the attempt makes its
- * own as before.
+ * The artifact folders of a run's next tasks, made ahead of them off the
+ * event loop's thread. A task's own folder is made before it starts (it may
+ * write to $SPIRE_ARTIFACTS from its first instruction); on the loop's
+ * thread each mkdir held it 0.15 ms on a quiet machine and 0.7 ms on a busy
+ * one (bench/dag: 1,000 tasks, 150 ms of the engine's thread), and one
+ * thread-pool trip per folder still cost it ~50 µs a folder in wake-ups.
+ * So they are made in batches, one trip for half a stretch of folders
+ * (files/folder-batch.ts). Made ahead, in plan order, the folder is usually
+ * there when the task is picked; when it is not (a task picked out of that
+ * order, a retry), the attempt makes its own as before.
  *
  * The lane goes at most AHEAD tasks (in plan order) past the furthest one
  * picked so far: a run that stops early leaves few empty folders behind, a
@@ -17,9 +17,9 @@
  * hold it up.
  */
 import type { Plan } from "../../plan/types.js";
-import { mkdir } from "node:fs";
 import { resolve } from "node:path";
-import { makePrivateDir, PRIVATE_DIR_MODE, rememberMadeFolder } from "../../files/private.js";
+import { makeFolderBatch } from "../../files/folder-batch.js";
+import { makePrivateDir, rememberMadeFolder } from "../../files/private.js";
 import { artifactFolder } from "./artifact-handover.js";
 
 const AHEAD = 32;
@@ -53,6 +53,8 @@ export class PremadeFolders {
 
   private fill(): void {
     if (this.making || this.stopped) return;
+    // Half the stretch still ahead: enough for now, and the next batch is worth its trip.
+    if (this.next > this.furthest + AHEAD / 2 && this.next < this.plan.nodes.length) return;
     this.making = true;
     void this.makeAhead().finally(() => (this.making = false));
   }
@@ -60,30 +62,39 @@ export class PremadeFolders {
   private async makeAhead(): Promise<void> {
     const { nodes } = this.plan;
     while (!this.stopped && this.next < nodes.length && this.next <= this.furthest + AHEAD) {
-      const node = nodes[this.next++]!;
-      if (node.type !== "task") continue;
-      const folder = artifactFolder(this.dataDir, this.runId, node.path);
+      // The rest of the stretch: one batch, one trip through the thread pool (folder-batch.ts).
+      const batch: { path: string; folder: string }[] = [];
+      for (; this.next < nodes.length && this.next <= this.furthest + AHEAD; this.next++) {
+        const node = nodes[this.next]!;
+        if (node.type === "task") batch.push({ path: node.path, folder: artifactFolder(this.dataDir, this.runId, node.path) });
+      }
+      await this.makeAll(batch);
+    }
+  }
+
+  private async makeAll(batch: { path: string; folder: string }[]): Promise<void> {
+    while (batch.length > 0 && !this.stopped) {
+      const { made, error } = await makeFolderBatch(batch.map(({ folder }) => folder));
+      for (const one of batch.slice(0, made)) this.madeOne(one);
+      if (error === undefined) return;
+      const failed = batch[made]!;
       try {
-        await makeFolder(folder);
+        // Its parent is not there yet (the run's first folders, a task inside a group): made with its parents.
+        if (error.code !== "ENOENT") throw error;
+        await makePrivateDir(failed.folder);
       } catch {
-        // No room, or the folder cannot be made: the attempt makes its own and says why.
+        // No room, or the folder cannot be made: the attempts make their own and say why.
         this.stopped = true;
         return;
       }
-      this.made.add(node.path);
-      // Its dependents' attempts find it made (placeLayout makes the folders of a task's needs only once).
-      rememberMadeFolder(resolve(folder));
+      this.madeOne(failed);
+      batch = batch.slice(made + 1);
     }
   }
-}
 
-/** One mkdir where the run's artifacts folder exists (the common case: less work on the loop's thread than a recursive one), else makePrivateDir. */
-function makeFolder(path: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    mkdir(path, { mode: PRIVATE_DIR_MODE }, (error) => {
-      if (error === null || error.code === "EEXIST") resolve();
-      else if (error.code === "ENOENT") makePrivateDir(path).then(resolve, reject);
-      else reject(error);
-    }),
-  );
+  private madeOne({ path, folder }: { path: string; folder: string }): void {
+    this.made.add(path);
+    // Its dependents' attempts find it made (placeLayout makes the folders of a task's needs only once).
+    rememberMadeFolder(resolve(folder));
+  }
 }

@@ -7,17 +7,14 @@
  */
 import { EventEmitter } from "node:events";
 import { closeSync } from "node:fs";
-import { createRequire } from "node:module";
 import { Socket } from "node:net";
 import { resolve } from "node:path";
 import { constants } from "node:os";
 import { inspect, getSystemErrorName } from "node:util";
 import type { ReapedUsage, Spawner, TaskOutput, TaskProcess, TaskSpawnOptions } from "./port.js";
 import { userUmask } from "../../files/private.js";
-import { packageFile } from "../../files/package-root.js";
+import { loadAddon } from "../../native/addon.js";
 
-/** Where native/build.js leaves the addon (found from the package's folder: this module may run from a bundle). */
-export const ADDON_PATH = packageFile("native", "build", "Release", "spire_spawn.node");
 
 interface Addon {
   /**
@@ -182,14 +179,9 @@ function nativeSpawner(addon: Addon): Spawner {
  */
 export function loadNativeSpawner(options: { onLoopThread?: boolean } = {}): Spawner | { why: string } {
   if (process.platform !== "linux") return { why: `it is for Linux (pidfd), this is ${process.platform}` };
-  let addon: Addon;
-  try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "MODULE_NOT_FOUND") return { why: `${ADDON_PATH} was not built (npm run build builds it where a C compiler is; its output says why not)` };
-    return { why: `${ADDON_PATH} does not load: ${(error as Error).message.split("\n")[0]}` };
-  }
+  const loaded = loadAddon();
+  if ("why" in loaded) return loaded;
+  const addon = loaded.addon as Addon;
   if (addon.unavailable !== null) return { why: addon.unavailable };
   if (options.onLoopThread === true && !addon.useLoopThread()) return { why: "its spawner thread already runs" };
   return nativeSpawner(addon);
