@@ -20,6 +20,8 @@
  */
 #include "output.h"
 
+#include "call-js.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -76,19 +78,11 @@ static napi_ref stop(reader_t *reader) {
   return on_chunk;
 }
 
-/* Calls onChunk(chunk, errno): a throw goes to process "uncaughtException", as from Node's own events. */
+/* Calls onChunk(chunk, errno). */
 static void tell(outputs_t *outputs, napi_ref on_chunk, napi_value chunk, int code) {
-  napi_env env = outputs->env;
-  napi_value fn, receiver, argv[2];
-  napi_get_reference_value(env, on_chunk, &fn);
-  napi_get_global(env, &receiver);
-  argv[0] = chunk;
-  napi_create_int32(env, code, &argv[1]);
-  if (napi_make_callback(env, outputs->async, receiver, fn, 2, argv, NULL) == napi_pending_exception) {
-    napi_value error;
-    napi_get_and_clear_last_exception(env, &error);
-    napi_fatal_exception(env, error);
-  }
+  napi_value argv[2] = {chunk, NULL};
+  napi_create_int32(outputs->env, code, &argv[1]);
+  call_js(outputs->env, outputs->async, on_chunk, 2, argv);
 }
 
 static void readable(uv_poll_t *poll, int status, int events) {

@@ -36,6 +36,7 @@
  * 2.29). Where it cannot build or load, Spire uses Node's spawn.
  */
 #define _GNU_SOURCE
+#include "call-js.h"
 #include "folders.h"
 #include "launch.h"
 #include "output.h"
@@ -235,19 +236,6 @@ static void closed(uv_handle_t *handle) {
   free(child);
 }
 
-/* Calls a JavaScript function from a libuv callback: a throw goes to process "uncaughtException", as from Node's own events. */
-static void call(napi_env env, state_t *state, napi_ref ref, size_t argc, napi_value *argv) {
-  napi_value fn, receiver;
-  napi_get_reference_value(env, ref, &fn);
-  napi_get_global(env, &receiver); /* make_callback wants an object */
-  /* make_callback: the microtasks and nextTicks the listeners queue run before the loop goes on. */
-  if (napi_make_callback(env, state->async, receiver, fn, argc, argv, NULL) == napi_pending_exception) {
-    napi_value error;
-    napi_get_and_clear_last_exception(env, &error);
-    napi_fatal_exception(env, error);
-  }
-}
-
 static void exited(uv_poll_t *poll, int status, int events) {
   (void)status;
   (void)events;
@@ -295,7 +283,7 @@ static void exited(uv_poll_t *poll, int status, int events) {
     napi_create_double(env, cpu_ms, &argv[2]);
     napi_create_double(env, (double)usage.ru_maxrss * 1024, &argv[3]);
   }
-  call(env, state, callback, 5, argv);
+  call_js(env, state->async, callback, 5, argv);
   napi_delete_reference(env, callback);
   napi_close_handle_scope(env, scope);
 }
@@ -354,7 +342,7 @@ static void deliver(uv_async_t *handle) {
     }
     int ok = job->rc == 0;
     napi_value argv[4] = {number(env, job->rc), number(env, ok ? task->pid : 0), number(env, ok ? task->out : -1), number(env, ok ? task->err : -1)};
-    call(env, state, job->on_started, 4, argv);
+    call_js(env, state->async, job->on_started, 4, argv);
     free_job(env, job);
   }
   if (state->in_flight == 0) uv_unref((uv_handle_t *)handle);
