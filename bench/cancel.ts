@@ -91,7 +91,7 @@ async function spireCancel(dir: string, executor: Executor): Promise<Round> {
   try {
     const pipeline = pipelineSchema.parse({ tasks: { many: { repeat: TASKS, shell: "bash", run: taskScript(marks, "$SPIRE_ARRAY_INDEX"), kill_grace: "10s" } } });
     const prepared = await createRun(store, { namespace: "bench", pipelineName: "cancel", pipeline, args: {}, trigger: { kind: "manual", scheduled_at: null }, baseDir: dir, secretSource: {} });
-    const controller = new RunController({ store, executor, logs: new LocalLogs(), dataDir: dir, slots: new Slots(TASKS + 4), nodePath: process.execPath, baseEnv: process.env }, prepared);
+    const controller = new RunController({ store, executor, logs: new LocalLogs(), dataDir: dir, slots: new Slots(TASKS + 4), nodePath: process.execPath, baseEnv: { ...process.env } }, prepared);
     const ended = controller.start();
     await waitFor(() => countMarks(marks, "ready-") === TASKS, "the tasks to start");
     await pause(SETTLE_MS);

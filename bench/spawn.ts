@@ -84,7 +84,7 @@ async function spireRun(dir: string, executor: Executor): Promise<number> {
   const pipeline = pipelineSchema.parse({ tasks: { work: { repeat: TASKS, exec: ["echo", "hi"] } } });
   const started = performance.now();
   const prepared = await createRun(store, { namespace: "bench", pipelineName: "spawn", pipeline, args: {}, trigger: { kind: "manual" }, baseDir: dir, secretSource: {} });
-  const controller = new RunController({ store, executor, logs: new LocalLogs(), dataDir: dir, slots: new Slots(PARALLEL), nodePath: process.execPath, baseEnv: process.env }, prepared);
+  const controller = new RunController({ store, executor, logs: new LocalLogs(), dataDir: dir, slots: new Slots(PARALLEL), nodePath: process.execPath, baseEnv: { ...process.env } }, prepared);
   const final = await controller.start();
   const elapsed = performance.now() - started;
   if (final.state !== "succeeded") throw new Error(`the spire run ${final.state}: ${final.reason}`);

@@ -49,9 +49,14 @@ export class Readiness {
   private inProgress: number[] = [];
   private progress: { leaves: number; started: number; ended: number }[] = [];
   private ready = new Set<number>();
-  /** `ready` sorted by plan order; undefined after an addition, `readyRemoved` after a removal. */
+  /**
+   * `ready` sorted by plan order, made again after an addition (undefined). A removal (a task started)
+   * leaves its entry where it is, counted in `readyGone`, and the entries before `readyHead` are all gone:
+   * an array of 5,000 ready copies started one by one is not filtered 5,000 times.
+   */
   private readyOrder: number[] | undefined = [];
-  private readyRemoved = false;
+  private readyHead = 0;
+  private readyGone = 0;
   private toEvaluate: number[] = [];
   private failedFirst: string | undefined;
   private sweepDue = false;
@@ -103,9 +108,11 @@ export class Readiness {
   next(max = Infinity): NextSteps {
     const start: string[] = [];
     const admitted = new Map<number, Set<number>>();
-    for (const i of this.readyInOrder()) {
+    const order = this.readyInOrder();
+    for (let at = this.readyHead; at < order.length; at++) {
       if (start.length >= max) break;
-      if (this.state[i] !== "pending" || !this.fits(i, admitted)) continue;
+      const i = order[at]!;
+      if (!this.ready.has(i) || this.state[i] !== "pending" || !this.fits(i, admitted)) continue;
       for (const limit of this.limits[i]!) {
         if (!this.copyInProgress(limit.copy)) admittedCopies(admitted, limit.array).add(limit.copy);
       }
@@ -181,7 +188,7 @@ export class Readiness {
       if (countsAsFailure(node, state)) this.counts.failures++;
       else if (state === "canceled") this.counts.canceled++;
     }
-    if (this.ready.delete(i)) this.readyRemoved = true;
+    if (this.ready.delete(i)) this.readyGone++;
     this.trackProgress(i, old, state);
     this.changeState(i, state);
     if (this.options.failFast && this.failedFirst === undefined && countsAsFailure(node, state)) {
@@ -260,11 +267,20 @@ export class Readiness {
     this.applyLeaf(i, "skipped");
   }
 
+  /** `readyOrder` from `readyHead` on: the ready leaves in plan order, among entries no longer ready (skip those). */
   private readyInOrder(): number[] {
-    if (this.readyOrder === undefined) this.readyOrder = [...this.ready].sort((a, b) => a - b);
-    else if (this.readyRemoved) this.readyOrder = this.readyOrder.filter((i) => this.ready.has(i));
-    this.readyRemoved = false;
-    return this.readyOrder;
+    let order = this.readyOrder;
+    // Made from the set (no entry twice, whatever was removed and added again), or cut down once half is gone.
+    if (order === undefined || this.readyGone * 2 > order.length - this.readyHead) {
+      order = this.readyOrder = order === undefined ? [...this.ready].sort((a, b) => a - b) : order.slice(this.readyHead).filter((i) => this.ready.has(i));
+      this.readyHead = 0;
+      this.readyGone = 0;
+    }
+    while (this.readyHead < order.length && !this.ready.has(order[this.readyHead]!)) {
+      this.readyHead++;
+      this.readyGone--;
+    }
+    return order;
   }
 
   private copyInProgress(copy: number): boolean {

@@ -161,6 +161,25 @@ describe("nextSteps", () => {
     assert.equal(readiness.stateOf("compress"), "pending");
     assert.deepEqual(readiness.next().start, ["dump", "shards[0]", "shards[1]"]);
   });
+
+  test("Readiness: 2,000 ready copies started two at a time, one put back for a retry, each start offered once, in plan order", () => {
+    const copies = 2000;
+    const readiness = new Readiness(planOf({ work: { repeat: copies, run: "true" } }));
+    const started: string[] = [];
+    for (let step = 0; step < copies; step++) {
+      const { start } = readiness.next(2);
+      assert.ok(start.length > 0, `something to start at step ${step}`);
+      const path = start[0]!;
+      started.push(path);
+      readiness.update(path, "running");
+      // The 100th start fails and is put back for its retry: it comes first again, and only once.
+      if (step === 99) readiness.update(path, "pending");
+      else readiness.update(path, "succeeded");
+    }
+    const expected = Array.from({ length: copies }, (_, index) => `work[${index}]`);
+    assert.deepEqual(started, [...expected.slice(0, 100), "work[99]", ...expected.slice(100, copies - 1)]);
+    assert.deepEqual(readiness.next(2).start, [`work[${copies - 1}]`]);
+  });
 });
 
 describe("nodeState", () => {
