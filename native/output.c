@@ -7,37 +7,34 @@
  * Pipe handle, stream state, then at the end of file an 'end' on the next
  * tick, a destroy and a close on the next turn of the loop. For a task that
  * writes nothing (most of a task graph's), that was ~90 µs of the event
- * loop's thread per task (bench/dag: 1,000 tasks, 90 ms of its profile),
- * where what is needed is a uv_poll_t on the fd and a read when it is
- * readable.
+ * loop's thread per task (bench/dag: 1,000 tasks, 90 ms of its profile).
+ * Here each pipe is a bare libuv pipe handle read from C (a uv_pipe_t, not
+ * a uv_poll_t, whose set-up tries each fd in epoll first: three more system
+ * calls a pipe).
  *
- * read(fd, onChunk) → id: from now on the fd (a pipe's read end, made
- * non-blocking here) is read whenever it is readable, each read's bytes
- * told to onChunk(buffer); at the end of file onChunk(null, 0), or
- * onChunk(null, errno) when a read fails; then the fd is closed and onChunk
- * never called again. stopRead(id): stop reading and close the fd now
- * (false when it had already ended); onChunk is not called for it.
+ * read(fd, onChunk) → id: from now on the fd (a pipe's read end, which
+ * libuv makes non-blocking and closes at the end) is read whenever it is
+ * readable, each read's bytes told to onChunk(buffer); at the end of file
+ * onChunk(null, 0), or onChunk(null, errno) when a read fails; then the fd
+ * is closed and onChunk never called again. stopRead(id): stop reading and
+ * close the fd now (false when it had already ended); onChunk is not
+ * called for it. When read throws, the fd is closed too.
  */
 #include "output.h"
 
 #include "call-js.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <uv.h>
 
 /* A pipe's buffer on Linux is 64 KiB: one read takes all that is waiting. */
 #define CHUNK (64 * 1024)
-/* Reads per wake-up before the loop goes on to other work (level-triggered: the rest comes at the next turn). */
-#define READS_PER_WAKE 16
 
 typedef struct outputs outputs_t;
 
 typedef struct reader {
-  uv_poll_t poll;
-  int fd;
+  uv_pipe_t pipe;
   uint32_t id;
   /* Set once stopped (end of file, a failed read, stopRead): the memory lives on until the handle is closed. */
   int stopped;
@@ -52,6 +49,8 @@ struct outputs {
   napi_async_context async;
   reader_t *readers;
   uint32_t next_id;
+  /* Every read lands here: its bytes are copied into a Buffer before the next read (all on the loop's thread). */
+  char buffer[CHUNK];
 };
 
 static void unlink_reader(outputs_t *outputs, reader_t *reader) {
@@ -61,20 +60,19 @@ static void unlink_reader(outputs_t *outputs, reader_t *reader) {
   reader->prev = reader->next = NULL;
 }
 
+/* libuv has closed the fd with the handle. */
 static void closed(uv_handle_t *handle) {
-  reader_t *reader = handle->data;
-  close(reader->fd);
-  free(reader);
+  free(handle->data);
 }
 
-/* Stops watching and closes the fd (once the handle is closed); returns onChunk, which the caller releases. */
+/* Stops reading and closes the handle and its fd; returns onChunk, which the caller releases. */
 static napi_ref stop(reader_t *reader) {
   napi_ref on_chunk = reader->on_chunk;
   reader->stopped = 1;
   reader->on_chunk = NULL;
   unlink_reader(reader->outputs, reader);
-  uv_poll_stop(&reader->poll);
-  uv_close((uv_handle_t *)&reader->poll, closed);
+  uv_read_stop((uv_stream_t *)&reader->pipe);
+  uv_close((uv_handle_t *)&reader->pipe, closed);
   return on_chunk;
 }
 
@@ -85,37 +83,29 @@ static void tell(outputs_t *outputs, napi_ref on_chunk, napi_value chunk, int co
   call_js(outputs->env, outputs->async, on_chunk, 2, argv);
 }
 
-static void readable(uv_poll_t *poll, int status, int events) {
-  (void)events;
-  reader_t *reader = poll->data;
+static void room(uv_handle_t *handle, size_t suggested, uv_buf_t *buffer) {
+  (void)suggested;
+  reader_t *reader = handle->data;
+  *buffer = uv_buf_init(reader->outputs->buffer, CHUNK);
+}
+
+static void got(uv_stream_t *stream, ssize_t count, const uv_buf_t *buffer) {
+  reader_t *reader = stream->data;
+  if (count == 0 || reader->stopped) return; /* 0: nothing to read after all */
   outputs_t *outputs = reader->outputs;
   napi_env env = outputs->env;
-  char buffer[CHUNK];
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  int ended = status < 0 ? -status : -1; /* -1: still open; else 0 (end of file) or an errno */
-  for (int reads = 0; ended < 0 && reads < READS_PER_WAKE; reads++) {
-    ssize_t got = read(reader->fd, buffer, sizeof buffer);
-    if (got > 0) {
-      napi_value chunk;
-      void *data;
-      napi_create_buffer_copy(env, (size_t)got, buffer, &data, &chunk);
-      tell(outputs, reader->on_chunk, chunk, 0);
-      if (reader->stopped) break; /* stopRead from the callback: nothing more is read or told */
-      if ((size_t)got < sizeof buffer) break; /* drained: the next wake-up tells the rest */
-    } else if (got == 0) {
-      ended = 0;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      break;
-    } else if (errno != EINTR) {
-      ended = errno;
-    }
-  }
-  if (ended >= 0 && !reader->stopped) {
+  if (count > 0) {
+    napi_value chunk;
+    void *data;
+    napi_create_buffer_copy(env, (size_t)count, buffer->base, &data, &chunk);
+    tell(outputs, reader->on_chunk, chunk, 0);
+  } else {
     napi_ref on_chunk = stop(reader);
     napi_value none;
     napi_get_null(env, &none);
-    tell(outputs, on_chunk, none, ended);
+    tell(outputs, on_chunk, none, count == UV_EOF ? 0 : (int)-count);
     napi_delete_reference(env, on_chunk);
   }
   napi_close_handle_scope(env, scope);
@@ -134,26 +124,24 @@ static napi_value read_output(napi_env env, napi_callback_info info) {
   }
   uv_loop_t *loop;
   reader_t *reader = calloc(1, sizeof(reader_t));
-  int rc = reader == NULL ? UV_ENOMEM : 0;
-  int flags = rc == 0 ? fcntl(fd, F_GETFL) : 0;
-  if (rc == 0 && (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)) rc = -errno;
-  if (rc == 0 && napi_get_uv_event_loop(env, &loop) != napi_ok) rc = UV_EINVAL;
-  if (rc == 0) rc = uv_poll_init(loop, &reader->poll, fd);
-  if (rc != 0) {
-    free(reader); /* nothing of libuv's holds it yet */
-    napi_throw_error(env, uv_err_name(rc), uv_strerror(rc));
+  if (reader == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_pipe_init(loop, &reader->pipe, 0) != 0) {
+    free(reader);
+    napi_throw_error(env, "ENOMEM", "read: no handle for the pipe");
     return NULL;
   }
-  reader->poll.data = reader;
-  reader->fd = fd;
+  reader->pipe.data = reader;
   reader->outputs = outputs;
   reader->id = ++outputs->next_id;
   napi_create_reference(env, args[1], 1, &reader->on_chunk);
   reader->next = outputs->readers;
   if (reader->next != NULL) reader->next->prev = reader;
   outputs->readers = reader;
-  if ((rc = uv_poll_start(&reader->poll, UV_READABLE, readable)) != 0) {
-    napi_delete_reference(env, stop(reader)); /* the fd is closed with the handle, as it would be at the end */
+  /* On a failure the fd is closed all the same, as at the end: libuv closes what it opened, and this what it did not. */
+  int rc = uv_pipe_open(&reader->pipe, fd);
+  if (rc != 0) close(fd);
+  else rc = uv_read_start((uv_stream_t *)&reader->pipe, room, got);
+  if (rc != 0) {
+    napi_delete_reference(env, stop(reader));
     napi_throw_error(env, uv_err_name(rc), uv_strerror(rc));
     return NULL;
   }

@@ -100,27 +100,33 @@ class NativeProcess extends EventEmitter implements TaskProcess {
   started(errno: number, pid: number, stdoutFd: number, stderrFd: number): void {
     if (errno !== 0) return void this.emit("error", spawnError(errno, this.#command, this.#args));
     let stdout: TaskOutput | undefined;
+    // The fds not yet handed to a reader (the addon's closes the fd it was given, even when it throws).
+    const unhanded = new Set([stdoutFd, stderrFd]);
     try {
-      stdout = this.#reader(stdoutFd);
-      this.stderr = this.#reader(stderrFd);
+      stdout = this.#reader(stdoutFd, unhanded);
+      this.stderr = this.#reader(stderrFd, unhanded);
       this.stdout = stdout;
     } catch (error) {
       // Unreadable pipes (out of memory?): the task must not run unseen. The addon still reaps it.
       process.kill(-pid, "SIGKILL");
-      if (stdout !== undefined) stdout.destroy();
-      else closeSync(stdoutFd);
-      closeSync(stderrFd);
+      stdout?.destroy();
+      for (const fd of unhanded) closeSync(fd);
       return void this.emit("error", error);
     }
     this.pid = pid;
     this.emit("spawn");
   }
 
-  #reader(fd: number): TaskOutput {
+  #reader(fd: number, unhanded: Set<number>): TaskOutput {
     const { read, stopRead } = this.#addon;
-    if (read !== undefined && stopRead !== undefined) return new NativeOutput({ read, stopRead }, fd);
+    if (read !== undefined && stopRead !== undefined) {
+      unhanded.delete(fd);
+      return new NativeOutput({ read, stopRead }, fd);
+    }
     // An addon built before read(): a Socket on the pipe's fd, as Node reads its own children's pipes.
-    return new Socket({ fd, readable: true, writable: false });
+    const socket = new Socket({ fd, readable: true, writable: false });
+    unhanded.delete(fd);
+    return socket;
   }
 
   /** Called by the addon in the same callback as it reaped the process. */
