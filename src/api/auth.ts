@@ -92,6 +92,8 @@ interface Claims {
 /** A token whose signature was checked, kept under its signature (see signatureOf). */
 interface VerifiedToken {
   token: string;
+  /** `Bearer ` and the token: the Authorization header that sends it (see verifyKnownBearer). */
+  header: string;
   claims: Claims;
   exp: number | undefined;
 }
@@ -112,6 +114,31 @@ interface KnownRow {
  */
 function signatureOf(token: string): string {
   return token.slice(-16);
+}
+
+/** An HS256 signature: 32 bytes, 43 base64url characters at the end of the token. */
+const SIGNATURE_CHARS = 43;
+
+/**
+ * Whether `given` is the verified token `known` (or its header, `given` a
+ * request's Authorization header), in a time that does not
+ * depend on how much of the signature matches: `===` stops at the first
+ * difference, so its time would tell a client, character after character,
+ * how far its guess matched the signature of a token kept here (the last
+ * one used, whoever sent it). The signature's characters are all compared;
+ * only when they all match is the rest (header and claims, which are not
+ * secret) compared too. The length is not secret either.
+ */
+function sameToken(known: string, given: string): boolean {
+  const length = known.length;
+  if (given.length !== length) return false;
+  let difference = 0;
+  for (let index = length - SIGNATURE_CHARS; index < length; index++) difference |= known.charCodeAt(index) ^ given.charCodeAt(index);
+  return difference === 0 && known === given;
+}
+
+function unexpired(known: VerifiedToken, now: number): Claims | undefined {
+  return known.exp === undefined || known.exp * 1000 > now ? known.claims : undefined;
 }
 
 function actorOfRow(row: TokenRow): Actor {
@@ -217,7 +244,25 @@ export class TokenAuthority {
    */
   verifyKnown(token: string): { actor: Actor | undefined } | undefined {
     const now = this.now();
-    const claims = this.knownClaims(token, now);
+    return this.knownActor(this.knownClaims(token, now), now);
+  }
+
+  /**
+   * verifyKnown for an Authorization header, undefined also when it is not
+   * "Bearer " and a token. The header of the last token used is compared
+   * whole first: a client sends one token request after request, and the
+   * token cut out of its header (a sliced string) was slower to compare.
+   */
+  verifyKnownBearer(header: string): { actor: Actor | undefined } | undefined {
+    const last = this.lastVerified;
+    if (last !== undefined && sameToken(last.header, header)) {
+      const now = this.now();
+      return this.knownActor(unexpired(last, now), now);
+    }
+    return header.startsWith("Bearer ") ? this.verifyKnown(header.slice(7)) : undefined;
+  }
+
+  private knownActor(claims: Claims | undefined, now: number): { actor: Actor | undefined } | undefined {
     const known = claims && this.rows.get(claims.jti);
     if (!known || now - known.readAt >= TOKEN_ROW_TTL_MS) return undefined;
     return { actor: this.actorFor(claims, known.row, now, known.actor) };
@@ -306,12 +351,12 @@ export class TokenAuthority {
    */
   private knownClaims(token: string, now = this.now()): Claims | undefined {
     let known = this.lastVerified;
-    if (known?.token !== token) {
+    if (known === undefined || !sameToken(known.token, token)) {
       known = this.verified.get(signatureOf(token));
-      if (known?.token !== token) return undefined;
+      if (known === undefined || !sameToken(known.token, token)) return undefined;
       this.lastVerified = known;
     }
-    return known.exp === undefined || known.exp * 1000 > now ? known.claims : undefined;
+    return unexpired(known, now);
   }
 
   private async verifySignature(token: string): Promise<Claims | undefined> {
@@ -323,7 +368,7 @@ export class TokenAuthority {
       const { sub, jti, scope } = payload;
       if (typeof sub !== "string" || typeof jti !== "string" || !isScope(scope)) return undefined;
       if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(signatureOf(token), { token, claims: { sub, jti, scope }, exp: payload.exp });
+      this.verified.set(signatureOf(token), { token, header: `Bearer ${token}`, claims: { sub, jti, scope }, exp: payload.exp });
       return { sub, jti, scope };
     } catch {
       return undefined;

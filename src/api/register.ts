@@ -54,7 +54,7 @@ export function authenticate(auth: TokenAuthority, request: FastifyRequest, scop
     return done(new ApiError("unauthorized", "no token: send `Authorization: Bearer <token>` (make one with `spire token create`), or log in to the web UI (spire ui)"));
   }
   // Nearly every request: "Bearer " and a token verified before (such a token has no spaces and is not too long).
-  const usual = header.startsWith("Bearer ") ? auth.verifyKnown(header.slice(7)) : undefined;
+  const usual = auth.verifyKnownBearer(header);
   if (usual) return done(admit(request, usual.actor, scope));
   const match = /^Bearer +(\S+)$/i.exec(header);
   if (!match || match[1]!.length > MAX_TOKEN_LENGTH) return done(new ApiError("unauthorized", "the Authorization header is not `Bearer <token>`"));
@@ -110,9 +110,10 @@ export function actorOf(request: FastifyRequest): Actor | undefined {
  * validation less: GET /runs/{id} of a cached run).
  */
 function answer(route: AnyRoute, deps: ApiDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> | undefined {
-  const atHand = route.answerAtHand?.(request.params as Record<string, string>, reply, deps);
+  const atHand = route.answerAtHand?.(request.params as Record<string, string>, deps);
   if (atHand === undefined) return route.handler(validate(route, deps, request, reply)).then((value) => settle(route, request, reply, value));
-  const payload = settle(route, request, reply, atHand);
+  reply.type(atHand.type);
+  const payload = settle(route, request, reply, atHand.body);
   if (payload !== reply) reply.send(payload);
   return undefined;
 }

@@ -81,9 +81,17 @@ export interface RouteDef<P extends Schema, Q extends Schema, B extends Schema> 
    * The answer from the raw path parameters when this engine has it at hand,
    * else undefined: then the request is validated and the handler runs. Only
    * for answers no invalid request can have (a cached run object is found by
-   * a valid run id only); sent in the same turn, with no promise.
+   * a valid run id only); sent in the same turn, with no promise, and for a
+   * GET with a known bearer token before Fastify sees the request
+   * (answer-at-hand.ts).
    */
-  answerAtHand?(params: Record<string, string>, reply: FastifyReply, deps: ApiDeps): unknown;
+  answerAtHand?(params: Record<string, string>, deps: ApiDeps): AnswerAtHand | undefined;
+}
+
+/** An answer at hand: its content type and its text, sent with the success status (200). */
+export interface AnswerAtHand {
+  type: string;
+  body: Buffer;
 }
 
 export type AnyRoute = RouteDef<Schema, Schema, Schema>;

@@ -18,6 +18,7 @@ import { LoginLinks } from "./login-links.js";
 import { StaticUi } from "./static-ui.js";
 import { buildOpenApi } from "./openapi.js";
 import { actorOf, methodsFor, registerRoutes } from "./register.js";
+import { answerAtHandFirst } from "./answer-at-hand.js";
 import type { ApiDeps } from "./route.js";
 import type { WorkerHub } from "../workers/hub.js";
 import { ROUTES } from "./routes/index.js";
@@ -116,10 +117,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   registerRoutes(app, ROUTES, deps);
   registerMcpRoute(app, deps);
+  const atHand = answerAtHandFirst(app.server, ROUTES, deps, () => allowedHosts, logger);
   await app.listen({ host: options.host, port: options.port });
   const port = (app.server.address() as AddressInfo).port;
   allowedHosts = allowedHostSet(options.host, port, options.allowedHosts);
-  return { url: `${options.tls ? "https" : "http"}://${urlHost(options.host)}:${port}`, port, close: () => app.close() };
+  const close = () => {
+    atHand.stop();
+    return app.close();
+  };
+  return { url: `${options.tls ? "https" : "http"}://${urlHost(options.host)}:${port}`, port, close };
 }
 
 type FastifyOptions = FastifyHttpOptions<Server>;

@@ -51,6 +51,30 @@ test("issue, verify, list, revoke: revocation takes effect on the next verify", 
   assert.equal(await auth.revoke(info.id), false, "revoking twice reports nothing revoked");
 });
 
+test("a known token from its Authorization header: the last one's header whole, any other cut out; anything else is looked up", async (t) => {
+  let now = 1_700_000_000_000;
+  const { auth } = await authority(t, () => now);
+  const first = await auth.issue({ name: "first", scope: "read" });
+  const second = await auth.issue({ name: "second", scope: "run", ttlMs: 60_000 });
+  assert.equal(auth.verifyKnownBearer(`Bearer ${first.token}`), undefined, "never verified here: its signature is checked by verify");
+  for (const { token } of [first, second]) assert.ok(await auth.verify(token));
+  // In turns, so each is once the last one used and once found in the cache.
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(auth.verifyKnownBearer(`Bearer ${first.token}`)?.actor, { name: "first", scope: "read", tokenId: first.info.id });
+    assert.deepEqual(auth.verifyKnownBearer(`Bearer ${second.token}`)?.actor, { name: "second", scope: "run", tokenId: second.info.id });
+  }
+  const last = second.token.at(-1) === "A" ? "B" : "A";
+  for (const header of [`Bearer ${second.token.slice(0, -1)}${last}`, `Bearer ${second.token}x`, `bearer ${second.token}`, `Bearer  ${second.token}`, second.token, `Basic ${second.token}`]) {
+    assert.equal(auth.verifyKnownBearer(header), undefined, header.slice(0, 12));
+  }
+  now += 60_000;
+  assert.equal(auth.verifyKnownBearer(`Bearer ${second.token}`), undefined, "expired: not known any more");
+  assert.equal(await auth.verify(second.token), undefined, "and refused");
+  assert.equal(await auth.revoke(first.info.id), true);
+  assert.equal(auth.verifyKnownBearer(`Bearer ${first.token}`), undefined, "revoked: its record is read again");
+  assert.equal(await auth.verify(first.token), undefined);
+});
+
 test("a token revoked through another engine on the same store is refused within a second", async (t) => {
   let now = 1_700_000_000_000;
   const { auth, store, dir } = await authority(t, () => now);

@@ -69,10 +69,9 @@ const get = route({
   params: runParams,
   responses: [{ status: 200, description: "The run.", schema: runObject }, { status: 404, description: "No such run." }],
   // A poller asks for the same run over and over: a cached one is answered at once.
-  answerAtHand({ id }, reply, deps) {
+  answerAtHand({ id }, deps) {
     const cached = id === undefined ? undefined : deps.service.cachedRun(id);
-    if (cached) reply.type(JSON_TYPE);
-    return cached && runObjectJson(cached);
+    return cached && { type: JSON_TYPE, body: runObjectJson(cached) };
   },
   async handler({ params, reply, deps }) {
     // The same bytes JSON.stringify would give, made once per run object (see run-cache.ts).

@@ -84,13 +84,25 @@ export class RunObjectCache {
   }
 }
 
-const jsonOf = new WeakMap<RunObject, string>();
+const jsonOf = new WeakMap<RunObject, Buffer>();
 
-/** The object as JSON text, made once per object: a cached run object is answered without serialising it again. */
-export function runObjectJson(object: RunObject): string {
-  let text = jsonOf.get(object);
-  if (text === undefined) jsonOf.set(object, (text = JSON.stringify(object)));
-  return text;
+/**
+ * The object as JSON, encoded in UTF-8, made once per object: a cached run
+ * object is answered without serialising or encoding it again.
+ */
+export function runObjectJson(object: RunObject): Buffer {
+  let bytes = jsonOf.get(object);
+  if (bytes === undefined) jsonOf.set(object, (bytes = ownBytes(JSON.stringify(object))));
+  return bytes;
+}
+
+/**
+ * The text in UTF-8, in memory of its own: Buffer.from puts a short text in
+ * a slice of a shared 8 KB pool, which a kept slice would keep whole.
+ */
+function ownBytes(text: string): Buffer {
+  const bytes = new TextEncoder().encode(text);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Shared objects are frozen, so a caller that changed one would fail at once instead of corrupting others' answers. */
