@@ -8,6 +8,8 @@
  * then absent, and everything is read from the data folder.
  */
 
+import type { EventRow, RunCreation, RunRow } from "./port.js";
+
 /** One attempt of one task: the key of its log. */
 export interface AttemptKey {
   run_id: string;
@@ -165,6 +167,13 @@ export interface SharedStore {
    * or is another engine's.
    */
   takePlace(run: { run_id: string; namespace: string; pipeline: string; partition: string | null }, concurrency: number): Promise<"running" | "busy" | "gone">;
+  /**
+   * Store.createRun, and the run's place as takePlace would give it, in the
+   * same transaction: one commit fewer before a run that can start at once
+   * starts. `place` absent: its queue was being decided elsewhere at that
+   * instant and nothing was tried (ask takePlace).
+   */
+  createPlacedRun(run: RunRow, event: Omit<EventRow, "seq">, creation: RunCreation | undefined, concurrency: number): Promise<{ created: EventRow; place?: "running" | "busy" }>;
   /**
    * Holds the pipeline's queue (and the named locks of `key`) against every
    * other engine, reads it, and writes what `decide` returns before letting

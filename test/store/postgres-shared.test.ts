@@ -13,6 +13,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { buffer } from "node:stream/consumers";
+import pg from "pg";
 import type { Store } from "../../src/store/port.js";
 import type { SharedStore } from "../../src/store/shared-port.js";
 import { openPostgresStore } from "../../src/store/postgres/index.js";
@@ -216,6 +217,45 @@ describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
     const running = taken.findIndex((outcome) => outcome === "running");
     await end(running % 2 ? b : a, ids[running]!);
     await waitUntil(async () => heard.includes("home/backup"));
+  });
+
+  test("places taken with new runs: two engines making runs at once never pass the concurrency; a queue held elsewhere is not waited for, and a run not made takes none", async (t) => {
+    const { schema, sharedA, sharedB } = await twoEngines(t);
+    const ids = Array.from({ length: 12 }, (_, index) => `n${String(index).padStart(2, "0")}`);
+    const made = await Promise.all(
+      ids.map((id, index) => {
+        const run = aRun(id);
+        return (index % 2 ? sharedB : sharedA).createPlacedRun(run, runCreated(run), undefined, 3);
+      }),
+    );
+    assert.deepEqual(made.map(({ created }) => created.run_id), ids, "each run is stored, with its run.created");
+    const places = await rowsIn(schema, "SELECT run_id, place FROM run_places ORDER BY run_id");
+    const running = made.flatMap(({ place }, index) => (place === "running" ? [ids[index]] : []));
+    assert.ok(running.length <= 3, made.map(({ place }) => place ?? "none").join(" "));
+    assert.deepEqual(places, running.map((run_id) => ({ run_id, place: "running" })), "a place only for the runs told running");
+    // Those whose queue was being decided at that instant took none: takePlace after, as admission asks, fills it exactly.
+    const after = await Promise.all(made.flatMap(({ place }, index) => (place === undefined ? [(index % 2 ? sharedB : sharedA).takePlace({ run_id: ids[index]!, namespace: "home", pipeline: "backup", partition: null }, 3)] : [])));
+    assert.equal(running.length + after.filter((outcome) => outcome === "running").length, 3);
+
+    // A queue another transaction holds (a decision under way): the new run is stored at once, without a place.
+    const held = new pg.Client({ connectionString: POSTGRES_URL });
+    await held.connect();
+    t.after(() => held.end());
+    await held.query(`SET search_path = ${pg.escapeIdentifier(schema)}`);
+    await held.query("BEGIN");
+    await held.query("SELECT pg_advisory_xact_lock(hashtext('spire: queue ' || current_schema()), hashtext('home/other'))");
+    const lone = aRun("lone", { pipeline: "other" });
+    const stored = await sharedA.createPlacedRun(lone, runCreated(lone), undefined, 5);
+    assert.equal(stored.place, undefined, "no place tried");
+    assert.deepEqual(await rowsIn(schema, "SELECT state FROM runs WHERE id = 'lone'"), [{ state: "queued" }]);
+    await held.query("COMMIT");
+    const free = aRun("free", { pipeline: "other" });
+    assert.equal((await sharedA.createPlacedRun(free, runCreated(free), undefined, 5)).place, "running", "once the queue is let go, a place is taken");
+
+    // A run whose definition changed since the engine saw it is not made, and takes no place.
+    const stale = aRun("stale", { pipeline: "other" });
+    await assert.rejects(sharedB.createPlacedRun(stale, runCreated(stale), { madeFrom: { digest: "not-this", namespaceUpdatedAt: null } }, 5), /changed/);
+    assert.deepEqual(await rowsIn(schema, "SELECT count(*)::int AS n FROM run_places WHERE run_id = 'stale'"), [{ n: 0 }]);
   });
 
   test("task locks: tasks of two engines taking units at once never pass the capacity, which a whole run's units count in; an attempt's end, its run's end and its run's move give them back", async (t) => {

@@ -28,6 +28,7 @@ import type { EngineLogger } from "../engine.js";
 import { normaliseLocks, type LockHolder, type LockRequest, type LockTable } from "../resources/locks.js";
 import { admit, type Admission, type QueueView } from "./admission.js";
 import type { PreparedRun } from "./prepared-run.js";
+import type { PipelineDef } from "../../definitions/schema.js";
 
 /** How often waiting runs look at the store when no hint came: a lost NOTIFY delays a start this much at most. */
 export const PLACES_POLL_MS = 2000;
@@ -101,8 +102,11 @@ export class ClusterQueues {
   private async decideOver(prepared: PreparedRun, reservation: Reservation): Promise<Admission | undefined> {
     const { run, pipeline } = prepared;
     const locks = normaliseLocks(pipeline.locks);
-    if (locks.length === 0 && !(pipeline.debounce !== undefined && pipeline.debounce > 0)) {
-      const taken = await this.deps.shared.takePlace({ run_id: run.id, namespace: run.namespace, pipeline: run.pipeline, partition: run.partition }, pipeline.concurrency);
+    const stored = prepared.placed;
+    delete prepared.placed;
+    if (placeUnder(pipeline) !== undefined) {
+      // Taken as the run was stored (storeNewRun), or now.
+      const taken = stored ?? (await this.deps.shared.takePlace({ run_id: run.id, namespace: run.namespace, pipeline: run.pipeline, partition: run.partition }, pipeline.concurrency));
       if (taken === "running") return { action: "start" };
       if (taken === "gone") return undefined;
     }
@@ -280,6 +284,16 @@ export class ClusterQueues {
 interface Reservation {
   take(): void;
   undo(): void;
+}
+
+/**
+ * The runs admitted by a place alone (takePlace): those of a pipeline
+ * without named locks or debounce, which start when fewer than its
+ * concurrency run and none waits. The concurrency, for those; undefined for
+ * the others, which are decided over the whole queue (settlePlaces).
+ */
+export function placeUnder(pipeline: PipelineDef): number | undefined {
+  return normaliseLocks(pipeline.locks).length === 0 && !(pipeline.debounce !== undefined && pipeline.debounce > 0) ? pipeline.concurrency : undefined;
 }
 
 function keyOf(run: RunRow, locks: readonly LockRequest[]): QueueKey {

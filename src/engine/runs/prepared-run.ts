@@ -22,6 +22,12 @@ export interface PreparedRun {
   secretValues: string[];
   /** Capacities of the named locks its namespace declares (`locks:`); undeclared locks have 1. */
   lockCapacities?: Record<string, number>;
+  /**
+   * With engines sharing the store: its place in its pipeline's queue, taken
+   * as it was stored (storeNewRun's placeUnder): running, or busy (its queue
+   * had no room, it is decided over the queue). Read once, by admission.
+   */
+  placed?: "running" | "busy";
   /** A retry's tasks that passed in the run it retries: their last attempt's rows, by path. */
   kept?: Map<string, TaskRunRow>;
 }

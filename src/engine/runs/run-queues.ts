@@ -26,7 +26,7 @@ import { Slots } from "../resources/slots.js";
 import type { PipelineDef } from "../../definitions/schema.js";
 import type { SharedStore } from "../../store/shared-port.js";
 import type { PlaceHints } from "../../cluster/port.js";
-import { ClusterQueues, type PipelineQueue as QueueOf } from "./cluster-queues.js";
+import { ClusterQueues, placeUnder, type PipelineQueue as QueueOf } from "./cluster-queues.js";
 import { SharedTaskLocks } from "./shared-task-locks.js";
 
 /** Lock capacities read from the store are trusted this long (see lockCapacities). */
@@ -190,6 +190,15 @@ export class RunQueues {
         throw new ServiceError("queue_full", `run refused: ${decision.reason}`);
       }
     }
+  }
+
+  /**
+   * With engines sharing the store, for a new run of `pipeline` that a place
+   * alone admits: the limit under which it takes its place as it is stored
+   * (storeNewRun's placeUnder), one commit fewer before it starts.
+   */
+  placeUnder(pipeline: PipelineDef): number | undefined {
+    return this.cluster && placeUnder(pipeline);
   }
 
   /** A queued run an earlier engine left: it waits again, first in line as it was. */

@@ -117,7 +117,7 @@ export class RunStarts {
           secretSource: this.deps.environment,
           now: this.deps.now(),
         },
-        { madeFrom: seen(), audit: { actor: actor.name, action: "run.start", target: `${namespace}/${name}` } },
+        { madeFrom: seen(), audit: { actor: actor.name, action: "run.start", target: `${namespace}/${name}` }, ...this.placing(row.definition as PipelineDef) },
       ),
     );
     return this.admitRun(prepared);
@@ -160,7 +160,7 @@ export class RunStarts {
       // Only while it is still not paused: a pause that came meanwhile (through another engine) stops it.
       const options = { madeFrom: seen({ paused: false }), audit: { actor: start.actor, action: "run.start", target: `${namespace}/${name}` } };
       // A follower's run is stored with its claim: made once per finished run, whichever engine makes it.
-      if (start.follows === undefined) return storeNewRun(this.deps.store, request, options);
+      if (start.follows === undefined) return storeNewRun(this.deps.store, request, { ...options, ...this.placing(definition) });
       return createFollowerRun(this.deps.store, request, { source_run: start.follows, namespace, pipeline: name, trigger_key: `${index}:${kind}` }, options);
     });
     return this.admitRun(prepared);
@@ -198,11 +198,17 @@ export class RunStarts {
           secretSource: this.deps.environment,
           now: this.deps.now(),
         },
-        { audit: { actor: actor.name, action: "run.retry", target: id, details: { from: request.from ?? null } } },
+        { audit: { actor: actor.name, action: "run.retry", target: id, details: { from: request.from ?? null } }, ...this.placing(definition) },
       ),
     );
     prepared.kept = kept.kept;
     return this.admitRun(prepared);
+  }
+
+  /** A new run of `pipeline` takes its queue place as it is stored, where a place alone admits it (RunQueues.placeUnder). */
+  private placing(pipeline: PipelineDef): { placeUnder?: number } {
+    const under = this.deps.runs.placeUnder(pipeline);
+    return under === undefined ? {} : { placeUnder: under };
   }
 
   /**

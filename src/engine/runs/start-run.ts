@@ -54,12 +54,21 @@ export interface StartAudit {
 export interface NewRunOptions {
   audit?: StartAudit;
   madeFrom?: DefinitionSeen;
+  /**
+   * With engines sharing the store: the run takes its place in its
+   * pipeline's queue in the same transaction, if fewer than this many run
+   * (RunQueues.placeUnder says when admission allows it; PreparedRun.placed).
+   */
+  placeUnder?: number;
 }
 
 /** createRun that also hands back the stored `run.created` event, with what `options` adds in the same transaction. */
 export async function storeNewRun(store: Store, request: RunRequest, options: NewRunOptions = {}): Promise<{ prepared: PreparedRun; created: EventRow }> {
   const { prepared, event } = await prepareRun(request);
-  const created = await store.createRun(prepared.run, event, runCreation(prepared.run, options));
+  const creation = runCreation(prepared.run, options);
+  if (options.placeUnder === undefined || store.shared === undefined) return { prepared, created: await store.createRun(prepared.run, event, creation) };
+  const { created, place } = await store.shared.createPlacedRun(prepared.run, event, creation, options.placeUnder);
+  if (place) prepared.placed = place;
   return { prepared, created };
 }
 

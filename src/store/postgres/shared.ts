@@ -7,7 +7,8 @@ import * as runRequests from "./sql/runRequests.js";
 import * as places from "./sql/places.js";
 import * as taskLocks from "./sql/task-locks.js";
 
-export function sharedStore(db: Database): SharedStore {
+/** `createPlacedRun`: the store's createRun with a place asked for, in its batches of new runs and changes (store.ts). */
+export function sharedStore(db: Database, createPlacedRun: SharedStore["createPlacedRun"]): SharedStore {
   const { sql } = db;
   const takePlace = places.placeBatches(db);
   return {
@@ -26,6 +27,7 @@ export function sharedStore(db: Database): SharedStore {
     waitingRequests: () => runRequests.waitingRequests(sql),
     settleRequest: (id, outcome, at) => runRequests.settleRequest(sql, id, outcome, at),
 
+    createPlacedRun,
     takePlace,
     settlePlaces: (key, decide) => places.settlePlaces(db, key, decide),
     holdPlace: (key, run, place) => places.holdPlace(db, key, run, place),

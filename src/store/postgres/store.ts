@@ -51,7 +51,10 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
     },
     describe: () => ({ kind: "postgres", location }),
     close: () => db.close(),
-    shared: sharedStore(db),
+    shared: sharedStore(db, async (run, event, creation, concurrency) => {
+      const stored = await batches.add({ kind: "create", run, event, creation: creation ?? {}, placeUnder: concurrency });
+      return { created: stored.events[0]!, ...(stored.place ? { place: stored.place } : {}) };
+    }),
 
     upsertNamespace: (row) => namespaces.upsertNamespace(sql, row),
     getNamespace: (name) => namespaces.getNamespace(sql, name),
@@ -68,12 +71,12 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
     listMissed: (query) => missed.listMissed(sql, query),
     listSchedules: (namespace) => schedules.listSchedules(sql, namespace),
 
-    createRun: async (run, event, creation = {}) => (await batches.add({ kind: "create", run, event, creation }))[0]!,
+    createRun: async (run, event, creation = {}) => (await batches.add({ kind: "create", run, event, creation })).events[0]!,
     createFollowerRun: (claim, run, event, creation) => write((tx) => afterFollows.createFollowerRun(tx, claim, run, event, run.created_at, creation)),
     listPendingFollowers: () => afterFollows.listPendingFollowers(sql),
     settleFollowers: (runId) => write((tx) => afterFollows.settleFollowers(tx, runId)),
 
-    write: async (changes) => (changes.length === 0 ? [] : batches.add({ kind: "change", changes })),
+    write: async (changes) => (changes.length === 0 ? [] : (await batches.add({ kind: "change", changes })).events),
 
     getRun: (id) => taskRuns.getRunWithTasks(sql, id),
     findRunIds: (prefix, limit) => runs.findRunIds(sql, prefix, limit),

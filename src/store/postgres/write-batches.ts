@@ -15,10 +15,9 @@
  * connection went silent as it committed, and the server could not say)
  * fails all of its calls.
  */
-import type { EventRow } from "../port.js";
 import { RunNotFoundError, RunTakenOverError } from "../errors.js";
 import { codeOf, connectionLost } from "./pool.js";
-import type { BatchCall, BatchOutcome } from "./sql/batch-write.js";
+import type { BatchCall, BatchOutcome, Stored } from "./sql/batch-write.js";
 
 /** A call waiting for its batch, and how to answer it. */
 export interface Pending<Call, Result> {
@@ -59,14 +58,14 @@ export class Batches<Call, Result> {
   }
 }
 
-type Waiting = Pending<BatchCall, EventRow[]>;
+type Waiting = Pending<BatchCall, Stored>;
 
 export class WriteBatches {
-  private readonly batches = new Batches<BatchCall, EventRow[]>((batch) => this.store(batch));
+  private readonly batches = new Batches<BatchCall, Stored>((batch) => this.store(batch));
 
   constructor(private readonly write: (calls: readonly BatchCall[]) => Promise<BatchOutcome[]>) {}
 
-  add(call: BatchCall): Promise<EventRow[]> {
+  add(call: BatchCall): Promise<Stored> {
     return this.batches.add(call);
   }
 

@@ -20,10 +20,21 @@ import { Params } from "./params.js";
 import { RUN_INSERT_COLUMNS, runValues } from "./runs.js";
 import { changeParts } from "./state-changes.js";
 
-export type BatchCall = { kind: "create"; run: RunRow; event: Omit<EventRow, "seq">; creation: RunCreation } | { kind: "change"; changes: readonly StateChange[] };
+/** `placeUnder`: the run takes its place in its pipeline's queue with it, if fewer than this many run (SharedStore.createPlacedRun). */
+export type BatchCall =
+  | { kind: "create"; run: RunRow; event: Omit<EventRow, "seq">; creation: RunCreation; placeUnder?: number }
+  | { kind: "change"; changes: readonly StateChange[] };
 
-/** Per call, in order: its stored events, or why nothing of it was stored. */
-export type BatchOutcome = EventRow[] | DefinitionChangedError;
+/** What a call stored: its events and, for a run made with its place asked for, what came of that (none: its queue was held, nothing tried). */
+export interface Stored {
+  events: EventRow[];
+  place?: NewRunPlace;
+}
+
+export type NewRunPlace = "running" | "busy";
+
+/** Per call, in order: what it stored, or why nothing of it was stored. */
+export type BatchOutcome = Stored | DefinitionChangedError;
 
 type Creation = Extract<BatchCall, { kind: "create" }>;
 
@@ -42,6 +53,11 @@ export async function writeBatch(sql: Sql, calls: readonly BatchCall[]): Promise
   if (creations.length > 0) {
     parts.push(madePart(list, creations, go));
     writes.push("made");
+  }
+  const placing = creations.filter((call) => call.placeUnder !== undefined);
+  if (placing.length > 0) {
+    parts.push(placedPart(list, placing));
+    writes.push("placed");
   }
   const audited = creations.filter((call) => call.creation.audit !== undefined);
   if (audited.length > 0) {
@@ -79,11 +95,39 @@ export async function writeBatch(sql: Sql, calls: readonly BatchCall[]): Promise
   RETURNING seq)`,
   );
   const made = creations.length > 0 ? "ARRAY(SELECT id FROM made)" : "ARRAY[]::text[]";
-  const statement = `WITH ${parts.join(",\n")}\nSELECT ${go} AS ok, ${made} AS made, ARRAY(SELECT seq FROM appended ORDER BY seq) AS seqs`;
+  const places = placing.length > 0 ? ", (SELECT ids FROM placed) AS placed, (SELECT outcomes FROM placed) AS places" : "";
+  const statement = `WITH ${parts.join(",\n")}\nSELECT ${go} AS ok, ${made} AS made, ARRAY(SELECT seq FROM appended ORDER BY seq) AS seqs${places}`;
   const row = (await sql.one(prepared(statement), params.values))!;
   if (row.ok !== true) throw new RunNotFoundError(await missingRun(sql, changes));
+  const placed = new Map<string, NewRunPlace>();
+  const outcomesOf = (row.places as (NewRunPlace | "gone")[] | null | undefined) ?? [];
+  ((row.placed as string[] | null | undefined) ?? []).forEach((id, index) => {
+    const outcome = outcomesOf[index];
+    if (outcome === "running" || outcome === "busy") placed.set(id, outcome);
+  });
   // BIGINT[] comes back as text: node-pg's BIGINT parser (pool.ts) is for single values.
-  return outcomes(calls, new Set(row.made as string[]), (row.seqs as string[]).map(Number), data);
+  return outcomes(calls, new Set(row.made as string[]), (row.seqs as string[]).map(Number), data, placed);
+}
+
+/**
+ * The places of the new runs that ask for one, taken as spire_take_places
+ * would once they are made (the function sees this statement's runs), and
+ * before the events' counter (see `counter`); none when any of their queues
+ * is held at this instant (spire_try_places, migration 11, says why).
+ */
+function placedPart(list: (values: unknown[], type: string) => string, placing: readonly Creation[]): string {
+  const columns = [
+    list(placing.map((call) => call.run.id), "text"),
+    list(placing.map((call) => call.run.namespace), "text"),
+    list(placing.map((call) => call.run.pipeline), "text"),
+    list(placing.map((call) => call.run.partition), "text"),
+    list(placing.map((call) => call.placeUnder), "integer"),
+  ];
+  const ordered = (column: string, as: string) => `array_agg(p.${column} ORDER BY p.ord) AS ${as}`;
+  return `placed AS (SELECT w.ids, spire_try_places(w.ids, w.namespaces, w.pipelines, w.partitions, w.concurrencies) AS outcomes
+  FROM (SELECT ${ordered("id", "ids")}, ${ordered("namespace", "namespaces")}, ${ordered("pipeline", "pipelines")}, ${ordered("part", "partitions")}, ${ordered("concurrency", "concurrencies")}
+    FROM unnest(${columns.join(", ")}) WITH ORDINALITY AS p (id, namespace, pipeline, part, concurrency, ord) WHERE p.id IN (SELECT id FROM made)) AS w
+  WHERE w.ids IS NOT NULL)`;
 }
 
 /** The new runs, each only if its definition is as the engine saw it (when it says what it saw). */
@@ -129,14 +173,15 @@ function auditParts(list: (values: unknown[], type: string) => string, audited: 
 }
 
 /** The stored events of each call, given the runs made and the seqs handed out (in the order of the events kept). */
-function outcomes(calls: readonly BatchCall[], made: ReadonlySet<string>, seqs: readonly number[], data: readonly string[]): BatchOutcome[] {
+function outcomes(calls: readonly BatchCall[], made: ReadonlySet<string>, seqs: readonly number[], data: readonly string[], placed: ReadonlyMap<string, NewRunPlace>): BatchOutcome[] {
   let next = 0;
   let index = 0;
   // Parse back what was stored, so the caller sees exactly what readers will.
   const stored = (event: Omit<EventRow, "seq">): EventRow => ({ ...event, seq: seqs[next++]!, data: JSON.parse(data[index++]!) as EventRow["data"] });
   return calls.map((call) => {
-    if (call.kind === "change") return call.changes.map((change) => stored(change.event));
-    if (made.has(call.run.id)) return [stored(call.event)];
+    if (call.kind === "change") return { events: call.changes.map((change) => stored(change.event)) };
+    const place = placed.get(call.run.id);
+    if (made.has(call.run.id)) return { events: [stored(call.event)], ...(place ? { place } : {}) };
     index++;
     return new DefinitionChangedError(call.run.namespace, call.run.pipeline);
   });
