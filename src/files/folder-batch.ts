@@ -5,9 +5,10 @@
  * must exist; a folder already there counts as made.
  */
 import { mkdir } from "node:fs";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { getSystemErrorName } from "node:util";
 import { loadAddon } from "../native/addon.js";
-import { PRIVATE_DIR_MODE } from "./private.js";
+import { makePrivateDir, PRIVATE_DIR_MODE } from "./private.js";
 
 interface FolderAddon {
   makeFolders?(paths: string, mode: number, done: (made: number, errno: number) => void): void;
@@ -46,4 +47,27 @@ async function oneByOne(paths: readonly string[]): Promise<BatchMade> {
 function failure(errno: number, path: string): NodeJS.ErrnoException {
   const code = getSystemErrorName(-errno);
   return Object.assign(new Error(`${code}: cannot make the folder ${path}`), { errno: -errno, code, syscall: "mkdir", path });
+}
+
+/**
+ * Each of `folders` with whatever of its parents below `root` is missing, in
+ * one batch, parents first (a new run's folders: three levels and more,
+ * where a recursive mkdir through node:fs is a thread-pool trip a level, on
+ * the way to the run's first task). Where the batch stops (`root` itself
+ * missing, say), makePrivateDir makes each folder, and throws what it meets.
+ */
+export async function makeFolderTrees(root: string, folders: readonly string[]): Promise<void> {
+  const chain = new Set<string>();
+  const elsewhere: string[] = [];
+  for (const folder of folders) {
+    const below = relative(root, folder);
+    if (below === "" || below.startsWith("..") || isAbsolute(below)) {
+      elsewhere.push(folder);
+      continue;
+    }
+    let at = root;
+    for (const part of below.split(sep)) chain.add((at = join(at, part)));
+  }
+  const { error } = await makeFolderBatch([...chain]);
+  for (const folder of error === undefined ? elsewhere : folders) await makePrivateDir(folder);
 }

@@ -23,6 +23,7 @@ import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
 import { formatLogLine } from "../../logs/log-file.js";
 import { formatBytes } from "../../files/format.js";
 import { makePrivateDir, privateCopy, PRIVATE_FILE_MODE } from "../../files/private.js";
+import { makeFolderTrees } from "../../files/folder-batch.js";
 import { attemptFiles, buildAttempt } from "../runs/attempt.js";
 import { folderBytes, isInside, listFiles } from "../../files/folder-files.js";
 import { PremadeFolders } from "./premade-folders.js";
@@ -90,10 +91,8 @@ export class RunArtifacts {
    */
   async prepare(node: PlannedNode, logFile?: string): Promise<string | undefined> {
     const { kept } = this.prepared;
-    // The log folder is the run's, shared by its attempts: made once, with the first ones.
-    const logFolder = logFile === undefined || this.foldersMade ? undefined : makePrivateDir(dirname(logFile)).catch(() => undefined);
     try {
-      if (!this.foldersMade) await makePrivateDir(artifactFolder(this.options.dataDir, this.runId, node.path));
+      if (!this.foldersMade) await this.makeRunFolders(node, logFile);
       const { shared, dataDir } = this.options;
       const fetchElsewhere = shared && ((fromRun: string, path: string, to: string) => fetchTaskArtifacts(shared, fromRun, path, to));
       if (kept && kept.size > 0) await (this.kept ??= bringKept(dataDir, this.runId, kept, fetchElsewhere));
@@ -105,13 +104,29 @@ export class RunArtifacts {
       // The folders of the tasks after the first ones are made ahead of them (premade-folders.ts).
       const ownMade = this.premade.take(node.path) || !this.foldersMade;
       await placeInputs(dataDir, this.runId, this.prepared.plan, node, { ownMade });
-      await logFolder;
       this.foldersMade = true;
       return undefined;
     } catch (error) {
       if (!isDiskFull(error)) throw error;
       this.kept = undefined; // tried again by the next attempt, when there may be room
       return `the disk holding Spire's data folder ${this.options.dataDir} is full: the task's artifact folder could not be made (free some space)`;
+    }
+  }
+
+  /**
+   * A first attempt's folders, new with the run: its artifact folder and the
+   * run's log folder (shared by its attempts), with their parents, in one
+   * thread-pool trip (files/folder-batch.ts): made level by level, they were
+   * most of the time from a run's creation to its first spawn (bench/api's
+   * latency: 1.0 ms of 1.9 at the median). The artifact folder's failure is
+   * the attempt's to tell (no room); the log folder's, the supervisor's.
+   */
+  private async makeRunFolders(node: PlannedNode, logFile: string | undefined): Promise<void> {
+    const own = artifactFolder(this.options.dataDir, this.runId, node.path);
+    try {
+      await makeFolderTrees(this.options.dataDir, logFile === undefined ? [own] : [own, dirname(logFile)]);
+    } catch {
+      await makePrivateDir(own);
     }
   }
 
