@@ -1,15 +1,15 @@
 /**
  * A typed client of an engine's HTTP API, for applications and scripts:
  * `new SpireClient({ url, token })`. Its types are generated from the
- * OpenAPI document the engine serves (api-types.ts), so a call that the
+ * OpenAPI document the engine serves (api-types/), so a call that the
  * engine would refuse for its shape does not compile. `request()` reaches
  * every route; the methods below are the common ones, with their answers
  * typed. An answer other than 2xx throws a SpireApiError with the engine's
  * error code and message.
  */
-import type { components, operations, paths } from "./api-types.js";
+import type { components, operations, paths } from "./api-types/index.js";
 
-export type { components, operations, paths } from "./api-types.js";
+export type { components, operations, paths } from "./api-types/index.js";
 
 type Schemas = components["schemas"];
 export type Run = Schemas["Run"];

@@ -79,7 +79,7 @@ test("SpireClient against spire engine -f spire.config.ts: list, start with args
 });
 
 test("the client's types, made at build time from the OpenAPI document, have every route of the engine's table", () => {
-  const types = readFileSync(join(REPO_ROOT, "src", "public", "api-types.ts"), "utf8");
+  const types = readFileSync(join(REPO_ROOT, "src", "public", "api-types", "paths.ts"), "utf8");
   for (const route of ROUTES) {
     const path = `/api/v1${route.path}`;
     const start = types.indexOf(`  "${path}": {`);
