@@ -5,10 +5,10 @@
  * must exist; a folder already there counts as made.
  */
 import { mkdir } from "node:fs";
-import { isAbsolute, join, relative, sep } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { getSystemErrorName } from "node:util";
 import { loadAddon } from "../native/addon.js";
-import { makePrivateDir, PRIVATE_DIR_MODE } from "./private.js";
+import { makePrivateDir, PRIVATE_DIR_MODE, rememberMadeFolder } from "./private.js";
 
 interface FolderAddon {
   makeFolders?(paths: string, mode: number, done: (made: number, errno: number) => void): void;
@@ -70,4 +70,6 @@ export async function makeFolderTrees(root: string, folders: readonly string[]):
   }
   const { error } = await makeFolderBatch([...chain]);
   for (const folder of error === undefined ? elsewhere : folders) await makePrivateDir(folder);
+  // Made: makePrivateDirSyncOnce need not make them again (placeLayout, for the folders of a task's needs).
+  for (const folder of folders) rememberMadeFolder(resolve(folder));
 }

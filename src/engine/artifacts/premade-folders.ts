@@ -17,9 +17,7 @@
  * hold it up.
  */
 import type { Plan } from "../../plan/types.js";
-import { resolve } from "node:path";
-import { makeFolderBatch } from "../../files/folder-batch.js";
-import { makePrivateDir, rememberMadeFolder } from "../../files/private.js";
+import { makeFolderTrees } from "../../files/folder-batch.js";
 import { artifactFolder } from "./artifact-handover.js";
 
 const AHEAD = 32;
@@ -52,9 +50,8 @@ export class PremadeFolders {
   }
 
   private fill(): void {
-    if (this.making || this.stopped) return;
-    // Half the stretch still ahead: enough for now, and the next batch is worth its trip.
-    if (this.next > this.furthest + AHEAD / 2 && this.next < this.plan.nodes.length) return;
+    // Nothing left, or half the stretch still ahead: enough for now, and the next batch is worth its trip.
+    if (this.making || this.stopped || this.next >= this.plan.nodes.length || this.next > this.furthest + AHEAD / 2) return;
     this.making = true;
     void this.makeAhead().finally(() => (this.making = false));
   }
@@ -68,33 +65,15 @@ export class PremadeFolders {
         const node = nodes[this.next]!;
         if (node.type === "task") batch.push({ path: node.path, folder: artifactFolder(this.dataDir, this.runId, node.path) });
       }
-      await this.makeAll(batch);
-    }
-  }
-
-  private async makeAll(batch: { path: string; folder: string }[]): Promise<void> {
-    while (batch.length > 0 && !this.stopped) {
-      const { made, error } = await makeFolderBatch(batch.map(({ folder }) => folder));
-      for (const one of batch.slice(0, made)) this.madeOne(one);
-      if (error === undefined) return;
-      const failed = batch[made]!;
       try {
-        // Its parent is not there yet (the run's first folders, a task inside a group): made with its parents.
-        if (error.code !== "ENOENT") throw error;
-        await makePrivateDir(failed.folder);
+        // With the parents any of them lacks (the run's first folders, a task inside a group), in the same trip.
+        await makeFolderTrees(this.dataDir, batch.map(({ folder }) => folder));
       } catch {
-        // No room, or the folder cannot be made: the attempts make their own and say why.
+        // No room, or a folder cannot be made: the attempts make their own and say why.
         this.stopped = true;
         return;
       }
-      this.madeOne(failed);
-      batch = batch.slice(made + 1);
+      for (const { path } of batch) this.made.add(path);
     }
-  }
-
-  private madeOne({ path, folder }: { path: string; folder: string }): void {
-    this.made.add(path);
-    // Its dependents' attempts find it made (placeLayout makes the folders of a task's needs only once).
-    rememberMadeFolder(resolve(folder));
   }
 }
