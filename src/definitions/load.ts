@@ -6,7 +6,6 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Document } from "yaml";
 import { CheckContext } from "./check-context.js";
 import { checkArgsAndPatterns } from "./check-args.js";
 import { checkArtifacts } from "./check-artifacts.js";
@@ -43,8 +42,6 @@ export type LoadResult =
       spire?: unknown;
       warnings: DefinitionError[];
       at(path: PathSegment[]): Place;
-      /** Spire's own YAML: `source` as parsed, so that what reads its lines again (pipeline-source.ts) need not parse it twice. */
-      document?: Document;
     }
   | { ok: false; errors: DefinitionError[]; warnings: DefinitionError[] };
 
@@ -71,8 +68,6 @@ interface Analysis {
   format: DefinitionsFormat;
   /** For another tool's file: the places of the translation's key paths in the original, and its errors said in the original's terms. */
   translation?: { map: SourceMap; relabel(errors: readonly DefinitionError[]): DefinitionError[] };
-  /** The YAML document of the text checked, when it is Spire's own. */
-  document?: Document;
 }
 
 /** Pure: no I/O. */
@@ -150,7 +145,7 @@ function analyse(text: string, file: string, options: ParseOptions): Analysis {
     return { raw: undefined, model: undefined, context, format: given ?? "spire" };
   }
   const format = given ?? (looksLikePrunner(yaml.value) ? "prunner" : "spire");
-  if (format === "spire") return { ...check(yaml.value, context, yaml.unknownTagPaths, options), format, ...(yaml.map.document ? { document: yaml.map.document } : {}) };
+  if (format === "spire") return { ...check(yaml.value, context, yaml.unknownTagPaths, options), format };
 
   // Another tool's file: translated into Spire's shape, then checked as one, its errors placed back on the original.
   const translated = translate(format, yaml.value, file, text, yaml.map, options.envFiles ?? []);
@@ -195,7 +190,7 @@ function finish(analysis: Analysis, path: string, source: string): LoadResult {
   const translated = analysis.format === "spire" ? {} : { spire: analysis.raw };
   const map = analysis.translation?.map ?? analysis.context.map;
   const at = (keyPath: PathSegment[]): Place => ({ file: analysis.context.file, ...map.locate(keyPath).position, keyPath: formatKeyPath(keyPath) });
-  return { ok: true, file: analysis.model, path, source, format: analysis.format, ...translated, warnings, at, ...(analysis.document ? { document: analysis.document } : {}) };
+  return { ok: true, file: analysis.model, path, source, format: analysis.format, ...translated, warnings, at };
 }
 
 /** The file's text, or an error when it cannot be read or is too big (checked before reading it). */

@@ -22,15 +22,37 @@ interface Step {
   key: Node | null;
 }
 
-export class SourceMap {
-  constructor(
-    private readonly doc: Document | undefined,
-    private readonly lines: LineCounter,
-  ) {}
+/** A parsed file: its document (undefined when empty) and where its lines start. */
+export interface ParsedSource {
+  doc: Document | undefined;
+  lines: LineCounter;
+}
 
-  /** The document positions are looked up in (undefined for an empty file). */
-  get document(): Document | undefined {
-    return this.doc;
+export class SourceMap {
+  #parsed: ParsedSource | undefined;
+  readonly #parse: (() => ParsedSource) | undefined;
+
+  /**
+   * `source` is the parsed file, or what parses it: a file read without a
+   * Document (yaml-plain.ts) gets one the first time a place is asked for,
+   * which for a valid file with no warnings is never.
+   */
+  constructor(source: ParsedSource | (() => ParsedSource)) {
+    if (typeof source === "function") this.#parse = source;
+    else this.#parsed = source;
+  }
+
+  private get doc(): Document | undefined {
+    return this.#source().doc;
+  }
+
+  private get lines(): LineCounter {
+    return this.#source().lines;
+  }
+
+  #source(): ParsedSource {
+    this.#parsed ??= this.#parse!();
+    return this.#parsed;
   }
 
   position(offset: number): Position {

@@ -11,6 +11,7 @@ import { LineCounter, isScalar, parseAllDocuments, parseDocument, visit, type Do
 import type { DefinitionError } from "./errors.js";
 import { formatKeyPath } from "./errors.js";
 import { SourceMap } from "./positions.js";
+import { readPlainYaml } from "./yaml-plain.js";
 import { quote, quotedLine, quoteHint, type QuotedLine } from "./quote-hint.js";
 
 export const MAX_DEFINITIONS_BYTES = 5 * 1024 * 1024;
@@ -51,16 +52,23 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
 
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > MAX_DEFINITIONS_BYTES) {
-    const map = new SourceMap(undefined, lines);
+    const map = new SourceMap({ doc: undefined, lines });
     return { value: undefined, map, wellFormed: false, errors: [tooBig(file, bytes)], unknownTagPaths: [] };
   }
 
   // uniqueKeys off: yaml compares each key with every earlier key of its mapping (quadratic: minutes for a
   // 1 MB mapping); duplicates are found below with one set per mapping instead.
   const parsing: ParseOptions & DocumentOptions & SchemaOptions = { prettyErrors: false, uniqueKeys: false, merge: true, strict: true, customTags: options.customTags ?? [] };
-  const docs = parseAllDocuments(text, { ...parsing, lineCounter: lines });
-  const doc: Document | undefined = docs[0];
-  const map = new SourceMap(doc, lines);
+  const parse = () => {
+    const docs = parseAllDocuments(text, { ...parsing, lineCounter: lines });
+    return { docs, doc: docs[0] as Document | undefined, lines };
+  };
+  // Another tool's tags are this reader's alone.
+  const plain = (options.customTags ?? []).length === 0 ? readPlainYaml(text) : undefined;
+  if (plain !== undefined) return { value: plain.value, map: new SourceMap(parse), errors: [], wellFormed: true, unknownTagPaths: [] };
+
+  const { docs, doc } = parse();
+  const map = new SourceMap({ doc, lines });
   if (doc === undefined) {
     return { value: null, map, wellFormed: true, errors: [], unknownTagPaths: [] };
   }

@@ -63,7 +63,7 @@ export class TranslatedSourceMap extends SourceMap {
     private readonly original: SourceMap,
     private readonly origins: Origins,
   ) {
-    super(undefined, new LineCounter());
+    super({ doc: undefined, lines: new LineCounter() });
   }
 
   override position(offset: number): Position {

@@ -42,7 +42,7 @@ export class ScriptSourceMap extends SourceMap {
     private readonly text: string,
     private readonly typescript: boolean,
   ) {
-    super(undefined, new LineCounter());
+    super({ doc: undefined, lines: new LineCounter() });
   }
 
   /** The exported definitions' node, the source parsed on first use. */

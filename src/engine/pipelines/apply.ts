@@ -27,8 +27,7 @@ export async function applyDefinitions(store: Store, actor: Actor, request: Appl
   const warnings = [...parsed.warnings, ...(await unknownFollowed(store, parsed, namespace, existing))];
   const change: ChangeSet = { namespace, created: [], changed: [], unchanged: [], removed: [], dry_run: request.dryRun, warnings };
   const upserts: PipelineRow[] = [];
-  // The parsed document belongs to the text checked: a result checked by the caller (request.checked) is of request.text too.
-  const sources = pipelineSources(request.text, fileName, parsed.source === request.text ? parsed.document : undefined);
+  const sources = pipelineSources(request.text, fileName, Object.keys(file.pipelines));
   for (const [name, definition] of Object.entries(file.pipelines)) {
     const digest = definitionDigest(definition);
     const before = existing.get(name);
