@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const addon = join(here, "build", "Release", "spire_spawn.node");
-const sources = ["spawn.c", "launch.c", "launch.h", "output.c", "output.h", "folders.c", "folders.h", "call-js.c", "call-js.h", "binding.gyp", "build.js"].map((name) => join(here, name));
+const sources = ["spawn.c", "launch.c", "launch.h", "output.c", "output.h", "folders.c", "folders.h", "memory.c", "memory.h", "call-js.c", "call-js.h", "binding.gyp", "build.js"].map((name) => join(here, name));
 const FALLBACK = "tasks will start with Node's spawn (slower; see README, native spawner)";
 
 function say(line) {

@@ -39,6 +39,7 @@
 #include "call-js.h"
 #include "folders.h"
 #include "launch.h"
+#include "memory.h"
 #include "output.h"
 
 #include <errno.h>
@@ -493,5 +494,6 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "unavailable", unavailable(env));
   output_init(env, exports);
   folders_init(env, exports);
+  memory_init(env, exports);
   return exports;
 }

@@ -15,6 +15,7 @@ import type { ResourceCapacity } from "../engine/resources/reservations.js";
 import { CliError, EXIT } from "./errors.js";
 import { storeChoice } from "./store-choice.js";
 import { dataDir, databaseFile, ensureDataDir } from "./data-dir.js";
+import { BUSY_PROCESS_KEPT_BYTES, keepFreedMemory } from "../native/freed-memory.js";
 
 export const ADDRESS_FILE = "engine.json";
 export const TOKEN_FILE = "token";
@@ -142,6 +143,8 @@ async function openInProcess(dir: string, settings: InProcessSettings): Promise<
     import("./retention-options.js"),
     import("./stderr-logger.js"),
   ]);
+  // This process ends with its command: memory it frees is better kept for its next task than given back.
+  keepFreedMemory(BUSY_PROCESS_KEPT_BYTES);
   ensureDataDir(dir);
   const store = openSqliteStore(databaseFile(dir), {
     // A run in this process waits for room to record its results; say so once, and once when it has it.
