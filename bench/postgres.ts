@@ -16,7 +16,8 @@
  *     by their client ports, and the bench's client pool of a peer), before
  *     and after each batch; also the whole server's, which includes the
  *     checkpointer, the WAL writer and anyone else's connections.
- *  2. Trigger → spawn: one run or job at a time, the three in turn: from the
+ *  2. Trigger → spawn: one run or job at a time, the three in turn, each
+ *     turn after the last system's job has ended in the database: from the
  *     moment the request leaves (the POST's last byte; the peers' addJob /
  *     send call) to the moment just before spawn() (Spire's task
  *     started_at, stamped by its supervisor; the peer handler's own clock),
@@ -196,17 +197,29 @@ function printThroughput(systems: System[], batches: Record<string, Batch[]>): R
 
 // ---------------------------------------------------------------- 2. trigger → spawn
 
-async function latencyPart(systems: System[]): Promise<Record<string, { spawn: Summary; running: Summary }>> {
+async function latencyPart(poll: pg.Pool, systems: System[]): Promise<Record<string, { spawn: Summary; running: Summary }>> {
   const samples = new Map(systems.map((system) => [system.key, { spawn: [] as number[], running: [] as number[] }]));
   for (let index = 0; index < LATENCY_WARMUP + LATENCY_RUNS; index++) {
     for (const system of systems.map((_, at) => systems[(at + index) % systems.length]!)) {
       const { sentNs, spawnNs, ranNs } = await system.once();
+      // A peer reports its job's process before it marks the job done: the next system's turn waits for
+      // that, so that no system is measured while another's job still settles (Spire's ends with its run).
+      await settled(poll, system);
       if (index < LATENCY_WARMUP) continue;
       samples.get(system.key)!.spawn.push(Number(spawnNs - sentNs) / 1e6);
       samples.get(system.key)!.running.push(Number(ranNs - sentNs) / 1e6);
     }
   }
   return Object.fromEntries([...samples].map(([key, { spawn, running }]) => [key, { spawn: summarize(spawn), running: summarize(running) }]));
+}
+
+/** Until the database says the system's jobs have all ended (polled every 1 ms; a job that never does fails the bench). */
+async function settled(poll: pg.Pool, system: System): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  while ((await system.pending(poll)).open > 0) {
+    if (performance.now() > deadline) throw new Error(`${system.label}: a job still open 30 s after it ran`);
+    await sleep(1);
+  }
 }
 
 function printLatency(systems: System[], result: Record<string, { spawn: Summary; running: Summary }>): Record<string, unknown> {
@@ -366,7 +379,7 @@ async function main(): Promise<void> {
     }
     if (PARTS.has("latency")) {
       const latencySystems = systems.filter((system) => system.key !== "spire2");
-      results.latency = printLatency(latencySystems, await latencyPart(latencySystems));
+      results.latency = printLatency(latencySystems, await latencyPart(poll, latencySystems));
     }
     const engines = systems.filter((system) => system.key.startsWith("spire")).map((system) => ({ key: system.key, label: system.label, made: system.made(), pids: system.processes().engine! }));
     await cleanUp();
