@@ -12,7 +12,8 @@
  *   outside YAML's core schema, several documents);
  * - a collection reached twice: an alias, which the Document expands within
  *   a bounded count (an "alias bomb" is refused there, with its place);
- * - `__proto__` and `<<` keys: refused, or merged, with positions, there.
+ * - `__proto__` and `<<` keys: refused, or merged, with positions, there;
+ * - a directive (`%YAML 1.1` changes what `yes` means, there).
  * The plain scalars resolve as the YAML 1.2 core schema says, as yaml's do
  * (the core schema's patterns, not js-yaml's, which also take `0b1`, `-0x1`).
  */
@@ -54,6 +55,9 @@ const boolean = new jsYaml.Type(`${CORE}bool`, {
 
 const CORE_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({ implicit: [nothing, boolean, integer, float] });
 
+/** A line that starts with `%`: a directive, or something else only the reader of record explains. */
+const DIRECTIVE = /^%/m;
+
 /** Keys the reader of record treats specially (refused or merged, with a position). */
 const SPECIAL_KEYS = new Set(["__proto__", "<<"]);
 
@@ -62,6 +66,7 @@ const SPECIAL_KEYS = new Set(["__proto__", "<<"]);
  * for yaml-source.ts to read (and explain) instead.
  */
 export function readPlainYaml(text: string): { value: unknown } | undefined {
+  if (DIRECTIVE.test(text)) return undefined;
   let value: unknown;
   let warned = false;
   try {

@@ -69,6 +69,7 @@ describe("the quick read of plain YAML", () => {
       "a timestamp tag": "a: !!timestamp 2024-01-01\n",
       "a syntax error": "a: [1, 2\n",
       "an unknown alias": "a: *nothing\n",
+      "a YAML 1.1 directive": "%YAML 1.1\n---\na: yes\n",
     };
     for (const [what, text] of Object.entries(leftToIt)) assert.equal(readPlainYaml(text), undefined, what);
     // Aliases of scalars are copies: nothing to bound.
