@@ -13,6 +13,8 @@
  * - a collection reached twice: an alias, which the Document expands within
  *   a bounded count (an "alias bomb" is refused there, with its place);
  * - `__proto__` and `<<` keys: refused, or merged, with positions, there;
+ * - keys that are not scalars, and null keys: they become other strings
+ *   there (`[a, b]` is "[ a, b ]", `~` is ""), as they do not here;
  * - a directive (`%YAML 1.1` changes what `yes` means, there).
  * The plain scalars resolve as the YAML 1.2 core schema says, as yaml's do
  * (the core schema's patterns, not js-yaml's, which also take `0b1`, `-0x1`).
@@ -57,16 +59,22 @@ const CORE_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({ implicit: [nothing, boolean,
 
 /** A line that starts with `%`: a directive, or something else only the reader of record explains. */
 const DIRECTIVE = /^%/m;
+/**
+ * What a key that is a collection needs: a flow collection right before a
+ * colon, or an explicit `? ` key. Also found in some quoted strings, which
+ * then take the slower read.
+ */
+const COLLECTION_KEY = /[\]}][ \t]*:(?:[ \t]|$)|^[ \t]*(?:- +)*\?(?:[ \t]|$)/m;
 
-/** Keys the reader of record treats specially (refused or merged, with a position). */
-const SPECIAL_KEYS = new Set(["__proto__", "<<"]);
+/** Keys the reader of record reads otherwise (refused, merged, or a null key's ""). */
+const SPECIAL_KEYS = new Set(["__proto__", "<<", "null"]);
 
 /**
  * The file's data when it is plain YAML this reader is sure of; undefined
  * for yaml-source.ts to read (and explain) instead.
  */
 export function readPlainYaml(text: string): { value: unknown } | undefined {
-  if (DIRECTIVE.test(text)) return undefined;
+  if (DIRECTIVE.test(text) || COLLECTION_KEY.test(text)) return undefined;
   let value: unknown;
   let warned = false;
   try {

@@ -1,9 +1,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { readPlainYaml } from "../../src/definitions/yaml-plain.js";
 import { readYaml } from "../../src/definitions/yaml-source.js";
 import { pipelineSources } from "../../src/definitions/pipeline-source.js";
+import { REPO_ROOT } from "../helpers/cli.js";
 
 /** The reader of record's data for `text`: yaml's Document, read as yaml-source.ts reads it. */
 function documentValue(text: string): unknown {
@@ -70,10 +73,56 @@ describe("the quick read of plain YAML", () => {
       "a syntax error": "a: [1, 2\n",
       "an unknown alias": "a: *nothing\n",
       "a YAML 1.1 directive": "%YAML 1.1\n---\na: yes\n",
+      "a null key": "env: { ~: a }\n",
+      "a key named null": "null: a\n",
+      "a flow sequence as a key": "[a, b]: c\n",
+      "a flow mapping as a key": "m:\n  - {a: 1}: c\n",
+      "an explicit key": "? [a]\n: c\n",
     };
     for (const [what, text] of Object.entries(leftToIt)) assert.equal(readPlainYaml(text), undefined, what);
     // Aliases of scalars are copies: nothing to bound.
     assert.deepEqual(readPlainYaml("a: &x 5\nb: *x\n")?.value, { a: 5, b: 5 });
+  });
+
+  test("on thousands of broken and mended copies of the project's YAML files, it reads what the Document reads, or leaves it", () => {
+    const files = ["examples", "templates", "test/fixtures"].flatMap((folder) => yamlFiles(join(REPO_ROOT, folder)));
+    const texts = files.map((file) => readFileSync(file, "utf8")).filter((text) => text.length < 20_000);
+    assert.ok(texts.length > 20, `only ${texts.length} YAML files found`);
+    // A fixed seed: the same copies every run (a failure names its text).
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const inserts = [":", " ", "- ", "#", "'", '"', "[", "]", "{", "}", ",", "\n", "  ", "&a ", "*a", "!", "|", ">", "?", "\t", "~", "0x1", "yes", "1_0", "--- ", "...", "%", "<<: "];
+    let readQuickly = 0;
+    for (let copy = 0; copy < 3000; copy++) {
+      let text = pick(texts);
+      for (let change = 0, changes = 1 + Math.floor(random() * 3); change < changes; change++) {
+        const at = Math.floor(random() * text.length);
+        const how = random();
+        if (how < 0.4) text = text.slice(0, at) + pick(inserts) + text.slice(at);
+        else if (how < 0.7) text = text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 3));
+        else {
+          const lines = text.split("\n");
+          const line = Math.floor(random() * lines.length);
+          lines[line] = (random() < 0.5 ? " " : "") + lines[line]!.replace(/^ /, random() < 0.5 ? "" : " ");
+          text = lines.join("\n");
+        }
+      }
+      const plain = readPlainYaml(text);
+      if (plain === undefined) continue;
+      readQuickly++;
+      const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, merge: true, strict: true });
+      const doc = docs[0];
+      if (doc === undefined) {
+        assert.equal(plain.value ?? null, null, text);
+        continue;
+      }
+      const problems = [...doc.errors, ...doc.warnings.filter((warning) => warning.code === "TAG_RESOLVE_FAILED")];
+      assert.deepEqual(problems.map((problem) => problem.message), [], `read quickly, but the Document finds problems in:\n${text}`);
+      assert.equal(docs.length, 1, text);
+      assert.deepEqual(plain.value ?? null, doc.toJS({ maxAliasCount: 100 }) ?? null, text);
+    }
+    assert.ok(readQuickly > 1000, `only ${readQuickly} copies read quickly`);
   });
 
   test("readYaml answers alike either way, positions included, built only when asked for", () => {
@@ -130,3 +179,11 @@ describe("each pipeline's own lines", () => {
     assert.equal(pipelineSources("pipelines:\n  a:\n    tasks: {}\n", "f.yaml", ["b"]).size, 0);
   });
 });
+
+function yamlFiles(folder: string): string[] {
+  return readdirSync(folder).flatMap((name) => {
+    const path = join(folder, name);
+    if (statSync(path).isDirectory()) return yamlFiles(path);
+    return /\.ya?ml$/.test(name) ? [path] : [];
+  });
+}
