@@ -6,6 +6,9 @@
  *
  * Tags are refused by default; an importer (e.g. Gator's `!Job`) passes its
  * own `customTags`, and its tagged nodes then resolve like any other.
+ *
+ * A plain, valid file is read by yaml-plain.ts, much faster; its Document
+ * is then built only if a place in it is asked for (an error found later).
  */
 import { LineCounter, isScalar, parseAllDocuments, parseDocument, visit, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type Tags } from "yaml";
 import type { DefinitionError } from "./errors.js";
@@ -63,7 +66,7 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
     const docs = parseAllDocuments(text, { ...parsing, lineCounter: lines });
     return { docs, doc: docs[0] as Document | undefined, lines };
   };
-  // Another tool's tags are this reader's alone.
+  // A file read with another tool's tags (Gator's) is this reader's alone.
   const plain = (options.customTags ?? []).length === 0 ? readPlainYaml(text) : undefined;
   if (plain !== undefined) return { value: plain.value, map: new SourceMap(parse), errors: [], wellFormed: true, unknownTagPaths: [] };
 
