@@ -13,6 +13,7 @@
  * for good, and with it every later try.
  */
 import pg from "pg";
+import { endClient } from "../store/postgres/goodbye.js";
 
 export interface ListenerOptions {
   /** Connection settings (a URL, the schema's search_path does not matter for LISTEN). */
@@ -65,7 +66,7 @@ export class Listener {
     clearInterval(this.check);
     const client = this.client;
     this.client = undefined;
-    await client?.end().catch(() => undefined);
+    if (client) await endClient(client);
   }
 
   private connect(): Promise<void> {
@@ -89,11 +90,11 @@ export class Listener {
       await client.connect();
       for (const channel of new Set([...this.subscribers].map((subscriber) => subscriber.channel))) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     } catch (error) {
-      await client.end().catch(() => undefined);
+      await endClient(client);
       this.lost((error as Error).message);
       return;
     }
-    if (this.stopped) return void (await client.end().catch(() => undefined));
+    if (this.stopped) return void (await endClient(client));
     const reconnect = this.everConnected;
     this.everConnected = true;
     this.client = client;
@@ -119,7 +120,7 @@ export class Listener {
     if (client) {
       this.client = undefined;
       clearInterval(this.check);
-      void client.end().catch(() => undefined);
+      void endClient(client);
     }
     if (this.stopped) return;
     this.options.onProblem?.(`listening for changes: ${why}; connecting again`);

@@ -11,6 +11,7 @@ import { Listener } from "./pg-listener.js";
 import type { DefinitionChanges, EngineRoster, PlaceHints, RunRequestHints, SchedulingLeadership } from "./port.js";
 import { HAND_OVERS_CHANNEL, heartbeatEvery, PostgresEngineRoster } from "./engine-roster.js";
 import { PLACES_CHANNEL, RUN_REQUESTS_CHANNEL } from "../store/postgres/index.js";
+import { endPool } from "../store/postgres/goodbye.js";
 
 const DEFINITIONS_CHANNEL = "spire_definitions";
 /** An engine silent this long has its runs taken over: long past a pause for garbage collection or a brief network cut, soon enough for a person waiting. */
@@ -58,7 +59,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   try {
     await checkSecret(pool, options.secret, options.secretFile);
   } catch (error) {
-    await pool.end();
+    await endPool(pool);
     throw error;
   }
   const rescueAfterMs = options.rescueAfterMs ?? DEFAULT_RESCUE_AFTER_MS;
@@ -68,7 +69,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   try {
     await roster.register();
   } catch (error) {
-    await Promise.all([pool.end(), rosterPool.end()]);
+    await Promise.all([endPool(pool), endPool(rosterPool)]);
     throw error;
   }
   const listener = new Listener({ connectionString: options.url, applicationName: `spire-listener ${options.engineId.slice(0, 8)}`, onProblem: options.onProblem });
@@ -106,10 +107,10 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
     async close() {
       for (const timer of rereads) clearInterval(timer);
       await roster.stop();
-      await rosterPool.end();
+      await endPool(rosterPool);
       await leadership.stop();
       await listener.stop();
-      await pool.end();
+      await endPool(pool);
     },
   };
 }

@@ -33,6 +33,12 @@ export interface TcpProxy {
    * Off: new connections work again.
    */
   blackhole(on: boolean): void;
+  /**
+   * Every open connection stops where it is: nothing more is read from
+   * either side, nothing is closed, so a goodbye (a FIN) is never answered,
+   * as over a link that went silent. Until close().
+   */
+  freeze(): void;
   close(): Promise<void>;
 }
 
@@ -129,6 +135,13 @@ export async function startTcpProxy(target: { host: string; port: number } = { h
     blackhole(on) {
       holing = on;
       if (on) for (const pair of pairs) pair.dead = true;
+    },
+    freeze() {
+      for (const pair of pairs) {
+        pair.dead = true;
+        pair.client.pause();
+        pair.server.pause();
+      }
     },
     async close() {
       for (const pair of pairs) {

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import pg from "pg";
+import { endPool } from "./goodbye.js";
 import type { Row } from "../columns.js";
 import { markStoreUnavailable, RunTakenOverError } from "../errors.js";
 import { askPreceded, preparedOn } from "./preceded.js";
@@ -297,9 +298,9 @@ export class Database {
     }
   }
 
-  /** Ends every connection; closing again does nothing. */
+  /** Ends every connection (a silent one is destroyed: goodbye.ts); closing again does nothing. */
   close(): Promise<void> {
-    this.closed ??= this.pool.end();
+    this.closed ??= endPool(this.pool);
     return this.closed;
   }
 
