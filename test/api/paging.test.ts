@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
-import { errorOf, startApi, type Api } from "./harness.js";
+import { errorOf, finishedRun, startApi, type Api } from "./harness.js";
 
 checkNoLeftoverProcesses();
 
@@ -17,17 +17,12 @@ pipelines:
       talk: { run: 'for i in 1 2 3 4 5; do echo "line $i"; done' }
 `;
 
-async function finishedRun(api: Api): Promise<string> {
+/** A new run of `chatty`, once it has ended. */
+async function endedRun(api: Api): Promise<string> {
   const response = await api.call("POST", "/pipelines/test/chatty/runs", { as: "run", body: {} });
   assert.equal(response.status, 201);
   const { id } = (await response.json()) as { id: string };
-  const finished = new Promise<void>((resolve) => {
-    const stop = api.engine.subscribe(id, (event) => {
-      if (event.kind === "event" && event.event.type === "run.finished") (stop(), resolve());
-    });
-  });
-  const current = (await (await api.call("GET", `/runs/${id}`)).json()) as { finished_at: string | null };
-  if (current.finished_at === null) await finished;
+  await finishedRun(api, id);
   return id;
 }
 
@@ -44,7 +39,7 @@ async function assertBadCursor(api: Api, path: string, parameter: string, expect
 test("GET /runs: next_cursor pages through every run; a cursor that is no run id is a 400 that says what a cursor is", async (t) => {
   const api = await startApi(t);
   await api.apply(YAML);
-  const ids = [await finishedRun(api), await finishedRun(api), await finishedRun(api)];
+  const ids = [await endedRun(api), await endedRun(api), await endedRun(api)];
   const seen: string[] = [];
   let cursor: string | null = null;
   do {
@@ -63,7 +58,7 @@ test("GET /runs: next_cursor pages through every run; a cursor that is no run id
 test("a task's logs: the Spire-Next-Cursor pages to the end; a cursor that is not where a line starts is a 400", async (t) => {
   const api = await startApi(t);
   await api.apply(YAML);
-  const id = await finishedRun(api);
+  const id = await endedRun(api);
   const lines: string[] = [];
   let cursor: string | null = null;
   do {
@@ -87,8 +82,8 @@ test("a task's logs: the Spire-Next-Cursor pages to the end; a cursor that is no
 test("/audit and /missed page by before=next_cursor; anything but a whole number is a 400 that says what a cursor is", async (t) => {
   const api = await startApi(t);
   await api.apply(YAML);
-  await finishedRun(api);
-  await finishedRun(api);
+  await endedRun(api);
+  await endedRun(api);
   const actions: string[] = [];
   let before: number | null = null;
   do {
