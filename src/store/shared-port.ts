@@ -65,6 +65,9 @@ export interface RunRequestState {
 /** A run's place in its pipeline's queue, as every engine sees it: it counts as running, waits, or was replaced by a newer run. */
 export type PlaceKind = "waiting" | "running" | "replaced";
 
+/** What asking for a run's place at once gives: running, or busy (no room: it is decided over the whole queue). */
+export type PlaceTaken = "running" | "busy";
+
 /** A run of one pipeline, with where it stands. */
 export interface QueuePlace {
   run_id: string;
@@ -166,14 +169,14 @@ export interface SharedStore {
    * "busy": it did not (decide with settlePlaces); "gone": the run has ended
    * or is another engine's.
    */
-  takePlace(run: { run_id: string; namespace: string; pipeline: string; partition: string | null }, concurrency: number): Promise<"running" | "busy" | "gone">;
+  takePlace(run: { run_id: string; namespace: string; pipeline: string; partition: string | null }, concurrency: number): Promise<PlaceTaken | "gone">;
   /**
    * Store.createRun, and the run's place as takePlace would give it, in the
    * same transaction: one commit fewer before a run that can start at once
    * starts. `place` absent: its queue was being decided elsewhere at that
    * instant and nothing was tried (ask takePlace).
    */
-  createPlacedRun(run: RunRow, event: Omit<EventRow, "seq">, creation: RunCreation | undefined, concurrency: number): Promise<{ created: EventRow; place?: "running" | "busy" }>;
+  createPlacedRun(run: RunRow, event: Omit<EventRow, "seq">, creation: RunCreation | undefined, concurrency: number): Promise<{ created: EventRow; place?: PlaceTaken }>;
   /**
    * Holds the pipeline's queue (and the named locks of `key`) against every
    * other engine, reads it, and writes what `decide` returns before letting

@@ -5,6 +5,7 @@
 import type { Plan } from "../../plan/types.js";
 import type { PipelineDef } from "../../definitions/schema.js";
 import type { ArgValue } from "../../definitions/args.js";
+import type { PlaceTaken } from "../../store/shared-port.js";
 import type { RunRow, TaskRunRow } from "../../store/port.js";
 
 export interface PreparedRun {
@@ -27,7 +28,7 @@ export interface PreparedRun {
    * as it was stored (storeNewRun's placeUnder): running, or busy (its queue
    * had no room, it is decided over the queue). Read once, by admission.
    */
-  placed?: "running" | "busy";
+  placed?: PlaceTaken;
   /** A retry's tasks that passed in the run it retries: their last attempt's rows, by path. */
   kept?: Map<string, TaskRunRow>;
 }

@@ -14,6 +14,7 @@
  */
 import { prepared, type Sql } from "../pool.js";
 import type { EventRow, RunCreation, RunRow, StateChange } from "../../port.js";
+import type { PlaceTaken } from "../../shared-port.js";
 import { DefinitionChangedError, RunNotFoundError } from "../../errors.js";
 import { text, toJson } from "../../columns.js";
 import { Params } from "./params.js";
@@ -28,10 +29,8 @@ export type BatchCall =
 /** What a call stored: its events and, for a run made with its place asked for, what came of that (none: its queue was held, nothing tried). */
 export interface Stored {
   events: EventRow[];
-  place?: NewRunPlace;
+  place?: PlaceTaken;
 }
-
-export type NewRunPlace = "running" | "busy";
 
 /** Per call, in order: what it stored, or why nothing of it was stored. */
 export type BatchOutcome = Stored | DefinitionChangedError;
@@ -99,8 +98,8 @@ export async function writeBatch(sql: Sql, calls: readonly BatchCall[]): Promise
   const statement = `WITH ${parts.join(",\n")}\nSELECT ${go} AS ok, ${made} AS made, ARRAY(SELECT seq FROM appended ORDER BY seq) AS seqs${places}`;
   const row = (await sql.one(prepared(statement), params.values))!;
   if (row.ok !== true) throw new RunNotFoundError(await missingRun(sql, changes));
-  const placed = new Map<string, NewRunPlace>();
-  const outcomesOf = (row.places as (NewRunPlace | "gone")[] | null | undefined) ?? [];
+  const placed = new Map<string, PlaceTaken>();
+  const outcomesOf = (row.places as (PlaceTaken | "gone")[] | null | undefined) ?? [];
   ((row.placed as string[] | null | undefined) ?? []).forEach((id, index) => {
     const outcome = outcomesOf[index];
     if (outcome === "running" || outcome === "busy") placed.set(id, outcome);
@@ -173,7 +172,7 @@ function auditParts(list: (values: unknown[], type: string) => string, audited: 
 }
 
 /** The stored events of each call, given the runs made and the seqs handed out (in the order of the events kept). */
-function outcomes(calls: readonly BatchCall[], made: ReadonlySet<string>, seqs: readonly number[], data: readonly string[], placed: ReadonlyMap<string, NewRunPlace>): BatchOutcome[] {
+function outcomes(calls: readonly BatchCall[], made: ReadonlySet<string>, seqs: readonly number[], data: readonly string[], placed: ReadonlyMap<string, PlaceTaken>): BatchOutcome[] {
   let next = 0;
   let index = 0;
   // Parse back what was stored, so the caller sees exactly what readers will.
