@@ -10,7 +10,17 @@ export interface RunningEngine {
   data: string;
   url: string;
   exit: Promise<SpireResult>;
+  /** The last of what it wrote to stderr. */
+  said?: () => string;
 }
+
+/**
+ * How long an engine may take to stop after SIGTERM. Its drain ends far
+ * sooner (it waits out its tasks' kill grace); one that has not stopped by
+ * then is stuck, and is killed so that the test fails with what it said
+ * instead of hanging the suite.
+ */
+const STOP_DEADLINE_MS = 90_000;
 
 export async function startEngine(t: TestContext, data: string, extra: string[] = [], env: Record<string, string> = {}): Promise<RunningEngine> {
   const child = startSpire(["engine", "--listen", "127.0.0.1:0", ...extra], { data, env });
@@ -29,13 +39,8 @@ export async function startEngine(t: TestContext, data: string, extra: string[] 
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  const engine = { child, data, url: addressOf(addressFile)!.url, exit };
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      await exit;
-    }
-  });
+  const engine: RunningEngine = { child, data, url: addressOf(addressFile)!.url, exit, said: () => said };
+  t.after(() => stopEngine(engine));
   return engine;
 }
 
@@ -51,8 +56,16 @@ function addressOf(file: string): { pid: number; url: string } | undefined {
 
 /** Stops the engine (SIGTERM) and waits for it: call at the end of a test, before the leftover check. */
 export async function stopEngine(engine: RunningEngine): Promise<void> {
-  if (engine.child.exitCode === null && engine.child.signalCode === null) engine.child.kill("SIGTERM");
+  const { child } = engine;
+  if (child.exitCode !== null || child.signalCode !== null) return void (await engine.exit);
+  child.kill("SIGTERM");
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([engine.exit.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_DEADLINE_MS)))]);
+  clearTimeout(timer);
+  if (stopped) return;
+  child.kill("SIGKILL");
   await engine.exit;
+  throw new Error(`the engine (pid ${child.pid}) did not stop within ${STOP_DEADLINE_MS / 1000} s of SIGTERM; the last it said:\n${engine.said?.() ?? ""}`);
 }
 
 export function pipelineFile(dir: string, body: string): string {
