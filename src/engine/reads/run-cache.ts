@@ -100,8 +100,10 @@ export function runObjectJson(object: RunObject): Buffer {
  * The text in UTF-8, in memory of its own: Buffer.from puts a short text in
  * a slice of a shared 8 KB pool, which a kept slice would keep whole.
  */
+const utf8 = new TextEncoder();
+
 function ownBytes(text: string): Buffer {
-  const bytes = new TextEncoder().encode(text);
+  const bytes = utf8.encode(text);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

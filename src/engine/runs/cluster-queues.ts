@@ -87,9 +87,10 @@ export class ClusterQueues {
    * locks are taken (here and in the store). Undefined: the run ended meanwhile.
    */
   async decide(prepared: PreparedRun): Promise<Admission | undefined> {
-    const reservation = this.reservation(prepared, normaliseLocks(prepared.pipeline.locks));
+    const locks = normaliseLocks(prepared.pipeline.locks);
+    const reservation = this.reservation(prepared, locks);
     try {
-      return await this.decideOver(prepared, reservation);
+      return await this.decideOver(prepared, locks, reservation);
     } catch (error) {
       // The run is stored (queued) and must not be lost: it waits here without a place, and takes one at its
       // queue's next look, once the store answers (its queue's limit not asked: it was let in).
@@ -99,9 +100,8 @@ export class ClusterQueues {
     }
   }
 
-  private async decideOver(prepared: PreparedRun, reservation: Reservation): Promise<Admission | undefined> {
+  private async decideOver(prepared: PreparedRun, locks: LockRequest[], reservation: Reservation): Promise<Admission | undefined> {
     const { run, pipeline } = prepared;
-    const locks = normaliseLocks(pipeline.locks);
     const stored = prepared.placed;
     delete prepared.placed;
     if (placeUnder(pipeline) !== undefined) {
