@@ -7,7 +7,7 @@
  */
 import type { LogLine } from "../exec/port.js";
 import type { RunChange } from "../engine/runs/run-controller.js";
-import { ALREADY_CHECKED, planPipeline } from "../plan/plan.js";
+import { planOnce } from "../plan/plan-cache.js";
 import type { RunRow } from "../store/port.js";
 import { blankTaskRow } from "../engine/runs/task-row.js";
 import type { TaskState } from "../plan/types.js";
@@ -54,7 +54,7 @@ export async function followRun(client: SpireClient, run: RunObject, options: Fo
 async function defaultRenderer(client: SpireClient, run: RunObject, json: boolean): Promise<Renderer> {
   // The tree of what this run runs: its own definition, whatever the pipeline has become since.
   // A stored run's definition was checked when it was applied: planned again whatever the task cap is now.
-  const planned = planPipeline(run.pipeline, await client.getRunDefinition(run.id), ALREADY_CHECKED);
+  const planned = planOnce(run.pipeline, await client.getRunDefinition(run.id));
   const plan = planned.ok ? planned.plan : { pipeline: run.pipeline, nodes: [], byPath: new Map() };
   return createRenderer({ json, tty: process.stdout.isTTY === true, plan, run: asRow(run) });
 }

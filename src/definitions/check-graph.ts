@@ -7,6 +7,7 @@
 import type { CheckContext } from "./check-context.js";
 import type { PathSegment } from "./errors.js";
 import { planPipeline, type PlanError, type PlanLimits } from "../plan/plan.js";
+import { rememberPlan } from "../plan/plan-cache.js";
 import type { SpireFile } from "./schema.js";
 import { valueAt } from "./zod-issues.js";
 
@@ -25,7 +26,9 @@ export function checkGraphs(file: SpireFile, raw: unknown, context: CheckContext
       context.report(["pipelines", name], `could not plan this pipeline (an internal error, please report it): ${message}`, {}, undefined, "key");
       continue;
     }
-    if (!result.ok) for (const error of result.errors) reportPlanError(error, raw, context);
+    // Runs of this very object (`spire run -f`, an apply) start from this plan instead of making it again.
+    if (result.ok) rememberPlan(name, pipeline, result.plan);
+    else for (const error of result.errors) reportPlanError(error, raw, context);
   }
 }
 

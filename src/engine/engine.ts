@@ -452,8 +452,9 @@ export class Engine implements EngineService {
     return this.runObjects.cached(id);
   }
 
+  /** A run under way here gives the definition it runs with, the object its plan was made from (planOnce finds that plan). */
   async getRunDefinition(id: string): Promise<PipelineDef> {
-    return (await this.reads.storedRun(id)).run.definition as PipelineDef;
+    return this.definitionOf(id) ?? ((await this.reads.storedRun(id)).run.definition as PipelineDef);
   }
 
   private storedRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] }> {

@@ -91,9 +91,14 @@ export function planOfRun(run: RunRow): Plan | undefined {
   if (planCache.has(run.id)) return planCache.get(run.id);
   const planned = planPipeline(run.pipeline, run.definition as PipelineDef, ALREADY_CHECKED);
   const plan = planned.ok ? planned.plan : undefined;
-  if (planCache.size >= PLAN_CACHE_SIZE) planCache.delete(planCache.keys().next().value!);
-  planCache.set(run.id, plan);
+  rememberRunPlan(run.id, plan);
   return plan;
+}
+
+/** A new run's plan, as it was made with it: its first reads (its follower's, the API's answer) need not plan it again. */
+export function rememberRunPlan(id: string, plan: Plan | undefined): void {
+  if (planCache.size >= PLAN_CACHE_SIZE) planCache.delete(planCache.keys().next().value!);
+  planCache.set(id, plan);
 }
 
 export function toRunObject(run: RunRow, taskRows: TaskRunRow[], plan: Plan | undefined = planOfRun(run)): RunObject {

@@ -11,7 +11,7 @@ import type { DefinitionSeen, EventRow, NamespaceRow, PipelineRow, RunRow, Store
 import { DefinitionChangedError } from "../../store/errors.js";
 import type { EngineLogger } from "../engine.js";
 import type { RememberedDefinitions } from "../pipelines/remembered-definitions.js";
-import { planOfRun, toRunObject, type RunObject } from "../reads/run-object.js";
+import { planOfRun, rememberRunPlan, toRunObject, type RunObject } from "../reads/run-object.js";
 import { createFollowerRun } from "../triggers/after-triggers.js";
 import { outsideWindow, type TriggeredStart } from "../triggers/event-triggers.js";
 import type { NoRun, ScheduledStart, SlotRun } from "../triggers/scheduler.js";
@@ -79,6 +79,7 @@ export class RunStarts {
       return {
         stamp: (now) => {
           prepared = { ...made.prepared, run: { ...made.prepared.run, id: newRunId(now), created_at: now, trigger: scheduled } };
+          rememberRunPlan(prepared.run.id, prepared.plan);
           return { run: prepared.run, event: { ...made.event, run_id: prepared.run.id, ts: now, data: { ...made.event.data, trigger: scheduled } } };
         },
         admit: async (created) => {

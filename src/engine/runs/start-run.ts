@@ -5,7 +5,8 @@
  */
 import { newSeed } from "./seed.js";
 import { resolve } from "node:path";
-import { ALREADY_CHECKED, planPipeline, type PlanResult } from "../../plan/plan.js";
+import { planOnce } from "../../plan/plan-cache.js";
+import { rememberRunPlan } from "../reads/run-object.js";
 import { resolveArgs } from "../../definitions/args.js";
 import { loadEnvFile } from "../../definitions/dotenv.js";
 import type { PipelineDef, TaskDef } from "../../definitions/schema.js";
@@ -103,6 +104,7 @@ export async function prepareRun(request: RunRequest): Promise<{ prepared: Prepa
     errors: 0,
     metrics: {},
   };
+  rememberRunPlan(run.id, parts.plan);
   const event = { run_id: run.id, ts: now, type: "run.created", task_path: null, attempt: null, data: { namespace: run.namespace, pipeline: run.pipeline, trigger: request.trigger, args: maskedArgs(parts.args, parts.secretArgNames) } };
   return { prepared: { run, ...parts }, event };
 }
@@ -116,7 +118,7 @@ export async function prepareStoredRun(run: RunRow, baseDir: string, secretSourc
 async function prepareParts(name: string, pipeline: PipelineDef, given: Record<string, unknown>, baseDir: string, secretSource: Record<string, string | undefined>) {
   const args = resolveArgs(pipeline.args, given);
   if (!args.ok) throw new RunRequestError(`invalid arguments for ${name}`, args.errors, "bad_args");
-  const planned = planOf(name, pipeline);
+  const planned = planOnce(name, pipeline);
   if (!planned.ok) {
     throw new RunRequestError(`${name} cannot be planned`, planned.errors.map((error) => error.message), "bad_definition");
   }
@@ -134,22 +136,6 @@ async function prepareParts(name: string, pipeline: PipelineDef, given: Record<s
   // Every value; the executor's masker leaves out those too short to mask sensibly.
   const secretValues = [...new Set([...[...envFiles.values()].flatMap((file) => Object.values(file)), ...Object.values(secretEnv), ...secretArgs])];
   return { pipeline, plan: planned.plan, args: args.values, baseDir, envFiles, secretEnv, secretValues, secretArgNames };
-}
-
-/**
- * Plans by definition object. A pipeline's runs are made from its
- * remembered row (RememberedDefinitions), the same object until the
- * definition changes; planning is pure and nothing changes a plan, so its
- * runs share one instead of planning each anew.
- */
-const plans = new WeakMap<PipelineDef, Map<string, PlanResult>>();
-
-function planOf(name: string, pipeline: PipelineDef): PlanResult {
-  let byName = plans.get(pipeline);
-  if (byName === undefined) plans.set(pipeline, (byName = new Map()));
-  let planned = byName.get(name);
-  if (planned === undefined) byName.set(name, (planned = planPipeline(name, pipeline, ALREADY_CHECKED)));
-  return planned;
 }
 
 async function readEnvFiles(pipeline: PipelineDef, baseDir: string): Promise<Map<string, Record<string, string>>> {
