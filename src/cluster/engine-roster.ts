@@ -103,16 +103,32 @@ export class PostgresEngineRoster implements EngineRoster {
   readonly heartbeatEveryMs: number;
   /** Unrecorded heartbeats for this long, and this engine stops what a take-over would run again (see start). */
   readonly lostTouchAfterMs: number;
+  /**
+   * How long any other statement here may go unanswered. Without a deadline,
+   * one sent as the connection went silent would wait for good, holding the
+   * pool's one connection: no heartbeat recorded again even once the network
+   * is back, and the pool's end() (the engine's shutdown) waiting on it too.
+   * Two beats: a new connection then records the heartbeats before this
+   * engine counts as having lost touch (four beats). Each statement takes
+   * milliseconds and waits on no lock for long.
+   */
+  private readonly answerDeadlineMs: number;
 
   constructor(private readonly options: RosterOptions) {
     this.heartbeatEveryMs = heartbeatEvery(options.rescueAfterMs);
     // Two beats before the leader could take over, by this engine's own clock (which the database's does not outrun by much).
     this.lostTouchAfterMs = options.rescueAfterMs - 2 * this.heartbeatEveryMs;
+    this.answerDeadlineMs = 2 * this.heartbeatEveryMs;
+  }
+
+  /** A statement on the pool, given up (its connection closed) when unanswered for `deadlineMs`. */
+  private ask<R extends pg.QueryResultRow>(text: string, values: unknown[], deadlineMs = this.answerDeadlineMs): Promise<pg.QueryResult<R>> {
+    return this.options.pool.query<R>({ text, values, query_timeout: deadlineMs } as pg.QueryConfig);
   }
 
   /** Writes this engine's row; before it takes up its own runs, so that no take-over of them begins meanwhile. */
   async register(): Promise<void> {
-    const { rows } = await this.options.pool.query<{ rescues: string }>(REGISTER, [this.options.engineId, hostname(), process.pid, this.heartbeatEveryMs]);
+    const { rows } = await this.ask<{ rescues: string }>(REGISTER, [this.options.engineId, hostname(), process.pid, this.heartbeatEveryMs]);
     this.seenRescues = Number(rows[0]?.rescues ?? 0);
     this.lastRecorded = performance.now();
   }
@@ -132,7 +148,7 @@ export class PostgresEngineRoster implements EngineRoster {
     try {
       // A beat that hangs (a connection gone silent) counts as failed once the next one is due.
       const values = [this.options.engineId, JSON.stringify(this.workers())];
-      const { rows } = await this.options.pool.query<{ rescues: string }>({ text: HEARTBEAT, values, query_timeout: this.heartbeatEveryMs } as pg.QueryConfig);
+      const { rows } = await this.ask<{ rescues: string }>(HEARTBEAT, values, this.heartbeatEveryMs);
       if (rows.length === 0) return this.register();
       this.lastRecorded = performance.now();
       this.saidLostTouch = false;
@@ -154,23 +170,23 @@ export class PostgresEngineRoster implements EngineRoster {
   }
 
   async takeOverSilent(): Promise<{ runIds: string[]; from: string[] }> {
-    const { rows } = await this.options.pool.query<{ id: string; was: string }>(TAKE_OVER, [this.options.engineId, this.options.rescueAfterMs]);
+    const { rows } = await this.ask<{ id: string; was: string }>(TAKE_OVER, [this.options.engineId, this.options.rescueAfterMs]);
     return { runIds: rows.map((row) => row.id), from: [...new Set(rows.map((row) => row.was))] };
   }
 
   async handOver(runId: string, needs: readonly (readonly string[])[]): Promise<string | undefined> {
-    const { rows } = await this.options.pool.query<{ owner: string }>(HAND_OVER, [this.options.engineId, runId, JSON.stringify(needs)]);
+    const { rows } = await this.ask<{ owner: string }>(HAND_OVER, [this.options.engineId, runId, JSON.stringify(needs)]);
     return rows[0]?.owner;
   }
 
   async handedOver(): Promise<{ runId: string; from: string }[]> {
-    const { rows } = await this.options.pool.query<{ run_id: string; from_engine: string }>(TAKE_HANDED, [this.options.engineId]);
+    const { rows } = await this.ask<{ run_id: string; from_engine: string }>(TAKE_HANDED, [this.options.engineId]);
     return rows.map((row) => ({ runId: row.run_id, from: row.from_engine }));
   }
 
   async notOwned(runIds: readonly string[]): Promise<Map<string, string>> {
     if (runIds.length === 0) return new Map();
-    const { rows } = await this.options.pool.query<{ id: string; owner: string | null }>(NOT_OWNED, [runIds, this.options.engineId]);
+    const { rows } = await this.ask<{ id: string; owner: string | null }>(NOT_OWNED, [runIds, this.options.engineId]);
     return new Map(rows.map((row) => [row.id, row.owner ?? ""]));
   }
 
@@ -183,6 +199,6 @@ export class PostgresEngineRoster implements EngineRoster {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.beating;
-    await this.options.pool.query({ text: "UPDATE engines SET heartbeat_at = '-infinity' WHERE id = $1", values: [this.options.engineId], query_timeout: this.heartbeatEveryMs } as pg.QueryConfig).catch(() => undefined);
+    await this.ask("UPDATE engines SET heartbeat_at = '-infinity' WHERE id = $1", [this.options.engineId], this.heartbeatEveryMs).catch(() => undefined);
   }
 }

@@ -68,10 +68,11 @@ async function twoEngines(t: TestContext, options: { aStore?: (url: string) => s
   };
   const started = (run: string, attempt: number) => field(run, `${attempt} start `, 2);
   const bId = readFileSync(join(dir, "b", "engine-id"), "utf8").trim();
+  const aId = readFileSync(join(dir, "a", "engine-id"), "utf8").trim();
   const ownerOf = async (run: string) => (await pool.query<{ owner: string }>(`SELECT owner FROM ${schema}.runs WHERE id = $1`, [run])).rows[0]?.owner;
   const stateOf = async (run: string) => (await pool.query<{ state: string }>(`SELECT state FROM ${schema}.runs WHERE id = $1`, [run])).rows[0]?.state;
   const tasks = async (run: string) => (await pool.query<{ attempt: number; state: string; reason: string | null }>(`SELECT attempt, state, reason FROM ${schema}.task_runs WHERE run_id = $1 ORDER BY attempt`, [run])).rows;
-  return { schema, pool, a, b, bId, logs, said, namespace, marksOf, field, started, ownerOf, stateOf, tasks };
+  return { schema, pool, a, b, aId, bId, logs, said, namespace, marksOf, field, started, ownerOf, stateOf, tasks };
 }
 
 test("an engine frozen past the rescue time: the leader takes its runs over, and the frozen one, woken, stops what it still ran and records nothing of them", async (t) => {
@@ -139,4 +140,34 @@ test("an engine cut off from the database stops, by its own clock, the attempt a
   assert.deepEqual(rows.map((row) => [row.attempt, row.state]), [[1, "interrupted"], [2, "succeeded"]]);
   assert.deepEqual(marksOf(long), ["1 start", "1 stopped", "2 start", "2 end"]);
   await Promise.all([stopEngine(a), stopEngine(b)]);
+});
+
+test("an engine cut off while its heartbeat's connection awaited an answer beats again once back in touch, and stops when told to", async (t) => {
+  const proxy = await startTcpProxy();
+  t.after(() => proxy.close());
+  const { schema, pool, a, b, aId, said } = await twoEngines(t, { aStore: (url) => proxy.through(url) });
+  // After each heartbeat an engine looks for runs handed to it (a DELETE on run_handovers), on the heartbeat's one connection.
+  // The table held, that look waits on the server; the link then drops everything, and its answer is lost on the way back.
+  const holder = await pool.connect();
+  try {
+    await holder.query("BEGIN");
+    await holder.query(`LOCK TABLE ${schema}.run_handovers IN EXCLUSIVE MODE`);
+    const waiting = async () =>
+      (await pool.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE '%run_handovers%'`, [`spire-roster ${aId.slice(0, 8)}`])).rowCount! > 0;
+    await until(waiting, `a's look for handed runs to wait for the table\n${said()}`, 15_000);
+    proxy.blackhole(true);
+  } finally {
+    await holder.query("ROLLBACK");
+    holder.release();
+  }
+  const beatAt = async () => (await pool.query<{ at: Date }>(`SELECT heartbeat_at AS at FROM ${schema}.engines WHERE id = $1`, [aId])).rows[0]!.at.getTime();
+  const silentSince = await beatAt();
+  proxy.blackhole(false);
+  // The look's answer never comes: without a deadline it would hold the heartbeat's one connection, and a's shutdown, for good.
+  await until(async () => (await beatAt()) > silentSince, `a to beat again\n${said()}`, 20_000);
+  // Its drain may wait for the store's statements the silent link swallowed: each has 15 s to be answered.
+  const stopped = await Promise.race([stopEngine(a).then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 45_000).unref())]);
+  if (!stopped) a.child.kill("SIGKILL");
+  assert.ok(stopped, `a stopped within 45 s of its SIGTERM\n${said()}`);
+  await stopEngine(b);
 });

@@ -3,8 +3,11 @@
  * Over a connection that went silent (a NAT or firewall forgot it, a link
  * that drops everything: node-postgres #3003) that may take the kernel
  * minutes, or never come: a client's end() waits that long, and a pool's
- * end() returns but leaves the socket open, keeping the process alive. So
- * a connection has GOODBYE_MS to close; one still open then is destroyed.
+ * end() returns but leaves the socket open, keeping the process alive. A
+ * pool's end() also waits for every connection checked out to come back,
+ * and one whose statement awaits an answer over a silent connection never
+ * does. So a connection has GOODBYE_MS to close; one still open then is
+ * destroyed (which fails its statement, and so brings it back).
  */
 import type pg from "pg";
 
@@ -19,10 +22,11 @@ interface Socket {
 /** node-postgres keeps a client's socket as `connection.stream`, and a pool its clients as `_clients` (neither typed). */
 type WithSocket = { connection?: { stream?: Socket } };
 
-/** Ends the pool's connections; those not closed within `ms` are destroyed. */
+/** Ends the pool's connections, checked out or not; those not closed within `ms` are destroyed. */
 export async function endPool(pool: pg.Pool, ms = GOODBYE_MS): Promise<void> {
   const clients = [...((pool as unknown as { _clients?: WithSocket[] })._clients ?? [])];
-  if (!pool.ended && !(pool as unknown as { ending?: boolean }).ending) await pool.end();
+  // Not awaited: it ends the idle connections at once, but resolves only when the checked-out ones are back (see above).
+  if (!pool.ended && !(pool as unknown as { ending?: boolean }).ending) void pool.end();
   await closedWithin(clients, ms);
 }
 
