@@ -96,12 +96,12 @@ export function runObjectJson(object: RunObject): Buffer {
   return bytes;
 }
 
+const utf8 = new TextEncoder();
+
 /**
  * The text in UTF-8, in memory of its own: Buffer.from puts a short text in
  * a slice of a shared 8 KB pool, which a kept slice would keep whole.
  */
-const utf8 = new TextEncoder();
-
 function ownBytes(text: string): Buffer {
   const bytes = utf8.encode(text);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
