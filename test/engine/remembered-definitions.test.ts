@@ -73,3 +73,23 @@ test("an engine starts runs of the stored definition, even one changed through a
   const audited = (await second.engine.listAudit({ limit: 50 })).entries.filter((entry) => entry.action === "run.start");
   assert.equal(audited.length, 5);
 });
+
+test("the engine that applies a file makes its runs from the rows it wrote, without reading them back, until something changes them", async (t) => {
+  const schema = await cleanSchema(t);
+  const { engine, pipelineReads } = await engineOn(t, schema);
+  await apply(engine, "v1");
+  const first = await engine.startRun(admin, "ns", "job", { args: {} });
+  assert.equal(markerOf(await engine.getRunDefinition(first.id)), "v1");
+  assert.equal(pipelineReads(), 0, "the applied row is remembered as written");
+
+  // Applied again unchanged: the row stands as stored, with the definition just checked.
+  await apply(engine, "v1");
+  await engine.startRun(admin, "ns", "job", { args: {} });
+  assert.equal(pipelineReads(), 0);
+
+  // A pause changes the row: the next run reads it again.
+  await engine.setPaused(admin, "ns", "job", true);
+  const before = pipelineReads();
+  await engine.startRun(admin, "ns", "job", { args: {} });
+  assert.equal(pipelineReads() - before, 1);
+});

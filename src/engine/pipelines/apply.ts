@@ -11,7 +11,18 @@ import type { PipelineRow, Store } from "../../store/port.js";
 import { definitionDigest } from "./digest.js";
 import { ServiceError, type Actor, type ApplyRequest, type ChangeSet } from "../service.js";
 
-export async function applyDefinitions(store: Store, actor: Actor, request: ApplyRequest, now: number, maxTasks?: number): Promise<ChangeSet> {
+/**
+ * What an apply did: its change set, and the file's pipelines as they are now
+ * stored, each row with the very definition object that was checked (whose
+ * plan the check made: plan-cache.ts), for the engine to remember instead of
+ * reading them back. None for a dry run.
+ */
+export interface Applied {
+  change: ChangeSet;
+  rows: PipelineRow[];
+}
+
+export async function applyDefinitions(store: Store, actor: Actor, request: ApplyRequest, now: number, maxTasks?: number): Promise<Applied> {
   const fileName = request.fileName ?? "spire.yaml";
   const parsed = request.checked ?? parseDefinitions(request.text, fileName, { now, ...(maxTasks === undefined ? {} : { maxTasks }) });
   if (!parsed.ok) {
@@ -27,6 +38,7 @@ export async function applyDefinitions(store: Store, actor: Actor, request: Appl
   const warnings = [...parsed.warnings, ...(await unknownFollowed(store, parsed, namespace, existing))];
   const change: ChangeSet = { namespace, created: [], changed: [], unchanged: [], removed: [], dry_run: request.dryRun, warnings };
   const upserts: PipelineRow[] = [];
+  const rows: PipelineRow[] = [];
   const sources = pipelineSources(request.text, fileName, Object.keys(file.pipelines));
   for (const [name, definition] of Object.entries(file.pipelines)) {
     const digest = definitionDigest(definition);
@@ -35,12 +47,16 @@ export async function applyDefinitions(store: Store, actor: Actor, request: Appl
     else if (before.digest !== digest) change.changed.push(name);
     else {
       change.unchanged.push(name);
+      // The same digest, the same definition: the checked object stands for the stored one.
+      rows.push({ ...before, definition });
       continue;
     }
-    upserts.push({ namespace, name, definition, digest, paused: before?.paused ?? false, created_at: before?.created_at ?? now, updated_at: now, source: sources.get(name) ?? null });
+    const row = { namespace, name, definition, digest, paused: before?.paused ?? false, created_at: before?.created_at ?? now, updated_at: now, source: sources.get(name) ?? null };
+    upserts.push(row);
+    rows.push(row);
   }
   if (request.prune) for (const name of existing.keys()) if (!Object.hasOwn(file.pipelines, name)) change.removed.push(name);
-  if (request.dryRun) return change;
+  if (request.dryRun) return { change, rows: [] };
 
   const known = await store.getNamespace(namespace);
   const author = typeof file.metadata?.author === "string" ? file.metadata.author : actor.name;
@@ -56,7 +72,7 @@ export async function applyDefinitions(store: Store, actor: Actor, request: Appl
     deletes: change.removed,
     audit: { ts: now, actor: actor.name, action: "apply", target: namespace, details: { created: change.created, changed: change.changed, removed: change.removed } },
   });
-  return change;
+  return { change, rows };
 }
 
 /**

@@ -52,10 +52,12 @@ export class PipelineBook {
   async apply(actor: Actor, request: ApplyRequest): Promise<ChangeSet> {
     // Loaded on first use: the definitions' schema is most of the engine's load time, and a CLI command that only reads never needs it.
     const { applyDefinitions } = await import("./apply.js");
-    const change = await applyDefinitions(this.deps.store, actor, request, this.deps.now(), this.deps.maxTasks);
+    const { change, rows } = await applyDefinitions(this.deps.store, actor, request, this.deps.now(), this.deps.maxTasks);
     if (!change.dry_run) {
       this.deps.runs.forgetCapacities();
       await this.refreshTriggers();
+      // Runs are made from the rows just written, checked and planned, instead of from a read of them.
+      this.deps.definitions.adopt(rows);
       this.deps.bus.publishPipeline({ kind: "changed", action: "apply", target: change.namespace });
     }
     return change;

@@ -5,7 +5,9 @@
  *
  * Forgotten whenever definitions or paused states change, through this
  * engine or another one sharing the store (PipelineBook.refreshTriggers is
- * told of both), and read again when next asked. Another engine's change
+ * told of both), and read again when next asked; after an apply here, its
+ * own rows are remembered as written (adopt), with the definitions it
+ * checked, whose plans the check made (plan-cache.ts). Another engine's change
  * reaches this one a moment later (NOTIFY), so a run is made with what was
  * seen here and stored only if the store still says the same
  * (RunCreation.madeFrom): a change not heard of yet costs one more read,
@@ -29,6 +31,11 @@ export class RememberedDefinitions {
   /** The pipeline's row; undefined when it is not applied (not remembered: the next ask reads again). */
   pipeline(namespace: string, name: string): Promise<PipelineRow | undefined> {
     return remembered(this.pipelines, `${namespace}\u0000${name}`, () => this.store.getPipeline(namespace, name));
+  }
+
+  /** Rows this engine has just written (an apply's): remembered as they are, without a read. */
+  adopt(rows: readonly PipelineRow[]): void {
+    for (const row of rows) this.pipelines.set(`${row.namespace}\u0000${row.name}`, Promise.resolve(row));
   }
 
   namespace(name: string): Promise<NamespaceRow | undefined> {
