@@ -81,7 +81,15 @@ typedef struct {
   napi_env env;
   napi_async_context async;
   child_t *children;
-  uv_async_t started; /* the spawner thread's "done" for the loop */
+  /*
+   * The spawner thread's "done" for the loop. A handle of its own, not part
+   * of this state: Node frees the state (release) right after the cleanup
+   * hooks, and its loop may close the handle only after that; in this state,
+   * the handle was then closed in freed memory (libuv's "uv__finish_close:
+   * Assertion `0' failed" as a process ended). It is freed by its close,
+   * with libc's free: in a worker, this addon's own code may be unloaded by then.
+   */
+  uv_async_t *started;
   int in_flight;
   pthread_t thread;
   /* 0 not yet started, 1 running with its own umask, -1 none (spawns run on the loop's thread). */
@@ -203,7 +211,7 @@ static void *spawner(void *data) {
     job->rc = launch_task(&job->task);
     pthread_mutex_lock(&state->lock);
     push(&state->done, &state->done_tail, job);
-    uv_async_send(&state->started);
+    uv_async_send(state->started);
   }
   pthread_mutex_unlock(&state->lock);
   return NULL;
@@ -378,7 +386,7 @@ static napi_value spawn_task(napi_env env, napi_callback_info info) {
   }
   job->mask = (mode_t)(mask & 0777);
   job->task = (launch_t){.file = job->file, .argv = job->argv, .envp = job->envp, .cwd = job->cwd, .pid = 0, .out = -1, .err = -1, .pidfd = -1};
-  if (state->in_flight++ == 0) uv_ref((uv_handle_t *)&state->started);
+  if (state->in_flight++ == 0) uv_ref((uv_handle_t *)state->started);
   if (thread_ready(state)) {
     pthread_mutex_lock(&state->lock);
     push(&state->todo, &state->todo_tail, job);
@@ -392,7 +400,7 @@ static napi_value spawn_task(napi_env env, napi_callback_info info) {
     pthread_mutex_lock(&state->lock);
     push(&state->done, &state->done_tail, job);
     pthread_mutex_unlock(&state->lock);
-    uv_async_send(&state->started);
+    uv_async_send(state->started);
   }
   return NULL;
 }
@@ -443,7 +451,7 @@ static void teardown(void *data) {
     uv_close((uv_handle_t *)&child->poll, closed);
   }
   state->children = NULL;
-  uv_close((uv_handle_t *)&state->started, NULL);
+  uv_close((uv_handle_t *)state->started, (uv_close_cb)free);
   napi_async_destroy(env, state->async);
 }
 
@@ -475,13 +483,15 @@ NAPI_MODULE_INIT() {
   state_t *state = calloc(1, sizeof(state_t));
   uv_loop_t *loop;
   if (state == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
+  state->started = calloc(1, sizeof(uv_async_t));
+  if (state->started == NULL) return NULL;
   state->env = env;
   pthread_mutex_init(&state->lock, NULL);
   pthread_cond_init(&state->wake, NULL);
   pthread_cond_init(&state->ready, NULL);
-  uv_async_init(loop, &state->started, deliver);
-  state->started.data = state;
-  uv_unref((uv_handle_t *)&state->started); /* keeps the loop alive only while a start is on its way */
+  uv_async_init(loop, state->started, deliver);
+  state->started->data = state;
+  uv_unref((uv_handle_t *)state->started); /* keeps the loop alive only while a start is on its way */
   napi_value name, fn;
   napi_create_string_utf8(env, "spire spawn", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &state->async);
