@@ -30,12 +30,12 @@ export class RememberedDefinitions {
 
   /** The pipeline's row; undefined when it is not applied (not remembered: the next ask reads again). */
   pipeline(namespace: string, name: string): Promise<PipelineRow | undefined> {
-    return remembered(this.pipelines, `${namespace}\u0000${name}`, () => this.store.getPipeline(namespace, name));
+    return remembered(this.pipelines, pipelineKey(namespace, name), () => this.store.getPipeline(namespace, name));
   }
 
   /** Rows this engine has just written (an apply's): remembered as they are, without a read. */
   adopt(rows: readonly PipelineRow[]): void {
-    for (const row of rows) this.pipelines.set(`${row.namespace}\u0000${row.name}`, Promise.resolve(row));
+    for (const row of rows) this.pipelines.set(pipelineKey(row.namespace, row.name), Promise.resolve(row));
   }
 
   namespace(name: string): Promise<NamespaceRow | undefined> {
@@ -66,6 +66,8 @@ export class RememberedDefinitions {
     this.namespaces.clear();
   }
 }
+
+const pipelineKey = (namespace: string, name: string) => `${namespace}\u0000${name}`;
 
 function remembered<T>(memory: Map<string, Promise<T | undefined>>, key: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
   const known = memory.get(key);

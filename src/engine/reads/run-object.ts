@@ -5,7 +5,7 @@
  */
 import { seedOf } from "../runs/seed.js";
 import type { MetricAggregate, TaskMessage } from "../../exec/port.js";
-import { ALREADY_CHECKED, planPipeline } from "../../plan/plan.js";
+import { planOnce } from "../../plan/plan-cache.js";
 import { nodeState } from "../../plan/ready.js";
 import type { Plan, TaskState } from "../../plan/types.js";
 import type { PipelineDef } from "../../definitions/schema.js";
@@ -89,7 +89,7 @@ const PLAN_CACHE_SIZE = 500;
 
 export function planOfRun(run: RunRow): Plan | undefined {
   if (planCache.has(run.id)) return planCache.get(run.id);
-  const planned = planPipeline(run.pipeline, run.definition as PipelineDef, ALREADY_CHECKED);
+  const planned = planOnce(run.pipeline, run.definition as PipelineDef);
   const plan = planned.ok ? planned.plan : undefined;
   rememberRunPlan(run.id, plan);
   return plan;
