@@ -374,6 +374,13 @@ export interface ClaimResult {
   /** The stored `run.created` events of its runs (empty when not claimed). */
   events: EventRow[];
   missed?: MissedRow;
+  /**
+   * When not claimed: the newest slot its schedule had handled, as stored
+   * (absent when the schedule is gone). A claim can be refused for its
+   * oldest slot alone: the slots after this one are still unhandled, and the
+   * scheduler must go on from here, not from the newest slot it asked for.
+   */
+  last_slot?: number;
 }
 
 /** What retention asks of one pipeline's history (see Store.listExpiredRuns). */

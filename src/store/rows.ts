@@ -2,7 +2,7 @@
  * Port rows from database rows, for every adapter: each table has the same
  * columns in SQLite and PostgreSQL, and columns.ts reads each value.
  */
-import type { AuditRow, EventRow, HistoryRunRow, HistoryTaskRow, MissedRow, NamespaceRow, PipelineHead, PipelineRow, RunRow, ScheduleRow, TaskRunRow, TokenKind, TokenRow } from "./port.js";
+import type { AuditRow, ClaimResult, EventRow, HistoryRunRow, HistoryTaskRow, MissedRow, NamespaceRow, PipelineHead, PipelineRow, RunRow, ScheduleRow, TaskRunRow, TokenKind, TokenRow } from "./port.js";
 import type { PipelineSource } from "../definitions/pipeline-source.js";
 import { bool, int, intOrNull, json, text, textOrNull, toJson, type Row } from "./columns.js";
 
@@ -183,6 +183,12 @@ export function scheduleFromRow(row: Row): ScheduleRow {
     anchor: int(row, "anchor"),
     last_slot: intOrNull(row, "last_slot"),
   };
+}
+
+/** A refused slot claim, with the newest slot its schedule had handled (the row read after the refusal; undefined when the schedule is gone). */
+export function refusedClaim(schedule: Row | undefined): ClaimResult {
+  const lastSlot = schedule ? intOrNull(schedule, "last_slot") : null;
+  return lastSlot === null ? { claimed: false, events: [] } : { claimed: false, events: [], last_slot: lastSlot };
 }
 
 export function historyRunFromRow(row: Row): HistoryRunRow {

@@ -90,3 +90,29 @@ test("catch-up none after downtime: no run for the missed slots", async (t) => {
   assert.ok(runs.every((run) => Date.parse(String(run.trigger.scheduled_at)) > Date.now() - 2_000), "only an on-time slot may run, never a missed one");
   void engine;
 });
+
+test("a catch-up claim refused for its oldest slots only (another engine took them): the slots after those still run", async (t) => {
+  let raced: number | undefined;
+  const { engine, store } = await engineWith(t, everyMinute("all"), async (store) => {
+    await tenMinutesDown(store);
+    const claimSlots = store.claimSlots.bind(store);
+    // Another engine claims the first of the runs' slots (with the missed ones before it) just before this one asks.
+    store.claimSlots = async (claims, at) => {
+      const claim = claims[0];
+      if (raced === undefined && claim && claim.runs.length >= 3 && claim.missed) {
+        raced = claim.runs[0]!.slot;
+        const { missed } = claim;
+        const [taken] = await claimSlots([{ ...claim, runs: [], missed: { ...missed, count: missed.count + 1, last_slot: raced, slots: [...missed.slots, raced] } }], at);
+        assert.equal(taken!.claimed, true);
+      }
+      return claimSlots(claims, at);
+    };
+  });
+  const bothRan = finishedRuns(engine, 2);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([bothRan, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("the slots after the other engine's were never run")), 10_000)))]).finally(() => clearTimeout(timer));
+  assert.ok(raced !== undefined, "the catch-up claim was raced");
+  const slots = (await store.listRuns({ pipeline: "minute", limit: 100 })).map(slotOf).sort((a, b) => a - b);
+  assert.deepEqual(slots.slice(0, 2), [raced + 60_000, raced + 120_000], "the two slots after the taken one ran, once each");
+  assert.equal(new Set(slots).size, slots.length);
+});

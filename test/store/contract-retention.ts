@@ -94,6 +94,6 @@ export function retentionTests(open: Open): void {
     assert.deepEqual(await store.deleteRuns(["s1"]), ["s1"]);
     const [record] = await store.listMissed({ namespace: "ns", pipeline: "p", limit: 10 });
     assert.equal(record?.run_id, null);
-    assert.deepEqual(await store.claimSlots([{ namespace: "ns", pipeline: "p", trigger_key: "0:every", runs: [{ slot: 1_000, run: aRun("s2", { namespace: "ns", pipeline: "p" }), event: runCreated(aRun("s2")) }] }], 1_200), [{ claimed: false, events: [] }], "its slot is still taken");
+    assert.deepEqual(await store.claimSlots([{ namespace: "ns", pipeline: "p", trigger_key: "0:every", runs: [{ slot: 1_000, run: aRun("s2", { namespace: "ns", pipeline: "p" }), event: runCreated(aRun("s2")) }] }], 1_200), [{ claimed: false, events: [], last_slot: 1_000 }], "its slot is still taken");
   });
 }

@@ -37,8 +37,8 @@ export function scheduleTests(open: Open): void {
     assert.equal(first!.claimed, true);
     assert.deepEqual(first!.events.map((event) => [event.run_id, event.type]), [["r1", "run.created"]]);
     assert.deepEqual(await store.listEvents("r1", 0, 10), first!.events, "the events handed back are the stored ones, with their seq");
-    assert.deepEqual(await store.claimSlots([claimOf("0:cron", [[60_000, runOf("r2")]])], 61_500), [{ claimed: false, events: [] }]);
-    assert.deepEqual(await store.claimSlots([claimOf("0:cron", [[30_000, runOf("r2")]])], 61_500), [{ claimed: false, events: [] }]);
+    assert.deepEqual(await store.claimSlots([claimOf("0:cron", [[60_000, runOf("r2")]])], 61_500), [{ claimed: false, events: [], last_slot: 60_000 }], "a refusal says what it was refused against");
+    assert.deepEqual(await store.claimSlots([claimOf("0:cron", [[30_000, runOf("r2")]])], 61_500), [{ claimed: false, events: [], last_slot: 60_000 }]);
     assert.equal(await store.getRun("r2"), undefined, "a refused claim creates no run");
     assert.ok(await store.getRun("r1"));
     assert.equal((await store.listSchedules())[0]!.last_slot, 60_000);
@@ -58,6 +58,23 @@ export function scheduleTests(open: Open): void {
     assert.deepEqual((await store.listSchedules("ns")).map((row) => row.last_slot), [5_000, 5_000, 5_000]);
   });
 
+  test("a claim overlapping a stored one is refused whole, and says the newest slot stored: the slots after it are still free", async (t) => {
+    const store = await open(t);
+    await store.ensureSchedule("ns", "p", "0:every", 0);
+    await store.claimSlots([claimOf("0:every", [[1_000, runOf("a1")], [2_000, runOf("a2")]])], 2_001);
+    const [refused] = await store.claimSlots([claimOf("0:every", [[1_000, runOf("b1")], [2_000, runOf("b2")], [3_000, runOf("b3")], [4_000, runOf("b4")]])], 4_001);
+    assert.deepEqual(refused, { claimed: false, events: [], last_slot: 2_000 });
+    assert.equal(await store.getRun("b3"), undefined, "nothing of it is written");
+    const [rest] = await store.claimSlots([claimOf("0:every", [[3_000, runOf("b3")], [4_000, runOf("b4")]])], 4_002);
+    assert.equal(rest!.claimed, true, "the slots after the stored one are claimed by the next claim");
+    assert.equal((await store.listSchedules("ns"))[0]!.last_slot, 4_000);
+  });
+
+  test("a claim for a schedule that is gone is refused, without a stored slot", async (t) => {
+    const store = await open(t);
+    assert.deepEqual(await store.claimSlots([claimOf("0:every", [[1_000, runOf("g1")]], undefined, "gone")], 1_001), [{ claimed: false, events: [] }]);
+  });
+
   test("missed slots become one record with the run after them, in one claim; last_slot moves to the newest", async (t) => {
     const store = await open(t);
     await store.ensureSchedule("ns", "p", "1:every", 0);
@@ -67,7 +84,7 @@ export function scheduleTests(open: Open): void {
     assert.equal((await store.listSchedules("ns"))[0]!.last_slot, 3_000);
     assert.deepEqual(await store.listMissed({ namespace: "ns", pipeline: "p", limit: 10 }), [result!.missed]);
     assert.deepEqual(await store.listMissed({ run_id: "r3", limit: 10 }), [result!.missed], "found by the run that followed");
-    assert.deepEqual(await store.claimSlots([claimOf("1:every", [], missedOf(2_500, 2_500, 1))], 4_000), [{ claimed: false, events: [] }], "an old missed slot is refused too");
+    assert.deepEqual(await store.claimSlots([claimOf("1:every", [], missedOf(2_500, 2_500, 1))], 4_000), [{ claimed: false, events: [], last_slot: 3_000 }], "an old missed slot is refused too");
     assert.equal((await store.listMissed({ limit: 10 })).length, 1);
   });
 

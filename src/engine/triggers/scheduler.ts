@@ -496,9 +496,12 @@ export class Scheduler {
 
   private claimed(due: Due, claim: SlotClaim, result: ClaimResult, runs: SlotRun[]): void {
     const { entry } = due;
-    const newest = Math.max(claim.runs[claim.runs.length - 1]?.slot ?? -Infinity, claim.missed?.last_slot ?? -Infinity);
+    // Lost to another engine (or an earlier claim), nothing of ours was stored: the refusal may be for our
+    // oldest slots alone ([55…59] against a stored 57), so the entry goes on from what is stored and 58 and
+    // 59 are claimed at the next look, not skipped. (The stored slot is newer than entry.lastSlot, which the
+    // claim's slots followed, so the entry still moves on.)
+    const newest = !result.claimed && result.last_slot !== undefined ? result.last_slot : Math.max(claim.runs[claim.runs.length - 1]?.slot ?? -Infinity, claim.missed?.last_slot ?? -Infinity);
     if (newest > -Infinity) entry.lastSlot = Math.max(entry.lastSlot, newest);
-    // Lost to another engine (or an earlier claim): nothing of ours was stored, nothing starts.
     if (!result.claimed) return;
     if (result.missed) {
       const { count, first_slot, last_slot, reason } = result.missed;

@@ -1,7 +1,7 @@
 /** Trigger schedules and their slots: each slot starts at most one run (SPEC §6), however many engines ask. */
 import type { Sql } from "../pool.js";
 import type { ClaimResult, EventRow, ScheduleRow, SlotClaim } from "../../port.js";
-import { scheduleFromRow } from "../../rows.js";
+import { refusedClaim, scheduleFromRow } from "../../rows.js";
 import { insertRun } from "./runs.js";
 import { appendEvents } from "./events.js";
 import { appendMissed } from "./missed.js";
@@ -51,7 +51,8 @@ export async function claimSlots(sql: Sql, claims: SlotClaim[], at: number): Pro
   const results: ClaimResult[] = [];
   for (const [index, claim] of claims.entries()) {
     if (!claimed[index]) {
-      results.push({ claimed: false, events: [] });
+      // Rare (two engines at one slot, or a claim overlapping an earlier one): a second look at what refused it.
+      results.push(refusedClaim(await sql.one(`SELECT last_slot FROM schedules WHERE ${KEY}`, [claim.namespace, claim.pipeline, claim.trigger_key])));
       continue;
     }
     const own = stored.slice(next, (next += claim.runs.length));

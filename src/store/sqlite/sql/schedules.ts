@@ -4,7 +4,7 @@ import type { ClaimResult, ScheduleRow, SlotClaim } from "../../port.js";
 import { insertRun } from "./runs.js";
 import { appendEvent } from "./events.js";
 import { appendMissed } from "./missed.js";
-import { scheduleFromRow } from "../../rows.js";
+import { refusedClaim, scheduleFromRow } from "../../rows.js";
 
 const KEY = "namespace = ? AND pipeline = ? AND trigger_key = ?";
 
@@ -33,7 +33,7 @@ function claimOne(conn: Connection, claim: SlotClaim, at: number): ClaimResult {
   const oldest = Math.min(slots[0] ?? Infinity, missed?.first_slot ?? Infinity);
   const newest = Math.max(slots[slots.length - 1] ?? -Infinity, missed?.last_slot ?? -Infinity);
   const moved = conn.statement(`UPDATE schedules SET last_slot = ? WHERE ${KEY} AND (last_slot IS NULL OR last_slot < ?)`).run(newest, namespace, pipeline, triggerKey, oldest);
-  if (moved.changes === 0) return { claimed: false, events: [] };
+  if (moved.changes === 0) return refusedClaim(conn.statement(`SELECT last_slot FROM schedules WHERE ${KEY}`).get(namespace, pipeline, triggerKey));
   const events = runs.map(({ slot, run, event }) => {
     insertRun(conn, run);
     const stored = appendEvent(conn, event);
