@@ -87,6 +87,8 @@ SELECT id, was FROM taken`;
 
 const NOT_OWNED = "SELECT id, owner FROM runs WHERE id = ANY($1::text[]) AND owner IS DISTINCT FROM $2";
 
+const OWNED_UNFINISHED = `SELECT id FROM runs WHERE owner = $1 AND state IN ('queued', 'running') AND NOT (id = ANY($2::text[])) ORDER BY created_at, id LIMIT ${BATCH}`;
+
 /** Six beats to a rescue time: one late or lost beat is far from a take-over. */
 export function heartbeatEvery(rescueAfterMs: number): number {
   return Math.max(250, Math.floor(rescueAfterMs / 6));
@@ -188,6 +190,11 @@ export class PostgresEngineRoster implements EngineRoster {
     if (runIds.length === 0) return new Map();
     const { rows } = await this.ask<{ id: string; owner: string | null }>(NOT_OWNED, [runIds, this.options.engineId]);
     return new Map(rows.map((row) => [row.id, row.owner ?? ""]));
+  }
+
+  async ownedUnfinished(excluding: readonly string[]): Promise<string[]> {
+    const { rows } = await this.ask<{ id: string }>(OWNED_UNFINISHED, [this.options.engineId, excluding]);
+    return rows.map((row) => row.id);
   }
 
   /**

@@ -51,6 +51,8 @@ export interface EngineRoster {
   takeOverSilent(): Promise<{ runIds: string[]; from: string[] }>;
   /** Of these runs, those this engine no longer owns, with their owners now. */
   notOwned(runIds: readonly string[]): Promise<Map<string, string>>;
+  /** This engine's queued and running runs, but for `excluding` (those it holds): a batch of them, oldest first. */
+  ownedUnfinished(excluding: readonly string[]): Promise<string[]>;
   stop(): Promise<void>;
 }
 

@@ -356,7 +356,9 @@ export class Engine implements EngineService {
   /** After a restart: what earlier engines left running or queued goes on here (see restart.ts). */
   async recover(): Promise<TakeUpCounts> {
     this.takeOvers?.start();
-    return recoverRuns(this.restartDeps());
+    const counts = await recoverRuns(this.restartDeps());
+    this.takeOvers?.ownRunsTakenUp();
+    return counts;
   }
 
   private restartDeps(): RestartDeps {

@@ -111,6 +111,23 @@ test("an engine frozen past the rescue time: the leader takes its runs over, and
   await Promise.all([stopEngine(a), stopEngine(b)]);
 });
 
+test("a take-over whose answer the leader never heard: the leader finds the run it owns and does not run, and carries it on", async (t) => {
+  const { schema, pool, a, b, aId, bId, logs, said, namespace, marksOf, started, stateOf, tasks } = await twoEngines(t);
+  const long = await apiStartRun(a, `${namespace}/long`);
+  await until(() => started(long, 1) !== undefined, "the first attempt to start", 15_000);
+  // What the leader's take-over writes, in one transaction, as if its connection had been cut right after the
+  // commit: the run is b's, and a learns at its next heartbeat that runs of its own were taken.
+  await pool.query(`BEGIN; SET LOCAL search_path TO ${schema}; UPDATE runs SET owner = '${bId}' WHERE id = '${long}'; UPDATE engines SET rescues = rescues + 1 WHERE id = '${aId}'; COMMIT`);
+  await until(() => (logs.get("a") ?? "").includes("run taken over by another engine"), `a to let the run go\n${said()}`);
+  await until(async () => (await stateOf(long)) === "succeeded", `b to carry the run on\n${said()}`, 20_000);
+  assert.match(logs.get("b") ?? "", /took up 1 run\(s\) of this engine's that it was not running/);
+  const rows = await tasks(long);
+  assert.deepEqual(rows.map((task) => [task.attempt, task.state]), [[1, "interrupted"], [2, "succeeded"]], "the attempt a ran counts as interrupted, and the retry runs on b");
+  assert.match(rows[0]!.reason ?? "", /the store's answer to a change of it was lost/);
+  assert.deepEqual(marksOf(long), ["1 start", "1 stopped", "2 start", "2 end"], "a stopped its attempt before b ran the retry: none ran twice at once");
+  await Promise.all([stopEngine(a), stopEngine(b)]);
+});
+
 async function leads(engine: RunningEngine): Promise<boolean> {
   const info = await apiGet<{ scheduling: { leading: boolean } | null }>(engine, "/engine").catch(() => undefined);
   return info?.scheduling?.leading === true;

@@ -36,6 +36,9 @@ export interface TakeOverDeps {
   logger: EngineLogger;
 }
 
+/** How long a run this engine owns may go unheld before it counts as a stray (see above). */
+export const STRAY_AFTER_MS = 5_000;
+
 /** Some connected worker has every label of `need`. */
 function covered(workers: readonly string[][], need: readonly string[]): boolean {
   return workers.some((labels) => hasLabels(labels, need));
@@ -46,6 +49,10 @@ export class TakeOvers {
   private looking: Promise<void> = Promise.resolve();
   private stopped = false;
   private stopHints: (() => void) | undefined;
+  /** Whether the runs this engine owned at its start are taken up: until then, every one of them is unheld. */
+  private recovered = false;
+  /** Owned runs seen unheld, since when (performance.now()). */
+  private unheldSince = new Map<string, number>();
 
   constructor(private readonly deps: TakeOverDeps) {}
 
@@ -60,8 +67,16 @@ export class TakeOvers {
         const stopped = this.deps.interruptRetryable(reason);
         this.deps.logger.warn({ stopped }, `${reason}: its attempts that have a retry left are stopped, so that none runs twice`);
       },
-      () => this.then(() => this.handOverWaiting()).then(() => this.takeHanded()),
+      () =>
+        this.then(() => this.handOverWaiting())
+          .then(() => this.takeHanded())
+          .then(() => this.takeUpStrays()),
     );
+  }
+
+  /** The runs this engine owned at its start are taken up: from now on, an owned run it does not hold is a stray. */
+  ownRunsTakenUp(): void {
+    this.recovered = true;
   }
 
   /** One look at a time: a run is never taken up twice at once. */
@@ -129,6 +144,25 @@ export class TakeOvers {
       await this.deps.takeUp(handed.map((handover) => handover.runId), `handed over by engine ${engines}`);
     } catch (error) {
       this.deps.logger.warn({ error: (error as Error).message }, "could not take up the runs handed to this engine; trying again at the next heartbeat");
+    }
+  }
+
+  /** Runs this engine owns and has not held for STRAY_AFTER_MS: taken up. */
+  private async takeUpStrays(): Promise<void> {
+    if (!this.recovered) return;
+    try {
+      const unheld = await this.deps.roster.ownedUnfinished(this.deps.heldIds());
+      const now = performance.now();
+      const since = new Map(unheld.map((runId) => [runId, this.unheldSince.get(runId) ?? now]));
+      this.unheldSince = since;
+      const held = new Set(this.deps.heldIds());
+      const strays = unheld.filter((runId) => now - since.get(runId)! >= STRAY_AFTER_MS && !held.has(runId));
+      if (strays.length === 0) return;
+      for (const runId of strays) since.delete(runId);
+      this.deps.logger.warn({ runs: strays }, `took up ${strays.length} run(s) of this engine's that it was not running (the store's answer to a change was lost)`);
+      await this.deps.takeUp(strays, "the store's answer to a change of it was lost");
+    } catch (error) {
+      this.deps.logger.warn({ error: (error as Error).message }, "could not look for runs of this engine's that it does not run; trying again at the next heartbeat");
     }
   }
 

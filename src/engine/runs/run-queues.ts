@@ -91,6 +91,8 @@ export class RunQueues {
   /** Attempts on workers: no slot limit of this engine's (each worker has its own room), the same lock table. */
   private readonly remoteSlots: Slots;
   private closed = false;
+  /** Runs being admitted, requeued or resumed (see arriving). */
+  private readonly arrivals = new Set<string>();
   /**
    * The environment tasks inherit, copied at the first launch: nothing in
    * the engine changes its own, and process.env reads each variable with
@@ -132,8 +134,27 @@ export class RunQueues {
     this.taskLocks = deps.shared && new SharedTaskLocks({ shared: deps.shared, hints: deps.placeHints, logger: deps.logger });
   }
 
-  /** Starts, queues or refuses a stored run (refused: recorded as skipped, and a ServiceError thrown). */
+  /** Starts, queues or refuses a stored run (refused: recorded as skipped, and a ServiceError thrown); a run held already is left as it is. */
   async admit(prepared: PreparedRun): Promise<void> {
+    await this.arriving(prepared.run.id, () => this.decide(prepared));
+  }
+
+  /**
+   * Runs on their way in count as held while they await the store: a run is
+   * never taken up twice at once (a stray taken up while its admission still
+   * waits, see TakeOvers), and one held already is not taken up again.
+   */
+  private async arriving(runId: string, arrive: () => Promise<void>): Promise<void> {
+    if (this.holds(runId)) return;
+    this.arrivals.add(runId);
+    try {
+      await arrive();
+    } finally {
+      this.arrivals.delete(runId);
+    }
+  }
+
+  private async decide(prepared: PreparedRun): Promise<void> {
     const { run, pipeline } = prepared;
     prepared.lockCapacities = await this.lockCapacities(run.namespace);
     // A drain may have begun while this request awaited: it must not launch a run the drain does not know of.
@@ -203,17 +224,21 @@ export class RunQueues {
 
   /** A queued run an earlier engine left: it waits again, first in line as it was. */
   async requeue(prepared: PreparedRun): Promise<void> {
-    prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
-    await this.cluster?.hold(prepared, "waiting");
-    this.queueOf(prepared.run.namespace, prepared.run.pipeline).waiting.push({ prepared, readyAt: this.deps.now() });
+    await this.arriving(prepared.run.id, async () => {
+      prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
+      await this.cluster?.hold(prepared, "waiting");
+      this.queueOf(prepared.run.namespace, prepared.run.pipeline).waiting.push({ prepared, readyAt: this.deps.now() });
+    });
   }
 
   /** A run an earlier engine started goes on here: it held its locks then, so it holds them again, whatever waits. */
   async resume(prepared: PreparedRun, point: ResumePoint): Promise<void> {
-    prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
-    await this.cluster?.hold(prepared, "running");
-    this.locks.tryAcquire(prepared.pipeline.locks, () => Infinity, { run_id: prepared.run.id, task: null });
-    this.launch(prepared, point);
+    await this.arriving(prepared.run.id, async () => {
+      prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
+      await this.cluster?.hold(prepared, "running");
+      this.locks.tryAcquire(prepared.pipeline.locks, () => Infinity, { run_id: prepared.run.id, task: null });
+      this.launch(prepared, point);
+    });
   }
 
   /** Starts a run's controller; with `resume`, carries on a run an earlier engine started. */
@@ -400,9 +425,9 @@ export class RunQueues {
     return this.controllers.has(runId);
   }
 
-  /** The ids of the runs this engine holds, running or waiting. */
+  /** The ids of the runs this engine holds, running, waiting or on their way in. */
   heldIds(): string[] {
-    return [...this.controllers.keys(), ...[...this.queues.values()].flatMap((queue) => queue.waiting.map((waiting) => waiting.prepared.run.id))];
+    return [...this.controllers.keys(), ...this.arrivals, ...[...this.queues.values()].flatMap((queue) => queue.waiting.map((waiting) => waiting.prepared.run.id))];
   }
 
   /** Stops the attempts with a retry left, of every run here (see RunController.interruptRetryable); how many. */
@@ -434,9 +459,9 @@ export class RunQueues {
     }
   }
 
-  /** The run is running here, or waits in one of the queues. */
+  /** The run is running here, waits in one of the queues, or is on its way in. */
   holds(runId: string): boolean {
-    if (this.controllers.has(runId)) return true;
+    if (this.controllers.has(runId) || this.arrivals.has(runId)) return true;
     for (const queue of this.queues.values()) if (queue.waiting.some((waiting) => waiting.prepared.run.id === runId)) return true;
     return false;
   }
