@@ -482,9 +482,13 @@ static napi_value unavailable(napi_env env) {
 NAPI_MODULE_INIT() {
   state_t *state = calloc(1, sizeof(state_t));
   uv_loop_t *loop;
-  if (state == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
-  state->started = calloc(1, sizeof(uv_async_t));
-  if (state->started == NULL) return NULL;
+  if (state != NULL) state->started = calloc(1, sizeof(uv_async_t));
+  if (state == NULL || state->started == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    /* Nothing was registered yet: what was allocated goes back, and the module does not load (Node's spawn is used). */
+    if (state != NULL) free(state->started);
+    free(state);
+    return NULL;
+  }
   state->env = env;
   pthread_mutex_init(&state->lock, NULL);
   pthread_cond_init(&state->wake, NULL);
