@@ -136,7 +136,7 @@ export class RunQueues {
 
   /** Starts, queues or refuses a stored run (refused: recorded as skipped, and a ServiceError thrown); a run held already is left as it is. */
   async admit(prepared: PreparedRun): Promise<void> {
-    await this.arriving(prepared.run.id, () => this.decide(prepared));
+    await this.arriving(prepared, () => this.decide(prepared));
   }
 
   /**
@@ -144,13 +144,15 @@ export class RunQueues {
    * never taken up twice at once (a stray taken up while its admission still
    * waits, see TakeOvers), and one held already is not taken up again.
    */
-  private async arriving(runId: string, arrive: () => Promise<void>): Promise<void> {
-    if (this.holds(runId)) return;
-    this.arrivals.add(runId);
+  private async arriving({ run }: PreparedRun, arrive: () => Promise<void>): Promise<void> {
+    // It can wait only in its own pipeline's queue: no look through the others.
+    const held = this.controllers.has(run.id) || this.arrivals.has(run.id) || this.queues.get(keyOf(run.namespace, run.pipeline))?.waiting.some((waiting) => waiting.prepared.run.id === run.id);
+    if (held) return;
+    this.arrivals.add(run.id);
     try {
       await arrive();
     } finally {
-      this.arrivals.delete(runId);
+      this.arrivals.delete(run.id);
     }
   }
 
@@ -224,7 +226,7 @@ export class RunQueues {
 
   /** A queued run an earlier engine left: it waits again, first in line as it was. */
   async requeue(prepared: PreparedRun): Promise<void> {
-    await this.arriving(prepared.run.id, async () => {
+    await this.arriving(prepared, async () => {
       prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
       await this.cluster?.hold(prepared, "waiting");
       this.queueOf(prepared.run.namespace, prepared.run.pipeline).waiting.push({ prepared, readyAt: this.deps.now() });
@@ -233,7 +235,7 @@ export class RunQueues {
 
   /** A run an earlier engine started goes on here: it held its locks then, so it holds them again, whatever waits. */
   async resume(prepared: PreparedRun, point: ResumePoint): Promise<void> {
-    await this.arriving(prepared.run.id, async () => {
+    await this.arriving(prepared, async () => {
       prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
       await this.cluster?.hold(prepared, "running");
       this.locks.tryAcquire(prepared.pipeline.locks, () => Infinity, { run_id: prepared.run.id, task: null });
