@@ -65,6 +65,10 @@ const { outputFiles } = await build({
   // CommonJS packages in the bundle (commander, …) call require() for Node's own modules.
   banner: { js: 'import { createRequire as __spireRequire } from "node:module"; const require = __spireRequire(import.meta.url);' },
   plugins: [zodEnglishOnly],
+  // V8 keeps each module's source for the life of the process (see below): without the comments and the
+  // indentation, the engine's bundled sources take ~1 MB less of its heap at rest (bench/api's rest part).
+  // Names are kept, so a stack trace still says which function it passed through.
+  minifyWhitespace: true,
   logLevel: "warning",
   write: false,
 });
