@@ -72,6 +72,11 @@ export class RunController {
   private failure: unknown;
   /** The run ended here only because another engine took it over, or it was handed to one (see letGo). */
   takenOver: RunTakenOverError | undefined;
+
+  /** It stopped because the store failed it (not for another engine): its row stays as last written, for the engine's next start. */
+  get gaveUp(): boolean {
+    return this.failure !== undefined && this.takenOver === undefined;
+  }
   readonly done: Promise<RunRow>;
   private readonly now: () => number;
   private readonly wantLines: boolean;

@@ -94,6 +94,15 @@ export class RunQueues {
   /** Runs being admitted, requeued or resumed (see arriving). */
   private readonly arrivals = new Set<string>();
   /**
+   * Runs whose controller stopped on a store failure: their processes were
+   * told to stop, and the run stays as last written until the engine's next
+   * start takes it up (recover.ts asks the supervisor what became of each
+   * attempt). Counted as held, so that no look for strays (TakeOvers) takes
+   * one up meanwhile with its attempts counted as lost, while a process of it
+   * may still be within its kill grace.
+   */
+  private readonly givenUp = new Set<string>();
+  /**
    * The environment tasks inherit, copied at the first launch: nothing in
    * the engine changes its own, and process.env reads each variable with
    * a native call, as many as it has for every attempt.
@@ -297,6 +306,7 @@ export class RunQueues {
         const queue = this.queueOf(run.namespace, run.pipeline);
         if (queue.running.get(run.id) === controller) queue.running.delete(run.id);
         if (this.controllers.get(run.id) === controller) this.controllers.delete(run.id);
+        if (controller.gaveUp) this.givenUp.add(run.id);
         this.latestProgress.delete(run.id);
         this.locks.release(prepared.pipeline.locks, { run_id: run.id, task: null });
         // Tasks of other runs may be waiting for those locks.
@@ -427,9 +437,9 @@ export class RunQueues {
     return this.controllers.has(runId);
   }
 
-  /** The ids of the runs this engine holds, running, waiting or on their way in. */
+  /** The ids of the runs this engine holds: running, waiting, on their way in, or given up on a store failure (see givenUp). */
   heldIds(): string[] {
-    return [...this.controllers.keys(), ...this.arrivals, ...[...this.queues.values()].flatMap((queue) => queue.waiting.map((waiting) => waiting.prepared.run.id))];
+    return [...this.controllers.keys(), ...this.arrivals, ...this.givenUp, ...[...this.queues.values()].flatMap((queue) => queue.waiting.map((waiting) => waiting.prepared.run.id))];
   }
 
   /** Stops the attempts with a retry left, of every run here (see RunController.interruptRetryable); how many. */
@@ -451,6 +461,7 @@ export class RunQueues {
 
   /** Another engine took this run over: its tasks here stop, or it leaves its queue, and nothing more of it is written here. */
   letGo(runId: string, error: RunTakenOverError): void {
+    this.givenUp.delete(runId);
     const controller = this.controllers.get(runId);
     if (controller) return controller.letGo(error);
     for (const queue of this.queues.values()) {
