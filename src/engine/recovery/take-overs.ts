@@ -37,7 +37,7 @@ export interface TakeOverDeps {
 }
 
 /** How long a run this engine owns may go unheld before it counts as a stray (see above). */
-export const STRAY_AFTER_MS = 5_000;
+const STRAY_AFTER_MS = 5_000;
 
 /** Some connected worker has every label of `need`. */
 function covered(workers: readonly string[][], need: readonly string[]): boolean {
