@@ -25,8 +25,8 @@ import { ForeignRuns } from "./runs/foreign-runs.js";
 import { RunFollowers } from "./runs/run-followers.js";
 import { RunQueues } from "./runs/run-queues.js";
 import { countRunsByState, renderMetrics } from "./reads/metrics.js";
-import { recoverRuns, takeOverRuns, type RestartDeps, type TakeUpCounts } from "./recovery/restart.js";
-import { TakeOvers } from "./recovery/take-overs.js";
+import type { TakeUpCounts } from "./recovery/restart.js";
+import { EngineRecovery } from "./recovery/engine-recovery.js";
 import { attemptFiles } from "./runs/attempt.js";
 import { engineInfo, type EngineInfo } from "./reads/engine-info.js";
 import { localWorker } from "./reads/local-worker.js";
@@ -149,7 +149,7 @@ export class Engine implements EngineService {
   /** Runs of another process on this store that someone here follows. */
   private readonly foreignRuns: ForeignRuns;
   private readonly followers: RunFollowers;
-  private readonly takeOvers: TakeOvers | undefined;
+  private readonly recovery: EngineRecovery;
   /** Task logs: pages, windows by line number (GET …/logs?from_line=, tail=), live tails. */
   private readonly logs: LogReader;
   private readonly reads: RunReads;
@@ -194,19 +194,22 @@ export class Engine implements EngineService {
       cancelElsewhere: async (runId, reason) => this.sharing?.requests.ask(runId, reason, "queue policy"),
     });
     this.startedAt = this.now();
-    this.takeOvers = options.roster
-      ? new TakeOvers({
-          roster: options.roster,
-          takeUp: (runIds, why) => takeOverRuns(this.restartDeps(), runIds, why),
-          heldIds: () => this.runs.heldIds(),
-          letGo: (runId, error) => this.runs.letGo(runId, error),
-          interruptRetryable: (reason) => this.runs.interruptRetryable(reason),
-          workerWaits: () => this.runs.workerWaits(),
-          workersHere: () => (options.remoteWorkers?.() ?? []).filter((worker) => worker.state === "connected").map((worker) => worker.labels),
-          ...(options.handOvers ? { handOverHints: options.handOvers } : {}),
-          logger: this.logger,
-        })
-      : undefined;
+    this.recovery = new EngineRecovery({
+      store: this.sharing?.store ?? options.store,
+      executor: options.executor,
+      ...(options.placement ? { placement: options.placement } : {}),
+      ...(options.supervisor ? { supervisor: options.supervisor } : {}),
+      environment: options.environment ?? process.env,
+      runs: this.runs,
+      now: this.now,
+      warn: (message) => this.logger.warn({}, message),
+      baseDirOf: (namespace) => this.definitions.baseDirOf(namespace),
+      publish: (events) => this.publish(events),
+      roster: options.roster,
+      handOvers: options.handOvers,
+      workersHere: () => (options.remoteWorkers?.() ?? []).filter((worker) => worker.state === "connected").map((worker) => worker.labels),
+      logger: this.logger,
+    });
     this.foreignRuns = new ForeignRuns({
       store: options.store,
       deliver: (runId, events) => {
@@ -292,7 +295,7 @@ export class Engine implements EngineService {
     this.leaderChanges = this.leaderChanges
       .then(async () => {
         if (this.draining) return;
-        this.takeOvers?.leading(leading);
+        this.recovery.leading(leading);
         if (leading) {
           await this.scheduler.refresh();
           this.scheduler.start();
@@ -353,27 +356,9 @@ export class Engine implements EngineService {
     return this.bus.subscribePipelines(listener);
   }
 
-  /** After a restart: what earlier engines left running or queued goes on here (see restart.ts). */
-  async recover(): Promise<TakeUpCounts> {
-    this.takeOvers?.start();
-    const counts = await recoverRuns(this.restartDeps());
-    this.takeOvers?.ownRunsTakenUp();
-    return counts;
-  }
-
-  private restartDeps(): RestartDeps {
-    return {
-      store: this.sharing?.store ?? this.options.store,
-      executor: this.options.executor,
-      ...(this.options.placement ? { placement: this.options.placement } : {}),
-      ...(this.options.supervisor ? { supervisor: this.options.supervisor } : {}),
-      environment: this.options.environment ?? process.env,
-      runs: this.runs,
-      now: this.now,
-      warn: (message) => this.logger.warn({}, message),
-      baseDirOf: (namespace) => this.definitions.baseDirOf(namespace),
-      publish: (events) => this.publish(events),
-    };
+  /** After a restart: what earlier engines left running or queued goes on here (see engine-recovery.ts). */
+  recover(): Promise<TakeUpCounts> {
+    return this.recovery.recover();
   }
 
   // ── definitions (see pipeline-book.ts) ────────────────────────────────────
@@ -579,7 +564,7 @@ export class Engine implements EngineService {
     await this.scheduler.stop();
     await this.options.leadership?.stop();
     await this.leaderChanges;
-    await this.takeOvers?.stop();
+    await this.recovery.stop();
     await this.retention.stop();
     await this.eventTriggers.stop();
     await this.leases.stop();

@@ -7,7 +7,8 @@
  */
 import { latestAttempts } from "../runs/task-row.js";
 import type { AttemptReport, LaunchEvents, TaskHandle } from "../../exec/port.js";
-import { isTerminal } from "../../plan/conditions.js";
+import { countsAsFailure, failFastReason, isTerminal } from "../../plan/conditions.js";
+import type { Plan } from "../../plan/types.js";
 import type { EventRow, RunState, TaskRunRow } from "../../store/port.js";
 
 /** What became of an attempt that was running when the engine stopped. */
@@ -64,4 +65,17 @@ export function resumePoint(rows: readonly TaskRunRow[], events: readonly EventR
     }
   }
   return point;
+}
+
+/** What the `run.resumed` event says: how the attempts under way were found again, and how many retries still wait. */
+export function resumedData(point: ResumePoint): { adopted: number; recorded: number; interrupted: number; waiting_retries: number } {
+  const data = { adopted: 0, recorded: 0, interrupted: 0, waiting_retries: point.retries.size };
+  for (const { how } of point.running.values()) data[how.kind === "running" ? "adopted" : how.kind === "ended" ? "recorded" : "interrupted"]++;
+  return data;
+}
+
+/** Under fail_fast, a failure stored just before the engine stopped may not have reached the other tasks yet: its fail_fast reason, or null. */
+export function storedFailFast(point: ResumePoint, plan: Plan): string | null {
+  const failed = [...point.done.values()].find((row) => countsAsFailure(plan.byPath.get(row.path)!, row.state));
+  return failed ? failFastReason(failed.path) : null;
 }

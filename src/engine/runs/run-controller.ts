@@ -8,13 +8,13 @@ import type { TaskHandle, LogLine, LaunchEvents } from "../../exec/port.js";
 import type { PlannedNode, TaskState } from "../../plan/types.js";
 import { Readiness } from "../../plan/readiness.js";
 import { attemptLog } from "../../logs/port.js";
-import { countsAsFailure, hasHandlerCondition, isFailed } from "../../plan/conditions.js";
+import { countsAsFailure, failFastReason, hasHandlerCondition, isFailed } from "../../plan/conditions.js";
 import type { EventRow, RunRow, RunState, StateChange, Store, TaskRunRow } from "../../store/port.js";
 import { buildAttempt, attemptFiles, attemptId } from "./attempt.js";
 import { DEFAULT_ARTIFACT_LIMIT_BYTES, RunArtifacts } from "../artifacts/artifacts.js";
 import type { PreparedRun } from "./prepared-run.js";
 import type { PipelineDef } from "../../definitions/schema.js";
-import type { Reattached, ResumePoint } from "../recovery/resume.js";
+import { resumedData, storedFailFast, type Reattached, type ResumePoint } from "../recovery/resume.js";
 import { addCounts, emptyCounts } from "./rollup.js";
 import { blankTaskRow, endedRow, type AttemptEnding } from "./task-row.js";
 import { explainEnding } from "./runner-help.js";
@@ -29,6 +29,7 @@ import { launchOnWorker, PlacementEnded, waitForWorker } from "./worker-wait.js"
 import { artifactPatternProblem } from "../../definitions/check-artifacts.js";
 import { SLOT_ONLY, type TaskRequest } from "../resources/reservations.js";
 import { RunWrites } from "./run-writes.js";
+import { retryDelay } from "./attempt-retry.js";
 import { RunTakenOverError } from "../../store/errors.js";
 import { TaskLockWaits } from "./shared-task-locks.js";
 import type { RunDeps, RunListener } from "./run-deps.js";
@@ -146,9 +147,7 @@ export class RunController {
   private async carryOn(): Promise<void> {
     const point = this.resumeFrom;
     if (!point) throw new Error("RunController.resume: constructed without a resume point");
-    const tally = { adopted: 0, recorded: 0, interrupted: 0 };
-    for (const { how } of point.running.values()) tally[how.kind === "running" ? "adopted" : how.kind === "ended" ? "recorded" : "interrupted"]++;
-    await this.write([{ event: this.event("run.resumed", { ...tally, waiting_retries: point.retries.size }) }]);
+    await this.write([{ event: this.event("run.resumed", resumedData(point)) }]);
     this.listener?.({ type: "run", state: "running", reason: null });
     // Set before any attempt is settled: an attempt that ends in a stopping run is not retried.
     this.stopReason = point.stop;
@@ -160,12 +159,8 @@ export class RunController {
     this.timeOut(this.prepared.run.started_at ?? this.now());
     if (point.stop) this.halt(point.stop.reason);
     else if (this.prepared.pipeline.fail_fast) {
-      // A failure stored just before the engine died may not have reached the others yet.
-      const failed = [...point.done.values()].find((row) => countsAsFailure(this.prepared.plan.byPath.get(row.path)!, row.state));
-      if (failed) {
-        this.failFastReason = `fail_fast: ${failed.path} failed`;
-        this.cancelInFlight(this.failFastReason);
-      }
+      this.failFastReason = storedFailFast(point, this.prepared.plan);
+      if (this.failFastReason !== null) this.cancelInFlight(this.failFastReason);
     }
     this.pump();
   }
@@ -468,14 +463,13 @@ export class RunController {
 
   private recordEnd(node: PlannedNode, attempt: number, started: TaskRunRow, report: AttemptEnding, kept: StateChange["event"] | undefined): void {
     const final = endedRow(started, report);
-    const retries = node.def.retries;
-    const retryable = (report.state === "failed" || report.state === "timed_out" || report.state === "interrupted") && !this.stopReason && !report.hopeless;
-    const willRetry = retryable && retries !== undefined && attempt <= retries.max;
+    const retry = retryDelay(node.def.retries, attempt, report, this.stopReason !== null);
+    const willRetry = retry !== undefined;
+    const delayMs = retry ?? 0;
     const changes: StateChange[] = [
       ...(kept ? [{ event: kept }] : []),
       { event: this.event("task.finished", { state: report.state, exit_code: report.exitCode, reason: report.reason }, node.path, attempt), task: final },
     ];
-    const delayMs = willRetry ? Math.min(retries.backoff * retries.factor ** (attempt - 1), retries.max_delay) : 0;
     if (willRetry) changes.push({ event: this.event("task.retry_scheduled", { delay_ms: delayMs, next_attempt: attempt + 1 }, node.path, attempt) });
     // The run's last task ends (nothing pending, nothing else under way or waiting to retry, no stop asked): no
     // task can start from its end, so the end is applied now and the run's end goes in the same write, one fewer.
@@ -496,7 +490,7 @@ export class RunController {
         this.applyEnd(final);
         if (this.prepared.pipeline.fail_fast && this.failFastReason === null && countsAsFailure(node, report.state)) {
           // The first failure cancels what runs, what waits to retry, and what is about to launch.
-          this.failFastReason = `fail_fast: ${node.path} failed`;
+          this.failFastReason = failFastReason(node.path);
           this.cancelInFlight(this.failFastReason);
         }
         this.pump();

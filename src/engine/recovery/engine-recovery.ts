@@ -1,0 +1,57 @@
+/**
+ * The runs an engine finds in the store rather than makes: after a restart
+ * its own unfinished runs (restart.ts's recoverRuns), and with engines
+ * sharing a store the take-overs both ways, hand-overs and strays
+ * (take-overs.ts). Each is taken up by the same means, from its stored rows.
+ */
+import type { EngineRoster, RunRequestHints } from "../../cluster/port.js";
+import type { EngineLogger } from "../engine.js";
+import { recoverRuns, takeOverRuns, type RestartDeps, type TakeUpCounts } from "./restart.js";
+import { TakeOvers } from "./take-overs.js";
+
+export interface EngineRecoveryDeps extends RestartDeps {
+  /** Engines sharing the store: absent for one engine alone. */
+  roster?: EngineRoster | undefined;
+  handOvers?: RunRequestHints | undefined;
+  /** The label sets of the workers connected to this engine now. */
+  workersHere(): string[][];
+  logger: EngineLogger;
+}
+
+export class EngineRecovery {
+  private readonly takeOvers: TakeOvers | undefined;
+
+  constructor(private readonly deps: EngineRecoveryDeps) {
+    const { roster, runs } = deps;
+    this.takeOvers =
+      roster &&
+      new TakeOvers({
+        roster,
+        takeUp: (runIds, why) => takeOverRuns(deps, runIds, why),
+        heldIds: () => runs.heldIds(),
+        letGo: (runId, error) => runs.letGo(runId, error),
+        interruptRetryable: (reason) => runs.interruptRetryable(reason),
+        workerWaits: () => runs.workerWaits(),
+        workersHere: () => deps.workersHere(),
+        ...(deps.handOvers ? { handOverHints: deps.handOvers } : {}),
+        logger: deps.logger,
+      });
+  }
+
+  /** After a restart: what earlier engines left running or queued goes on here; the heartbeat starts first (see EngineRoster). */
+  async recover(): Promise<TakeUpCounts> {
+    this.takeOvers?.start();
+    const counts = await recoverRuns(this.deps);
+    this.takeOvers?.ownRunsTakenUp();
+    return counts;
+  }
+
+  /** The leader looks for silent engines; the others do not. */
+  leading(leading: boolean): void {
+    this.takeOvers?.leading(leading);
+  }
+
+  async stop(): Promise<void> {
+    await this.takeOvers?.stop();
+  }
+}
