@@ -154,9 +154,7 @@ export class RunQueues {
    * waits, see TakeOvers), and one held already is not taken up again.
    */
   private async arriving({ run }: PreparedRun, arrive: () => Promise<void>): Promise<void> {
-    // It can wait only in its own pipeline's queue: no look through the others.
-    const held = this.controllers.has(run.id) || this.arrivals.has(run.id) || this.queues.get(keyOf(run.namespace, run.pipeline))?.waiting.some((waiting) => waiting.prepared.run.id === run.id);
-    if (held) return;
+    if (this.holds(run.id, run)) return;
     this.arrivals.add(run.id);
     try {
       await arrive();
@@ -472,10 +470,11 @@ export class RunQueues {
     }
   }
 
-  /** The run is running here, waits in one of the queues, or is on its way in. */
-  holds(runId: string): boolean {
+  /** The run is running here, waits in one of the queues (its pipeline's, when given: no look through the others), or is on its way in. */
+  holds(runId: string, of?: { namespace: string; pipeline: string }): boolean {
     if (this.controllers.has(runId) || this.arrivals.has(runId)) return true;
-    for (const queue of this.queues.values()) if (queue.waiting.some((waiting) => waiting.prepared.run.id === runId)) return true;
+    const queues = of ? [this.queues.get(keyOf(of.namespace, of.pipeline))] : this.queues.values();
+    for (const queue of queues) if (queue?.waiting.some((waiting) => waiting.prepared.run.id === runId)) return true;
     return false;
   }
 
