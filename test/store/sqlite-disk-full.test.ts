@@ -45,7 +45,7 @@ test("writes that find the disk full wait in order and are stored once each when
     assert.match(error.message, new RegExp(`the disk holding Spire's data folder ${disk} is full: free some space`));
     return true;
   });
-  // Seen once in a whole suite: a raw SQLITE_FULL from a step not known; each read now says which it was.
+  // Each step says which it was when it fails (a read once failed so: see the next test).
   assert.deepEqual((await step("the read while full", store.getRun("r1")))?.tasks, [], "nothing of the waiting writes is stored yet");
   assert.deepEqual(settled, [], "and they are still waiting");
 
@@ -58,6 +58,32 @@ test("writes that find the disk full wait in order and are stored once each when
   assert.deepEqual(said.map((event) => event.full), [true, false], "said once when full and once when there was room, however often it was tried");
   await step("the audit write once there is room", store.appendAudit(anAudit("apply")));
   assert.equal((await store.listAudit({ limit: 10 })).length, 1);
+});
+
+test("a read while the disk is full answers, and never takes the waiting writes into its own transaction", async (t) => {
+  const disk = smallDisk(t, 4);
+  if (disk === undefined) return;
+  let full!: () => void;
+  const fullSaid = new Promise<void>((resolve) => (full = resolve));
+  // Tried again at once, every time: a retry is always due, also in the middle of a read.
+  const store = openSqliteStore(join(disk, "spire.db"), { onDiskSpace: (event) => event.full && full(), diskFullRetryMs: { first: 0, max: 0 } });
+  t.after(() => store.close());
+  await store.init();
+  const run = aRun("r1");
+  await store.createRun(run, runCreated(run));
+
+  const free = fillDisk(disk);
+  const settled: string[] = [];
+  const started = store.write([taskChange("r1", "build", "task.started", { state: "running" })]);
+  void started.then(() => settled.push("started"), (error) => settled.push(`started failed: ${String(error)}`));
+  await fullSaid;
+  for (let read = 0; read < 20; read++) {
+    assert.deepEqual((await step(`read ${read} while full`, store.getRun("r1")))?.tasks, [], "the waiting write is not stored yet");
+    assert.deepEqual(settled, [], "and is still waiting, not said to be stored");
+  }
+  free();
+  await step("the waiting write once there is room", started);
+  assert.equal((await store.getRun("r1"))?.tasks[0]?.state, "running");
 });
 
 /** `promise`, whose failure says at which step of the test it came. */

@@ -138,9 +138,13 @@ export class Connection {
   /**
    * Commits the batched writes waiting, if any (not from inside the commit
    * itself; while the disk is full, only when a retry is due or `force`).
+   * Never inside another transaction: there the batch would be a savepoint,
+   * its writes said to be stored before that transaction's own COMMIT, which
+   * may yet fail (a read that began while the disk was full, whose retry
+   * fell due meanwhile, lost them so and failed with SQLITE_FULL itself).
    */
   private flushWrites(force = false): void {
-    if (this.pending.length === 0 || this.flushing || !this.db.open) return;
+    if (this.pending.length === 0 || this.flushing || !this.db.open || this.db.inTransaction) return;
     if (this.full !== undefined && !force && Date.now() < this.full.retryAt) return;
     const batch = this.pending;
     this.pending = [];
