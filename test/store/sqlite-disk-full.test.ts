@@ -4,7 +4,7 @@
  * the full disk is said once each way; other writes are refused with a
  * DiskFullError meanwhile, and reads go on.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openSqliteStore, type DiskSpaceEvent } from "../../src/store/sqlite/index.js";
@@ -13,22 +13,9 @@ import { fillDisk, smallDisk } from "../helpers/small-disk.js";
 import { aRun, anAudit, runCreated, taskChange } from "./fixtures.js";
 
 test("writes that find the disk full wait in order and are stored once each when there is room; said once each way", async (t) => {
-  const disk = smallDisk(t, 4);
-  if (disk === undefined) return;
-  const said: DiskSpaceEvent[] = [];
-  let full!: () => void;
-  const fullSaid = new Promise<void>((resolve) => (full = resolve));
-  const store = openSqliteStore(join(disk, "spire.db"), {
-    onDiskSpace: (event) => {
-      said.push(event);
-      if (event.full) full();
-    },
-    diskFullRetryMs: { first: 5, max: 20 },
-  });
-  t.after(() => store.close());
-  await store.init();
-  const run = aRun("r1");
-  await store.createRun(run, runCreated(run));
+  const opened = await storeOnSmallDisk(t, { first: 5, max: 20 });
+  if (opened === undefined) return;
+  const { disk, store, said, fullSaid } = opened;
 
   const free = fillDisk(disk);
   const settled: string[] = [];
@@ -61,16 +48,10 @@ test("writes that find the disk full wait in order and are stored once each when
 });
 
 test("a read while the disk is full answers, and never takes the waiting writes into its own transaction", async (t) => {
-  const disk = smallDisk(t, 4);
-  if (disk === undefined) return;
-  let full!: () => void;
-  const fullSaid = new Promise<void>((resolve) => (full = resolve));
   // Tried again at once, every time: a retry is always due, also in the middle of a read.
-  const store = openSqliteStore(join(disk, "spire.db"), { onDiskSpace: (event) => event.full && full(), diskFullRetryMs: { first: 0, max: 0 } });
-  t.after(() => store.close());
-  await store.init();
-  const run = aRun("r1");
-  await store.createRun(run, runCreated(run));
+  const opened = await storeOnSmallDisk(t, { first: 0, max: 0 });
+  if (opened === undefined) return;
+  const { disk, store, fullSaid } = opened;
 
   const free = fillDisk(disk);
   const settled: string[] = [];
@@ -85,6 +66,27 @@ test("a read while the disk is full answers, and never takes the waiting writes 
   await step("the waiting write once there is room", started);
   assert.equal((await store.getRun("r1"))?.tasks[0]?.state, "running");
 });
+
+/** A store on a small disk of its own (undefined when the test is skipped), holding one run "r1"; `fullSaid` once the disk is said to be full. */
+async function storeOnSmallDisk(t: TestContext, diskFullRetryMs: { first: number; max: number }) {
+  const disk = smallDisk(t, 4);
+  if (disk === undefined) return undefined;
+  const said: DiskSpaceEvent[] = [];
+  let full!: () => void;
+  const fullSaid = new Promise<void>((resolve) => (full = resolve));
+  const store = openSqliteStore(join(disk, "spire.db"), {
+    onDiskSpace: (event) => {
+      said.push(event);
+      if (event.full) full();
+    },
+    diskFullRetryMs,
+  });
+  t.after(() => store.close());
+  await store.init();
+  const run = aRun("r1");
+  await store.createRun(run, runCreated(run));
+  return { disk, store, said, fullSaid };
+}
 
 /** `promise`, whose failure says at which step of the test it came. */
 async function step<T>(name: string, promise: Promise<T>): Promise<T> {
