@@ -11,28 +11,30 @@ import { LocalExecutor } from "../../src/exec/local-executor.js";
 import type { Store } from "../../src/store/port.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { markStoreUnavailable } from "../../src/store/errors.js";
-import { tempDir } from "../helpers/tmp.js";
+import { makeTempDir } from "../helpers/tmp.js";
 
 const admin = { name: "test", scope: "admin" as const };
 
-/** An engine on `store`, drained and closed (with `close`) when the test ends. */
-function engineOn(t: TestContext, store: Store, dir: string, close: () => Promise<void>): Engine {
+/** A SQLite store in a folder of its own, and an engine on `wrap(store)`: drained, then the store closed, then the folder removed, when the test ends. */
+async function engineOn(t: TestContext, wrap: (store: Store) => Store): Promise<Engine> {
+  // Removed last (not by tempDir's hook, which runs before those added after it): the engine writes there until drained.
+  const { dir, remove } = makeTempDir();
+  const store = openSqliteStore(join(dir, "spire.db"));
   const executor = new LocalExecutor();
-  const engine = new Engine({ store, executor, dataDir: dir, parallelism: 4, defaultZone: "UTC" });
+  const engine = new Engine({ store: wrap(store), executor, dataDir: dir, parallelism: 4, defaultZone: "UTC" });
   t.after(async () => {
     await engine.drain(5_000);
     await executor.shutdown();
-    await close();
+    await store.close();
+    remove();
   });
+  await store.init();
   return engine;
 }
 
 test("a run whose lock capacities cannot be read (the database not answering) still starts and ends, its locks counted strictly", async (t) => {
-  const dir = tempDir(t);
-  const store = openSqliteStore(join(dir, "spire.db"));
-  await store.init();
   let failReads = false;
-  const failing: Store = {
+  const engine = await engineOn(t, (store) => ({
     ...store,
     getNamespace: (name) => {
       // Only the read between storing the run and admitting it: the others fail the request as a whole (a 503, nothing stored).
@@ -41,8 +43,7 @@ test("a run whose lock capacities cannot be read (the database not answering) st
       markStoreUnavailable(error);
       return Promise.reject(error);
     },
-  };
-  const engine = engineOn(t, failing, dir, () => store.close());
+  }));
   await engine.apply(admin, {
     text: "locks:\n  db: 2\npipelines:\n  job:\n    locks: [db]\n    tasks:\n      t: { exec: [\"true\"] }\n",
     namespace: "ns",
@@ -66,11 +67,8 @@ test("a run whose lock capacities cannot be read (the database not answering) st
 });
 
 test("admissions that come while the lock capacities are read wait for that read, not one read each", async (t) => {
-  const dir = tempDir(t);
-  const store = openSqliteStore(join(dir, "spire.db"));
-  await store.init();
   let reads = 0;
-  const slow: Store = {
+  const engine = await engineOn(t, (store) => ({
     ...store,
     getNamespace: async (name) => {
       if (!new Error().stack?.includes("Capacities")) return store.getNamespace(name);
@@ -79,8 +77,7 @@ test("admissions that come while the lock capacities are read wait for that read
       await new Promise((resolve) => setTimeout(resolve, 100));
       return store.getNamespace(name);
     },
-  };
-  const engine = engineOn(t, slow, dir, () => store.close());
+  }));
   await engine.apply(admin, { text: 'locks:\n  db: 3\npipelines:\n  job:\n    locks: [db]\n    tasks:\n      t: { exec: ["true"] }\n', namespace: "ns", prune: true, dryRun: false });
   const runs = await Promise.all(Array.from({ length: 5 }, () => engine.startRun(admin, "ns", "job", { args: {} })));
   assert.equal(reads, 1, "one read served the five admissions");

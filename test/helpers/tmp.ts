@@ -14,11 +14,27 @@ export function makeTempDir(prefix = "spire-test-"): { dir: string; remove(): vo
     dir,
     remove() {
       if (process.env.SPIRE_KEEP_TEST_DIRS) console.error(`kept for inspection: ${dir}`);
-      // After-hooks run in the order they were added, so something a test started may still be writing
-      // here: a file made while the folder is emptied is removed on a retry rather than failing the test.
-      else rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+      else removeNowOrAtExit(dir);
     },
   };
+}
+
+const leftOver = new Set<string>();
+
+/**
+ * After-hooks run in the order they were added, so something a test started
+ * after making its folder (an engine drained by a later hook) may still be
+ * writing there: a file made while the folder is emptied is removed on a
+ * retry, and a folder still written to after those is removed when the test
+ * file's process exits, rather than failing a test that passed.
+ */
+function removeNowOrAtExit(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  } catch {
+    if (leftOver.size === 0) process.once("exit", () => leftOver.forEach((left) => rmSync(left, { recursive: true, force: true })));
+    leftOver.add(dir);
+  }
 }
 
 export function tempDir(t: TestContext, prefix = "spire-test-"): string {
