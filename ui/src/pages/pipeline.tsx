@@ -25,7 +25,7 @@ import { graphModelFromDefinition } from "../graph/model";
 import { TaskGraph } from "../graph/task-graph";
 import { PauseDialog } from "./pipelines/pause-dialog";
 import { RunDialog } from "./pipelines/run-dialog";
-import { ClockChange, nextClockChange } from "./pipelines/clock-change";
+import { StartFacts } from "./pipelines/start-facts";
 import { PausedNote } from "./pipelines/paused-note";
 import { listMissed, type MissedRecord, type NamespaceInfo } from "./pipeline/api";
 import { Definition, Origin } from "./pipeline/definition";
@@ -175,8 +175,6 @@ export default function PipelinePage({ params }: PageProps) {
   if (!pipeline) return <p class="loading">Loading {label}…</p>;
 
   // The engine's own words for each trigger.
-  const triggers = pipeline.trigger_info.map((reading) => reading.description);
-  const clockChange = nextClockChange(pipeline);
   const hasWebhook = pipeline.triggers.some((trigger) => trigger.kind === "webhook");
   const allowed = canRun.value;
   const lastRun = pipeline.last_run;
@@ -203,17 +201,7 @@ export default function PipelinePage({ params }: PageProps) {
         </div>
         {pipeline.description && <p class="pipeline-page__description">{pipeline.description}</p>}
         <dl class="facts facts--inline">
-          <div>
-            <dt>Starts</dt>
-            <dd>{triggers.length > 0 ? triggers.join("; ") : "by hand only"}</dd>
-          </div>
-          <div>
-            <dt>Next</dt>
-            <dd>
-              {pipeline.next_fire_at ? <RelativeTime time={pipeline.next_fire_at} /> : pipeline.paused && pipeline.triggers.length > 0 ? "none while paused" : "—"}
-              {clockChange && <ClockChange {...clockChange} />}
-            </dd>
-          </div>
+          <StartFacts pipeline={pipeline} />
           <div>
             <dt>Last run</dt>
             <dd>

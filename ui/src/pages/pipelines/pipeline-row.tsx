@@ -4,7 +4,7 @@ import type { PipelineSummary } from "../../api/types";
 import { StateBadge } from "../../components/state-badge";
 import { RelativeTime } from "../../components/time-label";
 import { paths } from "../../router/routes";
-import { ClockChange, nextClockChange } from "./clock-change";
+import { StartFacts } from "./start-facts";
 import { PausedNote } from "./paused-note";
 import { keyOf, type RecentRuns } from "./recent-runs";
 import { RunSquares } from "./run-squares";
@@ -26,8 +26,6 @@ function PipelineRowView({ pipeline, recent, canRun, onAction }: PipelineRowProp
   const newest = runs?.[0];
   const last = newest ? { state: newest.state, at: newest.finished_at ?? newest.created_at } : pipeline.last_run ? { state: pipeline.last_run.state, at: pipeline.last_run.finished_at } : undefined;
   // The engine's own words for each trigger; the clocks' change before the next fire time, where the engine found one.
-  const triggers = pipeline.trigger_info.map((reading) => reading.description);
-  const clockChange = nextClockChange(pipeline);
 
   return (
     <article class={`pipeline${pipeline.paused ? " pipeline--paused" : ""}`} aria-labelledby={titleId}>
@@ -55,17 +53,7 @@ function PipelineRowView({ pipeline, recent, canRun, onAction }: PipelineRowProp
       </div>
       {pipeline.description && <p class="pipeline__description">{pipeline.description}</p>}
       <dl class="pipeline__facts">
-        <div>
-          <dt>Starts</dt>
-          <dd>{triggers.length > 0 ? triggers.join("; ") : "by hand only"}</dd>
-        </div>
-        <div>
-          <dt>Next</dt>
-          <dd>
-            {pipeline.next_fire_at ? <RelativeTime time={pipeline.next_fire_at} /> : pipeline.paused && pipeline.triggers.length > 0 ? "none while paused" : "—"}
-            {clockChange && <ClockChange {...clockChange} />}
-          </dd>
-        </div>
+        <StartFacts pipeline={pipeline} />
         <div>
           <dt>Last</dt>
           <dd>
