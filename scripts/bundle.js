@@ -30,6 +30,8 @@ const EXTERNAL = [
   "@modelcontextprotocol/sdk",
   "@modelcontextprotocol/sdk/*",
   "dbgate-query-splitter",
+  // Loaded synchronously at its first use (src/definitions/yaml-library.ts): a valid file never needs it.
+  "yaml",
 ];
 
 // zod re-exports its 64 locales as `z.locales`, so a bundle holds them all (370 KB of source, kept in the heap of

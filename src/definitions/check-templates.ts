@@ -140,20 +140,21 @@ function checkAllowed(context: CheckContext, path: PathSegment[], value: unknown
     context.report(path, "a template is not closed", { expected: "`${{ … }}`" }, context.inside(path, "${{"));
   }
   for (const template of templates) {
-    const where = context.inside(path, template.text);
+    // Only for a report: a place asked for builds the file's Document (see SourceMap), which a valid file never needs.
+    const where = () => context.inside(path, template.text);
     const ref = parseTemplateExpr(template.expr);
     if ("error" in ref) {
-      context.report(path, `unknown template \`${template.text}\``, { expected: TEMPLATE_FORMS }, where);
+      context.report(path, `unknown template \`${template.text}\``, { expected: TEMPLATE_FORMS }, where());
     } else if (ref.kind === "args" && !args.includes(ref.name)) {
       const guess = suggest(ref.name, args);
       context.report(path, `\`${template.text}\` names an argument that is not declared`, {
         hint: guess !== undefined ? `did you mean \`args.${guess}\`?` : `declare it under the pipeline's args:${args.length > 0 ? ` (declared: ${args.join(", ")})` : ""}`,
-      }, where);
+      }, where());
     } else if (ref.kind === "matrix" && !matrixKeys.has(ref.key)) {
       const guess = suggest(ref.key, matrixKeys);
       context.report(path, `\`${template.text}\` is used outside a matrix that has \`${ref.key}\``, {
         hint: guess !== undefined ? `did you mean \`matrix.${guess}\`?` : matrixKeys.size > 0 ? `matrix keys here: ${[...matrixKeys].join(", ")}` : "add matrix: to this task (or an enclosing group)",
-      }, where);
+      }, where());
     }
   }
 }

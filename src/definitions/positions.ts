@@ -3,7 +3,8 @@
  * the node they are about: a value, or for an unknown key the key itself, or
  * for a missing key the key of the mapping that lacks it.
  */
-import { isAlias, isMap, isNode, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import type { Document, LineCounter, Node } from "yaml";
+import { yamlLibrary } from "./yaml-library.js";
 import type { PathSegment } from "./errors.js";
 
 export interface Position {
@@ -27,6 +28,9 @@ export interface ParsedSource {
   doc: Document | undefined;
   lines: LineCounter;
 }
+
+/** What a SourceMap whose places come from elsewhere (it overrides them) is made with: never parsed. */
+export const noDocument = (): ParsedSource => ({ doc: undefined, lines: new (yamlLibrary().LineCounter)() });
 
 export class SourceMap {
   #parsed: ParsedSource | undefined;
@@ -78,7 +82,7 @@ export class SourceMap {
     const steps = this.walk(path);
     if (steps.length !== path.length) return undefined;
     const node = steps[steps.length - 1]?.value;
-    if (!isScalar(node) || node.range === undefined || node.range === null) return undefined;
+    if (!yamlLibrary().isScalar(node) || node.range === undefined || node.range === null) return undefined;
     const scalar = source.slice(node.range[0], node.range[1]);
     let index = scalar.indexOf(text);
     for (let skipped = 0; skipped < occurrence && index >= 0; skipped++) index = scalar.indexOf(text, index + text.length);
@@ -110,7 +114,7 @@ export class SourceMap {
   }
 
   private resolve(node: unknown): unknown {
-    if (isAlias(node) && this.doc !== undefined) return node.resolve(this.doc);
+    if (yamlLibrary().isAlias(node) && this.doc !== undefined) return node.resolve(this.doc);
     return node;
   }
 
@@ -120,54 +124,54 @@ export class SourceMap {
   }
 
   private startOfDocument(): Position {
-    const offset = (isNode(this.doc?.contents) ? this.doc?.contents.range?.[0] : undefined) ?? 0;
+    const offset = (yamlLibrary().isNode(this.doc?.contents) ? this.doc?.contents.range?.[0] : undefined) ?? 0;
     return this.position(offset);
   }
 }
 
 function isCollection(node: unknown): boolean {
-  return isMap(node) || isSeq(node);
+  return yamlLibrary().isMap(node) || yamlLibrary().isSeq(node);
 }
 
 function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (yamlLibrary().isScalar(key)) return String(key.value);
   return typeof key === "string" ? key : undefined;
 }
 
 function child(node: unknown, segment: PathSegment): Step | undefined {
-  if (isMap(node)) {
+  if (yamlLibrary().isMap(node)) {
     for (const pair of node.items) {
       if (keyText(pair.key) === String(segment)) {
-        return { key: isNode(pair.key) ? pair.key : null, value: isNode(pair.value) ? pair.value : null };
+        return { key: yamlLibrary().isNode(pair.key) ? pair.key : null, value: yamlLibrary().isNode(pair.value) ? pair.value : null };
       }
     }
     return undefined;
   }
-  if (isSeq(node) && typeof segment === "number") {
+  if (yamlLibrary().isSeq(node) && typeof segment === "number") {
     const item = node.items[segment];
-    return isNode(item) ? { key: null, value: item } : undefined;
+    return yamlLibrary().isNode(item) ? { key: null, value: item } : undefined;
   }
   return undefined;
 }
 
 function childHolding(node: unknown, offset: number): { segment: PathSegment; node: unknown } | undefined {
   const holds = (candidate: unknown): boolean => {
-    const range = isNode(candidate) ? candidate.range : undefined;
+    const range = yamlLibrary().isNode(candidate) ? candidate.range : undefined;
     return range !== undefined && range !== null && range[0] <= offset && offset < range[2];
   };
-  if (isMap(node)) {
+  if (yamlLibrary().isMap(node)) {
     for (const pair of node.items) {
-      if (!isPair(pair)) continue;
+      if (!yamlLibrary().isPair(pair)) continue;
       const key = keyText(pair.key);
       if (key === undefined) continue;
       // From the key to the end of the value: tags and anchors sit between the two.
-      const start = isNode(pair.key) ? pair.key.range?.[0] : undefined;
-      const end = isNode(pair.value) ? pair.value.range?.[2] : undefined;
+      const start = yamlLibrary().isNode(pair.key) ? pair.key.range?.[0] : undefined;
+      const end = yamlLibrary().isNode(pair.value) ? pair.value.range?.[2] : undefined;
       const inPair = start !== undefined && end !== undefined && start <= offset && offset < end;
       if (holds(pair.key) || inPair) return { segment: key, node: holds(pair.value) ? pair.value : undefined };
     }
   }
-  if (isSeq(node)) {
+  if (yamlLibrary().isSeq(node)) {
     const index = node.items.findIndex(holds);
     if (index >= 0) return { segment: index, node: node.items[index] };
   }

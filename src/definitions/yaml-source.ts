@@ -10,12 +10,15 @@
  * A plain, valid file is read by yaml-plain.ts, much faster; its Document
  * is then built only if a place in it is asked for (an error found later).
  */
-import { LineCounter, isScalar, parseAllDocuments, parseDocument, visit, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type Tags } from "yaml";
+import type { Document, DocumentOptions, LineCounter, ParseOptions, SchemaOptions, Tags } from "yaml";
 import type { DefinitionError } from "./errors.js";
 import { formatKeyPath } from "./errors.js";
-import { SourceMap } from "./positions.js";
+import { noDocument, SourceMap } from "./positions.js";
 import { readPlainYaml } from "./yaml-plain.js";
+import { yamlLibrary } from "./yaml-library.js";
 import { quote, quotedLine, quoteHint, type QuotedLine } from "./quote-hint.js";
+
+const newLineCounter = (): LineCounter => new (yamlLibrary().LineCounter)();
 
 export const MAX_DEFINITIONS_BYTES = 5 * 1024 * 1024;
 /** Enough for any hand-written file; an alias bomb needs thousands. */
@@ -44,7 +47,6 @@ const UNQUOTED_VALUE = new Set(["BLOCK_AS_IMPLICIT_KEY", "UNEXPECTED_TOKEN", "BA
 const MAX_QUOTE_LOOKS = 20;
 
 export function readYaml(text: string, file: string, options: YamlOptions = {}): YamlSource {
-  const lines = new LineCounter();
   const at = (map: SourceMap, offset: number, message: string, extra: Partial<DefinitionError> = {}): DefinitionError => ({
     file,
     ...map.position(offset),
@@ -55,7 +57,7 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
 
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > MAX_DEFINITIONS_BYTES) {
-    const map = new SourceMap({ doc: undefined, lines });
+    const map = new SourceMap(noDocument);
     return { value: undefined, map, wellFormed: false, errors: [tooBig(file, bytes)], unknownTagPaths: [] };
   }
 
@@ -63,14 +65,15 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
   // 1 MB mapping); duplicates are found below with one set per mapping instead.
   const parsing: ParseOptions & DocumentOptions & SchemaOptions = { prettyErrors: false, uniqueKeys: false, merge: true, strict: true, customTags: options.customTags ?? [] };
   const parse = () => {
-    const docs = parseAllDocuments(text, { ...parsing, lineCounter: lines });
+    const lines = newLineCounter();
+    const docs = yamlLibrary().parseAllDocuments(text, { ...parsing, lineCounter: lines });
     return { docs, doc: docs[0] as Document | undefined, lines };
   };
   // A file read with another tool's tags (Gator's) is this reader's alone.
   const plain = (options.customTags ?? []).length === 0 ? readPlainYaml(text) : undefined;
   if (plain !== undefined) return { value: plain.value, map: new SourceMap(parse), errors: [], wellFormed: true, unknownTagPaths: [] };
 
-  const { docs, doc } = parse();
+  const { docs, doc, lines } = parse();
   const map = new SourceMap({ doc, lines });
   if (doc === undefined) {
     return { value: null, map, wellFormed: true, errors: [], unknownTagPaths: [] };
@@ -138,7 +141,7 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
  * quoting is the fix only when it is.
  */
 function quotingMends(text: string, line: QuotedLine, parsing: ParseOptions & DocumentOptions & SchemaOptions): boolean {
-  const mended = parseDocument(`${text.slice(0, line.start)}${line.replacement}${text.slice(line.end)}`, parsing);
+  const mended = yamlLibrary().parseDocument(`${text.slice(0, line.start)}${line.replacement}${text.slice(line.end)}`, parsing);
   const end = line.start + line.replacement.length;
   return !mended.errors.some((error) => error.pos[0] >= line.start && error.pos[0] <= end);
 }
@@ -163,7 +166,7 @@ export function tooBig(file: string, bytes: number): DefinitionError {
 function unclosedQuoteStart(doc: Document, code: string, offset: number): number | undefined {
   if (code !== "MISSING_CHAR") return undefined;
   let start: number | undefined;
-  visit(doc, {
+  yamlLibrary().visit(doc, {
     Scalar(_key, node) {
       const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
       if (quoted && node.range && node.range[0] < offset && node.range[1] >= offset) start = node.range[0];
@@ -185,7 +188,7 @@ function unknownTagMessage(message: string): string {
 
 function duplicateKey(base: DefinitionError, doc: Document, offset: number): DefinitionError {
   let name = "";
-  visit(doc, {
+  yamlLibrary().visit(doc, {
     Scalar(_key, node) {
       if (node.range?.[0] === offset) name = String(node.value);
     },
@@ -207,18 +210,18 @@ function duplicateKey(base: DefinitionError, doc: Document, offset: number): Def
 function keyProblems(doc: Document): { duplicates: number[]; proto: number[] } {
   const duplicates: number[] = [];
   const proto: number[] = [];
-  visit(doc, {
+  yamlLibrary().visit(doc, {
     Map(_key, node) {
       const seen = new Set<string>();
       for (const pair of node.items) {
-        if (!isScalar(pair.key) || pair.key.range === undefined || pair.key.range === null) continue;
+        if (!yamlLibrary().isScalar(pair.key) || pair.key.range === undefined || pair.key.range === null) continue;
         const key = String(pair.key.value);
         if (seen.has(key)) duplicates.push(pair.key.range[0]);
         seen.add(key);
       }
     },
     Pair(_key, pair) {
-      if (isScalar(pair.key) && pair.key.value === "__proto__" && pair.key.range) proto.push(pair.key.range[0]);
+      if (yamlLibrary().isScalar(pair.key) && pair.key.value === "__proto__" && pair.key.range) proto.push(pair.key.range[0]);
     },
   });
   return { duplicates, proto };
@@ -229,10 +232,10 @@ function aliasError(error: unknown, doc: Document, map: SourceMap, file: string,
   // Point at the alias named in the message (an unknown anchor), else at the first alias.
   const named = /: (\S+)$/.exec(message)?.[1];
   let offset: number | undefined;
-  visit(doc, {
+  yamlLibrary().visit(doc, {
     Alias(_key, node) {
       if (node.range && (offset === undefined || node.source === named)) offset = node.range[0];
-      if (node.source === named) return visit.BREAK;
+      if (node.source === named) return yamlLibrary().visit.BREAK;
       return undefined;
     },
   });

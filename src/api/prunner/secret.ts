@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { yamlLibrary } from "../../definitions/yaml-library.js";
 import { makePrivateDir, PRIVATE_FILE_MODE } from "../../files/private.js";
 import { assertPrivateFile } from "../secret.js";
 
@@ -33,7 +33,7 @@ export async function loadPrunnerSecret(dataDir: string, env: NodeJS.ProcessEnv 
   await makePrivateDir(dataDir);
   try {
     // "wx": two processes making it at once end with one secret; the loser reads the winner's.
-    await writeFile(file, stringify({ jwt_secret: randomBytes(24).toString("base64url") }), { mode: PRIVATE_FILE_MODE, flag: "wx" });
+    await writeFile(file, yamlLibrary().stringify({ jwt_secret: randomBytes(24).toString("base64url") }), { mode: PRIVATE_FILE_MODE, flag: "wx" });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
@@ -45,7 +45,7 @@ export async function loadPrunnerSecret(dataDir: string, env: NodeJS.ProcessEnv 
   const text = await readFile(file, "utf8");
   let secret: unknown;
   try {
-    secret = (parse(text) as { jwt_secret?: unknown } | null)?.jwt_secret;
+    secret = (yamlLibrary().parse(text) as { jwt_secret?: unknown } | null)?.jwt_secret;
   } catch {
     secret = undefined;
   }

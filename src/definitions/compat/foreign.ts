@@ -11,7 +11,7 @@ import type { SourceMap } from "../positions.js";
 import type { YamlOptions } from "../yaml-source.js";
 import type { DefinitionsFormat } from "./format.js";
 import { translateGator } from "./gator.js";
-import { GATOR_TAGS } from "./gator-tags.js";
+import { gatorTags } from "./gator-tags.js";
 import { Origins, TranslatedSourceMap } from "./origins.js";
 import { translatePrunner } from "./prunner.js";
 import { ForeignReader, type Raw } from "./reader.js";
@@ -29,7 +29,7 @@ export interface Translation {
 }
 
 export function yamlOptionsFor(format: DefinitionsFormat | undefined, given: YamlOptions): YamlOptions {
-  return format === "gator" ? { ...given, customTags: [...(given.customTags ?? []), ...GATOR_TAGS] } : given;
+  return format === "gator" ? { ...given, customTags: [...(given.customTags ?? []), ...gatorTags()] } : given;
 }
 
 export function translate(format: ForeignFormat, value: unknown, file: string, source: string, map: SourceMap, envFiles: string[]): Translation {

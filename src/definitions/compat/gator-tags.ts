@@ -5,7 +5,8 @@
  * data with its tag kept aside (a symbol, so no key of the file can clash);
  * nothing is constructed or run. Any other tag stays an error.
  */
-import { YAMLMap, YAMLSeq, type CollectionTag } from "yaml";
+import type { CollectionTag, YAMLMap, YAMLSeq } from "yaml";
+import { yamlLibrary } from "../yaml-library.js";
 
 const KIND = Symbol("gator tag");
 
@@ -40,7 +41,7 @@ function tag(kind: GatorKind, collection: "map" | "seq"): CollectionTag {
 }
 
 function taggedMap(kind: GatorKind) {
-  return class extends YAMLMap {
+  return class extends yamlLibrary().YAMLMap {
     override toJSON(_?: unknown, ctx?: Parameters<YAMLMap["toJSON"]>[1]): unknown {
       return mark(super.toJSON(_, ctx) as object, kind);
     }
@@ -48,11 +49,16 @@ function taggedMap(kind: GatorKind) {
 }
 
 function taggedSeq(kind: GatorKind) {
-  return class extends YAMLSeq {
+  return class extends yamlLibrary().YAMLSeq {
     override toJSON(_?: unknown, ctx?: Parameters<YAMLSeq["toJSON"]>[1]): unknown[] {
       return mark(super.toJSON(_, ctx), kind);
     }
   };
 }
 
-export const GATOR_TAGS: CollectionTag[] = [...JOB_KINDS.map((kind) => tag(kind, "map")), ...RESOURCE_KINDS.flatMap((kind) => [tag(kind, "map"), tag(kind, "seq")])];
+let tags: CollectionTag[] | undefined;
+
+/** The tags, made at the first Gator file read (they extend the yaml package's classes: see yaml-library.ts). */
+export function gatorTags(): CollectionTag[] {
+  return (tags ??= [...JOB_KINDS.map((kind) => tag(kind, "map")), ...RESOURCE_KINDS.flatMap((kind) => [tag(kind, "map"), tag(kind, "seq")])]);
+}

@@ -5,9 +5,8 @@
  * map takes every error back to the node of the original file
  * (`tasks.lint.script[1]`), position and key path both.
  */
-import { LineCounter } from "yaml";
 import { formatKeyPath, type DefinitionError, type PathSegment } from "../errors.js";
-import { SourceMap, type Located, type Position } from "../positions.js";
+import { noDocument, SourceMap, type Located, type Position } from "../positions.js";
 
 interface Origin {
   original: PathSegment[];
@@ -63,7 +62,7 @@ export class TranslatedSourceMap extends SourceMap {
     private readonly original: SourceMap,
     private readonly origins: Origins,
   ) {
-    super({ doc: undefined, lines: new LineCounter() });
+    super(noDocument);
   }
 
   override position(offset: number): Position {

@@ -4,11 +4,11 @@
  * that says where it came from.
  */
 import { basename } from "node:path";
-import { Document } from "yaml";
+import { yamlLibrary } from "../yaml-library.js";
 import { FORMAT_NAMES, type DefinitionsFormat } from "./format.js";
 
 export function toSpireYaml(spire: unknown, from: { format: DefinitionsFormat; file: string }): string {
-  const doc = new Document(spire);
+  const doc = new (yamlLibrary().Document)(spire);
   const lines = [
     ` Converted by \`spire convert\` from ${basename(from.file)} (${FORMAT_NAMES[from.format]}).`,
     " Keep it in the same folder: relative paths (cwd, env_file) are read from there.",

@@ -12,9 +12,8 @@
  * place: a valid config costs no parse.
  */
 import { createRequire } from "node:module";
-import { LineCounter } from "yaml";
 import type { PathSegment } from "../errors.js";
-import { SourceMap, type Located, type Position } from "../positions.js";
+import { noDocument, SourceMap, type Located, type Position } from "../positions.js";
 
 /** The few fields of a Babel node this walk reads. */
 interface AstNode {
@@ -42,7 +41,7 @@ export class ScriptSourceMap extends SourceMap {
     private readonly text: string,
     private readonly typescript: boolean,
   ) {
-    super({ doc: undefined, lines: new LineCounter() });
+    super(noDocument);
   }
 
   /** The exported definitions' node, the source parsed on first use. */
