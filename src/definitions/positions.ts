@@ -4,7 +4,7 @@
  * for a missing key the key of the mapping that lacks it.
  */
 import type { Document, LineCounter, Node } from "yaml";
-import { yamlLibrary } from "./yaml-library.js";
+import { newLineCounter, yamlLibrary } from "./yaml-library.js";
 import type { PathSegment } from "./errors.js";
 
 export interface Position {
@@ -30,7 +30,7 @@ export interface ParsedSource {
 }
 
 /** What a SourceMap whose places come from elsewhere (it overrides them) is made with: never parsed. */
-export const noDocument = (): ParsedSource => ({ doc: undefined, lines: new (yamlLibrary().LineCounter)() });
+export const noDocument = (): ParsedSource => ({ doc: undefined, lines: newLineCounter() });
 
 export class SourceMap {
   #parsed: ParsedSource | undefined;

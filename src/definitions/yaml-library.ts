@@ -17,3 +17,8 @@ let library: YamlLibrary | undefined;
 export function yamlLibrary(): YamlLibrary {
   return (library ??= requireFromHere("yaml") as YamlLibrary);
 }
+
+/** Where a file's lines start, filled in as the yaml package parses it. */
+export function newLineCounter(): InstanceType<YamlLibrary["LineCounter"]> {
+  return new (yamlLibrary().LineCounter)();
+}

@@ -10,15 +10,13 @@
  * A plain, valid file is read by yaml-plain.ts, much faster; its Document
  * is then built only if a place in it is asked for (an error found later).
  */
-import type { Document, DocumentOptions, LineCounter, ParseOptions, SchemaOptions, Tags } from "yaml";
+import type { Document, DocumentOptions, ParseOptions, SchemaOptions, Tags } from "yaml";
 import type { DefinitionError } from "./errors.js";
 import { formatKeyPath } from "./errors.js";
 import { noDocument, SourceMap } from "./positions.js";
 import { readPlainYaml } from "./yaml-plain.js";
-import { yamlLibrary } from "./yaml-library.js";
+import { newLineCounter, yamlLibrary } from "./yaml-library.js";
 import { quote, quotedLine, quoteHint, type QuotedLine } from "./quote-hint.js";
-
-const newLineCounter = (): LineCounter => new (yamlLibrary().LineCounter)();
 
 export const MAX_DEFINITIONS_BYTES = 5 * 1024 * 1024;
 /** Enough for any hand-written file; an alias bomb needs thousands. */
