@@ -30,8 +30,10 @@ const EXTERNAL = [
   "@modelcontextprotocol/sdk",
   "@modelcontextprotocol/sdk/*",
   "dbgate-query-splitter",
-  // Loaded synchronously at its first use (src/definitions/yaml-library.ts): a valid file never needs it.
+  // Loaded synchronously at their first use (src/modules/at-first-use.ts): a valid file never needs yaml, and an
+  // engine at rest no trigger's words.
   "yaml",
+  "cronstrue",
 ];
 
 // zod re-exports its 64 locales as `z.locales`, so a bundle holds them all (370 KB of source, kept in the heap of

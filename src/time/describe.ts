@@ -3,12 +3,15 @@
  * `spire next`, `spire show` and the API (the web UI shows them as the
  * engine words them).
  */
-import cronstrue from "cronstrue";
+import { atFirstUse } from "../modules/at-first-use.js";
 import type { TriggerDef } from "../definitions/schema.js";
 import { expandCron } from "./cron.js";
 import { timeOf } from "./datetime.js";
 import type { Schedule } from "./schedule.js";
 import { formatInZone, formatOffset, offsetAt } from "./zone.js";
+
+// Its words are needed when a trigger is shown, not by an engine at rest.
+const cronstrue = atFirstUse<typeof import("cronstrue").default>("cronstrue");
 
 const UNITS: Array<[number, string]> = [
   [604_800_000, "week"],
@@ -49,7 +52,7 @@ export function describeCron(expr: string): string {
   let text: string;
   try {
     // N#L is the same day as NL, which cronstrue reads.
-    text = cronstrue.toString(expanded.replace(/(\d)#L\b/gi, "$1L"), { use24HourTimeFormat: true, throwExceptionOnParseError: true });
+    text = cronstrue().toString(expanded.replace(/(\d)#L\b/gi, "$1L"), { use24HourTimeFormat: true, throwExceptionOnParseError: true });
   } catch {
     return `on the cron schedule "${expanded}"`;
   }

@@ -8,7 +8,6 @@
  */
 import { open, realpath, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { glob } from "tinyglobby";
 import { makePrivateDir, PRIVATE_FILE_MODE } from "../files/private.js";
 import type { EngineLink } from "./engine-link.js";
 import { placeLayout, type ArtifactLayout } from "../files/artifact-layout.js";
@@ -59,6 +58,7 @@ export async function sendArtifacts(context: ArtifactContext, attempt: string, o
   const folder = await realpath(cwd).catch(() => undefined);
   if (folder === undefined) return ["artifacts: the task's working folder is gone; nothing was kept"];
   const data = await realpath(context.dataDir).catch(() => context.dataDir);
+  const { glob } = await import("tinyglobby");
   const names = (await glob(patterns, { cwd: folder, onlyFiles: true, followSymbolicLinks: false })).sort();
   if (names.length === 0) said.push(`artifacts: no file matches ${patterns.join(" ")} in ${cwd}`);
   for (const name of names) {

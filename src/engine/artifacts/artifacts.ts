@@ -15,7 +15,6 @@
 import { appendFile, lstat, realpath, rm, stat } from "node:fs/promises";
 import { constants } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { glob } from "tinyglobby";
 import type { PlannedNode } from "../../plan/types.js";
 import type { EventRow } from "../../store/port.js";
 import { isDiskFull } from "../../store/errors.js";
@@ -152,6 +151,8 @@ export class RunArtifacts {
     if (usable.length < patterns.length) say.push(`artifacts: patterns not used (they reach outside the task's folder): ${patterns.filter((p) => !usable.includes(p)).join(" ")}`);
     if (cwd === undefined) say.push("artifacts: the task's working folder is gone; nothing was kept");
     else {
+      // Loaded when a task first keeps artifacts: an engine at rest, and most tasks, never glob.
+      const { glob } = await import("tinyglobby");
       const matches = (await glob(usable, { cwd, onlyFiles: true, followSymbolicLinks: false })).sort();
       if (matches.length === 0) say.push(`artifacts: no file matches ${usable.join(" ")} in ${cwd}`);
       await this.copyAll(node.path, cwd, matches, kept, notKept);
