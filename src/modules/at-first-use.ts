@@ -8,7 +8,6 @@
  */
 import { createRequire } from "node:module";
 
-// Not `require`: the bundles' banner declares that name in every chunk.
 const requireFromHere = createRequire(import.meta.url);
 
 /** A function that loads `specifier` the first time it is called, and hands back the same module after. */

@@ -11,8 +11,8 @@
  * the compiled code. It is loaded and run only when there is something to
  * place: a valid config costs no parse.
  */
-import { createRequire } from "node:module";
 import type { PathSegment } from "../errors.js";
+import { atFirstUse } from "../../modules/at-first-use.js";
 import { noDocument, SourceMap, type Located, type Position } from "../positions.js";
 
 /** The few fields of a Babel node this walk reads. */
@@ -31,7 +31,7 @@ interface Step {
 
 const WRAPPERS = new Set(["TSAsExpression", "TSSatisfiesExpression", "TSNonNullExpression", "TSTypeAssertion", "ParenthesizedExpression", "AwaitExpression"]);
 
-const require = createRequire(import.meta.url);
+const babelParser = atFirstUse<typeof import("@babel/parser")>("@babel/parser");
 
 export class ScriptSourceMap extends SourceMap {
   private parsed: { root: AstNode | undefined } | undefined;
@@ -51,7 +51,7 @@ export class ScriptSourceMap extends SourceMap {
   }
 
   private parse(): AstNode | undefined {
-    const { parse } = require("@babel/parser") as typeof import("@babel/parser");
+    const { parse } = babelParser();
     let program: AstNode | undefined;
     try {
       program = parse(this.text, { sourceType: "unambiguous", plugins: this.typescript ? ["typescript"] : [], errorRecovery: true }).program as unknown as AstNode;
