@@ -232,7 +232,8 @@ function printLatency(result: LatencyResult): void {
     console.log(`     ${key.replaceAll("_", " ").padEnd(32)} mean ${fmt(s.mean)}   p99 ${fmt(s.p99, 0)}   max ${fmt(s.max, 0)} ms`);
   }
   const p99 = result.to_spawn_ms.p99;
-  console.log(`   target p99 ≤ 10 ms (to spawn): ${p99 <= 10 ? "met" : "NOT met"} (${fmt(p99)} ms; to running: ${fmt(result.to_task_running_ms.p99)} ms)`);
+  // Issue 18's target; the earlier one (≤ 10 ms) was met and tightened.
+  console.log(`   target p99 ≤ 5 ms (to spawn): ${p99 <= 5 ? "met" : "NOT met"} (${fmt(p99)} ms; to running: ${fmt(result.to_task_running_ms.p99)} ms)`);
 }
 
 // ---------------------------------------------------------------- part 2
