@@ -31,7 +31,7 @@ export function resolveArgs(declared: Record<string, ArgDef>, given: Record<stri
       else if (def.required) errors.push(`argument "${name}" is required${describe(def)}`);
       continue;
     }
-    const converted = convert(name, def, raw);
+    const converted = convert(name, def, raw, gotText(def, raw));
     if (typeof converted === "object") errors.push(converted.error);
     else values[name] = converted;
   }
@@ -43,34 +43,41 @@ function describe(def: ArgDef): string {
   return def.type === "string" ? "" : ` (a ${def.type})`;
 }
 
-function convert(name: string, def: ArgDef, raw: unknown): ArgValue | { error: string } {
+/** What a refusal says of the value it refused: a secret one is never echoed (errors reach API answers and terminals), a long one is cut. */
+function gotText(def: ArgDef, raw: unknown): string {
+  if ("secret" in def && def.secret) return "got a value not shown here (the argument is secret)";
+  const text = JSON.stringify(raw) ?? String(raw);
+  return `got ${text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text}`;
+}
+
+function convert(name: string, def: ArgDef, raw: unknown, got: string): ArgValue | { error: string } {
   const type = "type" in def ? def.type : "string";
   let value: ArgValue;
   if (type === "boolean") {
     if (typeof raw === "boolean") value = raw;
     else if (raw === "true" || raw === "1" || raw === "yes") value = true;
     else if (raw === "false" || raw === "0" || raw === "no") value = false;
-    else return { error: `argument "${name}" must be true or false, got ${JSON.stringify(raw)}` };
+    else return { error: `argument "${name}" must be true or false, ${got}` };
   } else if (type === "number" || type === "integer") {
     const number = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
-    if (!Number.isFinite(number)) return { error: `argument "${name}" must be a number, got ${JSON.stringify(raw)}` };
-    if (type === "integer" && !Number.isInteger(number)) return { error: `argument "${name}" must be a whole number, got ${JSON.stringify(raw)}` };
+    if (!Number.isFinite(number)) return { error: `argument "${name}" must be a number, ${got}` };
+    if (type === "integer" && !Number.isInteger(number)) return { error: `argument "${name}" must be a whole number, ${got}` };
     value = number;
   } else {
     if (typeof raw !== "string" && typeof raw !== "number" && typeof raw !== "boolean") {
-      return { error: `argument "${name}" must be a string, got ${JSON.stringify(raw)}` };
+      return { error: `argument "${name}" must be a string, ${got}` };
     }
     value = String(raw);
   }
   if (def.enum && !def.enum.some((allowed) => String(allowed) === String(value))) {
-    return { error: `argument "${name}" must be one of: ${def.enum.join(", ")}; got ${JSON.stringify(value)}` };
+    return { error: `argument "${name}" must be one of: ${def.enum.join(", ")}; ${got}` };
   }
   if (def.pattern) {
     const matched = matchesWithin(def.pattern, String(value));
     if (matched === "too slow") {
       return { error: `argument "${name}": checking it against /${def.pattern}/ took more than ${MATCH_BUDGET_MS} ms, so it is refused (the pattern repeats a repetition, such as (a+)+: ask for the pipeline's pattern to be simplified)` };
     }
-    if (!matched) return { error: `argument "${name}" must match /${def.pattern}/, got ${JSON.stringify(value)}` };
+    if (!matched) return { error: `argument "${name}" must match /${def.pattern}/, ${got}` };
   }
   return value;
 }
