@@ -39,11 +39,33 @@ const registerBody = z.strictObject({
 
 const registerAnswer = z.object({ session: z.string(), lease_ms: z.number().int(), heartbeat_ms: z.number().int(), stop: z.array(z.string()) }).meta({ id: "WorkerRegistration" });
 
+/** How an attempt ended, checked key by key: a malformed end must be refused here, not found out while it is recorded. */
+const stream = z.enum(["stdout", "stderr"]);
+const epochMs = z.number().int().min(0);
+const count = z.number().int().min(0);
+const attemptReport = z.object({
+  state: z.enum(["succeeded", "failed", "timed_out", "canceled", "interrupted"]),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().max(64).nullable(),
+  reason: z.string().max(100_000).nullable(),
+  pid: z.number().int().positive().nullable(),
+  startedAt: epochMs,
+  finishedAt: epochMs,
+  warnings: count,
+  errors: count,
+  metrics: z.record(z.string().max(1000), z.object({ min: z.number(), max: z.number(), mean: z.number(), sum: z.number(), count })),
+  outputs: z.record(z.string().max(1000), z.string()),
+  tail: z.array(z.object({ ts: epochMs, stream, line: z.string() })).max(1000),
+  messages: z.array(z.object({ level: z.enum(["warning", "error"]), text: z.string(), ts: epochMs, stream })).max(1000).optional(),
+  cpuMs: z.number().min(0).optional(),
+  peakRssBytes: z.number().min(0).optional(),
+});
+
 const report = z.discriminatedUnion("kind", [
   z.strictObject({ attempt: attemptId, kind: z.literal("started"), pid: z.number().int(), started_at: z.number() }),
   z.strictObject({ attempt: attemptId, kind: z.literal("log"), offset: z.number().int().min(0), text: z.string() }),
   z.strictObject({ attempt: attemptId, kind: z.literal("progress"), done: z.number(), total: z.number() }),
-  z.strictObject({ attempt: attemptId, kind: z.literal("done"), report: z.record(z.string(), z.unknown()), log_bytes: z.number().int().min(0) }),
+  z.strictObject({ attempt: attemptId, kind: z.literal("done"), report: attemptReport, log_bytes: z.number().int().min(0) }),
 ]);
 
 const reportsBody = z.strictObject({
