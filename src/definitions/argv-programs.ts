@@ -57,7 +57,7 @@ export interface ProgramSpec {
   permutes?: boolean;
 }
 
-export type Family = "shell" | "pwsh" | "python" | "node" | "perl" | "ruby" | "php" | "lua" | "r" | "awk" | "sed" | "jq" | "osascript" | "tcl" | "remote" | "wrapper" | "make" | "git" | "container" | "find";
+export type Family = "shell" | "pwsh" | "python" | "node" | "perl" | "ruby" | "php" | "lua" | "r" | "awk" | "sed" | "jq" | "osascript" | "tcl" | "remote" | "wrapper" | "make" | "git" | "container" | "find" | "commands";
 
 const SHELL_OPTIONS: OptionSet = { short: { c: "mode", s: "mode", o: "value", O: "value" }, long: { rcfile: "program", "init-file": "program" }, otherShortFlags: true, otherLongFlags: /^[a-z][a-z-]*$/, plus: true };
 
@@ -140,6 +140,8 @@ const SSH_OPTIONS: OptionSet = {
   short: { ...kinds("value", "B b c D E e I i J L l m O p Q R S W w"), o: "code", F: "program", ...flags("46AaCfGgKkMNnqsTtVvXxYy") },
 };
 
+export const COMMAND_READERS = "sqlite3 psql mysql mariadb duckdb vim vi nvim ex view vimdiff gvim emacs emacsclient gdb lldb tmux screen parallel nix-shell nix julia guile racket sbcl clisp elixir erl escript groovy scala kotlin jshell ghci runghc ocaml";
+
 const PROGRAMS: Record<string, ProgramSpec> = {
   // Shells: `-c` makes the first operand the code; without it, the first operand is a script file.
   ...Object.fromEntries("sh bash dash zsh ksh ksh93 mksh pdksh oksh loksh ash yash rbash posh hush csh tcsh osh ysh xonsh elvish".split(" ").map((name) => [name, shell(name)])),
@@ -201,6 +203,15 @@ const PROGRAMS: Record<string, ProgramSpec> = {
   torsocks: wrapper("torsocks", { short: { ...kinds("value", "u p a P"), ...flags("iqdh") } }),
   proxychains4: wrapper("proxychains4", { short: { f: "value", q: "flag" } }),
   sshpass: wrapper("sshpass", { short: { ...kinds("value", "p f d e P"), v: "flag" } }),
+  // Programs whose arguments are commands in a language of their own, with a way out to a shell (sqlite3's .shell, psql's \!, vim's :!,
+  // gdb's shell, tmux's and screen's commands, parallel's and nix-shell's shell strings): every argument may be code.
+  ...Object.fromEntries(COMMAND_READERS.split(" ").map((name) => [name, { name, family: "commands", options: {}, operands: { kind: "special" } } satisfies ProgramSpec])),
+  // Runners of a package or of a command: what follows names what runs, as after env.
+  "ssh-agent": wrapper("ssh-agent", { short: { ...kinds("value", "a E P t O"), ...flags("cDdks") } }),
+  npx: wrapper("npx", { short: { p: "value", c: "code", ...flags("yq") }, long: { package: "value", call: "code", ...kinds("flag", "yes no quiet") } }),
+  pnpx: wrapper("pnpx", {}),
+  bunx: wrapper("bunx", { long: { bun: "flag" } }),
+  uvx: wrapper("uvx", { long: kinds("value", "from with python") }),
   docker: { name: "docker", family: "container", options: CONTAINER_GLOBAL, operands: { kind: "special" } },
   kubectl: { name: "kubectl", family: "container", options: {}, operands: { kind: "special" } },
 };
@@ -214,6 +225,8 @@ const ALIASES: [RegExp, string][] = [
   [/^php(\d+(\.\d+)*)?(-cli)?$/, "php"],
   [/^(lua|luajit)(\d+(\.\d+)*)?$/, "lua"],
   [/^(gawk|mawk|nawk|busybox-awk|original-awk)$/, "awk"],
+  [/^(sqlite|sqlite3\.\d+)$/, "sqlite3"],
+  [/^(vim\.\w+|nvim-qt)$/, "vim"],
   [/^(gsed)$/, "sed"],
   [/^(gojq|jaq)$/, "jq"],
   [/^(tclsh|wish)(\d+(\.\d+)*)?$/, "tclsh"],
@@ -230,6 +243,11 @@ const ALIASES: [RegExp, string][] = [
 export function programSpec(word: string): ProgramSpec | undefined {
   const base = word.slice(word.lastIndexOf("/") + 1).replace(/\.exe$/i, "");
   if (Object.hasOwn(PROGRAMS, base)) return PROGRAMS[base];
-  const alias = ALIASES.find(([pattern]) => pattern.test(base));
+  // A disk that ignores case (macOS's, by default) runs sh for SH: names are matched in any case.
+  const lower = base.toLowerCase();
+  if (Object.hasOwn(BY_LOWER_NAME, lower)) return BY_LOWER_NAME[lower];
+  const alias = ALIASES.find(([pattern]) => pattern.test(lower));
   return alias === undefined ? undefined : PROGRAMS[alias[1]];
 }
+
+const BY_LOWER_NAME: Record<string, ProgramSpec> = Object.fromEntries(Object.entries(PROGRAMS).map(([name, spec]) => [name.toLowerCase(), spec]));

@@ -2,9 +2,10 @@
  * The programs whose operands follow rules of their own (see argv-code.ts for
  * the walk and its roles): shells and their -c, env's assignments and -S,
  * sudo -s, flock -c, su, watch, ssh's remote command, pwsh, bun, deno, make,
- * git, find -exec, docker and kubectl.
+ * git, find -exec, docker and kubectl, and the programs whose every
+ * argument is a command of their own (sqlite3, psql, vim, gdb, tmux, …).
  */
-import { CONTAINER_OPTIONS, type OptionSet, type ProgramSpec } from "./argv-programs.js";
+import { COMMAND_READERS, CONTAINER_OPTIONS, type OptionSet, type ProgramSpec } from "./argv-programs.js";
 import type { Entry, Walk } from "./argv-code.js";
 import { isCodeVariable } from "./code-env.js";
 import { splitWords } from "./words.js";
@@ -260,7 +261,11 @@ const KUBECTL: Special = (walk, spec, args) => {
   if (dashdash >= 0 && sub !== undefined && ["exec", "run", "debug"].includes(sub.text)) walk.command(args.slice(dashdash + 1));
 };
 
+/** A program whose arguments are all commands of its own (sqlite3, psql, vim, gdb, tmux, …): a value anywhere among them may run. */
+const COMMANDS: Special = (walk, spec, args) => walk.markAll(args, "code", spec);
+
 export const SPECIAL: Record<string, Special> = {
+  ...Object.fromEntries(COMMAND_READERS.split(" ").map((name) => [name, COMMANDS])),
   ...Object.fromEntries("sh bash dash zsh ksh ksh93 mksh pdksh oksh loksh ash yash rbash posh hush csh tcsh osh ysh xonsh elvish".split(" ").map((name) => [name, SHELL])),
   env: ENV,
   sudo: SUDO,

@@ -155,6 +155,7 @@ const CODE_HINTS: Partial<Record<Family, (value: string, shell: string) => strin
   remote: (value) => `let the remote command read it from its environment: env: { VALUE: "${value}" } with [ssh, -o, SendEnv=VALUE, HOST, 'echo "$VALUE"'] (the server must AcceptEnv VALUE)`,
   make: (value) => `make expands variables: pass it through env: { VALUE: "${value}" } and read "$$VALUE" in the recipe`,
   git: () => "git reads -c values as configuration, which can run commands: write the configuration out",
+  commands: (value, reader) => `${reader} reads its arguments as commands of its own, and can run any program from them: pass the value through env: { VALUE: "${value}" } and let what runs read it from there`,
   wrapper: (value) => `run the command without a shell (sudo CMD ARGS…, watch -x, flock FILE CMD ARGS…, runuser -u USER -- CMD ARGS…), or pass it as an argument after the code: [sh, -c, 'echo "$1"', sh, "${value}"]`,
 };
 
