@@ -80,15 +80,16 @@ function sqlLeaves(task: RawTask): { path: PathSegment[]; text: string }[] {
 
 /**
  * The statements are code: a value goes in as a bound parameter. A password
- * written in the URL works, but it is kept with the definition (which API
- * clients that read pipelines see): a warning points at the environment.
+ * written in the URL would be kept with the definition, in the store and in
+ * what every API client that reads pipelines sees (read tokens too): it is
+ * refused, and the error points at the environment, where the drivers read it.
  */
 function checkSqlText(context: CheckContext, task: RawTask): void {
   const sql = task.task["sql"];
   if (!isRecord(sql)) return;
   const url = sql["url"];
   if (typeof url === "string" && /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/?#@]*:[^@]+@/.test(url) && !hasTemplate(url)) {
-    context.warn([...task.path, "sql", "url"], "the URL holds a password: it is masked in logs, but kept with the pipeline's definition, which API clients that read pipelines see", {
+    context.report([...task.path, "sql", "url"], "the URL holds a password: it would be kept with the pipeline's definition, in the store and in what every API client that reads pipelines sees", {
       hint: "leave it out of the URL and give it as PGPASSWORD (PostgreSQL) or MYSQL_PWD (MySQL, MariaDB) through env_file or secrets",
     });
   }

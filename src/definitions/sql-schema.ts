@@ -16,7 +16,7 @@ export const sqlSchema = z
       .min(1)
       .meta(
         about(
-          "The database: postgres://user@host:5432/db (or postgresql://), mysql://user@host:3306/db (or mariadb://), or sqlite:PATH (relative to the definitions file's folder). A password in it is masked in logs; better, leave it out and give PGPASSWORD or MYSQL_PWD through env_file or secrets. Templates allowed.",
+          "The database: postgres://user@host:5432/db (or postgresql://), mysql://user@host:3306/db (or mariadb://), or sqlite:PATH (relative to the definitions file's folder). No password in it: give PGPASSWORD or MYSQL_PWD through env_file or secrets (a password written here would be kept with the definition, which every API client that reads pipelines sees). Templates allowed.",
           ["postgres://backup@127.0.0.1:5432/app", "sqlite:data/app.db"],
         ),
       ),
