@@ -8,7 +8,7 @@ import { ServiceError, type ServiceErrorCode } from "../engine/service.js";
 import { DiskFullError, isDiskFull, isStoreUnavailable } from "../store/errors.js";
 
 /** Codes the HTTP layer adds to the service's own. */
-export type ApiErrorCode = ServiceErrorCode | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "disk_full" | "internal";
+export type ApiErrorCode = ServiceErrorCode | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "disk_full" | "internal";
 
 const STATUS: Record<ApiErrorCode, number> = {
   bad_request: 400,
@@ -20,6 +20,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   queue_full: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   invalid_args: 422,
   invalid_definitions: 422,
   internal: 500,
@@ -83,13 +84,18 @@ function frameworkMessage(code: ApiErrorCode, error: Error): string {
     case "unsupported_media_type":
       return "unsupported Content-Type: send application/json (or YAML as text/yaml to /apply)";
     default:
-      // Framework messages name the problem (bad URL, empty body) without echoing the body.
+      // A URL the router refuses (a part of it over 1,000 characters, a malformed %-escape): its message
+      // would echo the whole URL, query string and all.
+      if ((error as { code?: unknown }).code === "FST_ERR_MAX_PARAM_LENGTH") return "a part of the URL's path is longer than 1,000 characters: no name or id is that long";
+      if ((error as { code?: unknown }).code === "FST_ERR_BAD_URL") return "the URL's path cannot be read: a % in it is not followed by two hex digits, or it does not decode to UTF-8";
+      // Other framework messages name the problem (an empty body) without echoing the body.
       return error.message;
   }
 }
 
 /** One line per problem, each prefixed by where it is: `query.limit: expected …`. */
-export function describeIssues(location: string, issues: readonly z.core.$ZodIssue[]): string[] {
+/** `given`: what was parsed (a query parameter given twice is a list there, whatever the issue's own input). */
+export function describeIssues(location: string, issues: readonly z.core.$ZodIssue[], given?: unknown): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     const where = [location, ...issue.path.map(String)].join(".");
@@ -97,11 +103,19 @@ export function describeIssues(location: string, issues: readonly z.core.$ZodIss
       for (const key of issue.keys) lines.push(`${where}.${key}: unknown ${location === "body" ? "field" : "parameter"}`);
     } else if (issue.code === "invalid_type" && issue.input === undefined) {
       lines.push(`${where}: required`);
+    } else if (location === "query" && issue.path.length === 1 && Array.isArray(valueAt(given, issue.path[0]))) {
+      // ?limit=1&limit=2 comes as a list: the schema's own message (expected a whole number) would not say why.
+      lines.push(`${where}: given ${(valueAt(given, issue.path[0]) as unknown[]).length} times: give it once`);
     } else {
       lines.push(`${where}: ${issue.message}`);
     }
   }
-  return lines;
+  // Two checks of one value may say the same (a number too large for both its type and its range).
+  return [...new Set(lines)];
+}
+
+function valueAt(given: unknown, key: PropertyKey | undefined): unknown {
+  return typeof given === "object" && given !== null && typeof key === "string" && Object.hasOwn(given, key) ? (given as Record<string, unknown>)[key] : undefined;
 }
 
 export function validationError(problems: string[]): ApiError {

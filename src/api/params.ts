@@ -54,8 +54,10 @@ function parseTime(text: string): number | undefined {
 }
 
 /** A token lifetime: `30d`, `12h`, or a number of seconds. */
+const TTL_EXPECTED = "expected a duration such as 12h or 30d, or a number of seconds";
+
 export const ttl = z
-  .union([z.number().positive(), z.string().regex(DURATION_PATTERN)], { error: "expected a duration such as 12h or 30d, or a number of seconds" })
+  .union([z.number().positive(), z.string().regex(DURATION_PATTERN, { error: TTL_EXPECTED })], { error: TTL_EXPECTED })
   .transform((value) => parseDurationMs(value)!)
   .refine((ms) => ms >= 1000 && ms <= 10 * 365 * 86_400_000, { error: "expected a lifetime from 1s to 10 years" });
 

@@ -137,7 +137,7 @@ function validate(route: AnyRoute, deps: ApiDeps, request: FastifyRequest, reply
     const result = schema.safeParse(value);
     if (result.success) return result.data;
     const reported = schema.safeParse(value, { reportInput: true });
-    problems.push(...describeIssues(location, reported.success ? result.error.issues : reported.error.issues));
+    problems.push(...describeIssues(location, reported.success ? result.error.issues : reported.error.issues, value));
     return undefined;
   };
   const params = parse("path", route.params, route.rawParams ? route.rawParams(request) : request.params);
@@ -145,7 +145,8 @@ function validate(route: AnyRoute, deps: ApiDeps, request: FastifyRequest, reply
   const headers = parse("header", route.headers, request.headers) as Record<string, unknown>;
   let body: unknown;
   let text: string | undefined;
-  if (typeof request.body === "string") {
+  // A text body (YAML to /apply): a JSON string sent as application/json is a JSON body of the wrong type, not text.
+  if (typeof request.body === "string" && !/^application\/json\b/i.test(request.headers["content-type"] ?? "")) {
     if (!route.textBody) throw new ApiError("unsupported_media_type", "this route takes a JSON body: send Content-Type: application/json");
     text = request.body;
   } else if (route.body) {

@@ -19,6 +19,7 @@ import { StaticUi } from "./static-ui.js";
 import { buildOpenApi } from "./openapi.js";
 import { actorOf, methodsFor, registerRoutes } from "./register.js";
 import { answerAtHandFirst } from "./answer-at-hand.js";
+import { answerClientError } from "./client-errors.js";
 import type { ApiDeps } from "./route.js";
 import type { WorkerHub } from "../workers/hub.js";
 import { ROUTES } from "./routes/index.js";
@@ -75,6 +76,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     exposeHeadRoutes: false,
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors: (error, request, reply) => sendError(reply, request, error),
+    clientErrorHandler: answerClientError,
     // Requests are checked by the routes' zod schemas (register.ts) and answers are
     // serialised by us; naming the compilers keeps Fastify from loading ajv and
     // fast-json-stringify, ~1.5 MB of an idle engine's heap for nothing.
@@ -174,12 +176,21 @@ function installBodyParsers(app: FastifyInstance): void {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, text, done) => {
     if (text === "") return done(null, undefined);
     try {
-      done(null, JSON.parse(text as string, (key, value: unknown) => {
+      // A byte-order mark before the JSON is allowed to be ignored (RFC 8259, 8.1): some Windows tools write one.
+      const json = (text as string).charCodeAt(0) === 0xfeff ? (text as string).slice(1) : (text as string);
+      done(null, JSON.parse(json, (key, value: unknown) => {
         if (key === "__proto__") throw new ApiError("bad_request", "body: the key __proto__ is not allowed", ["body: __proto__ is not allowed"]);
         return value;
       }));
     } catch (error) {
-      done(error instanceof ApiError ? error : new ApiError("bad_request", "body: not valid JSON", ["body: not valid JSON"]), undefined);
+      // JSON.parse recurses: thousands of nested arrays or objects overflow its stack, which is not a syntax error.
+      const refusal =
+        error instanceof ApiError
+          ? error
+          : error instanceof RangeError
+            ? new ApiError("bad_request", "body: nested too deeply to read (thousands of levels): send a flatter document", ["body: nested too deeply"])
+            : new ApiError("bad_request", "body: not valid JSON", ["body: not valid JSON"]);
+      done(refusal, undefined);
     }
   });
   app.addContentTypeParser(["text/yaml", "application/yaml", "text/plain"], { parseAs: "string" }, (_request, text, done) => done(null, text));

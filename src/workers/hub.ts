@@ -7,6 +7,7 @@
  * reports are refused and it is told to stop them. Nothing of a worker's
  * is in the store: after an engine restart each worker registers again.
  */
+import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import type { LaunchEvents, LaunchSpec, Placed, Placement, TaskHandle } from "../exec/port.js";
 import { ServiceError, type WorkerInfo } from "../engine/service.js";
@@ -25,6 +26,8 @@ export interface WorkerHubOptions {
   note?(message: string, details: object): void;
   /** Told when a worker registers, comes back or is lost, with what GET /workers shows of it. */
   changed?(worker: WorkerInfo): void;
+  /** The name of the engine's own machine (GET /workers lists it; its tasks record it): no worker may take it. Default: the host name. */
+  localName?: string;
 }
 
 interface Waiter {
@@ -69,6 +72,10 @@ export class WorkerHub implements Placement {
   register(request: RegisterRequest, address: string | null, encrypted = false): RegisterResponse {
     // `local` names the engine's own machine: a task with runs_on: [local] runs there, never on a worker.
     if (request.labels.includes(LOCAL_LABEL)) throw new ServiceError("conflict", `worker ${request.name}: the label ${LOCAL_LABEL} names the engine's own machine; give this worker labels of its own (--labels)`);
+    // Two machines of one name: a task's record could not say which one ran it.
+    if (request.name === (this.options.localName ?? hostname())) {
+      throw new ServiceError("conflict", `worker ${request.name}: that is the name of the engine's own machine, which runs tasks too; give this worker a name of its own (spire worker --name NAME)`);
+    }
     const now = this.now();
     let worker = this.workers.get(request.name);
     if (worker) {
@@ -98,7 +105,7 @@ export class WorkerHub implements Placement {
   worker(name: string, session: string): RemoteWorker {
     const worker = this.workers.get(name);
     if (!worker) throw new ServiceError("not_found", `no worker named ${JSON.stringify(name)} is registered: register first (POST /api/v1/workers/register)`);
-    if (worker.session !== session) throw new ServiceError("conflict", `session ${JSON.stringify(session)} of worker ${name} is over (it registered again since): register again`);
+    if (worker.session !== session) throw new ServiceError("conflict", `session ${JSON.stringify(session)} is not worker ${name}'s current one (it registered again since, or never had that session): register again`);
     return worker;
   }
 

@@ -41,6 +41,13 @@ const apply = route({
     const given = text !== undefined ? { text } : body;
     if (given.text.trim() === "") throw new ApiError("bad_request", "body: the definitions text is empty", ["body: empty"]);
     const fromJson = text === undefined ? body : undefined;
+    // Said twice, differently (a dry run asked for in one place and not in the other): refused, not guessed.
+    const conflicts = (["ns:namespace", "prune:prune", "dry_run:dry_run"] as const).flatMap((pair) => {
+      const [inQuery, inBody] = pair.split(":") as [keyof typeof query, keyof NonNullable<typeof fromJson>];
+      const [a, b] = [query[inQuery], fromJson?.[inBody]];
+      return a !== undefined && b !== undefined && a !== b ? [`query.${inQuery} (${JSON.stringify(a)}) and body.${inBody} (${JSON.stringify(b)}) disagree: give it in one place`] : [];
+    });
+    if (conflicts.length > 0) throw new ApiError("bad_request", conflicts.join("; "), conflicts);
     return deps.service.apply(actor!, {
       text: given.text,
       fileName: fromJson?.file_name,
