@@ -13,6 +13,7 @@ import { registerLogTools } from "./log-tools.js";
 import { registerPipelineTools } from "./pipeline-tools.js";
 import { registerResources } from "./resources.js";
 import { registerRunTools } from "./run-tools.js";
+import { checkParamsFirst } from "./params-check.js";
 
 const INSTRUCTIONS =
   "Spire runs pipelines (tasks with dependencies, on schedules or by hand). Find a pipeline with list_pipelines, read its arguments with describe_pipeline, start it with start_run, follow it with get_run (wait_seconds waits for the end) and read_task_logs. What a call may do depends on the token's scope: read sees, run also starts, cancels, retries, pauses and resumes.";
@@ -26,5 +27,10 @@ export function createSpireMcpServer(clients: ClientSource, log: UnexpectedError
   registerLogTools(server, context);
   registerDefinitionTools(server, context);
   registerResources(server, context);
+  const connect = server.connect.bind(server);
+  server.connect = async (transport) => {
+    await connect(transport);
+    checkParamsFirst(transport);
+  };
   return server;
 }

@@ -45,6 +45,19 @@ test("/mcp: tools over Streamable HTTP with a bearer token, its scope holding", 
   const worker = await spire(["token", "create", "--scope", "worker", "--name", "box"], { data });
   const asWorker = await fetch(`${engine.url}/mcp`, { method: "POST", headers: { ...headers, authorization: `Bearer ${worker.stdout.trim()}` }, body: initialize });
   assert.equal(asWorker.status, 403, "a worker token runs tasks, nothing else");
+  // Params of the wrong shape are the client's mistake: -32602 with a plain message, not -32603 with the SDK's schema dump.
+  const call = (id: number, params: unknown) => JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params });
+  for (const [params, said] of [
+    [{ name: "list_pipelines", arguments: [] }, /params\.arguments must be an object of the tool's arguments by name/],
+    [{ name: 42 }, /params\.name must be the name of a tool/],
+  ] as const) {
+    const answer = await fetch(`${engine.url}/mcp`, { method: "POST", headers: { ...headers, authorization: `Bearer ${readToken}` }, body: call(7, params) });
+    assert.equal(answer.status, 200);
+    const body = (await answer.json()) as { id: number; error: { code: number; message: string } };
+    assert.equal(body.id, 7);
+    assert.equal(body.error.code, -32602, body.error.message);
+    assert.match(body.error.message, said);
+  }
   const stream = await fetch(`${engine.url}/mcp`, { headers: { authorization: `Bearer ${readToken}`, accept: "text/event-stream" } });
   assert.equal(stream.status, 405);
   assert.equal(stream.headers.get("allow"), "POST");
