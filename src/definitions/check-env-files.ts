@@ -1,7 +1,13 @@
-/** `env_file` paths must exist, relative to the definitions file. Reads the file system. */
-import { access } from "node:fs/promises";
+/**
+ * `env_file` paths must name readable files of KEY=VALUE lines, relative to
+ * the definitions file: checked when the file is, so that a schedule never
+ * applies with runs that could not be made (a folder, a bad line). A line's
+ * text is never shown: env files hold secrets. Reads the file system.
+ */
+import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { CheckContext } from "./check-context.js";
+import { envFileReadProblem, parseDotenv } from "./dotenv.js";
 import type { PathSegment } from "./errors.js";
 import { rawPipelines, rawTasks } from "./raw-walk.js";
 
@@ -15,12 +21,21 @@ export async function checkEnvFiles(root: unknown, definitionsPath: string, cont
   for (const { path, value } of wanted) {
     if (typeof value !== "string" || value === "") continue;
     const full = resolve(base, value);
+    let text: string;
     try {
-      await access(full);
-    } catch {
-      context.report(path, `env_file ${JSON.stringify(value)} does not exist (looked for ${full})`, {
-        hint: "paths are relative to the definitions file",
+      text = await readFile(full, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      context.report(path, `env_file ${JSON.stringify(value)} ${envFileReadProblem(code)} (looked for ${full})`, {
+        hint: code === "ENOENT" ? "paths are relative to the definitions file" : "env_file names a file of KEY=VALUE lines that the user who runs Spire can read",
       });
+      continue;
     }
+    const parsed = parseDotenv(text);
+    if (parsed.ok) continue;
+    const lines = parsed.errors.map((error) => `line ${error.line}: ${error.message}`);
+    context.report(path, `env_file ${JSON.stringify(value)} has lines Spire cannot read (${lines.slice(0, 5).join("; ")}${lines.length > 5 ? `; and ${lines.length - 5} more` : ""})`, {
+      hint: "each line is KEY=VALUE (an `export ` before it, `#` comments and quoted values are fine)",
+    });
   }
 }

@@ -58,6 +58,23 @@ function parseValue(text: string): string | undefined {
   return (comment >= 0 ? text.slice(0, comment) : text).trim();
 }
 
+/** Why an env file could not be read, in words: "does not exist", "is a folder, not a file". */
+export function envFileReadProblem(code: string | undefined): string {
+  switch (code) {
+    case "ENOENT":
+      return "does not exist";
+    case "EISDIR":
+      return "is a folder, not a file";
+    case "EACCES":
+    case "EPERM":
+      return "cannot be read: permission denied";
+    case "ENOTDIR":
+      return "does not exist (a part of its path is a file, not a folder)";
+    default:
+      return `cannot be read (${code ?? "unknown error"})`;
+  }
+}
+
 /** Reads an env file; errors name the file and line. */
 export async function loadEnvFile(path: string): Promise<Record<string, string>> {
   const { readFile } = await import("node:fs/promises");
@@ -65,8 +82,7 @@ export async function loadEnvFile(path: string): Promise<Record<string, string>>
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === "ENOENT" ? `env_file not found: ${path}` : `cannot read env_file ${path}: ${code ?? String(error)}`);
+    throw new Error(`env_file ${path} ${envFileReadProblem((error as NodeJS.ErrnoException).code)}`);
   }
   const parsed = parseDotenv(text);
   if (!parsed.ok) throw new Error(parsed.errors.map((error) => `${path}:${error.line}: ${error.message}`).join("\n"));

@@ -212,6 +212,25 @@ describe("loadDefinitions", () => {
     assert.equal(again.path, join(dir, "spire.yaml"));
   });
 
+  test("an env_file that is a folder, or has lines that are not KEY=VALUE, is an error at its place, without the lines' text", async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, "spire.yaml"), "pipelines:\n  p:\n    env_file: envdir\n    triggers: [{ every: 2s }]\n    tasks:\n      a: { run: x, env_file: bad.env }\n");
+    mkdirSync(join(dir, "envdir"));
+    writeFileSync(join(dir, "bad.env"), "GOOD=1\nthis is not a line hunter2\n# a comment\n9LIVES=x\n");
+    const result = await loadDefinitions(join(dir, "spire.yaml"));
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    const text = formatDefinitionErrors(result.errors);
+    assert.equal(
+      text,
+      [
+        `${join(dir, "spire.yaml")}:3:15  pipelines.p.env_file: env_file "envdir" is a folder, not a file (looked for ${join(dir, "envdir")}) — env_file names a file of KEY=VALUE lines that the user who runs Spire can read`,
+        `${join(dir, "spire.yaml")}:6:30  pipelines.p.tasks.a.env_file: env_file "bad.env" has lines Spire cannot read (line 2: expected KEY=VALUE; line 4: "9LIVES" is not a variable name (letters, digits and _, not starting with a digit)) — each line is KEY=VALUE (an \`export \` before it, \`#\` comments and quoted values are fine)`,
+      ].join("\n"),
+    );
+    assert.doesNotMatch(text, /hunter2/, "a line's text is never shown");
+  });
+
   test("the SPEC example loads from disk (its .env exists)", async () => {
     const result = await loadDefinitions(join(FIXTURES, "valid/spec-example.yaml"));
     assert.ok(result.ok, result.ok ? "" : formatDefinitionErrors(result.errors));

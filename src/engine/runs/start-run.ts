@@ -122,7 +122,7 @@ async function prepareParts(name: string, pipeline: PipelineDef, given: Record<s
   if (!planned.ok) {
     throw new RunRequestError(`${name} cannot be planned`, planned.errors.map((error) => error.message), "bad_definition");
   }
-  const envFiles = await readEnvFiles(pipeline, baseDir);
+  const envFiles = await readEnvFiles(name, pipeline, baseDir);
   const secretEnv: Record<string, string> = {};
   const secretNames = new Set([...pipeline.secrets, ...taskSecretNames(pipeline.tasks)]);
   for (const secret of secretNames) {
@@ -138,14 +138,15 @@ async function prepareParts(name: string, pipeline: PipelineDef, given: Record<s
   return { pipeline, plan: planned.plan, args: args.values, baseDir, envFiles, secretEnv, secretValues, secretArgNames };
 }
 
-async function readEnvFiles(pipeline: PipelineDef, baseDir: string): Promise<Map<string, Record<string, string>>> {
+async function readEnvFiles(name: string, pipeline: PipelineDef, baseDir: string): Promise<Map<string, Record<string, string>>> {
   const files = [pipeline.env_file, ...taskEnvFiles(pipeline.tasks)].filter((file): file is string => file !== undefined);
   const values = new Map<string, Record<string, string>>();
   for (const file of new Set(files)) {
     try {
       values.set(file, await loadEnvFile(resolve(baseDir, file)));
     } catch (error) {
-      throw new RunRequestError((error as Error).message, [(error as Error).message], "env_file");
+      // The summary once, and each problem (a file, or one of its lines) in the details: told once each.
+      throw new RunRequestError(`a run of ${name} cannot be made: its env_file ${file} cannot be used`, (error as Error).message.split("\n"), "env_file");
     }
   }
   return values;
