@@ -131,10 +131,22 @@ class NativeProcess extends EventEmitter implements TaskProcess {
 
   /** Called by the addon in the same callback as it reaped the process. */
   exited(code: number | null, signal: number | null, cpuMs?: number | null, maxRssBytes?: number | null, groupGone?: boolean): void {
-    if (typeof cpuMs === "number" && typeof maxRssBytes === "number") this.usage = { cpuMs, peakRssBytes: maxRssBytes };
+    if (typeof cpuMs === "number" && typeof maxRssBytes === "number") this.usage = { cpuMs, ...(ownPeak(maxRssBytes) ? { peakRssBytes: maxRssBytes } : {}) };
     this.groupGoneAtExit = groupGone;
     this.emit("exit", code, signal === null ? null : (signalNames.get(signal) ?? (`SIG${signal}` as NodeJS.Signals)));
   }
+}
+
+/**
+ * Whether a vfork-spawned child's ru_maxrss is its own. At exec the kernel
+ * counts the memory the process had before it into its peak (exec_mmap),
+ * and a child of posix_spawn had this process's memory then: its figure is
+ * the higher of ours (at its exec) and its own. Above our own peak now it
+ * can only be its own; at or below, it cannot be told apart from ours (an
+ * `echo` showed 47–72 MiB), and the sampled peak, if any, stands instead.
+ */
+function ownPeak(maxRssBytes: number): boolean {
+  return maxRssBytes > process.resourceUsage().maxRSS * 1024;
 }
 
 /** As Node's spawn does, a NUL inside a string is refused before anything starts (it would cut the string short). */

@@ -45,8 +45,11 @@ export interface TaskOutput {
 export interface ReapedUsage {
   /** User + system CPU, ms. */
   cpuMs: number;
-  /** The highest RSS of the process or of any child it waited for (ru_maxrss). */
-  peakRssBytes: number;
+  /**
+   * The highest RSS of the process or of any child it waited for (ru_maxrss), when it is the task's own:
+   * absent where it may be the spawning process's (see NativeProcess.exited).
+   */
+  peakRssBytes?: number;
 }
 
 export interface TaskSpawnOptions {
