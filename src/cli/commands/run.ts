@@ -94,6 +94,7 @@ async function pipelineToRun(client: SpireClient, given: string | undefined, opt
     const name = choosePipeline(file, given, displayName(fileName), fileName === "-" ? "-" : displayName(fileName));
     const origin = originOf(path);
     const change = await client.apply({ text, fileName: displayName(fileName), defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin, ...(checked ? { checked } : {}) });
+    if (client.location.kind === "engine") sayTriggersNowFire(file, change);
     return { namespace: change.namespace, name };
   }
   if (given === undefined) {
@@ -104,6 +105,21 @@ async function pipelineToRun(client: SpireClient, given: string | undefined, opt
     );
   }
   return resolvePipeline(client, given, options.ns);
+}
+
+/**
+ * `run -f` applies the file to the running engine, and from then on the
+ * file's triggers fire there too: said when the apply made or changed a
+ * pipeline with triggers (a file run from crontab would otherwise run twice,
+ * once from cron and once from its own schedule, without a word).
+ */
+function sayTriggersNowFire(file: SpireFile, change: { namespace: string; created: string[]; changed: string[] }): void {
+  const triggered = [...change.created, ...change.changed].filter((name) => (file.pipelines[name]?.triggers.length ?? 0) > 0);
+  if (triggered.length === 0) return;
+  const names = triggered.map((name) => `${change.namespace}/${name}`);
+  process.stderr.write(
+    pc.yellow(`applied to the running engine: the triggers of ${names.join(", ")} fire there from now on (spire pause ${names[0]} stops them; spire apply --prune removes what a file no longer has)\n`),
+  );
 }
 
 /** An engine in this process runs with the run's own limits. */
