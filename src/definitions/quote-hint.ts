@@ -53,6 +53,15 @@ export function quotedLine(source: string, offset: number, options: QuoteOptions
 /** A string was wanted and a one-line `{…}` or `[…]` given (`run: {x}`): the error gets the quoting hint. */
 export function withCollectionQuoteHint(error: DefinitionError, source: string): DefinitionError {
   if (error.hint !== undefined || error.line < 1 || !/^expected a string, got (a mapping|a list)$/.test(error.message)) return error;
+  // `run: [python3, script.py]`: a program and its arguments, which is what exec takes (quoting the list would run
+  // nonsense). One item, `run: [ -f x ]`, is a shell test: quoting is the fix there.
+  if (error.message.endsWith("a list") && /(^|\.)run$/.test(error.keyPath)) {
+    const start = source.split("\n").slice(0, error.line - 1).reduce((at, line) => at + line.length + 1, 0);
+    const list = /\brun:\s*(\[[^\]]*\])/.exec(source.slice(start, lineEnd(source, start)))?.[1];
+    if (list === undefined || list.includes(",")) {
+      return { ...error, hint: `a program and its arguments, run without a shell, go in exec (not run): ${list === undefined ? "exec: [PROGRAM, ARG, …]" : `exec: ${list}`}` };
+    }
+  }
   const line = quotedLine(source, offsetOf(source, error.line, error.column), { wholeCollection: true });
   return line === undefined ? error : { ...error, hint: quoteHint(line) };
 }

@@ -45,3 +45,14 @@ test("no quoting hint where quoting is not the fix: an unclosed list, a value go
   assert.ok(list.ok, list.ok ? "" : formatDefinitionErrors(list.errors));
   assert.deepEqual(quoteHints(fileWith("exec: {a: 1}")), [], "exec wants a list: quoting a mapping would not help");
 });
+
+test("run: given a program and its arguments as a list points at exec, in block and flow style; a shell test [ … ] is still quoted", () => {
+  const hints = (text: string) => {
+    const result = parseDefinitions(text, "spire.yaml");
+    return result.ok ? [] : result.errors.map((error) => `${error.keyPath}: ${error.hint ?? ""}`);
+  };
+  assert.deepEqual(hints(fileWith("run: [python3, script.py, --verbose]")), ["pipelines.p.tasks.a.run: a program and its arguments, run without a shell, go in exec (not run): exec: [python3, script.py, --verbose]"]);
+  assert.deepEqual(hints("pipelines:\n  p:\n    tasks:\n      a: { run: [echo, hi] }\n"), ["pipelines.p.tasks.a.run: a program and its arguments, run without a shell, go in exec (not run): exec: [echo, hi]"]);
+  assert.deepEqual(hints("pipelines:\n  p:\n    tasks:\n      a:\n        run:\n          - python3\n          - x.py\n"), ["pipelines.p.tasks.a.run: a program and its arguments, run without a shell, go in exec (not run): exec: [PROGRAM, ARG, …]"]);
+  assert.deepEqual(quoteHints(fileWith("run: [ -f /tmp/flag ]")), ['run: "[ -f /tmp/flag ]"']);
+});
