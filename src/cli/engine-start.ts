@@ -118,10 +118,12 @@ export async function startEngineServices(settings: EngineSettings): Promise<Run
     if (running) await executor.disconnect();
     else await executor.shutdown("the engine could not start");
     await store.close();
+    if (code !== "EADDRINUSE") throw new CliError(`cannot listen on ${settings.listenLabel} (${code})`, EXIT.usage, "Choose another address with --listen HOST:PORT.");
+    const engineThere = await spireAnswersAt(settings.host, settings.port, settings.tls !== undefined);
     throw new CliError(
-      code === "EADDRINUSE" ? `${settings.listenLabel} is already in use` : `cannot listen on ${settings.listenLabel} (${code})`,
+      engineThere ? `${settings.listenLabel} is already in use: a Spire engine listens there` : `${settings.listenLabel} is already in use by another program`,
       EXIT.usage,
-      code === "EADDRINUSE" ? "Is another engine running? (spire ls talks to it.) Or choose another address with --listen HOST:PORT." : "Choose another address with --listen HOST:PORT.",
+      engineThere ? "That engine is running already (spire ls talks to it); to run a second one, give it its own --listen HOST:PORT and --data DIR." : "Choose another address with --listen HOST:PORT.",
     );
   }
   let prunnerServer: Awaited<ReturnType<typeof startPrunnerApi>> | undefined;
@@ -213,5 +215,17 @@ async function applyAtStart(engine: Engine, file: string, definitions: LoadedFil
     const details = (error as { details?: unknown }).details;
     const lines = Array.isArray(details) ? formatDefinitionErrors(details as DefinitionError[]) : "";
     throw new CliError(`${(error as Error).message}${lines ? `\n${lines}` : ""}`, EXIT.usage, "The engine did not start. Fix the file (spire validate -f FILE) and try again.");
+  }
+}
+
+/** Whether what holds the address is a Spire engine: its open health route answers with a Spire version. */
+async function spireAnswersAt(host: string, port: number, tls: boolean): Promise<boolean> {
+  const where = host.includes(":") ? `[${host}]` : host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  try {
+    const answer = await fetch(`${tls ? "https" : "http"}://${where}:${port}/api/v1/health`, { signal: AbortSignal.timeout(1500) });
+    const body = (await answer.json()) as { status?: unknown; version?: unknown };
+    return typeof body.version === "string" && typeof body.status === "string";
+  } catch {
+    return false;
   }
 }

@@ -36,7 +36,7 @@ export function cliErrorOf(error: unknown): CliError | undefined {
   const hint = hintOf(error.details);
   switch (error.code as string) {
     case "unauthorized":
-      return new CliError(`the engine refused the token: ${error.message}`, EXIT.unreachable, "Set SPIRE_TOKEN to a valid token (spire token create), or run this as the user who runs the engine.");
+      return new CliError(`the engine refused the token: ${error.message}`, EXIT.unreachable, "Set SPIRE_TOKEN to a valid token (spire token create), or run this as the user who runs the engine with its data folder (--data or SPIRE_DATA: the engine's token is kept there).");
     case "forbidden":
       // A scope the token lacks comes with the command that makes one; a Host the engine does not know says in its message what to do.
       return new CliError(`not allowed: ${error.message}`, EXIT.unreachable, hint);

@@ -135,7 +135,7 @@ the same once the lease lapses (spire engine --watch-lease, default 30s).
     .option("--allow-insecure", "allow plain http to an engine on another machine: only on a network that is private and encrypted already (Tailscale, WireGuard, an SSH tunnel)")
     .addHelpText(
       "after",
-      examples(["spire worker --engine https://laptop.tail1234.ts.net:7070 --token $T --labels gpu,linux", "spire worker --engine http://100.64.0.1:7070 --allow-insecure --labels pi --tasks 2"]) +
+      examples(["spire worker --engine https://laptop.tail1234.ts.net:7431 --token $T --labels gpu,linux", "spire worker --engine http://100.64.0.1:7431 --allow-insecure --labels pi --tasks 2"]) +
         `
 To start it at boot or login and again when it dies, install it as a
 service with the same options: spire service install --worker --engine URL …

@@ -25,14 +25,14 @@ const LABEL = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/;
 /** The engine's URL; plain http only to this machine or when the user said the network is private. */
 export function engineUrlOf(options: Pick<WorkerOptions, "engine" | "allowInsecure">): string {
   const given = options.engine ?? process.env.SPIRE_ENGINE;
-  if (!given) throw new CliError("a worker needs its engine: --engine URL, or SPIRE_ENGINE", EXIT.usage, "For example: spire worker --engine https://laptop.tail1234.ts.net:7070 --token T");
+  if (!given) throw new CliError("a worker needs its engine: --engine URL, or SPIRE_ENGINE", EXIT.usage, "For example: --engine https://laptop.tail1234.ts.net:7431 --token T (or SPIRE_ENGINE and SPIRE_TOKEN)");
   let url: URL;
   try {
     url = new URL(given);
   } catch {
-    throw new CliError(`--engine ${JSON.stringify(given)} is not a URL`, EXIT.usage, "For example: --engine https://192.168.1.10:7070");
+    throw new CliError(`--engine ${JSON.stringify(given)} is not a URL`, EXIT.usage, "For example: --engine https://192.168.1.10:7431");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`--engine ${JSON.stringify(given)}: only http:// and https:// engines exist`, EXIT.usage, "For example: --engine https://192.168.1.10:7070");
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`--engine ${JSON.stringify(given)}: only http:// and https:// engines exist`, EXIT.usage, "For example: --engine https://192.168.1.10:7431");
   if (url.protocol === "http:" && !isLoopback(url.hostname) && !options.allowInsecure) {
     throw new CliError(
       `--engine ${given}: plain http to another machine would carry this worker's token and its tasks' secrets in clear`,

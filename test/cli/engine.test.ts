@@ -199,7 +199,19 @@ test("a second engine on a busy address says so and exits 2", async (t) => {
   const port = (blocker.address() as AddressInfo).port;
   const result = await spire(["engine", "--listen", `127.0.0.1:${port}`], { data });
   assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use\\nIs another engine running\\?`));
+  assert.match(result.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use by another program\\nChoose another address with --listen HOST:PORT\\.`));
+});
+
+test("an engine whose address another engine holds says that engine is running; a port out of range is said so", async (t) => {
+  const first = await startEngine(t, tempDir(t));
+  const address = new URL(first.url).host;
+  const second = await spire(["engine", "--listen", address], { data: tempDir(t) });
+  assert.equal(second.code, 2, second.stderr);
+  assert.match(second.stderr, new RegExp(`${address.replaceAll(".", "\\.")} is already in use: a Spire engine listens there\\nThat engine is running already \\(spire ls talks to it\\)`));
+  await stopEngine(first);
+  const range = await spire(["engine", "--listen", "127.0.0.1:99999"], { data: tempDir(t) });
+  assert.equal(range.code, 2);
+  assert.match(range.stderr, /--listen "127\.0\.0\.1:99999": the port 99999 is out of range \(1 to 65535, or 0 for any free one\)/);
 });
 
 test("an engine that cannot listen applies nothing of its -f file and starts no run: it did not start", async (t) => {

@@ -66,7 +66,9 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 export function parseListen(listen: string, allowRemote: boolean, tls = false, flag = "--listen"): { host: string; port: number } {
   const match = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(listen.trim());
   const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw new CliError(`${flag} ${JSON.stringify(listen)} is not HOST:PORT`, EXIT.usage, `For example: ${flag} 127.0.0.1:${flag === "--listen" ? 7431 : 9009}`);
+  const example = `For example: ${flag} 127.0.0.1:${flag === "--listen" ? 7431 : 9009}`;
+  if (match && port > 65535) throw new CliError(`${flag} ${JSON.stringify(listen)}: the port ${port} is out of range (1 to 65535, or 0 for any free one)`, EXIT.usage, example);
+  if (!match) throw new CliError(`${flag} ${JSON.stringify(listen)} is not HOST:PORT`, EXIT.usage, example);
   const host = match[1]!.replace(/^\[(.*)\]$/, "$1");
   if (!LOOPBACK.has(host) && !LOOPBACK.has(match[1]!) && !host.startsWith("127.") && !allowRemote && !tls) {
     throw new CliError(
