@@ -14,6 +14,7 @@ import { SHELLS } from "./completion/shells.js";
 import { DEFAULT_TEMPLATE, INIT_TEMPLATES } from "./init-templates.js";
 import { ALLOW_HTTP_FILE, DEFINITIONS_FILE, examples, formatOption, globals } from "./program-parts.js";
 import { addServiceCommands } from "./service-program.js";
+import { unknownCommand } from "./unknown-command.js";
 
 /** Help of -f where a definitions file is read (validate, apply): which one is read without it. */
 const DEFINITIONS_FILE_HELP = `${DEFINITIONS_FILE} (default: spire.yaml, else spire.config.ts, .mts, .mjs or .js)`;
@@ -26,6 +27,8 @@ export function buildProgram(): Command {
     .option("--engine <url>", "the engine to talk to (default: $SPIRE_ENGINE, or the local engine's address file)")
     .option("--utc", "show times in UTC (default: this machine's zone, with its offset); --json always gives ISO 8601")
     .showHelpAfterError("(run with --help for usage)")
+    // Commander's own errors (a missing argument, an unknown option) start as every Spire error does.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "spire: ")) })
     .addHelpText(
       "after",
       `
@@ -292,11 +295,12 @@ with resources:).
     .command("retry")
     .description("re-run the tasks of a run that failed (or TASK and all below it), keeping the ones that passed")
     .argument("<run>", "run id, a unique prefix, or `last`")
+    .argument("[pipeline]", "with last: the newest run of this pipeline")
     .option("--from <task>", "re-run this task (or group) and everything that depends on it")
     .option("--detach", "print only the new run's id")
     .option("--json", "print only the final run object as JSON")
-    .addHelpText("after", examples(["spire retry last", "spire retry 01jbx4k2 --from compress"]))
-    .action(async (run, options, command) => process.exit(await (await import("./commands/control.js")).retryCommand(run, { ...options, ...globals(command) })));
+    .addHelpText("after", examples(["spire retry last", "spire retry last backup", "spire retry 01jbx4k2 --from compress"]))
+    .action(async (run, pipeline, options, command) => process.exit(await (await import("./commands/control.js")).retryCommand(run, pipeline, { ...options, ...globals(command) })));
 
   for (const [action, description] of [
     ["pause", "stop a pipeline's triggers (manual runs still work)"],
@@ -505,7 +509,17 @@ version of Spire: make it again after upgrading.
     .allowUnknownOption()
     .action(async (name, words, _options, command) => (await import("./commands/completion-values.js")).completionValuesCommand(name, words, globals(command)));
 
+  helpAfterErrorNamesTheCommand(program, "spire");
   return program;
+}
+
+/** After a usage error, the help to read is the command's own: `(spire token create --help for usage)`. */
+function helpAfterErrorNamesTheCommand(parent: Command, path: string): void {
+  for (const command of parent.commands) {
+    const full = `${path} ${command.name()}`;
+    command.showHelpAfterError(`(${full} --help for usage)`);
+    helpAfterErrorNamesTheCommand(command, full);
+  }
 }
 
 /** The words after `--` on the command line (an ad hoc command); undefined when there is no `--`. */
@@ -531,6 +545,8 @@ export async function main(argv: string[]): Promise<void> {
   });
   const program = buildProgram();
   try {
+    const unknown = unknownCommand(program, argv.slice(2));
+    if (unknown) throw unknown;
     await program.parseAsync(argv);
   } catch (error) {
     process.exit(report(error));

@@ -39,7 +39,7 @@ test("plain http to another machine is refused without --allow-insecure: exit 2,
 test("the worker's other mistakes: no engine, not a URL, another scheme, no token, a bad name, a bad label, a bad --tasks", async (t) => {
   const data = tempDir(t);
   const cases: [string[], RegExp, RegExp][] = [
-    [["worker", "--token", "T"], /a worker needs its engine: --engine URL, or SPIRE_ENGINE/, /For example: spire worker --engine https:\/\//],
+    [["worker", "--token", "T"], /a worker needs its engine: --engine URL, or SPIRE_ENGINE/, /For example: --engine https:\/\/laptop\.tail1234\.ts\.net:7431 --token T \(or SPIRE_ENGINE and SPIRE_TOKEN\)/],
     [["worker", "--engine", "laptop:7431", "--token", "T"], /--engine "laptop:7431": only http:\/\/ and https:\/\/ engines exist/, /For example: --engine https:\/\//],
     [["worker", "--engine", "not a url", "--token", "T"], /--engine "not a url" is not a URL/, /For example: --engine https:\/\//],
     [["worker", "--engine", "ftp://192.0.2.10:7431", "--token", "T"], /only http:\/\/ and https:\/\/ engines exist/, /For example: --engine https:\/\//],

@@ -17,11 +17,11 @@ export async function cancelCommand(run: string, pipeline: string | undefined, o
 }
 
 /** On the engine, or (none running) in this process, followed to its end like spire run. */
-export async function retryCommand(run: string, options: Target & { from?: string; detach?: boolean; json?: boolean }): Promise<number> {
+export async function retryCommand(run: string, pipeline: string | undefined, options: Target & { from?: string; detach?: boolean; json?: boolean }): Promise<number> {
   const client = await connect(options);
   try {
     if (options.detach) requireEngine(client.location, "--detach");
-    const result = await client.retryRun(await runOf(client, run, undefined), options.from !== undefined ? { from: options.from } : {});
+    const result = await client.retryRun(await runOf(client, run, pipeline), options.from !== undefined ? { from: options.from } : {});
     if (options.detach) return void process.stdout.write(`${result.id}\n`), EXIT.ok;
     return await followRun(client, result, { json: options.json === true });
   } finally {
