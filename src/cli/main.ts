@@ -15,6 +15,7 @@ import { DEFAULT_TEMPLATE, INIT_TEMPLATES } from "./init-templates.js";
 import { ALLOW_HTTP_FILE, DEFINITIONS_FILE, examples, formatOption, globals } from "./program-parts.js";
 import { addServiceCommands } from "./service-program.js";
 import { unknownCommand } from "./unknown-command.js";
+import { showPathsFrom } from "../definitions/errors.js";
 
 /** Help of -f where a definitions file is read (validate, apply): which one is read without it. */
 const DEFINITIONS_FILE_HELP = `${DEFINITIONS_FILE} (default: spire.yaml, else spire.config.ts, .mts, .mjs or .js)`;
@@ -48,6 +49,8 @@ Exit codes:
     .exitOverride();
   program.hook("preAction", (_program, action) => {
     if ((action.optsWithGlobals() as { utc?: boolean }).utc) showTimesInUtc(true);
+    // A file's errors name it as typed here; an engine's go to its log and its clients, whole.
+    if (!["engine", "worker", "mcp"].includes(action.name())) showPathsFrom(process.cwd());
   });
 
   program

@@ -2,6 +2,7 @@
  * Errors in a definitions file, as a user sees them: where (file, line,
  * column, key path), what is wrong, what was expected, and how to fix it.
  */
+import { isAbsolute, relative } from "node:path";
 
 export interface DefinitionError {
   file: string;
@@ -41,8 +42,27 @@ export function formatDefinitionErrors(errors: readonly DefinitionError[]): stri
   return errors.map(formatOne).join("\n");
 }
 
+let shownFrom: string | undefined;
+
+/**
+ * From now on, files under `folder` are named relative to it, as a user
+ * typed them at a terminal there (`typo.yaml:8:9`, as its header says);
+ * others by their whole path. Only the CLI's own commands set it: an
+ * engine's messages go to logs and to clients elsewhere.
+ */
+export function showPathsFrom(folder: string | undefined): void {
+  shownFrom = folder;
+}
+
+function shownPath(file: string): string {
+  if (shownFrom === undefined || !isAbsolute(file)) return file;
+  const below = relative(shownFrom, file);
+  return below === "" || below.startsWith("..") || isAbsolute(below) ? file : below;
+}
+
 function formatOne(error: DefinitionError): string {
-  const where = error.line > 0 ? `${error.file}:${error.line}:${error.column}` : error.file;
+  const file = shownPath(error.file);
+  const where = error.line > 0 ? `${file}:${error.line}:${error.column}` : file;
   const severity = error.severity === "warning" ? "warning: " : "";
   let text = `${where}  ${severity}${error.keyPath === "" ? "" : `${error.keyPath}: `}${error.message}`;
   // A message may already name what it expected ("expected a list, got a string"); say it once.

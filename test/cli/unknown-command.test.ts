@@ -47,3 +47,15 @@ test("retry last PIPELINE retries that pipeline's newest run", async (t) => {
   assert.equal(run.pipeline, "flaky", "the newest run of flaky, not the newest run of all");
   assert.equal(run.trigger.kind, "retry");
 });
+
+test("a file's errors name it as it was typed, relative to the working folder, in the header and on each line", async (t) => {
+  const data = tempDir(t);
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  mkdirSync(`${data}/proj`);
+  writeFileSync(`${data}/proj/typo.yaml`, "pipelines:\n  p:\n    tasks:\n      a: { run: x, neds: [b] }\n");
+  const { spawnSync } = await import("node:child_process");
+  const { SPIRE_BIN } = await import("../helpers/cli.js");
+  const result = spawnSync(process.execPath, [SPIRE_BIN, "validate", "-f", "proj/typo.yaml"], { cwd: data, env: { ...process.env, SPIRE_DATA: `${data}/d`, NO_COLOR: "1" }, encoding: "utf8" });
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /^spire: proj\/typo\.yaml has 1 error:\nproj\/typo\.yaml:4:20  pipelines\.p\.tasks\.a\.neds: unknown key `neds`/);
+});
