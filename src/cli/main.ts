@@ -324,14 +324,14 @@ with resources:).
   program
     .command("next")
     .description("a schedule in plain words and its next fire times, with DST changes marked")
-    .argument("<pipeline-or-cron>", 'a pipeline (NAME or NS/NAME), or a cron expression in quotes')
+    .argument("<pipeline-or-cron>", 'a pipeline (NAME or NS/NAME), a cron expression in quotes, "every 5m" or "at 2026-12-24T18:00"')
     .option("-n, --count <n>", "how many times", "5")
     .option("--tz <zone>", "time zone to read and show times in (default: this machine's)")
     .option("--from <time>", "start from this time instead of now (ISO 8601)")
     .option("-f, --file <file>", "read the pipeline from this definitions file (- for stdin, or an https:// URL) instead of the engine")
     .option("--allow-http-file", ALLOW_HTTP_FILE)
     .option("--json", 'print { "description", "next": [ISO…] }')
-    .addHelpText("after", examples(['spire next "0 3 * * 1-5" --tz Europe/Berlin', "spire next backup -n 10", 'spire next "30 2 * * *" --tz America/New_York --from 2027-03-10 --json']))
+    .addHelpText("after", examples(['spire next "0 3 * * 1-5" --tz Europe/Berlin', 'spire next "every 90m" -n 3', "spire next backup -n 10", 'spire next "30 2 * * *" --tz America/New_York --from 2027-03-10 --json']))
     .action(async (subject, options, command) => (await import("./commands/next.js")).nextCommand(subject, { ...options, ...globals(command) }));
 
   program

@@ -33,3 +33,19 @@ test("a wrong cron names the field and exits 2", async (t) => {
   assert.equal(result.code, 2);
   assert.match(result.stderr, /hour field "25": a value is out of range; allowed: 0-23/);
 });
+
+test("every and at, as run --when takes them, need no pipeline; a bad one is said without naming --when", async (t) => {
+  const data = tempDir(t);
+  const every = await spire(["next", "every 90m", "--tz", "UTC", "--from", "2026-12-07T10:00:00Z", "-n", "2", "--json"], { data });
+  assert.equal(every.code, 0, every.stderr);
+  const { description, next } = JSON.parse(every.stdout) as { description: string; next: string[] };
+  assert.equal(description, "every 1 hour 30 minutes");
+  assert.equal(next.length, 2);
+  assert.equal(Date.parse(next[1]!) - Date.parse(next[0]!), 90 * 60_000);
+  const at = await spire(["next", "at 2027-01-01T00:00", "--tz", "UTC", "--json"], { data });
+  assert.deepEqual(JSON.parse(at.stdout).next, ["2027-01-01T00:00:00+00:00"]);
+  const bad = await spire(["next", "every 5x"], { data });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^spire: "5x" is not a duration\n/);
+  assert.doesNotMatch(bad.stderr, /--when/);
+});

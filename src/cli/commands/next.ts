@@ -3,6 +3,8 @@
  * next fire times, with DST changes marked. A cron expression needs no engine;
  * a pipeline is read from the engine (or from -f FILE).
  */
+import { parseWhen, triggersOf, WHEN_FORMS } from "../adhoc/job.js";
+import { triggerSchema } from "../../definitions/schema.js";
 import { resolve } from "node:path";
 import pc from "picocolors";
 import type { TriggerDef } from "../../definitions/schema.js";
@@ -38,7 +40,11 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
     if (!parsed.ok) throw new CliError(`--from: ${parsed.error}`, EXIT.usage, "For example: --from 2026-12-24T18:00 (read in --tz, or give an offset)");
     from = parsed.ms;
   }
-  const triggers = looksLikeCron(subject) ? [cronTriggerOrFail(subject, options.tz)] : await pipelineTriggers(subject, options);
+  const triggers = /^(every|at)\s/.test(subject.trim())
+    ? [plainTriggerOrFail(subject, options.tz)]
+    : looksLikeCron(subject)
+      ? [cronTriggerOrFail(subject, options.tz)]
+      : await pipelineTriggers(subject, options);
   const preview = previewSchedule(subject, triggers, { zone, from, count });
   if (!preview.ok) throw new CliError(preview.problem, EXIT.usage, preview.hint);
   const { description, next: merged } = preview;
@@ -52,6 +58,21 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
     const change = time.dstChange ? pc.yellow(`   ← the clock changes here: ${time.dstChange.before} → ${time.dstChange.after}`) : "";
     process.stdout.write(`  ${time.iso.replace("T", " ")}${change}\n`);
   }
+}
+
+/** "every 5m" or "at 2026-12-24T18:00", as spire run --when takes them: the trigger a definitions file would have. */
+function plainTriggerOrFail(subject: string, timezone: string | undefined): TriggerDef {
+  let when: ReturnType<typeof parseWhen>;
+  try {
+    when = parseWhen(subject);
+  } catch (error) {
+    // Said as run --when's: here there is no --when.
+    if (!(error instanceof CliError)) throw error;
+    throw new CliError(error.message.replace(/^--when: /, ""), EXIT.usage, error.hint?.replace(/^--when takes/, "spire next takes a pipeline, or").replace(/--when "at /, 'spire next "at '));
+  }
+  const parsed = triggerSchema.safeParse({ ...triggersOf(when)[0], ...(timezone ? { timezone } : {}) });
+  if (!parsed.success) throw new CliError(`${JSON.stringify(subject)} is not a schedule: ${parsed.error.issues[0]?.message ?? "unknown"}`, EXIT.usage, `spire next takes a pipeline, a cron in quotes, or ${WHEN_FORMS}`);
+  return parsed.data;
 }
 
 function cronTriggerOrFail(expression: string, timezone: string | undefined): TriggerDef {
