@@ -8,6 +8,13 @@ export interface PipelineRef {
   name: string;
 }
 
+/** A NAME in several namespaces: the command cannot guess which is meant. */
+export class AmbiguousPipeline extends CliError {
+  constructor(message: string, hint: string) {
+    super(message, EXIT.usage, hint);
+  }
+}
+
 /** `NS/NAME`, or a NAME that is unique across namespaces (or in `ns`). */
 export async function resolvePipeline(client: SpireClient, given: string, ns?: string): Promise<PipelineRef> {
   const slash = given.indexOf("/");
@@ -17,7 +24,8 @@ export async function resolvePipeline(client: SpireClient, given: string, ns?: s
   const matches = pipelines.filter((pipeline) => pipeline.name === name);
   if (matches.length === 1) return { namespace: matches[0]!.namespace, name };
   if (matches.length > 1) {
-    throw new CliError(`${name} is in several namespaces: ${matches.map((p) => p.namespace).join(", ")}`, EXIT.usage, `Say which: ${matches[0]!.namespace}/${name}, or --ns ${matches[0]!.namespace}`);
+    // NS/NAME works with every command; not every command has --ns.
+    throw new AmbiguousPipeline(`${name} is in several namespaces: ${matches.map((p) => p.namespace).join(", ")}`, `Say which: ${matches.map((p) => `${p.namespace}/${name}`).join(" or ")}`);
   }
   const where = namespace !== undefined ? ` in namespace ${namespace}` : "";
   const close = suggest(name, pipelines.map((pipeline) => pipeline.name));
@@ -43,7 +51,7 @@ export async function resolveRun(client: SpireClient, given: string, pipeline?: 
   if (given === "last" || given === "latest") {
     const { runs } = await client.listRuns({ limit: 1, ...(pipeline ? { namespace: pipeline.namespace, pipeline: pipeline.name } : {}) });
     if (runs[0]) return runs[0].id;
-    if (pipeline) throw new CliError(`${pipeline.namespace}/${pipeline.name} has no runs yet`, EXIT.usage, `Start one with: spire run ${pipeline.name}`);
+    if (pipeline) throw new CliError(`${pipeline.namespace}/${pipeline.name} has no runs yet`, EXIT.usage, `Start one with: spire run ${pipeline.namespace}/${pipeline.name}`);
     throw new CliError("there are no runs yet", EXIT.usage, "Start one with: spire run -f spire.yaml");
   }
   if (pipeline) throw new CliError(`a pipeline goes with last, not with a run id (${given})`, EXIT.usage, `For example: spire show last ${pipeline.name}`);

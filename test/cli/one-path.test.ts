@@ -144,7 +144,7 @@ test("a misspelt pipeline or run gets a did-you-mean, and last PIPELINE of a pip
   }
   const none = await spire(["show", "last", "backup"], { data });
   assert.equal(none.code, 2);
-  assert.match(none.stderr, /far\/backup has no runs yet\nStart one with: spire run backup/);
+  assert.match(none.stderr, /far\/backup has no runs yet\nStart one with: spire run far\/backup/);
 });
 
 test("spire run -f without an engine sends the failure notification, as the engine would", async (t) => {

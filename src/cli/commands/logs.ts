@@ -10,7 +10,7 @@ import { suggest } from "../../definitions/suggest.js";
 import { CliError, EXIT } from "../errors.js";
 import { withClient, type Target } from "../connect.js";
 import { timestamp } from "../render/format.js";
-import { resolvePipeline, resolveRun } from "../resolve.js";
+import { AmbiguousPipeline, resolvePipeline, resolveRun } from "../resolve.js";
 
 export interface LogsOptions extends Target {
   follow?: boolean;
@@ -59,7 +59,12 @@ async function target(client: SpireClient, given: string, words: string[]): Prom
   if (task !== undefined) return { runId: await resolveRun(client, given, await resolvePipeline(client, word)), task };
   const newest = await resolveRun(client, given);
   if ((await client.getRun(newest)).tasks.some((candidate) => candidate.path === word)) return { runId: newest, task: word };
-  const pipeline = await resolvePipeline(client, word).catch(() => undefined);
+  // Not a task of the newest run: a pipeline, unless there is none of that name (then the task is said missing). One
+  // in several namespaces is asked about, not taken for a task.
+  const pipeline = await resolvePipeline(client, word).catch((error: unknown) => {
+    if (error instanceof AmbiguousPipeline) throw error;
+    return undefined;
+  });
   return pipeline ? { runId: await resolveRun(client, given, pipeline), task: undefined } : { runId: newest, task: word };
 }
 
