@@ -56,9 +56,11 @@ export async function applyDefinitions(store: Store, actor: Actor, request: Appl
     rows.push(row);
   }
   if (request.prune) for (const name of existing.keys()) if (!Object.hasOwn(file.pipelines, name)) change.removed.push(name);
+  const known = await store.getNamespace(namespace);
+  const mixed = otherFilesPipelines(known?.origin, request.origin, existing, file, request.prune, fileName);
+  if (mixed) warnings.push(mixed);
   if (request.dryRun) return { change, rows: [] };
 
-  const known = await store.getNamespace(namespace);
   const author = typeof file.metadata?.author === "string" ? file.metadata.author : actor.name;
   await store.applyNamespace({
     namespace: {
@@ -73,6 +75,37 @@ export async function applyDefinitions(store: Store, actor: Actor, request: Appl
     audit: { ts: now, actor: actor.name, action: "apply", target: namespace, details: { created: change.created, changed: change.changed, removed: change.removed } },
   });
   return { change, rows };
+}
+
+/**
+ * A namespace last applied from another file (another path on the same
+ * machine), which holds pipelines this file does not have: the file adds to
+ * them, it does not replace them, and with --prune it removes them. Said,
+ * since two files that use one `namespace:` by mistake mix their pipelines.
+ */
+function otherFilesPipelines(
+  before: { host: string; path: string | null } | undefined,
+  now: ApplyRequest["origin"],
+  existing: Map<string, PipelineRow>,
+  file: SpireFile,
+  prune: boolean,
+  fileName: string,
+): DefinitionError | undefined {
+  if (before?.path == null || now?.path == null || before.path === now.path || before.host !== (now.host ?? "")) return undefined;
+  const others = [...existing.keys()].filter((name) => !Object.hasOwn(file.pipelines, name));
+  if (others.length === 0) return undefined;
+  const shown = others.length > 5 ? `${others.slice(0, 5).join(", ")} and ${others.length - 5} more` : others.join(", ");
+  return {
+    file: fileName,
+    line: 0,
+    column: 0,
+    keyPath: "namespace",
+    severity: "warning",
+    message: prune
+      ? `the namespace was last applied from ${before.path}: its pipelines this file does not have (${shown}) are removed`
+      : `the namespace was last applied from ${before.path}: this file's pipelines join its ${shown}, which stay`,
+    hint: "give each file a namespace of its own (namespace: at the top) unless they are meant to share one",
+  };
 }
 
 /**
