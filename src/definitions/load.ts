@@ -23,6 +23,7 @@ import { isScriptConfig } from "./script/files.js";
 import { MAX_DEFINITIONS_BYTES, readYaml, tooBig, type YamlOptions } from "./yaml-source.js";
 import { withCollectionQuoteHint } from "./quote-hint.js";
 import { issuesToErrors } from "./zod-issues.js";
+import { isRecord } from "./is-record.js";
 import { readDefinitionsInput, type InputOptions } from "./remote/definitions-input.js";
 import { refuseRelativePaths } from "./remote/check-remote-paths.js";
 
@@ -171,9 +172,24 @@ function check(value: unknown, context: CheckContext, unknownTagPaths: string[],
   checkArgsAndPatterns(value, context);
   checkTriggers(value, context, options.now);
   checkArtifacts(value, context);
-  // The planner needs the normalised model, so graph errors wait for the schema to pass.
-  if (parsed.success) checkGraphs(parsed.data, value, context, options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
+  // The planner needs the normalised model: with a mistake elsewhere in the file, each pipeline that is right on its
+  // own is planned all the same, so that its graph's errors (a cycle, an unknown need) come with the others at once.
+  const planned = parsed.success ? parsed.data : pipelinesRightOnTheirOwn(value);
+  if (planned !== undefined) checkGraphs(planned, value, context, options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
   return { raw: value, model: parsed.success ? parsed.data : undefined, context };
+}
+
+/** A file of the pipelines of `value` that pass the schema alone (the rest of the file left out); undefined when none does. */
+function pipelinesRightOnTheirOwn(value: unknown): SpireFile | undefined {
+  if (!isRecord(value) || !isRecord(value["pipelines"])) return undefined;
+  let file: SpireFile | undefined;
+  for (const [name, pipeline] of Object.entries(value["pipelines"])) {
+    const alone = spireFileSchema.safeParse({ pipelines: { [name]: pipeline } });
+    if (!alone.success) continue;
+    if (file === undefined) file = alone.data;
+    else file.pipelines[name] = alone.data.pipelines[name]!;
+  }
+  return file;
 }
 
 function isWithin(keyPath: string, outer: string): boolean {

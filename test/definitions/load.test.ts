@@ -119,6 +119,13 @@ pipelines:
 });
 
 describe("all errors at once", () => {
+  test("a pipeline's graph errors come even when another pipeline has a schema error", () => {
+    const errors = parseErrors("pipelines:\n  a:\n    tasks:\n      t: { run: x, needs: [nothere] }\n      c1: { run: x, needs: [c2] }\n      c2: { run: x, needs: [c1] }\n  b:\n    tasks:\n      u: { runn: x }\n");
+    assert.match(errors, /spire\.yaml:4:28 {2}pipelines\.a\.tasks\.t\.needs\[0\]: unknown task "nothere" in needs of t/);
+    assert.match(errors, /cycle/);
+    assert.match(errors, /pipelines\.b\.tasks\.u\.runn: unknown key `runn`/);
+  });
+
   test("YAML, schema, semantic and graph errors of one file are reported together, in file order", () => {
     const errors = parseErrors(`pipelines:
   backup:
@@ -148,6 +155,8 @@ describe("all errors at once", () => {
       /^spire\.yaml:11:22  pipelines\.backup\.tasks\.dump\.run: a template \(`\$\{\{ args\.target }}`\) cannot be used in run/,
       /^spire\.yaml:12:9  pipelines\.backup\.tasks\.dump\.timout: unknown key `timout` — did you mean `timeout`\?/,
       /^spire\.yaml:15:9  pipelines\.backup\.tasks\.dump2\.run: duplicate key `run`/,
+      // other is right on its own: its graph is checked though backup is not.
+      /^spire\.yaml:18:\d+  pipelines\.other\.tasks\.[ab]\.needs: dependency cycle/,
     ];
     assert.equal(lines.length, expectations.length, errors);
     expectations.forEach((pattern, index) => assert.match(lines[index]!, pattern));
