@@ -29,7 +29,9 @@ export type PathSegment = string | number;
 /** `["pipelines", "p", "triggers", 0, "at"]` → `pipelines.p.triggers[0].at`. Odd keys are quoted. */
 export function formatKeyPath(path: readonly PathSegment[]): string {
   let text = "";
-  for (const segment of path) {
+  for (const raw of path) {
+    // YAML's merge key `<<` is a symbol in the parsed document.
+    const segment = raw === "Symbol(<<)" ? "<<" : raw;
     if (typeof segment === "number") text += `[${segment}]`;
     else if (/^[A-Za-z0-9_-]+$/.test(segment)) text += text === "" ? segment : `.${segment}`;
     else text += `[${JSON.stringify(segment)}]`;

@@ -4,7 +4,7 @@
  * may write, before normalisation.
  */
 import { z } from "zod";
-import { spireFileSchema } from "./schema.js";
+import { EXTENSION_KEY, spireFileSchema } from "./schema.js";
 
 /** A URN rather than a made-up web address: editors resolve the schema by the path in `$schema` comments. */
 export const SPIRE_SCHEMA_ID = "urn:spire:schema:spire.yaml:v1";
@@ -31,6 +31,8 @@ export function buildJsonSchema(): Record<string, unknown> {
     title: "Spire definitions file (spire.yaml)",
     description: "Pipelines of tasks with their triggers, arguments, queue policy and notifications.",
     ...rest,
+    // Keys starting with x- are ignored (load.ts): a place for anchors that pipelines reuse.
+    patternProperties: { [EXTENSION_KEY.source]: { description: "Ignored by Spire: a place for YAML anchors (x-defaults: &defaults …) that pipelines reuse with aliases." } },
   };
 }
 

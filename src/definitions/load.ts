@@ -18,7 +18,7 @@ import { envFilesBeside, laterErrors, translate, yamlOptionsFor } from "./compat
 import { isGatorText, looksLikePrunner, type DefinitionsFormat } from "./compat/format.js";
 import { formatKeyPath, isWarning, sortErrors, type DefinitionError, type PathSegment } from "./errors.js";
 import type { SourceMap } from "./positions.js";
-import { spireFileSchema, type SpireFile } from "./schema.js";
+import { EXTENSION_KEY, spireFileSchema, type SpireFile } from "./schema.js";
 import { isScriptConfig } from "./script/files.js";
 import { MAX_DEFINITIONS_BYTES, readYaml, tooBig, type YamlOptions } from "./yaml-source.js";
 import { withCollectionQuoteHint } from "./quote-hint.js";
@@ -146,7 +146,7 @@ function analyse(text: string, file: string, options: ParseOptions): Analysis {
     return { raw: undefined, model: undefined, context, format: given ?? "spire" };
   }
   const format = given ?? (looksLikePrunner(yaml.value) ? "prunner" : "spire");
-  if (format === "spire") return { ...check(yaml.value, context, yaml.unknownTagPaths, options), format };
+  if (format === "spire") return { ...check(withoutExtensionKeys(yaml.value), context, yaml.unknownTagPaths, options), format };
 
   // Another tool's file: translated into Spire's shape, then checked as one, its errors placed back on the original.
   const translated = translate(format, yaml.value, file, text, yaml.map, options.envFiles ?? []);
@@ -177,6 +177,12 @@ function check(value: unknown, context: CheckContext, unknownTagPaths: string[],
   const planned = parsed.success ? parsed.data : pipelinesRightOnTheirOwn(value);
   if (planned !== undefined) checkGraphs(planned, value, context, options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks });
   return { raw: value, model: parsed.success ? parsed.data : undefined, context };
+}
+
+/** The file without its top-level x- keys (EXTENSION_KEY): their anchors have done their work once the aliases are read. */
+function withoutExtensionKeys(value: unknown): unknown {
+  if (!isRecord(value) || !Object.keys(value).some((key) => EXTENSION_KEY.test(key))) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !EXTENSION_KEY.test(key)));
 }
 
 /** A file of the pipelines of `value` that pass the schema alone (the rest of the file left out); undefined when none does. */

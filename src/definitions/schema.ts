@@ -561,6 +561,9 @@ export const pipelineSchema = z.strictObject({
 }).meta({ description: "A pipeline: a graph of tasks, with its triggers, arguments, queue policy, retention and notifications." });
 export type PipelineDef = z.output<typeof pipelineSchema>;
 
+/** Top-level keys Spire ignores, as docker-compose does: where anchors that pipelines reuse can live. */
+export const EXTENSION_KEY = /^x-/;
+
 export const spireFileSchema = z.strictObject({
   $schema: z.string().optional().meta(about("Where editors find this schema (in a JSON file; YAML files use a `# yaml-language-server: $schema=…` comment). Spire ignores it.", ["./node_modules/spire/schema/spire.schema.json"])),
   namespace: name("namespace")

@@ -59,6 +59,13 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
     return { value: undefined, map, wellFormed: false, errors: [tooBig(file, bytes)], unknownTagPaths: [] };
   }
 
+  // A NUL byte: a program, an archive, an image — no definitions file; said so, without its bytes on the terminal.
+  const nul = text.indexOf("\0");
+  if (nul >= 0) {
+    const map = new SourceMap(noDocument);
+    return { value: undefined, map, wellFormed: false, errors: [notText(file)], unknownTagPaths: [] };
+  }
+
   // uniqueKeys off: yaml compares each key with every earlier key of its mapping (quadratic: minutes for a
   // 1 MB mapping); duplicates are found below with one set per mapping instead.
   const parsing: ParseOptions & DocumentOptions & SchemaOptions = { prettyErrors: false, uniqueKeys: false, merge: true, strict: true, customTags: options.customTags ?? [] };
@@ -145,6 +152,10 @@ function quotingMends(text: string, line: QuotedLine, parsing: ParseOptions & Do
 }
 
 /** The error for a file over the size limit (also used before reading a file from disk). */
+function notText(file: string): DefinitionError {
+  return { file, line: 0, column: 0, keyPath: "", message: "this is not a text file (it holds NUL bytes): a definitions file is YAML or JSON text", hint: "give the definitions file (spire.yaml) with -f" };
+}
+
 export function tooBig(file: string, bytes: number): DefinitionError {
   const mib = (bytes / 1024 / 1024).toFixed(1);
   return {
@@ -245,7 +256,9 @@ function aliasError(error: unknown, doc: Document, map: SourceMap, file: string,
     keyPath: formatKeyPath(map.pathAt(offset)),
     message: excessive
       ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}); refusing a file that grows exponentially when read`
-      : `YAML aliases: ${message}`,
+      : /Merge sources must be maps/.test(message)
+        ? "`<<:` merges a mapping into this one: it takes an alias of an anchored mapping (<<: *defaults, with &defaults on a mapping above), and the alias here names no such mapping"
+        : `YAML aliases: ${message}`,
     ...(excessive ? { hint: "write the repeated parts out, or use fewer nested aliases" } : named === undefined ? {} : { hint: unknownAliasHint(text, offset, named) }),
   };
 }

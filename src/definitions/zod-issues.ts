@@ -197,6 +197,9 @@ export function received(value: unknown): string {
   if (typeof value === "number") return `the number ${value}`;
   if (typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return "a list";
+  // YAML's !!binary and !!timestamp make these: not mappings, whatever typeof says.
+  if (value instanceof Uint8Array) return "binary data (a !!binary value)";
+  if (value instanceof Date) return "a date (a !!timestamp value): quote it to give it as text";
   if (isRecord(value)) return "a mapping";
   return typeof value;
 }

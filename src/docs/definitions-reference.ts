@@ -104,7 +104,7 @@ export function definitionsReference(): string {
     title.line,
     generatedNote("the schema in src/definitions/schema.ts (the same one that makes schema/spire.schema.json)"),
     prose(
-      `Every key of a definitions file (spire.yaml), as spire validate checks it. Editors show the same descriptions on hover when the file starts with # yaml-language-server: $schema=… pointing at schema/spire.schema.json. A key not listed here is an error (with a did-you-mean).`,
+      `Every key of a definitions file (spire.yaml), as spire validate checks it. Editors show the same descriptions on hover when the file starts with # yaml-language-server: $schema=… pointing at schema/spire.schema.json. A key not listed here is an error (with a did-you-mean), except top-level keys that start with x-, which Spire ignores: a place for YAML anchors that pipelines reuse (x-defaults: &defaults { timeout: 5m, retries: 2 }, then <<: *defaults in a task).`,
     ),
     valuesHeading.line,
     ...unitHeadings.flatMap(({ heading, description }) => [heading.line, description]),
