@@ -173,7 +173,9 @@ function urlHost(host: string): string {
  */
 function installBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, text, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
+    const unreadable = unreadableBody(request);
+    if (unreadable) return done(unreadable, undefined);
     if (text === "") return done(null, undefined);
     try {
       // A byte-order mark before the JSON is allowed to be ignored (RFC 8259, 8.1): some Windows tools write one.
@@ -193,7 +195,26 @@ function installBodyParsers(app: FastifyInstance): void {
       done(refusal, undefined);
     }
   });
-  app.addContentTypeParser(["text/yaml", "application/yaml", "text/plain"], { parseAs: "string" }, (_request, text, done) => done(null, text));
+  app.addContentTypeParser(["text/yaml", "application/yaml", "text/plain"], { parseAs: "string" }, (request, text, done) => {
+    const unreadable = unreadableBody(request);
+    done(unreadable ?? null, unreadable ? undefined : text);
+  });
+}
+
+/**
+ * A body in a form the parsers above would misread: compressed (Content-Encoding), or in a charset
+ * other than UTF-8. Refused with 415 rather than read as UTF-8 text and found wrong, or worse, not.
+ */
+function unreadableBody(request: FastifyRequest): ApiError | undefined {
+  const encoding = request.headers["content-encoding"]?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== "" && encoding !== "identity") {
+    return new ApiError("unsupported_media_type", `Content-Encoding ${JSON.stringify(encoding)} is not accepted: send the body uncompressed`);
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers["content-type"] ?? "")?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8" && charset !== "us-ascii") {
+    return new ApiError("unsupported_media_type", `charset=${charset} is not accepted: send the body in UTF-8 (charset=utf-8, or none)`);
+  }
+  return undefined;
 }
 
 function sendError(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {

@@ -42,6 +42,15 @@ test("bodies: a JSON string is a body of the wrong type, not text; deep nesting 
   assert.equal(deep.status, 400);
   assert.match((await errorOf(deep)).message, /nested too deeply/);
 
+  const utf16 = await api.call("POST", "/tokens", { body: JSON.stringify({ name: "x", scope: "read" }), contentType: "application/json; charset=utf-16" });
+  assert.equal(utf16.status, 415);
+  assert.match((await errorOf(utf16)).message, /charset=utf-16 is not accepted: send the body in UTF-8/);
+  const gzipped = await api.call("POST", "/tokens", { body: JSON.stringify({ name: "x", scope: "read" }), headers: { "content-encoding": "gzip" } });
+  assert.equal(gzipped.status, 415);
+  assert.match((await errorOf(gzipped)).message, /Content-Encoding "gzip" is not accepted: send the body uncompressed/);
+  const utf8 = await api.call("POST", "/tokens", { body: JSON.stringify({ name: "utf8", scope: "read" }), contentType: "application/json; charset=UTF-8" });
+  assert.equal(utf8.status, 201, "UTF-8 said outright is fine");
+
   const bom = await api.call("POST", "/tokens", { body: `\uFEFF${JSON.stringify({ name: "bom", scope: "read" })}`, contentType: "application/json" });
   assert.equal(bom.status, 201, await bom.clone().text());
 });
