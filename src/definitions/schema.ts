@@ -182,7 +182,7 @@ const taskFields = z.strictObject({
     .optional()
     .meta(
       about(
-        "argv, run without a shell. ${{ args.X }} and ${{ tasks.T.outputs.K }} may not stand where a program would run them: the program, a script it loads, a shell's or interpreter's code argument (sh -c, python3 -c, node -e, …), any argument of a program that reads its arguments as commands (sqlite3, psql, vim, gdb, tmux, …), or where it still reads options; pass a value as an argument after the code ([sh, -c, 'echo \"$1\"', sh, \"${{ args.x }}\"]) or through env.",
+        "argv, run without a shell. ${{ args.X }} and ${{ tasks.T.outputs.K }} may not be the program, a script it loads, a code argument (sh -c, python3 -c, node -e, …), any argument of a program that reads commands (sqlite3, psql, vim, gdb, tmux, …), or an option (for a program Spire does not know, a value starting a word before any -- may not start with -). Pass a value after the code ([sh, -c, 'echo \"$1\"', sh, \"${{ args.x }}\"]) or through env.",
         [["gzip", "-f", "${{ args.target }}/app.sql"]],
       ),
     ),

@@ -10,7 +10,8 @@ import type { HttpRequestSpec, LaunchSpec, Machine } from "../../exec/port.js";
 import { hostname } from "node:os";
 import { commandFor } from "../../runners/runners.js";
 import { renderTemplate, type Placer, type TemplateContext } from "../../definitions/templates.js";
-import { inPath, inUrl, type Refusals } from "../../definitions/template-places.js";
+import { asOperandOf, inPath, inUrl, type Refusals } from "../../definitions/template-places.js";
+import { programSpec } from "../../definitions/argv-programs.js";
 import { splitWords } from "../../definitions/words.js";
 import type { TaskDef } from "../../definitions/schema.js";
 import { buildTaskEnv } from "./task-env.js";
@@ -171,8 +172,14 @@ function scheduledAt({ run }: PreparedRun): string {
  */
 function renderDef(def: TaskDef, render: (text: string, place?: Placer) => string, refusals: Refusals): TaskDef {
   const out: TaskDef = { ...def };
-  if (def.exec) out.exec = def.exec.map((item) => render(item));
-  if (def.args) out.args = def.args.map((item) => render(item));
+  // An exec task's words after a program Spire does not know, and before any `--`: a value may not be an option there.
+  const words = def.exec ? [...def.exec, ...(def.args ?? [])] : [];
+  const program = words[0];
+  const guarded = program !== undefined && !program.includes("${{") && programSpec(program) === undefined ? words.indexOf("--") : 0;
+  const operand = guarded !== 0 ? asOperandOf(program!, refusals) : undefined;
+  const renderWord = (item: string, index: number) => render(item, operand !== undefined && index > 0 && (guarded < 0 || index < guarded) ? operand : undefined);
+  if (def.exec) out.exec = def.exec.map((item, index) => renderWord(item, index));
+  if (def.args) out.args = def.args.map((item, index) => (def.exec ? renderWord(item, def.exec.length + index) : render(item)));
   if (def.cwd !== undefined) out.cwd = render(def.cwd, inPath("cwd", refusals));
   if (def.docker) {
     out.docker = {

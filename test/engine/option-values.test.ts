@@ -1,0 +1,62 @@
+/**
+ * A value from outside that starts a word of an exec task, read by a
+ * program Spire does not know, before any `--`, may not start with "-": the
+ * program would read it as an option (tar --checkpoint-action=exec=…, rsync
+ * -e …). The attempt fails with the reason, and nothing runs. After `--`,
+ * inside a word, and for programs Spire knows (checked where they read
+ * options when the file is), a value is data.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { spire } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
+
+checkNoLeftoverProcesses();
+
+const FILE = `pipelines:
+  unknown:
+    args: { x: { default: a } }
+    tasks:
+      t: { exec: [touch, "\${{ args.x }}"] }
+  inside:
+    args: { x: { default: a } }
+    tasks:
+      t: { exec: ["true", "name=\${{ args.x }}"] }
+  dashes:
+    args: { x: { default: a } }
+    tasks:
+      t: { exec: ["true", --, "\${{ args.x }}"] }
+  known:
+    args: { x: { default: a } }
+    tasks:
+      t: { exec: [sh, -c, 'printf "%s" "$1" > out.txt', sh, "\${{ args.x }}"] }
+`;
+
+interface RunJson {
+  state: string;
+  tasks: { path: string; state: string; reason: string | null; exit_code: number | null }[];
+}
+
+test("an option-looking value for a program Spire does not know is refused before anything runs; after --, in a word, or for a known program it is data", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "spire.yaml");
+  writeFileSync(file, FILE);
+  const run = async (pipeline: string, value: string) => {
+    const result = await spire(["run", "-f", file, pipeline, "--arg", `x=${value}`, "--json"], { data: dir, cwd: dir });
+    return { code: result.code, run: JSON.parse(result.stdout) as RunJson };
+  };
+  const refused = await run("unknown", "--reference=/etc/shadow");
+  assert.equal(refused.code, 1);
+  const task = refused.run.tasks[0]!;
+  assert.equal(task.state, "failed");
+  assert.equal(task.exit_code, null, "nothing ran");
+  assert.match(task.reason ?? "", /the value of args\.x starts with "-", and touch would read it as an option \(put a -- before it in exec, or pass it through env\)/);
+
+  assert.equal((await run("unknown", "plain-name")).code, 0, "a value that is no option runs");
+  assert.equal((await run("inside", "-rf")).code, 0, "inside a word it is no option");
+  assert.equal((await run("dashes", "-rf")).code, 0, "after -- it is data");
+  assert.equal((await run("known", "-n")).code, 0, "sh's $1 is data: Spire knows sh");
+});
