@@ -29,6 +29,10 @@ const FILE = `pipelines:
     args: { x: { default: a } }
     tasks:
       t: { exec: ["true", --, "\${{ args.x }}"] }
+  script:
+    args: { x: { default: a } }
+    tasks:
+      t: { script: ./show.sh, args: ["\${{ args.x }}"] }
   known:
     args: { x: { default: a } }
     tasks:
@@ -44,6 +48,7 @@ test("an option-looking value for a program Spire does not know is refused befor
   const dir = tempDir(t);
   const file = join(dir, "spire.yaml");
   writeFileSync(file, FILE);
+  writeFileSync(join(dir, "show.sh"), '#!/bin/sh\necho "$1"\n', { mode: 0o755 });
   const run = async (pipeline: string, value: string) => {
     const result = await spire(["run", "-f", file, pipeline, "--arg", `x=${value}`, "--json"], { data: dir, cwd: dir });
     return { code: result.code, run: JSON.parse(result.stdout) as RunJson };
@@ -56,6 +61,9 @@ test("an option-looking value for a program Spire does not know is refused befor
   assert.match(task.reason ?? "", /the value of args\.x starts with "-", and touch would read it as an option \(put a -- before it in exec, or pass it through env\)/);
 
   assert.equal((await run("unknown", "plain-name")).code, 0, "a value that is no option runs");
+  const script = await run("script", "-x");
+  assert.equal(script.code, 1, "a script reads its arguments as it will: getopts would take -x");
+  assert.match(script.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and \.\/show\.sh would read it as an option/);
   assert.equal((await run("inside", "-rf")).code, 0, "inside a word it is no option");
   assert.equal((await run("dashes", "-rf")).code, 0, "after -- it is data");
   assert.equal((await run("known", "-n")).code, 0, "sh's $1 is data: Spire knows sh");

@@ -172,14 +172,16 @@ function scheduledAt({ run }: PreparedRun): string {
  */
 function renderDef(def: TaskDef, render: (text: string, place?: Placer) => string, refusals: Refusals): TaskDef {
   const out: TaskDef = { ...def };
-  // An exec task's words after a program Spire does not know, and before any `--`: a value may not be an option there.
-  const words = def.exec ? [...def.exec, ...(def.args ?? [])] : [];
+  // An exec task's words after a program Spire does not know, and a script's arguments (the script reads them as it
+  // will), before any `--`: a value may not be an option there.
+  const words = def.exec ? [...def.exec, ...(def.args ?? [])] : def.script !== undefined ? [def.script, ...(def.args ?? [])] : [];
   const program = words[0];
   const guarded = program !== undefined && !program.includes("${{") && programSpec(program) === undefined ? words.indexOf("--") : 0;
   const operand = guarded !== 0 ? asOperandOf(program!, refusals) : undefined;
   const renderWord = (item: string, index: number) => render(item, operand !== undefined && index > 0 && (guarded < 0 || index < guarded) ? operand : undefined);
   if (def.exec) out.exec = def.exec.map((item, index) => renderWord(item, index));
-  if (def.args) out.args = def.args.map((item, index) => (def.exec ? renderWord(item, def.exec.length + index) : render(item)));
+  const argsFrom = def.exec ? def.exec.length : def.script !== undefined ? 1 : undefined;
+  if (def.args) out.args = def.args.map((item, index) => (argsFrom !== undefined ? renderWord(item, argsFrom + index) : render(item)));
   if (def.cwd !== undefined) out.cwd = render(def.cwd, inPath("cwd", refusals));
   if (def.docker) {
     out.docker = {
