@@ -52,7 +52,7 @@ export function workerTokenOf(options: Pick<WorkerOptions, "token">): { token: s
 }
 
 export function checkWorkerName(name: string): string {
-  if (!LABEL.test(name)) throw new CliError(`--name ${JSON.stringify(name)}: a worker's name is 1–64 of A–Z a–z 0–9 . _ - (not starting with -)`, EXIT.usage, "For example: --name gpu-box");
+  if (!LABEL.test(name) || /^\.+$/.test(name)) throw new CliError(`--name ${JSON.stringify(name)}: a worker's name is 1–64 of A–Z a–z 0–9 . _ - (not starting with -, not only dots)`, EXIT.usage, "For example: --name gpu-box");
   return name;
 }
 

@@ -33,6 +33,9 @@ test("a malformed end from a worker is a 400 naming the key, the attempt stays r
   const post = (path: string, body: unknown) =>
     fetch(`${engine.url}/api/v1${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
 
+  const dots = await post("/workers/register", { name: "..", labels: ["gpu"], tasks: 1, cpus: 1, memory_bytes: 1e9, version: VERSION, host: "h", data_dir: "/w", work_dir: "/w", node_path: process.execPath, running: [] });
+  assert.equal(dots.status, 400, "a name of dots reads as a folder");
+  assert.match(await dots.text(), /not only dots/);
   const registered = await post("/workers/register", {
     name: "gpu",
     labels: ["gpu"],

@@ -15,7 +15,10 @@ import { artifactNameProblem, attemptParts, inputPath, listInputs, storeChunk } 
 
 const LABEL = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/;
 const label = z.string().regex(LABEL, "a label is 1–64 of A–Z a–z 0–9 . _ - (not starting with -)");
-const workerName = z.string().regex(LABEL, "a worker's name is 1–64 of A–Z a–z 0–9 . _ - (not starting with -)");
+const workerName = z
+  .string()
+  .regex(LABEL, "a worker's name is 1–64 of A–Z a–z 0–9 . _ - (not starting with -)")
+  .refine((name) => !/^\.+$/.test(name), "a worker's name is not only dots (. and .. read as folders)");
 const absolutePath = z.string().min(1).max(4096).refine((path) => path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path), "must be an absolute path");
 const attemptId = z.string().min(1).max(2000);
 
