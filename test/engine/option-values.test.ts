@@ -33,6 +33,10 @@ const FILE = `pipelines:
     args: { x: { default: a } }
     tasks:
       t: { script: ./show.sh, args: ["\${{ args.x }}"] }
+  boxed:
+    args: { x: { default: a } }
+    tasks:
+      t: { docker: { image: alpine, command: [touch, "\${{ args.x }}"] } }
   known:
     args: { x: { default: a } }
     tasks:
@@ -61,6 +65,9 @@ test("an option-looking value for a program Spire does not know is refused befor
   assert.match(task.reason ?? "", /the value of args\.x starts with "-", and touch would read it as an option \(put a -- before it in exec, or pass it through env\)/);
 
   assert.equal((await run("unknown", "plain-name")).code, 0, "a value that is no option runs");
+  const boxed = await run("boxed", "--reference=/etc/shadow");
+  assert.equal(boxed.code, 1);
+  assert.match(boxed.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and touch would read it as an option/, "a container's command too");
   const script = await run("script", "-x");
   assert.equal(script.code, 1, "a script reads its arguments as it will: getopts would take -x");
   assert.match(script.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and \.\/show\.sh would read it as an option/);

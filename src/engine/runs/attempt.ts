@@ -167,18 +167,25 @@ function scheduledAt({ run }: PreparedRun): string {
 }
 
 /**
+ * Renders the words of an argv. For a program Spire does not know, the words before any literal `--` are
+ * rendered with asOperandOf: a value there may not be an option (template-places.ts says why).
+ */
+function argvRenderer(words: readonly string[], render: (text: string, place?: Placer) => string, refusals: Refusals): (item: string, index: number) => string {
+  const program = words[0];
+  if (program === undefined || program.includes("${{") || programSpec(program) !== undefined) return (item) => render(item);
+  const dashes = words.indexOf("--");
+  const operand = asOperandOf(program, refusals);
+  return (item, index) => render(item, index > 0 && (dashes < 0 || index < dashes) ? operand : undefined);
+}
+
+/**
  * The fields where templates are allowed (SPEC §2): exec items, cwd, docker, http, sql's url and params. env is done separately.
  * Paths and URLs place values so that they cannot leave what the definition names (template-places.ts).
  */
 function renderDef(def: TaskDef, render: (text: string, place?: Placer) => string, refusals: Refusals): TaskDef {
   const out: TaskDef = { ...def };
-  // An exec task's words after a program Spire does not know, and a script's arguments (the script reads them as it
-  // will), before any `--`: a value may not be an option there.
-  const words = def.exec ? [...def.exec, ...(def.args ?? [])] : def.script !== undefined ? [def.script, ...(def.args ?? [])] : [];
-  const program = words[0];
-  const guarded = program !== undefined && !program.includes("${{") && programSpec(program) === undefined ? words.indexOf("--") : 0;
-  const operand = guarded !== 0 ? asOperandOf(program!, refusals) : undefined;
-  const renderWord = (item: string, index: number) => render(item, operand !== undefined && index > 0 && (guarded < 0 || index < guarded) ? operand : undefined);
+  // An exec task's argv, or a script's (the script reads its arguments as it will).
+  const renderWord = argvRenderer(def.exec ? [...def.exec, ...(def.args ?? [])] : def.script !== undefined ? [def.script, ...(def.args ?? [])] : [], render, refusals);
   if (def.exec) out.exec = def.exec.map((item, index) => renderWord(item, index));
   const argsFrom = def.exec ? def.exec.length : def.script !== undefined ? 1 : undefined;
   if (def.args) out.args = def.args.map((item, index) => (argsFrom !== undefined ? renderWord(item, argsFrom + index) : render(item)));
@@ -193,7 +200,9 @@ function renderDef(def: TaskDef, render: (text: string, place?: Placer) => strin
     if (def.docker.workdir !== undefined) out.docker.workdir = render(def.docker.workdir, inPath("docker.workdir", refusals));
     // A command given as one string is split before its templates are rendered: a value stays one word.
     if (def.docker.command !== undefined) {
-      out.docker.command = (Array.isArray(def.docker.command) ? def.docker.command : splitWords(def.docker.command)).map((word) => render(word));
+      const words = Array.isArray(def.docker.command) ? def.docker.command : splitWords(def.docker.command);
+      const renderCommandWord = argvRenderer(words, render, refusals);
+      out.docker.command = words.map((word, index) => renderCommandWord(word, index));
     }
   }
   if (def.http) {
