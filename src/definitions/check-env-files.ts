@@ -4,10 +4,9 @@
  * applies with runs that could not be made (a folder, a bad line). A line's
  * text is never shown: env files hold secrets. Reads the file system.
  */
-import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { CheckContext } from "./check-context.js";
-import { envFileReadProblem, parseDotenv } from "./dotenv.js";
+import { envFileReadProblem, parseDotenv, readEnvFileText } from "./dotenv.js";
 import type { PathSegment } from "./errors.js";
 import { rawPipelines, rawTasks } from "./raw-walk.js";
 
@@ -21,21 +20,18 @@ export async function checkEnvFiles(root: unknown, definitionsPath: string, cont
   for (const { path, value } of wanted) {
     if (typeof value !== "string" || value === "") continue;
     const full = resolve(base, value);
-    let text: string;
-    try {
-      text = await readFile(full, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      context.report(path, `env_file ${JSON.stringify(value)} ${envFileReadProblem(code)} (looked for ${full})`, {
-        hint: code === "ENOENT" ? "paths are relative to the definitions file" : "env_file names a file of KEY=VALUE lines that the user who runs Spire can read",
+    const read = await readEnvFileText(full);
+    if ("problem" in read) {
+      context.report(path, `env_file ${JSON.stringify(value)} ${read.problem} (looked for ${full})`, {
+        hint: read.problem === envFileReadProblem("ENOENT") ? "paths are relative to the definitions file" : "env_file names a file of KEY=VALUE lines that the user who runs Spire can read",
       });
       continue;
     }
-    const parsed = parseDotenv(text);
+    const parsed = parseDotenv(read.text);
     if (parsed.ok) continue;
     const lines = parsed.errors.map((error) => `line ${error.line}: ${error.message}`);
     context.report(path, `env_file ${JSON.stringify(value)} has lines Spire cannot read (${lines.slice(0, 5).join("; ")}${lines.length > 5 ? `; and ${lines.length - 5} more` : ""})`, {
-      hint: "each line is KEY=VALUE (an `export ` before it, `#` comments and quoted values are fine)",
+      hint: "each line is KEY=VALUE, on one line (an `export ` before it, `#` comments and a quoted value are fine; a value cannot go on to the next line)",
     });
   }
 }

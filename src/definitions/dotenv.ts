@@ -28,7 +28,8 @@ export function parseDotenv(text: string): DotenvResult {
     }
     const key = body.slice(0, equals).trim();
     if (!KEY.test(key)) {
-      errors.push({ line, message: `"${key}" is not a variable name (letters, digits and _, not starting with a digit)` });
+      // The text before = is not shown either: a line that is no KEY=VALUE may be a secret (a key's body, a URL).
+      errors.push({ line, message: "what stands before = is not a variable name (letters, digits and _, not starting with a digit)" });
       return;
     }
     const value = parseValue(body.slice(equals + 1).trim());
@@ -75,15 +76,31 @@ export function envFileReadProblem(code: string | undefined): string {
   }
 }
 
+/** The most an env file may hold: a file of variables, not a device or a log that reading would not end. */
+export const ENV_FILE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * An env file's text, or why it cannot be one. A regular file only, of at most ENV_FILE_MAX_BYTES:
+ * reading a FIFO would wait for ever, /dev/zero would fill memory.
+ */
+export async function readEnvFileText(path: string): Promise<{ text: string } | { problem: string }> {
+  const { readFile, stat } = await import("node:fs/promises");
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) return { problem: envFileReadProblem("EISDIR") };
+    if (!info.isFile()) return { problem: "is not a regular file (a device, a pipe or a socket)" };
+    if (info.size > ENV_FILE_MAX_BYTES) return { problem: `is ${(info.size / 1024 / 1024).toFixed(1)} MiB: an env file holds at most ${ENV_FILE_MAX_BYTES / 1024 / 1024} MiB of variables` };
+    return { text: await readFile(path, "utf8") };
+  } catch (error) {
+    return { problem: envFileReadProblem((error as NodeJS.ErrnoException).code) };
+  }
+}
+
 /** Reads an env file; errors name the file and line. */
 export async function loadEnvFile(path: string): Promise<Record<string, string>> {
-  const { readFile } = await import("node:fs/promises");
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new Error(`env_file ${path} ${envFileReadProblem((error as NodeJS.ErrnoException).code)}`);
-  }
+  const read = await readEnvFileText(path);
+  if ("problem" in read) throw new Error(`env_file ${path} ${read.problem}`);
+  const { text } = read;
   const parsed = parseDotenv(text);
   if (!parsed.ok) throw new Error(parsed.errors.map((error) => `${path}:${error.line}: ${error.message}`).join("\n"));
   return Object.fromEntries(parsed.entries.map((entry) => [entry.key, entry.value]));

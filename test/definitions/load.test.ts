@@ -234,10 +234,23 @@ describe("loadDefinitions", () => {
       text,
       [
         `${join(dir, "spire.yaml")}:3:15  pipelines.p.env_file: env_file "envdir" is a folder, not a file (looked for ${join(dir, "envdir")}) — env_file names a file of KEY=VALUE lines that the user who runs Spire can read`,
-        `${join(dir, "spire.yaml")}:6:30  pipelines.p.tasks.a.env_file: env_file "bad.env" has lines Spire cannot read (line 2: expected KEY=VALUE; line 4: "9LIVES" is not a variable name (letters, digits and _, not starting with a digit)) — each line is KEY=VALUE (an \`export \` before it, \`#\` comments and quoted values are fine)`,
+        `${join(dir, "spire.yaml")}:6:30  pipelines.p.tasks.a.env_file: env_file "bad.env" has lines Spire cannot read (line 2: expected KEY=VALUE; line 4: what stands before = is not a variable name (letters, digits and _, not starting with a digit)) — each line is KEY=VALUE, on one line (an \`export \` before it, \`#\` comments and a quoted value are fine; a value cannot go on to the next line)`,
       ].join("\n"),
     );
-    assert.doesNotMatch(text, /hunter2/, "a line's text is never shown");
+    assert.doesNotMatch(text, /hunter2|9LIVES/, "a line's text is never shown, nor what stands before its =");
+  });
+
+  test("an env_file that is a pipe or larger than 1 MiB is refused without reading it (a FIFO would wait for ever)", async (t) => {
+    const dir = tempDir(t);
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("mkfifo", [join(dir, "pipe.env")]);
+    writeFileSync(join(dir, "big.env"), `A=${"x".repeat(1024 * 1024 + 10)}\n`);
+    writeFileSync(join(dir, "spire.yaml"), "pipelines:\n  p:\n    env_file: pipe.env\n    tasks:\n      a: { run: x, env_file: big.env }\n");
+    const result = await loadDefinitions(join(dir, "spire.yaml"));
+    assert.equal(result.ok, false);
+    const text = result.ok ? "" : formatDefinitionErrors(result.errors);
+    assert.match(text, /env_file "pipe\.env" is not a regular file \(a device, a pipe or a socket\)/);
+    assert.match(text, /env_file "big\.env" is 1\.0 MiB: an env file holds at most 1 MiB of variables/);
   });
 
   test("the SPEC example loads from disk (its .env exists)", async () => {

@@ -46,6 +46,7 @@ const registerAnswer = z.object({ session: z.string(), lease_ms: z.number().int(
 const stream = z.enum(["stdout", "stderr"]);
 const epochMs = z.number().int().min(0);
 const count = z.number().int().min(0);
+const figure = z.number().nullable();
 const attemptReport = z.object({
   state: z.enum(["succeeded", "failed", "timed_out", "canceled", "interrupted"]),
   exitCode: z.number().int().nullable(),
@@ -56,8 +57,9 @@ const attemptReport = z.object({
   finishedAt: epochMs,
   warnings: count,
   errors: count,
-  metrics: z.record(z.string().max(1000), z.object({ min: z.number(), max: z.number(), mean: z.number(), sum: z.number(), count })),
-  outputs: z.record(z.string().max(1000), z.string()),
+  // A sum past the largest double is Infinity, which JSON sends as null: a figure that overflowed, not a malformed report.
+  metrics: z.record(z.string(), z.object({ min: figure, max: figure, mean: figure, sum: figure, count })),
+  outputs: z.record(z.string(), z.string()),
   tail: z.array(z.object({ ts: epochMs, stream, line: z.string() })).max(1000),
   messages: z.array(z.object({ level: z.enum(["warning", "error"]), text: z.string(), ts: epochMs, stream })).max(1000).optional(),
   cpuMs: z.number().min(0).optional(),
