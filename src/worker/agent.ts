@@ -104,6 +104,8 @@ export class WorkerAgent {
   private fenceMs: number | undefined;
   private fenceTimer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
+  /** The engine refused this worker's registration itself (not its token, not the network): it stops with the engine's words. */
+  private registrationRefused = false;
 
   constructor(private readonly options: AgentOptions) {
     this.recordsDir = join(options.registration.data_dir, "attempts");
@@ -122,7 +124,7 @@ export class WorkerAgent {
         delay = 500;
       } catch (error) {
         if (this.stopped) break;
-        if ((error instanceof EngineRefused && (error.status === 401 || error.status === 403)) || error instanceof EngineUntrusted) {
+        if ((error instanceof EngineRefused && (error.status === 401 || error.status === 403)) || error instanceof EngineUntrusted || this.registrationRefused) {
           connection?.record("refused", (error as Error).message);
           throw error;
         }
@@ -146,7 +148,11 @@ export class WorkerAgent {
 
   private async serveOnce(): Promise<void> {
     const { link, registration, logger } = this.options;
-    const answer = await link.register({ ...registration, running: [...this.attempts.keys()] }, this.abort.signal);
+    const answer = await link.register({ ...registration, running: [...this.attempts.keys()] }, this.abort.signal).catch((error: unknown) => {
+      // The engine read the registration and refused it (a name it will not take): asking again would not change its answer.
+      if (error instanceof EngineRefused && (error.status === 400 || error.status === 409)) this.registrationRefused = true;
+      throw error;
+    });
     this.session = answer.session;
     this.heartbeatMs = answer.heartbeat_ms;
     this.lastContact = Date.now();

@@ -63,7 +63,11 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
   try {
     await agent.run();
   } catch (error) {
-    if (error instanceof EngineRefused) throw new CliError(`the engine refused this worker: ${error.message}`, EXIT.unreachable, "Make a worker token on the engine's machine: spire token create --scope worker --name " + name);
+    if (error instanceof EngineRefused && (error.status === 401 || error.status === 403)) {
+      throw new CliError(`the engine refused this worker: ${error.message}`, EXIT.unreachable, "Make a worker token on the engine's machine: spire token create --scope worker --name " + name);
+    }
+    // The registration itself (its name, its labels): the engine's message says what to change.
+    if (error instanceof EngineRefused) throw new CliError(`the engine refused this worker: ${error.message}`, EXIT.usage);
     if (error instanceof EngineUntrusted) throw new CliError(error.message, EXIT.unreachable, error.problem.hint);
     throw error;
   } finally {
