@@ -39,20 +39,3 @@ export function inUrl(field: string, refusals: Refusals): Placer {
     return encodeURIComponent(value);
   };
 }
-
-/**
- * A word of an exec task's argv, read by a program Spire does not know (argv-programs.ts) before any
- * literal `--`: a value from outside that starts the word and starts with "-" would be read as an option
- * (tar's --checkpoint-action=exec=…, rsync's -e, curl's -K), so it is refused. Spire knows where the
- * programs it knows read options, and refuses values there when the file is checked; after `--`, and
- * anywhere else in a word, a value is data. A `${{ matrix.… }}` or `${{ run.… }}` value comes from the
- * file or from Spire, and may stand anywhere.
- */
-export function asOperandOf(program: string, refusals: Refusals): Placer {
-  return (value, at) => {
-    if (at.index === 0 && value.startsWith("-") && /^(args|tasks)\./.test(at.expr)) {
-      refusals.push(`the value of ${at.expr} starts with "-", and ${program} would read it as an option (put a -- before it in exec, or pass it through env)`);
-    }
-    return value;
-  };
-}

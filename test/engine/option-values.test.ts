@@ -37,6 +37,25 @@ const FILE = `pipelines:
     args: { x: { default: a } }
     tasks:
       t: { docker: { image: alpine, command: [touch, "\${{ args.x }}"] } }
+  wrapped:
+    args: { x: { default: a } }
+    tasks:
+      t: { exec: [timeout, "10", touch, "\${{ args.x }}"] }
+  emptyfirst:
+    args: { a: { default: "" }, x: { default: a } }
+    tasks:
+      t: { exec: [touch, "\${{ args.a }}\${{ args.x }}"] }
+  matrixed:
+    args: { x: { default: a } }
+    tasks:
+      t: { matrix: { tool: [touch] }, exec: ["\${{ matrix.tool }}", "\${{ args.x }}"] }
+  chosen:
+    args:
+      mode: { enum: ["--full", "--quick"], default: "--full" }
+      n: { type: integer, default: 1 }
+      flag: { default: "--verbose" }
+    tasks:
+      t: { exec: ["true", "\${{ args.mode }}", "\${{ args.n }}", "\${{ args.flag }}"] }
   known:
     args: { x: { default: a } }
     tasks:
@@ -68,6 +87,16 @@ test("an option-looking value for a program Spire does not know is refused befor
   const boxed = await run("boxed", "--reference=/etc/shadow");
   assert.equal(boxed.code, 1);
   assert.match(boxed.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and touch would read it as an option/, "a container's command too");
+  for (const pipeline of ["wrapped", "emptyfirst", "matrixed"]) {
+    const result = await run(pipeline, "--reference=/etc/shadow");
+    assert.equal(result.code, 1, `${pipeline}: ${JSON.stringify(result.run.tasks)}`);
+    assert.match(result.run.tasks.at(-1)!.reason ?? "", /starts with "-", and touch would read it as an option|starts with "-", and timeout would read it as an option/, pipeline);
+  }
+  // Values the file chose: an enum's, a default left as it is, a number.
+  const chosen = await spire(["run", "-f", file, "chosen", "--arg", "mode=--quick", "--arg", "n=-5"], { data: dir, cwd: dir });
+  assert.equal(chosen.code, 0, chosen.stderr);
+  const flagGiven = await spire(["run", "-f", file, "chosen", "--arg", "flag=--delete", "--json"], { data: dir, cwd: dir });
+  assert.equal(flagGiven.code, 1, "a default overridden by the caller is the caller's value");
   const script = await run("script", "-x");
   assert.equal(script.code, 1, "a script reads its arguments as it will: getopts would take -x");
   assert.match(script.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and \.\/show\.sh would read it as an option/);

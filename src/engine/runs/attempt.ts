@@ -10,8 +10,8 @@ import type { HttpRequestSpec, LaunchSpec, Machine } from "../../exec/port.js";
 import { hostname } from "node:os";
 import { commandFor } from "../../runners/runners.js";
 import { renderTemplate, type Placer, type TemplateContext } from "../../definitions/templates.js";
-import { asOperandOf, inPath, inUrl, type Refusals } from "../../definitions/template-places.js";
-import { programSpec } from "../../definitions/argv-programs.js";
+import { inPath, inUrl, type Refusals } from "../../definitions/template-places.js";
+import { guardedArgv, type OptionGuardContext } from "./option-guard.js";
 import { splitWords } from "../../definitions/words.js";
 import type { TaskDef } from "../../definitions/schema.js";
 import { buildTaskEnv } from "./task-env.js";
@@ -83,7 +83,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
   const render = (text: string, place?: Placer) => renderTemplate(text, context, place).value;
 
   const refusals: Refusals = [];
-  const def = renderDef(node.def, render, refusals);
+  const def = renderDef(node.def, render, { declared: prepared.pipeline.args, values: prepared.args, refusals });
   if (refusals.length > 0) return { ok: false, reason: `${refusals.join("; ")}: the task was not run` };
   // On a worker, a relative cwd (or none) is taken from its work folder: the definitions' folder is on the engine's machine.
   const baseDir = input.machine?.workDir ?? prepared.baseDir;
@@ -167,25 +167,14 @@ function scheduledAt({ run }: PreparedRun): string {
 }
 
 /**
- * Renders the words of an argv. For a program Spire does not know, the words before any literal `--` are
- * rendered with asOperandOf: a value there may not be an option (template-places.ts says why).
- */
-function argvRenderer(words: readonly string[], render: (text: string, place?: Placer) => string, refusals: Refusals): (item: string, index: number) => string {
-  const program = words[0];
-  if (program === undefined || program.includes("${{") || programSpec(program) !== undefined) return (item) => render(item);
-  const dashes = words.indexOf("--");
-  const operand = asOperandOf(program, refusals);
-  return (item, index) => render(item, index > 0 && (dashes < 0 || index < dashes) ? operand : undefined);
-}
-
-/**
  * The fields where templates are allowed (SPEC §2): exec items, cwd, docker, http, sql's url and params. env is done separately.
  * Paths and URLs place values so that they cannot leave what the definition names (template-places.ts).
  */
-function renderDef(def: TaskDef, render: (text: string, place?: Placer) => string, refusals: Refusals): TaskDef {
+function renderDef(def: TaskDef, render: (text: string, place?: Placer) => string, guard: OptionGuardContext): TaskDef {
+  const { refusals } = guard;
   const out: TaskDef = { ...def };
-  // An exec task's argv, or a script's (the script reads its arguments as it will).
-  const renderWord = argvRenderer(def.exec ? [...def.exec, ...(def.args ?? [])] : def.script !== undefined ? [def.script, ...(def.args ?? [])] : [], render, refusals);
+  // An exec task's argv, or a script's (the script reads its arguments as it will): no value from outside as an option.
+  const renderWord = guardedArgv(def.exec ? [...def.exec, ...(def.args ?? [])] : def.script !== undefined ? [def.script, ...(def.args ?? [])] : [], def.exec ? "exec" : "args", render, guard);
   if (def.exec) out.exec = def.exec.map((item, index) => renderWord(item, index));
   const argsFrom = def.exec ? def.exec.length : def.script !== undefined ? 1 : undefined;
   if (def.args) out.args = def.args.map((item, index) => (argsFrom !== undefined ? renderWord(item, argsFrom + index) : render(item)));
@@ -201,7 +190,7 @@ function renderDef(def: TaskDef, render: (text: string, place?: Placer) => strin
     // A command given as one string is split before its templates are rendered: a value stays one word.
     if (def.docker.command !== undefined) {
       const words = Array.isArray(def.docker.command) ? def.docker.command : splitWords(def.docker.command);
-      const renderCommandWord = argvRenderer(words, render, refusals);
+      const renderCommandWord = guardedArgv(words, "docker.command", render, guard);
       out.docker.command = words.map((word, index) => renderCommandWord(word, index));
     }
   }

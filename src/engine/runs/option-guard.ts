@@ -1,0 +1,62 @@
+/**
+ * Values from outside a definition never become options either. A value
+ * (a run argument, a task's output) that makes the start of an argv word,
+ * before any literal `--`, would be read as an option if it starts with
+ * "-": tar's --checkpoint-action=exec=…, rsync's -e …, curl's -K … . For the
+ * programs Spire knows, where they read options is checked when the file
+ * is (argv-code.ts); for the others, and behind a wrapper (env, sudo,
+ * timeout, npx, …), whose command Spire reads no further here, the rendered
+ * word is checked when the task starts, and the attempt fails with the
+ * reason before anything runs.
+ *
+ * A value the file itself chose stays allowed: a run argument given its
+ * default, or one of its enum's values, or a number (`-5` is no option
+ * name). A `${{ matrix.… }}` or `${{ run.… }}` value comes from the file or
+ * from Spire. Pure.
+ */
+import { programSpec } from "../../definitions/argv-programs.js";
+import type { ArgDef } from "../../definitions/schema.js";
+import type { Placer } from "../../definitions/templates.js";
+import type { Refusals } from "../../definitions/template-places.js";
+
+export interface OptionGuardContext {
+  /** The pipeline's declared arguments and the run's values. */
+  declared: Record<string, ArgDef>;
+  values: Record<string, unknown>;
+  refusals: Refusals;
+}
+
+type Render = (text: string, place?: Placer) => string;
+
+/** Renders an argv's words (`field` names where they are written, for the hint), checking those a value may start. */
+export function guardedArgv(words: readonly string[], field: string, render: Render, context: OptionGuardContext): (item: string, index: number) => string {
+  const program = words[0] === undefined ? undefined : render(words[0]);
+  const spec = program === undefined ? undefined : programSpec(program);
+  if (program === undefined || (spec !== undefined && spec.family !== "wrapper")) return (item) => render(item);
+  const dashes = words.indexOf("--");
+  return (item, index) => {
+    if (index === 0 || (dashes >= 0 && index > dashes)) return render(item);
+    const placed: { index: number; expr: string; value: string }[] = [];
+    const word = render(item, (value, at) => {
+      placed.push({ ...at, value });
+      return value;
+    });
+    // Its start is the file's own text (`--name=${{ args.x }}`), or no value starts it.
+    if (!word.startsWith("-") || placed.length === 0 || placed[0]!.index > 0) return word;
+    const first = placed.find((template) => template.value !== "")!;
+    if (/^(args|tasks)\./.test(first.expr) && !chosenByTheFile(first.expr, context)) {
+      context.refusals.push(`the value of ${first.expr} starts with "-", and ${program} would read it as an option (put a -- before it in ${field}, or pass it through env)`);
+    }
+    return word;
+  };
+}
+
+function chosenByTheFile(expr: string, { declared, values }: OptionGuardContext): boolean {
+  const name = /^args\.(.+)$/.exec(expr)?.[1];
+  if (name === undefined || !Object.hasOwn(declared, name)) return false;
+  const def = declared[name]!;
+  const value = String(values[name]);
+  if ("type" in def && (def.type === "number" || def.type === "integer")) return true;
+  if (def.enum?.some((allowed) => String(allowed) === value)) return true;
+  return def.default !== undefined && String(def.default) === value;
+}
