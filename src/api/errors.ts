@@ -8,7 +8,7 @@ import { ServiceError, type ServiceErrorCode } from "../engine/service.js";
 import { DiskFullError, isDiskFull, isStoreUnavailable } from "../store/errors.js";
 
 /** Codes the HTTP layer adds to the service's own. */
-export type ApiErrorCode = ServiceErrorCode | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "disk_full" | "internal";
+export type ApiErrorCode = ServiceErrorCode | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "disk_full" | "internal";
 
 const STATUS: Record<ApiErrorCode, number> = {
   bad_request: 400,
@@ -21,6 +21,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   headers_too_large: 431,
+  request_timeout: 408,
   invalid_args: 422,
   invalid_definitions: 422,
   internal: 500,

@@ -5,6 +5,7 @@
  * the foreground (signals, address file); `startEngine()` of the package
  * runs it inside an application. Both stop it the same way.
  */
+import type { IncomingMessage } from "node:http";
 import { join, relative } from "node:path";
 import type pino from "pino";
 import { Engine } from "../engine/engine.js";
@@ -218,14 +219,28 @@ async function applyAtStart(engine: Engine, file: string, definitions: LoadedFil
   }
 }
 
-/** Whether what holds the address is a Spire engine: its open health route answers with a Spire version. */
+/**
+ * Whether what holds the address is a Spire engine: its open health route answers with a Spire version.
+ * Over https without checking the certificate: it is only a look (the certificate names the machine, not
+ * the address looked at), and nothing is sent but the request.
+ */
 async function spireAnswersAt(host: string, port: number, tls: boolean): Promise<boolean> {
-  const where = host.includes(":") ? `[${host}]` : host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-  try {
-    const answer = await fetch(`${tls ? "https" : "http"}://${where}:${port}/api/v1/health`, { signal: AbortSignal.timeout(1500) });
-    const body = (await answer.json()) as { status?: unknown; version?: unknown };
-    return typeof body.version === "string" && typeof body.status === "string";
-  } catch {
-    return false;
-  }
+  const hostname = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
+  const { get } = await import(tls ? "node:https" : "node:http");
+  return new Promise((resolve) => {
+    const request = get({ hostname, port, path: "/api/v1/health", timeout: 1500, rejectUnauthorized: false }, (answer: IncomingMessage) => {
+      let text = "";
+      answer.setEncoding("utf8").on("data", (chunk: string) => (text = (text + chunk).slice(0, 10_000)));
+      answer.on("end", () => {
+        try {
+          const body = JSON.parse(text) as { status?: unknown; version?: unknown };
+          resolve(typeof body.status === "string" && typeof body.version === "string");
+        } catch {
+          resolve(false);
+        }
+      });
+    });
+    request.on("timeout", () => request.destroy());
+    request.on("error", () => resolve(false));
+  });
 }

@@ -47,14 +47,14 @@ const RUN_ID = /^[0-9a-z]{1,32}$/;
  * A full run id, a unique prefix of one, or `last` — the newest run, or the
  * newest of `pipeline` when one is given (`spire show last backup`).
  */
-export async function resolveRun(client: SpireClient, given: string, pipeline?: PipelineRef): Promise<string> {
+export async function resolveRun(client: SpireClient, given: string, pipeline?: PipelineRef, command = "show"): Promise<string> {
   if (given === "last" || given === "latest") {
     const { runs } = await client.listRuns({ limit: 1, ...(pipeline ? { namespace: pipeline.namespace, pipeline: pipeline.name } : {}) });
     if (runs[0]) return runs[0].id;
     if (pipeline) throw new CliError(`${pipeline.namespace}/${pipeline.name} has no runs yet`, EXIT.usage, `Start one with: spire run ${pipeline.namespace}/${pipeline.name}`);
     throw new CliError("there are no runs yet", EXIT.usage, "Start one with: spire run -f spire.yaml");
   }
-  if (pipeline) throw new CliError(`a pipeline goes with last, not with a run id (${given})`, EXIT.usage, `For example: spire show last ${pipeline.name}`);
+  if (pipeline) throw new CliError(`a pipeline goes with last, not with a run id (${given})`, EXIT.usage, `For example: spire ${command} last ${pipeline.namespace}/${pipeline.name}`);
   if (!RUN_ID.test(given)) throw new CliError(`"${given}" is not a run id`, EXIT.usage, "Run ids look like 01jbx4k2m9qz3v7c, or say last; see them with: spire runs");
   const { runs } = await client.listRuns({ idPrefix: given, limit: 2 });
   const ids = runs.map((run) => run.id);

@@ -39,7 +39,8 @@ export function unknownCommand(program: Command, args: readonly string[]): CliEr
   const words = args.filter((word, index) => !word.startsWith("-") && !VALUED.has(args[index - 1] ?? ""));
   const [first, second] = words;
   if (first === undefined) return undefined;
-  const known = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
+  // Commander's own help command is not among program.commands.
+  const known = new Set(["help", ...program.commands.flatMap((command) => [command.name(), ...command.aliases()])]);
   if (first === "help" && second !== undefined && !known.has(second)) return refusal(second);
   return known.has(first) || first === "help" ? undefined : refusal(first);
 }

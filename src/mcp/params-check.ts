@@ -25,17 +25,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Methods that cannot go without params. */
+const NEED_PARAMS = new Set(["tools/call", "resources/read", "prompts/get"]);
+
 function paramsProblem(message: unknown): string | undefined {
-  if (!isRecord(message) || typeof message.method !== "string" || message.params === undefined) return undefined;
+  if (!isRecord(message) || typeof message.method !== "string") return undefined;
   const { params } = message;
+  if (params === undefined) return NEED_PARAMS.has(message.method) ? `${message.method} needs params` : undefined;
   if (!isRecord(params)) return "params must be an object";
+  if (message.method.endsWith("/list") && params.cursor !== undefined && typeof params.cursor !== "string") return "params.cursor must be the nextCursor of an earlier page (a string)";
   switch (message.method) {
     case "tools/call":
       if (typeof params.name !== "string") return "params.name must be the name of a tool (tools/list lists them)";
       if (params.arguments !== undefined && !isRecord(params.arguments)) return 'params.arguments must be an object of the tool\'s arguments by name, such as {"pipeline": "home/backup"}';
       return undefined;
     case "resources/read":
-      return typeof params.uri === "string" ? undefined : "params.uri must be a resource's URI (resources/list and resources/templates/list say which there are)";
+      return typeof params.uri === "string" && URL.canParse(params.uri) ? undefined : "params.uri must be a resource's URI (resources/list and resources/templates/list say which there are)";
     case "prompts/get":
       if (typeof params.name !== "string") return "params.name must be the name of a prompt";
       return params.arguments !== undefined && !isRecord(params.arguments) ? "params.arguments must be an object of the prompt's arguments by name" : undefined;

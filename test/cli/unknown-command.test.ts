@@ -29,6 +29,7 @@ test("unknown commands, help of no command, and Commander's own errors, as Spire
     assert.match(result.stderr, said, args.join(" "));
     assert.equal(result.stdout, "", "no help dumped on stdout");
   }
+  assert.equal((await spire(["help", "help"], { data })).code, 0, "help is a command too");
   const help = await spire(["help", "validate"], { data });
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: spire validate/);

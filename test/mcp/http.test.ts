@@ -46,12 +46,15 @@ test("/mcp: tools over Streamable HTTP with a bearer token, its scope holding", 
   const asWorker = await fetch(`${engine.url}/mcp`, { method: "POST", headers: { ...headers, authorization: `Bearer ${worker.stdout.trim()}` }, body: initialize });
   assert.equal(asWorker.status, 403, "a worker token runs tasks, nothing else");
   // Params of the wrong shape are the client's mistake: -32602 with a plain message, not -32603 with the SDK's schema dump.
-  const call = (id: number, params: unknown) => JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params });
-  for (const [params, said] of [
-    [{ name: "list_pipelines", arguments: [] }, /params\.arguments must be an object of the tool's arguments by name/],
-    [{ name: 42 }, /params\.name must be the name of a tool/],
+  const call = (id: number, method: string, params: unknown) => JSON.stringify({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) });
+  for (const [method, params, said] of [
+    ["tools/call", { name: "list_pipelines", arguments: [] }, /params\.arguments must be an object of the tool's arguments by name/],
+    ["tools/call", { name: 42 }, /params\.name must be the name of a tool/],
+    ["tools/call", undefined, /tools\/call needs params/],
+    ["resources/read", { uri: "notauri" }, /params\.uri must be a resource's URI/],
+    ["tools/list", { cursor: 5 }, /params\.cursor must be the nextCursor of an earlier page/],
   ] as const) {
-    const answer = await fetch(`${engine.url}/mcp`, { method: "POST", headers: { ...headers, authorization: `Bearer ${readToken}` }, body: call(7, params) });
+    const answer = await fetch(`${engine.url}/mcp`, { method: "POST", headers: { ...headers, authorization: `Bearer ${readToken}` }, body: call(7, method, params) });
     assert.equal(answer.status, 200);
     const body = (await answer.json()) as { id: number; error: { code: number; message: string } };
     assert.equal(body.id, 7);

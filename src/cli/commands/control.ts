@@ -8,7 +8,7 @@ import { resolvePipeline } from "../resolve.js";
 import { runOf } from "./show.js";
 
 export async function cancelCommand(run: string, pipeline: string | undefined, options: Target & { json?: boolean; ns?: string }): Promise<void> {
-  const result = await withClient(options, async (client) => client.cancelRun(await runOf(client, run, pipeline, options.ns)));
+  const result = await withClient(options, async (client) => client.cancelRun(await runOf(client, run, pipeline, options.ns, "cancel")));
   if (options.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   const waiting = result.request?.taken === false;
   // Passed on to the engine that runs it (engines sharing a store): said when that engine has not taken it yet.
@@ -21,7 +21,7 @@ export async function retryCommand(run: string, pipeline: string | undefined, op
   const client = await connect(options);
   try {
     if (options.detach) requireEngine(client.location, "--detach");
-    const result = await client.retryRun(await runOf(client, run, pipeline), options.from !== undefined ? { from: options.from } : {});
+    const result = await client.retryRun(await runOf(client, run, pipeline, undefined, "retry"), options.from !== undefined ? { from: options.from } : {});
     if (options.detach) return void process.stdout.write(`${result.id}\n`), EXIT.ok;
     return await followRun(client, result, { json: options.json === true });
   } finally {

@@ -24,8 +24,9 @@ export async function showCommand(given: string, pipeline: string | undefined, o
 }
 
 /** RUN, or `last PIPELINE` (`spire show last backup`). */
-export async function runOf(client: SpireClient, given: string, pipeline: string | undefined, ns?: string): Promise<string> {
-  return resolveRun(client, given, pipeline !== undefined ? await resolvePipeline(client, pipeline, ns) : undefined);
+/** `command`: the command the user typed, for its hints. */
+export async function runOf(client: SpireClient, given: string, pipeline: string | undefined, ns?: string, command = "show"): Promise<string> {
+  return resolveRun(client, given, pipeline !== undefined ? await resolvePipeline(client, pipeline, ns) : undefined, command);
 }
 
 export function renderRun(run: RunObject, plan: Plan | undefined, missed: MissedObject[] = []): string {
