@@ -14,7 +14,7 @@ import { SHELLS } from "./completion/shells.js";
 import { DEFAULT_TEMPLATE, INIT_TEMPLATES } from "./init-templates.js";
 import { ALLOW_HTTP_FILE, DEFINITIONS_FILE, examples, formatOption, globals } from "./program-parts.js";
 import { addServiceCommands } from "./service-program.js";
-import { unknownCommand } from "./unknown-command.js";
+import { isHelpOfHelp, unknownCommand } from "./unknown-command.js";
 import { showPathsFrom } from "../definitions/errors.js";
 
 /** Help of -f where a definitions file is read (validate, apply): which one is read without it. */
@@ -550,6 +550,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const unknown = unknownCommand(program, argv.slice(2));
     if (unknown) throw unknown;
+    if (isHelpOfHelp(argv.slice(2))) return void process.stdout.write(program.helpInformation());
     await program.parseAsync(argv);
   } catch (error) {
     process.exit(report(error));

@@ -34,9 +34,20 @@ const MEANT: Record<string, string> = {
 /** Global options that take a value: the word after them is not the command. */
 const VALUED = new Set(["--data", "--engine"]);
 
+/** The words of a command line that are not options or their values: the command, and what follows it. */
+function commandWords(args: readonly string[]): string[] {
+  return args.filter((word, index) => !word.startsWith("-") && !VALUED.has(args[index - 1] ?? ""));
+}
+
+/** `spire help help`: Commander prints the whole help then, and exits 2 as if the command were unknown. */
+export function isHelpOfHelp(args: readonly string[]): boolean {
+  const [first, second] = commandWords(args);
+  return first === "help" && second === "help";
+}
+
 /** The refusal for an unknown command (or `help NAME`), when the command line has one. */
 export function unknownCommand(program: Command, args: readonly string[]): CliError | undefined {
-  const words = args.filter((word, index) => !word.startsWith("-") && !VALUED.has(args[index - 1] ?? ""));
+  const words = commandWords(args);
   const [first, second] = words;
   if (first === undefined) return undefined;
   // Commander's own help command is not among program.commands.
