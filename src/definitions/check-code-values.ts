@@ -142,6 +142,9 @@ function message(finding: Finding, template: string): string {
   }
 }
 
+/** Command-line SQL clients: Spire's sql: tasks do what they would, with values bound as parameters. */
+const SQL_CLIENTS = new Set(["sqlite3", "psql", "mysql", "mariadb", "duckdb"]);
+
 const CODE_HINTS: Partial<Record<Family, (value: string, shell: string) => string>> = {
   shell: (value, shell) => `pass it as an argument after the code: [${shell}, -c, 'echo "$1"', ${shell}, "${value}"]; or through env: { VALUE: "${value}" } and "$VALUE" in the code`,
   python: (value) => `pass it as an argument after the code: [python3, -c, 'import sys; print(sys.argv[1])', "${value}"]; or through env: { VALUE: "${value}" } and os.environ["VALUE"]`,
@@ -155,7 +158,10 @@ const CODE_HINTS: Partial<Record<Family, (value: string, shell: string) => strin
   remote: (value) => `let the remote command read it from its environment: env: { VALUE: "${value}" } with [ssh, -o, SendEnv=VALUE, HOST, 'echo "$VALUE"'] (the server must AcceptEnv VALUE)`,
   make: (value) => `make expands variables: pass it through env: { VALUE: "${value}" } and read "$$VALUE" in the recipe`,
   git: () => "git reads -c values as configuration, which can run commands: write the configuration out",
-  commands: (value, reader) => `${reader} reads its arguments as commands of its own, and can run any program from them: pass the value through env: { VALUE: "${value}" } and let what runs read it from there`,
+  commands: (value, reader) =>
+    SQL_CLIENTS.has(reader)
+      ? `${reader} reads its arguments as commands of its own, and can run any program from them: a sql: task binds a value as a parameter instead (sql: { url, query: "… :value …", params: { value: "${value}" } })`
+      : `${reader} reads its arguments as commands of its own, and can run any program from them: write the commands out, and give the value in env: { VALUE: "${value}" } for them to read ($VALUE)`,
   wrapper: (value) => `run the command without a shell (sudo CMD ARGS…, watch -x, flock FILE CMD ARGS…, runuser -u USER -- CMD ARGS…), or pass it as an argument after the code: [sh, -c, 'echo "$1"', sh, "${value}"]`,
 };
 
