@@ -20,7 +20,9 @@ export async function checkEnvFiles(root: unknown, definitionsPath: string, cont
   for (const { path, value } of wanted) {
     if (typeof value !== "string" || value === "") continue;
     const full = resolve(base, value);
-    const read = await readEnvFileText(full);
+    // A FIFO or a device is read when a run is made, not here: reading it now would wait for its writer.
+    const read = await readEnvFileText(full, "skip");
+    if ("skipped" in read) continue;
     if ("problem" in read) {
       context.report(path, `env_file ${JSON.stringify(value)} ${read.problem} (looked for ${full})`, {
         hint: read.problem === envFileReadProblem("ENOENT") ? "paths are relative to the definitions file" : "env_file names a file of KEY=VALUE lines that the user who runs Spire can read",

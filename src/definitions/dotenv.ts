@@ -80,27 +80,50 @@ export function envFileReadProblem(code: string | undefined): string {
 export const ENV_FILE_MAX_BYTES = 1024 * 1024;
 
 /**
- * An env file's text, or why it cannot be one. A regular file only, of at most ENV_FILE_MAX_BYTES:
- * reading a FIFO would wait for ever, /dev/zero would fill memory.
+ * An env file's text, or why it cannot be one; at most ENV_FILE_MAX_BYTES.
+ * A regular file is read whole. Anything else (a FIFO a secrets tool
+ * writes, a device) is read only when a run is made (`special: "read"`),
+ * through a stream that stops at the limit (/dev/zero would fill memory);
+ * a check of the file skips it (`"skip"`: reading a FIFO would wait for its
+ * writer, and validate with it).
  */
-export async function readEnvFileText(path: string): Promise<{ text: string } | { problem: string }> {
+export async function readEnvFileText(path: string, special: "read" | "skip"): Promise<{ text: string } | { problem: string } | { skipped: true }> {
   const { readFile, stat } = await import("node:fs/promises");
+  const tooBig = { problem: `holds more than ${ENV_FILE_MAX_BYTES / 1024 / 1024} MiB: an env file is a file of variables` };
   try {
     const info = await stat(path);
     if (info.isDirectory()) return { problem: envFileReadProblem("EISDIR") };
-    if (!info.isFile()) return { problem: "is not a regular file (a device, a pipe or a socket)" };
-    if (info.size > ENV_FILE_MAX_BYTES) return { problem: `is ${(info.size / 1024 / 1024).toFixed(1)} MiB: an env file holds at most ${ENV_FILE_MAX_BYTES / 1024 / 1024} MiB of variables` };
-    return { text: await readFile(path, "utf8") };
+    if (info.isFile()) return info.size > ENV_FILE_MAX_BYTES ? tooBig : { text: await readFile(path, "utf8") };
+    if (special === "skip") return { skipped: true };
+    const text = await readCapped(path, ENV_FILE_MAX_BYTES);
+    return text === undefined ? tooBig : { text };
   } catch (error) {
     return { problem: envFileReadProblem((error as NodeJS.ErrnoException).code) };
   }
 }
 
+/** The text of a stream of at most `max` bytes; undefined past that (the stream is closed then). */
+async function readCapped(path: string, max: number): Promise<string | undefined> {
+  const { createReadStream } = await import("node:fs");
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const stream = createReadStream(path);
+  for await (const chunk of stream) {
+    total += (chunk as Buffer).length;
+    if (total > max) {
+      stream.destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /** Reads an env file; errors name the file and line. */
 export async function loadEnvFile(path: string): Promise<Record<string, string>> {
-  const read = await readEnvFileText(path);
+  const read = await readEnvFileText(path, "read");
   if ("problem" in read) throw new Error(`env_file ${path} ${read.problem}`);
-  const { text } = read;
+  const text = "text" in read ? read.text : "";
   const parsed = parseDotenv(text);
   if (!parsed.ok) throw new Error(parsed.errors.map((error) => `${path}:${error.line}: ${error.message}`).join("\n"));
   return Object.fromEntries(parsed.entries.map((entry) => [entry.key, entry.value]));
