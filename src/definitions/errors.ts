@@ -29,9 +29,7 @@ export type PathSegment = string | number;
 /** `["pipelines", "p", "triggers", 0, "at"]` → `pipelines.p.triggers[0].at`. Odd keys are quoted. */
 export function formatKeyPath(path: readonly PathSegment[]): string {
   let text = "";
-  for (const raw of path) {
-    // YAML's merge key `<<` is a symbol in the parsed document.
-    const segment = raw === "Symbol(<<)" ? "<<" : raw;
+  for (const segment of path) {
     if (typeof segment === "number") text += `[${segment}]`;
     else if (/^[A-Za-z0-9_-]+$/.test(segment)) text += text === "" ? segment : `.${segment}`;
     else text += `[${JSON.stringify(segment)}]`;

@@ -134,7 +134,8 @@ function isCollection(node: unknown): boolean {
 }
 
 function keyText(key: unknown): string | undefined {
-  if (yamlLibrary().isScalar(key)) return String(key.value);
+  // YAML's merge key `<<` is a symbol: its text is `<<`, not "Symbol(<<)".
+  if (yamlLibrary().isScalar(key)) return typeof key.value === "symbol" ? (key.value.description ?? "") : String(key.value);
   return typeof key === "string" ? key : undefined;
 }
 
