@@ -53,7 +53,7 @@ export function unknownCommand(program: Command, args: readonly string[]): CliEr
   // Commander's own help command is not among program.commands.
   const known = new Set(["help", ...program.commands.flatMap((command) => [command.name(), ...command.aliases()])]);
   if (first === "help" && second !== undefined && !known.has(second)) return refusal(second);
-  return known.has(first) || first === "help" ? undefined : refusal(first);
+  return known.has(first) ? undefined : refusal(first);
 }
 
 function refusal(word: string): CliError {

@@ -76,29 +76,42 @@ export type When = { kind: "once" } | { kind: "cron"; cron: string } | { kind: "
 
 export const WHEN_FORMS = 'once (the default), a cron in quotes ("0 3 * * *", 6 fields with seconds first), @hourly, @daily, @weekly, @monthly, @yearly, "every 5s" (50ms to years), or "at 2026-12-24T18:00"';
 
-export function parseWhen(given: string | undefined): When {
+/** Who reads the schedule, as its messages name it: run's --when (the default), or spire next's argument. */
+export interface WhenReader {
+  /** Before each message: "--when: ", or nothing. */
+  prefix: string;
+  /** Before the forms it takes: "--when takes". */
+  takes: string;
+  /** How an `at` is written there: `--when "at …"`. */
+  at: string;
+}
+
+const WHEN_OPTION: WhenReader = { prefix: "--when: ", takes: "--when takes", at: "--when" };
+
+export function parseWhen(given: string | undefined, reader: WhenReader = WHEN_OPTION): When {
   const text = (given ?? "once").trim();
-  const hint = `--when takes ${WHEN_FORMS}`;
+  const { prefix } = reader;
+  const hint = `${reader.takes} ${WHEN_FORMS}`;
   if (text === "once" || text === "now") return { kind: "once" };
   const every = /^every\s+(.+)$/.exec(text);
   if (every) {
     const ms = parseDurationMs(every[1]!.replaceAll(" ", ""));
-    if (ms === undefined) throw new CliError(`--when: ${JSON.stringify(every[1])} is not a duration`, EXIT.usage, "A duration: 500ms, 10s, 5m, 1h30m, 2d, 1w");
-    if (ms < 50) throw new CliError(`--when: every ${every[1]} is shorter than 50ms`, EXIT.usage, hint);
+    if (ms === undefined) throw new CliError(`${prefix}${JSON.stringify(every[1])} is not a duration`, EXIT.usage, "A duration: 500ms, 10s, 5m, 1h30m, 2d, 1w");
+    if (ms < 50) throw new CliError(`${prefix}every ${every[1]} is shorter than 50ms`, EXIT.usage, hint);
     return { kind: "every", every: ms };
   }
   const at = /^at\s+(.+)$/.exec(text);
   if (at) {
     const parsed = parseTime(at[1]!, systemZone());
-    if (!parsed.ok) throw new CliError(`--when: ${parsed.error}`, EXIT.usage, "For example: --when \"at 2026-12-24T18:00\" (this machine's time zone, or give an offset)");
+    if (!parsed.ok) throw new CliError(`${prefix}${parsed.error}`, EXIT.usage, `For example: ${reader.at} "at 2026-12-24T18:00" (this machine's time zone, or give an offset)`);
     return { kind: "at", at: at[1]! };
   }
   if (text.startsWith("@") || /\s/.test(text)) {
     const problem = checkCron(text);
-    if (problem) throw new CliError(`--when: ${problem}`, EXIT.usage, hint);
+    if (problem) throw new CliError(`${prefix}${problem}`, EXIT.usage, hint);
     return { kind: "cron", cron: text };
   }
-  throw new CliError(`--when: ${JSON.stringify(given)} is not a schedule`, EXIT.usage, hint);
+  throw new CliError(`${prefix}${JSON.stringify(given)} is not a schedule`, EXIT.usage, hint);
 }
 
 /** The trigger a `--when` makes (none for once). */

@@ -62,14 +62,8 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
 
 /** "every 5m" or "at 2026-12-24T18:00", as spire run --when takes them: the trigger a definitions file would have. */
 function plainTriggerOrFail(subject: string, timezone: string | undefined): TriggerDef {
-  let when: ReturnType<typeof parseWhen>;
-  try {
-    when = parseWhen(subject);
-  } catch (error) {
-    // Said as run --when's: here there is no --when.
-    if (!(error instanceof CliError)) throw error;
-    throw new CliError(error.message.replace(/^--when: /, ""), EXIT.usage, error.hint?.replace(/^--when takes/, "spire next takes a pipeline, or").replace(/--when "at /, 'spire next "at '));
-  }
+  // Read as run --when reads it, said as spire next's: here there is no --when.
+  const when = parseWhen(subject, { prefix: "", takes: "spire next takes a pipeline, or", at: "spire next" });
   const parsed = triggerSchema.safeParse({ ...triggersOf(when)[0], ...(timezone ? { timezone } : {}) });
   if (!parsed.success) throw new CliError(`${JSON.stringify(subject)} is not a schedule: ${parsed.error.issues[0]?.message ?? "unknown"}`, EXIT.usage, `spire next takes a pipeline, a cron in quotes, or ${WHEN_FORMS}`);
   return parsed.data;
