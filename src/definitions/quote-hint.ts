@@ -56,7 +56,7 @@ export function withCollectionQuoteHint(error: DefinitionError, source: string):
   // `run: [python3, script.py]`: a program and its arguments, which is what exec takes (quoting the list would run
   // nonsense). One item, `run: [ -f x ]`, is a shell test: quoting is the fix there.
   if (error.message.endsWith("a list") && /(^|\.)run$/.test(error.keyPath)) {
-    const start = source.split("\n").slice(0, error.line - 1).reduce((at, line) => at + line.length + 1, 0);
+    const start = offsetOf(source, error.line, 1);
     const list = /\brun:\s*(\[[^\]]*\])/.exec(source.slice(start, lineEnd(source, start)))?.[1];
     if (list === undefined || list.includes(",")) {
       return { ...error, hint: `a program and its arguments, run without a shell, go in exec (not run): ${list === undefined ? "exec: [PROGRAM, ARG, …]" : `exec: ${list}`}` };

@@ -60,8 +60,7 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
   }
 
   // A NUL byte: a program, an archive, an image — no definitions file; said so, without its bytes on the terminal.
-  const nul = text.indexOf("\0");
-  if (nul >= 0) {
+  if (text.includes("\0")) {
     const map = new SourceMap(noDocument);
     return { value: undefined, map, wellFormed: false, errors: [notText(file)], unknownTagPaths: [] };
   }
