@@ -248,16 +248,17 @@ export function processesWithEnv(entry: string): ProcInfo[] {
  * Processes (other than this one) with an environment entry starting with
  * `prefix`, and that entry; `among`: only these pids. Synchronous, like readProcTable: one look at
  * every environment costs a few milliseconds this way, where asynchronous
- * reads took hundreds while many tasks were ending.
+ * reads took hundreds while many tasks were ending. `unsettled` gets the
+ * pids caught in the middle of an exec (see environLook), which a later look must read again.
  */
-export function processesWithEnvPrefix(prefix: string, among?: readonly number[]): { info: ProcInfo; entry: string }[] {
+export function processesWithEnvPrefix(prefix: string, among?: readonly number[], unsettled?: number[]): { info: ProcInfo; entry: string }[] {
   if (!HAS_PROC) return [];
   const found: { info: ProcInfo; entry: string }[] = [];
   for (const pid of among ?? listPids()) {
     if (pid === process.pid) continue;
-    const entry = environEntry(pid, prefix);
-    const info = entry === undefined ? undefined : readProc(pid);
-    if (info !== undefined && info.state !== "Z") found.push({ info, entry: entry! });
+    const look = environLook(pid, prefix);
+    if (look === "unsettled") unsettled?.push(pid);
+    else if (typeof look === "object") found.push(look);
   }
   return found;
 }
@@ -273,16 +274,53 @@ export function pidsByEnvEntry(prefix: string, among?: readonly number[]): Map<s
   return byEntry;
 }
 
-/** The entry of /proc/<pid>/environ that starts with `prefix`, or undefined (none, gone, or not ours to read). */
-export function environEntry(pid: number, prefix: string): string | undefined {
-  let environ: string;
-  try {
-    environ = readFileSync(`/proc/${pid}/environ`, "latin1");
-  } catch {
-    return undefined; // gone, or not ours to read
+/** proc(5)'s flags (field 9) of a kernel thread, and of a process on its way out (its memory may be gone already). */
+const PF_KTHREAD = 0x00200000;
+const PF_EXITING = 0x4;
+/** Where env_start and env_end (fields 50 and 51 of proc(5), since Linux 3.5) are among ProcStat's fields. */
+const ENV_START = 47;
+const ENV_END = 48;
+/** Reads of an empty environment before a process mid-exec is left for a later look. */
+const EXEC_READS = 3;
+
+/**
+ * What a live process's environment says of `prefix`: its entry starting so, or "none".
+ * "gone": ended or ending. "unsettled": caught in the middle of an exec.
+ * Between the switch to the new program's memory and the kernel's setting out of its
+ * environment, /proc/<pid>/environ reads empty and env_end is 0, though the process holds
+ * the entry a moment later (a daemon's `setsid` execing `sleep` was missed so). An
+ * environment empty for good (`env -i`) has env_end set, and equal to env_start.
+ */
+export function environLook(pid: number, prefix: string): { info: ProcInfo; entry: string } | "none" | "gone" | "unsettled" {
+  for (let reads = 1; ; reads++) {
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, "latin1");
+    } catch (error) {
+      // Not ours to read (another user's, or a set-user-ID program's): what it holds cannot be told.
+      return (error as NodeJS.ErrnoException).code === "EACCES" ? "none" : "gone";
+    }
+    const entry = environ.length > 0 ? entryOf(environ, prefix) : null;
+    if (environ.length > 0 && entry === null) return "none";
+    // Read after the environment: a process that had ended by then is not taken for a live one.
+    const stat = readProcStatSync(pid);
+    if (stat === undefined || stat.info.state === "Z") return "gone";
+    if (entry !== null) return { info: stat.info, entry };
+    const { fields } = stat;
+    const flags = Number(fields[6]);
+    if ((flags & PF_EXITING) !== 0) return "gone";
+    const envEnd = fields[ENV_END];
+    // A kernel thread has no environment; a kernel too old to show env_end leaves only the read.
+    if ((flags & PF_KTHREAD) !== 0 || envEnd === undefined || (envEnd !== "0" && fields[ENV_START] === envEnd)) return "none";
+    // Otherwise an exec was under way at the read, and may have ended since: read again.
+    if (reads === EXEC_READS) return "unsettled";
   }
+}
+
+/** The entry of an environment (NUL-separated) that starts with `prefix`, or null. */
+function entryOf(environ: string, prefix: string): string | null {
   const at = environ.startsWith(prefix) ? 0 : environ.indexOf(`\0${prefix}`) + 1;
-  if (at <= 0 && !environ.startsWith(prefix)) return undefined;
+  if (at === 0 && !environ.startsWith(prefix)) return null;
   const end = environ.indexOf("\0", at);
   return environ.slice(at, end < 0 ? undefined : end);
 }

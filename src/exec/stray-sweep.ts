@@ -30,7 +30,7 @@
  * has processes; and after a look that killed something (it may have forked
  * meanwhile).
  */
-import { environEntry, HAS_PROC, listPids, processesWithEnvPrefix, processKey, readProcStatSync, signalProcess } from "./process-tree.js";
+import { environLook, HAS_PROC, listPids, processesWithEnvPrefix, processKey, readProcStatSync, signalProcess } from "./process-tree.js";
 import { PidCursor } from "./pid-cursor.js";
 
 /** The windows of the attempts ended meanwhile are looked at together (and leaders still starting by then have their pids). */
@@ -42,6 +42,9 @@ const SMALL_WINDOW = 64;
 const MOST_ROUNDS = 8;
 /** Bound on the processes remembered as read. */
 const MOST_REMEMBERED = 10_000;
+/** A process caught in the middle of an exec is read again this much later, at most this many times. */
+const UNSETTLED_RETRY_MS = 20;
+const UNSETTLED_RETRIES = 10;
 
 /** An attempt's leader: its pid, and performance.now() just before it was asked for (the pid is no older). */
 export interface Leader {
@@ -108,8 +111,15 @@ export class StraySweep {
     this.#sweepTimer = undefined;
     const pids = listPids();
     this.#processCount = pids.length;
-    for (const { info, entry } of processesWithEnvPrefix(this.#prefix, pids)) if (!this.#options.isRunning(entry)) signalProcess(info, "SIGKILL");
+    this.#killMarked(pids, 0);
     this.#forgetLeaders([...this.#options.runningLeaders()]);
+  }
+
+  /** Kills the processes among `pids` marked by an attempt no longer running; those caught mid-exec are read again soon. */
+  #killMarked(pids: readonly number[], retries: number): void {
+    const unsettled: number[] = [];
+    for (const { info, entry } of processesWithEnvPrefix(this.#prefix, pids, unsettled)) if (!this.#options.isRunning(entry)) signalProcess(info, "SIGKILL");
+    if (unsettled.length > 0 && retries < UNSETTLED_RETRIES) setTimeout(() => this.#killMarked(unsettled, retries + 1), UNSETTLED_RETRY_MS).unref();
   }
 
   #sweepSoon(): void {
@@ -157,8 +167,8 @@ export class StraySweep {
       }
       if (toRead.length === 0) return true;
       if (toRead.length > SMALL_WINDOW && toRead.length > (this.#processCount ||= listPids().length)) return false;
-      const { killed, someEnded } = this.#killStraysAmong(toRead);
-      if (killed) return false; // what it forked meanwhile: the full look
+      const { killed, someEnded, unsettled } = this.#killStraysAmong(toRead);
+      if (killed || unsettled) return false; // what it forked meanwhile, or what it is becoming: the full look
       // Only a process that ended since the read of the last pid may have left a younger one.
       if (!someEnded) return true;
       from = last;
@@ -166,11 +176,12 @@ export class StraySweep {
     return false; // the machine hands out pids faster than they are read
   }
 
-  /** Kills the processes among `pids` that carry the entry of an attempt no longer running: whether there were any, and whether some pid had ended. */
-  #killStraysAmong(pids: readonly number[]): { killed: boolean; someEnded: boolean } {
+  /** Kills the processes among `pids` that carry the entry of an attempt no longer running: whether there were any, whether some pid had ended, and whether one was caught mid-exec (its entry unknown). */
+  #killStraysAmong(pids: readonly number[]): { killed: boolean; someEnded: boolean; unsettled: boolean } {
     if (this.#entries.size > MOST_REMEMBERED) this.#entries.clear();
     let killed = false;
     let someEnded = false;
+    let unsettled = false;
     for (const pid of pids) {
       const info = readProcStatSync(pid)?.info;
       if (info === undefined || info.state === "Z") {
@@ -182,12 +193,24 @@ export class StraySweep {
       const key = processKey(info);
       let entry = this.#entries.get(key);
       // A process holds its entry from its fork on (inherited), so one read tells for its whole life.
-      if (entry === undefined) this.#entries.set(key, (entry = environEntry(pid, this.#prefix) ?? null));
+      if (entry === undefined) {
+        const look = environLook(pid, this.#prefix);
+        if (look === "gone") {
+          someEnded = true;
+          continue;
+        }
+        // Not remembered: the entry it holds is known only once its exec is through.
+        if (look === "unsettled") {
+          unsettled = true;
+          continue;
+        }
+        this.#entries.set(key, (entry = look === "none" ? null : look.entry));
+      }
       if (entry !== null && !this.#options.isRunning(entry)) {
         signalProcess(info, "SIGKILL");
         killed = true;
       }
     }
-    return { killed, someEnded };
+    return { killed, someEnded, unsettled };
   }
 }
