@@ -166,6 +166,36 @@ test("a failed task's files are kept too; links are not followed, so nothing out
   assert.deepEqual(events.find((event) => event.type === "task.artifacts")?.data.files, [{ name: "logs/build.txt", size: 17 }]);
 });
 
+test("a FIFO the patterns match, itself or through a link, is not kept, and the run goes on (its read would wait for a writer for ever)", async (t) => {
+  const { api } = await withTasks(t, (work) => `
+      make:
+        cwd: ${JSON.stringify(work)}
+        run: mkdir out && mkfifo out/pipe.out && ln -s pipe.out out/link.out && echo kept > out/plain.out
+        artifacts: ["out/*"]
+      after:
+        needs: [make]
+        run: "true"
+`);
+  const run = await runToEnd(api);
+  assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
+  assert.deepEqual((await artifactsOf(api, run.id)).map((entry) => entry.name), ["out/plain.out"]);
+});
+
+test("a file that cannot be copied is named in the log and not kept, and the run ends: a retry's folder where the attempt before kept a file", async (t) => {
+  const { api } = await withTasks(t, (work) => `
+      flaky:
+        cwd: ${JSON.stringify(work)}
+        run: if [ -e once ]; then rm -rf out; mkdir -p out/x; echo second > out/x/y; else touch once; mkdir -p out; echo first > out/x; exit 1; fi
+        retries: { max: 1, backoff: 0s }
+        artifacts: ["out/**"]
+`);
+  const run = await runToEnd(api);
+  assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
+  assert.deepEqual((await artifactsOf(api, run.id)).map((entry) => entry.name), ["out/x"]);
+  const logs = await (await api.call("GET", `/runs/${run.id}/tasks/flaky/logs?attempt=2`, { as: "read" })).text();
+  assert.match(logs, /spire: artifacts: out\/x\/y not kept: it could not be copied \(E[A-Z]+\)/);
+});
+
 test("a working folder inside the data folder: its files are not kept (the database and the engine's secret live there)", async (t) => {
   const { api } = await withTasks(t, (_work, dataDir) => `
       grab:

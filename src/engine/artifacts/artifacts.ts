@@ -204,7 +204,14 @@ export class RunArtifacts {
       else if (isInside(data, source)) notKept.push({ name, why: "inside Spire's data folder" });
       else if (!isInside(folder, dest)) notKept.push({ name, why: "not a plain relative name" });
       else {
-        const size = (await stat(source)).size;
+        const found = await stat(source).catch(() => undefined);
+        if (found === undefined) continue; // gone since
+        // A FIFO's read would wait for a writer for ever; a device's might never end.
+        if (!found.isFile()) {
+          notKept.push({ name, why: "not a regular file" });
+          continue;
+        }
+        const { size } = found;
         // An earlier attempt's copy is replaced: its bytes are already counted.
         const replaced = (await lstat(dest).catch(() => undefined))?.size ?? 0;
         if (used - replaced + size > this.options.limitBytes) {
@@ -215,9 +222,13 @@ export class RunArtifacts {
           await makePrivateDir(dirname(dest));
           await privateCopy(source, dest, constants.COPYFILE_FICLONE);
         } catch (error) {
-          if (!isDiskFull(error)) throw error;
-          // No room: this one (half copied) and the rest are not kept, and the task's end is recorded all the same.
           await rm(dest, { force: true }).catch(() => undefined);
+          // One file that cannot be copied costs that file, not the run: the task's end is recorded all the same.
+          if (!isDiskFull(error)) {
+            notKept.push({ name, why: `it could not be copied (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
+            continue;
+          }
+          // No room: this one (half copied) and the rest are not kept.
           notKept.push({ name, why: "the disk is full" });
           full = true;
           continue;
