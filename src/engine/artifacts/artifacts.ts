@@ -133,6 +133,11 @@ export class RunArtifacts {
    * After an attempt: keeps what its patterns match; the event to record
    * with its end, or undefined when it has no patterns or never ran.
    */
+  /** Settles once every collect asked for so far has. */
+  settled(): Promise<unknown> {
+    return this.queue;
+  }
+
   collect(node: PlannedNode, attempt: number, report: AttemptEnding, outputs: ReadonlyMap<string, Record<string, string>>, options: { sentByWorker?: boolean } = {}): Promise<Omit<EventRow, "seq"> | undefined> {
     const patterns = node.def.artifacts ?? [];
     if (patterns.length === 0 || report.pid === null) return Promise.resolve(undefined);

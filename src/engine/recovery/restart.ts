@@ -14,6 +14,7 @@ import { resumePoint, type Reattached } from "./resume.js";
 import type { RunQueues } from "../runs/run-queues.js";
 import { prepareStoredRun } from "../runs/start-run.js";
 import { endedRow } from "../runs/task-row.js";
+import { runInterrupted, taskInterrupted } from "../runs/run-interruption.js";
 import { keptForRetry } from "../runs/retry.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
 
@@ -147,15 +148,9 @@ async function interrupt(deps: RestartDeps, run: RunRow, reason: string, attempt
         void handle.done.then(() => deps.supervisor?.ack(id));
         why = `${reason} (its processes were stopped)`;
       }
-      return {
-        event: { run_id: run.id, ts: now, type: "task.interrupted", task_path: task.path, attempt: task.attempt, data: { reason: why } },
-        task: { ...task, state: "interrupted" as const, reason: why, finished_at: now },
-      };
+      return taskInterrupted(task, why, now);
     });
-  const events = await deps.store.write([
-    ...changes,
-    { event: { run_id: run.id, ts: now, type: "run.finished", task_path: null, attempt: null, data: { state: "interrupted", reason } }, run: { id: run.id, state: "interrupted", reason, finished_at: now } },
-  ]);
+  const events = await deps.store.write([...changes, runInterrupted(run.id, reason, now)]);
   for (const id of acks) deps.supervisor?.ack(id);
   deps.publish(events);
 }

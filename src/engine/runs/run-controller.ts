@@ -31,6 +31,7 @@ import { SLOT_ONLY, type TaskRequest } from "../resources/reservations.js";
 import { RunWrites } from "./run-writes.js";
 import { retryDelay } from "./attempt-retry.js";
 import { RunTakenOverError } from "../../store/errors.js";
+import { interruptAfter } from "./run-interruption.js";
 import { TaskLockWaits } from "./shared-task-locks.js";
 import type { RunDeps, RunListener } from "./run-deps.js";
 export type { RunChange, RunDeps, RunListener } from "./run-deps.js";
@@ -70,7 +71,8 @@ export class RunController {
   private finished = false;
   private runTimer: NodeJS.Timeout | undefined;
   private resolveDone!: (row: RunRow) => void;
-  private failure: unknown;
+  private failure: { why: string } | undefined; // why fail() stopped the run: no attempt is launched after it
+  interruption: Promise<boolean> | undefined; // after a fault not the store's: whether the run's end (interrupted) got stored
   /** The run ended here only because another engine took it over, or it was handed to one (see letGo). */
   takenOver: RunTakenOverError | undefined;
 
@@ -424,7 +426,7 @@ export class RunController {
       return;
     }
     // Under fail_fast, on_fail/on_done handlers still run: they are what a failure is for.
-    const stopping = this.stopReason?.reason ?? (this.failFastReason !== null && !hasHandlerCondition(node) ? this.failFastReason : (unlocked ?? null));
+    const stopping = this.failure?.why ?? this.stopReason?.reason ?? (this.failFastReason !== null && !hasHandlerCondition(node) ? this.failFastReason : (unlocked ?? null));
     if (stopping) {
       giveBack();
       this.attemptEnded(node, attempt, row, failedToStart(row, stopping, this.now(), "canceled"));
@@ -567,11 +569,12 @@ export class RunController {
   }
 
   private fail(error: unknown): void {
-    // A store failure mid-run: stop everything; the run's row stays as last written and is marked interrupted at the next start.
     if (this.failure) return;
-    this.failure = error;
     if (error instanceof RunTakenOverError) this.takenOver = error;
     const why = this.takenOver ? this.takenOver.message : "internal error: " + String(error);
+    this.failure = { why };
+    // Everything stops. After the store's failure the next start carries the run on; after another fault it ends interrupted once stopped.
+    if (!this.takenOver && !this.writes.gave(error)) this.interruption = interruptAfter([...this.handles.values()].map((handle) => handle.done), () => this.artifacts.settled(), { ...this.deps, runId: this.runId, reason: why, now: this.now });
     for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", why));
     this.lockWaits.stopAll();
     this.finished = true;

@@ -304,7 +304,10 @@ export class RunQueues {
         const queue = this.queueOf(run.namespace, run.pipeline);
         if (queue.running.get(run.id) === controller) queue.running.delete(run.id);
         if (this.controllers.get(run.id) === controller) this.controllers.delete(run.id);
-        if (controller.gaveUp) this.givenUp.add(run.id);
+        if (controller.gaveUp) {
+          this.givenUp.add(run.id);
+          void controller.interruption?.then((ended) => ended && this.givenUp.delete(run.id));
+        }
         this.latestProgress.delete(run.id);
         this.locks.release(prepared.pipeline.locks, { run_id: run.id, task: null });
         // Tasks of other runs may be waiting for those locks.

@@ -13,6 +13,7 @@ import type { EventRow, StateChange, Store } from "../../store/port.js";
 export class RunWrites {
   private startChanges: StateChange[] | undefined;
   private started: Promise<unknown> = Promise.resolve();
+  private readonly failures = new WeakSet<object>();
 
   /** `publish`: told of every write's events once they are stored. */
   constructor(
@@ -39,8 +40,19 @@ export class RunWrites {
     return this.stored(changes);
   }
 
+  /** Whether `error` is one a write of the store gave: the run's controller then leaves the run to the engine's next start. */
+  gave(error: unknown): boolean {
+    return error instanceof Object && this.failures.has(error);
+  }
+
   private async stored(changes: StateChange[]): Promise<EventRow[]> {
-    const events = await this.store.write(changes);
+    let events: EventRow[];
+    try {
+      events = await this.store.write(changes);
+    } catch (error) {
+      if (error instanceof Object) this.failures.add(error);
+      throw error;
+    }
     this.publish?.(events);
     return events;
   }
