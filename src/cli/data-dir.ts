@@ -4,6 +4,7 @@ import { PRIVATE_DIR_MODE } from "../files/private.js";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { CliError, EXIT } from "./errors.js";
+import { fsErrorWords } from "../files/fs-error-words.js";
 
 export function dataDir(explicit?: string): string {
   if (explicit) return resolve(explicit);
@@ -63,19 +64,5 @@ function kindOf(dir: string, path: string): "folder" | "other" | undefined {
 }
 
 function describe(code: string | undefined): string {
-  switch (code) {
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EROFS":
-      return "the file system is read-only";
-    case "ENOTDIR":
-      return "a part of its path is a file, not a folder";
-    case "ENOSPC":
-      return "the disk is full";
-    case "ENOENT":
-      return "the file system does not allow folders there";
-    default:
-      return code ?? "unknown error";
-  }
+  return code === "ENOENT" ? "the file system does not allow folders there" : fsErrorWords(code);
 }

@@ -3,6 +3,8 @@
  * quotes (literal), double quotes (with \n, \t, \" and \\ escapes). No
  * variable expansion and no command substitution: a value is only a value.
  */
+import { fsErrorWords } from "../files/fs-error-words.js";
+
 export interface DotenvEntry {
   key: string;
   value: string;
@@ -61,19 +63,10 @@ function parseValue(text: string): string | undefined {
 
 /** Why an env file could not be read, in words: "does not exist", "is a folder, not a file". */
 export function envFileReadProblem(code: string | undefined): string {
-  switch (code) {
-    case "ENOENT":
-      return "does not exist";
-    case "EISDIR":
-      return "is a folder, not a file";
-    case "EACCES":
-    case "EPERM":
-      return "cannot be read: permission denied";
-    case "ENOTDIR":
-      return "does not exist (a part of its path is a file, not a folder)";
-    default:
-      return `cannot be read (${code ?? "unknown error"})`;
-  }
+  if (code === "ENOENT") return "does not exist";
+  if (code === "ENOTDIR") return `does not exist (${fsErrorWords(code)})`;
+  if (code === "EISDIR") return "is a folder, not a file";
+  return `cannot be read: ${fsErrorWords(code)}`;
 }
 
 /** The most an env file may hold: a file of variables, not a device or a log that reading would not end. */

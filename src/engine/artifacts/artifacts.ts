@@ -31,6 +31,7 @@ import type { PreparedRun } from "../runs/prepared-run.js";
 import type { SharedStore } from "../../store/shared-port.js";
 import { fetchTaskArtifacts } from "../sharing/artifact-copies.js";
 import type { AttemptEnding } from "../runs/task-row.js";
+import { fsErrorWords } from "../../files/fs-error-words.js";
 
 export const DEFAULT_ARTIFACT_LIMIT_BYTES = 1024 ** 3;
 /** An event is not a file listing: past this many names, the event gives the count and the API lists them all. */
@@ -230,7 +231,7 @@ export class RunArtifacts {
           await rm(dest, { force: true }).catch(() => undefined);
           // One file that cannot be copied costs that file, not the run: the task's end is recorded all the same.
           if (!isDiskFull(error)) {
-            notKept.push({ name, why: `it could not be copied (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
+            notKept.push({ name, why: `it could not be copied: ${fsErrorWords((error as NodeJS.ErrnoException).code)}` });
             continue;
           }
           // No room: this one (half copied) and the rest are not kept.
