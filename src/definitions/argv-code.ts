@@ -83,6 +83,21 @@ export function stdinCodeReader(words: readonly ArgvWord[]): string | undefined 
   return walk.stdinReader;
 }
 
+/**
+ * Where the arguments an interpreter hands to the script or module it runs
+ * begin: `bash x.sh A`, `python3 -m MODULE A` (the index of A; past the end
+ * when there are none), through wrappers; undefined when Spire cannot tell (a
+ * program it does not know, an option it does not know, a remote shell) or
+ * the code is given on the command line (`sh -c CODE NAME A`).
+ * Such code may pass them on as options: values there are checked when the
+ * task starts (option-guard.ts).
+ */
+export function codeArgumentsFrom(words: readonly string[]): number | undefined {
+  const walk = new Walk(false);
+  walk.command(entriesOf(words.map((text) => ({ text }))));
+  return walk.codeArgumentsFrom;
+}
+
 function entriesOf(words: readonly ArgvWord[]): Entry[] {
   return words.map((word, origin) => ({
     text: word.text,
@@ -103,6 +118,8 @@ export interface Parsed {
   modes: Set<string>;
   /** An option gave the code (-c, -e) or named the program (-f, -m): operands are data. */
   codeGiven: boolean;
+  /** It was an option naming the program (-f, -m). */
+  programGiven: boolean;
   /** An option ended the options (python -c, -m): the rest is data. */
   ended: boolean;
   /** The walk cannot tell what follows (an opaque or unknown option); what follows is marked. */
@@ -111,12 +128,16 @@ export interface Parsed {
   dashdash: boolean;
   /** Literal values of value options, by option name (docker's --entrypoint). */
   values: Map<string, string>;
+  /** Index (in the entries) where reading stopped: the next word not read as an option or operand. */
+  next: number;
 }
 
 export class Walk {
   readonly findings = new Map<number, Finding>();
   /** The program that reads its code from stdin, when the walk asks (stdinCodeReader). */
   stdinReader: string | undefined;
+  /** Index in the argv of the first argument an interpreter hands to the script or module it runs (codeArgumentsFrom). */
+  codeArgumentsFrom: number | undefined;
 
   /** @param stdinFlows whether the program's stdin is what is asked about (it flows on through wrappers). */
   constructor(public stdinFlows: boolean) {}
@@ -164,10 +185,24 @@ export class Walk {
 
   private interpreter(spec: ProgramSpec, args: readonly Entry[], first: "code" | "program"): void {
     const parsed = this.parse(spec, args, spec.options, spec.permutes ? Infinity : 1, (state) => (state.codeGiven ? "option" : first));
-    if (parsed.lost || parsed.ended || parsed.codeGiven) return;
+    if (parsed.lost) return;
+    // `python3 -m MODULE A`: the module's arguments follow it. (Code given on the command line, `sh -c CODE NAME A`, is the
+    // file's own text, which reads A as it is written to; a file's or a module's code is not in sight.)
+    if (parsed.ended || parsed.codeGiven) {
+      if (parsed.programGiven && first === "program") this.argumentsFrom(args, parsed.ended ? parsed.next : (parsed.operands[0] ?? parsed.next));
+      return;
+    }
     const operand = args[parsed.operands[0]!];
     if (first === "program" && this.isStdin(operand)) this.stdin(spec);
     this.mark(operand, first, spec);
+    // `bash x.sh A`: the script's arguments follow it (awk's and sed's operands after their program are files).
+    if (first === "program" && operand !== undefined) this.argumentsFrom(args, parsed.operands[0]! + 1);
+  }
+
+  /** The arguments handed to a script or module begin at args[index] (none there: past the argv's end). */
+  argumentsFrom(args: readonly Entry[], index: number): void {
+    const origin = index < args.length ? args[index]!.origin : Infinity;
+    if (origin >= 0) this.codeArgumentsFrom ??= origin;
   }
 
   private wrapper(spec: ProgramSpec, args: readonly Entry[], fixed: ("value" | "program")[]): void {
@@ -192,10 +227,11 @@ export class Walk {
    * code, for `sh -c VALUE`), and what follows is not read.
    */
   parse(spec: ProgramSpec, args: readonly Entry[], options: OptionSet, maxOperands: number, uncertain: (parsed: Parsed) => Role = () => "option"): Parsed {
-    const parsed: Parsed = { operands: [], modes: new Set(), codeGiven: false, ended: false, lost: false, dashdash: false, values: new Map() };
+    const parsed: Parsed = { operands: [], modes: new Set(), codeGiven: false, programGiven: false, ended: false, lost: false, dashdash: false, values: new Map(), next: 0 };
     let index = 0;
     while (index < args.length) {
       const entry = args[index]!;
+      parsed.next = index;
       if (parsed.dashdash || (parsed.operands.length > 0 && !spec.permutes)) {
         parsed.operands.push(index);
         if (parsed.operands.length >= maxOperands) break;
@@ -226,8 +262,10 @@ export class Walk {
         return parsed;
       }
       index = step;
+      parsed.next = index;
       if (parsed.ended) return parsed;
     }
+    if (index >= args.length) parsed.next = args.length;
     return parsed;
   }
 
@@ -302,7 +340,7 @@ export class Walk {
       case "end-program":
         if (entry !== undefined && this.isStdin(entry)) this.stdin(spec);
         this.mark(entry, "program", spec);
-        parsed.codeGiven = true;
+        parsed.codeGiven = parsed.programGiven = true;
         break;
       case "split":
         // env -S: the string is split into words that start the command.

@@ -18,7 +18,10 @@ const SHELL: Special = (walk, spec, args) => {
   const first = args[parsed.operands[0] ?? args.length];
   if (parsed.modes.has("c")) return walk.mark(first, "code", spec);
   if (parsed.modes.has("s") || walk.isStdin(first)) walk.stdin(spec);
-  if (!parsed.modes.has("s")) walk.mark(first, "program", spec);
+  if (parsed.modes.has("s")) return;
+  walk.mark(first, "program", spec);
+  // `bash x.sh A`: the script's arguments.
+  if (first !== undefined) walk.argumentsFrom(args, parsed.operands[0]! + 1);
 };
 
 /** NAME=VALUE words before the command (env, sudo): a value is data unless the variable carries code. */

@@ -4,7 +4,8 @@
  * program would read it as an option (tar --checkpoint-action=exec=…, rsync
  * -e …). The attempt fails with the reason, and nothing runs. After `--`,
  * inside a word, and for programs Spire knows (checked where they read
- * options when the file is), a value is data.
+ * options when the file is), a value is data; but not the arguments such a
+ * program hands to a script or module it runs, which are a script's.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -60,6 +61,14 @@ const FILE = `pipelines:
     args: { x: { default: a } }
     tasks:
       t: { exec: [sh, -c, 'printf "%s" "$1" > out.txt', sh, "\${{ args.x }}"] }
+  interpreted:
+    args: { x: { default: a } }
+    tasks:
+      t: { exec: [bash, ./show.sh, "\${{ args.x }}"] }
+  module:
+    args: { x: { default: a } }
+    tasks:
+      t: { exec: [python3, -m, this, "\${{ args.x }}"] }
 `;
 
 interface RunJson {
@@ -102,5 +111,14 @@ test("an option-looking value for a program Spire does not know is refused befor
   assert.match(script.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and \.\/show\.sh would read it as an option/);
   assert.equal((await run("inside", "-rf")).code, 0, "inside a word it is no option");
   assert.equal((await run("dashes", "-rf")).code, 0, "after -- it is data");
-  assert.equal((await run("known", "-n")).code, 0, "sh's $1 is data: Spire knows sh");
+  assert.equal((await run("known", "-n")).code, 0, "the $1 of code in the file is data: the code is in sight");
+  // A script or module run by an interpreter Spire knows reads its arguments as a script: task does.
+  const interpreted = await run("interpreted", "-x");
+  assert.equal(interpreted.code, 1);
+  assert.match(interpreted.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and the script bash runs would read it as an option/);
+  assert.equal((await run("interpreted", "plain")).code, 0);
+  const module = await run("module", "--index-url=http://evil");
+  assert.equal(module.code, 1);
+  assert.match(module.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and the script python3 runs would read it as an option/);
+  assert.equal((await run("module", "plain")).code, 0, "python3 -m this with a plain argument");
 });

@@ -7,7 +7,9 @@
  * is (argv-code.ts); for the others, and behind a wrapper (env, sudo,
  * timeout, npx, …), whose command Spire reads no further here, the rendered
  * word is checked when the task starts, and the attempt fails with the
- * reason before anything runs.
+ * reason before anything runs. So are the arguments a known interpreter
+ * hands to the script or module it runs (`bash x.sh A`, `python3 -m pip A`),
+ * as a `script:` task's are: its code, not in sight, may read them as options.
  *
  * A value the file itself chose stays allowed: a run argument given its
  * default, or one of its enum's values, or a number (`-5` is no option
@@ -15,6 +17,7 @@
  * from Spire. Pure.
  */
 import { programSpec } from "../../definitions/argv-programs.js";
+import { codeArgumentsFrom } from "../../definitions/argv-code.js";
 import type { ArgDef } from "../../definitions/schema.js";
 import type { Placer } from "../../definitions/templates.js";
 import type { Refusals } from "../../definitions/template-places.js";
@@ -32,10 +35,14 @@ type Render = (text: string, place?: Placer) => string;
 export function guardedArgv(words: readonly string[], field: string, render: Render, context: OptionGuardContext): (item: string, index: number) => string {
   const program = words[0] === undefined ? undefined : render(words[0]);
   const spec = program === undefined ? undefined : programSpec(program);
-  if (program === undefined || (spec !== undefined && spec.family !== "wrapper")) return (item) => render(item);
+  // A program Spire knows reads no value as an option (the file's check saw to that), but the script or module it runs gets its
+  // arguments (`bash x.sh A`): from A on. The template words are read as they are: a value where an option may stand was refused.
+  const from = spec === undefined || spec.family === "wrapper" ? 1 : codeArgumentsFrom(words);
+  if (program === undefined || from === undefined) return (item) => render(item);
+  const reader = from === 1 ? program : `the script ${program} runs`;
   const dashes = words.indexOf("--");
   return (item, index) => {
-    if (index === 0 || (dashes >= 0 && index > dashes)) return render(item);
+    if (index < from || (dashes >= 0 && index > dashes)) return render(item);
     const placed: { index: number; expr: string; value: string }[] = [];
     const word = render(item, (value, at) => {
       placed.push({ ...at, value });
@@ -45,7 +52,7 @@ export function guardedArgv(words: readonly string[], field: string, render: Ren
     if (!word.startsWith("-") || placed.length === 0 || placed[0]!.index > 0) return word;
     const first = placed.find((template) => template.value !== "")!;
     if (/^(args|tasks)\./.test(first.expr) && !chosenByTheFile(first.expr, context)) {
-      context.refusals.push(`the value of ${first.expr} starts with "-", and ${program} would read it as an option (put a -- before it in ${field}, or pass it through env)`);
+      context.refusals.push(`the value of ${first.expr} starts with "-", and ${reader} would read it as an option (put a -- before it in ${field}, or pass it through env)`);
     }
     return word;
   };
