@@ -7,6 +7,7 @@ import type { CheckContext } from "./check-context.js";
 import type { PathSegment } from "./errors.js";
 import { entriesOf, rawPipelines, rawTasks } from "./raw-walk.js";
 import { isRecord, received } from "./zod-issues.js";
+import { linearTimeProblem } from "./output-patterns.js";
 
 const TYPE_WORDS: Record<string, string> = {
   string: "a string",
@@ -22,10 +23,10 @@ export function checkArgsAndPatterns(root: unknown, context: CheckContext): void
     }
     for (const task of rawTasks(pipeline)) {
       for (const field of ["warn_pattern", "error_pattern"]) {
-        if (Object.hasOwn(task.task, field)) checkRegex(context, [...task.path, field], task.task[field]);
+        if (Object.hasOwn(task.task, field)) checkOutputPattern(context, [...task.path, field], task.task[field], "every line the task prints");
       }
       const expect = isRecord(task.task["http"]) ? task.task["http"]["expect"] : undefined;
-      if (isRecord(expect) && Object.hasOwn(expect, "body")) checkRegex(context, [...task.path, "http", "expect", "body"], expect["body"]);
+      if (isRecord(expect) && Object.hasOwn(expect, "body")) checkOutputPattern(context, [...task.path, "http", "expect", "body"], expect["body"], "the response's body");
     }
   }
 }
@@ -43,6 +44,16 @@ function checkRegex(context: CheckContext, path: PathSegment[], pattern: unknown
     });
     return undefined;
   }
+}
+
+/** A pattern matched against what a task prints or fetches must also run in linear time (output-patterns.ts). */
+function checkOutputPattern(context: CheckContext, path: PathSegment[], pattern: unknown, against: string): void {
+  if (checkRegex(context, path, pattern) === undefined) return;
+  const problem = linearTimeProblem(pattern as string);
+  if (problem === undefined) return;
+  context.report(path, `this pattern is matched against ${against}, and ${problem}`, {
+    hint: "write it without them: text made to fit such a pattern can hold Spire for minutes",
+  });
 }
 
 function checkArg(context: CheckContext, path: PathSegment[], arg: Record<string, unknown>): void {

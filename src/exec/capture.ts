@@ -21,6 +21,7 @@ import { MessageLog } from "./messages.js";
 import { PARSER_NAMES, type ParserName } from "./parsers/names.js";
 import { ParserCounts, toolParser } from "./parsers/tool-parser.js";
 import type { LogWriter } from "./log-writer.js";
+import { outputPattern } from "../definitions/output-patterns.js";
 
 const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
@@ -269,7 +270,7 @@ export class OutputCapture {
   #compile(what: string, pattern: string | undefined): RegExp | undefined {
     if (pattern === undefined || pattern === "") return undefined;
     try {
-      return new RegExp(pattern);
+      return outputPattern(pattern);
     } catch (error) {
       this.note("stderr", `spire: ignoring ${what} ${JSON.stringify(pattern)}: ${(error as Error).message}`);
       return undefined;

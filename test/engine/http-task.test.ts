@@ -21,7 +21,7 @@ interface Seen {
   body: string;
 }
 
-/** A local server: /ok answers 200 with two lines, /created 201, /slow never answers; every request is kept. */
+/** A local server: /ok answers 200 with two lines, /created 201, /aaa 200 with 40 a's and a b, /slow never answers; every request is kept. */
 async function server(t: TestContext): Promise<{ base: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const open = new Set<ServerResponse>();
@@ -32,6 +32,7 @@ async function server(t: TestContext): Promise<{ base: string; seen: Seen[] }> {
       seen.push({ method: request.method!, url: request.url!, headers: request.headers, body });
       if (request.url!.startsWith("/ok")) response.end("all good\n::output::answer=42\n");
       else if (request.url!.startsWith("/created")) response.writeHead(201).end("made\n");
+      else if (request.url!.startsWith("/aaa")) response.end(`${"a".repeat(40)}b`);
       else open.add(response); // /slow: no answer
     });
   });
@@ -100,6 +101,9 @@ test("an answer other than expected fails the task with the reason", async (t) =
   assert.equal(wrongBody.run.tasks[0]!.reason, 'the response body does not match "^fine"');
   const anyTwoHundred = await run(t, `pipelines:\n  p:\n    tasks:\n      call: { http: { url: "${base}/created" } }\n`);
   assert.equal(anyTwoHundred.run.state, "succeeded", "without expect, any 2xx passes");
+  // A body made to fit a pattern with nested repetition: 2^40 ways to split it, answered at once (output-patterns.ts).
+  const madeToFit = await run(t, `pipelines:\n  p:\n    tasks:\n      call: { http: { url: "${base}/aaa", expect: { body: "^(a+)+$" } }, timeout: 20s }\n`);
+  assert.equal(madeToFit.run.tasks[0]!.reason, 'the response body does not match "^(a+)+$"');
 });
 
 test("a request that hangs times out; one that cannot connect fails saying why", async (t) => {
