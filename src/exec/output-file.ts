@@ -9,7 +9,7 @@
  *   kept as they are
  *   DELIMITER
  */
-import { statSync } from "node:fs";
+import { constants, statSync } from "node:fs";
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { OUTPUT_KEY_PATTERN } from "./markers.js";
 
@@ -84,13 +84,16 @@ export function readOutputFile(path: string): Promise<ParsedOutputs> {
 async function readExisting(path: string): Promise<ParsedOutputs> {
   let handle: FileHandle;
   try {
-    handle = await open(path, "r");
+    // A FIFO is opened without waiting for a writer (a task that made one there would hold a thread for good), and refused below.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === "ENOENT" ? { outputs: {}, problems: [] } : { outputs: {}, problems: [`cannot read ${path}: ${code ?? String(error)}`] };
   }
   try {
-    const { size } = await handle.stat();
+    const info = await handle.stat();
+    if (!info.isFile()) return { outputs: {}, problems: [`${path} is not a regular file (a FIFO or a device, say): it was not read`] };
+    const { size } = info;
     const buffer = Buffer.alloc(Math.min(size, MAX_OUTPUT_FILE_BYTES));
     let filled = 0;
     while (filled < buffer.length) {

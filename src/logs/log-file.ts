@@ -8,6 +8,7 @@
  * split there), so every file line is one record.
  */
 import { open, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
 import type { LogLine, LogStream } from "../exec/port.js";
 
 export const STREAM_CODE = { stdout: "o", stderr: "e" } as const satisfies Record<LogStream, string>;
@@ -133,7 +134,8 @@ export async function atLineStartOf(bytes: LogBytes, offset: number): Promise<bo
 
 async function openIfThere(file: string): Promise<FileHandle | undefined> {
   try {
-    return await open(file, "r");
+    // Without waiting for a writer, should a FIFO stand there (a read then finds it empty).
+    return await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;

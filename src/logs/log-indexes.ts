@@ -9,6 +9,7 @@
  * never from a request.
  */
 import { open, readFile, stat, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
 import { writePrivateFile } from "../files/private.js";
 import { deserialiseIndex, LineIndex, serialiseIndex } from "./log-index.js";
 
@@ -66,7 +67,7 @@ export class LineIndexes {
   private async bringUpToDate(logFile: string): Promise<LineIndex> {
     let handle;
     try {
-      handle = await open(logFile, "r");
+      handle = await open(logFile, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO there: no wait for a writer
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       this.drop(logFile); // its run was removed

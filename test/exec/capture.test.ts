@@ -164,6 +164,17 @@ test("an unreadable line in SPIRE_OUTPUT is a warning in the log", async (t) => 
   );
 });
 
+test("a FIFO or a device at SPIRE_OUTPUT is not read (a FIFO's read waits for a writer for ever): the task ends, saying so", async (t) => {
+  const dir = tempDir(t);
+  for (const make of ['rm -f "$SPIRE_OUTPUT"; mkfifo "$SPIRE_OUTPUT"; echo ::output::kept=yes', 'ln -sf /dev/zero "$SPIRE_OUTPUT"']) {
+    const spec = specFor(dir, ["sh", "-c", make], { timeoutMs: 20_000 });
+    const report = await executor.launch(spec).done;
+    assert.equal(report.state, "succeeded", make);
+    assert.deepEqual(report.outputs, make.includes("kept") ? { kept: "yes" } : {});
+    assert.match(readFileSync(spec.logFile, "utf8"), /e spire: .*out-\d+\.txt is not a regular file \(a FIFO or a device, say\): it was not read/);
+  }
+});
+
 test("secrets are masked in the log file, the tail, marker values and outputs", async (t) => {
   const dir = tempDir(t);
   const secret = "hunter2-very-secret";

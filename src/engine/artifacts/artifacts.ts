@@ -12,7 +12,7 @@
  * said in the task's log. Collections of one run go one at a time, so the
  * limit is exact however many tasks end together.
  */
-import { appendFile, lstat, realpath, rm, stat } from "node:fs/promises";
+import { appendFile, lstat, open, realpath, rm, type FileHandle } from "node:fs/promises";
 import { constants } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { PlannedNode } from "../../plan/types.js";
@@ -32,6 +32,25 @@ import type { SharedStore } from "../../store/shared-port.js";
 import { fetchTaskArtifacts } from "../sharing/artifact-copies.js";
 import type { AttemptEnding } from "../runs/task-row.js";
 import { fsErrorWords } from "../../files/fs-error-words.js";
+
+/** Linux names an open file /proc/self/fd/N: copied from there, it is the file opened, whatever its name points at by then. */
+const HAS_FD_PATHS = process.platform === "linux";
+
+/** The file at `path`, opened for reading if it is a regular file (a FIFO is opened without waiting for a writer), or why not; undefined when gone. */
+async function openRegular(path: string): Promise<{ handle: FileHandle; size: number } | { why: string } | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? undefined : { why: `it could not be read: ${fsErrorWords(code)}` };
+  }
+  const info = await handle.stat().catch(() => undefined);
+  if (info?.isFile()) return { handle, size: info.size };
+  await handle.close();
+  // A FIFO's read would wait for a writer for ever; a device's might never end.
+  return info === undefined ? undefined : { why: "not a regular file" };
+}
 
 export const DEFAULT_ARTIFACT_LIMIT_BYTES = 1024 ** 3;
 /** An event is not a file listing: past this many names, the event gives the count and the API lists them all. */
@@ -210,37 +229,41 @@ export class RunArtifacts {
       else if (isInside(data, source)) notKept.push({ name, why: "inside Spire's data folder" });
       else if (!isInside(folder, dest)) notKept.push({ name, why: "not a plain relative name" });
       else {
-        const found = await stat(source).catch(() => undefined);
-        if (found === undefined) continue; // gone since
-        // A FIFO's read would wait for a writer for ever; a device's might never end.
-        if (!found.isFile()) {
-          notKept.push({ name, why: "not a regular file" });
+        // The file checked is the file copied: opened once (a FIFO without waiting for a writer), looked at, copied from there.
+        const opened = await openRegular(source);
+        if (opened === undefined) continue; // gone since
+        if ("why" in opened) {
+          notKept.push({ name, why: opened.why });
           continue;
         }
-        const { size } = found;
-        // An earlier attempt's copy is replaced: its bytes are already counted.
-        const replaced = (await lstat(dest).catch(() => undefined))?.size ?? 0;
-        if (used - replaced + size > this.options.limitBytes) {
-          notKept.push({ name, why: "limit" });
-          continue;
-        }
+        const { handle, size } = opened;
         try {
-          await makePrivateDir(dirname(dest));
-          await privateCopy(source, dest, constants.COPYFILE_FICLONE);
-        } catch (error) {
-          await rm(dest, { force: true }).catch(() => undefined);
-          // One file that cannot be copied costs that file, not the run: the task's end is recorded all the same.
-          if (!isDiskFull(error)) {
-            notKept.push({ name, why: `it could not be copied: ${fsErrorWords((error as NodeJS.ErrnoException).code)}` });
+          // An earlier attempt's copy is replaced: its bytes are already counted.
+          const replaced = (await lstat(dest).catch(() => undefined))?.size ?? 0;
+          if (used - replaced + size > this.options.limitBytes) {
+            notKept.push({ name, why: "limit" });
             continue;
           }
-          // No room: this one (half copied) and the rest are not kept.
-          notKept.push({ name, why: "the disk is full" });
-          full = true;
-          continue;
+          try {
+            await makePrivateDir(dirname(dest));
+            await privateCopy(HAS_FD_PATHS ? `/proc/self/fd/${handle.fd}` : source, dest, constants.COPYFILE_FICLONE);
+          } catch (error) {
+            await rm(dest, { force: true }).catch(() => undefined);
+            // One file that cannot be copied costs that file, not the run: the task's end is recorded all the same.
+            if (!isDiskFull(error)) {
+              notKept.push({ name, why: `it could not be copied: ${fsErrorWords((error as NodeJS.ErrnoException).code)}` });
+              continue;
+            }
+            // No room: this one (half copied) and the rest are not kept.
+            notKept.push({ name, why: "the disk is full" });
+            full = true;
+            continue;
+          }
+          used += size - replaced;
+          kept.push({ name, size });
+        } finally {
+          await handle.close();
         }
-        used += size - replaced;
-        kept.push({ name, size });
       }
     }
   }
