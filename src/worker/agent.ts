@@ -14,7 +14,7 @@
  * supervisor does the same when the worker process itself is gone for that
  * long: a task never runs here and elsewhere at once.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { constants, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { appendFile, open, stat } from "node:fs/promises";
 import { formatLogLine } from "../logs/log-file.js";
 import { fetchInputs, sendArtifacts, type ArtifactContext } from "./artifacts.js";
@@ -406,7 +406,7 @@ async function readChunk(file: string, offset: number): Promise<{ text: string; 
   }
   if (size <= offset) return { text: "", size, more: false };
   const length = Math.min(size - offset, MAX_CHUNK_BYTES);
-  const handle = await open(file, "r");
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO there: no wait for a writer
   try {
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, offset);

@@ -6,12 +6,13 @@
  * engine's machine: regular files inside the task's folder only, never a
  * link pointing out of it, nothing from Spire's own data folder.
  */
-import { open, realpath, stat, writeFile } from "node:fs/promises";
+import { realpath, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { makePrivateDir, PRIVATE_FILE_MODE } from "../files/private.js";
 import type { EngineLink } from "./engine-link.js";
 import { placeLayout, type ArtifactLayout } from "../files/artifact-layout.js";
 import { isInside, listFiles } from "../files/folder-files.js";
+import { openRegular } from "../files/regular-file.js";
 
 /** Bytes per upload request (base64 makes them a third bigger). */
 const CHUNK_BYTES = 1024 * 1024;
@@ -72,14 +73,17 @@ export async function sendArtifacts(context: ArtifactContext, attempt: string, o
       said.push(`artifacts: ${name} not kept: inside Spire's data folder`);
       continue;
     }
-    await sendFile(context, attempt, name, source);
+    const notSent = await sendFile(context, attempt, name, source);
+    if (notSent !== undefined) said.push(notSent);
   }
   return said;
 }
 
-async function sendFile(context: ArtifactContext, attempt: string, name: string, path: string): Promise<void> {
-  const size = (await stat(path)).size;
-  const handle = await open(path, "r");
+async function sendFile(context: ArtifactContext, attempt: string, name: string, path: string): Promise<string | undefined> {
+  const opened = await openRegular(path);
+  if (opened === undefined) return undefined; // gone since
+  if ("why" in opened) return `artifacts: ${name} not kept: ${opened.why}`;
+  const { handle, size } = opened;
   try {
     let offset = 0;
     do {
@@ -90,6 +94,7 @@ async function sendFile(context: ArtifactContext, attempt: string, name: string,
       const answer = await context.link.uploadChunk(context.worker, { session, attempt, name, offset, data: buffer.subarray(0, bytesRead).toString("base64") });
       offset = answer.accepted ? offset + bytesRead : answer.size;
     } while (offset < size);
+    return undefined;
   } finally {
     await handle.close();
   }

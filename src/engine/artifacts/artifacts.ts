@@ -12,7 +12,7 @@
  * said in the task's log. Collections of one run go one at a time, so the
  * limit is exact however many tasks end together.
  */
-import { appendFile, lstat, open, realpath, rm, type FileHandle } from "node:fs/promises";
+import { appendFile, lstat, realpath, rm } from "node:fs/promises";
 import { constants } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { PlannedNode } from "../../plan/types.js";
@@ -32,25 +32,11 @@ import type { SharedStore } from "../../store/shared-port.js";
 import { fetchTaskArtifacts } from "../sharing/artifact-copies.js";
 import type { AttemptEnding } from "../runs/task-row.js";
 import { fsErrorWords } from "../../files/fs-error-words.js";
+import { openRegular } from "../../files/regular-file.js";
 
 /** Linux names an open file /proc/self/fd/N: copied from there, it is the file opened, whatever its name points at by then. */
 const HAS_FD_PATHS = process.platform === "linux";
 
-/** The file at `path`, opened for reading if it is a regular file (a FIFO is opened without waiting for a writer), or why not; undefined when gone. */
-async function openRegular(path: string): Promise<{ handle: FileHandle; size: number } | { why: string } | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === "ENOENT" ? undefined : { why: `it could not be read: ${fsErrorWords(code)}` };
-  }
-  const info = await handle.stat().catch(() => undefined);
-  if (info?.isFile()) return { handle, size: info.size };
-  await handle.close();
-  // A FIFO's read would wait for a writer for ever; a device's might never end.
-  return info === undefined ? undefined : { why: "not a regular file" };
-}
 
 export const DEFAULT_ARTIFACT_LIMIT_BYTES = 1024 ** 3;
 /** An event is not a file listing: past this many names, the event gives the count and the API lists them all. */

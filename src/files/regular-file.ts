@@ -1,0 +1,27 @@
+/**
+ * Opening a file a task made, to read it. A FIFO there would hold the
+ * thread that opens it until a writer comes (for good, once the task has
+ * ended), and a device's read might never end: the file is opened without
+ * waiting (O_NONBLOCK, which a regular file's reads ignore), looked at on
+ * the open file, and kept only if it is a regular file. Checked on the
+ * open file, it cannot be swapped for another between the look and the read.
+ */
+import { constants } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import { fsErrorWords } from "./fs-error-words.js";
+
+/** The file at `path`, opened for reading if it is a regular file (a FIFO is opened without waiting for a writer), or why not; undefined when gone. */
+export async function openRegular(path: string): Promise<{ handle: FileHandle; size: number } | { why: string } | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? undefined : { why: `it could not be read: ${fsErrorWords(code)}` };
+  }
+  const info = await handle.stat().catch(() => undefined);
+  if (info?.isFile()) return { handle, size: info.size };
+  await handle.close();
+  // A FIFO's read would wait for a writer for ever; a device's might never end.
+  return info === undefined ? undefined : { why: "not a regular file" };
+}
