@@ -15,6 +15,7 @@ import { RunFollower } from "../engine/reads/run-follower.js";
 import { ServiceError, type Actor } from "../engine/service.js";
 import { LocalExecutor } from "../exec/local-executor.js";
 import { Notifier } from "../notify/notifier.js";
+import { InProcessMark } from "../engine/recovery/in-process-owners.js";
 import type { Store } from "../store/port.js";
 import type {
   ApplyRequest,
@@ -51,13 +52,16 @@ const NOTIFY_GRACE_MS = 60_000;
 export class InProcessClient implements SpireClient {
   readonly location: ClientLocation;
   private readonly engine: Engine;
-  private readonly executor = new LocalExecutor();
+  private readonly executor = new LocalExecutor({ records: true });
+  /** Tells an engine started meanwhile which runs are this process's (in-process-owners.ts). */
+  private readonly mark: InProcessMark;
   private readonly notifier: Notifier;
   private auth: TokenAuthority | undefined;
   private closed = false;
 
   constructor(private readonly options: InProcessOptions) {
     this.location = { kind: "in-process", dataDir: options.dataDir };
+    this.mark = new InProcessMark(options.dataDir);
     this.engine = new Engine({
       store: options.store,
       executor: this.executor,
@@ -106,8 +110,11 @@ export class InProcessClient implements SpireClient {
     return (await this.engine.listMissed(namespace, name, query)).missed;
   }
 
-  startRun(namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }) {
-    return this.engine.startRun(ACTOR, namespace, name, request);
+  async startRun(namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }) {
+    this.mark.beginning();
+    const run = await this.engine.startRun(ACTOR, namespace, name, request);
+    this.mark.made(run.id);
+    return run;
   }
 
   listRuns(query: RunListQuery) {
@@ -133,8 +140,11 @@ export class InProcessClient implements SpireClient {
     return this.engine.cancelRun(ACTOR, id);
   }
 
-  retryRun(id: string, request: { from?: string }) {
-    return this.engine.retryRun(ACTOR, id, request);
+  async retryRun(id: string, request: { from?: string }) {
+    this.mark.beginning();
+    const run = await this.engine.retryRun(ACTOR, id, request);
+    this.mark.made(run.id);
+    return run;
   }
 
   readLogs(runId: string, task: string, query: LogQuery) {
@@ -185,6 +195,7 @@ export class InProcessClient implements SpireClient {
       await this.notifier.close(this.options.notifyGraceMs ?? NOTIFY_GRACE_MS);
       await this.executor.shutdown();
     } finally {
+      this.mark.release();
       await this.options.store.close();
     }
   }

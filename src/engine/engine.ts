@@ -205,6 +205,7 @@ export class Engine implements EngineService {
       warn: (message) => this.logger.warn({}, message),
       baseDirOf: (namespace) => this.definitions.baseDirOf(namespace),
       publish: (events) => this.publish(events),
+      ...(options.store.shared === undefined ? { dataDir: options.dataDir } : {}),
       roster: options.roster,
       handOvers: options.handOvers,
       workersHere: () => (options.remoteWorkers?.() ?? []).filter((worker) => worker.state === "connected").map((worker) => worker.labels),

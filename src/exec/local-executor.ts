@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import type { AttemptReport, AttemptTraces, Executor, LaunchEvents, LaunchSpec, StartedRecord, TaskHandle } from "./port.js";
 import { launchInProcess } from "./in-process.js";
-import { killIfStillItself, readAttemptRecords } from "./supervisor/attempt-files.js";
+import { appendRecord, killIfStillItself, pidStartTime, readAttemptRecords } from "./supervisor/attempt-files.js";
 import { Attempt, EXEC_ID_VARIABLE, type AttemptServices } from "./attempt.js";
 import { LingerWatch } from "./linger-watch.js";
 import { StraySweep } from "./stray-sweep.js";
@@ -23,6 +23,11 @@ export interface LocalExecutorOptions {
   resources?: boolean;
   /** What starts task processes: by default this process's choice (the native spawner where it is built; SPIRE_SPAWNER). */
   spawner?: Spawner;
+  /**
+   * Write each attempt's started record beside its log, as the supervisor does (attempt-files.ts): for `spire run`,
+   * whose tasks are its own children, so that an engine can end them should that process be killed.
+   */
+  records?: boolean;
 }
 
 export class LocalExecutor implements Executor {
@@ -36,8 +41,10 @@ export class LocalExecutor implements Executor {
   readonly #services: AttemptServices;
   #counter = 0;
   #shutdownReason: string | undefined;
+  readonly #records: boolean;
 
   constructor(options: LocalExecutorOptions = {}) {
+    this.#records = options.records === true;
     this.#services = {
       lingerWatch: new LingerWatch(),
       stopper: new Stopper(`${EXEC_ID_VARIABLE}=${this.#idPrefix}`),
@@ -51,7 +58,7 @@ export class LocalExecutor implements Executor {
     // An http or sql task is done here, not by a process.
     const inProcess = launchInProcess(spec, events);
     if (inProcess) return inProcess;
-    const attempt = new Attempt(spec, events, this.#services, `${this.#idPrefix}${++this.#counter}:${spec.id}`);
+    const attempt = new Attempt(spec, this.#records ? recording(spec.logFile, events) : events, this.#services, `${this.#idPrefix}${++this.#counter}:${spec.id}`);
     if (this.#shutdownReason !== undefined) {
       attempt.refuse(this.#shutdownReason);
       return attempt;
@@ -97,4 +104,19 @@ export class LocalExecutor implements Executor {
     await Promise.all(pending);
     this.#straySweep.flush();
   }
+}
+
+/** The events, with the attempt's started record written first thing (best effort). */
+function recording(logFile: string, events: LaunchEvents): LaunchEvents {
+  return {
+    ...events,
+    onStart: (pid, startedAt) => {
+      try {
+        appendRecord(logFile, { started: { pid, startedAt, pidStartTime: pidStartTime(pid) } });
+      } catch {
+        // No record: should this process be killed, its task runs on unseen, as before records were kept here.
+      }
+      events.onStart?.(pid, startedAt);
+    },
+  };
 }

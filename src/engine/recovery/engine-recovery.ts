@@ -18,8 +18,12 @@ export interface EngineRecoveryDeps extends RestartDeps {
   logger: EngineLogger;
 }
 
+/** How often the runs a live `spire run` holds are looked at again. */
+const LOOK_AGAIN_MS = 1000;
+
 export class EngineRecovery {
   private readonly takeOvers: TakeOvers | undefined;
+  private leftTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: EngineRecoveryDeps) {
     const { roster, runs } = deps;
@@ -38,12 +42,34 @@ export class EngineRecovery {
       });
   }
 
-  /** After a restart: what earlier engines left running or queued goes on here; the heartbeat starts first (see EngineRoster). */
+  /**
+   * After a restart: what earlier engines left running or queued goes on
+   * here; the heartbeat starts first (see EngineRoster). The runs a live
+   * `spire run` runs are looked at again each second, and go on here once
+   * that process has ended without ending them.
+   */
   async recover(): Promise<TakeUpCounts> {
     this.takeOvers?.start();
-    const counts = await recoverRuns(this.deps);
+    const { left, ...counts } = await recoverRuns(this.deps);
     this.takeOvers?.ownRunsTakenUp();
+    if (left.length > 0) {
+      this.deps.logger.info({ runs: left }, "runs that a spire run process runs are left to it; taken up here if it ends without ending them");
+      this.lookAgainAt(left);
+    }
     return counts;
+  }
+
+  private lookAgainAt(runIds: string[]): void {
+    this.leftTimer = setTimeout(() => {
+      void recoverRuns(this.deps, new Set(runIds)).then(
+        ({ left }) => (left.length > 0 ? this.lookAgainAt(left) : (this.leftTimer = undefined)),
+        (error: Error) => {
+          this.deps.logger.warn({ error: error.message }, "runs a spire run process left could not be taken up; looking again");
+          this.lookAgainAt(runIds);
+        },
+      );
+    }, LOOK_AGAIN_MS);
+    this.leftTimer.unref();
   }
 
   /** The leader looks for silent engines; the others do not. */
@@ -52,6 +78,8 @@ export class EngineRecovery {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.leftTimer);
+    this.leftTimer = undefined;
     await this.takeOvers?.stop();
   }
 }

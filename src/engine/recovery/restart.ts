@@ -15,6 +15,7 @@ import type { RunQueues } from "../runs/run-queues.js";
 import { prepareStoredRun } from "../runs/start-run.js";
 import { endedRow } from "../runs/task-row.js";
 import { runInterrupted, taskInterrupted } from "../runs/run-interruption.js";
+import { heldInProcess, inProcessRuns } from "./in-process-owners.js";
 import { keptForRetry } from "../runs/retry.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
 
@@ -31,16 +32,27 @@ export interface RestartDeps {
   warn(message: string): void;
   baseDirOf(namespace: string): Promise<string>;
   publish(events: EventRow[]): void;
+  /** The data folder, where a `spire run` running runs of its own says so (none: the store is not this machine's alone). */
+  dataDir?: string;
 }
 
-export async function recoverRuns(deps: RestartDeps): Promise<TakeUpCounts> {
-  const stale = await deps.store.listRunsInStates(["queued", "running"]);
+/**
+ * The unfinished runs in the store go on here, but those a live `spire run`
+ * runs (in-process-owners.ts), whose ids come back as `left`. `only`: a
+ * later look at such runs, once their process may have ended (the
+ * supervisor's other attempts belong to runs going on here by then).
+ */
+export async function recoverRuns(deps: RestartDeps, only?: ReadonlySet<string>): Promise<TakeUpCounts & { left: string[] }> {
+  const unfinished = (await deps.store.listRunsInStates(["queued", "running"])).filter((run) => only === undefined || only.has(run.id));
+  const held = deps.dataDir === undefined ? undefined : inProcessRuns(deps.dataDir);
+  const left = held === undefined ? [] : unfinished.filter((run) => heldInProcess(held, run, deps.now()));
+  const stale = unfinished.filter((run) => !left.includes(run));
   const reattacher = await Reattacher.open(deps.executor, deps.supervisor, deps.placement ? { placement: deps.placement, localName: hostname() } : undefined);
   const counts = await takeUp(deps, stale, "the engine stopped while this run was in progress", (run, rows) => reattacher.attemptsOf(run, rows));
   // After every run has claimed its attempts: what is left belongs to nobody.
-  reattacher.releaseUnclaimed(deps.warn);
+  if (only === undefined) reattacher.releaseUnclaimed(deps.warn);
   deps.runs.pumpAll();
-  return counts;
+  return { ...counts, left: left.map((run) => run.id) };
 }
 
 /**

@@ -13,7 +13,7 @@ export function pidFileFor(socketPath: string): string {
   return `${socketPath}.pid`;
 }
 
-interface Owner {
+export interface Owner {
   pid: number;
   startTime: string | null;
 }
@@ -27,7 +27,7 @@ async function readOwner(file: string): Promise<Owner | undefined> {
   }
 }
 
-function ownerAlive(owner: Owner): boolean {
+export function ownerAlive(owner: Owner): boolean {
   try {
     process.kill(owner.pid, 0);
   } catch (error) {

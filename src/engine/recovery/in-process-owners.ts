@@ -1,0 +1,95 @@
+/**
+ * `spire run` with no engine running runs its runs in its own process, over
+ * the data folder's store. An engine started meanwhile must not take those
+ * runs up as left by a dead engine: it interrupted them (and killed their
+ * processes), their owner went on and recorded them again, and a review saw
+ * one run end interrupted, fire its `after: failure` pipeline, then end
+ * succeeded.
+ *
+ * So such a process says so, in the data folder's in-process/ folder: a file
+ * named for it that holds "<pid> <start time> <ms since the epoch>" on its
+ * first line (written before its first run is made), then the id of each run
+ * it makes. An engine leaves alone the runs a live one lists, and those made
+ * a moment ago since a live one began (one not listed yet), and takes them up
+ * once that process has ended (engine-recovery.ts). A file whose process has ended
+ * is removed by the next engine that looks.
+ */
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ownerAlive } from "../../exec/supervisor/pid-file.js";
+import { pidStartTime } from "../../exec/supervisor/attempt-files.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../../files/private.js";
+
+const FOLDER = "in-process";
+
+/** This process's file: made at the first run it starts, removed when it closes. */
+export class InProcessMark {
+  private file: string | undefined;
+
+  constructor(private readonly dataDir: string) {}
+
+  /** Before a run is made: an engine starting from now on leaves runs made since alone while this process lives. */
+  beginning(): void {
+    if (this.file !== undefined) return;
+    const folder = join(this.dataDir, FOLDER);
+    mkdirSync(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
+    this.file = join(folder, String(process.pid));
+    writeFileSync(this.file, `${process.pid} ${pidStartTime(process.pid) ?? "-"} ${Date.now()}\n`, { mode: PRIVATE_FILE_MODE });
+  }
+
+  /** A run this process made and runs. */
+  made(runId: string): void {
+    if (this.file !== undefined) appendFileSync(this.file, `${runId}\n`);
+  }
+
+  release(): void {
+    if (this.file !== undefined) rmSync(this.file, { force: true });
+    this.file = undefined;
+  }
+}
+
+/** What live `spire run` processes hold: the runs they listed, and since when the earliest began (undefined: none lives). */
+export interface InProcessRuns {
+  listed: Set<string>;
+  since: number | undefined;
+}
+
+/** Reads the data folder's in-process/ files; those of ended processes are removed. */
+export function inProcessRuns(dataDir: string): InProcessRuns {
+  const folder = join(dataDir, FOLDER);
+  const found: InProcessRuns = { listed: new Set(), since: undefined };
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return found; // no such folder: no spire run ever ran here
+  }
+  for (const name of names) {
+    const file = join(folder, name);
+    let lines: string[];
+    try {
+      lines = readFileSync(file, "utf8").split("\n");
+    } catch {
+      continue; // removed meanwhile
+    }
+    const [pid, startTime, began] = (lines[0] ?? "").split(" ");
+    const owner = { pid: Number(pid), startTime: startTime === "-" ? null : (startTime ?? null) };
+    if (!Number.isInteger(owner.pid) || owner.pid <= 0 || owner.pid === process.pid || !ownerAlive(owner)) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    for (const id of lines.slice(1)) if (id !== "") found.listed.add(id);
+    const since = Number(began);
+    if (Number.isFinite(since)) found.since = Math.min(found.since ?? since, since);
+  }
+  return found;
+}
+
+/** A process lists a run it made right after making it: one made longer ago and not listed is not its. */
+const UNLISTED_FOR_MS = 10_000;
+
+/** Whether a live `spire run` may be running this run: it lists it, or the run was made since one began, a moment ago. */
+export function heldInProcess(held: InProcessRuns, run: { id: string; created_at: number }, now: number): boolean {
+  if (held.listed.has(run.id)) return true;
+  return held.since !== undefined && run.created_at >= held.since && now - run.created_at < UNLISTED_FOR_MS;
+}
