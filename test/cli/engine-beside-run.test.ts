@@ -4,7 +4,7 @@
  * leaves that run to its process, which records it once; and should that
  * process be killed, the engine takes the run up and ends it.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -44,12 +44,17 @@ async function eventsOf(data: string): Promise<{ run: string; types: string[] }>
   }
 }
 
-test("an engine started beside a spire run leaves its run to it: ended once, as it ended", async (t) => {
+/** `spire run` of the file, then, once its first task runs, `spire engine` over the same data folder. */
+async function engineBesideRun(t: TestContext) {
   const data = tempDir(t);
   const running = startSpire(["run", "-f", file(data), "slow"], { data });
   const ran = finished(running);
   await until(() => existsSync(join(data, "a.started")), "a to start in the spire run process");
-  const engine = await startEngine(t, data);
+  return { data, running, ran, engine: await startEngine(t, data) };
+}
+
+test("an engine started beside a spire run leaves its run to it: ended once, as it ended", async (t) => {
+  const { data, ran, engine } = await engineBesideRun(t);
   writeFileSync(join(data, "gate"), "");
   const result = await ran;
   assert.equal(result.code, 0, result.stderr);
@@ -62,11 +67,7 @@ test("an engine started beside a spire run leaves its run to it: ended once, as 
 });
 
 test("a spire run killed after an engine started beside it: the engine takes its run up and ends it", async (t) => {
-  const data = tempDir(t);
-  const running = startSpire(["run", "-f", file(data), "slow"], { data });
-  const ran = finished(running);
-  await until(() => existsSync(join(data, "a.started")), "a to start in the spire run process");
-  const engine = await startEngine(t, data);
+  const { data, running, ran, engine } = await engineBesideRun(t);
   const { run } = await eventsOf(data);
   running.kill("SIGKILL");
   await ran;
