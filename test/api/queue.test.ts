@@ -82,11 +82,15 @@ test("replace: the newest run takes the last waiting place", async (t) => {
   await until(api, first.id, "running");
   const second = await started(api);
   const third = await started(api);
-  const replaced = await runOf(api, second.id);
+  const replaced = (await runOf(api, second.id)) as Run & { tasks: { state: string; reason: string | null }[] };
   assert.equal(replaced.state, "skipped");
   assert.equal(replaced.reason, `replaced by the newer run ${third.id}`);
+  // Its tasks never started: shown as its end left them, not as pending.
+  assert.deepEqual(replaced.tasks.map((task) => [task.state, task.reason]), [["skipped", "not started: the run ended skipped"]]);
   assert.equal((await runOf(api, third.id)).state, "queued");
   await cancelAll(api, [first.id, third.id]);
+  const canceled = (await runOf(api, third.id)) as Run & { tasks: { state: string; reason: string | null }[] };
+  assert.deepEqual(canceled.tasks.map((task) => [task.state, task.reason]), [["canceled", "not started: the run ended canceled"]], "canceled while queued");
 });
 
 test("preempt: a new run cancels the running one and takes its place", async (t) => {

@@ -55,13 +55,20 @@ test("a result shows as a small table: the first 20 rows, long values cut, and h
   assert.deepEqual(previewLines({ columns: ["n"], rows: [[1]], rowCount: 1 }), ["| n |", "|---|", "| 1 |", "(1 row)"]);
 });
 
-test("the last statement's single row gives outputs: its columns, and value when it has one", () => {
-  assert.deepEqual(resultOutputs({ columns: ["count"], rows: [[42]], rowCount: 1 }), { count: "42", value: "42" });
-  assert.deepEqual(resultOutputs({ columns: ["a", "b c", "d"], rows: [["x", 1, null]], rowCount: 1 }), { a: "x", d: "" }, "a column whose name is no output name is left out");
-  assert.deepEqual(resultOutputs({ columns: ["a"], rows: [[1], [2]], rowCount: 2 }), {}, "several rows give none");
-  assert.deepEqual(resultOutputs({ affected: 3 }), {});
-  assert.deepEqual(resultOutputs({ columns: ["at"], rows: [[new Date("2026-01-02T03:04:05Z")]], rowCount: 1 }).at, "2026-01-02T03:04:05.000Z");
-  assert.deepEqual(resultOutputs({ columns: ["bytes", "big"], rows: [[new Uint8Array([0xca, 0xfe]), 2n ** 63n - 1n]], rowCount: 1 }), { bytes: "\\xcafe", big: "9223372036854775807" });
+test("the last statement's single row gives outputs: its columns, and value when it has one; a value too large for an output is named, not kept", () => {
+  const outputsOf = (result: Parameters<typeof resultOutputs>[0]) => resultOutputs(result).outputs;
+  assert.deepEqual(outputsOf({ columns: ["count"], rows: [[42]], rowCount: 1 }), { count: "42", value: "42" });
+  assert.deepEqual(outputsOf({ columns: ["a", "b c", "d"], rows: [["x", 1, null]], rowCount: 1 }), { a: "x", d: "" }, "a column whose name is no output name is left out");
+  assert.deepEqual(outputsOf({ columns: ["a"], rows: [[1], [2]], rowCount: 2 }), {}, "several rows give none");
+  assert.deepEqual(outputsOf({ affected: 3 }), {});
+  assert.deepEqual(outputsOf({ columns: ["at"], rows: [[new Date("2026-01-02T03:04:05Z")]], rowCount: 1 }).at, "2026-01-02T03:04:05.000Z");
+  assert.deepEqual(outputsOf({ columns: ["bytes", "big"], rows: [[new Uint8Array([0xca, 0xfe]), 2n ** 63n - 1n]], rowCount: 1 }), { bytes: "\\xcafe", big: "9223372036854775807" });
+  const large = resultOutputs({ columns: ["blob"], rows: [["x".repeat(1024 * 1024 + 1)]], rowCount: 1 });
+  assert.deepEqual(large.outputs, {});
+  assert.deepEqual(large.problems, [
+    "output blob not kept: its value has 1048577 characters, more than 1048576",
+    "output value not kept: its value has 1048577 characters, more than 1048576",
+  ]);
 });
 
 test("the URL's scheme names the database; its password is hidden and kept apart", () => {

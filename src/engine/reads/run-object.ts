@@ -9,7 +9,7 @@ import { planOnce } from "../../plan/plan-cache.js";
 import { nodeState } from "../../plan/ready.js";
 import type { Plan, TaskState } from "../../plan/types.js";
 import type { PipelineDef } from "../../definitions/schema.js";
-import type { RunRow, TaskRunRow } from "../../store/port.js";
+import type { RunRow, RunState, TaskRunRow } from "../../store/port.js";
 import type { RunSummary } from "../service.js";
 import { latestAttempts } from "../runs/task-row.js";
 import { addCounts, emptyCounts, type Counts } from "../runs/rollup.js";
@@ -104,7 +104,8 @@ export function rememberRunPlan(id: string, plan: Plan | undefined): void {
 export function toRunObject(run: RunRow, taskRows: TaskRunRow[], plan: Plan | undefined = planOfRun(run)): RunObject {
   const latest = latestAttempts(taskRows);
   const paths = plan ? plan.nodes.filter((node) => node.type === "task").map((node) => node.path) : [...latest.keys()];
-  const tasks = paths.map((path) => taskObject(path, latest.get(path), plan));
+  const ended = run.state !== "queued" && run.state !== "running" ? run.state : undefined;
+  const tasks = paths.map((path) => taskObject(path, latest.get(path), plan, ended));
   const states = new Map(tasks.map((task) => [task.path, task.state] as const));
   const groups: GroupObject[] = [];
   for (const node of plan?.nodes ?? []) {
@@ -127,12 +128,22 @@ function resourceTotals(taskRows: readonly TaskRunRow[]): Pick<RunObject, "cpu_m
   return { cpu_ms: cpu, peak_rss_bytes: peak };
 }
 
-function taskObject(path: string, row: TaskRunRow | undefined, plan: Plan | undefined): TaskObject {
+/**
+ * A task of an ended run that never started (the run was canceled or
+ * skipped while queued, or stopped by a fault of the engine) has no row,
+ * or a pending one: it is shown as the run's end left it, not as pending.
+ */
+function neverStarted(runState: RunState): Pick<TaskObject, "state" | "reason"> {
+  return { state: runState === "canceled" ? "canceled" : "skipped", reason: `not started: the run ended ${runState}` };
+}
+
+function taskObject(path: string, row: TaskRunRow | undefined, plan: Plan | undefined, runEnded?: RunState): TaskObject {
   const name = plan?.byPath.get(path)?.name ?? path.split("/").pop() ?? path;
+  const left = runEnded !== undefined && (row === undefined || row.state === "pending") ? neverStarted(runEnded) : undefined;
   return {
     name,
     path,
-    state: row?.state ?? "pending",
+    state: left?.state ?? row?.state ?? "pending",
     attempts: row && row.started_at !== null ? row.attempt : 0,
     exit_code: row?.exit_code ?? null,
     started_at: iso(row?.started_at ?? null),
@@ -144,7 +155,7 @@ function taskObject(path: string, row: TaskRunRow | undefined, plan: Plan | unde
     errors: row?.errors ?? 0,
     metrics: row?.metrics ?? {},
     outputs: row?.outputs ?? {},
-    reason: row?.reason ?? null,
+    reason: left?.reason ?? row?.reason ?? null,
     signal: row?.signal ?? null,
     messages: row?.messages?.map(messageObject) ?? [],
     worker: row?.worker ?? null,

@@ -3,6 +3,7 @@
  * rows, long values cut) and what the last one gives as outputs. Pure.
  */
 import { OUTPUT_KEY_PATTERN } from "../markers.js";
+import { MAX_OUTPUT_FILE_BYTES } from "../output-file.js";
 import type { StatementResult } from "./connection.js";
 
 export const PREVIEW_ROWS = 20;
@@ -41,13 +42,19 @@ export function previewLines(result: StatementResult): string[] {
  * row — each column (whose name can be an output name) by its name, and
  * `value` when that row has one column.
  */
-export function resultOutputs(result: StatementResult | undefined): Record<string, string> {
-  if (result?.columns === undefined || result.rowCount !== 1) return {};
+export function resultOutputs(result: StatementResult | undefined): { outputs: Record<string, string>; problems: string[] } {
+  const found = { outputs: {} as Record<string, string>, problems: [] as string[] };
+  if (result?.columns === undefined || result.rowCount !== 1) return found;
   const row = result.rows?.[0] ?? [];
-  const outputs: Record<string, string> = {};
+  const keep = (name: string, value: unknown) => {
+    const text = cellText(value, "");
+    // As much as a task's SPIRE_OUTPUT file may hold: a value larger goes nowhere whole (an environment, an event).
+    if (text.length <= MAX_OUTPUT_FILE_BYTES) found.outputs[name] = text;
+    else found.problems.push(`output ${name} not kept: its value has ${text.length} characters, more than ${MAX_OUTPUT_FILE_BYTES}`);
+  };
   result.columns.forEach((name, index) => {
-    if (OUTPUT_KEY_PATTERN.test(name)) outputs[name] = cellText(row[index], "");
+    if (OUTPUT_KEY_PATTERN.test(name)) keep(name, row[index]);
   });
-  if (result.columns.length === 1) outputs.value = cellText(row[0], "");
-  return outputs;
+  if (result.columns.length === 1) keep("value", row[0]);
+  return found;
 }

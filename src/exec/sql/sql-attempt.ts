@@ -64,7 +64,10 @@ async function execute(spec: LaunchSpec & { sql: SqlSpec }, events: LaunchEvents
   const state: AttemptReport["state"] = stopped ? stopped.state : outcome.reason === undefined ? "succeeded" : "failed";
   const reason = stopped ? stopped.reason : (outcome.reason ?? null);
   if (reason !== null && (stopped || !outcome.noted)) attempt.capture.note("stderr", reason);
-  return attempt.finish(state, reason, state === "succeeded" ? resultOutputs(outcome.last) : {});
+  if (state !== "succeeded") return attempt.finish(state, reason, {});
+  const { outputs, problems } = resultOutputs(outcome.last);
+  for (const problem of problems) attempt.capture.note("stderr", problem);
+  return attempt.finish(state, reason, outputs);
 }
 
 interface Outcome {
