@@ -79,6 +79,30 @@ test("a task that ends while the disk is full is recorded once there is room; ne
   assert.doesNotMatch(stderr, /internal error|unexpected error/);
 });
 
+test("SIGTERM with the disk full: the engine stops once its tasks' kill_grace and a few seconds have passed, and the next start records the run", async (t) => {
+  const disk = smallDisk(t, 8);
+  if (disk === undefined) return;
+  const data = join(disk, "data");
+  const work = tempDir(t, "spire-work-");
+  const file = join(work, "spire.yaml");
+  writeFileSync(file, `namespace: d\npipelines:\n  p:\n    tasks:\n      a: { run: 'touch "${join(work, "started")}"; sleep 60', kill_grace: 1s }\n`);
+  const engine = await startEngine(t, data, ["-f", file, "--grace", "0s"]);
+  const token = readFileSync(join(data, "token"), "utf8").trim();
+  const started = (await (await fetch(`${engine.url}/api/v1/pipelines/d/p/runs`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" })).json()) as Run;
+  await until(() => existsSync(join(work, "started")), "the task running");
+  const free = fillDisk(disk);
+  const asked = performance.now();
+  engine.child.kill("SIGTERM");
+  const stopped = await engine.exit;
+  // kill_grace 1 s, then 5 s for the ends to be stored: they cannot be, and the engine does not wait on for good.
+  assert.ok(performance.now() - asked < 20_000, `stopped after ${performance.now() - asked} ms`);
+  assert.match(stopped.stderr, /runs did not end after their cancel; stopping all the same/);
+  free();
+  const again = await startEngine(t, data, ["-f", file]);
+  await until(async () => !["running", "queued"].includes((await apiGet<Run>(again, `/runs/${started.id}`)).state), "the next engine to end the run");
+  await stopEngine(again);
+});
+
 test("spire run in this process on a full disk says so and what to do, exit 1, no stack", async (t) => {
   const disk = smallDisk(t, 4);
   if (disk === undefined) return;

@@ -28,6 +28,7 @@ import type { SharedStore } from "../../store/shared-port.js";
 import type { PlaceHints } from "../../cluster/port.js";
 import { ClusterQueues, placeUnder, type PipelineQueue as QueueOf } from "./cluster-queues.js";
 import { SharedTaskLocks } from "./shared-task-locks.js";
+import { DEFAULT_KILL_GRACE_MS } from "./attempt.js";
 
 /** Lock capacities read from the store are trusted this long (see lockCapacities). */
 const CAPACITIES_FRESH_MS = 1_000;
@@ -81,6 +82,8 @@ export interface EngineLoad {
 export class RunQueues {
   private readonly queues = new Map<string, PipelineQueue>();
   private readonly controllers = new Map<string, RunController>();
+  /** The longest kill_grace among the tasks of each run running here: how long a drain's cancel may take. */
+  private readonly killGraces = new Map<string, number>();
   /** The latest `::progress::` of each task of each running run. */
   private readonly latestProgress = new Map<string, Map<string, LiveProgress>>();
   /** Named locks held by running runs, shared across pipelines and namespaces; tasks take theirs from the same table. */
@@ -295,6 +298,7 @@ export class RunQueues {
     );
     this.queueOf(run.namespace, run.pipeline).running.set(run.id, controller);
     this.controllers.set(run.id, controller);
+    this.killGraces.set(run.id, Math.max(0, ...prepared.plan.nodes.map((node) => (node.type === "task" ? (node.def.kill_grace ?? DEFAULT_KILL_GRACE_MS) : 0))));
     controller.done.then(
       (final) => {
         // A run another engine took over leaves this one without an end of its own: it goes on there.
@@ -303,7 +307,10 @@ export class RunQueues {
         else deps.logger.info({ run: run.id, pipeline: key, state: final.state, ...(final.state === "interrupted" && final.reason ? { reason: final.reason } : {}) }, "run finished");
         const queue = this.queueOf(run.namespace, run.pipeline);
         if (queue.running.get(run.id) === controller) queue.running.delete(run.id);
-        if (this.controllers.get(run.id) === controller) this.controllers.delete(run.id);
+        if (this.controllers.get(run.id) === controller) {
+          this.controllers.delete(run.id);
+          this.killGraces.delete(run.id);
+        }
         if (controller.gaveUp) {
           this.givenUp.add(run.id);
           void controller.interruption?.then((ended) => ended && this.givenUp.delete(run.id));
@@ -522,10 +529,13 @@ export class RunQueues {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)))]);
     clearTimeout(timer);
-    if (timedOut) {
-      for (const controller of this.controllers.values()) controller.cancel("the engine is shutting down");
-      await all;
-    }
+    if (!timedOut) return;
+    for (const controller of this.controllers.values()) controller.cancel("the engine is shutting down");
+    // Their tasks end within their kill_grace; their ends are stored soon after, unless the store cannot take them (a full
+    // disk) or something holds a run up: the engine then stops all the same, and its next start carries those runs on.
+    const bound = Math.max(0, ...this.killGraces.values()) + STORE_ENDS_MS;
+    if (await Promise.race([all.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), bound)))])) return clearTimeout(timer);
+    this.deps.logger.warn({ runs: [...this.controllers.keys()], waited_ms: bound }, "runs did not end after their cancel; stopping all the same: the next start carries them on");
   }
 
   private queueOf(namespace: string, pipeline: string): PipelineQueue {
@@ -535,6 +545,9 @@ export class RunQueues {
     return queue;
   }
 }
+
+/** After a drain's cancel, beyond the tasks' kill_grace: for their ends to be stored. */
+const STORE_ENDS_MS = 5_000;
 
 function keyOf(namespace: string, pipeline: string): string {
   return `${namespace}/${pipeline}`;
