@@ -6,7 +6,7 @@
  * way, and nothing stored before is lost. `spire run` in-process says the
  * disk is full, without a stack.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,15 +27,22 @@ interface Run {
 
 const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern, "g"))?.length ?? 0;
 
-test("a task that ends while the disk is full is recorded once there is room; new runs get a 507 meanwhile; said once each way", async (t) => {
+/** A data folder on a small disk of its own (undefined: the test is skipped), and a file of pipeline d/p with the task `task` (YAML under tasks:). */
+async function onSmallDisk(t: TestContext, task: (work: string) => string) {
   const disk = smallDisk(t, 8);
-  if (disk === undefined) return;
-  const data = join(disk, "data");
+  if (disk === undefined) return undefined;
   const work = tempDir(t, "spire-work-");
-  const go = join(work, "go");
   const file = join(work, "spire.yaml");
+  writeFileSync(file, `namespace: d\npipelines:\n  p:\n    tasks:\n      ${task(work)}\n`);
+  return { disk, data: join(disk, "data"), work, file };
+}
+
+test("a task that ends while the disk is full is recorded once there is room; new runs get a 507 meanwhile; said once each way", async (t) => {
   // The task waits for the test's word, so that it ends after the disk is full; then it prints (lines lost to the full disk).
-  writeFileSync(file, `namespace: d\npipelines:\n  p:\n    tasks:\n      a:\n        run: 'while [ ! -e "${go}" ]; do sleep 0.02; done; for i in 1 2 3; do echo "line $i"; done'\n`);
+  const setUp = await onSmallDisk(t, (work) => `a:\n        run: 'while [ ! -e "${join(work, "go")}" ]; do sleep 0.02; done; for i in 1 2 3; do echo "line $i"; done'`);
+  if (setUp === undefined) return;
+  const { disk, data, work, file } = setUp;
+  const go = join(work, "go");
   const engine = await startEngine(t, data, ["-f", file]);
   let stderr = "";
   engine.child.stderr!.on("data", (chunk: string) => (stderr += chunk));
@@ -80,12 +87,9 @@ test("a task that ends while the disk is full is recorded once there is room; ne
 });
 
 test("SIGTERM with the disk full: the engine stops once its tasks' kill_grace and a few seconds have passed, and the next start records the run", async (t) => {
-  const disk = smallDisk(t, 8);
-  if (disk === undefined) return;
-  const data = join(disk, "data");
-  const work = tempDir(t, "spire-work-");
-  const file = join(work, "spire.yaml");
-  writeFileSync(file, `namespace: d\npipelines:\n  p:\n    tasks:\n      a: { run: 'touch "${join(work, "started")}"; sleep 60', kill_grace: 1s }\n`);
+  const setUp = await onSmallDisk(t, (work) => `a: { run: 'touch "${join(work, "started")}"; sleep 60', kill_grace: 1s }`);
+  if (setUp === undefined) return;
+  const { disk, data, work, file } = setUp;
   const engine = await startEngine(t, data, ["-f", file, "--grace", "0s"]);
   const token = readFileSync(join(data, "token"), "utf8").trim();
   const started = (await (await fetch(`${engine.url}/api/v1/pipelines/d/p/runs`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" })).json()) as Run;
