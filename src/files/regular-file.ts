@@ -25,3 +25,12 @@ export async function openRegular(path: string): Promise<{ handle: FileHandle; s
   // A FIFO's read would wait for a writer for ever; a device's might never end.
   return info === undefined ? undefined : { why: "not a regular file" };
 }
+
+/**
+ * A name as the glob gave it, once it was not found: a name that is not
+ * UTF-8 is given with U+FFFD in place of its bad bytes, and no file has that
+ * name. Why such a file is not kept; undefined when it was simply gone.
+ */
+export function whyNotFound(name: string): string | undefined {
+  return name.includes("\uFFFD") ? "its name is not valid UTF-8, which Spire cannot keep" : undefined;
+}

@@ -12,7 +12,7 @@ import { makePrivateDir, PRIVATE_FILE_MODE } from "../files/private.js";
 import type { EngineLink } from "./engine-link.js";
 import { placeLayout, type ArtifactLayout } from "../files/artifact-layout.js";
 import { isInside, listFiles } from "../files/folder-files.js";
-import { openRegular } from "../files/regular-file.js";
+import { openRegular, whyNotFound } from "../files/regular-file.js";
 
 /** Bytes per upload request (base64 makes them a third bigger). */
 const CHUNK_BYTES = 1024 * 1024;
@@ -64,7 +64,11 @@ export async function sendArtifacts(context: ArtifactContext, attempt: string, o
   if (names.length === 0) said.push(`artifacts: no file matches ${patterns.join(" ")} in ${cwd}`);
   for (const name of names) {
     const source = await realpath(resolve(folder, name)).catch(() => undefined);
-    if (source === undefined) continue;
+    if (source === undefined) {
+      const why = whyNotFound(name);
+      if (why !== undefined) said.push(`artifacts: ${name} not kept: ${why}`);
+      continue;
+    }
     if (!isInside(folder, source)) {
       said.push(`artifacts: ${name} not kept: a link to a file outside the task's folder`);
       continue;

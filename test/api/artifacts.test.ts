@@ -166,11 +166,11 @@ test("a failed task's files are kept too; links are not followed, so nothing out
   assert.deepEqual(events.find((event) => event.type === "task.artifacts")?.data.files, [{ name: "logs/build.txt", size: 17 }]);
 });
 
-test("a FIFO the patterns match, itself or through a link, is not kept, and the run goes on (its read would wait for a writer for ever)", async (t) => {
+test("a FIFO the patterns match, itself or through a link, is not kept, and the run goes on (its read would wait for a writer for ever); a name not UTF-8 is said not kept", async (t) => {
   const { api } = await withTasks(t, (work) => `
       make:
         cwd: ${JSON.stringify(work)}
-        run: mkdir out && mkfifo out/pipe.out && ln -s pipe.out out/link.out && echo kept > out/plain.out
+        run: mkdir out && mkfifo out/pipe.out && ln -s pipe.out out/link.out && echo kept > out/plain.out && printf y > "$(printf 'out/bad\\377.out')"
         artifacts: ["out/*"]
       after:
         needs: [make]
@@ -179,6 +179,8 @@ test("a FIFO the patterns match, itself or through a link, is not kept, and the 
   const run = await runToEnd(api);
   assert.equal(run.state, "succeeded", JSON.stringify(run.tasks));
   assert.deepEqual((await artifactsOf(api, run.id)).map((entry) => entry.name), ["out/plain.out"]);
+  const logs = await (await api.call("GET", `/runs/${run.id}/tasks/make/logs`, { as: "read" })).text();
+  assert.match(logs, /spire: artifacts: out\/bad\uFFFD\.out not kept: its name is not valid UTF-8/, "a name that is not UTF-8 is named, not dropped unsaid");
 });
 
 test("a file that cannot be copied is named in the log and not kept, and the run ends: a retry's folder where the attempt before kept a file", async (t) => {

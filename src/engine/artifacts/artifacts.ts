@@ -32,7 +32,7 @@ import type { SharedStore } from "../../store/shared-port.js";
 import { fetchTaskArtifacts } from "../sharing/artifact-copies.js";
 import type { AttemptEnding } from "../runs/task-row.js";
 import { fsErrorWords } from "../../files/fs-error-words.js";
-import { openRegular } from "../../files/regular-file.js";
+import { openRegular, whyNotFound } from "../../files/regular-file.js";
 
 /** Linux names an open file /proc/self/fd/N: copied from there, it is the file opened, whatever its name points at by then. */
 const HAS_FD_PATHS = process.platform === "linux";
@@ -210,7 +210,12 @@ export class RunArtifacts {
       }
       const source = await realpath(resolve(cwd, name)).catch(() => undefined);
       const dest = resolve(folder, name);
-      if (source === undefined) continue; // gone since the glob saw it
+      if (source === undefined) {
+        // Gone since the glob saw it, or never found by that name.
+        const why = whyNotFound(name);
+        if (why !== undefined) notKept.push({ name, why });
+        continue;
+      }
       if (!isInside(cwd, source)) notKept.push({ name, why: "a link to a file outside the task's folder" });
       else if (isInside(data, source)) notKept.push({ name, why: "inside Spire's data folder" });
       else if (!isInside(folder, dest)) notKept.push({ name, why: "not a plain relative name" });
