@@ -15,6 +15,7 @@ import type { LogReader } from "../logs/port.js";
 import type { PipelineDef } from "../definitions/schema.js";
 import { hostname } from "node:os";
 import type { EventRow, RunRow, Store, TaskRunRow } from "../store/port.js";
+import { aheadElsewhere } from "./recovery/in-process-owners.js";
 import { VERSION } from "../version.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { RunObjectCache } from "./reads/run-cache.js";
@@ -192,6 +193,8 @@ export class Engine implements EngineService {
       shared,
       placeHints: options.places,
       cancelElsewhere: async (runId, reason) => this.sharing?.requests.ask(runId, reason, "queue policy"),
+      // Inside a `spire run`, other such processes may run this pipeline over the same data folder.
+      ...(options.schedules === false && !shared ? { aheadElsewhere: (run: RunRow) => aheadElsewhere(options.store, options.dataDir, run, this.now()) } : {}),
     });
     this.startedAt = this.now();
     this.recovery = new EngineRecovery({

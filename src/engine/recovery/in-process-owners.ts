@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { ownerAlive } from "../../exec/supervisor/pid-file.js";
 import { pidStartTime } from "../../exec/supervisor/attempt-files.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../../files/private.js";
+import type { RunRow, Store } from "../../store/port.js";
 
 const FOLDER = "in-process";
 
@@ -74,7 +75,8 @@ export function inProcessRuns(dataDir: string): InProcessRuns {
     }
     const [pid, startTime, began] = (lines[0] ?? "").split(" ");
     const owner = { pid: Number(pid), startTime: startTime === "-" ? null : (startTime ?? null) };
-    if (!Number.isInteger(owner.pid) || owner.pid <= 0 || owner.pid === process.pid || !ownerAlive(owner)) {
+    if (owner.pid === process.pid) continue; // this process's own: its runs are counted where they run
+    if (!Number.isInteger(owner.pid) || owner.pid <= 0 || !ownerAlive(owner)) {
       rmSync(file, { force: true });
       continue;
     }
@@ -92,4 +94,13 @@ const UNLISTED_FOR_MS = 10_000;
 export function heldInProcess(held: InProcessRuns, run: { id: string; created_at: number }, now: number): boolean {
   if (held.listed.has(run.id)) return true;
   return held.since !== undefined && run.created_at >= held.since && now - run.created_at < UNLISTED_FOR_MS;
+}
+
+/** The runs of `run`'s pipeline that other live `spire run` processes run, or hold queued ahead of it (made before it). */
+export async function aheadElsewhere(store: Pick<Store, "listRunsInStates">, dataDir: string, run: RunRow, now: number): Promise<number> {
+  const held = inProcessRuns(dataDir);
+  if (held.since === undefined) return 0;
+  const before = (other: RunRow) => other.created_at < run.created_at || (other.created_at === run.created_at && other.id < run.id);
+  const unfinished = await store.listRunsInStates(["queued", "running"]);
+  return unfinished.filter((other) => other.id !== run.id && other.namespace === run.namespace && other.pipeline === run.pipeline && heldInProcess(held, other, now) && (other.state === "running" || before(other))).length;
 }

@@ -69,6 +69,11 @@ export interface RunQueuesDeps {
   placeHints?: PlaceHints | undefined;
   /** Asks the engine that runs a run to cancel it (a run preempted by a newer one made here). */
   cancelElsewhere?(runId: string, reason: string): Promise<unknown>;
+  /**
+   * An engine inside a `spire run` (no engine running): how many runs of the run's pipeline other such processes run, or
+   * hold queued ahead of it. They count against the pipeline's concurrency, looked at again while runs wait here.
+   */
+  aheadElsewhere?(run: RunRow): Promise<number>;
 }
 
 export interface EngineLoad {
@@ -84,6 +89,8 @@ export class RunQueues {
   private readonly controllers = new Map<string, RunController>();
   /** The longest kill_grace among the tasks of each run running here: how long a drain's cancel may take. */
   private readonly killGraces = new Map<string, number>();
+  /** By pipeline: its runs that other `spire run` processes run or hold ahead, at the last look (RunQueuesDeps.aheadElsewhere). */
+  private readonly ahead = new Map<string, number>();
   /** The latest `::progress::` of each task of each running run. */
   private readonly latestProgress = new Map<string, Map<string, LiveProgress>>();
   /** Named locks held by running runs, shared across pipelines and namespaces; tasks take theirs from the same table. */
@@ -169,6 +176,7 @@ export class RunQueues {
   private async decide(prepared: PreparedRun): Promise<void> {
     const { run, pipeline } = prepared;
     prepared.lockCapacities = await this.lockCapacities(run.namespace);
+    if (this.deps.aheadElsewhere) this.ahead.set(keyOf(run.namespace, run.pipeline), await this.deps.aheadElsewhere(run));
     // A drain may have begun while this request awaited: it must not launch a run the drain does not know of.
     if (this.closed) {
       await this.finishUnstarted(run, "canceled", "the engine is shutting down");
@@ -177,7 +185,7 @@ export class RunQueues {
     // From here to the queue change below, no await: the decision sees the queue as it is. With engines sharing the
     // store, the one await is for the store's queue, held against the other engines until the decision is written.
     const queue = this.queueOf(run.namespace, run.pipeline);
-    const running = { count: queue.running.size, oldest: queue.running.keys().next().value };
+    const running = { count: queue.running.size + (this.ahead.get(keyOf(run.namespace, run.pipeline)) ?? 0), oldest: queue.running.keys().next().value };
     const decision = this.cluster
       ? await this.cluster.decide(prepared)
       : admit(pipeline, { running, waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
@@ -336,7 +344,10 @@ export class RunQueues {
     if (this.cluster) return this.cluster.pump(queue);
     while (queue.waiting.length > 0) {
       const next = queue.waiting[0]!;
-      if (queue.running.size >= next.prepared.pipeline.concurrency) return;
+      if (queue.running.size + (this.ahead.get(key) ?? 0) >= next.prepared.pipeline.concurrency) {
+        if ((this.ahead.get(key) ?? 0) > 0) this.lookElsewhere(key);
+        return;
+      }
       if (next.readyAt > this.deps.now()) return this.schedulePump(key, next.readyAt);
       if (!this.takeLocks(next.prepared)) return; // woken again when a run releases its locks
       queue.waiting.shift();
@@ -394,6 +405,21 @@ export class RunQueues {
   forgetCapacities(): void {
     this.capacities.clear();
     this.capacityReads.clear();
+  }
+
+  /** Runs wait here behind other `spire run` processes' runs: their count is looked at again soon, and the queue pumped. */
+  private lookElsewhere(key: string): void {
+    const queue = this.queues.get(key)!;
+    if (queue.timer) return;
+    queue.timer = setTimeout(() => {
+      queue.timer = undefined;
+      const first = queue.waiting[0];
+      if (first === undefined || this.closed) return;
+      void this.deps.aheadElsewhere!(first.prepared.run).then(
+        (ahead) => (this.ahead.set(key, ahead), this.pump(key)),
+        (error: Error) => (this.deps.logger.warn({ pipeline: key, error: error.message }, "the runs of other spire run processes could not be counted; looking again"), this.lookElsewhere(key)),
+      );
+    }, LOOK_ELSEWHERE_MS);
   }
 
   private schedulePump(key: string, at: number): void {
@@ -545,6 +571,9 @@ export class RunQueues {
     return queue;
   }
 }
+
+/** How often runs waiting behind other `spire run` processes' runs look again. */
+const LOOK_ELSEWHERE_MS = 250;
 
 /** After a drain's cancel, beyond the tasks' kill_grace: for their ends to be stored. */
 const STORE_ENDS_MS = 5_000;

@@ -1,0 +1,39 @@
+/**
+ * `spire run` started three times at once over one data folder, with no
+ * engine (each run in its own process, as crontab starts them): the
+ * pipeline's `concurrency: 1` holds across the processes, and every run
+ * ends, one after another.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { tempDir } from "../helpers/tmp.js";
+import { finished, startSpire } from "../helpers/cli.js";
+
+checkNoLeftoverProcesses();
+
+test("concurrency: 1 holds across spire run processes started at once: one run at a time, all of them run", async (t) => {
+  const data = tempDir(t);
+  const ledger = join(data, "ledger");
+  const file = join(data, "once.yaml");
+  writeFileSync(
+    file,
+    `pipelines:
+  once:
+    concurrency: 1
+    tasks:
+      a: { run: 'echo + >> "${ledger}"; sleep 0.4; echo - >> "${ledger}"' }
+`,
+  );
+  const runs = [0, 1, 2].map(() => finished(startSpire(["run", "-f", file, "once"], { data })));
+  for (const result of await Promise.all(runs)) assert.equal(result.code, 0, result.stderr);
+  const marks = readFileSync(ledger, "utf8").trim().split("\n");
+  assert.equal(marks.length, 6, "every run ran its task");
+  let running = 0;
+  for (const mark of marks) {
+    running += mark === "+" ? 1 : -1;
+    assert.ok(running <= 1, `two runs at once: ${marks.join(" ")}`);
+  }
+});
