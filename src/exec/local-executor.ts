@@ -24,8 +24,9 @@ export interface LocalExecutorOptions {
   /** What starts task processes: by default this process's choice (the native spawner where it is built; SPIRE_SPAWNER). */
   spawner?: Spawner;
   /**
-   * Write each attempt's started record beside its log, as the supervisor does (attempt-files.ts): for `spire run`,
-   * whose tasks are its own children, so that an engine can end them should that process be killed.
+   * Write the started record of each attempt still running a moment after its start beside its log, as the supervisor
+   * does (attempt-files.ts): for `spire run`, whose tasks are its own children, so that an engine can end them should
+   * that process be killed.
    */
   records?: boolean;
 }
@@ -58,13 +59,15 @@ export class LocalExecutor implements Executor {
     // An http or sql task is done here, not by a process.
     const inProcess = launchInProcess(spec, events);
     if (inProcess) return inProcess;
-    const attempt = new Attempt(spec, this.#records ? recording(spec.logFile, events) : events, this.#services, `${this.#idPrefix}${++this.#counter}:${spec.id}`);
+    const recorded = this.#records ? recording(spec.logFile, events) : undefined;
+    const attempt = new Attempt(spec, recorded?.events ?? events, this.#services, `${this.#idPrefix}${++this.#counter}:${spec.id}`);
     if (this.#shutdownReason !== undefined) {
       attempt.refuse(this.#shutdownReason);
       return attempt;
     }
     this.#running.set(attempt.execEntry, attempt);
     void attempt.done.then(() => {
+      recorded?.ended();
       this.#running.delete(attempt.execEntry);
       // A daemon may have slipped away (ended by us: born after the stopper's look).
       const leader = attempt.leader;
@@ -106,17 +109,25 @@ export class LocalExecutor implements Executor {
   }
 }
 
-/** The events, with the attempt's started record written first thing (best effort). */
-function recording(logFile: string, events: LaunchEvents): LaunchEvents {
-  return {
-    ...events,
-    onStart: (pid, startedAt) => {
+/**
+ * The started record of an attempt that is still running a moment after its
+ * start: a task that ends sooner (most of a task graph's) costs no file, and
+ * one killed with this process that soon is left as before records were kept.
+ */
+const RECORD_AFTER_MS = 200;
+
+function recording(logFile: string, events: LaunchEvents): { events: LaunchEvents; ended(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const onStart = (pid: number, startedAt: number) => {
+    timer = setTimeout(() => {
       try {
         appendRecord(logFile, { started: { pid, startedAt, pidStartTime: pidStartTime(pid) } });
       } catch {
-        // No record: should this process be killed, its task runs on unseen, as before records were kept here.
+        // No record: should this process be killed, the task runs on unseen.
       }
-      events.onStart?.(pid, startedAt);
-    },
+    }, RECORD_AFTER_MS);
+    timer.unref();
+    events.onStart?.(pid, startedAt);
   };
+  return { events: { ...events, onStart }, ended: () => clearTimeout(timer) };
 }
