@@ -70,7 +70,7 @@ test("a fault of the engine's own ends the run interrupted in the store: its run
 });
 
 test("a fault while another attempt is on its way to its process: that process is never started", async (t) => {
-  const { stored } = await runWithFault(
+  const { stored, events } = await runWithFault(
     t,
     { tasks: { first: { run: "true" }, second: { run: "touch second-ran" } } },
     (change) => change.type === "task" && change.row.path === "first" && change.row.state === "running",
@@ -81,6 +81,8 @@ test("a fault while another attempt is on its way to its process: that process i
   assert.equal(tasks.get("first")?.state, "interrupted");
   assert.equal(tasks.get("second")?.state, "canceled");
   assert.equal(tasks.get("second")?.pid, null, "no process");
+  // The end of the attempt that was starting is written before the run's: nothing of the run comes after its end.
+  assert.equal(events.at(-1)?.type, "run.finished", events.map((event) => event.type).join(" "));
 });
 
 test("a failure of the store leaves the run as last written, for the engine's next start to carry on", async (t) => {

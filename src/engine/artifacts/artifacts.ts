@@ -61,6 +61,7 @@ interface NotKept {
 export class RunArtifacts {
   private kept: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private inProgress = 0;
   /** Whether an attempt of this run has had its folders made (see prepare). */
   private foldersMade = false;
   private readonly premade: PremadeFolders;
@@ -135,22 +136,27 @@ export class RunArtifacts {
     }
   }
 
-  /**
-   * After an attempt: keeps what its patterns match; the event to record
-   * with its end, or undefined when it has no patterns or never ran.
-   */
   /** Settles once every collect asked for so far has. */
   settled(): Promise<unknown> {
     return this.queue;
   }
 
+  /** Collects under way (a worker's listing included). */
+  get collecting(): number {
+    return this.inProgress;
+  }
+
+  /**
+   * After an attempt: keeps what its patterns match; the event to record
+   * with its end, or undefined when it has no patterns or never ran.
+   */
   collect(node: PlannedNode, attempt: number, report: AttemptEnding, outputs: ReadonlyMap<string, Record<string, string>>, options: { sentByWorker?: boolean } = {}): Promise<Omit<EventRow, "seq"> | undefined> {
     const patterns = node.def.artifacts ?? [];
     if (patterns.length === 0 || report.pid === null) return Promise.resolve(undefined);
-    if (options.sentByWorker) return this.listSent(node, attempt);
-    const next = this.queue.then(() => this.collectNow(node, attempt, patterns, outputs));
-    this.queue = next.catch(() => undefined);
-    return next;
+    this.inProgress++;
+    const next = options.sentByWorker ? this.listSent(node, attempt) : this.queue.then(() => this.collectNow(node, attempt, patterns, outputs));
+    if (!options.sentByWorker) this.queue = next.catch(() => undefined);
+    return next.finally(() => this.inProgress--);
   }
 
   private async collectNow(node: PlannedNode, attempt: number, patterns: string[], outputs: ReadonlyMap<string, Record<string, string>>): Promise<Omit<EventRow, "seq">> {

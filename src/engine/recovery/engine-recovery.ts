@@ -24,6 +24,9 @@ const LOOK_AGAIN_MS = 1000;
 export class EngineRecovery {
   private readonly takeOvers: TakeOvers | undefined;
   private leftTimer: NodeJS.Timeout | undefined;
+  /** The look under way at runs a `spire run` process holds, if any. */
+  private looking: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: EngineRecoveryDeps) {
     const { roster, runs } = deps;
@@ -60,9 +63,12 @@ export class EngineRecovery {
   }
 
   private lookAgainAt(runIds: string[]): void {
+    if (this.stopped) return;
     this.leftTimer = setTimeout(() => {
-      void recoverRuns(this.deps, new Set(runIds)).then(
-        ({ left }) => (left.length > 0 ? this.lookAgainAt(left) : (this.leftTimer = undefined)),
+      this.leftTimer = undefined;
+      if (this.stopped) return;
+      this.looking = recoverRuns(this.deps, new Set(runIds)).then(
+        ({ left }) => (left.length > 0 ? this.lookAgainAt(left) : undefined),
         (error: Error) => {
           this.deps.logger.warn({ error: error.message }, "runs a spire run process left could not be taken up; looking again");
           this.lookAgainAt(runIds);
@@ -78,8 +84,10 @@ export class EngineRecovery {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.leftTimer);
     this.leftTimer = undefined;
+    await this.looking; // one under way ends before the queues close
     await this.takeOvers?.stop();
   }
 }

@@ -14,11 +14,11 @@
  * once that process has ended (engine-recovery.ts). A file whose process has ended
  * is removed by the next engine that looks.
  */
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ownerAlive } from "../../exec/supervisor/pid-file.js";
 import { pidStartTime } from "../../exec/supervisor/attempt-files.js";
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../../files/private.js";
+import { PRIVATE_DIR_MODE, writePrivateFileSync } from "../../files/private.js";
 import type { RunRow, Store } from "../../store/port.js";
 
 const FOLDER = "in-process";
@@ -26,6 +26,7 @@ const FOLDER = "in-process";
 /** This process's file: made at the first run it starts, removed when it closes. */
 export class InProcessMark {
   private file: string | undefined;
+  private lines: string[] = [];
 
   constructor(private readonly dataDir: string) {}
 
@@ -35,17 +36,25 @@ export class InProcessMark {
     const folder = join(this.dataDir, FOLDER);
     mkdirSync(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
     this.file = join(folder, String(process.pid));
-    writeFileSync(this.file, `${process.pid} ${pidStartTime(process.pid) ?? "-"} ${Date.now()}\n`, { mode: PRIVATE_FILE_MODE });
+    this.lines = [`${process.pid} ${pidStartTime(process.pid) ?? "-"} ${Date.now()}`];
+    this.write();
   }
 
   /** A run this process made and runs. */
   made(runId: string): void {
-    if (this.file !== undefined) appendFileSync(this.file, `${runId}\n`);
+    if (this.file === undefined) return;
+    this.lines.push(runId);
+    this.write();
   }
 
   release(): void {
     if (this.file !== undefined) rmSync(this.file, { force: true });
     this.file = undefined;
+  }
+
+  /** Whole, at once (a new file renamed over the old): a reader never sees half of it, nor a file without its first line. */
+  private write(): void {
+    writePrivateFileSync(this.file!, `${this.lines.join("\n")}\n`);
   }
 }
 
@@ -75,8 +84,9 @@ export function inProcessRuns(dataDir: string): InProcessRuns {
     }
     const [pid, startTime, began] = (lines[0] ?? "").split(" ");
     const owner = { pid: Number(pid), startTime: startTime === "-" ? null : (startTime ?? null) };
-    if (owner.pid === process.pid) continue; // this process's own: its runs are counted where they run
-    if (!Number.isInteger(owner.pid) || owner.pid <= 0 || !ownerAlive(owner)) {
+    // A name of another shape (a file being written under a temporary name) is not one of these.
+    if (!/^[0-9]+$/.test(name) || String(owner.pid) !== name || owner.pid === process.pid) continue;
+    if (!ownerAlive(owner)) {
       rmSync(file, { force: true });
       continue;
     }

@@ -47,8 +47,12 @@ export async function recoverRuns(deps: RestartDeps, only?: ReadonlySet<string>)
   const held = deps.dataDir === undefined ? undefined : inProcessRuns(deps.dataDir);
   const left = held === undefined ? [] : unfinished.filter((run) => heldInProcess(held, run, deps.now()));
   const stale = unfinished.filter((run) => !left.includes(run));
-  const reattacher = await Reattacher.open(deps.executor, deps.supervisor, deps.placement ? { placement: deps.placement, localName: hostname() } : undefined);
-  const counts = await takeUp(deps, stale, "the engine stopped while this run was in progress", (run, rows) => reattacher.attemptsOf(run, rows));
+  // A later look takes up what a `spire run` process left: its attempts were never this supervisor's, so one without a
+  // started record may have been launched all the same (it is lost, not unsent: it must not start again).
+  const keeper = only === undefined ? deps.supervisor : undefined;
+  const reattacher = await Reattacher.open(deps.executor, keeper, deps.placement ? { placement: deps.placement, localName: hostname() } : undefined);
+  const stopped = only === undefined ? "the engine stopped while this run was in progress" : "the spire run process that ran it ended without ending it";
+  const counts = await takeUp(deps, stale, stopped, (run, rows) => reattacher.attemptsOf(run, rows));
   // After every run has claimed its attempts: what is left belongs to nobody.
   if (only === undefined) reattacher.releaseUnclaimed(deps.warn);
   deps.runs.pumpAll();

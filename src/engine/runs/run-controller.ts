@@ -75,7 +75,7 @@ export class RunController {
   /** The run ended here only because another engine took it over, or it was handed to one (see letGo). */
   takenOver: RunTakenOverError | undefined;
 
-  /** It stopped because the store failed it (not for another engine): its row stays as last written, for the engine's next start. */
+  /** It stopped on a failure (not for another engine): after the store's its row stays as last written, for the engine's next start; after another fault, see `interruption`. */
   get gaveUp(): boolean {
     return this.failure !== undefined && this.takenOver === undefined;
   }
@@ -573,7 +573,7 @@ export class RunController {
     const why = this.takenOver ? this.takenOver.message : "internal error: " + String(error);
     this.failure = { why };
     // Everything stops. After the store's failure the next start carries the run on; after another fault it ends interrupted once stopped.
-    if (!this.takenOver && !this.writes.gave(error)) this.interruption = interruptAfter([...this.handles.values()].map((handle) => handle.done), () => this.artifacts.settled(), { ...this.deps, runId: this.runId, reason: why, now: this.now });
+    if (!this.takenOver && !this.writes.gave(error)) this.interruption = interruptAfter([...this.handles.values()].map((handle) => handle.done), () => this.artifacts.settled(), () => this.starting > 0 || this.writes.inFlight > 0 || this.artifacts.collecting > 0, { ...this.deps, runId: this.runId, reason: why, now: this.now });
     for (const waiting of this.placing.values()) waiting.abort(new PlacementEnded("canceled", why));
     this.lockWaits.stopAll();
     this.finished = true;

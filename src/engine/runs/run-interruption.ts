@@ -32,19 +32,26 @@ export async function interruptStoredRun(store: Pick<Store, "getRun" | "write">,
 
 /**
  * The controller's case: once the attempts it stopped have ended and what
- * follows their ends has (`settled`: their artifacts kept), the run ends
- * interrupted. False when the store fails then: the next start carries the run on.
+ * follows their ends has (their artifacts kept, their ends written: `busy`
+ * says whether anything is still under way, looked at until nothing is for
+ * a whole turn), the run ends interrupted. False when the store fails then:
+ * the next start carries the run on.
  */
 export async function interruptAfter(
   stopped: Promise<unknown>[],
   settled: () => Promise<unknown>,
+  busy: () => boolean,
   deps: { store: Pick<Store, "getRun" | "write">; publish?: (events: EventRow[]) => void; runId: string; reason: string; now: () => number },
 ): Promise<boolean> {
   await Promise.allSettled(stopped);
-  // Their ends go to the artifacts' queue in callbacks of this turn, and to the store once it is through.
-  await new Promise((resolve) => setImmediate(resolve));
-  await settled();
-  await new Promise((resolve) => setImmediate(resolve));
+  for (let looks = 0; looks < MOST_LOOKS; looks++) {
+    // Ends go to the artifacts' queue in callbacks of a turn, and to the store once through it; an attempt still starting
+    // (its start being written) ends as canceled once that write is answered.
+    await new Promise((resolve) => setImmediate(resolve));
+    await settled();
+    await new Promise((resolve) => setTimeout(resolve, busy() ? BUSY_WAIT_MS : 0));
+    if (!busy()) break;
+  }
   try {
     const events = await interruptStoredRun(deps.store, deps.runId, deps.reason, deps.now());
     deps.publish?.(events);
@@ -53,3 +60,7 @@ export async function interruptAfter(
     return false; // the store fails now too: the engine's next start carries the run on, as after a store failure
   }
 }
+
+/** How long the interruption waits for writes under way, at most (then it is written all the same: interruptStoredRun ends what is left). */
+const MOST_LOOKS = 100;
+const BUSY_WAIT_MS = 20;

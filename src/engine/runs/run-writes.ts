@@ -14,6 +14,7 @@ export class RunWrites {
   private startChanges: StateChange[] | undefined;
   private started: Promise<unknown> = Promise.resolve();
   private readonly failures = new WeakSet<object>();
+  private pending = 0;
 
   /** `publish`: told of every write's events once they are stored. */
   constructor(
@@ -47,13 +48,21 @@ export class RunWrites {
 
   private async stored(changes: StateChange[]): Promise<EventRow[]> {
     let events: EventRow[];
+    this.pending++;
     try {
       events = await this.store.write(changes);
     } catch (error) {
       if (error instanceof Object) this.failures.add(error);
       throw error;
+    } finally {
+      this.pending--;
     }
     this.publish?.(events);
     return events;
+  }
+
+  /** Writes asked for and not yet answered. */
+  get inFlight(): number {
+    return this.pending;
   }
 }
