@@ -93,9 +93,18 @@ export function stdinCodeReader(words: readonly ArgvWord[]): string | undefined 
  * task starts (option-guard.ts).
  */
 export function codeArgumentsFrom(words: readonly string[]): number | undefined {
+  return walkOf(words).codeArgumentsFrom;
+}
+
+/** The index of the program that runs behind the wrappers (`timeout 10 tar …`: tar's), as far as Spire can tell; 0 without a wrapper. */
+export function innermostProgram(words: readonly string[]): number {
+  return walkOf(words).innermost;
+}
+
+function walkOf(words: readonly string[]): Walk {
   const walk = new Walk(false);
   walk.command(entriesOf(words.map((text) => ({ text }))));
-  return walk.codeArgumentsFrom;
+  return walk;
 }
 
 function entriesOf(words: readonly ArgvWord[]): Entry[] {
@@ -138,6 +147,8 @@ export class Walk {
   stdinReader: string | undefined;
   /** Index in the argv of the first argument an interpreter hands to the script or module it runs (codeArgumentsFrom). */
   codeArgumentsFrom: number | undefined;
+  /** Index in the argv of the last program the walk reached: what runs behind the wrappers. */
+  innermost = 0;
 
   /** @param stdinFlows whether the program's stdin is what is asked about (it flows on through wrappers). */
   constructor(public stdinFlows: boolean) {}
@@ -170,6 +181,7 @@ export class Walk {
       this.mark(program, "program", undefined);
       return;
     }
+    if (program.origin >= 0) this.innermost = program.origin;
     const spec = programSpec(program.text);
     if (spec === undefined) return;
     const args = entries.slice(1);

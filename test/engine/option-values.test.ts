@@ -65,6 +65,18 @@ const FILE = `pipelines:
     args: { x: { default: a } }
     tasks:
       t: { exec: [bash, ./show.sh, "\${{ args.x }}"] }
+  bashdashes:
+    args: { x: { default: a } }
+    tasks:
+      t: { exec: [bash, --, ./show.sh, "\${{ args.x }}"] }
+  wrapdashes:
+    args: { x: { default: a } }
+    tasks:
+      t: { exec: [timeout, --, "10", touch, "\${{ args.x }}"] }
+  patterned:
+    args: { x: { default: -a, pattern: "^-[a-z]+$" } }
+    tasks:
+      t: { exec: [uname, "\${{ args.x }}"] }
   module:
     args: { x: { default: a } }
     tasks:
@@ -115,10 +127,16 @@ test("an option-looking value for a program Spire does not know is refused befor
   // A script or module run by an interpreter Spire knows reads its arguments as a script: task does.
   const interpreted = await run("interpreted", "-x");
   assert.equal(interpreted.code, 1);
-  assert.match(interpreted.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and the script bash runs would read it as an option/);
+  assert.match(interpreted.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and the script or module bash runs would read it as an option \(pass it through env instead\)/);
+  // A -- that is not the reader's own (bash's, a wrapper's) leaves the value an option all the same.
+  assert.equal((await run("bashdashes", "-x")).code, 1);
+  const wrapDashes = await run("wrapdashes", "--reference=/etc/shadow");
+  assert.equal(wrapDashes.code, 1);
+  assert.match(wrapDashes.run.tasks[0]!.reason ?? "", /and touch would read it as an option/);
+  assert.equal((await run("patterned", "-s")).code, 0, "a value the arg's own pattern allows is the file's choice");
   assert.equal((await run("interpreted", "plain")).code, 0);
   const module = await run("module", "--index-url=http://evil");
   assert.equal(module.code, 1);
-  assert.match(module.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and the script python3 runs would read it as an option/);
+  assert.match(module.run.tasks[0]!.reason ?? "", /args\.x starts with "-", and the script or module python3 runs would read it as an option/);
   assert.equal((await run("module", "plain")).code, 0, "python3 -m this with a plain argument");
 });

@@ -17,7 +17,7 @@
  * from Spire. Pure.
  */
 import { programSpec } from "../../definitions/argv-programs.js";
-import { codeArgumentsFrom } from "../../definitions/argv-code.js";
+import { codeArgumentsFrom, innermostProgram } from "../../definitions/argv-code.js";
 import type { ArgDef } from "../../definitions/schema.js";
 import type { Placer } from "../../definitions/templates.js";
 import type { Refusals } from "../../definitions/template-places.js";
@@ -39,8 +39,12 @@ export function guardedArgv(words: readonly string[], field: string, render: Ren
   // arguments (`bash x.sh A`): from A on. The template words are read as they are: a value where an option may stand was refused.
   const from = spec === undefined || spec.family === "wrapper" ? 1 : codeArgumentsFrom(words);
   if (program === undefined || from === undefined) return (item) => render(item);
-  const reader = from === 1 ? program : `the script ${program} runs`;
-  const dashes = words.indexOf("--");
+  // The -- that ends the options is the reader's own: one before it (a wrapper's, bash's) leaves the value an option.
+  const reader = from === 1 ? innermostProgram(words) : undefined;
+  const dashes = words.indexOf("--", reader === undefined ? from : reader + 1);
+  const readerName = reader === undefined ? `the script or module ${program} runs` : render(words[reader] ?? program);
+  // For a script's arguments a -- would reach the script as its first argument: the environment is the way.
+  const remedy = reader === undefined ? "pass it through env instead" : `put a -- before it in ${field}, or pass it through env`;
   return (item, index) => {
     if (index < from || (dashes >= 0 && index > dashes)) return render(item);
     const placed: { index: number; expr: string; value: string }[] = [];
@@ -52,7 +56,7 @@ export function guardedArgv(words: readonly string[], field: string, render: Ren
     if (!word.startsWith("-") || placed.length === 0 || placed[0]!.index > 0) return word;
     const first = placed.find((template) => template.value !== "")!;
     if (/^(args|tasks)\./.test(first.expr) && !chosenByTheFile(first.expr, context)) {
-      context.refusals.push(`the value of ${first.expr} starts with "-", and ${reader} would read it as an option (put a -- before it in ${field}, or pass it through env)`);
+      context.refusals.push(`the value of ${first.expr} starts with "-", and ${readerName} would read it as an option (${remedy})`);
     }
     return word;
   };
@@ -65,5 +69,7 @@ function chosenByTheFile(expr: string, { declared, values }: OptionGuardContext)
   const value = String(values[name]);
   if ("type" in def && (def.type === "number" || def.type === "integer")) return true;
   if (def.enum?.some((allowed) => String(allowed) === value)) return true;
+  // A pattern the file gave bounds the value as the file chose (the value was checked against it).
+  if (def.pattern !== undefined) return true;
   return def.default !== undefined && String(def.default) === value;
 }
