@@ -9,9 +9,8 @@
  * So V8 is told to go over to its linear-time engine once a match has
  * backtracked too long, and such patterns are compiled as usual otherwise
  * (that engine is ~30× slower on a plain line). It runs no backreference
- * (`\1`), no lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`) and no very large
- * counted repetition (`a{1,1000}`): a pattern that uses them is refused
- * when the file is checked. The flags are V8's own (Node's documentation
+ * (`\1`) and no lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`): a pattern that
+ * uses them is refused when the file is checked. The flags are V8's own (Node's documentation
  * warns that flags set after start are not guaranteed): tests hold them to
  * it (test/exec/output-patterns.test.ts).
  */
@@ -28,14 +27,29 @@ function flagOnce(): void {
   setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
 }
 
-/** Why `pattern` (a valid regular expression) cannot be matched in linear time, or undefined when it can. */
+/** A group that repeats something, itself repeated (`(a+)+`, `(\w{2,}){20}`): what backtracks exponentially (roughly: groups inside it are not looked into). */
+const NESTED_REPETITION = /\([^()]*(?:[+*?]|\{\d+(?:,\d*)?\})[^()]*\)(?:[+*?]|\{\d+(?:,\d*)?\})/;
+
+/**
+ * Why `pattern` (a valid regular expression) cannot be matched in a time the
+ * text bounds, or undefined when it can. V8's linear engine also refuses a
+ * counted repetition above 16 (`[0-9a-f]{40}`): alone that is harmless, and
+ * such a pattern is matched the ordinary way (without the fallback), unless
+ * it repeats a repetition.
+ */
 export function linearTimeProblem(pattern: string): string | undefined {
   flagOnce();
   try {
     new RegExp(pattern, "l");
     return undefined;
   } catch {
-    return "it uses a backreference (\\1), a lookaround ((?=, (?!, (?<=, (?<!) or a large counted repetition (a{1,1000}), which cannot be matched in linear time";
+    const uses = [
+      ...(/\\[1-9]|\\k</.test(pattern) ? ["a backreference (\\1)"] : []),
+      ...(/\(\?<?[=!]/.test(pattern) ? ["a lookaround ((?=, (?!, (?<=, (?<!)"] : []),
+    ];
+    if (uses.length > 0) return `it uses ${uses.join(" and ")}, which cannot be matched in linear time`;
+    if (NESTED_REPETITION.test(pattern)) return "it repeats a repetition with a count above 16 (as (a+){20}), which cannot be matched in linear time";
+    return undefined;
   }
 }
 

@@ -143,7 +143,7 @@ const httpSchema = z.strictObject({
           .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599))])
           .optional()
           .meta(about("The status, or list of statuses, that pass (default: any 2xx).", [[200, 204]])),
-        body: z.string().optional().meta(about("A regular expression the response body (its first 1,048,576 characters) must match. No backreference (\\1), lookaround ((?=, (?!, (?<=, (?<!) or large counted repetition: it must run in linear time.", ['"status":\\s*"ok"'])),
+        body: z.string().optional().meta(about("A regular expression the response body (its first 1,048,576 characters) must match. No backreference (\\1) or lookaround ((?=, (?!, (?<=, (?<!)): it must be matched in linear time.", ['"status":\\s*"ok"'])),
       }),
     ])
     .optional()
@@ -252,8 +252,8 @@ const taskFields = z.strictObject({
     .array(z.string())
     .optional()
     .meta(about("Glob patterns, relative to the task's folder, of files kept with the run when an attempt ends (failed too); tasks that need this one find them in $SPIRE_ARTIFACTS/../NAME.", [["*.gz", "reports/**"]])),
-  warn_pattern: z.string().optional().meta(about("A regular expression: output lines that match count as warnings (as ::warning:: lines do). No backreference (\\1), lookaround ((?=, (?!, (?<=, (?<!) or large counted repetition: it must run in linear time.", ["^WARN"])),
-  error_pattern: z.string().optional().meta(about("A regular expression: output lines that match count as errors (as ::error:: lines do); the task's result still comes from its exit code. No backreference (\\1), lookaround ((?=, (?!, (?<=, (?<!) or large counted repetition: it must run in linear time.", ["ERROR|FATAL"])),
+  warn_pattern: z.string().optional().meta(about("A regular expression: output lines that match count as warnings (as ::warning:: lines do). No backreference (\\1) or lookaround ((?=, (?!, (?<=, (?<!)): it must be matched in linear time.", ["^WARN"])),
+  error_pattern: z.string().optional().meta(about("A regular expression: output lines that match count as errors (as ::error:: lines do); the task's result still comes from its exit code. No backreference (\\1) or lookaround ((?=, (?!, (?<=, (?<!)): it must be matched in linear time.", ["ERROR|FATAL"])),
   parser: z
     .enum(PARSER_NAMES)
     .optional()
