@@ -37,3 +37,24 @@ test("concurrency: 1 holds across spire run processes started at once: one run a
     assert.ok(running <= 1, `two runs at once: ${marks.join(" ")}`);
   }
 });
+
+test("a pipeline's queue limit holds across spire run processes too: with one place to wait, the third at once is refused", async (t) => {
+  const data = tempDir(t);
+  const file = join(data, "limited.yaml");
+  writeFileSync(
+    file,
+    `pipelines:
+  limited:
+    concurrency: 1
+    queue: { limit: 1 }
+    tasks:
+      a: { run: 'sleep 2' }
+`,
+  );
+  const results = await Promise.all([0, 1, 2].map(() => finished(startSpire(["run", "-f", file, "limited", "--json"], { data }))));
+  const ran = results.filter((result) => result.code === 0);
+  assert.equal(ran.length, 2, results.map((result) => result.stderr).join("\n"));
+  for (const result of ran) assert.equal((JSON.parse(result.stdout) as { state: string }).state, "succeeded");
+  const refused = results.find((result) => result.code !== 0);
+  assert.match(refused?.stderr ?? "", /run refused: the queue is full: 1 of 1 places taken/);
+});

@@ -106,11 +106,22 @@ export function heldInProcess(held: InProcessRuns, run: { id: string; created_at
   return held.since !== undefined && run.created_at >= held.since && now - run.created_at < UNLISTED_FOR_MS;
 }
 
+/** What other live `spire run` processes hold of a pipeline: how many of its runs they run, and the runs they hold queued ahead of one. */
+export interface HeldElsewhere {
+  running: number;
+  waiting: { id: string; partition: string | null }[];
+}
+
 /** The runs of `run`'s pipeline that other live `spire run` processes run, or hold queued ahead of it (made before it). */
-export async function aheadElsewhere(store: Pick<Store, "listRunsInStates">, dataDir: string, run: RunRow, now: number): Promise<number> {
+export async function aheadElsewhere(store: Pick<Store, "listRunsInStates">, dataDir: string, run: RunRow, now: number): Promise<HeldElsewhere> {
   const held = inProcessRuns(dataDir);
-  if (held.since === undefined) return 0;
+  const found: HeldElsewhere = { running: 0, waiting: [] };
+  if (held.since === undefined) return found;
   const before = (other: RunRow) => other.created_at < run.created_at || (other.created_at === run.created_at && other.id < run.id);
-  const unfinished = await store.listRunsInStates(["queued", "running"]);
-  return unfinished.filter((other) => other.id !== run.id && other.namespace === run.namespace && other.pipeline === run.pipeline && heldInProcess(held, other, now) && (other.state === "running" || before(other))).length;
+  for (const other of await store.listRunsInStates(["queued", "running"])) {
+    if (other.id === run.id || other.namespace !== run.namespace || other.pipeline !== run.pipeline || !heldInProcess(held, other, now)) continue;
+    if (other.state === "running") found.running++;
+    else if (before(other)) found.waiting.push({ id: other.id, partition: other.partition });
+  }
+  return found;
 }

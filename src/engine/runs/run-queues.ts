@@ -29,6 +29,7 @@ import type { PlaceHints } from "../../cluster/port.js";
 import { ClusterQueues, placeUnder, type PipelineQueue as QueueOf } from "./cluster-queues.js";
 import { SharedTaskLocks } from "./shared-task-locks.js";
 import { DEFAULT_KILL_GRACE_MS } from "./attempt.js";
+import type { HeldElsewhere } from "../recovery/in-process-owners.js";
 
 /** Lock capacities read from the store are trusted this long (see lockCapacities). */
 const CAPACITIES_FRESH_MS = 1_000;
@@ -73,7 +74,7 @@ export interface RunQueuesDeps {
    * An engine inside a `spire run` (no engine running): how many runs of the run's pipeline other such processes run, or
    * hold queued ahead of it. They count against the pipeline's concurrency, looked at again while runs wait here.
    */
-  aheadElsewhere?(run: RunRow): Promise<number>;
+  aheadElsewhere?(run: RunRow): Promise<HeldElsewhere>;
 }
 
 export interface EngineLoad {
@@ -176,7 +177,9 @@ export class RunQueues {
   private async decide(prepared: PreparedRun): Promise<void> {
     const { run, pipeline } = prepared;
     prepared.lockCapacities = await this.lockCapacities(run.namespace);
-    if (this.deps.aheadElsewhere) this.ahead.set(keyOf(run.namespace, run.pipeline), await this.deps.aheadElsewhere(run));
+    // Other processes' runs count as running here, and their queued ones wait ahead (a full queue refuses as it would here).
+    const elsewhere = this.deps.aheadElsewhere ? await this.deps.aheadElsewhere(run) : { running: 0, waiting: [] };
+    if (this.deps.aheadElsewhere) this.ahead.set(keyOf(run.namespace, run.pipeline), elsewhere.running + elsewhere.waiting.length);
     // A drain may have begun while this request awaited: it must not launch a run the drain does not know of.
     if (this.closed) {
       await this.finishUnstarted(run, "canceled", "the engine is shutting down");
@@ -185,10 +188,10 @@ export class RunQueues {
     // From here to the queue change below, no await: the decision sees the queue as it is. With engines sharing the
     // store, the one await is for the store's queue, held against the other engines until the decision is written.
     const queue = this.queueOf(run.namespace, run.pipeline);
-    const running = { count: queue.running.size + (this.ahead.get(keyOf(run.namespace, run.pipeline)) ?? 0), oldest: queue.running.keys().next().value };
+    const running = { count: queue.running.size + elsewhere.running, oldest: queue.running.keys().next().value };
     const decision = this.cluster
       ? await this.cluster.decide(prepared)
-      : admit(pipeline, { running, waiting: queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition })) }, run.partition);
+      : admit(pipeline, { running, waiting: [...elsewhere.waiting, ...queue.waiting.map((w) => ({ id: w.prepared.run.id, partition: w.prepared.run.partition }))] }, run.partition);
     // The run ended while the store decided (it was canceled, or taken over): nothing of it is left to start.
     if (decision === undefined) return;
     if (this.closed && decision.action === "start") {
@@ -416,7 +419,7 @@ export class RunQueues {
       const first = queue.waiting[0];
       if (first === undefined || this.closed) return;
       void this.deps.aheadElsewhere!(first.prepared.run).then(
-        (ahead) => (this.ahead.set(key, ahead), this.pump(key)),
+        (ahead) => (this.ahead.set(key, ahead.running + ahead.waiting.length), this.pump(key)),
         (error: Error) => (this.deps.logger.warn({ pipeline: key, error: error.message }, "the runs of other spire run processes could not be counted; looking again"), this.lookElsewhere(key)),
       );
     }, LOOK_ELSEWHERE_MS);
