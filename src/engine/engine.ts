@@ -15,7 +15,7 @@ import type { LogReader } from "../logs/port.js";
 import type { PipelineDef } from "../definitions/schema.js";
 import { hostname } from "node:os";
 import type { EventRow, RunRow, Store, TaskRunRow } from "../store/port.js";
-import { aheadElsewhere } from "./recovery/in-process-owners.js";
+import { aheadElsewhere, inProcessRuns } from "./recovery/in-process-owners.js";
 import { VERSION } from "../version.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
 import { RunObjectCache } from "./reads/run-cache.js";
@@ -420,6 +420,12 @@ export class Engine implements EngineService {
     const asked = (await this.runs.cancel(stored.run, reason)) ? "here" : await this.sharing?.requests.cancelElsewhere(stored.run, reason, actor.name);
     if (asked === undefined || asked === "not_running") {
       const state = asked === undefined ? stored.run.state : (await this.storedRun(id)).run.state;
+      const owner = state === "queued" || state === "running" ? inProcessRuns(this.options.dataDir).listed.get(id) : undefined;
+      if (owner !== undefined) {
+        throw new ServiceError("conflict", `run ${id} runs in a spire run process (pid ${owner}), not in this engine`, {
+          hint: "press Ctrl-C where it runs, or end that process; should it end without ending the run, this engine takes the run up",
+        });
+      }
       throw new ServiceError("conflict", `run ${id} is ${state}: there is nothing to cancel`);
     }
     await this.audit(actor, "run.cancel", id, asked === "here" ? {} : { engine: asked.engine, taken: asked.taken });

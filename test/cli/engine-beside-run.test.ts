@@ -12,7 +12,7 @@ import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
-import { finished, startSpire } from "../helpers/cli.js";
+import { finished, spire, startSpire } from "../helpers/cli.js";
 import { apiGet, startEngine, stopEngine } from "../helpers/engine.js";
 
 checkNoLeftoverProcesses();
@@ -54,7 +54,12 @@ async function engineBesideRun(t: TestContext) {
 }
 
 test("an engine started beside a spire run leaves its run to it: ended once, as it ended", async (t) => {
-  const { data, ran, engine } = await engineBesideRun(t);
+  const { data, running, ran, engine } = await engineBesideRun(t);
+  // The engine cannot cancel it, and says who can.
+  const { run: id } = await eventsOf(data);
+  const cancel = await spire(["cancel", id], { data });
+  assert.notEqual(cancel.code, 0);
+  assert.match(cancel.stderr, new RegExp(`runs in a spire run process \\(pid ${running.pid}\\), not in this engine`));
   writeFileSync(join(data, "gate"), "");
   const result = await ran;
   assert.equal(result.code, 0, result.stderr);

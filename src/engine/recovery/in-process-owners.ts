@@ -60,14 +60,15 @@ export class InProcessMark {
 
 /** What live `spire run` processes hold: the runs they listed, and since when the earliest began (undefined: none lives). */
 export interface InProcessRuns {
-  listed: Set<string>;
+  /** The pid of the process that runs each. */
+  listed: Map<string, number>;
   since: number | undefined;
 }
 
 /** Reads the data folder's in-process/ files; those of ended processes are removed. */
 export function inProcessRuns(dataDir: string): InProcessRuns {
   const folder = join(dataDir, FOLDER);
-  const found: InProcessRuns = { listed: new Set(), since: undefined };
+  const found: InProcessRuns = { listed: new Map(), since: undefined };
   let names: string[];
   try {
     names = readdirSync(folder);
@@ -90,7 +91,7 @@ export function inProcessRuns(dataDir: string): InProcessRuns {
       rmSync(file, { force: true });
       continue;
     }
-    for (const id of lines.slice(1)) if (id !== "") found.listed.add(id);
+    for (const id of lines.slice(1)) if (id !== "") found.listed.set(id, owner.pid);
     const since = Number(began);
     if (Number.isFinite(since)) found.since = Math.min(found.since ?? since, since);
   }
