@@ -45,6 +45,8 @@ const MOST_REMEMBERED = 10_000;
 /** A process caught in the middle of an exec is read again this much later, at most this many times. */
 const UNSETTLED_RETRY_MS = 20;
 const UNSETTLED_RETRIES = 10;
+/** Window looks that find a process mid-exec before it is taken for unmarked (an exec is through in well under a look's time). */
+const UNSETTLED_LOOKS = 3;
 
 /** An attempt's leader: its pid, and performance.now() just before it was asked for (the pid is no older). */
 export interface Leader {
@@ -75,6 +77,8 @@ export class StraySweep {
   #pending: Leader[] = [];
   /** The exec entry (or null: none of this executor's) of processes already read, by processKey. */
   #entries = new Map<string, string | null>();
+  /** Processes read mid-exec, by processKey: how many looks found them so. */
+  #unsettledSeen = new Map<string, number>();
   /** Number of processes at the last listing: a window with more pids to read costs more than a full look. */
   #processCount = 0;
 
@@ -179,6 +183,7 @@ export class StraySweep {
   /** Kills the processes among `pids` that carry the entry of an attempt no longer running: whether there were any, whether some pid had ended, and whether one was caught mid-exec (its entry unknown). */
   #killStraysAmong(pids: readonly number[]): { killed: boolean; someEnded: boolean; unsettled: boolean } {
     if (this.#entries.size > MOST_REMEMBERED) this.#entries.clear();
+    if (this.#unsettledSeen.size > MOST_REMEMBERED) this.#unsettledSeen.clear();
     let killed = false;
     let someEnded = false;
     let unsettled = false;
@@ -199,12 +204,18 @@ export class StraySweep {
           someEnded = true;
           continue;
         }
-        // Not remembered: the entry it holds is known only once its exec is through.
+        // Not remembered: the entry it holds is known only once its exec is through. One that stays so look after look
+        // (an environment the kernel has set out but cannot show) is taken for unmarked, not looked at for good.
         if (look === "unsettled") {
-          unsettled = true;
-          continue;
+          const seen = (this.#unsettledSeen.get(key) ?? 0) + 1;
+          this.#unsettledSeen.set(key, seen);
+          if (seen < UNSETTLED_LOOKS) {
+            unsettled = true;
+            continue;
+          }
         }
-        this.#entries.set(key, (entry = look === "none" ? null : look.entry));
+        this.#unsettledSeen.delete(key);
+        this.#entries.set(key, (entry = typeof look === "object" ? look.entry : null));
       }
       if (entry !== null && !this.#options.isRunning(entry)) {
         signalProcess(info, "SIGKILL");

@@ -17,7 +17,9 @@ export async function openRegular(path: string): Promise<{ handle: FileHandle; s
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code === "ENOENT" ? undefined : { why: `it could not be read: ${fsErrorWords(code)}` };
+    if (code === "ENOENT") return undefined;
+    // O_NOFOLLOW: the name became a symbolic link since it was looked at.
+    return { why: code === "ELOOP" ? "it is a symbolic link now" : `it could not be read: ${fsErrorWords(code)}` };
   }
   const info = await handle.stat().catch(() => undefined);
   if (info?.isFile()) return { handle, size: info.size };

@@ -134,7 +134,7 @@ export async function atLineStartOf(bytes: LogBytes, offset: number): Promise<bo
 
 async function openIfThere(file: string): Promise<FileHandle | undefined> {
   try {
-    // Without waiting for a writer, should a FIFO stand there (a read then finds it empty).
+    // Without waiting for a writer, should a FIFO stand there (a read then finds it empty, or fails while one writes).
     return await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;

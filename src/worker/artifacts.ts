@@ -95,6 +95,7 @@ async function sendFile(context: ArtifactContext, attempt: string, name: string,
       if (session === undefined) throw new Error("not connected to the engine");
       const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, size - offset));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+      if (bytesRead === 0) break; // it shrank since it was looked at: what was there is sent
       const answer = await context.link.uploadChunk(context.worker, { session, attempt, name, offset, data: buffer.subarray(0, bytesRead).toString("base64") });
       offset = answer.accepted ? offset + bytesRead : answer.size;
     } while (offset < size);

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { environLook, HAS_PROC } from "../../src/exec/process-tree.js";
 import { until } from "../helpers/poll.js";
 
@@ -22,8 +23,9 @@ test("a marked process, one whose environment is empty for good, and one that en
     assert.equal(look.entry, "SPIRE_EXEC_ID=look-test.7");
     assert.equal(look.info.pid, marked.pid);
     assert.equal(environLook(process.pid, PREFIX), "none", "this process carries no mark");
-    // env -i has execed sleep once its arguments show; its environment then reads empty, and stays so.
-    await until(() => environLook(bare.pid!, PREFIX) !== "unsettled", "env -i to exec sleep");
+    // Once env -i has execed sleep (its arguments say so), its environment reads empty, and stays so.
+    await until(() => readFileSync(`/proc/${bare.pid}/cmdline`, "latin1").startsWith("sleep\0"), "env -i to exec sleep");
+    assert.equal(readFileSync(`/proc/${bare.pid}/environ`, "latin1"), "", "sleep's environment is empty");
     assert.equal(environLook(bare.pid!, PREFIX), "none");
   } finally {
     marked.kill("SIGKILL");

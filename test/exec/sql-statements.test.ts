@@ -66,9 +66,15 @@ test("the last statement's single row gives outputs: its columns, and value when
   const large = resultOutputs({ columns: ["blob"], rows: [["x".repeat(1024 * 1024 + 1)]], rowCount: 1 });
   assert.deepEqual(large.outputs, {});
   assert.deepEqual(large.problems, [
-    "output blob not kept: its value has 1048577 characters, more than 1048576",
-    "output value not kept: its value has 1048577 characters, more than 1048576",
+    "output blob not kept: its value has 1048577 bytes, and a task's outputs may have 1048576 in all",
+    "output value not kept: its value has 1048577 bytes, and a task's outputs may have 1048576 in all",
   ]);
+  // The limit is for all of them: two halves fit, a third column does not; bytes are measured before they are made hex.
+  const half = "x".repeat(512 * 1024);
+  const many = resultOutputs({ columns: ["a", "b", "c"], rows: [[half, half, "y"]], rowCount: 1 });
+  assert.deepEqual(Object.keys(many.outputs), ["a", "b"]);
+  assert.deepEqual(many.problems, ["output c not kept: its value has 1 bytes, and a task's outputs may have 1048576 in all"]);
+  assert.deepEqual(resultOutputs({ columns: ["raw"], rows: [[new Uint8Array(600 * 1024)]], rowCount: 1 }).outputs, {});
 });
 
 test("the URL's scheme names the database; its password is hidden and kept apart", () => {

@@ -33,9 +33,10 @@ import { fetchTaskArtifacts } from "../sharing/artifact-copies.js";
 import type { AttemptEnding } from "../runs/task-row.js";
 import { fsErrorWords } from "../../files/fs-error-words.js";
 import { openRegular, whyNotFound } from "../../files/regular-file.js";
+import { HAS_PROC } from "../../exec/process-tree.js";
 
 /** Linux names an open file /proc/self/fd/N: copied from there, it is the file opened, whatever its name points at by then. */
-const HAS_FD_PATHS = process.platform === "linux";
+const HAS_FD_PATHS = HAS_PROC;
 
 
 export const DEFAULT_ARTIFACT_LIMIT_BYTES = 1024 ** 3;

@@ -46,11 +46,17 @@ export function resultOutputs(result: StatementResult | undefined): { outputs: R
   const found = { outputs: {} as Record<string, string>, problems: [] as string[] };
   if (result?.columns === undefined || result.rowCount !== 1) return found;
   const row = result.rows?.[0] ?? [];
+  // All of them, as much as a task's SPIRE_OUTPUT file may hold: more goes nowhere whole (an environment, an event).
+  let room = MAX_OUTPUT_FILE_BYTES;
   const keep = (name: string, value: unknown) => {
-    const text = cellText(value, "");
-    // As much as a task's SPIRE_OUTPUT file may hold: a value larger goes nowhere whole (an environment, an event).
-    if (text.length <= MAX_OUTPUT_FILE_BYTES) found.outputs[name] = text;
-    else found.problems.push(`output ${name} not kept: its value has ${text.length} characters, more than ${MAX_OUTPUT_FILE_BYTES}`);
+    // Bytes become twice as many hex digits: a large one is measured before it is made text.
+    const bytes = value instanceof Uint8Array ? 2 + value.byteLength * 2 : undefined;
+    const text = bytes === undefined || bytes <= room ? cellText(value, "") : undefined;
+    const size = text === undefined ? bytes! : Buffer.byteLength(text);
+    if (text !== undefined && size <= room) {
+      found.outputs[name] = text;
+      room -= size;
+    } else found.problems.push(`output ${name} not kept: its value has ${size} bytes, and a task's outputs may have ${MAX_OUTPUT_FILE_BYTES} in all`);
   };
   result.columns.forEach((name, index) => {
     if (OUTPUT_KEY_PATTERN.test(name)) keep(name, row[index]);
