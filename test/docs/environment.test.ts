@@ -34,6 +34,9 @@ test("every SPIRE_ or XDG_ variable the code reads from its environment is in th
 
 test("the reference's FILES are what an engine and a run leave in the data folder, no more and no less", async (t) => {
   const data = join(tempDir(t), "data");
+  // A run with no engine running first (its process says so in in-process/).
+  const alone = await spire(["run", "--", "true"], { data });
+  assert.equal(alone.code, 0, alone.stderr);
   // With prunner's API on (any free port), which keeps its secret there too.
   const engine = await startEngine(t, data, ["--prunner", "127.0.0.1:0"]);
   const ran = await spire(["run", "--", "true"], { data });
