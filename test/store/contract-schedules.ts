@@ -1,9 +1,9 @@
 /** Store contract: trigger schedules, a slot starting at most one run, and `missed` records. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { MissedSlots, RunRow, SlotClaim } from "../../src/store/port.js";
+import type { MissedSlots, PipelineRow, RunRow, SlotClaim } from "../../src/store/port.js";
 import type { Open } from "./contract.js";
-import { aRun, runCreated } from "./fixtures.js";
+import { aNamespace, aPipeline, aRun, runCreated } from "./fixtures.js";
 
 /** The claim of slots of one trigger of ns/p: each run slot with a fresh run. */
 function claimOf(triggerKey: string, runs: Array<[number, RunRow]>, missed?: MissedSlots, pipeline = "p"): SlotClaim {
@@ -23,6 +23,22 @@ const missedOf = (first: number, last: number, count: number, over: Partial<Miss
 });
 
 export function scheduleTests(open: Open): void {
+  test("an apply that changes a time trigger's timing starts its schedule again then; one that changes only its args does not; a removed pipeline's schedules go with it", async (t) => {
+    const store = await open(t);
+    const withTrigger = (trigger: Record<string, unknown>, at: number) =>
+      aPipeline("ns", "p", { definition: { tasks: { a: { run: "true" } }, triggers: [{ kind: "cron", cron: "0 0 1 1 *", ...trigger }, { kind: "every", every: 60_000 }] }, updated_at: at });
+    const apply = (row: PipelineRow) => store.applyNamespace({ namespace: aNamespace("ns"), upserts: [row], deletes: [] });
+    await apply(withTrigger({}, 1_000));
+    for (const key of ["0:cron", "1:every"]) await store.ensureSchedule("ns", "p", key, 1_000);
+    await store.claimSlots([claimOf("0:cron", [[60_000, runOf("r1")]]), claimOf("1:every", [[61_000, runOf("r2")]])], 62_000);
+    await apply(withTrigger({ args: { x: 1 } }, 70_000));
+    assert.deepEqual((await store.listSchedules("ns")).map((row) => [row.trigger_key, row.anchor, row.last_slot]), [["0:cron", 1_000, 60_000], ["1:every", 1_000, 61_000]], "its args are not its timing");
+    await apply(withTrigger({ cron: "*/2 * * * * *" }, 80_000));
+    assert.deepEqual((await store.listSchedules("ns")).map((row) => [row.trigger_key, row.anchor, row.last_slot]), [["0:cron", 80_000, 80_000], ["1:every", 1_000, 61_000]], "the changed one starts at the apply, the other goes on");
+    await store.applyNamespace({ namespace: aNamespace("ns"), upserts: [], deletes: ["p"] });
+    assert.deepEqual(await store.listSchedules("ns"), []);
+  });
+
   test("a schedule is created once, with the anchor of its first sighting", async (t) => {
     const store = await open(t);
     assert.deepEqual(await store.ensureSchedule("ns", "p", "0:cron", 1_000), { namespace: "ns", pipeline: "p", trigger_key: "0:cron", anchor: 1_000, last_slot: null });

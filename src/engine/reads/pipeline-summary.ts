@@ -10,6 +10,7 @@ import { isoTime } from "../../time/iso.js";
 import { describeTrigger, offsetChange } from "../../time/index.js";
 import { iso } from "./run-object.js";
 import type { PipelineSummary, TriggerReading } from "../service.js";
+import { triggerKey } from "../../store/schedule-keys.js";
 
 export interface SummaryContext {
   defaultZone: string;
@@ -82,7 +83,7 @@ function triggerReadings(row: PipelineHead, context: SummaryContext): TriggerRea
   const triggers = row.triggers as TriggerDef[];
   const descriptions = describedTriggers(row.digest, triggers, context.defaultZone);
   return triggers.map((trigger, index) => {
-    const key = `${index}:${trigger.kind}`;
+    const key = triggerKey(index, trigger.kind);
     const next = row.paused ? undefined : context.nextFire(row.namespace, row.name, key);
     return {
       key,

@@ -21,6 +21,7 @@ import type { PreparedRun } from "./prepared-run.js";
 import { keptForRetry } from "./retry.js";
 import type { RunQueues } from "./run-queues.js";
 import { prepareRun, RunRequestError, storeNewRun } from "./start-run.js";
+import { triggerKey } from "../../store/schedule-keys.js";
 
 export interface RunStartsDeps {
   store: Store;
@@ -153,7 +154,7 @@ export class RunStarts {
         pipelineName: name,
         pipeline: definition,
         args: { ...(trigger.args ?? {}), ...(start.args ?? {}) },
-        trigger: { kind, scheduled_at: new Date(this.deps.now()).toISOString(), trigger_key: `${index}:${kind}`, ...start.details },
+        trigger: { kind, scheduled_at: new Date(this.deps.now()).toISOString(), trigger_key: triggerKey(index, kind), ...start.details },
         baseDir,
         secretSource: this.deps.environment,
         now: this.deps.now(),
@@ -162,7 +163,7 @@ export class RunStarts {
       const options = { madeFrom: seen({ paused: false }), audit: { actor: start.actor, action: "run.start", target: `${namespace}/${name}` } };
       // A follower's run is stored with its claim: made once per finished run, whichever engine makes it.
       if (start.follows === undefined) return storeNewRun(this.deps.store, request, { ...options, ...this.placing(definition) });
-      return createFollowerRun(this.deps.store, request, { source_run: start.follows, namespace, pipeline: name, trigger_key: `${index}:${kind}` }, options);
+      return createFollowerRun(this.deps.store, request, { source_run: start.follows, namespace, pipeline: name, trigger_key: triggerKey(index, kind) }, options);
     });
     return this.admitRun(prepared);
   }

@@ -27,6 +27,7 @@ import type { ClaimResult, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow
 import { isDiskFull } from "../../store/errors.js";
 import { countSlots, MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
 import { MinHeap } from "../resources/min-heap.js";
+import { triggerKey } from "../../store/schedule-keys.js";
 
 export interface ScheduledStart {
   row: PipelineRow;
@@ -144,7 +145,7 @@ export class Scheduler {
       const definition = row.definition as PipelineDef;
       for (const [index, trigger] of definition.triggers.entries()) {
         if (trigger.kind !== "cron" && trigger.kind !== "every" && trigger.kind !== "at") continue;
-        const key = `${index}:${trigger.kind}`;
+        const key = triggerKey(index, trigger.kind);
         const stored = await this.deps.store.ensureSchedule(row.namespace, row.name, key, now);
         try {
           const schedule = scheduleOf(trigger, { defaultZone: this.deps.defaultZone, anchor: stored.anchor, key: `${row.namespace}/${row.name}/${key}` });
@@ -228,7 +229,7 @@ export class Scheduler {
     const claims: SlotClaim[] = [];
     for (const [index, trigger] of definition.triggers.entries()) {
       if (trigger.kind !== "cron" && trigger.kind !== "every" && trigger.kind !== "at") continue;
-      const key = `${index}:${trigger.kind}`;
+      const key = triggerKey(index, trigger.kind);
       const stored = await this.deps.store.ensureSchedule(row.namespace, row.name, key, at);
       let schedule: TriggerSchedule;
       try {

@@ -2,6 +2,7 @@ import type { Sql } from "../pool.js";
 import type { PauseDetail, PipelineHead, PipelineRow } from "../../port.js";
 import { json } from "../../columns.js";
 import { pipelineFromRow, pipelineHeadFromRow } from "../../rows.js";
+import { changedSchedules } from "../../schedule-keys.js";
 
 // created_at is kept from the first insert: it is when the pipeline first appeared.
 const INSERT = `
@@ -23,6 +24,11 @@ export async function upsertPipeline(sql: Sql, row: PipelineRow): Promise<void> 
 }
 
 export async function applyPipeline(sql: Sql, row: PipelineRow): Promise<void> {
+  const before = await getPipeline(sql, row.namespace, row.name);
+  // A time trigger whose timing changed starts its schedule again at the apply (schedule-keys.ts).
+  for (const key of before ? changedSchedules(before.definition, row.definition) : []) {
+    await sql.changes("UPDATE schedules SET anchor = $1, last_slot = $1 WHERE namespace = $2 AND pipeline = $3 AND trigger_key = $4", [row.updated_at, row.namespace, row.name, key]);
+  }
   await sql.changes(APPLY, pipelineParams(row));
 }
 
@@ -71,5 +77,7 @@ export async function listPipelineHeads(sql: Sql, namespace?: string): Promise<P
 }
 
 export async function deletePipeline(sql: Sql, namespace: string, name: string): Promise<boolean> {
+  // Its schedules go with it: one made again under this name starts afresh.
+  await sql.changes("DELETE FROM schedules WHERE namespace = $1 AND pipeline = $2", [namespace, name]);
   return (await sql.changes("DELETE FROM pipelines WHERE namespace = $1 AND name = $2", [namespace, name])) > 0;
 }

@@ -2,6 +2,7 @@ import type { Connection } from "../connection.js";
 import type { PauseDetail, PipelineHead, PipelineRow } from "../../port.js";
 import { json, textOrNull } from "../../columns.js";
 import { pipelineFromRow, pipelineHeadFromRow } from "../../rows.js";
+import { changedSchedules } from "../../schedule-keys.js";
 
 // created_at is kept from the first insert: it is when the pipeline first appeared.
 const UPSERT = `
@@ -24,6 +25,11 @@ export function upsertPipeline(conn: Connection, row: PipelineRow): void {
 }
 
 export function applyPipeline(conn: Connection, row: PipelineRow): void {
+  const before = getPipeline(conn, row.namespace, row.name);
+  // A time trigger whose timing changed starts its schedule again at the apply (schedule-keys.ts).
+  for (const key of before ? changedSchedules(before.definition, row.definition) : []) {
+    conn.statement("UPDATE schedules SET anchor = ?, last_slot = ? WHERE namespace = ? AND pipeline = ? AND trigger_key = ?").run(row.updated_at, row.updated_at, row.namespace, row.name, key);
+  }
   conn.statement(APPLY).run(pipelineParams(row));
 }
 
@@ -73,5 +79,7 @@ export function listPipelineHeads(conn: Connection, namespace?: string): Pipelin
 }
 
 export function deletePipeline(conn: Connection, namespace: string, name: string): boolean {
+  // Its schedules go with it: one made again under this name starts afresh.
+  conn.statement("DELETE FROM schedules WHERE namespace = ? AND pipeline = ?").run(namespace, name);
   return conn.statement("DELETE FROM pipelines WHERE namespace = ? AND name = ?").run(namespace, name).changes > 0;
 }
