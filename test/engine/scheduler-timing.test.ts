@@ -15,7 +15,7 @@ import { join } from "node:path";
 import assert from "node:assert/strict";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
-import { engineWith, finishedRuns, slotOf } from "./scheduler-harness.js";
+import { admin, engineWith, finishedRuns, slotOf } from "./scheduler-harness.js";
 
 checkNoLeftoverProcesses();
 
@@ -59,6 +59,20 @@ test("every 200ms with after_finish: the delay counts from the finish, runs neve
     // 500 ms of slack: more than twice the delay is a scheduler that lost the slot, not a busy machine.
     assert.ok(run.created_at - (previous.finished_at! + 200) <= 500, `made ${run.created_at - previous.finished_at! - 200} ms after its due time`);
   }
+});
+
+test("every with after_finish, paused and resumed while its run runs: the next run waits for that run's end and the delay after it", async (t) => {
+  const yaml = `pipelines:\n  spaced:\n    triggers: [{ every: 300ms, after_finish: true }]\n    concurrency: 5\n    tasks:\n      t: { run: "sleep 1" }\n`;
+  const { engine, store } = await engineWith(t, yaml);
+  await until(async () => (await store.listRuns({ pipeline: "spaced", limit: 10 })).some((run) => run.state === "running"), "the first run to run");
+  // Paused and resumed: the trigger is seen anew, as after a restart.
+  await engine.setPaused(admin, "s", "spaced", true);
+  await engine.setPaused(admin, "s", "spaced", false);
+  await finishedRuns(engine, 2);
+  const runs = (await store.listRuns({ pipeline: "spaced", limit: 100 })).sort((a, b) => a.created_at - b.created_at);
+  const [first, second] = runs;
+  assert.ok(first?.finished_at && second, JSON.stringify(runs.map((run) => run.state)));
+  assert.ok(second.created_at >= first.finished_at + 300, `the second run was made ${second.created_at - first.finished_at} ms after the first finished, expected ≥ 300`);
 });
 
 test("60 triggers due at the same instants: each slot once per pipeline, claimed together", async (t) => {

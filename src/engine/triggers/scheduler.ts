@@ -137,6 +137,7 @@ export class Scheduler {
 
   /** (Re)reads the applied pipelines' time triggers; call after apply, delete, pause and resume. */
   async refresh(): Promise<void> {
+    this.underwayNow = undefined;
     const rows = await this.deps.store.listPipelines();
     const now = this.deps.now();
     const entries: Entry[] = [];
@@ -150,13 +151,15 @@ export class Scheduler {
         try {
           const schedule = scheduleOf(trigger, { defaultZone: this.deps.defaultZone, anchor: stored.anchor, key: `${row.namespace}/${row.name}/${key}` });
           const previous = this.find(row.namespace, row.name, key);
+          // A fixed delay first seen here (the engine started, the pipeline resumed) waits for its run still under way.
+          const running = previous?.running ?? (schedule.fixedDelay && (await this.underway()).has(`${row.namespace}/${row.name}/${key}`));
           entries.push({
             row,
             trigger,
             key,
             schedule,
             lastSlot: Math.max(stored.last_slot ?? stored.anchor, previous?.lastSlot ?? -Infinity),
-            running: previous?.running ?? false,
+            running,
             ...(previous?.lastFinished !== undefined ? { lastFinished: previous.lastFinished } : {}),
             retired: false,
           });
@@ -245,6 +248,14 @@ export class Scheduler {
     }
     if (claims.length === 0) return;
     for (const result of await this.deps.store.claimSlots(claims, at)) if (result.missed) this.deps.missed(result.missed);
+  }
+
+  /** The runs queued or running now, as namespace/pipeline/trigger key: read once a refresh, when a fixed delay asks. */
+  private underwayNow: Promise<Set<string>> | undefined;
+
+  private underway(): Promise<Set<string>> {
+    this.underwayNow ??= this.deps.store.listRunsInStates(["queued", "running"]).then((runs) => new Set(runs.map((run) => `${run.namespace}/${run.pipeline}/${String(run.trigger.trigger_key)}`)));
+    return this.underwayNow;
   }
 
   /** For `every … after_finish`: the run of that trigger finished, the delay counts from now. */
