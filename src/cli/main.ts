@@ -308,7 +308,7 @@ with resources:).
   for (const [action, description] of [
     ["pause", "stop a pipeline's triggers (manual runs still work)"],
     ["resume", "start a paused pipeline's triggers again"],
-    ["rm", "remove a pipeline (its run history stays)"],
+    ["rm", "remove a pipeline: its runs waiting to start are canceled, those running end as they will, its history stays"],
   ] as const) {
     const sub = program
       .command(action)

@@ -93,6 +93,21 @@ test("replace: the newest run takes the last waiting place", async (t) => {
   assert.deepEqual(canceled.tasks.map((task) => [task.state, task.reason]), [["canceled", "not started: the run ended canceled"]], "canceled while queued");
 });
 
+test("removing a pipeline cancels its runs waiting to start; the one running ends as it will", async (t) => {
+  const api = await startApi(t);
+  await api.apply(slowPipeline("    queue: { limit: 1, strategy: append }"));
+  const first = await started(api);
+  await until(api, first.id, "running");
+  const second = await started(api);
+  assert.equal((await runOf(api, second.id)).state, "queued");
+  assert.equal((await api.call("DELETE", "/pipelines/test/busy")).status, 204);
+  const waited = await runOf(api, second.id);
+  assert.equal(waited.state, "canceled");
+  assert.equal(waited.reason, "canceled: its pipeline was removed");
+  assert.equal((await runOf(api, first.id)).state, "running");
+  await cancelAll(api, [first.id]);
+});
+
 test("preempt: a new run cancels the running one and takes its place", async (t) => {
   const api = await startApi(t);
   await api.apply(slowPipeline("    queue: { limit: 0, strategy: preempt }"));

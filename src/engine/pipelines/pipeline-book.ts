@@ -91,6 +91,8 @@ export class PipelineBook {
   async delete(actor: Actor, namespace: string, name: string): Promise<void> {
     await this.row(namespace, name);
     await this.deps.store.deletePipeline(namespace, name);
+    // Its runs waiting to start would start a pipeline that is gone (and its followers after them); those running end as they will.
+    await this.deps.runs.cancelUnderWay(namespace, name, "canceled: its pipeline was removed", { waitingOnly: true });
     await this.refreshTriggers();
     await this.deps.audit(actor, "pipeline.delete", `${namespace}/${name}`);
     this.deps.bus.publishPipeline({ kind: "changed", action: "pipeline.delete", target: `${namespace}/${name}` });

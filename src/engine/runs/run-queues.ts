@@ -458,11 +458,11 @@ export class RunQueues {
     return true;
   }
 
-  /** Cancels a pipeline's running and waiting runs; returns their ids. */
-  async cancelUnderWay(namespace: string, name: string, reason: string): Promise<string[]> {
+  /** Cancels a pipeline's running and waiting runs (`waitingOnly`: the waiting ones); returns their ids. */
+  async cancelUnderWay(namespace: string, name: string, reason: string, options: { waitingOnly?: boolean } = {}): Promise<string[]> {
     const queue = this.queues.get(keyOf(namespace, name));
     if (!queue) return [];
-    const running = [...queue.running.entries()];
+    const running = options.waitingOnly ? [] : [...queue.running.entries()];
     for (const [, controller] of running) controller.cancel(reason);
     const waiting = queue.waiting.splice(0);
     for (const { prepared } of waiting) await this.finishUnstarted(prepared.run, "canceled", reason);
