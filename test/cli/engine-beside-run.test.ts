@@ -13,16 +13,15 @@ import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
 import { finished, spire, startSpire } from "../helpers/cli.js";
-import { apiGet, startEngine, stopEngine } from "../helpers/engine.js";
+import { apiGet, pipelineFile, startEngine, stopEngine } from "../helpers/engine.js";
 
 checkNoLeftoverProcesses();
 
 /** a waits for the gate file, then b runs; each says it started. */
 function file(data: string): string {
-  const path = join(data, "beside.yaml");
   const gate = join(data, "gate");
-  writeFileSync(
-    path,
+  return pipelineFile(
+    data,
     `pipelines:
   slow:
     tasks:
@@ -30,7 +29,6 @@ function file(data: string): string {
       b: { needs: [a], run: 'touch "${join(data, "b.ran")}"' }
 `,
   );
-  return path;
 }
 
 async function eventsOf(data: string): Promise<{ run: string; types: string[] }> {

@@ -6,20 +6,20 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { finished, startSpire } from "../helpers/cli.js";
+import { pipelineFile } from "../helpers/engine.js";
 
 checkNoLeftoverProcesses();
 
 test("concurrency: 1 holds across spire run processes started at once: one run at a time, all of them run", async (t) => {
   const data = tempDir(t);
   const ledger = join(data, "ledger");
-  const file = join(data, "once.yaml");
-  writeFileSync(
-    file,
+  const file = pipelineFile(
+    data,
     `pipelines:
   once:
     concurrency: 1
@@ -40,9 +40,8 @@ test("concurrency: 1 holds across spire run processes started at once: one run a
 
 test("a pipeline's queue limit holds across spire run processes too: with one place to wait, the third at once is refused", async (t) => {
   const data = tempDir(t);
-  const file = join(data, "limited.yaml");
-  writeFileSync(
-    file,
+  const file = pipelineFile(
+    data,
     `pipelines:
   limited:
     concurrency: 1
