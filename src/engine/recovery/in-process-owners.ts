@@ -6,18 +6,18 @@
  * one run end interrupted, fire its `after: failure` pipeline, then end
  * succeeded.
  *
- * So such a process says so, in the data folder's in-process/ folder: a file
- * named for it that holds "<pid> <start time> <ms since the epoch>" on its
- * first line (written before its first run is made), then the id of each run
- * it makes. An engine leaves alone the runs a live one lists, and those made
- * a moment ago since a live one began (one not listed yet), and takes them up
- * once that process has ended (engine-recovery.ts). A file whose process has ended
- * is removed by the next engine that looks.
+ * So such a process says so, in the data folder's in-process/ folder: a
+ * file named for its pid that holds, on its first line, its owner line (as a
+ * supervisor's pid file, pid-file.ts) and the time it began in ms since the
+ * epoch (written before its first run is made), then the id of each run it
+ * makes. An engine leaves alone the runs a live one lists, and those made a
+ * moment ago since a live one began (one not listed yet), and takes them up
+ * once that process has ended (engine-recovery.ts). A file whose process
+ * has ended is removed by the next engine that looks.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ownerAlive } from "../../exec/supervisor/pid-file.js";
-import { pidStartTime } from "../../exec/supervisor/attempt-files.js";
+import { ownerAlive, ownOwnerLine, parseOwnerLine } from "../../exec/supervisor/pid-file.js";
 import { PRIVATE_DIR_MODE, writePrivateFileSync } from "../../files/private.js";
 import type { RunRow, Store } from "../../store/port.js";
 
@@ -36,7 +36,7 @@ export class InProcessMark {
     const folder = join(this.dataDir, FOLDER);
     mkdirSync(folder, { recursive: true, mode: PRIVATE_DIR_MODE });
     this.file = join(folder, String(process.pid));
-    this.lines = [`${process.pid} ${pidStartTime(process.pid) ?? "-"} ${Date.now()}`];
+    this.lines = [`${ownOwnerLine()} ${Date.now()}`];
     this.write();
   }
 
@@ -83,10 +83,10 @@ export function inProcessRuns(dataDir: string): InProcessRuns {
     } catch {
       continue; // removed meanwhile
     }
-    const [pid, startTime, began] = (lines[0] ?? "").split(" ");
-    const owner = { pid: Number(pid), startTime: startTime === "-" ? null : (startTime ?? null) };
+    const parsed = parseOwnerLine(lines[0] ?? "");
     // A name of another shape (a file being written under a temporary name) is not one of these.
-    if (!/^[0-9]+$/.test(name) || String(owner.pid) !== name || owner.pid === process.pid) continue;
+    if (parsed === undefined || String(parsed.owner.pid) !== name || parsed.owner.pid === process.pid) continue;
+    const { owner, rest: [began] } = parsed;
     if (!ownerAlive(owner)) {
       rmSync(file, { force: true });
       continue;

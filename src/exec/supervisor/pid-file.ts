@@ -18,10 +18,20 @@ export interface Owner {
   startTime: string | null;
 }
 
+/** This process as a line of an owner's file: "<pid> <start time>" (the start time empty where it cannot be read). */
+export function ownOwnerLine(): string {
+  return `${process.pid} ${pidStartTime(process.pid) ?? ""}`;
+}
+
+/** The owner an owner line names, and the words that follow on it; undefined when it names no pid. */
+export function parseOwnerLine(line: string): { owner: Owner; rest: string[] } | undefined {
+  const [pid, startTime, ...rest] = line.split(" ");
+  return Number.isInteger(Number(pid)) && Number(pid) > 0 ? { owner: { pid: Number(pid), startTime: startTime || null }, rest } : undefined;
+}
+
 async function readOwner(file: string): Promise<Owner | undefined> {
   try {
-    const [pid, startTime] = (await readFile(file, "utf8")).trim().split(" ");
-    return Number.isInteger(Number(pid)) && Number(pid) > 0 ? { pid: Number(pid), startTime: startTime ?? null } : undefined;
+    return parseOwnerLine((await readFile(file, "utf8")).trim())?.owner;
   } catch {
     return undefined;
   }
@@ -60,7 +70,7 @@ function isZombie(pid: number): boolean {
  */
 export async function claimPidFile(socketPath: string): Promise<void> {
   const file = pidFileFor(socketPath);
-  const content = `${process.pid} ${pidStartTime(process.pid) ?? ""}\n`;
+  const content = `${ownOwnerLine()}\n`;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       return await writeFile(file, content, { flag: "wx", mode: PRIVATE_FILE_MODE });
