@@ -9,9 +9,10 @@
  *   kept as they are
  *   DELIMITER
  */
-import { constants, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { OUTPUT_KEY_PATTERN } from "./markers.js";
+import { READ_WITHOUT_WAITING } from "../files/regular-file.js";
 
 /** A larger file is read up to here and reported: outputs are meant to be small. */
 export const MAX_OUTPUT_FILE_BYTES = 1024 * 1024;
@@ -84,8 +85,8 @@ export function readOutputFile(path: string): Promise<ParsedOutputs> {
 async function readExisting(path: string): Promise<ParsedOutputs> {
   let handle: FileHandle;
   try {
-    // A FIFO is opened without waiting for a writer (a task that made one there would hold a thread for good), and refused below.
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // A FIFO there would hold a thread for good: opened without waiting, and refused below.
+    handle = await open(path, READ_WITHOUT_WAITING);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === "ENOENT" ? { outputs: {}, problems: [] } : { outputs: {}, problems: [`cannot read ${path}: ${code ?? String(error)}`] };

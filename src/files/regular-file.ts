@@ -10,11 +10,18 @@ import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { fsErrorWords } from "./fs-error-words.js";
 
+/**
+ * open()'s flags for reading a file a task could have made a FIFO: the open
+ * does not wait for a writer (a read then finds it empty, or fails while one
+ * writes); a regular file's reads ignore O_NONBLOCK.
+ */
+export const READ_WITHOUT_WAITING = constants.O_RDONLY | constants.O_NONBLOCK;
+
 /** The file at `path`, opened for reading if it is a regular file (a FIFO is opened without waiting for a writer), or why not; undefined when gone. */
 export async function openRegular(path: string): Promise<{ handle: FileHandle; size: number } | { why: string } | undefined> {
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    handle = await open(path, READ_WITHOUT_WAITING | constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;

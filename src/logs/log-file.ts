@@ -8,8 +8,8 @@
  * split there), so every file line is one record.
  */
 import { open, type FileHandle } from "node:fs/promises";
-import { constants } from "node:fs";
 import type { LogLine, LogStream } from "../exec/port.js";
+import { READ_WITHOUT_WAITING } from "../files/regular-file.js";
 
 export const STREAM_CODE = { stdout: "o", stderr: "e" } as const satisfies Record<LogStream, string>;
 
@@ -134,8 +134,7 @@ export async function atLineStartOf(bytes: LogBytes, offset: number): Promise<bo
 
 async function openIfThere(file: string): Promise<FileHandle | undefined> {
   try {
-    // Without waiting for a writer, should a FIFO stand there (a read then finds it empty, or fails while one writes).
-    return await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return await open(file, READ_WITHOUT_WAITING);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;

@@ -9,9 +9,9 @@
  * never from a request.
  */
 import { open, readFile, stat, type FileHandle } from "node:fs/promises";
-import { constants } from "node:fs";
 import { writePrivateFile } from "../files/private.js";
 import { deserialiseIndex, LineIndex, serialiseIndex } from "./log-index.js";
+import { READ_WITHOUT_WAITING } from "../files/regular-file.js";
 
 const NEWLINE = 10;
 
@@ -67,7 +67,7 @@ export class LineIndexes {
   private async bringUpToDate(logFile: string): Promise<LineIndex> {
     let handle;
     try {
-      handle = await open(logFile, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO there: no wait for a writer
+      handle = await open(logFile, READ_WITHOUT_WAITING);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       this.drop(logFile); // its run was removed

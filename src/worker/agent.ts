@@ -14,7 +14,7 @@
  * supervisor does the same when the worker process itself is gone for that
  * long: a task never runs here and elsewhere at once.
  */
-import { constants, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { appendFile, open, stat } from "node:fs/promises";
 import { formatLogLine } from "../logs/log-file.js";
 import { fetchInputs, sendArtifacts, type ArtifactContext } from "./artifacts.js";
@@ -26,6 +26,7 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../files/private.js";
 import type { Assignment, RegisterRequest, Report } from "../workers/protocol.js";
 import { EngineRefused, EngineUntrusted, type EngineLink } from "./engine-link.js";
 import type { ConnectionRecorder } from "./connection-record.js";
+import { READ_WITHOUT_WAITING } from "../files/regular-file.js";
 
 /** Where an attempt's artifacts are: its own folder ($SPIRE_ARTIFACTS) and what its patterns match in its cwd. */
 interface Keep {
@@ -406,7 +407,7 @@ async function readChunk(file: string, offset: number): Promise<{ text: string; 
   }
   if (size <= offset) return { text: "", size, more: false };
   const length = Math.min(size - offset, MAX_CHUNK_BYTES);
-  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO there: no wait for a writer
+  const handle = await open(file, READ_WITHOUT_WAITING);
   try {
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, offset);
