@@ -45,8 +45,9 @@ export interface RestartDeps {
 export async function recoverRuns(deps: RestartDeps, only?: ReadonlySet<string>): Promise<TakeUpCounts & { left: string[] }> {
   const unfinished = (await deps.store.listRunsInStates(["queued", "running"])).filter((run) => only === undefined || only.has(run.id));
   const held = deps.dataDir === undefined ? undefined : inProcessRuns(deps.dataDir);
-  const left = held === undefined ? [] : unfinished.filter((run) => heldInProcess(held, run, deps.now()));
-  const stale = unfinished.filter((run) => !left.includes(run));
+  const left: RunRow[] = [];
+  const stale: RunRow[] = [];
+  for (const run of unfinished) (held !== undefined && heldInProcess(held, run, deps.now()) ? left : stale).push(run);
   // A later look takes up what a `spire run` process left: its attempts were never this supervisor's, so one without a
   // started record may have been launched all the same (it is lost, not unsent: it must not start again).
   const keeper = only === undefined ? deps.supervisor : undefined;
