@@ -272,7 +272,8 @@ export class Engine implements EngineService {
       ...(options.definitionChanges ? { announce: () => options.definitionChanges!.announce() } : {}),
     });
     this.starts = new RunStarts({
-      store: options.store,
+      // A new run's first attempts may start with its creation: recorded as this engine's runs' writes are.
+      store: this.sharing?.store ?? options.store,
       runs: this.runs,
       definitions: this.definitions,
       logger: this.logger,

@@ -8,7 +8,7 @@
  * then absent, and everything is read from the data folder.
  */
 
-import type { EventRow, RunCreation, RunRow } from "./port.js";
+import type { EventRow, RunCreation, RunRow, StateChange } from "./port.js";
 
 /** One attempt of one task: the key of its log. */
 export interface AttemptKey {
@@ -175,8 +175,19 @@ export interface SharedStore {
    * same transaction: one commit fewer before a run that can start at once
    * starts. `place` absent: its queue was being decided elsewhere at that
    * instant and nothing was tried (ask takePlace).
+   *
+   * `start`, the run's own first changes (its start, its first tasks'), is
+   * stored only if the run takes a running place, then `started` holds its
+   * events: in the same transaction where the store can, so that a run
+   * asked for is running after a single commit.
    */
-  createPlacedRun(run: RunRow, event: Omit<EventRow, "seq">, creation: RunCreation | undefined, concurrency: number): Promise<{ created: EventRow; place?: PlaceTaken }>;
+  createPlacedRun(
+    run: RunRow,
+    event: Omit<EventRow, "seq">,
+    creation: RunCreation | undefined,
+    concurrency: number,
+    start?: readonly StateChange[],
+  ): Promise<{ created: EventRow; place?: PlaceTaken; started?: EventRow[] }>;
   /**
    * Holds the pipeline's queue (and the named locks of `key`) against every
    * other engine, reads it, and writes what `decide` returns before letting

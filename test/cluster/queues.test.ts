@@ -102,6 +102,37 @@ pipelines:
   await Promise.all([stopEngine(a), stopEngine(b)]);
 });
 
+test("a run asked for with room is made and started in one transaction; one made from a definition the store no longer has is made again from the store's", async (t) => {
+  const { schema, a, b, runs, ended, said } = await twoEngines(
+    t,
+    () => `namespace: q
+pipelines:
+  quick:
+    tasks:
+      say: { exec: [echo, v1] }
+`,
+  );
+  const first = await startThrough(a, "q/quick");
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  await ended(["quick"], 1);
+  // Events are never rewritten: the transaction that wrote each is still on its row.
+  const made = await rowsIn(schema, "SELECT type, xmin::text AS tx FROM events WHERE run_id = $1 AND type IN ('run.created', 'run.started', 'task.started') ORDER BY seq", [first.body.id]);
+  assert.deepEqual(made.map((event) => event.type), ["run.created", "run.started", "task.started"]);
+  assert.equal(new Set(made.map((event) => event.tx)).size, 1, `one transaction: ${JSON.stringify(made)}`);
+
+  // Changed in the store behind both engines' backs (no NOTIFY): the run is made from the store's definition, once.
+  await rowsIn(schema, "UPDATE pipelines SET definition = replace(definition, 'v1', 'v2'), digest = 'changed-behind' WHERE name = 'quick'");
+  const second = await startThrough(a, "q/quick");
+  assert.equal(second.status, 201, JSON.stringify(second.body));
+  await ended(["quick"], 2);
+  const both = await runs(["quick"]);
+  assert.deepEqual(both.map((run) => run.state), ["succeeded", "succeeded"], said());
+  const [stored] = await rowsIn(schema, "SELECT definition FROM runs WHERE id = $1", [second.body.id]);
+  assert.match(String(stored!.definition), /v2/);
+  assert.deepEqual(await rowsIn(schema, "SELECT count(*)::int AS n FROM events WHERE type = 'run.created'"), [{ n: 2 }], "no other run was made");
+  await Promise.all([stopEngine(a), stopEngine(b)]);
+});
+
 test("a named lock of capacity 1 taken by two pipelines started through two engines is never held twice", async (t) => {
   const { a, b, runs, ended, said } = await twoEngines(
     t,

@@ -26,7 +26,7 @@ import { fetchTaskArtifacts, shareTaskArtifacts } from "../../src/engine/sharing
 import { listRunArtifacts, openRunArtifact } from "../../src/engine/artifacts/artifact-listing.js";
 import { artifactFolder } from "../../src/engine/artifacts/artifact-handover.js";
 import { attemptFiles } from "../../src/engine/runs/attempt.js";
-import { aRun, anEvent, runCreated, taskChange } from "./fixtures.js";
+import { aRun, aTask, anEvent, runCreated, taskChange } from "./fixtures.js";
 import { Listener } from "../../src/cluster/pg-listener.js";
 import { PLACES_CHANNEL } from "../../src/store/postgres/index.js";
 import { cleanSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
@@ -256,6 +256,50 @@ describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
     const stale = aRun("stale", { pipeline: "other" });
     await assert.rejects(sharedB.createPlacedRun(stale, runCreated(stale), { madeFrom: { digest: "not-this", namespaceUpdatedAt: null } }, 5), /changed/);
     assert.deepEqual(await rowsIn(schema, "SELECT count(*)::int AS n FROM run_places WHERE run_id = 'stale'"), [{ n: 0 }]);
+  });
+
+  test("a new run started with its creation: started in the transaction that makes it when it takes a running place, stored queued without its start when it does not, and nothing of it when it is not made", async (t) => {
+    const { a, schema, sharedA, sharedB } = await twoEngines(t);
+    /** A run's start as its controller writes it: the run running, and one task started, each with its event. */
+    const startOf = (id: string, messages = false) => [
+      { event: anEvent(id, "run.started", { ts: 10_500 }), run: { id, state: "running" as const, started_at: 10_500 } },
+      { event: anEvent(id, "task.started", { ts: 10_600, task_path: "dump", attempt: 1 }), task: aTask(id, "dump", { started_at: 10_600, ...(messages ? { messages: [{ level: "warning" as const, text: "w", ts: 10_600, stream: "stdout" as const }] } : {}) }) },
+    ];
+    const first = aRun("s1", { pipeline: "solo" });
+    const made = await sharedA.createPlacedRun(first, runCreated(first), undefined, 1, startOf("s1"));
+    assert.equal(made.place, "running");
+    assert.deepEqual(made.started?.map((event) => [event.type, event.seq > made.created.seq]), [["run.started", true], ["task.started", true]]);
+    // One transaction: the run's row (made, then started) and its task's row carry the same transaction id.
+    const [row] = await rowsIn(schema, "SELECT r.state, r.started_at::int AS started_at, r.xmin::text = t.xmin::text AS together FROM runs AS r JOIN task_runs AS t ON t.run_id = r.id WHERE r.id = 's1'");
+    assert.deepEqual(row, { state: "running", started_at: 10_500, together: true });
+    assert.deepEqual((await a.listEvents("s1", 0, 10)).map((event) => event.type), ["run.created", "run.started", "task.started"]);
+
+    // Its pipeline has no room: stored queued, without its start.
+    const second = aRun("s2", { pipeline: "solo" });
+    const busy = await sharedB.createPlacedRun(second, runCreated(second), undefined, 1, startOf("s2"));
+    assert.deepEqual([busy.place, busy.started], ["busy", undefined]);
+    assert.deepEqual(await rowsIn(schema, "SELECT state, started_at, (SELECT count(*)::int FROM task_runs WHERE run_id = 's2') AS tasks FROM runs WHERE id = 's2'"), [{ state: "queued", started_at: null, tasks: 0 }]);
+    assert.deepEqual((await a.listEvents("s2", 0, 10)).map((event) => event.type), ["run.created"]);
+
+    // Many at once from two engines, batched: exactly those told started run, each with its task and events in order.
+    const ids = Array.from({ length: 10 }, (_, index) => `m${index}`);
+    const many = await Promise.all(ids.map((id, index) => (index % 2 ? sharedB : sharedA).createPlacedRun(aRun(id, { pipeline: "many" }), runCreated(aRun(id)), undefined, 3, startOf(id))));
+    const started = ids.filter((_, index) => many[index]!.started !== undefined);
+    assert.ok(started.length >= 1 && started.length <= 3, started.join(" "));
+    const states = await rowsIn(schema, "SELECT r.id, r.state, count(t.path)::int AS tasks FROM runs AS r LEFT JOIN task_runs AS t ON t.run_id = r.id WHERE r.pipeline = 'many' GROUP BY r.id, r.state ORDER BY r.id");
+    assert.deepEqual(states, ids.map((id) => (started.includes(id) ? { id, state: "running", tasks: 1 } : { id, state: "queued", tasks: 0 })));
+    for (const id of started) assert.deepEqual((await a.listEvents(id, 0, 10)).map((event) => event.type), ["run.created", "run.started", "task.started"], id);
+
+    // A start its creation's statement cannot hold (a task with messages) is written after it, when the run took its place.
+    const apart = aRun("s3", { pipeline: "apart" });
+    const written = await sharedA.createPlacedRun(apart, runCreated(apart), undefined, 1, startOf("s3", true));
+    assert.deepEqual(written.started?.map((event) => event.type), ["run.started", "task.started"]);
+    assert.deepEqual(await rowsIn(schema, "SELECT state FROM runs WHERE id = 's3'"), [{ state: "running" }]);
+
+    // A run whose definition changed since the engine saw it: nothing of it, its start neither.
+    const stale = aRun("s4", { pipeline: "apart2" });
+    await assert.rejects(sharedB.createPlacedRun(stale, runCreated(stale), { madeFrom: { digest: "not-this", namespaceUpdatedAt: null } }, 5, startOf("s4")), /changed/);
+    assert.deepEqual(await rowsIn(schema, "SELECT (SELECT count(*)::int FROM runs WHERE id = 's4') AS runs, (SELECT count(*)::int FROM events WHERE run_id = 's4') AS events"), [{ runs: 0, events: 0 }]);
   });
 
   test("task locks: tasks of two engines taking units at once never pass the capacity, which a whole run's units count in; an attempt's end, its run's end and its run's move give them back", async (t) => {

@@ -25,8 +25,8 @@ export class RunObjectCache {
   private readonly objects = new Map<string, RunObject>();
   /** A build in progress per run: a change during the build makes its result stale, so it is not kept. */
   private readonly building = new Map<string, object>();
-  /** Runs being watched (see watch): marked once they change. */
-  private readonly watched = new Map<string, { changed: boolean }>();
+  /** Runs being watched (see watch): how many times they changed. */
+  private readonly watched = new Map<string, { changes: number }>();
 
   /** `heard`: whether this run's changes reach this bus (it runs here, or is followed here). */
   constructor(
@@ -65,21 +65,21 @@ export class RunObjectCache {
     this.objects.delete(runId);
     this.building.delete(runId);
     const watch = this.watched.get(runId);
-    if (watch) watch.changed = true;
+    if (watch) watch.changes++;
   }
 
   /**
    * Watches a run from now on; the function returned ends the watch and
-   * says whether the run changed meanwhile (an event of it was published,
-   * or it went elsewhere). What the engine knows was stored before is
-   * then still what a read of the store would give.
+   * says how many times the run changed meanwhile (an event of it was
+   * published, or it went elsewhere). Where the engine knows what those
+   * changes were, what it knows is then still what a read of the store would give.
    */
-  watch(runId: string): () => boolean {
-    const watch = { changed: false };
+  watch(runId: string): () => number {
+    const watch = { changes: 0 };
     this.watched.set(runId, watch);
     return () => {
       if (this.watched.get(runId) === watch) this.watched.delete(runId);
-      return watch.changed;
+      return watch.changes;
     };
   }
 }

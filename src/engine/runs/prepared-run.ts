@@ -1,12 +1,14 @@
 /**
- * A run that has been created in the store and is ready to execute: its
- * row, its definition and plan, and what was read from the machine for it.
+ * A run that has been created in the store (or is about to be, see
+ * `unstored`) and is ready to execute: its row, its definition and plan,
+ * and what was read from the machine for it.
  */
 import type { Plan } from "../../plan/types.js";
 import type { PipelineDef } from "../../definitions/schema.js";
 import type { ArgValue } from "../../definitions/args.js";
 import type { PlaceTaken } from "../../store/shared-port.js";
 import type { RunRow, TaskRunRow } from "../../store/port.js";
+import type { UnstoredRun } from "./unstored-run.js";
 
 export interface PreparedRun {
   run: RunRow;
@@ -29,6 +31,8 @@ export interface PreparedRun {
    * had no room, it is decided over the queue). Read once, by admission.
    */
   placed?: PlaceTaken;
+  /** Not stored yet: stored by its first write, its start with it, if it takes its place at once (storeNewRun). */
+  unstored?: UnstoredRun;
   /** A retry's tasks that passed in the run it retries: their last attempt's rows, by path. */
   kept?: Map<string, TaskRunRow>;
 }

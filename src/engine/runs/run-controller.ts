@@ -98,7 +98,7 @@ export class RunController {
     this.now = deps.now ?? Date.now;
     this.wantLines = options.streamLines ?? false;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.writes = new RunWrites(deps.store, deps.publish);
+    this.writes = new RunWrites(deps.store, deps.publish, prepared.unstored);
     this.artifacts = new RunArtifacts({ dataDir: deps.dataDir, limitBytes: deps.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT_BYTES, nodePath: deps.nodePath, baseEnv: deps.baseEnv, now: this.now, shared: deps.store.shared }, prepared);
     for (const node of prepared.plan.nodes) if (node.type === "task") this.states.set(node.path, "pending");
     // A retry keeps the results that passed: those tasks start out succeeded.
@@ -111,7 +111,7 @@ export class RunController {
     if (options.resume) this.loadResumePoint(options.resume);
     this.readiness = new Readiness(prepared.plan, { failFast: prepared.pipeline.fail_fast, states: this.states });
     this.machines = new TaskMachines(deps, prepared);
-    this.lockWaits = new TaskLockWaits(deps.taskLocks, prepared.run.id);
+    this.lockWaits = new TaskLockWaits(deps.taskLocks, prepared.run.id, () => this.writes.startStored());
   }
 
   /** Starts the run; `done` resolves with the final run row. */

@@ -28,11 +28,9 @@ import type { SharedStore } from "../../store/shared-port.js";
 import type { PlaceHints } from "../../cluster/port.js";
 import { ClusterQueues, placeUnder, type PipelineQueue as QueueOf } from "./cluster-queues.js";
 import { SharedTaskLocks } from "./shared-task-locks.js";
+import { LockCapacities } from "./lock-capacities.js";
 import { DEFAULT_KILL_GRACE_MS } from "./attempt.js";
 import type { HeldElsewhere } from "../recovery/in-process-owners.js";
-
-/** Lock capacities read from the store are trusted this long (see lockCapacities). */
-const CAPACITIES_FRESH_MS = 1_000;
 
 type PipelineQueue = QueueOf<RunController>;
 
@@ -96,8 +94,7 @@ export class RunQueues {
   private readonly latestProgress = new Map<string, Map<string, LiveProgress>>();
   /** Named locks held by running runs, shared across pipelines and namespaces; tasks take theirs from the same table. */
   private readonly locks = new LockTable();
-  private readonly capacities = new Map<string, { capacities: Record<string, number>; readAt: number }>();
-  private readonly capacityReads = new Map<string, Promise<Record<string, number>>>();
+  private readonly capacities: LockCapacities;
   private readonly slots: Slots;
   /** Attempts on workers: no slot limit of this engine's (each worker has its own room), the same lock table. */
   private readonly remoteSlots: Slots;
@@ -125,6 +122,7 @@ export class RunQueues {
   private readonly taskLocks: SharedTaskLocks | undefined;
 
   constructor(private readonly deps: RunQueuesDeps) {
+    this.capacities = new LockCapacities(deps);
     // A task giving locks back may let a waiting run start.
     this.slots = new Slots(deps.parallelism, {
       locks: this.locks,
@@ -176,7 +174,7 @@ export class RunQueues {
 
   private async decide(prepared: PreparedRun): Promise<void> {
     const { run, pipeline } = prepared;
-    prepared.lockCapacities = await this.lockCapacities(run.namespace);
+    prepared.lockCapacities = await this.capacities.of(run.namespace);
     // Other processes' runs count as running here, and their queued ones wait ahead (a full queue refuses as it would here).
     const elsewhere = this.deps.aheadElsewhere ? await this.deps.aheadElsewhere(run) : { running: 0, waiting: [] };
     if (this.deps.aheadElsewhere) this.ahead.set(keyOf(run.namespace, run.pipeline), elsewhere.running + elsewhere.waiting.length);
@@ -185,6 +183,7 @@ export class RunQueues {
       await this.finishUnstarted(run, "canceled", "the engine is shutting down");
       throw new ServiceError("unavailable", "the engine is shutting down and takes no new runs");
     }
+    if (prepared.unstored && (await this.startUnstored(prepared))) return;
     // From here to the queue change below, no await: the decision sees the queue as it is. With engines sharing the
     // store, the one await is for the store's queue, held against the other engines until the decision is written.
     const queue = this.queueOf(run.namespace, run.pipeline);
@@ -245,10 +244,30 @@ export class RunQueues {
     return this.cluster && placeUnder(pipeline);
   }
 
+  /**
+   * A new run its place alone admits, not stored yet, starts at once, and its
+   * first write stores it (UnstoredRun). True when it started; false when it
+   * was stored without its start (its queue had no room, or was held
+   * elsewhere), for admission to decide as for any stored run; throws when it
+   * was not stored (its definition changed meanwhile, or the store failed).
+   */
+  private async startUnstored(prepared: PreparedRun): Promise<boolean> {
+    const unstored = prepared.unstored!;
+    const controller = this.launch(prepared);
+    try {
+      const how = await unstored.outcome(controller.done);
+      if (how.started) return true;
+      if (how.place) prepared.placed = how.place;
+      return false;
+    } finally {
+      delete prepared.unstored;
+    }
+  }
+
   /** A queued run an earlier engine left: it waits again, first in line as it was. */
   async requeue(prepared: PreparedRun): Promise<void> {
     await this.arriving(prepared, async () => {
-      prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
+      prepared.lockCapacities = await this.capacities.of(prepared.run.namespace);
       await this.cluster?.hold(prepared, "waiting");
       this.queueOf(prepared.run.namespace, prepared.run.pipeline).waiting.push({ prepared, readyAt: this.deps.now() });
     });
@@ -257,7 +276,7 @@ export class RunQueues {
   /** A run an earlier engine started goes on here: it held its locks then, so it holds them again, whatever waits. */
   async resume(prepared: PreparedRun, point: ResumePoint): Promise<void> {
     await this.arriving(prepared, async () => {
-      prepared.lockCapacities = await this.lockCapacities(prepared.run.namespace);
+      prepared.lockCapacities = await this.capacities.of(prepared.run.namespace);
       await this.cluster?.hold(prepared, "running");
       this.locks.tryAcquire(prepared.pipeline.locks, () => Infinity, { run_id: prepared.run.id, task: null });
       this.launch(prepared, point);
@@ -265,8 +284,8 @@ export class RunQueues {
   }
 
   /** Starts a run's controller; with `resume`, carries on a run an earlier engine started. */
-  private launch(prepared: PreparedRun, resume?: ResumePoint): void {
-    const { run } = prepared;
+  private launch(prepared: PreparedRun, resume?: ResumePoint): RunController {
+    const { run, unstored } = prepared;
     const key = keyOf(run.namespace, run.pipeline);
     const { deps } = this;
     const controller = new RunController(
@@ -312,16 +331,13 @@ export class RunQueues {
     this.killGraces.set(run.id, Math.max(0, ...prepared.plan.nodes.map((node) => (node.type === "task" ? (node.def.kill_grace ?? DEFAULT_KILL_GRACE_MS) : 0))));
     controller.done.then(
       (final) => {
+        // It stepped back before it ran (startUnstored): stored queued, its admission goes on; or not stored at all.
+        if (unstored && !unstored.started) return this.forgetController(run, controller);
         // A run another engine took over leaves this one without an end of its own: it goes on there.
         if (controller.takenOver?.how === "taken") deps.logger.warn({ run: run.id, pipeline: key, reason: final.reason }, "run taken over by another engine");
         else if (controller.takenOver) deps.logger.info({ run: run.id, pipeline: key, engine: controller.takenOver.owner }, "run handed to another engine");
         else deps.logger.info({ run: run.id, pipeline: key, state: final.state, ...(final.state === "interrupted" && final.reason ? { reason: final.reason } : {}) }, "run finished");
-        const queue = this.queueOf(run.namespace, run.pipeline);
-        if (queue.running.get(run.id) === controller) queue.running.delete(run.id);
-        if (this.controllers.get(run.id) === controller) {
-          this.controllers.delete(run.id);
-          this.killGraces.delete(run.id);
-        }
+        this.forgetController(run, controller);
         if (controller.gaveUp) {
           this.givenUp.add(run.id);
           void controller.interruption?.then((ended) => ended && this.givenUp.delete(run.id));
@@ -338,6 +354,17 @@ export class RunQueues {
       (error) => deps.logger.error({ run: run.id, error: String(error) }, "run failed inside the engine"),
     );
     void (resume ? controller.resume() : controller.start()).catch((error) => deps.logger.error({ run: run.id, error: String(error) }, "run could not start"));
+    return controller;
+  }
+
+  /** A run's controller has ended: it no longer runs here (a later one of the same run is left alone). */
+  private forgetController({ id, namespace, pipeline }: RunRow, controller: RunController): void {
+    const queue = this.queueOf(namespace, pipeline);
+    if (queue.running.get(id) === controller) queue.running.delete(id);
+    if (this.controllers.get(id) === controller) {
+      this.controllers.delete(id);
+      this.killGraces.delete(id);
+    }
   }
 
   /** Starts waiting runs while the pipeline has room, in order; waits for a debounce to pass. */
@@ -369,45 +396,9 @@ export class RunQueues {
     return this.locks.tryAcquire(prepared.pipeline.locks, (name) => capacities[name] ?? 1, { run_id: prepared.run.id, task: null });
   }
 
-  /**
-   * Capacities declared by the definitions file of a namespace (`locks:` at its
-   * top level). Read once per second at most: every admission asks (bench/fire:
-   * 2,000 a second). This engine's applies drop the copy at once
-   * (forgetCapacities); another engine's (a shared PostgreSQL) count within a second.
-   */
-  private async lockCapacities(namespace: string): Promise<Record<string, number>> {
-    const known = this.capacities.get(namespace);
-    if (known && this.deps.now() - known.readAt < CAPACITIES_FRESH_MS) return known.capacities;
-    // Admissions that come while it is read wait for that read (a burst of POSTs made one read each).
-    let reading = this.capacityReads.get(namespace);
-    if (reading === undefined) {
-      const read = this.readCapacities(namespace, known).finally(() => {
-        if (this.capacityReads.get(namespace) === read) this.capacityReads.delete(namespace);
-      });
-      this.capacityReads.set(namespace, (reading = read));
-    }
-    return reading;
-  }
-
-  private async readCapacities(namespace: string, known: { capacities: Record<string, number> } | undefined): Promise<Record<string, number>> {
-    let declared: unknown;
-    try {
-      declared = (await this.deps.store.getNamespace(namespace))?.metadata.locks;
-    } catch (error) {
-      // The run is stored as queued: failing here would leave it there, in no queue, until a restart. The last
-      // capacities read serve meanwhile; a lock never read counts as 1, its strictest.
-      this.deps.logger.warn({ namespace, error: (error as Error).message }, "the lock capacities could not be read: the last ones known serve");
-      return known?.capacities ?? {};
-    }
-    const capacities = declared && typeof declared === "object" ? (declared as Record<string, number>) : {};
-    this.capacities.set(namespace, { capacities, readAt: this.deps.now() });
-    return capacities;
-  }
-
   /** Definitions were applied: capacities are read again at the next admission. */
   forgetCapacities(): void {
-    this.capacities.clear();
-    this.capacityReads.clear();
+    this.capacities.forget();
   }
 
   /** Runs wait here behind other `spire run` processes' runs: their count is looked at again soon, and the queue pumped. */

@@ -39,8 +39,8 @@ export interface RunStartsDeps {
   baseDirFrom(namespace: NamespaceRow | undefined): string;
   publish(events: EventRow[]): void;
   getRun(id: string): Promise<RunObject>;
-  /** Watches a run for changes (RunObjectCache.watch): the function returned says whether it changed meanwhile. */
-  watchRun(id: string): () => boolean;
+  /** Watches a run for changes (RunObjectCache.watch): the function returned says how many times it changed meanwhile. */
+  watchRun(id: string): () => number;
   storedRun(id: string): Promise<{ run: RunRow; tasks: TaskRunRow[] }>;
   refuseWhileDraining(): void;
   /** A slot's run was refused: its trigger counts it as ended now. */
@@ -104,7 +104,7 @@ export class RunStarts {
 
   async startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }): Promise<RunObject> {
     this.deps.refuseWhileDraining();
-    const prepared = await this.fromDefinition(namespace, name, ({ row, baseDir, seen }) =>
+    return this.fromDefinition(namespace, name, ({ row, baseDir, seen }) =>
       storeNewRun(
         this.deps.store,
         {
@@ -122,7 +122,6 @@ export class RunStarts {
         { madeFrom: seen(), audit: { actor: actor.name, action: "run.start", target: `${namespace}/${name}` }, ...this.placing(row.definition as PipelineDef) },
       ),
     );
-    return this.admitRun(prepared);
   }
 
   async startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject> {
@@ -141,7 +140,7 @@ export class RunStarts {
   async startTriggeredRun(start: TriggeredStart): Promise<RunObject> {
     this.deps.refuseWhileDraining();
     const { namespace, name, index, kind } = start;
-    const prepared = await this.fromDefinition(namespace, name, async ({ row, baseDir, seen }) => {
+    return this.fromDefinition(namespace, name, async ({ row, baseDir, seen }) => {
       const definition = row.definition as PipelineDef;
       const trigger = definition.triggers[index];
       // The definition may have changed since the event: a trigger that is gone starts nothing.
@@ -165,7 +164,6 @@ export class RunStarts {
       if (start.follows === undefined) return storeNewRun(this.deps.store, request, { ...options, ...this.placing(definition) });
       return createFollowerRun(this.deps.store, request, { source_run: start.follows, namespace, pipeline: name, trigger_key: triggerKey(index, kind) }, options);
     });
-    return this.admitRun(prepared);
   }
 
   async retryRun(actor: Actor, id: string, request: { from?: string }): Promise<RunObject> {
@@ -217,18 +215,21 @@ export class RunStarts {
    * Makes a run of an applied pipeline from its definition as remembered
    * (RememberedDefinitions), stored only if the store still has that
    * definition; when it changed meanwhile, from the store's, read again.
+   * Then admits it: a run stored by its first write (UnstoredRun) learns
+   * only there that its definition changed.
    */
   private async fromDefinition(
     namespace: string,
     name: string,
-    make: (from: { row: PipelineRow; baseDir: string; seen: (options?: { paused?: boolean }) => DefinitionSeen }) => Promise<{ prepared: PreparedRun; created: EventRow }>,
-  ): Promise<PreparedRun> {
+    make: (from: { row: PipelineRow; baseDir: string; seen: (options?: { paused?: boolean }) => DefinitionSeen }) => Promise<{ prepared: PreparedRun; created?: EventRow }>,
+  ): Promise<RunObject> {
     const { definitions } = this.deps;
     for (let attempt = 1; ; attempt++) {
       const [row, namespaceRow] = await Promise.all([definitions.pipeline(namespace, name), definitions.namespace(namespace)]);
       if (!row) throw notFoundPipeline(namespace, name);
       try {
-        return await this.prepare(() => make({ row, baseDir: this.deps.baseDirFrom(namespaceRow), seen: (options) => definitions.seen(row, namespaceRow, options) }));
+        const prepared = await this.prepare(() => make({ row, baseDir: this.deps.baseDirFrom(namespaceRow), seen: (options) => definitions.seen(row, namespaceRow, options) }));
+        return await this.admitRun(prepared);
       } catch (error) {
         if (!(error instanceof DefinitionChangedError)) throw error;
         definitions.forget();
@@ -238,11 +239,11 @@ export class RunStarts {
     }
   }
 
-  /** Stores a new run, and tells who follows runs of its `run.created`. */
-  private async prepare(make: () => Promise<{ prepared: PreparedRun; created: EventRow }>): Promise<PreparedRun> {
+  /** Stores a new run, and tells who follows runs of its `run.created` (a run its first write stores tells it then). */
+  private async prepare(make: () => Promise<{ prepared: PreparedRun; created?: EventRow }>): Promise<PreparedRun> {
     try {
       const { prepared, created } = await make();
-      this.deps.publish([created]);
+      if (created) this.deps.publish([created]);
       return prepared;
     } catch (error) {
       if (error instanceof RunRequestError) {
@@ -253,23 +254,28 @@ export class RunStarts {
   }
 
   /**
-   * Admits a stored run and answers with its object; a refusal says which
-   * run it recorded as skipped. While nothing more of the run has been
-   * stored (its start goes in a write of its own, which a store that
-   * writes over a network has seldom committed by then), the object is
-   * made from the run as created, without a read of the store: the same
-   * object a read would give, for one statement less per run.
+   * Admits a stored run (or one its first write stores) and answers with
+   * its object; a refusal says which run it recorded as skipped. While
+   * nothing more of the run has been stored than the engine knows of (its
+   * creation, or its creation and start in one write), the object is made
+   * from that, without a read of the store: the same object a read would
+   * give, for one statement less per run.
    */
   private async admitRun(prepared: PreparedRun): Promise<RunObject> {
-    const changed = this.deps.watchRun(prepared.run.id);
+    const { unstored } = prepared;
+    const changes = this.deps.watchRun(prepared.run.id);
     try {
       await this.deps.runs.admit(prepared);
     } catch (error) {
-      changed();
+      changes();
       if (error instanceof ServiceError && error.code === "queue_full") throw new ServiceError(error.code, error.message, { run: await this.deps.getRun(prepared.run.id) });
       throw error;
     }
-    if (!changed()) return toRunObject(prepared.run, [], prepared.plan);
+    const told = changes();
+    // Its creation alone: told before the watch began, or by a first write that did not start it.
+    if (told === (unstored && !unstored.started ? 1 : 0)) return toRunObject(prepared.run, [], prepared.plan);
+    const first = unstored?.firstWrite;
+    if (first && told === first.told) return toRunObject(first.run, first.tasks, prepared.plan);
     return this.deps.getRun(prepared.run.id);
   }
 }

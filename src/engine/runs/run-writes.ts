@@ -7,8 +7,13 @@
  * engines that share one holds some writes back while it copies logs:
  * attempt-sharing.ts): a write asked for before the start is stored waits
  * for it.
+ *
+ * A new run not stored yet (UnstoredRun) is stored by that first write,
+ * with its start if it takes its place at once; if it does not, the write
+ * fails with RunNotStartedYet and the run's controller steps back.
  */
 import type { EventRow, StateChange, Store } from "../../store/port.js";
+import { RunNotStartedYet, type UnstoredRun } from "./unstored-run.js";
 
 export class RunWrites {
   private startChanges: StateChange[] | undefined;
@@ -16,10 +21,11 @@ export class RunWrites {
   private readonly failures = new WeakSet<object>();
   private pending = 0;
 
-  /** `publish`: told of every write's events once they are stored. */
+  /** `publish`: told of every write's events once they are stored; `unstored`: the run, when its first write stores it. */
   constructor(
     private readonly store: Pick<Store, "write">,
     private readonly publish?: (events: EventRow[]) => void,
+    private unstored?: UnstoredRun,
   ) {}
 
   /** The run's start, to be stored with the next write. */
@@ -36,6 +42,9 @@ export class RunWrites {
   async write(changes: StateChange[]): Promise<EventRow[]> {
     const start = this.startChanges;
     this.startChanges = undefined;
+    const unstored = this.unstored;
+    this.unstored = undefined;
+    if (unstored) return (this.started = this.created(unstored, [...(start ?? []), ...changes]));
     if (start) return (this.started = this.stored([...start, ...changes]));
     await this.started;
     return this.stored(changes);
@@ -47,18 +56,32 @@ export class RunWrites {
   }
 
   private async stored(changes: StateChange[]): Promise<EventRow[]> {
-    let events: EventRow[];
+    const events = await this.storing(() => this.store.write(changes));
+    this.publish?.(events);
+    return events;
+  }
+
+  /** The run stored by its first write: `changes` are stored only if it started (its `run.created` is told first either way). */
+  private async created(unstored: UnstoredRun, changes: StateChange[]): Promise<EventRow[]> {
+    const made = await this.storing(() => unstored.storeWith(changes));
+    this.publish?.([made.created, ...(made.started ?? [])]);
+    if (made.started) return made.started;
+    // Not a fault: the store has the run, queued, and its queue starts it. Nothing of this controller's is written any more.
+    const notStarted = new RunNotStartedYet(made.created.run_id);
+    this.failures.add(notStarted);
+    throw notStarted;
+  }
+
+  private async storing<T>(write: () => Promise<T>): Promise<T> {
     this.pending++;
     try {
-      events = await this.store.write(changes);
+      return await write();
     } catch (error) {
       if (error instanceof Object) this.failures.add(error);
       throw error;
     } finally {
       this.pending--;
     }
-    this.publish?.(events);
-    return events;
   }
 
   /** Writes asked for and not yet answered. */

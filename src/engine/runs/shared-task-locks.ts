@@ -99,9 +99,11 @@ export class SharedTaskLocks {
 export class TaskLockWaits {
   private readonly aborts = new Set<AbortController>();
 
+  /** `runStored`: resolves once the run's start is stored, which the store's lock units are counted against (a new run may not be stored yet: UnstoredRun). */
   constructor(
     private readonly locks: SharedTaskLocks | undefined,
     private readonly runId: string,
+    private readonly runStored: () => Promise<void>,
   ) {}
 
   /** Whether an attempt asking this takes units in the store too (it has locks, and there is a store to share). Asked first: an attempt without waits on nothing, not even a tick. */
@@ -112,6 +114,11 @@ export class TaskLockWaits {
   /** Undefined once the attempt holds its units in the store too: else why it does not start. */
   async take(task: string, attempt: number, request: TaskRequest, onWait?: (reason: string) => void): Promise<string | undefined> {
     if (!this.locks) return undefined;
+    try {
+      await this.runStored();
+    } catch {
+      return "the run did not start";
+    }
     const abort = new AbortController();
     this.aborts.add(abort);
     try {

@@ -13,6 +13,7 @@ import type { PipelineDef, TaskDef } from "../../definitions/schema.js";
 import type { DefinitionSeen, EventRow, RunCreation, RunRow, Store, TriggerInfo } from "../../store/port.js";
 import { newRunId } from "./ids.js";
 import type { PreparedRun } from "./prepared-run.js";
+import { UnstoredRun } from "./unstored-run.js";
 
 export class RunRequestError extends Error {
   constructor(
@@ -58,19 +59,24 @@ export interface NewRunOptions {
   /**
    * With engines sharing the store: the run takes its place in its
    * pipeline's queue in the same transaction, if fewer than this many run
-   * (RunQueues.placeUnder says when admission allows it; PreparedRun.placed).
+   * (RunQueues.placeUnder says when admission allows it), and starts in it
+   * if it takes one (PreparedRun.unstored).
    */
   placeUnder?: number;
 }
 
-/** createRun that also hands back the stored `run.created` event, with what `options` adds in the same transaction. */
-export async function storeNewRun(store: Store, request: RunRequest, options: NewRunOptions = {}): Promise<{ prepared: PreparedRun; created: EventRow }> {
+/**
+ * createRun that also hands back the stored `run.created` event, with what
+ * `options` adds in the same transaction. A run that takes its place as it
+ * is stored is not stored here but by its first write, its start with it
+ * (UnstoredRun): no `created` then, its first write tells it.
+ */
+export async function storeNewRun(store: Store, request: RunRequest, options: NewRunOptions = {}): Promise<{ prepared: PreparedRun; created?: EventRow }> {
   const { prepared, event } = await prepareRun(request);
   const creation = runCreation(prepared.run, options);
   if (options.placeUnder === undefined || store.shared === undefined) return { prepared, created: await store.createRun(prepared.run, event, creation) };
-  const { created, place } = await store.shared.createPlacedRun(prepared.run, event, creation, options.placeUnder);
-  if (place) prepared.placed = place;
-  return { prepared, created };
+  prepared.unstored = new UnstoredRun(store.shared, prepared.run, event, creation, options.placeUnder);
+  return { prepared };
 }
 
 export function runCreation(run: RunRow, options: NewRunOptions): RunCreation {

@@ -14,7 +14,8 @@
  * - a task kept by a retry: its log and artifacts are copied under the new
  *   run, server-side, from the run it came from (retention may remove that one);
  * - an attempt started (or taken up again after a restart): its log is
- *   followed from then on, a few times a second (log-shipper.ts).
+ *   followed from then on, a few times a second (log-shipper.ts); also when
+ *   a new run's first attempts start with its creation (createPlacedRun).
  *
  * A copy that fails is said and never keeps a result from being recorded.
  */
@@ -57,13 +58,26 @@ export class AttemptSharing {
       this.recorded(changes);
       return events;
     };
-    return new Proxy(store, {
-      get(target, key) {
-        if (key === "write") return write;
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const shared = passingThrough(this.deps.shared, { createPlacedRun: this.placedRunCreation(this.deps.shared, write) });
+    return passingThrough(store, { write, shared });
+  }
+
+  /**
+   * A new run's creation that stores its start with it (UnstoredRun) records
+   * that start as a write would. A start with work to do before it is
+   * recorded (a retry's kept tasks, copied first) goes in a write of its own
+   * once the run is made: a run that waits would copy them again when it starts.
+   */
+  private placedRunCreation(shared: SharedStore, write: Store["write"]): SharedStore["createPlacedRun"] {
+    return async (run, event, creation, concurrency, start) => {
+      if (start === undefined || start.some(({ event, task }) => task !== undefined && workBefore(event.type, task))) {
+        const made = await shared.createPlacedRun(run, event, creation, concurrency);
+        return start === undefined || made.place !== "running" ? made : { ...made, started: await write([...start]) };
+      }
+      const made = await shared.createPlacedRun(run, event, creation, concurrency, start);
+      if (made.started) this.recorded(start);
+      return made;
+    };
   }
 
   /** The engine stops: no more following (an attempt that ends later is copied whole when its end is recorded). */
@@ -74,9 +88,9 @@ export class AttemptSharing {
   private async beforeRecording(changes: readonly StateChange[]): Promise<void> {
     const work: Promise<void>[] = [];
     for (const { event, task } of changes) {
-      if (!task) continue;
+      if (!task || !workBefore(event.type, task)) continue;
       if (event.type === "task.kept") work.push(this.copyKept(task, event.data));
-      else if (!UNDER_WAY.has(task.state)) work.push(this.shareEnded(task));
+      else work.push(this.shareEnded(task));
     }
     await Promise.all(work);
   }
@@ -125,4 +139,20 @@ export class AttemptSharing {
   private isMine(log: AttemptLog): boolean {
     return isInside(this.dataDir, resolve(log.log_file));
   }
+}
+
+/** A task's change that needs copies made before it is recorded: a retry's kept task, or an attempt's end. */
+function workBefore(eventType: string, task: TaskRunRow): boolean {
+  return eventType === "task.kept" || !UNDER_WAY.has(task.state);
+}
+
+/** `target` with `replaced` in place of some of its members, everything else as it is. */
+function passingThrough<T extends object>(target: T, replaced: Partial<T>): T {
+  return new Proxy(target, {
+    get(inner, key) {
+      if (Object.hasOwn(replaced, key)) return replaced[key as keyof T];
+      const value: unknown = Reflect.get(inner, key);
+      return typeof value === "function" ? value.bind(inner) : value;
+    },
+  });
 }

@@ -26,3 +26,29 @@ BEGIN
 END
 $$;
 `;
+
+/**
+ * PostgreSQL migration 12: a new run that takes its running place in the
+ * statement that makes it starts in that statement too, with its first
+ * tasks (sql/batch-write.ts): one transaction, where there were two, between
+ * a request and its first process. The statement's own parts cannot change a
+ * row another part of it made (they all see the snapshot it began with);
+ * a function's statements come after the parts it reads and see them, as
+ * spire_try_places sees the statement's new runs.
+ */
+export const startedRuns = `
+CREATE FUNCTION spire_start_new_runs(p_runs TEXT[], p_states TEXT[], p_started BIGINT[]) RETURNS TEXT[] LANGUAGE plpgsql AS $$
+DECLARE
+  started TEXT[];
+BEGIN
+  WITH changed AS (
+    UPDATE runs AS r SET state = s.state, started_at = s.started_at
+    FROM unnest(p_runs, p_states, p_started) AS s (id, state, started_at)
+    WHERE r.id = s.id AND r.state = 'queued'
+    RETURNING r.id
+  )
+  SELECT coalesce(array_agg(id), '{}') INTO started FROM changed;
+  RETURN started;
+END
+$$;
+`;

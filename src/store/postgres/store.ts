@@ -26,6 +26,7 @@ import * as retention from "./sql/retention.js";
 import * as afterFollows from "./sql/afterFollows.js";
 import * as history from "./sql/history.js";
 import { writeBatch } from "./sql/batch-write.js";
+import { isNewRunStart } from "./sql/state-changes.js";
 import { WriteBatches } from "./write-batches.js";
 import { sharedStore } from "./shared.js";
 
@@ -51,9 +52,14 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
     },
     describe: () => ({ kind: "postgres", location }),
     close: () => db.close(),
-    shared: sharedStore(db, async (run, event, creation, concurrency) => {
-      const stored = await batches.add({ kind: "create", run, event, creation: creation ?? {}, placeUnder: concurrency });
-      return { created: stored.events[0]!, ...(stored.place ? { place: stored.place } : {}) };
+    shared: sharedStore(db, async (run, event, creation, concurrency, start) => {
+      const folded = start !== undefined && isNewRunStart(run.id, start);
+      const stored = await batches.add({ kind: "create", run, event, creation: creation ?? {}, placeUnder: concurrency, ...(folded ? { start } : {}) });
+      const made = { created: stored.events[0]!, ...(stored.place ? { place: stored.place } : {}) };
+      if (folded) return { ...made, ...(stored.started ? { started: stored.started } : {}) };
+      if (start === undefined || stored.place !== "running") return made;
+      // A start its creation's statement cannot hold follows in a write of its own.
+      return { ...made, started: (await batches.add({ kind: "change", changes: start })).events };
     }),
 
     upsertNamespace: (row) => namespaces.upsertNamespace(sql, row),

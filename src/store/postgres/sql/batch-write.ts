@@ -19,17 +19,26 @@ import { DefinitionChangedError, RunNotFoundError } from "../../errors.js";
 import { text, toJson } from "../../columns.js";
 import { Params } from "./params.js";
 import { RUN_INSERT_COLUMNS, runValues } from "./runs.js";
-import { changeParts } from "./state-changes.js";
+import { attemptsInsert, changeParts, newRunStart } from "./state-changes.js";
 
-/** `placeUnder`: the run takes its place in its pipeline's queue with it, if fewer than this many run (SharedStore.createPlacedRun). */
+/**
+ * `placeUnder`: the run takes its place in its pipeline's queue with it, if
+ * fewer than this many run (SharedStore.createPlacedRun); `start`: its start
+ * (isNewRunStart), stored with it if it takes a running place.
+ */
 export type BatchCall =
-  | { kind: "create"; run: RunRow; event: Omit<EventRow, "seq">; creation: RunCreation; placeUnder?: number }
+  | { kind: "create"; run: RunRow; event: Omit<EventRow, "seq">; creation: RunCreation; placeUnder?: number; start?: readonly StateChange[] }
   | { kind: "change"; changes: readonly StateChange[] };
 
-/** What a call stored: its events and, for a run made with its place asked for, what came of that (none: its queue was held, nothing tried). */
+/**
+ * What a call stored: its events and, for a run made with its place asked
+ * for, what came of that (none: its queue was held, nothing tried), and the
+ * events of its start when that was stored with it.
+ */
 export interface Stored {
   events: EventRow[];
   place?: PlaceTaken;
+  started?: EventRow[];
 }
 
 /** Per call, in order: what it stored, or why nothing of it was stored. */
@@ -58,14 +67,21 @@ export async function writeBatch(sql: Sql, calls: readonly BatchCall[]): Promise
     parts.push(placedPart(list, placing));
     writes.push("placed");
   }
+  const starting = placing.filter((call) => call.start !== undefined);
+  if (starting.length > 0) {
+    parts.push(...startedParts(params, list, starting));
+    writes.push("started", "start_attempts");
+  }
   const audited = creations.filter((call) => call.creation.audit !== undefined);
   if (audited.length > 0) {
     parts.push(...auditParts(list, audited));
     writes.push("audited");
   }
-  // Each event with the run it is the `run.created` of, if it is one: kept only if that run is made.
-  const events = calls.flatMap((call): { event: Omit<EventRow, "seq">; creates: string | null }[] =>
-    call.kind === "create" ? [{ event: call.event, creates: call.run.id }] : call.changes.map((change) => ({ event: change.event, creates: null })),
+  // Each event with the run it is the `run.created` of, or the start of, if it is one: kept only if that run is made, or started.
+  const events = calls.flatMap((call): { event: Omit<EventRow, "seq">; creates: string | null; starts: string | null }[] =>
+    call.kind === "create"
+      ? [{ event: call.event, creates: call.run.id, starts: null }, ...(call.start ?? []).map((change) => ({ event: change.event, creates: null, starts: call.run.id }))]
+      : call.changes.map((change) => ({ event: change.event, creates: null, starts: null })),
   );
   const data = events.map(({ event }) => toJson(event.data));
   const columns = [
@@ -81,8 +97,10 @@ export async function writeBatch(sql: Sql, calls: readonly BatchCall[]): Promise
     creations.length === 0
       ? `SELECT e.*, e.ord AS n FROM unnest(${columns.join(", ")}) WITH ORDINALITY AS e (run_id, ts, type, task_path, attempt, data, ord) WHERE ${go}`
       : `SELECT e.*, row_number() OVER (ORDER BY e.ord) AS n
-  FROM unnest(${columns.join(", ")}, ${list(events.map(({ creates }) => creates), "text")}) WITH ORDINALITY AS e (run_id, ts, type, task_path, attempt, data, creates, ord)
-  WHERE CASE WHEN e.creates IS NULL THEN ${go} ELSE e.creates IN (SELECT id FROM made) END`;
+  FROM unnest(${columns.join(", ")}, ${list(events.map(({ creates }) => creates), "text")}, ${list(events.map(({ starts }) => starts), "text")})
+    WITH ORDINALITY AS e (run_id, ts, type, task_path, attempt, data, creates, starts, ord)
+  WHERE CASE WHEN e.creates IS NOT NULL THEN e.creates IN (SELECT id FROM made)
+    WHEN e.starts IS NOT NULL THEN ${starting.length > 0 ? "e.starts IN (SELECT id FROM started)" : "false"} ELSE ${go} END`;
   parts.push(
     `kept AS (${kept})`,
     // The rows first, then the counter: reading the parts' results makes them run (and wait for any lock they need) before its lock is taken.
@@ -95,7 +113,8 @@ export async function writeBatch(sql: Sql, calls: readonly BatchCall[]): Promise
   );
   const made = creations.length > 0 ? "ARRAY(SELECT id FROM made)" : "ARRAY[]::text[]";
   const places = placing.length > 0 ? ", (SELECT ids FROM placed) AS placed, (SELECT outcomes FROM placed) AS places" : "";
-  const statement = `WITH ${parts.join(",\n")}\nSELECT ${go} AS ok, ${made} AS made, ARRAY(SELECT seq FROM appended ORDER BY seq) AS seqs${places}`;
+  const started = starting.length > 0 ? ", ARRAY(SELECT id FROM started) AS started" : "";
+  const statement = `WITH ${parts.join(",\n")}\nSELECT ${go} AS ok, ${made} AS made, ARRAY(SELECT seq FROM appended ORDER BY seq) AS seqs${places}${started}`;
   const row = (await sql.one(prepared(statement), params.values))!;
   if (row.ok !== true) throw new RunNotFoundError(await missingRun(sql, changes));
   const placed = new Map<string, PlaceTaken>();
@@ -105,7 +124,7 @@ export async function writeBatch(sql: Sql, calls: readonly BatchCall[]): Promise
     if (outcome === "running" || outcome === "busy") placed.set(id, outcome);
   });
   // BIGINT[] comes back as text: node-pg's BIGINT parser (pool.ts) is for single values.
-  return outcomes(calls, new Set(row.made as string[]), (row.seqs as string[]).map(Number), data, placed);
+  return outcomes(calls, new Set(row.made as string[]), new Set((row.started as string[] | undefined) ?? []), (row.seqs as string[]).map(Number), data, placed);
 }
 
 /**
@@ -127,6 +146,25 @@ function placedPart(list: (values: unknown[], type: string) => string, placing: 
   FROM (SELECT ${ordered("id", "ids")}, ${ordered("namespace", "namespaces")}, ${ordered("pipeline", "pipelines")}, ${ordered("part", "partitions")}, ${ordered("concurrency", "concurrencies")}
     FROM unnest(${columns.join(", ")}) WITH ORDINALITY AS p (id, namespace, pipeline, part, concurrency, ord) WHERE p.id IN (SELECT id FROM made)) AS w
   WHERE w.ids IS NOT NULL)`;
+}
+
+/**
+ * The new runs that took a running place and have their start with them
+ * start (spire_start_new_runs, migration 12, which sees the rows `made`
+ * wrote), with their first attempts' rows; the parts after it read only
+ * what it returns.
+ */
+function startedParts(params: Params, list: (values: unknown[], type: string) => string, starting: readonly Creation[]): string[] {
+  const starts = starting.map((call) => ({ id: call.run.id, ...newRunStart(call.start!) }));
+  const columns = [list(starts.map((start) => start.id), "text"), list(starts.map((start) => start.state), "text"), list(starts.map((start) => start.startedAt), "bigint")];
+  return [
+    `started AS (SELECT unnest(spire_start_new_runs(s.ids, s.states, s.started)) AS id
+  FROM (SELECT array_agg(n.id) AS ids, array_agg(n.state) AS states, array_agg(n.started_at) AS started
+    FROM unnest(${columns.join(", ")}) AS n (id, state, started_at)
+    WHERE n.id IN (SELECT o.id FROM placed, unnest(placed.ids, placed.outcomes) AS o (id, outcome) WHERE o.outcome = 'running')) AS s)`,
+    `start_attempts AS (${attemptsInsert(params, starts.flatMap((start) => start.attempts), "t.run_id IN (SELECT id FROM started)")}
+  RETURNING 1)`,
+  ];
 }
 
 /** The new runs, each only if its definition is as the engine saw it (when it says what it saw). */
@@ -171,8 +209,15 @@ function auditParts(list: (values: unknown[], type: string) => string, audited: 
   ];
 }
 
-/** The stored events of each call, given the runs made and the seqs handed out (in the order of the events kept). */
-function outcomes(calls: readonly BatchCall[], made: ReadonlySet<string>, seqs: readonly number[], data: readonly string[], placed: ReadonlyMap<string, PlaceTaken>): BatchOutcome[] {
+/** The stored events of each call, given the runs made and started and the seqs handed out (in the order of the events kept). */
+function outcomes(
+  calls: readonly BatchCall[],
+  made: ReadonlySet<string>,
+  started: ReadonlySet<string>,
+  seqs: readonly number[],
+  data: readonly string[],
+  placed: ReadonlyMap<string, PlaceTaken>,
+): BatchOutcome[] {
   let next = 0;
   let index = 0;
   // Parse back what was stored, so the caller sees exactly what readers will.
@@ -180,9 +225,17 @@ function outcomes(calls: readonly BatchCall[], made: ReadonlySet<string>, seqs: 
   return calls.map((call) => {
     if (call.kind === "change") return { events: call.changes.map((change) => stored(change.event)) };
     const place = placed.get(call.run.id);
-    if (made.has(call.run.id)) return { events: [stored(call.event)], ...(place ? { place } : {}) };
-    index++;
-    return new DefinitionChangedError(call.run.namespace, call.run.pipeline);
+    const start = call.start ?? [];
+    if (!made.has(call.run.id)) {
+      index += 1 + start.length;
+      return new DefinitionChangedError(call.run.namespace, call.run.pipeline);
+    }
+    const events = [stored(call.event)];
+    if (!started.has(call.run.id)) {
+      index += start.length;
+      return { events, ...(place ? { place } : {}) };
+    }
+    return { events, ...(place ? { place } : {}), started: start.map((change) => stored(change.event)) };
   });
 }
 

@@ -114,12 +114,7 @@ export function changeParts(params: Params, changes: readonly StateChange[]): { 
   WHERE r.id = p.id AND ${go}`);
     }
   }
-  if (tasks.size > 0) {
-    const rows = [...tasks.values()];
-    add("attempts", `INSERT INTO task_runs (${TASK_NAMES.join(", ")})
-  SELECT * FROM unnest(${TASK_COLUMNS.map(([, type, value]) => `${params.add(rows.map(value))}::${type}[]`).join(", ")}) WHERE ${go}
-  ON CONFLICT (run_id, path, attempt) DO UPDATE SET ${TASK_NAMES.slice(3).map((column) => `${column} = excluded.${column}`).join(", ")}`);
-  }
+  if (tasks.size > 0) add("attempts", attemptsInsert(params, [...tasks.values()], go));
   if (messages.size > 0) {
     const rows = [...messages.values()];
     add("texts", `INSERT INTO task_messages (run_id, path, attempt, messages)
@@ -131,4 +126,33 @@ export function changeParts(params: Params, changes: readonly StateChange[]): { 
     add("awaiting", `INSERT INTO after_pending (run_id) SELECT id FROM unnest(${params.add([...pending])}::text[]) AS u (id) WHERE ${go} ON CONFLICT DO NOTHING`);
   }
   return { go, parts, writes };
+}
+
+/** The attempts' rows written whole (a later write of an attempt replaces its row), those of `where` only (over the rows as `t`). */
+export function attemptsInsert(params: Params, rows: readonly TaskRunRow[], where: string): string {
+  return `INSERT INTO task_runs (${TASK_NAMES.join(", ")})
+  SELECT * FROM unnest(${TASK_COLUMNS.map(([, type, value]) => `${params.add(rows.map(value))}::${type}[]`).join(", ")}) AS t (${TASK_NAMES.join(", ")}) WHERE ${where}
+  ON CONFLICT (run_id, path, attempt) DO UPDATE SET ${TASK_NAMES.slice(3).map((column) => `${column} = excluded.${column}`).join(", ")}`;
+}
+
+/**
+ * Whether `changes` are a new run's start alone, which its creation's
+ * statement can store (batch-write.ts): its own events, its new state and
+ * start time, its attempts' rows; no messages, no other run, no followers.
+ */
+export function isNewRunStart(runId: string, changes: readonly StateChange[]): boolean {
+  return changes.some((change) => change.run?.state !== undefined) && changes.every(
+    (change) =>
+      change.event.run_id === runId &&
+      !change.awaitsFollowers &&
+      (change.run === undefined || (change.run.id === runId && Object.keys(change.run).every((field) => field === "id" || field === "state" || field === "started_at"))) &&
+      (change.task === undefined || (change.task.run_id === runId && (change.task.messages === undefined || change.task.messages.length === 0))),
+  );
+}
+
+/** A new run's start (isNewRunStart) as one patch and its attempts' rows. */
+export function newRunStart(changes: readonly StateChange[]): { state: RunRow["state"]; startedAt: number | null; attempts: TaskRunRow[] } {
+  const { patches, tasks } = merge(changes);
+  const patch = [...patches.values()][0]!;
+  return { state: patch.state!, startedAt: patch.started_at ?? null, attempts: [...tasks.values()] };
 }
