@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { VERSION } from "../version.js";
 import { allCommands, describeCommand, type CliCommand, type CliOption } from "./cli-model.js";
-import { capitalised, commandName } from "./cli-reference.js";
+import { capitalised } from "./cli-reference.js";
 import { DATA_FILES, ENVIRONMENT, TASK_ENVIRONMENT, type Entry } from "./environment.js";
 
 /** Characters roff output devices may lack, in roff's own names; anything else outside ASCII as \[uXXXX]. */

@@ -14,7 +14,7 @@ import { existsSync, rmSync, linkSync, copyFileSync, mkdirSync, readdirSync, rea
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
-import { SPIRE_BIN, spire } from "../helpers/cli.js";
+import { SPIRE_BIN } from "../helpers/cli.js";
 import { startEngine, stopEngine } from "../helpers/engine.js";
 import { parsePlist } from "../helpers/plist.js";
 import { userHome, fakeTools, service, commandsRun, tree, execStart } from "./service-harness.js";

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chooseSpawner, defaultSpawner, nodeSpawner, type Spawner, type TaskSpawnOptions } from "../../src/exec/spawner/index.js";
 import { loadNativeSpawner } from "../../src/exec/spawner/native.js";

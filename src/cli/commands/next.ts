@@ -5,7 +5,6 @@
  */
 import { parseWhen, triggersOf, WHEN_FORMS } from "../adhoc/job.js";
 import { triggerSchema } from "../../definitions/schema.js";
-import { resolve } from "node:path";
 import pc from "picocolors";
 import type { TriggerDef } from "../../definitions/schema.js";
 import { checkZone, parseTime, systemZone } from "../../time/index.js";

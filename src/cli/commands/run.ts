@@ -5,7 +5,6 @@
  * process group is gone.
  */
 import { MAX_SEED } from "../../engine/runs/seed.js";
-import { existsSync } from "node:fs";
 import pc from "picocolors";
 import { formatDefinitionErrors } from "../../definitions/errors.js";
 import { suggest } from "../../definitions/suggest.js";

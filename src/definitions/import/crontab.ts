@@ -8,7 +8,6 @@
  */
 import { Document, isPair, isScalar, stringify, visit, type Scalar } from "yaml";
 import { parseDefinitions } from "../load.js";
-import { formatDefinitionErrors } from "../errors.js";
 import { endsInEscape, nameOfCommand, splitPercent, withStdin } from "./cron-command.js";
 import { FIELD_HEADER, looksLikeSystemCrontab, readCrontabLines, type CronJob } from "./crontab-lines.js";
 
