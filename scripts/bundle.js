@@ -72,7 +72,7 @@ const { outputFiles } = await build({
   // V8 keeps each module's source for the life of the process (see below): without the comments and the
   // indentation, the engine's bundled sources take ~1 MB less of its heap at rest (bench/api's rest part).
   // Names are kept, so a stack trace still says which function it passed through.
-  minifyWhitespace: true,
+  minifyWhitespace: process.env.SPIRE_BUNDLE_READABLE !== "1",
   logLevel: "warning",
   write: false,
 });
