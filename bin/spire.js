@@ -43,9 +43,27 @@ if (tunables !== undefined && tunables.startsWith(MALLOC_TUNABLE)) {
 const command = commandName(process.argv.slice(2));
 if (command === "engine") setFlagsFromString("--semi-space-growth-factor=1");
 
+// The other commands live for seconds, where TurboFan's optimising compiles
+// do not pay back: in a `spire run` of bench/dag's 1,000 tasks V8's compiler
+// thread took 0.30 s of CPU (perf sched) beside the engine thread's 0.92 s,
+// on a machine whose two cores were the bound. V8 optimises a function once
+// it has run this much bytecode (default 66 KB): four times as much keeps
+// the optimising for code that stays hot. Read as each function is first
+// compiled, so set before the command's modules load; the code cache
+// (cached-cli.js) is made with the same flags.
+else setFlagsFromString("--interrupt-budget=" + 4 * 66 * 1024);
+
 // A completion script asks `spire __complete …` at each Tab press: it goes
 // straight to its module, without loading the whole command line program.
-const entry = command === "__complete" ? import("../dist/bundle/completion.js").then((values) => ({ main: (argv) => values.completionValuesFromArgs(argv.slice(2)) })) : import("../dist/bundle/main.js");
+// The other commands start from V8's cache of their compiled code when the
+// build made one for this Node (cached-cli.js), but for the long-lived
+// servers: they load the ES module bundle, whose chunks hold only the code
+// they use, and they start rarely (their memory at rest counts, bench/api).
+const LONG_LIVED = ["engine", "worker", "mcp"];
+const entry =
+  command === "__complete"
+    ? import("../dist/bundle/completion.js").then((values) => ({ main: (argv) => values.completionValuesFromArgs(argv.slice(2)) }))
+    : (LONG_LIVED.includes(command) ? Promise.resolve(undefined) : cachedCli()).then((cli) => cli ?? import("../dist/bundle/main.js"));
 
 entry.then(
   (cli) => cli.main(process.argv),
@@ -57,6 +75,17 @@ entry.then(
     throw error;
   },
 );
+
+/**
+ * The command through the code cache, or undefined (no cache for this Node, no bundle for it). The build's
+ * training run sets SPIRE_CODE_CACHE_OUT: compiled without a cache, it writes one there as it exits.
+ */
+async function cachedCli() {
+  const { loadCachedCli } = await import("./cached-cli.js");
+  const writeCacheTo = process.env.SPIRE_CODE_CACHE_OUT;
+  delete process.env.SPIRE_CODE_CACHE_OUT;
+  return loadCachedCli(writeCacheTo ? { writeCacheTo } : {});
+}
 
 /** The first word that is not an option or the value of a global option (`spire --data DIR engine`). */
 function commandName(args) {

@@ -18,6 +18,7 @@ import { pathToFileURL } from "node:url";
 import type { BuildFailure, Message, Plugin } from "esbuild";
 import type { DefinitionError } from "../errors.js";
 import { packageFile } from "../../files/package-root.js";
+import { importEsm } from "../../modules/import-esm.js";
 
 export type Evaluated = { ok: true; value: unknown } | { ok: false; error: DefinitionError };
 
@@ -34,7 +35,7 @@ export async function evaluateConfig(file: string, text: string): Promise<Evalua
   const place = (error: unknown) => placeOfThrow(error, url, compiled.map, path);
   let exported: unknown;
   try {
-    const module = (await import(url)) as Record<string, unknown>;
+    const module = (await importEsm(url)) as Record<string, unknown>;
     if (!("default" in module)) return { ok: false, error: { file: path, line: 1, column: 1, keyPath: "", message: "the file has no default export", hint: HINT_EXPORT } };
     exported = module.default;
     // A function (sync or async) is called: a config may compute its definitions.

@@ -394,14 +394,15 @@ export class RunController {
     // A task for a worker that got none ran nowhere.
     const row = this.taskRow(node.path, attempt, { state: "running", started_at: this.now(), worker: placement && !placed ? null : machine.name });
     if (!build.ok) row.log_file = null;
-    // Write-ahead: the attempt is on record before its process exists. Its artifact
-    // folder is made meanwhile, so that a task can always write to $SPIRE_ARTIFACTS.
+    // Write-ahead: the attempt is on record before its process exists; its artifact folder is made meanwhile (a task can always write to $SPIRE_ARTIFACTS).
     let noRoom: string | undefined;
     try {
-      await Promise.all([
-        this.write([{ event: this.event("task.started", { argv: build.ok ? maskAll(build.spec.argv, this.prepared.secretValues) : null }, node.path, attempt), task: row }]),
-        build.ok ? this.artifacts.prepare(node, machine.local ? build.spec.logFile : undefined).then((problem) => void (noRoom = problem)) : undefined,
-      ]);
+      const stored = this.write([{ event: this.event("task.started", { argv: build.ok ? maskAll(build.spec.argv, this.prepared.secretValues) : null }, node.path, attempt), task: row }]);
+      const folders = build.ok ? this.artifacts.prepare(node, machine.local ? build.spec.logFile : undefined).then((problem) => void (noRoom = problem)) : undefined;
+      Promise.all([stored, folders]).catch(() => undefined); // either's failure is handled here, whichever comes first
+      // Apart, not through Promise.all (a microtask step longer): the commit of this start usually holds the end whose slot this took, and the task launches before that end's bookkeeping (recordEnd).
+      await folders;
+      await stored;
     } catch (error) {
       // Nothing was launched: give the slot back before the run fails.
       this.starting--;

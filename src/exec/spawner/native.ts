@@ -146,8 +146,14 @@ class NativeProcess extends EventEmitter implements TaskProcess {
  * `echo` showed 47–72 MiB), and the sampled peak, if any, stands instead.
  */
 function ownPeak(maxRssBytes: number): boolean {
-  return maxRssBytes > process.resourceUsage().maxRSS * 1024;
+  // Our peak only grows: at or below a peak already read, the answer is no without asking again (a system call a task, on its way to its end).
+  if (maxRssBytes <= ourPeakSeen) return false;
+  ourPeakSeen = process.resourceUsage().maxRSS * 1024;
+  return maxRssBytes > ourPeakSeen;
 }
+
+/** This process's peak RSS as last read (bytes). */
+let ourPeakSeen = 0;
 
 /** As Node's spawn does, a NUL inside a string is refused before anything starts (it would cut the string short). */
 function checkNoNul(value: string, name: string): string {
