@@ -54,7 +54,7 @@ export function childLink(options: ChildOptions = {}): Link {
   child.stdin!.on("error", () => undefined); // EPIPE when it died; "close" below says why
   return {
     pid: child.pid,
-    write: batchedWriter(child.stdin!),
+    write: batchedWriter(child.stdin!, { firstAtOnce: true }),
     listen(onLine, onClose) {
       readLines(child.stdout!, onLine);
       child.once("error", (error) => onClose(`supervisor did not start: ${error.message}`));
@@ -76,7 +76,7 @@ export function socketLink(socketPath: string): Link {
   socket.on("error", (e) => (error = e));
   return {
     pid: undefined,
-    write: batchedWriter(socket),
+    write: batchedWriter(socket, { firstAtOnce: true }),
     listen(onLine, onClose) {
       readLines(socket, onLine);
       socket.once("close", () => onClose(`supervisor connection lost${error !== undefined ? `: ${error.message}` : " (the supervisor exited or closed it)"}`));
