@@ -67,5 +67,5 @@ export const DATA_FILES: readonly Entry[] = [
   { name: "supervisor.sock", text: "The socket of the supervisor process that runs tasks for the engine and keeps them going across its restarts (with supervisor.sock.pid)." },
   { name: "supervisor.log", text: "The supervisor's own log." },
   { name: "in-process/", text: "One file per spire run process running runs with no engine (named by its pid: its start and the ids of its runs), while it runs: an engine started meanwhile leaves those runs to it, and other spire runs count them against a pipeline's concurrency." },
-  { name: "runs/", text: "Per run: tasks/TASK.N.log (attempt N's output, each line timestamped), tasks/TASK.N.out (its SPIRE_OUTPUT file; a group's tasks in tasks/GROUP/) and artifacts/TASK/ (the files it kept)." },
+  { name: "runs/", text: "Per run: tasks/TASK.N.log (attempt N's output, each line timestamped), tasks/TASK.N.out (its SPIRE_OUTPUT file; a group's tasks in tasks/GROUP/) and artifacts/TASK/ (the files it kept). While an engine runs, runs/.spare/ holds a few empty run folders made ahead, one renamed into place as a run starts." },
 ];

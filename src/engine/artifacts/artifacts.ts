@@ -26,6 +26,7 @@ import { makeFolderTrees } from "../../files/folder-batch.js";
 import { attemptFiles, buildAttempt } from "../runs/attempt.js";
 import { folderBytes, isInside, listFiles } from "../../files/folder-files.js";
 import { PremadeFolders } from "./premade-folders.js";
+import type { SpareRunFolders } from "./spare-run-folders.js";
 import { artifactFolder, bringKept, inputFolders, placeInputs, runArtifactsRoot } from "./artifact-handover.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
 import type { SharedStore } from "../../store/shared-port.js";
@@ -52,6 +53,8 @@ export interface ArtifactOptions {
   now(): number;
   /** Engines sharing a store: where the kept tasks of a run another engine ran left their files. */
   shared?: SharedStore | undefined;
+  /** A long-lived engine's run folders made ahead (spare-run-folders.ts). */
+  spares?: SpareRunFolders | undefined;
 }
 
 interface NotKept {
@@ -122,18 +125,31 @@ export class RunArtifacts {
 
   /**
    * A first attempt's folders, new with the run: its artifact folder and the
-   * run's log folder (shared by its attempts), with their parents, in one
-   * thread-pool trip (files/folder-batch.ts): made level by level, they were
-   * most of the time from a run's creation to its first spawn (bench/api's
-   * latency: 1.0 ms of 1.9 at the median). The artifact folder's failure is
-   * the attempt's to tell (no room); the log folder's, the supervisor's.
+   * run's log folder (shared by its attempts), with their parents. A spare
+   * renamed into place where the engine keeps them (spare-run-folders.ts),
+   * else made in one thread-pool trip (files/folder-batch.ts): made level by
+   * level, they were most of the time from a run's creation to its first
+   * spawn (bench/api's latency: 1.0 ms of 1.9 at the median). The artifact
+   * folder's failure is the attempt's to tell (no room); the log folder's,
+   * the supervisor's.
    */
   private async makeRunFolders(node: PlannedNode, logFile: string | undefined): Promise<void> {
     const own = artifactFolder(this.options.dataDir, this.runId, node.path);
+    // Made here: the lane of folders made ahead (premade-folders.ts) need not make it again beside the spawn.
+    this.premade.madeByAttempt(node.path);
+    if (logFile !== undefined && this.takeSpare(own, dirname(logFile))) return;
     try {
       await makeFolderTrees(this.options.dataDir, logFile === undefined ? [own] : [own, dirname(logFile)]);
     } catch {
       await makePrivateDir(own);
+    }
+  }
+
+  private takeSpare(own: string, logFolder: string): boolean {
+    try {
+      return this.options.spares?.take(dirname(runArtifactsRoot(this.options.dataDir, this.runId)), own, logFolder) ?? false;
+    } catch {
+      return false; // a group task's parents could not be made: the trip below makes what is missing, and says why
     }
   }
 

@@ -25,6 +25,8 @@ const AHEAD = 32;
 export class PremadeFolders {
   /** Task paths whose folder is made and not yet taken by an attempt. */
   private readonly made = new Set<string>();
+  /** Task paths whose first attempt made its own folder (a run's first tasks): the lane leaves them out. */
+  private readonly madeByAttempts = new Set<string>();
   /** Each node's place in the plan (made at the first take). */
   private places: Map<string, number> | undefined;
   /** The furthest place in the plan of a task picked so far. */
@@ -49,6 +51,11 @@ export class PremadeFolders {
     return taken;
   }
 
+  /** The task's folder is made by its attempt (a run's first): the lane does not make it again. */
+  madeByAttempt(path: string): void {
+    this.madeByAttempts.add(path);
+  }
+
   private fill(): void {
     // Nothing left, or half the stretch still ahead: enough for now, and the next batch is worth its trip.
     if (this.making || this.stopped || this.next >= this.plan.nodes.length || this.next > this.furthest + AHEAD / 2) return;
@@ -63,7 +70,7 @@ export class PremadeFolders {
       const batch: { path: string; folder: string }[] = [];
       for (; this.next < nodes.length && this.next <= this.furthest + AHEAD; this.next++) {
         const node = nodes[this.next]!;
-        if (node.type === "task") batch.push({ path: node.path, folder: artifactFolder(this.dataDir, this.runId, node.path) });
+        if (node.type === "task" && !this.madeByAttempts.has(node.path)) batch.push({ path: node.path, folder: artifactFolder(this.dataDir, this.runId, node.path) });
       }
       try {
         // With the parents any of them lacks (the run's first folders, a task inside a group), in the same trip.

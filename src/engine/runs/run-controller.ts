@@ -99,7 +99,7 @@ export class RunController {
     this.wantLines = options.streamLines ?? false;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.writes = new RunWrites(deps.store, deps.publish, prepared.unstored);
-    this.artifacts = new RunArtifacts({ dataDir: deps.dataDir, limitBytes: deps.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT_BYTES, nodePath: deps.nodePath, baseEnv: deps.baseEnv, now: this.now, shared: deps.store.shared }, prepared);
+    this.artifacts = new RunArtifacts({ dataDir: deps.dataDir, limitBytes: deps.artifactLimitBytes ?? DEFAULT_ARTIFACT_LIMIT_BYTES, nodePath: deps.nodePath, baseEnv: deps.baseEnv, now: this.now, shared: deps.store.shared, spares: deps.spareRunFolders }, prepared);
     for (const node of prepared.plan.nodes) if (node.type === "task") this.states.set(node.path, "pending");
     // A retry keeps the results that passed: those tasks start out succeeded.
     for (const [path, kept] of prepared.kept ?? []) {

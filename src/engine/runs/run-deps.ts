@@ -4,6 +4,7 @@ import type { LogReader } from "../../logs/port.js";
 import type { EventRow, RunState, Store, TaskRunRow } from "../../store/port.js";
 import type { Slots } from "../resources/slots.js";
 import type { SharedTaskLocks } from "./shared-task-locks.js";
+import type { SpareRunFolders } from "../artifacts/spare-run-folders.js";
 
 export interface RunDeps {
   store: Store;
@@ -38,6 +39,8 @@ export interface RunDeps {
   ack?: (attemptId: string) => void;
   /** The most artifacts one run may keep (default 1 GiB). */
   artifactLimitBytes?: number;
+  /** Run folders made ahead, renamed into place at a run's first attempt (a long-lived engine's). */
+  spareRunFolders?: SpareRunFolders;
   /** Asked as the run's end is stored: whether `after` triggers follow it (its end is then stored as awaiting them). */
   followed?: (state: RunState) => boolean;
 }

@@ -29,6 +29,7 @@ import type { PlaceHints } from "../../cluster/port.js";
 import { ClusterQueues, placeUnder, type PipelineQueue as QueueOf } from "./cluster-queues.js";
 import { SharedTaskLocks } from "./shared-task-locks.js";
 import { LockCapacities } from "./lock-capacities.js";
+import { SpareRunFolders } from "../artifacts/spare-run-folders.js";
 import { DEFAULT_KILL_GRACE_MS } from "./attempt.js";
 import type { HeldElsewhere } from "../recovery/in-process-owners.js";
 
@@ -120,6 +121,8 @@ export class RunQueues {
   private readonly cluster: ClusterQueues | undefined;
   /** With engines sharing the store: tasks take their locks there too. */
   private readonly taskLocks: SharedTaskLocks | undefined;
+  /** A long-lived engine's (its supervisor outlives it): a `spire run` makes a run or two and exits, and would leave them behind. */
+  private readonly spares: SpareRunFolders | undefined;
 
   constructor(private readonly deps: RunQueuesDeps) {
     this.capacities = new LockCapacities(deps);
@@ -150,6 +153,8 @@ export class RunQueues {
         dropped: (runId) => this.deps.wentElsewhere?.(runId),
       });
     this.taskLocks = deps.shared && new SharedTaskLocks({ shared: deps.shared, hints: deps.placeHints, logger: deps.logger });
+    this.spares = deps.supervisor ? new SpareRunFolders(deps.dataDir) : undefined;
+    this.spares?.prime();
   }
 
   /** Starts, queues or refuses a stored run (refused: recorded as skipped, and a ServiceError thrown); a run held already is left as it is. */
@@ -313,6 +318,7 @@ export class RunQueues {
             }
           : {}),
         ...(deps.artifactLimitBytes !== undefined ? { artifactLimitBytes: deps.artifactLimitBytes } : {}),
+        ...(this.spares ? { spareRunFolders: this.spares } : {}),
       },
       prepared,
       // Progress is live only (never stored): followers see it as it comes, and a new follower the latest of each task.
@@ -536,6 +542,7 @@ export class RunQueues {
   stopAdmitting(): void {
     this.closed = true;
     this.cluster?.stop();
+    this.spares?.stop();
     for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);
   }
 

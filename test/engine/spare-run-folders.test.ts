@@ -1,0 +1,73 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { SpareRunFolders } from "../../src/engine/artifacts/spare-run-folders.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function ready(data: string, count: number): Promise<void> {
+  const root = join(data, "runs", ".spare");
+  for (let waited = 0; waited < 5_000; waited += 10) {
+    if (existsSync(root) && readdirSync(root).length >= count) return sleep(20); // the last trip's folders, all of them
+    await sleep(10);
+  }
+  throw new Error("no spares made");
+}
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+test("a spare becomes the run's folder, with its log folder and the first task's artifact folder, all 0700; it is made again afterwards", async (t) => {
+  const data = tempDir(t);
+  const spares = new SpareRunFolders(data);
+  t.after(() => spares.stop());
+  spares.prime();
+  await ready(data, 4);
+  const run = join(data, "runs", "r1");
+  assert.equal(spares.take(run, join(run, "artifacts", "build"), join(run, "tasks")), true);
+  assert.deepEqual(readdirSync(run).sort(), ["artifacts", "tasks"]);
+  assert.deepEqual(readdirSync(join(run, "artifacts")), ["build"], "the placeholder became the task's folder");
+  for (const folder of [run, join(run, "tasks"), join(run, "artifacts"), join(run, "artifacts", "build")]) assert.equal(mode(folder), 0o700, folder);
+  await sleep(100);
+  assert.equal(readdirSync(join(data, "runs", ".spare")).length, 4, "the one taken is made again");
+});
+
+test("a group's task gets its parents, and no placeholder stays behind", async (t) => {
+  const data = tempDir(t);
+  const spares = new SpareRunFolders(data);
+  t.after(() => spares.stop());
+  spares.prime();
+  await ready(data, 4);
+  const run = join(data, "runs", "r2");
+  assert.equal(spares.take(run, join(run, "artifacts", "g", "t"), join(run, "tasks", "g")), true);
+  assert.deepEqual(readdirSync(join(run, "artifacts")), ["g"]);
+  assert.deepEqual(readdirSync(join(run, "artifacts", "g")), ["t"]);
+  assert.ok(existsSync(join(run, "tasks", "g")));
+});
+
+test("no spare, or a run that has its folder already: false, and the spare is kept", async (t) => {
+  const data = tempDir(t);
+  const spares = new SpareRunFolders(data);
+  t.after(() => spares.stop());
+  const run = join(data, "runs", "r3");
+  assert.equal(spares.take(run, join(run, "artifacts", "a"), join(run, "tasks")), false, "none made yet");
+  await ready(data, 4);
+  mkdirSync(join(run, "tasks"), { recursive: true });
+  writeFileSync(join(run, "tasks", "a.1.log"), "");
+  assert.equal(spares.take(run, join(run, "artifacts", "a"), join(run, "tasks")), false);
+  assert.deepEqual(readdirSync(join(run, "tasks")), ["a.1.log"], "the run's own folder is left as it was");
+  assert.equal(readdirSync(join(data, "runs", ".spare")).length, 4);
+});
+
+test("stop removes this process's spares; the next process removes those of one that is gone", async (t) => {
+  const data = tempDir(t);
+  const gone = join(data, "runs", ".spare", "999999999.1");
+  mkdirSync(join(gone, "tasks"), { recursive: true });
+  const spares = new SpareRunFolders(data);
+  spares.prime();
+  await ready(data, 4);
+  assert.equal(existsSync(gone), false);
+  spares.stop();
+  assert.equal(existsSync(join(data, "runs", ".spare")), false);
+});
