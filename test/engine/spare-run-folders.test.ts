@@ -18,19 +18,23 @@ async function ready(data: string, count: number): Promise<void> {
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-test("a spare becomes the run's folder, with its log folder and the first task's artifact folder, all 0700; it is made again afterwards", async (t) => {
+test("a spare becomes the run's folder, with its log folder and the first task's artifact folder, all 0700; spares are made again at half the stock", async (t) => {
   const data = tempDir(t);
   const spares = new SpareRunFolders(data);
   t.after(() => spares.stop());
   spares.prime();
-  await ready(data, 4);
+  await ready(data, 8);
   const run = join(data, "runs", "r1");
   assert.equal(spares.take(run, join(run, "artifacts", "build"), join(run, "tasks")), true);
   assert.deepEqual(readdirSync(run).sort(), ["artifacts", "tasks"]);
   assert.deepEqual(readdirSync(join(run, "artifacts")), ["build"], "the placeholder became the task's folder");
   for (const folder of [run, join(run, "tasks"), join(run, "artifacts"), join(run, "artifacts", "build")]) assert.equal(mode(folder), 0o700, folder);
   await sleep(100);
-  assert.equal(readdirSync(join(data, "runs", ".spare")).length, 4, "the one taken is made again");
+  const spareCount = () => readdirSync(join(data, "runs", ".spare")).length;
+  assert.equal(spareCount(), 7, "seven left: none made yet");
+  for (const name of ["r1b", "r1c", "r1d"]) assert.equal(spares.take(join(data, "runs", name), join(data, "runs", name, "artifacts", "a"), join(data, "runs", name, "tasks")), true);
+  await sleep(100);
+  assert.equal(spareCount(), 8, "four left: made up to eight again");
 });
 
 test("a group's task gets its parents, and no placeholder stays behind", async (t) => {
@@ -38,7 +42,7 @@ test("a group's task gets its parents, and no placeholder stays behind", async (
   const spares = new SpareRunFolders(data);
   t.after(() => spares.stop());
   spares.prime();
-  await ready(data, 4);
+  await ready(data, 8);
   const run = join(data, "runs", "r2");
   assert.equal(spares.take(run, join(run, "artifacts", "g", "t"), join(run, "tasks", "g")), true);
   assert.deepEqual(readdirSync(join(run, "artifacts")), ["g"]);
@@ -52,12 +56,12 @@ test("no spare, or a run that has its folder already: false, and the spare is ke
   t.after(() => spares.stop());
   const run = join(data, "runs", "r3");
   assert.equal(spares.take(run, join(run, "artifacts", "a"), join(run, "tasks")), false, "none made yet");
-  await ready(data, 4);
+  await ready(data, 8);
   mkdirSync(join(run, "tasks"), { recursive: true });
   writeFileSync(join(run, "tasks", "a.1.log"), "");
   assert.equal(spares.take(run, join(run, "artifacts", "a"), join(run, "tasks")), false);
   assert.deepEqual(readdirSync(join(run, "tasks")), ["a.1.log"], "the run's own folder is left as it was");
-  assert.equal(readdirSync(join(data, "runs", ".spare")).length, 4);
+  assert.equal(readdirSync(join(data, "runs", ".spare")).length, 8);
 });
 
 test("stop removes this process's spares; the next process removes those of one that is gone", async (t) => {
@@ -66,7 +70,7 @@ test("stop removes this process's spares; the next process removes those of one 
   mkdirSync(join(gone, "tasks"), { recursive: true });
   const spares = new SpareRunFolders(data);
   spares.prime();
-  await ready(data, 4);
+  await ready(data, 8);
   assert.equal(existsSync(gone), false);
   spares.stop();
   assert.equal(existsSync(join(data, "runs", ".spare")), false);

@@ -26,7 +26,12 @@ import { makeFolderTrees } from "../../files/folder-batch.js";
 import { makePrivateDirSync, rememberMadeFolder } from "../../files/private.js";
 
 /** Spares kept ready: the runs of a larger burst make their own folders, as before. */
-const SPARES = 4;
+const SPARES = 8;
+/**
+ * They are made again once no more than this many are left: the rest serve the runs that start while the new
+ * ones are made (made only once the last was taken, one run in 6 or 7 of bench/api's found none).
+ */
+const LOW_WATER = SPARES / 2;
 /** The spares are made again this long after one was taken: not beside the spawn it was taken for. */
 const REFILL_AFTER_MS = 20;
 /** After a spare could not be made (no room, say): the runs make their own folders until then. */
@@ -63,7 +68,7 @@ export class SpareRunFolders {
    */
   take(runFolder: string, taskArtifacts: string, logFolder: string): boolean {
     const spare = this.#ready.pop();
-    this.#makeSoon(REFILL_AFTER_MS);
+    if (this.#ready.length <= LOW_WATER) this.#makeSoon(REFILL_AFTER_MS);
     if (spare === undefined) return false;
     try {
       renameSync(spare, runFolder);
@@ -123,6 +128,8 @@ export class SpareRunFolders {
     } finally {
       this.#making = false;
     }
+    // Runs that took spares meanwhile.
+    if (this.#ready.length <= LOW_WATER) this.#makeSoon(REFILL_AFTER_MS);
   }
 
   /** Spares of processes that are gone (killed, or stopped before they could remove them). */
