@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
@@ -120,6 +120,10 @@ test("the engine's defaults apply to pipelines without retention; with no engine
   await stopEngine(engine);
   mkdirSync(join(data, "runs", "0000leftover0000", "tasks"), { recursive: true });
   writeFileSync(join(data, "runs", "0000leftover0000", "tasks", "1.log"), "x".repeat(100));
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  utimesSync(join(data, "runs", "0000leftover0000"), anHourAgo, anHourAgo);
+  // A folder made a moment ago may be a run's being made (its row comes with its first write): it stays.
+  mkdirSync(join(data, "runs", "0000justmade0000"));
 
   const done = await spire(["gc", "--json"], { data });
   assert.equal(done.code, 0, done.stderr);
@@ -128,6 +132,7 @@ test("the engine's defaults apply to pipelines without retention; with no engine
   assert.equal(report.orphans, 1);
   assert.equal(report.orphan_bytes, 100);
   assert.ok(!existsSync(join(data, "runs", "0000leftover0000")));
+  assert.ok(existsSync(join(data, "runs", "0000justmade0000")), "a new folder is not a leftover yet");
   assert.ok(!existsSync(runFolder(data, runs[0]!)));
   assert.ok(existsSync(runFolder(data, runs[2]!)));
   const listed = JSON.parse((await spire(["runs", "--json"], { data })).stdout) as { id: string }[];

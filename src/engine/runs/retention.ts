@@ -11,7 +11,7 @@
  * whose files are gone. A pipeline without `retention` (or one that was
  * removed) gets the engine's defaults, field by field.
  */
-import { readdir, rm } from "node:fs/promises";
+import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { PipelineDef } from "../../definitions/schema.js";
 import type { Store } from "../../store/port.js";
@@ -35,6 +35,8 @@ const BATCH = 200;
 const LISTED = 1000;
 const RUN_FOLDER = /^[0-9a-z]{1,64}$/;
 const PARALLEL_REMOVALS = 16;
+/** A run's folder without a row counts as left behind once it is this old (see settledOnly). */
+const ORPHAN_AFTER_MS = 10 * 60 * 1000;
 
 export interface RemovedRun {
   id: string;
@@ -146,11 +148,21 @@ export class Retention {
     for (let start = 0; start < names.length; start += BATCH) {
       const chunk = names.slice(start, start + BATCH);
       const known = new Set(await this.options.store.knownRunIds(chunk));
-      const orphans = chunk.filter((name) => !known.has(name));
+      const orphans = await this.settledOnly(chunk.filter((name) => !known.has(name)));
       report.orphans += orphans.length;
       for (const bytes of await Promise.all(orphans.map((id) => folderBytes(this.runFolder(id))))) report.orphan_bytes += bytes;
       if (!dryRun) await this.removeFolders(orphans);
     }
+  }
+
+  /**
+   * Folders of runs not stored, left alone while they are new: a run its
+   * first write stores (UnstoredRun) has its folder a moment before its row.
+   */
+  private async settledOnly(ids: string[]): Promise<string[]> {
+    const before = this.now() - ORPHAN_AFTER_MS;
+    const made = await Promise.all(ids.map((id) => stat(this.runFolder(id)).then((found) => found.mtimeMs, () => 0)));
+    return ids.filter((_, index) => made[index]! < before);
   }
 
   /** A few at a time: one by one, removing is most of a sweep's time (each folder is several system calls). */
