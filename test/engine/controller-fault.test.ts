@@ -14,6 +14,7 @@ import { createRun } from "../../src/engine/runs/start-run.js";
 import { Slots } from "../../src/engine/resources/slots.js";
 import { pipelineSchema } from "../../src/definitions/schema.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
+import type { StateChange } from "../../src/store/port.js";
 import { LocalLogs } from "../../src/logs/local-logs.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { alive } from "../helpers/poll.js";
@@ -21,13 +22,23 @@ import { tempDir } from "../helpers/tmp.js";
 
 checkNoLeftoverProcesses();
 
-async function runWithFault(t: TestContext, definition: unknown, faultAt: (change: RunChange) => boolean, failWrites?: (types: string[]) => boolean) {
+/** `holdWrite`: a write it gives a promise for is stored once that settles (an attempt kept on its way to its process). */
+async function runWithFault(
+  t: TestContext,
+  definition: unknown,
+  faultAt: (change: RunChange) => boolean,
+  failWrites?: (types: string[]) => boolean,
+  holdWrite?: (changes: StateChange[]) => Promise<void> | undefined,
+) {
   const dir = tempDir(t);
   const store = openSqliteStore(join(dir, "spire.db"));
   await store.init();
   t.after(() => store.close());
   const write = store.write.bind(store);
-  store.write = (changes) => (failWrites?.(changes.map((change) => change.event.type)) ? Promise.reject(new Error("disk I/O error")) : write(changes));
+  store.write = async (changes) => {
+    await holdWrite?.(changes);
+    return failWrites?.(changes.map((change) => change.event.type)) ? Promise.reject(new Error("disk I/O error")) : write(changes);
+  };
   const executor = new LocalExecutor();
   const prepared = await createRun(store, {
     namespace: "test",
@@ -70,10 +81,19 @@ test("a fault of the engine's own ends the run interrupted in the store: its run
 });
 
 test("a fault while another attempt is on its way to its process: that process is never started", async (t) => {
+  let faulted!: () => void;
+  const fault = new Promise<void>((resolve) => (faulted = resolve));
   const { stored, events } = await runWithFault(
     t,
     { tasks: { first: { run: "true" }, second: { run: "touch second-ran" } } },
-    (change) => change.type === "task" && change.row.path === "first" && change.row.state === "running",
+    (change) => {
+      const now = change.type === "task" && change.row.path === "first" && change.row.state === "running";
+      if (now) faulted();
+      return now;
+    },
+    undefined,
+    // The second attempt's start is stored only once the fault has come: it is between its slot and its process then.
+    (changes) => (changes.some((change) => change.event.type === "task.started" && change.event.task_path === "second") ? fault : undefined),
   );
   assert.equal(stored.run.state, "interrupted");
   const tasks = new Map(stored.tasks.map((task) => [task.path, task]));
