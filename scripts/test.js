@@ -34,7 +34,9 @@ if (files.length === 0) {
 // The spec reporter says what passed and failed; the second one ends a whole run with its slowest files.
 const reporters = ["--test-reporter=spec", "--test-reporter-destination=stdout"];
 if (filter.length === 0) reporters.push("--test-reporter=./scripts/slowest-files.js", "--test-reporter-destination=stdout");
-const result = spawnSync(process.execPath, ["--test", "--test-concurrency=3", ...reporters, ...files], {
+// A test still going after three minutes is stuck (the longest, the chaos scenarios, take under one): it fails then,
+// instead of holding the whole run until CI gives up on it.
+const result = spawnSync(process.execPath, ["--test", "--test-concurrency=3", "--test-timeout=180000", ...reporters, ...files], {
   stdio: "inherit",
 });
 process.exit(result.status ?? 1);
