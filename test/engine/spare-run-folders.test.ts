@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SpareRunFolders } from "../../src/engine/artifacts/spare-run-folders.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -25,7 +25,11 @@ test("a spare becomes the run's folder, with its log folder and the first task's
   spares.prime();
   await ready(data, 8);
   const run = join(data, "runs", "r1");
+  // Spares made long ago: the run's folder is dated when it is put in place (retention leaves new folders alone).
+  const old = new Date(Date.now() - 3_600_000);
+  for (const spare of readdirSync(join(data, "runs", ".spare"))) utimesSync(join(data, "runs", ".spare", spare), old, old);
   assert.equal(spares.take(run, join(run, "artifacts", "build"), join(run, "tasks")), true);
+  assert.ok(Date.now() - statSync(run).mtimeMs < 60_000, "the run's folder is new");
   assert.deepEqual(readdirSync(run).sort(), ["artifacts", "tasks"]);
   assert.deepEqual(readdirSync(join(run, "artifacts")), ["build"], "the placeholder became the task's folder");
   for (const folder of [run, join(run, "tasks"), join(run, "artifacts"), join(run, "artifacts", "build")]) assert.equal(mode(folder), 0o700, folder);

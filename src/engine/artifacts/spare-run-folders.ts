@@ -19,7 +19,7 @@
  * makes; those of a process that is gone are removed by the next one that
  * makes spares in the data folder, and an engine that stops removes its own.
  */
-import { readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import { readdirSync, renameSync, rmdirSync, rmSync, utimesSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { makeFolderTrees } from "../../files/folder-batch.js";
@@ -72,6 +72,9 @@ export class SpareRunFolders {
     if (spare === undefined) return false;
     try {
       renameSync(spare, runFolder);
+      // A rename keeps the time the spare was made: the run's folder is new now (retention leaves new folders alone).
+      const now = new Date();
+      utimesSync(runFolder, now, now);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOTEMPTY" || code === "EEXIST") this.#ready.push(spare);

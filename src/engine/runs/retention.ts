@@ -157,7 +157,8 @@ export class Retention {
 
   /**
    * Folders of runs not stored, left alone while they are new: a run its
-   * first write stores (UnstoredRun) has its folder a moment before its row.
+   * first write stores (UnstoredRun) has its folder a moment before its row
+   * (a spare folder renamed into place is given the time it was put there).
    */
   private async settledOnly(ids: string[]): Promise<string[]> {
     const before = this.now() - ORPHAN_AFTER_MS;
