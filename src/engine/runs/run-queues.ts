@@ -29,6 +29,7 @@ import type { PlaceHints } from "../../cluster/port.js";
 import { ClusterQueues, placeUnder, type PipelineQueue as QueueOf } from "./cluster-queues.js";
 import { SharedTaskLocks } from "./shared-task-locks.js";
 import { LockCapacities } from "./lock-capacities.js";
+import type { UnstoredRun } from "./unstored-run.js";
 import { SpareRunFolders } from "../artifacts/spare-run-folders.js";
 import { DEFAULT_KILL_GRACE_MS } from "./attempt.js";
 import type { HeldElsewhere } from "../recovery/in-process-owners.js";
@@ -123,6 +124,7 @@ export class RunQueues {
   private readonly taskLocks: SharedTaskLocks | undefined;
   /** A long-lived engine's (its supervisor outlives it): a `spire run` makes a run or two and exits, and would leave them behind. */
   private readonly spares: SpareRunFolders | undefined;
+  private readonly firstWrites = new WeakMap<RunController, UnstoredRun>(); // controllers of runs their first write stores
 
   constructor(private readonly deps: RunQueuesDeps) {
     this.capacities = new LockCapacities(deps);
@@ -185,7 +187,8 @@ export class RunQueues {
     if (this.deps.aheadElsewhere) this.ahead.set(keyOf(run.namespace, run.pipeline), elsewhere.running + elsewhere.waiting.length);
     // A drain may have begun while this request awaited: it must not launch a run the drain does not know of.
     if (this.closed) {
-      await this.finishUnstarted(run, "canceled", "the engine is shutting down");
+      // A run its first write would store is not stored at all: nothing of it to end.
+      if (!prepared.unstored) await this.finishUnstarted(run, "canceled", "the engine is shutting down");
       throw new ServiceError("unavailable", "the engine is shutting down and takes no new runs");
     }
     if (prepared.unstored && (await this.startUnstored(prepared))) return;
@@ -259,14 +262,24 @@ export class RunQueues {
   private async startUnstored(prepared: PreparedRun): Promise<boolean> {
     const unstored = prepared.unstored!;
     const controller = this.launch(prepared);
-    try {
-      const how = await unstored.outcome(controller.done);
-      if (how.started) return true;
-      if (how.place) prepared.placed = how.place;
-      return false;
-    } finally {
-      delete prepared.unstored;
+    const how = await unstored.outcome(controller.done).finally(() => delete prepared.unstored);
+    if (how.started) return true;
+    // Its controller stopped on a fault of its own while the write was on its way: its interruption ends the run.
+    if (controller.interruption) return true;
+    // Canceled meanwhile (the cancel found its controller): it ends canceled rather than waiting.
+    if (unstored.stopAsked !== undefined) {
+      await this.finishUnstarted(prepared.run, "canceled", unstored.stopAsked);
+      return true;
     }
+    if (how.place) prepared.placed = how.place;
+    return false;
+  }
+
+  /** Cancels a controller; one whose run its first write is storing remembers why, in case that write does not start it. */
+  private cancelController(controller: RunController, reason: string): void {
+    const unstored = this.firstWrites.get(controller);
+    if (unstored && !unstored.started) unstored.stopAsked ??= reason;
+    controller.cancel(reason);
   }
 
   /** A queued run an earlier engine left: it waits again, first in line as it was. */
@@ -335,10 +348,12 @@ export class RunQueues {
     this.queueOf(run.namespace, run.pipeline).running.set(run.id, controller);
     this.controllers.set(run.id, controller);
     this.killGraces.set(run.id, Math.max(0, ...prepared.plan.nodes.map((node) => (node.type === "task" ? (node.def.kill_grace ?? DEFAULT_KILL_GRACE_MS) : 0))));
+    if (unstored) this.firstWrites.set(controller, unstored);
     controller.done.then(
-      (final) => {
+      async (final) => {
         // It stepped back before it ran (startUnstored): stored queued, its admission goes on; or not stored at all.
-        if (unstored && !unstored.started) return this.forgetController(run, controller);
+        // Its first write may still be on its way (it stopped on a fault meanwhile): what that write did decides.
+        if (unstored && !unstored.started && !(await unstored.settled())) return this.forgetController(run, controller);
         // A run another engine took over leaves this one without an end of its own: it goes on there.
         if (controller.takenOver?.how === "taken") deps.logger.warn({ run: run.id, pipeline: key, reason: final.reason }, "run taken over by another engine");
         else if (controller.takenOver) deps.logger.info({ run: run.id, pipeline: key, engine: controller.takenOver.owner }, "run handed to another engine");
@@ -444,7 +459,7 @@ export class RunQueues {
   async cancel(run: RunRow, reason: string): Promise<boolean> {
     const controller = this.controllers.get(run.id);
     if (controller) {
-      controller.cancel(reason);
+      this.cancelController(controller, reason);
       return true;
     }
     const queue = this.queues.get(keyOf(run.namespace, run.pipeline));
@@ -460,7 +475,7 @@ export class RunQueues {
     const queue = this.queues.get(keyOf(namespace, name));
     if (!queue) return [];
     const running = options.waitingOnly ? [] : [...queue.running.entries()];
-    for (const [, controller] of running) controller.cancel(reason);
+    for (const [, controller] of running) this.cancelController(controller, reason);
     const waiting = queue.waiting.splice(0);
     for (const { prepared } of waiting) await this.finishUnstarted(prepared.run, "canceled", reason);
     return [...running.map(([id]) => id), ...waiting.map(({ prepared }) => prepared.run.id)];

@@ -35,6 +35,8 @@ export class UnstoredRun {
   started = false;
   /** Once started: the run and its tasks as that write left them, and how many events it told (RunStarts answers with them). */
   firstWrite: { run: RunRow; tasks: TaskRunRow[]; told: number } | undefined;
+  /** Why it was canceled while its first write was on its way: stored without its start, it is then ended, not admitted. */
+  stopAsked: string | undefined;
 
   constructor(
     private readonly shared: Pick<SharedStore, "createPlacedRun">,
@@ -64,6 +66,11 @@ export class UnstoredRun {
       this.rejectStored(error);
       throw error;
     }
+  }
+
+  /** Whether it was stored with its start, once its first write has settled (false: never written, or not started). */
+  settled(): Promise<boolean> {
+    return this.asked ? this.stored.then((how) => how.started, () => false) : Promise.resolve(false);
   }
 
   /** What came of it, once stored or once its controller (`ended`) has stopped; rejects when it was not stored. */
