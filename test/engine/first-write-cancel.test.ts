@@ -1,0 +1,66 @@
+/**
+ * With engines sharing PostgreSQL, a new run is started before it is stored,
+ * and its first write stores it (UnstoredRun): its controller is there to be
+ * canceled while that write is on its way. A cancel then is kept: the run,
+ * stored without its start because its pipeline was busy, ends canceled
+ * instead of waiting and starting later.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Engine } from "../../src/engine/engine.js";
+import { LocalExecutor } from "../../src/exec/local-executor.js";
+import type { Store } from "../../src/store/port.js";
+import type { SharedStore } from "../../src/store/shared-port.js";
+import { openPostgresStore } from "../../src/store/postgres/index.js";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { until } from "../helpers/poll.js";
+import { cleanSchema, POSTGRES_URL } from "../helpers/postgres.js";
+import { tempDir } from "../helpers/tmp.js";
+
+checkNoLeftoverProcesses();
+
+const admin = { name: "test", scope: "admin" as const };
+
+test("a run canceled while its first write is on its way, and stored without its start (its pipeline busy), ends canceled", async (t) => {
+  const schema = await cleanSchema(t);
+  const store = openPostgresStore(POSTGRES_URL, { schema });
+  await store.init();
+  // The next new run's first write waits here until let go: it is on its way while the cancel comes.
+  let hold: { reached: () => void; gate: Promise<void> } | undefined;
+  const shared: SharedStore = {
+    ...store.shared!,
+    createPlacedRun: async (...args) => {
+      const held = hold;
+      hold = undefined;
+      if (held) {
+        held.reached();
+        await held.gate;
+      }
+      return store.shared!.createPlacedRun(...args);
+    },
+  };
+  const executor = new LocalExecutor();
+  const engine = new Engine({ store: { ...store, shared } as Store, executor, dataDir: tempDir(t), parallelism: 4, defaultZone: "UTC" });
+  t.after(async () => {
+    await engine.drain(5_000);
+    await executor.shutdown();
+    await store.close();
+  });
+  await engine.apply(admin, { text: "pipelines:\n  job:\n    queue: { limit: 5 }\n    tasks:\n      t: { run: sleep 30 }\n", namespace: "ns", prune: true, dryRun: false });
+  const first = await engine.startRun(admin, "ns", "job", { args: {} });
+  assert.equal(first.state, "running");
+
+  let reached!: () => void;
+  const onItsWay = new Promise<void>((resolve) => (reached = resolve));
+  let letGo!: () => void;
+  hold = { reached, gate: new Promise<void>((resolve) => (letGo = resolve)) };
+  const second = engine.startRun(admin, "ns", "job", { args: {} });
+  await onItsWay;
+  // What a `spire watch` whose lease lapsed does: pause the pipeline, cancel what is under way (the first run, and the second's controller).
+  await (engine as unknown as { pipelines: { watchLapsed(namespace: string, name: string, reason: string): Promise<void> } }).pipelines.watchLapsed("ns", "job", "the test's lease lapsed");
+  letGo();
+  const made = await second;
+  await until(async () => (await engine.getRun(made.id)).state === "canceled", "the second run to end canceled", 10_000);
+  await until(async () => (await engine.getRun(first.id)).state === "canceled", "the first run to end canceled", 10_000);
+  assert.deepEqual((await engine.getRun(made.id)).tasks.map((task) => task.state), ["canceled"], "its task never ran");
+});
