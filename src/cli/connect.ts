@@ -14,6 +14,7 @@ import type { SpireClient } from "../client/port.js";
 import type { ResourceCapacity } from "../engine/resources/reservations.js";
 import { CliError, EXIT } from "./errors.js";
 import { storeChoice } from "./store-choice.js";
+import { pidExists } from "../exec/process-tree.js";
 import { dataDir, databaseFile, ensureDataDir } from "./data-dir.js";
 import { BUSY_PROCESS_KEPT_BYTES, keepFreedMemory } from "../native/freed-memory.js";
 
@@ -98,23 +99,13 @@ function localEngine(dir: string): { url: string; pid?: number } | undefined {
  * taking it for absent would run the work in this process instead.
  */
 async function answers(url: string, pid: number | undefined): Promise<boolean> {
-  const timeoutMs = pid !== undefined && processAlive(pid) ? 15_000 : 1500;
+  const timeoutMs = pid !== undefined && pidExists(pid) ? 15_000 : 1500;
   try {
     const response = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(timeoutMs) });
     return response.ok;
   } catch (error) {
     // An engine whose certificate this process does not trust is there all the same: the command's first call says why it cannot talk to it.
     return tlsProblemOf(error, url) !== undefined;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

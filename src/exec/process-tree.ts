@@ -12,6 +12,16 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:f
 
 export const HAS_PROC = process.platform === "linux";
 
+/** Whether a process with this pid exists (EPERM: it does, under another user). Not whether it is the same process: compare start times for that. */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export interface ProcInfo {
   pid: number;
   ppid: number;

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writePrivateFileSync } from "../files/private.js";
 import { pidStartTime } from "../exec/supervisor/attempt-files.js";
+import { pidExists } from "../exec/process-tree.js";
 
 export type ConnectionState = "connecting" | "registered" | "unreachable" | "refused" | "stopped";
 
@@ -67,11 +68,7 @@ export function readConnectionRecord(dataDir: string): ConnectionRecord | undefi
 
 /** Whether the process that wrote the record still runs (the same process: its start time matches where it can be read). */
 export function writerRuns(record: ConnectionRecord): boolean {
-  try {
-    process.kill(record.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
+  if (!pidExists(record.pid)) return false;
   const now = pidStartTime(record.pid);
   return record.pid_start === null || now === null || now === record.pid_start;
 }

@@ -39,7 +39,6 @@ import { HAS_PROC } from "../../exec/process-tree.js";
 /** Linux names an open file /proc/self/fd/N: copied from there, it is the file opened, whatever its name points at by then. */
 const HAS_FD_PATHS = HAS_PROC;
 
-
 export const DEFAULT_ARTIFACT_LIMIT_BYTES = 1024 ** 3;
 /** An event is not a file listing: past this many names, the event gives the count and the API lists them all. */
 const NAMES_IN_EVENT = 100;

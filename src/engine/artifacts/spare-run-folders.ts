@@ -24,6 +24,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { makeFolderTrees } from "../../files/folder-batch.js";
 import { makePrivateDirSync, rememberMadeFolder } from "../../files/private.js";
+import { pidExists } from "../../exec/process-tree.js";
 
 /** Spares kept ready: the runs of a larger burst make their own folders, as before. */
 const SPARES = 8;
@@ -146,17 +147,8 @@ export class SpareRunFolders {
     }
     const stale = names.filter((name) => {
       const pid = Number(name.slice(0, name.indexOf(".")));
-      return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid);
+      return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidExists(pid);
     });
     await Promise.all(stale.map((name) => rm(join(this.#root, name), { recursive: true, force: true }).catch(() => undefined)));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { readFile, unlink, writeFile } from "node:fs/promises";
-import { HAS_PROC, parseProcStat } from "../process-tree.js";
+import { HAS_PROC, parseProcStat, pidExists } from "../process-tree.js";
 import { pidStartTime } from "./attempt-files.js";
 import { PRIVATE_FILE_MODE } from "../../files/private.js";
 
@@ -38,12 +38,7 @@ async function readOwner(file: string): Promise<Owner | undefined> {
 }
 
 export function ownerAlive(owner: Owner): boolean {
-  try {
-    process.kill(owner.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  if (isZombie(owner.pid)) return false;
+  if (!pidExists(owner.pid) || isZombie(owner.pid)) return false;
   const now = pidStartTime(owner.pid);
   return owner.startTime === null || now === null || now === owner.startTime;
 }
