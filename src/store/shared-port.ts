@@ -177,9 +177,10 @@ export interface SharedStore {
    * instant and nothing was tried (ask takePlace).
    *
    * `start`, the run's own first changes (its start, its first tasks'), is
-   * stored only if the run takes a running place, then `started` holds its
-   * events: in the same transaction where the store can, so that a run
-   * asked for is running after a single commit.
+   * stored in the same transaction if the run takes a running place, so
+   * that a run asked for is running after a single commit; `started` then
+   * holds its events. A start the store cannot hold there is not stored:
+   * `started` is absent beside a running place, and the caller writes it.
    */
   createPlacedRun(
     run: RunRow,

@@ -28,6 +28,7 @@ import { artifactFolder } from "../../src/engine/artifacts/artifact-handover.js"
 import { attemptFiles } from "../../src/engine/runs/attempt.js";
 import { aRun, aTask, anEvent, runCreated, taskChange } from "./fixtures.js";
 import { Listener } from "../../src/cluster/pg-listener.js";
+import { UnstoredRun } from "../../src/engine/runs/unstored-run.js";
 import { PLACES_CHANNEL } from "../../src/store/postgres/index.js";
 import { cleanSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -290,9 +291,14 @@ describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
     assert.deepEqual(states, ids.map((id) => (started.includes(id) ? { id, state: "running", tasks: 1 } : { id, state: "queued", tasks: 0 })));
     for (const id of started) assert.deepEqual((await a.listEvents(id, 0, 10)).map((event) => event.type), ["run.created", "run.started", "task.started"], id);
 
-    // A start its creation's statement cannot hold (a task with messages) is written after it, when the run took its place.
+    // A start its creation's statement cannot hold (a task with messages) is left to the caller: the run is made, with its place.
+    const left = aRun("s5", { pipeline: "left" });
+    const alone = await sharedA.createPlacedRun(left, runCreated(left), undefined, 1, startOf("s5", true));
+    assert.deepEqual([alone.place, alone.started], ["running", undefined]);
+    assert.deepEqual(await rowsIn(schema, "SELECT state, (SELECT count(*)::int FROM task_runs WHERE run_id = 's5') AS tasks FROM runs WHERE id = 's5'"), [{ state: "queued", tasks: 0 }]);
+    // The engine's new run (UnstoredRun) then writes it after the creation, the run having taken its place.
     const apart = aRun("s3", { pipeline: "apart" });
-    const written = await sharedA.createPlacedRun(apart, runCreated(apart), undefined, 1, startOf("s3", true));
+    const written = await new UnstoredRun(sharedA, (changes) => a.write(changes), apart, runCreated(apart), {}, 1).storeWith(startOf("s3", true));
     assert.deepEqual(written.started?.map((event) => event.type), ["run.started", "task.started"]);
     assert.deepEqual(await rowsIn(schema, "SELECT state FROM runs WHERE id = 's3'"), [{ state: "running" }]);
 

@@ -75,7 +75,7 @@ export async function storeNewRun(store: Store, request: RunRequest, options: Ne
   const { prepared, event } = await prepareRun(request);
   const creation = runCreation(prepared.run, options);
   if (options.placeUnder === undefined || store.shared === undefined) return { prepared, created: await store.createRun(prepared.run, event, creation) };
-  prepared.unstored = new UnstoredRun(store.shared, prepared.run, event, creation, options.placeUnder);
+  prepared.unstored = new UnstoredRun(store.shared, (changes) => store.write(changes), prepared.run, event, creation, options.placeUnder);
   return { prepared };
 }
 

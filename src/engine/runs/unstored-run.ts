@@ -12,7 +12,7 @@
  * that instant), and then admitted as any stored run is; or not stored at
  * all (its definition changed meanwhile, or the store failed).
  */
-import type { EventRow, RunCreation, RunRow, StateChange, TaskRunRow } from "../../store/port.js";
+import type { EventRow, RunCreation, RunRow, StateChange, Store, TaskRunRow } from "../../store/port.js";
 import type { PlaceTaken, SharedStore } from "../../store/shared-port.js";
 
 /** Started, or stored without its start (with the place it took, if one was tried). */
@@ -38,8 +38,10 @@ export class UnstoredRun {
   /** Why it was canceled while its first write was on its way: stored without its start, it is then ended, not admitted. */
   stopAsked: string | undefined;
 
+  /** `write`: the store's write, for a start its creation's transaction could not hold. */
   constructor(
     private readonly shared: Pick<SharedStore, "createPlacedRun">,
+    private readonly write: Store["write"],
     private readonly run: RunRow,
     private readonly event: Omit<EventRow, "seq">,
     private readonly creation: RunCreation,
@@ -57,7 +59,9 @@ export class UnstoredRun {
   async storeWith(start: readonly StateChange[]): Promise<{ created: EventRow; started?: EventRow[] }> {
     this.asked = true;
     try {
-      const made = await this.shared.createPlacedRun(this.run, this.event, this.creation, this.concurrency, start);
+      let made = await this.shared.createPlacedRun(this.run, this.event, this.creation, this.concurrency, start);
+      // A start the store could not hold with the creation: written now, the run's place taken.
+      if (made.started === undefined && made.place === "running") made = { ...made, started: await this.write([...start]) };
       this.started = made.started !== undefined;
       if (made.started) this.firstWrite = { ...asStarted(this.run, start), told: 1 + made.started.length };
       this.resolveStored(made.started ? { started: true } : { started: false, ...(made.place ? { place: made.place } : {}) });

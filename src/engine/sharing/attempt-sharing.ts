@@ -58,24 +58,22 @@ export class AttemptSharing {
       this.recorded(changes);
       return events;
     };
-    const shared = passingThrough(this.deps.shared, { createPlacedRun: this.placedRunCreation(this.deps.shared, write) });
+    const shared = passingThrough(this.deps.shared, { createPlacedRun: this.placedRunCreation(this.deps.shared) });
     return passingThrough(store, { write, shared });
   }
 
   /**
    * A new run's creation that stores its start with it (UnstoredRun) records
    * that start as a write would. A start with work to do before it is
-   * recorded (a retry's kept tasks, copied first) goes in a write of its own
-   * once the run is made: a run that waits would copy them again when it starts.
+   * recorded (a retry's kept tasks, copied first) is left out: its caller
+   * writes it once the run has its place (a run that waits would copy them
+   * again when it starts).
    */
-  private placedRunCreation(shared: SharedStore, write: Store["write"]): SharedStore["createPlacedRun"] {
+  private placedRunCreation(shared: SharedStore): SharedStore["createPlacedRun"] {
     return async (run, event, creation, concurrency, start) => {
-      if (start === undefined || start.some(({ event, task }) => task !== undefined && workBefore(event.type, task))) {
-        const made = await shared.createPlacedRun(run, event, creation, concurrency);
-        return start === undefined || made.place !== "running" ? made : { ...made, started: await write([...start]) };
-      }
-      const made = await shared.createPlacedRun(run, event, creation, concurrency, start);
-      if (made.started) this.recorded(start);
+      const held = start?.some(({ event, task }) => task !== undefined && workBefore(event.type, task)) ? undefined : start;
+      const made = await shared.createPlacedRun(run, event, creation, concurrency, held);
+      if (made.started && held) this.recorded(held);
       return made;
     };
   }

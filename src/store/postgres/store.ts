@@ -55,11 +55,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
     shared: sharedStore(db, async (run, event, creation, concurrency, start) => {
       const folded = start !== undefined && isNewRunStart(run.id, start);
       const stored = await batches.add({ kind: "create", run, event, creation: creation ?? {}, placeUnder: concurrency, ...(folded ? { start } : {}) });
-      const made = { created: stored.events[0]!, ...(stored.place ? { place: stored.place } : {}) };
-      if (folded) return { ...made, ...(stored.started ? { started: stored.started } : {}) };
-      if (start === undefined || stored.place !== "running") return made;
-      // A start its creation's statement cannot hold follows in a write of its own.
-      return { ...made, started: (await batches.add({ kind: "change", changes: start })).events };
+      return { created: stored.events[0]!, ...(stored.place ? { place: stored.place } : {}), ...(stored.started ? { started: stored.started } : {}) };
     }),
 
     upsertNamespace: (row) => namespaces.upsertNamespace(sql, row),
