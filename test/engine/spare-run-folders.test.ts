@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,14 +16,20 @@ async function ready(data: string, count: number): Promise<void> {
   throw new Error("no spares made");
 }
 
-const mode = (path: string) => statSync(path).mode & 0o777;
-
-test("a spare becomes the run's folder, with its log folder and the first task's artifact folder, all 0700; spares are made again at half the stock", async (t) => {
+/** An engine's spares in a new data folder, all eight made (removed at the test's end). */
+async function primedSpares(t: TestContext): Promise<{ data: string; spares: SpareRunFolders }> {
   const data = tempDir(t);
   const spares = new SpareRunFolders(data);
   t.after(() => spares.stop());
   spares.prime();
   await ready(data, 8);
+  return { data, spares };
+}
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+test("a spare becomes the run's folder, with its log folder and the first task's artifact folder, all 0700; spares are made again at half the stock", async (t) => {
+  const { data, spares } = await primedSpares(t);
   const run = join(data, "runs", "r1");
   // Spares made long ago: the run's folder is dated when it is put in place (retention leaves new folders alone).
   const old = new Date(Date.now() - 3_600_000);
@@ -42,11 +48,7 @@ test("a spare becomes the run's folder, with its log folder and the first task's
 });
 
 test("a group's task gets its parents, and no placeholder stays behind", async (t) => {
-  const data = tempDir(t);
-  const spares = new SpareRunFolders(data);
-  t.after(() => spares.stop());
-  spares.prime();
-  await ready(data, 8);
+  const { data, spares } = await primedSpares(t);
   const run = join(data, "runs", "r2");
   assert.equal(spares.take(run, join(run, "artifacts", "g", "t"), join(run, "tasks", "g")), true);
   assert.deepEqual(readdirSync(join(run, "artifacts")), ["g"]);
