@@ -271,6 +271,7 @@ export class RunQueues {
       await this.finishUnstarted(prepared.run, "canceled", unstored.stopAsked);
       return true;
     }
+    if (unstored.startFailed) this.deps.logger.warn({ run: prepared.run.id, error: unstored.startFailed.message }, "the new run's start could not be written with it: it is started again from its stored place");
     if (how.place) prepared.placed = how.place;
     return false;
   }

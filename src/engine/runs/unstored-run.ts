@@ -37,6 +37,8 @@ export class UnstoredRun {
   firstWrite: { run: RunRow; tasks: TaskRunRow[]; told: number } | undefined;
   /** Why it was canceled while its first write was on its way: stored without its start, it is then ended, not admitted. */
   stopAsked: string | undefined;
+  /** Why the start written after its creation failed (the run stored with its running place, not started). */
+  startFailed: Error | undefined;
 
   /** `write`: the store's write, for a start its creation's transaction could not hold. */
   constructor(
@@ -61,7 +63,16 @@ export class UnstoredRun {
     try {
       let made = await this.shared.createPlacedRun(this.run, this.event, this.creation, this.concurrency, start);
       // A start the store could not hold with the creation: written now, the run's place taken.
-      if (made.started === undefined && made.place === "running") made = { ...made, started: await this.write([...start]) };
+      if (made.started === undefined && made.place === "running") {
+        try {
+          made = { ...made, started: await this.write([...start]) };
+        } catch (error) {
+          // The run is stored, queued with its running place, but its start is not: a fault here would leave it
+          // so, with no controller, until the engine's next start. Stored without its start instead: admission
+          // starts it as any stored run with that place, and that run's controller writes the start again.
+          this.startFailed = error as Error;
+        }
+      }
       this.started = made.started !== undefined;
       if (made.started) this.firstWrite = { ...asStarted(this.run, start), told: 1 + made.started.length };
       this.resolveStored(made.started ? { started: true } : { started: false, ...(made.place ? { place: made.place } : {}) });

@@ -1,9 +1,12 @@
 /**
  * With engines sharing PostgreSQL, a new run is started before it is stored,
- * and its first write stores it (UnstoredRun): its controller is there to be
- * canceled while that write is on its way. A cancel then is kept: the run,
- * stored without its start because its pipeline was busy, ends canceled
- * instead of waiting and starting later.
+ * and its first write stores it (UnstoredRun). What can come between:
+ * - its controller is there to be canceled while that write is on its way.
+ *   A cancel then is kept: the run, stored without its start because its
+ *   pipeline was busy, ends canceled instead of waiting and starting later;
+ * - a start the creation's statement cannot hold is written after it, and
+ *   may fail: the run, stored with its running place, is then started as a
+ *   stored run, not left queued with no controller.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -63,4 +66,33 @@ test("a run canceled while its first write is on its way, and stored without its
   await until(async () => (await engine.getRun(made.id)).state === "canceled", "the second run to end canceled", 10_000);
   await until(async () => (await engine.getRun(first.id)).state === "canceled", "the first run to end canceled", 10_000);
   assert.deepEqual((await engine.getRun(made.id)).tasks.map((task) => task.state), ["canceled"], "its task never ran");
+});
+
+test("a new run whose start, written after its creation, fails once is started from its stored place and runs to its end", async (t) => {
+  const schema = await cleanSchema(t);
+  const store = openPostgresStore(POSTGRES_URL, { schema });
+  await store.init();
+  // The creation's statement holds no start here (as for a start it cannot hold), and the start's own write then fails once.
+  let startWrites = 0;
+  const shared: SharedStore = { ...store.shared!, createPlacedRun: (run, event, creation, concurrency) => store.shared!.createPlacedRun(run, event, creation, concurrency, []) };
+  const write: Store["write"] = async (changes) => {
+    if (changes.some((change) => change.event?.type === "run.started") && startWrites++ === 0) throw new Error("the test's store refused this write");
+    return store.write(changes);
+  };
+  const warnings: string[] = [];
+  const logger = { info: () => {}, error: () => {}, warn: (_details: object, message: string) => void warnings.push(message) };
+  const executor = new LocalExecutor();
+  const engine = new Engine({ store: { ...store, shared, write } as Store, executor, dataDir: tempDir(t), parallelism: 4, defaultZone: "UTC", logger });
+  t.after(async () => {
+    await engine.drain(5_000);
+    await executor.shutdown();
+    await store.close();
+  });
+  await engine.apply(admin, { text: "pipelines:\n  job:\n    tasks:\n      t: { run: \"true\" }\n", namespace: "ns", prune: true, dryRun: false });
+  const made = await engine.startRun(admin, "ns", "job", { args: {} });
+  await until(async () => (await engine.getRun(made.id)).state === "succeeded", "the run to succeed", 10_000);
+  assert.equal(startWrites, 2, "its start was written again, once");
+  assert.ok(warnings.includes("the new run's start could not be written with it: it is started again from its stored place"), warnings.join("; "));
+  const events = (await store.listEvents(made.id, 0, 20)).map((event) => event.type);
+  assert.deepEqual(events.filter((type) => type === "run.created" || type === "run.started"), ["run.created", "run.started"], events.join(" "));
 });
