@@ -14,14 +14,15 @@ import { toRunObject } from "../../src/engine/reads/run-object.js";
 import { Slots } from "../../src/engine/resources/slots.js";
 import { pipelineSchema } from "../../src/definitions/schema.js";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
-import type { RunRow } from "../../src/store/port.js";
+import type { RunRow, TaskRunRow } from "../../src/store/port.js";
+import { blankTaskRow } from "../../src/engine/runs/task-row.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import type { TestContext } from "node:test";
 
 checkNoLeftoverProcesses();
 
-async function execute(t: TestContext, definition: unknown, options: { parallelism?: number; args?: Record<string, unknown>; onStart?: (c: RunController) => void } = {}) {
+async function execute(t: TestContext, definition: unknown, options: { parallelism?: number; args?: Record<string, unknown>; onStart?: (c: RunController) => void; kept?: (runId: string, dir: string) => Map<string, TaskRunRow> } = {}) {
   const dir = tempDir(t);
   const store = openSqliteStore(join(dir, "spire.db"));
   await store.init();
@@ -40,6 +41,7 @@ async function execute(t: TestContext, definition: unknown, options: { paralleli
     baseDir: dir,
     secretSource: { ...process.env, API_TOKEN: "tok-123456789" },
   });
+  if (options.kept) prepared.kept = options.kept(prepared.run.id, dir);
   const changes: RunChange[] = [];
   const controller = new RunController(
     { store, executor, logs: new LocalLogs(), dataDir: dir, slots: new Slots(options.parallelism ?? 4), nodePath: process.execPath, baseEnv: process.env },
@@ -253,4 +255,20 @@ test("each task can write to $SPIRE_ARTIFACTS from its first instruction, past t
     assert.equal(readFileSync(join(dir, "runs", row.id, "artifacts", name, "mine"), "utf8"), `${name === "again" ? "again" : name}\n`);
   }
   assert.equal(object.tasks.find((task) => task.path === "again")?.attempts, 2);
+});
+
+test("a retry canceled while its kept tasks are brought in stores its start first, then its stop", async (t) => {
+  // The kept task's log, as the run it came from left it.
+  const kept = (runId: string, dir: string) => {
+    const log = join(dir, "kept.log");
+    writeFileSync(log, "done\n");
+    return new Map([["a", blankTaskRow("an-earlier-run", "a", 1, { state: "succeeded", exit_code: 0, log_file: log })]]);
+  };
+  // Canceled at once: the start waits for the kept log's link, which the cancel comes before.
+  const { object, events } = await execute(t, { tasks: { a: { run: "true" }, b: { run: "true", needs: ["a"] } } }, { kept, onStart: (controller) => controller.cancel("stop it") });
+  assert.equal(object.state, "canceled");
+  const types = events.map((event) => event.type);
+  assert.ok(types.indexOf("run.started") >= 0 && types.indexOf("run.started") < types.indexOf("run.stopping"), types.join(" "));
+  assert.ok(types.indexOf("task.kept") < types.indexOf("run.stopping"), types.join(" "));
+  assert.equal(types.filter((type) => type === "task.started").length, 0, "nothing ran after the cancel");
 });

@@ -122,8 +122,8 @@ export class RunController {
 
   private async begin(): Promise<void> {
     const startedAt = this.now();
-    // Each kept row names its log in this run's own folder: retention may remove the run it came from.
-    const kept = this.prepared.kept ? await keptChanges(this.prepared.kept, this.runId, this.deps.dataDir, startedAt) : [];
+    // Each kept row names its log in this run's own folder: retention may remove the run it came from. A stop asked meanwhile is stored after the start.
+    const kept = this.prepared.kept ? await this.writes.startAfter(keptChanges(this.prepared.kept, this.runId, this.deps.dataDir, startedAt)) : [];
     this.startedAt = startedAt;
     // Stored with the first task's start, which pump() asks for now (RunWrites); no task launches before its own start is stored.
     this.writes.start([{ event: this.event("run.started", {}), run: { id: this.runId, state: "running", started_at: startedAt } }, ...kept]);

@@ -17,6 +17,8 @@ import { RunNotStartedYet, type UnstoredRun } from "./unstored-run.js";
 
 export class RunWrites {
   private startChanges: StateChange[] | undefined;
+  private startMade: Promise<void> | undefined;
+  private madeStart: (() => void) | undefined;
   private started: Promise<unknown> = Promise.resolve();
   private readonly failures = new WeakSet<object>();
   private pending = 0;
@@ -28,9 +30,22 @@ export class RunWrites {
     private unstored?: UnstoredRun,
   ) {}
 
+  /**
+   * The run's start is being made by `making` (a retry's kept tasks are
+   * brought in first): a write asked for meanwhile (a cancel's
+   * `run.stopping`) waits for the start, and is stored with it or after it,
+   * never before.
+   */
+  startAfter<T>(making: Promise<T>): Promise<T> {
+    this.startMade = new Promise((resolve) => (this.madeStart = resolve));
+    return making;
+  }
+
   /** The run's start, to be stored with the next write. */
   start(changes: StateChange[]): void {
     this.startChanges = changes;
+    this.madeStart?.();
+    this.startMade = undefined;
   }
 
   /** Resolves once the start is stored: written alone now if no write took it along. */
@@ -40,6 +55,7 @@ export class RunWrites {
   }
 
   async write(changes: StateChange[]): Promise<EventRow[]> {
+    if (this.startMade) await this.startMade;
     const start = this.startChanges;
     this.startChanges = undefined;
     const unstored = this.unstored;
