@@ -17,10 +17,12 @@
  *   loop; at the slot it is only stamped with its id and time. Making ahead
  *   only saves time: a slot whose run is not ready fires at its time anyway,
  *   and its run is made then;
- * - everything due at one instant is claimed in one store transaction;
+ * - what is due at one instant is claimed CLAIM_CHUNK entries a transaction,
+ *   runs with tasks first: a run with none starts nothing whose lateness
+ *   anyone sees (a process that starts late is seen);
  * - runs are admitted after the claim, a few per turn of the event loop, so
  *   their start never holds up the next slot's timer for long, and their
- *   writes share commits (the store batches the writes asked in one turn).
+ *   writes share commits; runs with tasks first (slot-admissions.ts).
  */
 import type { PipelineDef, TriggerDef } from "../../definitions/schema.js";
 import type { ClaimResult, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow, SlotClaim, Store } from "../../store/port.js";
@@ -28,6 +30,7 @@ import { isDiskFull } from "../../store/errors.js";
 import { countSlots, MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
 import { MinHeap } from "../resources/min-heap.js";
 import { triggerKey } from "../../store/schedule-keys.js";
+import { SlotAdmissions } from "./slot-admissions.js";
 
 export interface ScheduledStart {
   row: PipelineRow;
@@ -99,12 +102,10 @@ const PREPARE_AHEAD_MS = 500;
 const MISSED_LISTED = 100;
 /** Counting missed slots walks at most this many (a cron cannot be counted by arithmetic). */
 const MISSED_COUNT_CAP = 1_000;
+
 /** After a failed claim (the store refused to write), the entries look again this much later. */
 const RETRY_AFTER_MS = 1_000;
 
-/** How long admitting scheduled runs may hold the event loop per turn, and the most runs per turn (see admitQueued). */
-const ADMIT_TURN_MS = 1;
-const ADMIT_CHUNK_MAX = 64;
 /** The store's upkeep (Store.maintain) is done after a look only when the next is at least this far off. */
 const QUIET_MS = 50;
 /** How long runs are made for in one turn of the event loop (see prepareQueued). */
@@ -120,11 +121,9 @@ export class Scheduler {
   /** Entries by the time they next need a look: to be prepared, or to fire. */
   private heap = new MinHeap<Look>();
   private readonly toPrepare: Look[] = [];
-  private readonly toAdmit: { run: SlotRun; event: EventRow }[] = [];
   private preparing = false;
-  private admitting = false;
-  /** Runs admitted per turn, adjusted to what a turn costs. */
-  private admitChunk = 8;
+  /** Claimed runs, admitted a few per turn of the event loop. */
+  private readonly admissions = new SlotAdmissions({ stopped: () => this.stopped, lookIfDue: () => this.lookIfDue(), warn: (message, details) => this.deps.warn(message, details) });
   /** Claims still being stored, chunk by chunk. */
   private readonly claiming = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
@@ -184,7 +183,7 @@ export class Scheduler {
   start(): void {
     this.stopped = false;
     if (!this.preparing && this.toPrepare.length > 0) void this.prepareQueued();
-    if (!this.admitting && this.toAdmit.length > 0) void this.admitQueued();
+    this.admissions.resume();
     this.arm();
   }
 
@@ -202,8 +201,7 @@ export class Scheduler {
     await this.looking.catch(() => undefined);
     await Promise.all(this.claiming);
     if (!options.admitClaimed) return;
-    const claimed = this.toAdmit.splice(0);
-    await Promise.all(claimed.map((next) => next.run.admit(next.event).catch((error: Error) => this.deps.warn("a scheduled run could not be started", { run: next.event.run_id, error: error.message }))));
+    await this.admissions.admitAll();
   }
 
   /** A pipeline's time triggers as scheduled now: each one's key, schedule and next slot (GET /pipelines/{ns}/{name}). */
@@ -430,6 +428,7 @@ export class Scheduler {
     }
     // The instant the runs are created: everything slow was done before it.
     const now = this.deps.now();
+    dues.sort(tasksFirst);
     const stamped = dues.map((due) => ({ due, ...this.claimOf(due, made.get(due)!, now) }));
     // A claim the store refuses is retried inside; anything else thrown is a bug, said and not left unhandled.
     const claiming = this.claimInChunks(stamped, now).catch((error: Error) => this.deps.warn("slots could not be claimed", { error: error.message }));
@@ -441,6 +440,8 @@ export class Scheduler {
     for (let start = 0; start < stamped.length; start += CLAIM_CHUNK) {
       if (start > 0) {
         await yieldToLoop();
+        // Runs with tasks are admitted before the slots of runs with none are claimed: their processes start first.
+        if (!hasTasks(stamped[start]!.due)) await this.admissions.tasksAdmitted();
         this.lookIfDue();
       }
       const chunk = stamped.slice(start, start + CLAIM_CHUNK);
@@ -461,7 +462,7 @@ export class Scheduler {
       }
       chunk.forEach(({ due, claim, runs }, index) => this.claimed(due, claim, results[index]!, runs));
       for (const { due } of chunk) this.replan(due.entry, now);
-      if (!this.admitting) void this.admitQueued();
+      this.admissions.resume();
       this.arm();
     }
   }
@@ -521,43 +522,7 @@ export class Scheduler {
       this.deps.missed(result.missed);
     }
     if (entry.schedule.fixedDelay && runs.length) entry.running = true;
-    runs.forEach((run, index) => this.toAdmit.push({ run, event: result.events[index]! }));
-  }
-
-  /**
-   * A chunk of runs per turn of the event loop: together, so that their
-   * store writes share commits (the store batches what is asked in one turn),
-   * and few enough that a thousand runs starting at once never hold up a
-   * timer for long. The chunk is sized by what the last one cost: a turn
-   * should take about ADMIT_TURN_MS (a run with no process to start costs
-   * ~0.25 ms, one that spawns several times that). Admissions begin in claim order.
-   */
-  private async admitQueued(): Promise<void> {
-    this.admitting = true;
-    try {
-      // Stopped: what was claimed stays queued in the store, and the next engine start takes it up.
-      while (!this.stopped && this.toAdmit.length > 0) {
-        this.lookIfDue();
-        const chunk = this.toAdmit.splice(0, this.admitChunk);
-        // The turn's length: until the loop next reaches its check phase (this runs there, before the yield below).
-        const turnStart = performance.now();
-        let turnMs = 0;
-        setImmediate(() => (turnMs = performance.now() - turnStart));
-        await Promise.all(
-          chunk.map((next) =>
-            next.run.admit(next.event).catch((error: Error) => this.deps.warn("a scheduled run could not be started", { run: next.event.run_id, error: error.message })),
-          ),
-        );
-        // Admitted within the turn (no I/O awaited): this is what they cost, without the rest of the turn's work.
-        const admittedMs = performance.now() - turnStart;
-        await yieldToLoop();
-        turnMs = Math.min(turnMs, admittedMs);
-        if (turnMs > ADMIT_TURN_MS * 1.5) this.admitChunk = Math.max(1, this.admitChunk >> 1);
-        else if (turnMs < ADMIT_TURN_MS / 2) this.admitChunk = Math.min(ADMIT_CHUNK_MAX, this.admitChunk + 1);
-      }
-    } finally {
-      this.admitting = false;
-    }
+    runs.forEach((run, index) => this.admissions.add(run, result.events[index]!, hasTasks(due)));
   }
 }
 
@@ -565,15 +530,12 @@ export class Scheduler {
 function missedRecord(schedule: TriggerSchedule, from: number, due: { missed: number[]; more: boolean }, reason: string): MissedSlots {
   const last = due.missed[due.missed.length - 1]!;
   const counted = due.more ? countSlots(schedule, from, last, MISSED_COUNT_CAP) : { count: due.missed.length, exact: true };
-  return {
-    count: counted.count,
-    count_exact: counted.exact,
-    first_slot: due.more ? (schedule.next(from) ?? due.missed[0]!) : due.missed[0]!,
-    last_slot: last,
-    slots: due.missed,
-    reason,
-  };
+  return { count: counted.count, count_exact: counted.exact, first_slot: due.more ? (schedule.next(from) ?? due.missed[0]!) : due.missed[0]!, last_slot: last, slots: due.missed, reason };
 }
+
+/** Dues whose pipeline has tasks before those whose has none (the sort is stable: otherwise their order stays). */
+const tasksFirst = (a: Due, b: Due) => Number(hasTasks(b)) - Number(hasTasks(a));
+const hasTasks = (due: Due) => Object.keys((due.entry.row.definition as PipelineDef).tasks).length > 0;
 
 function catchupReason(definition: PipelineDef): string {
   const passed = "the slots passed while the engine was not looking (stopped, asleep or busy)";
