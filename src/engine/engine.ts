@@ -7,6 +7,7 @@
  * triggers/, resources/, artifacts/, recovery/ (after a restart) and reads/
  * (what clients read); this class wires them together.
  */
+import { AuditRecords } from "./audit-records.js";
 import { MAX_LINE_BYTES, TAIL_LINES, type AttemptKeeper, type Executor, type Placement } from "../exec/port.js";
 import { LocalLogs } from "../logs/local-logs.js";
 import { StoreSharing } from "./sharing/store-sharing.js";
@@ -134,6 +135,7 @@ export class Engine implements EngineService {
   private readonly startedAt: number;
   private readonly now: () => number;
   private readonly logger: EngineLogger;
+  private readonly audits: AuditRecords;
   private draining = false;
   private readonly logTailer: LogTailer;
   private readonly scheduler: Scheduler;
@@ -160,6 +162,7 @@ export class Engine implements EngineService {
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? quietLogger;
+    this.audits = new AuditRecords(options.store, this.now, this.logger);
     const { shared } = options.store;
     const warn = (message: string, details: object) => this.logger.warn(details, message);
     this.sharing = shared && new StoreSharing({ store: options.store, shared, dataDir: options.dataDir, hints: options.runRequests, cancel: (run, reason) => this.runs.cancel(run, reason), now: this.now, warn });
@@ -266,7 +269,7 @@ export class Engine implements EngineService {
       defaultZone: options.defaultZone ?? systemZone(),
       schedules: options.schedules !== false,
       ...(options.maxTasks !== undefined ? { maxTasks: options.maxTasks } : {}),
-      audit: (actor, action, target, details) => this.audit(actor, action, target, details),
+      audit: (actor, action, target, details) => this.audits.record(actor, action, target, details),
       warn: (details, message) => this.logger.warn(details, message),
       checkRunCursor: (parameter, cursor) => this.checkRunCursor(parameter, cursor),
       ...(options.definitionChanges ? { announce: () => options.definitionChanges!.announce() } : {}),
@@ -429,7 +432,7 @@ export class Engine implements EngineService {
       }
       throw new ServiceError("conflict", `run ${id} is ${state}: there is nothing to cancel`);
     }
-    await this.audit(actor, "run.cancel", id, asked === "here" ? {} : { engine: asked.engine, taken: asked.taken });
+    await this.audits.record(actor, "run.cancel", id, asked === "here" ? {} : { engine: asked.engine, taken: asked.taken });
     const run = await this.getRun(id);
     return asked === "here" ? run : { ...run, request: asked };
   }
@@ -481,7 +484,7 @@ export class Engine implements EngineService {
 
   async collectGarbage(actor: Actor, options: { dryRun: boolean }): Promise<SweepReport> {
     const report = await this.retention.sweep(options);
-    if (!options.dryRun) await this.audit(actor, "gc", "runs", { runs: report.removed, bytes: report.bytes, orphans: report.orphans });
+    if (!options.dryRun) await this.audits.record(actor, "gc", "runs", { runs: report.removed, bytes: report.bytes, orphans: report.orphans });
     return report;
   }
 
@@ -514,10 +517,6 @@ export class Engine implements EngineService {
 
   listAudit(query: AuditFilter) {
     return this.reads.listAudit(query);
-  }
-
-  private async audit(actor: Actor, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
-    await this.options.store.appendAudit({ ts: this.now(), actor: actor.name, action, target, details });
   }
 
   async metrics(): Promise<string> {
@@ -581,6 +580,7 @@ export class Engine implements EngineService {
     await this.leases.stop();
     await this.runs.drain(graceMs);
     await this.sharing?.stop();
+    await this.audits.stop();
   }
 
   /** The run is running here, or waits in one of this engine's queues. */

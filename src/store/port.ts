@@ -419,6 +419,8 @@ export interface Store {
    * (SQLite: starting a busy WAL over). Cheap when there is nothing to do.
    */
   maintain?(): void;
+  /** Whether writes wait for room now: the disk holding the store is full (SQLite; absent elsewhere). */
+  waitsForRoom?(): boolean;
   /** Logs, artifacts and requests kept for the other engines on a store several share (PostgreSQL); absent for one engine alone. */
   readonly shared?: SharedStore;
 

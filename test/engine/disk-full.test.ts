@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
-import { until } from "../helpers/poll.js";
+import { alive, until } from "../helpers/poll.js";
 import { apiGet, startEngine, stopEngine } from "../helpers/engine.js";
 import { fillDisk, smallDisk } from "../helpers/small-disk.js";
 
@@ -122,4 +122,56 @@ test("spire run in this process on a full disk says so and what to do, exit 1, n
   assert.match(full.stderr, new RegExp(`^spire: the disk holding Spire's data folder ${data} is full: free some space on it\\n`));
   assert.doesNotMatch(full.stderr, /internal error|\n\s+at /);
   assert.ok(existsSync(join(data, "spire.db")));
+});
+
+test("spire gc on a full disk frees room: the expired runs' folders go first, then their rows, and new runs are taken again", async (t) => {
+  // Each run leaves 1 MiB of artifacts; the pipeline keeps one finished run.
+  const setUp = await onSmallDisk(t, () => `a: { run: 'head -c 1048576 /dev/zero > "$SPIRE_ARTIFACTS/blob"' }\n    retention: { keep: 1 }`);
+  if (setUp === undefined) return;
+  const { disk, data, work, file } = setUp;
+  const engine = await startEngine(t, data, ["-f", file]);
+  const ids: string[] = [];
+  for (let index = 0; index < 3; index++) {
+    const started = await spire(["run", "d/p", "--detach"], { data, cwd: work });
+    assert.equal(started.code, 0, started.stderr);
+    const id = started.stdout.trim();
+    await until(async () => (await apiGet<Run>(engine, `/runs/${id}`)).state === "succeeded", `run ${index + 1} to succeed`);
+    ids.push(id);
+  }
+  fillDisk(disk);
+  const refused = await spire(["run", "d/p", "--detach"], { data, cwd: work });
+  assert.notEqual(refused.code, 0, "the disk is full");
+  assert.match(refused.stderr, /is full/);
+
+  const gc = await spire(["gc"], { data, cwd: work });
+  assert.equal(gc.code, 0, gc.stderr);
+  assert.match(gc.stdout, /2 runs/);
+  for (const id of ids.slice(0, 2)) assert.equal(existsSync(join(data, "runs", id)), false, `run ${id}'s folder removed`);
+  const runs = await apiGet<{ runs: Run[] }>(engine, "/runs?namespace=d");
+  assert.deepEqual(runs.runs.map((run) => run.id), [ids[2]], "the expired runs' rows are gone too");
+  const again = await spire(["run", "d/p", "--detach"], { data, cwd: work });
+  assert.equal(again.code, 0, again.stderr);
+  await stopEngine(engine);
+});
+
+test("spire cancel on a full disk stops the task at once, and its end is recorded once there is room", async (t) => {
+  const setUp = await onSmallDisk(t, (work) => `a: { run: 'echo $$ > "${join(work, "pid")}"; exec sleep 60' }`);
+  if (setUp === undefined) return;
+  const { disk, data, work, file } = setUp;
+  const engine = await startEngine(t, data, ["-f", file]);
+  const started = await spire(["run", "d/p", "--detach"], { data, cwd: work });
+  assert.equal(started.code, 0, started.stderr);
+  const id = started.stdout.trim();
+  await until(() => existsSync(join(work, "pid")) && readFileSync(join(work, "pid"), "utf8").endsWith("\n"), "the task running");
+  const pid = Number(readFileSync(join(work, "pid"), "utf8"));
+  const free = fillDisk(disk);
+  const canceled = await spire(["cancel", id], { data, cwd: work });
+  assert.equal(canceled.code, 0, canceled.stderr);
+  // The run's stop cannot be stored before there is room; the task stops all the same.
+  await until(() => !alive(pid), "the task's process to stop while the disk is full", 10_000);
+  free();
+  await until(async () => (await apiGet<Run>(engine, `/runs/${id}`)).state === "canceled", "the run recorded canceled once there is room");
+  // The cancel's audit record waited for room too, and is written.
+  await until(async () => (await apiGet<{ entries: { action: string; target: string }[] }>(engine, "/audit?action=run.cancel")).entries.some((entry) => entry.target === id), "the cancel's audit record");
+  await stopEngine(engine);
 });

@@ -8,7 +8,8 @@
  *
  * Rows go first, folders after: a crash in between leaves folders of runs
  * that no longer exist, which the next sweep removes; it never leaves a run
- * whose files are gone. A pipeline without `retention` (or one that was
+ * whose files are gone. Except on a full disk, where the rows cannot be
+ * removed before there is room: the folders go first there (see remove). A pipeline without `retention` (or one that was
  * removed) gets the engine's defaults, field by field.
  */
 import { readdir, rm, stat } from "node:fs/promises";
@@ -16,6 +17,7 @@ import { join } from "node:path";
 import type { PipelineDef } from "../../definitions/schema.js";
 import type { Store } from "../../store/port.js";
 import { folderBytes } from "../../files/folder-files.js";
+import { isDiskFull } from "../../store/errors.js";
 
 export interface RetentionLimits {
   /** Finished runs kept per pipeline; null: no count limit. */
@@ -137,7 +139,14 @@ export class Retention {
   }
 
   private async remove(ids: string[]): Promise<string[]> {
-    const gone = await this.options.store.deleteRuns(ids);
+    const gone = await this.options.store.deleteRuns(ids).catch(async (error: unknown) => {
+      if (!isDiskFull(error)) throw error;
+      // Removing rows needs room the store cannot get, and a sweep is what a user runs to make room: the folders
+      // (logs, records, artifacts: most of a run's bytes) go first, then the rows. Those runs' rows may outlive
+      // their files only if the store is still full then; they are expired, and the next sweep removes them.
+      await this.removeFolders(ids);
+      return this.options.store.deleteRuns(ids);
+    });
     if (gone.length > 0) this.options.removed?.(gone);
     await this.removeFolders(gone);
     return gone;

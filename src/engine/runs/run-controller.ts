@@ -249,11 +249,9 @@ export class RunController {
   private stop(state: RunState, reason: string): void {
     if (this.stopReason || this.finished) return;
     this.stopReason = { state, reason };
-    // Stored before anything is canceled: an engine restarted meanwhile carries on stopping, not running.
-    void this.write([{ event: this.event("run.stopping", { state, reason }) }]).then(
-      () => this.halt(reason),
-      (error) => this.fail(error),
-    );
+    // Stored before anything is canceled: an engine restarted meanwhile carries on stopping, not running. Unless it waits
+    // for room on a full disk: what runs stops all the same (a task filling the disk is what one cancels).
+    void this.writes.storedOrWaiting([{ event: this.event("run.stopping", { state, reason }) }]).then(() => this.halt(reason), (error) => this.fail(error));
   }
 
   /** Acts on a stop: cancels what runs and what waits; pending tasks are settled as canceled by pump(). */

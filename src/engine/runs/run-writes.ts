@@ -15,6 +15,9 @@
 import type { EventRow, StateChange, Store } from "../../store/port.js";
 import { RunNotStartedYet, type UnstoredRun } from "./unstored-run.js";
 
+/** While a write that must come first is on its way, how often the store is asked whether it waits for room. */
+const ROOM_CHECK_MS = 250;
+
 export class RunWrites {
   private startChanges: StateChange[] | undefined;
   private startMade: Promise<void> | undefined;
@@ -25,7 +28,7 @@ export class RunWrites {
 
   /** `publish`: told of every write's events once they are stored; `unstored`: the run, when its first write stores it. */
   constructor(
-    private readonly store: Pick<Store, "write">,
+    private readonly store: Pick<Store, "write" | "waitsForRoom">,
     private readonly publish?: (events: EventRow[]) => void,
     private unstored?: UnstoredRun,
   ) {}
@@ -64,6 +67,21 @@ export class RunWrites {
     if (start) return (this.started = this.stored([...start, ...changes]));
     await this.started;
     return this.stored(changes);
+  }
+
+  /**
+   * Resolves once `changes` are stored, or once they wait for room (the disk
+   * is full: that may be long), looked at now and every ROOM_CHECK_MS.
+   */
+  storedOrWaiting(changes: StateChange[]): Promise<unknown> {
+    const written = this.write(changes);
+    const waitsForRoom = this.store.waitsForRoom?.bind(this.store);
+    if (!waitsForRoom) return written;
+    if (waitsForRoom()) return (written.catch(() => {}), Promise.resolve());
+    let timer: NodeJS.Timeout | undefined;
+    const waiting = new Promise<void>((resolve) => (timer = setInterval(() => waitsForRoom() && resolve(), ROOM_CHECK_MS)));
+    void written.finally(() => clearInterval(timer)).catch(() => {});
+    return Promise.race([written, waiting]);
   }
 
   /** Whether `error` is one a write of the store gave: the run's controller then leaves the run to the engine's next start. */

@@ -190,6 +190,11 @@ export class Connection {
     return outcomes;
   }
 
+  /** Whether the disk was found full and has not had room since: writes wait for room. */
+  get waitsForRoom(): boolean {
+    return this.full !== undefined;
+  }
+
   /** The disk is full: said once; the writes waiting are tried again later. */
   private diskFull(): DiskFullError {
     const now = Date.now();

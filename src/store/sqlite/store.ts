@@ -31,6 +31,7 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
     init: async () => migrate(conn),
     describe: () => ({ kind: "sqlite", location: file }),
     maintain: () => conn.maintain(),
+    waitsForRoom: () => conn.waitsForRoom,
     close: async () => conn.close(),
 
     upsertNamespace: async (row) => conn.writeTransaction(() => namespaces.upsertNamespace(conn, row)),
