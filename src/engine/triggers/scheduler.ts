@@ -440,8 +440,6 @@ export class Scheduler {
     for (let start = 0; start < stamped.length; start += CLAIM_CHUNK) {
       if (start > 0) {
         await yieldToLoop();
-        // Runs with tasks are admitted before the slots of runs with none are claimed: their processes start first.
-        if (!hasTasks(stamped[start]!.due)) await this.admissions.tasksAdmitted();
         this.lookIfDue();
       }
       const chunk = stamped.slice(start, start + CLAIM_CHUNK);

@@ -38,9 +38,6 @@ export class SlotAdmissions {
   private readonly withoutTasks: Claimed[] = [];
   private admitting = false;
   private chunk = 8;
-  /** Runs with tasks taken from the queue whose admission has not settled. */
-  private tasksUnderWay = 0;
-  private readonly waitingForTasks: (() => void)[] = [];
 
   constructor(private readonly deps: SlotAdmissionsDeps) {}
 
@@ -52,15 +49,6 @@ export class SlotAdmissions {
   /** Admits what is queued, unless it is being admitted already. */
   resume(): void {
     if (!this.admitting && this.size > 0) void this.admitQueued();
-  }
-
-  /**
-   * Resolves once the runs with tasks queued now are admitted (or admitting
-   * stops): the scheduler claims the slots of runs with none after that.
-   */
-  tasksAdmitted(): Promise<void> {
-    if (!this.admitting || (this.withTasks.length === 0 && this.tasksUnderWay === 0)) return Promise.resolve();
-    return new Promise((resolve) => this.waitingForTasks.push(resolve));
   }
 
   /** Admits everything queued at once (an engine that no longer leads starts the slots it claimed). */
@@ -86,16 +74,12 @@ export class SlotAdmissions {
     try {
       while (!this.deps.stopped() && this.size > 0) {
         this.deps.lookIfDue();
-        const underWay = Math.min(this.chunk, this.withTasks.length);
         const chunk = this.take(this.chunk);
-        this.tasksUnderWay += underWay;
         // The turn's length: until the loop next reaches its check phase (this runs there, before the yield below).
         const turnStart = performance.now();
         let turnMs = 0;
         setImmediate(() => (turnMs = performance.now() - turnStart));
         await Promise.all(chunk.map((next) => this.admit(next)));
-        this.tasksUnderWay -= underWay;
-        if (this.withTasks.length === 0 && this.tasksUnderWay === 0) this.letTasksWaitersGo();
         // Admitted within the turn (no I/O awaited): this is what they cost, without the rest of the turn's work.
         const admittedMs = performance.now() - turnStart;
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -105,11 +89,6 @@ export class SlotAdmissions {
       }
     } finally {
       this.admitting = false;
-      this.letTasksWaitersGo();
     }
-  }
-
-  private letTasksWaitersGo(): void {
-    for (const resolve of this.waitingForTasks.splice(0)) resolve();
   }
 }
