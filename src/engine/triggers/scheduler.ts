@@ -17,12 +17,11 @@
  *   loop; at the slot it is only stamped with its id and time. Making ahead
  *   only saves time: a slot whose run is not ready fires at its time anyway,
  *   and its run is made then;
- * - what is due at one instant is claimed CLAIM_CHUNK entries a transaction,
- *   runs with tasks first: a run with none starts nothing whose lateness
- *   anyone sees (a process that starts late is seen);
+ * - what is due at one instant is claimed CLAIM_CHUNK entries a
+ *   transaction (see fire);
  * - runs are admitted after the claim, a few per turn of the event loop, so
  *   their start never holds up the next slot's timer for long, and their
- *   writes share commits; runs with tasks first (slot-admissions.ts).
+ *   writes share commits (slot-admissions.ts).
  */
 import type { PipelineDef, TriggerDef } from "../../definitions/schema.js";
 import type { ClaimResult, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow, SlotClaim, Store } from "../../store/port.js";
@@ -102,7 +101,6 @@ const PREPARE_AHEAD_MS = 500;
 const MISSED_LISTED = 100;
 /** Counting missed slots walks at most this many (a cron cannot be counted by arithmetic). */
 const MISSED_COUNT_CAP = 1_000;
-
 /** After a failed claim (the store refused to write), the entries look again this much later. */
 const RETRY_AFTER_MS = 1_000;
 
@@ -428,7 +426,6 @@ export class Scheduler {
     }
     // The instant the runs are created: everything slow was done before it.
     const now = this.deps.now();
-    dues.sort(tasksFirst);
     const stamped = dues.map((due) => ({ due, ...this.claimOf(due, made.get(due)!, now) }));
     // A claim the store refuses is retried inside; anything else thrown is a bug, said and not left unhandled.
     const claiming = this.claimInChunks(stamped, now).catch((error: Error) => this.deps.warn("slots could not be claimed", { error: error.message }));
@@ -520,7 +517,7 @@ export class Scheduler {
       this.deps.missed(result.missed);
     }
     if (entry.schedule.fixedDelay && runs.length) entry.running = true;
-    runs.forEach((run, index) => this.admissions.add(run, result.events[index]!, hasTasks(due)));
+    runs.forEach((run, index) => this.admissions.add(run, result.events[index]!));
   }
 }
 
@@ -530,10 +527,6 @@ function missedRecord(schedule: TriggerSchedule, from: number, due: { missed: nu
   const counted = due.more ? countSlots(schedule, from, last, MISSED_COUNT_CAP) : { count: due.missed.length, exact: true };
   return { count: counted.count, count_exact: counted.exact, first_slot: due.more ? (schedule.next(from) ?? due.missed[0]!) : due.missed[0]!, last_slot: last, slots: due.missed, reason };
 }
-
-/** Dues whose pipeline has tasks before those whose has none (the sort is stable: otherwise their order stays). */
-const tasksFirst = (a: Due, b: Due) => Number(hasTasks(b)) - Number(hasTasks(a));
-const hasTasks = (due: Due) => Object.keys((due.entry.row.definition as PipelineDef).tasks).length > 0;
 
 function catchupReason(definition: PipelineDef): string {
   const passed = "the slots passed while the engine was not looking (stopped, asleep or busy)";

@@ -1,17 +1,18 @@
 /**
  * Scheduled runs, once their slots are claimed, admitted a chunk per turn of
- * the event loop: together, so that their store writes share commits (the
- * store batches what is asked in one turn), and few enough that a thousand
- * runs starting at once never hold up a timer for long. The chunk is sized
- * by what the last one cost: a turn should take about ADMIT_TURN_MS (a run
- * with no process to start costs ~0.25 ms, one that spawns several times
- * that).
+ * the event loop, in claim order: together, so that their store writes share
+ * commits (the store batches what is asked in one turn), and few enough that
+ * a thousand runs starting at once never hold up a timer for long. The chunk
+ * is sized by what the last one cost: a turn should take about ADMIT_TURN_MS
+ * (a run with no process to start costs ~0.25 ms, one that spawns several
+ * times that).
  *
- * Runs with tasks go first, in claim order, ahead of runs with none still
- * waiting, even those claimed for an earlier slot: a run with no task starts
- * nothing whose lateness anyone sees, and when a second's slots take longer
- * than a second to admit (bench/fire --preset realistic on a busy machine)
- * the next second's processes would otherwise start behind them.
+ * Not tried again: runs with tasks first (claimed first at an instant, or
+ * admitted ahead of runs with none). It starts a busy second's processes
+ * sooner (bench/fire --preset realistic), but puts their cost in a burst at
+ * the slot, and at 2,000 slots a second on two busy vCPUs (bench/fire's
+ * heavy preset) the engine then fell behind and missed slots: 2,420, 495
+ * and 0 in three rounds against 0, 198 and 0 in turn (docs/performance.md).
  */
 import type { EventRow } from "../../store/port.js";
 import type { SlotRun } from "./scheduler.js";
@@ -34,35 +35,26 @@ export interface SlotAdmissionsDeps {
 }
 
 export class SlotAdmissions {
-  private readonly withTasks: Claimed[] = [];
-  private readonly withoutTasks: Claimed[] = [];
+  private readonly queued: Claimed[] = [];
   private admitting = false;
+  /** Runs admitted per turn, adjusted to what a turn costs. */
   private chunk = 8;
 
   constructor(private readonly deps: SlotAdmissionsDeps) {}
 
   /** Queues a claimed run (resume() admits it). */
-  add(run: SlotRun, event: EventRow, hasTasks: boolean): void {
-    (hasTasks ? this.withTasks : this.withoutTasks).push({ run, event });
+  add(run: SlotRun, event: EventRow): void {
+    this.queued.push({ run, event });
   }
 
   /** Admits what is queued, unless it is being admitted already. */
   resume(): void {
-    if (!this.admitting && this.size > 0) void this.admitQueued();
+    if (!this.admitting && this.queued.length > 0) void this.admitQueued();
   }
 
   /** Admits everything queued at once (an engine that no longer leads starts the slots it claimed). */
   async admitAll(): Promise<void> {
-    await Promise.all(this.take(Infinity).map((next) => this.admit(next)));
-  }
-
-  private get size(): number {
-    return this.withTasks.length + this.withoutTasks.length;
-  }
-
-  private take(count: number): Claimed[] {
-    const first = this.withTasks.splice(0, count);
-    return first.length < count ? first.concat(this.withoutTasks.splice(0, count - first.length)) : first;
+    await Promise.all(this.queued.splice(0).map((next) => this.admit(next)));
   }
 
   private admit(next: Claimed): Promise<void> {
@@ -72,9 +64,9 @@ export class SlotAdmissions {
   private async admitQueued(): Promise<void> {
     this.admitting = true;
     try {
-      while (!this.deps.stopped() && this.size > 0) {
+      while (!this.deps.stopped() && this.queued.length > 0) {
         this.deps.lookIfDue();
-        const chunk = this.take(this.chunk);
+        const chunk = this.queued.splice(0, this.chunk);
         // The turn's length: until the loop next reaches its check phase (this runs there, before the yield below).
         const turnStart = performance.now();
         let turnMs = 0;
