@@ -7,7 +7,7 @@ import { seedOf } from "./seed.js";
 import { isAbsolute, join, resolve } from "node:path";
 import type { PlannedNode } from "../../plan/types.js";
 import type { HttpRequestSpec, LaunchSpec, Machine } from "../../exec/port.js";
-import { hostname } from "node:os";
+import { thisHost } from "./machine.js";
 import { commandFor } from "../../runners/runners.js";
 import { renderTemplate, type Placer, type TemplateContext } from "../../definitions/templates.js";
 import { inPath, inUrl, type Refusals } from "../../definitions/template-places.js";
@@ -116,7 +116,7 @@ export function buildAttempt(input: AttemptInput): AttemptBuild {
     args: prepared.args,
     outputFile: files.outputFile,
     artifactsDir: files.artifactsDir,
-    worker: input.machine?.name ?? hostname(),
+    worker: input.machine?.name ?? thisHost(),
   });
   // A worker adds its own environment (PATH among it) when it launches: only this machine's tools can be looked for here.
   const missing = input.machine?.local === false ? undefined : missingTool(def, command.argv[0], env.PATH);
