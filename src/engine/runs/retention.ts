@@ -9,8 +9,9 @@
  * Rows go first, folders after: a crash in between leaves folders of runs
  * that no longer exist, which the next sweep removes; it never leaves a run
  * whose files are gone. Except on a full disk, where the rows cannot be
- * removed before there is room: the folders go first there (see remove). A pipeline without `retention` (or one that was
- * removed) gets the engine's defaults, field by field.
+ * removed before there is room: the folders go first there (see remove).
+ * A pipeline without `retention` (or one that was removed) gets the
+ * engine's defaults, field by field.
  */
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";

@@ -40,7 +40,10 @@ export class RunWrites {
    * never before.
    */
   startAfter<T>(making: Promise<T>): Promise<T> {
-    this.startMade = new Promise((resolve) => (this.madeStart = resolve));
+    const made = new Promise<void>((resolve) => (this.madeStart = resolve));
+    this.startMade = made;
+    // Not made (its controller fails): what waits for it goes on, as it would have without it.
+    making.catch(() => this.startMade === made && (this.madeStart!(), (this.startMade = undefined)));
     return making;
   }
 
@@ -79,7 +82,7 @@ export class RunWrites {
     if (!waitsForRoom) return written;
     if (waitsForRoom()) return (written.catch(() => {}), Promise.resolve());
     let timer: NodeJS.Timeout | undefined;
-    const waiting = new Promise<void>((resolve) => (timer = setInterval(() => waitsForRoom() && resolve(), ROOM_CHECK_MS)));
+    const waiting = new Promise<void>((resolve) => (timer = setInterval(() => waitsForRoom() && resolve(), ROOM_CHECK_MS).unref()));
     void written.finally(() => clearInterval(timer)).catch(() => {});
     return Promise.race([written, waiting]);
   }
