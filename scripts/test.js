@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled test file with Node's own test runner.
 // Node 20 takes no globs after --test, so the files are listed here.
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 
@@ -36,7 +37,44 @@ const reporters = ["--test-reporter=spec", "--test-reporter-destination=stdout"]
 if (filter.length === 0) reporters.push("--test-reporter=./scripts/slowest-files.js", "--test-reporter-destination=stdout");
 // A test still going after three minutes is stuck (the longest, the chaos scenarios, take under one): it fails then,
 // instead of holding the whole run until CI gives up on it.
+// Every process the tests start carries this run's marker (as each file's own, test/helpers/leaks.ts): whatever a
+// test left behind that its file's checks did not catch (a test that timed out before its clean-up) is found here.
+const marker = `SPIRE_TEST_RUN=${randomBytes(6).toString("hex")}`;
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=3", "--test-timeout=180000", ...reporters, ...files], {
   stdio: "inherit",
+  env: { ...process.env, SPIRE_TEST_RUN: marker.slice(marker.indexOf("=") + 1) },
 });
-process.exit(result.status ?? 1);
+const left = await leftBehind(marker);
+if (left.length > 0) {
+  console.error(`processes left behind by the tests, killed now:\n${left.map(({ pid, cmdline }) => `  ${pid} ${cmdline}`).join("\n")}`);
+  for (const { pid } of left) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+process.exit(left.length > 0 ? 1 : (result.status ?? 1));
+
+/** Processes still running with `marker` in their environment, after up to 3 s for those on their way out. */
+async function leftBehind(marker) {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const found = [];
+    for (const entry of readdirSync("/proc")) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid) || pid === process.pid) continue;
+      try {
+        if (!readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(marker)) continue;
+        const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+        if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+        found.push({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ").trim() });
+      } catch {
+        // gone while looked at, or not ours to read
+      }
+    }
+    if (found.length === 0 || Date.now() > deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
