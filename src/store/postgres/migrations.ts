@@ -13,7 +13,7 @@
  * whatever the database's collation, and an id prefix is an index range.
  */
 import { taskLockHolds } from "./task-locks-migration.js";
-import { placedRuns, startedRuns } from "./placed-runs-migration.js";
+import { placedRuns, startedRuns, waitingPlaces } from "./placed-runs-migration.js";
 
 export interface Migration {
   version: number;
@@ -556,4 +556,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: "task locks across engines", sql: taskLockHolds(KEY, CHURN) },
   { version: 11, name: "a new run's place taken with it", sql: placedRuns },
   { version: 12, name: "a new run started with it", sql: startedRuns },
+  { version: 13, name: "waiting places indexed", sql: waitingPlaces },
 ];
