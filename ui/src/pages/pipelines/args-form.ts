@@ -43,8 +43,16 @@ function toBoolean(value: ArgScalar | string | undefined): boolean | undefined {
   return undefined;
 }
 
+/**
+ * Something a pattern can backtrack on exponentially, given a value typed
+ * for it: a quantified group (`(a+)+`), a backreference, a lookaround. Such
+ * a pattern is not tried in the browser, where nothing could stop it and
+ * the page would freeze; the engine checks it within its time limit.
+ */
+const MAY_BACKTRACK = /\)(?:[+*?]|\{\d)|\\[1-9]|\\k<|\(\?<?[=!]/;
+
 function patternOf(def: ArgDef): RegExp | undefined {
-  if (!def.pattern) return undefined;
+  if (!def.pattern || MAY_BACKTRACK.test(def.pattern)) return undefined;
   try {
     return new RegExp(def.pattern);
   } catch {
