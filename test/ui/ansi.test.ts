@@ -1,20 +1,14 @@
 /**
  * The log viewer's terminal-colour parser (ui/src/logs/ansi.ts): SGR
  * sequences become styles, every other escape and control character goes,
- * and no input makes it throw or leave an escape in the text. The UI's
- * source is compiled for the browser, not by the test build, so the file is
- * loaded through Vite's own TypeScript transform.
+ * and no input makes it throw or leave an escape in the text.
  */
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import fc from "fast-check";
-import { transformWithOxc } from "vite";
+import { loadUiModule } from "../helpers/ui-module.js";
 
-// The module's shapes, written again: importing even its types would make this build emit the UI file into dist/ui.
+// The module's shapes, written again (loadUiModule).
 interface AnsiStyle {
   fg?: number;
   bg?: number;
@@ -36,19 +30,10 @@ interface AnsiModule {
   TRUECOLOR_BASE: number;
 }
 
-const SOURCE = fileURLToPath(new URL("../../../ui/src/logs/ansi.ts", import.meta.url));
 let ansi: AnsiModule;
 
 before(async () => {
-  const { code } = await transformWithOxc(readFileSync(SOURCE, "utf8"), SOURCE, { lang: "ts" });
-  const dir = mkdtempSync(join(tmpdir(), "spire-ansi-"));
-  const file = join(dir, "ansi.mjs");
-  writeFileSync(file, code);
-  try {
-    ansi = (await import(pathToFileURL(file).href)) as AnsiModule;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  ansi = await loadUiModule<AnsiModule>("logs/ansi.ts");
 });
 
 const E = "\x1b[";

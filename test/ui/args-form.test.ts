@@ -3,35 +3,20 @@
  * (ui/src/pages/pipelines/args-form.ts): said at the field before anything
  * is sent, except for a pattern that could backtrack exponentially on a
  * value typed for it, which the browser could not stop: that one is left to
- * the engine, which checks it within its time limit. The UI's source is
- * compiled for the browser, so it is loaded through Vite's transform.
+ * the engine, which checks it within its time limit.
  */
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { transformWithOxc } from "vite";
+import { loadUiModule } from "../helpers/ui-module.js";
 
-// The module's shapes, written again: importing even its types would make this build emit the UI file into dist/ui.
 interface ArgsFormModule {
   checkValues(fields: { name: string; def: { pattern?: string } }[], values: Record<string, string>): Record<string, string>;
 }
 
-const SOURCE = fileURLToPath(new URL("../../../ui/src/pages/pipelines/args-form.ts", import.meta.url));
 let form: ArgsFormModule;
 
 before(async () => {
-  const { code } = await transformWithOxc(readFileSync(SOURCE, "utf8"), SOURCE, { lang: "ts" });
-  const dir = mkdtempSync(join(tmpdir(), "spire-args-form-"));
-  const file = join(dir, "args-form.mjs");
-  writeFileSync(file, code);
-  try {
-    form = (await import(pathToFileURL(file).href)) as ArgsFormModule;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  form = await loadUiModule<ArgsFormModule>("pages/pipelines/args-form.ts");
 });
 
 const check = (pattern: string, value: string) => form.checkValues([{ name: "x", def: { pattern } }], { x: value }).x;
