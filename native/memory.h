@@ -4,7 +4,7 @@
 
 #include <node_api.h>
 
-/* Adds keepFreedMemory(bytes) to the addon's exports. */
+/* Adds keepFreedMemory(bytes) and giveBackFreedMemory() to the addon's exports. */
 void memory_init(napi_env env, napi_value exports);
 
 #endif

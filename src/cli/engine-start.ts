@@ -27,6 +27,7 @@ import { engineIdOf } from "../cluster/engine-id.js";
 import { saveRetentionDefaults } from "./retention-options.js";
 import { displayName, type LoadedFile } from "./context.js";
 import { startPrunnerApi, type PrunnerPlan } from "./prunner-option.js";
+import { FreedMemoryAfterBursts } from "../native/freed-memory.js";
 
 export interface EngineSettings {
   dir: string;
@@ -128,7 +129,14 @@ export async function startEngineServices(settings: EngineSettings): Promise<Run
     );
   }
   let prunnerServer: Awaited<ReturnType<typeof startPrunnerApi>> | undefined;
+  // Starting and applying free most of what they take (parsing, compiling): given back at rest (freed-memory.ts).
+  const freed = new FreedMemoryAfterBursts();
+  const unsubscribeApplies = engine.subscribePipelines((event) => {
+    if (event.kind === "changed" && event.action === "apply") freed.burst();
+  });
   const stop = async (graceMs: number) => {
+    unsubscribeApplies();
+    freed.stop();
     await engine.drain(graceMs);
     await cluster?.close();
     await notifier.close();
@@ -149,6 +157,7 @@ export async function startEngineServices(settings: EngineSettings): Promise<Run
     throw error;
   }
   await engine.startScheduler();
+  freed.burst();
   return { engine, url: server.url, token, stop };
 }
 

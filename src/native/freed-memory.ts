@@ -16,3 +16,45 @@ export function keepFreedMemory(bytes: number): boolean {
   const keep = (loaded.addon as { keepFreedMemory?: (bytes: number) => boolean }).keepFreedMemory;
   return keep?.(bytes) ?? false;
 }
+
+/** Gives the allocator's free pages back to the kernel, wherever they lie in its heaps (false without the addon or glibc). */
+export function giveBackFreedMemory(): boolean {
+  const loaded = loadAddon();
+  if ("why" in loaded) return false;
+  const giveBack = (loaded.addon as { giveBackFreedMemory?: () => boolean }).giveBackFreedMemory;
+  return giveBack?.() ?? false;
+}
+
+/**
+ * An engine's burst of work (its start, an apply) frees much of what it
+ * took, but glibc keeps freed blocks that lie below blocks still in use,
+ * resident for the life of the process. Some seconds after the last burst
+ * (V8's memory reducer collects ~8 s after a burst, and what it frees
+ * comes back to malloc then) they are given back once. The timer does not
+ * keep the process alive.
+ */
+export class FreedMemoryAfterBursts {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly delayMs = 15_000,
+    private readonly giveBack: () => unknown = giveBackFreedMemory,
+  ) {}
+
+  /** A burst just ended: give back what it freed once the process has been quiet for a while. */
+  burst(): void {
+    if (this.timer !== undefined) this.timer.refresh();
+    else {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.giveBack();
+      }, this.delayMs);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
