@@ -40,8 +40,15 @@ if (tunables !== undefined && tunables.startsWith(MALLOC_TUNABLE)) {
 // read whenever V8 considers growing, so, set before the engine's modules
 // load, it keeps the semi-spaces at 1 MB for the life of the process: more,
 // smaller scavenges.
+//
+// Those scavenges are one every ~100 requests under a poller's GETs (node's
+// HTTP work leaves ~8 KB of garbage per request), and each one V8 splits
+// between the main thread and its one worker (--v8-pool-size=1): with ~2 KB
+// surviving a 1 MB scavenge there is nothing to share, and handing over to
+// the worker and waiting for it costs more than the copying. Read at each
+// scavenge, so it can be set here.
 const command = commandName(process.argv.slice(2));
-if (command === "engine") setFlagsFromString("--semi-space-growth-factor=1");
+if (command === "engine") setFlagsFromString("--semi-space-growth-factor=1 --no-parallel-scavenge");
 
 // The other commands live for seconds, where TurboFan's optimising compiles
 // do not pay back: in a `spire run` of bench/dag's 1,000 tasks V8's compiler
