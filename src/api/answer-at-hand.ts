@@ -30,6 +30,8 @@ interface Lane {
   prefix: string;
   param: string;
   route: AnyRoute;
+  /** The headers of the last answer sent, and its bytes: a poller gets the same answer over and over (see headersFor). */
+  last: { body: Buffer; type: string; headers: Readonly<Record<string, string>> } | undefined;
 }
 
 /**
@@ -56,13 +58,10 @@ export function answerAtHandFirst(server: Server, routes: readonly AnyRoute[], d
   let open = true;
   server.removeListener("request", fastify);
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-    const answer = open && request.method === "GET" && !logger.isLevelEnabled("debug") ? answerOf(request, lanes, deps, allowedHosts()) : undefined;
+    const lane = open && request.method === "GET" && !logger.isLevelEnabled("debug") ? laneFor(request.url!, lanes) : undefined;
+    const answer = lane && answerOf(request, lane, deps, allowedHosts());
     if (answer === undefined) return fastify(request, response);
-    // As Fastify writes a reply: the security headers (set when the request comes in), the type, the length.
-    const headers = securityHeaders();
-    headers["content-type"] = answer.type;
-    headers["content-length"] = String(answer.body.length);
-    response.writeHead(200, headers);
+    response.writeHead(200, headersFor(lane!, answer));
     response.end(answer.body);
   });
   return {
@@ -81,14 +80,36 @@ function laneOf(route: AnyRoute, routes: readonly AnyRoute[]): Lane[] {
   const parts = /^(\/[^{}]*\/)\{([a-z_]+)\}$/.exec(route.path);
   if (route.method !== "GET" || !route.answerAtHand || !parts || route.scope === "open") return [];
   const fixedSibling = routes.some((other) => other.method === "GET" && other.path.startsWith(parts[1]!) && /^[^{}/]+$/.test(other.path.slice(parts[1]!.length)));
-  return fixedSibling ? [] : [{ prefix: API_PREFIX + parts[1]!, param: parts[2]!, route }];
+  return fixedSibling ? [] : [{ prefix: API_PREFIX + parts[1]!, param: parts[2]!, route, last: undefined }];
+}
+
+/** The lane whose prefix the URL has (a loop: a closure for find() was made at each request). */
+function laneFor(url: string, lanes: readonly Lane[]): Lane | undefined {
+  for (let index = 0; index < lanes.length; index++) if (url.startsWith(lanes[index]!.prefix)) return lanes[index];
+  return undefined;
+}
+
+/**
+ * As Fastify writes a reply: the security headers (set when the request
+ * comes in), the type, the length. node's writeHead only reads the object,
+ * so the same one serves every answer of the same bytes, as the bare
+ * server of bench/api does with its one answer: no object, no transitions,
+ * no length string per request. The last answer's bytes stay referenced
+ * here until another answer replaces them: one run object's at most.
+ */
+function headersFor(lane: Lane, answer: AnswerAtHand): Readonly<Record<string, string>> {
+  const last = lane.last;
+  if (last !== undefined && last.body === answer.body && last.type === answer.type) return last.headers;
+  const headers = securityHeaders();
+  headers["content-type"] = answer.type;
+  headers["content-length"] = String(answer.body.length);
+  lane.last = { body: answer.body, type: answer.type, headers: Object.freeze(headers) };
+  return headers;
 }
 
 /** The answer when every check passes as in Fastify's hooks and the route has it at hand; else undefined. */
-function answerOf(request: IncomingMessage, lanes: readonly Lane[], deps: ApiDeps, allowedHosts: Set<string>): AnswerAtHand | undefined {
+function answerOf(request: IncomingMessage, lane: Lane, deps: ApiDeps, allowedHosts: Set<string>): AnswerAtHand | undefined {
   const url = request.url!;
-  const lane = lanes.find((candidate) => url.startsWith(candidate.prefix));
-  if (lane === undefined) return undefined;
   const value = url.slice(lane.prefix.length);
   if (!PLAIN_SEGMENT.test(value)) return undefined;
   const { headers } = request;
@@ -97,5 +118,8 @@ function answerOf(request: IncomingMessage, lanes: readonly Lane[], deps: ApiDep
   const authorization = headers.authorization;
   const actor = authorization === undefined ? undefined : deps.auth.verifyKnownBearer(authorization)?.actor;
   if (actor === undefined || !scopeAllows(actor.scope, lane.route.scope as Exclude<AnyRoute["scope"], "open">)) return undefined;
-  return lane.route.answerAtHand!({ [lane.param]: value }, deps);
+  // Not `{ [lane.param]: value }`: a computed key in a literal is a call into V8's runtime at each request.
+  const params: Record<string, string> = {};
+  params[lane.param] = value;
+  return lane.route.answerAtHand!(params, deps);
 }

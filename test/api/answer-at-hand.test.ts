@@ -59,6 +59,24 @@ test("a cached run for a known bearer token: the same status, headers (in order)
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) assert.equal(atHand.headers[name], value, name);
 });
 
+test("answers of other bytes, one after another, each with its own length (the lane keeps the last answer's headers)", async (t) => {
+  const api = await startApi(t);
+  const first = await cachedRunId(api);
+  // A second run of another pipeline: another object, of another length.
+  await api.apply(PIPELINE.replace("hello:", "hello-again-with-a-longer-name:"));
+  const started = await api.call("POST", "/pipelines/test/hello-again-with-a-longer-name/runs", { as: "run", body: {} });
+  const { id: second } = (await started.json()) as { id: string };
+  await finishedRun(api, second);
+  assert.equal((await api.call("GET", `/runs/${second}`, { as: "read" })).status, 200);
+  const auth = { authorization: `Bearer ${api.tokens.read}` };
+  for (const id of [first, first, second, first, second]) {
+    const answer = await rawRequest(api.port, "GET", `/api/v1/runs/${id}`, auth);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, JSON.stringify(await api.engine.getRun(id)));
+    assert.equal(answer.headers["content-length"], String(Buffer.byteLength(answer.body)));
+  }
+});
+
 test("the lane answers only what Fastify would answer 200 at once; everything else reaches Fastify's listener", async (t) => {
   const api = await startApi(t);
   const id = await cachedRunId(api);
