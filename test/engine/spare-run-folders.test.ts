@@ -70,14 +70,18 @@ test("no spare, or a run that has its folder already: false, and the spare is ke
   assert.equal(readdirSync(join(data, "runs", ".spare")).length, 8);
 });
 
-test("stop removes this process's spares; the next process removes those of one that is gone", async (t) => {
+test("stop removes this process's spares; the next process removes those of one that is gone, even when its pid is another process's now", async (t) => {
   const data = tempDir(t);
   const gone = join(data, "runs", ".spare", "999999999.1");
   mkdirSync(join(gone, "tasks"), { recursive: true });
+  // pid 1 lives, but one engine a data folder: spares not this process's are left by one that is gone.
+  const reused = join(data, "runs", ".spare", "1.3");
+  mkdirSync(join(reused, "tasks"), { recursive: true });
   const spares = new SpareRunFolders(data);
   spares.prime();
   await ready(data, 8);
   assert.equal(existsSync(gone), false);
+  assert.equal(existsSync(reused), false);
   spares.stop();
   assert.equal(existsSync(join(data, "runs", ".spare")), false);
 });

@@ -17,14 +17,15 @@
  * and exits). A rename is atomic: a run's folder is whole or missing (its
  * attempt then makes it as before). Spares are 0700 like every folder Spire
  * makes; those of a process that is gone are removed by the next one that
- * makes spares in the data folder, and an engine that stops removes its own.
+ * makes spares in the data folder (told by the pid in their names, not by
+ * whether that pid lives: it may be another process's by then), and an
+ * engine that stops removes its own.
  */
 import { readdirSync, renameSync, rmdirSync, rmSync, utimesSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { makeFolderTrees } from "../../files/folder-batch.js";
 import { makePrivateDirSync, rememberMadeFolder } from "../../files/private.js";
-import { pidExists } from "../../exec/process-tree.js";
 
 /** Spares kept ready: the runs of a larger burst make their own folders, as before. */
 const SPARES = 8;
@@ -145,10 +146,9 @@ export class SpareRunFolders {
     } catch {
       return; // none yet
     }
-    const stale = names.filter((name) => {
-      const pid = Number(name.slice(0, name.indexOf(".")));
-      return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidExists(pid);
-    });
+    // One engine a data folder (its supervisor's socket says so), and only an engine keeps spares: those named for
+    // another pid were left by a process that is gone, even if that pid is another process's now.
+    const stale = names.filter((name) => /^\d+\.\d+$/.test(name) && name.slice(0, name.indexOf(".")) !== String(process.pid));
     await Promise.all(stale.map((name) => rm(join(this.#root, name), { recursive: true, force: true }).catch(() => undefined)));
   }
 }
