@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writePrivateFileSync } from "../files/private.js";
 import { pidStartTime } from "../exec/supervisor/attempt-files.js";
-import { pidExists } from "../exec/process-tree.js";
+import { ownerAlive } from "../exec/supervisor/pid-file.js";
 
 export type ConnectionState = "connecting" | "registered" | "unreachable" | "refused" | "stopped";
 
@@ -66,9 +66,7 @@ export function readConnectionRecord(dataDir: string): ConnectionRecord | undefi
   }
 }
 
-/** Whether the process that wrote the record still runs (the same process: its start time matches where it can be read). */
+/** Whether the process that wrote the record still runs: the same process (its start time matches where it can be read), not a zombie. */
 export function writerRuns(record: ConnectionRecord): boolean {
-  if (!pidExists(record.pid)) return false;
-  const now = pidStartTime(record.pid);
-  return record.pid_start === null || now === null || now === record.pid_start;
+  return ownerAlive({ pid: record.pid, startTime: record.pid_start });
 }
