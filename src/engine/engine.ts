@@ -197,7 +197,7 @@ export class Engine implements EngineService {
       placeHints: options.places,
       cancelElsewhere: async (runId, reason) => this.sharing?.requests.ask(runId, reason, "queue policy"),
       // Inside a `spire run`, other such processes may run this pipeline over the same data folder.
-      ...(options.schedules === false && !shared ? { aheadElsewhere: (run: RunRow) => aheadElsewhere(options.store, options.dataDir, run, this.now()) } : {}),
+      ...(options.schedules === false && !shared ? { aheadElsewhere: (run: RunRow, concurrency: number) => aheadElsewhere(options.store, options.dataDir, run, concurrency, this.now()) } : {}),
     });
     this.startedAt = this.now();
     this.recovery = new EngineRecovery({

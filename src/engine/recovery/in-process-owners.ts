@@ -113,16 +113,26 @@ export interface HeldElsewhere {
   waiting: { id: string; partition: string | null }[];
 }
 
-/** The runs of `run`'s pipeline that other live `spire run` processes run, or hold queued ahead of it (made before it). */
-export async function aheadElsewhere(store: Pick<Store, "listRunsInStates">, dataDir: string, run: RunRow, now: number): Promise<HeldElsewhere> {
+/**
+ * The runs of `run`'s pipeline that other live `spire run` processes run, or
+ * hold queued ahead of it (made before it). Of those queued, the first ones
+ * the pipeline's free places (`concurrency` less those running) let start
+ * count as running: each process admits its own run, and one seen between
+ * its run's creation and its start is on its way to running, not waiting
+ * (three started at once with one place to wait refused two, not one).
+ */
+export async function aheadElsewhere(store: Pick<Store, "listRunsInStates">, dataDir: string, run: RunRow, concurrency: number, now: number): Promise<HeldElsewhere> {
   const held = inProcessRuns(dataDir);
-  const found: HeldElsewhere = { running: 0, waiting: [] };
+  const found = { running: 0, waiting: [] as { id: string; partition: string | null; created_at: number }[] };
   if (held.since === undefined) return found;
   const before = (other: RunRow) => other.created_at < run.created_at || (other.created_at === run.created_at && other.id < run.id);
   for (const other of await store.listRunsInStates(["queued", "running"])) {
     if (other.id === run.id || other.namespace !== run.namespace || other.pipeline !== run.pipeline || !heldInProcess(held, other, now)) continue;
     if (other.state === "running") found.running++;
-    else if (before(other)) found.waiting.push({ id: other.id, partition: other.partition });
+    else if (before(other)) found.waiting.push({ id: other.id, partition: other.partition, created_at: other.created_at });
   }
-  return found;
+  found.waiting.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+  const starting = found.waiting.splice(0, Math.max(0, concurrency - found.running));
+  found.running += starting.length;
+  return { running: found.running, waiting: found.waiting.map(({ id, partition }) => ({ id, partition })) };
 }

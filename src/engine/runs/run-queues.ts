@@ -74,7 +74,7 @@ export interface RunQueuesDeps {
    * An engine inside a `spire run` (no engine running): how many runs of the run's pipeline other such processes run, or
    * hold queued ahead of it. They count against the pipeline's concurrency, looked at again while runs wait here.
    */
-  aheadElsewhere?(run: RunRow): Promise<HeldElsewhere>;
+  aheadElsewhere?(run: RunRow, concurrency: number): Promise<HeldElsewhere>;
 }
 
 export interface EngineLoad {
@@ -183,7 +183,7 @@ export class RunQueues {
     const { run, pipeline } = prepared;
     prepared.lockCapacities = await this.capacities.of(run.namespace);
     // Other processes' runs count as running here, and their queued ones wait ahead (a full queue refuses as it would here).
-    const elsewhere = this.deps.aheadElsewhere ? await this.deps.aheadElsewhere(run) : { running: 0, waiting: [] };
+    const elsewhere = this.deps.aheadElsewhere ? await this.deps.aheadElsewhere(run, pipeline.concurrency) : { running: 0, waiting: [] };
     if (this.deps.aheadElsewhere) this.ahead.set(keyOf(run.namespace, run.pipeline), elsewhere.running + elsewhere.waiting.length);
     // A drain may have begun while this request awaited: it must not launch a run the drain does not know of.
     if (this.closed) {
@@ -431,7 +431,7 @@ export class RunQueues {
       queue.timer = undefined;
       const first = queue.waiting[0];
       if (first === undefined || this.closed) return;
-      void this.deps.aheadElsewhere!(first.prepared.run).then(
+      void this.deps.aheadElsewhere!(first.prepared.run, first.prepared.pipeline.concurrency).then(
         (ahead) => (this.ahead.set(key, ahead.running + ahead.waiting.length), this.pump(key)),
         (error: Error) => (this.deps.logger.warn({ pipeline: key, error: error.message }, "the runs of other spire run processes could not be counted; looking again"), this.lookElsewhere(key)),
       );
