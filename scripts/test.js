@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file with Node's own test runner.
 // Node 20 takes no globs after --test, so the files are listed here.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -59,21 +59,11 @@ process.exit(left.length > 0 ? 1 : (result.status ?? 1));
 
 /** Processes still running with `marker` in their environment, after up to 3 s for those on their way out. */
 async function leftBehind(marker) {
+  // The tests' own scan (test/helpers/marked-processes.ts), as compiled beside the test files.
+  const { markedProcesses } = await import(new URL("../dist/test/helpers/marked-processes.js", import.meta.url).href);
   const deadline = Date.now() + 3000;
   for (;;) {
-    const found = [];
-    for (const entry of readdirSync("/proc")) {
-      const pid = Number(entry);
-      if (!Number.isInteger(pid) || pid === process.pid) continue;
-      try {
-        if (!readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(marker)) continue;
-        const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-        if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
-        found.push({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ").trim() });
-      } catch {
-        // gone while looked at, or not ours to read
-      }
-    }
+    const found = markedProcesses(marker);
     if (found.length === 0 || Date.now() > deadline) return found;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -5,40 +5,18 @@
  */
 import { afterEach } from "node:test";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { markedProcesses } from "./marked-processes.js";
 import assert from "node:assert/strict";
+
+export { isRunning } from "./marked-processes.js";
 
 const session = process.env.SPIRE_TEST_SESSION ?? randomBytes(6).toString("hex");
 process.env.SPIRE_TEST_SESSION = session;
 const marker = `SPIRE_TEST_SESSION=${session}`;
 
-/** Whether `pid` is a process with code left to run: gone and zombies (waiting for init to reap them) are not. */
-export function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return false;
-  }
-}
-
 /** Pids (other than this process) whose environment carries this file's session marker. */
 export function leftoverProcesses(): { pid: number; cmdline: string }[] {
-  const found: { pid: number; cmdline: string }[] = [];
-  for (const entry of readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      const environ = readFileSync(`/proc/${pid}/environ`, "latin1");
-      if (!environ.split("\0").includes(marker)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue; // a zombie has no code left to run
-      found.push({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ").trim() });
-    } catch {
-      // gone while we looked, or not ours to read
-    }
-  }
-  return found;
+  return markedProcesses(marker);
 }
 
 /**
