@@ -1,6 +1,4 @@
 /** For what has no event to await (a process ending, a file another process writes): poll, with a deadline. */
-import { readFileSync } from "node:fs";
-
 export async function until(predicate: () => boolean | Promise<boolean>, what: string, withinMs = 10_000): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (!(await predicate())) {
@@ -10,11 +8,4 @@ export async function until(predicate: () => boolean | Promise<boolean>, what: s
 }
 
 /** A process that exists and is not a zombie (nothing here reaps orphans, so a zombie counts as gone). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return false;
-  }
-}
+export { isRunning as alive } from "./marked-processes.js";
