@@ -9,20 +9,20 @@ import { loadAddon } from "./addon.js";
 /** Enough for what V8's optimizing compiler frees and takes again between two tasks of a run (4 MB). */
 export const BUSY_PROCESS_KEPT_BYTES = 4 * 1024 * 1024;
 
+/** The addon's calls on the C allocator that this build of it has (none without the addon; an older one lacks the newer). */
+function allocatorCalls(): { keepFreedMemory?: (bytes: number) => boolean; giveBackFreedMemory?: () => boolean } {
+  const loaded = loadAddon();
+  return "why" in loaded ? {} : (loaded.addon as ReturnType<typeof allocatorCalls>);
+}
+
 /** Whether the allocator now keeps up to `bytes` freed at the top of each arena (false without the addon or glibc). */
 export function keepFreedMemory(bytes: number): boolean {
-  const loaded = loadAddon();
-  if ("why" in loaded) return false;
-  const keep = (loaded.addon as { keepFreedMemory?: (bytes: number) => boolean }).keepFreedMemory;
-  return keep?.(bytes) ?? false;
+  return allocatorCalls().keepFreedMemory?.(bytes) ?? false;
 }
 
 /** Gives the allocator's free pages back to the kernel, wherever they lie in its heaps (false without the addon or glibc). */
 export function giveBackFreedMemory(): boolean {
-  const loaded = loadAddon();
-  if ("why" in loaded) return false;
-  const giveBack = (loaded.addon as { giveBackFreedMemory?: () => boolean }).giveBackFreedMemory;
-  return giveBack?.() ?? false;
+  return allocatorCalls().giveBackFreedMemory?.() ?? false;
 }
 
 /**
