@@ -123,16 +123,20 @@ export interface HeldElsewhere {
  */
 export async function aheadElsewhere(store: Pick<Store, "listRunsInStates">, dataDir: string, run: RunRow, concurrency: number, now: number): Promise<HeldElsewhere> {
   const held = inProcessRuns(dataDir);
-  const found = { running: 0, waiting: [] as { id: string; partition: string | null; created_at: number }[] };
-  if (held.since === undefined) return found;
-  const before = (other: RunRow) => other.created_at < run.created_at || (other.created_at === run.created_at && other.id < run.id);
+  if (held.since === undefined) return { running: 0, waiting: [] };
+  let running = 0;
+  const ahead: RunRow[] = [];
   for (const other of await store.listRunsInStates(["queued", "running"])) {
     if (other.id === run.id || other.namespace !== run.namespace || other.pipeline !== run.pipeline || !heldInProcess(held, other, now)) continue;
-    if (other.state === "running") found.running++;
-    else if (before(other)) found.waiting.push({ id: other.id, partition: other.partition, created_at: other.created_at });
+    if (other.state === "running") running++;
+    else if (madeBefore(other, run)) ahead.push(other);
   }
-  found.waiting.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
-  const starting = found.waiting.splice(0, Math.max(0, concurrency - found.running));
-  found.running += starting.length;
-  return { running: found.running, waiting: found.waiting.map(({ id, partition }) => ({ id, partition })) };
+  ahead.sort((a, b) => (madeBefore(a, b) ? -1 : 1));
+  const starting = ahead.splice(0, Math.max(0, concurrency - running)).length;
+  return { running: running + starting, waiting: ahead.map(({ id, partition }) => ({ id, partition })) };
+}
+
+/** Whether `a` was made before `b`: its creation time, then its id, decide. */
+function madeBefore(a: Pick<RunRow, "created_at" | "id">, b: Pick<RunRow, "created_at" | "id">): boolean {
+  return a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id);
 }
