@@ -43,7 +43,11 @@ export class RunWrites {
     const made = new Promise<void>((resolve) => (this.madeStart = resolve));
     this.startMade = made;
     // Not made (its controller fails): what waits for it goes on, as it would have without it.
-    making.catch(() => this.startMade === made && (this.madeStart!(), (this.startMade = undefined)));
+    making.catch(() => {
+      if (this.startMade !== made) return;
+      this.madeStart!();
+      this.startMade = undefined;
+    });
     return making;
   }
 
@@ -80,7 +84,10 @@ export class RunWrites {
     const written = this.write(changes);
     const waitsForRoom = this.store.waitsForRoom?.bind(this.store);
     if (!waitsForRoom) return written;
-    if (waitsForRoom()) return (written.catch(() => {}), Promise.resolve());
+    if (waitsForRoom()) {
+      written.catch(() => {}); // heard by no one: the caller goes on without it
+      return Promise.resolve();
+    }
     let timer: NodeJS.Timeout | undefined;
     const waiting = new Promise<void>((resolve) => (timer = setInterval(() => waitsForRoom() && resolve(), ROOM_CHECK_MS).unref()));
     void written.finally(() => clearInterval(timer)).catch(() => {});
