@@ -13,7 +13,7 @@
  * (RunCreation.madeFrom): a change not heard of yet costs one more read,
  * never a run of a definition that is no longer there.
  */
-import { hostname } from "node:os";
+import { thisHost } from "../runs/machine.js";
 import { dirname, isAbsolute } from "node:path";
 import type { DefinitionSeen, NamespaceRow, PipelineRow, Store } from "../../store/port.js";
 
@@ -52,7 +52,7 @@ export class RememberedDefinitions {
 
   baseDirFrom(namespace: NamespaceRow | undefined): string {
     const origin = namespace?.origin;
-    return origin?.path && isAbsolute(origin.path) && origin.host === hostname() ? dirname(origin.path) : this.dataDir;
+    return origin?.path && isAbsolute(origin.path) && origin.host === thisHost() ? dirname(origin.path) : this.dataDir;
   }
 
   /** What a run made from these rows asks the store to check (RunCreation.madeFrom); `paused` when its start depends on it. */
