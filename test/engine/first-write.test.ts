@@ -8,9 +8,9 @@
  *   may fail: the run, stored with its running place, is then started as a
  *   stored run, not left queued with no controller.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { Engine } from "../../src/engine/engine.js";
+import { Engine, type EngineLogger } from "../../src/engine/engine.js";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import type { Store } from "../../src/store/port.js";
 import type { SharedStore } from "../../src/store/shared-port.js";
@@ -24,32 +24,42 @@ checkNoLeftoverProcesses();
 
 const admin = { name: "test", scope: "admin" as const };
 
-test("a run canceled while its first write is on its way, and stored without its start (its pipeline busy), ends canceled", async (t) => {
-  const schema = await cleanSchema(t);
-  const store = openPostgresStore(POSTGRES_URL, { schema });
+/**
+ * A real engine on a fresh PostgreSQL schema, its store's parts replaced by
+ * what `replace` returns (given the store), with `definitions` applied to
+ * namespace ns; stopped after the test.
+ */
+async function engineOnPostgres(t: TestContext, definitions: string, replace: (store: Store) => Partial<Store>, logger?: EngineLogger): Promise<{ engine: Engine; store: Store }> {
+  const store = openPostgresStore(POSTGRES_URL, { schema: await cleanSchema(t) });
   await store.init();
-  // The next new run's first write waits here until let go: it is on its way while the cancel comes.
-  let hold: { reached: () => void; gate: Promise<void> } | undefined;
-  const shared: SharedStore = {
-    ...store.shared!,
-    createPlacedRun: async (...args) => {
-      const held = hold;
-      hold = undefined;
-      if (held) {
-        held.reached();
-        await held.gate;
-      }
-      return store.shared!.createPlacedRun(...args);
-    },
-  };
   const executor = new LocalExecutor();
-  const engine = new Engine({ store: { ...store, shared } as Store, executor, dataDir: tempDir(t), parallelism: 4, defaultZone: "UTC" });
+  const engine = new Engine({ store: { ...store, ...replace(store) } as Store, executor, dataDir: tempDir(t), parallelism: 4, defaultZone: "UTC", ...(logger ? { logger } : {}) });
   t.after(async () => {
     await engine.drain(5_000);
     await executor.shutdown();
     await store.close();
   });
-  await engine.apply(admin, { text: "pipelines:\n  job:\n    queue: { limit: 5 }\n    tasks:\n      t: { run: sleep 30 }\n", namespace: "ns", prune: true, dryRun: false });
+  await engine.apply(admin, { text: definitions, namespace: "ns", prune: true, dryRun: false });
+  return { engine, store };
+}
+
+test("a run canceled while its first write is on its way, and stored without its start (its pipeline busy), ends canceled", async (t) => {
+  // The next new run's first write waits here until let go: it is on its way while the cancel comes.
+  let hold: { reached: () => void; gate: Promise<void> } | undefined;
+  const { engine } = await engineOnPostgres(t, "pipelines:\n  job:\n    queue: { limit: 5 }\n    tasks:\n      t: { run: sleep 30 }\n", (store) => ({
+    shared: {
+      ...store.shared!,
+      createPlacedRun: async (...args) => {
+        const held = hold;
+        hold = undefined;
+        if (held) {
+          held.reached();
+          await held.gate;
+        }
+        return store.shared!.createPlacedRun(...args);
+      },
+    } satisfies SharedStore,
+  }));
   const first = await engine.startRun(admin, "ns", "job", { args: {} });
   assert.equal(first.state, "running");
 
@@ -69,26 +79,22 @@ test("a run canceled while its first write is on its way, and stored without its
 });
 
 test("a new run whose start, written after its creation, fails once is started from its stored place and runs to its end", async (t) => {
-  const schema = await cleanSchema(t);
-  const store = openPostgresStore(POSTGRES_URL, { schema });
-  await store.init();
   // The creation's statement holds no start here (as for a start it cannot hold), and the start's own write then fails once.
   let startWrites = 0;
-  const shared: SharedStore = { ...store.shared!, createPlacedRun: (run, event, creation, concurrency) => store.shared!.createPlacedRun(run, event, creation, concurrency, []) };
-  const write: Store["write"] = async (changes) => {
-    if (changes.some((change) => change.event?.type === "run.started") && startWrites++ === 0) throw new Error("the test's store refused this write");
-    return store.write(changes);
-  };
   const warnings: string[] = [];
   const logger = { info: () => {}, error: () => {}, warn: (_details: object, message: string) => void warnings.push(message) };
-  const executor = new LocalExecutor();
-  const engine = new Engine({ store: { ...store, shared, write } as Store, executor, dataDir: tempDir(t), parallelism: 4, defaultZone: "UTC", logger });
-  t.after(async () => {
-    await engine.drain(5_000);
-    await executor.shutdown();
-    await store.close();
-  });
-  await engine.apply(admin, { text: "pipelines:\n  job:\n    tasks:\n      t: { run: \"true\" }\n", namespace: "ns", prune: true, dryRun: false });
+  const { engine, store } = await engineOnPostgres(
+    t,
+    "pipelines:\n  job:\n    tasks:\n      t: { run: \"true\" }\n",
+    (store) => ({
+      shared: { ...store.shared!, createPlacedRun: (run, event, creation, concurrency) => store.shared!.createPlacedRun(run, event, creation, concurrency, []) },
+      write: async (changes) => {
+        if (changes.some((change) => change.event?.type === "run.started") && startWrites++ === 0) throw new Error("the test's store refused this write");
+        return store.write(changes);
+      },
+    }),
+    logger,
+  );
   const made = await engine.startRun(admin, "ns", "job", { args: {} });
   await until(async () => (await engine.getRun(made.id)).state === "succeeded", "the run to succeed", 10_000);
   assert.equal(startWrites, 2, "its start was written again, once");
