@@ -5,16 +5,7 @@ import { join } from "node:path";
 import { SpareRunFolders } from "../../src/engine/artifacts/spare-run-folders.js";
 import { tempDir } from "../helpers/tmp.js";
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function ready(data: string, count: number): Promise<void> {
-  const root = join(data, "runs", ".spare");
-  for (let waited = 0; waited < 5_000; waited += 10) {
-    if (existsSync(root) && readdirSync(root).length >= count) return sleep(20); // the last trip's folders, all of them
-    await sleep(10);
-  }
-  throw new Error("no spares made");
-}
+const spareCount = (data: string) => readdirSync(join(data, "runs", ".spare")).length;
 
 /** An engine's spares in a new data folder, all eight made (removed at the test's end). */
 async function primedSpares(t: TestContext): Promise<{ data: string; spares: SpareRunFolders }> {
@@ -22,7 +13,8 @@ async function primedSpares(t: TestContext): Promise<{ data: string; spares: Spa
   const spares = new SpareRunFolders(data);
   t.after(() => spares.stop());
   spares.prime();
-  await ready(data, 8);
+  await spares.refilled();
+  assert.equal(spareCount(data), 8);
   return { data, spares };
 }
 
@@ -39,12 +31,14 @@ test("a spare becomes the run's folder, with its log folder and the first task's
   assert.deepEqual(readdirSync(run).sort(), ["artifacts", "tasks"]);
   assert.deepEqual(readdirSync(join(run, "artifacts")), ["build"], "the placeholder became the task's folder");
   for (const folder of [run, join(run, "tasks"), join(run, "artifacts"), join(run, "artifacts", "build")]) assert.equal(mode(folder), 0o700, folder);
-  await sleep(100);
-  const spareCount = () => readdirSync(join(data, "runs", ".spare")).length;
-  assert.equal(spareCount(), 7, "seven left: none made yet");
-  for (const name of ["r1b", "r1c", "r1d"]) assert.equal(spares.take(join(data, "runs", name), join(data, "runs", name, "artifacts", "a"), join(data, "runs", name, "tasks")), true);
-  await sleep(100);
-  assert.equal(spareCount(), 8, "four left: made up to eight again");
+  assert.equal(spares.refilling, false, "seven left: none due");
+  assert.equal(spareCount(data), 7);
+  for (const name of ["r1b", "r1c"]) assert.equal(spares.take(join(data, "runs", name), join(data, "runs", name, "artifacts", "a"), join(data, "runs", name, "tasks")), true);
+  assert.equal(spares.refilling, false, "five left: none due");
+  assert.equal(spares.take(join(data, "runs", "r1d"), join(data, "runs", "r1d", "artifacts", "a"), join(data, "runs", "r1d", "tasks")), true);
+  assert.equal(spares.refilling, true, "four left: more due");
+  await spares.refilled();
+  assert.equal(spareCount(data), 8, "four left: made up to eight again");
 });
 
 test("a group's task gets its parents, and no placeholder stays behind", async (t) => {
@@ -62,12 +56,13 @@ test("no spare, or a run that has its folder already: false, and the spare is ke
   t.after(() => spares.stop());
   const run = join(data, "runs", "r3");
   assert.equal(spares.take(run, join(run, "artifacts", "a"), join(run, "tasks")), false, "none made yet");
-  await ready(data, 8);
+  await spares.refilled();
+  assert.equal(spareCount(data), 8, "the take asked for spares");
   mkdirSync(join(run, "tasks"), { recursive: true });
   writeFileSync(join(run, "tasks", "a.1.log"), "");
   assert.equal(spares.take(run, join(run, "artifacts", "a"), join(run, "tasks")), false);
   assert.deepEqual(readdirSync(join(run, "tasks")), ["a.1.log"], "the run's own folder is left as it was");
-  assert.equal(readdirSync(join(data, "runs", ".spare")).length, 8);
+  assert.equal(spareCount(data), 8);
 });
 
 test("stop removes this process's spares; the next process removes those of one that is gone, even when its pid is another process's now", async (t) => {
@@ -79,7 +74,8 @@ test("stop removes this process's spares; the next process removes those of one 
   mkdirSync(join(reused, "tasks"), { recursive: true });
   const spares = new SpareRunFolders(data);
   spares.prime();
-  await ready(data, 8);
+  await spares.refilled();
+  assert.equal(spareCount(data), 8);
   assert.equal(existsSync(gone), false);
   assert.equal(existsSync(reused), false);
   spares.stop();

@@ -51,6 +51,8 @@ export class SpareRunFolders {
   #staleRemoved = false;
   #retryAt = 0;
   #stopped = false;
+  /** Those awaiting `refilled()`. */
+  #awaitingRefill: (() => void)[] = [];
 
   constructor(dataDir: string) {
     this.#dataDir = dataDir;
@@ -96,10 +98,24 @@ export class SpareRunFolders {
     return true;
   }
 
+  /** Whether spares are being made, or are due to be. */
+  get refilling(): boolean {
+    return this.#timer !== undefined || this.#making;
+  }
+
+  /** Settles once the spares being made or due are made, or could not be (at once when none are). */
+  refilled(): Promise<void> {
+    if (!this.refilling) return Promise.resolve();
+    this.#timer?.ref(); // the process waits for what it awaits
+    return new Promise((resolve) => this.#awaitingRefill.push(resolve));
+  }
+
   /** Makes no more spares and removes those made (the engine stops). */
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#settleRefill();
     for (const spare of this.#ready.splice(0)) rmSync(spare, { recursive: true, force: true });
     try {
       rmdirSync(this.#root); // the data folder as it was, unless another process keeps spares there too
@@ -114,12 +130,12 @@ export class SpareRunFolders {
       this.#timer = undefined;
       void this.#make();
     }, delayMs);
-    this.#timer.unref();
+    if (this.#awaitingRefill.length === 0) this.#timer.unref();
   }
 
   async #make(): Promise<void> {
     const missing = SPARES - this.#ready.length;
-    if (missing <= 0 || this.#stopped) return;
+    if (missing <= 0 || this.#stopped) return this.#settleRefill();
     this.#making = true;
     const spares = Array.from({ length: missing }, () => join(this.#root, `${process.pid}.${++this.#counter}`));
     try {
@@ -135,6 +151,11 @@ export class SpareRunFolders {
     }
     // Runs that took spares meanwhile.
     if (this.#ready.length <= LOW_WATER) this.#makeSoon(REFILL_AFTER_MS);
+    this.#settleRefill();
+  }
+
+  #settleRefill(): void {
+    if (!this.refilling) for (const settle of this.#awaitingRefill.splice(0)) settle();
   }
 
   /** Spares of processes that are gone (killed, or stopped before they could remove them). */
