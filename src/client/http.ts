@@ -90,8 +90,8 @@ export class HttpClient implements SpireClient {
     return this.call("POST", `${pipelinePath(namespace, name)}/${paused ? "pause" : "resume"}`, paused && options.reason !== undefined ? { reason: options.reason } : undefined);
   }
 
-  renewWatchLease(namespace: string, name: string): Promise<WatchLease> {
-    return this.call("POST", `${pipelinePath(namespace, name)}/lease`);
+  renewWatchLease(namespace: string, name: string, holder?: string): Promise<WatchLease> {
+    return this.call("POST", `${pipelinePath(namespace, name)}/lease`, holder !== undefined ? { holder } : undefined);
   }
 
   /** A one-time link into the web UI (`spire ui`): only an engine serves the UI, so only this client has it. */

@@ -97,8 +97,8 @@ export class InProcessClient implements SpireClient {
     return this.engine.setPaused(ACTOR, namespace, name, paused, options);
   }
 
-  renewWatchLease(namespace: string, name: string) {
-    return this.engine.renewWatchLease(namespace, name);
+  renewWatchLease(namespace: string, name: string, holder?: string) {
+    return this.engine.renewWatchLease(namespace, name, holder);
   }
 
   async getHook(namespace: string, name: string): Promise<HookInfo> {

@@ -68,7 +68,8 @@ export interface SpireClient {
   deletePipeline(namespace: string, name: string): Promise<void>;
   /** `reason`, for a pause: shown with it until it is resumed. */
   setPaused(namespace: string, name: string, paused: boolean, options?: { reason?: string }): Promise<PipelineSummary>;
-  renewWatchLease(namespace: string, name: string): Promise<WatchLease>;
+  /** `holder`: this watcher's id; a lease another watcher holds is refused (conflict, details.held). */
+  renewWatchLease(namespace: string, name: string, holder?: string): Promise<WatchLease>;
   getHook(namespace: string, name: string): Promise<HookInfo>;
   /** Slots of the pipeline's time triggers that did not run, newest first; `run`: only those the same catch-up as that run passed over. */
   listMissed(namespace: string, name: string, query: { limit: number; run?: string }): Promise<MissedObject[]>;

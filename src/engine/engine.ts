@@ -399,8 +399,8 @@ export class Engine implements EngineService {
     return this.pipelines.setPaused(actor, namespace, name, paused, options);
   }
 
-  renewWatchLease(namespace: string, name: string): Promise<WatchLease> {
-    return this.pipelines.renewWatchLease(namespace, name);
+  renewWatchLease(namespace: string, name: string, holder?: string): Promise<WatchLease> {
+    return this.pipelines.renewWatchLease(namespace, name, holder);
   }
 
   // ── runs ─────────────────────────────────────────────────────────────────

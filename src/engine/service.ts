@@ -324,8 +324,11 @@ export interface EngineService {
   deletePipeline(actor: Actor, namespace: string, name: string): Promise<void>;
   /** `reason`: why (shown with the paused pipeline until it is resumed). */
   setPaused(actor: Actor, namespace: string, name: string, paused: boolean, options?: { reason?: string }): Promise<PipelineSummary>;
-  /** Takes or renews the lease that keeps a `spire watch` pipeline firing; not_found, or conflict for any other pipeline. */
-  renewWatchLease(namespace: string, name: string): Promise<WatchLease>;
+  /**
+   * Takes or renews the lease that keeps a `spire watch` pipeline firing; not_found, or conflict for any other
+   * pipeline. `holder`: the watcher's own id: a lease another holder renews is refused (conflict, details.held).
+   */
+  renewWatchLease(namespace: string, name: string, holder?: string): Promise<WatchLease>;
   /** Slots of the pipeline's time triggers that did not run, newest first. */
   listMissed(namespace: string, name: string, query: { limit: number; before?: number; run?: string }): Promise<{ missed: MissedObject[]; next_cursor: number | null }>;
 

@@ -253,4 +253,12 @@ test("a watch lease: an unknown pipeline is a 404, one not made by spire watch a
   assert.match((await errorOf(plain)).message, /not made by spire watch/);
   const summary = (await (await api.call("GET", "/pipelines/test/hello")).json()) as { paused: boolean; paused_reason: string | null };
   assert.deepEqual([summary.paused, summary.paused_reason], [false, null], "and it is left as it was");
+  // The watcher's id is an id: nothing else is taken, and what is wrong with it is said.
+  for (const holder of ["short", "../../etc/passwd", "a".repeat(65)]) {
+    const bad = await api.call("POST", "/pipelines/test/hello/lease", { as: "run", body: { holder } });
+    assert.equal(bad.status, 400, holder);
+    assert.match(JSON.stringify(await errorOf(bad)), /holder is 8 to 64 letters, digits, _ or -/);
+  }
+  const extra = await api.call("POST", "/pipelines/test/hello/lease", { as: "run", body: { holder: "watcher-one", path: "/tmp" } });
+  assert.equal(extra.status, 400, "an unknown field is refused");
 });

@@ -79,6 +79,26 @@ test("watching the same command again resumes its pipeline and history; --precis
   await stopEngine(engine);
 });
 
+test("a second watch of the same command is refused while the first runs, changing nothing; the first goes on", async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "data");
+  const engine = await startEngine(t, data);
+  const { child, result, stdout } = await watchUntil(2, { data, cwd: dir });
+  const second = await spire(["watch", "-n", "5", "--", "sh", "-c", "echo tick; echo tock >&2"], { data, cwd: dir });
+  assert.equal(second.code, 2, second.stderr);
+  assert.match(second.stderr, /is watched by another spire watch already \(its lease runs to .+ unless renewed\)/);
+  assert.match(second.stderr, /Stop the other watch \(Ctrl-C where it runs\)/);
+  assert.doesNotMatch(second.stderr, /\n\s+at /, "no stack trace");
+  const [pipeline] = JSON.parse((await spire(["ls", "--json"], { data })).stdout);
+  assert.equal(pipeline.paused, false, "the first's pipeline still fires");
+  assert.equal(pipeline.triggers[0].every, 200, "its interval is the first's, not the second's 5s");
+  const shown = (stdout().match(HEADER) ?? []).length;
+  await until(() => (stdout().match(HEADER) ?? []).length >= shown + 2, "the first watch showing more runs", 15_000);
+  child.kill("SIGINT");
+  assert.equal((await result).code, 130);
+  await stopEngine(engine);
+});
+
 test("killed with SIGKILL, the watch stops renewing its lease: the engine pauses its pipeline, cancels its run and says why", async (t) => {
   const dir = tempDir(t);
   const data = join(dir, "data");

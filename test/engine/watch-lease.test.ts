@@ -90,3 +90,34 @@ test("renewals keep it firing; a renewal after a lapse resumes it; a pause by ha
   assert.deepEqual({ paused: byHand.paused, resumed: byHand.resumed, expires_at: byHand.expires_at }, { paused: true, resumed: false, expires_at: null });
   assert.equal((await engine.getPipeline("t", "watched")).paused, true, "a pause by hand is not undone by a renewal");
 });
+
+test("a watcher's id holds the lease: another's renewal is refused while it renews; once it lapses, or is paused, another takes it", async (t) => {
+  const { engine } = await leaseEngine(t);
+  const first = await engine.renewWatchLease("t", "watched", "watcher-one");
+  assert.equal(first.paused, false);
+  const refusal = await engine.renewWatchLease("t", "watched", "watcher-two").then(
+    () => assert.fail("a second watcher's renewal was taken"),
+    (error: ServiceError) => error,
+  );
+  assert.equal(refusal.code, "conflict");
+  assert.match(refusal.message, /^t\/watched is watched by another spire watch already \(its lease runs to \d{4}-\d\d-\d\dT[\d:.]+Z unless renewed\)$/);
+  const details = refusal.details as { held: boolean; expires_at: string; hint: string };
+  assert.equal(details.held, true);
+  assert.ok(Date.parse(details.expires_at) - Date.now() <= LEASE_MS, "the first's term, not a new one");
+  assert.match(details.hint, /^stop the other watch/);
+  assert.equal((await engine.renewWatchLease("t", "watched", "watcher-one")).paused, false, "its own holder renews");
+  assert.equal((await engine.renewWatchLease("t", "watched")).paused, false, "a renewal without an id (an older client) is neither refused nor takes it");
+  await assert.rejects(engine.renewWatchLease("t", "watched", "watcher-two"), (error: ServiceError) => error.code === "conflict");
+
+  // The first stops renewing (stopped with Ctrl-Z): its lease lapses and the pipeline is paused; the second takes it over.
+  await until(async () => (await engine.getPipeline("t", "watched")).paused, "paused once the first's lease lapsed", 5_000);
+  const takeover = await engine.renewWatchLease("t", "watched", "watcher-two");
+  assert.equal(takeover.resumed, true);
+  await assert.rejects(engine.renewWatchLease("t", "watched", "watcher-one"), (error: ServiceError) => error.code === "conflict" && (error.details as { held?: boolean }).held === true, "the first, back (fg), is refused");
+
+  // A pause (the holder's Ctrl-C) ends its term: the next watcher takes the lease at once.
+  await engine.setPaused(admin, "t", "watched", true);
+  await engine.setPaused(admin, "t", "watched", false);
+  assert.equal((await engine.renewWatchLease("t", "watched", "watcher-one")).paused, false);
+  await engine.setPaused(admin, "t", "watched", true);
+});

@@ -172,7 +172,16 @@ function pauseRoute(paused: boolean) {
   });
 }
 
-/** `spire watch` renews this while it runs; no body, and nothing but the pipeline's name comes from the request. */
+/** The watcher's own id, made at random by each `spire watch`: only an id, never a path or a command. */
+const leaseBody = z.strictObject({
+  holder: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/, { error: "holder is 8 to 64 letters, digits, _ or -: an id the watcher makes at random" })
+    .optional()
+    .meta({ description: "The watcher's own id: while one holder renews the lease, another's renewal is refused (409)." }),
+});
+
+/** `spire watch` renews this while it runs; nothing but the pipeline's name and the watcher's id comes from the request. */
 const lease = route({
   method: "POST",
   path: "/pipelines/{ns}/{name}/lease",
@@ -181,13 +190,17 @@ const lease = route({
   summary:
     "Take or renew the lease of a pipeline made by spire watch: it fires only while its watcher renews this (every renew_every_ms); a term without a renewal pauses it and cancels its runs under way. Renewing one paused that way resumes it.",
   params: pipelineParams,
+  body: leaseBody,
   responses: [
     { status: 200, description: "The lease.", schema: watchLease },
     { status: 404, description: "No such pipeline." },
-    { status: 409, description: "conflict: the pipeline was not made by spire watch, and holds no lease." },
+    {
+      status: 409,
+      description: "conflict: the pipeline was not made by spire watch, and holds no lease; or another watcher (another holder) holds its lease (details.held, details.expires_at).",
+    },
   ],
-  async handler({ params, deps }) {
-    return deps.service.renewWatchLease(params.ns, params.name);
+  async handler({ params, body, deps }) {
+    return deps.service.renewWatchLease(params.ns, params.name, (body as z.output<typeof leaseBody> | undefined)?.holder);
   },
 });
 

@@ -18,10 +18,11 @@ import type { RunObject, RunSummary, SpireClient } from "../../client/port.js";
 import type { RunState } from "../../store/port.js";
 import { ADHOC_TASK, adhocName, parseCommand, type AdhocPipeline } from "../adhoc/job.js";
 import { connect } from "../connect.js";
+import { ServiceError } from "../../engine/service.js";
 import { CliError, EXIT } from "../errors.js";
 import { createWatchScreen, type WatchedRun, type WatchScreen } from "../render/watch-screen.js";
 import { applyJob, existingNamespace, placeJob, type PlacedJob } from "./adhoc.js";
-import { holdLease, type HeldLease } from "./watch-lease.js";
+import { heldElsewhere, holdLease, newLeaseHolder, watchedElsewhere, type HeldLease } from "./watch-lease.js";
 
 export interface WatchOptions {
   interval: string;
@@ -38,7 +39,7 @@ export async function watchCommand(words: string[], options: WatchOptions): Prom
   const intervalMs = parseInterval(options.interval);
   const command = parseCommand(words, "spire watch -- date");
   const cwd = process.cwd();
-  // Watches of one command share a pipeline (and so a history) whatever their interval.
+  // Watches of one command in one folder share a pipeline (and so a history) whatever their interval, one watch at a time.
   const name = adhocName(command, cwd, "watch", "watch-");
   const client = await connect(options);
   const stop = stopSignal();
@@ -110,29 +111,59 @@ const sleep = (ms: number, stop: Stop) => Promise.race([new Promise((resolve) =>
  * are those created from the first one on; each is shown when it ends.
  */
 async function watchOnEngine(client: SpireClient, job: PlacedJob, intervalMs: number, screen: WatchScreen, stop: Stop): Promise<void> {
+  const holder = newLeaseHolder();
+  await refuseIfWatchedElsewhere(client, job, holder);
   await applyJob(client, job);
   if ((await client.getPipeline(job.namespace, job.name)).paused) await client.setPaused(job.namespace, job.name, false);
   let lease: HeldLease | undefined;
+  // Another watch holds the lease: its pipeline is that watch's, to be left as it is.
+  let lostBecause: string | undefined;
   try {
-    lease = await holdLease(client, job);
+    lease = await holdLease(client, job, holder).catch((error: unknown) => {
+      if (heldElsewhere(error)) lostBecause = error.message;
+      throw heldElsewhere(error) ? watchedElsewhere(error) : error;
+    });
+    void lease.lost.then((why) => (lostBecause = why));
     const first = await client.startRun(job.namespace, job.name, { args: {} });
     const since = first.created_at;
     const shown = new Set<string>();
     const pollMs = Math.min(250, Math.max(50, intervalMs / 4));
-    while (!stop.stopped) {
+    while (!stop.stopped && lostBecause === undefined) {
       const { runs } = await client.listRuns({ namespace: job.namespace, pipeline: job.name, limit: 50 });
       const ended = runs.filter((run) => run.created_at >= since && FINISHED.has(run.state) && !shown.has(run.id)).reverse();
       // On a terminal only the newest matters; elsewhere each run is printed once, in order.
       for (const run of process.stdout.isTTY ? ended.slice(-1) : ended) screen.show(await watchedRun(client, await client.getRun(run.id)));
       for (const run of ended) shown.add(run.id);
-      await sleep(pollMs, stop);
+      await Promise.race([sleep(pollMs, stop), lease.lost]);
     }
   } finally {
-    // Whatever ended the watch (Ctrl-C, or the engine going away), the trigger must stop firing.
     lease?.stop();
-    await client.setPaused(job.namespace, job.name, true).catch((error: Error) => process.stderr.write(`spire: could not pause ${job.namespace}/${job.name}: ${error.message}\nPause it with: spire pause ${job.namespace}/${job.name}\n`));
-    await cancelUnfinished(client, job).catch(() => undefined);
+    if (lostBecause === undefined) await stopFiring(client, job);
   }
+  // Another watch took the command over (this one was stopped until its lease lapsed).
+  if (lostBecause !== undefined) throw new CliError(`stopped: ${lostBecause}`, EXIT.runFailed, "The other watch goes on; this one leaves the pipeline to it.");
+}
+
+/**
+ * Before anything is applied: a second watch of the same command would share
+ * its pipeline (a new interval would change the first's, and the Ctrl-C of
+ * either would pause both), so a lease another watch renews refuses it here.
+ * A pipeline not there yet, or not made by spire watch, is for the apply to
+ * make or refuse.
+ */
+async function refuseIfWatchedElsewhere(client: SpireClient, job: PlacedJob, holder: string): Promise<void> {
+  try {
+    await client.renewWatchLease(job.namespace, job.name, holder);
+  } catch (error) {
+    if (heldElsewhere(error)) throw watchedElsewhere(error);
+    if (!(error instanceof ServiceError) || (error.code !== "not_found" && error.code !== "conflict")) throw error;
+  }
+}
+
+/** Whatever ended the watch (Ctrl-C, or the engine going away), the trigger must stop firing. */
+async function stopFiring(client: SpireClient, job: PlacedJob): Promise<void> {
+  await client.setPaused(job.namespace, job.name, true).catch((error: Error) => process.stderr.write(`spire: could not pause ${job.namespace}/${job.name}: ${error.message}\nPause it with: spire pause ${job.namespace}/${job.name}\n`));
+  await cancelUnfinished(client, job).catch(() => undefined);
 }
 
 /** A finished run as the screen shows it: its state, exit code and what the command printed. */

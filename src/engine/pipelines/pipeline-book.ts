@@ -125,8 +125,8 @@ export class PipelineBook {
     if (announce) this.deps.announce?.();
   }
 
-  renewWatchLease(namespace: string, name: string): Promise<WatchLease> {
-    return this.deps.leases().renew(namespace, name);
+  renewWatchLease(namespace: string, name: string, holder?: string): Promise<WatchLease> {
+    return this.deps.leases().renew(namespace, name, holder);
   }
 
   /** A `spire watch` stopped renewing its lease (killed, say): what its Ctrl-C would have done — pause, cancel what is under way. */

@@ -20,6 +20,13 @@
  * A renewal of a pipeline this paused for a lapse resumes it: its watcher was
  * stopped (Ctrl-Z), not gone, and is back (fg). One paused by anyone else
  * stays paused.
+ *
+ * Two `spire watch` of one command would share its pipeline, and the Ctrl-C
+ * of either would pause the other's. So a watcher renews with an id of its
+ * own (its holder): the first to renew a term holds it, and while it renews,
+ * another holder's renewal is refused, naming when the lease runs out. A
+ * renewal without a holder (an older client) neither takes a held lease nor
+ * is refused.
  */
 import { performance } from "node:perf_hooks";
 import type { PipelineDef } from "../../definitions/schema.js";
@@ -47,6 +54,8 @@ interface Term {
   /** performance.now(): monotonic, so a clock step neither ends nor stretches a term. */
   expiresAt: number;
   timer: NodeJS.Timeout;
+  /** The watcher that renews it; undefined until one renews with its id. */
+  holder?: string;
 }
 
 /** A pipeline `spire watch` made: only these hold leases. */
@@ -94,8 +103,8 @@ export class WatchLeases {
     return this.refreshing;
   }
 
-  /** The watcher's renewal (POST /pipelines/{ns}/{name}/lease). */
-  async renew(namespace: string, name: string): Promise<WatchLease> {
+  /** The watcher's renewal (POST /pipelines/{ns}/{name}/lease); `holder`: the watcher's id. */
+  async renew(namespace: string, name: string, holder?: string): Promise<WatchLease> {
     const key = keyOf(namespace, name);
     const row = await this.deps.store.getPipeline(namespace, name);
     if (!row) throw notFoundPipeline(namespace, name);
@@ -103,6 +112,7 @@ export class WatchLeases {
       throw new ServiceError("conflict", `${namespace}/${name} was not made by spire watch: only those hold a lease`, { hint: `to stop its triggers: spire pause ${namespace}/${name}` });
     }
     if (!this.started || this.stopped) throw new ServiceError("unavailable", "the engine is not firing triggers now (starting or shutting down): renew again shortly");
+    this.refuseAnotherHolder(key, namespace, name, holder);
     let resumed = false;
     if (row.paused) {
       if (!this.lapsed.has(key)) return this.answer(namespace, name, null, false);
@@ -110,10 +120,26 @@ export class WatchLeases {
       await this.deps.resume(namespace, name);
       resumed = true;
     }
-    const term = this.terms.get(key);
-    if (term) term.expiresAt = performance.now() + this.deps.leaseMs;
-    else this.grant(key, namespace, name);
+    // Read again: the resume above awaited, and another holder may have renewed meanwhile.
+    this.refuseAnotherHolder(key, namespace, name, holder);
+    const term = this.terms.get(key) ?? this.grant(key, namespace, name);
+    term.expiresAt = performance.now() + this.deps.leaseMs;
+    if (holder !== undefined) term.holder = holder;
     return this.answer(namespace, name, Date.now() + this.deps.leaseMs, resumed);
+  }
+
+  /** A term another watcher holds and renews: this one's renewal is refused, with when that term runs out. */
+  private refuseAnotherHolder(key: string, namespace: string, name: string, holder: string | undefined): void {
+    const term = this.terms.get(key);
+    if (holder === undefined || term?.holder === undefined || term.holder === holder) return;
+    const leftMs = term.expiresAt - performance.now();
+    if (leftMs <= 0) return; // lapsed, its timer not yet run: the newcomer takes it
+    const expiresAt = new Date(Date.now() + leftMs).toISOString();
+    throw new ServiceError("conflict", `${namespace}/${name} is watched by another spire watch already (its lease runs to ${expiresAt} unless renewed)`, {
+      held: true,
+      expires_at: expiresAt,
+      hint: `stop the other watch (Ctrl-C where it runs), or watch this command from a different folder; its runs: spire runs ${name}`,
+    });
   }
 
   /** Why the engine paused this pipeline, while it stays paused for that reason. */
@@ -132,9 +158,11 @@ export class WatchLeases {
     for (const [key, term] of this.terms) this.end(key, term);
   }
 
-  private grant(key: string, namespace: string, name: string): void {
+  private grant(key: string, namespace: string, name: string): Term {
     const timer = setTimeout(() => this.check(key), this.deps.leaseMs);
-    this.terms.set(key, { namespace, name, expiresAt: performance.now() + this.deps.leaseMs, timer });
+    const term: Term = { namespace, name, expiresAt: performance.now() + this.deps.leaseMs, timer };
+    this.terms.set(key, term);
+    return term;
   }
 
   private end(key: string, term: Term): void {
