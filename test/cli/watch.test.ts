@@ -99,6 +99,28 @@ test("a second watch of the same command is refused while the first runs, changi
   await stopEngine(engine);
 });
 
+test("a watch stopped (Ctrl-Z) until its lease lapsed, and taken over by another, stops when continued and leaves the other's pipeline firing", async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "data");
+  const engine = await startEngine(t, data, ["--watch-lease", "1s"]);
+  const pipeline = async () => JSON.parse((await spire(["ls", "--json"], { data })).stdout)[0] as { paused: boolean };
+  const first = await watchUntil(1, { data, cwd: dir });
+  first.child.kill("SIGSTOP");
+  await until(async () => (await pipeline()).paused, "the engine pausing the stopped watch's pipeline", 10_000);
+  const second = await watchUntil(1, { data, cwd: dir });
+  first.child.kill("SIGCONT");
+  const { code, stderr } = await first.result;
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /stopped: \w+\/watch-\S+ is watched by another spire watch already/);
+  assert.match(stderr, /The other watch goes on/);
+  assert.equal((await pipeline()).paused, false, "the second's pipeline was not paused by the first");
+  const shown = (second.stdout().match(HEADER) ?? []).length;
+  await until(() => (second.stdout().match(HEADER) ?? []).length > shown, "the second watch showing more runs", 15_000);
+  second.child.kill("SIGINT");
+  assert.equal((await second.result).code, 130);
+  await stopEngine(engine);
+});
+
 test("killed with SIGKILL, the watch stops renewing its lease: the engine pauses its pipeline, cancels its run and says why", async (t) => {
   const dir = tempDir(t);
   const data = join(dir, "data");
