@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -112,5 +112,18 @@ test("apply: a file with an error (a cron, a missing script) applies nothing; wa
   assert.match(applied.stderr, /:5:28 {2}warning: pipelines\.late\.triggers\[1\]\.after\.pipeline: the engine has no pipeline elsewhere\/ingest yet/);
   const ls = JSON.parse((await spire(["ls", "--json"], { data })).stdout) as { name: string }[];
   assert.deepEqual(ls.map((pipeline) => pipeline.name), ["late"]);
+
+  // The pipeline it follows arrives from another file, then is renamed there (--prune removes the old name): said, with what to do.
+  const upstream = join(data, "upstream");
+  mkdirSync(upstream);
+  const ingest = (name: string) => pipelineFile(upstream, `namespace: elsewhere\npipelines:\n  ${name}:\n    tasks:\n      t: { run: "true" }\n`);
+  const first = await spire(["apply", "-f", ingest("ingest")], { data });
+  assert.equal(first.code, 0, first.stderr);
+  assert.doesNotMatch(first.stderr, /warning/);
+  const renamed = await spire(["apply", "--prune", "-f", ingest("ingest_daily")], { data });
+  assert.equal(renamed.code, 0, renamed.stderr);
+  assert.match(renamed.stdout, /- ingest {2}removed/);
+  assert.match(renamed.stderr, /warning: pipelines: elsewhere\/ingest is removed, and \S+\/late follows it \(after: \{ pipeline: elsewhere\/ingest \}\): that trigger starts nothing until a pipeline of that name is applied again/);
+  assert.match(renamed.stderr, /if it was renamed, change that trigger's pipeline: to the new name in \S+\/late's file and apply that file again/i);
   await stopEngine(engine);
 });

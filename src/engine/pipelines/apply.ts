@@ -6,9 +6,10 @@
 import type { DefinitionError } from "../../definitions/errors.js";
 import { parseDefinitions, type LoadResult } from "../../definitions/load.js";
 import { pipelineSources } from "../../definitions/pipeline-source.js";
-import type { SpireFile } from "../../definitions/schema.js";
+import type { PipelineDef, SpireFile } from "../../definitions/schema.js";
 import type { PipelineRow, Store } from "../../store/port.js";
 import { definitionDigest } from "./digest.js";
+import { upstreamKey } from "../triggers/after-triggers.js";
 import { ServiceError, type Actor, type ApplyRequest, type ChangeSet } from "../service.js";
 
 /**
@@ -56,6 +57,7 @@ export async function applyDefinitions(store: Store, actor: Actor, request: Appl
     rows.push(row);
   }
   if (request.prune) for (const name of existing.keys()) if (!Object.hasOwn(file.pipelines, name)) change.removed.push(name);
+  if (change.removed.length > 0) warnings.push(...(await followersLeft(store, namespace, change.removed, fileName)));
   const known = await store.getNamespace(namespace);
   const mixed = otherFilesPipelines(known?.origin, request.origin, existing, file, request.prune, fileName);
   if (mixed) warnings.push(mixed);
@@ -106,6 +108,34 @@ function otherFilesPipelines(
       : `the namespace was last applied from ${before.path}: this file's pipelines join its ${shown}, which stay`,
     hint: "give each file a namespace of its own (namespace: at the top) unless they are meant to share one",
   };
+}
+
+/**
+ * Pipelines of other files whose `after` trigger follows one this apply
+ * removes (--prune: often a rename) would start nothing from then on, and
+ * nothing else says so: each is named, with what to change.
+ */
+async function followersLeft(store: Store, namespace: string, removed: readonly string[], fileName: string): Promise<DefinitionError[]> {
+  const gone = new Set(removed.map((name) => `${namespace}/${name}`));
+  const warnings: DefinitionError[] = [];
+  for (const row of await store.listPipelines()) {
+    // This namespace's pipelines are the file's now (or removed with it): the file was checked as a whole.
+    if (row.namespace === namespace) continue;
+    for (const trigger of (row.definition as PipelineDef).triggers) {
+      const followed = trigger.after ? upstreamKey(row.namespace, trigger.after.pipeline) : undefined;
+      if (followed === undefined || !gone.has(followed)) continue;
+      warnings.push({
+        file: fileName,
+        line: 0,
+        column: 0,
+        keyPath: "pipelines",
+        severity: "warning",
+        message: `${followed} is removed, and ${row.namespace}/${row.name} follows it (after: { pipeline: ${trigger.after!.pipeline} }): that trigger starts nothing until a pipeline of that name is applied again`,
+        hint: `if it was renamed, change that trigger's pipeline: to the new name in ${row.namespace}/${row.name}'s file and apply that file again`,
+      });
+    }
+  }
+  return warnings;
 }
 
 /**

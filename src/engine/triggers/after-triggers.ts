@@ -116,7 +116,8 @@ export async function createFollowerRun(store: Store, request: RunRequest, claim
 }
 
 /** `name` is in the follower's namespace; `ns/name` names another. */
-function upstreamKey(namespace: string, reference: string): string {
+/** The `namespace/name` an `after` trigger of a pipeline in `namespace` follows. */
+export function upstreamKey(namespace: string, reference: string): string {
   return reference.includes("/") ? reference : `${namespace}/${reference}`;
 }
 
