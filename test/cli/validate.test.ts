@@ -125,5 +125,12 @@ test("apply: a file with an error (a cron, a missing script) applies nothing; wa
   assert.match(renamed.stdout, /- ingest {2}removed/);
   assert.match(renamed.stderr, /warning: pipelines: elsewhere\/ingest is removed, and \S+\/late follows it \(after: \{ pipeline: elsewhere\/ingest \}\): that trigger starts nothing until a pipeline of that name is applied again/);
   assert.match(renamed.stderr, /if it was renamed, change that trigger's pipeline: to the new name in \S+\/late's file and apply that file again/i);
+  // Removed by hand, the same is said.
+  assert.equal((await spire(["apply", "-f", ingest("ingest")], { data })).code, 0);
+  const removed = await spire(["rm", "elsewhere/ingest"], { data });
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.match(removed.stdout, /elsewhere\/ingest removed/);
+  assert.match(removed.stderr, /^warning: \S+\/late follows it \(after: \{ pipeline: elsewhere\/ingest \}\): that trigger starts nothing until a pipeline of that name is applied again$/m);
+  assert.doesNotMatch((await spire(["rm", "elsewhere/ingest_daily"], { data })).stderr, /warning/, "one nobody follows: nothing said");
   await stopEngine(engine);
 });

@@ -6,6 +6,7 @@ import { ICONS, paint } from "../render/format.js";
 import { followRun } from "../follow.js";
 import { resolvePipeline } from "../resolve.js";
 import { runOf } from "./show.js";
+import { followersOf, followerWords } from "../../definitions/followed.js";
 
 export async function cancelCommand(run: string, pipeline: string | undefined, options: Target & { json?: boolean; ns?: string }): Promise<void> {
   const result = await withClient(options, async (client) => client.cancelRun(await runOf(client, run, pipeline, options.ns, "cancel")));
@@ -30,14 +31,19 @@ export async function retryCommand(run: string, pipeline: string | undefined, op
 }
 
 export async function pipelineCommand(action: "pause" | "resume" | "rm", pipeline: string, options: Target & { ns?: string; reason?: string }): Promise<void> {
-  const { namespace, name } = await withClient(options, async (client) => {
+  const { namespace, name, followers } = await withClient(options, async (client) => {
     const found = await resolvePipeline(client, pipeline, options.ns);
-    if (action === "rm") await client.deletePipeline(found.namespace, found.name);
-    else await client.setPaused(found.namespace, found.name, action === "pause", options.reason !== undefined ? { reason: options.reason } : {});
-    return found;
+    if (action !== "rm") {
+      await client.setPaused(found.namespace, found.name, action === "pause", options.reason !== undefined ? { reason: options.reason } : {});
+      return { ...found, followers: [] };
+    }
+    await client.deletePipeline(found.namespace, found.name);
+    // Pipelines whose after trigger follows it start nothing from now on: said, as apply --prune says it.
+    return { ...found, followers: followersOf(await client.listPipelines(), `${found.namespace}/${found.name}`) };
   });
   const done = { pause: "paused", resume: "resumed", rm: "removed" }[action];
   process.stdout.write(`${pc.green("✓")} ${namespace}/${name} ${done}\n`);
+  for (const follower of followers) process.stderr.write(`${pc.yellow("warning:")} ${followerWords(follower)}\n`);
 }
 
 /** What only a running engine can do: a run that goes on after this command returns, a schedule. */

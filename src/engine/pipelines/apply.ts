@@ -9,7 +9,7 @@ import { pipelineSources } from "../../definitions/pipeline-source.js";
 import type { PipelineDef, SpireFile } from "../../definitions/schema.js";
 import type { PipelineRow, Store } from "../../store/port.js";
 import { definitionDigest } from "./digest.js";
-import { upstreamKey } from "../triggers/after-triggers.js";
+import { followersOf, followerWords } from "../../definitions/followed.js";
 import { ServiceError, type Actor, type ApplyRequest, type ChangeSet } from "../service.js";
 
 /**
@@ -116,26 +116,21 @@ function otherFilesPipelines(
  * nothing else says so: each is named, with what to change.
  */
 async function followersLeft(store: Store, namespace: string, removed: readonly string[], fileName: string): Promise<DefinitionError[]> {
-  const gone = new Set(removed.map((name) => `${namespace}/${name}`));
-  const warnings: DefinitionError[] = [];
-  for (const row of await store.listPipelines()) {
-    // This namespace's pipelines are the file's now (or removed with it): the file was checked as a whole.
-    if (row.namespace === namespace) continue;
-    for (const trigger of (row.definition as PipelineDef).triggers) {
-      const followed = trigger.after ? upstreamKey(row.namespace, trigger.after.pipeline) : undefined;
-      if (followed === undefined || !gone.has(followed)) continue;
-      warnings.push({
-        file: fileName,
-        line: 0,
-        column: 0,
-        keyPath: "pipelines",
-        severity: "warning",
-        message: `${followed} is removed, and ${row.namespace}/${row.name} follows it (after: { pipeline: ${trigger.after!.pipeline} }): that trigger starts nothing until a pipeline of that name is applied again`,
-        hint: `if it was renamed, change that trigger's pipeline: to the new name in ${row.namespace}/${row.name}'s file and apply that file again`,
-      });
-    }
-  }
-  return warnings;
+  // This namespace's pipelines are the file's now (or removed with it): the file was checked as a whole.
+  const others = (await store.listPipelines())
+    .filter((row) => row.namespace !== namespace)
+    .map((row) => ({ namespace: row.namespace, name: row.name, triggers: (row.definition as PipelineDef).triggers }));
+  return removed.flatMap((name) =>
+    followersOf(others, `${namespace}/${name}`).map((follower) => ({
+      file: fileName,
+      line: 0,
+      column: 0,
+      keyPath: "pipelines",
+      severity: "warning" as const,
+      message: `${namespace}/${name} is removed, and ${followerWords(follower)}`,
+      hint: `if it was renamed, change that trigger's pipeline: to the new name in ${follower.namespace}/${follower.name}'s file and apply that file again`,
+    })),
+  );
 }
 
 /**

@@ -23,6 +23,7 @@
  *   followers not made yet, and a claim made already makes nothing twice.
  */
 import type { PipelineDef } from "../../definitions/schema.js";
+import { upstreamKey } from "../../definitions/followed.js";
 import type { EventRow, FollowerClaim, PipelineRow, RunRow, RunState, Store } from "../../store/port.js";
 import type { TriggeredStart } from "./event-triggers.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
@@ -116,11 +117,6 @@ export async function createFollowerRun(store: Store, request: RunRequest, claim
 }
 
 /** `name` is in the follower's namespace; `ns/name` names another. */
-/** The `namespace/name` an `after` trigger of a pipeline in `namespace` follows. */
-export function upstreamKey(namespace: string, reference: string): string {
-  return reference.includes("/") ? reference : `${namespace}/${reference}`;
-}
-
 /** How many `after` runs led to this one (0 when something else started it). */
 function chainDepth(run: RunRow): number {
   const depth = run.trigger.kind === "after" ? run.trigger["depth"] : 0;
