@@ -6,9 +6,9 @@
  * engine's machine: regular files inside the task's folder only, never a
  * link pointing out of it, nothing from Spire's own data folder.
  */
-import { realpath, writeFile } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { makePrivateDir, PRIVATE_FILE_MODE } from "../files/private.js";
+import { makePrivateDir, writePrivateFile } from "../files/private.js";
 import type { EngineLink } from "./engine-link.js";
 import { placeLayout, type ArtifactLayout } from "../files/artifact-layout.js";
 import { isInside, listFiles } from "../files/folder-files.js";
@@ -42,7 +42,9 @@ export async function fetchInputs(context: ArtifactContext, attempt: string, lay
     if (!isInside(root, target)) continue;
     const data = await context.link.inputFile(context.worker, session, attempt, file);
     await makePrivateDir(dirname(target));
-    await writeFile(target, data, { mode: PRIVATE_FILE_MODE });
+    // Beside it: two attempts of a run on this machine that read the same task's files each fetch them, and one
+    // written in place (truncated, then filled) could be read empty by the other's process, already running.
+    await writePrivateFile(target, data);
   }
   return files.length;
 }
