@@ -8,7 +8,8 @@
  * their process groups are stopped and the supervisor told to exit. A second
  * SIGTERM exits at once, leaving the supervisor and the tasks running.
  */
-import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { writePrivateFileSync } from "../../files/private.js";
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
 import type pino from "pino";
@@ -161,8 +162,8 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   // Said only now that a signal stops it cleanly: whoever reads the address file may send one at once.
-  writeFileSync(addressFile, JSON.stringify({ url: running.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n", { mode: 0o600 });
-  chmodSync(addressFile, 0o600);
+  // Whole or not there: a CLI reads it the moment it appears, and a file written in place could be read half written.
+  writePrivateFileSync(addressFile, JSON.stringify({ url: running.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n");
   logger.info({ url: running.url, data: dir, parallelism, cpus: resources.cpus, memory: resources.memoryBytes }, `engine listening on ${running.url}`);
   if (tls) warnAboutCertificate(tls, running.url, logger);
 }
