@@ -4,7 +4,7 @@
  * made from, and a run followed through its Server-Sent Events.
  */
 import type { LogLine } from "../exec/port.js";
-import { ServiceError, type ServiceErrorCode } from "../engine/service.js";
+import { ServiceError, type ServiceErrorCode, type StartRunRequest } from "../engine/service.js";
 import type { PipelineDef } from "../definitions/schema.js";
 import type { EventRow } from "../store/port.js";
 import {
@@ -107,8 +107,13 @@ export class HttpClient implements SpireClient {
     return (await this.call<{ missed: MissedObject[] }>("GET", `${pipelinePath(namespace, name)}/missed${query({ limit: request.limit, run: request.run })}`)).missed;
   }
 
-  startRun(namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }): Promise<RunObject> {
-    return this.call("POST", `${pipelinePath(namespace, name)}/runs`, { args: request.args, ...(request.partition !== undefined ? { partition: request.partition } : {}) });
+  startRun(namespace: string, name: string, request: StartRunRequest): Promise<RunObject> {
+    return this.call("POST", `${pipelinePath(namespace, name)}/runs`, {
+      args: request.args,
+      ...(request.partition !== undefined ? { partition: request.partition } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.causedBy !== undefined ? { caused_by: request.causedBy } : {}),
+    });
   }
 
   listRuns(request: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }> {

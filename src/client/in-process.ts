@@ -12,7 +12,7 @@ import { Engine, type EngineLogger } from "../engine/engine.js";
 import type { ResourceCapacity } from "../engine/resources/reservations.js";
 import type { RetentionLimits } from "../engine/runs/retention.js";
 import { RunFollower } from "../engine/reads/run-follower.js";
-import { ServiceError, type Actor } from "../engine/service.js";
+import { ServiceError, type Actor, type StartRunRequest } from "../engine/service.js";
 import { LocalExecutor } from "../exec/local-executor.js";
 import { Notifier } from "../notify/notifier.js";
 import { InProcessMark } from "../engine/recovery/in-process-owners.js";
@@ -110,7 +110,7 @@ export class InProcessClient implements SpireClient {
     return (await this.engine.listMissed(namespace, name, query)).missed;
   }
 
-  async startRun(namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }) {
+  async startRun(namespace: string, name: string, request: StartRunRequest) {
     this.mark.beginning();
     const run = await this.engine.startRun(ACTOR, namespace, name, request);
     this.mark.made(run.id);

@@ -27,6 +27,7 @@ import type {
   RunListQuery,
   RunSummary,
   Scope,
+  StartRunRequest,
   TokenInfo,
   WatchLease,
   WorkerInfo,
@@ -74,7 +75,7 @@ export interface SpireClient {
   /** Slots of the pipeline's time triggers that did not run, newest first; `run`: only those the same catch-up as that run passed over. */
   listMissed(namespace: string, name: string, query: { limit: number; run?: string }): Promise<MissedObject[]>;
 
-  startRun(namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }): Promise<RunObject>;
+  startRun(namespace: string, name: string, request: StartRunRequest): Promise<RunObject>;
   listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }>;
   getRun(id: string): Promise<RunObject>;
   getRunDefinition(id: string): Promise<PipelineDef>;

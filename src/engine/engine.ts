@@ -63,6 +63,7 @@ import {
   type RunSummary,
   type WatchLease,
   type WorkerInfo,
+  type StartRunRequest,
 } from "./service.js";
 
 export interface EngineLogger {
@@ -405,7 +406,7 @@ export class Engine implements EngineService {
 
   // ── runs ─────────────────────────────────────────────────────────────────
 
-  startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }): Promise<RunObject> {
+  startRun(actor: Actor, namespace: string, name: string, request: StartRunRequest): Promise<RunObject> {
     return this.starts.startRun(actor, namespace, name, request);
   }
 

@@ -157,6 +157,18 @@ export interface PipelineDetail extends PipelineSummary {
 }
 
 /** A `spire watch` pipeline's lease, as its watcher renews it (see watch-leases.ts). */
+/** A run asked for by a person or a program. */
+export interface StartRunRequest {
+  args: Record<string, unknown>;
+  partition?: string;
+  seed?: number;
+  /**
+   * The run whose task or notify command asks for this one (its SPIRE_RUN_ID): runs started from inside runs
+   * count as a chain, like after triggers', and a chain longer than MAX_RUN_CHAIN is refused.
+   */
+  causedBy?: string;
+}
+
 export interface WatchLease {
   namespace: string;
   name: string;
@@ -333,7 +345,7 @@ export interface EngineService {
   listMissed(namespace: string, name: string, query: { limit: number; before?: number; run?: string }): Promise<{ missed: MissedObject[]; next_cursor: number | null }>;
 
   /** 201 with the run; ServiceError queue_full (409) or invalid_args (422). */
-  startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }): Promise<RunObject>;
+  startRun(actor: Actor, namespace: string, name: string, request: StartRunRequest): Promise<RunObject>;
   /** A webhook trigger fired (its token already checked): the pipeline must have `webhook: true`. */
   startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject>;
   listRuns(query: RunListQuery): Promise<{ runs: RunSummary[]; next_cursor: string | null }>;

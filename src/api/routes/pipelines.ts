@@ -128,16 +128,27 @@ const startRun = route({
       .max(MAX_SEED)
       .optional()
       .meta({ description: "SPIRE_SEED of the run's attempts, to replay a run that drew these random numbers (default: chosen at random, shown as the run's seed)." }),
+    caused_by: runId
+      .optional()
+      .meta({
+        description:
+          "The run whose task or notify command asks for this one (its SPIRE_RUN_ID; spire run sends it): the new run is one more in that run's chain (trigger.caused_by, trigger.depth), refused past 32 in a row (409). An unknown run starts no chain.",
+      }),
   }),
   status: 201,
   responses: [
     { status: 201, description: "The run, as created.", schema: runObject },
     { status: 404, description: "No such pipeline." },
-    { status: 409, description: "queue_full: the pipeline's queue refused the run." },
+    { status: 409, description: "queue_full: the pipeline's queue refused the run; conflict: the run would be the 33rd in a chain of runs started from inside runs (caused_by)." },
     { status: 422, description: "invalid_args: details list the bad arguments." },
   ],
   async handler({ actor, params, body, reply, deps }) {
-    const run = await deps.service.startRun(actor!, params.ns, params.name, { args: body.args ?? {}, partition: body.partition, ...(body.seed !== undefined ? { seed: body.seed } : {}) });
+    const run = await deps.service.startRun(actor!, params.ns, params.name, {
+      args: body.args ?? {},
+      partition: body.partition,
+      ...(body.seed !== undefined ? { seed: body.seed } : {}),
+      ...(body.caused_by !== undefined ? { causedBy: body.caused_by } : {}),
+    });
     reply.header("location", `/api/v1/runs/${encodeURIComponent(run.id)}`);
     return run;
   },

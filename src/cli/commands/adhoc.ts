@@ -6,6 +6,7 @@
  * engine, or in this process when none runs). On a schedule: apply it to the
  * engine, without touching the namespace's other pipelines.
  */
+import { causedBy } from "../caused-by.js";
 import pc from "picocolors";
 import type { ChangeSet, NamespaceInfo, SpireClient } from "../../client/port.js";
 import { formatDefinitionErrors, parseDefinitions } from "../../definitions/load.js";
@@ -63,7 +64,7 @@ export async function adhocCommand(words: string[], options: AdhocOptions): Prom
     const job = placeJob(name, pipeline, options.ns, await existingNamespace(client, options.ns));
     const change = await applyJob(client, job);
     if (when.kind !== "once") return await printScheduled(client, job, change, options.json === true);
-    const run = await client.startRun(job.namespace, job.name, { args: {}, ...(options.partition ? { partition: options.partition } : {}), ...(seed !== undefined ? { seed } : {}) });
+    const run = await client.startRun(job.namespace, job.name, { args: {}, ...(options.partition ? { partition: options.partition } : {}), ...(seed !== undefined ? { seed } : {}), ...causedBy() });
     if (options.detach) return void process.stdout.write(`${run.id}\n`), EXIT.ok;
     return await followRun(client, run, { json: options.json === true, ...(options.json ? {} : { renderer: new OutputRenderer() }) });
   } finally {

@@ -4,6 +4,7 @@
  * timestamped lines elsewhere. Ctrl-C cancels the run and waits until every
  * process group is gone.
  */
+import { causedBy } from "../caused-by.js";
 import { MAX_SEED } from "../../engine/runs/seed.js";
 import pc from "picocolors";
 import { formatDefinitionErrors } from "../../definitions/errors.js";
@@ -62,7 +63,7 @@ export async function runCommand(pipelineName: string | undefined, options: RunO
   try {
     if (options.detach) requireEngine(client.location, "--detach");
     const pipeline = await pipelineToRun(client, pipelineName, options);
-    const run = await client.startRun(pipeline.namespace, pipeline.name, { args, ...(options.partition ? { partition: options.partition } : {}), ...(seed !== undefined ? { seed } : {}) });
+    const run = await client.startRun(pipeline.namespace, pipeline.name, { args, ...(options.partition ? { partition: options.partition } : {}), ...(seed !== undefined ? { seed } : {}), ...causedBy() });
     if (options.detach) {
       process.stdout.write(`${run.id}\n`);
       return EXIT.ok;

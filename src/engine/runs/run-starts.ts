@@ -15,8 +15,9 @@ import { planOfRun, rememberRunPlan, toRunObject, type RunObject } from "../read
 import { createFollowerRun } from "../triggers/after-triggers.js";
 import { outsideWindow, type TriggeredStart } from "../triggers/event-triggers.js";
 import type { NoRun, ScheduledStart, SlotRun } from "../triggers/scheduler.js";
-import { notFoundPipeline, ServiceError, type Actor } from "../service.js";
+import { notFoundPipeline, ServiceError, type Actor, type StartRunRequest } from "../service.js";
 import { newRunId } from "./ids.js";
+import { chainDepth, MAX_RUN_CHAIN } from "./run-chain.js";
 import type { PreparedRun } from "./prepared-run.js";
 import { keptForRetry } from "./retry.js";
 import type { RunQueues } from "./run-queues.js";
@@ -102,8 +103,9 @@ export class RunStarts {
     }
   }
 
-  async startRun(actor: Actor, namespace: string, name: string, request: { args: Record<string, unknown>; partition?: string; seed?: number }): Promise<RunObject> {
+  async startRun(actor: Actor, namespace: string, name: string, request: StartRunRequest): Promise<RunObject> {
     this.deps.refuseWhileDraining();
+    const chain = request.causedBy !== undefined ? await this.chainFrom(request.causedBy, namespace, name) : {};
     return this.fromDefinition(namespace, name, ({ row, baseDir, seen }) =>
       storeNewRun(
         this.deps.store,
@@ -112,7 +114,7 @@ export class RunStarts {
           pipelineName: name,
           pipeline: row.definition as PipelineDef,
           args: request.args,
-          trigger: { kind: "manual", scheduled_at: null, actor: actor.name },
+          trigger: { kind: "manual", scheduled_at: null, actor: actor.name, ...chain },
           baseDir,
           partition: request.partition ?? null,
           ...(request.seed !== undefined ? { seed: request.seed } : {}),
@@ -122,6 +124,24 @@ export class RunStarts {
         { madeFrom: seen(), audit: { actor: actor.name, action: "run.start", target: `${namespace}/${name}` }, ...this.placing(row.definition as PipelineDef) },
       ),
     );
+  }
+
+  /**
+   * A run asked for from inside run `causedBy` (its task or notify command): one more in that run's chain,
+   * refused past MAX_RUN_CHAIN. A run not there (removed since, or a made-up id) starts no chain.
+   */
+  private async chainFrom(causedBy: string, namespace: string, name: string): Promise<{ caused_by?: string; depth?: number }> {
+    const cause = (await this.deps.store.getRun(causedBy))?.run;
+    if (!cause) return {};
+    const depth = chainDepth(cause) + 1;
+    if (depth > MAX_RUN_CHAIN) {
+      throw new ServiceError("conflict", `run refused: ${namespace}/${name} was asked for from inside run ${causedBy}, the end of a chain of ${MAX_RUN_CHAIN} runs each started by the one before; do pipelines start each other (or themselves) from a task or a notify command?`, {
+        caused_by: causedBy,
+        depth,
+        hint: "a task or notify command that starts its own pipeline loops for ever: start another pipeline, or use an after trigger or `every: …, after_finish: true` to repeat one",
+      });
+    }
+    return { caused_by: causedBy, depth };
   }
 
   async startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject> {

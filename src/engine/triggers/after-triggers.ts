@@ -11,9 +11,8 @@
  *   finished its work, and following a cancel would undo it.
  * - `pipeline: name` is in the same namespace; `pipeline: ns/name` in another.
  * - Cycles (A after B after A) are allowed, as the user wrote them, but a
- *   chain stops after MAX_AFTER_CHAIN runs in a row started this way, with a
- *   warning: a loop that never ends is a mistake far more often than a wish
- *   (`every: …, after_finish: true` repeats a pipeline on purpose).
+ *   chain stops after MAX_AFTER_CHAIN runs in a row started by runs (these
+ *   and those tasks ask for: run-chain.ts), with a warning.
  * - Only runs an engine sees finish count: a run that ended while no engine
  *   ran triggers nothing.
  * - Durable: a run whose end may start followers is stored with a pending
@@ -24,6 +23,7 @@
  */
 import type { PipelineDef } from "../../definitions/schema.js";
 import { upstreamKey } from "../../definitions/followed.js";
+import { chainDepth, MAX_RUN_CHAIN } from "../runs/run-chain.js";
 import type { EventRow, FollowerClaim, PipelineRow, RunRow, RunState, Store } from "../../store/port.js";
 import type { TriggeredStart } from "./event-triggers.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
@@ -37,8 +37,8 @@ const MATCHING: Record<AfterStatus, ReadonlySet<RunState>> = {
   any: new Set(["succeeded", "failed", "interrupted"]),
 };
 
-/** Runs started by `after` triggers one after another, at most. */
-export const MAX_AFTER_CHAIN = 32;
+/** Runs started by `after` triggers (or by tasks of runs) one after another, at most. */
+export const MAX_AFTER_CHAIN = MAX_RUN_CHAIN;
 
 interface Follower {
   namespace: string;
@@ -114,11 +114,4 @@ export async function createFollowerRun(store: Store, request: RunRequest, claim
   const created = await store.createFollowerRun(claim, prepared.run, event, runCreation(prepared.run, options));
   if (created === undefined) throw new FollowerExistsError(claim);
   return { prepared, created };
-}
-
-/** `name` is in the follower's namespace; `ns/name` names another. */
-/** How many `after` runs led to this one (0 when something else started it). */
-function chainDepth(run: RunRow): number {
-  const depth = run.trigger.kind === "after" ? run.trigger["depth"] : 0;
-  return typeof depth === "number" && Number.isInteger(depth) && depth > 0 ? depth : 0;
 }
