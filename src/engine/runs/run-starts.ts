@@ -138,7 +138,7 @@ export class RunStarts {
       throw new ServiceError("conflict", `run refused: ${namespace}/${name} was asked for from inside run ${causedBy}, the end of a chain of ${MAX_RUN_CHAIN} runs each started by the one before; do pipelines start each other (or themselves) from a task or a notify command?`, {
         caused_by: causedBy,
         depth,
-        hint: "a task or notify command that starts its own pipeline loops for ever: start another pipeline, or use an after trigger or `every: …, after_finish: true` to repeat one",
+        hint: "a task or notify command that starts its own pipeline loops for ever: to repeat a pipeline, give it a trigger `every: …` with `after_finish: true`",
       });
     }
     return { caused_by: causedBy, depth };
