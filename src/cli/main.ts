@@ -125,7 +125,7 @@ Ctrl-C stops it: the pipeline is paused (spire ls shows it), its runs stay
 Killed outright (kill -9), it stops renewing its lease, and the engine does
 the same once the lease lapses (spire engine --watch-lease, default 30s).
 One watch of a command in a folder at a time: a second is refused while the
-first renews its lease.
+first renews its lease (--ns gives it a pipeline of its own).
 `,
     )
     .action(async (words, options, command) => process.exit(await (await import("./commands/watch.js")).watchCommand(words, { ...options, ...globals(command) })));

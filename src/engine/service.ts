@@ -156,7 +156,6 @@ export interface PipelineDetail extends PipelineSummary {
   origin: NamespaceInfo["origin"] | null;
 }
 
-/** A `spire watch` pipeline's lease, as its watcher renews it (see watch-leases.ts). */
 /** A run asked for by a person or a program. */
 export interface StartRunRequest {
   args: Record<string, unknown>;
@@ -169,6 +168,7 @@ export interface StartRunRequest {
   causedBy?: string;
 }
 
+/** A `spire watch` pipeline's lease, as its watcher renews it (see watch-leases.ts). */
 export interface WatchLease {
   namespace: string;
   name: string;
@@ -344,7 +344,7 @@ export interface EngineService {
   /** Slots of the pipeline's time triggers that did not run, newest first. */
   listMissed(namespace: string, name: string, query: { limit: number; before?: number; run?: string }): Promise<{ missed: MissedObject[]; next_cursor: number | null }>;
 
-  /** 201 with the run; ServiceError queue_full (409) or invalid_args (422). */
+  /** 201 with the run; ServiceError queue_full (409), conflict (409: a chain of runs started from inside runs, too long) or invalid_args (422). */
   startRun(actor: Actor, namespace: string, name: string, request: StartRunRequest): Promise<RunObject>;
   /** A webhook trigger fired (its token already checked): the pipeline must have `webhook: true`. */
   startHookRun(namespace: string, name: string, args: Record<string, unknown>): Promise<RunObject>;

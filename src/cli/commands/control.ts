@@ -38,12 +38,16 @@ export async function pipelineCommand(action: "pause" | "resume" | "rm", pipelin
       return { ...found, followers: [] };
     }
     await client.deletePipeline(found.namespace, found.name);
-    // Pipelines whose after trigger follows it start nothing from now on: said, as apply --prune says it.
-    return { ...found, followers: followersOf(await client.listPipelines(), `${found.namespace}/${found.name}`) };
+    // Pipelines whose after trigger follows it start nothing from now on: said, as apply --prune says it (it is removed
+    // whether or not they can be looked at).
+    const pipelines = await client.listPipelines().catch(() => []);
+    return { ...found, followers: followersOf(pipelines, `${found.namespace}/${found.name}`) };
   });
   const done = { pause: "paused", resume: "resumed", rm: "removed" }[action];
   process.stdout.write(`${pc.green("✓")} ${namespace}/${name} ${done}\n`);
-  for (const follower of followers) process.stderr.write(`${pc.yellow("warning:")} ${followerWords(follower)}\n`);
+  for (const follower of followers) {
+    process.stderr.write(`${pc.yellow("warning:")} ${followerWords(follower)}\n  (if it was renamed, change that trigger's pipeline: in ${follower.namespace}/${follower.name}'s file and apply that file again)\n`);
+  }
 }
 
 /** What only a running engine can do: a run that goes on after this command returns, a schedule. */

@@ -33,7 +33,7 @@ export function heldElsewhere(error: unknown): error is ServiceError {
   return error instanceof ServiceError && error.code === "conflict" && (error.details as { held?: unknown } | null)?.held === true;
 }
 
-/** The refusal as the command's error: nothing was applied or paused. */
+/** The refusal as the command's error: this watch pauses nothing. */
 export function watchedElsewhere(error: ServiceError): CliError {
   const hint = (error.details as { hint?: unknown } | null)?.hint;
   return new CliError(error.message, EXIT.usage, typeof hint === "string" ? `${hint[0]!.toUpperCase()}${hint.slice(1)}` : undefined);

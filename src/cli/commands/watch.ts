@@ -78,32 +78,61 @@ function watchPipeline(command: AdhocPipeline["command"], cwd: string, triggers:
   return { command, cwd, triggers, kind: "watch", extra: { catchup: "none", queue: { limit: 1 } } };
 }
 
+/**
+ * Ctrl-C (or SIGTERM, or the terminal closing), and the loop's pauses it
+ * ends. A watch runs for days: what waits for the stop is registered per nap
+ * and per run and let go after, not a handler left on a promise that never
+ * settles at every turn of the loop.
+ */
 interface Stop {
-  readonly promise: Promise<void>;
   readonly stopped: boolean;
+  /** Resolves after `ms`, or at once when stopped or woken. */
+  nap(ms: number): Promise<void>;
+  /** Ends the nap under way: there is something to look at. */
+  wake(): void;
+  /** Calls `fn` on the stop (at once when stopped already); the function returned lets it go. */
+  onStop(fn: () => void): () => void;
   dispose(): void;
 }
 
-/** Resolves on Ctrl-C (or SIGTERM, or the terminal closing). */
 function stopSignal(): Stop {
   let stopped = false;
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
+  let endNap: (() => void) | undefined;
+  const waiting = new Set<() => void>();
+  const wake = () => endNap?.();
   const onSignal = () => {
     stopped = true;
-    resolve();
+    wake();
+    for (const fn of [...waiting]) fn();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   return {
-    promise,
     get stopped() {
       return stopped;
+    },
+    nap: (ms) =>
+      stopped
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(() => endNap?.(), ms);
+            endNap = () => {
+              clearTimeout(timer);
+              endNap = undefined;
+              resolve();
+            };
+          }),
+    wake,
+    onStop(fn) {
+      if (stopped) {
+        fn();
+        return () => false;
+      }
+      waiting.add(fn);
+      return () => waiting.delete(fn);
     },
     dispose: () => STOP_SIGNALS.forEach((signal) => process.off(signal, onSignal)),
   };
 }
-
-const sleep = (ms: number, stop: Stop) => Promise.race([new Promise((resolve) => setTimeout(resolve, ms)), stop.promise]);
 
 /**
  * The engine fires the trigger (from one interval after now); a first run is
@@ -123,7 +152,10 @@ async function watchOnEngine(client: SpireClient, job: PlacedJob, intervalMs: nu
       if (heldElsewhere(error)) lostBecause = error.message;
       throw heldElsewhere(error) ? watchedElsewhere(error) : error;
     });
-    void lease.lost.then((why) => (lostBecause = why));
+    void lease.lost.then((why) => {
+      lostBecause = why;
+      stop.wake();
+    });
     const first = await client.startRun(job.namespace, job.name, { args: {} });
     const since = first.created_at;
     const shown = new Set<string>();
@@ -134,14 +166,27 @@ async function watchOnEngine(client: SpireClient, job: PlacedJob, intervalMs: nu
       // On a terminal only the newest matters; elsewhere each run is printed once, in order.
       for (const run of process.stdout.isTTY ? ended.slice(-1) : ended) screen.show(await watchedRun(client, await client.getRun(run.id)));
       for (const run of ended) shown.add(run.id);
-      await Promise.race([sleep(pollMs, stop), lease.lost]);
+      await stop.nap(pollMs);
     }
   } finally {
     lease?.stop();
+    // Stopped (Ctrl-Z) until its lease lapsed and another watch took the command over, this one may be ended (the
+    // terminal closing sends SIGHUP with SIGCONT) before a renewal told it so: asked once more, not to pause that one's.
+    if (lostBecause === undefined && lease !== undefined) lostBecause = await stillElsewhere(client, job, holder);
     if (lostBecause === undefined) await stopFiring(client, job);
   }
   // Another watch took the command over (this one was stopped until its lease lapsed).
-  if (lostBecause !== undefined) throw new CliError(`stopped: ${lostBecause}`, EXIT.runFailed, "The other watch goes on; this one leaves the pipeline to it.");
+  if (lostBecause !== undefined) throw new CliError(`stopped: ${lostBecause}`, EXIT.usage, "The other watch goes on; this one leaves the pipeline to it.");
+}
+
+/** Why another watch holds the lease now, if one does; undefined when this one still may pause its pipeline. */
+async function stillElsewhere(client: SpireClient, job: PlacedJob, holder: string): Promise<string | undefined> {
+  try {
+    await client.renewWatchLease(job.namespace, job.name, holder);
+    return undefined;
+  } catch (error) {
+    return heldElsewhere(error) ? error.message : undefined;
+  }
 }
 
 /**
@@ -190,12 +235,12 @@ async function watchHere(client: SpireClient, job: PlacedJob, intervalMs: number
     const began = Date.now();
     const run = await client.startRun(job.namespace, job.name, { args: {} });
     const lines: LogLine[] = [];
-    const canceling = stop.promise.then(() => client.cancelRun(run.id).catch(() => undefined));
+    const letGo = stop.onStop(() => void client.cancelRun(run.id).catch(() => undefined));
     await client.follow(run.id, { logs: "all" }, (event) => {
       if (event.kind === "log") lines.push(event.line);
     });
-    void canceling;
+    letGo();
     if (!stop.stopped) screen.show(await watchedRun(client, await client.getRun(run.id), lines));
-    await sleep(options.precise ? Math.max(0, began + intervalMs - Date.now()) : intervalMs, stop);
+    await stop.nap(options.precise ? Math.max(0, began + intervalMs - Date.now()) : intervalMs);
   }
 }

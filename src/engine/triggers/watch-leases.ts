@@ -138,7 +138,7 @@ export class WatchLeases {
     throw new ServiceError("conflict", `${namespace}/${name} is watched by another spire watch already (its lease runs to ${expiresAt} unless renewed)`, {
       held: true,
       expires_at: expiresAt,
-      hint: `stop the other watch (Ctrl-C where it runs), or watch this command from a different folder; its runs: spire runs ${name}`,
+      hint: `stop the other watch (Ctrl-C where it runs), or give this one a pipeline of its own with spire watch --ns NAME; its runs: spire runs ${name}`,
     });
   }
 
