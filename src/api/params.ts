@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { NAME_PATTERN } from "../definitions/schema.js";
 import { DURATION_PATTERN, parseDurationMs } from "../definitions/units.js";
-import { RUN_ID_PATTERN } from "../engine/runs/ids.js";
+import { RUN_ID_PATTERN, RUN_ID_SHAPE } from "../engine/runs/ids.js";
 
 /** A whole number in [min, max], given as text in a query string. */
 export function wholeNumber(min: number, max: number, error = `expected a whole number from ${min} to ${max}`) {
@@ -25,7 +25,7 @@ export const nameParam = (what: string) =>
     .regex(NAME_PATTERN, { error: `expected a ${what} name: letters, digits, '_', '.' and '-', not starting with '.' or '-'` });
 
 /** Run ids are 16 lowercase letters and digits; anything else cannot name a run. */
-export const runId = z.string().regex(/^[0-9a-z]{1,64}$/, { error: "expected a run id (lowercase letters and digits)" });
+export const runId = z.string().regex(RUN_ID_SHAPE, { error: "expected a run id (lowercase letters and digits)" });
 
 /**
  * A task path as the engine writes it: names joined by `/`, array copies as

@@ -4,7 +4,9 @@
  * chain, and a pipeline that starts itself this way stops after 32 in a row
  * instead of looping for ever (src/engine/runs/run-chain.ts).
  */
+import { RUN_ID_SHAPE } from "../engine/runs/ids.js";
+
 export function causedBy(env: NodeJS.ProcessEnv = process.env): { causedBy?: string } {
   const id = env.SPIRE_RUN_ID;
-  return id !== undefined && /^[0-9a-z]{1,64}$/.test(id) ? { causedBy: id } : {};
+  return id !== undefined && RUN_ID_SHAPE.test(id) ? { causedBy: id } : {};
 }

@@ -10,6 +10,9 @@ const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 /** Every run id newRunId makes, and nothing else. */
 export const RUN_ID_PATTERN = new RegExp(`^[${ALPHABET}]{16}$`);
 
+/** What may name a run where one is asked for or looked for (a request, a run's folder, SPIRE_RUN_ID): never a path. */
+export const RUN_ID_SHAPE = /^[0-9a-z]{1,64}$/;
+
 let lastMs = 0;
 let lastRandom: number[] = [];
 

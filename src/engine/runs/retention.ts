@@ -13,6 +13,7 @@
  * A pipeline without `retention` (or one that was removed) gets the
  * engine's defaults, field by field.
  */
+import { RUN_ID_SHAPE } from "./ids.js";
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { PipelineDef } from "../../definitions/schema.js";
@@ -36,7 +37,6 @@ const DAY_MS = 86_400_000;
 const BATCH = 200;
 /** Runs named in a report; the totals count all of them. */
 const LISTED = 1000;
-const RUN_FOLDER = /^[0-9a-z]{1,64}$/;
 const PARALLEL_REMOVALS = 16;
 /** A run's folder without a row counts as left behind once it is this old (see settledOnly). */
 const ORPHAN_AFTER_MS = 10 * 60 * 1000;
@@ -154,7 +154,7 @@ export class Retention {
   }
 
   private async orphans(dryRun: boolean, report: SweepReport): Promise<void> {
-    const names = (await readdir(join(this.options.dataDir, "runs")).catch(() => [] as string[])).filter((name) => RUN_FOLDER.test(name));
+    const names = (await readdir(join(this.options.dataDir, "runs")).catch(() => [] as string[])).filter((name) => RUN_ID_SHAPE.test(name));
     for (let start = 0; start < names.length; start += BATCH) {
       const chunk = names.slice(start, start + BATCH);
       const known = new Set(await this.options.store.knownRunIds(chunk));
