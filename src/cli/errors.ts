@@ -52,7 +52,8 @@ export function cliErrorOf(error: unknown): CliError | undefined {
   }
 }
 
-function hintOf(details: unknown): string | undefined {
+/** A refusal's `details.hint` as the CLI prints hints: a sentence. */
+export function hintOf(details: unknown): string | undefined {
   const hint = (details as { hint?: unknown } | null)?.hint;
   return typeof hint === "string" ? `${hint[0]!.toUpperCase()}${hint.slice(1)}.`.replace(/\.\.$/, ".") : undefined;
 }

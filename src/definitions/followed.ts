@@ -26,6 +26,11 @@ export function followersOf(
   return found;
 }
 
+/** What to do about a follower of a pipeline that is gone. */
+export function followerHint(follower: { namespace: string; name: string }): string {
+  return `if it was renamed, change that trigger's pipeline: to the new name in ${follower.namespace}/${follower.name}'s file and apply that file again`;
+}
+
 /** A follower of a pipeline that is gone, in words: what its trigger does now. */
 export function followerWords(follower: { namespace: string; name: string; reference: string }): string {
   return `${follower.namespace}/${follower.name} follows it (after: { pipeline: ${follower.reference} }): that trigger starts nothing until a pipeline of that name is applied again`;

@@ -6,7 +6,7 @@ import { ICONS, paint } from "../render/format.js";
 import { followRun } from "../follow.js";
 import { resolvePipeline } from "../resolve.js";
 import { runOf } from "./show.js";
-import { followersOf, followerWords } from "../../definitions/followed.js";
+import { followerHint, followersOf, followerWords } from "../../definitions/followed.js";
 
 export async function cancelCommand(run: string, pipeline: string | undefined, options: Target & { json?: boolean; ns?: string }): Promise<void> {
   const result = await withClient(options, async (client) => client.cancelRun(await runOf(client, run, pipeline, options.ns, "cancel")));
@@ -46,7 +46,7 @@ export async function pipelineCommand(action: "pause" | "resume" | "rm", pipelin
   const done = { pause: "paused", resume: "resumed", rm: "removed" }[action];
   process.stdout.write(`${pc.green("✓")} ${namespace}/${name} ${done}\n`);
   for (const follower of followers) {
-    process.stderr.write(`${pc.yellow("warning:")} ${followerWords(follower)}\n  (if it was renamed, change that trigger's pipeline: in ${follower.namespace}/${follower.name}'s file and apply that file again)\n`);
+    process.stderr.write(`${pc.yellow("warning:")} ${followerWords(follower)}\n  (${followerHint(follower)})\n`);
   }
 }
 

@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import pc from "picocolors";
 import type { SpireClient, WatchLease } from "../../client/port.js";
 import { ServiceError } from "../../engine/service.js";
-import { CliError, EXIT } from "../errors.js";
+import { CliError, EXIT, hintOf } from "../errors.js";
 
 export interface HeldLease {
   /** Stops renewing (before Ctrl-C pauses the pipeline itself). */
@@ -35,8 +35,7 @@ export function heldElsewhere(error: unknown): error is ServiceError {
 
 /** The refusal as the command's error: this watch pauses nothing. */
 export function watchedElsewhere(error: ServiceError): CliError {
-  const hint = (error.details as { hint?: unknown } | null)?.hint;
-  return new CliError(error.message, EXIT.usage, typeof hint === "string" ? `${hint[0]!.toUpperCase()}${hint.slice(1)}` : undefined);
+  return new CliError(error.message, EXIT.usage, hintOf(error.details));
 }
 
 /** Takes the lease (its failure, heldElsewhere's among them, ends the watch before anything fired), then renews it until stopped or lost. */

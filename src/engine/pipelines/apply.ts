@@ -9,7 +9,7 @@ import { pipelineSources } from "../../definitions/pipeline-source.js";
 import type { PipelineDef, SpireFile } from "../../definitions/schema.js";
 import type { PipelineRow, Store } from "../../store/port.js";
 import { definitionDigest } from "./digest.js";
-import { followersOf, followerWords } from "../../definitions/followed.js";
+import { followerHint, followersOf, followerWords } from "../../definitions/followed.js";
 import { ServiceError, type Actor, type ApplyRequest, type ChangeSet } from "../service.js";
 
 /**
@@ -128,7 +128,7 @@ async function followersLeft(store: Store, namespace: string, removed: readonly 
       keyPath: "pipelines",
       severity: "warning" as const,
       message: `${namespace}/${name} is removed, and ${followerWords(follower)}`,
-      hint: `if it was renamed, change that trigger's pipeline: to the new name in ${follower.namespace}/${follower.name}'s file and apply that file again`,
+      hint: followerHint(follower),
     })),
   );
 }
