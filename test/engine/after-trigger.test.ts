@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
-import { MAX_AFTER_CHAIN } from "../../src/engine/triggers/after-triggers.js";
+import { MAX_RUN_CHAIN } from "../../src/engine/runs/run-chain.js";
 import { admin, finishedRuns, quietFor, runsOf, triggerEngine } from "./trigger-harness.js";
 
 checkNoLeftoverProcesses();
@@ -68,13 +68,13 @@ test("after: two pipelines that follow each other stop after the chain limit, wi
   const yaml = "pipelines:\n" + follower("ping", "pong", "any") + follower("pong", "ping", "any");
   const { engine, store, warnings } = await triggerEngine(t, yaml, { namespace: "a" });
   await engine.startRun(admin, "a", "ping", { args: {} });
-  // ping (by hand), then pong, ping, … each started by the one before: MAX_AFTER_CHAIN of them.
-  const half = MAX_AFTER_CHAIN / 2;
+  // ping (by hand), then pong, ping, … each started by the one before: MAX_RUN_CHAIN of them.
+  const half = MAX_RUN_CHAIN / 2;
   const pongs = await finishedRuns(store, "a", "pong", half, 30_000);
   await finishedRuns(store, "a", "ping", half + 1, 30_000);
   await quietFor(NOTHING_MORE_MS);
   const pings = await runsOf(store, "a", "ping");
-  assert.equal(pings.length + (await runsOf(store, "a", "pong")).length, MAX_AFTER_CHAIN + 1, "the chain stops");
-  assert.equal(Math.max(...[...pings, ...pongs].map((run) => Number(run.trigger.depth ?? 0))), MAX_AFTER_CHAIN);
+  assert.equal(pings.length + (await runsOf(store, "a", "pong")).length, MAX_RUN_CHAIN + 1, "the chain stops");
+  assert.equal(Math.max(...[...pings, ...pongs].map((run) => Number(run.trigger.depth ?? 0))), MAX_RUN_CHAIN);
   assert.ok(warnings.some((w) => w.message.includes("chain stopped")), "the engine log says why");
 });

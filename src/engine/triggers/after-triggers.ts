@@ -11,7 +11,7 @@
  *   finished its work, and following a cancel would undo it.
  * - `pipeline: name` is in the same namespace; `pipeline: ns/name` in another.
  * - Cycles (A after B after A) are allowed, as the user wrote them, but a
- *   chain stops after MAX_AFTER_CHAIN runs in a row started by runs (these
+ *   chain stops after MAX_RUN_CHAIN runs in a row started by runs (these
  *   and those tasks ask for: run-chain.ts), with a warning.
  * - Only runs an engine sees finish count: a run that ended while no engine
  *   ran triggers nothing.
@@ -36,9 +36,6 @@ const MATCHING: Record<AfterStatus, ReadonlySet<RunState>> = {
   failure: new Set(["failed", "interrupted"]),
   any: new Set(["succeeded", "failed", "interrupted"]),
 };
-
-/** Runs started by `after` triggers (or by tasks of runs) one after another, at most. */
-export const MAX_AFTER_CHAIN = MAX_RUN_CHAIN;
 
 interface Follower {
   namespace: string;
@@ -79,8 +76,8 @@ export class AfterTriggers {
     const matching = (this.followers.get(upstream) ?? []).filter((follower) => MATCHING[follower.status].has(run.state));
     if (matching.length === 0) return [];
     const depth = chainDepth(run) + 1;
-    if (depth > MAX_AFTER_CHAIN) {
-      this.warn(`an after-trigger chain stopped after ${MAX_AFTER_CHAIN} runs in a row: do pipelines start each other in a loop?`, {
+    if (depth > MAX_RUN_CHAIN) {
+      this.warn(`an after-trigger chain stopped after ${MAX_RUN_CHAIN} runs in a row: do pipelines start each other in a loop?`, {
         run: run.id,
         pipeline: upstream,
         would_start: matching.map((follower) => `${follower.namespace}/${follower.name}`),
