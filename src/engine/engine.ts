@@ -254,6 +254,7 @@ export class Engine implements EngineService {
     this.leases = new WatchLeases({
       store: options.store,
       leaseMs: options.watchLeaseMs ?? DEFAULT_WATCH_LEASE_MS,
+      lapsedBy: LEASE_ACTOR.name,
       lapse: (namespace, name, reason) => this.pipelines.watchLapsed(namespace, name, reason),
       resume: (namespace, name) => this.pipelines.changePaused(LEASE_ACTOR, namespace, name, false, { reason: "its spire watch renewed its lease again" }).then(() => {}),
       warn: (message, details) => this.logger.warn(details, message),

@@ -61,6 +61,23 @@ export interface PauseDetail {
   reason: string | null;
 }
 
+/**
+ * A `spire watch` pipeline's lease as the store keeps it (watch-leases.ts):
+ * kept by the store, so that every engine sharing it, and an engine started
+ * again, sees one term and one holder. Times are the store's own clock's,
+ * and told as what is left of the term, so that engines whose clocks differ
+ * agree on when it runs out.
+ */
+export interface WatchLeaseTerm {
+  /** The watcher that renews it; null until one renews with its id. */
+  holder: string | null;
+  /** What is left of the term, ms; 0 or less once it has run out. */
+  leftMs: number;
+}
+
+/** What came of a renewal: renewed (`holder` holds it now), or refused for the holder of a term not yet run out. */
+export type WatchLeaseRenewal = { renewed: true; term: WatchLeaseTerm } | { renewed: false; term: WatchLeaseTerm & { holder: string } };
+
 export interface TriggerInfo {
   kind: string;
   scheduled_at?: string | null;
@@ -522,6 +539,27 @@ export interface Store {
   applyNamespace(change: NamespaceChange): Promise<void>;
   /** Sets only the paused flag and who paused it (updated_at tracks the definition, so it stays); resuming forgets the detail; false when unknown. */
   setPipelinePaused(namespace: string, name: string, paused: boolean, detail?: PauseDetail): Promise<boolean>;
+
+  /**
+   * A term of `leaseMs` for a `spire watch` pipeline that has none, with no
+   * holder; `atLeast`: a term it has is made to last that long at least
+   * (an engine starting: a watcher could not renew while none was up).
+   */
+  grantWatchLease(namespace: string, name: string, leaseMs: number, atLeast?: boolean): Promise<void>;
+  /**
+   * A watcher's renewal: the term runs `leaseMs` from now, held by `holder`
+   * (null: the holder stays as it was). Refused while another holder's term
+   * has not run out.
+   */
+  renewWatchLease(namespace: string, name: string, holder: string | null, leaseMs: number): Promise<WatchLeaseRenewal>;
+  /** The pipeline's term; undefined when it has none. */
+  watchLease(namespace: string, name: string): Promise<WatchLeaseTerm | undefined>;
+  /**
+   * Ends the term: `lapsedOnly`, only one that has run out, and true for
+   * the one caller that ended it (engines sharing the store look at once;
+   * one pauses the pipeline). Else whatever its state; true if there was one.
+   */
+  endWatchLease(namespace: string, name: string, lapsedOnly: boolean): Promise<boolean>;
 
   /** Throws TokenNameTakenError when a token not revoked has the same name. */
   createToken(row: TokenRow): Promise<void>;

@@ -3,14 +3,18 @@
  * processes), with a short term: one nobody renews is paused and its run
  * canceled, as Ctrl-C of its watcher would; renewals keep it firing; a
  * renewal after a lapse resumes it, a pause by hand stays; pipelines applied
- * normally are never leased. The real `spire watch` killed with SIGKILL is in
- * test/cli/watch.test.ts.
+ * normally are never leased; an engine started again knows who holds a lease.
+ * The real `spire watch` killed with SIGKILL is in test/cli/watch.test.ts;
+ * engines sharing PostgreSQL in test/cluster/watch-lease.test.ts.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
 import { ServiceError } from "../../src/engine/service.js";
+import { dirname } from "node:path";
+import { Engine } from "../../src/engine/engine.js";
+import { LocalExecutor } from "../../src/exec/local-executor.js";
 import { admin, quietFor, runsOf, triggerEngine } from "./trigger-harness.js";
 
 checkNoLeftoverProcesses();
@@ -120,4 +124,24 @@ test("a watcher's id holds the lease: another's renewal is refused while it rene
   await engine.setPaused(admin, "t", "watched", false);
   assert.equal((await engine.renewWatchLease("t", "watched", "watcher-one")).paused, false);
   await engine.setPaused(admin, "t", "watched", true);
+});
+
+test("an engine started again on the same store knows who holds the lease: another watcher is still refused, the holder renews, and the term lasts a whole one from the start", async (t) => {
+  const leaseMs = 2_000;
+  const { engine, store, defs } = await triggerEngine(t, YAML, { engine: { watchLeaseMs: leaseMs } });
+  await engine.renewWatchLease("t", "watched", "watcher-one");
+  await engine.drain(0);
+  // The same store and data folder, as `spire engine` started again after a stop.
+  const executor = new LocalExecutor();
+  const again = new Engine({ store, executor, dataDir: dirname(defs), parallelism: 4, defaultZone: "UTC", watchLeaseMs: leaseMs });
+  t.after(async () => {
+    await again.drain(0);
+    await executor.shutdown();
+  });
+  await again.startScheduler();
+  await assert.rejects(again.renewWatchLease("t", "watched", "watcher-two"), (error: ServiceError) => error.code === "conflict" && (error.details as { held?: boolean }).held === true, "the holder from before the restart still holds it");
+  const term = await store.watchLease("t", "watched");
+  assert.ok(term !== undefined && term.leftMs > leaseMs - 500, `a whole term from the start: left ${term?.leftMs}`);
+  assert.equal((await again.renewWatchLease("t", "watched", "watcher-one")).paused, false);
+  assert.equal((await again.getPipeline("t", "watched")).paused, false);
 });

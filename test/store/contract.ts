@@ -34,6 +34,7 @@ import { scheduleTests } from "./contract-schedules.js";
 import { retentionTests } from "./contract-retention.js";
 import { historyTests } from "./contract-history.js";
 import { creationTests } from "./contract-creation.js";
+import { watchLeaseTests } from "./contract-watch-leases.js";
 
 export type StoreFactory = (t: TestContext, shareWith?: Store) => Promise<Store>;
 
@@ -64,6 +65,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     describe("JSON values", () => jsonTests(open));
     describe("sharing one database", () => sharingTests(open));
     describe("tokens", () => tokenTests(open));
+    describe("spire watch leases", () => watchLeaseTests(open));
     describe("audit", () => auditTests(open));
     describe("applying a namespace", () => applyTests(open));
     describe("recovery and queues", () => queueTests(open));

@@ -100,7 +100,7 @@ export class PipelineBook {
 
   async setPaused(actor: Actor, namespace: string, name: string, paused: boolean, options: { reason?: string } = {}): Promise<PipelineSummary> {
     // A person's pause or resume stands: a late renewal of a lapsed `spire watch` lease must not undo it.
-    this.deps.leases().forget(namespace, name);
+    await this.deps.leases().forget(namespace, name);
     return this.changePaused(actor, namespace, name, paused, options.reason !== undefined ? { reason: options.reason } : {});
   }
 
@@ -157,7 +157,6 @@ export class PipelineBook {
         return entry?.next ? { at: entry.next.fireAt, zone: zoneOf(entry, defaultZone) } : undefined;
       },
       now: this.deps.now(),
-      leaseReason: (namespace, name) => this.deps.leases().pausedWhy(namespace, name),
     };
   }
 }

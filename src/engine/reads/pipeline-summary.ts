@@ -18,8 +18,6 @@ export interface SummaryContext {
   nextFire(namespace: string, name: string, key: string): { at: number; zone: string } | undefined;
   /** Now, for the offset change before each next fire time. */
   now: number;
-  /** Why the engine paused it, when it did and did not record it with the pause (a lease lapsed before this field existed). */
-  leaseReason(namespace: string, name: string): string | undefined;
 }
 
 /** A pipeline's summary (without `recent`) and its newest runs as the store wrote them (JSON text). */
@@ -68,7 +66,7 @@ export function summarise(row: PipelineHead, read: RecentRuns | undefined, conte
     name: row.name,
     description: row.description,
     paused: row.paused,
-    paused_reason: row.paused ? (row.paused_reason ?? context.leaseReason(row.namespace, row.name) ?? null) : null,
+    paused_reason: row.paused ? (row.paused_reason ?? null) : null,
     paused_at: row.paused ? iso(row.paused_at ?? null) : null,
     paused_by: row.paused ? (row.paused_by ?? null) : null,
     triggers,

@@ -13,13 +13,19 @@
  * (src/cli/adhoc/job.ts writes it) and a trigger. Pipelines applied
  * otherwise are never leased, never paused by this, and a renewal of one is
  * refused. Every unpaused watch pipeline holds a lease: one that has none
- * (just applied or resumed, or at engine start) gets a whole term, so a
- * watcher killed before its first renewal, or while the engine was down, is
- * caught too. Leases live in memory only; a restarted engine grants new terms.
+ * (just applied or resumed) gets a whole term, so a watcher killed before
+ * its first renewal is caught too.
  *
- * A renewal of a pipeline this paused for a lapse resumes it: its watcher was
- * stopped (Ctrl-Z), not gone, and is back (fg). One paused by anyone else
- * stays paused.
+ * The store keeps the terms (Store.grantWatchLease and the rest), by its own
+ * clock: every engine sharing it sees the renewals a watcher sends to any
+ * one of them, and each looks when a term should run out; the first to find
+ * it run out ends it and pauses the pipeline, once. An engine starting
+ * gives every term at least a whole one from then (a watcher could not
+ * renew while no engine was up), and knows each term's holder as before.
+ *
+ * A renewal of a pipeline this paused for a lapse (its row says who paused
+ * it) resumes it: its watcher was stopped (Ctrl-Z), not gone, and is back
+ * (fg). One paused by anyone else stays paused.
  *
  * Two `spire watch` of one command would share its pipeline, and the Ctrl-C
  * of either would pause the other's. So a watcher renews with an id of its
@@ -28,7 +34,6 @@
  * renewal without a holder (an older client) neither takes a held lease nor
  * is refused.
  */
-import { performance } from "node:perf_hooks";
 import type { PipelineDef } from "../../definitions/schema.js";
 import type { Store } from "../../store/port.js";
 import { notFoundPipeline, ServiceError, type WatchLease } from "../service.js";
@@ -39,8 +44,10 @@ export const DEFAULT_WATCH_LEASE_MS = 30_000;
 const RENEWALS_PER_TERM = 3;
 
 export interface WatchLeaseDeps {
-  store: Pick<Store, "getPipeline" | "listPipelines">;
+  store: Pick<Store, "getPipeline" | "listPipelines" | "grantWatchLease" | "renewWatchLease" | "watchLease" | "endWatchLease">;
   leaseMs: number;
+  /** Who lapse() pauses as: a pipeline paused by that name was paused for its lapse. */
+  lapsedBy: string;
   /** Pauses the pipeline and cancels its runs under way, recording `reason`. */
   lapse(namespace: string, name: string, reason: string): Promise<void>;
   /** Resumes a pipeline paused by lapse() whose watcher renews again. */
@@ -48,14 +55,11 @@ export interface WatchLeaseDeps {
   warn(message: string, details: object): void;
 }
 
-interface Term {
+/** A leased pipeline this engine looks at when its term should end. */
+interface Watched {
   namespace: string;
   name: string;
-  /** performance.now(): monotonic, so a clock step neither ends nor stretches a term. */
-  expiresAt: number;
   timer: NodeJS.Timeout;
-  /** The watcher that renews it; undefined until one renews with its id. */
-  holder?: string;
 }
 
 /** A pipeline `spire watch` made: only these hold leases. */
@@ -65,9 +69,7 @@ export function isWatchPipeline(definition: unknown): boolean {
 }
 
 export class WatchLeases {
-  private readonly terms = new Map<string, Term>();
-  /** Pipelines paused because their lease lapsed, with why; until resumed, or paused or resumed by someone. */
-  private readonly lapsed = new Map<string, string>();
+  private readonly watched = new Map<string, Watched>();
   private started = false;
   private stopped = false;
   private refreshing: Promise<void> = Promise.resolve();
@@ -76,120 +78,108 @@ export class WatchLeases {
 
   start(): Promise<void> {
     this.started = true;
-    return this.refresh();
+    return this.refresh(true);
   }
 
-  /** After apply, delete, pause and resume: unpaused watch pipelines without a lease get one; others hold none. */
-  refresh(): Promise<void> {
+  /**
+   * After apply, delete, pause and resume (on any engine): unpaused watch
+   * pipelines without a term get one; others hold none. `atStart`: each
+   * term lasts a whole one from now at least.
+   */
+  refresh(atStart = false): Promise<void> {
     if (!this.started || this.stopped) return Promise.resolve();
     this.refreshing = this.refreshing.catch(() => {}).then(async () => {
       if (this.stopped) return;
       const rows = await this.deps.store.listPipelines();
       const leased = new Set<string>();
-      const known = new Set<string>();
       for (const row of rows) {
+        if (!isWatchPipeline(row.definition) || row.paused) continue;
         const key = keyOf(row.namespace, row.name);
-        known.add(key);
-        if (!isWatchPipeline(row.definition)) this.lapsed.delete(key);
-        else if (!row.paused) {
-          leased.add(key);
-          this.lapsed.delete(key);
-          if (!this.terms.has(key)) this.grant(key, row.namespace, row.name);
-        }
+        leased.add(key);
+        if (this.watched.has(key) && !atStart) continue;
+        await this.deps.store.grantWatchLease(row.namespace, row.name, this.deps.leaseMs, atStart);
+        this.look(key, row.namespace, row.name, this.deps.leaseMs);
       }
-      for (const [key, term] of this.terms) if (!leased.has(key)) this.end(key, term);
-      for (const key of this.lapsed.keys()) if (!known.has(key)) this.lapsed.delete(key);
+      // Paused, removed or no longer a watch's: its term ends with it (a watcher of it later starts afresh).
+      for (const [key, watched] of this.watched) {
+        if (leased.has(key)) continue;
+        this.unwatch(key);
+        await this.deps.store.endWatchLease(watched.namespace, watched.name, false);
+      }
     });
     return this.refreshing;
   }
 
   /** The watcher's renewal (POST /pipelines/{ns}/{name}/lease); `holder`: the watcher's id. */
   async renew(namespace: string, name: string, holder?: string): Promise<WatchLease> {
-    const key = keyOf(namespace, name);
     const row = await this.deps.store.getPipeline(namespace, name);
     if (!row) throw notFoundPipeline(namespace, name);
     if (!isWatchPipeline(row.definition)) {
       throw new ServiceError("conflict", `${namespace}/${name} was not made by spire watch: only those hold a lease`, { hint: `to stop its triggers: spire pause ${namespace}/${name}` });
     }
     if (!this.started || this.stopped) throw new ServiceError("unavailable", "the engine is not firing triggers now (starting or shutting down): renew again shortly");
-    this.refuseAnotherHolder(key, namespace, name, holder);
     let resumed = false;
     if (row.paused) {
-      if (!this.lapsed.has(key)) return this.answer(namespace, name, null, false);
-      this.lapsed.delete(key);
+      // Paused by a person (Ctrl-C of its watcher is one): that stands.
+      if (row.paused_by !== this.deps.lapsedBy) return this.answer(namespace, name, null, false);
       await this.deps.resume(namespace, name);
       resumed = true;
     }
-    // Read again: the resume above awaited, and another holder may have renewed meanwhile.
-    this.refuseAnotherHolder(key, namespace, name, holder);
-    const term = this.terms.get(key) ?? this.grant(key, namespace, name);
-    term.expiresAt = performance.now() + this.deps.leaseMs;
-    if (holder !== undefined) term.holder = holder;
+    const renewal = await this.deps.store.renewWatchLease(namespace, name, holder ?? null, this.deps.leaseMs);
+    if (!renewal.renewed) {
+      const expiresAt = new Date(Date.now() + Math.max(0, renewal.term.leftMs)).toISOString();
+      throw new ServiceError("conflict", `${namespace}/${name} is watched by another spire watch already (its lease runs to ${expiresAt} unless renewed)`, {
+        held: true,
+        expires_at: expiresAt,
+        hint: `stop the other watch (Ctrl-C where it runs), or give this one a pipeline of its own with spire watch --ns NAME; its runs: spire runs ${name}`,
+      });
+    }
+    const key = keyOf(namespace, name);
+    if (!this.watched.has(key)) this.look(key, namespace, name, this.deps.leaseMs);
     return this.answer(namespace, name, Date.now() + this.deps.leaseMs, resumed);
   }
 
-  /** A term another watcher holds and renews: this one's renewal is refused, with when that term runs out. */
-  private refuseAnotherHolder(key: string, namespace: string, name: string, holder: string | undefined): void {
-    const term = this.terms.get(key);
-    if (holder === undefined || term?.holder === undefined || term.holder === holder) return;
-    const leftMs = term.expiresAt - performance.now();
-    if (leftMs <= 0) return; // lapsed, its timer not yet run: the newcomer takes it
-    const expiresAt = new Date(Date.now() + leftMs).toISOString();
-    throw new ServiceError("conflict", `${namespace}/${name} is watched by another spire watch already (its lease runs to ${expiresAt} unless renewed)`, {
-      held: true,
-      expires_at: expiresAt,
-      hint: `stop the other watch (Ctrl-C where it runs), or give this one a pipeline of its own with spire watch --ns NAME; its runs: spire runs ${name}`,
-    });
-  }
-
-  /** Why the engine paused this pipeline, while it stays paused for that reason. */
-  pausedWhy(namespace: string, name: string): string | undefined {
-    return this.lapsed.get(keyOf(namespace, name));
-  }
-
-  /** Someone paused or resumed it: a later renewal must not undo that. */
-  forget(namespace: string, name: string): void {
-    this.lapsed.delete(keyOf(namespace, name));
+  /** Someone paused or resumed it: the term ends, so a later renewal does not undo that, and the next watcher starts afresh. */
+  async forget(namespace: string, name: string): Promise<void> {
+    await this.deps.store.endWatchLease(namespace, name, false);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     await this.refreshing.catch(() => {});
-    for (const [key, term] of this.terms) this.end(key, term);
+    for (const key of [...this.watched.keys()]) this.unwatch(key);
   }
 
-  private grant(key: string, namespace: string, name: string): Term {
-    const timer = setTimeout(() => this.check(key), this.deps.leaseMs);
-    const term: Term = { namespace, name, expiresAt: performance.now() + this.deps.leaseMs, timer };
-    this.terms.set(key, term);
-    return term;
+  /** Looks at the term in `inMs` (when it should run out); a renewal moves the term, not this look (no timer churn per renewal). */
+  private look(key: string, namespace: string, name: string, inMs: number): void {
+    clearTimeout(this.watched.get(key)?.timer);
+    const timer = setTimeout(() => void this.check(key, namespace, name).catch((error: Error) => this.failedLook(key, namespace, name, error)), Math.max(1, inMs));
+    this.watched.set(key, { namespace, name, timer });
   }
 
-  private end(key: string, term: Term): void {
-    clearTimeout(term.timer);
-    this.terms.delete(key);
+  private unwatch(key: string): void {
+    clearTimeout(this.watched.get(key)?.timer);
+    this.watched.delete(key);
   }
 
-  /** A renewal moves the expiry, not the timer (no timer churn per renewal): the timer looks again when it fires. */
-  private check(key: string): void {
-    const term = this.terms.get(key);
-    if (!term) return;
-    const left = term.expiresAt - performance.now();
-    if (left > 0) {
-      term.timer = setTimeout(() => this.check(key), left);
-      return;
-    }
-    this.terms.delete(key);
-    void this.expire(key, term).catch((error: Error) => this.deps.warn("a spire watch pipeline's lease lapsed, but it could not be paused", { pipeline: key, reason: error.message }));
+  private async check(key: string, namespace: string, name: string): Promise<void> {
+    if (this.stopped) return;
+    const term = await this.deps.store.watchLease(namespace, name);
+    if (term && term.leftMs > 0) return this.look(key, namespace, name, term.leftMs);
+    // Run out: the first engine to end it pauses the pipeline. Gone: ended with a pause (here or on another engine).
+    const ended = term !== undefined && (await this.deps.store.endWatchLease(namespace, name, true));
+    this.unwatch(key);
+    if (!ended) return void (await this.refresh());
+    const row = await this.deps.store.getPipeline(namespace, name);
+    // Paused or changed meanwhile, or the engine stopping: nothing to do.
+    if (this.stopped || !row || row.paused || !isWatchPipeline(row.definition)) return;
+    await this.deps.lapse(namespace, name, `its spire watch is gone: no lease renewal for ${this.deps.leaseMs / 1000}s`);
   }
 
-  private async expire(key: string, term: Term): Promise<void> {
-    const row = await this.deps.store.getPipeline(term.namespace, term.name);
-    // Renewed while the row was read (a new term), paused or changed meanwhile, or the engine stopping: nothing to do.
-    if (this.stopped || this.terms.has(key) || !row || row.paused || !isWatchPipeline(row.definition)) return;
-    const reason = `its spire watch is gone: no lease renewal for ${this.deps.leaseMs / 1000}s`;
-    this.lapsed.set(key, reason);
-    await this.deps.lapse(term.namespace, term.name, reason);
+  /** The store could not be asked (or the pause failed): looked at again a term later. */
+  private failedLook(key: string, namespace: string, name: string, error: Error): void {
+    this.deps.warn("a spire watch pipeline's lease could not be looked at, or its lapse not acted on", { pipeline: key, reason: error.message });
+    if (!this.stopped) this.look(key, namespace, name, this.deps.leaseMs);
   }
 
   private answer(namespace: string, name: string, expiresAt: number | null, resumed: boolean): WatchLease {

@@ -543,6 +543,17 @@ CREATE TRIGGER runs_release_places AFTER UPDATE OF state ON runs FOR EACH ROW
   WHEN (OLD.state IN ('queued', 'running') AND NEW.state NOT IN ('queued', 'running')) EXECUTE FUNCTION release_places();
 `;
 
+/** spire watch leases: one term and holder for every engine sharing the store (watch-leases.ts); times by the server's clock. */
+const watchLeases = `
+CREATE TABLE watch_leases (
+  namespace  TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  holder     TEXT,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (namespace, name)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
@@ -557,4 +568,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: "a new run's place taken with it", sql: placedRuns },
   { version: 12, name: "a new run started with it", sql: startedRuns },
   { version: 13, name: "waiting places indexed", sql: waitingPlaces },
+  { version: 14, name: "spire watch leases", sql: watchLeases },
 ];

@@ -14,6 +14,7 @@ import { assertPostgresUrl, locationOf } from "./location.js";
 import { migrate } from "./migrate.js";
 import * as namespaces from "./sql/namespaces.js";
 import * as pipelines from "./sql/pipelines.js";
+import * as watchLeases from "./sql/watchLeases.js";
 import * as runs from "./sql/runs.js";
 import * as taskRuns from "./sql/taskRuns.js";
 import * as events from "./sql/events.js";
@@ -97,6 +98,10 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
 
     applyNamespace: (change) => write((tx) => applyNamespace(tx, change)),
     setPipelinePaused: (namespace, name, paused, detail) => pipelines.setPipelinePaused(sql, namespace, name, paused, detail),
+    grantWatchLease: (namespace, name, leaseMs, atLeast = false) => watchLeases.grantWatchLease(sql, namespace, name, leaseMs, atLeast),
+    renewWatchLease: (namespace, name, holder, leaseMs) => watchLeases.renewWatchLease(sql, namespace, name, holder, leaseMs),
+    watchLease: (namespace, name) => watchLeases.watchLease(sql, namespace, name),
+    endWatchLease: (namespace, name, lapsedOnly) => watchLeases.endWatchLease(sql, namespace, name, lapsedOnly),
 
     createToken: (row) => tokens.insertToken(sql, row),
     getToken: (id) => tokens.getToken(sql, id),

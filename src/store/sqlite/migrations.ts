@@ -319,6 +319,17 @@ const runSeeds = `
 ALTER TABLE runs ADD COLUMN seed INTEGER;
 `;
 
+/** `spire watch` leases, kept so that an engine started again knows each term's holder (watch-leases.ts). */
+const watchLeases = `
+CREATE TABLE watch_leases (
+  namespace  TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  holder     TEXT,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, name)
+) WITHOUT ROWID;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
@@ -332,4 +343,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: "history_reads", sql: historyReads },
   { version: 11, name: "workers", sql: workers },
   { version: 12, name: "run_seeds", sql: runSeeds },
+  { version: 13, name: "watch_leases", sql: watchLeases },
 ];

@@ -8,6 +8,7 @@ import { Connection, type ConnectionOptions } from "./connection.js";
 import { migrate } from "./migrate.js";
 import * as namespaces from "./sql/namespaces.js";
 import * as pipelines from "./sql/pipelines.js";
+import * as watchLeases from "./sql/watchLeases.js";
 import * as runs from "./sql/runs.js";
 import * as taskRuns from "./sql/taskRuns.js";
 import * as events from "./sql/events.js";
@@ -94,6 +95,10 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
     applyNamespace: async (change) => conn.writeTransaction(() => applyNamespace(conn, change)),
     setPipelinePaused: async (namespace, name, paused, detail) =>
       conn.writeTransaction(() => pipelines.setPipelinePaused(conn, namespace, name, paused, detail)),
+    grantWatchLease: async (namespace, name, leaseMs, atLeast = false) => conn.writeTransaction(() => watchLeases.grantWatchLease(conn, namespace, name, leaseMs, atLeast, Date.now())),
+    renewWatchLease: async (namespace, name, holder, leaseMs) => conn.writeTransaction(() => watchLeases.renewWatchLease(conn, namespace, name, holder, leaseMs, Date.now())),
+    watchLease: async (namespace, name) => watchLeases.watchLease(conn, namespace, name, Date.now()),
+    endWatchLease: async (namespace, name, lapsedOnly) => conn.writeTransaction(() => watchLeases.endWatchLease(conn, namespace, name, lapsedOnly, Date.now())),
 
     createToken: async (row) => conn.writeTransaction(() => tokens.insertToken(conn, row)),
     getToken: async (id) => tokens.getToken(conn, id),
