@@ -5,18 +5,16 @@ import { chmod, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { SignJWT } from "jose";
 import { loadOrCreateSecret, TokenAuthority } from "../../src/api/auth.js";
-import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { errorOf, startApi } from "./harness.js";
+import { openTestStore } from "../helpers/sqlite-store.js";
 
 checkNoLeftoverProcesses();
 
 async function authority(t: Parameters<typeof tempDir>[0], now: () => number = Date.now) {
   const dir = tempDir(t);
-  const store = openSqliteStore(join(dir, "spire.db"));
-  await store.init();
-  t.after(() => store.close());
+  const store = await openTestStore(t, dir);
   return { dir, store, auth: new TokenAuthority(store, await loadOrCreateSecret(dir), now) };
 }
 

@@ -21,6 +21,7 @@ import { until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
 import { pipelineFile, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { openTestStore } from "../helpers/sqlite-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -119,9 +120,7 @@ test("after: an engine killed before a follower's run was made; the next engines
 });
 
 test("store: a follower's run is made with its claim, once; settling forgets the pending run", async (t) => {
-  const store = openSqliteStore(join(tempDir(t), "spire.db"));
-  await store.init();
-  t.after(() => store.close());
+  const store = await openTestStore(t, tempDir(t));
   const run = (id: string, pipeline: string, state: RunRow["state"]): RunRow => ({
     id, namespace: "d", pipeline, state, trigger: { kind: "manual" }, args: {}, definition: {}, partition: null, seed: null, reason: null,
     created_at: 1, started_at: null, finished_at: null, warnings: 0, errors: 0, metrics: {},

@@ -7,18 +7,17 @@
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import { RunController, type RunChange } from "../../src/engine/runs/run-controller.js";
 import { createRun } from "../../src/engine/runs/start-run.js";
 import { Slots } from "../../src/engine/resources/slots.js";
 import { pipelineSchema } from "../../src/definitions/schema.js";
-import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import type { StateChange } from "../../src/store/port.js";
 import { LocalLogs } from "../../src/logs/local-logs.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { alive } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
+import { openTestStore } from "../helpers/sqlite-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -31,9 +30,7 @@ async function runWithFault(
   holdWrite?: (changes: StateChange[]) => Promise<void> | undefined,
 ) {
   const dir = tempDir(t);
-  const store = openSqliteStore(join(dir, "spire.db"));
-  await store.init();
-  t.after(() => store.close());
+  const store = await openTestStore(t, dir);
   const write = store.write.bind(store);
   store.write = async (changes) => {
     await holdWrite?.(changes);

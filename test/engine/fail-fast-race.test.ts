@@ -13,9 +13,9 @@ import { RunController } from "../../src/engine/runs/run-controller.js";
 import { createRun } from "../../src/engine/runs/start-run.js";
 import { Slots } from "../../src/engine/resources/slots.js";
 import { pipelineSchema } from "../../src/definitions/schema.js";
-import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
+import { openTestStore } from "../helpers/sqlite-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -24,9 +24,7 @@ const ROUNDS = 10;
 
 test("fail_fast: a sibling that exited on its own as the cancel came is never recorded as canceled with an exit code", async (t) => {
   const dir = tempDir(t);
-  const store = openSqliteStore(join(dir, "spire.db"));
-  await store.init();
-  t.after(() => store.close());
+  const store = await openTestStore(t, dir);
   const executor = new LocalExecutor();
   t.after(() => executor.shutdown());
   const seen = { canceledBySignal: 0, endedOnTheirOwn: 0, wrong: [] as string[] };

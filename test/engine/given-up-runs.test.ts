@@ -6,25 +6,22 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { LocalExecutor } from "../../src/exec/local-executor.js";
 import { LocalLogs } from "../../src/logs/local-logs.js";
 import { RunQueues } from "../../src/engine/runs/run-queues.js";
 import { createRun } from "../../src/engine/runs/start-run.js";
 import { pipelineSchema } from "../../src/definitions/schema.js";
-import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { RunTakenOverError } from "../../src/store/errors.js";
 import type { RunRow } from "../../src/store/port.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
+import { openTestStore } from "../helpers/sqlite-store.js";
 
 checkNoLeftoverProcesses();
 
 test("a run stopped by a store failure is held until another engine takes it; a run that ended is not", async (t) => {
   const dir = tempDir(t);
-  const store = openSqliteStore(join(dir, "spire.db"));
-  await store.init();
-  t.after(() => store.close());
+  const store = await openTestStore(t, dir);
   // The end of the first task of run `failing` cannot be written: the store fails it.
   const write = store.write.bind(store);
   let failFor: string | undefined;

@@ -12,18 +12,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { aheadElsewhere } from "../../src/engine/recovery/in-process-owners.js";
 import { pidStartTime } from "../../src/exec/supervisor/attempt-files.js";
-import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { aRun, runCreated } from "../store/fixtures.js";
+import { openTestStore } from "../helpers/sqlite-store.js";
 
 checkNoLeftoverProcesses();
 
 test("of the runs other spire run processes hold queued ahead, those the free places let start count as running; the rest wait", async (t) => {
   const data = tempDir(t);
-  const store = openSqliteStore(join(data, "spire.db"));
-  await store.init();
-  t.after(() => store.close());
+  const store = await openTestStore(t, data);
   // Another live process (standing in for a spire run) lists two runs it made and has not started yet.
   const owner = spawn("sleep", ["30"], { stdio: "ignore" });
   const ended = new Promise((resolve) => owner.once("exit", resolve));

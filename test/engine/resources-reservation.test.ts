@@ -15,10 +15,10 @@ import { createRun } from "../../src/engine/runs/start-run.js";
 import { Slots } from "../../src/engine/resources/slots.js";
 import { engineCapacity } from "../../src/engine/resources/reservations.js";
 import { spireFileSchema } from "../../src/definitions/schema.js";
-import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
+import { openTestStore } from "../helpers/sqlite-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -79,9 +79,7 @@ test("two tasks that each ask for all cpus run one after the other, while two sm
 test("a lock of capacity 2 shared by five tasks across two runs never has three holders", async (t) => {
   const dir = tempDir(t);
   const ledger = join(dir, "ledger");
-  const store = openSqliteStore(join(dir, "spire.db"));
-  await store.init();
-  t.after(() => store.close());
+  const store = await openTestStore(t, dir);
   const executor = new LocalExecutor();
   t.after(() => executor.shutdown());
   const file = spireFileSchema.parse({
