@@ -78,6 +78,13 @@ export interface WatchLeaseTerm {
 /** What came of a renewal: renewed (`holder` holds it now), or refused for the holder of a term not yet run out. */
 export type WatchLeaseRenewal = { renewed: true; term: WatchLeaseTerm } | { renewed: false; term: WatchLeaseTerm & { holder: string } };
 
+/** A trigger with a run queued or running (Store.listTriggersUnderway). */
+export interface TriggerUnderway {
+  namespace: string;
+  pipeline: string;
+  trigger_key: string;
+}
+
 export interface TriggerInfo {
   kind: string;
   scheduled_at?: string | null;
@@ -516,6 +523,12 @@ export interface Store {
    * and those of no engine (see PostgresOptions.owner).
    */
   listRunsInStates(states: RunState[]): Promise<RunRow[]>;
+  /**
+   * The triggers (by key) whose runs are queued or running, whichever engine
+   * owns them: what a fixed delay (`every … after_finish`) waits for, wherever
+   * its run went on.
+   */
+  listTriggersUnderway(): Promise<TriggerUnderway[]>;
   countRuns(query: RunCountQuery): Promise<number>;
 
   /** Every (namespace, pipeline) that has runs, whether or not it still has a definition. */

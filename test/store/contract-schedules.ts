@@ -23,6 +23,21 @@ const missedOf = (first: number, last: number, count: number, over: Partial<Miss
 });
 
 export function scheduleTests(open: Open): void {
+  test("listTriggersUnderway names each trigger with a run queued or running, once, and none of runs ended or started by hand", async (t) => {
+    const store = await open(t);
+    const made = async (id: string, state: RunRow["state"], trigger: RunRow["trigger"], pipeline = "backup") => {
+      const run = aRun(id, { state, trigger, pipeline });
+      await store.createRun(run, runCreated(run));
+    };
+    await made("r1", "running", { kind: "every", scheduled_at: "2026-01-01T03:00:00.000Z", trigger_key: "0:every" });
+    await made("r2", "queued", { kind: "every", scheduled_at: "2026-01-01T03:01:00.000Z", trigger_key: "0:every" });
+    await made("r3", "succeeded", { kind: "cron", scheduled_at: "2026-01-01T03:00:00.000Z", trigger_key: "1:cron" });
+    await made("r4", "running", { kind: "manual", scheduled_at: null });
+    await made("r5", "queued", { kind: "cron", scheduled_at: "2026-01-01T03:00:00.000Z", trigger_key: "0:cron" }, "report");
+    const underway = (await store.listTriggersUnderway()).map((trigger) => `${trigger.namespace}/${trigger.pipeline}/${trigger.trigger_key}`).sort();
+    assert.deepEqual(underway, ["home/backup/0:every", "home/report/0:cron"]);
+  });
+
   test("an apply that changes a time trigger's timing starts its schedule again then; one that changes only its args does not; a removed pipeline's schedules go with it", async (t) => {
     const store = await open(t);
     const withTrigger = (trigger: Record<string, unknown>, at: number) =>

@@ -52,6 +52,14 @@ async function aRunOf(store: Store, id: string, state: "queued" | "running" | "s
 const noWarnings = (message: string, details: object) => assert.fail(`${message} ${JSON.stringify(details)}`);
 
 describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
+  test("the triggers under way are every engine's: an engine's fixed delay waits for its run wherever it went on", async (t) => {
+    const { a, b } = await twoEngines(t);
+    const run = aRun("r1", { state: "running", trigger: { kind: "every", scheduled_at: "2026-01-01T03:00:00.000Z", trigger_key: "0:every" } });
+    await a.createRun(run, runCreated(run));
+    assert.deepEqual(await b.listRunsInStates(["running"]), [], "another engine's run is its own to take up");
+    assert.deepEqual(await b.listTriggersUnderway(), [{ namespace: "home", pipeline: "backup", trigger_key: "0:every" }]);
+  });
+
   test("a log copied by the engine that ran it reads the same through another engine: pages, cursors, line windows, streams, since", async (t) => {
     const { a, sharedA, sharedB } = await twoEngines(t);
     await aRunOf(a, "r1");

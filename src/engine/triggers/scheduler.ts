@@ -72,6 +72,8 @@ interface Entry {
   /** `every` with after_finish: when the last run of this trigger finished. */
   lastFinished?: number;
   running: boolean;
+  /** When its claim stored the run it waits for (a fixed delay). */
+  runningSince?: number;
   /** The next slot and when it fires; undefined when none is left or a fixed delay waits for its run. */
   next?: { slot: number; fireAt: number };
   /** The next slot's run, made ahead. */
@@ -148,8 +150,14 @@ export class Scheduler {
         try {
           const schedule = scheduleOf(trigger, { defaultZone: this.deps.defaultZone, anchor: stored.anchor, key: `${row.namespace}/${row.name}/${key}` });
           const previous = this.find(row.namespace, row.name, key);
-          // A fixed delay first seen here (the engine started, the pipeline resumed) waits for its run still under way.
-          const running = previous?.running ?? (schedule.fixedDelay && (await this.underway()).has(`${row.namespace}/${row.name}/${key}`));
+          // A fixed delay waits for its run under way, as the store says at each refresh, whichever engine runs it:
+          // a run handed to another engine (for its workers) or taken over ends there, and only the engine that ends
+          // a run tells its own scheduler. A claim stores its run before the entry counts it as running.
+          const underway = schedule.fixedDelay ? await this.underway() : undefined;
+          // A claim stored after the store was read counts as well.
+          const running = underway !== undefined && (underway.runs.has(`${row.namespace}/${row.name}/${key}`) || (previous?.running === true && (previous.runningSince ?? -Infinity) >= underway.readAt));
+          // Ended without a word here: the delay counts from now, never from before its end.
+          const lastFinished = previous?.running && !running ? now : previous?.lastFinished;
           entries.push({
             row,
             trigger,
@@ -157,7 +165,7 @@ export class Scheduler {
             schedule,
             lastSlot: Math.max(stored.last_slot ?? stored.anchor, previous?.lastSlot ?? -Infinity),
             running,
-            ...(previous?.lastFinished !== undefined ? { lastFinished: previous.lastFinished } : {}),
+            ...(lastFinished !== undefined ? { lastFinished } : {}),
             retired: false,
           });
         } catch (error) {
@@ -246,11 +254,14 @@ export class Scheduler {
     for (const result of await this.deps.store.claimSlots(claims, at)) if (result.missed) this.deps.missed(result.missed);
   }
 
-  /** The runs queued or running now, as namespace/pipeline/trigger key: read once a refresh, when a fixed delay asks. */
-  private underwayNow: Promise<Set<string>> | undefined;
+  /** The triggers with a run queued or running now (any engine's), as namespace/pipeline/key: read once a refresh, when a fixed delay is scheduled. */
+  private underwayNow: Promise<{ runs: Set<string>; readAt: number }> | undefined;
 
-  private underway(): Promise<Set<string>> {
-    this.underwayNow ??= this.deps.store.listRunsInStates(["queued", "running"]).then((runs) => new Set(runs.map((run) => `${run.namespace}/${run.pipeline}/${String(run.trigger.trigger_key)}`)));
+  private underway(): Promise<{ runs: Set<string>; readAt: number }> {
+    const readAt = this.deps.now();
+    this.underwayNow ??= this.deps.store
+      .listTriggersUnderway()
+      .then((triggers) => ({ runs: new Set(triggers.map((trigger) => `${trigger.namespace}/${trigger.pipeline}/${trigger.trigger_key}`)), readAt }));
     return this.underwayNow;
   }
 
@@ -516,7 +527,9 @@ export class Scheduler {
       this.deps.warn("slots missed", { pipeline: `${entry.row.namespace}/${entry.row.name}`, trigger: entry.key, count, first: new Date(first_slot).toISOString(), last: new Date(last_slot).toISOString(), reason });
       this.deps.missed(result.missed);
     }
-    if (entry.schedule.fixedDelay && runs.length) entry.running = true;
+    // A refresh may have put a new entry in its place meanwhile: that one waits for the run.
+    const waiting = entry.retired ? this.find(entry.row.namespace, entry.row.name, entry.key) : entry;
+    if (waiting?.schedule.fixedDelay && runs.length) Object.assign(waiting, { running: true, runningSince: this.deps.now() });
     runs.forEach((run, index) => this.admissions.add(run, result.events[index]!));
   }
 }

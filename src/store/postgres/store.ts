@@ -89,6 +89,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
     listEvents: (runId, afterSeq, limit) => events.listEvents(sql, runId, afterSeq, limit),
     listEventsSince: (afterSeq, limit) => events.listEventsSince(sql, afterSeq, limit),
     listRunsInStates: (states) => runs.listRunsInStates(sql, states),
+    listTriggersUnderway: () => runs.listTriggersUnderway(sql),
     countRuns: (query) => runs.countRuns(sql, query),
 
     listRunPipelines: () => retention.listRunPipelines(sql),

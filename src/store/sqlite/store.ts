@@ -85,6 +85,7 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
     listEvents: async (runId, afterSeq, limit) => events.listEvents(conn, runId, afterSeq, limit),
     listEventsSince: async (afterSeq, limit) => events.listEventsSince(conn, afterSeq, limit),
     listRunsInStates: async (states) => runs.listRunsInStates(conn, states),
+    listTriggersUnderway: async () => runs.listTriggersUnderway(conn),
     countRuns: async (query) => runs.countRuns(conn, query),
 
     listRunPipelines: async () => retention.listRunPipelines(conn),

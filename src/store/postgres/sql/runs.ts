@@ -1,5 +1,5 @@
 import type { Sql } from "../pool.js";
-import type { RunCountQuery, RunQuery, RunRow, RunState, TriggerInfo } from "../../port.js";
+import type { RunCountQuery, RunQuery, RunRow, RunState, TriggerInfo, TriggerUnderway } from "../../port.js";
 import { int, text, toJson } from "../../columns.js";
 import { definitionJson, runFromRow } from "../../rows.js";
 import { Params } from "./params.js";
@@ -99,6 +99,15 @@ export async function beforeRun(sql: Sql, params: Params, id: string): Promise<s
 }
 
 /** Oldest first. Recovery lists queued and running runs: few rows, found by runs_by_state. */
+/** Every engine's: a fixed delay waits for its run wherever it went on (handed over, taken over). */
+export async function listTriggersUnderway(sql: Sql): Promise<TriggerUnderway[]> {
+  const rows = await sql.rows(
+    `SELECT DISTINCT namespace, pipeline, ("trigger"::json)->>'trigger_key' AS trigger_key FROM runs
+     WHERE state IN ('queued', 'running') AND ("trigger"::json)->>'trigger_key' IS NOT NULL`,
+  );
+  return rows.map((row) => ({ namespace: String(row.namespace), pipeline: String(row.pipeline), trigger_key: String(row.trigger_key) }));
+}
+
 export async function listRunsInStates(sql: Sql, states: readonly RunState[]): Promise<RunRow[]> {
   if (states.length === 0) return [];
   // This engine's runs and no one's; another engine's are its own to take up (see migration 3).

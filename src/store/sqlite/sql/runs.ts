@@ -1,5 +1,5 @@
 import type { Connection } from "../connection.js";
-import type { RunCountQuery, RunQuery, RunRow, RunState } from "../../port.js";
+import type { RunCountQuery, RunQuery, RunRow, RunState, TriggerUnderway } from "../../port.js";
 import { RunNotFoundError } from "../../errors.js";
 import { int, text, toJson } from "../../columns.js";
 import { definitionJson, RUN_COLUMNS, runFromRow } from "../../rows.js";
@@ -84,6 +84,12 @@ export function listRunsInStates(conn: Connection, states: readonly RunState[]):
   // One placeholder per state: at most seven shapes, each prepared once, and the index stays usable.
   const sql = `SELECT * FROM runs WHERE state IN (${placeholders(states.length)}) ORDER BY created_at, id`;
   return conn.statement(sql).all(...states).map(runFromRow);
+}
+
+export function listTriggersUnderway(conn: Connection): TriggerUnderway[] {
+  const sql = `SELECT DISTINCT namespace, pipeline, json_extract("trigger", '$.trigger_key') AS trigger_key FROM runs
+    WHERE state IN ('queued', 'running') AND json_extract("trigger", '$.trigger_key') IS NOT NULL`;
+  return conn.statement(sql).all().map((row) => ({ namespace: String(row.namespace), pipeline: String(row.pipeline), trigger_key: String(row.trigger_key) }));
 }
 
 export function countRuns(conn: Connection, query: RunCountQuery): number {
