@@ -31,6 +31,8 @@ export class SseResponse {
     streams.add(close);
     this.cleanups.push(() => clearInterval(heartbeat), () => streams.delete(close));
     res.on("close", close);
+    // Gone already (the client left while the stream was being readied): its close came before this could hear it.
+    if (res.destroyed) this.end();
   }
 
   /** Called once, when the stream ends for whatever reason (client gone, server closing, end()). */

@@ -11,6 +11,7 @@ import { AuditRecords } from "./audit-records.js";
 import { MAX_LINE_BYTES, TAIL_LINES, type AttemptKeeper, type Executor, type Placement } from "../exec/port.js";
 import { LocalLogs } from "../logs/local-logs.js";
 import { StoreSharing } from "./sharing/store-sharing.js";
+import { EveryEngineEvents } from "./reads/every-engine-events.js";
 import type { ForwardedRequest } from "./sharing/run-requests.js";
 import type { LogReader } from "../logs/port.js";
 import type { PipelineDef } from "../definitions/schema.js";
@@ -40,7 +41,7 @@ import type { RunObject } from "./reads/run-object.js";
 import type { ResourceCapacity } from "./resources/reservations.js";
 import { Scheduler } from "./triggers/scheduler.js";
 import type { DefinitionChanges, EngineRoster, PlaceHints, RunRequestHints, SchedulingLeadership } from "../cluster/port.js";
-import { toMissedObject, type MissedObject } from "./triggers/missed-object.js";
+import type { MissedObject } from "./triggers/missed-object.js";
 import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./runs/retention.js";
 import { DEFAULT_WATCH_LEASE_MS, WatchLeases } from "./triggers/watch-leases.js";
 import { systemZone } from "../time/index.js";
@@ -153,6 +154,8 @@ export class Engine implements EngineService {
   /** Runs of another process on this store that someone here follows. */
   private readonly foreignRuns: ForeignRuns;
   private readonly followers: RunFollowers;
+  /** With engines sharing a store: every engine's events, for the engine-wide stream. */
+  private readonly everyEngine: EveryEngineEvents | undefined;
   private readonly recovery: EngineRecovery;
   /** Task logs: pages, windows by line number (GET …/logs?from_line=, tail=), live tails. */
   private readonly logs: LogReader;
@@ -226,7 +229,9 @@ export class Engine implements EngineService {
       },
     });
     this.logTailer = new LogTailer(options.store, this.logs, (runId) => this.runs.isRunning(runId) || this.foreignRuns.isActive(runId));
-    this.followers = new RunFollowers({ bus: this.bus, foreignRuns: this.foreignRuns, logTailer: this.logTailer, isLocal: (runId) => this.isLocal(runId), progressOf: (runId) => this.runs.progressOf(runId) });
+    this.everyEngine = options.store.shared && new EveryEngineEvents(options.store, (error) => this.logger.warn({ error: error.message }, "the stored events of every engine could not be read: read again shortly"));
+    const everyEngine = this.everyEngine ? { everyEngine: this.everyEngine } : {};
+    this.followers = new RunFollowers({ bus: this.bus, foreignRuns: this.foreignRuns, logTailer: this.logTailer, isLocal: (runId) => this.isLocal(runId), progressOf: (runId) => this.runs.progressOf(runId), ...everyEngine });
     this.scheduler = new Scheduler({
       store: options.store,
       now: this.now,
@@ -343,17 +348,8 @@ export class Engine implements EngineService {
   }
 
   /** Slots that did not run, newest first (GET /pipelines/{ns}/{name}/missed). */
-  async listMissed(namespace: string, name: string, query: { limit: number; before?: number; run?: string }): Promise<{ missed: MissedObject[]; next_cursor: number | null }> {
-    await this.pipelines.row(namespace, name);
-    const rows = await this.options.store.listMissed({
-      namespace,
-      pipeline: name,
-      limit: query.limit + 1,
-      ...(query.before !== undefined ? { before: query.before } : {}),
-      ...(query.run !== undefined ? { run_id: query.run } : {}),
-    });
-    const page = rows.slice(0, query.limit);
-    return { missed: page.map(toMissedObject), next_cursor: rows.length > query.limit ? page[page.length - 1]!.seq : null };
+  listMissed(namespace: string, name: string, query: { limit: number; before?: number; run?: string }): Promise<{ missed: MissedObject[]; next_cursor: number | null }> {
+    return this.pipelines.listMissed(namespace, name, query);
   }
 
   /** The definition a run under way was made with, from memory (undefined once it has ended, or before it starts). */
@@ -490,12 +486,13 @@ export class Engine implements EngineService {
     return report;
   }
 
-  subscribe(runId: string | null, listener: (event: LiveEvent) => void, options: { logs?: LogFollowing } = {}): Subscription {
+  subscribe(runId: string | null, listener: (event: LiveEvent) => void, options: { logs?: LogFollowing; everyEngine?: boolean } = {}): Subscription {
     return this.followers.subscribe(runId, listener, options);
   }
 
   private publish(events: EventRow[]): void {
     for (const event of events) this.bus.publish(event.run_id, { kind: "event", event });
+    if (events.length > 0) this.everyEngine?.stored();
   }
 
   /**

@@ -368,7 +368,8 @@ export interface EngineService {
   subscribePipelines(listener: (event: PipelineEvent) => void): () => void;
   /** Live events of one run (or all runs when runId is null); returns the unsubscribe function. */
   /** Live events of one run (or of all runs, without log lines); `logs` chooses the log lines of one run's followers (default all). */
-  subscribe(runId: string | null, listener: (event: LiveEvent) => void, options?: { logs?: LogFollowing }): Subscription;
+  /** `everyEngine` (the whole stream only): with engines sharing a store, the runs of all of them, in seq order. */
+  subscribe(runId: string | null, listener: (event: LiveEvent) => void, options?: { logs?: LogFollowing; everyEngine?: boolean }): Subscription;
 
   /** The files a run's tasks kept (`artifacts:` and what they wrote to $SPIRE_ARTIFACTS). */
   listArtifacts(runId: string): Promise<ArtifactEntry[]>;

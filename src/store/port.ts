@@ -517,6 +517,8 @@ export interface Store {
    * commit out of seq order has to serialise appends).
    */
   listEventsSince(afterSeq: number, limit: number): Promise<EventRow[]>;
+  /** The seq of the newest stored event (0 when none): where a reader of what comes next starts. */
+  latestEventSeq(): Promise<number>;
   /**
    * Runs in any of `states`, oldest first (created_at, then id): recovery and
    * queues. With several engines on one store, only this engine's own runs

@@ -341,6 +341,15 @@ function eventTests(withRun: Open): void {
     assert.deepEqual(r1Events, seen.filter((e) => e.run_id === "r1"));
   });
 
+  test("latestEventSeq is the newest stored event's seq, where a reader of what comes next starts", async (t) => {
+    const store = await withRun(t);
+    const created = (await store.listEvents("r1", 0, 10)).at(-1)!;
+    assert.equal(await store.latestEventSeq(), created.seq);
+    const [written] = await store.write([{ event: anEvent("r1", "e0") }]);
+    assert.equal(await store.latestEventSeq(), written!.seq);
+    assert.deepEqual(await store.listEventsSince(await store.latestEventSeq(), 10), []);
+  });
+
   test("the returned event equals what readers get", async (t) => {
     const store = await withRun(t);
     const [stored] = await store.write([{ event: anEvent("r1", "x", { task_path: "a/b", attempt: 3, data: { nested: { list: [1, "two", null] } } }) }]);

@@ -23,27 +23,30 @@ export const engineEventsRoute = route({
   scope: "read",
   tag: "events",
   summary:
-    "Server-Sent Events of the whole engine: each run's stored events as they are recorded (`id:` the event's seq, `event:` its type such as run.created — whose data names the namespace and pipeline —, task.started, task.finished, run.finished; data: the event row with run_id and ts in epoch ms); `event: pipelines` (no id; data: action — apply, pipeline.delete, pipeline.pause, pipeline.resume — and target) when definitions or paused states change; `event: missed` (no id; data: the missed slots) when a trigger's slots did not run; `event: workers` (no id; data: the worker as GET /workers shows it) when a worker registers, comes back or is lost; a heartbeat comment every 15 s. With Last-Event-ID (or `after`) the events stored since are sent first; when more than 5,000 are missing, `event: reset` says to reload instead. Without either, only what happens from now on.",
+    "Server-Sent Events of the whole engine (with engines sharing PostgreSQL, of all of them): each run's stored events as they are recorded (`id:` the event's seq, `event:` its type such as run.created — whose data names the namespace and pipeline —, task.started, task.finished, run.finished; data: the event row with run_id and ts in epoch ms); `event: pipelines` (no id; data: action — apply, pipeline.delete, pipeline.pause, pipeline.resume — and target) when definitions or paused states change; `event: missed` (no id; data: the missed slots) when a trigger's slots did not run; `event: workers` (no id; data: the worker as GET /workers shows it) when a worker registers, comes back or is lost; a heartbeat comment every 15 s. With Last-Event-ID (or `after`) the events stored since are sent first; when more than 5,000 are missing, `event: reset` says to reload instead. Without either, only what happens from now on.",
   headers: z.object({ "last-event-id": eventSeq.optional().meta({ description: "Resume after this event seq." }) }),
   query: z.strictObject({ after: eventSeq.optional().meta({ description: "Like Last-Event-ID, for clients that cannot set headers." }) }),
   responses: [{ status: 200, description: "An event stream.", contentType: "text/event-stream" }],
   async handler({ headers, query, reply, deps }) {
     const after = (headers["last-event-id"] as number | undefined) ?? query.after;
-    reply.hijack();
-    const sse = new SseResponse(reply.raw, deps.heartbeatMs, deps.streams);
     let lastSeq = after ?? 0;
-    // Live events are held while the replay is read, then sent after it; seq numbers drop what both hold.
-    let held: EventRow[] | undefined = after === undefined ? undefined : [];
+    // Live events are held until the stream is open and any replay read, then sent after it; seq numbers drop what both hold.
+    let held: EventRow[] | undefined = [];
+    let sse: SseResponse | undefined;
     const sendEvent = (row: EventRow) => {
       if (row.seq <= lastSeq) return;
       lastSeq = row.seq;
-      sse.event(row.type, row, row.seq);
+      sse!.event(row.type, row, row.seq);
     };
     const unsubscribe = deps.service.subscribe(null, (live) => {
       if (live.kind !== "event") return;
       if (held) held.push(live.event);
       else sendEvent(live.event);
-    }, { logs: "none" });
+    }, { logs: "none", everyEngine: true });
+    // With engines sharing a store, where "from now on" starts is read from it: the stream opens once that is known.
+    await unsubscribe.caughtUp();
+    reply.hijack();
+    sse = new SseResponse(reply.raw, deps.heartbeatMs, deps.streams);
     const unsubscribePipelines = deps.service.subscribePipelines((event: PipelineEvent) => {
       if (event.kind === "changed") sse.event("pipelines", { action: event.action, target: event.target });
       else if (event.kind === "worker") sse.event("workers", event.worker);
@@ -53,7 +56,12 @@ export const engineEventsRoute = route({
       unsubscribe();
       unsubscribePipelines();
     });
-    if (after === undefined) return reply;
+    if (after === undefined) {
+      const since = held;
+      held = undefined;
+      for (const row of since) sendEvent(row);
+      return reply;
+    }
     try {
       let replayed = 0;
       for (;;) {

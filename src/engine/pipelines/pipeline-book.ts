@@ -16,6 +16,7 @@ import { pipelineDetail } from "../reads/pipeline-detail.js";
 import { pipelineHistory, type PipelineHistory } from "../reads/pipeline-history.js";
 import { zoneOf } from "../triggers/upcoming.js";
 import { notFoundPipeline, type Actor, type ApplyRequest, type ChangeSet, type PipelineDetail, type PipelineSummary, type RecentRun, type WatchLease } from "../service.js";
+import { toMissedObject, type MissedObject } from "../triggers/missed-object.js";
 
 /** Next slots of each time trigger in a pipeline's detail, unless the request says. */
 const DEFAULT_NEXT_SLOTS = 10;
@@ -134,6 +135,20 @@ export class PipelineBook {
     await this.changePaused(LEASE_ACTOR, namespace, name, true, { reason });
     const canceled = await this.deps.runs.cancelUnderWay(namespace, name, `canceled: ${reason}`);
     this.deps.warn({ pipeline: `${namespace}/${name}`, reason, canceled }, "paused a spire watch pipeline: its lease lapsed");
+  }
+
+  /** Slots that did not run, newest first. */
+  async listMissed(namespace: string, name: string, query: { limit: number; before?: number; run?: string }): Promise<{ missed: MissedObject[]; next_cursor: number | null }> {
+    await this.row(namespace, name);
+    const rows = await this.deps.store.listMissed({
+      namespace,
+      pipeline: name,
+      limit: query.limit + 1,
+      ...(query.before !== undefined ? { before: query.before } : {}),
+      ...(query.run !== undefined ? { run_id: query.run } : {}),
+    });
+    const page = rows.slice(0, query.limit);
+    return { missed: page.map(toMissedObject), next_cursor: rows.length > query.limit ? page[page.length - 1]!.seq : null };
   }
 
   async row(namespace: string, name: string): Promise<PipelineRow> {

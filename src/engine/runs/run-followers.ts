@@ -10,6 +10,7 @@ import type { EventBus } from "../event-bus.js";
 import type { LogTailer } from "../reads/log-tail.js";
 import type { LiveEvent, LiveProgress, LogFollowing, Subscription } from "../service.js";
 import type { ForeignRuns } from "./foreign-runs.js";
+import type { EveryEngineEvents } from "../reads/every-engine-events.js";
 
 export interface RunFollowersDeps {
   bus: EventBus;
@@ -19,6 +20,8 @@ export interface RunFollowersDeps {
   isLocal(runId: string): boolean;
   /** Where each running task of the run stands (progress is not stored). */
   progressOf(runId: string): Iterable<LiveProgress>;
+  /** With engines sharing a store: every engine's events, for followers of the whole stream that ask for them. */
+  everyEngine?: EveryEngineEvents;
 }
 
 export class RunFollowers {
@@ -27,7 +30,20 @@ export class RunFollowers {
 
   constructor(private readonly deps: RunFollowersDeps) {}
 
-  subscribe(runId: string | null, listener: (event: LiveEvent) => void, options: { logs?: LogFollowing } = {}): Subscription {
+  subscribe(runId: string | null, listener: (event: LiveEvent) => void, options: { logs?: LogFollowing; everyEngine?: boolean } = {}): Subscription {
+    const everyEngine = runId === null && options.everyEngine ? this.deps.everyEngine : undefined;
+    if (everyEngine) {
+      // Events from the store, this engine's among them; from the bus the rest (pipelines, progress).
+      const fromStore = everyEngine.subscribe((event) => listener({ kind: "event", event }));
+      const unsubscribeBus = this.deps.bus.subscribe(null, (event) => event.kind !== "event" && listener(event));
+      return Object.assign(
+        () => {
+          fromStore.stop();
+          unsubscribeBus();
+        },
+        { caughtUp: () => fromStore.ready },
+      );
+    }
     let heard = 0;
     const unsubscribeBus = this.deps.bus.subscribe(runId, (event) => {
       if (event.kind === "event" && event.event.run_id === runId) heard = Math.max(heard, event.event.seq);

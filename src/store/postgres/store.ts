@@ -88,6 +88,7 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
     listRunHistory: (query) => (query.before === undefined ? history.listRunHistory(sql, query) : read((tx) => history.listRunHistory(tx, query))),
     listEvents: (runId, afterSeq, limit) => events.listEvents(sql, runId, afterSeq, limit),
     listEventsSince: (afterSeq, limit) => events.listEventsSince(sql, afterSeq, limit),
+    latestEventSeq: () => events.latestEventSeq(sql),
     listRunsInStates: (states) => runs.listRunsInStates(sql, states),
     listTriggersUnderway: () => runs.listTriggersUnderway(sql),
     countRuns: (query) => runs.countRuns(sql, query),

@@ -84,6 +84,7 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
     listRunHistory: async (query) => conn.readTransaction(() => history.listRunHistory(conn, query)),
     listEvents: async (runId, afterSeq, limit) => events.listEvents(conn, runId, afterSeq, limit),
     listEventsSince: async (afterSeq, limit) => events.listEventsSince(conn, afterSeq, limit),
+    latestEventSeq: async () => events.latestEventSeq(conn),
     listRunsInStates: async (states) => runs.listRunsInStates(conn, states),
     listTriggersUnderway: async () => runs.listTriggersUnderway(conn),
     countRuns: async (query) => runs.countRuns(conn, query),

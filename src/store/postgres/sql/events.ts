@@ -47,3 +47,8 @@ export async function listEvents(sql: Sql, runId: string, afterSeq: number, limi
 export async function listEventsSince(sql: Sql, afterSeq: number, limit: number): Promise<EventRow[]> {
   return (await sql.rows("SELECT * FROM events WHERE seq > $1 ORDER BY seq LIMIT $2", [afterSeq, limit])).map(eventFromRow);
 }
+
+/** The counter, not max(seq): it is held until its appends commit, so what it says is stored and visible. */
+export async function latestEventSeq(sql: Sql): Promise<number> {
+  return Number((await sql.one("SELECT value FROM seq_counters WHERE stream = 'events'"))?.value ?? 0);
+}

@@ -33,3 +33,7 @@ export function listEvents(conn: Connection, runId: string, afterSeq: number, li
 export function listEventsSince(conn: Connection, afterSeq: number, limit: number): EventRow[] {
   return conn.statement("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit).map(eventFromRow);
 }
+
+export function latestEventSeq(conn: Connection): number {
+  return Number((conn.statement("SELECT coalesce(max(seq), 0) AS seq FROM events").get() as { seq: number }).seq);
+}

@@ -1,0 +1,62 @@
+/**
+ * The engine-wide event stream (GET /events, what the web UI's lists follow)
+ * among engines sharing one PostgreSQL: a stream open on B carries the runs
+ * A runs, live, in seq order with B's own. It used to carry B's runs only.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { apiStartRun, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { readFrames, type Frame } from "../helpers/sse.js";
+import { tempDir } from "../helpers/tmp.js";
+import { freshSchema } from "../helpers/postgres.js";
+import { engineStarter } from "./shared-store.js";
+
+checkNoLeftoverProcesses();
+
+function openStream(engine: RunningEngine, signal: AbortSignal): Promise<Response> {
+  const token = readFileSync(join(engine.data, "token"), "utf8").trim();
+  return fetch(`${engine.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal });
+}
+
+test("the engine-wide stream of one engine carries the runs of another sharing its store, live and in seq order with its own", async (t) => {
+  const schema = await freshSchema(t);
+  const dir = tempDir(t, "spire-cluster-stream-");
+  const file = join(dir, "spire.yaml");
+  writeFileSync(file, `namespace: s\npipelines:\n  hello:\n    tasks:\n      t: { run: "true" }\n`);
+  const { start } = engineStarter(t, { dir, schema, file });
+  const a = await start("a");
+  const b = await start("b");
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  const response = await openStream(b, abort.signal);
+  assert.equal(response.status, 200);
+
+  // Heartbeats aside, nothing comes before the runs: a run through A, then one through B, each to its end.
+  const ids: string[] = [];
+  const finishedOf = new Set<string>();
+  const framesRead = readFrames(response, (frame) => {
+    if (frame.event === "run.finished") finishedOf.add((JSON.parse(frame.data) as { run_id: string }).run_id);
+    return ids.length === 2 && ids.every((id) => finishedOf.has(id));
+  });
+  ids.push(await apiStartRun(a, "s/hello"));
+  ids.push(await apiStartRun(b, "s/hello"));
+  const frames: Frame[] = await Promise.race([
+    framesRead,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`B's stream did not carry both runs to their ends within 15 s: ${[...finishedOf].join(", ")}`)), 15_000)),
+  ]);
+  const events = frames.filter((frame) => frame.id !== undefined).map((frame) => ({ seq: Number(frame.id), type: frame.event, run: (JSON.parse(frame.data) as { run_id: string }).run_id }));
+  for (const id of ids) {
+    const types = events.filter((event) => event.run === id).map((event) => event.type);
+    assert.equal(types[0], "run.created", `${id}: ${types.join(", ")}`);
+    assert.equal(types.at(-1), "run.finished", `${id}: ${types.join(", ")}`);
+  }
+  const seqs = events.map((event) => event.seq);
+  assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), "in seq order");
+  assert.equal(new Set(seqs).size, seqs.length, "none twice");
+  abort.abort();
+  await stopEngine(a);
+  await stopEngine(b);
+});
