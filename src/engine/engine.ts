@@ -279,6 +279,7 @@ export class Engine implements EngineService {
       audit: (actor, action, target, details) => this.audits.record(actor, action, target, details),
       warn: (details, message) => this.logger.warn(details, message),
       checkRunCursor: (parameter, cursor) => this.checkRunCursor(parameter, cursor),
+      ...(this.sharing ? { askToCancel: (runId: string, reason: string, by: string) => this.sharing!.requests.ask(runId, reason, by) } : {}),
       ...(options.definitionChanges ? { announce: () => options.definitionChanges!.announce() } : {}),
     });
     this.starts = new RunStarts({

@@ -43,6 +43,8 @@ export interface PipelineBookDeps {
   warn(details: object, message: string): void;
   /** Checks a run id given as a cursor (the same check as the runs list's). */
   checkRunCursor(parameter: string, cursor: string): void;
+  /** With engines sharing the store: asks the engine that holds run `runId` to cancel it (see run-requests.ts). */
+  askToCancel?: (runId: string, reason: string, by: string) => Promise<void>;
   /** Tells the engines sharing the store that definitions or paused states changed (they read them again). */
   announce?: () => void;
 }
@@ -93,7 +95,7 @@ export class PipelineBook {
     await this.row(namespace, name);
     await this.deps.store.deletePipeline(namespace, name);
     // Its runs waiting to start would start a pipeline that is gone (and its followers after them); those running end as they will.
-    await this.deps.runs.cancelUnderWay(namespace, name, "canceled: its pipeline was removed", { waitingOnly: true });
+    await this.cancelUnderWay(namespace, name, "canceled: its pipeline was removed", actor, { waitingOnly: true });
     await this.refreshTriggers();
     await this.deps.audit(actor, "pipeline.delete", `${namespace}/${name}`);
     this.deps.bus.publishPipeline({ kind: "changed", action: "pipeline.delete", target: `${namespace}/${name}` });
@@ -133,7 +135,7 @@ export class PipelineBook {
   /** A `spire watch` stopped renewing its lease (killed, say): what its Ctrl-C would have done — pause, cancel what is under way. */
   async watchLapsed(namespace: string, name: string, reason: string): Promise<void> {
     await this.changePaused(LEASE_ACTOR, namespace, name, true, { reason });
-    const canceled = await this.deps.runs.cancelUnderWay(namespace, name, `canceled: ${reason}`);
+    const canceled = await this.cancelUnderWay(namespace, name, `canceled: ${reason}`, LEASE_ACTOR);
     this.deps.warn({ pipeline: `${namespace}/${name}`, reason, canceled }, "paused a spire watch pipeline: its lease lapsed");
   }
 
@@ -149,6 +151,23 @@ export class PipelineBook {
     });
     const page = rows.slice(0, query.limit);
     return { missed: page.map(toMissedObject), next_cursor: rows.length > query.limit ? page[page.length - 1]!.seq : null };
+  }
+
+  /**
+   * Cancels the pipeline's runs under way (`waitingOnly`: those still queued):
+   * this engine's, and with engines sharing the store, asks the others for
+   * theirs (the leader runs what its triggers start, wherever the pause or
+   * the removal was asked for). The ids of all of them.
+   */
+  private async cancelUnderWay(namespace: string, name: string, reason: string, by: Actor, options: { waitingOnly?: boolean } = {}): Promise<string[]> {
+    const here = await this.deps.runs.cancelUnderWay(namespace, name, reason, options);
+    const ask = this.deps.askToCancel;
+    if (!ask) return here;
+    const held = new Set([...here, ...this.deps.runs.heldIds()]);
+    const underway = await this.deps.store.listRuns({ namespace, pipeline: name, states: options.waitingOnly ? ["queued"] : ["queued", "running"], limit: 1_000 });
+    const elsewhere = underway.filter((run) => !held.has(run.id)).map((run) => run.id);
+    await Promise.all(elsewhere.map((runId) => ask(runId, reason, by.name)));
+    return [...here, ...elsewhere];
   }
 
   async row(namespace: string, name: string): Promise<PipelineRow> {
