@@ -23,6 +23,7 @@ export class EveryEngineEvents {
   private again = false;
   /** Resolves once the first read of where the stream stands is done. */
   private started: Promise<void> = Promise.resolve();
+  private locating = false;
 
   /** `failed`: a read failed (it is tried again at the next tick). */
   constructor(
@@ -56,11 +57,20 @@ export class EveryEngineEvents {
     this.lastSeq = undefined;
     // Unref'd: a stream's own socket keeps the process up; this must not hold an engine that stops.
     this.timer = setInterval(() => this.read(), POLL_MS).unref();
-    this.started = this.store.latestEventSeq().then(
-      (seq) => void (this.lastSeq ??= seq),
-      (error: Error) => this.failed(error),
-    );
+    this.started = this.locate();
     void this.started.then(() => this.read());
+  }
+
+  /** Reads where the stream stands (the only place that says so: two answers must not race). */
+  private locate(): Promise<void> {
+    this.locating = true;
+    return this.store
+      .latestEventSeq()
+      .then(
+        (seq) => void (this.lastSeq ??= seq),
+        (error: Error) => this.failed(error),
+      )
+      .finally(() => (this.locating = false));
   }
 
   private stop(): void {
@@ -85,7 +95,11 @@ export class EveryEngineEvents {
   }
 
   private async readAll(): Promise<void> {
-    this.lastSeq ??= await this.store.latestEventSeq();
+    if (this.lastSeq === undefined) {
+      // Not known yet: the first look is on its way, or failed and is asked again.
+      if (!this.locating) this.started = this.locate();
+      return;
+    }
     while (this.timer !== undefined) {
       const page = await this.store.listEventsSince(this.lastSeq, PAGE);
       for (const event of page) {
