@@ -2,7 +2,7 @@
  * Port rows from database rows, for every adapter: each table has the same
  * columns in SQLite and PostgreSQL, and columns.ts reads each value.
  */
-import type { AuditRow, ClaimResult, EventRow, HistoryRunRow, HistoryTaskRow, MissedRow, NamespaceRow, PipelineHead, PipelineRow, RunRow, ScheduleRow, TaskRunRow, TokenKind, TokenRow } from "./port.js";
+import type { AuditRow, ClaimResult, EventRow, HistoryRunRow, HistoryTaskRow, MissedRow, NamespaceRow, PipelineHead, PipelineRow, RunRow, ScheduleRow, TaskRunRow, TokenKind, TokenRow, TriggerUnderway } from "./port.js";
 import type { PipelineSource } from "../definitions/pipeline-source.js";
 import { bool, int, intOrNull, json, text, textOrNull, toJson, type Row } from "./columns.js";
 
@@ -98,6 +98,11 @@ function encoded(column: string) {
 }
 
 /** A task row without its messages (they live in a table of their own). */
+/** A row of Store.listTriggersUnderway's query (namespace, pipeline, trigger_key). */
+export function triggerUnderwayFromRow(row: Row): TriggerUnderway {
+  return { namespace: text(row, "namespace"), pipeline: text(row, "pipeline"), trigger_key: text(row, "trigger_key") };
+}
+
 export function taskFromRow(row: Row): TaskRunRow {
   return {
     run_id: text(row, "run_id"),

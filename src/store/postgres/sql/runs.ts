@@ -1,7 +1,7 @@
 import type { Sql } from "../pool.js";
 import type { RunCountQuery, RunQuery, RunRow, RunState, TriggerInfo, TriggerUnderway } from "../../port.js";
 import { int, text, toJson } from "../../columns.js";
-import { definitionJson, runFromRow } from "../../rows.js";
+import { definitionJson, runFromRow, triggerUnderwayFromRow } from "../../rows.js";
 import { Params } from "./params.js";
 
 /** A run's columns as stored, with the type each takes in a statement whose parameters PostgreSQL cannot type from a VALUES list. */
@@ -105,7 +105,7 @@ export async function listTriggersUnderway(sql: Sql): Promise<TriggerUnderway[]>
     `SELECT DISTINCT namespace, pipeline, ("trigger"::json)->>'trigger_key' AS trigger_key FROM runs
      WHERE state IN ('queued', 'running') AND ("trigger"::json)->>'trigger_key' IS NOT NULL`,
   );
-  return rows.map((row) => ({ namespace: String(row.namespace), pipeline: String(row.pipeline), trigger_key: String(row.trigger_key) }));
+  return rows.map(triggerUnderwayFromRow);
 }
 
 export async function listRunsInStates(sql: Sql, states: readonly RunState[]): Promise<RunRow[]> {

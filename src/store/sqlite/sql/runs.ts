@@ -2,7 +2,7 @@ import type { Connection } from "../connection.js";
 import type { RunCountQuery, RunQuery, RunRow, RunState, TriggerUnderway } from "../../port.js";
 import { RunNotFoundError } from "../../errors.js";
 import { int, text, toJson } from "../../columns.js";
-import { definitionJson, RUN_COLUMNS, runFromRow } from "../../rows.js";
+import { definitionJson, RUN_COLUMNS, runFromRow, triggerUnderwayFromRow } from "../../rows.js";
 
 type RunPatch = Partial<Omit<RunRow, "id">> & { id: string };
 
@@ -89,7 +89,7 @@ export function listRunsInStates(conn: Connection, states: readonly RunState[]):
 export function listTriggersUnderway(conn: Connection): TriggerUnderway[] {
   const sql = `SELECT DISTINCT namespace, pipeline, json_extract("trigger", '$.trigger_key') AS trigger_key FROM runs
     WHERE state IN ('queued', 'running') AND json_extract("trigger", '$.trigger_key') IS NOT NULL`;
-  return conn.statement(sql).all().map((row) => ({ namespace: String(row.namespace), pipeline: String(row.pipeline), trigger_key: String(row.trigger_key) }));
+  return conn.statement(sql).all().map(triggerUnderwayFromRow);
 }
 
 export function countRuns(conn: Connection, query: RunCountQuery): number {
