@@ -6,12 +6,14 @@
  * the others' would send seqs out of order, which a client resuming by
  * Last-Event-ID relies on (the store makes appends visible in seq order).
  * One read for all of this engine's followers of the whole stream, every
- * POLL_MS, and at once when this engine stores events: its own come as soon
- * as before, in order with the rest.
+ * POLL_MS, and within HINT_MS when this engine stores events: its own come
+ * about as soon as before, in order with the rest.
  */
 import type { EventRow, Store } from "../../store/port.js";
 
 const POLL_MS = 250;
+/** How soon after this engine stores events they are read (its own come about as soon as on the bus). */
+const HINT_MS = 20;
 const PAGE = 500;
 
 export class EveryEngineEvents {
@@ -24,6 +26,7 @@ export class EveryEngineEvents {
   /** Resolves once the first read of where the stream stands is done. */
   private started: Promise<void> = Promise.resolve();
   private locating = false;
+  private soon: NodeJS.Timeout | undefined;
 
   /** `failed`: a read failed (it is tried again at the next tick). */
   constructor(
@@ -48,9 +51,17 @@ export class EveryEngineEvents {
     };
   }
 
-  /** This engine stored events: read now rather than at the next tick. */
+  /**
+   * This engine stored events: read within HINT_MS rather than at the next
+   * tick. Not at once: an engine under load stores a batch every few ms, and
+   * a read of the store for each would be one more query per write.
+   */
   stored(): void {
-    if (this.timer !== undefined) this.read();
+    if (this.timer === undefined || this.soon !== undefined) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      if (this.timer !== undefined) this.read();
+    }, HINT_MS).unref();
   }
 
   private start(): void {
@@ -75,7 +86,9 @@ export class EveryEngineEvents {
 
   private stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.soon);
     this.timer = undefined;
+    this.soon = undefined;
   }
 
   private read(): void {
