@@ -240,6 +240,7 @@ export class Engine implements EngineService {
       missed: (missed) => this.bus.publishPipeline({ kind: "missed", missed }),
       warn: (message, details) => this.logger.warn(details, message),
       ...(options.leadership ? { leading: () => options.leadership!.leading } : {}),
+      shared: shared !== undefined,
     });
     this.eventTriggers = new EventTriggers({
       store: options.store,

@@ -7,7 +7,7 @@
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { apiGet, apiStartRun, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
@@ -15,7 +15,7 @@ import { finished, spire, startSpire } from "../helpers/cli.js";
 import { until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
 import { freshSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
-import { engineIdOf, shareSecret } from "./shared-store.js";
+import { connectWorker, engineIdOf, shareSecret } from "./shared-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -101,27 +101,6 @@ async function twoEngines(t: TestContext, dir: string, schema: string, extra: st
   const a = await start("a");
   const b = await start("b");
   return { a, b, said: () => [...logs].map(([name, text]) => `--- ${name}\n${text.split("\n").slice(-20).join("\n")}`).join("\n") };
-}
-
-/** A worker with the label gpu, registered with `engine`: its name, and how to stop it. */
-async function connectWorker(t: TestContext, engine: RunningEngine, dir: string): Promise<{ name: string; stop(): Promise<unknown> }> {
-  const token = readFileSync(join(engine.data, "token"), "utf8").trim();
-  const made = await spire(["token", "create", "--scope", "worker", "--name", "gpu-box"], { data: join(dir, "cli"), env: { SPIRE_ENGINE: engine.url, SPIRE_TOKEN: token } });
-  assert.equal(made.code, 0, made.stderr);
-  mkdirSync(join(dir, "work"));
-  const worker = startSpire(["worker", "--engine", engine.url, "--token", made.stdout.trim(), "--name", "gpu-box", "--labels", "gpu", "--data", join(dir, "worker"), "--workdir", join(dir, "work")], { data: join(dir, "worker") });
-  const exit = finished(worker);
-  let said = "";
-  worker.stderr?.on("data", (chunk: Buffer) => void (said += chunk.toString()));
-  const stop = async () => {
-    if (worker.exitCode === null && worker.signalCode === null) worker.kill("SIGTERM");
-    return exit;
-  };
-  t.after(stop);
-  await until(async () => (await apiGet<{ workers: { name: string; state: string }[] }>(engine, "/workers")).workers.some((w) => w.name === "gpu-box" && w.state === "connected"), "the worker to connect to B", 20_000).catch((error: Error) => {
-    throw new Error(`${error.message}; it said: ${said}`);
-  });
-  return { name: "gpu-box", stop };
 }
 
 /** GET /runs/{id} on `engine` until `done` says so (within 20 s). */

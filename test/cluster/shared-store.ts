@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startEngine, type RunningEngine } from "../helpers/engine.js";
+import { apiGet, startEngine, type RunningEngine } from "../helpers/engine.js";
+import { finished, spire, startSpire } from "../helpers/cli.js";
+import { until } from "../helpers/poll.js";
 import { adminPool, POSTGRES_URL } from "../helpers/postgres.js";
 
 /**
@@ -125,4 +127,25 @@ export function assertEverySlotOnce(slots: number[], stepMs = 1000): void {
   for (let index = 1; index < sorted.length; index++) {
     assert.equal(sorted[index]! - sorted[index - 1]!, stepMs, `no slot skipped between ${new Date(sorted[index - 1]!).toISOString()} and ${new Date(sorted[index]!).toISOString()}`);
   }
+}
+
+/** A worker with the label gpu, registered with `engine`: its name, and how to stop it. */
+export async function connectWorker(t: TestContext, engine: RunningEngine, dir: string): Promise<{ name: string; stop(): Promise<unknown> }> {
+  const token = readFileSync(join(engine.data, "token"), "utf8").trim();
+  const made = await spire(["token", "create", "--scope", "worker", "--name", "gpu-box"], { data: join(dir, "cli"), env: { SPIRE_ENGINE: engine.url, SPIRE_TOKEN: token } });
+  assert.equal(made.code, 0, made.stderr);
+  mkdirSync(join(dir, "work"));
+  const worker = startSpire(["worker", "--engine", engine.url, "--token", made.stdout.trim(), "--name", "gpu-box", "--labels", "gpu", "--data", join(dir, "worker"), "--workdir", join(dir, "work")], { data: join(dir, "worker") });
+  const exit = finished(worker);
+  let said = "";
+  worker.stderr?.on("data", (chunk: Buffer) => void (said += chunk.toString()));
+  const stop = async () => {
+    if (worker.exitCode === null && worker.signalCode === null) worker.kill("SIGTERM");
+    return exit;
+  };
+  t.after(stop);
+  await until(async () => (await apiGet<{ workers: { name: string; state: string }[] }>(engine, "/workers")).workers.some((w) => w.name === "gpu-box" && w.state === "connected"), "the worker to connect", 20_000).catch((error: Error) => {
+    throw new Error(`${error.message}; it said: ${said}`);
+  });
+  return { name: "gpu-box", stop };
 }

@@ -37,7 +37,7 @@ export interface TriggeredStart {
 type Fired = "made" | "refused" | "again";
 
 export interface EventTriggerDeps {
-  store: Pick<Store, "listPipelines" | "listPendingFollowers" | "settleFollowers">;
+  store: Pick<Store, "listPipelines" | "listPendingFollowers" | "settleFollowers" | "listTriggersUnderway">;
   baseDirOf(namespace: string): Promise<string>;
   /** The engine's startTriggeredRun. */
   start(start: TriggeredStart): Promise<{ id: string }>;
@@ -66,7 +66,15 @@ export class EventTriggers {
   private readonly awaiting = new Set<string>();
 
   constructor(private readonly deps: EventTriggerDeps) {
-    this.watches = new WatchTriggers({ baseDirOf: deps.baseDirOf, fire: async (start) => (await this.fire(start)) === "made", info: deps.info, warn: deps.warn });
+    this.watches = new WatchTriggers({
+      baseDirOf: deps.baseDirOf,
+      fire: async (start) => (await this.fire(start)) === "made",
+      info: deps.info,
+      warn: deps.warn,
+      store: deps.store,
+      // Only engines sharing a store are asked whether they watch.
+      shared: deps.watching !== undefined,
+    });
     this.afters = new AfterTriggers(deps.warn);
     this.armed = new Promise((resolve) => (this.markArmed = resolve));
   }

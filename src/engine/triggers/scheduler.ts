@@ -30,6 +30,7 @@ import { countSlots, MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule 
 import { MinHeap } from "../resources/min-heap.js";
 import { triggerKey } from "../../store/schedule-keys.js";
 import { SlotAdmissions } from "./slot-admissions.js";
+import { underwayKey, UnderwayTriggers, type Underway } from "./underway-triggers.js";
 
 export interface ScheduledStart {
   row: PipelineRow;
@@ -61,6 +62,8 @@ export interface SchedulerDeps {
   warn(message: string, details: object): void;
   /** With engines sharing a store: whether this one leads now (a look that finds it no longer leads claims nothing). */
   leading?: () => boolean;
+  /** Engines share the store: a run may end on another engine than the one that fired it. */
+  shared: boolean;
 }
 
 interface Entry {
@@ -132,7 +135,12 @@ export class Scheduler {
   private looking: Promise<void> = Promise.resolve();
   private stopped = true;
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  /** The runs under way, every engine's; and the ends of the runs a fixed delay waits for that end on another engine. */
+  private readonly underwayTriggers: UnderwayTriggers;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.underwayTriggers = new UnderwayTriggers({ store: deps.store, shared: deps.shared, now: deps.now, warn: deps.warn });
+  }
 
   /** (Re)reads the applied pipelines' time triggers; call after apply, delete, pause and resume. */
   async refresh(): Promise<void> {
@@ -155,19 +163,23 @@ export class Scheduler {
           // a run tells its own scheduler. A claim stores its run before the entry counts it as running.
           const underway = schedule.fixedDelay ? await this.underway() : undefined;
           // A claim stored after the store was read counts as well.
-          const running = underway !== undefined && (underway.runs.has(`${row.namespace}/${row.name}/${key}`) || (previous?.running === true && (previous.runningSince ?? -Infinity) >= underway.readAt));
+          const running = underway !== undefined && (underway.keys.has(underwayKey(row.namespace, row.name, key)) || (previous?.running === true && (previous.runningSince ?? -Infinity) >= underway.readAt));
           // Ended without a word here: the delay counts from now, never from before its end.
           const lastFinished = previous?.running && !running ? now : previous?.lastFinished;
-          entries.push({
+          const entry: Entry = {
             row,
             trigger,
             key,
             schedule,
             lastSlot: Math.max(stored.last_slot ?? stored.anchor, previous?.lastSlot ?? -Infinity),
             running,
+            ...(previous?.running && running && previous.runningSince !== undefined ? { runningSince: previous.runningSince } : {}),
             ...(lastFinished !== undefined ? { lastFinished } : {}),
             retired: false,
-          });
+          };
+          entries.push(entry);
+          // A read begun before the run was stored may not see it: the wait starts after both.
+          if (running) this.waitForEnd(entry, Math.max(underway.readAt, entry.runningSince ?? -Infinity));
         } catch (error) {
           this.deps.warn("a trigger cannot be scheduled", { pipeline: `${row.namespace}/${row.name}`, trigger: key, error: (error as Error).message });
         }
@@ -188,6 +200,8 @@ export class Scheduler {
 
   start(): void {
     this.stopped = false;
+    // Refreshed while it did not lead: the runs its fixed delays wait for are waited for from now.
+    for (const entry of this.entries) if (entry.running) this.waitForEnd(entry, this.deps.now());
     if (!this.preparing && this.toPrepare.length > 0) void this.prepareQueued();
     this.admissions.resume();
     this.arm();
@@ -202,6 +216,7 @@ export class Scheduler {
   async stop(options: { admitClaimed?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.disarm();
+    this.underwayTriggers.clear();
     // A look under way adds its claims only once it has made the runs it had not made ahead: wait for it first,
     // so that a slot claimed for one entry of the look is claimed for all of them.
     await this.looking.catch(() => undefined);
@@ -254,15 +269,28 @@ export class Scheduler {
     for (const result of await this.deps.store.claimSlots(claims, at)) if (result.missed) this.deps.missed(result.missed);
   }
 
-  /** The triggers with a run queued or running now (any engine's), as namespace/pipeline/key: read once a refresh, when a fixed delay is scheduled. */
-  private underwayNow: Promise<{ runs: Set<string>; readAt: number }> | undefined;
+  /** The triggers with a run queued or running now (any engine's): read once a refresh, when a fixed delay is scheduled. */
+  private underwayNow: Promise<Underway> | undefined;
 
-  private underway(): Promise<{ runs: Set<string>; readAt: number }> {
-    const readAt = this.deps.now();
-    this.underwayNow ??= this.deps.store
-      .listTriggersUnderway()
-      .then((triggers) => ({ runs: new Set(triggers.map((trigger) => `${trigger.namespace}/${trigger.pipeline}/${trigger.trigger_key}`)), readAt }));
+  private underway(): Promise<Underway> {
+    this.underwayNow ??= this.underwayTriggers.read();
     return this.underwayNow;
+  }
+
+  /**
+   * A fixed delay's run may end on another engine, which tells only its own
+   * scheduler: the store is asked until it has no run of the trigger under
+   * way (nothing is asked without a shared store). An end heard here first,
+   * or a later run, is told apart by when the read began.
+   */
+  private waitForEnd(entry: Entry, since: number): void {
+    // Only the leader fires: one that does not lead waits for nothing (start() waits for what is under way then).
+    if (this.stopped) return;
+    const { namespace, name } = entry.row;
+    this.underwayTriggers.wait(underwayKey(namespace, name, entry.key), since, (readAt) => {
+      const waiting = this.find(namespace, name, entry.key);
+      if (waiting?.running && (waiting.runningSince ?? -Infinity) < readAt) this.finished(namespace, name, entry.key, this.deps.now());
+    });
   }
 
   /** For `every … after_finish`: the run of that trigger finished, the delay counts from now. */
@@ -529,7 +557,10 @@ export class Scheduler {
     }
     // A refresh may have put a new entry in its place meanwhile: that one waits for the run.
     const waiting = entry.retired ? this.find(entry.row.namespace, entry.row.name, entry.key) : entry;
-    if (waiting?.schedule.fixedDelay && runs.length) Object.assign(waiting, { running: true, runningSince: this.deps.now() });
+    if (waiting?.schedule.fixedDelay && runs.length) {
+      Object.assign(waiting, { running: true, runningSince: this.deps.now() });
+      this.waitForEnd(waiting, waiting.runningSince!);
+    }
     runs.forEach((run, index) => this.admissions.add(run, result.events[index]!));
   }
 }

@@ -63,10 +63,13 @@ export class OwnRuns {
    * A run started by this trigger ended (or was refused after it was made).
    * Matched by trigger rather than by run id: the run can end before the
    * firing learns its id, and a run of this trigger from before a restart is
-   * the trigger's own just as well.
+   * the trigger's own just as well. With `generation`, only the end of that
+   * firing's run.
    */
-  ended(key: string, settleMs: number): void {
+  ended(key: string, settleMs: number, generation?: number): void {
     const own = this.ownOf(key);
+    // Heard from the store (see underway-triggers.ts): only while that firing's run is the one it waits for.
+    if (generation !== undefined && (!own.busy || own.generation !== generation)) return;
     own.busy = false;
     own.quietUntil = this.now() + Math.max(settleMs, MIN_SETTLE_MS);
   }

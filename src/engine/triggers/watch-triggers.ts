@@ -8,10 +8,11 @@
  */
 import { resolve } from "node:path";
 import type { PipelineDef } from "../../definitions/schema.js";
-import type { PipelineRow } from "../../store/port.js";
+import type { PipelineRow, Store } from "../../store/port.js";
 import type { TriggeredStart } from "./event-triggers.js";
 import type { PathWatch } from "./path-watch.js";
 import { OwnRuns } from "./watch-own-runs.js";
+import { underwayKey, UnderwayTriggers } from "./underway-triggers.js";
 
 /** The quiet time that ends a burst when the trigger gives no `debounce`. */
 export const DEFAULT_WATCH_DEBOUNCE_MS = 500;
@@ -25,6 +26,9 @@ export interface WatchTriggerDeps {
   fire(start: TriggeredStart): Promise<boolean>;
   info(message: string, details: object): void;
   warn(message: string, details: object): void;
+  store: Pick<Store, "listTriggersUnderway">;
+  /** Engines share the store: a trigger's run may end on another engine (see underway-triggers.ts). */
+  shared: boolean;
 }
 
 interface Armed {
@@ -45,8 +49,12 @@ export class WatchTriggers {
   /** By `namespace/name/index`. */
   private readonly armed = new Map<string, Armed>();
   private readonly own = new OwnRuns();
+  /** Ends of this trigger's runs on other engines, which tell only their own. */
+  private readonly underway: UnderwayTriggers;
 
-  constructor(private readonly deps: WatchTriggerDeps) {}
+  constructor(private readonly deps: WatchTriggerDeps) {
+    this.underway = new UnderwayTriggers({ store: deps.store, shared: deps.shared, now: Date.now, warn: deps.warn });
+  }
 
   /** Arms the watch triggers of these pipelines (the unpaused ones) and disarms all others. */
   async update(rows: PipelineRow[]): Promise<void> {
@@ -79,6 +87,7 @@ export class WatchTriggers {
   }
 
   async close(): Promise<void> {
+    this.underway.clear();
     const all = [...this.armed.values()].map((armed) => armed.watch.close());
     this.armed.clear();
     await Promise.all(all);
@@ -117,7 +126,9 @@ export class WatchTriggers {
         const generation = this.own.fired(key);
         const start = { namespace: want.namespace, name: want.name, index: want.index, kind: "watch" as const, actor: "watch", details: { paths: paths.slice(0, MAX_PATHS_SHOWN), changed: paths.length } };
         void this.deps.fire(start).then((made) => {
-          if (!made) this.own.notMade(key, generation);
+          if (!made) return this.own.notMade(key, generation);
+          // Made and stored: from now on a read of the store that has no run of it under way means the run ended, wherever.
+          this.underway.wait(underwayKey(want.namespace, want.name, trigger), Date.now(), () => this.own.ended(key, want.debounceMs, generation));
         });
       },
     });
