@@ -12,7 +12,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
-import { startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { apiGet, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { spire } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -70,6 +70,15 @@ test("three engines on one PostgreSQL: a 1 s schedule survives its leader killed
 
   // The leader dies without a word: another leads within the lease and a try.
   await waitForRuns(3);
+  // Every engine shows when tick fires next, also one that does not lead, fires nothing, and planned its slot seconds ago
+  // (a leader's timer may be a little late under load).
+  await waitForRuns((await runCount(schema)) + 3);
+  for (const engine of engines) {
+    const asked = Date.now();
+    const { pipelines } = await apiGet<{ pipelines: { name: string; next_fire_at: string | null }[] }>(engine, "/pipelines");
+    const next = Date.parse(pipelines.find((pipeline) => pipeline.name === "tick")?.next_fire_at ?? "");
+    assert.ok(next > asked - 1_000 && next <= asked + 2_000, `engine ${names.get(engine)} says tick fires next at ${new Date(next).toISOString()}, asked at ${new Date(asked).toISOString()}`);
+  }
   const killedAt = performance.now();
   leader.child.kill("SIGKILL");
   await leader.exit;

@@ -225,19 +225,32 @@ export class Scheduler {
     await this.admissions.admitAll();
   }
 
-  /** A pipeline's time triggers as scheduled now: each one's key, schedule and next slot (GET /pipelines/{ns}/{name}). */
+  /** A pipeline's time triggers as scheduled now: each one's key, schedule and next slot (GET /pipelines, `spire ls`, `spire next`). */
   scheduledOf(namespace: string, pipeline: string): { key: string; trigger: TriggerDef; schedule: TriggerSchedule; next?: { slot: number; fireAt: number } }[] {
-    return (this.byPipeline.get(`${namespace}/${pipeline}`) ?? []).map(({ key, trigger, schedule, next }) => ({ key, trigger, schedule, ...(next ? { next } : {}) }));
+    const now = this.deps.now();
+    return (this.byPipeline.get(`${namespace}/${pipeline}`) ?? []).map((entry) => {
+      const next = this.upcoming(entry, now);
+      return { key: entry.key, trigger: entry.trigger, schedule: entry.schedule, ...(next ? { next } : {}) };
+    });
   }
 
-  /** The next time a pipeline fires, for `spire ls` and GET /pipelines. */
-  nextFireAt(namespace: string, pipeline: string): number | null {
-    let next: number | null = null;
-    for (const entry of this.byPipeline.get(`${namespace}/${pipeline}`) ?? []) {
-      const at = entry.next?.fireAt;
-      if (at !== undefined && (next === null || at < next)) next = at;
-    }
-    return next;
+  /**
+   * The next slot as shown. The engine that leads shows the one its timers
+   * wait for. One that does not lead (engines sharing a store) fires
+   * nothing, so its plan, made at its last look at the definitions, goes by
+   * while the leader fires those slots: it shows the first slot still to
+   * come, as the leader will have taken the ones passed. A fixed delay waits
+   * for runs to end, which only the leader follows: none is shown once its
+   * planned one has passed.
+   */
+  private upcoming(entry: Entry, now: number): { slot: number; fireAt: number } | undefined {
+    const { next, schedule } = entry;
+    if (!this.stopped || next === undefined || next.fireAt > now) return next;
+    if (schedule.fixedDelay) return undefined;
+    // A slot up to its jitter before now may still be to fire.
+    let slot = schedule.next(Math.max(next.slot, now - (entry.trigger.jitter ?? 0) - 1));
+    while (slot !== undefined && schedule.fireAt(slot) <= now) slot = schedule.next(slot);
+    return slot === undefined ? undefined : { slot, fireAt: schedule.fireAt(slot) };
   }
 
   /**
