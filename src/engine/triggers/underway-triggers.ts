@@ -46,6 +46,8 @@ export class UnderwayTriggers {
   private readonly waits = new Map<string, Wait>();
   private timer: NodeJS.Timeout | undefined;
   private reading = false;
+  /** A failed read was told: the next ones, until one succeeds, are not (a database away for a minute is one warning). */
+  private told = false;
 
   constructor(private readonly deps: UnderwayTriggersDeps) {}
 
@@ -79,13 +81,15 @@ export class UnderwayTriggers {
     this.reading = true;
     try {
       const underway = await this.read();
+      this.told = false;
       for (const [key, wait] of this.waits) {
         if (underway.keys.has(key) || underway.readAt < wait.since) continue;
         this.waits.delete(key);
         wait.ended(underway.readAt);
       }
     } catch (error) {
-      this.deps.warn("the runs under way could not be read: read again shortly", { reason: (error as Error).message });
+      if (!this.told) this.deps.warn("the runs under way could not be read: read again each second", { reason: (error as Error).message });
+      this.told = true;
     } finally {
       this.reading = false;
       this.idle();
