@@ -166,7 +166,8 @@ export interface StateChange {
   /**
    * The run (the event's) has ended in a way that starts `after` followers: it is
    * remembered as pending until settleFollowers, so that an engine that stops
-   * before making them has the next one make them (listPendingFollowers).
+   * before making them has another make them (listPendingFollowers): the next
+   * one to start, or the one that leads.
    */
   awaitsFollowers?: boolean;
 }

@@ -20,6 +20,9 @@
  *   with a claim keyed by (that run, follower trigger) in one transaction.
  *   An engine killed in between leaves the record; the next one makes the
  *   followers not made yet, and a claim made already makes nothing twice.
+ *   So does one that stops cleanly while its runs end, or whose store
+ *   failed: with engines sharing the store, the one that leads makes them
+ *   within seconds (EventTriggers' sweep), without waiting for a start.
  */
 import type { PipelineDef } from "../../definitions/schema.js";
 import { upstreamKey } from "../../definitions/followed.js";

@@ -7,7 +7,9 @@
  * Armed after the engine has recovered (start), re-armed wherever the
  * scheduler is refreshed (apply, delete, pause, resume), disarmed on drain.
  * Paused pipelines are not armed. At start, the followers an earlier engine
- * did not make (it stopped first: see after-triggers.ts) are made.
+ * did not make (it stopped first: see after-triggers.ts) are made; after
+ * that, the engine that leads makes those left by anyone meanwhile (an engine
+ * that stopped while its runs ended, a store that failed): see sweep().
  */
 import type { TriggerDef } from "../../definitions/schema.js";
 import type { RunRow, Store } from "../../store/port.js";
@@ -33,8 +35,18 @@ export interface TriggeredStart {
   follows?: string;
 }
 
-/** What became of one start: made, refused for good, or to be tried again by the next engine. */
+/** What became of one start: made, refused for good, or to be tried again (by the next sweep, or the next engine). */
 type Fired = "made" | "refused" | "again";
+
+/** How often the engine that leads looks for followers left unmade. */
+const SWEEP_EVERY_MS = 10_000;
+/**
+ * How long ago a run must have finished for its pending followers to count as
+ * left: until then, the engine that ran it is taken to be making them (it
+ * does within milliseconds). Clocks of engines that disagree by more only
+ * make both try, and the claims make each run once.
+ */
+const LEFT_AFTER_MS = 4_000;
 
 export interface EventTriggerDeps {
   store: Pick<Store, "listPipelines" | "listPendingFollowers" | "settleFollowers" | "listTriggersUnderway">;
@@ -62,8 +74,11 @@ export class EventTriggers {
   private readonly armed: Promise<void>;
   private markArmed!: () => void;
   private isArmed = false;
-  /** Runs whose end was stored as awaiting followers (see followed()), until their followers are made. */
+  /** Runs whose end was stored as awaiting followers (see followed()), while this engine is making their followers. */
   private readonly awaiting = new Set<string>();
+  private sweeps: NodeJS.Timeout | undefined;
+  /** The sweep under way, if any: one at a time, and stop() waits for it. */
+  private sweeping: Promise<void> | undefined;
 
   constructor(private readonly deps: EventTriggerDeps) {
     this.watches = new WatchTriggers({
@@ -84,11 +99,38 @@ export class EventTriggers {
     await this.refresh();
     this.isArmed = true;
     this.markArmed();
-    // Runs that finished under an engine that stopped before it made their followers. Not awaited:
-    // making a run may wait (an env file); a run finishing meanwhile may be followed twice over, but its claims make each run once.
-    const pending = await this.deps.store.listPendingFollowers();
-    for (const run of pending) this.awaiting.add(run.id);
-    for (const run of pending) void this.follow(run);
+    // Runs that finished under an engine that stopped before it made their followers: all of them, whoever leads, as
+    // before this engine there may have been none. A run finishing meanwhile may be followed twice over, but its claims make each run once.
+    this.followLeft(await this.deps.store.listPendingFollowers());
+    this.sweeps = setInterval(() => this.sweep(), SWEEP_EVERY_MS).unref();
+  }
+
+  /**
+   * Makes the followers left unmade while this engine runs: those of a run
+   * that ended on an engine as it stopped cleanly (its triggers stop before
+   * its runs do), or whose making failed on the store. Another engine
+   * sharing the store stays up, so waiting for the next start could be
+   * forever. Only on the engine that leads, so that one engine does it; a
+   * lone engine (no `watching`) does it too, for what its store failed.
+   */
+  private sweep(): void {
+    if (this.stopped || this.sweeping !== undefined || this.deps.watching?.() === false) return;
+    this.sweeping = this.deps.store
+      .listPendingFollowers()
+      .then((pending) => {
+        const now = Date.now();
+        this.followLeft(pending.filter((run) => !this.awaiting.has(run.id) && now - (run.finished_at ?? 0) >= LEFT_AFTER_MS));
+      })
+      .catch((error: Error) => {
+        if (!this.stopped) this.deps.warn("the runs whose followers are still to be made could not be read: read again shortly", { reason: error.message });
+      })
+      .finally(() => (this.sweeping = undefined));
+  }
+
+  /** Starts the followers of runs whose pending records no engine is settling. Not awaited: making a run may wait (an env file). */
+  private followLeft(runs: RunRow[]): void {
+    for (const run of runs) this.awaiting.add(run.id);
+    for (const run of runs) void this.follow(run);
   }
 
   /** Reads the applied pipelines again; call after apply, delete, pause and resume, and when this engine starts or stops leading. */
@@ -131,14 +173,18 @@ export class EventTriggers {
   private async follow(run: RunRow): Promise<void> {
     if (this.stopped) return;
     const fired = await Promise.all(this.afters.startsAfter(run).map((start) => this.fire({ ...start, follows: run.id })));
-    // A stopping engine, or a store that failed, leaves the record: the next engine makes what is missing.
-    if (!this.awaiting.has(run.id) || fired.includes("again") || this.stopped) return;
+    // A stopping engine, or a store that failed, leaves the record: the sweep of the engine that leads (this one's too,
+    // once it no longer counts the run as its own) or the next engine to start makes what is missing.
+    if (!this.awaiting.has(run.id) || this.stopped) return;
     this.awaiting.delete(run.id);
+    if (fired.includes("again")) return;
     await this.deps.store.settleFollowers(run.id).catch((error: Error) => this.deps.warn("a finished run's followers were made, but that could not be stored", { run: run.id, reason: error.message }));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.sweeps);
+    await this.sweeping;
     await this.refreshing.catch(() => {});
     await this.watches.close();
   }
