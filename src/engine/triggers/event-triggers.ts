@@ -76,7 +76,9 @@ export class EventTriggers {
   private isArmed = false;
   /** Runs whose end was stored as awaiting followers (see followed()), while this engine is making their followers. */
   private readonly awaiting = new Set<string>();
+  /** Looks every SWEEP_EVERY_MS (engines sharing a store); a lone engine's one look after a failure (retry). */
   private sweeps: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
   /** The sweep under way, if any: one at a time, and stop() waits for it. */
   private sweeping: Promise<void> | undefined;
 
@@ -102,7 +104,18 @@ export class EventTriggers {
     // Runs that finished under an engine that stopped before it made their followers: all of them, whoever leads, as
     // before this engine there may have been none. A run finishing meanwhile may be followed twice over, but its claims make each run once.
     this.followLeft(await this.deps.store.listPendingFollowers());
-    this.sweeps = setInterval(() => this.sweep(), SWEEP_EVERY_MS).unref();
+    // Another engine's clean stop is seen by no trigger here: with a shared store, look every SWEEP_EVERY_MS. A lone
+    // engine looks only after a failure of its own (sweepSoon): at rest it reads nothing.
+    if (this.deps.watching !== undefined) this.sweeps = setInterval(() => this.sweep(), SWEEP_EVERY_MS).unref();
+  }
+
+  /** One look SWEEP_EVERY_MS from now, unless looks are made at that pace anyway. */
+  private sweepSoon(): void {
+    if (this.stopped || this.sweeps !== undefined || this.retry !== undefined) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.sweep();
+    }, SWEEP_EVERY_MS).unref();
   }
 
   /**
@@ -111,7 +124,7 @@ export class EventTriggers {
    * its runs do), or whose making failed on the store. Another engine
    * sharing the store stays up, so waiting for the next start could be
    * forever. Only on the engine that leads, so that one engine does it; a
-   * lone engine (no `watching`) does it too, for what its store failed.
+   * lone engine (no `watching`) does it too, after its store failed.
    */
   private sweep(): void {
     if (this.stopped || this.sweeping !== undefined || this.deps.watching?.() === false) return;
@@ -122,7 +135,9 @@ export class EventTriggers {
         this.followLeft(pending.filter((run) => !this.awaiting.has(run.id) && now - (run.finished_at ?? 0) >= LEFT_AFTER_MS));
       })
       .catch((error: Error) => {
-        if (!this.stopped) this.deps.warn("the runs whose followers are still to be made could not be read: read again shortly", { reason: error.message });
+        if (this.stopped) return;
+        this.deps.warn("the runs whose followers are still to be made could not be read: read again shortly", { reason: error.message });
+        this.sweepSoon();
       })
       .finally(() => (this.sweeping = undefined));
   }
@@ -177,13 +192,14 @@ export class EventTriggers {
     // once it no longer counts the run as its own) or the next engine to start makes what is missing.
     if (!this.awaiting.has(run.id) || this.stopped) return;
     this.awaiting.delete(run.id);
-    if (fired.includes("again")) return;
+    if (fired.includes("again")) return this.sweepSoon();
     await this.deps.store.settleFollowers(run.id).catch((error: Error) => this.deps.warn("a finished run's followers were made, but that could not be stored", { run: run.id, reason: error.message }));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.sweeps);
+    clearTimeout(this.retry);
     await this.sweeping;
     await this.refreshing.catch(() => {});
     await this.watches.close();
