@@ -189,7 +189,8 @@ export class Engine implements EngineService {
       publish: (events) => this.publish(events),
       logEnded: (runId, path, attempt, tailLines) => this.indexFinishedLog(runId, path, attempt, tailLines),
       progress: (progress) => this.bus.publish(progress.run_id, progress),
-      followed: (run) => this.eventTriggers.followed(run),
+      // Without schedules (a `spire run` with no engine up) no trigger is armed: its runs start no followers, then or later.
+      followed: (run) => options.schedules !== false && this.eventTriggers.followed(run),
       finished: (final) => {
         const triggerKey = final.trigger.trigger_key;
         if (typeof triggerKey === "string") this.scheduler.finished(final.namespace, final.pipeline, triggerKey, final.finished_at ?? this.now());

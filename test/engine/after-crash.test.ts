@@ -143,3 +143,15 @@ test("store: a follower's run is made with its claim, once; settling forgets the
   assert.deepEqual(await store.deleteRuns(["up1"]), ["up1"]);
   assert.deepEqual(await store.listPendingFollowers(), []);
 });
+
+test("after: a `spire run` with no engine up starts no followers, then or at the next engine's start", async (t) => {
+  const data = tempDir(t);
+  writeFileSync(join(data, "gate.env"), "GATE=open\n");
+  assert.equal((await spire(["apply", "-f", pipelineFile(data, definitions)], { data })).code, 0);
+  const ran = await spire(["run", "up"], { data });
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.equal((await runsOf(data, "up"))[0]?.state, "succeeded");
+  // Nothing is left on record for an engine to make later: days later, a run of first would come out of nowhere.
+  assert.deepEqual(await pendingFollowers(data), [], "no followers pending after a run with no engine");
+  assert.equal((await runsOf(data, "first")).length, 0);
+});
