@@ -59,7 +59,7 @@ export class UnderwayTriggers {
   }
 
   /**
-   * Calls `ended` once a read begun at `since` or later finds no run of the
+   * Calls `ended` once a read begun after `since` finds no run of the
    * trigger under way. It may come after this engine heard the end itself:
    * `ended` is given the read's start, to tell that end from a later run's.
    * A later wait for the same trigger replaces this one.
@@ -83,7 +83,8 @@ export class UnderwayTriggers {
       const underway = await this.read();
       this.told = false;
       for (const [key, wait] of this.waits) {
-        if (underway.keys.has(key) || underway.readAt < wait.since) continue;
+        // A read begun in the same millisecond as the wait may have been sent before the run was stored.
+        if (underway.keys.has(key) || underway.readAt <= wait.since) continue;
         this.waits.delete(key);
         wait.ended(underway.readAt);
       }
