@@ -86,6 +86,10 @@ export function creationTests(open: Open): void {
     assert.deepEqual((await store.listAudit({ limit: 10 })).map((entry) => entry.actor), ["after"]);
     assert.equal(await store.createFollowerRun(claim, aRun("f2"), runCreated(aRun("f2")), { madeFrom: seen, audit: anAudit("run.start") }), undefined);
     assert.equal((await store.listAudit({ limit: 10 })).length, 1, "a claim made already writes no audit entry");
+    // Settled (all followers made), the claim still holds: an engine that read the run as pending before would make it again.
+    await store.settleFollowers("source");
+    assert.equal(await store.createFollowerRun(claim, aRun("f3"), runCreated(aRun("f3")), { madeFrom: seen }), undefined, "a settled run's claim makes nothing");
+    assert.equal(await store.getRun("f3"), undefined);
   });
 
   test("several changes to one run and one attempt in one write end as if written one after another", async (t) => {

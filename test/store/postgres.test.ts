@@ -227,7 +227,7 @@ describe("postgres store", () => {
     assert.deepEqual((await first.listSchedules("ns")).map((row) => row.last_slot), [20_000, 20_000, 20_000]);
   });
 
-  test("a follower's run for one finished run is made once, even by two stores at once, and settling forgets the claim", async (t) => {
+  test("a follower's run for one finished run is made once, even by two stores at once, and settling forgets the pending run, not the claim", async (t) => {
     const { store: first, schema } = await freshStore(t);
     const second = await sibling(t, schema);
     await first.createRun(aRun("src", { state: "running" }), runCreated(aRun("src")));
@@ -240,6 +240,7 @@ describe("postgres store", () => {
     assert.equal(await first.countRuns({ pipeline: "report", states: ["queued"] }), 1);
     await second.settleFollowers("src");
     assert.deepEqual(await first.listPendingFollowers(), []);
+    assert.equal(await first.createFollowerRun(claim, follower("f3"), runCreated(follower("f3"))), undefined, "an engine that read src as pending before the settle makes nothing");
   });
 
   test("the trigger's kind, kept in a column of its own, follows a patch of the trigger, and a \\u0000 in the trigger does not trouble it", async (t) => {

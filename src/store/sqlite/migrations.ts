@@ -194,9 +194,9 @@ CREATE INDEX slots_by_run ON slots (run_id) WHERE run_id IS NOT NULL;
 // follower is made (or refused for good). after_follows is the promise that a
 // follower trigger makes at most one run per finished run: its row is written
 // in the transaction that makes that run. Both go with the finished run
-// (retention); an after_follows row is removed with its pending record, so the
-// table stays small; run_id is for the record only (no key: the follower run
-// may be removed first).
+// (retention): an after_follows row outlives its pending record, which an
+// engine may still be following (see settleFollowers); run_id is for the
+// record only (no key: the follower run may be removed first).
 const afterFollows = `
 CREATE TABLE after_pending (
   run_id       TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE

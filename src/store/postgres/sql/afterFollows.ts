@@ -35,8 +35,7 @@ export async function listPendingFollowers(sql: Sql): Promise<RunRow[]> {
   return (await sql.rows("SELECT runs.* FROM after_pending JOIN runs ON runs.id = after_pending.run_id ORDER BY runs.finished_at, runs.id")).map(runFromRow);
 }
 
-/** Call in a transaction. */
+/** The claims stay, until the run goes (sqlite/sql/afterFollows.ts says why). */
 export async function settleFollowers(sql: Sql, runId: string): Promise<void> {
   await sql.changes("DELETE FROM after_pending WHERE run_id = $1", [runId]);
-  await sql.changes("DELETE FROM after_follows WHERE source_run = $1", [runId]);
 }

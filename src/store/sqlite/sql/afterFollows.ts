@@ -27,7 +27,12 @@ export function listPendingFollowers(conn: Connection): RunRow[] {
   return conn.statement("SELECT runs.* FROM after_pending JOIN runs ON runs.id = after_pending.run_id ORDER BY runs.finished_at, runs.id").all().map(runFromRow);
 }
 
+/**
+ * The run's followers are all made: it is pending no more. Its claims stay
+ * (they go with the run, at retention): an engine that read it as pending
+ * before this, and follows it after, must find them, or it makes a follower
+ * again.
+ */
 export function settleFollowers(conn: Connection, runId: string): void {
   conn.statement("DELETE FROM after_pending WHERE run_id = ?").run(runId);
-  conn.statement("DELETE FROM after_follows WHERE source_run = ?").run(runId);
 }
