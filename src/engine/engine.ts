@@ -191,12 +191,8 @@ export class Engine implements EngineService {
       progress: (progress) => this.bus.publish(progress.run_id, progress),
       // Without schedules (a `spire run` with no engine up) no trigger is armed: its runs start no followers, then or later.
       followed: (run) => options.schedules !== false && this.eventTriggers.followed(run),
-      finished: (final) => {
-        const triggerKey = final.trigger.trigger_key;
-        if (typeof triggerKey === "string") this.scheduler.finished(final.namespace, final.pipeline, triggerKey, final.finished_at ?? this.now());
-        this.eventTriggers.finished(final);
-      },
-      ended: (run) => this.eventTriggers.ended(run),
+      finished: (final) => (this.scheduler.runEnded(final, final.finished_at ?? this.now()), this.eventTriggers.finished(final)),
+      ended: (run) => (this.scheduler.runEnded(run, this.now()), this.eventTriggers.ended(run)),
       wentElsewhere: (runId) => (this.runObjects.forget(runId), this.followers.wentElsewhere(runId)),
       shared,
       placeHints: options.places,

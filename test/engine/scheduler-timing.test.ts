@@ -115,3 +115,20 @@ test("a fixed-delay slot refused by the queue is skipped, and the trigger goes o
   // Before the fix, the trigger waited for the skipped run to finish, which never happens: no more runs.
   await until(async () => (await states()).includes("every:succeeded"), "a later slot of the same trigger to run");
 });
+
+test("a fixed-delay run canceled while it waits for its turn: the trigger goes on from then", async (t) => {
+  const gate = join(tmpdir(), `spire-gate-cancel-${process.pid}-${Date.now()}`);
+  t.after(() => rmSync(gate, { force: true }));
+  // concurrency 1: while the manual run holds the pipeline, a slot's run waits in the queue.
+  const yaml = `pipelines:\n  spaced:\n    triggers: [{ every: 100ms, after_finish: true }]\n    concurrency: 1\n    tasks:\n      t: { run: 'while [ ! -e "${gate}" ] && [ "$SPIRE_TRIGGER" = manual ]; do sleep 0.02; done' }\n`;
+  const { engine, store } = await engineWith(t, yaml, undefined, { startScheduler: false });
+  await engine.startRun(admin, "s", "spaced", { args: {} });
+  await engine.startScheduler();
+  const everyRuns = async () => (await store.listRuns({ pipeline: "spaced", limit: 100 })).filter((run) => run.trigger.kind === "every");
+  await until(async () => (await everyRuns()).some((run) => run.state === "queued"), "a slot's run to wait behind the manual run");
+  const [queued] = await everyRuns();
+  await engine.cancelRun(admin, queued!.id);
+  writeFileSync(gate, "");
+  // Before the fix, the trigger waited for the end of a run that never ran, told only to the watch triggers: no more runs.
+  await until(async () => (await everyRuns()).some((run) => run.state === "succeeded"), "a later slot of the same trigger to run");
+});

@@ -26,10 +26,11 @@
 import type { PipelineDef, TriggerDef } from "../../definitions/schema.js";
 import type { ClaimResult, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow, SlotClaim, Store } from "../../store/port.js";
 import { isDiskFull } from "../../store/errors.js";
-import { countSlots, MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
+import { MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
 import { MinHeap } from "../resources/min-heap.js";
 import { triggerKey } from "../../store/schedule-keys.js";
 import { SlotAdmissions } from "./slot-admissions.js";
+import { catchupReason, MISSED_LISTED, missedRecord, withFailures } from "./missed-records.js";
 import { underwayKey, UnderwayTriggers, type Underway } from "./underway-triggers.js";
 
 export interface ScheduledStart {
@@ -102,10 +103,6 @@ interface Due {
 const ON_TIME_GRACE_MS = 1_000;
 /** How long before its slot a run is made: env files are read at most this early. */
 const PREPARE_AHEAD_MS = 500;
-/** A missed record lists at most this many slots (the newest); the rest are counted. */
-const MISSED_LISTED = 100;
-/** Counting missed slots walks at most this many (a cron cannot be counted by arithmetic). */
-const MISSED_COUNT_CAP = 1_000;
 /** After a failed claim (the store refused to write), the entries look again this much later. */
 const RETRY_AFTER_MS = 1_000;
 
@@ -304,6 +301,12 @@ export class Scheduler {
       const waiting = this.find(namespace, name, entry.key);
       if (waiting?.running && (waiting.runningSince ?? -Infinity) < readAt) this.finished(namespace, name, entry.key, this.deps.now());
     });
+  }
+
+  /** A run ended here: it ran, or was canceled or refused while it waited (a fixed delay counts from either). */
+  runEnded(run: Pick<RunRow, "namespace" | "pipeline" | "trigger">, at: number): void {
+    const key = run.trigger.trigger_key;
+    if (typeof key === "string") this.finished(run.namespace, run.pipeline, key, at);
   }
 
   /** For `every … after_finish`: the run of that trigger finished, the delay counts from now. */
@@ -576,33 +579,4 @@ export class Scheduler {
     }
     runs.forEach((run, index) => this.admissions.add(run, result.events[index]!));
   }
-}
-
-/** The missed record of a catch-up's missed slots (non-empty) after `from`: listed up to MISSED_LISTED, counted up to MISSED_COUNT_CAP. */
-function missedRecord(schedule: TriggerSchedule, from: number, due: { missed: number[]; more: boolean }, reason: string): MissedSlots {
-  const last = due.missed[due.missed.length - 1]!;
-  const counted = due.more ? countSlots(schedule, from, last, MISSED_COUNT_CAP) : { count: due.missed.length, exact: true };
-  return { count: counted.count, count_exact: counted.exact, first_slot: due.more ? (schedule.next(from) ?? due.missed[0]!) : due.missed[0]!, last_slot: last, slots: due.missed, reason };
-}
-
-function catchupReason(definition: PipelineDef): string {
-  const passed = "the slots passed while the engine was not looking (stopped, asleep or busy)";
-  if (definition.catchup === "none") return `${passed}; catchup: none runs none of them`;
-  if (definition.catchup === "latest") return `${passed}; catchup: latest runs only the newest`;
-  return `${passed}; catchup: all runs at most catchup_limit (${definition.catchup_limit}) of them`;
-}
-
-/** The missed record, with the slots whose run could not be made added to it. */
-function withFailures(missed: MissedSlots | undefined, failed: { slot: number; error: string }[]): MissedSlots | undefined {
-  if (failed.length === 0) return missed;
-  const slots = [...(missed?.slots ?? []), ...failed.map((failure) => failure.slot)].sort((a, b) => a - b).slice(-MISSED_LISTED);
-  const reasons = [...new Set(failed.map((failure) => `its run could not be made: ${failure.error}`))];
-  return {
-    count: (missed?.count ?? 0) + failed.length,
-    count_exact: missed?.count_exact ?? true,
-    first_slot: Math.min(missed?.first_slot ?? Infinity, failed[0]!.slot),
-    last_slot: Math.max(missed?.last_slot ?? -Infinity, failed[failed.length - 1]!.slot),
-    slots,
-    reason: [...(missed ? [missed.reason] : []), ...reasons].join("; "),
-  };
 }
