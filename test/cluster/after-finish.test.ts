@@ -53,3 +53,25 @@ test("every … after_finish among engines: the engine that takes the lead from 
   await stopEngine(b);
   await stopEngine(a);
 });
+
+test("every … after_finish among engines: the engine that takes the lead after a run ended counts the delay from that end, which only the old leader had heard", async (t) => {
+  const schema = await freshSchema(t);
+  const dir = tempDir(t, "spire-cluster-after-finish-lead-");
+  const file = join(dir, "spire.yaml");
+  writeFileSync(file, `namespace: f\npipelines:\n  paced:\n    triggers: [{ every: 4s, after_finish: true }]\n    tasks:\n      t: { run: "sleep 3" }\n`);
+  const { start, said } = engineStarter(t, { dir, schema, file, extra: ["--leader-lease", "2s"] });
+  const runs = async () => (await rowsIn(schema, "SELECT id, state, created_at, finished_at FROM runs WHERE pipeline = 'paced' ORDER BY created_at")) as { state: string; created_at: string; finished_at: string | null }[];
+
+  const a = await start("a");
+  await leaderAmong([a]);
+  const b = await start("b");
+  await until(async () => (await runs()).some((run) => run.state === "succeeded"), "the first run of paced to end", 20_000);
+  // A stops once that run has ended: B leads within a second, knowing nothing of when the run ended but what the store says.
+  await stopEngine(a);
+  await until(async () => (await runs()).length >= 2, `B to fire paced again\n${said()}`, 20_000);
+  const [first, second] = await runs();
+  const gap = Number(second!.created_at) - Number(first!.finished_at);
+  // Before, B counted from the first run's slot (4 s after it, 1 s after its end).
+  assert.ok(gap >= 3_500, `the second run was made ${gap} ms after the first ended; the delay is 4 s`);
+  await stopEngine(b);
+});

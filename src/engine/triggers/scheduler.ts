@@ -31,6 +31,7 @@ import { MinHeap } from "../resources/min-heap.js";
 import { triggerKey } from "../../store/schedule-keys.js";
 import { SlotAdmissions } from "./slot-admissions.js";
 import { catchupReason, MISSED_LISTED, missedRecord, withFailures } from "./missed-records.js";
+import { slotStillToCome } from "./upcoming.js";
 import { underwayKey, UnderwayTriggers, type Underway } from "./underway-triggers.js";
 
 export interface ScheduledStart {
@@ -139,12 +140,25 @@ export class Scheduler {
     this.underwayTriggers = new UnderwayTriggers({ store: deps.store, shared: deps.shared, now: deps.now, warn: deps.warn });
   }
 
-  /** (Re)reads the applied pipelines' time triggers; call after apply, delete, pause and resume. */
-  async refresh(): Promise<void> {
+  /**
+   * (Re)reads the applied pipelines' time triggers; call after apply, delete,
+   * pause and resume. One at a time, in order: several engines ask often
+   * (each change anywhere, a lead change), and a read that ended after a
+   * later one would put older definitions in place.
+   */
+  refresh(): Promise<void> {
+    const next = this.refreshing.catch(() => undefined).then(() => this.refreshNow());
+    this.refreshing = next;
+    return next;
+  }
+
+  private refreshing: Promise<void> = Promise.resolve();
+
+  private async refreshNow(): Promise<void> {
     this.underwayNow = undefined;
     const rows = await this.deps.store.listPipelines();
     const now = this.deps.now();
-    const entries: Entry[] = [];
+    const read: { row: PipelineRow; trigger: TriggerDef; key: string; schedule: TriggerSchedule; stored: number; underway?: Underway; lastEnd?: number }[] = [];
     for (const row of rows) {
       if (row.paused) continue;
       const definition = row.definition as PipelineDef;
@@ -154,33 +168,33 @@ export class Scheduler {
         const stored = await this.deps.store.ensureSchedule(row.namespace, row.name, key, now);
         try {
           const schedule = scheduleOf(trigger, { defaultZone: this.deps.defaultZone, anchor: stored.anchor, key: `${row.namespace}/${row.name}/${key}` });
-          const previous = this.find(row.namespace, row.name, key);
           // A fixed delay waits for its run under way, as the store says at each refresh, whichever engine runs it:
           // a run handed to another engine (for its workers) or taken over ends there, and only the engine that ends
           // a run tells its own scheduler. A claim stores its run before the entry counts it as running.
           const underway = schedule.fixedDelay ? await this.underway() : undefined;
-          // A claim stored after the store was read counts as well.
-          const running = underway !== undefined && (underway.keys.has(underwayKey(row.namespace, row.name, key)) || (previous?.running === true && (previous.runningSince ?? -Infinity) >= underway.readAt));
-          // Ended without a word here: the delay counts from now, never from before its end.
-          const lastFinished = previous?.running && !running ? now : previous?.lastFinished;
-          const entry: Entry = {
-            row,
-            trigger,
-            key,
-            schedule,
-            lastSlot: Math.max(stored.last_slot ?? stored.anchor, previous?.lastSlot ?? -Infinity),
-            running,
-            ...(previous?.running && running && previous.runningSince !== undefined ? { runningSince: previous.runningSince } : {}),
-            ...(lastFinished !== undefined ? { lastFinished } : {}),
-            retired: false,
-          };
-          entries.push(entry);
-          // A read begun before the run was stored may not see it: the wait starts after both.
-          if (running) this.waitForEnd(entry, Math.max(underway.readAt, entry.runningSince ?? -Infinity));
+          // Not firing yet (this engine starts, or is about to lead): the end of the last run, which the engine that
+          // fired it heard, is in the store only.
+          const lastEnd = schedule.fixedDelay && (this.stopped || !this.find(row.namespace, row.name, key)) ? await this.lastEndOf(row, key) : undefined;
+          read.push({ row, trigger, key, schedule, stored: stored.last_slot ?? stored.anchor, ...(underway ? { underway } : {}), ...(lastEnd !== undefined ? { lastEnd } : {}) });
         } catch (error) {
           this.deps.warn("a trigger cannot be scheduled", { pipeline: `${row.namespace}/${row.name}`, trigger: key, error: (error as Error).message });
         }
       }
+    }
+    // From here on nothing waits: the entries in place now, which claims may have moved on during the reads, are the previous ones.
+    const entries: Entry[] = [];
+    for (const { row, trigger, key, schedule, stored, underway, lastEnd } of read) {
+      const previous = this.find(row.namespace, row.name, key);
+      // A claim stored after the store was read counts as well.
+      const running = underway !== undefined && (underway.keys.has(underwayKey(row.namespace, row.name, key)) || (previous?.running === true && (previous.runningSince ?? -Infinity) >= underway.readAt));
+      // Ended without a word here: the delay counts from now, never from before its end.
+      const lastFinished = previous?.running && !running ? now : latest(previous?.lastFinished, lastEnd);
+      const entry: Entry = { row, trigger, key, schedule, lastSlot: Math.max(stored, previous?.lastSlot ?? -Infinity), running, retired: false };
+      if (previous?.running && running && previous.runningSince !== undefined) entry.runningSince = previous.runningSince;
+      if (lastFinished !== undefined) entry.lastFinished = lastFinished;
+      entries.push(entry);
+      // A read begun before the run was stored may not see it: the wait starts after both.
+      if (running) this.waitForEnd(entry, Math.max(underway.readAt, entry.runningSince ?? -Infinity));
     }
     for (const entry of this.entries) entry.retired = true;
     this.entries = entries;
@@ -193,6 +207,12 @@ export class Scheduler {
     this.toPrepare.length = 0;
     for (const entry of entries) this.plan(entry, now);
     this.arm();
+  }
+
+  /** When the newest finished run of a fixed delay ended (the engine that led before knew; this one reads it). */
+  private async lastEndOf(row: PipelineRow, key: string): Promise<number | undefined> {
+    const runs = await this.deps.store.listRuns({ namespace: row.namespace, pipeline: row.name, triggerKinds: ["every"], states: ["succeeded", "failed", "canceled", "skipped", "interrupted"], limit: 10 });
+    return runs.find((run) => run.trigger.trigger_key === key)?.finished_at ?? undefined;
   }
 
   start(): void {
@@ -233,21 +253,12 @@ export class Scheduler {
 
   /**
    * The next slot as shown. The engine that leads shows the one its timers
-   * wait for. One that does not lead (engines sharing a store) fires
-   * nothing, so its plan, made at its last look at the definitions, goes by
-   * while the leader fires those slots: it shows the first slot still to
-   * come, as the leader will have taken the ones passed. A fixed delay waits
-   * for runs to end, which only the leader follows: none is shown once its
-   * planned one has passed.
+   * wait for; one that does not lead fires nothing, and its plan goes by
+   * while the leader fires those slots (see slotStillToCome).
    */
   private upcoming(entry: Entry, now: number): { slot: number; fireAt: number } | undefined {
-    const { next, schedule } = entry;
-    if (!this.stopped || next === undefined || next.fireAt > now) return next;
-    if (schedule.fixedDelay) return undefined;
-    // A slot up to its jitter before now may still be to fire.
-    let slot = schedule.next(Math.max(next.slot, now - (entry.trigger.jitter ?? 0) - 1));
-    while (slot !== undefined && schedule.fireAt(slot) <= now) slot = schedule.next(slot);
-    return slot === undefined ? undefined : { slot, fireAt: schedule.fireAt(slot) };
+    const { next } = entry;
+    return !this.stopped || next === undefined || next.fireAt > now ? next : slotStillToCome(entry.schedule, next, entry.trigger.jitter ?? 0, now);
   }
 
   /**
@@ -579,4 +590,8 @@ export class Scheduler {
     }
     runs.forEach((run, index) => this.admissions.add(run, result.events[index]!));
   }
+}
+
+function latest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }

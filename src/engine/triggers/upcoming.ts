@@ -34,3 +34,16 @@ export function upcomingSlots(scheduled: ScheduledTrigger, count: number, defaul
   const times = nextTimes(schedule.fixedDelay ? onlyNext : schedule, next.slot - 1, count, zone);
   return times.map((time, index) => ({ at: time.iso, offset: time.offset, offset_change: (index === 0 ? offsetChange(zone, now, time.at) : time.dstChange) ?? null }));
 }
+
+/**
+ * The first slot still to come after `planned`, which went by unfired on an
+ * engine that does not lead: the leader will have taken the ones passed. A
+ * fixed delay waits for runs to end, which only the leader follows: none.
+ */
+export function slotStillToCome(schedule: TriggerSchedule, planned: { slot: number }, jitterMs: number, now: number): { slot: number; fireAt: number } | undefined {
+  if (schedule.fixedDelay) return undefined;
+  // A slot up to its jitter before now may still be to fire.
+  let slot = schedule.next(Math.max(planned.slot, now - jitterMs - 1));
+  while (slot !== undefined && schedule.fireAt(slot) <= now) slot = schedule.next(slot);
+  return slot === undefined ? undefined : { slot, fireAt: schedule.fireAt(slot) };
+}

@@ -1,0 +1,30 @@
+/**
+ * The scheduler's refreshes run one at a time, in order. With several
+ * engines they come often (each change through any engine, a lead change),
+ * and a read that ended after a later one put older definitions in place: a
+ * pipeline paused meanwhile fired again until the next refresh.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Store } from "../../src/store/port.js";
+import { Scheduler } from "../../src/engine/triggers/scheduler.js";
+import { admin, engineWith } from "./scheduler-harness.js";
+
+test("a refresh whose read of the definitions ends after a later refresh's does not put the older definitions in place", async (t) => {
+  const { engine, store } = await engineWith(t, `pipelines:\n  p:\n    triggers: [{ every: 1h }]\n    tasks:\n      t: { run: "true" }\n`, undefined, { startScheduler: false });
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let reads = 0;
+  // The first read is made at once, and its answer held back until the second refresh has been asked for.
+  const slowFirst: Store = { ...store, listPipelines: async () => (++reads === 1 ? store.listPipelines().then(async (rows) => (await held, rows)) : store.listPipelines()) };
+  const scheduler = new Scheduler({ store: slowFirst, now: Date.now, defaultZone: "UTC", prepare: async () => ({ error: "no runs in this test" }), missed() {}, warn() {}, shared: false });
+
+  const older = scheduler.refresh();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.equal(reads, 1, "the first refresh read the definitions with p unpaused");
+  await engine.setPaused(admin, "s", "p", true);
+  const newer = scheduler.refresh();
+  release();
+  await Promise.all([older, newer]);
+  assert.deepEqual(scheduler.scheduledOf("s", "p"), [], "p is paused: no trigger of it is scheduled");
+});
