@@ -39,7 +39,9 @@ export function engineStarter(t: TestContext, options: { dir: string; schema: st
     return engine;
   };
   const said = () => [...logs].map(([name, text]) => `--- ${name}\n${text.split("\n").slice(-15).join("\n")}`).join("\n");
-  return { start, said };
+  /** All that engine `name` said so far. */
+  const logOf = (name: string) => logs.get(name) ?? "";
+  return { start, said, logOf };
 }
 
 /** Whether the engine says it leads the scheduling (GET /engine); false while it does not answer (within 2 s). */

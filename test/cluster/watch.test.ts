@@ -13,7 +13,7 @@ import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
 import { freshSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
-import { engineIdOf, leaderAmong, shareSecret } from "./shared-store.js";
+import { engineIdOf, engineStarter, leaderAmong, shareSecret } from "./shared-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -63,4 +63,46 @@ test("a watch trigger on two engines: a change starts one run, on the leader; on
   assert.equal(twice.length, 2, JSON.stringify(twice));
   assert.equal(twice[1]!.owner, engineIdOf(next), "the new leader made it");
   await stopEngine(next);
+});
+
+test("a watch trigger's run still under way on an engine that stopped leading: its writes start nothing on the new leader, a change after its end does", async (t) => {
+  const schema = await freshSchema(t);
+  const dir = tempDir(t, "spire-cluster-watch-lead-");
+  const inbox = join(dir, "inbox");
+  mkdirSync(inbox);
+  const gate = join(dir, "gate");
+  const file = join(dir, "spire.yaml");
+  // The build writes into the folder it watches, once let go: that write is the run's own.
+  writeFileSync(file, `namespace: w\npipelines:\n  build:\n    triggers:\n      - watch: ./inbox\n        debounce: ${DEBOUNCE_MS}ms\n    tasks:\n      t: { run: 'while [ ! -e "${gate}" ]; do sleep 0.05; done; date > "${inbox}/output"' }\n`);
+  const { start, said, logOf } = engineStarter(t, { dir, schema, file, extra: ["--leader-lease", "2s"] });
+  const runs = async () => (await rowsIn(schema, "SELECT id, state, owner FROM runs WHERE pipeline = 'build' ORDER BY created_at")) as { id: string; state: string; owner: string }[];
+  const a = await start("a");
+  await leaderAmong([a]);
+  const b = await start("b");
+  for (let probe = 1; (await runs()).length === 0; probe++) {
+    writeFileSync(join(inbox, `source-${probe}`), "1");
+    await until(async () => (await runs()).length > 0, "a run of the change", 3_000).catch(() => undefined);
+  }
+  // A stops cleanly while its run waits: it drains (the run goes on there) and B leads, watching the folder.
+  const stopping = stopEngine(a);
+  await leaderAmong([b]);
+  // Once B watches, a change is taken as the run's own (it says so), not as a new one: until it does, each probe may be unseen.
+  const muted = () => logOf("b").includes("starts no run: it is taken as that run's");
+  for (let probe = 1; !muted(); probe++) {
+    writeFileSync(join(inbox, `meanwhile-${probe}`), "1");
+    await until(async () => muted() || (await runs()).length > 1, "B to see the change", 1_000).catch(() => undefined);
+    assert.equal((await runs()).length, 1, `a change while A's run was under way started another on B\n${said()}`);
+    assert.ok(probe < 20, `B never saw a change\n${said()}`);
+  }
+  writeFileSync(gate, "");
+  await stopping;
+  assert.equal((await runs())[0]!.state, "succeeded");
+  // Its end heard (a read of the store), a change is taken again.
+  for (let probe = 1; (await runs()).length < 2; probe++) {
+    writeFileSync(join(inbox, `later-${probe}`), "2");
+    await until(async () => (await runs()).length >= 2, "a run of a later change", 1_000).catch(() => undefined);
+    assert.ok(probe < 10, `no run of a change after the run ended\n${said()}`);
+  }
+  assert.equal((await runs())[1]!.owner, engineIdOf(b));
+  await stopEngine(b);
 });

@@ -67,12 +67,17 @@ export class WatchTriggers {
       closing.push(armed.watch.close());
       this.armed.delete(key);
     }
+    const opening = [...wanted].filter(([key]) => !this.armed.has(key));
+    // Armed on an engine that has just taken the lead: a run of the trigger may be under way elsewhere (the old leader
+    // fired it), and its writes are its own here too.
+    const underway = this.deps.shared && opening.length > 0 ? await this.underway.read().catch(() => undefined) : undefined;
     const opened: Promise<void>[] = [];
-    for (const [key, want] of wanted) {
-      if (this.armed.has(key)) continue;
+    for (const [key, want] of opening) {
       const watch = this.open(key, want, PathWatch!);
       this.armed.set(key, { signature: want.signature, watch, debounceMs: want.debounceMs });
       opened.push(watch.ready);
+      const runKey = underwayKey(want.namespace, want.name, `${want.index}:watch`);
+      if (underway?.keys.has(runKey)) this.waitForEnd(key, runKey, want.debounceMs, this.own.fired(key), underway.readAt);
     }
     this.own.keepOnly(new Set(wanted.keys()));
     await Promise.all([...closing, ...opened]);
@@ -84,6 +89,11 @@ export class WatchTriggers {
     if (index === undefined) return;
     const key = `${namespace}/${name}/${index}`;
     this.own.ended(key, this.armed.get(key)?.debounceMs ?? DEFAULT_WATCH_DEBOUNCE_MS);
+  }
+
+  /** Its run may end on another engine, which tells only its own: the store is asked (see underway-triggers.ts). */
+  private waitForEnd(key: string, runKey: string, debounceMs: number, generation: number, since: number): void {
+    this.underway.wait(runKey, since, () => this.own.ended(key, debounceMs, generation));
   }
 
   async close(): Promise<void> {
@@ -128,7 +138,7 @@ export class WatchTriggers {
         void this.deps.fire(start).then((made) => {
           if (!made) return this.own.notMade(key, generation);
           // Made and stored: from now on a read of the store that has no run of it under way means the run ended, wherever.
-          this.underway.wait(underwayKey(want.namespace, want.name, trigger), Date.now(), () => this.own.ended(key, want.debounceMs, generation));
+          this.waitForEnd(key, underwayKey(want.namespace, want.name, trigger), want.debounceMs, generation, Date.now());
         });
       },
     });
