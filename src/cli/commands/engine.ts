@@ -13,7 +13,7 @@ import { writePrivateFileSync } from "../../files/private.js";
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
 import type pino from "pino";
-import { processLogger } from "../process-logger.js";
+import { leaveHungUpTerminal, processLogger } from "../process-logger.js";
 import { HOST_NAME_PATTERN } from "../../api/guard.js";
 import { parseDurationMs } from "../../definitions/units.js";
 import { CliError, EXIT } from "../errors.js";
@@ -157,10 +157,13 @@ export async function engineCommand(options: EngineOptions): Promise<void> {
     await running.stop(graceMs);
     removeAddressFile(addressFile);
     logger.info("engine stopped");
+    if (signal === "SIGHUP") leaveHungUpTerminal();
     process.exit(EXIT.ok);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // Its terminal was closed (the README runs it in one): a clean stop too, not death on the spot with the supervisor left.
+  process.on("SIGHUP", () => void stop("SIGHUP"));
   // Said only now that a signal stops it cleanly: whoever reads the address file may send one at once.
   // Whole or not there: a CLI reads it the moment it appears, and a file written in place could be read half written.
   writePrivateFileSync(addressFile, JSON.stringify({ url: running.url, pid: process.pid, started_at: new Date().toISOString() }) + "\n");
