@@ -8,7 +8,7 @@
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { processLogger } from "../process-logger.js";
+import { leaveHungUpTerminal, processLogger } from "../process-logger.js";
 import { parseResourceFlags } from "../resource-options.js";
 import { CliError, EXIT } from "../errors.js";
 import { ensureDataDir } from "../data-dir.js";
@@ -53,12 +53,15 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
     withheld: ["SPIRE_TOKEN", "SPIRE_ENGINE"],
     connection: new ConnectionRecorder(data, { engine: engineUrl, name }),
   });
+  let hungUp = false;
   const stop = (signal: string) => {
     logger.info({ signal }, "worker stopping: its tasks go on, and a worker started again with the same --data takes them up");
     agent.stop();
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  // Its terminal was closed: a clean stop too (see the engine's).
+  process.once("SIGHUP", () => ((hungUp = true), stop("SIGHUP")));
   logger.info({ engine: engineUrl, name, labels, tasks, data }, "worker starting");
   try {
     await agent.run();
@@ -76,5 +79,6 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
     if (running) await supervisor.disconnect();
     else await supervisor.shutdown("the worker stopped");
   }
+  if (hungUp) leaveHungUpTerminal();
   process.exit(EXIT.ok);
 }
