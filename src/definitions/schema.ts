@@ -84,6 +84,8 @@ export const duration = z
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 const timerDuration = duration.refine((ms) => ms <= MAX_TIMER_MS, { message: "must be at most 24d (24 days and 20 hours is the longest wait Spire can time)" });
+/** A time limit: 0 would end everything as it starts (or, taken as "none", mean the opposite of what it says). */
+const timeLimit = timerDuration.refine((ms) => ms > 0, { message: "must be more than 0: leave it out for no limit" });
 
 export const size = z
   .union([
@@ -148,7 +150,7 @@ const httpSchema = z.strictObject({
     ])
     .optional()
     .meta(about("What counts as success: a status, or { status, body }. Without it, any 2xx status passes.", [200, { status: [200, 204], body: "ok" }])),
-  timeout: timerDuration.optional().meta(about("The longest the request may take; past it the task is timed out. Default: the task's timeout, else no limit.", ["30s"])),
+  timeout: timeLimit.optional().meta(about("The longest the request may take; past it the task is timed out. Default: the task's timeout, else no limit.", ["30s"])),
 });
 
 const dockerSchema = z.strictObject({
@@ -219,7 +221,7 @@ const taskFields = z.strictObject({
     .meta(about("Variables for this task (and a group's tasks), over the pipeline's. Values may hold templates such as ${{ args.target }}: the way to hand a value to run:.", [{ TARGET: "${{ args.target }}", LEVEL: 9 }])),
   env_file: z.string().optional().meta(about("A dotenv file (KEY=VALUE lines), relative to the definitions file, whose variables the task gets; its values are secrets, masked as *** in logs and API output.", [".env.backup"])),
   cwd: z.string().optional().meta(about("The folder the task runs in, relative to the definitions file's folder (the default). May hold templates; a value after a fixed part may not hold a '..' segment.", ["./reports"])),
-  timeout: timerDuration.optional().meta(about("The longest one attempt may run (up to 24d); then its process group gets SIGTERM, SIGKILL after kill_grace, and the attempt is timed_out. Default: no limit.", ["10m"])),
+  timeout: timeLimit.optional().meta(about("The longest one attempt may run (up to 24d); then its process group gets SIGTERM, SIGKILL after kill_grace, and the attempt is timed_out. Default: no limit.", ["10m"])),
   kill_grace: timerDuration.optional().meta(about("On timeout or cancel, how long the task has between SIGTERM and SIGKILL.", ["30s"], { default: "10s" })),
   retries: retriesSchema
     .optional()
@@ -459,7 +461,7 @@ export const notifySchema = z.strictObject({
       z.strictObject({
         url: z.string().min(1).meta(about("An http:// or https:// URL; user:password@ in it is sent as Basic authorization.", ["https://hooks.example.org/spire"])),
         headers: z.record(z.string(), z.string()).optional().meta(about("Request headers to add, by name.", [{ "X-Team": "ops" }])),
-        timeout: timerDuration.optional().meta(about("How long one attempt may take.", ["5s"], { default: "10s" })),
+        timeout: timeLimit.optional().meta(about("How long one attempt may take.", ["5s"], { default: "10s" })),
         retries: z.number().int().nonnegative().optional().meta(about("Attempts after a failed one (network error, 5xx or 429), 1s, 2s, 4s… apart; another 4xx is final.", [5], { default: 3 })),
       }),
     ])
@@ -540,7 +542,7 @@ export const pipelineSchema = z.strictObject({
     .optional()
     .meta(about("The labels a worker (a machine that runs tasks for the engine) must all have to run the pipeline's tasks, unless a group or task has its own runs_on. Default: none, the tasks run on the engine's own machine.", [["linux"], "backup-host"])),
   parallelism: z.number().int().min(1).optional().meta(about("Tasks of one run at once (default: the engine's limit).", [4])),
-  timeout: timerDuration.optional().meta(about("The longest a run may take (up to 24d); past it the run fails and its running tasks are canceled. Default: no limit.", ["2h"])),
+  timeout: timeLimit.optional().meta(about("The longest a run may take (up to 24d); past it the run fails and its running tasks are canceled. Default: no limit.", ["2h"])),
   retention: z
     .strictObject({
       keep: z.number().int().min(1).optional().meta(about("The newest finished runs kept.", [100])),
