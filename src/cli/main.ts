@@ -332,8 +332,17 @@ with resources:).
     .option("--from <time>", "start from this time instead of now (ISO 8601)")
     .option("-f, --file <file>", "read the pipeline from this definitions file (- for stdin, or an https:// URL) instead of the engine")
     .option("--allow-http-file", ALLOW_HTTP_FILE)
-    .option("--json", 'print { "description", "next": [ISO…] }')
-    .addHelpText("after", examples(['spire next "0 3 * * 1-5" --tz Europe/Berlin', 'spire next "every 90m" -n 3', "spire next backup -n 10", 'spire next "30 2 * * *" --tz America/New_York --from 2027-03-10 --json']))
+    .option("--json", 'print { "description", "next": [ISO…] }, and "note": why times are missing, if they are (paused, no engine running)')
+    .addHelpText(
+      "after",
+      examples(['spire next "0 3 * * 1-5" --tz Europe/Berlin', 'spire next "every 90m" -n 3', "spire next backup -n 10", 'spire next "30 2 * * *" --tz America/New_York --from 2027-03-10 --json']) +
+        `
+A pipeline the engine has is shown as the engine fires it: an "every"
+(without align or start) counts from when the engine first scheduled it.
+"every 5m", and a pipeline read with -f, count from now (or --from), as if
+applied then; the schedule's words say so.
+`,
+    )
     .action(async (subject, options, command) => (await import("./commands/next.js")).nextCommand(subject, { ...options, ...globals(command) }));
 
   program

@@ -78,8 +78,8 @@ export class HttpClient implements SpireClient {
     return (await this.call<{ pipelines: PipelineSummary[] }>("GET", `/pipelines${query({ namespace })}`)).pipelines;
   }
 
-  getPipeline(namespace: string, name: string): Promise<PipelineDetail> {
-    return this.call("GET", pipelinePath(namespace, name));
+  getPipeline(namespace: string, name: string, options: { next?: number } = {}): Promise<PipelineDetail> {
+    return this.call("GET", `${pipelinePath(namespace, name)}${query({ next: options.next })}`);
   }
 
   async deletePipeline(namespace: string, name: string): Promise<void> {

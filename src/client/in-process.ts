@@ -85,8 +85,8 @@ export class InProcessClient implements SpireClient {
     return this.engine.listPipelines(namespace);
   }
 
-  getPipeline(namespace: string, name: string) {
-    return this.engine.getPipeline(namespace, name);
+  getPipeline(namespace: string, name: string, options: { next?: number } = {}) {
+    return this.engine.getPipeline(namespace, name, options);
   }
 
   deletePipeline(namespace: string, name: string) {

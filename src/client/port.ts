@@ -65,7 +65,8 @@ export interface SpireClient {
 
   apply(request: ApplyRequest): Promise<ChangeSet>;
   listPipelines(namespace?: string): Promise<PipelineSummary[]>;
-  getPipeline(namespace: string, name: string): Promise<PipelineDetail>;
+  /** `next`: how many next slots of each time trigger trigger_info[].next gives (the engine's default when not given; at most 100). */
+  getPipeline(namespace: string, name: string, options?: { next?: number }): Promise<PipelineDetail>;
   deletePipeline(namespace: string, name: string): Promise<void>;
   /** `reason`, for a pause: shown with it until it is resumed. */
   setPaused(namespace: string, name: string, paused: boolean, options?: { reason?: string }): Promise<PipelineSummary>;

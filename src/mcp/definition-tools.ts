@@ -11,7 +11,7 @@ import { formatDefinitionErrors, parseDefinitions } from "../definitions/load.js
 import { MAX_DEFINITIONS_BYTES } from "../definitions/yaml-source.js";
 import { plannedTaskCount } from "../plan/task-count.js";
 import { checkZone, parseTime, systemZone } from "../time/index.js";
-import { CRON_HINT, cronTrigger, looksLikeCron, previewSchedule } from "../time/preview.js";
+import { CRON_HINT, ENGINE_SLOTS_MAX, cronTrigger, looksLikeCron, previewAppliedSchedule, previewSchedule } from "../time/preview.js";
 import { withPipeline, type McpContext } from "./context.js";
 import { errorResult, jsonResult } from "./results.js";
 
@@ -53,7 +53,7 @@ export function registerDefinitionTools(server: McpServer, { clients, answer }: 
     {
       title: "Preview a schedule",
       description:
-        'The next fire times of a pipeline\'s time triggers (cron, every, at), or of one cron expression, as `spire next` does: the schedule in plain words and the times in ISO 8601 with their UTC offset, each marked where the clock changes (DST) just before it. Answers with { description, next: [{ at, clock_change }] }. Needs the read scope for a pipeline; a cron expression needs no engine.',
+        'The next fire times of a pipeline\'s time triggers (cron, every, at), or of one cron expression, as `spire next` does: the schedule in plain words and the times in ISO 8601 with their UTC offset, each marked where the clock changes (DST) just before it. A pipeline\'s times are the ones the engine fires at (an unaligned `every` counts from when the engine first scheduled it). Answers with { description, next: [{ at, clock_change }] }, and a note when fewer times are listed for another reason than the schedule ending (the pipeline is paused). Needs the read scope for a pipeline; a cron expression needs no engine.',
       inputSchema: {
         schedule: z
           .string()
@@ -71,25 +71,30 @@ export function registerDefinitionTools(server: McpServer, { clients, answer }: 
         const zone = input.timezone ?? systemZone();
         const zoneProblem = checkZone(zone);
         if (zoneProblem) return errorResult(`timezone: ${zoneProblem}. Use an IANA zone name such as Europe/Berlin or America/New_York.`);
-        let from = Date.now();
+        let from: number | undefined;
         if (input.from !== undefined) {
           const parsed = parseTime(input.from, zone);
           if (!parsed.ok) return errorResult(`from: ${parsed.error}. For example: 2026-12-24T18:00 (read in timezone), or give an offset.`);
           from = parsed.ms;
         }
-        let triggers;
+        const options = { zone, now: Date.now(), count: input.count ?? 5, ...(from !== undefined ? { from } : {}) };
+        let preview;
         if (looksLikeCron(input.schedule)) {
           const made = cronTrigger(input.schedule, input.timezone);
           if (!made.ok) return errorResult(`schedule: ${made.problem}. ${CRON_HINT}`);
-          triggers = [made.trigger];
+          preview = previewSchedule(input.schedule, [made.trigger], options);
         } else {
-          triggers = await withPipeline(clients, input.schedule, async (client, namespace, name) => (await client.getPipeline(namespace, name)).definition.triggers);
+          // The engine's own slots: an unaligned every counts from when the engine first scheduled it.
+          const asked = Math.min(options.count, ENGINE_SLOTS_MAX);
+          preview = await withPipeline(clients, input.schedule, async (client, namespace, name) =>
+            previewAppliedSchedule(input.schedule, await client.getPipeline(namespace, name, { next: asked }), { ...options, asked, engineRunning: client.location.kind === "engine" }),
+          );
         }
-        const preview = previewSchedule(input.schedule, triggers, { zone, from, count: input.count ?? 5 });
         if (!preview.ok) return errorResult(`${preview.problem}. ${preview.hint}`);
         return jsonResult({
           description: preview.description,
           next: preview.next.map((time) => ({ at: time.iso, clock_change: time.dstChange ? `${time.dstChange.before} → ${time.dstChange.after}` : null })),
+          ...(preview.note !== undefined ? { note: preview.note } : {}),
         });
       }),
   );

@@ -39,9 +39,9 @@ test("every and at, as run --when takes them, need no pipeline; a bad one is sai
   const every = await spire(["next", "every 90m", "--tz", "UTC", "--from", "2026-12-07T10:00:00Z", "-n", "2", "--json"], { data });
   assert.equal(every.code, 0, every.stderr);
   const { description, next } = JSON.parse(every.stdout) as { description: string; next: string[] };
-  assert.equal(description, "every 1 hour 30 minutes");
+  assert.equal(description, "every 1 hour 30 minutes, counted from 2026-12-07 10:00:00+00:00");
   assert.equal(next.length, 2);
-  assert.equal(Date.parse(next[1]!) - Date.parse(next[0]!), 90 * 60_000);
+  assert.deepEqual(next, ["2026-12-07T11:30:00+00:00", "2026-12-07T13:00:00+00:00"], "counted from --from");
   const at = await spire(["next", "at 2027-01-01T00:00", "--tz", "UTC", "--json"], { data });
   assert.deepEqual(JSON.parse(at.stdout).next, ["2027-01-01T00:00:00+00:00"]);
   const bad = await spire(["next", "every 5x"], { data });

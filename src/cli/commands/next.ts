@@ -8,7 +8,7 @@ import { triggerSchema } from "../../definitions/schema.js";
 import pc from "picocolors";
 import type { TriggerDef } from "../../definitions/schema.js";
 import { checkZone, parseTime, systemZone } from "../../time/index.js";
-import { CRON_HINT, cronTrigger, looksLikeCron, previewSchedule } from "../../time/preview.js";
+import { CRON_HINT, ENGINE_SLOTS_MAX, cronTrigger, looksLikeCron, previewAppliedSchedule, previewSchedule, type PreviewOptions, type SchedulePreview } from "../../time/preview.js";
 import { CliError, EXIT } from "../errors.js";
 import { withClient } from "../connect.js";
 import { timesInUtc } from "../render/format.js";
@@ -33,26 +33,27 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
   const zone = options.tz ?? (timesInUtc() ? "UTC" : systemZone());
   const zoneProblem = checkZone(zone);
   if (zoneProblem) throw new CliError(`--tz: ${zoneProblem}`, EXIT.usage, "Use an IANA zone name such as Europe/Berlin or America/New_York.");
-  let from = Date.now();
+  let from: number | undefined;
   if (options.from !== undefined) {
     const parsed = parseTime(options.from, zone);
     if (!parsed.ok) throw new CliError(`--from: ${parsed.error}`, EXIT.usage, "For example: --from 2026-12-24T18:00 (read in --tz, or give an offset)");
     from = parsed.ms;
   }
-  const triggers = /^(every|at)\s/.test(subject.trim())
-    ? [plainTriggerOrFail(subject, options.tz)]
+  const previewOptions = { zone, now: Date.now(), count, ...(from !== undefined ? { from } : {}) };
+  const preview = /^(every|at)\s/.test(subject.trim())
+    ? previewSchedule(subject, [plainTriggerOrFail(subject, options.tz)], previewOptions)
     : looksLikeCron(subject)
-      ? [cronTriggerOrFail(subject, options.tz)]
-      : await pipelineTriggers(subject, options);
-  const preview = previewSchedule(subject, triggers, { zone, from, count });
+      ? previewSchedule(subject, [cronTriggerOrFail(subject, options.tz)], previewOptions)
+      : await pipelinePreview(subject, options, previewOptions);
   if (!preview.ok) throw new CliError(preview.problem, EXIT.usage, preview.hint);
-  const { description, next: merged } = preview;
+  const { description, next: merged, note } = preview;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ description, next: merged.map((time) => time.iso) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ description, next: merged.map((time) => time.iso), ...(note !== undefined ? { note } : {}) }, null, 2)}\n`);
     return;
   }
   process.stdout.write(`${description}\n`);
-  if (merged.length === 0) process.stdout.write(pc.dim(`  ${options.from === undefined ? "no fire times left" : "no fire times after --from"}\n`));
+  if (note !== undefined) process.stdout.write(pc.yellow(`  ${note}\n`));
+  else if (merged.length === 0) process.stdout.write(pc.dim(`  ${options.from === undefined ? "no fire times left" : "no fire times after --from"}\n`));
   for (const time of merged) {
     const change = time.dstChange ? pc.yellow(`   ← the clock changes here: ${time.dstChange.before} → ${time.dstChange.after}`) : "";
     process.stdout.write(`  ${time.iso.replace("T", " ")}${change}\n`);
@@ -74,15 +75,22 @@ function cronTriggerOrFail(expression: string, timezone: string | undefined): Tr
   return made.trigger;
 }
 
-async function pipelineTriggers(name: string, options: NextOptions): Promise<TriggerDef[]> {
+/**
+ * A pipeline from -f FILE is read as if applied now; one the engine has is
+ * shown as the engine's scheduler has it (an unaligned `every` counts from
+ * when the engine first scheduled it).
+ */
+async function pipelinePreview(name: string, options: NextOptions, previewOptions: PreviewOptions): Promise<SchedulePreview> {
   if (options.file !== undefined) {
     const { file } = await loadFileOrFail(options.file, undefined, { allowHttpFile: options.allowHttpFile === true });
     const pipeline = file.pipelines[name];
     if (!pipeline) throw new CliError(`${displayName(options.file)} has no pipeline "${name}"`, EXIT.usage, `Its pipelines: ${Object.keys(file.pipelines).join(", ")}`);
-    return pipeline.triggers;
+    return previewSchedule(name, pipeline.triggers, previewOptions);
   }
   return withClient(options, async (client) => {
     const { namespace, name: pipeline } = await resolvePipeline(client, name);
-    return (await client.getPipeline(namespace, pipeline)).definition.triggers;
+    const asked = Math.min(previewOptions.count, ENGINE_SLOTS_MAX);
+    const detail = await client.getPipeline(namespace, pipeline, { next: asked });
+    return previewAppliedSchedule(`${namespace}/${pipeline}`, detail, { ...previewOptions, asked, engineRunning: client.location.kind === "engine" });
   });
 }
