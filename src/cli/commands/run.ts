@@ -84,7 +84,9 @@ async function runAdhoc(words: string[], options: RunOptions): Promise<number> {
  * The pipeline of a file (applied first, without touching the namespace's
  * other pipelines), or one the engine knows. With no engine running and no
  * -f, ./spire.yaml (else ./spire.config.ts, .mts, .mjs, .js) is the file when there is one, as it was before the
- * engine existed for this folder.
+ * engine existed for this folder. With an engine running, that file is not
+ * applied, but a NAME it defines means its pipeline: one of that name in
+ * another namespace is not run in its place.
  */
 async function pipelineToRun(client: SpireClient, given: string | undefined, options: RunOptions): Promise<{ namespace: string; name: string }> {
   const fileName = options.file ?? (client.location.kind === "in-process" ? findDefinitionsFile() : undefined);
@@ -97,14 +99,58 @@ async function pipelineToRun(client: SpireClient, given: string | undefined, opt
     if (client.location.kind === "engine") sayTriggersNowFire(file, change);
     return { namespace: change.namespace, name };
   }
+  // A name given in full (NS/NAME, --ns) says which namespace: this folder's file has no say.
+  const here = options.ns === undefined && !given?.includes("/") ? await folderDefinitions(options) : undefined;
   if (given === undefined) {
+    const names = here ? Object.keys(here.file.pipelines) : [];
     throw new CliError(
       client.location.kind === "engine" ? "which pipeline?" : `which pipeline? (no engine is running, and there is no ${DEFAULT_DEFINITIONS_FILES.join(" or ")} here)`,
       EXIT.usage,
-      "For example: spire run backup (see them with: spire ls), or spire run -f FILE",
+      here && names.length > 0
+        ? `${here.fileName} here has ${names.join(", ")}: spire run -f ${here.fileName} ${names[0]} applies it to the engine and runs ${names[0]}; or run one the engine has: spire run NAME (see them with: spire ls)`
+        : "For example: spire run backup (see them with: spire ls), or spire run -f FILE",
     );
   }
+  if (here !== undefined && Object.hasOwn(here.file.pipelines, given)) return folderPipeline(client, here, given);
   return resolvePipeline(client, given, options.ns);
+}
+
+interface FolderDefinitions {
+  fileName: string;
+  file: SpireFile;
+  /** The namespace the file applies to. */
+  namespace: string;
+}
+
+/** This folder's definitions file (the one run -f would default to with no engine), read but not applied; undefined when there is none. */
+async function folderDefinitions(options: RunOptions): Promise<FolderDefinitions | undefined> {
+  const fileName = findDefinitionsFile();
+  if (fileName === undefined) return undefined;
+  const maxTasks = parseMaxTasks(options.maxTasks);
+  let loaded;
+  try {
+    loaded = await loadFileOrFail(fileName, options.format, { maxTasks });
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    // It says nothing it can be held to: the engine's pipelines are run as named.
+    process.stderr.write(pc.yellow(`${fileName} here has errors, so the pipeline run is the engine's, not this file's (spire validate shows them)\n`));
+    return undefined;
+  }
+  const origin = originOf(loaded.path);
+  return { fileName, file: loaded.file, namespace: loaded.file.namespace ?? defaultNamespace(origin.host, origin.user, loaded.path) };
+}
+
+/** `name` as this folder's file defines it: run when the engine has it in the file's namespace, else refused rather than another namespace's. */
+async function folderPipeline(client: SpireClient, here: FolderDefinitions, name: string): Promise<{ namespace: string; name: string }> {
+  const { fileName, namespace } = here;
+  if ((await client.listPipelines(namespace)).some((pipeline) => pipeline.name === name)) return { namespace, name };
+  const elsewhere = (await client.listPipelines()).filter((pipeline) => pipeline.name === name).map((pipeline) => `${pipeline.namespace}/${pipeline.name}`);
+  throw new CliError(
+    `${fileName} here defines ${name} (${namespace}/${name}), which the running engine does not have${elsewhere.length > 0 ? `: its ${name} is ${elsewhere.join(", ")}` : ""}`,
+    EXIT.usage,
+    `To run this folder's, apply it first: spire apply, then spire run ${name} (or both at once: spire run -f ${fileName} ${name}).` +
+      (elsewhere.length > 0 ? ` To run the engine's, name it in full: spire run ${elsewhere.join(" or spire run ")}` : ""),
+  );
 }
 
 /**
