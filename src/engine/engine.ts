@@ -333,10 +333,8 @@ export class Engine implements EngineService {
     await this.eventTriggers.start();
     await this.leases.start();
     // Another engine changed definitions: what fires here follows.
-    this.options.definitionChanges?.listen(() => {
-      if (this.draining) return;
-      void this.pipelines.refreshTriggers(false).catch((error: Error) => this.logger.warn({ error: error.message }, "definitions changed through another engine could not be read"));
-    });
+    const changes = this.options.definitionChanges;
+    if (changes) await this.pipelines.followChangesElsewhere((changed) => changes.listen(() => this.draining || changed()));
     this.retention.start(
       SWEEP_EVERY_MS,
       (report) => {

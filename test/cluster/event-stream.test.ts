@@ -60,3 +60,30 @@ test("the engine-wide stream of one engine carries the runs of another sharing i
   await stopEngine(a);
   await stopEngine(b);
 });
+
+test("the engine-wide stream of one engine says when a pipeline was changed through another (applied, paused), as it does for its own changes", async (t) => {
+  const schema = await freshSchema(t);
+  const dir = tempDir(t, "spire-cluster-stream-pipelines-");
+  const file = join(dir, "spire.yaml");
+  writeFileSync(file, `namespace: s\npipelines:\n  hello:\n    tasks:\n      t: { run: "true" }\n`);
+  const { start } = engineStarter(t, { dir, schema, file });
+  const a = await start("a");
+  const b = await start("b");
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  const response = await openStream(b, abort.signal);
+  assert.equal(response.status, 200);
+  const framesRead = readFrames(response, (frame) => frame.event === "pipelines");
+  const token = readFileSync(join(a.data, "token"), "utf8").trim();
+  const paused = await fetch(`${a.url}/api/v1/pipelines/s/hello/pause`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+  assert.equal(paused.status, 200, await paused.text());
+  // B hears A's notice of the change (or reads again within a minute): its stream says a pipeline changed.
+  const frames: Frame[] = await Promise.race([
+    framesRead,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("B's stream said nothing of the pause through A within 10 s")), 10_000)),
+  ]);
+  assert.equal(frames.at(-1)?.event, "pipelines");
+  abort.abort();
+  await stopEngine(a);
+  await stopEngine(b);
+});

@@ -128,6 +128,32 @@ export class PipelineBook {
     if (announce) this.deps.announce?.();
   }
 
+  /** The pipelines as last seen (namespace, name, digest, paused of each), to tell a change elsewhere from none. */
+  private seenHeads: string | undefined;
+
+  /**
+   * Another engine may change definitions or paused states, and `listen`
+   * tells of it (its notice, or a look every minute in case one was lost):
+   * what fires here follows, and, when something did change, this engine's
+   * event stream says so as its own changes do (a web UI open on it shows
+   * them).
+   */
+  async followChangesElsewhere(listen: (changed: () => void) => void): Promise<void> {
+    this.seenHeads = await this.headsNow();
+    listen(() => {
+      void (async () => {
+        await this.refreshTriggers(false);
+        const heads = await this.headsNow();
+        if (heads !== this.seenHeads) this.deps.bus.publishPipeline({ kind: "changed", action: "apply", target: "another engine" });
+        this.seenHeads = heads;
+      })().catch((error: Error) => this.deps.warn({ error: error.message }, "definitions changed through another engine could not be read"));
+    });
+  }
+
+  private async headsNow(): Promise<string> {
+    return JSON.stringify((await this.deps.store.listPipelineHeads()).map((head) => [head.namespace, head.name, head.digest, head.paused]));
+  }
+
   renewWatchLease(namespace: string, name: string, holder?: string): Promise<WatchLease> {
     return this.deps.leases().renew(namespace, name, holder);
   }
