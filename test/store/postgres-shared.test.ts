@@ -29,6 +29,8 @@ import { attemptFiles } from "../../src/engine/runs/attempt.js";
 import { aRun, aTask, anEvent, runCreated, taskChange } from "./fixtures.js";
 import { Listener } from "../../src/cluster/pg-listener.js";
 import { UnstoredRun } from "../../src/engine/runs/unstored-run.js";
+import { RunRequests } from "../../src/engine/sharing/run-requests.js";
+import { until } from "../helpers/poll.js";
 import { PLACES_CHANNEL } from "../../src/store/postgres/index.js";
 import { cleanSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -186,6 +188,31 @@ describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
     assert.equal(await sharedA.settleRequest(made!.id, "done", 9), false, "taken once");
     assert.equal((await sharedB.runRequest(made!.id))?.outcome, "done");
     assert.deepEqual(await sharedA.waitingRequests(), []);
+  });
+
+  test("a cancel asked of the engine that owns a run it is still taking up waits for it, and is answered once the run is held; one for a finished run is answered at once", async (t) => {
+    const { a, sharedA, sharedB } = await twoEngines(t);
+    await aRunOf(a, "arriving");
+    let held = false;
+    let looks = 0;
+    const canceled: string[] = [];
+    const requests = new RunRequests({
+      shared: sharedA,
+      getRun: async (id) => (looks++, (await a.getRun(id))?.run),
+      // A's queues: the run is not held while it is being taken up, then it is.
+      cancel: async (run) => (held ? (canceled.push(run.id), true) : false),
+      now: Date.now,
+      warn: () => {},
+      pollMs: 50,
+    });
+    const made = await sharedB.requestRun({ run_id: "arriving", kind: "cancel", reason: "canceled by jane", requested_by: "jane", requested_at: Date.now() });
+    requests.start();
+    t.after(() => requests.stop());
+    await until(() => looks >= 3, "A to look at the request three times while it does not hold the run");
+    assert.equal((await sharedB.runRequest(made!.id))?.outcome, null, "not answered \"not running\" while the run is under way and A's, though not held yet");
+    held = true;
+    await until(async () => (await sharedB.runRequest(made!.id))?.outcome === "done", "the request to be taken once A holds the run");
+    assert.deepEqual(canceled, ["arriving"]);
   });
 
   test("places: two engines taking them at once never pass the pipeline's concurrency; a run's end gives its place and its lock units back, and says so when a run waits", async (t) => {

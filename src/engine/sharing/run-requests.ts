@@ -15,6 +15,8 @@ import type { RunRequestHints } from "../../cluster/port.js";
 
 const POLL_MS = 2000;
 const WAIT_MS = 5000;
+/** How long a request waits for a run this engine owns to be taken up, before it is answered that nothing runs it here. */
+const TAKE_UP_MS = 30_000;
 const WAIT_STEP_MS = 50;
 
 /** A cancel passed on to the engine that runs the run. */
@@ -106,6 +108,9 @@ export class RunRequests {
     for (const request of await this.deps.shared.waitingRequests()) {
       const run = await this.deps.getRun(request.run_id);
       const done = run !== undefined && (await this.deps.cancel(run, request.reason));
+      // Under way and this engine's (the request came here), yet not held: it is being taken up (a take-over reads
+      // and resumes the runs it takes one after another). Looked at again at the next look, for a while.
+      if (!done && run !== undefined && (run.state === "queued" || run.state === "running") && this.deps.now() - request.requested_at < TAKE_UP_MS) continue;
       await this.deps.shared.settleRequest(request.id, done ? "done" : "not_running", this.deps.now());
     }
   }
