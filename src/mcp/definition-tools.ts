@@ -21,7 +21,7 @@ export function registerDefinitionTools(server: McpServer, { clients, answer }: 
     {
       title: "Validate definitions",
       description:
-        "Checks a Spire definitions file's text (YAML or JSON; prunner's pipelines.yml and Gator job files are recognised too) without applying or running it, as `spire validate` does: every error at once, each with its line, column and key path and what to do, and warnings (valid, but will not work as meant). Files the definitions name (env_file, scripts) are not looked at here: there is no folder to look in. Answers with { ok, format, pipelines, tasks, errors, warnings, report }: report is the same in plain lines. Needs no engine.",
+        "Checks a Spire definitions file's text (YAML or JSON; prunner's pipelines.yml and Gator job files are recognised too) without applying or running it, as `spire validate` does: its errors (those of its shape together, then those of its graph: needs, cycles), each with its line, column and key path and what to do, and warnings (valid, but will not work as meant). Files the definitions name (env_file, scripts) are not looked at here: there is no folder to look in. Answers with { ok, format, pipelines, tasks, errors, warnings, report }: report is the same in plain lines. Needs no engine.",
       inputSchema: {
         text: z.string().min(1).max(MAX_DEFINITIONS_BYTES).describe("The whole definitions file, as text."),
         file_name: z.string().min(1).max(500).optional().describe("The file's name, shown in error positions; default spire.yaml."),
