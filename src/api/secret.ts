@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { makePrivateDir, PRIVATE_FILE_MODE } from "../files/private.js";
+import { DataFileError } from "../files/data-file-error.js";
 
 const SECRET_BYTES = 32;
 
@@ -15,7 +16,7 @@ export async function assertPrivateFile(file: string): Promise<void> {
   const info = await stat(file);
   if ((info.mode & 0o077) !== 0) {
     const mode = (info.mode & 0o777).toString(8).padStart(3, "0");
-    throw new Error(`${file} has mode ${mode}: group or others can read it; run \`chmod 600 ${file}\` (or delete it to make a new one)`);
+    throw new DataFileError(file, `${file} has mode ${mode}: group or others can read it`, `Run chmod 600 ${file} (or delete it to have a new one made).`);
   }
 }
 
@@ -49,7 +50,11 @@ async function readSecret(file: string): Promise<Uint8Array> {
   await assertPrivateFile(file);
   const bytes = await readFile(file);
   if (bytes.length !== SECRET_BYTES) {
-    throw new Error(`${file} holds ${bytes.length} bytes, not ${SECRET_BYTES}: it is damaged; delete it (every token will have to be made again)`);
+    throw new DataFileError(
+      file,
+      `the engine's secret ${file} is damaged: it holds ${bytes.length} bytes, not ${SECRET_BYTES}`,
+      "Delete it, and Spire makes a new one: the tokens made with the old one (SPIRE_TOKEN values, workers' tokens) stop working; make them again with spire token create. Engines sharing a PostgreSQL store sign with one secret: copy the others' secret file here instead (mode 0600).",
+    );
   }
   return new Uint8Array(bytes);
 }

@@ -13,6 +13,7 @@ import { tlsProblemOf } from "../client/tls-problem.js";
 import type { SpireClient } from "../client/port.js";
 import type { ResourceCapacity } from "../engine/resources/reservations.js";
 import { CliError, EXIT } from "./errors.js";
+import { DataFileError } from "../files/data-file-error.js";
 import { storeChoice } from "./store-choice.js";
 import { pidExists } from "../exec/process-tree.js";
 import { dataDir, databaseFile, ensureDataDir } from "./data-dir.js";
@@ -35,27 +36,53 @@ export interface InProcessSettings {
 
 export async function connect(target: Target, settings: InProcessSettings = {}): Promise<SpireClient> {
   const engine = await findEngine(target);
-  if (engine) return new HttpClient(engine);
+  if (engine) return new HttpClient(checkLocalToken(engine));
   return openInProcess(dataDir(target.data), settings);
 }
+
+/** An engine to talk to, and for the local engine the data folder's token file its token was read from (none with SPIRE_TOKEN). */
+export type FoundEngine = EngineAddress & { tokenFile?: { path: string; pid?: number } };
+
+/**
+ * The address, unless its token was to come from the data folder's token
+ * file and that holds none (gone, or damaged): the engine would refuse the
+ * request without saying which file to look at, and no token can be made
+ * without one (spire token create needs an admin token).
+ */
+export function checkLocalToken(engine: FoundEngine): EngineAddress {
+  const { tokenFile, ...address } = engine;
+  if (tokenFile === undefined || (address.token !== null && JWT_SHAPE.test(address.token))) return address;
+  throw new CliError(
+    address.token === null ? `the engine at ${address.url} answers, but its token file ${tokenFile.path} is not there` : `the engine's token file ${tokenFile.path} is damaged: it holds no token`,
+    EXIT.unreachable,
+    `The engine writes a new one as it starts: restart it${tokenFile.pid !== undefined ? ` (pid ${tokenFile.pid})` : ""}; or set SPIRE_TOKEN to a token it made.`,
+  );
+}
+
+/** header.payload.signature, each base64url: what the engine writes to the token file. */
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /**
  * The engine to talk to over HTTP, or undefined when none is named and the
  * local one is not running. A named engine is returned whether it answers or
  * not: falling back to local state would answer for the wrong Spire.
  */
-export async function findEngine(target: Target): Promise<EngineAddress | undefined> {
+export async function findEngine(target: Target): Promise<FoundEngine | undefined> {
   const dir = dataDir(target.data);
   const local = localEngine(dir);
-  const localToken = () => process.env.SPIRE_TOKEN ?? readOptional(join(dir, TOKEN_FILE))?.trim() ?? null;
+  const localToken = (): Pick<FoundEngine, "token" | "tokenFile"> => {
+    if (process.env.SPIRE_TOKEN !== undefined) return { token: process.env.SPIRE_TOKEN };
+    const path = join(dir, TOKEN_FILE);
+    return { token: readOptional(path)?.trim() ?? null, tokenFile: { path, ...(local?.pid !== undefined ? { pid: local.pid } : {}) } };
+  };
   const named = target.engine ?? process.env.SPIRE_ENGINE;
   if (named !== undefined && named !== "") {
     const url = parseEngineUrl(named);
     // The local admin token goes to the local engine only, however it is named; any other gets SPIRE_TOKEN or nothing.
-    return { url, token: local && sameEngine(url, local.url) ? localToken() : (process.env.SPIRE_TOKEN ?? null) };
+    return { url, ...(local && sameEngine(url, local.url) ? localToken() : { token: process.env.SPIRE_TOKEN ?? null }) };
   }
   if (!local) return undefined;
-  const address = { url: local.url, token: localToken() };
+  const address = { url: local.url, ...localToken() };
   return (await answers(address.url, local.pid)) ? address : undefined;
 }
 
@@ -127,7 +154,7 @@ async function openInProcess(dir: string, settings: InProcessSettings): Promise<
       "Start one (spire engine), or point SPIRE_ENGINE at one that runs (with SPIRE_TOKEN).",
     );
   }
-  const [{ InProcessClient }, { openSqliteStore }, { isDiskFull }, { loadRetentionDefaults }, { stderrLogger }] = await Promise.all([
+  const [{ InProcessClient }, { openSqliteStore }, { isDiskFull, SchemaTooNewError }, { loadRetentionDefaults }, { stderrLogger }] = await Promise.all([
     import("../client/in-process.js"),
     import("../store/sqlite/index.js"),
     import("../store/errors.js"),
@@ -146,7 +173,8 @@ async function openInProcess(dir: string, settings: InProcessSettings): Promise<
     await store.init();
   } catch (error) {
     await store.close().catch(() => undefined);
-    if (isDiskFull(error)) throw error;
+    // Said as they are: each names the file and what to do (a damaged or locked database, one a newer Spire wrote).
+    if (isDiskFull(error) || error instanceof DataFileError || error instanceof SchemaTooNewError) throw error;
     throw new CliError(`cannot open the database in ${dir}: ${(error as Error).message}`, EXIT.runFailed);
   }
   return new InProcessClient({

@@ -83,8 +83,9 @@ export async function startEngineServices(settings: EngineSettings): Promise<Run
   try {
     await store.init();
   } catch (error) {
-    if (storeWanted.kind === "sqlite") throw error;
     await store.close().catch(() => undefined);
+    // SQLite's say the file and what to do (a damaged or locked database, one a newer Spire wrote): printed as they are.
+    if (storeWanted.kind === "sqlite") throw error;
     throw new CliError(`cannot use the PostgreSQL store at ${store.describe().location}: ${(error as Error).message}`, EXIT.unreachable, "Check that PostgreSQL runs and the URL's user may create tables in that database (or schema).");
   }
   const secret = await loadOrCreateSecret(dir);

@@ -1,6 +1,8 @@
 /** The CLI's exit codes, and the one error type it prints without a stack trace. */
 import { EngineUnreachable } from "../client/port.js";
 import { ServiceError } from "../engine/service.js";
+import { DataFileError } from "../files/data-file-error.js";
+import { SchemaTooNewError } from "../store/errors.js";
 
 /** Documented in `spire --help` and the README; tests hold each command to them. */
 export const EXIT = {
@@ -29,6 +31,9 @@ export class CliError extends Error {
 /** What a client's refusal means at the terminal: its message, its details, what to do, and the exit code. */
 export function cliErrorOf(error: unknown): CliError | undefined {
   if (error instanceof CliError) return error;
+  // A file of the data folder the user must set right (a damaged database or secret): not Spire's bug, like a full disk.
+  if (error instanceof DataFileError) return new CliError(error.message, EXIT.runFailed, error.hint);
+  if (error instanceof SchemaTooNewError) return new CliError(error.message, EXIT.runFailed);
   if (error instanceof EngineUnreachable) {
     return new CliError(error.message, EXIT.unreachable, error.tls?.hint ?? "Is it running? Start it with: spire engine   (or check --engine and SPIRE_ENGINE)");
   }

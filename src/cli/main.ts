@@ -8,7 +8,8 @@ import { SCOPES } from "../engine/service.js";
 import { cliErrorOf, EXIT } from "./errors.js";
 import { showTimesInUtc } from "./render/format.js";
 import { usePrivateUmask } from "../files/private.js";
-import { DiskFullError, isDiskFull } from "../store/errors.js";
+import { damageOf, DatabaseDamagedError, DiskFullError, isDatabaseDamaged, isDiskFull } from "../store/errors.js";
+import { databaseFile, dataDir } from "./data-dir.js";
 import { maxTasksOption } from "./max-tasks-option.js";
 import { SHELLS } from "./completion/shells.js";
 import { DEFAULT_TEMPLATE, INIT_TEMPLATES } from "./init-templates.js";
@@ -564,7 +565,9 @@ export async function main(argv: string[]): Promise<void> {
     if (isHelpOfHelp(argv.slice(2))) return void process.stdout.write(program.helpInformation());
     await program.parseAsync(argv);
   } catch (error) {
-    process.exit(report(error));
+    // A page SQLite finds damaged once the database is open (opening says so itself): the data folder's database, said as such.
+    const damaged = isDatabaseDamaged(error) ? new DatabaseDamagedError(databaseFile(dataDir((program.opts() as { data?: string }).data)), damageOf(error)) : undefined;
+    process.exit(report(damaged ?? error));
   }
 }
 

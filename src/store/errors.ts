@@ -2,6 +2,8 @@
  * Typed store errors: only those that drive a decision elsewhere (the CLI
  * and engine tell the user to upgrade instead of printing a stack).
  */
+import { basename } from "node:path";
+import { DataFileError } from "../files/data-file-error.js";
 
 /** The database carries migrations this build of Spire does not know. */
 export class SchemaTooNewError extends Error {
@@ -41,6 +43,54 @@ export class TokenNameTakenError extends Error {
   override readonly name = "TokenNameTakenError";
   constructor(readonly tokenName: string) {
     super(`store: a token named ${JSON.stringify(tokenName)} exists: choose another name or revoke it first`);
+  }
+}
+
+/**
+ * The database file is not SQLite, or SQLite finds it damaged (SQLITE_NOTADB,
+ * SQLITE_CORRUPT), or it is a folder: nothing in it can be read. A file that
+ * is not there is made anew, empty: moving it aside is the way out, or a backup.
+ */
+export class DatabaseDamagedError extends DataFileError {
+  override readonly name = "DatabaseDamagedError";
+  constructor(file: string, why: string, kind: "file" | "folder" = "file") {
+    const name = basename(file);
+    super(
+      file,
+      `the database ${file} cannot be read: ${why}`,
+      kind === "folder"
+        ? "Move it aside: Spire then makes a new, empty database in its place."
+        : `Move it aside (with ${name}-wal and ${name}-shm, if there): Spire then starts a new, empty database, to which you apply your definitions again (spire apply -f FILE). Or put back a copy from a backup.`,
+    );
+  }
+}
+
+/** Whether SQLite says the file is no database of its own or a damaged one. */
+export function isDatabaseDamaged(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT"));
+}
+
+/** The damage as SQLite says it, for the message: "file is not a database". */
+export function damageOf(error: unknown): string {
+  const said = error instanceof Error ? error.message : String(error);
+  return (error as { code?: unknown }).code === "SQLITE_NOTADB" ? "it is not a Spire database, or it is damaged (SQLite: file is not a database)" : `it is damaged (SQLite: ${said})`;
+}
+
+/**
+ * Opening the database: another program held its lock for longer than the
+ * busy timeout (a sqlite3 shell with a transaction open, a backup that locks
+ * it). Said with the file and what to do, where a request under way is told
+ * to try again (isStoreUnavailable).
+ */
+export class DatabaseLockedError extends DataFileError {
+  override readonly name = "DatabaseLockedError";
+  constructor(file: string, busyTimeoutMs: number) {
+    super(
+      file,
+      `the database ${file} is locked by another program: it did not let go of it within ${busyTimeoutMs / 1000} s`,
+      "Let that program finish (a backup, or a sqlite3 shell with a transaction open), or end it, then try again.",
+    );
   }
 }
 

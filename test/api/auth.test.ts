@@ -30,7 +30,7 @@ test("a secret readable by group or others is refused with what to do", async (t
   const dir = tempDir(t);
   await loadOrCreateSecret(dir);
   await chmod(join(dir, "secret"), 0o640);
-  await assert.rejects(loadOrCreateSecret(dir), /mode 640.*chmod 600/);
+  await assert.rejects(loadOrCreateSecret(dir), { message: /mode 640: group or others can read it$/, hint: /^Run chmod 600 / });
 });
 
 test("two engines starting at once make one secret", async (t) => {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { yamlLibrary } from "../../definitions/yaml-library.js";
 import { makePrivateDir, PRIVATE_FILE_MODE } from "../../files/private.js";
 import { assertPrivateFile } from "../secret.js";
+import { DataFileError } from "../../files/data-file-error.js";
 
 export const PRUNNER_SECRET_ENV = "PRUNNER_JWT_SECRET";
 export const PRUNNER_SECRET_FILE = "prunner.yml";
@@ -40,7 +41,7 @@ export async function loadPrunnerSecret(dataDir: string, env: NodeJS.ProcessEnv 
   try {
     await assertPrivateFile(file);
   } catch (error) {
-    throw new PrunnerSecretError((error as Error).message);
+    throw new PrunnerSecretError(error instanceof DataFileError ? `${error.message}. ${error.hint}` : (error as Error).message);
   }
   const text = await readFile(file, "utf8");
   let secret: unknown;

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { HttpClient } from "../../client/http.js";
-import { findEngine, type Target } from "../connect.js";
+import { checkLocalToken, findEngine, type Target } from "../connect.js";
 import { CliError, EXIT } from "../errors.js";
 
 export async function uiCommand(options: Target & { print?: boolean }): Promise<void> {
@@ -14,7 +14,7 @@ export async function uiCommand(options: Target & { print?: boolean }): Promise<
   if (!address) {
     throw new CliError("no engine is running: the web UI is served by the engine", EXIT.unreachable, "Start one with: spire engine   (or keep one running with: spire service install)");
   }
-  const link = await new HttpClient(address).createLoginLink();
+  const link = await new HttpClient(checkLocalToken(address)).createLoginLink();
   const url = `${address.url}${link.path}`;
   if (options.print) return void process.stdout.write(`${url}\n`);
   const opened = await openBrowser(url);

@@ -6,7 +6,7 @@
 import Database from "better-sqlite3";
 import { dirname, resolve } from "node:path";
 import { ensurePrivateFileSync, makePrivateDirSync, makePrivateSync } from "../../files/private.js";
-import { DiskFullError, isDiskFull } from "../errors.js";
+import { damageOf, DatabaseDamagedError, DatabaseLockedError, DiskFullError, isDatabaseDamaged, isDiskFull, isStoreUnavailable } from "../errors.js";
 import { Checkpoints, DEFAULT_CHECKPOINTS, type CheckpointOptions } from "./checkpoints.js";
 
 export type Row = Record<string, unknown>;
@@ -23,6 +23,8 @@ export interface ConnectionOptions {
 }
 
 const DISK_FULL_RETRY_MS = { first: 100, max: 2000 };
+/** How long a statement waits for a lock another process holds before it fails (SQLITE_BUSY). */
+const BUSY_TIMEOUT_MS = 5000;
 
 type Write = { fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -51,11 +53,11 @@ export class Connection {
       if (!isSpecialName(file)) makePrivate(file);
       db = new Database(file);
       // busy_timeout first: switching to WAL takes a lock another process may hold.
-      db.pragma("busy_timeout = 5000");
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       db.pragma("journal_mode = WAL");
     } catch (error) {
       db?.close();
-      throw isDiskFull(error) ? new DiskFullError(this.folder) : error;
+      throw this.openError(error);
     }
     this.db = db;
     // NORMAL under WAL: a commit survives a process crash; only a power cut
@@ -222,6 +224,19 @@ export class Connection {
     const fullForMs = Date.now() - this.full.since;
     this.full = undefined;
     this.onDiskSpace?.({ full: false, fullForMs });
+  }
+
+  /**
+   * An error opening the database, or making its schema (its first write),
+   * as the user can act on it: the disk full, the file damaged (or a folder),
+   * its lock held by another program. Any other is returned as it is.
+   */
+  openError(error: unknown): unknown {
+    if (isDiskFull(error)) return new DiskFullError(this.folder);
+    if (isDatabaseDamaged(error)) return new DatabaseDamagedError(this.file, damageOf(error));
+    if ((error as NodeJS.ErrnoException | null)?.code === "EISDIR") return new DatabaseDamagedError(this.file, "it is a folder, not a file", "folder");
+    if (isStoreUnavailable(error)) return new DatabaseLockedError(this.file, BUSY_TIMEOUT_MS);
+    return error;
   }
 
   /** The folder the database is in: the one whose disk must have room. */

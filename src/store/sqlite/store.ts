@@ -29,7 +29,13 @@ import * as runCreation from "./sql/run-creation.js";
 export function openSqliteStore(file: string, options: ConnectionOptions = {}): Store {
   const conn = new Connection(file, options);
   return {
-    init: async () => migrate(conn),
+    init: async () => {
+      try {
+        migrate(conn);
+      } catch (error) {
+        throw conn.openError(error);
+      }
+    },
     describe: () => ({ kind: "sqlite", location: file }),
     maintain: () => conn.maintain(),
     waitsForRoom: () => conn.waitsForRoom,
