@@ -18,9 +18,9 @@ import { isFolder, loadPrunnerFolder } from "../definitions/compat/prunner-folde
 export async function loadFileOrFail(
   file: string,
   format?: DefinitionsFormat,
-  options: { notDone?: string; maxTasks?: number; allowHttpFile?: boolean } = {},
+  options: { notDone?: string; maxTasks?: number; allowHttpFile?: boolean; givenAs?: "-f" | "path" } = {},
 ): Promise<{ file: SpireFile; path: string; text: string; warnings: DefinitionError[]; checked?: CheckedDefinitions }> {
-  const loaded = await loadDefinitionsFrom(file, { ...(format === undefined ? {} : { format }), ...(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks }), allowHttp: options.allowHttpFile === true });
+  const loaded = await loadDefinitionsFrom(file, { ...(format === undefined ? {} : { format }), ...(options.maxTasks === undefined ? {} : { maxTasks: options.maxTasks }), allowHttp: options.allowHttpFile === true, ...(options.givenAs === undefined ? {} : { givenAs: options.givenAs }) });
   if (!loaded.ok) throw definitionsError(displayName(file), loaded.errors, options.notDone ?? "Nothing was run.");
   const text = loaded.format === "spire" ? loaded.source : toSpireYaml(loaded.spire, { format: loaded.format, file: loaded.path });
   // Spire's own format: `text` is what was checked, and an engine in this process need not check it again.

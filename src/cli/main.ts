@@ -408,7 +408,7 @@ directly, with the limits its last engine was started with.
     )
     .action(async (options, command) => (await import("./commands/gc.js")).gcCommand({ ...options, ...globals(command) }));
 
-  const token = program.command("token").description("API tokens: create, list, revoke").addHelpText("after", examples(["TOKEN=$(spire token create --scope run --ttl 30d --name ci)", "spire token list", "spire token revoke 01jbx…"]));
+  const token = program.command("token").description("API tokens: create, list, revoke").addHelpText("after", examples(["TOKEN=$(spire token create --scope run --ttl 30d --name ci)", "spire token list", "spire token revoke f30a2be5bb21bad85c45aeb4"]));
   token
     .command("create")
     .description("create a token; prints only the token")
@@ -431,7 +431,7 @@ directly, with the limits its last engine was started with.
     .command("revoke")
     .description("revoke a token (takes effect at once)")
     .argument("<id>", "the token's id, from spire token list")
-    .addHelpText("after", examples(["spire token revoke 01jbx4k2m9qz3v7c"]))
+    .addHelpText("after", examples(["spire token revoke f30a2be5bb21bad85c45aeb4"]))
     .action(async (id, options, command) => (await import("./commands/tokens.js")).tokenRevokeCommand(id, { ...options, ...globals(command) }));
   token
     .command("prunner")

@@ -182,7 +182,7 @@ export class InProcessClient implements SpireClient {
   }
 
   async revokeToken(id: string): Promise<void> {
-    if (!(await (await this.tokens()).revoke(id, ACTOR))) throw new ServiceError("not_found", `no token ${id} that is not revoked`);
+    if (!(await (await this.tokens()).revoke(id, ACTOR))) throw new ServiceError("not_found", `no token ${id} that is not revoked`, { hint: "see the tokens and their ids with: spire token list" });
   }
 
   /** Ends the runs this process started that are still under way, waits for their notifications, stops the executor and the store. */

@@ -99,7 +99,7 @@ export async function loadDefinitionsFrom(given: string, options: ParseOptions &
  * (env_file, scripts; relative to the file) and warns about times already past.
  */
 export async function loadDefinitions(path: string, options: ParseOptions = {}): Promise<LoadResult> {
-  const text = await readLimited(path);
+  const text = await readLimited(path, options.givenAs ?? "-f");
   if (typeof text !== "string") return { ok: false, errors: [text], warnings: [] };
   // Loaded only for a config file: reading YAML never pays for the compiler.
   if (isScriptConfig(path)) return (await import("./script/load.js")).loadConfigFile(path, text, options);
@@ -215,8 +215,12 @@ function finish(analysis: Analysis, path: string, source: string): LoadResult {
   return { ok: true, file: analysis.model, path, source, format: analysis.format, ...translated, warnings, at };
 }
 
-/** The file's text, or an error when it cannot be read or is too big (checked before reading it). */
-async function readLimited(path: string): Promise<string | DefinitionError> {
+/**
+ * The file's text, or an error when it cannot be read or is too big (checked
+ * before reading it). Its hints name what the caller takes: -f FILE, which
+ * has a default, or a path of its own (spire convert FILE), which has none.
+ */
+async function readLimited(path: string, givenAs: "-f" | "path"): Promise<string | DefinitionError> {
   const whole = (message: string, hint?: string): DefinitionError => ({
     file: path,
     line: 0,
@@ -227,14 +231,14 @@ async function readLimited(path: string): Promise<string | DefinitionError> {
   });
   try {
     const info = await stat(path);
-    if (!info.isFile()) return whole("not a file", "pass the definitions file itself (default spire.yaml)");
+    if (!info.isFile()) return whole("not a file", givenAs === "-f" ? "pass the definitions file itself (default spire.yaml)" : "pass the definitions file itself");
     if (info.size > MAX_DEFINITIONS_BYTES) {
       return tooBig(path, info.size);
     }
     return await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return whole("no such file", "create it, or pass another file with -f");
+    if (code === "ENOENT") return whole("no such file", givenAs === "-f" ? "create it, or pass another file with -f" : "check its name, or pass another file");
     return whole(`cannot read the file: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

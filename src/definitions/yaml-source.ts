@@ -25,6 +25,8 @@ export const MAX_ALIAS_COUNT = 100;
 export interface YamlOptions {
   /** Tags this reader understands (none by default: an unknown tag is an error). */
   customTags?: Tags;
+  /** How the file was given, for hints about the file itself: with -f (the default), or as a path of its own (spire convert FILE, startEngine({ definitions })). */
+  givenAs?: "-f" | "path";
 }
 
 export interface YamlSource {
@@ -62,7 +64,7 @@ export function readYaml(text: string, file: string, options: YamlOptions = {}):
   // A NUL byte: a program, an archive, an image — no definitions file; said so, without its bytes on the terminal.
   if (text.includes("\0")) {
     const map = new SourceMap(noDocument);
-    return { value: undefined, map, wellFormed: false, errors: [notText(file)], unknownTagPaths: [] };
+    return { value: undefined, map, wellFormed: false, errors: [notText(file, options.givenAs ?? "-f")], unknownTagPaths: [] };
   }
 
   // uniqueKeys off: yaml compares each key with every earlier key of its mapping (quadratic: minutes for a
@@ -151,8 +153,9 @@ function quotingMends(text: string, line: QuotedLine, parsing: ParseOptions & Do
 }
 
 /** The error for a file over the size limit (also used before reading a file from disk). */
-function notText(file: string): DefinitionError {
-  return { file, line: 0, column: 0, keyPath: "", message: "this is not a text file (it holds NUL bytes): a definitions file is YAML or JSON text", hint: "give the definitions file (spire.yaml) with -f" };
+function notText(file: string, givenAs: "-f" | "path"): DefinitionError {
+  const hint = givenAs === "-f" ? "give the definitions file (spire.yaml) with -f" : "give the definitions file itself";
+  return { file, line: 0, column: 0, keyPath: "", message: "this is not a text file (it holds NUL bytes): a definitions file is YAML or JSON text", hint };
 }
 
 export function tooBig(file: string, bytes: number): DefinitionError {

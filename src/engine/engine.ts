@@ -36,6 +36,7 @@ import { localWorker } from "./reads/local-worker.js";
 import type { PipelineHistory } from "./reads/pipeline-history.js";
 import { LEASE_ACTOR, PipelineBook } from "./pipelines/pipeline-book.js";
 import { RunStarts } from "./runs/run-starts.js";
+import { nothingToCancel } from "./runs/nothing-to-cancel.js";
 import { RememberedDefinitions } from "./pipelines/remembered-definitions.js";
 import type { RunObject } from "./reads/run-object.js";
 import type { ResourceCapacity } from "./resources/reservations.js";
@@ -418,14 +419,15 @@ export class Engine implements EngineService {
     const reason = `canceled by ${actor.name}`;
     const asked = (await this.runs.cancel(stored.run, reason)) ? "here" : await this.sharing?.requests.cancelElsewhere(stored.run, reason, actor.name);
     if (asked === undefined || asked === "not_running") {
-      const state = asked === undefined ? stored.run.state : (await this.storedRun(id)).run.state;
+      // Read again: the run may have ended since (a cancel just as it ends is told it ended, not that it runs).
+      const state = (await this.storedRun(id)).run.state;
       const owner = state === "queued" || state === "running" ? inProcessRuns(this.options.dataDir).listed.get(id) : undefined;
       if (owner !== undefined) {
         throw new ServiceError("conflict", `run ${id} runs in a spire run process (pid ${owner}), not in this engine`, {
           hint: "press Ctrl-C where it runs, or end that process; should it end without ending the run, this engine takes the run up",
         });
       }
-      throw new ServiceError("conflict", `run ${id} is ${state}: there is nothing to cancel`);
+      throw nothingToCancel(stored.run, state);
     }
     await this.audits.record(actor, "run.cancel", id, asked === "here" ? {} : { engine: asked.engine, taken: asked.taken });
     const run = await this.getRun(id);

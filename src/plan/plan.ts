@@ -94,5 +94,7 @@ function cycleError(cycle: string[], drafts: Draft[], byPath: ReadonlyMap<string
     keyPath: draftOf.get(rotated[0]!)!.draft.keyPath,
     ...(first === undefined ? {} : { field: fieldOfKind(first.on) }),
     message: `dependency cycle: ${shown.join(" → ")}`,
+    // Said where the first step is written (the list of its field): that step is one the user can remove.
+    hint: `none of them could ever start: remove one of these dependencies${first === undefined ? "" : `, such as "${names[1]}" here`}`,
   };
 }

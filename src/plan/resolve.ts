@@ -76,7 +76,8 @@ export function resolveReference(
       field,
       reference: name,
       message: `unknown task "${name}" in ${field} of ${display}${hint}`,
-      ...(suggestion === undefined ? {} : { suggestion }),
+      // No name close to it: the ones it could be, to pick from.
+      ...(suggestion === undefined ? { hint: namesToPick(draft, byPath) } : { suggestion }),
     });
     return undefined;
   }
@@ -87,6 +88,19 @@ export function resolveReference(
   }
   return path;
 }
+
+/** The tasks a reference from `draft` may name (not itself, nor a group it is in): the first few, and how many more. */
+function namesToPick(draft: Draft, byPath: ReadonlyMap<string, PlannedNode>): string {
+  const names = visibleNames(draft.scope).filter((candidate) => {
+    const path = resolveName(candidate, draft.scope)!;
+    return path !== draft.node.path && !isAncestor(path, draft.node, byPath);
+  });
+  if (names.length === 0) return "there is no other task it could name: remove it";
+  const shown = names.slice(0, LISTED_NAMES).map((candidate) => `"${candidate}"`).join(", ");
+  return `the tasks it can name here: ${shown}${names.length > LISTED_NAMES ? ` and ${names.length - LISTED_NAMES} more` : ""}`;
+}
+
+const LISTED_NAMES = 10;
 
 function selfMessage(name: string, itself: boolean, field: string, draft: Draft, what: "condition" | "output"): string {
   if (itself) {

@@ -94,7 +94,7 @@ export async function startEngine(options: StartEngineOptions): Promise<Embedded
 /** A file is read as `spire validate` reads it; an object is checked the same way, its errors named by key path. */
 async function readDefinitions(definitions: string | SpireConfig, dir: string) {
   const { loadFileOrFail } = await import("../cli/context.js");
-  if (typeof definitions === "string") return { file: definitions, loaded: [await loadFileOrFail(definitions, undefined, { notDone: "The engine did not start." })] };
+  if (typeof definitions === "string") return { file: definitions, loaded: [await loadFileOrFail(definitions, undefined, { notDone: "The engine did not start.", givenAs: "path" })] };
   const [{ Document }, { parseDefinitions, formatDefinitionErrors }] = await Promise.all([import("yaml"), import("../definitions/load.js")]);
   const name = "definitions given to startEngine";
   const text = new Document(definitions).toString({ lineWidth: 0 });

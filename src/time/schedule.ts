@@ -136,7 +136,7 @@ export function triggerProblems(trigger: TriggerTimeFields, defaultZone: string)
   const problems: TriggerProblem[] = [];
   const given = trigger.timezone ?? defaultZone;
   const zoneProblem = checkZone(given);
-  if (zoneProblem !== undefined) problems.push({ field: "timezone", code: "zone", message: zoneProblem });
+  if (zoneProblem !== undefined) problems.push({ field: "timezone", code: "zone", message: `${zoneProblem}: use an IANA name such as Europe/Berlin, America/New_York or UTC` });
   // Times without an offset are read in the zone; with an unknown one, any fixed zone still tells good from bad.
   const zone = zoneProblem === undefined ? given : "UTC";
   if (trigger.cron !== undefined) {

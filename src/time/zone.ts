@@ -12,6 +12,7 @@
  */
 
 import { readlinkSync } from "node:fs";
+import { suggest } from "../definitions/suggest.js";
 
 const SECOND = 1000;
 const DAY = 86_400_000;
@@ -37,14 +38,19 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return found;
 }
 
-/** An error message a user can act on, or undefined when the zone is known. */
+/**
+ * What is wrong with a zone's name (with the known name closest to it, if
+ * one is), or undefined when the zone is known. How a name is written (an
+ * IANA name such as Europe/Berlin) the caller says, once, as fits its place.
+ */
 export function checkZone(zone: string): string | undefined {
   if (isUtcName(zone)) return undefined;
   try {
     formatter(zone);
     return undefined;
   } catch {
-    return `unknown time zone "${zone}": use an IANA name such as Europe/Berlin, America/New_York or UTC`;
+    const close = suggest(zone, Intl.supportedValuesOf("timeZone"));
+    return `unknown time zone "${zone}"${close === undefined ? "" : ` (did you mean ${close}?)`}`;
   }
 }
 

@@ -153,7 +153,7 @@ pipelines:
   assert.equal(isRunning(taskPid), false, "the task's process on A is gone");
   const again = await spire(["cancel", sleepy], throughB);
   assert.notEqual(again.code, 0);
-  assert.match(again.stderr, /is canceled: there is nothing to cancel/);
+  assert.match(again.stderr, /has already finished \(canceled\): there is nothing to cancel/);
 
   // A killed (-9) with a task running: B records the cancel and says A has not answered; A, back, takes it and stops the task.
   const orphan = await startSleepy(a);

@@ -161,7 +161,7 @@ describe("errors point at the original file", () => {
 
   test("prunner: a mistake only Spire's checks find (a cycle) is shown at the prunner key", () => {
     const text = "pipelines:\n  p:\n    tasks:\n      a:\n        script: [echo a]\n        depends_on: [b]\n      b:\n        script: [echo b]\n        depends_on: [a]\n";
-    assert.equal(errors(text, "pipelines.yml"), "pipelines.yml:6:9  pipelines.p.tasks.a.depends_on: dependency cycle: a → b → a");
+    assert.equal(errors(text, "pipelines.yml"), "pipelines.yml:6:9  pipelines.p.tasks.a.depends_on: dependency cycle: a → b → a — none of them could ever start: remove one of these dependencies, such as \"b\" here");
   });
 
   test("prunner: partitioned_replace with queue_limit, as prunner refuses it", () => {
@@ -206,7 +206,7 @@ describe("errors point at the original file", () => {
 
   test("Gator: a cycle found by Spire's planner is shown at the Gator job", () => {
     const text = "!JobGroup\nident: top\njobs:\n  - !Job\n      ident: a\n      command: echo\n      on_pass: [b]\n  - !Job\n      ident: b\n      command: echo\n      on_done: [a]\n";
-    assert.equal(errors(text, "jobs.yaml"), "jobs.yaml:7:7  jobs[0].on_pass: dependency cycle: a → b → a");
+    assert.equal(errors(text, "jobs.yaml"), "jobs.yaml:7:7  jobs[0].on_pass: dependency cycle: a → b → a — none of them could ever start: remove one of these dependencies, such as \"b\" here");
   });
 
   test("Gator: aliases are capped and other tags refused, as for any definitions file", () => {

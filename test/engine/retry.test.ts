@@ -55,4 +55,8 @@ test("errors say what to do", () => {
   const passed = rows({ fetch: "succeeded", build: "succeeded", "checks/lint": "succeeded", "checks/unit": "succeeded", ship: "succeeded", docs: "succeeded" });
   assert.deepEqual(keptForRetry(plan, passed), { error: "every task of this run passed: there is nothing to retry (use --from TASK to run part of it again)" });
   assert.deepEqual(keptForRetry(plan, passed, "biuld"), { error: '--from "biuld": no such task in this run — did you mean "build"?' });
+  assert.deepEqual(keptForRetry(plan, passed, "zzzzzz"), { error: '--from "zzzzzz": no such task in this run; its tasks: fetch, build, checks, checks/lint, checks/unit, ship, docs' });
+  const many = planPipeline("p", pipelineSchema.parse({ tasks: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`t${i}`, { run: "true" }])) }));
+  assert.ok(many.ok);
+  assert.deepEqual(keptForRetry(many.plan, [], "zzzzzz"), { error: '--from "zzzzzz": no such task in this run; its tasks: t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 and 2 more (spire show RUN lists them)' });
 });

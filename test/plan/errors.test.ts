@@ -33,6 +33,7 @@ describe("planning errors", () => {
         field: "on_fail",
         reference: "nothing_like_it",
         message: 'unknown task "nothing_like_it" in on_fail of alert',
+        hint: 'the tasks it can name here: "dump", "checks", "compress"',
       },
     ]);
   });
@@ -42,6 +43,15 @@ describe("planning errors", () => {
     assert.equal(errors.length, 1);
     assert.equal(errors[0]?.message, 'unknown task "size" in on_done of after');
     assert.equal(errors[0]?.suggestion, undefined);
+    assert.equal(errors[0]?.hint, 'the tasks it can name here: "checks"', "the group, which it can wait for");
+  });
+
+  test("an unknown name with none close to it: the names it could be, and with none, that it can go", () => {
+    const many = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`task${i}`, { run: "true" }]));
+    const [crowded] = errorsOf({ ...many, last: { needs: ["zzzzzz"], run: "true" } });
+    assert.equal(crowded?.hint, `the tasks it can name here: ${Array.from({ length: 10 }, (_, i) => `"task${i}"`).join(", ")} and 2 more`);
+    const [alone] = errorsOf({ only: { needs: ["zzzzzz"], run: "true" } });
+    assert.equal(alone?.hint, "there is no other task it could name: remove it");
   });
 
   test("a mistake inside an array is reported once, not once per copy", () => {
@@ -86,7 +96,13 @@ describe("planning errors", () => {
       c: { on_done: ["b"], run: "true" },
     });
     assert.deepEqual(errors, [
-      { code: "cycle", keyPath: ["pipelines", "p", "tasks", "a"], field: "needs", message: "dependency cycle: a → c → b → a" },
+      {
+        code: "cycle",
+        keyPath: ["pipelines", "p", "tasks", "a"],
+        field: "needs",
+        message: "dependency cycle: a → c → b → a",
+        hint: 'none of them could ever start: remove one of these dependencies, such as "c" here',
+      },
     ]);
   });
 

@@ -98,7 +98,7 @@ const revokeToken = route({
   status: 204,
   responses: [{ status: 204, description: "Revoked." }, { status: 404, description: "No such token, or already revoked." }],
   async handler({ actor, params, deps }) {
-    if (!(await deps.auth.revoke(params.id, actor))) throw new ApiError("not_found", `no token ${params.id} that is not revoked`);
+    if (!(await deps.auth.revoke(params.id, actor))) throw new ApiError("not_found", `no token ${params.id} that is not revoked`, { hint: "see the tokens and their ids with: spire token list" });
   },
 });
 

@@ -11,7 +11,8 @@ import { CliError, EXIT } from "../errors.js";
 import { isScriptConfig } from "../../definitions/script/files.js";
 
 export async function convertCommand(file: string, options: { format?: DefinitionsFormat }): Promise<void> {
-  const loaded = await loadDefinitions(resolve(file), options.format === undefined ? {} : { format: options.format });
+  // The file is convert's argument: its hints do not point at -f, which convert does not take.
+  const loaded = await loadDefinitions(resolve(file), { givenAs: "path", ...(options.format === undefined ? {} : { format: options.format }) });
   if (!loaded.ok) {
     const count = loaded.errors.length;
     throw new CliError(`${file} has ${count} error${count === 1 ? "" : "s"}:\n${formatDefinitionErrors(loaded.errors)}`, EXIT.usage, "Nothing was converted. Fix the errors above and try again.");

@@ -17,7 +17,7 @@ export function keptForRetry(plan: Plan, rows: TaskRunRow[], from?: string): { k
     const node = plan.byPath.get(from);
     if (!node) {
       const close = suggest(from, plan.nodes.map((n) => n.path));
-      return { error: `--from ${JSON.stringify(from)}: no such task in this run${close ? ` — did you mean ${JSON.stringify(close)}?` : ""}` };
+      return { error: `--from ${JSON.stringify(from)}: no such task in this run${close ? ` — did you mean ${JSON.stringify(close)}?` : `; its tasks: ${taskList(plan)}`}` };
     }
     seeds = leaves.filter((leaf) => leaf.path === from || within(leaf.path, from)).map((leaf) => leaf.path);
   } else {
@@ -38,6 +38,15 @@ export function keptForRetry(plan: Plan, rows: TaskRunRow[], from?: string): { k
   }
   return { kept };
 }
+
+/** What --from may name, in the plan's order: the first few, and how many more. */
+function taskList(plan: Plan): string {
+  const paths = plan.nodes.map((node) => node.path);
+  const shown = paths.slice(0, LISTED_TASKS).join(", ");
+  return paths.length > LISTED_TASKS ? `${shown} and ${paths.length - LISTED_TASKS} more (spire show RUN lists them)` : shown;
+}
+
+const LISTED_TASKS = 10;
 
 /** Is `path` inside the group or array at `container`? */
 function within(path: string, container: string): boolean {
