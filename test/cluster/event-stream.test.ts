@@ -3,7 +3,7 @@
  * among engines sharing one PostgreSQL: a stream open on B carries the runs
  * A runs, live, in seq order with B's own. It used to carry B's runs only.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,7 +21,8 @@ function openStream(engine: RunningEngine, signal: AbortSignal): Promise<Respons
   return fetch(`${engine.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal });
 }
 
-test("the engine-wide stream of one engine carries the runs of another sharing its store, live and in seq order with its own", async (t) => {
+/** Engines a and b on a new schema with a pipeline s/hello, and b's engine-wide stream open. */
+async function streamOfB(t: TestContext): Promise<{ a: RunningEngine; b: RunningEngine; abort: AbortController; response: Response }> {
   const schema = await freshSchema(t);
   const dir = tempDir(t, "spire-cluster-stream-");
   const file = join(dir, "spire.yaml");
@@ -33,6 +34,11 @@ test("the engine-wide stream of one engine carries the runs of another sharing i
   t.after(() => abort.abort());
   const response = await openStream(b, abort.signal);
   assert.equal(response.status, 200);
+  return { a, b, abort, response };
+}
+
+test("the engine-wide stream of one engine carries the runs of another sharing its store, live and in seq order with its own", async (t) => {
+  const { a, b, abort, response } = await streamOfB(t);
 
   // Heartbeats aside, nothing comes before the runs: a run through A, then one through B, each to its end.
   const ids: string[] = [];
@@ -62,17 +68,7 @@ test("the engine-wide stream of one engine carries the runs of another sharing i
 });
 
 test("the engine-wide stream of one engine says when a pipeline was changed through another (applied, paused), as it does for its own changes", async (t) => {
-  const schema = await freshSchema(t);
-  const dir = tempDir(t, "spire-cluster-stream-pipelines-");
-  const file = join(dir, "spire.yaml");
-  writeFileSync(file, `namespace: s\npipelines:\n  hello:\n    tasks:\n      t: { run: "true" }\n`);
-  const { start } = engineStarter(t, { dir, schema, file });
-  const a = await start("a");
-  const b = await start("b");
-  const abort = new AbortController();
-  t.after(() => abort.abort());
-  const response = await openStream(b, abort.signal);
-  assert.equal(response.status, 200);
+  const { a, b, abort, response } = await streamOfB(t);
   const framesRead = readFrames(response, (frame) => frame.event === "pipelines");
   const token = readFileSync(join(a.data, "token"), "utf8").trim();
   const paused = await fetch(`${a.url}/api/v1/pipelines/s/hello/pause`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
