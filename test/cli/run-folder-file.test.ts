@@ -86,3 +86,20 @@ test("spire run NAME on the engine: a spire.yaml here that defines NAME but was 
   assert.match(refused.stderr, /spire apply, then spire run tidy \(or both at once: spire run -f spire\.yaml tidy\)/);
   await stopEngine(engine);
 });
+
+test("spire run NS/NAME with no engine, in a folder with a spire.yaml: this file's pipeline when NS is its namespace, else the one applied before", async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "data");
+  const teamDir = join(dir, "team");
+  const notesDir = join(dir, "notes");
+  mkdirSync(teamDir);
+  mkdirSync(notesDir);
+  assert.equal((await spire(["apply", "-f", pipelineFile(teamDir, ENGINE_FILE)], { data })).code, 0);
+  pipelineFile(notesDir, FOLDER_FILE);
+
+  const ours = await spire(["run", "notes/tidy"], { data, cwd: notesDir });
+  assert.equal(ours.code, 0, `${ours.stdout}\n${ours.stderr}`);
+  const theirs = await spire(["run", "team/solo"], { data, cwd: notesDir });
+  assert.equal(theirs.code, 0, `${theirs.stdout}\n${theirs.stderr}`);
+  assert.deepEqual((await runs(data)).sort(), ["notes/tidy", "team/solo"]);
+});

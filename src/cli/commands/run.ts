@@ -92,9 +92,14 @@ async function pipelineToRun(client: SpireClient, given: string | undefined, opt
   const fileName = options.file ?? (client.location.kind === "in-process" ? findDefinitionsFile() : undefined);
   if (fileName !== undefined) {
     const { file, path, text, warnings, checked } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks), allowHttpFile: options.allowHttpFile === true });
-    if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
-    const name = choosePipeline(file, given, displayName(fileName), fileName === "-" ? "-" : displayName(fileName));
     const origin = originOf(path);
+    // NS/NAME (or --ns) with no -f and no engine: this folder's file when NS is its namespace, else a pipeline applied before.
+    const slash = given?.indexOf("/") ?? -1;
+    const named = options.ns !== undefined ? { namespace: options.ns, name: given } : slash > 0 ? { namespace: given!.slice(0, slash), name: given!.slice(slash + 1) } : undefined;
+    const ours = named !== undefined && named.namespace === (file.namespace ?? defaultNamespace(origin.host, origin.user, path));
+    if (options.file === undefined && named !== undefined && !ours && given !== undefined) return resolvePipeline(client, given, options.ns);
+    if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
+    const name = choosePipeline(file, ours ? named.name : given, displayName(fileName), fileName === "-" ? "-" : displayName(fileName));
     const change = await client.apply({ text, fileName: displayName(fileName), defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin, ...(checked ? { checked } : {}) });
     if (client.location.kind === "engine") sayTriggersNowFire(file, change);
     return { namespace: change.namespace, name };
