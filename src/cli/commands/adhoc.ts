@@ -21,7 +21,7 @@ import { followRun } from "../follow.js";
 import { clock } from "../render/format.js";
 import { requireEngine } from "./control.js";
 import type { ResourceFlags } from "../resource-options.js";
-import { inProcessSettings, parseSeed } from "./run.js";
+import { inProcessSettings, parseSeed, sayEngineLimits } from "./run.js";
 
 export interface AdhocOptions extends ResourceFlags {
   when?: string;
@@ -61,6 +61,7 @@ export async function adhocCommand(words: string[], options: AdhocOptions): Prom
   try {
     if (when.kind !== "once") requireEngine(client.location, `a schedule (--when ${options.when})`);
     if (options.detach) requireEngine(client.location, "--detach");
+    sayEngineLimits(client.location, options);
     const job = placeJob(name, pipeline, options.ns, await existingNamespace(client, options.ns));
     const change = await applyJob(client, job);
     if (when.kind !== "once") return await printScheduled(client, job, change, options.json === true);

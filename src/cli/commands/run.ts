@@ -62,6 +62,7 @@ export async function runCommand(pipelineName: string | undefined, options: RunO
   const client = await connect(options, inProcessSettings(options));
   try {
     if (options.detach) requireEngine(client.location, "--detach");
+    sayEngineLimits(client.location, options);
     const pipeline = await pipelineToRun(client, pipelineName, options);
     const run = await client.startRun(pipeline.namespace, pipeline.name, { args, ...(options.partition ? { partition: options.partition } : {}), ...(seed !== undefined ? { seed } : {}), ...causedBy() });
     if (options.detach) {
@@ -174,6 +175,14 @@ function sayTriggersNowFire(file: SpireFile, change: { namespace: string; create
 }
 
 /** An engine in this process runs with the run's own limits. */
+/** Flags for a run in this process, given while an engine runs the run: said once, not dropped without a word. */
+export function sayEngineLimits(location: SpireClient["location"], options: ResourceFlags & { parallelism?: string }): void {
+  if (location.kind !== "engine") return;
+  const given = (["parallelism", "cpus", "memory"] as const).filter((key) => options[key] !== undefined).map((key) => `--${key}`);
+  if (given.length === 0) return;
+  process.stderr.write(pc.yellow(`${given.join(", ")} ${given.length === 1 ? "is" : "are"} for a run in this process: the engine at ${location.url} runs this one, with its own limits (set when it starts: spire engine --parallelism N)\n`));
+}
+
 export function inProcessSettings(options: ResourceFlags & { parallelism?: string; maxTasks?: string }): InProcessSettings {
   const maxTasks = parseMaxTasks(options.maxTasks);
   return { parallelism: parseParallelism(options.parallelism), resources: parseResourceFlags(options), ...(maxTasks !== undefined ? { maxTasks } : {}) };
