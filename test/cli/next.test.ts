@@ -34,6 +34,14 @@ test("a wrong cron names the field and exits 2", async (t) => {
   assert.match(result.stderr, /hour field "25": a value is out of range; allowed: 0-23/);
 });
 
+test("a file that cannot be read says what it stopped: no times, not \"Nothing was run\"", async (t) => {
+  const data = tempDir(t);
+  const result = await spire(["next", "backup", "-f", join(data, "missing.yaml")], { data });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /No times were worked out\./);
+  assert.doesNotMatch(result.stderr, /Nothing was run/);
+});
+
 test("every and at, as run --when takes them, need no pipeline; a bad one is said without naming --when", async (t) => {
   const data = tempDir(t);
   const every = await spire(["next", "every 90m", "--tz", "UTC", "--from", "2026-12-07T10:00:00Z", "-n", "2", "--json"], { data });

@@ -82,7 +82,7 @@ function cronTriggerOrFail(expression: string, timezone: string | undefined): Tr
  */
 async function pipelinePreview(name: string, options: NextOptions, previewOptions: PreviewOptions): Promise<SchedulePreview> {
   if (options.file !== undefined) {
-    const { file } = await loadFileOrFail(options.file, undefined, { allowHttpFile: options.allowHttpFile === true });
+    const { file } = await loadFileOrFail(options.file, undefined, { notDone: "No times were worked out.", allowHttpFile: options.allowHttpFile === true });
     const pipeline = file.pipelines[name];
     if (!pipeline) throw new CliError(`${displayName(options.file)} has no pipeline "${name}"`, EXIT.usage, `Its pipelines: ${Object.keys(file.pipelines).join(", ")}`);
     return previewSchedule(name, pipeline.triggers, previewOptions);
