@@ -5,7 +5,7 @@
  * which, and what to type for either. Once the file is applied, or when it is
  * the engine's own file, NAME runs as it always did.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -19,18 +19,23 @@ checkNoLeftoverProcesses();
 const ENGINE_FILE = `namespace: team\npipelines:\n  report:\n    tasks:\n      a: { run: echo team report }\n  solo:\n    tasks:\n      a: { run: echo solo }\n`;
 const FOLDER_FILE = `namespace: notes\npipelines:\n  report:\n    tasks:\n      a: { run: echo notes report }\n  tidy:\n    tasks:\n      a: { run: echo tidy }\n`;
 
+/** A folder with no definitions file, the data folder in it, and two folders for definitions files: team's (the engine's) and notes' (this folder's). */
+function folders(t: TestContext): { dir: string; data: string; teamDir: string; notesDir: string } {
+  const dir = tempDir(t);
+  const teamDir = join(dir, "team");
+  const notesDir = join(dir, "notes");
+  mkdirSync(teamDir);
+  mkdirSync(notesDir);
+  return { dir, data: join(dir, "data"), teamDir, notesDir };
+}
+
 async function runs(data: string): Promise<string[]> {
   const listed = JSON.parse((await spire(["runs", "--json"], { data })).stdout) as { namespace: string; pipeline: string }[];
   return listed.map((run) => `${run.namespace}/${run.pipeline}`);
 }
 
 test("spire run NAME on the engine: this folder's spire.yaml defines NAME in another namespace, so it refuses instead of running the engine's", async (t) => {
-  const dir = tempDir(t);
-  const data = join(dir, "data");
-  const teamDir = join(dir, "team");
-  const notesDir = join(dir, "notes");
-  mkdirSync(teamDir);
-  mkdirSync(notesDir);
+  const { dir, data, teamDir, notesDir } = folders(t);
   const engine = await startEngine(t, data, ["-f", pipelineFile(teamDir, ENGINE_FILE)]);
   pipelineFile(notesDir, FOLDER_FILE);
 
@@ -88,12 +93,7 @@ test("spire run NAME on the engine: a spire.yaml here that defines NAME but was 
 });
 
 test("spire run NS/NAME with no engine, in a folder with a spire.yaml: this file's pipeline when NS is its namespace, else the one applied before", async (t) => {
-  const dir = tempDir(t);
-  const data = join(dir, "data");
-  const teamDir = join(dir, "team");
-  const notesDir = join(dir, "notes");
-  mkdirSync(teamDir);
-  mkdirSync(notesDir);
+  const { data, teamDir, notesDir } = folders(t);
   assert.equal((await spire(["apply", "-f", pipelineFile(teamDir, ENGINE_FILE)], { data })).code, 0);
   pipelineFile(notesDir, FOLDER_FILE);
 
