@@ -2,7 +2,8 @@
  * The scheduler's refreshes run one at a time, in order. With several
  * engines they come often (each change through any engine, a lead change),
  * and a read that ended after a later one put older definitions in place: a
- * pipeline paused meanwhile fired again until the next refresh.
+ * pipeline paused meanwhile fired again until the next refresh. Asks
+ * while one waits to begin share it, so they never pile up behind a slow read.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -24,7 +25,12 @@ test("a refresh whose read of the definitions ends after a later refresh's does 
   assert.equal(reads, 1, "the first refresh read the definitions with p unpaused");
   await engine.setPaused(admin, "s", "p", true);
   const newer = scheduler.refresh();
+  // Asked again while that one waits to begin: it reads after both asks, so it serves both (asks never pile up).
+  assert.equal(scheduler.refresh(), newer);
   release();
   await Promise.all([older, newer]);
   assert.deepEqual(scheduler.scheduledOf("s", "p"), [], "p is paused: no trigger of it is scheduled");
+  assert.equal(reads, 2, "two reads for three asks");
+  await scheduler.refresh();
+  assert.equal(reads, 3, "an ask after those has a read of its own");
 });

@@ -144,15 +144,20 @@ export class Scheduler {
    * (Re)reads the applied pipelines' time triggers; call after apply, delete,
    * pause and resume. One at a time, in order: several engines ask often
    * (each change anywhere, a lead change), and a read that ended after a
-   * later one would put older definitions in place.
+   * later one would put older definitions in place. A call while one waits
+   * to begin shares it (it reads after the call): asks never pile up.
    */
   refresh(): Promise<void> {
-    const next = this.refreshing.catch(() => undefined).then(() => this.refreshNow());
-    this.refreshing = next;
-    return next;
+    if (this.waitingRefresh) return this.waitingRefresh;
+    const next: Promise<void> = this.refreshing.catch(() => undefined).then(() => {
+      if (this.waitingRefresh === next) this.waitingRefresh = undefined;
+      return this.refreshNow();
+    });
+    return (this.refreshing = this.waitingRefresh = next);
   }
 
   private refreshing: Promise<void> = Promise.resolve();
+  private waitingRefresh: Promise<void> | undefined;
 
   private async refreshNow(): Promise<void> {
     this.underwayNow = undefined;
@@ -188,7 +193,8 @@ export class Scheduler {
       // A claim stored after the store was read counts as well.
       const running = underway !== undefined && (underway.keys.has(underwayKey(row.namespace, row.name, key)) || (previous?.running === true && (previous.runningSince ?? -Infinity) >= underway.readAt));
       // Ended without a word here: the delay counts from now, never from before its end.
-      const lastFinished = previous?.running && !running ? now : latest(previous?.lastFinished, lastEnd);
+      const ended = Math.max(previous?.lastFinished ?? -Infinity, lastEnd ?? -Infinity);
+      const lastFinished = previous?.running && !running ? now : ended > -Infinity ? ended : undefined;
       const entry: Entry = { row, trigger, key, schedule, lastSlot: Math.max(stored, previous?.lastSlot ?? -Infinity), running, retired: false };
       if (previous?.running && running && previous.runningSince !== undefined) entry.runningSince = previous.runningSince;
       if (lastFinished !== undefined) entry.lastFinished = lastFinished;
@@ -590,8 +596,4 @@ export class Scheduler {
     }
     runs.forEach((run, index) => this.admissions.add(run, result.events[index]!));
   }
-}
-
-function latest(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }
