@@ -15,11 +15,15 @@ export class AmbiguousPipeline extends CliError {
   }
 }
 
+/** What `NS/NAME` (or NAME with `--ns`) names: the namespace when one is given, and the name. */
+export function pipelineNamed(given: string, ns?: string): { namespace: string | undefined; name: string } {
+  const slash = given.indexOf("/");
+  return slash > 0 ? { namespace: given.slice(0, slash), name: given.slice(slash + 1) } : { namespace: ns, name: given };
+}
+
 /** `NS/NAME`, or a NAME that is unique across namespaces (or in `ns`). */
 export async function resolvePipeline(client: SpireClient, given: string, ns?: string): Promise<PipelineRef> {
-  const slash = given.indexOf("/");
-  const namespace = slash > 0 ? given.slice(0, slash) : ns;
-  const name = slash > 0 ? given.slice(slash + 1) : given;
+  const { namespace, name } = pipelineNamed(given, ns);
   const pipelines = await client.listPipelines(namespace);
   const matches = pipelines.filter((pipeline) => pipeline.name === name);
   if (matches.length === 1) return { namespace: matches[0]!.namespace, name };

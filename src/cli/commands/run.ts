@@ -20,7 +20,7 @@ import { displayName, loadFileOrFail } from "../context.js";
 import { connect, type InProcessSettings } from "../connect.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
 import { followRun } from "../follow.js";
-import { resolvePipeline } from "../resolve.js";
+import { pipelineNamed, resolvePipeline } from "../resolve.js";
 import { requireEngine } from "./control.js";
 import { DEFAULT_DEFINITIONS_FILES, findDefinitionsFile } from "../../definitions/script/files.js";
 
@@ -95,10 +95,9 @@ async function pipelineToRun(client: SpireClient, given: string | undefined, opt
     const { file, path, text, warnings, checked } = await loadFileOrFail(fileName, options.format, { maxTasks: parseMaxTasks(options.maxTasks), allowHttpFile: options.allowHttpFile === true });
     const origin = originOf(path);
     // NS/NAME (or --ns) with no -f and no engine: this folder's file when NS is its namespace, else a pipeline applied before.
-    const slash = given?.indexOf("/") ?? -1;
-    const named = options.ns !== undefined ? { namespace: options.ns, name: given } : slash > 0 ? { namespace: given!.slice(0, slash), name: given!.slice(slash + 1) } : undefined;
-    const ours = named !== undefined && named.namespace === (file.namespace ?? defaultNamespace(origin.host, origin.user, path));
-    if (options.file === undefined && named !== undefined && !ours && given !== undefined) return resolvePipeline(client, given, options.ns);
+    const named = given === undefined ? undefined : pipelineNamed(given, options.ns);
+    const ours = named?.namespace !== undefined && named.namespace === namespaceOf(file, path);
+    if (options.file === undefined && named?.namespace !== undefined && !ours) return resolvePipeline(client, given!, options.ns);
     if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
     const name = choosePipeline(file, ours ? named.name : given, displayName(fileName), fileName === "-" ? "-" : displayName(fileName));
     const change = await client.apply({ text, fileName: displayName(fileName), defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin, ...(checked ? { checked } : {}) });
@@ -142,8 +141,13 @@ async function folderDefinitions(options: RunOptions): Promise<FolderDefinitions
     process.stderr.write(pc.yellow(`${fileName} here has errors, so the pipeline run is the engine's, not this file's (spire validate shows them)\n`));
     return undefined;
   }
-  const origin = originOf(loaded.path);
-  return { fileName, file: loaded.file, namespace: loaded.file.namespace ?? defaultNamespace(origin.host, origin.user, loaded.path) };
+  return { fileName, file: loaded.file, namespace: namespaceOf(loaded.file, loaded.path) };
+}
+
+/** The namespace a definitions file applies to: its own, or the one made from where it is. */
+function namespaceOf(file: SpireFile, path: string): string {
+  const origin = originOf(path);
+  return file.namespace ?? defaultNamespace(origin.host, origin.user, path);
 }
 
 /** `name` as this folder's file defines it: run when the engine has it in the file's namespace, else refused rather than another namespace's. */
