@@ -13,6 +13,7 @@ import type { TriggeredStart } from "./event-triggers.js";
 import type { PathWatch } from "./path-watch.js";
 import { OwnRuns } from "./watch-own-runs.js";
 import { underwayKey, UnderwayTriggers } from "./underway-triggers.js";
+import { triggerKey } from "../../store/schedule-keys.js";
 
 /** The quiet time that ends a burst when the trigger gives no `debounce`. */
 export const DEFAULT_WATCH_DEBOUNCE_MS = 500;
@@ -76,7 +77,7 @@ export class WatchTriggers {
       const watch = this.open(key, want, PathWatch!);
       this.armed.set(key, { signature: want.signature, watch, debounceMs: want.debounceMs });
       opened.push(watch.ready);
-      const runKey = underwayKey(want.namespace, want.name, `${want.index}:watch`);
+      const runKey = underwayKey(want.namespace, want.name, triggerKey(want.index, "watch"));
       if (underway?.keys.has(runKey)) this.waitForEnd(key, runKey, want.debounceMs, this.own.fired(key), underway.readAt);
     }
     this.own.keepOnly(new Set(wanted.keys()));
@@ -121,7 +122,7 @@ export class WatchTriggers {
 
   private open(key: string, want: Wanted, PathWatch: typeof import("./path-watch.js").PathWatch): PathWatch {
     const pipeline = `${want.namespace}/${want.name}`;
-    const trigger = `${want.index}:watch`;
+    const trigger = triggerKey(want.index, "watch");
     return new PathWatch({
       targets: want.targets,
       debounceMs: want.debounceMs,
