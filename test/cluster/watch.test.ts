@@ -8,12 +8,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { stopEngine, type RunningEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { until } from "../helpers/poll.js";
 import { tempDir } from "../helpers/tmp.js";
-import { freshSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
-import { engineIdOf, engineStarter, leaderAmong, shareSecret } from "./shared-store.js";
+import { freshSchema, rowsIn } from "../helpers/postgres.js";
+import { engineIdOf, engineStarter, leaderAmong } from "./shared-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -28,13 +28,7 @@ test("a watch trigger on two engines: a change starts one run, on the leader; on
   mkdirSync(inbox);
   const file = join(dir, "spire.yaml");
   writeFileSync(file, `namespace: w\npipelines:\n  inbox:\n    triggers:\n      - watch: ./inbox\n        debounce: ${DEBOUNCE_MS}ms\n    tasks:\n      t: { run: "true" }\n`);
-  const logs = new Map<string, string>();
-  const start = async (name: string) => {
-    if (name !== "a") shareSecret(join(dir, "a"), join(dir, name));
-    const engine = await startEngine(t, join(dir, name), ["--store", `${POSTGRES_URL}?schema=${schema}`, "--leader-lease", "2s", "-f", file]);
-    engine.child.stderr?.on("data", (chunk: Buffer) => logs.set(name, (logs.get(name) ?? "") + chunk.toString()));
-    return engine;
-  };
+  const { start, logOf } = engineStarter(t, { dir, schema, file, extra: ["--leader-lease", "2s"] });
   const a = await start("a");
   const b = await start("b");
   const nameOf = (engine: RunningEngine) => (engine === a ? "a" : "b");
@@ -55,7 +49,7 @@ test("a watch trigger on two engines: a change starts one run, on the leader; on
 
   const next = leader === a ? b : a;
   await stopEngine(leader);
-  await until(() => (logs.get(nameOf(next)) ?? "").includes("this engine leads the scheduling now"), "the other engine to lead, and watch", 15_000);
+  await until(() => logOf(nameOf(next)).includes("this engine leads the scheduling now"), "the other engine to lead, and watch", 15_000);
   writeFileSync(join(inbox, "second"), "2");
   await ended(2);
   await new Promise((resolve) => setTimeout(resolve, NOTHING_MORE_MS));
