@@ -391,6 +391,12 @@ export interface SlotClaim {
   /** Ascending by slot; each run with its `run.created` event. */
   runs: { slot: number; run: RunRow; event: Omit<EventRow, "seq"> }[];
   missed?: MissedSlots;
+  /**
+   * The definition its runs were made from: the claim is refused (`changed`)
+   * unless the store still says the same. An engine that had not yet heard
+   * of a change (another engine's pause, say) never starts a run of it.
+   */
+  madeFrom?: DefinitionSeen;
 }
 
 export interface ClaimResult {
@@ -406,6 +412,8 @@ export interface ClaimResult {
    * scheduler must go on from here, not from the newest slot it asked for.
    */
   last_slot?: number;
+  /** Refused because the claim's definition is no longer the stored one (SlotClaim.madeFrom): read them again. */
+  changed?: true;
 }
 
 /** What retention asks of one pipeline's history (see Store.listExpiredRuns). */

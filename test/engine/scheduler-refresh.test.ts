@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Store } from "../../src/store/port.js";
 import { Scheduler } from "../../src/engine/triggers/scheduler.js";
-import { admin, engineWith } from "./scheduler-harness.js";
+import { admin, engineWith, finishedRuns } from "./scheduler-harness.js";
 
 test("a refresh whose read of the definitions ends after a later refresh's does not put the older definitions in place", async (t) => {
   const { engine, store } = await engineWith(t, `pipelines:\n  p:\n    triggers: [{ every: 1h }]\n    tasks:\n      t: { run: "true" }\n`, undefined, { startScheduler: false });
@@ -18,7 +18,7 @@ test("a refresh whose read of the definitions ends after a later refresh's does 
   let reads = 0;
   // The first read is made at once, and its answer held back until the second refresh has been asked for.
   const slowFirst: Store = { ...store, listPipelines: async () => (++reads === 1 ? store.listPipelines().then(async (rows) => (await held, rows)) : store.listPipelines()) };
-  const scheduler = new Scheduler({ store: slowFirst, now: Date.now, defaultZone: "UTC", prepare: async () => ({ error: "no runs in this test" }), missed() {}, warn() {}, shared: false });
+  const scheduler = new Scheduler({ store: slowFirst, now: Date.now, defaultZone: "UTC", prepare: async () => ({ error: "no runs in this test" }), missed() {}, definitionsChanged() {}, warn() {}, shared: false });
 
   const older = scheduler.refresh();
   await new Promise<void>((resolve) => setImmediate(resolve));
@@ -33,4 +33,21 @@ test("a refresh whose read of the definitions ends after a later refresh's does 
   assert.equal(reads, 2, "two reads for three asks");
   await scheduler.refresh();
   assert.equal(reads, 3, "an ask after those has a read of its own");
+});
+
+test("a pipeline paused in the store without this engine hearing of it (another engine's notice lost) starts no run: the claim is refused, and the engine reads the definitions again", async (t) => {
+  const { engine, store } = await engineWith(t, `pipelines:\n  p:\n    triggers: [{ every: 1s }]\n    tasks:\n      t: { run: "true" }\n`);
+  await finishedRuns(engine, 1);
+  const scheduler = (engine as unknown as { scheduler: Scheduler }).scheduler;
+  assert.equal(scheduler.scheduledOf("s", "p").length, 1);
+  // Written to the store alone, as another engine sharing it would, and no word of it reaches this one.
+  await store.setPipelinePaused("s", "p", true);
+  const pausedAt = Date.now();
+  const deadline = pausedAt + 10_000;
+  while (scheduler.scheduledOf("s", "p").length > 0) {
+    assert.ok(Date.now() < deadline, "10 s after p was paused in the store, this engine still schedules it");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const runs = await store.listRuns({ namespace: "s", pipeline: "p", limit: 100 });
+  assert.deepEqual(runs.filter((run) => run.created_at >= pausedAt).map((run) => run.trigger.scheduled_at), [], "no run of p made once it was paused");
 });

@@ -101,6 +101,28 @@ export function scheduleTests(open: Open): void {
     assert.equal((await store.listSchedules("ns"))[0]!.last_slot, 4_000);
   });
 
+  test("a claim made from a definition the store no longer holds (paused, changed, removed, its namespace applied again) is refused as changed and writes nothing", async (t) => {
+    const store = await open(t);
+    const pipeline = aPipeline("ns", "p", { definition: { tasks: { a: { run: "true" } }, triggers: [{ kind: "every", every: 1_000 }] }, digest: "d1" });
+    await store.applyNamespace({ namespace: aNamespace("ns", { updated_at: 5_000 }), upserts: [pipeline], deletes: [] });
+    await store.ensureSchedule("ns", "p", "0:every", 0);
+    const seen = { digest: "d1", paused: false, namespaceUpdatedAt: 5_000 };
+    const seenAs = (slot: number, id: string, madeFrom: SlotClaim["madeFrom"]) => store.claimSlots([{ ...claimOf("0:every", [[slot, runOf(id)]]), madeFrom }], slot + 1);
+    assert.deepEqual((await seenAs(1_000, "s1", seen)).map((result) => result.claimed), [true], "as stored: claimed");
+    assert.deepEqual(await seenAs(2_000, "s2", { ...seen, digest: "d0" }), [{ claimed: false, events: [], changed: true }], "another digest");
+    assert.deepEqual(await seenAs(2_000, "s3", { ...seen, namespaceUpdatedAt: 4_000 }), [{ claimed: false, events: [], changed: true }], "the namespace applied again");
+    await store.setPipelinePaused("ns", "p", true);
+    assert.deepEqual(await seenAs(2_000, "s4", seen), [{ claimed: false, events: [], changed: true }], "paused since");
+    assert.deepEqual(await seenAs(1_000, "s5", seen), [{ claimed: false, events: [], changed: true }], "a definition changed comes first, before a slot already claimed");
+    for (const id of ["s2", "s3", "s4", "s5"]) assert.equal(await store.getRun(id), undefined, `${id}: nothing written`);
+    assert.equal((await store.listSchedules("ns"))[0]!.last_slot, 1_000, "the slot is still free for a run of the stored definition");
+    await store.setPipelinePaused("ns", "p", false);
+    assert.deepEqual((await seenAs(2_000, "s6", seen)).map((result) => result.claimed), [true], "unpaused: claimed");
+    assert.deepEqual((await seenAs(1_000, "s7", seen))[0], { claimed: false, events: [], last_slot: 2_000 }, "as stored, an older slot: refused as before, with the stored slot");
+    await store.applyNamespace({ namespace: aNamespace("ns", { updated_at: 5_000 }), upserts: [], deletes: ["p"] });
+    assert.deepEqual(await seenAs(3_000, "s8", seen), [{ claimed: false, events: [], changed: true }], "removed since");
+  });
+
   test("a claim for a schedule that is gone is refused, without a stored slot", async (t) => {
     const store = await open(t);
     assert.deepEqual(await store.claimSlots([claimOf("0:every", [[1_000, runOf("g1")]], undefined, "gone")], 1_001), [{ claimed: false, events: [] }]);

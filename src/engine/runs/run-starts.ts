@@ -64,6 +64,7 @@ export class RunStarts {
     const { row, trigger, triggerKey, slot } = start;
     const scheduled = { kind: trigger.kind, scheduled_at: new Date(slot).toISOString(), trigger_key: triggerKey };
     try {
+      const namespace = await this.deps.definitions.namespace(row.namespace);
       const made =
         this.madeOnce.get(row)?.get(triggerKey) ??
         (await prepareRun({
@@ -72,13 +73,14 @@ export class RunStarts {
           pipeline: row.definition as PipelineDef,
           args: trigger.args ?? {},
           trigger: scheduled,
-          baseDir: await this.deps.baseDirOf(row.namespace),
+          baseDir: this.deps.baseDirFrom(namespace),
           secretSource: this.deps.environment,
           now: this.deps.now(),
         }));
       if (made.prepared.envFiles.size === 0) this.madeOnce.set(row, (this.madeOnce.get(row) ?? new Map()).set(triggerKey, made));
       let prepared = made.prepared;
       return {
+        madeFrom: this.deps.definitions.seen(row, namespace, { paused: false }),
         stamp: (now) => {
           prepared = { ...made.prepared, run: { ...made.prepared.run, id: newRunId(now), created_at: now, trigger: scheduled } };
           rememberRunPlan(prepared.run.id, prepared.plan);

@@ -4,8 +4,9 @@
  * be made), listed and counted within bounds, with why.
  */
 import type { PipelineDef } from "../../definitions/schema.js";
-import type { MissedSlots } from "../../store/port.js";
-import { countSlots, type TriggerSchedule } from "../../time/index.js";
+import type { MissedSlots, PipelineRow, SlotClaim, Store } from "../../store/port.js";
+import { triggerKey } from "../../store/schedule-keys.js";
+import { countSlots, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
 
 /** A missed record lists at most this many slots (the newest); the rest are counted. */
 export const MISSED_LISTED = 100;
@@ -39,4 +40,32 @@ export function withFailures(missed: MissedSlots | undefined, failed: { slot: nu
     slots,
     reason: [...(missed ? [missed.reason] : []), ...reasons].join("; "),
   };
+}
+
+/**
+ * A paused pipeline is resumed: the claims that record the slots passed
+ * while it was paused as missed (reason: paused). They never run late,
+ * whatever its catchup says: catch-up is for time the engine did not see,
+ * not for a pause someone asked for.
+ */
+export async function pausedSlotClaims(store: Pick<Store, "ensureSchedule">, defaultZone: string, row: PipelineRow, at: number): Promise<SlotClaim[]> {
+  const definition = row.definition as PipelineDef;
+  const claims: SlotClaim[] = [];
+  for (const [index, trigger] of definition.triggers.entries()) {
+    if (trigger.kind !== "cron" && trigger.kind !== "every" && trigger.kind !== "at") continue;
+    const key = triggerKey(index, trigger.kind);
+    const stored = await store.ensureSchedule(row.namespace, row.name, key, at);
+    let schedule: TriggerSchedule;
+    try {
+      schedule = scheduleOf(trigger, { defaultZone, anchor: stored.anchor, key: `${row.namespace}/${row.name}/${key}` });
+    } catch {
+      continue; // the scheduler's refresh says why it cannot be scheduled
+    }
+    const from = stored.last_slot ?? stored.anchor;
+    // A grace below zero: no slot up to now is on time.
+    const due = missedSlots(schedule, from, at, "none", 1, { grace: -1, maxListed: MISSED_LISTED });
+    if (due.missed.length === 0) continue;
+    claims.push({ namespace: row.namespace, pipeline: row.name, trigger_key: key, runs: [], missed: missedRecord(schedule, from, due, "the pipeline was paused") });
+  }
+  return claims;
 }

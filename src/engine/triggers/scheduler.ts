@@ -24,13 +24,13 @@
  *   writes share commits (slot-admissions.ts).
  */
 import type { PipelineDef, TriggerDef } from "../../definitions/schema.js";
-import type { ClaimResult, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow, SlotClaim, Store } from "../../store/port.js";
+import type { ClaimResult, DefinitionSeen, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow, SlotClaim, Store } from "../../store/port.js";
 import { isDiskFull } from "../../store/errors.js";
 import { MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
 import { MinHeap } from "../resources/min-heap.js";
 import { triggerKey } from "../../store/schedule-keys.js";
 import { SlotAdmissions } from "./slot-admissions.js";
-import { catchupReason, MISSED_LISTED, missedRecord, withFailures } from "./missed-records.js";
+import { catchupReason, MISSED_LISTED, missedRecord, pausedSlotClaims, withFailures } from "./missed-records.js";
 import { slotStillToCome } from "./upcoming.js";
 import { underwayKey, UnderwayTriggers, type Underway } from "./underway-triggers.js";
 
@@ -43,6 +43,8 @@ export interface ScheduledStart {
 
 /** A slot's run, made ahead of its slot; stamped (id, creation time) when the slot fires. */
 export interface SlotRun {
+  /** The definition it was made from: the store checks it with the claim (SlotClaim.madeFrom). */
+  madeFrom: DefinitionSeen;
   /** The run and its `run.created` event, created at `now`. Called once. */
   stamp(now: number): { run: RunRow; event: Omit<EventRow, "seq"> };
   /** After the claim is stored: publish its stored event and admit the run. */
@@ -61,6 +63,8 @@ export interface SchedulerDeps {
   prepare(start: ScheduledStart): Promise<SlotRun | NoRun>;
   /** A `missed` record was stored (publish it: notifications subscribe). */
   missed(record: MissedRow): void;
+  /** A claim found the stored definitions changed since they were read (a notice not heard): read them all again. */
+  definitionsChanged(): void;
   warn(message: string, details: object): void;
   /** With engines sharing a store: whether this one leads now (a look that finds it no longer leads claims nothing). */
   leading?: () => boolean;
@@ -267,31 +271,9 @@ export class Scheduler {
     return !this.stopped || next === undefined || next.fireAt > now ? next : slotStillToCome(entry.schedule, next, entry.trigger.jitter ?? 0, now);
   }
 
-  /**
-   * A paused pipeline is resumed: the slots that passed while it was paused
-   * are recorded as missed (reason: paused) and never run late, whatever its
-   * catchup says — catch-up is for time the engine did not see, not for a
-   * pause someone asked for. Call before refresh().
-   */
+  /** A paused pipeline is resumed: the slots passed meanwhile are recorded as missed (pausedSlotClaims). Call before refresh(). */
   async resumed(row: PipelineRow, at: number): Promise<void> {
-    const definition = row.definition as PipelineDef;
-    const claims: SlotClaim[] = [];
-    for (const [index, trigger] of definition.triggers.entries()) {
-      if (trigger.kind !== "cron" && trigger.kind !== "every" && trigger.kind !== "at") continue;
-      const key = triggerKey(index, trigger.kind);
-      const stored = await this.deps.store.ensureSchedule(row.namespace, row.name, key, at);
-      let schedule: TriggerSchedule;
-      try {
-        schedule = scheduleOf(trigger, { defaultZone: this.deps.defaultZone, anchor: stored.anchor, key: `${row.namespace}/${row.name}/${key}` });
-      } catch {
-        continue; // refresh() says why it cannot be scheduled
-      }
-      const from = stored.last_slot ?? stored.anchor;
-      // A grace below zero: no slot up to now is on time.
-      const due = missedSlots(schedule, from, at, "none", 1, { grace: -1, maxListed: MISSED_LISTED });
-      if (due.missed.length === 0) continue;
-      claims.push({ namespace: row.namespace, pipeline: row.name, trigger_key: key, runs: [], missed: missedRecord(schedule, from, due, "the pipeline was paused") });
-    }
+    const claims = await pausedSlotClaims(this.deps.store, this.deps.defaultZone, row, at);
     if (claims.length === 0) return;
     for (const result of await this.deps.store.claimSlots(claims, at)) if (result.missed) this.deps.missed(result.missed);
   }
@@ -568,6 +550,7 @@ export class Scheduler {
       if ("error" in run) return void failed.push({ slot, error: run.error });
       claim.runs.push({ slot, ...run.stamp(now) });
       runs.push(run);
+      claim.madeFrom = run.madeFrom;
     });
     const missed = withFailures(due.missed, failed);
     if (missed) claim.missed = missed;
@@ -581,6 +564,11 @@ export class Scheduler {
     // 59 are claimed at the next look, not skipped. (The stored slot is newer than entry.lastSlot, which the
     // claim's slots followed, so the entry still moves on.)
     const newest = !result.claimed && result.last_slot !== undefined ? result.last_slot : Math.max(claim.runs[claim.runs.length - 1]?.slot ?? -Infinity, claim.missed?.last_slot ?? -Infinity);
+    if (result.changed) {
+      // Made from a definition paused, removed or changed meanwhile: nothing was stored, and the slot waits for the new one.
+      entry.retired = true;
+      return this.deps.definitionsChanged();
+    }
     if (newest > -Infinity) entry.lastSlot = Math.max(entry.lastSlot, newest);
     if (!result.claimed) return;
     if (result.missed) {

@@ -20,6 +20,7 @@ import { text, toJson } from "../../columns.js";
 import { Params } from "./params.js";
 import { RUN_INSERT_COLUMNS, runValues } from "./runs.js";
 import { attemptsInsert, changeParts, newRunStart } from "./state-changes.js";
+import { stillAsSeenSql } from "./still-as-seen.js";
 
 /**
  * `placeUnder`: the run takes its place in its pipeline's queue with it, if
@@ -181,9 +182,7 @@ function madePart(list: (values: unknown[], type: string) => string, creations: 
   SELECT ${RUN_NAMES.map((column) => `n.${column}`).join(", ")}
   FROM unnest(${values.join(", ")}, ${checks.join(", ")})
     AS n (${RUN_NAMES.join(", ")}, checked, digest, paused, namespace_updated_at)
-  WHERE ${go} AND (NOT n.checked OR (
-    EXISTS (SELECT 1 FROM pipelines AS p WHERE p.namespace = n.namespace AND p.name = n.pipeline AND p.digest = n.digest AND (n.paused IS NULL OR p.paused = n.paused))
-    AND coalesce((SELECT s.updated_at FROM namespaces AS s WHERE s.name = n.namespace), -1) = n.namespace_updated_at))
+  WHERE ${go} AND (NOT n.checked OR (${stillAsSeenSql({ namespace: "n.namespace", pipeline: "n.pipeline", digest: "n.digest", paused: "n.paused", namespaceUpdatedAt: "n.namespace_updated_at" })}))
   RETURNING id)`;
 }
 

@@ -1,10 +1,11 @@
 /** Trigger schedules and their slots: each slot starts at most one run (SPEC §6), however many engines ask. */
 import type { Sql } from "../pool.js";
-import type { ClaimResult, EventRow, ScheduleRow, SlotClaim } from "../../port.js";
+import type { ClaimResult, DefinitionSeen, EventRow, ScheduleRow, SlotClaim } from "../../port.js";
 import { refusedClaim, scheduleFromRow } from "../../rows.js";
 import { insertRun } from "./runs.js";
 import { appendEvents } from "./events.js";
 import { appendMissed } from "./missed.js";
+import { stillAsSeenSql } from "./still-as-seen.js";
 
 const KEY = "namespace = $1 AND pipeline = $2 AND trigger_key = $3";
 
@@ -21,6 +22,9 @@ export async function ensureSchedule(sql: Sql, namespace: string, pipeline: stri
  * one left it (READ COMMITTED), so only one of them passes.
  */
 const GUARD = `UPDATE schedules SET last_slot = $4 WHERE ${KEY} AND (last_slot IS NULL OR last_slot < $5)`;
+/** What a claim's runs were made from (SlotClaim.madeFrom), in the three parameters from `$first`: the guard checks it in its own statement. */
+const stillAsSeen = (first: number) => stillAsSeenSql({ namespace: "$1", pipeline: "$2", digest: `$${first}::text`, paused: `$${first + 1}::boolean`, namespaceUpdatedAt: `$${first + 2}::bigint` });
+const GUARD_AS_SEEN = `${GUARD} AND ${stillAsSeen(6)}`;
 
 /**
  * Call in a transaction. First every guard, in key order (two engines lock
@@ -51,8 +55,7 @@ export async function claimSlots(sql: Sql, claims: SlotClaim[], at: number): Pro
   const results: ClaimResult[] = [];
   for (const [index, claim] of claims.entries()) {
     if (!claimed[index]) {
-      // Rare (two engines at one slot, or a claim overlapping an earlier one): a second look at what refused it.
-      results.push(refusedClaim(await sql.one(`SELECT last_slot FROM schedules WHERE ${KEY}`, [claim.namespace, claim.pipeline, claim.trigger_key])));
+      results.push(await refusal(sql, claim));
       continue;
     }
     const own = stored.slice(next, (next += claim.runs.length));
@@ -76,8 +79,20 @@ async function guard(sql: Sql, claim: SlotClaim): Promise<boolean> {
   if (slots.length === 0 && !missed) return true;
   const oldest = Math.min(slots[0] ?? Infinity, missed?.first_slot ?? Infinity);
   const newest = Math.max(slots.at(-1) ?? -Infinity, missed?.last_slot ?? -Infinity);
-  return (await sql.changes(GUARD, [claim.namespace, claim.pipeline, claim.trigger_key, newest, oldest])) > 0;
+  const key = [claim.namespace, claim.pipeline, claim.trigger_key, newest, oldest];
+  if (!claim.madeFrom) return (await sql.changes(GUARD, key)) > 0;
+  return (await sql.changes(GUARD_AS_SEEN, [...key, ...seenValues(claim.madeFrom)])) > 0;
 }
+
+/** Rare (two engines at one slot, a claim overlapping an earlier one, a definition changed meanwhile): a second look at what refused it. */
+async function refusal(sql: Sql, claim: SlotClaim): Promise<ClaimResult> {
+  const key = [claim.namespace, claim.pipeline, claim.trigger_key];
+  if (!claim.madeFrom) return refusedClaim(await sql.one(`SELECT last_slot FROM schedules WHERE ${KEY}`, key));
+  const row = await sql.one(`SELECT (SELECT last_slot FROM schedules WHERE ${KEY}) AS last_slot, ${stillAsSeen(4)} AS same`, [...key, ...seenValues(claim.madeFrom)]);
+  return row!.same === false ? { claimed: false, events: [], changed: true } : refusedClaim(row);
+}
+
+const seenValues = (seen: DefinitionSeen) => [seen.digest, seen.paused ?? null, seen.namespaceUpdatedAt ?? -1];
 
 /** Indexes of `claims` sorted by their schedule's key: any order every engine follows will do. */
 function lockOrder(claims: readonly SlotClaim[]): number[] {

@@ -1,6 +1,6 @@
 /** What createRun checks and adds in its transaction (RunCreation). */
 import type { Connection } from "../connection.js";
-import type { EventRow, RunCreation, RunRow } from "../../port.js";
+import type { DefinitionSeen, EventRow, RunCreation, RunRow } from "../../port.js";
 import { DefinitionChangedError } from "../../errors.js";
 import { insertRun } from "./runs.js";
 import { appendEvent } from "./events.js";
@@ -18,9 +18,12 @@ export function createRun(conn: Connection, run: RunRow, event: Omit<EventRow, "
 /** DefinitionChangedError unless the run's pipeline and namespace are as the engine saw them (DefinitionSeen). */
 export function checkMadeFrom(conn: Connection, run: Pick<RunRow, "namespace" | "pipeline">, creation: RunCreation): void {
   const seen = creation.madeFrom;
-  if (!seen) return;
-  const pipeline = conn.statement("SELECT digest, paused FROM pipelines WHERE namespace = ? AND name = ?").get(run.namespace, run.pipeline) as { digest: string; paused: number } | undefined;
-  const namespace = conn.statement("SELECT updated_at FROM namespaces WHERE name = ?").get(run.namespace) as { updated_at: number } | undefined;
-  const same = stillAsSeen(pipeline && { digest: pipeline.digest, paused: pipeline.paused !== 0 }, namespace?.updated_at ?? null, seen);
-  if (!same) throw new DefinitionChangedError(run.namespace, run.pipeline);
+  if (seen && !stillStored(conn, run.namespace, run.pipeline, seen)) throw new DefinitionChangedError(run.namespace, run.pipeline);
+}
+
+/** Whether the stored pipeline and its namespace are as the engine saw them. */
+export function stillStored(conn: Connection, namespace: string, name: string, seen: DefinitionSeen): boolean {
+  const pipeline = conn.statement("SELECT digest, paused FROM pipelines WHERE namespace = ? AND name = ?").get(namespace, name) as { digest: string; paused: number } | undefined;
+  const namespaceRow = conn.statement("SELECT updated_at FROM namespaces WHERE name = ?").get(namespace) as { updated_at: number } | undefined;
+  return stillAsSeen(pipeline && { digest: pipeline.digest, paused: pipeline.paused !== 0 }, namespaceRow?.updated_at ?? null, seen);
 }

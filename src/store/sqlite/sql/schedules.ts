@@ -4,6 +4,7 @@ import type { ClaimResult, ScheduleRow, SlotClaim } from "../../port.js";
 import { insertRun } from "./runs.js";
 import { appendEvent } from "./events.js";
 import { appendMissed } from "./missed.js";
+import { stillStored } from "./run-creation.js";
 import { refusedClaim, scheduleFromRow } from "../../rows.js";
 
 const KEY = "namespace = ? AND pipeline = ? AND trigger_key = ?";
@@ -30,6 +31,7 @@ function claimOne(conn: Connection, claim: SlotClaim, at: number): ClaimResult {
   if (slots.some((slot, index) => index > 0 && slot <= slots[index - 1]!)) throw new Error("claimSlots: run slots must be given in ascending order");
   if (missed && (missed.first_slot > missed.last_slot || missed.count < 1)) throw new Error("claimSlots: a missed record needs count ≥ 1 and first_slot ≤ last_slot");
   if (slots.length === 0 && !missed) return { claimed: true, events: [] };
+  if (claim.madeFrom && !stillStored(conn, namespace, pipeline, claim.madeFrom)) return { claimed: false, events: [], changed: true };
   const oldest = Math.min(slots[0] ?? Infinity, missed?.first_slot ?? Infinity);
   const newest = Math.max(slots[slots.length - 1] ?? -Infinity, missed?.last_slot ?? -Infinity);
   const moved = conn.statement(`UPDATE schedules SET last_slot = ? WHERE ${KEY} AND (last_slot IS NULL OR last_slot < ?)`).run(newest, namespace, pipeline, triggerKey, oldest);
