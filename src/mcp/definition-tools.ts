@@ -13,6 +13,7 @@ import { plannedTaskCount } from "../plan/task-count.js";
 import { checkZone, parseTime, systemZone } from "../time/index.js";
 import { CRON_HINT, ENGINE_SLOTS_MAX, cronTrigger, looksLikeCron, previewAppliedSchedule, previewSchedule } from "../time/preview.js";
 import { withPipeline, type McpContext } from "./context.js";
+import { looksLikeWhen, whenTrigger } from "../cli/adhoc/when-trigger.js";
 import { errorResult, jsonResult } from "./results.js";
 
 export function registerDefinitionTools(server: McpServer, { clients, answer }: McpContext): void {
@@ -53,13 +54,13 @@ export function registerDefinitionTools(server: McpServer, { clients, answer }: 
     {
       title: "Preview a schedule",
       description:
-        'The next fire times of a pipeline\'s time triggers (cron, every, at), or of one cron expression, as `spire next` does: the schedule in plain words and the times in ISO 8601 with their UTC offset, each marked where the clock changes (DST) just before it. A pipeline\'s times are the ones the engine fires at (an unaligned `every` counts from when the engine first scheduled it). Answers with { description, next: [{ at, clock_change }] }, and a note when fewer times are listed for another reason than the schedule ending (the pipeline is paused). Needs the read scope for a pipeline; a cron expression needs no engine.',
+        'The next fire times of a pipeline\'s time triggers (cron, every, at), or of one cron expression, `every` or `at`, as `spire next` does: the schedule in plain words and the times in ISO 8601 with their UTC offset, each marked where the clock changes (DST) just before it. A pipeline\'s times are the ones the engine fires at (an unaligned `every` counts from when the engine first scheduled it). Answers with { description, next: [{ at, clock_change }] }, and a note when fewer times are listed for another reason than the schedule ending (the pipeline is paused). Needs the read scope for a pipeline; a schedule given in words needs no engine.',
       inputSchema: {
         schedule: z
           .string()
           .min(1)
           .max(300)
-          .describe('A pipeline (its name, or NAMESPACE/NAME) or a cron expression: 5 fields "minute hour day month weekday" (e.g. "0 3 * * 1-5"), 6 with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly.'),
+          .describe('A pipeline (its name, or NAMESPACE/NAME), a cron expression (5 fields "minute hour day month weekday", e.g. "0 3 * * 1-5", 6 with seconds first, or @hourly, @daily, @weekly, @monthly, @yearly), "every 90m" (counted from now, or from), or "at 2026-12-24T18:00".'),
         count: z.number().int().min(1).max(100).optional().describe("How many fire times; default 5."),
         timezone: z.string().min(1).max(100).optional().describe("The IANA zone to read a cron expression in and show the times in, e.g. Europe/Berlin; default: the zone of the machine Spire runs on. A trigger that names its own zone keeps it."),
         from: z.string().min(1).max(100).optional().describe("Start from this time instead of now: ISO 8601, e.g. 2027-03-27T00:00 (read in timezone) or 2027-03-27T00:00:00Z."),
@@ -79,7 +80,9 @@ export function registerDefinitionTools(server: McpServer, { clients, answer }: 
         }
         const options = { zone, now: Date.now(), count: input.count ?? 5, ...(from !== undefined ? { from } : {}) };
         let preview;
-        if (looksLikeCron(input.schedule)) {
+        if (looksLikeWhen(input.schedule)) {
+          preview = previewSchedule(input.schedule, [whenTrigger(input.schedule, input.timezone, { prefix: "schedule: ", takes: "schedule takes a pipeline, a cron expression, or", at: "schedule" })], options);
+        } else if (looksLikeCron(input.schedule)) {
           const made = cronTrigger(input.schedule, input.timezone);
           if (!made.ok) return errorResult(`schedule: ${made.problem}. ${CRON_HINT}`);
           preview = previewSchedule(input.schedule, [made.trigger], options);

@@ -150,6 +150,13 @@ export async function controlsAndChecks(client: Client): Promise<void> {
 
   const next = await json(client, "next_fire_times", { schedule: "0 3 * * *", timezone: "UTC", from: "2027-01-01T00:00:00Z", count: 2 });
   assert.deepEqual(next.next.map((time: { at: string }) => time.at.slice(0, 16)), ["2027-01-01T03:00", "2027-01-02T03:00"]);
+  const every = await json(client, "next_fire_times", { schedule: "every 90m", timezone: "UTC", from: "2027-01-01T00:00:00Z", count: 3 });
+  assert.deepEqual(every.next.map((time: { at: string }) => time.at.slice(0, 16)), ["2027-01-01T01:30", "2027-01-01T03:00", "2027-01-01T04:30"], "every, as spire next counts it");
+  const at = await json(client, "next_fire_times", { schedule: "at 2027-06-01T12:00:00Z", timezone: "UTC", from: "2027-01-01T00:00:00Z" });
+  assert.deepEqual(at.next.map((time: { at: string }) => time.at.slice(0, 16)), ["2027-06-01T12:00"]);
+  const badEvery = await call(client, "next_fire_times", { schedule: "every soon" });
+  assert.equal(badEvery.isError, true);
+  assert.match(badEvery.text, /^schedule: "soon" is not a duration\nA duration: 500ms/);
   const badCron = await call(client, "next_fire_times", { schedule: "0 25 * * *" });
   assert.equal(badCron.isError, true);
   assert.match(badCron.text, /hour/);

@@ -3,8 +3,7 @@
  * next fire times, with DST changes marked. A cron expression needs no engine;
  * a pipeline is read from the engine (or from -f FILE).
  */
-import { parseWhen, triggersOf, WHEN_FORMS } from "../adhoc/job.js";
-import { triggerSchema } from "../../definitions/schema.js";
+import { looksLikeWhen, whenTrigger } from "../adhoc/when-trigger.js";
 import pc from "picocolors";
 import type { TriggerDef } from "../../definitions/schema.js";
 import { checkZone, parseTime, systemZone } from "../../time/index.js";
@@ -40,8 +39,8 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
     from = parsed.ms;
   }
   const previewOptions = { zone, now: Date.now(), count, ...(from !== undefined ? { from } : {}) };
-  const preview = /^(every|at)\s/.test(subject.trim())
-    ? previewSchedule(subject, [plainTriggerOrFail(subject, options.tz)], previewOptions)
+  const preview = looksLikeWhen(subject)
+    ? previewSchedule(subject, [whenTrigger(subject, options.tz, { prefix: "", takes: "spire next takes a pipeline, a cron in quotes, or", at: "spire next" })], previewOptions)
     : looksLikeCron(subject)
       ? previewSchedule(subject, [cronTriggerOrFail(subject, options.tz)], previewOptions)
       : await pipelinePreview(subject, options, previewOptions);
@@ -58,15 +57,6 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
     const change = time.dstChange ? pc.yellow(`   ← the clock changes here: ${time.dstChange.before} → ${time.dstChange.after}`) : "";
     process.stdout.write(`  ${time.iso.replace("T", " ")}${change}\n`);
   }
-}
-
-/** "every 5m" or "at 2026-12-24T18:00", as spire run --when takes them: the trigger a definitions file would have. */
-function plainTriggerOrFail(subject: string, timezone: string | undefined): TriggerDef {
-  // Read as run --when reads it, said as spire next's: here there is no --when.
-  const when = parseWhen(subject, { prefix: "", takes: "spire next takes a pipeline, or", at: "spire next" });
-  const parsed = triggerSchema.safeParse({ ...triggersOf(when)[0], ...(timezone ? { timezone } : {}) });
-  if (!parsed.success) throw new CliError(`${JSON.stringify(subject)} is not a schedule: ${parsed.error.issues[0]?.message ?? "unknown"}`, EXIT.usage, `spire next takes a pipeline, a cron in quotes, or ${WHEN_FORMS}`);
-  return parsed.data;
 }
 
 function cronTriggerOrFail(expression: string, timezone: string | undefined): TriggerDef {
