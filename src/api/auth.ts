@@ -15,7 +15,7 @@ import { writePrivateFile } from "../files/private.js";
 
 export { loadOrCreateSecret } from "./secret.js";
 
-export type TokenStore = Pick<Store, "createToken" | "getToken" | "listTokens" | "revokeToken" | "touchToken" | "appendAudit">;
+export type TokenStore = Pick<Store, "createToken" | "getToken" | "listTokens" | "revokeToken" | "touchToken" | "appendAudit" | "hookGeneration" | "nextHookGeneration">;
 
 /** The scopes that include the ones before them (worker is not among them: see Scope). */
 const HIERARCHY: readonly Scope[] = ["read", "run", "admin"];
@@ -277,18 +277,31 @@ export class TokenAuthority {
   }
 
   /**
-   * A pipeline's own webhook token: an HMAC of its name under the engine's
-   * secret, so it needs no storage and only works for that pipeline. It
-   * changes when the secret does.
+   * A pipeline's own webhook token: an HMAC of its name and its generation
+   * under the engine's secret, so it only works for that pipeline and
+   * needs no storage but the generation. It changes when the secret does,
+   * and when the pipeline's own is changed (rotateHook).
    */
-  hookToken(namespace: string, pipeline: string): string {
-    return createHmac("sha256", this.secret).update(`hook\0${namespace}\0${pipeline}`).digest("base64url");
+  async hookToken(namespace: string, pipeline: string): Promise<string> {
+    return this.hookTokenOf(namespace, pipeline, await this.store.hookGeneration(namespace, pipeline));
   }
 
-  verifyHookToken(namespace: string, pipeline: string, given: string): boolean {
-    const expected = Buffer.from(this.hookToken(namespace, pipeline));
+  async verifyHookToken(namespace: string, pipeline: string, given: string): Promise<boolean> {
+    const expected = Buffer.from(await this.hookToken(namespace, pipeline));
     const actual = Buffer.from(given);
     return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
+
+  /** A new hook token for the pipeline: the one before no longer works. */
+  async rotateHook(namespace: string, pipeline: string, by: Actor): Promise<void> {
+    const generation = await this.store.nextHookGeneration(namespace, pipeline);
+    await this.audit(by, "hook.rotate", `${namespace}/${pipeline}`, { generation });
+  }
+
+  private hookTokenOf(namespace: string, pipeline: string, generation: number): string {
+    // Generation 0 signs what tokens were before they could be changed: the URLs given out then still work.
+    const signed = generation === 0 ? `hook\0${namespace}\0${pipeline}` : `hook\0${namespace}\0${pipeline}\0${generation}`;
+    return createHmac("sha256", this.secret).update(signed).digest("base64url");
   }
 
   /** API tokens, revoked and expired ones included (sessions are listed by sessions()). */

@@ -7,7 +7,7 @@ export async function hookInfo(service: Pick<EngineService, "getPipeline">, auth
   const pipeline = await service.getPipeline(namespace, name);
   return {
     path: `${API_PREFIX}/hooks/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`,
-    token: auth.hookToken(namespace, name),
+    token: await auth.hookToken(namespace, name),
     enabled: pipeline.definition.triggers.some((trigger) => trigger.kind === "webhook"),
   };
 }

@@ -373,7 +373,8 @@ as a bearer token.
     .argument("<pipeline>", "NAME or NS/NAME")
     .option("--ns <namespace>", "the namespace, when NAME is in several")
     .option("--json", "print { url, token, enabled }")
-    .addHelpText("after", examples(["spire hook deploy", "curl -X POST -H \"Authorization: Bearer $(spire hook deploy --json | jq -r .token)\" …"]))
+    .option("--rotate", "change the hook token first: the old one stops working (for a token that leaked)")
+    .addHelpText("after", examples(["spire hook deploy", "curl -X POST -H \"Authorization: Bearer $(spire hook deploy --json | jq -r .token)\" …", "spire hook deploy --rotate"]))
     .action(async (pipeline, options, command) => (await import("./commands/hook.js")).hookCommand(pipeline, { ...options, ...globals(command) }));
 
   program

@@ -103,6 +103,10 @@ export class HttpClient implements SpireClient {
     return this.call("GET", `${pipelinePath(namespace, name)}/hook`);
   }
 
+  rotateHook(namespace: string, name: string): Promise<HookInfo> {
+    return this.call("POST", `${pipelinePath(namespace, name)}/hook/rotate`);
+  }
+
   async listMissed(namespace: string, name: string, request: { limit: number; run?: string }): Promise<MissedObject[]> {
     return (await this.call<{ missed: MissedObject[] }>("GET", `${pipelinePath(namespace, name)}/missed${query({ limit: request.limit, run: request.run })}`)).missed;
   }

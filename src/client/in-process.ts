@@ -106,6 +106,12 @@ export class InProcessClient implements SpireClient {
     return hookInfo(this.engine, await this.tokens(), namespace, name);
   }
 
+  async rotateHook(namespace: string, name: string): Promise<HookInfo> {
+    await this.engine.getPipeline(namespace, name);
+    await (await this.tokens()).rotateHook(namespace, name, ACTOR);
+    return this.getHook(namespace, name);
+  }
+
   async listMissed(namespace: string, name: string, query: { limit: number; run?: string }) {
     return (await this.engine.listMissed(namespace, name, query)).missed;
   }

@@ -73,6 +73,8 @@ export interface SpireClient {
   /** `holder`: this watcher's id; a lease another watcher holds is refused (conflict, details.held). */
   renewWatchLease(namespace: string, name: string, holder?: string): Promise<WatchLease>;
   getHook(namespace: string, name: string): Promise<HookInfo>;
+  /** A new hook token for the pipeline; the one before stops working. */
+  rotateHook(namespace: string, name: string): Promise<HookInfo>;
   /** Slots of the pipeline's time triggers that did not run, newest first; `run`: only those the same catch-up as that run passed over. */
   listMissed(namespace: string, name: string, query: { limit: number; run?: string }): Promise<MissedObject[]>;
 

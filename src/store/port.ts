@@ -585,6 +585,15 @@ export interface Store {
    */
   endWatchLease(namespace: string, name: string, lapsedOnly: boolean): Promise<boolean>;
 
+  /**
+   * A pipeline's webhook token generation: 0 until its token is first
+   * changed (spire hook --rotate). Kept when the pipeline is removed, so a
+   * token changed away never works again, whatever is applied later.
+   */
+  hookGeneration(namespace: string, pipeline: string): Promise<number>;
+  /** Moves the generation on by one and returns it: the hook tokens of earlier generations no longer work. */
+  nextHookGeneration(namespace: string, pipeline: string): Promise<number>;
+
   /** Throws TokenNameTakenError when a token not revoked has the same name. */
   createToken(row: TokenRow): Promise<void>;
   getToken(id: string): Promise<TokenRow | undefined>;

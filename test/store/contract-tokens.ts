@@ -1,9 +1,9 @@
-/** Store contract: API token records. */
+/** Store contract: API token records, and webhook token generations. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TokenNameTakenError } from "../../src/store/errors.js";
 import type { Open } from "./contract.js";
-import { aToken } from "./fixtures.js";
+import { aNamespace, aToken } from "./fixtures.js";
 
 export function tokenTests(open: Open): void {
   test("create, get and list read back exactly, newest first then by id", async (t) => {
@@ -71,5 +71,17 @@ export function tokenTests(open: Open): void {
     await store.touchToken("t1", 8_500);
     assert.equal((await store.getToken("t1"))?.last_used_at, 8_500);
     assert.equal((await store.listTokens()).length, 2);
+  });
+
+  test("a pipeline's hook generation is 0 until moved on, then counts up; each pipeline has its own, kept when the pipeline goes", async (t) => {
+    const store = await open(t);
+    assert.equal(await store.hookGeneration("ns", "p"), 0);
+    assert.equal(await store.nextHookGeneration("ns", "p"), 1);
+    assert.equal(await store.nextHookGeneration("ns", "p"), 2);
+    assert.equal(await store.hookGeneration("ns", "p"), 2);
+    assert.equal(await store.hookGeneration("ns", "q"), 0, "another pipeline");
+    assert.equal(await store.hookGeneration("other", "p"), 0, "the same name in another namespace");
+    await store.applyNamespace({ namespace: aNamespace("ns"), upserts: [], deletes: ["p"] });
+    assert.equal(await store.hookGeneration("ns", "p"), 2, "a token changed away stays away");
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Webhook triggers: `POST /hooks/{ns}/{name}` with the pipeline's own hook
  * token (not an API token: it can start that one pipeline and nothing else),
- * and `GET /pipelines/{ns}/{name}/hook` for the URL and token (admin).
+ * `GET /pipelines/{ns}/{name}/hook` for the URL and token, and
+ * `POST …/hook/rotate` for a new token (admin).
  */
 import { hookInfo } from "../hook-info.js";
 import { z } from "zod";
@@ -17,6 +18,8 @@ function hookTokenOf(headers: Record<string, unknown>): string | undefined {
   const header = headers["x-spire-hook-token"];
   return typeof header === "string" ? header.trim() : undefined;
 }
+
+const hookInfoSchema = z.object({ path: z.string(), token: z.string(), enabled: z.boolean() });
 
 const fire = route({
   method: "POST",
@@ -36,7 +39,7 @@ const fire = route({
   async handler({ params, body, headers, reply, deps }) {
     const token = hookTokenOf(headers);
     // Unknown pipelines answer 401 too: a caller without the token learns nothing.
-    if (!token || !deps.auth.verifyHookToken(params.ns, params.name, token)) {
+    if (!token || !(await deps.auth.verifyHookToken(params.ns, params.name, token))) {
       throw new ApiError("unauthorized", "this webhook needs the pipeline's hook token (see: spire hook PIPELINE)");
     }
     const run = await deps.service.startHookRun(params.ns, params.name, body?.args ?? {});
@@ -52,10 +55,28 @@ const show = route({
   tag: "triggers",
   summary: "The pipeline's webhook URL (path) and hook token.",
   params: pipelineParams,
-  responses: [{ status: 200, description: "Where to POST and with which token.", schema: z.object({ path: z.string(), token: z.string(), enabled: z.boolean() }) }],
+  responses: [{ status: 200, description: "Where to POST and with which token.", schema: hookInfoSchema }],
   async handler({ params, deps }) {
     return hookInfo(deps.service, deps.auth, params.ns, params.name);
   },
 });
 
-export const hookRoutes = [fire, show];
+const rotate = route({
+  method: "POST",
+  path: "/pipelines/{ns}/{name}/hook/rotate",
+  scope: "admin",
+  tag: "triggers",
+  summary: "Change the pipeline's hook token: the one before stops working at once, on every engine sharing the store. For a token that leaked.",
+  params: pipelineParams,
+  responses: [
+    { status: 200, description: "Where to POST and with which token, the new one.", schema: hookInfoSchema },
+    { status: 404, description: "No such pipeline." },
+  ],
+  async handler({ params, deps, actor }) {
+    await deps.service.getPipeline(params.ns, params.name);
+    await deps.auth.rotateHook(params.ns, params.name, actor!);
+    return hookInfo(deps.service, deps.auth, params.ns, params.name);
+  },
+});
+
+export const hookRoutes = [fire, show, rotate];

@@ -6,10 +6,10 @@ import { resolvePipeline } from "../resolve.js";
 /** Where an engine listens unless told otherwise (spire engine --listen). */
 const DEFAULT_ADDRESS = "http://127.0.0.1:7431";
 
-export async function hookCommand(pipeline: string, options: Target & { ns?: string; json?: boolean }): Promise<void> {
+export async function hookCommand(pipeline: string, options: Target & { ns?: string; json?: boolean; rotate?: boolean }): Promise<void> {
   const { namespace, name, hook, url, engineUp } = await withClient(options, async (client) => {
     const found = await resolvePipeline(client, pipeline, options.ns);
-    const hook = await client.getHook(found.namespace, found.name);
+    const hook = options.rotate ? await client.rotateHook(found.namespace, found.name) : await client.getHook(found.namespace, found.name);
     // With no engine running, the address is the one an engine listens on by default.
     const engineUp = client.location.kind === "engine";
     const base = engineUp ? client.location.url : DEFAULT_ADDRESS;
@@ -17,6 +17,7 @@ export async function hookCommand(pipeline: string, options: Target & { ns?: str
   });
   if (options.json) return void process.stdout.write(`${JSON.stringify({ url, token: hook.token, enabled: hook.enabled }, null, 2)}\n`);
   process.stdout.write(`url    ${url}\ntoken  ${hook.token}\n`);
+  if (options.rotate) process.stdout.write(`\n${pc.green("✓")} ${namespace}/${name} has a new hook token: the one before no longer works.\n`);
   const fire = `curl -X POST -H "Authorization: Bearer ${hook.token}" ${url}`;
   // What to do before the URL answers comes first: until then the curl line would only get a 404, or nothing at all.
   if (!hook.enabled) process.stdout.write(pc.yellow(`\n${namespace}/${name} has no webhook trigger yet: add \`- webhook: true\` to its triggers and apply; then fire it with:\n  ${fire}\n`));

@@ -554,6 +554,16 @@ CREATE TABLE watch_leases (
 );
 `;
 
+/** Each pipeline's webhook token generation, once it was changed (spire hook --rotate); kept when the pipeline goes. */
+const hookGenerations = `
+CREATE TABLE hook_generations (
+  namespace  ${KEY} NOT NULL,
+  pipeline   ${KEY} NOT NULL,
+  generation INTEGER NOT NULL,
+  PRIMARY KEY (namespace, pipeline)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
@@ -569,4 +579,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: "a new run started with it", sql: startedRuns },
   { version: 13, name: "waiting places indexed", sql: waitingPlaces },
   { version: 14, name: "spire watch leases", sql: watchLeases },
+  { version: 15, name: "webhook token generations", sql: hookGenerations },
 ];

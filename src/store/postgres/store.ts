@@ -15,6 +15,7 @@ import { migrate } from "./migrate.js";
 import * as namespaces from "./sql/namespaces.js";
 import * as pipelines from "./sql/pipelines.js";
 import * as watchLeases from "./sql/watchLeases.js";
+import * as hookGenerations from "./sql/hook-generations.js";
 import * as runs from "./sql/runs.js";
 import * as taskRuns from "./sql/taskRuns.js";
 import * as events from "./sql/events.js";
@@ -107,6 +108,8 @@ export function openPostgresStore(url: string, options: PostgresOptions = {}): S
 
     createToken: (row) => tokens.insertToken(sql, row),
     getToken: (id) => tokens.getToken(sql, id),
+    hookGeneration: (namespace, pipeline) => hookGenerations.hookGeneration(sql, namespace, pipeline),
+    nextHookGeneration: (namespace, pipeline) => hookGenerations.nextHookGeneration(sql, namespace, pipeline),
     listTokens: () => tokens.listTokens(sql),
     revokeToken: (id, at) => write((tx) => tokens.revokeToken(tx, id, at)),
     touchToken: (id, at) => tokens.touchToken(sql, id, at),

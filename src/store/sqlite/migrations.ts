@@ -330,6 +330,16 @@ CREATE TABLE watch_leases (
 ) WITHOUT ROWID;
 `;
 
+/** Each pipeline's webhook token generation, once it was changed (spire hook --rotate); kept when the pipeline goes. */
+const hookGenerations = `
+CREATE TABLE hook_generations (
+  namespace  TEXT NOT NULL,
+  pipeline   TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  PRIMARY KEY (namespace, pipeline)
+) WITHOUT ROWID;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "tokens_audit", sql: tokensAndAudit },
@@ -344,4 +354,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: "workers", sql: workers },
   { version: 12, name: "run_seeds", sql: runSeeds },
   { version: 13, name: "watch_leases", sql: watchLeases },
+  { version: 14, name: "hook_generations", sql: hookGenerations },
 ];

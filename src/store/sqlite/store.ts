@@ -9,6 +9,7 @@ import { migrate } from "./migrate.js";
 import * as namespaces from "./sql/namespaces.js";
 import * as pipelines from "./sql/pipelines.js";
 import * as watchLeases from "./sql/watchLeases.js";
+import * as hookGenerations from "./sql/hook-generations.js";
 import * as runs from "./sql/runs.js";
 import * as taskRuns from "./sql/taskRuns.js";
 import * as events from "./sql/events.js";
@@ -110,6 +111,8 @@ export function openSqliteStore(file: string, options: ConnectionOptions = {}): 
 
     createToken: async (row) => conn.writeTransaction(() => tokens.insertToken(conn, row)),
     getToken: async (id) => tokens.getToken(conn, id),
+    hookGeneration: async (namespace, pipeline) => hookGenerations.hookGeneration(conn, namespace, pipeline),
+    nextHookGeneration: async (namespace, pipeline) => conn.writeTransaction(() => hookGenerations.nextHookGeneration(conn, namespace, pipeline)),
     listTokens: async () => tokens.listTokens(conn),
     revokeToken: async (id, at) => conn.writeTransaction(() => tokens.revokeToken(conn, id, at)),
     // A single statement is its own transaction; skipping BEGIN/COMMIT keeps it cheap.
