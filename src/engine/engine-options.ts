@@ -3,7 +3,7 @@ import type { AttemptKeeper, Executor, Placement } from "../exec/port.js";
 import type { LogReader } from "../logs/port.js";
 import type { Store } from "../store/port.js";
 import type { ResourceCapacity } from "./resources/reservations.js";
-import type { DefinitionChanges, EngineRoster, PlaceHints, RunRequestHints, SchedulingLeadership } from "../cluster/port.js";
+import type { DefinitionChanges, EngineRoster, PlaceHints, RunRequestHints, SchedulingLeadership, StoreChangeHints } from "../cluster/port.js";
 import type { RetentionLimits } from "./runs/retention.js";
 import type { WorkerInfo } from "./service.js";
 
@@ -60,4 +60,6 @@ export interface EngineOptions {
   handOvers?: RunRequestHints;
   /** With engines sharing a store: told when a run waiting here for its pipeline's place or a lock may start. */
   places?: PlaceHints;
+  /** With engines sharing a store: told when some engine stored a missed record (every engine's event stream carries it). */
+  missedHints?: StoreChangeHints;
 }

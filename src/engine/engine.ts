@@ -12,6 +12,7 @@ import { MAX_LINE_BYTES, TAIL_LINES } from "../exec/port.js";
 import { LocalLogs } from "../logs/local-logs.js";
 import { StoreSharing } from "./sharing/store-sharing.js";
 import { EveryEngineEvents } from "./reads/every-engine-events.js";
+import { EveryEngineMissed } from "./reads/every-engine-missed.js";
 import type { ForwardedRequest } from "./sharing/run-requests.js";
 import type { LogReader } from "../logs/port.js";
 import type { PipelineDef } from "../definitions/schema.js";
@@ -175,14 +176,15 @@ export class Engine implements EngineService {
     });
     this.logTailer = new LogTailer(options.store, this.logs, (runId) => this.runs.isRunning(runId) || this.foreignRuns.isActive(runId));
     this.everyEngine = options.store.shared && new EveryEngineEvents(options.store, (error) => this.logger.warn({ error: error.message }, "the stored events of every engine could not be read: read again shortly"));
-    const everyEngine = this.everyEngine ? { everyEngine: this.everyEngine } : {};
+    const everyEngineMissed = shared && new EveryEngineMissed(shared, options.missedHints, (error) => this.logger.warn({ error: error.message }, "the missed records of every engine could not be read: read again shortly"));
+    const everyEngine = { ...(this.everyEngine ? { everyEngine: this.everyEngine } : {}), ...(everyEngineMissed ? { everyEngineMissed } : {}) };
     this.followers = new RunFollowers({ bus: this.bus, foreignRuns: this.foreignRuns, logTailer: this.logTailer, isLocal: (runId) => this.isLocal(runId), progressOf: (runId) => this.runs.progressOf(runId), ...everyEngine });
     this.scheduler = new Scheduler({
       store: options.store,
       now: this.now,
       defaultZone: options.defaultZone ?? systemZone(),
       prepare: (start) => this.starts.prepareScheduled(start),
-      missed: (missed) => this.bus.publishPipeline({ kind: "missed", missed }),
+      missed: (missed) => (this.bus.publishPipeline({ kind: "missed", missed }), everyEngineMissed && everyEngineMissed.stored()),
       warn: (message, details) => this.logger.warn(details, message),
       ...(options.leadership ? { leading: () => options.leadership!.leading } : {}),
       shared: shared !== undefined,
@@ -303,8 +305,8 @@ export class Engine implements EngineService {
   }
 
   /** Pipeline events outside any run (missed slots, changed definitions); returns the unsubscribe function. */
-  subscribePipelines(listener: (event: PipelineEvent) => void): () => void {
-    return this.bus.subscribePipelines(listener);
+  subscribePipelines(listener: (event: PipelineEvent) => void, options: { everyEngine?: boolean } = {}): Subscription {
+    return this.followers.subscribePipelines(listener, options);
   }
 
   /** After a restart: what earlier engines left running or queued goes on here (see engine-recovery.ts). */
