@@ -10,7 +10,7 @@ import { DEFAULT_LEASE_MS, schedulingLeadership } from "./leader-lease.js";
 import { Listener } from "./pg-listener.js";
 import type { DefinitionChanges, EngineRoster, PlaceHints, RunRequestHints, SchedulingLeadership, StoreChangeHints } from "./port.js";
 import { HAND_OVERS_CHANNEL, heartbeatEvery, PostgresEngineRoster } from "./engine-roster.js";
-import { MISSED_CHANNEL, PLACES_CHANNEL, RUN_REQUESTS_CHANNEL } from "../store/postgres/index.js";
+import { MISSED_CHANNEL, PLACES_CHANNEL, RUN_REQUESTS_CHANNEL, RUNS_REMOVED_CHANNEL } from "../store/postgres/index.js";
 import { endPool } from "../store/postgres/goodbye.js";
 
 const DEFINITIONS_CHANNEL = "spire_definitions";
@@ -30,6 +30,8 @@ export interface ClusterMembership {
   places: PlaceHints;
   /** Some engine stored a `missed` record (every engine's event stream reads it). */
   missed: StoreChangeHints;
+  /** Some engine removed runs (retention): what this one keeps of them goes. */
+  removedRuns: StoreChangeHints;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
     handOvers,
     places,
     missed: changeHints(MISSED_CHANNEL),
+    removedRuns: changeHints(RUNS_REMOVED_CHANNEL),
     async close() {
       for (const timer of rereads) clearInterval(timer);
       await roster.stop();

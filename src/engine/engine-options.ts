@@ -62,4 +62,6 @@ export interface EngineOptions {
   places?: PlaceHints;
   /** With engines sharing a store: told when some engine stored a missed record (every engine's event stream carries it). */
   missedHints?: StoreChangeHints;
+  /** With engines sharing a store: told when some engine removed runs (retention), which this one may keep in memory. */
+  removedRuns?: StoreChangeHints;
 }

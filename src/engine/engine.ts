@@ -13,6 +13,7 @@ import { LocalLogs } from "../logs/local-logs.js";
 import { StoreSharing } from "./sharing/store-sharing.js";
 import { EveryEngineEvents } from "./reads/every-engine-events.js";
 import { EveryEngineMissed } from "./reads/every-engine-missed.js";
+import { RemovedRuns } from "./reads/removed-runs.js";
 import type { ForwardedRequest } from "./sharing/run-requests.js";
 import type { LogReader } from "../logs/port.js";
 import type { PipelineDef } from "../definitions/schema.js";
@@ -105,6 +106,8 @@ export class Engine implements EngineService {
   private readonly followers: RunFollowers;
   /** With engines sharing a store: every engine's events, for the engine-wide stream. */
   private readonly everyEngine: EveryEngineEvents | undefined;
+  /** With engines sharing a store: the runs another engine removed, dropped from runObjects. */
+  private readonly removedRuns: RemovedRuns | undefined;
   private readonly recovery: EngineRecovery;
   /** Task logs: pages, windows by line number (GET …/logs?from_line=, tail=), live tails. */
   private readonly logs: LogReader;
@@ -179,6 +182,7 @@ export class Engine implements EngineService {
     const everyEngineMissed = shared && new EveryEngineMissed(shared, options.missedHints, (error) => this.logger.warn({ error: error.message }, "the missed records of every engine could not be read: read again shortly"));
     const everyEngine = { ...(this.everyEngine ? { everyEngine: this.everyEngine } : {}), ...(everyEngineMissed ? { everyEngineMissed } : {}) };
     this.followers = new RunFollowers({ bus: this.bus, foreignRuns: this.foreignRuns, logTailer: this.logTailer, isLocal: (runId) => this.isLocal(runId), progressOf: (runId) => this.runs.progressOf(runId), ...everyEngine });
+    this.removedRuns = shared && new RemovedRuns({ cache: this.runObjects, store: options.store, hints: options.removedRuns, failed: (error) => this.logger.warn({ error: error.message }, "could not check which cached runs are still stored: checked again shortly") });
     this.scheduler = new Scheduler({
       store: options.store,
       now: this.now,
@@ -285,6 +289,7 @@ export class Engine implements EngineService {
     // Another engine changed definitions: what fires here follows.
     const changes = this.options.definitionChanges;
     if (changes) await this.pipelines.followChangesElsewhere((changed) => changes.listen(() => this.draining || changed()));
+    this.removedRuns?.start();
     this.retention.start(
       SWEEP_EVERY_MS,
       (report) => {
@@ -523,6 +528,7 @@ export class Engine implements EngineService {
     await this.leaderChanges;
     await this.recovery.stop();
     await this.retention.stop();
+    this.removedRuns?.stop();
     await this.eventTriggers.stop();
     await this.leases.stop();
     await this.runs.drain(graceMs);
