@@ -101,7 +101,7 @@ export async function startEngineServices(settings: EngineSettings): Promise<Run
   // The engine is made next: a worker cannot register before the API listens, so it is there when told.
   const workers = new WorkerHub({ dataDir: dir, leaseMs: settings.workerLeaseMs, note: (message, details) => logger.info(details, message), changed: (worker) => engine.announceWorker(worker) });
   const { parallelism, resources, retention, artifactLimitBytes, watchLeaseMs, maxTasks } = settings;
-  const engine = new Engine({ store, executor, supervisor: executor, placement: workers, remoteWorkers: () => workers.info(), dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }), ...(cluster ? { leadership: cluster.leadership, definitionChanges: cluster.definitions, roster: cluster.roster, runRequests: cluster.runRequests, handOvers: cluster.handOvers, places: cluster.places } : {}) });
+  const engine = new Engine({ store, executor, supervisor: executor, placement: workers, remoteWorkers: () => workers.info(), dataDir: dir, parallelism, resources, logger, retention, artifactLimitBytes, watchLeaseMs, ...(maxTasks === undefined ? {} : { maxTasks }), ...(cluster ? { leadership: cluster.leadership, definitionChanges: cluster.definitions, roster: cluster.roster, runRequests: cluster.runRequests, handOvers: cluster.handOvers, places: cluster.places, missedHints: cluster.missed, removedRuns: cluster.removedRuns } : {}) });
   const notifier = new Notifier({ store, dataDir: dir, logger });
   notifier.attach(engine);
   const recovered = await engine.recover();

@@ -76,3 +76,15 @@ export interface PlaceHints {
   /** `heard` is told the pipeline (`namespace/name`), or "" for any (locks were given back, or hints may have been missed); returns how to stop. */
   listen(heard: (pipeline: string) => void): () => void;
 }
+
+/**
+ * Something the engines keep a view of changed in the shared store: a
+ * `missed` record was stored (each engine's event stream tells it), or runs
+ * were removed (retention; each engine drops its copies). A hint (NOTIFY),
+ * told again after the listening connection comes back; whoever listens
+ * also looks now and then, in case one was lost.
+ */
+export interface StoreChangeHints {
+  /** `heard` is told when it changed (or may have, while not listening); returns how to stop. */
+  listen(heard: () => void): () => void;
+}

@@ -8,9 +8,9 @@ import { createHmac, randomUUID } from "node:crypto";
 import pg from "pg";
 import { DEFAULT_LEASE_MS, schedulingLeadership } from "./leader-lease.js";
 import { Listener } from "./pg-listener.js";
-import type { DefinitionChanges, EngineRoster, PlaceHints, RunRequestHints, SchedulingLeadership } from "./port.js";
+import type { DefinitionChanges, EngineRoster, PlaceHints, RunRequestHints, SchedulingLeadership, StoreChangeHints } from "./port.js";
 import { HAND_OVERS_CHANNEL, heartbeatEvery, PostgresEngineRoster } from "./engine-roster.js";
-import { PLACES_CHANNEL, RUN_REQUESTS_CHANNEL } from "../store/postgres/index.js";
+import { MISSED_CHANNEL, PLACES_CHANNEL, RUN_REQUESTS_CHANNEL, RUNS_REMOVED_CHANNEL } from "../store/postgres/index.js";
 import { endPool } from "../store/postgres/goodbye.js";
 
 const DEFINITIONS_CHANNEL = "spire_definitions";
@@ -28,6 +28,10 @@ export interface ClusterMembership {
   handOvers: RunRequestHints;
   /** A run may start now: one that held its pipeline's place or a lock ended on some engine. */
   places: PlaceHints;
+  /** Some engine stored a `missed` record (every engine's event stream reads it). */
+  missed: StoreChangeHints;
+  /** Some engine removed runs (retention): what this one keeps of them goes. */
+  removedRuns: StoreChangeHints;
   close(): Promise<void>;
 }
 
@@ -96,6 +100,9 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
   const places: PlaceHints = {
     listen: (heard) => listener.on(PLACES_CHANNEL, heard, () => heard("")),
   };
+  // For every engine, whichever made the change (this one included). The payload is the schema the store changed in:
+  // engines on other schemas of the database (other Spires) let it pass.
+  const changeHints = (channel: string): StoreChangeHints => ({ listen: (heard) => listener.on(channel, (schema) => (options.schema === undefined || schema === options.schema) && heard(), heard) });
   return {
     id,
     leadership,
@@ -104,6 +111,8 @@ export async function joinPostgresCluster(options: JoinOptions): Promise<Cluster
     runRequests,
     handOvers,
     places,
+    missed: changeHints(MISSED_CHANNEL),
+    removedRuns: changeHints(RUNS_REMOVED_CHANNEL),
     async close() {
       for (const timer of rereads) clearInterval(timer);
       await roster.stop();

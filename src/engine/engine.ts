@@ -8,15 +8,17 @@
  * (what clients read); this class wires them together.
  */
 import { AuditRecords } from "./audit-records.js";
-import { MAX_LINE_BYTES, TAIL_LINES, type AttemptKeeper, type Executor, type Placement } from "../exec/port.js";
+import { MAX_LINE_BYTES, TAIL_LINES } from "../exec/port.js";
 import { LocalLogs } from "../logs/local-logs.js";
 import { StoreSharing } from "./sharing/store-sharing.js";
 import { EveryEngineEvents } from "./reads/every-engine-events.js";
+import { EveryEngineMissed } from "./reads/every-engine-missed.js";
+import { RemovedRuns } from "./reads/removed-runs.js";
 import type { ForwardedRequest } from "./sharing/run-requests.js";
 import type { LogReader } from "../logs/port.js";
 import type { PipelineDef } from "../definitions/schema.js";
 import { hostname } from "node:os";
-import type { EventRow, RunRow, Store, TaskRunRow } from "../store/port.js";
+import type { EventRow, RunRow, TaskRunRow } from "../store/port.js";
 import { aheadElsewhere, inProcessRuns } from "./recovery/in-process-owners.js";
 import { VERSION } from "../version.js";
 import { EventBus, type PipelineEvent } from "./event-bus.js";
@@ -39,11 +41,9 @@ import { RunStarts } from "./runs/run-starts.js";
 import { nothingToCancel } from "./runs/nothing-to-cancel.js";
 import { RememberedDefinitions } from "./pipelines/remembered-definitions.js";
 import type { RunObject } from "./reads/run-object.js";
-import type { ResourceCapacity } from "./resources/reservations.js";
 import { Scheduler } from "./triggers/scheduler.js";
-import type { DefinitionChanges, EngineRoster, PlaceHints, RunRequestHints, SchedulingLeadership } from "../cluster/port.js";
 import type { MissedObject } from "./triggers/missed-object.js";
-import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type RetentionLimits, type SweepReport } from "./runs/retention.js";
+import { DEFAULT_RETENTION, Retention, SWEEP_EVERY_MS, type SweepReport } from "./runs/retention.js";
 import { DEFAULT_WATCH_LEASE_MS, WatchLeases } from "./triggers/watch-leases.js";
 import { systemZone } from "../time/index.js";
 import {
@@ -68,60 +68,9 @@ import {
   type StartRunRequest,
 } from "./service.js";
 
-export interface EngineLogger {
-  info(object: object, message?: string): void;
-  warn(object: object, message?: string): void;
-  error(object: object, message?: string): void;
-}
+import type { EngineLogger, EngineOptions } from "./engine-options.js";
 
-export interface EngineOptions {
-  store: Store;
-  executor: Executor;
-  /** A supervisor that outlives the engine: attempts are re-attached at start, and each result acked once stored. */
-  supervisor?: AttemptKeeper;
-  dataDir: string;
-  /** Workers on other machines, for tasks with `runs_on` labels this machine lacks. */
-  placement?: Placement;
-  /** Those workers as GET /workers shows them. */
-  remoteWorkers?: () => WorkerInfo[];
-  /** Where task logs are read (default: files on this machine). */
-  logs?: LogReader;
-  parallelism: number;
-  /** Cpus and memory tasks may reserve (`resources:`); default: this machine's (see engineCapacity). */
-  resources?: ResourceCapacity;
-  logger?: EngineLogger;
-  /** Where `secrets:` are read from (the engine's own environment). */
-  environment?: Record<string, string | undefined>;
-  now?: () => number;
-  /** The zone of triggers without `timezone` (default: this machine's). */
-  defaultZone?: string;
-  /** Retention of pipelines that set none (default DEFAULT_RETENTION). */
-  retention?: RetentionLimits;
-  /** The most artifacts one run may keep (default 1 GiB). */
-  artifactLimitBytes?: number;
-  /** How long a `spire watch` pipeline fires without its watcher renewing its lease (default DEFAULT_WATCH_LEASE_MS). */
-  watchLeaseMs?: number;
-  /**
-   * False for an engine inside a CLI command (no engine running): it runs
-   * what it is asked to and never touches schedules, so the engine that
-   * starts later counts slots from its own first sight of each trigger.
-   */
-  schedules?: boolean;
-  /** The most tasks one run of an applied pipeline may expand to (default DEFAULT_MAX_TASKS). */
-  maxTasks?: number;
-  /** With engines sharing a store (PostgreSQL): time triggers fire only while this engine leads. */
-  leadership?: SchedulingLeadership;
-  /** With engines sharing a store: changes of definitions through one are told to the others. */
-  definitionChanges?: DefinitionChanges;
-  /** With engines sharing a store: heartbeats, and the take-over of silent engines' runs (see take-overs.ts). */
-  roster?: EngineRoster;
-  /** With engines sharing a store: told when another engine asked this one to cancel a run it runs. */
-  runRequests?: RunRequestHints;
-  /** Told when another engine hands this one a run (its workers can run it). */
-  handOvers?: RunRequestHints;
-  /** With engines sharing a store: told when a run waiting here for its pipeline's place or a lock may start. */
-  places?: PlaceHints;
-}
+export type { EngineLogger, EngineOptions };
 
 /** A finished attempt's log at least this big is indexed at once (see indexFinishedLog): some 50,000 lines, read in a few ms. */
 const INDEX_AT_END_BYTES = 4 << 20;
@@ -157,6 +106,8 @@ export class Engine implements EngineService {
   private readonly followers: RunFollowers;
   /** With engines sharing a store: every engine's events, for the engine-wide stream. */
   private readonly everyEngine: EveryEngineEvents | undefined;
+  /** With engines sharing a store: the runs another engine removed, dropped from runObjects. */
+  private readonly removedRuns: RemovedRuns | undefined;
   private readonly recovery: EngineRecovery;
   /** Task logs: pages, windows by line number (GET …/logs?from_line=, tail=), live tails. */
   private readonly logs: LogReader;
@@ -228,14 +179,16 @@ export class Engine implements EngineService {
     });
     this.logTailer = new LogTailer(options.store, this.logs, (runId) => this.runs.isRunning(runId) || this.foreignRuns.isActive(runId));
     this.everyEngine = options.store.shared && new EveryEngineEvents(options.store, (error) => this.logger.warn({ error: error.message }, "the stored events of every engine could not be read: read again shortly"));
-    const everyEngine = this.everyEngine ? { everyEngine: this.everyEngine } : {};
+    const everyEngineMissed = shared && new EveryEngineMissed(shared, options.missedHints, (error) => this.logger.warn({ error: error.message }, "the missed records of every engine could not be read: read again shortly"));
+    const everyEngine = { ...(this.everyEngine ? { everyEngine: this.everyEngine } : {}), ...(everyEngineMissed ? { everyEngineMissed } : {}) };
     this.followers = new RunFollowers({ bus: this.bus, foreignRuns: this.foreignRuns, logTailer: this.logTailer, isLocal: (runId) => this.isLocal(runId), progressOf: (runId) => this.runs.progressOf(runId), ...everyEngine });
+    this.removedRuns = shared && new RemovedRuns({ cache: this.runObjects, store: options.store, hints: options.removedRuns, failed: (error) => this.logger.warn({ error: error.message }, "could not check which cached runs are still stored: checked again shortly") });
     this.scheduler = new Scheduler({
       store: options.store,
       now: this.now,
       defaultZone: options.defaultZone ?? systemZone(),
       prepare: (start) => this.starts.prepareScheduled(start),
-      missed: (missed) => this.bus.publishPipeline({ kind: "missed", missed }),
+      missed: (missed) => (this.bus.publishPipeline({ kind: "missed", missed }), everyEngineMissed && everyEngineMissed.stored()),
       definitionsChanged: () => void this.pipelines.refreshTriggers(false).catch((error: Error) => this.logger.warn({ error: error.message }, "the applied definitions could not be read again")),
       warn: (message, details) => this.logger.warn(details, message),
       ...(options.leadership ? { leading: () => options.leadership!.leading } : {}),
@@ -337,6 +290,7 @@ export class Engine implements EngineService {
     // Another engine changed definitions: what fires here follows.
     const changes = this.options.definitionChanges;
     if (changes) await this.pipelines.followChangesElsewhere((changed) => changes.listen(() => this.draining || changed()));
+    this.removedRuns?.start();
     this.retention.start(
       SWEEP_EVERY_MS,
       (report) => {
@@ -357,8 +311,8 @@ export class Engine implements EngineService {
   }
 
   /** Pipeline events outside any run (missed slots, changed definitions); returns the unsubscribe function. */
-  subscribePipelines(listener: (event: PipelineEvent) => void): () => void {
-    return this.bus.subscribePipelines(listener);
+  subscribePipelines(listener: (event: PipelineEvent) => void, options: { everyEngine?: boolean } = {}): Subscription {
+    return this.followers.subscribePipelines(listener, options);
   }
 
   /** After a restart: what earlier engines left running or queued goes on here (see engine-recovery.ts). */
@@ -575,6 +529,7 @@ export class Engine implements EngineService {
     await this.leaderChanges;
     await this.recovery.stop();
     await this.retention.stop();
+    this.removedRuns?.stop();
     await this.eventTriggers.stop();
     await this.leases.stop();
     await this.runs.drain(graceMs);

@@ -364,8 +364,11 @@ export interface EngineService {
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
   /** Stored events of every run after `afterSeq`, oldest first (the engine-wide stream's replay). */
   listEventsSince(afterSeq: number, limit: number): Promise<EventRow[]>;
-  /** Pipeline events outside any run (missed slots, changed definitions); returns the unsubscribe function. */
-  subscribePipelines(listener: (event: PipelineEvent) => void): () => void;
+  /**
+   * Pipeline events outside any run (missed slots, changed definitions); returns the unsubscribe function.
+   * `everyEngine` (the engine-wide stream): with engines sharing a store, the missed slots any of them recorded.
+   */
+  subscribePipelines(listener: (event: PipelineEvent) => void, options?: { everyEngine?: boolean }): Subscription;
   /** Live events of one run (or all runs when runId is null); returns the unsubscribe function. */
   /** Live events of one run (or of all runs, without log lines); `logs` chooses the log lines of one run's followers (default all). */
   /** `everyEngine` (the whole stream only): with engines sharing a store, the runs of all of them, in seq order. */

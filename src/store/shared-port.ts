@@ -8,7 +8,7 @@
  * then absent, and everything is read from the data folder.
  */
 
-import type { EventRow, RunCreation, RunRow, StateChange } from "./port.js";
+import type { EventRow, MissedRow, RunCreation, RunRow, StateChange } from "./port.js";
 
 /** One attempt of one task: the key of its log. */
 export interface AttemptKey {
@@ -214,6 +214,13 @@ export interface SharedStore {
   takeTaskLocks(holder: TaskLockHolder, locks: readonly { name: string; count: number; capacity: number }[], beyond: boolean): Promise<TaskLockTake>;
   /** Every unit of a named lock held now, by the running runs (task null) and task attempts of every engine. */
   listLockHolders(): Promise<SharedLockHolder[]>;
+
+  // ── missed records, as every engine's event stream reads them ──
+
+  /** Missed records after `afterSeq`, oldest first (of every engine: whichever recorded them tells the others). */
+  missedSince(afterSeq: number, limit: number): Promise<MissedRow[]>;
+  /** The newest missed record's seq (0: none yet). */
+  latestMissedSeq(): Promise<number>;
 }
 
 export interface SharedLockHolder {

@@ -2,6 +2,8 @@
  * The engine-wide event stream (GET /events, what the web UI's lists follow)
  * among engines sharing one PostgreSQL: a stream open on B carries the runs
  * A runs, live, in seq order with B's own. It used to carry B's runs only.
+ * Slots recorded as missed by one engine reach every engine's stream, once:
+ * they used to reach only the stream of the engine that recorded them.
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -11,7 +13,8 @@ import { apiStartRun, stopEngine, type RunningEngine } from "../helpers/engine.j
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { readFrames, type Frame } from "../helpers/sse.js";
 import { tempDir } from "../helpers/tmp.js";
-import { freshSchema } from "../helpers/postgres.js";
+import { freshSchema, rowsIn } from "../helpers/postgres.js";
+import { until } from "../helpers/poll.js";
 import { engineStarter } from "./shared-store.js";
 
 checkNoLeftoverProcesses();
@@ -21,12 +24,12 @@ function openStream(engine: RunningEngine, signal: AbortSignal): Promise<Respons
   return fetch(`${engine.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal });
 }
 
-/** Engines a and b on a new schema with a pipeline s/hello, and b's engine-wide stream open. */
-async function streamOfB(t: TestContext): Promise<{ a: RunningEngine; b: RunningEngine; abort: AbortController; response: Response }> {
+/** Engines a and b on a new schema with a pipeline s/hello (and s/hourly, every hour), and b's engine-wide stream open. */
+async function streamOfB(t: TestContext): Promise<{ a: RunningEngine; b: RunningEngine; abort: AbortController; response: Response; schema: string }> {
   const schema = await freshSchema(t);
   const dir = tempDir(t, "spire-cluster-stream-");
   const file = join(dir, "spire.yaml");
-  writeFileSync(file, `namespace: s\npipelines:\n  hello:\n    tasks:\n      t: { run: "true" }\n`);
+  writeFileSync(file, `namespace: s\npipelines:\n  hello:\n    tasks:\n      t: { run: "true" }\n  hourly:\n    triggers: [{ every: 1h }]\n    tasks:\n      t: { run: "true" }\n`);
   const { start } = engineStarter(t, { dir, schema, file });
   const a = await start("a");
   const b = await start("b");
@@ -34,7 +37,7 @@ async function streamOfB(t: TestContext): Promise<{ a: RunningEngine; b: Running
   t.after(() => abort.abort());
   const response = await openStream(b, abort.signal);
   assert.equal(response.status, 200);
-  return { a, b, abort, response };
+  return { a, b, abort, response, schema };
 }
 
 test("the engine-wide stream of one engine carries the runs of another sharing its store, live and in seq order with its own", async (t) => {
@@ -79,6 +82,45 @@ test("the engine-wide stream of one engine says when a pipeline was changed thro
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error("B's stream said nothing of the pause through A within 10 s")), 10_000)),
   ]);
   assert.equal(frames.at(-1)?.event, "pipelines");
+  abort.abort();
+  await stopEngine(a);
+  await stopEngine(b);
+});
+
+test("slots one engine records as missed reach the engine-wide stream of every engine sharing its store, once each", async (t) => {
+  const { a, b, abort, response: streamB, schema } = await streamOfB(t);
+  const streamA = await openStream(a, abort.signal);
+  assert.equal(streamA.status, 200);
+  const token = readFileSync(join(a.data, "token"), "utf8").trim();
+  const post = (path: string) => fetch(`${a.url}/api/v1/pipelines/s/hourly/${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+  // Ten hours of the hourly schedule pass while it is paused (its anchor moved back): resumed through A, A records them as missed.
+  await until(async () => (await rowsIn(schema, "SELECT 1 FROM schedules WHERE pipeline = 'hourly'")).length > 0, "the hourly schedule to be stored", 10_000);
+  assert.equal((await post("pause")).status, 200);
+  await rowsIn(schema, "UPDATE schedules SET anchor = anchor - 36000000, last_slot = last_slot - 36000000 WHERE pipeline = 'hourly'");
+  // Each stream is read until it has carried the missed record and then a run started after it to its end: a second
+  // copy of the record (A's bus and the store both) would have come by then.
+  let sentinel: string | undefined;
+  const readUntilDone = (stream: Response) => {
+    let missed = 0;
+    return readFrames(stream, (frame) => {
+      if (frame.event === "missed") missed++;
+      return missed > 0 && sentinel !== undefined && frame.event === "run.finished" && (JSON.parse(frame.data) as { run_id: string }).run_id === sentinel;
+    });
+  };
+  const read = Promise.all([readUntilDone(streamA), readUntilDone(streamB)]);
+  assert.equal((await post("resume")).status, 200);
+  sentinel = await apiStartRun(a, "s/hello");
+  const [framesA, framesB] = await Promise.race([
+    read,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the streams did not both carry the missed record and a later run within 15 s")), 15_000)),
+  ]);
+  for (const [name, frames] of [["A", framesA], ["B", framesB]] as const) {
+    const missed = frames.filter((frame) => frame.event === "missed").map((frame) => JSON.parse(frame.data) as { pipeline: string; count: number; reason: string });
+    assert.equal(missed.length, 1, `${name}'s stream carries the record once: ${JSON.stringify(missed)}`);
+    assert.equal(missed[0]!.pipeline, "hourly");
+    assert.ok(missed[0]!.count >= 9, `the ten hours' slots: ${missed[0]!.count}`);
+    assert.match(missed[0]!.reason, /paused/);
+  }
   abort.abort();
   await stopEngine(a);
   await stopEngine(b);

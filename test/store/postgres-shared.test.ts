@@ -5,7 +5,8 @@
  * windows and filters, across the copy's row boundaries), artifacts copied
  * and read back byte for byte, and the requests one engine makes of the
  * engine that runs a run, the places of runs in their pipelines' queues and
- * the units of named locks that runs and tasks hold.
+ * the units of named locks that runs and tasks hold; the missed records of
+ * every engine, and the notices of new ones and of runs removed.
  */
 import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -31,7 +32,7 @@ import { Listener } from "../../src/cluster/pg-listener.js";
 import { UnstoredRun } from "../../src/engine/runs/unstored-run.js";
 import { RunRequests } from "../../src/engine/sharing/run-requests.js";
 import { until } from "../helpers/poll.js";
-import { PLACES_CHANNEL } from "../../src/store/postgres/index.js";
+import { MISSED_CHANNEL, PLACES_CHANNEL, RUNS_REMOVED_CHANNEL } from "../../src/store/postgres/index.js";
 import { cleanSchema, POSTGRES_URL, rowsIn } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -389,6 +390,33 @@ describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
     await rowsIn(schema, "UPDATE runs SET state = 'interrupted' WHERE id = 'r1'");
     assert.deepEqual(await rowsIn(schema, "SELECT * FROM task_lock_holds"), []);
     assert.deepEqual(await held(), {});
+  });
+  test("missed records one engine stores are read by another in seq order, and told with their commit; so is a removal of runs, and only when some were removed", async (t) => {
+    const { a, b, schema, sharedB } = await twoEngines(t);
+    // Each notice names its schema: those of other tests' schemas on this database are not this test's.
+    const heard: string[] = [];
+    const listener = new Listener({ connectionString: POSTGRES_URL });
+    listener.on(MISSED_CHANNEL, (from) => from === schema && heard.push("missed"));
+    listener.on(RUNS_REMOVED_CHANNEL, (from) => from === schema && heard.push("removed"));
+    await listener.start();
+    t.after(() => listener.stop());
+    assert.equal(await sharedB.latestMissedSeq(), 0);
+    const claimOf = (pipeline: string) => ({ namespace: "ns", pipeline, trigger_key: "0:every", runs: [], missed: { count: 1, count_exact: true, first_slot: 1_000, last_slot: 1_000, slots: [1_000], reason: "the pipeline was paused" } });
+    for (const pipeline of ["p", "q"]) await a.ensureSchedule("ns", pipeline, "0:every", 0);
+    const stored = (await a.claimSlots([claimOf("p"), claimOf("q")], 1_500)).map((result) => result.missed!);
+    await waitUntil(async () => heard.includes("missed"));
+    assert.equal(await sharedB.latestMissedSeq(), stored[1]!.seq);
+    assert.deepEqual(await sharedB.missedSince(0, 10), stored);
+    assert.deepEqual(await sharedB.missedSince(stored[0]!.seq, 10), [stored[1]]);
+    assert.deepEqual(await sharedB.missedSince(0, 1), [stored[0]]);
+
+    await aRunOf(a, "r1", "succeeded");
+    await aRunOf(a, "r2", "running");
+    assert.deepEqual(await b.deleteRuns(["r2", "unknown"]), [], "nothing removed: nobody told");
+    assert.deepEqual(await b.deleteRuns(["r1"]), ["r1"]);
+    // Notices come in the order of their commits: one from the first delete would have come before this one.
+    await waitUntil(async () => heard.includes("removed"));
+    assert.deepEqual(heard, ["missed", "removed"]);
   });
 });
 

@@ -43,15 +43,19 @@ export const engineEventsRoute = route({
       if (held) held.push(live.event);
       else sendEvent(live.event);
     }, { logs: "none", everyEngine: true });
+    const sendPipeline = (event: PipelineEvent) => {
+      if (event.kind === "changed") sse!.event("pipelines", { action: event.action, target: event.target });
+      else if (event.kind === "worker") sse!.event("workers", event.worker);
+      else sse!.event("missed", toMissedObject(event.missed));
+    };
+    // Those that come while the stream opens are sent once it is open.
+    const heldPipelines: PipelineEvent[] = [];
+    const unsubscribePipelines = deps.service.subscribePipelines((event) => (sse ? sendPipeline(event) : heldPipelines.push(event)), { everyEngine: true });
     // With engines sharing a store, where "from now on" starts is read from it: the stream opens once that is known.
-    await unsubscribe.caughtUp();
+    await Promise.all([unsubscribe.caughtUp(), unsubscribePipelines.caughtUp()]);
     reply.hijack();
     sse = new SseResponse(reply.raw, deps.heartbeatMs, deps.streams);
-    const unsubscribePipelines = deps.service.subscribePipelines((event: PipelineEvent) => {
-      if (event.kind === "changed") sse.event("pipelines", { action: event.action, target: event.target });
-      else if (event.kind === "worker") sse.event("workers", event.worker);
-      else sse.event("missed", toMissedObject(event.missed));
-    });
+    for (const event of heldPipelines) sendPipeline(event);
     sse.onEnd(() => {
       unsubscribe();
       unsubscribePipelines();

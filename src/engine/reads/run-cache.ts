@@ -9,6 +9,9 @@
  * stays cached until it is retried (which publishes events too) or pushed out.
  * Log lines and progress are not part of the run object and change nothing.
  *
+ * A run removed by retention is forgotten: by the engine that removed it at
+ * once, by the others sharing its store when told (see removed-runs.ts).
+ *
  * A run under way that this engine neither runs nor follows changes where
  * this bus does not hear it (another engine runs it, or a `spire run` in a
  * terminal): its object is built again at each ask, until it has finished.
@@ -59,6 +62,11 @@ export class RunObjectCache {
   /** The object if it is kept, without building it. */
   cached(runId: string): RunObject | undefined {
     return this.objects.get(runId);
+  }
+
+  /** The runs whose objects are kept or being built (to check that they are still stored: see removed-runs.ts). */
+  keptIds(): string[] {
+    return [...new Set([...this.objects.keys(), ...this.building.keys()])];
   }
 
   forget(runId: string): void {

@@ -11,6 +11,8 @@ import type { LogTailer } from "../reads/log-tail.js";
 import type { LiveEvent, LiveProgress, LogFollowing, Subscription } from "../service.js";
 import type { ForeignRuns } from "./foreign-runs.js";
 import type { EveryEngineEvents } from "../reads/every-engine-events.js";
+import type { EveryEngineMissed } from "../reads/every-engine-missed.js";
+import type { PipelineEvent } from "../event-bus.js";
 
 export interface RunFollowersDeps {
   bus: EventBus;
@@ -22,6 +24,8 @@ export interface RunFollowersDeps {
   progressOf(runId: string): Iterable<LiveProgress>;
   /** With engines sharing a store: every engine's events, for followers of the whole stream that ask for them. */
   everyEngine?: EveryEngineEvents;
+  /** With engines sharing a store: every engine's missed records, likewise. */
+  everyEngineMissed?: EveryEngineMissed;
 }
 
 export class RunFollowers {
@@ -70,6 +74,25 @@ export class RunFollowers {
         tail.stop();
       },
       { caughtUp: () => tail.caughtUp() },
+    );
+  }
+
+  /**
+   * Pipeline events (missed slots, changed definitions, workers). With
+   * `everyEngine` and engines sharing a store, the missed records of all of
+   * them, from the store (this engine's among them: not from the bus too).
+   */
+  subscribePipelines(listener: (event: PipelineEvent) => void, options: { everyEngine?: boolean } = {}): Subscription {
+    const everyEngine = options.everyEngine ? this.deps.everyEngineMissed : undefined;
+    if (!everyEngine) return Object.assign(this.deps.bus.subscribePipelines(listener), { caughtUp: () => Promise.resolve() });
+    const fromStore = everyEngine.subscribe((missed) => listener({ kind: "missed", missed }));
+    const unsubscribeBus = this.deps.bus.subscribePipelines((event) => event.kind !== "missed" && listener(event));
+    return Object.assign(
+      () => {
+        fromStore.stop();
+        unsubscribeBus();
+      },
+      { caughtUp: () => fromStore.ready },
     );
   }
 

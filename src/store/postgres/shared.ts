@@ -6,6 +6,7 @@ import * as artifactFiles from "./sql/artifactFiles.js";
 import * as runRequests from "./sql/runRequests.js";
 import * as places from "./sql/places.js";
 import * as taskLocks from "./sql/task-locks.js";
+import * as missed from "./sql/missed.js";
 
 /** `createPlacedRun`: the store's createRun with a place asked for, in its batches of new runs and changes (store.ts). */
 export function sharedStore(db: Database, createPlacedRun: SharedStore["createPlacedRun"]): SharedStore {
@@ -33,5 +34,8 @@ export function sharedStore(db: Database, createPlacedRun: SharedStore["createPl
     holdPlace: (key, run, place) => places.holdPlace(db, key, run, place),
     takeTaskLocks: (holder, locks, beyond) => taskLocks.takeTaskLocks(sql, holder, locks, beyond),
     listLockHolders: () => taskLocks.listLockHolders(sql),
+
+    missedSince: (afterSeq, limit) => missed.missedSince(sql, afterSeq, limit),
+    latestMissedSeq: () => missed.latestMissedSeq(sql),
   };
 }

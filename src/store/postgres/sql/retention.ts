@@ -9,6 +9,9 @@ import { int, intOrNull, text } from "../../columns.js";
 
 const UNFINISHED = "('queued', 'running')";
 
+/** Told with the commit of a removal, the store's schema as payload: the other engines drop the runs they keep in memory (see removed-runs.ts). */
+export const RUNS_REMOVED_CHANNEL = "spire_runs_removed";
+
 export async function listRunPipelines(sql: Sql): Promise<{ namespace: string; pipeline: string }[]> {
   const rows = await sql.rows("SELECT DISTINCT namespace, pipeline FROM runs ORDER BY namespace, pipeline");
   return rows.map((row) => ({ namespace: text(row, "namespace"), pipeline: text(row, "pipeline") }));
@@ -42,10 +45,17 @@ export async function listExpiredRuns(sql: Sql, query: RetentionQuery): Promise<
   return rows.map((row) => ({ id: text(row, "id"), state: text(row, "state") as RunState, created_at: int(row, "created_at"), finished_at: intOrNull(row, "finished_at") }));
 }
 
-/** One statement: the state check and the delete see the same row. Returns the ids deleted, in the order given. */
+/**
+ * One statement: the state check and the delete see the same row. Returns the ids deleted, in the order given.
+ * The notice (one per transaction: PostgreSQL folds those alike) goes when any run was removed.
+ */
 export async function deleteRuns(sql: Sql, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const rows = await sql.rows(`DELETE FROM runs WHERE id = ANY($1::text[]) AND state NOT IN ${UNFINISHED} RETURNING id`, [ids]);
+  const rows = await sql.rows(
+    `WITH gone AS (DELETE FROM runs WHERE id = ANY($1::text[]) AND state NOT IN ${UNFINISHED} RETURNING id)
+     SELECT id, pg_notify('${RUNS_REMOVED_CHANNEL}', current_schema()) FROM gone`,
+    [ids],
+  );
   const deleted = new Set(rows.map((row) => text(row, "id")));
   return ids.filter((id) => deleted.has(id));
 }
