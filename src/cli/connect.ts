@@ -108,7 +108,7 @@ function sameEngine(a: string, b: string): boolean {
 }
 
 /** The address file the local engine writes when it starts listening (and removes when it stops). */
-function localEngine(dir: string): { url: string; pid?: number } | undefined {
+export function localEngine(dir: string): { url: string; pid?: number } | undefined {
   const text = readOptional(join(dir, ADDRESS_FILE));
   if (text === undefined) return undefined;
   try {
