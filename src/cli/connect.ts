@@ -108,7 +108,7 @@ function sameEngine(a: string, b: string): boolean {
 }
 
 /** The address file the local engine writes when it starts listening (and removes when it stops). */
-function localEngine(dir: string): { url: string; pid?: number } | undefined {
+export function localEngine(dir: string): { url: string; pid?: number } | undefined {
   const text = readOptional(join(dir, ADDRESS_FILE));
   if (text === undefined) return undefined;
   try {
@@ -164,6 +164,8 @@ async function openInProcess(dir: string, settings: InProcessSettings): Promise<
   // This process ends with its command: memory it frees is better kept for its next task than given back.
   keepFreedMemory(BUSY_PROCESS_KEPT_BYTES);
   ensureDataDir(dir);
+  // Before the store is opened: a file that cannot be used stops the command (what it says to do is the user's).
+  const retention = loadRetentionDefaults(dir);
   const store = openSqliteStore(databaseFile(dir), {
     // A run in this process waits for room to record its results; say so once, and once when it has it.
     onDiskSpace: (event) =>
@@ -180,7 +182,7 @@ async function openInProcess(dir: string, settings: InProcessSettings): Promise<
   return new InProcessClient({
     store,
     dataDir: dir,
-    retention: loadRetentionDefaults(dir),
+    retention,
     logger: stderrLogger(),
     ...(settings.parallelism !== undefined ? { parallelism: settings.parallelism } : {}),
     ...(settings.resources ? { resources: settings.resources } : {}),

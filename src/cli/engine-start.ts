@@ -24,7 +24,8 @@ import { databaseFile, ensureDataDir } from "./data-dir.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import type { StoreChoice } from "./store-choice.js";
 import { engineIdOf } from "../cluster/engine-id.js";
-import { saveRetentionDefaults } from "./retention-options.js";
+import { retentionFileProblem, saveRetentionDefaults } from "./retention-options.js";
+import { fileAndEngineWarnings } from "./definition-warnings.js";
 import { displayName, type LoadedFile } from "./context.js";
 import { startPrunnerApi, type PrunnerPlan } from "./prunner-option.js";
 import { FreedMemoryAfterBursts } from "../native/freed-memory.js";
@@ -67,6 +68,9 @@ export interface RunningEngine {
 export async function startEngineServices(settings: EngineSettings): Promise<RunningEngine> {
   const { dir, logger, store: storeWanted } = settings;
   ensureDataDir(dir);
+  // The engine's limits are its options; the file only keeps them for commands run without it. One it cannot read is replaced, and said.
+  const unusable = retentionFileProblem(dir);
+  if (unusable !== undefined) logger.warn({ file: join(dir, "retention.json") }, `replaced retention.json, which could not be used (${unusable}), with this engine's limits (its --keep-runs and --keep-days), which commands run without an engine apply`);
   saveRetentionDefaults(dir, settings.retention);
   // Made at the first start whatever the store: the same engine, should it later share PostgreSQL with others.
   const engineId = engineIdOf(dir);
@@ -215,13 +219,8 @@ async function applyAtStart(engine: Engine, file: string, definitions: LoadedFil
       { text, fileName: file, defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin },
     );
     logger.info(change, `applied ${file}`);
-    // The engine's warnings and those only the file's folder shows (a watched path not there yet), each once.
-    const said = new Set<string>();
-    for (const warning of [...definitions.warnings, ...warnings]) {
-      const key = `${warning.keyPath}\u0000${warning.message}`;
-      if (!said.has(key)) logger.warn(formatDefinitionErrors([warning]));
-      said.add(key);
-    }
+    // Those only the file's folder shows (a watched path not there yet) and the engine's, each once.
+    for (const warning of fileAndEngineWarnings(definitions.warnings, warnings)) logger.warn(formatDefinitionErrors([warning]));
   } catch (error) {
     const details = (error as { details?: unknown }).details;
     const lines = Array.isArray(details) ? formatDefinitionErrors(details as DefinitionError[]) : "";

@@ -43,7 +43,9 @@ Exit codes:
   1    a run failed or was canceled; or something went wrong on Spire's side
   2    bad usage, invalid definitions, or a request the engine refused
        (no such pipeline or run, bad arguments, queue full)
-  3    the engine cannot be reached, or it refused the token
+  3    the engine cannot be reached, or it refused the token; for spire
+       service status, also: the service is not installed, or what answers
+       is not the service
   130  interrupted (Ctrl-C): the run was canceled and its processes are gone
 `,
     )

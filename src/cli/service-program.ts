@@ -46,9 +46,11 @@ mode 0600, and status and --dry-run show it masked.
 Exit codes: install and uninstall exit 0 when done or when there was nothing
 to do; 1 when the file was written (or removed) but systemd or launchd could
 not do its part (a container, WSL without systemd): the message says what to
-run instead; 2 for bad options. status exits 0 when the engine answers (with
---worker: when the worker is registered with its engine), 3 when it does not.
-logs exits as journalctl or tail does.
+run instead; 2 for bad options. status exits 0 when the service is installed
+and its engine answers (with --worker: its worker is registered with its
+engine); 3 when not: the service is not installed, nothing answers, or what
+answers runs outside the service (spire engine in a terminal: status says
+where). logs exits as journalctl or tail does.
 `,
     );
   const workerGroup = "Worker options (with --worker):";

@@ -59,11 +59,11 @@ export const TASK_ENVIRONMENT: readonly Entry[] = (
 export const DATA_FILES: readonly Entry[] = [
   { name: "spire.db", text: "The store (SQLite, with its -wal and -shm files): definitions, runs, task runs, events, token records and the audit log." },
   { name: "secret", text: "The key that signs and checks API tokens (HS256), made at the engine's first start. Whoever reads it can make tokens. Engines sharing a PostgreSQL store must all have the same one (copy it before their first start)." },
-  { name: "engine-id", text: "This engine's lasting id among the engines sharing a PostgreSQL store: the runs it starts are its own, and it takes them up again when restarted on this folder." },
+  { name: "engine-id", text: "This engine's lasting id among the engines sharing a PostgreSQL store: the runs it starts are its own, and it takes them up again when restarted on this folder. Made at the first start; an engine refuses to start on one that holds no id, rather than become another engine (delete it for a new one)." },
   { name: "prunner.yml", text: "The secret of prunner's API (spire engine --prunner) when PRUNNER_JWT_SECRET is not set, in prunner's own config format (jwt_secret: …), made at the first use: Flowpack.Prunner's configFile setting can point at it. Whoever reads it can make tokens for that API." },
   { name: "token", text: "The local admin token, used by commands of the same user to talk to this data folder's engine." },
   { name: "engine.json", text: "The address and pid of the engine running on this data folder, while it runs: how commands find it." },
-  { name: "retention.json", text: "The retention limits the last engine was started with, for spire gc when no engine runs." },
+  { name: "retention.json", text: "The retention limits the last engine was started with (keep_runs, keep_days), for spire gc and spire run when no engine runs; written by each engine start. Commands refuse one they cannot use, rather than take the defaults." },
   { name: "supervisor.sock", text: "The socket of the supervisor process that runs tasks for the engine and keeps them going across its restarts (with supervisor.sock.pid)." },
   { name: "supervisor.log", text: "The supervisor's own log." },
   { name: "in-process/", text: "One file per spire run process running runs with no engine (named by its pid: its start and the ids of its runs), while it runs: an engine started meanwhile leaves those runs to it, and other spire runs count them against a pipeline's concurrency." },

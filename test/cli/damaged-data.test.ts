@@ -173,3 +173,63 @@ test("the token file gone or garbled while the engine runs: its path, and that r
   assert.equal(restarted.code, 0, restarted.stderr);
   await stopEngine(again);
 });
+
+test("a retention.json that cannot be used: commands without an engine refuse to start, naming the file, what is wrong and what to do; each way out works", async (t) => {
+  const data = tempDir(t);
+  assert.equal((await spire(["ls"], { data })).code, 0);
+  const file = join(data, "retention.json");
+  const hint = `It holds the limits the last engine was started with, for commands run without one (spire run, spire gc). Start the engine with the limits you want (spire engine --keep-runs N --keep-days D, 0: no limit): it writes the file anew. Or delete the file, for the defaults (1000 runs, 90 days) until an engine starts.\n`;
+  const cases: [string, string][] = [
+    ['{"keep_runs": "2000", "keep_days": 30}\n', 'keep_runs is "2000", not a whole number of runs (0 or null: no limit)'],
+    ['{"keep_runs": 2000, "keep_days": -1}\n', "keep_days is -1, not a number of days (0 or null: no limit)"],
+    ['{"keep_run": 2000}\n', '"keep_run" is not one of its keys (keep_runs, keep_days)'],
+    ["keep_runs: 2000\n", "it is not JSON ("],
+    ["[2000, 30]\n", 'it holds [2000,30], not an object such as {"keep_runs": 1000, "keep_days": 90}'],
+  ];
+  for (const [text, problem] of cases) {
+    writeFileSync(file, text);
+    for (const args of [["ls"], ["gc", "--dry-run"]]) {
+      const result = await spire(args, { data });
+      assert.equal(result.code, 1, `${args[0]} with ${text}: ${result.stderr}`);
+      noInternalError(result.stderr);
+      assert.ok(result.stderr.startsWith(`spire: the retention limits in ${file} cannot be used: ${problem}`), result.stderr);
+      assert.ok(result.stderr.endsWith(`\n${hint}`), result.stderr);
+    }
+  }
+  // Written as the options are, 0 is no limit, and a limit left out is the default.
+  writeFileSync(file, '{"keep_runs": 0}\n');
+  assert.equal((await spire(["ls"], { data })).code, 0);
+  rmSync(file);
+  assert.equal((await spire(["ls"], { data })).code, 0, "deleted: the defaults");
+
+  // An engine's limits are its options: it replaces a file it cannot use, and says so.
+  writeFileSync(file, '{"keep_runs": "2000"}\n');
+  const engine = await startEngine(t, data, ["--keep-runs", "300"]);
+  assert.match(engine.said!(), /replaced retention\.json, which could not be used \(keep_runs is \\?"2000\\?", not a whole number of runs/);
+  await stopEngine(engine);
+  assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { keep_runs: 300, keep_days: 90 });
+  assert.equal((await spire(["ls"], { data })).code, 0);
+});
+
+test("an engine-id that is not an id: the engine refuses to start, naming the file and what to do, rather than become another engine in silence", async (t) => {
+  const data = tempDir(t);
+  const first = await startEngine(t, data);
+  await stopEngine(first);
+  const file = join(data, "engine-id");
+  const id = readFileSync(file, "utf8").trim();
+  for (const [text, held] of [[`${id}x\n`, `it holds ${JSON.stringify(`${id}x\n`)}`], ["", "it is empty"]] as const) {
+    writeFileSync(file, text);
+    const result = await spire(ENGINE, { data });
+    assert.equal(result.code, 1, result.stderr);
+    noInternalError(result.stderr);
+    const [said, hint] = result.stderr.split("\n");
+    assert.equal(said, `spire: the engine's id ${file} is damaged: ${held}, not an id such as 3f2b8c1e-5d4a-4e7b-9c1d-2a6f8e0b4c7d`);
+    assert.match(hint!, /^It says which runs are this engine's on a PostgreSQL store shared with other engines\. Put back the id it held .* or delete the file for a new one: .* With SQLite \(the default store\) nothing else depends on it: delete it\.$/);
+  }
+  // Put back (in capitals, as some tools copy it), it is the same engine.
+  writeFileSync(file, `${id.toUpperCase()}\n`);
+  await stopEngine(await startEngine(t, data));
+  rmSync(file);
+  await stopEngine(await startEngine(t, data));
+  assert.notEqual(readFileSync(file, "utf8").trim(), id, "deleted: a new id");
+});

@@ -147,16 +147,46 @@ test("status says installed, enabled, running, and whether the engine of the uni
   assert.match(answered.stdout, /^runs +\S+ --v8-pool-size=1 \S+ engine --data \S+\/data --grace 30s$/m);
   assert.match(answered.stdout, /^enabled +yes: starts at login$/m);
   assert.match(answered.stdout, /^running +yes \(active\)$/m);
-  assert.match(answered.stdout, new RegExp(`^engine +answers at ${engine.url.replaceAll(".", "\\.")} \\(data: .*/data\\)$`, "m"));
+  assert.match(answered.stdout, new RegExp(`^engine +answers at ${engine.url.replaceAll(".", "\\.")}, pid ${engine.child.pid} \\(data: .*/data\\)$`, "m"));
   const json = JSON.parse((await service(otherShell, ["status", "--json"])).stdout);
   assert.equal(json.installed, true);
   assert.equal(json.enabled, true);
-  assert.deepEqual(json.engine, { answers: true, url: engine.url });
+  assert.deepEqual(json.engine, { answers: true, url: engine.url, pid: engine.child.pid });
+  assert.equal(json.outside_service, null);
   await stopEngine(engine);
 
   fakeTools(home, "no-user-manager");
   const unknown = await service(home, ["status"]);
   assert.match(unknown.stdout, /^enabled +unknown: the systemd user manager cannot be asked here \(Failed to connect to bus: No medium found\)$/m);
+});
+
+test("status with no service installed says so and exits 3, also when an engine started in a terminal answers: which one, and where", async (t) => {
+  const home = userHome(t);
+  fakeTools(home, "stopped");
+  const none = await service(home, ["status"]);
+  assert.equal(none.code, 3, none.stdout + none.stderr);
+  assert.match(none.stdout, /^installed +no \(spire service install installs it\)$/m);
+
+  const engine = await startEngine(t, home.data);
+  const pid = engine.child.pid!;
+  const url = engine.url.replaceAll(".", "\\.");
+  const status = await service(home, ["status"]);
+  assert.equal(status.code, 3, status.stdout + status.stderr);
+  assert.match(status.stdout, /^installed +no \(spire service install installs it\)$/m);
+  assert.match(status.stdout, new RegExp(`^engine +answers at ${url}, pid ${pid} \\(data: ${home.data}\\)$`, "m"));
+  assert.match(
+    status.stdout,
+    new RegExp(`^The service is not installed: the engine that answers runs outside it, in the foreground \\(pid ${pid}, at ${url}, data folder ${home.data}\\), and does not start at login\\. To have one that does, stop that one \\(Ctrl-C where it runs\\), then: spire service install$`, "m"),
+  );
+  const json = JSON.parse((await service(home, ["status", "--json"])).stdout);
+  assert.deepEqual({ installed: json.installed, engine: json.engine, outside_service: json.outside_service }, { installed: false, engine: { answers: true, url: engine.url, pid }, outside_service: { pid } });
+
+  // Installed, but stopped: the engine that answers is still not the service's.
+  assert.equal((await service(home, ["install", "--no-start"])).code, 0);
+  const stopped = await service(home, ["status"]);
+  assert.equal(stopped.code, 3, stopped.stdout + stopped.stderr);
+  assert.match(stopped.stdout, new RegExp(`^The service is not running: the engine that answers runs outside it, in the foreground \\(pid ${pid}, .*\\), and the service's engine cannot start beside it\\. Stop that one \\(Ctrl-C where it runs\\), then: systemctl --user restart spire\\.service$`, "m"));
+  await stopEngine(engine);
 });
 
 test("install says when an engine of the data folder already runs outside the service, which keeps the service's engine from starting", async (t) => {

@@ -7,7 +7,7 @@
 import { causedBy } from "../caused-by.js";
 import { MAX_SEED } from "../../engine/runs/seed.js";
 import pc from "picocolors";
-import { formatDefinitionErrors } from "../../definitions/errors.js";
+import { engineOnlyWarnings, printWarnings } from "../definition-warnings.js";
 import { suggest } from "../../definitions/suggest.js";
 import { availableParallelism } from "node:os";
 import type { SpireClient } from "../../client/port.js";
@@ -98,9 +98,11 @@ async function pipelineToRun(client: SpireClient, given: string | undefined, opt
     const named = given === undefined ? undefined : pipelineNamed(given, options.ns);
     const ours = named?.namespace !== undefined && named.namespace === namespaceOf(file, path);
     if (options.file === undefined && named?.namespace !== undefined && !ours) return resolvePipeline(client, given!, options.ns);
-    if (warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(warnings))}\n`);
+    printWarnings(warnings);
     const name = choosePipeline(file, ours ? named.name : given, displayName(fileName), fileName === "-" ? "-" : displayName(fileName));
     const change = await client.apply({ text, fileName: displayName(fileName), defaultNamespace: defaultNamespace(origin.host, origin.user, path), prune: false, dryRun: false, origin, ...(checked ? { checked } : {}) });
+    // The file's were said above; what only the engine knows (an `after` pipeline it has not got) now.
+    printWarnings(engineOnlyWarnings(warnings, change.warnings));
     if (client.location.kind === "engine") sayTriggersNowFire(file, change);
     return { namespace: change.namespace, name };
   }

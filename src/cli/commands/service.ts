@@ -13,7 +13,7 @@ import { homedir, userInfo } from "node:os";
 import { resolve } from "node:path";
 import { CliError, EXIT } from "../errors.js";
 import { dataDir } from "../data-dir.js";
-import { findEngine } from "../connect.js";
+import { findEngine, localEngine } from "../connect.js";
 import { loadFileOrFail } from "../context.js";
 import { isDefinitionsUrl } from "../../definitions/remote/definitions-input.js";
 import { checkOptionsBelong, passedOptions } from "../service-options.js";
@@ -200,6 +200,10 @@ export async function serviceStatusCommand(options: StatusOptions): Promise<numb
   const missing = neededFiles(kind, argv).filter(({ path }) => !existsSync(path));
   const state = manager.status();
   const own = kind.what === "engine" ? await engineStatus(argv, options) : workerStatus(manager, argv, options, installed !== undefined);
+  // What answers is not the service's when there is none, or when its manager says it is not running: one started by hand (spire engine, spire worker).
+  const outside = own.code === EXIT.ok && (installed === undefined || (state.reachable && state.running === false)) ? own.running : undefined;
+  // Not installed is "not there" whatever answers, as an engine that does not answer is.
+  const code = installed === undefined || outside !== undefined ? EXIT.unreachable : own.code;
   if (options.json) {
     const status = {
       kind: kind.what,
@@ -213,6 +217,7 @@ export async function serviceStatusCommand(options: StatusOptions): Promise<numb
       state: state.state ?? null,
       manager_problem: state.problem ?? null,
       ...own.json,
+      outside_service: outside === undefined ? null : { pid: outside.pid ?? null },
     };
     print(JSON.stringify(status, null, 2));
   } else {
@@ -227,15 +232,25 @@ export async function serviceStatusCommand(options: StatusOptions): Promise<numb
     ];
     print(rows.map(([label, value]) => `${label.padEnd(10)} ${value}`).join("\n"));
     if (installed !== undefined && own.code !== EXIT.ok) print(`Its log: spire service logs${kind.option}   (in ${manager.logPlace})`);
+    if (outside !== undefined) {
+      const which = `the ${kind.what} that ${kind.what === "engine" ? "answers" : "is registered"} runs outside it, in the foreground (${outside.where})`;
+      print(
+        installed === undefined
+          ? `The service is not installed: ${which}, and does not start at login. To have one that does, stop that one (Ctrl-C where it runs), then: spire service install${kind.option}`
+          : `The service is not running: ${which}, and the service's ${kind.what} cannot start beside it. Stop that one (Ctrl-C where it runs), then: ${displayed(manager.restartCommand())}`,
+      );
+    }
     if (installed === undefined && kind.what === "engine" && existsSync(managerFor(manager.platform, WORKER_SERVICE).file)) print("This machine has a worker's service: spire service status --worker");
   }
-  return own.code;
+  return code;
 }
 
 interface OwnStatus {
   rows: [string, string][];
   json: Record<string, unknown>;
   code: number;
+  /** The engine that answers (the worker that is registered): its process, and where it is, in words. */
+  running?: { pid?: number; where: string };
 }
 
 /** Whether the engine of the service's data folder answers: the service's own when installed, else the one this command would use. */
@@ -243,10 +258,12 @@ async function engineStatus(argv: string[] | undefined, options: StatusOptions):
   const data = valueAfter(argv, "--data") ?? dataDir(options.data);
   // "": the local engine only, whatever SPIRE_ENGINE says.
   const engine = await findEngine({ data, engine: "" });
+  const pid = engine === undefined ? undefined : localEngine(data)?.pid;
   return {
-    rows: [["engine", `${engine ? `answers at ${engine.url}` : "does not answer"} (data: ${data})`]],
-    json: { data, engine: { answers: engine !== undefined, url: engine?.url ?? null } },
+    rows: [["engine", `${engine ? `answers at ${engine.url}${pid === undefined ? "" : `, pid ${pid}`}` : "does not answer"} (data: ${data})`]],
+    json: { data, engine: { answers: engine !== undefined, url: engine?.url ?? null, pid: pid ?? null } },
     code: engine ? EXIT.ok : EXIT.unreachable,
+    ...(engine ? { running: { ...(pid === undefined ? {} : { pid }), where: `${pid === undefined ? "" : `pid ${pid}, `}at ${engine.url}, data folder ${data}` } } : {}),
   };
 }
 
@@ -271,6 +288,7 @@ function workerStatus(manager: ServiceManager, argv: string[] | undefined, optio
       },
     },
     code: workerStatusCode(state),
+    ...(state.registered && record ? { running: { pid: record.pid, where: `pid ${record.pid}, registered with ${record.engine} as ${record.name}, data folder ${state.data}` } } : {}),
   };
 }
 

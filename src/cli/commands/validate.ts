@@ -12,6 +12,7 @@ import { isFolder, loadPrunnerFolder } from "../../definitions/compat/prunner-fo
 import type { SpireFile } from "../../definitions/schema.js";
 import { parseMaxTasks } from "../max-tasks-option.js";
 import { defaultDefinitionsFile } from "../../definitions/script/files.js";
+import { printWarnings } from "../definition-warnings.js";
 
 export async function validateCommand(given: { file?: string; json?: boolean; format?: DefinitionsFormat; maxTasks?: string; allowHttpFile?: boolean }): Promise<void> {
   const options = { ...given, file: given.file ?? defaultDefinitionsFile() };
@@ -33,7 +34,7 @@ export async function validateCommand(given: { file?: string; json?: boolean; fo
   process.stdout.write(
     `${pc.green("✓")} ${name} is valid${loaded.format === "spire" ? "" : ` (read as ${FORMAT_NAMES[loaded.format]})`}: ${plural(names.length, "pipeline")} (${names.join(", ")}), ${plural(tasks, "task")}${warned(loaded.warnings.length)}\n`,
   );
-  if (loaded.warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(loaded.warnings))}\n`);
+  printWarnings(loaded.warnings);
 }
 
 /** A folder, as prunner reads one: every pipelines.yml below it, together (a pipeline declared twice is an error). */
@@ -53,7 +54,7 @@ async function validateFolder(options: { file: string; json?: boolean; format?: 
   process.stdout.write(
     `${pc.green("✓")} ${options.file} is valid (${plural(loaded.files.length, "prunner pipelines.yml file")}): ${plural(names.length, "pipeline")} (${names.join(", ")}), ${plural(tasks, "task")}${warned(loaded.warnings.length)}\n`,
   );
-  if (loaded.warnings.length > 0) process.stderr.write(`${pc.yellow(formatDefinitionErrors(loaded.warnings))}\n`);
+  printWarnings(loaded.warnings);
 }
 
 function counted(files: SpireFile[]): { names: string[]; tasks: number } {
