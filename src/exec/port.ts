@@ -5,6 +5,7 @@
  * reports how it ended. It never touches the store.
  */
 import type { ArtifactLayout } from "../files/artifact-layout.js";
+import type { ArtifactChunk, ArtifactChunkAnswer } from "../workers/protocol.js";
 
 export type LogStream = "stdout" | "stderr";
 
@@ -143,6 +144,12 @@ export interface LaunchEvents {
   onProgress?(done: number, total: number): void;
   /** Every captured line, after masking (only called when provided: costs nothing otherwise). */
   onLine?(line: LogLine): void;
+  /**
+   * A chunk of a file the attempt keeps, sent by the worker that runs it
+   * (only a worker's attempts send any: src/workers): into the task's
+   * artifact folder, if the run has room for the file under its limit.
+   */
+  onArtifactChunk?(chunk: ArtifactChunk): Promise<ArtifactChunkAnswer>;
 }
 
 export interface TaskHandle {

@@ -32,6 +32,12 @@ export interface SharedArtifact {
   size: number;
 }
 
+/** What a decision about a task's artifact room says: the bytes the task will hold (reserved for it), and what the decider makes of it. */
+export interface ArtifactRoom<T> {
+  bytes: number;
+  result: T;
+}
+
 /** An artifact found in the shared store, to be read chunk by chunk. */
 export interface SharedArtifactBytes {
   size: number;
@@ -145,6 +151,21 @@ export interface SharedStore {
   openArtifact(runId: string, task: string, name: string): Promise<SharedArtifactBytes | undefined>;
   /** The artifacts of `fromRun`'s task become also those of `toRun`'s (a retry keeping a task that passed). */
   copyArtifacts(fromRun: string, toRun: string, task: string): Promise<void>;
+  /**
+   * Room for a task's artifacts under the run's limit (spire engine
+   * --artifact-limit), decided for the run as a whole, whichever engines its
+   * tasks and their workers' uploads go through. `decide` is given the bytes
+   * the run's other tasks hold (their files here, or the room reserved for
+   * one since, which stands for its files until replaceArtifacts or
+   * copyArtifacts puts them here) and says how many this task will hold:
+   * they are reserved for it, in place of what it held. Decisions about one
+   * run are taken one at a time, each reading what the one before reserved,
+   * so two engines cannot both take the run's last bytes. `decide` may be
+   * called again (the transaction run again after a lost connection).
+   * Undefined, and nothing reserved, when the run is gone or is no longer
+   * this engine's (its copy would be refused too).
+   */
+  reserveArtifactRoom<T>(runId: string, task: string, decide: (others: number) => ArtifactRoom<T>): Promise<T | undefined>;
 
   // ── requests to the engine that runs a run ──
 

@@ -4,7 +4,9 @@
  * `$SPIRE_ARTIFACTS/../<task>` finds them; after it, the files its patterns
  * match in its cwd are sent to the engine. The same rules as on the
  * engine's machine: regular files inside the task's folder only, never a
- * link pointing out of it, nothing from Spire's own data folder.
+ * link pointing out of it, nothing from Spire's own data folder, and
+ * nothing past the run's artifact limit (the engine refuses such a file at
+ * its first chunk, which says its size).
  */
 import { realpath } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -55,8 +57,11 @@ export async function fetchInputs(context: ArtifactContext, attempt: string, lay
  * in `cwd`; says in returned lines what was not sent and why.
  */
 export async function sendArtifacts(context: ArtifactContext, attempt: string, own: string | undefined, cwd: string, patterns: string[]): Promise<string[]> {
-  if (own !== undefined) for (const file of await listFiles(own)) await sendFile(context, attempt, file.name, file.path);
   const said: string[] = [];
+  for (const file of own === undefined ? [] : await listFiles(own)) {
+    const notSent = await sendFile(context, attempt, file.name, file.path);
+    if (notSent !== undefined) said.push(notSent);
+  }
   if (patterns.length === 0) return said;
   const folder = await realpath(cwd).catch(() => undefined);
   if (folder === undefined) return ["artifacts: the task's working folder is gone; nothing was kept"];
@@ -98,7 +103,9 @@ async function sendFile(context: ArtifactContext, attempt: string, name: string,
       const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, size - offset));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
       if (bytesRead === 0) break; // it shrank since it was looked at: what was there is sent
-      const answer = await context.link.uploadChunk(context.worker, { session, attempt, name, offset, data: buffer.subarray(0, bytesRead).toString("base64") });
+      const answer = await context.link.uploadChunk(context.worker, { session, attempt, name, offset, data: buffer.subarray(0, bytesRead).toString("base64"), size });
+      // The run has no room for it (its artifact limit, all its tasks together): the engine keeps none of it.
+      if (answer.refused !== undefined) return `artifacts: ${name} not kept: ${answer.refused}`;
       offset = answer.accepted ? offset + bytesRead : answer.size;
     } while (offset < size);
     return undefined;

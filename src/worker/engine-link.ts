@@ -4,7 +4,7 @@
  * fetch that stays open). Every call carries the worker's token; nothing
  * here retries: the agent decides what to do when the engine is away.
  */
-import type { Assignment, RegisterRequest, RegisterResponse, ReportsRequest, ReportsResponse } from "../workers/protocol.js";
+import type { ArtifactChunkAnswer, Assignment, RegisterRequest, RegisterResponse, ReportsRequest, ReportsResponse } from "../workers/protocol.js";
 import { tlsProblemOf, type TlsProblem } from "../client/tls-problem.js";
 
 const POST_TIMEOUT_MS = 10_000;
@@ -39,8 +39,8 @@ export class EngineLink {
     return this.post(`/api/v1/workers/${encodeURIComponent(name)}/reports`, request, signal) as Promise<ReportsResponse>;
   }
 
-  uploadChunk(name: string, chunk: { session: string; attempt: string; name: string; offset: number; data: string }, signal?: AbortSignal): Promise<{ size: number; accepted: boolean }> {
-    return this.post(`/api/v1/workers/${encodeURIComponent(name)}/artifacts`, chunk, signal) as Promise<{ size: number; accepted: boolean }>;
+  uploadChunk(name: string, chunk: { session: string; attempt: string; name: string; offset: number; data: string; size: number }, signal?: AbortSignal): Promise<ArtifactChunkAnswer> {
+    return this.post(`/api/v1/workers/${encodeURIComponent(name)}/artifacts`, chunk, signal) as Promise<ArtifactChunkAnswer>;
   }
 
   async inputs(name: string, session: string, attempt: string, signal?: AbortSignal): Promise<{ task: string; name: string; size: number }[]> {

@@ -70,6 +70,24 @@ export interface ReportsRequest {
   running: string[];
 }
 
+/** A chunk of a file an attempt keeps, posted to /workers/{name}/artifacts, as the engine takes it. */
+export interface ArtifactChunk {
+  /** Relative to the task's folder, as its pattern matched it. */
+  name: string;
+  offset: number;
+  data: Buffer;
+  /** The whole file's size, as the worker opened it: the room the run needs for it (an older worker does not say). */
+  size?: number;
+}
+
+export interface ArtifactChunkAnswer {
+  /** How much of the file the engine has: the sender goes on from there. */
+  size: number;
+  accepted: boolean;
+  /** The file is not kept, and why (the run's artifact limit): the sender sends no more of it, and says so in the attempt's log. */
+  refused?: string;
+}
+
 export interface ReportsResponse {
   /** Per attempt with a log report, the length of the engine's copy: the worker sends on from there. */
   log_offsets: Record<string, number>;

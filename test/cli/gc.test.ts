@@ -13,6 +13,7 @@ import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
 import { pipelineFile, startEngine, stopEngine, waitForState, type RunningEngine } from "../helpers/engine.js";
+import { connectWorker } from "../cluster/shared-store.js";
 
 checkNoLeftoverProcesses();
 
@@ -175,5 +176,33 @@ pipelines:
   assert.ok(!existsSync(join(runFolder(data, id), "artifacts", "make", "b.bin")));
   const logs = await spire(["logs", id, "make"], { data });
   assert.match(logs.stdout + logs.stderr, /spire: artifacts: 1 file not kept \(b\.bin\): the run's artifacts would pass the limit of 1 KiB \(spire engine --artifact-limit\)/);
+  await stopEngine(engine);
+});
+
+test("the engine's artifact limit holds for a worker's files too: one past it is refused at its first chunk, and the task's log says so", async (t) => {
+  const data = tempDir(t);
+  const work = tempDir(t);
+  const file = pipelineFile(
+    work,
+    `
+pipelines:
+  big:
+    tasks:
+      make:
+        runs_on: [gpu]
+        run: head -c 700 /dev/zero > a.bin && head -c 700 /dev/zero > b.bin
+        artifacts: ["*.bin"]
+`,
+  );
+  const engine = await startEngine(t, data, ["-f", file, "--artifact-limit", "1KiB"]);
+  const worker = await connectWorker(t, engine, work);
+  const run = await spire(["run", "big", "--json"], { data });
+  assert.equal(run.code, 0, run.stderr);
+  const { id } = JSON.parse(run.stdout) as { id: string };
+  assert.ok(existsSync(join(runFolder(data, id), "artifacts", "make", "a.bin")));
+  assert.ok(!existsSync(join(runFolder(data, id), "artifacts", "make", "b.bin")), "nothing of the file past the limit reached the engine");
+  const logs = await spire(["logs", id, "make"], { data });
+  assert.match(logs.stdout + logs.stderr, /spire: artifacts: b\.bin not kept: the run's artifacts would pass the limit of 1 KiB \(spire engine --artifact-limit\): run \S+ keeps 700 B already/);
+  await worker.stop();
   await stopEngine(engine);
 });

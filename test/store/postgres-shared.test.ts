@@ -170,6 +170,49 @@ describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
     assert.equal((await buffer(notes.read())).toString(), "second attempt\n");
   });
 
+
+  test("a run's artifact room: engines deciding at once never give more than the limit; a task's room stands for its files until they are copied, and only the run's owner takes any", async (t) => {
+    const { a, schema, sharedA, sharedB } = await twoEngines(t);
+    await aRunOf(a, "r1");
+    // A run of no one's (as each engine sees a run it may write): both engines decide about it.
+    await rowsIn(schema, "UPDATE runs SET owner = NULL WHERE id = 'r1'");
+    const LIMIT = 1000;
+    // Each task asks for 300 bytes: three fit under the limit, whoever asks first.
+    const ask = (shared: SharedStore, task: string) =>
+      shared.reserveArtifactRoom("r1", task, (others) => (others + 300 <= LIMIT ? { bytes: 300, result: true } : { bytes: 0, result: false }));
+    const tasks = Array.from({ length: 12 }, (_, index) => `t${index}`);
+    const given = await Promise.all(tasks.map((task, index) => ask(index % 2 === 0 ? sharedA : sharedB, task)));
+    assert.equal(given.filter((fits) => fits === true).length, 3, `room given to ${JSON.stringify(given)}`);
+    const [reserved] = await rowsIn(schema, "SELECT sum(bytes)::int AS bytes FROM artifact_reservations WHERE run_id = 'r1'");
+    assert.equal(reserved?.bytes, 900);
+
+    // A task whose files are copied: they count in place of its room. Files of a task with room reserved since (its next attempt) do not.
+    const holder = tasks[given.indexOf(true)]!;
+    const data = tempDir(t);
+    mkdirSync(artifactFolder(data, "r1", holder), { recursive: true });
+    writeFileSync(join(artifactFolder(data, "r1", holder), "out.bin"), Buffer.alloc(250));
+    await shareTaskArtifacts(sharedA, data, "r1", holder);
+    assert.deepEqual(await rowsIn(schema, "SELECT task FROM artifact_reservations WHERE run_id = 'r1' AND task = $1", [holder]), [], "its room is gone once its files are there");
+    const look = (shared: SharedStore, task: string, bytes: number, run = "r1") => shared.reserveArtifactRoom(run, task, (others) => ({ bytes, result: others }));
+    assert.equal(await look(sharedB, "late", 0), 850, "two tasks' room (600) and one's files (250)");
+    assert.equal(await look(sharedB, holder, 100), 600, "a task's own files are not among the others'");
+    assert.equal(await look(sharedA, "late", 0), 700, "its room (100) stands for its files (250) until they are copied again");
+
+    // Only the run's owner (or no one's run) reserves: an engine that lost the run takes nothing.
+    await rowsIn(schema, "UPDATE runs SET owner = 'engine-a' WHERE id = 'r1'");
+    assert.equal(await look(sharedB, "t99", 500), undefined);
+    assert.deepEqual(await rowsIn(schema, "SELECT task FROM artifact_reservations WHERE task = 't99'"), []);
+    assert.equal(await look(sharedA, "t99", 0), 700);
+    // A retry's kept task: its files copied from the run it came from replace its room too.
+    await aRunOf(a, "r2");
+    assert.equal(await look(sharedA, holder, 5000, "r2"), 0);
+    await sharedA.copyArtifacts("r1", "r2", holder);
+    assert.deepEqual(await rowsIn(schema, "SELECT run_id, bytes::int FROM artifact_reservations WHERE task = $1 ORDER BY run_id", [holder]), [{ run_id: "r1", bytes: 100 }]);
+    // All of it goes with its run.
+    await rowsIn(schema, "UPDATE runs SET state = 'succeeded' WHERE id = 'r1'");
+    assert.deepEqual(await a.deleteRuns(["r1"]), ["r1"]);
+    assert.deepEqual(await rowsIn(schema, "SELECT run_id FROM artifact_reservations WHERE run_id = 'r1'"), []);
+  });
   test("a request reaches the engine that owns the run, once, and says what came of it", async (t) => {
     const { a, b, sharedA, sharedB } = await twoEngines(t);
     await aRunOf(a, "r1");

@@ -145,7 +145,9 @@ const artifactUpload = route({
   path: "/workers/{name}/artifacts",
   scope: "worker",
   tag: "workers",
-  summary: "A chunk of a file the attempt's artifact patterns matched on the worker, into the task's artifact folder on the engine: offset 0 starts the file (again); a chunk that does not follow what is there is refused, with the size there.",
+  summary:
+    "A chunk of a file the attempt's artifact patterns matched on the worker, into the task's artifact folder on the engine: offset 0 starts the file (again); a chunk that does not follow what is there is refused, with the size there. " +
+    "A file the run has no room for under its artifact limit (spire engine --artifact-limit, all its tasks together, through every engine) is refused whole, with `refused` saying why: send no more of it.",
   params: z.strictObject({ name: workerName }),
   body: z.strictObject({
     session,
@@ -153,15 +155,31 @@ const artifactUpload = route({
     name: z.string().min(1).max(4096).meta({ description: "Its path relative to the task's cwd, as the pattern matched it.", example: "dist/app.tar.gz" }),
     offset: z.number().int().min(0),
     data: z.base64().max(2 * 1024 * 1024).meta({ description: "The chunk, base64 (at most 1.5 MiB of bytes)." }),
+    size: z.number().int().min(0).optional().meta({ description: "The whole file's size: the room the run needs for it, decided at its first chunk. Without it, each chunk asks for the file as far as it goes." }),
   }),
-  responses: [{ status: 200, description: "How much of the file the engine has.", schema: z.object({ size: z.number().int(), accepted: z.boolean() }).meta({ id: "ArtifactChunkAnswer" }) }],
+  responses: [
+    {
+      status: 200,
+      description: "How much of the file the engine has.",
+      schema: z
+        .object({
+          size: z.number().int(),
+          accepted: z.boolean(),
+          refused: z.string().optional().meta({ description: "The file is not kept, and why (the run's artifact limit): send no more of it." }),
+        })
+        .meta({ id: "ArtifactChunkAnswer" }),
+    },
+  ],
   async handler({ params, body, deps }) {
     const problem = artifactNameProblem(body.name);
     if (problem) throw new ServiceError("bad_request", problem, [problem]);
     const parts = attemptParts(body.attempt);
-    hubOf(deps).attempt(params.name, body.session, body.attempt);
+    const task = hubOf(deps).attempt(params.name, body.session, body.attempt);
     if (!parts) throw new ServiceError("bad_request", `attempt: ${JSON.stringify(body.attempt)} is not an attempt id`);
-    return storeChunk(deps.workers!.dataDir, parts.runId, parts.path, body.name, body.offset, Buffer.from(body.data, "base64"));
+    const chunk = { name: body.name, offset: body.offset, data: Buffer.from(body.data, "base64"), ...(body.size === undefined ? {} : { size: body.size }) };
+    // Through its run, which holds it to the run's artifact limit; an attempt no run follows here (one of a run being ended) as it comes.
+    if (task.events.onArtifactChunk) return task.events.onArtifactChunk(chunk);
+    return storeChunk(deps.workers!.dataDir, parts.runId, parts.path, chunk.name, chunk.offset, chunk.data);
   },
 });
 

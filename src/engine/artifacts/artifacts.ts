@@ -9,10 +9,21 @@
  * What is never kept: a file whose real path is outside the working folder
  * (a link pointing out), a file inside Spire's data folder (its database,
  * secret and other runs), and anything past the run's size limit; each is
- * said in the task's log. Collections of one run go one at a time, so the
- * limit is exact however many tasks end together.
+ * said in the task's log. The files a worker sends for its attempts
+ * (receive) are held to the same limit, each as its first chunk comes.
+ *
+ * The limit is the run's, all its tasks together (spire engine
+ * --artifact-limit). Room under it is decided before files are copied or
+ * sent, one decision of the run at a time, and reserved for the task until
+ * its files are in its folder: a decision counts what the run's folders
+ * hold and the room decided for files still on their way. On a shared store
+ * (PostgreSQL), where a run's tasks and their workers' uploads can go
+ * through several engines, the decision is the store's
+ * (SharedStore.reserveArtifactRoom): it counts what every engine copied
+ * there or reserved for the run's tasks, and takes the run's decisions one at
+ * a time across engines, so the limit holds for the run as a whole.
  */
-import { appendFile, lstat, realpath, rm } from "node:fs/promises";
+import { appendFile, lstat, realpath, rm, stat } from "node:fs/promises";
 import { constants } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { PlannedNode } from "../../plan/types.js";
@@ -29,12 +40,14 @@ import { PremadeFolders } from "./premade-folders.js";
 import type { SpareRunFolders } from "./spare-run-folders.js";
 import { artifactFolder, bringKept, inputFolders, placeInputs, runArtifactsRoot } from "./artifact-handover.js";
 import type { PreparedRun } from "../runs/prepared-run.js";
-import type { SharedStore } from "../../store/shared-port.js";
+import type { ArtifactRoom, SharedStore } from "../../store/shared-port.js";
 import { fetchTaskArtifacts } from "../sharing/artifact-copies.js";
 import type { AttemptEnding } from "../runs/task-row.js";
 import { fsErrorWords } from "../../files/fs-error-words.js";
 import { openRegular, whyNotFound } from "../../files/regular-file.js";
 import { HAS_PROC } from "../../exec/process-tree.js";
+import { storeChunk } from "../../workers/artifact-exchange.js";
+import type { ArtifactChunk, ArtifactChunkAnswer } from "../../workers/protocol.js";
 
 /** Linux names an open file /proc/self/fd/N: copied from there, it is the file opened, whatever its name points at by then. */
 const HAS_FD_PATHS = HAS_PROC;
@@ -61,6 +74,25 @@ interface NotKept {
   why: string;
 }
 
+/** A match of an attempt's patterns that passed the checks: it takes room if it is kept. */
+interface Candidate {
+  name: string;
+  source: string;
+  dest: string;
+  size: number;
+  /** The bytes of an earlier attempt's copy it replaces (counted already). */
+  replaced: number;
+}
+
+/** A file a worker sends: the bytes it may reach, or why it is not kept. */
+type Upload = { bytes: number } | { refused: string };
+
+/** The run's artifacts as a decision of its room saw them: the bytes its other tasks hold, and the task's own. */
+interface Held {
+  others: number;
+  own: number;
+}
+
 export class RunArtifacts {
   private kept: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -68,6 +100,12 @@ export class RunArtifacts {
   /** Whether an attempt of this run has had its folders made (see prepare). */
   private foldersMade = false;
   private readonly premade: PremadeFolders;
+  /** Decisions about the run's room, one at a time (see room). */
+  private deciding: Promise<unknown> = Promise.resolve();
+  /** The room decided for a task whose files are not all in its folder yet (being copied, or sent by a worker), by task. */
+  private readonly coming = new Map<string, number>();
+  /** The files a worker sends, by attempt (uploadKey) and name. */
+  private readonly uploads = new Map<string, Map<string, Upload>>();
 
   constructor(
     private readonly options: ArtifactOptions,
@@ -168,9 +206,11 @@ export class RunArtifacts {
    */
   collect(node: PlannedNode, attempt: number, report: AttemptEnding, outputs: ReadonlyMap<string, Record<string, string>>, options: { sentByWorker?: boolean } = {}): Promise<Omit<EventRow, "seq"> | undefined> {
     const patterns = node.def.artifacts ?? [];
+    // A worker's attempt sends nothing more: what it sent is in the task's folder.
+    const refused = options.sentByWorker ? this.uploadsEnded(node.path, attempt) : [];
     if (patterns.length === 0 || report.pid === null) return Promise.resolve(undefined);
     this.inProgress++;
-    const next = options.sentByWorker ? this.listSent(node, attempt) : this.queue.then(() => this.collectNow(node, attempt, patterns, outputs));
+    const next = options.sentByWorker ? this.listSent(node, attempt, refused) : this.queue.then(() => this.collectNow(node, attempt, patterns, outputs));
     if (!options.sentByWorker) this.queue = next.catch(() => undefined);
     return next.finally(() => this.inProgress--);
   }
@@ -179,6 +219,7 @@ export class RunArtifacts {
     const say: string[] = [];
     const kept: { name: string; size: number }[] = [];
     const notKept: NotKept[] = [];
+    let held: Held | undefined;
     const cwd = await this.workingFolder(node, attempt, outputs);
     const usable = patterns.filter((pattern) => artifactPatternProblem(pattern) === undefined);
     if (usable.length < patterns.length) say.push(`artifacts: patterns not used (they reach outside the task's folder): ${patterns.filter((p) => !usable.includes(p)).join(" ")}`);
@@ -188,17 +229,17 @@ export class RunArtifacts {
       const { glob } = await import("tinyglobby");
       const matches = (await glob(usable, { cwd, onlyFiles: true, followSymbolicLinks: false })).sort();
       if (matches.length === 0) say.push(`artifacts: no file matches ${usable.join(" ")} in ${cwd}`);
-      await this.copyAll(node.path, cwd, matches, kept, notKept);
+      held = await this.copyAll(node.path, cwd, matches, kept, notKept);
     }
-    say.push(...this.explain(notKept));
+    say.push(...this.explain(notKept, held));
     if (say.length > 0) await this.tellLog(node.path, attempt, say);
     return this.keptEvent(node.path, attempt, kept, notKept);
   }
 
-  /** A worker collected them on its machine and sent them into the task's folder: what is there is what was kept. */
-  private async listSent(node: PlannedNode, attempt: number): Promise<Omit<EventRow, "seq">> {
+  /** A worker collected them on its machine and sent them into the task's folder: what is there is what was kept (it said in its log what was refused). */
+  private async listSent(node: PlannedNode, attempt: number, refused: NotKept[]): Promise<Omit<EventRow, "seq">> {
     const kept = (await listFiles(artifactFolder(this.options.dataDir, this.runId, node.path))).map(({ name, size }) => ({ name, size }));
-    return this.keptEvent(node.path, attempt, kept, []);
+    return this.keptEvent(node.path, attempt, kept, refused);
   }
 
   private keptEvent(path: string, attempt: number, kept: { name: string; size: number }[], notKept: NotKept[]): Omit<EventRow, "seq"> {
@@ -220,28 +261,45 @@ export class RunArtifacts {
     return build.ok ? realpath(build.spec.cwd).catch(() => undefined) : undefined;
   }
 
-  private async copyAll(path: string, cwd: string, matches: string[], kept: { name: string; size: number }[], notKept: NotKept[]): Promise<void> {
-    const folder = artifactFolder(this.options.dataDir, this.runId, path);
-    const data = await realpath(this.options.dataDir).catch(() => resolve(this.options.dataDir));
-    let used = await folderBytes(runArtifactsRoot(this.options.dataDir, this.runId));
+  /**
+   * Copies the matches that pass the checks and fit in the run's room, in
+   * the order matched: each is looked at first, the room for those that can
+   * be kept is decided at once (room), then each is opened and copied (the
+   * file checked is the file copied). What the room decision saw, if one
+   * was made.
+   */
+  private async copyAll(path: string, cwd: string, matches: string[], kept: { name: string; size: number }[], notKept: NotKept[]): Promise<Held | undefined> {
+    const candidates = await this.candidates(path, cwd, matches, notKept);
+    if (candidates.length === 0) return undefined;
+    const { limitBytes } = this.options;
+    let room: ArtifactRoom<Held & { fits: Set<string> }>;
+    try {
+      room = await this.room(path, (others, own) => {
+        const fits = new Set<string>();
+        let holds = own;
+        for (const file of candidates) {
+          if (others + holds - file.replaced + file.size > limitBytes) continue;
+          fits.add(file.name);
+          holds += file.size - file.replaced;
+        }
+        return { bytes: holds, result: { others, own, fits } };
+      });
+    } catch (error) {
+      for (const { name } of candidates) notKept.push({ name, why: `the run's room under its artifact limit could not be decided: ${(error as Error).message}` });
+      return undefined;
+    }
+    let holds = room.result.own;
     let full = false;
-    for (const name of matches) {
-      if (full) {
-        notKept.push({ name, why: "the disk is full" });
-        continue;
-      }
-      const source = await realpath(resolve(cwd, name)).catch(() => undefined);
-      const dest = resolve(folder, name);
-      if (source === undefined) {
-        // Gone since the glob saw it, or never found by that name.
-        const why = whyNotFound(name);
-        if (why !== undefined) notKept.push({ name, why });
-        continue;
-      }
-      if (!isInside(cwd, source)) notKept.push({ name, why: "a link to a file outside the task's folder" });
-      else if (isInside(data, source)) notKept.push({ name, why: "inside Spire's data folder" });
-      else if (!isInside(folder, dest)) notKept.push({ name, why: "not a plain relative name" });
-      else {
+    try {
+      for (const { name, source, dest } of candidates) {
+        if (!room.result.fits.has(name)) {
+          notKept.push({ name, why: "limit" });
+          continue;
+        }
+        if (full) {
+          notKept.push({ name, why: "the disk is full" });
+          continue;
+        }
         // The file checked is the file copied: opened once (a FIFO without waiting for a writer), looked at, copied from there.
         const opened = await openRegular(source);
         if (opened === undefined) continue; // gone since
@@ -253,7 +311,8 @@ export class RunArtifacts {
         try {
           // An earlier attempt's copy is replaced: its bytes are already counted.
           const replaced = (await lstat(dest).catch(() => undefined))?.size ?? 0;
-          if (used - replaced + size > this.options.limitBytes) {
+          // Grown since it was looked at: it may take no more than the room decided.
+          if (holds - replaced + size > room.bytes) {
             notKept.push({ name, why: "limit" });
             continue;
           }
@@ -272,26 +331,152 @@ export class RunArtifacts {
             full = true;
             continue;
           }
-          used += size - replaced;
+          holds += size - replaced;
           kept.push({ name, size });
         } finally {
           await handle.close();
         }
       }
+    } finally {
+      // In the folder now: counted there.
+      this.coming.delete(path);
     }
+    return { others: room.result.others, own: holds };
   }
 
-  private explain(notKept: NotKept[]): string[] {
+  /** The matches that can be kept, with their sizes; why each other one cannot is added to `notKept`. */
+  private async candidates(path: string, cwd: string, matches: string[], notKept: NotKept[]): Promise<Candidate[]> {
+    const folder = artifactFolder(this.options.dataDir, this.runId, path);
+    const data = await realpath(this.options.dataDir).catch(() => resolve(this.options.dataDir));
+    const candidates: Candidate[] = [];
+    for (const name of matches) {
+      const source = await realpath(resolve(cwd, name)).catch(() => undefined);
+      const dest = resolve(folder, name);
+      if (source === undefined) {
+        // Gone since the glob saw it, or never found by that name.
+        const why = whyNotFound(name);
+        if (why !== undefined) notKept.push({ name, why });
+        continue;
+      }
+      if (!isInside(cwd, source)) notKept.push({ name, why: "a link to a file outside the task's folder" });
+      else if (isInside(data, source)) notKept.push({ name, why: "inside Spire's data folder" });
+      else if (!isInside(folder, dest)) notKept.push({ name, why: "not a plain relative name" });
+      else {
+        // Links resolved: what the name is now (looked at again, on the open file, before it is copied).
+        const info = await stat(source).catch(() => undefined);
+        if (info === undefined) continue; // gone since
+        if (!info.isFile()) {
+          notKept.push({ name, why: "not a regular file" });
+          continue;
+        }
+        const replaced = (await lstat(dest).catch(() => undefined))?.size ?? 0;
+        candidates.push({ name, source, dest, size: info.size, replaced });
+      }
+    }
+    return candidates;
+  }
+
+  /**
+   * Decides the room of `task`'s artifacts under the run's limit, one
+   * decision of the run at a time: `decide` is given the bytes the run's
+   * other tasks hold and those the task holds now (its folder), and says how
+   * many it will hold. Those are counted for it (`coming`) until its files
+   * are in its folder. Here, the run's folders hold what its tasks kept on
+   * this engine (and those of other engines' tasks it fetched), and the room
+   * decided for files on their way is added. On a shared store the store
+   * decides, under its lock on the run, from what every engine holds there
+   * (never less than what this engine sees), and reserves the room there.
+   */
+  private room<T>(task: string, decide: (others: number, own: number) => ArtifactRoom<T>): Promise<ArtifactRoom<T>> {
+    const next = this.deciding.then(() => this.decideRoom(task, decide));
+    this.deciding = next.catch(() => undefined);
+    return next;
+  }
+
+  private async decideRoom<T>(task: string, decide: (others: number, own: number) => ArtifactRoom<T>): Promise<ArtifactRoom<T>> {
+    const { dataDir, shared } = this.options;
+    // Looked at before the whole, which holds them: a folder growing meanwhile is counted twice, never missed.
+    let others = 0;
+    for (const [path, bytes] of [...this.coming]) {
+      if (path !== task) others += Math.max(0, bytes - (await folderBytes(artifactFolder(dataDir, this.runId, path))));
+    }
+    const own = await folderBytes(artifactFolder(dataDir, this.runId, task));
+    others += (await folderBytes(runArtifactsRoot(dataDir, this.runId))) - own;
+    const reserved = shared && (await shared.reserveArtifactRoom(this.runId, task, (held) => this.asReserved(decide(Math.max(held, others), own))));
+    // Without a shared store, or the run no longer this engine's (another took it over: nothing of it goes there): decided here.
+    const room = reserved || decide(others, own);
+    this.coming.set(task, room.bytes);
+    return room;
+  }
+
+  /** A decision as the shared store reserves it: its bytes, and the whole decision for the caller. */
+  private asReserved<T>(room: ArtifactRoom<T>): ArtifactRoom<ArtifactRoom<T>> {
+    return { bytes: room.bytes, result: room };
+  }
+
+  /**
+   * A chunk of a file a worker sends for an attempt of `task`
+   * (routes/workers.ts), written into the task's folder (storeChunk) if the
+   * run has room for the whole file. That is decided at its first chunk, for
+   * the size the worker gives (without one, for the file as far as each
+   * chunk takes it). A file refused is not kept (what had come of it is
+   * removed): `refused` says why, to this chunk and every later one of it.
+   */
+  async receive(task: string, attempt: number, chunk: ArtifactChunk): Promise<ArtifactChunkAnswer> {
+    const { name, offset, data } = chunk;
+    const key = uploadKey(task, attempt);
+    const files = this.uploads.get(key) ?? new Map<string, Upload>();
+    this.uploads.set(key, files);
+    const reach = offset + data.length;
+    let upload = files.get(name);
+    if (offset > 0 && upload !== undefined && "refused" in upload) return { size: reach, accepted: false, refused: upload.refused };
+    if (offset === 0 || upload === undefined || "refused" in upload || upload.bytes < reach) {
+      upload = await this.uploadRoom(task, name, offset, Math.max(chunk.size ?? 0, reach));
+      files.set(name, upload);
+      // Answered as if it had come (an older worker, which does not read `refused`, goes on to the end of the file, not round again).
+      if ("refused" in upload) return { size: reach, accepted: false, refused: upload.refused };
+    }
+    return storeChunk(this.options.dataDir, this.runId, task, name, offset, data);
+  }
+
+  private async uploadRoom(task: string, name: string, offset: number, bytes: number): Promise<Upload> {
+    const file = resolve(artifactFolder(this.options.dataDir, this.runId, task), name);
+    // What is there: an earlier attempt's copy, which its first chunk replaces, or what came of it so far.
+    const have = (await lstat(file).catch(() => undefined))?.size ?? 0;
+    const room = await this.room(task, (others, own): ArtifactRoom<Upload> => {
+      const holds = own - have + bytes;
+      if (others + holds <= this.options.limitBytes) return { bytes: holds, result: { bytes } };
+      // Not kept: what came of it is removed below; an earlier attempt's copy stays, as on the engine's machine.
+      const left = offset > 0 ? own - have : own;
+      return { bytes: left, result: { refused: this.limitWhy(others + left) } };
+    });
+    if ("refused" in room.result && offset > 0) await rm(file, { force: true });
+    return room.result;
+  }
+
+  /** The worker's attempt ended: nothing more comes of it. What the limit refused of it. */
+  private uploadsEnded(task: string, attempt: number): NotKept[] {
+    const key = uploadKey(task, attempt);
+    const files = this.uploads.get(key);
+    this.uploads.delete(key);
+    this.coming.delete(task);
+    return [...(files ?? [])].filter(([, upload]) => "refused" in upload).map(([name]) => ({ name, why: "limit" }));
+  }
+
+  private explain(notKept: NotKept[], held: Held | undefined): string[] {
     const overLimit = notKept.filter((file) => file.why === "limit");
     const lines = notKept.filter((file) => file.why !== "limit").map((file) => `artifacts: ${file.name} not kept: ${file.why}`);
     if (overLimit.length > 0) {
       const names = overLimit.slice(0, 5).map((file) => file.name).join(", ");
-      lines.push(
-        `artifacts: ${overLimit.length} file${overLimit.length === 1 ? "" : "s"} not kept (${names}${overLimit.length > 5 ? ", …" : ""}): ` +
-          `the run's artifacts would pass the limit of ${formatBytes(this.options.limitBytes)} (spire engine --artifact-limit)`,
-      );
+      lines.push(`artifacts: ${overLimit.length} file${overLimit.length === 1 ? "" : "s"} not kept (${names}${overLimit.length > 5 ? ", …" : ""}): ${this.limitWhy(held ? held.others + held.own : undefined)}`);
     }
     return lines;
+  }
+
+  /** Why a file passed the limit, with what the run's tasks keep (all of them, through every engine). */
+  private limitWhy(held: number | undefined): string {
+    const keeps = held === undefined ? "" : `: run ${this.runId} keeps ${formatBytes(held)} already, all its tasks together`;
+    return `the run's artifacts would pass the limit of ${formatBytes(this.options.limitBytes)} (spire engine --artifact-limit)${keeps}`;
   }
 
   /** Lines in the attempt's own log (stderr), where a person looks first; best effort (the disk may be full). */
@@ -302,4 +487,9 @@ export class RunArtifacts {
       .then(() => appendFile(logFile, lines.map((line) => formatLogLine(ts, "stderr", `spire: ${line}`)).join(""), { mode: PRIVATE_FILE_MODE }))
       .catch(() => undefined);
   }
+}
+
+/** A worker's attempt, as the key of what it sends. */
+function uploadKey(task: string, attempt: number): string {
+  return `${attempt}:${task}`;
 }

@@ -194,7 +194,7 @@ export class RunController {
     const slots = this.machines.slotsOf(path);
     slots.take(request);
     this.lockWaits.hold(path, row.attempt, request);
-    const handle = how.adopt(this.attemptEvents(path), { cpus: request.cpus, memoryBytes: request.memoryBytes });
+    const handle = how.adopt(this.attemptEvents(path, row.attempt), { cpus: request.cpus, memoryBytes: request.memoryBytes });
     this.handles.set(path, handle);
     void handle.done.then((report) => {
       this.handles.delete(path);
@@ -435,7 +435,7 @@ export class RunController {
       placement && "placed" in placement
         ? launchOnWorker(build.spec, placement.waitedMs, { patterns: (node.def.artifacts ?? []).filter((pattern) => artifactPatternProblem(pattern) === undefined), ...this.machines.artifactInputs(node) })
         : undefined;
-    const handle = (placed?.executor ?? this.deps.executor).launch(build.spec, this.attemptEvents(node.path));
+    const handle = (placed?.executor ?? this.deps.executor).launch(build.spec, this.attemptEvents(node.path, attempt));
     this.handles.set(node.path, handle);
     const done = await handle.done;
     const ended = onWorker ? onWorker(done) : done;
@@ -446,10 +446,12 @@ export class RunController {
     this.attemptEnded(node, attempt, row, compatEnding(this.prepared.pipeline, explainEnding(node.def, report)), placed !== undefined);
   }
 
-  private attemptEvents(path: string): LaunchEvents {
+  private attemptEvents(path: string, attempt: number): LaunchEvents {
     return {
       onProgress: (done, total) => this.listener?.({ type: "progress", path, done, total }),
       ...(this.wantLines ? { onLine: (line: LogLine) => this.listener?.({ type: "line", path, line }) } : {}),
+      // A worker's attempt sends what it keeps: held to the run's artifact limit like what is kept here.
+      onArtifactChunk: (chunk) => this.artifacts.receive(path, attempt, chunk),
     };
   }
 

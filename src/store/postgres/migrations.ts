@@ -564,6 +564,22 @@ CREATE TABLE hook_generations (
 );
 `;
 
+/**
+ * Room for a task's artifacts under its run's limit (spire engine
+ * --artifact-limit), reserved across engines (sql/artifactFiles.ts
+ * reserveArtifactRoom): what a task will keep, counted for the run from the
+ * moment it is decided, before its files are copied here at its end
+ * (replaceArtifacts then removes it: the files count instead). Goes with its run.
+ */
+const artifactRoom = `
+CREATE TABLE artifact_reservations (
+  run_id  ${KEY} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  task    ${KEY} NOT NULL,
+  bytes   BIGINT NOT NULL,
+  PRIMARY KEY (run_id, task)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "scheduling lease", sql: schedulingLease },
@@ -580,4 +596,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: "waiting places indexed", sql: waitingPlaces },
   { version: 14, name: "spire watch leases", sql: watchLeases },
   { version: 15, name: "webhook token generations", sql: hookGenerations },
+  { version: 16, name: "artifact room reserved across engines", sql: artifactRoom },
 ];

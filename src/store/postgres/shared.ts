@@ -1,4 +1,4 @@
-/** The SharedStore of the PostgreSQL store: what engines on one database serve of each other's runs (migration 5), their runs' places (migration 9) and their tasks' lock units (migration 10). */
+/** The SharedStore of the PostgreSQL store: what engines on one database serve of each other's runs (migration 5), their runs' places (migration 9), their tasks' lock units (migration 10) and their runs' artifact room (migration 16). */
 import type { SharedStore } from "../shared-port.js";
 import type { Database } from "./pool.js";
 import * as logChunks from "./sql/logChunks.js";
@@ -22,6 +22,7 @@ export function sharedStore(db: Database, createPlacedRun: SharedStore["createPl
     listArtifacts: (runId) => artifactFiles.listArtifacts(sql, runId),
     openArtifact: (runId, task, name) => artifactFiles.openArtifact(sql, runId, task, name),
     copyArtifacts: (fromRun, toRun, task) => artifactFiles.copyArtifacts(db, fromRun, toRun, task),
+    reserveArtifactRoom: (runId, task, decide) => artifactFiles.reserveArtifactRoom(db, runId, task, decide),
 
     requestRun: (request) => runRequests.requestRun(db, request),
     runRequest: (id) => runRequests.runRequest(sql, id),

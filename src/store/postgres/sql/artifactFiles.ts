@@ -1,10 +1,11 @@
 /**
  * Artifacts kept for the other engines: one row per file of a task's
- * artifact folder, its bytes in chunks of ARTIFACT_CHUNK_BYTES.
+ * artifact folder, its bytes in chunks of ARTIFACT_CHUNK_BYTES; and the room
+ * each task of a run has taken under the run's limit (migration 16).
  */
-import type { Database, Sql } from "../pool.js";
-import type { ArtifactUpload, SharedArtifact, SharedArtifactBytes } from "../../shared-port.js";
-import { int, text } from "../../columns.js";
+import { prepared, type Database, type Sql } from "../pool.js";
+import type { ArtifactRoom, ArtifactUpload, SharedArtifact, SharedArtifactBytes } from "../../shared-port.js";
+import { bool, int, text } from "../../columns.js";
 
 /** This connection's engine (PostgresOptions.owner). */
 const ME = "nullif(current_setting('spire.owner', true), '')";
@@ -23,6 +24,8 @@ export async function replaceArtifacts(db: Database, runId: string, task: string
     // must not replace what the engine that carried it on copied. Locked like a write of the run: a take-over passes it over meanwhile.
     if (!(await sql.one(`SELECT 1 FROM runs WHERE id = $1 AND (${ME} IS NULL OR owner IS NULL OR owner = ${ME}) FOR SHARE`, [runId]))) return false;
     await sql.changes("DELETE FROM artifact_files WHERE run_id = $1 AND task = $2", [runId, task]);
+    // The files count for the run from now on, in place of the room reserved for them.
+    await sql.changes(FORGET_ROOM, [runId, task]);
     for (const file of files) {
       const row = await sql.one("INSERT INTO artifact_files (run_id, task, name, size) VALUES ($1, $2, $3, $4) RETURNING id", [runId, task, file.name, file.size]);
       const id = int(row!, "id");
@@ -85,6 +88,7 @@ export async function openArtifact(sql: Sql, runId: string, task: string, name: 
 export async function copyArtifacts(db: Database, fromRun: string, toRun: string, task: string): Promise<void> {
   await db.transaction(async (sql) => {
     await sql.changes("DELETE FROM artifact_files WHERE run_id = $1 AND task = $2", [toRun, task]);
+    await sql.changes(FORGET_ROOM, [toRun, task]);
     // Each copied file gets a new id; old and new ids are paired by name to copy the chunks.
     await sql.changes(
       `WITH copied AS (
@@ -98,5 +102,39 @@ export async function copyArtifacts(db: Database, fromRun: string, toRun: string
          JOIN artifact_chunks c ON c.file_id = f.id`,
       [fromRun, toRun, task],
     );
+  });
+}
+
+const FORGET_ROOM = prepared("DELETE FROM artifact_reservations WHERE run_id = $1 AND task = $2");
+
+/** One decision about a run's artifact room at a time, whichever engine takes it: held to the commit. */
+const HOLD_ROOM = prepared("SELECT pg_advisory_xact_lock(hashtext('spire: artifacts ' || current_schema()), hashtext($1))");
+
+/**
+ * What the run's other tasks hold: for each, the room reserved for it if any
+ * (its files here are an earlier attempt's, which its own copy replaces),
+ * else its files. A statement of its own, sent once the lock is held: its
+ * snapshot then sees what the decision before this one reserved. Only while
+ * the run is this engine's, locked as replaceArtifacts locks it.
+ */
+const HELD = prepared(`
+SELECT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND (${ME} IS NULL OR owner IS NULL OR owner = ${ME}) FOR SHARE) AS mine,
+  (SELECT coalesce(sum(bytes), 0) FROM artifact_reservations WHERE run_id = $1 AND task <> $2)::bigint
+  + (SELECT coalesce(sum(f.size), 0) FROM artifact_files f
+      WHERE f.run_id = $1 AND f.task <> $2 AND NOT EXISTS (SELECT 1 FROM artifact_reservations r WHERE r.run_id = $1 AND r.task = f.task))::bigint AS others`);
+
+const RESERVE = prepared(`
+INSERT INTO artifact_reservations (run_id, task, bytes) VALUES ($1, $2, $3)
+ON CONFLICT (run_id, task) DO UPDATE SET bytes = excluded.bytes`);
+
+/** SharedStore.reserveArtifactRoom: read, decide and reserve in one transaction, under the run's lock. */
+export async function reserveArtifactRoom<T>(db: Database, runId: string, task: string, decide: (others: number) => ArtifactRoom<T>): Promise<T | undefined> {
+  return db.transaction(async (sql) => {
+    await sql.rows(HOLD_ROOM, [runId]);
+    const held = await sql.one(HELD, [runId, task]);
+    if (!held || !bool(held, "mine")) return undefined;
+    const room = decide(int(held, "others"));
+    await sql.changes(RESERVE, [runId, task, room.bytes]);
+    return room.result;
   });
 }
