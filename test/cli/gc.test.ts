@@ -4,7 +4,7 @@
  * runs in progress never removed, files removed from disk, and gc with no
  * engine running. Old runs are made old by backdating their rows.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -154,7 +154,8 @@ test("spire engine refuses bad retention flags with a clear message", async (t) 
   }
 });
 
-test("the engine's artifact limit: files past it are not kept, and the task's log says so", async (t) => {
+/** Pipeline `big`, whose task `make` keeps two files of 700 B (`runsOn`: the worker labels it runs on), under an engine with a limit of 1 KiB. */
+async function engineWithTwoFiles(t: TestContext, runsOn?: string): Promise<{ data: string; work: string; engine: RunningEngine }> {
   const data = tempDir(t);
   const work = tempDir(t);
   const file = pipelineFile(
@@ -163,12 +164,16 @@ test("the engine's artifact limit: files past it are not kept, and the task's lo
 pipelines:
   big:
     tasks:
-      make:
+      make:${runsOn ? `\n        runs_on: [${runsOn}]` : ""}
         run: head -c 700 /dev/zero > a.bin && head -c 700 /dev/zero > b.bin
         artifacts: ["*.bin"]
 `,
   );
-  const engine = await startEngine(t, data, ["-f", file, "--artifact-limit", "1KiB"]);
+  return { data, work, engine: await startEngine(t, data, ["-f", file, "--artifact-limit", "1KiB"]) };
+}
+
+test("the engine's artifact limit: files past it are not kept, and the task's log says so", async (t) => {
+  const { data, engine } = await engineWithTwoFiles(t);
   const run = await spire(["run", "big", "--json"], { data });
   assert.equal(run.code, 0, run.stderr);
   const { id } = JSON.parse(run.stdout) as { id: string };
@@ -180,21 +185,7 @@ pipelines:
 });
 
 test("the engine's artifact limit holds for a worker's files too: one past it is refused at its first chunk, and the task's log says so", async (t) => {
-  const data = tempDir(t);
-  const work = tempDir(t);
-  const file = pipelineFile(
-    work,
-    `
-pipelines:
-  big:
-    tasks:
-      make:
-        runs_on: [gpu]
-        run: head -c 700 /dev/zero > a.bin && head -c 700 /dev/zero > b.bin
-        artifacts: ["*.bin"]
-`,
-  );
-  const engine = await startEngine(t, data, ["-f", file, "--artifact-limit", "1KiB"]);
+  const { data, work, engine } = await engineWithTwoFiles(t, "gpu");
   const worker = await connectWorker(t, engine, work);
   const run = await spire(["run", "big", "--json"], { data });
   assert.equal(run.code, 0, run.stderr);
