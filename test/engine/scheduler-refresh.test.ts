@@ -18,7 +18,7 @@ test("a refresh whose read of the definitions ends after a later refresh's does 
   let reads = 0;
   // The first read is made at once, and its answer held back until the second refresh has been asked for.
   const slowFirst: Store = { ...store, listPipelines: async () => (++reads === 1 ? store.listPipelines().then(async (rows) => (await held, rows)) : store.listPipelines()) };
-  const scheduler = new Scheduler({ store: slowFirst, now: Date.now, defaultZone: "UTC", prepare: async () => ({ error: "no runs in this test" }), missed() {}, definitionsChanged() {}, warn() {}, shared: false });
+  const scheduler = new Scheduler({ store: slowFirst, now: Date.now, defaultZone: "UTC", prepare: async () => ({ error: "no runs in this test" }), missed() {}, definitionsChanged() {}, seen: async (row) => ({ digest: row.digest, namespaceUpdatedAt: null }), warn() {}, shared: false });
 
   const older = scheduler.refresh();
   await new Promise<void>((resolve) => setImmediate(resolve));
