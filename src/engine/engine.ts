@@ -189,6 +189,7 @@ export class Engine implements EngineService {
       defaultZone: options.defaultZone ?? systemZone(),
       prepare: (start) => this.starts.prepareScheduled(start),
       missed: (missed) => (this.bus.publishPipeline({ kind: "missed", missed }), everyEngineMissed && everyEngineMissed.stored()),
+      seen: async (row) => this.definitions.seen(row, await this.definitions.namespace(row.namespace), { paused: false }),
       definitionsChanged: () => void this.pipelines.refreshTriggers(false).catch((error: Error) => this.logger.warn({ error: error.message }, "the applied definitions could not be read again")),
       warn: (message, details) => this.logger.warn(details, message),
       ...(options.leadership ? { leading: () => options.leadership!.leading } : {}),

@@ -81,7 +81,7 @@ export function registerDefinitionTools(server: McpServer, { clients, answer }: 
         const options = { zone, now: Date.now(), count: input.count ?? 5, ...(from !== undefined ? { from } : {}) };
         let preview;
         if (looksLikeWhen(input.schedule)) {
-          preview = previewSchedule(input.schedule, [whenTrigger(input.schedule, input.timezone, { prefix: "schedule: ", takes: "schedule takes a pipeline, a cron expression, or", at: "schedule" })], options);
+          preview = previewSchedule(input.schedule, [whenTrigger(input.schedule, input.timezone, { prefix: "schedule: ", takes: "schedule takes a pipeline, or", at: "schedule" })], options);
         } else if (looksLikeCron(input.schedule)) {
           const made = cronTrigger(input.schedule, input.timezone);
           if (!made.ok) return errorResult(`schedule: ${made.problem}. ${CRON_HINT}`);

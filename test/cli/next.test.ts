@@ -56,4 +56,10 @@ test("every and at, as run --when takes them, need no pipeline; a bad one is sai
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^spire: "5x" is not a duration\n/);
   assert.doesNotMatch(bad.stderr, /--when/);
+  // The hint lists what spire next takes: not once, which only run --when takes, and each form once.
+  const short = await spire(["next", "every 10ms"], { data });
+  assert.equal(short.code, 2);
+  assert.match(short.stderr, /^spire: every 10ms is shorter than 50ms\nspire next takes a pipeline, or a cron in quotes \("0 3 \* \* \*"/);
+  assert.doesNotMatch(short.stderr, /once/);
+  assert.equal(short.stderr.match(/a cron in quotes/g)?.length, 1, short.stderr);
 });

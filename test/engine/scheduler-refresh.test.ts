@@ -18,7 +18,7 @@ test("a refresh whose read of the definitions ends after a later refresh's does 
   let reads = 0;
   // The first read is made at once, and its answer held back until the second refresh has been asked for.
   const slowFirst: Store = { ...store, listPipelines: async () => (++reads === 1 ? store.listPipelines().then(async (rows) => (await held, rows)) : store.listPipelines()) };
-  const scheduler = new Scheduler({ store: slowFirst, now: Date.now, defaultZone: "UTC", prepare: async () => ({ error: "no runs in this test" }), missed() {}, definitionsChanged() {}, warn() {}, shared: false });
+  const scheduler = new Scheduler({ store: slowFirst, now: Date.now, defaultZone: "UTC", prepare: async () => ({ error: "no runs in this test" }), missed() {}, definitionsChanged() {}, seen: async (row) => ({ digest: row.digest, namespaceUpdatedAt: null }), warn() {}, shared: false });
 
   const older = scheduler.refresh();
   await new Promise<void>((resolve) => setImmediate(resolve));
@@ -50,4 +50,22 @@ test("a pipeline paused in the store without this engine hearing of it (another 
   }
   const runs = await store.listRuns({ namespace: "s", pipeline: "p", limit: 100 });
   assert.deepEqual(runs.filter((run) => run.created_at >= pausedAt).map((run) => run.trigger.scheduled_at), [], "no run of p made once it was paused");
+});
+
+test("a slot whose run could not be made from a definition changed meanwhile (a notice not heard) is not recorded as missed: the claim is refused, and the stored definition runs it", async (t) => {
+  // The run cannot be made as applied here: its env_file is not there.
+  const { engine, store } = await engineWith(t, `pipelines:\n  p:\n    env_file: missing.env\n    triggers: [{ every: 1s }]\n    tasks:\n      t: { run: "true" }\n`);
+  const firstMissed = new Promise<void>((resolve) => {
+    const stop = engine.subscribePipelines((event) => event.kind === "missed" && (stop(), resolve()));
+  });
+  await firstMissed;
+  // Fixed in the store alone, as another engine sharing it would, and no word of it reaches this one.
+  const row = (await store.getPipeline("s", "p"))!;
+  const { env_file: _unused, ...fixed } = row.definition as Record<string, unknown>;
+  await store.applyNamespace({ namespace: (await store.getNamespace("s"))!, upserts: [{ ...row, definition: fixed, digest: `${row.digest}-fixed` }], deletes: [] });
+  const ran = finishedRuns(engine, 1).then(() => "ran");
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((resolve) => (timer = setTimeout(() => resolve("no run"), 8_000)));
+  t.after(() => clearTimeout(timer));
+  assert.equal(await Promise.race([ran, late]), "ran", "8 s after p was fixed in the store, its slots were still recorded as missed, not run");
 });

@@ -157,6 +157,10 @@ export async function controlsAndChecks(client: Client): Promise<void> {
   const badEvery = await call(client, "next_fire_times", { schedule: "every soon" });
   assert.equal(badEvery.isError, true);
   assert.match(badEvery.text, /^schedule: "soon" is not a duration\nA duration: 500ms/);
+  const tooShort = await call(client, "next_fire_times", { schedule: "every 10ms" });
+  assert.equal(tooShort.isError, true);
+  assert.match(tooShort.text, /^schedule: every 10ms is shorter than 50ms\nschedule takes a pipeline, or a cron/);
+  assert.doesNotMatch(tooShort.text, /once/, "the forms next_fire_times takes, not those of spire run --when");
   const badCron = await call(client, "next_fire_times", { schedule: "0 25 * * *" });
   assert.equal(badCron.isError, true);
   assert.match(badCron.text, /hour/);

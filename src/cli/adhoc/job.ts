@@ -74,7 +74,9 @@ export function quoteForDisplay(word: string): string {
 /** A `--when` value as a trigger; undefined for `once` (run now). */
 export type When = { kind: "once" } | { kind: "cron"; cron: string } | { kind: "every"; every: number } | { kind: "at"; at: string };
 
-export const WHEN_FORMS = 'once (the default), a cron in quotes ("0 3 * * *", 6 fields with seconds first), @hourly, @daily, @weekly, @monthly, @yearly, "every 5s" (50ms to years), or "at 2026-12-24T18:00"';
+/** The schedules --when takes besides once: those spire next and next_fire_times take too. */
+export const SCHEDULE_FORMS = 'a cron in quotes ("0 3 * * *", 6 fields with seconds first), @hourly, @daily, @weekly, @monthly, @yearly, "every 5s" (50ms to years), or "at 2026-12-24T18:00"';
+export const WHEN_FORMS = `once (the default), ${SCHEDULE_FORMS}`;
 
 /** Who reads the schedule, as its messages name it: run's --when (the default), or spire next's argument. */
 export interface WhenReader {
@@ -84,6 +86,8 @@ export interface WhenReader {
   takes: string;
   /** How an `at` is written there: `--when "at …"`. */
   at: string;
+  /** The forms it takes, after `takes` (default WHEN_FORMS). */
+  forms?: string;
 }
 
 const WHEN_OPTION: WhenReader = { prefix: "--when: ", takes: "--when takes", at: "--when" };
@@ -91,7 +95,7 @@ const WHEN_OPTION: WhenReader = { prefix: "--when: ", takes: "--when takes", at:
 export function parseWhen(given: string | undefined, reader: WhenReader = WHEN_OPTION): When {
   const text = (given ?? "once").trim();
   const { prefix } = reader;
-  const hint = `${reader.takes} ${WHEN_FORMS}`;
+  const hint = `${reader.takes} ${reader.forms ?? WHEN_FORMS}`;
   if (text === "once" || text === "now") return { kind: "once" };
   const every = /^every\s+(.+)$/.exec(text);
   if (every) {

@@ -40,7 +40,7 @@ export async function nextCommand(subject: string, options: NextOptions): Promis
   }
   const previewOptions = { zone, now: Date.now(), count, ...(from !== undefined ? { from } : {}) };
   const preview = looksLikeWhen(subject)
-    ? previewSchedule(subject, [whenTrigger(subject, options.tz, { prefix: "", takes: "spire next takes a pipeline, a cron in quotes, or", at: "spire next" })], previewOptions)
+    ? previewSchedule(subject, [whenTrigger(subject, options.tz, { prefix: "", takes: "spire next takes a pipeline, or", at: "spire next" })], previewOptions)
     : looksLikeCron(subject)
       ? previewSchedule(subject, [cronTriggerOrFail(subject, options.tz)], previewOptions)
       : await pipelinePreview(subject, options, previewOptions);

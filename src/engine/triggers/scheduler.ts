@@ -65,6 +65,8 @@ export interface SchedulerDeps {
   missed(record: MissedRow): void;
   /** A claim found the stored definitions changed since they were read (a notice not heard): read them all again. */
   definitionsChanged(): void;
+  /** What a claim without a run made (slots missed, runs that could not be made) is checked against (SlotClaim.madeFrom). */
+  seen(row: PipelineRow): Promise<DefinitionSeen>;
   warn(message: string, details: object): void;
   /** With engines sharing a store: whether this one leads now (a look that finds it no longer leads claims nothing). */
   leading?: () => boolean;
@@ -102,6 +104,8 @@ interface Due {
   entry: Entry;
   runs: number[];
   missed?: MissedSlots;
+  /** Without a run made, what its slots were worked out from. */
+  madeFrom?: DefinitionSeen | undefined;
 }
 
 /** A slot within this much of now is "on time", not missed, for `catchup: none`. */
@@ -477,6 +481,8 @@ export class Scheduler {
       const runs: (SlotRun | NoRun)[] = [];
       for (const slot of due.runs) runs.push(due.entry.ready?.slot === slot ? due.entry.ready.made : await this.make(due.entry, slot));
       made.set(due, runs);
+      // Recorded as missed from a definition changed meanwhile, the slots would be lost: the claim is checked all the same.
+      if (!runs.some((run) => "madeFrom" in run)) due.madeFrom = await this.deps.seen(due.entry.row).catch(() => undefined);
     }
     // The instant the runs are created: everything slow was done before it.
     const now = this.deps.now();
@@ -542,7 +548,7 @@ export class Scheduler {
   /** The claim of one entry: its runs stamped at `now`; slots whose run could not be made join the missed record. */
   private claimOf(due: Due, made: (SlotRun | NoRun)[], now: number): { claim: SlotClaim; runs: SlotRun[] } {
     const { entry } = due;
-    const claim: SlotClaim = { namespace: entry.row.namespace, pipeline: entry.row.name, trigger_key: entry.key, runs: [] };
+    const claim: SlotClaim = { namespace: entry.row.namespace, pipeline: entry.row.name, trigger_key: entry.key, runs: [], ...(due.madeFrom ? { madeFrom: due.madeFrom } : {}) };
     const runs: SlotRun[] = [];
     const failed: { slot: number; error: string }[] = [];
     due.runs.forEach((slot, index) => {
