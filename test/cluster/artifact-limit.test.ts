@@ -9,9 +9,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { apiStartRun, stopEngine } from "../helpers/engine.js";
+import { apiGet, apiStartRun, stopEngine } from "../helpers/engine.js";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { spire } from "../helpers/cli.js";
 import { until } from "../helpers/poll.js";
@@ -72,6 +72,24 @@ pipelines:
     { task: "prepare", name: "a.bin", size: 400 },
     { task: "train", name: "b1.bin", size: 300 },
   ]);
+
+  // Each engine lists the same: a task's folder made ahead on an engine where it then did not run (A made train's and
+  // publish's before the hand-over) holds nothing, and the store's copies say what such a task kept.
+  for (const engine of [a, b]) {
+    const listed = await apiGet<{ artifacts: { task: string; name: string; size: number }[] }>(engine, `/runs/${id}/artifacts`);
+    assert.deepEqual(
+      listed.artifacts.map(({ task, name, size }) => ({ task, name, size })),
+      [
+        { task: "prepare", name: "a.bin", size: 400 },
+        { task: "train", name: "b1.bin", size: 300 },
+      ],
+      `${engine.data}: the run's artifacts as listed`,
+    );
+    const token = readFileSync(join(engine.data, "token"), "utf8").trim();
+    const download = await fetch(`${engine.url}/api/v1/runs/${id}/artifacts/train/b1.bin`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(download.status, 200, `${engine.data}: train's file`);
+    assert.equal((await download.arrayBuffer()).byteLength, 300);
+  }
 
   // What was refused is said in its task's log: which file, the limit, the flag, and what the run keeps.
   const logOf = async (task: string) => {

@@ -4,11 +4,14 @@
  * names them: a request only picks one of the (task, name) pairs found, and
  * the path opened is the one the walk found, never one made from its text.
  *
- * With engines sharing a store, a task whose folder is not in this engine's
- * data folder ran on another engine: its artifacts are the copies that
- * engine kept in the shared store (sharing/artifact-copies.ts).
+ * With engines sharing a store, a task whose folder in this engine's data
+ * folder is missing or empty may have run on another engine: its artifacts
+ * are then the copies that engine kept in the shared store
+ * (sharing/artifact-copies.ts). Empty is not enough to say it ran here: an
+ * engine makes a run's next tasks' folders ahead, and the run may be handed
+ * to another engine before they start.
  */
-import { lstat, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Readable } from "node:stream";
 import { listFiles, openInside, type FoundFile } from "../../files/folder-files.js";
@@ -36,8 +39,9 @@ export async function listRunArtifacts(dataDir: string, runId: string, taskPaths
   const entries: ArtifactEntry[] = [];
   let elsewhere: SharedArtifact[] | undefined;
   for (const task of taskPaths) {
-    if (!shared || (await ranHere(dataDir, runId, task))) {
-      for (const file of await filesOf(dataDir, runId, task)) entries.push({ task, name: file.name, size: file.size });
+    const here = await filesOf(dataDir, runId, task);
+    if (!shared || here.length > 0) {
+      for (const file of here) entries.push({ task, name: file.name, size: file.size });
       continue;
     }
     elsewhere ??= await shared.listArtifacts(runId);
@@ -55,7 +59,7 @@ export async function listRunArtifacts(dataDir: string, runId: string, taskPaths
 export async function openRunArtifact(dataDir: string, runId: string, taskPaths: readonly string[], task: string, name: string, shared?: SharedStore): Promise<ArtifactDownload> {
   const split = taskPaths.includes(task) ? { task, name } : resplit(taskPaths, `${task}/${name}`);
   if (!split) throw new ServiceError("not_found", `run ${runId} has no task ${JSON.stringify(task)}`, { hint: `see its artifacts: GET /api/v1/runs/${runId}/artifacts` });
-  const download = !shared || (await ranHere(dataDir, runId, split.task)) ? await openHere(dataDir, runId, split.task, split.name) : await openShared(shared, runId, split.task, split.name);
+  const download = (await openHere(dataDir, runId, split.task, split.name)) ?? (shared ? await openShared(shared, runId, split.task, split.name) : undefined);
   if (!download) throw new ServiceError("not_found", `task ${split.task} of run ${runId} kept no artifact ${JSON.stringify(split.name)}`, { hint: `see its artifacts: GET /api/v1/runs/${runId}/artifacts` });
   return download;
 }
@@ -77,11 +81,6 @@ async function openHere(dataDir: string, runId: string, task: string, name: stri
 async function openShared(shared: SharedStore, runId: string, task: string, name: string): Promise<ArtifactDownload | undefined> {
   const found = await shared.openArtifact(runId, task, name);
   return found && { name, size: found.size, read: () => Readable.from(found.read()), close: async () => {} };
-}
-
-/** The task's folder is in this engine's data folder: this engine ran it (or, for a retry, brought its kept files here). */
-async function ranHere(dataDir: string, runId: string, task: string): Promise<boolean> {
-  return (await lstat(artifactFolder(dataDir, runId, task)).catch(() => undefined))?.isDirectory() === true;
 }
 
 function resplit(taskPaths: readonly string[], whole: string): { task: string; name: string } | undefined {
