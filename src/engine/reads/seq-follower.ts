@@ -40,6 +40,12 @@ export class SeqFollower<T extends { seq: number }> {
   private started: Promise<void> = Promise.resolve();
   private locating = false;
   private soon: NodeJS.Timeout | undefined;
+  /**
+   * Counts the times it started following (a first subscriber after none):
+   * a read begun before the last stop answers from where the stream stood
+   * then, and its rows are not for subscribers who came after it.
+   */
+  private following = 0;
 
   /** `failed`: a read failed (it is tried again at the next tick). */
   constructor(
@@ -79,6 +85,7 @@ export class SeqFollower<T extends { seq: number }> {
   }
 
   private start(): void {
+    this.following++;
     this.lastSeq = undefined;
     // Unref'd: a stream's own socket keeps the process up; this must not hold an engine that stops.
     this.timer = setInterval(() => this.read(), this.timing.pollMs).unref();
@@ -89,10 +96,11 @@ export class SeqFollower<T extends { seq: number }> {
   /** Reads where the stream stands (the only place that says so: two answers must not race). */
   private locate(): Promise<void> {
     this.locating = true;
+    const following = this.following;
     return this.source
       .latest()
       .then(
-        (seq) => void (this.lastSeq ??= seq),
+        (seq) => void (following === this.following && (this.lastSeq ??= seq)),
         (error: Error) => this.failed(error),
       )
       .finally(() => (this.locating = false));
@@ -111,8 +119,10 @@ export class SeqFollower<T extends { seq: number }> {
       if (!this.locating) this.started = this.locate();
       return;
     }
+    const following = this.following;
     while (this.timer !== undefined) {
       const page = await this.source.since(this.lastSeq, PAGE);
+      if (following !== this.following) return;
       for (const row of page) {
         this.lastSeq = row.seq;
         for (const listener of this.listeners) listener(row);
