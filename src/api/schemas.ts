@@ -120,6 +120,7 @@ const triggerReading = z
     key: z.string().meta({ description: "Its index in `triggers` and its kind, as missed records (trigger_key) and runs' triggers name it, such as 0:cron." }),
     kind: z.string(),
     description: z.string().meta({ description: "The trigger in plain words, such as \"At 03:00 every day (Europe/Berlin)\"." }),
+    zone: z.string().nullable().meta({ description: "The zone its times are read in, for time triggers: its own timezone, else the engine's; null for other triggers." }),
     next_fire_at: nullableTime.meta({ description: "When it fires next (its next slot plus any jitter): time triggers of a pipeline not paused; null otherwise." }),
     next_offset_change: z
       .object({ before: z.string(), after: z.string() })

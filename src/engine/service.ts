@@ -121,6 +121,8 @@ export interface TriggerReading {
   key: string;
   kind: string;
   description: string;
+  /** The zone its times are read in, for time triggers: its own `timezone`, else the engine's; null for other triggers. */
+  zone: string | null;
   /** When it next fires (its next slot, plus jitter), for time triggers that have one; null otherwise. */
   next_fire_at: string | null;
   /** The zone's UTC offset at next_fire_at differs from its offset now: the clocks change (DST) before it fires; null otherwise. */

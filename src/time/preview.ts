@@ -100,8 +100,12 @@ export function previewSchedule(subject: string, triggers: readonly TriggerDef[]
 export interface AppliedPipeline {
   paused: boolean;
   definition: { triggers: readonly TriggerDef[] };
-  /** In the order of `definition.triggers`: each one's next slots as the engine's scheduler has them (empty when it has none). */
-  trigger_info: readonly { next?: readonly { at: string }[] }[];
+  /**
+   * In the order of `definition.triggers`: each one in the engine's words and the zone it is read in there (the
+   * engine's, for a trigger without `timezone`: not always this machine's), and its next slots as the engine's
+   * scheduler has them (empty when it has none).
+   */
+  trigger_info: readonly { description?: string; zone?: string | null; next?: readonly { at: string }[] }[];
 }
 
 /**
@@ -131,11 +135,14 @@ export function previewAppliedSchedule(subject: string, pipeline: AppliedPipelin
       each.push({ trigger, schedule: pipeline.paused || engineBound ? undefined : scheduleOf(trigger, { defaultZone: options.zone }), from: options.from ?? options.now });
       continue;
     }
+    // The engine reads a trigger without a zone in its own, which may not be this machine's.
+    const info = pipeline.trigger_info[index];
+    if (info?.description !== undefined) words = info.description;
     described.push(words);
-    const slots = (pipeline.trigger_info[index]?.next ?? []).map((slot) => Date.parse(slot.at)).filter((at) => !Number.isNaN(at));
+    const slots = (info?.next ?? []).map((slot) => Date.parse(slot.at)).filter((at) => !Number.isNaN(at));
     if (trigger.after_finish === true && slots.length === 0 && !pipeline.paused) notes.push(`${words}: the next start waits for the run under way to end`);
     // The engine's first slot may lie just before now, waiting out its jitter: shown all the same.
-    each.push({ trigger, schedule: engineSchedule(trigger, slots, options), from: options.from ?? Math.min(options.now, (slots[0] ?? Infinity) - 1) });
+    each.push({ trigger, schedule: engineSchedule(trigger, slots, { ...options, readIn: info?.zone ?? options.zone }), from: options.from ?? Math.min(options.now, (slots[0] ?? Infinity) - 1) });
   }
   const next = merged(each, options);
   return { ok: true, description: described.join("; "), next, ...(notes.length > 0 ? { note: notes.join("; ") } : {}) };
@@ -147,9 +154,9 @@ export function previewAppliedSchedule(subject: string, pipeline: AppliedPipelin
  * from that slot, which is where an `every` counts from on the engine too. A
  * fixed delay has only the slot it waits for.
  */
-function engineSchedule(trigger: TriggerDef, slots: readonly number[], options: PreviewOptions & { asked: number }): Schedule {
+function engineSchedule(trigger: TriggerDef, slots: readonly number[], options: { asked: number; readIn: string }): Schedule {
   const last = slots.at(-1);
-  const rest = last !== undefined && slots.length >= options.asked && trigger.after_finish !== true ? scheduleOf(trigger, { defaultZone: options.zone, anchor: last }) : undefined;
+  const rest = last !== undefined && slots.length >= options.asked && trigger.after_finish !== true ? scheduleOf(trigger, { defaultZone: options.readIn, anchor: last }) : undefined;
   return {
     next: (after) => slots.find((slot) => slot > after) ?? rest?.next(Math.max(after, last!)),
     prev: () => undefined,

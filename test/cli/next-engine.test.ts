@@ -98,3 +98,20 @@ test('spire next "every 7m" counts from now and says so; with --from, from then'
   const fromFile = await nextJson(["often", "-f", file, "-n", "1"], data);
   assert.equal(fromFile.description, "every 10 minutes, counted from now");
 });
+
+test("spire next of a pipeline whose engine runs in another zone than this machine: the engine's words and times, also past the first 100 it gives", async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "data");
+  const file = pipelineFile(dir, `namespace: tz\npipelines:\n  nightly:\n    triggers:\n      - cron: "0 3 * * *"\n    tasks:\n      a: { run: "true" }\n`);
+  const engine = await startEngine(t, data, ["-f", file], { TZ: "America/New_York" });
+  const hourIn = (zone: string, at: string) => new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", hourCycle: "h23" }).format(Date.parse(at));
+
+  const result = await spire(["next", "tz/nightly", "-n", "150", "--json"], { data, env: { TZ: "Asia/Tokyo" } });
+  assert.equal(result.code, 0, result.stderr);
+  const shown = JSON.parse(result.stdout) as { description: string; next: string[] };
+  assert.equal(shown.description, "At 03:00 every day (America/New_York)", "the zone the engine reads it in, not this machine's");
+  assert.equal(shown.next.length, 150);
+  // Across the DST change in March: always 03:00 in New York, the first 100 from the engine, the rest worked out here.
+  shown.next.forEach((at, index) => assert.equal(hourIn("America/New_York", at), "03", `time ${index}: ${at}`));
+  await stopEngine(engine);
+});

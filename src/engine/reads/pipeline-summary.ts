@@ -87,6 +87,7 @@ function triggerReadings(row: PipelineHead, context: SummaryContext): TriggerRea
       key,
       kind: trigger.kind,
       description: descriptions[index]!,
+      zone: trigger.kind === "cron" || trigger.kind === "every" || trigger.kind === "at" ? (trigger.timezone ?? context.defaultZone) : null,
       next_fire_at: next === undefined ? null : isoTime(next.at),
       next_offset_change: next === undefined ? null : (offsetChange(next.zone, context.now, next.at) ?? null),
     };
