@@ -157,7 +157,8 @@ export interface SharedStore {
    * tasks and their workers' uploads go through. `decide` is given the bytes
    * the run's other tasks hold (their files here, or the room reserved for
    * one since, which stands for its files until replaceArtifacts or
-   * copyArtifacts puts them here) and says how many this task will hold:
+   * copyArtifacts puts them here, or until the end of the attempt it was
+   * decided for is recorded) and says how many this task will hold:
    * they are reserved for it, in place of what it held. Decisions about one
    * run are taken one at a time, each reading what the one before reserved,
    * so two engines cannot both take the run's last bytes. `decide` may be

@@ -213,6 +213,26 @@ describe("engines sharing PostgreSQL: logs, artifacts and requests", () => {
     assert.deepEqual(await a.deleteRuns(["r1"]), ["r1"]);
     assert.deepEqual(await rowsIn(schema, "SELECT run_id FROM artifact_reservations WHERE run_id = 'r1'"), []);
   });
+  test("a task's artifact room stops counting once its attempt's end is recorded, also when no files were copied for it (it kept nothing, or its engine stopped): later tasks get the room", async (t) => {
+    const { a, sharedA } = await twoEngines(t);
+    await aRunOf(a, "r1");
+    const look = (shared: SharedStore, task: string, bytes: number) => shared.reserveArtifactRoom("r1", task, (others) => ({ bytes, result: others }));
+    // prepare's attempt runs and its engine decides 800 bytes for its files.
+    await a.write([taskChange("r1", "prepare", "task.started")]);
+    assert.equal(await look(sharedA, "prepare", 800), 0);
+    assert.equal(await look(sharedA, "other", 0), 800, "room decided for an attempt under way counts for the run");
+    // Its end is recorded with nothing copied for it (its file went before it was copied; or the run went on elsewhere and the
+    // engine that ended it has no folder of it): shareTaskArtifacts copies nothing, so nothing replaces the room.
+    await a.write([taskChange("r1", "prepare", "task.finished", { state: "failed", finished_at: 12_000 })]);
+    const data = tempDir(t);
+    await shareTaskArtifacts(sharedA, data, "r1", "prepare");
+    assert.equal(await look(sharedA, "train", 300), 0, "prepare kept nothing: the run holds nothing");
+    // Its next attempt: what it then reserves counts again, until its end.
+    await a.write([taskChange("r1", "prepare", "task.started", { attempt: 2 })]);
+    assert.equal(await look(sharedA, "prepare", 100), 300);
+    assert.equal(await look(sharedA, "publish", 0), 400);
+  });
+
   test("a request reaches the engine that owns the run, once, and says what came of it", async (t) => {
     const { a, b, sharedA, sharedB } = await twoEngines(t);
     await aRunOf(a, "r1");

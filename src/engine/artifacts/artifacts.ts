@@ -431,7 +431,9 @@ export class RunArtifacts {
     let upload = files.get(name);
     if (offset > 0 && upload !== undefined && "refused" in upload) return { size: reach, accepted: false, refused: upload.refused };
     if (offset === 0 || upload === undefined || "refused" in upload || upload.bytes < reach) {
-      upload = await this.uploadRoom(task, name, offset, Math.max(chunk.size ?? 0, reach));
+      // What is there of it came from this attempt (it is sent again from its start after a try cut short), or is an earlier attempt's copy.
+      const sentBefore = offset > 0 || (upload !== undefined && "bytes" in upload);
+      upload = await this.uploadRoom(task, name, sentBefore, Math.max(chunk.size ?? 0, reach));
       files.set(name, upload);
       // Answered as if it had come (an older worker, which does not read `refused`, goes on to the end of the file, not round again).
       if ("refused" in upload) return { size: reach, accepted: false, refused: upload.refused };
@@ -439,7 +441,8 @@ export class RunArtifacts {
     return storeChunk(this.options.dataDir, this.runId, task, name, offset, data);
   }
 
-  private async uploadRoom(task: string, name: string, offset: number, bytes: number): Promise<Upload> {
+  /** `sentBefore`: what is there of the file came from this attempt (not an earlier attempt's copy). */
+  private async uploadRoom(task: string, name: string, sentBefore: boolean, bytes: number): Promise<Upload> {
     const file = resolve(artifactFolder(this.options.dataDir, this.runId, task), name);
     // What is there: an earlier attempt's copy, which its first chunk replaces, or what came of it so far.
     const have = (await lstat(file).catch(() => undefined))?.size ?? 0;
@@ -447,10 +450,10 @@ export class RunArtifacts {
       const holds = own - have + bytes;
       if (others + holds <= this.options.limitBytes) return { bytes: holds, result: { bytes } };
       // Not kept: what came of it is removed below; an earlier attempt's copy stays, as on the engine's machine.
-      const left = offset > 0 ? own - have : own;
+      const left = sentBefore ? own - have : own;
       return { bytes: left, result: { refused: this.limitWhy(others + left) } };
     });
-    if ("refused" in room.result && offset > 0) await rm(file, { force: true });
+    if ("refused" in room.result && sentBefore) await rm(file, { force: true });
     return room.result;
   }
 

@@ -113,15 +113,25 @@ const HOLD_ROOM = prepared("SELECT pg_advisory_xact_lock(hashtext('spire: artifa
 /**
  * What the run's other tasks hold: for each, the room reserved for it if any
  * (its files here are an earlier attempt's, which its own copy replaces),
- * else its files. A statement of its own, sent once the lock is held: its
- * snapshot then sees what the decision before this one reserved. Only while
- * the run is this engine's, locked as replaceArtifacts locks it.
+ * else its files. A room counts only while the attempt it was decided for
+ * may still copy its files here: while its task's latest attempt is under
+ * way (or has no row yet). Once that attempt's end is recorded its files
+ * replaced the room, or none came (it kept nothing, or its engine stopped
+ * and another recorded its end): a room left then is nobody's, and costs
+ * the task that ends no query to clear it. A statement of its own, sent once
+ * the lock is held: its snapshot then sees what the decision before this one
+ * reserved. Only while the run is this engine's, locked as replaceArtifacts
+ * locks it.
  */
 const HELD = prepared(`
+WITH room AS (
+  SELECT r.task, r.bytes FROM artifact_reservations r
+  WHERE r.run_id = $1 AND r.task <> $2
+    AND coalesce((SELECT t.state IN ('pending', 'running') FROM task_runs t WHERE t.run_id = $1 AND t.path = r.task ORDER BY t.attempt DESC LIMIT 1), true))
 SELECT EXISTS (SELECT 1 FROM runs WHERE id = $1 AND (${ME} IS NULL OR owner IS NULL OR owner = ${ME}) FOR SHARE) AS mine,
-  (SELECT coalesce(sum(bytes), 0) FROM artifact_reservations WHERE run_id = $1 AND task <> $2)::bigint
+  (SELECT coalesce(sum(bytes), 0) FROM room)::bigint
   + (SELECT coalesce(sum(f.size), 0) FROM artifact_files f
-      WHERE f.run_id = $1 AND f.task <> $2 AND NOT EXISTS (SELECT 1 FROM artifact_reservations r WHERE r.run_id = $1 AND r.task = f.task))::bigint AS others`);
+      WHERE f.run_id = $1 AND f.task <> $2 AND f.task NOT IN (SELECT task FROM room))::bigint AS others`);
 
 const RESERVE = prepared(`
 INSERT INTO artifact_reservations (run_id, task, bytes) VALUES ($1, $2, $3)
