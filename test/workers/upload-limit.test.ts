@@ -1,9 +1,10 @@
 /**
  * A worker's upload held to the run's artifact limit (spire engine
- * --artifact-limit), as the engine answers it: the test speaks the workers'
- * protocol itself (register, the assignment stream, chunks), so it can send
- * what a real worker sends when its first try is cut short and it sends
- * the attempt's files again from their start.
+ * --artifact-limit), and to what came of it, as the engine answers it: the
+ * test speaks the workers' protocol itself (register, the assignment
+ * stream, chunks, reports), so it can send what a real worker sends when its
+ * first try is cut short and it sends the attempt's files again from their
+ * start, or when its attempt ends before all of a file came.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +13,7 @@ import { join } from "node:path";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
 import { spire } from "../helpers/cli.js";
-import { apiGet, apiStartRun, pipelineFile, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { apiGet, apiStartRun, pipelineFile, startEngine, stopEngine, waitForState, type RunningEngine } from "../helpers/engine.js";
 
 checkNoLeftoverProcesses();
 
@@ -58,6 +59,12 @@ async function fakeWorker(engine: RunningEngine, dir: string, name: string, labe
     },
     chunk: (attempt: string, file: string, offset: number, data: Buffer, size: number) =>
       post<{ size: number; accepted: boolean; refused?: string }>(`/${name}/artifacts`, { session, attempt, name: file, offset, data: data.toString("base64"), size }),
+    /** The attempt started, and ended as `state` (its log empty). */
+    ended: (attempt: string, state: "failed" | "canceled") => {
+      const now = Date.now();
+      const report = { state, exitCode: state === "failed" ? 1 : null, signal: null, reason: state === "canceled" ? "canceled: by the test" : null, pid: 4242, startedAt: now - 10, finishedAt: now, warnings: 0, errors: 0, metrics: {}, outputs: {}, tail: [] };
+      return post("/" + name + "/reports", { session, reports: [{ attempt, kind: "started", pid: 4242, started_at: now - 10 }, { attempt, kind: "done", report, log_bytes: 0 }], running: [] });
+    },
     close: () => stream.abort(),
   };
 }
@@ -84,6 +91,36 @@ test("a file a worker sends again from its start, refused then, leaves nothing o
   assert.ok(!existsSync(kept), "what came of the refused file's first try is not in the task's folder");
   const listed = await apiGet<{ artifacts: { name: string }[] }>(engine, `/runs/${id}/artifacts`);
   assert.deepEqual(listed.artifacts, [], "nor listed as the run's");
+  // Ended, so that the engine stops at once rather than wait for it.
+  await worker.ended(attempt, "failed");
+  assert.equal((await waitForState(data, id, "failed")).state, "failed");
+  worker.close();
+  await stopEngine(engine);
+});
+
+test("a file of which less came than the worker said it holds, when its attempt ended, is not kept in part: removed, not listed, and the task's log says so", async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, "data");
+  const file = pipelineFile(dir, `namespace: far\npipelines:\n  big:\n    tasks:\n      make: { runs_on: [gpu], run: "true", artifacts: ["*.bin"] }\n`);
+  const engine = await startEngine(t, data, ["-f", file]);
+  const worker = await fakeWorker(engine, dir, "gpu-box", ["gpu"]);
+  t.after(() => worker.close());
+  const id = await apiStartRun(engine, "far/big");
+  const attempt = await worker.launched();
+
+  assert.deepEqual(await worker.chunk(attempt, "whole.bin", 0, Buffer.alloc(300, 1), 300), { size: 300, accepted: true });
+  // 500 of the file's 800 bytes come, then the attempt ends (canceled on the worker's machine, say).
+  assert.deepEqual(await worker.chunk(attempt, "cut.bin", 0, Buffer.alloc(500, 1), 800), { size: 500, accepted: true });
+  await worker.ended(attempt, "failed");
+  assert.equal((await waitForState(data, id, "failed")).state, "failed");
+
+  const folder = join(data, "runs", id, "artifacts", "make");
+  assert.ok(!existsSync(join(folder, "cut.bin")), "the part that came is not kept");
+  assert.ok(existsSync(join(folder, "whole.bin")));
+  const listed = await apiGet<{ artifacts: { name: string; size: number }[] }>(engine, `/runs/${id}/artifacts`);
+  assert.deepEqual(listed.artifacts.map(({ name, size }) => ({ name, size })), [{ name: "whole.bin", size: 300 }]);
+  const logs = await spire(["logs", id, "make"], { data });
+  assert.match(logs.stdout + logs.stderr, /spire: artifacts: cut\.bin not kept: only 500 B of its 800 B came before the attempt ended/);
   worker.close();
   await stopEngine(engine);
 });

@@ -207,10 +207,10 @@ export class RunArtifacts {
   collect(node: PlannedNode, attempt: number, report: AttemptEnding, outputs: ReadonlyMap<string, Record<string, string>>, options: { sentByWorker?: boolean } = {}): Promise<Omit<EventRow, "seq"> | undefined> {
     const patterns = node.def.artifacts ?? [];
     // A worker's attempt sends nothing more: what it sent is in the task's folder.
-    const refused = options.sentByWorker ? this.uploadsEnded(node.path, attempt) : [];
+    const uploads = options.sentByWorker ? this.uploadsEnded(node.path, attempt) : undefined;
     if (patterns.length === 0 || report.pid === null) return Promise.resolve(undefined);
     this.inProgress++;
-    const next = options.sentByWorker ? this.listSent(node, attempt, refused) : this.queue.then(() => this.collectNow(node, attempt, patterns, outputs));
+    const next = uploads ? this.listSent(node, attempt, uploads) : this.queue.then(() => this.collectNow(node, attempt, patterns, outputs));
     if (!options.sentByWorker) this.queue = next.catch(() => undefined);
     return next.finally(() => this.inProgress--);
   }
@@ -236,10 +236,27 @@ export class RunArtifacts {
     return this.keptEvent(node.path, attempt, kept, notKept);
   }
 
-  /** A worker collected them on its machine and sent them into the task's folder: what is there is what was kept (it said in its log what was refused). */
-  private async listSent(node: PlannedNode, attempt: number, refused: NotKept[]): Promise<Omit<EventRow, "seq">> {
-    const kept = (await listFiles(artifactFolder(this.options.dataDir, this.runId, node.path))).map(({ name, size }) => ({ name, size }));
-    return this.keptEvent(node.path, attempt, kept, refused);
+  /**
+   * A worker collected them on its machine and sent them into the task's
+   * folder: what is there is what was kept (it said in its log what was
+   * refused), but a file of which less came than it said it holds (the
+   * attempt was canceled, or its worker lost, on the way) is removed, not
+   * kept in part, and the task's log says so.
+   */
+  private async listSent(node: PlannedNode, attempt: number, uploads: { refused: NotKept[]; sizes: Map<string, number> }): Promise<Omit<EventRow, "seq">> {
+    const kept: { name: string; size: number }[] = [];
+    const cut: NotKept[] = [];
+    for (const { name, size, path } of await listFiles(artifactFolder(this.options.dataDir, this.runId, node.path))) {
+      const whole = uploads.sizes.get(name);
+      if (whole === undefined || size >= whole) {
+        kept.push({ name, size });
+        continue;
+      }
+      await rm(path, { force: true });
+      cut.push({ name, why: `only ${formatBytes(size)} of its ${formatBytes(whole)} came before the attempt ended` });
+    }
+    if (cut.length > 0) await this.tellLog(node.path, attempt, this.explain(cut, undefined));
+    return this.keptEvent(node.path, attempt, kept, [...uploads.refused, ...cut]);
   }
 
   private keptEvent(path: string, attempt: number, kept: { name: string; size: number }[], notKept: NotKept[]): Omit<EventRow, "seq"> {
@@ -458,12 +475,16 @@ export class RunArtifacts {
   }
 
   /** The worker's attempt ended: nothing more comes of it. What the limit refused of it. */
-  private uploadsEnded(task: string, attempt: number): NotKept[] {
+  /** The attempt sends nothing more: the files it was refused, and the whole size of each it sent (as much as it said, or sent). */
+  private uploadsEnded(task: string, attempt: number): { refused: NotKept[]; sizes: Map<string, number> } {
     const key = uploadKey(task, attempt);
-    const files = this.uploads.get(key);
+    const files = [...(this.uploads.get(key) ?? [])];
     this.uploads.delete(key);
     this.coming.delete(task);
-    return [...(files ?? [])].filter(([, upload]) => "refused" in upload).map(([name]) => ({ name, why: "limit" }));
+    return {
+      refused: files.filter(([, upload]) => "refused" in upload).map(([name]) => ({ name, why: "limit" })),
+      sizes: new Map(files.flatMap(([name, upload]) => ("bytes" in upload ? [[name, upload.bytes] as const] : []))),
+    };
   }
 
   private explain(notKept: NotKept[], held: Held | undefined): string[] {
