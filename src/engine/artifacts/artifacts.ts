@@ -302,7 +302,8 @@ export class RunArtifacts {
         return { bytes: holds, result: { others, own, fits } };
       });
     } catch (error) {
-      for (const { name } of candidates) notKept.push({ name, why: `the run's room under its artifact limit could not be decided: ${(error as Error).message}` });
+      const why = `the run's room under its artifact limit could not be decided (${(error as Error).message}); once that is set right, run the task again: spire retry ${this.runId} --from ${path}`;
+      for (const { name } of candidates) notKept.push({ name, why });
       return undefined;
     }
     let holds = room.result.own;
