@@ -11,7 +11,8 @@
 import { realpath } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { makePrivateDir, writePrivateFile } from "../files/private.js";
-import type { EngineLink } from "./engine-link.js";
+import { EngineRefused, type EngineLink } from "./engine-link.js";
+import { artifactNameProblem } from "../workers/artifact-exchange.js";
 import { placeLayout, type ArtifactLayout } from "../files/artifact-layout.js";
 import { isInside, listFiles } from "../files/folder-files.js";
 import { openRegular, whyNotFound } from "../files/regular-file.js";
@@ -84,6 +85,12 @@ export async function sendArtifacts(context: ArtifactContext, attempt: string, o
       said.push(`artifacts: ${name} not kept: inside Spire's data folder`);
       continue;
     }
+    // A name the engine would refuse (a backslash in it, say): asking would only be refused, and refused again.
+    const badName = artifactNameProblem(name);
+    if (badName !== undefined) {
+      said.push(`artifacts: ${name} not kept: its ${badName.replace(/^name: /, "name ")}`);
+      continue;
+    }
     const notSent = await sendFile(context, attempt, name, source);
     if (notSent !== undefined) said.push(notSent);
   }
@@ -103,7 +110,14 @@ async function sendFile(context: ArtifactContext, attempt: string, name: string,
       const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, size - offset));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
       if (bytesRead === 0) break; // it shrank since it was looked at: what was there is sent
-      const answer = await context.link.uploadChunk(context.worker, { session, attempt, name, offset, data: buffer.subarray(0, bytesRead).toString("base64"), size });
+      let answer;
+      try {
+        answer = await context.link.uploadChunk(context.worker, { session, attempt, name, offset, data: buffer.subarray(0, bytesRead).toString("base64"), size });
+      } catch (error) {
+        // A request the engine cannot take is refused again however often it is sent: this file is not kept, the attempt's end goes on.
+        if (error instanceof EngineRefused && error.status === 400) return `artifacts: ${name} not kept: ${error.message} (a worker and an engine of different Spire versions may not understand each other: spire --version on both)`;
+        throw error;
+      }
       // The run has no room for it (its artifact limit, all its tasks together): the engine keeps none of it.
       if (answer.refused !== undefined) return `artifacts: ${name} not kept: ${answer.refused}`;
       offset = answer.accepted ? offset + bytesRead : answer.size;

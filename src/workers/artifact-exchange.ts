@@ -26,7 +26,7 @@ export function attemptParts(attemptId: string): { runId: string; path: string; 
 export function artifactNameProblem(name: string): string | undefined {
   if (name === "" || name.length > 4096) return "name: an artifact's name is a relative path of 1 to 4096 characters";
   if (name.startsWith("/") || name.split("/").some((part) => part === ".." || part === "." || part === "") || name.includes("\\") || name.includes("\0")) {
-    return `name: ${JSON.stringify(name)} is not a plain relative path (no leading /, no . or .. parts)`;
+    return `name: ${JSON.stringify(name)} is not a plain relative path (no leading /, no . or .. parts, no backslash)`;
   }
   return undefined;
 }
