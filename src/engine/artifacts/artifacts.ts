@@ -253,7 +253,7 @@ export class RunArtifacts {
         continue;
       }
       await rm(path, { force: true });
-      cut.push({ name, why: `only ${formatBytes(size)} of its ${formatBytes(whole)} came before the attempt ended` });
+      cut.push({ name, why: `only ${formatBytes(size)} of its ${formatBytes(whole)} came (the attempt ended, or the file shrank, on the way)` });
     }
     if (cut.length > 0) await this.tellLog(node.path, attempt, this.explain(cut, undefined));
     return this.keptEvent(node.path, attempt, kept, [...uploads.refused, ...cut]);
@@ -475,7 +475,6 @@ export class RunArtifacts {
     return room.result;
   }
 
-  /** The worker's attempt ended: nothing more comes of it. What the limit refused of it. */
   /** The attempt sends nothing more: the files it was refused, and the whole size of each it sent (as much as it said, or sent). */
   private uploadsEnded(task: string, attempt: number): { refused: NotKept[]; sizes: Map<string, number> } {
     const key = uploadKey(task, attempt);
