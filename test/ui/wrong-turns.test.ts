@@ -1,0 +1,43 @@
+/**
+ * A new user's wrong turns in the web UI, in a real Chromium against a real
+ * engine: a run link that names no run, a page opened while the engine is
+ * away. Each ends on a page that says what happened and where to go, not on
+ * the API's words or an instruction the page could carry out itself.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { tempDir } from "../helpers/tmp.js";
+import { pipelineFile, startEngine, stopEngine } from "../helpers/engine.js";
+import { assertClean, launchBrowser, openUi, skipWithoutBrowser } from "../helpers/browser.js";
+
+checkNoLeftoverProcesses();
+
+const DEFINITIONS = `namespace: home
+pipelines:
+  backup:
+    tasks:
+      copy:
+        run: echo copied
+`;
+
+test("a run link that names no run says so in words, with the way to the runs page, not the API's message", { skip: skipWithoutBrowser() }, async (t) => {
+  const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(tempDir(t), DEFINITIONS)]);
+  const browser = await launchBrowser(t);
+  const ui = await openUi(browser, engine);
+  const { page } = ui;
+
+  await page.goto(new URL("/runs/01m0nosuchrun000", engine.url).href);
+  const main = page.locator("main");
+  await main.getByText("The engine has no run 01m0nosuchrun000").waitFor({ timeout: 10_000 });
+  assert.doesNotMatch(await main.innerText(), /no run with id/, "the API's own words are not the page's");
+  const runsLink = main.getByRole("link", { name: "runs page" });
+  assert.equal(await runsLink.getAttribute("href"), "/runs");
+  await runsLink.click();
+  await page.waitForURL((url) => url.pathname === "/runs");
+  await page.locator("main h1", { hasText: "Runs" }).waitFor();
+
+  assertClean(ui);
+  await browser.close();
+  await stopEngine(engine);
+});
