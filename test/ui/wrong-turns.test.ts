@@ -41,3 +41,28 @@ test("a run link that names no run says so in words, with the way to the runs pa
   await browser.close();
   await stopEngine(engine);
 });
+
+test("a page first opened while the engine is away loads by itself once the engine is back, without a reload", { skip: skipWithoutBrowser() }, async (t) => {
+  const data = tempDir(t);
+  const file = pipelineFile(tempDir(t), DEFINITIONS);
+  const engine = await startEngine(t, data, ["-f", file]);
+  const browser = await launchBrowser(t);
+  const ui = await openUi(browser, engine);
+  const { page } = ui;
+  await page.evaluate("window.__sameDocument = true");
+
+  await stopEngine(engine);
+  await page.getByRole("alert").filter({ hasText: "The engine is not answering" }).waitFor();
+  // The runs page's code was never loaded: it cannot be while the engine is away.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
+  await page.getByRole("alert").filter({ hasText: "This page could not be loaded" }).waitFor();
+
+  const again = await startEngine(t, data, ["-f", file, "--listen", `127.0.0.1:${new URL(engine.url).port}`]);
+  await page.locator("main h1", { hasText: "Runs" }).waitFor({ timeout: 20_000 }); // the stream retries with backoff: 1 s, 2 s, 4 s…
+  assert.equal(await page.getByText("This page could not be loaded").count(), 0);
+  assert.equal(await page.evaluate("window.__sameDocument"), true, "not reloaded");
+
+  assertClean(ui);
+  await browser.close();
+  await stopEngine(again);
+});
