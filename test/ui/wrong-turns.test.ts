@@ -66,3 +66,26 @@ test("a page first opened while the engine is away loads by itself once the engi
   await browser.close();
   await stopEngine(again);
 });
+
+test("the sessions table names each session as the header, a run's trigger and the audit log do, so the one that started a run can be found and ended", { skip: skipWithoutBrowser() }, async (t) => {
+  const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(tempDir(t), DEFINITIONS)]);
+  const browser = await launchBrowser(t);
+  const ui = await openUi(browser, engine);
+  const { page } = ui;
+
+  const other = await openUi(browser, engine); // a second browser session
+  const otherName = (await other.page.locator(".session__name").innerText()).trim();
+  const name = (await page.locator(".session__name").innerText()).trim();
+  assert.match(name, /^session \w+ of local$/);
+  await page.goto(new URL("/engine#sessions", engine.url).href);
+  const rows = page.getByRole("table", { name: "Browser sessions" }).getByRole("row");
+  const mine = rows.filter({ hasText: "this browser" });
+  await mine.waitFor();
+  assert.match(await mine.innerText(), new RegExp(name));
+  await rows.filter({ hasText: otherName }).getByRole("button", { name: `End ${otherName}…` }).click();
+  assert.match(await page.getByRole("dialog").innerText(), new RegExp(`End ${otherName}`), "the dialog names the session it ends");
+
+  assertClean(ui);
+  await browser.close();
+  await stopEngine(engine);
+});
