@@ -7,6 +7,7 @@
  * so a link shows the same thing.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { ApiError } from "../api/api-error";
 import { canRun } from "../api/session";
 import type { Run, TaskState } from "../api/types";
 import { announce } from "../components/announcer";
@@ -21,6 +22,7 @@ import { TaskGraph } from "../graph/task-graph";
 import { attemptIn, readLinkedLog } from "../logs/log-early";
 import { useLiveEvents } from "../live/use-live-events";
 import { currentQuery, setQuery } from "../router/router";
+import { paths } from "../router/routes";
 import { formatDuration } from "../time/format";
 import { ActionDialog, type RunAction } from "./run/action-dialog";
 import { Tabs } from "./run/parts";
@@ -77,10 +79,20 @@ export default function RunPage({ params }: PageProps) {
   const select = (path: string) => setQuery({ task: path, attempt: undefined });
 
   if (store.loadError.value !== undefined && !run) {
+    const error = store.loadError.value;
     return (
       <section class="run-page">
         <h1>Run {id}</h1>
-        <ErrorMessage error={store.loadError.value} />
+        {error instanceof ApiError && error.status === 404 ? (
+          <div class="empty">
+            <p>The engine has no run {id}: the link may be mistyped, or the run removed by retention.</p>
+            <p>
+              The runs it has are on the <a href={paths.runs()}>runs page</a>.
+            </p>
+          </div>
+        ) : (
+          <ErrorMessage error={error} />
+        )}
       </section>
     );
   }

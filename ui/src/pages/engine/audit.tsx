@@ -115,7 +115,8 @@ function runOf(entry: AuditEntry): string | undefined {
 }
 
 function Details({ entry }: { entry: AuditEntry }) {
-  const entries = Object.entries(entry.details).filter(([key]) => key !== "run" || typeof entry.details["run"] !== "string");
+  // A null detail is an option the action was not given (a retry without --from): nothing to say.
+  const entries = Object.entries(entry.details).filter(([key, value]) => value !== null && (key !== "run" || typeof value !== "string"));
   const run = runOf(entry);
   const text = entries.map(([key, value]) => `${key}: ${detailText(value)}`);
   const short = text.join(" · ");

@@ -49,8 +49,10 @@ export function Sessions() {
                     return (
                       <CardRow key={session.id} class={mine ? "is-current" : undefined}>
                         <RowHeader label="Session">
-                          <span class="mono">{session.id}</span>
-                          {mine && <span class="tag tag--accent">this browser</span>}
+                          {/* Named as the header, a run's trigger and the audit log's actor name it; the id is the audit log's target of session.create. */}
+                          {session.name} {mine && <span class="tag tag--accent">this browser</span>}
+                          <br />
+                          <span class="mono muted">{session.id}</span>
                         </RowHeader>
                         <Cell label="From token">{session.from ?? <span class="muted">—</span>}</Cell>
                         <Cell label="Scope">
@@ -62,7 +64,7 @@ export function Sessions() {
                         <Cell label="Expires">{session.expires_at ? <RelativeTime time={session.expires_at} /> : <span class="muted">never</span>}</Cell>
                         <Cell label="Last used">{session.last_used_at ? <RelativeTime time={session.last_used_at} /> : <span class="muted">—</span>}</Cell>
                         <Cell class="actions">
-                          <button type="button" class="button button--small" aria-label={mine ? "Log out… (end this browser's session)" : `End the session ${session.id}…`} onClick={() => setEnding(session)}>
+                          <button type="button" class="button button--small" aria-label={mine ? "Log out… (end this browser's session)" : `End ${session.name}…`} onClick={() => setEnding(session)}>
                             {mine ? "Log out…" : "End…"}
                           </button>
                         </Cell>
@@ -94,7 +96,7 @@ export function Sessions() {
 function EndDialog({ session, mine, onClose, onDone }: { session: SessionRecord; mine: boolean; onClose: () => void; onDone: () => void }) {
   return (
     <ConfirmDialog
-      title={mine ? "End this browser's session" : `End the session ${session.id}`}
+      title={mine ? "End this browser's session" : `End ${session.name}`}
       description={mine ? "This logs this browser out: you will need a new login link (spire ui) or a token to come back." : "Its browser is logged out at its next request."}
       confirm={mine ? "Log out" : "End it"}
       busy="Ending…"

@@ -1,0 +1,91 @@
+/**
+ * A new user's wrong turns in the web UI, in a real Chromium against a real
+ * engine: a run link that names no run, a page opened while the engine is
+ * away. Each ends on a page that says what happened and where to go, not on
+ * the API's words or an instruction the page could carry out itself.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
+import { tempDir } from "../helpers/tmp.js";
+import { pipelineFile, startEngine, stopEngine } from "../helpers/engine.js";
+import { assertClean, launchBrowser, openUi, skipWithoutBrowser } from "../helpers/browser.js";
+
+checkNoLeftoverProcesses();
+
+const DEFINITIONS = `namespace: home
+pipelines:
+  backup:
+    tasks:
+      copy:
+        run: echo copied
+`;
+
+test("a run link that names no run says so in words, with the way to the runs page, not the API's message", { skip: skipWithoutBrowser() }, async (t) => {
+  const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(tempDir(t), DEFINITIONS)]);
+  const browser = await launchBrowser(t);
+  const ui = await openUi(browser, engine);
+  const { page } = ui;
+
+  await page.goto(new URL("/runs/01m0nosuchrun000", engine.url).href);
+  const main = page.locator("main");
+  await main.getByText("The engine has no run 01m0nosuchrun000").waitFor({ timeout: 10_000 });
+  assert.doesNotMatch(await main.innerText(), /no run with id/, "the API's own words are not the page's");
+  const runsLink = main.getByRole("link", { name: "runs page" });
+  assert.equal(await runsLink.getAttribute("href"), "/runs");
+  await runsLink.click();
+  await page.waitForURL((url) => url.pathname === "/runs");
+  await page.locator("main h1", { hasText: "Runs" }).waitFor();
+
+  assertClean(ui);
+  await browser.close();
+  await stopEngine(engine);
+});
+
+test("a page first opened while the engine is away loads by itself once the engine is back, without a reload", { skip: skipWithoutBrowser() }, async (t) => {
+  const data = tempDir(t);
+  const file = pipelineFile(tempDir(t), DEFINITIONS);
+  const engine = await startEngine(t, data, ["-f", file]);
+  const browser = await launchBrowser(t);
+  const ui = await openUi(browser, engine);
+  const { page } = ui;
+  await page.evaluate("window.__sameDocument = true");
+
+  await stopEngine(engine);
+  await page.getByRole("alert").filter({ hasText: "The engine is not answering" }).waitFor();
+  // The runs page's code was never loaded: it cannot be while the engine is away.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
+  await page.getByRole("alert").filter({ hasText: "This page could not be loaded" }).waitFor();
+
+  const again = await startEngine(t, data, ["-f", file, "--listen", `127.0.0.1:${new URL(engine.url).port}`]);
+  await page.locator("main h1", { hasText: "Runs" }).waitFor({ timeout: 20_000 }); // the stream retries with backoff: 1 s, 2 s, 4 s…
+  assert.equal(await page.getByText("This page could not be loaded").count(), 0);
+  assert.equal(await page.evaluate("window.__sameDocument"), true, "not reloaded");
+
+  assertClean(ui);
+  await browser.close();
+  await stopEngine(again);
+});
+
+test("the sessions table names each session as the header, a run's trigger and the audit log do, so the one that started a run can be found and ended", { skip: skipWithoutBrowser() }, async (t) => {
+  const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(tempDir(t), DEFINITIONS)]);
+  const browser = await launchBrowser(t);
+  const ui = await openUi(browser, engine);
+  const { page } = ui;
+
+  const other = await openUi(browser, engine); // a second browser session
+  const otherName = (await other.page.locator(".session__name").innerText()).trim();
+  const name = (await page.locator(".session__name").innerText()).trim();
+  assert.match(name, /^session \w+ of local$/);
+  await page.goto(new URL("/engine#sessions", engine.url).href);
+  const rows = page.getByRole("table", { name: "Browser sessions" }).getByRole("row");
+  const mine = rows.filter({ hasText: "this browser" });
+  await mine.waitFor();
+  assert.match(await mine.innerText(), new RegExp(name));
+  await rows.filter({ hasText: otherName }).getByRole("button", { name: `End ${otherName}…` }).click();
+  assert.match(await page.getByRole("dialog").innerText(), new RegExp(`End ${otherName}`), "the dialog names the session it ends");
+
+  assertClean(ui);
+  await browser.close();
+  await stopEngine(engine);
+});
