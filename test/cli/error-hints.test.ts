@@ -4,7 +4,8 @@
  * token id points at the list of ids; an unknown --from lists the run's
  * tasks; an unknown name in needs lists those it could be, and a cycle says
  * to remove a dependency; cancelling a finished run says so and what runs it
- * again; an unknown --tz gives the advice once.
+ * again; an unknown --tz gives the advice once; a definitions file given
+ * twice is refused (the first was dropped in silence).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -136,4 +137,14 @@ test("--tz with an unknown zone: the closest name, and how zones are named, once
   assert.equal(result.code, 2);
   assert.equal(result.stderr.match(/IANA/g)?.length, 1, result.stderr);
   assert.ok(result.stderr.startsWith('spire: --tz: unknown time zone "Europe/Berlni" (did you mean Europe/Berlin?)\n'), result.stderr);
+});
+
+test("a definitions file given twice is refused with both names and what to do; other options keep the last one given", async (t) => {
+  const data = tempDir(t);
+  const engine = await spire(["engine", "-f", "a.yaml", "-f", "b.yaml"], { data });
+  assert.equal(engine.code, 2, "refused before the engine starts");
+  assert.match(engine.stderr, /^spire: option '-f, --file <file>' argument 'b\.yaml' is invalid\. It takes one file \(or a folder\), and was given 2: "a\.yaml", "b\.yaml"; run the command once for each \(spire apply -f FILE applies one to the engine\)\n/);
+  const next = await spire(["next", "0 3 * * *", "-n", "2", "--tz", "UTC", "--tz", "Europe/Berlin", "--json"], { data });
+  assert.equal(next.code, 0, next.stderr);
+  assert.match(next.stdout, /\+01:00/, "the last --tz given");
 });
