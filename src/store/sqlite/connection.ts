@@ -54,7 +54,7 @@ export class Connection {
       db = new Database(file);
       // busy_timeout first: switching to WAL takes a lock another process may hold.
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      db.pragma("journal_mode = WAL");
+      switchToWal(db);
     } catch (error) {
       db?.close();
       throw this.openError(error);
@@ -281,4 +281,26 @@ function makePrivate(file: string): void {
 
 function isSpecialName(file: string): boolean {
   return file === ":memory:" || file === "" || file.startsWith("file:");
+}
+
+/**
+ * Switches a new file to WAL. Two processes opening the same new file at
+ * once (two `spire run` of a first cron minute, say) both write its first
+ * page for the switch: the one whose shared lock cannot become a write lock
+ * is told SQLITE_BUSY at once, without the busy handler (SQLite's answer to
+ * a deadlock), where waiting a moment is all it takes. So it is asked again,
+ * up to BUSY_TIMEOUT_MS, as the busy handler would wait.
+ */
+function switchToWal(db: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let tries = 0; ; tries++) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "SQLITE_BUSY" || Date.now() >= deadline) throw error;
+      // A few milliseconds, more each time: the other process's switch is a write of one page.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(50, 2 + tries * 5));
+    }
+  }
 }
