@@ -13,6 +13,7 @@ import type { TokenAuthority } from "./auth.js";
 import { ApiError, toApiError } from "./errors.js";
 import { SECURITY_HEADERS, allowedHostSet, hostProblem } from "./guard.js";
 import { lingerAfterRefusal } from "./linger.js";
+import { errorPageFor } from "./error-page.js";
 import { putSecurityHeaders } from "./reply-headers.js";
 import { LoginLinks } from "./login-links.js";
 import { StaticUi } from "./static-ui.js";
@@ -228,6 +229,8 @@ function sendError(reply: FastifyReply, request: FastifyRequest, error: unknown)
     return reply.code(500).type("application/json; charset=utf-8").send(internal.body());
   }
   if (known.status === 401) reply.header("www-authenticate", 'Bearer realm="spire"');
+  const page = errorPageFor(request, known);
+  if (page !== undefined) return reply.code(known.status).type("text/html; charset=utf-8").send(page);
   return reply.code(known.status).type("application/json; charset=utf-8").send(known.body());
 }
 

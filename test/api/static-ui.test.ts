@@ -70,3 +70,20 @@ test("an engine whose UI was not built says how to build it", async (t) => {
   assert.match(page.body, /The web UI was not built: run npm run build/);
   assert.equal((await rawRequest(api.port, "GET", "/api/v1/health")).status, 200);
 });
+
+test("a page's address whose % escapes cannot be read gets a page that says so, with a way back; API clients still get JSON", async (t) => {
+  const api = await startApi(t, { ui: new StaticUi(builtUi(t)) });
+  const page = await rawRequest(api.port, "GET", "/runs/%E0%A4%A", { accept: "text/html,application/xhtml+xml" });
+  assert.equal(page.status, 400);
+  assert.equal(page.headers["content-type"], "text/html; charset=utf-8");
+  assert.match(page.body, /<h1>This address does not lead anywhere<\/h1>/);
+  assert.match(page.body, /<p>The URL&#39;s path cannot be read: a % in it is not followed by two hex digits/);
+  assert.match(page.body, /<a href="\/">Go to Spire's pipelines<\/a>/);
+  assert.match(String(page.headers["content-security-policy"]), /default-src 'none'/);
+  for (const [path, accept] of [["/api/v1/runs/%E0%A4%A", "text/html"], ["/runs/%E0%A4%A", "application/json"]] as const) {
+    const answer = await rawRequest(api.port, "GET", path, { accept });
+    assert.equal(answer.status, 400, path);
+    assert.equal(answer.headers["content-type"], "application/json; charset=utf-8", `${path} asking for ${accept}`);
+    assert.equal((await errorOf(answer)).code, "bad_request");
+  }
+});
