@@ -227,7 +227,7 @@ function CreateDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
             </p>
           ) : (
             <p id="token-name-hint" class="field__hint">
-              Letters, digits, - and _: ci, laptop, backup-box.
+              Letters, digits, _, . and - (not first): ci, laptop, backup-box.
             </p>
           )}
         </div>
