@@ -2,7 +2,8 @@
  * A new user's wrong turns in the web UI, in a real Chromium against a real
  * engine: a run link that names no run, a page opened while the engine is
  * away. Each ends on a page that says what happened and where to go, not on
- * the API's words or an instruction the page could carry out itself.
+ * the API's words or an instruction the page could carry out itself. And a
+ * hint is read with the fields it is about: the runs page's dates.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -85,6 +86,25 @@ test("the sessions table names each session as the header, a run's trigger and t
   await rows.filter({ hasText: otherName }).getByRole("button", { name: `End ${otherName}…` }).click();
   assert.match(await page.getByRole("dialog").innerText(), new RegExp(`End ${otherName}`), "the dialog names the session it ends");
 
+  assertClean(ui);
+  await browser.close();
+  await stopEngine(engine);
+});
+
+test("the runs page's hint about days sits under its From and To fields, not under the pipeline field", { skip: skipWithoutBrowser() }, async (t) => {
+  const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(tempDir(t), DEFINITIONS)]);
+  const browser = await launchBrowser(t);
+  const ui = await openUi(browser, engine);
+  const { page } = ui;
+  await page.goto(new URL("/runs", engine.url).href);
+  const hint = page.locator("#runs-dates-hint");
+  await hint.waitFor();
+  const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+  const [hinted, from, to, pipeline] = [await box("#runs-dates-hint"), await box("#runs-from"), await box("#runs-to"), await box("#runs-pipeline")];
+  assert.ok(hinted.y >= from.y + from.height, "below the date fields");
+  assert.ok(hinted.x >= from.x - 1 && hinted.x < to.x + to.width, `it starts under From (hint at x ${hinted.x}, From at ${from.x})`);
+  assert.ok(hinted.x > pipeline.x + pipeline.width, "not under the pipeline field");
+  assert.ok(Math.abs(from.y + from.height - (pipeline.y + pipeline.height)) <= 4, "the date fields still line up with the others");
   assertClean(ui);
   await browser.close();
   await stopEngine(engine);

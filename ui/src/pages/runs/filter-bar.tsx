@@ -64,17 +64,19 @@ export function FilterBar({ filters, pipelines, utc }: FilterBarProps) {
           {filters.trigger && !(TRIGGER_KINDS as readonly string[]).includes(filters.trigger) && <option value={filters.trigger}>{filters.trigger}</option>}
         </select>
       </div>
-      <div class="filters__field">
-        <label for="runs-from">From</label>
-        <input id="runs-from" type="date" value={filters.from} max={filters.to || undefined} onChange={(event) => setQuery({ from: event.currentTarget.value })} aria-describedby="runs-dates-hint" />
+      <div class="filters__dates">
+        <div class="filters__field">
+          <label for="runs-from">From</label>
+          <input id="runs-from" type="date" value={filters.from} max={filters.to || undefined} onChange={(event) => setQuery({ from: event.currentTarget.value })} aria-describedby="runs-dates-hint" />
+        </div>
+        <div class="filters__field">
+          <label for="runs-to">To</label>
+          <input id="runs-to" type="date" value={filters.to} min={filters.from || undefined} onChange={(event) => setQuery({ to: event.currentTarget.value })} aria-describedby="runs-dates-hint" />
+        </div>
+        <p id="runs-dates-hint" class="filters__hint muted">
+          Days in {utc ? "UTC" : "your time zone"}, both included.
+        </p>
       </div>
-      <div class="filters__field">
-        <label for="runs-to">To</label>
-        <input id="runs-to" type="date" value={filters.to} min={filters.from || undefined} onChange={(event) => setQuery({ to: event.currentTarget.value })} aria-describedby="runs-dates-hint" />
-      </div>
-      <p id="runs-dates-hint" class="filters__hint muted">
-        Days in {utc ? "UTC" : "your time zone"}, both included.
-      </p>
       {hasFilters(filters) && (
         <button type="button" class="button button--quiet" onClick={() => setQuery({ pipeline: "", state: "", trigger: "", from: "", to: "" })}>
           Clear filters
