@@ -5,12 +5,13 @@
  * the API's words or an instruction the page could carry out itself. And a
  * hint is read with the fields it is about: the runs page's dates.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
+import type { Browser, Page } from "playwright-core";
 import assert from "node:assert/strict";
 import { checkNoLeftoverProcesses } from "../helpers/leaks.js";
 import { tempDir } from "../helpers/tmp.js";
-import { pipelineFile, startEngine, stopEngine } from "../helpers/engine.js";
-import { assertClean, launchBrowser, openUi, skipWithoutBrowser } from "../helpers/browser.js";
+import { pipelineFile, startEngine, stopEngine, type RunningEngine } from "../helpers/engine.js";
+import { assertClean, launchBrowser, openUi, skipWithoutBrowser, type UiPage } from "../helpers/browser.js";
 
 checkNoLeftoverProcesses();
 
@@ -22,11 +23,16 @@ pipelines:
         run: echo copied
 `;
 
-test("a run link that names no run says so in words, with the way to the runs page, not the API's message", { skip: skipWithoutBrowser() }, async (t) => {
+/** An engine with DEFINITIONS and a browser logged in to it. */
+async function uiOfBackup(t: TestContext): Promise<{ engine: RunningEngine; browser: Browser; ui: UiPage; page: Page }> {
   const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(tempDir(t), DEFINITIONS)]);
   const browser = await launchBrowser(t);
   const ui = await openUi(browser, engine);
-  const { page } = ui;
+  return { engine, browser, ui, page: ui.page };
+}
+
+test("a run link that names no run says so in words, with the way to the runs page, not the API's message", { skip: skipWithoutBrowser() }, async (t) => {
+  const { engine, browser, ui, page } = await uiOfBackup(t);
 
   await page.goto(new URL("/runs/01m0nosuchrun000", engine.url).href);
   const main = page.locator("main");
@@ -69,10 +75,7 @@ test("a page first opened while the engine is away loads by itself once the engi
 });
 
 test("the sessions table names each session as the header, a run's trigger and the audit log do, so the one that started a run can be found and ended", { skip: skipWithoutBrowser() }, async (t) => {
-  const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(tempDir(t), DEFINITIONS)]);
-  const browser = await launchBrowser(t);
-  const ui = await openUi(browser, engine);
-  const { page } = ui;
+  const { engine, browser, ui, page } = await uiOfBackup(t);
 
   const other = await openUi(browser, engine); // a second browser session
   const otherName = (await other.page.locator(".session__name").innerText()).trim();
@@ -92,10 +95,7 @@ test("the sessions table names each session as the header, a run's trigger and t
 });
 
 test("the runs page's hint about days sits under its From and To fields, not under the pipeline field", { skip: skipWithoutBrowser() }, async (t) => {
-  const engine = await startEngine(t, tempDir(t), ["-f", pipelineFile(tempDir(t), DEFINITIONS)]);
-  const browser = await launchBrowser(t);
-  const ui = await openUi(browser, engine);
-  const { page } = ui;
+  const { engine, browser, ui, page } = await uiOfBackup(t);
   await page.goto(new URL("/runs", engine.url).href);
   const hint = page.locator("#runs-dates-hint");
   await hint.waitFor();
