@@ -14,7 +14,7 @@
 import type { TriggerDef } from "../definitions/schema.js";
 import { checkCron } from "./cron.js";
 import { describeTrigger, nextTimes, type NextTime } from "./describe.js";
-import { checkTrigger, scheduleOf, type Schedule } from "./schedule.js";
+import { checkTrigger, isTimeTrigger, scheduleOf, type Schedule } from "./schedule.js";
 import { formatInZone } from "./zone.js";
 
 /** `note`: why fewer times (or none) are listed than asked for, when it is not that the schedule ended. */
@@ -51,11 +51,9 @@ function countsFromAnchor(trigger: TriggerDef): boolean {
   return trigger.kind === "every" && trigger.align !== true && trigger.start === undefined && trigger.after_finish !== true;
 }
 
-const isTimed = (trigger: TriggerDef): boolean => ["cron", "every", "at"].includes(trigger.kind);
-
 /** The time triggers, or why there are none or one cannot be scheduled. */
 function timedOrProblem(subject: string, triggers: readonly TriggerDef[], zone: string): { ok: true; timed: TriggerDef[] } | { ok: false; problem: string; hint: string } {
-  const timed = triggers.filter(isTimed);
+  const timed = triggers.filter(isTimeTrigger);
   if (timed.length === 0) return { ok: false, problem: `${subject} has no time triggers (cron, every, at)`, hint: "Its runs start by hand, webhook, file change or another pipeline." };
   // A file was checked when it was loaded; a definition from the engine may predate today's checks.
   for (const trigger of timed) {
@@ -125,7 +123,7 @@ export function previewAppliedSchedule(subject: string, pipeline: AppliedPipelin
   const described: string[] = [];
   const each: { trigger: TriggerDef; schedule: Schedule | undefined; from: number }[] = [];
   for (const [index, trigger] of triggers.entries()) {
-    if (!isTimed(trigger)) continue;
+    if (!isTimeTrigger(trigger)) continue;
     let words = describeTrigger(trigger, { defaultZone: options.zone });
     if (!options.engineRunning) {
       // Slots the engine counts from its first sight of the trigger (or its runs' ends): unknown until one runs.

@@ -7,7 +7,7 @@
 import type { PipelineDef, TriggerDef } from "../../definitions/schema.js";
 import type { PipelineHead, PipelineRow, RecentRuns, Store } from "../../store/port.js";
 import { isoTime } from "../../time/iso.js";
-import { describeTrigger, offsetChange } from "../../time/index.js";
+import { describeTrigger, isTimeTrigger, offsetChange } from "../../time/index.js";
 import { iso } from "./run-object.js";
 import type { PipelineSummary, TriggerReading } from "../service.js";
 import { triggerKey } from "../../store/schedule-keys.js";
@@ -87,7 +87,7 @@ function triggerReadings(row: PipelineHead, context: SummaryContext): TriggerRea
       key,
       kind: trigger.kind,
       description: descriptions[index]!,
-      zone: trigger.kind === "cron" || trigger.kind === "every" || trigger.kind === "at" ? (trigger.timezone ?? context.defaultZone) : null,
+      zone: isTimeTrigger(trigger) ? (trigger.timezone ?? context.defaultZone) : null,
       next_fire_at: next === undefined ? null : isoTime(next.at),
       next_offset_change: next === undefined ? null : (offsetChange(next.zone, context.now, next.at) ?? null),
     };

@@ -6,7 +6,7 @@
 import type { PipelineDef } from "../../definitions/schema.js";
 import type { MissedSlots, PipelineRow, SlotClaim, Store } from "../../store/port.js";
 import { triggerKey } from "../../store/schedule-keys.js";
-import { countSlots, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
+import { countSlots, isTimeTrigger, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
 
 /** A missed record lists at most this many slots (the newest); the rest are counted. */
 export const MISSED_LISTED = 100;
@@ -52,7 +52,7 @@ export async function pausedSlotClaims(store: Pick<Store, "ensureSchedule">, def
   const definition = row.definition as PipelineDef;
   const claims: SlotClaim[] = [];
   for (const [index, trigger] of definition.triggers.entries()) {
-    if (trigger.kind !== "cron" && trigger.kind !== "every" && trigger.kind !== "at") continue;
+    if (!isTimeTrigger(trigger)) continue;
     const key = triggerKey(index, trigger.kind);
     const stored = await store.ensureSchedule(row.namespace, row.name, key, at);
     let schedule: TriggerSchedule;

@@ -26,7 +26,7 @@
 import type { PipelineDef, TriggerDef } from "../../definitions/schema.js";
 import type { ClaimResult, DefinitionSeen, EventRow, MissedRow, MissedSlots, PipelineRow, RunRow, SlotClaim, Store } from "../../store/port.js";
 import { isDiskFull } from "../../store/errors.js";
-import { MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
+import { isTimeTrigger, MAX_WAIT_MS, missedSlots, scheduleOf, type TriggerSchedule } from "../../time/index.js";
 import { MinHeap } from "../resources/min-heap.js";
 import { triggerKey } from "../../store/schedule-keys.js";
 import { SlotAdmissions } from "./slot-admissions.js";
@@ -176,7 +176,7 @@ export class Scheduler {
       if (row.paused) continue;
       const definition = row.definition as PipelineDef;
       for (const [index, trigger] of definition.triggers.entries()) {
-        if (trigger.kind !== "cron" && trigger.kind !== "every" && trigger.kind !== "at") continue;
+        if (!isTimeTrigger(trigger)) continue;
         const key = triggerKey(index, trigger.kind);
         const stored = await this.deps.store.ensureSchedule(row.namespace, row.name, key, now);
         try {
