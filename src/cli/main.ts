@@ -17,7 +17,7 @@ import { ALLOW_HTTP_FILE, DEFINITIONS_FILE, examples, formatOption, globals } fr
 import { addServiceCommands } from "./service-program.js";
 import { isHelpOfHelp, unknownCommand } from "./unknown-command.js";
 import { showPathsFrom } from "../definitions/errors.js";
-import { refuseRepeatedFiles } from "./once-options.js";
+import { refuseRepeatedFiles } from "./repeated-files.js";
 
 /** Help of -f where a definitions file is read (validate, apply): which one is read without it. */
 const DEFINITIONS_FILE_HELP = `${DEFINITIONS_FILE} (default: spire.yaml, else spire.config.ts, .mts, .mjs or .js)`;
